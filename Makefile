@@ -1,0 +1,70 @@
+# CareCircle: `make run` serves the demo on one box; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+TOOLS := var/tools
+UV_VERSION := 0.13.8
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYENV_VERSION ?= $(shell cat .python-version 2>/dev/null)
+
+# The first Python >= 3.12 found: the one .python-version selects, then python3.13, python3.12, python3.
+PYTHON := $(shell for candidate in python$$(cat .python-version 2>/dev/null) python3.13 python3.12 python3; do \
+	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	command -v $$candidate; break; fi; done)
+
+.PHONY: help install run test test-browser lint typecheck format bench clean check-python
+
+help:
+	@echo "make run           set up, load the demo and serve it on http://127.0.0.1:$(PORT)"
+	@echo "make test          set up and run the whole test suite"
+	@echo "make test-browser  run the browser journeys in Chromium (needs Debian's chromium)"
+	@echo "make lint          ruff (lint and format check) and mypy"
+	@echo "make bench         run the benchmarks in bench/"
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then echo "CareCircle needs Python 3.12 or newer on PATH (python3.13, python3.12 or python3); none was found." >&2; exit 1; fi
+
+$(TOOLS)/bin/uv: | check-python
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	@mkdir -p var
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(TOOLS)/bin/uv
+	@test -x $(VENV)/bin/python || $(TOOLS)/bin/uv venv --quiet --seed --python $(PYTHON) $(VENV)
+	$(TOOLS)/bin/uv sync --frozen --quiet --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@mkdir -p var
+	DEBUG=true $(VENV)/bin/carecircle migrate --no-input
+	DEBUG=true $(VENV)/bin/carecircle demo
+	DEBUG=true $(VENV)/bin/carecircle run --port $(PORT)
+
+test: install
+	@mkdir -p var
+	$(VENV)/bin/pytest -n auto -m "not browser" $(PYTEST_ARGS)
+
+test-browser: install
+	@mkdir -p var
+	$(VENV)/bin/pytest -m browser -p no:xdist $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy carecircle tests
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	DEBUG=false $(VENV)/bin/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var/test*.sqlite3*

@@ -1,0 +1,57 @@
+"""Per-request account housekeeping: signed-in session records and the viewer's time zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from carecircle.accounts.models import SignedInSession
+
+# last_seen_at is refreshed at most this often, so most requests cost no write.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+SESSION_SEEN_KEY = "_carecircle_seen"
+
+
+class SignedInSessionMiddleware:
+    """Ends a browser session that was signed out from another device."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and request.session.session_key:
+            seen = request.session.get(SESSION_SEEN_KEY)
+            now = timezone.now()
+            if seen is None or now.timestamp() - float(seen) > LAST_SEEN_RESOLUTION.total_seconds():
+                updated = SignedInSession.objects.filter(
+                    session_key=request.session.session_key, user=user
+                ).update(last_seen_at=now)
+                if not updated:
+                    from carecircle.accounts.sessions import session_record
+
+                    session_record(request=request, user=user)
+                request.session[SESSION_SEEN_KEY] = now.timestamp()
+        return self.get_response(request)
+
+
+class ViewerTimezoneMiddleware:
+    """Shows times in the viewer's own time zone; times are stored in UTC."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            try:
+                timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                timezone.deactivate()
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

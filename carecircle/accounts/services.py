@@ -1,0 +1,97 @@
+"""Writes to accounts: sign-up, email verification, profile, API tokens, sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.utils import timezone
+
+from carecircle.accounts.models import ApiToken, User
+from carecircle.audit.services import audit_record
+
+TOKEN_PREFIX = "cc_"
+
+
+class AccountError(Exception):
+    """A request that breaks a rule of accounts; the message says what to do instead."""
+
+
+def hash_api_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def user_sign_up(*, email: str, password: str, display_name: str) -> User:
+    """Create an account. The password is checked by every validator in AUTH_PASSWORD_VALIDATORS."""
+    email = User.objects.normalize_email(email).strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise AccountError("There's already an account with this email address. Try signing in.")
+    user = User(email=email, display_name=display_name.strip())
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit_record(actor=user, action="account.created", subject=user)
+    return user
+
+
+@transaction.atomic
+def user_verify_email(*, user: User) -> User:
+    if user.email_verified_at is None:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+        audit_record(actor=user, action="account.email_verified", subject=user)
+    return user
+
+
+@transaction.atomic
+def user_update_profile(
+    *, actor: User, display_name: str, phone: str, time_zone: str, language: str
+) -> User:
+    actor.display_name = display_name.strip()
+    actor.phone = phone
+    actor.time_zone = time_zone
+    actor.language = language
+    actor.save(update_fields=["display_name", "phone", "time_zone", "language"])
+    audit_record(actor=actor, action="account.profile_updated", subject=actor)
+    return actor
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token. The secret is returned once and only its hash is kept."""
+    name = name.strip() or "API token"
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=actor, name=name[:80], prefix=secret[:10], secret_hash=hash_api_secret(secret)
+    )
+    audit_record(actor=actor, action="token.created", subject=actor, data={"token": token.pk, "name": token.name})
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="token.revoked", subject=actor, data={"token": token.pk, "name": token.name})
+    return token
+
+
+def api_token_authenticate(*, secret: str) -> User | None:
+    """The active user a token secret belongs to, or None."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(secret_hash=hash_api_secret(secret), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,106 @@
+"""Access helpers: every fetch of circle data goes through these (ARCHITECTURE rules 1 and 2).
+
+Outsiders get Http404, exactly as if the thing did not exist; members without the capability get
+PermissionDenied (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+
+from carecircle.circles.models import Circle, Invitation, Membership, Role
+from carecircle.circles.permissions import capabilities_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from carecircle.accounts.models import User
+
+
+@dataclass(frozen=True)
+class CircleAccess:
+    """A viewer's standing in one circle: their membership and what it allows."""
+
+    circle: Circle
+    membership: Membership
+    capabilities: frozenset[str]
+    person_is_member: bool
+
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def require(self, capability: str) -> None:
+        if capability not in self.capabilities:
+            raise PermissionDenied(f"Your role in this circle doesn't allow this ({capability}).")
+
+
+def _membership_with_circle(user_id: int, circle_id: int) -> Membership | None:
+    person_member = Membership.objects.filter(circle_id=OuterRef("circle_id"), role=Role.PERSON)
+    return (
+        Membership.objects.select_related("circle")
+        .annotate(person_is_member=Exists(person_member))
+        .filter(user_id=user_id, circle_id=circle_id)
+        .first()
+    )
+
+
+def access_circle(*, user: User | AnonymousUser, circle_id: int, capability: str = "circle.view") -> CircleAccess:
+    """The viewer's access to a circle, checked for `capability`."""
+    if not user.is_authenticated or not isinstance(circle_id, int):
+        raise Http404("No such circle.")
+    membership = _membership_with_circle(user.pk, circle_id)
+    if membership is None:
+        raise Http404("No such circle.")
+    person_is_member = bool(getattr(membership, "person_is_member", False))
+    access = CircleAccess(
+        circle=membership.circle,
+        membership=membership,
+        capabilities=capabilities_for(
+            role=membership.role, consent=membership.circle.consent, person_is_member=person_is_member
+        ),
+        person_is_member=person_is_member,
+    )
+    access.require(capability)
+    return access
+
+
+def access_membership(
+    *, user: User | AnonymousUser, circle_id: int, membership_id: int, capability: str
+) -> tuple[CircleAccess, Membership]:
+    """Another member of a circle the viewer is in, checked for `capability`."""
+    access = access_circle(user=user, circle_id=circle_id, capability=capability)
+    try:
+        member = Membership.objects.select_related("user").get(pk=membership_id, circle_id=circle_id)
+    except Membership.DoesNotExist as error:
+        raise Http404("No such member.") from error
+    return access, member
+
+
+def access_invitation(
+    *, user: User | AnonymousUser, circle_id: int, invitation_id: int, capability: str = "members.invite"
+) -> tuple[CircleAccess, Invitation]:
+    """An invitation of a circle the viewer may invite people to."""
+    access = access_circle(user=user, circle_id=circle_id, capability=capability)
+    try:
+        invitation = Invitation.objects.select_related("invited_by").get(pk=invitation_id, circle_id=circle_id)
+    except Invitation.DoesNotExist as error:
+        raise Http404("No such invitation.") from error
+    return access, invitation
+
+
+def is_member(*, user_id: int, circle_id: int) -> bool:
+    """Used by the live-events consumer to re-check membership for every event."""
+    return Membership.objects.filter(user_id=user_id, circle_id=circle_id).exists()

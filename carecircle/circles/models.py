@@ -1,0 +1,167 @@
+"""Circles (the people around one person), memberships with roles, and invitations."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    PERSON = "person", "The person being helped"
+    ORGANISER = "organiser", "Organiser"
+    HELPER = "helper", "Helper"
+    PAID_CARER = "paid_carer", "Paid carer"
+    PROFESSIONAL = "professional", "Professional"
+    WELL_WISHER = "well_wisher", "Well-wisher"
+
+
+ROLE_DESCRIPTIONS = {
+    Role.PERSON: "The person everyone is helping. They decide who sees what.",
+    Role.ORGANISER: "Coordinates the circle: members, help, the record and settings.",
+    Role.HELPER: "Family, friends and neighbours who lend a hand and keep in touch.",
+    Role.PAID_CARER: "Carers from an agency or employed privately: their visits and what they need to know.",
+    Role.PROFESSIONAL: "GP, nurse, social worker or link worker: reads the record, leaves notes.",
+    Role.WELL_WISHER: "The wider circle: reads updates and sends messages of support.",
+}
+
+
+ROLE_NOUNS = {
+    Role.PERSON: "the person being helped",
+    Role.ORGANISER: "an organiser",
+    Role.HELPER: "a helper",
+    Role.PAID_CARER: "a paid carer",
+    Role.PROFESSIONAL: "a professional",
+    Role.WELL_WISHER: "a well-wisher",
+}
+
+
+def role_noun(role: str) -> str:
+    """"a helper", "an organiser": for sentences."""
+    try:
+        return ROLE_NOUNS[Role(role)]
+    except ValueError:
+        return role
+
+
+def circle_photo_path(instance: Circle, filename: str) -> str:
+    # The original name is never used: it may hold personal details or dangerous characters.
+    return f"circles/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.jpg"
+
+
+class Circle(models.Model):
+    """The people around one person. The person may or may not have an account."""
+
+    person_name = models.CharField(max_length=80)
+    person_date_of_birth = models.DateField(null=True, blank=True)
+    person_photo = models.ImageField(upload_to=circle_photo_path, null=True, blank=True)
+    consent = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Capabilities granted to each role where consent decides: {role: [capability, …]}.",
+    )
+    event_seq = models.PositiveBigIntegerField(default=0, help_text="Sequence number of the latest live event.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    client_id = models.UUIDField(null=True, blank=True, help_text="Sent by the client so retries never duplicate.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["person_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["created_by", "client_id"], name="circles_circle_unique_client_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.person_name
+
+
+class Membership(models.Model):
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    relationship = models.CharField(
+        max_length=60, blank=True, help_text='How they know the person: "daughter", "neighbour", "district nurse".'
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "user"], name="circles_membership_unique_user"),
+            models.UniqueConstraint(
+                fields=["circle"], condition=Q(role="person"), name="circles_membership_one_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.circle_id} as {self.role}"
+
+
+class InvitationChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    LINK = "link", "Shareable link"
+
+
+class Invitation(models.Model):
+    """An invitation to join a circle with a role; only a hash of its secret token is stored."""
+
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    relationship = models.CharField(max_length=60, blank=True)
+    channel = models.CharField(max_length=10, choices=InvitationChannel.choices)
+    name = models.CharField(max_length=80, blank=True, help_text="Who it is for, as the inviter knows them.")
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=16, blank=True)
+    note = models.CharField(max_length=500, blank=True, help_text="A personal line from the inviter.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    client_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invited_by", "client_id"], name="circles_invitation_unique_client_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} to {self.circle_id} as {self.role}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+    def status_phrase(self) -> str:
+        """Completes "This invitation has …"."""
+        return {
+            "accepted": "already been used",
+            "revoked": "been cancelled",
+            "expired": "expired",
+            "pending": "not been used yet",
+        }[self.status]
+
+    @property
+    def recipient(self) -> str:
+        return self.name or self.email or self.phone or "Anyone with the link"

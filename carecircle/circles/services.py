@@ -1,0 +1,366 @@
+"""Every write to circles, memberships, invitations and consent (ARCHITECTURE rule 3).
+
+Each service: keyword-only arguments, an explicit actor, one transaction, validation, one audit
+row, and live events published after commit. Callers check access first (circles/access.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from carecircle.audit.services import audit_record
+from carecircle.circles import messages
+from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
+from carecircle.circles.permissions import clean_consent, default_consent
+from carecircle.notifications.models import Channel
+from carecircle.notifications.services import delivery_enqueue
+from carecircle.realtime.events import circle_event_record, user_event_send
+
+if TYPE_CHECKING:
+    from carecircle.accounts.models import User
+
+INVITATION_DAYS_DEFAULT = 14
+INVITATION_DAYS_MAX = 30
+
+
+class CircleError(Exception):
+    """A request that breaks a rule of circles; the message says what to do instead."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def circle_create(
+    *,
+    actor: User,
+    person_name: str,
+    relationship: str = "",
+    person_date_of_birth: datetime.date | None = None,
+    person_photo: UploadedFile | None = None,
+    actor_is_person: bool = False,
+    client_id: uuid.UUID | None = None,
+) -> Circle:
+    """Create a circle about someone; the actor joins as organiser (or as the person themselves)."""
+    if client_id is not None:
+        existing = Circle.objects.filter(created_by=actor, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    person_name = person_name.strip()
+    if not person_name:
+        raise CircleError("Tell us the name of the person you're helping.")
+    if person_date_of_birth and person_date_of_birth > timezone.localdate():
+        raise CircleError("The date of birth can't be in the future.")
+    circle = Circle.objects.create(
+        person_name=person_name,
+        person_date_of_birth=person_date_of_birth,
+        consent=default_consent(),
+        created_by=actor,
+        client_id=client_id,
+    )
+    if person_photo is not None:
+        circle.person_photo.save("photo.jpg", person_photo, save=True)
+    role = Role.PERSON if actor_is_person else Role.ORGANISER
+    Membership.objects.create(circle=circle, user=actor, role=role, relationship=relationship.strip())
+    audit_record(actor=actor, action="circle.created", circle=circle, data={"person_name": person_name})
+    circle_event_record(circle=circle, type="circle.created")
+    return circle
+
+
+@transaction.atomic
+def circle_update(
+    *,
+    actor: User,
+    circle: Circle,
+    person_name: str,
+    person_date_of_birth: datetime.date | None,
+) -> Circle:
+    person_name = person_name.strip()
+    if not person_name:
+        raise CircleError("Tell us the name of the person you're helping.")
+    changed = {}
+    if person_name != circle.person_name:
+        changed["person_name"] = [circle.person_name, person_name]
+    if person_date_of_birth != circle.person_date_of_birth:
+        changed["person_date_of_birth"] = [
+            str(circle.person_date_of_birth or ""),
+            str(person_date_of_birth or ""),
+        ]
+    if not changed:
+        return circle
+    circle.person_name = person_name
+    circle.person_date_of_birth = person_date_of_birth
+    circle.save(update_fields=["person_name", "person_date_of_birth"])
+    audit_record(actor=actor, action="circle.updated", circle=circle, data={"changed": changed})
+    circle_event_record(circle=circle, type="circle.changed")
+    return circle
+
+
+def _organiser_count(circle: Circle) -> int:
+    return Membership.objects.filter(circle=circle, role=Role.ORGANISER).count()
+
+
+def _lock_circle(circle: Circle) -> None:
+    # Serialises membership changes in one circle, so two organisers can't both step down at once.
+    Circle.objects.select_for_update().filter(pk=circle.pk).values_list("pk", flat=True).get()
+
+
+@transaction.atomic
+def membership_change(
+    *, actor: User, member: Membership, role: str | None = None, relationship: str | None = None
+) -> Membership:
+    """Change a member's role or relationship. The circle always keeps an organiser."""
+    _lock_circle(member.circle)
+    member.refresh_from_db()
+    fields: list[str] = []
+    data: dict[str, object] = {}
+    if role is not None and role != member.role:
+        new_role = Role(role)
+        if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
+            raise CircleError("A circle needs at least one organiser. Make someone else an organiser first.")
+        if new_role == Role.PERSON and Membership.objects.filter(circle=member.circle, role=Role.PERSON).exists():
+            raise CircleError("This circle already has the person being helped as a member.")
+        data["from"] = member.role
+        data["to"] = new_role.value
+        member.role = new_role
+        fields.append("role")
+    if relationship is not None and relationship.strip() != member.relationship:
+        data["relationship"] = [member.relationship, relationship.strip()]
+        member.relationship = relationship.strip()
+        fields.append("relationship")
+    if not fields:
+        return member
+    member.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action="member.role_changed" if "role" in fields else "member.relationship_changed",
+        circle=member.circle,
+        subject=member.user,
+        data=data,
+    )
+    circle_event_record(circle=member.circle, type="membership.changed", member=member.pk, user=member.user_id)
+    user_event_send(user_id=member.user_id, type="access.changed", circle=member.circle_id)
+    return member
+
+
+@transaction.atomic
+def membership_remove(*, actor: User, member: Membership) -> None:
+    """Remove someone from a circle (an organiser's action) or leave it (your own)."""
+    _lock_circle(member.circle)
+    if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
+        if member.user_id == actor.pk:
+            raise CircleError(
+                "You're the only organiser. Make someone else an organiser before you leave."
+            )
+        raise CircleError("A circle needs at least one organiser.")
+    circle, user, member_id = member.circle, member.user, member.pk
+    member.delete()
+    leaving = user.pk == actor.pk
+    audit_record(
+        actor=actor,
+        action="member.left" if leaving else "member.removed",
+        circle=circle,
+        subject=user,
+        data={"role": member.role},
+    )
+    circle_event_record(circle=circle, type="membership.removed", member=member_id, user=user.pk)
+    user_event_send(user_id=user.pk, type="access.revoked", circle=circle.pk)
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User,
+    circle: Circle,
+    role: str,
+    channel: str,
+    relationship: str = "",
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    note: str = "",
+    expires_in_days: int = INVITATION_DAYS_DEFAULT,
+    client_id: uuid.UUID | None = None,
+) -> tuple[Invitation, str | None]:
+    """Invite someone with a role. Returns the invitation and its secret token.
+
+    The token exists only in the message (or, for a shareable link, in this return value). A retry
+    with the same client_id returns the same invitation: a link gets a fresh token, because the
+    first answer never arrived; an email or text has already been queued, so no token is returned.
+    """
+    invitation_role = Role(role)
+    invitation_channel = InvitationChannel(channel)
+    if client_id is not None:
+        existing = Invitation.objects.filter(invited_by=actor, client_id=client_id, circle=circle).first()
+        if existing is not None:
+            if existing.channel == InvitationChannel.LINK and existing.status == "pending":
+                token = secrets.token_urlsafe(24)
+                existing.token_hash = hash_token(token)
+                existing.save(update_fields=["token_hash"])
+                return existing, token
+            return existing, None
+    if not 1 <= expires_in_days <= INVITATION_DAYS_MAX:
+        raise CircleError(f"An invitation can last from 1 to {INVITATION_DAYS_MAX} days.")
+    if invitation_role == Role.PERSON and Membership.objects.filter(circle=circle, role=Role.PERSON).exists():
+        raise CircleError("The person being helped is already a member of this circle.")
+    if invitation_channel == InvitationChannel.EMAIL and not email:
+        raise CircleError("Give an email address to send the invitation to.")
+    if invitation_channel == InvitationChannel.SMS and not phone:
+        raise CircleError("Give a mobile number to text the invitation to.")
+    if email and Membership.objects.filter(circle=circle, user__email__iexact=email).exists():
+        raise CircleError(f"{email} is already in this circle.")
+    token = secrets.token_urlsafe(24)
+    invitation = Invitation.objects.create(
+        circle=circle,
+        role=invitation_role,
+        channel=invitation_channel,
+        relationship=relationship.strip(),
+        name=name.strip(),
+        email=email.strip().lower() if invitation_channel == InvitationChannel.EMAIL else "",
+        phone=phone if invitation_channel == InvitationChannel.SMS else "",
+        note=note.strip(),
+        token_hash=hash_token(token),
+        invited_by=actor,
+        client_id=client_id,
+        expires_at=timezone.now() + datetime.timedelta(days=expires_in_days),
+    )
+    if invitation_channel == InvitationChannel.EMAIL:
+        subject, body = messages.invitation_email(invitation=invitation, inviter=actor, token=token)
+        delivery_enqueue(
+            channel=Channel.EMAIL,
+            to=invitation.email,
+            subject=subject,
+            body=body,
+            idempotency_key=f"invitation:{invitation.pk}",
+        )
+    elif invitation_channel == InvitationChannel.SMS:
+        delivery_enqueue(
+            channel=Channel.SMS,
+            to=invitation.phone,
+            body=messages.invitation_sms(invitation=invitation, inviter=actor, token=token),
+            idempotency_key=f"invitation:{invitation.pk}",
+        )
+    audit_record(
+        actor=actor,
+        action="invitation.created",
+        circle=circle,
+        subject_name=invitation.recipient,
+        data={"role": invitation.role, "channel": invitation.channel, "invitation": invitation.pk},
+    )
+    circle_event_record(circle=circle, type="invitation.created", invitation=invitation.pk)
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != "pending":
+        raise CircleError(f"This invitation can't be cancelled: it is already {invitation.status}.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="invitation.revoked",
+        circle=invitation.circle,
+        subject_name=invitation.recipient,
+        data={"role": invitation.role, "invitation": invitation.pk},
+    )
+    circle_event_record(circle=invitation.circle, type="invitation.revoked", invitation=invitation.pk)
+    return invitation
+
+
+def invitation_find(*, token: str) -> Invitation | None:
+    """The invitation a token belongs to, whatever its state; None for a forged token."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invitation.objects.select_related("circle", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, actor: User, token: str) -> Membership:
+    """Join a circle through an invitation. Single use; an existing member just stays a member."""
+    found = invitation_find(token=token)
+    if found is None:
+        raise CircleError("This invitation link isn't valid. Ask the person who invited you for a new one.")
+    invitation = Invitation.objects.select_for_update().select_related("circle").get(pk=found.pk)
+    existing = Membership.objects.filter(circle=invitation.circle, user=actor).first()
+    if existing is not None:
+        return existing
+    if invitation.status != "pending":
+        raise CircleError(f"This invitation has {invitation.status_phrase()}. Ask for a new one.")
+    role = Role(invitation.role)
+    if role == Role.PERSON and Membership.objects.filter(circle=invitation.circle, role=Role.PERSON).exists():
+        raise CircleError("The person being helped is already a member of this circle.")
+    try:
+        with transaction.atomic():
+            member = Membership.objects.create(
+                circle=invitation.circle, user=actor, role=role, relationship=invitation.relationship
+            )
+    except IntegrityError as error:
+        raise CircleError("You're already in this circle.") from error
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = actor
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        actor=actor,
+        action="invitation.accepted",
+        circle=invitation.circle,
+        subject=actor,
+        data={
+            "role": role.value,
+            "invitation": invitation.pk,
+            "invited_by": invitation.invited_by.display_name if invitation.invited_by else "",
+        },
+    )
+    circle_event_record(circle=invitation.circle, type="membership.added", member=member.pk, user=actor.pk)
+    user_event_send(user_id=actor.pk, type="access.granted", circle=invitation.circle_id)
+    return member
+
+
+@transaction.atomic
+def consent_update(*, actor: User, circle: Circle, grants: Mapping[str, Iterable[str]]) -> Circle:
+    """Set what each role may see and do. Only the consent owner's views call this."""
+    try:
+        cleaned = clean_consent(grants)
+    except ValueError as error:
+        raise CircleError(str(error)) from error
+    before = circle.consent or default_consent()
+    if cleaned == before:
+        return circle
+    changes = {
+        role: {
+            "granted": sorted(set(cleaned[role]) - set(before.get(role, []))),
+            "withdrawn": sorted(set(before.get(role, [])) - set(cleaned[role])),
+        }
+        for role in cleaned
+        if set(cleaned[role]) != set(before.get(role, []))
+    }
+    circle.consent = cleaned
+    circle.save(update_fields=["consent"])
+    audit_record(actor=actor, action="consent.changed", circle=circle, data={"changes": changes})
+    circle_event_record(circle=circle, type="consent.changed")
+    return circle
+
+
+@transaction.atomic
+def membership_add_directly(*, actor: User, circle: Circle, user: User, role: str, relationship: str = "") -> Membership:
+    """Add an existing account to a circle without an invitation (demo data and tests only)."""
+    member = Membership.objects.create(circle=circle, user=user, role=Role(role), relationship=relationship)
+    audit_record(actor=actor, action="member.added", circle=circle, subject=user, data={"role": role})
+    circle_event_record(circle=circle, type="membership.added", member=member.pk, user=user.pk)
+    user_event_send(user_id=user.pk, type="access.granted", circle=circle.pk)
+    return member

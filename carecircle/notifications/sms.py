@@ -1,0 +1,35 @@
+"""Text messages go through an adapter, so a real provider can be plugged in by configuration."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("carecircle.sms")
+
+
+class SmsBackend(Protocol):
+    def send(self, *, to: str, body: str) -> str:
+        """Send one text message to an E.164 number; return the provider's message id."""
+        ...
+
+
+class OutboxSmsBackend:
+    """One box: log the text message and keep it in the local outbox instead of sending it."""
+
+    def send(self, *, to: str, body: str) -> str:
+        from carecircle.notifications.models import Channel, OutboxMessage
+
+        logger.info("Text message to %s: %s", to, body)
+        OutboxMessage.objects.create(channel=Channel.SMS, to=to, body=body)
+        return f"outbox-{uuid.uuid4()}"
+
+
+def get_sms_backend() -> SmsBackend:
+    backend_class = import_string(settings.SMS_BACKEND)
+    backend: SmsBackend = backend_class()
+    return backend

@@ -1,0 +1,82 @@
+// Live updates: one WebSocket carries event ids; content is refetched over HTTP through the
+// same access checks as the page. Regions marked data-live-src are refreshed when an event of a
+// listed type arrives for their circle. Pages work without this script.
+(function () {
+  "use strict";
+  var regions = Array.prototype.slice.call(document.querySelectorAll("[data-live-src]"));
+  var circles = {};
+  regions.forEach(function (el) {
+    var circle = el.getAttribute("data-live-circle");
+    circles[circle] = true;
+    // The page was rendered as of this sequence number: catch up from there, not from older visits.
+    if (el.hasAttribute("data-live-seq")) { sessionStorage.setItem("cc-seq-" + circle, el.getAttribute("data-live-seq")); }
+  });
+  var status = document.querySelector("[data-live-status]");
+  var retry = 0;
+  var socket = null;
+
+  function lastSeq(circle) { return parseInt(sessionStorage.getItem("cc-seq-" + circle) || "0", 10); }
+  function rememberSeq(circle, seq) {
+    if (seq > lastSeq(circle)) { sessionStorage.setItem("cc-seq-" + circle, String(seq)); }
+  }
+  function setStatus(text) { if (status) { status.textContent = text; } }
+
+  function refresh(circle, type) {
+    regions.forEach(function (el) {
+      if (el.getAttribute("data-live-circle") !== String(circle)) { return; }
+      var types = (el.getAttribute("data-live-types") || "").split(",");
+      if (type && types.indexOf(type) === -1 && types.indexOf("*") === -1) { return; }
+      fetch(el.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) { if (html !== null) { el.innerHTML = html; } })
+        .catch(function () { /* The next event or reconnect refreshes again. */ });
+    });
+  }
+
+  function catchUp(circle) {
+    var since = lastSeq(circle);
+    var base = document.querySelector("[data-live-circle='" + circle + "'][data-live-events]");
+    if (!base) { return; }
+    fetch(base.getAttribute("data-live-events") + "?since=" + since, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        if (data.events.length) { refresh(circle, null); }
+        rememberSeq(circle, data.latest);
+      })
+      .catch(function () {});
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/");
+    socket.onopen = function () {
+      retry = 0;
+      setStatus("Live: changes appear as they happen.");
+      Object.keys(circles).forEach(catchUp);
+    };
+    socket.onmessage = function (message) {
+      var event;
+      try { event = JSON.parse(message.data); } catch (error) { return; }
+      document.dispatchEvent(new CustomEvent("carecircle:event", { detail: event }));
+      if (event.type === "access.revoked" && circles[String(event.circle)]) {
+        location.reload();
+        return;
+      }
+      if (event.circle && event.seq && circles[String(event.circle)]) {
+        var expected = lastSeq(event.circle) + 1;
+        rememberSeq(event.circle, event.seq);
+        if (event.seq > expected && expected > 1) { refresh(event.circle, null); return; }
+        refresh(event.circle, event.type);
+      }
+    };
+    socket.onclose = function (closed) {
+      if (closed.code === 4401) { setStatus(""); return; }
+      setStatus("Reconnecting…");
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) + Math.random() * 500);
+    };
+  }
+
+  if ("WebSocket" in window && window.fetch) { connect(); }
+})();

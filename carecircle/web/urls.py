@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from carecircle.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]

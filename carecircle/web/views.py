@@ -1,0 +1,127 @@
+"""The public pages, error pages and the health check."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("circles:list")
+    return render(request, "web/home.html", {"nav": "home"})
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _check_cache() -> None:
+    key = "healthz:probe"
+    cache.set(key, "ok", timeout=10)
+    if cache.get(key) != "ok":
+        raise RuntimeError("the cache did not return what was stored")
+
+
+def _check_channel_layer() -> None:
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer is configured")
+
+    async def round_trip() -> None:
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "healthz.probe"})
+        message = await layer.receive(channel)
+        if message.get("type") != "healthz.probe":
+            raise RuntimeError("the channel layer returned something else")
+
+    async_to_sync(round_trip)()
+
+
+def _check_task_queue() -> None:
+    from django.tasks import default_task_backend
+
+    backend_path = settings.TASKS["default"]["BACKEND"]
+    if backend_path == "django_tasks_db.DatabaseBackend":
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.exists()
+    elif default_task_backend is None:
+        raise RuntimeError("no task backend is configured")
+
+
+CHECKS = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "channel_layer": _check_channel_layer,
+    "task_queue": _check_task_queue,
+}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The state of each service CareCircle needs; 503 when any of them is down."""
+    results: dict[str, Any] = {}
+    healthy = True
+    for name, check in CHECKS.items():
+        started = time.perf_counter()
+        try:
+            check()
+        except Exception as error:
+            healthy = False
+            logger.warning("Health check %s failed: %s", name, error)
+            results[name] = {"ok": False, "error": type(error).__name__}
+        else:
+            results[name] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return JsonResponse({"ok": healthy, "checks": results}, status=200 if healthy else 503)
+
+
+def _error_page(request: HttpRequest, status: int, title: str, text: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": text}, status=status)
+    return render(request, "web/error.html", {"title": title, "text": text}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, "Something was wrong with that request", "Go back and try again.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request,
+        403,
+        "You can't do that in this circle",
+        "Your role in this circle doesn't allow it. An organiser can change what each role can do.",
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request,
+        404,
+        "Page not found",
+        "This page doesn't exist, or you don't have access to it. Check the address, or go to your circles.",
+    )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Something went wrong on our side. Please try again."}, status=500)
+    return render(request, "web/error_500.html", status=500)

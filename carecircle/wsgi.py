@@ -1,0 +1,14 @@
+"""WSGI entry point, for serving plain HTTP through a WSGI server."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+from carecircle.lib.startup import refuse_unsafe_configuration  # noqa: E402
+
+application = get_wsgi_application()
+refuse_unsafe_configuration()

@@ -1,0 +1,91 @@
+"""Shared fixtures: the named cast, isolated cache and channel-layer namespaces, immediate tasks."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+
+from carecircle.accounts.models import User
+from tests.cast import CAST_NAMES, PASSWORD, Cast, build_cast
+
+# Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_services(settings: Any) -> None:
+    """Each test gets its own cache and channel-layer namespace, and runs background tasks at once."""
+    namespace = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
+    caches = dict(django_settings.CACHES)
+    caches["default"] = {**caches["default"], "KEY_PREFIX": namespace}
+    settings.CACHES = caches
+    layers = dict(django_settings.CHANNEL_LAYERS)
+    if "CONFIG" in layers["default"]:
+        layers["default"] = {
+            **layers["default"],
+            "CONFIG": {**layers["default"]["CONFIG"], "prefix": f"{namespace}:channels"},
+        }
+    settings.CHANNEL_LAYERS = layers
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.STORAGES = {
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(autouse=True)
+def _reset_channel_layers() -> Iterator[None]:
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def cast(db: None, django_capture_on_commit_callbacks: Any) -> Cast:
+    with django_capture_on_commit_callbacks(execute=True):
+        return build_cast()
+
+
+def _cast_member(name: str) -> Any:
+    @pytest.fixture
+    def member(cast: Cast) -> User:
+        return cast.user(name)
+
+    member.__name__ = name
+    return member
+
+
+for _name in CAST_NAMES:
+    globals()[_name] = _cast_member(_name)
+
+
+@pytest.fixture
+def circle(cast: Cast) -> Any:
+    return cast.circle
+
+
+def client_for(user: User | None) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user() -> Any:
+    """as_user(user) → a test client signed in as that user (None: signed out)."""
+    return client_for
