@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from carecircle.web.views import scaffold
 
 app_name = "circles"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("circles/", scaffold, name="list"),
+    path("join/<str:token>/", scaffold, name="invitation"),
+]

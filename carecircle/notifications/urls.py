@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from carecircle.web.views import scaffold
 
 app_name = "notifications"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [path("outbox/", scaffold, name="outbox")]
