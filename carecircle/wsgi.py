@@ -6,9 +6,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
-from carecircle.lib.startup import refuse_unsafe_configuration  # noqa: E402
+from carecircle.lib.startup import refuse_unsafe_configuration
 
 application = get_wsgi_application()
 refuse_unsafe_configuration()

@@ -25,7 +25,7 @@ def _isolated_services(settings: Any) -> None:
     caches = dict(django_settings.CACHES)
     caches["default"] = {**caches["default"], "KEY_PREFIX": namespace}
     settings.CACHES = caches
-    layers = dict(django_settings.CHANNEL_LAYERS)
+    layers: dict[str, Any] = dict(django_settings.CHANNEL_LAYERS)
     if "CONFIG" in layers["default"]:
         layers["default"] = {
             **layers["default"],

@@ -28,9 +28,9 @@ class SignedInSessionMiddleware:
             seen = request.session.get(SESSION_SEEN_KEY)
             now = timezone.now()
             if seen is None or now.timestamp() - float(seen) > LAST_SEEN_RESOLUTION.total_seconds():
-                updated = SignedInSession.objects.filter(
-                    session_key=request.session.session_key, user=user
-                ).update(last_seen_at=now)
+                updated = SignedInSession.objects.filter(session_key=request.session.session_key, user=user).update(
+                    last_seen_at=now
+                )
                 if not updated:
                     from carecircle.accounts.sessions import session_record
 

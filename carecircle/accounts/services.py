@@ -47,9 +47,7 @@ def user_verify_email(*, user: User) -> User:
 
 
 @transaction.atomic
-def user_update_profile(
-    *, actor: User, display_name: str, phone: str, time_zone: str, language: str
-) -> User:
+def user_update_profile(*, actor: User, display_name: str, phone: str, time_zone: str, language: str) -> User:
     actor.display_name = display_name.strip()
     actor.phone = phone
     actor.time_zone = time_zone
@@ -64,9 +62,7 @@ def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token. The secret is returned once and only its hash is kept."""
     name = name.strip() or "API token"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=actor, name=name[:80], prefix=secret[:10], secret_hash=hash_api_secret(secret)
-    )
+    token = ApiToken.objects.create(user=actor, name=name[:80], prefix=secret[:10], secret_hash=hash_api_secret(secret))
     audit_record(actor=actor, action="token.created", subject=actor, data={"token": token.pk, "name": token.name})
     return token, secret
 

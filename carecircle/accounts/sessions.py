@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
@@ -14,7 +13,7 @@ from carecircle.audit.services import audit_record
 from carecircle.lib.addresses import client_address
 
 
-def session_record(*, request: HttpRequest, user: AbstractBaseUser) -> SignedInSession | None:
+def session_record(*, request: HttpRequest, user: User) -> SignedInSession | None:
     key = request.session.session_key
     if not key:
         request.session.save()

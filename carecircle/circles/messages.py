@@ -29,7 +29,8 @@ def invitation_email(*, invitation: Invitation, inviter: User, token: str) -> tu
     note = f'\n{inviter.display_name} wrote: "{invitation.note}"\n' if invitation.note else ""
     body = f"""{greeting}
 
-{inviter.display_name} ({inviter.email}) has invited you to join the people helping {person}, as {role_noun(invitation.role)}.
+{inviter.display_name} ({inviter.email}) has invited you to join the people helping {person},
+as {role_noun(invitation.role)}.
 {note}
 CareCircle is a free, private website where family, friends, neighbours and carers organise help
 for someone together: who's visiting when, lifts and meals, news, and the things everyone needs to know.

@@ -40,7 +40,7 @@ ROLE_NOUNS = {
 
 
 def role_noun(role: str) -> str:
-    """"a helper", "an organiser": for sentences."""
+    """ "a helper", "an organiser": for sentences."""
     try:
         return ROLE_NOUNS[Role(role)]
     except ValueError:
@@ -64,9 +64,7 @@ class Circle(models.Model):
         help_text="Capabilities granted to each role where consent decides: {role: [capability, …]}.",
     )
     event_seq = models.PositiveBigIntegerField(default=0, help_text="Sequence number of the latest live event.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     client_id = models.UUIDField(null=True, blank=True, help_text="Sent by the client so retries never duplicate.")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -120,9 +118,7 @@ class Invitation(models.Model):
     phone = models.CharField(max_length=16, blank=True)
     note = models.CharField(max_length=500, blank=True, help_text="A personal line from the inviter.")
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     client_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -135,9 +131,7 @@ class Invitation(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["invited_by", "client_id"], name="circles_invitation_unique_client_id"
-            ),
+            models.UniqueConstraint(fields=["invited_by", "client_id"], name="circles_invitation_unique_client_id"),
         ]
 
     def __str__(self) -> str:

@@ -203,9 +203,7 @@ def consentable_for(role: Role) -> list[Capability]:
     return [capability for capability in CAPABILITIES if role in capability.consentable]
 
 
-def capabilities_for(
-    *, role: str, consent: Mapping[str, Iterable[str]], person_is_member: bool
-) -> frozenset[str]:
+def capabilities_for(*, role: str, consent: Mapping[str, Iterable[str]], person_is_member: bool) -> frozenset[str]:
     """Every capability a member with `role` has in a circle with these consent settings."""
     member_role = Role(role)
     granted_by_consent = set(consent.get(member_role.value, ())) if member_role.value in consent else None

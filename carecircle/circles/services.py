@@ -47,7 +47,7 @@ def circle_create(
     person_name: str,
     relationship: str = "",
     person_date_of_birth: datetime.date | None = None,
-    person_photo: UploadedFile | None = None,
+    person_photo: UploadedFile[bytes] | None = None,
     actor_is_person: bool = False,
     client_id: uuid.UUID | None = None,
 ) -> Circle:
@@ -159,9 +159,7 @@ def membership_remove(*, actor: User, member: Membership) -> None:
     _lock_circle(member.circle)
     if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
         if member.user_id == actor.pk:
-            raise CircleError(
-                "You're the only organiser. Make someone else an organiser before you leave."
-            )
+            raise CircleError("You're the only organiser. Make someone else an organiser before you leave.")
         raise CircleError("A circle needs at least one organiser.")
     circle, user, member_id = member.circle, member.user, member.pk
     member.delete()
@@ -283,11 +281,7 @@ def invitation_find(*, token: str) -> Invitation | None:
     """The invitation a token belongs to, whatever its state; None for a forged token."""
     if not token or len(token) > 100:
         return None
-    return (
-        Invitation.objects.select_related("circle", "invited_by")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    return Invitation.objects.select_related("circle", "invited_by").filter(token_hash=hash_token(token)).first()
 
 
 @transaction.atomic
@@ -357,7 +351,9 @@ def consent_update(*, actor: User, circle: Circle, grants: Mapping[str, Iterable
 
 
 @transaction.atomic
-def membership_add_directly(*, actor: User, circle: Circle, user: User, role: str, relationship: str = "") -> Membership:
+def membership_add_directly(
+    *, actor: User, circle: Circle, user: User, role: str, relationship: str = ""
+) -> Membership:
     """Add an existing account to a circle without an invitation (demo data and tests only)."""
     member = Membership.objects.create(circle=circle, user=user, role=Role(role), relationship=relationship)
     audit_record(actor=actor, action="member.added", circle=circle, subject=user, data={"role": role})

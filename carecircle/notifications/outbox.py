@@ -16,7 +16,7 @@ class OutboxEmailBackend(BaseEmailBackend):
             OutboxMessage.objects.create(
                 channel=Channel.EMAIL,
                 to=", ".join(message.to),
-                subject=message.subject,
+                subject=str(message.subject),
                 body=str(message.body),
             )
         return len(email_messages)
