@@ -2,12 +2,29 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.web.views import scaffold
+from carecircle.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("sign-in/", scaffold, name="login"),
-    path("sign-out/", scaffold, name="logout"),
-    path("create/", scaffold, name="signup"),
-    path("", scaffold, name="profile"),
+    path("create/", views.signup, name="signup"),
+    path("sign-in/", views.login_view, name="login"),
+    path("sign-out/", views.logout_view, name="logout"),
+    # The resend address comes first: the token pattern would otherwise match "resend".
+    path("confirm-email/resend/", views.verify_email_resend, name="verify_email_resend"),
+    path("confirm-email/<str:token>/", views.verify_email, name="verify_email"),
+    path("password-reset/", views.PasswordResetRequestView.as_view(), name="password_reset"),
+    path("password-reset/sent/", views.password_reset_sent, name="password_reset_sent"),
+    path("password-reset/done/", views.password_reset_complete, name="password_reset_complete"),
+    path(
+        "password-reset/<str:uidb64>/<str:token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/", views.password_change, name="password_change"),
+    path("", views.profile, name="profile"),
+    path("sessions/", views.sessions, name="sessions"),
+    path("sessions/sign-out-others/", views.sessions_sign_out_others_view, name="sessions_sign_out_others"),
+    path("sessions/<int:pk>/sign-out/", views.session_sign_out, name="session_sign_out"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

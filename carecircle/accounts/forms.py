@@ -1,0 +1,277 @@
+"""Forms for signing up, signing in, passwords, the profile and API tokens."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+
+from carecircle.accounts.emails import password_reset_email_send
+from carecircle.accounts.models import User
+from carecircle.audit.services import audit_record
+from carecircle.lib import ratelimit
+
+PASSWORD_HINT = (
+    "Use at least 10 characters. Three or four unrelated words are easy to remember and hard to guess. "
+    "Avoid names, dates and keyboard patterns."
+)
+PHONE_REGION = "GB"
+# Each address gets at most this many reset emails an hour, so the form cannot be used to flood an inbox.
+RESET_EMAILS_PER_HOUR = 5
+HIDDEN_TIME_ZONES = ("Etc/", "SystemV/", "posix/", "right/")
+
+
+def _email_field(*, autofocus: bool = False) -> forms.EmailField:
+    attrs: dict[str, Any] = {"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs=attrs),
+        error_messages={
+            "required": "Enter your email address.",
+            "invalid": "Enter an email address in the right format, like name@example.com.",
+        },
+    )
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+class SignUpForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=80,
+        help_text="The name other people in your circles will see. You can change it later.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your name."},
+    )
+    email = _email_field()
+    password = forms.CharField(
+        label="Choose a password",
+        strip=False,
+        help_text=PASSWORD_HINT,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choose a password."},
+    )
+
+    def clean_display_name(self) -> str:
+        name: str = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise ValidationError("Enter your name.")
+        return name
+
+    def clean_email(self) -> str:
+        email = normalise_email(self.cleaned_data["email"])
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(
+                "There's already an account with this email address. Sign in, or reset your password if you've "
+                "forgotten it."
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password = cleaned.get("password")
+        if password:
+            # A draft account, so validators can refuse passwords built from the person's own name or email.
+            draft = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name", ""))
+            try:
+                password_validation.validate_password(password, draft)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class SignInForm(forms.Form):
+    email = _email_field(autofocus=True)
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password."},
+    )
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+def _relabel_new_password_fields(form: SetPasswordForm[User]) -> None:
+    first, second = form.fields["new_password1"], form.fields["new_password2"]
+    first.label = "New password"
+    first.help_text = PASSWORD_HINT
+    first.error_messages["required"] = "Choose a new password."
+    second.label = "Type the new password again"
+    second.help_text = "So you know you typed it the way you meant to."
+    second.error_messages["required"] = "Type the new password again."
+    form.error_messages = {
+        **form.error_messages,
+        "password_mismatch": "The two new passwords are different. Type the same password in both boxes.",
+    }
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Queues the reset email as a delivery, and never says whether the address has an account."""
+
+    email = _email_field(autofocus=True)
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        user: User = context["user"]
+        if ratelimit.hit("password-reset-email", str(user.pk), window_seconds=3600) > RESET_EMAILS_PER_HOUR:
+            return
+        password_reset_email_send(user=user, uidb64=context["uid"], token=context["token"])
+        audit_record(actor=None, action="account.password_reset_requested", subject=user)
+
+
+class NewPasswordForm(SetPasswordForm[User]):
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        _relabel_new_password_fields(self)
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        _relabel_new_password_fields(self)
+        current = self.fields["old_password"]
+        current.label = "Your current password"
+        current.error_messages["required"] = "Enter your current password."
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": "Your current password isn't right. Type it again, or sign out and reset it.",
+        }
+
+
+@functools.cache
+def _listed_time_zones() -> tuple[str, ...]:
+    names = {
+        name
+        for name in zoneinfo.available_timezones()
+        if name == "UTC" or ("/" in name and not name.startswith(HIDDEN_TIME_ZONES))
+    }
+    return tuple(sorted(names))
+
+
+def time_zone_choices(current: str = "") -> list[tuple[str, str]]:
+    """Area/City time zones, sorted, plus the person's current zone if it is a valid older alias."""
+    names = list(_listed_time_zones())
+    if current and current not in names and current in zoneinfo.available_timezones():
+        names = sorted([*names, current])
+    return [(name, name.replace("_", " ")) for name in names]
+
+
+def phone_normalise(raw: str) -> str:
+    """A phone number in E.164 (like +447700900123); numbers without a country code are taken as UK."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, PHONE_REGION)
+    except phonenumbers.NumberParseException as error:
+        raise ValidationError(
+            "Enter a phone number using only digits, spaces and +, like 07911 123456.", code="phone_format"
+        ) from error
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            "This isn't a phone number that can be called. Check the digits, and start numbers from outside "
+            "the UK with + and the country code, like +353.",
+            code="phone_invalid",
+        )
+    formatted: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return formatted
+
+
+def phone_for_display(e164: str) -> str:
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    formatted: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return formatted
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=80,
+        help_text="The name other people in your circles see.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your name."},
+    )
+    phone = forms.CharField(
+        label="Mobile phone number",
+        max_length=30,
+        required=False,
+        help_text="For text messages about help that's needed. Numbers from outside the UK start with + and "
+        "the country code.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Dates and times are shown in this time zone.",
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+    )
+    language = forms.ChoiceField(
+        label="Language", error_messages={"invalid_choice": "Choose a language from the list."}
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "display_name": user.display_name,
+                "phone": phone_for_display(user.phone),
+                "time_zone": user.time_zone,
+                "language": user.language,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        time_zone_field = self.fields["time_zone"]
+        assert isinstance(time_zone_field, forms.ChoiceField)
+        time_zone_field.choices = time_zone_choices(user.time_zone)
+        language_field = self.fields["language"]
+        assert isinstance(language_field, forms.ChoiceField)
+        language_field.choices = list(settings.LANGUAGES)
+
+    def clean_display_name(self) -> str:
+        name: str = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise ValidationError("Enter your name.")
+        return name
+
+    def clean_phone(self) -> str:
+        return phone_normalise(self.cleaned_data["phone"])
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name for this token",
+        max_length=80,
+        help_text="Something to help you recognise it later, like the name of the program that will use it.",
+        error_messages={"required": "Give the token a name, so you can tell it apart from others."},
+    )
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Give the token a name, so you can tell it apart from others.")
+        return name

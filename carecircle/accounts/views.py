@@ -1,0 +1,430 @@
+"""Account pages: sign up, sign in and out, email confirmation, passwords, profile, sessions and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from carecircle.accounts.devices import device_description
+from carecircle.accounts.emails import duration_words, verification_email_send
+from carecircle.accounts.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    ProfileForm,
+    SignInForm,
+    SignUpForm,
+)
+from carecircle.accounts.models import ApiToken, SignedInSession, User
+from carecircle.accounts.services import (
+    AccountError,
+    api_token_create,
+    api_token_revoke,
+    user_sign_up,
+    user_update_profile,
+    user_verify_email,
+)
+from carecircle.accounts.sessions import session_record, session_sign_out_one, sessions_sign_out_others
+from carecircle.accounts.verification import VerificationLinkError, verification_token_check
+from carecircle.audit.services import audit_record
+from carecircle.lib import ratelimit
+from carecircle.lib.addresses import client_address
+
+PAGE = ["GET", "HEAD"]
+FORM = ["GET", "HEAD", "POST"]
+ACTION = ["POST"]
+SIGN_IN_ACCOUNT_SCOPE = "sign-in-account"
+SIGN_IN_ADDRESS_SCOPE = "sign-in-address"
+VERIFICATION_EMAILS_PER_HOUR = 5
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _signed_in_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in to see this page.")
+    return user
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` address when it points back into this site; otherwise an empty string."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def _first_page_after_sign_up() -> str:
+    try:
+        return reverse("circles:create")
+    except NoReverseMatch:
+        return reverse("circles:list")
+
+
+def _form_status(form: Any) -> int:
+    return 400 if form.is_bound and form.errors else 200
+
+
+def _sign_in(request: HttpRequest, user: User) -> None:
+    login(request, user, backend=MODEL_BACKEND)  # Rotates the session key.
+    session_record(request=request, user=user)
+
+
+def _keep_this_device_signed_in(request: HttpRequest, user: User) -> int:
+    """After a new password: end every other session, keep this one. Returns how many were ended."""
+    old_key = request.session.session_key
+    ended = sessions_sign_out_others(actor=user, current_session_key=old_key)
+    update_session_auth_hash(request, user)  # Also rotates the session key.
+    new_key = request.session.session_key
+    if old_key and new_key and old_key != new_key:
+        # The same device under its new key, so the list keeps when it first signed in.
+        SignedInSession.objects.filter(session_key=old_key, user=user).update(session_key=new_key)
+    session_record(request=request, user=user)
+    return ended
+
+
+# Signing up, in and out
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(FORM)
+def signup(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    if request.user.is_authenticated and request.method != "POST":
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST":
+        form = SignUpForm(request.POST)
+        if form.is_valid():
+            try:
+                user = user_sign_up(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    display_name=form.cleaned_data["display_name"],
+                )
+            except AccountError as error:
+                form.add_error("email", str(error))
+            except ValidationError as error:
+                form.add_error("password", error)
+            else:
+                _sign_in(request, user)
+                verification_email_send(user=user)
+                messages.success(
+                    request,
+                    f"Welcome to CareCircle, {user.display_name}. We've sent an email to {user.email}: "
+                    "open the link in it to confirm your address.",
+                )
+                return redirect(next_url or _first_page_after_sign_up())
+    else:
+        form = SignUpForm(initial={"email": request.GET.get("email", "")[:254]})
+    context = {"form": form, "next": next_url, "nav": "signup"}
+    return render(request, "accounts/signup.html", context, status=_form_status(form))
+
+
+def _sign_in_throttled(*, email: str, address: str) -> bool:
+    return (
+        ratelimit.hits(SIGN_IN_ACCOUNT_SCOPE, email) >= settings.LOGIN_ATTEMPTS_PER_ACCOUNT
+        or ratelimit.hits(SIGN_IN_ADDRESS_SCOPE, address) >= settings.LOGIN_ATTEMPTS_PER_ADDRESS
+    )
+
+
+def _sign_in_failed(*, email: str, address: str) -> None:
+    window = settings.LOGIN_ATTEMPT_WINDOW_SECONDS
+    ratelimit.hit(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=window)
+    ratelimit.hit(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=window)
+
+
+@never_cache
+@sensitive_post_parameters("password")
+@require_http_methods(FORM)
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    if request.user.is_authenticated and request.method != "POST":
+        return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    context: dict[str, Any] = {"next": next_url, "nav": "login"}
+    if request.method == "POST":
+        form = SignInForm(request.POST)
+        if form.is_valid():
+            email: str = form.cleaned_data["email"]
+            address = client_address(request) or "unknown"
+            if _sign_in_throttled(email=email, address=address):
+                window = settings.LOGIN_ATTEMPT_WINDOW_SECONDS
+                context.update(form=SignInForm(initial={"email": email}), wait=duration_words(window))
+                response = render(request, "accounts/login.html", context, status=429)
+                response["Retry-After"] = str(window)
+                return response
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if isinstance(user, User):
+                ratelimit.reset(SIGN_IN_ACCOUNT_SCOPE, email)
+                _sign_in(request, user)
+                return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+            _sign_in_failed(email=email, address=address)
+            # The same words whether or not the address has an account.
+            form.add_error(
+                None,
+                "The email address or password isn't right. Check them and try again, or reset your password.",
+            )
+    else:
+        form = SignInForm(initial={"email": request.GET.get("email", "")[:254]})
+    context["form"] = form
+    return render(request, "accounts/login.html", context, status=_form_status(form))
+
+
+@require_http_methods(ACTION)
+def logout_view(request: HttpRequest) -> HttpResponse:
+    session_key = request.session.session_key
+    was_signed_in = request.user.is_authenticated
+    logout(request)
+    if session_key:
+        # This device leaves the "where you're signed in" list along with its session.
+        SignedInSession.objects.filter(session_key=session_key).delete()
+    if was_signed_in:
+        messages.info(request, "You're signed out.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+# Confirming the email address
+
+
+@require_http_methods(PAGE)
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = verification_token_check(token=token)
+    except VerificationLinkError as error:
+        context = {"problem": str(error), "expired": error.expired, "nav": "profile"}
+        return render(request, "accounts/verify_email_failed.html", context, status=410 if error.expired else 400)
+    already_confirmed = user.email_verified
+    user_verify_email(user=user)
+    context = {"confirmed_email": user.email, "already_confirmed": already_confirmed, "nav": "profile"}
+    return render(request, "accounts/verify_email_done.html", context)
+
+
+@require_http_methods(ACTION)
+def verify_email_resend(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("accounts:profile"))
+    user = _signed_in_user(request)
+    if user.email_verified:
+        messages.info(request, "Your email address is already confirmed. There's nothing more to do.")
+    elif ratelimit.hit("verify-email-resend", str(user.pk), window_seconds=3600) > VERIFICATION_EMAILS_PER_HOUR:
+        messages.error(
+            request,
+            "We've already sent you several emails in the last hour. Check your spam or junk folder, "
+            "or try again in an hour.",
+        )
+    else:
+        verification_email_send(user=user)
+        messages.success(request, f"We've sent a new link to {user.email}. Open it to confirm your address.")
+    return redirect(_safe_next(request) or "accounts:profile")
+
+
+# Passwords
+
+
+@method_decorator(require_http_methods(FORM), name="dispatch")
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    form_class = PasswordResetRequestForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_sent")
+    extra_context = {"nav": "login"}
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+@require_http_methods(PAGE)
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    context = {"valid_for": duration_words(settings.PASSWORD_RESET_TIMEOUT), "nav": "login"}
+    return render(request, "accounts/password_reset_sent.html", context)
+
+
+@method_decorator(require_http_methods(FORM), name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    extra_context = {"nav": "login"}
+
+    def render_to_response(self, context: dict[str, Any], **response_kwargs: Any) -> HttpResponse:
+        if not context.get("validlink"):
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = self.user
+        assert isinstance(user, User)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit_record(actor=user, action="account.password_reset", subject=user)
+            if self.request.user.pk == user.pk:
+                _keep_this_device_signed_in(self.request, user)
+            else:
+                # Anyone who knew the old password is signed out everywhere.
+                sessions_sign_out_others(actor=user, current_session_key=None)
+        return response
+
+
+@require_http_methods(PAGE)
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_reset_complete.html", {"nav": "login"})
+
+
+@login_required
+@sensitive_post_parameters()
+@require_http_methods(FORM)
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = _signed_in_user(request)
+    form = ChangePasswordForm(user, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        with transaction.atomic():
+            form.save()
+            audit_record(actor=user, action="account.password_changed", subject=user)
+            ended = _keep_this_device_signed_in(request, user)
+        text = "Your password has been changed."
+        if ended:
+            text += f" You've been signed out on {ended} other device{'' if ended == 1 else 's'}."
+        messages.success(request, text)
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form, "nav": "profile"}, status=_form_status(form))
+
+
+# Profile
+
+
+@login_required
+@require_http_methods(FORM)
+def profile(request: HttpRequest) -> HttpResponse:
+    user = _signed_in_user(request)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, user=user)
+        if form.is_valid():
+            user_update_profile(
+                actor=user,
+                display_name=form.cleaned_data["display_name"],
+                phone=form.cleaned_data["phone"],
+                time_zone=form.cleaned_data["time_zone"],
+                language=form.cleaned_data["language"],
+            )
+            messages.success(request, "Your details have been saved.")
+            return redirect("accounts:profile")
+    else:
+        form = ProfileForm(user=user)
+    context = {"form": form, "account": user, "nav": "profile"}
+    return render(request, "accounts/profile.html", context, status=_form_status(form))
+
+
+# Where you're signed in
+
+
+@login_required
+@require_http_methods(PAGE)
+def sessions(request: HttpRequest) -> HttpResponse:
+    user = _signed_in_user(request)
+    current_key = request.session.session_key
+    entries = [
+        {
+            "pk": signed_in.pk,
+            "device": device_description(signed_in.user_agent),
+            "ip_address": signed_in.ip_address,
+            "created_at": signed_in.created_at,
+            "last_seen_at": signed_in.last_seen_at,
+            "is_current": signed_in.session_key == current_key,
+        }
+        for signed_in in SignedInSession.objects.filter(user=user)
+    ]
+    entries.sort(key=lambda entry: not entry["is_current"])
+    others = sum(1 for entry in entries if not entry["is_current"])
+    return render(request, "accounts/sessions.html", {"entries": entries, "others": others, "nav": "profile"})
+
+
+@require_http_methods(ACTION)
+def sessions_sign_out_others_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("accounts:sessions"))
+    user = _signed_in_user(request)
+    ended = sessions_sign_out_others(actor=user, current_session_key=request.session.session_key)
+    if ended:
+        messages.success(request, f"Signed out on {ended} other device{'' if ended == 1 else 's'}.")
+    else:
+        messages.info(request, "You weren't signed in anywhere else.")
+    return redirect("accounts:sessions")
+
+
+@require_http_methods(ACTION)
+def session_sign_out(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("accounts:sessions"))
+    user = _signed_in_user(request)
+    signed_in = get_object_or_404(SignedInSession, pk=pk, user=user)
+    if signed_in.session_key == request.session.session_key:
+        return logout_view(request)
+    device = device_description(signed_in.user_agent)
+    session_sign_out_one(actor=user, signed_in_session=signed_in)
+    messages.success(request, f"Signed out on {device}.")
+    return redirect("accounts:sessions")
+
+
+# Personal API tokens
+
+
+@never_cache
+@login_required
+@require_http_methods(FORM)
+def tokens(request: HttpRequest) -> HttpResponse:
+    user = _signed_in_user(request)
+    new_secret = ""
+    new_token: ApiToken | None = None
+    if request.method == "POST":
+        form = ApiTokenForm(request.POST)
+        if form.is_valid():
+            new_token, new_secret = api_token_create(actor=user, name=form.cleaned_data["name"])
+            # The secret is shown in this response only; it is never stored, so it cannot be shown again.
+            form = ApiTokenForm()
+    else:
+        form = ApiTokenForm()
+    context = {
+        "form": form,
+        "tokens": ApiToken.objects.filter(user=user),
+        "new_token": new_token,
+        "new_secret": new_secret,
+        "nav": "profile",
+    }
+    return render(request, "accounts/tokens.html", context, status=_form_status(form))
+
+
+@require_http_methods(ACTION)
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("accounts:tokens"))
+    user = _signed_in_user(request)
+    token = get_object_or_404(ApiToken, pk=pk, user=user)
+    if token.is_active:
+        api_token_revoke(actor=user, token=token)
+        messages.success(
+            request, f"The token “{token.name}” has been revoked. Programs using it can no longer sign in."
+        )
+    else:
+        messages.info(request, f"The token “{token.name}” was already revoked.")
+    return redirect("accounts:tokens")

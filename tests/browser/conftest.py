@@ -1,0 +1,128 @@
+"""Browser journeys in Debian's Chromium, with axe-core on every page and byte budgets measured."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import BrowserContext, CDPSession, Page
+
+from tests.servers import running_server
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+FIRST_HTML_BUDGET_BYTES = 14 * 1024
+FIRST_VISIT_BUDGET_BYTES = 60 * 1024
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is not installed: `apt-get install chromium` (.ci/run does it).")
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def server(transactional_db: None) -> Iterator[str]:
+    """A real ASGI server and task worker on the test database, one per test."""
+    with running_server(with_worker=True) as base_url:
+        yield base_url
+
+
+@dataclass
+class Transfer:
+    """Bytes the browser received, measured through the Chrome DevTools Protocol."""
+
+    documents: list[tuple[str, int]] = field(default_factory=list)
+    total: int = 0
+    _urls: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def attach(self, session: CDPSession) -> None:
+        session.send("Network.enable")
+        session.on("Network.responseReceived", self._on_response)
+        session.on("Network.loadingFinished", self._on_finished)
+
+    def _on_response(self, event: dict[str, Any]) -> None:
+        self._urls[event["requestId"]] = (event["type"], event["response"]["url"])
+
+    def _on_finished(self, event: dict[str, Any]) -> None:
+        size = int(event["encodedDataLength"])
+        self.total += size
+        kind, url = self._urls.get(event["requestId"], ("", ""))
+        if kind == "Document":
+            self.documents.append((url, size))
+
+    def reset(self) -> None:
+        self.documents.clear()
+        self.total = 0
+
+
+@dataclass
+class Checked:
+    """Runs axe on each page a journey visits and keeps the byte figures."""
+
+    page: Page
+    transfer: Transfer
+    # axe needs timers, which don't run in a page without JavaScript: such pages are checked as a
+    # copy of their HTML (scripts removed) in this JavaScript-enabled page.
+    axe_page: Page | None = None
+    axe: Axe = field(default_factory=Axe)
+    visited: list[str] = field(default_factory=list)
+
+    def check(self, label: str) -> None:
+        if self.axe_page is None:
+            results = self.axe.run(self.page)
+        else:
+            html = re.sub(r"<script\b[^>]*>.*?</script>", "", self.page.content(), flags=re.DOTALL)
+            self.axe_page.set_content(html)
+            results = self.axe.run(self.axe_page)
+        assert results.violations_count == 0, f"axe found problems on {label}:\n{results.generate_report()}"
+        self.visited.append(label)
+        for url, size in self.transfer.documents:
+            assert size <= FIRST_HTML_BUDGET_BYTES, (
+                f"{url} sent {size} bytes of HTML (budget {FIRST_HTML_BUDGET_BYTES})"
+            )
+
+
+def make_checked(context: BrowserContext, axe_page: Page | None = None) -> Checked:
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    transfer = Transfer()
+    transfer.attach(context.new_cdp_session(page))
+    return Checked(page=page, transfer=transfer, axe_page=axe_page)
+
+
+@pytest.fixture
+def checked_page(context: BrowserContext) -> Checked:
+    return make_checked(context)
+
+
+@pytest.fixture
+def no_js_page(browser: Any) -> Iterator[Checked]:
+    context = browser.new_context(java_script_enabled=False)
+    axe_context = browser.new_context()
+    yield make_checked(context, axe_page=axe_context.new_page())
+    axe_context.close()
+    context.close()

@@ -1,0 +1,109 @@
+"""Real server processes for tests: uvicorn (ASGI) and the task worker, pointed at the test database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, for processes started by the tests."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def server_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "carecircle.settings",
+            "DATABASE_URL": test_database_url(),
+            "DEBUG": "true",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "CONFIG" in layer and settings.REDIS_URL:
+        env["REDIS_URL"] = settings.REDIS_URL
+        env["REDIS_PREFIX"] = str(layer["CONFIG"]["prefix"]).removesuffix(":channels")
+    else:
+        env.pop("REDIS_URL", None)
+    env.update(extra or {})
+    return env
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"The server at {url} exited with code {process.returncode} before it was ready.")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"The server at {url} was not ready within {timeout} seconds.")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@contextmanager
+def running_server(*, env: Mapping[str, str] | None = None, with_worker: bool = False) -> Iterator[str]:
+    """Start uvicorn (and optionally the task worker) and yield the base URL; stop them afterwards."""
+    port = free_port()
+    environment = server_environment(env)
+    server = subprocess.Popen(
+        [str(BIN / "uvicorn"), "carecircle.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+    )
+    worker = None
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_ready(f"{base_url}/healthz", server)
+        if with_worker:
+            worker = subprocess.Popen(
+                [str(BIN / "carecircle"), "db_worker", "--interval", "0.2", "--no-startup-delay"],
+                cwd=ROOT,
+                env=environment,
+            )
+        yield base_url
+    finally:
+        if worker is not None:
+            stop(worker)
+        stop(server)
