@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -47,7 +48,7 @@ def server_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]
             "PYTHONUNBUFFERED": "1",
         }
     )
-    layer = settings.CHANNEL_LAYERS["default"]
+    layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
     if "CONFIG" in layer and settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
         env["REDIS_PREFIX"] = str(layer["CONFIG"]["prefix"]).removesuffix(":channels")
