@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_tasks_db",
+    # Serves the API docs' Swagger files locally, so the page works under the site's CSP.
+    "ninja",
     "carecircle.web",
     "carecircle.accounts",
     "carecircle.circles",
@@ -227,7 +229,7 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 60 * 60 * 2
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Redirecting to HTTPS is usually the reverse proxy's job, and joining the HSTS preload list is
-# hard to undo, so both are the operator's explicit choice (docs/architecture/security.md).
+# hard to undo, so both are the operator's explicit choice (docs/architecture/serving.md).
 SILENCED_SYSTEM_CHECKS = [
     *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),

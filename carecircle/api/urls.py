@@ -1,6 +1,13 @@
+"""Mounts the NinjaAPI; the project's urls.py includes this under "api/v1/".
+
+There is no app_name here: ninja's own (app "ninja", instance "api") namespace is the one that
+reverse("api:…") and the OpenAPI view resolve.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-app_name = "api"
-urlpatterns: list[URLPattern | URLResolver] = []
+from carecircle.api.api import api
+
+urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]

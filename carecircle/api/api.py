@@ -1,0 +1,31 @@
+"""The JSON API at /api/v1/: one NinjaAPI that mounts each app's router, with OpenAPI and docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from carecircle.accounts.api import router as accounts_router
+from carecircle.api.auth import SessionAuth, TokenAuth
+from carecircle.api.errors import install_error_handlers
+from carecircle.audit.api import router as audit_router
+from carecircle.circles.api import router as circles_router
+
+DESCRIPTION = """The CareCircle API: the same circles, people and permissions as the website.
+
+Authenticate with a personal API token (`Authorization: Bearer <token>`, made at POST /tokens or
+in your account settings) or with a signed-in browser session (unsafe methods then need the
+`X-CSRFToken` header). Errors always look like `{"detail": "…", "errors": [{"field", "message"}]}`.
+Anything about a circle you are not in answers 404, exactly as if it didn't exist.
+"""
+
+api = NinjaAPI(
+    title="CareCircle API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", circles_router)
+api.add_router("", audit_router)

@@ -1,0 +1,79 @@
+"""Who is calling: a personal API token (Authorization: Bearer …) or a signed-in browser session.
+
+A token is checked first. A request that sends an Authorization header is judged by that header
+alone, so a wrong token is refused with 401 even when a session cookie is also present. Session
+requests that change something must pass Django's CSRF check; token requests need not, because a
+browser never attaches a token to a forged request by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.errors import AuthenticationError, HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from carecircle.accounts.models import User
+from carecircle.accounts.services import api_token_authenticate
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+INVALID_TOKEN = "This API token isn't valid: it may have been revoked. Create a new token and try again."
+MALFORMED_HEADER = "Send your API token in the Authorization header as 'Bearer <token>'."
+CSRF_FAILED = (
+    "The CSRF check failed. Send the value of the csrftoken cookie in the X-CSRFToken header, "
+    "or use a personal API token instead of the session."
+)
+
+
+class TokenAuth(HttpBearer):
+    """Personal access tokens, stored hashed (accounts.services.api_token_authenticate)."""
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        header = request.headers.get(self.header)
+        if header is None:
+            return None
+        scheme, _, secret = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise AuthenticationError(message=MALFORMED_HEADER)
+        return self.authenticate(request, secret.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        user = api_token_authenticate(secret=token)
+        if user is None:
+            raise AuthenticationError(message=INVALID_TOKEN)
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's Django session, with CSRF enforced on methods that change something."""
+
+    def __init__(self) -> None:
+        # Read here rather than at import, so settings overridden in tests still apply.
+        self.param_name = settings.SESSION_COOKIE_NAME
+        super().__init__(csrf=True)
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        if request.headers.get("Authorization") is not None:
+            return None
+        user = getattr(request, "user", None)
+        if not isinstance(user, User) or not user.is_authenticated:
+            return None
+        if request.method not in SAFE_METHODS and check_csrf(request) is not None:
+            raise HttpError(403, CSRF_FAILED)
+        # request.user is a lazy proxy; services get the real instance.
+        real_user: User = getattr(user, "_wrapped", user)
+        return real_user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return self(request)
+
+
+def viewer(request: HttpRequest) -> User:
+    """The authenticated user of an API request."""
+    user = getattr(request, "auth", None)
+    if not isinstance(user, User):
+        raise AuthenticationError()
+    return user

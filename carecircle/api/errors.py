@@ -1,0 +1,170 @@
+"""One shape for every API error: {"detail": "plain English", "errors": [{"field", "message"}]}."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from carecircle.accounts.services import AccountError
+from carecircle.circles.services import CircleError
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND = "Not found."
+SIGN_IN = "Sign in, or send a personal API token in the Authorization header as 'Bearer <token>'."
+INVALID_FIELDS = "Some of what you sent isn't valid. Each problem is listed in errors."
+NOT_JSON = "The request body isn't valid JSON. Send a JSON object with Content-Type: application/json."
+SERVER_ERROR = "Something went wrong on our side. Try again in a minute."
+# Ninja's own parameter sources; they are not part of a field's name.
+PARAMETER_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
+# Every operation names its request body `payload`; that name is left out of field paths.
+BODY_PARAMETER = "payload"
+
+
+class Conflict(HttpError):
+    """The request can't be done in the current state of things (409)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, message)
+
+
+class InvalidFields(Exception):
+    """Field errors found after parsing, such as a channel that needs an email address (422)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(errors)
+
+
+@contextmanager
+def circle_errors_as_conflicts() -> Iterator[None]:
+    """Service refusals that depend on the state of the circle (the last organiser…) become 409."""
+    try:
+        yield
+    except CircleError as error:
+        raise Conflict(str(error)) from error
+
+
+def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    parts = list(location)
+    if parts and parts[0] in PARAMETER_SOURCES:
+        source = parts.pop(0)
+        if source == "body" and parts and parts[0] == BODY_PARAMETER:
+            parts.pop(0)
+    return ".".join(str(part) for part in parts) or "body"
+
+
+def _plain_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return "This field is required."
+    if kind == "string_too_long":
+        return f"Use at most {context.get('max_length')} characters."
+    if kind == "string_too_short":
+        minimum = context.get("min_length", 1)
+        return "This can't be empty." if minimum == 1 else f"Use at least {minimum} characters."
+    if kind == "too_long":
+        return f"Send at most {context.get('max_length')} items."
+    if kind in {"greater_than_equal", "greater_than"}:
+        return f"Enter a number no smaller than {context.get('ge', context.get('gt'))}."
+    if kind in {"less_than_equal", "less_than"}:
+        return f"Enter a number no bigger than {context.get('le', context.get('lt'))}."
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return "Enter a whole number."
+    if kind in {"enum", "literal_error"}:
+        return f"Choose one of {context.get('expected', 'the listed values')}."
+    if kind in {"uuid_parsing", "uuid_type"}:
+        return "Send a UUID, like 3f2c6b1e-8d4a-4e57-9c1b-2a7d5e9f0c31."
+    if kind in {"date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"}:
+        return "Enter a date as YYYY-MM-DD."
+    if kind in {"bool_parsing", "bool_type"}:
+        return "Send true or false."
+    if kind == "string_type":
+        return "Send text."
+    if kind == "string_unicode":
+        return "This text isn't valid Unicode: check how it was encoded."
+    if kind in {"model_attributes_type", "dict_type", "model_type"}:
+        return "Send a JSON object."
+    if kind == "list_type":
+        return "Send a list."
+    if kind == "extra_forbidden":
+        return "This field isn't recognised. Check its spelling against the API documentation."
+    if kind == "value_error" and "error" in context:
+        return str(context["error"])
+    return str(error.get("msg", "This value isn't valid."))
+
+
+def _error_response(
+    api: NinjaAPI, request: HttpRequest, status: int, detail: str, errors: list[dict[str, str]] | None = None
+) -> HttpResponse:
+    body: dict[str, Any] = {"detail": detail}
+    if errors:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+def _handle[E: Exception](
+    api: NinjaAPI, exception_class: type[E], handler: Callable[[HttpRequest, E], HttpResponse]
+) -> None:
+    def adapter(request: HttpRequest, error: E | type[E]) -> HttpResponse:
+        # Ninja's signature allows an exception class too, but it always passes an instance.
+        return handler(request, cast(E, error))
+
+    api.add_exception_handler(exception_class, adapter)
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Replace ninja's default error responses with CareCircle's single error shape."""
+
+    def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
+        errors = [{"field": _field_name(item.get("loc", ())), "message": _plain_message(item)} for item in error.errors]
+        return _error_response(api, request, 422, INVALID_FIELDS, errors)
+
+    def invalid_fields(request: HttpRequest, error: InvalidFields) -> HttpResponse:
+        errors = [{"field": field, "message": message} for field, message in error.errors.items()]
+        return _error_response(api, request, 422, INVALID_FIELDS, errors)
+
+    def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+        detail = error.message if error.message != "Unauthorized" else SIGN_IN
+        response = _error_response(api, request, 401, detail)
+        response["WWW-Authenticate"] = 'Bearer realm="CareCircle"'
+        return response
+
+    def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+        detail = error.message
+        if error.status_code == 400 and detail.startswith("Cannot parse request body"):
+            detail = NOT_JSON
+        return _error_response(api, request, error.status_code, detail)
+
+    def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
+        # The same answer whether the thing is missing or belongs to a circle the viewer isn't in.
+        return _error_response(api, request, 404, NOT_FOUND)
+
+    def permission_denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
+        detail = str(error) or "Your role in this circle doesn't allow this."
+        return _error_response(api, request, 403, detail)
+
+    def rule_broken(request: HttpRequest, error: CircleError | AccountError) -> HttpResponse:
+        return _error_response(api, request, 400, str(error))
+
+    def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
+        logger.error("API error on %s %s", request.method, request.path, exc_info=error)
+        return _error_response(api, request, 500, SERVER_ERROR)
+
+    _handle(api, ValidationError, validation_error)
+    _handle(api, InvalidFields, invalid_fields)
+    _handle(api, AuthenticationError, authentication_error)
+    _handle(api, HttpError, http_error)
+    _handle(api, Http404, not_found)
+    _handle(api, PermissionDenied, permission_denied)
+    _handle(api, CircleError, rule_broken)
+    _handle(api, AccountError, rule_broken)
+    _handle(api, Exception, unexpected)

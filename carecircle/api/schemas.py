@@ -1,0 +1,98 @@
+"""Building blocks shared by every API schema: validated text, email, phone numbers, ids and errors."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from ninja import Schema
+from ninja.params.functions import Path, Query
+from pydantic import AfterValidator, ConfigDict, StringConstraints
+
+# The largest id a 64-bit database column holds; larger numbers would fail in the database, not here.
+MAX_ID = 2**63 - 1
+OLDEST_DATE_OF_BIRTH = datetime.date(1900, 1, 1)
+
+
+def reject_nul(value: str) -> str:
+    # PostgreSQL cannot store the NUL character in text, so it is refused before it reaches a service.
+    if "\x00" in value:
+        raise ValueError("Remove the null character (\\u0000): text can't contain it.")
+    return value
+
+
+def normalise_email(value: str) -> str:
+    try:
+        validate_email(value)
+    except DjangoValidationError as error:
+        raise ValueError("Enter a valid email address, like name@example.org.") from error
+    return value.lower()
+
+
+def normalise_phone(value: str) -> str:
+    """A UK or international phone number in E.164 form, like +447911123456."""
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException as error:
+        raise ValueError("Enter a phone number, like 07911 123456 or +44 7911 123456.") from error
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("That isn't a valid phone number. Check it, or add the country code, like +44 7911 123456.")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def is_mobile(e164: str) -> bool:
+    number_type = phonenumbers.number_type(phonenumbers.parse(e164))
+    return number_type in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def check_date_of_birth(value: datetime.date) -> datetime.date:
+    if value > timezone.localdate():
+        raise ValueError("The date of birth can't be in the future.")
+    if value < OLDEST_DATE_OF_BIRTH:
+        raise ValueError("Enter a date of birth after 1900.")
+    return value
+
+
+NoNul = AfterValidator(reject_nul)
+
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), NoNul]
+Relationship = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), NoNul]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul]
+Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul, AfterValidator(normalise_email)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul, AfterValidator(normalise_phone)]
+DateOfBirth = Annotated[datetime.date, AfterValidator(check_date_of_birth)]
+
+# Path and query parameters: bounded so that no number reaches the database that it cannot hold.
+CircleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The circle's id.")]
+MemberId = Annotated[int, Path(ge=1, le=MAX_ID, description="The membership's id (not the user's).")]
+InvitationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The invitation's id.")]
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="The token's id.")]
+Since = Annotated[int, Query(ge=0, le=MAX_ID, description="The last sequence number the client has seen.")]
+
+
+class InputSchema(Schema):
+    """A request body: unknown fields are refused, so a misspelt field never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldErrorOut] | None = None
+
+
+def responses(ok: dict[int, Any], *error_codes: int) -> dict[int, Any]:
+    """The response schemas of an operation: its successes, 401 for everyone, and the errors it can return."""
+    return {**ok, **dict.fromkeys(sorted({401, *error_codes}), ErrorOut)}

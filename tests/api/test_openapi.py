@@ -1,0 +1,100 @@
+"""The OpenAPI document and the docs page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.test import Client
+
+from tests.api.conftest import API
+from tests.api.operations import api_operations
+
+EXPECTED_OPERATIONS = {
+    ("GET", "/api/v1/me", "me_get"),
+    ("GET", "/api/v1/tokens", "token_list"),
+    ("POST", "/api/v1/tokens", "token_create"),
+    ("DELETE", "/api/v1/tokens/{token_id}", "token_revoke"),
+    ("GET", "/api/v1/circles", "circle_list"),
+    ("POST", "/api/v1/circles", "circle_create"),
+    ("GET", "/api/v1/circles/{circle_id}", "circle_get"),
+    ("PATCH", "/api/v1/circles/{circle_id}", "circle_update"),
+    ("POST", "/api/v1/circles/{circle_id}/leave", "circle_leave"),
+    ("GET", "/api/v1/circles/{circle_id}/members", "member_list"),
+    ("PATCH", "/api/v1/circles/{circle_id}/members/{member_id}", "member_update"),
+    ("DELETE", "/api/v1/circles/{circle_id}/members/{member_id}", "member_remove"),
+    ("GET", "/api/v1/circles/{circle_id}/invitations", "invitation_list"),
+    ("POST", "/api/v1/circles/{circle_id}/invitations", "invitation_create"),
+    ("DELETE", "/api/v1/circles/{circle_id}/invitations/{invitation_id}", "invitation_revoke"),
+    ("POST", "/api/v1/invitations/accept", "invitation_accept"),
+    ("GET", "/api/v1/circles/{circle_id}/consent", "consent_get"),
+    ("PUT", "/api/v1/circles/{circle_id}/consent", "consent_update"),
+    ("GET", "/api/v1/circles/{circle_id}/audit", "audit_list"),
+    ("GET", "/api/v1/circles/{circle_id}/events", "event_list"),
+}
+
+
+def _document() -> dict[str, Any]:
+    response = Client().get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    document: dict[str, Any] = json.loads(response.content)
+    return document
+
+
+def test_the_document_is_public_json_describing_the_api(db):
+    document = _document()
+
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] == "CareCircle API"
+    assert document["info"]["version"] == "1"
+
+
+def test_it_lists_every_operation(db):
+    assert set(api_operations()) == EXPECTED_OPERATIONS
+
+
+def test_every_operation_has_its_own_id_and_a_summary(db):
+    operations = [
+        operation
+        for path_item in _document()["paths"].values()
+        for method, operation in path_item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+    ids = [operation.get("operationId") for operation in operations]
+    assert all(ids)
+    assert len(ids) == len(set(ids))
+    assert all(operation.get("summary") for operation in operations)
+
+
+def test_every_operation_documents_its_error_responses_in_one_shape(db):
+    document = _document()
+    error_ref = "#/components/schemas/ErrorOut"
+
+    for path, path_item in document["paths"].items():
+        for method, operation in path_item.items():
+            responses = operation["responses"]
+            assert "401" in responses, (method, path)
+            errors = {code: body for code, body in responses.items() if code.startswith(("4", "5"))}
+            for code, body in errors.items():
+                schema_ref = body["content"]["application/json"]["schema"]["$ref"]
+                assert schema_ref == error_ref, (method, path, code)
+
+
+def test_every_operation_accepts_a_token_or_a_session(db):
+    document = _document()
+
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            assert operation["security"] == [{"TokenAuth": []}, {"SessionAuth": []}]
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["TokenAuth"] == {"type": "http", "scheme": "bearer"}
+
+
+def test_the_docs_page_serves_its_files_from_this_site(db):
+    response = Client().get(f"{API}/docs")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui-bundle.js" in page
+    assert "cdn." not in page
