@@ -13,12 +13,14 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
 from carecircle.circles import messages
+from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
 from carecircle.circles.permissions import clean_consent, default_consent
 from carecircle.notifications.models import Channel
@@ -207,6 +209,10 @@ def invitation_create(
                 existing.save(update_fields=["token_hash"])
                 return existing, token
             return existing, None
+    inviter = access_circle(user=actor, circle_id=circle.pk, capability="members.invite")
+    if invitation_role in (Role.ORGANISER, Role.PERSON) and not inviter.can("members.manage"):
+        # Helpers may be allowed to invite, but only organisers and the person hand out control.
+        raise PermissionDenied("Only organisers and the person can invite someone as an organiser or as the person.")
     if not 1 <= expires_in_days <= INVITATION_DAYS_MAX:
         raise CircleError(f"An invitation can last from 1 to {INVITATION_DAYS_MAX} days.")
     if invitation_role == Role.PERSON and Membership.objects.filter(circle=circle, role=Role.PERSON).exists():
