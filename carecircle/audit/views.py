@@ -1,0 +1,40 @@
+"""The circle's activity log, in plain sentences, for the person and the organisers."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from carecircle.audit.display import log_lines
+from carecircle.audit.models import AuditEntry
+from carecircle.circles.access import access_circle
+
+PAGE_SIZE = 50
+
+
+def _before(request: HttpRequest) -> int | None:
+    raw = request.GET.get("before", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@require_http_methods(["GET"])
+@login_required
+def circle_log(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """One page of the log, newest first; `before=<id>` pages back (keyset, so every page costs the same)."""
+    access = access_circle(user=request.user, circle_id=circle_id, capability="audit.view")
+    before = _before(request)
+    entries = AuditEntry.objects.filter(circle=access.circle).order_by("-id")
+    if before is not None:
+        entries = entries.filter(id__lt=before)
+    page = list(entries[: PAGE_SIZE + 1])
+    older = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
+    context = {
+        "nav": "circles",
+        "circle": access.circle,
+        "lines": log_lines(page[:PAGE_SIZE]),
+        "older": older,
+        "paged": before is not None,
+    }
+    return render(request, "audit/circle_log.html", context)

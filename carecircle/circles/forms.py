@@ -1,0 +1,400 @@
+"""Forms for the circles pages. They check what people typed; the services apply the rules."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import uuid
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.http import QueryDict
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from carecircle.circles.models import ROLE_DESCRIPTIONS, InvitationChannel, Role
+from carecircle.circles.permissions import EVERYONE_ELSE, Capability, consentable_for
+from carecircle.circles.services import INVITATION_DAYS_DEFAULT, INVITATION_DAYS_MAX
+
+# Photos are shown small; a square of this size is sharp on any phone and small to send.
+PHOTO_SIZE = 480
+PHOTO_QUALITY = 85
+
+# The roles whose access the consent owner decides, in the order the consent page lists them.
+CONSENT_ROLES: tuple[Role, ...] = tuple(role for role in Role if role in EVERYONE_ELSE)
+
+ROLE_PLURALS = {
+    Role.PERSON: "The person being helped",
+    Role.ORGANISER: "Organisers",
+    Role.HELPER: "Helpers",
+    Role.PAID_CARER: "Paid carers",
+    Role.PROFESSIONAL: "Professionals",
+    Role.WELL_WISHER: "Well-wishers",
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def photo_reencoded(upload: UploadedFile[Any]) -> SimpleUploadedFile:
+    """A square JPEG made from an uploaded picture, without EXIF data (so no location or camera details).
+
+    Raises ValidationError with a plain message when the file isn't a picture or is too big.
+    """
+    limit = settings.CIRCLE_PHOTO_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise forms.ValidationError(
+            f"This photo is too big. Choose one smaller than {_megabytes(limit)}.", code="too_big"
+        )
+    not_a_picture = forms.ValidationError(
+        "This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP.", code="not_image"
+    )
+    try:
+        with warnings.catch_warnings():
+            # A decompression bomb (a tiny file that unpacks to a huge picture) is refused, not opened.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload) as picture:
+                picture.load()
+                upright = ImageOps.exif_transpose(picture)
+                square = ImageOps.fit(upright.convert("RGB"), (PHOTO_SIZE, PHOTO_SIZE), Image.Resampling.LANCZOS)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+        raise not_a_picture from None
+    except SyntaxError:
+        # Pillow reports some damaged files this way.
+        raise not_a_picture from None
+    output = io.BytesIO()
+    # Saving without exif= writes no EXIF block at all.
+    square.save(output, format="JPEG", quality=PHOTO_QUALITY, optimize=True)
+    return SimpleUploadedFile("photo.jpg", output.getvalue(), content_type="image/jpeg")
+
+
+def _date_of_birth_field() -> forms.DateField:
+    return forms.DateField(
+        label="Their date of birth",
+        required=False,
+        widget=DateInput(),
+        error_messages={"invalid": "Enter the date of birth as a real date, like 27 3 1946."},
+    )
+
+
+def _past_or_empty(value: datetime.date | None) -> datetime.date | None:
+    if value is not None and value > timezone.localdate():
+        raise forms.ValidationError("The date of birth can't be in the future.", code="future")
+    return value
+
+
+class Radios(forms.RadioSelect):
+    """Radio buttons whose field id points at the first button, so an error summary link lands on it."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return super().id_for_label(id_, "0" if index is None else index)
+
+
+class ClientIdField(forms.UUIDField):
+    """A hidden id made when the form is drawn, so submitting the same form twice changes nothing twice."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, **kwargs)
+
+
+def _with_client_id(form: forms.Form) -> None:
+    """Give a form an id for its submission: a fresh one when drawn, or when a client sent none."""
+    if not form.is_bound:
+        form.initial.setdefault("client_id", uuid.uuid4())
+    elif not form.data.get("client_id"):
+        # Redrawn after a mistake, the form then carries one id, so the corrected submit is idempotent too.
+        if isinstance(form.data, QueryDict):
+            data = form.data.copy()
+        else:
+            data = QueryDict(mutable=True)
+            for key, value in form.data.items():
+                data[key] = value
+        data["client_id"] = str(uuid.uuid4())
+        form.data = data
+
+
+class CircleCreateForm(forms.Form):
+    ABOUT_SOMEONE_ELSE = "someone_else"
+    ABOUT_ME = "me"
+
+    about = forms.ChoiceField(
+        label="Who is this circle for?",
+        choices=[(ABOUT_SOMEONE_ELSE, "I'm helping someone else"), (ABOUT_ME, "This circle is about me")],
+        widget=Radios,
+        initial=ABOUT_SOMEONE_ELSE,
+        error_messages={"required": "Choose who the circle is for."},
+    )
+    person_name = forms.CharField(
+        label="Their name",
+        max_length=80,
+        help_text='The name everyone in the circle will use, like "Dad" or "Margaret".',
+        error_messages={"required": "Enter the name of the person being helped."},
+    )
+    relationship = forms.CharField(
+        label="How are you related to them?",
+        max_length=60,
+        required=False,
+        help_text='For example "daughter", "neighbour" or "friend". Leave it empty if the circle is about you.',
+    )
+    person_date_of_birth = _date_of_birth_field()
+    photo = forms.FileField(
+        label="A photo of them",
+        required=False,
+        help_text="Helps everyone know they're in the right place. JPEG, PNG, GIF or WebP.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    client_id = ClientIdField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _with_client_id(self)
+        limit = _megabytes(settings.CIRCLE_PHOTO_MAX_BYTES)
+        self.fields["photo"].help_text += f" Up to {limit}."
+
+    def clean_person_date_of_birth(self) -> datetime.date | None:
+        return _past_or_empty(self.cleaned_data.get("person_date_of_birth"))
+
+    def clean_photo(self) -> SimpleUploadedFile | None:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        return photo_reencoded(upload)
+
+    @property
+    def actor_is_person(self) -> bool:
+        return self.cleaned_data.get("about") == self.ABOUT_ME
+
+
+class CircleEditForm(forms.Form):
+    person_name = forms.CharField(
+        label="Their name",
+        max_length=80,
+        error_messages={"required": "Enter the name of the person being helped."},
+    )
+    person_date_of_birth = _date_of_birth_field()
+
+    def clean_person_date_of_birth(self) -> datetime.date | None:
+        return _past_or_empty(self.cleaned_data.get("person_date_of_birth"))
+
+
+def phone_to_e164(raw: str) -> str:
+    """A mobile number as +447911123456; UK numbers may be typed the usual way (07911 123456)."""
+    try:
+        number = phonenumbers.parse(raw, "GB")
+    except phonenumbers.NumberParseException:
+        raise forms.ValidationError(
+            "Enter a mobile number, like 07700 900123, or an international number starting with +.", code="invalid"
+        ) from None
+    mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+    valid_mobile = phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in mobile_types
+    # Ofcom keeps some UK mobile ranges for examples and drama; the library calls them invalid.
+    uk_mobile_shape = (
+        number.country_code == 44
+        and str(number.national_number).startswith("7")
+        and phonenumbers.is_possible_number(number)
+    )
+    if not (valid_mobile or uk_mobile_shape):
+        if phonenumbers.is_valid_number(number):
+            raise forms.ValidationError(
+                "That looks like a landline. Text messages need a mobile number.", code="not_mobile"
+            )
+        raise forms.ValidationError(
+            "Enter a mobile number, like 07700 900123, or an international number starting with +.", code="invalid"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def role_choices(roles: Iterable[Role]) -> list[tuple[str, str]]:
+    return [(role.value, role.label) for role in Role if role in set(roles)]
+
+
+class InviteForm(forms.Form):
+    role = forms.ChoiceField(label="What will they do in the circle?")
+    name = forms.CharField(
+        label="Their name",
+        max_length=80,
+        required=False,
+        help_text="So you can tell your invitations apart, and so the message greets them by name.",
+    )
+    relationship = forms.CharField(
+        label="How do they know the person?",
+        max_length=60,
+        required=False,
+        help_text='For example "son", "neighbour" or "district nurse".',
+    )
+    channel = forms.ChoiceField(
+        label="How should the invitation reach them?",
+        choices=InvitationChannel.choices,
+        widget=Radios,
+        initial=InvitationChannel.EMAIL,
+        error_messages={"required": "Choose how the invitation should reach them."},
+    )
+    email = forms.EmailField(
+        label="Their email address",
+        required=False,
+        help_text="Only if you chose email.",
+        error_messages={"invalid": "Enter an email address like name@example.com."},
+    )
+    phone = forms.CharField(
+        label="Their mobile number",
+        max_length=32,
+        required=False,
+        help_text="Only if you chose a text message. For example 07700 900123.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    note = forms.CharField(
+        label="A personal note",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A line from you makes the invitation feel less like spam.",
+    )
+    expires_in_days = forms.IntegerField(
+        label="How many days should the invitation work for?",
+        min_value=1,
+        max_value=INVITATION_DAYS_MAX,
+        initial=INVITATION_DAYS_DEFAULT,
+        help_text=f"From 1 to {INVITATION_DAYS_MAX} days.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "required": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
+            "invalid": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
+            "min_value": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
+            "max_value": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
+        },
+    )
+    client_id = ClientIdField()
+
+    def __init__(self, *args: Any, roles: Sequence[Role], person_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = role_choices(roles)
+        role_field.error_messages["required"] = "Choose what they will do in the circle."
+        role_field.error_messages["invalid_choice"] = "Choose one of the roles in the list."
+        self.initial.setdefault("role", Role.HELPER.value)
+        self.fields["relationship"].label = f"How do they know {person_name}?"
+        _with_client_id(self)
+        self.role_descriptions = [(role.label, ROLE_DESCRIPTIONS[role]) for role in Role if role in set(roles)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        channel = cleaned.get("channel")
+        if channel == InvitationChannel.EMAIL and not cleaned.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter their email address, or choose another way to invite them.")
+        if channel == InvitationChannel.SMS:
+            raw = (cleaned.get("phone") or "").strip()
+            if not raw:
+                self.add_error("phone", "Enter their mobile number, or choose another way to invite them.")
+            else:
+                try:
+                    cleaned["phone"] = phone_to_e164(raw)
+                except forms.ValidationError as error:
+                    self.add_error("phone", error)
+        return cleaned
+
+
+class MemberEditForm(forms.Form):
+    role = forms.ChoiceField(label="Role")
+    relationship = forms.CharField(label="How they know the person", max_length=60, required=False)
+
+    def __init__(self, *args: Any, roles: Sequence[Role], person_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = role_choices(roles)
+        role_field.error_messages["invalid_choice"] = "Choose one of the roles in the list."
+        self.fields["relationship"].label = f"How they know {person_name}"
+        self.fields["relationship"].help_text = 'For example "son", "neighbour" or "district nurse".'
+        self.role_descriptions = [(role.label, ROLE_DESCRIPTIONS[role]) for role in Role if role in set(roles)]
+
+
+class ConsentForm(forms.Form):
+    """One set of checkboxes per role: the consentable capabilities that role is given."""
+
+    def __init__(self, *args: Any, consent: dict[str, list[str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for role in CONSENT_ROLES:
+            self.fields[role.value] = forms.MultipleChoiceField(
+                label=ROLE_PLURALS[role],
+                required=False,
+                choices=[(capability.key, capability.label) for capability in consentable_for(role)],
+                widget=forms.CheckboxSelectMultiple,
+                error_messages={"invalid_choice": "Choose only from the boxes shown."},
+            )
+            self.initial[role.value] = list(consent.get(role.value, []))
+
+    def grants(self) -> dict[str, list[str]]:
+        return {role.value: list(self.cleaned_data.get(role.value, [])) for role in CONSENT_ROLES}
+
+    def _submitted(self, role: str) -> list[str]:
+        getlist = getattr(self.data, "getlist", None)
+        return list(getlist(role)) if getlist else list(self.data.get(role, []))
+
+    def sections(self) -> list[ConsentSection]:
+        """For the template: each role, with its capabilities in groups, and whether each is ticked."""
+        chosen_by_role = {
+            role.value: set(self._submitted(role.value) if self.is_bound else self.initial.get(role.value, []))
+            for role in CONSENT_ROLES
+        }
+        sections = []
+        for role in CONSENT_ROLES:
+            groups: dict[str, list[ConsentChoice]] = {}
+            for capability in consentable_for(role):
+                groups.setdefault(capability.group, []).append(
+                    ConsentChoice(
+                        role=role.value,
+                        capability=capability,
+                        checked=capability.key in chosen_by_role[role.value],
+                    )
+                )
+            sections.append(
+                ConsentSection(
+                    role=role.value,
+                    title=ROLE_PLURALS[role],
+                    description=ROLE_DESCRIPTIONS[role],
+                    errors=[str(error) for error in self.errors.get(role.value, [])],
+                    groups=list(groups.items()),
+                )
+            )
+        return sections
+
+
+@dataclass(frozen=True)
+class ConsentChoice:
+    role: str
+    capability: Capability
+    checked: bool
+
+    @property
+    def id(self) -> str:
+        return f"consent-{self.role}-{self.capability.key.replace('.', '-')}"
+
+
+@dataclass(frozen=True)
+class ConsentSection:
+    role: str
+    title: str
+    description: str
+    errors: list[str]
+    groups: list[tuple[str, list[ConsentChoice]]]

@@ -1,0 +1,48 @@
+"""Reading circles, members and invitations for the pages. Callers check access first (access.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from carecircle.circles.models import Circle, Invitation, Membership, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from carecircle.accounts.models import User
+
+# The person comes first, then the organisers, then everyone else by how closely they help.
+ROLE_ORDER = {role.value: position for position, role in enumerate(Role)}
+
+
+def circle_memberships_for(*, viewer: User) -> list[Membership]:
+    """The viewer's memberships with their circles, in one query however many circles there are."""
+    return list(
+        Membership.objects.filter(user=viewer).select_related("circle").order_by("circle__person_name", "circle_id")
+    )
+
+
+def member_list_for(*, circle: Circle) -> list[Membership]:
+    """Everyone in a circle with their account, the person and organisers first."""
+    members = Membership.objects.filter(circle=circle).select_related("user")
+    return sorted(members, key=lambda member: (ROLE_ORDER.get(member.role, len(ROLE_ORDER)), member.joined_at))
+
+
+def pending_invitations_for(*, circle: Circle) -> list[Invitation]:
+    """Invitations of a circle that can still be used, newest first."""
+    return list(
+        Invitation.objects.filter(
+            circle=circle, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def membership_of(*, user: User | AnonymousUser, circle: Circle) -> Membership | None:
+    """The user's membership of a circle, if any (for pages reached without circle access, like invitations)."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, circle=circle).first()
