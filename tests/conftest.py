@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +20,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_services(settings: Any) -> None:
+def _isolated_services(settings: Any, tmp_path: Path) -> None:
     """Each test gets its own cache and channel-layer namespace, and runs background tasks at once."""
+    # Argon2 is deliberately slow; tests/accounts/test_password_storage.py checks the real setting.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
     namespace = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
     caches = dict(django_settings.CACHES)
     caches["default"] = {**caches["default"], "KEY_PREFIX": namespace}

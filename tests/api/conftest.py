@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,12 +13,6 @@ from carecircle.accounts.services import api_token_create
 API = "/api/v1"
 
 type ClientFor = Callable[[User | None], Client]
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    """Argon2 makes building the cast take seconds; these tests are not about password storage."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def token_client(user: User) -> Client:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import html
 from itertools import count
-from typing import Any
 
-import pytest
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
@@ -17,13 +15,6 @@ from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.services import membership_add_directly
 
 _numbers = count(1)
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp_and_fast_passwords(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    # Building the cast hashes eight passwords; these tests are about pages, not password storage.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def quick_user(name: str = "") -> User:
