@@ -213,7 +213,7 @@ WEB_MATRIX: dict[tuple[str, str], str] = {
     ("accounts:verify_email_resend", "GET"): "405 405 405 405 405 405 405 405 405",
     ("accounts:verify_email_resend", "POST"): "302 302 302 302 302 302 302 302 302",
     ("accounts:verify_email", "GET"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:verify_email", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("accounts:verify_email", "POST"): "400 400 400 400 400 400 400 400 400",
     ("accounts:password_reset", "GET"): "200 200 200 200 200 200 200 200 200",
     ("accounts:password_reset", "POST"): "400 400 400 400 400 400 400 400 400",
     ("accounts:password_reset_sent", "GET"): "200 200 200 200 200 200 200 200 200",

@@ -1,15 +1,18 @@
-"""Writes to accounts: sign-up, email verification, profile, API tokens, sessions."""
+"""Writes to accounts: sign-up, email verification, passwords, signing out, profile and API tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from carecircle.accounts.models import ApiToken, User
+from carecircle.accounts.models import ApiToken, SignedInSession, User
+from carecircle.accounts.sessions import session_record, sessions_sign_out_others
 from carecircle.audit.services import audit_record
 
 TOKEN_PREFIX = "cc_"
@@ -44,6 +47,46 @@ def user_verify_email(*, user: User) -> User:
         user.save(update_fields=["email_verified_at"])
         audit_record(actor=user, action="account.email_verified", subject=user)
     return user
+
+
+def _password_set(*, actor: User, password: str, request: HttpRequest | None, action: str) -> int:
+    actor.set_password(password)
+    actor.save(update_fields=["password"])
+    signed_in_here = request is not None and request.user.pk == actor.pk
+    old_key = request.session.session_key if request is not None and signed_in_here else None
+    ended = sessions_sign_out_others(actor=actor, current_session_key=old_key)
+    if request is not None and signed_in_here:
+        update_session_auth_hash(request, actor)  # Rotates the session key.
+        new_key = request.session.session_key
+        if old_key and new_key and old_key != new_key:
+            # The same device under its new key, so the list keeps when it first signed in.
+            SignedInSession.objects.filter(session_key=old_key, user=actor).update(session_key=new_key)
+        session_record(request=request, user=actor)
+    audit_record(actor=actor, action=action, subject=actor, data={"signed_out_elsewhere": ended})
+    return ended
+
+
+@transaction.atomic
+def user_password_change(*, actor: User, password: str, request: HttpRequest | None = None) -> int:
+    """Set a new (already validated) password and end every other session; returns how many ended.
+
+    When `request` is the account's own signed-in browser, that browser stays signed in under a
+    rotated session key; otherwise every session of the account ends.
+    """
+    return _password_set(actor=actor, password=password, request=request, action="account.password_changed")
+
+
+@transaction.atomic
+def user_password_reset(*, actor: User, password: str, request: HttpRequest | None = None) -> int:
+    """Like user_password_change, for someone who proved with an emailed link that the account is theirs."""
+    return _password_set(actor=actor, password=password, request=request, action="account.password_reset")
+
+
+@transaction.atomic
+def user_sign_out(*, actor: User, session_key: str) -> None:
+    """Forget this device in the "where you're signed in" list as its session ends."""
+    SignedInSession.objects.filter(session_key=session_key, user=actor).delete()
+    audit_record(actor=actor, action="account.signed_out", subject=actor)
 
 
 @transaction.atomic

@@ -6,12 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
@@ -37,13 +36,15 @@ from carecircle.accounts.services import (
     AccountError,
     api_token_create,
     api_token_revoke,
+    user_password_change,
+    user_password_reset,
+    user_sign_out,
     user_sign_up,
     user_update_profile,
     user_verify_email,
 )
 from carecircle.accounts.sessions import session_record, session_sign_out_one, sessions_sign_out_others
 from carecircle.accounts.verification import VerificationLinkError, verification_token_check
-from carecircle.audit.services import audit_record
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
 
@@ -87,19 +88,6 @@ def _form_status(form: Any) -> int:
 def _sign_in(request: HttpRequest, user: User) -> None:
     login(request, user, backend=MODEL_BACKEND)  # Rotates the session key.
     session_record(request=request, user=user)
-
-
-def _keep_this_device_signed_in(request: HttpRequest, user: User) -> int:
-    """After a new password: end every other session, keep this one. Returns how many were ended."""
-    old_key = request.session.session_key
-    ended = sessions_sign_out_others(actor=user, current_session_key=old_key)
-    update_session_auth_hash(request, user)  # Also rotates the session key.
-    new_key = request.session.session_key
-    if old_key and new_key and old_key != new_key:
-        # The same device under its new key, so the list keeps when it first signed in.
-        SignedInSession.objects.filter(session_key=old_key, user=user).update(session_key=new_key)
-    session_record(request=request, user=user)
-    return ended
 
 
 # Signing up, in and out
@@ -192,12 +180,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(ACTION)
 def logout_view(request: HttpRequest) -> HttpResponse:
     session_key = request.session.session_key
-    was_signed_in = request.user.is_authenticated
+    user = request.user if isinstance(request.user, User) else None
     logout(request)
-    if session_key:
-        # This device leaves the "where you're signed in" list along with its session.
-        SignedInSession.objects.filter(session_key=session_key).delete()
-    if was_signed_in:
+    if user is not None:
+        if session_key:
+            user_sign_out(actor=user, session_key=session_key)
         messages.info(request, "You're signed out.")
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
@@ -205,15 +192,24 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 # Confirming the email address
 
 
-@require_http_methods(PAGE)
+@never_cache
+@require_http_methods(FORM)
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for a press of a button; only the POST confirms.
+
+    Email security scanners open every link in a message, so a GET that confirmed would confirm
+    addresses nobody had read.
+    """
     try:
         user = verification_token_check(token=token)
     except VerificationLinkError as error:
         context = {"problem": str(error), "expired": error.expired, "nav": "profile"}
         return render(request, "accounts/verify_email_failed.html", context, status=410 if error.expired else 400)
     already_confirmed = user.email_verified
-    user_verify_email(user=user)
+    if request.method != "POST" and not already_confirmed:
+        return render(request, "accounts/verify_email_confirm.html", {"email": user.email, "nav": "profile"})
+    if not already_confirmed:
+        user_verify_email(user=user)
     context = {"confirmed_email": user.email, "already_confirmed": already_confirmed, "nav": "profile"}
     return render(request, "accounts/verify_email_done.html", context)
 
@@ -275,15 +271,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         user = self.user
         assert isinstance(user, User)
-        with transaction.atomic():
-            response = super().form_valid(form)
-            audit_record(actor=user, action="account.password_reset", subject=user)
-            if self.request.user.pk == user.pk:
-                _keep_this_device_signed_in(self.request, user)
-            else:
-                # Anyone who knew the old password is signed out everywhere.
-                sessions_sign_out_others(actor=user, current_session_key=None)
-        return response
+        # Anyone who knew the old password is signed out everywhere; this browser stays signed in
+        # only if it already was, as this account.
+        user_password_reset(actor=user, password=form.cleaned_data["new_password1"], request=self.request)
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @require_http_methods(PAGE)
@@ -298,10 +290,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     user = _signed_in_user(request)
     form = ChangePasswordForm(user, request.POST if request.method == "POST" else None)
     if form.is_valid():
-        with transaction.atomic():
-            form.save()
-            audit_record(actor=user, action="account.password_changed", subject=user)
-            ended = _keep_this_device_signed_in(request, user)
+        ended = user_password_change(actor=user, password=form.cleaned_data["new_password1"], request=request)
         text = "Your password has been changed."
         if ended:
             text += f" You've been signed out on {ended} other device{'' if ended == 1 else 's'}."

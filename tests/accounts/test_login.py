@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from carecircle.accounts.models import SignedInSession
+from carecircle.audit.models import AuditEntry
 from tests.accounts.helpers import main_content, page_text
 
 LOGIN = reverse("accounts:login")
@@ -175,6 +176,26 @@ def test_signing_out_ends_the_session_and_forgets_the_device(client, dana, passw
     profile = client.get(reverse("accounts:profile"))
     assert profile.status_code == 302
     assert profile["Location"].startswith(LOGIN)
+
+
+def test_signing_out_forgets_only_this_device_and_is_recorded(client, dana, password):
+    other_device = Client()
+    sign_in(other_device, dana.email, password)
+    sign_in(client, dana.email, password)
+    other_key = other_device.session.session_key
+
+    client.post(LOGOUT)
+
+    assert list(SignedInSession.objects.filter(user=dana).values_list("session_key", flat=True)) == [other_key]
+    assert other_device.get(reverse("accounts:profile")).status_code == 200
+    assert AuditEntry.objects.filter(action="account.signed_out", subject_user=dana).count() == 1
+
+
+def test_signing_out_when_not_signed_in_records_nothing(client, db):
+    response = client.post(LOGOUT)
+
+    assert response.status_code == 302
+    assert not AuditEntry.objects.filter(action="account.signed_out").exists()
 
 
 def test_signed_out_people_are_sent_to_sign_in_from_account_pages(client, db):

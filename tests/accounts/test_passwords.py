@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from carecircle.accounts.models import SignedInSession, User
+from carecircle.accounts.services import user_password_change
 from carecircle.audit.models import AuditEntry
 from carecircle.notifications.models import Delivery
 from tests.accounts.helpers import link_path, main_content, page_text, sent_to
@@ -206,3 +207,57 @@ def test_the_change_page_uses_password_manager_hints(as_user, dana):
 
     assert content.count('autocomplete="current-password"') == 1
     assert content.count('autocomplete="new-password"') == 2
+
+
+def test_resetting_while_signed_in_as_that_account_keeps_this_device(
+    client, dana, password, django_capture_on_commit_callbacks
+):
+    other_device = Client()
+    other_device.post(reverse("accounts:login"), {"email": dana.email, "password": password})
+    client.post(reverse("accounts:login"), {"email": dana.email, "password": password})
+    created_at = SignedInSession.objects.get(user=dana, session_key=client.session.session_key).created_at
+
+    ask_for_reset(client, django_capture_on_commit_callbacks, dana.email)
+    form_address = client.get(link_path(sent_to(dana.email)[0]))["Location"]
+    client.post(form_address, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    assert other_device.get(reverse("accounts:profile")).status_code == 302
+    [row] = SignedInSession.objects.filter(user=dana)
+    assert row.session_key == client.session.session_key
+    assert row.created_at == created_at
+    [entry] = AuditEntry.objects.filter(action="account.password_reset", subject_user=dana)
+    assert entry.data == {"signed_out_elsewhere": 1}
+
+
+def test_changing_the_password_keeps_when_this_device_first_signed_in(client, dana, password):
+    client.post(reverse("accounts:login"), {"email": dana.email, "password": password})
+    created_at = SignedInSession.objects.get(user=dana).created_at
+
+    client.post(CHANGE, {"old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    [row] = SignedInSession.objects.filter(user=dana)
+    assert row.session_key == client.session.session_key
+    assert row.created_at == created_at
+    assert AuditEntry.objects.filter(action="account.password_changed", subject_user=dana).count() == 1
+
+
+def test_a_password_change_without_a_browser_ends_every_session(client, dana, password):
+    client.post(reverse("accounts:login"), {"email": dana.email, "password": password})
+
+    ended = user_password_change(actor=dana, password=NEW_PASSWORD)
+
+    assert ended == 1
+    assert client.get(reverse("accounts:profile")).status_code == 302
+    assert not SignedInSession.objects.filter(user=dana).exists()
+
+
+def test_a_password_change_saves_only_the_password(dana):
+    stale = User.objects.get(pk=dana.pk)
+    User.objects.filter(pk=dana.pk).update(display_name="Dana Renamed")
+
+    user_password_change(actor=stale, password=NEW_PASSWORD)
+
+    fresh = User.objects.get(pk=dana.pk)
+    assert fresh.check_password(NEW_PASSWORD)
+    assert fresh.display_name == "Dana Renamed"
