@@ -86,6 +86,11 @@ def _circle_updated(entry: AuditEntry) -> str:
     return f"{_actor(entry)} changed {_join(parts)}"
 
 
+def _circle_photo_changed(entry: AuditEntry) -> str:
+    verb = {"added": "added a photo", "removed": "removed the photo"}.get(entry.data.get("change"), "changed the photo")
+    return f"{_actor(entry)} {verb}"
+
+
 def _member_added(entry: AuditEntry) -> str:
     return f"{_actor(entry)} added {_subject(entry)} as {role_noun(entry.data.get('role', ''))}"
 
@@ -179,6 +184,7 @@ def _consent_changed(entry: AuditEntry) -> str:
 SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
     "circle.created": _circle_created,
     "circle.updated": _circle_updated,
+    "circle.photo_changed": _circle_photo_changed,
     "member.added": _member_added,
     "member.role_changed": _member_role_changed,
     "member.relationship_changed": _member_relationship_changed,

@@ -197,6 +197,22 @@ class CircleEditForm(forms.Form):
         return _past_or_empty(self.cleaned_data.get("person_date_of_birth"))
 
 
+class CirclePhotoForm(forms.Form):
+    photo = forms.FileField(
+        label="A new photo",
+        help_text="JPEG, PNG, GIF or WebP.",
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        error_messages={"required": "Choose a photo to upload.", "empty": "This file is empty. Choose another photo."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].help_text += f" Up to {_megabytes(settings.CIRCLE_PHOTO_MAX_BYTES)}."
+
+    def clean_photo(self) -> SimpleUploadedFile:
+        return photo_reencoded(self.cleaned_data["photo"])
+
+
 def phone_to_e164(raw: str) -> str:
     """A mobile number as +447911123456; UK numbers may be typed the usual way (07911 123456)."""
     try:

@@ -71,7 +71,8 @@ def circle_create(
         client_id=client_id,
     )
     if person_photo is not None:
-        circle.person_photo.save("photo.jpg", person_photo, save=True)
+        circle.person_photo.save("photo.jpg", person_photo, save=False)
+        circle.save(update_fields=["person_photo"])
     role = Role.PERSON if actor_is_person else Role.ORGANISER
     Membership.objects.create(circle=circle, user=actor, role=role, relationship=relationship.strip())
     audit_record(actor=actor, action="circle.created", circle=circle, data={"person_name": person_name})
@@ -90,6 +91,8 @@ def circle_update(
     person_name = person_name.strip()
     if not person_name:
         raise CircleError("Tell us the name of the person you're helping.")
+    if person_date_of_birth and person_date_of_birth > timezone.localdate():
+        raise CircleError("The date of birth can't be in the future.")
     changed = {}
     if person_name != circle.person_name:
         changed["person_name"] = [circle.person_name, person_name]
@@ -105,6 +108,32 @@ def circle_update(
     circle.save(update_fields=["person_name", "person_date_of_birth"])
     audit_record(actor=actor, action="circle.updated", circle=circle, data={"changed": changed})
     circle_event_record(circle=circle, type="circle.changed")
+    return circle
+
+
+@transaction.atomic
+def circle_photo_update(*, actor: User, circle: Circle, photo: UploadedFile[bytes] | None) -> Circle:
+    """Set the person's photo, or remove it with photo=None.
+
+    The photo must already be re-encoded (circles.forms.photo_reencoded), so no location or camera
+    details are ever stored. The old file is deleted once the change is committed.
+    """
+    # The stored name, not the caller's copy: the instance may be stale, and this locks the row.
+    old_name = Circle.objects.select_for_update().values_list("person_photo", flat=True).get(pk=circle.pk) or ""
+    if photo is None and not old_name:
+        return circle
+    if photo is None:
+        circle.person_photo = None
+        change = "removed"
+    else:
+        circle.person_photo.save("photo.jpg", photo, save=False)
+        change = "changed" if old_name else "added"
+    circle.save(update_fields=["person_photo"])
+    audit_record(actor=actor, action="circle.photo_changed", circle=circle, data={"change": change})
+    circle_event_record(circle=circle, type="circle.changed")
+    if old_name:
+        storage = circle.person_photo.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
     return circle
 
 

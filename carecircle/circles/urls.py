@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.circles import views
+from carecircle.circles import invitation_views, member_views, views
 
 app_name = "circles"
 urlpatterns = [
@@ -11,17 +11,19 @@ urlpatterns = [
     path("circles/<int:circle_id>/", views.circle_home, name="home"),
     path("circles/<int:circle_id>/edit/", views.circle_edit, name="edit"),
     path("circles/<int:circle_id>/photo/", views.circle_photo, name="photo"),
-    path("circles/<int:circle_id>/people/", views.members, name="members"),
-    path("circles/<int:circle_id>/people/fragment/", views.members_fragment, name="members_fragment"),
-    path("circles/<int:circle_id>/people/<int:member_id>/", views.member_edit, name="member_edit"),
-    path("circles/<int:circle_id>/people/<int:member_id>/remove/", views.member_remove, name="member_remove"),
-    path("circles/<int:circle_id>/leave/", views.leave, name="leave"),
-    path("circles/<int:circle_id>/invite/", views.invite, name="invite"),
+    path("circles/<int:circle_id>/photo/change/", views.circle_photo_change, name="photo_change"),
+    path("circles/<int:circle_id>/photo/remove/", views.circle_photo_remove, name="photo_remove"),
+    path("circles/<int:circle_id>/people/", member_views.members, name="members"),
+    path("circles/<int:circle_id>/people/fragment/", member_views.members_fragment, name="members_fragment"),
+    path("circles/<int:circle_id>/people/<int:member_id>/", member_views.member_edit, name="member_edit"),
+    path("circles/<int:circle_id>/people/<int:member_id>/remove/", member_views.member_remove, name="member_remove"),
+    path("circles/<int:circle_id>/leave/", member_views.leave, name="leave"),
+    path("circles/<int:circle_id>/invite/", invitation_views.invite, name="invite"),
     path(
         "circles/<int:circle_id>/invitations/<int:invitation_id>/cancel/",
-        views.invitation_revoke,
+        invitation_views.invitation_revoke,
         name="invitation_revoke",
     ),
     path("circles/<int:circle_id>/consent/", views.consent, name="consent"),
-    path("join/<str:token>/", views.invitation, name="invitation"),
+    path("join/<str:token>/", invitation_views.invitation, name="invitation"),
 ]

@@ -1,15 +1,19 @@
 """Every action the circle services write reads as a plain sentence."""
 
 import datetime
+import io
 import zoneinfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from carecircle.audit.display import entry_sentence, when_text
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, InvitationChannel, Role
 from carecircle.circles.services import (
+    circle_photo_update,
     circle_update,
     consent_update,
     invitation_create,
@@ -36,6 +40,21 @@ def test_changing_the_circles_details(cast, organiser):
         actor=organiser, circle=cast.circle, person_name="Father", person_date_of_birth=datetime.date(1940, 1, 2)
     )
     assert _latest(cast.circle, "circle.updated") == "Olivia Organiser changed the date of birth"
+
+
+def _jpeg() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "teal").save(buffer, "JPEG")
+    return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_adding_changing_and_removing_the_photo(cast, organiser):
+    circle_photo_update(actor=organiser, circle=cast.circle, photo=_jpeg())
+    assert _latest(cast.circle, "circle.photo_changed") == "Olivia Organiser added a photo"
+    circle_photo_update(actor=organiser, circle=cast.circle, photo=_jpeg())
+    assert _latest(cast.circle, "circle.photo_changed") == "Olivia Organiser changed the photo"
+    circle_photo_update(actor=organiser, circle=cast.circle, photo=None)
+    assert _latest(cast.circle, "circle.photo_changed") == "Olivia Organiser removed the photo"
 
 
 def test_adding_a_member_directly(cast, organiser):

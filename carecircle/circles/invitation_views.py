@@ -1,0 +1,184 @@
+"""Invitation pages: inviting someone, cancelling an invitation, and joining through one.
+
+Pages reach circle data through circles/access.py and change it only through circles/services.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats
+from django.views.decorators.http import require_http_methods
+
+from carecircle.circles import selectors, services
+from carecircle.circles.access import CircleAccess, access_circle, access_invitation
+from carecircle.circles.forms import InviteForm
+from carecircle.circles.models import ROLE_DESCRIPTIONS, Invitation, InvitationChannel, Role, role_noun
+from carecircle.circles.pages import CONFLICT, INVALID, TAKEN_FOR_GRANTED, circle_context, problem, viewer
+from carecircle.circles.permissions import CAPABILITIES, EVERYONE_ELSE, capabilities_for
+
+
+def _invitable_roles(access: CircleAccess) -> list[Role]:
+    # Only those who manage members may bring in someone with the owners' powers.
+    roles = [role for role in Role if access.can("members.manage") or role in EVERYONE_ELSE]
+    if access.person_is_member:
+        roles = [role for role in roles if role != Role.PERSON]
+    return roles
+
+
+def invite_form(access: CircleAccess, data: Any = None) -> InviteForm:
+    """The invitation form, offering only the roles the viewer may hand out."""
+    return InviteForm(data, roles=_invitable_roles(access), person_name=access.circle.person_name)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def invite(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="members.invite")
+    circle = access.circle
+    if request.method != "POST":
+        return render(request, "circles/invite.html", circle_context(access, form=invite_form(access)))
+    form = invite_form(access, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        channel = data["channel"]
+        try:
+            invitation, token = services.invitation_create(
+                actor=viewer(request),
+                circle=circle,
+                role=data["role"],
+                channel=channel,
+                relationship=data["relationship"],
+                name=data["name"],
+                email=data["email"] if channel == InvitationChannel.EMAIL else "",
+                phone=data["phone"] if channel == InvitationChannel.SMS else "",
+                note=data["note"],
+                expires_in_days=data["expires_in_days"],
+                client_id=data["client_id"],
+            )
+        except services.CircleError as error:
+            form.add_error(None, str(error))
+        else:
+            return _invitation_created(request, access, invitation, token)
+    return render(request, "circles/invite.html", circle_context(access, form=form), status=INVALID)
+
+
+def _invitation_created(
+    request: HttpRequest, access: CircleAccess, invitation: Invitation, token: str | None
+) -> HttpResponse:
+    until = formats.date_format(invitation.expires_at, "l j F")
+    if invitation.channel == InvitationChannel.LINK and token is not None:
+        # The link exists only in this response: it is not stored, so the page must not be cached.
+        response = render(
+            request,
+            "circles/invite_link.html",
+            circle_context(
+                access,
+                invitation=invitation,
+                joins_as=role_noun(invitation.role),
+                link=request.build_absolute_uri(reverse("circles:invitation", kwargs={"token": token})),
+                until=until,
+            ),
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    if invitation.channel == InvitationChannel.LINK:
+        text = "That link was already made. If you didn't copy it, cancel it below and make a new one."
+    elif invitation.channel == InvitationChannel.SMS:
+        text = f"We're sending a text message to {invitation.phone}. The invitation works until {until}."
+    else:
+        text = f"We're sending an email to {invitation.email}. The invitation works until {until}."
+    messages.success(request, text)
+    target = "circles:members" if access.can("members.view") else "circles:home"
+    return redirect(target, circle_id=access.circle.pk)
+
+
+@require_http_methods(["POST"])
+@login_required
+def invitation_revoke(request: HttpRequest, circle_id: int, invitation_id: int) -> HttpResponse:
+    access, invitation = access_invitation(
+        user=request.user, circle_id=circle_id, invitation_id=invitation_id, capability="members.invite"
+    )
+    if invitation.invited_by_id != access.user_id:
+        access.require("members.manage")
+    back = reverse("circles:members" if access.can("members.view") else "circles:home", args=[circle_id])
+    try:
+        services.invitation_revoke(actor=viewer(request), invitation=invitation)
+    except services.CircleError as error:
+        return problem(request, title="This invitation can't be cancelled", text=str(error), status=CONFLICT, back=back)
+    messages.success(request, f"Cancelled the invitation for {invitation.recipient}. Its link no longer works.")
+    return redirect(back)
+
+
+# Joining through an invitation. The secret token is in the address: it must never reach a log.
+
+
+def _quiet(response: HttpResponse) -> HttpResponse:
+    # Django logs every 4xx response with its path, which here holds the secret token.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+def _token_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """require_http_methods(["GET", "POST"]) without logging the path (it holds the token)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD", "POST"):
+            return _quiet(HttpResponseNotAllowed(["GET", "HEAD", "POST"]))
+        return _quiet(view(request, *args, **kwargs))
+
+    return wrapper
+
+
+def _invitation_capabilities(invitation: Invitation) -> list[str]:
+    granted = capabilities_for(role=invitation.role, consent=invitation.circle.consent, person_is_member=False)
+    return [c.label for c in CAPABILITIES if c.key in granted and c.key not in TAKEN_FOR_GRANTED]
+
+
+@_token_view
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = services.invitation_find(token=token)
+    if found is None:
+        return render(request, "circles/invitation_unknown.html", {"nav": "circles"}, status=404)
+    inviter = found.invited_by.display_name if found.invited_by else "Someone"
+    context: dict[str, Any] = {
+        "nav": "circles",
+        "invitation": found,
+        "circle": found.circle,
+        "inviter": inviter,
+        "role_noun": role_noun(found.role),
+        "role_description": ROLE_DESCRIPTIONS.get(Role(found.role), ""),
+        "role_capabilities": _invitation_capabilities(found),
+    }
+    membership = selectors.membership_of(user=request.user, circle=found.circle)
+    if membership is not None:
+        return render(request, "circles/invitation_member.html", context)
+    if found.status != "pending":
+        return render(request, "circles/invitation_gone.html", context, status=410)
+    here = request.path
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(reverse("accounts:login") + "?" + urlencode({"next": here}))
+        try:
+            member = services.invitation_accept(actor=viewer(request), token=token)
+        except services.CircleError as error:
+            context["error"] = str(error)
+            return render(request, "circles/invitation_gone.html", context, status=CONFLICT)
+        messages.success(request, f"Welcome to {found.circle.person_name}'s circle.")
+        return redirect("circles:home", circle_id=member.circle_id)
+    signup_query = {"next": here, "email": found.email} if found.email else {"next": here}
+    context["signup_url"] = reverse("accounts:signup") + "?" + urlencode(signup_query)
+    context["login_url"] = reverse("accounts:login") + "?" + urlencode({"next": here})
+    context["until"] = formats.date_format(found.expires_at, "l j F")
+    response = render(request, "circles/invitation.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,120 @@
+"""The people pages: who is in a circle, changing a member's role, removing someone, and leaving.
+
+Pages reach circle data through circles/access.py and change it only through circles/services.py.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from carecircle.circles import selectors, services
+from carecircle.circles.access import CircleAccess, access_circle, access_membership
+from carecircle.circles.forms import MemberEditForm
+from carecircle.circles.invitation_views import invite_form
+from carecircle.circles.models import Role
+from carecircle.circles.pages import CONFLICT, INVALID, circle_context, member_list_context, viewer
+
+
+@require_http_methods(["GET"])
+@login_required
+def members(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="members.view")
+    context = circle_context(access, **member_list_context(access))
+    if access.can("members.invite"):
+        context["invitations"] = selectors.pending_invitations_for(circle=access.circle)
+        context["form"] = invite_form(access)
+    return render(request, "circles/members.html", context)
+
+
+@never_cache
+@require_http_methods(["GET"])
+@login_required
+def members_fragment(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """The member list alone, refetched by live.js when someone joins, leaves or changes role."""
+    access = access_circle(user=request.user, circle_id=circle_id, capability="members.view")
+    context = circle_context(access, **member_list_context(access))
+    return render(request, "circles/member_list.html#member-list", context)
+
+
+def _member_roles(access: CircleAccess, current: str) -> list[Role]:
+    # A circle has at most one person being helped.
+    return [role for role in Role if role != Role.PERSON or not access.person_is_member or current == Role.PERSON]
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_edit(request: HttpRequest, circle_id: int, member_id: int) -> HttpResponse:
+    access, member = access_membership(
+        user=request.user, circle_id=circle_id, membership_id=member_id, capability="members.manage"
+    )
+    roles = _member_roles(access, member.role)
+    person_name = access.circle.person_name
+    status = 200
+    if request.method == "POST":
+        form = MemberEditForm(request.POST, roles=roles, person_name=person_name)
+        if form.is_valid():
+            try:
+                services.membership_change(
+                    actor=viewer(request),
+                    member=member,
+                    role=form.cleaned_data["role"],
+                    relationship=form.cleaned_data["relationship"],
+                )
+            except services.CircleError as error:
+                form.add_error(None, str(error))
+                status = CONFLICT
+            else:
+                messages.success(request, f"Saved the changes for {member.user.display_name}.")
+                return redirect("circles:members", circle_id=circle_id)
+        else:
+            status = INVALID
+    else:
+        initial = {"role": member.role, "relationship": member.relationship}
+        form = MemberEditForm(initial=initial, roles=roles, person_name=person_name)
+    context = circle_context(access, form=form, member=member)
+    return render(request, "circles/member_edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_remove(request: HttpRequest, circle_id: int, member_id: int) -> HttpResponse:
+    access, member = access_membership(
+        user=request.user, circle_id=circle_id, membership_id=member_id, capability="members.manage"
+    )
+    if member.user_id == access.user_id:
+        return redirect("circles:leave", circle_id=circle_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.membership_remove(actor=viewer(request), member=member)
+        except services.CircleError as refused:
+            error = str(refused)
+        else:
+            messages.success(
+                request, f"{member.user.display_name} is no longer in {access.circle.person_name}'s circle."
+            )
+            return redirect("circles:members", circle_id=circle_id)
+    context = circle_context(access, member=member, error=error)
+    return render(request, "circles/member_remove.html", context, status=CONFLICT if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def leave(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="circle.view")
+    error = ""
+    if request.method == "POST":
+        try:
+            services.membership_remove(actor=viewer(request), member=access.membership)
+        except services.CircleError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, f"You've left {access.circle.person_name}'s circle.")
+            return redirect("circles:list")
+    context = circle_context(access, error=error)
+    return render(request, "circles/leave.html", context, status=CONFLICT if error else 200)
