@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import wraps
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -26,6 +28,8 @@ SERVER_ERROR = "Something went wrong on our side. Try again in a minute."
 PARAMETER_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
 # Every operation names its request body `payload`; that name is left out of field paths.
 BODY_PARAMETER = "payload"
+# The order methods are listed in an Allow header and in the words of a 405.
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class Conflict(HttpError):
@@ -168,3 +172,53 @@ def install_error_handlers(api: NinjaAPI) -> None:
     _handle(api, CircleError, rule_broken)
     _handle(api, AccountError, rule_broken)
     _handle(api, Exception, unexpected)
+
+
+def _in_words(methods: Sequence[str]) -> str:
+    if len(methods) <= 1:
+        return "".join(methods)
+    return ", ".join(methods[:-1]) + " and " + methods[-1]
+
+
+def _allowed_methods(response: HttpResponseBase) -> list[str]:
+    allowed = {method.strip().upper() for method in response.get("Allow", "").split(",") if method.strip()}
+    known = [method for method in METHOD_ORDER if method in allowed]
+    return known + sorted(allowed - set(known))
+
+
+def method_not_allowed(api: NinjaAPI, request: HttpRequest, allowed: Sequence[str]) -> HttpResponse:
+    """405 in the API's error shape, with the Allow header every 405 must carry."""
+    method = (request.method or "").upper()
+    detail = f"This address doesn't accept {method}."
+    if allowed:
+        detail += f" It accepts {_in_words(allowed)}."
+    response = _error_response(api, request, 405, detail)
+    response["Allow"] = ", ".join(allowed)
+    return response
+
+
+def methods_answered_in_json(
+    api: NinjaAPI, patterns: Sequence[URLPattern | URLResolver]
+) -> list[URLPattern | URLResolver]:
+    """The API's URL patterns, with ninja's plain-text 405 for a wrong method replaced by a JSON one.
+
+    Ninja answers a method no operation accepts before any exception handler runs, so the answer is
+    replaced on its way out of the view.
+    """
+
+    def wrap(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response = view(request, *args, **kwargs)
+            if isinstance(response, HttpResponseNotAllowed):
+                return method_not_allowed(api, request, _allowed_methods(response))
+            return response
+
+        return wrapper
+
+    wrapped: list[URLPattern | URLResolver] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern = URLPattern(pattern.pattern, wrap(pattern.callback), pattern.default_args, pattern.name)
+        wrapped.append(pattern)
+    return wrapped

@@ -9,5 +9,9 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from carecircle.api.api import api
+from carecircle.api.errors import methods_answered_in_json
 
-urlpatterns: list[URLPattern | URLResolver] = [path("", api.urls)]
+_patterns, _app_name, _namespace = api.urls
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", (methods_answered_in_json(api, _patterns), _app_name, _namespace)),
+]

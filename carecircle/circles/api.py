@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
@@ -40,7 +39,7 @@ from carecircle.circles.api_schemas import (
 )
 from carecircle.circles.messages import invitation_url
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
-from carecircle.circles.permissions import EVERYONE_ELSE, OWNERS, consentable_for, default_consent
+from carecircle.circles.permissions import EVERYONE_ELSE, consentable_for, default_consent
 from carecircle.circles.services import (
     circle_create,
     circle_update,
@@ -230,10 +229,8 @@ def circle_leave(request: HttpRequest, circle_id: CircleId) -> Status[None]:
 # Invitations.
 
 
-def _check_invitation_choices(payload: InvitationCreateIn, access: CircleAccess) -> None:
-    # Inviting is a consentable right; handing out the owners' roles must stay with the owners.
-    if payload.role in OWNERS and not access.can("members.manage"):
-        raise PermissionDenied("Only organisers can invite someone as an organiser or as the person.")
+def _check_invitation_choices(payload: InvitationCreateIn) -> None:
+    # Who may hand out the owners' roles is invitation_create's rule (PermissionDenied, so 403).
     if payload.channel == InvitationChannel.EMAIL and not payload.email:
         raise InvalidFields({"email": "Give an email address to send the invitation to."})
     if payload.channel == InvitationChannel.SMS:
@@ -275,7 +272,7 @@ def invitation_create_view(
     A shareable link's url is in the response only; a retry gets a fresh url and the old one stops working."""
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="members.invite")
-    _check_invitation_choices(payload, access)
+    _check_invitation_choices(payload)
     replay = False
     if payload.client_id is not None:
         earlier = Invitation.objects.filter(invited_by=actor, client_id=payload.client_id).first()

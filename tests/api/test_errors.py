@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import pytest
+from django.test import Client
 
 from carecircle.circles.models import Circle, Membership
 from tests.api.conftest import API
-from tests.api.operations import api_operations, fill_path
+from tests.api.operations import HTTP_METHODS, api_operations, fill_path
 
 BAD_BODIES = [
     "",
@@ -92,3 +95,30 @@ def test_no_operation_fails_on_bad_input(organiser, circle, api_as, body):
             assert set(response.json()) <= {"detail", "errors"}, operation_id
 
     assert {operation_id: status for operation_id, status in answers.items() if status >= 500} == {}
+
+
+def test_a_wrong_method_is_answered_in_json_with_the_methods_that_work(helper, api_as):
+    response = api_as(helper).delete(f"{API}/circles")
+
+    assert response.status_code == 405
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Allow"] == "GET, POST"
+    assert response.json() == {"detail": "This address doesn't accept DELETE. It accepts GET and POST."}
+
+
+def test_every_api_address_answers_every_wrong_method_in_json(db):
+    order = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    accepted: dict[str, set[str]] = defaultdict(set)
+    for method, path, _ in api_operations():
+        accepted[path].add(method)
+    client = Client()
+
+    for path, methods in accepted.items():
+        allowed = [method for method in order if method in methods]
+        words = allowed[0] if len(allowed) == 1 else ", ".join(allowed[:-1]) + " and " + allowed[-1]
+        for wrong in sorted({method.upper() for method in HTTP_METHODS} - methods):
+            response = client.generic(wrong, fill_path(path))
+
+            assert response.status_code == 405, (wrong, path)
+            assert response["Allow"] == ", ".join(allowed), (wrong, path)
+            assert response.json() == {"detail": f"This address doesn't accept {wrong}. It accepts {words}."}

@@ -213,6 +213,18 @@ def test_a_helper_allowed_to_invite_may_invite_helpers_but_not_organisers(person
     assert not Invitation.objects.filter(circle=circle, role="organiser").exists()
 
 
+def test_the_refusal_to_hand_out_an_owners_role_is_the_services_own(person, helper, circle, api_as):
+    """The API has no rule of its own here: invitation_create's PermissionDenied becomes the 403."""
+    _allow_helpers_to_invite(person, circle)
+
+    response = _invite(api_as(helper), circle, role="person", channel="link")
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Only organisers and the person can invite someone as an organiser or as the person."
+    }
+
+
 def test_a_well_wisher_cannot_invite(well_wisher, circle, api_as):
     response = _invite(api_as(well_wisher), circle, role="helper", channel="link")
 
