@@ -76,6 +76,13 @@ CHECKS = {
 
 @never_cache
 @require_GET
+def ping(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers. No database, no session (the benchmarks' bare baseline)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """The state of each service CareCircle needs; 503 when any of them is down."""
     results: dict[str, Any] = {}
