@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from typing import Any
 
@@ -16,59 +18,132 @@ logger = logging.getLogger(__name__)
 
 # Close codes: 4401 = not signed in (the client stops retrying until the page reloads).
 CLOSE_UNAUTHENTICATED = 4401
+# Clients only send pings; anything longer is ignored unread.
+MAX_INCOMING_CHARACTERS = 1024
 
 
-class EventsConsumer(AsyncJsonWebsocketConsumer):
+def _circle_ids_of(user_id: int) -> list[int]:
+    return list(Membership.objects.filter(user_id=user_id).values_list("circle_id", flat=True))
+
+
+def _is_member(user_id: int, circle_id: int) -> bool:
+    # "events.view" is fixed for every role, so membership is the whole check.
+    return is_member(user_id=user_id, circle_id=circle_id)
+
+
+circle_ids_of = database_sync_to_async(_circle_ids_of)
+is_member_now = database_sync_to_async(_is_member)
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels has no type hints
+    """Sends a signed-in person the ids of what changed in their circles, and nothing else."""
+
+    # Group membership in Redis expires (group_expiry) and vanishes if Redis restarts, and a grant or
+    # revocation message can be dropped: this often, each connection re-joins its groups and
+    # reconciles its circles with the database.
+    group_refresh_seconds = 60.0
+
+    user_id: int
+    circle_ids: set[int]
+    refresher: asyncio.Task[None] | None = None
+
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accept first so the close code reaches the browser: a refused handshake shows only 1006.
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.user_id: int = user.pk
-        self.circle_ids: set[int] = set(await self._circle_ids())
+        self.user_id = user.pk
+        self.circle_ids = set()
+        # The personal group comes first: a grant sent while the circles are being read still arrives.
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
-        for circle_id in self.circle_ids:
-            await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+        for circle_id in await circle_ids_of(self.user_id):
+            await self._join(circle_id)
         await self.accept()
         await self.send_json({"type": "hello", "circles": sorted(self.circle_ids)})
+        self.refresher = asyncio.create_task(self._ask_for_refreshes())
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the connection ends (even by an error in a handler), its timer ends with it.
+            if self.refresher is not None:
+                self.refresher.cancel()
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user_id"):
             return
         await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
-        for circle_id in self.circle_ids:
-            await self.channel_layer.group_discard(circle_group(circle_id), self.channel_name)
+        for circle_id in list(self.circle_ids):
+            await self._leave(circle_id)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        # Binary frames, oversized frames and malformed JSON are ignored rather than ending the connection.
+        if text_data is None or len(text_data) > MAX_INCOMING_CHARACTERS:
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        # Clients only listen; anything they send is answered with a ping for liveness checks.
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
     async def circle_event(self, message: dict[str, Any]) -> None:
-        event = message["event"]
-        kind = event.get("type", "")
+        """Every event from a circle group or the personal group; membership is re-checked each time."""
+        event = message.get("event")
+        if not isinstance(event, dict):
+            return
         circle_id = event.get("circle")
-        if kind == "access.granted" and isinstance(circle_id, int):
-            if await database_sync_to_async(is_member)(user_id=self.user_id, circle_id=circle_id):
-                self.circle_ids.add(circle_id)
-                await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+        if not isinstance(circle_id, int):
             await self.send_json(event)
             return
-        if kind == "access.revoked" and isinstance(circle_id, int):
-            await self._leave(circle_id)
-            await self.send_json(event)
-            return
-        if isinstance(circle_id, int):
-            # Membership is re-checked for every event: a removed member never sees another one.
-            if not await database_sync_to_async(is_member)(user_id=self.user_id, circle_id=circle_id):
-                await self._leave(circle_id)
+        kind = event.get("type")
+        if await is_member_now(self.user_id, circle_id):
+            if kind == "access.granted":
+                await self._join(circle_id)
+            elif kind == "access.revoked":
+                # Re-added since: the grant that follows (or came first) keeps the client in the circle.
                 return
-        await self.send_json(event)
+            await self.send_json(event)
+            return
+        # Not a member (any more): leave at once, and tell the client only that access ended.
+        await self._leave(circle_id)
+        if kind == "access.revoked":
+            await self.send_json(event)
+
+    async def groups_refresh(self, message: dict[str, Any]) -> None:
+        """Re-join every group, and tell the client about any grant or revocation it never heard of."""
+        current = set(await circle_ids_of(self.user_id))
+        for circle_id in sorted(self.circle_ids - current):
+            await self._leave(circle_id)
+            await self.send_json({"type": "access.revoked", "circle": circle_id})
+        for circle_id in sorted(current - self.circle_ids):
+            await self._join(circle_id)
+            await self.send_json({"type": "access.granted", "circle": circle_id})
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+        for circle_id in current:
+            await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+
+    async def _ask_for_refreshes(self) -> None:
+        # The refresh arrives as a message, so it never interleaves with the handling of an event.
+        while True:
+            await asyncio.sleep(self.group_refresh_seconds)
+            try:
+                await self.channel_layer.send(self.channel_name, {"type": "groups.refresh"})
+            except Exception:
+                # Redis is unreachable: the next refresh tries again.
+                logger.debug("Could not ask %s to refresh its groups", self.channel_name, exc_info=True)
+
+    async def _join(self, circle_id: int) -> None:
+        if circle_id not in self.circle_ids:
+            self.circle_ids.add(circle_id)
+            await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
 
     async def _leave(self, circle_id: int) -> None:
         self.circle_ids.discard(circle_id)
         await self.channel_layer.group_discard(circle_group(circle_id), self.channel_name)
-
-    @database_sync_to_async
-    def _circle_ids(self) -> list[int]:
-        return list(Membership.objects.filter(user_id=self.user_id).values_list("circle_id", flat=True))

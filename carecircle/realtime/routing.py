@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
@@ -11,4 +13,10 @@ from carecircle.realtime.consumers import EventsConsumer
 
 websocket_urlpatterns = [path("ws/", EventsConsumer.as_asgi())]
 
-websocket_application = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
+def build_websocket_application() -> Any:
+    """The WebSocket stack. The origin check copies ALLOWED_HOSTS when this is called."""
+    return AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+
+
+websocket_application = build_websocket_application()

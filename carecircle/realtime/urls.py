@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.web.views import scaffold
+from carecircle.realtime import views
 
 app_name = "realtime"
-urlpatterns = [path("circles/<int:circle_id>/events", scaffold, name="events")]
+urlpatterns = [path("circles/<int:circle_id>/events", views.events, name="events")]

@@ -1,0 +1,176 @@
+"""The WebSocket consumer through the real stack (origin check, session auth, routing, channel layer)."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Circle, Membership, Role
+from carecircle.circles.services import circle_update, membership_add_directly, membership_remove
+from carecircle.realtime.consumers import EventsConsumer
+from tests.cast import invite_and_join, make_user
+from tests.realtime.communicator import WebsocketCommunicator
+
+run = database_sync_to_async
+
+
+async def rename(*, actor: User, circle: Circle, name: str) -> None:
+    await run(circle_update)(actor=actor, circle=circle, person_name=name, person_date_of_birth=None)
+
+
+async def latest_seq(circle: Circle) -> int:
+    seq: int = await run(lambda: Circle.objects.values_list("event_seq", flat=True).get(pk=circle.pk))()
+    return seq
+
+
+async def test_a_signed_out_visitor_is_closed_with_the_not_signed_in_code(connect, transactional_db):
+    communicator = await connect(None, expect_hello=False)
+    assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_forged_session_cookie_counts_as_signed_out(connect, websocket_app, transactional_db):
+    communicator = WebsocketCommunicator(
+        websocket_app,
+        "/ws/",
+        headers=[(b"host", b"testserver"), (b"origin", b"http://testserver"), (b"cookie", b"sessionid=forged")],
+    )
+    assert await communicator.connect()
+    assert await communicator.receive_output(timeout=3) == {"type": "websocket.close", "code": 4401}
+
+
+@pytest.mark.parametrize("origin", [None, b"http://elsewhere.example"])
+async def test_a_connection_from_another_site_is_refused(connect, live_cast, origin):
+    communicator = await connect(live_cast.helper, origin=origin, expect_hello=False)
+    assert communicator.accepted is False
+
+
+async def test_hello_lists_only_the_members_circles(connect, live_cast):
+    helper = await connect(live_cast.helper)
+    outsider = await connect(live_cast.outsider)
+    assert helper.hello == {"type": "hello", "circles": [live_cast.circle.pk]}
+    assert outsider.hello == {"type": "hello", "circles": [live_cast.other_circle.pk]}
+
+
+async def test_members_hear_when_someone_joins_through_the_services(connect, live_cast):
+    organiser = await connect(live_cast.organiser)
+    helper = await connect(live_cast.helper)
+    newcomer = await run(make_user)("newcomer")
+    member = await run(invite_and_join)(
+        inviter=live_cast.organiser, circle=live_cast.circle, user=newcomer, role=Role.HELPER
+    )
+    for communicator in (organiser, helper):
+        invited = await communicator.receive_json()
+        assert invited["type"] == "invitation.created"
+        joined = await communicator.receive_json()
+        assert joined == {
+            "type": "membership.added",
+            "circle": live_cast.circle.pk,
+            "seq": invited["seq"] + 1,
+            "member": member.pk,
+            "user": newcomer.pk,
+        }
+
+
+async def test_a_removed_member_is_told_at_once_and_hears_nothing_more_from_that_circle(connect, live_cast):
+    helper = await connect(live_cast.helper)
+    organiser = await connect(live_cast.organiser)
+    membership = await run(live_cast.membership)("helper")
+
+    await run(membership_remove)(actor=live_cast.organiser, member=membership)
+
+    # The helper's first message is the revocation, not the removal event of the circle.
+    assert await helper.receive_json() == {"type": "access.revoked", "circle": live_cast.circle.pk}
+    assert (await organiser.receive_json())["type"] == "membership.removed"
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    assert (await organiser.receive_json())["type"] == "circle.changed"
+    # Joining another circle afterwards is the next thing the helper hears: the rename never reached them.
+    await run(membership_add_directly)(
+        actor=live_cast.outsider, circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER
+    )
+    assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
+
+
+async def test_membership_is_rechecked_for_every_event_even_if_the_revocation_was_lost(connect, live_cast):
+    helper = await connect(live_cast.helper)
+    # As if the access.revoked message had been dropped: the membership row goes, no event is sent.
+    await run(lambda: Membership.objects.filter(circle=live_cast.circle, user=live_cast.helper).delete())()
+
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    await run(membership_add_directly)(
+        actor=live_cast.outsider, circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER
+    )
+
+    assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
+
+
+async def test_an_outsider_hears_nothing_from_a_circle_they_are_not_in(connect, live_cast):
+    outsider = await connect(live_cast.outsider)
+
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    await rename(actor=live_cast.outsider, circle=live_cast.other_circle, name="Auntie Josephine")
+
+    event = await outsider.receive_json()
+    assert (event["type"], event["circle"]) == ("circle.changed", live_cast.other_circle.pk)
+
+
+async def test_someone_added_to_a_circle_hears_from_it_at_once(connect, live_cast):
+    newcomer_user = await run(make_user)("newcomer")
+    newcomer = await connect(newcomer_user)
+    assert newcomer.hello["circles"] == []
+
+    await run(membership_add_directly)(
+        actor=live_cast.organiser, circle=live_cast.circle, user=newcomer_user, role=Role.HELPER
+    )
+    assert await newcomer.receive_json() == {"type": "access.granted", "circle": live_cast.circle.pk}
+
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    changed = await newcomer.receive_json()
+    assert (changed["type"], changed["circle"]) == ("circle.changed", live_cast.circle.pk)
+
+
+async def test_events_are_numbered_one_by_one_in_each_circle_and_carry_ids_only(connect, live_cast):
+    organiser = await connect(live_cast.organiser)
+    outsider = await connect(live_cast.outsider)
+    start = await latest_seq(live_cast.circle)
+    other_start = await latest_seq(live_cast.other_circle)
+
+    for name in ("Papa", "Pops", "Father"):
+        await rename(actor=live_cast.organiser, circle=live_cast.circle, name=name)
+    await rename(actor=live_cast.outsider, circle=live_cast.other_circle, name="Auntie Josephine")
+
+    events = [await organiser.receive_json() for _ in range(3)]
+    assert [event["seq"] for event in events] == [start + 1, start + 2, start + 3]
+    # Only ids travel: the new name is fetched over HTTP through the access checks.
+    assert all(set(event) == {"type", "circle", "seq"} for event in events)
+    assert "Papa" not in str(events)
+    assert (await outsider.receive_json())["seq"] == other_start + 1
+
+
+async def test_pings_are_answered_and_junk_is_ignored(connect, live_cast):
+    helper = await connect(live_cast.helper)
+    await helper.send_text("not json")
+    await helper.send_bytes(b"\x00\x01")
+    await helper.send_text("[" * 5000)
+    await helper.send_json({"type": "ping"})
+    assert await helper.receive_json() == {"type": "pong"}
+
+
+async def test_a_connection_reconciles_its_circles_when_grants_and_revocations_were_lost(
+    connect, live_cast, monkeypatch
+):
+    monkeypatch.setattr(EventsConsumer, "group_refresh_seconds", 0.05)
+    helper = await connect(live_cast.helper)
+
+    # As if both messages had been dropped: the rows change, no event is sent.
+    def change_rows_silently() -> None:
+        Membership.objects.filter(circle=live_cast.circle, user=live_cast.helper).delete()
+        Membership.objects.create(circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER)
+
+    await run(change_rows_silently)()
+
+    assert await helper.receive_json() == {"type": "access.revoked", "circle": live_cast.circle.pk}
+    assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
+    await rename(actor=live_cast.outsider, circle=live_cast.other_circle, name="Auntie Josephine")
+    changed = await helper.receive_json()
+    assert (changed["type"], changed["circle"]) == ("circle.changed", live_cast.other_circle.pk)
