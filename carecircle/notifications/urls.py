@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.web.views import scaffold
+from carecircle.notifications import views
 
 app_name = "notifications"
-urlpatterns = [path("outbox/", scaffold, name="outbox")]
+urlpatterns = [path("outbox/", views.outbox, name="outbox")]
