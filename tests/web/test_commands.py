@@ -1,0 +1,197 @@
+"""The `carecircle` commands: demo data, the task worker, `run` for one box and `serve` for production."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from carecircle.accounts.models import User
+from carecircle.audit.models import AuditEntry
+from carecircle.circles.models import Circle, InvitationChannel, Membership, Role
+from carecircle.circles.services import invitation_create
+from carecircle.notifications.models import Delivery, DeliveryStatus, OutboxMessage
+from carecircle.orgs.models import Organisation, OrganisationStaff
+from carecircle.realtime.models import CircleEvent
+from carecircle.web.demo import DEMO_PASSWORD
+from tests.servers import BIN, ROOT, free_port, server_environment, stop, wait_until_ready
+
+GOOD_SECRET_KEY = "k3JmV9q2Lx8pRt5wYz1aBc4dEf7gHi0jKl6mNo9pQr2sTu"
+STOP_SECONDS = 15
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    # Argon2 takes about 0.4 s per account here; the demo's eight accounts would dominate the test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def counts() -> dict[str, int]:
+    models = (User, Circle, Membership, AuditEntry, CircleEvent, Organisation, OrganisationStaff)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def demo(capsys: pytest.CaptureFixture[str]) -> str:
+    call_command("demo")
+    output: str = capsys.readouterr().out
+    return output
+
+
+def test_demo_builds_a_circle_with_someone_in_every_role(db, settings, fast_password_hashing, capsys):
+    settings.DEBUG = True
+
+    output = demo(capsys)
+
+    dad = Circle.objects.get(person_name="Dad")
+    roles = dict(Membership.objects.filter(circle=dad).values_list("user__email", "role"))
+    assert roles == {
+        "person@demo.carecircle.test": Role.PERSON,
+        "organiser@demo.carecircle.test": Role.ORGANISER,
+        "helper@demo.carecircle.test": Role.HELPER,
+        "paidcarer@demo.carecircle.test": Role.PAID_CARER,
+        "professional@demo.carecircle.test": Role.PROFESSIONAL,
+        "wellwisher@demo.carecircle.test": Role.WELL_WISHER,
+    }
+    other = Membership.objects.exclude(circle=dad).get(user__email="outsider@demo.carecircle.test")
+    assert other.role == Role.ORGANISER
+    assert not Membership.objects.filter(circle=dad, user__email="outsider@demo.carecircle.test").exists()
+    assert OrganisationStaff.objects.filter(user__email="orgstaff@demo.carecircle.test").exists()
+    users = User.objects.filter(email__endswith="@demo.carecircle.test")
+    assert users.count() == 8
+    for user in users:
+        assert user.email_verified
+        assert user.check_password(DEMO_PASSWORD)
+        assert user.email in output
+    assert output.count(DEMO_PASSWORD) == 1
+    # Built through the services: audit rows and live events exist.
+    assert AuditEntry.objects.filter(circle=dad, action="member.added").count() == 5
+    assert CircleEvent.objects.filter(circle=dad, type="membership.added").count() == 5
+
+
+def test_demo_a_second_time_adds_nothing(db, settings, fast_password_hashing, capsys):
+    settings.DEBUG = True
+    demo(capsys)
+    before = counts()
+
+    output = demo(capsys)
+
+    assert counts() == before
+    assert "nothing added" in output
+    assert DEMO_PASSWORD in output
+
+
+def test_demo_refuses_without_debug(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("demo")
+    assert not User.objects.exists()
+
+
+def test_worker_sends_queued_messages_then_stops_in_batch_mode(transactional_db, settings, fast_password_hashing, cast):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    invitation_create(
+        actor=cast.organiser,
+        circle=cast.circle,
+        role=Role.HELPER,
+        channel=InvitationChannel.EMAIL,
+        email="b@example.org",
+    )
+    delivery = Delivery.objects.get(to="b@example.org")
+    assert delivery.status == DeliveryStatus.QUEUED
+
+    result = subprocess.run(
+        [str(BIN / "carecircle"), "worker", "--batch", "--no-startup-delay"],
+        cwd=ROOT,
+        env=server_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert OutboxMessage.objects.filter(to="b@example.org", subject=delivery.subject).exists()
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_run_serves_with_a_worker_and_stops_both_on_a_signal(transactional_db, tmp_path, stop_signal):
+    port = free_port()
+    log = tmp_path / "run.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(BIN / "carecircle"), "run", "--port", str(port)],
+            cwd=ROOT,
+            env=server_environment(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    worker_pid = None
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/healthz", process, timeout=90)
+        text = log.read_text()
+        assert f"http://127.0.0.1:{port}/" in text
+        assert "carecircle demo" in text  # No demo data in the test database: it says how to load it.
+        found = re.search(r"Task worker running \(process (\d+)\)", text)
+        assert found, text
+        worker_pid = int(found.group(1))
+        assert is_running(worker_pid)
+
+        process.send_signal(stop_signal)
+
+        assert process.wait(timeout=STOP_SECONDS) == 0, log.read_text()
+        assert not is_running(worker_pid)
+        assert "CareCircle stopped." in log.read_text()
+    finally:
+        stop(process)
+        if worker_pid is not None and is_running(worker_pid):
+            os.kill(worker_pid, signal.SIGKILL)
+
+
+def test_serve_collects_static_files_when_debug_is_off_and_stops_gracefully(transactional_db, tmp_path):
+    port = free_port()
+    environment = server_environment(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": GOOD_SECRET_KEY,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "CARECIRCLE_VAR_DIR": str(tmp_path),
+            "PORT": str(port),
+        }
+    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(BIN / "carecircle"), "serve"], cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}/healthz", process, timeout=120)
+        assert "Collecting static files" in log.read_text()
+        manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+        hashed = manifest["paths"]["web/live.js"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/{hashed}", timeout=10) as response:
+            assert response.status == 200
+            assert "immutable" in response.headers["Cache-Control"]
+
+        process.send_signal(signal.SIGTERM)
+
+        assert process.wait(timeout=STOP_SECONDS) == 0, log.read_text()
+    finally:
+        stop(process)
