@@ -109,13 +109,15 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            # Fail fast when Redis is unreachable, and notice a restarted Redis before using a dead connection.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2, "health_check_interval": 30},
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2, "health_check_interval": 30}],
                 "prefix": f"{REDIS_PREFIX}:channels",
                 # Defaults (100 messages, 60 s) drop events silently under load; clients also
                 # recover any gap through per-circle sequence numbers (docs/architecture/realtime.md).

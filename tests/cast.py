@@ -9,9 +9,10 @@ from carecircle.accounts.services import user_sign_up
 from carecircle.circles.models import Circle, InvitationChannel, Membership, Role
 from carecircle.circles.services import circle_create, invitation_accept, invitation_create
 from carecircle.orgs.services import organisation_create, organisation_staff_add
+from carecircle.web.demo import DEMO_PASSWORD
 
-# Strong enough for every password validator, and shared by the demo and the tests.
-PASSWORD = "quiet-harbour-lantern-42"
+# Strong enough for every password validator; the demo and the tests share it.
+PASSWORD = DEMO_PASSWORD
 
 CAST_ROLES = {
     "person": Role.PERSON,

@@ -99,7 +99,7 @@ def running_server(*, env: Mapping[str, str] | None = None, with_worker: bool = 
         wait_until_ready(f"{base_url}/healthz", server)
         if with_worker:
             worker = subprocess.Popen(
-                [str(BIN / "carecircle"), "db_worker", "--interval", "0.2", "--no-startup-delay"],
+                [str(BIN / "carecircle"), "worker", "--interval", "0.2", "--no-startup-delay"],
                 cwd=ROOT,
                 env=environment,
             )

@@ -50,11 +50,10 @@ from carecircle.circles.services import (
     membership_change,
     membership_remove,
 )
-from carecircle.realtime.models import CircleEvent
+from carecircle.realtime.selectors import circle_events_since
 
 router = Router()
 
-EVENTS_LIMIT = 500
 
 
 # Circles.
@@ -401,14 +400,11 @@ def consent_update_view(request: HttpRequest, circle_id: CircleId, payload: Cons
 def event_list(request: HttpRequest, circle_id: CircleId, since: Since = 0) -> EventsOut:
     """Up to 500 events after `since`, oldest first. They carry ids only, like the live WebSocket messages."""
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="events.view")
-    found = CircleEvent.objects.filter(circle_id=access.circle.pk, seq__gt=since).order_by("seq")
-    rows = list(found[: EVENTS_LIMIT + 1])
-    has_more = len(rows) > EVENTS_LIMIT
-    rows = rows[:EVENTS_LIMIT]
-    # The circle row may have been read just before a newer event was committed.
-    latest = max(access.circle.event_seq, rows[-1].seq if rows else 0)
+    catch_up = circle_events_since(circle=access.circle, since=since)
     return EventsOut(
-        latest=latest,
-        has_more=has_more,
-        events=[EventOut(seq=row.seq, type=row.type, created_at=row.created_at, data=row.data) for row in rows],
+        latest=catch_up.latest,
+        has_more=catch_up.has_more,
+        events=[
+            EventOut(seq=row.seq, type=row.type, created_at=row.created_at, data=row.data) for row in catch_up.rows
+        ],
     )

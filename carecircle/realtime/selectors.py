@@ -13,16 +13,21 @@ CATCH_UP_LIMIT = 500
 
 @dataclass(frozen=True)
 class CatchUp:
-    events: list[dict[str, object]]
+    rows: list[CircleEvent]
     latest: int
     has_more: bool
+
+    @property
+    def events(self) -> list[dict[str, object]]:
+        """The events as the WebSocket sends them: ids only."""
+        return [row.as_message() for row in self.rows]
 
 
 def circle_events_since(*, circle: Circle, since: int, limit: int = CATCH_UP_LIMIT) -> CatchUp:
     """The circle's events with a sequence number above `since`, oldest first, at most `limit`."""
     rows = list(CircleEvent.objects.filter(circle=circle, seq__gt=since).order_by("seq")[: limit + 1])
     has_more = len(rows) > limit
-    events = [row.as_message() for row in rows[:limit]]
+    rows = rows[:limit]
     # The circle row may have been read just before a newer event was committed.
     latest = max(circle.event_seq, rows[-1].seq if rows else 0)
-    return CatchUp(events=events, latest=latest, has_more=has_more)
+    return CatchUp(rows=rows, latest=latest, has_more=has_more)
