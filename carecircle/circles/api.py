@@ -55,7 +55,6 @@ from carecircle.realtime.selectors import circle_events_since
 router = Router()
 
 
-
 # Circles.
 
 
