@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from carecircle.accounts.models import ApiToken, SignedInSession, User
-from carecircle.accounts.sessions import session_record, sessions_sign_out_others
+from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
 from carecircle.audit.services import audit_record
+from carecircle.realtime.events import user_event_send
 
 TOKEN_PREFIX = "cc_"
 
@@ -86,6 +87,7 @@ def user_password_reset(*, actor: User, password: str, request: HttpRequest | No
 def user_sign_out(*, actor: User, session_key: str) -> None:
     """Forget this device in the "where you're signed in" list as its session ends."""
     SignedInSession.objects.filter(session_key=session_key, user=actor).delete()
+    user_event_send(user_id=actor.pk, type="sessions.ended", sessions=[session_tag(session_key)])
     audit_record(actor=actor, action="account.signed_out", subject=actor)
 
 

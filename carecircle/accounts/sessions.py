@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.utils import timezone
 from carecircle.accounts.models import SignedInSession, User
 from carecircle.audit.services import audit_record
 from carecircle.lib.addresses import client_address
+from carecircle.realtime.events import user_event_send
 
 
 def session_record(*, request: HttpRequest, user: User) -> SignedInSession | None:
@@ -32,6 +35,16 @@ def session_record(*, request: HttpRequest, user: User) -> SignedInSession | Non
     return record
 
 
+def session_tag(session_key: str) -> str:
+    """A short one-way name for a session, so live events can say which ended without its key."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:16]
+
+
+def _tell_open_pages(*, user_id: int, session_keys: list[str]) -> None:
+    # Open WebSockets of those sessions close once this commits (the consumer matches the tag).
+    user_event_send(user_id=user_id, type="sessions.ended", sessions=[session_tag(key) for key in session_keys])
+
+
 def _end_session(session_key: str) -> None:
     Session.objects.filter(session_key=session_key).delete()
     # The cached_db engine also keeps the session in the cache.
@@ -47,6 +60,7 @@ def sessions_sign_out_others(*, actor: User, current_session_key: str | None) ->
         _end_session(key)
     others.delete()
     if keys:
+        _tell_open_pages(user_id=actor.pk, session_keys=keys)
         audit_record(actor=actor, action="account.signed_out_elsewhere", subject=actor, data={"count": len(keys)})
     return len(keys)
 
@@ -54,5 +68,6 @@ def sessions_sign_out_others(*, actor: User, current_session_key: str | None) ->
 @transaction.atomic
 def session_sign_out_one(*, actor: User, signed_in_session: SignedInSession) -> None:
     _end_session(signed_in_session.session_key)
+    _tell_open_pages(user_id=actor.pk, session_keys=[signed_in_session.session_key])
     signed_in_session.delete()
     audit_record(actor=actor, action="account.signed_out_elsewhere", subject=actor, data={"count": 1})

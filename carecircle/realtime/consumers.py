@@ -10,6 +10,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import is_member
 from carecircle.circles.models import Membership
 from carecircle.realtime.events import circle_group, user_group
@@ -45,6 +46,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
 
     user_id: int
     circle_ids: set[int]
+    session_tag: str = ""
     refresher: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
@@ -56,6 +58,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             return
         self.user_id = user.pk
         self.circle_ids = set()
+        session = self.scope.get("session")
+        self.session_tag = session_tag(session.session_key) if session is not None and session.session_key else ""
         # The personal group comes first: a grant sent while the circles are being read still arrives.
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in await circle_ids_of(self.user_id):
@@ -99,6 +103,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         if not isinstance(event, dict):
             return
         circle_id = event.get("circle")
+        if event.get("type") == "sessions.ended":
+            # Signed out (here or from another device): this connection's session no longer exists.
+            if self.session_tag and self.session_tag in event.get("sessions", []):
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         if not isinstance(circle_id, int):
             await self.send_json(event)
             return

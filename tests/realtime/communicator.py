@@ -18,6 +18,7 @@ ApplicationCommunicator: Any = testing.ApplicationCommunicator
 class WebsocketCommunicator:
     accepted: bool | None = None
     hello: dict[str, Any] | None = None
+    session_key: str = ""
 
     def __init__(self, application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> None:
         scope = {"type": "websocket", "path": path, "query_string": b"", "headers": headers, "subprotocols": []}

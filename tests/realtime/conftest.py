@@ -67,6 +67,8 @@ async def connect(
             cookie = await database_sync_to_async(session_cookie)(user)
             headers.append((b"cookie", cookie.encode()))
         communicator = WebsocketCommunicator(websocket_app, "/ws/", headers=headers)
+        if user is not None:
+            communicator.session_key = cookie.split("=", 1)[1]
         opened.append(communicator)
         accepted = await communicator.connect()
         if expect_hello:

@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.services import circle_update, membership_add_directly, membership_remove
-from carecircle.realtime.consumers import EventsConsumer
+from carecircle.realtime.consumers import CLOSE_UNAUTHENTICATED, EventsConsumer
 from tests.cast import invite_and_join, make_user
 from tests.realtime.communicator import WebsocketCommunicator
 
@@ -174,3 +174,20 @@ async def test_a_connection_reconciles_its_circles_when_grants_and_revocations_w
     await rename(actor=live_cast.outsider, circle=live_cast.other_circle, name="Auntie Josephine")
     changed = await helper.receive_json()
     assert (changed["type"], changed["circle"]) == ("circle.changed", live_cast.other_circle.pk)
+
+
+async def test_signing_out_other_devices_closes_their_live_connections(connect, live_cast):
+    from carecircle.accounts.models import SignedInSession
+    from carecircle.accounts.sessions import sessions_sign_out_others
+
+    this_device = await connect(live_cast.helper)
+    other_device = await connect(live_cast.helper)
+    for communicator in (this_device, other_device):
+        await run(SignedInSession.objects.create)(user=live_cast.helper, session_key=communicator.session_key)
+
+    await run(sessions_sign_out_others)(actor=live_cast.helper, current_session_key=this_device.session_key)
+
+    closed = await other_device.receive_output()
+    assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    assert (await this_device.receive_json())["type"] == "circle.changed"

@@ -71,7 +71,8 @@
       }
     };
     socket.onclose = function (closed) {
-      if (closed.code === 4401) { setStatus(""); return; }
+      // 4401: this session ended (signed out here or from another device): show the sign-in page.
+      if (closed.code === 4401) { setStatus(""); location.reload(); return; }
       setStatus("Reconnecting…");
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) + Math.random() * 500);
