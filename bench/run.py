@@ -1,0 +1,178 @@
+"""Benchmark: the circle home page of a 60-member circle against a bare view, on one server.
+
+Starts `carecircle serve` (uvicorn, DEBUG off) on a throwaway SQLite database (or BENCH_DATABASE_URL),
+signs the organiser in, and sends a bounded load from threads with keep-alive connections, first
+to /ping (no database, no session: the same-run baseline) and then to the circle home page.
+Prints throughput and p50/p99 latency of each, and their ratio. Not a test: figures go into
+docs/performance.md by hand.
+
+    make bench                      # defaults: 16 connections, 10 s per target
+    BENCH_CONCURRENCY=64 BENCH_SECONDS=15 make bench
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+MEMBERS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_environment(var_dir: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CARECIRCLE_VAR_DIR": str(var_dir),
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{var_dir / 'bench.sqlite3'}"),
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    return env
+
+
+def build_circle() -> tuple[int, str]:
+    """A circle with MEMBERS members; returns its id and a session cookie for its organiser."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from carecircle.accounts.models import User
+    from carecircle.circles.services import circle_create, membership_add_directly
+
+    organiser = User.objects.create_user(email="organiser@bench.invalid", password=None, display_name="Olivia")
+    circle = circle_create(actor=organiser, person_name="Dad", relationship="daughter")
+    for number in range(MEMBERS - 1):
+        user = User.objects.create_user(
+            email=f"member{number}@bench.invalid", password=None, display_name=f"Member {number}"
+        )
+        membership_add_directly(actor=organiser, circle=circle, user=user, role="helper", relationship="friend")
+    session = SessionStore()
+    session[SESSION_KEY] = str(organiser.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = organiser.get_session_auth_hash()
+    session.create()
+    return circle.pk, f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server exited with code {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/ping")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start within 60 s")
+
+
+def load(port: int, path: str, cookie: str) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + SECONDS
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine: list[float] = []
+        failed = 0
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path, headers={"Cookie": cookie, "Accept-Encoding": "gzip"})
+                response = connection.getresponse()
+                response.read()
+                if response.status != 200:
+                    failed += 1
+            except (OSError, http.client.HTTPException):
+                failed += 1
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                continue
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client) for _ in range(CONCURRENCY)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan"),
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="carecircle-bench-") as directory:
+        var_dir = Path(directory)
+        env = prepare_environment(var_dir)
+        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+        circle_id, cookie = build_circle()
+        port = free_port()
+        server = subprocess.Popen(
+            [str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            wait_ready(port, server)
+            home = f"/circles/{circle_id}/"
+            load(port, home, cookie)  # warm-up: first requests fill caches and open the database
+            results = {
+                "bare view (/ping)": load(port, "/ping", cookie),
+                f"circle home ({MEMBERS} members)": load(port, home, cookie),
+            }
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"\n{CONCURRENCY} connections, {SECONDS:.0f} s per target, one uvicorn process, load from the same machine\n")
+    print(f"{'target':32} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, figures in results.items():
+        print(
+            f"{name:32} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
+            f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
+        )
+    bare, page = results.values()
+    print(f"\ncircle home throughput = {page['rps'] / bare['rps']:.0%} of the bare view")
+
+
+if __name__ == "__main__":
+    main()
