@@ -13,6 +13,7 @@ from carecircle.lib.env import (
     env_list,
     env_str,
     parse_email_url,
+    smtp_mailer,
 )
 from carecircle.lib.startup import INSECURE_SECRET_KEY
 
@@ -195,20 +196,7 @@ EMAIL_URL = env_str("EMAIL_URL")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CareCircle <no-reply@carecircle.invalid>")
 if EMAIL_URL:
     _email = parse_email_url(EMAIL_URL)
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": _email.host,
-                "port": _email.port,
-                "username": _email.user,
-                "password": _email.password,
-                "use_tls": _email.use_tls,
-                "use_ssl": _email.use_ssl,
-                "timeout": 20,
-            },
-        }
-    }
+    MAILERS = {"default": smtp_mailer(_email)}
     if _email.default_from:
         DEFAULT_FROM_EMAIL = _email.default_from
 else:

@@ -58,6 +58,22 @@ class EmailSettings:
     default_from: str | None
 
 
+def smtp_mailer(email: EmailSettings) -> dict[str, object]:
+    """Django's MAILERS entry for an SMTP server."""
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": email.host,
+            "port": email.port,
+            "username": email.user,
+            "password": email.password,
+            "use_tls": email.use_tls,
+            "use_ssl": email.use_ssl,
+            "timeout": 20,
+        },
+    }
+
+
 def parse_email_url(url: str) -> EmailSettings:
     """Turn smtp://user:pass@host:port (or smtp+tls://, smtp+ssl://) into SMTP settings."""
     parts = urlsplit(url)
