@@ -34,7 +34,7 @@ class SmtpSink:
 
             def handle(self) -> None:
                 self.reply("220 sink ready")
-                sender, recipients = "", []
+                sender, recipients = "", list[str]()
                 while raw := self.rfile.readline():
                     command = raw.decode().rstrip("\r\n")
                     verb = command[:4].upper()
