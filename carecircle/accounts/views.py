@@ -130,8 +130,10 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def _sign_in_throttled(*, email: str, address: str) -> bool:
     return (
-        ratelimit.hits(SIGN_IN_ACCOUNT_SCOPE, email) >= settings.LOGIN_ATTEMPTS_PER_ACCOUNT
-        or ratelimit.hits(SIGN_IN_ADDRESS_SCOPE, address) >= settings.LOGIN_ATTEMPTS_PER_ADDRESS
+        ratelimit.hits(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
+        >= settings.LOGIN_ATTEMPTS_PER_ACCOUNT
+        or ratelimit.hits(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
+        >= settings.LOGIN_ATTEMPTS_PER_ADDRESS
     )
 
 
@@ -155,14 +157,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
             email: str = form.cleaned_data["email"]
             address = client_address(request) or "unknown"
             if _sign_in_throttled(email=email, address=address):
-                window = settings.LOGIN_ATTEMPT_WINDOW_SECONDS
-                context.update(form=SignInForm(initial={"email": email}), wait=duration_words(window))
+                wait = ratelimit.seconds_left(window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
+                context.update(form=SignInForm(initial={"email": email}), wait=duration_words(wait))
                 response = render(request, "accounts/login.html", context, status=429)
-                response["Retry-After"] = str(window)
+                response["Retry-After"] = str(wait)
                 return response
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if isinstance(user, User):
-                ratelimit.reset(SIGN_IN_ACCOUNT_SCOPE, email)
+                ratelimit.reset(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
                 _sign_in(request, user)
                 return redirect(next_url or settings.LOGIN_REDIRECT_URL)
             _sign_in_failed(email=email, address=address)

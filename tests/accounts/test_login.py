@@ -95,10 +95,14 @@ def test_a_switched_off_account_cannot_sign_in(client, dana, password):
 
 
 def test_too_many_wrong_passwords_pause_signing_in_to_that_account(client, dana, password, tight_limits):
-    for _ in range(3):
-        assert sign_in(client, dana.email, "wrong-password-here").status_code == 400
+    import time_machine
 
-    response = sign_in(client, dana.email, password)
+    # At the very start of a 15-minute window, the whole window is left to wait.
+    with time_machine.travel(900 * 2_000_000, tick=False):
+        for _ in range(3):
+            assert sign_in(client, dana.email, "wrong-password-here").status_code == 400
+
+        response = sign_in(client, dana.email, password)
 
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
@@ -131,6 +135,18 @@ def test_too_many_failures_from_one_address_pause_every_account_there(client, da
 
     assert paused.status_code == 429
     assert elsewhere.status_code == 302
+
+
+def test_the_wait_shown_is_what_is_left_of_the_window(client, dana, password, tight_limits):
+    import time_machine
+
+    with time_machine.travel(900 * 2_000_000 + 600, tick=False):
+        for _ in range(3):
+            sign_in(client, dana.email, "wrong-password-here")
+        response = sign_in(client, dana.email, password)
+    assert response.status_code == 429
+    assert response["Retry-After"] == "300"
+    assert "wait 5 minutes" in page_text(response)
 
 
 def test_the_pause_ends_when_the_window_has_passed(client, dana, password, tight_limits):
