@@ -1,0 +1,75 @@
+"""axe-core finds nothing on any page, signed in as every member of the cast (BUDGETS.md), including
+the pages that say "you can't do that" or "not found"."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.urls import reverse
+from playwright.sync_api import Browser
+
+from carecircle.accounts.models import User
+from carecircle.circles.services import invitation_create
+from tests.browser.conftest import make_checked
+from tests.cast import CAST_NAMES, build_cast
+
+
+def session_cookie(user: User, base_url: str) -> dict[str, str]:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    assert session.session_key is not None
+    return {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}
+
+
+def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) -> None:
+    cast = build_cast()
+    circle = cast.circle.pk
+    member = cast.membership("helper").pk
+    _, token = invitation_create(actor=cast.organiser, circle=cast.circle, role="helper", channel="link")
+    circle_pages = [
+        reverse("circles:home", kwargs={"circle_id": circle}),
+        reverse("circles:members", kwargs={"circle_id": circle}),
+        reverse("circles:invite", kwargs={"circle_id": circle}),
+        reverse("circles:consent", kwargs={"circle_id": circle}),
+        reverse("audit:circle_log", kwargs={"circle_id": circle}),
+        reverse("circles:edit", kwargs={"circle_id": circle}),
+        reverse("circles:leave", kwargs={"circle_id": circle}),
+        reverse("circles:member_edit", kwargs={"circle_id": circle, "member_id": member}),
+        reverse("circles:member_remove", kwargs={"circle_id": circle, "member_id": member}),
+    ]
+    account_pages = [
+        reverse("circles:list"),
+        reverse("circles:create"),
+        reverse("accounts:profile"),
+        reverse("accounts:sessions"),
+        reverse("accounts:tokens"),
+        reverse("accounts:password_change"),
+    ]
+    for name in CAST_NAMES:
+        context = browser.new_context()
+        context.add_cookies([session_cookie(cast.user(name), server)])  # type: ignore[list-item]
+        checked = make_checked(context)
+        pages = circle_pages + (account_pages if name in ("organiser", "outsider") else [])
+        for path in pages:
+            checked.page.goto(server + path)
+            checked.check(f"{path} as {name}")
+        context.close()
+
+    public = browser.new_context()
+    checked = make_checked(public)
+    for path in [
+        reverse("web:home"),
+        reverse("accounts:login"),
+        reverse("accounts:signup"),
+        reverse("accounts:password_reset"),
+        reverse("circles:invitation", kwargs={"token": token}),
+        reverse("circles:invitation", kwargs={"token": "not-a-real-invitation"}),
+        "/no-such-page/",
+    ]:
+        checked.page.goto(server + path)
+        checked.check(f"{path} signed out")
+    public.close()
