@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Annotated, Any
 
 import phonenumbers
@@ -11,7 +12,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from ninja import Schema
 from ninja.params.functions import Path, Query
-from pydantic import AfterValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
 
 # The largest id a 64-bit database column holds; larger numbers would fail in the database, not here.
 MAX_ID = 2**63 - 1
@@ -49,6 +50,18 @@ def is_mobile(e164: str) -> bool:
     return number_type in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_as_text(value: Any) -> Any:
+    """Dates arrive as "YYYY-MM-DD" text: a number would otherwise be read as seconds since 1970."""
+    if value is not None and not isinstance(value, str | datetime.date):
+        raise ValueError('Send the date as text, like "1942-06-30".')
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError('Send the date as year-month-day, like "1942-06-30".')
+    return value
+
+
 def check_date_of_birth(value: datetime.date) -> datetime.date:
     if value > timezone.localdate():
         raise ValueError("The date of birth can't be in the future.")
@@ -67,7 +80,7 @@ TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul, AfterValidator(normalise_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul, AfterValidator(normalise_phone)]
-DateOfBirth = Annotated[datetime.date, AfterValidator(check_date_of_birth)]
+DateOfBirth = Annotated[datetime.date, BeforeValidator(date_as_text), AfterValidator(check_date_of_birth)]
 
 # Path and query parameters: bounded so that no number reaches the database that it cannot hold.
 CircleId = Annotated[int, Path(ge=1, le=MAX_ID, description="The circle's id.")]

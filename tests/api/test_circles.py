@@ -186,3 +186,14 @@ def test_text_with_a_null_character_is_refused(helper, api_as):
         {"field": "person_name", "message": "Remove the null character (\\u0000): text can't contain it."}
     ]
     assert not Circle.objects.filter(person_name__startswith="Gr").exists()
+
+
+def test_a_date_of_birth_must_be_sent_as_a_date_not_a_number(organiser, api_as):
+    client = api_as(organiser)
+    for value in (0, 19420630, "30/06/1942"):
+        response = client.post(
+            f"{API}/circles", {"person_name": "Mum", "person_date_of_birth": value}, content_type="application/json"
+        )
+        assert response.status_code == 422, value
+        assert "1942-06-30" in response.json()["errors"][0]["message"]
+    assert not Circle.objects.filter(person_name="Mum").exists()
