@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from carecircle.accounts.models import User
 from carecircle.circles import selectors
@@ -43,6 +44,9 @@ def member_list_context(access: CircleAccess) -> dict[str, Any]:
     return {
         "members": selectors.member_list_for(circle=access.circle),
         "viewer_id": access.user_id,
+        # Reversed once: member links are this plus "<id>/" or "<id>/remove/" (see urls.py), which
+        # saves two URL reversals per member on every render of a big circle.
+        "people_url": reverse("circles:members", kwargs={"circle_id": access.circle.pk}),
         "live_types": MEMBER_EVENT_TYPES,
     }
 

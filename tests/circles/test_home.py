@@ -151,3 +151,13 @@ def test_changing_details_keeps_what_was_typed_when_something_is_wrong(cast, as_
 
 def test_changing_details_is_not_found_for_outsiders(cast, as_user, outsider):
     assert as_user(outsider).get(reverse("circles:edit", args=[cast.circle.pk])).status_code == 404
+
+
+def test_member_links_lead_to_each_members_pages(cast, as_user):
+    from django.urls import reverse
+
+    response = as_user(cast.organiser).get(reverse("circles:home", kwargs={"circle_id": cast.circle.pk}))
+    helper = cast.membership("helper")
+    kwargs = {"circle_id": cast.circle.pk, "member_id": helper.pk}
+    for name in ("circles:member_edit", "circles:member_remove"):
+        assert f'href="{reverse(name, kwargs=kwargs)}"' in response.content.decode()
