@@ -178,6 +178,10 @@ def thread_load(port: int, path: str, cookie: str) -> dict[str, float]:
     }
 
 
+def say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-") as directory:
         var_dir = Path(directory)
@@ -203,15 +207,15 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     generator = "wrk" if shutil.which("wrk") else "Python threads (apt-get install wrk for better figures)"
-    print(f"\n{CONCURRENCY} connections, {SECONDS:.0f} s per target, one uvicorn process, load from {generator}\n")
-    print(f"{'target':32} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    say(f"\n{CONCURRENCY} connections, {SECONDS:.0f} s per target, one uvicorn process, load from {generator}\n")
+    say(f"{'target':32} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for name, figures in results.items():
-        print(
+        say(
             f"{name:32} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
             f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
         )
     bare, page = results.values()
-    print(f"\ncircle home throughput = {page['rps'] / bare['rps']:.0%} of the bare view")
+    say(f"\ncircle home throughput = {page['rps'] / bare['rps']:.0%} of the bare view")
 
 
 if __name__ == "__main__":

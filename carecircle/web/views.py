@@ -132,8 +132,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Something went wrong on our side. Please try again."}, status=500)
     return render(request, "web/error_500.html", status=500)
-
-
-def scaffold(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    """Scaffolding while the apps' pages are written in parallel; removed before the issue closes."""
-    return HttpResponse("scaffold", status=501)
