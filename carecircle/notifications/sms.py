@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from typing import Protocol
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils.module_loading import import_string
+
+from carecircle.web.redaction import redact_secrets
 
 logger = logging.getLogger("carecircle.sms")
 
@@ -18,17 +18,6 @@ class SmsBackend(Protocol):
     def send(self, *, to: str, body: str) -> str:
         """Send one text message to an E.164 number; return the provider's message id."""
         ...
-
-
-def redact_secrets(body: str) -> str:
-    """The text with every invitation token replaced by "…", so it can be written to a log.
-
-    Anyone who reads an invitation link can join the circle with it; logs are read by more people,
-    and kept longer, than the messages themselves.
-    """
-    # An invitation address up to its token ("/join/" today), taken from the URLconf so it never drifts.
-    prefix = reverse("circles:invitation", kwargs={"token": "_"})[:-2]
-    return re.sub(re.escape(prefix) + r"[^/\s]+", prefix + "…", body)
 
 
 class OutboxSmsBackend:

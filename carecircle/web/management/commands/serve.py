@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import signal
 from collections.abc import Iterator
@@ -67,7 +68,16 @@ def uvicorn_config(*, host: str, port: int, workers: int = 1, access_log: bool =
         "ws_per_message_deflate": False,
         "server_header": False,
         "access_log": access_log,
+        "log_config": log_config(),
     }
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with invitation tokens taken out of the access log."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact"] = {"()": "carecircle.web.redaction.RedactInvitationTokens"}
+    config["handlers"]["access"]["filters"] = ["redact"]
+    return config
 
 
 def collect_static_if_missing(command: BaseCommand) -> None:
