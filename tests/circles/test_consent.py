@@ -96,3 +96,9 @@ def test_a_capability_a_role_can_never_have_is_refused(cast, as_user, person):
     assert response.status_code == 400
     cast.circle.refresh_from_db()
     assert "conversations.read" not in cast.circle.consent["professional"]
+
+
+def test_the_page_speaks_to_the_person_as_you(cast, as_user, person, helper):
+    url = reverse("circles:consent", kwargs={"circle_id": cast.circle.pk})
+    assert "You and the organisers can always see and do everything" in text_of(as_user(person).get(url))
+    assert "Dad and the organisers can always see and do everything" in text_of(as_user(helper).get(url))
