@@ -1,13 +1,15 @@
-"""Benchmark: the circle home page of a 60-member circle against a bare view, on one server.
+"""Benchmark: the circle home page of a 60-member circle against a bare view, on each server.
 
-Starts `carecircle serve` (uvicorn, DEBUG off) on a throwaway SQLite database (or BENCH_DATABASE_URL),
-signs the organiser in, and sends a bounded load from threads with keep-alive connections, first
-to /ping (no database, no session: the same-run baseline) and then to the circle home page.
+Starts `carecircle serve` (uvicorn, DEBUG off), then granian's WSGI workers (one and two processes),
+on a throwaway SQLite database (or BENCH_DATABASE_URL), signs the organiser in, and sends a bounded
+load with wrk (or Python threads when wrk is missing), first to /ping (no database, no session: the
+same-run baseline) and then to the circle home page.
 Prints throughput and p50/p99 latency of each, and their ratio. Not a test: figures go into
 docs/performance.md by hand.
 
-    make bench                      # defaults: 16 connections, 10 s per target
+    make bench                      # defaults: 16 connections, 10 s per target, every server
     BENCH_CONCURRENCY=64 BENCH_SECONDS=15 make bench
+    BENCH_SERVERS="uvicorn ASGI" make bench   # only the servers whose names start like this (";"-separated)
 """
 
 from __future__ import annotations
@@ -182,40 +184,68 @@ def say(text: str = "") -> None:
     sys.stdout.write(text + "\n")
 
 
+def server_commands(port: int) -> dict[str, list[str]]:
+    """The servers to compare: what `carecircle serve` runs, and WSGI workers for plain HTTP."""
+    commands = {
+        "uvicorn ASGI, 1 process": [
+            *(str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
+        ],
+    }
+    if (BIN / "granian").exists():
+        commands["granian WSGI, 1 process, 4 threads"] = [
+            *(str(BIN / "granian"), "--interface", "wsgi", "carecircle.wsgi:application"),
+            *("--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--blocking-threads", "4"),
+            "--no-access-log",
+        ]
+        commands["granian WSGI, 2 processes, 4 threads"] = [
+            *(str(BIN / "granian"), "--interface", "wsgi", "carecircle.wsgi:application"),
+            *("--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--blocking-threads", "4"),
+            "--no-access-log",
+        ]
+    wanted = os.environ.get("BENCH_SERVERS")
+    if wanted:
+        commands = {name: command for name, command in commands.items() if name.split(",")[0] in wanted.split(";")}
+    return commands
+
+
+def measure(command: list[str], port: int, env: dict[str, str], home: str, cookie: str) -> dict[str, dict[str, float]]:
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_ready(port, server)
+        load(port, home, cookie)  # warm-up: first requests fill caches and open the database
+        # The baseline sends no session cookie: no session, no user, no query at all.
+        return {
+            "bare view (/ping)": load(port, "/ping", ""),
+            f"circle home ({MEMBERS} members)": load(port, home, cookie),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-") as directory:
         var_dir = Path(directory)
         env = prepare_environment(var_dir)
         subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
         circle_id, cookie = build_circle()
+        home = f"/circles/{circle_id}/"
         port = free_port()
-        server = subprocess.Popen(
-            [str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            wait_ready(port, server)
-            home = f"/circles/{circle_id}/"
-            load(port, home, cookie)  # warm-up: first requests fill caches and open the database
-            # The baseline sends no session cookie: no session, no user, no query at all.
-            results = {
-                "bare view (/ping)": load(port, "/ping", ""),
-                f"circle home ({MEMBERS} members)": load(port, home, cookie),
-            }
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        results = {name: measure(command, port, env, home, cookie) for name, command in server_commands(port).items()}
     generator = "wrk" if shutil.which("wrk") else "Python threads (apt-get install wrk for better figures)"
-    say(f"\n{CONCURRENCY} connections, {SECONDS:.0f} s per target, one uvicorn process, load from {generator}\n")
-    say(f"{'target':32} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-    for name, figures in results.items():
-        say(
-            f"{name:32} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
-            f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
-        )
-    bare, page = results.values()
-    say(f"\ncircle home throughput = {page['rps'] / bare['rps']:.0%} of the bare view")
+    say(f"\n{CONCURRENCY} connections, {SECONDS:.0f} s per target, load from {generator} on the same machine\n")
+    say(f"{'server':38} {'target':26} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for server, targets in results.items():
+        for name, figures in targets.items():
+            say(
+                f"{server:38} {name:26} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
+                f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}"
+            )
+        bare, page = targets.values()
+        say(f"{server:38} circle home = {page['rps'] / bare['rps']:.0%} of the bare view\n")
 
 
 if __name__ == "__main__":
