@@ -69,8 +69,14 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Cached in production; re-read on every request with DEBUG on, because `make run` serves
+            # through uvicorn, which has no autoreloader to clear the cache when a template changes.
+            "loaders": [
+                "django.template.loaders.app_directories.Loader"
+                if DEBUG
+                else ("django.template.loaders.cached.Loader", ["django.template.loaders.app_directories.Loader"])
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
