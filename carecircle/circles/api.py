@@ -39,7 +39,7 @@ from carecircle.circles.api_schemas import (
 )
 from carecircle.circles.messages import invitation_url
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
-from carecircle.circles.permissions import EVERYONE_ELSE, consentable_for, default_consent
+from carecircle.circles.permissions import EVERYONE_ELSE, consentable_for, effective_consent
 from carecircle.circles.services import (
     circle_create,
     circle_update,
@@ -329,13 +329,6 @@ def invitation_accept_view(request: HttpRequest, payload: InvitationAcceptIn) ->
 # Consent.
 
 
-def _granted(circle: Circle, role: Role) -> list[str]:
-    consent = circle.consent or {}
-    if role.value in consent:
-        return sorted(consent[role.value])
-    return default_consent()[role.value]
-
-
 def _consent_out(access: CircleAccess) -> ConsentOut:
     circle = access.circle
     decided_by: Literal["person", "organisers"] = "person" if access.person_is_member else "organisers"
@@ -345,11 +338,12 @@ def _consent_out(access: CircleAccess) -> ConsentOut:
         .order_by("joined_at", "id")
         .values_list("user__display_name", flat=True)
     )
+    granted = effective_consent(circle.consent or {})
     roles = [
         ConsentRoleOut(
             role=role,
             label=role.label,
-            granted=_granted(circle, role),
+            granted=granted[role.value],
             available=[CapabilityOut(key=c.key, label=c.label, group=c.group) for c in consentable_for(role)],
         )
         for role in Role
@@ -381,7 +375,7 @@ def consent_update_view(request: HttpRequest, circle_id: CircleId, payload: Cons
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="consent.manage")
     circle = access.circle
-    current = {role.value: _granted(circle, role) for role in EVERYONE_ELSE}
+    current = effective_consent(circle.consent or {})
     consent_update(actor=actor, circle=circle, grants={**current, **payload.grants})
     return _consent_out(access)
 

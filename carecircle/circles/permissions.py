@@ -199,6 +199,15 @@ def default_consent() -> dict[str, list[str]]:
     }
 
 
+def effective_consent(consent: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """What each role is granted: a role missing from the stored settings has the defaults."""
+    defaults = default_consent()
+    return {
+        role.value: sorted(consent[role.value]) if role.value in consent else defaults[role.value]
+        for role in EVERYONE_ELSE
+    }
+
+
 def consentable_for(role: Role) -> list[Capability]:
     return [capability for capability in CAPABILITIES if role in capability.consentable]
 

@@ -27,7 +27,7 @@ from carecircle.circles.forms import (
     ConsentForm,
 )
 from carecircle.circles.pages import INVALID, TAKEN_FOR_GRANTED, circle_context, member_list_context, viewer
-from carecircle.circles.permissions import CAPABILITIES, capabilities_for, default_consent
+from carecircle.circles.permissions import CAPABILITIES, capabilities_for, effective_consent
 
 # Your circles and starting one.
 
@@ -178,12 +178,6 @@ def circle_photo_remove(request: HttpRequest, circle_id: int) -> HttpResponse:
 # Consent: who sees what.
 
 
-def _effective_consent(consent: dict[str, list[str]]) -> dict[str, list[str]]:
-    # A role missing from the stored settings has the defaults, exactly as permissions.capabilities_for reads it.
-    defaults = default_consent()
-    return {role.value: list(consent.get(role.value, defaults[role.value])) for role in CONSENT_ROLES}
-
-
 def _consent_summary(consent: dict[str, list[str]]) -> list[dict[str, Any]]:
     """For the read-only page: what each role may see and do, in the capability map's own words."""
     summary = []
@@ -199,7 +193,7 @@ def _consent_summary(consent: dict[str, list[str]]) -> list[dict[str, Any]]:
 def consent(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="circle.view")
     circle = access.circle
-    current = _effective_consent(circle.consent or {})
+    current = effective_consent(circle.consent or {})
     can_change = access.can("consent.manage")
     status = 200
     form = None
