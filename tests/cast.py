@@ -81,3 +81,19 @@ def build_cast() -> Cast:
     organisation = organisation_create(actor=None, name="Riverside Volunteers")
     organisation_staff_add(actor=None, organisation=organisation, user=org_staff, job_title="Coordinator")
     return Cast(circle=circle, other_circle=other_circle, outsider=outsider, org_staff=org_staff, **users)
+
+
+def signed_in_session_key(user: User) -> str:
+    """A fresh signed-in session of `user`, made as django.contrib.auth makes it; returns its key."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    key: str = store.session_key
+    return key

@@ -4,25 +4,17 @@ the pages that say "you can't do that" or "not found"."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 from playwright.sync_api import Browser
 
 from carecircle.accounts.models import User
 from carecircle.circles.services import invitation_create
 from tests.browser.conftest import make_checked
-from tests.cast import CAST_NAMES, build_cast
+from tests.cast import CAST_NAMES, build_cast, signed_in_session_key
 
 
 def session_cookie(user: User, base_url: str) -> dict[str, str]:
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    assert session.session_key is not None
-    return {"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}
+    return {"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": base_url}
 
 
 def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) -> None:

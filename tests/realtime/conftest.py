@@ -3,36 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from importlib import import_module
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
 from carecircle.accounts.models import User
 from carecircle.realtime.routing import build_websocket_application
-from tests.cast import Cast, build_cast
+from tests.cast import Cast, build_cast, signed_in_session_key
 from tests.realtime.communicator import WebsocketCommunicator
 
 ORIGIN = b"http://testserver"
-
-
-def session_cookie(user: User) -> str:
-    """A Cookie header value for a fresh signed-in session of `user`, as django.contrib.auth makes it."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.save()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    # Argon2 takes about 0.4 s per account here; these tests are about events, not passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -64,7 +46,8 @@ async def connect(
         if origin is not None:
             headers.append((b"origin", origin))
         if user is not None:
-            cookie = await database_sync_to_async(session_cookie)(user)
+            key = await database_sync_to_async(signed_in_session_key)(user)
+            cookie = f"{settings.SESSION_COOKIE_NAME}={key}"
             headers.append((b"cookie", cookie.encode()))
         communicator = WebsocketCommunicator(websocket_app, "/ws/", headers=headers)
         if user is not None:

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Role
 from carecircle.circles.services import membership_add_directly, membership_remove
-from tests.cast import make_user
-from tests.realtime.conftest import session_cookie
+from tests.cast import make_user, signed_in_session_key
 from tests.servers import BIN, ROOT, free_port, server_environment, stop, wait_until_ready
 
 pytestmark = [
@@ -53,7 +53,7 @@ def two_servers(transactional_db: None) -> Iterator[list[str]]:
 
 
 async def open_socket(base_url: str, user: User) -> ClientConnection:
-    cookie = await run(session_cookie)(user)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={await run(signed_in_session_key)(user)}"
     socket = await connect(
         base_url.replace("http://", "ws://") + "/ws/",
         origin=Origin(base_url),

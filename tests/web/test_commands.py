@@ -28,12 +28,6 @@ GOOD_SECRET_KEY = "k3JmV9q2Lx8pRt5wYz1aBc4dEf7gHi0jKl6mNo9pQr2sTu"
 STOP_SECONDS = 15
 
 
-@pytest.fixture
-def fast_password_hashing(settings):
-    # Argon2 takes about 0.4 s per account here; the demo's eight accounts would dominate the test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def counts() -> dict[str, int]:
     models = (User, Circle, Membership, AuditEntry, CircleEvent, Organisation, OrganisationStaff)
     return {model.__name__: model.objects.count() for model in models}
@@ -45,7 +39,7 @@ def demo(capsys: pytest.CaptureFixture[str]) -> str:
     return output
 
 
-def test_demo_builds_a_circle_with_someone_in_every_role(db, settings, fast_password_hashing, capsys):
+def test_demo_builds_a_circle_with_someone_in_every_role(db, settings, capsys):
     settings.DEBUG = True
 
     output = demo(capsys)
@@ -76,7 +70,7 @@ def test_demo_builds_a_circle_with_someone_in_every_role(db, settings, fast_pass
     assert CircleEvent.objects.filter(circle=dad, type="membership.added").count() == 5
 
 
-def test_demo_a_second_time_adds_nothing(db, settings, fast_password_hashing, capsys):
+def test_demo_a_second_time_adds_nothing(db, settings, capsys):
     settings.DEBUG = True
     demo(capsys)
     before = counts()
@@ -96,7 +90,7 @@ def test_demo_refuses_without_debug(db, settings):
     assert not User.objects.exists()
 
 
-def test_worker_sends_queued_messages_then_stops_in_batch_mode(transactional_db, settings, fast_password_hashing, cast):
+def test_worker_sends_queued_messages_then_stops_in_batch_mode(transactional_db, settings, cast):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     invitation_create(
         actor=cast.organiser,
