@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "carecircle.audit",
     "carecircle.realtime",
     "carecircle.notifications",
+    "carecircle.tasks",
+    "carecircle.records",
+    "carecircle.conversations",
     "carecircle.api",
 ]
 

@@ -8,6 +8,9 @@ urlpatterns = [
     path("", include("carecircle.circles.urls")),
     path("", include("carecircle.audit.urls")),
     path("", include("carecircle.realtime.urls")),
+    path("", include("carecircle.tasks.urls")),
+    path("", include("carecircle.records.urls")),
+    path("", include("carecircle.conversations.urls")),
     path("dev/", include("carecircle.notifications.urls")),
     path("api/v1/", include("carecircle.api.urls")),
 ]

@@ -3,14 +3,17 @@
 Each row names a URL (or API operation), how to request it, and the status each cast member must
 get, in the order of COLUMNS. Every request runs inside a savepoint that is rolled back, so rows
 never change the data other requests see and allowed writes are exercised for real.
-A companion test fails when a URL or an operation exists that has no row here.
+The rows live in tests/matrix/, one module per area (see its docstring for what a module may
+define). A companion test fails when a URL or an operation exists that has no row.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -19,46 +22,30 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+import tests.matrix
 from carecircle.accounts.models import ApiToken, SignedInSession
 from carecircle.accounts.services import api_token_create
-from carecircle.circles.models import Invitation, Membership
 from carecircle.circles.services import invitation_create
 from tests.api.operations import api_operations, fill_path
 from tests.cast import Cast
-
-COLUMNS = (
-    "person",
-    "organiser",
-    "helper",
-    "paid_carer",
-    "professional",
-    "well_wisher",
-    "org_staff",
-    "outsider",
-    "anonymous",
-)
+from tests.matrix.base import COLUMNS, World
 
 
-@dataclass
-class World:
-    """The cast plus the ids and secrets the rows need."""
+def _areas() -> list[ModuleType]:
+    names = sorted(info.name for info in pkgutil.iter_modules(tests.matrix.__path__) if info.name != "base")
+    return [importlib.import_module(f"tests.matrix.{name}") for name in names]
 
-    cast: Cast
-    invitation: Invitation
-    invitation_token: str
-    helper_membership: Membership
-    organiser_token: ApiToken
-    organiser_session: SignedInSession
-    api_secrets: dict[str, str]
 
-    def kwargs(self) -> dict[str, Any]:
-        return {
-            "circle_id": self.cast.circle.pk,
-            "member_id": self.helper_membership.pk,
-            "invitation_id": self.invitation.pk,
-            "token": self.invitation_token,
-            "token_id": self.organiser_token.pk,
-        }
+AREAS = _areas()
+WEB_MATRIX: dict[tuple[str, str], str] = {}
+API_MATRIX: dict[tuple[str, str], str] = {}
+API_BODIES: dict[str, Any] = {}
+for _area in AREAS:
+    for _target, _source in ((WEB_MATRIX, "WEB"), (API_MATRIX, "API"), (API_BODIES, "API_BODIES")):
+        _rows = getattr(_area, _source, {})
+        _twice = set(_target) & set(_rows)
+        assert not _twice, f"{_area.__name__} repeats rows: {_twice}"
+        _target.update(_rows)
 
 
 @pytest.fixture
@@ -78,7 +65,7 @@ def world(cast: Cast, settings: Any) -> World:
     # A photo, so that the photo URL is checked for who may see it rather than for "no photo".
     cast.circle.person_photo.save("dad.jpg", ContentFile(tiny_jpeg()), save=False)
     cast.circle.save(update_fields=["person_photo"])
-    return World(
+    world = World(
         cast=cast,
         invitation=invitation,
         invitation_token=token,
@@ -87,6 +74,11 @@ def world(cast: Cast, settings: Any) -> World:
         organiser_session=session,
         api_secrets=secrets,
     )
+    for area in AREAS:
+        prepare = getattr(area, "prepare", None)
+        if prepare is not None:
+            world.extra.update(prepare(world))
+    return world
 
 
 def tiny_jpeg() -> bytes:
@@ -142,22 +134,9 @@ def json_body(body: Any) -> str:
     return json.dumps(body if body is not None else {})
 
 
-API_BODIES: dict[str, Any] = {
-    "token_create": {"name": "Another"},
-    "circle_create": {"person_name": "Mum", "relationship": "son"},
-    "circle_update": {"person_name": "Dad"},
-    "member_update": {"relationship": "son"},
-    "invitation_create": {"role": "helper", "channel": "link"},
-    "invitation_accept": "TOKEN",
-    "consent_update": {"grants": {"well_wisher": ["updates.read"]}},
-}
-
-
 def api_body(world: World, operation_id: str) -> Any:
     body = API_BODIES.get(operation_id)
-    if body == "TOKEN":
-        return {"token": world.invitation_token}
-    return body
+    return body(world) if callable(body) else body
 
 
 def all_urls() -> list[tuple[str, str]]:
@@ -182,127 +161,15 @@ def web_urls() -> list[tuple[str, str]]:
 
 
 def web_url(world: World, name: str) -> str:
+    for area in AREAS:
+        special = getattr(area, "url", None)
+        found = special(world, name) if special else None
+        if found is not None:
+            return str(found)
     route = dict(all_urls())[name]
-    kwargs = world.kwargs()
-    if name == "accounts:session_sign_out":
-        return reverse(name, kwargs={"pk": world.organiser_session.pk})
-    if name == "accounts:token_revoke":
-        return reverse(name, kwargs={"pk": world.organiser_token.pk})
-    if name == "accounts:verify_email":
-        return reverse(name, kwargs={"token": "not-a-real-token"})
-    if name == "accounts:password_reset_confirm":
-        return reverse(name, kwargs={"uidb64": "MQ", "token": "set-password"})
-    wanted = {key: value for key, value in kwargs.items() if f":{key}>" in route}
+    wanted = {key: value for key, value in world.kwargs().items() if f":{key}>" in route}
     return reverse(name, kwargs=wanted)
 
-
-# Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
-# Circle pages: outsiders and organisation staff (no accepted referral) get 404, members without the
-# capability 403. POSTs with an empty form reach validation (400) only for those allowed to act.
-WEB_MATRIX: dict[tuple[str, str], str] = {
-    ("web:home", "GET"): "302 302 302 302 302 302 302 302 200",
-    ("web:home", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("web:healthz", "GET"): "200 200 200 200 200 200 200 200 200",
-    ("web:healthz", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("web:ping", "GET"): "200 200 200 200 200 200 200 200 200",
-    ("web:ping", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:signup", "GET"): "302 302 302 302 302 302 302 302 200",
-    ("accounts:signup", "POST"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:login", "GET"): "302 302 302 302 302 302 302 302 200",
-    ("accounts:login", "POST"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:logout", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:logout", "POST"): "302 302 302 302 302 302 302 302 302",
-    ("accounts:verify_email_resend", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:verify_email_resend", "POST"): "302 302 302 302 302 302 302 302 302",
-    ("accounts:verify_email", "GET"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:verify_email", "POST"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:password_reset", "GET"): "200 200 200 200 200 200 200 200 200",
-    ("accounts:password_reset", "POST"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:password_reset_sent", "GET"): "200 200 200 200 200 200 200 200 200",
-    ("accounts:password_reset_sent", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:password_reset_complete", "GET"): "200 200 200 200 200 200 200 200 200",
-    ("accounts:password_reset_complete", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:password_reset_confirm", "GET"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:password_reset_confirm", "POST"): "400 400 400 400 400 400 400 400 400",
-    ("accounts:password_change", "GET"): "200 200 200 200 200 200 200 200 302",
-    ("accounts:password_change", "POST"): "400 400 400 400 400 400 400 400 302",
-    ("accounts:profile", "GET"): "200 200 200 200 200 200 200 200 302",
-    ("accounts:profile", "POST"): "400 400 400 400 400 400 400 400 302",
-    ("accounts:sessions", "GET"): "200 200 200 200 200 200 200 200 302",
-    ("accounts:sessions", "POST"): "405 405 405 405 405 405 405 405 302",
-    ("accounts:sessions_sign_out_others", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:sessions_sign_out_others", "POST"): "302 302 302 302 302 302 302 302 302",
-    ("accounts:session_sign_out", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:session_sign_out", "POST"): "404 302 404 404 404 404 404 404 302",
-    ("accounts:tokens", "GET"): "200 200 200 200 200 200 200 200 302",
-    ("accounts:tokens", "POST"): "400 400 400 400 400 400 400 400 302",
-    ("accounts:token_revoke", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("accounts:token_revoke", "POST"): "404 302 404 404 404 404 404 404 302",
-    ("circles:list", "GET"): "200 200 200 200 200 200 200 200 302",
-    ("circles:list", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("circles:create", "GET"): "200 200 200 200 200 200 200 200 302",
-    ("circles:create", "POST"): "400 400 400 400 400 400 400 400 302",
-    ("circles:home", "GET"): "200 200 200 200 200 200 404 404 302",
-    ("circles:home", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("circles:edit", "GET"): "200 200 403 403 403 403 404 404 302",
-    ("circles:edit", "POST"): "400 400 403 403 403 403 404 404 302",
-    ("circles:photo", "GET"): "200 200 200 200 200 200 404 404 302",
-    ("circles:photo", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("circles:photo_change", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("circles:photo_change", "POST"): "400 400 403 403 403 403 404 404 302",
-    ("circles:photo_remove", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("circles:photo_remove", "POST"): "302 302 403 403 403 403 404 404 302",
-    ("circles:members", "GET"): "200 200 200 200 200 403 404 404 302",
-    ("circles:members", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("circles:members_fragment", "GET"): "200 200 200 200 200 403 404 404 302",
-    ("circles:members_fragment", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("circles:member_edit", "GET"): "200 200 403 403 403 403 404 404 302",
-    ("circles:member_edit", "POST"): "400 400 403 403 403 403 404 404 302",
-    ("circles:member_remove", "GET"): "200 200 403 403 403 403 404 404 302",
-    ("circles:member_remove", "POST"): "302 302 403 403 403 403 404 404 302",
-    ("circles:leave", "GET"): "200 200 200 200 200 200 404 404 302",
-    ("circles:leave", "POST"): "302 409 302 302 302 302 404 404 302",
-    ("circles:invite", "GET"): "200 200 403 403 403 403 404 404 302",
-    ("circles:invite", "POST"): "400 400 403 403 403 403 404 404 302",
-    ("circles:invitation_revoke", "GET"): "405 405 405 405 405 405 405 405 405",
-    ("circles:invitation_revoke", "POST"): "302 302 403 403 403 403 404 404 302",
-    ("circles:consent", "GET"): "200 200 200 200 200 200 404 404 302",
-    ("circles:consent", "POST"): "302 403 403 403 403 403 404 404 302",
-    ("circles:invitation", "GET"): "200 200 200 200 200 200 200 200 200",
-    ("circles:invitation", "POST"): "200 200 200 200 200 200 302 302 302",
-    ("audit:circle_log", "GET"): "200 200 403 403 403 403 404 404 302",
-    ("audit:circle_log", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("realtime:events", "GET"): "200 200 200 200 200 200 404 404 404",
-    ("realtime:events", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("notifications:outbox", "GET"): "404 404 404 404 404 404 404 404 404",
-    ("notifications:outbox", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("api:api-root", "GET"): "404 404 404 404 404 404 404 404 404",
-    ("api:api-root", "POST"): "404 404 404 404 404 404 404 404 404",
-}
-
-# API: 401 without credentials, 404 for outsiders, 403 without the capability; writes use valid bodies.
-API_MATRIX: dict[tuple[str, str], str] = {
-    ("circle_list", "GET"): "200 200 200 200 200 200 200 200 401",
-    ("circle_create", "POST"): "201 201 201 201 201 201 201 201 401",
-    ("circle_get", "GET"): "200 200 200 200 200 200 404 404 401",
-    ("circle_update", "PATCH"): "200 200 403 403 403 403 404 404 401",
-    ("audit_list", "GET"): "200 200 403 403 403 403 404 404 401",
-    ("consent_get", "GET"): "200 200 200 200 200 200 404 404 401",
-    ("consent_update", "PUT"): "200 403 403 403 403 403 404 404 401",
-    ("event_list", "GET"): "200 200 200 200 200 200 404 404 401",
-    ("invitation_list", "GET"): "200 200 403 403 403 403 404 404 401",
-    ("invitation_create", "POST"): "201 201 403 403 403 403 404 404 401",
-    ("invitation_revoke", "DELETE"): "204 204 403 403 403 403 404 404 401",
-    ("circle_leave", "POST"): "204 409 204 204 204 204 404 404 401",
-    ("member_list", "GET"): "200 200 200 200 200 403 404 404 401",
-    ("member_remove", "DELETE"): "204 204 403 403 403 403 404 404 401",
-    ("member_update", "PATCH"): "200 200 403 403 403 403 404 404 401",
-    ("invitation_accept", "POST"): "200 200 200 200 200 200 200 200 401",
-    ("me_get", "GET"): "200 200 200 200 200 200 200 200 401",
-    ("token_list", "GET"): "200 200 200 200 200 200 200 200 401",
-    ("token_create", "POST"): "201 201 201 201 201 201 201 201 401",
-    ("token_revoke", "DELETE"): "404 204 404 404 404 404 404 404 401",
-}
 
 # The pages of the API's own documentation, public by design.
 API_DOCUMENT_URLS = {"api:openapi-json", "api:openapi-view"}

@@ -9,6 +9,9 @@ from carecircle.api.auth import SessionAuth, TokenAuth
 from carecircle.api.errors import install_error_handlers
 from carecircle.audit.api import router as audit_router
 from carecircle.circles.api import router as circles_router
+from carecircle.conversations.api import router as conversations_router
+from carecircle.records.api import router as records_router
+from carecircle.tasks.api import router as tasks_router
 
 DESCRIPTION = """The CareCircle API: the same circles, people and permissions as the website.
 
@@ -29,3 +32,6 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", circles_router)
 api.add_router("", audit_router)
+api.add_router("", tasks_router)
+api.add_router("", records_router)
+api.add_router("", conversations_router)

@@ -197,6 +197,14 @@ SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
 }
 
 
+def register_sentences(sentences: dict[str, Callable[[AuditEntry], str]]) -> None:
+    """Let another app describe its own actions; called from that app's AppConfig.ready()."""
+    clash = set(sentences) & set(SENTENCES)
+    if clash:
+        raise ValueError(f"Audit actions described twice: {sorted(clash)}")
+    SENTENCES.update(sentences)
+
+
 def entry_sentence(entry: AuditEntry) -> str:
     """What happened, as a sentence without the time: "Olivia invited Priya as a helper by email"."""
     describe = SENTENCES.get(entry.action)
