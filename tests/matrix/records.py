@@ -99,3 +99,34 @@ def prepare(world: World) -> dict[str, Any]:
         "share_id": link.pk,
         "share_token": token,
     }
+
+
+API_READERS = "200 200 200 200 200 403 404 404 401"
+API_WRITERS = API_READERS
+API_OWNERS = "200 200 403 403 403 403 404 404 401"
+
+API: dict[tuple[str, str], str] = {
+    ("record_sections", "GET"): "200 200 200 200 200 200 404 404 401",
+    ("record_fhir", "GET"): API_READERS,
+    ("record_export", "GET"): API_OWNERS,
+    ("record_share_list", "GET"): API_OWNERS,
+    ("record_share_create", "POST"): "201 201 403 403 403 403 404 404 401",
+    ("record_share_revoke", "POST"): API_OWNERS,
+    ("record_view_list", "GET"): API_OWNERS,
+    # A JSON body isn't the multipart form this operation reads: refused before anything is looked up.
+    ("record_document_upload", "POST"): "422 422 422 422 422 422 422 422 401",
+    ("record_document_download", "GET"): "200 200 200 403 200 403 404 404 401",
+    ("record_entry_list", "GET"): API_READERS,
+    ("record_entry_create", "POST"): "201 201 201 201 201 403 404 404 401",
+    ("record_entry_get", "GET"): API_READERS,
+    ("record_entry_update", "PATCH"): API_WRITERS,
+    ("record_entry_delete", "DELETE"): API_WRITERS,
+    ("record_entry_restore", "POST"): API_WRITERS,
+    ("record_entry_versions", "GET"): API_READERS,
+}
+
+API_BODIES: dict[str, Any] = {
+    "record_share_create": {"recipient": "Practice nurse", "sections": ["medications"], "hours": 24},
+    "record_entry_create": {"values": {"name": "Aspirin", "dose": "75 mg"}},
+    "record_entry_update": {"values": {"dose": "2 tablets"}, "version": 1},
+}
