@@ -34,6 +34,14 @@ from carecircle.records.views import document_response
 
 router = Router(tags=["Records"])
 
+
+def _file_answer(description: str, *content_types: str) -> dict[str, Any]:
+    """OpenAPI for an operation answering with a file rather than JSON."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    content = dict.fromkeys(content_types, binary)
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
 SectionKey = Literal["about", "conditions", "allergies", "medications", "contacts", "notes", "documents", "emergency"]
 SectionPath = Annotated[SectionKey, Path(description="The section: " + ", ".join(s.key for s in SECTIONS) + ".")]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")]
@@ -188,6 +196,14 @@ def record_sections(request: HttpRequest, circle_id: CircleId) -> list[SectionOu
     operation_id="record_fhir",
     summary="The record as a FHIR R4 Bundle",
     response=responses({200: dict[str, Any]}, 403, 404, 422),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A FHIR R4 Bundle of type collection.",
+                "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+            }
+        }
+    },
 )
 def record_fhir(request: HttpRequest, circle_id: CircleId) -> JsonResponse:
     """For professionals' systems: what your role may read, as Patient, Condition, AllergyIntolerance and so on."""
@@ -204,6 +220,7 @@ def record_fhir(request: HttpRequest, circle_id: CircleId) -> JsonResponse:
     operation_id="record_export",
     summary="Everything in the circle, as a zip of JSON, CSV and documents",
     response=responses({200: bytes}, 403, 404, 422),
+    openapi_extra=_file_answer("A zip file.", "application/zip"),
 )
 def record_export(request: HttpRequest, circle_id: CircleId) -> StreamingHttpResponse:
     """Organisers and the person only. Streamed: the answer starts at once."""
@@ -314,14 +331,15 @@ def record_document_upload(
     request: HttpRequest,
     circle_id: CircleId,
     file: File[UploadedFile],
-    title: Form[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]],
-    description: Form[Annotated[str, StringConstraints(max_length=2000), NoNul]] = "",
+    title: Form[str],
+    description: Form[str | None] = None,
     audience: Form[Audience] = Audience.EVERYONE,
     client_id: Form[uuid.UUID | None] = None,
 ) -> Status[EntryOut]:
     """Multipart form. The type is found from the content; pictures are re-encoded without location data."""
     actor = viewer(request)
     reader, section = access_section(user=actor, circle_id=circle_id, section_key="documents", write=True)
+    values = _checked(section, {"title": title, "description": description or ""}, reader, partial=False)
     try:
         document = clean_document(file, name=file.name or "document")
     except DocumentRefused as error:
@@ -329,7 +347,7 @@ def record_document_upload(
     entry = services.document_add(
         actor=actor,
         circle=reader.circle,
-        values={"title": title, "description": description.strip()},
+        values=values,
         content=document.content,
         content_type=document.content_type,
         filename=document.filename,
@@ -345,6 +363,7 @@ def record_document_upload(
     operation_id="record_document_download",
     summary="Download a document",
     response=responses({200: bytes}, 403, 404, 422),
+    openapi_extra=_file_answer("The document, as an attachment.", "application/pdf", "image/jpeg", "image/png"),
 )
 def record_document_download(request: HttpRequest, circle_id: CircleId, document_id: EntryId) -> FileResponse:
     """The file of a Documents entry (its entry id), always as an attachment."""
