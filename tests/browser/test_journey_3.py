@@ -10,8 +10,9 @@ from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.accounts.models import User
-from carecircle.records.sections import SECTION_BY_KEY
-from carecircle.records.services import entry_create, share_link_create
+from carecircle.records.models import RecordEntry
+from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
+from carecircle.records.services import document_add, entry_create, entry_delete, share_link_create
 from tests.browser.conftest import Checked, make_checked
 from tests.cast import Cast, build_cast, signed_in_session_key
 
@@ -144,3 +145,75 @@ def test_journey_3_works_without_javascript(server: str, no_js_page: Checked) ->
     page.get_by_role("link", name="The one-page summary").click()
     expect(page.locator(".essentials")).to_contain_text("Amlodipine")
     no_js_page.check("the one-page summary without JavaScript")
+
+
+def test_every_record_page_is_accessible_for_every_role(server: str, browser: Browser) -> None:
+    cast = record_with_medicines()
+    circle = cast.circle.pk
+    metformin = RecordEntry.objects.get(section="medications", data__name="Metformin")
+    document = document_add(
+        actor=cast.organiser,
+        circle=cast.circle,
+        values={"title": "Discharge letter"},
+        content=b"%PDF-1.4\n%%EOF\n",
+        content_type="application/pdf",
+        filename="letter.pdf",
+    )
+    entry_delete(actor=cast.organiser, entry=document)
+    pages = [f"/circles/{circle}/record/", f"/circles/{circle}/record/summary/"]
+    pages += [f"/circles/{circle}/record/{section.key}/" for section in SECTIONS]
+    pages += [
+        f"/circles/{circle}/record/medications/add/",
+        f"/circles/{circle}/record/documents/add/",
+        f"/circles/{circle}/record/medications/{metformin.pk}/edit/",
+        f"/circles/{circle}/record/medications/{metformin.pk}/history/",
+        f"/circles/{circle}/record/sharing/",
+        f"/circles/{circle}/record/who-looked/",
+        f"/circles/{circle}/record/export/",
+    ]
+    for name in ("organiser", "helper", "professional", "well_wisher"):
+        checked = signed_in(browser, cast.user(name), server)
+        for path in pages:
+            checked.page.goto(server + path)
+            checked.check(f"{path} as {name}")
+        checked.page.context.close()
+
+    # Two people change the same medicine: the second sees both versions and chooses.
+    daughter = signed_in(browser, cast.organiser, server)
+    son = signed_in(browser, cast.helper, server)
+    edit = f"{server}/circles/{circle}/record/medications/{metformin.pk}/edit/"
+    daughter.page.goto(edit)
+    son.page.goto(edit)
+    son.page.get_by_label("Dose").fill("2 tablets")
+    son.page.get_by_role("button", name="Save").click()
+    daughter.page.get_by_label("Dose").fill("1 tablet")
+    daughter.page.get_by_role("button", name="Save").click()
+    expect(daughter.page.get_by_role("heading", level=1)).to_have_text(
+        "Someone else changed this while you were editing"
+    )
+    expect(daughter.page.get_by_role("table")).to_contain_text("2 tablets")
+    expect(daughter.page.get_by_role("table")).to_contain_text("1 tablet")
+    daughter.check("two changes at once")
+    daughter.page.get_by_role("button", name="Save my version").click()
+    expect(daughter.page.locator(".message").first).to_contain_text("Saved")
+    metformin.refresh_from_db()
+    assert metformin.data["dose"] == "1 tablet"
+    assert metformin.version == 3
+
+    # A link's pages, and its code page, for someone without an account.
+    _, token = share_link_create(
+        actor=cast.organiser,
+        circle=cast.circle,
+        recipient="Nurse",
+        sections=["medications"],
+        hours=24,
+        code_channel="sms",
+        code_to="+447700900123",
+    )
+    visitor = make_checked(browser.new_context())
+    for path in (f"/shared/{token}/", "/shared/not-a-real-link/"):
+        visitor.page.goto(server + path)
+        visitor.check(path)
+    daughter.page.context.close()
+    son.page.context.close()
+    visitor.page.context.close()
