@@ -26,7 +26,8 @@ def _well_filled(cast: Cast) -> int:
             **add, section="medications", name=f"Medicine {number}", strength="5 mg", dose="1 tablet", schedule="daily"
         )
         if number % 3 == 0:
-            entry = entry_update(actor=cast.organiser, entry=entry, values={"stopped": "2024-01-01"}, expected_version=1)
+            stopped = {"stopped": "2024-01-01"}
+            entry = entry_update(actor=cast.organiser, entry=entry, values=stopped, expected_version=1)
         if number % 10 == 0:
             entry_delete(actor=cast.organiser, entry=entry)
     for number in range(25):
