@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from typing import Any
 
 from django.test import Client
 from django.urls import reverse
@@ -18,7 +19,7 @@ THIRD_PARTY = re.compile(rb"""(?:src|href|action)=["'](?:https?:)?//""")
 
 def _well_filled(cast: Cast) -> int:
     """A record kept for a year: many notes, a long medicines list, contacts, some deleted entries."""
-    add = {"actor": cast.organiser, "circle": cast.circle}
+    add: dict[str, Any] = {"actor": cast.organiser, "circle": cast.circle}
     for number in range(120):
         add_entry(**add, section="notes", text=f"Day {number}: ate most of lunch, walked to the shop.", mood="good")
     for number in range(30):
