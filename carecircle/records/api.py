@@ -11,7 +11,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
-from django.http import FileResponse, HttpRequest, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -25,10 +25,11 @@ from carecircle.circles.access import access_circle
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, access_entry, access_record, access_section
 from carecircle.records.archive import export_stream
-from carecircle.records.documents import DocumentRefused, clean_document
+from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
+from carecircle.records.exports import ESSENTIAL_SECTIONS
 from carecircle.records.models import Audience, RecordEntry, RecordView, ShareLink
-from carecircle.records.sections import SECTIONS, Section
-from carecircle.records.share_views import fhir_response
+from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
+from carecircle.records.share_views import fhir_response, pdf_response
 from carecircle.records.values import InvalidValues, clean_values
 from carecircle.records.views import document_response
 
@@ -216,6 +217,22 @@ def record_fhir(request: HttpRequest, circle_id: CircleId) -> JsonResponse:
 
 
 @router.get(
+    "/circles/{circle_id}/record/summary.pdf",
+    operation_id="record_summary_pdf",
+    summary="The one-page summary as a PDF",
+    response=responses({200: bytes}, 403, 404, 422),
+    openapi_extra=_file_answer("An A4 PDF.", "application/pdf"),
+)
+def record_summary_pdf(request: HttpRequest, circle_id: CircleId) -> HttpResponse:
+    """Who the person is, conditions, allergies, medicines taken now, key contacts and the emergency plan."""
+    reader = access_record(user=viewer(request), circle_id=circle_id)
+    if not any(reader.can_read(SECTION_BY_KEY[key]) for key in ESSENTIAL_SECTIONS):
+        reader.require_section(SECTION_BY_KEY["about"])
+    reader.log("the one-page summary as PDF")
+    return pdf_response(reader)
+
+
+@router.get(
     "/circles/{circle_id}/record/export",
     operation_id="record_export",
     summary="Everything in the circle, as a zip of JSON, CSV and documents",
@@ -339,6 +356,8 @@ def record_document_upload(
     """Multipart form. The type is found from the content; pictures are re-encoded without location data."""
     actor = viewer(request)
     reader, section = access_section(user=actor, circle_id=circle_id, section_key="documents", write=True)
+    if upload_too_big(request):
+        raise InvalidFields({"file": f"This file is too big. Send one smaller than {document_limit() // 2**20} MB."})
     values = _checked(section, {"title": title, "description": description or ""}, reader, partial=False)
     try:
         document = clean_document(file, name=file.name or "document")

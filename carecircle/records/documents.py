@@ -21,10 +21,21 @@ DEFAULT_LIMIT = 10 * 1024 * 1024
 # Pictures are for reading letters and forms on a phone: this keeps them sharp and small.
 LARGEST_SIDE = 2400
 ALLOWED_PICTURES = {"JPEG", "PNG", "GIF", "WEBP"}
+# Room for the rest of a multipart form (title, description, boundaries) beside the file itself.
+FORM_ALLOWANCE = 64 * 1024
 
 
 def document_limit() -> int:
     return int(getattr(settings, "RECORDS_DOCUMENT_MAX_BYTES", DEFAULT_LIMIT))
+
+
+def upload_too_big(request: Any) -> bool:
+    """Whether a request announces a body far beyond the document limit (the form's other fields are small)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > document_limit() + FORM_ALLOWANCE
 
 
 class DocumentRefused(ValueError):

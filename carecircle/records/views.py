@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, viewer
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, access_entry, access_record, access_section, entry_in, section_named
-from carecircle.records.documents import DocumentRefused, clean_document
+from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.forms import DocumentForm, EntryForm
 from carecircle.records.models import RecordEntry
 from carecircle.records.sections import Section
@@ -102,6 +102,13 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
     if request.method != "POST":
         form = _entry_form(reader, found)
         return render(request, "records/entry_form.html", record_context(reader, section=found, form=form))
+    if found.key == "documents" and upload_too_big(request):
+        # Refused from the announced length, before the body is read at all.
+        form = _entry_form(reader, found)
+        form.cleaned_data = {}
+        form.add_error("file", f"This file is too big. Upload one smaller than {document_limit() // (1024 * 1024)} MB.")
+        context = record_context(reader, section=found, form=form)
+        return render(request, "records/entry_form.html", context, status=413)
     form = _entry_form(reader, found, request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data

@@ -109,6 +109,7 @@ API: dict[tuple[str, str], str] = {
     ("record_sections", "GET"): "200 200 200 200 200 200 404 404 401",
     ("record_fhir", "GET"): API_READERS,
     ("record_export", "GET"): API_OWNERS,
+    ("record_summary_pdf", "GET"): API_READERS,
     ("record_share_list", "GET"): API_OWNERS,
     ("record_share_create", "POST"): "201 201 403 403 403 403 404 404 401",
     ("record_share_revoke", "POST"): API_OWNERS,

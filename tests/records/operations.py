@@ -8,6 +8,7 @@ RECORD_OPERATIONS = {
     ("GET", RECORD, "record_sections"),
     ("GET", RECORD + "/fhir", "record_fhir"),
     ("GET", RECORD + "/export", "record_export"),
+    ("GET", RECORD + "/summary.pdf", "record_summary_pdf"),
     ("GET", RECORD + "/share-links", "record_share_list"),
     ("POST", RECORD + "/share-links", "record_share_create"),
     ("POST", RECORD + "/share-links/{share_id}/revoke", "record_share_revoke"),

@@ -160,3 +160,12 @@ def test_list_queries_do_not_grow_with_entries(cast, organiser, add, django_asse
     with django_assert_max_num_queries(len(few)):
         response = client.get(_url(cast, "/notes"))
     assert len(response.json()) == 31
+
+
+def test_the_summary_pdf_through_the_api(cast, professional, well_wisher, add):
+    add("allergies", substance="Penicillin")
+    response = token_client(professional).get(_url(cast, "/summary.pdf"))
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+    assert RecordView.objects.filter(viewer=professional, what="the one-page summary as PDF").exists()
+    assert token_client(well_wisher).get(_url(cast, "/summary.pdf")).status_code == 403

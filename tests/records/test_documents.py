@@ -126,3 +126,13 @@ def test_a_deleted_document_is_no_longer_served(cast, as_user, organiser):
     entry = RecordEntry.objects.get(section="documents")
     client.post(reverse("records:entry_delete", args=[cast.circle.pk, "documents", entry.pk]))
     assert client.get(reverse("records:document", args=[cast.circle.pk, entry.pk])).status_code == 404
+
+
+def test_an_upload_announcing_a_huge_body_is_refused_before_it_is_read(cast, as_user, organiser, settings):
+    settings.RECORDS_DOCUMENT_MAX_BYTES = 1024 * 1024
+    response = as_user(organiser).post(
+        _add_url(cast), data=b"x" * 10, content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=str(50 * 2**20)
+    )
+    assert response.status_code == 413
+    assert "This file is too big. Upload one smaller than 1 MB." in text_of(response)
+    assert not RecordEntry.objects.exists()

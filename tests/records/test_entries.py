@@ -209,3 +209,11 @@ def test_the_home_page_summarises_the_record(cast, as_user, add, helper, well_wi
     assert "2 taken now" in page
     assert reverse("records:index", args=[cast.circle.pk]) in page
     assert "The shared record" not in text_of(as_user(well_wisher).get(reverse("circles:home", args=[cast.circle.pk])))
+
+
+def test_the_activity_log_tells_what_happened_in_words(cast, as_user, add, organiser, helper):
+    entry = add("medications", name="Metformin")
+    as_user(helper).post(reverse("records:entry_delete", args=[cast.circle.pk, "medications", entry.pk]))
+    page = text_of(as_user(organiser).get(reverse("audit:circle_log", args=[cast.circle.pk])))
+    assert "Olivia Organiser added Metformin in medications" in page
+    assert "Helper deleted Metformin in medications" in page
