@@ -12,8 +12,10 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from carecircle.audit.models import AuditEntry
@@ -153,6 +155,31 @@ def _activity_csv(circle: Circle) -> Iterator[bytes]:
     yield _csv_line(["when", "what"])
     for entry in AuditEntry.objects.filter(circle=circle).order_by("id").iterator(CHUNK):
         yield _csv_line([entry.created_at.isoformat(), entry_sentence(entry)])
+
+
+@dataclass(frozen=True)
+class ExportSize:
+    entries: int
+    documents: int
+    approximate_bytes: int
+
+
+# An upper bound: an entry with three versions of everyday text is under 1 KB of JSON and CSV before
+# compression (the zip compresses it a lot). Documents are already compressed and dominate the size.
+BYTES_PER_ENTRY = 1024
+
+
+def export_size(circle: Circle) -> ExportSize:
+    """Two queries: about how big the zip will be at most, so people can follow the download bar."""
+    entries = RecordEntry.objects.filter(circle=circle).count()
+    documents = RecordDocument.objects.filter(entry__circle=circle, entry__deleted_at__isnull=True).aggregate(
+        count=Count("id"), size=Sum("size")
+    )
+    return ExportSize(
+        entries=entries,
+        documents=documents["count"],
+        approximate_bytes=entries * BYTES_PER_ENTRY + (documents["size"] or 0),
+    )
 
 
 def export_stream(circle: Circle) -> Iterator[bytes]:

@@ -14,7 +14,7 @@ from carecircle.circles.access import access_circle
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.records import services
 from carecircle.records.access import Reader, access_record
-from carecircle.records.archive import export_stream
+from carecircle.records.archive import export_size, export_stream
 from carecircle.records.exports import ESSENTIAL_SECTIONS, essentials_for
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.share_views import fhir_response, pdf_response
@@ -59,7 +59,7 @@ def fhir(request: HttpRequest, circle_id: int) -> JsonResponse:
 @login_required
 def export_page(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
-    return render(request, "records/export.html", circle_context(access))
+    return render(request, "records/export.html", circle_context(access, size=export_size(access.circle)))
 
 
 @require_http_methods(["GET"])

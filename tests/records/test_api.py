@@ -169,3 +169,12 @@ def test_the_summary_pdf_through_the_api(cast, professional, well_wisher, add):
     assert response.content.startswith(b"%PDF-")
     assert RecordView.objects.filter(viewer=professional, what="the one-page summary as PDF").exists()
     assert token_client(well_wisher).get(_url(cast, "/summary.pdf")).status_code == 403
+
+
+def test_the_api_names_every_section():
+    from typing import get_args
+
+    from carecircle.records.api import SectionKey
+    from carecircle.records.sections import SECTIONS
+
+    assert list(get_args(SectionKey)) == [section.key for section in SECTIONS]

@@ -177,3 +177,12 @@ def test_only_organisers_and_the_person_export(cast, as_user, helper, profession
     for user in (helper, professional):
         assert as_user(user).get(reverse("records:export_download", args=[cast.circle.pk])).status_code == 403
         assert as_user(user).get(reverse("records:fhir", args=[cast.circle.pk])).status_code == 403
+
+
+def test_the_export_page_says_how_big_the_download_will_be(cast, as_user, add, organiser):
+    for number in range(3):
+        add("notes", text=f"note {number}")
+    _upload(as_user(organiser), cast, "letter.pdf", PDF)
+    page = text_of(as_user(organiser).get(reverse("records:export", args=[cast.circle.pk])))
+    assert "The record has 4 entries and 1 document" in page
+    assert "up to about 4.0\xa0KB" in page
