@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +157,16 @@ def _activity_csv(circle: Circle) -> Iterator[bytes]:
         yield _csv_line([entry.created_at.isoformat(), entry_sentence(entry)])
 
 
+# Files other apps add to the zip (tasks, conversations): (name in the zip, fn(circle) -> chunks).
+EXPORT_PARTS: list[tuple[str, Callable[[Circle], Iterable[bytes]]]] = []
+
+
+def register_export_part(name: str, part: Callable[[Circle], Iterable[bytes]]) -> None:
+    """Let another app put its data in the full export (called from its AppConfig.ready())."""
+    if all(existing != name for existing, _ in EXPORT_PARTS):
+        EXPORT_PARTS.append((name, part))
+
+
 @dataclass(frozen=True)
 class ExportSize:
     entries: int
@@ -193,6 +203,7 @@ def export_stream(circle: Circle) -> Iterator[bytes]:
             ("csv/who-looked.csv", _views_csv(circle)),
             ("csv/share-links.csv", _shares_csv(circle)),
             ("csv/activity.csv", _activity_csv(circle)),
+            *[(name, iter(part(circle))) for name, part in EXPORT_PARTS],
         ]
         for name, pieces in members:
             with archive.open(name, "w", force_zip64=True) as member:

@@ -186,3 +186,17 @@ def test_the_export_page_says_how_big_the_download_will_be(cast, as_user, add, o
     page = text_of(as_user(organiser).get(reverse("records:export", args=[cast.circle.pk])))
     assert "The record has 4 entries and 1 document" in page
     assert "up to about 4.0\xa0KB" in page
+
+
+def test_other_apps_can_add_their_data_to_the_full_export(cast, as_user, person):
+    from carecircle.records import archive
+
+    archive.register_export_part(
+        "csv/tasks.csv", lambda circle: [b"title\n", f"Lift for {circle.person_name}\n".encode()]
+    )
+    try:
+        response = as_user(person).get(reverse("records:export_download", args=[cast.circle.pk]))
+        zipped = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        assert zipped.read("csv/tasks.csv") == b"title\nLift for Dad\n"
+    finally:
+        archive.EXPORT_PARTS.clear()
