@@ -25,6 +25,7 @@ from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
 from carecircle.records.models import Audience, RecordDocument, RecordEntry, RecordVersion, RecordView, ShareLink
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
+from carecircle.records.values import clean_values
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -118,13 +119,16 @@ def _create(
     audience: str,
     client_id: uuid.UUID | None,
 ) -> RecordEntry:
+    # Callers check values first (forms, the API); checking again keeps every stored value clean
+    # whoever calls. Cleaning is idempotent: cleaned values come back unchanged.
+    cleaned = clean_values(section, values, may_change_sensitive=True)
     now = timezone.now()
     try:
         with transaction.atomic():
             entry = RecordEntry.objects.create(
                 circle=circle,
                 section=section.key,
-                data={field.name: values.get(field.name, "") for field in section.fields},
+                data={field.name: cleaned.get(field.name, "") for field in section.fields},
                 audience=Audience(audience),
                 created_by=actor,
                 created_at=now,
@@ -154,13 +158,16 @@ def entry_update(
     """Change an entry that is at `expected_version`; otherwise raise EditConflict, never overwrite.
 
     Fields left out of `values` keep their value (the sensitive ones a helper can't see, for example).
+    Raises InvalidValues when the result breaks a field's rules.
     """
     locked = RecordEntry.objects.select_for_update().select_related("circle").get(pk=entry.pk)
     if locked.deleted_at is not None:
         raise RecordError("This entry was deleted. Restore it from its history before changing it.")
     if locked.version != expected_version:
         raise EditConflict(locked)
-    data = {**locked.data, **dict(values.items())}
+    section = SECTION_BY_KEY[locked.section]
+    merged = {field.name: locked.data.get(field.name, "") for field in section.fields} | dict(values)
+    data = {field.name: "" for field in section.fields} | clean_values(section, merged, may_change_sensitive=True)
     new_audience = Audience(audience) if audience else locked.audience
     if data == locked.data and new_audience == locked.audience:
         return locked
