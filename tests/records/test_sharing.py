@@ -214,3 +214,13 @@ def test_share_tokens_never_reach_the_logs(cast, caplog):
         Client().get(_shared(token))
         Client().delete(_shared(token))
     assert token not in caplog.text
+
+
+def test_a_link_never_shows_the_key_safe(cast, add):
+    add("emergency", stand_ins="Raj", key_safe="Key safe 4321")
+    _, token = _link(cast, sections=("emergency",))
+    page = text_of(Client().get(_shared(token)))
+    assert "Raj" in page
+    assert "4321" not in page
+    assert "4321" not in Client().get(_shared(token, "records:shared_fhir")).content.decode()
+    assert "4321" not in text_of(Client().get(_shared(token, "records:shared_essentials")))
