@@ -82,6 +82,7 @@ def section_page(request: HttpRequest, circle_id: int, section: str) -> HttpResp
 def section_fragment(request: HttpRequest, circle_id: int, section: str) -> HttpResponse:
     """The entries alone, refetched by live.js when someone changes the record."""
     reader, found = access_section(user=request.user, circle_id=circle_id, section_key=section)
+    reader.log(f"{found.title} (refreshed live)")
     context = record_context(reader, **_section_context(reader, found, request))
     return render(request, "records/entries.html#entries", context)
 
@@ -160,6 +161,7 @@ def entry_edit(request: HttpRequest, circle_id: int, section: str, entry_id: int
         raise Http404("This entry was deleted.")
     context = record_context(reader, section=found, entry=selectors.show(reader, found, entry))
     if request.method != "POST":
+        reader.log(f"{services.entry_title(found, entry.data)} ({found.title}), to change it", entry=entry)
         form = EntryForm(initial=_initial(entry), section=found, can_sensitive=reader.can_sensitive)
         return render(request, "records/entry_form.html", {**context, "form": form})
     form = EntryForm(request.POST, section=found, can_sensitive=reader.can_sensitive)

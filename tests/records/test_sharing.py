@@ -224,3 +224,14 @@ def test_a_link_never_shows_the_key_safe(cast, add):
     assert "4321" not in page
     assert "4321" not in Client().get(_shared(token, "records:shared_fhir")).content.decode()
     assert "4321" not in text_of(Client().get(_shared(token, "records:shared_essentials")))
+
+
+def test_live_refreshes_and_edit_forms_count_as_looks(cast, as_user, add, professional):
+    entry = add("medications", name="Metformin")
+    client = as_user(professional)
+    client.get(reverse("records:section_fragment", args=[cast.circle.pk, "medications"]))
+    client.get(reverse("records:entry_edit", args=[cast.circle.pk, "medications", entry.pk]))
+    assert list(RecordView.objects.order_by("id").values_list("what", flat=True)) == [
+        "Medications (refreshed live)",
+        "Metformin (Medications), to change it",
+    ]
