@@ -96,7 +96,7 @@ def _entry_form(reader: Reader, section: Section, data: Any = None, files: Any =
 @login_required
 def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpResponse:
     reader, found = access_section(user=request.user, circle_id=circle_id, section_key=section, write=True)
-    if found.single:
+    if found.single and request.method != "POST":
         existing = selectors.single_entry(reader=reader, section=found)
         if existing is not None:
             return redirect("records:entry_edit", circle_id=circle_id, section=found.key, entry_id=existing.pk)
@@ -138,7 +138,8 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
         except DocumentRefused as error:
             form.add_error("file", str(error))
         except services.EditConflict as clash:
-            return redirect("records:entry_edit", circle_id=circle_id, section=found.key, entry_id=clash.current.pk)
+            # Someone filled in About me or the emergency plan at the same moment: show both.
+            return _conflict(request, reader, found, clash.current, form)
         except services.RecordError as error:
             form.add_error(None, str(error))
         else:
@@ -189,7 +190,9 @@ def _conflict(
     request: HttpRequest, reader: Reader, section: Section, current: RecordEntry, mine: EntryForm
 ) -> HttpResponse:
     """Both versions side by side; saving again keeps the second editor's words, on top of the newer version."""
-    shown_theirs = selectors.shown_values(section, current.data, can_sensitive=reader.can_sensitive)
+    # The newer version may be for an audience the second editor isn't in: then only their own words show.
+    hidden = current.audience not in reader.audiences
+    shown_theirs = [] if hidden else selectors.shown_values(section, current.data, can_sensitive=reader.can_sensitive)
     theirs = {value.name: value.value for value in shown_theirs}
     rows = [
         {"label": spec.label, "theirs": theirs.get(spec.name, ""), "mine": mine.values.get(spec.name, "")}
@@ -208,6 +211,7 @@ def _conflict(
         rows=rows,
         theirs_by=current.updated_by_name,
         theirs_at=current.updated_at,
+        hidden=hidden,
     )
     return render(request, "records/conflict.html", context, status=CONFLICT)
 

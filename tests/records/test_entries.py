@@ -217,3 +217,39 @@ def test_the_activity_log_tells_what_happened_in_words(cast, as_user, add, organ
     page = text_of(as_user(organiser).get(reverse("audit:circle_log", args=[cast.circle.pk])))
     assert "Olivia Organiser added Metformin in medications" in page
     assert "Helper deleted Metformin in medications" in page
+
+
+def test_two_people_filling_in_about_me_at_once_see_both_versions(cast, as_user, organiser, helper):
+    add_url = _add_url(cast, "about")
+    form_seen_by_helper = as_user(helper).get(add_url)
+    assert form_seen_by_helper.status_code == 200
+    as_user(organiser).post(add_url, {"what_matters": "His garden", "audience": "everyone"})
+    response = as_user(helper).post(add_url, {"what_matters": "The cricket on the radio", "audience": "everyone"})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "His garden" in page
+    assert "The cricket on the radio" in page
+    assert RecordEntry.objects.get(section="about").data["what_matters"] == "His garden"
+
+
+def test_a_clash_never_shows_a_version_the_second_editor_may_not_see(cast, as_user, add, organiser, helper):
+    add("about", audience="owners", what_matters="Worried about the bills")
+    assert as_user(helper).get(_add_url(cast, "about")).status_code == 200  # they can't see it exists
+    response = as_user(helper).post(_add_url(cast, "about"), {"what_matters": "The cricket", "audience": "everyone"})
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "bills" not in page
+    assert "The cricket" in page
+    assert "Save my version" not in page
+
+
+def test_an_entry_moved_out_of_the_editors_audience_is_not_found(cast, as_user, add, organiser, helper):
+    entry = add("notes", text="Slept well")
+    as_user(organiser).post(
+        _edit_url(cast, entry), {"text": "Worried about the bills", "audience": "owners", "version": 1}
+    )
+    response = as_user(helper).post(
+        _edit_url(cast, entry), {"text": "Slept well", "audience": "everyone", "version": 1}
+    )
+    assert response.status_code == 404
+    assert "bills" not in text_of(response)
