@@ -7,175 +7,47 @@ professionals are written to the access log, as on the pages.
 
 from __future__ import annotations
 
-import datetime
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.params.functions import Path, Query
-from pydantic import ConfigDict, Field, StringConstraints
 
 from carecircle.api.auth import viewer
 from carecircle.api.errors import Conflict, InvalidFields
-from carecircle.api.schemas import MAX_ID, CircleId, InputSchema, NoNul, responses
+from carecircle.api.schemas import CircleId, responses
 from carecircle.circles.access import access_circle
 from carecircle.records import selectors, services
-from carecircle.records.access import Reader, access_entry, access_record, access_section
+from carecircle.records.access import access_entry, access_record, access_section
+from carecircle.records.api_schemas import (
+    Before,
+    EntryId,
+    EntryIn,
+    EntryOut,
+    EntryUpdateIn,
+    RecordViewOut,
+    SectionOut,
+    SectionPath,
+    ShareId,
+    ShareLinkCreatedOut,
+    ShareLinkIn,
+    ShareLinkOut,
+    VersionOut,
+    checked_values,
+    entry_out,
+    file_answer,
+)
 from carecircle.records.archive import export_stream
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.exports import ESSENTIAL_SECTIONS
 from carecircle.records.models import Audience, RecordEntry, RecordView, ShareLink
-from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
+from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
 from carecircle.records.share_views import fhir_response, pdf_response
-from carecircle.records.values import InvalidValues, clean_values
 from carecircle.records.views import document_response
 
 router = Router(tags=["Records"])
-
-
-def _file_answer(description: str, *content_types: str) -> dict[str, Any]:
-    """OpenAPI for an operation answering with a file rather than JSON."""
-    binary = {"schema": {"type": "string", "format": "binary"}}
-    content = dict.fromkeys(content_types, binary)
-    return {"responses": {200: {"description": description, "content": content}}}
-
-
-SectionKey = Literal["about", "conditions", "allergies", "medications", "contacts", "notes", "documents", "emergency"]
-SectionPath = Annotated[SectionKey, Path(description="The section: " + ", ".join(s.key for s in SECTIONS) + ".")]
-EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")]
-ShareId = Annotated[int, Path(ge=1, le=MAX_ID, description="The share link's id.")]
-Before = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only entries older than this id.")]
-Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul]
-FieldValue = Annotated[str, StringConstraints(max_length=2000), NoNul]
-
-
-class SectionOut(Schema):
-    key: str
-    title: str
-    entries: int = Field(description="Entries you may see (for medications: those taken now).")
-    single: bool
-
-
-class DocumentOut(Schema):
-    filename: str
-    content_type: str
-    size: int
-
-
-class EntryOut(Schema):
-    id: int
-    section: str
-    title: str
-    values: dict[str, str] = Field(
-        description="Field values as text; sensitive ones only for organisers and the person."
-    )
-    audience: Audience
-    version: int = Field(description="Send it back when changing the entry.")
-    updated_at: datetime.datetime
-    updated_by: str
-    deleted: bool
-    document: DocumentOut | None = None
-
-
-class VersionOut(Schema):
-    number: int
-    change: str
-    by: str
-    at: datetime.datetime
-    changes: list[dict[str, str]]
-
-
-class EntryIn(InputSchema):
-    values: dict[str, FieldValue | None] = Field(description="Field values by name; see the section's fields.")
-    audience: Audience = Audience.EVERYONE
-    client_id: uuid.UUID | None = Field(default=None, description="Send the same id when retrying: no duplicate.")
-
-
-class EntryUpdateIn(InputSchema):
-    values: dict[str, FieldValue | None] = Field(default_factory=dict, description="Only the fields to change.")
-    audience: Audience | None = None
-    version: int = Field(ge=1, le=MAX_ID, description="The version you read; another one means someone else saved.")
-
-
-class ShareLinkIn(InputSchema):
-    recipient: Recipient
-    sections: list[SectionKey] = Field(min_length=1, max_length=len(SECTIONS))
-    hours: Literal[24, 168]
-    code_channel: Literal["", "email", "sms"] = ""
-    code_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = ""
-    client_id: uuid.UUID | None = None
-
-
-class ShareLinkOut(Schema):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    recipient: str
-    sections: list[str]
-    status: str
-    created_by_name: str
-    created_at: datetime.datetime
-    expires_at: datetime.datetime
-    code_channel: str
-
-
-class ShareLinkCreatedOut(ShareLinkOut):
-    url: str | None = Field(description="Shown once: only a hash is kept. Null on a retry.")
-
-
-class RecordViewOut(Schema):
-    id: int
-    who: str
-    kind: str
-    what: str
-    at: datetime.datetime
-
-
-def _entry_out(reader: Reader, section: Section, entry: RecordEntry) -> EntryOut:
-    visible = {
-        field.name: str(entry.data.get(field.name, ""))
-        for field in section.fields
-        if reader.can_sensitive or not field.sensitive
-    }
-    document = getattr(entry, "document", None) if section.key == "documents" else None
-    return EntryOut(
-        id=entry.pk,
-        section=section.key,
-        title=services.entry_title(section, entry.data),
-        values=visible,
-        audience=Audience(entry.audience),
-        version=entry.version,
-        updated_at=entry.updated_at,
-        updated_by=entry.updated_by_name,
-        deleted=entry.deleted_at is not None,
-        document=DocumentOut(filename=document.filename, content_type=document.content_type, size=document.size)
-        if document is not None
-        else None,
-    )
-
-
-def _checked(section: Section, values: dict[str, str | None], reader: Reader, *, partial: bool) -> dict[str, str]:
-    raw: dict[str, Any] = dict(values)
-    if partial:
-        # A change names only what changes; required fields it leaves out keep their value.
-        for field in section.fields:
-            if field.required and field.name not in raw:
-                raw[field.name] = "keep"
-    try:
-        cleaned = clean_values(section, raw, may_change_sensitive=reader.can_sensitive)
-    except InvalidValues as error:
-        raise InvalidFields(
-            {f"values.{name}" if name != "__all__" else "values": m for name, m in error.errors.items()}
-        ) from error
-    sensitive = {field.name for field in section.fields if field.sensitive}
-    if not reader.can_sensitive and sensitive & set(values):
-        raise InvalidFields(
-            {f"values.{name}": "Only organisers and the person may change this." for name in sensitive & set(values)}
-        )
-    return {name: value for name, value in cleaned.items() if name in values or not partial}
 
 
 @router.get(
@@ -221,7 +93,7 @@ def record_fhir(request: HttpRequest, circle_id: CircleId) -> JsonResponse:
     operation_id="record_summary_pdf",
     summary="The one-page summary as a PDF",
     response=responses({200: bytes}, 403, 404, 422),
-    openapi_extra=_file_answer("An A4 PDF.", "application/pdf"),
+    openapi_extra=file_answer("An A4 PDF.", "application/pdf"),
 )
 def record_summary_pdf(request: HttpRequest, circle_id: CircleId) -> HttpResponse:
     """Who the person is, conditions, allergies, medicines taken now, key contacts and the emergency plan."""
@@ -237,7 +109,7 @@ def record_summary_pdf(request: HttpRequest, circle_id: CircleId) -> HttpRespons
     operation_id="record_export",
     summary="Everything in the circle, as a zip of JSON, CSV and documents",
     response=responses({200: bytes}, 403, 404, 422),
-    openapi_extra=_file_answer("A zip file.", "application/zip"),
+    openapi_extra=file_answer("A zip file.", "application/zip"),
 )
 def record_export(request: HttpRequest, circle_id: CircleId) -> StreamingHttpResponse:
     """Organisers and the person only. Streamed: the answer starts at once."""
@@ -358,7 +230,7 @@ def record_document_upload(
     reader, section = access_section(user=actor, circle_id=circle_id, section_key="documents", write=True)
     if upload_too_big(request):
         raise InvalidFields({"file": f"This file is too big. Send one smaller than {document_limit() // 2**20} MB."})
-    values = _checked(section, {"title": title, "description": description or ""}, reader, partial=False)
+    values = checked_values(section, {"title": title, "description": description or ""}, reader, partial=False)
     try:
         document = clean_document(file, name=file.name or "document")
     except DocumentRefused as error:
@@ -374,7 +246,7 @@ def record_document_upload(
         client_id=client_id,
     )
     entry = RecordEntry.objects.select_related("document").get(pk=entry.pk)
-    return Status(201, _entry_out(reader, section, entry))
+    return Status(201, entry_out(reader, section, entry))
 
 
 @router.get(
@@ -382,7 +254,7 @@ def record_document_upload(
     operation_id="record_document_download",
     summary="Download a document",
     response=responses({200: bytes}, 403, 404, 422),
-    openapi_extra=_file_answer("The document, as an attachment.", "application/pdf", "image/jpeg", "image/png"),
+    openapi_extra=file_answer("The document, as an attachment.", "application/pdf", "image/jpeg", "image/png"),
 )
 def record_document_download(request: HttpRequest, circle_id: CircleId, document_id: EntryId) -> FileResponse:
     """The file of a Documents entry (its entry id), always as an attachment."""
@@ -403,7 +275,7 @@ def record_entry_list(
     reader, found = access_section(user=viewer(request), circle_id=circle_id, section_key=section)
     reader.log(found.title)
     shown = selectors.entries_for(reader=reader, section=found, deleted=deleted, before=before, limit=100)
-    return [_entry_out(reader, found, item.entry) for item in shown]
+    return [entry_out(reader, found, item.entry) for item in shown]
 
 
 @router.post(
@@ -421,7 +293,7 @@ def record_entry_create(
     reader, found = access_section(user=actor, circle_id=circle_id, section_key=section, write=True)
     if found.key == "documents":
         raise HttpError(400, "Upload documents with record_document_upload (multipart), with their file.")
-    values = _checked(found, payload.values, reader, partial=False)
+    values = checked_values(found, payload.values, reader, partial=False)
     replay = (
         payload.client_id is not None
         and RecordEntry.objects.filter(created_by=actor, client_id=payload.client_id).exists()
@@ -437,7 +309,7 @@ def record_entry_create(
         )
     except services.EditConflict as clash:
         raise Conflict(f"There is already one {found.noun} (id {clash.current.pk}). Change it instead.") from clash
-    return Status(200 if replay else 201, _entry_out(reader, found, entry))
+    return Status(200 if replay else 201, entry_out(reader, found, entry))
 
 
 @router.get(
@@ -451,7 +323,7 @@ def record_entry_get(request: HttpRequest, circle_id: CircleId, section: Section
         user=viewer(request), circle_id=circle_id, section_key=section, entry_id=entry_id
     )
     reader.log(f"{services.entry_title(found, entry.data)} ({found.title})", entry=entry)
-    return _entry_out(reader, found, entry)
+    return entry_out(reader, found, entry)
 
 
 @router.patch(
@@ -468,7 +340,7 @@ def record_entry_update(
     reader, found, entry = access_entry(
         user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
     )
-    values = _checked(found, payload.values, reader, partial=True)
+    values = checked_values(found, payload.values, reader, partial=True)
     try:
         entry = services.entry_update(
             actor=actor, entry=entry, values=values, audience=payload.audience, expected_version=payload.version
@@ -480,7 +352,7 @@ def record_entry_update(
         ) from clash
     except services.RecordError as error:
         raise Conflict(str(error)) from error
-    return _entry_out(reader, found, entry)
+    return entry_out(reader, found, entry)
 
 
 @router.delete(
@@ -494,7 +366,7 @@ def record_entry_delete(request: HttpRequest, circle_id: CircleId, section: Sect
     reader, found, entry = access_entry(
         user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
     )
-    return _entry_out(reader, found, services.entry_delete(actor=actor, entry=entry))
+    return entry_out(reader, found, services.entry_delete(actor=actor, entry=entry))
 
 
 @router.post(
@@ -514,7 +386,7 @@ def record_entry_restore(
         entry = services.entry_restore(actor=actor, entry=entry)
     except services.RecordError as error:
         raise Conflict(str(error)) from error
-    return _entry_out(reader, found, entry)
+    return entry_out(reader, found, entry)
 
 
 @router.get(

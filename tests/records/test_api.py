@@ -174,7 +174,7 @@ def test_the_summary_pdf_through_the_api(cast, professional, well_wisher, add):
 def test_the_api_names_every_section():
     from typing import get_args
 
-    from carecircle.records.api import SectionKey
+    from carecircle.records.api_schemas import SectionKey
     from carecircle.records.sections import SECTIONS
 
     assert list(get_args(SectionKey)) == [section.key for section in SECTIONS]
