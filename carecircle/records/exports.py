@@ -100,7 +100,7 @@ def _people(reader: Reader, patient: str) -> list[dict[str, Any]]:
         if member.role == Role.PERSON:
             continue
         name = {"text": member.user.display_name}
-        if member.role == Role.PROFESSIONAL:
+        if member.role in {Role.PROFESSIONAL, Role.PAID_CARER}:
             practitioner = _urn("practitioner", member.user_id)
             role_url = _urn("practitioner-role", member.pk)
             bundle_entries.append(_entry(practitioner, {"resourceType": "Practitioner", "name": [name]}))
@@ -116,7 +116,7 @@ def _people(reader: Reader, patient: str) -> list[dict[str, Any]]:
                     ),
                 )
             )
-            participants.append({"role": [{"text": "Professional"}], "member": {"reference": role_url}})
+            participants.append({"role": [{"text": Role(member.role).label}], "member": {"reference": role_url}})
         elif member.role in {Role.ORGANISER, Role.HELPER}:
             related = _urn("related-person", member.pk)
             bundle_entries.append(

@@ -200,3 +200,11 @@ def test_other_apps_can_add_their_data_to_the_full_export(cast, as_user, person)
         assert zipped.read("csv/tasks.csv") == b"title\nLift for Dad\n"
     finally:
         archive.EXPORT_PARTS.clear()
+
+
+def test_the_care_team_names_everyone_who_helps(cast, as_user, organiser):
+    data = json.loads(as_user(organiser).get(reverse("records:fhir", args=[cast.circle.pk])).content)
+    team = next(e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "CareTeam")
+    roles = sorted(participant["role"][0]["text"] for participant in team["participant"])
+    assert roles == ["Helper", "Organiser", "Paid carer", "Professional"]
+    Bundle.model_validate(data)
