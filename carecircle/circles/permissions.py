@@ -136,6 +136,9 @@ CAPABILITIES: tuple[Capability, ...] = (
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
+    # Key-safe codes and similar details of the emergency plan: never consentable to anyone else.
+    Capability("records.read.sensitive", "Read key-safe codes and other sensitive details", "Record", fixed=OWNERS),
+    Capability("records.share", "Share the record with a time-limited link", "Record", fixed=OWNERS),
     Capability(
         "records.write",
         "Add to and update the record",

@@ -1,5 +1,414 @@
+"""The record API: every section's entries with history, documents, share links, the access log and exports.
+
+Operations read through records/access.py (outsiders 404, members without the capability 403,
+entries outside the caller's audience 404) and write through records/services.py. Looks by
+professionals are written to the access log, as on the pages.
+"""
+
 from __future__ import annotations
 
-from ninja import Router
+import uuid
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from ninja import File, Form, Router, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from carecircle.api.auth import viewer
+from carecircle.api.errors import Conflict, InvalidFields
+from carecircle.api.schemas import CircleId, responses
+from carecircle.circles.access import access_circle
+from carecircle.records import selectors, services
+from carecircle.records.access import access_entry, access_record, access_section
+from carecircle.records.api_schemas import (
+    Before,
+    EntryId,
+    EntryIn,
+    EntryOut,
+    EntryUpdateIn,
+    RecordViewOut,
+    SectionOut,
+    SectionPath,
+    ShareId,
+    ShareLinkCreatedOut,
+    ShareLinkIn,
+    ShareLinkOut,
+    VersionOut,
+    checked_values,
+    entry_out,
+    file_answer,
+)
+from carecircle.records.archive import export_stream
+from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
+from carecircle.records.exports import ESSENTIAL_SECTIONS
+from carecircle.records.models import Audience, RecordEntry, RecordView, ShareLink
+from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
+from carecircle.records.share_views import fhir_response, pdf_response
+from carecircle.records.views import document_response
 
 router = Router(tags=["Records"])
+
+
+@router.get(
+    "/circles/{circle_id}/record",
+    operation_id="record_sections",
+    summary="The sections of the record you may read",
+    response=responses({200: list[SectionOut]}, 404, 422),
+)
+def record_sections(request: HttpRequest, circle_id: CircleId) -> list[SectionOut]:
+    reader = access_record(user=viewer(request), circle_id=circle_id)
+    return [
+        SectionOut(key=item.section.key, title=item.section.title, entries=item.count, single=item.section.single)
+        for item in selectors.section_counts(reader)
+    ]
+
+
+@router.get(
+    "/circles/{circle_id}/record/fhir",
+    operation_id="record_fhir",
+    summary="The record as a FHIR R4 Bundle",
+    response=responses({200: dict[str, Any]}, 403, 404, 422),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A FHIR R4 Bundle of type collection.",
+                "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+            }
+        }
+    },
+)
+def record_fhir(request: HttpRequest, circle_id: CircleId) -> JsonResponse:
+    """For professionals' systems: what your role may read, as Patient, Condition, AllergyIntolerance and so on."""
+    reader = access_record(user=viewer(request), circle_id=circle_id)
+    if not any(reader.can_read(section) for section in SECTIONS):
+        reader.require_section(SECTIONS[0])
+    reader.log("the FHIR export")
+    url = request.build_absolute_uri(f"/circles/{circle_id}/record/documents/")
+    return fhir_response(reader, document_url=url)
+
+
+@router.get(
+    "/circles/{circle_id}/record/summary.pdf",
+    operation_id="record_summary_pdf",
+    summary="The one-page summary as a PDF",
+    response=responses({200: bytes}, 403, 404, 422),
+    openapi_extra=file_answer("An A4 PDF.", "application/pdf"),
+)
+def record_summary_pdf(request: HttpRequest, circle_id: CircleId) -> HttpResponse:
+    """Who the person is, conditions, allergies, medicines taken now, key contacts and the emergency plan."""
+    reader = access_record(user=viewer(request), circle_id=circle_id)
+    if not any(reader.can_read(SECTION_BY_KEY[key]) for key in ESSENTIAL_SECTIONS):
+        reader.require_section(SECTION_BY_KEY["about"])
+    reader.log("the one-page summary as PDF")
+    return pdf_response(reader)
+
+
+@router.get(
+    "/circles/{circle_id}/record/export",
+    operation_id="record_export",
+    summary="Everything in the circle, as a zip of JSON, CSV and documents",
+    response=responses({200: bytes}, 403, 404, 422),
+    openapi_extra=file_answer("A zip file.", "application/zip"),
+)
+def record_export(request: HttpRequest, circle_id: CircleId) -> StreamingHttpResponse:
+    """Organisers and the person only. Streamed: the answer starts at once."""
+    actor = viewer(request)
+    access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
+    services.export_record(actor=actor, circle=access.circle, kind="zip")
+    response = StreamingHttpResponse(
+        (chunk for chunk in export_stream(access.circle) if chunk), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="circle-{circle_id}.zip"'
+    return response
+
+
+@router.get(
+    "/circles/{circle_id}/record/share-links",
+    operation_id="record_share_list",
+    summary="Share links for professionals",
+    response=responses({200: list[ShareLinkOut]}, 403, 404, 422),
+)
+def record_share_list(request: HttpRequest, circle_id: CircleId) -> list[ShareLinkOut]:
+    access = access_circle(user=viewer(request), circle_id=circle_id, capability="records.share")
+    links = ShareLink.objects.filter(circle=access.circle).order_by("-id")[:100]
+    return [ShareLinkOut.model_validate(link) for link in links]
+
+
+@router.post(
+    "/circles/{circle_id}/record/share-links",
+    operation_id="record_share_create",
+    summary="Make a read-only link to chosen sections, for 24 hours or 7 days",
+    response=responses({200: ShareLinkCreatedOut, 201: ShareLinkCreatedOut}, 400, 403, 404, 422),
+)
+def record_share_create(request: HttpRequest, circle_id: CircleId, payload: ShareLinkIn) -> Status[ShareLinkCreatedOut]:
+    """With code_channel, a 6-digit code goes to code_to (email or mobile); the link alone then opens nothing."""
+    from django.urls import reverse
+
+    from carecircle.api.schemas import normalise_email, normalise_phone
+
+    actor = viewer(request)
+    access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
+    code_to = payload.code_to
+    try:
+        if payload.code_channel == "email":
+            code_to = normalise_email(code_to)
+        elif payload.code_channel == "sms":
+            code_to = normalise_phone(code_to)
+    except ValueError as error:
+        raise InvalidFields({"code_to": str(error)}) from error
+    try:
+        link, token = services.share_link_create(
+            actor=actor,
+            circle=access.circle,
+            recipient=payload.recipient,
+            sections=list(payload.sections),
+            hours=payload.hours,
+            code_channel=payload.code_channel,
+            code_to=code_to,
+            client_id=payload.client_id,
+        )
+    except services.RecordError as error:
+        raise HttpError(400, str(error)) from error
+    url = request.build_absolute_uri(reverse("records:shared", kwargs={"share_token": token})) if token else None
+    out = ShareLinkCreatedOut(**ShareLinkOut.model_validate(link).model_dump(), url=url)
+    return Status(201 if token else 200, out)
+
+
+@router.post(
+    "/circles/{circle_id}/record/share-links/{share_id}/revoke",
+    operation_id="record_share_revoke",
+    summary="Stop a share link at once",
+    response=responses({200: ShareLinkOut}, 403, 404, 422),
+)
+def record_share_revoke(request: HttpRequest, circle_id: CircleId, share_id: ShareId) -> ShareLinkOut:
+    actor = viewer(request)
+    access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
+    link = ShareLink.objects.filter(pk=share_id, circle=access.circle).first()
+    if link is None:
+        from django.http import Http404
+
+        raise Http404("No such link.")
+    return ShareLinkOut.model_validate(services.share_link_revoke(actor=actor, link=link))
+
+
+@router.get(
+    "/circles/{circle_id}/record/views",
+    operation_id="record_view_list",
+    summary="Who looked at the record, when",
+    response=responses({200: list[RecordViewOut]}, 403, 404, 422),
+)
+def record_view_list(request: HttpRequest, circle_id: CircleId, before: Before = None) -> list[RecordViewOut]:
+    """Looks by professionals, share links and organisation staff, newest first, 100 at a time."""
+    access = access_circle(user=viewer(request), circle_id=circle_id, capability="audit.view")
+    views = RecordView.objects.filter(circle=access.circle)
+    if before is not None:
+        views = views.filter(pk__lt=before)
+    return [
+        RecordViewOut(id=v.pk, who=v.viewer_name, kind=v.viewer_kind, what=v.what, at=v.created_at)
+        for v in views.order_by("-id")[:100]
+    ]
+
+
+@router.post(
+    "/circles/{circle_id}/record/documents/upload",
+    operation_id="record_document_upload",
+    summary="Upload a PDF or a picture to Documents",
+    response=responses({200: EntryOut, 201: EntryOut}, 403, 404, 422),
+)
+def record_document_upload(
+    request: HttpRequest,
+    circle_id: CircleId,
+    file: File[UploadedFile],
+    title: Form[str],
+    description: Form[str | None] = None,
+    audience: Form[Audience] = Audience.EVERYONE,
+    client_id: Form[uuid.UUID | None] = None,
+) -> Status[EntryOut]:
+    """Multipart form. The type is found from the content; pictures are re-encoded without location data."""
+    actor = viewer(request)
+    reader, section = access_section(user=actor, circle_id=circle_id, section_key="documents", write=True)
+    if upload_too_big(request):
+        raise InvalidFields({"file": f"This file is too big. Send one smaller than {document_limit() // 2**20} MB."})
+    values = checked_values(section, {"title": title, "description": description or ""}, reader, partial=False)
+    try:
+        document = clean_document(file, name=file.name or "document")
+    except DocumentRefused as error:
+        raise InvalidFields({"file": str(error)}) from error
+    entry = services.document_add(
+        actor=actor,
+        circle=reader.circle,
+        values=values,
+        content=document.content,
+        content_type=document.content_type,
+        filename=document.filename,
+        audience=audience,
+        client_id=client_id,
+    )
+    entry = RecordEntry.objects.select_related("document").get(pk=entry.pk)
+    return Status(201, entry_out(reader, section, entry))
+
+
+@router.get(
+    "/circles/{circle_id}/record/documents/{document_id}/file",
+    operation_id="record_document_download",
+    summary="Download a document",
+    response=responses({200: bytes}, 403, 404, 422),
+    openapi_extra=file_answer("The document, as an attachment.", "application/pdf", "image/jpeg", "image/png"),
+)
+def record_document_download(request: HttpRequest, circle_id: CircleId, document_id: EntryId) -> FileResponse:
+    """The file of a Documents entry (its entry id), always as an attachment."""
+    reader, _ = access_section(user=viewer(request), circle_id=circle_id, section_key="documents")
+    return document_response(reader, document_id)
+
+
+@router.get(
+    "/circles/{circle_id}/record/{section}",
+    operation_id="record_entry_list",
+    summary="The entries of a section",
+    response=responses({200: list[EntryOut]}, 403, 404, 422),
+)
+def record_entry_list(
+    request: HttpRequest, circle_id: CircleId, section: SectionPath, before: Before = None, deleted: bool = False
+) -> list[EntryOut]:
+    """Newest first, 100 at a time (ask again with before=<last id>). deleted=true lists deleted entries."""
+    reader, found = access_section(user=viewer(request), circle_id=circle_id, section_key=section)
+    reader.log(found.title)
+    shown = selectors.entries_for(reader=reader, section=found, deleted=deleted, before=before, limit=100)
+    return [entry_out(reader, found, item.entry) for item in shown]
+
+
+@router.post(
+    "/circles/{circle_id}/record/{section}",
+    operation_id="record_entry_create",
+    summary="Add an entry to a section",
+    response=responses({200: EntryOut, 201: EntryOut}, 400, 403, 404, 409, 422),
+)
+def record_entry_create(
+    request: HttpRequest, circle_id: CircleId, section: SectionPath, payload: EntryIn
+) -> Status[EntryOut]:
+    """A retry with the same client_id returns the first entry (200). About me and the emergency plan
+    are single entries: a second one is 409 (change the existing one)."""
+    actor = viewer(request)
+    reader, found = access_section(user=actor, circle_id=circle_id, section_key=section, write=True)
+    if found.key == "documents":
+        raise HttpError(400, "Upload documents with record_document_upload (multipart), with their file.")
+    values = checked_values(found, payload.values, reader, partial=False)
+    replay = (
+        payload.client_id is not None
+        and RecordEntry.objects.filter(created_by=actor, client_id=payload.client_id).exists()
+    )
+    try:
+        entry = services.entry_create(
+            actor=actor,
+            circle=reader.circle,
+            section=found,
+            values=values,
+            audience=payload.audience,
+            client_id=payload.client_id,
+        )
+    except services.EditConflict as clash:
+        raise Conflict(f"There is already one {found.noun} (id {clash.current.pk}). Change it instead.") from clash
+    return Status(200 if replay else 201, entry_out(reader, found, entry))
+
+
+@router.get(
+    "/circles/{circle_id}/record/{section}/{entry_id}",
+    operation_id="record_entry_get",
+    summary="One entry",
+    response=responses({200: EntryOut}, 403, 404, 422),
+)
+def record_entry_get(request: HttpRequest, circle_id: CircleId, section: SectionPath, entry_id: EntryId) -> EntryOut:
+    reader, found, entry = access_entry(
+        user=viewer(request), circle_id=circle_id, section_key=section, entry_id=entry_id
+    )
+    reader.log(f"{services.entry_title(found, entry.data)} ({found.title})", entry=entry)
+    return entry_out(reader, found, entry)
+
+
+@router.patch(
+    "/circles/{circle_id}/record/{section}/{entry_id}",
+    operation_id="record_entry_update",
+    summary="Change an entry",
+    response=responses({200: EntryOut}, 400, 403, 404, 409, 422),
+)
+def record_entry_update(
+    request: HttpRequest, circle_id: CircleId, section: SectionPath, entry_id: EntryId, payload: EntryUpdateIn
+) -> EntryOut:
+    """Send the version you read: if someone else saved since, the answer is 409 and nothing changes."""
+    actor = viewer(request)
+    reader, found, entry = access_entry(
+        user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
+    )
+    values = checked_values(found, payload.values, reader, partial=True)
+    try:
+        entry = services.entry_update(
+            actor=actor, entry=entry, values=values, audience=payload.audience, expected_version=payload.version
+        )
+    except services.EditConflict as clash:
+        raise Conflict(
+            f"Someone else saved version {clash.current.version} since you read version {payload.version}. "
+            "Read the entry again, merge your change, and send the new version."
+        ) from clash
+    except services.RecordError as error:
+        raise Conflict(str(error)) from error
+    return entry_out(reader, found, entry)
+
+
+@router.delete(
+    "/circles/{circle_id}/record/{section}/{entry_id}",
+    operation_id="record_entry_delete",
+    summary="Delete an entry (it can be restored)",
+    response=responses({200: EntryOut}, 403, 404, 422),
+)
+def record_entry_delete(request: HttpRequest, circle_id: CircleId, section: SectionPath, entry_id: EntryId) -> EntryOut:
+    actor = viewer(request)
+    reader, found, entry = access_entry(
+        user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
+    )
+    return entry_out(reader, found, services.entry_delete(actor=actor, entry=entry))
+
+
+@router.post(
+    "/circles/{circle_id}/record/{section}/{entry_id}/restore",
+    operation_id="record_entry_restore",
+    summary="Restore a deleted entry",
+    response=responses({200: EntryOut}, 403, 404, 409, 422),
+)
+def record_entry_restore(
+    request: HttpRequest, circle_id: CircleId, section: SectionPath, entry_id: EntryId
+) -> EntryOut:
+    actor = viewer(request)
+    reader, found, entry = access_entry(
+        user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
+    )
+    try:
+        entry = services.entry_restore(actor=actor, entry=entry)
+    except services.RecordError as error:
+        raise Conflict(str(error)) from error
+    return entry_out(reader, found, entry)
+
+
+@router.get(
+    "/circles/{circle_id}/record/{section}/{entry_id}/versions",
+    operation_id="record_entry_versions",
+    summary="Every version of an entry, newest first, with what changed",
+    response=responses({200: list[VersionOut]}, 403, 404, 422),
+)
+def record_entry_versions(
+    request: HttpRequest, circle_id: CircleId, section: SectionPath, entry_id: EntryId
+) -> list[VersionOut]:
+    reader, found, entry = access_entry(
+        user=viewer(request), circle_id=circle_id, section_key=section, entry_id=entry_id
+    )
+    reader.log(f"the history of {services.entry_title(found, entry.data)} ({found.title})", entry=entry)
+    return [
+        VersionOut(
+            number=line.number,
+            change=line.change,
+            by=line.author_name,
+            at=line.created_at,
+            changes=[{"field": c.label, "before": c.before, "after": c.after} for c in line.changes],
+        )
+        for line in selectors.history_for(reader=reader, section=found, entry=entry)
+    ]

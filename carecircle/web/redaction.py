@@ -1,4 +1,5 @@
-"""Keeping invitation tokens out of logs: anyone who reads an invitation link can join the circle."""
+"""Keeping secret tokens out of logs: anyone who reads an invitation link can join the circle, and a
+share link opens part of someone's care record."""
 
 from __future__ import annotations
 
@@ -8,18 +9,25 @@ import re
 
 from django.urls import reverse
 
+# Addresses that carry a secret token as their last part: invitations, and the record's share links.
+TOKEN_URLS = (("circles:invitation", "token"), ("records:shared", "share_token"))
+
 
 @functools.cache
-def _invitation_pattern() -> tuple[re.Pattern[str], str]:
-    # The invitation address up to its token ("/join/" today), taken from the URLconf so it never drifts.
-    prefix = reverse("circles:invitation", kwargs={"token": "_"})[:-2]
-    return re.compile(re.escape(prefix) + r"[^/\s?\"']+"), prefix + "…"
+def _token_patterns() -> list[tuple[re.Pattern[str], str]]:
+    # Each address up to its token ("/join/" today), taken from the URLconf so it never drifts.
+    patterns = []
+    for name, argument in TOKEN_URLS:
+        prefix = reverse(name, kwargs={argument: "_"})[:-2]
+        patterns.append((re.compile(re.escape(prefix) + r"[^/\s?\"']+"), prefix + "…"))
+    return patterns
 
 
 def redact_secrets(text: str) -> str:
-    """The text with every invitation token replaced by "…", so it can be written to a log."""
-    pattern, replacement = _invitation_pattern()
-    return pattern.sub(replacement, text)
+    """The text with every invitation and share-link token replaced by "…", so it can be written to a log."""
+    for pattern, replacement in _token_patterns():
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class RedactInvitationTokens(logging.Filter):

@@ -9,6 +9,7 @@ from django.test import Client
 
 from tests.api.conftest import API
 from tests.api.operations import api_operations
+from tests.records.operations import RECORD_OPERATIONS
 
 EXPECTED_OPERATIONS = {
     ("GET", "/api/v1/me", "me_get"),
@@ -32,6 +33,7 @@ EXPECTED_OPERATIONS = {
     ("GET", "/api/v1/circles/{circle_id}/audit", "audit_list"),
     ("GET", "/api/v1/circles/{circle_id}/events", "event_list"),
 }
+EXPECTED_OPERATIONS |= RECORD_OPERATIONS
 
 
 def _document() -> dict[str, Any]:

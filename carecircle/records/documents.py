@@ -1,0 +1,107 @@
+"""Checking uploaded documents from their content, cleaning pictures and names.
+
+A PDF is recognised by its first bytes and kept as it is; anything else must open as a picture
+with Pillow and is saved again as a new JPEG or PNG, which drops EXIF (location, camera) and
+anything hidden after the image data. SVG, HTML and every other type are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+DEFAULT_LIMIT = 10 * 1024 * 1024
+# Pictures are for reading letters and forms on a phone: this keeps them sharp and small.
+LARGEST_SIDE = 2400
+ALLOWED_PICTURES = {"JPEG", "PNG", "GIF", "WEBP"}
+# Room for the rest of a multipart form (title, description, boundaries) beside the file itself.
+FORM_ALLOWANCE = 64 * 1024
+
+
+def document_limit() -> int:
+    return int(getattr(settings, "RECORDS_DOCUMENT_MAX_BYTES", DEFAULT_LIMIT))
+
+
+def upload_too_big(request: Any) -> bool:
+    """Whether a request announces a body far beyond the document limit (the form's other fields are small)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > document_limit() + FORM_ALLOWANCE
+
+
+class DocumentRefused(ValueError):
+    """The upload isn't a document we keep; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class CleanDocument:
+    content: bytes
+    content_type: str
+    filename: str
+
+
+def safe_filename(name: str, extension: str) -> str:
+    """A download name without paths, control characters or anything a shell or browser would read specially."""
+    base = unicodedata.normalize("NFKC", name).rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    base = base.rsplit(".", 1)[0] if "." in base else base
+    base = re.sub(r"[^\w\- ]+", "", base, flags=re.ASCII).strip(" .-_")
+    base = re.sub(r"\s+", "-", base)[:80] or "document"
+    return f"{base}.{extension}"
+
+
+def _picture(content: bytes) -> tuple[bytes, str, str]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as probe:
+                if probe.format not in ALLOWED_PICTURES:
+                    raise DocumentRefused(
+                        "This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP."
+                    )
+                probe.verify()
+            with Image.open(io.BytesIO(content)) as picture:
+                picture.load()
+                upright = ImageOps.exif_transpose(picture)
+                upright.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
+                has_alpha = upright.mode in {"RGBA", "LA", "P"} and picture.format in {"PNG", "GIF", "WEBP"}
+                output = io.BytesIO()
+                if has_alpha:
+                    upright.convert("RGBA").save(output, format="PNG", optimize=True)
+                    return output.getvalue(), "image/png", "png"
+                upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
+                return output.getvalue(), "image/jpeg", "jpg"
+    except DocumentRefused:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+        raise DocumentRefused(
+            "This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP."
+        ) from None
+    except SyntaxError:
+        raise DocumentRefused("This picture is damaged. Try saving it again, or upload a PDF.") from None
+
+
+def clean_document(upload: Any, *, name: str) -> CleanDocument:
+    """The content to store, its type as found from the bytes, and a safe name; raises DocumentRefused."""
+    limit = document_limit()
+    size = getattr(upload, "size", None)
+    if size is not None and size > limit:
+        raise DocumentRefused(f"This file is too big. Upload one smaller than {limit / (1024 * 1024):g} MB.")
+    upload.seek(0)
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise DocumentRefused(f"This file is too big. Upload one smaller than {limit / (1024 * 1024):g} MB.")
+    if not content:
+        raise DocumentRefused("This file is empty. Choose another one.")
+    if content.startswith(b"%PDF-"):
+        return CleanDocument(content=content, content_type="application/pdf", filename=safe_filename(name, "pdf"))
+    data, content_type, extension = _picture(content)
+    return CleanDocument(content=data, content_type=content_type, filename=safe_filename(name, extension))

@@ -1,0 +1,158 @@
+"""Forms for the record pages, built from the section declarations; records/values.py checks the values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id
+from carecircle.records.documents import document_limit
+from carecircle.records.models import Audience
+from carecircle.records.sections import SECTIONS, Field, Section
+from carecircle.records.services import SHARE_HOURS
+from carecircle.records.values import InvalidValues, clean_values
+
+
+def _form_field(spec: Field) -> forms.Field:
+    common: dict[str, Any] = {
+        "label": spec.label,
+        "required": spec.required,
+        "help_text": spec.hint,
+        "error_messages": {"required": f"Enter the {spec.label.lower()}."},
+    }
+    if spec.type == "long":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), strip=False, **common)
+    if spec.type == "date":
+        return forms.CharField(widget=DateInput(), **common)
+    if spec.type == "choice":
+        return forms.ChoiceField(choices=[("", "Not given"), *spec.choices], **common)
+    if spec.type == "phone":
+        return forms.CharField(widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}), **common)
+    if spec.type == "email":
+        return forms.CharField(widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off"}), **common)
+    if spec.type == "number":
+        hint = f"In {spec.unit}." if spec.unit else ""
+        common["help_text"] = (spec.hint + " " + hint).strip()
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+    return forms.CharField(**common)
+
+
+class EntryForm(forms.Form):
+    """The fields of one section; sensitive fields only for those who may see them."""
+
+    audience = forms.ChoiceField(
+        label="Who can see it",
+        choices=Audience.choices,
+        initial=Audience.EVERYONE,
+        widget=Radios,
+        help_text="Always within what the person's consent settings allow each role.",
+        error_messages={"invalid_choice": "Choose one of the audiences listed."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    client_id = ClientIdField()
+
+    def __init__(self, *args: Any, section: Section, can_sensitive: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.section = section
+        self.can_sensitive = can_sensitive
+        fields = {spec.name: _form_field(spec) for spec in section.fields if can_sensitive or not spec.sensitive}
+        self.fields = {**fields, **self.fields}
+        _with_client_id(self)
+        self.values: dict[str, str] = {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        raw = {spec.name: cleaned.get(spec.name, "") for spec in self.section.fields if spec.name in self.fields}
+        try:
+            self.values = clean_values(self.section, raw, may_change_sensitive=self.can_sensitive)
+        except InvalidValues as error:
+            for name, message in error.errors.items():
+                self.add_error(None if name == "__all__" else name, message)
+        return cleaned
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+class DocumentForm(EntryForm):
+    file = forms.FileField(
+        label="The file",
+        help_text="A PDF, or a picture (JPEG, PNG, GIF or WebP).",
+        error_messages={"required": "Choose a file to upload.", "empty": "This file is empty. Choose another one."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text += f" Up to {_megabytes(document_limit())}."
+
+
+class ShareLinkForm(forms.Form):
+    recipient = forms.CharField(
+        label="Who is it for?",
+        max_length=80,
+        help_text='For example "Practice nurse, Riverside Surgery". Everyone who sees the record log reads this.',
+        error_messages={"required": "Say who the link is for."},
+    )
+    sections = forms.MultipleChoiceField(
+        label="What can they read?",
+        choices=[(section.key, section.title) for section in SECTIONS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=["conditions", "allergies", "medications", "contacts"],
+        error_messages={"required": "Choose at least one part of the record to share."},
+    )
+    hours = forms.TypedChoiceField(
+        label="How long should it work?",
+        choices=[(SHARE_HOURS[0], "24 hours"), (SHARE_HOURS[1], "7 days")],
+        coerce=int,
+        initial=SHARE_HOURS[0],
+        widget=Radios,
+    )
+    code_channel = forms.ChoiceField(
+        label="Send them a code as well?",
+        choices=[("", "No code"), ("email", "Send a code by email"), ("sms", "Send a code by text message")],
+        required=False,
+        widget=Radios,
+        help_text="With a code, the link alone opens nothing: safer if it is forwarded by mistake.",
+    )
+    code_to = forms.CharField(
+        label="Their email address or mobile number",
+        max_length=254,
+        required=False,
+        help_text="Only if you chose to send a code.",
+    )
+    client_id = ClientIdField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _with_client_id(self)
+
+    def clean(self) -> dict[str, Any]:
+        from carecircle.circles.forms import phone_to_e164
+
+        cleaned = super().clean() or {}
+        channel = cleaned.get("code_channel", "")
+        target = (cleaned.get("code_to") or "").strip()
+        if "\x00" in target:
+            self.add_error("code_to", "Remove the null character.")
+        elif channel == "email":
+            try:
+                forms.EmailField().clean(target)
+            except forms.ValidationError:
+                self.add_error("code_to", "Enter their email address, like name@example.org.")
+        elif channel == "sms":
+            try:
+                cleaned["code_to"] = phone_to_e164(target)
+            except forms.ValidationError as error:
+                self.add_error("code_to", error)
+        return cleaned
+
+
+class ShareCodeForm(forms.Form):
+    code = forms.CharField(
+        label="The code you were sent",
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        error_messages={"required": "Enter the code from the email or text message."},
+    )

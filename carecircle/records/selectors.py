@@ -1,0 +1,216 @@
+"""Reading the record: entries as people see them, history with diffs, summaries. A fixed number of queries each."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from carecircle.circles.models import Circle
+from carecircle.records.access import Reader
+from carecircle.records.models import Audience, RecordEntry, RecordVersion
+from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
+from carecircle.records.services import entry_title
+from carecircle.records.values import display_value
+
+NOTES_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ShownValue:
+    name: str
+    label: str
+    value: str
+    type: str
+
+
+@dataclass
+class ShownEntry:
+    """An entry as one reader may see it: sensitive fields left out unless they may read them."""
+
+    entry: RecordEntry
+    section: Section
+    title: str
+    values: list[ShownValue]
+    audience_label: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pk(self) -> int:
+        return self.entry.pk
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.entry.data.get("stopped"))
+
+
+def shown_values(section: Section, data: dict[str, str], *, can_sensitive: bool) -> list[ShownValue]:
+    return [
+        ShownValue(name=f.name, label=f.label, value=display_value(f, str(data.get(f.name, ""))), type=f.type)
+        for f in section.fields
+        if (can_sensitive or not f.sensitive) and data.get(f.name)
+    ]
+
+
+def show(reader: Reader, section: Section, entry: RecordEntry) -> ShownEntry:
+    return ShownEntry(
+        entry=entry,
+        section=section,
+        title=entry_title(section, entry.data),
+        values=shown_values(section, entry.data, can_sensitive=reader.can_sensitive),
+        audience_label=Audience(entry.audience).label,
+    )
+
+
+def entries_for(
+    *, reader: Reader, section: Section, deleted: bool = False, before: int | None = None, limit: int | None = None
+) -> list[ShownEntry]:
+    """One query: the entries of a section the reader's audience includes, newest first."""
+    entries = RecordEntry.objects.filter(
+        circle=reader.circle, section=section.key, audience__in=reader.audiences, deleted_at__isnull=not deleted
+    )
+    if section.key == "documents":
+        entries = entries.select_related("document")
+    if before is not None:
+        entries = entries.filter(pk__lt=before)
+    ordered = entries.order_by("-id")
+    rows = list(ordered[:limit] if limit else ordered)
+    shown = [show(reader, section, entry) for entry in rows]
+    if section.key in {"medications", "contacts", "conditions", "allergies"}:
+        shown.sort(key=lambda item: item.title.lower())
+    return shown
+
+
+def single_entry(*, reader: Reader, section: Section) -> ShownEntry | None:
+    found = entries_for(reader=reader, section=section, limit=1)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class VersionLine:
+    number: int
+    change: str
+    author_name: str
+    created_at: datetime.datetime
+    changes: list[FieldChange]
+
+
+def history_for(*, reader: Reader, section: Section, entry: RecordEntry) -> list[VersionLine]:
+    """One query: every version, newest first, each with what changed since the one before."""
+    versions = list(RecordVersion.objects.filter(entry=entry).order_by("number"))
+    lines: list[VersionLine] = []
+    previous: dict[str, str] = {}
+    previous_audience = ""
+    for version in versions:
+        changes = [
+            FieldChange(
+                label=f.label,
+                before=display_value(f, str(previous.get(f.name, ""))),
+                after=display_value(f, str(version.data.get(f.name, ""))),
+            )
+            for f in section.fields
+            if (reader.can_sensitive or not f.sensitive) and previous.get(f.name, "") != version.data.get(f.name, "")
+        ]
+        if previous_audience and version.audience != previous_audience:
+            changes.append(
+                FieldChange(
+                    label="Who can see it",
+                    before=Audience(previous_audience).label,
+                    after=Audience(version.audience).label,
+                )
+            )
+        lines.append(
+            VersionLine(
+                number=version.number,
+                change=RecordVersion.Change(version.change).label,
+                author_name=version.author_name,
+                created_at=version.created_at,
+                changes=changes,
+            )
+        )
+        previous = version.data
+        previous_audience = version.audience
+    lines.reverse()
+    return lines
+
+
+@dataclass(frozen=True)
+class SectionCount:
+    section: Section
+    count: int
+
+
+def section_counts(reader: Reader) -> list[SectionCount]:
+    """One query: how many visible entries each readable section has (current medications only)."""
+    readable = [section for section in SECTIONS if reader.can_read(section)]
+    if not readable:
+        return []
+    rows = (
+        RecordEntry.objects.filter(
+            circle=reader.circle,
+            section__in=[section.key for section in readable],
+            audience__in=reader.audiences,
+            deleted_at__isnull=True,
+        )
+        .exclude(Q(section="medications") & ~Q(data__stopped=""))
+        .values("section")
+        .annotate(count=Count("id"))
+    )
+    counts = {row["section"]: row["count"] for row in rows}
+    return [SectionCount(section=section, count=counts.get(section.key, 0)) for section in readable]
+
+
+def has_emergency_plan(*, circle: Circle | int) -> bool:
+    """Whether the circle has an emergency plan; the tasks app's "I can't cover" request links to it."""
+    circle_id = circle if isinstance(circle, int) else circle.pk
+    return RecordEntry.objects.filter(circle_id=circle_id, section="emergency", deleted_at__isnull=True).exists()
+
+
+# Extra items for the daily notes page from other apps (paid carers' visit logs, once tasks wires it).
+# Each provider takes the reader and returns items with `when` (datetime), `title` and `text`.
+@dataclass(frozen=True)
+class NoteItem:
+    when: datetime.datetime
+    title: str
+    text: str
+    author_name: str = ""
+
+
+NOTE_PROVIDERS: list[Callable[[Reader], Iterable[NoteItem]]] = []
+
+
+def register_note_provider(provider: Callable[[Reader], Iterable[NoteItem]]) -> None:
+    """Let another app add items to the daily notes page (called from its AppConfig.ready())."""
+    if provider not in NOTE_PROVIDERS:
+        NOTE_PROVIDERS.append(provider)
+
+
+def extra_note_items(reader: Reader) -> list[NoteItem]:
+    items: list[NoteItem] = []
+    for provider in NOTE_PROVIDERS:
+        items.extend(provider(reader))
+    return sorted(items, key=lambda item: item.when, reverse=True)
+
+
+# Templates other apps include under each entry (a comments thread, once conversations wires it).
+# Each is included with `item` (a ShownEntry), `circle` and `reader` in its context.
+ENTRY_EXTRAS_TEMPLATES: list[str] = []
+
+
+def register_entry_extras(template_name: str) -> None:
+    """Let another app show something under every entry (called from its AppConfig.ready())."""
+    if template_name not in ENTRY_EXTRAS_TEMPLATES:
+        ENTRY_EXTRAS_TEMPLATES.append(template_name)
+
+
+def sections_by_key(keys: Iterable[str]) -> list[Section]:
+    return [SECTION_BY_KEY[key] for key in keys if key in SECTION_BY_KEY]

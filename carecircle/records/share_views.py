@@ -1,0 +1,231 @@
+"""Sharing the record: making and revoking links, the pages a link opens, and "who looked at what, when".
+
+A link's token is in the address: responses are marked as already logged so Django's request log
+never writes it (as for invitations), and web/redaction.py removes it from server access logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from carecircle.circles.access import access_circle
+from carecircle.circles.pages import INVALID, circle_context, viewer
+from carecircle.records import selectors, services
+from carecircle.records.access import Reader, section_named, share_reader
+from carecircle.records.exports import essentials_for, essentials_pdf, fhir_bundle
+from carecircle.records.forms import ShareCodeForm, ShareLinkForm
+from carecircle.records.models import RecordView, ShareLink
+from carecircle.records.sections import SECTIONS
+from carecircle.records.views import document_response
+
+# Wrong codes allowed per link in a quarter of an hour, so six digits can't be guessed.
+CODE_ATTEMPTS = 5
+CODE_LOCK_SECONDS = 15 * 60
+SESSION_KEY = "records_share_links"
+VIEWS_PAGE = 100
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def share_links(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
+    status = 200
+    if request.method == "POST":
+        form = ShareLinkForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                link, token = services.share_link_create(
+                    actor=viewer(request),
+                    circle=access.circle,
+                    recipient=data["recipient"],
+                    sections=data["sections"],
+                    hours=data["hours"],
+                    code_channel=data["code_channel"],
+                    code_to=data["code_to"] if data["code_channel"] else "",
+                    client_id=data["client_id"],
+                )
+            except services.RecordError as error:
+                form.add_error(None, str(error))
+            else:
+                return _link_made(request, access.circle.pk, link, token)
+        status = INVALID
+    else:
+        form = ShareLinkForm()
+    links = list(ShareLink.objects.filter(circle=access.circle).order_by("-id")[:50])
+    context = circle_context(access, form=form, links=links)
+    return render(request, "records/share_links.html", context, status=status)
+
+
+def _link_made(request: HttpRequest, circle_id: int, link: ShareLink, token: str | None) -> HttpResponse:
+    if token is None:
+        messages.info(request, f"The link for {link.recipient} was already made. Make a new one if you lost it.")
+        return redirect("records:share_links", circle_id=circle_id)
+    url = request.build_absolute_uri(reverse("records:shared", kwargs={"share_token": token}))
+    access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
+    response = render(request, "records/share_made.html", circle_context(access, link=link, url=url))
+    # The link exists only in this response: it is not stored, so the page must not be cached.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["POST"])
+@login_required
+def share_link_revoke(request: HttpRequest, circle_id: int, share_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
+    link = ShareLink.objects.filter(pk=share_id, circle=access.circle).first()
+    if link is None:
+        from django.http import Http404
+
+        raise Http404("No such link.")
+    services.share_link_revoke(actor=viewer(request), link=link)
+    messages.success(request, f"The link for {link.recipient} no longer works.")
+    return redirect("records:share_links", circle_id=circle_id)
+
+
+@require_http_methods(["GET"])
+@login_required
+def access_log(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """Who looked at what, when: professionals, share links and organisation staff."""
+    access = access_circle(user=request.user, circle_id=circle_id, capability="audit.view")
+    before = request.GET.get("before", "")
+    views = RecordView.objects.filter(circle=access.circle)
+    if before.isdigit() and len(before) < 19:
+        views = views.filter(pk__lt=int(before))
+    rows = list(views.order_by("-id")[:VIEWS_PAGE])
+    more = rows[-1].pk if len(rows) == VIEWS_PAGE else None
+    return render(request, "records/access_log.html", circle_context(access, views=rows, more_before=more))
+
+
+# The pages a share link opens. No account needed; read-only; every look is logged.
+
+
+def _quiet[R: HttpResponseBase](response: R) -> R:
+    # Django logs every 4xx response with its path, which here holds the secret token.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
+def _link_view(
+    methods: tuple[str, ...],
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, share_token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if request.method not in methods:
+                return _quiet(HttpResponseNotAllowed(list(methods)))
+            link = services.share_link_find(token=share_token)
+            if link is None:
+                return _quiet(render(request, "records/shared_gone.html", {"reason": "unknown"}, status=404))
+            if link.status != "active":
+                return _quiet(
+                    render(request, "records/shared_gone.html", {"reason": link.status, "link": link}, status=410)
+                )
+            needs_code = link.code_hash and link.pk not in request.session.get(SESSION_KEY, [])
+            if needs_code and view.__name__ != "shared":
+                return _quiet(redirect("records:shared", share_token=share_token))
+            response = view(request, link, share_token, *args, **kwargs)
+            response["Cache-Control"] = "no-store"
+            response["Referrer-Policy"] = "no-referrer"
+            return _quiet(response)
+
+        return wrapper
+
+    return decorate
+
+
+def _code_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
+    lock_key = f"records:share-code:{link.pk}"
+    form = ShareCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        attempts = int(cache.get(lock_key, 0))
+        if attempts >= CODE_ATTEMPTS:
+            form.is_valid()
+            form.add_error("code", "Too many wrong codes. Wait 15 minutes, then try again.")
+            status = 429
+        elif form.is_valid() and services.share_code_matches(link=link, code=form.cleaned_data["code"]):
+            cache.delete(lock_key)
+            request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), link.pk][-20:]
+            return redirect(request.path)
+        else:
+            cache.set(lock_key, attempts + 1, CODE_LOCK_SECONDS)
+            if form.is_valid():
+                form.add_error("code", "That code isn't right. Check the email or text message and try again.")
+            status = INVALID
+    channel = "email" if link.code_channel == ShareLink.CodeChannel.EMAIL else "text message"
+    context = {"form": form, "link": link, "channel": channel, "person_name": link.circle.person_name}
+    return render(request, "records/shared_code.html", context, status=status)
+
+
+def _shared_context(reader: Reader, token: str, **extra: Any) -> dict[str, Any]:
+    return {"reader": reader, "circle": reader.circle, "link": reader.share_link, "share_token": token, **extra}
+
+
+@_link_view(("GET", "HEAD", "POST"))
+def shared(request: HttpRequest, link: ShareLink, share_token: str) -> HttpResponse:
+    if link.code_hash and link.pk not in request.session.get(SESSION_KEY, []):
+        return _code_page(request, link)
+    if request.method == "POST":
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    reader = share_reader(link)
+    sections = [
+        (section, selectors.entries_for(reader=reader, section=section, limit=selectors.NOTES_PAGE))
+        for section in SECTIONS
+        if reader.can_read(section)
+    ]
+    reader.log("the shared record: " + ", ".join(section.title for section, _ in sections))
+    return render(request, "records/shared.html", _shared_context(reader, share_token, sections=sections))
+
+
+@_link_view(("GET", "HEAD"))
+def shared_essentials(request: HttpRequest, link: ShareLink, share_token: str) -> HttpResponse:
+    reader = share_reader(link)
+    reader.log("the one-page summary")
+    context = _shared_context(reader, share_token, essentials=essentials_for(reader))
+    return render(request, "records/essentials.html", context)
+
+
+@_link_view(("GET", "HEAD"))
+def shared_pdf(request: HttpRequest, link: ShareLink, share_token: str) -> HttpResponse:
+    reader = share_reader(link)
+    reader.log("the one-page summary as PDF")
+    return pdf_response(reader)
+
+
+@_link_view(("GET", "HEAD"))
+def shared_fhir(request: HttpRequest, link: ShareLink, share_token: str) -> HttpResponse:
+    reader = share_reader(link)
+    reader.log("the FHIR export")
+    url = request.build_absolute_uri(reverse("records:shared", kwargs={"share_token": share_token})) + "documents/"
+    return fhir_response(reader, document_url=url)
+
+
+@_link_view(("GET", "HEAD"))
+def shared_document(request: HttpRequest, link: ShareLink, share_token: str, document_id: int) -> FileResponse:
+    reader = share_reader(link)
+    reader.require_section(section_named("documents"))
+    return document_response(reader, document_id)
+
+
+def pdf_response(reader: Reader) -> HttpResponse:
+    response = HttpResponse(essentials_pdf(reader), content_type="application/pdf")
+    name = "".join(c for c in reader.circle.person_name if c.isalnum())[:40] or "summary"
+    response["Content-Disposition"] = f'attachment; filename="{name}-summary.pdf"'
+    return response
+
+
+def fhir_response(reader: Reader, *, document_url: str) -> JsonResponse:
+    response = JsonResponse(fhir_bundle(reader, document_url=document_url), content_type="application/fhir+json")
+    response["Content-Disposition"] = 'attachment; filename="record-fhir.json"'
+    return response

@@ -1,0 +1,132 @@
+"""Checking the values of an entry against its section's fields: one rule set for pages and the API."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from carecircle.records.sections import Field, Section
+
+
+class InvalidValues(Exception):
+    """Values that break a field's rules: {field name: plain-English message}."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__(errors)
+
+
+def _clean_text(field: Field, value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("Remove the null character: text can't contain it.")
+    value = value.strip()
+    if len(value) > field.max_length:
+        raise ValueError(f"Use at most {field.max_length} characters.")
+    return value
+
+
+def _clean_date(value: str) -> str:
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise ValueError("Enter a real date, like 2024-03-27.") from None
+
+
+def _clean_phone(value: str) -> str:
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        raise ValueError("Enter a phone number, like 020 7946 0000 or +44 20 7946 0000.") from None
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("That isn't a phone number we can call. Check it, or add the country code.")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _clean_number(field: Field, value: str) -> str:
+    try:
+        number = Decimal(value.replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"Enter a number, like {field.minimum or 1}.") from None
+    if not number.is_finite() or (field.minimum is not None and number < field.minimum):
+        raise ValueError(f"Enter a number from {field.minimum} to {field.maximum}.")
+    if field.maximum is not None and number > field.maximum:
+        raise ValueError(f"Enter a number from {field.minimum} to {field.maximum}.")
+    return format(number.quantize(Decimal("0.1")).normalize(), "f")
+
+
+def clean_field(field: Field, raw: object) -> str:
+    """The stored text of one field; raises ValueError with a plain message."""
+    if raw is None:
+        raw = ""
+    if not isinstance(raw, str | int | float | Decimal | datetime.date):
+        raise ValueError("Send text.")
+    value = _clean_text(field, raw.isoformat() if isinstance(raw, datetime.date) else str(raw))
+    if not value:
+        if field.required:
+            raise ValueError(f"Enter the {field.label.lower()}.")
+        return ""
+    if field.type == "date":
+        return _clean_date(value)
+    if field.type == "choice":
+        if value not in {key for key, _ in field.choices}:
+            raise ValueError(f"Choose one of: {', '.join(key for key, _ in field.choices)}.")
+        return value
+    if field.type == "phone":
+        return _clean_phone(value)
+    if field.type == "email":
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValueError("Enter an email address like name@example.org.") from None
+        return value.lower()
+    if field.type == "number":
+        return _clean_number(field, value)
+    return value
+
+
+def clean_values(section: Section, raw: Mapping[str, object], *, may_change_sensitive: bool) -> dict[str, str]:
+    """Checked values for the fields present in `raw`; sensitive fields only when the actor may change them.
+
+    Unknown fields are refused, so a misspelt one never passes silently.
+    """
+    known = {field.name: field for field in section.fields}
+    errors: dict[str, str] = {}
+    for name in raw:
+        if name not in known:
+            errors[name] = "This field isn't part of this section."
+    cleaned: dict[str, str] = {}
+    for field in section.fields:
+        if field.sensitive and not may_change_sensitive:
+            continue
+        if field.name not in raw and not field.required:
+            continue
+        try:
+            cleaned[field.name] = clean_field(field, raw.get(field.name))
+        except ValueError as error:
+            errors[field.name] = str(error)
+    if not errors and section.single is False and not any(cleaned.values()):
+        errors["__all__"] = "Fill in at least one field."
+    if errors:
+        raise InvalidValues(errors)
+    return cleaned
+
+
+def display_value(field: Field, value: str) -> str:
+    """A stored value as people read it: the label of a choice, a date in words, a unit."""
+    if not value:
+        return ""
+    if field.type == "choice":
+        return dict(field.choices).get(value, value)
+    if field.type == "date":
+        try:
+            return datetime.date.fromisoformat(value).strftime("%-d %b %Y")
+        except ValueError:
+            return value
+    if field.unit:
+        return f"{value} {field.unit}"
+    return value

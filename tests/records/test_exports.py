@@ -1,0 +1,210 @@
+"""The one-page summary (print and PDF), the FHIR bundle and the full export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+import zlib
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.urls import reverse
+from fhir.resources.R4B.bundle import Bundle
+
+from carecircle.records.access import Reader, access_record
+from carecircle.records.exports import essentials_for
+from tests.circles.conftest import text_of
+from tests.records.test_documents import PDF, _upload
+
+
+def _fill(add: Any) -> None:
+    add("about", what_matters="His garden and the cricket", communication="Speak slowly, he is hard of hearing")
+    add("conditions", name="Type 2 diabetes", since="2015-04-01")
+    add("allergies", substance="Penicillin", reaction="Rash and swelling", severity="life_threatening")
+    add("medications", name="Metformin", strength="500 mg", dose="1 tablet", schedule="twice a day")
+    add("medications", name="Warfarin", stopped="2023-02-01")
+    add("contacts", name="Riverside Surgery", role="gp", phone="+442079460000")
+    add("emergency", stand_ins="Raj (son)", key_safe="Key safe code 4321")
+    add("notes", text="Good day", weight="72.5", systolic="130", diastolic="85", temperature="36.8")
+
+
+def _pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's objects with its compressed (object) streams inflated, so dictionaries can be searched."""
+    parts = [pdf]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, flags=re.DOTALL):
+        try:
+            parts.append(zlib.decompress(stream))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def _pdf_layout_text(reader: Reader) -> tuple[str, int]:
+    """The text WeasyPrint lays out on the PDF's pages, and how many pages there are.
+
+    pydyf writes glyph ids, not text, so reading the PDF's bytes back needs a PDF text extractor,
+    which isn't installed; WeasyPrint's own layout boxes hold exactly the text it draws.
+    """
+    from weasyprint import HTML  # type: ignore[import-untyped]
+
+    html = render_to_string("records/essentials_pdf.html", {"essentials": essentials_for(reader)})
+    document = HTML(string=html).render()
+    texts = []
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if hasattr(box, "text"):
+                texts.append(box.text)
+    return " ".join(texts), len(document.pages)
+
+
+def test_the_pdf_summary_is_one_a4_page_with_the_essentials(cast, as_user, add, organiser, helper):
+    _fill(add)
+    response = as_user(helper).get(reverse("records:essentials_pdf", args=[cast.circle.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    objects = _pdf_objects(response.content)
+    assert len(re.findall(rb"/Type\s*/Page\b", objects)) == 1
+    assert re.search(rb"/MediaBox\s*\[\s*0\s+0\s+595\.\d*\s+841\.\d*", objects)  # A4: 210 x 297 mm
+    text, pages = _pdf_layout_text(access_record(user=helper, circle_id=cast.circle.pk))
+    assert pages == 1
+    for words in (
+        "Dad",
+        "Type 2 diabetes",
+        "Penicillin",
+        "Rash and swelling",
+        "Metformin",
+        "Riverside Surgery",
+        "Raj (son)",
+    ):
+        assert words in text, words
+    assert "Warfarin" not in text  # stopped
+    assert "4321" not in text  # the key safe is for organisers and the person
+    organiser_text, _ = _pdf_layout_text(access_record(user=organiser, circle_id=cast.circle.pk))
+    assert "Key safe code 4321" in organiser_text
+
+
+def test_the_print_summary_is_a_page_with_print_styles(cast, as_user, add, helper):
+    _fill(add)
+    response = as_user(helper).get(reverse("records:essentials", args=[cast.circle.pk]))
+    page = text_of(response)
+    assert "@page{size:A4" in page
+    assert "@media print" in page
+    assert "Penicillin" in page
+    assert "Metformin" in page
+    assert "Warfarin" not in page
+    assert 'href="tel:+442079460000"' in page
+
+
+def test_the_fhir_bundle_is_valid_r4_with_every_kind_of_resource(cast, as_user, add, organiser):
+    _fill(add)
+    _upload(as_user(organiser), cast, "letter.pdf", PDF)
+    response = as_user(organiser).get(reverse("records:fhir", args=[cast.circle.pk]))
+    assert response.status_code == 200
+    data = json.loads(response.content)
+    bundle = Bundle.model_validate(data)
+    kinds = sorted({entry.resource.__resource_type__ for entry in bundle.entry or [] if entry.resource})
+    assert kinds == [
+        "AllergyIntolerance",
+        "CareTeam",
+        "Condition",
+        "DocumentReference",
+        "MedicationStatement",
+        "Observation",
+        "Patient",
+        "Practitioner",
+        "PractitionerRole",
+        "RelatedPerson",
+    ]
+    statuses = {
+        r["resource"]["medicationCodeableConcept"]["text"]: r["resource"]["status"]
+        for r in data["entry"]
+        if r["resource"]["resourceType"] == "MedicationStatement"
+    }
+    assert statuses == {"Metformin": "active", "Warfarin": "stopped"}
+    allergy = next(r["resource"] for r in data["entry"] if r["resource"]["resourceType"] == "AllergyIntolerance")
+    assert allergy["criticality"] == "high"
+    assert "4321" not in response.content.decode()
+
+
+def test_professionals_get_the_fhir_bundle_through_the_api(cast, add, professional, well_wisher):
+    from django.test import Client
+
+    from carecircle.accounts.services import api_token_create
+
+    _fill(add)
+    _, secret = api_token_create(actor=professional, name="GP system")
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+    response = client.get(f"/api/v1/circles/{cast.circle.pk}/record/fhir")
+    assert response.status_code == 200
+    Bundle.model_validate(response.json())
+    _, other = api_token_create(actor=well_wisher, name="x")
+    assert (
+        Client(headers={"Authorization": f"Bearer {other}"})
+        .get(f"/api/v1/circles/{cast.circle.pk}/record/fhir")
+        .status_code
+        == 403
+    )
+
+
+def test_the_full_export_is_a_streamed_zip_with_json_csv_and_documents(cast, as_user, add, organiser, person):
+    _fill(add)
+    add("contacts", name='=HYPERLINK("http://evil")')
+    _upload(as_user(organiser), cast, "letter.pdf", PDF)
+    response = as_user(person).get(reverse("records:export_download", args=[cast.circle.pk]))
+    assert response.status_code == 200
+    assert response.streaming
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = archive.namelist()
+    assert "record.json" in names
+    assert "csv/medications.csv" in names
+    assert "csv/people.csv" in names
+    documents = [name for name in names if name.startswith("documents/")]
+    assert len(documents) == 1
+    assert archive.read(documents[0]) == PDF
+    record = json.loads(archive.read("record.json"))
+    metformin = next(e for e in record["entries"] if e["values"].get("name") == "Metformin")
+    assert metformin["versions"][0]["change"] == "created"
+    rows = list(csv.reader(io.StringIO(archive.read("csv/contacts.csv").decode())))
+    assert any(row[1].startswith("'=HYPERLINK") for row in rows)
+    assert "Key safe code 4321" in archive.read("csv/emergency.csv").decode()
+
+
+def test_only_organisers_and_the_person_export(cast, as_user, helper, professional):
+    for user in (helper, professional):
+        assert as_user(user).get(reverse("records:export_download", args=[cast.circle.pk])).status_code == 403
+        assert as_user(user).get(reverse("records:fhir", args=[cast.circle.pk])).status_code == 403
+
+
+def test_the_export_page_says_how_big_the_download_will_be(cast, as_user, add, organiser):
+    for number in range(3):
+        add("notes", text=f"note {number}")
+    _upload(as_user(organiser), cast, "letter.pdf", PDF)
+    page = text_of(as_user(organiser).get(reverse("records:export", args=[cast.circle.pk])))
+    assert "The record has 4 entries and 1 document" in page
+    assert "up to about 4.0\xa0KB" in page
+
+
+def test_other_apps_can_add_their_data_to_the_full_export(cast, as_user, person):
+    from carecircle.records import archive
+
+    archive.register_export_part(
+        "csv/tasks.csv", lambda circle: [b"title\n", f"Lift for {circle.person_name}\n".encode()]
+    )
+    try:
+        response = as_user(person).get(reverse("records:export_download", args=[cast.circle.pk]))
+        zipped = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        assert zipped.read("csv/tasks.csv") == b"title\nLift for Dad\n"
+    finally:
+        archive.EXPORT_PARTS.clear()
+
+
+def test_the_care_team_names_everyone_who_helps(cast, as_user, organiser):
+    data = json.loads(as_user(organiser).get(reverse("records:fhir", args=[cast.circle.pk])).content)
+    team = next(e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "CareTeam")
+    roles = sorted(participant["role"][0]["text"] for participant in team["participant"])
+    assert roles == ["Helper", "Organiser", "Paid carer", "Professional"]
+    Bundle.model_validate(data)

@@ -1,0 +1,60 @@
+"""What other apps plug into: the emergency plan check, extra daily-note items, and things under each entry."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from carecircle.records import selectors
+from carecircle.records.access import Reader
+from carecircle.records.selectors import NoteItem
+from tests.circles.conftest import text_of
+
+
+@pytest.fixture
+def visit_log() -> Iterator[None]:
+    def visits(reader: Reader) -> list[NoteItem]:
+        when = timezone.now() - datetime.timedelta(hours=2)
+        return [NoteItem(when=when, title="Morning visit", text="Helped with breakfast", author_name="Ana (carer)")]
+
+    selectors.register_note_provider(visits)
+    yield
+    selectors.NOTE_PROVIDERS.remove(visits)
+
+
+@pytest.fixture
+def entry_extras(settings) -> Iterator[None]:
+    template = settings.TEMPLATES[0]
+    comments = {"extras/comments.html": '<p class="comments">Comments on {{ item.title }}</p>'}
+    loaders = [("django.template.loaders.locmem.Loader", comments), "django.template.loaders.app_directories.Loader"]
+    settings.TEMPLATES = [{**template, "OPTIONS": {**template["OPTIONS"], "loaders": loaders}}]
+    selectors.register_entry_extras("extras/comments.html")
+    yield
+    selectors.ENTRY_EXTRAS_TEMPLATES.remove("extras/comments.html")
+
+
+def test_it_says_whether_there_is_an_emergency_plan(cast, add, organiser):
+    assert not selectors.has_emergency_plan(circle=cast.circle)
+    add("emergency", stand_ins="Raj")
+    assert selectors.has_emergency_plan(circle=cast.circle.pk)
+    assert reverse("records:section", args=[cast.circle.pk, "emergency"]).endswith("/record/emergency/")
+
+
+def test_visit_logs_from_another_app_appear_in_daily_notes(cast, as_user, add, helper, visit_log):
+    add("notes", text="Quiet afternoon")
+    page = text_of(as_user(helper).get(reverse("records:section", args=[cast.circle.pk, "notes"])))
+    assert "Visits by paid carers" in page
+    assert "Morning visit" in page
+    assert "Helped with breakfast" in page
+    assert "Ana (carer)" in page
+    assert "Quiet afternoon" in page
+
+
+def test_another_app_can_show_something_under_each_entry(cast, as_user, add, helper, entry_extras):
+    add("medications", name="Metformin")
+    page = text_of(as_user(helper).get(reverse("records:section", args=[cast.circle.pk, "medications"])))
+    assert "Comments on Metformin" in page
