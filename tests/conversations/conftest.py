@@ -1,0 +1,43 @@
+"""Fixtures for conversations: a member's standing in the family conversation and the news, tiny photos."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from carecircle.accounts.models import User
+from carecircle.circles.access import access_circle
+from carecircle.conversations import selectors
+from carecircle.conversations.selectors import ConversationAccess
+from tests.cast import Cast
+
+
+def family_of(cast: Cast, user: User) -> ConversationAccess:
+    access = access_circle(user=user, circle_id=cast.circle.pk)
+    return selectors.conversation_access_for(access, selectors.family_conversation(circle=cast.circle))
+
+
+def news_of(cast: Cast, user: User) -> ConversationAccess:
+    access = access_circle(user=user, circle_id=cast.circle.pk)
+    return selectors.conversation_access_for(access, selectors.news_conversation(circle=cast.circle))
+
+
+def jpeg_with_location(size: tuple[int, int] = (40, 30)) -> bytes:
+    """A JPEG whose EXIF says where it was taken (GPS) and which camera took it."""
+    picture = Image.new("RGB", size, "orange")
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam Ltd"  # Make
+    gps = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
+    exif[0x8825] = gps
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def events(django_capture_on_commit_callbacks: Any) -> Any:
+    """Run a block and collect the live events it published after commit."""
+    return django_capture_on_commit_callbacks
