@@ -238,6 +238,27 @@ def unread_count(*, conversation_id: int, user_id: int, last_read_id: int) -> in
     return len(list(ids))
 
 
+def read_markers(*, conversation_ids: list[int], user_id: int) -> dict[int, int]:
+    rows = ReadMarker.objects.filter(conversation_id__in=conversation_ids, user_id=user_id)
+    return dict(rows.values_list("conversation_id", "last_read_id"))
+
+
+def unread_counts(*, markers: dict[int, int], user_id: int) -> dict[int, int]:
+    """Unread messages per conversation (by others, not removed, after each marker), in one query."""
+    if not markers:
+        return {}
+    after_marker = Q(pk__in=[])
+    for conversation_id, last_read_id in markers.items():
+        after_marker |= Q(conversation_id=conversation_id, id__gt=last_read_id)
+    rows = (
+        Message.objects.filter(after_marker, deleted_at__isnull=True)
+        .exclude(author_id=user_id)
+        .values("conversation_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["conversation_id"]: row["count"] for row in rows}
+
+
 def unread_text(count: int) -> str:
     return f"{UNREAD_CAP}+" if count > UNREAD_CAP else str(count)
 

@@ -41,3 +41,17 @@ def jpeg_with_location(size: tuple[int, int] = (40, 30)) -> bytes:
 def events(django_capture_on_commit_callbacks: Any) -> Any:
     """Run a block and collect the live events it published after commit."""
     return django_capture_on_commit_callbacks
+
+
+@pytest.fixture
+def search_index(db: None) -> None:
+    """The full-text index of migration 0002 (the test database is built without migrations)."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("carecircle.conversations.migrations.0002_search")
+    statements = {"sqlite": migration.SQLITE_FORWARD, "postgresql": migration.POSTGRES_FORWARD}
+    with connection.cursor() as cursor:
+        for statement in statements[connection.vendor]:
+            cursor.execute(statement)

@@ -63,6 +63,37 @@ WEB: dict[tuple[str, str], str] = {
     ("conversations:search", "POST"): NOT_ALLOWED,
 }
 
+# API: 401 without credentials, 404 for outsiders, 403 without the capability; writes use valid bodies.
+FAMILY_API = "200 200 200 403 403 403 404 404 401"
+EVERYONE_API = "200 200 200 200 200 200 404 404 401"
+FAMILY_DONE = "204 204 204 403 403 403 404 404 401"
+
+API: dict[tuple[str, str], str] = {
+    ("conversation_list", "GET"): EVERYONE_API,
+    ("direct_open", "POST"): FAMILY_API,
+    ("message_list", "GET"): FAMILY_API,
+    ("message_create", "POST"): "201 201 201 403 403 403 404 404 401",
+    ("message_get", "GET"): FAMILY_API,
+    ("message_update", "PATCH"): "403 403 200 403 403 403 404 404 401",
+    ("message_remove", "DELETE"): FAMILY_DONE,
+    ("reaction_add", "PUT"): FAMILY_DONE,
+    ("reaction_remove", "DELETE"): FAMILY_DONE,
+    ("read_marker_set", "PUT"): FAMILY_API,
+    ("update_list", "GET"): EVERYONE_API,
+    ("update_create", "POST"): "201 201 201 403 403 403 404 404 401",
+    ("checkin_list", "GET"): EVERYONE_API,
+    ("checkin_create", "POST"): "201 201 201 201 201 201 404 404 401",
+}
+
+API_BODIES: dict[str, Any] = {
+    "direct_open": lambda world: {"user_id": world.cast.well_wisher.pk},
+    "message_create": {"body": "Hello from the matrix"},
+    "message_update": {"body": "Changed"},
+    "read_marker_set": {"last_read_id": 0},
+    "update_create": {"title": "This week", "body": "All well"},
+    "checkin_create": {"feeling": 4, "audience": "family"},
+}
+
 
 def _tiny_photo() -> Any:
     from PIL import Image
@@ -89,6 +120,7 @@ def prepare(world: World) -> dict[str, Any]:
         "subject_id": update.pk,
         "direct_conversation_id": direct.pk,
         "update_id": update.pk,
+        "reaction": "heart",
     }
 
 
