@@ -14,6 +14,10 @@ from carecircle.conversations import selectors
 from carecircle.conversations.selectors import ConversationAccess
 from tests.cast import Cast
 
+# The live-event fixtures: committed cast, in-process WebSocket clients, and two real server processes.
+from tests.realtime.conftest import connect, live_cast, websocket_app  # noqa: F401
+from tests.realtime.test_two_servers import two_servers  # noqa: F401
+
 
 def family_of(cast: Cast, user: User) -> ConversationAccess:
     access = access_circle(user=user, circle_id=cast.circle.pk)
