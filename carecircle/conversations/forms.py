@@ -116,6 +116,8 @@ class SupportForm(forms.Form):
 
 
 class UpdateForm(forms.Form):
+    """On the same page as the support form, so its fields get their own ids."""
+
     title = forms.CharField(
         label="Headline",
         max_length=TITLE_MAX_CHARACTERS,
@@ -129,6 +131,7 @@ class UpdateForm(forms.Form):
     client_id = ClientIdField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "update_%s")
         super().__init__(*args, **kwargs)
         _with_client_id(self)
         self.fields["photos"].help_text = _photos_help()

@@ -28,7 +28,13 @@
     holder.innerHTML = html;
     Array.prototype.forEach.call(holder.content.querySelectorAll("li[data-message]"), function (item) {
       var existing = document.getElementById(item.id);
-      if (existing) { existing.replaceWith(item); } else if (!paused) { list.appendChild(item); }
+      if (existing) {
+        // A menu someone has open stays open when the message around it is refreshed.
+        var open = existing.querySelector("details[open]");
+        var menu = item.querySelector("details");
+        if (open && menu) { menu.open = true; }
+        existing.replaceWith(item);
+      } else if (!paused) { list.appendChild(item); }
     });
     var empty = document.getElementById("messages-empty");
     if (empty && list.children.length) { empty.remove(); }
