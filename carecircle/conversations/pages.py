@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from carecircle.audit.display import when_text
+from carecircle.circles.access import CircleAccess
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.conversations import selectors, services
 from carecircle.conversations.forms import MessageForm, SupportForm
@@ -92,16 +94,10 @@ def message_list_context(where: ConversationAccess, messages: list[Message]) -> 
     }
 
 
-def conversation_page(
-    request: HttpRequest,
-    where: ConversationAccess,
-    *,
-    template: str,
-    form: Any = None,
-    status: int = 200,
-    **extra: Any,
-) -> HttpResponse:
-    """A page of a conversation: the newest messages (or older ones with ?before=), and the form to write."""
+def conversation_context(
+    request: HttpRequest, where: ConversationAccess, *, form: Any = None, next_url: str = ""
+) -> dict[str, Any]:
+    """What a conversation needs on a page: the newest messages (or older ones with ?before=) and the form."""
     before = _positive(request.GET.get("before"))
     messages, more = selectors.messages_page(conversation=where.conversation, before=before)
     if before is None and messages:
@@ -112,18 +108,56 @@ def conversation_page(
         form_class = SupportForm if where.conversation.kind == ConversationKind.NEWS else MessageForm
         initial = {"reply_to": reply_to.pk} if reply_to is not None else {}
         form = form_class(initial=initial)
-    context = circle_context(
-        where.circle_access,
+    return {
         **message_list_context(where, messages),
-        form=form,
-        reply_to=reply_to,
-        older=messages[0].pk if more and messages else None,
-        before=before,
-        page_url=page_url(where),
-        live_types=MESSAGE_EVENT_TYPES,
-        **extra,
-    )
+        "circle": where.circle,
+        "form": form,
+        "reply_to": reply_to,
+        "older": messages[0].pk if more and messages else None,
+        "before": before,
+        "page_url": page_url(where),
+        "next_url": next_url,
+        "live_types": MESSAGE_EVENT_TYPES,
+    }
+
+
+def conversation_page(
+    request: HttpRequest,
+    where: ConversationAccess,
+    *,
+    template: str,
+    form: Any = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    context = circle_context(where.circle_access, **conversation_context(request, where, form=form), **extra)
     return render(request, template, context, status=status)
+
+
+def thread_context(
+    request: HttpRequest, *, access: CircleAccess, subject_kind: str, subject_id: int, heading: str = "Comments"
+) -> dict[str, Any]:
+    """The comment thread on one thing of another app, for its page: {% comment_thread thread %}.
+
+    The app registered who may read and write (selectors.register_thread_subject); this raises
+    Http404 or PermissionDenied as that rule says. Posting goes to the thread's own address and
+    comes back to this page.
+    """
+    rule = selectors.THREAD_RULES.get(subject_kind)
+    if rule is None:
+        raise Http404("No such thread.")
+    rule(access, subject_id, False)
+    conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    where = selectors.conversation_access_for(access, conversation)
+    return {**conversation_context(request, where, next_url=request.get_full_path()), "thread_heading": heading}
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The page to return to after posting from another app's page, if it is on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target.split("#", 1)[0]
+    return ""
 
 
 def _positive(raw: str | None) -> int | None:
@@ -169,15 +203,8 @@ def message_post_response(
                 return render(
                     request, "conversations/messages.html#items", context, status=201 if posted.created else 200
                 )
-            return redirect(f"{page_url(where)}#m-{posted.message.pk}")
+            return redirect(f"{safe_next(request) or page_url(where)}#m-{posted.message.pk}")
     if wants_fragment(request):
         errors = [str(error) for errors in form.errors.values() for error in errors]
         return HttpResponse(" ".join(errors), status=INVALID, content_type="text/plain; charset=utf-8")
     return conversation_page(request, where, template=template, form=form, status=INVALID, **extra)
-
-
-def form_data_with(data: QueryDict, **values: str) -> QueryDict:
-    copy = data.copy()
-    for key, value in values.items():
-        copy[key] = value
-    return copy

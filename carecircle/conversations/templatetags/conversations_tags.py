@@ -23,3 +23,9 @@ def keeping_in_touch(context: dict[str, Any]) -> dict[str, Any]:
         "family_unread": unread_text(summary.family_unread),
         "news_unread": unread_text(summary.news_unread),
     }
+
+
+@register.inclusion_tag("conversations/thread_include.html", takes_context=True)
+def comment_thread(context: dict[str, Any], thread: dict[str, Any]) -> dict[str, Any]:
+    """A comment thread on another app's page; `thread` comes from conversations.pages.thread_context."""
+    return {**thread, "csrf_token": context.get("csrf_token"), "csp_nonce": context.get("csp_nonce")}
