@@ -156,7 +156,9 @@ def message_out(message: Message, *, viewer_id: int, reactions: list[tuple[str, 
         reply_to=message.reply_to_id,
         mentions=[] if removed else list(message.mentions),
         photos=photos,
-        reactions=[ReactionOut(kind=ReactionKind(kind), count=count, mine=mine) for kind, count, mine in reactions],
+        reactions=[]
+        if removed
+        else [ReactionOut(kind=ReactionKind(kind), count=count, mine=mine) for kind, count, mine in reactions],
         created_at=message.created_at,
         edited_at=message.edited_at,
         removed=removed,

@@ -157,6 +157,10 @@ def _message_create(
     if reply_to is not None and (reply_to.conversation_id != conversation.pk or reply_to.is_deleted):
         raise ConversationError("The message you're replying to isn't here any more. Send yours without the reply.")
     body_html, mentions = formatting.render(body, _names(where.circle))
+    # The circle's row lock (taken again by circle_event_record) comes before the insert, so message
+    # ids of a circle follow commit order: a client fetching "after the last id it has" never skips
+    # a message that committed later with a lower id.
+    Circle.objects.select_for_update().filter(pk=where.circle.pk).values_list("pk", flat=True).get()
     message = Message.objects.create(
         circle=where.circle,
         conversation=conversation,
