@@ -224,6 +224,7 @@ async def measure_conversation(
         for s, heard in zip(sockets, listeners, strict=True)
     ]
     sent: dict[int, float] = {}
+    posting: list[float] = []
     count = int(RATE * SECONDS)
     started = time.perf_counter()
 
@@ -233,12 +234,15 @@ async def measure_conversation(
         begin = time.perf_counter()
         port = ports[number % len(ports)]
         key = await asyncio.to_thread(post_message, port, circle_id, conversation_id, token, number)
+        posting.append((time.perf_counter() - begin) * 1000)
         sent[key] = begin
 
     await asyncio.gather(*(send(number) for number in range(count)))
     await wait_for_all(sent, listeners)
     stop.set()
     await asyncio.gather(*tasks)
+    posting.sort()
+    say(f"The POST itself (request to 201): p50 {posting[len(posting) // 2]:.1f} ms, max {posting[-1]:.1f} ms")
     return summarise("Conversation (2 processes, Redis)", sent, listeners)
 
 
