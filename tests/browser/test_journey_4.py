@@ -140,3 +140,42 @@ def test_journey_4_works_without_javascript(server: str, browser: Browser) -> No
     aunt.check("news after a reaction without JavaScript")
     axe_context.close()
     context.close()
+
+
+def test_every_conversation_page_is_accessible(server: str, browser: Browser) -> None:
+    from carecircle.circles.access import access_circle
+    from carecircle.conversations import selectors, services
+
+    cast = build_cast()
+    circle = cast.circle.pk
+    organiser = access_circle(user=cast.organiser, circle_id=circle)
+    family = selectors.conversation_access_for(organiser, selectors.family_conversation(circle=cast.circle))
+    news = selectors.conversation_access_for(organiser, selectors.news_conversation(circle=cast.circle))
+    message = services.message_post(
+        actor=cast.organiser, where=family, body="Lunch at **1**? https://example.org"
+    ).message
+    update = services.message_post(actor=cast.organiser, where=news, title="A good week", body="Dad walked").message
+    direct = selectors.direct_conversation(circle=cast.circle, user_id=cast.organiser.pk, other_user_id=cast.helper.pk)
+    on_message = {"circle_id": circle, "conversation_id": family.conversation.pk, "message_id": message.pk}
+    pages = [
+        reverse("conversations:family", kwargs={"circle_id": circle}),
+        reverse("conversations:family", kwargs={"circle_id": circle}) + f"?reply_to={message.pk}",
+        reverse("conversations:news", kwargs={"circle_id": circle}),
+        reverse("conversations:direct_list", kwargs={"circle_id": circle}),
+        reverse("conversations:conversation", kwargs={"circle_id": circle, "conversation_id": direct.pk}),
+        reverse("conversations:message_edit", kwargs=on_message),
+        reverse("conversations:message_remove", kwargs=on_message),
+        reverse(
+            "conversations:thread", kwargs={"circle_id": circle, "subject_kind": "update", "subject_id": update.pk}
+        ),
+        reverse("conversations:checkins", kwargs={"circle_id": circle}),
+        reverse("conversations:visitors", kwargs={"circle_id": circle}),
+        reverse("conversations:search", kwargs={"circle_id": circle}) + "?q=",
+        reverse("circles:home", kwargs={"circle_id": circle}),
+    ]
+    for user, who in ((cast.organiser, "organiser"), (cast.well_wisher, "well-wisher")):
+        context, checked = signed_in(browser, user, server)
+        for path in pages:
+            checked.page.goto(server + path)
+            checked.check(f"{path} as {who}")
+        context.close()
