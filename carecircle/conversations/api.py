@@ -242,6 +242,21 @@ def message_remove(
     return Status(204, None)
 
 
+@router.post(
+    "/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/restore",
+    operation_id="message_restore",
+    summary="Undo a removal (the person who removed it, within 10 minutes)",
+    response=responses({200: MessageOut}, 403, 404, 422),
+)
+def message_restore(
+    request: HttpRequest, circle_id: CircleId, conversation_id: ConversationId, message_id: MessageId
+) -> MessageOut:
+    where, message = _message(request, circle_id, conversation_id, message_id)
+    with rules_as_field_errors("message_id"):
+        message = services.message_restore(actor=viewer(request), where=where, message=message)
+    return _one(where, message)
+
+
 def _react(
     request: HttpRequest, circle_id: int, conversation_id: int, message_id: int, reaction: str, on: bool
 ) -> None:

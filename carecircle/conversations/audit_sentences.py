@@ -29,6 +29,10 @@ def _message_removed(entry: AuditEntry) -> str:
     return f"{_actor(entry)} removed {what} by {entry.subject_name or 'someone'}"
 
 
+def _message_restored(entry: AuditEntry) -> str:
+    return f"{_actor(entry)} undid the removal of a message"
+
+
 def _visitors_changed(entry: AuditEntry) -> str:
     words = VISITORS_WORDS.get(entry.data.get("status", ""), "whether visitors are welcome")
     return f"{_actor(entry)} said {words}"
@@ -43,6 +47,7 @@ def _thanks_sent(entry: AuditEntry) -> str:
 SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
     "update.posted": _update_posted,
     "message.removed": _message_removed,
+    "message.restored": _message_restored,
     "visitors.changed": _visitors_changed,
     "thanks.sent": _thanks_sent,
 }

@@ -33,6 +33,7 @@ class ShownMessage:
     reactions: list[tuple[str, str, int, bool]]
     can_edit: bool
     can_remove: bool
+    can_undo: bool
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -80,6 +81,7 @@ def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessa
                 reactions=reactions,
                 can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
                 can_remove=(mine or where.can_moderate) and not message.is_deleted,
+                can_undo=services.can_undo_removal(user_id=where.user_id, message=message),
             )
         )
     return result

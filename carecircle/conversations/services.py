@@ -12,6 +12,7 @@ check-in is private to its audience, so it doesn't belong in a log the organiser
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -249,6 +250,34 @@ def message_remove(*, actor: User, where: ConversationAccess, message: Message) 
     )
     circle_event_record(
         circle=where.circle, type="message.removed", conversation=message.conversation_id, message=message.pk
+    )
+    return message
+
+
+UNDO_MINUTES = 10
+
+
+def can_undo_removal(*, user_id: int, message: Message) -> bool:
+    """Whoever removed a message may bring it back within UNDO_MINUTES."""
+    if message.deleted_at is None or message.deleted_by_id != user_id:
+        return False
+    return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)
+
+
+@transaction.atomic
+def message_restore(*, actor: User, where: ConversationAccess, message: Message) -> Message:
+    """Undo a removal: the person who removed the message, within UNDO_MINUTES."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    if message.deleted_at is None:
+        return message
+    if not can_undo_removal(user_id=actor.pk, message=message):
+        raise ConversationError(f"A removal can be undone for {UNDO_MINUTES} minutes, by the person who removed it.")
+    message.deleted_at = None
+    message.deleted_by = None
+    message.save(update_fields=["deleted_at", "deleted_by"])
+    audit_record(actor=actor, action="message.restored", circle=where.circle, data={"message": message.pk})
+    circle_event_record(
+        circle=where.circle, type="message.edited", conversation=message.conversation_id, message=message.pk
     )
     return message
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path(MESSAGE, views.message, name="message"),
     path(MESSAGE + "edit/", views.message_edit, name="message_edit"),
     path(MESSAGE + "remove/", views.message_remove, name="message_remove"),
+    path(MESSAGE + "restore/", views.message_restore, name="message_restore"),
     path(MESSAGE + "react/", views.react, name="react"),
     path(
         "circles/<int:circle_id>/threads/<slug:subject_kind>/<int:subject_id>/",

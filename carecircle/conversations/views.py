@@ -220,6 +220,26 @@ def message_remove(request: HttpRequest, circle_id: int, conversation_id: int, m
 
 @require_http_methods(["POST"])
 @login_required
+def message_restore(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
+    """Undo a removal (its remover, for a few minutes)."""
+    where, found = selectors.access_message(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
+    )
+    try:
+        services.message_restore(actor=viewer(request), where=where, message=found)
+    except services.ConversationError as error:
+        if wants_fragment(request):
+            return HttpResponse(str(error), status=INVALID, content_type="text/plain")
+        messages.error(request, str(error))
+    else:
+        if wants_fragment(request):
+            return HttpResponse(status=204)
+        messages.success(request, "The message is back.")
+    return redirect(f"{page_url(where)}#m-{found.pk}")
+
+
+@require_http_methods(["POST"])
+@login_required
 def react(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
     where, found = selectors.access_message(
         user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id

@@ -39,6 +39,11 @@ EXPECTED_OPERATIONS = {
     ("PATCH", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}", "message_update"),
     ("DELETE", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}", "message_remove"),
     (
+        "POST",
+        "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/restore",
+        "message_restore",
+    ),
+    (
         "PUT",
         "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/reactions/{reaction}",
         "reaction_add",

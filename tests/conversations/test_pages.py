@@ -256,3 +256,31 @@ def test_a_photo_upload_too_big_for_the_limit_is_refused(cast: Cast, as_user: An
     response = as_user(cast.helper).post(_family(cast), {"body": "", "photos": upload})
     assert response.status_code == 400
     assert "too big" in text_of(response)
+
+
+def test_a_removal_can_be_undone_by_its_remover_for_ten_minutes(cast: Cast, as_user: Any) -> None:
+    import datetime
+
+    import time_machine
+
+    posted = services.message_post(actor=cast.helper, where=family_of(cast, cast.helper), body="Oops, wrong chat")
+    kwargs = {
+        "circle_id": cast.circle.pk,
+        "conversation_id": posted.message.conversation_id,
+        "message_id": posted.message.pk,
+    }
+    client = as_user(cast.helper)
+    client.post(reverse("conversations:message_remove", kwargs=kwargs))
+    assert "Undo" in text_of(client.get(_family(cast)))
+    assert "Undo" not in text_of(as_user(cast.organiser).get(_family(cast)))
+    assert as_user(cast.organiser).post(reverse("conversations:message_restore", kwargs=kwargs)).status_code == 302
+    posted.message.refresh_from_db()
+    assert posted.message.is_deleted
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=11)):
+        client.post(reverse("conversations:message_restore", kwargs=kwargs))
+        posted.message.refresh_from_db()
+        assert posted.message.is_deleted
+    client.post(reverse("conversations:message_restore", kwargs=kwargs))
+    posted.message.refresh_from_db()
+    assert not posted.message.is_deleted
+    assert "Oops, wrong chat" in text_of(as_user(cast.organiser).get(_family(cast)))

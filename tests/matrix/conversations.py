@@ -45,6 +45,9 @@ WEB: dict[tuple[str, str], str] = {
     ("conversations:message_edit", "POST"): "403 403 302 403 403 403 404 404 302",
     ("conversations:message_remove", "GET"): "200 200 200 403 403 403 404 404 302",
     ("conversations:message_remove", "POST"): "302 302 302 403 403 403 404 404 302",
+    # Nothing was removed, so there is nothing to undo: the page simply comes back.
+    ("conversations:message_restore", "GET"): NOT_ALLOWED,
+    ("conversations:message_restore", "POST"): "302 302 302 403 403 403 404 404 302",
     ("conversations:react", "GET"): NOT_ALLOWED,
     ("conversations:react", "POST"): FAMILY_FORM,
     # Replies to an update: whoever reads updates reads them; whoever sends support writes them.
@@ -76,6 +79,7 @@ API: dict[tuple[str, str], str] = {
     ("message_get", "GET"): FAMILY_API,
     ("message_update", "PATCH"): "403 403 200 403 403 403 404 404 401",
     ("message_remove", "DELETE"): FAMILY_DONE,
+    ("message_restore", "POST"): FAMILY_API,
     ("reaction_add", "PUT"): FAMILY_DONE,
     ("reaction_remove", "DELETE"): FAMILY_DONE,
     ("read_marker_set", "PUT"): FAMILY_API,
