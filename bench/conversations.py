@@ -56,6 +56,7 @@ class Listener:
     heard: dict[int, float] = field(default_factory=dict)
     duplicates: int = 0
     sequence: list[int] = field(default_factory=list)
+    closed: str = ""
 
 
 def rss_kib(pid: int) -> int:
@@ -133,7 +134,8 @@ async def listen(socket: ClientConnection, listener: Listener, stop: asyncio.Eve
             raw = await asyncio.wait_for(socket.recv(), 0.5)
         except TimeoutError:
             continue
-        except Exception:
+        except Exception as error:
+            listener.closed = repr(error)[:120]
             return
         now = time.perf_counter()
         event = json.loads(raw)
@@ -160,6 +162,7 @@ def summarise(name: str, sent: dict[int, float], listeners: list[Listener]) -> d
                 latencies.append((heard - started) * 1000)
     latencies.sort()
     duplicates = sum(listener.duplicates for listener in listeners)
+    short = [len(sent) - len(listener.heard) for listener in listeners if len(listener.heard) < len(sent)]
     ordered = all(listener.sequence == sorted(listener.sequence) for listener in listeners)
 
     def percentile(share: float) -> float:
@@ -180,7 +183,11 @@ def summarise(name: str, sent: dict[int, float], listeners: list[Listener]) -> d
         f"{name}: {result['messages']} messages to {len(listeners)} clients, "
         f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, lost {lost}, duplicated {duplicates}, "
         f"per-circle order kept: {'yes' if ordered else 'NO'}"
+        + (f"; {len(short)} clients missed some (at most {max(short)} each)" if short else "")
     )
+    closed = [listener.closed for listener in listeners if listener.closed]
+    if closed:
+        say(f"{len(closed)} connections closed during the run, like: {closed[0]}")
     return result
 
 
@@ -214,8 +221,45 @@ def post_message(port: int, circle_id: int, conversation_id: int, token: str, nu
         return int(json.loads(response.read())["id"])
 
 
+def caught_up_ids(port: int, circle_id: int, session_key: str) -> set[int]:
+    """What a page's live.js would learn on its next catch-up: the message ids in /events?since=0."""
+    from django.conf import settings
+
+    found: set[int] = set()
+    since = 0
+    while True:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/circles/{circle_id}/events?since={since}",
+            headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+        found |= {int(event["message"]) for event in answer["events"] if event["type"] == "message.posted"}
+        if not answer["has_more"] or not answer["events"]:
+            return found
+        since = answer["events"][-1]["seq"]
+
+
+async def lost_after_catch_up(
+    ports: list[int], circle_id: int, keys: list[str], sent: dict[int, float], listeners: list[Listener]
+) -> int:
+    """Deliveries a page would still miss after catching up over HTTP, as live.js does after a gap."""
+    lost = 0
+    for number, listener in enumerate(listeners):
+        missing = set(sent) - set(listener.heard)
+        if missing:
+            recovered = await asyncio.to_thread(caught_up_ids, ports[number % len(ports)], circle_id, keys[number])
+            lost += len(missing - recovered)
+    return lost
+
+
 async def measure_conversation(
-    ports: list[int], circle_id: int, conversation_id: int, sockets: list[ClientConnection], token: str
+    ports: list[int],
+    circle_id: int,
+    conversation_id: int,
+    sockets: list[ClientConnection],
+    token: str,
+    keys: list[str],
 ) -> dict[str, Any]:
     listeners = [Listener() for _ in sockets]
     stop = asyncio.Event()
@@ -243,7 +287,10 @@ async def measure_conversation(
     await asyncio.gather(*tasks)
     posting.sort()
     say(f"The POST itself (request to 201): p50 {posting[len(posting) // 2]:.1f} ms, max {posting[-1]:.1f} ms")
-    return summarise("Conversation (2 processes, Redis)", sent, listeners)
+    result = summarise("Conversation (2 processes, Redis)", sent, listeners)
+    result["lost_after_catch_up"] = await lost_after_catch_up(ports, circle_id, keys, sent, listeners)
+    say(f"Still lost after each page's catch-up over HTTP (/events?since=N): {result['lost_after_catch_up']}")
+    return result
 
 
 async def wait_for_all(sent: dict[int, float], listeners: list[Listener]) -> None:
@@ -336,7 +383,7 @@ async def main() -> None:
             await asyncio.sleep(2)
             idle = sum(rss_kib(process.pid) for _, process in servers)
             say(f"Conversation: {(idle - before) / CLIENTS:.1f} KiB per idle connection (RSS growth of both processes)")
-            result = await measure_conversation(ports, circle_id, conversation_id, sockets, token)
+            result = await measure_conversation(ports, circle_id, conversation_id, sockets, token, keys)
             for socket in sockets:
                 await socket.close()
         finally:
