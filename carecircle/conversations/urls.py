@@ -35,6 +35,7 @@ urlpatterns = [
         {"size": "thumbnail"},
         name="photo_thumbnail",
     ),
+    path("circles/<int:circle_id>/keeping-in-touch/", views.home_fragment, name="home_fragment"),
     path("circles/<int:circle_id>/checkins/", checkin_views.checkins, name="checkins"),
     path("circles/<int:circle_id>/visitors/", checkin_views.visitors, name="visitors"),
     path("circles/<int:circle_id>/search/", search_views.search, name="search"),

@@ -31,6 +31,7 @@ from carecircle.conversations.pages import (
     wants_fragment,
 )
 from carecircle.conversations.selectors import ConversationAccess, conversation_access_for
+from carecircle.conversations.templatetags.conversations_tags import summary_context
 from carecircle.conversations.threads import thread_label
 
 AFTER_LIMIT = 100
@@ -308,6 +309,15 @@ def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: 
     if request.method == "POST":
         return message_post_response(request, where, template=template, label=label)
     return conversation_page(request, where, template=template, label=label)
+
+
+@never_cache
+@require_http_methods(["GET"])
+@login_required
+def home_fragment(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """The circle home's conversations section alone, refetched by live.js when something new arrives."""
+    access = access_circle(user=request.user, circle_id=circle_id)
+    return render(request, "conversations/home_summary.html", summary_context(access))
 
 
 @require_http_methods(["GET"])

@@ -284,3 +284,13 @@ def test_a_removal_can_be_undone_by_its_remover_for_ten_minutes(cast: Cast, as_u
     posted.message.refresh_from_db()
     assert not posted.message.is_deleted
     assert "Oops, wrong chat" in text_of(as_user(cast.organiser).get(_family(cast)))
+
+
+def test_the_home_section_is_a_live_region_with_its_own_fragment(cast: Cast, as_user: Any) -> None:
+    home = text_of(as_user(cast.helper).get(reverse("circles:home", kwargs={"circle_id": cast.circle.pk})))
+    fragment_url = reverse("conversations:home_fragment", kwargs={"circle_id": cast.circle.pk})
+    assert f'data-live-src="{fragment_url}"' in home
+    services.message_post(actor=cast.organiser, where=news_of(cast, cast.organiser), body="News")
+    fragment = as_user(cast.helper).get(fragment_url, headers={"X-Requested-With": "fetch"})
+    assert "1 new since you last looked" in text_of(fragment)
+    assert "<html" not in fragment.content.decode()

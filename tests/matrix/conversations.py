@@ -58,6 +58,8 @@ WEB: dict[tuple[str, str], str] = {
     ("conversations:photo", "POST"): NOT_ALLOWED,
     ("conversations:photo_thumbnail", "GET"): FAMILY_READ,
     ("conversations:photo_thumbnail", "POST"): NOT_ALLOWED,
+    ("conversations:home_fragment", "GET"): EVERYONE_READ,
+    ("conversations:home_fragment", "POST"): NOT_ALLOWED,
     ("conversations:checkins", "GET"): EVERYONE_READ,
     ("conversations:checkins", "POST"): EVERYONE_FORM,
     ("conversations:visitors", "GET"): EVERYONE_READ,

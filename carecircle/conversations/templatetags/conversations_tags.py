@@ -12,9 +12,7 @@ from carecircle.conversations.selectors import home_summary, unread_text
 register = template.Library()
 
 
-@register.inclusion_tag("conversations/home_summary.html", takes_context=True)
-def keeping_in_touch(context: dict[str, Any]) -> dict[str, Any]:
-    access: CircleAccess = context["access"]
+def summary_context(access: CircleAccess) -> dict[str, Any]:
     summary = home_summary(access=access)
     return {
         "circle": access.circle,
@@ -23,6 +21,11 @@ def keeping_in_touch(context: dict[str, Any]) -> dict[str, Any]:
         "family_unread": unread_text(summary.family_unread),
         "news_unread": unread_text(summary.news_unread),
     }
+
+
+@register.inclusion_tag("conversations/home_section_live.html", takes_context=True)
+def keeping_in_touch(context: dict[str, Any]) -> dict[str, Any]:
+    return summary_context(context["access"])
 
 
 @register.inclusion_tag("conversations/thread_include.html", takes_context=True)
