@@ -1,6 +1,42 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from carecircle.conversations import checkin_views, search_views, views
 
 app_name = "conversations"
-urlpatterns: list[URLPattern] = []
+
+MESSAGE = "circles/<int:circle_id>/conversations/<int:conversation_id>/messages/<int:message_id>/"
+
+urlpatterns = [
+    path("circles/<int:circle_id>/talk/", views.family, name="family"),
+    path("circles/<int:circle_id>/news/", views.news, name="news"),
+    path("circles/<int:circle_id>/direct/", views.direct_list, name="direct_list"),
+    path("circles/<int:circle_id>/conversations/<int:conversation_id>/", views.conversation, name="conversation"),
+    path(
+        "circles/<int:circle_id>/conversations/<int:conversation_id>/after/",
+        views.messages_after,
+        name="messages_after",
+    ),
+    path(MESSAGE, views.message, name="message"),
+    path(MESSAGE + "edit/", views.message_edit, name="message_edit"),
+    path(MESSAGE + "remove/", views.message_remove, name="message_remove"),
+    path(MESSAGE + "restore/", views.message_restore, name="message_restore"),
+    path(MESSAGE + "react/", views.react, name="react"),
+    path(
+        "circles/<int:circle_id>/threads/<slug:subject_kind>/<int:subject_id>/",
+        views.thread,
+        name="thread",
+    ),
+    path("circles/<int:circle_id>/photos/<int:photo_id>/", views.photo, name="photo"),
+    path(
+        "circles/<int:circle_id>/photos/<int:photo_id>/thumbnail/",
+        views.photo,
+        {"size": "thumbnail"},
+        name="photo_thumbnail",
+    ),
+    path("circles/<int:circle_id>/keeping-in-touch/", views.home_fragment, name="home_fragment"),
+    path("circles/<int:circle_id>/checkins/", checkin_views.checkins, name="checkins"),
+    path("circles/<int:circle_id>/visitors/", checkin_views.visitors, name="visitors"),
+    path("circles/<int:circle_id>/search/", search_views.search, name="search"),
+]

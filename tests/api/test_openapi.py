@@ -32,6 +32,33 @@ EXPECTED_OPERATIONS = {
     ("PUT", "/api/v1/circles/{circle_id}/consent", "consent_update"),
     ("GET", "/api/v1/circles/{circle_id}/audit", "audit_list"),
     ("GET", "/api/v1/circles/{circle_id}/events", "event_list"),
+    ("GET", "/api/v1/circles/{circle_id}/conversations", "conversation_list"),
+    ("POST", "/api/v1/circles/{circle_id}/conversations/direct", "direct_open"),
+    ("GET", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages", "message_list"),
+    ("POST", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages", "message_create"),
+    ("GET", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}", "message_get"),
+    ("PATCH", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}", "message_update"),
+    ("DELETE", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}", "message_remove"),
+    (
+        "POST",
+        "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/restore",
+        "message_restore",
+    ),
+    (
+        "PUT",
+        "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/reactions/{reaction}",
+        "reaction_add",
+    ),
+    (
+        "DELETE",
+        "/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/reactions/{reaction}",
+        "reaction_remove",
+    ),
+    ("PUT", "/api/v1/circles/{circle_id}/conversations/{conversation_id}/read", "read_marker_set"),
+    ("GET", "/api/v1/circles/{circle_id}/updates", "update_list"),
+    ("POST", "/api/v1/circles/{circle_id}/updates", "update_create"),
+    ("GET", "/api/v1/circles/{circle_id}/checkins", "checkin_list"),
+    ("POST", "/api/v1/circles/{circle_id}/checkins", "checkin_create"),
 }
 EXPECTED_OPERATIONS |= RECORD_OPERATIONS
 

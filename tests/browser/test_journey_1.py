@@ -89,7 +89,7 @@ def test_journey_1_invite_the_family_and_see_them_join_live(server: str, browser
     # The daughter keeps her circle page open while her brother joins from the email.
     daughter.page.get_by_role("navigation", name="Main").get_by_role("link", name="Your circles").click()
     daughter.page.get_by_role("link", name=re.compile("Dad")).first.click()
-    people = daughter.page.locator("[data-live-src]")
+    people = daughter.page.locator("[data-live-src*='/people/']")
     expect(people).not_to_contain_text("Raj Shah")
 
     brother_context = browser.new_context()

@@ -5,7 +5,8 @@
   "use strict";
   var regions = Array.prototype.slice.call(document.querySelectorAll("[data-live-src]"));
   var circles = {};
-  regions.forEach(function (el) {
+  // Any element naming a circle (a refreshable region, or a list kept live by its own script).
+  Array.prototype.forEach.call(document.querySelectorAll("[data-live-circle]"), function (el) {
     var circle = el.getAttribute("data-live-circle");
     circles[circle] = true;
     // The page was rendered as of this sequence number: catch up from there, not from older visits.
@@ -33,8 +34,11 @@
     });
   }
 
-  function catchUp(circle) {
-    var since = lastSeq(circle);
+  function announce(event) { document.dispatchEvent(new CustomEvent("carecircle:event", { detail: event })); }
+
+  // Events missed while disconnected (or skipped in a gap) are fetched and announced like live ones.
+  function catchUp(circle, from) {
+    var since = from === undefined ? lastSeq(circle) : from;
     var base = document.querySelector("[data-live-circle='" + circle + "'][data-live-events]");
     if (!base) { return; }
     fetch(base.getAttribute("data-live-events") + "?since=" + since, { credentials: "same-origin" })
@@ -42,7 +46,9 @@
       .then(function (data) {
         if (!data) { return; }
         if (data.events.length) { refresh(circle, null); }
+        data.events.forEach(announce);
         rememberSeq(circle, data.latest);
+        if (data.has_more && data.events.length) { catchUp(circle, data.events[data.events.length - 1].seq); }
       })
       .catch(function () {});
   }
@@ -58,7 +64,7 @@
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (error) { return; }
-      document.dispatchEvent(new CustomEvent("carecircle:event", { detail: event }));
+      announce(event);
       if (event.type === "access.revoked" && circles[String(event.circle)]) {
         location.reload();
         return;
@@ -66,7 +72,7 @@
       if (event.circle && event.seq && circles[String(event.circle)]) {
         var expected = lastSeq(event.circle) + 1;
         rememberSeq(event.circle, event.seq);
-        if (event.seq > expected && expected > 1) { refresh(event.circle, null); return; }
+        if (event.seq > expected && expected > 1) { catchUp(event.circle, expected - 1); return; }
         refresh(event.circle, event.type);
       }
     };

@@ -1,0 +1,212 @@
+"""What the conversation pages share: building a page of messages and answering a post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from carecircle.audit.display import when_text
+from carecircle.circles.access import CircleAccess
+from carecircle.circles.pages import INVALID, circle_context, viewer
+from carecircle.conversations import selectors, services
+from carecircle.conversations.forms import MessageForm, SupportForm
+from carecircle.conversations.models import ConversationKind, Message, ReactionKind
+from carecircle.conversations.selectors import ConversationAccess
+
+# The live events that change what a conversation page shows.
+MESSAGE_EVENT_TYPES = "message.posted,message.edited,message.removed,reaction.changed"
+REACTION_LABELS = dict(ReactionKind.choices)
+REACTION_SYMBOLS = {kind: label.split(" ", 1)[0] for kind, label in ReactionKind.choices}
+
+
+@dataclass(frozen=True)
+class ShownMessage:
+    """A message with what the viewer may do with it, ready for the template."""
+
+    message: Message
+    when: str
+    reactions: list[tuple[str, str, int, bool]]
+    can_edit: bool
+    can_remove: bool
+    can_undo: bool
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    """live.js and chat.js ask for fragments with this header; everything else gets full pages."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def conversation_url(where: ConversationAccess) -> str:
+    return reverse(
+        "conversations:conversation",
+        kwargs={"circle_id": where.circle.pk, "conversation_id": where.conversation.pk},
+    )
+
+
+def page_url(where: ConversationAccess) -> str:
+    """Where the conversation is read and posted to: the family and news pages have their own addresses."""
+    kind = where.conversation.kind
+    if kind == ConversationKind.CIRCLE:
+        return reverse("conversations:family", kwargs={"circle_id": where.circle.pk})
+    if kind == ConversationKind.NEWS:
+        return reverse("conversations:news", kwargs={"circle_id": where.circle.pk})
+    if kind == ConversationKind.THREAD:
+        return reverse(
+            "conversations:thread",
+            kwargs={
+                "circle_id": where.circle.pk,
+                "subject_kind": where.conversation.subject_kind,
+                "subject_id": where.conversation.subject_id,
+            },
+        )
+    return conversation_url(where)
+
+
+def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessage]:
+    """Messages with reactions and permissions, in one query for the reactions of the whole page."""
+    counts = selectors.reaction_counts(message_ids=[m.pk for m in messages], user_id=where.user_id)
+    result = []
+    for message in messages:
+        mine = message.author_id == where.user_id
+        reactions = [(kind, REACTION_SYMBOLS[kind], count, given) for kind, count, given in counts.get(message.pk, [])]
+        result.append(
+            ShownMessage(
+                message=message,
+                when=when_text(message.created_at),
+                reactions=reactions,
+                can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
+                can_remove=(mine or where.can_moderate) and not message.is_deleted,
+                can_undo=services.can_undo_removal(user_id=where.user_id, message=message),
+            )
+        )
+    return result
+
+
+def message_list_context(where: ConversationAccess, messages: list[Message]) -> dict[str, Any]:
+    return {
+        "items": shown(where, messages),
+        "conversation_url": conversation_url(where),
+        "where": where,
+        "reaction_choices": [(kind, REACTION_LABELS[kind]) for kind in ReactionKind.values],
+    }
+
+
+def conversation_context(
+    request: HttpRequest, where: ConversationAccess, *, form: Any = None, next_url: str = ""
+) -> dict[str, Any]:
+    """What a conversation needs on a page: the newest messages (or older ones with ?before=) and the form."""
+    before = _positive(request.GET.get("before"))
+    messages, more = selectors.messages_page(conversation=where.conversation, before=before)
+    if before is None and messages:
+        # Seeing the newest page marks everything on it as read.
+        services.read_marker_set(actor=viewer(request), where=where, last_read_id=messages[-1].pk)
+    reply_to = _reply_target(where, request.GET.get("reply_to"))
+    if form is None and where.can_write:
+        form_class = SupportForm if where.conversation.kind == ConversationKind.NEWS else MessageForm
+        initial = {"reply_to": reply_to.pk} if reply_to is not None else {}
+        form = form_class(initial=initial)
+    return {
+        **message_list_context(where, messages),
+        "circle": where.circle,
+        "form": form,
+        "reply_to": reply_to,
+        "older": messages[0].pk if more and messages else None,
+        "before": before,
+        "page_url": page_url(where),
+        "next_url": next_url,
+        "live_types": MESSAGE_EVENT_TYPES,
+    }
+
+
+def conversation_page(
+    request: HttpRequest,
+    where: ConversationAccess,
+    *,
+    template: str,
+    form: Any = None,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    context = circle_context(where.circle_access, **conversation_context(request, where, form=form), **extra)
+    return render(request, template, context, status=status)
+
+
+def thread_context(
+    request: HttpRequest, *, access: CircleAccess, subject_kind: str, subject_id: int, heading: str = "Comments"
+) -> dict[str, Any]:
+    """The comment thread on one thing of another app, for its page: {% comment_thread thread %}.
+
+    The app registered who may read and write (selectors.register_thread_subject); this raises
+    Http404 or PermissionDenied as that rule says. Posting goes to the thread's own address and
+    comes back to this page.
+    """
+    rule = selectors.THREAD_RULES.get(subject_kind)
+    if rule is None:
+        raise Http404("No such thread.")
+    rule(access, subject_id, False)
+    conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    where = selectors.conversation_access_for(access, conversation)
+    return {**conversation_context(request, where, next_url=request.get_full_path()), "thread_heading": heading}
+
+
+def safe_next(request: HttpRequest) -> str:
+    """The page to return to after posting from another app's page, if it is on this site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target.split("#", 1)[0]
+    return ""
+
+
+def _positive(raw: str | None) -> int | None:
+    if raw and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    return None
+
+
+def _reply_target(where: ConversationAccess, raw: str | None) -> Message | None:
+    target = _positive(raw)
+    if target is None:
+        return None
+    return (
+        Message.objects.select_related("author")
+        .filter(pk=target, conversation=where.conversation, deleted_at__isnull=True)
+        .first()
+    )
+
+
+def message_post_response(
+    request: HttpRequest, where: ConversationAccess, *, template: str, **extra: Any
+) -> HttpResponse:
+    """Handle the message form: post, then go back to the page (or, for the script, answer with the message)."""
+    form_class = SupportForm if where.conversation.kind == ConversationKind.NEWS else MessageForm
+    form = form_class(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            posted = services.message_post(
+                actor=viewer(request),
+                where=where,
+                body=data["body"],
+                reply_to=_reply_target(where, str(data.get("reply_to") or "")),
+                photos=data.get("photos") or [],
+                photo_description=data.get("photo_description") or "",
+                client_id=data["client_id"],
+            )
+        except services.ConversationError as error:
+            form.add_error(None, str(error))
+        else:
+            if wants_fragment(request):
+                context = message_list_context(where, [posted.message])
+                return render(
+                    request, "conversations/messages.html#items", context, status=201 if posted.created else 200
+                )
+            return redirect(f"{safe_next(request) or page_url(where)}#m-{posted.message.pk}")
+    if wants_fragment(request):
+        errors = [str(error) for errors in form.errors.values() for error in errors]
+        return HttpResponse(" ".join(errors), status=INVALID, content_type="text/plain; charset=utf-8")
+    return conversation_page(request, where, template=template, form=form, status=INVALID, **extra)

@@ -1,0 +1,76 @@
+"""Photos shared in conversations: checked from their content, re-encoded without EXIF, with a thumbnail."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Big enough for a phone screen at full width; larger originals are shrunk, never stored.
+LARGEST_SIDE = 1600
+THUMBNAIL_SIDE = 320
+QUALITY = 82
+MAX_PHOTOS_PER_MESSAGE = 4
+
+
+class PhotoError(ValueError):
+    """A file that can't be used as a photo; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Photo:
+    image: bytes
+    thumbnail: bytes
+    width: int
+    height: int
+
+
+def max_bytes() -> int:
+    limit: int = settings.CIRCLE_PHOTO_MAX_BYTES
+    return limit
+
+
+def size_text(size: int) -> str:
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def _jpeg(picture: Image.Image) -> bytes:
+    output = io.BytesIO()
+    # Saving without exif= writes no EXIF block, so no location, camera or time travels with it.
+    picture.save(output, format="JPEG", quality=QUALITY, optimize=True)
+    return output.getvalue()
+
+
+def photo_reencode(upload: IO[bytes], *, size: int | None) -> Photo:
+    """A JPEG (at most LARGEST_SIDE wide or tall) and a thumbnail, made from the picture's pixels only.
+
+    Raises PhotoError for a file that isn't a picture, is too big, or would unpack to a huge image.
+    """
+    limit = max_bytes()
+    if size is not None and size > limit:
+        raise PhotoError(f"This photo is too big. Choose one smaller than {size_text(limit)}.")
+    not_a_picture = PhotoError("This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP.")
+    try:
+        with warnings.catch_warnings():
+            # A decompression bomb (a tiny file that unpacks to a huge picture) is refused, not opened.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload) as opened:
+                opened.load()
+                upright = ImageOps.exif_transpose(opened).convert("RGB")
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+        raise not_a_picture from None
+    except SyntaxError:
+        # Pillow reports some damaged files this way.
+        raise not_a_picture from None
+    full = upright.copy()
+    full.thumbnail((LARGEST_SIDE, LARGEST_SIDE), Image.Resampling.LANCZOS)
+    small = ImageOps.fit(upright, (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    return Photo(image=_jpeg(full), thumbnail=_jpeg(small), width=full.width, height=full.height)

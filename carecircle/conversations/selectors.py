@@ -1,0 +1,354 @@
+"""Who may read and write which conversation, and reading messages a page at a time.
+
+Access starts from circles/access.py (outsiders 404, missing capability 403); each kind of
+conversation adds its own rule:
+
+- the family conversation: conversations.read / conversations.post (professionals never have them);
+- the news feed: updates.read to read, support.send to send support and react, updates.post for updates;
+- a direct conversation: only its two members, who also need conversations.read / .post;
+- a comment thread: the rule the owning app registered for its subject kind (register_thread_subject).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+
+from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.models import Circle
+from carecircle.conversations.models import (
+    Audience,
+    CheckIn,
+    Conversation,
+    ConversationKind,
+    Message,
+    MessagePhoto,
+    Reaction,
+    ReactionKind,
+    ReadMarker,
+    ThankYou,
+    Visitors,
+    VisitorsStatus,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from carecircle.accounts.models import User
+
+PAGE_SIZE = 50
+# Unread counts stop here: "99+" says enough, and counting further costs time on a busy circle.
+UNREAD_CAP = 99
+
+# A thread rule: may this member (read, or write when write=True) the thread about subject_id?
+# It raises Http404 when the subject doesn't exist in the circle, PermissionDenied when not allowed.
+ThreadRule = Callable[[CircleAccess, int, bool], None]
+THREAD_RULES: dict[str, ThreadRule] = {}
+
+
+def register_thread_subject(kind: str, rule: ThreadRule) -> None:
+    """Let an app hang comment threads on its things ("task", "record_entry"); call from AppConfig.ready()."""
+    if kind in THREAD_RULES and THREAD_RULES[kind] is not rule:
+        raise ValueError(f"Comment threads on {kind!r} are registered twice.")
+    THREAD_RULES[kind] = rule
+
+
+@dataclass(frozen=True)
+class ConversationAccess:
+    """A member's standing in one conversation."""
+
+    circle_access: CircleAccess
+    conversation: Conversation
+    can_write: bool
+    can_react: bool
+    can_post_update: bool
+
+    @property
+    def circle(self) -> Circle:
+        return self.circle_access.circle
+
+    @property
+    def user_id(self) -> int:
+        return self.circle_access.user_id
+
+    @property
+    def can_moderate(self) -> bool:
+        """Organisers (and the person) may remove anyone's message."""
+        return self.circle_access.can("members.manage")
+
+    def require_write(self) -> None:
+        if not self.can_write:
+            raise PermissionDenied("Your role in this circle doesn't include writing here.")
+
+
+def _read_and_write(access: CircleAccess, conversation: Conversation) -> tuple[bool, bool, bool]:
+    """(may read, may write, may react) for this member in this conversation."""
+    kind = conversation.kind
+    if kind == ConversationKind.CIRCLE:
+        write = access.can("conversations.post")
+        return access.can("conversations.read"), write, write
+    if kind == ConversationKind.NEWS:
+        support = access.can("support.send")
+        return access.can("updates.read"), support, support
+    if kind == ConversationKind.DIRECT:
+        if access.user_id not in (conversation.first_user_id, conversation.second_user_id):
+            # Someone else's direct messages don't exist as far as this member can tell.
+            raise Http404("No such conversation.")
+        write = access.can("conversations.post")
+        return access.can("conversations.read"), write, write
+    rule = THREAD_RULES.get(conversation.subject_kind)
+    if rule is None or conversation.subject_id is None:
+        raise Http404("No such conversation.")
+    rule(access, conversation.subject_id, False)
+    try:
+        rule(access, conversation.subject_id, True)
+    except PermissionDenied:
+        return True, False, False
+    return True, True, True
+
+
+def conversation_access_for(access: CircleAccess, conversation: Conversation) -> ConversationAccess:
+    """The member's standing in a conversation of a circle they're in; 403 when they may not read it."""
+    can_read, can_write, can_react = _read_and_write(access, conversation)
+    if not can_read:
+        raise PermissionDenied("Your role in this circle doesn't include reading this conversation.")
+    return ConversationAccess(
+        circle_access=access,
+        conversation=conversation,
+        can_write=can_write,
+        can_react=can_react,
+        can_post_update=conversation.kind == ConversationKind.NEWS and access.can("updates.post"),
+    )
+
+
+def access_conversation(*, user: User | AnonymousUser, circle_id: int, conversation_id: int) -> ConversationAccess:
+    access = access_circle(user=user, circle_id=circle_id)
+    conversation = Conversation.objects.filter(pk=conversation_id, circle_id=circle_id).first()
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation_access_for(access, conversation)
+
+
+def access_message(
+    *, user: User | AnonymousUser, circle_id: int, conversation_id: int, message_id: int
+) -> tuple[ConversationAccess, Message]:
+    where = access_conversation(user=user, circle_id=circle_id, conversation_id=conversation_id)
+    message = (
+        Message.objects.select_related("author", "reply_to__author")
+        .filter(pk=message_id, conversation=where.conversation)
+        .first()
+    )
+    if message is None:
+        raise Http404("No such message.")
+    return where, message
+
+
+def _one(circle: Circle, kind: str, **fields: object) -> Conversation:
+    found = Conversation.objects.filter(circle=circle, kind=kind, **fields).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(circle=circle, kind=kind, **fields)
+    except IntegrityError:
+        # Made at the same moment by another request.
+        return Conversation.objects.get(circle=circle, kind=kind, **fields)
+
+
+def family_conversation(*, circle: Circle) -> Conversation:
+    return _one(circle, ConversationKind.CIRCLE)
+
+
+def news_conversation(*, circle: Circle) -> Conversation:
+    return _one(circle, ConversationKind.NEWS)
+
+
+def direct_conversation(*, circle: Circle, user_id: int, other_user_id: int) -> Conversation:
+    first, second = sorted((user_id, other_user_id))
+    return _one(circle, ConversationKind.DIRECT, first_user_id=first, second_user_id=second)
+
+
+def thread_conversation(*, circle: Circle, subject_kind: str, subject_id: int) -> Conversation:
+    return _one(circle, ConversationKind.THREAD, subject_kind=subject_kind, subject_id=subject_id)
+
+
+def messages_page(
+    *, conversation: Conversation, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Message], bool]:
+    """At most `limit` messages, oldest first, and whether more exist in the direction asked.
+
+    Keyset pagination on the message id: the same few queries whether the conversation holds ten
+    messages or a hundred thousand. Without `after`, the newest page (or the page before `before`).
+    """
+    query = (
+        Message.objects.filter(conversation=conversation)
+        .select_related("author", "reply_to__author")
+        .prefetch_related(Prefetch("photos", queryset=MessagePhoto.objects.order_by("id")))
+    )
+    if after is not None:
+        rows = list(query.filter(id__gt=after).order_by("id")[: limit + 1])
+        more = len(rows) > limit
+        return rows[:limit], more
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = list(query.order_by("-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return rows, more
+
+
+def reaction_counts(*, message_ids: list[int], user_id: int) -> dict[int, list[tuple[str, int, bool]]]:
+    """For each message: (reaction kind, how many, whether the viewer gave it), in one query."""
+    found: dict[int, dict[str, tuple[int, bool]]] = {}
+    rows = (
+        Reaction.objects.filter(message_id__in=message_ids)
+        .values("message_id", "kind")
+        .annotate(count=Count("id"), mine=Count("id", filter=Q(user_id=user_id)))
+    )
+    for row in rows:
+        found.setdefault(row["message_id"], {})[row["kind"]] = (row["count"], bool(row["mine"]))
+    order = [kind.value for kind in ReactionKind]
+    return {
+        message_id: [(kind, *kinds[kind]) for kind in order if kind in kinds] for message_id, kinds in found.items()
+    }
+
+
+def read_marker(*, conversation: Conversation, user_id: int) -> int:
+    marker = ReadMarker.objects.filter(conversation=conversation, user_id=user_id).values_list(
+        "last_read_id", flat=True
+    )
+    return next(iter(marker), 0)
+
+
+def unread_count(*, conversation_id: int, user_id: int, last_read_id: int) -> int:
+    """Messages by others after the marker, not removed, counted up to UNREAD_CAP + 1."""
+    ids = (
+        Message.objects.filter(conversation_id=conversation_id, id__gt=last_read_id, deleted_at__isnull=True)
+        .exclude(author_id=user_id)
+        .values_list("id", flat=True)[: UNREAD_CAP + 1]
+    )
+    return len(list(ids))
+
+
+def read_markers(*, conversation_ids: list[int], user_id: int) -> dict[int, int]:
+    rows = ReadMarker.objects.filter(conversation_id__in=conversation_ids, user_id=user_id)
+    return dict(rows.values_list("conversation_id", "last_read_id"))
+
+
+def unread_counts(*, markers: dict[int, int], user_id: int) -> dict[int, int]:
+    """Unread messages per conversation (by others, not removed, after each marker), in one query."""
+    if not markers:
+        return {}
+    after_marker = Q(pk__in=[])
+    for conversation_id, last_read_id in markers.items():
+        after_marker |= Q(conversation_id=conversation_id, id__gt=last_read_id)
+    rows = (
+        Message.objects.filter(after_marker, deleted_at__isnull=True)
+        .exclude(author_id=user_id)
+        .values("conversation_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["conversation_id"]: row["count"] for row in rows}
+
+
+def unread_text(count: int) -> str:
+    return f"{UNREAD_CAP}+" if count > UNREAD_CAP else str(count)
+
+
+def direct_conversations_for(*, circle: Circle, user_id: int) -> list[Conversation]:
+    return list(
+        Conversation.objects.filter(circle=circle, kind=ConversationKind.DIRECT)
+        .filter(Q(first_user_id=user_id) | Q(second_user_id=user_id))
+        .select_related("first_user", "second_user")
+        .order_by("-id")
+    )
+
+
+def checkins_visible_to(*, access: CircleAccess, limit: int = 30) -> list[CheckIn]:
+    """Recent check-ins the member may see: their own, and those whose audience includes them."""
+    audiences = [Audience.EVERYONE] if access.can("updates.read") else []
+    if access.can("conversations.read"):
+        audiences.append(Audience.FAMILY)
+    if access.can("members.manage"):
+        audiences.append(Audience.ORGANISERS)
+    return list(
+        CheckIn.objects.filter(circle=access.circle)
+        .filter(Q(audience__in=audiences) | Q(author_id=access.user_id))
+        .select_related("author")
+        .order_by("-id")[:limit]
+    )
+
+
+def visitors_status(*, circle: Circle) -> VisitorsStatus | None:
+    return VisitorsStatus.objects.filter(circle=circle).select_related("set_by").order_by("-id").first()
+
+
+def thanks_visible_to(*, access: CircleAccess, limit: int = 20) -> list[ThankYou]:
+    """Thanks are care made visible: everyone who reads updates sees them; the recipient always does."""
+    query = ThankYou.objects.filter(circle=access.circle)
+    if not access.can("updates.read"):
+        query = query.filter(Q(recipient_id=access.user_id) | Q(sender_id=access.user_id))
+    return list(query.select_related("sender", "recipient").order_by("-id")[:limit])
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    family_unread: int
+    news_unread: int
+    visitors_status: str
+    visitors_note: str
+
+    @property
+    def visitors_label(self) -> str:
+        return str(Visitors(self.visitors_status).label) if self.visitors_status else ""
+
+
+# Messages by others after the member's read marker in the circle's conversation of one kind.
+# Capped by the LIMIT (UNREAD_CAP + 1) inside: a member away for months costs no more than one who looked today.
+UNREAD_SQL = (
+    "SELECT COUNT(*) FROM (SELECT 1 FROM conversations_message m "
+    "JOIN conversations_conversation c ON c.id = m.conversation_id "
+    "WHERE c.circle_id = circles_circle.id AND c.kind = %s AND m.deleted_at IS NULL "
+    "AND (m.author_id IS NULL OR m.author_id <> %s) "
+    "AND m.id > COALESCE((SELECT r.last_read_id FROM conversations_readmarker r "
+    "WHERE r.conversation_id = c.id AND r.user_id = %s), 0) "
+    "LIMIT 100) AS recent"
+)
+
+
+def _unread(kind: str, user_id: int, allowed: bool) -> RawSQL | Value:
+    if not allowed:
+        return Value(0)
+    # Constant SQL with every value passed as a parameter.
+    return RawSQL(UNREAD_SQL, [kind, user_id, user_id])  # noqa: S611
+
+
+def home_summary(*, access: CircleAccess) -> HomeSummary:
+    """Unread counts of the family conversation and the news, and "visitors welcome?", in one query."""
+    latest = VisitorsStatus.objects.filter(circle=OuterRef("pk")).order_by("-id")
+    user_id = access.user_id
+    row = (
+        Circle.objects.filter(pk=access.circle.pk)
+        .annotate(
+            family_unread=_unread(ConversationKind.CIRCLE, user_id, access.can("conversations.read")),
+            news_unread=_unread(ConversationKind.NEWS, user_id, access.can("updates.read")),
+            visitors_status=Subquery(latest.values("status")[:1]),
+            visitors_note=Subquery(latest.values("note")[:1]),
+        )
+        .values("family_unread", "news_unread", "visitors_status", "visitors_note")
+        .get()
+    )
+    return HomeSummary(
+        family_unread=row["family_unread"] or 0,
+        news_unread=row["news_unread"] or 0,
+        visitors_status=row["visitors_status"] or "",
+        visitors_note=row["visitors_note"] or "",
+    )

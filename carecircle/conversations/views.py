@@ -1,0 +1,343 @@
+"""The conversation pages: the family conversation, the news feed, direct messages and comment threads.
+
+Every page reaches data through conversations/selectors.py (built on circles/access.py) and
+changes it only through conversations/services.py. Everything works as plain forms and page
+loads; chat.js only makes it live.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from carecircle.circles.access import access_circle
+from carecircle.circles.models import Membership
+from carecircle.circles.pages import INVALID, circle_context, viewer
+from carecircle.conversations import selectors, services
+from carecircle.conversations.forms import DirectForm, EditForm, ReactionForm, UpdateForm
+from carecircle.conversations.models import ConversationKind, MessageKind, MessagePhoto
+from carecircle.conversations.pages import (
+    conversation_page,
+    message_list_context,
+    message_post_response,
+    page_url,
+    wants_fragment,
+)
+from carecircle.conversations.selectors import ConversationAccess, conversation_access_for
+from carecircle.conversations.templatetags.conversations_tags import summary_context
+from carecircle.conversations.threads import thread_label
+
+AFTER_LIMIT = 100
+
+
+def _family(request: HttpRequest, circle_id: int) -> ConversationAccess:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="conversations.read")
+    return conversation_access_for(access, selectors.family_conversation(circle=access.circle))
+
+
+def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="updates.read")
+    return conversation_access_for(access, selectors.news_conversation(circle=access.circle))
+
+
+def _deny_write(where: ConversationAccess) -> None:
+    if not where.can_write:
+        raise PermissionDenied("Your role in this circle doesn't include writing here.")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def family(request: HttpRequest, circle_id: int) -> HttpResponse:
+    where = _family(request, circle_id)
+    template = "conversations/family.html"
+    if request.method == "POST":
+        _deny_write(where)
+        return message_post_response(request, where, template=template)
+    return conversation_page(request, where, template=template)
+
+
+def _news_extra(where: ConversationAccess, update_form: UpdateForm | None = None) -> dict[str, Any]:
+    access = where.circle_access
+    return {
+        "update_form": update_form or (UpdateForm() if where.can_post_update else None),
+        "visitors": selectors.visitors_status(circle=access.circle),
+        "thanks": selectors.thanks_visible_to(access=access, limit=5),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def news(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """Updates (with a headline) and messages of support, in one feed."""
+    where = _news(request, circle_id)
+    template = "conversations/news.html"
+    if request.method == "POST" and request.POST.get("form") == "update":
+        if not where.can_post_update:
+            raise PermissionDenied("Your role in this circle doesn't include posting updates.")
+        return _update_post(request, where, template)
+    if request.method == "POST":
+        _deny_write(where)
+        return message_post_response(request, where, template=template, **_news_extra(where))
+    return conversation_page(request, where, template=template, **_news_extra(where))
+
+
+def _update_post(request: HttpRequest, where: ConversationAccess, template: str) -> HttpResponse:
+    form = UpdateForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            posted = services.message_post(
+                actor=viewer(request),
+                where=where,
+                title=data["title"],
+                body=data["body"],
+                photos=data["photos"],
+                photo_description=data["photo_description"],
+                client_id=data["client_id"],
+            )
+        except services.ConversationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Your update is posted.")
+            return redirect(f"{page_url(where)}#m-{posted.message.pk}")
+    return conversation_page(request, where, template=template, status=INVALID, **_news_extra(where, form))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def conversation(request: HttpRequest, circle_id: int, conversation_id: int) -> HttpResponse:
+    """Any conversation by its id (direct messages in particular); the family and news pages have their own."""
+    where = selectors.access_conversation(user=request.user, circle_id=circle_id, conversation_id=conversation_id)
+    kind = where.conversation.kind
+    if kind != ConversationKind.DIRECT and not (request.method == "POST" and wants_fragment(request)):
+        return redirect(page_url(where))
+    template = "conversations/direct.html"
+    other = _other_person(where)
+    if request.method == "POST":
+        _deny_write(where)
+        return message_post_response(request, where, template=template, other=other)
+    return conversation_page(request, where, template=template, other=other)
+
+
+def _other_person(where: ConversationAccess) -> Membership | None:
+    conversation = where.conversation
+    other_id = (
+        conversation.second_user_id if conversation.first_user_id == where.user_id else conversation.first_user_id
+    )
+    if other_id is None:
+        return None
+    return Membership.objects.select_related("user").filter(circle=where.circle, user_id=other_id).first()
+
+
+@never_cache
+@require_http_methods(["GET"])
+@login_required
+def messages_after(request: HttpRequest, circle_id: int, conversation_id: int) -> HttpResponse:
+    """Messages newer than ?after=N as list items, for chat.js; marks them read."""
+    where = selectors.access_conversation(user=request.user, circle_id=circle_id, conversation_id=conversation_id)
+    raw = request.GET.get("after", "")
+    if not raw.isdigit() or len(raw) > 18:
+        return HttpResponse("after must be a message id, like ?after=42.", status=INVALID, content_type="text/plain")
+    rows, more = selectors.messages_page(conversation=where.conversation, after=int(raw), limit=AFTER_LIMIT)
+    if rows:
+        services.read_marker_set(actor=viewer(request), where=where, last_read_id=rows[-1].pk)
+    response = render(request, "conversations/messages.html#items", message_list_context(where, rows))
+    response["X-Has-More"] = "1" if more else "0"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET"])
+@login_required
+def message(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
+    """One message as a list item: chat.js refetches it after an edit, a removal or a reaction."""
+    where, found = selectors.access_message(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
+    )
+    if not wants_fragment(request):
+        return redirect(f"{page_url(where)}?before={found.pk + 1}#m-{found.pk}")
+    return render(request, "conversations/messages.html#items", message_list_context(where, [found]))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def message_edit(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
+    where, found = selectors.access_message(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
+    )
+    if found.author_id != where.user_id:
+        raise PermissionDenied("Only the person who wrote a message can change it.")
+    is_update = found.kind == MessageKind.UPDATE
+    status = 200
+    if request.method == "POST":
+        form = EditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.message_edit(
+                    actor=viewer(request),
+                    where=where,
+                    message=found,
+                    body=form.cleaned_data["body"],
+                    title=form.cleaned_data["title"],
+                )
+            except services.ConversationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Your change is saved.")
+                return redirect(f"{page_url(where)}#m-{found.pk}")
+        status = INVALID
+    else:
+        form = EditForm(initial={"body": found.body, "title": found.title})
+    if not is_update:
+        del form.fields["title"]
+    context = circle_context(where.circle_access, form=form, found=found, page_url=page_url(where))
+    return render(request, "conversations/edit.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def message_remove(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
+    where, found = selectors.access_message(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
+    )
+    if found.author_id != where.user_id and not where.can_moderate:
+        raise PermissionDenied("Only the person who wrote a message, or an organiser, can remove it.")
+    if request.method == "POST":
+        services.message_remove(actor=viewer(request), where=where, message=found)
+        if wants_fragment(request):
+            return HttpResponse(status=204)
+        messages.success(request, "The message is removed.")
+        return redirect(f"{page_url(where)}#m-{found.pk}")
+    context = circle_context(where.circle_access, found=found, page_url=page_url(where))
+    return render(request, "conversations/remove.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required
+def message_restore(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
+    """Undo a removal (its remover, for a few minutes)."""
+    where, found = selectors.access_message(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
+    )
+    try:
+        services.message_restore(actor=viewer(request), where=where, message=found)
+    except services.ConversationError as error:
+        if wants_fragment(request):
+            return HttpResponse(str(error), status=INVALID, content_type="text/plain")
+        messages.error(request, str(error))
+    else:
+        if wants_fragment(request):
+            return HttpResponse(status=204)
+        messages.success(request, "The message is back.")
+    return redirect(f"{page_url(where)}#m-{found.pk}")
+
+
+@require_http_methods(["POST"])
+@login_required
+def react(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
+    where, found = selectors.access_message(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
+    )
+    if not where.can_react:
+        raise PermissionDenied("Your role in this circle doesn't include reacting here.")
+    form = ReactionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse("Choose one of the reactions shown.", status=INVALID, content_type="text/plain")
+    try:
+        services.reaction_set(actor=viewer(request), where=where, message=found, kind=form.kind, on=form.on)
+    except services.ConversationError as error:
+        messages.error(request, str(error))
+    if wants_fragment(request):
+        return HttpResponse(status=204)
+    return redirect(f"{page_url(where)}#m-{found.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def direct_list(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """Your direct conversations in this circle, and starting one with another member."""
+    access = access_circle(user=request.user, circle_id=circle_id, capability="conversations.read")
+    others = [
+        member
+        for member in Membership.objects.filter(circle=access.circle)
+        .select_related("user")
+        .order_by("user__display_name")
+        if member.user_id != access.user_id
+    ]
+    choices = [(member.user_id, member.user.display_name) for member in others]
+    status = 200
+    if request.method == "POST":
+        access.require("conversations.post")
+        form = DirectForm(request.POST, choices=choices)
+        if form.is_valid():
+            conversation = selectors.direct_conversation(
+                circle=access.circle, user_id=access.user_id, other_user_id=form.cleaned_data["member"]
+            )
+            return redirect("conversations:conversation", circle_id=circle_id, conversation_id=conversation.pk)
+        status = INVALID
+    else:
+        form = DirectForm(choices=choices)
+    conversations = selectors.direct_conversations_for(circle=access.circle, user_id=access.user_id)
+    rows = []
+    for item in conversations:
+        other = item.second_user if item.first_user_id == access.user_id else item.first_user
+        rows.append({"conversation": item, "other": other})
+    context = circle_context(access, form=form if access.can("conversations.post") else None, rows=rows)
+    return render(request, "conversations/direct_list.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: int) -> HttpResponse:
+    """The comments on one thing of another app (or the replies to an update)."""
+    access = access_circle(user=request.user, circle_id=circle_id)
+    if subject_kind not in selectors.THREAD_RULES:
+        raise Http404("No such thread.")
+    # The rule runs before anything is created, so an unknown subject never gets an empty thread.
+    selectors.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
+    conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    where = conversation_access_for(access, conversation)
+    template = "conversations/thread.html"
+    label = thread_label(subject_kind, subject_id)
+    if request.method == "POST":
+        return message_post_response(request, where, template=template, label=label)
+    return conversation_page(request, where, template=template, label=label)
+
+
+@never_cache
+@require_http_methods(["GET"])
+@login_required
+def home_fragment(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """The circle home's conversations section alone, refetched by live.js when something new arrives."""
+    access = access_circle(user=request.user, circle_id=circle_id)
+    return render(request, "conversations/home_summary.html", summary_context(access))
+
+
+@require_http_methods(["GET"])
+@login_required
+def photo(request: HttpRequest, circle_id: int, photo_id: int, size: str = "full") -> FileResponse:
+    """A photo from a message, only for people who may read that conversation."""
+    access = access_circle(user=request.user, circle_id=circle_id)
+    found = (
+        MessagePhoto.objects.select_related("message__conversation")
+        .filter(pk=photo_id, message__circle_id=circle_id)
+        .first()
+    )
+    if found is None or found.message.is_deleted:
+        raise Http404("No such photo.")
+    conversation_access_for(access, found.message.conversation)
+    stored = found.thumbnail if size == "thumbnail" else found.image
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("No such photo.") from error
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
