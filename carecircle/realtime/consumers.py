@@ -1,10 +1,11 @@
-"""The one WebSocket endpoint. Thin: authenticate, join groups, re-check access per event."""
+"""The one WebSocket endpoint. Thin: authenticate, join groups, re-check access as events arrive."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -43,9 +44,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
     # revocation message can be dropped: this often, each connection re-joins its groups and
     # reconciles its circles with the database.
     group_refresh_seconds = 60.0
+    # A membership the database confirmed is trusted this long before it is asked again, so a busy
+    # conversation costs each connection at most one query a second instead of one per event.
+    # Grants and revocations are always checked afresh; see docs/architecture/realtime.md.
+    membership_trust_seconds = 1.0
 
     user_id: int
     circle_ids: set[int]
+    confirmed_at: dict[int, float]
     session_tag: str = ""
     refresher: asyncio.Task[None] | None = None
 
@@ -58,6 +64,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             return
         self.user_id = user.pk
         self.circle_ids = set()
+        self.confirmed_at = {}
         session = self.scope.get("session")
         self.session_tag = session_tag(session.session_key) if session is not None and session.session_key else ""
         # The personal group comes first: a grant sent while the circles are being read still arrives.
@@ -98,7 +105,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             await self.send_json({"type": "pong"})
 
     async def circle_event(self, message: dict[str, Any]) -> None:
-        """Every event from a circle group or the personal group; membership is re-checked each time."""
+        """Every event from a circle group or the personal group; membership is re-checked first."""
         event = message.get("event")
         if not isinstance(event, dict):
             return
@@ -112,7 +119,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             await self.send_json(event)
             return
         kind = event.get("type")
-        if await is_member_now(self.user_id, circle_id):
+        if await self._still_member(circle_id, fresh=kind in ("access.granted", "access.revoked")):
             if kind == "access.granted":
                 await self._join(circle_id)
             elif kind == "access.revoked":
@@ -124,6 +131,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self._leave(circle_id)
         if kind == "access.revoked":
             await self.send_json(event)
+
+    async def _still_member(self, circle_id: int, *, fresh: bool) -> bool:
+        now = time.monotonic()
+        confirmed = self.confirmed_at.get(circle_id)
+        if not fresh and confirmed is not None and now - confirmed < self.membership_trust_seconds:
+            return True
+        if await is_member_now(self.user_id, circle_id):
+            self.confirmed_at[circle_id] = now
+            return True
+        self.confirmed_at.pop(circle_id, None)
+        return False
 
     async def groups_refresh(self, message: dict[str, Any]) -> None:
         """Re-join every group, and tell the client about any grant or revocation it never heard of."""
@@ -155,4 +173,5 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
 
     async def _leave(self, circle_id: int) -> None:
         self.circle_ids.discard(circle_id)
+        self.confirmed_at.pop(circle_id, None)
         await self.channel_layer.group_discard(circle_group(circle_id), self.channel_name)

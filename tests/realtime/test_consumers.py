@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -101,6 +103,41 @@ async def test_membership_is_rechecked_for_every_event_even_if_the_revocation_wa
         actor=live_cast.outsider, circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER
     )
 
+    assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
+
+
+async def test_a_busy_circle_costs_one_membership_query_a_second_not_one_per_event(connect, live_cast, monkeypatch):
+    import carecircle.realtime.consumers as consumers
+
+    asked = []
+    real_check = consumers.is_member_now
+
+    async def counting_check(user_id: int, circle_id: int) -> bool:
+        asked.append(circle_id)
+        return bool(await real_check(user_id, circle_id))
+
+    monkeypatch.setattr(consumers, "is_member_now", counting_check)
+    helper = await connect(live_cast.helper)
+    for name in ("Papa", "Dad", "Father"):
+        await rename(actor=live_cast.organiser, circle=live_cast.circle, name=name)
+    for _ in range(3):
+        assert (await helper.receive_json())["type"] == "circle.changed"
+    assert asked == [live_cast.circle.pk]
+
+
+async def test_a_silently_removed_member_hears_nothing_once_the_trust_window_ends(connect, live_cast, monkeypatch):
+    monkeypatch.setattr(EventsConsumer, "membership_trust_seconds", 0.2)
+    helper = await connect(live_cast.helper)
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    assert (await helper.receive_json())["type"] == "circle.changed"
+    # The row goes without any revocation message, as if it had been dropped.
+    await run(lambda: Membership.objects.filter(circle=live_cast.circle, user=live_cast.helper).delete())()
+    await asyncio.sleep(0.3)
+
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Dad")
+    await run(membership_add_directly)(
+        actor=live_cast.outsider, circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER
+    )
     assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
 
 
