@@ -51,13 +51,18 @@ UNREAD_CAP = 99
 # It raises Http404 when the subject doesn't exist in the circle, PermissionDenied when not allowed.
 ThreadRule = Callable[[CircleAccess, int, bool], None]
 THREAD_RULES: dict[str, ThreadRule] = {}
+# A thread's page title from its subject's id ("Comments on Metformin"); "Comments" without one.
+ThreadLabel = Callable[[int], str]
+THREAD_LABELS: dict[str, ThreadLabel] = {}
 
 
-def register_thread_subject(kind: str, rule: ThreadRule) -> None:
+def register_thread_subject(kind: str, rule: ThreadRule, label: ThreadLabel | None = None) -> None:
     """Let an app hang comment threads on its things ("task", "record_entry"); call from AppConfig.ready()."""
     if kind in THREAD_RULES and THREAD_RULES[kind] is not rule:
         raise ValueError(f"Comment threads on {kind!r} are registered twice.")
     THREAD_RULES[kind] = rule
+    if label is not None:
+        THREAD_LABELS[kind] = label
 
 
 @dataclass(frozen=True)

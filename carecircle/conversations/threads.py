@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from carecircle.circles.access import CircleAccess
+from carecircle.conversations import selectors
 from carecircle.conversations.models import ConversationKind, Message, MessageKind
 
 
@@ -31,4 +32,5 @@ def thread_label(subject_kind: str, subject_id: int) -> str:
     if subject_kind == "update":
         title = Message.objects.filter(pk=subject_id).values_list("title", flat=True).first()
         return f"Replies to “{title}”" if title else "Replies"
-    return "Comments"
+    label = selectors.THREAD_LABELS.get(subject_kind)
+    return label(subject_id) if label is not None else "Comments"

@@ -139,3 +139,31 @@ def access_entry(
 ) -> tuple[Reader, Section, RecordEntry]:
     reader, section = access_section(user=user, circle_id=circle_id, section_key=section_key, write=write)
     return reader, section, entry_in(reader, section, entry_id)
+
+
+def entry_comments_rule(access: CircleAccess, entry_id: int, write: bool) -> None:
+    """Who may read the comments on a record entry (whoever may read the entry) and add to them
+    (who may also change the record). Registered with the conversations app as "record_entry"."""
+    reader = member_reader(access)
+    section_key = (
+        RecordEntry.objects.filter(pk=entry_id, circle=access.circle, deleted_at__isnull=True)
+        .values_list("section", flat=True)
+        .first()
+    )
+    section = SECTION_BY_KEY.get(section_key or "")
+    if section is None:
+        raise Http404("No such entry.")
+    reader.require_section(section)
+    entry_in(reader, section, entry_id)
+    if write and not reader.can_write:
+        raise PermissionDenied("Your role in this circle doesn't allow commenting on the record.")
+
+
+def entry_comments_label(entry_id: int) -> str:
+    entry = RecordEntry.objects.filter(pk=entry_id).only("section", "data").first()
+    section = SECTION_BY_KEY.get(entry.section) if entry is not None else None
+    if entry is None or section is None:
+        return "Comments"
+    from carecircle.records.services import entry_title
+
+    return f"Comments on {entry_title(section, entry.data)}"

@@ -9,6 +9,10 @@ class RecordsConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.audit.display import register_sentences
+        from carecircle.conversations.selectors import register_thread_subject
+        from carecircle.records.access import entry_comments_label, entry_comments_rule
         from carecircle.records.display import SENTENCES
 
         register_sentences(SENTENCES)
+        # Comments under record entries are a conversations thread, shown on the entry's history page.
+        register_thread_subject("record_entry", entry_comments_rule, entry_comments_label)

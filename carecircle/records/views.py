@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, viewer
+from carecircle.conversations.pages import thread_context
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, access_entry, access_record, access_section, entry_in, section_named
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
@@ -223,6 +224,10 @@ def entry_history(request: HttpRequest, circle_id: int, section: str, entry_id: 
     reader.log(f"the history of {services.entry_title(found, entry.data)} ({found.title})", entry=entry)
     lines = selectors.history_for(reader=reader, section=found, entry=entry)
     context = record_context(reader, section=found, entry=selectors.show(reader, found, entry), lines=lines)
+    if reader.access is not None:
+        context["thread"] = thread_context(
+            request, access=reader.access, subject_kind="record_entry", subject_id=entry.pk, heading="Comments"
+        )
     return render(request, "records/history.html", context)
 
 
