@@ -50,6 +50,10 @@ SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
         else f"{_actor(entry)} took {_subject(entry)} off {_title(entry)}{_on(entry)}{_reason(entry)}"
     ),
     "tasks.done": lambda entry: f"{_actor(entry)} marked {_title(entry)}{_on(entry)} as done",
+    "tasks.feed_created": lambda entry: f"{_actor(entry)} made a private calendar address",
+    "tasks.feed_renewed": lambda entry: f"{_actor(entry)} replaced their private calendar address",
+    "tasks.feed_revoked": lambda entry: f"{_actor(entry)} stopped their private calendar address",
+    "tasks.reminders_changed": lambda entry: f"{_actor(entry)} changed when they get reminders",
     "tasks.visit_logged": lambda entry: f"{_actor(entry)} logged a visit{_on(entry)}",
     "tasks.visit_concern": lambda entry: f"{_actor(entry)} logged a visit{_on(entry)} and raised a concern",
 }

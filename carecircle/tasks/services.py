@@ -18,7 +18,16 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.lib.recurrence import Rule, check_series, split, wall_clock_to_utc
 from carecircle.realtime.events import circle_event_record
-from carecircle.tasks.models import CATEGORY_DETAILS, Assignment, Category, OccurrenceChange, Task
+from carecircle.tasks.models import (
+    CATEGORY_DETAILS,
+    Assignment,
+    CalendarFeed,
+    Category,
+    OccurrenceChange,
+    ReminderSetting,
+    Task,
+    new_feed_token,
+)
 from carecircle.tasks.schedule import series_bounds, series_occurrence
 
 if TYPE_CHECKING:
@@ -386,3 +395,44 @@ def occurrence_done(
     )
     _event(task)
     return change
+
+
+@transaction.atomic
+def calendar_feed_renew(*, actor: User, circle: Circle | None) -> CalendarFeed:
+    """Give the member a calendar address for one circle (or all): a new secret, so any old address stops."""
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=actor, circle=circle)
+    if not created:
+        feed.token = new_feed_token()
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+    audit_record(
+        actor=actor, action="tasks.feed_created" if created else "tasks.feed_renewed", circle=circle, subject=actor
+    )
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: User, circle: Circle | None) -> bool:
+    """Stop the member's calendar address for one circle (or all). False if there was none."""
+    deleted, _ = CalendarFeed.objects.filter(user=actor, circle=circle).delete()
+    if deleted:
+        audit_record(actor=actor, action="tasks.feed_revoked", circle=circle, subject=actor)
+    return bool(deleted)
+
+
+@transaction.atomic
+def reminder_setting_update(*, actor: User, day_before: bool, hours_before: int | None) -> ReminderSetting:
+    """When the member is reminded of what they're going to: the day before, and/or some hours before."""
+    if hours_before is not None and not 1 <= hours_before <= 72:
+        raise TaskError("Choose between 1 and 72 hours before, or leave it empty for no reminder on the day.")
+    setting, _ = ReminderSetting.objects.get_or_create(user=actor)
+    setting.day_before = day_before
+    setting.hours_before = hours_before
+    setting.save(update_fields=["day_before", "hours_before"])
+    audit_record(
+        actor=actor,
+        action="tasks.reminders_changed",
+        subject=actor,
+        data={"day_before": day_before, "hours_before": hours_before},
+    )
+    return setting

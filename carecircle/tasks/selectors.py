@@ -1,0 +1,124 @@
+"""Reading occurrences for the pages, the API and the feed. Callers check access first (tasks/access.py).
+
+Every list costs the same few queries however many tasks there are: the tasks that can overlap the
+window, their changes, and who's going, each in one query; occurrences are computed in Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from carecircle.circles.access import CircleAccess
+from carecircle.tasks.access import visible_in
+from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task, VisitLog
+from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
+
+if TYPE_CHECKING:
+    from carecircle.circles.models import Circle
+
+# Occurrences are keyed by their original date; a window of dates one day wider on each side than
+# the UTC window covers every time zone.
+MOVE_SLACK = 2 * DAY
+
+
+def occurrences_for(
+    *,
+    accesses: list[CircleAccess],
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    going_user_id: int | None = None,
+    needs_help: bool = False,
+) -> list[TaskOccurrence]:
+    """Occurrences of the circles' visible tasks overlapping the window, in order of start.
+
+    With going_user_id only those that person is going to; with needs_help only those that still
+    need someone.
+    """
+    if not accesses:
+        return []
+    circle_ids = [access.circle.pk for access in accesses]
+    tasks = (
+        Task.objects.filter(visible_in(accesses), cancelled_at__isnull=True, first_start_utc__lt=window_end)
+        .filter(Q(last_end_utc__isnull=True) | Q(last_end_utc__gt=window_start))
+        .select_related("circle")
+    )
+    first_day = (window_start - MOVE_SLACK).date()
+    last_day = (window_end + MOVE_SLACK).date()
+    going_rows = Assignment.objects.filter(
+        task__circle_id__in=circle_ids, withdrawn_at__isnull=True, occurrence_date__range=(first_day, last_day)
+    ).select_related("user")
+    if going_user_id is not None:
+        mine = going_rows.filter(user_id=going_user_id)
+        tasks = tasks.filter(pk__in=mine.values("task_id"))
+    changes: dict[int, list[OccurrenceChange]] = defaultdict(list)
+    change_rows = OccurrenceChange.objects.filter(task__circle_id__in=circle_ids).filter(
+        Q(original_date__range=(first_day, last_day)) | Q(moved_date__range=(first_day, last_day))
+    )
+    task_list = list(tasks)
+    for change in change_rows:
+        changes[change.task_id].append(change)
+    going: dict[tuple[int, datetime.date], list[Assignment]] = defaultdict(list)
+    for assignment in going_rows:
+        going[(assignment.task_id, assignment.occurrence_date)].append(assignment)
+    found = combine(task_list, window_start=window_start, window_end=window_end, changes=changes, assignments=going)
+    if going_user_id is not None:
+        found = [item for item in found if going_user_id in item.going_ids()]
+    if needs_help:
+        found = [item for item in found if item.status == Status.NEEDS_HELP]
+    return found
+
+
+def occurrence_detail(task: Task, original_date: datetime.date) -> TaskOccurrence | None:
+    """One occurrence of a task with its change and who's going (and who withdrew), or None."""
+    from carecircle.tasks.schedule import local_midnight_utc, series_occurrence, task_occurrences
+
+    change = OccurrenceChange.objects.filter(task=task, original_date=original_date).first()
+    base = series_occurrence(task, original_date)
+    if base is None:
+        return None
+    occurrence = base
+    if change is not None and change.moved_date is not None:
+        window_start = local_midnight_utc(change.moved_date - DAY, task.time_zone)
+        window_end = local_midnight_utc(change.moved_date + 2 * DAY, task.time_zone)
+        moved = [
+            item
+            for item in task_occurrences(task, window_start=window_start, window_end=window_end, changes=[change])
+            if item.original_date == original_date
+        ]
+        occurrence = moved[0] if moved else base
+    going = list(
+        Assignment.objects.filter(task=task, occurrence_date=original_date, withdrawn_at__isnull=True).select_related(
+            "user"
+        )
+    )
+    return TaskOccurrence(task=task, occurrence=occurrence, change=change, going=going)
+
+
+def withdrawals_for(task: Task, original_date: datetime.date) -> list[Assignment]:
+    return list(
+        Assignment.objects.filter(task=task, occurrence_date=original_date, withdrawn_at__isnull=False).select_related(
+            "user"
+        )
+    )
+
+
+def next_occurrence_date(task: Task, *, after: datetime.datetime) -> datetime.date:
+    """The original date of the task's next occurrence from `after`, else its first date."""
+    from carecircle.tasks.schedule import task_occurrences
+
+    window_end = after + datetime.timedelta(days=400)
+    upcoming = task_occurrences(task, window_start=after, window_end=window_end, changes=task.changes.all())
+    return upcoming[0].original_date if upcoming else task.start_date
+
+
+def visit_logs_for(*, circle: Circle, start: datetime.datetime, end: datetime.datetime) -> list[VisitLog]:
+    """Visit logs of a circle that began in [start, end), oldest first: for the record's daily notes."""
+    return list(
+        VisitLog.objects.filter(circle=circle, arrived_at__gte=start, arrived_at__lt=end)
+        .select_related("author", "task")
+        .order_by("arrived_at", "id")
+    )
