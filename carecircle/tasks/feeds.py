@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard  # type: ignore[import-untyped]
+from icalendar import (  # type: ignore[import-untyped]
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vRecur,
+)
 
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.permissions import capabilities_for
@@ -59,13 +66,16 @@ def feed_calendar(feed: CalendarFeed, *, now: datetime.datetime | None = None) -
     for change in OccurrenceChange.objects.filter(task__in=[task.pk for task in tasks]):
         changes[change.task_id].append(change)
     zones: dict[str, int] = {}
+    events = []
     for task in tasks:
         if not task.all_day:
             zones[task.time_zone] = min(zones.get(task.time_zone, moment.year), task.start_date.year)
-        for event in task_events(task, changes.get(task.pk, []), stamp=moment):
-            calendar.add_component(event)
+        events.extend(task_events(task, changes.get(task.pk, []), stamp=moment))
+    # Time zones first: some calendar apps read the file in one pass.
     for name, first_year in sorted(zones.items()):
         calendar.add_component(vtimezone(name, first_year=first_year - 1, last_year=moment.year + YEARS_AHEAD))
+    for event in events:
+        calendar.add_component(event)
     return bytes(calendar.to_ical())
 
 
@@ -102,7 +112,7 @@ def task_events(task: Task, changes: Iterable[OccurrenceChange], *, stamp: datet
         text = rule.to_calendar_rrule_string(
             start_local=task.start_local, time_zone=task.time_zone, all_day=task.all_day
         )
-        series.add("rrule", dict(part.split("=", 1) for part in text.split(";")))
+        series.add("rrule", vRecur.from_ical(text))
     events = [series]
     for change in sorted(changes, key=lambda item: item.original_date):
         original = _start(task, change.original_date, task.start_time)
