@@ -285,3 +285,38 @@ class Unavailability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} away from {self.starts_at:%Y-%m-%d}"
+
+
+class PartOfDay(models.TextChoices):
+    MORNING = "morning", "Morning (before 12:00)"
+    AFTERNOON = "afternoon", "Afternoon (12:00 to 17:00)"
+    EVENING = "evening", "Evening (after 17:00)"
+
+
+class StandingOffer(models.Model):
+    """ "I can usually do Tuesday evenings": asked first when a matching task needs help."""
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(help_text="0 is Monday, 6 is Sunday.")
+    part_of_day = models.CharField(max_length=10, choices=PartOfDay.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["weekday", "part_of_day"]
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "user", "weekday", "part_of_day"], name="tasks_offer_once"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="tasks_offer_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} offers day {self.weekday} {self.part_of_day}"
+
+
+class ReminderClock(models.Model):
+    """One row: when the self-rescheduling reminder scan runs next, so only one chain of scans exists."""
+
+    next_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Next reminder scan at {self.next_run_at}"

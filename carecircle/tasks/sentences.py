@@ -54,6 +54,12 @@ SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
     "tasks.feed_renewed": lambda entry: f"{_actor(entry)} replaced their private calendar address",
     "tasks.feed_revoked": lambda entry: f"{_actor(entry)} stopped their private calendar address",
     "tasks.reminders_changed": lambda entry: f"{_actor(entry)} changed when they get reminders",
+    "tasks.stand_ins_changed": lambda entry: f"{_actor(entry)} changed who steps in when someone can't cover",
+    "tasks.cant_cover": lambda entry: (
+        f"{_actor(entry)} said they can't cover for a while; {entry.data.get('tasks', 0)} task(s) need help again"
+    ),
+    "tasks.offer_added": lambda entry: f"{_actor(entry)} offered to help at a regular time",
+    "tasks.offer_removed": lambda entry: f"{_actor(entry)} took back an offer to help at a regular time",
     "tasks.visit_logged": lambda entry: f"{_actor(entry)} logged a visit{_on(entry)}",
     "tasks.visit_concern": lambda entry: f"{_actor(entry)} logged a visit{_on(entry)} and raised a concern",
 }

@@ -143,6 +143,9 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
     task.save()
     audit_record(actor=actor, action="tasks.created", circle=circle, data={"task": task.pk, "title": task.title})
     _event(task)
+    from carecircle.tasks.rota_services import ask_standing_offers
+
+    ask_standing_offers(task=task)
     return task
 
 
@@ -334,6 +337,9 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
             )
     except IntegrityError as error:
         raise TaskError("Someone else has just taken that place. Reload the page to see who's going.") from error
+    from carecircle.tasks.tasks import ensure_reminder_scans
+
+    ensure_reminder_scans()
     data = {"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()}
     if user is not None and user.pk != actor.pk:
         audit_record(actor=actor, action="tasks.assigned", circle=task.circle, subject=user, data=data)
