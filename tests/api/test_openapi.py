@@ -31,6 +31,19 @@ EXPECTED_OPERATIONS = {
     ("PUT", "/api/v1/circles/{circle_id}/consent", "consent_update"),
     ("GET", "/api/v1/circles/{circle_id}/audit", "audit_list"),
     ("GET", "/api/v1/circles/{circle_id}/events", "event_list"),
+    ("GET", "/api/v1/circles/{circle_id}/occurrences", "occurrence_list"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks", "task_create"),
+    ("GET", "/api/v1/circles/{circle_id}/tasks/{task_id}", "task_get"),
+    ("PUT", "/api/v1/circles/{circle_id}/tasks/{task_id}", "task_update"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/cancel", "task_cancel"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/volunteer", "task_volunteer"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/withdraw", "task_withdraw"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/done", "task_done"),
+    ("GET", "/api/v1/circles/{circle_id}/visits", "visit_log_list"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/visits", "visit_log_create"),
+    ("GET", "/api/v1/calendar-feeds", "calendar_feed_list"),
+    ("POST", "/api/v1/calendar-feeds", "calendar_feed_renew"),
+    ("DELETE", "/api/v1/calendar-feeds/{feed_id}", "calendar_feed_revoke"),
 }
 
 

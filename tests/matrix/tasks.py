@@ -54,9 +54,58 @@ WEB: dict[tuple[str, str], str] = {
     ("tasks:feed", "POST"): NOT_ALLOWED,
 }
 
-API: dict[tuple[str, str], str] = {}
+# API: 401 without credentials, 404 for outsiders, 403 without the capability; writes use valid bodies.
+API_VIEW = "200 200 200 200 403 403 404 404 401"
+API_MANAGE = "200 200 403 403 403 403 404 404 401"
+API: dict[tuple[str, str], str] = {
+    ("occurrence_list", "GET"): API_VIEW,
+    ("task_create", "POST"): "201 201 403 403 403 403 404 404 401",
+    ("task_get", "GET"): API_VIEW,
+    ("task_update", "PUT"): API_MANAGE,
+    ("task_cancel", "POST"): API_MANAGE,
+    ("task_volunteer", "POST"): API_VIEW,
+    ("task_withdraw", "POST"): API_VIEW,
+    # Only those going and organisers may mark it done; nobody is going in the matrix's task.
+    ("task_done", "POST"): API_MANAGE,
+    ("visit_log_list", "GET"): API_VIEW,
+    ("visit_log_create", "POST"): "201 201 201 201 403 403 404 404 401",
+    ("calendar_feed_list", "GET"): "200 200 200 200 200 200 200 200 401",
+    ("calendar_feed_renew", "POST"): "201 201 201 201 403 403 404 404 401",
+    # The organiser's own feed: everyone else is told it doesn't exist.
+    ("calendar_feed_revoke", "DELETE"): "404 204 404 404 404 404 404 404 401",
+}
 
-API_BODIES: dict[str, Any] = {}
+
+def _task_body(world: World) -> dict[str, Any]:
+    return {
+        "title": "Sunday lunch visit",
+        "category": "visit",
+        "date": world.extra["task_date"],
+        "start_time": "12:30",
+        "duration_minutes": 90,
+        "rule": "FREQ=WEEKLY",
+    }
+
+
+def _on(world: World) -> dict[str, Any]:
+    return {"on": world.extra["task_date"]}
+
+
+def _visit(world: World) -> dict[str, Any]:
+    arrived = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    return {"on": world.extra["task_date"], "arrived_at": arrived.isoformat(), "notes": "All well"}
+
+
+API_BODIES: dict[str, Any] = {
+    "task_create": _task_body,
+    "task_update": _task_body,
+    "task_cancel": {},
+    "task_volunteer": _on,
+    "task_withdraw": _on,
+    "task_done": _on,
+    "visit_log_create": _visit,
+    "calendar_feed_renew": lambda world: {"circle_id": world.cast.circle.pk},
+}
 
 
 def prepare(world: World) -> dict[str, Any]:
@@ -74,7 +123,7 @@ def prepare(world: World) -> dict[str, Any]:
         ),
     )
     feed = calendar_feed_renew(actor=cast.organiser, circle=cast.circle)
-    return {"task_id": task.pk, "feed_token": feed.token, "task_date": start.isoformat()}
+    return {"task_id": task.pk, "feed_token": feed.token, "feed_id": feed.pk, "task_date": start.isoformat()}
 
 
 def url(world: World, name: str) -> str | None:
