@@ -137,7 +137,7 @@ def edit(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     assert item is not None
     on = item.original_date
     actor = viewer(request)
-    scope_form = ScopeForm(request.POST or None) if task.repeats else None
+    scope_form = ScopeForm(request.POST if request.method == "POST" else None) if task.repeats else None
     if request.method == "POST":
         form = TaskForm(request.POST, time_zone=task.time_zone)
         if form.is_valid() and (scope_form is None or scope_form.is_valid()):
@@ -166,7 +166,7 @@ def cancel(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     if refusal is not None:
         return refusal
     assert item is not None
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         actor = viewer(request)
         reason = form.cleaned_data["reason"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from carecircle.tasks import feed_views, task_views, views
+from carecircle.tasks import feed_views, rota_views, task_views, views
 
 app_name = "tasks"
 urlpatterns: list[URLPattern] = [
@@ -18,6 +18,11 @@ urlpatterns: list[URLPattern] = [
     path("circles/<int:circle_id>/tasks/<int:task_id>/withdraw/", task_views.withdraw, name="withdraw"),
     path("circles/<int:circle_id>/tasks/<int:task_id>/assign/", task_views.assign, name="assign"),
     path("circles/<int:circle_id>/tasks/<int:task_id>/done/", task_views.done, name="done"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/visit/", rota_views.visit_log, name="visit_log"),
+    path("circles/<int:circle_id>/rota/", rota_views.rota, name="rota"),
+    path("circles/<int:circle_id>/tasks/cant-cover/", rota_views.away, name="away"),
+    path("circles/<int:circle_id>/tasks/stand-ins/", rota_views.stand_ins, name="stand_ins"),
+    path("circles/<int:circle_id>/tasks/offers/", rota_views.offers, name="offers"),
     path("tasks/mine/", views.mine, name="mine"),
     path("tasks/calendar/", feed_views.settings_page, name="feeds"),
     path("calendar/<str:token>.ics", feed_views.feed, name="feed"),

@@ -28,6 +28,9 @@ from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.selectors import occurrences_for
 
 AGENDA_DAYS = 14
+# Enough for a busy fortnight while the page stays within the first network round trip (14 KB).
+AGENDA_LIMIT = 40
+WEEK_DAY_LIMIT = 6
 NEEDS_HELP_DAYS = 28
 LIVE_TYPES = "task.changed"
 
@@ -36,6 +39,7 @@ LIVE_TYPES = "task.changed"
 class Day:
     date: datetime.date
     items: list[TaskOccurrence] = field(default_factory=list)
+    more: int = 0
 
     @property
     def is_today(self) -> bool:
@@ -89,16 +93,31 @@ def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
     start = _date_param(request, "from", timezone.localdate())
     end = start + datetime.timedelta(days=AGENDA_DAYS)
     items = occurrences_for(accesses=[access], window_start=_midnight(start), window_end=_midnight(end))
+    days = by_day(items)
+    if len(items) > AGENDA_LIMIT:
+        days, end = _first_days(days, AGENDA_LIMIT)
     return _list_page(
         request,
         access,
         view="agenda",
-        days=by_day(items),
+        days=days,
         title="What's happening",
         period=f"{_day(start)} to {_day(end - datetime.timedelta(days=1))}",
         earlier=f"?from={start - datetime.timedelta(days=AGENDA_DAYS)}",
         later=f"?from={end}",
     )
+
+
+def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
+    """Whole days up to about `limit` occurrences (at least one day), and the day after the last shown."""
+    shown: list[Day] = []
+    count = 0
+    for day in days:
+        if shown and count + len(day.items) > limit:
+            break
+        shown.append(day)
+        count += len(day.items)
+    return shown, shown[-1].date + datetime.timedelta(days=1)
 
 
 @require_http_methods(["GET"])
@@ -130,11 +149,15 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     items = occurrences_for(
         accesses=[access], window_start=_midnight(monday), window_end=_midnight(monday + datetime.timedelta(days=7))
     )
+    week_days = by_day(items, days=days)
+    for day in week_days:
+        day.more = max(len(day.items) - WEEK_DAY_LIMIT, 0)
+        day.items = day.items[:WEEK_DAY_LIMIT]
     return _list_page(
         request,
         access,
         view="week",
-        days=by_day(items, days=days),
+        days=week_days,
         title="Week",
         period=f"Week of {_day(monday)}",
         earlier=f"?start={monday - datetime.timedelta(days=7)}",
