@@ -10,8 +10,8 @@ from playwright.sync_api import Browser
 from carecircle.accounts.models import User
 from carecircle.circles.services import invitation_create
 from tests.browser.conftest import make_checked
-from tests.tasks.conftest import make_task
 from tests.cast import CAST_NAMES, Cast, build_cast, signed_in_session_key
+from tests.tasks.conftest import make_task
 
 
 def session_cookie(user: User, base_url: str) -> dict[str, str]:

@@ -23,9 +23,7 @@ def next_weekday(weekday: int) -> datetime.date:
 
 def signed_in(browser: Browser, server: str, user: User) -> Checked:
     context = browser.new_context()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}]  # type: ignore[list-item]
-    )
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}])
     return make_checked(context)
 
 
@@ -116,7 +114,7 @@ def test_journey_2_works_without_javascript(server: str, browser: Browser) -> No
     cast = build_cast()
     context = browser.new_context(java_script_enabled=False)
     context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.organiser), "url": server}]  # type: ignore[list-item]
+        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.organiser), "url": server}]
     )
     axe_context = browser.new_context()
     checked = make_checked(context, axe_page=axe_context.new_page())
