@@ -27,6 +27,7 @@ from icalendar import (  # type: ignore[import-untyped]
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
+from carecircle.lib.recurrence import first_start
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.models import CalendarFeed, OccurrenceChange, Task
 from carecircle.tasks.schedule import task_rule
@@ -105,7 +106,10 @@ def _base_event(task: Task, stamp: datetime.datetime) -> Event:
 def task_events(task: Task, changes: Iterable[OccurrenceChange], *, stamp: datetime.datetime) -> list[Event]:
     """The VEVENTs of one task: the series with its rule and EXDATEs, then one per moved occurrence."""
     series = _base_event(task, stamp)
-    series.add("dtstart", _start(task, task.start_date, task.start_time))
+    # RFC 5545 counts DTSTART as the first occurrence even when the rule doesn't match it (a weekly
+    # Monday series entered from a Thursday); the first real occurrence keeps the two in step.
+    first = first_start(rule=task_rule(task), start_local=task.start_local) or task.start_local
+    series.add("dtstart", _start(task, first.date(), task.start_time))
     series.add("duration", task.duration)
     if task.rule:
         rule = task_rule(task)
