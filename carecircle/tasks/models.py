@@ -79,7 +79,10 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["first_start_utc", "id"]
-        indexes = [models.Index(fields=["circle", "first_start_utc"], name="tasks_task_circle_start")]
+        indexes = [
+            models.Index(fields=["circle", "first_start_utc"], name="tasks_task_circle_start"),
+            models.Index(fields=["circle", "first_start_utc"], condition=~Q(rule=""), name="tasks_task_repeating"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["created_by", "client_id"], name="tasks_task_unique_client_id"),
             models.CheckConstraint(condition=Q(people_needed__gte=1), name="tasks_task_people_needed_positive"),

@@ -16,6 +16,7 @@ from carecircle.circles.access import CircleAccess
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task, VisitLog
 from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
+from carecircle.tasks.services import MAX_DURATION_MINUTES
 
 if TYPE_CHECKING:
     from carecircle.circles.models import Circle
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 # Occurrences are keyed by their original date; a window of dates one day wider on each side than
 # the UTC window covers every time zone.
 MOVE_SLACK = 2 * DAY
+ONE_OFF_REACH = datetime.timedelta(minutes=MAX_DURATION_MINUTES) + 2 * DAY
 
 
 def occurrences_for(
@@ -40,28 +42,39 @@ def occurrences_for(
     """
     if not accesses:
         return []
-    circle_ids = [access.circle.pk for access in accesses]
-    tasks = (
-        Task.objects.filter(visible_in(accesses), cancelled_at__isnull=True, first_start_utc__lt=window_end)
-        .filter(Q(last_end_utc__isnull=True) | Q(last_end_utc__gt=window_start))
-        .select_related("circle")
+    # A one-off task lasts at most MAX_DURATION, so only a narrow range of starts can overlap the
+    # window and the (circle, start) index finds them; the few repeating series are checked by bounds.
+    one_off = Q(rule="", first_start_utc__gte=window_start - ONE_OFF_REACH, first_start_utc__lt=window_end)
+    repeating = (
+        ~Q(rule="")
+        & Q(first_start_utc__lt=window_end)
+        & (Q(last_end_utc__isnull=True) | Q(last_end_utc__gt=window_start))
     )
+    tasks = Task.objects.filter(visible_in(accesses), cancelled_at__isnull=True).filter(one_off | repeating)
     first_day = (window_start - MOVE_SLACK).date()
     last_day = (window_end + MOVE_SLACK).date()
-    going_rows = Assignment.objects.filter(
-        task__circle_id__in=circle_ids, withdrawn_at__isnull=True, occurrence_date__range=(first_day, last_day)
-    ).select_related("user")
     if going_user_id is not None:
-        mine = going_rows.filter(user_id=going_user_id)
+        mine = Assignment.objects.filter(
+            user_id=going_user_id, withdrawn_at__isnull=True, occurrence_date__range=(first_day, last_day)
+        )
         tasks = tasks.filter(pk__in=mine.values("task_id"))
+    # The circle comes from the access already loaded, not a join parsing its settings once per task.
+    circles = {access.circle.pk: access.circle for access in accesses}
+    task_list = list(tasks)
+    for task in task_list:
+        task.circle = circles[task.circle_id]
+    # Tasks overlapping one window are few (a page's worth), so their ids make a short list.
+    task_ids = [task.pk for task in task_list]
     changes: dict[int, list[OccurrenceChange]] = defaultdict(list)
-    change_rows = OccurrenceChange.objects.filter(task__circle_id__in=circle_ids).filter(
+    change_rows = OccurrenceChange.objects.filter(task_id__in=task_ids).filter(
         Q(original_date__range=(first_day, last_day)) | Q(moved_date__range=(first_day, last_day))
     )
-    task_list = list(tasks)
     for change in change_rows:
         changes[change.task_id].append(change)
     going: dict[tuple[int, datetime.date], list[Assignment]] = defaultdict(list)
+    going_rows = Assignment.objects.filter(
+        task_id__in=task_ids, withdrawn_at__isnull=True, occurrence_date__range=(first_day, last_day)
+    ).select_related("user")
     for assignment in going_rows:
         going[(assignment.task_id, assignment.occurrence_date)].append(assignment)
     found = combine(task_list, window_start=window_start, window_end=window_end, changes=changes, assignments=going)
