@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
-from carecircle.circles.models import Membership, Role
+from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
@@ -93,11 +93,11 @@ def visit_log_create(
             on=occurrence_date,
             notes=log.notes,
         )
-        owners = Membership.objects.filter(circle=task.circle, role__in=[Role.ORGANISER, Role.PERSON]).select_related(
-            "user"
-        )
-        for member in owners:
-            if member.user_id != actor.pk and member.user.email:
+        members = Membership.objects.filter(circle=task.circle).select_related("user")
+        for member in members:
+            capabilities = capabilities_for(role=member.role, consent=task.circle.consent, person_is_member=False)
+            # Those who manage the circle's help: organisers and the person being helped.
+            if "tasks.manage" in capabilities and member.user_id != actor.pk and member.user.email:
                 delivery_enqueue(
                     channel=Channel.EMAIL,
                     to=member.user.email,

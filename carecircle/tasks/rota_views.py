@@ -15,14 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.access import access_circle
 from carecircle.circles.forms import ClientIdField, Radios, _with_client_id
-from carecircle.circles.models import Membership
 from carecircle.circles.pages import INVALID, circle_context, viewer
-from carecircle.circles.permissions import capabilities_for
 from carecircle.tasks import rota_services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import WEEKDAY_NAMES
 from carecircle.tasks.models import Category, PartOfDay, StandIn, StandingOffer, VisitOutcome
-from carecircle.tasks.selectors import occurrence_detail, occurrences_for, visit_logs_for
+from carecircle.tasks.selectors import members_with, occurrence_detail, occurrences_for, visit_logs_for
 from carecircle.tasks.services import TaskError
 from carecircle.tasks.task_views import detail_url
 from carecircle.tasks.views import _midnight, by_day
@@ -177,22 +175,13 @@ def away(request: HttpRequest, circle_id: int) -> HttpResponse:
     return render(request, "tasks/away.html", circle_context(access, form=form, stand_ins=stand_ins), status=status)
 
 
-def _volunteers(access: Any) -> list[tuple[int, str]]:
-    members = Membership.objects.filter(circle=access.circle).select_related("user").order_by("user__display_name")
-    return [
-        (member.user_id, member.user.display_name)
-        for member in members
-        if "tasks.volunteer"
-        in capabilities_for(role=member.role, consent=access.circle.consent, person_is_member=False)
-    ]
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def stand_ins(request: HttpRequest, circle_id: int) -> HttpResponse:
     """The ranked stand-ins asked when someone can't cover (organisers)."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.manage")
-    choices = [("", "Nobody")] + [(str(user_id), name) for user_id, name in _volunteers(access)]
+    volunteers = members_with(circle=access.circle, capability="tasks.volunteer")
+    choices = [("", "Nobody")] + [(str(user_id), name) for user_id, name in volunteers]
     current = [str(s.user_id) for s in StandIn.objects.filter(circle=access.circle)]
     fields = {f"place_{n}": current[n - 1] if n <= len(current) else "" for n in range(1, STAND_IN_PLACES + 1)}
     error = ""

@@ -135,3 +135,16 @@ def visit_logs_for(*, circle: Circle, start: datetime.datetime, end: datetime.da
         .select_related("author", "task")
         .order_by("arrived_at", "id")
     )
+
+
+def members_with(*, circle: Circle, capability: str) -> list[tuple[int, str]]:
+    """(user id, name) of the circle's members whose role has `capability`, by name."""
+    from carecircle.circles.models import Membership
+    from carecircle.circles.permissions import capabilities_for
+
+    members = Membership.objects.filter(circle=circle).select_related("user").order_by("user__display_name")
+    return [
+        (member.user_id, member.user.display_name)
+        for member in members
+        if capability in capabilities_for(role=member.role, consent=circle.consent, person_is_member=False)
+    ]

@@ -19,14 +19,13 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
 from carecircle.circles.access import CircleAccess, access_circle
-from carecircle.circles.models import Membership
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
 from carecircle.tasks import services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import AssignForm, CancelForm, DoneForm, ReasonForm, ScopeForm, TaskForm, initial_for
 from carecircle.tasks.models import CATEGORY_DETAILS, Task
 from carecircle.tasks.schedule import TaskOccurrence
-from carecircle.tasks.selectors import next_occurrence_date, occurrence_detail, withdrawals_for
+from carecircle.tasks.selectors import members_with, next_occurrence_date, occurrence_detail, withdrawals_for
 from carecircle.tasks.views import LIVE_TYPES
 
 
@@ -60,8 +59,7 @@ def _occurrence_or_problem(
 
 
 def _members(access: CircleAccess) -> list[tuple[int, str]]:
-    members = Membership.objects.filter(circle=access.circle).select_related("user").order_by("user__display_name")
-    return [(member.user_id, member.user.display_name) for member in members if member.role != "well_wisher"]
+    return members_with(circle=access.circle, capability="tasks.volunteer")
 
 
 @require_http_methods(["GET"])
