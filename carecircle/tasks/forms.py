@@ -202,6 +202,11 @@ class CancelForm(forms.Form):
 
 class AssignForm(forms.Form):
     member = forms.TypedChoiceField(coerce=int, label="Ask someone to do it")
+    every = forms.BooleanField(
+        required=False,
+        label="Every time, from this one (for 13 weeks)",
+        help_text="For a rota, like a paid carer's regular visits.",
+    )
 
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

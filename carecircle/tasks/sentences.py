@@ -44,6 +44,10 @@ SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
     "tasks.occurrence_cancelled": lambda entry: f"{_actor(entry)} cancelled {_title(entry)}{_on(entry)}",
     "tasks.volunteered": lambda entry: f"{_actor(entry)} said they'll do {_title(entry)}{_on(entry)}",
     "tasks.assigned": lambda entry: f"{_actor(entry)} asked {_subject(entry)} to do {_title(entry)}{_on(entry)}",
+    "tasks.assigned_series": lambda entry: (
+        f"{_actor(entry)} put {_subject(entry)} down for {_title(entry)} "
+        f"{entry.data.get('count', 0)} time(s) from {datetime.date.fromisoformat(entry.data['from']):%-d %b}"
+    ),
     "tasks.withdrew": lambda entry: (
         f"{_actor(entry)} said they can't do {_title(entry)}{_on(entry)} any more{_reason(entry)}"
         if entry.actor_name == entry.subject_name

@@ -256,10 +256,16 @@ def assign(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
         return render(request, "tasks/detail.html", _detail_context(access, item, assign_form=form), status=INVALID)
     person = User.objects.get(pk=form.cleaned_data["member"])
     try:
-        services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date, user=person)
+        if form.cleaned_data["every"] and task.repeats:
+            taken = services.task_assign_series(
+                actor=viewer(request), task=task, user=person, from_date=item.original_date
+            )
+            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d {taken} time(s).")
+        else:
+            services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date, user=person)
+            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d.")
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
-    messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d.")
     return redirect(detail_url(task, item.original_date))
 
 

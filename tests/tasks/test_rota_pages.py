@@ -105,3 +105,28 @@ def test_a_helper_adds_and_removes_a_standing_offer(cast: Cast, as_user: Any) ->
     client.post(url, {"action": "remove", "offer": str(offer.pk)})
     assert not StandingOffer.objects.exists()
     assert client.post(url, {"weekday": "9", "part": "evening"}).status_code == 400
+
+
+def test_an_organiser_puts_a_paid_carer_on_every_visit_of_a_series(cast: Cast, as_user: Any) -> None:
+    start = datetime.date.today() + datetime.timedelta(days=1)
+    visit = make_task(
+        actor=cast.organiser,
+        circle=cast.circle,
+        title="Morning call",
+        category=Category.PAID_VISIT,
+        start_date=start,
+        rule="FREQ=WEEKLY",
+    )
+    task_volunteer(actor=cast.helper, task=visit, occurrence_date=start + datetime.timedelta(days=7))
+    url = reverse("tasks:assign", kwargs={"circle_id": cast.circle.pk, "task_id": visit.pk})
+    response = as_user(cast.organiser).post(
+        url, {"on": start.isoformat(), "member": cast.paid_carer.pk, "every": "on"}, follow=True
+    )
+    # Thirteen weeks from the first visit, except the week the helper already took.
+    assert "is down for “Morning call” 12 time(s)" in text_of(response)
+    carer_days = set(Assignment.objects.filter(user=cast.paid_carer).values_list("occurrence_date", flat=True))
+    assert start in carer_days
+    assert start + datetime.timedelta(days=7) not in carer_days
+    assert len(carer_days) == 12
+    rota = text_of(as_user(cast.helper).get(reverse("tasks:rota", kwargs={"circle_id": cast.circle.pk})))
+    assert "Paid Carer" in rota
