@@ -20,6 +20,7 @@ from carecircle.circles.permissions import capabilities_for
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
+from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.messages import ask_message, concern_message, help_request_message
 from carecircle.tasks.models import (
     Assignment,
@@ -170,6 +171,8 @@ def unavailability_declare(
         if updated:
             handed_back.append(item)
             circle_event_record(circle=circle, type="task.changed", task=item.task.pk)
+    if handed_back:
+        tasks_changed(circle.pk)
     audit_record(
         actor=actor,
         action="tasks.cant_cover",

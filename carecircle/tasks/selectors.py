@@ -7,13 +7,17 @@ window, their changes, and who's going, each in one query; occurrences are compu
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 
 from carecircle.circles.access import CircleAccess
 from carecircle.tasks.access import visible_in
+from carecircle.tasks.cache import tasks_version
 from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task, VisitLog
 from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
 from carecircle.tasks.services import MAX_DURATION_MINUTES
@@ -21,9 +25,11 @@ from carecircle.tasks.services import MAX_DURATION_MINUTES
 if TYPE_CHECKING:
     from carecircle.circles.models import Circle
 
+logger = logging.getLogger(__name__)
 # Occurrences are keyed by their original date; a window of dates one day wider on each side than
 # the UTC window covers every time zone.
 MOVE_SLACK = 2 * DAY
+CACHE_SECONDS = 300
 ONE_OFF_REACH = datetime.timedelta(minutes=MAX_DURATION_MINUTES) + 2 * DAY
 
 
@@ -38,8 +44,55 @@ def occurrences_for(
     """Occurrences of the circles' visible tasks overlapping the window, in order of start.
 
     With going_user_id only those that person is going to; with needs_help only those that still
-    need someone.
+    need someone. One circle's list is cached under the circle's tasks version (tasks/cache.py),
+    which every service that changes a task, an occurrence or who's going renews; names of people
+    going may lag a renamed or removed member by the cache's lifetime.
     """
+    seconds = getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS)
+    if len(accesses) != 1 or going_user_id is not None or not seconds:
+        return _occurrences(
+            accesses=accesses,
+            window_start=window_start,
+            window_end=window_end,
+            going_user_id=going_user_id,
+            needs_help=needs_help,
+        )
+    access = accesses[0]
+    circle = access.circle
+    version = tasks_version(circle.pk)
+    key = (
+        f"tasks:occurrences:{circle.pk}:{version}:{int(access.can('tasks.manage'))}:"
+        f"{window_start.timestamp():.0f}:{window_end.timestamp():.0f}"
+    )
+    found: list[TaskOccurrence] | None = None
+    if version is not None:
+        try:
+            found = cache.get(key)
+        except Exception:
+            # The cache is a shortcut: when it is unreachable the list is computed as usual.
+            logger.warning("Tasks cache unreachable", exc_info=True)
+    if found is None:
+        found = _occurrences(accesses=accesses, window_start=window_start, window_end=window_end)
+        if version is not None:
+            try:
+                cache.set(key, found, seconds)
+            except Exception:
+                logger.warning("Tasks cache unreachable", exc_info=True)
+    for item in found:
+        item.task.circle = circle
+    if needs_help:
+        found = [item for item in found if item.status == Status.NEEDS_HELP]
+    return found
+
+
+def _occurrences(
+    *,
+    accesses: list[CircleAccess],
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    going_user_id: int | None = None,
+    needs_help: bool = False,
+) -> list[TaskOccurrence]:
     if not accesses:
         return []
     # A one-off task lasts at most MAX_DURATION, so only a narrow range of starts can overlap the

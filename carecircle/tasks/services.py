@@ -18,6 +18,7 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.lib.recurrence import Rule, check_series, split, wall_clock_to_utc
 from carecircle.realtime.events import circle_event_record
+from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.models import (
     CATEGORY_DETAILS,
     Assignment,
@@ -123,6 +124,7 @@ def _apply(task: Task, fields: TaskFields) -> list[str]:
 
 def _event(task: Task) -> None:
     circle_event_record(circle=task.circle, type="task.changed", task=task.pk)
+    tasks_changed(task.circle_id)
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carecircle.tasks.models import Assignment, Category, OccurrenceChange, Task
@@ -256,7 +258,8 @@ def _bulk_tasks(cast: Cast, how_many: int) -> None:
 
 
 @pytest.mark.parametrize("view", ["agenda", "needs_help", "week", "month"])
-def test_calendar_queries_do_not_grow_with_tasks(cast: Cast, as_user: Any, view: str) -> None:
+def test_calendar_queries_do_not_grow_with_tasks(cast: Cast, as_user: Any, view: str, settings: Any) -> None:
+    settings.TASKS_CACHE_SECONDS = 0  # Count the queries of computing the list, not of reading the cache.
     client = as_user(cast.helper)
     _bulk_tasks(cast, 5)
     few = queries_for(client, agenda_url(cast, view))
@@ -264,7 +267,8 @@ def test_calendar_queries_do_not_grow_with_tasks(cast: Cast, as_user: Any, view:
     assert queries_for(client, agenda_url(cast, view)) == few
 
 
-def test_my_tasks_and_home_queries_do_not_grow_with_tasks(cast: Cast, as_user: Any) -> None:
+def test_my_tasks_and_home_queries_do_not_grow_with_tasks(cast: Cast, as_user: Any, settings: Any) -> None:
+    settings.TASKS_CACHE_SECONDS = 0
     client = as_user(cast.helper)
     _bulk_tasks(cast, 5)
     # Something the helper is going to, so "my tasks" runs every query from the start.
@@ -274,3 +278,40 @@ def test_my_tasks_and_home_queries_do_not_grow_with_tasks(cast: Cast, as_user: A
     few = (queries_for(client, reverse("tasks:mine")), queries_for(client, home))
     _bulk_tasks(cast, 3000)
     assert (queries_for(client, reverse("tasks:mine")), queries_for(client, home)) == few
+
+
+def test_a_cached_agenda_changes_as_soon_as_someone_volunteers(cast: Cast, as_user: Any) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle)
+    client = as_user(cast.organiser)
+    assert "Needs help" in text_of(client.get(agenda_url(cast)))
+    with CaptureQueriesContext(connection) as cached:
+        client.get(agenda_url(cast))
+    assert not any("tasks_task" in query["sql"] for query in cached.captured_queries)
+    task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
+    text = text_of(client.get(agenda_url(cast)))
+    assert "Needs help" not in text
+    assert "Covered" in text
+
+
+def test_private_tasks_never_leak_through_the_cache(cast: Cast, as_user: Any) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Bank paperwork", private=True)
+    assert "Bank paperwork" in text_of(as_user(cast.organiser).get(agenda_url(cast)))
+    assert "Bank paperwork" not in text_of(as_user(cast.helper).get(agenda_url(cast)))
+
+
+def test_the_agenda_works_when_the_cache_is_unreachable(cast: Cast, as_user: Any, monkeypatch: Any) -> None:
+    from django.core.cache.backends.redis import RedisCache
+
+    import carecircle.tasks.cache
+    import carecircle.tasks.selectors
+
+    make_task(actor=cast.organiser, circle=cast.circle)
+    client = as_user(cast.helper)
+    unreachable = RedisCache(
+        "redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+    )
+    monkeypatch.setattr(carecircle.tasks.cache, "cache", unreachable)
+    monkeypatch.setattr(carecircle.tasks.selectors, "cache", unreachable)
+    response = client.get(agenda_url(cast))
+    assert response.status_code == 200
+    assert "Lift to hospital" in text_of(response)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess
 from carecircle.tasks.models import Status
-from carecircle.tasks.schedule import TaskOccurrence
+from carecircle.tasks.schedule import TaskOccurrence, local_midnight_utc
 from carecircle.tasks.selectors import occurrences_for
 
 register = template.Library()
@@ -26,16 +26,26 @@ class Summary:
     days: int
 
 
+def _end(item: TaskOccurrence) -> datetime.datetime:
+    occurrence = item.occurrence
+    if occurrence.end_utc is not None:
+        return occurrence.end_utc
+    assert occurrence.end_date is not None
+    return local_midnight_utc(occurrence.end_date, item.task.time_zone)
+
+
 @register.simple_tag
 def tasks_summary(access: CircleAccess) -> Summary:
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
     start = datetime.datetime.combine(today, datetime.time(), tzinfo=zone)
+    # The window starts at local midnight, so the list is the same all day (and cached);
+    # what ended more than two hours ago is then left out.
     items = occurrences_for(
-        accesses=[access],
-        window_start=max(start, timezone.now() - datetime.timedelta(hours=2)),
-        window_end=start + datetime.timedelta(days=SUMMARY_DAYS),
+        accesses=[access], window_start=start, window_end=start + datetime.timedelta(days=SUMMARY_DAYS)
     )
+    recent = timezone.now() - datetime.timedelta(hours=2)
+    items = [item for item in items if _end(item) > recent]
     return Summary(
         upcoming=items[:NEXT_ITEMS],
         needs_help=sum(1 for item in items if item.status == Status.NEEDS_HELP),
