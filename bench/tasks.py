@@ -8,12 +8,14 @@ prints throughput, p50/p99 latency and each page's share of the bare view. Not a
 into docs/performance.md by hand.
 
     .venv/bin/python bench/tasks.py
+    BENCH_IN_PROCESS_ONLY=1 .venv/bin/python bench/tasks.py   # only the in-process timings
     BENCH_CONCURRENCY=64 BENCH_SECONDS=15 BENCH_SERVERS="granian WSGI" .venv/bin/python bench/tasks.py
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 import subprocess
 import sys
@@ -89,6 +91,29 @@ def add_tasks(circle_id: int) -> int:
     return len(created)
 
 
+def in_process(pages: dict[str, str], cookie: str, *, repeat: int = 20) -> dict[str, tuple[float, float]]:
+    """Milliseconds per request through Django's test client (no server): without and with the cache."""
+    import time
+
+    from django.test import Client, override_settings
+
+    name, value = cookie.split("=", 1)
+    client = Client()
+    client.cookies[name] = value
+    figures = {}
+    for page, path in pages.items():
+        timings = []
+        for seconds in (0, 300):
+            with override_settings(TASKS_CACHE_SECONDS=seconds, ALLOWED_HOSTS=["testserver"]):
+                assert client.get(path).status_code == 200
+                started = time.perf_counter()
+                for _ in range(repeat):
+                    client.get(path)
+                timings.append((time.perf_counter() - started) / repeat * 1000)
+        figures[page] = (timings[0], timings[1])
+    return figures
+
+
 def measure(
     command: list[str], port: int, env: dict[str, str], pages: dict[str, str], cookie: str
 ) -> dict[str, dict[str, float]]:
@@ -116,6 +141,10 @@ def main() -> None:
         circle_id, cookie = build_circle()
         count = add_tasks(circle_id)
         pages = {"circle home": f"/circles/{circle_id}/", "agenda": f"/circles/{circle_id}/tasks/"}
+        for page, (uncached, cached) in in_process(pages, cookie).items():
+            say(f"in process: {page}: {uncached:.1f} ms without the cache, {cached:.1f} ms with it")
+        if os.environ.get("BENCH_IN_PROCESS_ONLY"):
+            return
         port = free_port()
         results = {name: measure(command, port, env, pages, cookie) for name, command in server_commands(port).items()}
     generator = "wrk" if shutil.which("wrk") else "Python threads (apt-get install wrk for better figures)"
