@@ -46,3 +46,11 @@ def access_task(
         raise Http404("No such task.")
     task.circle = access.circle
     return access, task
+
+
+def task_thread_rule(access: CircleAccess, subject_id: int, write: bool) -> None:
+    """Who may read and write a task's comments thread: whoever may see the task (for conversations'
+    register_thread_subject("task", …)). Private tasks stay private: others get 404."""
+    access.require("tasks.view")
+    if not visible_tasks(access).filter(pk=subject_id).exists():
+        raise Http404("No such task.")

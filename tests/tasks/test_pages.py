@@ -315,3 +315,24 @@ def test_the_agenda_works_when_the_cache_is_unreachable(cast: Cast, as_user: Any
     response = client.get(agenda_url(cast))
     assert response.status_code == 200
     assert "Lift to hospital" in text_of(response)
+
+
+def test_the_comments_rule_follows_who_may_see_the_task(cast: Cast) -> None:
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from carecircle.circles.access import access_circle
+    from carecircle.tasks.access import task_thread_rule
+
+    open_task = make_task(actor=cast.organiser, circle=cast.circle)
+    private = make_task(actor=cast.organiser, circle=cast.circle, private=True)
+    helper = access_circle(user=cast.helper, circle_id=cast.circle.pk)
+    task_thread_rule(helper, open_task.pk, True)
+    with pytest.raises(Http404):
+        task_thread_rule(helper, private.pk, False)
+    task_thread_rule(access_circle(user=cast.person, circle_id=cast.circle.pk), private.pk, True)
+    with pytest.raises(PermissionDenied):
+        task_thread_rule(access_circle(user=cast.well_wisher, circle_id=cast.circle.pk), open_task.pk, False)
+    other = make_task(actor=cast.outsider, circle=cast.other_circle)
+    with pytest.raises(Http404):
+        task_thread_rule(helper, other.pk, False)
