@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["conversations", "notifications", "realtime", "audit", "orgs", "circles", "accounts"]
+APPS = ["tasks", "records", "conversations", "notifications", "realtime", "audit", "orgs", "circles", "accounts"]
 
 
 def carecircle(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -1,6 +1,29 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
+
+from carecircle.tasks import feed_views, rota_views, task_views, views
 
 app_name = "tasks"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("circles/<int:circle_id>/tasks/", views.agenda, name="agenda"),
+    path("circles/<int:circle_id>/tasks/needs-help/", views.needs_help, name="needs_help"),
+    path("circles/<int:circle_id>/tasks/week/", views.week, name="week"),
+    path("circles/<int:circle_id>/tasks/month/", views.month, name="month"),
+    path("circles/<int:circle_id>/tasks/new/", task_views.create, name="create"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/", task_views.detail, name="detail"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/edit/", task_views.edit, name="edit"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/cancel/", task_views.cancel, name="cancel"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/volunteer/", task_views.volunteer, name="volunteer"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/withdraw/", task_views.withdraw, name="withdraw"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/assign/", task_views.assign, name="assign"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/done/", task_views.done, name="done"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/visit/", rota_views.visit_log, name="visit_log"),
+    path("circles/<int:circle_id>/rota/", rota_views.rota, name="rota"),
+    path("circles/<int:circle_id>/tasks/cant-cover/", rota_views.away, name="away"),
+    path("circles/<int:circle_id>/tasks/stand-ins/", rota_views.stand_ins, name="stand_ins"),
+    path("circles/<int:circle_id>/tasks/offers/", rota_views.offers, name="offers"),
+    path("tasks/mine/", views.mine, name="mine"),
+    path("tasks/calendar/", feed_views.settings_page, name="feeds"),
+    path("calendar/<str:token>.ics", feed_views.feed, name="feed"),
+]

@@ -59,6 +59,19 @@ EXPECTED_OPERATIONS = {
     ("POST", "/api/v1/circles/{circle_id}/updates", "update_create"),
     ("GET", "/api/v1/circles/{circle_id}/checkins", "checkin_list"),
     ("POST", "/api/v1/circles/{circle_id}/checkins", "checkin_create"),
+    ("GET", "/api/v1/circles/{circle_id}/occurrences", "occurrence_list"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks", "task_create"),
+    ("GET", "/api/v1/circles/{circle_id}/tasks/{task_id}", "task_get"),
+    ("PUT", "/api/v1/circles/{circle_id}/tasks/{task_id}", "task_update"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/cancel", "task_cancel"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/volunteer", "task_volunteer"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/withdraw", "task_withdraw"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/done", "task_done"),
+    ("GET", "/api/v1/circles/{circle_id}/visits", "visit_log_list"),
+    ("POST", "/api/v1/circles/{circle_id}/tasks/{task_id}/visits", "visit_log_create"),
+    ("GET", "/api/v1/calendar-feeds", "calendar_feed_list"),
+    ("POST", "/api/v1/calendar-feeds", "calendar_feed_renew"),
+    ("DELETE", "/api/v1/calendar-feeds/{feed_id}", "calendar_feed_revoke"),
 }
 EXPECTED_OPERATIONS |= RECORD_OPERATIONS
 

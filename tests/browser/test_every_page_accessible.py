@@ -10,11 +10,26 @@ from playwright.sync_api import Browser
 from carecircle.accounts.models import User
 from carecircle.circles.services import invitation_create
 from tests.browser.conftest import make_checked
-from tests.cast import CAST_NAMES, build_cast, signed_in_session_key
+from tests.cast import CAST_NAMES, Cast, build_cast, signed_in_session_key
+from tests.tasks.conftest import make_task
 
 
 def session_cookie(user: User, base_url: str) -> dict[str, str]:
     return {"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": base_url}
+
+
+def task_pages(cast: Cast) -> list[str]:
+    """The calendar and one task's pages, with a task that has an address and details."""
+    task = make_task(
+        actor=cast.organiser, circle=cast.circle, address="St Mary's Hospital", details={"destination": "Ward 4"}
+    )
+    circle = {"circle_id": cast.circle.pk}
+    one = {"circle_id": cast.circle.pk, "task_id": task.pk}
+    on = f"?on={task.start_date}"
+    names = ["agenda", "needs_help", "week", "month", "rota", "create", "away", "stand_ins", "offers"]
+    return [reverse(f"tasks:{name}", kwargs=circle) for name in names] + [
+        reverse(f"tasks:{name}", kwargs=one) + on for name in ("detail", "edit", "cancel", "visit_log")
+    ]
 
 
 def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) -> None:
@@ -32,6 +47,7 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("circles:leave", kwargs={"circle_id": circle}),
         reverse("circles:member_edit", kwargs={"circle_id": circle, "member_id": member}),
         reverse("circles:member_remove", kwargs={"circle_id": circle, "member_id": member}),
+        *task_pages(cast),
     ]
     account_pages = [
         reverse("circles:list"),
@@ -40,6 +56,8 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("accounts:sessions"),
         reverse("accounts:tokens"),
         reverse("accounts:password_change"),
+        reverse("tasks:mine"),
+        reverse("tasks:feeds"),
     ]
     for name in CAST_NAMES:
         context = browser.new_context()

@@ -1,0 +1,168 @@
+"""Benchmark: the circle home page and the agenda of a big, busy circle against a bare view.
+
+A circle of 60 members with 10,000 tasks (a few dozen of them repeating: daily medication checks,
+weekly visits, monthly appointments, some of them open-ended), served the same way as bench/run.py
+(`carecircle serve`, then granian's WSGI workers when installed), on a throwaway SQLite database (or
+BENCH_DATABASE_URL). Measures /ping (the same-run baseline), the circle home page and the agenda, and
+prints throughput, p50/p99 latency and each page's share of the bare view. Not a test: figures go
+into docs/performance.md by hand.
+
+    .venv/bin/python bench/tasks.py
+    BENCH_IN_PROCESS_ONLY=1 .venv/bin/python bench/tasks.py   # only the in-process timings
+    BENCH_CONCURRENCY=64 BENCH_SECONDS=15 BENCH_SERVERS="granian WSGI" .venv/bin/python bench/tasks.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import (
+    BIN,
+    CONCURRENCY,
+    MEMBERS,
+    ROOT,
+    SECONDS,
+    build_circle,
+    free_port,
+    load,
+    prepare_environment,
+    say,
+    server_commands,
+    wait_ready,
+)
+
+TASKS = 10_000
+# (rule, how many): repeating tasks, started a year ago; the rest are one-off tasks over four years.
+SERIES = [
+    ("FREQ=DAILY", 5),
+    ("FREQ=DAILY;COUNT=400", 5),
+    ("FREQ=WEEKLY;BYDAY=MO,TH", 20),
+    ("FREQ=WEEKLY", 15),
+    ("FREQ=MONTHLY", 5),
+]
+
+
+def add_tasks(circle_id: int) -> int:
+    """TASKS tasks in the circle, in bulk (this is data for a benchmark, not a user's action)."""
+    from carecircle.accounts.models import User
+    from carecircle.tasks.models import Assignment, Category, Task
+    from carecircle.tasks.schedule import series_bounds
+
+    organiser = User.objects.get(email="organiser@bench.invalid")
+    helpers = list(User.objects.exclude(pk=organiser.pk).values_list("pk", flat=True))
+    today = datetime.date.today()
+    categories = list(Category.values)
+    tasks = []
+    repeating = [rule for rule, count in SERIES for _ in range(count)]
+    for number in range(TASKS):
+        rule = repeating[number] if number < len(repeating) else ""
+        task = Task(
+            circle_id=circle_id,
+            title=f"{'Weekly visit' if rule else 'Lift'} {number}",
+            category=categories[number % len(categories)],
+            start_date=today - datetime.timedelta(days=365)
+            if rule
+            else today + datetime.timedelta(days=number % 1460 - 730),
+            start_time=datetime.time(8 + number % 12, 30),
+            duration_minutes=60,
+            time_zone="Europe/London",
+            rule=rule,
+            people_needed=1 + number % 2,
+            created_by=organiser,
+        )
+        task.first_start_utc, task.last_end_utc = series_bounds(task)
+        tasks.append(task)
+    created = Task.objects.bulk_create(tasks, batch_size=1000)
+    Assignment.objects.bulk_create(
+        (
+            Assignment(task=task, occurrence_date=task.start_date, user_id=helpers[index % len(helpers)], slot=1)
+            for index, task in enumerate(created[len(repeating) :: 3])
+        ),
+        batch_size=1000,
+    )
+    return len(created)
+
+
+def in_process(pages: dict[str, str], cookie: str, *, repeat: int = 20) -> dict[str, tuple[float, float]]:
+    """Milliseconds per request through Django's test client (no server): without and with the cache."""
+    import time
+
+    from django.test import Client, override_settings
+
+    name, value = cookie.split("=", 1)
+    client = Client()
+    client.cookies[name] = value
+    figures = {}
+    for page, path in pages.items():
+        timings = []
+        for seconds in (0, 300):
+            with override_settings(TASKS_CACHE_SECONDS=seconds, ALLOWED_HOSTS=["testserver"]):
+                assert client.get(path).status_code == 200
+                started = time.perf_counter()
+                for _ in range(repeat):
+                    client.get(path)
+                timings.append((time.perf_counter() - started) / repeat * 1000)
+        figures[page] = (timings[0], timings[1])
+    return figures
+
+
+def measure(
+    command: list[str], port: int, env: dict[str, str], pages: dict[str, str], cookie: str
+) -> dict[str, dict[str, float]]:
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        wait_ready(port, server)
+        for path in pages.values():
+            load(port, path, cookie)  # warm-up
+        results = {"bare view (/ping)": load(port, "/ping", "")}
+        for name, path in pages.items():
+            results[name] = load(port, path, cookie)
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="carecircle-bench-tasks-") as directory:
+        env = prepare_environment(Path(directory))
+        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        circle_id, cookie = build_circle()
+        count = add_tasks(circle_id)
+        pages = {"circle home": f"/circles/{circle_id}/", "agenda": f"/circles/{circle_id}/tasks/"}
+        for page, (uncached, cached) in in_process(pages, cookie).items():
+            say(f"in process: {page}: {uncached:.1f} ms without the cache, {cached:.1f} ms with it")
+        if os.environ.get("BENCH_IN_PROCESS_ONLY"):
+            return
+        port = free_port()
+        results = {name: measure(command, port, env, pages, cookie) for name, command in server_commands(port).items()}
+    generator = "wrk" if shutil.which("wrk") else "Python threads (apt-get install wrk for better figures)"
+    say(
+        f"\n{MEMBERS} members, {count} tasks; {CONCURRENCY} connections, {SECONDS:.0f} s per target, "
+        f"load from {generator}\n"
+    )
+    say(f"{'server':38} {'target':18} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for server, targets in results.items():
+        bare = targets["bare view (/ping)"]
+        for name, figures in targets.items():
+            share = "" if name.startswith("bare") else f"  {figures['rps'] / bare['rps']:.0%} of bare"
+            say(
+                f"{server:38} {name:18} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
+                f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}{share}"
+            )
+        say()
+
+
+if __name__ == "__main__":
+    main()

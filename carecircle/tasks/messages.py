@@ -1,0 +1,85 @@
+"""The words of the emails tasks send: help requests, concerns from a visit, reminders, asks."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.urls import reverse
+
+from carecircle.tasks.models import Task
+
+
+def task_url(task: Task, on: datetime.date) -> str:
+    path = reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk})
+    return f"{settings.SITE_URL}{path}?on={on}"
+
+
+def _when(start: datetime.datetime, time_zone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = start.astimezone(ZoneInfo(time_zone))
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+
+
+def help_request_message(
+    *,
+    person_name: str,
+    asker_name: str,
+    items: Iterable[tuple[Task, datetime.date, datetime.datetime]],
+    time_zone: str,
+    note: str = "",
+    emergency_plan_url: str | None = None,
+) -> tuple[str, str]:
+    """(subject, body) of the help request sent to stand-ins when someone can't cover.
+
+    `items` are (task, occurrence date, UTC start). `emergency_plan_url` is added when the record
+    has an emergency plan; the records app supplies it.
+    """
+    lines = [
+        f"{asker_name} can't cover the next few days and has asked you, as one of the people "
+        f"who step in for {person_name}, to help.",
+        "",
+    ]
+    if note:
+        lines += [f"{asker_name} says: {note}", ""]
+    listed = list(items)
+    if listed:
+        lines.append("These need someone now:")
+        for task, on, start in listed:
+            lines.append(f"- {task.title}, {_when(start, time_zone)}: {task_url(task, on)}")
+    else:
+        lines.append("Nothing is on the calendar for those days, but they may need you to be on hand.")
+    if emergency_plan_url:
+        lines += ["", f"The emergency plan for {person_name}: {emergency_plan_url}"]
+    lines += ["", 'Open a link and choose "I\'ll do it" to take one. Thank you.']
+    return f"Can you help {person_name}? {asker_name} can't cover", "\n".join(lines)
+
+
+def concern_message(
+    *, person_name: str, author_name: str, task: Task, on: datetime.date, notes: str
+) -> tuple[str, str]:
+    body = (
+        f"{author_name} logged a visit to {person_name} on {on:%a} {on.day} {on:%b} and raised a concern.\n\n"
+        f"{notes or 'No notes were written.'}\n\nSee the visit: {task_url(task, on)}"
+    )
+    return f"A concern after the visit to {person_name}", body
+
+
+def reminder_message(*, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str) -> tuple[str, str]:
+    where = f"\nWhere: {task.address}" if task.address else ""
+    body = (
+        f"A reminder: you said you'll do \u201c{task.title}\u201d for {task.circle.person_name}, "
+        f"{_when(start, time_zone)}.{where}\n\nDetails, or say you can't any more: {task_url(task, on)}"
+    )
+    return f"Reminder: {task.title}, {_when(start, time_zone)}", body
+
+
+def ask_message(*, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str) -> tuple[str, str]:
+    body = (
+        f"\u201c{task.title}\u201d for {task.circle.person_name} needs someone, {_when(start, time_zone)}. "
+        f"You said you can usually help at this time, so you're asked first.\n\n"
+        f'Say "I\'ll do it" here: {task_url(task, on)}'
+    )
+    return f"Can you do this? {task.title}", body

@@ -1,0 +1,325 @@
+"""Tasks (one-off or repeating), changes to single occurrences, who is going, feeds and visit logs.
+
+A task is a series: a one-off task is a series with no rule and a single occurrence on its start
+date. Occurrences are computed with carecircle.lib.recurrence; only changes to one occurrence
+(cancelled, moved, done) are stored, as OccurrenceChange rows keyed by the occurrence's original date.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Category(models.TextChoices):
+    LIFT = "lift", "Lift"
+    MEAL = "meal", "Meal"
+    SHOPPING = "shopping", "Shopping"
+    VISIT = "visit", "Visit or company"
+    APPOINTMENT = "appointment", "Appointment"
+    MEDICATION = "medication", "Medication"
+    PERSONAL_CARE = "personal_care", "Personal care"
+    HOUSEHOLD = "household", "Household"
+    PAPERWORK = "paperwork", "Paperwork"
+    PAID_VISIT = "paid_visit", "Paid carer's visit"
+    OTHER = "other", "Other"
+
+
+# The extra fields each category asks for, stored in Task.details: {field: label}.
+CATEGORY_DETAILS: dict[str, dict[str, str]] = {
+    Category.LIFT: {"destination": "Where to"},
+    Category.MEAL: {"dietary_notes": "Dietary notes"},
+    Category.SHOPPING: {"shopping_list": "Shopping list"},
+    Category.APPOINTMENT: {"place": "Place", "whos_going": "Who's going with them"},
+    Category.MEDICATION: {"medication": "Which medication"},
+}
+
+
+class Status(models.TextChoices):
+    NEEDS_HELP = "needs_help", "Needs help"
+    COVERED = "covered", "Covered"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Task(models.Model):
+    """Help that's needed, once or on a repeating pattern, in the wall-clock time of `time_zone`."""
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=120)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    notes = models.TextField(blank=True, max_length=4000)
+    details = models.JSONField(default=dict, blank=True, help_text="Fields that depend on the category.")
+    # Wall-clock start in time_zone; start_time null means all day.
+    start_date = models.DateField()
+    start_time = models.TimeField(null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(
+        default=60, help_text="Minutes for timed tasks, days x 1440 all-day."
+    )
+    time_zone = models.CharField(max_length=64)
+    rule = models.CharField(max_length=200, blank=True, help_text="RFC 5545 RRULE value; blank for a one-off task.")
+    # Denormalised bounds in UTC so a window query can skip tasks that cannot overlap it.
+    first_start_utc = models.DateTimeField(db_index=True)
+    last_end_utc = models.DateTimeField(null=True, blank=True, help_text="Empty for a series without an end.")
+    address = models.CharField(max_length=300, blank=True)
+    people_needed = models.PositiveSmallIntegerField(default=1)
+    private = models.BooleanField(default=False, help_text="Only organisers and the person see it.")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    client_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Set on the first part of a split series, pointing at its continuation ("this and following").
+    continued_as = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["first_start_utc", "id"]
+        indexes = [
+            models.Index(fields=["circle", "first_start_utc"], name="tasks_task_circle_start"),
+            models.Index(fields=["circle", "first_start_utc"], condition=~Q(rule=""), name="tasks_task_repeating"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["created_by", "client_id"], name="tasks_task_unique_client_id"),
+            models.CheckConstraint(condition=Q(people_needed__gte=1), name="tasks_task_people_needed_positive"),
+            models.CheckConstraint(
+                condition=Q(last_end_utc__isnull=True) | Q(last_end_utc__gte=models.F("first_start_utc")),
+                name="tasks_task_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def all_day(self) -> bool:
+        return self.start_time is None
+
+    @property
+    def repeats(self) -> bool:
+        return bool(self.rule)
+
+    @property
+    def start_local(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.start_date, self.start_time or datetime.time())
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        return datetime.timedelta(minutes=self.duration_minutes)
+
+
+class OccurrenceChange(models.Model):
+    """A change to one occurrence, keyed by its original date: cancelled, moved, or done."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="changes")
+    original_date = models.DateField()
+    cancelled = models.BooleanField(default=False)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    # A moved occurrence: its new wall-clock start and length.
+    moved_date = models.DateField(null=True, blank=True)
+    moved_time = models.TimeField(null=True, blank=True)
+    moved_duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    how_it_went = models.TextField(blank=True, max_length=4000)
+
+    class Meta:
+        ordering = ["original_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "original_date"], name="tasks_change_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} on {self.original_date}"
+
+
+class Assignment(models.Model):
+    """Someone going to one occurrence, in a numbered place; withdrawn places stay as history."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
+    occurrence_date = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_assignments")
+    # 1..people_needed, taken under a lock on the task row; the unique constraint backs it.
+    slot = models.PositiveSmallIntegerField()
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdraw_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["occurrence_date", "slot"]
+        indexes = [models.Index(fields=["user", "occurrence_date"], name="tasks_assignment_user_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "occurrence_date", "slot"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="tasks_assignment_one_per_slot",
+            ),
+            models.UniqueConstraint(
+                fields=["task", "occurrence_date", "user"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="tasks_assignment_once_per_person",
+            ),
+            models.CheckConstraint(condition=Q(slot__gte=1), name="tasks_assignment_slot_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} for {self.task_id} on {self.occurrence_date}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A private iCalendar address: one circle, or every circle of the member when circle is empty."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "circle"], name="tasks_feed_one_per_circle"),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(circle__isnull=True), name="tasks_feed_one_for_all_circles"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Feed of {self.user_id} for {self.circle_id or 'all circles'}"
+
+
+class ReminderSetting(models.Model):
+    """How long before a task a member is reminded; no row means the defaults."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_setting")
+    day_before = models.BooleanField(default=True)
+    hours_before = models.PositiveSmallIntegerField(null=True, blank=True, default=2)
+
+    def __str__(self) -> str:
+        return f"Reminders for {self.user_id}"
+
+
+class ReminderSent(models.Model):
+    """One reminder already queued: the unique key means a reminder is never sent twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class VisitOutcome(models.TextChoices):
+    ALL_OK = "all_ok", "All OK"
+    CONCERN = "concern", "A concern"
+
+
+class VisitLog(models.Model):
+    """What happened at one visit: arrived, left, notes, and whether all was well."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="visit_logs")
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    occurrence_date = models.DateField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    arrived_at = models.DateTimeField()
+    left_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True, max_length=4000)
+    outcome = models.CharField(max_length=10, choices=VisitOutcome.choices, default=VisitOutcome.ALL_OK)
+    client_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-arrived_at", "-id"]
+        indexes = [models.Index(fields=["circle", "arrived_at"], name="tasks_visitlog_circle_arrived")]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_id"], name="tasks_visitlog_unique_client_id"),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gte=models.F("arrived_at")),
+                name="tasks_visitlog_leaves_after_arriving",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Visit to {self.circle_id} on {self.occurrence_date}"
+
+
+class StandIn(models.Model):
+    """Someone the circle asks first when a regular helper can't cover: rank 1 is asked first."""
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "user"], name="tasks_standin_once"),
+            models.UniqueConstraint(fields=["circle", "rank"], name="tasks_standin_unique_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Stand-in {self.rank} of {self.circle_id}"
+
+
+class Unavailability(models.Model):
+    """A period a member can't cover ("I'm ill for the next 48 hours")."""
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="tasks_unavailable_ends_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} away from {self.starts_at:%Y-%m-%d}"
+
+
+class PartOfDay(models.TextChoices):
+    MORNING = "morning", "Morning (before 12:00)"
+    AFTERNOON = "afternoon", "Afternoon (12:00 to 17:00)"
+    EVENING = "evening", "Evening (after 17:00)"
+
+
+class StandingOffer(models.Model):
+    """ "I can usually do Tuesday evenings": asked first when a matching task needs help."""
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    weekday = models.PositiveSmallIntegerField(help_text="0 is Monday, 6 is Sunday.")
+    part_of_day = models.CharField(max_length=10, choices=PartOfDay.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["weekday", "part_of_day"]
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "user", "weekday", "part_of_day"], name="tasks_offer_once"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="tasks_offer_weekday_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} offers day {self.weekday} {self.part_of_day}"
+
+
+class ReminderClock(models.Model):
+    """One row: when the self-rescheduling reminder scan runs next, so only one chain of scans exists."""
+
+    next_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Next reminder scan at {self.next_run_at}"

@@ -1,0 +1,255 @@
+"""Writes for visits, stand-ins, "I can't cover" and standing offers (ARCHITECTURE rule 3).
+
+Same shape as tasks/services.py: keyword-only, explicit actor, one transaction, one audit row,
+a live event after commit; messages are queued as delivery rows with idempotency keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from carecircle.audit.services import audit_record
+from carecircle.circles.models import Membership
+from carecircle.circles.permissions import capabilities_for
+from carecircle.notifications.models import Channel
+from carecircle.notifications.services import delivery_enqueue
+from carecircle.realtime.events import circle_event_record
+from carecircle.tasks.cache import tasks_changed
+from carecircle.tasks.messages import ask_message, concern_message, help_request_message
+from carecircle.tasks.models import (
+    Assignment,
+    PartOfDay,
+    StandIn,
+    StandingOffer,
+    Task,
+    Unavailability,
+    VisitLog,
+    VisitOutcome,
+)
+from carecircle.tasks.schedule import TaskOccurrence, occurrence_start, series_occurrence
+from carecircle.tasks.services import TaskError, _check_text
+
+if TYPE_CHECKING:
+    from carecircle.accounts.models import User
+    from carecircle.circles.models import Circle
+
+MAX_UNAVAILABLE = datetime.timedelta(days=90)
+MAX_STAND_INS = 10
+
+
+@transaction.atomic
+def visit_log_create(
+    *,
+    actor: User,
+    task: Task,
+    occurrence_date: datetime.date,
+    arrived_at: datetime.datetime,
+    left_at: datetime.datetime | None,
+    notes: str,
+    outcome: str,
+    client_id: uuid.UUID | None = None,
+) -> VisitLog:
+    """Log a visit; "a concern" emails the organisers and the person (when they're a member) at once."""
+    if client_id is not None:
+        existing = VisitLog.objects.filter(author=actor, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    _check_text(notes, "notes", 4000)
+    if outcome not in VisitOutcome.values:
+        raise TaskError('Choose "All OK" or "A concern".')
+    if series_occurrence(task, occurrence_date) is None:
+        raise TaskError(f"This task doesn't happen on {occurrence_date:%-d %B %Y}. Choose a date it happens on.")
+    if arrived_at > timezone.now() + datetime.timedelta(minutes=5):
+        raise TaskError("The arrival time is in the future. Log a visit once you've arrived.")
+    if left_at is not None and left_at < arrived_at:
+        raise TaskError("The time you left is before the time you arrived. Check both times.")
+    log = VisitLog.objects.create(
+        task=task,
+        circle=task.circle,
+        occurrence_date=occurrence_date,
+        author=actor,
+        arrived_at=arrived_at,
+        left_at=left_at,
+        notes=notes.strip(),
+        outcome=outcome,
+        client_id=client_id,
+    )
+    concern = outcome == VisitOutcome.CONCERN
+    action = "tasks.visit_concern" if concern else "tasks.visit_logged"
+    audit_record(
+        actor=actor, action=action, circle=task.circle, data={"task": task.pk, "date": occurrence_date.isoformat()}
+    )
+    circle_event_record(circle=task.circle, type="visit.logged", task=task.pk, visit=log.pk)
+    if concern:
+        subject, body = concern_message(
+            person_name=task.circle.person_name,
+            author_name=actor.display_name,
+            task=task,
+            on=occurrence_date,
+            notes=log.notes,
+        )
+        members = Membership.objects.filter(circle=task.circle).select_related("user")
+        for member in members:
+            capabilities = capabilities_for(role=member.role, consent=task.circle.consent, person_is_member=False)
+            # Those who manage the circle's help: organisers and the person being helped.
+            if "tasks.manage" in capabilities and member.user_id != actor.pk and member.user.email:
+                delivery_enqueue(
+                    channel=Channel.EMAIL,
+                    to=member.user.email,
+                    subject=subject,
+                    body=body,
+                    idempotency_key=f"visit-concern-{log.pk}-{member.user_id}",
+                )
+    return log
+
+
+@transaction.atomic
+def stand_ins_set(*, actor: User, circle: Circle, user_ids: Sequence[int]) -> list[StandIn]:
+    """Replace the circle's ranked stand-ins: the first is asked first. Only members who may volunteer."""
+    ordered = list(dict.fromkeys(user_ids))
+    if len(ordered) > MAX_STAND_INS:
+        raise TaskError(f"Choose at most {MAX_STAND_INS} stand-ins.")
+    members = {m.user_id: m for m in Membership.objects.filter(circle=circle, user_id__in=ordered)}
+    for user_id in ordered:
+        member = members.get(user_id)
+        if member is None:
+            raise TaskError("Stand-ins must be members of the circle. Choose from the list.")
+        capabilities = capabilities_for(role=member.role, consent=circle.consent, person_is_member=False)
+        if "tasks.volunteer" not in capabilities:
+            raise TaskError("Stand-ins must be people who can volunteer for help. Choose someone else.")
+    StandIn.objects.filter(circle=circle).delete()
+    rows = StandIn.objects.bulk_create(
+        StandIn(circle=circle, user_id=user_id, rank=rank) for rank, user_id in enumerate(ordered, start=1)
+    )
+    audit_record(actor=actor, action="tasks.stand_ins_changed", circle=circle, data={"count": len(rows)})
+    circle_event_record(circle=circle, type="tasks.settings_changed")
+    return rows
+
+
+@transaction.atomic
+def unavailability_declare(
+    *,
+    actor: User,
+    circle: Circle,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    note: str = "",
+    emergency_plan_url: str | None = None,
+) -> tuple[Unavailability, list[TaskOccurrence]]:
+    """ "I can't cover": the actor's tasks in the period need help again, and the stand-ins are asked.
+
+    Returns the period and the occurrences handed back.
+    """
+    from carecircle.circles.access import access_circle
+    from carecircle.tasks.selectors import occurrences_for
+
+    _check_text(note, "note", 300)
+    if ends_at <= starts_at:
+        raise TaskError("The end must be after the start. Check both times.")
+    if ends_at <= timezone.now():
+        raise TaskError("That time has already passed. Choose a period from now on.")
+    if ends_at - starts_at > MAX_UNAVAILABLE:
+        raise TaskError("Choose a period of at most 90 days. You can add another one later.")
+    period = Unavailability.objects.create(
+        circle=circle, user=actor, starts_at=starts_at, ends_at=ends_at, note=note.strip()
+    )
+    access = access_circle(user=actor, circle_id=circle.pk, capability="circle.view")
+    mine = occurrences_for(accesses=[access], window_start=starts_at, window_end=ends_at, going_user_id=actor.pk)
+    now = timezone.now()
+    reason = f"Can't cover: {note.strip()}"[:300] if note.strip() else "Can't cover"
+    handed_back = []
+    for item in mine:
+        updated = Assignment.objects.filter(
+            task=item.task, occurrence_date=item.original_date, user=actor, withdrawn_at__isnull=True
+        ).update(withdrawn_at=now, withdraw_reason=reason)
+        if updated:
+            handed_back.append(item)
+            circle_event_record(circle=circle, type="task.changed", task=item.task.pk)
+    if handed_back:
+        tasks_changed(circle.pk)
+    audit_record(
+        actor=actor,
+        action="tasks.cant_cover",
+        circle=circle,
+        data={"from": starts_at.isoformat(), "until": ends_at.isoformat(), "tasks": len(handed_back)},
+    )
+    subject, body = help_request_message(
+        person_name=circle.person_name,
+        asker_name=actor.display_name,
+        items=[(item.task, item.original_date, item.start_utc()) for item in handed_back],
+        time_zone=actor.time_zone,
+        note=note.strip(),
+        emergency_plan_url=emergency_plan_url,
+    )
+    for stand_in in StandIn.objects.filter(circle=circle).exclude(user=actor).select_related("user"):
+        if stand_in.user.email:
+            delivery_enqueue(
+                channel=Channel.EMAIL,
+                to=stand_in.user.email,
+                subject=subject,
+                body=body,
+                idempotency_key=f"cant-cover-{period.pk}-{stand_in.user_id}",
+            )
+    return period, handed_back
+
+
+def part_of_day(moment: datetime.time) -> PartOfDay:
+    if moment.hour < 12:
+        return PartOfDay.MORNING
+    if moment.hour < 17:
+        return PartOfDay.AFTERNOON
+    return PartOfDay.EVENING
+
+
+@transaction.atomic
+def standing_offer_add(*, actor: User, circle: Circle, weekday: int, part: str) -> StandingOffer:
+    if not 0 <= weekday <= 6 or part not in PartOfDay.values:
+        raise TaskError("Choose a day of the week and a part of the day from the lists.")
+    offer, created = StandingOffer.objects.get_or_create(circle=circle, user=actor, weekday=weekday, part_of_day=part)
+    if created:
+        audit_record(actor=actor, action="tasks.offer_added", circle=circle, data={"weekday": weekday, "part": part})
+    return offer
+
+
+@transaction.atomic
+def standing_offer_remove(*, actor: User, offer: StandingOffer) -> None:
+    data = {"weekday": offer.weekday, "part": offer.part_of_day}
+    offer.delete()
+    audit_record(actor=actor, action="tasks.offer_removed", circle=offer.circle, data=data)
+
+
+def ask_standing_offers(*, task: Task) -> int:
+    """Email the people whose standing offer matches the task's first occurrence; how many were asked.
+
+    Called by task_create inside its transaction; each person is asked once per task.
+    """
+    if task.all_day or task.private:
+        return 0
+    occurrence = series_occurrence(task, task.start_date)
+    if occurrence is None:
+        return 0
+    start = occurrence_start(occurrence, task.time_zone)
+    assert task.start_time is not None
+    offers = StandingOffer.objects.filter(
+        circle=task.circle, weekday=task.start_date.weekday(), part_of_day=part_of_day(task.start_time)
+    ).select_related("user")
+    asked = 0
+    for offer in offers:
+        if offer.user_id == task.created_by_id or not offer.user.email:
+            continue
+        subject, body = ask_message(task=task, on=task.start_date, start=start, time_zone=offer.user.time_zone)
+        delivery_enqueue(
+            channel=Channel.EMAIL,
+            to=offer.user.email,
+            subject=subject,
+            body=body,
+            idempotency_key=f"offer-ask-{task.pk}-{offer.user_id}",
+        )
+        asked += 1
+    return asked

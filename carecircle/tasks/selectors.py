@@ -1,0 +1,203 @@
+"""Reading occurrences for the pages, the API and the feed. Callers check access first (tasks/access.py).
+
+Every list costs the same few queries however many tasks there are: the tasks that can overlap the
+window, their changes, and who's going, each in one query; occurrences are computed in Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+
+from carecircle.circles.access import CircleAccess
+from carecircle.tasks.access import visible_in
+from carecircle.tasks.cache import tasks_version
+from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task, VisitLog
+from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
+from carecircle.tasks.services import MAX_DURATION_MINUTES
+
+if TYPE_CHECKING:
+    from carecircle.circles.models import Circle
+
+logger = logging.getLogger(__name__)
+# Occurrences are keyed by their original date; a window of dates one day wider on each side than
+# the UTC window covers every time zone.
+MOVE_SLACK = 2 * DAY
+CACHE_SECONDS = 300
+ONE_OFF_REACH = datetime.timedelta(minutes=MAX_DURATION_MINUTES) + 2 * DAY
+
+
+def occurrences_for(
+    *,
+    accesses: list[CircleAccess],
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    going_user_id: int | None = None,
+    needs_help: bool = False,
+) -> list[TaskOccurrence]:
+    """Occurrences of the circles' visible tasks overlapping the window, in order of start.
+
+    With going_user_id only those that person is going to; with needs_help only those that still
+    need someone. One circle's list is cached under the circle's tasks version (tasks/cache.py),
+    which every service that changes a task, an occurrence or who's going renews; names of people
+    going may lag a renamed or removed member by the cache's lifetime.
+    """
+    seconds = getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS)
+    if len(accesses) != 1 or going_user_id is not None or not seconds:
+        return _occurrences(
+            accesses=accesses,
+            window_start=window_start,
+            window_end=window_end,
+            going_user_id=going_user_id,
+            needs_help=needs_help,
+        )
+    access = accesses[0]
+    circle = access.circle
+    version = tasks_version(circle.pk)
+    key = (
+        f"tasks:occurrences:{circle.pk}:{version}:{int(access.can('tasks.manage'))}:"
+        f"{window_start.timestamp():.0f}:{window_end.timestamp():.0f}"
+    )
+    found: list[TaskOccurrence] | None = None
+    if version is not None:
+        try:
+            found = cache.get(key)
+        except Exception:
+            # The cache is a shortcut: when it is unreachable the list is computed as usual.
+            logger.warning("Tasks cache unreachable", exc_info=True)
+    if found is None:
+        found = _occurrences(accesses=accesses, window_start=window_start, window_end=window_end)
+        if version is not None:
+            try:
+                cache.set(key, found, seconds)
+            except Exception:
+                logger.warning("Tasks cache unreachable", exc_info=True)
+    for item in found:
+        item.task.circle = circle
+    if needs_help:
+        found = [item for item in found if item.status == Status.NEEDS_HELP]
+    return found
+
+
+def _occurrences(
+    *,
+    accesses: list[CircleAccess],
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    going_user_id: int | None = None,
+    needs_help: bool = False,
+) -> list[TaskOccurrence]:
+    if not accesses:
+        return []
+    # A one-off task lasts at most MAX_DURATION, so only a narrow range of starts can overlap the
+    # window and the (circle, start) index finds them; the few repeating series are checked by bounds.
+    one_off = Q(rule="", first_start_utc__gte=window_start - ONE_OFF_REACH, first_start_utc__lt=window_end)
+    repeating = (
+        ~Q(rule="")
+        & Q(first_start_utc__lt=window_end)
+        & (Q(last_end_utc__isnull=True) | Q(last_end_utc__gt=window_start))
+    )
+    tasks = Task.objects.filter(visible_in(accesses), cancelled_at__isnull=True).filter(one_off | repeating)
+    first_day = (window_start - MOVE_SLACK).date()
+    last_day = (window_end + MOVE_SLACK).date()
+    if going_user_id is not None:
+        mine = Assignment.objects.filter(
+            user_id=going_user_id, withdrawn_at__isnull=True, occurrence_date__range=(first_day, last_day)
+        )
+        tasks = tasks.filter(pk__in=mine.values("task_id"))
+    # The circle comes from the access already loaded, not a join parsing its settings once per task.
+    circles = {access.circle.pk: access.circle for access in accesses}
+    task_list = list(tasks)
+    for task in task_list:
+        task.circle = circles[task.circle_id]
+    # Tasks overlapping one window are few (a page's worth), so their ids make a short list.
+    task_ids = [task.pk for task in task_list]
+    changes: dict[int, list[OccurrenceChange]] = defaultdict(list)
+    change_rows = OccurrenceChange.objects.filter(task_id__in=task_ids).filter(
+        Q(original_date__range=(first_day, last_day)) | Q(moved_date__range=(first_day, last_day))
+    )
+    for change in change_rows:
+        changes[change.task_id].append(change)
+    going: dict[tuple[int, datetime.date], list[Assignment]] = defaultdict(list)
+    going_rows = Assignment.objects.filter(
+        task_id__in=task_ids, withdrawn_at__isnull=True, occurrence_date__range=(first_day, last_day)
+    ).select_related("user")
+    for assignment in going_rows:
+        going[(assignment.task_id, assignment.occurrence_date)].append(assignment)
+    found = combine(task_list, window_start=window_start, window_end=window_end, changes=changes, assignments=going)
+    if going_user_id is not None:
+        found = [item for item in found if going_user_id in item.going_ids()]
+    if needs_help:
+        found = [item for item in found if item.status == Status.NEEDS_HELP]
+    return found
+
+
+def occurrence_detail(task: Task, original_date: datetime.date) -> TaskOccurrence | None:
+    """One occurrence of a task with its change and who's going (and who withdrew), or None."""
+    from carecircle.tasks.schedule import local_midnight_utc, series_occurrence, task_occurrences
+
+    change = OccurrenceChange.objects.filter(task=task, original_date=original_date).first()
+    base = series_occurrence(task, original_date)
+    if base is None:
+        return None
+    occurrence = base
+    if change is not None and change.moved_date is not None:
+        window_start = local_midnight_utc(change.moved_date - DAY, task.time_zone)
+        window_end = local_midnight_utc(change.moved_date + 2 * DAY, task.time_zone)
+        moved = [
+            item
+            for item in task_occurrences(task, window_start=window_start, window_end=window_end, changes=[change])
+            if item.original_date == original_date
+        ]
+        occurrence = moved[0] if moved else base
+    going = list(
+        Assignment.objects.filter(task=task, occurrence_date=original_date, withdrawn_at__isnull=True).select_related(
+            "user"
+        )
+    )
+    return TaskOccurrence(task=task, occurrence=occurrence, change=change, going=going)
+
+
+def withdrawals_for(task: Task, original_date: datetime.date) -> list[Assignment]:
+    return list(
+        Assignment.objects.filter(task=task, occurrence_date=original_date, withdrawn_at__isnull=False).select_related(
+            "user"
+        )
+    )
+
+
+def next_occurrence_date(task: Task, *, after: datetime.datetime) -> datetime.date:
+    """The original date of the task's next occurrence from `after`, else its first date."""
+    from carecircle.tasks.schedule import task_occurrences
+
+    window_end = after + datetime.timedelta(days=400)
+    upcoming = task_occurrences(task, window_start=after, window_end=window_end, changes=task.changes.all())
+    return upcoming[0].original_date if upcoming else task.start_date
+
+
+def visit_logs_for(*, circle: Circle, start: datetime.datetime, end: datetime.datetime) -> list[VisitLog]:
+    """Visit logs of a circle that began in [start, end), oldest first: for the record's daily notes."""
+    return list(
+        VisitLog.objects.filter(circle=circle, arrived_at__gte=start, arrived_at__lt=end)
+        .select_related("author", "task")
+        .order_by("arrived_at", "id")
+    )
+
+
+def members_with(*, circle: Circle, capability: str) -> list[tuple[int, str]]:
+    """(user id, name) of the circle's members whose role has `capability`, by name."""
+    from carecircle.circles.models import Membership
+    from carecircle.circles.permissions import capabilities_for
+
+    members = Membership.objects.filter(circle=circle).select_related("user").order_by("user__display_name")
+    return [
+        (member.user_id, member.user.display_name)
+        for member in members
+        if capability in capabilities_for(role=member.role, consent=circle.consent, person_is_member=False)
+    ]

@@ -1,0 +1,498 @@
+"""Every write to tasks, occurrences and who's going (ARCHITECTURE rule 3).
+
+Each service: keyword-only arguments, an explicit actor, one transaction, validation, one audit
+row, and a live event published after commit. Callers check access first (tasks/access.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from carecircle.audit.services import audit_record
+from carecircle.lib.recurrence import Rule, check_series, split, wall_clock_to_utc
+from carecircle.realtime.events import circle_event_record
+from carecircle.tasks.cache import tasks_changed
+from carecircle.tasks.models import (
+    CATEGORY_DETAILS,
+    Assignment,
+    CalendarFeed,
+    Category,
+    OccurrenceChange,
+    ReminderSetting,
+    Task,
+    new_feed_token,
+)
+from carecircle.tasks.schedule import series_bounds, series_occurrence
+
+if TYPE_CHECKING:
+    from carecircle.accounts.models import User
+    from carecircle.circles.models import Circle
+
+MAX_PEOPLE = 20
+MAX_DURATION_MINUTES = 14 * 24 * 60
+TEXT_LIMITS = {"title": 120, "notes": 4000, "address": 300}
+Scope = Literal["one", "following", "all"]
+
+
+class TaskError(Exception):
+    """A request that breaks a rule of tasks; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class TaskFields:
+    """What describes a task; shared by creating and editing."""
+
+    title: str
+    start_date: datetime.date
+    start_time: datetime.time | None
+    duration_minutes: int
+    time_zone: str
+    category: str = Category.OTHER
+    notes: str = ""
+    details: dict[str, str] | None = None
+    rule: Rule | None = None
+    address: str = ""
+    people_needed: int = 1
+    private: bool = False
+
+
+def _clean(fields: TaskFields) -> TaskFields:
+    title = fields.title.strip()
+    if not title:
+        raise TaskError('Give the task a title, like "Lift to hospital".')
+    for name, limit in TEXT_LIMITS.items():
+        value = getattr(fields, name)
+        if "\x00" in value:
+            raise TaskError(f"The {name} has a character that can't be stored. Remove it and try again.")
+        if len(value) > limit:
+            raise TaskError(f"The {name} is too long. Use at most {limit} characters.")
+    if fields.category not in Category.values:
+        raise TaskError("Choose one of the categories in the list.")
+    try:
+        ZoneInfo(fields.time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise TaskError(f"{fields.time_zone!r} isn't a time zone we know. Choose one like Europe/London.") from error
+    if not 1 <= fields.people_needed <= MAX_PEOPLE:
+        raise TaskError(f"Ask for between 1 and {MAX_PEOPLE} people.")
+    if fields.start_time is None and (fields.duration_minutes % (24 * 60) or fields.duration_minutes <= 0):
+        raise TaskError("An all-day task lasts a whole number of days.")
+    if not 0 < fields.duration_minutes <= MAX_DURATION_MINUTES:
+        raise TaskError("A task must end after it starts, and last at most 14 days.")
+    allowed = CATEGORY_DETAILS.get(fields.category, {})
+    details = {key: value.strip() for key, value in (fields.details or {}).items() if key in allowed and value.strip()}
+    for key, value in details.items():
+        if "\x00" in value or len(value) > 500:
+            raise TaskError(f"{allowed[key]} must be at most 500 characters of plain text.")
+    if fields.rule is not None:
+        start = datetime.datetime.combine(fields.start_date, fields.start_time or datetime.time())
+        try:
+            check_series(rule=fields.rule, start_local=start)
+        except ValueError as error:
+            raise TaskError(str(error)) from error
+    return replace(fields, title=title, notes=fields.notes.strip(), address=fields.address.strip(), details=details)
+
+
+def _apply(task: Task, fields: TaskFields) -> list[str]:
+    """Copy fields onto the task; the names of the fields that changed."""
+    values: dict[str, Any] = {
+        "title": fields.title,
+        "category": fields.category,
+        "notes": fields.notes,
+        "details": fields.details or {},
+        "start_date": fields.start_date,
+        "start_time": fields.start_time,
+        "duration_minutes": fields.duration_minutes,
+        "time_zone": fields.time_zone,
+        "rule": fields.rule.to_rrule_string() if fields.rule else "",
+        "address": fields.address,
+        "people_needed": fields.people_needed,
+        "private": fields.private,
+    }
+    changed = [name for name, value in values.items() if getattr(task, name) != value]
+    for name, value in values.items():
+        setattr(task, name, value)
+    task.first_start_utc, task.last_end_utc = series_bounds(task)
+    return changed
+
+
+def _event(task: Task) -> None:
+    circle_event_record(circle=task.circle, type="task.changed", task=task.pk)
+    tasks_changed(task.circle_id)
+
+
+@transaction.atomic
+def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: uuid.UUID | None = None) -> Task:
+    """Add a task; a retry with the same client_id returns the first one."""
+    if client_id is not None:
+        existing = Task.objects.filter(created_by=actor, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    fields = _clean(fields)
+    today = datetime.datetime.now(ZoneInfo(fields.time_zone)).date()
+    if fields.start_date < today:
+        raise TaskError(
+            f"{fields.start_date:%-d %B %Y} has passed. Choose today or a later date for new help that's needed."
+        )
+    task = Task(circle=circle, created_by=actor, client_id=client_id)
+    _apply(task, fields)
+    task.save()
+    audit_record(actor=actor, action="tasks.created", circle=circle, data={"task": task.pk, "title": task.title})
+    _event(task)
+    from carecircle.tasks.rota_services import ask_standing_offers
+
+    ask_standing_offers(task=task)
+    return task
+
+
+def _lock(task: Task) -> Task:
+    """The task row, locked until commit: every change to who's going is serialised on it."""
+    return Task.objects.select_for_update().select_related("circle").get(pk=task.pk)
+
+
+def _require_occurrence(task: Task, occurrence_date: datetime.date) -> None:
+    if task.cancelled_at is not None:
+        raise TaskError("This task was cancelled, so nothing about it can change.")
+    if series_occurrence(task, occurrence_date) is None:
+        raise TaskError(f"This task doesn't happen on {occurrence_date:%-d %B %Y}. Choose a date it happens on.")
+
+
+def _change(task: Task, occurrence_date: datetime.date) -> OccurrenceChange:
+    change, _ = OccurrenceChange.objects.get_or_create(task=task, original_date=occurrence_date)
+    return change
+
+
+@transaction.atomic
+def task_update(
+    *, actor: User, task: Task, fields: TaskFields, scope: Scope = "all", occurrence_date: datetime.date | None = None
+) -> Task:
+    """Change the whole series, this occurrence only (its time), or this and the following ones.
+
+    Returns the task that now holds the occurrence (a new one after "this and following").
+    """
+    task = _lock(task)
+    if task.cancelled_at is not None:
+        raise TaskError("This task was cancelled. Add a new task instead.")
+    fields = _clean(fields)
+    if scope == "all" or not task.rule:
+        changed = _apply(task, fields)
+        if not changed:
+            return task
+        task.updated_at = timezone.now()
+        task.save()
+        audit_record(
+            actor=actor,
+            action="tasks.updated",
+            circle=task.circle,
+            data={"task": task.pk, "title": task.title, "changed": changed},
+        )
+        _event(task)
+        return task
+    if occurrence_date is None:
+        raise TaskError("Say which occurrence to change.")
+    _require_occurrence(task, occurrence_date)
+    if scope == "one":
+        return _move_one(actor=actor, task=task, fields=fields, occurrence_date=occurrence_date)
+    return _split_following(actor=actor, task=task, fields=fields, occurrence_date=occurrence_date)
+
+
+def _move_one(*, actor: User, task: Task, fields: TaskFields, occurrence_date: datetime.date) -> Task:
+    change = _change(task, occurrence_date)
+    change.moved_date = fields.start_date
+    change.moved_time = fields.start_time if not task.all_day else None
+    change.moved_duration_minutes = fields.duration_minutes
+    change.save(update_fields=["moved_date", "moved_time", "moved_duration_minutes"])
+    # A moved occurrence may fall outside the series' bounds; widen them so window queries find it.
+    moved_start = datetime.datetime.combine(fields.start_date, change.moved_time or datetime.time())
+    moved_utc = wall_clock_to_utc(moved_start, task.time_zone)
+    moved_end = moved_utc + datetime.timedelta(minutes=fields.duration_minutes, days=1)
+    task.first_start_utc = min(task.first_start_utc, moved_utc)
+    if task.last_end_utc is not None:
+        task.last_end_utc = max(task.last_end_utc, moved_end)
+    task.save(update_fields=["first_start_utc", "last_end_utc"])
+    audit_record(
+        actor=actor,
+        action="tasks.occurrence_moved",
+        circle=task.circle,
+        data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat(), "to": moved_start.isoformat()},
+    )
+    _event(task)
+    return task
+
+
+def _split_following(*, actor: User, task: Task, fields: TaskFields, occurrence_date: datetime.date) -> Task:
+    rule = Rule.parse(task.rule)
+    try:
+        parts = split(rule, task.start_local, occurrence_date)
+    except ValueError:
+        # Editing from the first occurrence is editing the whole series.
+        return task_update(actor=actor, task=task, fields=fields, scope="all")
+    task.rule = parts.before.to_rrule_string()
+    task.first_start_utc, task.last_end_utc = series_bounds(task)
+    task.updated_at = timezone.now()
+    following = Task(circle=task.circle, created_by=actor)
+    new_rule = fields.rule if fields.rule is not None else parts.after
+    new_start_date = fields.start_date if fields.start_date >= occurrence_date else occurrence_date
+    _apply(following, replace(fields, rule=new_rule, start_date=new_start_date))
+    following.save()
+    task.continued_as = following
+    task.save()
+    OccurrenceChange.objects.filter(task=task, original_date__gte=occurrence_date).update(task=following)
+    Assignment.objects.filter(task=task, occurrence_date__gte=occurrence_date).update(task=following)
+    audit_record(
+        actor=actor,
+        action="tasks.updated_following",
+        circle=task.circle,
+        data={"task": following.pk, "title": following.title, "from": occurrence_date.isoformat()},
+    )
+    _event(following)
+    return following
+
+
+@transaction.atomic
+def task_cancel(*, actor: User, task: Task, reason: str = "") -> Task:
+    """Cancel a task and every occurrence of it; who was going is kept as history."""
+    task = _lock(task)
+    if task.cancelled_at is not None:
+        return task
+    task.cancelled_at = timezone.now()
+    task.save(update_fields=["cancelled_at"])
+    audit_record(
+        actor=actor,
+        action="tasks.cancelled",
+        circle=task.circle,
+        data={"task": task.pk, "title": task.title, "reason": reason[:300]},
+    )
+    _event(task)
+    return task
+
+
+@transaction.atomic
+def occurrence_cancel(*, actor: User, task: Task, occurrence_date: datetime.date, reason: str = "") -> Task:
+    """Skip one occurrence of a repeating task (a one-off task is cancelled as a whole)."""
+    if not task.rule:
+        return task_cancel(actor=actor, task=task, reason=reason)
+    task = _lock(task)
+    _require_occurrence(task, occurrence_date)
+    _check_text(reason, "reason", 300)
+    change = _change(task, occurrence_date)
+    if change.cancelled:
+        return task
+    change.cancelled = True
+    change.cancel_reason = reason.strip()
+    change.save(update_fields=["cancelled", "cancel_reason"])
+    audit_record(
+        actor=actor,
+        action="tasks.occurrence_cancelled",
+        circle=task.circle,
+        data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()},
+    )
+    _event(task)
+    return task
+
+
+def _check_text(value: str, name: str, limit: int) -> None:
+    if "\x00" in value:
+        raise TaskError(f"The {name} has a character that can't be stored. Remove it and try again.")
+    if len(value) > limit:
+        raise TaskError(f"The {name} is too long. Use at most {limit} characters.")
+
+
+def _going(task: Task, occurrence_date: datetime.date) -> list[Assignment]:
+    return list(Assignment.objects.filter(task=task, occurrence_date=occurrence_date, withdrawn_at__isnull=True))
+
+
+@transaction.atomic
+def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, user: User | None = None) -> Assignment:
+    """Take a place for one occurrence ("I'll do it"), or, with `user`, an organiser assigns someone.
+
+    The task row is locked first, so two people asking for the last place at the same moment are
+    served one after the other and the second is told it's covered; the unique slot constraint
+    backs this up in the database.
+    """
+    person = user or actor
+    task = _lock(task)
+    _require_occurrence(task, occurrence_date)
+    change = OccurrenceChange.objects.filter(task=task, original_date=occurrence_date).first()
+    if change is not None and change.cancelled:
+        raise TaskError("This one was cancelled, so nobody needs to go.")
+    if change is not None and change.done_at is not None:
+        raise TaskError("This one is already done.")
+    going = _going(task, occurrence_date)
+    for assignment in going:
+        if assignment.user_id == person.pk:
+            return assignment
+    if len(going) >= task.people_needed:
+        raise TaskError("Someone else has just taken the last place, so this is covered. Thank you for offering.")
+    taken = {assignment.slot for assignment in going}
+    slot = next(number for number in range(1, task.people_needed + 1) if number not in taken)
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                task=task, occurrence_date=occurrence_date, user=person, slot=slot, assigned_by=actor
+            )
+    except IntegrityError as error:
+        raise TaskError("Someone else has just taken that place. Reload the page to see who's going.") from error
+    from carecircle.tasks.tasks import ensure_reminder_scans
+
+    ensure_reminder_scans()
+    data = {"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()}
+    if user is not None and user.pk != actor.pk:
+        audit_record(actor=actor, action="tasks.assigned", circle=task.circle, subject=user, data=data)
+    else:
+        audit_record(actor=actor, action="tasks.volunteered", circle=task.circle, data=data)
+    _event(task)
+    return assignment
+
+
+@transaction.atomic
+def task_withdraw(
+    *, actor: User, task: Task, occurrence_date: datetime.date, user: User | None = None, reason: str = ""
+) -> bool:
+    """ "I can't any more": give up a place; the row stays with the reason. False if they weren't going."""
+    person = user or actor
+    _check_text(reason, "reason", 300)
+    task = _lock(task)
+    assignment = Assignment.objects.filter(
+        task=task, occurrence_date=occurrence_date, user=person, withdrawn_at__isnull=True
+    ).first()
+    if assignment is None:
+        return False
+    assignment.withdrawn_at = timezone.now()
+    assignment.withdraw_reason = reason.strip()
+    assignment.save(update_fields=["withdrawn_at", "withdraw_reason"])
+    audit_record(
+        actor=actor,
+        action="tasks.withdrew",
+        circle=task.circle,
+        subject=person,
+        data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat(), "reason": reason.strip()},
+    )
+    _event(task)
+    return True
+
+
+@transaction.atomic
+def occurrence_done(
+    *, actor: User, task: Task, occurrence_date: datetime.date, how_it_went: str = ""
+) -> OccurrenceChange:
+    """Mark one occurrence done, with an optional "how did it go" note."""
+    _check_text(how_it_went, "note", 4000)
+    task = _lock(task)
+    _require_occurrence(task, occurrence_date)
+    change = _change(task, occurrence_date)
+    if change.cancelled:
+        raise TaskError("This one was cancelled, so it can't be marked done.")
+    if change.done_at is not None and change.how_it_went == how_it_went.strip():
+        return change
+    change.done_at = change.done_at or timezone.now()
+    change.done_by = change.done_by or actor
+    change.how_it_went = how_it_went.strip()
+    change.save(update_fields=["done_at", "done_by", "how_it_went"])
+    audit_record(
+        actor=actor,
+        action="tasks.done",
+        circle=task.circle,
+        data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()},
+    )
+    _event(task)
+    return change
+
+
+@transaction.atomic
+def calendar_feed_renew(*, actor: User, circle: Circle | None) -> CalendarFeed:
+    """Give the member a calendar address for one circle (or all): a new secret, so any old address stops."""
+    feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=actor, circle=circle)
+    if not created:
+        feed.token = new_feed_token()
+        feed.created_at = timezone.now()
+        feed.save(update_fields=["token", "created_at"])
+    audit_record(
+        actor=actor, action="tasks.feed_created" if created else "tasks.feed_renewed", circle=circle, subject=actor
+    )
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, actor: User, circle: Circle | None) -> bool:
+    """Stop the member's calendar address for one circle (or all). False if there was none."""
+    deleted, _ = CalendarFeed.objects.filter(user=actor, circle=circle).delete()
+    if deleted:
+        audit_record(actor=actor, action="tasks.feed_revoked", circle=circle, subject=actor)
+    return bool(deleted)
+
+
+@transaction.atomic
+def reminder_setting_update(*, actor: User, day_before: bool, hours_before: int | None) -> ReminderSetting:
+    """When the member is reminded of what they're going to: the day before, and/or some hours before."""
+    if hours_before is not None and not 1 <= hours_before <= 72:
+        raise TaskError("Choose between 1 and 72 hours before, or leave it empty for no reminder on the day.")
+    setting, _ = ReminderSetting.objects.get_or_create(user=actor)
+    setting.day_before = day_before
+    setting.hours_before = hours_before
+    setting.save(update_fields=["day_before", "hours_before"])
+    audit_record(
+        actor=actor,
+        action="tasks.reminders_changed",
+        subject=actor,
+        data={"day_before": day_before, "hours_before": hours_before},
+    )
+    return setting
+
+
+ROTA_DAYS = 91
+
+
+@transaction.atomic
+def task_assign_series(*, actor: User, task: Task, user: User, from_date: datetime.date) -> int:
+    """Put someone down for every occurrence of a series from a date, for the next 13 weeks (a rota).
+
+    Occurrences already full, cancelled or done are left as they are. Returns how many places were taken.
+    """
+    from carecircle.tasks.schedule import local_midnight_utc, task_occurrences
+
+    task = _lock(task)
+    if task.cancelled_at is not None:
+        raise TaskError("This task was cancelled, so nobody can be put down for it.")
+    window_start = local_midnight_utc(from_date, task.time_zone)
+    window_end = local_midnight_utc(from_date + datetime.timedelta(days=ROTA_DAYS), task.time_zone)
+    changes = {change.original_date: change for change in task.changes.all()}
+    going: dict[datetime.date, list[Assignment]] = {}
+    for assignment in Assignment.objects.filter(
+        task=task, withdrawn_at__isnull=True, occurrence_date__gte=from_date - datetime.timedelta(days=1)
+    ):
+        going.setdefault(assignment.occurrence_date, []).append(assignment)
+    taken = 0
+    for occurrence in task_occurrences(
+        task, window_start=window_start, window_end=window_end, changes=changes.values()
+    ):
+        day = occurrence.original_date
+        change = changes.get(day)
+        places = going.get(day, [])
+        if (change is not None and change.done_at is not None) or any(a.user_id == user.pk for a in places):
+            continue
+        if len(places) >= task.people_needed:
+            continue
+        slots = {a.slot for a in places}
+        slot = next(number for number in range(1, task.people_needed + 1) if number not in slots)
+        Assignment.objects.create(task=task, occurrence_date=day, user=user, slot=slot, assigned_by=actor)
+        taken += 1
+    if taken:
+        from carecircle.tasks.tasks import ensure_reminder_scans
+
+        ensure_reminder_scans()
+        audit_record(
+            actor=actor,
+            action="tasks.assigned_series",
+            circle=task.circle,
+            subject=user,
+            data={"task": task.pk, "title": task.title, "from": from_date.isoformat(), "count": taken},
+        )
+        _event(task)
+    return taken

@@ -1,0 +1,300 @@
+"""One task: its page, adding and changing it, cancelling, "I'll do it", "I can't any more", assigning, done.
+
+Every page reaches tasks through tasks/access.py and changes them only through tasks/services.py.
+A refusal of the services (TaskError) is shown with what to do next, never as a server error.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from carecircle.accounts.models import User
+from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
+from carecircle.tasks import services
+from carecircle.tasks.access import access_task
+from carecircle.tasks.forms import AssignForm, CancelForm, DoneForm, ReasonForm, ScopeForm, TaskForm, initial_for
+from carecircle.tasks.models import CATEGORY_DETAILS, Task
+from carecircle.tasks.schedule import TaskOccurrence
+from carecircle.tasks.selectors import members_with, next_occurrence_date, occurrence_detail, withdrawals_for
+from carecircle.tasks.views import LIVE_TYPES
+
+
+def _on(request: HttpRequest, task: Task) -> datetime.date | None:
+    """The occurrence a request is about: `on` from the form or the query, else the next one."""
+    value = request.POST.get("on") if request.method == "POST" else request.GET.get("on")
+    if not value:
+        return None if request.method == "POST" else next_occurrence_date(task, after=timezone.now())
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def detail_url(task: Task, on: datetime.date) -> str:
+    return reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk}) + f"?on={on}"
+
+
+def _occurrence_or_problem(
+    request: HttpRequest, access: CircleAccess, task: Task
+) -> tuple[TaskOccurrence | None, HttpResponse | None]:
+    on = _on(request, task)
+    item = occurrence_detail(task, on) if on is not None else None
+    if item is None:
+        back = reverse("tasks:agenda", kwargs={"circle_id": access.circle.pk})
+        text = "This task doesn't happen on that date. Go back to the calendar and choose it there."
+        return None, problem(
+            request, title="No such date", text=text, status=INVALID if request.method == "POST" else 404, back=back
+        )
+    return item, None
+
+
+def _members(access: CircleAccess) -> list[tuple[int, str]]:
+    return members_with(circle=access.circle, capability="tasks.volunteer")
+
+
+@require_http_methods(["GET"])
+@login_required
+def detail(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    access, task = access_task(user=request.user, circle_id=circle_id, task_id=task_id)
+    item, refusal = _occurrence_or_problem(request, access, task)
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    context = _detail_context(access, item)
+    if request.headers.get("X-Requested-With") == "fetch":
+        return render(request, "tasks/detail.html#occurrence", context)
+    return render(request, "tasks/detail.html", context)
+
+
+def _detail_context(access: CircleAccess, item: TaskOccurrence, **extra: Any) -> dict[str, Any]:
+    task = item.task
+    labels = CATEGORY_DETAILS.get(task.category, {})
+    context: dict[str, Any] = {
+        "item": item,
+        "task": task,
+        "on": item.original_date,
+        "details": [(labels[key], value) for key, value in task.details.items() if key in labels],
+        "withdrawals": withdrawals_for(task, item.original_date) if access.can("tasks.manage") else [],
+        "is_going": access.user_id in item.going_ids(),
+        "reason_form": ReasonForm(),
+        "done_form": DoneForm(initial={"how_it_went": item.change.how_it_went if item.change else ""}),
+        "live_types": LIVE_TYPES,
+        "live_src": detail_url(task, item.original_date),
+    }
+    if "assign_form" not in extra:
+        context["assign_form"] = AssignForm(members=_members(access)) if access.can("tasks.manage") else None
+    context.update(extra)
+    return circle_context(access, **context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def create(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.manage")
+    actor = viewer(request)
+    if request.method == "POST":
+        form = TaskForm(request.POST, time_zone=actor.time_zone)
+        if form.is_valid():
+            try:
+                task = services.task_create(
+                    actor=actor,
+                    circle=access.circle,
+                    fields=form.task_fields(),
+                    client_id=form.cleaned_data["client_id"],
+                )
+            except services.TaskError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, f"\u201c{task.title}\u201d is on the calendar. People can now say they'll do it."
+                )
+                return redirect(detail_url(task, task.start_date))
+    else:
+        form = TaskForm(time_zone=actor.time_zone, initial={"date": request.GET.get("date") or timezone.localdate()})
+    status = INVALID if form.errors else 200
+    return render(request, "tasks/form.html", circle_context(access, form=form, editing=None), status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def edit(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    access, task = access_task(user=request.user, circle_id=circle_id, task_id=task_id, capability="tasks.manage")
+    item, refusal = _occurrence_or_problem(request, access, task)
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    on = item.original_date
+    actor = viewer(request)
+    scope_form = ScopeForm(request.POST if request.method == "POST" else None) if task.repeats else None
+    if request.method == "POST":
+        form = TaskForm(request.POST, time_zone=task.time_zone)
+        if form.is_valid() and (scope_form is None or scope_form.is_valid()):
+            scope: services.Scope = scope_form.cleaned_data["scope"] if scope_form is not None else "all"
+            try:
+                result = services.task_update(
+                    actor=actor, task=task, fields=form.task_fields(), scope=scope, occurrence_date=on
+                )
+            except services.TaskError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Saved. Everyone going can see the change.")
+                return redirect(detail_url(result, on if result.pk == task.pk else result.start_date))
+    else:
+        form = TaskForm(time_zone=task.time_zone, initial=initial_for(task, on))
+    status = INVALID if form.errors or (scope_form is not None and scope_form.errors) else 200
+    context = circle_context(access, form=form, scope_form=scope_form, editing=task, on=on)
+    return render(request, "tasks/form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def cancel(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    access, task = access_task(user=request.user, circle_id=circle_id, task_id=task_id, capability="tasks.manage")
+    item, refusal = _occurrence_or_problem(request, access, task)
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        actor = viewer(request)
+        reason = form.cleaned_data["reason"]
+        try:
+            if form.cleaned_data["scope"] == "all" or not task.repeats:
+                services.task_cancel(actor=actor, task=task, reason=reason)
+                messages.success(request, f"\u201c{task.title}\u201d is cancelled.")
+            else:
+                services.occurrence_cancel(actor=actor, task=task, occurrence_date=item.original_date, reason=reason)
+                day = item.original_date
+                messages.success(request, f"\u201c{task.title}\u201d is cancelled for {day:%A} {day.day} {day:%B}.")
+        except services.TaskError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("tasks:agenda", circle_id=circle_id)
+    status = INVALID if form.errors else 200
+    return render(request, "tasks/cancel.html", circle_context(access, form=form, item=item, task=task), status=status)
+
+
+def _act(
+    request: HttpRequest, circle_id: int, task_id: int, capability: str
+) -> tuple[CircleAccess, Task, TaskOccurrence | None, HttpResponse | None]:
+    access, task = access_task(user=request.user, circle_id=circle_id, task_id=task_id, capability=capability)
+    item, refusal = _occurrence_or_problem(request, access, task)
+    return access, task, item, refusal
+
+
+def _refused(
+    request: HttpRequest, access: CircleAccess, task: Task, on: datetime.date, error: services.TaskError
+) -> HttpResponse:
+    return problem(request, title="That didn't work", text=str(error), status=CONFLICT, back=detail_url(task, on))
+
+
+@require_http_methods(["POST"])
+@login_required
+def volunteer(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    access, task, item, refusal = _act(request, circle_id, task_id, "tasks.volunteer")
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    try:
+        services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date)
+    except services.TaskError as error:
+        return _refused(request, access, task, item.original_date, error)
+    messages.success(request, f"Thank you. You're down for \u201c{task.title}\u201d. We'll remind you before.")
+    return redirect(detail_url(task, item.original_date))
+
+
+@require_http_methods(["POST"])
+@login_required
+def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    access, task, item, refusal = _act(request, circle_id, task_id, "tasks.view")
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(access, item, reason_form=form)
+        return render(request, "tasks/detail.html", context, status=INVALID)
+    actor = viewer(request)
+    person: User | None = None
+    member_id = request.POST.get("member")
+    if member_id and access.can("tasks.manage"):
+        person = User.objects.filter(
+            pk=member_id if member_id.isdigit() else 0, memberships__circle=access.circle
+        ).first()
+    try:
+        withdrawn = services.task_withdraw(
+            actor=actor, task=task, occurrence_date=item.original_date, user=person, reason=form.cleaned_data["reason"]
+        )
+    except services.TaskError as error:
+        return _refused(request, access, task, item.original_date, error)
+    if withdrawn:
+        messages.success(request, "Done. The task shows it needs help again, so someone else can take it.")
+    else:
+        messages.info(request, "You weren't down for this one, so nothing changed.")
+    return redirect(detail_url(task, item.original_date))
+
+
+@require_http_methods(["POST"])
+@login_required
+def assign(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    access, task, item, refusal = _act(request, circle_id, task_id, "tasks.manage")
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    form = AssignForm(request.POST, members=_members(access))
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", _detail_context(access, item, assign_form=form), status=INVALID)
+    person = User.objects.get(pk=form.cleaned_data["member"])
+    try:
+        if form.cleaned_data["every"] and task.repeats:
+            taken = services.task_assign_series(
+                actor=viewer(request), task=task, user=person, from_date=item.original_date
+            )
+            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d {taken} time(s).")
+        else:
+            services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date, user=person)
+            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d.")
+    except services.TaskError as error:
+        return _refused(request, access, task, item.original_date, error)
+    return redirect(detail_url(task, item.original_date))
+
+
+@require_http_methods(["POST"])
+@login_required
+def done(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    access, task, item, refusal = _act(request, circle_id, task_id, "tasks.view")
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    if not (access.can("tasks.manage") or access.user_id in item.going_ids()):
+        return problem(
+            request,
+            title="Only someone going can mark this done",
+            text="Say you'll do it first, or ask an organiser.",
+            status=403,
+            back=detail_url(task, item.original_date),
+        )
+    form = DoneForm(request.POST)
+    if not form.is_valid():
+        return render(request, "tasks/detail.html", _detail_context(access, item, done_form=form), status=INVALID)
+    try:
+        services.occurrence_done(
+            actor=viewer(request),
+            task=task,
+            occurrence_date=item.original_date,
+            how_it_went=form.cleaned_data["how_it_went"],
+        )
+    except services.TaskError as error:
+        return _refused(request, access, task, item.original_date, error)
+    messages.success(request, "Marked as done. Thank you.")
+    return redirect(detail_url(task, item.original_date))

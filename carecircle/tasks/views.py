@@ -1,0 +1,226 @@
+"""The calendar pages: agenda (grouped by day), needs help, my tasks, week and month.
+
+All are server-rendered lists that work without JavaScript, in the viewer's time zone (activated
+by accounts' ViewerTimezoneMiddleware). live.js refetches the list region with the same URL; a
+request marked X-Requested-With: fetch gets the region alone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.pages import circle_context, viewer
+from carecircle.circles.permissions import capabilities_for
+from carecircle.circles.selectors import circle_memberships_for
+from carecircle.tasks.schedule import TaskOccurrence
+from carecircle.tasks.selectors import occurrences_for
+
+AGENDA_DAYS = 14
+# Enough for a busy fortnight while the page stays within the first network round trip (14 KB).
+AGENDA_LIMIT = 40
+WEEK_DAY_LIMIT = 6
+NEEDS_HELP_DAYS = 28
+LIVE_TYPES = "task.changed"
+
+
+@dataclass
+class Day:
+    date: datetime.date
+    items: list[TaskOccurrence] = field(default_factory=list)
+    more: int = 0
+
+    @property
+    def is_today(self) -> bool:
+        return self.date == timezone.localdate()
+
+
+def _zone() -> datetime.tzinfo:
+    return timezone.get_current_timezone()
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    """Midnight of a day in the viewer's time zone, as an aware datetime."""
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=_zone()).astimezone(datetime.UTC)
+
+
+def _date_param(request: HttpRequest, name: str, default: datetime.date) -> datetime.date:
+    """A date from the query string; anything unreadable or absurd falls back to the default."""
+    try:
+        value = datetime.date.fromisoformat(request.GET.get(name, ""))
+    except ValueError:
+        return default
+    return value if datetime.date(1900, 1, 1) <= value <= datetime.date(2999, 12, 31) else default
+
+
+def by_day(items: Iterable[TaskOccurrence], *, days: Iterable[datetime.date] | None = None) -> list[Day]:
+    """Occurrences grouped by the local day they start on; with `days`, every one of those days appears."""
+    zone = _zone()
+    grouped: dict[datetime.date, Day] = {day: Day(day) for day in days or ()}
+    for item in items:
+        day = item.occurrence.start_date or item.start_utc().astimezone(zone).date()
+        grouped.setdefault(day, Day(day)).items.append(item)
+    return [grouped[day] for day in sorted(grouped)]
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _list_page(request: HttpRequest, access: CircleAccess, *, view: str, days: list[Day], **extra: Any) -> HttpResponse:
+    context = circle_context(access, view=view, days=days, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
+    context["live_src"] = request.get_full_path()
+    if _is_fragment(request):
+        return render(request, "tasks/calendar.html#days", context)
+    return render(request, "tasks/calendar.html", context)
+
+
+@require_http_methods(["GET"])
+@login_required
+def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    start = _date_param(request, "from", timezone.localdate())
+    end = start + datetime.timedelta(days=AGENDA_DAYS)
+    items = occurrences_for(accesses=[access], window_start=_midnight(start), window_end=_midnight(end))
+    days = by_day(items)
+    if len(items) > AGENDA_LIMIT:
+        days, end = _first_days(days, AGENDA_LIMIT)
+    return _list_page(
+        request,
+        access,
+        view="agenda",
+        days=days,
+        title="What's happening",
+        period=f"{_day(start)} to {_day(end - datetime.timedelta(days=1))}",
+        earlier=f"?from={start - datetime.timedelta(days=AGENDA_DAYS)}",
+        later=f"?from={end}",
+    )
+
+
+def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
+    """Whole days up to about `limit` occurrences (at least one day), and the day after the last shown."""
+    shown: list[Day] = []
+    count = 0
+    for day in days:
+        if shown and count + len(day.items) > limit:
+            break
+        shown.append(day)
+        count += len(day.items)
+    return shown, shown[-1].date + datetime.timedelta(days=1)
+
+
+@require_http_methods(["GET"])
+@login_required
+def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    start = timezone.localdate()
+    end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
+    items = occurrences_for(
+        accesses=[access], window_start=_midnight(start), window_end=_midnight(end), needs_help=True
+    )
+    return _list_page(
+        request,
+        access,
+        view="needs_help",
+        days=by_day(items),
+        title="Help needed",
+        period=f"The next {NEEDS_HELP_DAYS} days",
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def week(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    chosen = _date_param(request, "start", timezone.localdate())
+    monday = chosen - datetime.timedelta(days=chosen.weekday())
+    days = [monday + datetime.timedelta(days=offset) for offset in range(7)]
+    items = occurrences_for(
+        accesses=[access], window_start=_midnight(monday), window_end=_midnight(monday + datetime.timedelta(days=7))
+    )
+    week_days = by_day(items, days=days)
+    for day in week_days:
+        day.more = max(len(day.items) - WEEK_DAY_LIMIT, 0)
+        day.items = day.items[:WEEK_DAY_LIMIT]
+    return _list_page(
+        request,
+        access,
+        view="week",
+        days=week_days,
+        title="Week",
+        period=f"Week of {_day(monday)}",
+        earlier=f"?start={monday - datetime.timedelta(days=7)}",
+        later=f"?start={monday + datetime.timedelta(days=7)}",
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def month(request: HttpRequest, circle_id: int) -> HttpResponse:
+    access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    chosen = _date_param(request, "month", timezone.localdate())
+    first = chosen.replace(day=1)
+    length = calendar.monthrange(first.year, first.month)[1]
+    following = first + datetime.timedelta(days=length)
+    items = occurrences_for(accesses=[access], window_start=_midnight(first), window_end=_midnight(following))
+    grouped = {day.date: day for day in by_day(items)}
+    weeks: list[list[Day | None]] = []
+    for row in calendar.Calendar().monthdatescalendar(first.year, first.month):
+        weeks.append([grouped.get(day, Day(day)) if day.month == first.month else None for day in row])
+    previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    return _list_page(
+        request,
+        access,
+        view="month",
+        days=[],
+        weeks=weeks,
+        title="Month",
+        period=f"{first:%B %Y}",
+        earlier=f"?month={previous}",
+        later=f"?month={following}",
+        week_url=reverse("tasks:week", kwargs={"circle_id": circle_id}),
+    )
+
+
+@require_http_methods(["GET"])
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """What I'm going to, across all my circles, for the next four weeks."""
+    person = viewer(request)
+    accesses = []
+    for membership in circle_memberships_for(viewer=person):
+        circle = membership.circle
+        # The person-is-member flag only changes consent.manage, which this page doesn't use.
+        capabilities = capabilities_for(role=membership.role, consent=circle.consent, person_is_member=False)
+        if "tasks.view" in capabilities:
+            accesses.append(CircleAccess(circle, membership, capabilities, person_is_member=False))
+    start = timezone.localdate()
+    end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
+    items = occurrences_for(
+        accesses=accesses, window_start=_midnight(start), window_end=_midnight(end), going_user_id=person.pk
+    )
+    context = {
+        "nav": "circles",
+        "days": by_day(items),
+        "view": "mine",
+        "title": "What I'm doing",
+        "period": f"The next {NEEDS_HELP_DAYS} days",
+        "viewer_id": person.pk,
+        "several_circles": len(accesses) > 1,
+    }
+    return render(request, "tasks/mine.html", context)
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"

@@ -1,0 +1,40 @@
+"""Helpers for the tasks tests: a task for the cast's circle, made through the services."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Circle
+from carecircle.lib.recurrence import Rule
+from carecircle.tasks.models import Task
+from carecircle.tasks.services import TaskFields, task_create
+
+ZONE = "Europe/London"
+
+
+def soon(days: int = 3) -> datetime.date:
+    return datetime.date.today() + datetime.timedelta(days=days)
+
+
+def make_task(
+    *,
+    actor: User,
+    circle: Circle,
+    title: str = "Lift to hospital",
+    start_date: datetime.date | None = None,
+    start_time: datetime.time | None = datetime.time(10, 30),
+    rule: str = "",
+    **extra: Any,
+) -> Task:
+    fields = TaskFields(
+        title=title,
+        start_date=start_date or soon(),
+        start_time=start_time,
+        duration_minutes=extra.pop("duration_minutes", 60 if start_time else 1440),
+        time_zone=extra.pop("time_zone", ZONE),
+        rule=Rule.parse(rule) if rule else None,
+        **extra,
+    )
+    return task_create(actor=actor, circle=circle, fields=fields)

@@ -1,0 +1,47 @@
+"""The real worker runs the reminder scan: a due reminder reaches the outbox, and the scan books its next run."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from carecircle.notifications.models import OutboxMessage
+from carecircle.tasks.models import ReminderClock
+from carecircle.tasks.services import task_volunteer
+from carecircle.tasks.tasks import scan_reminders
+from tests.cast import Cast
+from tests.servers import BIN, ROOT, server_environment
+from tests.tasks.conftest import ZONE, make_task
+
+
+def test_the_worker_sends_a_due_reminder_and_keeps_scanning(transactional_db: None, settings: Any, cast: Cast) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    # In 70 minutes: the two-hour reminder is already due.
+    soon = datetime.datetime.now(ZoneInfo(ZONE)) + datetime.timedelta(minutes=70)
+    task = make_task(
+        actor=cast.organiser,
+        circle=cast.circle,
+        title="Evening visit",
+        start_date=soon.date(),
+        start_time=soon.time().replace(second=0, microsecond=0),
+    )
+    task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
+    scan_reminders.enqueue()
+
+    result = subprocess.run(
+        [str(BIN / "carecircle"), "worker", "--batch", "--no-startup-delay"],
+        cwd=ROOT,
+        env=server_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    reminder = OutboxMessage.objects.get(to=cast.helper.email, subject__startswith="Reminder: Evening visit")
+    assert "you said you'll do" in reminder.body
+    clock = ReminderClock.objects.get()
+    assert clock.next_run_at is not None
+    assert clock.next_run_at > datetime.datetime.now(datetime.UTC)
