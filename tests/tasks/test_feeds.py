@@ -13,7 +13,7 @@ import time_machine
 from django.urls import reverse
 
 from carecircle.lib.recurrence import Rule
-from carecircle.tasks.models import CalendarFeed, Task
+from carecircle.tasks.models import CalendarFeed, ReminderSetting, Task
 from carecircle.tasks.schedule import task_occurrences
 from carecircle.tasks.services import (
     TaskFields,
@@ -185,7 +185,7 @@ def test_the_settings_page_makes_and_stops_addresses(cast: Cast, as_user: Any) -
     assert not CalendarFeed.objects.exists()
     saved = client.post(url, {"action": "reminders", "day_before": "on", "hours_before": "3"})
     assert saved.status_code == 302
-    assert cast.helper.reminder_setting.hours_before == 3
+    assert ReminderSetting.objects.get(user=cast.helper).hours_before == 3
     bad = client.post(url, {"action": "reminders", "hours_before": "500"})
     assert bad.status_code == 400
 
