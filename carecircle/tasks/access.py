@@ -54,3 +54,8 @@ def task_thread_rule(access: CircleAccess, subject_id: int, write: bool) -> None
     access.require("tasks.view")
     if not visible_tasks(access).filter(pk=subject_id).exists():
         raise Http404("No such task.")
+
+
+def task_thread_label(subject_id: int) -> str:
+    title = Task.objects.filter(pk=subject_id).values_list("title", flat=True).first()
+    return f"Comments on {title}" if title else "Comments"

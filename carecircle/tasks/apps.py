@@ -7,6 +7,20 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.audit.display import register_sentences
+        from carecircle.conversations.selectors import register_thread_subject
+        from carecircle.records.archive import register_export_part
+        from carecircle.records.selectors import register_note_provider
+        from carecircle.tasks import exports
+        from carecircle.tasks.access import task_thread_label, task_thread_rule
+        from carecircle.tasks.record_notes import visit_notes
         from carecircle.tasks.sentences import SENTENCES
 
         register_sentences(SENTENCES)
+        # Each task's comments are a conversations thread, shown on the task's page.
+        register_thread_subject("task", task_thread_rule, task_thread_label)
+        # Paid carers' visit logs appear on the record's daily notes page.
+        register_note_provider(visit_notes)
+        # The record's full export (one zip of the whole circle) carries the tasks too.
+        register_export_part("csv/tasks.csv", exports.tasks_csv)
+        register_export_part("csv/tasks_going.csv", exports.going_csv)
+        register_export_part("csv/visit_logs.csv", exports.visit_logs_csv)

@@ -190,6 +190,12 @@ class DoneForm(forms.Form):
     )
 
 
+class ThankForm(forms.Form):
+    recipient = forms.IntegerField(min_value=1)
+    note = forms.CharField(max_length=500, required=False, label="Add a note (optional)")
+    client_id = forms.UUIDField(required=False)
+
+
 class CancelForm(forms.Form):
     scope = forms.ChoiceField(
         choices=[("one", "Only this one"), ("all", "Every time it happens")],

@@ -20,9 +20,20 @@ from django.views.decorators.http import require_http_methods
 from carecircle.accounts.models import User
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
+from carecircle.conversations.pages import thread_context
+from carecircle.conversations.services import ConversationError, thanks_send
 from carecircle.tasks import services
 from carecircle.tasks.access import access_task
-from carecircle.tasks.forms import AssignForm, CancelForm, DoneForm, ReasonForm, ScopeForm, TaskForm, initial_for
+from carecircle.tasks.forms import (
+    AssignForm,
+    CancelForm,
+    DoneForm,
+    ReasonForm,
+    ScopeForm,
+    TaskForm,
+    ThankForm,
+    initial_for,
+)
 from carecircle.tasks.models import CATEGORY_DETAILS, Task
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.selectors import members_with, next_occurrence_date, occurrence_detail, withdrawals_for
@@ -70,13 +81,13 @@ def detail(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     if refusal is not None:
         return refusal
     assert item is not None
-    context = _detail_context(access, item)
+    context = _detail_context(request, access, item)
     if request.headers.get("X-Requested-With") == "fetch":
         return render(request, "tasks/detail.html#occurrence", context)
     return render(request, "tasks/detail.html", context)
 
 
-def _detail_context(access: CircleAccess, item: TaskOccurrence, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurrence, **extra: Any) -> dict[str, Any]:
     task = item.task
     labels = CATEGORY_DETAILS.get(task.category, {})
     context: dict[str, Any] = {
@@ -90,6 +101,7 @@ def _detail_context(access: CircleAccess, item: TaskOccurrence, **extra: Any) ->
         "done_form": DoneForm(initial={"how_it_went": item.change.how_it_went if item.change else ""}),
         "live_types": LIVE_TYPES,
         "live_src": detail_url(task, item.original_date),
+        "thread": thread_context(request, access=access, subject_kind="task", subject_id=task.pk, heading="Comments"),
     }
     if "assign_form" not in extra:
         context["assign_form"] = AssignForm(members=_members(access)) if access.can("tasks.manage") else None
@@ -222,7 +234,7 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
     assert item is not None
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        context = _detail_context(access, item, reason_form=form)
+        context = _detail_context(request, access, item, reason_form=form)
         return render(request, "tasks/detail.html", context, status=INVALID)
     actor = viewer(request)
     person: User | None = None
@@ -253,7 +265,9 @@ def assign(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     assert item is not None
     form = AssignForm(request.POST, members=_members(access))
     if not form.is_valid():
-        return render(request, "tasks/detail.html", _detail_context(access, item, assign_form=form), status=INVALID)
+        return render(
+            request, "tasks/detail.html", _detail_context(request, access, item, assign_form=form), status=INVALID
+        )
     person = User.objects.get(pk=form.cleaned_data["member"])
     try:
         if form.cleaned_data["every"] and task.repeats:
@@ -286,7 +300,9 @@ def done(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
         )
     form = DoneForm(request.POST)
     if not form.is_valid():
-        return render(request, "tasks/detail.html", _detail_context(access, item, done_form=form), status=INVALID)
+        return render(
+            request, "tasks/detail.html", _detail_context(request, access, item, done_form=form), status=INVALID
+        )
     try:
         services.occurrence_done(
             actor=viewer(request),
@@ -298,3 +314,40 @@ def done(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
         return _refused(request, access, task, item.original_date, error)
     messages.success(request, "Marked as done. Thank you.")
     return redirect(detail_url(task, item.original_date))
+
+
+@require_http_methods(["POST"])
+@login_required
+def thank(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    """Thank someone who went, once the task is done; the thanks reach them through conversations."""
+    access, task, item, refusal = _act(request, circle_id, task_id, "tasks.view")
+    if refusal is not None:
+        return refusal
+    assert item is not None
+    back = detail_url(task, item.original_date)
+    form = ThankForm(request.POST)
+    going = {assignment.user_id: assignment.user for assignment in item.going}
+    if item.change is None or item.change.done_at is None:
+        return problem(
+            request, title="Not done yet", text="Thanks can be sent once it's done.", status=CONFLICT, back=back
+        )
+    if not form.is_valid() or form.cleaned_data["recipient"] not in going:
+        return problem(
+            request, title="Who to thank?", text="Choose someone who went, then send.", status=INVALID, back=back
+        )
+    recipient = going[form.cleaned_data["recipient"]]
+    try:
+        thanks_send(
+            actor=viewer(request),
+            circle=access.circle,
+            recipient=recipient,
+            subject_kind="task_occurrence",
+            subject_id=item.change.pk,
+            subject_label=f"{task.title}, {item.original_date:%-d %b}",
+            note=form.cleaned_data["note"],
+            client_id=form.cleaned_data["client_id"],
+        )
+    except ConversationError as error:
+        return problem(request, title="That didn't work", text=str(error), status=CONFLICT, back=back)
+    messages.success(request, f"Your thanks are on their way to {recipient.display_name}.")
+    return redirect(back)

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("circles/<int:circle_id>/tasks/<int:task_id>/withdraw/", task_views.withdraw, name="withdraw"),
     path("circles/<int:circle_id>/tasks/<int:task_id>/assign/", task_views.assign, name="assign"),
     path("circles/<int:circle_id>/tasks/<int:task_id>/done/", task_views.done, name="done"),
+    path("circles/<int:circle_id>/tasks/<int:task_id>/thank/", task_views.thank, name="thank"),
     path("circles/<int:circle_id>/tasks/<int:task_id>/visit/", rota_views.visit_log, name="visit_log"),
     path("circles/<int:circle_id>/rota/", rota_views.rota, name="rota"),
     path("circles/<int:circle_id>/tasks/cant-cover/", rota_views.away, name="away"),

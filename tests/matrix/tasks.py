@@ -45,6 +45,8 @@ WEB: dict[tuple[str, str], str] = {
     ("tasks:assign", "POST"): MANAGE_POST,
     ("tasks:done", "GET"): NOT_ALLOWED,
     ("tasks:done", "POST"): VIEW_POST,
+    ("tasks:thank", "GET"): NOT_ALLOWED,
+    ("tasks:thank", "POST"): VIEW_POST,
     ("tasks:visit_log", "GET"): "404 404 404 404 403 403 404 404 302",
     ("tasks:visit_log", "POST"): VIEW_POST,
     ("tasks:rota", "GET"): VIEW,
