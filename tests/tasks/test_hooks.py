@@ -110,7 +110,7 @@ def test_the_stand_ins_help_request_links_to_the_emergency_plan_once_there_is_on
             url,
             {"starts_at": f"{start:%Y-%m-%dT%H:%M}", "ends_at": f"{start + datetime.timedelta(days=2):%Y-%m-%dT%H:%M}"},
         )
-        return Delivery.objects.filter(idempotency_key__startswith="cant-cover-").order_by("-id").first().body
+        return str(Delivery.objects.filter(idempotency_key__startswith="cant-cover-").latest("id").body)
 
     plan = reverse("records:section", args=[cast.circle.pk, "emergency"])
     assert plan not in declare(2)
