@@ -17,6 +17,7 @@ from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.services import circle_create, membership_add_directly
 from carecircle.orgs.models import Organisation, OrganisationStaff
 from carecircle.orgs.services import organisation_create, organisation_staff_add
+from carecircle.web.demo_content import demo_content_load
 
 # Published on purpose: demo accounts exist only on a developer's computer (the command needs DEBUG).
 DEMO_PASSWORD = "quiet-harbour-lantern-42"
@@ -96,6 +97,9 @@ def demo_load() -> DemoResult:
                 actor=organiser, circle=dad, user=user, role=spec.role, relationship=spec.relationship
             )
             created.append(f"{spec.email} in {dad.person_name}'s circle")
+    people = {spec.local_part: _account(spec, created) for spec in (ORGANISER, *DAD_CIRCLE_MEMBERS)}
+    if demo_content_load(circle=dad, people=people):
+        created.append(f"tasks, record and conversations in {dad.person_name}'s circle")
     outsider = _account(OUTSIDER, created)
     _circle(
         actor=outsider,

@@ -18,9 +18,12 @@ from carecircle.accounts.models import User
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, InvitationChannel, Membership, Role
 from carecircle.circles.services import invitation_create
+from carecircle.conversations.models import Message, MessageKind
 from carecircle.notifications.models import Delivery, DeliveryStatus, OutboxMessage
 from carecircle.orgs.models import Organisation, OrganisationStaff
 from carecircle.realtime.models import CircleEvent
+from carecircle.records.models import RecordEntry
+from carecircle.tasks.models import Task
 from carecircle.web.demo import DEMO_PASSWORD
 from tests.servers import BIN, ROOT, free_port, server_environment, stop, wait_until_ready
 
@@ -29,7 +32,18 @@ STOP_SECONDS = 15
 
 
 def counts() -> dict[str, int]:
-    models = (User, Circle, Membership, AuditEntry, CircleEvent, Organisation, OrganisationStaff)
+    models = (
+        User,
+        Circle,
+        Membership,
+        AuditEntry,
+        CircleEvent,
+        Organisation,
+        OrganisationStaff,
+        Task,
+        RecordEntry,
+        Message,
+    )
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -68,6 +82,17 @@ def test_demo_builds_a_circle_with_someone_in_every_role(db, settings, capsys):
     # Built through the services: audit rows and live events exist.
     assert AuditEntry.objects.filter(circle=dad, action="member.added").count() == 5
     assert CircleEvent.objects.filter(circle=dad, type="membership.added").count() == 5
+    # Something to see in every area: tasks (one of them repeating), the record, conversations.
+    assert Task.objects.filter(circle=dad).count() == 6
+    assert Task.objects.filter(circle=dad).exclude(rule="").exists()
+    assert set(RecordEntry.objects.filter(circle=dad).values_list("section", flat=True)) >= {
+        "about",
+        "medications",
+        "allergies",
+        "contacts",
+        "emergency",
+    }
+    assert Message.objects.filter(circle=dad, kind=MessageKind.UPDATE).count() == 1
 
 
 def test_demo_a_second_time_adds_nothing(db, settings, capsys):
