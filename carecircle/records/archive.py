@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, Membership
+from carecircle.lib.spreadsheet import safe_cells
 from carecircle.records.models import RecordDocument, RecordEntry, RecordVersion, RecordView, ShareLink
 from carecircle.records.sections import SECTIONS
 
@@ -53,9 +54,7 @@ class _Sink(io.RawIOBase):
 
 def _csv_line(values: list[Any]) -> bytes:
     buffer = io.StringIO()
-    # Cells starting with = + - @ would run as formulas in a spreadsheet: a leading quote keeps them text.
-    safe = [f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value for value in values]
-    csv.writer(buffer).writerow(safe)
+    csv.writer(buffer).writerow(safe_cells(values))
     return buffer.getvalue().encode()
 
 

@@ -175,7 +175,7 @@ def has_emergency_plan(*, circle: Circle | int) -> bool:
     return RecordEntry.objects.filter(circle_id=circle_id, section="emergency", deleted_at__isnull=True).exists()
 
 
-# Extra items for the daily notes page from other apps (paid carers' visit logs, once tasks wires it).
+# Extra items for the daily notes page from other apps (paid carers' visit logs from the tasks app).
 # Each provider takes the reader and returns items with `when` (datetime), `title` and `text`.
 @dataclass(frozen=True)
 class NoteItem:
@@ -199,17 +199,6 @@ def extra_note_items(reader: Reader) -> list[NoteItem]:
     for provider in NOTE_PROVIDERS:
         items.extend(provider(reader))
     return sorted(items, key=lambda item: item.when, reverse=True)
-
-
-# Templates other apps include under each entry (a comments thread, once conversations wires it).
-# Each is included with `item` (a ShownEntry), `circle` and `reader` in its context.
-ENTRY_EXTRAS_TEMPLATES: list[str] = []
-
-
-def register_entry_extras(template_name: str) -> None:
-    """Let another app show something under every entry (called from its AppConfig.ready())."""
-    if template_name not in ENTRY_EXTRAS_TEMPLATES:
-        ENTRY_EXTRAS_TEMPLATES.append(template_name)
 
 
 def sections_by_key(keys: Iterable[str]) -> list[Section]:

@@ -35,7 +35,6 @@ def record_context(reader: Reader, **extra: Any) -> dict[str, Any]:
         reader.access,
         reader=reader,
         live_types=LIVE_TYPES,
-        entry_extras=selectors.ENTRY_EXTRAS_TEMPLATES,
         **extra,
     )
 

@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from carecircle.lib.spreadsheet import safe_cells
 from carecircle.tasks.models import Assignment, Task, VisitLog
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def _csv(header: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for number, row in enumerate(rows, start=1):
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(safe_cells("" if value is None else value for value in row))
         if number % CHUNK == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)

@@ -26,17 +26,6 @@ def visit_log() -> Iterator[None]:
     selectors.NOTE_PROVIDERS.remove(visits)
 
 
-@pytest.fixture
-def entry_extras(settings) -> Iterator[None]:
-    template = settings.TEMPLATES[0]
-    comments = {"extras/comments.html": '<p class="comments">Comments on {{ item.title }}</p>'}
-    loaders = [("django.template.loaders.locmem.Loader", comments), "django.template.loaders.app_directories.Loader"]
-    settings.TEMPLATES = [{**template, "OPTIONS": {**template["OPTIONS"], "loaders": loaders}}]
-    selectors.register_entry_extras("extras/comments.html")
-    yield
-    selectors.ENTRY_EXTRAS_TEMPLATES.remove("extras/comments.html")
-
-
 def test_it_says_whether_there_is_an_emergency_plan(cast, add, organiser):
     assert not selectors.has_emergency_plan(circle=cast.circle)
     add("emergency", stand_ins="Raj")
@@ -52,9 +41,3 @@ def test_visit_logs_from_another_app_appear_in_daily_notes(cast, as_user, add, h
     assert "Helped with breakfast" in page
     assert "Ana (carer)" in page
     assert "Quiet afternoon" in page
-
-
-def test_another_app_can_show_something_under_each_entry(cast, as_user, add, helper, entry_extras):
-    add("medications", name="Metformin")
-    page = text_of(as_user(helper).get(reverse("records:section", args=[cast.circle.pk, "medications"])))
-    assert "Comments on Metformin" in page

@@ -42,3 +42,8 @@ def test_the_export_holds_tasks_who_went_and_visits(cast: Cast) -> None:
     assert going[0]["person"] == "Helper"
     assert going[0]["withdraw_reason"] == "Ill"
     assert rows(visit_logs_csv(cast.circle))[0]["notes"] == "Fine"
+
+
+def test_text_that_a_spreadsheet_would_run_as_a_formula_stays_text(cast: Cast) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title='=HYPERLINK("http://evil.example","Lift")')
+    assert [row["title"] for row in rows(tasks_csv(cast.circle))] == ['\'=HYPERLINK("http://evil.example","Lift")']
