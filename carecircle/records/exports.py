@@ -54,10 +54,17 @@ def essentials_for(reader: Reader) -> Essentials:
     )
 
 
+class PdfUnavailable(Exception):
+    """WeasyPrint can't run here (its Pango library is missing); the printable page still works."""
+
+
 def essentials_pdf(reader: Reader) -> bytes:
     """The essentials as a one-page A4 PDF."""
     # Imported here: WeasyPrint loads Pango when imported, which every other page can do without.
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    try:
+        from weasyprint import HTML  # type: ignore[import-untyped]
+    except (ImportError, OSError) as error:
+        raise PdfUnavailable(str(error)) from error
 
     html = render_to_string("records/essentials_pdf.html", {"essentials": essentials_for(reader)})
     return bytes(HTML(string=html).write_pdf())

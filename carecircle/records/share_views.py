@@ -6,6 +6,7 @@ never writes it (as for invitations), and web/redaction.py removes it from serve
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,11 +23,13 @@ from carecircle.circles.access import access_circle
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, section_named, share_reader
-from carecircle.records.exports import essentials_for, essentials_pdf, fhir_bundle
+from carecircle.records.exports import PdfUnavailable, essentials_for, essentials_pdf, fhir_bundle
 from carecircle.records.forms import ShareCodeForm, ShareLinkForm
 from carecircle.records.models import RecordView, ShareLink
 from carecircle.records.sections import SECTIONS
 from carecircle.records.views import document_response
+
+logger = logging.getLogger(__name__)
 
 # Wrong codes allowed per link in a quarter of an hour, so six digits can't be guessed.
 CODE_ATTEMPTS = 5
@@ -218,8 +221,19 @@ def shared_document(request: HttpRequest, link: ShareLink, share_token: str, doc
     return document_response(reader, document_id)
 
 
+PDF_UNAVAILABLE = (
+    "The PDF can't be made on this server just now. Open the summary page instead and use your "
+    "browser's Print, which gives the same page."
+)
+
+
 def pdf_response(reader: Reader) -> HttpResponse:
-    response = HttpResponse(essentials_pdf(reader), content_type="application/pdf")
+    try:
+        pdf = essentials_pdf(reader)
+    except PdfUnavailable:
+        logger.exception("The PDF summary can't be made: WeasyPrint or its Pango library is missing.")
+        return HttpResponse(PDF_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
     name = "".join(c for c in reader.circle.person_name if c.isalnum())[:40] or "summary"
     response["Content-Disposition"] = f'attachment; filename="{name}-summary.pdf"'
     return response

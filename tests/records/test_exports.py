@@ -209,3 +209,12 @@ def test_the_care_team_names_everyone_who_helps(cast, as_user, organiser):
     roles = sorted(participant["role"][0]["text"] for participant in team["participant"])
     assert roles == ["Helper", "Organiser", "Paid carer", "Professional"]
     Bundle.model_validate(data)
+
+
+def test_without_weasyprint_the_pdf_says_to_print_the_page_instead(cast, as_user, organiser, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    response = as_user(organiser).get(reverse("records:essentials_pdf", args=[cast.circle.pk]))
+    assert response.status_code == 503
+    assert "browser's Print" in response.content.decode()
