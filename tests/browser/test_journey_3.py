@@ -121,9 +121,13 @@ def test_journey_3_a_nurse_reads_the_record_through_a_link_and_the_family_sees_w
     son.check("change a medication")
     son.page.get_by_label("Dose").fill("1 tablet")
     son.page.get_by_role("button", name="Save").click()
-    son.page.get_by_role("link", name="History of Aspirin").click()
+    son.page.get_by_role("link", name="History and comments for Aspirin").click()
     expect(son.page.get_by_role("main")).to_contain_text("Changed by Helper")
-    son.check("history")
+    son.check("history and comments")
+    # A comment under the entry, for everyone who reads it.
+    son.page.get_by_label("Message").fill("The pharmacy changed the brand; same dose.")
+    son.page.get_by_role("button", name="Add comment").click()
+    expect(son.page.get_by_role("main")).to_contain_text("The pharmacy changed the brand; same dose.")
     for context in (nurse_context, son.page.context, page.context):
         context.close()
 
