@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import io
 import uuid
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +15,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import QueryDict
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from carecircle.circles.models import ROLE_DESCRIPTIONS, InvitationChannel, Role
 from carecircle.circles.permissions import EVERYONE_ELSE, Capability, consentable_for
 from carecircle.circles.services import INVITATION_DAYS_DEFAULT, INVITATION_DAYS_MAX
+from carecircle.lib.pictures import NotAPicture, read_picture
 
 # Photos are shown small; a square of this size is sharp on any phone and small to send.
 PHOTO_SIZE = 480
@@ -64,22 +64,10 @@ def photo_reencoded(upload: UploadedFile[Any]) -> SimpleUploadedFile:
         "This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP.", code="not_image"
     )
     try:
-        with warnings.catch_warnings():
-            # A decompression bomb (a tiny file that unpacks to a huge picture) is refused, not opened.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            upload.seek(0)
-            with Image.open(upload) as probe:
-                probe.verify()
-            upload.seek(0)
-            with Image.open(upload) as picture:
-                picture.load()
-                upright = ImageOps.exif_transpose(picture)
-                square = ImageOps.fit(upright.convert("RGB"), (PHOTO_SIZE, PHOTO_SIZE), Image.Resampling.LANCZOS)
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+        upright, _format = read_picture(upload)
+    except NotAPicture:
         raise not_a_picture from None
-    except SyntaxError:
-        # Pillow reports some damaged files this way.
-        raise not_a_picture from None
+    square = ImageOps.fit(upright.convert("RGB"), (PHOTO_SIZE, PHOTO_SIZE), Image.Resampling.LANCZOS)
     output = io.BytesIO()
     # Saving without exif= writes no EXIF block at all.
     square.save(output, format="JPEG", quality=PHOTO_QUALITY, optimize=True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from carecircle.lib.pictures import NotAPicture, read_picture
 
 # Big enough for a phone screen at full width; larger originals are shrunk, never stored.
 LARGEST_SIDE = 1600
@@ -55,21 +56,10 @@ def photo_reencode(upload: IO[bytes], *, size: int | None) -> Photo:
         raise PhotoError(f"This photo is too big. Choose one smaller than {size_text(limit)}.")
     not_a_picture = PhotoError("This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP.")
     try:
-        with warnings.catch_warnings():
-            # A decompression bomb (a tiny file that unpacks to a huge picture) is refused, not opened.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            upload.seek(0)
-            with Image.open(upload) as probe:
-                probe.verify()
-            upload.seek(0)
-            with Image.open(upload) as opened:
-                opened.load()
-                upright = ImageOps.exif_transpose(opened).convert("RGB")
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+        picture, _format = read_picture(upload)
+    except NotAPicture:
         raise not_a_picture from None
-    except SyntaxError:
-        # Pillow reports some damaged files this way.
-        raise not_a_picture from None
+    upright = picture.convert("RGB")
     full = upright.copy()
     full.thumbnail((LARGEST_SIDE, LARGEST_SIDE), Image.Resampling.LANCZOS)
     small = ImageOps.fit(upright, (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from PIL import Image, ImageOps, UnidentifiedImageError
+
+from carecircle.lib.pictures import NotAPicture, read_picture
 
 DEFAULT_LIMIT = 10 * 1024 * 1024
 # Pictures are for reading letters and forms on a phone: this keeps them sharp and small.
@@ -58,35 +58,23 @@ def safe_filename(name: str, extension: str) -> str:
     return f"{base}.{extension}"
 
 
+NOT_READABLE = "This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP."
+
+
 def _picture(content: bytes) -> tuple[bytes, str, str]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(content)) as probe:
-                if probe.format not in ALLOWED_PICTURES:
-                    raise DocumentRefused(
-                        "This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP."
-                    )
-                probe.verify()
-            with Image.open(io.BytesIO(content)) as picture:
-                picture.load()
-                upright = ImageOps.exif_transpose(picture)
-                upright.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
-                has_alpha = upright.mode in {"RGBA", "LA", "P"} and picture.format in {"PNG", "GIF", "WEBP"}
-                output = io.BytesIO()
-                if has_alpha:
-                    upright.convert("RGBA").save(output, format="PNG", optimize=True)
-                    return output.getvalue(), "image/png", "png"
-                upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
-                return output.getvalue(), "image/jpeg", "jpg"
-    except DocumentRefused:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
-        raise DocumentRefused(
-            "This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP."
-        ) from None
-    except SyntaxError:
-        raise DocumentRefused("This picture is damaged. Try saving it again, or upload a PDF.") from None
+        upright, found = read_picture(io.BytesIO(content), formats=ALLOWED_PICTURES)
+    except NotAPicture as refused:
+        if refused.reason == "damaged":
+            raise DocumentRefused("This picture is damaged. Try saving it again, or upload a PDF.") from None
+        raise DocumentRefused(NOT_READABLE) from None
+    upright.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
+    output = io.BytesIO()
+    if upright.mode in {"RGBA", "LA", "P"} and found in {"PNG", "GIF", "WEBP"}:
+        upright.convert("RGBA").save(output, format="PNG", optimize=True)
+        return output.getvalue(), "image/png", "png"
+    upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
+    return output.getvalue(), "image/jpeg", "jpg"
 
 
 def clean_document(upload: Any, *, name: str) -> CleanDocument:
