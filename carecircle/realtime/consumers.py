@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 # Clients only send pings; anything longer is ignored unread.
 MAX_INCOMING_CHARACTERS = 1024
+# Events that change who is in a circle are always checked against the database, never the trust
+# window: a removed member must not hear even the ids of their own removal.
+FRESH_CHECK_PREFIXES = ("access.", "membership.")
 
 
 def _circle_ids_of(user_id: int) -> list[int]:
@@ -46,7 +49,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
     group_refresh_seconds = 60.0
     # A membership the database confirmed is trusted this long before it is asked again, so a busy
     # conversation costs each connection at most one query a second instead of one per event.
-    # Grants and revocations are always checked afresh; see docs/architecture/realtime.md.
+    # Membership and access events are always checked afresh; see docs/architecture/realtime.md.
     membership_trust_seconds = 1.0
 
     user_id: int
@@ -119,7 +122,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             await self.send_json(event)
             return
         kind = event.get("type")
-        if await self._still_member(circle_id, fresh=kind in ("access.granted", "access.revoked")):
+        if await self._still_member(circle_id, fresh=str(kind).startswith(FRESH_CHECK_PREFIXES)):
             if kind == "access.granted":
                 await self._join(circle_id)
             elif kind == "access.revoked":

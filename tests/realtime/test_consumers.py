@@ -125,6 +125,23 @@ async def test_a_busy_circle_costs_one_membership_query_a_second_not_one_per_eve
     assert asked == [live_cast.circle.pk]
 
 
+async def test_the_removal_itself_is_checked_afresh_even_inside_the_trust_window(connect, live_cast):
+    helper = await connect(live_cast.helper)
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    assert (await helper.receive_json())["type"] == "circle.changed"
+    membership = await run(live_cast.membership)("helper")
+
+    await run(membership_remove)(actor=live_cast.organiser, member=membership)
+
+    # Whichever group delivers first, the helper hears the revocation and nothing about the removal
+    # (across processes the circle's group can deliver first: tests/realtime/test_two_servers.py).
+    assert await helper.receive_json() == {"type": "access.revoked", "circle": live_cast.circle.pk}
+    await run(membership_add_directly)(
+        actor=live_cast.outsider, circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER
+    )
+    assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
+
+
 async def test_a_silently_removed_member_hears_nothing_once_the_trust_window_ends(connect, live_cast, monkeypatch):
     monkeypatch.setattr(EventsConsumer, "membership_trust_seconds", 0.2)
     helper = await connect(live_cast.helper)
