@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from run import say
+
 ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = int(os.environ.get("BENCH_RECORD_ENTRIES", "5000"))
 DOCUMENTS = int(os.environ.get("BENCH_RECORD_DOCUMENTS", "50"))
@@ -136,9 +138,7 @@ def main() -> None:
 
         started = time.perf_counter()
         circle_id, organiser = build()
-        print(
-            f"built {ENTRIES} entries x 3 versions and {DOCUMENTS} documents in {time.perf_counter() - started:.1f} s"
-        )
+        say(f"built {ENTRIES} entries x 3 versions and {DOCUMENTS} documents in {time.perf_counter() - started:.1f} s")
         client = Client()
         client.force_login(organiser)  # type: ignore[arg-type]
         targets = [
@@ -153,9 +153,9 @@ def main() -> None:
             timed(client, url, stream=stream)
             runs = [timed(client, url, stream=stream) for _ in range(REPEATS)]
             median = statistics.median(seconds for seconds, _ in runs)
-            print(f"{label:22} median {median * 1000:8.1f} ms  ({runs[0][1] / 1024:.0f} KB)")
+            say(f"{label:22} median {median * 1000:8.1f} ms  ({runs[0][1] / 1024:.0f} KB)")
         seconds, size = timed(client, f"/circles/{circle_id}/record/export.zip", stream=True)
-        print(f"{'full export (zip)':22} {seconds:8.2f} s   ({size / 1024 / 1024:.1f} MB)")
+        say(f"{'full export (zip)':22} {seconds:8.2f} s   ({size / 1024 / 1024:.1f} MB)")
 
 
 if __name__ == "__main__":

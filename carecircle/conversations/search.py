@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -53,7 +54,7 @@ def _matching_ids(terms: list[str]) -> RawSQL:
         # Every term quoted (so no FTS5 syntax can be injected) and matched as a prefix.
         query = " ".join(f'"{term}"*' for term in terms)
         return RawSQL(SQLITE_MATCH, [query])  # noqa: S611  (constant SQL, the query is a parameter)
-    raise NotImplementedError(f"Search isn't set up for {connection.vendor}.")
+    raise ImproperlyConfigured(f"Search works on SQLite and PostgreSQL, not on {connection.vendor}.")
 
 
 def message_search(*, access: CircleAccess, text: str, limit: int = RESULT_LIMIT) -> list[Message]:
