@@ -1,5 +1,5 @@
-"""Keeping secret tokens out of logs: anyone who reads an invitation link can join the circle, and a
-share link opens part of someone's care record."""
+"""Keeping secret tokens out of logs: anyone who reads an invitation link can join the circle, a
+share link opens part of someone's care record, and a calendar address shows someone's tasks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import re
 
 from django.urls import reverse
 
-# Addresses that carry a secret token as their last part: invitations, and the record's share links.
-TOKEN_URLS = (("circles:invitation", "token"), ("records:shared", "share_token"))
+# Addresses that carry a secret token: invitations, the record's share links, calendar feeds.
+TOKEN_URLS = (("circles:invitation", "token"), ("records:shared", "share_token"), ("tasks:feed", "token"))
+_MARK = "TOKENMARK"
 
 
 @functools.cache
@@ -18,13 +19,14 @@ def _token_patterns() -> list[tuple[re.Pattern[str], str]]:
     # Each address up to its token ("/join/" today), taken from the URLconf so it never drifts.
     patterns = []
     for name, argument in TOKEN_URLS:
-        prefix = reverse(name, kwargs={argument: "_"})[:-2]
+        address = reverse(name, kwargs={argument: _MARK})
+        prefix = address[: address.index(_MARK)]
         patterns.append((re.compile(re.escape(prefix) + r"[^/\s?\"']+"), prefix + "…"))
     return patterns
 
 
 def redact_secrets(text: str) -> str:
-    """The text with every invitation and share-link token replaced by "…", so it can be written to a log."""
+    """The text with every invitation, share-link and calendar token replaced by "…", for a log."""
     for pattern, replacement in _token_patterns():
         text = pattern.sub(replacement, text)
     return text

@@ -21,6 +21,11 @@ def test_a_token_in_an_access_log_line_is_replaced():
     assert record.getMessage() == '127.0.0.1:5000 - "GET /join/…/?next=1 HTTP/1.1" 200'
 
 
+def test_a_calendar_address_and_a_share_link_lose_their_tokens_too():
+    line = "GET /calendar/Abc-123_x.ics HTTP/1.1; GET /shared/Zz9-k/summary/ HTTP/1.1"
+    assert redact_secrets(line) == "GET /calendar/… HTTP/1.1; GET /shared/…/summary/ HTTP/1.1"
+
+
 def test_other_paths_are_left_alone():
     assert redact_secrets("GET /circles/12/people/ HTTP/1.1") == "GET /circles/12/people/ HTTP/1.1"
 
