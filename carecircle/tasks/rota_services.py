@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -187,7 +188,15 @@ def unavailability_declare(
         note=note.strip(),
         emergency_plan_url=emergency_plan_url,
     )
-    for stand_in in StandIn.objects.filter(circle=circle).exclude(user=actor).select_related("user"):
+    stand_ins = list(StandIn.objects.filter(circle=circle).exclude(user=actor).select_related("user"))
+    # Those who usually help at that time are asked too (the stand-ins get the request below).
+    for item in handed_back:
+        ask_standing_offers(
+            task=item.task,
+            on=item.original_date,
+            skip_user_ids={actor.pk, *(stand_in.user_id for stand_in in stand_ins)},
+        )
+    for stand_in in stand_ins:
         if stand_in.user.email:
             delivery_enqueue(
                 channel=Channel.EMAIL,
@@ -224,32 +233,38 @@ def standing_offer_remove(*, actor: User, offer: StandingOffer) -> None:
     audit_record(actor=actor, action="tasks.offer_removed", circle=offer.circle, data=data)
 
 
-def ask_standing_offers(*, task: Task) -> int:
-    """Email the people whose standing offer matches the task's first occurrence; how many were asked.
+def ask_standing_offers(*, task: Task, on: datetime.date | None = None, skip_user_ids: Collection[int] = ()) -> int:
+    """Email the people whose standing offer matches one occurrence that needs help; how many were asked.
 
-    Called by task_create inside its transaction; each person is asked once per task.
+    `on` is the occurrence's date (the first when None: a new task). Called inside the transaction
+    that made the occurrence need help: creating the task, someone giving up their place, or "I
+    can't cover". Nobody already going, nobody in `skip_user_ids`, and not the task's author is
+    asked; each person is asked once per occurrence.
     """
+    when = on or task.start_date
     if task.all_day or task.private:
         return 0
-    occurrence = series_occurrence(task, task.start_date)
+    occurrence = series_occurrence(task, when)
     if occurrence is None:
         return 0
     start = occurrence_start(occurrence, task.time_zone)
-    assert task.start_time is not None
+    local = timezone.localtime(start, ZoneInfo(task.time_zone))
+    going = Assignment.objects.filter(task=task, occurrence_date=when, withdrawn_at__isnull=True)
+    skip = {task.created_by_id, *skip_user_ids, *going.values_list("user_id", flat=True)}
     offers = StandingOffer.objects.filter(
-        circle=task.circle, weekday=task.start_date.weekday(), part_of_day=part_of_day(task.start_time)
+        circle=task.circle, weekday=local.weekday(), part_of_day=part_of_day(local.time())
     ).select_related("user")
     asked = 0
     for offer in offers:
-        if offer.user_id == task.created_by_id or not offer.user.email:
+        if offer.user_id in skip or not offer.user.email:
             continue
-        subject, body = ask_message(task=task, on=task.start_date, start=start, time_zone=offer.user.time_zone)
+        subject, body = ask_message(task=task, on=when, start=start, time_zone=offer.user.time_zone)
         delivery_enqueue(
             channel=Channel.EMAIL,
             to=offer.user.email,
             subject=subject,
             body=body,
-            idempotency_key=f"offer-ask-{task.pk}-{offer.user_id}",
+            idempotency_key=f"offer-ask-{task.pk}-{when:%Y%m%d}-{offer.user_id}",
         )
         asked += 1
     return asked

@@ -374,6 +374,10 @@ def task_withdraw(
         subject=person,
         data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat(), "reason": reason.strip()},
     )
+    from carecircle.tasks.rota_services import ask_standing_offers
+
+    # The place is free again: those who usually help at that time are asked.
+    ask_standing_offers(task=task, on=occurrence_date, skip_user_ids={person.pk})
     _event(task)
     return True
 

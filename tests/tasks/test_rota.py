@@ -19,7 +19,7 @@ from carecircle.tasks.rota_services import (
     visit_log_create,
 )
 from carecircle.tasks.selectors import visit_logs_for
-from carecircle.tasks.services import TaskError, task_volunteer
+from carecircle.tasks.services import TaskError, task_volunteer, task_withdraw
 from tests.cast import Cast
 from tests.tasks.conftest import make_task
 
@@ -156,3 +156,48 @@ def test_a_standing_offer_is_asked_first(cast: Cast) -> None:
     assert asks.count() == 1
     assert asks.get().to == cast.helper.email
     assert "Evening sit" in asks.get().subject
+
+
+def test_when_someone_gives_up_a_place_those_who_usually_help_then_are_asked(cast: Cast) -> None:
+    day = datetime.date.today() + datetime.timedelta(days=8)
+    standing_offer_add(actor=cast.paid_carer, circle=cast.circle, weekday=day.weekday(), part="evening")
+    weekly = make_task(
+        actor=cast.organiser,
+        circle=cast.circle,
+        title="Evening sit",
+        start_date=day - datetime.timedelta(days=7),
+        start_time=datetime.time(19, 0),
+        rule="FREQ=WEEKLY",
+    )
+    first_asks = set(
+        Delivery.objects.filter(idempotency_key__startswith="offer-ask-").values_list("idempotency_key", flat=True)
+    )
+    task_volunteer(actor=cast.helper, task=weekly, occurrence_date=day)
+
+    assert task_withdraw(actor=cast.helper, task=weekly, occurrence_date=day, reason="Away")
+    assert task_withdraw(actor=cast.helper, task=weekly, occurrence_date=day) is False
+
+    asks = Delivery.objects.filter(idempotency_key__startswith="offer-ask-").exclude(idempotency_key__in=first_asks)
+    assert [(ask.to, ask.idempotency_key.split("-")[3]) for ask in asks] == [(cast.paid_carer.email, f"{day:%Y%m%d}")]
+
+
+def test_someone_going_is_not_asked_again_and_cant_cover_asks_offers_besides_the_stand_ins(cast: Cast) -> None:
+    day = datetime.date.today() + datetime.timedelta(days=2)
+    for user in (cast.paid_carer, cast.person):
+        standing_offer_add(actor=user, circle=cast.circle, weekday=day.weekday(), part="morning")
+    stand_ins_set(actor=cast.organiser, circle=cast.circle, user_ids=[cast.paid_carer.pk])
+    lift = make_task(
+        actor=cast.organiser, circle=cast.circle, title="Lift", start_date=day, start_time=datetime.time(9, 0)
+    )
+    Delivery.objects.all().delete()
+    task_volunteer(actor=cast.helper, task=lift, occurrence_date=day)
+    now = timezone.now()
+
+    unavailability_declare(
+        actor=cast.helper, circle=cast.circle, starts_at=now, ends_at=now + datetime.timedelta(days=4)
+    )
+
+    offers = Delivery.objects.filter(idempotency_key__startswith="offer-ask-")
+    assert [ask.to for ask in offers] == [cast.person.email]
+    stand_ins = Delivery.objects.filter(idempotency_key__startswith="cant-cover-")
+    assert [ask.to for ask in stand_ins] == [cast.paid_carer.email]
