@@ -57,7 +57,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "carecircle.accounts.session_policy.SessionTimeoutMiddleware",
     "carecircle.accounts.middleware.SignedInSessionMiddleware",
+    "carecircle.accounts.signin.MfaSetupMiddleware",
     "carecircle.accounts.middleware.ViewerTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -176,6 +178,18 @@ LOGIN_ATTEMPTS_PER_ACCOUNT = env_int("LOGIN_ATTEMPTS_PER_ACCOUNT", 5)
 LOGIN_ATTEMPTS_PER_ADDRESS = env_int("LOGIN_ATTEMPTS_PER_ADDRESS", 20)
 LOGIN_ATTEMPT_WINDOW_SECONDS = env_int("LOGIN_ATTEMPT_WINDOW_SECONDS", 15 * 60)
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# Sessions end after this long without use, and this long after signing in whatever happens.
+# Accounts that must use a second factor (professionals, organisation staff) get the strict idle time.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 14 * 24 * 60) * 60
+SESSION_IDLE_TIMEOUT_STRICT = env_int("SESSION_IDLE_MINUTES_STRICT", 60) * 60
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_HOURS", 30 * 24) * 3600
+# Exporting a record, share links, phone, second factors and API tokens need a re-authentication this recent.
+STEP_UP_MAX_AGE_SECONDS = env_int("STEP_UP_MINUTES", 10) * 60
+# Two-step sign-in: the name authenticator apps show, and the WebAuthn relying party (SITE_URL's host by default).
+MFA_ISSUER = env_str("MFA_ISSUER", "CareCircle")
+WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
+WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS") or [SITE_URL]
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English (UK)")]

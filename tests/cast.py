@@ -94,6 +94,14 @@ def signed_in_session_key(user: User) -> str:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # As a real sign-in does: the session's clocks start and it counts as a fresh re-authentication.
+    from django.utils import timezone
+
+    from carecircle.accounts.session_policy import ACTIVE_AT, SIGNED_IN_AT
+    from carecircle.accounts.stepup import REAUTHENTICATED_AT
+
+    now = timezone.now().timestamp()
+    store[SIGNED_IN_AT] = store[ACTIVE_AT] = store[REAUTHENTICATED_AT] = now
     store.save()
     key: str = store.session_key
     return key

@@ -72,3 +72,23 @@ def password_reset_email_send(*, user: User, uidb64: str, token: str) -> Deliver
         body=body,
         idempotency_key=_unique_key("password-reset", user),
     )
+
+
+def new_sign_in_email_send(*, user: User, device: str, address: str | None, when: str) -> Delivery:
+    """Tell the account's owner about a sign-in from a device that wasn't signed in, so a stranger is noticed."""
+    link = _absolute(reverse("accounts:sessions"))
+    where = f" from the network address {address}" if address else ""
+    body = (
+        f"Hello {user.display_name},\n\n"
+        f"Your CareCircle account was signed in on {device}{where} at {when}.\n\n"
+        "If this was you, there's nothing to do.\n\n"
+        "If it wasn't you, change your password now and sign out everywhere else:\n\n"
+        f"{link}\n"
+    )
+    return delivery_enqueue(
+        channel=Channel.EMAIL,
+        to=user.email,
+        subject="New sign-in to your CareCircle account",
+        body=body,
+        idempotency_key=_unique_key("new-sign-in", user),
+    )

@@ -94,3 +94,52 @@ class SignedInSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.user_agent[:40]}"
+
+
+class TotpDevice(models.Model):
+    """An authenticator app (TOTP, RFC 6238). The shared secret is sealed with the site's key."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device")
+    sealed_secret = models.CharField(max_length=300)
+    # The last time step accepted, so a code can never be used twice (RFC 6238 §5.2).
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Authenticator app of {self.user_id}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential (a passkey or a security key) registered to an account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(max_length=80)
+    credential_id = models.CharField(max_length=1400, unique=True, help_text="base64url")
+    public_key = models.BinaryField()
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user_id})"
+
+
+class RecoveryCode(models.Model):
+    """A one-use code for when the authenticator app or passkey is lost; only a salted hash is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Recovery code {self.pk} of {self.user_id}"

@@ -2,13 +2,21 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.accounts import views
+from carecircle.accounts import mfa_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("create/", views.signup, name="signup"),
     path("sign-in/", views.login_view, name="login"),
+    path("sign-in/second-step/", mfa_views.sign_in_verify, name="sign_in_verify"),
     path("sign-out/", views.logout_view, name="logout"),
+    path("confirm-its-you/", mfa_views.step_up, name="step_up"),
+    path("security/", mfa_views.security, name="security"),
+    path("security/app/", mfa_views.totp_setup, name="totp_setup"),
+    path("security/app/remove/", mfa_views.totp_remove, name="totp_remove"),
+    path("security/passkeys/add/", mfa_views.passkey_add, name="passkey_add"),
+    path("security/passkeys/<int:pk>/remove/", mfa_views.passkey_delete, name="passkey_remove"),
+    path("security/recovery-codes/", mfa_views.recovery_codes, name="recovery_codes"),
     # The resend address comes first: the token pattern would otherwise match "resend".
     path("confirm-email/resend/", views.verify_email_resend, name="verify_email_resend"),
     path("confirm-email/<str:token>/", views.verify_email, name="verify_email"),

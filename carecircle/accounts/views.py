@@ -44,6 +44,7 @@ from carecircle.accounts.services import (
     user_verify_email,
 )
 from carecircle.accounts.sessions import session_record, session_sign_out_one, sessions_sign_out_others
+from carecircle.accounts.signin import sign_in_after_password
 from carecircle.accounts.verification import VerificationLinkError, verification_token_check
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
@@ -165,8 +166,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if isinstance(user, User):
                 ratelimit.reset(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
-                _sign_in(request, user)
-                return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+                # A second step when the account has a second factor; otherwise signed in now.
+                return sign_in_after_password(request, user, next_url=next_url)
             _sign_in_failed(email=email, address=address)
             # The same words whether or not the address has an account.
             form.add_error(

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class OrgsConfig(AppConfig):
     name = "carecircle.orgs"
     label = "orgs"
+
+    def ready(self) -> None:
+        from carecircle.accounts.mfa import mfa_requirement_register
+        from carecircle.orgs.policies import organisation_staff_must_use_mfa
+
+        mfa_requirement_register(organisation_staff_must_use_mfa)

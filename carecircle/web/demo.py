@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from carecircle.accounts.mfa import totp_install
 from carecircle.accounts.models import User
 from carecircle.accounts.services import user_sign_up, user_verify_email
 from carecircle.circles.models import Circle, Membership, Role
@@ -22,6 +23,10 @@ from carecircle.web.demo_content import demo_content_load
 # Published on purpose: demo accounts exist only on a developer's computer (the command needs DEBUG).
 DEMO_PASSWORD = "quiet-harbour-lantern-42"
 DEMO_DOMAIN = "demo.carecircle.test"
+# Professionals and organisation staff must use two-step sign-in, in the demo too. Their
+# authenticator-app key is published here like the password: `carecircle demo_code` prints the
+# current code, or add the key to any authenticator app.
+DEMO_TOTP_SECRET = "CARECIRCLEDEMOKEYISPUBLISHED2345"
 # Fixed client ids make circle_create return the existing circle on a second run.
 DAD_CIRCLE_CLIENT_ID = uuid.UUID("6f1d2f0e-5c1a-4f4e-9a52-0d3c6b1e7a01")
 OTHER_CIRCLE_CLIENT_ID = uuid.UUID("6f1d2f0e-5c1a-4f4e-9a52-0d3c6b1e7a02")
@@ -109,6 +114,8 @@ def demo_load() -> DemoResult:
         created=created,
     )
     staff = _account(ORG_STAFF, created)
+    for user in (people["professional"], staff):
+        totp_install(actor=user, secret=DEMO_TOTP_SECRET)
     organisation = Organisation.objects.filter(name=ORGANISATION_NAME).order_by("pk").first()
     if organisation is None:
         organisation = organisation_create(actor=None, name=ORGANISATION_NAME)
@@ -129,4 +136,9 @@ def accounts_table() -> str:
     lines = [f"{'Email':<{width}}  Who", f"{'-' * width}  {'-' * 40}"]
     lines += [f"{spec.email:<{width}}  {spec.display_name}: {spec.description}" for spec in DEMO_ACCOUNTS]
     lines.append(f"Password for every demo account: {DEMO_PASSWORD}")
+    lines.append(
+        "The nurse and the organisation's staff use two-step sign-in: after the password, type the code that "
+        "`.venv/bin/carecircle demo_code` prints (or add the key "
+        f"{DEMO_TOTP_SECRET} to an authenticator app)."
+    )
     return "\n".join(lines)

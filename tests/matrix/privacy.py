@@ -1,0 +1,46 @@
+"""Matrix rows for two-step sign-in, "Confirm it's you", and the privacy pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from carecircle.accounts.models import Passkey
+from tests.matrix.base import World
+
+# Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
+# Account pages act on the signed-in account only; another account's passkey is 404.
+WEB: dict[tuple[str, str], str] = {
+    ("accounts:sign_in_verify", "GET"): "302 302 302 302 302 302 302 302 302",
+    ("accounts:sign_in_verify", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("accounts:step_up", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:step_up", "POST"): "400 400 400 400 400 400 400 400 302",
+    ("accounts:security", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:security", "POST"): "405 405 405 405 405 405 405 405 302",
+    ("accounts:totp_setup", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:totp_setup", "POST"): "400 400 400 400 400 400 400 400 302",
+    ("accounts:totp_remove", "GET"): "405 405 405 405 405 405 405 405 302",
+    ("accounts:totp_remove", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("accounts:passkey_add", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:passkey_add", "POST"): "400 400 400 400 400 400 400 400 302",
+    ("accounts:passkey_remove", "GET"): "405 405 405 405 405 405 405 405 302",
+    ("accounts:passkey_remove", "POST"): "404 302 404 404 404 404 404 404 302",
+    ("accounts:recovery_codes", "GET"): "405 405 405 405 405 405 405 405 302",
+    ("accounts:recovery_codes", "POST"): "302 302 302 302 302 302 302 302 302",
+}
+
+API: dict[tuple[str, str], str] = {}
+
+
+def prepare(world: World) -> dict[str, Any]:
+    passkey = Passkey.objects.create(
+        user=world.cast.organiser, name="Organiser's phone", credential_id="bWF0cml4LWNyZWRlbnRpYWw", public_key=b"-"
+    )
+    return {"passkey_id": passkey.pk}
+
+
+def url(world: World, name: str) -> str | None:
+    if name == "accounts:passkey_remove":
+        return reverse(name, kwargs={"pk": world.extra["passkey_id"]})
+    return None
