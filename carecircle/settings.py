@@ -51,17 +51,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "carecircle.web.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "carecircle.api.throttle.ApiRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "carecircle.accounts.session_policy.SessionTimeoutMiddleware",
     "carecircle.accounts.middleware.SignedInSessionMiddleware",
-    "carecircle.accounts.signin.MfaSetupMiddleware",
     "carecircle.accounts.middleware.ViewerTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "carecircle.accounts.session_policy.SessionTimeoutMiddleware",
+    "carecircle.accounts.signin.MfaSetupMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -261,6 +263,10 @@ SECURE_CSP = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+# API requests allowed per window, per token and per client address (several people may share one).
+API_RATE_LIMIT_PER_TOKEN = env_int("API_RATE_LIMIT_PER_TOKEN", 600)
+API_RATE_LIMIT_PER_ADDRESS = env_int("API_RATE_LIMIT_PER_ADDRESS", 3000)
+API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60)
 
 LOGGING = {
     "version": 1,

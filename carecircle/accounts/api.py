@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import StrictBool, StrictInt
 
 from carecircle.accounts.models import ApiToken, User
+from carecircle.accounts.scopes import circles_of
 from carecircle.accounts.services import api_token_create, api_token_revoke
+from carecircle.accounts.stepup import stepup_check_api
 from carecircle.api.auth import viewer
+from carecircle.api.errors import InvalidFields
 from carecircle.api.schemas import InputSchema, TokenId, TokenName, responses
 
 router = Router(tags=["Account"])
@@ -33,6 +37,9 @@ class TokenOut(Schema):
     created_at: datetime.datetime
     last_used_at: datetime.datetime | None
     revoked_at: datetime.datetime | None
+    read_only: bool
+    circle_id: int | None
+    expires_at: datetime.datetime | None
 
 
 class TokenCreatedOut(TokenOut):
@@ -41,6 +48,9 @@ class TokenCreatedOut(TokenOut):
 
 class TokenCreateIn(InputSchema):
     name: TokenName
+    read_only: StrictBool = False
+    circle_id: StrictInt | None = Field(default=None, ge=1, le=2**53, description="Only this circle; one of yours.")
+    expires_in_days: StrictInt | None = Field(default=90, ge=1, le=3650, description="null: no end date.")
 
 
 def _me(user: User) -> MeOut:
@@ -64,6 +74,9 @@ def _token(token: ApiToken) -> dict[str, object]:
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
+        "read_only": token.read_only,
+        "circle_id": token.circle_id,
+        "expires_at": token.expires_at,
     }
 
 
@@ -92,7 +105,17 @@ def token_list(request: HttpRequest) -> list[TokenOut]:
 )
 def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCreatedOut]:
     """The secret is in this response only: store it now. Send it as `Authorization: Bearer <secret>`."""
-    token, secret = api_token_create(actor=viewer(request), name=payload.name)
+    actor = viewer(request)
+    stepup_check_api(request)
+    if payload.circle_id is not None and payload.circle_id not in circles_of(actor):
+        raise InvalidFields({"circle_id": "Choose one of your circles."})
+    token, secret = api_token_create(
+        actor=actor,
+        name=payload.name,
+        read_only=payload.read_only,
+        circle_id=payload.circle_id,
+        expires_in_days=payload.expires_in_days,
+    )
     return Status(201, TokenCreatedOut.model_validate({**_token(token), "secret": secret}))
 
 

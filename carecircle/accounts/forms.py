@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 
 from carecircle.accounts.emails import password_reset_email_send
 from carecircle.accounts.models import User
+from carecircle.accounts.scopes import TOKEN_LIFETIMES
 from carecircle.audit.services import audit_record
 from carecircle.lib import ratelimit
 
@@ -269,6 +270,24 @@ class ApiTokenForm(forms.Form):
         help_text="Something to help you recognise it later, like the name of the program that will use it.",
         error_messages={"required": "Give the token a name, so you can tell it apart from others."},
     )
+
+    access = forms.ChoiceField(
+        label="What it may do",
+        choices=[("write", "Read and change things, as you can"), ("read", "Only read")],
+        initial="write",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    circle = forms.ChoiceField(label="Which circles", required=False, initial="")
+    lifetime = forms.ChoiceField(label="Stops working after", choices=TOKEN_LIFETIMES, initial="90", required=False)
+
+    def __init__(self, *args: Any, circles: dict[int, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["circle"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All my circles")] + [
+            (str(circle_id), f"Only the circle around {name}") for circle_id, name in (circles or {}).items()
+        ]
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
@@ -103,12 +104,34 @@ def user_update_profile(*, actor: User, display_name: str, phone: str, time_zone
 
 
 @transaction.atomic
-def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
-    """Create a personal API token. The secret is returned once and only its hash is kept."""
+def api_token_create(
+    *,
+    actor: User,
+    name: str,
+    read_only: bool = False,
+    circle_id: int | None = None,
+    expires_in_days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a personal API token. The secret is returned once and only its hash is kept.
+
+    The caller checks that `circle_id` is one of the actor's circles; the API checks the scope on every call.
+    """
     name = name.strip() or "API token"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, name=name[:80], prefix=secret[:10], secret_hash=hash_api_secret(secret))
-    audit_record(actor=actor, action="token.created", subject=actor, data={"token": token.pk, "name": token.name})
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    token = ApiToken.objects.create(
+        user=actor,
+        name=name[:80],
+        prefix=secret[:10],
+        secret_hash=hash_api_secret(secret),
+        read_only=read_only,
+        circle_id=circle_id,
+        expires_at=expires_at,
+    )
+    scope = {"read_only": read_only, "circle": circle_id, "expires_at": expires_at.isoformat() if expires_at else None}
+    audit_record(
+        actor=actor, action="token.created", subject=actor, data={"token": token.pk, "name": token.name, **scope}
+    )
     return token, secret
 
 
@@ -121,18 +144,25 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
-def api_token_authenticate(*, secret: str) -> User | None:
-    """The active user a token secret belongs to, or None."""
+def api_token_find(*, secret: str) -> ApiToken | None:
+    """The live token (not revoked, not expired, of an active account) a secret belongs to, or None."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(secret_hash=hash_api_secret(secret), revoked_at__isnull=True, user__is_active=True)
+        .exclude(expires_at__lte=now)
         .first()
     )
     if token is None:
         return None
-    now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def api_token_authenticate(*, secret: str) -> User | None:
+    """The active user a token secret belongs to, or None."""
+    token = api_token_find(secret=secret)
+    return token.user if token is not None else None

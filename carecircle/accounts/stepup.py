@@ -17,9 +17,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+
+from carecircle.lib.refusals import Refusal
 
 REAUTHENTICATED_AT = "_carecircle_reauth_at"
 REAUTHENTICATION_REQUIRED = "reauthentication_required"
@@ -27,6 +29,7 @@ REAUTHENTICATION_MESSAGE = (
     "Confirm it's you first: this needs your password or a second factor from the last "
     "{minutes} minutes. Sign in again in the browser (or use POST /api/v1/me/reauthenticate), then retry."
 )
+
 
 def stepup_mark(session: SessionBase) -> None:
     """Record that the person has just proved who they are (a sign-in or the confirm page)."""
@@ -50,11 +53,28 @@ def stepup_redirect(request: HttpRequest, *, next_url: str | None = None) -> Htt
     return HttpResponseRedirect(f"{reverse('accounts:step_up')}?{urlencode({'next': target})}")
 
 
-def stepup_required[V: Callable[..., HttpResponse]](view: V) -> V:
+class ReauthenticationRequired(Refusal):
+    """An API request made with the browser session needs a fresh re-authentication first."""
+
+    code = REAUTHENTICATION_REQUIRED
+
+    def __init__(self) -> None:
+        super().__init__(stepup_message())
+
+
+def stepup_check_api(request: HttpRequest) -> None:
+    """For API operations: session requests must be freshly re-authenticated; token requests are judged by scope."""
+    if request.headers.get("Authorization") is not None:
+        return
+    if not stepup_fresh(request):
+        raise ReauthenticationRequired()
+
+
+def stepup_required[V: Callable[..., HttpResponseBase]](view: V) -> V:
     """A page that needs a recent re-authentication. Anonymous requests pass on to the view's own check."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not stepup_fresh(request):
             return stepup_redirect(request)
         return view(request, *args, **kwargs)

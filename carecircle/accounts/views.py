@@ -32,6 +32,7 @@ from carecircle.accounts.forms import (
     SignUpForm,
 )
 from carecircle.accounts.models import ApiToken, SignedInSession, User
+from carecircle.accounts.scopes import circles_of
 from carecircle.accounts.services import (
     AccountError,
     api_token_create,
@@ -45,6 +46,7 @@ from carecircle.accounts.services import (
 )
 from carecircle.accounts.sessions import session_record, session_sign_out_one, sessions_sign_out_others
 from carecircle.accounts.signin import sign_in_after_password
+from carecircle.accounts.stepup import stepup_fresh, stepup_redirect
 from carecircle.accounts.verification import VerificationLinkError, verification_token_check
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
@@ -311,6 +313,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = _signed_in_user(request)
     if request.method == "POST":
         form = ProfileForm(request.POST, user=user)
+        needs_stepup = form.is_valid() and form.cleaned_data["phone"] != user.phone and not stepup_fresh(request)
+        if needs_stepup:
+            # Texts with codes and alerts go to this number, so changing it needs a fresh confirmation.
+            form.add_error(
+                "phone",
+                "To change your phone number, confirm it's you first (the link below opens in a new tab and "
+                "keeps what you typed here), then save again.",
+            )
         if form.is_valid():
             user_update_profile(
                 actor=user,
@@ -323,7 +333,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:profile")
     else:
         form = ProfileForm(user=user)
-    context = {"form": form, "account": user, "nav": "profile"}
+        needs_stepup = False
+    context = {"form": form, "account": user, "nav": "profile", "needs_stepup": needs_stepup}
     return render(request, "accounts/profile.html", context, status=_form_status(form))
 
 
@@ -388,14 +399,24 @@ def tokens(request: HttpRequest) -> HttpResponse:
     user = _signed_in_user(request)
     new_secret = ""
     new_token: ApiToken | None = None
+    circles = circles_of(user)
     if request.method == "POST":
-        form = ApiTokenForm(request.POST)
+        if not stepup_fresh(request):
+            return stepup_redirect(request, next_url=reverse("accounts:tokens"))
+        form = ApiTokenForm(request.POST, circles=circles)
         if form.is_valid():
-            new_token, new_secret = api_token_create(actor=user, name=form.cleaned_data["name"])
+            data = form.cleaned_data
+            new_token, new_secret = api_token_create(
+                actor=user,
+                name=data["name"],
+                read_only=data["access"] == "read",
+                circle_id=int(data["circle"]) if data["circle"] else None,
+                expires_in_days=int(data["lifetime"]) if data["lifetime"] else None,
+            )
             # The secret is shown in this response only; it is never stored, so it cannot be shown again.
-            form = ApiTokenForm()
+            form = ApiTokenForm(circles=circles)
     else:
-        form = ApiTokenForm()
+        form = ApiTokenForm(circles=circles)
     context = {
         "form": form,
         "tokens": ApiToken.objects.filter(user=user),

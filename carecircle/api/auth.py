@@ -12,12 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
-from carecircle.accounts.models import User
-from carecircle.accounts.services import api_token_authenticate
+from carecircle.accounts.models import ApiToken, User
+from carecircle.accounts.services import api_token_find
+from carecircle.lib.refusals import Refusal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 INVALID_TOKEN = "This API token isn't valid: it may have been revoked. Create a new token and try again."
@@ -41,10 +43,44 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
-        user = api_token_authenticate(secret=token)
-        if user is None:
+        found = api_token_find(secret=token)
+        if found is None:
             raise AuthenticationError(message=INVALID_TOKEN)
-        return user
+        token_scope_check(request, found)
+        return found.user
+
+
+class TokenScopeRefused(Refusal):
+    """The token is narrower than this request: read-only, or for another circle."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+# Operations a circle's token may use although their path names no circle.
+CIRCLE_TOKEN_ALLOWED = frozenset({"me_get"})
+
+
+def token_scope_check(request: HttpRequest, token: ApiToken) -> None:
+    """Refuse what the token's scopes don't cover, before the operation runs."""
+    if token.read_only and request.method not in SAFE_METHODS:
+        raise TokenScopeRefused(
+            "token_read_only", "This API token can only read. Make a token that may change things to do this."
+        )
+    if token.circle_id is None:
+        return
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return
+    circle_id = match.kwargs.get("circle_id")
+    if circle_id is None and match.url_name in CIRCLE_TOKEN_ALLOWED:
+        return
+    if circle_id is None or str(circle_id) != str(token.circle_id):
+        raise TokenScopeRefused(
+            "token_circle_scope", "This API token is for one circle only. Use a token for this circle, or one for all."
+        )
 
 
 class SessionAuth(APIKeyCookie):

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from carecircle.accounts.services import AccountError
 from carecircle.circles.services import CircleError
+from carecircle.lib.refusals import Refusal
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def rule_broken(request: HttpRequest, error: CircleError | AccountError) -> HttpResponse:
         return _error_response(api, request, 400, str(error))
 
+    def refusal(request: HttpRequest, error: Refusal) -> HttpResponse:
+        # A machine-readable code, so a client can re-authenticate, or use a wider token, and retry.
+        return api.create_response(request, {"detail": str(error), "code": error.code}, status=error.status)
+
     def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
         logger.error("API error on %s %s", request.method, request.path, exc_info=error)
         return _error_response(api, request, 500, SERVER_ERROR)
@@ -168,6 +173,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     _handle(api, AuthenticationError, authentication_error)
     _handle(api, HttpError, http_error)
     _handle(api, Http404, not_found)
+    _handle(api, Refusal, refusal)
     _handle(api, PermissionDenied, permission_denied)
     _handle(api, CircleError, rule_broken)
     _handle(api, AccountError, rule_broken)

@@ -7,6 +7,8 @@ class CirclesConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.accounts.mfa import mfa_requirement_register
-        from carecircle.circles.policies import professional_must_use_mfa
+        from carecircle.accounts.scopes import circles_of_register
+        from carecircle.circles.policies import circle_names_of, professional_must_use_mfa
 
         mfa_requirement_register(professional_must_use_mfa)
+        circles_of_register(circle_names_of)

@@ -11,3 +11,9 @@ def professional_must_use_mfa(user: User) -> str | None:
     if Membership.objects.filter(user=user, role=Role.PROFESSIONAL).exists():
         return "you're a professional in a circle"
     return None
+
+
+def circle_names_of(user: User) -> dict[int, str]:
+    """The circles a person belongs to, for scoping their API tokens."""
+    rows = Membership.objects.filter(user=user).select_related("circle").order_by("circle__person_name", "circle_id")
+    return {row.circle_id: row.circle.person_name for row in rows}

@@ -15,6 +15,7 @@ from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from carecircle.accounts.stepup import stepup_check_api
 from carecircle.api.auth import viewer
 from carecircle.api.errors import Conflict, InvalidFields
 from carecircle.api.schemas import CircleId, responses
@@ -83,6 +84,7 @@ def record_fhir(request: HttpRequest, circle_id: CircleId) -> JsonResponse:
     reader = access_record(user=viewer(request), circle_id=circle_id)
     if not any(reader.can_read(section) for section in SECTIONS):
         reader.require_section(SECTIONS[0])
+    stepup_check_api(request)
     reader.log("the FHIR export")
     url = request.build_absolute_uri(f"/circles/{circle_id}/record/documents/")
     return fhir_response(reader, document_url=url)
@@ -115,6 +117,7 @@ def record_export(request: HttpRequest, circle_id: CircleId) -> StreamingHttpRes
     """Organisers and the person only. Streamed: the answer starts at once."""
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
+    stepup_check_api(request)
     services.export_record(actor=actor, circle=access.circle, kind="zip")
     response = StreamingHttpResponse(
         (chunk for chunk in export_stream(access.circle) if chunk), content_type="application/zip"
@@ -149,6 +152,7 @@ def record_share_create(request: HttpRequest, circle_id: CircleId, payload: Shar
 
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
+    stepup_check_api(request)
     code_to = payload.code_to
     try:
         if payload.code_channel == "email":

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from carecircle.accounts.stepup import stepup_required
 from carecircle.circles.access import access_circle
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.records import services
@@ -48,6 +49,7 @@ def essentials_pdf(request: HttpRequest, circle_id: int) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @login_required
+@stepup_required
 def fhir(request: HttpRequest, circle_id: int) -> JsonResponse:
     """The FHIR R4 bundle: organisers and the person here; professionals' systems use the API."""
     reader = access_record(user=request.user, circle_id=circle_id, capability="records.share")
@@ -64,6 +66,7 @@ def export_page(request: HttpRequest, circle_id: int) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @login_required
+@stepup_required
 def export_download(request: HttpRequest, circle_id: int) -> StreamingHttpResponse:
     """Everything in one zip, streamed as it is written: the download starts at once and shows its progress."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")

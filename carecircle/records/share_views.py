@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from carecircle.accounts.stepup import stepup_required
 from carecircle.circles.access import access_circle
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.records import selectors, services
@@ -40,6 +41,7 @@ VIEWS_PAGE = 100
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@stepup_required
 def share_links(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
     status = 200

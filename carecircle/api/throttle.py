@@ -1,0 +1,59 @@
+"""API rate limits: one fixed-window counter per token and one per client address.
+
+Each request is counted before it is served (an atomic add/incr in the cache, Redis when shared),
+so a burst from many threads or processes cannot slip past the limit. Over either limit the API
+answers 429 with `Retry-After` (seconds to the window's end) and `code: "rate_limited"`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from carecircle.lib import ratelimit
+from carecircle.lib.addresses import client_address
+
+API_PREFIX = "/api/"
+RATE_LIMITED = "rate_limited"
+
+
+def _token_identity(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    return hashlib.sha256(header.strip().encode()).hexdigest()
+
+
+def _refused(window: int) -> JsonResponse:
+    wait = ratelimit.seconds_left(window_seconds=window)
+    response = JsonResponse(
+        {
+            "detail": f"Too many requests. Wait {wait} seconds, then try again more slowly.",
+            "code": RATE_LIMITED,
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response
+
+
+class ApiRateLimitMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX):
+            window = settings.API_RATE_LIMIT_WINDOW_SECONDS
+            address = client_address(request) or "unknown"
+            over = ratelimit.hit("api-address", address, window_seconds=window) > settings.API_RATE_LIMIT_PER_ADDRESS
+            token = _token_identity(request)
+            if token is not None:
+                over = (
+                    ratelimit.hit("api-token", token, window_seconds=window) > settings.API_RATE_LIMIT_PER_TOKEN or over
+                )
+            if over:
+                return _refused(window)
+        return self.get_response(request)

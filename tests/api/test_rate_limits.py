@@ -1,0 +1,78 @@
+"""API rate limits per token and per address: a burst gets exactly the limit through, the rest 429 with Retry-After."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from carecircle.accounts.services import api_token_create
+
+
+def burst(make_client, count: int) -> list[tuple[int, str | None]]:
+    results: list[tuple[int, str | None]] = []
+    barrier = threading.Barrier(count)
+    lock = threading.Lock()
+
+    def one() -> None:
+        client = make_client()
+        barrier.wait()
+        try:
+            response = client.get("/api/v1/me")
+            with lock:
+                results.append((response.status_code, response.headers.get("Retry-After")))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_on_one_token_lets_exactly_the_limit_through(settings, django_user_model):
+    from tests.cast import make_user
+
+    settings.API_RATE_LIMIT_PER_TOKEN = 5
+    settings.API_RATE_LIMIT_PER_ADDRESS = 1000
+    dana = make_user("dana")
+    _, secret = api_token_create(actor=dana, name="Burst")
+
+    results = burst(lambda: Client(headers={"Authorization": f"Bearer {secret}"}), 12)
+
+    assert sorted(status for status, _ in results) == [200] * 5 + [429] * 7
+    assert all(int(wait or 0) > 0 for status, wait in results if status == 429)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_address_is_limited_whatever_tokens_it_uses(settings):
+    from tests.cast import make_user
+
+    settings.API_RATE_LIMIT_PER_TOKEN = 1000
+    settings.API_RATE_LIMIT_PER_ADDRESS = 4
+    secrets = [api_token_create(actor=make_user(f"user{index}"), name="t")[1] for index in range(8)]
+    queue = list(secrets)
+    lock = threading.Lock()
+
+    def next_client() -> Client:
+        with lock:
+            return Client(headers={"Authorization": f"Bearer {queue.pop()}"})
+
+    results = burst(next_client, 8)
+
+    assert sorted(status for status, _ in results) == [200] * 4 + [429] * 4
+
+
+def test_a_refusal_says_why_in_json(settings, organiser):
+    settings.API_RATE_LIMIT_PER_ADDRESS = 1
+    client = Client()
+    client.get("/api/v1/me")
+    response = client.get("/api/v1/me")
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+    assert int(response["Retry-After"]) >= 1
