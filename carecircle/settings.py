@@ -276,3 +276,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Retention (days; 0 keeps forever), enforced daily by the worker through carecircle/lib/retention.py.
+# See docs/architecture/privacy.md for why each default was chosen.
+RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 6 * 365)
+RETENTION_ACCESS_LOG_DAYS = env_int("RETENTION_ACCESS_LOG_DAYS", 6 * 365)
+RETENTION_DELIVERIES_DAYS = env_int("RETENTION_DELIVERIES_DAYS", 90)
+RETENTION_EVENTS_DAYS = env_int("RETENTION_EVENTS_DAYS", 30)
+RETENTION_SESSIONS_DAYS = env_int("RETENTION_SESSIONS_DAYS", 30)
+# A closed circle stays readable (with its export) this long, then the worker erases it.
+CIRCLE_ERASE_AFTER_DAYS = env_int("CIRCLE_ERASE_AFTER_DAYS", 90)

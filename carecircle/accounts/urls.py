@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.accounts import mfa_views, views
+from carecircle.accounts import data_rights_views, mfa_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -17,6 +17,9 @@ urlpatterns = [
     path("security/passkeys/add/", mfa_views.passkey_add, name="passkey_add"),
     path("security/passkeys/<int:pk>/remove/", mfa_views.passkey_delete, name="passkey_remove"),
     path("security/recovery-codes/", mfa_views.recovery_codes, name="recovery_codes"),
+    path("your-data/", data_rights_views.your_data, name="your_data"),
+    path("your-data/download.zip", data_rights_views.your_data_download, name="your_data_download"),
+    path("delete/", data_rights_views.delete_account, name="delete"),
     # The resend address comes first: the token pattern would otherwise match "resend".
     path("confirm-email/resend/", views.verify_email_resend, name="verify_email_resend"),
     path("confirm-email/<str:token>/", views.verify_email, name="verify_email"),

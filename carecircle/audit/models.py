@@ -20,10 +20,25 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def delete(self) -> NoReturn:
         raise AppendOnlyError("Audit entries cannot be deleted.")
 
+    # The only two ways an audit row ever changes or goes, both explicit and both for data rights:
+
+    def retention_purge(self, ids: list[int]) -> int:
+        """Remove rows past RETENTION_AUDIT_DAYS, or of an erased circle (lib/retention.py, circle erasure)."""
+        deleted, _ = models.QuerySet.delete(self.filter(pk__in=ids))
+        return deleted
+
+    def deidentify(self, *, user_id: int, replacement: str) -> int:
+        """Replace an erased person's name in the rows about them or by them; the rows stay for others."""
+        by = models.QuerySet.update(self.filter(actor_id=user_id), actor_name=replacement)
+        about = models.QuerySet.update(self.filter(subject_user_id=user_id), subject_name=replacement)
+        return by + about
+
 
 class AuditEntry(models.Model):
+    # PROTECT: a circle's log never disappears with it by accident; erasing a circle removes its log
+    # explicitly, in batches, and records that it did (circles/closing.py).
     circle = models.ForeignKey(
-        "circles.Circle", on_delete=models.CASCADE, null=True, blank=True, related_name="audit_entries"
+        "circles.Circle", on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

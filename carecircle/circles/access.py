@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
-from carecircle.circles.permissions import capabilities_for
+from carecircle.circles.permissions import capabilities_for, capabilities_when_closed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -65,12 +65,15 @@ def access_circle(*, user: User | AnonymousUser, circle_id: int, capability: str
     if membership is None:
         raise Http404("No such circle.")
     person_is_member = bool(getattr(membership, "person_is_member", False))
+    capabilities = capabilities_for(
+        role=membership.role, consent=membership.circle.consent, person_is_member=person_is_member
+    )
+    if membership.circle.closed_at is not None:
+        capabilities = capabilities_when_closed(capabilities)
     access = CircleAccess(
         circle=membership.circle,
         membership=membership,
-        capabilities=capabilities_for(
-            role=membership.role, consent=membership.circle.consent, person_is_member=person_is_member
-        ),
+        capabilities=capabilities,
         person_is_member=person_is_member,
     )
     access.require(capability)

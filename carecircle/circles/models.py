@@ -67,6 +67,14 @@ class Circle(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     client_id = models.UUIDField(null=True, blank=True, help_text="Sent by the client so retries never duplicate.")
     created_at = models.DateTimeField(default=timezone.now)
+    # When the circle has come to an end: read-only from closed_at, erased by the worker at erase_after.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.CharField(max_length=20, blank=True)
+    close_message = models.TextField(blank=True)
+    erase_after = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["person_name", "id"]
@@ -76,6 +84,10 @@ class Circle(models.Model):
 
     def __str__(self) -> str:
         return self.person_name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class Membership(models.Model):

@@ -35,6 +35,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     # The circle and its people.
     Capability("circle.view", "See the circle", "Circle", fixed=ALL_ROLES),
     Capability("circle.edit", "Change the circle's details", "Circle", fixed=OWNERS),
+    Capability("circle.close", "Close the circle when it has come to an end", "Circle", fixed=OWNERS),
     Capability("events.view", "Receive live updates", "Circle", fixed=ALL_ROLES),
     Capability(
         "members.view",
@@ -232,6 +233,28 @@ def capabilities_for(*, role: str, consent: Mapping[str, Iterable[str]], person_
     if member_role == Role.PERSON or (member_role == Role.ORGANISER and not person_is_member):
         result.add(CONSENT_MANAGE)
     return frozenset(result)
+
+
+# What stays possible in a closed circle: reading, the export, and reopening it.
+CLOSED_CIRCLE_ALLOWED = frozenset(
+    {
+        "circle.view",
+        "circle.close",
+        "events.view",
+        "members.view",
+        "members.contact",
+        "audit.view",
+        "tasks.view",
+        "conversations.read",
+        "updates.read",
+        "records.share",
+    }
+)
+
+
+def capabilities_when_closed(capabilities: frozenset[str]) -> frozenset[str]:
+    """A closed circle is read-only: only reading, exporting and reopening remain."""
+    return frozenset(key for key in capabilities if key in CLOSED_CIRCLE_ALLOWED or key.startswith("records.read."))
 
 
 def clean_consent(grants: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:

@@ -14,6 +14,9 @@ personal_data_declare(
         "person_photo": "their photo",
         "consent": "their choices of who sees what",
         "created_by": "who made the circle",
+        "closed_by": "who closed it",
+        "close_reason": "why it ended (may say the person died)",
+        "close_message": "the closing message to members",
     },
 )
 personal_data_declare(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.circles import invitation_views, member_views, views
+from carecircle.circles import closing_views, invitation_views, member_views, views
 
 app_name = "circles"
 urlpatterns = [
@@ -25,5 +25,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("circles/<int:circle_id>/consent/", views.consent, name="consent"),
+    path("circles/<int:circle_id>/close/", closing_views.close, name="close"),
+    path("circles/<int:circle_id>/reopen/", closing_views.reopen, name="reopen"),
     path("join/<str:token>/", invitation_views.invitation, name="invitation"),
 ]

@@ -28,6 +28,17 @@ WEB: dict[tuple[str, str], str] = {
     ("accounts:passkey_remove", "POST"): "404 302 404 404 404 404 404 404 302",
     ("accounts:recovery_codes", "GET"): "405 405 405 405 405 405 405 405 302",
     ("accounts:recovery_codes", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("accounts:your_data", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:your_data", "POST"): "405 405 405 405 405 405 405 405 302",
+    ("accounts:your_data_download", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:your_data_download", "POST"): "405 405 405 405 405 405 405 405 302",
+    # The organiser and the outsider are each the only organiser of a circle: told what to do first (409).
+    ("accounts:delete", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:delete", "POST"): "400 409 400 400 400 400 400 409 302",
+    ("circles:close", "GET"): "200 200 403 403 403 403 404 404 302",
+    ("circles:close", "POST"): "400 400 403 403 403 403 404 404 302",
+    ("circles:reopen", "GET"): "405 405 405 405 405 405 405 405 302",
+    ("circles:reopen", "POST"): "302 302 403 403 403 403 404 404 302",
 }
 
 API: dict[tuple[str, str], str] = {}

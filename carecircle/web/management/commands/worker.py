@@ -1,15 +1,24 @@
 """`carecircle worker`: run queued background work (emails, texts); any number may run at once.
 
 This is django-tasks-db's db_worker under CareCircle's name, with all of its options (--batch,
---queue-name, --interval, --max-tasks, --reload…).
+--queue-name, --interval, --max-tasks, --reload…). On start it books the daily privacy job
+(retention, erasing closed circles) unless one is already waiting (carecircle/web/jobs.py).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from carecircle.web.jobs import daily_privacy_job_ensure
 
 
 class Command(DatabaseWorkerCommand):
     help = (
         "Run queued background work such as sending emails and text messages. Ctrl-C stops it after the current task."
     )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        daily_privacy_job_ensure()
+        super().handle(*args, **options)

@@ -1,0 +1,74 @@
+"""Circles for data rights: memberships and invitations; who must act before an account can be erased."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Circle, Invitation, Membership, Role
+from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
+from carecircle.lib.zipstream import Member
+
+
+def subject_access(user: User) -> Iterable[Member]:
+    yield (
+        "circles/your-circles.csv",
+        csv_rows(
+            ["circle", "about", "your role", "relationship", "joined"],
+            Membership.objects.filter(user=user).values_list(
+                "circle_id", "circle__person_name", "role", "relationship", "joined_at"
+            ),
+        ),
+    )
+    yield (
+        "circles/invitations.csv",
+        csv_rows(
+            ["circle", "invited", "email", "phone", "role", "sent by you", "accepted by you", "when"],
+            (
+                (
+                    row.circle_id,
+                    row.name,
+                    row.email,
+                    row.phone,
+                    row.role,
+                    row.invited_by_id == user.pk,
+                    row.accepted_by_id == user.pk,
+                    row.created_at,
+                )
+                for row in Invitation.objects.filter(Q(invited_by=user) | Q(accepted_by=user) | Q(email=user.email))
+            ),
+        ),
+    )
+
+
+def blockers(user: User) -> list[str]:
+    """Circles that would be left without an organiser: the person must hand over or close them first."""
+    problems = []
+    organised = Membership.objects.filter(user=user, role=Role.ORGANISER, circle__closed_at__isnull=True)
+    for membership in organised.select_related("circle"):
+        others = Membership.objects.filter(circle=membership.circle).exclude(user=user)
+        if not others.filter(role=Role.ORGANISER).exists():
+            if others.exists():
+                problems.append(
+                    f"You're the only organiser of the circle around {membership.circle.person_name}. "
+                    "Make someone else an organiser, or close the circle, first."
+                )
+            else:
+                problems.append(
+                    f"You're the only person in the circle around {membership.circle.person_name}. "
+                    "Close the circle first (you can download everything in it before it's deleted)."
+                )
+    return problems
+
+
+def erase(user: User) -> None:
+    Membership.objects.filter(user=user).delete()
+    Invitation.objects.filter(email=user.email).update(email="", name="")
+    Invitation.objects.filter(accepted_by=user).update(email="", phone="", name="")
+    Circle.objects.filter(created_by=user).update(created_by=None)
+
+
+subject_part_register("circles", subject_access)
+erasure_register("circles", handler=erase, blocker=blockers)

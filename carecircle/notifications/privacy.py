@@ -1,0 +1,57 @@
+"""Deliveries: the emails and texts sent to a person; kept RETENTION_DELIVERIES_DAYS once sent or failed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from carecircle.accounts.models import User
+from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
+from carecircle.lib.retention import RetentionRule, retention_rule_register
+from carecircle.lib.zipstream import Member
+from carecircle.notifications.models import Delivery, DeliveryStatus, OutboxMessage
+
+
+def _to(user: User) -> Q:
+    addresses = [address for address in (user.email, user.phone) if address]
+    return Q(to__in=addresses)
+
+
+def subject_access(user: User) -> Iterable[Member]:
+    yield (
+        "messages-we-sent-you.csv",
+        csv_rows(
+            ["channel", "to", "subject", "status", "queued", "sent", "body"],
+            Delivery.objects.filter(_to(user))
+            .order_by("id")
+            .values_list("channel", "to", "subject", "status", "created_at", "sent_at", "body")
+            .iterator(500),
+        ),
+    )
+
+
+def erase(user: User) -> None:
+    Delivery.objects.filter(_to(user)).delete()
+    OutboxMessage.objects.filter(_to(user)).delete()
+
+
+def _finished(queryset: QuerySet[Any]) -> QuerySet[Any]:
+    return queryset.exclude(status=DeliveryStatus.QUEUED)
+
+
+subject_part_register("notifications", subject_access)
+erasure_register("notifications", handler=erase)
+retention_rule_register(
+    RetentionRule(
+        name="deliveries",
+        setting="RETENTION_DELIVERIES_DAYS",
+        model=Delivery,
+        date_field="created_at",
+        narrow=_finished,
+    )
+)
+retention_rule_register(
+    RetentionRule(name="outbox", setting="RETENTION_DELIVERIES_DAYS", model=OutboxMessage, date_field="created_at")
+)

@@ -1,0 +1,64 @@
+"""Retention: what outlives its period is deleted by the daily job, in batches; 0 keeps forever."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from carecircle.audit.models import AppendOnlyError, AuditEntry
+from carecircle.audit.services import audit_record
+from carecircle.lib.retention import retention_enforce, retention_rules
+from carecircle.notifications.models import Channel, Delivery, DeliveryStatus
+from carecircle.web.jobs import privacy_maintenance
+
+
+def old_delivery(index: int, *, days: int, status: str = DeliveryStatus.SENT) -> Delivery:
+    return Delivery.objects.create(
+        channel=Channel.EMAIL,
+        to=f"person{index}@example.org",
+        body="hello",
+        idempotency_key=f"test:{index}",
+        status=status,
+        created_at=timezone.now() - datetime.timedelta(days=days),
+    )
+
+
+def test_every_kind_the_issue_names_has_a_rule():
+    names = set(retention_rules())
+    assert {"audit log", "access log", "deliveries", "live events", "signed-in sessions"} <= names
+
+
+def test_sent_deliveries_past_the_period_go_in_batches_and_queued_ones_stay(db, settings):
+    settings.RETENTION_DELIVERIES_DAYS = 90
+    for index in range(7):
+        old_delivery(index, days=91)
+    waiting = old_delivery(100, days=200, status=DeliveryStatus.QUEUED)
+    recent = old_delivery(101, days=10)
+
+    removed = retention_enforce(batch=3)
+
+    assert removed["deliveries"] == 7
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+
+
+def test_audit_lines_are_removed_only_by_retention_and_zero_keeps_forever(db, settings):
+    entry = audit_record(actor=None, action="test.old")
+    AuditEntry.objects.filter(pk=entry.pk)  # still there
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    later = timezone.now() + datetime.timedelta(days=11)
+
+    settings.RETENTION_AUDIT_DAYS = 0
+    retention_enforce(now=later)
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+    settings.RETENTION_AUDIT_DAYS = 10
+    assert retention_enforce(now=later)["audit log"] >= 1
+    assert not AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_the_daily_job_runs_every_rule_and_books_nothing_on_the_immediate_backend(db):
+    result = privacy_maintenance()
+    assert set(result) == {"retention", "circles_erased", "expired_sessions"}
