@@ -8,6 +8,7 @@ answers 429 with `Retry-After` (seconds to the window's end) and `code: "rate_li
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
 
+logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 RATE_LIMITED = "rate_limited"
 
@@ -47,13 +49,21 @@ class ApiRateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path.startswith(API_PREFIX):
             window = settings.API_RATE_LIMIT_WINDOW_SECONDS
-            address = client_address(request) or "unknown"
-            over = ratelimit.hit("api-address", address, window_seconds=window) > settings.API_RATE_LIMIT_PER_ADDRESS
-            token = _token_identity(request)
-            if token is not None:
-                over = (
-                    ratelimit.hit("api-token", token, window_seconds=window) > settings.API_RATE_LIMIT_PER_TOKEN or over
-                )
+            try:
+                over = self._over(request, window)
+            except Exception:
+                # The cache (Redis) is down: serve rather than fail every call; the limit is back with it.
+                logger.warning("API rate limit not checked: the cache is unreachable", exc_info=True)
+                over = False
             if over:
                 return _refused(window)
         return self.get_response(request)
+
+    @staticmethod
+    def _over(request: HttpRequest, window: int) -> bool:
+        address = client_address(request) or "unknown"
+        over = ratelimit.hit("api-address", address, window_seconds=window) > settings.API_RATE_LIMIT_PER_ADDRESS
+        token = _token_identity(request)
+        if token is not None:
+            over = ratelimit.hit("api-token", token, window_seconds=window) > settings.API_RATE_LIMIT_PER_TOKEN or over
+        return over

@@ -13,8 +13,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import is_member
-from carecircle.circles.models import Membership
+from carecircle.circles.models import Circle, Membership
 from carecircle.realtime.events import circle_group, user_group
+from carecircle.realtime.watchdog import watchdog_enrol, watchdog_leave
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,12 @@ def _is_member(user_id: int, circle_id: int) -> bool:
     return is_member(user_id=user_id, circle_id=circle_id)
 
 
+def _latest_seqs(circle_ids: list[int]) -> list[tuple[int, int]]:
+    return list(Circle.objects.filter(pk__in=circle_ids).order_by("pk").values_list("pk", "event_seq"))
+
+
 circle_ids_of = database_sync_to_async(_circle_ids_of)
+latest_seqs = database_sync_to_async(_latest_seqs)
 is_member_now = database_sync_to_async(_is_member)
 
 
@@ -77,6 +83,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.accept()
         await self.send_json({"type": "hello", "circles": sorted(self.circle_ids)})
         self.refresher = asyncio.create_task(self._ask_for_refreshes())
+        watchdog_enrol(self)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
@@ -87,6 +94,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
                 self.refresher.cancel()
 
     async def disconnect(self, code: int) -> None:
+        watchdog_leave(self)
         if not hasattr(self, "user_id"):
             return
         await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
@@ -158,6 +166,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in current:
             await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+
+    async def resync(self) -> None:
+        """After Redis restarted: re-join every group and tell the client each circle's latest number."""
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
+        for circle_id in list(self.circle_ids):
+            await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+        for circle_id, seq in await latest_seqs(sorted(self.circle_ids)):
+            await self.send_json({"type": "circle.latest", "circle": circle_id, "seq": seq})
 
     async def _ask_for_refreshes(self) -> None:
         # The refresh arrives as a message, so it never interleaves with the handling of an event.

@@ -76,3 +76,14 @@ def test_a_refusal_says_why_in_json(settings, organiser):
     assert response.status_code == 429
     assert response.json()["code"] == "rate_limited"
     assert int(response["Retry-After"]) >= 1
+
+
+def test_the_api_still_answers_when_the_cache_is_down(settings, organiser, monkeypatch):
+    from carecircle.lib import ratelimit
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(ratelimit, "hit", broken)
+    _, secret = api_token_create(actor=organiser, name="t")
+    assert Client(headers={"Authorization": f"Bearer {secret}"}).get("/api/v1/me").status_code == 200

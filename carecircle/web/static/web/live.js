@@ -71,6 +71,11 @@
       }
       if (event.circle && event.seq && circles[String(event.circle)]) {
         var expected = lastSeq(event.circle) + 1;
+        // After Redis restarts the server says where each circle is: catch up only if behind.
+        if (event.type === "circle.latest") {
+          if (event.seq >= expected) { catchUp(event.circle, expected - 1); }
+          return;
+        }
         rememberSeq(event.circle, event.seq);
         if (event.seq > expected && expected > 1) { catchUp(event.circle, expected - 1); return; }
         refresh(event.circle, event.type);
