@@ -47,6 +47,7 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("circles:leave", kwargs={"circle_id": circle}),
         reverse("circles:member_edit", kwargs={"circle_id": circle, "member_id": member}),
         reverse("circles:member_remove", kwargs={"circle_id": circle, "member_id": member}),
+        reverse("circles:close", kwargs={"circle_id": circle}),
         *task_pages(cast),
     ]
     account_pages = [
@@ -56,6 +57,12 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("accounts:sessions"),
         reverse("accounts:tokens"),
         reverse("accounts:password_change"),
+        reverse("accounts:security"),
+        reverse("accounts:totp_setup"),
+        reverse("accounts:passkey_add"),
+        reverse("accounts:step_up"),
+        reverse("accounts:your_data"),
+        reverse("accounts:delete"),
         reverse("tasks:mine"),
         reverse("tasks:feeds"),
     ]
