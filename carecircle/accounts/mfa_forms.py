@@ -8,7 +8,7 @@ from django import forms
 class CodeForm(forms.Form):
     code = forms.CharField(
         label="Code",
-        max_length=20,
+        max_length=40,
         help_text="The 6-digit code your authenticator app shows now, or one of your recovery codes.",
         widget=forms.TextInput(
             attrs={

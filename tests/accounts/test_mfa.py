@@ -175,9 +175,9 @@ def test_setting_up_the_app_shows_a_server_drawn_qr_code_and_turns_on_with_a_cod
     assert response["Location"] == SECURITY
     assert mfa_status(dana).totp
     shown = page_text(client.get(SECURITY))
-    codes = re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", shown)
+    codes = re.findall(r"<code>([a-z0-9]{6}(?:-[a-z0-9]{6}){3})</code>", shown)
     assert len(codes) == RECOVERY_CODE_COUNT
-    assert not re.findall(r"<code>([a-z0-9]{5}-[a-z0-9]{5})</code>", page_text(client.get(SECURITY)))
+    assert not re.findall(r"<code>([a-z0-9]{6}(?:-[a-z0-9]{6}){3})</code>", page_text(client.get(SECURITY)))
     assert AuditEntry.objects.filter(action="account.mfa_totp_enabled", actor=dana).exists()
 
 
