@@ -39,6 +39,7 @@ from carecircle.accounts.passkeys import (
 )
 from carecircle.accounts.signin import SETUP_REQUIRED, sign_in_complete, sign_in_pending_user
 from carecircle.accounts.stepup import stepup_fresh, stepup_mark, stepup_required
+from carecircle.audit.services import audit_record
 from carecircle.lib import ratelimit
 
 FORM = ["GET", "HEAD", "POST"]
@@ -115,9 +116,11 @@ def sign_in_verify(request: HttpRequest) -> HttpResponse:
         if throttled is not None:
             return throttled
         passed, form, context["problem"] = _factor_answer(request, user)
+        factor = "passkey" if request.POST.get("credential") else "code"
         if passed:
             ratelimit.reset(CODE_SCOPE, str(user.pk), window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
-            return sign_in_complete(request, user, next_url=_safe_next(request, next_url))
+            return sign_in_complete(request, user, next_url=_safe_next(request, next_url), factor=factor)
+        audit_record(actor=None, action="account.second_step_failed", subject=user, data={"factor": factor})
     else:
         form = CodeForm()
     if context["has_passkeys"]:

@@ -24,6 +24,7 @@ from carecircle.accounts.mfa import mfa_required_reason, mfa_status
 from carecircle.accounts.models import SignedInSession, User
 from carecircle.accounts.session_policy import session_started
 from carecircle.accounts.sessions import session_record
+from carecircle.audit.services import audit_record
 from carecircle.lib.addresses import client_address
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -53,13 +54,19 @@ def sign_in_pending_user(request: HttpRequest) -> tuple[User | None, str]:
     return user, str(pending.get("next", ""))
 
 
-def sign_in_complete(request: HttpRequest, user: User, *, next_url: str) -> HttpResponse:
+def sign_in_complete(request: HttpRequest, user: User, *, next_url: str, factor: str = "password") -> HttpResponse:
     """Both steps passed (or only one was needed): sign in, note the device, and go on."""
     request.session.pop(PENDING, None)
     user_agent = request.headers.get("user-agent", "")[:300]
     known_device = SignedInSession.objects.filter(user=user, user_agent=user_agent).exists()
     login(request, user, backend=MODEL_BACKEND)  # Rotates the session key; starts the session's clocks.
     session_record(request=request, user=user)
+    audit_record(
+        actor=user,
+        action="account.signed_in",
+        subject=user,
+        data={"device": device_description(user_agent), "address": client_address(request), "factor": factor},
+    )
     if not known_device:
         when = formats.date_format(timezone.localtime(), "D j M Y, H:i T")
         new_sign_in_email_send(

@@ -48,6 +48,7 @@ from carecircle.accounts.sessions import session_record, session_sign_out_one, s
 from carecircle.accounts.signin import sign_in_after_password
 from carecircle.accounts.stepup import stepup_fresh, stepup_redirect
 from carecircle.accounts.verification import VerificationLinkError, verification_token_check
+from carecircle.audit.services import audit_record
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
 
@@ -141,6 +142,10 @@ def _sign_in_throttled(*, email: str, address: str) -> bool:
 
 
 def _sign_in_failed(*, email: str, address: str) -> None:
+    account = User.objects.filter(email__iexact=email).first()
+    if account is not None:
+        # Security event (ASVS 16.3.1); unknown addresses are only counted, never logged by name.
+        audit_record(actor=None, action="account.sign_in_failed", subject=account, data={"address": address})
     window = settings.LOGIN_ATTEMPT_WINDOW_SECONDS
     ratelimit.hit(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=window)
     ratelimit.hit(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=window)

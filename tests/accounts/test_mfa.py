@@ -360,3 +360,19 @@ def test_signing_in_on_a_new_device_queues_an_email_naming_it(
 
     Client().post(LOGIN, {"email": dana.email, "password": password}, headers={"user-agent": agent})
     assert emails.count() == 1, "a device already signed in is not news"
+
+
+def test_sign_ins_and_failures_are_security_events_in_the_audit_log(client, dana, password):
+    client.post(LOGIN, {"email": dana.email, "password": "not-the-password-1"})
+    secret, _ = enable_app(dana)
+    client.post(LOGIN, {"email": dana.email, "password": password})
+    client.post(VERIFY, {"code": "000000"})
+    with time_machine.travel(timezone.now() + timedelta(seconds=30), tick=False):
+        client.post(VERIFY, {"code": pyotp.TOTP(secret).now()})
+
+    actions = list(AuditEntry.objects.filter(subject_user=dana).order_by("id").values_list("action", flat=True))
+    assert actions[-1] == "account.signed_in"
+    assert "account.sign_in_failed" in actions
+    assert "account.second_step_failed" in actions
+    signed_in = AuditEntry.objects.filter(subject_user=dana, action="account.signed_in").get()
+    assert signed_in.data["factor"] == "code"
