@@ -92,7 +92,7 @@ def main() -> None:
             actor=person,
             circle=circles[index % len(circles)],
             section=SECTION_BY_KEY["notes"],
-            values={"note": f"Daily note {index}"},
+            values={"text": f"Daily note {index}: ate well, walked to the shop."},
         )
     for index in range(DOCUMENTS):
         document_add(

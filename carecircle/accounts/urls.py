@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.accounts import data_rights_views, mfa_views, views
+from carecircle.accounts import data_rights_views, email_change_views, mfa_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -32,6 +32,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/", views.password_change, name="password_change"),
+    path("email/", email_change_views.email_change, name="email_change"),
+    path("email/confirm/<str:token>/", email_change_views.email_change_confirm_view, name="email_change_confirm"),
     path("", views.profile, name="profile"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/sign-out-others/", views.sessions_sign_out_others_view, name="sessions_sign_out_others"),

@@ -12,7 +12,7 @@ from carecircle.lib.privacy_registry import (
     circle_eraser_register,
     csv_rows,
     erasure_register,
-    json_document,
+    json_array,
     subject_part_register,
 )
 from carecircle.lib.zipstream import Member
@@ -37,7 +37,7 @@ def _messages(user: User) -> Iterable[dict[str, object]]:
 
 
 def subject_access(user: User) -> Iterable[Member]:
-    yield ("conversations/messages-you-wrote.json", json_document(list(_messages(user))))
+    yield ("conversations/messages-you-wrote.json", json_array(_messages(user)))
     yield (
         "conversations/reactions.csv",
         csv_rows(

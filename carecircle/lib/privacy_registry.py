@@ -114,3 +114,13 @@ def csv_rows(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterable[bytes
 
 def json_document(value: Any) -> Iterable[bytes]:
     yield json.dumps(value, indent=2, default=str, ensure_ascii=False).encode()
+
+
+def json_array(items: Iterable[Any]) -> Iterable[bytes]:
+    """A JSON list written item by item, so a big account's messages never sit in memory at once."""
+    yield b"["
+    first = True
+    for item in items:
+        yield (b"\n" if first else b",\n") + json.dumps(item, default=str, ensure_ascii=False).encode()
+        first = False
+    yield b"\n]"

@@ -11,7 +11,7 @@ from carecircle.lib.privacy_registry import (
     circle_eraser_register,
     csv_rows,
     erasure_register,
-    json_document,
+    json_array,
     subject_part_register,
 )
 from carecircle.lib.retention import RetentionRule, retention_rule_register
@@ -36,7 +36,7 @@ def _versions(user: User) -> Iterable[dict[str, object]]:
 
 
 def subject_access(user: User) -> Iterable[Member]:
-    yield ("record/what-you-wrote.json", json_document(list(_versions(user))))
+    yield ("record/what-you-wrote.json", json_array(_versions(user)))
     yield (
         "record/what-you-looked-at.csv",
         csv_rows(

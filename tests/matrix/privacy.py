@@ -28,6 +28,10 @@ WEB: dict[tuple[str, str], str] = {
     ("accounts:passkey_remove", "POST"): "404 302 404 404 404 404 404 404 302",
     ("accounts:recovery_codes", "GET"): "405 405 405 405 405 405 405 405 302",
     ("accounts:recovery_codes", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("accounts:email_change", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:email_change", "POST"): "400 400 400 400 400 400 400 400 302",
+    ("accounts:email_change_confirm", "GET"): "400 400 400 400 400 400 400 400 400",
+    ("accounts:email_change_confirm", "POST"): "400 400 400 400 400 400 400 400 400",
     ("accounts:your_data", "GET"): "200 200 200 200 200 200 200 200 302",
     ("accounts:your_data", "POST"): "405 405 405 405 405 405 405 405 302",
     ("accounts:your_data_download", "GET"): "200 200 200 200 200 200 200 200 302",
@@ -52,6 +56,8 @@ def prepare(world: World) -> dict[str, Any]:
 
 
 def url(world: World, name: str) -> str | None:
+    if name == "accounts:email_change_confirm":
+        return reverse(name, kwargs={"token": "not-a-real-token"})
     if name == "accounts:passkey_remove":
         return reverse(name, kwargs={"pk": world.extra["passkey_id"]})
     return None
