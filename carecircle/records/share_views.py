@@ -1,7 +1,7 @@
 """Sharing the record: making and revoking links, the pages a link opens, and "who looked at what, when".
 
 A link's token is in the address: responses are marked as already logged so Django's request log
-never writes it (as for invitations), and web/redaction.py removes it from server access logs.
+never writes it (as for invitations), and lib/redaction.py removes it from server access logs.
 """
 
 from __future__ import annotations

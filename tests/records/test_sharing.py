@@ -12,10 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from carecircle.lib.redaction import RedactInvitationTokens, redact_secrets
 from carecircle.notifications.models import Delivery
 from carecircle.records.models import RecordView, ShareLink
 from carecircle.records.services import hash_secret, share_link_create, share_link_revoke
-from carecircle.web.redaction import RedactInvitationTokens, redact_secrets
 from tests.cast import Cast
 from tests.circles.conftest import text_of as page_text
 
