@@ -7,10 +7,10 @@ import datetime
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 
+from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.models import ApiToken, User
 from carecircle.accounts.services import api_token_create, api_token_revoke
-from carecircle.api.auth import viewer
-from carecircle.api.schemas import InputSchema, TokenId, TokenName, responses
+from carecircle.lib.schemas import InputSchema, TokenId, TokenName, responses
 
 router = Router(tags=["Account"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from carecircle.accounts.api import router as accounts_router
-from carecircle.api.auth import SessionAuth, TokenAuth
+from carecircle.accounts.api_auth import SessionAuth, TokenAuth
 from carecircle.api.errors import install_error_handlers
 from carecircle.audit.api import router as audit_router
 from carecircle.circles.api import router as circles_router

@@ -10,11 +10,11 @@ from ninja import Router, Schema
 from ninja.params.functions import Query
 from pydantic import Field
 
-from carecircle.api.auth import viewer
-from carecircle.api.schemas import MAX_ID, CircleId, responses
+from carecircle.accounts.api_auth import viewer
 from carecircle.audit.display import entry_sentence
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.access import access_circle
+from carecircle.lib.schemas import MAX_ID, CircleId, responses
 
 router = Router(tags=["Audit"])
 

@@ -12,9 +12,8 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
-from carecircle.api.auth import viewer
+from carecircle.accounts.api_auth import viewer
 from carecircle.api.errors import Conflict, InvalidFields, circle_errors_as_conflicts
-from carecircle.api.schemas import CircleId, InvitationId, MemberId, Since, is_mobile, responses
 from carecircle.circles.access import CircleAccess, access_circle, access_invitation, access_membership
 from carecircle.circles.api_schemas import (
     CapabilityOut,
@@ -50,6 +49,7 @@ from carecircle.circles.services import (
     membership_change,
     membership_remove,
 )
+from carecircle.lib.schemas import CircleId, InvitationId, MemberId, Since, is_mobile, responses
 from carecircle.realtime.selectors import circle_events_since
 
 router = Router()

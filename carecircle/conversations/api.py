@@ -15,9 +15,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.params.functions import Path
 
-from carecircle.api.auth import viewer
+from carecircle.accounts.api_auth import viewer
 from carecircle.api.errors import InvalidFields
-from carecircle.api.schemas import MAX_ID, CircleId, responses
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.conversations import selectors, services
@@ -39,6 +38,7 @@ from carecircle.conversations.api_schemas import (
 )
 from carecircle.conversations.models import Conversation, ConversationKind, Message, MessageKind, ReactionKind
 from carecircle.conversations.selectors import ConversationAccess
+from carecircle.lib.schemas import MAX_ID, CircleId, responses
 
 router = Router(tags=["Conversations"])
 

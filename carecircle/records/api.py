@@ -11,14 +11,15 @@ import uuid
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
 from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from carecircle.api.auth import viewer
+from carecircle.accounts.api_auth import viewer
 from carecircle.api.errors import Conflict, InvalidFields
-from carecircle.api.schemas import CircleId, responses
 from carecircle.circles.access import access_circle
+from carecircle.lib.schemas import CircleId, normalise_email, normalise_phone, responses
 from carecircle.records import selectors, services
 from carecircle.records.access import access_entry, access_record, access_section
 from carecircle.records.api_schemas import (
@@ -143,10 +144,6 @@ def record_share_list(request: HttpRequest, circle_id: CircleId) -> list[ShareLi
 )
 def record_share_create(request: HttpRequest, circle_id: CircleId, payload: ShareLinkIn) -> Status[ShareLinkCreatedOut]:
     """With code_channel, a 6-digit code goes to code_to (email or mobile); the link alone then opens nothing."""
-    from django.urls import reverse
-
-    from carecircle.api.schemas import normalise_email, normalise_phone
-
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
     code_to = payload.code_to

@@ -21,11 +21,11 @@ from ninja.errors import HttpError
 from ninja.params.functions import Path, Query
 from pydantic import BeforeValidator
 
+from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.models import User
-from carecircle.api.auth import viewer
 from carecircle.api.errors import Conflict
-from carecircle.api.schemas import MAX_ID, CircleId, date_as_text, responses
 from carecircle.circles.access import access_circle
+from carecircle.lib.schemas import MAX_ID, CircleId, date_as_text, responses
 from carecircle.tasks import rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.api_schemas import (
