@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from carecircle.accounts.api_auth import viewer
-from carecircle.api.errors import Conflict, InvalidFields, circle_errors_as_conflicts
 from carecircle.circles.access import CircleAccess, access_circle, access_invitation, access_membership
 from carecircle.circles.api_schemas import (
     CapabilityOut,
@@ -49,6 +48,7 @@ from carecircle.circles.services import (
     membership_change,
     membership_remove,
 )
+from carecircle.lib.errors import Conflict, InvalidFields
 from carecircle.lib.schemas import CircleId, InvitationId, MemberId, Since, is_mobile, responses
 from carecircle.realtime.selectors import circle_events_since
 
@@ -183,13 +183,12 @@ def member_update(request: HttpRequest, circle_id: CircleId, member_id: MemberId
     access, member = access_membership(
         user=actor, circle_id=circle_id, membership_id=member_id, capability="members.manage"
     )
-    with circle_errors_as_conflicts():
-        member = membership_change(
-            actor=actor,
-            member=member,
-            role=payload.role.value if payload.role is not None else None,
-            relationship=payload.relationship,
-        )
+    member = membership_change(
+        actor=actor,
+        member=member,
+        role=payload.role.value if payload.role is not None else None,
+        relationship=payload.relationship,
+    )
     return member_out(member, viewer_id=actor.pk, with_contact=access.can("members.contact"))
 
 
@@ -203,8 +202,7 @@ def member_update(request: HttpRequest, circle_id: CircleId, member_id: MemberId
 def member_remove(request: HttpRequest, circle_id: CircleId, member_id: MemberId) -> Status[None]:
     actor = viewer(request)
     _, member = access_membership(user=actor, circle_id=circle_id, membership_id=member_id, capability="members.manage")
-    with circle_errors_as_conflicts():
-        membership_remove(actor=actor, member=member)
+    membership_remove(actor=actor, member=member)
     return Status(204, None)
 
 
@@ -219,8 +217,7 @@ def circle_leave(request: HttpRequest, circle_id: CircleId) -> Status[None]:
     """The only organiser must make someone else an organiser first (409)."""
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id)
-    with circle_errors_as_conflicts():
-        membership_remove(actor=actor, member=access.membership)
+    membership_remove(actor=actor, member=access.membership)
     return Status(204, None)
 
 
@@ -277,20 +274,19 @@ def invitation_create_view(
         if earlier is not None and earlier.circle_id != access.circle.pk:
             raise Conflict("This client_id was already used for another invitation. Send a new client_id.")
         replay = earlier is not None
-    with circle_errors_as_conflicts():
-        invitation, token = invitation_create(
-            actor=actor,
-            circle=access.circle,
-            role=payload.role.value,
-            channel=payload.channel.value,
-            relationship=payload.relationship,
-            name=payload.name,
-            email=payload.email or "",
-            phone=payload.phone or "",
-            note=payload.note,
-            expires_in_days=payload.expires_in_days,
-            client_id=payload.client_id,
-        )
+    invitation, token = invitation_create(
+        actor=actor,
+        circle=access.circle,
+        role=payload.role.value,
+        channel=payload.channel.value,
+        relationship=payload.relationship,
+        name=payload.name,
+        email=payload.email or "",
+        phone=payload.phone or "",
+        note=payload.note,
+        expires_in_days=payload.expires_in_days,
+        client_id=payload.client_id,
+    )
     url = invitation_url(token) if token and invitation.channel == InvitationChannel.LINK else None
     out = InvitationCreatedOut.model_validate({**invitation_fields(invitation), "url": url})
     return Status(200 if replay else 201, out)
@@ -307,8 +303,7 @@ def invitation_revoke_view(request: HttpRequest, circle_id: CircleId, invitation
     """Only a pending invitation can be cancelled (409 otherwise)."""
     actor = viewer(request)
     _, invitation = access_invitation(user=actor, circle_id=circle_id, invitation_id=invitation_id)
-    with circle_errors_as_conflicts():
-        invitation_revoke(actor=actor, invitation=invitation)
+    invitation_revoke(actor=actor, invitation=invitation)
     return Status(204, None)
 
 
@@ -317,7 +312,7 @@ def invitation_revoke_view(request: HttpRequest, circle_id: CircleId, invitation
     operation_id="invitation_accept",
     summary="Join a circle with an invitation",
     tags=["Invitations"],
-    response=responses({200: CircleOut}, 400, 403, 422),
+    response=responses({200: CircleOut}, 400, 403, 409, 422),
 )
 def invitation_accept_view(request: HttpRequest, payload: InvitationAcceptIn) -> CircleOut:
     """The token is the last part of the invitation link. Accepting again as a member is harmless."""

@@ -23,6 +23,7 @@ from carecircle.circles import messages
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
 from carecircle.circles.permissions import clean_consent, default_consent
+from carecircle.lib.errors import Conflict, DomainError
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record, user_event_send
@@ -34,8 +35,12 @@ INVITATION_DAYS_DEFAULT = 14
 INVITATION_DAYS_MAX = 30
 
 
-class CircleError(Exception):
+class CircleError(DomainError):
     """A request that breaks a rule of circles; the message says what to do instead."""
+
+
+class CircleConflict(CircleError, Conflict):
+    """A change the circle's current state refuses, such as removing its last organiser (409)."""
 
 
 def hash_token(token: str) -> str:
@@ -158,9 +163,9 @@ def membership_change(
     if role is not None and role != member.role:
         new_role = Role(role)
         if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
-            raise CircleError("A circle needs at least one organiser. Make someone else an organiser first.")
+            raise CircleConflict("A circle needs at least one organiser. Make someone else an organiser first.")
         if new_role == Role.PERSON and Membership.objects.filter(circle=member.circle, role=Role.PERSON).exists():
-            raise CircleError("This circle already has the person being helped as a member.")
+            raise CircleConflict("This circle already has the person being helped as a member.")
         data["from"] = member.role
         data["to"] = new_role.value
         member.role = new_role
@@ -190,8 +195,8 @@ def membership_remove(*, actor: User, member: Membership) -> None:
     _lock_circle(member.circle)
     if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
         if member.user_id == actor.pk:
-            raise CircleError("You're the only organiser. Make someone else an organiser before you leave.")
-        raise CircleError("A circle needs at least one organiser.")
+            raise CircleConflict("You're the only organiser. Make someone else an organiser before you leave.")
+        raise CircleConflict("A circle needs at least one organiser.")
     circle, user, member_id = member.circle, member.user, member.pk
     member.delete()
     leaving = user.pk == actor.pk
@@ -245,13 +250,13 @@ def invitation_create(
     if not 1 <= expires_in_days <= INVITATION_DAYS_MAX:
         raise CircleError(f"An invitation can last from 1 to {INVITATION_DAYS_MAX} days.")
     if invitation_role == Role.PERSON and Membership.objects.filter(circle=circle, role=Role.PERSON).exists():
-        raise CircleError("The person being helped is already a member of this circle.")
+        raise CircleConflict("The person being helped is already a member of this circle.")
     if invitation_channel == InvitationChannel.EMAIL and not email:
         raise CircleError("Give an email address to send the invitation to.")
     if invitation_channel == InvitationChannel.SMS and not phone:
         raise CircleError("Give a mobile number to text the invitation to.")
     if email and Membership.objects.filter(circle=circle, user__email__iexact=email).exists():
-        raise CircleError(f"{email} is already in this circle.")
+        raise CircleConflict(f"{email} is already in this circle.")
     token = secrets.token_urlsafe(24)
     invitation = Invitation.objects.create(
         circle=circle,
@@ -298,7 +303,7 @@ def invitation_create(
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != "pending":
-        raise CircleError(f"This invitation can't be cancelled: it is already {invitation.status}.")
+        raise CircleConflict(f"This invitation can't be cancelled: it is already {invitation.status}.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
@@ -333,14 +338,14 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
         raise CircleError(f"This invitation has {invitation.status_phrase()}. Ask for a new one.")
     role = Role(invitation.role)
     if role == Role.PERSON and Membership.objects.filter(circle=invitation.circle, role=Role.PERSON).exists():
-        raise CircleError("The person being helped is already a member of this circle.")
+        raise CircleConflict("The person being helped is already a member of this circle.")
     try:
         with transaction.atomic():
             member = Membership.objects.create(
                 circle=invitation.circle, user=actor, role=role, relationship=invitation.relationship
             )
     except IntegrityError as error:
-        raise CircleError("You're already in this circle.") from error
+        raise CircleConflict("You're already in this circle.") from error
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])

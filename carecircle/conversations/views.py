@@ -104,6 +104,7 @@ def _update_post(request: HttpRequest, where: ConversationAccess, template: str)
             )
         except services.ConversationError as error:
             form.add_error(None, str(error))
+            return conversation_page(request, where, template=template, status=error.status, **_news_extra(where, form))
         else:
             messages.success(request, "Your update is posted.")
             return redirect(f"{page_url(where)}#m-{posted.message.pk}")
@@ -189,10 +190,12 @@ def message_edit(request: HttpRequest, circle_id: int, conversation_id: int, mes
                 )
             except services.ConversationError as error:
                 form.add_error(None, str(error))
+                status = error.status
             else:
                 messages.success(request, "Your change is saved.")
                 return redirect(f"{page_url(where)}#m-{found.pk}")
-        status = INVALID
+        else:
+            status = INVALID
     else:
         form = EditForm(initial={"body": found.body, "title": found.title})
     if not is_update:
@@ -230,7 +233,7 @@ def message_restore(request: HttpRequest, circle_id: int, conversation_id: int, 
         services.message_restore(actor=viewer(request), where=where, message=found)
     except services.ConversationError as error:
         if wants_fragment(request):
-            return HttpResponse(str(error), status=INVALID, content_type="text/plain")
+            return HttpResponse(str(error), status=error.status, content_type="text/plain")
         messages.error(request, str(error))
     else:
         if wants_fragment(request):

@@ -17,8 +17,8 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from carecircle.accounts.api_auth import viewer
-from carecircle.api.errors import Conflict, InvalidFields
 from carecircle.circles.access import access_circle
+from carecircle.lib.errors import Conflict, InvalidFields
 from carecircle.lib.schemas import CircleId, normalise_email, normalise_phone, responses
 from carecircle.records import selectors, services
 from carecircle.records.access import access_entry, access_record, access_section
@@ -154,19 +154,16 @@ def record_share_create(request: HttpRequest, circle_id: CircleId, payload: Shar
             code_to = normalise_phone(code_to)
     except ValueError as error:
         raise InvalidFields({"code_to": str(error)}) from error
-    try:
-        link, token = services.share_link_create(
-            actor=actor,
-            circle=access.circle,
-            recipient=payload.recipient,
-            sections=list(payload.sections),
-            hours=payload.hours,
-            code_channel=payload.code_channel,
-            code_to=code_to,
-            client_id=payload.client_id,
-        )
-    except services.RecordError as error:
-        raise HttpError(400, str(error)) from error
+    link, token = services.share_link_create(
+        actor=actor,
+        circle=access.circle,
+        recipient=payload.recipient,
+        sections=list(payload.sections),
+        hours=payload.hours,
+        code_channel=payload.code_channel,
+        code_to=code_to,
+        client_id=payload.client_id,
+    )
     url = request.build_absolute_uri(reverse("records:shared", kwargs={"share_token": token})) if token else None
     out = ShareLinkCreatedOut(**ShareLinkOut.model_validate(link).model_dump(), url=url)
     return Status(201 if token else 200, out)
@@ -347,8 +344,6 @@ def record_entry_update(
             f"Someone else saved version {clash.current.version} since you read version {payload.version}. "
             "Read the entry again, merge your change, and send the new version."
         ) from clash
-    except services.RecordError as error:
-        raise Conflict(str(error)) from error
     return entry_out(reader, found, entry)
 
 
@@ -379,10 +374,7 @@ def record_entry_restore(
     reader, found, entry = access_entry(
         user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
     )
-    try:
-        entry = services.entry_restore(actor=actor, entry=entry)
-    except services.RecordError as error:
-        raise Conflict(str(error)) from error
+    entry = services.entry_restore(actor=actor, entry=entry)
     return entry_out(reader, found, entry)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle
+from carecircle.lib.errors import Conflict, DomainError
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
@@ -34,11 +35,15 @@ SHARE_HOURS = (24, 24 * 7)
 CODE_DIGITS = 6
 
 
-class RecordError(Exception):
+class RecordError(DomainError):
     """A request that breaks a rule of the record; the message says what to do instead."""
 
 
-class EditConflict(RecordError):
+class RecordConflict(RecordError, Conflict):
+    """A change the entry's current state refuses, such as changing a deleted entry (409)."""
+
+
+class EditConflict(RecordConflict):
     """Someone else saved the entry since the form was drawn; `current` is what they saved."""
 
     def __init__(self, current: RecordEntry) -> None:
@@ -162,7 +167,7 @@ def entry_update(
     """
     locked = RecordEntry.objects.select_for_update().select_related("circle").get(pk=entry.pk)
     if locked.deleted_at is not None:
-        raise RecordError("This entry was deleted. Restore it from its history before changing it.")
+        raise RecordConflict("This entry was deleted. Restore it from its history before changing it.")
     if locked.version != expected_version:
         raise EditConflict(locked)
     section = SECTION_BY_KEY[locked.section]
@@ -192,7 +197,7 @@ def _set_deleted(*, actor: User, entry: RecordEntry, deleted: bool) -> RecordEnt
         and section.single
         and RecordEntry.objects.filter(circle=locked.circle, section=locked.section, deleted_at__isnull=True).exists()
     ):
-        raise RecordError(f"There is already a newer {section.noun}. Change that one instead.")
+        raise RecordConflict(f"There is already a newer {section.noun}. Change that one instead.")
     locked.deleted_at = timezone.now() if deleted else None
     locked.version += 1
     locked.updated_by = actor

@@ -111,6 +111,7 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
         context = record_context(reader, section=found, form=form)
         return render(request, "records/entry_form.html", context, status=413)
     form = _entry_form(reader, found, request.POST, request.FILES)
+    status = INVALID
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -142,10 +143,11 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
             return _conflict(request, reader, found, clash.current, form)
         except services.RecordError as error:
             form.add_error(None, str(error))
+            status = error.status
         else:
             messages.success(request, f"Saved the {found.noun}." if not found.single else f"Saved {found.title}.")
             return redirect("records:section", circle_id=circle_id, section=found.key)
-    return render(request, "records/entry_form.html", record_context(reader, section=found, form=form), status=INVALID)
+    return render(request, "records/entry_form.html", record_context(reader, section=found, form=form), status=status)
 
 
 def _initial(entry: RecordEntry) -> dict[str, Any]:
@@ -166,6 +168,7 @@ def entry_edit(request: HttpRequest, circle_id: int, section: str, entry_id: int
         form = EntryForm(initial=_initial(entry), section=found, can_sensitive=reader.can_sensitive)
         return render(request, "records/entry_form.html", {**context, "form": form})
     form = EntryForm(request.POST, section=found, can_sensitive=reader.can_sensitive)
+    status = INVALID
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -180,10 +183,11 @@ def entry_edit(request: HttpRequest, circle_id: int, section: str, entry_id: int
             return _conflict(request, reader, found, clash.current, form)
         except services.RecordError as error:
             form.add_error(None, str(error))
+            status = error.status
         else:
             messages.success(request, f"Saved the changes to {services.entry_title(found, form.values or entry.data)}.")
             return redirect("records:section", circle_id=circle_id, section=found.key)
-    return render(request, "records/entry_form.html", {**context, "form": form}, status=INVALID)
+    return render(request, "records/entry_form.html", {**context, "form": form}, status=status)
 
 
 def _conflict(

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
+from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.recurrence import Rule, check_series, split, wall_clock_to_utc
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
@@ -41,8 +42,12 @@ TEXT_LIMITS = {"title": 120, "notes": 4000, "address": 300}
 Scope = Literal["one", "following", "all"]
 
 
-class TaskError(Exception):
+class TaskError(DomainError):
     """A request that breaks a rule of tasks; the message says what to do instead."""
+
+
+class TaskConflict(TaskError, Conflict):
+    """A change the task's current state refuses: it was cancelled, is done, or is covered (409)."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def _lock(task: Task) -> Task:
 
 def _require_occurrence(task: Task, occurrence_date: datetime.date) -> None:
     if task.cancelled_at is not None:
-        raise TaskError("This task was cancelled, so nothing about it can change.")
+        raise TaskConflict("This task was cancelled, so nothing about it can change.")
     if series_occurrence(task, occurrence_date) is None:
         raise TaskError(f"This task doesn't happen on {occurrence_date:%-d %B %Y}. Choose a date it happens on.")
 
@@ -178,7 +183,7 @@ def task_update(
     """
     task = _lock(task)
     if task.cancelled_at is not None:
-        raise TaskError("This task was cancelled. Add a new task instead.")
+        raise TaskConflict("This task was cancelled. Add a new task instead.")
     fields = _clean(fields)
     if scope == "all" or not task.rule:
         changed = _apply(task, fields)
@@ -321,15 +326,15 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
     _require_occurrence(task, occurrence_date)
     change = OccurrenceChange.objects.filter(task=task, original_date=occurrence_date).first()
     if change is not None and change.cancelled:
-        raise TaskError("This one was cancelled, so nobody needs to go.")
+        raise TaskConflict("This one was cancelled, so nobody needs to go.")
     if change is not None and change.done_at is not None:
-        raise TaskError("This one is already done.")
+        raise TaskConflict("This one is already done.")
     going = _going(task, occurrence_date)
     for assignment in going:
         if assignment.user_id == person.pk:
             return assignment
     if len(going) >= task.people_needed:
-        raise TaskError("Someone else has just taken the last place, so this is covered. Thank you for offering.")
+        raise TaskConflict("Someone else has just taken the last place, so this is covered. Thank you for offering.")
     taken = {assignment.slot for assignment in going}
     slot = next(number for number in range(1, task.people_needed + 1) if number not in taken)
     try:
@@ -338,7 +343,7 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
                 task=task, occurrence_date=occurrence_date, user=person, slot=slot, assigned_by=actor
             )
     except IntegrityError as error:
-        raise TaskError("Someone else has just taken that place. Reload the page to see who's going.") from error
+        raise TaskConflict("Someone else has just taken that place. Reload the page to see who's going.") from error
     from carecircle.tasks.tasks import ensure_reminder_scans
 
     ensure_reminder_scans()
@@ -392,7 +397,7 @@ def occurrence_done(
     _require_occurrence(task, occurrence_date)
     change = _change(task, occurrence_date)
     if change.cancelled:
-        raise TaskError("This one was cancelled, so it can't be marked done.")
+        raise TaskConflict("This one was cancelled, so it can't be marked done.")
     if change.done_at is not None and change.how_it_went == how_it_went.strip():
         return change
     change.done_at = change.done_at or timezone.now()
@@ -463,7 +468,7 @@ def task_assign_series(*, actor: User, task: Task, user: User, from_date: dateti
 
     task = _lock(task)
     if task.cancelled_at is not None:
-        raise TaskError("This task was cancelled, so nobody can be put down for it.")
+        raise TaskConflict("This task was cancelled, so nobody can be put down for it.")
     window_start = local_midnight_utc(from_date, task.time_zone)
     window_end = local_midnight_utc(from_date + datetime.timedelta(days=ROTA_DAYS), task.time_zone)
     changes = {change.original_date: change for change in task.changes.all()}

@@ -207,7 +207,7 @@ def _act(
 def _refused(
     request: HttpRequest, access: CircleAccess, task: Task, on: datetime.date, error: services.TaskError
 ) -> HttpResponse:
-    return problem(request, title="That didn't work", text=str(error), status=CONFLICT, back=detail_url(task, on))
+    return problem(request, title="That didn't work", text=str(error), status=error.status, back=detail_url(task, on))
 
 
 @require_http_methods(["POST"])
@@ -348,6 +348,6 @@ def thank(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
             client_id=form.cleaned_data["client_id"],
         )
     except ConversationError as error:
-        return problem(request, title="That didn't work", text=str(error), status=CONFLICT, back=back)
+        return problem(request, title="That didn't work", text=str(error), status=error.status, back=back)
     messages.success(request, f"Your thanks are on their way to {recipient.display_name}.")
     return redirect(back)
