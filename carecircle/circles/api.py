@@ -23,8 +23,6 @@ from carecircle.circles.api_schemas import (
     ConsentIn,
     ConsentOut,
     ConsentRoleOut,
-    EventOut,
-    EventsOut,
     InvitationAcceptIn,
     InvitationCreatedOut,
     InvitationCreateIn,
@@ -49,8 +47,7 @@ from carecircle.circles.services import (
     membership_remove,
 )
 from carecircle.lib.errors import Conflict, InvalidFields
-from carecircle.lib.schemas import CircleId, InvitationId, MemberId, Since, is_mobile, responses
-from carecircle.realtime.selectors import circle_events_since
+from carecircle.lib.schemas import CircleId, InvitationId, MemberId, is_mobile, responses
 
 router = Router()
 
@@ -373,26 +370,3 @@ def consent_update_view(request: HttpRequest, circle_id: CircleId, payload: Cons
     current = effective_consent(circle.consent or {})
     consent_update(actor=actor, circle=circle, grants={**current, **payload.grants})
     return _consent_out(access)
-
-
-# Live-event catch-up.
-
-
-@router.get(
-    "/circles/{circle_id}/events",
-    operation_id="event_list",
-    summary="What changed in a circle since a sequence number",
-    tags=["Live updates"],
-    response=responses({200: EventsOut}, 403, 404, 422),
-)
-def event_list(request: HttpRequest, circle_id: CircleId, since: Since = 0) -> EventsOut:
-    """Up to 500 events after `since`, oldest first. They carry ids only, like the live WebSocket messages."""
-    access = access_circle(user=viewer(request), circle_id=circle_id, capability="events.view")
-    catch_up = circle_events_since(circle=access.circle, since=since)
-    return EventsOut(
-        latest=catch_up.latest,
-        has_more=catch_up.has_more,
-        events=[
-            EventOut(seq=row.seq, type=row.type, created_at=row.created_at, data=row.data) for row in catch_up.rows
-        ],
-    )

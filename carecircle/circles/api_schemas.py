@@ -198,16 +198,3 @@ class ConsentIn(InputSchema):
         max_length=10,
         description="Capabilities to grant, by role. Roles you leave out keep their current settings.",
     )
-
-
-class EventOut(Schema):
-    seq: int
-    type: str
-    created_at: datetime.datetime
-    data: dict[str, Any] = Field(description="Ids of what changed; fetch the content through the API.")
-
-
-class EventsOut(Schema):
-    latest: int = Field(description="The circle's latest sequence number.")
-    has_more: bool = Field(description="True when more events follow: ask again with since set to the last seq.")
-    events: list[EventOut]
