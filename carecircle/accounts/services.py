@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from carecircle.accounts.models import ApiToken, SignedInSession, User
 from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
-from carecircle.audit.services import audit_record
 from carecircle.lib.errors import DomainError
-from carecircle.realtime.events import user_event_send
+from carecircle.lib.hooks import audit_record, user_event_send
 
 TOKEN_PREFIX = "cc_"
 

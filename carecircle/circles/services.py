@@ -18,15 +18,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carecircle.audit.services import audit_record
 from carecircle.circles import messages
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
 from carecircle.circles.permissions import clean_consent, default_consent
 from carecircle.lib.errors import Conflict, DomainError
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
-from carecircle.realtime.events import circle_event_record, user_event_send
+from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue, user_event_send
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -275,7 +272,7 @@ def invitation_create(
     if invitation_channel == InvitationChannel.EMAIL:
         subject, body = messages.invitation_email(invitation=invitation, inviter=actor, token=token)
         delivery_enqueue(
-            channel=Channel.EMAIL,
+            channel="email",
             to=invitation.email,
             subject=subject,
             body=body,
@@ -283,7 +280,7 @@ def invitation_create(
         )
     elif invitation_channel == InvitationChannel.SMS:
         delivery_enqueue(
-            channel=Channel.SMS,
+            channel="sms",
             to=invitation.phone,
             body=messages.invitation_sms(invitation=invitation, inviter=actor, token=token),
             idempotency_key=f"invitation:{invitation.pk}",
