@@ -6,12 +6,12 @@ conversation adds its own rule:
 - the family conversation: conversations.read / conversations.post (professionals never have them);
 - the news feed: updates.read to read, support.send to send support and react, updates.post for updates;
 - a direct conversation: only its two members, who also need conversations.read / .post;
-- a comment thread: the rule the owning app registered for its subject kind (register_thread_subject).
+- a comment thread: the rule the owning app registered for its subject kind
+  (circles.registries.register_thread_subject).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from django.http import Http404
 
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.models import Circle
+from carecircle.circles.registries import THREAD_RULES
 from carecircle.conversations.models import (
     Audience,
     CheckIn,
@@ -46,23 +47,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 # Unread counts stop here: "99+" says enough, and counting further costs time on a busy circle.
 UNREAD_CAP = 99
-
-# A thread rule: may this member (read, or write when write=True) the thread about subject_id?
-# It raises Http404 when the subject doesn't exist in the circle, PermissionDenied when not allowed.
-ThreadRule = Callable[[CircleAccess, int, bool], None]
-THREAD_RULES: dict[str, ThreadRule] = {}
-# A thread's page title from its subject's id ("Comments on Metformin"); "Comments" without one.
-ThreadLabel = Callable[[int], str]
-THREAD_LABELS: dict[str, ThreadLabel] = {}
-
-
-def register_thread_subject(kind: str, rule: ThreadRule, label: ThreadLabel | None = None) -> None:
-    """Let an app hang comment threads on its things ("task", "record_entry"); call from AppConfig.ready()."""
-    if kind in THREAD_RULES and THREAD_RULES[kind] is not rule:
-        raise ValueError(f"Comment threads on {kind!r} are registered twice.")
-    THREAD_RULES[kind] = rule
-    if label is not None:
-        THREAD_LABELS[kind] = label
 
 
 @dataclass(frozen=True)

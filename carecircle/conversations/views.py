@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from carecircle.circles import registries
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.circles.pages import INVALID, circle_context, viewer
@@ -301,10 +302,10 @@ def direct_list(request: HttpRequest, circle_id: int) -> HttpResponse:
 def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: int) -> HttpResponse:
     """The comments on one thing of another app (or the replies to an update)."""
     access = access_circle(user=request.user, circle_id=circle_id)
-    if subject_kind not in selectors.THREAD_RULES:
+    if subject_kind not in registries.THREAD_RULES:
         raise Http404("No such thread.")
     # The rule runs before anything is created, so an unknown subject never gets an empty thread.
-    selectors.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
+    registries.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
     conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
     where = conversation_access_for(access, conversation)
     template = "conversations/thread.html"

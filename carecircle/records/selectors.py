@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from carecircle.circles.models import Circle
 from carecircle.records.access import Reader
@@ -175,30 +176,11 @@ def has_emergency_plan(*, circle: Circle | int) -> bool:
     return RecordEntry.objects.filter(circle_id=circle_id, section="emergency", deleted_at__isnull=True).exists()
 
 
-# Extra items for the daily notes page from other apps (paid carers' visit logs from the tasks app).
-# Each provider takes the reader and returns items with `when` (datetime), `title` and `text`.
-@dataclass(frozen=True)
-class NoteItem:
-    when: datetime.datetime
-    title: str
-    text: str
-    author_name: str = ""
-
-
-NOTE_PROVIDERS: list[Callable[[Reader], Iterable[NoteItem]]] = []
-
-
-def register_note_provider(provider: Callable[[Reader], Iterable[NoteItem]]) -> None:
-    """Let another app add items to the daily notes page (called from its AppConfig.ready())."""
-    if provider not in NOTE_PROVIDERS:
-        NOTE_PROVIDERS.append(provider)
-
-
-def extra_note_items(reader: Reader) -> list[NoteItem]:
-    items: list[NoteItem] = []
-    for provider in NOTE_PROVIDERS:
-        items.extend(provider(reader))
-    return sorted(items, key=lambda item: item.when, reverse=True)
+def emergency_plan_path(circle: Circle) -> str | None:
+    """The emergency plan's page, when the circle has written one (circles.registries.emergency_plan_path)."""
+    if not has_emergency_plan(circle=circle):
+        return None
+    return reverse("records:section", args=[circle.pk, "emergency"])
 
 
 def sections_by_key(keys: Iterable[str]) -> list[Section]:
