@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 
 from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.models import ApiToken, User
+from carecircle.accounts.selectors import api_tokens_for
 from carecircle.accounts.services import api_token_create, api_token_revoke
 from carecircle.lib.schemas import InputSchema, TokenId, TokenName, responses
 
@@ -80,8 +81,7 @@ def me_get(request: HttpRequest) -> MeOut:
 )
 def token_list(request: HttpRequest) -> list[TokenOut]:
     """Every token you have made, newest first, including revoked ones. Secrets are never shown again."""
-    tokens = ApiToken.objects.filter(user=viewer(request)).order_by("-created_at", "-id")
-    return [TokenOut.model_validate(_token(token)) for token in tokens]
+    return [TokenOut.model_validate(_token(token)) for token in api_tokens_for(user=viewer(request))]
 
 
 @router.post(

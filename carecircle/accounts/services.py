@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from django.contrib.auth import update_session_auth_hash
@@ -15,16 +14,13 @@ from carecircle.accounts.models import ApiToken, SignedInSession, User
 from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
 from carecircle.lib.errors import DomainError
 from carecircle.lib.hooks import audit_record, user_event_send
+from carecircle.lib.tokens import secret_hash
 
 TOKEN_PREFIX = "cc_"
 
 
 class AccountError(DomainError):
     """A request that breaks a rule of accounts; the message says what to do instead."""
-
-
-def hash_api_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -107,7 +103,7 @@ def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token. The secret is returned once and only its hash is kept."""
     name = name.strip() or "API token"
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=actor, name=name[:80], prefix=secret[:10], secret_hash=hash_api_secret(secret))
+    token = ApiToken.objects.create(user=actor, name=name[:80], prefix=secret[:10], secret_hash=secret_hash(secret))
     audit_record(actor=actor, action="token.created", subject=actor, data={"token": token.pk, "name": token.name})
     return token, secret
 
@@ -127,7 +123,7 @@ def api_token_authenticate(*, secret: str) -> User | None:
         return None
     token = (
         ApiToken.objects.select_related("user")
-        .filter(secret_hash=hash_api_secret(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(secret_hash=secret_hash(secret), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None:

@@ -32,6 +32,7 @@ from carecircle.accounts.forms import (
     SignUpForm,
 )
 from carecircle.accounts.models import ApiToken, SignedInSession, User
+from carecircle.accounts.selectors import api_tokens_for
 from carecircle.accounts.services import (
     AccountError,
     api_token_create,
@@ -397,7 +398,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = ApiTokenForm()
     context = {
         "form": form,
-        "tokens": ApiToken.objects.filter(user=user),
+        "tokens": api_tokens_for(user=user),
         "new_token": new_token,
         "new_secret": new_secret,
         "nav": "profile",

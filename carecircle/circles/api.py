@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from carecircle.accounts.api_auth import viewer
+from carecircle.circles import selectors
 from carecircle.circles.access import CircleAccess, access_circle, access_invitation, access_membership
 from carecircle.circles.api_schemas import (
     CapabilityOut,
@@ -63,11 +64,7 @@ router = Router()
     response=responses({200: list[CircleSummaryOut]}),
 )
 def circle_list(request: HttpRequest) -> list[CircleSummaryOut]:
-    memberships = (
-        Membership.objects.filter(user=viewer(request))
-        .select_related("circle")
-        .order_by("circle__person_name", "circle_id")
-    )
+    memberships = selectors.circle_memberships_for(viewer=viewer(request))
     return [
         CircleSummaryOut(
             id=member.circle_id,
@@ -159,11 +156,11 @@ def circle_update_view(request: HttpRequest, circle_id: CircleId, payload: Circl
     response=responses({200: list[MemberOut]}, 403, 404, 422),
 )
 def member_list(request: HttpRequest, circle_id: CircleId) -> list[MemberOut]:
-    """Email addresses and phone numbers are null unless your role may see members' contact details."""
+    """The person and organisers first, as on the page. Contact details are null unless your role may see them."""
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="members.view")
     with_contact = access.can("members.contact")
-    members = Membership.objects.filter(circle_id=access.circle.pk).select_related("user").order_by("joined_at", "id")
+    members = selectors.member_list_for(circle=access.circle)
     return [member_out(member, viewer_id=actor.pk, with_contact=with_contact) for member in members]
 
 
@@ -242,11 +239,7 @@ def _check_invitation_choices(payload: InvitationCreateIn) -> None:
 def invitation_list(request: HttpRequest, circle_id: CircleId) -> list[InvitationOut]:
     """Newest first, whatever their status."""
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="members.invite")
-    invitations = (
-        Invitation.objects.filter(circle_id=access.circle.pk)
-        .select_related("invited_by")
-        .order_by("-created_at", "-id")
-    )
+    invitations = selectors.invitations_for(circle=access.circle)
     return [InvitationOut.model_validate(invitation_fields(invitation)) for invitation in invitations]
 
 

@@ -148,7 +148,7 @@ def _invitation_capabilities(invitation: Invitation) -> list[str]:
 
 @_token_view
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    found = services.invitation_find(token=token)
+    found = selectors.invitation_find(token=token)
     if found is None:
         return render(request, "circles/invitation_unknown.html", {"nav": "circles"}, status=404)
     inviter = found.invited_by.display_name if found.invited_by else "Someone"

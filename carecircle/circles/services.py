@@ -7,7 +7,6 @@ row, and live events published after commit. Callers check access first (circles
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -18,12 +17,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carecircle.circles import messages
+from carecircle.circles import messages, selectors
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
 from carecircle.circles.permissions import clean_consent, default_consent
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue, user_event_send
+from carecircle.lib.tokens import secret_hash
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -38,10 +38,6 @@ class CircleError(DomainError):
 
 class CircleConflict(CircleError, Conflict):
     """A change the circle's current state refuses, such as removing its last organiser (409)."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -236,7 +232,7 @@ def invitation_create(
         if existing is not None:
             if existing.channel == InvitationChannel.LINK and existing.status == "pending":
                 token = secrets.token_urlsafe(24)
-                existing.token_hash = hash_token(token)
+                existing.token_hash = secret_hash(token)
                 existing.save(update_fields=["token_hash"])
                 return existing, token
             return existing, None
@@ -264,7 +260,7 @@ def invitation_create(
         email=email.strip().lower() if invitation_channel == InvitationChannel.EMAIL else "",
         phone=phone if invitation_channel == InvitationChannel.SMS else "",
         note=note.strip(),
-        token_hash=hash_token(token),
+        token_hash=secret_hash(token),
         invited_by=actor,
         client_id=client_id,
         expires_at=timezone.now() + datetime.timedelta(days=expires_in_days),
@@ -314,17 +310,10 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def invitation_find(*, token: str) -> Invitation | None:
-    """The invitation a token belongs to, whatever its state; None for a forged token."""
-    if not token or len(token) > 100:
-        return None
-    return Invitation.objects.select_related("circle", "invited_by").filter(token_hash=hash_token(token)).first()
-
-
 @transaction.atomic
 def invitation_accept(*, actor: User, token: str) -> Membership:
     """Join a circle through an invitation. Single use; an existing member just stays a member."""
-    found = invitation_find(token=token)
+    found = selectors.invitation_find(token=token)
     if found is None:
         raise CircleError("This invitation link isn't valid. Ask the person who invited you for a new one.")
     invitation = Invitation.objects.select_for_update().select_related("circle").get(pk=found.pk)

@@ -15,7 +15,6 @@ from ninja.params.functions import Path
 
 from carecircle.accounts.api_auth import viewer
 from carecircle.circles.access import access_circle
-from carecircle.circles.models import Membership
 from carecircle.conversations import selectors, services
 from carecircle.conversations.api_schemas import (
     CheckInIn,
@@ -33,7 +32,7 @@ from carecircle.conversations.api_schemas import (
     message_out,
     person_out,
 )
-from carecircle.conversations.models import Conversation, ConversationKind, Message, MessageKind, ReactionKind
+from carecircle.conversations.models import Conversation, ConversationKind, Message, ReactionKind
 from carecircle.conversations.selectors import ConversationAccess
 from carecircle.lib.errors import InvalidFields
 from carecircle.lib.schemas import MAX_ID, CircleId, responses
@@ -101,12 +100,12 @@ def conversation_list(request: HttpRequest, circle_id: CircleId) -> list[Convers
     access = access_circle(user=viewer(request), circle_id=circle_id)
     found: list[Conversation] = []
     if access.can("conversations.read"):
-        found.append(selectors.family_conversation(circle=access.circle))
+        found.append(services.family_conversation(circle=access.circle))
     if access.can("updates.read"):
-        found.append(selectors.news_conversation(circle=access.circle))
+        found.append(services.news_conversation(circle=access.circle))
     if access.can("conversations.read"):
         found += selectors.direct_conversations_for(circle=access.circle, user_id=access.user_id)
-    names = dict(Membership.objects.filter(circle=access.circle).values_list("user_id", "user__display_name"))
+    names = selectors.member_names(circle=access.circle)
     return _conversations_out(found, user_id=access.user_id, names=names)
 
 
@@ -118,10 +117,10 @@ def conversation_list(request: HttpRequest, circle_id: CircleId) -> list[Convers
 )
 def direct_open(request: HttpRequest, circle_id: CircleId, payload: DirectOpenIn) -> ConversationOut:
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="conversations.post")
-    names = dict(Membership.objects.filter(circle=access.circle).values_list("user_id", "user__display_name"))
+    names = selectors.member_names(circle=access.circle)
     if payload.user_id not in names or payload.user_id == access.user_id:
         raise InvalidFields({"user_id": "Choose another member of this circle."})
-    conversation = selectors.direct_conversation(
+    conversation = services.direct_conversation(
         circle=access.circle, user_id=access.user_id, other_user_id=payload.user_id
     )
     return _conversations_out([conversation], user_id=access.user_id, names=names)[0]
@@ -303,7 +302,7 @@ def read_marker_set(
 
 def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="updates.read")
-    return selectors.conversation_access_for(access, selectors.news_conversation(circle=access.circle))
+    return selectors.conversation_access_for(access, services.news_conversation(circle=access.circle))
 
 
 @router.get(
@@ -315,18 +314,7 @@ def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
 def update_list(request: HttpRequest, circle_id: CircleId, before: Cursor = None, limit: Limit = 20) -> MessagePageOut:
     """Only updates (with a headline); messages of support are in the news conversation's messages."""
     where = _news(request, circle_id)
-    query = (
-        Message.objects.filter(conversation=where.conversation, kind=MessageKind.UPDATE)
-        .select_related("author")
-        .prefetch_related("photos")
-        .order_by("-id")
-    )
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = list(query[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    rows.reverse()
+    rows, more = selectors.updates_page(conversation=where.conversation, before=before, limit=limit)
     return _page(where, rows, more)
 
 

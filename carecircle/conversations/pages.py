@@ -82,7 +82,7 @@ def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessa
                 reactions=reactions,
                 can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
                 can_remove=(mine or where.can_moderate) and not message.is_deleted,
-                can_undo=services.can_undo_removal(user_id=where.user_id, message=message),
+                can_undo=selectors.can_undo_removal(user_id=where.user_id, message=message),
             )
         )
     return result
@@ -150,7 +150,7 @@ def thread_context(
     if rule is None:
         raise Http404("No such thread.")
     rule(access, subject_id, False)
-    conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
     where = selectors.conversation_access_for(access, conversation)
     return {**conversation_context(request, where, next_url=request.get_full_path()), "thread_heading": heading}
 

@@ -12,17 +12,18 @@ conversation adds its own rule:
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess, access_circle
-from carecircle.circles.models import Circle
+from carecircle.circles.models import Circle, Membership
 from carecircle.circles.registries import THREAD_RULES
 from carecircle.conversations.models import (
     Audience,
@@ -30,6 +31,7 @@ from carecircle.conversations.models import (
     Conversation,
     ConversationKind,
     Message,
+    MessageKind,
     MessagePhoto,
     Reaction,
     ReactionKind,
@@ -45,6 +47,8 @@ if TYPE_CHECKING:
     from carecircle.accounts.models import User
 
 PAGE_SIZE = 50
+# Whoever removed a message may bring it back for this long.
+UNDO_MINUTES = 10
 # Unread counts stop here: "99+" says enough, and counting further costs time on a busy circle.
 UNREAD_CAP = 99
 
@@ -139,35 +143,6 @@ def access_message(
     return where, message
 
 
-def _one(circle: Circle, kind: str, **fields: object) -> Conversation:
-    found = Conversation.objects.filter(circle=circle, kind=kind, **fields).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return Conversation.objects.create(circle=circle, kind=kind, **fields)
-    except IntegrityError:
-        # Made at the same moment by another request.
-        return Conversation.objects.get(circle=circle, kind=kind, **fields)
-
-
-def family_conversation(*, circle: Circle) -> Conversation:
-    return _one(circle, ConversationKind.CIRCLE)
-
-
-def news_conversation(*, circle: Circle) -> Conversation:
-    return _one(circle, ConversationKind.NEWS)
-
-
-def direct_conversation(*, circle: Circle, user_id: int, other_user_id: int) -> Conversation:
-    first, second = sorted((user_id, other_user_id))
-    return _one(circle, ConversationKind.DIRECT, first_user_id=first, second_user_id=second)
-
-
-def thread_conversation(*, circle: Circle, subject_kind: str, subject_id: int) -> Conversation:
-    return _one(circle, ConversationKind.THREAD, subject_kind=subject_kind, subject_id=subject_id)
-
-
 def messages_page(
     *, conversation: Conversation, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Message], bool]:
@@ -192,6 +167,29 @@ def messages_page(
     rows = rows[:limit]
     rows.reverse()
     return rows, more
+
+
+def updates_page(*, conversation: Conversation, before: int | None, limit: int) -> tuple[list[Message], bool]:
+    """At most `limit` updates (messages with a headline) of the news, oldest first, and whether older remain."""
+    query = (
+        Message.objects.filter(conversation=conversation, kind=MessageKind.UPDATE)
+        .select_related("author")
+        .prefetch_related("photos")
+        .order_by("-id")
+    )
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = list(query[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return rows, more
+
+
+def member_names(*, circle: Circle) -> dict[int, str]:
+    """Each member's user id and name, by name: who a direct conversation can be with."""
+    rows = Membership.objects.filter(circle=circle).order_by("user__display_name", "user_id")
+    return dict(rows.values_list("user_id", "user__display_name"))
 
 
 def reaction_counts(*, message_ids: list[int], user_id: int) -> dict[int, list[tuple[str, int, bool]]]:
@@ -341,3 +339,10 @@ def home_summary(*, access: CircleAccess) -> HomeSummary:
         visitors_status=row["visitors_status"] or "",
         visitors_note=row["visitors_note"] or "",
     )
+
+
+def can_undo_removal(*, user_id: int, message: Message) -> bool:
+    """Whoever removed a message may bring it back within UNDO_MINUTES."""
+    if message.deleted_at is None or message.deleted_by_id != user_id:
+        return False
+    return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)

@@ -12,7 +12,6 @@ check-in is private to its audience, so it doesn't belong in a log the organiser
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,10 +25,11 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Circle, Membership
-from carecircle.conversations import formatting
+from carecircle.conversations import formatting, selectors
 from carecircle.conversations.models import (
     Audience,
     CheckIn,
+    Conversation,
     ConversationKind,
     Feeling,
     Message,
@@ -44,7 +44,7 @@ from carecircle.conversations.models import (
     VisitorsStatus,
 )
 from carecircle.conversations.photos import MAX_PHOTOS_PER_MESSAGE, Photo
-from carecircle.conversations.selectors import ConversationAccess
+from carecircle.conversations.selectors import UNDO_MINUTES, ConversationAccess
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.realtime.events import circle_event_record, user_event_send
 
@@ -101,6 +101,38 @@ def _replay(actor: User, client_id: uuid.UUID | None, where: ConversationAccess)
     if existing is not None and existing.conversation_id != where.conversation.pk:
         raise ConversationConflict("This client_id was already used for another message. Send a new client_id.")
     return existing
+
+
+# The circle's standing conversations are made the first time someone opens them.
+
+
+def _one(circle: Circle, kind: str, **fields: object) -> Conversation:
+    found = Conversation.objects.filter(circle=circle, kind=kind, **fields).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(circle=circle, kind=kind, **fields)
+    except IntegrityError:
+        # Made at the same moment by another request.
+        return Conversation.objects.get(circle=circle, kind=kind, **fields)
+
+
+def family_conversation(*, circle: Circle) -> Conversation:
+    return _one(circle, ConversationKind.CIRCLE)
+
+
+def news_conversation(*, circle: Circle) -> Conversation:
+    return _one(circle, ConversationKind.NEWS)
+
+
+def direct_conversation(*, circle: Circle, user_id: int, other_user_id: int) -> Conversation:
+    first, second = sorted((user_id, other_user_id))
+    return _one(circle, ConversationKind.DIRECT, first_user_id=first, second_user_id=second)
+
+
+def thread_conversation(*, circle: Circle, subject_kind: str, subject_id: int) -> Conversation:
+    return _one(circle, ConversationKind.THREAD, subject_kind=subject_kind, subject_id=subject_id)
 
 
 def message_post(
@@ -269,23 +301,13 @@ def message_remove(*, actor: User, where: ConversationAccess, message: Message) 
     return message
 
 
-UNDO_MINUTES = 10
-
-
-def can_undo_removal(*, user_id: int, message: Message) -> bool:
-    """Whoever removed a message may bring it back within UNDO_MINUTES."""
-    if message.deleted_at is None or message.deleted_by_id != user_id:
-        return False
-    return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)
-
-
 @transaction.atomic
 def message_restore(*, actor: User, where: ConversationAccess, message: Message) -> Message:
     """Undo a removal: the person who removed the message, within UNDO_MINUTES."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.deleted_at is None:
         return message
-    if not can_undo_removal(user_id=actor.pk, message=message):
+    if not selectors.can_undo_removal(user_id=actor.pk, message=message):
         raise ConversationConflict(f"A removal can be undone for {UNDO_MINUTES} minutes, by the person who removed it.")
     message.deleted_at = None
     message.deleted_by = None

@@ -40,12 +40,12 @@ AFTER_LIMIT = 100
 
 def _family(request: HttpRequest, circle_id: int) -> ConversationAccess:
     access = access_circle(user=request.user, circle_id=circle_id, capability="conversations.read")
-    return conversation_access_for(access, selectors.family_conversation(circle=access.circle))
+    return conversation_access_for(access, services.family_conversation(circle=access.circle))
 
 
 def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
     access = access_circle(user=request.user, circle_id=circle_id, capability="updates.read")
-    return conversation_access_for(access, selectors.news_conversation(circle=access.circle))
+    return conversation_access_for(access, services.news_conversation(circle=access.circle))
 
 
 def _deny_write(where: ConversationAccess) -> None:
@@ -268,20 +268,14 @@ def react(request: HttpRequest, circle_id: int, conversation_id: int, message_id
 def direct_list(request: HttpRequest, circle_id: int) -> HttpResponse:
     """Your direct conversations in this circle, and starting one with another member."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="conversations.read")
-    others = [
-        member
-        for member in Membership.objects.filter(circle=access.circle)
-        .select_related("user")
-        .order_by("user__display_name")
-        if member.user_id != access.user_id
-    ]
-    choices = [(member.user_id, member.user.display_name) for member in others]
+    names = selectors.member_names(circle=access.circle)
+    choices = [(user_id, name) for user_id, name in names.items() if user_id != access.user_id]
     status = 200
     if request.method == "POST":
         access.require("conversations.post")
         form = DirectForm(request.POST, choices=choices)
         if form.is_valid():
-            conversation = selectors.direct_conversation(
+            conversation = services.direct_conversation(
                 circle=access.circle, user_id=access.user_id, other_user_id=form.cleaned_data["member"]
             )
             return redirect("conversations:conversation", circle_id=circle_id, conversation_id=conversation.pk)
@@ -306,7 +300,7 @@ def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: 
         raise Http404("No such thread.")
     # The rule runs before anything is created, so an unknown subject never gets an empty thread.
     registries.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
-    conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
     where = conversation_access_for(access, conversation)
     template = "conversations/thread.html"
     label = thread_label(subject_kind, subject_id)

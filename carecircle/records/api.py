@@ -43,7 +43,7 @@ from carecircle.records.api_schemas import (
 from carecircle.records.archive import export_stream
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.exports import ESSENTIAL_SECTIONS
-from carecircle.records.models import Audience, RecordEntry, RecordView, ShareLink
+from carecircle.records.models import Audience, RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
 from carecircle.records.share_views import fhir_response, pdf_response
 from carecircle.records.views import document_response
@@ -132,8 +132,7 @@ def record_export(request: HttpRequest, circle_id: CircleId) -> StreamingHttpRes
 )
 def record_share_list(request: HttpRequest, circle_id: CircleId) -> list[ShareLinkOut]:
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="records.share")
-    links = ShareLink.objects.filter(circle=access.circle).order_by("-id")[:100]
-    return [ShareLinkOut.model_validate(link) for link in links]
+    return [ShareLinkOut.model_validate(link) for link in selectors.share_links_for(circle=access.circle)]
 
 
 @router.post(
@@ -178,11 +177,7 @@ def record_share_create(request: HttpRequest, circle_id: CircleId, payload: Shar
 def record_share_revoke(request: HttpRequest, circle_id: CircleId, share_id: ShareId) -> ShareLinkOut:
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
-    link = ShareLink.objects.filter(pk=share_id, circle=access.circle).first()
-    if link is None:
-        from django.http import Http404
-
-        raise Http404("No such link.")
+    link = selectors.share_link_in(circle=access.circle, share_id=share_id)
     return ShareLinkOut.model_validate(services.share_link_revoke(actor=actor, link=link))
 
 
@@ -195,12 +190,9 @@ def record_share_revoke(request: HttpRequest, circle_id: CircleId, share_id: Sha
 def record_view_list(request: HttpRequest, circle_id: CircleId, before: Before = None) -> list[RecordViewOut]:
     """Looks by professionals, share links and organisation staff, newest first, 100 at a time."""
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="audit.view")
-    views = RecordView.objects.filter(circle=access.circle)
-    if before is not None:
-        views = views.filter(pk__lt=before)
     return [
         RecordViewOut(id=v.pk, who=v.viewer_name, kind=v.viewer_kind, what=v.what, at=v.created_at)
-        for v in views.order_by("-id")[:100]
+        for v in selectors.record_views_page(circle=access.circle, before=before)
     ]
 
 

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.urls import reverse
 
 from carecircle.circles.models import Circle
+from carecircle.lib.tokens import secret_hash
 from carecircle.records.access import Reader
-from carecircle.records.models import Audience, RecordEntry, RecordVersion
+from carecircle.records.models import Audience, RecordEntry, RecordVersion, RecordView, ShareLink
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
 from carecircle.records.services import entry_title
 from carecircle.records.values import display_value
 
 NOTES_PAGE = 50
+# The share links listed on the page and in the API, newest first.
+SHARE_LINKS_SHOWN = 100
+# Looks at the record per page of the access log, newest first.
+VIEWS_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -185,3 +192,35 @@ def emergency_plan_path(circle: Circle) -> str | None:
 
 def sections_by_key(keys: Iterable[str]) -> list[Section]:
     return [SECTION_BY_KEY[key] for key in keys if key in SECTION_BY_KEY]
+
+
+def share_link_find(*, token: str) -> ShareLink | None:
+    """The link a token opens, whatever its state (the page explains an expired or revoked one)."""
+    if not token or len(token) > 100:
+        return None
+    return ShareLink.objects.select_related("circle").filter(token_hash=secret_hash(token)).first()
+
+
+def share_code_matches(*, link: ShareLink, code: str) -> bool:
+    return bool(link.code_hash) and secrets.compare_digest(link.code_hash, secret_hash(code.strip()))
+
+
+def share_links_for(*, circle: Circle) -> list[ShareLink]:
+    """The circle's share links, newest first, at most SHARE_LINKS_SHOWN (the page and the API alike)."""
+    return list(ShareLink.objects.filter(circle=circle).order_by("-id")[:SHARE_LINKS_SHOWN])
+
+
+def share_link_in(*, circle: Circle, share_id: int) -> ShareLink:
+    """One share link of the circle; Http404 when it isn't one of the circle's."""
+    link = ShareLink.objects.filter(pk=share_id, circle=circle).first()
+    if link is None:
+        raise Http404("No such link.")
+    return link
+
+
+def record_views_page(*, circle: Circle, before: int | None = None) -> list[RecordView]:
+    """Who looked at the record, newest first, VIEWS_PAGE at a time; `before` is the last id already shown."""
+    views = RecordView.objects.filter(circle=circle)
+    if before is not None:
+        views = views.filter(pk__lt=before)
+    return list(views.order_by("-id")[:VIEWS_PAGE])

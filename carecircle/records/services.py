@@ -8,7 +8,6 @@ for every change of an entry, and a live event published after commit. Callers c
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle
 from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.tokens import secret_hash
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
@@ -51,10 +51,6 @@ class EditConflict(RecordConflict):
         super().__init__(
             "Someone else changed this while you were editing. Compare the two versions and choose which to keep."
         )
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def entry_title(section: Section, data: Mapping[str, str]) -> str:
@@ -293,10 +289,10 @@ def share_link_create(
         circle=circle,
         recipient=recipient,
         sections=chosen,
-        token_hash=hash_secret(token),
+        token_hash=secret_hash(token),
         code_channel=channel,
         code_to=code_to if channel else "",
-        code_hash=hash_secret(code) if code else "",
+        code_hash=secret_hash(code) if code else "",
         created_by=actor,
         created_by_name=actor.display_name,
         expires_at=_share_expiry(hours),
@@ -335,17 +331,6 @@ def share_link_revoke(*, actor: User, link: ShareLink) -> ShareLink:
     audit_record(actor=actor, action="record.share_revoked", circle=locked.circle, subject_name=locked.recipient)
     circle_event_record(circle=locked.circle, type="record.share_changed", share_link=locked.pk)
     return locked
-
-
-def share_link_find(*, token: str) -> ShareLink | None:
-    """The link a token opens, whatever its state (the page explains an expired or revoked one)."""
-    if not token or len(token) > 100:
-        return None
-    return ShareLink.objects.select_related("circle").filter(token_hash=hash_secret(token)).first()
-
-
-def share_code_matches(*, link: ShareLink, code: str) -> bool:
-    return bool(link.code_hash) and secrets.compare_digest(link.code_hash, hash_secret(code.strip()))
 
 
 @transaction.atomic

@@ -45,7 +45,7 @@ from carecircle.tasks.api_schemas import (
     visit_log_out,
 )
 from carecircle.tasks.models import CalendarFeed, Task, VisitLog
-from carecircle.tasks.selectors import occurrence_detail, occurrences_for, visit_logs_for
+from carecircle.tasks.selectors import calendar_feeds_for, occurrence_detail, occurrences_for, visit_logs_for
 
 router = Router(tags=["Tasks"])
 
@@ -293,9 +293,7 @@ def _feed_url(feed: CalendarFeed) -> str:
     response=responses({200: list[FeedOut]}),
 )
 def calendar_feed_list(request: HttpRequest) -> list[FeedOut]:
-    return [
-        feed_out(feed, _feed_url(feed)) for feed in CalendarFeed.objects.filter(user=viewer(request)).order_by("id")
-    ]
+    return [feed_out(feed, _feed_url(feed)) for feed in calendar_feeds_for(user=viewer(request))]
 
 
 @router.post(

@@ -22,6 +22,7 @@ from carecircle.circles.selectors import circle_memberships_for
 from carecircle.tasks import services
 from carecircle.tasks.feeds import feed_calendar
 from carecircle.tasks.models import CalendarFeed, ReminderSetting
+from carecircle.tasks.selectors import calendar_feeds_for
 
 
 class ReminderForm(forms.Form):
@@ -83,7 +84,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, "Choose one of the buttons on this page.")
             status = INVALID
-    feeds = {feed.circle_id: feed for feed in CalendarFeed.objects.filter(user=person)}
+    feeds = {feed.circle_id: feed for feed in calendar_feeds_for(user=person)}
     rows: list[dict[str, Any]] = [{"label": "All your circles", "value": "all", "feed": feeds.get(None)}]
     for membership in circle_memberships_for(viewer=person):
         rows.append(

@@ -18,11 +18,12 @@ from django.db.models import Q
 from carecircle.circles.access import CircleAccess
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.cache import tasks_version
-from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task, VisitLog
+from carecircle.tasks.models import Assignment, CalendarFeed, OccurrenceChange, Status, Task, VisitLog
 from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
 from carecircle.tasks.services import MAX_DURATION_MINUTES
 
 if TYPE_CHECKING:
+    from carecircle.accounts.models import User
     from carecircle.circles.models import Circle
 
 logger = logging.getLogger(__name__)
@@ -201,3 +202,8 @@ def members_with(*, circle: Circle, capability: str) -> list[tuple[int, str]]:
         for member in members
         if capability in capabilities_for(role=member.role, consent=circle.consent, person_is_member=False)
     ]
+
+
+def calendar_feeds_for(*, user: User) -> list[CalendarFeed]:
+    """The user's private calendar addresses (one for all circles, one per circle), oldest first."""
+    return list(CalendarFeed.objects.filter(user=user).select_related("circle").order_by("id"))
