@@ -211,7 +211,6 @@ if EMAIL_URL:
 else:
     MAILERS = {"default": {"BACKEND": "carecircle.notifications.outbox.OutboxEmailBackend"}}
 SMS_BACKEND = env_str("SMS_BACKEND", "carecircle.notifications.sms.OutboxSmsBackend")
-SMS_FROM = env_str("SMS_FROM", "CareCircle")
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because
 # a reverse proxy usually redirects.
@@ -245,8 +244,6 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
-
-NINJA_PAGINATION_PER_PAGE = 50
 
 LOGGING = {
     "version": 1,

@@ -208,23 +208,6 @@ def reaction_counts(*, message_ids: list[int], user_id: int) -> dict[int, list[t
     }
 
 
-def read_marker(*, conversation: Conversation, user_id: int) -> int:
-    marker = ReadMarker.objects.filter(conversation=conversation, user_id=user_id).values_list(
-        "last_read_id", flat=True
-    )
-    return next(iter(marker), 0)
-
-
-def unread_count(*, conversation_id: int, user_id: int, last_read_id: int) -> int:
-    """Messages by others after the marker, not removed, counted up to UNREAD_CAP + 1."""
-    ids = (
-        Message.objects.filter(conversation_id=conversation_id, id__gt=last_read_id, deleted_at__isnull=True)
-        .exclude(author_id=user_id)
-        .values_list("id", flat=True)[: UNREAD_CAP + 1]
-    )
-    return len(list(ids))
-
-
 def read_markers(*, conversation_ids: list[int], user_id: int) -> dict[int, int]:
     rows = ReadMarker.objects.filter(conversation_id__in=conversation_ids, user_id=user_id)
     return dict(rows.values_list("conversation_id", "last_read_id"))

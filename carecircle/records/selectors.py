@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -15,7 +14,7 @@ from carecircle.circles.models import Circle
 from carecircle.lib.tokens import secret_hash
 from carecircle.records.access import Reader
 from carecircle.records.models import Audience, RecordEntry, RecordVersion, RecordView, ShareLink
-from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
+from carecircle.records.sections import SECTIONS, Section
 from carecircle.records.services import entry_title
 from carecircle.records.values import display_value
 
@@ -188,10 +187,6 @@ def emergency_plan_path(circle: Circle) -> str | None:
     if not has_emergency_plan(circle=circle):
         return None
     return reverse("records:section", args=[circle.pk, "emergency"])
-
-
-def sections_by_key(keys: Iterable[str]) -> list[Section]:
-    return [SECTION_BY_KEY[key] for key in keys if key in SECTION_BY_KEY]
 
 
 def share_link_find(*, token: str) -> ShareLink | None:
