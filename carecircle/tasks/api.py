@@ -24,7 +24,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.lib.errors import Conflict
 from carecircle.lib.schemas import MAX_ID, CircleId, date_as_text, responses
-from carecircle.tasks import rota_services, services
+from carecircle.tasks import feed_services, rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.api_schemas import (
     CancelIn,
@@ -308,7 +308,7 @@ def calendar_feed_renew(request: HttpRequest, payload: FeedIn) -> Status[FeedOut
     circle = None
     if payload.circle_id is not None:
         circle = access_circle(user=actor, circle_id=payload.circle_id, capability="tasks.view").circle
-    feed = services.calendar_feed_renew(actor=actor, circle=circle)
+    feed = feed_services.calendar_feed_renew(actor=actor, circle=circle)
     return Status(201, feed_out(feed, _feed_url(feed)))
 
 
@@ -323,5 +323,5 @@ def calendar_feed_revoke(request: HttpRequest, feed_id: FeedId) -> Status[None]:
     feed = CalendarFeed.objects.select_related("circle").filter(pk=feed_id, user=actor).first()
     if feed is None:
         raise Http404("No such calendar feed.")
-    services.calendar_feed_revoke(actor=actor, circle=feed.circle)
+    feed_services.calendar_feed_revoke(actor=actor, circle=feed.circle)
     return Status(204, None)

@@ -23,14 +23,12 @@ from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.models import (
     CATEGORY_DETAILS,
     Assignment,
-    CalendarFeed,
     Category,
     OccurrenceChange,
-    ReminderSetting,
     Task,
-    new_feed_token,
 )
 from carecircle.tasks.schedule import series_bounds, series_occurrence
+from carecircle.tasks.tasks import ensure_reminder_scans
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -344,8 +342,6 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
             )
     except IntegrityError as error:
         raise TaskConflict("Someone else has just taken that place. Reload the page to see who's going.") from error
-    from carecircle.tasks.tasks import ensure_reminder_scans
-
     ensure_reminder_scans()
     data = {"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()}
     if user is not None and user.pk != actor.pk:
@@ -412,96 +408,3 @@ def occurrence_done(
     )
     _event(task)
     return change
-
-
-@transaction.atomic
-def calendar_feed_renew(*, actor: User, circle: Circle | None) -> CalendarFeed:
-    """Give the member a calendar address for one circle (or all): a new secret, so any old address stops."""
-    feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=actor, circle=circle)
-    if not created:
-        feed.token = new_feed_token()
-        feed.created_at = timezone.now()
-        feed.save(update_fields=["token", "created_at"])
-    audit_record(
-        actor=actor, action="tasks.feed_created" if created else "tasks.feed_renewed", circle=circle, subject=actor
-    )
-    return feed
-
-
-@transaction.atomic
-def calendar_feed_revoke(*, actor: User, circle: Circle | None) -> bool:
-    """Stop the member's calendar address for one circle (or all). False if there was none."""
-    deleted, _ = CalendarFeed.objects.filter(user=actor, circle=circle).delete()
-    if deleted:
-        audit_record(actor=actor, action="tasks.feed_revoked", circle=circle, subject=actor)
-    return bool(deleted)
-
-
-@transaction.atomic
-def reminder_setting_update(*, actor: User, day_before: bool, hours_before: int | None) -> ReminderSetting:
-    """When the member is reminded of what they're going to: the day before, and/or some hours before."""
-    if hours_before is not None and not 1 <= hours_before <= 72:
-        raise TaskError("Choose between 1 and 72 hours before, or leave it empty for no reminder on the day.")
-    setting, _ = ReminderSetting.objects.get_or_create(user=actor)
-    setting.day_before = day_before
-    setting.hours_before = hours_before
-    setting.save(update_fields=["day_before", "hours_before"])
-    audit_record(
-        actor=actor,
-        action="tasks.reminders_changed",
-        subject=actor,
-        data={"day_before": day_before, "hours_before": hours_before},
-    )
-    return setting
-
-
-ROTA_DAYS = 91
-
-
-@transaction.atomic
-def task_assign_series(*, actor: User, task: Task, user: User, from_date: datetime.date) -> int:
-    """Put someone down for every occurrence of a series from a date, for the next 13 weeks (a rota).
-
-    Occurrences already full, cancelled or done are left as they are. Returns how many places were taken.
-    """
-    from carecircle.tasks.schedule import local_midnight_utc, task_occurrences
-
-    task = _lock(task)
-    if task.cancelled_at is not None:
-        raise TaskConflict("This task was cancelled, so nobody can be put down for it.")
-    window_start = local_midnight_utc(from_date, task.time_zone)
-    window_end = local_midnight_utc(from_date + datetime.timedelta(days=ROTA_DAYS), task.time_zone)
-    changes = {change.original_date: change for change in task.changes.all()}
-    going: dict[datetime.date, list[Assignment]] = {}
-    for assignment in Assignment.objects.filter(
-        task=task, withdrawn_at__isnull=True, occurrence_date__gte=from_date - datetime.timedelta(days=1)
-    ):
-        going.setdefault(assignment.occurrence_date, []).append(assignment)
-    taken = 0
-    for occurrence in task_occurrences(
-        task, window_start=window_start, window_end=window_end, changes=changes.values()
-    ):
-        day = occurrence.original_date
-        change = changes.get(day)
-        places = going.get(day, [])
-        if (change is not None and change.done_at is not None) or any(a.user_id == user.pk for a in places):
-            continue
-        if len(places) >= task.people_needed:
-            continue
-        slots = {a.slot for a in places}
-        slot = next(number for number in range(1, task.people_needed + 1) if number not in slots)
-        Assignment.objects.create(task=task, occurrence_date=day, user=user, slot=slot, assigned_by=actor)
-        taken += 1
-    if taken:
-        from carecircle.tasks.tasks import ensure_reminder_scans
-
-        ensure_reminder_scans()
-        audit_record(
-            actor=actor,
-            action="tasks.assigned_series",
-            circle=task.circle,
-            subject=user,
-            data={"task": task.pk, "title": task.title, "from": from_date.isoformat(), "count": taken},
-        )
-        _event(task)
-    return taken

@@ -22,7 +22,7 @@ from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
 from carecircle.lib.errors import DomainError
-from carecircle.tasks import services
+from carecircle.tasks import rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import (
     AssignForm,
@@ -273,7 +273,7 @@ def assign(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     person = User.objects.get(pk=form.cleaned_data["member"])
     try:
         if form.cleaned_data["every"] and task.repeats:
-            taken = services.task_assign_series(
+            taken = rota_services.task_assign_series(
                 actor=viewer(request), task=task, user=person, from_date=item.original_date
             )
             messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d {taken} time(s).")
