@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError
-from carecircle.lib.recurrence import Rule, check_series, split, wall_clock_to_utc
+from carecircle.lib.recurrence import check_series, split
+from carecircle.lib.repeat_rule import Rule
+from carecircle.lib.wall_clock import wall_clock_to_utc
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.models import (

@@ -24,7 +24,7 @@ from carecircle.conversations.services import (
     news_conversation,
     reaction_set,
 )
-from carecircle.lib.recurrence import Rule
+from carecircle.lib.repeat_rule import Rule
 from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create
