@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
+from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.notifications.models import Channel
@@ -40,6 +41,7 @@ from carecircle.tasks.schedule import (
     series_occurrence,
     task_occurrences,
 )
+from carecircle.tasks.selectors import occurrences_for
 from carecircle.tasks.services import TaskConflict, TaskError, _check_text, _event, _lock
 from carecircle.tasks.tasks import ensure_reminder_scans
 
@@ -154,9 +156,6 @@ def unavailability_declare(
 
     Returns the period and the occurrences handed back.
     """
-    from carecircle.circles.access import access_circle
-    from carecircle.tasks.selectors import occurrences_for
-
     _check_text(note, "note", 300)
     if ends_at <= starts_at:
         raise TaskError("The end must be after the start. Check both times.")

@@ -18,7 +18,7 @@ from carecircle.circles import registries
 from carecircle.circles.access import access_circle
 from carecircle.circles.forms import ClientIdField, Radios, _with_client_id
 from carecircle.circles.models import Circle
-from carecircle.circles.pages import INVALID, circle_context, viewer
+from carecircle.circles.pages import INVALID, circle_context, problem, viewer
 from carecircle.tasks import rota_services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import WEEKDAY_NAMES
@@ -103,8 +103,6 @@ def visit_log(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
         on = None
     item = occurrence_detail(task, on) if on is not None else None
     if item is None or on is None:
-        from carecircle.circles.pages import problem
-
         return problem(
             request,
             title="Which visit?",

@@ -16,6 +16,8 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from carecircle.circles.access import CircleAccess
+from carecircle.circles.models import Membership
+from carecircle.circles.permissions import capabilities_for
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.cache import tasks_version
 from carecircle.tasks.models import Assignment, CalendarFeed, OccurrenceChange, Status, Task, VisitLog
@@ -193,9 +195,6 @@ def visit_logs_for(*, circle: Circle, start: datetime.datetime, end: datetime.da
 
 def members_with(*, circle: Circle, capability: str) -> list[tuple[int, str]]:
     """(user id, name) of the circle's members whose role has `capability`, by name."""
-    from carecircle.circles.models import Membership
-    from carecircle.circles.permissions import capabilities_for
-
     members = Membership.objects.filter(circle=circle).select_related("user").order_by("user__display_name")
     return [
         (member.user_id, member.user.display_name)
