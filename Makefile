@@ -21,7 +21,7 @@ help:
 	@echo "make run           set up, load the demo and serve it on http://127.0.0.1:$(PORT)"
 	@echo "make test          set up and run the whole test suite"
 	@echo "make test-browser  run the browser journeys in Chromium (needs Debian's chromium)"
-	@echo "make lint          ruff (lint and format check) and mypy"
+	@echo "make lint          ruff (lint and format check), mypy and the import contracts"
 	@echo "make bench         run the benchmarks in bench/"
 
 check-python:
@@ -58,6 +58,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy carecircle tests
+	$(VENV)/bin/lint-imports --no-logo --cache-dir var/import-linter
 
 format: install
 	$(VENV)/bin/ruff format .

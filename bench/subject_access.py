@@ -66,7 +66,7 @@ def main() -> None:
     from carecircle.accounts.services import user_sign_up
     from carecircle.circles.services import circle_create
     from carecircle.conversations.models import Message
-    from carecircle.conversations.selectors import family_conversation
+    from carecircle.conversations.services import family_conversation
     from carecircle.records.sections import SECTION_BY_KEY
     from carecircle.records.services import document_add, entry_create
     from carecircle.tasks.services import TaskFields, task_create, task_volunteer

@@ -227,7 +227,6 @@ if EMAIL_URL:
 else:
     MAILERS = {"default": {"BACKEND": "carecircle.notifications.outbox.OutboxEmailBackend"}}
 SMS_BACKEND = env_str("SMS_BACKEND", "carecircle.notifications.sms.OutboxSmsBackend")
-SMS_FROM = env_str("SMS_FROM", "CareCircle")
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because
 # a reverse proxy usually redirects.
@@ -262,7 +261,6 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 
-NINJA_PAGINATION_PER_PAGE = 50
 # API requests allowed per window, per token and per client address (several people may share one).
 API_RATE_LIMIT_PER_TOKEN = env_int("API_RATE_LIMIT_PER_TOKEN", 600)
 API_RATE_LIMIT_PER_ADDRESS = env_int("API_RATE_LIMIT_PER_ADDRESS", 3000)

@@ -8,13 +8,14 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt
 
+from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.models import ApiToken, User
 from carecircle.accounts.scopes import circles_of
+from carecircle.accounts.selectors import api_tokens_for
 from carecircle.accounts.services import api_token_create, api_token_revoke
 from carecircle.accounts.stepup import stepup_check_api
-from carecircle.api.auth import viewer
-from carecircle.api.errors import InvalidFields
-from carecircle.api.schemas import InputSchema, TokenId, TokenName, responses
+from carecircle.lib.errors import InvalidFields
+from carecircle.lib.schemas import InputSchema, TokenId, TokenName, responses
 
 router = Router(tags=["Account"])
 
@@ -93,8 +94,7 @@ def me_get(request: HttpRequest) -> MeOut:
 )
 def token_list(request: HttpRequest) -> list[TokenOut]:
     """Every token you have made, newest first, including revoked ones. Secrets are never shown again."""
-    tokens = ApiToken.objects.filter(user=viewer(request)).order_by("-created_at", "-id")
-    return [TokenOut.model_validate(_token(token)) for token in tokens]
+    return [TokenOut.model_validate(_token(token)) for token in api_tokens_for(user=viewer(request))]
 
 
 @router.post(

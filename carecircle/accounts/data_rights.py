@@ -16,12 +16,9 @@ from django.utils import timezone
 
 from carecircle.accounts.models import ApiToken, Passkey, RecoveryCode, SignedInSession, TotpDevice, User
 from carecircle.accounts.sessions import session_tag
-from carecircle.audit.services import audit_record
+from carecircle.lib.hooks import audit_record, delivery_enqueue, user_event_send
 from carecircle.lib.privacy_registry import erasure_blockers, erasure_handlers, erasure_kept, subject_parts
 from carecircle.lib.zipstream import Member, zip_stream
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
-from carecircle.realtime.events import user_event_send
 
 FORMER_MEMBER = "Former member"
 README = """Everything CareCircle holds about you, {when}.
@@ -99,7 +96,7 @@ def account_erase(*, actor: User) -> None:
     actor.save()
     audit_record(actor=actor, action="account.erased", subject=actor)
     delivery_enqueue(
-        channel=Channel.EMAIL,
+        channel="email",
         to=old_email,
         subject="Your CareCircle account has been deleted",
         body=(

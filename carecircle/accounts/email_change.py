@@ -19,9 +19,7 @@ from carecircle.accounts.models import User
 from carecircle.accounts.services import AccountError
 from carecircle.accounts.sessions import sessions_sign_out_others
 from carecircle.accounts.verification import VerificationLinkError
-from carecircle.audit.services import audit_record
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
+from carecircle.lib.hooks import audit_record, delivery_enqueue
 
 SALT = "carecircle.accounts.change-email"
 MAX_AGE = 60 * 60 * 24
@@ -39,7 +37,7 @@ def email_change_request(*, actor: User, new_email: str) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action="account.email_change_requested", subject=actor)
         delivery_enqueue(
-            channel=Channel.EMAIL,
+            channel="email",
             to=new_email,
             subject="Confirm your new email address for CareCircle",
             body=(
@@ -78,7 +76,7 @@ def email_change_confirm(*, user: User, new_email: str, current_session_key: str
     sessions_sign_out_others(actor=user, current_session_key=current_session_key)
     audit_record(actor=user, action="account.email_changed", subject=user)
     delivery_enqueue(
-        channel=Channel.EMAIL,
+        channel="email",
         to=old_email,
         subject="Your CareCircle email address was changed",
         body=(

@@ -9,8 +9,7 @@ from django.urls import reverse
 
 from carecircle.accounts.models import User
 from carecircle.accounts.verification import verification_token_make
-from carecircle.notifications.models import Channel, Delivery
-from carecircle.notifications.services import delivery_enqueue
+from carecircle.lib.hooks import delivery_enqueue
 
 
 def duration_words(seconds: int) -> str:
@@ -33,7 +32,7 @@ def _unique_key(kind: str, user: User) -> str:
     return f"accounts:{kind}:{user.pk}:{uuid.uuid4().hex}"
 
 
-def verification_email_send(*, user: User) -> Delivery:
+def verification_email_send(*, user: User) -> None:
     """Queue an email with a link that confirms the account's email address."""
     link = _absolute(reverse("accounts:verify_email", kwargs={"token": verification_token_make(user=user)}))
     body = (
@@ -45,8 +44,8 @@ def verification_email_send(*, user: User) -> Delivery:
         'sign in and choose "Send a new link" on your account page.\n\n'
         "If you didn't create a CareCircle account, you can ignore this email.\n"
     )
-    return delivery_enqueue(
-        channel=Channel.EMAIL,
+    delivery_enqueue(
+        channel="email",
         to=user.email,
         subject="Confirm your email address for CareCircle",
         body=body,
@@ -54,7 +53,7 @@ def verification_email_send(*, user: User) -> Delivery:
     )
 
 
-def password_reset_email_send(*, user: User, uidb64: str, token: str) -> Delivery:
+def password_reset_email_send(*, user: User, uidb64: str, token: str) -> None:
     """Queue an email with a one-use link for choosing a new password."""
     link = _absolute(reverse("accounts:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}))
     body = (
@@ -65,8 +64,8 @@ def password_reset_email_send(*, user: User, uidb64: str, token: str) -> Deliver
         f"The link works once, for {duration_words(settings.PASSWORD_RESET_TIMEOUT)}.\n\n"
         "If you didn't ask for this, you can ignore this email. Your password has not changed.\n"
     )
-    return delivery_enqueue(
-        channel=Channel.EMAIL,
+    delivery_enqueue(
+        channel="email",
         to=user.email,
         subject="Reset your CareCircle password",
         body=body,
@@ -74,7 +73,7 @@ def password_reset_email_send(*, user: User, uidb64: str, token: str) -> Deliver
     )
 
 
-def new_sign_in_email_send(*, user: User, device: str, address: str | None, when: str) -> Delivery:
+def new_sign_in_email_send(*, user: User, device: str, address: str | None, when: str) -> None:
     """Tell the account's owner about a sign-in from a device that wasn't signed in, so a stranger is noticed."""
     link = _absolute(reverse("accounts:sessions"))
     where = f" from the network address {address}" if address else ""
@@ -85,8 +84,8 @@ def new_sign_in_email_send(*, user: User, device: str, address: str | None, when
         "If it wasn't you, change your password now and sign out everywhere else:\n\n"
         f"{link}\n"
     )
-    return delivery_enqueue(
-        channel=Channel.EMAIL,
+    delivery_enqueue(
+        channel="email",
         to=user.email,
         subject="New sign-in to your CareCircle account",
         body=body,

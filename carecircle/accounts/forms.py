@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from carecircle.accounts.emails import password_reset_email_send
 from carecircle.accounts.models import User
 from carecircle.accounts.scopes import TOKEN_LIFETIMES
-from carecircle.audit.services import audit_record
 from carecircle.lib import ratelimit
+from carecircle.lib.hooks import audit_record
 
 PASSWORD_HINT = (
     "Use at least 10 characters. Three or four unrelated words are easy to remember and hard to guess. "

@@ -22,7 +22,7 @@ from django.utils import timezone
 from carecircle.accounts.models import Passkey, RecoveryCode, TotpDevice, User
 from carecircle.accounts.session_policy import session_rotate
 from carecircle.accounts.sessions import sessions_sign_out_others
-from carecircle.audit.services import audit_record
+from carecircle.lib.hooks import audit_record
 from carecircle.lib.sealing import seal, unseal
 
 TOTP_PURPOSE = "totp-secret"

@@ -39,8 +39,8 @@ from carecircle.accounts.passkeys import (
 )
 from carecircle.accounts.signin import SETUP_REQUIRED, sign_in_complete, sign_in_pending_user
 from carecircle.accounts.stepup import stepup_fresh, stepup_mark, stepup_required
-from carecircle.audit.services import audit_record
 from carecircle.lib import ratelimit
+from carecircle.lib.hooks import audit_record
 
 FORM = ["GET", "HEAD", "POST"]
 ACTION = ["POST"]

@@ -39,7 +39,7 @@ from carecircle.accounts.mfa import (
     recovery_codes_if_none,
 )
 from carecircle.accounts.models import Passkey, User
-from carecircle.audit.services import audit_record
+from carecircle.lib.hooks import audit_record
 
 CHALLENGE_KEY = "_carecircle_webauthn"
 MAX_PASSKEYS = 10

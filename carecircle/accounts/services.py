@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -14,18 +13,15 @@ from django.utils import timezone
 
 from carecircle.accounts.models import ApiToken, SignedInSession, User
 from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
-from carecircle.audit.services import audit_record
-from carecircle.realtime.events import user_event_send
+from carecircle.lib.errors import DomainError
+from carecircle.lib.hooks import audit_record, user_event_send
+from carecircle.lib.tokens import secret_hash
 
 TOKEN_PREFIX = "cc_"
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A request that breaks a rule of accounts; the message says what to do instead."""
-
-
-def hash_api_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @transaction.atomic
@@ -123,7 +119,7 @@ def api_token_create(
         user=actor,
         name=name[:80],
         prefix=secret[:10],
-        secret_hash=hash_api_secret(secret),
+        secret_hash=secret_hash(secret),
         read_only=read_only,
         circle_id=circle_id,
         expires_at=expires_at,
@@ -151,7 +147,7 @@ def api_token_find(*, secret: str) -> ApiToken | None:
     now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
-        .filter(secret_hash=hash_api_secret(secret), revoked_at__isnull=True, user__is_active=True)
+        .filter(secret_hash=secret_hash(secret), revoked_at__isnull=True, user__is_active=True)
         .exclude(expires_at__lte=now)
         .first()
     )

@@ -11,9 +11,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from carecircle.accounts.models import SignedInSession, User
-from carecircle.audit.services import audit_record
 from carecircle.lib.addresses import client_address
-from carecircle.realtime.events import user_event_send
+from carecircle.lib.hooks import audit_record, user_event_send
 
 
 def session_record(*, request: HttpRequest, user: User) -> SignedInSession | None:

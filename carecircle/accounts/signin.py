@@ -24,8 +24,8 @@ from carecircle.accounts.mfa import mfa_required_reason, mfa_status
 from carecircle.accounts.models import SignedInSession, User
 from carecircle.accounts.session_policy import session_started
 from carecircle.accounts.sessions import session_record
-from carecircle.audit.services import audit_record
 from carecircle.lib.addresses import client_address
+from carecircle.lib.hooks import audit_record
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 PENDING = "_carecircle_mfa_pending"

@@ -33,6 +33,7 @@ from carecircle.accounts.forms import (
 )
 from carecircle.accounts.models import ApiToken, SignedInSession, User
 from carecircle.accounts.scopes import circles_of
+from carecircle.accounts.selectors import api_tokens_for
 from carecircle.accounts.services import (
     AccountError,
     api_token_create,
@@ -48,9 +49,9 @@ from carecircle.accounts.sessions import session_record, session_sign_out_one, s
 from carecircle.accounts.signin import sign_in_after_password
 from carecircle.accounts.stepup import stepup_fresh, stepup_redirect
 from carecircle.accounts.verification import VerificationLinkError, verification_token_check
-from carecircle.audit.services import audit_record
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
+from carecircle.lib.hooks import audit_record
 
 PAGE = ["GET", "HEAD"]
 FORM = ["GET", "HEAD", "POST"]
@@ -424,7 +425,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = ApiTokenForm(circles=circles)
     context = {
         "form": form,
-        "tokens": ApiToken.objects.filter(user=user),
+        "tokens": api_tokens_for(user=user),
         "new_token": new_token,
         "new_secret": new_secret,
         "nav": "profile",

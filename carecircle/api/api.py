@@ -5,11 +5,12 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from carecircle.accounts.api import router as accounts_router
-from carecircle.api.auth import SessionAuth, TokenAuth
+from carecircle.accounts.api_auth import SessionAuth, TokenAuth
 from carecircle.api.errors import install_error_handlers
 from carecircle.audit.api import router as audit_router
 from carecircle.circles.api import router as circles_router
 from carecircle.conversations.api import router as conversations_router
+from carecircle.realtime.api import router as realtime_router
 from carecircle.records.api import router as records_router
 from carecircle.tasks.api import router as tasks_router
 
@@ -31,6 +32,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", circles_router)
+api.add_router("", realtime_router)
 api.add_router("", audit_router)
 api.add_router("", tasks_router)
 api.add_router("", records_router)

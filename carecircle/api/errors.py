@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, cast
 
@@ -14,9 +13,7 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from carecircle.accounts.services import AccountError
-from carecircle.circles.services import CircleError
-from carecircle.lib.refusals import Refusal
+from carecircle.lib.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -31,30 +28,6 @@ PARAMETER_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "for
 BODY_PARAMETER = "payload"
 # The order methods are listed in an Allow header and in the words of a 405.
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
-class Conflict(HttpError):
-    """The request can't be done in the current state of things (409)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(409, message)
-
-
-class InvalidFields(Exception):
-    """Field errors found after parsing, such as a channel that needs an email address (422)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        self.errors = errors
-        super().__init__(errors)
-
-
-@contextmanager
-def circle_errors_as_conflicts() -> Iterator[None]:
-    """Service refusals that depend on the state of the circle (the last organiser…) become 409."""
-    try:
-        yield
-    except CircleError as error:
-        raise Conflict(str(error)) from error
 
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
@@ -133,9 +106,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
         errors = [{"field": _field_name(item.get("loc", ())), "message": _plain_message(item)} for item in error.errors]
         return _error_response(api, request, 422, INVALID_FIELDS, errors)
 
-    def invalid_fields(request: HttpRequest, error: InvalidFields) -> HttpResponse:
-        errors = [{"field": field, "message": message} for field, message in error.errors.items()]
-        return _error_response(api, request, 422, INVALID_FIELDS, errors)
+    def refused(request: HttpRequest, error: DomainError) -> HttpResponse:
+        # The refusal's own kind decides the status (lib/errors.py), the same as on the web pages.
+        status = error.api_status
+        errors = [{"field": field, "message": message} for field, message in error.field_errors.items()]
+        response = _error_response(api, request, status, INVALID_FIELDS if status == 422 else str(error), errors)
+        code = getattr(error, "code", "")
+        if code:
+            # A machine-readable reason (lib/refusals.py), so a client can re-authenticate, or use a
+            # wider token, and retry.
+            return api.create_response(request, {"detail": str(error), "code": code}, status=status)
+        return response
 
     def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
         detail = error.message if error.message != "Unauthorized" else SIGN_IN
@@ -157,26 +138,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         detail = str(error) or "Your role in this circle doesn't allow this."
         return _error_response(api, request, 403, detail)
 
-    def rule_broken(request: HttpRequest, error: CircleError | AccountError) -> HttpResponse:
-        return _error_response(api, request, 400, str(error))
-
-    def refusal(request: HttpRequest, error: Refusal) -> HttpResponse:
-        # A machine-readable code, so a client can re-authenticate, or use a wider token, and retry.
-        return api.create_response(request, {"detail": str(error), "code": error.code}, status=error.status)
-
     def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
         logger.error("API error on %s %s", request.method, request.path, exc_info=error)
         return _error_response(api, request, 500, SERVER_ERROR)
 
     _handle(api, ValidationError, validation_error)
-    _handle(api, InvalidFields, invalid_fields)
+    _handle(api, DomainError, refused)
     _handle(api, AuthenticationError, authentication_error)
     _handle(api, HttpError, http_error)
     _handle(api, Http404, not_found)
-    _handle(api, Refusal, refusal)
     _handle(api, PermissionDenied, permission_denied)
-    _handle(api, CircleError, rule_broken)
-    _handle(api, AccountError, rule_broken)
     _handle(api, Exception, unexpected)
 
 

@@ -10,11 +10,11 @@ from ninja import Router, Schema
 from ninja.params.functions import Query
 from pydantic import Field
 
-from carecircle.api.auth import viewer
-from carecircle.api.schemas import MAX_ID, CircleId, responses
+from carecircle.accounts.api_auth import viewer
 from carecircle.audit.display import entry_sentence
-from carecircle.audit.models import AuditEntry
+from carecircle.audit.selectors import audit_page
 from carecircle.circles.access import access_circle
+from carecircle.lib.schemas import MAX_ID, CircleId, responses
 
 router = Router(tags=["Audit"])
 
@@ -52,12 +52,7 @@ def audit_list(
 ) -> AuditPageOut:
     """Newest first. Page back with `before` set to the previous page's next_before."""
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="audit.view")
-    # Ids grow with time, so ordering by id gives a stable keyset even when two entries share a moment.
-    entries = AuditEntry.objects.filter(circle_id=access.circle.pk).order_by("-id")
-    if before is not None:
-        entries = entries.filter(id__lt=before)
-    rows = list(entries[: limit + 1])
-    page = rows[:limit]
+    page, more = audit_page(circle=access.circle, before=before, limit=limit)
     return AuditPageOut(
         items=[
             AuditEntryOut(
@@ -72,5 +67,5 @@ def audit_list(
             )
             for entry in page
         ],
-        next_before=page[-1].pk if len(rows) > limit else None,
+        next_before=page[-1].pk if more else None,
     )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from carecircle.accounts.models import User
 from carecircle.audit.models import AuditEntry
-from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
+from carecircle.lib.privacy_registry import circle_eraser_register, csv_rows, erasure_register, subject_part_register
 from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
 
@@ -38,7 +40,18 @@ def kept(user: User) -> list[str]:
     ]
 
 
+def erase_circle(circle_id: int) -> int:
+    """An erased circle's lines, in batches; the erasure itself is then recorded without a name."""
+    removed = 0
+    entries = AuditEntry.objects.filter(circle_id=circle_id)
+    while ids := list(entries.order_by("pk").values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            removed += AuditEntry.objects.retention_purge(ids)
+    return removed
+
+
 subject_part_register("audit", subject_access)
+circle_eraser_register("audit", erase_circle)
 erasure_register("audit", handler=erase, kept=kept)
 retention_rule_register(
     RetentionRule(

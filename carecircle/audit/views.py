@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from carecircle.audit.display import log_lines
-from carecircle.audit.models import AuditEntry
+from carecircle.audit.selectors import audit_page
 from carecircle.circles.access import access_circle
 
 PAGE_SIZE = 50
@@ -25,15 +25,12 @@ def circle_log(request: HttpRequest, circle_id: int) -> HttpResponse:
     """One page of the log, newest first; `before=<id>` pages back (keyset, so every page costs the same)."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="audit.view")
     before = _before(request)
-    entries = AuditEntry.objects.filter(circle=access.circle).order_by("-id")
-    if before is not None:
-        entries = entries.filter(id__lt=before)
-    page = list(entries[: PAGE_SIZE + 1])
-    older = page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None
+    page, more = audit_page(circle=access.circle, before=before, limit=PAGE_SIZE)
+    older = page[-1].pk if more else None
     context = {
         "nav": "circles",
         "circle": access.circle,
-        "lines": log_lines(page[:PAGE_SIZE]),
+        "lines": log_lines(page),
         "older": older,
         "paged": before is not None,
     }

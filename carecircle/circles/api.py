@@ -12,9 +12,8 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
-from carecircle.api.auth import viewer
-from carecircle.api.errors import Conflict, InvalidFields, circle_errors_as_conflicts
-from carecircle.api.schemas import CircleId, InvitationId, MemberId, Since, is_mobile, responses
+from carecircle.accounts.api_auth import viewer
+from carecircle.circles import selectors
 from carecircle.circles.access import CircleAccess, access_circle, access_invitation, access_membership
 from carecircle.circles.api_schemas import (
     CapabilityOut,
@@ -25,8 +24,6 @@ from carecircle.circles.api_schemas import (
     ConsentIn,
     ConsentOut,
     ConsentRoleOut,
-    EventOut,
-    EventsOut,
     InvitationAcceptIn,
     InvitationCreatedOut,
     InvitationCreateIn,
@@ -50,7 +47,8 @@ from carecircle.circles.services import (
     membership_change,
     membership_remove,
 )
-from carecircle.realtime.selectors import circle_events_since
+from carecircle.lib.errors import Conflict, InvalidFields
+from carecircle.lib.schemas import CircleId, InvitationId, MemberId, is_mobile, responses
 
 router = Router()
 
@@ -66,11 +64,7 @@ router = Router()
     response=responses({200: list[CircleSummaryOut]}),
 )
 def circle_list(request: HttpRequest) -> list[CircleSummaryOut]:
-    memberships = (
-        Membership.objects.filter(user=viewer(request))
-        .select_related("circle")
-        .order_by("circle__person_name", "circle_id")
-    )
+    memberships = selectors.circle_memberships_for(viewer=viewer(request))
     return [
         CircleSummaryOut(
             id=member.circle_id,
@@ -162,11 +156,11 @@ def circle_update_view(request: HttpRequest, circle_id: CircleId, payload: Circl
     response=responses({200: list[MemberOut]}, 403, 404, 422),
 )
 def member_list(request: HttpRequest, circle_id: CircleId) -> list[MemberOut]:
-    """Email addresses and phone numbers are null unless your role may see members' contact details."""
+    """The person and organisers first, as on the page. Contact details are null unless your role may see them."""
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="members.view")
     with_contact = access.can("members.contact")
-    members = Membership.objects.filter(circle_id=access.circle.pk).select_related("user").order_by("joined_at", "id")
+    members = selectors.member_list_for(circle=access.circle)
     return [member_out(member, viewer_id=actor.pk, with_contact=with_contact) for member in members]
 
 
@@ -183,13 +177,12 @@ def member_update(request: HttpRequest, circle_id: CircleId, member_id: MemberId
     access, member = access_membership(
         user=actor, circle_id=circle_id, membership_id=member_id, capability="members.manage"
     )
-    with circle_errors_as_conflicts():
-        member = membership_change(
-            actor=actor,
-            member=member,
-            role=payload.role.value if payload.role is not None else None,
-            relationship=payload.relationship,
-        )
+    member = membership_change(
+        actor=actor,
+        member=member,
+        role=payload.role.value if payload.role is not None else None,
+        relationship=payload.relationship,
+    )
     return member_out(member, viewer_id=actor.pk, with_contact=access.can("members.contact"))
 
 
@@ -203,8 +196,7 @@ def member_update(request: HttpRequest, circle_id: CircleId, member_id: MemberId
 def member_remove(request: HttpRequest, circle_id: CircleId, member_id: MemberId) -> Status[None]:
     actor = viewer(request)
     _, member = access_membership(user=actor, circle_id=circle_id, membership_id=member_id, capability="members.manage")
-    with circle_errors_as_conflicts():
-        membership_remove(actor=actor, member=member)
+    membership_remove(actor=actor, member=member)
     return Status(204, None)
 
 
@@ -219,8 +211,7 @@ def circle_leave(request: HttpRequest, circle_id: CircleId) -> Status[None]:
     """The only organiser must make someone else an organiser first (409)."""
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id)
-    with circle_errors_as_conflicts():
-        membership_remove(actor=actor, member=access.membership)
+    membership_remove(actor=actor, member=access.membership)
     return Status(204, None)
 
 
@@ -248,11 +239,7 @@ def _check_invitation_choices(payload: InvitationCreateIn) -> None:
 def invitation_list(request: HttpRequest, circle_id: CircleId) -> list[InvitationOut]:
     """Newest first, whatever their status."""
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="members.invite")
-    invitations = (
-        Invitation.objects.filter(circle_id=access.circle.pk)
-        .select_related("invited_by")
-        .order_by("-created_at", "-id")
-    )
+    invitations = selectors.invitations_for(circle=access.circle)
     return [InvitationOut.model_validate(invitation_fields(invitation)) for invitation in invitations]
 
 
@@ -277,20 +264,19 @@ def invitation_create_view(
         if earlier is not None and earlier.circle_id != access.circle.pk:
             raise Conflict("This client_id was already used for another invitation. Send a new client_id.")
         replay = earlier is not None
-    with circle_errors_as_conflicts():
-        invitation, token = invitation_create(
-            actor=actor,
-            circle=access.circle,
-            role=payload.role.value,
-            channel=payload.channel.value,
-            relationship=payload.relationship,
-            name=payload.name,
-            email=payload.email or "",
-            phone=payload.phone or "",
-            note=payload.note,
-            expires_in_days=payload.expires_in_days,
-            client_id=payload.client_id,
-        )
+    invitation, token = invitation_create(
+        actor=actor,
+        circle=access.circle,
+        role=payload.role.value,
+        channel=payload.channel.value,
+        relationship=payload.relationship,
+        name=payload.name,
+        email=payload.email or "",
+        phone=payload.phone or "",
+        note=payload.note,
+        expires_in_days=payload.expires_in_days,
+        client_id=payload.client_id,
+    )
     url = invitation_url(token) if token and invitation.channel == InvitationChannel.LINK else None
     out = InvitationCreatedOut.model_validate({**invitation_fields(invitation), "url": url})
     return Status(200 if replay else 201, out)
@@ -307,8 +293,7 @@ def invitation_revoke_view(request: HttpRequest, circle_id: CircleId, invitation
     """Only a pending invitation can be cancelled (409 otherwise)."""
     actor = viewer(request)
     _, invitation = access_invitation(user=actor, circle_id=circle_id, invitation_id=invitation_id)
-    with circle_errors_as_conflicts():
-        invitation_revoke(actor=actor, invitation=invitation)
+    invitation_revoke(actor=actor, invitation=invitation)
     return Status(204, None)
 
 
@@ -317,7 +302,7 @@ def invitation_revoke_view(request: HttpRequest, circle_id: CircleId, invitation
     operation_id="invitation_accept",
     summary="Join a circle with an invitation",
     tags=["Invitations"],
-    response=responses({200: CircleOut}, 400, 403, 422),
+    response=responses({200: CircleOut}, 400, 403, 409, 422),
 )
 def invitation_accept_view(request: HttpRequest, payload: InvitationAcceptIn) -> CircleOut:
     """The token is the last part of the invitation link. Accepting again as a member is harmless."""
@@ -378,26 +363,3 @@ def consent_update_view(request: HttpRequest, circle_id: CircleId, payload: Cons
     current = effective_consent(circle.consent or {})
     consent_update(actor=actor, circle=circle, grants={**current, **payload.grants})
     return _consent_out(access)
-
-
-# Live-event catch-up.
-
-
-@router.get(
-    "/circles/{circle_id}/events",
-    operation_id="event_list",
-    summary="What changed in a circle since a sequence number",
-    tags=["Live updates"],
-    response=responses({200: EventsOut}, 403, 404, 422),
-)
-def event_list(request: HttpRequest, circle_id: CircleId, since: Since = 0) -> EventsOut:
-    """Up to 500 events after `since`, oldest first. They carry ids only, like the live WebSocket messages."""
-    access = access_circle(user=viewer(request), circle_id=circle_id, capability="events.view")
-    catch_up = circle_events_since(circle=access.circle, since=since)
-    return EventsOut(
-        latest=catch_up.latest,
-        has_more=catch_up.has_more,
-        events=[
-            EventOut(seq=row.seq, type=row.type, created_at=row.created_at, data=row.data) for row in catch_up.rows
-        ],
-    )

@@ -10,7 +10,10 @@ from ninja import Schema
 from pydantic import Field, StringConstraints, field_validator
 
 from carecircle.accounts.models import User
-from carecircle.api.schemas import (
+from carecircle.circles.access import CircleAccess
+from carecircle.circles.models import Invitation, InvitationChannel, Membership, Role
+from carecircle.circles.services import INVITATION_DAYS_DEFAULT, INVITATION_DAYS_MAX
+from carecircle.lib.schemas import (
     DateOfBirth,
     DisplayName,
     Email,
@@ -22,9 +25,6 @@ from carecircle.api.schemas import (
     Phone,
     Relationship,
 )
-from carecircle.circles.access import CircleAccess
-from carecircle.circles.models import Invitation, InvitationChannel, Membership, Role
-from carecircle.circles.services import INVITATION_DAYS_DEFAULT, INVITATION_DAYS_MAX
 
 InvitationToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
 
@@ -198,16 +198,3 @@ class ConsentIn(InputSchema):
         max_length=10,
         description="Capabilities to grant, by role. Roles you leave out keep their current settings.",
     )
-
-
-class EventOut(Schema):
-    seq: int
-    type: str
-    created_at: datetime.datetime
-    data: dict[str, Any] = Field(description="Ids of what changed; fetch the content through the API.")
-
-
-class EventsOut(Schema):
-    latest: int = Field(description="The circle's latest sequence number.")
-    has_more: bool = Field(description="True when more events follow: ask again with since set to the last seq.")
-    events: list[EventOut]

@@ -3,8 +3,9 @@
 An organiser (or the person) closes the circle with a message to everyone in it. From then on it is
 read-only (circles/permissions.capabilities_when_closed) for CIRCLE_ERASE_AFTER_DAYS, and can be
 reopened in that time. Then the worker erases it: every app removes its rows in batches and its
-files through the circle-eraser registry, the audit log is removed explicitly (its foreign key is
-PROTECT, so it can never go by cascade), and one audit row without the person's name records it.
+files through the circle-eraser registry; the audit log's eraser (audit/privacy.py) removes the
+circle's lines explicitly (its foreign key is PROTECT, so they can never go by cascade); and one
+audit row without the person's name records it.
 """
 
 from __future__ import annotations
@@ -19,16 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.accounts.models import ApiToken, User
-from carecircle.audit.models import AuditEntry
-from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle, Invitation, Membership
+from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue
 from carecircle.lib.privacy_registry import circle_erasers
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
-from carecircle.realtime.events import circle_event_record
 
 logger = logging.getLogger(__name__)
-BATCH = 500
 
 
 class CloseReason(models.TextChoices):
@@ -51,7 +47,7 @@ def _tell_members(*, circle: Circle, actor: User, subject: str, body: str, kind:
         if not member.user.email or not member.user.is_active:
             continue
         delivery_enqueue(
-            channel=Channel.EMAIL,
+            channel="email",
             to=member.user.email,
             subject=subject,
             body=f"Hello {member.user.display_name},\n\n{body}\n\n{link}\n",
@@ -112,17 +108,6 @@ def circle_reopen(*, actor: User, circle: Circle) -> Circle:
     return locked
 
 
-def _batched_delete(queryset: models.QuerySet[models.Model], purge: bool = False) -> int:
-    total = 0
-    while ids := list(queryset.order_by("pk").values_list("pk", flat=True)[:BATCH]):
-        with transaction.atomic():
-            if purge:
-                total += AuditEntry.objects.retention_purge(ids)
-            else:
-                total += queryset.model._default_manager.filter(pk__in=ids).delete()[0]
-    return total
-
-
 def circle_erase(*, circle_id: int) -> dict[str, int]:
     """Erase a closed circle whose time has come: each part in batches, never one huge transaction."""
     circle = Circle.objects.filter(pk=circle_id, closed_at__isnull=False).first()
@@ -132,7 +117,6 @@ def circle_erase(*, circle_id: int) -> dict[str, int]:
     for name, eraser in circle_erasers().items():
         removed[name] = eraser(circle_id)
     removed["tokens"] = ApiToken.objects.filter(circle_id=circle_id).update(revoked_at=timezone.now())
-    removed["audit"] = _batched_delete(AuditEntry.objects.filter(circle_id=circle_id), purge=True)
     photo = circle.person_photo.name if circle.person_photo else ""
     with transaction.atomic():
         reason = circle.close_reason

@@ -22,7 +22,7 @@ from carecircle.circles import selectors, services
 from carecircle.circles.access import CircleAccess, access_circle, access_invitation
 from carecircle.circles.forms import InviteForm
 from carecircle.circles.models import ROLE_DESCRIPTIONS, Invitation, InvitationChannel, Role, role_noun
-from carecircle.circles.pages import CONFLICT, INVALID, TAKEN_FOR_GRANTED, circle_context, problem, viewer
+from carecircle.circles.pages import INVALID, TAKEN_FOR_GRANTED, circle_context, problem, viewer
 from carecircle.circles.permissions import CAPABILITIES, EVERYONE_ELSE, capabilities_for
 
 
@@ -113,7 +113,9 @@ def invitation_revoke(request: HttpRequest, circle_id: int, invitation_id: int) 
     try:
         services.invitation_revoke(actor=viewer(request), invitation=invitation)
     except services.CircleError as error:
-        return problem(request, title="This invitation can't be cancelled", text=str(error), status=CONFLICT, back=back)
+        return problem(
+            request, title="This invitation can't be cancelled", text=str(error), status=error.status, back=back
+        )
     messages.success(request, f"Cancelled the invitation for {invitation.recipient}. Its link no longer works.")
     return redirect(back)
 
@@ -146,7 +148,7 @@ def _invitation_capabilities(invitation: Invitation) -> list[str]:
 
 @_token_view
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    found = services.invitation_find(token=token)
+    found = selectors.invitation_find(token=token)
     if found is None:
         return render(request, "circles/invitation_unknown.html", {"nav": "circles"}, status=404)
     inviter = found.invited_by.display_name if found.invited_by else "Someone"
@@ -172,7 +174,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             member = services.invitation_accept(actor=viewer(request), token=token)
         except services.CircleError as error:
             context["error"] = str(error)
-            return render(request, "circles/invitation_gone.html", context, status=CONFLICT)
+            return render(request, "circles/invitation_gone.html", context, status=error.status)
         messages.success(request, f"Welcome to {found.circle.person_name}'s circle.")
         return redirect("circles:home", circle_id=member.circle_id)
     signup_query = {"next": here, "email": found.email} if found.email else {"next": here}

@@ -17,7 +17,7 @@ from carecircle.circles.access import CircleAccess, access_circle, access_member
 from carecircle.circles.forms import MemberEditForm
 from carecircle.circles.invitation_views import invite_form
 from carecircle.circles.models import Role
-from carecircle.circles.pages import CONFLICT, INVALID, circle_context, member_list_context, viewer
+from carecircle.circles.pages import INVALID, circle_context, member_list_context, viewer
 
 
 @require_http_methods(["GET"])
@@ -67,7 +67,7 @@ def member_edit(request: HttpRequest, circle_id: int, member_id: int) -> HttpRes
                 )
             except services.CircleError as error:
                 form.add_error(None, str(error))
-                status = CONFLICT
+                status = error.status
             else:
                 messages.success(request, f"Saved the changes for {member.user.display_name}.")
                 return redirect("circles:members", circle_id=circle_id)
@@ -88,33 +88,33 @@ def member_remove(request: HttpRequest, circle_id: int, member_id: int) -> HttpR
     )
     if member.user_id == access.user_id:
         return redirect("circles:leave", circle_id=circle_id)
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             services.membership_remove(actor=viewer(request), member=member)
         except services.CircleError as refused:
-            error = str(refused)
+            error, status = str(refused), refused.status
         else:
             messages.success(
                 request, f"{member.user.display_name} is no longer in {access.circle.person_name}'s circle."
             )
             return redirect("circles:members", circle_id=circle_id)
     context = circle_context(access, member=member, error=error)
-    return render(request, "circles/member_remove.html", context, status=CONFLICT if error else 200)
+    return render(request, "circles/member_remove.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def leave(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="circle.view")
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
             services.membership_remove(actor=viewer(request), member=access.membership)
         except services.CircleError as refused:
-            error = str(refused)
+            error, status = str(refused), refused.status
         else:
             messages.success(request, f"You've left {access.circle.person_name}'s circle.")
             return redirect("circles:list")
     context = circle_context(access, error=error)
-    return render(request, "circles/leave.html", context, status=CONFLICT if error else 200)
+    return render(request, "circles/leave.html", context, status=status)

@@ -12,12 +12,14 @@ from carecircle.accounts.models import User
 from carecircle.circles import selectors
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Role
+from carecircle.lib.errors import Conflict, DomainError
 
 # The live-update event types that change the member list.
 MEMBER_EVENT_TYPES = "membership.added,membership.removed,membership.changed"
-# Statuses for a request the rules refuse: a mistake in the form, or a clash with the circle's state.
-INVALID = 400
-CONFLICT = 409
+# Statuses for a request the rules refuse, from the one table every page and the API share (lib/errors.py):
+# a mistake in the form, or a clash with the circle's state.
+INVALID = DomainError.status
+CONFLICT = Conflict.status
 # Capabilities every member has; not worth listing when explaining what a role can do.
 TAKEN_FOR_GRANTED = frozenset({"circle.view", "events.view"})
 

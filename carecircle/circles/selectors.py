@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
+from carecircle.lib.tokens import secret_hash
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -25,9 +26,11 @@ def circle_memberships_for(*, viewer: User) -> list[Membership]:
 
 
 def member_list_for(*, circle: Circle) -> list[Membership]:
-    """Everyone in a circle with their account, the person and organisers first."""
+    """Everyone in a circle with their account, the person and organisers first (the page and the API alike)."""
     members = Membership.objects.filter(circle=circle).select_related("user")
-    return sorted(members, key=lambda member: (ROLE_ORDER.get(member.role, len(ROLE_ORDER)), member.joined_at))
+    return sorted(
+        members, key=lambda member: (ROLE_ORDER.get(member.role, len(ROLE_ORDER)), member.joined_at, member.pk)
+    )
 
 
 def pending_invitations_for(*, circle: Circle) -> list[Invitation]:
@@ -41,8 +44,20 @@ def pending_invitations_for(*, circle: Circle) -> list[Invitation]:
     )
 
 
+def invitations_for(*, circle: Circle) -> list[Invitation]:
+    """Every invitation of a circle, whatever its state, newest first."""
+    return list(Invitation.objects.filter(circle=circle).select_related("invited_by").order_by("-created_at", "-id"))
+
+
 def membership_of(*, user: User | AnonymousUser, circle: Circle) -> Membership | None:
     """The user's membership of a circle, if any (for pages reached without circle access, like invitations)."""
     if not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, circle=circle).first()
+
+
+def invitation_find(*, token: str) -> Invitation | None:
+    """The invitation a token belongs to, whatever its state; None for a forged token."""
+    if not token or len(token) > 100:
+        return None
+    return Invitation.objects.select_related("circle", "invited_by").filter(token_hash=secret_hash(token)).first()

@@ -7,7 +7,6 @@ row, and live events published after commit. Callers check access first (circles
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -18,14 +17,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carecircle.audit.services import audit_record
-from carecircle.circles import messages
+from carecircle.circles import messages, selectors
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
 from carecircle.circles.permissions import clean_consent, default_consent
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
-from carecircle.realtime.events import circle_event_record, user_event_send
+from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue, user_event_send
+from carecircle.lib.tokens import secret_hash
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -34,12 +32,12 @@ INVITATION_DAYS_DEFAULT = 14
 INVITATION_DAYS_MAX = 30
 
 
-class CircleError(Exception):
+class CircleError(DomainError):
     """A request that breaks a rule of circles; the message says what to do instead."""
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class CircleConflict(CircleError, Conflict):
+    """A change the circle's current state refuses, such as removing its last organiser (409)."""
 
 
 @transaction.atomic
@@ -158,9 +156,9 @@ def membership_change(
     if role is not None and role != member.role:
         new_role = Role(role)
         if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
-            raise CircleError("A circle needs at least one organiser. Make someone else an organiser first.")
+            raise CircleConflict("A circle needs at least one organiser. Make someone else an organiser first.")
         if new_role == Role.PERSON and Membership.objects.filter(circle=member.circle, role=Role.PERSON).exists():
-            raise CircleError("This circle already has the person being helped as a member.")
+            raise CircleConflict("This circle already has the person being helped as a member.")
         data["from"] = member.role
         data["to"] = new_role.value
         member.role = new_role
@@ -190,8 +188,8 @@ def membership_remove(*, actor: User, member: Membership) -> None:
     _lock_circle(member.circle)
     if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
         if member.user_id == actor.pk:
-            raise CircleError("You're the only organiser. Make someone else an organiser before you leave.")
-        raise CircleError("A circle needs at least one organiser.")
+            raise CircleConflict("You're the only organiser. Make someone else an organiser before you leave.")
+        raise CircleConflict("A circle needs at least one organiser.")
     circle, user, member_id = member.circle, member.user, member.pk
     member.delete()
     leaving = user.pk == actor.pk
@@ -234,7 +232,7 @@ def invitation_create(
         if existing is not None:
             if existing.channel == InvitationChannel.LINK and existing.status == "pending":
                 token = secrets.token_urlsafe(24)
-                existing.token_hash = hash_token(token)
+                existing.token_hash = secret_hash(token)
                 existing.save(update_fields=["token_hash"])
                 return existing, token
             return existing, None
@@ -245,13 +243,13 @@ def invitation_create(
     if not 1 <= expires_in_days <= INVITATION_DAYS_MAX:
         raise CircleError(f"An invitation can last from 1 to {INVITATION_DAYS_MAX} days.")
     if invitation_role == Role.PERSON and Membership.objects.filter(circle=circle, role=Role.PERSON).exists():
-        raise CircleError("The person being helped is already a member of this circle.")
+        raise CircleConflict("The person being helped is already a member of this circle.")
     if invitation_channel == InvitationChannel.EMAIL and not email:
         raise CircleError("Give an email address to send the invitation to.")
     if invitation_channel == InvitationChannel.SMS and not phone:
         raise CircleError("Give a mobile number to text the invitation to.")
     if email and Membership.objects.filter(circle=circle, user__email__iexact=email).exists():
-        raise CircleError(f"{email} is already in this circle.")
+        raise CircleConflict(f"{email} is already in this circle.")
     token = secrets.token_urlsafe(24)
     invitation = Invitation.objects.create(
         circle=circle,
@@ -262,7 +260,7 @@ def invitation_create(
         email=email.strip().lower() if invitation_channel == InvitationChannel.EMAIL else "",
         phone=phone if invitation_channel == InvitationChannel.SMS else "",
         note=note.strip(),
-        token_hash=hash_token(token),
+        token_hash=secret_hash(token),
         invited_by=actor,
         client_id=client_id,
         expires_at=timezone.now() + datetime.timedelta(days=expires_in_days),
@@ -270,7 +268,7 @@ def invitation_create(
     if invitation_channel == InvitationChannel.EMAIL:
         subject, body = messages.invitation_email(invitation=invitation, inviter=actor, token=token)
         delivery_enqueue(
-            channel=Channel.EMAIL,
+            channel="email",
             to=invitation.email,
             subject=subject,
             body=body,
@@ -278,7 +276,7 @@ def invitation_create(
         )
     elif invitation_channel == InvitationChannel.SMS:
         delivery_enqueue(
-            channel=Channel.SMS,
+            channel="sms",
             to=invitation.phone,
             body=messages.invitation_sms(invitation=invitation, inviter=actor, token=token),
             idempotency_key=f"invitation:{invitation.pk}",
@@ -298,7 +296,7 @@ def invitation_create(
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != "pending":
-        raise CircleError(f"This invitation can't be cancelled: it is already {invitation.status}.")
+        raise CircleConflict(f"This invitation can't be cancelled: it is already {invitation.status}.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
@@ -312,17 +310,10 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def invitation_find(*, token: str) -> Invitation | None:
-    """The invitation a token belongs to, whatever its state; None for a forged token."""
-    if not token or len(token) > 100:
-        return None
-    return Invitation.objects.select_related("circle", "invited_by").filter(token_hash=hash_token(token)).first()
-
-
 @transaction.atomic
 def invitation_accept(*, actor: User, token: str) -> Membership:
     """Join a circle through an invitation. Single use; an existing member just stays a member."""
-    found = invitation_find(token=token)
+    found = selectors.invitation_find(token=token)
     if found is None:
         raise CircleError("This invitation link isn't valid. Ask the person who invited you for a new one.")
     invitation = Invitation.objects.select_for_update().select_related("circle").get(pk=found.pk)
@@ -333,14 +324,14 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
         raise CircleError(f"This invitation has {invitation.status_phrase()}. Ask for a new one.")
     role = Role(invitation.role)
     if role == Role.PERSON and Membership.objects.filter(circle=invitation.circle, role=Role.PERSON).exists():
-        raise CircleError("The person being helped is already a member of this circle.")
+        raise CircleConflict("The person being helped is already a member of this circle.")
     try:
         with transaction.atomic():
             member = Membership.objects.create(
                 circle=invitation.circle, user=actor, role=role, relationship=invitation.relationship
             )
     except IntegrityError as error:
-        raise CircleError("You're already in this circle.") from error
+        raise CircleConflict("You're already in this circle.") from error
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -7,19 +7,14 @@ with a client_id: the first answer is 201, a retry gets the same message with 20
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.params.functions import Path
 
-from carecircle.api.auth import viewer
-from carecircle.api.errors import InvalidFields
-from carecircle.api.schemas import MAX_ID, CircleId, responses
+from carecircle.accounts.api_auth import viewer
 from carecircle.circles.access import access_circle
-from carecircle.circles.models import Membership
 from carecircle.conversations import selectors, services
 from carecircle.conversations.api_schemas import (
     CheckInIn,
@@ -37,8 +32,10 @@ from carecircle.conversations.api_schemas import (
     message_out,
     person_out,
 )
-from carecircle.conversations.models import Conversation, ConversationKind, Message, MessageKind, ReactionKind
+from carecircle.conversations.models import Conversation, ConversationKind, Message, ReactionKind
 from carecircle.conversations.selectors import ConversationAccess
+from carecircle.lib.errors import InvalidFields
+from carecircle.lib.schemas import MAX_ID, CircleId, responses
 
 router = Router(tags=["Conversations"])
 
@@ -51,14 +48,6 @@ TITLES = {
     ConversationKind.NEWS: "Updates and support",
     ConversationKind.THREAD: "Comments",
 }
-
-
-@contextmanager
-def rules_as_field_errors(field: str = "body") -> Iterator[None]:
-    try:
-        yield
-    except services.ConversationError as error:
-        raise InvalidFields({field: str(error)}) from error
 
 
 def _page(where: ConversationAccess, messages: list[Message], has_more: bool) -> MessagePageOut:
@@ -111,12 +100,12 @@ def conversation_list(request: HttpRequest, circle_id: CircleId) -> list[Convers
     access = access_circle(user=viewer(request), circle_id=circle_id)
     found: list[Conversation] = []
     if access.can("conversations.read"):
-        found.append(selectors.family_conversation(circle=access.circle))
+        found.append(services.family_conversation(circle=access.circle))
     if access.can("updates.read"):
-        found.append(selectors.news_conversation(circle=access.circle))
+        found.append(services.news_conversation(circle=access.circle))
     if access.can("conversations.read"):
         found += selectors.direct_conversations_for(circle=access.circle, user_id=access.user_id)
-    names = dict(Membership.objects.filter(circle=access.circle).values_list("user_id", "user__display_name"))
+    names = selectors.member_names(circle=access.circle)
     return _conversations_out(found, user_id=access.user_id, names=names)
 
 
@@ -128,10 +117,10 @@ def conversation_list(request: HttpRequest, circle_id: CircleId) -> list[Convers
 )
 def direct_open(request: HttpRequest, circle_id: CircleId, payload: DirectOpenIn) -> ConversationOut:
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="conversations.post")
-    names = dict(Membership.objects.filter(circle=access.circle).values_list("user_id", "user__display_name"))
+    names = selectors.member_names(circle=access.circle)
     if payload.user_id not in names or payload.user_id == access.user_id:
         raise InvalidFields({"user_id": "Choose another member of this circle."})
-    conversation = selectors.direct_conversation(
+    conversation = services.direct_conversation(
         circle=access.circle, user_id=access.user_id, other_user_id=payload.user_id
     )
     return _conversations_out([conversation], user_id=access.user_id, names=names)[0]
@@ -161,7 +150,7 @@ def message_list(
     "/circles/{circle_id}/conversations/{conversation_id}/messages",
     operation_id="message_create",
     summary="Post a message",
-    response=responses({200: MessageOut, 201: MessageOut}, 400, 403, 404, 422),
+    response=responses({200: MessageOut, 201: MessageOut}, 400, 403, 404, 409, 422),
 )
 def message_create(
     request: HttpRequest, circle_id: CircleId, conversation_id: ConversationId, payload: MessageCreateIn
@@ -175,10 +164,9 @@ def message_create(
         reply_to = Message.objects.filter(pk=payload.reply_to, conversation=where.conversation).first()
         if reply_to is None:
             raise InvalidFields({"reply_to": "That message isn't in this conversation."})
-    with rules_as_field_errors():
-        posted = services.message_post(
-            actor=actor, where=where, body=payload.body, reply_to=reply_to, client_id=payload.client_id
-        )
+    posted = services.message_post(
+        actor=actor, where=where, body=payload.body, reply_to=reply_to, client_id=payload.client_id
+    )
     return Status(201 if posted.created else 200, _one(where, posted.message))
 
 
@@ -207,7 +195,7 @@ def message_get(
     "/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}",
     operation_id="message_update",
     summary="Change your message (it shows as edited; the earlier wording is kept)",
-    response=responses({200: MessageOut}, 400, 403, 404, 422),
+    response=responses({200: MessageOut}, 400, 403, 404, 409, 422),
 )
 def message_update(
     request: HttpRequest,
@@ -217,14 +205,13 @@ def message_update(
     payload: MessageUpdateIn,
 ) -> MessageOut:
     where, message = _message(request, circle_id, conversation_id, message_id)
-    with rules_as_field_errors():
-        message = services.message_edit(
-            actor=viewer(request),
-            where=where,
-            message=message,
-            body=payload.body,
-            title=payload.title if payload.title is not None else message.title,
-        )
+    message = services.message_edit(
+        actor=viewer(request),
+        where=where,
+        message=message,
+        body=payload.body,
+        title=payload.title if payload.title is not None else message.title,
+    )
     return _one(where, message)
 
 
@@ -246,14 +233,13 @@ def message_remove(
     "/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/restore",
     operation_id="message_restore",
     summary="Undo a removal (the person who removed it, within 10 minutes)",
-    response=responses({200: MessageOut}, 403, 404, 422),
+    response=responses({200: MessageOut}, 403, 404, 409, 422),
 )
 def message_restore(
     request: HttpRequest, circle_id: CircleId, conversation_id: ConversationId, message_id: MessageId
 ) -> MessageOut:
     where, message = _message(request, circle_id, conversation_id, message_id)
-    with rules_as_field_errors("message_id"):
-        message = services.message_restore(actor=viewer(request), where=where, message=message)
+    message = services.message_restore(actor=viewer(request), where=where, message=message)
     return _one(where, message)
 
 
@@ -261,15 +247,14 @@ def _react(
     request: HttpRequest, circle_id: int, conversation_id: int, message_id: int, reaction: str, on: bool
 ) -> None:
     where, message = _message(request, circle_id, conversation_id, message_id)
-    with rules_as_field_errors("reaction"):
-        services.reaction_set(actor=viewer(request), where=where, message=message, kind=reaction, on=on)
+    services.reaction_set(actor=viewer(request), where=where, message=message, kind=reaction, on=on)
 
 
 @router.put(
     "/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/reactions/{reaction}",
     operation_id="reaction_add",
     summary="React to a message (doing it twice changes nothing)",
-    response=responses({204: None}, 403, 404, 422),
+    response=responses({204: None}, 403, 404, 409, 422),
 )
 def reaction_add(
     request: HttpRequest,
@@ -286,7 +271,7 @@ def reaction_add(
     "/circles/{circle_id}/conversations/{conversation_id}/messages/{message_id}/reactions/{reaction}",
     operation_id="reaction_remove",
     summary="Take back your reaction",
-    response=responses({204: None}, 403, 404, 422),
+    response=responses({204: None}, 403, 404, 409, 422),
 )
 def reaction_remove(
     request: HttpRequest,
@@ -317,7 +302,7 @@ def read_marker_set(
 
 def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="updates.read")
-    return selectors.conversation_access_for(access, selectors.news_conversation(circle=access.circle))
+    return selectors.conversation_access_for(access, services.news_conversation(circle=access.circle))
 
 
 @router.get(
@@ -329,18 +314,7 @@ def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
 def update_list(request: HttpRequest, circle_id: CircleId, before: Cursor = None, limit: Limit = 20) -> MessagePageOut:
     """Only updates (with a headline); messages of support are in the news conversation's messages."""
     where = _news(request, circle_id)
-    query = (
-        Message.objects.filter(conversation=where.conversation, kind=MessageKind.UPDATE)
-        .select_related("author")
-        .prefetch_related("photos")
-        .order_by("-id")
-    )
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = list(query[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    rows.reverse()
+    rows, more = selectors.updates_page(conversation=where.conversation, before=before, limit=limit)
     return _page(where, rows, more)
 
 
@@ -348,17 +322,16 @@ def update_list(request: HttpRequest, circle_id: CircleId, before: Cursor = None
     "/circles/{circle_id}/updates",
     operation_id="update_create",
     summary="Post an update",
-    response=responses({200: MessageOut, 201: MessageOut}, 400, 403, 404, 422),
+    response=responses({200: MessageOut, 201: MessageOut}, 400, 403, 404, 409, 422),
 )
 def update_create(request: HttpRequest, circle_id: CircleId, payload: UpdateCreateIn) -> Status[MessageOut]:
     actor = viewer(request)
     where = _news(request, circle_id)
     if not where.can_post_update:
         where.circle_access.require("updates.post")
-    with rules_as_field_errors():
-        posted = services.message_post(
-            actor=actor, where=where, title=payload.title, body=payload.body, client_id=payload.client_id
-        )
+    posted = services.message_post(
+        actor=actor, where=where, title=payload.title, body=payload.body, client_id=payload.client_id
+    )
     return Status(201 if posted.created else 200, _one(where, posted.message))
 
 
@@ -382,13 +355,12 @@ def checkin_list(request: HttpRequest, circle_id: CircleId) -> list[CheckInOut]:
 def checkin_create(request: HttpRequest, circle_id: CircleId, payload: CheckInIn) -> Status[CheckInOut]:
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id)
-    with rules_as_field_errors("feeling"):
-        checkin, created = services.checkin_post(
-            actor=actor,
-            access=access,
-            feeling=payload.feeling,
-            note=payload.note,
-            audience=payload.audience,
-            client_id=payload.client_id,
-        )
+    checkin, created = services.checkin_post(
+        actor=actor,
+        access=access,
+        feeling=payload.feeling,
+        note=payload.note,
+        audience=payload.audience,
+        client_id=payload.client_id,
+    )
     return Status(201 if created else 200, checkin_out(checkin))

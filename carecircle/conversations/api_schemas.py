@@ -10,9 +10,9 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from carecircle.api.schemas import MAX_ID, InputSchema, NoNul, Note
 from carecircle.conversations.models import Audience, CheckIn, Feeling, Message, ReactionKind
 from carecircle.conversations.services import MESSAGE_MAX_CHARACTERS, TITLE_MAX_CHARACTERS, UPDATE_MAX_CHARACTERS
+from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, Note
 
 MessageText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=UPDATE_MAX_CHARACTERS), NoNul]
 ChatText = Annotated[

@@ -9,9 +9,13 @@ class ConversationsConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.audit.display import register_sentences
+        from carecircle.circles.registries import register_conversations, register_thread_subject
         from carecircle.conversations.audit_sentences import SENTENCES
-        from carecircle.conversations.selectors import register_thread_subject
+        from carecircle.conversations.pages import thread_context
+        from carecircle.conversations.services import thanks_send
         from carecircle.conversations.threads import update_replies_rule
 
         register_sentences(SENTENCES)
         register_thread_subject("update", update_replies_rule)
+        # Other apps draw comment threads and send thanks through the registries, never by import.
+        register_conversations(thread_context=thread_context, thanks_send=thanks_send)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from carecircle.audit.display import when_text
+from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.conversations import selectors, services
@@ -81,7 +82,7 @@ def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessa
                 reactions=reactions,
                 can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
                 can_remove=(mine or where.can_moderate) and not message.is_deleted,
-                can_undo=services.can_undo_removal(user_id=where.user_id, message=message),
+                can_undo=selectors.can_undo_removal(user_id=where.user_id, message=message),
             )
         )
     return result
@@ -141,15 +142,15 @@ def thread_context(
 ) -> dict[str, Any]:
     """The comment thread on one thing of another app, for its page: {% comment_thread thread %}.
 
-    The app registered who may read and write (selectors.register_thread_subject); this raises
+    The app registered who may read and write (registries.register_thread_subject); this raises
     Http404 or PermissionDenied as that rule says. Posting goes to the thread's own address and
     comes back to this page.
     """
-    rule = selectors.THREAD_RULES.get(subject_kind)
+    rule = registries.THREAD_RULES.get(subject_kind)
     if rule is None:
         raise Http404("No such thread.")
     rule(access, subject_id, False)
-    conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
     where = selectors.conversation_access_for(access, conversation)
     return {**conversation_context(request, where, next_url=request.get_full_path()), "thread_heading": heading}
 

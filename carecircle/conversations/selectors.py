@@ -6,29 +6,32 @@ conversation adds its own rule:
 - the family conversation: conversations.read / conversations.post (professionals never have them);
 - the news feed: updates.read to read, support.send to send support and react, updates.post for updates;
 - a direct conversation: only its two members, who also need conversations.read / .post;
-- a comment thread: the rule the owning app registered for its subject kind (register_thread_subject).
+- a comment thread: the rule the owning app registered for its subject kind
+  (circles.registries.register_thread_subject).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
+from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess, access_circle
-from carecircle.circles.models import Circle
+from carecircle.circles.models import Circle, Membership
+from carecircle.circles.registries import THREAD_RULES
 from carecircle.conversations.models import (
     Audience,
     CheckIn,
     Conversation,
     ConversationKind,
     Message,
+    MessageKind,
     MessagePhoto,
     Reaction,
     ReactionKind,
@@ -44,25 +47,10 @@ if TYPE_CHECKING:
     from carecircle.accounts.models import User
 
 PAGE_SIZE = 50
+# Whoever removed a message may bring it back for this long.
+UNDO_MINUTES = 10
 # Unread counts stop here: "99+" says enough, and counting further costs time on a busy circle.
 UNREAD_CAP = 99
-
-# A thread rule: may this member (read, or write when write=True) the thread about subject_id?
-# It raises Http404 when the subject doesn't exist in the circle, PermissionDenied when not allowed.
-ThreadRule = Callable[[CircleAccess, int, bool], None]
-THREAD_RULES: dict[str, ThreadRule] = {}
-# A thread's page title from its subject's id ("Comments on Metformin"); "Comments" without one.
-ThreadLabel = Callable[[int], str]
-THREAD_LABELS: dict[str, ThreadLabel] = {}
-
-
-def register_thread_subject(kind: str, rule: ThreadRule, label: ThreadLabel | None = None) -> None:
-    """Let an app hang comment threads on its things ("task", "record_entry"); call from AppConfig.ready()."""
-    if kind in THREAD_RULES and THREAD_RULES[kind] is not rule:
-        raise ValueError(f"Comment threads on {kind!r} are registered twice.")
-    THREAD_RULES[kind] = rule
-    if label is not None:
-        THREAD_LABELS[kind] = label
 
 
 @dataclass(frozen=True)
@@ -155,35 +143,6 @@ def access_message(
     return where, message
 
 
-def _one(circle: Circle, kind: str, **fields: object) -> Conversation:
-    found = Conversation.objects.filter(circle=circle, kind=kind, **fields).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return Conversation.objects.create(circle=circle, kind=kind, **fields)
-    except IntegrityError:
-        # Made at the same moment by another request.
-        return Conversation.objects.get(circle=circle, kind=kind, **fields)
-
-
-def family_conversation(*, circle: Circle) -> Conversation:
-    return _one(circle, ConversationKind.CIRCLE)
-
-
-def news_conversation(*, circle: Circle) -> Conversation:
-    return _one(circle, ConversationKind.NEWS)
-
-
-def direct_conversation(*, circle: Circle, user_id: int, other_user_id: int) -> Conversation:
-    first, second = sorted((user_id, other_user_id))
-    return _one(circle, ConversationKind.DIRECT, first_user_id=first, second_user_id=second)
-
-
-def thread_conversation(*, circle: Circle, subject_kind: str, subject_id: int) -> Conversation:
-    return _one(circle, ConversationKind.THREAD, subject_kind=subject_kind, subject_id=subject_id)
-
-
 def messages_page(
     *, conversation: Conversation, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Message], bool]:
@@ -210,6 +169,29 @@ def messages_page(
     return rows, more
 
 
+def updates_page(*, conversation: Conversation, before: int | None, limit: int) -> tuple[list[Message], bool]:
+    """At most `limit` updates (messages with a headline) of the news, oldest first, and whether older remain."""
+    query = (
+        Message.objects.filter(conversation=conversation, kind=MessageKind.UPDATE)
+        .select_related("author")
+        .prefetch_related("photos")
+        .order_by("-id")
+    )
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = list(query[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return rows, more
+
+
+def member_names(*, circle: Circle) -> dict[int, str]:
+    """Each member's user id and name, by name: who a direct conversation can be with."""
+    rows = Membership.objects.filter(circle=circle).order_by("user__display_name", "user_id")
+    return dict(rows.values_list("user_id", "user__display_name"))
+
+
 def reaction_counts(*, message_ids: list[int], user_id: int) -> dict[int, list[tuple[str, int, bool]]]:
     """For each message: (reaction kind, how many, whether the viewer gave it), in one query."""
     found: dict[int, dict[str, tuple[int, bool]]] = {}
@@ -224,23 +206,6 @@ def reaction_counts(*, message_ids: list[int], user_id: int) -> dict[int, list[t
     return {
         message_id: [(kind, *kinds[kind]) for kind in order if kind in kinds] for message_id, kinds in found.items()
     }
-
-
-def read_marker(*, conversation: Conversation, user_id: int) -> int:
-    marker = ReadMarker.objects.filter(conversation=conversation, user_id=user_id).values_list(
-        "last_read_id", flat=True
-    )
-    return next(iter(marker), 0)
-
-
-def unread_count(*, conversation_id: int, user_id: int, last_read_id: int) -> int:
-    """Messages by others after the marker, not removed, counted up to UNREAD_CAP + 1."""
-    ids = (
-        Message.objects.filter(conversation_id=conversation_id, id__gt=last_read_id, deleted_at__isnull=True)
-        .exclude(author_id=user_id)
-        .values_list("id", flat=True)[: UNREAD_CAP + 1]
-    )
-    return len(list(ids))
 
 
 def read_markers(*, conversation_ids: list[int], user_id: int) -> dict[int, int]:
@@ -357,3 +322,10 @@ def home_summary(*, access: CircleAccess) -> HomeSummary:
         visitors_status=row["visitors_status"] or "",
         visitors_note=row["visitors_note"] or "",
     )
+
+
+def can_undo_removal(*, user_id: int, message: Message) -> bool:
+    """Whoever removed a message may bring it back within UNDO_MINUTES."""
+    if message.deleted_at is None or message.deleted_by_id != user_id:
+        return False
+    return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)

@@ -12,7 +12,6 @@ check-in is private to its audience, so it doesn't belong in a log the organiser
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,10 +25,11 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Circle, Membership
-from carecircle.conversations import formatting
+from carecircle.conversations import formatting, selectors
 from carecircle.conversations.models import (
     Audience,
     CheckIn,
+    Conversation,
     ConversationKind,
     Feeling,
     Message,
@@ -44,7 +44,8 @@ from carecircle.conversations.models import (
     VisitorsStatus,
 )
 from carecircle.conversations.photos import MAX_PHOTOS_PER_MESSAGE, Photo
-from carecircle.conversations.selectors import ConversationAccess
+from carecircle.conversations.selectors import UNDO_MINUTES, ConversationAccess
+from carecircle.lib.errors import Conflict, DomainError
 from carecircle.realtime.events import circle_event_record, user_event_send
 
 if TYPE_CHECKING:
@@ -56,8 +57,16 @@ TITLE_MAX_CHARACTERS = 120
 NOTE_MAX_CHARACTERS = 500
 
 
-class ConversationError(Exception):
+class ConversationError(DomainError):
     """A request that breaks a rule of conversations; the message says what to do instead."""
+
+
+class ConversationConflict(ConversationError, Conflict):
+    """A change the message's current state refuses, such as changing a removed message (409)."""
+
+
+# The request field each kind of text arrives in, so the API can point at it.
+TEXT_FIELDS = {"message": "body", "update": "body", "headline": "title", "photo description": "photo_description"}
 
 
 @dataclass(frozen=True)
@@ -69,10 +78,14 @@ class Posted:
 def clean_text(text: str, *, limit: int, what: str = "message") -> str:
     """Text as stored: trimmed, without NUL (PostgreSQL refuses it), within the limit."""
     if "\x00" in text:
-        raise ConversationError(f"Your {what} contains a null character. Remove it and send it again.")
+        raise ConversationError(
+            f"Your {what} contains a null character. Remove it and send it again.", field=TEXT_FIELDS.get(what, what)
+        )
     text = text.strip()
     if len(text) > limit:
-        raise ConversationError(f"Your {what} is {len(text):,} characters long. Keep it under {limit:,}.")
+        raise ConversationError(
+            f"Your {what} is {len(text):,} characters long. Keep it under {limit:,}.", field=TEXT_FIELDS.get(what, what)
+        )
     return text
 
 
@@ -86,8 +99,40 @@ def _replay(actor: User, client_id: uuid.UUID | None, where: ConversationAccess)
         return None
     existing = Message.objects.filter(author=actor, client_id=client_id).first()
     if existing is not None and existing.conversation_id != where.conversation.pk:
-        raise ConversationError("This client_id was already used for another message. Send a new client_id.")
+        raise ConversationConflict("This client_id was already used for another message. Send a new client_id.")
     return existing
+
+
+# The circle's standing conversations are made the first time someone opens them.
+
+
+def _one(circle: Circle, kind: str, **fields: object) -> Conversation:
+    found = Conversation.objects.filter(circle=circle, kind=kind, **fields).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(circle=circle, kind=kind, **fields)
+    except IntegrityError:
+        # Made at the same moment by another request.
+        return Conversation.objects.get(circle=circle, kind=kind, **fields)
+
+
+def family_conversation(*, circle: Circle) -> Conversation:
+    return _one(circle, ConversationKind.CIRCLE)
+
+
+def news_conversation(*, circle: Circle) -> Conversation:
+    return _one(circle, ConversationKind.NEWS)
+
+
+def direct_conversation(*, circle: Circle, user_id: int, other_user_id: int) -> Conversation:
+    first, second = sorted((user_id, other_user_id))
+    return _one(circle, ConversationKind.DIRECT, first_user_id=first, second_user_id=second)
+
+
+def thread_conversation(*, circle: Circle, subject_kind: str, subject_id: int) -> Conversation:
+    return _one(circle, ConversationKind.THREAD, subject_kind=subject_kind, subject_id=subject_id)
 
 
 def message_post(
@@ -140,7 +185,7 @@ def _message_create(
     conversation = where.conversation
     title = clean_text(title, limit=TITLE_MAX_CHARACTERS, what="headline")
     if title and conversation.kind != ConversationKind.NEWS:
-        raise ConversationError("Only updates in the news have a headline.")
+        raise ConversationError("Only updates in the news have a headline.", field="title")
     kind = MessageKind.MESSAGE
     if conversation.kind == ConversationKind.NEWS:
         kind = MessageKind.UPDATE if title else MessageKind.SUPPORT
@@ -152,11 +197,13 @@ def _message_create(
     body = clean_text(body, limit=limit, what="update" if kind == MessageKind.UPDATE else "message")
     description = clean_text(photo_description, limit=200, what="photo description")
     if len(photos) > MAX_PHOTOS_PER_MESSAGE:
-        raise ConversationError(f"Add at most {MAX_PHOTOS_PER_MESSAGE} photos to one message.")
+        raise ConversationError(f"Add at most {MAX_PHOTOS_PER_MESSAGE} photos to one message.", field="photos")
     if not body and not photos:
-        raise ConversationError("Write something or add a photo before sending.")
+        raise ConversationError("Write something or add a photo before sending.", field="body")
     if reply_to is not None and (reply_to.conversation_id != conversation.pk or reply_to.is_deleted):
-        raise ConversationError("The message you're replying to isn't here any more. Send yours without the reply.")
+        raise ConversationError(
+            "The message you're replying to isn't here any more. Send yours without the reply.", field="reply_to"
+        )
     body_html, mentions = formatting.render(body, _names(where.circle))
     # The circle's row lock (taken again by circle_event_record) comes before the insert, so message
     # ids of a circle follow commit order: a client fetching "after the last id it has" never skips
@@ -200,7 +247,7 @@ def message_edit(*, actor: User, where: ConversationAccess, message: Message, bo
     if message.author_id != actor.pk:
         raise PermissionDenied("Only the person who wrote a message can change it.")
     if message.is_deleted:
-        raise ConversationError("This message was removed, so it can't be changed.")
+        raise ConversationConflict("This message was removed, so it can't be changed.")
     if message.kind == MessageKind.UPDATE:
         if not where.can_post_update:
             raise PermissionDenied("Your role in this circle doesn't include posting updates.")
@@ -210,9 +257,9 @@ def message_edit(*, actor: User, where: ConversationAccess, message: Message, bo
     body = clean_text(body, limit=UPDATE_MAX_CHARACTERS if is_update else MESSAGE_MAX_CHARACTERS)
     title = clean_text(title, limit=TITLE_MAX_CHARACTERS, what="headline") if is_update else ""
     if is_update and not title:
-        raise ConversationError("An update needs a headline.")
+        raise ConversationError("An update needs a headline.", field="title")
     if not body and not message.photos.exists():
-        raise ConversationError("Write something, or remove the message instead.")
+        raise ConversationError("Write something, or remove the message instead.", field="body")
     if body == message.body and title == message.title:
         return message
     MessageRevision.objects.create(
@@ -254,24 +301,14 @@ def message_remove(*, actor: User, where: ConversationAccess, message: Message) 
     return message
 
 
-UNDO_MINUTES = 10
-
-
-def can_undo_removal(*, user_id: int, message: Message) -> bool:
-    """Whoever removed a message may bring it back within UNDO_MINUTES."""
-    if message.deleted_at is None or message.deleted_by_id != user_id:
-        return False
-    return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)
-
-
 @transaction.atomic
 def message_restore(*, actor: User, where: ConversationAccess, message: Message) -> Message:
     """Undo a removal: the person who removed the message, within UNDO_MINUTES."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.deleted_at is None:
         return message
-    if not can_undo_removal(user_id=actor.pk, message=message):
-        raise ConversationError(f"A removal can be undone for {UNDO_MINUTES} minutes, by the person who removed it.")
+    if not selectors.can_undo_removal(user_id=actor.pk, message=message):
+        raise ConversationConflict(f"A removal can be undone for {UNDO_MINUTES} minutes, by the person who removed it.")
     message.deleted_at = None
     message.deleted_by = None
     message.save(update_fields=["deleted_at", "deleted_by"])
@@ -289,7 +326,7 @@ def reaction_set(*, actor: User, where: ConversationAccess, message: Message, ki
         raise PermissionDenied("Your role in this circle doesn't include reacting here.")
     reaction = ReactionKind(kind)
     if message.is_deleted:
-        raise ConversationError("This message was removed, so it can't take reactions.")
+        raise ConversationConflict("This message was removed, so it can't take reactions.")
     if on:
         _, changed = Reaction.objects.get_or_create(message=message, user=actor, kind=reaction)
     else:
@@ -341,7 +378,7 @@ def checkin_post(
         chosen_feeling = Feeling(feeling)
         chosen_audience = Audience(audience)
     except ValueError as error:
-        raise ConversationError("Choose how you're doing and who should see it.") from error
+        raise ConversationError("Choose how you're doing and who should see it.", field="feeling") from error
     note = clean_text(note, limit=NOTE_MAX_CHARACTERS, what="note")
     try:
         with transaction.atomic():
@@ -366,7 +403,7 @@ def visitors_set(*, actor: User, access: CircleAccess, status: str, note: str = 
     try:
         chosen = Visitors(status)
     except ValueError as error:
-        raise ConversationError("Choose whether visitors are welcome.") from error
+        raise ConversationError("Choose whether visitors are welcome.", field="status") from error
     note = clean_text(note, limit=300, what="note")
     current = VisitorsStatus.objects.filter(circle=access.circle).order_by("-id").first()
     if current is not None and current.status == chosen and current.note == note:
@@ -398,14 +435,14 @@ def thanks_send(
         if existing is not None:
             return existing, False
     if recipient.pk == actor.pk:
-        raise ConversationError("You can't thank yourself, but it was kind of you to help.")
+        raise ConversationConflict("You can't thank yourself, but it was kind of you to help.")
     members = set(
         Membership.objects.filter(circle=circle, user_id__in=[actor.pk, recipient.pk]).values_list("user_id", flat=True)
     )
     if actor.pk not in members:
         raise PermissionDenied("Only people in the circle can send thanks.")
     if recipient.pk not in members:
-        raise ConversationError("That person isn't in the circle any more.")
+        raise ConversationConflict("That person isn't in the circle any more.")
     if subject_kind and subject_id is not None:
         same = ThankYou.objects.filter(
             circle=circle, sender=actor, recipient=recipient, subject_kind=subject_kind, subject_id=subject_id

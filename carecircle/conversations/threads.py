@@ -1,6 +1,6 @@
 """Comment threads this app hangs on its own things: replies to an update in the news feed.
 
-Other apps register their own rules the same way (selectors.register_thread_subject) for tasks
+Other apps register their own rules the same way (registries.register_thread_subject) for tasks
 and record entries; the rule decides who may read and write, from that app's capabilities.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess
-from carecircle.conversations import selectors
 from carecircle.conversations.models import ConversationKind, Message, MessageKind
 
 
@@ -32,5 +32,5 @@ def thread_label(subject_kind: str, subject_id: int) -> str:
     if subject_kind == "update":
         title = Message.objects.filter(pk=subject_id).values_list("title", flat=True).first()
         return f"Replies to “{title}”" if title else "Replies"
-    label = selectors.THREAD_LABELS.get(subject_kind)
+    label = registries.THREAD_LABELS.get(subject_kind)
     return label(subject_id) if label is not None else "Comments"

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from carecircle.circles import registries
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.circles.pages import INVALID, circle_context, viewer
@@ -39,12 +40,12 @@ AFTER_LIMIT = 100
 
 def _family(request: HttpRequest, circle_id: int) -> ConversationAccess:
     access = access_circle(user=request.user, circle_id=circle_id, capability="conversations.read")
-    return conversation_access_for(access, selectors.family_conversation(circle=access.circle))
+    return conversation_access_for(access, services.family_conversation(circle=access.circle))
 
 
 def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
     access = access_circle(user=request.user, circle_id=circle_id, capability="updates.read")
-    return conversation_access_for(access, selectors.news_conversation(circle=access.circle))
+    return conversation_access_for(access, services.news_conversation(circle=access.circle))
 
 
 def _deny_write(where: ConversationAccess) -> None:
@@ -104,6 +105,7 @@ def _update_post(request: HttpRequest, where: ConversationAccess, template: str)
             )
         except services.ConversationError as error:
             form.add_error(None, str(error))
+            return conversation_page(request, where, template=template, status=error.status, **_news_extra(where, form))
         else:
             messages.success(request, "Your update is posted.")
             return redirect(f"{page_url(where)}#m-{posted.message.pk}")
@@ -189,10 +191,12 @@ def message_edit(request: HttpRequest, circle_id: int, conversation_id: int, mes
                 )
             except services.ConversationError as error:
                 form.add_error(None, str(error))
+                status = error.status
             else:
                 messages.success(request, "Your change is saved.")
                 return redirect(f"{page_url(where)}#m-{found.pk}")
-        status = INVALID
+        else:
+            status = INVALID
     else:
         form = EditForm(initial={"body": found.body, "title": found.title})
     if not is_update:
@@ -230,7 +234,7 @@ def message_restore(request: HttpRequest, circle_id: int, conversation_id: int, 
         services.message_restore(actor=viewer(request), where=where, message=found)
     except services.ConversationError as error:
         if wants_fragment(request):
-            return HttpResponse(str(error), status=INVALID, content_type="text/plain")
+            return HttpResponse(str(error), status=error.status, content_type="text/plain")
         messages.error(request, str(error))
     else:
         if wants_fragment(request):
@@ -264,20 +268,14 @@ def react(request: HttpRequest, circle_id: int, conversation_id: int, message_id
 def direct_list(request: HttpRequest, circle_id: int) -> HttpResponse:
     """Your direct conversations in this circle, and starting one with another member."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="conversations.read")
-    others = [
-        member
-        for member in Membership.objects.filter(circle=access.circle)
-        .select_related("user")
-        .order_by("user__display_name")
-        if member.user_id != access.user_id
-    ]
-    choices = [(member.user_id, member.user.display_name) for member in others]
+    names = selectors.member_names(circle=access.circle)
+    choices = [(user_id, name) for user_id, name in names.items() if user_id != access.user_id]
     status = 200
     if request.method == "POST":
         access.require("conversations.post")
         form = DirectForm(request.POST, choices=choices)
         if form.is_valid():
-            conversation = selectors.direct_conversation(
+            conversation = services.direct_conversation(
                 circle=access.circle, user_id=access.user_id, other_user_id=form.cleaned_data["member"]
             )
             return redirect("conversations:conversation", circle_id=circle_id, conversation_id=conversation.pk)
@@ -298,11 +296,11 @@ def direct_list(request: HttpRequest, circle_id: int) -> HttpResponse:
 def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: int) -> HttpResponse:
     """The comments on one thing of another app (or the replies to an update)."""
     access = access_circle(user=request.user, circle_id=circle_id)
-    if subject_kind not in selectors.THREAD_RULES:
+    if subject_kind not in registries.THREAD_RULES:
         raise Http404("No such thread.")
     # The rule runs before anything is created, so an unknown subject never gets an empty thread.
-    selectors.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
-    conversation = selectors.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    registries.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
+    conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
     where = conversation_access_for(access, conversation)
     template = "conversations/thread.html"
     label = thread_label(subject_kind, subject_id)

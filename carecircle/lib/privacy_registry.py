@@ -12,24 +12,24 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
 
 from carecircle.lib.spreadsheet import safe_cells
 from carecircle.lib.zipstream import Member
 
-if TYPE_CHECKING:
-    from carecircle.accounts.models import User
+# The person is an accounts.User; lib sits below accounts, so it is typed loosely here.
+Person = Any
 
 # Subject access: a part yields zip members (name, bytes pieces or a file opener) about one person.
-SubjectPart = Callable[["User"], Iterable[Member]]
+SubjectPart = Callable[[Person], Iterable[Member]]
 # Erasure: a blocker names what must be done first ("you're the only organiser of …"); a handler
 # removes or de-identifies the app's data about the person, inside the erasure's transaction.
-ErasureBlocker = Callable[["User"], list[str]]
-ErasureHandler = Callable[["User"], None]
+ErasureBlocker = Callable[[Person], list[str]]
+ErasureHandler = Callable[[Person], None]
 # What is kept for others, said on the page before the person confirms.
-ErasureKept = Callable[["User"], list[str]]
+ErasureKept = Callable[[Person], list[str]]
 # Erasing a whole circle: each app removes its rows in batches and its files (photos, documents),
 # given the circle's id, before the circle row goes.
 CircleEraser = Callable[[int], int]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from carecircle.lib.errors import NotAllowed
 
-class Refusal(Exception):
-    """A request refused for a reason a program should recognise: the API answers {"detail", "code"}."""
 
-    status = 403
+class Refusal(NotAllowed):
+    """A request refused for a reason a program should recognise: the API answers {"detail", "code"} (403)."""
+
     code = "refused"

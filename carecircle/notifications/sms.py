@@ -9,7 +9,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from carecircle.web.redaction import redact_secrets
+from carecircle.lib.redaction import redact_secrets
 
 logger = logging.getLogger("carecircle.sms")
 

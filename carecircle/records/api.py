@@ -11,15 +11,16 @@ import uuid
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.urls import reverse
 from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
+from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.stepup import stepup_check_api
-from carecircle.api.auth import viewer
-from carecircle.api.errors import Conflict, InvalidFields
-from carecircle.api.schemas import CircleId, responses
 from carecircle.circles.access import access_circle
+from carecircle.lib.errors import Conflict, InvalidFields
+from carecircle.lib.schemas import CircleId, normalise_email, normalise_phone, responses
 from carecircle.records import selectors, services
 from carecircle.records.access import access_entry, access_record, access_section
 from carecircle.records.api_schemas import (
@@ -43,7 +44,7 @@ from carecircle.records.api_schemas import (
 from carecircle.records.archive import export_stream
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.exports import ESSENTIAL_SECTIONS
-from carecircle.records.models import Audience, RecordEntry, RecordView, ShareLink
+from carecircle.records.models import Audience, RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
 from carecircle.records.share_views import fhir_response, pdf_response
 from carecircle.records.views import document_response
@@ -134,8 +135,7 @@ def record_export(request: HttpRequest, circle_id: CircleId) -> StreamingHttpRes
 )
 def record_share_list(request: HttpRequest, circle_id: CircleId) -> list[ShareLinkOut]:
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="records.share")
-    links = ShareLink.objects.filter(circle=access.circle).order_by("-id")[:100]
-    return [ShareLinkOut.model_validate(link) for link in links]
+    return [ShareLinkOut.model_validate(link) for link in selectors.share_links_for(circle=access.circle)]
 
 
 @router.post(
@@ -146,10 +146,6 @@ def record_share_list(request: HttpRequest, circle_id: CircleId) -> list[ShareLi
 )
 def record_share_create(request: HttpRequest, circle_id: CircleId, payload: ShareLinkIn) -> Status[ShareLinkCreatedOut]:
     """With code_channel, a 6-digit code goes to code_to (email or mobile); the link alone then opens nothing."""
-    from django.urls import reverse
-
-    from carecircle.api.schemas import normalise_email, normalise_phone
-
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
     stepup_check_api(request)
@@ -161,19 +157,16 @@ def record_share_create(request: HttpRequest, circle_id: CircleId, payload: Shar
             code_to = normalise_phone(code_to)
     except ValueError as error:
         raise InvalidFields({"code_to": str(error)}) from error
-    try:
-        link, token = services.share_link_create(
-            actor=actor,
-            circle=access.circle,
-            recipient=payload.recipient,
-            sections=list(payload.sections),
-            hours=payload.hours,
-            code_channel=payload.code_channel,
-            code_to=code_to,
-            client_id=payload.client_id,
-        )
-    except services.RecordError as error:
-        raise HttpError(400, str(error)) from error
+    link, token = services.share_link_create(
+        actor=actor,
+        circle=access.circle,
+        recipient=payload.recipient,
+        sections=list(payload.sections),
+        hours=payload.hours,
+        code_channel=payload.code_channel,
+        code_to=code_to,
+        client_id=payload.client_id,
+    )
     url = request.build_absolute_uri(reverse("records:shared", kwargs={"share_token": token})) if token else None
     out = ShareLinkCreatedOut(**ShareLinkOut.model_validate(link).model_dump(), url=url)
     return Status(201 if token else 200, out)
@@ -188,11 +181,7 @@ def record_share_create(request: HttpRequest, circle_id: CircleId, payload: Shar
 def record_share_revoke(request: HttpRequest, circle_id: CircleId, share_id: ShareId) -> ShareLinkOut:
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="records.share")
-    link = ShareLink.objects.filter(pk=share_id, circle=access.circle).first()
-    if link is None:
-        from django.http import Http404
-
-        raise Http404("No such link.")
+    link = selectors.share_link_in(circle=access.circle, share_id=share_id)
     return ShareLinkOut.model_validate(services.share_link_revoke(actor=actor, link=link))
 
 
@@ -205,12 +194,9 @@ def record_share_revoke(request: HttpRequest, circle_id: CircleId, share_id: Sha
 def record_view_list(request: HttpRequest, circle_id: CircleId, before: Before = None) -> list[RecordViewOut]:
     """Looks by professionals, share links and organisation staff, newest first, 100 at a time."""
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="audit.view")
-    views = RecordView.objects.filter(circle=access.circle)
-    if before is not None:
-        views = views.filter(pk__lt=before)
     return [
         RecordViewOut(id=v.pk, who=v.viewer_name, kind=v.viewer_kind, what=v.what, at=v.created_at)
-        for v in views.order_by("-id")[:100]
+        for v in selectors.record_views_page(circle=access.circle, before=before)
     ]
 
 
@@ -354,8 +340,6 @@ def record_entry_update(
             f"Someone else saved version {clash.current.version} since you read version {payload.version}. "
             "Read the entry again, merge your change, and send the new version."
         ) from clash
-    except services.RecordError as error:
-        raise Conflict(str(error)) from error
     return entry_out(reader, found, entry)
 
 
@@ -386,10 +370,7 @@ def record_entry_restore(
     reader, found, entry = access_entry(
         user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
     )
-    try:
-        entry = services.entry_restore(actor=actor, entry=entry)
-    except services.RecordError as error:
-        raise Conflict(str(error)) from error
+    entry = services.entry_restore(actor=actor, entry=entry)
     return entry_out(reader, found, entry)
 
 

@@ -10,8 +10,8 @@ from ninja import Schema
 from ninja.params.functions import Path, Query
 from pydantic import ConfigDict, Field, StringConstraints
 
-from carecircle.api.errors import InvalidFields
-from carecircle.api.schemas import MAX_ID, InputSchema, NoNul
+from carecircle.lib.errors import InvalidFields
+from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul
 from carecircle.records import services
 from carecircle.records.access import Reader
 from carecircle.records.models import Audience, RecordEntry

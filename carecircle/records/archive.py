@@ -11,14 +11,16 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from carecircle.audit.display import entry_sentence
 from carecircle.audit.models import AuditEntry
+from carecircle.circles import registries
 from carecircle.circles.models import Circle, Membership
 from carecircle.lib.spreadsheet import safe_cells
 from carecircle.records.models import RecordDocument, RecordEntry, RecordVersion, RecordView, ShareLink
@@ -149,21 +151,9 @@ def _shares_csv(circle: Circle) -> Iterator[bytes]:
 
 
 def _activity_csv(circle: Circle) -> Iterator[bytes]:
-    from carecircle.audit.display import entry_sentence
-
     yield _csv_line(["when", "what"])
     for entry in AuditEntry.objects.filter(circle=circle).order_by("id").iterator(CHUNK):
         yield _csv_line([entry.created_at.isoformat(), entry_sentence(entry)])
-
-
-# Files other apps add to the zip (tasks, conversations): (name in the zip, fn(circle) -> chunks).
-EXPORT_PARTS: list[tuple[str, Callable[[Circle], Iterable[bytes]]]] = []
-
-
-def register_export_part(name: str, part: Callable[[Circle], Iterable[bytes]]) -> None:
-    """Let another app put its data in the full export (called from its AppConfig.ready())."""
-    if all(existing != name for existing, _ in EXPORT_PARTS):
-        EXPORT_PARTS.append((name, part))
 
 
 @dataclass(frozen=True)
@@ -202,7 +192,7 @@ def export_stream(circle: Circle) -> Iterator[bytes]:
             ("csv/who-looked.csv", _views_csv(circle)),
             ("csv/share-links.csv", _shares_csv(circle)),
             ("csv/activity.csv", _activity_csv(circle)),
-            *[(name, iter(part(circle))) for name, part in EXPORT_PARTS],
+            *[(name, iter(part(circle))) for name, part in registries.EXPORT_PARTS],
         ]
         for name, pieces in members:
             with archive.open(name, "w", force_zip64=True) as member:

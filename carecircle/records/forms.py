@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id
+from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id, phone_to_e164
 from carecircle.records.documents import document_limit
 from carecircle.records.models import Audience
 from carecircle.records.sections import SECTIONS, Field, Section
@@ -129,8 +129,6 @@ class ShareLinkForm(forms.Form):
         _with_client_id(self)
 
     def clean(self) -> dict[str, Any]:
-        from carecircle.circles.forms import phone_to_e164
-
         cleaned = super().clean() or {}
         channel = cleaned.get("code_channel", "")
         target = (cleaned.get("code_to") or "").strip()

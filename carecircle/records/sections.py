@@ -46,9 +46,6 @@ class Section:
         """The capability that reads it; conditions and allergies share "health" (circles/permissions.py)."""
         return f"records.read.{CAPABILITY_SECTION.get(self.key, self.key)}"
 
-    def field_named(self, name: str) -> Field:
-        return next(f for f in self.fields if f.name == name)
-
 
 LONG = 2000
 CAPABILITY_SECTION = {"conditions": "health", "allergies": "health"}
@@ -217,7 +214,3 @@ EMERGENCY = Section(
 # Capabilities name sections as circles/permissions.py does: conditions and allergies share "health".
 SECTIONS: tuple[Section, ...] = (ABOUT, CONDITIONS, ALLERGIES, MEDICATIONS, CONTACTS, NOTES, DOCUMENTS, EMERGENCY)
 SECTION_BY_KEY: dict[str, Section] = {section.key: section for section in SECTIONS}
-
-
-def readable_sections(capabilities: frozenset[str] | set[str]) -> list[Section]:
-    return [section for section in SECTIONS if section.capability in capabilities]

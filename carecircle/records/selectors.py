@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+import secrets
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
+from django.http import Http404
+from django.urls import reverse
 
 from carecircle.circles.models import Circle
+from carecircle.lib.tokens import secret_hash
 from carecircle.records.access import Reader
-from carecircle.records.models import Audience, RecordEntry, RecordVersion
-from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
+from carecircle.records.models import Audience, RecordEntry, RecordVersion, RecordView, ShareLink
+from carecircle.records.sections import SECTIONS, Section
 from carecircle.records.services import entry_title
 from carecircle.records.values import display_value
 
 NOTES_PAGE = 50
+# The share links listed on the page and in the API, newest first.
+SHARE_LINKS_SHOWN = 100
+# Looks at the record per page of the access log, newest first.
+VIEWS_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -175,31 +182,40 @@ def has_emergency_plan(*, circle: Circle | int) -> bool:
     return RecordEntry.objects.filter(circle_id=circle_id, section="emergency", deleted_at__isnull=True).exists()
 
 
-# Extra items for the daily notes page from other apps (paid carers' visit logs from the tasks app).
-# Each provider takes the reader and returns items with `when` (datetime), `title` and `text`.
-@dataclass(frozen=True)
-class NoteItem:
-    when: datetime.datetime
-    title: str
-    text: str
-    author_name: str = ""
+def emergency_plan_path(circle: Circle) -> str | None:
+    """The emergency plan's page, when the circle has written one (circles.registries.emergency_plan_path)."""
+    if not has_emergency_plan(circle=circle):
+        return None
+    return reverse("records:section", args=[circle.pk, "emergency"])
 
 
-NOTE_PROVIDERS: list[Callable[[Reader], Iterable[NoteItem]]] = []
+def share_link_find(*, token: str) -> ShareLink | None:
+    """The link a token opens, whatever its state (the page explains an expired or revoked one)."""
+    if not token or len(token) > 100:
+        return None
+    return ShareLink.objects.select_related("circle").filter(token_hash=secret_hash(token)).first()
 
 
-def register_note_provider(provider: Callable[[Reader], Iterable[NoteItem]]) -> None:
-    """Let another app add items to the daily notes page (called from its AppConfig.ready())."""
-    if provider not in NOTE_PROVIDERS:
-        NOTE_PROVIDERS.append(provider)
+def share_code_matches(*, link: ShareLink, code: str) -> bool:
+    return bool(link.code_hash) and secrets.compare_digest(link.code_hash, secret_hash(code.strip()))
 
 
-def extra_note_items(reader: Reader) -> list[NoteItem]:
-    items: list[NoteItem] = []
-    for provider in NOTE_PROVIDERS:
-        items.extend(provider(reader))
-    return sorted(items, key=lambda item: item.when, reverse=True)
+def share_links_for(*, circle: Circle) -> list[ShareLink]:
+    """The circle's share links, newest first, at most SHARE_LINKS_SHOWN (the page and the API alike)."""
+    return list(ShareLink.objects.filter(circle=circle).order_by("-id")[:SHARE_LINKS_SHOWN])
 
 
-def sections_by_key(keys: Iterable[str]) -> list[Section]:
-    return [SECTION_BY_KEY[key] for key in keys if key in SECTION_BY_KEY]
+def share_link_in(*, circle: Circle, share_id: int) -> ShareLink:
+    """One share link of the circle; Http404 when it isn't one of the circle's."""
+    link = ShareLink.objects.filter(pk=share_id, circle=circle).first()
+    if link is None:
+        raise Http404("No such link.")
+    return link
+
+
+def record_views_page(*, circle: Circle, before: int | None = None) -> list[RecordView]:
+    """Who looked at the record, newest first, VIEWS_PAGE at a time; `before` is the last id already shown."""
+    views = RecordView.objects.filter(circle=circle)
+    if before is not None:
+        views = views.filter(pk__lt=before)
+    return list(views.order_by("-id")[:VIEWS_PAGE])

@@ -8,7 +8,6 @@ for every change of an entry, and a live event published after commit. Callers c
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -20,6 +19,8 @@ from django.utils import timezone
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle
+from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.tokens import secret_hash
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
@@ -34,11 +35,15 @@ SHARE_HOURS = (24, 24 * 7)
 CODE_DIGITS = 6
 
 
-class RecordError(Exception):
+class RecordError(DomainError):
     """A request that breaks a rule of the record; the message says what to do instead."""
 
 
-class EditConflict(RecordError):
+class RecordConflict(RecordError, Conflict):
+    """A change the entry's current state refuses, such as changing a deleted entry (409)."""
+
+
+class EditConflict(RecordConflict):
     """Someone else saved the entry since the form was drawn; `current` is what they saved."""
 
     def __init__(self, current: RecordEntry) -> None:
@@ -46,10 +51,6 @@ class EditConflict(RecordError):
         super().__init__(
             "Someone else changed this while you were editing. Compare the two versions and choose which to keep."
         )
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def entry_title(section: Section, data: Mapping[str, str]) -> str:
@@ -162,7 +163,7 @@ def entry_update(
     """
     locked = RecordEntry.objects.select_for_update().select_related("circle").get(pk=entry.pk)
     if locked.deleted_at is not None:
-        raise RecordError("This entry was deleted. Restore it from its history before changing it.")
+        raise RecordConflict("This entry was deleted. Restore it from its history before changing it.")
     if locked.version != expected_version:
         raise EditConflict(locked)
     section = SECTION_BY_KEY[locked.section]
@@ -192,7 +193,7 @@ def _set_deleted(*, actor: User, entry: RecordEntry, deleted: bool) -> RecordEnt
         and section.single
         and RecordEntry.objects.filter(circle=locked.circle, section=locked.section, deleted_at__isnull=True).exists()
     ):
-        raise RecordError(f"There is already a newer {section.noun}. Change that one instead.")
+        raise RecordConflict(f"There is already a newer {section.noun}. Change that one instead.")
     locked.deleted_at = timezone.now() if deleted else None
     locked.version += 1
     locked.updated_by = actor
@@ -288,10 +289,10 @@ def share_link_create(
         circle=circle,
         recipient=recipient,
         sections=chosen,
-        token_hash=hash_secret(token),
+        token_hash=secret_hash(token),
         code_channel=channel,
         code_to=code_to if channel else "",
-        code_hash=hash_secret(code) if code else "",
+        code_hash=secret_hash(code) if code else "",
         created_by=actor,
         created_by_name=actor.display_name,
         expires_at=_share_expiry(hours),
@@ -330,17 +331,6 @@ def share_link_revoke(*, actor: User, link: ShareLink) -> ShareLink:
     audit_record(actor=actor, action="record.share_revoked", circle=locked.circle, subject_name=locked.recipient)
     circle_event_record(circle=locked.circle, type="record.share_changed", share_link=locked.pk)
     return locked
-
-
-def share_link_find(*, token: str) -> ShareLink | None:
-    """The link a token opens, whatever its state (the page explains an expired or revoked one)."""
-    if not token or len(token) > 100:
-        return None
-    return ShareLink.objects.select_related("circle").filter(token_hash=hash_secret(token)).first()
-
-
-def share_code_matches(*, link: ShareLink, code: str) -> bool:
-    return bool(link.code_hash) and secrets.compare_digest(link.code_hash, hash_secret(code.strip()))
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Sharing the record: making and revoking links, the pages a link opens, and "who looked at what, when".
 
 A link's token is in the address: responses are marked as already logged so Django's request log
-never writes it (as for invitations), and web/redaction.py removes it from server access logs.
+never writes it (as for invitations), and lib/redaction.py removes it from server access logs.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from carecircle.records import selectors, services
 from carecircle.records.access import Reader, section_named, share_reader
 from carecircle.records.exports import PdfUnavailable, essentials_for, essentials_pdf, fhir_bundle
 from carecircle.records.forms import ShareCodeForm, ShareLinkForm
-from carecircle.records.models import RecordView, ShareLink
+from carecircle.records.models import ShareLink
 from carecircle.records.sections import SECTIONS
 from carecircle.records.views import document_response
 
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 CODE_ATTEMPTS = 5
 CODE_LOCK_SECONDS = 15 * 60
 SESSION_KEY = "records_share_links"
-VIEWS_PAGE = 100
 
 
 @require_http_methods(["GET", "POST"])
@@ -67,7 +66,7 @@ def share_links(request: HttpRequest, circle_id: int) -> HttpResponse:
         status = INVALID
     else:
         form = ShareLinkForm()
-    links = list(ShareLink.objects.filter(circle=access.circle).order_by("-id")[:50])
+    links = selectors.share_links_for(circle=access.circle)
     context = circle_context(access, form=form, links=links)
     return render(request, "records/share_links.html", context, status=status)
 
@@ -88,11 +87,7 @@ def _link_made(request: HttpRequest, circle_id: int, link: ShareLink, token: str
 @login_required
 def share_link_revoke(request: HttpRequest, circle_id: int, share_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
-    link = ShareLink.objects.filter(pk=share_id, circle=access.circle).first()
-    if link is None:
-        from django.http import Http404
-
-        raise Http404("No such link.")
+    link = selectors.share_link_in(circle=access.circle, share_id=share_id)
     services.share_link_revoke(actor=viewer(request), link=link)
     messages.success(request, f"The link for {link.recipient} no longer works.")
     return redirect("records:share_links", circle_id=circle_id)
@@ -104,11 +99,10 @@ def access_log(request: HttpRequest, circle_id: int) -> HttpResponse:
     """Who looked at what, when: professionals, share links and organisation staff."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="audit.view")
     before = request.GET.get("before", "")
-    views = RecordView.objects.filter(circle=access.circle)
-    if before.isdigit() and len(before) < 19:
-        views = views.filter(pk__lt=int(before))
-    rows = list(views.order_by("-id")[:VIEWS_PAGE])
-    more = rows[-1].pk if len(rows) == VIEWS_PAGE else None
+    rows = selectors.record_views_page(
+        circle=access.circle, before=int(before) if before.isdigit() and len(before) < 19 else None
+    )
+    more = rows[-1].pk if len(rows) == selectors.VIEWS_PAGE else None
     return render(request, "records/access_log.html", circle_context(access, views=rows, more_before=more))
 
 
@@ -129,7 +123,7 @@ def _link_view(
         def wrapper(request: HttpRequest, share_token: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if request.method not in methods:
                 return _quiet(HttpResponseNotAllowed(list(methods)))
-            link = services.share_link_find(token=share_token)
+            link = selectors.share_link_find(token=share_token)
             if link is None:
                 return _quiet(render(request, "records/shared_gone.html", {"reason": "unknown"}, status=404))
             if link.status != "active":
@@ -159,7 +153,7 @@ def _code_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
             form.is_valid()
             form.add_error("code", "Too many wrong codes. Wait 15 minutes, then try again.")
             status = 429
-        elif form.is_valid() and services.share_code_matches(link=link, code=form.cleaned_data["code"]):
+        elif form.is_valid() and selectors.share_code_matches(link=link, code=form.cleaned_data["code"]):
             cache.delete(lock_key)
             request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, []), link.pk][-20:]
             return redirect(request.path)

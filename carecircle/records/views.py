@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from carecircle.circles import registries
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, viewer
-from carecircle.conversations.pages import thread_context
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, access_entry, access_record, access_section, entry_in, section_named
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
@@ -61,7 +61,7 @@ def _section_context(reader: Reader, section: Section, request: HttpRequest) -> 
         context["stopped"] = [entry for entry in entries if entry.stopped]
     if section.key == "notes":
         context["more_before"] = entries[-1].pk if limit and len(entries) == limit else None
-        context["extra_items"] = selectors.extra_note_items(reader) if before_id is None else []
+        context["extra_items"] = registries.extra_note_items(reader) if before_id is None else []
     if reader.can_write:
         context["deleted"] = selectors.entries_for(reader=reader, section=section, deleted=True, limit=20)
     return context
@@ -111,6 +111,7 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
         context = record_context(reader, section=found, form=form)
         return render(request, "records/entry_form.html", context, status=413)
     form = _entry_form(reader, found, request.POST, request.FILES)
+    status = INVALID
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -142,10 +143,11 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
             return _conflict(request, reader, found, clash.current, form)
         except services.RecordError as error:
             form.add_error(None, str(error))
+            status = error.status
         else:
             messages.success(request, f"Saved the {found.noun}." if not found.single else f"Saved {found.title}.")
             return redirect("records:section", circle_id=circle_id, section=found.key)
-    return render(request, "records/entry_form.html", record_context(reader, section=found, form=form), status=INVALID)
+    return render(request, "records/entry_form.html", record_context(reader, section=found, form=form), status=status)
 
 
 def _initial(entry: RecordEntry) -> dict[str, Any]:
@@ -166,6 +168,7 @@ def entry_edit(request: HttpRequest, circle_id: int, section: str, entry_id: int
         form = EntryForm(initial=_initial(entry), section=found, can_sensitive=reader.can_sensitive)
         return render(request, "records/entry_form.html", {**context, "form": form})
     form = EntryForm(request.POST, section=found, can_sensitive=reader.can_sensitive)
+    status = INVALID
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -180,10 +183,11 @@ def entry_edit(request: HttpRequest, circle_id: int, section: str, entry_id: int
             return _conflict(request, reader, found, clash.current, form)
         except services.RecordError as error:
             form.add_error(None, str(error))
+            status = error.status
         else:
             messages.success(request, f"Saved the changes to {services.entry_title(found, form.values or entry.data)}.")
             return redirect("records:section", circle_id=circle_id, section=found.key)
-    return render(request, "records/entry_form.html", {**context, "form": form}, status=INVALID)
+    return render(request, "records/entry_form.html", {**context, "form": form}, status=status)
 
 
 def _conflict(
@@ -224,7 +228,7 @@ def entry_history(request: HttpRequest, circle_id: int, section: str, entry_id: 
     lines = selectors.history_for(reader=reader, section=found, entry=entry)
     context = record_context(reader, section=found, entry=selectors.show(reader, found, entry), lines=lines)
     if reader.access is not None:
-        context["thread"] = thread_context(
+        context["thread"] = registries.comment_thread(
             request, access=reader.access, subject_kind="record_entry", subject_id=entry.pk, heading="Comments"
         )
     return render(request, "records/history.html", context)

@@ -8,8 +8,6 @@ is a 400 when the request itself is wrong and a 409 when the state of the task i
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 from django.conf import settings
@@ -21,12 +19,12 @@ from ninja.errors import HttpError
 from ninja.params.functions import Path, Query
 from pydantic import BeforeValidator
 
+from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.models import User
-from carecircle.api.auth import viewer
-from carecircle.api.errors import Conflict
-from carecircle.api.schemas import MAX_ID, CircleId, date_as_text, responses
 from carecircle.circles.access import access_circle
-from carecircle.tasks import rota_services, services
+from carecircle.lib.errors import Conflict
+from carecircle.lib.schemas import MAX_ID, CircleId, date_as_text, responses
+from carecircle.tasks import feed_services, rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.api_schemas import (
     CancelIn,
@@ -47,7 +45,7 @@ from carecircle.tasks.api_schemas import (
     visit_log_out,
 )
 from carecircle.tasks.models import CalendarFeed, Task, VisitLog
-from carecircle.tasks.selectors import occurrence_detail, occurrences_for, visit_logs_for
+from carecircle.tasks.selectors import calendar_feeds_for, occurrence_detail, occurrences_for, visit_logs_for
 
 router = Router(tags=["Tasks"])
 
@@ -55,14 +53,6 @@ TaskId = Annotated[int, Path(ge=1, le=MAX_ID, description="The task's id.")]
 FeedId = Annotated[int, Path(ge=1, le=MAX_ID, description="The calendar feed's id.")]
 MAX_RANGE_DAYS = 92
 DEFAULT_RANGE_DAYS = 28
-
-
-@contextmanager
-def refused(status: int) -> Iterator[None]:
-    try:
-        yield
-    except services.TaskError as error:
-        raise HttpError(status, str(error)) from error
 
 
 def _window(start: datetime.date | None, end: datetime.date | None) -> tuple[datetime.datetime, datetime.datetime]:
@@ -121,13 +111,12 @@ def task_create(request: HttpRequest, circle_id: CircleId, payload: TaskCreateIn
         payload.client_id is not None and Task.objects.filter(created_by=actor, client_id=payload.client_id).exists()
     )
     try:
-        with refused(400):
-            task = services.task_create(
-                actor=actor,
-                circle=access.circle,
-                fields=payload.task_fields(default_time_zone=actor.time_zone),
-                client_id=payload.client_id,
-            )
+        task = services.task_create(
+            actor=actor,
+            circle=access.circle,
+            fields=payload.task_fields(default_time_zone=actor.time_zone),
+            client_id=payload.client_id,
+        )
     except IntegrityError:
         task = Task.objects.get(created_by=actor, client_id=payload.client_id)
         replay = True
@@ -157,14 +146,13 @@ def task_update(request: HttpRequest, circle_id: CircleId, task_id: TaskId, payl
     """Send the whole task. With scope "following" the answer is the new task that continues the series."""
     actor = viewer(request)
     _, task = access_task(user=actor, circle_id=circle_id, task_id=task_id, capability="tasks.manage")
-    with refused(400):
-        result = services.task_update(
-            actor=actor,
-            task=task,
-            fields=payload.task_fields(default_time_zone=task.time_zone),
-            scope=payload.scope,
-            occurrence_date=payload.on,
-        )
+    result = services.task_update(
+        actor=actor,
+        task=task,
+        fields=payload.task_fields(default_time_zone=task.time_zone),
+        scope=payload.scope,
+        occurrence_date=payload.on,
+    )
     return task_out(result)
 
 
@@ -172,16 +160,15 @@ def task_update(request: HttpRequest, circle_id: CircleId, task_id: TaskId, payl
     "/circles/{circle_id}/tasks/{task_id}/cancel",
     operation_id="task_cancel",
     summary="Cancel a task, or one occurrence of it",
-    response=responses({200: TaskOut}, 400, 403, 404, 422),
+    response=responses({200: TaskOut}, 400, 403, 404, 409, 422),
 )
 def task_cancel(request: HttpRequest, circle_id: CircleId, task_id: TaskId, payload: CancelIn) -> TaskOut:
     actor = viewer(request)
     _, task = access_task(user=actor, circle_id=circle_id, task_id=task_id, capability="tasks.manage")
-    with refused(400):
-        if payload.on is None:
-            task = services.task_cancel(actor=actor, task=task, reason=payload.reason)
-        else:
-            task = services.occurrence_cancel(actor=actor, task=task, occurrence_date=payload.on, reason=payload.reason)
+    if payload.on is None:
+        task = services.task_cancel(actor=actor, task=task, reason=payload.reason)
+    else:
+        task = services.occurrence_cancel(actor=actor, task=task, occurrence_date=payload.on, reason=payload.reason)
     return task_out(task)
 
 
@@ -214,8 +201,7 @@ def task_volunteer(request: HttpRequest, circle_id: CircleId, task_id: TaskId, p
     if payload.user_id is not None and payload.user_id != actor.pk:
         access.require("tasks.manage")
     person = _member(circle_id, payload.user_id)
-    with refused(409):
-        services.task_volunteer(actor=actor, task=task, occurrence_date=payload.on, user=person)
+    services.task_volunteer(actor=actor, task=task, occurrence_date=payload.on, user=person)
     return _occurrence(task, payload.on)
 
 
@@ -231,8 +217,7 @@ def task_withdraw(request: HttpRequest, circle_id: CircleId, task_id: TaskId, pa
     if payload.user_id is not None and payload.user_id != actor.pk:
         access.require("tasks.manage")
     person = _member(circle_id, payload.user_id)
-    with refused(409):
-        services.task_withdraw(actor=actor, task=task, occurrence_date=payload.on, user=person, reason=payload.reason)
+    services.task_withdraw(actor=actor, task=task, occurrence_date=payload.on, user=person, reason=payload.reason)
     return _occurrence(task, payload.on)
 
 
@@ -251,8 +236,7 @@ def task_done(request: HttpRequest, circle_id: CircleId, task_id: TaskId, payloa
         raise Http404("No such occurrence.")
     if not access.can("tasks.manage") and actor.pk not in item.going_ids():
         raise HttpError(403, "Only someone going, or an organiser, can mark this done.")
-    with refused(409):
-        services.occurrence_done(actor=actor, task=task, occurrence_date=payload.on, how_it_went=payload.how_it_went)
+    services.occurrence_done(actor=actor, task=task, occurrence_date=payload.on, how_it_went=payload.how_it_went)
     return _occurrence(task, payload.on)
 
 
@@ -285,17 +269,16 @@ def visit_log_create(
     replay = (
         payload.client_id is not None and VisitLog.objects.filter(author=actor, client_id=payload.client_id).exists()
     )
-    with refused(400):
-        log = rota_services.visit_log_create(
-            actor=actor,
-            task=task,
-            occurrence_date=payload.on,
-            arrived_at=payload.arrived_at,
-            left_at=payload.left_at,
-            notes=payload.notes,
-            outcome=payload.outcome,
-            client_id=payload.client_id,
-        )
+    log = rota_services.visit_log_create(
+        actor=actor,
+        task=task,
+        occurrence_date=payload.on,
+        arrived_at=payload.arrived_at,
+        left_at=payload.left_at,
+        notes=payload.notes,
+        outcome=payload.outcome,
+        client_id=payload.client_id,
+    )
     return Status(200 if replay else 201, visit_log_out(log))
 
 
@@ -310,9 +293,7 @@ def _feed_url(feed: CalendarFeed) -> str:
     response=responses({200: list[FeedOut]}),
 )
 def calendar_feed_list(request: HttpRequest) -> list[FeedOut]:
-    return [
-        feed_out(feed, _feed_url(feed)) for feed in CalendarFeed.objects.filter(user=viewer(request)).order_by("id")
-    ]
+    return [feed_out(feed, _feed_url(feed)) for feed in calendar_feeds_for(user=viewer(request))]
 
 
 @router.post(
@@ -327,7 +308,7 @@ def calendar_feed_renew(request: HttpRequest, payload: FeedIn) -> Status[FeedOut
     circle = None
     if payload.circle_id is not None:
         circle = access_circle(user=actor, circle_id=payload.circle_id, capability="tasks.view").circle
-    feed = services.calendar_feed_renew(actor=actor, circle=circle)
+    feed = feed_services.calendar_feed_renew(actor=actor, circle=circle)
     return Status(201, feed_out(feed, _feed_url(feed)))
 
 
@@ -342,5 +323,5 @@ def calendar_feed_revoke(request: HttpRequest, feed_id: FeedId) -> Status[None]:
     feed = CalendarFeed.objects.select_related("circle").filter(pk=feed_id, user=actor).first()
     if feed is None:
         raise Http404("No such calendar feed.")
-    services.calendar_feed_revoke(actor=actor, circle=feed.circle)
+    feed_services.calendar_feed_revoke(actor=actor, circle=feed.circle)
     return Status(204, None)

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import BeforeValidator, Field, StringConstraints, field_validator
 
-from carecircle.api.schemas import InputSchema, NoNul, date_as_text
-from carecircle.lib.recurrence import Rule
+from carecircle.lib.repeat_rule import Rule
+from carecircle.lib.schemas import InputSchema, NoNul, date_as_text
 from carecircle.tasks.models import CalendarFeed, Category, Status, Task, VisitLog, VisitOutcome
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.services import MAX_PEOPLE, TaskFields

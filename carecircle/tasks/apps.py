@@ -7,9 +7,7 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.audit.display import register_sentences
-        from carecircle.conversations.selectors import register_thread_subject
-        from carecircle.records.archive import register_export_part
-        from carecircle.records.selectors import register_note_provider
+        from carecircle.circles.registries import register_export_part, register_note_provider, register_thread_subject
         from carecircle.tasks import exports
         from carecircle.tasks.access import task_thread_label, task_thread_rule
         from carecircle.tasks.record_notes import visit_notes

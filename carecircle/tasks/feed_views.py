@@ -19,9 +19,10 @@ from django.views.decorators.http import require_http_methods
 from carecircle.circles.access import access_circle
 from carecircle.circles.pages import INVALID, viewer
 from carecircle.circles.selectors import circle_memberships_for
-from carecircle.tasks import services
+from carecircle.tasks import feed_services
 from carecircle.tasks.feeds import feed_calendar
 from carecircle.tasks.models import CalendarFeed, ReminderSetting
+from carecircle.tasks.selectors import calendar_feeds_for
 
 
 class ReminderForm(forms.Form):
@@ -56,7 +57,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         if action == "reminders":
             form = ReminderForm(request.POST)
             if form.is_valid():
-                services.reminder_setting_update(
+                feed_services.reminder_setting_update(
                     actor=person,
                     day_before=form.cleaned_data["day_before"],
                     hours_before=form.cleaned_data["hours_before"],
@@ -72,18 +73,18 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     raise Http404("No such circle.")
                 circle = access_circle(user=person, circle_id=int(circle_value), capability="tasks.view").circle
             if action == "renew":
-                services.calendar_feed_renew(actor=person, circle=circle)
+                feed_services.calendar_feed_renew(actor=person, circle=circle)
                 messages.success(
                     request, "Your calendar address is ready. Any older address for it has stopped working."
                 )
             else:
-                services.calendar_feed_revoke(actor=person, circle=circle)
+                feed_services.calendar_feed_revoke(actor=person, circle=circle)
                 messages.success(request, "That calendar address has stopped working.")
             return redirect("tasks:feeds")
         else:
             messages.error(request, "Choose one of the buttons on this page.")
             status = INVALID
-    feeds = {feed.circle_id: feed for feed in CalendarFeed.objects.filter(user=person)}
+    feeds = {feed.circle_id: feed for feed in calendar_feeds_for(user=person)}
     rows: list[dict[str, Any]] = [{"label": "All your circles", "value": "all", "feed": feeds.get(None)}]
     for membership in circle_memberships_for(viewer=person):
         rows.append(

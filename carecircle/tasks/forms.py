@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id
-from carecircle.lib.recurrence import Frequency, Rule, Weekday
+from carecircle.lib.repeat_rule import Frequency, Rule, Weekday
 from carecircle.tasks.models import CATEGORY_DETAILS, Category, Task
 from carecircle.tasks.services import MAX_PEOPLE, TaskFields
 

@@ -12,15 +12,14 @@ import datetime
 
 from django.utils import timezone
 
-from carecircle.records.access import Reader
-from carecircle.records.selectors import NoteItem
+from carecircle.circles.registries import NoteItem, NoteReader
 from carecircle.tasks.models import VisitLog, VisitOutcome
 
 VISIT_NOTES_DAYS = 14
 VISIT_NOTES_SHOWN = 20
 
 
-def visit_notes(reader: Reader) -> list[NoteItem]:
+def visit_notes(reader: NoteReader) -> list[NoteItem]:
     since = timezone.now() - datetime.timedelta(days=VISIT_NOTES_DAYS)
     logs = VisitLog.objects.filter(circle_id=reader.circle.pk, arrived_at__gte=since)
     if reader.access is None or not reader.access.can("tasks.manage"):

@@ -1,4 +1,4 @@
-"""Writes for visits, stand-ins, "I can't cover" and standing offers (ARCHITECTURE rule 3).
+"""Writes for visits, stand-ins, "I can't cover", standing offers and series rotas (ARCHITECTURE rule 3).
 
 Same shape as tasks/services.py: keyword-only, explicit actor, one transaction, one audit row,
 a live event after commit; messages are queued as delivery rows with idempotency keys.
@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
+from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.notifications.models import Channel
@@ -33,8 +34,16 @@ from carecircle.tasks.models import (
     VisitLog,
     VisitOutcome,
 )
-from carecircle.tasks.schedule import TaskOccurrence, occurrence_start, series_occurrence
-from carecircle.tasks.services import TaskError, _check_text
+from carecircle.tasks.schedule import (
+    TaskOccurrence,
+    local_midnight_utc,
+    occurrence_start,
+    series_occurrence,
+    task_occurrences,
+)
+from carecircle.tasks.selectors import occurrences_for
+from carecircle.tasks.services import TaskConflict, TaskError, _check_text, _event, _lock
+from carecircle.tasks.tasks import ensure_reminder_scans
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -147,9 +156,6 @@ def unavailability_declare(
 
     Returns the period and the occurrences handed back.
     """
-    from carecircle.circles.access import access_circle
-    from carecircle.tasks.selectors import occurrences_for
-
     _check_text(note, "note", 300)
     if ends_at <= starts_at:
         raise TaskError("The end must be after the start. Check both times.")
@@ -268,3 +274,52 @@ def ask_standing_offers(*, task: Task, on: datetime.date | None = None, skip_use
         )
         asked += 1
     return asked
+
+
+# A series rota puts someone down for this many days ahead (13 weeks).
+SERIES_ROTA_DAYS = 91
+
+
+@transaction.atomic
+def task_assign_series(*, actor: User, task: Task, user: User, from_date: datetime.date) -> int:
+    """Put someone down for every occurrence of a series from a date, for the next 13 weeks (a rota).
+
+    Occurrences already full, cancelled or done are left as they are. Returns how many places were taken.
+    """
+    task = _lock(task)
+    if task.cancelled_at is not None:
+        raise TaskConflict("This task was cancelled, so nobody can be put down for it.")
+    window_start = local_midnight_utc(from_date, task.time_zone)
+    window_end = local_midnight_utc(from_date + datetime.timedelta(days=SERIES_ROTA_DAYS), task.time_zone)
+    changes = {change.original_date: change for change in task.changes.all()}
+    going: dict[datetime.date, list[Assignment]] = {}
+    for assignment in Assignment.objects.filter(
+        task=task, withdrawn_at__isnull=True, occurrence_date__gte=from_date - datetime.timedelta(days=1)
+    ):
+        going.setdefault(assignment.occurrence_date, []).append(assignment)
+    taken = 0
+    for occurrence in task_occurrences(
+        task, window_start=window_start, window_end=window_end, changes=changes.values()
+    ):
+        day = occurrence.original_date
+        change = changes.get(day)
+        places = going.get(day, [])
+        if (change is not None and change.done_at is not None) or any(a.user_id == user.pk for a in places):
+            continue
+        if len(places) >= task.people_needed:
+            continue
+        slots = {a.slot for a in places}
+        slot = next(number for number in range(1, task.people_needed + 1) if number not in slots)
+        Assignment.objects.create(task=task, occurrence_date=day, user=user, slot=slot, assigned_by=actor)
+        taken += 1
+    if taken:
+        ensure_reminder_scans()
+        audit_record(
+            actor=actor,
+            action="tasks.assigned_series",
+            circle=task.circle,
+            subject=user,
+            data={"task": task.pk, "title": task.title, "from": from_date.isoformat(), "count": taken},
+        )
+        _event(task)
+    return taken

@@ -11,15 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from carecircle.circles import registries
 from carecircle.circles.access import access_circle
 from carecircle.circles.forms import ClientIdField, Radios, _with_client_id
 from carecircle.circles.models import Circle
-from carecircle.circles.pages import INVALID, circle_context, viewer
-from carecircle.records.selectors import has_emergency_plan
+from carecircle.circles.pages import INVALID, circle_context, problem, viewer
 from carecircle.tasks import rota_services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import WEEKDAY_NAMES
@@ -104,8 +103,6 @@ def visit_log(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
         on = None
     item = occurrence_detail(task, on) if on is not None else None
     if item is None or on is None:
-        from carecircle.circles.pages import problem
-
         return problem(
             request,
             title="Which visit?",
@@ -146,9 +143,8 @@ def visit_log(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
 
 def emergency_plan_url(circle: Circle) -> str | None:
     """The record's emergency plan, for the stand-ins' help request, when the circle has written one."""
-    if not has_emergency_plan(circle=circle):
-        return None
-    return settings.SITE_URL + reverse("records:section", args=[circle.pk, "emergency"])
+    path = registries.emergency_plan_path(circle)
+    return settings.SITE_URL + path if path else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from carecircle.lib.recurrence import Frequency, Occurrence, Override, Rule, occurrences, wall_clock_to_utc
+from carecircle.lib.recurrence import Occurrence, Override, occurrences
+from carecircle.lib.repeat_rule import Frequency, Rule
+from carecircle.lib.wall_clock import wall_clock_to_utc
 from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task
 
 # A one-off task is a series that happens once: the same expansion, overrides and feed code apply.

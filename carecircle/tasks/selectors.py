@@ -16,13 +16,16 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from carecircle.circles.access import CircleAccess
+from carecircle.circles.models import Membership
+from carecircle.circles.permissions import capabilities_for
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.cache import tasks_version
-from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task, VisitLog
+from carecircle.tasks.models import Assignment, CalendarFeed, OccurrenceChange, Status, Task, VisitLog
 from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
 from carecircle.tasks.services import MAX_DURATION_MINUTES
 
 if TYPE_CHECKING:
+    from carecircle.accounts.models import User
     from carecircle.circles.models import Circle
 
 logger = logging.getLogger(__name__)
@@ -192,12 +195,14 @@ def visit_logs_for(*, circle: Circle, start: datetime.datetime, end: datetime.da
 
 def members_with(*, circle: Circle, capability: str) -> list[tuple[int, str]]:
     """(user id, name) of the circle's members whose role has `capability`, by name."""
-    from carecircle.circles.models import Membership
-    from carecircle.circles.permissions import capabilities_for
-
     members = Membership.objects.filter(circle=circle).select_related("user").order_by("user__display_name")
     return [
         (member.user_id, member.user.display_name)
         for member in members
         if capability in capabilities_for(role=member.role, consent=circle.consent, person_is_member=False)
     ]
+
+
+def calendar_feeds_for(*, user: User) -> list[CalendarFeed]:
+    """The user's private calendar addresses (one for all circles, one per circle), oldest first."""
+    return list(CalendarFeed.objects.filter(user=user).select_related("circle").order_by("id"))

@@ -16,20 +16,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
-from carecircle.lib.recurrence import Rule, check_series, split, wall_clock_to_utc
+from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.recurrence import check_series, split
+from carecircle.lib.repeat_rule import Rule
+from carecircle.lib.wall_clock import wall_clock_to_utc
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.models import (
     CATEGORY_DETAILS,
     Assignment,
-    CalendarFeed,
     Category,
     OccurrenceChange,
-    ReminderSetting,
     Task,
-    new_feed_token,
 )
 from carecircle.tasks.schedule import series_bounds, series_occurrence
+from carecircle.tasks.tasks import ensure_reminder_scans
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -41,8 +42,12 @@ TEXT_LIMITS = {"title": 120, "notes": 4000, "address": 300}
 Scope = Literal["one", "following", "all"]
 
 
-class TaskError(Exception):
+class TaskError(DomainError):
     """A request that breaks a rule of tasks; the message says what to do instead."""
+
+
+class TaskConflict(TaskError, Conflict):
+    """A change the task's current state refuses: it was cancelled, is done, or is covered (409)."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def _lock(task: Task) -> Task:
 
 def _require_occurrence(task: Task, occurrence_date: datetime.date) -> None:
     if task.cancelled_at is not None:
-        raise TaskError("This task was cancelled, so nothing about it can change.")
+        raise TaskConflict("This task was cancelled, so nothing about it can change.")
     if series_occurrence(task, occurrence_date) is None:
         raise TaskError(f"This task doesn't happen on {occurrence_date:%-d %B %Y}. Choose a date it happens on.")
 
@@ -178,7 +183,7 @@ def task_update(
     """
     task = _lock(task)
     if task.cancelled_at is not None:
-        raise TaskError("This task was cancelled. Add a new task instead.")
+        raise TaskConflict("This task was cancelled. Add a new task instead.")
     fields = _clean(fields)
     if scope == "all" or not task.rule:
         changed = _apply(task, fields)
@@ -321,15 +326,15 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
     _require_occurrence(task, occurrence_date)
     change = OccurrenceChange.objects.filter(task=task, original_date=occurrence_date).first()
     if change is not None and change.cancelled:
-        raise TaskError("This one was cancelled, so nobody needs to go.")
+        raise TaskConflict("This one was cancelled, so nobody needs to go.")
     if change is not None and change.done_at is not None:
-        raise TaskError("This one is already done.")
+        raise TaskConflict("This one is already done.")
     going = _going(task, occurrence_date)
     for assignment in going:
         if assignment.user_id == person.pk:
             return assignment
     if len(going) >= task.people_needed:
-        raise TaskError("Someone else has just taken the last place, so this is covered. Thank you for offering.")
+        raise TaskConflict("Someone else has just taken the last place, so this is covered. Thank you for offering.")
     taken = {assignment.slot for assignment in going}
     slot = next(number for number in range(1, task.people_needed + 1) if number not in taken)
     try:
@@ -338,9 +343,7 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
                 task=task, occurrence_date=occurrence_date, user=person, slot=slot, assigned_by=actor
             )
     except IntegrityError as error:
-        raise TaskError("Someone else has just taken that place. Reload the page to see who's going.") from error
-    from carecircle.tasks.tasks import ensure_reminder_scans
-
+        raise TaskConflict("Someone else has just taken that place. Reload the page to see who's going.") from error
     ensure_reminder_scans()
     data = {"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()}
     if user is not None and user.pk != actor.pk:
@@ -392,7 +395,7 @@ def occurrence_done(
     _require_occurrence(task, occurrence_date)
     change = _change(task, occurrence_date)
     if change.cancelled:
-        raise TaskError("This one was cancelled, so it can't be marked done.")
+        raise TaskConflict("This one was cancelled, so it can't be marked done.")
     if change.done_at is not None and change.how_it_went == how_it_went.strip():
         return change
     change.done_at = change.done_at or timezone.now()
@@ -407,96 +410,3 @@ def occurrence_done(
     )
     _event(task)
     return change
-
-
-@transaction.atomic
-def calendar_feed_renew(*, actor: User, circle: Circle | None) -> CalendarFeed:
-    """Give the member a calendar address for one circle (or all): a new secret, so any old address stops."""
-    feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=actor, circle=circle)
-    if not created:
-        feed.token = new_feed_token()
-        feed.created_at = timezone.now()
-        feed.save(update_fields=["token", "created_at"])
-    audit_record(
-        actor=actor, action="tasks.feed_created" if created else "tasks.feed_renewed", circle=circle, subject=actor
-    )
-    return feed
-
-
-@transaction.atomic
-def calendar_feed_revoke(*, actor: User, circle: Circle | None) -> bool:
-    """Stop the member's calendar address for one circle (or all). False if there was none."""
-    deleted, _ = CalendarFeed.objects.filter(user=actor, circle=circle).delete()
-    if deleted:
-        audit_record(actor=actor, action="tasks.feed_revoked", circle=circle, subject=actor)
-    return bool(deleted)
-
-
-@transaction.atomic
-def reminder_setting_update(*, actor: User, day_before: bool, hours_before: int | None) -> ReminderSetting:
-    """When the member is reminded of what they're going to: the day before, and/or some hours before."""
-    if hours_before is not None and not 1 <= hours_before <= 72:
-        raise TaskError("Choose between 1 and 72 hours before, or leave it empty for no reminder on the day.")
-    setting, _ = ReminderSetting.objects.get_or_create(user=actor)
-    setting.day_before = day_before
-    setting.hours_before = hours_before
-    setting.save(update_fields=["day_before", "hours_before"])
-    audit_record(
-        actor=actor,
-        action="tasks.reminders_changed",
-        subject=actor,
-        data={"day_before": day_before, "hours_before": hours_before},
-    )
-    return setting
-
-
-ROTA_DAYS = 91
-
-
-@transaction.atomic
-def task_assign_series(*, actor: User, task: Task, user: User, from_date: datetime.date) -> int:
-    """Put someone down for every occurrence of a series from a date, for the next 13 weeks (a rota).
-
-    Occurrences already full, cancelled or done are left as they are. Returns how many places were taken.
-    """
-    from carecircle.tasks.schedule import local_midnight_utc, task_occurrences
-
-    task = _lock(task)
-    if task.cancelled_at is not None:
-        raise TaskError("This task was cancelled, so nobody can be put down for it.")
-    window_start = local_midnight_utc(from_date, task.time_zone)
-    window_end = local_midnight_utc(from_date + datetime.timedelta(days=ROTA_DAYS), task.time_zone)
-    changes = {change.original_date: change for change in task.changes.all()}
-    going: dict[datetime.date, list[Assignment]] = {}
-    for assignment in Assignment.objects.filter(
-        task=task, withdrawn_at__isnull=True, occurrence_date__gte=from_date - datetime.timedelta(days=1)
-    ):
-        going.setdefault(assignment.occurrence_date, []).append(assignment)
-    taken = 0
-    for occurrence in task_occurrences(
-        task, window_start=window_start, window_end=window_end, changes=changes.values()
-    ):
-        day = occurrence.original_date
-        change = changes.get(day)
-        places = going.get(day, [])
-        if (change is not None and change.done_at is not None) or any(a.user_id == user.pk for a in places):
-            continue
-        if len(places) >= task.people_needed:
-            continue
-        slots = {a.slot for a in places}
-        slot = next(number for number in range(1, task.people_needed + 1) if number not in slots)
-        Assignment.objects.create(task=task, occurrence_date=day, user=user, slot=slot, assigned_by=actor)
-        taken += 1
-    if taken:
-        from carecircle.tasks.tasks import ensure_reminder_scans
-
-        ensure_reminder_scans()
-        audit_record(
-            actor=actor,
-            action="tasks.assigned_series",
-            circle=task.circle,
-            subject=user,
-            data={"task": task.pk, "title": task.title, "from": from_date.isoformat(), "count": taken},
-        )
-        _event(task)
-    return taken

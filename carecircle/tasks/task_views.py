@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
+from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
-from carecircle.conversations.pages import thread_context
-from carecircle.conversations.services import ConversationError, thanks_send
-from carecircle.tasks import services
+from carecircle.lib.errors import DomainError
+from carecircle.tasks import rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import (
     AssignForm,
@@ -101,7 +101,9 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
         "done_form": DoneForm(initial={"how_it_went": item.change.how_it_went if item.change else ""}),
         "live_types": LIVE_TYPES,
         "live_src": detail_url(task, item.original_date),
-        "thread": thread_context(request, access=access, subject_kind="task", subject_id=task.pk, heading="Comments"),
+        "thread": registries.comment_thread(
+            request, access=access, subject_kind="task", subject_id=task.pk, heading="Comments"
+        ),
     }
     if "assign_form" not in extra:
         context["assign_form"] = AssignForm(members=_members(access)) if access.can("tasks.manage") else None
@@ -207,7 +209,7 @@ def _act(
 def _refused(
     request: HttpRequest, access: CircleAccess, task: Task, on: datetime.date, error: services.TaskError
 ) -> HttpResponse:
-    return problem(request, title="That didn't work", text=str(error), status=CONFLICT, back=detail_url(task, on))
+    return problem(request, title="That didn't work", text=str(error), status=error.status, back=detail_url(task, on))
 
 
 @require_http_methods(["POST"])
@@ -271,7 +273,7 @@ def assign(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     person = User.objects.get(pk=form.cleaned_data["member"])
     try:
         if form.cleaned_data["every"] and task.repeats:
-            taken = services.task_assign_series(
+            taken = rota_services.task_assign_series(
                 actor=viewer(request), task=task, user=person, from_date=item.original_date
             )
             messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d {taken} time(s).")
@@ -337,7 +339,7 @@ def thank(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
         )
     recipient = going[form.cleaned_data["recipient"]]
     try:
-        thanks_send(
+        registries.thanks_send(
             actor=viewer(request),
             circle=access.circle,
             recipient=recipient,
@@ -347,7 +349,7 @@ def thank(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             client_id=form.cleaned_data["client_id"],
         )
-    except ConversationError as error:
-        return problem(request, title="That didn't work", text=str(error), status=CONFLICT, back=back)
+    except DomainError as error:
+        return problem(request, title="That didn't work", text=str(error), status=error.status, back=back)
     messages.success(request, f"Your thanks are on their way to {recipient.display_name}.")
     return redirect(back)

@@ -16,14 +16,15 @@ from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle
 from carecircle.conversations.models import Message, ReactionKind
-from carecircle.conversations.selectors import (
-    ConversationAccess,
-    conversation_access_for,
+from carecircle.conversations.selectors import ConversationAccess, conversation_access_for
+from carecircle.conversations.services import (
+    checkin_post,
     family_conversation,
+    message_post,
     news_conversation,
+    reaction_set,
 )
-from carecircle.conversations.services import checkin_post, message_post, reaction_set
-from carecircle.lib.recurrence import Rule
+from carecircle.lib.repeat_rule import Rule
 from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create

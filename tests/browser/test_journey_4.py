@@ -149,13 +149,13 @@ def test_every_conversation_page_is_accessible(server: str, browser: Browser) ->
     cast = build_cast()
     circle = cast.circle.pk
     organiser = access_circle(user=cast.organiser, circle_id=circle)
-    family = selectors.conversation_access_for(organiser, selectors.family_conversation(circle=cast.circle))
-    news = selectors.conversation_access_for(organiser, selectors.news_conversation(circle=cast.circle))
+    family = selectors.conversation_access_for(organiser, services.family_conversation(circle=cast.circle))
+    news = selectors.conversation_access_for(organiser, services.news_conversation(circle=cast.circle))
     message = services.message_post(
         actor=cast.organiser, where=family, body="Lunch at **1**? https://example.org"
     ).message
     update = services.message_post(actor=cast.organiser, where=news, title="A good week", body="Dad walked").message
-    direct = selectors.direct_conversation(circle=cast.circle, user_id=cast.organiser.pk, other_user_id=cast.helper.pk)
+    direct = services.direct_conversation(circle=cast.circle, user_id=cast.organiser.pk, other_user_id=cast.helper.pk)
     on_message = {"circle_id": circle, "conversation_id": family.conversation.pk, "message_id": message.pk}
     pages = [
         reverse("conversations:family", kwargs={"circle_id": circle}),

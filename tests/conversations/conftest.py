@@ -10,7 +10,7 @@ from PIL import Image
 
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
-from carecircle.conversations import selectors
+from carecircle.conversations import selectors, services
 from carecircle.conversations.selectors import ConversationAccess
 from tests.cast import Cast
 
@@ -21,12 +21,12 @@ from tests.realtime.test_two_servers import two_servers  # noqa: F401
 
 def family_of(cast: Cast, user: User) -> ConversationAccess:
     access = access_circle(user=user, circle_id=cast.circle.pk)
-    return selectors.conversation_access_for(access, selectors.family_conversation(circle=cast.circle))
+    return selectors.conversation_access_for(access, services.family_conversation(circle=cast.circle))
 
 
 def news_of(cast: Cast, user: User) -> ConversationAccess:
     access = access_circle(user=user, circle_id=cast.circle.pk)
-    return selectors.conversation_access_for(access, selectors.news_conversation(circle=cast.circle))
+    return selectors.conversation_access_for(access, services.news_conversation(circle=cast.circle))
 
 
 def jpeg_with_location(size: tuple[int, int] = (40, 30)) -> bytes:

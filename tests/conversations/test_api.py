@@ -8,7 +8,7 @@ from typing import Any
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from carecircle.conversations import selectors, services
+from carecircle.conversations import services
 from carecircle.conversations.models import Message
 from tests.api.conftest import API, token_client
 from tests.cast import Cast
@@ -16,7 +16,7 @@ from tests.conversations.conftest import family_of
 
 
 def _messages_url(cast: Cast) -> str:
-    conversation = selectors.family_conversation(circle=cast.circle)
+    conversation = services.family_conversation(circle=cast.circle)
     return f"{API}/circles/{cast.circle.pk}/conversations/{conversation.pk}/messages"
 
 

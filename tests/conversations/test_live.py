@@ -17,7 +17,7 @@ import pytest
 from channels.db import database_sync_to_async
 
 from carecircle.accounts.services import api_token_create
-from carecircle.conversations import selectors, services
+from carecircle.conversations import services
 from tests.cast import Cast
 from tests.conversations.conftest import family_of
 from tests.realtime.test_two_servers import next_event, open_socket
@@ -44,7 +44,7 @@ async def test_a_message_posted_through_one_process_reaches_a_client_of_the_othe
 ) -> None:
     server_a, server_b = two_servers
     cast = live_cast
-    conversation = await run(selectors.family_conversation)(circle=cast.circle)
+    conversation = await run(services.family_conversation)(circle=cast.circle)
     _, secret = await run(api_token_create)(actor=cast.helper, name="phone")
     organiser_on_b = await open_socket(server_b, cast.organiser)
     try:

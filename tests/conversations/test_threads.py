@@ -11,8 +11,8 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
+from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
-from carecircle.conversations import selectors
 from carecircle.conversations.pages import thread_context
 from carecircle.conversations.services import thanks_send
 from tests.cast import Cast
@@ -30,7 +30,7 @@ def task_rule(access: CircleAccess, subject_id: int, write: bool) -> None:
 
 @pytest.fixture
 def task_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(selectors.THREAD_RULES, "task", task_rule)
+    monkeypatch.setitem(registries.THREAD_RULES, "task", task_rule)
 
 
 def _thread_url(cast: Cast, subject_id: int = 7) -> str:

@@ -39,7 +39,7 @@ from websockets.typing import Origin
 from carecircle.accounts.services import api_token_create
 from carecircle.circles.models import Circle, Role
 from carecircle.conversations.models import Conversation, Message
-from carecircle.conversations.selectors import family_conversation
+from carecircle.conversations.services import family_conversation
 from carecircle.tasks.models import Assignment
 from carecircle.tasks.services import TaskFields, task_create
 from tests.cast import Cast, build_cast, invite_and_join, make_user, signed_in_session_key

@@ -12,19 +12,9 @@ from dateutil.rrule import rrulestr
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from carecircle.lib.recurrence import (
-    Frequency,
-    MonthlyWeekday,
-    Occurrence,
-    Override,
-    Rule,
-    Weekday,
-    check_series,
-    first_start,
-    occurrences,
-    split,
-    wall_clock_to_utc,
-)
+from carecircle.lib.recurrence import Occurrence, Override, check_series, first_start, occurrences, split
+from carecircle.lib.repeat_rule import Frequency, MonthlyWeekday, Rule, Weekday
+from carecircle.lib.wall_clock import wall_clock_to_utc
 
 LONDON = "Europe/London"
 NEW_YORK = "America/New_York"

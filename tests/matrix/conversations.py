@@ -113,11 +113,11 @@ def prepare(world: World) -> dict[str, Any]:
     cast = world.cast
     helper = access_circle(user=cast.helper, circle_id=cast.circle.pk)
     organiser = access_circle(user=cast.organiser, circle_id=cast.circle.pk)
-    family = selectors.conversation_access_for(helper, selectors.family_conversation(circle=cast.circle))
+    family = selectors.conversation_access_for(helper, services.family_conversation(circle=cast.circle))
     message = services.message_post(actor=cast.helper, where=family, body="Dad enjoyed lunch", photos=[_tiny_photo()])
-    news = selectors.conversation_access_for(organiser, selectors.news_conversation(circle=cast.circle))
+    news = selectors.conversation_access_for(organiser, services.news_conversation(circle=cast.circle))
     update = services.message_post(actor=cast.organiser, where=news, title="This week", body="Dad is well").message
-    direct = selectors.direct_conversation(circle=cast.circle, user_id=cast.organiser.pk, other_user_id=cast.helper.pk)
+    direct = services.direct_conversation(circle=cast.circle, user_id=cast.organiser.pk, other_user_id=cast.helper.pk)
     return {
         "conversation_id": family.conversation.pk,
         "message_id": message.message.pk,

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.urls import reverse
 
+from carecircle.tasks.feed_services import calendar_feed_renew
 from carecircle.tasks.models import Task
-from carecircle.tasks.services import TaskFields, calendar_feed_renew, task_create
+from carecircle.tasks.services import TaskFields, task_create
 from tests.matrix.base import World
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.

@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from carecircle.circles.models import InvitationChannel, Role
 from carecircle.circles.services import invitation_create
+from carecircle.lib.redaction import redact_secrets
 from carecircle.notifications.models import Channel, OutboxMessage
 from carecircle.notifications.sms import OutboxSmsBackend
-from carecircle.web.redaction import redact_secrets
 
 MOBILE = "+447700900123"
 

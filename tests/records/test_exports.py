@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
+from carecircle.circles import registries
 from carecircle.records.access import Reader, access_record
 from carecircle.records.exports import essentials_for
 from tests.circles.conftest import text_of
@@ -189,18 +190,16 @@ def test_the_export_page_says_how_big_the_download_will_be(cast, as_user, add, o
 
 
 def test_other_apps_can_add_their_data_to_the_full_export(cast, as_user, person):
-    from carecircle.records import archive
-
     def example(circle):
         return [b"title\n", f"Lift for {circle.person_name}\n".encode()]
 
-    archive.register_export_part("csv/example.csv", example)
+    registries.register_export_part("csv/example.csv", example)
     try:
         response = as_user(person).get(reverse("records:export_download", args=[cast.circle.pk]))
         zipped = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
         assert zipped.read("csv/example.csv") == b"title\nLift for Dad\n"
     finally:
-        archive.EXPORT_PARTS.remove(("csv/example.csv", example))
+        registries.EXPORT_PARTS.remove(("csv/example.csv", example))
 
 
 def test_the_care_team_names_everyone_who_helps(cast, as_user, organiser):

@@ -7,7 +7,7 @@ from typing import Any
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
-from carecircle.lib.recurrence import Rule
+from carecircle.lib.repeat_rule import Rule
 from carecircle.tasks.models import Task
 from carecircle.tasks.services import TaskFields, task_create
 

@@ -12,13 +12,12 @@ import recurring_ical_events  # type: ignore[import-untyped]
 import time_machine
 from django.urls import reverse
 
-from carecircle.lib.recurrence import Rule
+from carecircle.lib.repeat_rule import Rule
+from carecircle.tasks.feed_services import calendar_feed_renew, calendar_feed_revoke
 from carecircle.tasks.models import CalendarFeed, ReminderSetting, Task
 from carecircle.tasks.schedule import task_occurrences
 from carecircle.tasks.services import (
     TaskFields,
-    calendar_feed_renew,
-    calendar_feed_revoke,
     occurrence_cancel,
     task_create,
     task_update,

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 from carecircle.circles.models import Circle
-from carecircle.lib.recurrence import Frequency, Rule, Weekday, check_series, occurrences, wall_clock_to_utc
+from carecircle.lib.recurrence import check_series, occurrences
+from carecircle.lib.repeat_rule import Frequency, Rule, Weekday
+from carecircle.lib.wall_clock import wall_clock_to_utc
 from carecircle.tasks.feeds import task_events, vtimezone
 from carecircle.tasks.models import OccurrenceChange, Task
 from carecircle.tasks.schedule import FAR_FUTURE, ONCE, series_bounds, task_occurrences

@@ -8,12 +8,12 @@ import pytest
 import time_machine
 
 from carecircle.notifications.models import Delivery
+from carecircle.tasks.feed_services import reminder_setting_update
 from carecircle.tasks.reminders import claim_next_scan, reminders_send
 from carecircle.tasks.services import (
     TaskFields,
     occurrence_cancel,
     occurrence_done,
-    reminder_setting_update,
     task_update,
     task_volunteer,
     task_withdraw,

@@ -9,7 +9,7 @@ import pytest
 
 from carecircle.audit.display import entry_sentence
 from carecircle.audit.models import AuditEntry
-from carecircle.lib.recurrence import Rule
+from carecircle.lib.repeat_rule import Rule
 from carecircle.realtime.models import CircleEvent
 from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task
 from carecircle.tasks.schedule import local_midnight_utc, task_occurrences

@@ -75,7 +75,7 @@ def uvicorn_config(*, host: str, port: int, workers: int = 1, access_log: bool =
 def log_config() -> dict[str, Any]:
     """uvicorn's logging, with invitation tokens taken out of the access log."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact"] = {"()": "carecircle.web.redaction.RedactInvitationTokens"}
+    config.setdefault("filters", {})["redact"] = {"()": "carecircle.lib.redaction.RedactInvitationTokens"}
     config["handlers"]["access"]["filters"] = ["redact"]
     return config
 

@@ -3,8 +3,8 @@
 import logging
 import logging.config
 
+from carecircle.lib.redaction import RedactInvitationTokens, redact_secrets
 from carecircle.web.management.commands.serve import log_config
-from carecircle.web.redaction import RedactInvitationTokens, redact_secrets
 
 
 def test_a_token_in_an_access_log_line_is_replaced():

@@ -1,0 +1,188 @@
+"""Where the domain apps meet without importing each other (docs/architecture/layers.md).
+
+tasks, records and conversations never import one another. Each registers what it offers here
+from its AppConfig.ready(), and the others find it here:
+
+- comment threads: an app says who may read and write the thread on its things ("task",
+  "record_entry"); conversations keeps the threads and draws them on the app's page;
+- thanks: conversations sends thanks for something done in another app;
+- daily notes: an app adds items to the record's daily notes page (tasks: paid carers' visits);
+- export parts: an app adds files to the circle's full export;
+- the emergency plan: records says where a circle's plan is, for the messages tasks sends.
+
+Audit sentences are registered with audit (`audit.display.register_sentences`), which sits below
+the domain apps.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.http import Http404, HttpRequest
+
+from carecircle.circles.access import CircleAccess
+from carecircle.circles.models import Circle
+
+if TYPE_CHECKING:
+    from carecircle.accounts.models import User
+
+# Comment threads.
+
+# A thread rule: may this member (read, or write when write=True) the thread about subject_id?
+# It raises Http404 when the subject doesn't exist in the circle, PermissionDenied when not allowed.
+ThreadRule = Callable[[CircleAccess, int, bool], None]
+THREAD_RULES: dict[str, ThreadRule] = {}
+# A thread's page title from its subject's id ("Comments on Metformin"); "Comments" without one.
+ThreadLabel = Callable[[int], str]
+THREAD_LABELS: dict[str, ThreadLabel] = {}
+
+
+def register_thread_subject(kind: str, rule: ThreadRule, label: ThreadLabel | None = None) -> None:
+    """Let an app hang comment threads on its things ("task", "record_entry"); call from AppConfig.ready()."""
+    if kind in THREAD_RULES and THREAD_RULES[kind] is not rule:
+        raise ValueError(f"Comment threads on {kind!r} are registered twice.")
+    THREAD_RULES[kind] = rule
+    if label is not None:
+        THREAD_LABELS[kind] = label
+
+
+class ThreadContext(Protocol):
+    def __call__(
+        self, request: HttpRequest, *, access: CircleAccess, subject_kind: str, subject_id: int, heading: str = ...
+    ) -> dict[str, Any]: ...
+
+
+class ThanksSend(Protocol):
+    def __call__(
+        self,
+        *,
+        actor: User,
+        circle: Circle,
+        recipient: User,
+        subject_kind: str = ...,
+        subject_id: int | None = ...,
+        subject_label: str = ...,
+        note: str = ...,
+        client_id: uuid.UUID | None = ...,
+    ) -> object: ...
+
+
+@dataclass
+class _Conversations:
+    thread_context: ThreadContext | None = None
+    thanks_send: ThanksSend | None = None
+
+
+_conversations = _Conversations()
+
+
+def register_conversations(*, thread_context: ThreadContext, thanks_send: ThanksSend) -> None:
+    """conversations offers its comment threads and its thanks to the other apps (from its ready())."""
+    _conversations.thread_context = thread_context
+    _conversations.thanks_send = thanks_send
+
+
+def comment_thread(
+    request: HttpRequest, *, access: CircleAccess, subject_kind: str, subject_id: int, heading: str = "Comments"
+) -> dict[str, Any]:
+    """The comment thread on one thing, for its page: {% comment_thread thread %} (conversations.pages)."""
+    if _conversations.thread_context is None:
+        raise Http404("No such thread.")
+    return _conversations.thread_context(
+        request, access=access, subject_kind=subject_kind, subject_id=subject_id, heading=heading
+    )
+
+
+def thanks_send(
+    *,
+    actor: User,
+    circle: Circle,
+    recipient: User,
+    subject_kind: str,
+    subject_id: int,
+    subject_label: str,
+    note: str,
+    client_id: uuid.UUID | None,
+) -> None:
+    """Thank someone for something done (conversations.services.thanks_send); refusals are its DomainErrors."""
+    if _conversations.thanks_send is None:
+        raise RuntimeError("Thanks need the conversations app.")
+    _conversations.thanks_send(
+        actor=actor,
+        circle=circle,
+        recipient=recipient,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        subject_label=subject_label,
+        note=note,
+        client_id=client_id,
+    )
+
+
+# Items on the record's daily notes page from other apps.
+
+
+class NoteReader(Protocol):
+    """Who is reading the daily notes: a member (with their access) or a share link (access None)."""
+
+    @property
+    def circle(self) -> Circle: ...
+
+    @property
+    def access(self) -> CircleAccess | None: ...
+
+
+@dataclass(frozen=True)
+class NoteItem:
+    when: datetime.datetime
+    title: str
+    text: str
+    author_name: str = ""
+
+
+NoteProvider = Callable[[NoteReader], Iterable[NoteItem]]
+NOTE_PROVIDERS: list[NoteProvider] = []
+
+
+def register_note_provider(provider: NoteProvider) -> None:
+    """Let another app add items to the daily notes page (called from its AppConfig.ready())."""
+    if provider not in NOTE_PROVIDERS:
+        NOTE_PROVIDERS.append(provider)
+
+
+def extra_note_items(reader: NoteReader) -> list[NoteItem]:
+    """Every registered app's items for this reader, newest first."""
+    items: list[NoteItem] = []
+    for provider in NOTE_PROVIDERS:
+        items.extend(provider(reader))
+    return sorted(items, key=lambda item: item.when, reverse=True)
+
+
+# Files other apps add to the full export: (name in the zip, fn(circle) -> chunks).
+ExportPart = Callable[[Circle], Iterable[bytes]]
+EXPORT_PARTS: list[tuple[str, ExportPart]] = []
+
+
+def register_export_part(name: str, part: ExportPart) -> None:
+    """Let another app put its data in the full export (called from its AppConfig.ready())."""
+    if all(existing != name for existing, _ in EXPORT_PARTS):
+        EXPORT_PARTS.append((name, part))
+
+
+# The circle's emergency plan, which records keeps and tasks links to.
+EmergencyPlanPath = Callable[[Circle], str | None]
+_emergency_plan: list[EmergencyPlanPath] = []
+
+
+def register_emergency_plan(path: EmergencyPlanPath) -> None:
+    """records says where a circle's emergency plan is (None when it has none); from its ready()."""
+    _emergency_plan[:] = [path]
+
+
+def emergency_plan_path(circle: Circle) -> str | None:
+    """The address of the circle's emergency plan on this site, or None when it has none."""
+    return _emergency_plan[0](circle) if _emergency_plan else None

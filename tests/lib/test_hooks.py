@@ -1,0 +1,34 @@
+"""The hooks through which accounts and circles reach the audit log, live events and the delivery queue."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+from carecircle.audit.services import audit_record
+from carecircle.lib import hooks
+from carecircle.notifications.models import Channel
+from carecircle.notifications.services import delivery_enqueue
+from carecircle.realtime.events import circle_event_record, user_event_send
+
+
+def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
+    assert hooks._functions == {
+        "audit_record": audit_record,
+        "circle_event_record": circle_event_record,
+        "user_event_send": user_event_send,
+        "delivery_enqueue": delivery_enqueue,
+    }
+
+
+def test_a_hook_nobody_installed_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hooks, "_functions", {})
+    with pytest.raises(RuntimeError, match="Nothing installed the user_event_send hook"):
+        hooks.user_event_send(user_id=1, type="access.changed")
+    with pytest.raises(ValueError, match="No such hook: send_fax"):
+        hooks.install(send_fax=print)
+
+
+def test_the_hooks_channels_are_the_delivery_queues_channels() -> None:
+    assert set(typing.get_args(hooks.DeliveryChannel)) == set(Channel.values)
