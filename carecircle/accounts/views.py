@@ -133,13 +133,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", context, status=_form_status(form))
 
 
-def _sign_in_throttled(*, email: str, address: str) -> bool:
-    return (
-        ratelimit.hits(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
-        >= settings.LOGIN_ATTEMPTS_PER_ACCOUNT
-        or ratelimit.hits(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
-        >= settings.LOGIN_ATTEMPTS_PER_ADDRESS
-    )
+def _sign_in_counted(*, email: str, address: str) -> bool:
+    """Count this attempt against the account and the address; True when either is over its limit.
+
+    Counted atomically before the password is checked, so a burst of simultaneous attempts gets at
+    most the limit checked, on one process or many sharing the cache.
+    """
+    window = settings.LOGIN_ATTEMPT_WINDOW_SECONDS
+    for_account = ratelimit.hit(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=window)
+    for_address = ratelimit.hit(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=window)
+    return for_account > settings.LOGIN_ATTEMPTS_PER_ACCOUNT or for_address > settings.LOGIN_ATTEMPTS_PER_ADDRESS
 
 
 def _sign_in_failed(*, email: str, address: str) -> None:
@@ -147,9 +150,13 @@ def _sign_in_failed(*, email: str, address: str) -> None:
     if account is not None:
         # Security event (ASVS 16.3.1); unknown addresses are only counted, never logged by name.
         audit_record(actor=None, action="account.sign_in_failed", subject=account, data={"address": address})
+
+
+def _sign_in_succeeded(*, email: str, address: str) -> None:
+    """Clear the account's count, and take back this attempt from the address: only failures pause it."""
     window = settings.LOGIN_ATTEMPT_WINDOW_SECONDS
-    ratelimit.hit(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=window)
-    ratelimit.hit(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=window)
+    ratelimit.reset(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=window)
+    ratelimit.take_back(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=window)
 
 
 @never_cache
@@ -165,7 +172,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             email: str = form.cleaned_data["email"]
             address = client_address(request) or "unknown"
-            if _sign_in_throttled(email=email, address=address):
+            if _sign_in_counted(email=email, address=address):
                 wait = ratelimit.seconds_left(window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
                 context.update(form=SignInForm(initial={"email": email}), wait=duration_words(wait))
                 response = render(request, "accounts/login.html", context, status=429)
@@ -173,7 +180,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return response
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if isinstance(user, User):
-                ratelimit.reset(SIGN_IN_ACCOUNT_SCOPE, email, window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
+                _sign_in_succeeded(email=email, address=address)
                 # A second step when the account has a second factor; otherwise signed in now.
                 return sign_in_after_password(request, user, next_url=next_url)
             _sign_in_failed(email=email, address=address)

@@ -18,10 +18,6 @@ def _key(scope: str, identity: str, window_seconds: int) -> str:
     return f"ratelimit:{scope}:{window_seconds}:{window}:{digest}"
 
 
-def hits(scope: str, identity: str, *, window_seconds: int) -> int:
-    return int(cache.get(_key(scope, identity, window_seconds), 0))
-
-
 def hit(scope: str, identity: str, *, window_seconds: int) -> int:
     """Count one attempt and return the count in the current window."""
     key = _key(scope, identity, window_seconds)
@@ -33,6 +29,15 @@ def hit(scope: str, identity: str, *, window_seconds: int) -> int:
         # The entry expired between add and incr.
         cache.set(key, 1, timeout=window_seconds)
         return 1
+
+
+def take_back(scope: str, identity: str, *, window_seconds: int) -> None:
+    """Uncount one attempt in the current window (one that turned out to be allowed)."""
+    try:
+        cache.decr(_key(scope, identity, window_seconds))
+    except ValueError:
+        # Nothing counted in this window (it has just started): nothing to take back.
+        return
 
 
 def reset(scope: str, identity: str, *, window_seconds: int) -> None:
