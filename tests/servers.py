@@ -89,7 +89,15 @@ def running_server(*, env: Mapping[str, str] | None = None, with_worker: bool = 
     port = free_port()
     environment = server_environment(env)
     server = subprocess.Popen(
-        [str(BIN / "uvicorn"), "carecircle.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(BIN / "uvicorn"),
+            "carecircle.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-proxy-headers",
+        ],
         cwd=ROOT,
         env=environment,
     )

@@ -16,7 +16,7 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_s
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from carecircle.lib.env import env_int, env_str
+from carecircle.lib.env import env_int
 
 ASGI_APPLICATION = "carecircle.asgi:application"
 # Long enough for in-flight requests to finish; WebSocket clients are told to reconnect at once.
@@ -60,8 +60,9 @@ def uvicorn_config(*, host: str, port: int, workers: int = 1, access_log: bool =
         "workers": workers,
         # Django's ASGI handler does not speak the lifespan protocol; "off" avoids a warning per start.
         "lifespan": "off",
-        "proxy_headers": True,
-        "forwarded_allow_ips": env_str("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # X-Forwarded-For is read by the application alone, trusting exactly NUM_PROXIES
+        # (lib/addresses.py); uvicorn's own rewriting would trust any client on 127.0.0.1.
+        "proxy_headers": False,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
         "ws_max_size": WEBSOCKET_MAX_BYTES,
         # Events are a few dozen bytes; compression would cost each idle connection its zlib buffers.
@@ -91,7 +92,7 @@ def collect_static_if_missing(command: BaseCommand) -> None:
 
 
 class Command(BaseCommand):
-    help = "Serve CareCircle in production: uvicorn with HTTP and WebSockets, proxy headers, graceful shutdown."
+    help = "Serve CareCircle in production: uvicorn with HTTP and WebSockets and a graceful shutdown."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default: 127.0.0.1).")
