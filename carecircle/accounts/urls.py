@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.urls import path
 
 from carecircle.accounts import data_rights_views, email_change_views, mfa_views, views
+from carecircle.lib.converters import ensure_id_converter
 
+ensure_id_converter()
 app_name = "accounts"
 urlpatterns = [
     path("create/", views.signup, name="signup"),
@@ -15,7 +17,7 @@ urlpatterns = [
     path("security/app/", mfa_views.totp_setup, name="totp_setup"),
     path("security/app/remove/", mfa_views.totp_remove, name="totp_remove"),
     path("security/passkeys/add/", mfa_views.passkey_add, name="passkey_add"),
-    path("security/passkeys/<int:pk>/remove/", mfa_views.passkey_delete, name="passkey_remove"),
+    path("security/passkeys/<id:pk>/remove/", mfa_views.passkey_delete, name="passkey_remove"),
     path("security/recovery-codes/", mfa_views.recovery_codes, name="recovery_codes"),
     path("your-data/", data_rights_views.your_data, name="your_data"),
     path("your-data/download.zip", data_rights_views.your_data_download, name="your_data_download"),
@@ -37,7 +39,7 @@ urlpatterns = [
     path("", views.profile, name="profile"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/sign-out-others/", views.sessions_sign_out_others_view, name="sessions_sign_out_others"),
-    path("sessions/<int:pk>/sign-out/", views.session_sign_out, name="session_sign_out"),
+    path("sessions/<id:pk>/sign-out/", views.session_sign_out, name="session_sign_out"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
+    path("tokens/<id:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
@@ -138,6 +139,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
         detail = str(error) or "Your role in this circle doesn't allow this."
         return _error_response(api, request, 403, detail)
 
+    def too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return _error_response(api, request, 413, f"The request body is too big. Send at most {limit} MB.")
+
+    def suspicious(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
+        return _error_response(api, request, 400, "This request can't be read. Check what you sent.")
+
     def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
         logger.error("API error on %s %s", request.method, request.path, exc_info=error)
         return _error_response(api, request, 500, SERVER_ERROR)
@@ -148,6 +156,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     _handle(api, HttpError, http_error)
     _handle(api, Http404, not_found)
     _handle(api, PermissionDenied, permission_denied)
+    _handle(api, RequestDataTooBig, too_big)
+    _handle(api, SuspiciousOperation, suspicious)
     _handle(api, Exception, unexpected)
 
 

@@ -14,6 +14,8 @@ from ninja import Schema
 from ninja.params.functions import Path, Query
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
 
+from carecircle.lib.wall_clock import check_day
+
 # The largest id a 64-bit database column holds; larger numbers would fail in the database, not here.
 MAX_ID = 2**63 - 1
 OLDEST_DATE_OF_BIRTH = datetime.date(1900, 1, 1)
@@ -80,6 +82,8 @@ TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul, AfterValidator(normalise_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul, AfterValidator(normalise_phone)]
+# A day to plan or record, between 1900 and 2199 (lib/wall_clock.py): year 1 and 9999 are refused.
+Day = Annotated[datetime.date, BeforeValidator(date_as_text), AfterValidator(check_day)]
 DateOfBirth = Annotated[datetime.date, BeforeValidator(date_as_text), AfterValidator(check_date_of_birth)]
 
 # Path and query parameters: bounded so that no number reaches the database that it cannot hold.

@@ -5,8 +5,35 @@ See docs/architecture/recurrence.md for how gaps and repeated hours at daylight-
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import functools
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+# Days the product plans and records: far enough back for a date of birth, far enough ahead for any
+# plan, and well inside what date arithmetic can reach (a task on 9999-12-30 overflowed).
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+# Names the tz database ships that are not places: the machine's own zone, a placeholder, and the
+# alternative "posix/" and "right/" (leap-second) trees of the same zones.
+NOT_TIME_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+NOT_TIME_ZONE_PREFIXES = ("posix/", "right/")
+
+
+def check_day(day: date, what: str = "The date") -> date:
+    """The day itself when it is between EARLIEST_DAY and LATEST_DAY; otherwise ValueError in words."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{what} must be between {EARLIEST_DAY.year} and {LATEST_DAY.year}. Check the year.")
+    return day
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """Every IANA time zone name people may choose, including older aliases like "GB"."""
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in NOT_TIME_ZONES and not name.startswith(NOT_TIME_ZONE_PREFIXES)
+    )
 
 
 def wall_clock_to_utc(local: datetime, time_zone: str) -> datetime:
@@ -23,7 +50,10 @@ def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
 
 
 def zone_named(name: str) -> ZoneInfo:
+    """The zone for an IANA name from time_zone_names(); ValueError in words for anything else."""
     try:
+        if name not in time_zone_names():
+            raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f'"{name}" isn\'t a time zone we know. Choose one such as Europe/London.') from None

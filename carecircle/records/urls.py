@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
+from carecircle.lib.converters import ensure_id_converter
 from carecircle.records import export_views, share_views, views
 
+ensure_id_converter()
 app_name = "records"
 
-RECORD = "circles/<int:circle_id>/record/"
-ENTRY = RECORD + "<str:section>/<int:entry_id>/"
+RECORD = "circles/<id:circle_id>/record/"
+ENTRY = RECORD + "<str:section>/<id:entry_id>/"
 SHARED = "shared/<str:share_token>/"
 
 urlpatterns = [
@@ -18,9 +20,9 @@ urlpatterns = [
     path(RECORD + "export/", export_views.export_page, name="export"),
     path(RECORD + "export.zip", export_views.export_download, name="export_download"),
     path(RECORD + "sharing/", share_views.share_links, name="share_links"),
-    path(RECORD + "sharing/<int:share_id>/revoke/", share_views.share_link_revoke, name="share_link_revoke"),
+    path(RECORD + "sharing/<id:share_id>/revoke/", share_views.share_link_revoke, name="share_link_revoke"),
     path(RECORD + "who-looked/", share_views.access_log, name="access_log"),
-    path(RECORD + "documents/<int:document_id>/file/", views.document_download, name="document"),
+    path(RECORD + "documents/<id:document_id>/file/", views.document_download, name="document"),
     path(RECORD + "<str:section>/", views.section_page, name="section"),
     path(RECORD + "<str:section>/fragment/", views.section_fragment, name="section_fragment"),
     path(RECORD + "<str:section>/add/", views.entry_add, name="entry_add"),
@@ -32,5 +34,5 @@ urlpatterns = [
     path(SHARED + "summary/", share_views.shared_essentials, name="shared_essentials"),
     path(SHARED + "summary.pdf", share_views.shared_pdf, name="shared_pdf"),
     path(SHARED + "fhir.json", share_views.shared_fhir, name="shared_fhir"),
-    path(SHARED + "documents/<int:document_id>/file/", share_views.shared_document, name="shared_document"),
+    path(SHARED + "documents/<id:document_id>/file/", share_views.shared_document, name="shared_document"),
 ]

@@ -17,13 +17,12 @@ from django.urls import reverse
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.params.functions import Path, Query
-from pydantic import BeforeValidator
 
 from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.lib.errors import Conflict
-from carecircle.lib.schemas import MAX_ID, CircleId, date_as_text, responses
+from carecircle.lib.schemas import MAX_ID, CircleId, Day, responses
 from carecircle.tasks import feed_services, rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.api_schemas import (
@@ -68,13 +67,12 @@ def _window(start: datetime.date | None, end: datetime.date | None) -> tuple[dat
     )
 
 
-TextDay = Annotated[datetime.date, BeforeValidator(date_as_text)]
 StartDay = Annotated[
-    TextDay | None,
+    Day | None,
     Query(description="First day (UTC midnight), like 2026-03-01; today if left out."),
 ]
 EndDay = Annotated[
-    TextDay | None,
+    Day | None,
     Query(description=f"Day after the last (exclusive); at most {MAX_RANGE_DAYS} days on; 28 if left out."),
 ]
 

@@ -7,10 +7,10 @@ import uuid
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from carecircle.lib.repeat_rule import Rule
-from carecircle.lib.schemas import InputSchema, NoNul, date_as_text
+from carecircle.lib.schemas import Day, InputSchema, NoNul
 from carecircle.tasks.models import CalendarFeed, Category, Status, Task, VisitLog, VisitOutcome
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.services import MAX_PEOPLE, TaskFields
@@ -19,7 +19,6 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), NoNul]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), NoNul]
 DetailText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
-Day = Annotated[datetime.date, BeforeValidator(date_as_text)]
 
 
 class TaskIn(InputSchema):

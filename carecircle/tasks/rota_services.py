@@ -19,6 +19,7 @@ from carecircle.audit.services import audit_record
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
+from carecircle.lib.wall_clock import check_day
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
@@ -75,6 +76,12 @@ def visit_log_create(
         raise TaskError('Choose "All OK" or "A concern".')
     if series_occurrence(task, occurrence_date) is None:
         raise TaskError(f"This task doesn't happen on {occurrence_date:%-d %B %Y}. Choose a date it happens on.")
+    try:
+        for moment, what in ((arrived_at, "The arrival time"), (left_at, "The time you left")):
+            if moment is not None:
+                check_day(moment.date(), what)
+    except ValueError as error:
+        raise TaskError(str(error)) from error
     if arrived_at > timezone.now() + datetime.timedelta(minutes=5):
         raise TaskError("The arrival time is in the future. Log a visit once you've arrived.")
     if left_at is not None and left_at < arrived_at:

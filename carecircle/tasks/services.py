@@ -10,7 +10,7 @@ import datetime
 import uuid
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +19,7 @@ from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.recurrence import check_series, split
 from carecircle.lib.repeat_rule import Rule
-from carecircle.lib.wall_clock import wall_clock_to_utc
+from carecircle.lib.wall_clock import check_day, wall_clock_to_utc, zone_named
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.models import (
@@ -81,9 +81,10 @@ def _clean(fields: TaskFields) -> TaskFields:
     if fields.category not in Category.values:
         raise TaskError("Choose one of the categories in the list.")
     try:
-        ZoneInfo(fields.time_zone)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise TaskError(f"{fields.time_zone!r} isn't a time zone we know. Choose one like Europe/London.") from error
+        zone_named(fields.time_zone)
+        check_day(fields.start_date, "The date")
+    except ValueError as error:
+        raise TaskError(str(error)) from error
     if not 1 <= fields.people_needed <= MAX_PEOPLE:
         raise TaskError(f"Ask for between 1 and {MAX_PEOPLE} people.")
     if fields.start_time is None and (fields.duration_minutes % (24 * 60) or fields.duration_minutes <= 0):

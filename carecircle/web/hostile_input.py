@@ -1,0 +1,32 @@
+"""Refuse, before any view, addresses that no page or operation could use: NUL in the path or query.
+
+PostgreSQL refuses the NUL character in text, so a NUL that reached a lookup (a calendar feed's
+secret, a share link's token) raised DataError: a 500 instead of "not found". Refusing it here is
+one rule for every route, present and future.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+
+NUL_MESSAGE = "This address contains a null character (%00). Remove it and try again."
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists())
+
+
+class RefuseNulMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": NUL_MESSAGE}, status=400)
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
