@@ -148,6 +148,17 @@ CAPABILITIES: tuple[Capability, ...] = (
         consentable=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
+    # Deleting is its own capability, not a side effect of writing: an entry deleted is gone for
+    # everyone until restored. About me and the emergency plan only the owners may delete.
+    Capability(
+        "records.delete",
+        "Delete entries from the record (they can be restored)",
+        "Record",
+        fixed=OWNERS,
+        consentable=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
+        default=_roles(Role.HELPER),
+    ),
+    Capability("records.delete.single", "Delete About me and the emergency plan", "Record", fixed=OWNERS),
     # Keeping in touch. Professionals never see the family conversation.
     Capability(
         "conversations.read",

@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 SENSITIVE = "records.read.sensitive"
 WRITE = "records.write"
+DELETE = "records.delete"
+# About me and the emergency plan are one entry each: deleting one takes it away from everyone.
+DELETE_SINGLE = "records.delete.single"
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,9 @@ class Reader:
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities
+
+    def can_delete(self, section: Section) -> bool:
+        return DELETE in self.capabilities and (not section.single or DELETE_SINGLE in self.capabilities)
 
     def can_read(self, section: Section) -> bool:
         if self.share_link is not None:
@@ -135,9 +141,18 @@ def entry_in(reader: Reader, section: Section, entry_id: int) -> RecordEntry:
 
 
 def access_entry(
-    *, user: User | AnonymousUser, circle_id: int, section_key: str, entry_id: int, write: bool = False
+    *,
+    user: User | AnonymousUser,
+    circle_id: int,
+    section_key: str,
+    entry_id: int,
+    write: bool = False,
+    delete: bool = False,
 ) -> tuple[Reader, Section, RecordEntry]:
-    reader, section = access_section(user=user, circle_id=circle_id, section_key=section_key, write=write)
+    """An entry the member may read (write to, or delete, when asked)."""
+    reader, section = access_section(user=user, circle_id=circle_id, section_key=section_key, write=write or delete)
+    if delete and not reader.can_delete(section):
+        raise PermissionDenied(f"Your role in this circle doesn't allow deleting from {section.title}.")
     return reader, section, entry_in(reader, section, entry_id)
 
 

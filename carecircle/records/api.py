@@ -352,7 +352,7 @@ def record_entry_update(
 def record_entry_delete(request: HttpRequest, circle_id: CircleId, section: SectionPath, entry_id: EntryId) -> EntryOut:
     actor = viewer(request)
     reader, found, entry = access_entry(
-        user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
+        user=actor, circle_id=circle_id, section_key=section, entry_id=entry_id, delete=True
     )
     return entry_out(reader, found, services.entry_delete(actor=actor, entry=entry))
 

@@ -238,7 +238,7 @@ def entry_history(request: HttpRequest, circle_id: int, section: str, entry_id: 
 @login_required
 def entry_delete(request: HttpRequest, circle_id: int, section: str, entry_id: int) -> HttpResponse:
     _reader, found, entry = access_entry(
-        user=request.user, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
+        user=request.user, circle_id=circle_id, section_key=section, entry_id=entry_id, delete=True
     )
     services.entry_delete(actor=viewer(request), entry=entry)
     title = services.entry_title(found, entry.data)

@@ -32,7 +32,8 @@ WEB: dict[tuple[str, str], str] = {
     ("records:entry_history", "GET"): READERS,
     ("records:entry_history", "POST"): NOT_ALLOWED,
     ("records:entry_delete", "GET"): NOT_ALLOWED,
-    ("records:entry_delete", "POST"): "302 302 302 302 302 403 404 404 302",
+    # Deleting is its own capability: by default owners and helpers, not paid carers or professionals.
+    ("records:entry_delete", "POST"): "302 302 302 403 403 403 404 404 302",
     ("records:entry_restore", "GET"): NOT_ALLOWED,
     ("records:entry_restore", "POST"): "302 302 302 302 302 403 404 404 302",
     ("records:document", "GET"): "200 200 200 403 200 403 404 404 302",
@@ -121,7 +122,7 @@ API: dict[tuple[str, str], str] = {
     ("record_entry_create", "POST"): "201 201 201 201 201 403 404 404 401",
     ("record_entry_get", "GET"): API_READERS,
     ("record_entry_update", "PATCH"): API_WRITERS,
-    ("record_entry_delete", "DELETE"): API_WRITERS,
+    ("record_entry_delete", "DELETE"): "200 200 200 403 403 403 404 404 401",
     ("record_entry_restore", "POST"): API_WRITERS,
     ("record_entry_versions", "GET"): API_READERS,
 }

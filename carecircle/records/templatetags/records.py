@@ -9,7 +9,8 @@ from django import template
 
 from carecircle.audit.display import when_text
 from carecircle.circles.access import CircleAccess
-from carecircle.records.access import member_reader
+from carecircle.records.access import Reader, member_reader
+from carecircle.records.sections import Section
 from carecircle.records.selectors import SectionCount, section_counts
 
 register = template.Library()
@@ -19,6 +20,12 @@ register = template.Library()
 def record_summary(access: CircleAccess) -> list[SectionCount]:
     """One query: how many entries each section the viewer may read has."""
     return section_counts(member_reader(access))
+
+
+@register.filter
+def may_delete(reader: Reader, section: Section) -> bool:
+    """Whether the reader may delete entries of the section (the capability map decides)."""
+    return reader.can_delete(section)
 
 
 @register.filter
