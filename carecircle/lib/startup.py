@@ -7,6 +7,15 @@ import sys
 from django.conf import settings
 
 INSECURE_SECRET_KEY = "insecure-one-box-development-key-do-not-use-in-production"
+SECRET_KEY_MIN_LENGTH = 32
+# Length alone let fifty "a"s through. A random key of 32 characters has about 25 different ones
+# (about 14 even in hexadecimal); 10 refuses repeated letters and words but not generated keys.
+SECRET_KEY_MIN_DIFFERENT = 10
+
+
+def secret_key_is_weak(key: str) -> bool:
+    """True for the development key, a short key, or one with too little variety to be random."""
+    return key == INSECURE_SECRET_KEY or len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_DIFFERENT
 
 
 def unsafe_configuration_problems() -> list[str]:
@@ -14,10 +23,11 @@ def unsafe_configuration_problems() -> list[str]:
     if settings.DEBUG:
         return []
     problems = []
-    if settings.SECRET_KEY == INSECURE_SECRET_KEY or len(settings.SECRET_KEY) < 32:
+    if secret_key_is_weak(settings.SECRET_KEY):
         problems.append(
-            "SECRET_KEY is the built-in development key or shorter than 32 characters: "
-            "set SECRET_KEY to a long random value (or DEBUG=true on your own computer)."
+            "SECRET_KEY is the built-in development key, shorter than 32 characters or not random enough: "
+            "set SECRET_KEY to a long random value, like the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` (or DEBUG=true on your own computer)."
         )
     if not settings.ALLOWED_HOSTS:
         problems.append(

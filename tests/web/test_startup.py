@@ -31,6 +31,8 @@ def carecircle_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({}, "SECRET_KEY"),
         ({"ALLOWED_HOSTS": "care.example.org"}, "SECRET_KEY"),
         ({"SECRET_KEY": "too-short", "ALLOWED_HOSTS": "care.example.org"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "a" * 50, "ALLOWED_HOSTS": "care.example.org"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "password" * 8, "ALLOWED_HOSTS": "care.example.org"}, "SECRET_KEY"),
         ({"SECRET_KEY": GOOD_SECRET_KEY}, "ALLOWED_HOSTS"),
         ({"SECRET_KEY": GOOD_SECRET_KEY, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
     ],
