@@ -15,6 +15,7 @@ from carecircle.accounts.models import ApiToken, SignedInSession, User
 from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
 from carecircle.lib.errors import DomainError
 from carecircle.lib.hooks import audit_record, user_event_send
+from carecircle.lib.text import TextRefused, single_line
 from carecircle.lib.tokens import secret_hash
 
 TOKEN_PREFIX = "cc_"
@@ -24,13 +25,21 @@ class AccountError(DomainError):
     """A request that breaks a rule of accounts; the message says what to do instead."""
 
 
+def _display_name(value: str) -> str:
+    """A name as stored: one line (lib/text.py): it goes into email headers and page titles."""
+    try:
+        return single_line(value, limit=80, what="name")
+    except TextRefused as error:
+        raise AccountError(str(error)) from error
+
+
 @transaction.atomic
 def user_sign_up(*, email: str, password: str, display_name: str) -> User:
     """Create an account. The password is checked by every validator in AUTH_PASSWORD_VALIDATORS."""
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError("There's already an account with this email address. Try signing in.")
-    user = User(email=email, display_name=display_name.strip())
+    user = User(email=email, display_name=_display_name(display_name))
     validate_password(password, user)
     user.set_password(password)
     user.save()
@@ -90,7 +99,7 @@ def user_sign_out(*, actor: User, session_key: str) -> None:
 
 @transaction.atomic
 def user_update_profile(*, actor: User, display_name: str, phone: str, time_zone: str, language: str) -> User:
-    actor.display_name = display_name.strip()
+    actor.display_name = _display_name(display_name)
     actor.phone = phone
     actor.time_zone = time_zone
     actor.language = language

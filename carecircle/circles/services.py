@@ -23,6 +23,8 @@ from carecircle.circles.models import Circle, Invitation, InvitationChannel, Mem
 from carecircle.circles.permissions import clean_consent, default_consent
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue, user_event_send
+from carecircle.lib.idempotency import replayed
+from carecircle.lib.text import TextRefused, single_line
 from carecircle.lib.tokens import secret_hash
 
 if TYPE_CHECKING:
@@ -38,6 +40,14 @@ class CircleError(DomainError):
 
 class CircleConflict(CircleError, Conflict):
     """A change the circle's current state refuses, such as removing its last organiser (409)."""
+
+
+def _one_line(value: str, limit: int, what: str) -> str:
+    """A name or relationship as stored: one line (lib/text.py), so it is safe in email headers."""
+    try:
+        return single_line(value, limit=limit, what=what)
+    except TextRefused as error:
+        raise CircleError(str(error)) from error
 
 
 @transaction.atomic
@@ -56,7 +66,7 @@ def circle_create(
         existing = Circle.objects.filter(created_by=actor, client_id=client_id).first()
         if existing is not None:
             return existing
-    person_name = person_name.strip()
+    person_name = _one_line(person_name, 80, "name")
     if not person_name:
         raise CircleError("Tell us the name of the person you're helping.")
     if person_date_of_birth and person_date_of_birth > timezone.localdate():
@@ -72,7 +82,9 @@ def circle_create(
         circle.person_photo.save("photo.jpg", person_photo, save=False)
         circle.save(update_fields=["person_photo"])
     role = Role.PERSON if actor_is_person else Role.ORGANISER
-    Membership.objects.create(circle=circle, user=actor, role=role, relationship=relationship.strip())
+    Membership.objects.create(
+        circle=circle, user=actor, role=role, relationship=_one_line(relationship, 60, "relationship")
+    )
     audit_record(actor=actor, action="circle.created", circle=circle, data={"person_name": person_name})
     circle_event_record(circle=circle, type="circle.created")
     return circle
@@ -86,7 +98,7 @@ def circle_update(
     person_name: str,
     person_date_of_birth: datetime.date | None,
 ) -> Circle:
-    person_name = person_name.strip()
+    person_name = _one_line(person_name, 80, "name")
     if not person_name:
         raise CircleError("Tell us the name of the person you're helping.")
     if person_date_of_birth and person_date_of_birth > timezone.localdate():
@@ -163,9 +175,9 @@ def membership_change(
         data["to"] = new_role.value
         member.role = new_role
         fields.append("role")
-    if relationship is not None and relationship.strip() != member.relationship:
-        data["relationship"] = [member.relationship, relationship.strip()]
-        member.relationship = relationship.strip()
+    if relationship is not None and _one_line(relationship, 60, "relationship") != member.relationship:
+        data["relationship"] = [member.relationship, _one_line(relationship, 60, "relationship")]
+        member.relationship = _one_line(relationship, 60, "relationship")
         fields.append("relationship")
     if not fields:
         return member
@@ -228,7 +240,11 @@ def invitation_create(
     invitation_role = Role(role)
     invitation_channel = InvitationChannel(channel)
     if client_id is not None:
-        existing = Invitation.objects.filter(invited_by=actor, client_id=client_id, circle=circle).first()
+        existing = replayed(
+            Invitation.objects.filter(invited_by=actor, client_id=client_id).first(),
+            matches=lambda invitation: invitation.circle_id == circle.pk,
+            used_for=lambda invitation: f"an invitation to another circle (id {invitation.pk})",
+        )
         if existing is not None:
             if existing.channel == InvitationChannel.LINK and existing.status == "pending":
                 token = secrets.token_urlsafe(24)
@@ -255,8 +271,8 @@ def invitation_create(
         circle=circle,
         role=invitation_role,
         channel=invitation_channel,
-        relationship=relationship.strip(),
-        name=name.strip(),
+        relationship=_one_line(relationship, 60, "relationship"),
+        name=_one_line(name, 80, "name"),
         email=email.strip().lower() if invitation_channel == InvitationChannel.EMAIL else "",
         phone=phone if invitation_channel == InvitationChannel.SMS else "",
         note=note.strip(),

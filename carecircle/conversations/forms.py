@@ -23,13 +23,14 @@ from carecircle.conversations.services import (
     TITLE_MAX_CHARACTERS,
     UPDATE_MAX_CHARACTERS,
 )
-
-NUL_MESSAGE = "Remove the null character from your text and send it again."
+from carecircle.lib.text import TextRefused, multi_line
 
 
 def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise forms.ValidationError(NUL_MESSAGE, code="nul")
+    try:
+        multi_line(value, limit=len(value), what="text")
+    except TextRefused as error:
+        raise forms.ValidationError(str(error), code="nul") from error
 
 
 class TextArea(forms.CharField):

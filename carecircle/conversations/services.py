@@ -46,6 +46,8 @@ from carecircle.conversations.models import (
 from carecircle.conversations.photos import MAX_PHOTOS_PER_MESSAGE, Photo
 from carecircle.conversations.selectors import UNDO_MINUTES, ConversationAccess
 from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.idempotency import replayed
+from carecircle.lib.text import TextRefused, multi_line, single_line
 from carecircle.realtime.events import circle_event_record, user_event_send
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ class ConversationConflict(ConversationError, Conflict):
 
 
 # The request field each kind of text arrives in, so the API can point at it.
+SINGLE_LINE = frozenset({"headline", "photo description"})
 TEXT_FIELDS = {"message": "body", "update": "body", "headline": "title", "photo description": "photo_description"}
 
 
@@ -76,17 +79,19 @@ class Posted:
 
 
 def clean_text(text: str, *, limit: int, what: str = "message") -> str:
-    """Text as stored: trimmed, without NUL (PostgreSQL refuses it), within the limit."""
-    if "\x00" in text:
+    """Text as stored (lib/text.py): a headline is one line; messages, updates and notes keep theirs."""
+    try:
+        if what in SINGLE_LINE:
+            return single_line(text, limit=limit, what=what)
+        checked = multi_line(text, limit=10**9, what=what)
+    except TextRefused as error:
+        raise ConversationError(str(error), field=TEXT_FIELDS.get(what, what)) from error
+    if len(checked) > limit:
         raise ConversationError(
-            f"Your {what} contains a null character. Remove it and send it again.", field=TEXT_FIELDS.get(what, what)
+            f"Your {what} is {len(checked):,} characters long. Keep it under {limit:,}.",
+            field=TEXT_FIELDS.get(what, what),
         )
-    text = text.strip()
-    if len(text) > limit:
-        raise ConversationError(
-            f"Your {what} is {len(text):,} characters long. Keep it under {limit:,}.", field=TEXT_FIELDS.get(what, what)
-        )
-    return text
+    return checked
 
 
 def _names(circle: Circle) -> dict[str, int]:
@@ -360,6 +365,16 @@ def read_marker_set(*, actor: User, where: ConversationAccess, last_read_id: int
     return max(newest, marker.last_read_id)
 
 
+def _checkin_replayed(actor: User, client_id: uuid.UUID | None, access: CircleAccess) -> CheckIn | None:
+    if client_id is None:
+        return None
+    return replayed(
+        CheckIn.objects.filter(author=actor, client_id=client_id).first(),
+        matches=lambda checkin: checkin.circle_id == access.circle.pk,
+        used_for=lambda checkin: f"a check-in in another circle (id {checkin.pk})",
+    )
+
+
 def checkin_post(
     *,
     actor: User,
@@ -370,10 +385,9 @@ def checkin_post(
     client_id: uuid.UUID | None = None,
 ) -> tuple[CheckIn, bool]:
     """Say how you're doing, to the audience you choose. Returns the check-in and whether it is new."""
-    if client_id is not None:
-        existing = CheckIn.objects.filter(author=actor, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    existing = _checkin_replayed(actor, client_id, access)
+    if existing is not None:
+        return existing, False
     try:
         chosen_feeling = Feeling(feeling)
         chosen_audience = Audience(audience)
@@ -392,7 +406,10 @@ def checkin_post(
             )
             circle_event_record(circle=access.circle, type="checkin.posted", checkin=checkin.pk)
     except IntegrityError:
-        return CheckIn.objects.get(author=actor, client_id=client_id), False
+        earlier = _checkin_replayed(actor, client_id, access)
+        if earlier is None:
+            raise
+        return earlier, False
     return checkin, True
 
 
@@ -414,6 +431,16 @@ def visitors_set(*, actor: User, access: CircleAccess, status: str, note: str = 
     return row
 
 
+def _thanks_replayed(actor: User, client_id: uuid.UUID | None, circle: Circle, recipient: User) -> ThankYou | None:
+    if client_id is None:
+        return None
+    return replayed(
+        ThankYou.objects.filter(sender=actor, client_id=client_id).first(),
+        matches=lambda thanks: thanks.circle_id == circle.pk and thanks.recipient_id == recipient.pk,
+        used_for=lambda thanks: f"thanks to someone else (id {thanks.pk})",
+    )
+
+
 def thanks_send(
     *,
     actor: User,
@@ -430,10 +457,9 @@ def thanks_send(
     Both people must be in the circle; you can't thank yourself. A retry with the same client_id
     (or thanking the same person twice for the same thing) returns the first thanks.
     """
-    if client_id is not None:
-        existing = ThankYou.objects.filter(sender=actor, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    existing = _thanks_replayed(actor, client_id, circle, recipient)
+    if existing is not None:
+        return existing, False
     if recipient.pk == actor.pk:
         raise ConversationConflict("You can't thank yourself, but it was kind of you to help.")
     members = set(
@@ -473,5 +499,8 @@ def thanks_send(
             circle_event_record(circle=circle, type="thanks.sent", thanks=thanks.pk, user=recipient.pk)
             user_event_send(user_id=recipient.pk, type="thanks", circle=circle.pk, thanks=thanks.pk)
     except IntegrityError:
-        return ThankYou.objects.get(sender=actor, client_id=client_id), False
+        earlier = _thanks_replayed(actor, client_id, circle, recipient)
+        if earlier is None:
+            raise
+        return earlier, False
     return thanks, True

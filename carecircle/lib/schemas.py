@@ -12,8 +12,9 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from ninja import Schema
 from ninja.params.functions import Path, Query
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, StringConstraints, WithJsonSchema
 
+from carecircle.lib.text import refuse_nul, single_line
 from carecircle.lib.wall_clock import check_day
 
 # The largest id a 64-bit database column holds; larger numbers would fail in the database, not here.
@@ -22,10 +23,13 @@ OLDEST_DATE_OF_BIRTH = datetime.date(1900, 1, 1)
 
 
 def reject_nul(value: str) -> str:
-    # PostgreSQL cannot store the NUL character in text, so it is refused before it reaches a service.
-    if "\x00" in value:
-        raise ValueError("Remove the null character (\\u0000): text can't contain it.")
-    return value
+    """Text without NUL (PostgreSQL can't store it); kept as sent otherwise (lib/text.py)."""
+    return refuse_nul(value)
+
+
+def fold_to_one_line(value: str) -> str:
+    """A one-line field: line breaks and other control characters folded into a space (lib/text.py)."""
+    return single_line(value, limit=len(value), what="text")
 
 
 def normalise_email(value: str) -> str:
@@ -73,13 +77,14 @@ def check_date_of_birth(value: datetime.date) -> datetime.date:
 
 
 NoNul = AfterValidator(reject_nul)
+OneLine = AfterValidator(fold_to_one_line)
 
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), NoNul]
-Relationship = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), NoNul]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul, OneLine]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), NoNul, OneLine]
+Relationship = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), NoNul, OneLine]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
-TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
+TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul, OneLine]
+Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul, OneLine]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul, AfterValidator(normalise_email)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul, AfterValidator(normalise_phone)]
 # A day to plan or record, between 1900 and 2199 (lib/wall_clock.py): year 1 and 9999 are refused.
@@ -92,6 +97,29 @@ MemberId = Annotated[int, Path(ge=1, le=MAX_ID, description="The membership's id
 InvitationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The invitation's id.")]
 TokenId = Annotated[int, Path(ge=1, le=MAX_ID, description="The token's id.")]
 Since = Annotated[int, Query(ge=0, le=MAX_ID, description="The last sequence number the client has seen.")]
+
+
+# An id sent in a JSON body: a number, never `true` (which lax parsing would read as 1).
+BodyId = Annotated[int, Strict()]
+# A wall-clock time without an offset ("10:30:00"): OpenAPI's format "time" means one with an offset.
+WallClockTime = Annotated[
+    datetime.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+            "description": "A wall-clock time in the task's time zone, without an offset, like 10:30:00.",
+            "example": "10:30:00",
+        }
+    ),
+]
+
+
+def enum_named(name: str, choices: type[Any], description: str) -> WithJsonSchema:
+    """An enum's schema under its own name: two enums both called Audience must not share one."""
+    return WithJsonSchema(
+        {"title": name, "type": "string", "enum": [str(value) for value in choices.values], "description": description}
+    )
 
 
 class InputSchema(Schema):

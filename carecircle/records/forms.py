@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id, phone_to_e164
+from carecircle.lib.text import TextRefused, single_line
 from carecircle.records.documents import document_limit
 from carecircle.records.models import Audience
 from carecircle.records.sections import SECTIONS, Field, Section
@@ -131,10 +132,12 @@ class ShareLinkForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         channel = cleaned.get("code_channel", "")
-        target = (cleaned.get("code_to") or "").strip()
-        if "\x00" in target:
-            self.add_error("code_to", "Remove the null character.")
-        elif channel == "email":
+        try:
+            target = single_line(cleaned.get("code_to") or "", limit=254, what="address or number")
+        except TextRefused as error:
+            self.add_error("code_to", str(error))
+            return cleaned
+        if channel == "email":
             try:
                 forms.EmailField().clean(target)
             except forms.ValidationError:

@@ -20,6 +20,8 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle
 from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.idempotency import create_once, replayed
+from carecircle.lib.text import TextRefused, single_line
 from carecircle.lib.tokens import secret_hash
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
@@ -86,10 +88,20 @@ def _changed(entry: RecordEntry, *, actor: User, action: str, change: str) -> No
     circle_event_record(circle=entry.circle, type="record.changed", entry=entry.pk, section=entry.section)
 
 
-def _existing(actor: User, client_id: uuid.UUID | None, circle: Circle) -> RecordEntry | None:
+def _existing(actor: User, client_id: uuid.UUID | None, circle: Circle, section_key: str) -> RecordEntry | None:
+    """The entry this client_id created, when the request repeats it (same circle, same section)."""
     if client_id is None:
         return None
-    return RecordEntry.objects.filter(created_by=actor, client_id=client_id, circle=circle).first()
+
+    def used_for(entry: RecordEntry) -> str:
+        where = "" if entry.circle_id == circle.pk else " in another circle"
+        return f"an entry in {SECTION_BY_KEY[entry.section].title}{where} (id {entry.pk})"
+
+    return replayed(
+        RecordEntry.objects.filter(created_by=actor, client_id=client_id).first(),
+        matches=lambda entry: entry.circle_id == circle.pk and entry.section == section_key,
+        used_for=used_for,
+    )
 
 
 @transaction.atomic
@@ -103,12 +115,15 @@ def entry_create(
     client_id: uuid.UUID | None = None,
 ) -> RecordEntry:
     """Add an entry; a retry with the same client_id returns the first one."""
-    existing = _existing(actor, client_id, circle)
+    existing = _existing(actor, client_id, circle, section.key)
     if existing is not None:
         return existing
     if section.key == "documents":
         raise RecordError("Add a document with its file.")
-    return _create(actor=actor, circle=circle, section=section, values=values, audience=audience, client_id=client_id)
+    entry, _ = _create(
+        actor=actor, circle=circle, section=section, values=values, audience=audience, client_id=client_id
+    )
+    return entry
 
 
 def _create(
@@ -119,7 +134,8 @@ def _create(
     values: Mapping[str, str],
     audience: str,
     client_id: uuid.UUID | None,
-) -> RecordEntry:
+) -> tuple[RecordEntry, bool]:
+    """The new entry and True; or, when a simultaneous retry stored first, its entry and False."""
     # Callers check values first (forms, the API); checking again keeps every stored value clean
     # whoever calls. Cleaning is idempotent: cleaned values come back unchanged.
     cleaned = clean_values(section, values, may_change_sensitive=True)
@@ -139,12 +155,16 @@ def _create(
                 client_id=client_id,
             )
     except IntegrityError as error:
+        # A simultaneous request with the same client_id stored first: answer with its entry.
+        earlier = _existing(actor, client_id, circle, section.key)
+        if earlier is not None:
+            return earlier, False
         if section.single:
             current = RecordEntry.objects.get(circle=circle, section=section.key, deleted_at__isnull=True)
             raise EditConflict(current) from error
         raise
     _changed(entry, actor=actor, action="record.entry_created", change=RecordVersion.Change.CREATED)
-    return entry
+    return entry, True
 
 
 @transaction.atomic
@@ -233,11 +253,15 @@ def document_add(
     client_id: uuid.UUID | None = None,
 ) -> RecordEntry:
     """Add a document whose content was already checked and cleaned (records/documents.py)."""
-    existing = _existing(actor, client_id, circle)
+    existing = _existing(actor, client_id, circle, "documents")
     if existing is not None:
         return existing
     section = SECTION_BY_KEY["documents"]
-    entry = _create(actor=actor, circle=circle, section=section, values=values, audience=audience, client_id=client_id)
+    entry, new = _create(
+        actor=actor, circle=circle, section=section, values=values, audience=audience, client_id=client_id
+    )
+    if not new:
+        return entry
     document = RecordDocument(entry=entry, content_type=content_type, size=len(content), filename=filename)
     document.file.save(filename, ContentFile(content), save=False)
     document.save()
@@ -251,6 +275,16 @@ def _share_expiry(hours: int) -> datetime.datetime:
     if hours not in SHARE_HOURS:
         raise RecordError("Choose 24 hours or 7 days.")
     return timezone.now() + datetime.timedelta(hours=hours)
+
+
+def _share_link_replayed(actor: User, client_id: uuid.UUID | None, circle: Circle) -> ShareLink | None:
+    if client_id is None:
+        return None
+    return replayed(
+        ShareLink.objects.filter(created_by=actor, client_id=client_id).first(),
+        matches=lambda link: link.circle_id == circle.pk,
+        used_for=lambda link: f"a share link in another circle (id {link.pk})",
+    )
 
 
 @transaction.atomic
@@ -270,11 +304,13 @@ def share_link_create(
     With a code channel, a 6-digit code goes to the recipient's email or phone, so a link that
     reaches the wrong person opens nothing by itself.
     """
-    if client_id is not None:
-        existing = ShareLink.objects.filter(created_by=actor, client_id=client_id, circle=circle).first()
-        if existing is not None:
-            return existing, None
-    recipient = recipient.strip()
+    existing = _share_link_replayed(actor, client_id, circle)
+    if existing is not None:
+        return existing, None
+    try:
+        recipient = single_line(recipient, limit=80, what="name of who it's for")
+    except TextRefused as error:
+        raise RecordError(str(error)) from error
     if not recipient:
         raise RecordError("Say who the link is for, so the people in the circle know who looked.")
     chosen = [section.key for section in SECTIONS if section.key in set(sections)]
@@ -285,19 +321,25 @@ def share_link_create(
         raise RecordError("Enter where to send the code, or choose no code.")
     token = secrets.token_urlsafe(24)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS)) if channel else ""
-    link = ShareLink.objects.create(
-        circle=circle,
-        recipient=recipient,
-        sections=chosen,
-        token_hash=secret_hash(token),
-        code_channel=channel,
-        code_to=code_to if channel else "",
-        code_hash=secret_hash(code) if code else "",
-        created_by=actor,
-        created_by_name=actor.display_name,
-        expires_at=_share_expiry(hours),
-        client_id=client_id,
+    link, new = create_once(
+        lambda: ShareLink.objects.create(
+            circle=circle,
+            recipient=recipient,
+            sections=chosen,
+            token_hash=secret_hash(token),
+            code_channel=channel,
+            code_to=code_to if channel else "",
+            code_hash=secret_hash(code) if code else "",
+            created_by=actor,
+            created_by_name=actor.display_name,
+            expires_at=_share_expiry(hours),
+            client_id=client_id,
+        ),
+        find=lambda: _share_link_replayed(actor, client_id, circle),
     )
+    if not new:
+        # A simultaneous request with the same client_id stored its link first.
+        return link, None
     if code:
         body = (
             f"Your code to read {circle.person_name}'s care record, shared by {actor.display_name}, is {code}. "

@@ -10,6 +10,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from carecircle.lib.text import multi_line, single_line
 from carecircle.records.sections import Field, Section
 
 
@@ -22,12 +23,9 @@ class InvalidValues(Exception):
 
 
 def _clean_text(field: Field, value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("Remove the null character: text can't contain it.")
-    value = value.strip()
-    if len(value) > field.max_length:
-        raise ValueError(f"Use at most {field.max_length} characters.")
-    return value
+    # Only "long" fields keep line breaks; every other field is one line (lib/text.py).
+    clean = multi_line if field.type == "long" else single_line
+    return clean(value, limit=field.max_length, what=field.label.lower())
 
 
 def _clean_date(value: str) -> str:

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.permissions import capabilities_for
 from carecircle.tasks.models import Task
 
 if TYPE_CHECKING:
@@ -26,6 +27,16 @@ def visible_tasks(access: CircleAccess) -> QuerySet[Task]:
     if not access.can("tasks.manage"):
         tasks = tasks.filter(private=False)
     return tasks
+
+
+def may_be_down_for(*, task: Task, role: str | None) -> bool:
+    """Whether a member with `role` (None: not a member) may be down for the task: someone who may
+    volunteer, and for a private task someone who may see it. The subject of an assignment or a
+    reminder is checked with this, not only the person acting."""
+    if role is None:
+        return False
+    capabilities = capabilities_for(role=role, consent=task.circle.consent, person_is_member=False)
+    return "tasks.volunteer" in capabilities and (not task.private or "tasks.manage" in capabilities)
 
 
 def visible_in(accesses: list[CircleAccess]) -> Q:

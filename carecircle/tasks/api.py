@@ -11,7 +11,6 @@ import datetime
 from typing import Annotated
 
 from django.conf import settings
-from django.db import IntegrityError
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Router, Status
@@ -21,7 +20,6 @@ from ninja.params.functions import Path, Query
 from carecircle.accounts.api_auth import viewer
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
-from carecircle.lib.errors import Conflict
 from carecircle.lib.schemas import MAX_ID, CircleId, Day, responses
 from carecircle.tasks import feed_services, rota_services, services
 from carecircle.tasks.access import access_task
@@ -108,18 +106,12 @@ def task_create(request: HttpRequest, circle_id: CircleId, payload: TaskCreateIn
     replay = (
         payload.client_id is not None and Task.objects.filter(created_by=actor, client_id=payload.client_id).exists()
     )
-    try:
-        task = services.task_create(
-            actor=actor,
-            circle=access.circle,
-            fields=payload.task_fields(default_time_zone=actor.time_zone),
-            client_id=payload.client_id,
-        )
-    except IntegrityError:
-        task = Task.objects.get(created_by=actor, client_id=payload.client_id)
-        replay = True
-    if task.circle_id != access.circle.pk:
-        raise Conflict("This client_id was used for a task in another circle. Send a new client_id.")
+    task = services.task_create(
+        actor=actor,
+        circle=access.circle,
+        fields=payload.task_fields(default_time_zone=actor.time_zone),
+        client_id=payload.client_id,
+    )
     return Status(200 if replay else 201, task_out(task))
 
 

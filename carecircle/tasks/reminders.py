@@ -15,8 +15,10 @@ import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from carecircle.circles.models import Membership
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
+from carecircle.tasks.access import may_be_down_for
 from carecircle.tasks.messages import reminder_message
 from carecircle.tasks.models import Assignment, OccurrenceChange, ReminderClock, ReminderSent, ReminderSetting
 from carecircle.tasks.schedule import (
@@ -63,10 +65,20 @@ def reminders_send(*, now: datetime.datetime | None = None) -> int:
         )
     }
     settings_by_user = {s.user_id: s for s in ReminderSetting.objects.filter(user_id__in={a.user_id for a in going})}
+    roles = {
+        (circle_id, user_id): role
+        for circle_id, user_id, role in Membership.objects.filter(
+            circle_id__in={a.task.circle_id for a in going}, user_id__in={a.user_id for a in going}
+        ).values_list("circle_id", "user_id", "role")
+    }
     queued = 0
     for assignment in going:
         change = changes.get((assignment.task_id, assignment.occurrence_date))
         if change is not None and (change.cancelled or change.done_at is not None):
+            continue
+        # A reminder tells what the task is: only to someone who may still see it and take part
+        # (still in the circle; for a private task, someone who manages tasks).
+        if not may_be_down_for(task=assignment.task, role=roles.get((assignment.task.circle_id, assignment.user_id))):
             continue
         start = _start_of(assignment, change)
         if start is None or start <= moment:

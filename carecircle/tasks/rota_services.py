@@ -19,6 +19,7 @@ from carecircle.audit.services import audit_record
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
+from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.wall_clock import check_day
 from carecircle.notifications.models import Channel
 from carecircle.notifications.services import delivery_enqueue
@@ -43,7 +44,7 @@ from carecircle.tasks.schedule import (
     task_occurrences,
 )
 from carecircle.tasks.selectors import occurrences_for
-from carecircle.tasks.services import TaskConflict, TaskError, _check_text, _event, _lock
+from carecircle.tasks.services import TaskConflict, TaskError, _check_text, _event, _lock, check_subject
 from carecircle.tasks.tasks import ensure_reminder_scans
 
 if TYPE_CHECKING:
@@ -52,6 +53,18 @@ if TYPE_CHECKING:
 
 MAX_UNAVAILABLE = datetime.timedelta(days=90)
 MAX_STAND_INS = 10
+
+
+def _visit_log_replayed(
+    actor: User, client_id: uuid.UUID | None, task: Task, occurrence_date: datetime.date
+) -> VisitLog | None:
+    if client_id is None:
+        return None
+    return replayed(
+        VisitLog.objects.filter(author=actor, client_id=client_id).first(),
+        matches=lambda log: log.task_id == task.pk and log.occurrence_date == occurrence_date,
+        used_for=lambda log: f"the log of another visit (id {log.pk})",
+    )
 
 
 @transaction.atomic
@@ -67,10 +80,9 @@ def visit_log_create(
     client_id: uuid.UUID | None = None,
 ) -> VisitLog:
     """Log a visit; "a concern" emails the organisers and the person (when they're a member) at once."""
-    if client_id is not None:
-        existing = VisitLog.objects.filter(author=actor, client_id=client_id).first()
-        if existing is not None:
-            return existing
+    existing = _visit_log_replayed(actor, client_id, task, occurrence_date)
+    if existing is not None:
+        return existing
     _check_text(notes, "notes", 4000)
     if outcome not in VisitOutcome.values:
         raise TaskError('Choose "All OK" or "A concern".')
@@ -86,17 +98,22 @@ def visit_log_create(
         raise TaskError("The arrival time is in the future. Log a visit once you've arrived.")
     if left_at is not None and left_at < arrived_at:
         raise TaskError("The time you left is before the time you arrived. Check both times.")
-    log = VisitLog.objects.create(
-        task=task,
-        circle=task.circle,
-        occurrence_date=occurrence_date,
-        author=actor,
-        arrived_at=arrived_at,
-        left_at=left_at,
-        notes=notes.strip(),
-        outcome=outcome,
-        client_id=client_id,
+    log, new = create_once(
+        lambda: VisitLog.objects.create(
+            task=task,
+            circle=task.circle,
+            occurrence_date=occurrence_date,
+            author=actor,
+            arrived_at=arrived_at,
+            left_at=left_at,
+            notes=notes.strip(),
+            outcome=outcome,
+            client_id=client_id,
+        ),
+        find=lambda: _visit_log_replayed(actor, client_id, task, occurrence_date),
     )
+    if not new:
+        return log
     concern = outcome == VisitOutcome.CONCERN
     action = "tasks.visit_concern" if concern else "tasks.visit_logged"
     audit_record(
@@ -294,6 +311,7 @@ def task_assign_series(*, actor: User, task: Task, user: User, from_date: dateti
     Occurrences already full, cancelled or done are left as they are. Returns how many places were taken.
     """
     task = _lock(task)
+    check_subject(task=task, user=user)
     if task.cancelled_at is not None:
         raise TaskConflict("This task was cancelled, so nobody can be put down for it.")
     window_start = local_midnight_utc(from_date, task.time_zone)

@@ -16,11 +16,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
+from carecircle.circles.models import Membership
 from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.recurrence import check_series, split
 from carecircle.lib.repeat_rule import Rule
+from carecircle.lib.text import TextRefused, multi_line, single_line
 from carecircle.lib.wall_clock import check_day, wall_clock_to_utc, zone_named
 from carecircle.realtime.events import circle_event_record
+from carecircle.tasks.access import may_be_down_for
 from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.models import (
     CATEGORY_DETAILS,
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
 MAX_PEOPLE = 20
 MAX_DURATION_MINUTES = 14 * 24 * 60
 TEXT_LIMITS = {"title": 120, "notes": 4000, "address": 300}
+# Text that keeps its line breaks; every other text of a task is one line.
+MULTI_LINE = frozenset({"notes", "note", "reason"})
 Scope = Literal["one", "following", "all"]
 
 
@@ -69,15 +75,9 @@ class TaskFields:
 
 
 def _clean(fields: TaskFields) -> TaskFields:
-    title = fields.title.strip()
-    if not title:
+    texts = {name: _check_text(getattr(fields, name), name, limit) for name, limit in TEXT_LIMITS.items()}
+    if not texts["title"]:
         raise TaskError('Give the task a title, like "Lift to hospital".')
-    for name, limit in TEXT_LIMITS.items():
-        value = getattr(fields, name)
-        if "\x00" in value:
-            raise TaskError(f"The {name} has a character that can't be stored. Remove it and try again.")
-        if len(value) > limit:
-            raise TaskError(f"The {name} is too long. Use at most {limit} characters.")
     if fields.category not in Category.values:
         raise TaskError("Choose one of the categories in the list.")
     try:
@@ -94,15 +94,14 @@ def _clean(fields: TaskFields) -> TaskFields:
     allowed = CATEGORY_DETAILS.get(fields.category, {})
     details = {key: value.strip() for key, value in (fields.details or {}).items() if key in allowed and value.strip()}
     for key, value in details.items():
-        if "\x00" in value or len(value) > 500:
-            raise TaskError(f"{allowed[key]} must be at most 500 characters of plain text.")
+        details[key] = _check_text(value, allowed[key].lower(), 500)
     if fields.rule is not None:
         start = datetime.datetime.combine(fields.start_date, fields.start_time or datetime.time())
         try:
             check_series(rule=fields.rule, start_local=start)
         except ValueError as error:
             raise TaskError(str(error)) from error
-    return replace(fields, title=title, notes=fields.notes.strip(), address=fields.address.strip(), details=details)
+    return replace(fields, title=texts["title"], notes=texts["notes"], address=texts["address"], details=details)
 
 
 def _apply(task: Task, fields: TaskFields) -> list[str]:
@@ -133,13 +132,22 @@ def _event(task: Task) -> None:
     tasks_changed(task.circle_id)
 
 
+def _task_replayed(actor: User, client_id: uuid.UUID | None, circle: Circle) -> Task | None:
+    if client_id is None:
+        return None
+    return replayed(
+        Task.objects.filter(created_by=actor, client_id=client_id).first(),
+        matches=lambda task: task.circle_id == circle.pk,
+        used_for=lambda task: f"a task in another circle (id {task.pk})",
+    )
+
+
 @transaction.atomic
 def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: uuid.UUID | None = None) -> Task:
     """Add a task; a retry with the same client_id returns the first one."""
-    if client_id is not None:
-        existing = Task.objects.filter(created_by=actor, client_id=client_id).first()
-        if existing is not None:
-            return existing
+    existing = _task_replayed(actor, client_id, circle)
+    if existing is not None:
+        return existing
     fields = _clean(fields)
     today = datetime.datetime.now(ZoneInfo(fields.time_zone)).date()
     if fields.start_date < today:
@@ -148,7 +156,14 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
         )
     task = Task(circle=circle, created_by=actor, client_id=client_id)
     _apply(task, fields)
-    task.save()
+
+    def save() -> Task:
+        task.save()
+        return task
+
+    saved, new = create_once(save, find=lambda: _task_replayed(actor, client_id, circle))
+    if not new:
+        return saved
     audit_record(actor=actor, action="tasks.created", circle=circle, data={"task": task.pk, "title": task.title})
     _event(task)
     from carecircle.tasks.rota_services import ask_standing_offers
@@ -303,11 +318,20 @@ def occurrence_cancel(*, actor: User, task: Task, occurrence_date: datetime.date
     return task
 
 
-def _check_text(value: str, name: str, limit: int) -> None:
-    if "\x00" in value:
-        raise TaskError(f"The {name} has a character that can't be stored. Remove it and try again.")
-    if len(value) > limit:
-        raise TaskError(f"The {name} is too long. Use at most {limit} characters.")
+def _check_text(value: str, name: str, limit: int) -> str:
+    """The text as stored (lib/text.py): notes keep their lines; titles, addresses and details are one line."""
+    clean = multi_line if name in MULTI_LINE else single_line
+    try:
+        return clean(value, limit=limit, what=name)
+    except TextRefused as error:
+        raise TaskError(str(error)) from error
+
+
+def check_subject(*, task: Task, user: User) -> None:
+    """Refuse to put someone down for a task they may not take part in (not only who may act)."""
+    role = Membership.objects.filter(circle_id=task.circle_id, user=user).values_list("role", flat=True).first()
+    if not may_be_down_for(task=task, role=role):
+        raise TaskError(f"{user.display_name} can't be put down for this task. Choose someone who helps with tasks.")
 
 
 def _going(task: Task, occurrence_date: datetime.date) -> list[Assignment]:
@@ -324,6 +348,8 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
     """
     person = user or actor
     task = _lock(task)
+    if user is not None and user.pk != actor.pk:
+        check_subject(task=task, user=user)
     _require_occurrence(task, occurrence_date)
     change = OccurrenceChange.objects.filter(task=task, original_date=occurrence_date).first()
     if change is not None and change.cancelled:

@@ -241,10 +241,15 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
     actor = viewer(request)
     person: User | None = None
     member_id = request.POST.get("member")
-    if member_id and access.can("tasks.manage"):
+    if member_id:
+        # Withdrawing someone else: only for those who manage tasks, and never falls back to the actor.
+        access.require("tasks.manage")
         person = User.objects.filter(
-            pk=member_id if member_id.isdigit() else 0, memberships__circle=access.circle
+            pk=member_id if member_id.isdigit() and len(member_id) < 19 else 0, memberships__circle=access.circle
         ).first()
+        if person is None:
+            error = services.TaskError("That person isn't in this circle. Choose a member.")
+            return _refused(request, access, task, item.original_date, error)
     try:
         withdrawn = services.task_withdraw(
             actor=actor, task=task, occurrence_date=item.original_date, user=person, reason=form.cleaned_data["reason"]

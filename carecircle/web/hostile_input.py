@@ -11,13 +11,15 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
+from carecircle.lib.text import NUL
+
 NUL_MESSAGE = "This address contains a null character (%00). Remove it and try again."
 
 
 def _has_nul(request: HttpRequest) -> bool:
-    if "\x00" in request.path:
+    if NUL in request.path:
         return True
-    return any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists())
+    return any(NUL in key or any(NUL in value for value in values) for key, values in request.GET.lists())
 
 
 class RefuseNulMiddleware:

@@ -183,7 +183,7 @@ def test_text_with_a_null_character_is_refused(helper, api_as):
 
     assert response.status_code == 422
     assert response.json()["errors"] == [
-        {"field": "person_name", "message": "Remove the null character (\\u0000): text can't contain it."}
+        {"field": "person_name", "message": "Remove the null character from the text: text can't contain it."}
     ]
     assert not Circle.objects.filter(person_name__startswith="Gr").exists()
 

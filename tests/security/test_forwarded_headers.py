@@ -31,7 +31,7 @@ def production_server(transactional_db: None) -> Iterator[str]:
     )
     try:
         base_url = f"http://127.0.0.1:{port}"
-        wait_until_ready(f"{base_url}/healthz", process)
+        wait_until_ready(f"{base_url}/healthz", process, timeout=90)
         yield base_url
     finally:
         stop(process)

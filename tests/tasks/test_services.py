@@ -62,7 +62,7 @@ def test_it_returns_the_same_task_for_a_retried_create(cast: Cast) -> None:
     ("values", "message"),
     [
         ({"title": "  "}, "Give the task a title"),
-        ({"title": "a\x00b"}, "can't be stored"),
+        ({"title": "a\x00b"}, "null character"),
         ({"start_date": datetime.date.today() - datetime.timedelta(days=2)}, "has passed"),
         ({"people_needed": 0}, "between 1 and 20"),
         ({"people_needed": 5000}, "between 1 and 20"),
