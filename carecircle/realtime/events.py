@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -52,7 +54,32 @@ def publish(group: str, message: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, {"type": HANDLER, "event": message})
+        async_to_sync(send_with_one_retry)(layer, group, {"type": HANDLER, "event": message})
     except Exception:
         # The change is committed and stored; clients catch up through /events?since=N.
         logger.exception("Could not publish live event to %s", group)
+
+
+async def send_with_one_retry(layer: Any, group: str, payload: dict[str, Any]) -> None:
+    """group_send, and once more on fresh connections when the pooled one has died.
+
+    After a Redis restart the first command on each pooled connection fails: without the retry that
+    event was logged and lost (clients only noticed at the next event, which might never come).
+    """
+    try:
+        await layer.group_send(group, payload)
+    except Exception:
+        logger.warning("Publishing to %s failed; retrying once on a fresh connection", group, exc_info=True)
+        await fresh_connections(layer)
+        await layer.group_send(group, payload)
+
+
+async def fresh_connections(layer: Any) -> None:
+    """Drop this event loop's pooled Redis connections, so the next command opens a new one."""
+    loop_layers = getattr(layer, "_layers", None)
+    if not isinstance(loop_layers, dict):
+        return
+    stale = loop_layers.pop(asyncio.get_running_loop(), None)
+    if stale is not None:
+        with contextlib.suppress(Exception):
+            await stale.flush()

@@ -14,6 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from carecircle.realtime.events import fresh_connections
+
 logger = logging.getLogger(__name__)
 
 
@@ -51,7 +53,15 @@ def _check_channel_layer() -> None:
         if message.get("type") != "healthz.probe":
             raise RuntimeError("the channel layer returned something else")
 
-    async_to_sync(round_trip)()
+    async def round_trip_or_retry_fresh() -> None:
+        # After a Redis restart the pooled connections are dead: answer "ok" as soon as Redis is.
+        try:
+            await round_trip()
+        except Exception:
+            await fresh_connections(layer)
+            await round_trip()
+
+    async_to_sync(round_trip_or_retry_fresh)()
 
 
 def _check_task_queue() -> None:
