@@ -10,9 +10,10 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import Field, StringConstraints
 
-from carecircle.conversations.models import Audience, CheckIn, Feeling, Message, ReactionKind
+from carecircle.conversations.models import Audience as CheckInAudienceChoices
+from carecircle.conversations.models import CheckIn, Feeling, Message, ReactionKind
 from carecircle.conversations.services import MESSAGE_MAX_CHARACTERS, TITLE_MAX_CHARACTERS, UPDATE_MAX_CHARACTERS
-from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, Note
+from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, Note, enum_named
 
 MessageText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=UPDATE_MAX_CHARACTERS), NoNul]
 ChatText = Annotated[
@@ -20,6 +21,12 @@ ChatText = Annotated[
 ]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARACTERS), NoNul]
 ClientId = Annotated[uuid.UUID | None, Field(default=None, description="Send the same id when retrying: no duplicate.")]
+
+
+# Who sees a check-in (conversations.models.Audience), named apart from the record's audience.
+Audience = Annotated[
+    CheckInAudienceChoices, enum_named("CheckInAudience", CheckInAudienceChoices, "Who sees the check-in.")
+]
 
 
 class PersonOut(Schema):
@@ -173,6 +180,6 @@ def checkin_out(checkin: CheckIn) -> CheckInOut:
         feeling=Feeling(checkin.feeling),
         feeling_label=str(Feeling(checkin.feeling).label),
         note=checkin.note,
-        audience=Audience(checkin.audience),
+        audience=CheckInAudienceChoices(checkin.audience),
         created_at=checkin.created_at,
     )

@@ -37,6 +37,7 @@ from carecircle.records.api_schemas import (
     ShareLinkIn,
     ShareLinkOut,
     VersionOut,
+    WritableSectionPath,
     checked_values,
     entry_out,
     file_answer,
@@ -275,7 +276,7 @@ def record_entry_list(
     response=responses({200: EntryOut, 201: EntryOut}, 400, 403, 404, 409, 422),
 )
 def record_entry_create(
-    request: HttpRequest, circle_id: CircleId, section: SectionPath, payload: EntryIn
+    request: HttpRequest, circle_id: CircleId, section: WritableSectionPath, payload: EntryIn
 ) -> Status[EntryOut]:
     """A retry with the same client_id returns the first entry (200). About me and the emergency plan
     are single entries: a second one is 409 (change the existing one)."""

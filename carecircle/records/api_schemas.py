@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from ninja.params.functions import Path, Query
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from carecircle.lib.errors import InvalidFields
-from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul
+from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, enum_named
 from carecircle.records import services
 from carecircle.records.access import Reader
-from carecircle.records.models import Audience, RecordEntry
+from carecircle.records.models import Audience as EntryAudience
+from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTIONS, Section
 from carecircle.records.values import InvalidValues, clean_values
 
@@ -26,8 +27,18 @@ def file_answer(description: str, *content_types: str) -> dict[str, Any]:
     return {"responses": {200: {"description": description, "content": content}}}
 
 
+# Who may read a record entry (records.models.Audience), named apart from check-ins' audience.
+Audience = Annotated[
+    EntryAudience,
+    enum_named("RecordAudience", EntryAudience, "Who may read the entry, on top of the section's consent."),
+]
 SectionKey = Literal["about", "conditions", "allergies", "medications", "contacts", "notes", "documents", "emergency"]
 SectionPath = Annotated[SectionKey, Path(description="The section: " + ", ".join(s.key for s in SECTIONS) + ".")]
+# Documents are added with their file (record_document_upload), never as plain values.
+WritableSectionKey = Literal["about", "conditions", "allergies", "medications", "contacts", "notes", "emergency"]
+WritableSectionPath = Annotated[
+    WritableSectionKey, Path(description="The section (documents are uploaded with record_document_upload).")
+]
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")]
 ShareId = Annotated[int, Path(ge=1, le=MAX_ID, description="The share link's id.")]
 Before = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only entries older than this id.")]
@@ -73,7 +84,7 @@ class VersionOut(Schema):
 
 class EntryIn(InputSchema):
     values: dict[str, FieldValue | None] = Field(description="Field values by name; see the section's fields.")
-    audience: Audience = Audience.EVERYONE
+    audience: Audience = EntryAudience.EVERYONE
     client_id: uuid.UUID | None = Field(default=None, description="Send the same id when retrying: no duplicate.")
 
 
@@ -88,7 +99,17 @@ class ShareLinkIn(InputSchema):
     sections: list[SectionKey] = Field(min_length=1, max_length=len(SECTIONS))
     hours: Literal[24, 168]
     code_channel: Literal["", "email", "sms"] = ""
-    code_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = ""
+    code_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = Field(
+        default="",
+        description="Where the code goes: required (an email address or a mobile number) with a code_channel.",
+    )
+
+    @model_validator(mode="after")
+    def _code_needs_somewhere_to_go(self) -> ShareLinkIn:
+        if self.code_channel and not self.code_to:
+            raise InvalidFields({"code_to": "Enter where to send the code, or choose no code."})
+        return self
+
     client_id: uuid.UUID | None = None
 
 
@@ -129,7 +150,7 @@ def entry_out(reader: Reader, section: Section, entry: RecordEntry) -> EntryOut:
         section=section.key,
         title=services.entry_title(section, entry.data),
         values=visible,
-        audience=Audience(entry.audience),
+        audience=EntryAudience(entry.audience),
         version=entry.version,
         updated_at=entry.updated_at,
         updated_by=entry.updated_by_name,

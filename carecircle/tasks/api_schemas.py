@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field, StringConstraints, field_validator
 
 from carecircle.lib.repeat_rule import Rule
-from carecircle.lib.schemas import Day, InputSchema, NoNul
+from carecircle.lib.schemas import BodyId, Day, InputSchema, NoNul, WallClockTime
 from carecircle.tasks.models import CalendarFeed, Category, Status, Task, VisitLog, VisitOutcome
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.services import MAX_PEOPLE, TaskFields
@@ -29,7 +29,7 @@ class TaskIn(InputSchema):
         default_factory=dict, description="Fields for the category: destination, dietary_notes, place, whos_going…"
     )
     date: Day = Field(description="The (first) date, in the task's time zone.")
-    start_time: datetime.time | None = Field(default=None, description="Wall-clock start; null for all day.")
+    start_time: WallClockTime | None = Field(default=None, description="Wall-clock start; null for all day.")
     duration_minutes: int = Field(default=60, ge=1, le=14 * 24 * 60, description="For all-day tasks, 1440 per day.")
     time_zone: Annotated[str, StringConstraints(max_length=64), NoNul] | None = Field(
         default=None, description="IANA time zone; yours when left out."
@@ -84,7 +84,7 @@ class TaskOut(Schema):
     notes: str
     details: dict[str, str]
     date: datetime.date
-    start_time: datetime.time | None
+    start_time: WallClockTime | None
     duration_minutes: int
     time_zone: str
     rule: str
@@ -215,7 +215,7 @@ def visit_log_out(log: VisitLog) -> VisitLogOut:
 
 
 class FeedIn(InputSchema):
-    circle_id: int | None = Field(default=None, ge=1, le=2**63 - 1, description="Leave out for all your circles.")
+    circle_id: BodyId | None = Field(default=None, ge=1, le=2**63 - 1, description="Leave out for all your circles.")
 
 
 class FeedOut(Schema):

@@ -29,6 +29,8 @@ class RefuseNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": NUL_MESSAGE}, status=400)
+                # The API's answer for any field it can't accept (documented on every operation).
+                errors = [{"field": "query" if NUL not in request.path else "path", "message": NUL_MESSAGE}]
+                return JsonResponse({"detail": NUL_MESSAGE, "errors": errors}, status=422)
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
