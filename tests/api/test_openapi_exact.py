@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import uuid
@@ -17,7 +18,8 @@ from tests.cast import Cast
 
 
 def document() -> dict[str, Any]:
-    return json.loads(json.dumps(api.get_openapi_schema()))
+    loaded: dict[str, Any] = json.loads(json.dumps(api.get_openapi_schema()))
+    return loaded
 
 
 def walk(node: Any) -> list[dict[str, Any]]:
@@ -50,7 +52,7 @@ def test_each_enum_has_its_own_name_and_its_own_values(db):
 
 
 def test_wall_clock_times_are_documented_as_sent(cast: Cast):
-    day = (timezone.localdate() + timezone.timedelta(days=2)).isoformat()
+    day = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
     task = token_client(cast.organiser).post(
         f"/api/v1/circles/{cast.circle.pk}/tasks",
         {"title": "Lift", "date": day, "start_time": "10:30:00"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 import uuid
 from typing import Any
@@ -107,7 +108,7 @@ def test_a_share_link_s_client_id_in_another_circle_is_a_conflict_not_a_server_e
 
 def test_a_task_s_client_id_in_another_circle_is_a_conflict(cast, other_circle):
     client = token_client(cast.organiser)
-    day = (timezone.localdate() + timezone.timedelta(days=2)).isoformat()
+    day = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
     body = {"title": "Lift", "date": day, "client_id": str(uuid.uuid4())}
     assert post(client, f"/api/v1/circles/{cast.circle.pk}/tasks", body).status_code == 201
 
