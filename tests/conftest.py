@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
 
@@ -42,6 +44,22 @@ def _isolated_services(settings: Any, tmp_path: Path) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = True
+
+
+# `make test-clock` sets this to an instant (ISO 8601, UTC) at which the machine's date and London's
+# differ, e.g. 2026-07-14T23:30:00+00:00 in British Summer Time; every test then starts there.
+TEST_CLOCK = os.environ.get("CARECIRCLE_TEST_CLOCK", "")
+
+
+@pytest.fixture(autouse=True)
+def _test_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Start each test at CARECIRCLE_TEST_CLOCK when it's set, so no test depends on the hour it runs."""
+    # A test that starts another process (a worker, a server) can't move that process's clock.
+    if not TEST_CLOCK or request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(datetime.datetime.fromisoformat(TEST_CLOCK), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

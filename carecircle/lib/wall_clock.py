@@ -5,7 +5,7 @@ See docs/architecture/recurrence.md for how gaps and repeated hours at daylight-
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -13,6 +13,11 @@ def wall_clock_to_utc(local: datetime, time_zone: str) -> datetime:
     """The UTC instant of a wall-clock time in the zone (see to_utc for gaps and repeated hours)."""
     check_naive(local)
     return to_utc(local, zone_named(time_zone))
+
+
+def today_in(time_zone: str) -> date:
+    """Today's date on the zone's clock (the circle's today, not the server's)."""
+    return datetime.now(zone_named(time_zone)).date()
 
 
 def to_utc(local: datetime, zone: ZoneInfo) -> datetime:

@@ -19,7 +19,7 @@ from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.recurrence import check_series, split
 from carecircle.lib.repeat_rule import Rule
-from carecircle.lib.wall_clock import wall_clock_to_utc
+from carecircle.lib.wall_clock import today_in, wall_clock_to_utc
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.models import (
@@ -140,8 +140,7 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
         if existing is not None:
             return existing
     fields = _clean(fields)
-    today = datetime.datetime.now(ZoneInfo(fields.time_zone)).date()
-    if fields.start_date < today:
+    if fields.start_date < today_in(fields.time_zone):
         raise TaskError(
             f"{fields.start_date:%-d %B %Y} has passed. Choose today or a later date for new help that's needed."
         )

@@ -11,6 +11,7 @@ from carecircle.tasks.feed_services import calendar_feed_renew
 from carecircle.tasks.models import Task
 from carecircle.tasks.services import TaskFields, task_create
 from tests.matrix.base import World
+from tests.tasks.conftest import circle_today
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
 # tasks.view and tasks.volunteer: the person, organisers, helpers and paid carers (the default consent);
@@ -124,7 +125,7 @@ API_BODIES: dict[str, Any] = {
 
 def prepare(world: World) -> dict[str, Any]:
     cast = world.cast
-    start = datetime.date.today() + datetime.timedelta(days=2)
+    start = circle_today() + datetime.timedelta(days=2)
     task = task_create(
         actor=cast.organiser,
         circle=cast.circle,
