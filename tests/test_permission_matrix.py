@@ -11,6 +11,7 @@ define). Companion tests fail when a route, an operation or a WebSocket route ha
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import pkgutil
@@ -227,8 +228,9 @@ def web_url(world: World, name: str) -> str:
 API_DOCUMENT_URLS = {"api:openapi-json", "api:openapi-view"}
 
 
-def operation_paths() -> set[str]:
-    return {template for _, template, _ in api_operations()}
+@functools.cache
+def operation_paths() -> frozenset[str]:
+    return frozenset(template for _, template, _ in api_operations())
 
 
 def is_api_operation_url(route: str) -> bool:
@@ -264,23 +266,39 @@ def test_the_api_documents_are_public(db: None) -> None:
         assert Client().get(reverse(name)).status_code == 200, name
 
 
-def test_every_route_has_rows_under_a_name_of_its_own() -> None:
-    """Checked by route, not by name: a second route reusing a name would never be requested."""
+def route_problems(urls: list[tuple[str, str]], matrix: dict[tuple[str, str], str]) -> list[str]:
+    """What's wrong between the routes and the rows: checked by route, not by name."""
     routes_by_name: dict[str, list[str]] = {}
-    for name, route in all_urls():
+    for name, route in urls:
         if name not in API_DOCUMENT_URLS and not is_api_operation_url(route):
             routes_by_name.setdefault(name, []).append(route)
-    shared = {name: routes for name, routes in routes_by_name.items() if len(routes) > 1}
-    assert not shared, f"Give each of these routes its own URL name, and rows in tests/matrix: {shared}"
-    missing = sorted(
-        f"{routes[0]} ({name} {method})"
+    problems = [
+        f"Give each of these routes its own URL name, and rows in tests/matrix: {routes}"
+        for routes in routes_by_name.values()
+        if len(routes) > 1
+    ]
+    problems += sorted(
+        f"No {method} row in tests/matrix for {routes[0]} ({name})"
         for name, routes in routes_by_name.items()
         for method in ("GET", "POST")
-        if (name, method) not in WEB_MATRIX
+        if (name, method) not in matrix
     )
-    assert not missing, f"Routes without a row in tests/matrix: {missing}"
-    unknown = sorted({name for name, _ in WEB_MATRIX} - set(routes_by_name))
-    assert not unknown, f"Rows for URL names no route has: {unknown}"
+    problems += [
+        f"A row for {name}, which no route has" for name in sorted({n for n, _ in matrix} - set(routes_by_name))
+    ]
+    return problems
+
+
+def test_every_route_has_rows_under_a_name_of_its_own() -> None:
+    assert route_problems(all_urls(), WEB_MATRIX) == []
+
+
+def test_a_second_route_reusing_a_url_name_is_caught() -> None:
+    """Only one of two routes sharing a name would ever be requested by name, so both are reported."""
+    reused = [*all_urls(), ("tasks:agenda", "circles/<int:circle_id>/tasks/everything/")]
+    problems = route_problems(reused, WEB_MATRIX)
+    assert len(problems) == 1
+    assert "tasks/everything/" in problems[0]
 
 
 def test_every_api_operation_has_a_row() -> None:
