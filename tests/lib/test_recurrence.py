@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil import rrule as dateutil_rrule
 from dateutil.rrule import rrulestr
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from carecircle.lib import recurrence
 from carecircle.lib.recurrence import Occurrence, Override, check_series, first_start, occurrences, split
 from carecircle.lib.repeat_rule import Frequency, MonthlyWeekday, Rule, Weekday
 from carecircle.lib.wall_clock import wall_clock_to_utc
@@ -662,11 +662,11 @@ def count_generated_dates(monkeypatch: pytest.MonkeyPatch):
     """Count every date dateutil generates for the series: the work done, whatever the machine's speed."""
     made = [0]
 
-    class CountingRule(recurrence.dateutil_rrule.rrule):  # type: ignore[misc]
+    class CountingRule(dateutil_rrule.rrule):  # type: ignore[misc]
         def _iter(self):
             for moment in super()._iter():
                 made[0] += 1
                 yield moment
 
-    monkeypatch.setattr(recurrence.dateutil_rrule, "rrule", CountingRule)
+    monkeypatch.setattr(dateutil_rrule, "rrule", CountingRule)
     return lambda: made[0]
