@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
 
@@ -19,29 +21,53 @@ from tests.cast import CAST_NAMES, PASSWORD, Cast, build_cast
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(autouse=True)
-def _isolated_services(settings: Any, tmp_path: Path) -> None:
-    """Each test gets its own cache and channel-layer namespace, and runs background tasks at once."""
+def isolated_settings(media_root: Path) -> dict[str, Any]:
+    """Settings for a test of its own: a fresh cache and channel-layer namespace, immediate tasks."""
     # Argon2 is deliberately slow; tests/accounts/test_password_storage.py checks the real setting.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path / "media"
     namespace = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
     caches = dict(django_settings.CACHES)
     caches["default"] = {**caches["default"], "KEY_PREFIX": namespace}
-    settings.CACHES = caches
     layers: dict[str, Any] = dict(django_settings.CHANNEL_LAYERS)
     if "CONFIG" in layers["default"]:
         layers["default"] = {
             **layers["default"],
             "CONFIG": {**layers["default"]["CONFIG"], "prefix": f"{namespace}:channels"},
         }
-    settings.CHANNEL_LAYERS = layers
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-    settings.STORAGES = {
-        **django_settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    return {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "MEDIA_ROOT": media_root,
+        "CACHES": caches,
+        "CHANNEL_LAYERS": layers,
+        "TASKS": {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+        "STORAGES": {
+            **django_settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        "WHITENOISE_USE_FINDERS": True,
     }
-    settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(autouse=True)
+def _isolated_services(settings: Any, tmp_path: Path) -> None:
+    """Each test gets its own cache and channel-layer namespace, and runs background tasks at once."""
+    for name, value in isolated_settings(tmp_path / "media").items():
+        setattr(settings, name, value)
+
+
+# `make test-clock` sets this to an instant (ISO 8601, UTC) at which the machine's date and London's
+# differ, e.g. 2026-07-14T23:30:00+00:00 in British Summer Time; every test then starts there.
+TEST_CLOCK = os.environ.get("CARECIRCLE_TEST_CLOCK", "")
+
+
+@pytest.fixture(autouse=True)
+def _test_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Start each test at CARECIRCLE_TEST_CLOCK when it's set, so no test depends on the hour it runs."""
+    # A test that starts another process (a worker, a server) can't move that process's clock.
+    if not TEST_CLOCK or request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(datetime.datetime.fromisoformat(TEST_CLOCK), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

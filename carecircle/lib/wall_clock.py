@@ -42,6 +42,11 @@ def wall_clock_to_utc(local: datetime, time_zone: str) -> datetime:
     return to_utc(local, zone_named(time_zone))
 
 
+def today_in(time_zone: str) -> date:
+    """Today's date on the zone's clock (the circle's today, not the server's)."""
+    return datetime.now(zone_named(time_zone)).date()
+
+
 def to_utc(local: datetime, zone: ZoneInfo) -> datetime:
     # fold=0 takes the offset in force before a transition. In the spring-forward gap that moves a
     # time that doesn't exist forward by the gap (01:30 London becomes 02:30 BST); in the repeated

@@ -57,6 +57,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
     # conversation costs each connection at most one query a second instead of one per event.
     # Membership and access events are always checked afresh; see docs/architecture/realtime.md.
     membership_trust_seconds = 1.0
+    # The clock the trust window is measured on; tests move it on instead of waiting.
+    clock = staticmethod(time.monotonic)
 
     user_id: int
     circle_ids: set[int]
@@ -144,7 +146,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             await self.send_json(event)
 
     async def _still_member(self, circle_id: int, *, fresh: bool) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         confirmed = self.confirmed_at.get(circle_id)
         if not fresh and confirmed is not None and now - confirmed < self.membership_trust_seconds:
             return True

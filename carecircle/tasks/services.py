@@ -10,7 +10,6 @@ import datetime
 import uuid
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,7 +21,7 @@ from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.recurrence import check_series, split
 from carecircle.lib.repeat_rule import Rule
 from carecircle.lib.text import TextRefused, multi_line, single_line
-from carecircle.lib.wall_clock import check_day, wall_clock_to_utc, zone_named
+from carecircle.lib.wall_clock import check_day, today_in, wall_clock_to_utc, zone_named
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.access import may_be_down_for
 from carecircle.tasks.cache import tasks_changed
@@ -149,8 +148,7 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
     if existing is not None:
         return existing
     fields = _clean(fields)
-    today = datetime.datetime.now(ZoneInfo(fields.time_zone)).date()
-    if fields.start_date < today:
+    if fields.start_date < today_in(fields.time_zone):
         raise TaskError(
             f"{fields.start_date:%-d %B %Y} has passed. Choose today or a later date for new help that's needed."
         )

@@ -70,7 +70,6 @@ def wait_for_outbox(channel: str, to: str, timeout: float = 20.0) -> OutboxMessa
 
 
 def test_journey_1_invite_the_family_and_see_them_join_live(server: str, browser: Browser) -> None:
-    started = time.monotonic()
     daughter_context = browser.new_context()
     daughter = make_checked(daughter_context)
     sign_up(daughter, server, name="Priya Shah", email="priya@example.org")
@@ -110,7 +109,6 @@ def test_journey_1_invite_the_family_and_see_them_join_live(server: str, browser
 
     # Live: the new member appears on the daughter's open page without a reload.
     expect(people).to_contain_text("Raj Shah", timeout=10_000)
-    assert time.monotonic() - started < 120
     daughter.check("circle home after a live update")
     brother_context.close()
     daughter_context.close()

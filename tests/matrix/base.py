@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from carecircle.accounts.models import ApiToken, SignedInSession
@@ -31,6 +33,7 @@ class World:
     organiser_token: ApiToken
     organiser_session: SignedInSession
     api_secrets: dict[str, str]
+    media_root: Path
     # URL keyword arguments added by the areas' prepare() hooks.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -43,3 +46,20 @@ class World:
             "token_id": self.organiser_token.pk,
             **self.extra,
         }
+
+
+@dataclass(frozen=True)
+class Write:
+    """A valid form for a page's POST row, and what it changes.
+
+    `changes(world)` reads what the POST should change (a count, a field): every member the row
+    allows must change it, and nobody refused may. `unchanged_for` lists the columns whose allowed
+    answer rightly changes nothing (say, the organiser can't leave and is told so).
+    """
+
+    form: dict[str, Any] | Callable[[World], dict[str, Any]]
+    changes: Callable[[World], object]
+    unchanged_for: tuple[str, ...] = ()
+
+    def data(self, world: World) -> dict[str, Any]:
+        return self.form(world) if callable(self.form) else dict(self.form)

@@ -14,14 +14,15 @@ from django.urls import reverse
 
 from carecircle.circles.access import access_circle
 from carecircle.conversations import selectors, services
+from carecircle.conversations.models import CheckIn, Conversation, Message, Reaction, VisitorsStatus
 from carecircle.conversations.photos import photo_reencode
-from tests.matrix.base import World
+from tests.matrix.base import World, Write
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
 FAMILY_READ = "200 200 200 403 403 403 404 404 302"
-FAMILY_FORM = "400 400 400 403 403 403 404 404 302"
+FAMILY_FORM = "302 302 302 403 403 403 404 404 302"
 EVERYONE_READ = "200 200 200 200 200 200 404 404 302"
-EVERYONE_FORM = "400 400 400 400 400 400 404 404 302"
+EVERYONE_FORM = "302 302 302 302 302 302 404 404 302"
 NOT_ALLOWED = "405 405 405 405 405 405 405 405 405"
 
 WEB: dict[tuple[str, str], str] = {
@@ -33,7 +34,7 @@ WEB: dict[tuple[str, str], str] = {
     ("conversations:direct_list", "POST"): FAMILY_FORM,
     # The direct conversation between the organiser and the helper.
     ("conversations:conversation", "GET"): "404 200 200 404 404 404 404 404 302",
-    ("conversations:conversation", "POST"): "404 400 400 404 404 404 404 404 302",
+    ("conversations:conversation", "POST"): "404 302 302 404 404 404 404 404 302",
     ("conversations:messages_after", "GET"): FAMILY_READ,
     ("conversations:messages_after", "POST"): NOT_ALLOWED,
     # Without the fetch header, a single message redirects to its place in the conversation.
@@ -63,7 +64,7 @@ WEB: dict[tuple[str, str], str] = {
     ("conversations:checkins", "GET"): EVERYONE_READ,
     ("conversations:checkins", "POST"): EVERYONE_FORM,
     ("conversations:visitors", "GET"): EVERYONE_READ,
-    ("conversations:visitors", "POST"): "400 400 403 403 403 403 404 404 302",
+    ("conversations:visitors", "POST"): "302 302 403 403 403 403 404 404 302",
     ("conversations:search", "GET"): EVERYONE_READ,
     ("conversations:search", "POST"): NOT_ALLOWED,
 }
@@ -138,3 +139,30 @@ def url(world: World, name: str) -> str | None:
         base = reverse(name, kwargs={"circle_id": circle_id, "conversation_id": world.extra["conversation_id"]})
         return f"{base}?after=0"
     return None
+
+
+def _count(model: Any, **filters: Any) -> Any:
+    return lambda world: model.objects.filter(**filters).count()
+
+
+def _message(world: World) -> tuple[Any, ...]:
+    found = Message.objects.get(pk=world.extra["message_id"])
+    return (found.body, found.deleted_at)
+
+
+WRITES: dict[str, Write] = {
+    "conversations:family": Write(form={"body": "Hello from the matrix"}, changes=_count(Message)),
+    "conversations:news": Write(form={"body": "Thinking of you all"}, changes=_count(Message)),
+    "conversations:direct_list": Write(
+        form=lambda world: {"member": world.cast.well_wisher.pk}, changes=_count(Conversation)
+    ),
+    "conversations:conversation": Write(form={"body": "Just between us"}, changes=_count(Message)),
+    "conversations:message_edit": Write(form={"body": "Dad enjoyed his lunch"}, changes=_message),
+    "conversations:message_remove": Write(form={}, changes=_message),
+    # Nothing was removed, so there is nothing to undo.
+    "conversations:message_restore": Write(form={}, changes=_message, unchanged_for=("person", "organiser", "helper")),
+    "conversations:react": Write(form={"reaction": "hug:1"}, changes=_count(Reaction)),
+    "conversations:thread": Write(form={"body": "Lovely news"}, changes=_count(Message)),
+    "conversations:checkins": Write(form={"feeling": 4, "note": "", "audience": "family"}, changes=_count(CheckIn)),
+    "conversations:visitors": Write(form={"status": "ask_first", "note": ""}, changes=_count(VisitorsStatus)),
+}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from carecircle.records.models import RecordEntry
+from carecircle.records.models import RecordEntry, ShareLink
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
 from carecircle.records.services import document_add, entry_create, share_link_create
-from tests.matrix.base import World
+from tests.matrix.base import World, Write
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
 # By default consent, helpers, paid carers and professionals read every section but documents (no
@@ -17,6 +17,7 @@ NOT_ALLOWED = "405 405 405 405 405 405 405 405 405"
 READERS = "200 200 200 200 200 403 404 404 302"
 OWNERS = "200 200 403 403 403 403 404 404 302"
 ANYONE = "200 200 200 200 200 200 200 200 200"
+READERS_COLUMNS = ("person", "organiser", "helper", "paid_carer", "professional")
 
 WEB: dict[tuple[str, str], str] = {
     ("records:index", "GET"): READERS,
@@ -26,9 +27,9 @@ WEB: dict[tuple[str, str], str] = {
     ("records:section_fragment", "GET"): READERS,
     ("records:section_fragment", "POST"): NOT_ALLOWED,
     ("records:entry_add", "GET"): READERS,
-    ("records:entry_add", "POST"): "400 400 400 400 400 403 404 404 302",
+    ("records:entry_add", "POST"): "302 302 302 302 302 403 404 404 302",
     ("records:entry_edit", "GET"): READERS,
-    ("records:entry_edit", "POST"): "400 400 400 400 400 403 404 404 302",
+    ("records:entry_edit", "POST"): "302 302 302 302 302 403 404 404 302",
     ("records:entry_history", "GET"): READERS,
     ("records:entry_history", "POST"): NOT_ALLOWED,
     ("records:entry_delete", "GET"): NOT_ALLOWED,
@@ -49,7 +50,8 @@ WEB: dict[tuple[str, str], str] = {
     ("records:export_download", "GET"): OWNERS,
     ("records:export_download", "POST"): NOT_ALLOWED,
     ("records:share_links", "GET"): OWNERS,
-    ("records:share_links", "POST"): "400 400 403 403 403 403 404 404 302",
+    # The new link is shown once, on the page itself.
+    ("records:share_links", "POST"): "200 200 403 403 403 403 404 404 302",
     ("records:share_link_revoke", "GET"): NOT_ALLOWED,
     ("records:share_link_revoke", "POST"): "302 302 403 403 403 403 404 404 302",
     ("records:access_log", "GET"): OWNERS,
@@ -101,6 +103,29 @@ def prepare(world: World) -> dict[str, Any]:
         "share_token": token,
     }
 
+
+def _entries(world: World) -> list[tuple[Any, ...]]:
+    return list(RecordEntry.objects.order_by("pk").values_list("pk", "data", "deleted_at"))
+
+
+def _share_links(world: World) -> list[tuple[Any, ...]]:
+    return list(ShareLink.objects.order_by("pk").values_list("pk", "revoked_at"))
+
+
+WRITES: dict[str, Write] = {
+    "records:entry_add": Write(form={"name": "Aspirin", "dose": "75 mg", "audience": "everyone"}, changes=_entries),
+    "records:entry_edit": Write(
+        form={"name": "Metformin", "strength": "850 mg", "version": 1, "audience": "everyone"}, changes=_entries
+    ),
+    "records:entry_delete": Write(form={}, changes=_entries),
+    # Nothing was deleted, so there is nothing to restore.
+    "records:entry_restore": Write(form={}, changes=_entries, unchanged_for=READERS_COLUMNS),
+    "records:share_links": Write(
+        form={"recipient": "District nurse", "sections": ["medications"], "hours": 24, "code_channel": ""},
+        changes=_share_links,
+    ),
+    "records:share_link_revoke": Write(form={}, changes=_share_links),
+}
 
 API_READERS = "200 200 200 200 200 403 404 404 401"
 API_WRITERS = API_READERS

@@ -7,18 +7,29 @@ from typing import Any
 
 from django.urls import reverse
 
+from carecircle.conversations.models import ThankYou
 from carecircle.tasks.feed_services import calendar_feed_renew
-from carecircle.tasks.models import Task
-from carecircle.tasks.services import TaskFields, task_create
-from tests.matrix.base import World
+from carecircle.tasks.models import (
+    Assignment,
+    OccurrenceChange,
+    ReminderSetting,
+    StandIn,
+    StandingOffer,
+    Task,
+    Unavailability,
+    VisitLog,
+)
+from carecircle.tasks.services import TaskFields, occurrence_done, task_create, task_volunteer
+from tests.matrix.base import COLUMNS, World, Write
+from tests.tasks.conftest import circle_today, wall_clock_now
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
 # tasks.view and tasks.volunteer: the person, organisers, helpers and paid carers (the default consent);
-# tasks.manage: the person and organisers. POSTs with an empty form reach validation (400).
+# tasks.manage: the person and organisers. POSTs send a valid form (WRITES) and redirect when done.
 VIEW = "200 200 200 200 403 403 404 404 302"
 MANAGE = "200 200 403 403 403 403 404 404 302"
-VIEW_POST = "400 400 400 400 403 403 404 404 302"
-MANAGE_POST = "400 400 403 403 403 403 404 404 302"
+VIEW_POST = "302 302 302 302 403 403 404 404 302"
+MANAGE_POST = "302 302 403 403 403 403 404 404 302"
 NOT_ALLOWED = "405 405 405 405 405 405 405 405 405"
 
 WEB: dict[tuple[str, str], str] = {
@@ -47,22 +58,22 @@ WEB: dict[tuple[str, str], str] = {
     ("tasks:done", "GET"): NOT_ALLOWED,
     ("tasks:done", "POST"): VIEW_POST,
     ("tasks:thank", "GET"): NOT_ALLOWED,
-    ("tasks:thank", "POST"): VIEW_POST,
-    ("tasks:visit_log", "GET"): "404 404 404 404 403 403 404 404 302",
+    # Thanks go to the paid carer, who can't thank themselves.
+    ("tasks:thank", "POST"): "302 302 302 409 403 403 404 404 302",
+    ("tasks:visit_log", "GET"): VIEW,
     ("tasks:visit_log", "POST"): VIEW_POST,
     ("tasks:rota", "GET"): VIEW,
     ("tasks:rota", "POST"): NOT_ALLOWED,
     ("tasks:away", "GET"): VIEW,
     ("tasks:away", "POST"): VIEW_POST,
     ("tasks:stand_ins", "GET"): MANAGE,
-    # An empty form is a valid answer: nobody steps in.
-    ("tasks:stand_ins", "POST"): "302 302 403 403 403 403 404 404 302",
+    ("tasks:stand_ins", "POST"): MANAGE_POST,
     ("tasks:offers", "GET"): VIEW,
     ("tasks:offers", "POST"): VIEW_POST,
     ("tasks:mine", "GET"): "200 200 200 200 200 200 200 200 302",
     ("tasks:mine", "POST"): NOT_ALLOWED,
     ("tasks:feeds", "GET"): "200 200 200 200 200 200 200 200 302",
-    ("tasks:feeds", "POST"): "400 400 400 400 400 400 400 400 302",
+    ("tasks:feeds", "POST"): "302 302 302 302 302 302 302 302 302",
     # The feed is reached by its secret alone, like a calendar app does.
     ("tasks:feed", "GET"): "200 200 200 200 200 200 200 200 200",
     ("tasks:feed", "POST"): NOT_ALLOWED,
@@ -124,27 +135,150 @@ API_BODIES: dict[str, Any] = {
 
 def prepare(world: World) -> dict[str, Any]:
     cast = world.cast
-    start = datetime.date.today() + datetime.timedelta(days=2)
-    task = task_create(
-        actor=cast.organiser,
-        circle=cast.circle,
+    start = circle_today() + datetime.timedelta(days=2)
+    task = _task(world, "Lift to hospital", start)
+    # Today, with everyone who may volunteer going: for withdrawing, marking done and visit logs.
+    today = circle_today()
+    busy = _task(world, "Morning visit", today, people_needed=4)
+    finished = _task(world, "Shopping", today, people_needed=4)
+    for name in GOING:
+        for each in (busy, finished):
+            task_volunteer(actor=cast.user(name), task=each, occurrence_date=today)
+    occurrence_done(actor=cast.organiser, task=finished, occurrence_date=today, how_it_went="")
+    feed = calendar_feed_renew(actor=cast.organiser, circle=cast.circle)
+    return {
+        "task_id": task.pk,
+        "feed_token": feed.token,
+        "feed_id": feed.pk,
+        "task_date": start.isoformat(),
+        "busy_task_id": busy.pk,
+        "finished_task_id": finished.pk,
+        "today": today.isoformat(),
+    }
+
+
+GOING = ("person", "organiser", "helper", "paid_carer")
+
+
+def _task(world: World, title: str, day: datetime.date, people_needed: int = 1) -> Task:
+    return task_create(
+        actor=world.cast.organiser,
+        circle=world.cast.circle,
         fields=TaskFields(
-            title="Lift to hospital",
-            start_date=start,
+            title=title,
+            start_date=day,
             start_time=datetime.time(10, 30),
             duration_minutes=60,
             time_zone="Europe/London",
+            people_needed=people_needed,
         ),
     )
-    feed = calendar_feed_renew(actor=cast.organiser, circle=cast.circle)
-    return {"task_id": task.pk, "feed_token": feed.token, "feed_id": feed.pk, "task_date": start.isoformat()}
+
+
+# Rows that act on today's tasks, where everyone who may volunteer is going or it's already done.
+ON_TASK = {"tasks:withdraw": "busy_task_id", "tasks:done": "busy_task_id", "tasks:visit_log": "busy_task_id"}
 
 
 def url(world: World, name: str) -> str | None:
     if name == "tasks:feed":
         return reverse(name, kwargs={"token": world.extra["feed_token"]})
+    if name == "tasks:thank":
+        return reverse(name, kwargs={"circle_id": world.cast.circle.pk, "task_id": world.extra["finished_task_id"]})
+    if name in ON_TASK:
+        found = reverse(name, kwargs={"circle_id": world.cast.circle.pk, "task_id": world.extra[ON_TASK[name]]})
+        return f"{found}?on={world.extra['today']}" if name == "tasks:visit_log" else found
     return None
 
 
 def the_task(world: World) -> Task:
     return Task.objects.get(pk=world.extra["task_id"])
+
+
+def _task_form(world: World, title: str = "Sunday lunch visit") -> dict[str, Any]:
+    return {
+        "on": world.extra["task_date"],
+        "title": title,
+        "category": "visit",
+        "date": world.extra["task_date"],
+        "start_time": "12:30",
+        "end_time": "14:00",
+        "people_needed": 1,
+        "interval": 1,
+        "ends": "never",
+    }
+
+
+def _count(model: Any, **filters: Any) -> Any:
+    return lambda world: model.objects.filter(**filters).count()
+
+
+def _assignments(world: World, key: str) -> list[tuple[int, Any]]:
+    return list(
+        Assignment.objects.filter(task_id=world.extra[key], withdrawn_at__isnull=True).values_list("user_id", "slot")
+    )
+
+
+def _whole_minute(moment: datetime.datetime) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M}"
+
+
+WRITES: dict[str, Write] = {
+    "tasks:create": Write(form=_task_form, changes=_count(Task)),
+    "tasks:edit": Write(
+        form=lambda world: _task_form(world, title="Lift to the clinic"), changes=lambda world: the_task(world).title
+    ),
+    "tasks:cancel": Write(
+        form=lambda world: {"on": world.extra["task_date"], "scope": "all", "reason": "Not needed"},
+        changes=lambda world: the_task(world).cancelled_at,
+    ),
+    "tasks:volunteer": Write(
+        form=lambda world: {"on": world.extra["task_date"]}, changes=lambda world: _assignments(world, "task_id")
+    ),
+    # Each withdraws themselves from today's task, which they are all going to.
+    "tasks:withdraw": Write(
+        form=lambda world: {"on": world.extra["today"], "reason": "Unwell"},
+        changes=lambda world: _assignments(world, "busy_task_id"),
+    ),
+    "tasks:assign": Write(
+        form=lambda world: {"on": world.extra["task_date"], "member": world.cast.helper.pk},
+        changes=lambda world: _assignments(world, "task_id"),
+    ),
+    "tasks:done": Write(
+        form=lambda world: {"on": world.extra["today"], "how_it_went": "All went well"},
+        changes=lambda world: list(
+            OccurrenceChange.objects.filter(task_id=world.extra["busy_task_id"]).values_list("done_at", flat=True)
+        ),
+    ),
+    "tasks:thank": Write(
+        form=lambda world: {"on": world.extra["today"], "recipient": world.cast.paid_carer.pk, "note": "Thank you"},
+        changes=_count(ThankYou),
+    ),
+    "tasks:visit_log": Write(
+        form=lambda world: {
+            "on": world.extra["today"],
+            "arrived_at": _whole_minute(wall_clock_now() - datetime.timedelta(minutes=30)),
+            "outcome": "all_ok",
+            "notes": "All well",
+        },
+        changes=_count(VisitLog),
+    ),
+    "tasks:away": Write(
+        form=lambda world: {
+            "starts_at": _whole_minute(wall_clock_now()),
+            "ends_at": _whole_minute(wall_clock_now() + datetime.timedelta(days=2)),
+            "note": "Flu",
+        },
+        changes=_count(Unavailability),
+    ),
+    "tasks:stand_ins": Write(
+        form=lambda world: {"place_1": str(world.cast.helper.pk)},
+        changes=lambda world: list(StandIn.objects.values_list("user_id", flat=True)),
+    ),
+    "tasks:offers": Write(form={"weekday": 1, "part": "evening"}, changes=_count(StandingOffer)),
+    "tasks:feeds": Write(
+        form={"action": "reminders", "day_before": "on", "hours_before": 3},
+        changes=_count(ReminderSetting, hours_before=3),
+        # Signed out, the page sends people to sign in.
+        unchanged_for=COLUMNS[-1:],
+    ),
+}

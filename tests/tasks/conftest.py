@@ -8,14 +8,25 @@ from typing import Any
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
 from carecircle.lib.repeat_rule import Rule
+from carecircle.lib.wall_clock import today_in, zone_named
 from carecircle.tasks.models import Task
 from carecircle.tasks.services import TaskFields, task_create
 
 ZONE = "Europe/London"
 
 
+def circle_today() -> datetime.date:
+    """Today in the circle's time zone: the date the services call today, whatever the machine's date."""
+    return today_in(ZONE)
+
+
+def wall_clock_now() -> datetime.datetime:
+    """Now on the circle's wall clock, without a zone, as a person types it into a form."""
+    return datetime.datetime.now(zone_named(ZONE)).replace(tzinfo=None)
+
+
 def soon(days: int = 3) -> datetime.date:
-    return datetime.date.today() + datetime.timedelta(days=days)
+    return circle_today() + datetime.timedelta(days=days)
 
 
 def make_task(

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from carecircle.tasks.models import Assignment, Task
 from tests.api.conftest import token_client
 from tests.cast import Cast
-from tests.tasks.conftest import make_task, soon
+from tests.tasks.conftest import circle_today, make_task, soon
 from tests.tasks.test_pages import _bulk_tasks
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,7 @@ def test_the_occurrence_list_costs_the_same_queries_for_thousands_of_tasks(cast:
 
 
 def test_visit_logs_round_trip(cast: Cast) -> None:
-    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=datetime.date.today())
+    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=circle_today())
     arrived = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
     created = token_client(cast.paid_carer).post(
         f"{BASE}/circles/{cast.circle.pk}/tasks/{task.pk}/visits",
@@ -142,7 +142,7 @@ def test_visit_logs_round_trip(cast: Cast) -> None:
     )
     assert created.status_code == 201, created.content
     listed = token_client(cast.organiser).get(
-        f"{BASE}/circles/{cast.circle.pk}/visits?start={datetime.date.today() - datetime.timedelta(days=1)}"
+        f"{BASE}/circles/{cast.circle.pk}/visits?start={circle_today() - datetime.timedelta(days=1)}"
     )
     assert [log["notes"] for log in listed.json()] == ["Had lunch"]
 

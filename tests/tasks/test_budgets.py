@@ -11,7 +11,7 @@ from django.urls import reverse
 from carecircle.tasks.models import Task
 from tests.cast import Cast
 from tests.circles.conftest import add_members
-from tests.tasks.conftest import make_task
+from tests.tasks.conftest import circle_today, make_task
 from tests.tasks.test_pages import _bulk_tasks
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_every_tasks_page_of_a_big_busy_circle_fits_14_kb(cast: Cast, as_user: A
 
 
 def test_a_crowded_agenda_shows_whole_days_and_a_link_to_the_rest(cast: Cast, as_user: Any) -> None:
-    day = datetime.date.today() + datetime.timedelta(days=1)
+    day = circle_today() + datetime.timedelta(days=1)
     for number in range(30):
         make_task(actor=cast.organiser, circle=cast.circle, title=f"Visit {number}", start_date=day)
         make_task(

@@ -14,7 +14,7 @@ from carecircle.tasks.models import VisitOutcome
 from carecircle.tasks.rota_services import visit_log_create
 from carecircle.tasks.services import task_volunteer, task_withdraw
 from tests.cast import Cast
-from tests.tasks.conftest import make_task
+from tests.tasks.conftest import circle_today, make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def rows(chunks: object) -> list[dict[str, str]]:
 
 
 def test_the_export_holds_tasks_who_went_and_visits(cast: Cast) -> None:
-    task = make_task(actor=cast.organiser, circle=cast.circle, title='Lift, "urgent"', start_date=datetime.date.today())
+    task = make_task(actor=cast.organiser, circle=cast.circle, title='Lift, "urgent"', start_date=circle_today())
     make_task(actor=cast.outsider, circle=cast.other_circle, title="Not ours")
     task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
     task_withdraw(actor=cast.helper, task=task, occurrence_date=task.start_date, reason="Ill")

@@ -21,7 +21,7 @@ from carecircle.tasks.rota_services import visit_log_create
 from carecircle.tasks.services import occurrence_done, task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import text_of
-from tests.tasks.conftest import make_task, soon
+from tests.tasks.conftest import circle_today, make_task, soon, wall_clock_now
 
 
 def _detail(task: Any, on: datetime.date) -> str:
@@ -73,9 +73,9 @@ def test_thanks_for_a_done_task_reach_the_helper_once(cast: Cast, as_user: Any) 
 
 
 def test_paid_carers_visit_logs_appear_in_the_daily_notes(cast: Cast, as_user: Any) -> None:
-    visit = make_task(actor=cast.organiser, circle=cast.circle, title="Morning call", start_date=datetime.date.today())
+    visit = make_task(actor=cast.organiser, circle=cast.circle, title="Morning call", start_date=circle_today())
     hidden = make_task(
-        actor=cast.organiser, circle=cast.circle, title="Private call", start_date=datetime.date.today(), private=True
+        actor=cast.organiser, circle=cast.circle, title="Private call", start_date=circle_today(), private=True
     )
     arrived = timezone.now() - datetime.timedelta(hours=3)
     for task, notes in ((visit, "Ate well, in good spirits"), (hidden, "Talked about money")):
@@ -100,7 +100,7 @@ def test_paid_carers_visit_logs_appear_in_the_daily_notes(cast: Cast, as_user: A
 def test_the_stand_ins_help_request_links_to_the_emergency_plan_once_there_is_one(cast: Cast, as_user: Any) -> None:
     StandIn.objects.create(circle=cast.circle, user=cast.paid_carer, rank=1)
     url = reverse("tasks:away", args=[cast.circle.pk])
-    now = datetime.datetime.now()
+    now = wall_clock_now()
 
     def declare(days: int) -> str:
         task = make_task(actor=cast.organiser, circle=cast.circle, start_date=soon(days))

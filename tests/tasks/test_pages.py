@@ -10,12 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from carecircle.lib.wall_clock import zone_named
 from carecircle.tasks.models import Assignment, Category, OccurrenceChange, Task
 from carecircle.tasks.schedule import series_bounds
 from carecircle.tasks.services import task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import queries_for, text_of
-from tests.tasks.conftest import ZONE, make_task, soon
+from tests.tasks.conftest import ZONE, circle_today, make_task, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +35,13 @@ def test_the_agenda_groups_tasks_by_day_in_the_viewers_time_zone(cast: Cast, as_
     cast.helper.time_zone = "Asia/Tokyo"
     cast.helper.save(update_fields=["time_zone"])
     text = text_of(as_user(cast.helper).get(agenda_url(cast)))
-    # 23:30 in London is 08:30 the next morning in Tokyo.
-    following = day + datetime.timedelta(days=1)
-    assert f"{following:%A} {following.day} {following:%B}" in text
-    assert "08:30" in text
+    # 23:30 in London is 07:30 (summer) or 08:30 (winter) the next morning in Tokyo.
+    in_tokyo = datetime.datetime.combine(day, datetime.time(23, 30), tzinfo=zone_named(ZONE)).astimezone(
+        zone_named("Asia/Tokyo")
+    )
+    assert in_tokyo.date() == day + datetime.timedelta(days=1)
+    assert f"{in_tokyo:%A} {in_tokyo.day} {in_tokyo:%B}" in text
+    assert f"{in_tokyo:%H:%M}" in text
     assert "Lift to hospital" in text
 
 
@@ -235,7 +239,7 @@ def test_the_live_region_alone_is_sent_to_live_updates(cast: Cast, as_user: Any)
 def _bulk_tasks(cast: Cast, how_many: int) -> None:
     """Thousands of one-off tasks spread over two years, and daily series started ten years ago."""
     tasks = []
-    today = datetime.date.today()
+    today = circle_today()
     for number in range(how_many):
         task = Task(
             circle=cast.circle,

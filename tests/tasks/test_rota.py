@@ -21,15 +21,13 @@ from carecircle.tasks.rota_services import (
 from carecircle.tasks.selectors import visit_logs_for
 from carecircle.tasks.services import TaskError, task_volunteer, task_withdraw
 from tests.cast import Cast
-from tests.tasks.conftest import make_task
+from tests.tasks.conftest import circle_today, make_task
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_visit_with_a_concern_alerts_the_organisers(cast: Cast) -> None:
-    visit = make_task(
-        actor=cast.organiser, circle=cast.circle, category=Category.PAID_VISIT, start_date=datetime.date.today()
-    )
+    visit = make_task(actor=cast.organiser, circle=cast.circle, category=Category.PAID_VISIT, start_date=circle_today())
     arrived = timezone.now() - datetime.timedelta(hours=1)
     log = visit_log_create(
         actor=cast.paid_carer,
@@ -50,7 +48,7 @@ def test_a_visit_with_a_concern_alerts_the_organisers(cast: Cast) -> None:
 
 
 def test_an_all_ok_visit_alerts_nobody(cast: Cast) -> None:
-    visit = make_task(actor=cast.organiser, circle=cast.circle, start_date=datetime.date.today())
+    visit = make_task(actor=cast.organiser, circle=cast.circle, start_date=circle_today())
     visit_log_create(
         actor=cast.paid_carer,
         task=visit,
@@ -73,7 +71,7 @@ def test_an_all_ok_visit_alerts_nobody(cast: Cast) -> None:
 def test_visit_times_that_make_no_sense_are_refused(
     cast: Cast, arrived: datetime.timedelta, left: datetime.timedelta | None, message: str
 ) -> None:
-    visit = make_task(actor=cast.organiser, circle=cast.circle, start_date=datetime.date.today())
+    visit = make_task(actor=cast.organiser, circle=cast.circle, start_date=circle_today())
     now = timezone.now()
     with pytest.raises(TaskError, match=message):
         visit_log_create(
@@ -93,13 +91,13 @@ def test_i_cant_cover_hands_tasks_back_and_asks_the_stand_ins(cast: Cast) -> Non
         actor=cast.organiser,
         circle=cast.circle,
         title="Evening meal",
-        start_date=datetime.date.today() + datetime.timedelta(days=1),
+        start_date=circle_today() + datetime.timedelta(days=1),
     )
     later = make_task(
         actor=cast.organiser,
         circle=cast.circle,
         title="Later visit",
-        start_date=datetime.date.today() + datetime.timedelta(days=10),
+        start_date=circle_today() + datetime.timedelta(days=10),
     )
     for task in (tomorrow, later):
         task_volunteer(actor=cast.organiser, task=task, occurrence_date=task.start_date)
@@ -144,7 +142,7 @@ def test_an_unavailability_that_ends_before_it_starts_is_refused(cast: Cast) -> 
 
 
 def test_a_standing_offer_is_asked_first(cast: Cast) -> None:
-    day = datetime.date.today() + datetime.timedelta(days=3)
+    day = circle_today() + datetime.timedelta(days=3)
     standing_offer_add(actor=cast.helper, circle=cast.circle, weekday=day.weekday(), part="evening")
     make_task(
         actor=cast.organiser, circle=cast.circle, title="Evening sit", start_date=day, start_time=datetime.time(19, 0)
@@ -159,7 +157,7 @@ def test_a_standing_offer_is_asked_first(cast: Cast) -> None:
 
 
 def test_when_someone_gives_up_a_place_those_who_usually_help_then_are_asked(cast: Cast) -> None:
-    day = datetime.date.today() + datetime.timedelta(days=8)
+    day = circle_today() + datetime.timedelta(days=8)
     standing_offer_add(actor=cast.paid_carer, circle=cast.circle, weekday=day.weekday(), part="evening")
     weekly = make_task(
         actor=cast.organiser,
@@ -182,7 +180,7 @@ def test_when_someone_gives_up_a_place_those_who_usually_help_then_are_asked(cas
 
 
 def test_someone_going_is_not_asked_again_and_cant_cover_asks_offers_besides_the_stand_ins(cast: Cast) -> None:
-    day = datetime.date.today() + datetime.timedelta(days=2)
+    day = circle_today() + datetime.timedelta(days=2)
     for user in (cast.paid_carer, cast.person):
         standing_offer_add(actor=user, circle=cast.circle, weekday=day.weekday(), part="morning")
     stand_ins_set(actor=cast.organiser, circle=cast.circle, user_ids=[cast.paid_carer.pk])

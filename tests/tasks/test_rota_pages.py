@@ -13,13 +13,13 @@ from carecircle.tasks.models import Assignment, Category, StandIn, StandingOffer
 from carecircle.tasks.services import task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import text_of
-from tests.tasks.conftest import make_task
+from tests.tasks.conftest import circle_today, make_task, wall_clock_now
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_paid_carer_logs_a_visit_and_the_family_sees_it_on_the_rota(cast: Cast, as_user: Any) -> None:
-    today = datetime.date.today()
+    today = circle_today()
     visit = make_task(
         actor=cast.organiser,
         circle=cast.circle,
@@ -51,7 +51,7 @@ def test_a_paid_carer_logs_a_visit_and_the_family_sees_it_on_the_rota(cast: Cast
 
 
 def test_the_visit_form_explains_times_that_make_no_sense(cast: Cast, as_user: Any) -> None:
-    today = datetime.date.today()
+    today = circle_today()
     visit = make_task(actor=cast.organiser, circle=cast.circle, start_date=today, start_time=datetime.time(0, 5))
     url = reverse("tasks:visit_log", kwargs={"circle_id": cast.circle.pk, "task_id": visit.pk})
     response = as_user(cast.paid_carer).post(
@@ -63,14 +63,12 @@ def test_the_visit_form_explains_times_that_make_no_sense(cast: Cast, as_user: A
 
 def test_i_cant_cover_from_the_page(cast: Cast, as_user: Any) -> None:
     StandIn.objects.create(circle=cast.circle, user=cast.paid_carer, rank=1)
-    task = make_task(
-        actor=cast.organiser, circle=cast.circle, start_date=datetime.date.today() + datetime.timedelta(days=1)
-    )
+    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=circle_today() + datetime.timedelta(days=1))
     task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
     url = reverse("tasks:away", kwargs={"circle_id": cast.circle.pk})
     client = as_user(cast.helper)
     assert "Paid Carer" in text_of(client.get(url))
-    now = datetime.datetime.now()
+    now = wall_clock_now()
     response = client.post(
         url,
         {
@@ -108,7 +106,7 @@ def test_a_helper_adds_and_removes_a_standing_offer(cast: Cast, as_user: Any) ->
 
 
 def test_an_organiser_puts_a_paid_carer_on_every_visit_of_a_series(cast: Cast, as_user: Any) -> None:
-    start = datetime.date.today() + datetime.timedelta(days=1)
+    start = circle_today() + datetime.timedelta(days=1)
     visit = make_task(
         actor=cast.organiser,
         circle=cast.circle,

@@ -7,6 +7,8 @@ import subprocess
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from carecircle.notifications.models import OutboxMessage
 from carecircle.tasks.models import ReminderClock
 from carecircle.tasks.services import task_volunteer
@@ -16,6 +18,7 @@ from tests.servers import BIN, ROOT, server_environment
 from tests.tasks.conftest import ZONE, make_task
 
 
+@pytest.mark.real_clock
 def test_the_worker_sends_a_due_reminder_and_keeps_scanning(transactional_db: None, settings: Any, cast: Cast) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     # In 70 minutes: the two-hour reminder is already due.

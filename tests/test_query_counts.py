@@ -1,0 +1,257 @@
+"""Exact query counts, Zulip style, for every page and every API read, with little data and with much.
+
+Every page and API operation a member can read (a GET row of the permission matrix with a 200) is
+requested as the first member the matrix lets in, once in the matrix's world and once after that
+world has grown (more members, tasks, record entries, messages, links, invitations, tokens). Each
+must cost exactly the number in QUERIES, both times: a count that grows with rows fails, and so does
+any change at all, so a new query is a decision someone made. When a change is intended, the failure
+prints the lines to paste into QUERIES.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from carecircle.accounts.services import api_token_create
+from carecircle.circles.access import access_circle
+from carecircle.circles.models import InvitationChannel
+from carecircle.circles.services import invitation_create
+from carecircle.conversations import selectors as conversation_selectors
+from carecircle.conversations import services as conversation_services
+from carecircle.records.services import share_link_create
+from carecircle.tasks.services import task_volunteer
+from tests.api.operations import api_operations, fill_path
+from tests.circles.conftest import add_members
+from tests.matrix.base import COLUMNS, World
+from tests.records.conftest import add_entry
+from tests.tasks.conftest import make_task, soon
+from tests.test_permission_matrix import API_MATRIX, WEB_MATRIX, api_client, in_world, web_client, web_url, world
+
+__all__ = ["in_world", "world"]  # The matrix's fixtures, used here.
+
+MORE = 25
+
+# "page <url name>" or "api <operation id>": queries with little data and with much (the same).
+QUERIES: dict[str, int] = {
+    "api audit_list": 3,
+    "api calendar_feed_list": 2,
+    "api checkin_list": 3,
+    "api circle_get": 2,
+    "api circle_list": 2,
+    "api consent_get": 3,
+    "api conversation_list": 8,
+    "api event_list": 3,
+    "api invitation_list": 3,
+    "api me_get": 1,
+    "api member_list": 3,
+    "api message_get": 6,
+    "api message_list": 6,
+    "api occurrence_list": 5,
+    "api record_document_download": 3,
+    "api record_entry_get": 3,
+    "api record_entry_list": 3,
+    "api record_entry_versions": 4,
+    "api record_export": 23,
+    "api record_fhir": 4,
+    "api record_sections": 3,
+    "api record_share_list": 3,
+    "api record_summary_pdf": 3,
+    "api record_view_list": 3,
+    "api task_get": 3,
+    "api token_list": 2,
+    "api update_list": 6,
+    "api visit_log_list": 3,
+    "page accounts:delete": 8,
+    "page accounts:email_change": 1,
+    "page accounts:passkey_add": 5,
+    "page accounts:password_change": 1,
+    "page accounts:password_reset": 1,
+    "page accounts:password_reset_complete": 1,
+    "page accounts:password_reset_sent": 1,
+    "page accounts:profile": 1,
+    "page accounts:security": 7,
+    "page accounts:sessions": 2,
+    "page accounts:step_up": 8,
+    "page accounts:tokens": 3,
+    "page accounts:totp_setup": 4,
+    "page accounts:your_data": 1,
+    "page accounts:your_data_download": 28,
+    "page audit:circle_log": 3,
+    "page circles:close": 2,
+    "page circles:consent": 2,
+    "page circles:create": 1,
+    "page circles:edit": 2,
+    "page circles:home": 8,
+    "page circles:invitation": 3,
+    "page circles:invite": 2,
+    "page circles:leave": 2,
+    "page circles:list": 2,
+    "page circles:member_edit": 3,
+    "page circles:member_remove": 3,
+    "page circles:members": 4,
+    "page circles:members_fragment": 3,
+    "page circles:photo": 2,
+    "page conversations:checkins": 4,
+    "page conversations:conversation": 5,
+    "page conversations:direct_list": 4,
+    "page conversations:family": 8,
+    "page conversations:home_fragment": 3,
+    "page conversations:message_edit": 4,
+    "page conversations:message_remove": 4,
+    "page conversations:messages_after": 8,
+    "page conversations:news": 10,
+    "page conversations:photo": 3,
+    "page conversations:photo_thumbnail": 3,
+    "page conversations:search": 2,
+    "page conversations:thread": 8,
+    "page conversations:visitors": 3,
+    "page realtime:events": 3,
+    "page records:access_log": 3,
+    "page records:document": 3,
+    "page records:entry_add": 2,
+    "page records:entry_edit": 3,
+    "page records:entry_history": 12,
+    "page records:essentials": 3,
+    "page records:essentials_pdf": 3,
+    "page records:export": 4,
+    "page records:export_download": 23,
+    "page records:fhir": 4,
+    "page records:index": 3,
+    "page records:section": 4,
+    "page records:section_fragment": 4,
+    "page records:share_links": 3,
+    "page records:shared": 11,
+    "page records:shared_document": 4,
+    "page records:shared_essentials": 4,
+    "page records:shared_fhir": 4,
+    "page records:shared_pdf": 4,
+    "page tasks:agenda": 5,
+    "page tasks:away": 3,
+    "page tasks:cancel": 6,
+    "page tasks:create": 2,
+    "page tasks:detail": 13,
+    "page tasks:edit": 6,
+    "page tasks:feed": 5,
+    "page tasks:feeds": 4,
+    "page tasks:mine": 5,
+    "page tasks:month": 5,
+    "page tasks:needs_help": 5,
+    "page tasks:offers": 3,
+    "page tasks:rota": 6,
+    "page tasks:stand_ins": 4,
+    "page tasks:visit_log": 5,
+    "page tasks:week": 5,
+    "page web:healthz": 2,
+    "page web:ping": 1,
+}
+
+# Lists that must show the grown data, so the second count is really of much more.
+GROWN = [
+    "page circles:members",
+    "page tasks:agenda",
+    "page conversations:family",
+    "page records:section",
+    "api member_list",
+    "api occurrence_list",
+    "api record_share_list",
+    "api message_list",
+]
+
+
+def reader(expected: str) -> str | None:
+    """The first member the row lets read (the organiser if they may): whose view is counted."""
+    answers = dict(zip(COLUMNS, expected.split(), strict=True))
+    for column in ("organiser", *COLUMNS):
+        if answers[column] == "200" and column != "anonymous":
+            return column
+    return None
+
+
+def targets(world: World) -> dict[str, tuple[Client, str]]:
+    found: dict[str, tuple[Client, str]] = {}
+    for (name, method), expected in sorted(WEB_MATRIX.items()):
+        member = reader(expected)
+        if method == "GET" and member is not None:
+            found[f"page {name}"] = (web_client(world, member), web_url(world, name))
+    templates = {operation_id: template for _, template, operation_id in api_operations()}
+    for (operation_id, method), expected in sorted(API_MATRIX.items()):
+        member = reader(expected)
+        if method == "GET" and member is not None:
+            url = fill_path(templates[operation_id], **world.kwargs())
+            found[f"api {operation_id}"] = (api_client(world, member), url)
+    return found
+
+
+def count(client: Client, url: str) -> tuple[int, int, list[str]]:
+    """The queries of a request, the length of its answer, and the queries themselves."""
+    client.get(url)  # A first visit's bookkeeping (session, token use, a conversation opened) done once.
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        # A streamed answer (an export) reads as it's sent: its queries count too.
+        body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return len(captured), len(body), [query["sql"] for query in captured.captured_queries]
+
+
+def grow(world: World) -> None:
+    """Much more of everything the pages list."""
+    cast = world.cast
+    add_members(circle=cast.circle, actor=cast.organiser, how_many=MORE)
+    for number in range(MORE):
+        task = make_task(
+            actor=cast.organiser,
+            circle=cast.circle,
+            title=f"Visit {number}",
+            start_date=soon(number % 10),
+            rule="FREQ=WEEKLY" if number % 5 == 0 else "",
+        )
+        task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
+        add_entry(actor=cast.organiser, circle=cast.circle, section="medications", name=f"Medicine {number}")
+        add_entry(actor=cast.helper, circle=cast.circle, section="notes", text=f"Note {number}")
+        invitation_create(actor=cast.organiser, circle=cast.circle, role="helper", channel=InvitationChannel.LINK)
+        api_token_create(actor=cast.organiser, name=f"Script {number}")
+        share_link_create(
+            actor=cast.organiser, circle=cast.circle, recipient=f"Nurse {number}", sections=["medications"], hours=24
+        )
+    family = conversation_selectors.conversation_access_for(
+        access_circle(user=cast.helper, circle_id=cast.circle.pk),
+        conversation_services.family_conversation(circle=cast.circle),
+    )
+    news = conversation_selectors.conversation_access_for(
+        access_circle(user=cast.organiser, circle_id=cast.circle.pk),
+        conversation_services.news_conversation(circle=cast.circle),
+    )
+    for number in range(MORE):
+        conversation_services.message_post(actor=cast.helper, where=family, body=f"Message {number}")
+        conversation_services.message_post(actor=cast.organiser, where=news, title=f"Week {number}", body="All well")
+
+
+def table(counts: dict[str, int]) -> list[str]:
+    return [f'    "{label}": {value},' for label, value in sorted(counts.items())]
+
+
+def test_every_page_and_api_read_costs_exactly_its_queries(in_world: World, settings: Any) -> None:
+    settings.TASKS_CACHE_SECONDS = 0  # Count computing each list, not reading it from the cache.
+    # The clock stands still, so no once-a-minute bookkeeping (a session's activity) falls in a count.
+    with time_machine.travel(timezone.now(), tick=False):
+        little_data = {label: count(client, url) for label, (client, url) in targets(in_world).items()}
+        grow(in_world)
+        much_data = {label: count(client, url) for label, (client, url) in targets(in_world).items()}
+
+    assert [label for label in GROWN if much_data[label][1] <= little_data[label][1]] == []
+    little = {label: queries for label, (queries, _, _) in little_data.items()}
+    much = {label: queries for label, (queries, _, _) in much_data.items()}
+    growing = {label: (little[label], much[label]) for label in little if much[label] != little[label]}
+    if growing:
+        extra = {label: much_data[label][2][-(much[label] - little[label]) :] for label in growing}
+        raise AssertionError(f"Query counts that grow with data (little, much): {growing}; the last queries: {extra}")
+    if little != QUERIES:
+        diff = "\n".join(difflib.unified_diff(table(QUERIES), table(little), "QUERIES", "measured", lineterm=""))
+        raise AssertionError(f"Query counts changed; if that's intended, update QUERIES:\n{diff}")
