@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
@@ -116,7 +117,7 @@ API_BODIES: dict[str, Any] = {
     "task_cancel": {},
     "task_volunteer": _on,
     "task_withdraw": _on,
-    "task_done": _on,
+    "task_done": lambda world: {**_on(world), "who_went": world.cast.organiser.pk},
     "visit_log_create": _visit,
     "calendar_feed_renew": lambda world: {"circle_id": world.cast.circle.pk},
 }
@@ -124,7 +125,8 @@ API_BODIES: dict[str, Any] = {
 
 def prepare(world: World) -> dict[str, Any]:
     cast = world.cast
-    start = datetime.date.today() + datetime.timedelta(days=2)
+    # Today on the task's clock: an occurrence can be marked done from its day on.
+    start = datetime.datetime.now(ZoneInfo("Europe/London")).date()
     task = task_create(
         actor=cast.organiser,
         circle=cast.circle,

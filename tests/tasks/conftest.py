@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import time_machine
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
@@ -12,6 +15,11 @@ from carecircle.tasks.models import Task
 from carecircle.tasks.services import TaskFields, task_create
 
 ZONE = "Europe/London"
+
+
+def on_the_day(day: datetime.date, hour: int = 12) -> time_machine.travel:
+    """The clock at `hour` on `day` in London: an occurrence can be marked done from its day on."""
+    return time_machine.travel(datetime.datetime.combine(day, datetime.time(hour), tzinfo=ZoneInfo(ZONE)))
 
 
 def soon(days: int = 3) -> datetime.date:
