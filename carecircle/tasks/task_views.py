@@ -36,7 +36,13 @@ from carecircle.tasks.forms import (
 )
 from carecircle.tasks.models import CATEGORY_DETAILS, Task
 from carecircle.tasks.schedule import TaskOccurrence
-from carecircle.tasks.selectors import members_with, next_occurrence_date, occurrence_detail, withdrawals_for
+from carecircle.tasks.selectors import (
+    members_with,
+    next_occurrence_date,
+    occurrence_detail,
+    visit_logs_of,
+    withdrawals_for,
+)
 from carecircle.tasks.views import LIVE_TYPES
 
 
@@ -111,6 +117,7 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
             members=_who_went_choices(access, item),
         ),
         "done_from": services.done_from(task, item.original_date, item.change),
+        "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
         "now": timezone.now(),
         "live_types": LIVE_TYPES,
         "live_src": detail_url(task, item.original_date),
