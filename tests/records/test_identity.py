@@ -17,7 +17,6 @@ from carecircle.records.models import RecordEntry
 from carecircle.records.services import share_link_create
 from carecircle.records.values import nhs_number_is_valid
 from tests.api.conftest import token_client
-from tests.cast import Cast
 from tests.circles.conftest import text_of
 from tests.records.test_exports import _pdf_layout_text
 
@@ -107,7 +106,7 @@ def test_the_fhir_patient_has_the_name_birth_date_and_nhs_number(cast, as_user, 
     assert resource["generalPractitioner"] == [{"display": "Riverside Surgery, Leeds"}]
 
 
-def test_identity_stays_inside_about_mes_consent(cast: Cast, add):
+def test_identity_stays_inside_about_mes_consent(cast, add):
     """A link made without About me shows and exports none of it; the summary keeps the circle's name."""
     add("about", **IDENTITY)
     add("medications", name="Metformin")
