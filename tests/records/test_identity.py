@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -114,7 +115,8 @@ def test_identity_stays_inside_about_mes_consent(cast, add):
         actor=cast.organiser, circle=cast.circle, recipient="Nurse", sections=["medications"], hours=24
     )
     client = Client()
-    summary = text_of(client.get(reverse("records:shared_essentials", kwargs={"share_token": token})))
+    page: Any = client.get(reverse("records:shared_essentials", kwargs={"share_token": token}))
+    summary = text_of(page)
     assert "Metformin" in summary
     assert cast.circle.person_name in summary
     for secret in ("James Robert Smith", "943 476 5919", "Mill Lane", "Jim"):
