@@ -43,9 +43,9 @@ install: $(VENV)/.installed
 
 run: install
 	@mkdir -p var
-	DEBUG=true $(VENV)/bin/carecircle migrate --no-input
-	DEBUG=true $(VENV)/bin/carecircle demo
-	DEBUG=true $(VENV)/bin/carecircle run --port $(PORT)
+	DEBUG=true PORT=$(PORT) $(VENV)/bin/carecircle migrate --no-input
+	DEBUG=true PORT=$(PORT) $(VENV)/bin/carecircle demo
+	DEBUG=true PORT=$(PORT) $(VENV)/bin/carecircle run
 
 test: install
 	@mkdir -p var

@@ -224,8 +224,8 @@ def web_url(world: World, name: str) -> str:
     return reverse(name, kwargs=wanted)
 
 
-# The pages of the API's own documentation, public by design.
-API_DOCUMENT_URLS = {"api:openapi-json", "api:openapi-view"}
+# The pages of the API's own documentation, public by design: the index at /api/v1/ points to the others.
+API_DOCUMENT_URLS = {"api:index", "api:openapi-json", "api:openapi-view"}
 
 
 @functools.cache

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import NinjaAPI, Schema
 
 from carecircle.accounts.api import router as accounts_router
 from carecircle.accounts.api_auth import SessionAuth, TokenAuth
@@ -37,3 +39,25 @@ api.add_router("", audit_router)
 api.add_router("", tasks_router)
 api.add_router("", records_router)
 api.add_router("", conversations_router)
+
+
+class ApiIndexOut(Schema):
+    name: str
+    version: str
+    openapi: str
+    docs: str
+    authentication: str
+
+
+# Part of the API's own documentation, like the OpenAPI document and the docs page: public, and not
+# an operation of the API itself (the permission matrix lists it with them).
+@api.get("/", auth=None, response=ApiIndexOut, url_name="index", include_in_schema=False)
+def api_index(request: HttpRequest) -> ApiIndexOut:
+    """Public: `GET /api/v1/` points to the OpenAPI document and the docs, instead of a bare 404."""
+    return ApiIndexOut(
+        name=api.title,
+        version=api.version,
+        openapi=request.build_absolute_uri(reverse("api:openapi-json")),
+        docs=request.build_absolute_uri(reverse("api:openapi-view")),
+        authentication="Authorization: Bearer <token> (make one in your account settings), or a signed-in session.",
+    )

@@ -97,3 +97,13 @@ def render(text: str, names: Mapping[str, int] | None = None) -> tuple[str, list
         url_schemes=set(URL_SCHEMES),
     )
     return cleaned, mentioned
+
+
+_BREAKS = re.compile(r"<br\s*/?>|</p>|</li>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def plain_text(body_html: str) -> str:
+    """What a rendered message says, without its formatting: for quotes and previews (one line)."""
+    text = html.unescape(_TAGS.sub("", _BREAKS.sub(" ", body_html)))
+    return " ".join(text.split())

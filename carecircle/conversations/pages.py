@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -163,6 +164,13 @@ def safe_next(request: HttpRequest) -> str:
     return ""
 
 
+def _without_reply(url: str) -> str:
+    """The page to go back to, without `?reply_to=`: once sent, the "Replying to" banner goes."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "reply_to"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def _positive(raw: str | None) -> int | None:
     if raw and raw.isdigit() and len(raw) <= 18:
         return int(raw)
@@ -206,7 +214,7 @@ def message_post_response(
                 return render(
                     request, "conversations/messages.html#items", context, status=201 if posted.created else 200
                 )
-            return redirect(f"{safe_next(request) or page_url(where)}#m-{posted.message.pk}")
+            return redirect(f"{_without_reply(safe_next(request) or page_url(where))}#m-{posted.message.pk}")
     if wants_fragment(request):
         errors = [str(error) for errors in form.errors.values() for error in errors]
         return HttpResponse(" ".join(errors), status=INVALID, content_type="text/plain; charset=utf-8")

@@ -25,6 +25,19 @@ def _token_patterns() -> list[tuple[re.Pattern[str], str]]:
     return patterns
 
 
+# The Referrer-Policy of every page at such an address. `no-referrer` would keep the token out of
+# Referer too, but Chromium then sends `Origin: null` with the page's own forms (the share link's
+# code, accepting an invitation) and CSRF protection refuses them. `strict-origin` sends only the
+# origin, never the path, so the token reaches no other site and no proxy's Referer log, and the
+# page's own forms carry a real Origin.
+SECRET_ADDRESS_REFERRER_POLICY = "strict-origin"
+
+
+def holds_secret(path: str) -> bool:
+    """Whether the path is an invitation, share-link or calendar address with its token."""
+    return any(pattern.match(path) for pattern, _ in _token_patterns())
+
+
 def redact_secrets(text: str) -> str:
     """The text with every invitation, share-link and calendar token replaced by "…", for a log."""
     for pattern, replacement in _token_patterns():

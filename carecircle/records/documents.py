@@ -1,8 +1,11 @@
 """Checking uploaded documents from their content, cleaning pictures and names.
 
 A PDF is recognised by its first bytes and kept as it is; anything else must open as a picture
-with Pillow and is saved again as a new JPEG or PNG, which drops EXIF (location, camera) and
-anything hidden after the image data. SVG, HTML and every other type are refused.
+with Pillow and is saved again in its own format (a PNG stays a PNG: a screenshot of a
+prescription must stay sharp), which drops EXIF (location, camera) and anything hidden after the
+image data. SVG, HTML and every other type are refused. The name people gave the file is kept,
+with its extension set from what the content is, and without paths, control or direction
+characters, or anything a shell or browser reads specially.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from carecircle.lib.pictures import NotAPicture, read_picture
 DEFAULT_LIMIT = 10 * 1024 * 1024
 # Pictures are for reading letters and forms on a phone: this keeps them sharp and small.
 LARGEST_SIDE = 2400
-ALLOWED_PICTURES = {"JPEG", "PNG", "GIF", "WEBP"}
+# Each picture format kept: its content type and file extension.
+PICTURE_TYPES = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
+ALLOWED_PICTURES = set(PICTURE_TYPES)
 # Room for the rest of a multipart form (title, description, boundaries) beside the file itself.
 FORM_ALLOWANCE = 64 * 1024
 
@@ -50,11 +60,13 @@ class CleanDocument:
 
 
 def safe_filename(name: str, extension: str) -> str:
-    """A download name without paths, control characters or anything a shell or browser would read specially."""
+    """The name people gave the file, in any language, without paths, control or direction characters,
+    or anything a shell or browser would read specially; its extension says what the content is."""
     base = unicodedata.normalize("NFKC", name).rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     base = base.rsplit(".", 1)[0] if "." in base else base
-    base = re.sub(r"[^\w\- ]+", "", base, flags=re.ASCII).strip(" .-_")
-    base = re.sub(r"\s+", "-", base)[:80] or "document"
+    # Letters and digits of any script, spaces, "-", "_" and brackets; everything else goes.
+    base = "".join(c for c in base if c.isalnum() or c in " -_()" or unicodedata.category(c) in {"Mn", "Mc"})
+    base = re.sub(r"\s+", " ", base).strip(" .-_")[:80].strip() or "document"
     return f"{base}.{extension}"
 
 
@@ -69,12 +81,20 @@ def _picture(content: bytes) -> tuple[bytes, str, str]:
             raise DocumentRefused("This picture is damaged. Try saving it again, or upload a PDF.") from None
         raise DocumentRefused(NOT_READABLE) from None
     upright.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
+    # Nothing from the original but its pixels (and which colour is transparent): no EXIF, XMP,
+    # text chunks or comments, whatever the format.
+    upright.info = {key: value for key, value in upright.info.items() if key == "transparency"}
     output = io.BytesIO()
-    if upright.mode in {"RGBA", "LA", "P"} and found in {"PNG", "GIF", "WEBP"}:
-        upright.convert("RGBA").save(output, format="PNG", optimize=True)
-        return output.getvalue(), "image/png", "png"
-    upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
-    return output.getvalue(), "image/jpeg", "jpg"
+    if found == "JPEG":
+        upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
+    elif found == "WEBP":
+        upright.save(output, format="WEBP", quality=85)
+    elif found == "GIF":
+        upright.save(output, format="GIF", optimize=True)
+    else:
+        upright.save(output, format="PNG", optimize=True)
+    content_type, extension = PICTURE_TYPES[found]
+    return output.getvalue(), content_type, extension
 
 
 def clean_document(upload: Any, *, name: str) -> CleanDocument:

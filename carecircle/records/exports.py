@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -13,8 +13,9 @@ from django.utils import timezone
 from carecircle.circles.models import Membership, Role
 from carecircle.records.access import Reader
 from carecircle.records.models import RecordEntry
-from carecircle.records.sections import SECTION_BY_KEY, Section
+from carecircle.records.sections import IDENTITY_FIELDS, SECTION_BY_KEY, Section
 from carecircle.records.selectors import ShownEntry, show
+from carecircle.records.values import display_value
 
 ESSENTIAL_SECTIONS = ("about", "conditions", "allergies", "medications", "contacts", "emergency")
 
@@ -26,6 +27,24 @@ class Essentials:
     made_at: datetime.datetime
     sections: dict[str, list[ShownEntry]]
     readable: list[Section]
+    # About me's identity fields as shown ({"full_name": "James Smith", …}), when the reader may read them.
+    identity: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return self.identity.get("full_name") or self.person_name
+
+
+def identity_of(entry: RecordEntry | None) -> dict[str, str]:
+    """About me's identity fields as people read them (an NHS number spaced 3-3-4), the empty ones left out."""
+    if entry is None:
+        return {}
+    about = SECTION_BY_KEY["about"]
+    return {
+        spec.name: display_value(spec, str(entry.data.get(spec.name, "")))
+        for spec in about.fields
+        if spec.name in IDENTITY_FIELDS and entry.data.get(spec.name)
+    }
 
 
 def essentials_for(reader: Reader) -> Essentials:
@@ -38,19 +57,29 @@ def essentials_for(reader: Reader) -> Essentials:
         deleted_at__isnull=True,
     ).order_by("id")
     grouped: dict[str, list[ShownEntry]] = {section.key: [] for section in readable}
+    about: RecordEntry | None = None
     for entry in entries:
         section = SECTION_BY_KEY[entry.section]
         if section.key == "medications" and entry.data.get("stopped"):
             continue
+        if section.key == "about":
+            about = entry
+            shown = show(reader, section, entry)
+            shown.values = [value for value in shown.values if value.name not in IDENTITY_FIELDS]
+            if shown.values:
+                grouped[section.key].append(shown)
+            continue
         grouped[section.key].append(show(reader, section, entry))
     for items in grouped.values():
         items.sort(key=lambda item: item.title.lower())
+    born = about.data.get("date_of_birth") if about is not None else None
     return Essentials(
         person_name=reader.circle.person_name,
-        date_of_birth=reader.circle.person_date_of_birth,
+        date_of_birth=datetime.date.fromisoformat(born) if born else reader.circle.person_date_of_birth,
         made_at=timezone.now(),
         sections=grouped,
         readable=readable,
+        identity=identity_of(about),
     )
 
 
@@ -264,33 +293,50 @@ def _document(entry: RecordEntry, patient: str, base_url: str) -> dict[str, Any]
     )
 
 
+NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
+
+
+def _patient(circle: Any, about: RecordEntry | None) -> dict[str, Any]:
+    """The Patient: About me's identity when the reader may read it, else only the circle's name for them."""
+    data = about.data if about is not None else {}
+    names = [{"use": "official", "text": data["full_name"]}] if data.get("full_name") else []
+    preferred = data.get("preferred_name") or ("" if names else circle.person_name)
+    if preferred:
+        names.append({"use": "usual", "text": preferred})
+    born = data.get("date_of_birth") or (
+        circle.person_date_of_birth.isoformat() if circle.person_date_of_birth else None
+    )
+    return _clean(
+        {
+            "resourceType": "Patient",
+            "identifier": [{"system": NHS_NUMBER_SYSTEM, "value": data["nhs_number"]}]
+            if data.get("nhs_number")
+            else None,
+            "name": names,
+            "birthDate": born,
+            "address": [{"use": "home", "text": data["address"]}] if data.get("address") else None,
+            "generalPractitioner": [{"display": data["gp_practice"]}] if data.get("gp_practice") else None,
+        }
+    )
+
+
 def fhir_bundle(reader: Reader, *, document_url: str) -> dict[str, Any]:
     """A FHIR R4 collection Bundle of what the reader may read; a fixed number of queries."""
     circle = reader.circle
     patient = _urn("patient", circle.pk)
-    entries: list[dict[str, Any]] = [
-        _entry(
-            patient,
-            _clean(
-                {
-                    "resourceType": "Patient",
-                    "name": [{"text": circle.person_name}],
-                    "birthDate": circle.person_date_of_birth.isoformat() if circle.person_date_of_birth else None,
-                }
-            ),
-        )
-    ]
-    if reader.access is not None and reader.can("members.view"):
-        entries += _people(reader, patient)
-    wanted = ("conditions", "allergies", "medications", "notes", "documents")
+    wanted = ("about", "conditions", "allergies", "medications", "notes", "documents")
     readable = [key for key in wanted if reader.can_read(SECTION_BY_KEY[key])]
-    rows = (
+    rows = list(
         RecordEntry.objects.filter(
             circle=circle, section__in=readable, audience__in=reader.audiences, deleted_at__isnull=True
         )
         .select_related("document")
         .order_by("id")
     )
+    about = next((row for row in rows if row.section == "about"), None)
+    entries: list[dict[str, Any]] = [_entry(patient, _patient(circle, about))]
+    if reader.access is not None and reader.can("members.view"):
+        entries += _people(reader, patient)
     for row in rows:
         url = _urn("entry", row.pk)
         if row.section == "conditions":

@@ -32,6 +32,8 @@ def _form_field(spec: Field) -> forms.Field:
         return forms.CharField(widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}), **common)
     if spec.type == "email":
         return forms.CharField(widget=forms.TextInput(attrs={"type": "email", "autocomplete": "off"}), **common)
+    if spec.type == "nhs_number":
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}), **common)
     if spec.type == "number":
         hint = f"In {spec.unit}." if spec.unit else ""
         common["help_text"] = (spec.hint + " " + hint).strip()

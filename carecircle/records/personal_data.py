@@ -9,7 +9,10 @@ personal_data_declare(
     why="the shared care record the circle and professionals read",
     retention=CIRCLE,
     fields={
-        "data": "the entry: conditions, medicines, contacts, notes…",
+        "data": (
+            "the entry: About me with who the person is (full and preferred name, date of birth, NHS"
+            " number, GP practice, address), conditions, medicines, contacts, notes…"
+        ),
         "created_by": "who wrote it",
         "updated_by": "who changed it",
         "updated_by_name": "their name then",

@@ -14,7 +14,7 @@ from decimal import Decimal
 class Field:
     name: str
     label: str
-    # text, long (several lines), date, choice, phone, email, number.
+    # text, long (several lines), date, choice, phone, email, number, nhs_number.
     type: str = "text"
     required: bool = False
     hint: str = ""
@@ -25,6 +25,8 @@ class Field:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     unit: str = ""
+    # A date that can't be in the future, such as a date of birth.
+    past: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class Section:
 
 
 LONG = 2000
+# About me's fields that say who the person is (shown at the top of the summary, not in its list).
+IDENTITY_FIELDS = ("full_name", "preferred_name", "date_of_birth", "nhs_number", "gp_practice", "address")
 CAPABILITY_SECTION = {"conditions": "health", "allergies": "health"}
 
 SEVERITIES = (
@@ -77,9 +81,23 @@ ABOUT = Section(
     title="About me",
     kind="about",
     noun="About me",
-    intro="What matters, routines and what helps: the page a hospital asks for.",
+    intro="Who I am, what matters, routines and what helps: the page a hospital asks for.",
     single=True,
     fields=(
+        # Identity: the summary, the PDF and the FHIR Patient name the person with these, under the
+        # same consent as the rest of About me (records.read.about).
+        Field("full_name", "My full name", hint="As on letters from the GP or hospital.", max_length=120),
+        Field("preferred_name", "What I like to be called", hint='For example "Jim".', max_length=80),
+        Field("date_of_birth", "My date of birth", "date", past=True),
+        Field(
+            "nhs_number",
+            "My NHS number",
+            "nhs_number",
+            hint="10 digits, on letters from the GP or hospital and in the NHS App.",
+            max_length=20,
+        ),
+        Field("gp_practice", "My GP practice", hint='For example "Riverside Surgery, Leeds".', max_length=200),
+        Field("address", "My address", "long", max_length=500),
         Field("what_matters", "What matters to me", "long", max_length=LONG),
         Field("routines", "My routines", "long", max_length=LONG),
         Field("likes", "What I like", "long", max_length=LONG),

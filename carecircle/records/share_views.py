@@ -135,7 +135,6 @@ def _link_view(
                 return _quiet(redirect("records:shared", share_token=share_token))
             response = view(request, link, share_token, *args, **kwargs)
             response["Cache-Control"] = "no-store"
-            response["Referrer-Policy"] = "no-referrer"
             return _quiet(response)
 
         return wrapper

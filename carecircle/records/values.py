@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from carecircle.lib.text import multi_line, single_line
 from carecircle.records.sections import Field, Section
@@ -33,6 +34,35 @@ def _clean_date(value: str) -> str:
         return datetime.date.fromisoformat(value).isoformat()
     except ValueError:
         raise ValueError("Enter a real date, like 2024-03-27.") from None
+
+
+def _clean_past_date(value: str) -> str:
+    cleaned = _clean_date(value)
+    if datetime.date.fromisoformat(cleaned) > timezone.localdate():
+        raise ValueError("Enter a date in the past.")
+    if cleaned < "1890-01-01":
+        raise ValueError("Enter a date from 1890 on.")
+    return cleaned
+
+
+def nhs_number_is_valid(digits: str) -> bool:
+    """Ten digits whose last is the modulus 11 check digit of the first nine (NHS Data Dictionary)."""
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def _clean_nhs_number(value: str) -> str:
+    digits = "".join(character for character in value if character not in " -")
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+        raise ValueError("Enter the 10 digits of the NHS number, like 943 476 5919.")
+    if not nhs_number_is_valid(digits):
+        raise ValueError("That isn't an NHS number: a digit is wrong. Check it against a letter from the GP.")
+    return digits
 
 
 def _clean_phone(value: str) -> str:
@@ -69,7 +99,9 @@ def clean_field(field: Field, raw: object) -> str:
             raise ValueError(f"Enter the {field.label.lower()}.")
         return ""
     if field.type == "date":
-        return _clean_date(value)
+        return _clean_past_date(value) if field.past else _clean_date(value)
+    if field.type == "nhs_number":
+        return _clean_nhs_number(value)
     if field.type == "choice":
         if value not in {key for key, _ in field.choices}:
             raise ValueError(f"Choose one of: {', '.join(key for key, _ in field.choices)}.")
@@ -125,6 +157,8 @@ def display_value(field: Field, value: str) -> str:
             return datetime.date.fromisoformat(value).strftime("%-d %b %Y")
         except ValueError:
             return value
+    if field.type == "nhs_number" and len(value) == 10:
+        return f"{value[:3]} {value[3:6]} {value[6:]}"
     if field.unit:
         return f"{value} {field.unit}"
     return value

@@ -226,7 +226,12 @@ def task_done(request: HttpRequest, circle_id: CircleId, task_id: TaskId, payloa
         raise Http404("No such occurrence.")
     if not access.can("tasks.manage") and actor.pk not in item.going_ids():
         raise HttpError(403, "Only someone going, or an organiser, can mark this done.")
-    services.occurrence_done(actor=actor, task=task, occurrence_date=payload.on, how_it_went=payload.how_it_went)
+    who_went = _member(circle_id, payload.who_went)
+    if who_went is not None and who_went.pk != actor.pk and not access.can("tasks.manage"):
+        raise HttpError(403, "Only an organiser can say someone else went.")
+    services.occurrence_done(
+        actor=actor, task=task, occurrence_date=payload.on, how_it_went=payload.how_it_went, who_went=who_went
+    )
     return _occurrence(task, payload.on)
 
 

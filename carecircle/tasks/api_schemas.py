@@ -167,6 +167,12 @@ class VolunteerIn(OnIn):
 
 class DoneIn(OnIn):
     how_it_went: LongText = ""
+    who_went: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="A member who went, put down for it; needed when nobody was. Done only from the day on.",
+    )
 
 
 class CancelIn(InputSchema):

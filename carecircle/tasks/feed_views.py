@@ -108,5 +108,4 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such calendar.")
     response = HttpResponse(feed_calendar(found), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
-    response["Referrer-Policy"] = "no-referrer"
     return response

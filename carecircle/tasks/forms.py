@@ -185,9 +185,21 @@ class ReasonForm(forms.Form):
 
 
 class DoneForm(forms.Form):
+    """ "Done?": who went (asked only when nobody was down for it) and how it went."""
+
+    who_went = forms.TypedChoiceField(coerce=int, required=False, label="Who went?", empty_value=None)
     how_it_went = forms.CharField(
         max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="How did it go?"
     )
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if members is None:
+            del self.fields["who_went"]
+        else:
+            self.fields["who_went"].choices = members  # type: ignore[attr-defined]
+            self.fields["who_went"].required = True
+            self.fields["who_went"].error_messages["required"] = "Say who went."
 
 
 class ThankForm(forms.Form):

@@ -20,7 +20,7 @@ from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.cache import tasks_version
-from carecircle.tasks.models import Assignment, CalendarFeed, OccurrenceChange, Status, Task, VisitLog
+from carecircle.tasks.models import Assignment, CalendarFeed, OccurrenceChange, Status, Task, VisitLog, VisitOutcome
 from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
 from carecircle.tasks.services import MAX_DURATION_MINUTES
 
@@ -206,3 +206,19 @@ def members_with(*, circle: Circle, capability: str) -> list[tuple[int, str]]:
 def calendar_feeds_for(*, user: User) -> list[CalendarFeed]:
     """The user's private calendar addresses (one for all circles, one per circle), oldest first."""
     return list(CalendarFeed.objects.filter(user=user).select_related("circle").order_by("id"))
+
+
+def visit_logs_of(*, task: Task, occurrence_date: datetime.date) -> list[VisitLog]:
+    """The visit logs of one occurrence, oldest first: shown on the visit's own page."""
+    return list(
+        VisitLog.objects.filter(task=task, occurrence_date=occurrence_date).select_related("author").order_by("id")
+    )
+
+
+def visit_concerns_since(*, circle: Circle, since: datetime.datetime, limit: int = 5) -> list[VisitLog]:
+    """The newest visits logged with a concern since `since`: for the organisers' circle home."""
+    return list(
+        VisitLog.objects.filter(circle=circle, outcome=VisitOutcome.CONCERN, arrived_at__gte=since)
+        .select_related("author", "task")
+        .order_by("-arrived_at", "-id")[:limit]
+    )

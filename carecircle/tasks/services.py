@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Membership
+from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.recurrence import check_series, split
@@ -32,7 +33,7 @@ from carecircle.tasks.models import (
     OccurrenceChange,
     Task,
 )
-from carecircle.tasks.schedule import series_bounds, series_occurrence
+from carecircle.tasks.schedule import local_midnight_utc, series_bounds, series_occurrence
 from carecircle.tasks.tasks import ensure_reminder_scans
 
 if TYPE_CHECKING:
@@ -410,11 +411,26 @@ def task_withdraw(
     return True
 
 
+def done_from(task: Task, occurrence_date: datetime.date, change: OccurrenceChange | None) -> datetime.datetime:
+    """When an occurrence can first be marked done: the start of its day (after a move) on its clock."""
+    day = change.moved_date if change is not None and change.moved_date is not None else occurrence_date
+    return local_midnight_utc(day, task.time_zone)
+
+
 @transaction.atomic
 def occurrence_done(
-    *, actor: User, task: Task, occurrence_date: datetime.date, how_it_went: str = ""
+    *,
+    actor: User,
+    task: Task,
+    occurrence_date: datetime.date,
+    how_it_went: str = "",
+    who_went: User | None = None,
 ) -> OccurrenceChange:
-    """Mark one occurrence done, with an optional "how did it go" note."""
+    """Mark one occurrence done, with an optional "how did it go" note.
+
+    Only from the occurrence's day on, and only with someone who went: those going, or `who_went`,
+    who is then put down for it (docs/architecture/tasks.md, "Done").
+    """
     _check_text(how_it_went, "note", 4000)
     task = _lock(task)
     _require_occurrence(task, occurrence_date)
@@ -423,6 +439,17 @@ def occurrence_done(
         raise TaskConflict("This one was cancelled, so it can't be marked done.")
     if change.done_at is not None and change.how_it_went == how_it_went.strip():
         return change
+    if change.done_at is None:
+        start_of_day = done_from(task, occurrence_date, change)
+        if timezone.now() < start_of_day:
+            day = change.moved_date or occurrence_date
+            raise TaskError(f"This is on {day:%A %-d %B}. It can be marked done from that day on.")
+        going = _going(task, occurrence_date)
+        if who_went is not None and all(assignment.user_id != who_went.pk for assignment in going):
+            _require_can_go(task, who_went)
+            task_volunteer(actor=actor, task=task, occurrence_date=occurrence_date, user=who_went)
+        elif not going:
+            raise TaskError("Nobody was down for this. Say who went, then mark it done.", field="who_went")
     change.done_at = change.done_at or timezone.now()
     change.done_by = change.done_by or actor
     change.how_it_went = how_it_went.strip()
@@ -435,3 +462,14 @@ def occurrence_done(
     )
     _event(task)
     return change
+
+
+def _require_can_go(task: Task, person: User) -> None:
+    # Someone who can help with tasks; for a private task, someone who may see it (who manages tasks).
+    needed = "tasks.manage" if task.private else "tasks.volunteer"
+    membership = Membership.objects.filter(circle=task.circle, user=person).first()
+    allowed = membership is not None and needed in capabilities_for(
+        role=membership.role, consent=task.circle.consent, person_is_member=False
+    )
+    if not allowed:
+        raise TaskError("Choose someone in the circle who can help with this.", field="who_went")

@@ -36,7 +36,13 @@ from carecircle.tasks.forms import (
 )
 from carecircle.tasks.models import CATEGORY_DETAILS, Task
 from carecircle.tasks.schedule import TaskOccurrence
-from carecircle.tasks.selectors import members_with, next_occurrence_date, occurrence_detail, withdrawals_for
+from carecircle.tasks.selectors import (
+    members_with,
+    next_occurrence_date,
+    occurrence_detail,
+    visit_logs_of,
+    withdrawals_for,
+)
 from carecircle.tasks.views import LIVE_TYPES
 
 
@@ -73,6 +79,14 @@ def _members(access: CircleAccess) -> list[tuple[int, str]]:
     return members_with(circle=access.circle, capability="tasks.volunteer")
 
 
+def _who_went_choices(access: CircleAccess, item: TaskOccurrence) -> list[tuple[int, str]] | None:
+    """Whom "Who went?" offers: asked only when nobody was down for it (None: not asked)."""
+    if item.going:
+        return None
+    capability = "tasks.manage" if item.task.private else "tasks.volunteer"
+    return members_with(circle=access.circle, capability=capability)
+
+
 @require_http_methods(["GET"])
 @login_required
 def detail(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
@@ -98,7 +112,13 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
         "withdrawals": withdrawals_for(task, item.original_date) if access.can("tasks.manage") else [],
         "is_going": access.user_id in item.going_ids(),
         "reason_form": ReasonForm(),
-        "done_form": DoneForm(initial={"how_it_went": item.change.how_it_went if item.change else ""}),
+        "done_form": DoneForm(
+            initial={"how_it_went": item.change.how_it_went if item.change else "", "who_went": access.user_id},
+            members=_who_went_choices(access, item),
+        ),
+        "done_from": services.done_from(task, item.original_date, item.change),
+        "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
+        "now": timezone.now(),
         "live_types": LIVE_TYPES,
         "live_src": detail_url(task, item.original_date),
         "thread": registries.comment_thread(
@@ -305,17 +325,19 @@ def done(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
             status=403,
             back=detail_url(task, item.original_date),
         )
-    form = DoneForm(request.POST)
+    form = DoneForm(request.POST, members=_who_went_choices(access, item))
     if not form.is_valid():
         return render(
             request, "tasks/detail.html", _detail_context(request, access, item, done_form=form), status=INVALID
         )
+    who_went = form.cleaned_data.get("who_went")
     try:
         services.occurrence_done(
             actor=viewer(request),
             task=task,
             occurrence_date=item.original_date,
             how_it_went=form.cleaned_data["how_it_went"],
+            who_went=User.objects.get(pk=who_went) if who_went else None,
         )
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -28,7 +29,8 @@ from carecircle.lib.repeat_rule import Rule
 from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create
-from carecircle.tasks.models import Category, StandIn, Task
+from carecircle.tasks.models import Category, Task, VisitOutcome
+from carecircle.tasks.rota_services import stand_ins_set, task_assign_series, visit_log_create
 from carecircle.tasks.services import TaskFields, occurrence_done, task_create, task_volunteer
 
 ZONE = "Europe/London"
@@ -89,18 +91,43 @@ def demo_tasks(*, circle: Circle, people: dict[str, User]) -> int:
     task("Renew the blue badge", 5, None, 1440, category=Category.PAPERWORK, private=True)
     task_volunteer(actor=helper, task=clinic, occurrence_date=clinic.start_date)
     task_volunteer(actor=helper, task=shopping, occurrence_date=shopping.start_date)
-    task_volunteer(actor=organiser, task=visits, occurrence_date=visits.start_date, user=carer)
-    occurrence_done(
-        actor=carer, task=visits, occurrence_date=visits.start_date, how_it_went="Ate porridge, in good spirits."
-    )
-    StandIn.objects.get_or_create(circle=circle, user=helper, defaults={"rank": 1})
+    # Priya from the agency does every morning visit (the rota's "every time"), so the calendar
+    # shows them covered; today's is logged once it has happened.
+    task_assign_series(actor=organiser, task=visits, user=carer, from_date=visits.start_date)
+    _log_this_mornings_visit(visits=visits, carer=carer)
+    # "I can't cover" asks Tom first, then the agency: each has a stand-in who isn't themselves.
+    stand_ins_set(actor=organiser, circle=circle, user_ids=[helper.pk, carer.pk])
     return 6
+
+
+def _log_this_mornings_visit(*, visits: Task, carer: User) -> None:
+    zone = ZoneInfo(ZONE)
+    arrived = datetime.datetime.combine(visits.start_date, datetime.time(8, 5), tzinfo=zone)
+    left = arrived + datetime.timedelta(minutes=40)
+    if timezone.now() < left:
+        return  # Loaded before the visit is over: nothing to log yet.
+    visit_log_create(
+        actor=carer,
+        task=visits,
+        occurrence_date=visits.start_date,
+        arrived_at=arrived,
+        left_at=left,
+        notes="Ate porridge, took his tablets, in good spirits.",
+        outcome=VisitOutcome.ALL_OK,
+    )
+    occurrence_done(actor=carer, task=visits, occurrence_date=visits.start_date)
 
 
 RECORD = (
     (
         "about",
         {
+            "full_name": "Arthur James Bennett",
+            "preferred_name": "Arthur (Dad to the family)",
+            "date_of_birth": "1941-03-09",
+            "nhs_number": "9434765919",
+            "gp_practice": "Riverside Surgery, Leeds",
+            "address": "4 Mill Lane, Leeds LS6 2AB",
             "what_matters": "Seeing the grandchildren, his garden, and staying in his own home.",
             "routines": "Up at 7, porridge, the paper. A nap after lunch.",
             "likes": "Cricket on the radio, strong tea, crosswords.",
@@ -143,8 +170,8 @@ RECORD = (
     (
         "emergency",
         {
-            "if_main_carer_cant": "Call Tom first, then Home Help Ltd for an extra visit.",
-            "stand_ins": "Tom (son), then Jean (sister).",
+            "if_main_carer_cant": "Call Tom first, then Home Help Ltd (Priya) for an extra visit.",
+            "stand_ins": "Tom (son), then Priya at Home Help Ltd. Jean (sister) can sit with him.",
             "where_things_are": "Medicines in the kitchen cupboard; documents in the bureau.",
         },
     ),

@@ -1,4 +1,5 @@
-"""Response headers Django doesn't set itself: Permissions-Policy and Cross-Origin-Resource-Policy.
+"""Response headers Django doesn't set itself: Permissions-Policy and Cross-Origin-Resource-Policy,
+and the Referrer-Policy of addresses that carry a secret token (lib/redaction.py says why).
 
 Permissions-Policy turns off every powerful browser feature CareCircle doesn't use, and keeps
 WebAuthn (passkeys) to this origin. CORP `same-origin` stops other sites embedding our responses
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from carecircle.lib.redaction import SECRET_ADDRESS_REFERRER_POLICY, holds_secret
 
 PERMISSIONS_POLICY = ", ".join(
     [
@@ -44,4 +47,6 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if holds_secret(request.path):
+            response.headers["Referrer-Policy"] = SECRET_ADDRESS_REFERRER_POLICY
         return response

@@ -140,3 +140,16 @@ def test_the_docs_page_serves_its_files_from_this_site(db):
     page = response.content.decode()
     assert "swagger-ui-bundle.js" in page
     assert "cdn." not in page
+
+
+def test_the_api_root_points_to_the_openapi_document_and_the_docs(db: None) -> None:
+    from django.test import Client
+
+    response = Client().get("/api/v1/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    index = response.json()
+    assert index["openapi"] == "http://testserver/api/v1/openapi.json"
+    assert index["docs"] == "http://testserver/api/v1/docs"
+    assert Client().get(index["openapi"]).status_code == 200
+    assert "Bearer" in index["authentication"]

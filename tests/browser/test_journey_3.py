@@ -10,6 +10,7 @@ from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.accounts.models import User
+from carecircle.notifications.models import Delivery
 from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
 from carecircle.records.services import document_add, entry_create, entry_delete, share_link_create
@@ -128,7 +129,33 @@ def test_journey_3_a_nurse_reads_the_record_through_a_link_and_the_family_sees_w
     son.page.get_by_label("Message").fill("The pharmacy changed the brand; same dose.")
     son.page.get_by_role("button", name="Add comment").click()
     expect(son.page.get_by_role("main")).to_contain_text("The pharmacy changed the brand; same dose.")
-    for context in (nurse_context, son.page.context, page.context):
+
+    # The safer way: a link that opens only with a code sent by text message. Wrong, then right.
+    page.goto(f"{server}/circles/{cast.circle.pk}/record/sharing/")
+    page.get_by_label("Who is it for?").fill("District nurse")
+    page.get_by_label("Send a code by text message").check()
+    page.get_by_label("Their email address or mobile number").fill("07700 900123")
+    page.get_by_role("button", name="Make the link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("is ready")
+    coded_link = page.get_by_label("The link").input_value()
+    sent = Delivery.objects.get(to="+447700900123").body
+    code = re.search(r"\b(\d{6})\b", sent)
+    assert code is not None
+    district = make_checked(browser.new_context())
+    district.page.goto(coded_link)
+    expect(district.page.get_by_role("heading", level=1)).to_have_text("Enter the code you were sent")
+    expect(district.page.get_by_role("main")).not_to_contain_text("Metformin")
+    district.check("the code page")
+    district.page.get_by_label("The code you were sent").fill("000000" if code.group(1) != "000000" else "111111")
+    district.page.get_by_role("button", name="Open the record").click()
+    expect(district.page.get_by_role("main")).to_contain_text("That code isn't right")
+    district.check("a wrong code")
+    district.page.get_by_label("The code you were sent").fill(code.group(1))
+    district.page.get_by_role("button", name="Open the record").click()
+    expect(district.page.get_by_role("heading", level=1)).to_have_text("Dad's care record")
+    expect(district.page.get_by_role("main")).to_contain_text("Metformin")
+    district.check("the shared record after the code")
+    for context in (nurse_context, son.page.context, page.context, district.page.context):
         context.close()
 
 

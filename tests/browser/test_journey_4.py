@@ -110,10 +110,36 @@ def test_journey_4_photo_reactions_and_support_live_on_every_device(
     organiser.page.goto(family)
     helper.page.goto(family)
     organiser.check("family conversation as organiser")
-    helper.page.get_by_label("Message").fill("Can someone take Dad's prescription on Friday?")
+    helper.page.get_by_label("Message").fill("Can someone take Dad's **prescription** on Friday?")
     helper.page.get_by_role("button", name="Send").click()
     expect(organiser.page.locator("li[data-message]", has_text="prescription")).to_have_count(1, timeout=LIVE_MS)
     helper.check("family conversation as helper")
+
+    # The organiser replies: the quote reads as the message does (no "**"); once sent, the
+    # "Replying to" banner and ?reply_to= go, and nothing ever says it is waiting to send.
+    asked = organiser.page.locator("li[data-message]", has_text="prescription")
+    asked.get_by_role("link", name=re.compile("^Reply")).click()
+    banner = organiser.page.locator("[data-replying]")
+    expect(banner).to_contain_text("Can someone take Dad's prescription on Friday?")
+    expect(banner).not_to_contain_text("**")
+    organiser.check("replying in the family conversation")
+    organiser.page.evaluate(
+        """() => {
+          window.pendingNotes = [];
+          const note = document.querySelector("[data-pending]");
+          new MutationObserver(() => window.pendingNotes.push(note.textContent)).observe(
+            note, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    organiser.page.get_by_label("Message").fill("I can, after work.")
+    organiser.page.get_by_role("button", name="Send").click()
+    reply = organiser.page.locator("li[data-message]", has_text="I can, after work.")
+    expect(reply).to_have_count(1, timeout=LIVE_MS)
+    expect(reply.locator("blockquote")).to_contain_text("Can someone take Dad's prescription on Friday?")
+    expect(reply.locator("blockquote")).not_to_contain_text("**")
+    expect(banner).to_have_count(0)
+    assert "reply_to" not in organiser.page.url
+    assert not [text for text in organiser.page.evaluate("window.pendingNotes") if "waiting to send" in text]
     aunt.page.goto(family)
     expect(aunt.page.get_by_role("heading", level=1)).to_have_text(re.compile("can't|not allowed|Sorry", re.I))
     aunt.check("family conversation refused for a well-wisher")

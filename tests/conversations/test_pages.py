@@ -100,6 +100,19 @@ def test_a_reply_quotes_the_message_it_answers(cast: Cast, as_user: Any) -> None
     assert "Replying to Olivia Organiser:</span> Who can go?</blockquote>" in page
 
 
+def test_a_quote_reads_as_the_message_does_without_its_markup(cast: Cast, as_user: Any) -> None:
+    body = "**Who** can go & _drive_?\nSay by Friday"
+    first = services.message_post(actor=cast.organiser, where=family_of(cast, cast.organiser), body=body)
+    client = as_user(cast.helper)
+    replying = text_of(client.get(f"{_family(cast)}?reply_to={first.message.pk}"))
+    assert "Replying to Olivia Organiser: Who can go & drive? Say by Friday <a" in replying
+    client.post(_family(cast), {"body": "Me", "reply_to": first.message.pk})
+    page = text_of(client.get(_family(cast)))
+    assert "Replying to Olivia Organiser:</span> Who can go & drive? Say by Friday</blockquote>" in page
+    assert "**" not in page
+    assert b"Who can go &amp; drive?" in client.get(_family(cast)).content  # still escaped
+
+
 def test_professionals_and_well_wishers_never_see_the_family_conversation(cast: Cast, as_user: Any) -> None:
     assert as_user(cast.professional).get(_family(cast)).status_code == 403
     assert as_user(cast.well_wisher).get(_family(cast)).status_code == 403

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.conversations.models import Message
 from carecircle.conversations.pages import thread_context
 from carecircle.conversations.services import thanks_send
 from tests.cast import Cast
@@ -84,3 +85,14 @@ def test_thanks_for_a_task_shows_in_the_news_for_the_circle(cast: Cast, as_user:
     )
     page = text_of(as_user(cast.well_wisher).get(reverse("conversations:news", kwargs={"circle_id": cast.circle.pk})))
     assert "Olivia Organiser thanked Helper for “Lift to hospital”: You're a star" in page
+
+
+@pytest.mark.usefixtures("task_threads")
+def test_after_replying_in_a_thread_the_page_comes_back_without_reply_to(cast: Cast, as_user: Any) -> None:
+    client = as_user(cast.helper)
+    client.post(_thread_url(cast), {"body": "Who can do Tuesday?"})
+    first = Message.objects.get()
+    back = "/circles/1/tasks/7/?on=2026-12-08&reply_to=" + str(first.pk)
+    response = client.post(_thread_url(cast), {"body": "Me", "reply_to": first.pk, "next": back})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/circles/1/tasks/7/?on=2026-12-08#m-")

@@ -94,8 +94,9 @@ WEB: dict[tuple[str, str], str] = {
     ("realtime:events", "POST"): "405 405 405 405 405 405 405 405 405",
     ("notifications:outbox", "GET"): "404 404 404 404 404 404 404 404 404",
     ("notifications:outbox", "POST"): "405 405 405 405 405 405 405 405 405",
-    ("api:api-root", "GET"): "404 404 404 404 404 404 404 404 404",
-    ("api:api-root", "POST"): "404 404 404 404 404 404 404 404 404",
+    # ninja's own name for /api/v1/, where the public index (api:index) answers.
+    ("api:api-root", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("api:api-root", "POST"): "405 405 405 405 405 405 405 405 405",
 }
 
 # API: 401 without credentials, 404 for outsiders, 403 without the capability; writes use valid bodies.

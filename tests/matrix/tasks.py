@@ -127,7 +127,7 @@ API_BODIES: dict[str, Any] = {
     "task_cancel": {},
     "task_volunteer": _on,
     "task_withdraw": _on,
-    "task_done": _on,
+    "task_done": lambda world: {**_on(world), "who_went": world.cast.organiser.pk},
     "visit_log_create": _visit,
     "calendar_feed_renew": lambda world: {"circle_id": world.cast.circle.pk},
 }

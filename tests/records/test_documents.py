@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import unquote
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -51,7 +52,7 @@ def test_a_pdf_is_kept_and_downloaded_only_as_an_attachment(cast, as_user, organ
     assert response.status_code == 302
     document = RecordDocument.objects.get()
     assert document.content_type == "application/pdf"
-    assert document.filename == "Discharge-letter.pdf"
+    assert document.filename == "Discharge letter.pdf"
     url = reverse("records:document", args=[cast.circle.pk, document.entry_id])
     download = as_user(helper).get(url)
     assert download.status_code == 200
@@ -136,3 +137,34 @@ def test_an_upload_announcing_a_huge_body_is_refused_before_it_is_read(cast, as_
     assert response.status_code == 413
     assert "This file is too big. Upload one smaller than 1 MB." in text_of(response)
     assert not RecordEntry.objects.exists()
+
+
+def _picture_bytes(kind: str, **options: Any) -> bytes:
+    picture = Image.new("P" if kind == "GIF" else "RGB", (40, 30), 3 if kind == "GIF" else "white")
+    buffer = io.BytesIO()
+    picture.save(buffer, kind, **options)
+    return buffer.getvalue()
+
+
+def test_a_picture_keeps_its_format_and_the_name_it_was_given(cast, as_user, organiser):
+    from PIL import PngImagePlugin
+
+    secret = PngImagePlugin.PngInfo()
+    secret.add_text("Comment", "SecretNote")
+    client = as_user(organiser)
+    for name, content, kind, content_type, stored_name in [
+        ("prescription.png", _picture_bytes("PNG", pnginfo=secret), "PNG", "image/png", "prescription.png"),
+        ("Ordonnance été.webp", _picture_bytes("WEBP"), "WEBP", "image/webp", "Ordonnance été.webp"),
+        ("map.gif", _picture_bytes("GIF", comment=b"SecretNote"), "GIF", "image/gif", "map.gif"),
+        ("scan 1 (front).JPG", _picture_bytes("JPEG"), "JPEG", "image/jpeg", "scan 1 (front).jpg"),
+    ]:
+        assert _upload(client, cast, name, content, content_type).status_code == 302, name
+        document = RecordDocument.objects.latest("id")
+        stored = document.file.read()
+        assert (document.filename, document.content_type) == (stored_name, content_type)
+        assert b"SecretNote" not in stored
+        with Image.open(io.BytesIO(stored)) as picture:
+            assert picture.format == kind
+        download = client.get(reverse("records:document", args=[cast.circle.pk, document.entry_id]))
+        assert "attachment" in download["Content-Disposition"]
+        assert stored_name.encode("ascii", "ignore").decode().split(" ")[0] in unquote(download["Content-Disposition"])

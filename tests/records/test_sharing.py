@@ -77,7 +77,7 @@ def test_a_link_shows_only_the_chosen_sections_and_nothing_to_change(cast, add):
     assert "Secret pills" not in page
     assert "Change" not in page
     assert "Delete" not in page
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
 
 
 def test_a_link_cannot_reach_sections_or_documents_it_was_not_made_for(cast, as_user, organiser):

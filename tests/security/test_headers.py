@@ -96,3 +96,19 @@ def test_the_scorer_fails_a_weak_configuration():
     assert result.grade == "F"
     assert result.modifiers["csp-implemented-with-unsafe-inline"] == -20
     assert result.modifiers["cookies-session-without-secure-flag"] == -40
+
+
+def test_addresses_with_a_secret_token_send_only_the_origin_as_referrer(db, production):
+    """Never the token in a Referer; never `no-referrer`, under which Chromium posts the page's own
+    forms (a share link's code, accepting an invitation) with `Origin: null` and CSRF refuses them."""
+    addresses = [
+        reverse("records:shared", kwargs={"share_token": "made-up-token"}),
+        reverse("records:shared_essentials", kwargs={"share_token": "made-up-token"}),
+        reverse("circles:invitation", kwargs={"token": "made-up-token"}),
+        reverse("tasks:feed", kwargs={"token": "made-up-token"}),
+    ]
+    for address in addresses:
+        response = Client().get(address, HTTP_X_FORWARDED_PROTO="https", HTTP_HOST=HOST)
+        assert response["Referrer-Policy"] == "strict-origin", address
+    home = Client().get(reverse("web:home"), HTTP_X_FORWARDED_PROTO="https", HTTP_HOST=HOST)
+    assert home["Referrer-Policy"] == "same-origin"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import time_machine
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
@@ -23,6 +26,11 @@ def circle_today() -> datetime.date:
 def wall_clock_now() -> datetime.datetime:
     """Now on the circle's wall clock, without a zone, as a person types it into a form."""
     return datetime.datetime.now(zone_named(ZONE)).replace(tzinfo=None)
+
+
+def on_the_day(day: datetime.date, hour: int = 12) -> time_machine.travel:
+    """The clock at `hour` on `day` in London: an occurrence can be marked done from its day on."""
+    return time_machine.travel(datetime.datetime.combine(day, datetime.time(hour), tzinfo=ZoneInfo(ZONE)))
 
 
 def soon(days: int = 3) -> datetime.date:

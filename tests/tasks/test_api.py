@@ -155,3 +155,27 @@ def test_feeds_through_the_api(cast: Cast) -> None:
     assert client.get(made.json()["url"].split("127.0.0.1:8000", 1)[-1]).status_code == 200
     assert client.delete(f"{BASE}/calendar-feeds/{made.json()['id']}").status_code == 204
     assert client.get(f"{BASE}/calendar-feeds").json() == []
+
+
+def test_marking_done_early_or_with_nobody_going_is_a_clear_error(cast: Cast) -> None:
+    from tests.tasks.conftest import on_the_day
+
+    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=soon(12))
+    url = f"{BASE}/circles/{cast.circle.pk}/tasks/{task.pk}/done"
+    client = token_client(cast.organiser)
+    on = task.start_date.isoformat()
+    early = client.post(url, {"on": on, "who_went": cast.helper.pk}, content_type="application/json")
+    assert early.status_code == 400
+    assert "from that day on" in early.content.decode()
+    with on_the_day(task.start_date):
+        nobody = client.post(url, {"on": on}, content_type="application/json")
+        assert nobody.status_code == 422
+        assert "who_went" in nobody.content.decode()
+        helper = token_client(cast.helper)
+        assert (
+            helper.post(url, {"on": on, "who_went": cast.helper.pk}, content_type="application/json").status_code == 403
+        )
+        done = client.post(url, {"on": on, "who_went": cast.helper.pk}, content_type="application/json")
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "done"
+    assert Assignment.objects.get(task=task).user == cast.helper

@@ -21,7 +21,7 @@ from carecircle.tasks.rota_services import visit_log_create
 from carecircle.tasks.services import occurrence_done, task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import text_of
-from tests.tasks.conftest import circle_today, make_task, soon, wall_clock_now
+from tests.tasks.conftest import circle_today, make_task, on_the_day, soon, wall_clock_now
 
 
 def _detail(task: Any, on: datetime.date) -> str:
@@ -57,7 +57,8 @@ def test_thanks_for_a_done_task_reach_the_helper_once(cast: Cast, as_user: Any) 
     client = as_user(cast.organiser)
 
     assert client.post(url, body).status_code == 409  # not done yet
-    occurrence_done(actor=cast.helper, task=task, occurrence_date=on)
+    with on_the_day(on):
+        occurrence_done(actor=cast.helper, task=task, occurrence_date=on)
     page = text_of(client.get(_detail(task, on)))
     assert f"Say thank you to {cast.helper.display_name}" in page
     assert "Say thank you" not in text_of(as_user(cast.helper).get(_detail(task, on)))

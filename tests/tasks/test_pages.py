@@ -16,7 +16,7 @@ from carecircle.tasks.schedule import series_bounds
 from carecircle.tasks.services import task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import queries_for, text_of
-from tests.tasks.conftest import ZONE, circle_today, make_task, soon
+from tests.tasks.conftest import ZONE, circle_today, make_task, on_the_day, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -167,9 +167,10 @@ def test_marking_done_shows_how_it_went(cast: Cast, as_user: Any) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle)
     task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
     url = reverse("tasks:done", kwargs={"circle_id": cast.circle.pk, "task_id": task.pk})
-    text = text_of(
-        as_user(cast.helper).post(url, {"on": task.start_date.isoformat(), "how_it_went": "All fine"}, follow=True)
-    )
+    with on_the_day(task.start_date):
+        text = text_of(
+            as_user(cast.helper).post(url, {"on": task.start_date.isoformat(), "how_it_went": "All fine"}, follow=True)
+        )
     assert "All fine" in text
     assert "Done" in text
 
@@ -340,3 +341,24 @@ def test_the_comments_rule_follows_who_may_see_the_task(cast: Cast) -> None:
     other = make_task(actor=cast.outsider, circle=cast.other_circle)
     with pytest.raises(Http404):
         task_thread_rule(helper, other.pk, False)
+
+
+def test_the_done_form_waits_for_the_day_and_asks_an_organiser_who_went(cast: Cast, as_user: Any) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=soon(12))
+    detail = reverse("tasks:detail", kwargs={"circle_id": cast.circle.pk, "task_id": task.pk})
+    url = reverse("tasks:done", kwargs={"circle_id": cast.circle.pk, "task_id": task.pk})
+    organiser = as_user(cast.organiser)
+    page = text_of(organiser.get(f"{detail}?on={task.start_date}"))
+    assert "Mark as done" not in page
+    assert f"You can mark this done from {task.start_date:%A %-d %B}" in page
+    early = organiser.post(url, {"on": task.start_date.isoformat(), "who_went": cast.organiser.pk})
+    assert early.status_code == 400
+    assert "It can be marked done from that day on" in text_of(early)
+
+    with on_the_day(task.start_date):
+        page = text_of(organiser.get(f"{detail}?on={task.start_date}"))
+        assert "Who went?" in page
+        assert organiser.post(url, {"on": task.start_date.isoformat()}).status_code == 400
+        response = organiser.post(url, {"on": task.start_date.isoformat(), "who_went": cast.helper.pk}, follow=True)
+    assert "Marked as done" in text_of(response)
+    assert f"{cast.helper.display_name} (1 needed)" in text_of(response)

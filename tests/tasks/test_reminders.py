@@ -72,10 +72,11 @@ def test_nothing_for_a_cancelled_or_done_occurrence_or_after_withdrawing(cast: C
         occurrence_cancel(actor=cast.organiser, task=lift, occurrence_date=DAY)
         second = DAY + datetime.timedelta(days=1)
         task_volunteer(actor=cast.helper, task=lift, occurrence_date=second)
-        occurrence_done(actor=cast.helper, task=lift, occurrence_date=second)
         third = DAY + datetime.timedelta(days=2)
         task_volunteer(actor=cast.helper, task=lift, occurrence_date=third)
         task_withdraw(actor=cast.helper, task=lift, occurrence_date=third)
+    with time_machine.travel(at(0, 30, second), tick=False):
+        occurrence_done(actor=cast.helper, task=lift, occurrence_date=second)
     for day in (DAY, DAY + datetime.timedelta(days=1), DAY + datetime.timedelta(days=2)):
         assert reminders_send(now=at(8, 0, day)) == 0
     assert reminders() == []

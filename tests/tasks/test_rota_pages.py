@@ -128,3 +128,47 @@ def test_an_organiser_puts_a_paid_carer_on_every_visit_of_a_series(cast: Cast, a
     assert len(carer_days) == 12
     rota = text_of(as_user(cast.helper).get(reverse("tasks:rota", kwargs={"circle_id": cast.circle.pk})))
     assert "Paid Carer" in rota
+
+
+def _visit_with_a_concern(cast: Cast) -> tuple[Any, datetime.date]:
+    from django.utils import timezone
+
+    from carecircle.tasks.rota_services import visit_log_create
+
+    today = timezone.localdate()
+    visit = make_task(
+        actor=cast.organiser, circle=cast.circle, title="Morning visit", start_date=today, category=Category.PAID_VISIT
+    )
+    task_volunteer(actor=cast.paid_carer, task=visit, occurrence_date=today)
+    arrived = timezone.now() - datetime.timedelta(minutes=30)
+    visit_log_create(
+        actor=cast.paid_carer,
+        task=visit,
+        occurrence_date=today,
+        arrived_at=arrived,
+        left_at=None,
+        notes="A new bruise on his left arm; he says he slipped.",
+        outcome="concern",
+    )
+    return visit, today
+
+
+def test_a_concern_shows_on_the_visits_own_page(cast: Cast, as_user: Any) -> None:
+    visit, today = _visit_with_a_concern(cast)
+    url = reverse("tasks:detail", kwargs={"circle_id": cast.circle.pk, "task_id": visit.pk}) + f"?on={today}"
+    page = text_of(as_user(cast.helper).get(url))
+    assert '<h2 id="visit-logs-heading">The visit</h2>' in page
+    assert "A concern" in page
+    assert "A new bruise on his left arm" in page
+    assert "How it went" not in page
+
+
+def test_organisers_see_this_weeks_concerns_first_on_the_circle_home(cast: Cast, as_user: Any) -> None:
+    visit, today = _visit_with_a_concern(cast)
+    home = reverse("circles:home", kwargs={"circle_id": cast.circle.pk})
+    page = text_of(as_user(cast.organiser).get(home))
+    assert "Concerns from visits this week" in page
+    assert "A new bruise on his left arm" in page
+    assert f"/tasks/{visit.pk}/?on={today:%Y-%m-%d}" in page
+    for other in (cast.helper, cast.paid_carer):
+        assert "Concerns from visits" not in text_of(as_user(other).get(home))

@@ -25,7 +25,7 @@ from carecircle.tasks.services import (
     task_withdraw,
 )
 from tests.cast import Cast
-from tests.tasks.conftest import ZONE, circle_today, make_task, soon
+from tests.tasks.conftest import ZONE, circle_today, make_task, on_the_day, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -165,9 +165,11 @@ def test_a_cancelled_task_takes_no_volunteers(cast: Cast) -> None:
 
 def test_marking_done_keeps_how_it_went(cast: Cast) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle)
-    change = occurrence_done(
-        actor=cast.helper, task=task, occurrence_date=task.start_date, how_it_went="Dad was cheerful"
-    )
+    task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
+    with on_the_day(task.start_date):
+        change = occurrence_done(
+            actor=cast.helper, task=task, occurrence_date=task.start_date, how_it_went="Dad was cheerful"
+        )
     assert change.how_it_went == "Dad was cheerful"
     with pytest.raises(TaskError, match="already done"):
         task_volunteer(actor=cast.paid_carer, task=task, occurrence_date=task.start_date)
@@ -214,3 +216,46 @@ def test_status_follows_places_filled(cast: Cast) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle, people_needed=2)
     assert occurrence_status(task, None, 1) == Status.NEEDS_HELP
     assert occurrence_status(task, None, 2) == Status.COVERED
+
+
+def test_an_occurrence_can_be_marked_done_only_from_its_day_on(cast: Cast) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=soon(12))
+    task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
+    with on_the_day(task.start_date - datetime.timedelta(days=1), hour=23), pytest.raises(TaskError) as refused:
+        occurrence_done(actor=cast.helper, task=task, occurrence_date=task.start_date)
+    assert "It can be marked done from that day on" in str(refused.value)
+    assert refused.value.status == 400
+    with on_the_day(task.start_date, hour=0):
+        assert occurrence_done(actor=cast.helper, task=task, occurrence_date=task.start_date).done_at is not None
+
+
+def test_an_occurrence_moved_later_is_done_from_its_new_day(cast: Cast) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=soon(3), rule="FREQ=WEEKLY")
+    task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
+    later = task.start_date + datetime.timedelta(days=2)
+    fields = TaskFields(
+        title=task.title,
+        start_date=later,
+        start_time=task.start_time,
+        duration_minutes=60,
+        time_zone=ZONE,
+        rule=Rule.parse("FREQ=WEEKLY"),
+    )
+    task_update(actor=cast.organiser, task=task, fields=fields, scope="one", occurrence_date=task.start_date)
+    with on_the_day(task.start_date), pytest.raises(TaskError, match="marked done from that day on"):
+        occurrence_done(actor=cast.helper, task=task, occurrence_date=task.start_date)
+    with on_the_day(later):
+        occurrence_done(actor=cast.helper, task=task, occurrence_date=task.start_date)
+
+
+def test_done_with_nobody_going_asks_who_went_and_puts_them_down(cast: Cast) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, start_date=soon(1))
+    with on_the_day(task.start_date):
+        with pytest.raises(TaskError, match="Say who went") as refused:
+            occurrence_done(actor=cast.organiser, task=task, occurrence_date=task.start_date)
+        assert refused.value.field == "who_went"
+        with pytest.raises(TaskError, match="Choose someone in the circle"):
+            occurrence_done(actor=cast.organiser, task=task, occurrence_date=task.start_date, who_went=cast.outsider)
+        assert not OccurrenceChange.objects.filter(task=task, done_at__isnull=False).exists()
+        occurrence_done(actor=cast.organiser, task=task, occurrence_date=task.start_date, who_went=cast.paid_carer)
+    assert list(Assignment.objects.filter(task=task).values_list("user_id", flat=True)) == [cast.paid_carer.pk]

@@ -214,3 +214,20 @@ def test_serve_collects_static_files_when_debug_is_off_and_stops_gracefully(tran
         assert process.wait(timeout=STOP_SECONDS) == 0, log.read_text()
     finally:
         stop(process)
+
+
+def test_run_with_a_port_points_links_at_it_unless_site_url_is_set(settings, monkeypatch):
+    from carecircle.web.management.commands.run import follow_port
+
+    monkeypatch.delenv("SITE_URL", raising=False)
+    monkeypatch.delenv("WEBAUTHN_ORIGINS", raising=False)
+    monkeypatch.setenv("PORT", "8000")
+    follow_port(8611)
+    assert settings.SITE_URL == "http://127.0.0.1:8611"
+    assert settings.WEBAUTHN_ORIGINS == ["http://127.0.0.1:8611"]
+    assert os.environ["PORT"] == "8611"  # the worker it starts sends the same links
+
+    monkeypatch.setenv("SITE_URL", "https://care.example.org")
+    settings.SITE_URL = "https://care.example.org"
+    follow_port(8612)
+    assert settings.SITE_URL == "https://care.example.org"

@@ -77,3 +77,31 @@ def test_it_starts_with_a_safe_production_configuration(tmp_path):
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def site_url_with(tmp_path: Path, **values: str) -> str:
+    result = subprocess.run(
+        [str(BIN / "carecircle"), "shell", "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=ROOT,
+        env=clean_environment(tmp_path, DEBUG="true", **values),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_links_in_emails_and_texts_follow_the_port_unless_site_url_is_set(tmp_path):
+    assert site_url_with(tmp_path) == "http://127.0.0.1:8000"
+    assert site_url_with(tmp_path, PORT="8611") == "http://127.0.0.1:8611"
+    assert site_url_with(tmp_path, PORT="8611", SITE_URL="https://care.example.org/") == "https://care.example.org"
+
+
+def test_make_run_passes_its_port_to_every_step():
+    result = subprocess.run(
+        ["make", "--dry-run", "--always-make", "run", "PORT=8611"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    steps = [line for line in result.stdout.splitlines() if "bin/carecircle" in line]
+    assert len(steps) == 3, result.stdout
+    assert all("PORT=8611" in step for step in steps), steps

@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 
 from carecircle.circles.access import CircleAccess
+from carecircle.conversations.formatting import plain_text
+from carecircle.conversations.models import Message
 from carecircle.conversations.selectors import home_summary, unread_text
 
 register = template.Library()
@@ -32,3 +34,9 @@ def keeping_in_touch(context: dict[str, Any]) -> dict[str, Any]:
 def comment_thread(context: dict[str, Any], thread: dict[str, Any]) -> dict[str, Any]:
     """A comment thread on another app's page; `thread` comes from conversations.pages.thread_context."""
     return {**thread, "csrf_token": context.get("csrf_token"), "csp_nonce": context.get("csp_nonce")}
+
+
+@register.filter
+def message_text(message: Message) -> str:
+    """A message's words as people read them (no `**` or other markup), for a quote or a preview."""
+    return plain_text(message.body_html) if message.body_html else message.body

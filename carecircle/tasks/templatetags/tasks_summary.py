@@ -1,4 +1,5 @@
-"""The tasks part of the circle home page: what's next and how many things need help (three queries)."""
+"""The tasks part of the circle home page: what's next, how many things need help (three queries), and
+for organisers the concerns raised at visits this week (one more)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from django import template
 from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess
-from carecircle.tasks.models import Status
+from carecircle.tasks.models import Status, VisitLog
 from carecircle.tasks.schedule import TaskOccurrence, local_midnight_utc
-from carecircle.tasks.selectors import occurrences_for
+from carecircle.tasks.selectors import occurrences_for, visit_concerns_since
 
 register = template.Library()
 
 SUMMARY_DAYS = 14
 NEXT_ITEMS = 5
+# Concerns from visits stay on the organisers' home page this long.
+CONCERN_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,12 @@ def tasks_summary(access: CircleAccess) -> Summary:
         needs_help=sum(1 for item in items if item.status == Status.NEEDS_HELP),
         days=SUMMARY_DAYS,
     )
+
+
+@register.simple_tag
+def visit_concerns(access: CircleAccess) -> list[VisitLog]:
+    """Concerns raised at visits in the last week, newest first, for those who manage tasks (one query)."""
+    if not access.can("tasks.manage"):
+        return []
+    since = timezone.now() - datetime.timedelta(days=CONCERN_DAYS)
+    return visit_concerns_since(circle=access.circle, since=since)

@@ -14,6 +14,9 @@
   var paused = list.hasAttribute("data-paused");
   var headers = { "X-Requested-With": "fetch" };
   var queue = [];
+  // True once a send failed for the network: only then do messages "wait to send". While a send is
+  // simply under way the note stays empty, so it never claims to be offline when it isn't.
+  var stalled = false;
   var sending = false;
   var fetching = false;
   var fetchAgain = false;
@@ -77,7 +80,7 @@
   function showQueue(problem) {
     if (!note) { return; }
     if (problem) { note.textContent = problem; return; }
-    if (!queue.length) { note.textContent = ""; return; }
+    if (!queue.length || (!stalled && navigator.onLine !== false)) { note.textContent = ""; return; }
     var words = queue.length === 1 ? "1 message is" : queue.length + " messages are";
     note.textContent = words + " waiting to send: “" + queue[0].text.slice(0, 80) + "”. They'll go as soon as you're back online.";
   }
@@ -89,7 +92,7 @@
     fetch(form.getAttribute("action"), { method: "POST", body: item.data, credentials: "same-origin", headers: headers })
       .then(function (response) {
         if (response.status === 200 || response.status === 201) {
-          return response.text().then(function (html) { queue.shift(); place(html); sending = false; showQueue(); flush(); });
+          return response.text().then(function (html) { queue.shift(); place(html); sending = false; stalled = false; showQueue(); flush(); });
         }
         if (response.status >= 400 && response.status < 500) {
           // Refused for a reason retrying won't fix: say why and give the text back to change it.
@@ -103,7 +106,7 @@
         }
         throw new Error(String(response.status));
       })
-      .catch(function () { sending = false; showQueue(); });
+      .catch(function () { sending = false; stalled = true; showQueue(); });
   }
 
   if (form) {
@@ -118,6 +121,14 @@
       box.value = "";
       var reply = form.querySelector("input[name=reply_to]");
       if (reply) { reply.value = ""; }
+      // Sent as a reply: the "Replying to" banner goes, and so does ?reply_to= from the address.
+      var banner = form.querySelector("[data-replying]");
+      if (banner) { banner.remove(); }
+      if (window.history && history.replaceState && /[?&]reply_to=/.test(location.search)) {
+        var address = new URL(location.href);
+        address.searchParams.delete("reply_to");
+        history.replaceState(history.state, "", address.pathname + address.search + address.hash);
+      }
       form.querySelector("input[name=client_id]").value = newClientId();
       showQueue();
       flush();

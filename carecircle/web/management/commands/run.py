@@ -7,12 +7,14 @@ child process. Ctrl-C or SIGTERM stops both.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from carecircle.web.demo import accounts_table, demo_loaded
@@ -58,6 +60,16 @@ def watch_worker(worker: subprocess.Popen[bytes], stopping: threading.Event) -> 
         )
 
 
+def follow_port(port: int) -> None:
+    """Links in emails and texts (this process's and the worker's) point at `--port`, unless SITE_URL is set."""
+    if os.environ.get("SITE_URL", "").strip():
+        return
+    os.environ["PORT"] = str(port)
+    settings.SITE_URL = f"http://{HOST}:{port}"
+    if not os.environ.get("WEBAUTHN_ORIGINS", "").strip():
+        settings.WEBAUTHN_ORIGINS = [settings.SITE_URL]
+
+
 class Command(BaseCommand):
     help = "Run CareCircle on this computer: the web server and a task worker. Ctrl-C stops both."
 
@@ -66,6 +78,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         port = options["port"] or default_port()
+        follow_port(port)
         stopping = threading.Event()
         with stop_on_signals():
             worker = start_worker()
