@@ -6,11 +6,23 @@ one email or text per conversation while messages stay unread (docs/architecture
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
-from carecircle.conversations.models import CheckIn, ConversationKind, Feeling, Message, MessageKind, ThankYou
+from carecircle.conversations.models import (
+    CheckIn,
+    ConversationKind,
+    Feeling,
+    Message,
+    MessageKind,
+    ReadMarker,
+    ThankYou,
+)
 from carecircle.lib.hooks import notify
 
 if TYPE_CHECKING:
@@ -19,6 +31,8 @@ if TYPE_CHECKING:
     from carecircle.conversations.selectors import ConversationAccess
 
 EXCERPT = 200
+# A member whose read marker moved this recently is reading the conversation on its page right now.
+LIVE_WINDOW = datetime.timedelta(minutes=2)
 
 
 def _excerpt(text: str) -> str:
@@ -52,7 +66,8 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
     elif conversation.kind == ConversationKind.THREAD:
         # Comment threads have their own readers (the owning app decides); mentions still reach them.
         pair = []
-    mentioned = [user_id for user_id in message.mentions if user_id != actor.pk]
+    live = _live_readers(where, message)
+    mentioned = [user_id for user_id in message.mentions if user_id != actor.pk and user_id not in live]
     if mentioned:
         notify(
             category="mention",
@@ -91,9 +106,37 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
         url=url,
         actor=actor,
         user_ids=pair,
-        skip_user_ids=mentioned,
+        skip_user_ids={*mentioned, *live},
         capability=read,
         conversation_id=conversation.pk,
+    )
+
+
+def _live_readers(where: ConversationAccess, message: Message) -> set[int]:
+    """Members live on the conversation's page: they had read everything before this message just now.
+
+    They see the message appear, so they get nothing else about it (one query).
+    """
+    before = Message.objects.filter(conversation=where.conversation, id__lt=message.pk).order_by("-id").values("id")
+    return set(
+        ReadMarker.objects.filter(
+            conversation=where.conversation,
+            last_read_id__gte=Coalesce(Subquery(before[:1]), Value(0)),
+            updated_at__gte=timezone.now() - LIVE_WINDOW,
+        )
+        .exclude(user_id=message.author_id or 0)
+        .values_list("user_id", flat=True)
+    )
+
+
+def conversation_unread(*, user_id: int, conversation_id: int) -> bool:
+    """Whether someone else wrote in the conversation after the member's read marker (one query)."""
+    marker = ReadMarker.objects.filter(conversation_id=conversation_id, user_id=user_id).values("last_read_id")
+    return (
+        Message.objects.filter(conversation_id=conversation_id, deleted_at__isnull=True)
+        .exclude(author_id=user_id)
+        .filter(id__gt=Coalesce(Subquery(marker[:1]), Value(0)))
+        .exists()
     )
 
 

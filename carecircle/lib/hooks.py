@@ -19,7 +19,9 @@ from django.db.models import Model
 DeliveryChannel = Literal["email", "sms"]
 
 _functions: dict[str, Callable[..., Any]] = {}
-NAMES = frozenset({"audit_record", "circle_event_record", "user_event_send", "delivery_enqueue", "notify"})
+NAMES = frozenset(
+    {"audit_record", "circle_event_record", "user_event_send", "delivery_enqueue", "notify", "conversation_unread"}
+)
 
 
 def install(**functions: Callable[..., Any]) -> None:
@@ -107,3 +109,12 @@ def notify(
         render=render,
     )
     return told
+
+
+def conversation_unread(*, user_id: int, conversation_id: int) -> bool:
+    """Whether a member has unread messages in a conversation (conversations.telling.conversation_unread).
+
+    Installed by conversations, above notifications: the delivery worker asks it before a batched chat email.
+    """
+    unread: bool = _installed("conversation_unread")(user_id=user_id, conversation_id=conversation_id)
+    return unread

@@ -22,6 +22,7 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Could not be sent"
+    CANCELLED = "cancelled", "Not needed any more"
 
 
 class Delivery(models.Model):
@@ -35,6 +36,8 @@ class Delivery(models.Model):
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     html_body = models.TextField(blank=True)
+    # Messages about one conversation share a group, so chat is batched (notifications/chat.py).
+    group = models.CharField(max_length=80, blank=True)
     # Extra headers, e.g. List-Unsubscribe for a member's notification.
     headers = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=120, unique=True)

@@ -23,7 +23,9 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import user_event_send
+from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, SMS, Category, category_named
+from carecircle.notifications.emails import html_from_text
 from carecircle.notifications.models import (
     ConversationMute,
     Notification,
@@ -90,7 +92,11 @@ def absolute(url: str) -> str:
 def default_render(*, title: str, body: str, url: str, circle: Circle) -> Render:
     def render(user: User) -> Rendered:
         link = absolute(url) if url else settings.SITE_URL
-        text = f"{title}\n\n{body}\n\nOpen it in CareCircle: {link}\n" if body else f"{title}\n\n{link}\n"
+        text = (
+            f"{title}\n\n{body}\n\nOpen it in CareCircle: {link}\n"
+            if body
+            else f"{title}\n\nOpen it in CareCircle: {link}\n"
+        )
         return Rendered(subject=title, text=text, sms=f"{title} {link}")
 
     return render
@@ -218,6 +224,9 @@ def notify(
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
         for notification in notifications:
             user_event_send(user_id=notification.recipient_id, type="notification", circle=circle.pk)
+    if chosen_category.key == "message" and group:
+        line = f"{actor.display_name}: {body}" if actor is not None else body
+        drafts = chat.batch(drafts, group=group, line=line, now=now)
     deliveries_enqueue(drafts)
     return ids
 
@@ -267,6 +276,7 @@ def _drafts(
                 to=user.email if email else user.phone,
                 subject=rendered.subject[:200] if email else "",
                 body=text,
+                html_body=html_from_text(text, subject=rendered.subject) if email else "",
                 idempotency_key=f"{key}-{channel}-{user.pk}"[:120],
                 recipient_id=user.pk,
                 category=category.key,

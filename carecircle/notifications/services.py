@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from carecircle.lib.hooks import conversation_unread
 from carecircle.notifications.models import (
     Channel,
     Delivery,
@@ -30,6 +31,15 @@ from carecircle.notifications.models import (
     NotificationSettings,
 )
 from carecircle.notifications.sms import PermanentSmsError, get_sms_backend
+
+
+def still_unread(delivery: Delivery) -> bool:
+    """Whether a batched chat email is still worth sending: the member hasn't read the conversation since."""
+    prefix = "conversation-"
+    if not delivery.group.startswith(prefix) or delivery.recipient_id is None:
+        return True
+    return conversation_unread(user_id=delivery.recipient_id, conversation_id=int(delivery.group.removeprefix(prefix)))
+
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +62,7 @@ class DeliveryDraft:
     category: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     not_before: datetime.datetime | None = None
+    group: str = ""
 
 
 def delivery_enqueue(
@@ -104,6 +115,7 @@ def deliveries_enqueue(drafts: Sequence[DeliveryDraft]) -> list[int]:
             category=draft.category,
             headers=draft.headers,
             not_before=draft.not_before,
+            group=draft.group,
         )
         for draft in {draft.idempotency_key: draft for draft in drafts}.values()
         if draft.idempotency_key not in existing
@@ -164,6 +176,11 @@ def delivery_send(*, delivery_id: int) -> str:
     delivery = delivery_claim(delivery_id=delivery_id)
     if delivery is None:
         return "skipped"
+    if not still_unread(delivery):
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.CANCELLED, lease_until=None
+        )
+        return "cancelled"
     try:
         provider_id = _send(delivery)
     except Exception as error:

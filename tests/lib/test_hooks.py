@@ -7,6 +7,7 @@ import typing
 import pytest
 
 from carecircle.audit.services import audit_record
+from carecircle.conversations.telling import conversation_unread
 from carecircle.lib import hooks
 from carecircle.notifications.models import Channel
 from carecircle.notifications.notify import notify
@@ -21,6 +22,7 @@ def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
         "user_event_send": user_event_send,
         "delivery_enqueue": delivery_enqueue,
         "notify": notify,
+        "conversation_unread": conversation_unread,
     }
 
 
