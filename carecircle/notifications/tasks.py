@@ -16,23 +16,13 @@ SWEEP_EVERY = datetime.timedelta(minutes=2)
 
 
 def _send_all(delivery_ids: Sequence[int]) -> dict[str, int]:
-    from carecircle.notifications.models import Delivery
+    """Send each; a retry or a delivery held for quiet hours waits for the sweep (deliver_due)."""
     from carecircle.notifications.services import delivery_send
 
     outcomes: dict[str, int] = {}
     for delivery_id in delivery_ids:
         status = delivery_send(delivery_id=delivery_id)
         outcomes[status] = outcomes.get(status, 0) + 1
-    if outcomes.get("retry") and default_task_backend.supports_defer:
-        # Each retry waits for its row's not_before; one sweep task picks them all up then.
-        soonest = (
-            Delivery.objects.filter(pk__in=delivery_ids, status="queued", not_before__isnull=False)
-            .order_by("not_before")
-            .values_list("not_before", flat=True)
-            .first()
-        )
-        if soonest is not None:
-            deliver_due.using(run_after=max(soonest, timezone.now())).enqueue()
     return outcomes
 
 
@@ -51,7 +41,28 @@ def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
 
 @task()
 def deliver_due() -> dict[str, int]:
-    """Send every delivery whose retry time or quiet hours are over."""
+    """Send every delivery whose retry time or quiet hours are over; book the next sweep."""
     from carecircle.notifications.services import deliveries_due
 
-    return _send_all(deliveries_due())
+    outcomes = _send_all(deliveries_due())
+    if default_task_backend.supports_defer:
+        deliver_due.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
+    return outcomes
+
+
+SWEEP_TASK_PATH = "carecircle.notifications.tasks.deliver_due"
+
+
+def deliveries_sweep_ensure() -> bool:
+    """Start the chain of sweeps unless one is already waiting (from `carecircle worker`); whether it did."""
+    if not default_task_backend.supports_defer:
+        return False
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        waiting = DBTaskResult.objects.select_for_update().filter(task_path=SWEEP_TASK_PATH, status="READY")
+        if waiting.exists():
+            return False
+        deliver_due.enqueue()
+    return True

@@ -31,6 +31,7 @@ from carecircle.notifications.services import (
     retry_delay,
 )
 from carecircle.notifications.sms import PermanentSmsError
+from carecircle.notifications.tasks import deliver_due, deliveries_sweep_ensure
 from tests.notifications.smtp_sink import SmtpSink
 
 
@@ -206,3 +207,22 @@ def test_many_deliveries_queue_in_constant_queries_and_skip_known_keys(
     with django_assert_num_queries(1):
         assert deliveries_enqueue(drafts) == []
     assert Delivery.objects.filter(idempotency_key__startswith="many:").count() == 60
+
+
+def test_the_sweep_sends_what_is_due_and_leaves_what_is_not(db):
+    later = queue(key="sweep:later")
+    due = queue(key="sweep:due")
+    Delivery.objects.filter(pk=later.pk).update(not_before=timezone.now() + datetime.timedelta(hours=1))
+    Delivery.objects.filter(pk=due.pk).update(not_before=timezone.now() - datetime.timedelta(minutes=1))
+    assert deliver_due.call() == {"sent": 1}
+    assert Delivery.objects.get(pk=due.pk).status == DeliveryStatus.SENT
+    assert Delivery.objects.get(pk=later.pk).status == DeliveryStatus.QUEUED
+
+
+def test_the_worker_books_one_sweep_however_many_workers_start(db, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert deliveries_sweep_ensure() is True
+    assert deliveries_sweep_ensure() is False
+    assert DBTaskResult.objects.filter(task_path="carecircle.notifications.tasks.deliver_due").count() == 1
