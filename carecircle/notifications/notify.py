@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,16 +28,18 @@ from carecircle.notifications.categories import EMAIL, IN_APP, SMS, Category, ca
 from carecircle.notifications.emails import html_from_text
 from carecircle.notifications.models import (
     ConversationMute,
+    Delivery,
     Notification,
     NotificationPreference,
     NotificationSettings,
 )
 from carecircle.notifications.preferences import mute_token, unsubscribe_url
 from carecircle.notifications.services import DeliveryDraft, deliveries_enqueue
+from carecircle.notifications.sms_text import fit
 
 logger = logging.getLogger(__name__)
 
-SMS_MAX_CHARACTERS = 300
+DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -224,11 +226,29 @@ def notify(
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
         for notification in notifications:
             user_event_send(user_id=notification.recipient_id, type="notification", circle=circle.pk)
+    drafts = within_daily_cap(drafts, category=chosen_category, now=now)
     if chosen_category.key == "message" and group:
         line = f"{actor.display_name}: {body}" if actor is not None else body
         drafts = chat.batch(drafts, group=group, line=line, now=now)
     deliveries_enqueue(drafts)
     return ids
+
+
+def within_daily_cap(drafts: list[DeliveryDraft], *, category: Category, now: datetime.datetime) -> list[DeliveryDraft]:
+    """At most SMS_DAILY_CAP texts a member a day (urgent ones always go); one query, only when texting."""
+    texts = [draft for draft in drafts if draft.channel == SMS]
+    if not texts or category.urgent:
+        return drafts
+    sent = dict(
+        Delivery.objects.filter(
+            channel=SMS, recipient_id__in=[draft.recipient_id for draft in texts], created_at__gte=now - DAY
+        )
+        .values("recipient_id")
+        .annotate(count=Count("id"))
+        .values_list("recipient_id", "count")
+    )
+    cap = settings.SMS_DAILY_CAP
+    return [draft for draft in drafts if draft.channel != SMS or sent.get(draft.recipient_id or 0, 0) < cap]
 
 
 def _drafts(
@@ -264,7 +284,7 @@ def _drafts(
     for channel in wanted:
         email = channel == EMAIL
         headers: dict[str, str] = {}
-        text = (rendered.sms or rendered.subject)[:SMS_MAX_CHARACTERS]
+        text = fit(rendered.sms or rendered.subject)
         if email:
             stop = unsubscribe_url(user_id=user.pk, category=category.key)
             # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to this address.

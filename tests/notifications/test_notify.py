@@ -196,3 +196,15 @@ def test_a_struggling_checkin_tells_the_organisers_and_the_person_only(cast: Cas
     assert told(f"checkin-{checkin.pk}") == {cast.organiser.pk, cast.person.pk}
     fine, _ = conversations.checkin_post(actor=cast.helper, access=access, feeling=4, audience="organisers")
     assert told(f"checkin-{fine.pk}") == set()
+
+
+def test_texts_stop_at_the_daily_cap_except_urgent_ones(cast: Cast, settings: Any) -> None:
+    settings.SMS_DAILY_CAP = 2
+    User.objects.filter(pk=cast.organiser.pk).update(phone="+447700900123")
+    for number in range(3):
+        notify(
+            category="help_needed", circle=cast.circle, key=f"cap-{number}", title="Help?", user_ids=[cast.organiser.pk]
+        )
+    notify(category="checkin", circle=cast.circle, key="cap-urgent", title="Struggling", user_ids=[cast.organiser.pk])
+    texts = Delivery.objects.filter(channel="sms", recipient=cast.organiser).values_list("idempotency_key", flat=True)
+    assert sorted(key.split("-sms-")[0] for key in texts) == ["cap-0", "cap-1", "cap-urgent"]
