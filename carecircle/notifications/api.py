@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema
+from pydantic import Field as PydanticField
+from pydantic import StrictInt
 
 from carecircle.accounts.api_auth import viewer
-from carecircle.lib.schemas import responses
+from carecircle.lib.schemas import MAX_ID, responses
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications.models import Digest, Notification
 
@@ -34,7 +37,9 @@ class NotificationsOut(Schema):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, max_length=500, description="Mark these read; all when omitted.")
+    ids: list[Annotated[StrictInt, PydanticField(ge=1, le=MAX_ID)]] = Field(
+        max_length=500, description="Mark these of your notifications read (ids from the list)."
+    )
 
 
 class ReadOut(Schema):
@@ -83,12 +88,10 @@ def notification_list(request: HttpRequest) -> NotificationsOut:
     "/notifications/read",
     operation_id="notification_read",
     summary="Mark notifications read",
-    response=responses({200: ReadOut}, 422),
+    response=responses({200: ReadOut}, 400, 422),
 )
 def notification_read(request: HttpRequest, payload: ReadIn) -> ReadOut:
-    rows = Notification.objects.filter(recipient=viewer(request), read_at__isnull=True)
-    if payload.ids is not None:
-        rows = rows.filter(pk__in=payload.ids)
+    rows = Notification.objects.filter(recipient=viewer(request), read_at__isnull=True, pk__in=payload.ids)
     return ReadOut(marked=rows.update(read_at=timezone.now()))
 
 

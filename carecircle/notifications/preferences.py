@@ -108,6 +108,8 @@ def preferences_save(
     unknown = on - known
     if unknown:
         raise PreferenceError(f"There is no choice called {sorted(unknown)[0]!r}.")
+    if any(moment is not None and moment.tzinfo is not None for moment in (quiet_from, quiet_until)):
+        raise PreferenceError("Give quiet hours as times on your own clock, like 21:30, without a time zone.")
     if (quiet_from is None) != (quiet_until is None):
         raise PreferenceError("Give both the start and the end of your quiet hours, or neither.")
     if quiet_from is not None and quiet_from == quiet_until:

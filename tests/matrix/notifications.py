@@ -40,7 +40,7 @@ API: dict[tuple[str, str], str] = {
 }
 
 API_BODIES: dict[str, Any] = {
-    "notification_read": {},
+    "notification_read": {"ids": [1, 2]},
     "notification_preferences_set": {"enabled": {"news": {"app": True, "email": False}}, "digest": "daily"},
 }
 

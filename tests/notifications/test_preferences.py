@@ -124,3 +124,18 @@ def test_the_list_marks_what_was_seen_as_read_and_the_count_follows(cast: Cast, 
     assert "New" in page
     assert client.get(reverse("notifications:unread")).json() == {"unread": 0}
     assert "New</strong>" not in client.get(reverse("notifications:list")).content.decode()
+
+
+def test_the_api_marks_only_your_own_notifications_read(cast: Cast, as_user: Any) -> None:
+    notify(category="news", circle=cast.circle, key="n-4", title="News")
+    mine = Notification.objects.get(key=f"n-4-{cast.helper.pk}")
+    theirs = Notification.objects.get(key=f"n-4-{cast.organiser.pk}")
+    client = as_user(cast.helper)
+    body = json.dumps({"ids": [mine.pk, theirs.pk]})
+    response = client.post("/api/v1/notifications/read", body, content_type="application/json")
+    assert response.json() == {"marked": 1}
+    assert client.get("/api/v1/notifications").json()["unread"] == 0
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    bad = client.post("/api/v1/notifications/read", "[null, null]", content_type="application/json")
+    assert bad.status_code == 422
