@@ -230,6 +230,8 @@ if EMAIL_URL:
 else:
     MAILERS = {"default": {"BACKEND": "carecircle.notifications.outbox.OutboxEmailBackend"}}
 SMS_BACKEND = env_str("SMS_BACKEND", "carecircle.notifications.sms.OutboxSmsBackend")
+# At most this many texts a member a day from notify(); urgent news (someone struggling, a visit concern) always goes.
+SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 8)
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because
 # a reverse proxy usually redirects.

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.circles import messages, selectors
@@ -22,7 +23,7 @@ from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, Invitation, InvitationChannel, Membership, Role
 from carecircle.circles.permissions import clean_consent, default_consent
 from carecircle.lib.errors import Conflict, DomainError
-from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue, user_event_send
+from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue, notify, user_event_send
 from carecircle.lib.idempotency import replayed
 from carecircle.lib.text import TextRefused, single_line
 from carecircle.lib.tokens import secret_hash
@@ -364,6 +365,15 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     )
     circle_event_record(circle=invitation.circle, type="membership.added", member=member.pk, user=actor.pk)
     user_event_send(user_id=actor.pk, type="access.granted", circle=invitation.circle_id)
+    notify(
+        category="joining",
+        circle=invitation.circle,
+        key=f"joined-{member.pk}",
+        title=f"{actor.display_name} joined the circle for {invitation.circle.person_name}",
+        url=reverse("circles:members", kwargs={"circle_id": invitation.circle_id}),
+        actor=actor,
+        capability="members.manage",
+    )
     return member
 
 

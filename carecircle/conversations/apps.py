@@ -13,9 +13,13 @@ class ConversationsConfig(AppConfig):
         from carecircle.conversations.audit_sentences import SENTENCES
         from carecircle.conversations.pages import thread_context
         from carecircle.conversations.services import thanks_send
+        from carecircle.conversations.telling import conversation_unread
         from carecircle.conversations.threads import update_replies_rule
+        from carecircle.lib import hooks
 
         register_sentences(SENTENCES)
         register_thread_subject("update", update_replies_rule)
         # Other apps draw comment threads and send thanks through the registries, never by import.
         register_conversations(thread_context=thread_context, thanks_send=thanks_send)
+        # The delivery worker asks, before a batched chat email, whether the member has read it since.
+        hooks.install(conversation_unread=conversation_unread)

@@ -25,7 +25,7 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Circle, Membership
-from carecircle.conversations import formatting, selectors
+from carecircle.conversations import formatting, selectors, telling
 from carecircle.conversations.models import (
     Audience,
     CheckIn,
@@ -242,6 +242,7 @@ def _message_create(
     for user_id in mentions:
         if user_id != actor.pk:
             user_event_send(user_id=user_id, type="mention", circle=where.circle.pk, message=message.pk)
+    telling.message_posted(actor=actor, where=where, message=message)
     return message
 
 
@@ -405,6 +406,7 @@ def checkin_post(
                 client_id=client_id,
             )
             circle_event_record(circle=access.circle, type="checkin.posted", checkin=checkin.pk)
+            telling.checkin_posted(actor=actor, circle=access.circle, checkin=checkin)
     except IntegrityError:
         earlier = _checkin_replayed(actor, client_id, access)
         if earlier is None:
@@ -498,6 +500,7 @@ def thanks_send(
             )
             circle_event_record(circle=circle, type="thanks.sent", thanks=thanks.pk, user=recipient.pk)
             user_event_send(user_id=recipient.pk, type="thanks", circle=circle.pk, thanks=thanks.pk)
+            telling.thanks_sent(actor=actor, circle=circle, thanks=thanks)
     except IntegrityError:
         earlier = _thanks_replayed(actor, client_id, circle, recipient)
         if earlier is None:

@@ -1,15 +1,16 @@
-"""The audit log, live events and the delivery queue, as the two apps below them reach them.
+"""The audit log, live events, notifications and the delivery queue, as the apps reach them.
 
 `accounts` and `circles` sit below `audit`, `realtime` and `notifications` (those read circles and
 memberships: docs/architecture/layers.md), yet their services must write an audit row, publish live
 events and queue emails like every other service. The three apps install their functions here from
 AppConfig.ready(); calling a hook nobody installed is a programming error and raises. Apps above
-`audit`, `realtime` and `notifications` import those functions directly.
+`audit`, `realtime` and `notifications` import audit and realtime directly; every app tells
+members things through `notify` here, never by importing notifications (an import-linter contract).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Literal
 
 from django.db.models import Model
@@ -18,7 +19,9 @@ from django.db.models import Model
 DeliveryChannel = Literal["email", "sms"]
 
 _functions: dict[str, Callable[..., Any]] = {}
-NAMES = frozenset({"audit_record", "circle_event_record", "user_event_send", "delivery_enqueue"})
+NAMES = frozenset(
+    {"audit_record", "circle_event_record", "user_event_send", "delivery_enqueue", "notify", "conversation_unread"}
+)
 
 
 def install(**functions: Callable[..., Any]) -> None:
@@ -68,3 +71,50 @@ def delivery_enqueue(
     _installed("delivery_enqueue")(
         channel=channel, to=to, body=body, idempotency_key=idempotency_key, subject=subject, html_body=html_body
     )
+
+
+def notify(
+    *,
+    category: str,
+    circle: Model,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    actor: Model | None = None,
+    user_ids: Collection[int] | None = None,
+    capability: str | None = None,
+    skip_user_ids: Collection[int] = (),
+    conversation_id: int | None = None,
+    render: Callable[[Any], Any] | None = None,
+) -> list[int]:
+    """Tell members of a circle about one thing, as their preferences say (notifications.notify.notify).
+
+    `category` is one of notifications.categories; `key` names the thing, so it is told once;
+    `render(user)` may return (subject, text) for each member's own email (their time zone).
+    Call inside the transaction of the change. Returns the ids of the members told.
+    """
+    told: list[int] = _installed("notify")(
+        category=category,
+        circle=circle,
+        key=key,
+        title=title,
+        body=body,
+        url=url,
+        actor=actor,
+        user_ids=user_ids,
+        capability=capability,
+        skip_user_ids=skip_user_ids,
+        conversation_id=conversation_id,
+        render=render,
+    )
+    return told
+
+
+def conversation_unread(*, user_id: int, conversation_id: int) -> bool:
+    """Whether a member has unread messages in a conversation (conversations.telling.conversation_unread).
+
+    Installed by conversations, above notifications: the delivery worker asks it before a batched chat email.
+    """
+    unread: bool = _installed("conversation_unread")(user_id=user_id, conversation_id=conversation_id)
+    return unread

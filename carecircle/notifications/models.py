@@ -1,7 +1,13 @@
-"""Outbound messages. Every email or text message is a delivery row first (ARCHITECTURE rule 7)."""
+"""Outbound messages and what members hear.
+
+Every email or text message is a delivery row first (ARCHITECTURE rule 7); an in-app notification
+is a row the member reads on the notifications page; each member's choices live in
+NotificationSettings and NotificationPreference (docs/architecture/notifications.md).
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -13,19 +19,34 @@ class Channel(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Could not be sent"
+    CANCELLED = "cancelled", "Not needed any more"
 
 
 class Delivery(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     to = models.CharField(max_length=254)
+    # The member it is for, when it is for a member (invitations and sign-up emails have none).
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    category = models.CharField(max_length=40, blank=True)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     html_body = models.TextField(blank=True)
+    # Messages about one conversation share a group, so chat is batched (notifications/chat.py).
+    group = models.CharField(max_length=80, blank=True)
+    # Extra headers, e.g. List-Unsubscribe for a member's notification.
+    headers = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=120, unique=True)
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # A worker that claims the row owns it until then; after it, another worker may take it over.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Not sent before this moment: the next retry, or the end of the member's quiet hours.
+    not_before = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     provider_id = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -34,6 +55,7 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["status", "not_before"], name="notif_delivery_due")]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.status}"
@@ -53,3 +75,80 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}"
+
+
+class Notification(models.Model):
+    """One thing a member is told in the app; read when they open it or the list."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    category = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=500, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    # Notifications about the same thing (one conversation) share a group, so chat batches.
+    group = models.CharField(max_length=80, blank=True)
+    key = models.CharField(max_length=160, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notif_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.category} for {self.recipient_id}"
+
+
+class Digest(models.TextChoices):
+    OFF = "off", "Tell me as things happen"
+    DAILY = "daily", "One email a day"
+    WEEKLY = "weekly", "One email a week"
+
+
+class NotificationSettings(models.Model):
+    """A member's quiet hours and digest, and which channels have stopped working for them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    quiet_from = models.TimeField(null=True, blank=True)
+    quiet_until = models.TimeField(null=True, blank=True)
+    digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.OFF)
+    email_failing_since = models.DateTimeField(null=True, blank=True)
+    sms_failing_since = models.DateTimeField(null=True, blank=True)
+    failing_reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"notification settings of {self.user_id}"
+
+
+class NotificationPreference(models.Model):
+    """A member's choice for one category on one channel, where it differs from their role's default."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=40)
+    channel = models.CharField(max_length=10)
+    enabled = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category", "channel"], name="notif_preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.category}/{self.channel}={self.enabled}"
+
+
+class ConversationMute(models.Model):
+    """A member muted one conversation: nothing about it reaches them outside the conversation itself."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "conversation_id"], name="notif_mute_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} muted {self.conversation_id}"

@@ -9,12 +9,20 @@ personal_data_declare(
     retention="RETENTION_DELIVERIES_DAYS after it is sent or fails",
     fields={
         "to": "email address or phone number",
+        "recipient": "the member it was for",
         "subject": "subject line",
         "body": "the message",
         "html_body": "the message as HTML",
+        "headers": "unsubscribe and reply addresses for the recipient",
         "last_error": "the provider's last error",
     },
-    not_personal={"idempotency_key": "internal key", "provider_id": "the provider's message id"},
+    not_personal={
+        "idempotency_key": "internal key",
+        "provider_id": "the provider's message id",
+        "category": "what kind of news it carried",
+        "lease_until": "when a worker's claim on it runs out",
+        "not_before": "when it may be sent",
+    },
 )
 personal_data_declare(
     "notifications.OutboxMessage",
@@ -22,4 +30,41 @@ personal_data_declare(
     why="on one computer without email, a developer reads messages here (DEBUG only)",
     retention="RETENTION_DELIVERIES_DAYS",
     fields={"to": "address or number", "subject": "subject", "body": "the message"},
+)
+personal_data_declare(
+    "notifications.Notification",
+    whose="the recipient (and whoever the news is about)",
+    why="members are told in the app what happened in their circles",
+    retention="RETENTION_DELIVERIES_DAYS; erased with the account",
+    fields={"recipient": "the member told", "title": "what happened", "body": "a short excerpt", "url": "where"},
+    not_personal={"category": "kind of news", "group": "what it is about", "key": "internal key"},
+)
+personal_data_declare(
+    "notifications.NotificationSettings",
+    whose="the member",
+    why="to tell members only when and how they asked",
+    retention="as long as the account",
+    fields={
+        "user": "the member",
+        "quiet_from": "start of quiet hours",
+        "quiet_until": "end of quiet hours",
+        "failing_reason": "why their address or number stopped working",
+    },
+    not_personal={"digest": "digest choice", "email_failing_since": "date", "sms_failing_since": "date"},
+)
+personal_data_declare(
+    "notifications.NotificationPreference",
+    whose="the member",
+    why="to tell members only what they asked to hear",
+    retention="as long as the account",
+    fields={"user": "the member"},
+    not_personal={"category": "kind of news", "channel": "email, text, push or app", "enabled": "yes or no"},
+)
+personal_data_declare(
+    "notifications.ConversationMute",
+    whose="the member",
+    why="a muted conversation sends them nothing",
+    retention="as long as the account",
+    fields={"user": "the member"},
+    not_personal={"conversation_id": "which conversation"},
 )

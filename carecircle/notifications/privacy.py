@@ -11,12 +11,12 @@ from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
 from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
-from carecircle.notifications.models import Delivery, DeliveryStatus, OutboxMessage
+from carecircle.notifications.models import Delivery, DeliveryStatus, Notification, OutboxMessage
 
 
 def _to(user: User) -> Q:
     addresses = [address for address in (user.email, user.phone) if address]
-    return Q(to__in=addresses)
+    return Q(to__in=addresses) | Q(recipient=user)
 
 
 def subject_access(user: User) -> Iterable[Member]:
@@ -30,11 +30,22 @@ def subject_access(user: User) -> Iterable[Member]:
             .iterator(500),
         ),
     )
+    yield (
+        "notifications.csv",
+        csv_rows(
+            ["created", "category", "title", "body", "read"],
+            Notification.objects.filter(recipient=user)
+            .order_by("id")
+            .values_list("created_at", "category", "title", "body", "read_at")
+            .iterator(500),
+        ),
+    )
 
 
 def erase(user: User) -> None:
     Delivery.objects.filter(_to(user)).delete()
-    OutboxMessage.objects.filter(_to(user)).delete()
+    OutboxMessage.objects.filter(to__in=[address for address in (user.email, user.phone) if address]).delete()
+    Notification.objects.filter(recipient=user).delete()
 
 
 def _finished(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -50,6 +61,11 @@ retention_rule_register(
         model=Delivery,
         date_field="created_at",
         narrow=_finished,
+    )
+)
+retention_rule_register(
+    RetentionRule(
+        name="notifications", setting="RETENTION_DELIVERIES_DAYS", model=Notification, date_field="created_at"
     )
 )
 retention_rule_register(

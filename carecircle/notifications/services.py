@@ -1,70 +1,280 @@
-"""Queueing and sending email and text messages (ARCHITECTURE rule 7)."""
+"""Queueing and sending email and text messages (ARCHITECTURE rule 7).
+
+A delivery is queued as a row in the same transaction as the change that caused it, and sent by the
+worker outside any transaction: claim the row (one conditional UPDATE that takes a lease), send,
+record the outcome (another UPDATE). A slow or silent mail server therefore never holds a database
+lock. A permanent failure (a bounced address, an invalid number) marks the member's channel as
+failing and tells them in the app. docs/architecture/notifications.md has the whole design.
+"""
 
 from __future__ import annotations
 
+import datetime
 import logging
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from carecircle.notifications.models import Channel, Delivery, DeliveryStatus
-from carecircle.notifications.sms import get_sms_backend
+from carecircle.lib.hooks import conversation_unread
+from carecircle.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationSettings,
+)
+from carecircle.notifications.sms import PermanentSmsError, get_sms_backend
+
+
+def still_unread(delivery: Delivery) -> bool:
+    """Whether a batched chat email is still worth sending: the member hasn't read the conversation since."""
+    prefix = "conversation-"
+    if not delivery.group.startswith(prefix) or delivery.recipient_id is None:
+        return True
+    return conversation_unread(user_id=delivery.recipient_id, conversation_id=int(delivery.group.removeprefix(prefix)))
+
 
 logger = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 5
+# Longer than any one send can take (the SMTP timeout); after it another worker may take the row over.
+LEASE = datetime.timedelta(minutes=10)
+
+
+@dataclass
+class DeliveryDraft:
+    """A delivery about to be queued; `deliveries_enqueue` writes many in one query."""
+
+    channel: str
+    to: str
+    body: str
+    idempotency_key: str
+    subject: str = ""
+    html_body: str = ""
+    recipient_id: int | None = None
+    category: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    not_before: datetime.datetime | None = None
+    group: str = ""
+
 
 def delivery_enqueue(
-    *, channel: Channel, to: str, body: str, idempotency_key: str, subject: str = "", html_body: str = ""
+    *,
+    channel: Channel | str,
+    to: str,
+    body: str,
+    idempotency_key: str,
+    subject: str = "",
+    html_body: str = "",
+    recipient_id: int | None = None,
+    category: str = "",
 ) -> Delivery:
     """Queue a message; the same idempotency key never queues it twice."""
     delivery, created = Delivery.objects.get_or_create(
         idempotency_key=idempotency_key,
-        defaults={"channel": channel, "to": to, "subject": subject, "body": body, "html_body": html_body},
+        defaults={
+            "channel": channel,
+            "to": to,
+            "subject": subject,
+            "body": body,
+            "html_body": html_body,
+            "recipient_id": recipient_id,
+            "category": category,
+        },
     )
     if created:
-        from carecircle.notifications.tasks import deliver
-
-        transaction.on_commit(lambda: deliver.enqueue(delivery.pk))
+        _send_after_commit([delivery.pk])
     return delivery
 
 
-def delivery_send(*, delivery_id: int) -> str:
-    """Send a queued delivery now. Returns "sent", "skipped", "retry" or "failed"."""
-    from carecircle.notifications.tasks import MAX_ATTEMPTS
+def deliveries_enqueue(drafts: Sequence[DeliveryDraft]) -> list[int]:
+    """Queue many messages in a constant number of queries; keys already queued are left alone.
 
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status != DeliveryStatus.QUEUED:
-            return "skipped"
-        delivery.attempts += 1
-        try:
-            delivery.provider_id = _send(delivery)
-        except Exception as error:
-            logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error)
-            delivery.last_error = str(error)[:500]
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.FAILED
-            delivery.save(update_fields=["attempts", "last_error", "status"])
-            return "failed" if delivery.status == DeliveryStatus.FAILED else "retry"
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = timezone.now()
-        delivery.save(update_fields=["attempts", "provider_id", "status", "sent_at"])
-        return "sent"
+    Returns the ids queued now. Sent by one background task after the transaction commits.
+    """
+    if not drafts:
+        return []
+    keys = [draft.idempotency_key for draft in drafts]
+    existing = set(Delivery.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
+    rows = [
+        Delivery(
+            channel=draft.channel,
+            to=draft.to,
+            subject=draft.subject,
+            body=draft.body,
+            html_body=draft.html_body,
+            idempotency_key=draft.idempotency_key,
+            recipient_id=draft.recipient_id,
+            category=draft.category,
+            headers=draft.headers,
+            not_before=draft.not_before,
+            group=draft.group,
+        )
+        for draft in {draft.idempotency_key: draft for draft in drafts}.values()
+        if draft.idempotency_key not in existing
+    ]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            ids = [row.pk for row in Delivery.objects.bulk_create(rows)]
+    except IntegrityError:
+        # A concurrent writer queued some of the same keys between our read and our write.
+        ids = [row.pk for row in rows if _create_unless_queued(row)]
+    _send_after_commit(ids)
+    return ids
+
+
+def _create_unless_queued(row: Delivery) -> bool:
+    try:
+        with transaction.atomic():
+            row.pk = None
+            row.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send_after_commit(ids: list[int]) -> None:
+    from carecircle.notifications.tasks import deliver_many
+
+    if ids:
+        transaction.on_commit(lambda: deliver_many.enqueue(ids))
+
+
+def delivery_claim(*, delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
+    """Take the row for sending: one conditional UPDATE, so two workers never send the same delivery.
+
+    A row is free when queued and due, or when a worker's lease on it has run out (it died mid-send).
+    """
+    moment = now or timezone.now()
+    due = Q(status=DeliveryStatus.QUEUED) & (Q(not_before__isnull=True) | Q(not_before__lte=moment))
+    abandoned = Q(status=DeliveryStatus.SENDING, lease_until__lt=moment)
+    claimed = (
+        Delivery.objects.filter(pk=delivery_id)
+        .filter(due | abandoned)
+        .update(status=DeliveryStatus.SENDING, lease_until=moment + LEASE, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return Delivery.objects.get(pk=delivery_id)
+
+
+def delivery_send(*, delivery_id: int) -> str:
+    """Send one delivery now. Returns "sent", "skipped", "retry" or "failed".
+
+    Never called inside a transaction: the claim and the outcome are each one short UPDATE, and
+    the send itself holds no database lock however long the provider takes.
+    """
+    delivery = delivery_claim(delivery_id=delivery_id)
+    if delivery is None:
+        return "skipped"
+    if not still_unread(delivery):
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.CANCELLED, lease_until=None
+        )
+        return "cancelled"
+    try:
+        provider_id = _send(delivery)
+    except Exception as error:
+        return _record_failure(delivery, error)
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT, provider_id=provider_id[:120], sent_at=timezone.now(), lease_until=None
+    )
+    return "sent"
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """Back off: 2, 4, 8, 16 … minutes after each failed attempt, at most about an hour."""
+    return datetime.timedelta(minutes=2 ** min(6, max(1, attempts)))
+
+
+def is_permanent(error: Exception) -> bool:
+    """A failure that retrying can't fix: the address or number itself is refused."""
+    if isinstance(error, PermanentSmsError):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    return isinstance(error, smtplib.SMTPDataError) and 500 <= error.smtp_code < 600
+
+
+def _record_failure(delivery: Delivery, error: Exception) -> str:
+    logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error)
+    permanent = is_permanent(error) or isinstance(error, ValueError)
+    final = permanent or delivery.attempts >= MAX_ATTEMPTS
+    changes: dict[str, Any] = {"last_error": str(error)[:500], "lease_until": None}
+    if final:
+        changes["status"] = DeliveryStatus.FAILED
+    else:
+        changes["status"] = DeliveryStatus.QUEUED
+        changes["not_before"] = timezone.now() + retry_delay(delivery.attempts)
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**changes)
+    if is_permanent(error) and delivery.recipient_id is not None:
+        channel_mark_failing(delivery=delivery, reason=str(error))
+    return "failed" if final else "retry"
+
+
+CHANNEL_FAILING_FIELD = {Channel.EMAIL: "email_failing_since", Channel.SMS: "sms_failing_since"}
+
+
+@transaction.atomic
+def channel_mark_failing(*, delivery: Delivery, reason: str) -> None:
+    """The member's address or number refused a message for good: stop using it and tell them in the app."""
+    assert delivery.recipient_id is not None
+    now = timezone.now()
+    failing_field = CHANNEL_FAILING_FIELD[Channel(delivery.channel)]
+    NotificationSettings.objects.get_or_create(user_id=delivery.recipient_id)
+    NotificationSettings.objects.filter(user_id=delivery.recipient_id).update(
+        **{failing_field: now, "failing_reason": reason[:200]}
+    )
+    what = "email address" if delivery.channel == Channel.EMAIL else "mobile number"
+    Notification.objects.get_or_create(
+        key=f"channel-failing-{delivery.pk}",
+        defaults={
+            "recipient_id": delivery.recipient_id,
+            "category": "account",
+            "title": f"We couldn't reach your {what} {delivery.to}",
+            "body": f"Messages to it were refused, so we have stopped using it. Check your {what} in your account.",
+            "url": "/account/",
+        },
+    )
+
+
+def channel_mark_working(*, user_id: int, channel: Channel | str) -> None:
+    """The member fixed or confirmed their address or number: use it again."""
+    NotificationSettings.objects.filter(user_id=user_id).update(
+        **{CHANNEL_FAILING_FIELD[Channel(channel)]: None, "failing_reason": ""}
+    )
 
 
 def _send(delivery: Delivery) -> str:
     if delivery.channel == Channel.SMS:
         return get_sms_backend().send(to=delivery.to, body=delivery.body)
+    headers = {"X-CareCircle-Delivery": str(delivery.pk), "Auto-Submitted": "auto-generated", **delivery.headers}
     message = EmailMultiAlternatives(
         subject=delivery.subject,
         body=delivery.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to],
-        headers={"X-CareCircle-Delivery": str(delivery.pk), "Auto-Submitted": "auto-generated"},
+        headers=headers,
     )
     if delivery.html_body:
         message.attach_alternative(delivery.html_body, "text/html")
     message.send()
     return f"email-{delivery.pk}"
+
+
+def deliveries_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
+    """Deliveries waiting whose time has come (retries, quiet hours over, a worker that died)."""
+    moment = now or timezone.now()
+    due = Q(status=DeliveryStatus.QUEUED) & (Q(not_before__isnull=True) | Q(not_before__lte=moment))
+    abandoned = Q(status=DeliveryStatus.SENDING, lease_until__lt=moment)
+    return list(Delivery.objects.filter(due | abandoned).order_by("id").values_list("pk", flat=True)[:limit])

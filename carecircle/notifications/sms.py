@@ -14,6 +14,10 @@ from carecircle.lib.redaction import redact_secrets
 logger = logging.getLogger("carecircle.sms")
 
 
+class PermanentSmsError(Exception):
+    """The provider refused the number for good (not a mobile, unknown, opted out): don't retry."""
+
+
 class SmsBackend(Protocol):
     def send(self, *, to: str, body: str) -> str:
         """Send one text message to an E.164 number; return the provider's message id."""

@@ -1,31 +1,68 @@
-"""Background work: sending queued deliveries, with retries."""
+"""Background work: sending queued deliveries, with retries and back-off."""
 
 from __future__ import annotations
 
+import datetime
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
 
-from django.tasks import task
+from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+# How often the sweep looks for deliveries whose retry or quiet hours are over.
+SWEEP_EVERY = datetime.timedelta(minutes=2)
+
+
+def _send_all(delivery_ids: Sequence[int]) -> dict[str, int]:
+    """Send each; a retry or a delivery held for quiet hours waits for the sweep (deliver_due)."""
+    from carecircle.notifications.services import delivery_send
+
+    outcomes: dict[str, int] = {}
+    for delivery_id in delivery_ids:
+        status = delivery_send(delivery_id=delivery_id)
+        outcomes[status] = outcomes.get(status, 0) + 1
+    return outcomes
 
 
 @task()
 def deliver(delivery_id: int) -> str:
     """Send one delivery. Safe to run twice: a sent delivery is never sent again."""
-    from carecircle.notifications.services import delivery_send
-
-    status = delivery_send(delivery_id=delivery_id)
-    if status == "retry":
-        delay = timedelta(minutes=2 ** min(6, attempts_so_far(delivery_id)))
-        deliver.using(run_after=timezone.now() + delay).enqueue(delivery_id)
-    return status
+    outcomes = _send_all([delivery_id])
+    return next(iter(outcomes))
 
 
-def attempts_so_far(delivery_id: int) -> int:
-    from carecircle.notifications.models import Delivery
+@task()
+def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
+    """Send the deliveries one change queued (a fan-out to a circle is one task, not sixty)."""
+    return _send_all(delivery_ids)
 
-    return Delivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
+
+@task()
+def deliver_due() -> dict[str, int]:
+    """Send every delivery whose retry time or quiet hours are over; book the next sweep."""
+    from carecircle.notifications.services import deliveries_due
+
+    outcomes = _send_all(deliveries_due())
+    if default_task_backend.supports_defer:
+        deliver_due.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
+    return outcomes
+
+
+SWEEP_TASK_PATH = "carecircle.notifications.tasks.deliver_due"
+
+
+def deliveries_sweep_ensure() -> bool:
+    """Start the chain of sweeps unless one is already waiting (from `carecircle worker`); whether it did."""
+    if not default_task_backend.supports_defer:
+        return False
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        waiting = DBTaskResult.objects.select_for_update().filter(task_path=SWEEP_TASK_PATH, status="READY")
+        if waiting.exists():
+            return False
+        deliver_due.enqueue()
+    return True

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.notifications import views
+from carecircle.notifications import pages, views
 
 app_name = "notifications"
-urlpatterns = [path("outbox/", views.outbox, name="outbox")]
+urlpatterns = [
+    path("dev/outbox/", views.outbox, name="outbox"),
+    path("notifications/", pages.notification_list, name="list"),
+    path("notifications/read/", pages.notifications_read, name="read_all"),
+    path("notifications/unread/", pages.unread_count, name="unread"),
+    path("notifications/<int:notification_id>/", pages.notification_open, name="open"),
+    path("notifications/preferences/", pages.preferences_page, name="preferences"),
+    path("notifications/stop/<str:token>/", pages.stop_emails, name="stop_emails"),
+    path("notifications/mute/<str:token>/", pages.mute, name="mute"),
+]

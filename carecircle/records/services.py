@@ -20,11 +20,10 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle
 from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.hooks import delivery_enqueue
 from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.text import TextRefused, single_line
 from carecircle.lib.tokens import secret_hash
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
 from carecircle.records.models import Audience, RecordDocument, RecordEntry, RecordVersion, RecordView, ShareLink
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section
@@ -346,7 +345,7 @@ def share_link_create(
             "Enter it on the page the link opens."
         )
         delivery_enqueue(
-            channel=Channel.EMAIL if channel == ShareLink.CodeChannel.EMAIL else Channel.SMS,
+            channel="email" if channel == ShareLink.CodeChannel.EMAIL else "sms",
             to=code_to,
             subject="Your code for a shared care record",
             body=body,

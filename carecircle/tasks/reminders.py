@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.circles.models import Membership
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
+from carecircle.lib.hooks import notify
 from carecircle.tasks.access import may_be_down_for
 from carecircle.tasks.messages import reminder_message
 from carecircle.tasks.models import Assignment, OccurrenceChange, ReminderClock, ReminderSent, ReminderSetting
@@ -119,14 +119,15 @@ def _send(assignment: Assignment, start: datetime.datetime, kinds: list[str]) ->
             subject, body = reminder_message(
                 task=task, on=assignment.occurrence_date, start=start, time_zone=assignment.user.time_zone
             )
-            if assignment.user.email:
-                delivery_enqueue(
-                    channel=Channel.EMAIL,
-                    to=assignment.user.email,
-                    subject=subject,
-                    body=body,
-                    idempotency_key=keys[-1],
-                )
+            notify(
+                category="reminder",
+                circle=task.circle,
+                key=keys[-1],
+                title=subject,
+                url=reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk}),
+                user_ids=[assignment.user_id],
+                render=lambda _user: (subject, body),
+            )
     except IntegrityError:
         # Already queued by an earlier scan (or a concurrent one).
         return False

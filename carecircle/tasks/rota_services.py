@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
+from carecircle.lib.hooks import notify
 from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.wall_clock import check_day
-from carecircle.notifications.models import Channel
-from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.messages import ask_message, concern_message, help_request_message
@@ -128,18 +128,18 @@ def visit_log_create(
             on=occurrence_date,
             notes=log.notes,
         )
-        members = Membership.objects.filter(circle=task.circle).select_related("user")
-        for member in members:
-            capabilities = capabilities_for(role=member.role, consent=task.circle.consent, person_is_member=False)
-            # Those who manage the circle's help: organisers and the person being helped.
-            if "tasks.manage" in capabilities and member.user_id != actor.pk and member.user.email:
-                delivery_enqueue(
-                    channel=Channel.EMAIL,
-                    to=member.user.email,
-                    subject=subject,
-                    body=body,
-                    idempotency_key=f"visit-concern-{log.pk}-{member.user_id}",
-                )
+        # Those who manage the circle's help: organisers and the person being helped.
+        notify(
+            category="visit_concern",
+            circle=task.circle,
+            key=f"visit-concern-{log.pk}",
+            title=subject,
+            body=log.notes[:300],
+            url=_task_url(task),
+            actor=actor,
+            capability="tasks.manage",
+            render=lambda _user: (subject, body),
+        )
     return log
 
 
@@ -226,15 +226,17 @@ def unavailability_declare(
             on=item.original_date,
             skip_user_ids={actor.pk, *(stand_in.user_id for stand_in in stand_ins)},
         )
-    for stand_in in stand_ins:
-        if stand_in.user.email:
-            delivery_enqueue(
-                channel=Channel.EMAIL,
-                to=stand_in.user.email,
-                subject=subject,
-                body=body,
-                idempotency_key=f"cant-cover-{period.pk}-{stand_in.user_id}",
-            )
+    # Each stand-in is asked on the channels they chose: a text for someone with a mobile saved.
+    notify(
+        category="help_needed",
+        circle=circle,
+        key=f"cant-cover-{period.pk}",
+        title=subject,
+        url=reverse("tasks:rota", kwargs={"circle_id": circle.pk}),
+        actor=actor,
+        user_ids=[stand_in.user_id for stand_in in stand_ins],
+        render=lambda _user: (subject, body),
+    )
     return period, handed_back
 
 
@@ -284,20 +286,23 @@ def ask_standing_offers(*, task: Task, on: datetime.date | None = None, skip_use
     offers = StandingOffer.objects.filter(
         circle=task.circle, weekday=local.weekday(), part_of_day=part_of_day(local.time())
     ).select_related("user")
-    asked = 0
-    for offer in offers:
-        if offer.user_id in skip or not offer.user.email:
-            continue
-        subject, body = ask_message(task=task, on=when, start=start, time_zone=offer.user.time_zone)
-        delivery_enqueue(
-            channel=Channel.EMAIL,
-            to=offer.user.email,
-            subject=subject,
-            body=body,
-            idempotency_key=f"offer-ask-{task.pk}-{when:%Y%m%d}-{offer.user_id}",
-        )
-        asked += 1
-    return asked
+    asked = [offer.user_id for offer in offers if offer.user_id not in skip]
+    if not asked:
+        return 0
+    told = notify(
+        category="help_needed",
+        circle=task.circle,
+        key=f"offer-ask-{task.pk}-{when:%Y%m%d}",
+        title=f"Can you help? {task.title}",
+        url=_task_url(task),
+        user_ids=asked,
+        render=lambda user: ask_message(task=task, on=when, start=start, time_zone=user.time_zone),
+    )
+    return len(told)
+
+
+def _task_url(task: Task) -> str:
+    return reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk})
 
 
 # A series rota puts someone down for this many days ahead (13 weeks).

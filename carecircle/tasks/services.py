@@ -12,12 +12,14 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.errors import Conflict, DomainError
+from carecircle.lib.hooks import notify
 from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.recurrence import check_series, split
 from carecircle.lib.repeat_rule import Rule
@@ -168,7 +170,23 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
     from carecircle.tasks.rota_services import ask_standing_offers
 
     ask_standing_offers(task=task)
+    if not task.private:
+        # Everyone who can help hears of it (those whose standing offer matches were asked above).
+        notify(
+            category="help_needed",
+            circle=circle,
+            key=f"task-new-{task.pk}",
+            title=f"Help needed: {task.title}",
+            body=f"From {task.start_date:%A %-d %B}. Can you help?",
+            url=_task_url(task),
+            actor=actor,
+            capability="tasks.volunteer",
+        )
     return task
+
+
+def _task_url(task: Task) -> str:
+    return reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk})
 
 
 def _lock(task: Task) -> Task:
@@ -376,6 +394,16 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
         audit_record(actor=actor, action="tasks.assigned", circle=task.circle, subject=user, data=data)
     else:
         audit_record(actor=actor, action="tasks.volunteered", circle=task.circle, data=data)
+    notify(
+        category="help_changed",
+        circle=task.circle,
+        key=f"task-took-{assignment.pk}",
+        title=f"{person.display_name} will do {task.title} on {occurrence_date:%A %-d %B}",
+        url=_task_url(task),
+        actor=actor,
+        skip_user_ids={person.pk},
+        capability="tasks.manage",
+    )
     _event(task)
     return assignment
 
@@ -407,6 +435,17 @@ def task_withdraw(
 
     # The place is free again: those who usually help at that time are asked.
     ask_standing_offers(task=task, on=occurrence_date, skip_user_ids={person.pk})
+    notify(
+        category="help_changed",
+        circle=task.circle,
+        key=f"task-gave-up-{assignment.pk}",
+        title=f"{person.display_name} can't do {task.title} on {occurrence_date:%A %-d %B} any more",
+        body=reason.strip()[:300],
+        url=_task_url(task),
+        actor=actor,
+        skip_user_ids={person.pk},
+        capability="tasks.manage",
+    )
     _event(task)
     return True
 

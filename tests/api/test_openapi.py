@@ -74,6 +74,12 @@ EXPECTED_OPERATIONS = {
     ("DELETE", "/api/v1/calendar-feeds/{feed_id}", "calendar_feed_revoke"),
 }
 EXPECTED_OPERATIONS |= RECORD_OPERATIONS
+EXPECTED_OPERATIONS |= {
+    ("GET", "/api/v1/notifications", "notification_list"),
+    ("POST", "/api/v1/notifications/read", "notification_read"),
+    ("GET", "/api/v1/notifications/preferences", "notification_preferences_get"),
+    ("PUT", "/api/v1/notifications/preferences", "notification_preferences_set"),
+}
 
 
 def _document() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from playwright.sync_api import Browser
 
 from carecircle.accounts.models import User
 from carecircle.circles.services import invitation_create
+from carecircle.notifications.preferences import mute_token, unsubscribe_token
 from tests.browser.conftest import make_checked
 from tests.cast import CAST_NAMES, Cast, build_cast, signed_in_session_key
 from tests.tasks.conftest import make_task
@@ -65,6 +66,8 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("accounts:delete"),
         reverse("tasks:mine"),
         reverse("tasks:feeds"),
+        reverse("notifications:list"),
+        reverse("notifications:preferences"),
     ]
     for name in CAST_NAMES:
         context = browser.new_context()
@@ -85,6 +88,11 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("accounts:password_reset"),
         reverse("circles:invitation", kwargs={"token": token}),
         reverse("circles:invitation", kwargs={"token": "not-a-real-invitation"}),
+        reverse(
+            "notifications:stop_emails", kwargs={"token": unsubscribe_token(user_id=cast.helper.pk, category="news")}
+        ),
+        reverse("notifications:mute", kwargs={"token": mute_token(user_id=cast.helper.pk, conversation_id=1)}),
+        reverse("notifications:stop_emails", kwargs={"token": "not-a-real-token"}),
         "/no-such-page/",
     ]:
         checked.page.goto(server + path)

@@ -58,6 +58,9 @@ async def test_a_message_posted_through_one_process_reaches_a_client_of_the_othe
         assert event["type"] == "message.posted"
         assert (event["conversation"], event["message"]) == (conversation.pk, posted["id"])
         assert "Parked" not in json.dumps(event)
+        # The organiser is also told personally, once (the header's unread count), with no content.
+        told = await next_event(organiser_on_b)
+        assert told == {"type": "notification", "circle": cast.circle.pk}
         # The retry published nothing: the next thing the client hears is a later change, not a duplicate.
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(organiser_on_b.recv(), 0.5)

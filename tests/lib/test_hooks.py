@@ -7,8 +7,10 @@ import typing
 import pytest
 
 from carecircle.audit.services import audit_record
+from carecircle.conversations.telling import conversation_unread
 from carecircle.lib import hooks
 from carecircle.notifications.models import Channel
+from carecircle.notifications.notify import notify
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record, user_event_send
 
@@ -19,6 +21,8 @@ def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
         "circle_event_record": circle_event_record,
         "user_event_send": user_event_send,
         "delivery_enqueue": delivery_enqueue,
+        "notify": notify,
+        "conversation_unread": conversation_unread,
     }
 
 

@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import datetime
+import smtplib
+from unittest import mock
+
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from carecircle.lib.env import ConfigurationError, parse_email_url, smtp_mailer
-from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, OutboxMessage
-from carecircle.notifications.services import delivery_enqueue, delivery_send
-from carecircle.notifications.tasks import MAX_ATTEMPTS
+from carecircle.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationSettings,
+    OutboxMessage,
+)
+from carecircle.notifications.services import (
+    LEASE,
+    MAX_ATTEMPTS,
+    DeliveryDraft,
+    deliveries_enqueue,
+    delivery_claim,
+    delivery_enqueue,
+    delivery_send,
+    retry_delay,
+)
+from carecircle.notifications.sms import PermanentSmsError
+from carecircle.notifications.tasks import deliver_due, deliveries_sweep_ensure
 from tests.notifications.smtp_sink import SmtpSink
 
 
@@ -51,7 +74,14 @@ def test_a_failing_message_is_retried_then_marked_failed(db, settings):
         }
     }
     delivery = queue()  # Not run on commit: each attempt below is made by hand.
-    results = [delivery_send(delivery_id=delivery.pk) for _ in range(MAX_ATTEMPTS)]
+    results = [delivery_send(delivery_id=delivery.pk)]
+    for _ in range(MAX_ATTEMPTS - 1):
+        # Each retry waits its back-off (2, 4, 8 … minutes); before that nobody can claim the row.
+        assert delivery_send(delivery_id=delivery.pk) == "skipped"
+        delivery.refresh_from_db()
+        assert delivery.not_before is not None
+        with time_machine.travel(delivery.not_before, tick=False):
+            results.append(delivery_send(delivery_id=delivery.pk))
     assert results == ["retry"] * (MAX_ATTEMPTS - 1) + ["failed"]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
@@ -104,3 +134,95 @@ def test_a_password_in_an_email_url_is_decoded():
 def test_a_bad_email_url_is_refused_with_a_clear_message(url):
     with pytest.raises(ConfigurationError, match="EMAIL_URL"):
         parse_email_url(url)
+
+
+def test_backoff_doubles_and_stops_growing():
+    assert [retry_delay(n).total_seconds() / 60 for n in (1, 2, 3, 4, 5, 9)] == [2, 4, 8, 16, 32, 64]
+
+
+def test_a_worker_that_died_mid_send_loses_its_lease_and_another_sends(db):
+    delivery = queue()
+    assert delivery_claim(delivery_id=delivery.pk) is not None
+    # A second worker can't take it while the first holds the lease …
+    assert delivery_send(delivery_id=delivery.pk) == "skipped"
+    # … but can once the lease has run out.
+    with time_machine.travel(timezone.now() + LEASE + datetime.timedelta(seconds=1), tick=False):
+        assert delivery_send(delivery_id=delivery.pk) == "sent"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 2)
+
+
+def test_a_refused_address_fails_at_once_marks_the_channel_and_tells_the_member(
+    cast, helper, settings, django_capture_on_commit_callbacks
+):
+    def refusing(_delivery: Delivery) -> str:
+        raise smtplib.SMTPRecipientsRefused({helper.email: (550, b"5.1.1 No such mailbox")})
+
+    with mock.patch("carecircle.notifications.services._send", refusing):
+        delivery = delivery_enqueue(
+            channel=Channel.EMAIL, to=helper.email, body="Hi", idempotency_key="bounce:1", recipient_id=helper.pk
+        )
+        assert delivery_send(delivery_id=delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
+    assert NotificationSettings.objects.get(user=helper).email_failing_since is not None
+    [notice] = Notification.objects.filter(recipient=helper, category="account")
+    assert helper.email in notice.title
+
+
+def test_a_temporary_refusal_is_retried_not_marked(cast, helper):
+    def busy(_delivery: Delivery) -> str:
+        raise smtplib.SMTPRecipientsRefused({helper.email: (451, b"4.7.1 Try again later")})
+
+    with mock.patch("carecircle.notifications.services._send", busy):
+        delivery = delivery_enqueue(
+            channel=Channel.EMAIL, to=helper.email, body="Hi", idempotency_key="busy:1", recipient_id=helper.pk
+        )
+        assert delivery_send(delivery_id=delivery.pk) == "retry"
+    assert not NotificationSettings.objects.filter(user=helper, email_failing_since__isnull=False).exists()
+    assert not Notification.objects.filter(recipient=helper).exists()
+
+
+def test_an_invalid_number_marks_texts_as_failing(cast, helper):
+    def invalid(_delivery: Delivery) -> str:
+        raise PermanentSmsError("Not a mobile number")
+
+    with mock.patch("carecircle.notifications.services._send", invalid):
+        delivery = delivery_enqueue(
+            channel=Channel.SMS, to="+441234567890", body="Hi", idempotency_key="sms:1", recipient_id=helper.pk
+        )
+        assert delivery_send(delivery_id=delivery.pk) == "failed"
+    assert NotificationSettings.objects.get(user=helper).sms_failing_since is not None
+
+
+def test_many_deliveries_queue_in_constant_queries_and_skip_known_keys(
+    db, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    drafts = [
+        DeliveryDraft(channel="email", to=f"p{n}@example.org", body="Hi", idempotency_key=f"many:{n}")
+        for n in range(60)
+    ]
+    with django_assert_num_queries(4):  # read known keys, savepoint, insert, release
+        assert len(deliveries_enqueue(drafts)) == 60
+    with django_assert_num_queries(1):
+        assert deliveries_enqueue(drafts) == []
+    assert Delivery.objects.filter(idempotency_key__startswith="many:").count() == 60
+
+
+def test_the_sweep_sends_what_is_due_and_leaves_what_is_not(db):
+    later = queue(key="sweep:later")
+    due = queue(key="sweep:due")
+    Delivery.objects.filter(pk=later.pk).update(not_before=timezone.now() + datetime.timedelta(hours=1))
+    Delivery.objects.filter(pk=due.pk).update(not_before=timezone.now() - datetime.timedelta(minutes=1))
+    assert deliver_due.call() == {"sent": 1}
+    assert Delivery.objects.get(pk=due.pk).status == DeliveryStatus.SENT
+    assert Delivery.objects.get(pk=later.pk).status == DeliveryStatus.QUEUED
+
+
+def test_the_worker_books_one_sweep_however_many_workers_start(db, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert deliveries_sweep_ensure() is True
+    assert deliveries_sweep_ensure() is False
+    assert DBTaskResult.objects.filter(task_path="carecircle.notifications.tasks.deliver_due").count() == 1

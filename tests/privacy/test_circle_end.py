@@ -155,6 +155,7 @@ CIRCLE_CONTENT_CASCADES = {
     "conversations.CheckIn.circle",
     "conversations.VisitorsStatus.circle",
     "conversations.ThankYou.circle",
+    "notifications.Notification.circle",
 }
 
 

@@ -1,0 +1,171 @@
+"""Who hears about what happens in conversations: every call goes through lib.hooks.notify.
+
+Members' preferences decide the channel; notify batches chat so a busy conversation sends at most
+one email or text per conversation while messages stay unread (docs/architecture/notifications.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from carecircle.conversations.models import (
+    CheckIn,
+    ConversationKind,
+    Feeling,
+    Message,
+    MessageKind,
+    ReadMarker,
+    ThankYou,
+)
+from carecircle.lib.hooks import notify
+
+if TYPE_CHECKING:
+    from carecircle.accounts.models import User
+    from carecircle.circles.models import Circle
+    from carecircle.conversations.selectors import ConversationAccess
+
+EXCERPT = 200
+# A member whose read marker moved this recently is reading the conversation on its page right now.
+LIVE_WINDOW = datetime.timedelta(minutes=2)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+def _url(where: ConversationAccess, message: Message) -> str:
+    conversation = where.conversation
+    circle_id = where.circle.pk
+    if conversation.kind == ConversationKind.CIRCLE:
+        page = reverse("conversations:family", kwargs={"circle_id": circle_id})
+    elif conversation.kind == ConversationKind.NEWS:
+        page = reverse("conversations:news", kwargs={"circle_id": circle_id})
+    else:
+        page = reverse(
+            "conversations:conversation", kwargs={"circle_id": circle_id, "conversation_id": conversation.pk}
+        )
+    return f"{page}#message-{message.pk}"
+
+
+def message_posted(*, actor: User, where: ConversationAccess, message: Message) -> None:
+    """A new message or update: mentions first, then the readers of the conversation (or the news)."""
+    conversation = where.conversation
+    url = _url(where, message)
+    excerpt = _excerpt(message.body)
+    read = "updates.read" if conversation.kind == ConversationKind.NEWS else "conversations.read"
+    pair: list[int] | None = None
+    if conversation.kind == ConversationKind.DIRECT:
+        pair = [user_id for user_id in (conversation.first_user_id, conversation.second_user_id) if user_id]
+    elif conversation.kind == ConversationKind.THREAD:
+        # Comment threads have their own readers (the owning app decides); mentions still reach them.
+        pair = []
+    live = _live_readers(where, message)
+    mentioned = [user_id for user_id in message.mentions if user_id != actor.pk and user_id not in live]
+    if mentioned:
+        notify(
+            category="mention",
+            circle=where.circle,
+            key=f"mention-{message.pk}",
+            title=f"{actor.display_name} mentioned you",
+            body=excerpt,
+            url=url,
+            actor=actor,
+            user_ids=mentioned if pair is None or not pair else [u for u in mentioned if u in pair],
+            capability=read,
+            conversation_id=conversation.pk,
+        )
+    if message.kind == MessageKind.UPDATE:
+        notify(
+            category="news",
+            circle=where.circle,
+            key=f"update-{message.pk}",
+            title=f"News about {where.circle.person_name}: {message.title}",
+            body=excerpt,
+            url=url,
+            actor=actor,
+            skip_user_ids=mentioned,
+            capability="updates.read",
+        )
+        return
+    if message.kind != MessageKind.MESSAGE or pair == []:
+        return
+    where_said = "the family conversation" if pair is None else "a direct message"
+    notify(
+        category="message",
+        circle=where.circle,
+        key=f"message-{message.pk}",
+        title=f"{actor.display_name} wrote in {where_said}",
+        body=excerpt,
+        url=url,
+        actor=actor,
+        user_ids=pair,
+        skip_user_ids={*mentioned, *live},
+        capability=read,
+        conversation_id=conversation.pk,
+    )
+
+
+def _live_readers(where: ConversationAccess, message: Message) -> set[int]:
+    """Members live on the conversation's page: they had read everything before this message just now.
+
+    They see the message appear, so they get nothing else about it (one query).
+    """
+    before = Message.objects.filter(conversation=where.conversation, id__lt=message.pk).order_by("-id").values("id")
+    return set(
+        ReadMarker.objects.filter(
+            conversation=where.conversation,
+            last_read_id__gte=Coalesce(Subquery(before[:1]), Value(0)),
+            updated_at__gte=timezone.now() - LIVE_WINDOW,
+        )
+        .exclude(user_id=message.author_id or 0)
+        .values_list("user_id", flat=True)
+    )
+
+
+def conversation_unread(*, user_id: int, conversation_id: int) -> bool:
+    """Whether someone else wrote in the conversation after the member's read marker (one query)."""
+    marker = ReadMarker.objects.filter(conversation_id=conversation_id, user_id=user_id).values("last_read_id")
+    return (
+        Message.objects.filter(conversation_id=conversation_id, deleted_at__isnull=True)
+        .exclude(author_id=user_id)
+        .filter(id__gt=Coalesce(Subquery(marker[:1]), Value(0)))
+        .exists()
+    )
+
+
+def checkin_posted(*, actor: User, circle: Circle, checkin: CheckIn) -> None:
+    """Someone is struggling or finding it hard: the organisers and the person hear at once."""
+    if checkin.feeling > Feeling.FINDING_IT_HARD:
+        return
+    feeling = Feeling(checkin.feeling).label.lower()
+    notify(
+        category="checkin",
+        circle=circle,
+        key=f"checkin-{checkin.pk}",
+        title=f"{actor.display_name} checked in: {feeling}",
+        body=_excerpt(checkin.note),
+        url=reverse("conversations:checkins", kwargs={"circle_id": circle.pk}),
+        actor=actor,
+        capability="members.manage",
+    )
+
+
+def thanks_sent(*, actor: User, circle: Circle, thanks: ThankYou) -> None:
+    label = f" for {thanks.subject_label}" if thanks.subject_label else ""
+    notify(
+        category="thanks",
+        circle=circle,
+        key=f"thanks-{thanks.pk}",
+        title=f"{actor.display_name} thanked you{label}",
+        body=_excerpt(thanks.note),
+        url=reverse("circles:home", kwargs={"circle_id": circle.pk}),
+        actor=actor,
+        user_ids=[thanks.recipient_id],
+    )

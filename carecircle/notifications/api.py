@@ -1,0 +1,139 @@
+"""The API for a member's own notifications and preferences (never anyone else's)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from pydantic import Field as PydanticField
+from pydantic import StrictInt
+
+from carecircle.accounts.api_auth import viewer
+from carecircle.lib.schemas import MAX_ID, responses
+from carecircle.notifications import preferences as prefs
+from carecircle.notifications.models import Digest, Notification
+
+router = Router(tags=["Notifications"])
+LIST_LIMIT = 100
+
+
+class NotificationOut(Schema):
+    id: int
+    category: str
+    circle_id: int | None
+    title: str
+    body: str
+    url: str
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None
+
+
+class NotificationsOut(Schema):
+    unread: int = Field(description="How many of the member's notifications are unread.")
+    notifications: list[NotificationOut] = Field(description=f"The latest {LIST_LIMIT}, newest first.")
+
+
+class ReadIn(Schema):
+    ids: list[Annotated[StrictInt, PydanticField(ge=1, le=MAX_ID)]] = Field(
+        max_length=500, description="Mark these of your notifications read (ids from the list)."
+    )
+
+
+class ReadOut(Schema):
+    marked: int
+
+
+class PreferencesIO(Schema):
+    enabled: dict[str, dict[str, bool]] = Field(
+        description='For each category, each channel ("app", "email", "sms") on or off.'
+    )
+    quiet_from: datetime.time | None = Field(None, description="Quiet hours start, on the member's own clock.")
+    quiet_until: datetime.time | None = Field(None, description="Quiet hours end. Urgent categories ignore them.")
+    digest: Digest = Digest.OFF
+    urgent: list[str] = Field(default_factory=list, description="Categories that still go out in quiet hours.")
+
+
+@router.get(
+    "/notifications",
+    operation_id="notification_list",
+    summary="Your latest notifications",
+    response=responses({200: NotificationsOut}),
+)
+def notification_list(request: HttpRequest) -> NotificationsOut:
+    user = viewer(request)
+    rows = list(Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[:LIST_LIMIT])
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return NotificationsOut(
+        unread=unread,
+        notifications=[
+            NotificationOut(
+                id=row.pk,
+                category=row.category,
+                circle_id=row.circle_id,
+                title=row.title,
+                body=row.body,
+                url=row.url,
+                created_at=row.created_at,
+                read_at=row.read_at,
+            )
+            for row in rows
+        ],
+    )
+
+
+@router.post(
+    "/notifications/read",
+    operation_id="notification_read",
+    summary="Mark notifications read",
+    response=responses({200: ReadOut}, 400, 422),
+)
+def notification_read(request: HttpRequest, payload: ReadIn) -> ReadOut:
+    rows = Notification.objects.filter(recipient=viewer(request), read_at__isnull=True, pk__in=payload.ids)
+    return ReadOut(marked=rows.update(read_at=timezone.now()))
+
+
+def _out(chosen: prefs.Preferences) -> PreferencesIO:
+    return PreferencesIO(
+        enabled=chosen.enabled(),
+        quiet_from=chosen.settings.quiet_from,
+        quiet_until=chosen.settings.quiet_until,
+        digest=Digest(chosen.settings.digest),
+        urgent=[row.category.key for row in chosen.rows if row.category.urgent],
+    )
+
+
+@router.get(
+    "/notifications/preferences",
+    operation_id="notification_preferences_get",
+    summary="What you hear about, and how",
+    response=responses({200: PreferencesIO}),
+)
+def preferences_get(request: HttpRequest) -> PreferencesIO:
+    return _out(prefs.preferences_for(viewer(request)))
+
+
+@router.put(
+    "/notifications/preferences",
+    operation_id="notification_preferences_set",
+    summary="Change what you hear about, and how",
+    response=responses({200: PreferencesIO}, 400, 422),
+)
+def preferences_set(request: HttpRequest, payload: PreferencesIO) -> PreferencesIO:
+    """Send every category you want on; any left out are off. Quiet hours need both ends or neither."""
+    enabled = [
+        f"{category}.{channel}"
+        for category, channels in payload.enabled.items()
+        for channel, on in channels.items()
+        if on
+    ]
+    chosen = prefs.preferences_save(
+        user=viewer(request),
+        enabled=enabled,
+        quiet_from=payload.quiet_from,
+        quiet_until=payload.quiet_until,
+        digest=payload.digest.value,
+    )
+    return _out(chosen)

@@ -1,0 +1,102 @@
+"""What members can be told about, and who hears what until they choose otherwise.
+
+Each category has defaults per role, so nobody is flooded and nobody misses what matters; a
+member's own choices (NotificationPreference) override them one category and channel at a time.
+Urgent categories go out during quiet hours too (the preferences page says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from carecircle.circles.models import Role
+
+# The channels a member chooses between, in the order the preferences page shows them.
+IN_APP, EMAIL, SMS = "app", "email", "sms"
+CHANNELS: tuple[tuple[str, str], ...] = ((IN_APP, "In the app"), (EMAIL, "Email"), (SMS, "Text message"))
+
+ALL = frozenset(Role)
+OWNERS = frozenset({Role.PERSON, Role.ORGANISER})
+HANDS_ON = frozenset({Role.ORGANISER, Role.HELPER, Role.PAID_CARER, Role.PERSON})
+NOBODY: frozenset[Role] = frozenset()
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    description: str
+    email: frozenset[Role]
+    sms: frozenset[Role] = NOBODY
+    app: frozenset[Role] = ALL
+    urgent: bool = False
+
+    def default(self, channel: str, role: str) -> bool:
+        roles = {IN_APP: self.app, EMAIL: self.email, SMS: self.sms}[channel]
+        return role in roles
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "help_needed",
+        "Help that's needed",
+        "A new task, a visit back to needing help, or someone asking you to stand in.",
+        email=HANDS_ON,
+        sms=frozenset({Role.ORGANISER, Role.HELPER}),
+    ),
+    Category(
+        "reminder",
+        "Reminders",
+        "Before help you said you'd give.",
+        email=ALL,
+        sms=frozenset({Role.HELPER, Role.PAID_CARER}),
+    ),
+    Category(
+        "help_changed",
+        "Help you organise",
+        "Someone took or gave up help you organise.",
+        email=OWNERS,
+    ),
+    Category(
+        "message",
+        "New messages",
+        "A new message in a conversation you're in (at most one email per conversation while you haven't read it).",
+        email=ALL - {Role.PROFESSIONAL},
+    ),
+    Category("mention", "Mentions", "Someone mentioned you by name.", email=ALL, sms=NOBODY),
+    Category("news", "News updates", "An update in the circle's news.", email=ALL - {Role.PROFESSIONAL}),
+    Category(
+        "checkin",
+        "Someone is struggling",
+        "A check-in saying someone is finding it hard (to organisers and the person).",
+        email=OWNERS,
+        sms=OWNERS,
+        urgent=True,
+    ),
+    Category(
+        "visit_concern",
+        "Visit concerns",
+        "A carer or helper was worried after a visit.",
+        email=OWNERS,
+        sms=OWNERS,
+        urgent=True,
+    ),
+    Category(
+        "record_change",
+        "Changes to the record",
+        "A change in a section of the care record you follow.",
+        email=NOBODY,
+    ),
+    Category("joining", "People joining", "Invitations accepted and people joining the circle.", email=OWNERS),
+    Category("thanks", "Thanks", "Someone thanked you.", email=ALL),
+)
+CATEGORY_BY_KEY: dict[str, Category] = {category.key: category for category in CATEGORIES}
+# Messages about the member's own account (an address that stopped working): always in the app, never switched off.
+ACCOUNT = "account"
+
+
+def category_named(key: str) -> Category:
+    try:
+        return CATEGORY_BY_KEY[key]
+    except KeyError:
+        raise ValueError(f"No such notification category: {key!r}.") from None

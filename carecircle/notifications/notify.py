@@ -1,0 +1,317 @@
+"""notify(): the one way any area tells members something (ARCHITECTURE rule 7).
+
+It decides from each member's role defaults and own preferences who hears what, on which channel
+and when; writes the in-app notifications and queues the deliveries in the caller's transaction; and
+costs the same handful of queries for a circle of 6 or 60. Areas below notifications (accounts,
+circles) and the domain apps reach it through `lib.hooks.notify`, never by importing this module.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Circle, Membership, Role
+from carecircle.circles.permissions import capabilities_for
+from carecircle.lib.hooks import user_event_send
+from carecircle.notifications import chat
+from carecircle.notifications.categories import EMAIL, IN_APP, SMS, Category, category_named
+from carecircle.notifications.emails import html_from_text
+from carecircle.notifications.models import (
+    ConversationMute,
+    Delivery,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+)
+from carecircle.notifications.preferences import mute_token, unsubscribe_url
+from carecircle.notifications.services import DeliveryDraft, deliveries_enqueue
+from carecircle.notifications.sms_text import fit
+
+logger = logging.getLogger(__name__)
+
+DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What one member reads: the subject and text of the email, and the text message."""
+
+    subject: str
+    text: str
+    sms: str = ""
+
+
+Render = Callable[[User], Rendered]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """One member's preferences, read in bulk."""
+
+    overrides: dict[tuple[str, str], bool]
+    settings: NotificationSettings | None
+
+    def wants(self, category: Category, channel: str, role: str) -> bool:
+        return self.overrides.get((category.key, channel), category.default(channel, role))
+
+
+def quiet_until(
+    settings_row: NotificationSettings | None, time_zone: str, now: datetime.datetime
+) -> datetime.datetime | None:
+    """When the member's quiet hours end, if they are in them now (on their own clock); else None."""
+    if settings_row is None or settings_row.quiet_from is None or settings_row.quiet_until is None:
+        return None
+    start, end = settings_row.quiet_from, settings_row.quiet_until
+    if start == end:
+        return None
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    local = now.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    inside = start <= clock < end if start < end else (clock >= start or clock < end)
+    if not inside:
+        return None
+    day = local.date() if clock < end else local.date() + datetime.timedelta(days=1)
+    return datetime.datetime.combine(day, end, tzinfo=zone).astimezone(datetime.UTC)
+
+
+def absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def default_render(*, title: str, body: str, url: str, circle: Circle) -> Render:
+    def render(user: User) -> Rendered:
+        link = absolute(url) if url else settings.SITE_URL
+        text = (
+            f"{title}\n\n{body}\n\nOpen it in CareCircle: {link}\n"
+            if body
+            else f"{title}\n\nOpen it in CareCircle: {link}\n"
+        )
+        return Rendered(subject=title, text=text, sms=f"{title} {link}")
+
+    return render
+
+
+def _normalised(
+    render: Callable[[User], Rendered | tuple[str, str]] | None, *, title: str, body: str, url: str, circle: Circle
+) -> Render:
+    """The caller's own wording (a subject and text per member) or the default; texts stay short."""
+    fallback = default_render(title=title, body=body, url=url, circle=circle)
+    if render is None:
+        return fallback
+
+    def made(user: User) -> Rendered:
+        result = render(user)
+        if isinstance(result, Rendered):
+            return result
+        subject, text = result
+        return Rendered(subject=subject, text=text, sms=fallback(user).sms)
+
+    return made
+
+
+def _members(
+    circle: Circle, user_ids: Collection[int] | None, capability: str | None, exclude: set[int]
+) -> list[Membership]:
+    memberships = list(
+        Membership.objects.filter(circle=circle)
+        .select_related("user")
+        .annotate(person_is_member=Exists(Membership.objects.filter(circle=OuterRef("circle"), role=Role.PERSON)))
+    )
+    wanted = None if user_ids is None else set(user_ids)
+    chosen: list[Membership] = []
+    for membership in memberships:
+        if membership.user_id in exclude or (wanted is not None and membership.user_id not in wanted):
+            continue
+        if not membership.user.is_active:
+            continue
+        if capability is not None:
+            capabilities = capabilities_for(
+                role=membership.role,
+                consent=circle.consent,
+                person_is_member=bool(getattr(membership, "person_is_member", False)),
+            )
+            if capability not in capabilities:
+                continue
+        chosen.append(membership)
+    return chosen
+
+
+def _choices(user_ids: list[int], category: Category) -> dict[int, Choices]:
+    overrides: dict[int, dict[tuple[str, str], bool]] = {user_id: {} for user_id in user_ids}
+    for user_id, key, channel, enabled in NotificationPreference.objects.filter(
+        user_id__in=user_ids, category=category.key
+    ).values_list("user_id", "category", "channel", "enabled"):
+        overrides[user_id][(key, channel)] = enabled
+    rows = {row.user_id: row for row in NotificationSettings.objects.filter(user_id__in=user_ids)}
+    return {user_id: Choices(overrides[user_id], rows.get(user_id)) for user_id in user_ids}
+
+
+def notify(
+    *,
+    category: str,
+    circle: Circle,
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    actor: User | None = None,
+    user_ids: Collection[int] | None = None,
+    capability: str | None = None,
+    skip_user_ids: Collection[int] = (),
+    conversation_id: int | None = None,
+    render: Callable[[User], Rendered | tuple[str, str]] | None = None,
+) -> list[int]:
+    """Tell the circle's members (only `user_ids`, only those with `capability`) about one thing.
+
+    Call inside the transaction of the change. `key` names the thing ("message-42"): the same key
+    never tells anyone twice. The actor is never told about their own action; a member who muted
+    `conversation_id` hears nothing about it, nor does anyone in `skip_user_ids`. `render(user)`
+    gives each member's own subject and text (e.g. times in their time zone). Returns the ids of
+    the members considered (told in at least the app, unless they turned everything off).
+    """
+    chosen_category = category_named(category)
+    exclude = {*skip_user_ids, *([actor.pk] if actor is not None else [])}
+    memberships = _members(circle, user_ids, capability, exclude)
+    if not memberships:
+        return []
+    ids = [membership.user_id for membership in memberships]
+    if conversation_id is not None:
+        muted = set(
+            ConversationMute.objects.filter(user_id__in=ids, conversation_id=conversation_id).values_list(
+                "user_id", flat=True
+            )
+        )
+        memberships = [membership for membership in memberships if membership.user_id not in muted]
+        ids = [membership.user_id for membership in memberships]
+    choices = _choices(ids, chosen_category)
+    now = timezone.now()
+    make = _normalised(render, title=title, body=body, url=url, circle=circle)
+    notifications: list[Notification] = []
+    drafts: list[DeliveryDraft] = []
+    group = f"conversation-{conversation_id}" if conversation_id is not None else ""
+    for membership in memberships:
+        user = membership.user
+        mine = choices[user.pk]
+        if mine.wants(chosen_category, IN_APP, membership.role):
+            notifications.append(
+                Notification(
+                    recipient=user,
+                    circle=circle,
+                    category=chosen_category.key,
+                    title=title[:200],
+                    body=body[:500],
+                    url=url[:500],
+                    group=group,
+                    key=f"{key}-{user.pk}"[:160],
+                    created_at=now,
+                )
+            )
+        drafts.extend(
+            _drafts(chosen_category, membership, mine, make, key=key, now=now, conversation_id=conversation_id)
+        )
+    if notifications:
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        for notification in notifications:
+            user_event_send(user_id=notification.recipient_id, type="notification", circle=circle.pk)
+    drafts = within_daily_cap(drafts, category=chosen_category, now=now)
+    if chosen_category.key == "message" and group:
+        line = f"{actor.display_name}: {body}" if actor is not None else body
+        drafts = chat.batch(drafts, group=group, line=line, now=now)
+    deliveries_enqueue(drafts)
+    return ids
+
+
+def within_daily_cap(drafts: list[DeliveryDraft], *, category: Category, now: datetime.datetime) -> list[DeliveryDraft]:
+    """At most SMS_DAILY_CAP texts a member a day (urgent ones always go); one query, only when texting."""
+    texts = [draft for draft in drafts if draft.channel == SMS]
+    if not texts or category.urgent:
+        return drafts
+    sent = dict(
+        Delivery.objects.filter(
+            channel=SMS, recipient_id__in=[draft.recipient_id for draft in texts], created_at__gte=now - DAY
+        )
+        .values("recipient_id")
+        .annotate(count=Count("id"))
+        .values_list("recipient_id", "count")
+    )
+    cap = settings.SMS_DAILY_CAP
+    return [draft for draft in drafts if draft.channel != SMS or sent.get(draft.recipient_id or 0, 0) < cap]
+
+
+def _drafts(
+    category: Category,
+    membership: Membership,
+    mine: Choices,
+    make: Render,
+    *,
+    key: str,
+    now: datetime.datetime,
+    conversation_id: int | None,
+) -> list[DeliveryDraft]:
+    user = membership.user
+    mute_url = ""
+    if conversation_id is not None:
+        token = mute_token(user_id=user.pk, conversation_id=conversation_id)
+        mute_url = absolute(reverse("notifications:mute", kwargs={"token": token}))
+    row = mine.settings
+    wanted = []
+    email_works = bool(user.email) and (row is None or row.email_failing_since is None)
+    # In digest mode only urgent news is emailed at once; the rest waits for the digest.
+    email_now = row is None or row.digest == "off" or category.urgent
+    if email_works and email_now and mine.wants(category, EMAIL, membership.role):
+        wanted.append(EMAIL)
+    sms_works = bool(user.phone) and (row is None or row.sms_failing_since is None)
+    if sms_works and mine.wants(category, SMS, membership.role):
+        wanted.append(SMS)
+    if not wanted:
+        return []
+    rendered = make(user)
+    later = None if category.urgent else quiet_until(row, user.time_zone, now)
+    drafts = []
+    for channel in wanted:
+        email = channel == EMAIL
+        headers: dict[str, str] = {}
+        text = fit(rendered.sms or rendered.subject)
+        if email:
+            stop = unsubscribe_url(user_id=user.pk, category=category.key)
+            # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to this address.
+            headers = {"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+            text = email_footer(rendered.text, category=category, stop=stop, mute=mute_url)
+        drafts.append(
+            DeliveryDraft(
+                channel=channel,
+                to=user.email if email else user.phone,
+                subject=rendered.subject[:200] if email else "",
+                body=text,
+                html_body=html_from_text(text, subject=rendered.subject) if email else "",
+                idempotency_key=f"{key}-{channel}-{user.pk}"[:120],
+                recipient_id=user.pk,
+                category=category.key,
+                headers=headers,
+                not_before=later,
+            )
+        )
+    return drafts
+
+
+def email_footer(text: str, *, category: Category, stop: str, mute: str) -> str:
+    """Why the member got this email and how to hear less: one click, no sign-in needed."""
+    lines = [text.rstrip(), "", "—", f"You get this because you chose emails about {category.label.lower()}."]
+    if mute:
+        lines.append(f"Mute this conversation: {mute}")
+    lines.append(f"Stop these emails: {stop}")
+    lines.append(f"Choose what you hear about: {absolute(reverse('notifications:preferences'))}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,170 @@
+"""The member's notifications pages: the list, preferences, and the one-click links from emails."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from carecircle.accounts.models import User
+from carecircle.notifications import preferences as prefs
+from carecircle.notifications.categories import CATEGORY_BY_KEY
+from carecircle.notifications.models import Digest, Notification
+
+LIST_LIMIT = 50
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User), "login_required runs first"
+    return user
+
+
+def unread(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+@login_required
+@never_cache
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """The latest notifications, newest first; those shown are marked read once the page is drawn."""
+    user = _user(request)
+    items = list(Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[:LIST_LIMIT])
+    unread_ids = [item.pk for item in items if item.read_at is None]
+    response = render(
+        request,
+        "notifications/list.html",
+        {"items": items, "unread_ids": set(unread_ids), "limit": LIST_LIMIT, "nav": "notifications"},
+    )
+    if unread_ids:
+        Notification.objects.filter(pk__in=unread_ids).update(read_at=timezone.now())
+    return response
+
+
+@login_required
+@require_GET
+def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Follow a notification to what it is about, marking it read."""
+    item = get_object_or_404(Notification, pk=notification_id, recipient=_user(request))
+    if item.read_at is None:
+        Notification.objects.filter(pk=item.pk).update(read_at=timezone.now())
+    safe = url_has_allowed_host_and_scheme(item.url, allowed_hosts=None) and item.url.startswith("/")
+    return HttpResponseRedirect(item.url if safe else "/notifications/")
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark everything read."""
+    unread(_user(request)).update(read_at=timezone.now())
+    return redirect("notifications:list")
+
+
+@login_required
+@never_cache
+@require_GET
+def unread_count(request: HttpRequest) -> JsonResponse:
+    """How many notifications are unread, for the header's count (kept live by notifications.js)."""
+    return JsonResponse({"unread": unread(_user(request)).count()})
+
+
+def _time(value: str, label: str, errors: list[str]) -> datetime.time | None:
+    if not value:
+        return None
+    try:
+        return datetime.time.fromisoformat(value)
+    except ValueError:
+        errors.append(f"Give the {label} of your quiet hours as a time, like 21:30.")
+        return None
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        enabled = [name for name in request.POST.getlist("on") if isinstance(name, str)]
+        quiet_from = _time(request.POST.get("quiet_from", "").strip(), "start", errors)
+        quiet_until = _time(request.POST.get("quiet_until", "").strip(), "end", errors)
+        if not errors:
+            try:
+                prefs.preferences_save(
+                    user=user,
+                    enabled=enabled,
+                    quiet_from=quiet_from,
+                    quiet_until=quiet_until,
+                    digest=request.POST.get("digest", Digest.OFF),
+                )
+            except prefs.PreferenceError as error:
+                errors.append(str(error))
+            else:
+                messages.success(request, "Saved. You'll hear about things as you chose.")
+                return redirect("notifications:preferences")
+        status = 400
+    chosen = prefs.preferences_for(user)
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "preferences": chosen,
+            "digests": Digest.choices,
+            "errors": errors,
+            "nav": "notifications",
+            "urgent": [row.category.label for row in chosen.rows if row.category.urgent],
+        },
+        status=status,
+    )
+
+
+@csrf_exempt  # The signed token is the proof (RFC 8058: mail programs post without a session or form).
+@never_cache
+@require_http_methods(["GET", "POST"])
+def stop_emails(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Stop these emails": GET asks to confirm (so mail scanners change nothing); POST stops them."""
+    try:
+        found = prefs.unsubscribe_read(token)
+    except ValueError as error:
+        return render(request, "notifications/link_invalid.html", {"message": str(error)}, status=400)
+    done = False
+    if request.method == "POST":
+        prefs.unsubscribe(token=token)
+        done = True
+    return render(
+        request,
+        "notifications/stop_emails.html",
+        {"category": found.category, "done": done, "token": token},
+    )
+
+
+@csrf_exempt  # The signed token is the proof; it can only ever mute.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def mute(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Mute this conversation": GET asks to confirm; POST mutes (or unmutes with undo=1)."""
+    try:
+        user, conversation_id = prefs.mute_read(token)
+    except ValueError as error:
+        return render(request, "notifications/link_invalid.html", {"message": str(error)}, status=400)
+    done = request.method == "POST"
+    undo = request.POST.get("undo") == "1"
+    if done:
+        prefs.conversation_mute(user=user, conversation_id=conversation_id, muted=not undo)
+    return render(request, "notifications/mute.html", {"done": done, "undone": undo, "token": token})
+
+
+def category_label(key: str) -> str:
+    category = CATEGORY_BY_KEY.get(key)
+    return category.label if category else "Your account"

@@ -1,0 +1,189 @@
+"""Members' choices: which categories reach them on which channel, quiet hours, digest, mutes.
+
+Reads (`preferences_for`) and writes (`preferences_save`, `unsubscribe`, `conversation_mute`) for
+the preferences page, the API and the one-click links in emails. The links carry a signed token,
+so they work without signing in; they can only ever turn things off.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Membership
+from carecircle.lib.errors import DomainError
+from carecircle.notifications.categories import CATEGORIES, CATEGORY_BY_KEY, CHANNELS, EMAIL, SMS, Category
+from carecircle.notifications.models import (
+    ConversationMute,
+    Digest,
+    NotificationPreference,
+    NotificationSettings,
+)
+
+UNSUBSCRIBE_SALT = "carecircle.notifications.unsubscribe"
+MUTE_SALT = "carecircle.notifications.mute"
+
+
+class PreferenceError(DomainError):
+    """The choices can't be saved as given."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    channel: str
+    label: str
+    enabled: bool
+    # False when the member has no address or number for the channel (or it stopped working).
+    available: bool
+
+    def name(self, category: str) -> str:
+        return f"{category}.{self.channel}"
+
+
+@dataclass(frozen=True)
+class Row:
+    category: Category
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class Preferences:
+    rows: list[Row]
+    settings: NotificationSettings
+    muted: list[int]
+
+    def enabled(self) -> dict[str, dict[str, bool]]:
+        return {row.category.key: {cell.channel: cell.enabled for cell in row.cells} for row in self.rows}
+
+
+def _roles(user: User) -> set[str]:
+    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+
+
+def preferences_for(user: User) -> Preferences:
+    """The member's choices, with their roles' defaults where they haven't chosen (4 queries)."""
+    roles = _roles(user)
+    chosen = {
+        (category, channel): enabled
+        for category, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
+            "category", "channel", "enabled"
+        )
+    }
+    row, _ = NotificationSettings.objects.get_or_create(user=user)
+    available = {
+        "app": True,
+        EMAIL: bool(user.email) and row.email_failing_since is None,
+        SMS: bool(user.phone) and row.sms_failing_since is None,
+    }
+    rows = []
+    for category in CATEGORIES:
+        cells = []
+        for channel, label in CHANNELS:
+            default = any(category.default(channel, role) for role in roles)
+            cells.append(Cell(channel, label, chosen.get((category.key, channel), default), available[channel]))
+        rows.append(Row(category, cells))
+    muted = list(ConversationMute.objects.filter(user=user).values_list("conversation_id", flat=True))
+    return Preferences(rows=rows, settings=row, muted=muted)
+
+
+@transaction.atomic
+def preferences_save(
+    *,
+    user: User,
+    enabled: Iterable[str],
+    quiet_from: datetime.time | None,
+    quiet_until: datetime.time | None,
+    digest: str,
+) -> Preferences:
+    """Save every category and channel (`enabled` names "category.channel" to turn on), quiet hours, digest."""
+    on = set(enabled)
+    known = {f"{category.key}.{channel}" for category in CATEGORIES for channel, _ in CHANNELS}
+    unknown = on - known
+    if unknown:
+        raise PreferenceError(f"There is no choice called {sorted(unknown)[0]!r}.")
+    if any(moment is not None and moment.tzinfo is not None for moment in (quiet_from, quiet_until)):
+        raise PreferenceError("Give quiet hours as times on your own clock, like 21:30, without a time zone.")
+    if (quiet_from is None) != (quiet_until is None):
+        raise PreferenceError("Give both the start and the end of your quiet hours, or neither.")
+    if quiet_from is not None and quiet_from == quiet_until:
+        raise PreferenceError("Quiet hours must start and end at different times.")
+    if digest not in Digest.values:
+        raise PreferenceError("Choose how often to hear about things that aren't urgent.")
+    NotificationPreference.objects.filter(user=user).delete()
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(
+                user=user, category=category.key, channel=channel, enabled=f"{category.key}.{channel}" in on
+            )
+            for category in CATEGORIES
+            for channel, _ in CHANNELS
+        ]
+    )
+    NotificationSettings.objects.update_or_create(
+        user=user, defaults={"quiet_from": quiet_from, "quiet_until": quiet_until, "digest": digest}
+    )
+    return preferences_for(user)
+
+
+def unsubscribe_token(*, user_id: int, category: str) -> str:
+    return signing.dumps({"u": user_id, "c": category}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(*, user_id: int, category: str) -> str:
+    token = unsubscribe_token(user_id=user_id, category=category)
+    return f"{settings.SITE_URL}{reverse('notifications:stop_emails', kwargs={'token': token})}"
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    user: User
+    category: Category
+
+
+def unsubscribe_read(token: str) -> Unsubscribe:
+    """What a "stop these emails" link is for; ValueError when it was altered or the member is gone."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        category = CATEGORY_BY_KEY[data["c"]]
+        user = User.objects.get(pk=int(data["u"]), is_active=True)
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        raise ValueError("This link isn't valid. Change what we email you on your notifications page.") from None
+    return Unsubscribe(user=user, category=category)
+
+
+def unsubscribe(*, token: str) -> Unsubscribe:
+    """Stop emails of one category for the member the link was made for (RFC 8058 one-click)."""
+    found = unsubscribe_read(token)
+    NotificationPreference.objects.update_or_create(
+        user=found.user, category=found.category.key, channel=EMAIL, defaults={"enabled": False}
+    )
+    return found
+
+
+def mute_token(*, user_id: int, conversation_id: int) -> str:
+    return signing.dumps({"u": user_id, "m": conversation_id}, salt=MUTE_SALT, compress=True)
+
+
+def mute_read(token: str) -> tuple[User, int]:
+    try:
+        data = signing.loads(token, salt=MUTE_SALT)
+        user = User.objects.get(pk=int(data["u"]), is_active=True)
+        conversation_id = int(data["m"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        raise ValueError("This link isn't valid.") from None
+    return user, conversation_id
+
+
+def conversation_mute(*, user: User, conversation_id: int, muted: bool = True) -> None:
+    """Mute (or unmute) one conversation for one member: nothing about it reaches them outside it."""
+    if muted:
+        ConversationMute.objects.get_or_create(user=user, conversation_id=conversation_id)
+    else:
+        ConversationMute.objects.filter(user=user, conversation_id=conversation_id).delete()

@@ -1,0 +1,63 @@
+"""The notifications page and preferences form in Chromium: choose how you hear, and see news arrive live.
+
+A helper turns off emails about news, sets quiet hours and a daily digest, saves, and sees the form
+keep what they chose; while their page is open an update is posted, and the header's count shows it
+without a reload. axe checks each page.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from playwright.sync_api import Browser, expect
+
+from carecircle.accounts.services import api_token_create
+from carecircle.notifications.models import NotificationPreference, NotificationSettings
+from tests.browser.conftest import make_checked
+from tests.cast import build_cast, signed_in_session_key
+
+
+def test_a_helper_chooses_how_they_hear_and_sees_news_arrive_live(server: str, browser: Browser) -> None:
+    cast = build_cast()
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
+    )
+    checked = make_checked(context)
+    page = checked.page
+    page.goto(f"{server}/notifications/preferences/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What you hear about, and how")
+    checked.check("preferences")
+    email_news = page.get_by_label("News updates: Email")
+    expect(email_news).to_be_checked()
+    email_news.uncheck()
+    page.get_by_label("From").fill("21:30")
+    page.get_by_label("until").fill("07:00")
+    page.get_by_label("One email a day").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_contain_text("Saved")
+    expect(page.get_by_label("News updates: Email")).not_to_be_checked()
+    expect(page.get_by_label("Mentions: Email")).to_be_checked()
+    checked.check("preferences saved")
+    row = NotificationSettings.objects.get(user=cast.helper)
+    assert (row.quiet_from, row.quiet_until, row.digest) == (datetime.time(21, 30), datetime.time(7), "daily")
+    assert not NotificationPreference.objects.get(user=cast.helper, category="news", channel="email").enabled
+
+    # With the page open, the organiser posts an update: the header's count shows it, live.
+    badge = page.locator("[data-unread-count]")
+    expect(badge).to_be_hidden()
+    # Through the server (the API with the organiser's token), so the live event leaves that process.
+    _, secret = api_token_create(actor=cast.organiser, name="journey")
+    posted = context.request.post(
+        f"{server}/api/v1/circles/{cast.circle.pk}/updates",
+        data={"title": "Home from hospital", "body": "Dad is home"},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert posted.status == 201, posted.text()
+    expect(badge).to_have_text("1 new")
+    page.get_by_role("link", name="Notifications").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
+    expect(page.get_by_role("link", name="News about Dad: Home from hospital")).to_be_visible()
+    checked.check("notifications")
+    context.close()

@@ -1,0 +1,67 @@
+"""Matrix rows for notifications: a member's own list and preferences, and the signed one-click links.
+
+Everything here is the signed-in member's own; another member's notification is 404. The "stop
+these emails" and "mute" links carry a signed token and work without signing in, for anyone who
+has the link (that is the point of RFC 8058); they can only ever turn things off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carecircle.notifications.models import Notification
+from carecircle.notifications.preferences import mute_token, unsubscribe_token
+from tests.matrix.base import World
+
+# Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
+WEB: dict[tuple[str, str], str] = {
+    ("notifications:list", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("notifications:list", "POST"): "405 405 405 405 405 405 405 405 302",
+    ("notifications:read_all", "GET"): "405 405 405 405 405 405 405 405 302",
+    ("notifications:read_all", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("notifications:unread", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("notifications:unread", "POST"): "405 405 405 405 405 405 405 405 302",
+    # The notification is the organiser's.
+    ("notifications:open", "GET"): "404 302 404 404 404 404 404 404 302",
+    ("notifications:open", "POST"): "405 405 405 405 405 405 405 405 302",
+    ("notifications:preferences", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("notifications:preferences", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("notifications:stop_emails", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("notifications:stop_emails", "POST"): "200 200 200 200 200 200 200 200 200",
+    ("notifications:mute", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("notifications:mute", "POST"): "200 200 200 200 200 200 200 200 200",
+}
+
+API: dict[tuple[str, str], str] = {
+    ("notification_list", "GET"): "200 200 200 200 200 200 200 200 401",
+    ("notification_read", "POST"): "200 200 200 200 200 200 200 200 401",
+    ("notification_preferences_get", "GET"): "200 200 200 200 200 200 200 200 401",
+    ("notification_preferences_set", "PUT"): "200 200 200 200 200 200 200 200 401",
+}
+
+API_BODIES: dict[str, Any] = {
+    "notification_read": {"ids": [1, 2]},
+    "notification_preferences_set": {"enabled": {"news": {"app": True, "email": False}}, "digest": "daily"},
+}
+
+
+def prepare(world: World) -> dict[str, Any]:
+    helper = world.cast.helper
+    notification = Notification.objects.create(
+        recipient=world.cast.organiser, category="news", title="News", url="/", key="matrix-notification"
+    )
+    return {
+        "notification_id": notification.pk,
+        "stop_token": unsubscribe_token(user_id=helper.pk, category="news"),
+        "mute_token": mute_token(user_id=helper.pk, conversation_id=1),
+    }
+
+
+def url(world: World, name: str) -> str | None:
+    from django.urls import reverse
+
+    if name == "notifications:stop_emails":
+        return reverse(name, kwargs={"token": world.extra["stop_token"]})
+    if name == "notifications:mute":
+        return reverse(name, kwargs={"token": world.extra["mute_token"]})
+    return None
