@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("carecircle.tasks.urls")),
     path("", include("carecircle.records.urls")),
     path("", include("carecircle.conversations.urls")),
+    path("", include("carecircle.orgs.urls")),
     path("dev/", include("carecircle.notifications.urls")),
     path("api/v1/", include("carecircle.api.urls")),
 ]
