@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from carecircle.accounts.models import User
-from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffRole
+from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, Referral, StaffRole
 
 # What each staff role may do. Volunteers see only the referrals assigned to them.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -81,3 +81,18 @@ def access_area(*, user: User | AnonymousUser, area: str) -> str:
     if area not in commissioned_areas(user=user):
         raise Http404("No such area.")
     return area
+
+
+def access_referral(
+    *, user: User | AnonymousUser, organisation_id: int, referral_id: int, capability: str = "org.view"
+) -> tuple[OrganisationAccess, Referral]:
+    """A referral of the viewer's organisation: every one for coordinators, only their own for volunteers."""
+    access = access_organisation(user=user, organisation_id=organisation_id)
+    referrals = Referral.objects.filter(organisation_id=organisation_id).select_related("assigned_to", "merged_into")
+    if not access.sees_all_referrals:
+        referrals = referrals.filter(assigned_to_id=access.user.pk)
+    referral = referrals.filter(pk=referral_id).first()
+    if referral is None:
+        raise Http404("No such referral.")
+    access.require(capability)
+    return access, referral

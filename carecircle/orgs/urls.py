@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.orgs import views
+from carecircle.orgs import referral_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -12,5 +12,38 @@ urlpatterns = [
     path("organisations/<int:organisation_id>/staff/<int:staff_id>/role", views.staff_role, name="staff_role"),
     path("organisations/<int:organisation_id>/staff/<int:staff_id>/remove", views.staff_remove, name="staff_remove"),
     path("organisations/join/<str:token>/", views.staff_join, name="staff_join"),
+    path("organisations/<int:organisation_id>/referrals/", referral_views.referral_list, name="referrals"),
+    path("organisations/<int:organisation_id>/referrals/board", referral_views.referral_board, name="referral_board"),
+    path("organisations/<int:organisation_id>/referrals/new", referral_views.referral_new, name="referral_new"),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/",
+        referral_views.referral_detail,
+        name="referral",
+    ),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/move",
+        referral_views.referral_move,
+        name="referral_move",
+    ),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/assign",
+        referral_views.referral_assign,
+        name="referral_assign",
+    ),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/note",
+        referral_views.referral_note,
+        name="referral_note",
+    ),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/contact",
+        referral_views.referral_contact,
+        name="referral_contact",
+    ),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/merge",
+        referral_views.referral_merge,
+        name="referral_merge",
+    ),
     path("commissioning/", views.commissioning, name="commissioning"),
 ]

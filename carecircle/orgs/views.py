@@ -18,6 +18,7 @@ from carecircle.orgs import selectors, services
 from carecircle.orgs.access import access_organisation, commissioned_areas
 from carecircle.orgs.forms import StaffInviteForm, StaffRoleForm
 from carecircle.orgs.models import OrganisationStaff, StaffRole
+from carecircle.orgs.referral_selectors import referral_counts_for
 
 INVALID = DomainError.status
 
@@ -44,7 +45,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def organisation_home(request: HttpRequest, organisation_id: int) -> HttpResponse:
     access = access_organisation(user=request.user, organisation_id=organisation_id)
-    context = {"nav": "organisations", "access": access, "organisation": access.organisation}
+    context = {"nav": "organisations", "access": access, "organisation": access.organisation, "org_page": "home"}
+    context["counts"] = referral_counts_for(access=access)
     return render(request, "orgs/home.html", context)
 
 
@@ -81,6 +83,7 @@ def staff(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "invitations": selectors.open_staff_invitations_for(organisation=access.organisation),
         "form": form,
         "roles": StaffRole.choices,
+        "org_page": "staff",
     }
     return render(request, "orgs/staff.html", context, status=status)
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.urls import reverse
 
 from carecircle.orgs.models import OrganisationStaff
+from carecircle.orgs.referral_services import ReferralInput, referral_create
 from carecircle.orgs.services import staff_invitation_create
 from tests.matrix.base import World
 
@@ -29,6 +30,24 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:staff_remove", "POST"): "404 404 404 404 404 404 403 404 302",
     ("orgs:staff_join", "GET"): "200 200 200 200 200 200 200 200 302",
     ("orgs:staff_join", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("orgs:referrals", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referrals", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_board", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral_board", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_new", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral_new", "POST"): "404 404 404 404 404 404 400 404 302",
+    ("orgs:referral", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_move", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_move", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_assign", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_assign", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_note", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_note", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_contact", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_contact", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_merge", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_merge", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
@@ -43,7 +62,18 @@ def prepare(world: World) -> dict[str, Any]:
         actor=admin.user, organisation=staff.organisation, email="new.volunteer@example.org", role="volunteer"
     )
     admin.delete()
-    return {"organisation_id": staff.organisation_id, "staff_id": staff.pk, "staff_token": token}
+    referral, _ = referral_create(
+        actor=None,
+        organisation=staff.organisation,
+        data=ReferralInput(person_name="Mary Jones", consent_given_by="person", consent_to="Being contacted"),
+        via="in the matrix",
+    )
+    return {
+        "organisation_id": staff.organisation_id,
+        "staff_id": staff.pk,
+        "staff_token": token,
+        "referral_id": referral.pk,
+    }
 
 
 def url(world: World, name: str) -> str | None:

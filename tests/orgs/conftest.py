@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+import html
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from carecircle.accounts.models import User
-from carecircle.orgs.models import Organisation, OrganisationStaff, StaffRole
+from carecircle.orgs.access import OrganisationAccess, access_organisation
+from carecircle.orgs.models import Organisation, OrganisationStaff, Referral, StaffRole
+from carecircle.orgs.referral_services import ReferralInput, referral_create
 from carecircle.orgs.services import (
     commissioner_add,
     organisation_create,
@@ -54,3 +59,36 @@ def org(cast: Cast) -> Org:
         other_staff=other_staff,
         commissioner=commissioner,
     )
+
+
+def make_referral(organisation: Organisation, **fields: Any) -> Referral:
+    """A referral received through the service (as the public form would), with any field overridden."""
+    values: dict[str, Any] = {
+        "person_name": "Mary Jones",
+        "consent_given_by": "person",
+        "consent_to": "Being contacted by the organisation",
+        "person_date_of_birth": datetime.date(1940, 5, 17),
+        "person_postcode": "LL11 1AA",
+        "needs": ["loneliness"],
+        "source": "gp",
+        "referrer_name": "Dr Patel",
+        "referrer_email": "dr.patel@surgery.example.org",
+    }
+    values.update(fields)
+    referral, _ = referral_create(
+        actor=None,
+        organisation=organisation,
+        data=ReferralInput(**values),
+        via="in a test",
+    )
+    return referral
+
+
+@pytest.fixture
+def coordinator_access(org: Org) -> OrganisationAccess:
+    return access_organisation(user=org.coordinator, organisation_id=org.organisation.pk)
+
+
+def text(response: Any) -> str:
+    """A page's HTML with entities turned back into characters, to compare with what people read."""
+    return html.unescape(response.content.decode())

@@ -10,7 +10,7 @@ from django.urls import reverse
 from carecircle.audit.models import AuditEntry
 from carecircle.notifications.models import Delivery
 from carecircle.orgs.models import OrganisationStaff, StaffRole
-from tests.orgs.conftest import Org
+from tests.orgs.conftest import Org, text
 
 
 def test_staff_in_no_circle_land_on_their_organisation_not_an_empty_circle_list(org: Org, as_user: Any) -> None:
@@ -18,13 +18,13 @@ def test_staff_in_no_circle_land_on_their_organisation_not_an_empty_circle_list(
     assert response.status_code == 302
     assert response["Location"] == reverse("orgs:home", kwargs={"organisation_id": org.organisation.pk})
     home = as_user(org.coordinator).get(response["Location"])
-    assert "Riverside Volunteers" in home.content.decode()
-    assert "You're not in a circle yet" not in home.content.decode()
+    assert "Riverside Volunteers" in text(home)
+    assert "You're not in a circle yet" not in text(home)
 
 
 def test_commissioners_land_on_the_services_they_commission(org: Org, as_user: Any) -> None:
     response = as_user(org.commissioner).get(reverse("circles:list"), follow=True)
-    page = response.content.decode()
+    page = text(response)
     assert "Services you commission" in page
     assert "Riverside Volunteers" in page
     assert "Hillside Helpers" not in page
@@ -68,14 +68,14 @@ def test_inviting_someone_already_on_the_staff_says_so(org: Org, as_user: Any) -
     url = reverse("orgs:staff", kwargs={"organisation_id": org.organisation.pk})
     response = as_user(org.admin).post(url, {"email": "volunteer@example.org", "role": "volunteer"})
     assert response.status_code == 409
-    assert "already on the staff" in response.content.decode()
+    assert "already on the staff" in text(response)
 
 
 def test_the_last_admin_cannot_step_down(org: Org, as_user: Any) -> None:
     admin_place = OrganisationStaff.objects.get(user=org.admin)
     url = reverse("orgs:staff_role", kwargs={"organisation_id": org.organisation.pk, "staff_id": admin_place.pk})
     response = as_user(org.admin).post(url, {"role": "volunteer"}, follow=True)
-    assert "needs at least one admin" in response.content.decode()
+    assert "needs at least one admin" in text(response)
     admin_place.refresh_from_db()
     assert admin_place.role == StaffRole.ADMIN
 
