@@ -236,3 +236,36 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.referral_id}"
+
+
+class WellbeingStage(models.TextChoices):
+    START = "start", "At the start"
+    CLOSE = "close", "At the end"
+
+
+class WellbeingMeasure(models.Model):
+    """The ONS personal wellbeing questions (ONS4), asked at the start and at the end of a referral.
+
+    Four answers from 0 to 10. For the first three higher is better; for anxiety lower is better.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="wellbeing")
+    stage = models.CharField(max_length=5, choices=WellbeingStage.choices)
+    life_satisfaction = models.PositiveSmallIntegerField()
+    worthwhile = models.PositiveSmallIntegerField()
+    happy = models.PositiveSmallIntegerField()
+    anxious = models.PositiveSmallIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "stage"], name="orgs_wellbeing_once_per_stage"),
+            models.CheckConstraint(
+                condition=models.Q(life_satisfaction__lte=10, worthwhile__lte=10, happy__lte=10, anxious__lte=10),
+                name="orgs_wellbeing_scores_0_to_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} for {self.referral_id}"

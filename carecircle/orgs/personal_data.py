@@ -63,3 +63,16 @@ personal_data_declare(
     fields={"actor": "who acted", "text": "notes and reasons"},
     not_personal={"to_status": "a state of the pipeline"},
 )
+personal_data_declare(
+    "orgs.WellbeingMeasure",
+    whose="the person referred",
+    why="to show whether the help made a difference, to them and (as totals) to commissioners",
+    retention="as long as its referral",
+    fields={
+        "life_satisfaction": "how satisfied with life (0-10)",
+        "worthwhile": "how worthwhile life feels (0-10)",
+        "happy": "how happy yesterday (0-10)",
+        "anxious": "how anxious yesterday (0-10)",
+        "recorded_by": "who asked",
+    },
+)

@@ -19,6 +19,7 @@ from carecircle.accounts.models import User
 from carecircle.lib.errors import DomainError, InvalidFields
 from carecircle.orgs import referral_selectors as selectors
 from carecircle.orgs import referral_services as services
+from carecircle.orgs import wellbeing
 from carecircle.orgs.access import access_organisation, access_referral
 from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, Urgency
 from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, ReferralForm
@@ -122,6 +123,9 @@ def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int
         "outcomes": Outcome.choices,
         "staff_choices": selectors.assignable_staff(access=access) if access.can("referrals.manage") else [],
         "note_form": NoteForm(),
+        "wellbeing": wellbeing.wellbeing_for(referral=referral),
+        "questions": wellbeing.QUESTIONS,
+        "scale": range(11),
         "now": timezone.now(),
     }
     return render(request, "orgs/referral.html", context)
@@ -231,4 +235,24 @@ def referral_merge(request: HttpRequest, organisation_id: int, referral_id: int)
         _refused(request, error)
     else:
         messages.success(request, f"{other.reference} is merged into {referral.reference}. Both histories are kept.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_wellbeing(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    answers: dict[str, int] = {}
+    for name in wellbeing.NAMES:
+        value = request.POST.get(name, "")
+        if value.isdigit() and len(value) <= 2:
+            answers[name] = int(value)
+    try:
+        wellbeing.wellbeing_record(
+            access=access, referral=referral, stage=request.POST.get("stage", ""), answers=answers
+        )
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "The wellbeing answers are saved.")
     return _back(organisation_id, referral)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.orgs import referral_views, views
+from carecircle.orgs import intake_views, referral_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -45,5 +45,17 @@ urlpatterns = [
         referral_views.referral_merge,
         name="referral_merge",
     ),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/wellbeing",
+        referral_views.referral_wellbeing,
+        name="referral_wellbeing",
+    ),
+    path(
+        "organisations/<int:organisation_id>/referrals/import",
+        intake_views.referral_import,
+        name="referral_import",
+    ),
+    path("refer/<slug:organisation_slug>/", intake_views.refer, name="refer"),
+    path("refer/<slug:organisation_slug>/sent", intake_views.refer_sent, name="refer_sent"),
     path("commissioning/", views.commissioning, name="commissioning"),
 ]

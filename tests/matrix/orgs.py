@@ -48,11 +48,33 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:referral_contact", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:referral_merge", "GET"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_merge", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_wellbeing", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_wellbeing", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_import", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral_import", "POST"): "404 404 404 404 404 404 400 404 302",
+    # The public referral form: anyone; a post without the form's signed stamp is shown again (400).
+    ("orgs:refer", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:refer", "POST"): "400 400 400 400 400 400 400 400 400",
+    ("orgs:refer_sent", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:refer_sent", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
 
-API: dict[tuple[str, str], str] = {}
+# API: 401 without credentials; anyone not on the organisation's staff 404.
+API: dict[tuple[str, str], str] = {
+    ("org_referral_create", "POST"): "404 404 404 404 404 404 201 404 401",
+    ("org_referral_list", "GET"): "404 404 404 404 404 404 200 404 401",
+    ("org_referral_get", "GET"): "404 404 404 404 404 404 200 404 401",
+}
+API_BODIES: dict[str, Any] = {
+    "org_referral_create": {
+        "person_name": "Mary Jones",
+        "consent_given_by": "person",
+        "consent_to": "Being contacted",
+        "needs": ["shopping"],
+    },
+}
 
 
 def prepare(world: World) -> dict[str, Any]:
@@ -73,6 +95,7 @@ def prepare(world: World) -> dict[str, Any]:
         "staff_id": staff.pk,
         "staff_token": token,
         "referral_id": referral.pk,
+        "organisation_slug": staff.organisation.slug,
     }
 
 
