@@ -187,6 +187,12 @@ class Referral(models.Model):
     duplicate_key = models.CharField(max_length=200, blank=True, db_index=True)
     # A merged referral stays with its history, pointing at the one it was merged into.
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
+    # The bridge: a family circle started from this referral with the person's consent.
+    circle = models.ForeignKey(
+        "circles.Circle", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    circle_consent_at = models.DateTimeField(null=True, blank=True)
+    circle_link_ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -20,6 +20,7 @@ from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError, InvalidFields, NotAllowed
 from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.bridge import referral_circle_unlink
 from carecircle.orgs.models import (
     ConsentGivenBy,
     ContactPreference,
@@ -248,6 +249,8 @@ def referral_move(
         referral.outcome, referral.outcome_note = outcome, note.strip()[:LONGEST_TEXT]
         referral.closed_at = timezone.now()
         fields += ["outcome", "outcome_note", "closed_at"]
+    if to in {S.CLOSED, S.DECLINED}:
+        referral_circle_unlink(access=access, referral=referral, reason="the referral ended.")
     before, referral.status = referral.status, to
     referral.updated_at = timezone.now()
     referral.save(update_fields=fields)

@@ -10,16 +10,18 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
+from carecircle.circles.models import Membership
 from carecircle.lib.errors import DomainError, InvalidFields
+from carecircle.orgs import bridge, wellbeing
 from carecircle.orgs import referral_selectors as selectors
 from carecircle.orgs import referral_services as services
-from carecircle.orgs import wellbeing
 from carecircle.orgs.access import access_organisation, access_referral
 from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, Urgency
 from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, ReferralForm
@@ -126,6 +128,13 @@ def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int
         "wellbeing": wellbeing.wellbeing_for(referral=referral),
         "questions": wellbeing.QUESTIONS,
         "scale": range(11),
+        "my_circle_ids": set(
+            Membership.objects.filter(user_id=access.user.pk, circle_id=referral.circle_id).values_list(
+                "circle_id", flat=True
+            )
+        )
+        if referral.circle_id
+        else set(),
         "now": timezone.now(),
     }
     return render(request, "orgs/referral.html", context)
@@ -255,4 +264,43 @@ def referral_wellbeing(request: HttpRequest, organisation_id: int, referral_id: 
         _refused(request, error)
     else:
         messages.success(request, "The wellbeing answers are saved.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_circle(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    """Start a family circle from the referral, with the person's consent."""
+    access, referral = access_referral(
+        user=request.user, organisation_id=organisation_id, referral_id=referral_id, capability="referrals.manage"
+    )
+    try:
+        bridge.referral_circle_start(
+            access=access,
+            referral=referral,
+            consent_confirmed=request.POST.get("consent") == "yes",
+            family_name=request.POST.get("family_name", "")[:80],
+            family_email=request.POST.get("family_email", "")[:254],
+        )
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"{referral.person_name}'s circle is started. The invitations are on their way.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_circle_end(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    """The person withdrew consent: the organisation's staff leave the circle at once."""
+    access, referral = access_referral(
+        user=request.user, organisation_id=organisation_id, referral_id=referral_id, capability="referrals.manage"
+    )
+    try:
+        with transaction.atomic():
+            bridge.referral_circle_unlink(access=access, referral=referral, reason="the person withdrew consent.")
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "Your organisation no longer has access to the circle.")
     return _back(organisation_id, referral)

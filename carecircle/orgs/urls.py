@@ -51,6 +51,16 @@ urlpatterns = [
         name="referral_wellbeing",
     ),
     path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/circle",
+        referral_views.referral_circle,
+        name="referral_circle",
+    ),
+    path(
+        "organisations/<int:organisation_id>/referrals/<int:referral_id>/circle/end",
+        referral_views.referral_circle_end,
+        name="referral_circle_end",
+    ),
+    path(
         "organisations/<int:organisation_id>/referrals/import",
         intake_views.referral_import,
         name="referral_import",

@@ -74,6 +74,11 @@ EXPECTED_OPERATIONS = {
     ("DELETE", "/api/v1/calendar-feeds/{feed_id}", "calendar_feed_revoke"),
 }
 EXPECTED_OPERATIONS |= RECORD_OPERATIONS
+EXPECTED_OPERATIONS |= {
+    ("POST", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_create"),
+    ("GET", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_list"),
+    ("GET", "/api/v1/organisations/{organisation_id}/referrals/{referral_id}", "org_referral_get"),
+}
 
 
 def _document() -> dict[str, Any]:

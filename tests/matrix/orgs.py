@@ -50,6 +50,10 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:referral_merge", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:referral_wellbeing", "GET"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_wellbeing", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_circle", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_circle", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_circle_end", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_circle_end", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:referral_import", "GET"): "404 404 404 404 404 404 200 404 302",
     ("orgs:referral_import", "POST"): "404 404 404 404 404 404 400 404 302",
     # The public referral form: anyone; a post without the form's signed stamp is shown again (400).
