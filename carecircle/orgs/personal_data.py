@@ -53,7 +53,9 @@ personal_data_declare(
         "outcome": "how it ended",
         "outcome_note": "a note about how it ended",
         "duplicate_key": "name, date of birth and postcode, normalised to find duplicates",
+        "circle_consent_at": "when the person agreed to a family circle",
     },
+    not_personal={"circle_link_ended_at": "when the organisation left the circle"},
 )
 personal_data_declare(
     "orgs.ReferralEvent",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.orgs import intake_views, referral_views, views
+from carecircle.orgs import intake_views, referral_views, report_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -67,5 +67,6 @@ urlpatterns = [
     ),
     path("refer/<slug:organisation_slug>/", intake_views.refer, name="refer"),
     path("refer/<slug:organisation_slug>/sent", intake_views.refer_sent, name="refer_sent"),
-    path("commissioning/", views.commissioning, name="commissioning"),
+    path("organisations/<int:organisation_id>/reports/", report_views.organisation_report, name="reports"),
+    path("commissioning/", report_views.commissioning, name="commissioning"),
 ]

@@ -144,14 +144,3 @@ def staff_join(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, f"You've joined {staff_place.organisation.name}.")
         return redirect("orgs:home", organisation_id=staff_place.organisation_id)
     return render(request, "orgs/join.html", {"invitation": invitation})
-
-
-@require_http_methods(["GET"])
-@login_required
-def commissioning(request: HttpRequest) -> HttpResponse:
-    """A commissioner's home: the organisations of their areas. Aggregates only, never a person."""
-    areas = commissioned_areas(user=request.user)
-    if not areas:
-        raise Http404("No such page.")
-    context = {"nav": "organisations", "areas": areas, "organisations": selectors.organisations_in_areas(areas=areas)}
-    return render(request, "orgs/commissioning.html", context)

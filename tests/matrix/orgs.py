@@ -61,6 +61,8 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:refer", "POST"): "400 400 400 400 400 400 400 400 400",
     ("orgs:refer_sent", "GET"): "200 200 200 200 200 200 200 200 200",
     ("orgs:refer_sent", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:reports", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:reports", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
