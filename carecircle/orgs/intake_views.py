@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.lib.addresses import client_address
 from carecircle.lib.errors import DomainError, InvalidFields
-from carecircle.orgs import intake
+from carecircle.orgs import closed_loop, intake
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.csv_import import COLUMNS, ImportRefused, referrals_import
-from carecircle.orgs.models import Organisation
+from carecircle.orgs.models import Organisation, Referral
 from carecircle.orgs.referral_forms import ReferralForm
 from carecircle.orgs.referral_services import referral_create
 
@@ -80,8 +80,13 @@ def refer(request: HttpRequest, organisation_slug: str) -> HttpResponse:
 def refer_sent(request: HttpRequest, organisation_slug: str) -> HttpResponse:
     organisation = _organisation(organisation_slug)
     sent = request.session.pop("orgs.referral_sent", None) if hasattr(request, "session") else None
-    reference = f"R{sent:05d}" if isinstance(sent, int) else ""
-    return render(request, "orgs/refer_sent.html", {"organisation": organisation, "reference": reference})
+    referral = Referral.objects.filter(pk=sent, organisation=organisation).first() if isinstance(sent, int) else None
+    context = {
+        "organisation": organisation,
+        "reference": referral.reference if referral else "",
+        "status_url": closed_loop.status_url(referral) if referral else "",
+    }
+    return render(request, "orgs/refer_sent.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,3 +117,13 @@ def referral_import(request: HttpRequest, organisation_id: int) -> HttpResponse:
                 if report.added:
                     messages.success(request, f"{report.added} referral{'s' if report.added != 1 else ''} added.")
     return render(request, "orgs/import.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def referral_status(request: HttpRequest, token: str) -> HttpResponse:
+    """The referrer's private status page (a signed link): the state and outcome, never the person's details."""
+    referral = closed_loop.referral_from_token(token)
+    if referral is None:
+        return render(request, "orgs/referral_status.html", {"problem": True}, status=404)
+    context = {"referral": referral, "sentence": closed_loop.status_sentence(referral)}
+    return render(request, "orgs/referral_status.html", context)

@@ -21,6 +21,7 @@ from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError, InvalidFields, NotAllowed
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.bridge import referral_circle_unlink
+from carecircle.orgs.closed_loop import referrer_notify
 from carecircle.orgs.models import (
     ConsentGivenBy,
     ContactPreference,
@@ -259,6 +260,7 @@ def referral_move(
         text = f"{Outcome(outcome).label}. {text}".strip()
     _history(referral, actor=access.user, kind=ReferralEvent.Kind.MOVED, from_status=before, to_status=to, text=text)
     _audit(referral, actor=access.user, action="referral.moved", before=before, after=to)
+    referrer_notify(referral)
     return referral
 
 

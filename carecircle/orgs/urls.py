@@ -68,5 +68,6 @@ urlpatterns = [
     path("refer/<slug:organisation_slug>/", intake_views.refer, name="refer"),
     path("refer/<slug:organisation_slug>/sent", intake_views.refer_sent, name="refer_sent"),
     path("organisations/<int:organisation_id>/reports/", report_views.organisation_report, name="reports"),
+    path("referral-status/<str:token>/", intake_views.referral_status, name="referral_status"),
     path("commissioning/", report_views.commissioning, name="commissioning"),
 ]

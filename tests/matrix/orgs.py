@@ -11,7 +11,8 @@ from typing import Any
 
 from django.urls import reverse
 
-from carecircle.orgs.models import OrganisationStaff
+from carecircle.orgs.closed_loop import status_token
+from carecircle.orgs.models import OrganisationStaff, Referral
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 from carecircle.orgs.services import staff_invitation_create
 from tests.matrix.base import World
@@ -63,6 +64,9 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:refer_sent", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:reports", "GET"): "404 404 404 404 404 404 200 404 302",
     ("orgs:reports", "POST"): "405 405 405 405 405 405 405 405 405",
+    # The referrer's private status page: a signed link, for anyone who has it.
+    ("orgs:referral_status", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:referral_status", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
@@ -106,6 +110,9 @@ def prepare(world: World) -> dict[str, Any]:
 
 
 def url(world: World, name: str) -> str | None:
+    if name == "orgs:referral_status":
+        referral = Referral.objects.get(pk=world.extra["referral_id"])
+        return reverse(name, kwargs={"token": status_token(referral)})
     if name == "orgs:staff_join":
         return reverse(name, kwargs={"token": world.extra["staff_token"]})
     return None
