@@ -40,7 +40,7 @@ def check_stamp(stamp: str, organisation_id: int) -> None:
     if not isinstance(value, dict) or value.get("o") != organisation_id or not isinstance(value.get("t"), int | float):
         raise FormRefused("This form couldn't be checked. Check your answers and send it again.")
     age = timezone.now().timestamp() - value["t"]
-    if age < FASTEST_SECONDS:
+    if age < int(getattr(settings, "ORGS_INTAKE_FASTEST_SECONDS", FASTEST_SECONDS)):
         raise FormRefused("That was sent very quickly. Check your answers and send it again.")
     if age > OLDEST_SECONDS:
         raise FormRefused("This form was open for a long time. Check your answers and send it again.")
