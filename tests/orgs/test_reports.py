@@ -101,3 +101,18 @@ def test_report_pages_make_the_same_number_of_queries_however_many_referrals(
         if number % 2:
             referral_move(access=coordinator_access, referral=referral, to="declined", reason="Full")
     assert count() == before
+
+
+def test_days_to_first_contact_give_the_median_and_the_90th_percentile(org: Org, coordinator_access: Any) -> None:
+    from carecircle.orgs.models import Referral
+    from carecircle.orgs.reports import build_report
+
+    start = datetime.datetime(2026, 5, 4, 9, tzinfo=datetime.UTC)
+    for number, days in enumerate([1, 2, 3, 4, 10]):
+        with time_machine.travel(start):
+            referral = make_referral(org.organisation, person_name=f"C{number}")
+        with time_machine.travel(start + datetime.timedelta(days=days)):
+            referral_contact_record(access=coordinator_access, referral=referral)
+    period = Period.from_request({"from": "2026-05", "to": "2026-05"}, today=datetime.date(2026, 6, 1))
+    report = build_report(Referral.objects.filter(organisation=org.organisation), period)
+    assert report.first_contact_days == {"count": "5", "median": "3.0", "p90": "10.0"}
