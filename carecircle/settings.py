@@ -270,6 +270,9 @@ SECURE_CSP = {
 API_RATE_LIMIT_PER_TOKEN = env_int("API_RATE_LIMIT_PER_TOKEN", 600)
 API_RATE_LIMIT_PER_ADDRESS = env_int("API_RATE_LIMIT_PER_ADDRESS", 3000)
 API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60)
+# The public referral form: referrals an hour from one address, and the fewest seconds a person takes.
+ORGS_INTAKE_PER_HOUR = env_int("ORGS_INTAKE_PER_HOUR", 10)
+ORGS_INTAKE_FASTEST_SECONDS = env_int("ORGS_INTAKE_FASTEST_SECONDS", 3)
 
 LOGGING = {
     "version": 1,

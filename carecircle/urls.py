@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("carecircle.records.urls")),
     path("", include("carecircle.conversations.urls")),
     path("", include("carecircle.notifications.urls")),
+    path("", include("carecircle.orgs.urls")),
     path("api/v1/", include("carecircle.api.urls")),
 ]
 

@@ -186,3 +186,23 @@ def register_emergency_plan(path: EmergencyPlanPath) -> None:
 def emergency_plan_path(circle: Circle) -> str | None:
     """The address of the circle's emergency plan on this site, or None when it has none."""
     return _emergency_plan[0](circle) if _emergency_plan else None
+
+
+# Landing pages: where someone in no circle goes instead (orgs: staff to their organisation).
+Landing = Callable[["User"], "str | None"]
+LANDINGS: list[Landing] = []
+
+
+def register_landing(landing: Landing) -> None:
+    """Offer a page for people who are in no circle; call from AppConfig.ready()."""
+    if landing not in LANDINGS:
+        LANDINGS.append(landing)
+
+
+def landing_for(user: User) -> str | None:
+    """The first registered page for someone in no circle, or None to show "You're not in a circle yet"."""
+    for landing in LANDINGS:
+        found = landing(user)
+        if found:
+            return found
+    return None

@@ -16,7 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from carecircle.circles import selectors, services
+from carecircle.circles import registries, selectors, services
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.forms import (
     CONSENT_ROLES,
@@ -36,6 +36,10 @@ from carecircle.circles.permissions import CAPABILITIES, capabilities_for, effec
 @login_required
 def circle_list(request: HttpRequest) -> HttpResponse:
     memberships = selectors.circle_memberships_for(viewer=viewer(request))
+    if not memberships:
+        landing = registries.landing_for(viewer(request))
+        if landing is not None:
+            return redirect(landing)
     return render(request, "circles/list.html", {"nav": "circles", "memberships": memberships})
 
 

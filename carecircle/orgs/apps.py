@@ -7,6 +7,9 @@ class OrgsConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.accounts.mfa import mfa_requirement_register
+        from carecircle.circles.registries import register_landing
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
+        from carecircle.orgs.selectors import landing_for
 
         mfa_requirement_register(organisation_staff_must_use_mfa)
+        register_landing(landing_for)

@@ -1,4 +1,4 @@
-"""Organisations (voluntary organisations, councils) and their staff."""
+"""Organisations (voluntary organisations, councils), their staff, commissioners and referrals."""
 
 from __future__ import annotations
 
@@ -7,9 +7,19 @@ from django.db import models
 from django.utils import timezone
 
 
+class StaffRole(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    COORDINATOR = "coordinator", "Coordinator"
+    VOLUNTEER = "volunteer", "Volunteer"
+
+
 class Organisation(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
+    # The local authority area it works in; commissioners of that area see its aggregates.
+    area = models.CharField(max_length=80, blank=True, db_index=True)
+    # Shown on the public referral form.
+    description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -22,6 +32,7 @@ class Organisation(models.Model):
 class OrganisationStaff(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="organisation_roles")
+    role = models.CharField(max_length=12, choices=StaffRole.choices, default=StaffRole.COORDINATOR)
     job_title = models.CharField(max_length=80, blank=True)
     joined_at = models.DateTimeField(default=timezone.now)
 
@@ -32,3 +43,235 @@ class OrganisationStaff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} at {self.organisation_id}"
+
+
+class StaffInvitation(models.Model):
+    """An invitation to join an organisation's staff; only the secret's hash is kept."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff_invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=12, choices=StaffRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organisation_id}"
+
+
+class Commissioner(models.Model):
+    """Someone at the council or NHS body paying for services in an area: aggregates only, never a person."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="commissioning")
+    area = models.CharField(max_length=80)
+    body = models.CharField(max_length=120, blank=True)
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "area"], name="orgs_commissioner_unique_area")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} for {self.area}"
+
+
+class ReferralStatus(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGED = "triaged", "Triaged"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    ASSIGNED = "assigned", "Assigned"
+    ACTIVE = "active", "Active"
+    CLOSED = "closed", "Closed"
+
+
+class ReferralSource(models.TextChoices):
+    GP = "gp", "GP surgery"
+    SOCIAL_PRESCRIBER = "social_prescriber", "Social prescriber or link worker"
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    HEALTH = "health", "Hospital or community health team"
+    SELF = "self", "The person themselves"
+    FAMILY = "family", "Family, friend or neighbour"
+    OTHER = "other", "Other"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine"
+    SOON = "soon", "Soon"
+    URGENT = "urgent", "Urgent"
+
+
+class ContactPreference(models.TextChoices):
+    PHONE = "phone", "Phone call"
+    TEXT = "text", "Text message"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter"
+    REFERRER = "referrer", "Through the referrer"
+
+
+class ConsentGivenBy(models.TextChoices):
+    PERSON = "person", "The person themselves"
+    REPRESENTATIVE = "representative", "Someone who can decide for them"
+
+
+class Need(models.TextChoices):
+    LONELINESS = "loneliness", "Company and loneliness"
+    SHOPPING = "shopping", "Shopping and errands"
+    TRANSPORT = "transport", "Lifts and transport"
+    HOME = "home", "Help at home"
+    MONEY = "money", "Money and benefits"
+    CARER = "carer", "Support for someone who helps a relative"
+    HEALTH = "health", "Health and wellbeing"
+    HOSPITAL = "hospital", "Coming home from hospital"
+    OTHER = "other", "Something else"
+
+
+class Outcome(models.TextChoices):
+    SUPPORTED = "supported", "Supported, needs met"
+    PARTLY = "partly", "Supported, some needs met"
+    SIGNPOSTED = "signposted", "Sent to another service"
+    CIRCLE = "circle", "Family circle started"
+    DECLINED_BY_PERSON = "declined_by_person", "The person decided not to go ahead"
+    UNREACHABLE = "unreachable", "Could not reach the person"
+    OTHER = "other", "Other"
+
+
+class Referral(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="referrals")
+    status = models.CharField(max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.NEW)
+    source = models.CharField(max_length=20, choices=ReferralSource.choices, default=ReferralSource.OTHER)
+    # The referrer's own reference: the API and CSV import are idempotent by it.
+    referrer_reference = models.CharField(max_length=80, blank=True)
+    # The person.
+    person_name = models.CharField(max_length=120)
+    person_date_of_birth = models.DateField(null=True, blank=True)
+    person_address = models.TextField(blank=True)
+    person_postcode = models.CharField(max_length=10, blank=True)
+    person_phone = models.CharField(max_length=32, blank=True)
+    person_email = models.EmailField(blank=True)
+    contact_preference = models.CharField(
+        max_length=10, choices=ContactPreference.choices, default=ContactPreference.PHONE
+    )
+    # Who referred them.
+    referrer_name = models.CharField(max_length=120, blank=True)
+    referrer_organisation = models.CharField(max_length=120, blank=True)
+    referrer_email = models.EmailField(blank=True)
+    referrer_phone = models.CharField(max_length=32, blank=True)
+    # What they need.
+    needs = models.JSONField(default=list, blank=True)
+    needs_detail = models.TextField(blank=True)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
+    # Consent: who gave it, when, and to what.
+    consent_given_by = models.CharField(max_length=16, choices=ConsentGivenBy.choices)
+    consent_given_at = models.DateTimeField()
+    consent_to = models.TextField()
+    # The pipeline.
+    decline_reason = models.TextField(blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals_assigned"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Possible duplicates share this key (name, date of birth and postcode, normalised).
+    duplicate_key = models.CharField(max_length=200, blank=True, db_index=True)
+    # A merged referral stays with its history, pointing at the one it was merged into.
+    merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
+    # The bridge: a family circle started from this referral with the person's consent.
+    circle = models.ForeignKey(
+        "circles.Circle", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
+    circle_consent_at = models.DateTimeField(null=True, blank=True)
+    circle_link_ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-created_at"], name="orgs_referral_status_recent"),
+            models.Index(fields=["organisation", "-created_at"], name="orgs_referral_recent"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "referrer_reference"],
+                condition=~models.Q(referrer_reference=""),
+                name="orgs_referral_unique_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"R{self.pk:05d}" if self.pk else "R-new"
+
+
+class ReferralEvent(models.Model):
+    """One entry of a referral's history: its creation, each change of state, notes, contact, merges."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Received"
+        MOVED = "moved", "Moved"
+        ASSIGNED = "assigned", "Assigned"
+        NOTE = "note", "Note"
+        CONTACT = "contact", "First contact"
+        MERGED = "merged", "Merged"
+        CIRCLE = "circle", "Circle"
+        WELLBEING = "wellbeing", "Wellbeing"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.referral_id}"
+
+
+class WellbeingStage(models.TextChoices):
+    START = "start", "At the start"
+    CLOSE = "close", "At the end"
+
+
+class WellbeingMeasure(models.Model):
+    """The ONS personal wellbeing questions (ONS4), asked at the start and at the end of a referral.
+
+    Four answers from 0 to 10. For the first three higher is better; for anxiety lower is better.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="wellbeing")
+    stage = models.CharField(max_length=5, choices=WellbeingStage.choices)
+    life_satisfaction = models.PositiveSmallIntegerField()
+    worthwhile = models.PositiveSmallIntegerField()
+    happy = models.PositiveSmallIntegerField()
+    anxious = models.PositiveSmallIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "stage"], name="orgs_wellbeing_once_per_stage"),
+            models.CheckConstraint(
+                condition=models.Q(life_satisfaction__lte=10, worthwhile__lte=10, happy__lte=10, anxious__lte=10),
+                name="orgs_wellbeing_scores_0_to_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} for {self.referral_id}"

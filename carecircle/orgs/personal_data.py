@@ -10,3 +10,71 @@ personal_data_declare(
     retention="while they are staff; removed with their account",
     fields={"user": "who", "job_title": "their job title"},
 )
+personal_data_declare(
+    "orgs.StaffInvitation",
+    whose="the person invited to the staff, and who invited them",
+    why="to let someone join an organisation's staff",
+    retention="while the organisation exists; removed with the inviter's account (set to nobody)",
+    fields={"email": "the invited address", "invited_by": "who invited", "accepted_by": "who joined"},
+    not_personal={"token_hash": "a hash of a random secret"},
+)
+personal_data_declare(
+    "orgs.Commissioner",
+    whose="the commissioner",
+    why="decides which areas' totals a commissioner sees",
+    retention="while they commission services; removed with their account",
+    fields={"user": "who", "body": "the council or NHS body they work for"},
+)
+personal_data_declare(
+    "orgs.Referral",
+    whose="the person referred, and the referrer",
+    why="so the organisation can contact the person and help them, and tell the referrer what happened",
+    retention="while the organisation keeps its referral records (its own policy); removed with the organisation",
+    fields={
+        "person_name": "the person's name",
+        "person_date_of_birth": "their date of birth",
+        "person_address": "their address",
+        "person_postcode": "their postcode",
+        "person_phone": "their phone number",
+        "person_email": "their email address",
+        "contact_preference": "how they like to be contacted",
+        "referrer_name": "the referrer's name",
+        "referrer_organisation": "the referrer's organisation",
+        "referrer_email": "the referrer's email address",
+        "referrer_phone": "the referrer's phone number",
+        "referrer_reference": "the referrer's reference",
+        "needs": "what would help (categories)",
+        "needs_detail": "what would help, in the referrer's words",
+        "consent_given_by": "who agreed to the referral",
+        "consent_to": "what they agreed to",
+        "consent_given_at": "when they agreed",
+        "decline_reason": "why it was declined",
+        "assigned_to": "the member of staff working with the person",
+        "outcome": "how it ended",
+        "outcome_note": "a note about how it ended",
+        "duplicate_key": "name, date of birth and postcode, normalised to find duplicates",
+        "circle_consent_at": "when the person agreed to a family circle",
+    },
+    not_personal={"circle_link_ended_at": "when the organisation left the circle"},
+)
+personal_data_declare(
+    "orgs.ReferralEvent",
+    whose="the person referred, and the member of staff who acted",
+    why="the referral's history: what was done, when and by whom",
+    retention="as long as its referral",
+    fields={"actor": "who acted", "text": "notes and reasons"},
+    not_personal={"to_status": "a state of the pipeline"},
+)
+personal_data_declare(
+    "orgs.WellbeingMeasure",
+    whose="the person referred",
+    why="to show whether the help made a difference, to them and (as totals) to commissioners",
+    retention="as long as its referral",
+    fields={
+        "life_satisfaction": "how satisfied with life (0-10)",
+        "worthwhile": "how worthwhile life feels (0-10)",
+        "happy": "how happy yesterday (0-10)",
+        "anxious": "how anxious yesterday (0-10)",
+        "recorded_by": "who asked",
+    },
+)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
 from carecircle.lib.zipstream import Member
-from carecircle.orgs.models import OrganisationStaff
+from carecircle.orgs.models import Commissioner, OrganisationStaff, StaffInvitation
 
 
 def subject_access(user: User) -> Iterable[Member]:
@@ -18,10 +18,18 @@ def subject_access(user: User) -> Iterable[Member]:
             OrganisationStaff.objects.filter(user=user).values_list("organisation__name", "job_title", "joined_at"),
         ),
     )
+    yield (
+        "commissioning.csv",
+        csv_rows(
+            ["area", "body", "since"], Commissioner.objects.filter(user=user).values_list("area", "body", "since")
+        ),
+    )
 
 
 def erase(user: User) -> None:
     OrganisationStaff.objects.filter(user=user).delete()
+    Commissioner.objects.filter(user=user).delete()
+    StaffInvitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True).delete()
 
 
 subject_part_register("orgs", subject_access)

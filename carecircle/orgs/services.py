@@ -1,39 +1,173 @@
-"""Writes to organisations and their staff."""
+"""Writes to organisations, their staff and commissioners."""
 
 from __future__ import annotations
 
+import datetime
+import secrets
+
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
-from carecircle.orgs.models import Organisation, OrganisationStaff
+from carecircle.lib import hooks
+from carecircle.lib.errors import Conflict, DomainError, Gone
+from carecircle.lib.tokens import secret_hash
+from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffInvitation, StaffRole
+
+STAFF_INVITATION_DAYS = 14
+
+
+class OrganisationError(DomainError):
+    """A refusal about an organisation or its staff."""
+
+
+class OrganisationConflict(OrganisationError, Conflict):
+    """Not possible in the organisation's current state (409)."""
 
 
 @transaction.atomic
-def organisation_create(*, actor: User | None, name: str) -> Organisation:
+def organisation_create(*, actor: User | None, name: str, area: str = "", description: str = "") -> Organisation:
     base = slugify(name)[:50] or "organisation"
     slug, number = base, 1
     while Organisation.objects.filter(slug=slug).exists():
         number += 1
         slug = f"{base}-{number}"
-    organisation = Organisation.objects.create(name=name.strip(), slug=slug)
+    organisation = Organisation.objects.create(
+        name=name.strip(), slug=slug, area=area.strip(), description=description.strip()
+    )
     audit_record(actor=actor, action="organisation.created", data={"organisation": organisation.pk, "name": name})
     return organisation
 
 
 @transaction.atomic
 def organisation_staff_add(
-    *, actor: User | None, organisation: Organisation, user: User, job_title: str = ""
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    user: User,
+    job_title: str = "",
+    role: str = StaffRole.COORDINATOR,
 ) -> OrganisationStaff:
     staff, created = OrganisationStaff.objects.get_or_create(
-        organisation=organisation, user=user, defaults={"job_title": job_title}
+        organisation=organisation, user=user, defaults={"job_title": job_title, "role": role}
     )
     if created:
         audit_record(
             actor=actor,
             action="organisation.staff_added",
             subject=user,
-            data={"organisation": organisation.pk, "name": organisation.name},
+            data={"organisation": organisation.pk, "name": organisation.name, "role": role},
         )
     return staff
+
+
+@transaction.atomic
+def organisation_staff_role_change(*, actor: User, staff: OrganisationStaff, role: str) -> OrganisationStaff:
+    if role not in StaffRole.values:
+        raise OrganisationError("Choose admin, coordinator or volunteer.", field="role")
+    if staff.role == role:
+        return staff
+    if staff.role == StaffRole.ADMIN and _last_admin(staff):
+        raise OrganisationConflict("An organisation needs at least one admin. Make someone else admin first.")
+    before, staff.role = staff.role, role
+    staff.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action="organisation.staff_role_changed",
+        subject=staff.user,
+        data={"organisation": staff.organisation_id, "from": before, "to": role},
+    )
+    return staff
+
+
+@transaction.atomic
+def organisation_staff_remove(*, actor: User, staff: OrganisationStaff) -> None:
+    if staff.role == StaffRole.ADMIN and _last_admin(staff):
+        raise OrganisationConflict("An organisation needs at least one admin. Make someone else admin first.")
+    audit_record(
+        actor=actor,
+        action="organisation.staff_removed",
+        subject=staff.user,
+        data={"organisation": staff.organisation_id},
+    )
+    staff.delete()
+
+
+def _last_admin(staff: OrganisationStaff) -> bool:
+    others = OrganisationStaff.objects.filter(organisation_id=staff.organisation_id, role=StaffRole.ADMIN)
+    return not others.exclude(pk=staff.pk).exists()
+
+
+@transaction.atomic
+def staff_invitation_create(
+    *, actor: User, organisation: Organisation, email: str, role: str
+) -> tuple[StaffInvitation, str]:
+    """Invite someone to the staff by email; returns the invitation and its secret (sent only by email)."""
+    email = email.strip().lower()
+    if role not in StaffRole.values:
+        raise OrganisationError("Choose admin, coordinator or volunteer.", field="role")
+    if OrganisationStaff.objects.filter(organisation=organisation, user__email__iexact=email).exists():
+        raise OrganisationConflict(f"{email} is already on the staff.", field="email")
+    token = secrets.token_urlsafe(24)
+    invitation = StaffInvitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        token_hash=secret_hash(token),
+        invited_by=actor,
+        expires_at=timezone.now() + datetime.timedelta(days=STAFF_INVITATION_DAYS),
+    )
+    link = settings.SITE_URL.rstrip("/") + reverse("orgs:staff_join", kwargs={"token": token})
+    hooks.delivery_enqueue(
+        channel="email",
+        to=email,
+        subject=f"Join {organisation.name} on CareCircle",
+        body=(
+            f"{actor.display_name} has asked you to join {organisation.name} on CareCircle as "
+            f"{StaffRole(role).label.lower()}.\n\nOpen this link to join (it works for {STAFF_INVITATION_DAYS} days):\n"
+            f"{link}\n\nIf you weren't expecting this, you can ignore this email."
+        ),
+        idempotency_key=f"orgs.staff_invitation.{invitation.pk}",
+    )
+    audit_record(
+        actor=actor,
+        action="organisation.staff_invited",
+        subject_name=email,
+        data={"organisation": organisation.pk, "role": role},
+    )
+    return invitation, token
+
+
+def staff_invitation_find(*, token: str) -> StaffInvitation:
+    """The open invitation behind a link; Gone when used or expired."""
+    invitation = StaffInvitation.objects.select_related("organisation").filter(token_hash=secret_hash(token)).first()
+    if invitation is None:
+        raise Gone("This invitation link doesn't work. Ask the organisation to send a new one.")
+    if invitation.accepted_at is not None:
+        raise Gone("This invitation has already been used. Sign in to see your organisation.")
+    if invitation.expires_at <= timezone.now():
+        raise Gone("This invitation has expired. Ask the organisation to send a new one.")
+    return invitation
+
+
+@transaction.atomic
+def staff_invitation_accept(*, actor: User, token: str) -> OrganisationStaff:
+    invitation = staff_invitation_find(token=token)
+    StaffInvitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    staff = organisation_staff_add(actor=actor, organisation=invitation.organisation, user=actor, role=invitation.role)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = actor
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return staff
+
+
+@transaction.atomic
+def commissioner_add(*, actor: User | None, user: User, area: str, body: str = "") -> Commissioner:
+    commissioner, created = Commissioner.objects.get_or_create(user=user, area=area.strip(), defaults={"body": body})
+    if created:
+        audit_record(actor=actor, action="organisation.commissioner_added", subject=user, data={"area": area})
+    return commissioner

@@ -19,6 +19,7 @@ from carecircle.circles.services import circle_create, membership_add_directly
 from carecircle.orgs.models import Organisation, OrganisationStaff
 from carecircle.orgs.services import organisation_create, organisation_staff_add
 from carecircle.web.demo_content import demo_content_load
+from carecircle.web.demo_orgs import demo_organisation_load
 
 # Published on purpose: demo accounts exist only on a developer's computer (the command needs DEBUG).
 DEMO_PASSWORD = "quiet-harbour-lantern-42"
@@ -30,7 +31,7 @@ DEMO_TOTP_SECRET = "CARECIRCLEDEMOKEYISPUBLISHED2345"
 # Fixed client ids make circle_create return the existing circle on a second run.
 DAD_CIRCLE_CLIENT_ID = uuid.UUID("6f1d2f0e-5c1a-4f4e-9a52-0d3c6b1e7a01")
 OTHER_CIRCLE_CLIENT_ID = uuid.UUID("6f1d2f0e-5c1a-4f4e-9a52-0d3c6b1e7a02")
-ORGANISATION_NAME = "Riverside Volunteers"
+ORGANISATION_NAME = "Helping Hands Wrexham"
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ DAD_CIRCLE_MEMBERS = (
     DemoAccount("wellwisher", "Jean Bennett", "Well-wisher in Dad's circle (his sister)", Role.WELL_WISHER, "sister"),
 )
 OUTSIDER = DemoAccount("outsider", "Oscar Okoro", "Organiser of another circle (Auntie Jo's), not in Dad's")
-ORG_STAFF = DemoAccount("orgstaff", "Sam Patel", f"Staff at {ORGANISATION_NAME}, an organisation")
-DEMO_ACCOUNTS = (ORGANISER, *DAD_CIRCLE_MEMBERS, OUTSIDER, ORG_STAFF)
+ORG_STAFF = DemoAccount("orgstaff", "Sam Patel", f"Coordinator at {ORGANISATION_NAME}, a voluntary organisation")
+ORG_VOLUNTEER = DemoAccount("volunteer", "Rhys Morgan", f"Volunteer at {ORGANISATION_NAME}")
+COMMISSIONER = DemoAccount("commissioner", "Carys Jones", "Commissioner at the council: Wrexham's totals only")
+DEMO_ACCOUNTS = (ORGANISER, *DAD_CIRCLE_MEMBERS, OUTSIDER, ORG_STAFF, ORG_VOLUNTEER, COMMISSIONER)
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,9 @@ def demo_load() -> DemoResult:
         created=created,
     )
     staff = _account(ORG_STAFF, created)
-    for user in (people["professional"], staff):
+    volunteer = _account(ORG_VOLUNTEER, created)
+    commissioner = _account(COMMISSIONER, created)
+    for user in (people["professional"], staff, volunteer, commissioner):
         totp_install(actor=user, secret=DEMO_TOTP_SECRET)
     organisation = Organisation.objects.filter(name=ORGANISATION_NAME).order_by("pk").first()
     if organisation is None:
@@ -123,6 +128,10 @@ def demo_load() -> DemoResult:
     if not OrganisationStaff.objects.filter(organisation=organisation, user=staff).exists():
         organisation_staff_add(actor=None, organisation=organisation, user=staff, job_title="Volunteer coordinator")
         created.append(f"{staff.email} at {ORGANISATION_NAME}")
+    if demo_organisation_load(
+        organisation=organisation, coordinator=staff, volunteer=volunteer, commissioner=commissioner, dad_circle=dad
+    ):
+        created.append(f"referrals at {ORGANISATION_NAME}")
     return DemoResult(created=len(created), dad_circle=dad)
 
 
@@ -137,8 +146,8 @@ def accounts_table() -> str:
     lines += [f"{spec.email:<{width}}  {spec.display_name}: {spec.description}" for spec in DEMO_ACCOUNTS]
     lines.append(f"Password for every demo account: {DEMO_PASSWORD}")
     lines.append(
-        "The nurse and the organisation's staff use two-step sign-in: after the password, type the code that "
-        "`.venv/bin/carecircle demo_code` prints (or add the key "
+        "The nurse, the organisation's staff and the commissioner use two-step sign-in: after the password, "
+        "type the code that `.venv/bin/carecircle demo_code` prints (or add the key "
         f"{DEMO_TOTP_SECRET} to an authenticator app)."
     )
     return "\n".join(lines)

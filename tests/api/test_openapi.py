@@ -79,6 +79,9 @@ EXPECTED_OPERATIONS |= {
     ("POST", "/api/v1/notifications/read", "notification_read"),
     ("GET", "/api/v1/notifications/preferences", "notification_preferences_get"),
     ("PUT", "/api/v1/notifications/preferences", "notification_preferences_set"),
+    ("POST", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_create"),
+    ("GET", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_list"),
+    ("GET", "/api/v1/organisations/{organisation_id}/referrals/{referral_id}", "org_referral_get"),
 }
 
 

@@ -55,7 +55,8 @@ WEB: dict[tuple[str, str], str] = {
     ("accounts:tokens", "POST"): "200 200 200 200 200 200 200 200 302",
     ("accounts:token_revoke", "GET"): "405 405 405 405 405 405 405 405 405",
     ("accounts:token_revoke", "POST"): "404 302 404 404 404 404 404 404 302",
-    ("circles:list", "GET"): "200 200 200 200 200 200 200 200 302",
+    # Organisation staff in no circle land on their organisation instead.
+    ("circles:list", "GET"): "200 200 200 200 200 200 302 200 302",
     ("circles:list", "POST"): "405 405 405 405 405 405 405 405 405",
     ("circles:create", "GET"): "200 200 200 200 200 200 200 200 302",
     ("circles:create", "POST"): "302 302 302 302 302 302 302 302 302",

@@ -20,7 +20,7 @@ from carecircle.circles.models import Circle, InvitationChannel, Membership, Rol
 from carecircle.circles.services import invitation_create
 from carecircle.conversations.models import Message, MessageKind
 from carecircle.notifications.models import Delivery, DeliveryStatus, OutboxMessage
-from carecircle.orgs.models import Organisation, OrganisationStaff
+from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, Referral, ReferralStatus
 from carecircle.realtime.models import CircleEvent
 from carecircle.records.models import RecordEntry
 from carecircle.tasks.models import Task
@@ -72,8 +72,12 @@ def test_demo_builds_a_circle_with_someone_in_every_role(db, settings, capsys):
     assert other.role == Role.ORGANISER
     assert not Membership.objects.filter(circle=dad, user__email="outsider@demo.carecircle.test").exists()
     assert OrganisationStaff.objects.filter(user__email="orgstaff@demo.carecircle.test").exists()
+    assert Referral.objects.filter(organisation__name="Helping Hands Wrexham").count() >= 40
+    assert set(Referral.objects.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert Referral.objects.get(circle=dad).person_name == "Arthur Bennett"
+    assert Commissioner.objects.filter(user__email="commissioner@demo.carecircle.test", area="Wrexham").exists()
     users = User.objects.filter(email__endswith="@demo.carecircle.test")
-    assert users.count() == 8
+    assert users.count() == 10
     for user in users:
         assert user.email_verified
         assert user.check_password(DEMO_PASSWORD)

@@ -1,0 +1,127 @@
+"""Benchmark: an organisation with many referrals, in process.
+
+Builds a throwaway SQLite database (or BENCH_DATABASE_URL) with one organisation holding
+BENCH_REFERRALS referrals (default 50,000, as BUDGETS.md's organisation) spread over a year and
+every state, then times with Django's test client the referral list (first page, a search, a
+filter), the board, the organisation's home, its report and a commissioner's report, against
+/ping in the same run, and counts each page's queries. Prints the figures; not a test.
+
+    DEBUG=false .venv/bin/python bench/referrals.py
+    BENCH_REFERRALS=5000 DEBUG=false .venv/bin/python bench/referrals.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from records import setup
+from run import say
+
+REFERRALS = int(os.environ.get("BENCH_REFERRALS", "50000"))
+REPEATS = 7
+
+
+def build() -> tuple[int, object, object]:
+    from django.utils import timezone
+
+    from carecircle.accounts.models import User
+    from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus
+    from carecircle.orgs.referral_services import duplicate_key
+    from carecircle.orgs.services import commissioner_add, organisation_create, organisation_staff_add
+
+    organisation = organisation_create(actor=None, name="Bench Helpers", area="Benchshire")
+    coordinator = User.objects.create_user(email="coordinator@example.org", password=None, display_name="Coordinator")
+    commissioner = User.objects.create_user(
+        email="commissioner@example.org", password=None, display_name="Commissioner"
+    )
+    organisation_staff_add(actor=None, organisation=organisation, user=coordinator)
+    commissioner_add(actor=None, user=commissioner, area="Benchshire")
+    chooser = random.Random(5)
+    now = timezone.now()
+    states = ReferralStatus.values
+    batch = []
+    for number in range(REFERRALS):
+        created = now - datetime.timedelta(minutes=chooser.randint(0, 365 * 24 * 60))
+        status = chooser.choice(states)
+        dob = datetime.date(1930 + number % 30, 1 + number % 12, 1 + number % 28)
+        name = f"Person {number % 20000}"
+        batch.append(
+            Referral(
+                organisation=organisation,
+                status=status,
+                person_name=name,
+                person_date_of_birth=dob,
+                person_postcode="LL11 1AA",
+                needs=sorted(chooser.sample(Need.values, k=2)),
+                consent_given_by="person",
+                consent_given_at=created,
+                consent_to="Contact",
+                created_at=created,
+                updated_at=created,
+                first_contact_at=created + datetime.timedelta(days=2) if status not in {"new", "triaged"} else None,
+                closed_at=created + datetime.timedelta(days=30) if status == "closed" else None,
+                outcome=Outcome.SUPPORTED if status == "closed" else "",
+                duplicate_key=duplicate_key(name, dob, "LL11 1AA"),
+            )
+        )
+        if len(batch) == 2000:
+            Referral.objects.bulk_create(batch)
+            batch = []
+    Referral.objects.bulk_create(batch)
+    return organisation.pk, coordinator, commissioner
+
+
+def measure(client: object, url: str) -> tuple[float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # type: ignore[attr-defined]
+    times = []
+    for _ in range(REPEATS):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url)  # type: ignore[attr-defined]
+            times.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(times) * 1000, len(queries)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        setup(Path(directory))
+        from django.test import Client
+
+        started = time.perf_counter()
+        organisation_id, coordinator, commissioner = build()
+        say(f"Built {REFERRALS:,} referrals in {time.perf_counter() - started:.1f} s")
+        staff = Client()
+        staff.force_login(coordinator)  # type: ignore[arg-type]
+        council = Client()
+        council.force_login(commissioner)  # type: ignore[arg-type]
+        base = f"/organisations/{organisation_id}"
+        year_ago = datetime.date.today() - datetime.timedelta(days=330)
+        pages = [
+            ("/ping (baseline)", staff, "/ping"),
+            ("referral list, first page", staff, f"{base}/referrals/"),
+            ("referral list, search by name", staff, f"{base}/referrals/?q=Person+123"),
+            ("referral list, need + overdue", staff, f"{base}/referrals/?need=money&overdue=1"),
+            ("board", staff, f"{base}/referrals/board"),
+            ("organisation home", staff, f"{base}/"),
+            ("organisation report, 6 months", staff, f"{base}/reports/"),
+            ("organisation report, 12 months", staff, f"{base}/reports/?from={year_ago:%Y-%m}"),
+            ("commissioner report", council, "/commissioning/"),
+        ]
+        say(f"{'page':<34} {'median ms':>10} {'queries':>8}")
+        for label, client, url in pages:
+            median, queries = measure(client, url)
+            say(f"{label:<34} {median:>10.1f} {queries:>8}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The organisations API: receive a referral (idempotent by the referrer's reference), list and read referrals.
+
+Authenticate with a personal API token of a member of the organisation's staff. Receiving
+referrals needs a coordinator's or admin's token; volunteers see only what's assigned to them.
+Anyone not on the organisation's staff gets 404, as if it didn't exist.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.params.functions import Path, Query
+from pydantic import Field, StringConstraints
+
+from carecircle.accounts.api_auth import viewer
+from carecircle.lib.schemas import MAX_ID, DateOfBirth, InputSchema, NoNul, responses
+from carecircle.orgs.access import access_organisation, access_referral
+from carecircle.orgs.models import Need, Referral, ReferralSource
+from carecircle.orgs.referral_selectors import ReferralFilters, referral_list_for
+from carecircle.orgs.referral_services import ReferralInput, referral_create
+
+router = Router(tags=["Organisations"])
+
+OrganisationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The organisation's id.")]
+ReferralId = Annotated[int, Path(ge=1, le=MAX_ID, description="The referral's id.")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), NoNul]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), NoNul]
+
+
+class ReferralIn(InputSchema):
+    person_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
+    person_date_of_birth: DateOfBirth | None = None
+    person_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul] = ""
+    person_postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), NoNul] = ""
+    person_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul] = ""
+    person_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = ""
+    contact_preference: Literal["phone", "text", "email", "letter", "referrer"] = "phone"
+    needs: list[Literal[tuple(Need.values)]] = Field(default_factory=list, max_length=len(Need.values))  # type: ignore[valid-type]
+    needs_detail: LongText = ""
+    urgency: Literal["routine", "soon", "urgent"] = "routine"
+    source: Literal[tuple(ReferralSource.values)] = "other"  # type: ignore[valid-type]
+    referrer_name: Text = ""
+    referrer_organisation: Text = ""
+    referrer_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = ""
+    referrer_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul] = ""
+    referrer_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), NoNul] = Field(
+        default="", description="Your own reference: sending it again returns the first referral (200), not a copy."
+    )
+    consent_given_by: Literal["person", "representative"]
+    consent_given_at: datetime.datetime | None = Field(
+        default=None, description="When consent was given; now if left out."
+    )
+    consent_to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), NoNul]
+
+    def referral_input(self) -> ReferralInput:
+        return ReferralInput(**self.model_dump())
+
+
+class ReferralOut(Schema):
+    id: int
+    reference: str
+    organisation_id: int
+    status: str
+    urgency: str
+    person_name: str
+    needs: list[str]
+    referrer_reference: str
+    created_at: datetime.datetime
+    first_contact_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    outcome: str
+    assigned_to_id: int | None
+
+
+def referral_out(referral: Referral) -> ReferralOut:
+    return ReferralOut(
+        id=referral.pk,
+        reference=referral.reference,
+        organisation_id=referral.organisation_id,
+        status=referral.status,
+        urgency=referral.urgency,
+        person_name=referral.person_name,
+        needs=list(referral.needs),
+        referrer_reference=referral.referrer_reference,
+        created_at=referral.created_at,
+        first_contact_at=referral.first_contact_at,
+        closed_at=referral.closed_at,
+        outcome=referral.outcome,
+        assigned_to_id=referral.assigned_to_id,
+    )
+
+
+@router.post(
+    "/organisations/{organisation_id}/referrals",
+    operation_id="org_referral_create",
+    summary="Send a referral",
+    response=responses({200: ReferralOut, 201: ReferralOut}, 400, 403, 404, 422),
+)
+def org_referral_create(
+    request: HttpRequest, organisation_id: OrganisationId, payload: ReferralIn
+) -> Status[ReferralOut]:
+    """Created: 201. The same referrer_reference again: the first referral, 200."""
+    access = access_organisation(user=viewer(request), organisation_id=organisation_id, capability="referrals.manage")
+    referral, created = referral_create(
+        actor=access.user, organisation=access.organisation, data=payload.referral_input(), via="through the API"
+    )
+    return Status(201 if created else 200, referral_out(referral))
+
+
+StatusFilter = Annotated[
+    Literal["new", "triaged", "accepted", "declined", "assigned", "active", "closed"] | None,
+    Query(description="Only referrals in this state."),
+]
+Limit = Annotated[int, Query(ge=1, le=200, description="How many, newest first (at most 200).")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="How many to skip.")]
+
+
+@router.get(
+    "/organisations/{organisation_id}/referrals",
+    operation_id="org_referral_list",
+    summary="The organisation's referrals, newest first",
+    response=responses({200: list[ReferralOut]}, 403, 404, 422),
+)
+def org_referral_list(
+    request: HttpRequest,
+    organisation_id: OrganisationId,
+    status: StatusFilter = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[ReferralOut]:
+    access = access_organisation(user=viewer(request), organisation_id=organisation_id)
+    referrals = referral_list_for(access=access, filters=ReferralFilters(status=status or ""))
+    return [referral_out(referral) for referral in referrals[offset : offset + limit]]
+
+
+@router.get(
+    "/organisations/{organisation_id}/referrals/{referral_id}",
+    operation_id="org_referral_get",
+    summary="A referral",
+    response=responses({200: ReferralOut}, 403, 404, 422),
+)
+def org_referral_get(request: HttpRequest, organisation_id: OrganisationId, referral_id: ReferralId) -> ReferralOut:
+    _, referral = access_referral(user=viewer(request), organisation_id=organisation_id, referral_id=referral_id)
+    return referral_out(referral)

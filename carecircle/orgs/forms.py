@@ -1,0 +1,23 @@
+"""Forms for organisations' pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from carecircle.orgs.models import StaffRole
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(label="Their email address", max_length=254)
+    role = forms.ChoiceField(
+        label="Their role",
+        choices=StaffRole.choices,
+        initial=StaffRole.VOLUNTEER,
+        help_text=(
+            "Admins manage staff. Coordinators manage every referral. Volunteers see only what's assigned to them."
+        ),
+    )
+
+
+class StaffRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=StaffRole.choices)

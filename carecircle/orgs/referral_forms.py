@@ -1,0 +1,130 @@
+"""Forms for referrals: the referral itself (staff and the public form share it) and the pipeline's actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from carecircle.orgs.models import (
+    ConsentGivenBy,
+    ContactPreference,
+    Need,
+    Outcome,
+    ReferralSource,
+    ReferralStatus,
+    Urgency,
+)
+from carecircle.orgs.referral_services import ReferralInput, referral_input_errors
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ReferralForm(forms.Form):
+    person_name = forms.CharField(label="Their full name", max_length=120)
+    person_date_of_birth = forms.DateField(label="Their date of birth", required=False, widget=DATE)
+    person_address = forms.CharField(
+        label="Their address", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    person_postcode = forms.CharField(label="Their postcode", required=False, max_length=10)
+    person_phone = forms.CharField(label="Their phone number", required=False, max_length=32)
+    person_email = forms.EmailField(label="Their email address", required=False)
+    contact_preference = forms.ChoiceField(
+        label="How should we contact them?", choices=ContactPreference.choices, widget=forms.RadioSelect
+    )
+    needs = forms.MultipleChoiceField(
+        label="What would help?", choices=Need.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    needs_detail = forms.CharField(
+        label="Tell us more",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What's going on, what they'd like, anything we should know before we call.",
+    )
+    urgency = forms.ChoiceField(label="How soon is help needed?", choices=Urgency.choices, widget=forms.RadioSelect)
+    source = forms.ChoiceField(label="Who is making this referral?", choices=ReferralSource.choices)
+    referrer_name = forms.CharField(label="Your name", required=False, max_length=120)
+    referrer_organisation = forms.CharField(label="Your organisation or surgery", required=False, max_length=120)
+    referrer_email = forms.EmailField(
+        label="Your email address",
+        required=False,
+        help_text="We'll tell you when we accept the referral and when it ends.",
+    )
+    referrer_phone = forms.CharField(label="Your phone number", required=False, max_length=32)
+    referrer_reference = forms.CharField(label="Your reference", required=False, max_length=80)
+    consent_given_by = forms.ChoiceField(
+        label="Who agreed to this referral?", choices=ConsentGivenBy.choices, widget=forms.RadioSelect
+    )
+    consent_to = forms.CharField(
+        label="What did they agree to?",
+        max_length=1000,
+        initial="Sharing these details with the organisation, and being contacted by it about help.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    consent_confirmed = forms.BooleanField(
+        label="They agreed to this referral and to us keeping these details", required=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact_preference"].initial = ContactPreference.PHONE
+        self.fields["urgency"].initial = Urgency.ROUTINE
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors:
+            for name, message in referral_input_errors(self.referral_input()).items():
+                self.add_error(name if name in self.fields else None, message)
+        return cleaned
+
+    def referral_input(self) -> ReferralInput:
+        data = self.cleaned_data
+        return ReferralInput(
+            person_name=data["person_name"],
+            person_date_of_birth=data["person_date_of_birth"],
+            person_address=data["person_address"],
+            person_postcode=data["person_postcode"],
+            person_phone=data["person_phone"],
+            person_email=data["person_email"],
+            contact_preference=data["contact_preference"],
+            needs=list(data["needs"]),
+            needs_detail=data["needs_detail"],
+            urgency=data["urgency"],
+            source=data["source"],
+            referrer_name=data["referrer_name"],
+            referrer_organisation=data["referrer_organisation"],
+            referrer_email=data["referrer_email"],
+            referrer_phone=data["referrer_phone"],
+            referrer_reference=data["referrer_reference"],
+            consent_given_by=data["consent_given_by"],
+            consent_to=data["consent_to"],
+        )
+
+
+MOVE_CHOICES = [
+    (ReferralStatus.TRIAGED, "Triaged"),
+    (ReferralStatus.ACCEPTED, "Accept"),
+    (ReferralStatus.DECLINED, "Decline"),
+    (ReferralStatus.ACTIVE, "Start the work"),
+    (ReferralStatus.CLOSED, "Close"),
+]
+
+
+class MoveForm(forms.Form):
+    to = forms.ChoiceField(choices=MOVE_CHOICES)
+    reason = forms.CharField(label="Why is it declined?", required=False, max_length=5000)
+    outcome = forms.ChoiceField(label="How did it end?", required=False, choices=[("", "Choose"), *Outcome.choices])
+    note = forms.CharField(label="A note about the outcome", required=False, max_length=5000)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AssignForm(forms.Form):
+    assignee = forms.IntegerField(label="Assign to")
+
+
+class MergeForm(forms.Form):
+    other = forms.IntegerField(label="Referral to merge into this one")

@@ -1,0 +1,368 @@
+"""Writes to referrals: receiving one, its pipeline, notes, first contact and merging duplicates.
+
+Every change is one transaction with one history entry (ReferralEvent, shown on the referral) and
+one audit row. Staff act through an OrganisationAccess, so a volunteer can only work on what is
+assigned to them and only coordinators and admins decide (triage, accept, decline, assign, close).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.audit.services import audit_record
+from carecircle.lib.errors import Conflict, DomainError, InvalidFields, NotAllowed
+from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.bridge import referral_circle_unlink
+from carecircle.orgs.closed_loop import referrer_notify
+from carecircle.orgs.models import (
+    ConsentGivenBy,
+    ContactPreference,
+    Need,
+    Organisation,
+    OrganisationStaff,
+    Outcome,
+    Referral,
+    ReferralEvent,
+    ReferralSource,
+    ReferralStatus,
+    Urgency,
+)
+
+S = ReferralStatus
+# Where each state may go next. Assigning is its own action (accepted → assigned).
+NEXT: dict[str, frozenset[str]] = {
+    S.NEW: frozenset({S.TRIAGED, S.ACCEPTED, S.DECLINED}),
+    S.TRIAGED: frozenset({S.ACCEPTED, S.DECLINED}),
+    S.ACCEPTED: frozenset({S.CLOSED}),
+    S.ASSIGNED: frozenset({S.ACTIVE, S.CLOSED}),
+    S.ACTIVE: frozenset({S.CLOSED}),
+    S.DECLINED: frozenset(),
+    S.CLOSED: frozenset(),
+}
+OPEN_STATES = frozenset({S.NEW, S.TRIAGED, S.ACCEPTED, S.ASSIGNED, S.ACTIVE})
+# Days from receiving a referral to first contacting the person, by urgency.
+FIRST_CONTACT_DAYS: dict[str, int] = {Urgency.URGENT: 2, Urgency.SOON: 5, Urgency.ROUTINE: 10}
+POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+LONGEST_TEXT = 5000
+
+
+class ReferralError(DomainError):
+    """A refusal about a referral."""
+
+
+class ReferralConflict(ReferralError, Conflict):
+    """Not possible in the referral's current state (409)."""
+
+
+class ReferralFieldErrors(ReferralError, InvalidFields):
+    """Named fields of a referral are wrong (422)."""
+
+
+@dataclass
+class ReferralInput:
+    """What a referral says, from any way in: the public form, staff, the API or a CSV row."""
+
+    person_name: str
+    consent_given_by: str
+    consent_to: str
+    consent_given_at: datetime.datetime | None = None
+    person_date_of_birth: datetime.date | None = None
+    person_address: str = ""
+    person_postcode: str = ""
+    person_phone: str = ""
+    person_email: str = ""
+    contact_preference: str = ContactPreference.PHONE
+    referrer_name: str = ""
+    referrer_organisation: str = ""
+    referrer_email: str = ""
+    referrer_phone: str = ""
+    referrer_reference: str = ""
+    source: str = ReferralSource.OTHER
+    needs: list[str] = field(default_factory=list)
+    needs_detail: str = ""
+    urgency: str = Urgency.ROUTINE
+
+
+def normalise_postcode(value: str) -> str:
+    """ "ll11 1aa" → "LL11 1AA"; anything that isn't a UK postcode shape is returned stripped and upper-cased."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    match = POSTCODE.match(compact)
+    return f"{match.group(1)} {match.group(2)}" if match else compact
+
+
+def duplicate_key(name: str, date_of_birth: datetime.date | None, postcode: str) -> str:
+    """Name, date of birth and postcode, normalised; empty when any is missing (too little to match on)."""
+    if not (name.strip() and date_of_birth and postcode.strip()):
+        return ""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    plain = " ".join(re.sub(r"[^a-z ]+", " ", plain).split())
+    return f"{plain}|{date_of_birth.isoformat()}|{normalise_postcode(postcode).replace(' ', '')}"
+
+
+def referral_input_errors(data: ReferralInput) -> dict[str, str]:
+    """Every problem with a referral's fields, by field name, in plain English."""
+    errors: dict[str, str] = {}
+    now = timezone.now()
+    if not data.person_name.strip():
+        errors["person_name"] = "Give the name of the person being referred."
+    elif len(data.person_name) > 120:
+        errors["person_name"] = "Shorten the name to 120 characters or fewer."
+    if data.person_date_of_birth and not datetime.date(1900, 1, 1) <= data.person_date_of_birth <= now.date():
+        errors["person_date_of_birth"] = "Give a date of birth in the past, after 1900."
+    if data.person_postcode.strip() and not POSTCODE.match(re.sub(r"\s+", "", data.person_postcode).upper()):
+        errors["person_postcode"] = "Give a UK postcode, like LL11 1AA, or leave it empty."
+    if data.consent_given_by not in ConsentGivenBy.values:
+        errors["consent_given_by"] = "Say who agreed to this referral: the person, or someone who can decide for them."
+    if not data.consent_to.strip():
+        errors["consent_to"] = "Say what the person agreed to, such as being contacted by us."
+    if data.consent_given_at and data.consent_given_at > now + datetime.timedelta(minutes=5):
+        errors["consent_given_at"] = "Consent can't be given in the future. Check the date."
+    if data.source not in ReferralSource.values:
+        errors["source"] = "Choose who is making the referral."
+    if data.urgency not in Urgency.values:
+        errors["urgency"] = "Choose routine, soon or urgent."
+    if data.contact_preference not in ContactPreference.values:
+        errors["contact_preference"] = "Choose how to contact the person."
+    unknown = [need for need in data.needs if need not in Need.values]
+    if unknown:
+        errors["needs"] = f"These aren't needs we know: {', '.join(unknown)}. Choose from the list."
+    if len(data.needs_detail) > LONGEST_TEXT:
+        errors["needs_detail"] = f"Shorten this to {LONGEST_TEXT} characters or fewer."
+    if len(data.referrer_reference) > 80:
+        errors["referrer_reference"] = "Shorten your reference to 80 characters or fewer."
+    for name in ("person_name", "person_address", "needs_detail", "consent_to", "referrer_name", "referrer_reference"):
+        if "\x00" in str(getattr(data, name)):
+            errors[name] = "Remove the unusual characters from this field."
+    return errors
+
+
+def referral_create(
+    *, actor: User | None, organisation: Organisation, data: ReferralInput, via: str
+) -> tuple[Referral, bool]:
+    """Receive a referral; returns it and whether it is new. The same referrer's reference returns the first one."""
+    errors = referral_input_errors(data)
+    if errors:
+        raise ReferralFieldErrors(errors)
+    reference = data.referrer_reference.strip()
+    if reference:
+        existing = Referral.objects.filter(organisation=organisation, referrer_reference=reference).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return _create(actor=actor, organisation=organisation, data=data, via=via), True
+    except IntegrityError:
+        # A retry racing the first request with the same reference: the first one won.
+        existing = Referral.objects.filter(organisation=organisation, referrer_reference=reference).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _create(*, actor: User | None, organisation: Organisation, data: ReferralInput, via: str) -> Referral:
+    now = timezone.now()
+    postcode = normalise_postcode(data.person_postcode)
+    referral = Referral.objects.create(
+        organisation=organisation,
+        source=data.source,
+        referrer_reference=data.referrer_reference.strip(),
+        person_name=data.person_name.strip(),
+        person_date_of_birth=data.person_date_of_birth,
+        person_address=data.person_address.strip(),
+        person_postcode=postcode,
+        person_phone=data.person_phone.strip(),
+        person_email=data.person_email.strip(),
+        contact_preference=data.contact_preference,
+        referrer_name=data.referrer_name.strip(),
+        referrer_organisation=data.referrer_organisation.strip(),
+        referrer_email=data.referrer_email.strip(),
+        referrer_phone=data.referrer_phone.strip(),
+        needs=sorted(set(data.needs)),
+        needs_detail=data.needs_detail.strip(),
+        urgency=data.urgency,
+        consent_given_by=data.consent_given_by,
+        consent_given_at=data.consent_given_at or now,
+        consent_to=data.consent_to.strip(),
+        duplicate_key=duplicate_key(data.person_name, data.person_date_of_birth, postcode),
+        created_at=now,
+        updated_at=now,
+    )
+    _history(referral, actor=actor, kind=ReferralEvent.Kind.CREATED, to_status=S.NEW, text=f"Received {via}.")
+    _audit(referral, actor=actor, action="referral.received", via=via)
+    return referral
+
+
+def _history(referral: Referral, *, actor: User | None, kind: str, text: str = "", **statuses: str) -> None:
+    ReferralEvent.objects.create(referral=referral, actor=actor, kind=kind, text=text, **statuses)
+
+
+def _audit(referral: Referral, *, actor: User | None, action: str, **data: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        subject_name=referral.reference,
+        data={"organisation": referral.organisation_id, "referral": referral.pk, **data},
+    )
+
+
+def _locked(referral: Referral) -> Referral:
+    return Referral.objects.select_for_update().select_related("organisation").get(pk=referral.pk)
+
+
+@transaction.atomic
+def referral_move(
+    *,
+    access: OrganisationAccess,
+    referral: Referral,
+    to: str,
+    reason: str = "",
+    outcome: str = "",
+    note: str = "",
+) -> Referral:
+    """Move a referral on: triage, accept, decline (with a reason), start the work, close (with an outcome)."""
+    referral = _locked(referral)
+    if to == S.ACTIVE and referral.assigned_to_id == access.user.pk:
+        pass  # The assigned volunteer may start the work.
+    elif not access.can("referrals.manage"):
+        raise NotAllowed("Only coordinators and admins can move referrals on.")
+    if to not in NEXT.get(referral.status, frozenset()):
+        raise ReferralConflict(
+            f"This referral is {referral.get_status_display().lower()}: it can't be moved to "
+            f"{ReferralStatus(to).label.lower() if to in S.values else to}. Reload the page to see where it is now."
+        )
+    fields = ["status", "updated_at"]
+    if to == S.DECLINED:
+        if not reason.strip():
+            raise ReferralError("Say why the referral is declined: the referrer is told.", field="reason")
+        referral.decline_reason = reason.strip()[:LONGEST_TEXT]
+        fields.append("decline_reason")
+    if to == S.CLOSED:
+        if outcome not in Outcome.values:
+            raise ReferralError("Choose how the referral ended.", field="outcome")
+        referral.outcome, referral.outcome_note = outcome, note.strip()[:LONGEST_TEXT]
+        referral.closed_at = timezone.now()
+        fields += ["outcome", "outcome_note", "closed_at"]
+    if to in {S.CLOSED, S.DECLINED}:
+        referral_circle_unlink(access=access, referral=referral, reason="the referral ended.")
+    before, referral.status = referral.status, to
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=fields)
+    text = reason.strip() if to == S.DECLINED else (note.strip() if to == S.CLOSED else "")
+    if to == S.CLOSED:
+        text = f"{Outcome(outcome).label}. {text}".strip()
+    _history(referral, actor=access.user, kind=ReferralEvent.Kind.MOVED, from_status=before, to_status=to, text=text)
+    _audit(referral, actor=access.user, action="referral.moved", before=before, after=to)
+    referrer_notify(referral)
+    return referral
+
+
+@transaction.atomic
+def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee: User) -> Referral:
+    """Give an accepted referral to a member of staff (often a volunteer); reassigning is allowed while it's open."""
+    access.require("referrals.manage")
+    referral = _locked(referral)
+    if referral.status not in {S.ACCEPTED, S.ASSIGNED, S.ACTIVE}:
+        raise ReferralConflict("Accept the referral before assigning it.")
+    if not OrganisationStaff.objects.filter(organisation_id=referral.organisation_id, user=assignee).exists():
+        raise ReferralError("Choose someone on your organisation's staff.", field="assignee")
+    before = referral.status
+    referral.assigned_to = assignee
+    if referral.status == S.ACCEPTED:
+        referral.status = S.ASSIGNED
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=["assigned_to", "status", "updated_at"])
+    _history(
+        referral,
+        actor=access.user,
+        kind=ReferralEvent.Kind.ASSIGNED,
+        from_status=before,
+        to_status=referral.status,
+        text=f"Assigned to {assignee.display_name}.",
+    )
+    _audit(referral, actor=access.user, action="referral.assigned", assignee=assignee.pk)
+    return referral
+
+
+@transaction.atomic
+def referral_note_add(*, access: OrganisationAccess, referral: Referral, text: str) -> ReferralEvent:
+    text = text.strip()
+    if not text:
+        raise ReferralError("Write the note first.", field="text")
+    if len(text) > LONGEST_TEXT:
+        raise ReferralError(f"Shorten the note to {LONGEST_TEXT} characters or fewer.", field="text")
+    referral = _locked(referral)
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=["updated_at"])
+    event = ReferralEvent.objects.create(referral=referral, actor=access.user, kind=ReferralEvent.Kind.NOTE, text=text)
+    _audit(referral, actor=access.user, action="referral.note_added")
+    return event
+
+
+@transaction.atomic
+def referral_contact_record(
+    *, access: OrganisationAccess, referral: Referral, when: datetime.datetime | None = None, text: str = ""
+) -> Referral:
+    """Record the first time someone reached the person: stops the first-contact clock."""
+    referral = _locked(referral)
+    if referral.first_contact_at is not None:
+        raise ReferralConflict("First contact is already recorded for this referral.")
+    if referral.status in {S.DECLINED, S.CLOSED}:
+        raise ReferralConflict("This referral is finished.")
+    now = timezone.now()
+    when = when or now
+    if when > now or when < referral.created_at:
+        raise ReferralError("Give a time between receiving the referral and now.", field="when")
+    referral.first_contact_at = when
+    referral.updated_at = now
+    referral.save(update_fields=["first_contact_at", "updated_at"])
+    _history(referral, actor=access.user, kind=ReferralEvent.Kind.CONTACT, text=text.strip()[:LONGEST_TEXT])
+    _audit(referral, actor=access.user, action="referral.contacted")
+    return referral
+
+
+@transaction.atomic
+def referral_merge(*, access: OrganisationAccess, keep: Referral, other: Referral) -> Referral:
+    """Merge a duplicate into the referral to keep: the duplicate stays, closed, with its history, pointing at it."""
+    access.require("referrals.manage")
+    keep, other = _locked(keep), _locked(other)
+    if keep.pk == other.pk or keep.organisation_id != other.organisation_id:
+        raise ReferralError("Choose a different referral of your organisation to merge.")
+    if keep.merged_into_id or other.merged_into_id:
+        raise ReferralConflict("One of these referrals is already merged into another.")
+    now = timezone.now()
+    other.merged_into = keep
+    if other.status in OPEN_STATES:
+        other.status, other.closed_at, other.outcome = S.CLOSED, now, Outcome.OTHER
+        other.outcome_note = f"Merged into {keep.reference}."
+    other.updated_at = now
+    other.save(update_fields=["merged_into", "status", "closed_at", "outcome", "outcome_note", "updated_at"])
+    keep.needs = sorted(set(keep.needs) | set(other.needs))
+    if other.needs_detail and other.needs_detail not in keep.needs_detail:
+        keep.needs_detail = f"{keep.needs_detail}\n\nFrom {other.reference}: {other.needs_detail}".strip()
+    keep.updated_at = now
+    keep.save(update_fields=["needs", "needs_detail", "updated_at"])
+    _history(keep, actor=access.user, kind=ReferralEvent.Kind.MERGED, text=f"{other.reference} merged into this one.")
+    _history(other, actor=access.user, kind=ReferralEvent.Kind.MERGED, text=f"Merged into {keep.reference}.")
+    _audit(keep, actor=access.user, action="referral.merged", merged=other.pk)
+    return keep
+
+
+def first_contact_due(referral: Referral) -> datetime.datetime:
+    return referral.created_at + datetime.timedelta(days=FIRST_CONTACT_DAYS.get(referral.urgency, 10))
+
+
+def is_overdue(referral: Referral, *, now: datetime.datetime | None = None) -> bool:
+    """No first contact yet, still open, and past the time its urgency allows."""
+    return (
+        referral.first_contact_at is None
+        and referral.status in OPEN_STATES
+        and first_contact_due(referral) < (now or timezone.now())
+    )

@@ -1,0 +1,306 @@
+"""The referral pages for staff: the list and the board, a new referral, one referral and its actions.
+
+Every action is a plain form post that redirects back, so the pipeline works without JavaScript.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Membership
+from carecircle.lib.errors import DomainError, InvalidFields
+from carecircle.orgs import bridge, wellbeing
+from carecircle.orgs import referral_selectors as selectors
+from carecircle.orgs import referral_services as services
+from carecircle.orgs.access import access_organisation, access_referral
+from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, Urgency
+from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, ReferralForm
+
+INVALID = DomainError.status
+
+
+def _filter_context(request: HttpRequest, filters: selectors.ReferralFilters) -> dict[str, object]:
+    params = {key: value for key, value in request.GET.items() if key != "page" and value}
+    return {
+        "filters": filters,
+        "statuses": ReferralStatus.choices,
+        "urgencies": Urgency.choices,
+        "needs": Need.choices,
+        "query_string": urlencode(params),
+    }
+
+
+@require_http_methods(["GET"])
+@login_required
+def referral_list(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    access = access_organisation(user=request.user, organisation_id=organisation_id)
+    filters = selectors.ReferralFilters.from_request(request.GET)
+    page = Paginator(selectors.referral_list_for(access=access, filters=filters), selectors.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "nav": "organisations",
+        "access": access,
+        "organisation": access.organisation,
+        "page": page,
+        "org_page": "list",
+        "staff_choices": selectors.assignable_staff(access=access) if access.sees_all_referrals else [],
+        **_filter_context(request, filters),
+    }
+    return render(request, "orgs/referrals.html", context)
+
+
+@require_http_methods(["GET"])
+@login_required
+def referral_board(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    access = access_organisation(user=request.user, organisation_id=organisation_id)
+    *columns, finished = selectors.board_for(access=access)
+    context = {
+        "nav": "organisations",
+        "access": access,
+        "organisation": access.organisation,
+        "columns": columns,
+        "finished": finished["finished"],
+        "org_page": "board",
+    }
+    return render(request, "orgs/board.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def referral_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    access = access_organisation(user=request.user, organisation_id=organisation_id, capability="referrals.manage")
+    form = ReferralForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                referral, _ = services.referral_create(
+                    actor=access.user, organisation=access.organisation, data=form.referral_input(), via="from staff"
+                )
+            except InvalidFields as error:
+                for name, message in error.field_errors.items():
+                    form.add_error(name if name in form.fields else None, message)
+                status = INVALID
+            else:
+                messages.success(request, f"Referral {referral.reference} for {referral.person_name} is in the list.")
+                return redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
+        else:
+            status = INVALID
+    context = {
+        "nav": "organisations",
+        "access": access,
+        "organisation": access.organisation,
+        "form": form,
+        "org_page": "new",
+    }
+    return render(request, "orgs/referral_new.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@login_required
+def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    context = {
+        "nav": "organisations",
+        "access": access,
+        "organisation": access.organisation,
+        "referral": referral,
+        "history": selectors.referral_history(referral=referral),
+        "duplicates": selectors.possible_duplicates_of(referral=referral) if access.sees_all_referrals else [],
+        "next_states": services.NEXT.get(referral.status, frozenset()),
+        "overdue": services.is_overdue(referral),
+        "due": services.first_contact_due(referral),
+        "need_labels": [Need(need).label for need in referral.needs if need in Need.values],
+        "outcomes": Outcome.choices,
+        "staff_choices": selectors.assignable_staff(access=access) if access.can("referrals.manage") else [],
+        "note_form": NoteForm(),
+        "wellbeing": wellbeing.wellbeing_for(referral=referral),
+        "questions": wellbeing.QUESTIONS,
+        "scale": range(11),
+        "my_circle_ids": set(
+            Membership.objects.filter(user_id=access.user.pk, circle_id=referral.circle_id).values_list(
+                "circle_id", flat=True
+            )
+        )
+        if referral.circle_id
+        else set(),
+        "now": timezone.now(),
+    }
+    return render(request, "orgs/referral.html", context)
+
+
+def _back(organisation_id: int, referral: Referral) -> HttpResponse:
+    return redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
+
+
+def _refused(request: HttpRequest, error: DomainError) -> None:
+    messages.error(request, str(error))
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_move(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose what to do with the referral.")
+        return _back(organisation_id, referral)
+    data = form.cleaned_data
+    try:
+        services.referral_move(
+            access=access,
+            referral=referral,
+            to=data["to"],
+            reason=data["reason"],
+            outcome=data["outcome"],
+            note=data["note"],
+        )
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"{referral.reference} is now {ReferralStatus(data['to']).label.lower()}.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_assign(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(
+        user=request.user, organisation_id=organisation_id, referral_id=referral_id, capability="referrals.manage"
+    )
+    form = AssignForm(request.POST)
+    assignee = User.objects.filter(pk=form.cleaned_data["assignee"]).first() if form.is_valid() else None
+    if assignee is None:
+        messages.error(request, "Choose someone on your staff.")
+        return _back(organisation_id, referral)
+    try:
+        services.referral_assign(access=access, referral=referral, assignee=assignee)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"{referral.reference} is assigned to {assignee.display_name}.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_note(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the note first (5,000 characters at most).")
+        return _back(organisation_id, referral)
+    try:
+        services.referral_note_add(access=access, referral=referral, text=form.cleaned_data["text"])
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "Note added.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_contact(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    try:
+        services.referral_contact_record(access=access, referral=referral, text=request.POST.get("text", "")[:5000])
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "First contact recorded.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_merge(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(
+        user=request.user, organisation_id=organisation_id, referral_id=referral_id, capability="referrals.manage"
+    )
+    form = MergeForm(request.POST)
+    other = (
+        Referral.objects.filter(pk=form.cleaned_data["other"], organisation=access.organisation).first()
+        if form.is_valid()
+        else None
+    )
+    if other is None:
+        messages.error(request, "Choose a referral of your organisation to merge into this one.")
+        return _back(organisation_id, referral)
+    try:
+        services.referral_merge(access=access, keep=referral, other=other)
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"{other.reference} is merged into {referral.reference}. Both histories are kept.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_wellbeing(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    answers: dict[str, int] = {}
+    for name in wellbeing.NAMES:
+        value = request.POST.get(name, "")
+        if value.isdigit() and len(value) <= 2:
+            answers[name] = int(value)
+    try:
+        wellbeing.wellbeing_record(
+            access=access, referral=referral, stage=request.POST.get("stage", ""), answers=answers
+        )
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "The wellbeing answers are saved.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_circle(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    """Start a family circle from the referral, with the person's consent."""
+    access, referral = access_referral(
+        user=request.user, organisation_id=organisation_id, referral_id=referral_id, capability="referrals.manage"
+    )
+    try:
+        bridge.referral_circle_start(
+            access=access,
+            referral=referral,
+            consent_confirmed=request.POST.get("consent") == "yes",
+            family_name=request.POST.get("family_name", "")[:80],
+            family_email=request.POST.get("family_email", "")[:254],
+        )
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"{referral.person_name}'s circle is started. The invitations are on their way.")
+    return _back(organisation_id, referral)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_circle_end(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    """The person withdrew consent: the organisation's staff leave the circle at once."""
+    access, referral = access_referral(
+        user=request.user, organisation_id=organisation_id, referral_id=referral_id, capability="referrals.manage"
+    )
+    try:
+        with transaction.atomic():
+            bridge.referral_circle_unlink(access=access, referral=referral, reason="the person withdrew consent.")
+    except DomainError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, "Your organisation no longer has access to the circle.")
+    return _back(organisation_id, referral)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from carecircle.orgs import intake_views, referral_views, report_views, views
+
+app_name = "orgs"
+urlpatterns = [
+    path("organisations/", views.organisation_list, name="list"),
+    path("organisations/<id:organisation_id>/", views.organisation_home, name="home"),
+    path("organisations/<id:organisation_id>/staff/", views.staff, name="staff"),
+    path("organisations/<id:organisation_id>/staff/<id:staff_id>/role", views.staff_role, name="staff_role"),
+    path("organisations/<id:organisation_id>/staff/<id:staff_id>/remove", views.staff_remove, name="staff_remove"),
+    path("organisations/join/<str:token>/", views.staff_join, name="staff_join"),
+    path("organisations/<id:organisation_id>/referrals/", referral_views.referral_list, name="referrals"),
+    path("organisations/<id:organisation_id>/referrals/board", referral_views.referral_board, name="referral_board"),
+    path("organisations/<id:organisation_id>/referrals/new", referral_views.referral_new, name="referral_new"),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/",
+        referral_views.referral_detail,
+        name="referral",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/move",
+        referral_views.referral_move,
+        name="referral_move",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/assign",
+        referral_views.referral_assign,
+        name="referral_assign",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/note",
+        referral_views.referral_note,
+        name="referral_note",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/contact",
+        referral_views.referral_contact,
+        name="referral_contact",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/merge",
+        referral_views.referral_merge,
+        name="referral_merge",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/wellbeing",
+        referral_views.referral_wellbeing,
+        name="referral_wellbeing",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/circle",
+        referral_views.referral_circle,
+        name="referral_circle",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/circle/end",
+        referral_views.referral_circle_end,
+        name="referral_circle_end",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/import",
+        intake_views.referral_import,
+        name="referral_import",
+    ),
+    path("refer/<slug:organisation_slug>/", intake_views.refer, name="refer"),
+    path("refer/<slug:organisation_slug>/sent", intake_views.refer_sent, name="refer_sent"),
+    path("organisations/<id:organisation_id>/reports/", report_views.organisation_report, name="reports"),
+    path("referral-status/<str:token>/", intake_views.referral_status, name="referral_status"),
+    path("commissioning/", report_views.commissioning, name="commissioning"),
+]

@@ -1,0 +1,118 @@
+"""Matrix rows for organisations: their pages, staff, referrals, intake and reports.
+
+The cast's org_staff is a coordinator of "Riverside Volunteers"; no one in the cast is an admin or a
+commissioner, so the admin-only and commissioner rows show 403 and 404 here, and tests/orgs walks
+them for admins, volunteers, other organisations' staff and commissioners.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from carecircle.orgs.closed_loop import status_token
+from carecircle.orgs.models import OrganisationStaff, Referral
+from carecircle.orgs.referral_services import ReferralInput, referral_create
+from carecircle.orgs.services import staff_invitation_create
+from tests.matrix.base import World
+
+# Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
+WEB: dict[tuple[str, str], str] = {
+    ("orgs:list", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("orgs:list", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:home", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:home", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:staff", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:staff", "POST"): "404 404 404 404 404 404 403 404 302",
+    ("orgs:staff_role", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:staff_role", "POST"): "404 404 404 404 404 404 403 404 302",
+    ("orgs:staff_remove", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:staff_remove", "POST"): "404 404 404 404 404 404 403 404 302",
+    ("orgs:staff_join", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("orgs:staff_join", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("orgs:referrals", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referrals", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_board", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral_board", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_new", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral_new", "POST"): "404 404 404 404 404 404 400 404 302",
+    ("orgs:referral", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_move", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_move", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_assign", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_assign", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_note", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_note", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_contact", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_contact", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_merge", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_merge", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_wellbeing", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_wellbeing", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_circle", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_circle", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_circle_end", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_circle_end", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_import", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral_import", "POST"): "404 404 404 404 404 404 400 404 302",
+    # The public referral form: anyone; a post without the form's signed stamp is shown again (400).
+    ("orgs:refer", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:refer", "POST"): "400 400 400 400 400 400 400 400 400",
+    ("orgs:refer_sent", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:refer_sent", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:reports", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:reports", "POST"): "405 405 405 405 405 405 405 405 405",
+    # The referrer's private status page: a signed link, for anyone who has it.
+    ("orgs:referral_status", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:referral_status", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
+    ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
+}
+
+# API: 401 without credentials; anyone not on the organisation's staff 404.
+API: dict[tuple[str, str], str] = {
+    ("org_referral_create", "POST"): "404 404 404 404 404 404 201 404 401",
+    ("org_referral_list", "GET"): "404 404 404 404 404 404 200 404 401",
+    ("org_referral_get", "GET"): "404 404 404 404 404 404 200 404 401",
+}
+API_BODIES: dict[str, Any] = {
+    "org_referral_create": {
+        "person_name": "Mary Jones",
+        "consent_given_by": "person",
+        "consent_to": "Being contacted",
+        "needs": ["shopping"],
+    },
+}
+
+
+def prepare(world: World) -> dict[str, Any]:
+    staff = OrganisationStaff.objects.get(user=world.cast.org_staff)
+    admin = OrganisationStaff.objects.create(organisation=staff.organisation, user=world.cast.outsider, role="admin")
+    _, token = staff_invitation_create(
+        actor=admin.user, organisation=staff.organisation, email="new.volunteer@example.org", role="volunteer"
+    )
+    admin.delete()
+    referral, _ = referral_create(
+        actor=None,
+        organisation=staff.organisation,
+        data=ReferralInput(person_name="Mary Jones", consent_given_by="person", consent_to="Being contacted"),
+        via="in the matrix",
+    )
+    return {
+        "organisation_id": staff.organisation_id,
+        "staff_id": staff.pk,
+        "staff_token": token,
+        "referral_id": referral.pk,
+        "organisation_slug": staff.organisation.slug,
+    }
+
+
+def url(world: World, name: str) -> str | None:
+    if name == "orgs:referral_status":
+        referral = Referral.objects.get(pk=world.extra["referral_id"])
+        return reverse(name, kwargs={"token": status_token(referral)})
+    if name == "orgs:staff_join":
+        return reverse(name, kwargs={"token": world.extra["staff_token"]})
+    return None
