@@ -49,6 +49,7 @@ AREAS = _areas()
 WEB_MATRIX: dict[tuple[str, str], str] = {}
 API_MATRIX: dict[tuple[str, str], str] = {}
 API_BODIES: dict[str, Any] = {}
+API_PATHS: dict[str, Any] = {}
 WRITES: dict[str, Write] = {}
 NO_WRITE: dict[str, str] = {}
 WEBSOCKET_MATRIX: dict[str, str] = {}
@@ -57,6 +58,7 @@ for _area in AREAS:
         (WEB_MATRIX, "WEB"),
         (API_MATRIX, "API"),
         (API_BODIES, "API_BODIES"),
+        (API_PATHS, "API_PATHS"),
         (WRITES, "WRITES"),
         (NO_WRITE, "NO_WRITE"),
         (WEBSOCKET_MATRIX, "WEBSOCKET"),
@@ -255,7 +257,8 @@ def test_page(in_world: World, name: str, method: str) -> None:
 def test_api_operation(in_world: World, operation_id: str, method: str) -> None:
     templates = {found: (verb, template) for verb, template, found in api_operations()}
     assert templates[operation_id][0] == method, f"{operation_id} is {templates[operation_id][0]}, not {method}"
-    url = fill_path(templates[operation_id][1], **in_world.kwargs())
+    path_kwargs = in_world.kwargs() | (API_PATHS[operation_id](in_world) if operation_id in API_PATHS else {})
+    url = fill_path(templates[operation_id][1], **path_kwargs)
     expected = API_MATRIX[(operation_id, method)]
     got = " ".join(map(str, observe_api(in_world, method, url, api_body(in_world, operation_id))))
     assert got == expected, f"{operation_id} {method}: expected {expected}, got {got}"

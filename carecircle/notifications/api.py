@@ -12,7 +12,7 @@ from pydantic import Field as PydanticField
 from pydantic import StrictInt
 
 from carecircle.accounts.api_auth import viewer
-from carecircle.lib.schemas import MAX_ID, responses
+from carecircle.lib.schemas import MAX_ID, WallClockTime, responses
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications.models import Digest, Notification
 
@@ -50,8 +50,8 @@ class PreferencesIO(Schema):
     enabled: dict[str, dict[str, bool]] = Field(
         description='For each category, each channel ("app", "email", "sms") on or off.'
     )
-    quiet_from: datetime.time | None = Field(None, description="Quiet hours start, on the member's own clock.")
-    quiet_until: datetime.time | None = Field(None, description="Quiet hours end. Urgent categories ignore them.")
+    quiet_from: WallClockTime | None = Field(None, description="Quiet hours start, on the member's own clock.")
+    quiet_until: WallClockTime | None = Field(None, description="Quiet hours end. Urgent categories ignore them.")
     digest: Digest = Digest.OFF
     urgent: list[str] = Field(default_factory=list, description="Categories that still go out in quiet hours.")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from carecircle.accounts.models import User
 from carecircle.lib.errors import InvalidFields
+from carecircle.lib.text import TextRefused, refuse_nul
 from carecircle.orgs.models import ConsentGivenBy, Need, Organisation, Referral, ReferralSource, Urgency
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 
@@ -157,8 +158,10 @@ def read_rows(content: bytes) -> list[dict[str, str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused("This file isn't UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.") from None
-    if "\x00" in text:
-        raise ImportRefused("This file isn't a CSV file. Save it from your spreadsheet as CSV.")
+    try:
+        refuse_nul(text, "file")
+    except TextRefused:
+        raise ImportRefused("This file isn't a CSV file. Save it from your spreadsheet as CSV.") from None
     reader = csv.DictReader(io.StringIO(text))
     headings = [name.strip() for name in reader.fieldnames or []]
     missing = REQUIRED - set(headings)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError, InvalidFields, NotAllowed
+from carecircle.lib.text import TextRefused, refuse_nul
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.bridge import referral_circle_unlink
 from carecircle.orgs.closed_loop import referrer_notify
@@ -139,7 +140,9 @@ def referral_input_errors(data: ReferralInput) -> dict[str, str]:
     if len(data.referrer_reference) > 80:
         errors["referrer_reference"] = "Shorten your reference to 80 characters or fewer."
     for name in ("person_name", "person_address", "needs_detail", "consent_to", "referrer_name", "referrer_reference"):
-        if "\x00" in str(getattr(data, name)):
+        try:
+            refuse_nul(str(getattr(data, name)))
+        except TextRefused:
             errors[name] = "Remove the unusual characters from this field."
     return errors
 

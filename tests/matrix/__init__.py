@@ -4,6 +4,8 @@ Each module may define:
 - ``WEB``: {(url name, "GET" | "POST"): "nine statuses"} for every page URL of the area;
 - ``API``: {(operation id, method): "nine statuses"} for every API operation of the area;
 - ``API_BODIES``: {operation id: JSON body, or a callable taking the World and returning one};
+- ``API_PATHS``: {operation id: callable taking the World, returning path arguments that replace
+  the shared ones} for an operation that needs its own object (marking today's task done);
 - ``prepare(world) -> dict``: create the objects the area's rows need (a task, a record entry,
   a message ...) and return the URL keyword arguments naming them (``{"task_id": 7}``);
 - ``url(world, name) -> str | None``: the URL for a row whose arguments aren't in the kwargs;

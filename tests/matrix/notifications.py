@@ -65,3 +65,13 @@ def url(world: World, name: str) -> str | None:
     if name == "notifications:mute":
         return reverse(name, kwargs={"token": world.extra["mute_token"]})
     return None
+
+
+# The notification POSTs act on the member's own settings or on a signed link, so the matrix's shared
+# world can't check them by role; the tests named here post each form and check what it changed.
+NO_WRITE: dict[str, str] = {
+    "notifications:preferences": "saves the member's own choices; tests/notifications/test_preferences.py",
+    "notifications:read_all": "marks the member's own notifications read; tests/notifications/test_preferences.py",
+    "notifications:stop_emails": "needs an email's signed token; tests/notifications/test_preferences.py",
+    "notifications:mute": "needs an email's signed token; tests/notifications/test_preferences.py",
+}

@@ -116,3 +116,22 @@ def url(world: World, name: str) -> str | None:
     if name == "orgs:staff_join":
         return reverse(name, kwargs={"token": world.extra["staff_token"]})
     return None
+
+
+# Organisation rows are used only by organisation staff, whom the matrix's nine circle roles don't
+# include; each form is posted and its write checked in the tests named here.
+_PIPELINE = "tests/orgs/test_referrals.py (the whole pipeline by plain form posts)"
+NO_WRITE: dict[str, str] = {
+    "orgs:refer": "the public referral form; tests/orgs/test_intake.py",
+    "orgs:referral_new": "staff entry; tests/orgs/test_referrals.py and tests/browser/test_journey_6.py",
+    "orgs:referral_move": _PIPELINE,
+    "orgs:referral_assign": _PIPELINE,
+    "orgs:referral_contact": _PIPELINE,
+    "orgs:referral_note": _PIPELINE,
+    "orgs:referral_merge": "tests/orgs/test_referrals.py (duplicates merged keeping both histories)",
+    "orgs:referral_import": "tests/orgs/test_intake.py (CSV import, row by row)",
+    "orgs:referral_wellbeing": "tests/orgs/test_wellbeing.py",
+    "orgs:referral_circle": "tests/orgs/test_bridge.py",
+    "orgs:referral_circle_end": "tests/orgs/test_bridge.py",
+    "orgs:staff_join": "needs an invitation email's signed token; tests/orgs/test_staff.py",
+}

@@ -91,7 +91,8 @@ API: dict[tuple[str, str], str] = {
     ("task_volunteer", "POST"): API_VIEW,
     ("task_withdraw", "POST"): API_VIEW,
     # Only those going and organisers may mark it done; nobody is going in the matrix's task.
-    ("task_done", "POST"): API_MANAGE,
+    # As on the page: anyone going (here, everyone who may volunteer) marks it done.
+    ("task_done", "POST"): API_VIEW,
     ("visit_log_list", "GET"): API_VIEW,
     ("visit_log_create", "POST"): "201 201 201 201 403 403 404 404 401",
     ("calendar_feed_list", "GET"): "200 200 200 200 200 200 200 200 401",
@@ -121,13 +122,17 @@ def _visit(world: World) -> dict[str, Any]:
     return {"on": world.extra["task_date"], "arrived_at": arrived.isoformat(), "notes": "All well"}
 
 
+# Marking done is for today's task, where everyone who may volunteer is going (the done rule).
+API_PATHS: dict[str, Any] = {"task_done": lambda world: {"task_id": world.extra["busy_task_id"]}}
+
+
 API_BODIES: dict[str, Any] = {
     "task_create": _task_body,
     "task_update": _task_body,
     "task_cancel": {},
     "task_volunteer": _on,
     "task_withdraw": _on,
-    "task_done": lambda world: {**_on(world), "who_went": world.cast.organiser.pk},
+    "task_done": lambda world: {"on": world.extra["today"]},
     "visit_log_create": _visit,
     "calendar_feed_renew": lambda world: {"circle_id": world.cast.circle.pk},
 }

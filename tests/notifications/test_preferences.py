@@ -126,6 +126,15 @@ def test_the_list_marks_what_was_seen_as_read_and_the_count_follows(cast: Cast, 
     assert "New</strong>" not in client.get(reverse("notifications:list")).content.decode()
 
 
+def test_mark_all_read_marks_only_your_own(cast: Cast, as_user: Any) -> None:
+    notify(category="news", circle=cast.circle, key="n-5", title="News", user_ids=[cast.helper.pk, cast.organiser.pk])
+    organisers_unread = Notification.objects.filter(recipient=cast.organiser, read_at__isnull=True).count()
+    response = as_user(cast.helper).post(reverse("notifications:read_all"))
+    assert response.status_code == 302
+    assert not Notification.objects.filter(recipient=cast.helper, read_at__isnull=True).exists()
+    assert Notification.objects.filter(recipient=cast.organiser, read_at__isnull=True).count() == organisers_unread > 0
+
+
 def test_the_api_marks_only_your_own_notifications_read(cast: Cast, as_user: Any) -> None:
     notify(category="news", circle=cast.circle, key="n-4", title="News")
     mine = Notification.objects.get(key=f"n-4-{cast.helper.pk}")

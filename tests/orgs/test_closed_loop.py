@@ -23,7 +23,7 @@ def test_the_referrer_hears_when_it_is_accepted_and_when_it_closes_with_the_outc
 ) -> None:
     referral = make_referral(org.organisation, referrer_email="dr.patel@surgery.example.org")
     referral_move(access=coordinator_access, referral=referral, to="triaged")
-    assert not Delivery.objects.exists()
+    assert not Delivery.objects.filter(to="dr.patel@surgery.example.org").exists()
     referral_move(access=coordinator_access, referral=referral, to="accepted")
     accepted = Delivery.objects.get(to="dr.patel@surgery.example.org")
     assert "accepted" in accepted.subject
