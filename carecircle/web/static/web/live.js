@@ -71,13 +71,16 @@
       }
       if (event.circle && event.seq && circles[String(event.circle)]) {
         var expected = lastSeq(event.circle) + 1;
+        // A sequence the page gave (data-live-seq, even "0" for a circle with no events yet) is known:
+        // any gap after it is caught up. Only a circle with no stored sequence at all skips it.
+        var known = sessionStorage.getItem("cc-seq-" + event.circle) !== null;
         // After Redis restarts the server says where each circle is: catch up only if behind.
         if (event.type === "circle.latest") {
           if (event.seq >= expected) { catchUp(event.circle, expected - 1); }
           return;
         }
         rememberSeq(event.circle, event.seq);
-        if (event.seq > expected && expected > 1) { catchUp(event.circle, expected - 1); return; }
+        if (event.seq > expected && known) { catchUp(event.circle, expected - 1); return; }
         refresh(event.circle, event.type);
       }
     };
