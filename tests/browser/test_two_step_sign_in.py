@@ -10,6 +10,7 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from carecircle.accounts.mfa import totp_enable, totp_new_secret
+from carecircle.orgs.models import OrganisationStaff
 from tests.browser.conftest import Checked
 from tests.cast import PASSWORD
 
@@ -83,5 +84,7 @@ def test_a_professional_without_an_app_is_sent_to_set_one_up_and_can(
     page.get_by_role("button", name="Turn on").click()
     expect(page.get_by_role("heading", level=2, name="Your recovery codes")).to_be_visible()
     checked_page.check("recovery codes shown once")
+    # Staff who are in no circle land on their organisation's page.
+    organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
     page.goto(server + "/circles/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your circles")
+    expect(page.get_by_role("heading", level=1)).to_have_text(organisation.name)
