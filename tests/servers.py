@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,33 @@ def running_server(*, env: Mapping[str, str] | None = None, with_worker: bool = 
         if worker is not None:
             stop(worker)
         stop(server)
+
+
+@contextmanager
+def private_redis_server() -> Iterator[tuple[int, Any]]:
+    """A throwaway redis-server on a free port, and a function that kills and restarts it."""
+    server = shutil.which("redis-server") or "redis-server"
+    port = free_port()
+    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+            time.sleep(0.05)
+        raise RuntimeError("the private redis-server did not start")
+
+    holder = {"process": start()}
+
+    def restart() -> None:
+        holder["process"].kill()
+        holder["process"].wait(timeout=5)
+        holder["process"] = start()
+
+    try:
+        yield port, restart
+    finally:
+        holder["process"].kill()
+        holder["process"].wait(timeout=5)

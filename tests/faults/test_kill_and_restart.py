@@ -25,7 +25,6 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,44 +42,23 @@ from carecircle.conversations.services import family_conversation
 from carecircle.tasks.models import Assignment
 from carecircle.tasks.services import TaskFields, task_create
 from tests.cast import Cast, build_cast, invite_and_join, make_user, signed_in_session_key
-from tests.servers import BIN, ROOT, free_port, server_environment, stop, wait_until_ready
+from tests.servers import BIN, ROOT, free_port, private_redis_server, server_environment, stop, wait_until_ready
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[int, Any]]:
+    """A throwaway Redis to kill and restart (tests/servers.py); skipped where redis-server is missing."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server isn't installed")
+    with private_redis_server() as found:
+        yield found
+
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 MESSAGES = 60
 VOLUNTEERS = 6
 CAUGHT_UP_SECONDS = 5.0
 run = database_sync_to_async
-
-
-@pytest.fixture
-def private_redis() -> Iterator[tuple[int, Any]]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server isn't installed")
-    port = free_port()
-    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-
-    def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with suppress(OSError), __import__("socket").create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-            time.sleep(0.05)
-        raise RuntimeError("the private redis-server did not start")
-
-    holder = {"process": start()}
-
-    def restart() -> None:
-        holder["process"].kill()
-        holder["process"].wait(timeout=5)
-        holder["process"] = start()
-
-    try:
-        yield port, restart
-    finally:
-        holder["process"].kill()
-        holder["process"].wait(timeout=5)
 
 
 @dataclass

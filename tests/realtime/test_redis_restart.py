@@ -8,49 +8,23 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import suppress
 from typing import Any
 
 import pytest
 from channels_redis.core import RedisChannelLayer
 
 from carecircle.realtime.events import HANDLER, send_with_one_retry
-from tests.servers import free_port
+from tests.servers import private_redis_server
 
 
 @pytest.fixture
 def private_redis() -> Iterator[tuple[int, Any]]:
-    server = shutil.which("redis-server")
-    if server is None:
+    """A throwaway Redis to kill and restart (tests/servers.py); skipped where redis-server is missing."""
+    if shutil.which("redis-server") is None:
         pytest.skip("redis-server isn't installed")
-    port = free_port()
-    command = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-
-    def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-            time.sleep(0.05)
-        raise RuntimeError("the private redis-server did not start")
-
-    holder = {"process": start()}
-
-    def restart() -> None:
-        holder["process"].kill()
-        holder["process"].wait(timeout=5)
-        holder["process"] = start()
-
-    try:
-        yield port, restart
-    finally:
-        holder["process"].kill()
-        holder["process"].wait(timeout=5)
+    with private_redis_server() as found:
+        yield found
 
 
 def layer_on(port: int) -> RedisChannelLayer:
