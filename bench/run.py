@@ -1,15 +1,15 @@
 """Benchmark: the circle home page of a 60-member circle against a bare view, on each server.
 
-Starts `carecircle serve` (uvicorn, DEBUG off), then granian's WSGI workers (one and two processes),
-on a throwaway SQLite database (or BENCH_DATABASE_URL), signs the organiser in, and sends a bounded
-load with wrk (or Python threads when wrk is missing), first to /ping (no database, no session: the
-same-run baseline) and then to the circle home page.
+Starts `carecircle serve` (uvicorn, HTTP in a thread pool, DEBUG off), then granian's WSGI workers
+(one and two processes), on a throwaway SQLite database (or BENCH_DATABASE_URL), signs the
+organiser in, and sends a bounded load with wrk (or Python threads when wrk is missing), first to
+/ping (no database, no session: the same-run baseline) and then to the circle home page.
 Prints throughput and p50/p99 latency of each, and their ratio. Not a test: figures go into
 docs/performance.md by hand.
 
     make bench                      # defaults: 16 connections, 10 s per target, every server
     BENCH_CONCURRENCY=64 BENCH_SECONDS=15 make bench
-    BENCH_SERVERS="uvicorn ASGI" make bench   # only the servers whose names start like this (";"-separated)
+    BENCH_SERVERS="carecircle serve" make bench   # only the servers whose names start like this (";"-separated)
 """
 
 from __future__ import annotations
@@ -98,9 +98,21 @@ def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("the server did not start within 60 s")
 
 
-def wrk_load(port: int, path: str, cookie: str) -> dict[str, float]:
-    """The load from wrk (Debian's package), which costs the server's cores far less than Python threads."""
-    command = ["wrk", "-t2", f"-c{CONCURRENCY}", f"-d{SECONDS:.0f}s", "--latency", "-H", "Accept-Encoding: gzip"]
+def wrk_load(
+    port: int,
+    path: str,
+    cookie: str,
+    *,
+    connections: int = CONCURRENCY,
+    seconds: float = SECONDS,
+    timeout: float = 2,
+) -> dict[str, float]:
+    """The load from wrk (Debian's package), which costs the server's cores far less than Python threads.
+
+    A request still unanswered after `timeout` seconds counts as an error (wrk's own default is 2 s).
+    """
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:.0f}s", f"--timeout={timeout:.0f}s", "--latency"]
+    command += ["-H", "Accept-Encoding: gzip"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run([*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True)
@@ -120,6 +132,8 @@ def wrk_load(port: int, path: str, cookie: str) -> dict[str, float]:
     return {
         "requests": float(requests.group(1)) if requests else float("nan"),
         "errors": float(non_2xx.group(1) if non_2xx else 0) + (sum(map(float, errors.groups())) if errors else 0),
+        "non_2xx": float(non_2xx.group(1)) if non_2xx else 0.0,
+        "timeouts": float(errors.group(4)) if errors else 0.0,
         "rps": float(rps.group(1)) if rps else float("nan"),
         "p50_ms": milliseconds("50%"),
         "p99_ms": milliseconds("99%"),
@@ -187,7 +201,7 @@ def say(text: str = "") -> None:
 def server_commands(port: int) -> dict[str, list[str]]:
     """The servers to compare: what `carecircle serve` runs, and WSGI workers for plain HTTP."""
     commands = {
-        "uvicorn ASGI, 1 process": [
+        "carecircle serve, 1 process": [
             *(str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
         ],
     }

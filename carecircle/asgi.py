@@ -1,4 +1,10 @@
-"""ASGI entry point: HTTP through Django, WebSockets at /ws/ through Channels."""
+"""ASGI entry point: HTTP through Django's WSGI handler in a thread pool, WebSockets at /ws/ through Channels.
+
+Django's own ASGI handler hops between the event loop and a thread for every sync view and
+middleware, and under load it left pooled database connections with threads that had finished their
+request (docs/architecture/serving.md). Here each HTTP request runs start to end on one thread of
+a pool of HTTP_THREADS, as under a WSGI server, while WebSockets stay on the event loop.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,24 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
 
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 from carecircle.lib.startup import refuse_unsafe_configuration
 
 # Before the application is built, so an unsafe configuration fails with its one line and nothing else.
 refuse_unsafe_configuration()
-django_http = get_asgi_application()
+django_wsgi = get_wsgi_application()
 
+from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from carecircle.realtime.routing import websocket_application  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_http, "websocket": websocket_application})
+application = ProtocolTypeRouter(
+    {
+        # django-stubs types the handler as returning a response, which is the iterable of bytes WSGI wants.
+        "http": WSGIMiddleware(django_wsgi, workers=settings.HTTP_THREADS),  # type: ignore[arg-type]
+        "websocket": websocket_application,
+    }
+)

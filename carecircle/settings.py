@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dj_database_url
 from django.utils.csp import CSP
 
+from carecircle.lib.database import DEFAULT_POOL_SIZE, DEFAULT_POOL_TIMEOUT_SECONDS, database_setting
 from carecircle.lib.env import (
     env_bool,
     env_int,
@@ -100,22 +100,21 @@ TEMPLATES = [
 
 # Database: SQLite in var/ on one box, PostgreSQL through DATABASE_URL at scale.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'carecircle.sqlite3'}")
-_database = dj_database_url.parse(DATABASE_URL)
-if _database["ENGINE"] == "django.db.backends.sqlite3":
-    _database["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
-        "transaction_mode": "IMMEDIATE",
-    }
-    # A file (not memory) so that server processes started by tests share the test database.
-    _database["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
-else:
-    _database["TEST"] = {"NAME": f"test_{_database['NAME']}"}
-    if env_bool("DATABASE_POOL", False):
-        _database["OPTIONS"] = {"pool": {"min_size": 2, "max_size": env_int("DATABASE_POOL_SIZE", 10)}}
-    else:
-        _database["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 0)
-DATABASES = {"default": _database}
+# PostgreSQL connections come from a pool of DATABASE_POOL_SIZE per process (lib/database.py).
+DATABASES = {
+    "default": database_setting(
+        DATABASE_URL,
+        var_dir=VAR_DIR,
+        pool=env_bool("DATABASE_POOL", True),
+        pool_size=env_int("DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE),
+        pool_timeout=env_int("DATABASE_POOL_TIMEOUT", DEFAULT_POOL_TIMEOUT_SECONDS),
+        conn_max_age=env_int("CONN_MAX_AGE", 0),
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads per app process that run HTTP requests (carecircle/asgi.py); fewer than the pool's
+# connections, so WebSocket consumers still find one.
+HTTP_THREADS = env_int("HTTP_THREADS", 8)
 
 # Redis (optional): cache, rate limits and the channel layer shared by several app processes.
 REDIS_URL = env_str("REDIS_URL")

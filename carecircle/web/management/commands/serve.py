@@ -1,4 +1,10 @@
-"""`carecircle serve`: the production server, uvicorn running the ASGI application (HTTP and WebSockets)."""
+"""`carecircle serve`: the production server, uvicorn running carecircle.asgi on one port.
+
+HTTP runs through Django's WSGI handler on HTTP_THREADS threads per process, WebSockets at /ws/
+through Channels (docs/architecture/serving.md). `--workers N` starts N processes sharing the
+port; each holds up to DATABASE_POOL_SIZE PostgreSQL connections, and live updates reach every
+process through Redis (REDIS_URL).
+"""
 
 from __future__ import annotations
 
@@ -92,7 +98,7 @@ def collect_static_if_missing(command: BaseCommand) -> None:
 
 
 class Command(BaseCommand):
-    help = "Serve CareCircle in production: uvicorn with HTTP and WebSockets and a graceful shutdown."
+    help = "Serve CareCircle in production: HTTP and WebSockets on one port, N processes, a graceful shutdown."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default: 127.0.0.1).")
@@ -101,7 +107,10 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="Server processes (default: $WEB_CONCURRENCY or 1). Several need REDIS_URL for live updates.",
+            help=(
+                "Server processes (default: $WEB_CONCURRENCY or 1), e.g. one per core. Several need REDIS_URL "
+                "for live updates, and each holds up to DATABASE_POOL_SIZE database connections."
+            ),
         )
         parser.add_argument("--no-access-log", action="store_true", help="Don't log every request.")
 
