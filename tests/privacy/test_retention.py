@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -27,7 +28,7 @@ def old_delivery(index: int, *, days: int, status: str = DeliveryStatus.SENT) ->
 
 def test_every_kind_the_issue_names_has_a_rule():
     names = set(retention_rules())
-    assert {"audit log", "access log", "deliveries", "live events", "signed-in sessions"} <= names
+    assert {"audit log", "access log", "deliveries", "live events", "signed-in sessions", "background tasks"} <= names
 
 
 def test_sent_deliveries_past_the_period_go_in_batches_and_queued_ones_stay(db, settings):
@@ -62,3 +63,34 @@ def test_audit_lines_are_removed_only_by_retention_and_zero_keeps_forever(db, se
 def test_the_daily_job_runs_every_rule_and_books_nothing_on_the_immediate_backend(db):
     result = privacy_maintenance()
     assert set(result) == {"retention", "circles_erased", "expired_sessions"}
+
+
+def finished_task(*, status: str, finished_days_ago: int | None) -> Any:
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    return DBTaskResult.objects.create(
+        status=status,
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="carecircle.web.jobs.daily_privacy_job",
+        backend_name="default",
+        run_after=now,
+        finished_at=None if finished_days_ago is None else now - datetime.timedelta(days=finished_days_ago),
+    )
+
+
+def test_finished_background_tasks_past_the_period_go_and_waiting_ones_stay(db, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.RETENTION_TASK_RESULTS_DAYS = 14
+    old_success = [finished_task(status="SUCCESSFUL", finished_days_ago=15) for _ in range(4)]
+    old_failure = finished_task(status="FAILED", finished_days_ago=30)
+    recent = finished_task(status="SUCCESSFUL", finished_days_ago=2)
+    waiting = finished_task(status="READY", finished_days_ago=None)
+    running = finished_task(status="RUNNING", finished_days_ago=None)
+
+    removed = privacy_maintenance()["retention"]
+
+    assert removed["background tasks"] == len(old_success) + 1
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk, running.pk}
+    assert not DBTaskResult.objects.filter(pk=old_failure.pk).exists()
