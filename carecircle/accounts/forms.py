@@ -222,8 +222,8 @@ class ProfileForm(forms.Form):
         label="Mobile phone number",
         max_length=30,
         required=False,
-        help_text="For text messages about help that's needed. Numbers from outside the UK start with + and "
-        "the country code.",
+        help_text="For text messages about help that's needed, like 07911 123456. Numbers from outside the UK "
+        "start with + and the country code.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
     time_zone = forms.ChoiceField(

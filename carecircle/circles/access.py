@@ -15,6 +15,7 @@ from django.http import Http404
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
 from carecircle.circles.permissions import capabilities_for, capabilities_when_closed
+from carecircle.lib.words import joined
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -102,6 +103,44 @@ def access_invitation(
     except Invitation.DoesNotExist as error:
         raise Http404("No such invitation.") from error
     return access, invitation
+
+
+# A refusal page names at most this many organisers; the rest are counted.
+_NAMED_ORGANISERS = 3
+
+
+def who_decides_access(*, user: User | AnonymousUser, circle_id: int) -> str | None:
+    """For a refusal page: who decides what the viewer's role may do, in a sentence; None for non-members.
+
+    The person decides when they are in the circle, otherwise the organisers (permissions.CONSENT_MANAGE).
+    """
+    if not user.is_authenticated:
+        return None
+    membership = _membership_with_circle(user.pk, circle_id)
+    if membership is None:
+        return None
+    if getattr(membership, "person_is_member", False):
+        if membership.role == Role.PERSON:
+            return None
+        return (
+            f"{membership.circle.person_name} decides what each role in this circle can see and do. "
+            "Ask them if you need to do this."
+        )
+    if membership.role == Role.ORGANISER:
+        return None
+    organisers = list(
+        Membership.objects.filter(circle_id=circle_id, role=Role.ORGANISER)
+        .order_by("user__display_name", "pk")
+        .values_list("user__display_name", flat=True)[: _NAMED_ORGANISERS + 1]
+    )
+    if not organisers:
+        return None
+    if len(organisers) == 1:
+        return f"{organisers[0]}, the organiser, decides what each role in this circle can see and do. Ask them."
+    named = organisers[:_NAMED_ORGANISERS]
+    if len(organisers) > _NAMED_ORGANISERS:
+        named = [*named, "the other organisers"]
+    return f"The organisers ({joined(named)}) decide what each role in this circle can see and do. Ask one of them."
 
 
 def is_member(*, user_id: int, circle_id: int) -> bool:

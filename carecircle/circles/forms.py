@@ -207,7 +207,7 @@ def phone_to_e164(raw: str) -> str:
         number = phonenumbers.parse(raw, "GB")
     except phonenumbers.NumberParseException:
         raise forms.ValidationError(
-            "Enter a mobile number, like 07700 900123, or an international number starting with +.", code="invalid"
+            "Enter a mobile number, like 07911 123456, or an international number starting with +.", code="invalid"
         ) from None
     mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
     valid_mobile = phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in mobile_types
@@ -223,7 +223,7 @@ def phone_to_e164(raw: str) -> str:
                 "That looks like a landline. Text messages need a mobile number.", code="not_mobile"
             )
         raise forms.ValidationError(
-            "Enter a mobile number, like 07700 900123, or an international number starting with +.", code="invalid"
+            "Enter a mobile number, like 07911 123456, or an international number starting with +.", code="invalid"
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -263,7 +263,7 @@ class InviteForm(forms.Form):
         label="Their mobile number",
         max_length=32,
         required=False,
-        help_text="Only if you chose a text message. For example 07700 900123.",
+        help_text="Only if you chose a text message. For example 07911 123456.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     note = forms.CharField(

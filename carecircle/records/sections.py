@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from carecircle.lib.words import with_article
+
 
 @dataclass(frozen=True)
 class Field:
@@ -42,6 +44,11 @@ class Section:
     single: bool = False
     # The field that names an entry in lists, history and the audit log.
     title_field: str = ""
+
+    @property
+    def noun_with_article(self) -> str:
+        """ "an allergy", "a medication": for "Add an allergy"."""
+        return with_article(self.noun)
 
     @property
     def capability(self) -> str:

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Callable
 
 from carecircle.audit.models import AuditEntry
+from carecircle.lib.words import count_of
 
 
 def _actor(entry: AuditEntry) -> str:
@@ -28,6 +29,10 @@ def _subject(entry: AuditEntry) -> str:
     return entry.subject_name or "someone"
 
 
+def _tasks_need_help(count: int) -> str:
+    return f"{count_of(count, 'task')} {'needs' if count == 1 else 'need'}"
+
+
 def _reason(entry: AuditEntry) -> str:
     reason = entry.data.get("reason")
     return f" ({reason})" if reason else ""
@@ -46,7 +51,7 @@ SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
     "tasks.assigned": lambda entry: f"{_actor(entry)} asked {_subject(entry)} to do {_title(entry)}{_on(entry)}",
     "tasks.assigned_series": lambda entry: (
         f"{_actor(entry)} put {_subject(entry)} down for {_title(entry)} "
-        f"{entry.data.get('count', 0)} time(s) from {datetime.date.fromisoformat(entry.data['from']):%-d %b}"
+        f"{count_of(entry.data.get('count', 0), 'time')} from {datetime.date.fromisoformat(entry.data['from']):%-d %b}"
     ),
     "tasks.withdrew": lambda entry: (
         f"{_actor(entry)} said they can't do {_title(entry)}{_on(entry)} any more{_reason(entry)}"
@@ -60,7 +65,7 @@ SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
     "tasks.reminders_changed": lambda entry: f"{_actor(entry)} changed when they get reminders",
     "tasks.stand_ins_changed": lambda entry: f"{_actor(entry)} changed who steps in when someone can't cover",
     "tasks.cant_cover": lambda entry: (
-        f"{_actor(entry)} said they can't cover for a while; {entry.data.get('tasks', 0)} task(s) need help again"
+        f"{_actor(entry)} said they can't cover for a while; {_tasks_need_help(entry.data.get('tasks', 0))} help again"
     ),
     "tasks.offer_added": lambda entry: f"{_actor(entry)} offered to help at a regular time",
     "tasks.offer_removed": lambda entry: f"{_actor(entry)} took back an offer to help at a regular time",

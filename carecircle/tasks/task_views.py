@@ -22,6 +22,7 @@ from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
 from carecircle.lib.errors import DomainError
+from carecircle.lib.words import count_of
 from carecircle.tasks import rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import (
@@ -301,7 +302,8 @@ def assign(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
             taken = rota_services.task_assign_series(
                 actor=viewer(request), task=task, user=person, from_date=item.original_date
             )
-            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d {taken} time(s).")
+            times = count_of(taken, "time")
+            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d {times}.")
         else:
             services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date, user=person)
             messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d.")

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from carecircle.circles.access import who_decides_access
 from carecircle.realtime.events import fresh_connections
 
 logger = logging.getLogger(__name__)
@@ -121,11 +122,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    match = request.resolver_match
+    circle_id = match.kwargs.get("circle_id") if match is not None else None
+    decider = who_decides_access(user=request.user, circle_id=circle_id) if isinstance(circle_id, int) else None
     return _error_page(
         request,
         403,
         "You can't do that in this circle",
-        "Your role in this circle doesn't allow it. An organiser can change what each role can do.",
+        f"Your role in this circle doesn't allow it. {decider or 'Go back to the circle to carry on.'}",
     )
 
 

@@ -121,7 +121,7 @@ def test_an_organiser_puts_a_paid_carer_on_every_visit_of_a_series(cast: Cast, a
         url, {"on": start.isoformat(), "member": cast.paid_carer.pk, "every": "on"}, follow=True
     )
     # Thirteen weeks from the first visit, except the week the helper already took.
-    assert "is down for “Morning call” 12 time(s)" in text_of(response)
+    assert "is down for “Morning call” 12 times" in text_of(response)
     carer_days = set(Assignment.objects.filter(user=cast.paid_carer).values_list("occurrence_date", flat=True))
     assert start in carer_days
     assert start + datetime.timedelta(days=7) not in carer_days

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from carecircle.lib.words import count_of
 from carecircle.tasks.reminders import reminders_send
 from carecircle.tasks.tasks import ensure_reminder_scans
 
@@ -16,4 +17,4 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         queued = reminders_send()
         ensure_reminder_scans()
-        self.stdout.write(f"Queued {queued} reminder(s).")
+        self.stdout.write(f"Queued {count_of(queued, 'reminder')}.")
