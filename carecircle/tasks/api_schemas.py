@@ -87,7 +87,8 @@ class TaskOut(Schema):
     start_time: WallClockTime | None
     duration_minutes: int
     time_zone: str
-    rule: str
+    rule: str = Field(description="The repeat pattern as an RFC 5545 RRULE value; empty for a one-off task.")
+    rule_summary: str = Field(description='The repeat pattern in words, like "Every other Sunday at 10:30".')
     address: str
     people_needed: int
     private: bool
@@ -108,6 +109,7 @@ def task_out(task: Task) -> TaskOut:
         duration_minutes=task.duration_minutes,
         time_zone=task.time_zone,
         rule=task.rule,
+        rule_summary=task.rule_summary,
         address=task.address,
         people_needed=task.people_needed,
         private=task.private,

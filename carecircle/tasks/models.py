@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from carecircle.lib.repeat_words import describe_rrule
+
 
 class Category(models.TextChoices):
     LIFT = "lift", "Lift"
@@ -102,6 +104,11 @@ class Task(models.Model):
     @property
     def repeats(self) -> bool:
         return bool(self.rule)
+
+    @property
+    def rule_summary(self) -> str:
+        """How it repeats in words ("Every other Sunday at 10:30"); never the RRULE text."""
+        return describe_rrule(self.rule, start=self.start_date, at=self.start_time)
 
     @property
     def start_local(self) -> datetime.datetime:

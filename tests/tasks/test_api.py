@@ -179,3 +179,18 @@ def test_marking_done_early_or_with_nobody_going_is_a_clear_error(cast: Cast) ->
     assert done.status_code == 200, done.content
     assert done.json()["status"] == "done"
     assert Assignment.objects.get(task=task).user == cast.helper
+
+
+def test_a_task_says_how_it_repeats_in_words_beside_its_rule(cast: Cast) -> None:
+    created = token_client(cast.organiser).post(
+        f"{BASE}/circles/{cast.circle.pk}/tasks",
+        body(rule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", start_time="08:00"),
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["rule"] == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+    assert created.json()["rule_summary"] == "Weekdays at 08:00"
+    one_off = token_client(cast.organiser).post(
+        f"{BASE}/circles/{cast.circle.pk}/tasks", body(), content_type="application/json"
+    )
+    assert one_off.json()["rule_summary"] == "Does not repeat"

@@ -362,3 +362,17 @@ def test_the_done_form_waits_for_the_day_and_asks_an_organiser_who_went(cast: Ca
         response = organiser.post(url, {"on": task.start_date.isoformat(), "who_went": cast.helper.pk}, follow=True)
     assert "Marked as done" in text_of(response)
     assert f"{cast.helper.display_name} (1 needed)" in text_of(response)
+
+
+def test_the_task_page_says_how_it_repeats_in_words(cast: Cast, as_user: Any) -> None:
+    start = soon(1)
+    task = make_task(
+        actor=cast.organiser,
+        circle=cast.circle,
+        start_date=start,
+        start_time=datetime.time(8, 0),
+        rule="FREQ=WEEKLY;INTERVAL=2",
+    )
+    text = text_of(as_user(cast.helper).get(detail_url(task, start)))
+    assert f"Every other {start:%A} at 08:00" in text
+    assert "FREQ" not in text
