@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from typing import Any
 
 import phonenumbers
@@ -18,6 +16,7 @@ from carecircle.accounts.models import User
 from carecircle.accounts.scopes import TOKEN_LIFETIMES
 from carecircle.lib import ratelimit
 from carecircle.lib.hooks import audit_record
+from carecircle.lib.time_zones import countries_for, grouped_choices
 
 PASSWORD_HINT = (
     "Use at least 10 characters. Three or four unrelated words are easy to remember and hard to guess. "
@@ -26,7 +25,6 @@ PASSWORD_HINT = (
 PHONE_REGION = "GB"
 # Each address gets at most this many reset emails an hour, so the form cannot be used to flood an inbox.
 RESET_EMAILS_PER_HOUR = 5
-HIDDEN_TIME_ZONES = ("Etc/", "SystemV/", "posix/", "right/")
 
 
 def _email_field(*, autofocus: bool = False) -> forms.EmailField:
@@ -160,24 +158,6 @@ class ChangePasswordForm(PasswordChangeForm):
         }
 
 
-@functools.cache
-def _listed_time_zones() -> tuple[str, ...]:
-    names = {
-        name
-        for name in zoneinfo.available_timezones()
-        if name == "UTC" or ("/" in name and not name.startswith(HIDDEN_TIME_ZONES))
-    }
-    return tuple(sorted(names))
-
-
-def time_zone_choices(current: str = "") -> list[tuple[str, str]]:
-    """Area/City time zones, sorted, plus the person's current zone if it is a valid older alias."""
-    names = list(_listed_time_zones())
-    if current and current not in names and current in zoneinfo.available_timezones():
-        names = sorted([*names, current])
-    return [(name, name.replace("_", " ")) for name in names]
-
-
 def phone_normalise(raw: str) -> str:
     """A phone number in E.164 (like +447700900123); numbers without a country code are taken as UK."""
     raw = raw.strip()
@@ -228,7 +208,7 @@ class ProfileForm(forms.Form):
     )
     time_zone = forms.ChoiceField(
         label="Time zone",
-        help_text="Dates and times are shown in this time zone.",
+        help_text="Dates and times are shown in this time zone. Your country's zones come first.",
         error_messages={"invalid_choice": "Choose a time zone from the list."},
     )
     language = forms.ChoiceField(
@@ -248,7 +228,9 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         time_zone_field = self.fields["time_zone"]
         assert isinstance(time_zone_field, forms.ChoiceField)
-        time_zone_field.choices = time_zone_choices(user.time_zone)
+        time_zone_field.choices = grouped_choices(
+            countries=countries_for(phone=user.phone, current_zone=user.time_zone), current_zone=user.time_zone
+        )
         language_field = self.fields["language"]
         assert isinstance(language_field, forms.ChoiceField)
         language_field.choices = list(settings.LANGUAGES)

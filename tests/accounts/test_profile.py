@@ -95,11 +95,30 @@ def test_an_empty_name_is_refused(as_user, dana):
     assert User.objects.get(pk=dana.pk).display_name == "Dana Daughter"
 
 
-def test_time_zones_are_offered_sorted(as_user, dana):
+def test_the_time_zone_list_starts_with_the_united_kingdom_when_nothing_says_otherwise(as_user, dana):
     content = page_text(as_user(dana).get(PROFILE))
 
-    positions = [content.index(f'value="{name}"') for name in ("Africa/Abidjan", "Europe/London", "Pacific/Auckland")]
+    assert '<optgroup label="United Kingdom">' in content
+    positions = [content.index(f'value="{name}"') for name in ("Europe/London", "Africa/Abidjan", "Pacific/Auckland")]
     assert positions == sorted(positions)
+    assert content.count('value="Europe/London"') == 1
+    assert '<optgroup label="Europe">' in content
+
+
+def test_the_time_zone_list_starts_with_the_country_of_the_phone_number(as_user, dana):
+    User.objects.filter(pk=dana.pk).update(phone="+48601234567")
+    content = page_text(as_user(dana).get(PROFILE))
+
+    assert content.index('<optgroup label="Poland">') < content.index('<optgroup label="United Kingdom">')
+    assert content.index('value="Europe/Warsaw"') < content.index('value="Africa/Abidjan"')
+    assert '<option value="Europe/London" selected>London</option>' in content
+
+
+def test_a_zone_from_the_grouped_list_is_saved(as_user, dana):
+    response = save(as_user(dana), time_zone="Europe/Warsaw")
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=dana.pk).time_zone == "Europe/Warsaw"
 
 
 def test_a_saved_phone_number_is_shown_in_a_readable_form(as_user, dana):
