@@ -231,6 +231,18 @@ else:
 SMS_BACKEND = env_str("SMS_BACKEND", "carecircle.notifications.sms.OutboxSmsBackend")
 # At most this many texts a member a day from notify(); urgent news (someone struggling, a visit concern) always goes.
 SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 8)
+# GOV.UK Notify (SMS_BACKEND=carecircle.notifications.sms_providers.NotifySmsBackend): an API key, a
+# text template whose whole content is ((body)), and the bearer token of the inbound callback.
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
+NOTIFY_BASE_URL = env_str("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID")
+NOTIFY_INBOUND_TOKEN = env_str("NOTIFY_INBOUND_TOKEN")
+# Twilio (SMS_BACKEND=carecircle.notifications.sms_providers.TwilioSmsBackend); the auth token also
+# verifies the signature of inbound texts. TWILIO_API_BASE points at `carecircle sms_fake_provider` in development.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = env_str("TWILIO_FROM")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because
 # a reverse proxy usually redirects.

@@ -152,3 +152,17 @@ class ConversationMute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} muted {self.conversation_id}"
+
+
+class TextsSent(models.Model):
+    """How many texts a member was sent on one UTC day: a conditional UPDATE keeps it under the cap under a burst."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="notif_texts_sent_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}: {self.count}"

@@ -68,3 +68,11 @@ personal_data_declare(
     fields={"user": "the member"},
     not_personal={"conversation_id": "which conversation"},
 )
+personal_data_declare(
+    "notifications.TextsSent",
+    whose="the member",
+    why="at most SMS_DAILY_CAP texts a member a day, however many workers send at once",
+    retention="RETENTION_DELIVERIES_DAYS; erased with the account",
+    fields={"user": "the member"},
+    not_personal={"day": "the day (UTC)", "count": "how many texts"},
+)

@@ -11,7 +11,7 @@ from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
 from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
-from carecircle.notifications.models import Delivery, DeliveryStatus, Notification, OutboxMessage
+from carecircle.notifications.models import Delivery, DeliveryStatus, Notification, OutboxMessage, TextsSent
 
 
 def _to(user: User) -> Q:
@@ -70,4 +70,7 @@ retention_rule_register(
 )
 retention_rule_register(
     RetentionRule(name="outbox", setting="RETENTION_DELIVERIES_DAYS", model=OutboxMessage, date_field="created_at")
+)
+retention_rule_register(
+    RetentionRule(name="texts-sent", setting="RETENTION_DELIVERIES_DAYS", model=TextsSent, date_field="day")
 )

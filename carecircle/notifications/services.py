@@ -29,6 +29,7 @@ from carecircle.notifications.models import (
     DeliveryStatus,
     Notification,
     NotificationSettings,
+    TextsSent,
 )
 from carecircle.notifications.sms import PermanentSmsError, get_sms_backend
 
@@ -181,6 +182,13 @@ def delivery_send(*, delivery_id: int) -> str:
             status=DeliveryStatus.CANCELLED, lease_until=None
         )
         return "cancelled"
+    if delivery.channel == Channel.SMS and not text_allowance_take(delivery):
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.CANCELLED,
+            lease_until=None,
+            last_error="The member's daily limit of texts was reached.",
+        )
+        return "capped"
     try:
         provider_id = _send(delivery)
     except Exception as error:
@@ -189,6 +197,27 @@ def delivery_send(*, delivery_id: int) -> str:
         status=DeliveryStatus.SENT, provider_id=provider_id[:120], sent_at=timezone.now(), lease_until=None
     )
     return "sent"
+
+
+def text_allowance_take(delivery: Delivery) -> bool:
+    """Count one text against the member's daily cap; False when the cap is reached (urgent news always goes).
+
+    The count is one conditional UPDATE, so any number of workers sending at once never pass the cap.
+    A text that then fails still counts: the cap is about what reaches a phone, and a retry is rare.
+    """
+    if delivery.recipient_id is None:
+        return True
+    from carecircle.notifications.categories import CATEGORY_BY_KEY
+
+    category = CATEGORY_BY_KEY.get(delivery.category)
+    if category is not None and category.urgent:
+        return True
+    day = timezone.now().astimezone(datetime.UTC).date()
+    TextsSent.objects.get_or_create(user_id=delivery.recipient_id, day=day)
+    taken = TextsSent.objects.filter(user_id=delivery.recipient_id, day=day, count__lt=settings.SMS_DAILY_CAP).update(
+        count=F("count") + 1
+    )
+    return bool(taken)
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
