@@ -221,6 +221,8 @@ CIRCLE_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # Email: SMTP through EMAIL_URL; without it, a local outbox a developer can read at /dev/outbox/.
 EMAIL_URL = env_str("EMAIL_URL")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CareCircle <no-reply@carecircle.invalid>")
+# Where people ask for another format or report an accessibility problem (the accessibility page).
+ACCESSIBILITY_CONTACT_EMAIL = env_str("ACCESSIBILITY_CONTACT_EMAIL", "")
 if EMAIL_URL:
     _email = parse_email_url(EMAIL_URL)
     MAILERS = {"default": smtp_mailer(_email)}

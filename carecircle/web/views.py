@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from typing import Any
@@ -25,6 +26,23 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("circles:list")
     return render(request, "web/home.html", {"nav": "home"})
+
+
+# When the statement was written and last checked against the pages (see docs/accessibility.md).
+STATEMENT_PREPARED = datetime.date(2026, 12, 4)
+STATEMENT_REVIEWED = datetime.date(2026, 12, 4)
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement, in the GOV.UK model format; public."""
+    context = {
+        "site_url": settings.SITE_URL,
+        "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "prepared": STATEMENT_PREPARED,
+        "reviewed": STATEMENT_REVIEWED,
+    }
+    return render(request, "web/accessibility.html", context)
 
 
 def _check_database() -> None:

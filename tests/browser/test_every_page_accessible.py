@@ -83,6 +83,7 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
     checked = make_checked(public)
     for path in [
         reverse("web:home"),
+        reverse("web:accessibility"),
         reverse("accounts:login"),
         reverse("accounts:signup"),
         reverse("accounts:password_reset"),

@@ -18,6 +18,8 @@ from tests.matrix.base import COLUMNS, World, Write
 WEB: dict[tuple[str, str], str] = {
     ("web:home", "GET"): "302 302 302 302 302 302 302 302 200",
     ("web:home", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("web:accessibility", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("web:accessibility", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:healthz", "GET"): "200 200 200 200 200 200 200 200 200",
     ("web:healthz", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:ping", "GET"): "200 200 200 200 200 200 200 200 200",
