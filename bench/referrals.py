@@ -2,9 +2,10 @@
 
 Builds a throwaway SQLite database (or BENCH_DATABASE_URL) with one organisation holding
 BENCH_REFERRALS referrals (default 50,000, as BUDGETS.md's organisation) spread over a year and
-every state, then times with Django's test client the referral list (first page, a search, a
-filter), the board, the organisation's home, its report and a commissioner's report, against
-/ping in the same run, and counts each page's queries. Prints the figures; not a test.
+every state, then times (wall and this process's CPU) with Django's test client the referral
+list (first page, a deep page, a search, a filter), the board, the organisation's home, its report
+and a commissioner's report, against /ping in the same run, and counts each page's queries.
+Prints the figures; not a test.
 
     DEBUG=false .venv/bin/python bench/referrals.py
     BENCH_REFERRALS=5000 DEBUG=false .venv/bin/python bench/referrals.py
@@ -77,19 +78,21 @@ def build() -> tuple[int, object, object]:
     return organisation.pk, coordinator, commissioner
 
 
-def measure(client: object, url: str) -> tuple[float, int]:
+def measure(client: object, url: str) -> tuple[float, float, int]:
+    """Median wall time and median CPU time of this process (ms), and the queries of one request."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     client.get(url)  # type: ignore[attr-defined]
-    times = []
+    times, cpu_times = [], []
     for _ in range(REPEATS):
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get(url)  # type: ignore[attr-defined]
             times.append(time.perf_counter() - started)
+            cpu_times.append(time.process_time() - cpu_started)
         assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(times) * 1000, len(queries)
+    return statistics.median(times) * 1000, statistics.median(cpu_times) * 1000, len(queries)
 
 
 def main() -> None:
@@ -106,9 +109,14 @@ def main() -> None:
         council.force_login(commissioner)  # type: ignore[arg-type]
         base = f"/organisations/{organisation_id}"
         year_ago = datetime.date.today() - datetime.timedelta(days=330)
+        from carecircle.orgs.models import Referral
+        from carecircle.orgs.referral_selectors import referral_cursor
+
+        deep = Referral.objects.filter(organisation_id=organisation_id).order_by("-created_at", "-id")[1000]
         pages = [
             ("/ping (baseline)", staff, "/ping"),
             ("referral list, first page", staff, f"{base}/referrals/"),
+            ("referral list, 21st page (keyset)", staff, f"{base}/referrals/?after={referral_cursor(deep)}"),
             ("referral list, search by name", staff, f"{base}/referrals/?q=Person+123"),
             ("referral list, need + overdue", staff, f"{base}/referrals/?need=money&overdue=1"),
             ("board", staff, f"{base}/referrals/board"),
@@ -117,10 +125,10 @@ def main() -> None:
             ("organisation report, 12 months", staff, f"{base}/reports/?from={year_ago:%Y-%m}"),
             ("commissioner report", council, "/commissioning/"),
         ]
-        say(f"{'page':<34} {'median ms':>10} {'queries':>8}")
+        say(f"{'page':<34} {'median ms':>10} {'cpu ms':>8} {'queries':>8}")
         for label, client, url in pages:
-            median, queries = measure(client, url)
-            say(f"{label:<34} {median:>10.1f} {queries:>8}")
+            median, cpu, queries = measure(client, url)
+            say(f"{label:<34} {median:>10.1f} {cpu:>8.1f} {queries:>8}")
 
 
 if __name__ == "__main__":

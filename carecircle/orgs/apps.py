@@ -6,10 +6,14 @@ class OrgsConfig(AppConfig):
     label = "orgs"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from carecircle.accounts.mfa import mfa_requirement_register
         from carecircle.circles.registries import register_landing
+        from carecircle.orgs.aggregates import register_sqlite_functions
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
         from carecircle.orgs.selectors import landing_for
 
         mfa_requirement_register(organisation_staff_must_use_mfa)
         register_landing(landing_for)
+        connection_created.connect(register_sqlite_functions, dispatch_uid="orgs_sqlite_percentiles")

@@ -184,7 +184,7 @@ class Referral(models.Model):
     first_contact_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Possible duplicates share this key (name, date of birth and postcode, normalised).
-    duplicate_key = models.CharField(max_length=200, blank=True, db_index=True)
+    duplicate_key = models.CharField(max_length=200, blank=True)
     # A merged referral stays with its history, pointing at the one it was merged into.
     merged_into = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged")
     # The bridge: a family circle started from this referral with the person's consent.
@@ -198,7 +198,20 @@ class Referral(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["organisation", "status", "-created_at"], name="orgs_referral_status_recent"),
-            models.Index(fields=["organisation", "-created_at"], name="orgs_referral_recent"),
+            # The list pages by (created_at, id) from a cursor, newest first (referral_selectors.py).
+            models.Index(fields=["organisation", "-created_at", "-id"], name="orgs_referral_recent_keyset"),
+            # Overdue referrals are the few still waiting for first contact: a small partial index.
+            models.Index(
+                fields=["organisation", "created_at"],
+                condition=models.Q(first_contact_at__isnull=True),
+                name="orgs_referral_awaiting_contact",
+            ),
+            # Possible duplicates: only unmerged referrals with a key are ever compared.
+            models.Index(
+                fields=["organisation", "duplicate_key"],
+                condition=models.Q(merged_into__isnull=True) & ~models.Q(duplicate_key=""),
+                name="orgs_referral_duplicates",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -17,6 +17,11 @@ from carecircle.orgs.models import Need, OrganisationStaff, Referral, ReferralEv
 from carecircle.orgs.referral_services import FIRST_CONTACT_DAYS, OPEN_STATES
 
 PAGE_SIZE = 50
+# The list counts matches up to this many and then says "more than 1,000": counting 50,000 rows on
+# every page view costs more than the page itself and helps nobody.
+COUNT_CAP = 1000
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
 BOARD_COLUMN_SIZE = 25
 BOARD_STATES = [
     ReferralStatus.NEW,
@@ -74,9 +79,16 @@ def visible_referrals(*, access: OrganisationAccess) -> QuerySet[Referral]:
 
 
 def with_flags(referrals: QuerySet[Referral], *, now: datetime.datetime | None = None) -> QuerySet[Referral]:
-    twins = Referral.objects.filter(
-        organisation_id=OuterRef("organisation_id"), duplicate_key=OuterRef("duplicate_key"), merged_into__isnull=True
-    ).exclude(pk=OuterRef("pk"))
+    # The same conditions as the partial index orgs_referral_duplicates, so the database can use it.
+    twins = (
+        Referral.objects.filter(
+            organisation_id=OuterRef("organisation_id"),
+            duplicate_key=OuterRef("duplicate_key"),
+            merged_into__isnull=True,
+        )
+        .exclude(duplicate_key="")
+        .exclude(pk=OuterRef("pk"))
+    )
     return referrals.select_related("assigned_to").annotate(
         possible_duplicate=Exists(twins) & ~Q(duplicate_key=""),
         overdue=Q(overdue_q(now)),
@@ -84,6 +96,12 @@ def with_flags(referrals: QuerySet[Referral], *, now: datetime.datetime | None =
 
 
 def referral_list_for(*, access: OrganisationAccess, filters: ReferralFilters) -> QuerySet[Referral]:
+    """The matching referrals with their flags, newest first."""
+    return with_flags(referrals_matching(access=access, filters=filters)).order_by("-created_at", "-id")
+
+
+def referrals_matching(*, access: OrganisationAccess, filters: ReferralFilters) -> QuerySet[Referral]:
+    """The visible, unmerged referrals that match the filters, unordered and without flags."""
     referrals = visible_referrals(access=access).filter(merged_into__isnull=True)
     if filters.query:
         query = filters.query
@@ -115,7 +133,76 @@ def referral_list_for(*, access: OrganisationAccess, filters: ReferralFilters) -
         referrals = referrals.filter(assigned_to_id=int(filters.assigned))
     if filters.overdue:
         referrals = referrals.filter(overdue_q())
-    return with_flags(referrals).order_by("-created_at", "-id")
+    return referrals
+
+
+@dataclass
+class ReferralPage:
+    referrals: list[Referral]
+    count: int  # at most COUNT_CAP
+    more_than_cap: bool
+    newer: str  # the cursor of the page before this one, or ""
+    older: str  # the cursor of the page after this one, or ""
+
+    @property
+    def count_text(self) -> str:
+        if self.more_than_cap:
+            return f"More than {COUNT_CAP:,} referrals"
+        return f"{self.count} referral{'' if self.count == 1 else 's'}"
+
+
+def referral_cursor(referral: Referral) -> str:
+    """A place in the list: the referral's creation time in microseconds since 1970, and its id."""
+    return f"{(referral.created_at - EPOCH) // MICROSECOND}.{referral.pk}"
+
+
+def parse_referral_cursor(text: str) -> tuple[datetime.datetime, int] | None:
+    """The time and id in a cursor, or None for anything that is not one (then the list starts at the top)."""
+    micros, _, pk = text.partition(".")
+    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 17 or len(pk) > 18:
+        return None
+    try:
+        return EPOCH + int(micros) * MICROSECOND, int(pk)
+    except OverflowError:
+        return None
+
+
+def referral_page_for(
+    *, access: OrganisationAccess, filters: ReferralFilters, after: str = "", before: str = ""
+) -> ReferralPage:
+    """One page of the list by keyset: the PAGE_SIZE referrals older than `after`, or newer than `before`.
+
+    Queries stay the same and cheap however deep the page, unlike OFFSET, which reads every row it skips.
+    """
+    matching = referrals_matching(access=access, filters=filters)
+    count = matching.order_by().values("pk")[: COUNT_CAP + 1].count()
+    newer_than = parse_referral_cursor(before)
+    older_than = None if newer_than else parse_referral_cursor(after)
+    rows: list[Referral] = []
+    has_newer = has_older = False
+    if newer_than:
+        moment, pk = newer_than
+        later = Q(created_at__gt=moment) | Q(created_at=moment, pk__gt=pk)
+        rows = list(with_flags(matching.filter(later)).order_by("created_at", "id")[: PAGE_SIZE + 1])
+        has_newer = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE][::-1]
+        has_older = True
+    if not rows:
+        queryset = matching
+        if older_than:
+            moment, pk = older_than
+            queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, pk__lt=pk))
+        rows = list(with_flags(queryset).order_by("-created_at", "-id")[: PAGE_SIZE + 1])
+        has_older = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE]
+        has_newer = older_than is not None
+    return ReferralPage(
+        referrals=rows,
+        count=min(count, COUNT_CAP),
+        more_than_cap=count > COUNT_CAP,
+        newer=referral_cursor(rows[0]) if rows and has_newer else "",
+        older=referral_cursor(rows[-1]) if rows and has_older else "",
+    )
 
 
 def _json_contains() -> bool:
@@ -167,9 +254,13 @@ def referral_history(*, referral: Referral) -> QuerySet[ReferralEvent]:
 def possible_duplicates_of(*, referral: Referral) -> QuerySet[Referral]:
     if not referral.duplicate_key:
         return Referral.objects.none()
-    return Referral.objects.filter(
-        organisation_id=referral.organisation_id, duplicate_key=referral.duplicate_key, merged_into__isnull=True
-    ).exclude(pk=referral.pk)
+    return (
+        Referral.objects.filter(
+            organisation_id=referral.organisation_id, duplicate_key=referral.duplicate_key, merged_into__isnull=True
+        )
+        .exclude(duplicate_key="")
+        .exclude(pk=referral.pk)
+    )
 
 
 def assignable_staff(*, access: OrganisationAccess) -> QuerySet[OrganisationStaff]:

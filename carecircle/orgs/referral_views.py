@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +29,7 @@ INVALID = DomainError.status
 
 
 def _filter_context(request: HttpRequest, filters: selectors.ReferralFilters) -> dict[str, object]:
-    params = {key: value for key, value in request.GET.items() if key != "page" and value}
+    params = {key: value for key, value in request.GET.items() if key not in {"after", "before"} and value}
     return {
         "filters": filters,
         "statuses": ReferralStatus.choices,
@@ -45,8 +44,8 @@ def _filter_context(request: HttpRequest, filters: selectors.ReferralFilters) ->
 def referral_list(request: HttpRequest, organisation_id: int) -> HttpResponse:
     access = access_organisation(user=request.user, organisation_id=organisation_id)
     filters = selectors.ReferralFilters.from_request(request.GET)
-    page = Paginator(selectors.referral_list_for(access=access, filters=filters), selectors.PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = selectors.referral_page_for(
+        access=access, filters=filters, after=request.GET.get("after", ""), before=request.GET.get("before", "")
     )
     context = {
         "nav": "organisations",

@@ -1,7 +1,8 @@
 """Evidence for organisations and commissioners: referrals by month, state, need and outcome, time to first
 contact and wellbeing change, with small numbers suppressed.
 
-Counts are aggregated in the database, a fixed number of queries whatever the number of referrals.
+Counts, medians and 90th percentiles are aggregated in the database in one pass over the period's
+referrals (one query, plus one for wellbeing), whatever the number of referrals.
 Months are calendar months in Europe/London (a referral at 00:30 BST on 1 April counts in April).
 Suppression: a count from 1 to 4 is shown as "fewer than 5"; and so that no suppressed count can be
 worked out by subtracting the others from the total, when a table has only one suppressed cell, or
@@ -11,13 +12,14 @@ suppressed cells adding up to fewer than 5, the next smallest cells are suppress
 from __future__ import annotations
 
 import datetime
-import statistics
 import zoneinfo
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
 
+from carecircle.orgs.aggregates import Percentile, SecondsBetween
 from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, WellbeingMeasure, WellbeingStage
 from carecircle.orgs.wellbeing import QUESTIONS
 
@@ -143,13 +145,48 @@ class Report:
     period: Period
     tables: list[Table]
     first_contact_days: dict[str, str] = field(default_factory=dict)
+    close_days: dict[str, str] = field(default_factory=dict)
     wellbeing: list[dict[str, object]] = field(default_factory=list)
     wellbeing_count: Cell | None = None
     circles: Cell | None = None
 
 
-def _days(delta: datetime.timedelta) -> float:
-    return delta.total_seconds() / 86400
+def _moment(month: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(month, datetime.time(), tzinfo=LONDON)
+
+
+def _need_q(value: str) -> Q:
+    # PostgreSQL tests JSON containment on the jsonb column; SQLite stores the sorted list as JSON text.
+    if connection.vendor == "postgresql":
+        return Q(needs__contains=[value])
+    return Q(needs__icontains=f'"{value}"')
+
+
+def _summary(received: QuerySet[Referral], period: Period) -> dict[str, Any]:
+    """Every count and percentile of the report in one aggregate query: one pass over the period's referrals."""
+    closed = Q(status=ReferralStatus.CLOSED)
+    counts: dict[str, Any] = {}
+    for index, month in enumerate(period.months()):
+        counts[f"month_{index}"] = Count(
+            "id", filter=Q(created_at__gte=_moment(month), created_at__lt=_moment(_add_months(month, 1)))
+        )
+    for value in ReferralStatus.values:
+        counts[f"state_{value}"] = Count("id", filter=Q(status=value))
+    for value in Need.values:
+        counts[f"need_{value}"] = Count("id", filter=_need_q(value))
+    for value in Outcome.values:
+        counts[f"outcome_{value}"] = Count("id", filter=closed & Q(outcome=value))
+    contact = SecondsBetween("first_contact_at", "created_at")
+    close = SecondsBetween("closed_at", "created_at")
+    return received.aggregate(
+        **counts,
+        contacted=Count("first_contact_at"),
+        contact_median=Percentile(contact, fraction=0.5),
+        contact_p90=Percentile(contact, fraction=0.9, discrete=True),
+        closed=Count("closed_at"),
+        close_median=Percentile(close, fraction=0.5),
+        close_p90=Percentile(close, fraction=0.9, discrete=True),
+    )
 
 
 def build_report(referrals: QuerySet[Referral], period: Period) -> Report:
@@ -157,64 +194,39 @@ def build_report(referrals: QuerySet[Referral], period: Period) -> Report:
     received = referrals.filter(
         merged_into__isnull=True, created_at__gte=period.start_moment, created_at__lt=period.end_moment
     )
-    by_month = dict(
-        received.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
-        .values_list("month")
-        .annotate(total=Count("id"))
-        .order_by()
-    )
-    month_counts = {
-        (key.date() if isinstance(key, datetime.datetime) else key): value for key, value in by_month.items()
-    }
+    summary = _summary(received, period)
     months = _table(
         "months",
         "Referrals received each month",
-        [(month.strftime("%b %Y"), month_counts.get(month, 0)) for month in period.months()],
+        [(month.strftime("%b %Y"), summary[f"month_{index}"]) for index, month in enumerate(period.months())],
     )
-    states = dict(received.values_list("status").annotate(total=Count("id")).order_by())
     by_state = _table(
         "states",
         "Where those referrals are now",
-        [(label, states.get(value, 0)) for value, label in ReferralStatus.choices],
-    )
-    need_counts = received.aggregate(
-        **{value: Count("id", filter=Q(needs__icontains=f'"{value}"')) for value in Need.values}
+        [(label, summary[f"state_{value}"]) for value, label in ReferralStatus.choices],
     )
     by_need = _table(
         "needs",
         "What would help (a referral can have several)",
-        [(label, need_counts[value]) for value, label in Need.choices],
-    )
-    outcomes = dict(
-        received.filter(status=ReferralStatus.CLOSED).values_list("outcome").annotate(total=Count("id")).order_by()
+        [(label, summary[f"need_{value}"]) for value, label in Need.choices],
     )
     by_outcome = _table(
-        "outcomes", "How closed referrals ended", [(label, outcomes.get(value, 0)) for value, label in Outcome.choices]
+        "outcomes",
+        "How closed referrals ended",
+        [(label, summary[f"outcome_{value}"]) for value, label in Outcome.choices],
     )
     report = Report(period=period, tables=[months, by_state, by_need, by_outcome])
-    report.first_contact_days = _contact_days(received)
+    report.first_contact_days = _days_summary(summary["contacted"], summary["contact_median"], summary["contact_p90"])
+    report.close_days = _days_summary(summary["closed"], summary["close_median"], summary["close_p90"])
     _wellbeing(report, received)
     return report
 
 
-def _contact_days(received: QuerySet[Referral]) -> dict[str, str]:
-    """Median and 90th percentile of days to first contact, found by the database (three small queries)."""
-    gaps = (
-        received.filter(first_contact_at__isnull=False)
-        .annotate(gap=ExpressionWrapper(F("first_contact_at") - F("created_at"), output_field=DurationField()))
-        .order_by("gap")
-        .values_list("gap", flat=True)
-    )
-    count = gaps.count()
-    if count < SMALLEST_SHOWN:
+def _days_summary(count: int, median: float | None, ninetieth: float | None) -> dict[str, str]:
+    """How many, and the median and 90th percentile in days, hidden below 5 referrals."""
+    if count < SMALLEST_SHOWN or median is None or ninetieth is None:
         return {"count": FEWER if count else "0", "median": "not shown", "p90": "not shown"}
-    middle = [gap for gap in gaps[(count - 1) // 2 : count // 2 + 1] if gap is not None]
-    ninetieth = gaps[min(count - 1, int(0.9 * count))]
-    return {
-        "count": str(count),
-        "median": f"{statistics.fmean(_days(gap) for gap in middle):.1f}",
-        "p90": f"{_days(ninetieth):.1f}" if ninetieth is not None else "not shown",
-    }
+    return {"count": str(count), "median": f"{median / 86400:.1f}", "p90": f"{ninetieth / 86400:.1f}"}
 
 
 def _wellbeing(report: Report, received: QuerySet[Referral]) -> None:
@@ -259,6 +271,8 @@ def report_csv_rows(report: Report) -> list[list[str]]:
         rows.append([table.title, "Total", FEWER if table.suppressed_total else str(table.total)])
     for key, value in report.first_contact_days.items():
         rows.append(["Days to first contact", key, value])
+    for key, value in report.close_days.items():
+        rows.append(["Days to close", key, value])
     if report.wellbeing_count is not None:
         rows.append(["Wellbeing", report.wellbeing_count.label, report.wellbeing_count.shown])
     for row in report.wellbeing:

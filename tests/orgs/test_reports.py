@@ -116,3 +116,46 @@ def test_days_to_first_contact_give_the_median_and_the_90th_percentile(org: Org,
     period = Period.from_request({"from": "2026-05", "to": "2026-05"}, today=datetime.date(2026, 6, 1))
     report = build_report(Referral.objects.filter(organisation=org.organisation), period)
     assert report.first_contact_days == {"count": "5", "median": "3.0", "p90": "10.0"}
+
+
+def test_percentiles_follow_postgresql_meaning() -> None:
+    from carecircle.orgs.aggregates import percentile_of
+
+    assert percentile_of([4.0, 1.0, 3.0, 2.0], 0.5, discrete=False) == 2.5
+    assert percentile_of([1.0, 2.0, 3.0, 4.0, 10.0], 0.9, discrete=True) == 10.0
+    assert percentile_of([float(n) for n in range(1, 11)], 0.9, discrete=True) == 9.0
+    assert percentile_of([], 0.5, discrete=False) is None
+
+
+def test_days_to_close_give_the_median_and_the_90th_percentile_in_one_query(org: Org) -> None:
+    from carecircle.orgs.models import Referral
+    from carecircle.orgs.reports import build_report
+
+    start = datetime.datetime(2026, 5, 4, 9, tzinfo=datetime.UTC)
+    for number, days in enumerate([2, 4, 6, 8, 30, 40]):
+        with time_machine.travel(start):
+            referral = make_referral(org.organisation, person_name=f"D{number}")
+        Referral.objects.filter(pk=referral.pk).update(
+            status="closed", outcome="supported", closed_at=start + datetime.timedelta(days=days)
+        )
+    period = Period.from_request({"from": "2026-05", "to": "2026-05"}, today=datetime.date(2026, 6, 1))
+    with CaptureQueriesContext(connection) as queries:
+        report = build_report(Referral.objects.filter(organisation=org.organisation), period)
+    # One aggregate for every count and percentile, one for wellbeing.
+    assert len(queries) == 2
+    assert report.close_days == {"count": "6", "median": "7.0", "p90": "40.0"}
+    states = {cell.label: cell.value for cell in report.tables[1].cells}
+    assert states["Closed"] == 6
+
+
+def test_days_to_close_are_hidden_below_five(org: Org) -> None:
+    from carecircle.orgs.models import Referral
+    from carecircle.orgs.reports import build_report
+
+    start = datetime.datetime(2026, 5, 4, 9, tzinfo=datetime.UTC)
+    with time_machine.travel(start):
+        referral = make_referral(org.organisation, person_name="Only one")
+    Referral.objects.filter(pk=referral.pk).update(status="closed", closed_at=start + datetime.timedelta(days=3))
+    period = Period.from_request({"from": "2026-05", "to": "2026-05"}, today=datetime.date(2026, 6, 1))
+    report = build_report(Referral.objects.filter(organisation=org.organisation), period)
+    assert report.close_days == {"count": "fewer than 5", "median": "not shown", "p90": "not shown"}
