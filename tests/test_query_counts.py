@@ -93,7 +93,7 @@ QUERIES: dict[str, int] = {
     "page circles:consent": 2,
     "page circles:create": 1,
     "page circles:edit": 2,
-    "page circles:home": 10,
+    "page circles:home": 11,
     "page circles:invitation": 3,
     "page circles:invite": 2,
     "page circles:leave": 2,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries, selectors, services
 from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.conditional import not_modified, with_etag
 from carecircle.circles.forms import (
     CONSENT_ROLES,
     ROLE_PLURALS,
@@ -86,12 +87,14 @@ def circle_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="circle.view")
+    if (unchanged := not_modified(request, access, viewer_parts=True)) is not None:
+        return unchanged
     context = circle_context(
         access, can_read_record=any(key.startswith("records.read.") for key in access.capabilities)
     )
     if access.can("members.view"):
         context.update(member_list_context(access))
-    return render(request, "circles/home.html", context)
+    return with_etag(request, access, render(request, "circles/home.html", context), viewer_parts=True)
 
 
 @require_http_methods(["GET"])

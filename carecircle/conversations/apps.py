@@ -9,9 +9,11 @@ class ConversationsConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.audit.display import register_sentences
+        from carecircle.circles.conditional import register_viewer_part
         from carecircle.circles.registries import register_conversations, register_thread_subject
         from carecircle.conversations.audit_sentences import SENTENCES
         from carecircle.conversations.pages import thread_context
+        from carecircle.conversations.selectors import read_markers_version
         from carecircle.conversations.services import thanks_send
         from carecircle.conversations.telling import conversation_unread
         from carecircle.conversations.threads import update_replies_rule
@@ -23,3 +25,5 @@ class ConversationsConfig(AppConfig):
         register_conversations(thread_context=thread_context, thanks_send=thanks_send)
         # The delivery worker asks, before a batched chat email, whether the member has read it since.
         hooks.install(conversation_unread=conversation_unread)
+        # Reading a conversation records no circle event but changes "N new" on the circle's pages.
+        register_viewer_part("read markers", read_markers_version)

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.expressions import BaseExpression, RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -329,3 +329,9 @@ def can_undo_removal(*, user_id: int, message: Message) -> bool:
     if message.deleted_at is None or message.deleted_by_id != user_id:
         return False
     return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)
+
+
+def read_markers_version(access: CircleAccess) -> BaseExpression:
+    """Changes whenever the viewer reads further in any conversation of the circle (a subquery)."""
+    markers = ReadMarker.objects.filter(user_id=access.user_id, conversation__circle_id=OuterRef("pk"))
+    return Subquery(markers.order_by().values("user_id").annotate(total=Sum("last_read_id")).values("total")[:1])

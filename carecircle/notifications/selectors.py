@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import CharField, Q, Subquery, Value
+from django.db.models.expressions import BaseExpression
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Membership
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus
 
@@ -64,3 +67,13 @@ def _reason(error: str) -> str:
     if "recipient" in lowered or "refused" in lowered or "invalid" in lowered:
         return "The address or number was refused. Check it on the person's account."
     return "The message couldn't be delivered after several tries."
+
+
+def failed_deliveries_version(access: CircleAccess) -> BaseExpression:
+    """Changes when a delivery fails or an old failure leaves the list; constant for those who never see it."""
+    if not access.can("circle.edit"):
+        return Value("")
+    latest = Delivery.objects.filter(status=DeliveryStatus.FAILED).order_by("-id").values("id")[:1]
+    # Failures drop off the list FAILED_SHOWN_FOR after they happened: the hour bounds how long a
+    # reused page can still show one.
+    return Concat(Cast(Subquery(latest), CharField()), Value(f"/{timezone.now():%Y-%m-%dT%H}"))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.conditional import not_modified, with_etag
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
@@ -81,15 +82,16 @@ def _is_fragment(request: HttpRequest) -> bool:
 def _list_page(request: HttpRequest, access: CircleAccess, *, view: str, days: list[Day], **extra: Any) -> HttpResponse:
     context = circle_context(access, view=view, days=days, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
     context["live_src"] = request.get_full_path()
-    if _is_fragment(request):
-        return render(request, "tasks/calendar.html#days", context)
-    return render(request, "tasks/calendar.html", context)
+    template = "tasks/calendar.html#days" if _is_fragment(request) else "tasks/calendar.html"
+    return with_etag(request, access, render(request, template, context))
 
 
 @require_http_methods(["GET"])
 @login_required
 def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    if (unchanged := not_modified(request, access)) is not None:
+        return unchanged
     start = _date_param(request, "from", timezone.localdate())
     end = start + datetime.timedelta(days=AGENDA_DAYS)
     items = occurrences_for(accesses=[access], window_start=_midnight(start), window_end=_midnight(end))
@@ -124,6 +126,8 @@ def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
 @login_required
 def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    if (unchanged := not_modified(request, access)) is not None:
+        return unchanged
     start = timezone.localdate()
     end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
     items = occurrences_for(
@@ -143,6 +147,8 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    if (unchanged := not_modified(request, access)) is not None:
+        return unchanged
     chosen = _date_param(request, "start", timezone.localdate())
     monday = chosen - datetime.timedelta(days=chosen.weekday())
     days = [monday + datetime.timedelta(days=offset) for offset in range(7)]
@@ -169,6 +175,8 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def month(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
+    if (unchanged := not_modified(request, access)) is not None:
+        return unchanged
     chosen = _date_param(request, "month", timezone.localdate())
     first = chosen.replace(day=1)
     length = calendar.monthrange(first.year, first.month)[1]
