@@ -171,6 +171,7 @@ QUERIES: dict[str, int] = {
     "page tasks:stand_ins": 4,
     "page tasks:visit_log": 5,
     "page tasks:week": 5,
+    "page web:accessibility": 1,
     "page web:healthz": 2,
     "page web:ping": 1,
 }
