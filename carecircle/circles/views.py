@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from carecircle.circles import registries, selectors, services
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.conditional import not_modified, with_etag
+from carecircle.circles.consent_questions import ConsentQuestionsForm, summary_sentence
 from carecircle.circles.forms import (
     CONSENT_ROLES,
     ROLE_PLURALS,
@@ -27,6 +28,7 @@ from carecircle.circles.forms import (
     CirclePhotoForm,
     ConsentForm,
 )
+from carecircle.circles.models import Role
 from carecircle.circles.pages import INVALID, TAKEN_FOR_GRANTED, circle_context, member_list_context, viewer
 from carecircle.circles.permissions import CAPABILITIES, capabilities_for, effective_consent
 
@@ -186,13 +188,25 @@ def circle_photo_remove(request: HttpRequest, circle_id: int) -> HttpResponse:
 
 
 def _consent_summary(consent: dict[str, list[str]]) -> list[dict[str, Any]]:
-    """For the read-only page: what each role may see and do, in the capability map's own words."""
+    """For the page: what each role may see and do, in a sentence and in the capability map's own words."""
     summary = []
     for role in CONSENT_ROLES:
         granted = capabilities_for(role=role.value, consent=consent, person_is_member=False)
         labels = [c.label for c in CAPABILITIES if c.key in granted and c.key not in TAKEN_FOR_GRANTED]
-        summary.append({"title": ROLE_PLURALS[role], "labels": labels})
+        sentence = summary_sentence(role=role, plural=ROLE_PLURALS[role], granted=consent.get(role.value, []))
+        summary.append({"title": ROLE_PLURALS[role], "labels": labels, "sentence": sentence})
     return summary
+
+
+def _questions_form(access: CircleAccess, current: dict[str, list[str]], data: Any = None) -> ConsentQuestionsForm:
+    return ConsentQuestionsForm(
+        data,
+        consent=current,
+        roles=CONSENT_ROLES,
+        plurals=ROLE_PLURALS,
+        person_name=access.circle.person_name,
+        viewer_is_person=access.role == Role.PERSON,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -203,25 +217,45 @@ def consent(request: HttpRequest, circle_id: int) -> HttpResponse:
     current = effective_consent(circle.consent or {})
     can_change = access.can("consent.manage")
     status = 200
-    form = None
+    form = questions = None
     if request.method == "POST":
         access.require("consent.manage")
-        form = ConsentForm(request.POST, consent=current)
-        if form.is_valid():
+        # Two forms, one service: the plain questions, or every permission in the grid.
+        if request.POST.get("form") == "questions":
+            questions = _questions_form(access, current, request.POST)
+            chosen: Any = questions
+        else:
+            form = ConsentForm(request.POST, consent=current)
+            chosen = form
+        if chosen.is_valid():
             try:
-                services.consent_update(actor=viewer(request), circle=circle, grants=form.grants())
+                services.consent_update(actor=viewer(request), circle=circle, grants=chosen.grants())
             except services.CircleError as error:
-                form.add_error(None, str(error))
+                chosen.add_error(None, str(error))
             else:
                 messages.success(request, "Saved. Everyone in the circle now sees what these settings allow.")
                 return redirect("circles:consent", circle_id=circle.pk)
         status = INVALID
-    elif can_change:
-        form = ConsentForm(consent=current)
+    if can_change:
+        questions = questions or _questions_form(access, current)
+        grid_open = form is not None
+        form = form or ConsentForm(consent=current)
+    else:
+        grid_open = False
+    summary = _consent_summary(current)
+    question_groups = []
+    if questions is not None:
+        question_groups = [
+            {**role_summary, "fields": fields}
+            for role_summary, (_, fields) in zip(summary, questions.grouped(), strict=True)
+        ]
     context = circle_context(
         access,
         form=form,
+        questions=questions,
+        question_groups=question_groups,
+        grid_open=grid_open,
         can_change=can_change,
-        summary=_consent_summary(current),
+        summary=summary,
     )
     return render(request, "circles/consent.html", context, status=status)

@@ -1,0 +1,53 @@
+"""The person answers plain questions about who sees what, with the keyboard, in Chromium.
+
+Dad says no to well-wishers reading news, saves, and sees the answer and the summary sentence
+change; "Show every permission" opens the full grid, which agrees. axe checks each state.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import make_checked
+from tests.cast import build_cast, signed_in_session_key
+
+NEWS = "Can well-wishers read news about you and send their support?"
+
+
+def test_the_person_answers_a_plain_question_with_the_keyboard(server: str, browser: Browser) -> None:
+    cast = build_cast()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.person), "url": server}]
+    )
+    checked = make_checked(context)
+    page = checked.page
+    page.goto(f"{server}/circles/{cast.circle.pk}/consent/")
+    checked.check("consent questions")
+    question = page.get_by_role("group", name=NEWS)
+    expect(question.get_by_label("Yes")).to_be_checked()
+    expect(page.get_by_text("Now: Well-wishers can read news and send support.")).to_be_visible()
+    # The grid is folded away until asked for.
+    expect(page.get_by_label("Read updates about how things are going").first).to_be_hidden()
+
+    question.get_by_label("No").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Save answers").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status").first).to_contain_text("Saved")
+    expect(page.get_by_role("group", name=NEWS).get_by_label("No")).to_be_checked()
+    expect(page.get_by_text("Now: Well-wishers can see the circle, but nothing else.")).to_be_visible()
+    checked.check("consent questions saved")
+
+    page.get_by_text("Show every permission").focus()
+    page.keyboard.press("Enter")
+    well_wishers_news = page.locator("#consent-well_wisher-updates-read")
+    expect(well_wishers_news).to_be_visible()
+    expect(well_wishers_news).not_to_be_checked()
+    expect(page.locator("#consent-helper-updates-read")).to_be_checked()
+    checked.check("every permission shown")
+    cast.circle.refresh_from_db()
+    assert "updates.read" not in cast.circle.consent["well_wisher"]
+    assert "support.send" not in cast.circle.consent["well_wisher"]
+    context.close()
