@@ -245,6 +245,9 @@ TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM = env_str("TWILIO_FROM")
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
+# Inbound texts: requests a minute from one address, and texts an hour acted on from one number.
+SMS_INBOUND_PER_MINUTE_PER_ADDRESS = env_int("SMS_INBOUND_PER_MINUTE_PER_ADDRESS", 120)
+SMS_INBOUND_PER_HOUR_PER_NUMBER = env_int("SMS_INBOUND_PER_HOUR_PER_NUMBER", 30)
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because
 # a reverse proxy usually redirects.

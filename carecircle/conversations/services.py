@@ -150,8 +150,12 @@ def message_post(
     photos: Sequence[Photo] = (),
     photo_description: str = "",
     client_id: uuid.UUID | None = None,
+    via: str = "",
 ) -> Posted:
-    """Post a message (with a title in the news feed: an update). A retry with the same client_id returns the first."""
+    """Post a message (with a title in the news feed: an update). A retry with the same client_id returns the first.
+
+    `via` says how a message written outside the app arrived ("sms"); the conversation shows it.
+    """
     existing = _replay(actor, client_id, where)
     if existing is not None:
         return Posted(existing, created=False)
@@ -166,6 +170,7 @@ def message_post(
                 photos=photos,
                 photo_description=photo_description,
                 client_id=client_id,
+                via=via,
             )
     except IntegrityError:
         # Two retries raced: the first one stored the message.
@@ -186,6 +191,7 @@ def _message_create(
     photos: Sequence[Photo],
     photo_description: str,
     client_id: uuid.UUID | None,
+    via: str = "",
 ) -> Message:
     conversation = where.conversation
     title = clean_text(title, limit=TITLE_MAX_CHARACTERS, what="headline")
@@ -225,6 +231,7 @@ def _message_create(
         reply_to=reply_to,
         mentions=mentions,
         client_id=client_id,
+        via=via,
     )
     for photo in photos:
         stored = MessagePhoto(message=message, description=description, width=photo.width, height=photo.height)

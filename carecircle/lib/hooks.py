@@ -87,11 +87,13 @@ def notify(
     skip_user_ids: Collection[int] = (),
     conversation_id: int | None = None,
     render: Callable[[Any], Any] | None = None,
+    sms_suffix: Callable[[], str] | None = None,
 ) -> list[int]:
     """Tell members of a circle about one thing, as their preferences say (notifications.notify.notify).
 
     `category` is one of notifications.categories; `key` names the thing, so it is told once;
-    `render(user)` may return (subject, text) for each member's own email (their time zone).
+    `render(user)` may return (subject, text) for each member's own email (their time zone);
+    `sms_suffix()` gives words that end every text message uncut, called only if someone is texted.
     Call inside the transaction of the change. Returns the ids of the members told.
     """
     told: list[int] = _installed("notify")(
@@ -107,6 +109,7 @@ def notify(
         skip_user_ids=skip_user_ids,
         conversation_id=conversation_id,
         render=render,
+        sms_suffix=sms_suffix,
     )
     return told
 

@@ -166,3 +166,36 @@ class TextsSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}: {self.count}"
+
+
+class TextOptOut(models.Model):
+    """A number that replied STOP: nothing is texted to it on any path until it replies START."""
+
+    number = models.CharField(max_length=16, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.number} opted out"
+
+
+class InboundText(models.Model):
+    """A text someone sent us, kept once per provider message id, so a replayed webhook does nothing twice."""
+
+    provider = models.CharField(max_length=10)
+    provider_id = models.CharField(max_length=64)
+    sender = models.CharField(max_length=16)
+    body = models.CharField(max_length=1600)
+    # What became of it: "yes", "no", "done", "stop", "start", "help", "message", "unknown", "refused".
+    outcome = models.CharField(max_length=20, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_id"], name="notif_inbound_text_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"text from {self.sender}: {self.outcome}"

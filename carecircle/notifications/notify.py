@@ -173,14 +173,16 @@ def notify(
     skip_user_ids: Collection[int] = (),
     conversation_id: int | None = None,
     render: Callable[[User], Rendered | tuple[str, str]] | None = None,
+    sms_suffix: Callable[[], str] | None = None,
 ) -> list[int]:
     """Tell the circle's members (only `user_ids`, only those with `capability`) about one thing.
 
     Call inside the transaction of the change. `key` names the thing ("message-42"): the same key
     never tells anyone twice. The actor is never told about their own action; a member who muted
     `conversation_id` hears nothing about it, nor does anyone in `skip_user_ids`. `render(user)`
-    gives each member's own subject and text (e.g. times in their time zone). Returns the ids of
-    the members considered (told in at least the app, unless they turned everything off).
+    gives each member's own subject and text (e.g. times in their time zone); `sms_suffix()` ends
+    each text message uncut ("Reply YES 4821 to help."), called only if someone is texted. Returns
+    the ids of the members considered (told in at least the app, unless they turned everything off).
     """
     chosen_category = category_named(category)
     exclude = {*skip_user_ids, *([actor.pk] if actor is not None else [])}
@@ -202,6 +204,7 @@ def notify(
     notifications: list[Notification] = []
     drafts: list[DeliveryDraft] = []
     group = f"conversation-{conversation_id}" if conversation_id is not None else ""
+    suffix = _once(sms_suffix)
     for membership in memberships:
         user = membership.user
         mine = choices[user.pk]
@@ -220,7 +223,16 @@ def notify(
                 )
             )
         drafts.extend(
-            _drafts(chosen_category, membership, mine, make, key=key, now=now, conversation_id=conversation_id)
+            _drafts(
+                chosen_category,
+                membership,
+                mine,
+                make,
+                key=key,
+                now=now,
+                conversation_id=conversation_id,
+                sms_suffix=suffix,
+            )
         )
     if notifications:
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
@@ -232,6 +244,18 @@ def notify(
         drafts = chat.batch(drafts, group=group, line=line, now=now)
     deliveries_enqueue(drafts)
     return ids
+
+
+def _once(make: Callable[[], str] | None) -> Callable[[], str]:
+    """`make`, called at most once however many members are texted; "" without it."""
+    made: list[str] = []
+
+    def value() -> str:
+        if not made:
+            made.append(make() if make is not None else "")
+        return made[0]
+
+    return value
 
 
 def within_daily_cap(drafts: list[DeliveryDraft], *, category: Category, now: datetime.datetime) -> list[DeliveryDraft]:
@@ -260,6 +284,7 @@ def _drafts(
     key: str,
     now: datetime.datetime,
     conversation_id: int | None,
+    sms_suffix: Callable[[], str],
 ) -> list[DeliveryDraft]:
     user = membership.user
     mute_url = ""
@@ -284,7 +309,7 @@ def _drafts(
     for channel in wanted:
         email = channel == EMAIL
         headers: dict[str, str] = {}
-        text = fit(rendered.sms or rendered.subject)
+        text = fit(rendered.sms or rendered.subject, tail="" if email else sms_suffix())
         if email:
             stop = unsubscribe_url(user_id=user.pk, category=category.key)
             # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to this address.

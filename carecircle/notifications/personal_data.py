@@ -76,3 +76,18 @@ personal_data_declare(
     fields={"user": "the member"},
     not_personal={"day": "the day (UTC)", "count": "how many texts"},
 )
+personal_data_declare(
+    "notifications.TextOptOut",
+    whose="whoever has the number",
+    why="a number that replied STOP is never texted again until it replies START",
+    retention="until the number replies START",
+    fields={"number": "phone number"},
+)
+personal_data_declare(
+    "notifications.InboundText",
+    whose="the sender (and whoever the text is about)",
+    why="each text is acted on once, and what became of it is known",
+    retention="RETENTION_DELIVERIES_DAYS; erased with the account",
+    fields={"sender": "phone number", "body": "the text", "user": "the member it came from"},
+    not_personal={"provider": "which provider", "provider_id": "the provider's id", "outcome": "what became of it"},
+)

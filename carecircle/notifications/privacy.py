@@ -11,7 +11,14 @@ from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
 from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
-from carecircle.notifications.models import Delivery, DeliveryStatus, Notification, OutboxMessage, TextsSent
+from carecircle.notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    InboundText,
+    Notification,
+    OutboxMessage,
+    TextsSent,
+)
 
 
 def _to(user: User) -> Q:
@@ -46,6 +53,9 @@ def erase(user: User) -> None:
     Delivery.objects.filter(_to(user)).delete()
     OutboxMessage.objects.filter(to__in=[address for address in (user.email, user.phone) if address]).delete()
     Notification.objects.filter(recipient=user).delete()
+    InboundText.objects.filter(user=user).delete()
+    if user.phone:
+        InboundText.objects.filter(sender=user.phone).delete()
 
 
 def _finished(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -73,4 +83,9 @@ retention_rule_register(
 )
 retention_rule_register(
     RetentionRule(name="texts-sent", setting="RETENTION_DELIVERIES_DAYS", model=TextsSent, date_field="day")
+)
+retention_rule_register(
+    RetentionRule(
+        name="inbound-texts", setting="RETENTION_DELIVERIES_DAYS", model=InboundText, date_field="received_at"
+    )
 )

@@ -29,6 +29,7 @@ from carecircle.notifications.models import (
     DeliveryStatus,
     Notification,
     NotificationSettings,
+    TextOptOut,
     TextsSent,
 )
 from carecircle.notifications.sms import PermanentSmsError, get_sms_backend
@@ -182,6 +183,11 @@ def delivery_send(*, delivery_id: int) -> str:
             status=DeliveryStatus.CANCELLED, lease_until=None
         )
         return "cancelled"
+    if delivery.channel == Channel.SMS and not text_may_go(delivery):
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The number replied STOP to our texts."
+        )
+        return "opted-out"
     if delivery.channel == Channel.SMS and not text_allowance_take(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED,
@@ -197,6 +203,17 @@ def delivery_send(*, delivery_id: int) -> str:
         status=DeliveryStatus.SENT, provider_id=provider_id[:120], sent_at=timezone.now(), lease_until=None
     )
     return "sent"
+
+
+# The one text a number that replied STOP still gets: the confirmation of it.
+OPT_OUT_CONFIRMATION = "sms_opt_out"
+
+
+def text_may_go(delivery: Delivery) -> bool:
+    """Whether the number hasn't replied STOP; checked as each text is sent, so every path honours it."""
+    if delivery.category == OPT_OUT_CONFIRMATION:
+        return True
+    return not TextOptOut.objects.filter(number=delivery.to).exists()
 
 
 def text_allowance_take(delivery: Delivery) -> bool:

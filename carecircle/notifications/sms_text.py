@@ -52,19 +52,23 @@ def segments(text: str) -> int:
     return 1 if length <= single else -(-length // multi)
 
 
-def fit(text: str, *, max_segments: int = MAX_SEGMENTS) -> str:
+def fit(text: str, *, max_segments: int = MAX_SEGMENTS, tail: str = "") -> str:
     """The text made plain where that keeps it GSM-7, and cut (with "…" or "...") to `max_segments`.
 
-    A link at the end is kept whole: the words before it are shortened instead.
+    A link at the end is kept whole, and so is `tail` after it (a reply instruction): the words
+    before them are shortened instead.
     """
     text = " ".join(text.translate(PLAIN).split())
-    if segments(text) <= max_segments:
-        return text
+    tail = " ".join(tail.translate(PLAIN).split())
+    whole = f"{text} {tail}" if tail and text else text or tail
+    if segments(whole) <= max_segments:
+        return whole
     words, _, link = text.rpartition(" ")
     keep_link = link.startswith(("http://", "https://"))
     head = words if keep_link else text
-    tail = f" {link}" if keep_link else ""
-    ellipsis = "..." if encoding_of(text) == "GSM-7" else "…"
-    while head and segments(f"{head}{ellipsis}{tail}") > max_segments:
+    kept = " ".join(part for part in (link if keep_link else "", tail) if part)
+    suffix = f" {kept}" if kept else ""
+    ellipsis = "..." if encoding_of(whole) == "GSM-7" else "…"
+    while head and segments(f"{head}{ellipsis}{suffix}") > max_segments:
         head = head[:-1]
-    return f"{head.rstrip()}{ellipsis}{tail}"
+    return f"{head.rstrip()}{ellipsis}{suffix}"

@@ -330,3 +330,26 @@ class ReminderClock(models.Model):
 
     def __str__(self) -> str:
         return f"Next reminder scan at {self.next_run_at}"
+
+
+class ReplyCode(models.Model):
+    """A short number for one occurrence, so a member can answer a text with `YES 4821`.
+
+    Unique within a circle, so a member of several circles is never ambiguous inside one; a number
+    in more than one of a member's circles is resolved to the newest (docs/architecture/notifications.md).
+    """
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    occurrence_date = models.DateField()
+    code = models.CharField(max_length=6)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["circle", "code"], name="tasks_reply_code_unique"),
+            models.UniqueConstraint(fields=["task", "occurrence_date"], name="tasks_reply_code_one_per_occurrence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: task {self.task_id} on {self.occurrence_date}"

@@ -36,6 +36,7 @@ from carecircle.tasks.models import (
     VisitLog,
     VisitOutcome,
 )
+from carecircle.tasks.reply_codes import reply_sms_suffix
 from carecircle.tasks.schedule import (
     TaskOccurrence,
     local_midnight_utc,
@@ -297,6 +298,7 @@ def ask_standing_offers(*, task: Task, on: datetime.date | None = None, skip_use
         url=_task_url(task),
         user_ids=asked,
         render=lambda user: ask_message(task=task, on=when, start=start, time_zone=user.time_zone),
+        sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=when),
     )
     return len(told)
 

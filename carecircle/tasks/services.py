@@ -167,6 +167,7 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
         return saved
     audit_record(actor=actor, action="tasks.created", circle=circle, data={"task": task.pk, "title": task.title})
     _event(task)
+    from carecircle.tasks.reply_codes import reply_sms_suffix
     from carecircle.tasks.rota_services import ask_standing_offers
 
     ask_standing_offers(task=task)
@@ -181,6 +182,7 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
             url=_task_url(task),
             actor=actor,
             capability="tasks.volunteer",
+            sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=task.start_date),
         )
     return task
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.web import views
+from carecircle.web import sms_inbound, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
+    path("sms/inbound/twilio/", sms_inbound.twilio_inbound, name="sms-inbound-twilio"),
+    path("sms/inbound/notify/", sms_inbound.notify_inbound, name="sms-inbound-notify"),
 ]

@@ -24,6 +24,11 @@ WEB: dict[tuple[str, str], str] = {
     ("web:healthz", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:ping", "GET"): "200 200 200 200 200 200 200 200 200",
     ("web:ping", "POST"): "405 405 405 405 405 405 405 405 405",
+    # Providers' webhooks: a session is no proof; without the provider's signature or token, 403 for all.
+    ("web:sms-inbound-twilio", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("web:sms-inbound-twilio", "POST"): "403 403 403 403 403 403 403 403 403",
+    ("web:sms-inbound-notify", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("web:sms-inbound-notify", "POST"): "403 403 403 403 403 403 403 403 403",
     ("accounts:signup", "GET"): "302 302 302 302 302 302 302 302 200",
     ("accounts:signup", "POST"): "302 302 302 302 302 302 302 302 302",
     ("accounts:login", "GET"): "302 302 302 302 302 302 302 302 200",

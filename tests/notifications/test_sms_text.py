@@ -43,3 +43,11 @@ def test_a_long_text_is_cut_to_two_segments_keeping_its_link_whole() -> None:
     emoji = fit("Help 😀 " * 40 + link)
     assert segments(emoji) == 2
     assert emoji.endswith(f"… {link}")
+
+
+def test_a_reply_instruction_after_the_link_is_never_cut():
+    title = "Help needed: " + "a long description of the visit to the dentist " * 8
+    text = fit(f"{title} https://care.example/circles/1/tasks/2/", tail="Reply YES 4821 to help.")
+
+    assert text.endswith("... https://care.example/circles/1/tasks/2/ Reply YES 4821 to help.")
+    assert segments(text) == 2

@@ -1,0 +1,282 @@
+"""Texts members send us: `YES 4821`, `NO 4821`, `DONE 4821`, STOP, START, HELP, or a message for the circle.
+
+Two webhooks, one per provider format, check the sender's proof (Twilio's signature, Notify's
+bearer token) and a rate limit, then hand the text to `text_receive`. Nothing here runs inside a
+transaction: each action is one service call with its own, and answers are queued deliveries.
+Every action goes through the access helpers as the member the number belongs to; a number that
+belongs to nobody gets one polite answer, ever, and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from carecircle.accounts.models import User
+from carecircle.circles.access import access_circle
+from carecircle.circles.models import Membership
+from carecircle.conversations.selectors import conversation_access_for
+from carecircle.conversations.services import family_conversation, message_post
+from carecircle.lib import ratelimit
+from carecircle.lib.addresses import client_address
+from carecircle.lib.errors import DomainError
+from carecircle.notifications.models import Channel, InboundText, TextOptOut
+from carecircle.notifications.services import OPT_OUT_CONFIRMATION, delivery_enqueue
+from carecircle.notifications.sms_providers import notify_bearer_valid, twilio_signature_valid
+from carecircle.notifications.sms_text import fit
+from carecircle.tasks.access import access_task
+from carecircle.tasks.models import Assignment
+from carecircle.tasks.reply_codes import reply_code_find
+from carecircle.tasks.services import occurrence_done, task_volunteer, task_withdraw
+
+logger = logging.getLogger("carecircle.sms")
+
+NUMBER = re.compile(r"^\+[1-9][0-9]{6,14}$")
+COMMAND = re.compile(r"^(YES|NO|DONE)\s+#?([0-9]{4,6})[.!]?$", re.IGNORECASE)
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+START_WORDS = frozenset({"START", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+MAX_BODY = 1600
+REPLY_CATEGORY = "sms_reply"
+
+HELP_TEXT = (
+    "CareCircle: reply YES and the number in our text to take it on, NO and the number to give it up, "
+    "DONE and the number when it's done. Anything else goes to your circle's family conversation. "
+    "Reply STOP to stop texts."
+)
+UNKNOWN_TEXT = (
+    "This number isn't linked to anyone in CareCircle, so we can't act on texts from it. "
+    "Ask the person who invited you to check your number. We won't text you again."
+)
+
+
+@dataclass(frozen=True)
+class Inbound:
+    provider: str
+    provider_id: str
+    sender: str
+    body: str
+
+
+class InboundRefused(Exception):
+    """A webhook request we can't take: the message says why, `status` how HTTP answers it."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    address = client_address(request) or "unknown"
+    limit = settings.SMS_INBOUND_PER_MINUTE_PER_ADDRESS
+    return ratelimit.hit("sms-inbound-address", address, window_seconds=60) > limit
+
+
+def _number(raw: str) -> str:
+    number = raw.strip().replace(" ", "")
+    if number and not number.startswith("+"):
+        number = f"+{number}"
+    if not NUMBER.match(number):
+        raise InboundRefused("The sender's number is missing or not in international format.")
+    return number
+
+
+@csrf_exempt
+@require_POST
+def twilio_inbound(request: HttpRequest) -> HttpResponse:
+    """Twilio posts each text as a form, signed with the account's auth token."""
+    if _over_limit(request):
+        return _plain("Too many requests; try again in a minute.", 429)
+    url = f"{settings.SITE_URL}{request.get_full_path()}"
+    params = [(name, value) for name, values in request.POST.lists() for value in values]
+    if not twilio_signature_valid(url=url, params=params, signature=request.headers.get("X-Twilio-Signature", "")):
+        logger.warning("Inbound text refused: the Twilio signature did not match.")
+        return _plain("The request signature is not valid.", 403)
+    try:
+        inbound = Inbound(
+            provider="twilio",
+            provider_id=_provider_id(request.POST.get("MessageSid", "")),
+            sender=_number(request.POST.get("From", "")),
+            body=request.POST.get("Body", ""),
+        )
+    except InboundRefused as refusal:
+        logger.warning("Inbound text refused: %s", refusal)
+        return _plain(str(refusal), refusal.status)
+    text_receive(inbound)
+    return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")
+
+
+@csrf_exempt
+@require_POST
+def notify_inbound(request: HttpRequest) -> HttpResponse:
+    """GOV.UK Notify's received-text callback: JSON, with the bearer token set in Notify's settings."""
+    if _over_limit(request):
+        return _plain("Too many requests; try again in a minute.", 429)
+    if not notify_bearer_valid(request.headers.get("Authorization", "")):
+        logger.warning("Inbound text refused: the Notify bearer token did not match.")
+        return _plain("The bearer token is not valid.", 403)
+    try:
+        payload = json.loads(request.body)
+        if not isinstance(payload, dict):
+            raise InboundRefused("The body must be a JSON object.")
+        message = payload.get("message", "")
+        if not isinstance(message, str):
+            raise InboundRefused("The message must be text.")
+        inbound = Inbound(
+            provider="notify",
+            provider_id=_provider_id(str(payload.get("id", ""))),
+            sender=_number(str(payload.get("source_number", ""))),
+            body=message,
+        )
+    except ValueError:
+        logger.warning("Inbound text refused: the body was not JSON.")
+        return _plain("The body must be JSON.", 400)
+    except InboundRefused as refusal:
+        logger.warning("Inbound text refused: %s", refusal)
+        return _plain(str(refusal), refusal.status)
+    text_receive(inbound)
+    return _plain("Received.", 200)
+
+
+def _provider_id(raw: str) -> str:
+    value = raw.strip()
+    if not value or len(value) > 64:
+        raise InboundRefused("The message id is missing or too long.")
+    return value
+
+
+def text_receive(inbound: Inbound) -> str:
+    """Act on one text, once per provider message id; returns what became of it."""
+    body = " ".join(inbound.body.split())[:MAX_BODY]
+    try:
+        with transaction.atomic():
+            record = InboundText.objects.create(
+                provider=inbound.provider, provider_id=inbound.provider_id, sender=inbound.sender, body=body
+            )
+    except IntegrityError:
+        logger.info("Inbound text %s/%s seen before: ignored.", inbound.provider, inbound.provider_id)
+        return "replayed"
+    hourly = ratelimit.hit("sms-inbound-number", inbound.sender, window_seconds=3600)
+    if hourly > settings.SMS_INBOUND_PER_HOUR_PER_NUMBER:
+        outcome, user = "refused", None
+        logger.warning("Inbound text from %s refused: over the hourly limit.", inbound.sender)
+    else:
+        outcome, user = _act(inbound, body)
+    InboundText.objects.filter(pk=record.pk).update(outcome=outcome, user=user)
+    return outcome
+
+
+def _act(inbound: Inbound, body: str) -> tuple[str, User | None]:
+    word = body.split(" ", 1)[0].upper().strip(".!") if body else ""
+    if word in STOP_WORDS and body.upper().strip(".!") == word:
+        TextOptOut.objects.get_or_create(number=inbound.sender)
+        _reply(
+            inbound,
+            "You won't get any more texts from CareCircle. Reply START to get them again.",
+            category=OPT_OUT_CONFIRMATION,
+        )
+        return "stop", None
+    if word in START_WORDS and body.upper().strip(".!") == word:
+        TextOptOut.objects.filter(number=inbound.sender).delete()
+        _reply(inbound, "You'll get texts from CareCircle again. Reply STOP to stop them.")
+        return "start", None
+    users = list(User.objects.filter(phone=inbound.sender, is_active=True)[:2])
+    if not users:
+        _reply(inbound, UNKNOWN_TEXT, key=f"sms-unknown-{inbound.sender}")
+        return "unknown", None
+    if len(users) > 1:
+        _reply(inbound, "This number belongs to more than one CareCircle account, so please answer in the app.")
+        return "ambiguous", None
+    user = users[0]
+    if word in HELP_WORDS and body.upper().strip(".!?") == word:
+        _reply(inbound, HELP_TEXT, user=user)
+        return "help", user
+    command = COMMAND.match(body)
+    if command:
+        return _command(inbound, user, command.group(1).upper(), command.group(2)), user
+    return _post_message(inbound, user, body), user
+
+
+def _command(inbound: Inbound, user: User, verb: str, code: str) -> str:
+    found = reply_code_find(user=user, code=code)
+    not_found = f"We couldn't find {code} in your circles. Check the number in our text, or reply HELP."
+    if found is None:
+        _reply(inbound, not_found, user=user)
+        return "unknown-code"
+    capability = "tasks.volunteer" if verb == "YES" else "tasks.view"
+    try:
+        access, task = access_task(user=user, circle_id=found.circle_id, task_id=found.task_id, capability=capability)
+        when = f"{task.title} on {found.occurrence_date:%a %-d %b}"
+        if verb == "YES":
+            task_volunteer(actor=user, task=task, occurrence_date=found.occurrence_date)
+            answer = f"Thank you: you're down for {when}. Reply NO {code} if you can't go after all."
+        elif verb == "NO":
+            if not task_withdraw(actor=user, task=task, occurrence_date=found.occurrence_date):
+                answer = f"You weren't down for {when}, so nothing changed."
+            else:
+                answer = f"Done: you're no longer down for {when}. We'll ask others."
+        else:
+            going = Assignment.objects.filter(
+                task=task, occurrence_date=found.occurrence_date, user=user, withdrawn_at__isnull=True
+            ).exists()
+            if not going and not access.can("tasks.manage"):
+                raise PermissionDenied("Only someone going, or an organiser, can mark this done.")
+            occurrence_done(actor=user, task=task, occurrence_date=found.occurrence_date)
+            answer = f"Thank you: {when} is marked done."
+    except Http404:
+        _reply(inbound, not_found, user=user)
+        return "unknown-code"
+    except PermissionDenied:
+        _reply(inbound, f"Your role in that circle doesn't allow {verb} {code}. Open CareCircle to see why.", user=user)
+        return "refused"
+    except DomainError as refusal:
+        _reply(inbound, str(refusal), user=user)
+        return "refused"
+    _reply(inbound, answer, user=user)
+    return verb.lower()
+
+
+def _post_message(inbound: Inbound, user: User, body: str) -> str:
+    """Post the text in the family conversation of the member's circle, marked as sent by text."""
+    circle_ids = list(Membership.objects.filter(user=user).values_list("circle_id", flat=True)[:2])
+    if len(circle_ids) != 1:
+        reason = "you're in more than one circle" if circle_ids else "you aren't in a circle"
+        _reply(inbound, f"We couldn't post your message because {reason}. Please write it in the app.", user=user)
+        return "not-posted"
+    try:
+        access = access_circle(user=user, circle_id=circle_ids[0])
+        where = conversation_access_for(access, family_conversation(circle=access.circle))
+        message_post(actor=user, where=where, body=body, via="sms")
+    except (Http404, PermissionDenied):
+        _reply(inbound, "Your role in the circle doesn't include writing in its conversation.", user=user)
+        return "not-posted"
+    except DomainError as refusal:
+        _reply(inbound, str(refusal), user=user)
+        return "not-posted"
+    return "message"
+
+
+def _reply(
+    inbound: Inbound, text: str, *, user: User | None = None, category: str = REPLY_CATEGORY, key: str = ""
+) -> None:
+    delivery_enqueue(
+        channel=Channel.SMS,
+        to=inbound.sender,
+        body=fit(text),
+        idempotency_key=key or f"sms-reply-{inbound.provider}-{inbound.provider_id}"[:120],
+        recipient_id=user.pk if user is not None else None,
+        category=category,
+    )

@@ -1,0 +1,191 @@
+"""Texts members send: YES/NO/DONE with a code, STOP/START/HELP, messages for the circle, unknown numbers."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from carecircle.conversations.models import Message
+from carecircle.conversations.services import family_conversation
+from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, InboundText, TextOptOut
+from carecircle.notifications.services import delivery_enqueue, delivery_send
+from carecircle.notifications.sms_providers import twilio_signature
+from carecircle.tasks.models import Assignment, OccurrenceChange
+from tests.tasks.conftest import make_task, on_the_day
+
+AUTH_TOKEN = "twilio-test-auth-token"
+BEARER = "notify-inbound-bearer-token"
+HELPER_MOBILE = "+447700900201"
+OUTSIDER_MOBILE = "+447700900208"
+STRANGER = "+447700900999"
+
+
+@pytest.fixture(autouse=True)
+def providers(settings: Any) -> None:
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.NOTIFY_INBOUND_TOKEN = BEARER
+
+
+@pytest.fixture
+def texting(cast: Any) -> Any:
+    """The helper and the outsider have mobiles saved."""
+    for user, number in ((cast.helper, HELPER_MOBILE), (cast.outsider, OUTSIDER_MOBILE)):
+        user.phone = number
+        user.save(update_fields=["phone"])
+    return cast
+
+
+def twilio_text(client: Client, sender: str, body: str, *, sid: str = "", signature: str | None = None) -> Any:
+    path = reverse("web:sms-inbound-twilio")
+    params = {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "From": sender, "To": "+447700900000", "Body": body}
+    from django.conf import settings
+
+    if signature is None:
+        signature = twilio_signature(url=f"{settings.SITE_URL}{path}", params=params.items(), auth_token=AUTH_TOKEN)
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def last_reply(number: str) -> str:
+    delivery = Delivery.objects.filter(channel=Channel.SMS, to=number).order_by("-id").first()
+    assert delivery is not None
+    return delivery.body
+
+
+def help_code(cast: Any, **task: Any) -> tuple[Any, str]:
+    """A new task: the helper is texted about it, with a code to answer."""
+    made = make_task(actor=cast.organiser, circle=cast.circle, **task)
+    text = Delivery.objects.get(channel=Channel.SMS, to=HELPER_MOBILE, idempotency_key__startswith="task-new")
+    match = re.search(r"Reply YES (\d{4}) to help\.$", text.body)
+    assert match, text.body
+    return made, match.group(1)
+
+
+def test_a_helper_takes_the_help_by_replying_yes_and_gives_it_up_with_no(texting, client):
+    task, code = help_code(texting)
+
+    assert twilio_text(client, HELPER_MOBILE, f"yes {code}").status_code == 200
+    assert Assignment.objects.filter(task=task, user=texting.helper, withdrawn_at__isnull=True).exists()
+    assert last_reply(HELPER_MOBILE).startswith("Thank you: you're down for Lift to hospital on ")
+
+    assert twilio_text(client, HELPER_MOBILE, f"NO {code}").status_code == 200
+    assert not Assignment.objects.filter(task=task, user=texting.helper, withdrawn_at__isnull=True).exists()
+    assert last_reply(HELPER_MOBILE).startswith("Done: you're no longer down for Lift to hospital")
+
+
+def test_done_marks_the_occurrence_done_from_its_day_and_says_why_not_before(texting, client):
+    task, code = help_code(texting)
+    twilio_text(client, HELPER_MOBILE, f"YES {code}")
+
+    twilio_text(client, HELPER_MOBILE, f"DONE {code}")
+    assert not OccurrenceChange.objects.filter(task=task, done_at__isnull=False).exists()
+    refusal = last_reply(HELPER_MOBILE)
+
+    with on_the_day(task.start_date, hour=14):
+        twilio_text(client, HELPER_MOBILE, f"DONE {code}")
+    assert OccurrenceChange.objects.filter(task=task, done_at__isnull=False).exists()
+    assert last_reply(HELPER_MOBILE).endswith("is marked done.")
+    assert "Thank you" not in refusal
+
+
+def test_a_code_from_another_circle_does_nothing_for_an_outsider(texting, client):
+    task, code = help_code(texting)
+
+    twilio_text(client, OUTSIDER_MOBILE, f"YES {code}")
+
+    assert not Assignment.objects.filter(task=task).exists()
+    assert last_reply(OUTSIDER_MOBILE) == (
+        f"We couldn't find {code} in your circles. Check the number in our text, or reply HELP."
+    )
+
+
+def test_any_other_text_is_posted_in_the_family_conversation_as_sent_by_text(texting, client):
+    twilio_text(client, HELPER_MOBILE, "Running 10 min late — tell Dad 🙂")
+
+    message = Message.objects.get(conversation=family_conversation(circle=texting.circle))
+    assert (message.author, message.body, message.via) == (texting.helper, "Running 10 min late — tell Dad 🙂", "sms")
+    client.force_login(texting.organiser)
+    page = client.get(reverse("conversations:family", kwargs={"circle_id": texting.circle.pk}))
+    assert "sent by text" in page.content.decode()
+
+
+def test_stop_is_honoured_on_every_path_until_start(texting, client, django_capture_on_commit_callbacks):
+    twilio_text(client, HELPER_MOBILE, "STOP")
+    assert TextOptOut.objects.filter(number=HELPER_MOBILE).exists()
+    assert last_reply(HELPER_MOBILE).startswith("You won't get any more texts from CareCircle.")
+
+    later = delivery_enqueue(channel=Channel.SMS, to=HELPER_MOBILE, body="Anything", idempotency_key="after-stop")
+    assert delivery_send(delivery_id=later.pk) == "opted-out"
+    with django_capture_on_commit_callbacks(execute=True):
+        make_task(actor=texting.organiser, circle=texting.circle)
+    help_text = Delivery.objects.get(to=HELPER_MOBILE, idempotency_key__startswith="task-new")
+    assert help_text.status == DeliveryStatus.CANCELLED
+
+    twilio_text(client, HELPER_MOBILE, "Start")
+    assert not TextOptOut.objects.exists()
+    again = delivery_enqueue(channel=Channel.SMS, to=HELPER_MOBILE, body="Anything", idempotency_key="after-start")
+    assert delivery_send(delivery_id=again.pk) == "sent"
+
+
+def test_an_unknown_number_gets_one_polite_reply_and_nothing_else(texting, client):
+    for body in ("YES 1234", "hello?", "HELP"):
+        assert twilio_text(client, STRANGER, body).status_code == 200
+
+    [reply] = Delivery.objects.filter(to=STRANGER)
+    assert reply.body.startswith("This number isn't linked to anyone in CareCircle")
+    assert not Message.objects.exists()
+
+
+def test_help_explains_the_commands(texting, client):
+    twilio_text(client, HELPER_MOBILE, "help")
+
+    assert "reply YES and the number" in last_reply(HELPER_MOBILE)
+
+
+def test_a_forged_signature_is_refused_and_changes_nothing(texting, client):
+    response = twilio_text(client, HELPER_MOBILE, "STOP", signature="bm90IGEgc2lnbmF0dXJl")
+
+    assert response.status_code == 403
+    assert not InboundText.objects.exists()
+    assert not TextOptOut.objects.exists()
+
+
+def test_a_replayed_text_is_acted_on_once(texting, client):
+    twilio_text(client, HELPER_MOBILE, "See you at 3", sid="SMsame")
+    twilio_text(client, HELPER_MOBILE, "See you at 3", sid="SMsame")
+
+    assert Message.objects.count() == 1
+
+
+def test_a_burst_from_one_number_is_acted_on_up_to_the_hourly_limit(texting, client, settings):
+    settings.SMS_INBOUND_PER_HOUR_PER_NUMBER = 3
+
+    statuses = [twilio_text(client, HELPER_MOBILE, f"Message {number}").status_code for number in range(8)]
+
+    assert statuses == [200] * 8
+    assert Message.objects.count() == 3
+    assert InboundText.objects.filter(outcome="refused").count() == 5
+
+
+def test_notify_texts_need_the_bearer_token_and_json(texting, client):
+    path = reverse("web:sms-inbound-notify")
+    payload = {"id": str(uuid.uuid4()), "source_number": HELPER_MOBILE[1:], "message": "On my way"}
+
+    forged = client.post(path, payload, content_type="application/json", HTTP_AUTHORIZATION="Bearer wrong")
+    broken = client.post(path, "{not json", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {BEARER}")
+    good = client.post(path, payload, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {BEARER}")
+
+    assert (forged.status_code, broken.status_code, good.status_code) == (403, 400, 200)
+    assert broken.content.decode() == "The body must be JSON."
+    assert Message.objects.get().body == "On my way"
+
+
+def test_a_malformed_sender_gets_a_clear_400(texting, client):
+    response = twilio_text(client, "not-a-number", "YES 1234")
+
+    assert response.status_code == 400
+    assert response.content.decode() == "The sender's number is missing or not in international format."
