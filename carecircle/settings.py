@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "carecircle.web.headers.SecurityHeadersMiddleware",
     "carecircle.web.hostile_input.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.middleware.gzip.GZipMiddleware",
+    "carecircle.web.compression.GZipUnlessSecretMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "carecircle.api.throttle.ApiRateLimitMiddleware",
@@ -202,18 +202,22 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# Hashed names (cached for a year, immutable) and brotli + gzip copies, made by `collectstatic`.
+# On in production; `make run` and tests read the source files unless STATIC_HASHED is set
+# (the page-weight test sets it to measure what production sends). docs/architecture/page-weight.md
+STATIC_HASHED = env_bool("STATIC_HASHED", not DEBUG)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if STATIC_HASHED
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not STATIC_HASHED
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 CIRCLE_PHOTO_MAX_BYTES = 5 * 1024 * 1024

@@ -36,15 +36,22 @@ def page_names(circle_id: int) -> list[str]:
     ]
 
 
+SECRET_PAGES = {reverse("accounts:tokens")}
+
+
 def test_every_page_fits_the_first_round_trip_compressed(big_circle, as_user, cast):
+    SECRET_PAGES.add(reverse("circles:invite", kwargs={"circle_id": big_circle.pk}))
     client = as_user(cast.organiser)
     for url in page_names(big_circle.pk):
         response = client.get(url, headers={"accept-encoding": "gzip"})
         assert response.status_code == 200, url
-        assert response["Content-Encoding"] == "gzip", url
+        # Pages showing a secret are sent uncompressed (BREACH, web/compression.py): still in budget.
+        secret = url in SECRET_PAGES
+        assert response.get("Content-Encoding") == (None if secret else "gzip"), url
         size = len(response.content)
-        assert size <= FIRST_HTML_BUDGET, f"{url}: {size} bytes compressed"
-        assert not THIRD_PARTY.search(gzip.decompress(response.content)), f"{url} refers to another site"
+        assert size <= FIRST_HTML_BUDGET, f"{url}: {size} bytes"
+        body = response.content if secret else gzip.decompress(response.content)
+        assert not THIRD_PARTY.search(body), f"{url} refers to another site"
 
 
 def test_public_pages_fit_the_first_round_trip_compressed(client, db):

@@ -88,8 +88,8 @@ def log_config() -> dict[str, Any]:
 
 
 def collect_static_if_missing(command: BaseCommand) -> None:
-    """With DEBUG off, hashed static files are served from the manifest: build it once if it is missing."""
-    if settings.DEBUG or not isinstance(staticfiles_storage, ManifestFilesMixin):
+    """With STATIC_HASHED (DEBUG off), hashed static files come from the manifest: build it if missing."""
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
         return
     if staticfiles_storage.exists(staticfiles_storage.manifest_name):
         return
