@@ -161,6 +161,7 @@ QUERIES: dict[str, int] = {
     "page tasks:create": 2,
     "page tasks:detail": 15,
     "page tasks:edit": 6,
+    "page tasks:email_action": 5,
     "page tasks:feed": 5,
     "page tasks:feeds": 4,
     "page tasks:mine": 5,

@@ -353,3 +353,30 @@ class ReplyCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: task {self.task_id} on {self.occurrence_date}"
+
+
+class Decline(models.Model):
+    """Someone said "I can't" to a request for help with one occurrence, so they aren't asked again."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="declines")
+    occurrence_date = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_declines")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "occurrence_date", "user"], name="tasks_decline_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} can't do {self.task_id} on {self.occurrence_date}"
+
+
+class ActionLinkUse(models.Model):
+    """A used link from an email ("I'll do it", "I can't", "Say thank you"): each works once."""
+
+    nonce = models.CharField(max_length=40, unique=True)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.nonce

@@ -81,3 +81,11 @@ personal_data_declare(
     retention=CIRCLE,
     fields={"user": "who"},
 )
+personal_data_declare(
+    "tasks.Decline",
+    whose="the helper",
+    why="who said they can't help with one day, so they aren't asked again",
+    retention=CIRCLE,
+    fields={"user": "who"},
+)
+no_personal_data("tasks.ActionLinkUse", reason="a random value, so a link from an email works once")

@@ -16,11 +16,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.lib.hooks import notify
 from carecircle.tasks.access import may_be_down_for
 from carecircle.tasks.messages import reminder_message
-from carecircle.tasks.models import Assignment, OccurrenceChange, ReminderClock, ReminderSent, ReminderSetting
+from carecircle.tasks.models import Assignment, OccurrenceChange, ReminderClock, ReminderSent, ReminderSetting, Task
 from carecircle.tasks.schedule import (
     DAY,
     change_override,
@@ -107,6 +108,12 @@ def _due(
     return sorted(due, key=lambda pair: pair[1])
 
 
+def _cant_line(user: User, task: Task, on: datetime.date) -> str:
+    from carecircle.tasks.email_actions import CANT, action_lines
+
+    return action_lines(user_id=user.pk, task=task, occurrence_date=on, actions=[CANT])
+
+
 def _send(assignment: Assignment, start: datetime.datetime, kinds: list[str]) -> bool:
     keys = [f"reminder-{assignment.pk}-{kind}-{start:%Y%m%dT%H%MZ}" for kind in kinds]
     try:
@@ -126,7 +133,7 @@ def _send(assignment: Assignment, start: datetime.datetime, kinds: list[str]) ->
                 title=subject,
                 url=reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk}),
                 user_ids=[assignment.user_id],
-                render=lambda _user: (subject, body),
+                render=lambda user: (subject, f"{body}\n\n{_cant_line(user, task, assignment.occurrence_date)}\n"),
             )
     except IntegrityError:
         # Already queued by an earlier scan (or a concurrent one).

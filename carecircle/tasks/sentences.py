@@ -58,6 +58,7 @@ SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
         if entry.actor_name == entry.subject_name
         else f"{_actor(entry)} took {_subject(entry)} off {_title(entry)}{_on(entry)}{_reason(entry)}"
     ),
+    "tasks.declined": lambda entry: f"{_actor(entry)} said they can't help with {_title(entry)}{_on(entry)}",
     "tasks.done": lambda entry: f"{_actor(entry)} marked {_title(entry)}{_on(entry)} as done",
     "tasks.feed_created": lambda entry: f"{_actor(entry)} made a private calendar address",
     "tasks.feed_renewed": lambda entry: f"{_actor(entry)} replaced their private calendar address",

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from carecircle.tasks.models import (
     CATEGORY_DETAILS,
     Assignment,
     Category,
+    Decline,
     OccurrenceChange,
     Task,
 )
@@ -173,18 +175,31 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
     ask_standing_offers(task=task)
     if not task.private:
         # Everyone who can help hears of it (those whose standing offer matches were asked above).
+        title = f"Help needed: {task.title}"
+        body = f"From {task.start_date:%A %-d %B}. Can you help?"
         notify(
             category="help_needed",
             circle=circle,
             key=f"task-new-{task.pk}",
-            title=f"Help needed: {task.title}",
-            body=f"From {task.start_date:%A %-d %B}. Can you help?",
+            title=title,
+            body=body,
             url=_task_url(task),
             actor=actor,
             capability="tasks.volunteer",
             sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=task.start_date),
+            render=lambda user: (title, _help_email(user, task, task.start_date, body)),
         )
     return task
+
+
+def _help_email(user: User, task: Task, on: datetime.date, body: str) -> str:
+    from carecircle.tasks.email_actions import CANT, TAKE, action_lines
+
+    links = action_lines(user_id=user.pk, task=task, occurrence_date=on, actions=[TAKE, CANT])
+    return (
+        f"Help needed: {task.title}\n\n{body}\n\n{links}\n\n"
+        f"Open it in CareCircle: {settings.SITE_URL}{_task_url(task)}\n"
+    )
 
 
 def _task_url(task: Task) -> str:
@@ -452,6 +467,35 @@ def task_withdraw(
     return True
 
 
+@transaction.atomic
+def task_decline(*, actor: User, task: Task, occurrence_date: datetime.date) -> bool:
+    """ "I can't" to a request for help: noted once, so the member isn't asked about this day again.
+
+    Someone already going gives up their place instead (task_withdraw). True if newly noted.
+    """
+    task = _lock(task)
+    _require_occurrence(task, occurrence_date)
+    if task_withdraw(actor=actor, task=task, occurrence_date=occurrence_date):
+        return True
+    _, created = Decline.objects.get_or_create(task=task, occurrence_date=occurrence_date, user=actor)
+    if created:
+        audit_record(
+            actor=actor,
+            action="tasks.declined",
+            circle=task.circle,
+            data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()},
+        )
+    return created
+
+
+def occurrence_change_id(*, task: Task, occurrence_date: datetime.date) -> int:
+    """The id of a done occurrence (what thanks are for); TaskConflict if it isn't done."""
+    change = OccurrenceChange.objects.filter(task=task, original_date=occurrence_date, done_at__isnull=False).first()
+    if change is None:
+        raise TaskConflict("Thanks can be sent once it's done.")
+    return change.pk
+
+
 def done_from(task: Task, occurrence_date: datetime.date, change: OccurrenceChange | None) -> datetime.datetime:
     """When an occurrence can first be marked done: the start of its day (after a move) on its clock."""
     day = change.moved_date if change is not None and change.moved_date is not None else occurrence_date
@@ -491,6 +535,7 @@ def occurrence_done(
             task_volunteer(actor=actor, task=task, occurrence_date=occurrence_date, user=who_went)
         elif not going:
             raise TaskError("Nobody was down for this. Say who went, then mark it done.", field="who_went")
+    newly_done = change.done_at is None
     change.done_at = change.done_at or timezone.now()
     change.done_by = change.done_by or actor
     change.how_it_went = how_it_went.strip()
@@ -501,8 +546,45 @@ def occurrence_done(
         circle=task.circle,
         data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()},
     )
+    if newly_done:
+        _tell_done(actor=actor, task=task, occurrence_date=occurrence_date)
     _event(task)
     return change
+
+
+def _tell_done(*, actor: User, task: Task, occurrence_date: datetime.date) -> None:
+    """Those who organise help hear it was done, with a "Say thank you" link for whoever went."""
+    went = [assignment.user for assignment in _going(task, occurrence_date)]
+    if not went:
+        return
+    names = " and ".join(person.display_name for person in went[:3])
+    title = f"{names} did {task.title} on {occurrence_date:%A %-d %B}"
+
+    def render(user: User) -> tuple[str, str]:
+        from carecircle.tasks.email_actions import THANK, action_url
+
+        lines = [title, ""]
+        for person in went:
+            if person.pk == user.pk:
+                continue
+            link = action_url(
+                user_id=user.pk, task=task, occurrence_date=occurrence_date, action=THANK, thank_user_id=person.pk
+            )
+            lines.append(f"Say thank you to {person.display_name}: {link}")
+        lines += ["", f"Open it in CareCircle: {settings.SITE_URL}{_task_url(task)}"]
+        return title, "\n".join(lines) + "\n"
+
+    notify(
+        category="help_changed",
+        circle=task.circle,
+        key=f"task-done-{task.pk}-{occurrence_date:%Y%m%d}",
+        title=title,
+        url=_task_url(task),
+        actor=actor,
+        skip_user_ids={person.pk for person in went},
+        capability="tasks.manage",
+        render=render,
+    )
 
 
 def _require_can_go(task: Task, person: User) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from carecircle.lib.converters import ensure_id_converter
-from carecircle.tasks import feed_views, rota_views, task_views, views
+from carecircle.tasks import email_action_views, feed_views, rota_views, task_views, views
 
 ensure_id_converter()
 app_name = "tasks"
@@ -29,4 +29,5 @@ urlpatterns: list[URLPattern] = [
     path("tasks/mine/", views.mine, name="mine"),
     path("tasks/calendar/", feed_views.settings_page, name="feeds"),
     path("calendar/<str:token>.ics", feed_views.feed, name="feed"),
+    path("act/<str:token>/", email_action_views.email_action, name="email_action"),
 ]

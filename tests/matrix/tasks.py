@@ -8,9 +8,11 @@ from typing import Any
 from django.urls import reverse
 
 from carecircle.conversations.models import ThankYou
+from carecircle.tasks.email_actions import CANT, action_token
 from carecircle.tasks.feed_services import calendar_feed_renew
 from carecircle.tasks.models import (
     Assignment,
+    Decline,
     OccurrenceChange,
     ReminderSetting,
     StandIn,
@@ -77,6 +79,10 @@ WEB: dict[tuple[str, str], str] = {
     # The feed is reached by its secret alone, like a calendar app does.
     ("tasks:feed", "GET"): "200 200 200 200 200 200 200 200 200",
     ("tasks:feed", "POST"): NOT_ALLOWED,
+    # A link from an email: the signed token names the member (here the helper), so whoever holds it,
+    # signed in or not, sees the confirm page and can press the button; see tests/tasks/test_email_actions.py.
+    ("tasks:email_action", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("tasks:email_action", "POST"): "200 200 200 200 200 200 200 200 200",
 }
 
 # API: 401 without credentials, 404 for outsiders, 403 without the capability; writes use valid bodies.
@@ -159,6 +165,7 @@ def prepare(world: World) -> dict[str, Any]:
         "busy_task_id": busy.pk,
         "finished_task_id": finished.pk,
         "today": today.isoformat(),
+        "action_token": action_token(user_id=cast.helper.pk, task=task, occurrence_date=start, action=CANT),
     }
 
 
@@ -185,6 +192,8 @@ ON_TASK = {"tasks:withdraw": "busy_task_id", "tasks:done": "busy_task_id", "task
 
 
 def url(world: World, name: str) -> str | None:
+    if name == "tasks:email_action":
+        return reverse(name, kwargs={"token": world.extra["action_token"]})
     if name == "tasks:feed":
         return reverse(name, kwargs={"token": world.extra["feed_token"]})
     if name == "tasks:thank":
@@ -254,6 +263,7 @@ WRITES: dict[str, Write] = {
             OccurrenceChange.objects.filter(task_id=world.extra["busy_task_id"]).values_list("done_at", flat=True)
         ),
     ),
+    "tasks:email_action": Write(form={}, changes=_count(Decline)),
     "tasks:thank": Write(
         form=lambda world: {"on": world.extra["today"], "recipient": world.cast.paid_carer.pk, "note": "Thank you"},
         changes=_count(ThankYou),

@@ -1,0 +1,176 @@
+"""Acting from an email: "I'll do it", "I can't" and "Say thank you" links.
+
+Each link names one member, one task, one day and one action, signed with the site's secret so it
+can't be made up or changed. It works for 14 days and once only (a random value in it is recorded
+when used), and without signing in: the link is the proof of who is acting. Opening it only shows a
+confirm page; the change happens when the member presses the button (a POST), so mail scanners that
+follow links change nothing. Every use is checked again through the circle's access rules, so a link
+stops working for someone who has left the circle. Decision record: docs/architecture/notifications.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.urls import reverse
+
+from carecircle.accounts.models import User
+from carecircle.circles import registries
+from carecircle.circles.access import CircleAccess
+from carecircle.tasks import services
+from carecircle.tasks.access import access_task
+from carecircle.tasks.models import ActionLinkUse, Task
+
+SALT = "carecircle.tasks.email-action"
+MAX_AGE = datetime.timedelta(days=14)
+
+TAKE = "take"
+CANT = "cant"
+THANK = "thank"
+ACTIONS = {TAKE: "I'll do it", CANT: "I can't", THANK: "Say thank you"}
+# Taking a place needs the right to volunteer; saying you can't or thanking needs only to see tasks.
+NEEDS = {TAKE: "tasks.volunteer", CANT: "tasks.view", THANK: "tasks.view"}
+
+
+class LinkError(Exception):
+    """The link can't be used: expired, used, altered, or the member left the circle."""
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    user: User
+    task_id: int
+    circle_id: int
+    occurrence_date: datetime.date
+    action: str
+    nonce: str
+    thank_user_id: int | None
+
+
+def action_token(
+    *, user_id: int, task: Task, occurrence_date: datetime.date, action: str, thank_user_id: int | None = None
+) -> str:
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown action {action!r}.")
+    data = {
+        "u": user_id,
+        "t": task.pk,
+        "c": task.circle_id,
+        "d": occurrence_date.isoformat(),
+        "a": action,
+        "n": secrets.token_urlsafe(12),
+    }
+    if thank_user_id is not None:
+        data["r"] = thank_user_id
+    return signing.dumps(data, salt=SALT, compress=True)
+
+
+def action_url(
+    *, user_id: int, task: Task, occurrence_date: datetime.date, action: str, thank_user_id: int | None = None
+) -> str:
+    token = action_token(
+        user_id=user_id, task=task, occurrence_date=occurrence_date, action=action, thank_user_id=thank_user_id
+    )
+    return f"{settings.SITE_URL}{reverse('tasks:email_action', kwargs={'token': token})}"
+
+
+def action_lines(
+    *, user_id: int, task: Task, occurrence_date: datetime.date, actions: list[str], thank_user_id: int | None = None
+) -> str:
+    """The lines an email carries for `actions`, each a link of its own."""
+    return "\n".join(
+        f"{ACTIONS[action]}: "
+        + action_url(
+            user_id=user_id, task=task, occurrence_date=occurrence_date, action=action, thank_user_id=thank_user_id
+        )
+        for action in actions
+    )
+
+
+def action_read(token: str) -> ActionLink:
+    """The link's contents, if it is genuine, recent and unused; else LinkError with what to do."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise LinkError("This link is more than 14 days old. Open CareCircle to see what's needed now.") from error
+    except (signing.BadSignature, ValueError) as error:
+        raise LinkError("This link isn't complete. Try copying the whole link from the email.") from error
+    try:
+        user = User.objects.get(pk=int(data["u"]), is_active=True)
+        link = ActionLink(
+            user=user,
+            task_id=int(data["t"]),
+            circle_id=int(data["c"]),
+            occurrence_date=datetime.date.fromisoformat(data["d"]),
+            action=str(data["a"]),
+            nonce=str(data["n"]),
+            thank_user_id=int(data["r"]) if "r" in data else None,
+        )
+    except (KeyError, TypeError, ValueError, User.DoesNotExist) as error:
+        raise LinkError("This link isn't complete. Try copying the whole link from the email.") from error
+    if link.action not in ACTIONS:
+        raise LinkError("This link isn't complete. Try copying the whole link from the email.")
+    if ActionLinkUse.objects.filter(nonce=link.nonce).exists():
+        raise LinkError("This link has already been used. Open CareCircle to see where things stand.")
+    return link
+
+
+def link_access(link: ActionLink) -> tuple[CircleAccess, Task]:
+    """The member's access to the task now, through the circle's access rules."""
+    try:
+        return access_task(
+            user=link.user, circle_id=link.circle_id, task_id=link.task_id, capability=NEEDS[link.action]
+        )
+    except (Http404, PermissionDenied) as error:
+        raise LinkError("This link no longer works: you're not in this circle, or the task has gone.") from error
+
+
+def action_perform(*, token: str, note: str = "") -> tuple[ActionLink, Task, str]:
+    """Do what the link says, once; returns what to tell the member. Errors are DomainError or LinkError."""
+    link = action_read(token)
+    _, task = link_access(link)
+    try:
+        with transaction.atomic():
+            ActionLinkUse.objects.create(nonce=link.nonce)
+            message = _do(link, task, note)
+    except IntegrityError as error:
+        raise LinkError("This link has already been used. Open CareCircle to see where things stand.") from error
+    return link, task, message
+
+
+def _do(link: ActionLink, task: Task, note: str) -> str:
+    day = f"{link.occurrence_date:%A %-d %B}"
+    if link.action == TAKE:
+        services.task_volunteer(actor=link.user, task=task, occurrence_date=link.occurrence_date)
+        return f"Thank you. You're down for \u201c{task.title}\u201d on {day}. We'll remind you before."
+    if link.action == CANT:
+        services.task_decline(actor=link.user, task=task, occurrence_date=link.occurrence_date)
+        return f"Thanks for letting us know. You won't be asked about \u201c{task.title}\u201d on {day} again."
+    if link.thank_user_id is None:
+        raise LinkError("This link isn't complete. Try copying the whole link from the email.")
+    recipient = User.objects.filter(
+        pk=link.thank_user_id,
+        task_assignments__task=task,
+        task_assignments__occurrence_date=link.occurrence_date,
+        task_assignments__withdrawn_at__isnull=True,
+    ).first()
+    if recipient is None:
+        raise LinkError("The person you wanted to thank isn't down for this any more.")
+    registries.thanks_send(
+        actor=link.user,
+        circle=task.circle,
+        recipient=recipient,
+        subject_kind="task_occurrence",
+        subject_id=services.occurrence_change_id(task=task, occurrence_date=link.occurrence_date),
+        subject_label=f"{task.title}, {link.occurrence_date:%-d %b}",
+        note=note,
+        client_id=None,
+    )
+    return f"Your thanks are on their way to {recipient.display_name}."
