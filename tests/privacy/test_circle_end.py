@@ -147,6 +147,7 @@ CIRCLE_CONTENT_CASCADES = {
     "tasks.StandIn.circle",
     "tasks.Unavailability.circle",
     "tasks.StandingOffer.circle",
+    "tasks.ReplyCode.circle",
     "records.RecordEntry.circle",
     "records.ShareLink.circle",
     "records.RecordView.circle",

@@ -62,10 +62,18 @@ def test_every_record_page_fits_the_first_round_trip_compressed(cast, as_user, o
         reverse("records:access_log", args=[circle_id]),
         reverse("records:export", args=[circle_id]),
     ]
+    secret_bearing = {reverse("records:share_links", args=[circle_id])}
     client: Client = as_user(organiser)
     for url in urls:
         response = client.get(url, headers={"accept-encoding": "gzip"})
         assert response.status_code == 200, url
-        assert response["Content-Encoding"] == "gzip", url
-        assert len(response.content) <= FIRST_HTML_BUDGET, f"{url}: {len(response.content)} bytes compressed"
-        assert not THIRD_PARTY.search(gzip.decompress(response.content)), url
+        if url in secret_bearing:
+            # BREACH: a page that shows a secret link goes uncompressed (web/page_policy.py), so its
+            # whole body must fit the first round trip.
+            assert "Content-Encoding" not in response, url
+            body = response.content
+        else:
+            assert response["Content-Encoding"] == "gzip", url
+            body = gzip.decompress(response.content)
+        assert len(response.content) <= FIRST_HTML_BUDGET, f"{url}: {len(response.content)} bytes on the wire"
+        assert not THIRD_PARTY.search(body), url
