@@ -74,6 +74,10 @@ class MessageOut(Schema):
     edited_at: datetime.datetime | None
     removed: bool
     client_id: uuid.UUID | None = Field(description="Yours only: the id your client sent.")
+    via: str = Field(
+        description='How a message written outside the app arrived: "sms" for a text; empty when written in the app. '
+        "Set by CareCircle; it can't be sent."
+    )
 
 
 class MessagePageOut(Schema):
@@ -170,6 +174,7 @@ def message_out(message: Message, *, viewer_id: int, reactions: list[tuple[str, 
         edited_at=message.edited_at,
         removed=removed,
         client_id=message.client_id if message.author_id == viewer_id else None,
+        via=message.via,
     )
 
 

@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import circle_eraser_register, csv_rows, erasure_register, subject_part_register
+from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
 from carecircle.tasks.models import (
     Assignment,
     CalendarFeed,
     ReminderSetting,
+    ReplyCode,
     StandIn,
     StandingOffer,
     Task,
@@ -108,3 +110,11 @@ def erase_circle(circle_id: int) -> int:
 subject_part_register("tasks", subject_access)
 erasure_register("tasks", handler=erase, kept=kept)
 circle_eraser_register("tasks", erase_circle)
+
+# A reply code (`YES 4821`) is useless once its occurrence is well past; pruning also frees the number for
+# reuse, so a busy circle never runs out of the 9,000 four-digit codes. Counted from the occurrence's day.
+retention_rule_register(
+    RetentionRule(
+        name="reply codes", setting="RETENTION_REPLY_CODES_DAYS", model=ReplyCode, date_field="occurrence_date"
+    )
+)

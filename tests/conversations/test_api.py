@@ -142,3 +142,25 @@ def test_updates_and_checkins_through_the_api(cast: Cast, as_user: Any) -> None:
         f"{API}/circles/{cast.circle.pk}/checkins", {"feeling": 9, "audience": "x"}, content_type="application/json"
     )
     assert bad.status_code == 422
+
+
+def test_messages_say_how_they_arrived_and_via_cannot_be_sent(cast: Cast) -> None:
+    where = family_of(cast, cast.helper)
+    by_text = services.message_post(actor=cast.helper, where=where, body="On my way", via="sms").message
+    client = token_client(cast.organiser)
+    listed = {m["id"]: m["via"] for m in client.get(_messages_url(cast)).json()["messages"]}
+    assert listed[by_text.pk] == "sms"
+
+    sent = client.post(_messages_url(cast), {"body": "Thanks", "via": "sms"}, content_type="application/json")
+    assert sent.status_code == 422
+    posted = token_client(cast.organiser).post(_messages_url(cast), {"body": "Thanks"}, content_type="application/json")
+    assert posted.json()["via"] == ""
+
+
+def test_the_schema_shows_via_as_a_field_of_messages_only_answers_carry() -> None:
+    from carecircle.api.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    assert "via" in schemas["MessageOut"]["properties"]
+    assert "via" in schemas["MessageOut"]["required"]
+    assert "via" not in schemas["MessageCreateIn"]["properties"]
