@@ -44,6 +44,9 @@ class Section:
     single: bool = False
     # The field that names an entry in lists, history and the audit log.
     title_field: str = ""
+    # The fields shown after the title on one line of an entry's compact card ("5 mg · 1 tablet ·
+    # twice a day"): what a reader scans for. The others follow, labelled, in smaller type.
+    card_line: tuple[str, ...] = ()
 
     @property
     def noun_with_article(self) -> str:
@@ -120,6 +123,7 @@ CONDITIONS = Section(
     noun="condition",
     intro="Long-term conditions and diagnoses.",
     title_field="name",
+    card_line=("since",),
     fields=(
         Field("name", "Condition", required=True, hint='For example "Type 2 diabetes".'),
         Field("since", "Since when", "date"),
@@ -133,6 +137,7 @@ ALLERGIES = Section(
     noun="allergy",
     intro="What causes a reaction, what happens and how bad it is.",
     title_field="substance",
+    card_line=("severity", "reaction"),
     fields=(
         Field("substance", "Allergic to", required=True, hint='For example "Penicillin".'),
         Field("reaction", "What happens", hint='For example "rash and swelling".'),
@@ -147,6 +152,7 @@ MEDICATIONS = Section(
     noun="medication",
     intro="What is taken, how much, when and why. Stopped medicines stay in their own list.",
     title_field="name",
+    card_line=("strength", "dose", "schedule"),
     fields=(
         Field("name", "Medicine", required=True, hint='For example "Metformin".'),
         Field("strength", "Strength", hint='For example "500 mg".', max_length=60),
@@ -165,6 +171,7 @@ CONTACTS = Section(
     noun="contact",
     intro="GP surgery, pharmacy, social worker, agencies and emergency contacts.",
     title_field="name",
+    card_line=("role", "phone"),
     fields=(
         Field("name", "Name", required=True, hint='A person or a place, like "Riverside Surgery".'),
         Field("role", "Who they are", "choice", choices=CONTACT_KINDS),

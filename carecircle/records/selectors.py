@@ -52,6 +52,59 @@ class ShownEntry:
     def stopped(self) -> bool:
         return bool(self.entry.data.get("stopped"))
 
+    @property
+    def line(self) -> list[ShownValue]:
+        """The values on the card's one line, in the order the section declares them."""
+        by_name = {value.name: value for value in self.values}
+        return [by_name[name] for name in self.section.card_line if name in by_name]
+
+    @property
+    def rest(self) -> list[ShownValue]:
+        """The other values, labelled below the line; the title shows once, as the heading."""
+        skip = set(self.section.card_line)
+        if self.section.key != "notes":
+            skip.add(self.section.title_field)
+        return [value for value in self.values if value.name not in skip]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list shown on a record page: the entries, where they sit and how many there are."""
+
+    items: list[ShownEntry]
+    number: int
+    total: int
+    size: int
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.last < self.total else None
+
+
+# Entries per page of a list section (medications, contacts, conditions, allergies, documents):
+# 20 compact cards keep the page under 14 KB compressed however long the list (page-weight.md).
+ENTRIES_PAGE = 20
+
+
+def page_of(items: list[ShownEntry], number: int, size: int = ENTRIES_PAGE) -> Page:
+    """The given page of an already-sorted list; a page past the end shows the last one."""
+    last_page = max(1, -(-len(items) // size))
+    number = min(max(1, number), last_page)
+    start = (number - 1) * size
+    return Page(items=items[start : start + size], number=number, total=len(items), size=size)
+
 
 def shown_values(section: Section, data: dict[str, str], *, can_sensitive: bool) -> list[ShownValue]:
     return [

@@ -50,6 +50,24 @@ def record_index(request: HttpRequest, circle_id: int) -> HttpResponse:
     return render(request, "records/index.html", record_context(reader, counts=counts))
 
 
+def _page_number(request: HttpRequest, name: str) -> int:
+    given = request.GET.get(name, "")
+    return int(given) if given.isdigit() and len(given) < 7 else 1
+
+
+def _pager(request: HttpRequest, name: str, page: selectors.Page, label: str) -> dict[str, Any]:
+    """A list's page and the addresses of its neighbours, keeping the other lists where they are."""
+
+    def address(number: int | None) -> str:
+        if number is None:
+            return ""
+        query = request.GET.copy()
+        query[name] = str(number)
+        return f"?{query.urlencode()}"
+
+    return {"page": page, "label": label, "previous": address(page.previous), "next": address(page.next)}
+
+
 def _section_context(reader: Reader, section: Section, request: HttpRequest) -> dict[str, Any]:
     before = request.GET.get("before", "")
     before_id = int(before) if before.isdigit() and len(before) < 19 else None
@@ -57,8 +75,16 @@ def _section_context(reader: Reader, section: Section, request: HttpRequest) -> 
     entries = selectors.entries_for(reader=reader, section=section, before=before_id, limit=limit)
     context: dict[str, Any] = {"section": section, "entries": entries}
     if section.key == "medications":
-        context["entries"] = [entry for entry in entries if not entry.stopped]
-        context["stopped"] = [entry for entry in entries if entry.stopped]
+        taken = selectors.page_of([entry for entry in entries if not entry.stopped], _page_number(request, "page"))
+        stopped = selectors.page_of([entry for entry in entries if entry.stopped], _page_number(request, "stopped"))
+        context["entries"] = taken.items
+        context["pager"] = _pager(request, "page", taken, "medicines taken now")
+        context["stopped"] = stopped.items
+        context["stopped_pager"] = _pager(request, "stopped", stopped, "stopped medicines")
+    elif not section.single and section.key != "notes":
+        shown = selectors.page_of(entries, _page_number(request, "page"))
+        context["entries"] = shown.items
+        context["pager"] = _pager(request, "page", shown, section.title.lower())
     if section.key == "notes":
         context["more_before"] = entries[-1].pk if limit and len(entries) == limit else None
         context["extra_items"] = registries.extra_note_items(reader) if before_id is None else []
