@@ -21,7 +21,7 @@ browser asks every time and gets either the page or a 304.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -61,34 +61,49 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
-def circle_page_etag(request: HttpRequest, access: CircleAccess, *, viewer_parts: bool = False) -> str | None:
+def circle_page_etag(
+    request: HttpRequest,
+    access: CircleAccess | Sequence[CircleAccess],
+    *,
+    viewer_parts: bool = False,
+    extra: Sequence[str] = (),
+) -> str | None:
     """The page's ETag, or None when this answer must not be reused (a one-off message is waiting).
 
-    `viewer_parts` adds the registered per-viewer state, for the pages that show it (the home).
+    `access` is the circle the page shows, or every circle a page across circles draws from ("What
+    I'm doing"): each one's event sequence, role and capabilities go in. `viewer_parts` adds the
+    registered per-viewer state of a single circle, for the pages that show it (the home). `extra`
+    is anything else the page shows that records no circle event, from the view.
     """
     if len(messages.get_messages(request)) > 0:
         return None
-    circle = access.circle
+    accesses = [access] if isinstance(access, CircleAccess) else list(access)
     session_key = getattr(request, "session", None) and request.session.session_key
     parts = [
         release(),
         request.get_full_path(),
         request.headers.get("X-Requested-With", ""),
-        str(access.user_id),
+        str(getattr(request.user, "pk", "")),
         session_key or "",
         request.META.get("CSRF_COOKIE", ""),
-        str(circle.pk),
-        str(circle.event_seq),
-        str(circle.closed_at),
-        access.role,
-        ",".join(sorted(access.capabilities)),
-        str(access.person_is_member),
         timezone.get_current_timezone_name(),
         translation.get_language() or "",
         timezone.localdate().isoformat(),
     ]
-    if viewer_parts:
-        parts += _viewer_parts(request, access)
+    for one in sorted(accesses, key=lambda item: item.circle.pk):
+        circle = one.circle
+        parts += [
+            str(one.user_id),
+            str(circle.pk),
+            str(circle.event_seq),
+            str(circle.closed_at),
+            one.role,
+            ",".join(sorted(one.capabilities)),
+            str(one.person_is_member),
+        ]
+    if viewer_parts and len(accesses) == 1:
+        parts += _viewer_parts(request, accesses[0])
+    parts += ["extra", *extra]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
     return f'"{digest}"'
 
@@ -110,11 +125,17 @@ def _matches(request: HttpRequest, etag: str) -> bool:
     return any(tag.removeprefix("W/") == etag or tag == "*" for tag in wanted)
 
 
-def not_modified(request: HttpRequest, access: CircleAccess, *, viewer_parts: bool = False) -> HttpResponse | None:
+def not_modified(
+    request: HttpRequest,
+    access: CircleAccess | Sequence[CircleAccess],
+    *,
+    viewer_parts: bool = False,
+    extra: Sequence[str] = (),
+) -> HttpResponse | None:
     """A 304 when the browser already holds this very page, else None (render it, then `with_etag`)."""
     if request.method not in ("GET", "HEAD"):
         return None
-    etag = circle_page_etag(request, access, viewer_parts=viewer_parts)
+    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra)
     if etag is None or not _matches(request, etag):
         return None
     response = HttpResponseNotModified()
@@ -128,12 +149,17 @@ def not_modified(request: HttpRequest, access: CircleAccess, *, viewer_parts: bo
 
 
 def with_etag(
-    request: HttpRequest, access: CircleAccess, response: HttpResponse, *, viewer_parts: bool = False
+    request: HttpRequest,
+    access: CircleAccess | Sequence[CircleAccess],
+    response: HttpResponse,
+    *,
+    viewer_parts: bool = False,
+    extra: Sequence[str] = (),
 ) -> HttpResponse:
     """Mark a freshly rendered circle page with its ETag, so the next visit can get a 304."""
-    if response.status_code != 200:
+    if response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
-    etag = circle_page_etag(request, access, viewer_parts=viewer_parts)
+    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra)
     if etag is None:
         return response
     response["ETag"] = etag

@@ -331,6 +331,19 @@ def can_undo_removal(*, user_id: int, message: Message) -> bool:
     return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)
 
 
+def undo_window_version(where: ConversationAccess) -> str:
+    """The viewer's removals here that still show "Undo", for the page's ETag (one query).
+
+    An "Undo" link ends with time, not with a circle event, so a page showing one must not be
+    answered 304 once the window has closed.
+    """
+    since = timezone.now() - datetime.timedelta(minutes=UNDO_MINUTES)
+    removed = Message.objects.filter(
+        conversation=where.conversation, deleted_by_id=where.user_id, deleted_at__gte=since
+    ).values_list("pk", flat=True)
+    return "undo:" + ",".join(str(pk) for pk in sorted(removed))
+
+
 def read_markers_version(access: CircleAccess) -> BaseExpression:
     """Changes whenever the viewer reads further in any conversation of the circle (a subquery)."""
     markers = ReadMarker.objects.filter(user_id=access.user_id, conversation__circle_id=OuterRef("pk"))

@@ -7,6 +7,7 @@ loads; chat.js only makes it live.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries
 from carecircle.circles.access import access_circle
+from carecircle.circles.conditional import not_modified, with_etag
 from carecircle.circles.models import Membership
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.conversations import selectors, services
@@ -48,6 +50,26 @@ def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
     return conversation_access_for(access, services.news_conversation(circle=access.circle))
 
 
+def _page(
+    request: HttpRequest,
+    where: ConversationAccess,
+    *,
+    template: str,
+    extra: Callable[[], dict[str, Any]] = dict,
+) -> HttpResponse:
+    """A conversation page, or a 304 when the browser holds it already (circles/conditional.py).
+
+    New, edited, removed and restored messages and reactions all record circle events, so the
+    circle's sequence covers them; the "Undo" links that end with time are added to the key.
+    Nothing here shows read markers, so reading (which a render does) needn't change it.
+    """
+    parts = [selectors.undo_window_version(where)]
+    if (unchanged := not_modified(request, where.circle_access, extra=parts)) is not None:
+        return unchanged
+    response = conversation_page(request, where, template=template, **extra())
+    return with_etag(request, where.circle_access, response, extra=parts)
+
+
 def _deny_write(where: ConversationAccess) -> None:
     if not where.can_write:
         raise PermissionDenied("Your role in this circle doesn't include writing here.")
@@ -61,7 +83,7 @@ def family(request: HttpRequest, circle_id: int) -> HttpResponse:
     if request.method == "POST":
         _deny_write(where)
         return message_post_response(request, where, template=template)
-    return conversation_page(request, where, template=template)
+    return _page(request, where, template=template)
 
 
 def _news_extra(where: ConversationAccess, update_form: UpdateForm | None = None) -> dict[str, Any]:
@@ -86,7 +108,7 @@ def news(request: HttpRequest, circle_id: int) -> HttpResponse:
     if request.method == "POST":
         _deny_write(where)
         return message_post_response(request, where, template=template, **_news_extra(where))
-    return conversation_page(request, where, template=template, **_news_extra(where))
+    return _page(request, where, template=template, extra=lambda: _news_extra(where))
 
 
 def _update_post(request: HttpRequest, where: ConversationAccess, template: str) -> HttpResponse:
@@ -121,11 +143,10 @@ def conversation(request: HttpRequest, circle_id: int, conversation_id: int) -> 
     if kind != ConversationKind.DIRECT and not (request.method == "POST" and wants_fragment(request)):
         return redirect(page_url(where))
     template = "conversations/direct.html"
-    other = _other_person(where)
     if request.method == "POST":
         _deny_write(where)
-        return message_post_response(request, where, template=template, other=other)
-    return conversation_page(request, where, template=template, other=other)
+        return message_post_response(request, where, template=template, other=_other_person(where))
+    return _page(request, where, template=template, extra=lambda: {"other": _other_person(where)})
 
 
 def _other_person(where: ConversationAccess) -> Membership | None:

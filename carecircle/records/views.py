@@ -18,13 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries
+from carecircle.circles.conditional import not_modified, with_etag
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, viewer
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, access_entry, access_record, access_section, entry_in, section_named
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.forms import DocumentForm, EntryForm
 from carecircle.records.models import RecordEntry
-from carecircle.records.sections import Section
+from carecircle.records.sections import SECTIONS, Section
 
 LIVE_TYPES = "record.changed"
 
@@ -43,11 +44,15 @@ def record_context(reader: Reader, **extra: Any) -> dict[str, Any]:
 @login_required
 def record_index(request: HttpRequest, circle_id: int) -> HttpResponse:
     reader = access_record(user=request.user, circle_id=circle_id)
-    counts = selectors.section_counts(reader)
-    if not counts:
+    if not any(reader.can_read(section) for section in SECTIONS):
         raise PermissionDenied("Your role in this circle doesn't include reading the record.")
     reader.log("the record's contents page")
-    return render(request, "records/index.html", record_context(reader, counts=counts))
+    assert reader.access is not None
+    if (unchanged := not_modified(request, reader.access)) is not None:
+        return unchanged
+    counts = selectors.section_counts(reader)
+    response = render(request, "records/index.html", record_context(reader, counts=counts))
+    return with_etag(request, reader.access, response)
 
 
 def _page_number(request: HttpRequest, name: str) -> int:
@@ -97,9 +102,13 @@ def _section_context(reader: Reader, section: Section, request: HttpRequest) -> 
 @login_required
 def section_page(request: HttpRequest, circle_id: int, section: str) -> HttpResponse:
     reader, found = access_section(user=request.user, circle_id=circle_id, section_key=section)
+    # A reload is a look too: the access log records it even when the browser's copy is current.
     reader.log(found.title)
+    assert reader.access is not None
+    if (unchanged := not_modified(request, reader.access)) is not None:
+        return unchanged
     context = record_context(reader, **_section_context(reader, found, request))
-    return render(request, "records/section.html", context)
+    return with_etag(request, reader.access, render(request, "records/section.html", context))
 
 
 @never_cache

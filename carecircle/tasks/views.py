@@ -213,6 +213,10 @@ def mine(request: HttpRequest) -> HttpResponse:
         capabilities = capabilities_for(role=membership.role, consent=circle.consent, person_is_member=False)
         if "tasks.view" in capabilities:
             accesses.append(CircleAccess(circle, membership, capabilities, person_is_member=False))
+    # Every circle drawn from is in the ETag (its event sequence and the viewer's rights there), so
+    # a change in any of them, or joining, leaving or losing tasks.view in one, renders the page again.
+    if (unchanged := not_modified(request, accesses)) is not None:
+        return unchanged
     start = timezone.localdate()
     end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
     items = occurrences_for(
@@ -227,7 +231,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "viewer_id": person.pk,
         "several_circles": len(accesses) > 1,
     }
-    return render(request, "tasks/mine.html", context)
+    return with_etag(request, accesses, render(request, "tasks/mine.html", context))
 
 
 def _day(day: datetime.date) -> str:
