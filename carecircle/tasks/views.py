@@ -193,6 +193,8 @@ def month(request: HttpRequest, circle_id: int) -> HttpResponse:
         view="month",
         days=[],
         weeks=weeks,
+        # The same days as a list for a phone, leaving out the empty ones.
+        month_days=[day for row in weeks for day in row if day and day.items],
         title="Month",
         period=f"{first:%B %Y}",
         earlier=f"?month={previous}",
