@@ -53,6 +53,7 @@ class PreferencesIO(Schema):
     quiet_from: WallClockTime | None = Field(None, description="Quiet hours start, on the member's own clock.")
     quiet_until: WallClockTime | None = Field(None, description="Quiet hours end. Urgent categories ignore them.")
     digest: Digest = Digest.OFF
+    digest_weekday: int = Field(0, ge=0, le=6, description="Day of the weekly digest: 0 is Monday, 6 Sunday.")
     urgent: list[str] = Field(default_factory=list, description="Categories that still go out in quiet hours.")
 
 
@@ -101,6 +102,7 @@ def _out(chosen: prefs.Preferences) -> PreferencesIO:
         quiet_from=chosen.settings.quiet_from,
         quiet_until=chosen.settings.quiet_until,
         digest=Digest(chosen.settings.digest),
+        digest_weekday=chosen.settings.digest_weekday,
         urgent=[row.category.key for row in chosen.rows if row.category.urgent],
     )
 
@@ -135,5 +137,6 @@ def preferences_set(request: HttpRequest, payload: PreferencesIO) -> Preferences
         quiet_from=payload.quiet_from,
         quiet_until=payload.quiet_until,
         digest=payload.digest.value,
+        digest_weekday=payload.digest_weekday,
     )
     return _out(chosen)

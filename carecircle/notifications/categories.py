@@ -91,6 +91,14 @@ CATEGORIES: tuple[Category, ...] = (
     Category("thanks", "Thanks", "Someone thanked you.", email=ALL),
 )
 CATEGORY_BY_KEY: dict[str, Category] = {category.key: category for category in CATEGORIES}
+# The daily or weekly digest email: not a category members choose per channel, but its own
+# "stop these emails" link turns off the email of every category that would fill it.
+DIGEST = Category(
+    "digest",
+    "The digest email",
+    "One email a day or a week about everything that isn't urgent.",
+    email=NOBODY,
+)
 # Messages about the member's own account (an address that stopped working): always in the app, never switched off.
 ACCOUNT = "account"
 

@@ -89,6 +89,10 @@ class Notification(models.Model):
     # Notifications about the same thing (one conversation) share a group, so chat batches.
     group = models.CharField(max_length=80, blank=True)
     key = models.CharField(max_length=160, unique=True)
+    # What the member needed to be told this, checked again when a digest is built.
+    capability = models.CharField(max_length=80, blank=True)
+    # Emailed in the member's next digest, not at once (they chose a daily or weekly email).
+    held_for_digest = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -113,6 +117,10 @@ class NotificationSettings(models.Model):
     quiet_from = models.TimeField(null=True, blank=True)
     quiet_until = models.TimeField(null=True, blank=True)
     digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.OFF)
+    # The day of a weekly digest (0 is Monday, as datetime.weekday()).
+    digest_weekday = models.PositiveSmallIntegerField(default=0)
+    # The moment (08:00 on the member's clock) the last digest period ended, sent or empty.
+    digest_sent_until = models.DateTimeField(null=True, blank=True)
     email_failing_since = models.DateTimeField(null=True, blank=True)
     sms_failing_since = models.DateTimeField(null=True, blank=True)
     failing_reason = models.CharField(max_length=200, blank=True)

@@ -219,6 +219,8 @@ def notify(
                     url=url[:500],
                     group=group,
                     key=f"{key}-{user.pk}"[:160],
+                    capability=capability or "",
+                    held_for_digest=held_for_digest(chosen_category, membership, mine),
                     created_at=now,
                 )
             )
@@ -273,6 +275,14 @@ def within_daily_cap(drafts: list[DeliveryDraft], *, category: Category, now: da
     )
     cap = settings.SMS_DAILY_CAP
     return [draft for draft in drafts if draft.channel != SMS or sent.get(draft.recipient_id or 0, 0) < cap]
+
+
+def held_for_digest(category: Category, membership: Membership, mine: Choices) -> bool:
+    """Whether this waits for the member's daily or weekly digest instead of an email now."""
+    row = mine.settings
+    if row is None or row.digest == "off" or category.urgent or row.email_failing_since is not None:
+        return False
+    return bool(membership.user.email) and mine.wants(category, EMAIL, membership.role)
 
 
 def _drafts(

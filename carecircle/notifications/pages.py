@@ -88,6 +88,14 @@ def _time(value: str, label: str, errors: list[str]) -> datetime.time | None:
         return None
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _weekday(value: str) -> int:
+    """The chosen day of the weekly email; anything else is -1, which the service refuses clearly."""
+    return int(value) if value.isdigit() and len(value) == 1 else -1
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -107,6 +115,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
                     quiet_from=quiet_from,
                     quiet_until=quiet_until,
                     digest=request.POST.get("digest", Digest.OFF),
+                    digest_weekday=_weekday(request.POST.get("digest_weekday", "0")),
                 )
             except prefs.PreferenceError as error:
                 errors.append(str(error))
@@ -121,6 +130,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
         {
             "preferences": chosen,
             "digests": Digest.choices,
+            "weekdays": list(enumerate(WEEKDAYS)),
             "errors": errors,
             "nav": "notifications",
             "urgent": [row.category.label for row in chosen.rows if row.category.urgent],

@@ -37,7 +37,13 @@ personal_data_declare(
     why="members are told in the app what happened in their circles",
     retention="RETENTION_DELIVERIES_DAYS; erased with the account",
     fields={"recipient": "the member told", "title": "what happened", "body": "a short excerpt", "url": "where"},
-    not_personal={"category": "kind of news", "group": "what it is about", "key": "internal key"},
+    not_personal={
+        "category": "kind of news",
+        "group": "what it is about",
+        "key": "internal key",
+        "capability": "what it needed to be seen",
+        "held_for_digest": "waiting for the digest email",
+    },
 )
 personal_data_declare(
     "notifications.NotificationSettings",
@@ -50,7 +56,13 @@ personal_data_declare(
         "quiet_until": "end of quiet hours",
         "failing_reason": "why their address or number stopped working",
     },
-    not_personal={"digest": "digest choice", "email_failing_since": "date", "sms_failing_since": "date"},
+    not_personal={
+        "digest": "digest choice",
+        "digest_weekday": "day of the weekly digest",
+        "digest_sent_until": "end of the last digest period",
+        "email_failing_since": "date",
+        "sms_failing_since": "date",
+    },
 )
 personal_data_declare(
     "notifications.NotificationPreference",

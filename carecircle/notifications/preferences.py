@@ -19,7 +19,7 @@ from django.urls import reverse
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.lib.errors import DomainError
-from carecircle.notifications.categories import CATEGORIES, CATEGORY_BY_KEY, CHANNELS, EMAIL, SMS, Category
+from carecircle.notifications.categories import CATEGORIES, CATEGORY_BY_KEY, CHANNELS, DIGEST, EMAIL, SMS, Category
 from carecircle.notifications.models import (
     ConversationMute,
     Digest,
@@ -101,6 +101,7 @@ def preferences_save(
     quiet_from: datetime.time | None,
     quiet_until: datetime.time | None,
     digest: str,
+    digest_weekday: int = 0,
 ) -> Preferences:
     """Save every category and channel (`enabled` names "category.channel" to turn on), quiet hours, digest."""
     on = set(enabled)
@@ -116,6 +117,8 @@ def preferences_save(
         raise PreferenceError("Quiet hours must start and end at different times.")
     if digest not in Digest.values:
         raise PreferenceError("Choose how often to hear about things that aren't urgent.")
+    if digest_weekday not in range(7):
+        raise PreferenceError("Choose a day of the week for the weekly email.")
     NotificationPreference.objects.filter(user=user).delete()
     NotificationPreference.objects.bulk_create(
         [
@@ -127,7 +130,13 @@ def preferences_save(
         ]
     )
     NotificationSettings.objects.update_or_create(
-        user=user, defaults={"quiet_from": quiet_from, "quiet_until": quiet_until, "digest": digest}
+        user=user,
+        defaults={
+            "quiet_from": quiet_from,
+            "quiet_until": quiet_until,
+            "digest": digest,
+            "digest_weekday": digest_weekday,
+        },
     )
     return preferences_for(user)
 
@@ -151,7 +160,7 @@ def unsubscribe_read(token: str) -> Unsubscribe:
     """What a "stop these emails" link is for; ValueError when it was altered or the member is gone."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        category = CATEGORY_BY_KEY[data["c"]]
+        category = DIGEST if data["c"] == DIGEST.key else CATEGORY_BY_KEY[data["c"]]
         user = User.objects.get(pk=int(data["u"]), is_active=True)
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
         raise ValueError("This link isn't valid. Change what we email you on your notifications page.") from None
@@ -159,11 +168,21 @@ def unsubscribe_read(token: str) -> Unsubscribe:
 
 
 def unsubscribe(*, token: str) -> Unsubscribe:
-    """Stop emails of one category for the member the link was made for (RFC 8058 one-click)."""
+    """Stop emails of one category for the member the link was made for (RFC 8058 one-click).
+
+    The digest's link stops the email of every category that isn't urgent, so the digest stops
+    and nothing comes at once instead; urgent news still comes, as the preferences page says.
+    """
     found = unsubscribe_read(token)
-    NotificationPreference.objects.update_or_create(
-        user=found.user, category=found.category.key, channel=EMAIL, defaults={"enabled": False}
+    keys = (
+        [category.key for category in CATEGORIES if not category.urgent]
+        if found.category == DIGEST
+        else [found.category.key]
     )
+    for key in keys:
+        NotificationPreference.objects.update_or_create(
+            user=found.user, category=key, channel=EMAIL, defaults={"enabled": False}
+        )
     return found
 
 

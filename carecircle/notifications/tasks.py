@@ -66,3 +66,34 @@ def deliveries_sweep_ensure() -> bool:
             return False
         deliver_due.enqueue()
     return True
+
+
+# Digests leave at 08:00 on each member's clock; a run every quarter of an hour finds whose time has come.
+DIGEST_EVERY = datetime.timedelta(minutes=15)
+DIGEST_TASK_PATH = "carecircle.notifications.tasks.send_digests"
+
+
+@task()
+def send_digests() -> int:
+    """Queue the digests whose time has come (each once, however many runs); book the next run."""
+    from carecircle.notifications.digest import digests_send
+
+    queued = digests_send()
+    if default_task_backend.supports_defer:
+        send_digests.using(run_after=timezone.now() + DIGEST_EVERY).enqueue()
+    return queued
+
+
+def digests_schedule_ensure() -> bool:
+    """Start the chain of digest runs unless one is already waiting (from `carecircle worker`); whether it did."""
+    if not default_task_backend.supports_defer:
+        return False
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        waiting = DBTaskResult.objects.select_for_update().filter(task_path=DIGEST_TASK_PATH, status="READY")
+        if waiting.exists():
+            return False
+        send_digests.enqueue()
+    return True

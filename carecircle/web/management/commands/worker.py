@@ -3,7 +3,7 @@
 This is django-tasks-db's db_worker under CareCircle's name, with all of its options (--batch,
 --queue-name, --interval, --max-tasks, --reload…). On start it books the daily privacy job
 (retention, erasing closed circles) unless one is already waiting (carecircle/web/jobs.py), and
-the deliveries sweep (notifications/tasks.py) likewise.
+the deliveries sweep and the digest runs (notifications/tasks.py) likewise.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from carecircle.notifications.tasks import deliveries_sweep_ensure
+from carecircle.notifications.tasks import deliveries_sweep_ensure, digests_schedule_ensure
 from carecircle.web.jobs import daily_privacy_job_ensure
 
 
@@ -25,4 +25,6 @@ class Command(DatabaseWorkerCommand):
         daily_privacy_job_ensure()
         # Retries and emails held for quiet hours are sent by a sweep every two minutes.
         deliveries_sweep_ensure()
+        # Daily and weekly digests: a run every quarter of an hour sends those whose 08:00 has come.
+        digests_schedule_ensure()
         super().handle(*args, **options)
