@@ -19,7 +19,11 @@ def main() -> None:
     from carecircle.lib.startup import refuse_unsafe_configuration
 
     refuse_unsafe_configuration()
-    execute_from_command_line(sys.argv)
+    arguments = list(sys.argv)
+    # `carecircle mail-inbound` and `carecircle mail_inbound` are the same command.
+    if len(arguments) > 1 and not arguments[1].startswith("-"):
+        arguments[1] = arguments[1].replace("-", "_")
+    execute_from_command_line(arguments)
 
 
 if __name__ == "__main__":

@@ -252,6 +252,15 @@ TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
 # Inbound texts: requests a minute from one address, and texts an hour acted on from one number.
 SMS_INBOUND_PER_MINUTE_PER_ADDRESS = env_int("SMS_INBOUND_PER_MINUTE_PER_ADDRESS", 120)
 SMS_INBOUND_PER_HOUR_PER_NUMBER = env_int("SMS_INBOUND_PER_HOUR_PER_NUMBER", 30)
+# Reply by email (docs/architecture/notifications.md): emails about a conversation carry
+# Reply-To: reply+<signed token>@REPLY_DOMAIN when it is set. Replies arrive through
+# `carecircle mail-inbound` (SMTP on MAIL_INBOUND_HOST:MAIL_INBOUND_PORT) or the Postmark inbound
+# webhook, which checks ANYMAIL_WEBHOOK_SECRET ("user:password" basic auth) and answers 403 without it.
+REPLY_DOMAIN = env_str("REPLY_DOMAIN").lower()
+MAIL_INBOUND_HOST = env_str("MAIL_INBOUND_HOST", "127.0.0.1")
+MAIL_INBOUND_PORT = env_int("MAIL_INBOUND_PORT", 2525)
+MAIL_INBOUND_MAX_BYTES = env_int("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because
 # a reverse proxy usually redirects.

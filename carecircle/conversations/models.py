@@ -86,7 +86,7 @@ class Message(models.Model):
     reply_to = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     mentions = models.JSONField(default=list, blank=True, help_text="User ids mentioned with @name.")
     client_id = models.UUIDField(null=True, blank=True, help_text="Sent by the client so retries never duplicate.")
-    # How a message written outside the app arrived ("sms"), so the circle can see it came by text.
+    # How a message written outside the app arrived ("sms", "email"), so the circle can see it.
     via = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)

@@ -154,7 +154,7 @@ def message_post(
 ) -> Posted:
     """Post a message (with a title in the news feed: an update). A retry with the same client_id returns the first.
 
-    `via` says how a message written outside the app arrived ("sms"); the conversation shows it.
+    `via` says how a message written outside the app arrived ("sms", "email"); the conversation shows it.
     """
     existing = _replay(actor, client_id, where)
     if existing is not None:

@@ -23,7 +23,7 @@ from carecircle.conversations.models import (
     ReadMarker,
     ThankYou,
 )
-from carecircle.lib.hooks import notify
+from carecircle.lib.hooks import ReplyTarget, notify
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -54,6 +54,21 @@ def _url(where: ConversationAccess, message: Message) -> str:
     return f"{page}#message-{message.pk}"
 
 
+def _reply_target(where: ConversationAccess, message: Message) -> ReplyTarget:
+    """Where an emailed reply to news of this message goes, and what a member needs to write there."""
+    conversation = where.conversation
+    if message.kind == MessageKind.UPDATE:
+        return ReplyTarget("update", message.pk, "support.send")
+    if conversation.kind == ConversationKind.NEWS or (
+        conversation.kind == ConversationKind.THREAD and conversation.subject_kind == "update"
+    ):
+        return ReplyTarget("conversation", conversation.pk, "support.send")
+    if conversation.kind == ConversationKind.THREAD:
+        # Other apps' threads have their own rule; it is checked when the reply arrives.
+        return ReplyTarget("conversation", conversation.pk, "")
+    return ReplyTarget("conversation", conversation.pk, "conversations.post")
+
+
 def message_posted(*, actor: User, where: ConversationAccess, message: Message) -> None:
     """A new message or update: mentions first, then the readers of the conversation (or the news)."""
     conversation = where.conversation
@@ -67,6 +82,7 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
         # Comment threads have their own readers (the owning app decides); mentions still reach them.
         pair = []
     live = _live_readers(where, message)
+    reply_target = _reply_target(where, message)
     mentioned = [user_id for user_id in message.mentions if user_id != actor.pk and user_id not in live]
     if mentioned:
         notify(
@@ -80,6 +96,7 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
             user_ids=mentioned if pair is None or not pair else [u for u in mentioned if u in pair],
             capability=read,
             conversation_id=conversation.pk,
+            reply_target=reply_target,
         )
     if message.kind == MessageKind.UPDATE:
         notify(
@@ -92,6 +109,7 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
             actor=actor,
             skip_user_ids=mentioned,
             capability="updates.read",
+            reply_target=reply_target,
         )
         return
     if message.kind != MessageKind.MESSAGE or pair == []:
@@ -109,6 +127,7 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
         skip_user_ids={*mentioned, *live},
         capability=read,
         conversation_id=conversation.pk,
+        reply_target=reply_target,
     )
 
 

@@ -11,12 +11,26 @@ members things through `notify` here, never by importing notifications (an impor
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Model
 
 # The delivery channels, as notifications.models.Channel stores them.
 DeliveryChannel = Literal["email", "sms"]
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """Where a reply to a notification email goes: a conversation, or the replies to an update.
+
+    `capability` is what a member needs to write there; members without it get no reply address.
+    """
+
+    kind: Literal["conversation", "update"]
+    object_id: int
+    capability: str
+
 
 _functions: dict[str, Callable[..., Any]] = {}
 NAMES = frozenset(
@@ -88,12 +102,14 @@ def notify(
     conversation_id: int | None = None,
     render: Callable[[Any], Any] | None = None,
     sms_suffix: Callable[[], str] | None = None,
+    reply_target: ReplyTarget | None = None,
 ) -> list[int]:
     """Tell members of a circle about one thing, as their preferences say (notifications.notify.notify).
 
     `category` is one of notifications.categories; `key` names the thing, so it is told once;
     `render(user)` may return (subject, text) for each member's own email (their time zone);
-    `sms_suffix()` gives words that end every text message uncut, called only if someone is texted.
+    `sms_suffix()` gives words that end every text message uncut, called only if someone is texted;
+    `reply_target` lets each member answer the email to write back there (notifications/reply_mail.py).
     Call inside the transaction of the change. Returns the ids of the members told.
     """
     told: list[int] = _installed("notify")(
@@ -110,6 +126,7 @@ def notify(
         conversation_id=conversation_id,
         render=render,
         sms_suffix=sms_suffix,
+        reply_target=reply_target,
     )
     return told
 

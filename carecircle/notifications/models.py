@@ -207,3 +207,29 @@ class InboundText(models.Model):
 
     def __str__(self) -> str:
         return f"text from {self.sender}: {self.outcome}"
+
+
+class InboundEmail(models.Model):
+    """A reply by email, kept once per Message-ID, so a mail delivered twice is acted on once.
+
+    The words are not kept here: a posted reply is the message in the conversation.
+    """
+
+    # SHA-256 of the Message-ID (or of the whole mail when it has none): Message-IDs can be long.
+    message_key = models.CharField(max_length=64, unique=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    # "smtp" (carecircle mail-inbound) or the provider's webhook ("postmark").
+    source = models.CharField(max_length=20)
+    sender = models.CharField(max_length=254, blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    # What became of it: "posted", "auto-reply", "unknown-address", "wrong-sender", "refused", "empty".
+    outcome = models.CharField(max_length=20, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    conversation_id = models.PositiveBigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"email from {self.sender}: {self.outcome}"

@@ -22,7 +22,7 @@ from django.utils import timezone
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
-from carecircle.lib.hooks import user_event_send
+from carecircle.lib.hooks import ReplyTarget, user_event_send
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, SMS, Category, category_named
 from carecircle.notifications.emails import html_from_text
@@ -34,6 +34,7 @@ from carecircle.notifications.models import (
     NotificationSettings,
 )
 from carecircle.notifications.preferences import mute_token, unsubscribe_url
+from carecircle.notifications.reply_mail import reply_to_header
 from carecircle.notifications.services import DeliveryDraft, deliveries_enqueue
 from carecircle.notifications.sms_text import fit
 
@@ -174,6 +175,7 @@ def notify(
     conversation_id: int | None = None,
     render: Callable[[User], Rendered | tuple[str, str]] | None = None,
     sms_suffix: Callable[[], str] | None = None,
+    reply_target: ReplyTarget | None = None,
 ) -> list[int]:
     """Tell the circle's members (only `user_ids`, only those with `capability`) about one thing.
 
@@ -181,7 +183,8 @@ def notify(
     never tells anyone twice. The actor is never told about their own action; a member who muted
     `conversation_id` hears nothing about it, nor does anyone in `skip_user_ids`. `render(user)`
     gives each member's own subject and text (e.g. times in their time zone); `sms_suffix()` ends
-    each text message uncut ("Reply YES 4821 to help."), called only if someone is texted. Returns
+    each text message uncut ("Reply YES 4821 to help."), called only if someone is texted. With
+    `reply_target`, each email carries the member's own reply address (reply_mail.py). Returns
     the ids of the members considered (told in at least the app, unless they turned everything off).
     """
     chosen_category = category_named(category)
@@ -234,6 +237,7 @@ def notify(
                 now=now,
                 conversation_id=conversation_id,
                 sms_suffix=suffix,
+                reply_to=reply_to_header(membership=membership, circle=circle, target=reply_target),
             )
         )
     if notifications:
@@ -295,6 +299,7 @@ def _drafts(
     now: datetime.datetime,
     conversation_id: int | None,
     sms_suffix: Callable[[], str],
+    reply_to: str = "",
 ) -> list[DeliveryDraft]:
     user = membership.user
     mute_url = ""
@@ -324,7 +329,9 @@ def _drafts(
             stop = unsubscribe_url(user_id=user.pk, category=category.key)
             # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to this address.
             headers = {"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-            text = email_footer(rendered.text, category=category, stop=stop, mute=mute_url)
+            if reply_to:
+                headers["Reply-To"] = reply_to
+            text = email_footer(rendered.text, category=category, stop=stop, mute=mute_url, reply=bool(reply_to))
         drafts.append(
             DeliveryDraft(
                 channel=channel,
@@ -342,9 +349,12 @@ def _drafts(
     return drafts
 
 
-def email_footer(text: str, *, category: Category, stop: str, mute: str) -> str:
+def email_footer(text: str, *, category: Category, stop: str, mute: str, reply: bool = False) -> str:
     """Why the member got this email and how to hear less: one click, no sign-in needed."""
-    lines = [text.rstrip(), "", "—", f"You get this because you chose emails about {category.label.lower()}."]
+    lines = [text.rstrip(), "", "—"]
+    if reply:
+        lines.append("Reply to this email to write back in CareCircle: only your new words are posted, as you.")
+    lines.append(f"You get this because you chose emails about {category.label.lower()}.")
     if mute:
         lines.append(f"Mute this conversation: {mute}")
     lines.append(f"Stop these emails: {stop}")

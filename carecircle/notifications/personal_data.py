@@ -103,3 +103,22 @@ personal_data_declare(
     fields={"sender": "phone number", "body": "the text", "user": "the member it came from"},
     not_personal={"provider": "which provider", "provider_id": "the provider's id", "outcome": "what became of it"},
 )
+personal_data_declare(
+    "notifications.InboundEmail",
+    whose="the sender",
+    why="each reply by email is acted on once, and what became of it is known",
+    retention="RETENTION_DELIVERIES_DAYS; erased with the account",
+    fields={
+        "sender": "email address",
+        "recipient": "the member's reply address",
+        "user": "the member it came from",
+        "message_id": "the mail's Message-ID, which may name the sender's computer",
+    },
+    not_personal={
+        "message_key": "a hash of the Message-ID",
+        "source": "how it arrived",
+        "size": "its size",
+        "outcome": "what became of it",
+        "conversation_id": "where it was posted",
+    },
+)

@@ -14,6 +14,7 @@ from carecircle.lib.zipstream import Member
 from carecircle.notifications.models import (
     Delivery,
     DeliveryStatus,
+    InboundEmail,
     InboundText,
     Notification,
     OutboxMessage,
@@ -56,6 +57,9 @@ def erase(user: User) -> None:
     InboundText.objects.filter(user=user).delete()
     if user.phone:
         InboundText.objects.filter(sender=user.phone).delete()
+    InboundEmail.objects.filter(user=user).delete()
+    if user.email:
+        InboundEmail.objects.filter(sender=user.email.lower()).delete()
 
 
 def _finished(queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -87,5 +91,10 @@ retention_rule_register(
 retention_rule_register(
     RetentionRule(
         name="inbound-texts", setting="RETENTION_DELIVERIES_DAYS", model=InboundText, date_field="received_at"
+    )
+)
+retention_rule_register(
+    RetentionRule(
+        name="inbound-emails", setting="RETENTION_DELIVERIES_DAYS", model=InboundEmail, date_field="received_at"
     )
 )

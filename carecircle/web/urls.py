@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.web import sms_inbound, views
+from carecircle.web import mail_inbound_views, sms_inbound, views
 
 app_name = "web"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("sms/inbound/twilio/", sms_inbound.twilio_inbound, name="sms-inbound-twilio"),
     path("sms/inbound/notify/", sms_inbound.notify_inbound, name="sms-inbound-notify"),
+    path("mail/inbound/postmark/", mail_inbound_views.postmark_inbound, name="mail-inbound-postmark"),
 ]
