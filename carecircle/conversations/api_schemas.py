@@ -75,7 +75,8 @@ class MessageOut(Schema):
     removed: bool
     client_id: uuid.UUID | None = Field(description="Yours only: the id your client sent.")
     via: str = Field(
-        description='How a message written outside the app arrived: "sms" for a text; empty when written in the app. '
+        description='How a message written outside the app arrived: "sms" for a text, "email" for a reply by email; '
+        "empty when written in the app. "
         "Set by CareCircle; it can't be sent."
     )
 
