@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0005_inbound_texts_and_opt_outs'),
+        ('notifications', '0006_notification_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
