@@ -302,6 +302,11 @@ API_RATE_LIMIT_WINDOW_SECONDS = env_int("API_RATE_LIMIT_WINDOW_SECONDS", 60)
 # The public referral form: referrals an hour from one address, and the fewest seconds a person takes.
 ORGS_INTAKE_PER_HOUR = env_int("ORGS_INTAKE_PER_HOUR", 10)
 ORGS_INTAKE_FASTEST_SECONDS = env_int("ORGS_INTAKE_FASTEST_SECONDS", 3)
+# The local service directory (Open Referral UK JSON): `carecircle directory_import` reads it from
+# this address when given no file; the fetch gives up after the timeout or past the size.
+ORGS_DIRECTORY_URL = env_str("ORGS_DIRECTORY_URL")
+ORGS_DIRECTORY_TIMEOUT_SECONDS = env_int("ORGS_DIRECTORY_TIMEOUT_SECONDS", 20)
+ORGS_DIRECTORY_MAX_BYTES = env_int("ORGS_DIRECTORY_MAX_BYTES", 5 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -241,6 +241,7 @@ class ReferralEvent(models.Model):
         MERGED = "merged", "Merged"
         CIRCLE = "circle", "Circle"
         WELLBEING = "wellbeing", "Wellbeing"
+        SIGNPOSTED = "signposted", "Sent to a service"
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -288,3 +289,60 @@ class WellbeingMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} for {self.referral_id}"
+
+
+class DirectoryService(models.Model):
+    """A local service from an Open Referral UK (HSDS) directory, kept by its id in that directory.
+
+    Only what the "Find local support" page shows and searches on is kept; the import
+    (orgs/directory.py) works out the need categories and the postcode districts once, so a search
+    is a plain text match.
+    """
+
+    external_id = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    # Space-separated and padded (" carer health "), so a category or district is matched whole.
+    needs = models.CharField(max_length=200, blank=True)
+    districts = models.CharField(max_length=400, blank=True)
+    # The places it covers, as the directory names them, lower case ("wrexham; flintshire").
+    areas = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def need_values(self) -> list[str]:
+        return self.needs.split()
+
+
+class Signposting(models.Model):
+    """Staff sent the person of a referral (or the person who helps them) to a service in the directory."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="signpostings")
+    # Kept by name as well: the directory may drop the service later, the record of it stays.
+    service = models.ForeignKey(DirectoryService, on_delete=models.SET_NULL, null=True, related_name="signpostings")
+    service_name = models.CharField(max_length=200)
+    for_carer = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "service"], name="orgs_signposting_once_per_service"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} to {self.service_name}"

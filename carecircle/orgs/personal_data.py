@@ -78,3 +78,14 @@ personal_data_declare(
         "recorded_by": "who asked",
     },
 )
+no_personal_data(
+    "orgs.DirectoryService", reason="a public directory's services: their names, addresses and contact details"
+)
+personal_data_declare(
+    "orgs.Signposting",
+    whose="the person referred, and the member of staff who recorded it",
+    why="to show where the person (or the person who helps them) was sent, and to count it",
+    retention="as long as its referral",
+    fields={"actor": "who recorded it", "note": "a note about it", "for_carer": "whether it was for their carer"},
+    not_personal={"service_name": "the service's public name"},
+)

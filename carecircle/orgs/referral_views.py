@@ -24,6 +24,7 @@ from carecircle.orgs import referral_services as services
 from carecircle.orgs.access import access_organisation, access_referral
 from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, Urgency
 from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, ReferralForm
+from carecircle.orgs.signposting import signpostings_for
 
 INVALID = DomainError.status
 
@@ -124,6 +125,7 @@ def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int
         "outcomes": Outcome.choices,
         "staff_choices": selectors.assignable_staff(access=access) if access.can("referrals.manage") else [],
         "note_form": NoteForm(),
+        "signpostings": signpostings_for(referral=referral),
         "wellbeing": wellbeing.wellbeing_for(referral=referral),
         "questions": wellbeing.QUESTIONS,
         "scale": range(11),

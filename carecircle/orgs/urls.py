@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.orgs import intake_views, referral_views, report_views, views
+from carecircle.orgs import directory_views, intake_views, referral_views, report_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -60,6 +60,12 @@ urlpatterns = [
         referral_views.referral_circle_end,
         name="referral_circle_end",
     ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/signpost",
+        directory_views.referral_signpost,
+        name="referral_signpost",
+    ),
+    path("local-support/", directory_views.find_support, name="find_support"),
     path(
         "organisations/<id:organisation_id>/referrals/import",
         intake_views.referral_import,

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime
 import random
+from pathlib import Path
 
 from django.utils import timezone
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
 from carecircle.orgs.access import OrganisationAccess, access_organisation
+from carecircle.orgs.directory import directory_import
 from carecircle.orgs.models import (
     Need,
     Organisation,
@@ -37,6 +39,7 @@ from carecircle.orgs.services import commissioner_add, organisation_staff_add
 from carecircle.orgs.wellbeing import wellbeing_record
 
 AREA = "Wrexham"
+DIRECTORY_FILE = Path(__file__).resolve().parent.parent / "orgs" / "demo" / "directory.json"
 FIRST_NAMES = [
     "Eira",
     "Gareth",
@@ -85,6 +88,8 @@ def demo_organisation_load(
         actor=None, organisation=organisation, user=volunteer, role=StaffRole.VOLUNTEER, job_title="Volunteer"
     )
     commissioner_add(actor=None, user=commissioner, area=AREA, body="Wrexham County Borough Council")
+    # A small local service directory, imported the way a real one is (idempotent by each service's id).
+    directory_import(DIRECTORY_FILE.read_bytes())
     if Referral.objects.filter(organisation=organisation).exists():
         return False
     access = access_organisation(user=coordinator, organisation_id=organisation.pk)

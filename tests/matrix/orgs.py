@@ -12,10 +12,10 @@ from typing import Any
 from django.urls import reverse
 
 from carecircle.orgs.closed_loop import status_token
-from carecircle.orgs.models import OrganisationStaff, Referral
+from carecircle.orgs.models import DirectoryService, OrganisationStaff, Referral, Signposting
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 from carecircle.orgs.services import staff_invitation_create
-from tests.matrix.base import World
+from tests.matrix.base import World, Write
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
 WEB: dict[tuple[str, str], str] = {
@@ -67,6 +67,11 @@ WEB: dict[tuple[str, str], str] = {
     # The referrer's private status page: a signed link, for anyone who has it.
     ("orgs:referral_status", "GET"): "200 200 200 200 200 200 200 200 200",
     ("orgs:referral_status", "POST"): "405 405 405 405 405 405 405 405 405",
+    # Find local support: every member of a circle and organisation staff (the whole cast is one or other).
+    ("orgs:find_support", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("orgs:find_support", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_signpost", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_signpost", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
@@ -100,7 +105,9 @@ def prepare(world: World) -> dict[str, Any]:
         data=ReferralInput(person_name="Mary Jones", consent_given_by="person", consent_to="Being contacted"),
         via="in the matrix",
     )
+    service = DirectoryService.objects.create(external_id="matrix-1", name="Lunch club", needs=" loneliness ")
     return {
+        "service_id": service.pk,
         "organisation_id": staff.organisation_id,
         "staff_id": staff.pk,
         "staff_token": token,
@@ -134,4 +141,12 @@ NO_WRITE: dict[str, str] = {
     "orgs:referral_circle": "tests/orgs/test_bridge.py",
     "orgs:referral_circle_end": "tests/orgs/test_bridge.py",
     "orgs:staff_join": "needs an invitation email's signed token; tests/orgs/test_staff.py",
+}
+
+
+WRITES: dict[str, Write] = {
+    "orgs:referral_signpost": Write(
+        form=lambda world: {"service": world.extra["service_id"]},
+        changes=lambda world: Signposting.objects.filter(referral_id=world.extra["referral_id"]).count(),
+    ),
 }

@@ -1,0 +1,86 @@
+"""The "Find local support" page, and "We referred them here" from a referral.
+
+The search is a GET form, and recording where someone was sent is a plain form post that
+redirects back, so both work without JavaScript.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from carecircle.accounts.models import User
+from carecircle.lib.errors import DomainError
+from carecircle.orgs import signposting
+from carecircle.orgs.access import OrganisationAccess, access_referral
+from carecircle.orgs.models import DirectoryService, OrganisationStaff, Referral
+
+
+def _viewer(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _referral_from(request: HttpRequest) -> tuple[OrganisationAccess, Referral] | None:
+    """The referral staff are finding support for (?referral=), checked like the referral's own page."""
+    value = request.GET.get("referral", "")
+    if not value.isdigit() or len(value) > 12:
+        return None
+    staff = OrganisationStaff.objects.filter(user_id=_viewer(request).pk).values_list("organisation_id", flat=True)
+    organisation_id = (
+        Referral.objects.filter(pk=int(value), organisation_id__in=list(staff))
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if organisation_id is None:
+        return None
+    return access_referral(user=request.user, organisation_id=organisation_id, referral_id=int(value))
+
+
+@require_http_methods(["GET"])
+@login_required
+def find_support(request: HttpRequest) -> HttpResponse:
+    signposting.require_find_support(_viewer(request))
+    found = signposting.support_search(need=request.GET.get("need", ""), place=request.GET.get("place", ""))
+    for_referral = _referral_from(request)
+    context = {
+        "nav": "support",
+        "search": found,
+        "needs": list(signposting.NEED_LABELS.items()),
+        "for_referral": for_referral[1] if for_referral else None,
+        "for_organisation": for_referral[0].organisation if for_referral else None,
+        "already_sent": set(for_referral[1].signpostings.values_list("service_id", flat=True) if for_referral else []),
+    }
+    return render(request, "orgs/find_support.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_signpost(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    value = request.POST.get("service", "")
+    service = DirectoryService.objects.filter(pk=int(value)).first() if value.isdigit() and len(value) < 12 else None
+    back = redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
+    if service is None:
+        messages.error(request, "Choose a service from the directory.")
+        return back
+    try:
+        _, new = signposting.referral_signpost(
+            access=access,
+            referral=referral,
+            service=service,
+            for_carer=request.POST.get("for_carer") == "yes",
+            note=request.POST.get("note", "")[: signposting.LONGEST_NOTE + 1],
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        if new:
+            messages.success(request, f"Recorded: {referral.person_name} was sent to {service.name}.")
+        else:
+            messages.info(request, f"{service.name} was already recorded for {referral.reference}.")
+    return back

@@ -1,0 +1,151 @@
+"""Finding local services in the directory, and recording that staff sent someone to one.
+
+Search is by need and by place with no geocoding service: a postcode or a district ("LL11 1AA",
+"LL11") matches services with an address in that district first, then the rest of its postcode
+area ("LL"); any other words match the places a service says it covers, and its address
+(docs/architecture/organisations.md says why).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+
+from carecircle.accounts.models import User
+from carecircle.audit.services import audit_record
+from carecircle.circles.models import Membership
+from carecircle.lib.errors import DomainError
+from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.directory import district_of
+from carecircle.orgs.models import DirectoryService, Need, OrganisationStaff, Referral, ReferralEvent, Signposting
+
+MOST_SHOWN = 30
+LONGEST_NOTE = 2000
+# How the need categories read on the search page, where a carer may be looking for themself.
+NEED_LABELS: dict[str, str] = {
+    **dict(Need.choices),
+    Need.CARER: "Support for you as a carer (breaks, advice, a carer's assessment)",
+}
+
+
+class SignpostingError(DomainError):
+    """A refusal about recording where someone was sent."""
+
+
+@dataclass
+class ResultGroup:
+    heading: str
+    services: list[DirectoryService]
+
+
+@dataclass
+class SupportSearch:
+    need: str = ""
+    place: str = ""
+    groups: list[ResultGroup] = field(default_factory=list)
+    searched: bool = False
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.services) for group in self.groups)
+
+
+def may_find_support(user: User) -> bool:
+    """Circle members and organisation staff may search the directory."""
+    return (
+        Membership.objects.filter(user_id=user.pk).exists()
+        or OrganisationStaff.objects.filter(user_id=user.pk).exists()
+    )
+
+
+def require_find_support(user: User) -> None:
+    if not may_find_support(user):
+        raise PermissionDenied("Finding local support is for members of a circle and organisation staff.")
+
+
+def _listed(need: str) -> QuerySet[DirectoryService]:
+    services = DirectoryService.objects.filter(active=True)
+    return services.filter(needs__contains=f" {need} ") if need else services
+
+
+def support_search(*, need: str, place: str) -> SupportSearch:
+    """Services for a need near a place, in groups from closest to widest; nothing before a search."""
+    need = need if need in Need.values else ""
+    place = " ".join(place.split())[:60]
+    found = SupportSearch(need=need, place=place, searched=bool(need or place))
+    if not found.searched:
+        return found
+    services = _listed(need)
+    district = district_of(place)
+    if district:
+        letters = re.match(r"[A-Z]+", district)
+        in_district = list(services.filter(districts__contains=f" {district} ")[:MOST_SHOWN])
+        found.groups.append(ResultGroup(f"In {district}", in_district))
+        if letters:
+            nearby = (
+                services.filter(districts__regex=rf" {letters.group(0)}[0-9]")
+                .exclude(pk__in=[service.pk for service in in_district])
+                .exclude(districts__contains=f" {district} ")
+            )
+            found.groups.append(
+                ResultGroup(f"Elsewhere in the {letters.group(0)} postcode area", list(nearby[:MOST_SHOWN]))
+            )
+    elif place:
+        words = place.lower()
+        covering = services.filter(areas__contains=words) | services.filter(address__icontains=words)
+        found.groups.append(ResultGroup(f"Covering {place}", list(covering.distinct()[:MOST_SHOWN])))
+    else:
+        found.groups.append(ResultGroup("Everywhere in the directory", list(services[:MOST_SHOWN])))
+    return found
+
+
+@transaction.atomic
+def referral_signpost(
+    *, access: OrganisationAccess, referral: Referral, service: DirectoryService, for_carer: bool, note: str = ""
+) -> tuple[Signposting, bool]:
+    """Record that the person (or the person who helps them) was sent to a service; once per service."""
+    note = note.strip()
+    if len(note) > LONGEST_NOTE:
+        raise SignpostingError(f"Shorten the note to {LONGEST_NOTE:,} characters or fewer.", field="note")
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    existing = Signposting.objects.filter(referral=referral, service=service).first()
+    if existing is not None:
+        return existing, False
+    if not service.active:
+        raise SignpostingError("That service is no longer in the directory. Search again.")
+    signposting = Signposting.objects.create(
+        referral=referral,
+        service=service,
+        service_name=service.name,
+        for_carer=for_carer,
+        note=note,
+        actor=access.user,
+    )
+    who = "The person who helps them was" if for_carer else "Sent"
+    text = f"{who} sent to {service.name}." if for_carer else f"{who} to {service.name}."
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=access.user,
+        kind=ReferralEvent.Kind.SIGNPOSTED,
+        text=f"{text} {note}".strip(),
+    )
+    audit_record(
+        actor=access.user,
+        action="referral.signposted",
+        subject_name=referral.reference,
+        data={
+            "organisation": referral.organisation_id,
+            "referral": referral.pk,
+            "service": service.external_id,
+            "for_carer": for_carer,
+        },
+    )
+    return signposting, True
+
+
+def signpostings_for(*, referral: Referral) -> list[Signposting]:
+    return list(Signposting.objects.filter(referral=referral).select_related("actor"))
