@@ -151,6 +151,8 @@ else:
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# Email is unique only when present (accounts made by text have none); this backend refuses an empty one.
+AUTHENTICATION_BACKENDS = ["carecircle.accounts.backends.EmailBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "circles:list"
 LOGOUT_REDIRECT_URL = "web:home"
@@ -181,6 +183,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_ATTEMPTS_PER_ACCOUNT = env_int("LOGIN_ATTEMPTS_PER_ACCOUNT", 5)
 LOGIN_ATTEMPTS_PER_ADDRESS = env_int("LOGIN_ATTEMPTS_PER_ADDRESS", 20)
 LOGIN_ATTEMPT_WINDOW_SECONDS = env_int("LOGIN_ATTEMPT_WINDOW_SECONDS", 15 * 60)
+# Codes texted to sign in or join by text (accounts/text_codes.py): how long one works, how many tries it
+# gets, and how many may be sent an hour to one number and from one network address.
+TEXT_CODE_MINUTES = env_int("TEXT_CODE_MINUTES", 10)
+TEXT_CODE_ATTEMPTS = env_int("TEXT_CODE_ATTEMPTS", 5)
+TEXT_CODES_PER_NUMBER_PER_HOUR = env_int("TEXT_CODES_PER_NUMBER_PER_HOUR", 3)
+TEXT_CODES_PER_ADDRESS_PER_HOUR = env_int("TEXT_CODES_PER_ADDRESS_PER_HOUR", 10)
+TEXT_CODE_CHECKS_PER_ADDRESS_PER_HOUR = env_int("TEXT_CODE_CHECKS_PER_ADDRESS_PER_HOUR", 30)
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 # Sessions end after this long without use, and this long after signing in whatever happens.
@@ -279,6 +288,8 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # Redirecting to HTTPS is usually the reverse proxy's job, and joining the HSTS preload list is
 # hard to undo, so both are the operator's explicit choice (docs/architecture/serving.md).
 SILENCED_SYSTEM_CHECKS = [
+    # User.email is unique when not empty (a conditional constraint); accounts.backends.EmailBackend copes.
+    "auth.W004",
     *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
 ]

@@ -92,7 +92,7 @@ def signed_in_session_key(user: User) -> str:
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[BACKEND_SESSION_KEY] = "carecircle.accounts.backends.EmailBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     # As a real sign-in does: the session's clocks start and it counts as a fresh re-authentication.
     from django.utils import timezone

@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from carecircle.accounts.models import ApiToken, Passkey, RecoveryCode, SignedInSession, TotpDevice, User
+from carecircle.accounts.models import ApiToken, Passkey, RecoveryCode, SignedInSession, TextCode, TotpDevice, User
 from carecircle.accounts.sessions import session_tag
 from carecircle.lib.hooks import audit_record, delivery_enqueue, user_event_send
 from carecircle.lib.privacy_registry import erasure_blockers, erasure_handlers, erasure_kept, subject_parts
@@ -83,8 +83,10 @@ def account_erase(*, actor: User) -> None:
     for name, handler in erasure_handlers().items():
         if name != "accounts":
             handler(actor)
-    for model in (ApiToken, TotpDevice, Passkey, RecoveryCode):
+    for model in (ApiToken, TotpDevice, Passkey, RecoveryCode, TextCode):
         model._default_manager.filter(user=actor).delete()
+    if actor.phone:
+        TextCode.objects.filter(phone=actor.phone).delete()
     _end_every_session(actor)
     actor.email = f"erased-{actor.pk}-{uuid.uuid4().hex[:8]}@erased.invalid"
     actor.display_name = FORMER_MEMBER
@@ -95,6 +97,8 @@ def account_erase(*, actor: User) -> None:
     actor.email_verified_at = None
     actor.save()
     audit_record(actor=actor, action="account.erased", subject=actor)
+    if not old_email:
+        return
     delivery_enqueue(
         channel="email",
         to=old_email,

@@ -75,6 +75,8 @@ def email_change_confirm(*, user: User, new_email: str, current_session_key: str
     user.save(update_fields=["email", "email_verified_at"])
     sessions_sign_out_others(actor=user, current_session_key=current_session_key)
     audit_record(actor=user, action="account.email_changed", subject=user)
+    if not old_email:  # An account made by text, adding its first address: there's no old one to tell.
+        return
     delivery_enqueue(
         channel="email",
         to=old_email,

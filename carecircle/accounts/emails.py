@@ -34,6 +34,8 @@ def _unique_key(kind: str, user: User) -> str:
 
 def verification_email_send(*, user: User) -> None:
     """Queue an email with a link that confirms the account's email address."""
+    if not user.email:  # An account made by text has no address to write to.
+        return
     link = _absolute(reverse("accounts:verify_email", kwargs={"token": verification_token_make(user=user)}))
     body = (
         f"Hello {user.display_name},\n\n"
@@ -55,6 +57,8 @@ def verification_email_send(*, user: User) -> None:
 
 def password_reset_email_send(*, user: User, uidb64: str, token: str) -> None:
     """Queue an email with a one-use link for choosing a new password."""
+    if not user.email:  # An account made by text has no address to write to.
+        return
     link = _absolute(reverse("accounts:password_reset_confirm", kwargs={"uidb64": uidb64, "token": token}))
     body = (
         f"Hello {user.display_name},\n\n"
@@ -75,6 +79,8 @@ def password_reset_email_send(*, user: User, uidb64: str, token: str) -> None:
 
 def new_sign_in_email_send(*, user: User, device: str, address: str | None, when: str) -> None:
     """Tell the account's owner about a sign-in from a device that wasn't signed in, so a stranger is noticed."""
+    if not user.email:  # An account made by text has no address to write to.
+        return
     link = _absolute(reverse("accounts:sessions"))
     where = f" from the network address {address}" if address else ""
     body = (

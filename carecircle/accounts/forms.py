@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -16,13 +15,13 @@ from carecircle.accounts.models import User
 from carecircle.accounts.scopes import TOKEN_LIFETIMES
 from carecircle.lib import ratelimit
 from carecircle.lib.hooks import audit_record
+from carecircle.lib.phones import phone_e164, phone_for_display
 from carecircle.lib.time_zones import countries_for, grouped_choices
 
 PASSWORD_HINT = (
     "Use at least 10 characters. Three or four unrelated words are easy to remember and hard to guess. "
     "Avoid names, dates and keyboard patterns."
 )
-PHONE_REGION = "GB"
 # Each address gets at most this many reset emails an hour, so the form cannot be used to flood an inbox.
 RESET_EMAILS_PER_HOUR = 5
 
@@ -158,38 +157,6 @@ class ChangePasswordForm(PasswordChangeForm):
         }
 
 
-def phone_normalise(raw: str) -> str:
-    """A phone number in E.164 (like +447700900123); numbers without a country code are taken as UK."""
-    raw = raw.strip()
-    if not raw:
-        return ""
-    try:
-        number = phonenumbers.parse(raw, PHONE_REGION)
-    except phonenumbers.NumberParseException as error:
-        raise ValidationError(
-            "Enter a phone number using only digits, spaces and +, like 07911 123456.", code="phone_format"
-        ) from error
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(
-            "This isn't a phone number that can be called. Check the digits, and start numbers from outside "
-            "the UK with + and the country code, like +353.",
-            code="phone_invalid",
-        )
-    formatted: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return formatted
-
-
-def phone_for_display(e164: str) -> str:
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        return e164
-    formatted: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return formatted
-
-
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
         label="Your name",
@@ -242,7 +209,7 @@ class ProfileForm(forms.Form):
         return name
 
     def clean_phone(self) -> str:
-        return phone_normalise(self.cleaned_data["phone"])
+        return phone_e164(self.cleaned_data["phone"])
 
 
 class ApiTokenForm(forms.Form):
@@ -275,4 +242,57 @@ class ApiTokenForm(forms.Form):
         name: str = self.cleaned_data["name"].strip()
         if not name:
             raise ValidationError("Give the token a name, so you can tell it apart from others.")
+        return name
+
+
+def _mobile_field(*, autofocus: bool = False) -> forms.CharField:
+    attrs: dict[str, Any] = {"autocomplete": "tel", "type": "tel", "inputmode": "tel"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.CharField(
+        label="Your mobile number",
+        max_length=32,
+        help_text="Like 07911 123456. Numbers from outside the UK start with + and the country code.",
+        widget=forms.TextInput(attrs=attrs),
+        error_messages={"required": "Enter your mobile number."},
+    )
+
+
+class TextSignInForm(forms.Form):
+    phone = _mobile_field(autofocus=True)
+
+    def clean_phone(self) -> str:
+        return phone_e164(self.cleaned_data["phone"])
+
+
+class TextCodeForm(forms.Form):
+    code = forms.CharField(
+        label="The 6-digit code from the text",
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false"}
+        ),
+        error_messages={"required": "Enter the 6-digit code from the text."},
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(str(self.cleaned_data["code"]).split())
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            raise ValidationError("Enter the 6 digits from the text, like 123456.")
+        return code
+
+
+class JoinByTextForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name",
+        max_length=80,
+        help_text="The name the others in the circle will see.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your name."},
+    )
+
+    def clean_display_name(self) -> str:
+        name: str = self.cleaned_data["display_name"].strip()
+        if not name:
+            raise ValidationError("Enter your name.")
         return name

@@ -89,7 +89,9 @@ def totp_new_secret() -> str:
 
 
 def totp_provisioning_uri(*, user: User, secret: str) -> str:
-    return pyotp.TOTP(secret, interval=TOTP_PERIOD).provisioning_uri(name=user.email, issuer_name=settings.MFA_ISSUER)
+    return pyotp.TOTP(secret, interval=TOTP_PERIOD).provisioning_uri(
+        name=user.contact or user.display_name, issuer_name=settings.MFA_ISSUER
+    )
 
 
 def totp_qr_svg(uri: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -30,7 +31,8 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    email = models.EmailField(unique=True)
+    # Empty for someone who joined by text and signs in with codes sent to their mobile; unique when present.
+    email = models.EmailField(blank=True)
     display_name = models.CharField(max_length=80)
     phone = models.CharField(max_length=16, blank=True, help_text="E.164, like +447700900123")
     time_zone = models.CharField(max_length=64, default=DEFAULT_TIME_ZONE)
@@ -48,9 +50,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["display_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="accounts_user_email_unique"),
+        ]
 
     def __str__(self) -> str:
-        return self.display_name or self.email
+        return self.display_name or self.email or self.phone
+
+    @property
+    def contact(self) -> str:
+        """How the account is known: its email address, or its mobile number when it has none."""
+        return self.email or self.phone
 
     @property
     def email_verified(self) -> bool:
@@ -152,3 +162,35 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery code {self.pk} of {self.user_id}"
+
+
+class TextCodePurpose(models.TextChoices):
+    SIGN_IN = "sign_in", "Signing in"
+    JOIN = "join", "Joining a circle"
+
+
+class TextCode(models.Model):
+    """A six-digit code texted to a mobile, to sign in or to join a circle by text; only a keyed hash is kept.
+
+    It works for TEXT_CODE_MINUTES, once, and for at most TEXT_CODE_ATTEMPTS tries (accounts/text_codes.py).
+    """
+
+    phone = models.CharField(max_length=16)
+    purpose = models.CharField(max_length=10, choices=TextCodePurpose.choices)
+    # Signing in: the account the number belongs to. Joining: none yet; `subject` names the invitation.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="text_codes"
+    )
+    subject = models.CharField(max_length=40, blank=True)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone", "purpose", "created_at"], name="accounts_text_code_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} code {self.pk}"

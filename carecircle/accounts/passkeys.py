@@ -77,7 +77,7 @@ def passkey_registration_options(*, session: SessionBase, user: User) -> dict[st
         rp_id=rp_id(),
         rp_name=settings.MFA_ISSUER,
         user_id=f"carecircle-user-{user.pk}".encode(),
-        user_name=user.email,
+        user_name=user.contact or user.display_name,
         user_display_name=user.display_name,
         exclude_credentials=_descriptors(user),
         authenticator_selection=AuthenticatorSelectionCriteria(

@@ -69,3 +69,11 @@ personal_data_declare(
     fields={"user": "whose"},
     not_personal={"code_hash": "a salted SHA-256", "salt": "random"},
 )
+personal_data_declare(
+    "accounts.TextCode",
+    whose="the holder of the mobile number",
+    why="to sign in, or join a circle, with a code sent by text",
+    retention="RETENTION_SESSIONS_DAYS after it is sent (it works for 10 minutes); erased with the account",
+    fields={"phone": "mobile number", "user": "whose", "attempts": "how many tries", "used_at": "when used"},
+    not_personal={"code_hash": "a keyed hash of the code", "subject": "the invitation it is for"},
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from carecircle.accounts.models import ApiToken, Passkey, SignedInSession, TotpDevice, User
+from carecircle.accounts.models import ApiToken, Passkey, SignedInSession, TextCode, TotpDevice, User
 from carecircle.lib.privacy_registry import csv_rows, json_document, subject_part_register
 from carecircle.lib.zipstream import Member
 
@@ -62,6 +62,10 @@ def _stale_sessions_rule() -> None:
             model=SignedInSession,
             date_field="last_seen_at",
         )
+    )
+    # Codes texted to sign in or join: useless after 10 minutes, kept a while to look into misuse.
+    retention_rule_register(
+        RetentionRule(name="text codes", setting="RETENTION_SESSIONS_DAYS", model=TextCode, date_field="created_at")
     )
 
 

@@ -48,6 +48,23 @@ def user_sign_up(*, email: str, password: str, display_name: str) -> User:
 
 
 @transaction.atomic
+def user_create_by_text(*, phone: str, display_name: str) -> User:
+    """The account of someone who proved a mobile number with a texted code and has no email address.
+
+    An account without an email address that already has this number is theirs: it is returned as it is.
+    The new account has no usable password; it signs in with codes sent to the number.
+    """
+    existing = User.objects.filter(phone=phone, email="", is_active=True).order_by("pk").first()
+    if existing is not None:
+        return existing
+    user = User(email="", phone=phone, display_name=_display_name(display_name))
+    user.set_unusable_password()
+    user.save()
+    audit_record(actor=user, action="account.created", subject=user, data={"by": "text"})
+    return user
+
+
+@transaction.atomic
 def user_verify_email(*, user: User) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()

@@ -27,7 +27,7 @@ from carecircle.accounts.sessions import session_record
 from carecircle.lib.addresses import client_address
 from carecircle.lib.hooks import audit_record
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "carecircle.accounts.backends.EmailBackend"
 PENDING = "_carecircle_mfa_pending"
 SETUP_REQUIRED = "_carecircle_mfa_setup_required"
 # The password step is good for this long; then the person starts again.
@@ -78,11 +78,14 @@ def sign_in_complete(request: HttpRequest, user: User, *, next_url: str, factor:
     return redirect(next_url or settings.LOGIN_REDIRECT_URL)
 
 
-def sign_in_after_password(request: HttpRequest, user: User, *, next_url: str) -> HttpResponse:
+def sign_in_after_password(
+    request: HttpRequest, user: User, *, next_url: str, factor: str = "password"
+) -> HttpResponse:
+    """The first step passed (the password, or a code texted to the account's mobile)."""
     if mfa_status(user).enabled:
         request.session[PENDING] = {"user": user.pk, "at": timezone.now().timestamp(), "next": next_url}
         return redirect("accounts:sign_in_verify")
-    return sign_in_complete(request, user, next_url=next_url)
+    return sign_in_complete(request, user, next_url=next_url, factor=factor)
 
 
 def on_user_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.accounts import data_rights_views, email_change_views, mfa_views, views
+from carecircle.accounts import data_rights_views, email_change_views, mfa_views, text_views, views
 from carecircle.lib.converters import ensure_id_converter
 
 ensure_id_converter()
@@ -11,6 +11,8 @@ urlpatterns = [
     path("create/", views.signup, name="signup"),
     path("sign-in/", views.login_view, name="login"),
     path("sign-in/second-step/", mfa_views.sign_in_verify, name="sign_in_verify"),
+    path("sign-in/text/", text_views.sign_in_text, name="sign_in_text"),
+    path("sign-in/text/code/", text_views.sign_in_text_code, name="sign_in_text_code"),
     path("sign-out/", views.logout_view, name="logout"),
     path("confirm-its-you/", mfa_views.step_up, name="step_up"),
     path("security/", mfa_views.security, name="security"),

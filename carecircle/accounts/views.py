@@ -59,7 +59,7 @@ ACTION = ["POST"]
 SIGN_IN_ACCOUNT_SCOPE = "sign-in-account"
 SIGN_IN_ADDRESS_SCOPE = "sign-in-address"
 VERIFICATION_EMAILS_PER_HOUR = 5
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "carecircle.accounts.backends.EmailBackend"
 
 
 def _signed_in_user(request: HttpRequest) -> User:

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import phonenumbers
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -20,6 +19,7 @@ from PIL import Image, ImageOps
 from carecircle.circles.models import ROLE_DESCRIPTIONS, InvitationChannel, Role
 from carecircle.circles.permissions import EVERYONE_ELSE, Capability, consentable_for
 from carecircle.circles.services import INVITATION_DAYS_DEFAULT, INVITATION_DAYS_MAX
+from carecircle.lib.phones import phone_e164
 from carecircle.lib.pictures import NotAPicture, read_picture
 
 # Photos are shown small; a square of this size is sharp on any phone and small to send.
@@ -201,33 +201,6 @@ class CirclePhotoForm(forms.Form):
         return photo_reencoded(self.cleaned_data["photo"])
 
 
-def phone_to_e164(raw: str) -> str:
-    """A mobile number as +447911123456; UK numbers may be typed the usual way (07911 123456)."""
-    try:
-        number = phonenumbers.parse(raw, "GB")
-    except phonenumbers.NumberParseException:
-        raise forms.ValidationError(
-            "Enter a mobile number, like 07911 123456, or an international number starting with +.", code="invalid"
-        ) from None
-    mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-    valid_mobile = phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) in mobile_types
-    # Ofcom keeps some UK mobile ranges for examples and drama; the library calls them invalid.
-    uk_mobile_shape = (
-        number.country_code == 44
-        and str(number.national_number).startswith("7")
-        and phonenumbers.is_possible_number(number)
-    )
-    if not (valid_mobile or uk_mobile_shape):
-        if phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(
-                "That looks like a landline. Text messages need a mobile number.", code="not_mobile"
-            )
-        raise forms.ValidationError(
-            "Enter a mobile number, like 07911 123456, or an international number starting with +.", code="invalid"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def role_choices(roles: Iterable[Role]) -> list[tuple[str, str]]:
     return [(role.value, role.label) for role in Role if role in set(roles)]
 
@@ -312,7 +285,7 @@ class InviteForm(forms.Form):
                 self.add_error("phone", "Enter their mobile number, or choose another way to invite them.")
             else:
                 try:
-                    cleaned["phone"] = phone_to_e164(raw)
+                    cleaned["phone"] = phone_e164(raw)
                 except forms.ValidationError as error:
                     self.add_error("phone", error)
         return cleaned

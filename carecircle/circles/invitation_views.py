@@ -18,12 +18,20 @@ from django.urls import reverse
 from django.utils import formats
 from django.views.decorators.http import require_http_methods
 
+from carecircle.accounts.emails import duration_words
+from carecircle.accounts.forms import JoinByTextForm, TextCodeForm
+from carecircle.accounts.models import TextCodePurpose
+from carecircle.accounts.services import AccountError, user_create_by_text
+from carecircle.accounts.signin import sign_in_after_password
+from carecircle.accounts.text_codes import TextCodeLimited, TextCodeWrong, join_code_request, text_code_use
 from carecircle.circles import selectors, services
 from carecircle.circles.access import CircleAccess, access_circle, access_invitation
 from carecircle.circles.forms import InviteForm
 from carecircle.circles.models import ROLE_DESCRIPTIONS, Invitation, InvitationChannel, Role, role_noun
 from carecircle.circles.pages import INVALID, TAKEN_FOR_GRANTED, circle_context, problem, viewer
 from carecircle.circles.permissions import CAPABILITIES, EVERYONE_ELSE, capabilities_for
+from carecircle.lib.addresses import client_address
+from carecircle.lib.phones import phone_for_display
 
 
 def _invitable_roles(access: CircleAccess) -> list[Role]:
@@ -180,7 +188,104 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     signup_query = {"next": here, "email": found.email} if found.email else {"next": here}
     context["signup_url"] = reverse("accounts:signup") + "?" + urlencode(signup_query)
     context["login_url"] = reverse("accounts:login") + "?" + urlencode({"next": here})
+    if found.channel == InvitationChannel.SMS and found.phone:
+        context["by_text_url"] = reverse("circles:invitation_by_text", kwargs={"token": token})
     context["until"] = formats.date_format(found.expires_at, "l j F")
     response = render(request, "circles/invitation.html", context)
     response["Cache-Control"] = "no-store"
     return response
+
+
+# Joining by text: for someone invited by text message who has no email address. The invitation's own
+# number gets a code; the code proves the phone, so the account is made with that number and no email.
+JOIN_BY_TEXT = "_carecircle_join_by_text"
+
+
+@_token_view
+def invitation_by_text(request: HttpRequest, token: str) -> HttpResponse:
+    found = selectors.invitation_find(token=token)
+    if found is None or found.channel != InvitationChannel.SMS or not found.phone:
+        return render(request, "circles/invitation_unknown.html", {"nav": "circles"}, status=404)
+    invitation_url = reverse("circles:invitation", kwargs={"token": token})
+    if request.user.is_authenticated:
+        return redirect(invitation_url)
+    context: dict[str, Any] = {
+        "nav": "circles",
+        "invitation": found,
+        "circle": found.circle,
+        "inviter": found.invited_by.display_name if found.invited_by else "Someone",
+        "role_noun": role_noun(found.role),
+        "phone": phone_for_display(found.phone),
+        "invitation_url": invitation_url,
+    }
+    if found.status != "pending":
+        return render(request, "circles/invitation_gone.html", context, status=410)
+    if request.GET.get("again"):
+        request.session.pop(JOIN_BY_TEXT, None)
+    step = request.session.get(JOIN_BY_TEXT)
+    asked = isinstance(step, dict) and step.get("invitation") == found.pk and isinstance(step.get("name"), str)
+    if request.method == "POST" and "code" in request.POST and asked:
+        return _join_by_text_code(request, found, token, context, name=str(step["name"]))  # type: ignore[index]
+    if request.method == "POST":
+        return _join_by_text_name(request, found, context)
+    context["form"] = TextCodeForm() if asked else JoinByTextForm()
+    context["asked"] = asked
+    response = render(request, "circles/invitation_by_text.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _join_by_text_name(request: HttpRequest, found: Invitation, context: dict[str, Any]) -> HttpResponse:
+    form = JoinByTextForm(request.POST)
+    context.update(form=form, asked=False)
+    if not form.is_valid():
+        return render(request, "circles/invitation_by_text.html", context, status=INVALID)
+    try:
+        join_code_request(
+            phone=found.phone,
+            address=client_address(request) or "unknown",
+            invitation_id=found.pk,
+            person_name=found.circle.person_name,
+        )
+    except TextCodeLimited as limited:
+        context["wait"] = duration_words(limited.wait)
+        response = render(request, "circles/invitation_by_text.html", context, status=429)
+        response["Retry-After"] = str(limited.wait)
+        return response
+    request.session[JOIN_BY_TEXT] = {"invitation": found.pk, "name": form.cleaned_data["display_name"]}
+    return redirect(request.path)
+
+
+def _join_by_text_code(
+    request: HttpRequest, found: Invitation, token: str, context: dict[str, Any], *, name: str
+) -> HttpResponse:
+    form = TextCodeForm(request.POST)
+    context.update(form=form, asked=True)
+    if not form.is_valid():
+        return render(request, "circles/invitation_by_text.html", context, status=INVALID)
+    try:
+        text_code_use(
+            phone=found.phone,
+            purpose=TextCodePurpose.JOIN,
+            code=form.cleaned_data["code"],
+            address=client_address(request) or "unknown",
+            subject=f"invitation:{found.pk}",
+        )
+    except TextCodeLimited as limited:
+        context["wait"] = duration_words(limited.wait)
+        response = render(request, "circles/invitation_by_text.html", context, status=429)
+        response["Retry-After"] = str(limited.wait)
+        return response
+    except TextCodeWrong as wrong:
+        form.add_error("code", str(wrong))
+        return render(request, "circles/invitation_by_text.html", context, status=INVALID)
+    try:
+        user = user_create_by_text(phone=found.phone, display_name=name)
+        member = services.invitation_accept(actor=user, token=token)
+    except (AccountError, services.CircleError) as error:
+        context["error"] = str(error)
+        return render(request, "circles/invitation_gone.html", context, status=getattr(error, "status", 400))
+    request.session.pop(JOIN_BY_TEXT, None)
+    messages.success(request, f"Welcome to {found.circle.person_name}'s circle.")
+    home = reverse("circles:home", kwargs={"circle_id": member.circle_id})
+    return sign_in_after_password(request, user, next_url=home, factor="text code")

@@ -27,9 +27,10 @@ def invitation_email(*, invitation: Invitation, inviter: User, token: str) -> tu
     subject = f"{inviter.display_name} invited you to help look after {person}"
     greeting = f"Hello {invitation.name}," if invitation.name else "Hello,"
     note = f'\n{inviter.display_name} wrote: "{invitation.note}"\n' if invitation.note else ""
+    who = f"{inviter.display_name} ({inviter.email})" if inviter.email else inviter.display_name
     body = f"""{greeting}
 
-{inviter.display_name} ({inviter.email}) has invited you to join the people helping {person},
+{who} has invited you to join the people helping {person},
 as {role_noun(invitation.role)}.
 {note}
 CareCircle is a free, private website where family, friends, neighbours and carers organise help

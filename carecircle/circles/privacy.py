@@ -37,7 +37,7 @@ def subject_access(user: User) -> Iterable[Member]:
                     row.accepted_by_id == user.pk,
                     row.created_at,
                 )
-                for row in Invitation.objects.filter(Q(invited_by=user) | Q(accepted_by=user) | Q(email=user.email))
+                for row in Invitation.objects.filter(Q(invited_by=user) | Q(accepted_by=user) | _addressed_to(user))
             ),
         ),
     )
@@ -63,9 +63,19 @@ def blockers(user: User) -> list[str]:
     return problems
 
 
+def _addressed_to(user: User) -> Q:
+    """Invitations sent to the account's email address or mobile; an empty one matches nothing."""
+    addressed = Q(pk__in=[])
+    if user.email:
+        addressed |= Q(email__iexact=user.email)
+    if user.phone:
+        addressed |= Q(phone=user.phone)
+    return addressed
+
+
 def erase(user: User) -> None:
     Membership.objects.filter(user=user).delete()
-    Invitation.objects.filter(email=user.email).update(email="", name="")
+    Invitation.objects.filter(_addressed_to(user)).update(email="", phone="", name="")
     Invitation.objects.filter(accepted_by=user).update(email="", phone="", name="")
     Circle.objects.filter(created_by=user).update(created_by=None)
 

@@ -30,4 +30,5 @@ urlpatterns = [
     path("circles/<id:circle_id>/close/", closing_views.close, name="close"),
     path("circles/<id:circle_id>/reopen/", closing_views.reopen, name="reopen"),
     path("join/<str:token>/", invitation_views.invitation, name="invitation"),
+    path("join/<str:token>/by-text/", invitation_views.invitation_by_text, name="invitation_by_text"),
 ]

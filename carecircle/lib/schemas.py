@@ -6,7 +6,6 @@ import datetime
 import re
 from typing import Annotated, Any
 
-import phonenumbers
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -14,6 +13,7 @@ from ninja import Schema
 from ninja.params.functions import Path, Query
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, StringConstraints, WithJsonSchema
 
+from carecircle.lib.phones import phone_e164, phone_is_mobile
 from carecircle.lib.text import refuse_nul, single_line
 from carecircle.lib.wall_clock import check_day
 
@@ -41,19 +41,18 @@ def normalise_email(value: str) -> str:
 
 
 def normalise_phone(value: str) -> str:
-    """A UK or international phone number in E.164 form, like +447911123456."""
+    """A UK or international phone number in E.164 form, like +447911123456 (lib/phones.py)."""
     try:
-        number = phonenumbers.parse(value, "GB")
-    except phonenumbers.NumberParseException as error:
-        raise ValueError("Enter a phone number, like 07911 123456 or +44 7911 123456.") from error
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("That isn't a valid phone number. Check it, or add the country code, like +44 7911 123456.")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        e164 = phone_e164(value, mobile=False)
+    except DjangoValidationError as error:
+        raise ValueError(error.messages[0]) from error
+    if not e164:
+        raise ValueError("Enter a phone number, like 07911 123456 or +44 7911 123456.")
+    return e164
 
 
 def is_mobile(e164: str) -> bool:
-    number_type = phonenumbers.number_type(phonenumbers.parse(e164))
-    return number_type in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    return phone_is_mobile(e164)
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 
-from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id, phone_to_e164
+from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id
+from carecircle.lib.phones import phone_e164
 from carecircle.lib.text import TextRefused, single_line
 from carecircle.records.documents import document_limit
 from carecircle.records.models import Audience
@@ -146,7 +147,7 @@ class ShareLinkForm(forms.Form):
                 self.add_error("code_to", "Enter their email address, like name@example.org.")
         elif channel == "sms":
             try:
-                cleaned["code_to"] = phone_to_e164(target)
+                cleaned["code_to"] = phone_e164(target)
             except forms.ValidationError as error:
                 self.add_error("code_to", error)
         return cleaned

@@ -69,7 +69,7 @@ def test_letters_instead_of_a_phone_number_are_refused(as_user, dana):
     response = save(as_user(dana), phone="call my mum")
 
     assert response.status_code == 400
-    assert "Enter a phone number" in page_text(response)
+    assert "Enter a mobile number" in page_text(response)
 
 
 def test_an_unknown_time_zone_is_refused(as_user, dana):

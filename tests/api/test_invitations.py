@@ -165,7 +165,7 @@ def test_a_text_invitation_needs_a_real_mobile_number(organiser, circle, api_as)
 
     assert nonsense.status_code == landline.status_code == 422
     assert nonsense.json()["errors"][0]["field"] == "phone"
-    assert "isn't a valid phone number" in nonsense.json()["errors"][0]["message"]
+    assert "This isn't a phone number that can be called" in nonsense.json()["errors"][0]["message"]
     assert landline.json()["errors"] == [
         {"field": "phone", "message": "Text messages need a mobile number, like 07911 123456."}
     ]

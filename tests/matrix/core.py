@@ -33,6 +33,12 @@ WEB: dict[tuple[str, str], str] = {
     ("accounts:signup", "POST"): "302 302 302 302 302 302 302 302 302",
     ("accounts:login", "GET"): "302 302 302 302 302 302 302 302 200",
     ("accounts:login", "POST"): "400 400 400 400 400 400 400 400 400",
+    # Signing in by text: signed-in visitors are sent on; an empty form is refused (400) for everyone.
+    ("accounts:sign_in_text", "GET"): "302 302 302 302 302 302 302 302 200",
+    ("accounts:sign_in_text", "POST"): "400 400 400 400 400 400 400 400 400",
+    # No code asked for in this browser: back to asking for one.
+    ("accounts:sign_in_text_code", "GET"): "302 302 302 302 302 302 302 302 302",
+    ("accounts:sign_in_text_code", "POST"): "302 302 302 302 302 302 302 302 302",
     ("accounts:logout", "GET"): "405 405 405 405 405 405 405 405 405",
     ("accounts:logout", "POST"): "302 302 302 302 302 302 302 302 302",
     ("accounts:verify_email_resend", "GET"): "405 405 405 405 405 405 405 405 405",
@@ -96,6 +102,9 @@ WEB: dict[tuple[str, str], str] = {
     ("circles:consent", "POST"): "302 403 403 403 403 403 404 404 302",
     ("circles:invitation", "GET"): "200 200 200 200 200 200 200 200 200",
     ("circles:invitation", "POST"): "200 200 200 200 200 200 302 302 302",
+    # The world's invitation was made as a link, so it can't be joined by text (tests/circles/test_join_by_text.py).
+    ("circles:invitation_by_text", "GET"): "404 404 404 404 404 404 404 404 404",
+    ("circles:invitation_by_text", "POST"): "404 404 404 404 404 404 404 404 404",
     ("audit:circle_log", "GET"): "200 200 403 403 403 403 404 404 302",
     ("audit:circle_log", "POST"): "405 405 405 405 405 405 405 405 405",
     ("realtime:events", "GET"): "200 200 200 200 200 200 404 404 404",
@@ -213,6 +222,8 @@ WRITES: dict[str, Write] = {
 
 NO_WRITE: dict[str, str] = {
     "accounts:login": "signing in with a password is tested in tests/accounts/test_login.py",
+    "accounts:sign_in_text": "it texts a code; tests/accounts/test_text_sign_in.py checks it and its limits",
+    "accounts:sign_in_text_code": "needs a code texted to the number; tests/accounts/test_text_sign_in.py",
     "accounts:logout": "signing out ends the client's own session; tests/accounts/test_sessions.py",
     "accounts:verify_email_resend": "it sends an email; tests/accounts/test_verification.py checks it",
     "accounts:verify_email": "needs a link's signed token; tests/accounts/test_verification.py",

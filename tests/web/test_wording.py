@@ -11,10 +11,11 @@ from django import forms
 from django.urls import reverse
 
 import carecircle
-from carecircle.accounts.forms import ProfileForm, phone_normalise
-from carecircle.circles.forms import InviteForm, phone_to_e164
+from carecircle.accounts.forms import ProfileForm
+from carecircle.circles.forms import InviteForm
 from carecircle.circles.models import Role
 from carecircle.circles.services import circle_create
+from carecircle.lib.phones import phone_e164
 from tests.cast import Cast, invite_and_join, make_user
 
 SOURCE = Path(carecircle.__file__).parent
@@ -75,22 +76,22 @@ def test_the_profile_phone_field_accepts_the_example_it_shows() -> None:
     examples = _phone_examples(ProfileForm.base_fields["phone"])
     assert examples, "the phone field shows an example"
     for example in examples:
-        assert phone_normalise(example).startswith("+44")
+        assert phone_e164(example).startswith("+44")
 
 
 def test_the_invitation_phone_field_accepts_the_example_it_shows() -> None:
     examples = _phone_examples(InviteForm.base_fields["phone"])
     assert examples, "the phone field shows an example"
     for example in examples:
-        assert phone_to_e164(example).startswith("+447")
+        assert phone_e164(example).startswith("+447")
 
 
 def test_every_mobile_example_in_messages_is_a_number_the_fields_accept() -> None:
     examples = {example for _, text in _texts() for example in _UK_EXAMPLE.findall(text) if example.startswith("07")}
     assert "07911 123456" in examples
     for example in examples:
-        assert phone_normalise(example).startswith("+447"), example
-        assert phone_to_e164(example).startswith("+447"), example
+        assert phone_e164(example).startswith("+447"), example
+        assert phone_e164(example).startswith("+447"), example
 
 
 def test_a_refusal_names_the_person_when_they_are_in_the_circle(cast: Cast, as_user: Any) -> None:
