@@ -91,26 +91,40 @@ def add_tasks(circle_id: int) -> int:
     return len(created)
 
 
-def in_process(pages: dict[str, str], cookie: str, *, repeat: int = 20) -> dict[str, tuple[float, float]]:
-    """Milliseconds per request through Django's test client (no server): without and with the cache."""
+def in_process(pages: dict[str, str], cookie: str, *, repeat: int = 20) -> dict[str, dict[str, float]]:
+    """Milliseconds per request through Django's test client (no server), under each caching setting.
+
+    "none": nothing cached; "shared": the occurrence list in Django's cache only (as before the
+    in-process copy); "now": the default (shared cache, in-process copy, rendered fragments). A
+    page marked "(fragment)" is the live refetch (X-Requested-With: fetch) as another member in the
+    same position would make it after the first has rendered it.
+    """
     import time
 
     from django.test import Client, override_settings
 
+    from carecircle.tasks.selectors import memo_clear
+
     name, value = cookie.split("=", 1)
     client = Client()
     client.cookies[name] = value
-    figures = {}
+    settings_for = {
+        "none": {"TASKS_CACHE_SECONDS": 0, "TASKS_MEMO": False, "FRAGMENT_CACHE_SECONDS": 0},
+        "shared": {"TASKS_CACHE_SECONDS": 300, "TASKS_MEMO": False, "FRAGMENT_CACHE_SECONDS": 0},
+        "now": {"TASKS_CACHE_SECONDS": 300, "TASKS_MEMO": True, "FRAGMENT_CACHE_SECONDS": 300},
+    }
+    figures: dict[str, dict[str, float]] = {}
     for page, path in pages.items():
-        timings = []
-        for seconds in (0, 300):
-            with override_settings(TASKS_CACHE_SECONDS=seconds, ALLOWED_HOSTS=["testserver"]):
-                assert client.get(path).status_code == 200
+        headers = {"X-Requested-With": "fetch"} if page.endswith("(fragment)") else {}
+        figures[page] = {}
+        for label, overrides in settings_for.items():
+            memo_clear()
+            with override_settings(ALLOWED_HOSTS=["testserver"], **overrides):
+                assert client.get(path, headers=headers).status_code == 200
                 started = time.perf_counter()
                 for _ in range(repeat):
-                    client.get(path)
-                timings.append((time.perf_counter() - started) / repeat * 1000)
-        figures[page] = (timings[0], timings[1])
+                    client.get(path, headers=headers)
+                figures[page][label] = (time.perf_counter() - started) / repeat * 1000
     return figures
 
 
@@ -141,8 +155,17 @@ def main() -> None:
         circle_id, cookie = build_circle()
         count = add_tasks(circle_id)
         pages = {"circle home": f"/circles/{circle_id}/", "agenda": f"/circles/{circle_id}/tasks/"}
-        for page, (uncached, cached) in in_process(pages, cookie).items():
-            say(f"in process: {page}: {uncached:.1f} ms without the cache, {cached:.1f} ms with it")
+        timed = {
+            "bare view (/ping)": "/ping",
+            **pages,
+            "agenda (fragment)": pages["agenda"],
+            "week (fragment)": f"/circles/{circle_id}/tasks/week/",
+        }
+        for page, figures in in_process(timed, cookie).items():
+            say(
+                f"in process: {page}: {figures['none']:.1f} ms nothing cached, "
+                f"{figures['shared']:.1f} ms list in the shared cache, {figures['now']:.1f} ms now"
+            )
         if os.environ.get("BENCH_IN_PROCESS_ONLY"):
             return
         port = free_port()

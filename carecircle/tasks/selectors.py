@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -69,23 +71,68 @@ def occurrences_for(
     )
     found: list[TaskOccurrence] | None = None
     if version is not None:
-        try:
-            found = cache.get(key)
-        except Exception:
-            # The cache is a shortcut: when it is unreachable the list is computed as usual.
-            logger.warning("Tasks cache unreachable", exc_info=True)
+        found = _memo_get(key)
+        if found is None:
+            try:
+                found = cache.get(key)
+            except Exception:
+                # The cache is a shortcut: when it is unreachable the list is computed as usual.
+                logger.warning("Tasks cache unreachable", exc_info=True)
+            if found is not None:
+                _memo_set(key, found, seconds)
     if found is None:
         found = _occurrences(accesses=accesses, window_start=window_start, window_end=window_end)
         if version is not None:
+            _memo_set(key, found, seconds)
             try:
                 cache.set(key, found, seconds)
             except Exception:
                 logger.warning("Tasks cache unreachable", exc_info=True)
+    # A list of its own for the caller; the occurrences are shared with the cache and not changed.
+    found = list(found)
     for item in found:
         item.task.circle = circle
     if needs_help:
         found = [item for item in found if item.status == Status.NEEDS_HELP]
     return found
+
+
+# The same lists, kept in this process as objects (no unpickling, which cost a third of the agenda)
+# under the same key: the key holds the circle's tasks version, read from the shared cache on every
+# call, so a change made through any process retires them as it retires the shared entries.
+MEMO_SIZE = 128
+_memo: OrderedDict[str, tuple[float, list[TaskOccurrence]]] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _memo_get(key: str) -> list[TaskOccurrence] | None:
+    if not getattr(settings, "TASKS_MEMO", True):
+        return None
+    with _memo_lock:
+        entry = _memo.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            del _memo[key]
+            return None
+        _memo.move_to_end(key)
+        return entry[1]
+
+
+def _memo_set(key: str, found: list[TaskOccurrence], seconds: int) -> None:
+    if not getattr(settings, "TASKS_MEMO", True):
+        return
+    with _memo_lock:
+        _memo[key] = (time.monotonic() + seconds, found)
+        _memo.move_to_end(key)
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+
+
+def memo_clear() -> None:
+    """Forget this process's lists (tests that replace the shared cache)."""
+    with _memo_lock:
+        _memo.clear()
 
 
 def _occurrences(

@@ -16,15 +16,18 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.conditional import not_modified, with_etag
+from carecircle.circles.fragments import cached_fragment
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
+from carecircle.tasks.cache import tasks_version
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.selectors import occurrences_for
 
@@ -79,18 +82,51 @@ def _is_fragment(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+def _versions(access: CircleAccess) -> list[str]:
+    """The tasks version, for the calendar pages' ETags and fragments besides the circle's sequence.
+
+    The version is renewed after a change commits, so a list read while it was committing (and
+    cached under the version of that moment) never stands behind a 304 or a cached fragment.
+    """
+    return [f"tasks:{tasks_version(access.circle.pk) or ''}"]
+
+
+def _going(access: CircleAccess, days: Iterable[Day | None]) -> str:
+    """The occurrences on the page the viewer is going to: all the fragment shows of who's looking."""
+    mine = [
+        f"{item.task.pk}@{item.original_date}"
+        for day in days
+        if day is not None
+        for item in day.items
+        if access.user_id in item.going_ids()
+    ]
+    return "going:" + ",".join(mine)
+
+
 def _list_page(request: HttpRequest, access: CircleAccess, *, view: str, days: list[Day], **extra: Any) -> HttpResponse:
     context = circle_context(access, view=view, days=days, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
     context["live_src"] = request.get_full_path()
-    template = "tasks/calendar.html#days" if _is_fragment(request) else "tasks/calendar.html"
-    return with_etag(request, access, render(request, template, context))
+    versions = _versions(access)
+    if not _is_fragment(request):
+        return with_etag(request, access, render(request, "tasks/calendar.html", context), extra=versions)
+    # The fragment live.js refetches when a task changes: every member with the page open asks at
+    # once, so it is rendered once per version, capability set and position (circles/fragments.py).
+    shown = [*days, *(day for row in extra.get("weeks", []) for day in row)]
+    html = cached_fragment(
+        request,
+        access,
+        f"tasks:{view}",
+        [*versions, _going(access, shown)],
+        lambda: render_to_string("tasks/calendar.html#days", context, request),
+    )
+    return with_etag(request, access, HttpResponse(html), extra=versions)
 
 
 @require_http_methods(["GET"])
 @login_required
 def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access)) is not None:
+    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
         return unchanged
     start = _date_param(request, "from", timezone.localdate())
     end = start + datetime.timedelta(days=AGENDA_DAYS)
@@ -126,7 +162,7 @@ def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
 @login_required
 def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access)) is not None:
+    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
         return unchanged
     start = timezone.localdate()
     end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
@@ -147,7 +183,7 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access)) is not None:
+    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
         return unchanged
     chosen = _date_param(request, "start", timezone.localdate())
     monday = chosen - datetime.timedelta(days=chosen.weekday())
@@ -175,7 +211,7 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def month(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access)) is not None:
+    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
         return unchanged
     chosen = _date_param(request, "month", timezone.localdate())
     first = chosen.replace(day=1)

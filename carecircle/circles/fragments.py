@@ -1,0 +1,86 @@
+"""Rendered fragments of circle pages, cached so that members after the first get them without rendering.
+
+When something changes, every member with the page open refetches the same fragment at once (live.js),
+and most of them see the same HTML. A fragment is stored under a hash of everything that can change
+it, so it can never be stale or shown to someone it wasn't rendered for:
+
+- the release (new code or templates never reuse an old fragment) and the fragment's name;
+- the circle, its event sequence (every change to what a page shows records a circle event) and any
+  version the caller adds (the tasks version, which covers a list read while a change committed);
+- the viewer's role and full capability set, time zone, language and today's date there;
+- the address (the date window is in it) and whatever per-viewer state the fragment shows, which
+  the caller passes as parts (for the calendar: the occurrences the viewer is going to, not who
+  the viewer is, so members in the same position share one copy).
+
+Only HTML without per-request secrets may be cached: a fragment that contains a CSRF token or a
+CSP nonce is served but never stored. The cache is Django's (Redis when REDIS_URL is set, else
+local memory); when it is unreachable the fragment is rendered as usual.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone, translation
+
+from carecircle.circles.access import CircleAccess
+from carecircle.circles.conditional import release
+
+logger = logging.getLogger(__name__)
+FRAGMENT_SECONDS = 300
+
+
+def fragment_key(request: HttpRequest, access: CircleAccess, name: str, parts: Sequence[str]) -> str:
+    circle = access.circle
+    material = [
+        release(),
+        name,
+        str(circle.pk),
+        str(circle.event_seq),
+        str(circle.closed_at),
+        access.role,
+        ",".join(sorted(access.capabilities)),
+        str(access.person_is_member),
+        timezone.get_current_timezone_name(),
+        translation.get_language() or "",
+        timezone.localdate().isoformat(),
+        request.get_full_path(),
+        "parts",
+        *parts,
+    ]
+    return "fragment:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
+
+
+def _has_secrets(html: str) -> bool:
+    """A form's CSRF token or a CSP nonce is for one request (and one viewer): never share it."""
+    return "csrfmiddlewaretoken" in html or "nonce=" in html
+
+
+def cached_fragment(
+    request: HttpRequest, access: CircleAccess, name: str, parts: Sequence[str], render: Callable[[], str]
+) -> str:
+    """The fragment from the cache, or rendered (and stored when it holds no per-request secret)."""
+    seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS)
+    if not seconds:
+        return render()
+    key = fragment_key(request, access, name, parts)
+    try:
+        found = cache.get(key)
+    except Exception:
+        logger.warning("Fragment cache unreachable", exc_info=True)
+        return render()
+    if isinstance(found, str):
+        return found
+    html = render()
+    if _has_secrets(html):
+        return html
+    try:
+        cache.set(key, html, seconds)
+    except Exception:
+        logger.warning("Fragment cache unreachable", exc_info=True)
+    return html

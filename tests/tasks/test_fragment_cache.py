@@ -1,0 +1,146 @@
+"""The calendar's live fragment is rendered once and shared, but never stale and never shown to the wrong member."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+
+from carecircle.accounts.models import User
+from carecircle.circles.access import access_circle
+from carecircle.circles.fragments import cached_fragment
+from carecircle.circles.models import Role
+from carecircle.circles.services import membership_change
+from carecircle.tasks.services import task_volunteer
+from tests.cast import Cast, invite_and_join, make_user
+from tests.conftest import client_for
+from tests.tasks.conftest import make_task, soon
+
+pytestmark = pytest.mark.django_db
+
+FETCH = {"X-Requested-With": "fetch"}
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each time the calendar fragment is actually rendered (not served from the cache)."""
+    done: list[str] = []
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        done.append(args[0])
+        return render_to_string(*args, **kwargs)
+
+    monkeypatch.setattr("carecircle.tasks.views.render_to_string", counting)
+    return done
+
+
+@pytest.fixture
+def second_helper(cast: Cast) -> User:
+    user = make_user("second_helper", display_name="Harry Helper")
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=user, role=Role.HELPER)
+    return user
+
+
+def agenda(cast: Cast) -> str:
+    return reverse("tasks:agenda", kwargs={"circle_id": cast.circle.pk})
+
+
+def fragment(client: Client, path: str) -> Any:
+    response = client.get(path, headers=FETCH)
+    assert response.status_code == 200
+    return response
+
+
+def test_members_in_the_same_position_share_one_rendering(cast: Cast, second_helper: User, renders: list[str]) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    path = agenda(cast)
+
+    first = fragment(client_for(cast.helper), path)
+    second = fragment(client_for(second_helper), path)
+
+    assert len(renders) == 1
+    assert second.content == first.content
+    assert "Lift to the dentist" in second.text
+
+
+def test_a_change_by_anyone_shows_at_once(cast: Cast, second_helper: User, renders: list[str]) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    path = agenda(cast)
+    fragment(client_for(cast.helper), path)
+    before = fragment(client_for(second_helper), path)
+    assert "Needs help" in before.text
+
+    make_task(actor=cast.organiser, circle=cast.circle, title="Meals on Friday", start_date=soon(4))
+    task_volunteer(actor=cast.organiser, task=task, occurrence_date=soon())
+
+    after = fragment(client_for(second_helper), path)
+    assert "Meals on Friday" in after.text
+    assert after.content != before.content
+    assert len(renders) == 2
+
+
+def test_you_are_going_is_never_shown_to_someone_else(cast: Cast, second_helper: User, renders: list[str]) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    task_volunteer(actor=cast.helper, task=task, occurrence_date=soon())
+    path = agenda(cast)
+
+    going = fragment(client_for(cast.helper), path)
+    other = fragment(client_for(second_helper), path)
+
+    assert "You're going" in going.text
+    assert "You're going" not in other.text
+    assert len(renders) == 2
+
+
+def test_a_private_task_never_reaches_a_member_who_may_not_see_it(cast: Cast, renders: list[str]) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Private appointment", private=True)
+    path = agenda(cast)
+
+    organiser = fragment(client_for(cast.organiser), path)
+    helper = fragment(client_for(cast.helper), path)
+
+    assert "Private appointment" in organiser.text
+    assert "Private appointment" not in helper.text
+
+
+def test_a_lost_capability_gets_no_cached_fragment(cast: Cast, second_helper: User) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    path = agenda(cast)
+    client = client_for(cast.helper)
+    fragment(client, path)
+    fragment(client_for(second_helper), path)
+
+    membership_change(actor=cast.organiser, member=cast.membership("helper"), role=Role.WELL_WISHER)
+
+    assert client.get(path, headers=FETCH).status_code == 403
+
+
+def test_each_time_zone_gets_its_own_fragment(cast: Cast, second_helper: User, renders: list[str]) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    path = agenda(cast)
+    fragment(client_for(cast.helper), path)
+    second_helper.time_zone = "Pacific/Auckland"
+    second_helper.save(update_fields=["time_zone"])
+
+    fragment(client_for(second_helper), path)
+
+    assert len(renders) == 2
+
+
+def test_a_fragment_with_a_per_request_secret_is_never_stored(cast: Cast, rf: Any) -> None:
+    access = access_circle(user=cast.helper, circle_id=cast.circle.pk)
+    request = rf.get(agenda(cast))
+    request.user = cast.helper
+    made: list[int] = []
+
+    def render() -> str:
+        made.append(1)
+        return '<form><input type="hidden" name="csrfmiddlewaretoken" value="secret"></form>'
+
+    cached_fragment(request, access, "test", [], render)
+    cached_fragment(request, access, "test", [], render)
+
+    assert len(made) == 2
