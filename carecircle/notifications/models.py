@@ -223,7 +223,7 @@ class InboundEmail(models.Model):
     sender = models.CharField(max_length=254, blank=True)
     recipient = models.CharField(max_length=254, blank=True)
     size = models.PositiveIntegerField(default=0)
-    # What became of it: "posted", "auto-reply", "unknown-address", "wrong-sender", "refused", "empty".
+    # What became of it: "posted", "auto-reply", "unknown-address", "wrong-sender", "limited", "refused", "empty".
     outcome = models.CharField(max_length=20, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

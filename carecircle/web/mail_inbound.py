@@ -7,6 +7,9 @@ already been read when `mail_receive` runs, and the post is one `message_post` c
 The member the reply address names must still be able to write where it points, asked through the
 access helpers as for any page; the mail's From must be that member's own address.
 
+At most MAIL_INBOUND_PER_HOUR_PER_MEMBER replies from one member are posted an hour; the rest are
+kept as "limited" and the member is told once that hour.
+
 Answers: a refused reply (an address that isn't valid or no longer works, a role that can't write
 there, nothing left to post) gets one email back, ever, per sender and reply address; a reply
 from the wrong address gets nothing by email (From can be forged: answering it would send mail to
@@ -26,6 +29,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
@@ -33,6 +37,7 @@ from carecircle.conversations.models import Conversation, Message, MessageKind
 from carecircle.conversations.selectors import ConversationAccess, access_conversation, conversation_access_for
 from carecircle.conversations.services import message_post, thread_conversation
 from carecircle.conversations.threads import update_replies_rule
+from carecircle.lib import ratelimit
 from carecircle.lib.errors import DomainError
 from carecircle.notifications.models import Channel, InboundEmail, Notification
 from carecircle.notifications.reply_mail import ReplyAddress, is_reply_domain, reply_address_read
@@ -127,6 +132,21 @@ def _act(mail: InboundMail, *, key: str, sender: str, recipient: str) -> tuple[s
     if not sender or sender != user.email.strip().lower():
         _tell_member_wrong_sender(user=user, sender=sender, key=key)
         return "wrong-sender", user, None
+    if (
+        ratelimit.hit("mail-inbound-member", str(user.pk), window_seconds=3600)
+        > settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER
+    ):
+        hour = int(timezone.now().timestamp() // 3600)
+        _answer(
+            to=sender,
+            user=user,
+            key=f"mail-limited-{user.pk}-{hour}",
+            text=(
+                f"You've sent more than {settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER} replies by email in an hour, "
+                "so the latest weren't posted. Please write in the app, or try again in an hour."
+            ),
+        )
+        return "limited", user, None
     try:
         where = _where(user, named)
         where.require_write()

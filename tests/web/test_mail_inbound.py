@@ -12,6 +12,8 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import time_machine
+from django.core import mail
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -22,6 +24,7 @@ from carecircle.conversations import services as conversations
 from carecircle.conversations.models import ConversationKind, Message
 from carecircle.notifications.models import Delivery, InboundEmail, Notification
 from carecircle.notifications.reply_mail import reply_address
+from carecircle.notifications.services import delivery_send
 from carecircle.web.mail_inbound import InboundMail, mail_receive
 from tests.cast import Cast, build_cast
 from tests.conversations.conftest import family_of, news_of
@@ -348,3 +351,47 @@ def test_mail_inbound_takes_a_reply_over_real_smtp(transactional_db: None) -> No
         assert message.conversation_id == family_of(cast, cast.helper).conversation.pk
     finally:
         stop(process)
+
+
+def test_replying_to_the_email_as_sent_posts_only_the_new_words(cast: Cast, settings: Any) -> None:
+    """Round trip: the chat email leaves with the member's Reply-To; a reply quoting all of it posts one line."""
+    mail.outbox.clear()
+    conversations.message_post(actor=cast.organiser, where=family_of(cast, cast.organiser), body="Dad had a good day")
+    delivery = Delivery.objects.get(recipient=cast.helper, category="message", channel="email")
+    assert delivery.not_before is not None
+    with time_machine.travel(delivery.not_before, tick=False):
+        assert delivery_send(delivery_id=delivery.pk) == "sent"
+    [sent] = [message for message in mail.outbox if message.to == [cast.helper.email]]
+    reply_to = sent.message()["Reply-To"]
+    assert reply_to is not None
+    address = str(reply_to).rpartition("<")[2].rstrip(">")
+
+    answer = EmailMessage()
+    answer["From"] = f"Helper <{cast.helper.email}>"
+    answer["To"] = str(reply_to)
+    answer["Subject"] = f"Re: {sent.subject}"
+    answer["Message-ID"] = "<round-trip@mail.example>"
+    answer["In-Reply-To"] = str(sent.message()["Message-ID"])
+    quoted = "\n".join(f"> {line}" for line in str(sent.body).splitlines())
+    answer.set_content(f"So glad to hear it.\n\nHelper\n\nOn Fri, 4 Dec 2026, CareCircle wrote:\n{quoted}\n")
+
+    assert receive(answer, to=address) == "posted"
+    [message] = posted_by_email()
+    assert message.body == "So glad to hear it.\n\nHelper"
+    assert message.conversation_id == conversations.family_conversation(circle=cast.circle).pk
+
+
+def test_replies_over_the_hourly_limit_are_kept_not_posted_and_the_member_is_told_once(
+    cast: Cast, settings: Any
+) -> None:
+    settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER = 2
+    address = family_address(cast, cast.helper)
+    outcomes = [
+        receive(reply(address, f"Note {number}", message_id=f"<n{number}@mail.example>")) for number in range(4)
+    ]
+
+    assert outcomes == ["posted", "posted", "limited", "limited"]
+    assert [message.body for message in posted_by_email()] == ["Note 0", "Note 1"]
+    assert InboundEmail.objects.filter(outcome="limited").count() == 2
+    [answer] = answers("helper@example.org")
+    assert "more than 2 replies by email in an hour" in answer.body
