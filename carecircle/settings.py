@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "carecircle.accounts.session_policy.SessionTimeoutMiddleware",
     "carecircle.accounts.signin.MfaSetupMiddleware",
+    "carecircle.web.offline.OfflineCopyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]

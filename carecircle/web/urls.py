@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.web import mail_inbound_views, sms_inbound, views
+from carecircle.web import mail_inbound_views, offline, sms_inbound, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accessibility/", views.accessibility, name="accessibility"),
+    path("sw.js", offline.service_worker, name="sw"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("sms/inbound/twilio/", sms_inbound.twilio_inbound, name="sms-inbound-twilio"),

@@ -23,6 +23,13 @@ WEB: dict[tuple[str, str], str] = {
     ("web:healthz", "GET"): "200 200 200 200 200 200 200 200 200",
     ("web:healthz", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:ping", "GET"): "200 200 200 200 200 200 200 200 200",
+    # Installable and offline (web/offline.py): the same for everyone, nothing of a circle in them.
+    ("web:sw", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("web:sw", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("web:manifest", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("web:manifest", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("web:offline", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("web:offline", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:ping", "POST"): "405 405 405 405 405 405 405 405 405",
     # Providers' webhooks: a session is no proof; without the provider's signature or token, 403 for all.
     ("web:sms-inbound-twilio", "GET"): "405 405 405 405 405 405 405 405 405",

@@ -53,6 +53,11 @@
       .catch(function () {});
   }
 
+  var signingOut = false;
+  document.addEventListener("submit", function (event) {
+    if (event.target.hasAttribute("data-sign-out")) { signingOut = true; }
+  });
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/");
@@ -86,7 +91,8 @@
     };
     socket.onclose = function (closed) {
       // 4401: this session ended (signed out here or from another device): show the sign-in page.
-      if (closed.code === 4401) { setStatus(""); location.reload(); return; }
+      // Not while this page is signing out: the sign-out's own answer is on its way.
+      if (closed.code === 4401) { setStatus(""); if (!signingOut) { location.reload(); } return; }
       setStatus("Reconnecting…");
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) + Math.random() * 500);

@@ -1,0 +1,129 @@
+"""Installable and readable offline (docs/architecture/offline.md): the service worker keeps the
+pages a member reads and shows them offline under a "Saved at … — you're offline" banner; signing
+out forgets them; a share-link visit is never kept. Every wait is on a condition, never a sleep."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
+
+from carecircle.accounts.models import User
+from carecircle.records.sections import SECTION_BY_KEY
+from carecircle.records.services import entry_create, share_link_create
+from tests.browser.conftest import Checked, make_checked
+from tests.cast import Cast, build_cast, signed_in_session_key
+
+KEPT_PAGES = """() => caches.keys().then(names => Promise.all(
+  names.filter(name => name.startsWith("carecircle-pages-"))
+       .map(name => caches.open(name).then(cache => cache.keys()))
+)).then(groups => [].concat(...groups).map(request => request.url))"""
+ALL_CACHES = "() => caches.keys()"
+
+
+def a_record() -> Cast:
+    cast = build_cast()
+    entry_create(
+        actor=cast.organiser,
+        circle=cast.circle,
+        section=SECTION_BY_KEY["medications"],
+        values={"name": "Metformin", "strength": "500 mg", "schedule": "twice a day with food"},
+    )
+    return cast
+
+
+def signed_in(browser: Browser, user: User, server: str) -> tuple[BrowserContext, Checked]:
+    context = browser.new_context()
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}])
+    return context, make_checked(context)
+
+
+def read_with_the_worker(page: Page, url: str) -> None:
+    """Open the page, wait until the worker controls it, and open it again so the worker keeps it."""
+    page.goto(url)
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
+    page.goto(url)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function(f"() => ({KEPT_PAGES})().then(urls => urls.includes({url!r}))", polling=100)
+
+
+def test_a_record_page_read_earlier_opens_offline_marked_as_saved(server: str, browser: Browser) -> None:
+    cast = a_record()
+    context, member = signed_in(browser, cast.organiser, server)
+    page = member.page
+    medications = f"{server}/circles/{cast.circle.pk}/record/medications/"
+    read_with_the_worker(page, medications)
+
+    context.set_offline(True)
+    page.reload()
+    banner = page.get_by_role("status").filter(has_text="you're offline")
+    expect(banner).to_contain_text("Saved at")
+    expect(banner).to_contain_text("today — you're offline")
+    expect(page.get_by_role("main")).to_contain_text("Metformin")
+    member.check("the saved medications page, offline")
+
+    # A page never read on this device: the offline page, which links the saved one.
+    page.goto(f"{server}/circles/{cast.circle.pk}/record/allergies/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're offline")
+    expect(page.get_by_role("link", name="Medications")).to_have_attribute("href", medications)
+    member.check("the offline page")
+
+    # Back online, the network is used again: no banner.
+    context.set_offline(False)
+    page.goto(medications)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator("[data-offline-banner]")).to_have_count(0)
+    context.close()
+
+
+def test_signing_out_forgets_every_saved_page(server: str, browser: Browser) -> None:
+    cast = a_record()
+    context, member = signed_in(browser, cast.organiser, server)
+    page = member.page
+    read_with_the_worker(page, f"{server}/circles/{cast.circle.pk}/record/medications/")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You're signed out.")).to_be_visible()
+    page.wait_for_function(f"() => ({KEPT_PAGES})().then(urls => urls.length === 0)", polling=100)
+
+    # The worker itself is gone too (Clear-Site-Data "storage"), so offline there is nothing to read.
+    page.wait_for_function("() => navigator.serviceWorker.getRegistrations().then(r => r.length === 0)", polling=100)
+    context.set_offline(True)
+    with pytest.raises(PlaywrightError, match="ERR_INTERNET_DISCONNECTED"):
+        page.goto(f"{server}/circles/{cast.circle.pk}/record/medications/")
+    context.close()
+
+
+def test_a_share_link_visit_is_never_kept(server: str, browser: Browser) -> None:
+    cast = a_record()
+    _, token = share_link_create(
+        actor=cast.organiser,
+        circle=cast.circle,
+        recipient="Practice nurse",
+        sections=["medications"],
+        hours=24,
+    )
+    assert token is not None
+    link = f"{server}{reverse('records:shared', kwargs={'share_token': token})}"
+
+    # A visitor without an account: no worker, nothing kept at all.
+    visitor_context = browser.new_context()
+    visitor = make_checked(visitor_context)
+    visitor.page.goto(link)
+    expect(visitor.page.get_by_role("main")).to_contain_text("Metformin")
+    assert visitor.page.evaluate("() => navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+    assert visitor.page.evaluate(ALL_CACHES) == []
+    visitor_context.close()
+
+    # A member whose worker is running opens the link (to check it): the worker doesn't keep it.
+    context, member = signed_in(browser, cast.organiser, server)
+    record = f"{server}/circles/{cast.circle.pk}/record/medications/"
+    read_with_the_worker(member.page, record)
+    member.page.goto(link)
+    expect(member.page.get_by_role("main")).to_contain_text("Metformin")
+    member.page.goto(record)
+    member.page.wait_for_function(f"() => ({KEPT_PAGES})().then(urls => urls.includes({record!r}))", polling=100)
+    assert not any("/shared/" in url for url in member.page.evaluate(KEPT_PAGES))
+    context.close()
