@@ -175,7 +175,10 @@ QUERIES: dict[str, int] = {
     "page tasks:week": 5,
     "page web:accessibility": 1,
     "page web:healthz": 2,
+    "page web:manifest": 1,
+    "page web:offline": 1,
     "page web:ping": 1,
+    "page web:sw": 1,
 }
 
 # Lists that must show the grown data, so the second count is really of much more.
