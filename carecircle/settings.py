@@ -271,6 +271,7 @@ MAIL_INBOUND_HOST = env_str("MAIL_INBOUND_HOST", "127.0.0.1")
 MAIL_INBOUND_PORT = env_int("MAIL_INBOUND_PORT", 2525)
 MAIL_INBOUND_MAX_BYTES = env_int("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
 MAIL_INBOUND_PER_HOUR_PER_MEMBER = env_int("MAIL_INBOUND_PER_HOUR_PER_MEMBER", 30)
+# The same secret guards the bounce and complaint webhooks at /mail/events/<provider>/.
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because

@@ -117,7 +117,7 @@ QUERIES: dict[str, int] = {
     "page conversations:search": 2,
     "page conversations:thread": 8,
     "page conversations:visitors": 3,
-    "page notifications:list": 2,
+    "page notifications:list": 3,
     "page notifications:mute": 2,
     "page notifications:preferences": 5,
     "page notifications:stop_emails": 2,

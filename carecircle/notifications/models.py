@@ -233,3 +233,25 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"email from {self.sender}: {self.outcome}"
+
+
+class MailEvent(models.Model):
+    """A bounce, complaint or refusal the mail provider reported, kept once per provider event id."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=200)
+    # Anymail's normalised type: "bounced", "complained" or "rejected".
+    event_type = models.CharField(max_length=20)
+    recipient = models.CharField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Whether it marked the member's email as failing (a soft bounce or an unknown address does not).
+    acted = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="notif_mail_event_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_type} for {self.recipient}"

@@ -7,7 +7,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.accounts.models import User
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications.categories import CATEGORY_BY_KEY
-from carecircle.notifications.models import Digest, Notification
+from carecircle.notifications.models import Channel, Digest, Notification, NotificationSettings
+from carecircle.notifications.services import channel_mark_working
 
 LIST_LIMIT = 50
 
@@ -44,7 +45,13 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "notifications/list.html",
-        {"items": items, "unread_ids": set(unread_ids), "limit": LIST_LIMIT, "nav": "notifications"},
+        {
+            "items": items,
+            "unread_ids": set(unread_ids),
+            "limit": LIST_LIMIT,
+            "nav": "notifications",
+            "channels": NotificationSettings.objects.filter(user=user).first(),
+        },
     )
     if unread_ids:
         Notification.objects.filter(pk__in=unread_ids).update(read_at=timezone.now())
@@ -68,6 +75,21 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     """Mark everything read."""
     unread(_user(request)).update(read_at=timezone.now())
     return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def channel_resume(request: HttpRequest, channel: str) -> HttpResponse:
+    """ "Start emailing me again" (or texting): the member says their address or number works now."""
+    if channel not in (Channel.EMAIL, Channel.SMS):
+        raise Http404("There is no such way of reaching you.")
+    channel_mark_working(user_id=_user(request).pk, channel=channel)
+    what = "emailing" if channel == Channel.EMAIL else "texting"
+    messages.success(request, f"We'll start {what} you again.")
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return HttpResponseRedirect(back)
+    return redirect("notifications:preferences")
 
 
 @login_required
@@ -129,6 +151,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
         "notifications/preferences.html",
         {
             "preferences": chosen,
+            "channels": chosen.settings,
             "digests": Digest.choices,
             "weekdays": list(enumerate(WEEKDAYS)),
             "errors": errors,

@@ -122,3 +122,17 @@ personal_data_declare(
         "conversation_id": "where it was posted",
     },
 )
+personal_data_declare(
+    "notifications.MailEvent",
+    whose="the member whose address it was",
+    why="a bounced or refused address stops being used, once per provider event",
+    retention="RETENTION_DELIVERIES_DAYS; erased with the account",
+    fields={"recipient": "email address", "user": "the member it was for"},
+    not_personal={
+        "provider": "which mail provider",
+        "event_id": "the provider's id",
+        "event_type": "bounce, complaint or refusal",
+        "acted": "whether it stopped emails",
+        "received_at": "when",
+    },
+)

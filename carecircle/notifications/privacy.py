@@ -16,6 +16,7 @@ from carecircle.notifications.models import (
     DeliveryStatus,
     InboundEmail,
     InboundText,
+    MailEvent,
     Notification,
     OutboxMessage,
     TextsSent,
@@ -55,6 +56,9 @@ def erase(user: User) -> None:
     OutboxMessage.objects.filter(to__in=[address for address in (user.email, user.phone) if address]).delete()
     Notification.objects.filter(recipient=user).delete()
     InboundText.objects.filter(user=user).delete()
+    MailEvent.objects.filter(user=user).delete()
+    if user.email:
+        MailEvent.objects.filter(recipient__iexact=user.email).delete()
     if user.phone:
         InboundText.objects.filter(sender=user.phone).delete()
     InboundEmail.objects.filter(user=user).delete()
@@ -97,4 +101,7 @@ retention_rule_register(
     RetentionRule(
         name="inbound-emails", setting="RETENTION_DELIVERIES_DAYS", model=InboundEmail, date_field="received_at"
     )
+)
+retention_rule_register(
+    RetentionRule(name="mail-events", setting="RETENTION_DELIVERIES_DAYS", model=MailEvent, date_field="received_at")
 )

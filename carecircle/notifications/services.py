@@ -183,6 +183,11 @@ def delivery_send(*, delivery_id: int) -> str:
             status=DeliveryStatus.CANCELLED, lease_until=None
         )
         return "cancelled"
+    if not channel_still_works(delivery):
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The member's address stopped working."
+        )
+        return "failing"
     if delivery.channel == Channel.SMS and not text_may_go(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The number replied STOP to our texts."
@@ -203,6 +208,18 @@ def delivery_send(*, delivery_id: int) -> str:
         status=DeliveryStatus.SENT, provider_id=provider_id[:120], sent_at=timezone.now(), lease_until=None
     )
     return "sent"
+
+
+def channel_still_works(delivery: Delivery) -> bool:
+    """Whether a notification's channel still works for its member (a bounce may have come since it was queued)."""
+    from carecircle.notifications.categories import CATEGORY_BY_KEY, DIGEST
+
+    if delivery.recipient_id is None or (delivery.category not in CATEGORY_BY_KEY and delivery.category != DIGEST.key):
+        return True
+    failing_field = CHANNEL_FAILING_FIELD[Channel(delivery.channel)]
+    return not NotificationSettings.objects.filter(
+        user_id=delivery.recipient_id, **{f"{failing_field}__isnull": False}
+    ).exists()
 
 
 # The one text a number that replied STOP still gets: the confirmation of it.
@@ -271,25 +288,39 @@ def _record_failure(delivery: Delivery, error: Exception) -> str:
 CHANNEL_FAILING_FIELD = {Channel.EMAIL: "email_failing_since", Channel.SMS: "sms_failing_since"}
 
 
-@transaction.atomic
 def channel_mark_failing(*, delivery: Delivery, reason: str) -> None:
     """The member's address or number refused a message for good: stop using it and tell them in the app."""
     assert delivery.recipient_id is not None
-    now = timezone.now()
-    failing_field = CHANNEL_FAILING_FIELD[Channel(delivery.channel)]
-    NotificationSettings.objects.get_or_create(user_id=delivery.recipient_id)
-    NotificationSettings.objects.filter(user_id=delivery.recipient_id).update(
-        **{failing_field: now, "failing_reason": reason[:200]}
-    )
-    what = "email address" if delivery.channel == Channel.EMAIL else "mobile number"
-    Notification.objects.get_or_create(
+    member_channel_failing(
+        user_id=delivery.recipient_id,
+        channel=delivery.channel,
+        address=delivery.to,
+        reason=reason,
         key=f"channel-failing-{delivery.pk}",
+    )
+
+
+@transaction.atomic
+def member_channel_failing(*, user_id: int, channel: Channel | str, address: str, reason: str, key: str) -> None:
+    """Stop emailing (or texting) a member whose address (or number) refused us; tell them in the app, once per `key`.
+
+    notify() and the digest queue nothing on a failing channel, and the worker cancels what was
+    already waiting, until the member presses "Start emailing me again" (`channel_mark_working`).
+    """
+    now = timezone.now()
+    failing_field = CHANNEL_FAILING_FIELD[Channel(channel)]
+    NotificationSettings.objects.get_or_create(user_id=user_id)
+    NotificationSettings.objects.filter(user_id=user_id).update(**{failing_field: now, "failing_reason": reason[:200]})
+    what = "email address" if channel == Channel.EMAIL else "mobile number"
+    Notification.objects.get_or_create(
+        key=key[:160],
         defaults={
-            "recipient_id": delivery.recipient_id,
+            "recipient_id": user_id,
             "category": "account",
-            "title": f"We couldn't reach your {what} {delivery.to}",
-            "body": f"Messages to it were refused, so we have stopped using it. Check your {what} in your account.",
-            "url": "/account/",
+            "title": f"We couldn't reach your {what} {address}"[:200],
+            "body": f"Messages to it were refused, so we have stopped using it. Check your {what}, then choose "
+            "to start again on your notifications page.",
+            "url": "/notifications/preferences/",
         },
     )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.notifications import pages, views
+from carecircle.notifications import mail_events, pages, views
 
 app_name = "notifications"
 urlpatterns = [
@@ -14,4 +14,7 @@ urlpatterns = [
     path("notifications/preferences/", pages.preferences_page, name="preferences"),
     path("notifications/stop/<str:token>/", pages.stop_emails, name="stop_emails"),
     path("notifications/mute/<str:token>/", pages.mute, name="mute"),
+    path("notifications/resume/<str:channel>/", pages.channel_resume, name="channel_resume"),
+    path("mail/events/postmark/", mail_events.postmark_events, name="mail_events_postmark"),
+    path("mail/events/brevo/", mail_events.brevo_events, name="mail_events_brevo"),
 ]

@@ -30,6 +30,13 @@ WEB: dict[tuple[str, str], str] = {
     ("notifications:stop_emails", "POST"): "200 200 200 200 200 200 200 200 200",
     ("notifications:mute", "GET"): "200 200 200 200 200 200 200 200 200",
     ("notifications:mute", "POST"): "200 200 200 200 200 200 200 200 200",
+    ("notifications:channel_resume", "GET"): "405 405 405 405 405 405 405 405 302",
+    ("notifications:channel_resume", "POST"): "302 302 302 302 302 302 302 302 302",
+    # Mail providers' tracking webhooks: the basic-auth secret is the proof, no member's session.
+    ("notifications:mail_events_postmark", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("notifications:mail_events_postmark", "POST"): "403 403 403 403 403 403 403 403 403",
+    ("notifications:mail_events_brevo", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("notifications:mail_events_brevo", "POST"): "403 403 403 403 403 403 403 403 403",
 }
 
 API: dict[tuple[str, str], str] = {
@@ -54,6 +61,7 @@ def prepare(world: World) -> dict[str, Any]:
         "notification_id": notification.pk,
         "stop_token": unsubscribe_token(user_id=helper.pk, category="news"),
         "mute_token": mute_token(user_id=helper.pk, conversation_id=1),
+        "channel": "email",
     }
 
 
@@ -74,4 +82,7 @@ NO_WRITE: dict[str, str] = {
     "notifications:read_all": "marks the member's own notifications read; tests/notifications/test_preferences.py",
     "notifications:stop_emails": "needs an email's signed token; tests/notifications/test_preferences.py",
     "notifications:mute": "needs an email's signed token; tests/notifications/test_preferences.py",
+    "notifications:channel_resume": "clears the member's own failing flag; tests/notifications/test_mail_events.py",
+    "notifications:mail_events_postmark": "needs the webhook secret; tests/notifications/test_mail_events.py",
+    "notifications:mail_events_brevo": "needs the webhook secret; tests/notifications/test_mail_events.py",
 }
