@@ -47,6 +47,7 @@ RATE = float(os.environ.get("BENCH_RATE", "20"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 # After the last message, how long a client may still receive before what's missing counts as lost.
 GRACE_SECONDS = float(os.environ.get("BENCH_GRACE", "10"))
+START_SECONDS = float(os.environ.get("BENCH_START_SECONDS", "180"))
 
 
 @dataclass
@@ -72,6 +73,7 @@ def build_circle() -> tuple[int, int, list[str], str]:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
     django.setup()
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -79,7 +81,7 @@ def build_circle() -> tuple[int, int, list[str], str]:
     from carecircle.accounts.services import api_token_create
     from carecircle.circles.models import Membership, Role
     from carecircle.circles.services import circle_create
-    from carecircle.conversations.selectors import family_conversation
+    from carecircle.conversations.services import family_conversation
 
     organiser = User.objects.create_user(email="organiser@bench.invalid", password=None, display_name="Olivia")
     circle = circle_create(actor=organiser, person_name="Dad", relationship="daughter")
@@ -94,7 +96,7 @@ def build_circle() -> tuple[int, int, list[str], str]:
     for user in users:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         keys.append(session.session_key)
@@ -108,15 +110,21 @@ def start_servers(env: dict[str, str], count: int) -> list[tuple[int, subprocess
     for _ in range(count):
         port = free_port()
         command = [str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
-        # The servers' own logs (a line per connection) would bury the figures.
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The servers' own logs (a line per connection) would bury the figures: they go to a file
+        # (BENCH_SERVER_LOG, a folder) when asked, to find out why a connection closed.
+        logs = os.environ.get("BENCH_SERVER_LOG")
+        output: Any = subprocess.DEVNULL
+        if logs:
+            output = open(Path(logs) / f"server-{port}.log", "wb")  # noqa: SIM115  # closed with the process
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
         servers.append((port, process))
         wait_ready(f"http://127.0.0.1:{port}/healthz", process)
     return servers
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    # A loaded shared machine can take more than a minute to start a server.
+    deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"a server exited with code {process.returncode}")
@@ -125,7 +133,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
                 return
         except OSError:
             time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within 60 s")
+    raise SystemExit(f"{url} did not answer within {START_SECONDS:g} s")
 
 
 async def listen(socket: ClientConnection, listener: Listener, stop: asyncio.Event, kind: str) -> None:

@@ -77,7 +77,7 @@ def build_circle() -> tuple[int, str]:
         membership_add_directly(actor=organiser, circle=circle, user=user, role="helper", relationship="friend")
     session = SessionStore()
     session[SESSION_KEY] = str(organiser.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = organiser.get_session_auth_hash()
     session.create()
     return circle.pk, f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
