@@ -1,0 +1,308 @@
+"""Benchmark: notify() fan-out to a 60-member circle, building digests for many members, and sending them.
+
+In process, on a throwaway SQLite database (or BENCH_DATABASE_URL), with a real SMTP sink
+(aiosmtpd) on 127.0.0.1. Three measurements, each against a same-run baseline:
+
+1. notify(): one news update in a 60-member circle with mixed preferences (some by text, some in
+   digest mode, some with email off), inside a transaction as the callers do: queries and time
+   per call. Baseline: bulk-inserting the same number of notification and delivery rows, already
+   made, in one transaction (the least the database must do).
+2. digests_send(): BENCH_DIGEST_MEMBERS members in digest mode (circles of 50), each with
+   BENCH_DIGEST_ITEMS held notifications: queries and time for all, per member. Baseline: bulk-
+   inserting as many ready-made delivery rows.
+3. Sending: the worker's `deliver_many` over the queued digests (claim, send, record), against
+   Django's SMTP backend sending the same messages straight to the same sink with no rows.
+
+Prints the figures; not a test. docs/performance.md keeps them.
+
+    DEBUG=false .venv/bin/python bench/notify.py
+    BENCH_DIGEST_MEMBERS=5000 DEBUG=false .venv/bin/python bench/notify.py
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from run import free_port, say
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMBERS = 60
+REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
+DIGEST_MEMBERS = int(os.environ.get("BENCH_DIGEST_MEMBERS", "1000"))
+DIGEST_ITEMS = int(os.environ.get("BENCH_DIGEST_ITEMS", "5"))
+SEND = int(os.environ.get("BENCH_SEND", "300"))
+
+
+class Sink:
+    """Counts what arrives; aiosmtpd speaks real SMTP on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.count += 1
+        return "250 OK"
+
+
+def setup(var_dir: Path, smtp_port: int) -> None:
+    os.environ.update(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "ALLOWED_HOSTS": "testserver",
+            "CARECIRCLE_VAR_DIR": str(var_dir),
+            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{var_dir / 'bench.sqlite3'}"),
+            "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+            "LOG_LEVEL": "ERROR",
+            "DJANGO_SETTINGS_MODULE": "carecircle.settings",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    # Sending is measured on its own (step 3): queueing must not send on commit.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    call_command("migrate", verbosity=0)
+
+
+def timed(run: Callable[[], object], repeats: int) -> tuple[list[float], int]:
+    """Milliseconds of each run, and the queries of the last."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    times = []
+    queries = 0
+    for _ in range(repeats):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - start) * 1000)
+        queries = len(captured.captured_queries)
+    return times, queries
+
+
+def p(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def build_circle(name: str, size: int, *, mixed: bool) -> tuple[Any, list[Any]]:
+    from carecircle.accounts.models import User
+    from carecircle.circles.models import Membership, Role
+    from carecircle.circles.services import circle_create
+    from carecircle.notifications.models import Digest, NotificationPreference, NotificationSettings
+
+    organiser = User.objects.create_user(email=f"{name}-organiser@bench.invalid", password=None, display_name="Olivia")
+    circle = circle_create(actor=organiser, person_name=f"Dad {name}", relationship="daughter")
+    roles = [Role.HELPER, Role.HELPER, Role.PAID_CARER, Role.WELL_WISHER, Role.PROFESSIONAL]
+    users = User.objects.bulk_create(
+        User(
+            email=f"{name}-member{number}@bench.invalid",
+            display_name=f"Member {number}",
+            phone=f"+4477009{number:05d}" if mixed and number % 4 == 0 else "",
+            time_zone="Europe/London" if number % 2 else "America/New_York",
+        )
+        for number in range(size - 1)
+    )
+    users = list(User.objects.filter(email__startswith=f"{name}-member"))
+    Membership.objects.bulk_create(
+        Membership(circle=circle, user=user, role=roles[number % len(roles)]) for number, user in enumerate(users)
+    )
+    if mixed:
+        # A third in daily digest mode, a fifth with news emails off, a quarter texted (a saved mobile).
+        NotificationSettings.objects.bulk_create(
+            NotificationSettings(user=user, digest=Digest.DAILY) for user in users[::3]
+        )
+        NotificationPreference.objects.bulk_create(
+            NotificationPreference(user=user, category="news", channel="email", enabled=False) for user in users[1::5]
+        )
+        NotificationPreference.objects.bulk_create(
+            NotificationPreference(user=user, category="news", channel="sms", enabled=True) for user in users[::4]
+        )
+    return circle, [organiser, *users]
+
+
+def bench_notify() -> None:
+    from django.db import transaction
+
+    from carecircle.notifications.models import Delivery, Notification
+    from carecircle.notifications.notify import notify
+
+    circle, users = build_circle("fanout", MEMBERS, mixed=True)
+    counter = iter(range(10**6))
+
+    def one() -> None:
+        with transaction.atomic():
+            notify(
+                category="news",
+                circle=circle,
+                key=f"bench-news-{next(counter)}",
+                title="Dad is home from hospital",
+                body="He's tired but glad to be home.",
+                url="/",
+                actor=users[0],
+            )
+
+    one()
+    notifications = Notification.objects.count()
+    deliveries = Delivery.objects.count()
+    times, queries = timed(one, REPEATS)
+    made_notifications = list(Notification.objects.filter(key__startswith="bench-news-0-"))
+    made_deliveries = list(Delivery.objects.filter(idempotency_key__startswith="bench-news-0-"))
+    raw_counter = iter(range(10**6))
+
+    def raw() -> None:
+        number = next(raw_counter)
+        for row in made_notifications:
+            row.pk, row.key = None, f"raw-{number}-{row.recipient_id}"
+        for row in made_deliveries:
+            row.pk, row.idempotency_key = None, f"raw-{number}-{row.channel}-{row.recipient_id}"
+        with transaction.atomic():
+            Notification.objects.bulk_create(made_notifications)
+            Delivery.objects.bulk_create(made_deliveries)
+
+    raw_times, raw_queries = timed(raw, REPEATS)
+    say(
+        f"notify() to a {MEMBERS}-member circle (mixed preferences): {notifications} in-app notifications and "
+        f"{deliveries} deliveries per call"
+    )
+    say(
+        f"  notify():  {queries} queries, p50 {statistics.median(times):.1f} ms, p99 {p(times, 0.99):.1f} ms "
+        f"({REPEATS} calls)"
+    )
+    say(
+        f"  baseline (bulk insert of the same rows, ready-made): {raw_queries} queries, "
+        f"p50 {statistics.median(raw_times):.1f} ms, p99 {p(raw_times, 0.99):.1f} ms"
+    )
+
+
+def bench_digests() -> list[int]:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from carecircle.notifications.digest import digests_send
+    from carecircle.notifications.models import Delivery, Digest, Notification, NotificationSettings
+
+    circles = max(1, DIGEST_MEMBERS // 50)
+    everyone: list[Any] = []
+    for number in range(circles):
+        circle, users = build_circle(f"digest{number}", 51, mixed=False)
+        members = users[1:]
+        everyone.extend(members)
+        yesterday = timezone.now() - datetime.timedelta(hours=20)
+        Notification.objects.bulk_create(
+            Notification(
+                recipient=user,
+                circle=circle,
+                category="news" if item % 2 else "help_needed",
+                title=f"Something happened ({item})",
+                body="A short excerpt of what it was.",
+                url="/",
+                key=f"held-{user.pk}-{item}",
+                capability="updates.read" if item % 2 else "tasks.view",
+                held_for_digest=True,
+                created_at=yesterday + datetime.timedelta(minutes=item),
+            )
+            for user in members
+            for item in range(DIGEST_ITEMS)
+        )
+    NotificationSettings.objects.bulk_create(NotificationSettings(user=user, digest=Digest.DAILY) for user in everyone)
+    # Every member's 08:00 has come: a moment late in the day on both clocks.
+    later = timezone.now().replace(hour=23, minute=0) + datetime.timedelta(days=1)
+    before = set(Delivery.objects.values_list("pk", flat=True))
+    times, queries = timed(lambda: digests_send(now=later), 1)
+    made = list(Delivery.objects.filter(category="digest").exclude(pk__in=before))
+    count = len(made)
+    rows = [
+        Delivery(
+            channel=row.channel,
+            to=row.to,
+            subject=row.subject,
+            body=row.body,
+            html_body=row.html_body,
+            idempotency_key=f"raw-{row.idempotency_key}",
+            recipient_id=row.recipient_id,
+            category=row.category,
+            headers=row.headers,
+        )
+        for row in made
+    ]
+
+    def raw() -> None:
+        with transaction.atomic():
+            Delivery.objects.bulk_create(rows, batch_size=200)
+
+    raw_times, raw_queries = timed(raw, 1)
+    say(
+        f"digests_send() for {len(everyone)} members in daily digest mode ({circles} circles of 50, "
+        f"{DIGEST_ITEMS} held notifications each): {count} digests queued"
+    )
+    say(f"  digests_send(): {queries} queries, {times[0]:.0f} ms in all, {times[0] / max(1, count):.2f} ms a member")
+    say(
+        f"  baseline (bulk insert of the same delivery rows, ready-made): {raw_queries} queries, "
+        f"{raw_times[0]:.0f} ms, {raw_times[0] / max(1, count):.2f} ms a member"
+    )
+    Delivery.objects.filter(idempotency_key__startswith="raw-").delete()
+    return [row.pk for row in made]
+
+
+def bench_sending(ids: list[int], sink: Sink) -> None:
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+
+    from carecircle.notifications.models import Delivery
+    from carecircle.notifications.tasks import deliver_many
+
+    chosen = ids[:SEND]
+    messages = list(Delivery.objects.filter(pk__in=chosen))
+    start = time.perf_counter()
+    outcomes = deliver_many.call(chosen)
+    worker = time.perf_counter() - start
+    received = sink.count
+    start = time.perf_counter()
+    for row in messages:
+        message = EmailMultiAlternatives(
+            subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.to], headers=row.headers
+        )
+        message.attach_alternative(row.html_body, "text/html")
+        message.send()
+    raw = time.perf_counter() - start
+    say(f"sending {len(chosen)} digests to the SMTP sink on 127.0.0.1 (one connection each, as the worker does)")
+    say(f"  worker deliver_many: {outcomes}, {len(chosen) / worker:.0f} a second, sink got {received}")
+    say(f"  baseline (Django's SMTP backend, no rows): {len(messages) / raw:.0f} a second")
+
+
+def main() -> None:
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="carecircle-bench-notify-") as directory:
+            setup(Path(directory), port)
+            from django.db import connection
+
+            say(f"database: {connection.vendor}")
+            bench_notify()
+            ids = bench_digests()
+            bench_sending(ids, sink)
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
