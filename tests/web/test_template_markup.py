@@ -65,3 +65,14 @@ def test_a_record_entrys_actions_stay_on_one_line(cast: Cast, as_user) -> None:
     assert not blocks_in_paragraphs(html)
     actions = html[html.index('class="entry-actions"') :]
     assert re.search(r"History and comments.*?</a>\s*<form[^>]*class=\"inline-form\">.*?· <button", actions, re.S)
+
+
+def test_every_error_summary_takes_the_focus_when_the_page_opens() -> None:
+    """After a form error the summary is where the keyboard and screen reader start, without JavaScript."""
+    summaries = [
+        (template.relative_to(ROOT), tag)
+        for template in sorted(ROOT.glob("*/templates/**/*.html"))
+        for tag in re.findall(r'<div class="error-summary"[^>]*>', template.read_text())
+    ]
+    assert len(summaries) >= 10
+    assert [(path, tag) for path, tag in summaries if "autofocus" not in tag or 'tabindex="-1"' not in tag] == []
