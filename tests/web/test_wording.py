@@ -21,7 +21,8 @@ from tests.cast import Cast, invite_and_join, make_user
 SOURCE = Path(carecircle.__file__).parent
 # "(s)" after a letter: "task(s)", "reminder(s)". Code like "f(s)" is a call, so only text is scanned:
 # templates, and the string literals of Python modules.
-_PLURAL_IN_BRACKETS = re.compile(r"[A-Za-z]\((?:s|es)\)")
+# "http(s)" names two URL schemes, not a plural.
+_PLURAL_IN_BRACKETS = re.compile(r"(?<!htt)[A-Za-z]\((?:s|es)\)")
 _STRING_LITERAL = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
 
 
@@ -52,6 +53,7 @@ def test_no_template_or_message_writes_a_plural_in_brackets() -> None:
 
 def test_the_scan_would_catch_a_bracketed_plural() -> None:
     assert _PLURAL_IN_BRACKETS.findall('f"Queued {n} reminder(s)."') == ["r(s)"]
+    assert _PLURAL_IN_BRACKETS.findall('"an http(s) address"') == []
 
 
 @pytest.mark.parametrize(("section", "button"), [("allergies", "Add an allergy"), ("medications", "Add a medication")])
