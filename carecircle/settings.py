@@ -321,6 +321,8 @@ ORGS_INTAKE_FASTEST_SECONDS = env_int("ORGS_INTAKE_FASTEST_SECONDS", 3)
 ORGS_DIRECTORY_URL = env_str("ORGS_DIRECTORY_URL")
 ORGS_DIRECTORY_TIMEOUT_SECONDS = env_int("ORGS_DIRECTORY_TIMEOUT_SECONDS", 20)
 ORGS_DIRECTORY_MAX_BYTES = env_int("ORGS_DIRECTORY_MAX_BYTES", 5 * 1024 * 1024)
+# Files attached to a referral: checked like the record's documents (lib/uploads.py), up to this size.
+ORGS_ATTACHMENT_MAX_BYTES = env_int("ORGS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -242,6 +244,8 @@ class ReferralEvent(models.Model):
         CIRCLE = "circle", "Circle"
         WELLBEING = "wellbeing", "Wellbeing"
         SIGNPOSTED = "signposted", "Sent to a service"
+        FOLLOW_UP = "follow_up", "Follow-up"
+        ATTACHED = "attached", "Attachment"
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -346,3 +350,58 @@ class Signposting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} to {self.service_name}"
+
+
+class FollowUp(models.Model):
+    """Something to do for a referral by a date (ring back, check the lift happened), for someone on the staff."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="follow_ups")
+    text = models.CharField(max_length=300)
+    due_on = models.DateField()
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="referral_follow_ups"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The form's own id: the same form posted twice adds one follow-up.
+    client_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "client_id"], name="orgs_follow_up_once_per_form"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} by {self.due_on}"
+
+
+def attachment_path(instance: ReferralAttachment, filename: str) -> str:
+    # The uploaded name is never part of the path: it may hold personal details or dangerous characters.
+    return f"referrals/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class ReferralAttachment(models.Model):
+    """A letter or form kept with a referral: checked from its content like the record's documents."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+    filename = models.CharField(max_length=120, help_text="A safe name to download it as.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    client_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "client_id"], name="orgs_attachment_once_per_form"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -89,3 +89,24 @@ personal_data_declare(
     fields={"actor": "who recorded it", "note": "a note about it", "for_carer": "whether it was for their carer"},
     not_personal={"service_name": "the service's public name"},
 )
+personal_data_declare(
+    "orgs.FollowUp",
+    whose="the person referred, and the staff it is for",
+    why="so staff remember to do what they said they would, by when",
+    retention="as long as its referral",
+    fields={
+        "text": "what needs doing",
+        "assigned_to": "who it is for",
+        "created_by": "who added it",
+        "done_by": "who did it",
+    },
+    not_personal={"client_id": "a random id of the form that added it"},
+)
+personal_data_declare(
+    "orgs.ReferralAttachment",
+    whose="the person referred",
+    why="letters and forms about the referral, kept with it",
+    retention="as long as its referral",
+    fields={"file": "the file", "filename": "its name", "uploaded_by": "who attached it"},
+    not_personal={"client_id": "a random id of the form that added it"},
+)

@@ -5,6 +5,7 @@ Every action is a plain form post that redirects back, so the pipeline works wit
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,10 +19,10 @@ from django.views.decorators.http import require_http_methods
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.lib.errors import DomainError, InvalidFields
-from carecircle.orgs import bridge, wellbeing
+from carecircle.orgs import bridge, follow_ups, wellbeing
 from carecircle.orgs import referral_selectors as selectors
 from carecircle.orgs import referral_services as services
-from carecircle.orgs.access import access_organisation, access_referral
+from carecircle.orgs.access import OrganisationAccess, access_organisation, access_referral
 from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, Urgency
 from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, ReferralForm
 from carecircle.orgs.signposting import signpostings_for
@@ -111,6 +112,15 @@ def referral_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
     access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    return render_referral(request, access, referral)
+
+
+def render_referral(
+    request: HttpRequest, access: OrganisationAccess, referral: Referral, *, status: int = 200
+) -> HttpResponse:
+    """The referral's page; with a refused form's message when status is 4xx."""
+    items = follow_ups.follow_ups_for(referral=referral)
+    today = follow_ups.uk_today()
     context = {
         "nav": "organisations",
         "access": access,
@@ -126,6 +136,11 @@ def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int
         "staff_choices": selectors.assignable_staff(access=access) if access.can("referrals.manage") else [],
         "note_form": NoteForm(),
         "signpostings": signpostings_for(referral=referral),
+        "follow_ups": items,
+        "overdue_follow_ups": {item.pk for item in items if follow_ups.is_overdue(item, today=today)},
+        "attachments": follow_ups.attachments_for(referral=referral),
+        "attachment_limit_mb": f"{follow_ups.attachment_limit() / (1024 * 1024):g}",
+        "form_id": uuid.uuid4(),
         "wellbeing": wellbeing.wellbeing_for(referral=referral),
         "questions": wellbeing.QUESTIONS,
         "scale": range(11),
@@ -138,7 +153,7 @@ def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int
         else set(),
         "now": timezone.now(),
     }
-    return render(request, "orgs/referral.html", context)
+    return render(request, "orgs/referral.html", context, status=status)
 
 
 def _back(organisation_id: int, referral: Referral) -> HttpResponse:

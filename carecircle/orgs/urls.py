@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.orgs import directory_views, intake_views, referral_views, report_views, views
+from carecircle.orgs import directory_views, follow_up_views, intake_views, referral_views, report_views, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -64,6 +64,26 @@ urlpatterns = [
         "organisations/<id:organisation_id>/referrals/<id:referral_id>/signpost",
         directory_views.referral_signpost,
         name="referral_signpost",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/follow-ups",
+        follow_up_views.referral_follow_up,
+        name="referral_follow_up",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/follow-ups/<id:follow_up_id>/done",
+        follow_up_views.referral_follow_up_done,
+        name="referral_follow_up_done",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/attachments",
+        follow_up_views.referral_attach,
+        name="referral_attach",
+    ),
+    path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/attachments/<id:attachment_id>",
+        follow_up_views.referral_attachment,
+        name="referral_attachment",
     ),
     path("local-support/", directory_views.find_support, name="find_support"),
     path(

@@ -1,38 +1,22 @@
-"""Checking uploaded documents from their content, cleaning pictures and names.
+"""The record's documents: the shared upload checks (lib/uploads.py) with the record's size limit.
 
-A PDF is recognised by its first bytes and kept as it is; anything else must open as a picture
-with Pillow and is saved again in its own format (a PNG stays a PNG: a screenshot of a
-prescription must stay sharp), which drops EXIF (location, camera) and anything hidden after the
-image data. SVG, HTML and every other type are refused. The name people gave the file is kept,
-with its extension set from what the content is, and without paths, control or direction
-characters, or anything a shell or browser reads specially.
+A PDF is kept as it is; a picture is saved again without EXIF; everything else is refused; the
+name people gave the file is kept safely (lib/uploads.py says how).
 """
 
 from __future__ import annotations
 
-import io
-import re
-import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-from carecircle.lib.pictures import NotAPicture, read_picture
+from carecircle.lib.uploads import CleanUpload, UploadRefused, announced_too_big, clean_upload, safe_filename
 
 DEFAULT_LIMIT = 10 * 1024 * 1024
-# Pictures are for reading letters and forms on a phone: this keeps them sharp and small.
-LARGEST_SIDE = 2400
-# Each picture format kept: its content type and file extension.
-PICTURE_TYPES = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "GIF": ("image/gif", "gif"),
-    "WEBP": ("image/webp", "webp"),
-}
-ALLOWED_PICTURES = set(PICTURE_TYPES)
-# Room for the rest of a multipart form (title, description, boundaries) beside the file itself.
-FORM_ALLOWANCE = 64 * 1024
+# The record's names for the shared ones, used across records.
+DocumentRefused = UploadRefused
+CleanDocument = CleanUpload
+__all__ = ["CleanDocument", "DocumentRefused", "clean_document", "document_limit", "safe_filename", "upload_too_big"]
 
 
 def document_limit() -> int:
@@ -41,75 +25,9 @@ def document_limit() -> int:
 
 def upload_too_big(request: Any) -> bool:
     """Whether a request announces a body far beyond the document limit (the form's other fields are small)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > document_limit() + FORM_ALLOWANCE
+    return announced_too_big(request, limit=document_limit())
 
 
-class DocumentRefused(ValueError):
-    """The upload isn't a document we keep; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class CleanDocument:
-    content: bytes
-    content_type: str
-    filename: str
-
-
-def safe_filename(name: str, extension: str) -> str:
-    """The name people gave the file, in any language, without paths, control or direction characters,
-    or anything a shell or browser would read specially; its extension says what the content is."""
-    base = unicodedata.normalize("NFKC", name).rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-    base = base.rsplit(".", 1)[0] if "." in base else base
-    # Letters and digits of any script, spaces, "-", "_" and brackets; everything else goes.
-    base = "".join(c for c in base if c.isalnum() or c in " -_()" or unicodedata.category(c) in {"Mn", "Mc"})
-    base = re.sub(r"\s+", " ", base).strip(" .-_")[:80].strip() or "document"
-    return f"{base}.{extension}"
-
-
-NOT_READABLE = "This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP."
-
-
-def _picture(content: bytes) -> tuple[bytes, str, str]:
-    try:
-        upright, found = read_picture(io.BytesIO(content), formats=ALLOWED_PICTURES)
-    except NotAPicture as refused:
-        if refused.reason == "damaged":
-            raise DocumentRefused("This picture is damaged. Try saving it again, or upload a PDF.") from None
-        raise DocumentRefused(NOT_READABLE) from None
-    upright.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
-    # Nothing from the original but its pixels (and which colour is transparent): no EXIF, XMP,
-    # text chunks or comments, whatever the format.
-    upright.info = {key: value for key, value in upright.info.items() if key == "transparency"}
-    output = io.BytesIO()
-    if found == "JPEG":
-        upright.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
-    elif found == "WEBP":
-        upright.save(output, format="WEBP", quality=85)
-    elif found == "GIF":
-        upright.save(output, format="GIF", optimize=True)
-    else:
-        upright.save(output, format="PNG", optimize=True)
-    content_type, extension = PICTURE_TYPES[found]
-    return output.getvalue(), content_type, extension
-
-
-def clean_document(upload: Any, *, name: str) -> CleanDocument:
+def clean_document(upload: Any, *, name: str) -> CleanUpload:
     """The content to store, its type as found from the bytes, and a safe name; raises DocumentRefused."""
-    limit = document_limit()
-    size = getattr(upload, "size", None)
-    if size is not None and size > limit:
-        raise DocumentRefused(f"This file is too big. Upload one smaller than {limit / (1024 * 1024):g} MB.")
-    upload.seek(0)
-    content = upload.read(limit + 1)
-    if len(content) > limit:
-        raise DocumentRefused(f"This file is too big. Upload one smaller than {limit / (1024 * 1024):g} MB.")
-    if not content:
-        raise DocumentRefused("This file is empty. Choose another one.")
-    if content.startswith(b"%PDF-"):
-        return CleanDocument(content=content, content_type="application/pdf", filename=safe_filename(name, "pdf"))
-    data, content_type, extension = _picture(content)
-    return CleanDocument(content=data, content_type=content_type, filename=safe_filename(name, extension))
+    return clean_upload(upload, name=name, limit=document_limit())

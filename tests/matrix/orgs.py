@@ -7,12 +7,24 @@ them for admins, volunteers, other organisations' staff and commissioners.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from carecircle.lib.uploads import CleanUpload
+from carecircle.orgs.access import access_organisation
 from carecircle.orgs.closed_loop import status_token
-from carecircle.orgs.models import DirectoryService, OrganisationStaff, Referral, Signposting
+from carecircle.orgs.follow_ups import attachment_add, follow_up_add, uk_today
+from carecircle.orgs.models import (
+    DirectoryService,
+    FollowUp,
+    OrganisationStaff,
+    Referral,
+    ReferralAttachment,
+    Signposting,
+)
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 from carecircle.orgs.services import staff_invitation_create
 from tests.matrix.base import World, Write
@@ -72,6 +84,14 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:find_support", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_signpost", "GET"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_signpost", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_follow_up", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_follow_up", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_follow_up_done", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_follow_up_done", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_attach", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_attach", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:referral_attachment", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:referral_attachment", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
@@ -106,7 +126,13 @@ def prepare(world: World) -> dict[str, Any]:
         via="in the matrix",
     )
     service = DirectoryService.objects.create(external_id="matrix-1", name="Lunch club", needs=" loneliness ")
+    access = access_organisation(user=world.cast.org_staff, organisation_id=staff.organisation_id)
+    follow_up, _ = follow_up_add(access=access, referral=referral, text="Ring back", due_on=uk_today(), assignee=None)
+    pdf = CleanUpload(content=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf", filename="letter.pdf")
+    attachment, _ = attachment_add(access=access, referral=referral, upload=pdf)
     return {
+        "follow_up_id": follow_up.pk,
+        "attachment_id": attachment.pk,
         "service_id": service.pk,
         "organisation_id": staff.organisation_id,
         "staff_id": staff.pk,
@@ -144,7 +170,23 @@ NO_WRITE: dict[str, str] = {
 }
 
 
+def _pdf(world: World) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n"), "client_id": str(uuid.uuid4())}
+
+
 WRITES: dict[str, Write] = {
+    "orgs:referral_follow_up": Write(
+        form=lambda world: {"text": "Ring back", "due_on": uk_today().isoformat()},
+        changes=lambda world: FollowUp.objects.filter(referral_id=world.extra["referral_id"]).count(),
+    ),
+    "orgs:referral_follow_up_done": Write(
+        form={},
+        changes=lambda world: FollowUp.objects.filter(done_at__isnull=False).count(),
+    ),
+    "orgs:referral_attach": Write(
+        form=_pdf,
+        changes=lambda world: ReferralAttachment.objects.filter(referral_id=world.extra["referral_id"]).count(),
+    ),
     "orgs:referral_signpost": Write(
         form=lambda world: {"service": world.extra["service_id"]},
         changes=lambda world: Signposting.objects.filter(referral_id=world.extra["referral_id"]).count(),
