@@ -94,7 +94,7 @@ def max_bytes() -> int:
 
 
 def fetch(url: str, *, timeout: float | None = None, limit: int | None = None) -> bytes:
-    """The directory's bytes from an http(s) URL, refused past the timeout or the size limit."""
+    """The directory's bytes from an http or https URL, refused past the timeout or the size limit."""
     limit = limit or max_bytes()
     timeout = timeout or float(getattr(settings, "ORGS_DIRECTORY_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
     if not url.lower().startswith(("http://", "https://")):
@@ -218,7 +218,7 @@ def row_from(service: Any) -> ServiceRow:
         try:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
-            raise ValueError(f"its web address {url[:60]!r} isn't an http(s) address") from None
+            raise ValueError(f"its web address {url[:60]!r} doesn't start with http:// or https://") from None
         if len(url) > 500:
             raise ValueError("its web address is longer than 500 characters")
     email = _text(service.get("email"), 254)

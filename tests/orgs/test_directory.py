@@ -74,7 +74,7 @@ def test_a_bad_service_is_reported_and_never_loses_the_good_ones(
     out, err = capsys.readouterr()
     assert "2 added, 0 updated, 0 unchanged, 0 no longer listed, 3 with problems." in out
     assert "Service 2 (svc-2): it has no name." in err
-    assert "Service 3 (svc-3): its web address 'javascript:alert(1)' isn't an http(s) address." in err
+    assert "Service 3 (svc-3): its web address 'javascript:alert(1)' doesn't start with http:// or https://." in err
     assert "Service 5: it isn't a service" in err
     assert sorted(DirectoryService.objects.values_list("external_id", flat=True)) == ["svc-1", "svc-4"]
     carers = DirectoryService.objects.get(external_id="svc-4")
