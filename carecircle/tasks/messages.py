@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.urls import reverse
@@ -31,11 +31,13 @@ def help_request_message(
     time_zone: str,
     note: str = "",
     emergency_plan_url: str | None = None,
+    actions: Callable[[Task, datetime.date], str] | None = None,
 ) -> tuple[str, str]:
     """(subject, body) of the help request sent to stand-ins when someone can't cover.
 
     `items` are (task, occurrence date, UTC start). `emergency_plan_url` is added when the record
-    has an emergency plan; the records app supplies it.
+    has an emergency plan; the records app supplies it. `actions` gives the "I'll do it" and "I can't"
+    lines of one occurrence for this reader (tasks/pacing.py).
     """
     lines = [
         f"{asker_name} can't cover the next few days and has asked you, as one of the people "
@@ -49,11 +51,16 @@ def help_request_message(
         lines.append("These need someone now:")
         for task, on, start in listed:
             lines.append(f"- {task.title}, {_when(start, time_zone)}: {task_url(task, on)}")
+            if actions is not None:
+                lines += [f"  {line}" for line in actions(task, on).splitlines()]
     else:
         lines.append("Nothing is on the calendar for those days, but they may need you to be on hand.")
     if emergency_plan_url:
         lines += ["", f"The emergency plan for {person_name}: {emergency_plan_url}"]
-    lines += ["", 'Open a link and choose "I\'ll do it" to take one. Thank you.']
+    if actions is not None:
+        lines += ["", "Each link works once, for 14 days. Thank you."]
+    else:
+        lines += ["", 'Open a link and choose "I\'ll do it" to take one. Thank you.']
     return f"Can you help {person_name}? {asker_name} can't cover", "\n".join(lines)
 
 
@@ -76,10 +83,14 @@ def reminder_message(*, task: Task, on: datetime.date, start: datetime.datetime,
     return f"Reminder: {task.title}, {_when(start, time_zone)}", body
 
 
-def ask_message(*, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str) -> tuple[str, str]:
+def ask_message(
+    *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, actions: str = ""
+) -> tuple[str, str]:
+    """(subject, body) asking someone whose standing offer matches; `actions` are their "I'll do it"/"I can't" links."""
+    answer = f"{actions}\n\nOr open it in CareCircle: " if actions else 'Say "I\'ll do it" here: '
     body = (
         f"\u201c{task.title}\u201d for {task.circle.person_name} needs someone, {_when(start, time_zone)}. "
         f"You said you can usually help at this time, so you're asked first.\n\n"
-        f'Say "I\'ll do it" here: {task_url(task, on)}'
+        f"{answer}{task_url(task, on)}"
     )
     return f"Can you do this? {task.title}", body

@@ -372,6 +372,28 @@ class Decline(models.Model):
         return f"{self.user_id} can't do {self.task_id} on {self.occurrence_date}"
 
 
+class StandInAsk(models.Model):
+    """A stand-in asked to cover one occurrence: each is asked at most once, in rank order (tasks/pacing.py)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    occurrence_date = models.DateField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Who couldn't cover, so later asks about the same occurrence say so; empty once they leave.
+    asker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    asked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "occurrence_date", "user"], name="tasks_stand_in_ask_once"),
+        ]
+        indexes = [models.Index(fields=["asked_at"], name="tasks_stand_in_ask_asked_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} asked to cover {self.task_id} on {self.occurrence_date}"
+
+
 class ActionLinkUse(models.Model):
     """A used link from an email ("I'll do it", "I can't", "Say thank you"): each works once."""
 

@@ -88,4 +88,11 @@ personal_data_declare(
     retention=CIRCLE,
     fields={"user": "who"},
 )
+personal_data_declare(
+    "tasks.StandInAsk",
+    whose="the stand-in, and the member who couldn't cover",
+    why="who has been asked to cover one day, so each stand-in is asked once and in turn",
+    retention=CIRCLE + "; the stand-in's rows are erased with their account",
+    fields={"user": "who was asked", "asker": "who couldn't cover", "asked_at": "when"},
+)
 no_personal_data("tasks.ActionLinkUse", reason="a random value, so a link from an email works once")

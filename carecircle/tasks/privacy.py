@@ -17,6 +17,7 @@ from carecircle.tasks.models import (
     ReminderSetting,
     ReplyCode,
     StandIn,
+    StandInAsk,
     StandingOffer,
     Task,
     Unavailability,
@@ -83,7 +84,7 @@ def erase(user: User) -> None:
     # Help already given stays in the circle's history (as "Former member"); promises for the future go,
     # so nobody counts on someone who has left.
     Assignment.objects.filter(user=user, occurrence_date__gte=timezone.localdate(), withdrawn_at__isnull=True).delete()
-    for model in (CalendarFeed, ReminderSetting, StandIn, StandingOffer, Unavailability):
+    for model in (CalendarFeed, ReminderSetting, StandIn, StandInAsk, StandingOffer, Unavailability):
         model._default_manager.filter(user=user).delete()
 
 

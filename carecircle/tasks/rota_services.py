@@ -25,7 +25,7 @@ from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.wall_clock import check_day
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
-from carecircle.tasks.messages import ask_message, concern_message, help_request_message
+from carecircle.tasks.messages import ask_message, concern_message
 from carecircle.tasks.models import (
     Assignment,
     PartOfDay,
@@ -36,6 +36,7 @@ from carecircle.tasks.models import (
     VisitLog,
     VisitOutcome,
 )
+from carecircle.tasks.pacing import Wanted, stand_ins_ask
 from carecircle.tasks.reply_codes import reply_sms_suffix
 from carecircle.tasks.schedule import (
     TaskOccurrence,
@@ -211,32 +212,19 @@ def unavailability_declare(
         circle=circle,
         data={"from": starts_at.isoformat(), "until": ends_at.isoformat(), "tasks": len(handed_back)},
     )
-    subject, body = help_request_message(
-        person_name=circle.person_name,
-        asker_name=actor.display_name,
-        items=[(item.task, item.original_date, item.start_utc()) for item in handed_back],
-        time_zone=actor.time_zone,
+    stand_ins = list(StandIn.objects.filter(circle=circle).exclude(user=actor).values_list("user_id", flat=True))
+    # Those who usually help at that time are asked too (the stand-ins are asked in turn below).
+    for item in handed_back:
+        ask_standing_offers(task=item.task, on=item.original_date, skip_user_ids={actor.pk, *stand_ins})
+    # The first stand-ins in rank order, two per occurrence, on the channels they chose; the next ones
+    # when one says "I can't" or after a wait (tasks/pacing.py).
+    stand_ins_ask(
+        circle=circle,
+        wanted=[Wanted(task=item.task, on=item.original_date, start=item.start_utc()) for item in handed_back],
+        key=f"cant-cover-{period.pk}",
+        asker=actor,
         note=note.strip(),
         emergency_plan_url=emergency_plan_url,
-    )
-    stand_ins = list(StandIn.objects.filter(circle=circle).exclude(user=actor).select_related("user"))
-    # Those who usually help at that time are asked too (the stand-ins get the request below).
-    for item in handed_back:
-        ask_standing_offers(
-            task=item.task,
-            on=item.original_date,
-            skip_user_ids={actor.pk, *(stand_in.user_id for stand_in in stand_ins)},
-        )
-    # Each stand-in is asked on the channels they chose: a text for someone with a mobile saved.
-    notify(
-        category="help_needed",
-        circle=circle,
-        key=f"cant-cover-{period.pk}",
-        title=subject,
-        url=reverse("tasks:rota", kwargs={"circle_id": circle.pk}),
-        actor=actor,
-        user_ids=[stand_in.user_id for stand_in in stand_ins],
-        render=lambda _user: (subject, body),
     )
     return period, handed_back
 
@@ -297,10 +285,18 @@ def ask_standing_offers(*, task: Task, on: datetime.date | None = None, skip_use
         title=f"Can you help? {task.title}",
         url=_task_url(task),
         user_ids=asked,
-        render=lambda user: ask_message(task=task, on=when, start=start, time_zone=user.time_zone),
+        render=lambda user: ask_message(
+            task=task, on=when, start=start, time_zone=user.time_zone, actions=_take_or_cant(user.pk, task, when)
+        ),
         sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=when),
     )
     return len(told)
+
+
+def _take_or_cant(user_id: int, task: Task, on: datetime.date) -> str:
+    from carecircle.tasks.email_actions import CANT, TAKE, action_lines
+
+    return action_lines(user_id=user_id, task=task, occurrence_date=on, actions=[TAKE, CANT])
 
 
 def _task_url(task: Task) -> str:

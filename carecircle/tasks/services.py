@@ -485,6 +485,10 @@ def task_decline(*, actor: User, task: Task, occurrence_date: datetime.date) -> 
             circle=task.circle,
             data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()},
         )
+        from carecircle.tasks.pacing import stand_ins_ask_next
+
+        # A stand-in who can't: the next one in rank order is asked now rather than after the wait.
+        stand_ins_ask_next(task=task, on=occurrence_date)
     return created
 
 
