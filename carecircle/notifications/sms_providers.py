@@ -59,6 +59,9 @@ class TwilioSmsBackend:
         account = settings.TWILIO_ACCOUNT_SID
         url = f"{settings.TWILIO_API_BASE.rstrip('/')}/2010-04-01/Accounts/{account}/Messages.json"
         form = {"To": to, "From": settings.TWILIO_FROM, "Body": body}
+        if settings.SITE_URL.startswith("https://"):
+            # Twilio posts the text's final status there: an unknown number or a landline marks it failing.
+            form["StatusCallback"] = f"{settings.SITE_URL}/sms/status/twilio/"
         credentials = base64.b64encode(f"{account}:{settings.TWILIO_AUTH_TOKEN}".encode()).decode()
         if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
             raise ValueError(f"TWILIO_API_BASE must be an http or https address, not {url!r}.")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.notifications import mail_events, pages, views
+from carecircle.notifications import mail_events, pages, sms_status, views
 
 app_name = "notifications"
 urlpatterns = [
@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications/resume/<str:channel>/", pages.channel_resume, name="channel_resume"),
     path("mail/events/postmark/", mail_events.postmark_events, name="mail_events_postmark"),
     path("mail/events/brevo/", mail_events.brevo_events, name="mail_events_brevo"),
+    path("sms/status/twilio/", sms_status.twilio_status, name="sms_status_twilio"),
 ]

@@ -37,6 +37,9 @@ WEB: dict[tuple[str, str], str] = {
     ("notifications:mail_events_postmark", "POST"): "403 403 403 403 403 403 403 403 403",
     ("notifications:mail_events_brevo", "GET"): "405 405 405 405 405 405 405 405 405",
     ("notifications:mail_events_brevo", "POST"): "403 403 403 403 403 403 403 403 403",
+    # Twilio's status callback: its signature is the proof.
+    ("notifications:sms_status_twilio", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("notifications:sms_status_twilio", "POST"): "403 403 403 403 403 403 403 403 403",
 }
 
 API: dict[tuple[str, str], str] = {
@@ -85,4 +88,5 @@ NO_WRITE: dict[str, str] = {
     "notifications:channel_resume": "clears the member's own failing flag; tests/notifications/test_mail_events.py",
     "notifications:mail_events_postmark": "needs the webhook secret; tests/notifications/test_mail_events.py",
     "notifications:mail_events_brevo": "needs the webhook secret; tests/notifications/test_mail_events.py",
+    "notifications:sms_status_twilio": "needs Twilio's signature; tests/notifications/test_sms_status.py",
 }
