@@ -118,6 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 HTTP_THREADS = env_int("HTTP_THREADS", 8)
 
 # Redis (optional): cache, rate limits and the channel layer shared by several app processes.
+# Longer than the channel layer's blocking wait (5 s), see CHANNEL_LAYERS below.
+CHANNEL_LAYER_READ_SECONDS = 15
 REDIS_URL = env_str("REDIS_URL")
 REDIS_PREFIX = env_str("REDIS_PREFIX", "carecircle")
 if REDIS_URL:
@@ -134,7 +136,18 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 2, "health_check_interval": 30}],
+                # Each process waits for its connections' messages with BZPOPMIN for up to 5 s
+                # (RedisChannelLayer.brpop_timeout); redis-py's own read timeout is also 5 s, so an
+                # idle wait often timed out in the client, the error ended the consumer holding it,
+                # and that WebSocket closed without a close frame. Reads may take longer than the wait.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": 2,
+                        "socket_timeout": CHANNEL_LAYER_READ_SECONDS,
+                        "health_check_interval": 30,
+                    }
+                ],
                 "prefix": f"{REDIS_PREFIX}:channels",
                 # Defaults (100 messages, 60 s) drop events silently under load; clients also
                 # recover any gap through per-circle sequence numbers (docs/architecture/realtime.md).
