@@ -41,6 +41,7 @@ THEME_COLOUR = "#1d5b79"
 SHELL_STATIC = (
     "web/live.js",
     "web/offline.js",
+    "web/outbox.js",
     "notifications/unread.js",
     "conversations/chat.js",
     "web/icons/icon.svg",

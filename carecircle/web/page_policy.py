@@ -61,7 +61,12 @@ def may_keep_offline(request: HttpRequest, response: HttpResponseBase) -> bool:
     if request.method != "GET" or response.status_code != 200 or not request.user.is_authenticated:
         return False
     match = request.resolver_match
-    if match is None or match.view_name not in OFFLINE_READABLE_VIEWS or carries_secret(request):
+    if match is None or carries_secret(request):
+        return False
+    readable = match.view_name in OFFLINE_READABLE_VIEWS
+    # The one form kept to fill in offline: a new daily note (its outbox replays it, web/outbox.js).
+    note_form = match.view_name == "records:entry_add" and match.kwargs.get("section") == "notes"
+    if not readable and not note_form:
         return False
     if "no-store" in response.get("Cache-Control", ""):
         return False

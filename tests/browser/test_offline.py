@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from carecircle.accounts.models import User
+from carecircle.conversations.models import Message
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create, share_link_create
 from tests.browser.conftest import Checked, make_checked
@@ -126,4 +127,73 @@ def test_a_share_link_visit_is_never_kept(server: str, browser: Browser) -> None
     member.page.goto(record)
     member.page.wait_for_function(f"() => ({KEPT_PAGES})().then(urls => urls.includes({record!r}))", polling=100)
     assert not any("/shared/" in url for url in member.page.evaluate(KEPT_PAGES))
+    context.close()
+
+
+OUTBOX_COUNT = """() => new Promise(resolve => {
+  const opening = indexedDB.open("carecircle-outbox", 1);
+  opening.onupgradeneeded = () => opening.result.createObjectStore("items", {keyPath: "id", autoIncrement: true});
+  opening.onsuccess = () => {
+    const request = opening.result.transaction("items").objectStore("items").count();
+    request.onsuccess = () => { opening.result.close(); resolve(request.result); };
+  };
+})"""
+
+
+def test_a_message_written_offline_is_posted_once_when_back_online(server: str, browser: Browser) -> None:
+    cast = a_record()
+    context, member = signed_in(browser, cast.organiser, server)
+    page = member.page
+    family = f"{server}{reverse('conversations:family', kwargs={'circle_id': cast.circle.pk})}"
+    read_with_the_worker(page, family)
+
+    # Offline, on the saved copy of the conversation: the message is kept on the device.
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("[data-offline-banner]")).to_be_visible()
+    page.get_by_label("Message").fill("Written in the hospital car park")
+    page.get_by_role("button", name="Send").click()
+    status = page.locator("[data-outbox-status]")
+    expect(status).to_contain_text("Kept on this device: your message “Written in the hospital car park”")
+    assert page.evaluate(OUTBOX_COUNT) == 1
+    assert not Message.objects.filter(body="Written in the hospital car park").exists()
+
+    # Back online: the `online` event sends it, and it appears in the conversation.
+    # (Chromium's offline emulation doesn't fire `online` itself; a real network coming back does.)
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text("Sent: your message")
+    expect(page.locator("[data-chat]")).to_contain_text("Written in the hospital car park")
+    page.wait_for_function(f"() => ({OUTBOX_COUNT})().then(count => count === 0)", polling=100)
+    member.check("the conversation after the outbox sent")
+
+    # Another page load replays nothing more: exactly one message.
+    page.goto(family)
+    expect(page.locator("[data-chat]")).to_contain_text("Written in the hospital car park")
+    assert page.evaluate(OUTBOX_COUNT) == 0
+    assert Message.objects.filter(author=cast.organiser, body="Written in the hospital car park").count() == 1
+    context.close()
+
+
+def test_an_outbox_item_sent_twice_is_still_one_message(server: str, browser: Browser) -> None:
+    """A reply lost on the way: the same kept item sent again (same client id) makes no duplicate."""
+    cast = a_record()
+    context, member = signed_in(browser, cast.organiser, server)
+    page = member.page
+    family = f"{server}{reverse('conversations:family', kwargs={'circle_id': cast.circle.pk})}"
+    page.goto(family)
+    page.wait_for_function("() => window.CareCircleOutbox !== undefined")
+    keep_twice = """async () => {
+      const form = document.querySelector("[data-compose]");
+      form.querySelector("textarea").value = "Sent twice, kept once";
+      const fields = window.CareCircleOutbox.fieldsOf(new FormData(form));
+      for (let i = 0; i < 2; i++) {
+        const action = form.getAttribute("action");
+        await window.CareCircleOutbox.keep({action: action, fields: fields, label: "a test message"});
+      }
+      await window.CareCircleOutbox.replay();
+    }"""
+    page.evaluate(keep_twice)
+    page.wait_for_function(f"() => ({OUTBOX_COUNT})().then(count => count === 0)", polling=100)
+    assert Message.objects.filter(author=cast.organiser, body="Sent twice, kept once").count() == 1
     context.close()

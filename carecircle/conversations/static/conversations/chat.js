@@ -1,5 +1,5 @@
 // Live conversation: new messages appear as they are posted, edits and reactions update in place,
-// and a message written while offline waits on the page until it can be sent. Each message is
+// and a message written while offline is kept on the device (web/outbox.js) until it can be sent. Each message is
 // posted with its own client id, so a retry never duplicates it, and a message already on the page
 // is replaced, never added twice. live.js carries the events; without this script the forms post
 // and the page reloads.
@@ -106,10 +106,29 @@
         }
         throw new Error(String(response.status));
       })
-      .catch(function () { sending = false; stalled = true; showQueue(); });
+      .catch(function () {
+        sending = false;
+        stalled = true;
+        var outbox = window.CareCircleOutbox;
+        if (!outbox) { showQueue(); return; }
+        // Kept on the device instead, so the messages survive closing the page: the outbox sends
+        // them on reconnect, with the same client ids, so one already received is not repeated.
+        var kept = queue.splice(0, queue.length);
+        kept.reduce(function (chain, waiting) {
+          return chain.then(function () {
+            return outbox.keep({ action: form.getAttribute("action"), fields: outbox.fieldsOf(waiting.data), label: "your message “" + waiting.text.slice(0, 80) + "”" });
+          });
+        }, Promise.resolve()).then(function () { stalled = false; showQueue(); }, function () {
+          queue = kept.concat(queue);
+          showQueue();
+        });
+      });
   }
 
   if (form) {
+    // This page may be a copy kept for offline reading, whose id was used already: start afresh.
+    var firstId = form.querySelector("input[name=client_id]");
+    if (firstId) { firstId.value = newClientId(); }
     form.addEventListener("submit", function (event) {
       var files = form.querySelector("input[type=file]");
       if (files && files.files && files.files.length) { return; }
@@ -150,6 +169,12 @@
     if (data.type === "hello") { fetchNew(); flush(); return; }
     if (String(data.circle) !== circle || String(data.conversation) !== conversation) { return; }
     if (data.type === "message.posted") { fetchNew(); } else if (data.message) { refetch(data.message); }
+  });
+  // A message the outbox sent after a reconnect appears here like any other.
+  document.addEventListener("carecircle:outbox-sent", function (event) {
+    if (form && event.detail && new URL(event.detail.action, location.href).pathname === new URL(form.action, location.href).pathname) {
+      place(event.detail.html);
+    }
   });
   window.addEventListener("online", flush);
   // A failed send is retried on reconnect; this covers a network that returns without a new socket.
