@@ -4,6 +4,8 @@ out forgets them; a share-link visit is never kept. Every wait is on a condition
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -12,8 +14,11 @@ from playwright.sync_api import Error as PlaywrightError
 
 from carecircle.accounts.models import User
 from carecircle.conversations.models import Message
+from carecircle.lib.wall_clock import today_in
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create, share_link_create
+from carecircle.tasks.models import Assignment
+from carecircle.tasks.services import TaskFields, task_create, task_volunteer
 from tests.browser.conftest import Checked, make_checked
 from tests.cast import Cast, build_cast, signed_in_session_key
 
@@ -196,4 +201,41 @@ def test_an_outbox_item_sent_twice_is_still_one_message(server: str, browser: Br
     page.evaluate(keep_twice)
     page.wait_for_function(f"() => ({OUTBOX_COUNT})().then(count => count === 0)", polling=100)
     assert Message.objects.filter(author=cast.organiser, body="Sent twice, kept once").count() == 1
+    context.close()
+
+
+def test_an_offer_kept_offline_that_someone_else_took_is_explained(server: str, browser: Browser) -> None:
+    cast = a_record()
+    on = today_in("Europe/London") + datetime.timedelta(days=2)
+    lift = task_create(
+        actor=cast.organiser,
+        circle=cast.circle,
+        fields=TaskFields(
+            title="Lift to the eye clinic",
+            start_date=on,
+            start_time=datetime.time(10, 30),
+            duration_minutes=120,
+            time_zone="Europe/London",
+            category="lift",
+        ),
+    )
+    context, member = signed_in(browser, cast.helper, server)
+    page = member.page
+    detail = f"{server}{reverse('tasks:detail', kwargs={'circle_id': cast.circle.pk, 'task_id': lift.pk})}"
+    read_with_the_worker(page, f"{detail}?on={on.isoformat()}")
+
+    context.set_offline(True)
+    page.reload()
+    page.get_by_role("button", name="I'll do it").click()
+    status = page.locator("[data-outbox-status]")
+    expect(status).to_contain_text("Kept on this device: your offer to do “Lift to the eye clinic”")
+
+    # Meanwhile the organiser takes the only place.
+    task_volunteer(actor=cast.organiser, task=lift, occurrence_date=on)
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text("Not sent: your offer to do “Lift to the eye clinic”")
+    expect(status).to_contain_text("Someone else has just taken the last place")
+    member.check("the task page after a refused offer")
+    assert not Assignment.objects.filter(task=lift, user=cast.helper).exists()
     context.close()
