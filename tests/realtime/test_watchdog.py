@@ -1,0 +1,78 @@
+"""The watchdog resyncs live connections after any Redis restart, even one that falls between two asks.
+
+A restart that takes less than a second is never seen as a failed ping: redis-py reconnects by
+itself. The server's run id changes at every start, so the watchdog compares that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from carecircle.realtime import watchdog
+
+
+class FakeRedis:
+    """Answers INFO with the run ids given, one per ask, then the last again; None: Redis not answering."""
+
+    def __init__(self, answers: list[str | None]) -> None:
+        self.answers = answers
+        self.last: str | None = answers[-1]
+
+    async def info(self, section: str) -> dict[str, Any]:
+        assert section == "server"
+        answer = self.answers.pop(0) if self.answers else self.last
+        if answer is None:
+            raise ConnectionError("Redis is down")
+        return {"run_id": answer}
+
+    async def aclose(self) -> None:
+        return None
+
+
+class FakeConsumer:
+    def __init__(self) -> None:
+        self.resyncs = 0
+
+    async def resync(self) -> None:
+        self.resyncs += 1
+
+
+async def watch(answers: list[str | None], monkeypatch: pytest.MonkeyPatch) -> int:
+    consumer = FakeConsumer()
+    fake = FakeRedis(list(answers))
+    asks = len(answers)
+    monkeypatch.setattr("redis.asyncio.Redis.from_url", lambda *args, **kwargs: fake)
+    monkeypatch.setattr(watchdog, "PING_EVERY_SECONDS", 0.01)
+    watchdog._connections.add(consumer)  # type: ignore[arg-type]
+    try:
+        task = asyncio.create_task(watchdog._watch())
+        for _ in range(500):
+            if not fake.answers:
+                break
+            await asyncio.sleep(0.01)
+        assert not fake.answers, "the watchdog stopped asking"
+        await asyncio.sleep(0.05)
+    finally:
+        watchdog._connections.discard(consumer)  # type: ignore[arg-type]
+    await asyncio.wait_for(task, 5)
+    assert asks
+    return consumer.resyncs
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+async def test_a_restart_between_two_asks_resyncs_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await watch(["first", "first", "second", "second"], monkeypatch) == 1
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+async def test_redis_answering_again_after_failing_resyncs_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await watch(["first", None, None, "first", "first"], monkeypatch) == 1
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+async def test_a_steady_redis_never_resyncs(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert await watch(["first", "first", "first"], monkeypatch) == 0
