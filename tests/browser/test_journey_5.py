@@ -53,7 +53,7 @@ def test_journey_5_the_main_carer_cant_cover_and_a_stand_in_takes_over(server: s
     daughter.check("I can't cover")
     page.get_by_label("Anything to tell the stand-ins").fill("I have flu, sorry.")
     page.get_by_role("button", name="I can't cover").click()
-    expect(page.get_by_role("status")).to_contain_text("1 thing you were down for now needs help")
+    expect(page.locator(".messages[role=status]")).to_contain_text("1 thing you were down for now needs help")
     daughter.check("after I can't cover")
 
     # Both stand-ins were asked, with the task and the emergency plan.
@@ -78,7 +78,7 @@ def test_journey_5_the_main_carer_cant_cover_and_a_stand_in_takes_over(server: s
     brother.page.goto(local(task_link))
     brother.check("the task from the email")
     brother.page.get_by_role("button", name="I'll do it").click()
-    expect(brother.page.get_by_role("status")).to_contain_text("You're down for")
+    expect(brother.page.locator(".messages[role=status]")).to_contain_text("You're down for")
     brother.check("taken")
     going = Assignment.objects.filter(task=lift, withdrawn_at__isnull=True).values_list("user_id", flat=True)
     assert list(going) == [cast.helper.pk]
