@@ -45,14 +45,25 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
-class SignUpForm(forms.Form):
-    display_name = forms.CharField(
+def _name_field(help_text: str) -> forms.CharField:
+    return forms.CharField(
         label="Your name",
         max_length=80,
-        help_text="The name other people in your circles will see. You can change it later.",
+        help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         error_messages={"required": "Enter your name."},
     )
+
+
+def _clean_name(value: str) -> str:
+    name = value.strip()
+    if not name:
+        raise ValidationError("Enter your name.")
+    return name
+
+
+class SignUpForm(forms.Form):
+    display_name = _name_field("The name other people in your circles will see. You can change it later.")
     email = _email_field()
     password = forms.CharField(
         label="Choose a password",
@@ -63,10 +74,7 @@ class SignUpForm(forms.Form):
     )
 
     def clean_display_name(self) -> str:
-        name: str = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise ValidationError("Enter your name.")
-        return name
+        return _clean_name(self.cleaned_data["display_name"])
 
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])
@@ -158,13 +166,7 @@ class ChangePasswordForm(PasswordChangeForm):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(
-        label="Your name",
-        max_length=80,
-        help_text="The name other people in your circles see.",
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": "Enter your name."},
-    )
+    display_name = _name_field("The name other people in your circles see.")
     phone = forms.CharField(
         label="Mobile phone number",
         max_length=30,
@@ -203,10 +205,7 @@ class ProfileForm(forms.Form):
         language_field.choices = list(settings.LANGUAGES)
 
     def clean_display_name(self) -> str:
-        name: str = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise ValidationError("Enter your name.")
-        return name
+        return _clean_name(self.cleaned_data["display_name"])
 
     def clean_phone(self) -> str:
         return phone_e164(self.cleaned_data["phone"])
@@ -283,16 +282,7 @@ class TextCodeForm(forms.Form):
 
 
 class JoinByTextForm(forms.Form):
-    display_name = forms.CharField(
-        label="Your name",
-        max_length=80,
-        help_text="The name the others in the circle will see.",
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": "Enter your name."},
-    )
+    display_name = _name_field("The name the others in the circle will see.")
 
     def clean_display_name(self) -> str:
-        name: str = self.cleaned_data["display_name"].strip()
-        if not name:
-            raise ValidationError("Enter your name.")
-        return name
+        return _clean_name(self.cleaned_data["display_name"])
