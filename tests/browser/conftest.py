@@ -92,6 +92,9 @@ class Checked:
     visited: list[str] = field(default_factory=list)
 
     def check(self, label: str) -> None:
+        # A click that navigates returns once the navigation starts: read the page only once the
+        # new document has loaded, or axe sees the empty document in between.
+        self.page.wait_for_load_state("load")
         if self.axe_page is None:
             results = self.axe.run(self.page)
         else:
