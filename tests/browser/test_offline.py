@@ -15,6 +15,7 @@ from playwright.sync_api import Error as PlaywrightError
 from carecircle.accounts.models import User
 from carecircle.conversations.models import Message
 from carecircle.lib.wall_clock import today_in
+from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create, share_link_create
 from carecircle.tasks.models import Assignment
@@ -238,4 +239,36 @@ def test_an_offer_kept_offline_that_someone_else_took_is_explained(server: str, 
     expect(status).to_contain_text("Someone else has just taken the last place")
     member.check("the task page after a refused offer")
     assert not Assignment.objects.filter(task=lift, user=cast.helper).exists()
+    context.close()
+
+
+def test_a_daily_note_written_offline_is_saved_once_when_back_online(server: str, browser: Browser) -> None:
+    """The notes form page is kept for offline use; a note written there is sent once on reconnecting."""
+    cast = a_record()
+    context, member = signed_in(browser, cast.helper, server)
+    page = member.page
+    add_note = f"{server}{reverse('records:entry_add', kwargs={'circle_id': cast.circle.pk, 'section': 'notes'})}"
+    read_with_the_worker(page, add_note)
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("[data-offline-banner]")).to_be_visible()
+    page.get_by_label("Notes").fill("Ate all his lunch and walked to the gate")
+    page.get_by_role("button", name="Save").click()
+    status = page.locator("[data-outbox-status]")
+    expect(status).to_contain_text("Kept on this device: your daily note")
+    assert page.evaluate(OUTBOX_COUNT) == 1
+    assert not RecordEntry.objects.filter(circle=cast.circle, section="notes").exists()
+
+    # Back online: the page load replays it as well as the `online` event; either way, one note.
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text("Sent: your daily note")
+    page.wait_for_function(f"() => ({OUTBOX_COUNT})().then(count => count === 0)", polling=100)
+    page.goto(add_note)
+    assert page.evaluate(OUTBOX_COUNT) == 0
+    notes = RecordEntry.objects.filter(circle=cast.circle, section="notes", created_by=cast.helper)
+    assert notes.count() == 1
+    assert notes.get().data["text"] == "Ate all his lunch and walked to the gate"
+    member.check("the notes form after the outbox sent")
     context.close()
