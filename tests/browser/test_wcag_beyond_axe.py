@@ -4,6 +4,7 @@
   with Tab, Shift+Tab, Enter and Space (and the arrow keys inside a group of radio buttons, which
   is how a radio group works), checking at every stop that the focus can be seen (2.1.1, 2.4.7).
 - After a form error the focus is on the error summary (3.3.1, 2.4.3).
+- A live update keeps the focus on the same control, or on the refreshed list when it has gone (2.4.3).
 - With "reduce motion" nothing moves (2.3.3).
 - Text at twice its size on a 320 px screen: no sideways scrolling, no control cut off (1.4.4, 1.4.10).
 - Forced colours (Windows' contrast themes): the focus ring and the buttons' edges stay (1.4.11).
@@ -318,4 +319,43 @@ def test_forced_colours_keep_the_focus_ring_and_the_buttons(server: str, browser
             now = focused(page)
             assert now is not None, path
             assert now["outline"], f"{path}: no outline on {now} in forced colours"
+    context.close()
+
+
+def test_a_live_update_keeps_the_keyboard_focus_where_it_was(server: str, browser: Browser) -> None:
+    """Someone else's change refreshes the list the focus is in: the focus stays on the same link,
+    and moves to the list itself when that link has gone (2.4.3), never back to the top of the page."""
+    cast = build_cast()
+    for title in ("Lift to hospital", "Sunday lunch visit", "Shopping for the week"):
+        make_task(actor=cast.organiser, circle=cast.circle, title=title)
+    help_needed = f"{server}/circles/{cast.circle.pk}/tasks/needs-help/"
+    context = keyboard_context(browser, server, cast.helper)
+    page = make_checked(context).page
+    page.goto(help_needed)
+    expect(page.locator("[data-live-status]")).to_have_text(re.compile("^Live"), timeout=ANSWER_MS)
+    needs = page.locator("[data-live-src]")
+    organiser_context = keyboard_context(browser, server, cast.organiser)
+    organiser = organiser_context.new_page()
+
+    def organiser_takes(title: str) -> None:
+        organiser.goto(help_needed)
+        organiser.get_by_role("link", name=title).first.click()
+        organiser.get_by_role("button", name="I'll do it").click()
+        expect(organiser.locator(".messages")).to_contain_text("You're down for", timeout=ANSWER_MS)
+
+    tab_to(page, "Sunday lunch visit", tag="a")
+    organiser_takes("Shopping for the week")
+    expect(needs).not_to_contain_text("Shopping for the week", timeout=ANSWER_MS)
+    now = focused(page)
+    assert now is not None, "the focus went back to the page"
+    assert (now["tag"], now["name"]) == ("a", "Sunday lunch visit")
+
+    tab_to(page, "Lift to hospital", tag="a", backwards=True)
+    organiser_takes("Lift to hospital")
+    expect(needs).not_to_contain_text("Lift to hospital", timeout=ANSWER_MS)
+    assert needs.evaluate("el => el === document.activeElement"), focused(page)
+    # From the list, the next Tab goes on into the list, not from the top of the page.
+    page.keyboard.press("Tab")
+    assert needs.evaluate("el => el.contains(document.activeElement)"), focused(page)
+    organiser_context.close()
     context.close()

@@ -22,6 +22,32 @@
   }
   function setStatus(text) { if (status) { status.textContent = text; } }
 
+  // What a focused control is, in words that survive re-rendering: its id, or its kind, where it
+  // leads or posts to, its name and its text.
+  function identity(node) {
+    if (node.id) { return "#" + node.id; }
+    return [node.tagName, node.getAttribute("href") || "", node.form ? node.form.getAttribute("action") || "" : "",
+      node.getAttribute("name") || "", node.textContent.trim()].join("|");
+  }
+
+  // Put fresh HTML in a region. Nothing changes when the HTML is the same (no layout shift, no
+  // screen-reader noise); a keyboard user's focus stays on the same control, or on the region if
+  // that control is gone, never thrown back to the top of the page (WCAG 2.4.3).
+  function replace(el, html) {
+    var fresh = document.createElement("template");
+    fresh.innerHTML = html;
+    if (fresh.innerHTML === el.innerHTML) { return; }
+    var active = document.activeElement;
+    var held = active && active !== el && el.contains(active) ? identity(active) : null;
+    el.innerHTML = html;
+    if (held === null) { return; }
+    var same = Array.prototype.filter.call(el.querySelectorAll("a, button, input, select, textarea, summary, [tabindex]"),
+      function (node) { return identity(node) === held; })[0];
+    if (same) { same.focus(); return; }
+    if (!el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "-1"); }
+    el.focus();
+  }
+
   function refresh(circle, type) {
     regions.forEach(function (el) {
       if (el.getAttribute("data-live-circle") !== String(circle)) { return; }
@@ -29,7 +55,7 @@
       if (type && types.indexOf(type) === -1 && types.indexOf("*") === -1) { return; }
       fetch(el.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
         .then(function (response) { return response.ok ? response.text() : null; })
-        .then(function (html) { if (html !== null) { el.innerHTML = html; } })
+        .then(function (html) { if (html !== null) { replace(el, html); } })
         .catch(function () { /* The next event or reconnect refreshes again. */ });
     });
   }
