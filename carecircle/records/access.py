@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.models import Circle, Role
@@ -61,7 +62,10 @@ class Reader:
 
     def require_section(self, section: Section) -> None:
         if not self.can_read(section):
-            raise PermissionDenied(f"Your role in this circle doesn't allow reading {section.title.lower()}.")
+            raise PermissionDenied(
+                _("Your role in this circle doesn't allow reading %(section)s.")
+                % {"section": str(section.title).lower()}
+            )
 
     @property
     def watched(self) -> str:
@@ -109,7 +113,7 @@ def section_named(key: str) -> Section:
     try:
         return SECTION_BY_KEY[key]
     except KeyError as error:
-        raise Http404("No such section.") from error
+        raise Http404(_("No such section.")) from error
 
 
 def access_record(*, user: User | AnonymousUser, circle_id: int, capability: str = "circle.view") -> Reader:
@@ -124,7 +128,7 @@ def access_section(
     section = section_named(section_key)
     reader.require_section(section)
     if write and not reader.can_write:
-        raise PermissionDenied("Your role in this circle doesn't allow changing the record.")
+        raise PermissionDenied(_("Your role in this circle doesn't allow changing the record."))
     return reader, section
 
 
@@ -136,7 +140,7 @@ def entry_in(reader: Reader, section: Section, entry_id: int) -> RecordEntry:
         .first()
     )
     if entry is None:
-        raise Http404("No such entry.")
+        raise Http404(_("No such entry."))
     return entry
 
 
@@ -152,7 +156,9 @@ def access_entry(
     """An entry the member may read (write to, or delete, when asked)."""
     reader, section = access_section(user=user, circle_id=circle_id, section_key=section_key, write=write or delete)
     if delete and not reader.can_delete(section):
-        raise PermissionDenied(f"Your role in this circle doesn't allow deleting from {section.title}.")
+        raise PermissionDenied(
+            _("Your role in this circle doesn't allow deleting from %(section)s.") % {"section": section.title}
+        )
     return reader, section, entry_in(reader, section, entry_id)
 
 
@@ -167,18 +173,18 @@ def entry_comments_rule(access: CircleAccess, entry_id: int, write: bool) -> Non
     )
     section = SECTION_BY_KEY.get(section_key or "")
     if section is None:
-        raise Http404("No such entry.")
+        raise Http404(_("No such entry."))
     reader.require_section(section)
     entry_in(reader, section, entry_id)
     if write and not reader.can_write:
-        raise PermissionDenied("Your role in this circle doesn't allow commenting on the record.")
+        raise PermissionDenied(_("Your role in this circle doesn't allow commenting on the record."))
 
 
 def entry_comments_label(entry_id: int) -> str:
     entry = RecordEntry.objects.filter(pk=entry_id).only("section", "data").first()
     section = SECTION_BY_KEY.get(entry.section) if entry is not None else None
     if entry is None or section is None:
-        return "Comments"
+        return _("Comments")
     from carecircle.records.services import entry_title
 
-    return f"Comments on {entry_title(section, entry.data)}"
+    return _("Comments on %(title)s") % {"title": entry_title(section, entry.data)}

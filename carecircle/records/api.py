@@ -46,7 +46,7 @@ from carecircle.records.archive import export_stream
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.exports import ESSENTIAL_SECTIONS
 from carecircle.records.models import Audience, RecordEntry
-from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
+from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, in_english
 from carecircle.records.share_views import fhir_response, pdf_response
 from carecircle.records.views import document_response
 
@@ -62,7 +62,7 @@ router = Router(tags=["Records"])
 def record_sections(request: HttpRequest, circle_id: CircleId) -> list[SectionOut]:
     reader = access_record(user=viewer(request), circle_id=circle_id)
     return [
-        SectionOut(key=item.section.key, title=item.section.title, entries=item.count, single=item.section.single)
+        SectionOut(key=item.section.key, title=str(item.section.title), entries=item.count, single=item.section.single)
         for item in selectors.section_counts(reader)
     ]
 
@@ -264,7 +264,8 @@ def record_entry_list(
 ) -> list[EntryOut]:
     """Newest first, 100 at a time (ask again with before=<last id>). deleted=true lists deleted entries."""
     reader, found = access_section(user=viewer(request), circle_id=circle_id, section_key=section)
-    reader.log(found.title)
+    with in_english():
+        reader.log(str(found.title))
     shown = selectors.entries_for(reader=reader, section=found, deleted=deleted, before=before, limit=100)
     return [entry_out(reader, found, item.entry) for item in shown]
 
@@ -313,7 +314,8 @@ def record_entry_get(request: HttpRequest, circle_id: CircleId, section: Section
     reader, found, entry = access_entry(
         user=viewer(request), circle_id=circle_id, section_key=section, entry_id=entry_id
     )
-    reader.log(f"{services.entry_title(found, entry.data)} ({found.title})", entry=entry)
+    with in_english():
+        reader.log(f"{services.entry_title(found, entry.data)} ({found.title})", entry=entry)
     return entry_out(reader, found, entry)
 
 
@@ -387,7 +389,8 @@ def record_entry_versions(
     reader, found, entry = access_entry(
         user=viewer(request), circle_id=circle_id, section_key=section, entry_id=entry_id
     )
-    reader.log(f"the history of {services.entry_title(found, entry.data)} ({found.title})", entry=entry)
+    with in_english():
+        reader.log(f"the history of {services.entry_title(found, entry.data)} ({found.title})", entry=entry)
     return [
         VersionOut(
             number=line.number,

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.stepup import stepup_required
@@ -24,7 +25,7 @@ from carecircle.records.share_views import fhir_response, pdf_response
 def _essentials_reader(request: HttpRequest, circle_id: int) -> Reader:
     reader = access_record(user=request.user, circle_id=circle_id)
     if not any(reader.can_read(SECTION_BY_KEY[key]) for key in ESSENTIAL_SECTIONS):
-        raise PermissionDenied("Your role in this circle doesn't include reading the record.")
+        raise PermissionDenied(_("Your role in this circle doesn't include reading the record."))
     return reader
 
 

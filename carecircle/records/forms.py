@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id
 from carecircle.lib.phones import phone_e164
@@ -21,14 +23,14 @@ def _form_field(spec: Field) -> forms.Field:
         "label": spec.label,
         "required": spec.required,
         "help_text": spec.hint,
-        "error_messages": {"required": f"Enter the {spec.label.lower()}."},
+        "error_messages": {"required": _("Enter the %(field)s.") % {"field": str(spec.label).lower()}},
     }
     if spec.type == "long":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), strip=False, **common)
     if spec.type == "date":
         return forms.CharField(widget=DateInput(), **common)
     if spec.type == "choice":
-        return forms.ChoiceField(choices=[("", "Not given"), *spec.choices], **common)
+        return forms.ChoiceField(choices=[("", _("Not given")), *spec.choices], **common)
     if spec.type == "phone":
         return forms.CharField(widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}), **common)
     if spec.type == "email":
@@ -36,8 +38,9 @@ def _form_field(spec: Field) -> forms.Field:
     if spec.type == "nhs_number":
         return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}), **common)
     if spec.type == "number":
-        hint = f"In {spec.unit}." if spec.unit else ""
-        common["help_text"] = (spec.hint + " " + hint).strip()
+        # Translators: the unit a measurement is entered in, as in "In kg.".
+        hint = _("In %(unit)s.") % {"unit": spec.unit} if spec.unit else ""
+        common["help_text"] = f"{spec.hint} {hint}".strip()
         return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
     return forms.CharField(**common)
 
@@ -46,12 +49,12 @@ class EntryForm(forms.Form):
     """The fields of one section; sensitive fields only for those who may see them."""
 
     audience = forms.ChoiceField(
-        label="Who can see it",
+        label=gettext_lazy("Who can see it"),
         choices=Audience.choices,
         initial=Audience.EVERYONE,
         widget=Radios,
-        help_text="Always within what the person's consent settings allow each role.",
-        error_messages={"invalid_choice": "Choose one of the audiences listed."},
+        help_text=gettext_lazy("Always within what the person's consent settings allow each role."),
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the audiences listed.")},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     client_id = ClientIdField()
@@ -77,54 +80,64 @@ class EntryForm(forms.Form):
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+    return _("%(megabytes)s MB") % {"megabytes": f"{size / (1024 * 1024):g}"}
 
 
 class DocumentForm(EntryForm):
     file = forms.FileField(
-        label="The file",
-        help_text="A PDF, or a picture (JPEG, PNG, GIF or WebP).",
-        error_messages={"required": "Choose a file to upload.", "empty": "This file is empty. Choose another one."},
+        label=gettext_lazy("The file"),
+        help_text=gettext_lazy("A PDF, or a picture (JPEG, PNG, GIF or WebP)."),
+        error_messages={
+            "required": gettext_lazy("Choose a file to upload."),
+            "empty": gettext_lazy("This file is empty. Choose another one."),
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text += f" Up to {_megabytes(document_limit())}."
+        up_to = _("Up to %(size)s.") % {"size": _megabytes(document_limit())}
+        self.fields["file"].help_text = f"{self.fields['file'].help_text} {up_to}"
 
 
 class ShareLinkForm(forms.Form):
     recipient = forms.CharField(
-        label="Who is it for?",
+        label=gettext_lazy("Who is it for?"),
         max_length=80,
-        help_text='For example "Practice nurse, Riverside Surgery". Everyone who sees the record log reads this.',
-        error_messages={"required": "Say who the link is for."},
+        help_text=gettext_lazy(
+            'For example "Practice nurse, Riverside Surgery". Everyone who sees the record log reads this.'
+        ),
+        error_messages={"required": gettext_lazy("Say who the link is for.")},
     )
     sections = forms.MultipleChoiceField(
-        label="What can they read?",
+        label=gettext_lazy("What can they read?"),
         choices=[(section.key, section.title) for section in SECTIONS],
         widget=forms.CheckboxSelectMultiple,
         initial=["conditions", "allergies", "medications", "contacts"],
-        error_messages={"required": "Choose at least one part of the record to share."},
+        error_messages={"required": gettext_lazy("Choose at least one part of the record to share.")},
     )
     hours = forms.TypedChoiceField(
-        label="How long should it work?",
-        choices=[(SHARE_HOURS[0], "24 hours"), (SHARE_HOURS[1], "7 days")],
+        label=gettext_lazy("How long should it work?"),
+        choices=[(SHARE_HOURS[0], gettext_lazy("24 hours")), (SHARE_HOURS[1], gettext_lazy("7 days"))],
         coerce=int,
         initial=SHARE_HOURS[0],
         widget=Radios,
     )
     code_channel = forms.ChoiceField(
-        label="Send them a code as well?",
-        choices=[("", "No code"), ("email", "Send a code by email"), ("sms", "Send a code by text message")],
+        label=gettext_lazy("Send them a code as well?"),
+        choices=[
+            ("", gettext_lazy("No code")),
+            ("email", gettext_lazy("Send a code by email")),
+            ("sms", gettext_lazy("Send a code by text message")),
+        ],
         required=False,
         widget=Radios,
-        help_text="With a code, the link alone opens nothing: safer if it is forwarded by mistake.",
+        help_text=gettext_lazy("With a code, the link alone opens nothing: safer if it is forwarded by mistake."),
     )
     code_to = forms.CharField(
-        label="Their email address or mobile number",
+        label=gettext_lazy("Their email address or mobile number"),
         max_length=254,
         required=False,
-        help_text="Only if you chose to send a code.",
+        help_text=gettext_lazy("Only if you chose to send a code."),
     )
     client_id = ClientIdField()
 
@@ -136,7 +149,7 @@ class ShareLinkForm(forms.Form):
         cleaned = super().clean() or {}
         channel = cleaned.get("code_channel", "")
         try:
-            target = single_line(cleaned.get("code_to") or "", limit=254, what="address or number")
+            target = single_line(cleaned.get("code_to") or "", limit=254, what=_("address or number"))
         except TextRefused as error:
             self.add_error("code_to", str(error))
             return cleaned
@@ -144,7 +157,7 @@ class ShareLinkForm(forms.Form):
             try:
                 forms.EmailField().clean(target)
             except forms.ValidationError:
-                self.add_error("code_to", "Enter their email address, like name@example.org.")
+                self.add_error("code_to", _("Enter their email address, like name@example.org."))
         elif channel == "sms":
             try:
                 cleaned["code_to"] = phone_e164(target)
@@ -155,8 +168,8 @@ class ShareLinkForm(forms.Form):
 
 class ShareCodeForm(forms.Form):
     code = forms.CharField(
-        label="The code you were sent",
+        label=gettext_lazy("The code you were sent"),
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-        error_messages={"required": "Enter the code from the email or text message."},
+        error_messages={"required": gettext_lazy("Enter the code from the email or text message.")},
     )

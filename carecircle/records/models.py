@@ -8,15 +8,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.circles.models import Circle, Role
 
 
 class Audience(models.TextChoices):
-    EVERYONE = "everyone", "Everyone who may read this section"
-    CARERS = "carers", "Helpers and carers"
-    PROFESSIONALS = "professionals", "Professionals"
-    OWNERS = "owners", "Organisers and the person only"
+    EVERYONE = "everyone", _("Everyone who may read this section")
+    CARERS = "carers", _("Helpers and carers")
+    PROFESSIONALS = "professionals", _("Professionals")
+    OWNERS = "owners", _("Organisers and the person only")
 
 
 # Who is in each audience, on top of the section's capability (which consent governs). Organisers
@@ -70,10 +72,10 @@ class RecordVersion(models.Model):
     """What an entry said after one change: who made it, when, and every field value."""
 
     class Change(models.TextChoices):
-        CREATED = "created", "Added"
-        EDITED = "edited", "Changed"
-        DELETED = "deleted", "Deleted"
-        RESTORED = "restored", "Restored"
+        CREATED = "created", pgettext_lazy("record change", "Added")
+        EDITED = "edited", pgettext_lazy("record change", "Changed")
+        DELETED = "deleted", pgettext_lazy("record change", "Deleted")
+        RESTORED = "restored", pgettext_lazy("record change", "Restored")
 
     entry = models.ForeignKey(RecordEntry, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -114,9 +116,9 @@ class ShareLink(models.Model):
     """Read-only access to chosen sections for someone without an account; only a hash of the token is kept."""
 
     class CodeChannel(models.TextChoices):
-        NONE = "", "No code"
-        EMAIL = "email", "Email"
-        SMS = "sms", "Text message"
+        NONE = "", _("No code")
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
 
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="share_links")
     recipient = models.CharField(max_length=80, help_text='Who it is for: "Practice nurse at Riverside".')
@@ -154,9 +156,9 @@ class RecordView(models.Model):
     """One look at the record by a professional, a share link or organisation staff."""
 
     class ViewerKind(models.TextChoices):
-        PROFESSIONAL = "professional", "Professional"
-        SHARE_LINK = "share_link", "Share link"
-        ORG_STAFF = "org_staff", "Organisation staff"
+        PROFESSIONAL = "professional", _("Professional")
+        SHARE_LINK = "share_link", _("Share link")
+        ORG_STAFF = "org_staff", _("Organisation staff")
 
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="record_views")
     viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

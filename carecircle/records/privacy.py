@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import (
@@ -71,8 +72,10 @@ def kept(user: User) -> list[str]:
     if not RecordVersion.objects.filter(author=user).exists():
         return []
     return [
-        "What you added to a shared record stays, because it's about the person being helped and others rely "
-        "on it; it will say “Former member” instead of your name."
+        gettext(
+            "What you added to a shared record stays, because it's about the person being helped and others rely "
+            "on it; it will say “Former member” instead of your name."
+        )
     ]
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from carecircle.circles.models import Circle
 from carecircle.lib.tokens import secret_hash
@@ -108,7 +109,7 @@ def page_of(items: list[ShownEntry], number: int, size: int = ENTRIES_PAGE) -> P
 
 def shown_values(section: Section, data: dict[str, str], *, can_sensitive: bool) -> list[ShownValue]:
     return [
-        ShownValue(name=f.name, label=f.label, value=display_value(f, str(data.get(f.name, ""))), type=f.type)
+        ShownValue(name=f.name, label=str(f.label), value=display_value(f, str(data.get(f.name, ""))), type=f.type)
         for f in section.fields
         if (can_sensitive or not f.sensitive) and data.get(f.name)
     ]
@@ -120,7 +121,7 @@ def show(reader: Reader, section: Section, entry: RecordEntry) -> ShownEntry:
         section=section,
         title=entry_title(section, entry.data),
         values=shown_values(section, entry.data, can_sensitive=reader.can_sensitive),
-        audience_label=Audience(entry.audience).label,
+        audience_label=str(Audience(entry.audience).label),
     )
 
 
@@ -173,7 +174,7 @@ def history_for(*, reader: Reader, section: Section, entry: RecordEntry) -> list
     for version in versions:
         changes = [
             FieldChange(
-                label=f.label,
+                label=str(f.label),
                 before=display_value(f, str(previous.get(f.name, ""))),
                 after=display_value(f, str(version.data.get(f.name, ""))),
             )
@@ -183,15 +184,15 @@ def history_for(*, reader: Reader, section: Section, entry: RecordEntry) -> list
         if previous_audience and version.audience != previous_audience:
             changes.append(
                 FieldChange(
-                    label="Who can see it",
-                    before=Audience(previous_audience).label,
-                    after=Audience(version.audience).label,
+                    label=_("Who can see it"),
+                    before=str(Audience(previous_audience).label),
+                    after=str(Audience(version.audience).label),
                 )
             )
         lines.append(
             VersionLine(
                 number=version.number,
-                change=RecordVersion.Change(version.change).label,
+                change=str(RecordVersion.Change(version.change).label),
                 author_name=version.author_name,
                 created_at=version.created_at,
                 changes=changes,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle
@@ -50,14 +51,16 @@ class EditConflict(RecordConflict):
     def __init__(self, current: RecordEntry) -> None:
         self.current = current
         super().__init__(
-            "Someone else changed this while you were editing. Compare the two versions and choose which to keep."
+            gettext(
+                "Someone else changed this while you were editing. Compare the two versions and choose which to keep."
+            )
         )
 
 
 def entry_title(section: Section, data: Mapping[str, str]) -> str:
     """How an entry is named in lists and the activity log."""
     if section.single:
-        return section.title
+        return str(section.title)
     value = str(data.get(section.title_field, "") or "")
     return value[:60] + ("…" if len(value) > 60 else "") if value else section.noun.capitalize()
 
@@ -118,7 +121,7 @@ def entry_create(
     if existing is not None:
         return existing
     if section.key == "documents":
-        raise RecordError("Add a document with its file.")
+        raise RecordError(gettext("Add a document with its file."))
     entry, _ = _create(
         actor=actor, circle=circle, section=section, values=values, audience=audience, client_id=client_id
     )
@@ -182,7 +185,7 @@ def entry_update(
     """
     locked = RecordEntry.objects.select_for_update().select_related("circle").get(pk=entry.pk)
     if locked.deleted_at is not None:
-        raise RecordConflict("This entry was deleted. Restore it from its history before changing it.")
+        raise RecordConflict(gettext("This entry was deleted. Restore it from its history before changing it."))
     if locked.version != expected_version:
         raise EditConflict(locked)
     section = SECTION_BY_KEY[locked.section]
@@ -272,7 +275,7 @@ def document_add(
 
 def _share_expiry(hours: int) -> datetime.datetime:
     if hours not in SHARE_HOURS:
-        raise RecordError("Choose 24 hours or 7 days.")
+        raise RecordError(gettext("Choose 24 hours or 7 days."))
     return timezone.now() + datetime.timedelta(hours=hours)
 
 
@@ -311,13 +314,13 @@ def share_link_create(
     except TextRefused as error:
         raise RecordError(str(error)) from error
     if not recipient:
-        raise RecordError("Say who the link is for, so the people in the circle know who looked.")
+        raise RecordError(gettext("Say who the link is for, so the people in the circle know who looked."))
     chosen = [section.key for section in SECTIONS if section.key in set(sections)]
     if not chosen or len(chosen) != len(set(sections)):
-        raise RecordError("Choose at least one section of the record to share.")
+        raise RecordError(gettext("Choose at least one section of the record to share."))
     channel = ShareLink.CodeChannel(code_channel)
     if channel and not code_to:
-        raise RecordError("Enter where to send the code, or choose no code.")
+        raise RecordError(gettext("Enter where to send the code, or choose no code."))
     token = secrets.token_urlsafe(24)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS)) if channel else ""
     link, new = create_once(
@@ -340,14 +343,15 @@ def share_link_create(
         # A simultaneous request with the same client_id stored its link first.
         return link, None
     if code:
-        body = (
-            f"Your code to read {circle.person_name}'s care record, shared by {actor.display_name}, is {code}. "
+        # The person receiving the code has no account, so it goes in the language of the member sharing.
+        body = gettext(
+            "Your code to read %(person)s's care record, shared by %(name)s, is %(code)s. "
             "Enter it on the page the link opens."
-        )
+        ) % {"person": circle.person_name, "name": actor.display_name, "code": code}
         delivery_enqueue(
             channel="email" if channel == ShareLink.CodeChannel.EMAIL else "sms",
             to=code_to,
-            subject="Your code for a shared care record",
+            subject=gettext("Your code for a shared care record"),
             body=body,
             idempotency_key=f"records.share_code.{link.pk}",
         )

@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.stepup import stepup_required
@@ -27,7 +29,7 @@ from carecircle.records.access import Reader, section_named, share_reader
 from carecircle.records.exports import PdfUnavailable, essentials_for, essentials_pdf, fhir_bundle
 from carecircle.records.forms import ShareCodeForm, ShareLinkForm
 from carecircle.records.models import ShareLink
-from carecircle.records.sections import SECTIONS
+from carecircle.records.sections import SECTIONS, in_english
 from carecircle.records.views import document_response
 
 logger = logging.getLogger(__name__)
@@ -73,7 +75,11 @@ def share_links(request: HttpRequest, circle_id: int) -> HttpResponse:
 
 def _link_made(request: HttpRequest, circle_id: int, link: ShareLink, token: str | None) -> HttpResponse:
     if token is None:
-        messages.info(request, f"The link for {link.recipient} was already made. Make a new one if you lost it.")
+        messages.info(
+            request,
+            _("The link for %(recipient)s was already made. Make a new one if you lost it.")
+            % {"recipient": link.recipient},
+        )
         return redirect("records:share_links", circle_id=circle_id)
     url = request.build_absolute_uri(reverse("records:shared", kwargs={"share_token": token}))
     access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
@@ -89,7 +95,7 @@ def share_link_revoke(request: HttpRequest, circle_id: int, share_id: int) -> Ht
     access = access_circle(user=request.user, circle_id=circle_id, capability="records.share")
     link = selectors.share_link_in(circle=access.circle, share_id=share_id)
     services.share_link_revoke(actor=viewer(request), link=link)
-    messages.success(request, f"The link for {link.recipient} no longer works.")
+    messages.success(request, _("The link for %(recipient)s no longer works.") % {"recipient": link.recipient})
     return redirect("records:share_links", circle_id=circle_id)
 
 
@@ -150,7 +156,7 @@ def _code_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
         attempts = int(cache.get(lock_key, 0))
         if attempts >= CODE_ATTEMPTS:
             form.is_valid()
-            form.add_error("code", "Too many wrong codes. Wait 15 minutes, then try again.")
+            form.add_error("code", _("Too many wrong codes. Wait 15 minutes, then try again."))
             status = 429
         elif form.is_valid() and selectors.share_code_matches(link=link, code=form.cleaned_data["code"]):
             cache.delete(lock_key)
@@ -159,9 +165,9 @@ def _code_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
         else:
             cache.set(lock_key, attempts + 1, CODE_LOCK_SECONDS)
             if form.is_valid():
-                form.add_error("code", "That code isn't right. Check the email or text message and try again.")
+                form.add_error("code", _("That code isn't right. Check the email or text message and try again."))
             status = INVALID
-    channel = "email" if link.code_channel == ShareLink.CodeChannel.EMAIL else "text message"
+    channel = _("email") if link.code_channel == ShareLink.CodeChannel.EMAIL else _("text message")
     context = {"form": form, "link": link, "channel": channel, "person_name": link.circle.person_name}
     return render(request, "records/shared_code.html", context, status=status)
 
@@ -182,7 +188,8 @@ def shared(request: HttpRequest, link: ShareLink, share_token: str) -> HttpRespo
         for section in SECTIONS
         if reader.can_read(section)
     ]
-    reader.log("the shared record: " + ", ".join(section.title for section, _ in sections))
+    with in_english():
+        reader.log("the shared record: " + ", ".join(str(section.title) for section, _ in sections))
     return render(request, "records/shared.html", _shared_context(reader, share_token, sections=sections))
 
 
@@ -216,7 +223,7 @@ def shared_document(request: HttpRequest, link: ShareLink, share_token: str, doc
     return document_response(reader, document_id)
 
 
-PDF_UNAVAILABLE = (
+PDF_UNAVAILABLE = gettext_lazy(
     "The PDF can't be made on this server just now. Open the summary page instead and use your "
     "browser's Print, which gives the same page."
 )
@@ -227,7 +234,7 @@ def pdf_response(reader: Reader) -> HttpResponse:
         pdf = essentials_pdf(reader)
     except PdfUnavailable:
         logger.exception("The PDF summary can't be made: WeasyPrint or its Pango library is missing.")
-        return HttpResponse(PDF_UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
+        return HttpResponse(str(PDF_UNAVAILABLE), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type="application/pdf")
     name = "".join(c for c in reader.circle.person_name if c.isalnum())[:40] or "summary"
     response["Content-Disposition"] = f'attachment; filename="{name}-summary.pdf"'

@@ -10,6 +10,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from carecircle.lib.text import multi_line, single_line
 from carecircle.records.sections import Field, Section
@@ -23,6 +25,10 @@ class InvalidValues(Exception):
         super().__init__(errors)
 
 
+def _range(field: Field) -> dict[str, object]:
+    return {"minimum": field.minimum, "maximum": field.maximum}
+
+
 def _clean_text(field: Field, value: str) -> str:
     # Only "long" fields keep line breaks; every other field is one line (lib/text.py).
     clean = multi_line if field.type == "long" else single_line
@@ -33,15 +39,15 @@ def _clean_date(value: str) -> str:
     try:
         return datetime.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise ValueError("Enter a real date, like 2024-03-27.") from None
+        raise ValueError(_("Enter a real date, like 2024-03-27.")) from None
 
 
 def _clean_past_date(value: str) -> str:
     cleaned = _clean_date(value)
     if datetime.date.fromisoformat(cleaned) > timezone.localdate():
-        raise ValueError("Enter a date in the past.")
+        raise ValueError(_("Enter a date in the past."))
     if cleaned < "1890-01-01":
-        raise ValueError("Enter a date from 1890 on.")
+        raise ValueError(_("Enter a date from 1890 on."))
     return cleaned
 
 
@@ -59,9 +65,9 @@ def nhs_number_is_valid(digits: str) -> bool:
 def _clean_nhs_number(value: str) -> str:
     digits = "".join(character for character in value if character not in " -")
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
-        raise ValueError("Enter the 10 digits of the NHS number, like 943 476 5919.")
+        raise ValueError(_("Enter the 10 digits of the NHS number, like 943 476 5919."))
     if not nhs_number_is_valid(digits):
-        raise ValueError("That isn't an NHS number: a digit is wrong. Check it against a letter from the GP.")
+        raise ValueError(_("That isn't an NHS number: a digit is wrong. Check it against a letter from the GP."))
     return digits
 
 
@@ -69,9 +75,9 @@ def _clean_phone(value: str) -> str:
     try:
         number = phonenumbers.parse(value, "GB")
     except phonenumbers.NumberParseException:
-        raise ValueError("Enter a phone number, like 020 7946 0000 or +44 20 7946 0000.") from None
+        raise ValueError(_("Enter a phone number, like 020 7946 0000 or +44 20 7946 0000.")) from None
     if not phonenumbers.is_possible_number(number):
-        raise ValueError("That isn't a phone number we can call. Check it, or add the country code.")
+        raise ValueError(_("That isn't a phone number we can call. Check it, or add the country code."))
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
@@ -79,11 +85,15 @@ def _clean_number(field: Field, value: str) -> str:
     try:
         number = Decimal(value.replace(",", "."))
     except InvalidOperation:
-        raise ValueError(f"Enter a number, like {field.minimum or 1}.") from None
+        raise ValueError(_("Enter a number, like %(example)s.") % {"example": field.minimum or 1}) from None
     if not number.is_finite() or (field.minimum is not None and number < field.minimum):
-        raise ValueError(f"Enter a number from {field.minimum} to {field.maximum}.")
+        raise ValueError(
+            _("Enter a number from %(minimum)s to %(maximum)s.") % {"minimum": field.minimum, "maximum": field.maximum}
+        )
     if field.maximum is not None and number > field.maximum:
-        raise ValueError(f"Enter a number from {field.minimum} to {field.maximum}.")
+        raise ValueError(
+            _("Enter a number from %(minimum)s to %(maximum)s.") % {"minimum": field.minimum, "maximum": field.maximum}
+        )
     return format(number.quantize(Decimal("0.1")).normalize(), "f")
 
 
@@ -92,11 +102,11 @@ def clean_field(field: Field, raw: object) -> str:
     if raw is None:
         raw = ""
     if not isinstance(raw, str | int | float | Decimal | datetime.date):
-        raise ValueError("Send text.")
+        raise ValueError(_("Send text."))
     value = _clean_text(field, raw.isoformat() if isinstance(raw, datetime.date) else str(raw))
     if not value:
         if field.required:
-            raise ValueError(f"Enter the {field.label.lower()}.")
+            raise ValueError(_("Enter the %(field)s.") % {"field": str(field.label).lower()})
         return ""
     if field.type == "date":
         return _clean_past_date(value) if field.past else _clean_date(value)
@@ -104,7 +114,7 @@ def clean_field(field: Field, raw: object) -> str:
         return _clean_nhs_number(value)
     if field.type == "choice":
         if value not in {key for key, _ in field.choices}:
-            raise ValueError(f"Choose one of: {', '.join(key for key, _ in field.choices)}.")
+            raise ValueError(_("Choose one of: %(keys)s.") % {"keys": ", ".join(key for key, _label in field.choices)})
         return value
     if field.type == "phone":
         return _clean_phone(value)
@@ -112,7 +122,7 @@ def clean_field(field: Field, raw: object) -> str:
         try:
             validate_email(value)
         except ValidationError:
-            raise ValueError("Enter an email address like name@example.org.") from None
+            raise ValueError(_("Enter an email address like name@example.org.")) from None
         return value.lower()
     if field.type == "number":
         return _clean_number(field, value)
@@ -128,7 +138,7 @@ def clean_values(section: Section, raw: Mapping[str, object], *, may_change_sens
     errors: dict[str, str] = {}
     for name in raw:
         if name not in known:
-            errors[name] = "This field isn't part of this section."
+            errors[name] = _("This field isn't part of this section.")
     cleaned: dict[str, str] = {}
     for field in section.fields:
         if field.sensitive and not may_change_sensitive:
@@ -140,7 +150,7 @@ def clean_values(section: Section, raw: Mapping[str, object], *, may_change_sens
         except ValueError as error:
             errors[field.name] = str(error)
     if not errors and section.single is False and not any(cleaned.values()):
-        errors["__all__"] = "Fill in at least one field."
+        errors["__all__"] = _("Fill in at least one field.")
     if errors:
         raise InvalidValues(errors)
     return cleaned
@@ -151,10 +161,10 @@ def display_value(field: Field, value: str) -> str:
     if not value:
         return ""
     if field.type == "choice":
-        return dict(field.choices).get(value, value)
+        return str(dict(field.choices).get(value, value))
     if field.type == "date":
         try:
-            return datetime.date.fromisoformat(value).strftime("%-d %b %Y")
+            return date_format(datetime.date.fromisoformat(value), "j M Y")
         except ValueError:
             return value
     if field.type == "nhs_number" and len(value) == 10:

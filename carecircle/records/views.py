@@ -14,6 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -25,9 +27,20 @@ from carecircle.records.access import Reader, access_entry, access_record, acces
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.forms import DocumentForm, EntryForm
 from carecircle.records.models import RecordEntry
-from carecircle.records.sections import SECTIONS, Section
+from carecircle.records.sections import SECTIONS, Section, in_english
 
 LIVE_TYPES = "record.changed"
+
+
+# What a saved new entry says, per section with a list of entries (single sections name themselves).
+SAVED = {
+    "conditions": gettext_lazy("Saved the condition."),
+    "allergies": gettext_lazy("Saved the allergy."),
+    "medications": gettext_lazy("Saved the medication."),
+    "contacts": gettext_lazy("Saved the contact."),
+    "notes": gettext_lazy("Saved the note."),
+    "documents": gettext_lazy("Saved the document."),
+}
 
 
 def record_context(reader: Reader, **extra: Any) -> dict[str, Any]:
@@ -45,7 +58,7 @@ def record_context(reader: Reader, **extra: Any) -> dict[str, Any]:
 def record_index(request: HttpRequest, circle_id: int) -> HttpResponse:
     reader = access_record(user=request.user, circle_id=circle_id)
     if not any(reader.can_read(section) for section in SECTIONS):
-        raise PermissionDenied("Your role in this circle doesn't include reading the record.")
+        raise PermissionDenied(_("Your role in this circle doesn't include reading the record."))
     reader.log("the record's contents page")
     assert reader.access is not None
     if (unchanged := not_modified(request, reader.access)) is not None:
@@ -83,9 +96,9 @@ def _section_context(reader: Reader, section: Section, request: HttpRequest) -> 
         taken = selectors.page_of([entry for entry in entries if not entry.stopped], _page_number(request, "page"))
         stopped = selectors.page_of([entry for entry in entries if entry.stopped], _page_number(request, "stopped"))
         context["entries"] = taken.items
-        context["pager"] = _pager(request, "page", taken, "medicines taken now")
+        context["pager"] = _pager(request, "page", taken, _("medicines taken now"))
         context["stopped"] = stopped.items
-        context["stopped_pager"] = _pager(request, "stopped", stopped, "stopped medicines")
+        context["stopped_pager"] = _pager(request, "stopped", stopped, _("stopped medicines"))
     elif not section.single and section.key != "notes":
         shown = selectors.page_of(entries, _page_number(request, "page"))
         context["entries"] = shown.items
@@ -103,7 +116,8 @@ def _section_context(reader: Reader, section: Section, request: HttpRequest) -> 
 def section_page(request: HttpRequest, circle_id: int, section: str) -> HttpResponse:
     reader, found = access_section(user=request.user, circle_id=circle_id, section_key=section)
     # A reload is a look too: the access log records it even when the browser's copy is current.
-    reader.log(found.title)
+    with in_english():
+        reader.log(str(found.title))
     assert reader.access is not None
     if (unchanged := not_modified(request, reader.access)) is not None:
         return unchanged
@@ -117,7 +131,8 @@ def section_page(request: HttpRequest, circle_id: int, section: str) -> HttpResp
 def section_fragment(request: HttpRequest, circle_id: int, section: str) -> HttpResponse:
     """The entries alone, refetched by live.js when someone changes the record."""
     reader, found = access_section(user=request.user, circle_id=circle_id, section_key=section)
-    reader.log(f"{found.title} (refreshed live)")
+    with in_english():
+        reader.log(f"{found.title} (refreshed live)")
     context = record_context(reader, **_section_context(reader, found, request))
     return render(request, "records/entries.html#entries", context)
 
@@ -142,7 +157,11 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
         # Refused from the announced length, before the body is read at all.
         form = _entry_form(reader, found)
         form.cleaned_data = {}
-        form.add_error("file", f"This file is too big. Upload one smaller than {document_limit() // (1024 * 1024)} MB.")
+        form.add_error(
+            "file",
+            _("This file is too big. Upload one smaller than %(megabytes)s MB.")
+            % {"megabytes": document_limit() // (1024 * 1024)},
+        )
         context = record_context(reader, section=found, form=form)
         return render(request, "records/entry_form.html", context, status=413)
     form = _entry_form(reader, found, request.POST, request.FILES)
@@ -180,7 +199,9 @@ def entry_add(request: HttpRequest, circle_id: int, section: str) -> HttpRespons
             form.add_error(None, str(error))
             status = error.status
         else:
-            messages.success(request, f"Saved the {found.noun}." if not found.single else f"Saved {found.title}.")
+            messages.success(
+                request, _("Saved %(title)s.") % {"title": found.title} if found.single else SAVED[found.key]
+            )
             return redirect("records:section", circle_id=circle_id, section=found.key)
     return render(request, "records/entry_form.html", record_context(reader, section=found, form=form), status=status)
 
@@ -196,10 +217,11 @@ def entry_edit(request: HttpRequest, circle_id: int, section: str, entry_id: int
         user=request.user, circle_id=circle_id, section_key=section, entry_id=entry_id, write=True
     )
     if entry.deleted_at is not None:
-        raise Http404("This entry was deleted.")
+        raise Http404(_("This entry was deleted."))
     context = record_context(reader, section=found, entry=selectors.show(reader, found, entry))
     if request.method != "POST":
-        reader.log(f"{services.entry_title(found, entry.data)} ({found.title}), to change it", entry=entry)
+        with in_english():
+            reader.log(f"{services.entry_title(found, entry.data)} ({found.title}), to change it", entry=entry)
         form = EntryForm(initial=_initial(entry), section=found, can_sensitive=reader.can_sensitive)
         return render(request, "records/entry_form.html", {**context, "form": form})
     form = EntryForm(request.POST, section=found, can_sensitive=reader.can_sensitive)
@@ -220,7 +242,11 @@ def entry_edit(request: HttpRequest, circle_id: int, section: str, entry_id: int
             form.add_error(None, str(error))
             status = error.status
         else:
-            messages.success(request, f"Saved the changes to {services.entry_title(found, form.values or entry.data)}.")
+            messages.success(
+                request,
+                _("Saved the changes to %(title)s.")
+                % {"title": services.entry_title(found, form.values or entry.data)},
+            )
             return redirect("records:section", circle_id=circle_id, section=found.key)
     return render(request, "records/entry_form.html", {**context, "form": form}, status=status)
 
@@ -259,7 +285,8 @@ def _conflict(
 @login_required
 def entry_history(request: HttpRequest, circle_id: int, section: str, entry_id: int) -> HttpResponse:
     reader, found, entry = access_entry(user=request.user, circle_id=circle_id, section_key=section, entry_id=entry_id)
-    reader.log(f"the history of {services.entry_title(found, entry.data)} ({found.title})", entry=entry)
+    with in_english():
+        reader.log(f"the history of {services.entry_title(found, entry.data)} ({found.title})", entry=entry)
     lines = selectors.history_for(reader=reader, section=found, entry=entry)
     context = record_context(reader, section=found, entry=selectors.show(reader, found, entry), lines=lines)
     if reader.access is not None:
@@ -277,7 +304,7 @@ def entry_delete(request: HttpRequest, circle_id: int, section: str, entry_id: i
     )
     services.entry_delete(actor=viewer(request), entry=entry)
     title = services.entry_title(found, entry.data)
-    messages.success(request, f"Deleted {title}. You can undo this below, under “Deleted”.")
+    messages.success(request, _("Deleted %(title)s. You can undo this below, under “Deleted”.") % {"title": title})
     return redirect(reverse("records:section", args=[circle_id, found.key]) + "#deleted")
 
 
@@ -292,7 +319,7 @@ def entry_restore(request: HttpRequest, circle_id: int, section: str, entry_id: 
     except services.RecordError as error:
         messages.error(request, str(error))
         return redirect("records:section", circle_id=circle_id, section=found.key)
-    messages.success(request, f"Restored {services.entry_title(found, entry.data)}.")
+    messages.success(request, _("Restored %(title)s.") % {"title": services.entry_title(found, entry.data)})
     return redirect("records:section", circle_id=circle_id, section=found.key)
 
 
@@ -301,11 +328,11 @@ def document_response(reader: Reader, entry_id: int) -> FileResponse:
     entry = entry_in(reader, section_named("documents"), entry_id)
     document = getattr(entry, "document", None)
     if entry.deleted_at is not None or document is None:
-        raise Http404("No such document.")
+        raise Http404(_("No such document."))
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as error:
-        raise Http404("No such document.") from error
+        raise Http404(_("No such document.")) from error
     reader.log(f"the document {services.entry_title(section_named('documents'), entry.data)}", entry=entry)
     response = FileResponse(handle, as_attachment=True, filename=document.filename, content_type=document.content_type)
     response["X-Content-Type-Options"] = "nosniff"
