@@ -4,44 +4,55 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from carecircle.audit.models import AuditEntry
 
 VISITORS_WORDS = {
-    "welcome": "visitors are welcome",
-    "ask_first": "visitors should ask first",
-    "not_now": "visitors aren't welcome at the moment",
+    "welcome": gettext_lazy("%(name)s said visitors are welcome"),
+    "ask_first": gettext_lazy("%(name)s said visitors should ask first"),
+    "not_now": gettext_lazy("%(name)s said visitors aren't welcome at the moment"),
 }
 
 
 def _actor(entry: AuditEntry) -> str:
-    return entry.actor_name or "Someone"
+    return entry.actor_name or _("Someone")
 
 
 def _update_posted(entry: AuditEntry) -> str:
-    title = entry.data.get("title") or "an update"
-    return f"{_actor(entry)} posted the update “{title}”"
+    title = entry.data.get("title") or _("an update")
+    return _("%(name)s posted the update “%(title)s”") % {"name": _actor(entry), "title": title}
 
 
 def _message_removed(entry: AuditEntry) -> str:
-    what = "an update" if entry.data.get("kind") == "update" else "a message"
+    words = {"name": _actor(entry), "author": entry.subject_name or _("someone")}
+    if entry.data.get("kind") == "update":
+        if entry.data.get("by_author"):
+            return _("%(name)s removed an update they wrote") % words
+        return _("%(name)s removed an update by %(author)s") % words
     if entry.data.get("by_author"):
-        return f"{_actor(entry)} removed {what} they wrote"
-    return f"{_actor(entry)} removed {what} by {entry.subject_name or 'someone'}"
+        return _("%(name)s removed a message they wrote") % words
+    return _("%(name)s removed a message by %(author)s") % words
 
 
 def _message_restored(entry: AuditEntry) -> str:
-    return f"{_actor(entry)} undid the removal of a message"
+    return _("%(name)s undid the removal of a message") % {"name": _actor(entry)}
 
 
 def _visitors_changed(entry: AuditEntry) -> str:
-    words = VISITORS_WORDS.get(entry.data.get("status", ""), "whether visitors are welcome")
-    return f"{_actor(entry)} said {words}"
+    sentence = VISITORS_WORDS.get(entry.data.get("status", ""))
+    if sentence is None:
+        return _("%(name)s said whether visitors are welcome") % {"name": _actor(entry)}
+    return str(sentence) % {"name": _actor(entry)}
 
 
 def _thanks_sent(entry: AuditEntry) -> str:
     label = entry.data.get("for")
-    reason = f" for “{label}”" if label else ""
-    return f"{_actor(entry)} thanked {entry.subject_name or 'someone'}{reason}"
+    words = {"name": _actor(entry), "recipient": entry.subject_name or _("someone"), "label": label}
+    if label:
+        return _("%(name)s thanked %(recipient)s for “%(label)s”") % words
+    return _("%(name)s thanked %(recipient)s") % words
 
 
 SENTENCES: dict[str, Callable[[AuditEntry], str]] = {

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.audit.display import when_text
@@ -37,7 +38,7 @@ def checkins(request: HttpRequest, circle_id: int) -> HttpResponse:
             except services.ConversationError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, "Thank you for saying how you are.")
+                messages.success(request, _("Thank you for saying how you are."))
                 return redirect("conversations:checkins", circle_id=circle_id)
         status = INVALID
     else:
@@ -69,7 +70,7 @@ def visitors(request: HttpRequest, circle_id: int) -> HttpResponse:
             except services.ConversationError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, "Saved. Everyone in the circle can see it.")
+                messages.success(request, _("Saved. Everyone in the circle can see it."))
                 return redirect("conversations:visitors", circle_id=circle_id)
         status = INVALID
     elif access.can("circle.edit"):

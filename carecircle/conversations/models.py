@@ -14,13 +14,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ConversationKind(models.TextChoices):
-    CIRCLE = "circle", "Family conversation"
-    NEWS = "news", "Updates and support"
-    DIRECT = "direct", "Direct messages"
-    THREAD = "thread", "Comments"
+    CIRCLE = "circle", _("Family conversation")
+    NEWS = "news", _("Updates and support")
+    DIRECT = "direct", _("Direct messages")
+    THREAD = "thread", _("Comments")
 
 
 class Conversation(models.Model):
@@ -67,9 +68,9 @@ class Conversation(models.Model):
 
 
 class MessageKind(models.TextChoices):
-    MESSAGE = "message", "Message"
-    UPDATE = "update", "Update"
-    SUPPORT = "support", "Message of support"
+    MESSAGE = "message", _("Message")
+    UPDATE = "update", _("Update")
+    SUPPORT = "support", _("Message of support")
 
 
 class Message(models.Model):
@@ -149,11 +150,11 @@ class MessagePhoto(models.Model):
 
 
 class ReactionKind(models.TextChoices):
-    HEART = "heart", "❤️ Love"
-    THUMBS_UP = "thumbs_up", "👍 Thumbs up"
-    HUG = "hug", "🤗 Hug"
-    SMILE = "smile", "😊 Smile"
-    CLAP = "clap", "👏 Well done"
+    HEART = "heart", _("❤️ Love")
+    THUMBS_UP = "thumbs_up", _("👍 Thumbs up")
+    HUG = "hug", _("🤗 Hug")
+    SMILE = "smile", _("😊 Smile")
+    CLAP = "clap", _("👏 Well done")
 
 
 class Reaction(models.Model):
@@ -190,17 +191,17 @@ class ReadMarker(models.Model):
 
 
 class Feeling(models.IntegerChoices):
-    STRUGGLING = 1, "Struggling"
-    FINDING_IT_HARD = 2, "Finding it hard"
-    GETTING_BY = 3, "Getting by"
-    OK = 4, "Doing OK"
-    WELL = 5, "Doing well"
+    STRUGGLING = 1, _("Struggling")
+    FINDING_IT_HARD = 2, _("Finding it hard")
+    GETTING_BY = 3, _("Getting by")
+    OK = 4, _("Doing OK")
+    WELL = 5, _("Doing well")
 
 
 class Audience(models.TextChoices):
-    ORGANISERS = "organisers", "Only the person and the organisers"
-    FAMILY = "family", "Everyone in the family conversation"
-    EVERYONE = "everyone", "Everyone who reads the updates"
+    ORGANISERS = "organisers", _("Only the person and the organisers")
+    FAMILY = "family", _("Everyone in the family conversation")
+    EVERYONE = "everyone", _("Everyone who reads the updates")
 
 
 class CheckIn(models.Model):
@@ -226,9 +227,9 @@ class CheckIn(models.Model):
 
 
 class Visitors(models.TextChoices):
-    WELCOME = "welcome", "Visitors welcome"
-    ASK_FIRST = "ask_first", "Please ask first"
-    NOT_NOW = "not_now", "Not at the moment"
+    WELCOME = "welcome", _("Visitors welcome")
+    ASK_FIRST = "ask_first", _("Please ask first")
+    NOT_NOW = "not_now", _("Not at the moment")
 
 
 class VisitorsStatus(models.Model):

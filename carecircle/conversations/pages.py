@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from carecircle.audit.display import when_text
 from carecircle.circles import registries
@@ -139,7 +140,7 @@ def conversation_page(
 
 
 def thread_context(
-    request: HttpRequest, *, access: CircleAccess, subject_kind: str, subject_id: int, heading: str = "Comments"
+    request: HttpRequest, *, access: CircleAccess, subject_kind: str, subject_id: int, heading: str = ""
 ) -> dict[str, Any]:
     """The comment thread on one thing of another app, for its page: {% comment_thread thread %}.
 
@@ -149,7 +150,7 @@ def thread_context(
     """
     rule = registries.THREAD_RULES.get(subject_kind)
     if rule is None:
-        raise Http404("No such thread.")
+        raise Http404(_("No such thread."))
     rule(access, subject_id, False)
     conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
     where = selectors.conversation_access_for(access, conversation)

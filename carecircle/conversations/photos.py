@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
 from carecircle.lib.pictures import NotAPicture, read_picture
@@ -36,7 +37,7 @@ def max_bytes() -> int:
 
 
 def size_text(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+    return _("%(megabytes)s MB") % {"megabytes": f"{size / (1024 * 1024):g}"}
 
 
 def _jpeg(picture: Image.Image) -> bytes:
@@ -53,8 +54,10 @@ def photo_reencode(upload: IO[bytes], *, size: int | None) -> Photo:
     """
     limit = max_bytes()
     if size is not None and size > limit:
-        raise PhotoError(f"This photo is too big. Choose one smaller than {size_text(limit)}.")
-    not_a_picture = PhotoError("This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP.")
+        raise PhotoError(_("This photo is too big. Choose one smaller than %(size)s.") % {"size": size_text(limit)})
+    not_a_picture = PhotoError(
+        _("This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP.")
+    )
     try:
         picture, _format = read_picture(upload)
     except NotAPicture:

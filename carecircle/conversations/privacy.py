@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from carecircle.accounts.models import User
 from carecircle.conversations.models import CheckIn, Message, MessagePhoto, Reaction, ReadMarker, ThankYou
@@ -87,8 +88,14 @@ def kept(user: User) -> list[str]:
     if not count:
         return []
     return [
-        f"Your {count} message{'s' if count != 1 else ''} and photos in circle conversations stay, so the "
-        "conversations still make sense to the others, but they will say “Former member” instead of your name."
+        ngettext(
+            "Your %(count)s message and photos in circle conversations stay, so the conversations still make "
+            "sense to the others, but they will say “Former member” instead of your name.",
+            "Your %(count)s messages and photos in circle conversations stay, so the conversations still make "
+            "sense to the others, but they will say “Former member” instead of your name.",
+            count,
+        )
+        % {"count": count}
     ]
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.audit.display import when_text
@@ -32,15 +33,15 @@ def search(request: HttpRequest, circle_id: int) -> HttpResponse:
             for found in message_search(access=access, text=form.cleaned_data["q"]):
                 kind = found.conversation.kind
                 if kind == ConversationKind.CIRCLE:
-                    base, where = family, "Family conversation"
+                    base, where = family, _("Family conversation")
                 elif kind == ConversationKind.NEWS:
-                    base, where = news, "Updates and support"
+                    base, where = news, _("Updates and support")
                 else:
                     base = reverse(
                         "conversations:conversation",
                         kwargs={"circle_id": circle_id, "conversation_id": found.conversation_id},
                     )
-                    where = "Direct messages"
+                    where = _("Direct messages")
                 link = f"{base}?before={found.pk + 1}#m-{found.pk}"
                 rows.append({"message": found, "link": link, "where": where, "when": when_text(found.created_at)})
         else:

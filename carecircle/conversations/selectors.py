@@ -21,6 +21,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.expressions import BaseExpression, RawSQL
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.models import Circle, Membership
@@ -78,7 +79,7 @@ class ConversationAccess:
 
     def require_write(self) -> None:
         if not self.can_write:
-            raise PermissionDenied("Your role in this circle doesn't include writing here.")
+            raise PermissionDenied(_("Your role in this circle doesn't include writing here."))
 
 
 def _read_and_write(access: CircleAccess, conversation: Conversation) -> tuple[bool, bool, bool]:
@@ -93,12 +94,12 @@ def _read_and_write(access: CircleAccess, conversation: Conversation) -> tuple[b
     if kind == ConversationKind.DIRECT:
         if access.user_id not in (conversation.first_user_id, conversation.second_user_id):
             # Someone else's direct messages don't exist as far as this member can tell.
-            raise Http404("No such conversation.")
+            raise Http404(_("No such conversation."))
         write = access.can("conversations.post")
         return access.can("conversations.read"), write, write
     rule = THREAD_RULES.get(conversation.subject_kind)
     if rule is None or conversation.subject_id is None:
-        raise Http404("No such conversation.")
+        raise Http404(_("No such conversation."))
     rule(access, conversation.subject_id, False)
     try:
         rule(access, conversation.subject_id, True)
@@ -111,7 +112,7 @@ def conversation_access_for(access: CircleAccess, conversation: Conversation) ->
     """The member's standing in a conversation of a circle they're in; 403 when they may not read it."""
     can_read, can_write, can_react = _read_and_write(access, conversation)
     if not can_read:
-        raise PermissionDenied("Your role in this circle doesn't include reading this conversation.")
+        raise PermissionDenied(_("Your role in this circle doesn't include reading this conversation."))
     return ConversationAccess(
         circle_access=access,
         conversation=conversation,
@@ -125,7 +126,7 @@ def access_conversation(*, user: User | AnonymousUser, circle_id: int, conversat
     access = access_circle(user=user, circle_id=circle_id)
     conversation = Conversation.objects.filter(pk=conversation_id, circle_id=circle_id).first()
     if conversation is None:
-        raise Http404("No such conversation.")
+        raise Http404(_("No such conversation."))
     return conversation_access_for(access, conversation)
 
 
@@ -139,7 +140,7 @@ def access_message(
         .first()
     )
     if message is None:
-        raise Http404("No such message.")
+        raise Http404(_("No such message."))
     return where, message
 
 

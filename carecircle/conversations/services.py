@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import CircleAccess
@@ -69,6 +70,14 @@ class ConversationConflict(ConversationError, Conflict):
 
 # The request field each kind of text arrives in, so the API can point at it.
 SINGLE_LINE = frozenset({"headline", "photo description"})
+# Whole sentences per kind of text, so translators can inflect the noun.
+TOO_LONG = {
+    "message": gettext_lazy("Your message is %(length)s characters long. Keep it under %(limit)s."),
+    "update": gettext_lazy("Your update is %(length)s characters long. Keep it under %(limit)s."),
+    "headline": gettext_lazy("Your headline is %(length)s characters long. Keep it under %(limit)s."),
+    "photo description": gettext_lazy("Your photo description is %(length)s characters long. Keep it under %(limit)s."),
+    "note": gettext_lazy("Your note is %(length)s characters long. Keep it under %(limit)s."),
+}
 TEXT_FIELDS = {"message": "body", "update": "body", "headline": "title", "photo description": "photo_description"}
 
 
@@ -88,7 +97,7 @@ def clean_text(text: str, *, limit: int, what: str = "message") -> str:
         raise ConversationError(str(error), field=TEXT_FIELDS.get(what, what)) from error
     if len(checked) > limit:
         raise ConversationError(
-            f"Your {what} is {len(checked):,} characters long. Keep it under {limit:,}.",
+            str(TOO_LONG.get(what, TOO_LONG["message"])) % {"length": f"{len(checked):,}", "limit": f"{limit:,}"},
             field=TEXT_FIELDS.get(what, what),
         )
     return checked
@@ -104,7 +113,9 @@ def _replay(actor: User, client_id: uuid.UUID | None, where: ConversationAccess)
         return None
     existing = Message.objects.filter(author=actor, client_id=client_id).first()
     if existing is not None and existing.conversation_id != where.conversation.pk:
-        raise ConversationConflict("This client_id was already used for another message. Send a new client_id.")
+        raise ConversationConflict(
+            gettext("This client_id was already used for another message. Send a new client_id.")
+        )
     return existing
 
 
@@ -196,24 +207,27 @@ def _message_create(
     conversation = where.conversation
     title = clean_text(title, limit=TITLE_MAX_CHARACTERS, what="headline")
     if title and conversation.kind != ConversationKind.NEWS:
-        raise ConversationError("Only updates in the news have a headline.", field="title")
+        raise ConversationError(gettext("Only updates in the news have a headline."), field="title")
     kind = MessageKind.MESSAGE
     if conversation.kind == ConversationKind.NEWS:
         kind = MessageKind.UPDATE if title else MessageKind.SUPPORT
     if kind == MessageKind.UPDATE and not where.can_post_update:
-        raise PermissionDenied("Your role in this circle doesn't include posting updates.")
+        raise PermissionDenied(gettext("Your role in this circle doesn't include posting updates."))
     if kind != MessageKind.UPDATE:
         where.require_write()
     limit = UPDATE_MAX_CHARACTERS if kind == MessageKind.UPDATE else MESSAGE_MAX_CHARACTERS
     body = clean_text(body, limit=limit, what="update" if kind == MessageKind.UPDATE else "message")
     description = clean_text(photo_description, limit=200, what="photo description")
     if len(photos) > MAX_PHOTOS_PER_MESSAGE:
-        raise ConversationError(f"Add at most {MAX_PHOTOS_PER_MESSAGE} photos to one message.", field="photos")
+        raise ConversationError(
+            gettext("Add at most %(count)s photos to one message.") % {"count": MAX_PHOTOS_PER_MESSAGE}, field="photos"
+        )
     if not body and not photos:
-        raise ConversationError("Write something or add a photo before sending.", field="body")
+        raise ConversationError(gettext("Write something or add a photo before sending."), field="body")
     if reply_to is not None and (reply_to.conversation_id != conversation.pk or reply_to.is_deleted):
         raise ConversationError(
-            "The message you're replying to isn't here any more. Send yours without the reply.", field="reply_to"
+            gettext("The message you're replying to isn't here any more. Send yours without the reply."),
+            field="reply_to",
         )
     body_html, mentions = formatting.render(body, _names(where.circle))
     # The circle's row lock (taken again by circle_event_record) comes before the insert, so message
@@ -258,21 +272,21 @@ def message_edit(*, actor: User, where: ConversationAccess, message: Message, bo
     """Change your own message; the earlier wording is kept as a revision and the message shows "edited"."""
     message = Message.objects.select_for_update().get(pk=message.pk)
     if message.author_id != actor.pk:
-        raise PermissionDenied("Only the person who wrote a message can change it.")
+        raise PermissionDenied(gettext("Only the person who wrote a message can change it."))
     if message.is_deleted:
-        raise ConversationConflict("This message was removed, so it can't be changed.")
+        raise ConversationConflict(gettext("This message was removed, so it can't be changed."))
     if message.kind == MessageKind.UPDATE:
         if not where.can_post_update:
-            raise PermissionDenied("Your role in this circle doesn't include posting updates.")
+            raise PermissionDenied(gettext("Your role in this circle doesn't include posting updates."))
     else:
         where.require_write()
     is_update = message.kind == MessageKind.UPDATE
     body = clean_text(body, limit=UPDATE_MAX_CHARACTERS if is_update else MESSAGE_MAX_CHARACTERS)
     title = clean_text(title, limit=TITLE_MAX_CHARACTERS, what="headline") if is_update else ""
     if is_update and not title:
-        raise ConversationError("An update needs a headline.", field="title")
+        raise ConversationError(gettext("An update needs a headline."), field="title")
     if not body and not message.photos.exists():
-        raise ConversationError("Write something, or remove the message instead.", field="body")
+        raise ConversationError(gettext("Write something, or remove the message instead."), field="body")
     if body == message.body and title == message.title:
         return message
     MessageRevision.objects.create(
@@ -295,7 +309,7 @@ def message_remove(*, actor: User, where: ConversationAccess, message: Message) 
     message = Message.objects.select_for_update().get(pk=message.pk)
     by_author = message.author_id == actor.pk
     if not by_author and not where.can_moderate:
-        raise PermissionDenied("Only the person who wrote a message, or an organiser, can remove it.")
+        raise PermissionDenied(gettext("Only the person who wrote a message, or an organiser, can remove it."))
     if message.is_deleted:
         return message
     message.deleted_at = timezone.now()
@@ -321,7 +335,10 @@ def message_restore(*, actor: User, where: ConversationAccess, message: Message)
     if message.deleted_at is None:
         return message
     if not selectors.can_undo_removal(user_id=actor.pk, message=message):
-        raise ConversationConflict(f"A removal can be undone for {UNDO_MINUTES} minutes, by the person who removed it.")
+        raise ConversationConflict(
+            gettext("A removal can be undone for %(minutes)s minutes, by the person who removed it.")
+            % {"minutes": UNDO_MINUTES}
+        )
     message.deleted_at = None
     message.deleted_by = None
     message.save(update_fields=["deleted_at", "deleted_by"])
@@ -336,10 +353,10 @@ def message_restore(*, actor: User, where: ConversationAccess, message: Message)
 def reaction_set(*, actor: User, where: ConversationAccess, message: Message, kind: str, on: bool) -> bool:
     """Add (on=True) or take back a reaction. Doing it twice changes nothing. Returns whether anything changed."""
     if not where.can_react:
-        raise PermissionDenied("Your role in this circle doesn't include reacting here.")
+        raise PermissionDenied(gettext("Your role in this circle doesn't include reacting here."))
     reaction = ReactionKind(kind)
     if message.is_deleted:
-        raise ConversationConflict("This message was removed, so it can't take reactions.")
+        raise ConversationConflict(gettext("This message was removed, so it can't take reactions."))
     if on:
         _, changed = Reaction.objects.get_or_create(message=message, user=actor, kind=reaction)
     else:
@@ -400,7 +417,7 @@ def checkin_post(
         chosen_feeling = Feeling(feeling)
         chosen_audience = Audience(audience)
     except ValueError as error:
-        raise ConversationError("Choose how you're doing and who should see it.", field="feeling") from error
+        raise ConversationError(gettext("Choose how you're doing and who should see it."), field="feeling") from error
     note = clean_text(note, limit=NOTE_MAX_CHARACTERS, what="note")
     try:
         with transaction.atomic():
@@ -429,7 +446,7 @@ def visitors_set(*, actor: User, access: CircleAccess, status: str, note: str = 
     try:
         chosen = Visitors(status)
     except ValueError as error:
-        raise ConversationError("Choose whether visitors are welcome.", field="status") from error
+        raise ConversationError(gettext("Choose whether visitors are welcome."), field="status") from error
     note = clean_text(note, limit=300, what="note")
     current = VisitorsStatus.objects.filter(circle=access.circle).order_by("-id").first()
     if current is not None and current.status == chosen and current.note == note:
@@ -470,14 +487,14 @@ def thanks_send(
     if existing is not None:
         return existing, False
     if recipient.pk == actor.pk:
-        raise ConversationConflict("You can't thank yourself, but it was kind of you to help.")
+        raise ConversationConflict(gettext("You can't thank yourself, but it was kind of you to help."))
     members = set(
         Membership.objects.filter(circle=circle, user_id__in=[actor.pk, recipient.pk]).values_list("user_id", flat=True)
     )
     if actor.pk not in members:
-        raise PermissionDenied("Only people in the circle can send thanks.")
+        raise PermissionDenied(gettext("Only people in the circle can send thanks."))
     if recipient.pk not in members:
-        raise ConversationConflict("That person isn't in the circle any more.")
+        raise ConversationConflict(gettext("That person isn't in the circle any more."))
     if subject_kind and subject_id is not None:
         same = ThankYou.objects.filter(
             circle=circle, sender=actor, recipient=recipient, subject_kind=subject_kind, subject_id=subject_id

@@ -7,6 +7,7 @@ and record entries; the rule decides who may read and write, from that app's cap
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess
@@ -23,7 +24,7 @@ def update_replies_rule(access: CircleAccess, subject_id: int, write: bool) -> N
         deleted_at__isnull=True,
     ).exists()
     if not exists:
-        raise Http404("No such update.")
+        raise Http404(_("No such update."))
     access.require("support.send" if write else "updates.read")
 
 
@@ -31,6 +32,6 @@ def thread_label(subject_kind: str, subject_id: int) -> str:
     """A short name for what a thread is about, for its page title."""
     if subject_kind == "update":
         title = Message.objects.filter(pk=subject_id).values_list("title", flat=True).first()
-        return f"Replies to “{title}”" if title else "Replies"
+        return _("Replies to “%(title)s”") % {"title": title} if title else _("Replies")
     label = registries.THREAD_LABELS.get(subject_kind)
-    return label(subject_id) if label is not None else "Comments"
+    return label(subject_id) if label is not None else _("Comments")

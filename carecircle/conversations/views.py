@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -72,7 +73,7 @@ def _page(
 
 def _deny_write(where: ConversationAccess) -> None:
     if not where.can_write:
-        raise PermissionDenied("Your role in this circle doesn't include writing here.")
+        raise PermissionDenied(_("Your role in this circle doesn't include writing here."))
 
 
 @require_http_methods(["GET", "POST"])
@@ -103,7 +104,7 @@ def news(request: HttpRequest, circle_id: int) -> HttpResponse:
     template = "conversations/news.html"
     if request.method == "POST" and request.POST.get("form") == "update":
         if not where.can_post_update:
-            raise PermissionDenied("Your role in this circle doesn't include posting updates.")
+            raise PermissionDenied(_("Your role in this circle doesn't include posting updates."))
         return _update_post(request, where, template)
     if request.method == "POST":
         _deny_write(where)
@@ -129,7 +130,7 @@ def _update_post(request: HttpRequest, where: ConversationAccess, template: str)
             form.add_error(None, str(error))
             return conversation_page(request, where, template=template, status=error.status, **_news_extra(where, form))
         else:
-            messages.success(request, "Your update is posted.")
+            messages.success(request, _("Your update is posted."))
             return redirect(f"{page_url(where)}#m-{posted.message.pk}")
     return conversation_page(request, where, template=template, status=INVALID, **_news_extra(where, form))
 
@@ -196,7 +197,7 @@ def message_edit(request: HttpRequest, circle_id: int, conversation_id: int, mes
         user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
     )
     if found.author_id != where.user_id:
-        raise PermissionDenied("Only the person who wrote a message can change it.")
+        raise PermissionDenied(_("Only the person who wrote a message can change it."))
     is_update = found.kind == MessageKind.UPDATE
     status = 200
     if request.method == "POST":
@@ -214,7 +215,7 @@ def message_edit(request: HttpRequest, circle_id: int, conversation_id: int, mes
                 form.add_error(None, str(error))
                 status = error.status
             else:
-                messages.success(request, "Your change is saved.")
+                messages.success(request, _("Your change is saved."))
                 return redirect(f"{page_url(where)}#m-{found.pk}")
         else:
             status = INVALID
@@ -233,12 +234,12 @@ def message_remove(request: HttpRequest, circle_id: int, conversation_id: int, m
         user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
     )
     if found.author_id != where.user_id and not where.can_moderate:
-        raise PermissionDenied("Only the person who wrote a message, or an organiser, can remove it.")
+        raise PermissionDenied(_("Only the person who wrote a message, or an organiser, can remove it."))
     if request.method == "POST":
         services.message_remove(actor=viewer(request), where=where, message=found)
         if wants_fragment(request):
             return HttpResponse(status=204)
-        messages.success(request, "The message is removed.")
+        messages.success(request, _("The message is removed."))
         return redirect(f"{page_url(where)}#m-{found.pk}")
     context = circle_context(where.circle_access, found=found, page_url=page_url(where))
     return render(request, "conversations/remove.html", context)
@@ -260,7 +261,7 @@ def message_restore(request: HttpRequest, circle_id: int, conversation_id: int, 
     else:
         if wants_fragment(request):
             return HttpResponse(status=204)
-        messages.success(request, "The message is back.")
+        messages.success(request, _("The message is back."))
     return redirect(f"{page_url(where)}#m-{found.pk}")
 
 
@@ -271,10 +272,10 @@ def react(request: HttpRequest, circle_id: int, conversation_id: int, message_id
         user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
     )
     if not where.can_react:
-        raise PermissionDenied("Your role in this circle doesn't include reacting here.")
+        raise PermissionDenied(_("Your role in this circle doesn't include reacting here."))
     form = ReactionForm(request.POST)
     if not form.is_valid():
-        return HttpResponse("Choose one of the reactions shown.", status=INVALID, content_type="text/plain")
+        return HttpResponse(_("Choose one of the reactions shown."), status=INVALID, content_type="text/plain")
     try:
         services.reaction_set(actor=viewer(request), where=where, message=found, kind=form.kind, on=form.on)
     except services.ConversationError as error:
@@ -318,7 +319,7 @@ def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: 
     """The comments on one thing of another app (or the replies to an update)."""
     access = access_circle(user=request.user, circle_id=circle_id)
     if subject_kind not in registries.THREAD_RULES:
-        raise Http404("No such thread.")
+        raise Http404(_("No such thread."))
     # The rule runs before anything is created, so an unknown subject never gets an empty thread.
     registries.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
     conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
@@ -350,13 +351,13 @@ def photo(request: HttpRequest, circle_id: int, photo_id: int, size: str = "full
         .first()
     )
     if found is None or found.message.is_deleted:
-        raise Http404("No such photo.")
+        raise Http404(_("No such photo."))
     conversation_access_for(access, found.message.conversation)
     stored = found.thumbnail if size == "thumbnail" else found.image
     try:
         handle = stored.open("rb")
     except FileNotFoundError as error:
-        raise Http404("No such photo.") from error
+        raise Http404(_("No such photo.")) from error
     response = FileResponse(handle, content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response
