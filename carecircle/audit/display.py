@@ -8,24 +8,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import InvitationChannel, Role, role_noun
 from carecircle.circles.permissions import CAPABILITY_BY_KEY
 
 ROLE_GROUPS = {
-    Role.PERSON.value: "the person being helped",
-    Role.ORGANISER.value: "organisers",
-    Role.HELPER.value: "helpers",
-    Role.PAID_CARER.value: "paid carers",
-    Role.PROFESSIONAL.value: "professionals",
-    Role.WELL_WISHER.value: "well-wishers",
+    Role.PERSON.value: gettext_lazy("the person being helped"),
+    Role.ORGANISER.value: gettext_lazy("organisers"),
+    Role.HELPER.value: gettext_lazy("helpers"),
+    Role.PAID_CARER.value: gettext_lazy("paid carers"),
+    Role.PROFESSIONAL.value: gettext_lazy("professionals"),
+    Role.WELL_WISHER.value: gettext_lazy("well-wishers"),
 }
 CHANNEL_WORDS = {
-    InvitationChannel.EMAIL.value: "by email",
-    InvitationChannel.SMS.value: "by text message",
+    InvitationChannel.EMAIL.value: gettext_lazy("by email"),
+    InvitationChannel.SMS.value: gettext_lazy("by text message"),
 }
-CIRCLE_FIELDS = {"person_name": "name", "person_date_of_birth": "date of birth"}
+CIRCLE_FIELDS = {"person_name": gettext_lazy("the name"), "person_date_of_birth": gettext_lazy("the date of birth")}
 
 
 @dataclass(frozen=True)
@@ -37,37 +39,43 @@ class LogLine:
 
 
 def _actor(entry: AuditEntry) -> str:
-    return entry.actor_name or "Someone"
+    return entry.actor_name or _("Someone")
 
 
 def _subject(entry: AuditEntry) -> str:
-    return entry.subject_name or "someone"
+    return entry.subject_name or _("someone")
 
 
 def _role_name(role: Any) -> str:
     """ "helper", "paid carer": a role without an article."""
     try:
-        return Role(role).label.lower()
+        return str(Role(role).label).lower()
     except ValueError:
         return str(role)
+
+
+def _role_noun(role: Any) -> str:
+    return str(role_noun(str(role or "")))
 
 
 def _capability_words(key: str) -> str:
     capability = CAPABILITY_BY_KEY.get(key)
     if capability is None:
         return key
-    return capability.label[0].lower() + capability.label[1:]
+    label = str(capability.label)
+    return label[0].lower() + label[1:]
 
 
 def _join(parts: list[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    # Translators: the last two items of a list, as in "the name and the date of birth".
+    return _("%(first)s and %(last)s") % {"first": ", ".join(parts[:-1]), "last": parts[-1]}
 
 
 def _circle_created(entry: AuditEntry) -> str:
-    person = entry.data.get("person_name") or "someone"
-    return f"{_actor(entry)} started the circle for {person}"
+    person = entry.data.get("person_name") or _("someone")
+    return _("%(name)s started the circle for %(person)s") % {"name": _actor(entry), "person": person}
 
 
 def _circle_updated(entry: AuditEntry) -> str:
@@ -78,31 +86,48 @@ def _circle_updated(entry: AuditEntry) -> str:
             continue
         if field == "person_name" and isinstance(changed[field], list) and len(changed[field]) == 2:
             before, after = changed[field]
-            parts.append(f"the {words} from {before} to {after}")
+            # Translators: a change to the circle's details, as in "the name from Jim to James".
+            parts.append(
+                _("%(field)s from %(before)s to %(after)s") % {"field": words, "before": before, "after": after}
+            )
         else:
-            parts.append(f"the {words}")
+            parts.append(str(words))
     if not parts:
-        return f"{_actor(entry)} changed the circle's details"
-    return f"{_actor(entry)} changed {_join(parts)}"
+        return _("%(name)s changed the circle's details") % {"name": _actor(entry)}
+    return _("%(name)s changed %(what)s") % {"name": _actor(entry), "what": _join(parts)}
 
 
 def _circle_photo_changed(entry: AuditEntry) -> str:
-    verb = {"added": "added a photo", "removed": "removed the photo"}.get(entry.data.get("change"), "changed the photo")
-    return f"{_actor(entry)} {verb}"
+    sentence = {
+        "added": gettext_lazy("%(name)s added a photo"),
+        "removed": gettext_lazy("%(name)s removed the photo"),
+    }.get(entry.data.get("change"), gettext_lazy("%(name)s changed the photo"))
+    return str(sentence) % {"name": _actor(entry)}
 
 
 def _member_added(entry: AuditEntry) -> str:
-    return f"{_actor(entry)} added {_subject(entry)} as {role_noun(entry.data.get('role', ''))}"
+    return _("%(name)s added %(subject)s as %(role)s") % {
+        "name": _actor(entry),
+        "subject": _subject(entry),
+        "role": _role_noun(entry.data.get("role", "")),
+    }
 
 
 def _member_role_changed(entry: AuditEntry) -> str:
     data = entry.data
-    subject = _subject(entry)
-    sentence = (
-        f"{_actor(entry)} changed {subject}'s role from {_role_name(data.get('from'))} to {_role_name(data.get('to'))}"
-    )
+    words = {
+        "name": _actor(entry),
+        "subject": _subject(entry),
+        "before": _role_name(data.get("from")),
+        "after": _role_name(data.get("to")),
+    }
+    sentence = _("%(name)s changed %(subject)s's role from %(before)s to %(after)s") % words
     if "relationship" in data:
-        sentence += " and " + _relationship_phrase(data["relationship"], "their")
+        # Translators: joins two changes to a member, as in "… to helper and set their relationship to "son"".
+        sentence = _("%(first)s and %(second)s") % {
+            "first": sentence,
+            "second": _relationship_phrase(data["relationship"], _("their")),
+        }
     return sentence
 
 
@@ -110,57 +135,74 @@ def _relationship_phrase(change: Any, owner: str) -> str:
     if isinstance(change, list) and len(change) == 2:
         before, after = change
         if after and before:
-            return f'{owner} relationship from "{before}" to "{after}"'
+            return _('%(owner)s relationship from "%(before)s" to "%(after)s"') % {
+                "owner": owner,
+                "before": before,
+                "after": after,
+            }
         if after:
-            return f'set {owner} relationship to "{after}"'
-        return f"cleared {owner} relationship"
-    return f"changed {owner} relationship"
+            return _('set %(owner)s relationship to "%(after)s"') % {"owner": owner, "after": after}
+        return _("cleared %(owner)s relationship") % {"owner": owner}
+    return _("changed %(owner)s relationship") % {"owner": owner}
 
 
 def _member_relationship_changed(entry: AuditEntry) -> str:
     change = entry.data.get("relationship")
-    phrase = _relationship_phrase(change, f"{_subject(entry)}'s")
-    if phrase.startswith(("set ", "cleared ", "changed ")):
-        return f"{_actor(entry)} {phrase}"
-    return f"{_actor(entry)} changed {phrase}"
+    words = {"name": _actor(entry), "subject": _subject(entry)}
+    if isinstance(change, list) and len(change) == 2:
+        before, after = change
+        if after and before:
+            return _('%(name)s changed %(subject)s\'s relationship from "%(before)s" to "%(after)s"') % {
+                **words,
+                "before": before,
+                "after": after,
+            }
+        if after:
+            return _('%(name)s set %(subject)s\'s relationship to "%(after)s"') % {**words, "after": after}
+        return _("%(name)s cleared %(subject)s's relationship") % words
+    return _("%(name)s changed %(subject)s's relationship") % words
 
 
 def _member_removed(entry: AuditEntry) -> str:
-    return f"{_actor(entry)} removed {_subject(entry)} from the circle"
+    return _("%(name)s removed %(subject)s from the circle") % {"name": _actor(entry), "subject": _subject(entry)}
 
 
 def _member_left(entry: AuditEntry) -> str:
-    return f"{_actor(entry)} left the circle"
+    return _("%(name)s left the circle") % {"name": _actor(entry)}
 
 
 LINK_RECIPIENT = "Anyone with the link"
 
 
-def _link_for(entry: AuditEntry) -> str:
-    """ "a shareable link" or "a shareable link for Priya"."""
-    named = entry.subject_name and entry.subject_name != LINK_RECIPIENT
-    return f"a shareable link for {entry.subject_name}" if named else "a shareable link"
-
-
 def _invitation_created(entry: AuditEntry) -> str:
-    role = role_noun(entry.data.get("role", ""))
+    words = {"name": _actor(entry), "subject": _subject(entry), "role": _role_noun(entry.data.get("role", ""))}
     if entry.data.get("channel") == InvitationChannel.LINK.value:
-        return f"{_actor(entry)} made {_link_for(entry)} to join as {role}"
-    how = CHANNEL_WORDS.get(entry.data.get("channel", ""), "")
-    return f"{_actor(entry)} invited {_subject(entry)} as {role}" + (f" {how}" if how else "")
+        if entry.subject_name and entry.subject_name != LINK_RECIPIENT:
+            return _("%(name)s made a shareable link for %(subject)s to join as %(role)s") % words
+        return _("%(name)s made a shareable link to join as %(role)s") % words
+    how = CHANNEL_WORDS.get(entry.data.get("channel", ""))
+    if how:
+        # Translators: %(how)s is "by email" or "by text message".
+        return _("%(name)s invited %(subject)s as %(role)s %(how)s") % {**words, "how": how}
+    return _("%(name)s invited %(subject)s as %(role)s") % words
 
 
 def _invitation_revoked(entry: AuditEntry) -> str:
-    role = role_noun(entry.data.get("role", ""))
+    words = {"name": _actor(entry), "subject": _subject(entry), "role": _role_noun(entry.data.get("role", ""))}
     if entry.subject_name == LINK_RECIPIENT:
-        return f"{_actor(entry)} cancelled a shareable link to join as {role}"
-    return f"{_actor(entry)} cancelled the invitation for {_subject(entry)} to join as {role}"
+        return _("%(name)s cancelled a shareable link to join as %(role)s") % words
+    return _("%(name)s cancelled the invitation for %(subject)s to join as %(role)s") % words
 
 
 def _invitation_accepted(entry: AuditEntry) -> str:
-    sentence = f"{_actor(entry)} joined as {role_noun(entry.data.get('role', ''))}"
-    inviter = entry.data.get("invited_by")
-    return sentence + (f", invited by {inviter}" if inviter else "")
+    words = {
+        "name": _actor(entry),
+        "role": _role_noun(entry.data.get("role", "")),
+        "inviter": entry.data.get("invited_by"),
+    }
+    if words["inviter"]:
+        return _("%(name)s joined as %(role)s, invited by %(inviter)s") % words
+    return _("%(name)s joined as %(role)s") % words
 
 
 def _consent_changed(entry: AuditEntry) -> str:
@@ -173,12 +215,13 @@ def _consent_changed(entry: AuditEntry) -> str:
         granted = [_capability_words(key) for key in change.get("granted", [])]
         withdrawn = [_capability_words(key) for key in change.get("withdrawn", [])]
         if granted:
-            parts.append(f"{group} can now {_join(granted)}")
+            # Translators: as in "helpers can now read the record and see the calendar".
+            parts.append(_("%(group)s can now %(what)s") % {"group": group, "what": _join(granted)})
         if withdrawn:
-            parts.append(f"{group} can no longer {_join(withdrawn)}")
+            parts.append(_("%(group)s can no longer %(what)s") % {"group": group, "what": _join(withdrawn)})
     if not parts:
-        return f"{_actor(entry)} changed who can see what"
-    return f"{_actor(entry)} changed who can see what: " + "; ".join(parts)
+        return _("%(name)s changed who can see what") % {"name": _actor(entry)}
+    return _("%(name)s changed who can see what: %(changes)s") % {"name": _actor(entry), "changes": "; ".join(parts)}
 
 
 SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
@@ -214,8 +257,10 @@ def entry_sentence(entry: AuditEntry) -> str:
         except (AttributeError, KeyError, TypeError, ValueError):
             # An entry written by older code may hold data in another shape; it still gets a line.
             pass
-    subject = f" ({entry.subject_name})" if entry.subject_name else ""
-    return f"{_actor(entry)} made a change: {entry.action}{subject}"
+    words = {"name": _actor(entry), "action": entry.action, "subject": entry.subject_name}
+    if entry.subject_name:
+        return _("%(name)s made a change: %(action)s (%(subject)s)") % words
+    return _("%(name)s made a change: %(action)s") % words
 
 
 def when_text(moment: datetime.datetime, *, now: datetime.datetime | None = None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.audit.models import AuditEntry
@@ -35,8 +36,10 @@ def erase(user: User) -> None:
 
 def kept(user: User) -> list[str]:
     return [
-        "Each circle's activity log keeps its lines (who did what, and when) so the circle can be accountable, "
-        "with “Former member” instead of your name."
+        gettext(
+            "Each circle's activity log keeps its lines (who did what, and when) so the circle can be "
+            "accountable, with “Former member” instead of your name."
+        )
     ]
 
 
