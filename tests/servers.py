@@ -87,9 +87,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(*, env: Mapping[str, str] | None = None, with_worker: bool = False) -> Iterator[str]:
-    """Start uvicorn (and optionally the task worker) and yield the base URL; stop them afterwards."""
-    port = free_port()
+def running_server(
+    *, env: Mapping[str, str] | None = None, with_worker: bool = False, port: int | None = None
+) -> Iterator[str]:
+    """Start uvicorn (and optionally the task worker) and yield the base URL; stop them afterwards.
+
+    `port` lets a test know the address first, to give the server its own SITE_URL (signed webhooks).
+    """
+    port = port or free_port()
     environment = server_environment(env)
     server = subprocess.Popen(
         [
