@@ -34,7 +34,15 @@ class ReplyTarget:
 
 _functions: dict[str, Callable[..., Any]] = {}
 NAMES = frozenset(
-    {"audit_record", "circle_event_record", "user_event_send", "delivery_enqueue", "notify", "conversation_unread"}
+    {
+        "audit_record",
+        "circle_event_record",
+        "user_event_send",
+        "users_event_send",
+        "delivery_enqueue",
+        "notify",
+        "conversation_unread",
+    }
 )
 
 
@@ -76,6 +84,14 @@ def circle_event_record(*, circle: Model, type: str, **data: Any) -> None:
 def user_event_send(*, user_id: int, type: str, **data: Any) -> None:
     """Send a personal live event after commit (realtime.events.user_event_send)."""
     _installed("user_event_send")(user_id=user_id, type=type, **data)
+
+
+def users_event_send(*, user_ids: Collection[int], circle_id: int, type: str, **data: Any) -> None:
+    """Send one personal live event to several members of a circle, in one publish after commit.
+
+    Only each named member's own connections receive it (realtime.events.users_event_send).
+    """
+    _installed("users_event_send")(user_ids=user_ids, circle_id=circle_id, type=type, **data)
 
 
 def delivery_enqueue(

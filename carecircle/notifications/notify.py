@@ -22,7 +22,7 @@ from django.utils import timezone
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
-from carecircle.lib.hooks import ReplyTarget, user_event_send
+from carecircle.lib.hooks import ReplyTarget, users_event_send
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, SMS, Category, category_named
 from carecircle.notifications.emails import html_from_text
@@ -242,8 +242,12 @@ def notify(
         )
     if notifications:
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-        for notification in notifications:
-            user_event_send(user_id=notification.recipient_id, type="notification", circle=circle.pk)
+        # One live event for everyone told (the header's unread badge), not one per member.
+        users_event_send(
+            user_ids=[notification.recipient_id for notification in notifications],
+            circle_id=circle.pk,
+            type="notification",
+        )
     drafts = within_daily_cap(drafts, category=chosen_category, now=now)
     if chosen_category.key == "message" and group:
         line = f"{actor.display_name}: {body}" if actor is not None else body

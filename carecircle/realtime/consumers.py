@@ -14,7 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import is_member
 from carecircle.circles.models import Circle, Membership
-from carecircle.realtime.events import circle_group, user_group
+from carecircle.realtime.events import FOR_USERS, circle_group, user_group
 from carecircle.realtime.watchdog import watchdog_enrol, watchdog_leave
 
 logger = logging.getLogger(__name__)
@@ -128,6 +128,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             if self.session_tag and self.session_tag in event.get("sessions", []):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
             return
+        if FOR_USERS in event:
+            # A personal event sent once to the circle: only its members' own connections pass it on,
+            # without the list, so nobody hears that (or how often) anyone else was told.
+            recipients = event[FOR_USERS]
+            if not isinstance(recipients, list) or self.user_id not in recipients:
+                return
+            event = {key: value for key, value in event.items() if key != FOR_USERS}
         if not isinstance(circle_id, int):
             await self.send_json(event)
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -19,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 # The consumer's handler for every event sent through the channel layer.
 HANDLER = "circle.event"
+# The key of a personal event sent once to a whole circle: the members it is for. The consumer
+# forwards the event only to their connections, without this key (nobody learns who else was told).
+FOR_USERS = "for_users"
 
 
 def circle_group(circle_id: int) -> str:
@@ -47,6 +51,20 @@ def user_event_send(*, user_id: int, type: str, **data: Any) -> None:
     """Send a personal event (for example "you were removed") to every open connection of one user."""
     message = {"type": type, **data}
     transaction.on_commit(lambda: publish(user_group(user_id), message))
+
+
+def users_event_send(*, user_ids: Collection[int], circle_id: int, type: str, **data: Any) -> None:
+    """Send the same personal event to several members of one circle: one publish after commit.
+
+    A fan-out to a 60-member circle cost one channel-layer send per member (docs/performance.md).
+    Now it is one send to the circle's group, naming the members; each connection's consumer
+    forwards it only to its own member, and strips the list.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    message = {"type": type, "circle": circle_id, **data, FOR_USERS: ids}
+    transaction.on_commit(lambda: publish(circle_group(circle_id), message))
 
 
 def publish(group: str, message: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from carecircle.accounts.models import User
@@ -164,6 +165,29 @@ def test_fan_out_costs_the_same_queries_for_6_or_60_members(db: Any, size: int, 
         ids = notify(category="news", circle=circle, key="big", title="News", conversation_id=5)
     assert len(ids) == size
     assert Notification.objects.filter(key__startswith="big-").count() == size
+
+
+@pytest.mark.parametrize("size", [6, 60])
+def test_fan_out_sends_one_live_event_for_6_or_60_members(
+    db: Any, size: int, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unread badges of everyone told are refreshed by one channel-layer send, not one per member."""
+    circle = big_circle(size)
+    layer = get_channel_layer()
+    sent: list[tuple[str, dict[str, Any]]] = []
+    group_send = layer.group_send
+
+    async def counting(group: str, message: dict[str, Any]) -> None:
+        sent.append((group, message))
+        await group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", counting)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = notify(category="news", circle=circle, key="big", title="News")
+    [(group, message)] = sent
+    assert group == f"circle.{circle.pk}"
+    assert message["event"] == {"type": "notification", "circle": circle.pk, "for_users": sorted(ids)}
+    assert len(ids) == size
 
 
 def test_domain_apps_reach_notify_only_through_the_hook() -> None:

@@ -11,6 +11,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.services import circle_update, membership_add_directly, membership_remove
 from carecircle.realtime.consumers import CLOSE_UNAUTHENTICATED, EventsConsumer
+from carecircle.realtime.events import users_event_send
 from tests.cast import invite_and_join, make_user
 from tests.realtime.communicator import WebsocketCommunicator
 
@@ -246,3 +247,33 @@ async def test_signing_out_other_devices_closes_their_live_connections(connect, 
     assert closed == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
     await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
     assert (await this_device.receive_json())["type"] == "circle.changed"
+
+
+async def test_a_personal_event_sent_to_the_circle_reaches_only_the_members_it_names(connect, live_cast):
+    """notify() tells many members with one send to the circle; each connection keeps only its own."""
+    organiser = await connect(live_cast.organiser)
+    helper = await connect(live_cast.helper)
+    paid_carer = await connect(live_cast.paid_carer)
+    named = [live_cast.helper.pk, live_cast.paid_carer.pk]
+
+    await run(users_event_send)(user_ids=named, circle_id=live_cast.circle.pk, type="notification")
+
+    # Each named member hears it without the list: nobody learns who else was told.
+    for connection in (helper, paid_carer):
+        assert await connection.receive_json() == {"type": "notification", "circle": live_cast.circle.pk}
+    # The organiser, not named, hears nothing of it: the next event is the circle's own.
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+    assert (await organiser.receive_json())["type"] == "circle.changed"
+
+
+async def test_a_member_named_after_leaving_hears_nothing(connect, live_cast):
+    """Named in the list but no longer a member (removed without a revocation message): dropped."""
+    helper = await connect(live_cast.helper)
+    await run(lambda: Membership.objects.filter(circle=live_cast.circle, user=live_cast.helper).delete())()
+
+    await run(users_event_send)(user_ids=[live_cast.helper.pk], circle_id=live_cast.circle.pk, type="notification")
+
+    await run(membership_add_directly)(
+        actor=live_cast.outsider, circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER
+    )
+    assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
