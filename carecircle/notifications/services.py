@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -169,12 +170,84 @@ def delivery_claim(*, delivery_id: int, now: datetime.datetime | None = None) ->
     return Delivery.objects.get(pk=delivery_id)
 
 
-def delivery_send(*, delivery_id: int) -> str:
-    """Send one delivery now. Returns "sent", "skipped", "retry" or "failed".
+# A refusal of one message, after which smtplib has reset the session: the connection still works.
+SESSION_SURVIVES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+
+
+class MailSession:
+    """One connection to the mail server for a batch of emails: opened by the first, closed by `close()`.
+
+    The worker used to open an SMTP connection per message (docs/performance.md). Each message
+    still has its own outcome: a refused address leaves the session usable; any other error
+    closes it and the next message opens a fresh one. A server that dropped the idle connection
+    between two messages gets the message again, once, on a new connection.
+    """
+
+    def __init__(self) -> None:
+        self._connection: BaseEmailBackend | None = None
+        self.opened = 0
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        reused = self._connection is not None
+        try:
+            self._backend().send_messages([message])
+        except smtplib.SMTPServerDisconnected:
+            self.close()
+            if not reused:
+                raise
+            self.send(message)  # On a fresh connection, so at most once more.
+        except SESSION_SURVIVES:
+            raise
+        except Exception:
+            self.close()
+            raise
+
+    def _backend(self) -> BaseEmailBackend:
+        if self._connection is None:
+            connection = mailers.default
+            connection.open()
+            self._connection = connection
+            self.opened += 1
+        return self._connection
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                logger.debug("Closing the mail connection failed", exc_info=True)
+
+
+def deliveries_send(delivery_ids: Sequence[int]) -> dict[str, int]:
+    """Send each delivery over one mail connection; returns how many had each outcome."""
+    mail = MailSession()
+    outcomes: dict[str, int] = {}
+    try:
+        for delivery_id in delivery_ids:
+            status = delivery_send(delivery_id=delivery_id, mail=mail)
+            outcomes[status] = outcomes.get(status, 0) + 1
+    finally:
+        mail.close()
+    return outcomes
+
+
+def delivery_send(*, delivery_id: int, mail: MailSession | None = None) -> str:
+    """Send one delivery now, over `mail`'s connection if given; returns the outcome ("sent", "retry"…).
 
     Never called inside a transaction: the claim and the outcome are each one short UPDATE, and
     the send itself holds no database lock however long the provider takes.
     """
+    if mail is not None:
+        return _delivery_send(delivery_id, mail)
+    own = MailSession()
+    try:
+        return _delivery_send(delivery_id, own)
+    finally:
+        own.close()
+
+
+def _delivery_send(delivery_id: int, mail: MailSession) -> str:
     delivery = delivery_claim(delivery_id=delivery_id)
     if delivery is None:
         return "skipped"
@@ -201,7 +274,7 @@ def delivery_send(*, delivery_id: int) -> str:
         )
         return "capped"
     try:
-        provider_id = _send(delivery)
+        provider_id = _send(delivery, mail)
     except Exception as error:
         return _record_failure(delivery, error)
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
@@ -332,7 +405,7 @@ def channel_mark_working(*, user_id: int, channel: Channel | str) -> None:
     )
 
 
-def _send(delivery: Delivery) -> str:
+def _send(delivery: Delivery, mail: MailSession) -> str:
     if delivery.channel == Channel.SMS:
         return get_sms_backend().send(to=delivery.to, body=delivery.body)
     headers = {"X-CareCircle-Delivery": str(delivery.pk), "Auto-Submitted": "auto-generated", **delivery.headers}
@@ -345,7 +418,7 @@ def _send(delivery: Delivery) -> str:
     )
     if delivery.html_body:
         message.attach_alternative(delivery.html_body, "text/html")
-    message.send()
+    mail.send(message)
     return f"email-{delivery.pk}"
 
 

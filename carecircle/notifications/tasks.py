@@ -16,14 +16,10 @@ SWEEP_EVERY = datetime.timedelta(minutes=2)
 
 
 def _send_all(delivery_ids: Sequence[int]) -> dict[str, int]:
-    """Send each; a retry or a delivery held for quiet hours waits for the sweep (deliver_due)."""
-    from carecircle.notifications.services import delivery_send
+    """Send each, over one mail connection; a retry or a delivery held for quiet hours waits for the sweep."""
+    from carecircle.notifications.services import deliveries_send
 
-    outcomes: dict[str, int] = {}
-    for delivery_id in delivery_ids:
-        status = delivery_send(delivery_id=delivery_id)
-        outcomes[status] = outcomes.get(status, 0) + 1
-    return outcomes
+    return deliveries_send(delivery_ids)
 
 
 @task()

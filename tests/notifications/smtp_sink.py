@@ -17,8 +17,14 @@ class Received:
 
 @dataclass
 class SmtpSink:
+    """`refuse`: addresses answered 550 at RCPT. `hang_up_after`: messages per connection before the
+    sink drops it without a word (a server closing an idle or busy connection)."""
+
     messages: list[Received] = field(default_factory=list)
     server: socketserver.ThreadingTCPServer | None = None
+    refuse: set[str] = field(default_factory=set)
+    hang_up_after: int = 0
+    connections: int = 0
 
     @property
     def port(self) -> int:
@@ -33,8 +39,10 @@ class SmtpSink:
                 self.wfile.write(f"{line}\r\n".encode())
 
             def handle(self) -> None:
+                sink.connections += 1
                 self.reply("220 sink ready")
                 sender, recipients = "", list[str]()
+                taken = 0
                 while raw := self.rfile.readline():
                     command = raw.decode().rstrip("\r\n")
                     verb = command[:4].upper()
@@ -44,7 +52,11 @@ class SmtpSink:
                         sender, recipients = command.split(":", 1)[1].strip(" <>"), []
                         self.reply("250 OK")
                     elif verb == "RCPT":
-                        recipients.append(command.split(":", 1)[1].strip(" <>"))
+                        recipient = command.split(":", 1)[1].strip(" <>")
+                        if recipient in sink.refuse:
+                            self.reply("550 5.1.1 No such mailbox")
+                            continue
+                        recipients.append(recipient)
                         self.reply("250 OK")
                     elif verb == "DATA":
                         self.reply("354 end with .")
@@ -53,6 +65,9 @@ class SmtpSink:
                             lines.append(line)
                         sink.messages.append(Received(sender, recipients, "".join(lines)))
                         self.reply("250 queued")
+                        taken += 1
+                        if sink.hang_up_after and taken >= sink.hang_up_after:
+                            return
                     elif verb == "QUIT":
                         self.reply("221 bye")
                         return

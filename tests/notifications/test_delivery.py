@@ -25,6 +25,7 @@ from carecircle.notifications.services import (
     MAX_ATTEMPTS,
     DeliveryDraft,
     deliveries_enqueue,
+    deliveries_send,
     delivery_claim,
     delivery_enqueue,
     delivery_send,
@@ -155,7 +156,7 @@ def test_a_worker_that_died_mid_send_loses_its_lease_and_another_sends(db):
 def test_a_refused_address_fails_at_once_marks_the_channel_and_tells_the_member(
     cast, helper, settings, django_capture_on_commit_callbacks
 ):
-    def refusing(_delivery: Delivery) -> str:
+    def refusing(_delivery: Delivery, _mail: object) -> str:
         raise smtplib.SMTPRecipientsRefused({helper.email: (550, b"5.1.1 No such mailbox")})
 
     with mock.patch("carecircle.notifications.services._send", refusing):
@@ -171,7 +172,7 @@ def test_a_refused_address_fails_at_once_marks_the_channel_and_tells_the_member(
 
 
 def test_a_temporary_refusal_is_retried_not_marked(cast, helper):
-    def busy(_delivery: Delivery) -> str:
+    def busy(_delivery: Delivery, _mail: object) -> str:
         raise smtplib.SMTPRecipientsRefused({helper.email: (451, b"4.7.1 Try again later")})
 
     with mock.patch("carecircle.notifications.services._send", busy):
@@ -184,7 +185,7 @@ def test_a_temporary_refusal_is_retried_not_marked(cast, helper):
 
 
 def test_an_invalid_number_marks_texts_as_failing(cast, helper):
-    def invalid(_delivery: Delivery) -> str:
+    def invalid(_delivery: Delivery, _mail: object) -> str:
         raise PermanentSmsError("Not a mobile number")
 
     with mock.patch("carecircle.notifications.services._send", invalid):
@@ -226,3 +227,64 @@ def test_the_worker_books_one_sweep_however_many_workers_start(db, settings):
     assert deliveries_sweep_ensure() is True
     assert deliveries_sweep_ensure() is False
     assert DBTaskResult.objects.filter(task_path="carecircle.notifications.tasks.deliver_due").count() == 1
+
+
+def smtp_to(settings, sink: SmtpSink) -> None:
+    settings.MAILERS = {"default": smtp_mailer(parse_email_url(f"smtp://127.0.0.1:{sink.port}"))}
+
+
+def test_a_fan_out_is_sent_over_one_connection_and_a_refused_address_fails_alone(
+    cast, settings, sink, django_capture_on_commit_callbacks
+):
+    """One SMTP connection per batch, not per message; each message keeps its own outcome."""
+    smtp_to(settings, sink)
+    sink.refuse = {"gone@example.org"}
+    addresses = [f"member{number}@example.org" for number in range(5)]
+    addresses[2] = "gone@example.org"
+    drafts = [
+        DeliveryDraft(
+            channel=Channel.EMAIL,
+            to=address,
+            subject="News",
+            body="Dad is home.",
+            idempotency_key=f"batch-{number}",
+            recipient_id=cast.helper.pk if address.startswith("gone") else None,
+        )
+        for number, address in enumerate(addresses)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries_enqueue(drafts)
+
+    assert sink.connections == 1
+    assert [received.recipients for received in sink.messages] == [[a] for a in addresses if a != "gone@example.org"]
+    outcomes = dict(Delivery.objects.filter(idempotency_key__startswith="batch-").values_list("to", "status"))
+    assert outcomes.pop("gone@example.org") == DeliveryStatus.FAILED
+    assert set(outcomes.values()) == {DeliveryStatus.SENT}
+    assert NotificationSettings.objects.get(user=cast.helper).email_failing_since is not None
+
+
+def test_a_connection_the_server_dropped_mid_batch_is_opened_again(db, settings, sink):
+    """A server that closes the connection between messages costs a reconnect, not a retry an hour later."""
+    smtp_to(settings, sink)
+    sink.hang_up_after = 2
+    ids = [queue(key=f"drop-{number}", to=f"member{number}@example.org").pk for number in range(5)]
+
+    assert deliveries_send(ids) == {"sent": 5}
+
+    assert len(sink.messages) == 5
+    assert sink.connections == 3
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def test_a_mail_server_that_is_down_fails_each_message_on_its_own(db, settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 1},
+        }
+    }
+    ids = [queue(key=f"down-{number}").pk for number in range(3)]
+
+    assert deliveries_send(ids) == {"retry": 3}
+
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.QUEUED}
