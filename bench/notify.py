@@ -10,13 +10,15 @@ In process, on a throwaway SQLite database (or BENCH_DATABASE_URL), with a real 
 2. digests_send(): BENCH_DIGEST_MEMBERS members in digest mode (circles of 50), each with
    BENCH_DIGEST_ITEMS held notifications: queries and time for all, per member. Baseline: bulk-
    inserting as many ready-made delivery rows.
-3. Sending: the worker's `deliver_many` over the queued digests (claim, send, record), against
-   Django's SMTP backend sending the same messages straight to the same sink with no rows.
+3. Sending: the worker's `deliver_many` over the queued digests (claim, send, record; one SMTP
+   connection for the batch), against Django's SMTP backend sending the same messages straight to
+   the same sink with no rows, with a connection per message and with one for all.
 
 Prints the figures; not a test. docs/performance.md keeps them.
 
     DEBUG=false .venv/bin/python bench/notify.py
     BENCH_DIGEST_MEMBERS=5000 DEBUG=false .venv/bin/python bench/notify.py
+    BENCH_PARTS=notify BENCH_REPEATS=100 DEBUG=false .venv/bin/python bench/notify.py   # only step 1
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
 DIGEST_MEMBERS = int(os.environ.get("BENCH_DIGEST_MEMBERS", "1000"))
 DIGEST_ITEMS = int(os.environ.get("BENCH_DIGEST_ITEMS", "5"))
 SEND = int(os.environ.get("BENCH_SEND", "300"))
+PARTS = set(os.environ.get("BENCH_PARTS", "notify,digests,send").split(","))
 
 
 class Sink:
@@ -262,7 +265,7 @@ def bench_digests() -> list[int]:
 
 def bench_sending(ids: list[int], sink: Sink) -> None:
     from django.conf import settings
-    from django.core.mail import EmailMultiAlternatives
+    from django.core.mail import EmailMultiAlternatives, mailers
 
     from carecircle.notifications.models import Delivery
     from carecircle.notifications.tasks import deliver_many
@@ -281,9 +284,29 @@ def bench_sending(ids: list[int], sink: Sink) -> None:
         message.attach_alternative(row.html_body, "text/html")
         message.send()
     raw = time.perf_counter() - start
-    say(f"sending {len(chosen)} digests to the SMTP sink on 127.0.0.1 (one connection each, as the worker does)")
+    start = time.perf_counter()
+    batch = []
+    for row in messages:
+        message = EmailMultiAlternatives(
+            subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.to], headers=row.headers
+        )
+        message.attach_alternative(row.html_body, "text/html")
+        batch.append(message)
+    connection = mailers.default
+    connection.send_messages(batch)
+    raw_batch = time.perf_counter() - start
+    say(f"sending {len(chosen)} digests to the SMTP sink on 127.0.0.1 (the worker: one connection per batch)")
     say(f"  worker deliver_many: {outcomes}, {len(chosen) / worker:.0f} a second, sink got {received}")
-    say(f"  baseline (Django's SMTP backend, no rows): {len(messages) / raw:.0f} a second")
+    say(f"  baseline (Django's SMTP backend, no rows, one connection each): {len(messages) / raw:.0f} a second")
+    say(
+        f"  baseline (Django's SMTP backend, no rows, one connection for all): {len(messages) / raw_batch:.0f} a second"
+    )
+
+
+def settings_layer() -> str:
+    from django.conf import settings
+
+    return str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
 
 
 def main() -> None:
@@ -296,10 +319,16 @@ def main() -> None:
             setup(Path(directory), port)
             from django.db import connection
 
-            say(f"database: {connection.vendor}")
-            bench_notify()
-            ids = bench_digests()
-            bench_sending(ids, sink)
+            import carecircle
+
+            say(f"database: {connection.vendor}; code: {Path(carecircle.__file__).parent.parent}")
+            say(f"channel layer: {settings_layer()}; load average: {os.getloadavg()[0]:.1f}")
+            if "notify" in PARTS:
+                bench_notify()
+            if {"digests", "send"} & PARTS:
+                ids = bench_digests()
+                if "send" in PARTS:
+                    bench_sending(ids, sink)
     finally:
         controller.stop()
 
