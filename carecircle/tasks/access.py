@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.permissions import capabilities_for
@@ -54,7 +55,7 @@ def access_task(
     access.require(capability)
     task = visible_tasks(access).filter(pk=task_id).first()
     if task is None:
-        raise Http404("No such task.")
+        raise Http404(_("No such task."))
     task.circle = access.circle
     return access, task
 
@@ -64,9 +65,9 @@ def task_thread_rule(access: CircleAccess, subject_id: int, write: bool) -> None
     register_thread_subject("task", …)). Private tasks stay private: others get 404."""
     access.require("tasks.view")
     if not visible_tasks(access).filter(pk=subject_id).exists():
-        raise Http404("No such task.")
+        raise Http404(_("No such task."))
 
 
 def task_thread_label(subject_id: int) -> str:
     title = Task.objects.filter(pk=subject_id).values_list("title", flat=True).first()
-    return f"Comments on {title}" if title else "Comments"
+    return _("Comments on %(title)s") % {"title": title} if title else _("Comments")

@@ -13,6 +13,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.params.functions import Path, Query
@@ -174,7 +175,7 @@ def _member(circle_id: int, user_id: int | None) -> User | None:
 def _occurrence(task: Task, on: datetime.date) -> OccurrenceOut:
     item = occurrence_detail(task, on)
     if item is None:
-        raise Http404("No such occurrence.")
+        raise Http404(gettext("No such occurrence."))
     return occurrence_out(item)
 
 
@@ -223,7 +224,7 @@ def task_done(request: HttpRequest, circle_id: CircleId, task_id: TaskId, payloa
     access, task = access_task(user=actor, circle_id=circle_id, task_id=task_id)
     item = occurrence_detail(task, payload.on)
     if item is None:
-        raise Http404("No such occurrence.")
+        raise Http404(gettext("No such occurrence."))
     if not access.can("tasks.manage") and actor.pk not in item.going_ids():
         raise HttpError(403, "Only someone going, or an organiser, can mark this done.")
     who_went = _member(circle_id, payload.who_went)
@@ -317,6 +318,6 @@ def calendar_feed_revoke(request: HttpRequest, feed_id: FeedId) -> Status[None]:
     actor = viewer(request)
     feed = CalendarFeed.objects.select_related("circle").filter(pk=feed_id, user=actor).first()
     if feed is None:
-        raise Http404("No such calendar feed.")
+        raise Http404(gettext("No such calendar feed."))
     feed_services.calendar_feed_revoke(actor=actor, circle=feed.circle)
     return Status(204, None)

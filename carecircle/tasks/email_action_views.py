@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -39,7 +40,7 @@ def email_action(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "tasks/email_action.html", context)
     note = str(request.POST.get("note", "")).strip()
     if len(note) > NOTE_LIMIT:
-        context["error"] = f"Keep the note under {NOTE_LIMIT} characters."
+        context["error"] = gettext("Keep the note under %(limit)s characters.") % {"limit": NOTE_LIMIT}
         return render(request, "tasks/email_action.html", context, status=400)
     try:
         _, _, message = action_perform(token=token, note=note)

@@ -20,6 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.accounts.models import User
 from carecircle.circles import registries
@@ -34,7 +36,7 @@ MAX_AGE = datetime.timedelta(days=14)
 TAKE = "take"
 CANT = "cant"
 THANK = "thank"
-ACTIONS = {TAKE: "I'll do it", CANT: "I can't", THANK: "Say thank you"}
+ACTIONS = {TAKE: gettext_lazy("I'll do it"), CANT: gettext_lazy("I can't"), THANK: gettext_lazy("Say thank you")}
 # Taking a place needs the right to volunteer; saying you can't or thanking needs only to see tasks.
 NEEDS = {TAKE: "tasks.volunteer", CANT: "tasks.view", THANK: "tasks.view"}
 
@@ -99,9 +101,11 @@ def action_read(token: str) -> ActionLink:
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.SignatureExpired as error:
-        raise LinkError("This link is more than 14 days old. Open CareCircle to see what's needed now.") from error
+        raise LinkError(
+            gettext("This link is more than 14 days old. Open CareCircle to see what's needed now.")
+        ) from error
     except (signing.BadSignature, ValueError) as error:
-        raise LinkError("This link isn't complete. Try copying the whole link from the email.") from error
+        raise LinkError(gettext("This link isn't complete. Try copying the whole link from the email.")) from error
     try:
         user = User.objects.get(pk=int(data["u"]), is_active=True)
         link = ActionLink(
@@ -114,11 +118,11 @@ def action_read(token: str) -> ActionLink:
             thank_user_id=int(data["r"]) if "r" in data else None,
         )
     except (KeyError, TypeError, ValueError, User.DoesNotExist) as error:
-        raise LinkError("This link isn't complete. Try copying the whole link from the email.") from error
+        raise LinkError(gettext("This link isn't complete. Try copying the whole link from the email.")) from error
     if link.action not in ACTIONS:
-        raise LinkError("This link isn't complete. Try copying the whole link from the email.")
+        raise LinkError(gettext("This link isn't complete. Try copying the whole link from the email."))
     if ActionLinkUse.objects.filter(nonce=link.nonce).exists():
-        raise LinkError("This link has already been used. Open CareCircle to see where things stand.")
+        raise LinkError(gettext("This link has already been used. Open CareCircle to see where things stand."))
     return link
 
 
@@ -129,7 +133,9 @@ def link_access(link: ActionLink) -> tuple[CircleAccess, Task]:
             user=link.user, circle_id=link.circle_id, task_id=link.task_id, capability=NEEDS[link.action]
         )
     except (Http404, PermissionDenied) as error:
-        raise LinkError("This link no longer works: you're not in this circle, or the task has gone.") from error
+        raise LinkError(
+            gettext("This link no longer works: you're not in this circle, or the task has gone.")
+        ) from error
 
 
 def action_perform(*, token: str, note: str = "") -> tuple[ActionLink, Task, str]:
@@ -141,20 +147,28 @@ def action_perform(*, token: str, note: str = "") -> tuple[ActionLink, Task, str
             ActionLinkUse.objects.create(nonce=link.nonce)
             message = _do(link, task, note)
     except IntegrityError as error:
-        raise LinkError("This link has already been used. Open CareCircle to see where things stand.") from error
+        raise LinkError(
+            gettext("This link has already been used. Open CareCircle to see where things stand.")
+        ) from error
     return link, task, message
 
 
 def _do(link: ActionLink, task: Task, note: str) -> str:
-    day = f"{link.occurrence_date:%A %-d %B}"
+    day = date_format(link.occurrence_date, "l j F")
     if link.action == TAKE:
         services.task_volunteer(actor=link.user, task=task, occurrence_date=link.occurrence_date)
-        return f"Thank you. You're down for \u201c{task.title}\u201d on {day}. We'll remind you before."
+        return gettext("Thank you. You're down for “%(title)s” on %(day)s. We'll remind you before.") % {
+            "title": task.title,
+            "day": day,
+        }
     if link.action == CANT:
         services.task_decline(actor=link.user, task=task, occurrence_date=link.occurrence_date)
-        return f"Thanks for letting us know. You won't be asked about \u201c{task.title}\u201d on {day} again."
+        return gettext("Thanks for letting us know. You won't be asked about “%(title)s” on %(day)s again.") % {
+            "title": task.title,
+            "day": day,
+        }
     if link.thank_user_id is None:
-        raise LinkError("This link isn't complete. Try copying the whole link from the email.")
+        raise LinkError(gettext("This link isn't complete. Try copying the whole link from the email."))
     recipient = User.objects.filter(
         pk=link.thank_user_id,
         task_assignments__task=task,
@@ -162,7 +176,7 @@ def _do(link: ActionLink, task: Task, note: str) -> str:
         task_assignments__withdrawn_at__isnull=True,
     ).first()
     if recipient is None:
-        raise LinkError("The person you wanted to thank isn't down for this any more.")
+        raise LinkError(gettext("The person you wanted to thank isn't down for this any more."))
     registries.thanks_send(
         actor=link.user,
         circle=task.circle,
@@ -173,4 +187,4 @@ def _do(link: ActionLink, task: Task, note: str) -> str:
         note=note,
         client_id=None,
     )
-    return f"Your thanks are on their way to {recipient.display_name}."
+    return gettext("Your thanks are on their way to %(name)s.") % {"name": recipient.display_name}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.audit.services import audit_record
 from carecircle.tasks.models import CalendarFeed, ReminderSetting, new_feed_token
@@ -46,7 +47,7 @@ def calendar_feed_revoke(*, actor: User, circle: Circle | None) -> bool:
 def reminder_setting_update(*, actor: User, day_before: bool, hours_before: int | None) -> ReminderSetting:
     """When the member is reminded of what they're going to: the day before, and/or some hours before."""
     if hours_before is not None and not 1 <= hours_before <= 72:
-        raise TaskError("Choose between 1 and 72 hours before, or leave it empty for no reminder on the day.")
+        raise TaskError(gettext("Choose between 1 and 72 hours before, or leave it empty for no reminder on the day."))
     setting, _ = ReminderSetting.objects.get_or_create(user=actor)
     setting.day_before = day_before
     setting.hours_before = hours_before

@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.access import access_circle
@@ -26,13 +28,13 @@ from carecircle.tasks.selectors import calendar_feeds_for
 
 
 class ReminderForm(forms.Form):
-    day_before = forms.BooleanField(required=False, label="The day before")
+    day_before = forms.BooleanField(required=False, label=gettext_lazy("The day before"))
     hours_before = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=72,
-        label="Hours before it starts",
-        help_text="Leave empty for no reminder on the day.",
+        label=gettext_lazy("Hours before it starts"),
+        help_text=gettext_lazy("Leave empty for no reminder on the day."),
     )
 
 
@@ -62,7 +64,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     day_before=form.cleaned_data["day_before"],
                     hours_before=form.cleaned_data["hours_before"],
                 )
-                messages.success(request, "Saved. Reminders will come at these times.")
+                messages.success(request, _("Saved. Reminders will come at these times."))
                 return redirect("tasks:feeds")
             status = INVALID
         elif action in {"renew", "revoke"}:
@@ -70,26 +72,26 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             circle = None
             if circle_value != "all":
                 if not circle_value.isdigit():
-                    raise Http404("No such circle.")
+                    raise Http404(_("No such circle."))
                 circle = access_circle(user=person, circle_id=int(circle_value), capability="tasks.view").circle
             if action == "renew":
                 feed_services.calendar_feed_renew(actor=person, circle=circle)
                 messages.success(
-                    request, "Your calendar address is ready. Any older address for it has stopped working."
+                    request, _("Your calendar address is ready. Any older address for it has stopped working.")
                 )
             else:
                 feed_services.calendar_feed_revoke(actor=person, circle=circle)
-                messages.success(request, "That calendar address has stopped working.")
+                messages.success(request, _("That calendar address has stopped working."))
             return redirect("tasks:feeds")
         else:
-            messages.error(request, "Choose one of the buttons on this page.")
+            messages.error(request, _("Choose one of the buttons on this page."))
             status = INVALID
     feeds = {feed.circle_id: feed for feed in calendar_feeds_for(user=person)}
-    rows: list[dict[str, Any]] = [{"label": "All your circles", "value": "all", "feed": feeds.get(None)}]
+    rows: list[dict[str, Any]] = [{"label": _("All your circles"), "value": "all", "feed": feeds.get(None)}]
     for membership in circle_memberships_for(viewer=person):
         rows.append(
             {
-                "label": f"Helping {membership.circle.person_name}",
+                "label": _("Helping %(name)s") % {"name": membership.circle.person_name},
                 "value": membership.circle_id,
                 "feed": feeds.get(membership.circle_id),
             }
@@ -105,7 +107,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     found = CalendarFeed.objects.select_related("user", "circle").filter(token=token).first()
     if found is None or not found.user.is_active:
-        raise Http404("No such calendar.")
+        raise Http404(_("No such calendar."))
     response = HttpResponse(feed_calendar(found), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

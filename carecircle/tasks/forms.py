@@ -6,6 +6,9 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from carecircle.circles.forms import ClientIdField, DateInput, Radios, _with_client_id
 from carecircle.lib.repeat_rule import Frequency, Rule, Weekday
@@ -23,22 +26,31 @@ WEEKDAY_NAMES = {
 }
 REPEAT_CHOICES = [
     ("", "Doesn't repeat"),
-    (Frequency.DAILY.value, "Every day"),
-    (Frequency.WEEKLY.value, "Every week"),
-    (Frequency.MONTHLY.value, "Every month"),
+    (Frequency.DAILY.value, gettext_lazy("Every day")),
+    (Frequency.WEEKLY.value, gettext_lazy("Every week")),
+    (Frequency.MONTHLY.value, gettext_lazy("Every month")),
 ]
-ENDS_CHOICES = [("never", "Keeps going"), ("until", "Until a date"), ("count", "After a number of times")]
+ENDS_CHOICES = [
+    ("never", gettext_lazy("Keeps going")),
+    ("until", gettext_lazy("Until a date")),
+    ("count", gettext_lazy("After a number of times")),
+]
 SCOPE_CHOICES = [
-    ("one", "Only this one (its date and time)"),
-    ("following", "This one and the ones after it"),
-    ("all", "Every time it happens"),
+    ("one", gettext_lazy("Only this one (its date and time)")),
+    ("following", gettext_lazy("This one and the ones after it")),
+    ("all", gettext_lazy("Every time it happens")),
 ]
 DETAIL_FIELDS = sorted({name for details in CATEGORY_DETAILS.values() for name in details})
 DETAIL_LABELS = {name: label for details in CATEGORY_DETAILS.values() for name, label in details.items()}
-DETAIL_HINTS = {
-    name: "For " + ", ".join(str(Category(c).label).lower() for c, d in CATEGORY_DETAILS.items() if name in d) + "."
-    for name in DETAIL_FIELDS
-}
+
+
+def _detail_hint(name: str) -> str:
+    kinds = ", ".join(str(Category(c).label).lower() for c, d in CATEGORY_DETAILS.items() if name in d)
+    # Translators: which kinds of help a detail is for, as in "For lift, appointment.".
+    return _("For %(kinds)s.") % {"kinds": kinds}
+
+
+DETAIL_HINTS = {name: lazy(_detail_hint, str)(name) for name in DETAIL_FIELDS}
 
 
 class TimeInput(forms.TimeInput):
@@ -49,33 +61,43 @@ class TimeInput(forms.TimeInput):
 
 
 class TaskForm(forms.Form):
-    title = forms.CharField(max_length=120, label="What's needed", help_text='For example "Lift to hospital".')
-    category = forms.ChoiceField(choices=Category.choices, initial=Category.OTHER, label="Kind of help")
-    date = forms.DateField(widget=DateInput(), label="Date")
+    title = forms.CharField(
+        max_length=120, label=gettext_lazy("What's needed"), help_text=gettext_lazy('For example "Lift to hospital".')
+    )
+    category = forms.ChoiceField(choices=Category.choices, initial=Category.OTHER, label=gettext_lazy("Kind of help"))
+    date = forms.DateField(widget=DateInput(), label=gettext_lazy("Date"))
     start_time = forms.TimeField(
         required=False,
         widget=TimeInput(),
-        label="Start time",
-        help_text="Leave empty for something that takes all day.",
+        label=gettext_lazy("Start time"),
+        help_text=gettext_lazy("Leave empty for something that takes all day."),
     )
-    end_time = forms.TimeField(required=False, widget=TimeInput(), label="End time")
-    address = forms.CharField(max_length=300, required=False, label="Where")
-    people_needed = forms.IntegerField(min_value=1, max_value=MAX_PEOPLE, initial=1, label="How many people are needed")
-    notes = forms.CharField(max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Notes")
+    end_time = forms.TimeField(required=False, widget=TimeInput(), label=gettext_lazy("End time"))
+    address = forms.CharField(max_length=300, required=False, label=gettext_lazy("Where"))
+    people_needed = forms.IntegerField(
+        min_value=1, max_value=MAX_PEOPLE, initial=1, label=gettext_lazy("How many people are needed")
+    )
+    notes = forms.CharField(
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Notes")
+    )
     private = forms.BooleanField(
-        required=False, label="Private", help_text="Only organisers and the person being helped will see it."
+        required=False,
+        label=gettext_lazy("Private"),
+        help_text=gettext_lazy("Only organisers and the person being helped will see it."),
     )
-    repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False, label="Repeats")
-    interval = forms.IntegerField(min_value=1, max_value=365, initial=1, label="Every how many days, weeks or months")
+    repeat = forms.ChoiceField(choices=REPEAT_CHOICES, required=False, label=gettext_lazy("Repeats"))
+    interval = forms.IntegerField(
+        min_value=1, max_value=365, initial=1, label=gettext_lazy("Every how many days, weeks or months")
+    )
     weekdays = forms.MultipleChoiceField(
         choices=[(day.value, name) for day, name in WEEKDAY_NAMES.items()],
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="On these days (weekly only)",
+        label=gettext_lazy("On these days (weekly only)"),
     )
-    ends = forms.ChoiceField(choices=ENDS_CHOICES, initial="never", widget=Radios, label="Ends")
-    until = forms.DateField(required=False, widget=DateInput(), label="Last date")
-    count = forms.IntegerField(required=False, min_value=1, max_value=500, label="How many times")
+    ends = forms.ChoiceField(choices=ENDS_CHOICES, initial="never", widget=Radios, label=gettext_lazy("Ends"))
+    until = forms.DateField(required=False, widget=DateInput(), label=gettext_lazy("Last date"))
+    count = forms.IntegerField(required=False, min_value=1, max_value=500, label=gettext_lazy("How many times"))
     client_id = ClientIdField()
 
     def __init__(self, *args: Any, time_zone: str, **kwargs: Any) -> None:
@@ -94,18 +116,18 @@ class TaskForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("start_time"), data.get("end_time")
         if start is None and end is not None:
-            self.add_error("start_time", "Give a start time too, or leave both times empty for all day.")
+            self.add_error("start_time", _("Give a start time too, or leave both times empty for all day."))
         if start is not None and end is not None and end <= start:
-            self.add_error("end_time", "The end time must be after the start time.")
+            self.add_error("end_time", _("The end time must be after the start time."))
         if data.get("repeat"):
             try:
                 data["rule"] = self._rule(data)
             except ValueError as error:
                 self.add_error("repeat", str(error))
         if data.get("ends") == "until" and data.get("repeat") and not data.get("until"):
-            self.add_error("until", "Give the last date, or choose another way for it to end.")
+            self.add_error("until", _("Give the last date, or choose another way for it to end."))
         if data.get("ends") == "count" and data.get("repeat") and not data.get("count"):
-            self.add_error("count", "Say how many times, or choose another way for it to end.")
+            self.add_error("count", _("Say how many times, or choose another way for it to end."))
         return data
 
     def _rule(self, data: dict[str, Any]) -> Rule:
@@ -175,21 +197,26 @@ def initial_for(task: Task, on: datetime.date) -> dict[str, Any]:
 
 
 class ScopeForm(forms.Form):
-    scope = forms.ChoiceField(choices=SCOPE_CHOICES, initial="one", widget=Radios, label="Change which ones?")
+    scope = forms.ChoiceField(
+        choices=SCOPE_CHOICES, initial="one", widget=Radios, label=gettext_lazy("Change which ones?")
+    )
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=300, required=False, label="Reason", help_text="Optional. Everyone going will see it."
+        max_length=300,
+        required=False,
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Optional. Everyone going will see it."),
     )
 
 
 class DoneForm(forms.Form):
     """ "Done?": who went (asked only when nobody was down for it) and how it went."""
 
-    who_went = forms.TypedChoiceField(coerce=int, required=False, label="Who went?", empty_value=None)
+    who_went = forms.TypedChoiceField(coerce=int, required=False, label=gettext_lazy("Who went?"), empty_value=None)
     how_it_went = forms.CharField(
-        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label="How did it go?"
+        max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("How did it go?")
     )
 
     def __init__(self, *args: Any, members: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
@@ -199,31 +226,31 @@ class DoneForm(forms.Form):
         else:
             self.fields["who_went"].choices = members  # type: ignore[attr-defined]
             self.fields["who_went"].required = True
-            self.fields["who_went"].error_messages["required"] = "Say who went."
+            self.fields["who_went"].error_messages["required"] = _("Say who went.")
 
 
 class ThankForm(forms.Form):
     recipient = forms.IntegerField(min_value=1)
-    note = forms.CharField(max_length=500, required=False, label="Add a note (optional)")
+    note = forms.CharField(max_length=500, required=False, label=gettext_lazy("Add a note (optional)"))
     client_id = forms.UUIDField(required=False)
 
 
 class CancelForm(forms.Form):
     scope = forms.ChoiceField(
-        choices=[("one", "Only this one"), ("all", "Every time it happens")],
+        choices=[("one", gettext_lazy("Only this one")), ("all", gettext_lazy("Every time it happens"))],
         initial="one",
         widget=Radios,
-        label="Cancel which ones?",
+        label=gettext_lazy("Cancel which ones?"),
     )
-    reason = forms.CharField(max_length=300, required=False, label="Reason")
+    reason = forms.CharField(max_length=300, required=False, label=gettext_lazy("Reason"))
 
 
 class AssignForm(forms.Form):
-    member = forms.TypedChoiceField(coerce=int, label="Ask someone to do it")
+    member = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Ask someone to do it"))
     every = forms.BooleanField(
         required=False,
-        label="Every time, from this one (for 13 weeks)",
-        help_text="For a rota, like a paid carer's regular visits.",
+        label=gettext_lazy("Every time, from this one (for 13 weeks)"),
+        help_text=gettext_lazy("For a rota, like a paid carer's regular visits."),
     )
 
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:

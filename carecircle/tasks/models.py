@@ -9,44 +9,49 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from carecircle.lib.repeat_words import describe_rrule
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class Category(models.TextChoices):
-    LIFT = "lift", "Lift"
-    MEAL = "meal", "Meal"
-    SHOPPING = "shopping", "Shopping"
-    VISIT = "visit", "Visit or company"
-    APPOINTMENT = "appointment", "Appointment"
-    MEDICATION = "medication", "Medication"
-    PERSONAL_CARE = "personal_care", "Personal care"
-    HOUSEHOLD = "household", "Household"
-    PAPERWORK = "paperwork", "Paperwork"
-    PAID_VISIT = "paid_visit", "Paid carer's visit"
-    OTHER = "other", "Other"
+    LIFT = "lift", _("Lift")
+    MEAL = "meal", _("Meal")
+    SHOPPING = "shopping", _("Shopping")
+    VISIT = "visit", _("Visit or company")
+    APPOINTMENT = "appointment", _("Appointment")
+    MEDICATION = "medication", _("Medication")
+    PERSONAL_CARE = "personal_care", _("Personal care")
+    HOUSEHOLD = "household", _("Household")
+    PAPERWORK = "paperwork", _("Paperwork")
+    PAID_VISIT = "paid_visit", _("Paid carer's visit")
+    OTHER = "other", _("Other")
 
 
 # The extra fields each category asks for, stored in Task.details: {field: label}.
-CATEGORY_DETAILS: dict[str, dict[str, str]] = {
-    Category.LIFT: {"destination": "Where to"},
-    Category.MEAL: {"dietary_notes": "Dietary notes"},
-    Category.SHOPPING: {"shopping_list": "Shopping list"},
+CATEGORY_DETAILS: dict[str, dict[str, StrOrPromise]] = {
+    Category.LIFT: {"destination": _("Where to")},
+    Category.MEAL: {"dietary_notes": _("Dietary notes")},
+    Category.SHOPPING: {"shopping_list": _("Shopping list")},
     Category.APPOINTMENT: {"place": "Place", "whos_going": "Who's going with them"},
-    Category.MEDICATION: {"medication": "Which medication"},
+    Category.MEDICATION: {"medication": _("Which medication")},
 }
 
 
 class Status(models.TextChoices):
-    NEEDS_HELP = "needs_help", "Needs help"
-    COVERED = "covered", "Covered"
-    DONE = "done", "Done"
-    CANCELLED = "cancelled", "Cancelled"
+    NEEDS_HELP = "needs_help", _("Needs help")
+    COVERED = "covered", _("Covered")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class Task(models.Model):
@@ -226,8 +231,8 @@ class ReminderSent(models.Model):
 
 
 class VisitOutcome(models.TextChoices):
-    ALL_OK = "all_ok", "All OK"
-    CONCERN = "concern", "A concern"
+    ALL_OK = "all_ok", _("All OK")
+    CONCERN = "concern", _("A concern")
 
 
 class VisitLog(models.Model):
@@ -298,9 +303,9 @@ class Unavailability(models.Model):
 
 
 class PartOfDay(models.TextChoices):
-    MORNING = "morning", "Morning (before 12:00)"
-    AFTERNOON = "afternoon", "Afternoon (12:00 to 17:00)"
-    EVENING = "evening", "Evening (after 17:00)"
+    MORNING = "morning", _("Morning (before 12:00)")
+    AFTERNOON = "afternoon", _("Afternoon (12:00 to 17:00)")
+    EVENING = "evening", _("Evening (after 17:00)")
 
 
 class StandingOffer(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carecircle.circles.registries import NoteItem, NoteReader
 from carecircle.tasks.models import VisitLog, VisitOutcome
@@ -26,8 +27,8 @@ def visit_notes(reader: NoteReader) -> list[NoteItem]:
         logs = logs.filter(task__private=False)
     items = []
     for log in logs.select_related("author", "task").order_by("-arrived_at", "-id")[:VISIT_NOTES_SHOWN]:
-        outcome = "All OK" if log.outcome == VisitOutcome.ALL_OK else "A concern"
-        left = f", left {timezone.localtime(log.left_at):%H:%M}" if log.left_at else ""
+        outcome = _("All OK") if log.outcome == VisitOutcome.ALL_OK else _("A concern")
+        left = _(", left %(time)s") % {"time": f"{timezone.localtime(log.left_at):%H:%M}"} if log.left_at else ""
         text = f"{outcome}{left}. {log.notes}".strip()
         author = log.author.display_name if log.author is not None else ""
         items.append(NoteItem(when=log.arrived_at, title=log.task.title, text=text, author_name=author))

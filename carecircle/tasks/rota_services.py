@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import access_circle
@@ -87,19 +89,22 @@ def visit_log_create(
         return existing
     _check_text(notes, "notes", 4000)
     if outcome not in VisitOutcome.values:
-        raise TaskError('Choose "All OK" or "A concern".')
+        raise TaskError(gettext('Choose "All OK" or "A concern".'))
     if series_occurrence(task, occurrence_date) is None:
-        raise TaskError(f"This task doesn't happen on {occurrence_date:%-d %B %Y}. Choose a date it happens on.")
+        raise TaskError(
+            gettext("This task doesn't happen on %(day)s. Choose a date it happens on.")
+            % {"day": date_format(occurrence_date, "j F Y")}
+        )
     try:
-        for moment, what in ((arrived_at, "The arrival time"), (left_at, "The time you left")):
+        for moment, what in ((arrived_at, gettext("The arrival time")), (left_at, gettext("The time you left"))):
             if moment is not None:
                 check_day(moment.date(), what)
     except ValueError as error:
         raise TaskError(str(error)) from error
     if arrived_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise TaskError("The arrival time is in the future. Log a visit once you've arrived.")
+        raise TaskError(gettext("The arrival time is in the future. Log a visit once you've arrived."))
     if left_at is not None and left_at < arrived_at:
-        raise TaskError("The time you left is before the time you arrived. Check both times.")
+        raise TaskError(gettext("The time you left is before the time you arrived. Check both times."))
     log, new = create_once(
         lambda: VisitLog.objects.create(
             task=task,
@@ -150,15 +155,15 @@ def stand_ins_set(*, actor: User, circle: Circle, user_ids: Sequence[int]) -> li
     """Replace the circle's ranked stand-ins: the first is asked first. Only members who may volunteer."""
     ordered = list(dict.fromkeys(user_ids))
     if len(ordered) > MAX_STAND_INS:
-        raise TaskError(f"Choose at most {MAX_STAND_INS} stand-ins.")
+        raise TaskError(gettext("Choose at most %(count)s stand-ins.") % {"count": MAX_STAND_INS})
     members = {m.user_id: m for m in Membership.objects.filter(circle=circle, user_id__in=ordered)}
     for user_id in ordered:
         member = members.get(user_id)
         if member is None:
-            raise TaskError("Stand-ins must be members of the circle. Choose from the list.")
+            raise TaskError(gettext("Stand-ins must be members of the circle. Choose from the list."))
         capabilities = capabilities_for(role=member.role, consent=circle.consent, person_is_member=False)
         if "tasks.volunteer" not in capabilities:
-            raise TaskError("Stand-ins must be people who can volunteer for help. Choose someone else.")
+            raise TaskError(gettext("Stand-ins must be people who can volunteer for help. Choose someone else."))
     StandIn.objects.filter(circle=circle).delete()
     rows = StandIn.objects.bulk_create(
         StandIn(circle=circle, user_id=user_id, rank=rank) for rank, user_id in enumerate(ordered, start=1)
@@ -184,11 +189,11 @@ def unavailability_declare(
     """
     _check_text(note, "note", 300)
     if ends_at <= starts_at:
-        raise TaskError("The end must be after the start. Check both times.")
+        raise TaskError(gettext("The end must be after the start. Check both times."))
     if ends_at <= timezone.now():
-        raise TaskError("That time has already passed. Choose a period from now on.")
+        raise TaskError(gettext("That time has already passed. Choose a period from now on."))
     if ends_at - starts_at > MAX_UNAVAILABLE:
-        raise TaskError("Choose a period of at most 90 days. You can add another one later.")
+        raise TaskError(gettext("Choose a period of at most 90 days. You can add another one later."))
     period = Unavailability.objects.create(
         circle=circle, user=actor, starts_at=starts_at, ends_at=ends_at, note=note.strip()
     )
@@ -240,7 +245,7 @@ def part_of_day(moment: datetime.time) -> PartOfDay:
 @transaction.atomic
 def standing_offer_add(*, actor: User, circle: Circle, weekday: int, part: str) -> StandingOffer:
     if not 0 <= weekday <= 6 or part not in PartOfDay.values:
-        raise TaskError("Choose a day of the week and a part of the day from the lists.")
+        raise TaskError(gettext("Choose a day of the week and a part of the day from the lists."))
     offer, created = StandingOffer.objects.get_or_create(circle=circle, user=actor, weekday=weekday, part_of_day=part)
     if created:
         audit_record(actor=actor, action="tasks.offer_added", circle=circle, data={"weekday": weekday, "part": part})
@@ -316,7 +321,7 @@ def task_assign_series(*, actor: User, task: Task, user: User, from_date: dateti
     task = _lock(task)
     check_subject(task=task, user=user)
     if task.cancelled_at is not None:
-        raise TaskConflict("This task was cancelled, so nobody can be put down for it.")
+        raise TaskConflict(gettext("This task was cancelled, so nobody can be put down for it."))
     window_start = local_midnight_utc(from_date, task.time_zone)
     window_end = local_midnight_utc(from_date + datetime.timedelta(days=SERIES_ROTA_DAYS), task.time_zone)
     changes = {change.original_date: change for change in task.changes.all()}

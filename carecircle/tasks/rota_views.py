@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries
@@ -43,14 +44,16 @@ class VisitLogForm(forms.Form):
     arrived_at = forms.DateTimeField(widget=DateTimeInput(), label="Arrived")
     left_at = forms.DateTimeField(widget=DateTimeInput(), required=False, label="Left")
     outcome = forms.ChoiceField(
-        choices=VisitOutcome.choices, initial=VisitOutcome.ALL_OK, widget=Radios, label="How was it?"
+        choices=VisitOutcome.choices, initial=VisitOutcome.ALL_OK, widget=Radios, label=gettext_lazy("How was it?")
     )
     notes = forms.CharField(
         max_length=4000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Notes",
-        help_text="What you did, and anything the family should know. A concern is sent to the organisers at once.",
+        help_text=gettext_lazy(
+            "What you did, and anything the family should know. A concern is sent to the organisers at once."
+        ),
     )
     client_id = ClientIdField()
 
@@ -63,13 +66,16 @@ class AwayForm(forms.Form):
     starts_at = forms.DateTimeField(widget=DateTimeInput(), label="From")
     ends_at = forms.DateTimeField(widget=DateTimeInput(), label="Until")
     note = forms.CharField(
-        max_length=300, required=False, label="Anything to tell the stand-ins", help_text='For example "I have flu".'
+        max_length=300,
+        required=False,
+        label=gettext_lazy("Anything to tell the stand-ins"),
+        help_text=gettext_lazy('For example "I have flu".'),
     )
 
 
 class OfferForm(forms.Form):
     weekday = forms.TypedChoiceField(coerce=int, choices=list(enumerate(WEEKDAY_NAMES.values())), label="Day")
-    part = forms.ChoiceField(choices=PartOfDay.choices, label="Time of day")
+    part = forms.ChoiceField(choices=PartOfDay.choices, label=gettext_lazy("Time of day"))
 
 
 @require_http_methods(["GET"])
@@ -105,8 +111,8 @@ def visit_log(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
     if item is None or on is None:
         return problem(
             request,
-            title="Which visit?",
-            text="Open the visit from the rota or the calendar, then log it.",
+            title=gettext("Which visit?"),
+            text=gettext("Open the visit from the rota or the calendar, then log it."),
             status=INVALID if request.method == "POST" else 404,
             back=f"/circles/{circle_id}/rota/",
         )
@@ -131,9 +137,9 @@ def visit_log(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
             form.add_error(None, str(error))
         else:
             if data["outcome"] == VisitOutcome.CONCERN:
-                messages.success(request, "Saved. The organisers have been told about your concern.")
+                messages.success(request, gettext("Saved. The organisers have been told about your concern."))
             else:
-                messages.success(request, "Saved. Thank you.")
+                messages.success(request, gettext("Saved. Thank you."))
             return redirect(detail_url(task, on))
     status = INVALID if form.errors else 200
     return render(
@@ -174,13 +180,21 @@ def away(request: HttpRequest, circle_id: int) -> HttpResponse:
             count = len(handed_back)
             messages.success(
                 request,
-                f"Done. {count} thing{'s' if count != 1 else ''} you were down for now need{'' if count != 1 else 's'} "
-                "help, and the stand-ins have been asked. Get well soon.",
+                ngettext(
+                    "Done. %(count)s thing you were down for now needs help, and the stand-ins have been asked. "
+                    "Get well soon.",
+                    "Done. %(count)s things you were down for now need help, and the stand-ins have been asked. "
+                    "Get well soon.",
+                    count,
+                )
+                % {"count": count},
             )
             return redirect("tasks:agenda", circle_id=circle_id)
     stand_ins = StandIn.objects.filter(circle=access.circle).select_related("user")
     status = INVALID if form.errors else 200
-    return render(request, "tasks/away.html", circle_context(access, form=form, stand_ins=stand_ins), status=status)
+    names = ", ".join(stand_in.user.display_name for stand_in in stand_ins)
+    context = circle_context(access, form=form, stand_ins=stand_ins, stand_in_names=names)
+    return render(request, "tasks/away.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -198,7 +212,7 @@ def stand_ins(request: HttpRequest, circle_id: int) -> HttpResponse:
         chosen = [request.POST.get(f"place_{n}", "") for n in range(1, STAND_IN_PLACES + 1)]
         valid = {value for value, _ in choices}
         if any(value not in valid for value in chosen):
-            error = "Choose each stand-in from the list."
+            error = gettext("Choose each stand-in from the list.")
         else:
             try:
                 rota_services.stand_ins_set(
@@ -207,7 +221,9 @@ def stand_ins(request: HttpRequest, circle_id: int) -> HttpResponse:
             except TaskError as refusal:
                 error = str(refusal)
             else:
-                messages.success(request, "Saved. These people are asked, in this order, when someone can't cover.")
+                messages.success(
+                    request, gettext("Saved. These people are asked, in this order, when someone can't cover.")
+                )
                 return redirect("tasks:stand_ins", circle_id=circle_id)
         fields = {f"place_{n}": chosen[n - 1] for n in range(1, STAND_IN_PLACES + 1)}
         status = INVALID
@@ -231,14 +247,16 @@ def offers(request: HttpRequest, circle_id: int) -> HttpResponse:
             ).first()
             if offer is not None:
                 rota_services.standing_offer_remove(actor=actor, offer=offer)
-                messages.success(request, "Removed.")
+                messages.success(request, gettext("Removed."))
             return redirect("tasks:offers", circle_id=circle_id)
         form = OfferForm(request.POST)
         if form.is_valid():
             rota_services.standing_offer_add(
                 actor=actor, circle=access.circle, weekday=form.cleaned_data["weekday"], part=form.cleaned_data["part"]
             )
-            messages.success(request, "Thank you. You'll be asked first when something at that time needs help.")
+            messages.success(
+                request, gettext("Thank you. You'll be asked first when something at that time needs help.")
+            )
             return redirect("tasks:offers", circle_id=circle_id)
         status = INVALID
     mine = [

@@ -4,72 +4,119 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from carecircle.audit.models import AuditEntry
-from carecircle.lib.words import count_of
 
 
-def _actor(entry: AuditEntry) -> str:
-    return entry.actor_name or "Someone"
-
-
-def _title(entry: AuditEntry) -> str:
-    return f"\u201c{entry.data.get('title') or 'a task'}\u201d"
-
-
-def _on(entry: AuditEntry) -> str:
+def _words(entry: AuditEntry) -> dict[str, Any]:
+    """The pieces every sentence may use: who, which task, which day, whom, and why."""
     value = entry.data.get("date")
-    if not value:
-        return ""
-    day = datetime.date.fromisoformat(str(value))
-    return f" on {day:%a} {day.day} {day:%b}"
-
-
-def _subject(entry: AuditEntry) -> str:
-    return entry.subject_name or "someone"
-
-
-def _tasks_need_help(count: int) -> str:
-    return f"{count_of(count, 'task')} {'needs' if count == 1 else 'need'}"
-
-
-def _reason(entry: AuditEntry) -> str:
     reason = entry.data.get("reason")
-    return f" ({reason})" if reason else ""
+    return {
+        "name": entry.actor_name or _("Someone"),
+        "title": entry.data.get("title") or _("a task"),
+        "day": date_format(datetime.date.fromisoformat(str(value)), "D j M") if value else "",
+        "subject": entry.subject_name or _("someone"),
+        "reason": f" ({reason})" if reason else "",
+    }
+
+
+def _said(with_day: Any, without_day: Any) -> Callable[[AuditEntry], str]:
+    """A sentence with " on Tue 4 Mar" when the entry names a day, and without it when it doesn't."""
+
+    def describe(entry: AuditEntry) -> str:
+        words = _words(entry)
+        return str(with_day if words["day"] else without_day) % words
+
+    return describe
+
+
+def _simple(sentence: Any) -> Callable[[AuditEntry], str]:
+    return lambda entry: str(sentence) % _words(entry)
+
+
+def _updated_following(entry: AuditEntry) -> str:
+    day = date_format(datetime.date.fromisoformat(entry.data["from"]), "j M")
+    return _("%(name)s changed “%(title)s” from %(from)s on") % {**_words(entry), "from": day}
+
+
+def _assigned_series(entry: AuditEntry) -> str:
+    count = int(entry.data.get("count", 0))
+    day = date_format(datetime.date.fromisoformat(entry.data["from"]), "j M")
+    return ngettext(
+        "%(name)s put %(subject)s down for “%(title)s” %(count)s time from %(from)s",
+        "%(name)s put %(subject)s down for “%(title)s” %(count)s times from %(from)s",
+        count,
+    ) % {**_words(entry), "count": f"{count:,}", "from": day}
+
+
+def _withdrew(entry: AuditEntry) -> str:
+    words = _words(entry)
+    if entry.actor_name == entry.subject_name:
+        if words["day"]:
+            return _("%(name)s said they can't do “%(title)s” on %(day)s any more%(reason)s") % words
+        return _("%(name)s said they can't do “%(title)s” any more%(reason)s") % words
+    if words["day"]:
+        return _("%(name)s took %(subject)s off “%(title)s” on %(day)s%(reason)s") % words
+    return _("%(name)s took %(subject)s off “%(title)s”%(reason)s") % words
+
+
+def _cant_cover(entry: AuditEntry) -> str:
+    count = int(entry.data.get("tasks", 0))
+    return ngettext(
+        "%(name)s said they can't cover for a while; %(count)s task needs help again",
+        "%(name)s said they can't cover for a while; %(count)s tasks need help again",
+        count,
+    ) % {**_words(entry), "count": f"{count:,}"}
 
 
 SENTENCES: dict[str, Callable[[AuditEntry], str]] = {
-    "tasks.created": lambda entry: f"{_actor(entry)} added {_title(entry)}",
-    "tasks.updated": lambda entry: f"{_actor(entry)} changed {_title(entry)}",
-    "tasks.updated_following": lambda entry: (
-        f"{_actor(entry)} changed {_title(entry)} from {datetime.date.fromisoformat(entry.data['from']):%-d %b} on"
+    "tasks.created": _simple(gettext_lazy("%(name)s added “%(title)s”")),
+    "tasks.updated": _simple(gettext_lazy("%(name)s changed “%(title)s”")),
+    "tasks.updated_following": _updated_following,
+    "tasks.occurrence_moved": _said(
+        gettext_lazy("%(name)s moved “%(title)s” on %(day)s"), gettext_lazy("%(name)s moved “%(title)s”")
     ),
-    "tasks.occurrence_moved": lambda entry: f"{_actor(entry)} moved {_title(entry)}{_on(entry)}",
-    "tasks.cancelled": lambda entry: f"{_actor(entry)} cancelled {_title(entry)}{_reason(entry)}",
-    "tasks.occurrence_cancelled": lambda entry: f"{_actor(entry)} cancelled {_title(entry)}{_on(entry)}",
-    "tasks.volunteered": lambda entry: f"{_actor(entry)} said they'll do {_title(entry)}{_on(entry)}",
-    "tasks.assigned": lambda entry: f"{_actor(entry)} asked {_subject(entry)} to do {_title(entry)}{_on(entry)}",
-    "tasks.assigned_series": lambda entry: (
-        f"{_actor(entry)} put {_subject(entry)} down for {_title(entry)} "
-        f"{count_of(entry.data.get('count', 0), 'time')} from {datetime.date.fromisoformat(entry.data['from']):%-d %b}"
+    "tasks.cancelled": _simple(gettext_lazy("%(name)s cancelled “%(title)s”%(reason)s")),
+    "tasks.occurrence_cancelled": _said(
+        gettext_lazy("%(name)s cancelled “%(title)s” on %(day)s"), gettext_lazy("%(name)s cancelled “%(title)s”")
     ),
-    "tasks.withdrew": lambda entry: (
-        f"{_actor(entry)} said they can't do {_title(entry)}{_on(entry)} any more{_reason(entry)}"
-        if entry.actor_name == entry.subject_name
-        else f"{_actor(entry)} took {_subject(entry)} off {_title(entry)}{_on(entry)}{_reason(entry)}"
+    "tasks.volunteered": _said(
+        gettext_lazy("%(name)s said they'll do “%(title)s” on %(day)s"),
+        gettext_lazy("%(name)s said they'll do “%(title)s”"),
     ),
-    "tasks.declined": lambda entry: f"{_actor(entry)} said they can't help with {_title(entry)}{_on(entry)}",
-    "tasks.done": lambda entry: f"{_actor(entry)} marked {_title(entry)}{_on(entry)} as done",
-    "tasks.feed_created": lambda entry: f"{_actor(entry)} made a private calendar address",
-    "tasks.feed_renewed": lambda entry: f"{_actor(entry)} replaced their private calendar address",
-    "tasks.feed_revoked": lambda entry: f"{_actor(entry)} stopped their private calendar address",
-    "tasks.reminders_changed": lambda entry: f"{_actor(entry)} changed when they get reminders",
-    "tasks.stand_ins_changed": lambda entry: f"{_actor(entry)} changed who steps in when someone can't cover",
-    "tasks.cant_cover": lambda entry: (
-        f"{_actor(entry)} said they can't cover for a while; {_tasks_need_help(entry.data.get('tasks', 0))} help again"
+    "tasks.assigned": _said(
+        gettext_lazy("%(name)s asked %(subject)s to do “%(title)s” on %(day)s"),
+        gettext_lazy("%(name)s asked %(subject)s to do “%(title)s”"),
     ),
-    "tasks.offer_added": lambda entry: f"{_actor(entry)} offered to help at a regular time",
-    "tasks.offer_removed": lambda entry: f"{_actor(entry)} took back an offer to help at a regular time",
-    "tasks.visit_logged": lambda entry: f"{_actor(entry)} logged a visit{_on(entry)}",
-    "tasks.visit_concern": lambda entry: f"{_actor(entry)} logged a visit{_on(entry)} and raised a concern",
+    "tasks.assigned_series": _assigned_series,
+    "tasks.withdrew": _withdrew,
+    "tasks.declined": _said(
+        gettext_lazy("%(name)s said they can't help with “%(title)s” on %(day)s"),
+        gettext_lazy("%(name)s said they can't help with “%(title)s”"),
+    ),
+    "tasks.done": _said(
+        gettext_lazy("%(name)s marked “%(title)s” on %(day)s as done"),
+        gettext_lazy("%(name)s marked “%(title)s” as done"),
+    ),
+    "tasks.feed_created": _simple(gettext_lazy("%(name)s made a private calendar address")),
+    "tasks.feed_renewed": _simple(gettext_lazy("%(name)s replaced their private calendar address")),
+    "tasks.feed_revoked": _simple(gettext_lazy("%(name)s stopped their private calendar address")),
+    "tasks.reminders_changed": _simple(gettext_lazy("%(name)s changed when they get reminders")),
+    "tasks.stand_ins_changed": _simple(gettext_lazy("%(name)s changed who steps in when someone can't cover")),
+    "tasks.cant_cover": _cant_cover,
+    "tasks.offer_added": _simple(gettext_lazy("%(name)s offered to help at a regular time")),
+    "tasks.offer_removed": _simple(gettext_lazy("%(name)s took back an offer to help at a regular time")),
+    "tasks.visit_logged": _said(
+        gettext_lazy("%(name)s logged a visit on %(day)s"), gettext_lazy("%(name)s logged a visit")
+    ),
+    "tasks.visit_concern": _said(
+        gettext_lazy("%(name)s logged a visit on %(day)s and raised a concern"),
+        gettext_lazy("%(name)s logged a visit and raised a concern"),
+    ),
 }

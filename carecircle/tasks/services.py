@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Membership
@@ -81,20 +83,20 @@ class TaskFields:
 def _clean(fields: TaskFields) -> TaskFields:
     texts = {name: _check_text(getattr(fields, name), name, limit) for name, limit in TEXT_LIMITS.items()}
     if not texts["title"]:
-        raise TaskError('Give the task a title, like "Lift to hospital".')
+        raise TaskError(gettext('Give the task a title, like "Lift to hospital".'))
     if fields.category not in Category.values:
-        raise TaskError("Choose one of the categories in the list.")
+        raise TaskError(gettext("Choose one of the categories in the list."))
     try:
         zone_named(fields.time_zone)
-        check_day(fields.start_date, "The date")
+        check_day(fields.start_date, gettext("The date"))
     except ValueError as error:
         raise TaskError(str(error)) from error
     if not 1 <= fields.people_needed <= MAX_PEOPLE:
-        raise TaskError(f"Ask for between 1 and {MAX_PEOPLE} people.")
+        raise TaskError(gettext("Ask for between 1 and %(most)s people.") % {"most": MAX_PEOPLE})
     if fields.start_time is None and (fields.duration_minutes % (24 * 60) or fields.duration_minutes <= 0):
-        raise TaskError("An all-day task lasts a whole number of days.")
+        raise TaskError(gettext("An all-day task lasts a whole number of days."))
     if not 0 < fields.duration_minutes <= MAX_DURATION_MINUTES:
-        raise TaskError("A task must end after it starts, and last at most 14 days.")
+        raise TaskError(gettext("A task must end after it starts, and last at most 14 days."))
     allowed = CATEGORY_DETAILS.get(fields.category, {})
     details = {key: value.strip() for key, value in (fields.details or {}).items() if key in allowed and value.strip()}
     for key, value in details.items():
@@ -213,9 +215,12 @@ def _lock(task: Task) -> Task:
 
 def _require_occurrence(task: Task, occurrence_date: datetime.date) -> None:
     if task.cancelled_at is not None:
-        raise TaskConflict("This task was cancelled, so nothing about it can change.")
+        raise TaskConflict(gettext("This task was cancelled, so nothing about it can change."))
     if series_occurrence(task, occurrence_date) is None:
-        raise TaskError(f"This task doesn't happen on {occurrence_date:%-d %B %Y}. Choose a date it happens on.")
+        raise TaskError(
+            gettext("This task doesn't happen on %(day)s. Choose a date it happens on.")
+            % {"day": date_format(occurrence_date, "j F Y")}
+        )
 
 
 def _change(task: Task, occurrence_date: datetime.date) -> OccurrenceChange:
@@ -233,7 +238,7 @@ def task_update(
     """
     task = _lock(task)
     if task.cancelled_at is not None:
-        raise TaskConflict("This task was cancelled. Add a new task instead.")
+        raise TaskConflict(gettext("This task was cancelled. Add a new task instead."))
     fields = _clean(fields)
     if scope == "all" or not task.rule:
         changed = _apply(task, fields)
@@ -250,7 +255,7 @@ def task_update(
         _event(task)
         return task
     if occurrence_date is None:
-        raise TaskError("Say which occurrence to change.")
+        raise TaskError(gettext("Say which occurrence to change."))
     _require_occurrence(task, occurrence_date)
     if scope == "one":
         return _move_one(actor=actor, task=task, fields=fields, occurrence_date=occurrence_date)
@@ -387,15 +392,17 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
     _require_occurrence(task, occurrence_date)
     change = OccurrenceChange.objects.filter(task=task, original_date=occurrence_date).first()
     if change is not None and change.cancelled:
-        raise TaskConflict("This one was cancelled, so nobody needs to go.")
+        raise TaskConflict(gettext("This one was cancelled, so nobody needs to go."))
     if change is not None and change.done_at is not None:
-        raise TaskConflict("This one is already done.")
+        raise TaskConflict(gettext("This one is already done."))
     going = _going(task, occurrence_date)
     for assignment in going:
         if assignment.user_id == person.pk:
             return assignment
     if len(going) >= task.people_needed:
-        raise TaskConflict("Someone else has just taken the last place, so this is covered. Thank you for offering.")
+        raise TaskConflict(
+            gettext("Someone else has just taken the last place, so this is covered. Thank you for offering.")
+        )
     taken = {assignment.slot for assignment in going}
     slot = next(number for number in range(1, task.people_needed + 1) if number not in taken)
     try:
@@ -404,7 +411,9 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
                 task=task, occurrence_date=occurrence_date, user=person, slot=slot, assigned_by=actor
             )
     except IntegrityError as error:
-        raise TaskConflict("Someone else has just taken that place. Reload the page to see who's going.") from error
+        raise TaskConflict(
+            gettext("Someone else has just taken that place. Reload the page to see who's going.")
+        ) from error
     ensure_reminder_scans()
     data = {"task": task.pk, "title": task.title, "date": occurrence_date.isoformat()}
     if user is not None and user.pk != actor.pk:
@@ -496,7 +505,7 @@ def occurrence_change_id(*, task: Task, occurrence_date: datetime.date) -> int:
     """The id of a done occurrence (what thanks are for); TaskConflict if it isn't done."""
     change = OccurrenceChange.objects.filter(task=task, original_date=occurrence_date, done_at__isnull=False).first()
     if change is None:
-        raise TaskConflict("Thanks can be sent once it's done.")
+        raise TaskConflict(gettext("Thanks can be sent once it's done."))
     return change.pk
 
 
@@ -525,20 +534,23 @@ def occurrence_done(
     _require_occurrence(task, occurrence_date)
     change = _change(task, occurrence_date)
     if change.cancelled:
-        raise TaskConflict("This one was cancelled, so it can't be marked done.")
+        raise TaskConflict(gettext("This one was cancelled, so it can't be marked done."))
     if change.done_at is not None and change.how_it_went == how_it_went.strip():
         return change
     if change.done_at is None:
         start_of_day = done_from(task, occurrence_date, change)
         if timezone.now() < start_of_day:
             day = change.moved_date or occurrence_date
-            raise TaskError(f"This is on {day:%A %-d %B}. It can be marked done from that day on.")
+            raise TaskError(
+                gettext("This is on %(day)s. It can be marked done from that day on.")
+                % {"day": date_format(day, "l j F")}
+            )
         going = _going(task, occurrence_date)
         if who_went is not None and all(assignment.user_id != who_went.pk for assignment in going):
             _require_can_go(task, who_went)
             task_volunteer(actor=actor, task=task, occurrence_date=occurrence_date, user=who_went)
         elif not going:
-            raise TaskError("Nobody was down for this. Say who went, then mark it done.", field="who_went")
+            raise TaskError(gettext("Nobody was down for this. Say who went, then mark it done."), field="who_went")
     newly_done = change.done_at is None
     change.done_at = change.done_at or timezone.now()
     change.done_by = change.done_by or actor
@@ -599,4 +611,4 @@ def _require_can_go(task: Task, person: User) -> None:
         role=membership.role, consent=task.circle.consent, person_is_member=False
     )
     if not allowed:
-        raise TaskError("Choose someone in the circle who can help with this.", field="who_went")
+        raise TaskError(gettext("Choose someone in the circle who can help with this."), field="who_went")

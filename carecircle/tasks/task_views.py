@@ -15,6 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -22,7 +24,6 @@ from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
 from carecircle.lib.errors import DomainError
-from carecircle.lib.words import count_of
 from carecircle.tasks import rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import (
@@ -69,9 +70,9 @@ def _occurrence_or_problem(
     item = occurrence_detail(task, on) if on is not None else None
     if item is None:
         back = reverse("tasks:agenda", kwargs={"circle_id": access.circle.pk})
-        text = "This task doesn't happen on that date. Go back to the calendar and choose it there."
+        text = _("This task doesn't happen on that date. Go back to the calendar and choose it there.")
         return None, problem(
-            request, title="No such date", text=text, status=INVALID if request.method == "POST" else 404, back=back
+            request, title=_("No such date"), text=text, status=INVALID if request.method == "POST" else 404, back=back
         )
     return item, None
 
@@ -182,7 +183,7 @@ def edit(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
             except services.TaskError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, "Saved. Everyone going can see the change.")
+                messages.success(request, _("Saved. Everyone going can see the change."))
                 return redirect(detail_url(result, on if result.pk == task.pk else result.start_date))
     else:
         form = TaskForm(time_zone=task.time_zone, initial=initial_for(task, on))
@@ -230,7 +231,9 @@ def _act(
 def _refused(
     request: HttpRequest, access: CircleAccess, task: Task, on: datetime.date, error: services.TaskError
 ) -> HttpResponse:
-    return problem(request, title="That didn't work", text=str(error), status=error.status, back=detail_url(task, on))
+    return problem(
+        request, title=_("That didn't work"), text=str(error), status=error.status, back=detail_url(task, on)
+    )
 
 
 @require_http_methods(["POST"])
@@ -244,7 +247,9 @@ def volunteer(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
         services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date)
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
-    messages.success(request, f"Thank you. You're down for \u201c{task.title}\u201d. We'll remind you before.")
+    messages.success(
+        request, _("Thank you. You're down for “%(title)s”. We'll remind you before.") % {"title": task.title}
+    )
     return redirect(detail_url(task, item.original_date))
 
 
@@ -269,7 +274,7 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
             pk=member_id if member_id.isdigit() and len(member_id) < 19 else 0, memberships__circle=access.circle
         ).first()
         if person is None:
-            error = services.TaskError("That person isn't in this circle. Choose a member.")
+            error = services.TaskError(_("That person isn't in this circle. Choose a member."))
             return _refused(request, access, task, item.original_date, error)
     try:
         withdrawn = services.task_withdraw(
@@ -278,9 +283,9 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
     if withdrawn:
-        messages.success(request, "Done. The task shows it needs help again, so someone else can take it.")
+        messages.success(request, _("Done. The task shows it needs help again, so someone else can take it."))
     else:
-        messages.info(request, "You weren't down for this one, so nothing changed.")
+        messages.info(request, _("You weren't down for this one, so nothing changed."))
     return redirect(detail_url(task, item.original_date))
 
 
@@ -302,11 +307,21 @@ def assign(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
             taken = rota_services.task_assign_series(
                 actor=viewer(request), task=task, user=person, from_date=item.original_date
             )
-            times = count_of(taken, "time")
-            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d {times}.")
+            words = {"name": person.display_name, "title": task.title, "count": f"{taken:,}"}
+            messages.success(
+                request,
+                ngettext(
+                    "%(name)s is down for “%(title)s” %(count)s time.",
+                    "%(name)s is down for “%(title)s” %(count)s times.",
+                    taken,
+                )
+                % words,
+            )
         else:
             services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date, user=person)
-            messages.success(request, f"{person.display_name} is down for \u201c{task.title}\u201d.")
+            messages.success(
+                request, _("%(name)s is down for “%(title)s”.") % {"name": person.display_name, "title": task.title}
+            )
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
     return redirect(detail_url(task, item.original_date))
@@ -322,8 +337,8 @@ def done(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     if not (access.can("tasks.manage") or access.user_id in item.going_ids()):
         return problem(
             request,
-            title="Only someone going can mark this done",
-            text="Say you'll do it first, or ask an organiser.",
+            title=_("Only someone going can mark this done"),
+            text=_("Say you'll do it first, or ask an organiser."),
             status=403,
             back=detail_url(task, item.original_date),
         )
@@ -343,7 +358,7 @@ def done(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
         )
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
-    messages.success(request, "Marked as done. Thank you.")
+    messages.success(request, _("Marked as done. Thank you."))
     return redirect(detail_url(task, item.original_date))
 
 
@@ -360,11 +375,11 @@ def thank(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     going = {assignment.user_id: assignment.user for assignment in item.going}
     if item.change is None or item.change.done_at is None:
         return problem(
-            request, title="Not done yet", text="Thanks can be sent once it's done.", status=CONFLICT, back=back
+            request, title=_("Not done yet"), text=_("Thanks can be sent once it's done."), status=CONFLICT, back=back
         )
     if not form.is_valid() or form.cleaned_data["recipient"] not in going:
         return problem(
-            request, title="Who to thank?", text="Choose someone who went, then send.", status=INVALID, back=back
+            request, title=_("Who to thank?"), text=_("Choose someone who went, then send."), status=INVALID, back=back
         )
     recipient = going[form.cleaned_data["recipient"]]
     try:
@@ -379,6 +394,6 @@ def thank(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
             client_id=form.cleaned_data["client_id"],
         )
     except DomainError as error:
-        return problem(request, title="That didn't work", text=str(error), status=error.status, back=back)
+        return problem(request, title=_("That didn't work"), text=str(error), status=error.status, back=back)
     messages.success(request, f"Your thanks are on their way to {recipient.display_name}.")
     return redirect(back)

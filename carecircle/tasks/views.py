@@ -19,6 +19,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.access import CircleAccess, access_circle
@@ -139,8 +141,8 @@ def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
         access,
         view="agenda",
         days=days,
-        title="What's happening",
-        period=f"{_day(start)} to {_day(end - datetime.timedelta(days=1))}",
+        title=_("What's happening"),
+        period=_("%(first)s to %(last)s") % {"first": _day(start), "last": _day(end - datetime.timedelta(days=1))},
         earlier=f"?from={start - datetime.timedelta(days=AGENDA_DAYS)}",
         later=f"?from={end}",
     )
@@ -174,8 +176,8 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
         access,
         view="needs_help",
         days=by_day(items),
-        title="Help needed",
-        period=f"The next {NEEDS_HELP_DAYS} days",
+        title=_("Help needed"),
+        period=_("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
     )
 
 
@@ -200,8 +202,8 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
         access,
         view="week",
         days=week_days,
-        title="Week",
-        period=f"Week of {_day(monday)}",
+        title=_("Week"),
+        period=_("Week of %(day)s") % {"day": _day(monday)},
         earlier=f"?start={monday - datetime.timedelta(days=7)}",
         later=f"?start={monday + datetime.timedelta(days=7)}",
     )
@@ -231,8 +233,8 @@ def month(request: HttpRequest, circle_id: int) -> HttpResponse:
         weeks=weeks,
         # The same days as a list for a phone, leaving out the empty ones.
         month_days=[day for row in weeks for day in row if day and day.items],
-        title="Month",
-        period=f"{first:%B %Y}",
+        title=_("Month"),
+        period=date_format(first, "F Y"),
         earlier=f"?month={previous}",
         later=f"?month={following}",
         week_url=reverse("tasks:week", kwargs={"circle_id": circle_id}),
@@ -264,8 +266,8 @@ def mine(request: HttpRequest) -> HttpResponse:
         "nav": "circles",
         "days": by_day(items),
         "view": "mine",
-        "title": "What I'm doing",
-        "period": f"The next {NEEDS_HELP_DAYS} days",
+        "title": _("What I'm doing"),
+        "period": _("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
         "viewer_id": person.pk,
         "several_circles": len(accesses) > 1,
     }
@@ -273,4 +275,4 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _day(day: datetime.date) -> str:
-    return f"{day:%a} {day.day} {day:%b}"
+    return date_format(day, "D j M")
