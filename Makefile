@@ -15,7 +15,7 @@ PYTHON := $(shell for candidate in python$$(cat .python-version 2>/dev/null) pyt
 	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	command -v $$candidate; break; fi; done)
 
-.PHONY: help install run test test-clock test-browser lint typecheck format bench clean check-python
+.PHONY: help install run test test-clock test-browser lint typecheck format bench clean check-python messages compile-messages
 
 help:
 	@echo "make run           set up, load the demo and serve it on http://127.0.0.1:$(PORT)"
@@ -24,6 +24,9 @@ help:
 	@echo "make test-browser  run the browser journeys in Chromium (needs Debian's chromium)"
 	@echo "make lint          ruff (lint and format check), mypy and the import contracts"
 	@echo "make bench         run the benchmarks in bench/"
+	@echo "make messages      extract every app's text into its Welsh and Polish catalogs, then compile them"
+	@echo "                   (APP=tasks for one app; needs GNU gettext: apt-get install gettext)"
+	@echo "make compile-messages  compile the catalogs only (no gettext needed)"
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "CareCircle needs Python 3.12 or newer on PATH (python3.13, python3.12 or python3); none was found." >&2; exit 1; fi
@@ -75,6 +78,24 @@ format: install
 
 bench: install
 	DEBUG=false $(VENV)/bin/python bench/run.py
+
+# Translations (docs/translating.md): each app keeps its own catalogs in carecircle/<app>/locale/.
+# Extracting runs makemessages inside the app, so it writes that app's catalogs and no one else's.
+APP ?= $(patsubst carecircle/%/locale,%,$(wildcard carecircle/*/locale))
+MESSAGE_LANGUAGES := cy pl
+
+messages: install
+	@command -v xgettext >/dev/null || { echo "make messages needs GNU gettext to extract text: apt-get install gettext (make compile-messages works without it)." >&2; exit 1; }
+	@for app in $(APP); do \
+	  test -d carecircle/$$app/locale || { echo "carecircle/$$app has no locale/ folder: mkdir carecircle/$$app/locale first." >&2; exit 1; }; \
+	  echo "Extracting carecircle/$$app"; \
+	  (cd carecircle/$$app && DEBUG=true ../../$(VENV)/bin/carecircle makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) \
+	    --add-location file --no-obsolete --verbosity 0) || exit 1; \
+	done
+	DEBUG=true $(VENV)/bin/carecircle compilecatalogs
+
+compile-messages: install
+	DEBUG=true $(VENV)/bin/carecircle compilecatalogs
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var/test*.sqlite3*

@@ -58,12 +58,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "carecircle.web.compression.GZipUnlessSecretMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Accept-Language, or the language cookie the footer's switcher sets; a member's own choice
+    # (MemberLanguageMiddleware, once they are known) beats both. docs/translating.md
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "carecircle.api.throttle.ApiRateLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "carecircle.accounts.middleware.SignedInSessionMiddleware",
     "carecircle.accounts.middleware.ViewerTimezoneMiddleware",
+    "carecircle.accounts.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "carecircle.accounts.session_policy.SessionTimeoutMiddleware",
     "carecircle.accounts.signin.MfaSetupMiddleware",
@@ -219,7 +223,15 @@ WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", "")
 WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS") or [SITE_URL]
 
 LANGUAGE_CODE = "en-gb"
-LANGUAGES = [("en-gb", "English (UK)")]
+# Each named in its own language, as the switcher shows them. Every app keeps its own catalogs in
+# carecircle/<app>/locale/<language>/LC_MESSAGES/ (no project-wide LOCALE_PATHS). docs/translating.md
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg"), ("pl", "Polski")]
+# The switcher's choice for someone signed out; a year, like the other long-lived preferences.
+LANGUAGE_COOKIE_NAME = "carecircle_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

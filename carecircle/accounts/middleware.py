@@ -1,4 +1,4 @@
-"""Per-request account housekeeping: signed-in session records and the viewer's time zone."""
+"""Per-request account housekeeping: signed-in session records, the viewer's time zone and language."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import zoneinfo
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from carecircle.accounts.models import SignedInSession
 
@@ -54,4 +55,29 @@ class ViewerTimezoneMiddleware:
                 timezone.deactivate()
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+def chosen_language(language: str) -> str | None:
+    """The language code if CareCircle speaks it, else None (an old or hand-edited value)."""
+    return language if language in dict(settings.LANGUAGES) else None
+
+
+class MemberLanguageMiddleware:
+    """Shows a signed-in member's pages in the language on their profile.
+
+    Django's LocaleMiddleware has already picked the cookie's or Accept-Language's language; the
+    member's own choice beats both, on every device they sign in on. docs/translating.md
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            language = chosen_language(user.language)
+            if language is not None:
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
         return self.get_response(request)

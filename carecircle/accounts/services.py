@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -33,13 +34,21 @@ def _display_name(value: str) -> str:
         raise AccountError(str(error)) from error
 
 
+def _language(language: str) -> str:
+    """The language the pages were in when someone joined, if CareCircle speaks it; else the default."""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 @transaction.atomic
-def user_sign_up(*, email: str, password: str, display_name: str) -> User:
-    """Create an account. The password is checked by every validator in AUTH_PASSWORD_VALIDATORS."""
+def user_sign_up(*, email: str, password: str, display_name: str, language: str = "") -> User:
+    """Create an account. The password is checked by every validator in AUTH_PASSWORD_VALIDATORS.
+
+    The account keeps the language the sign-up page was shown in, so a Welsh speaker's emails
+    and texts are in Welsh from the first one."""
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise AccountError("There's already an account with this email address. Try signing in.")
-    user = User(email=email, display_name=_display_name(display_name))
+    user = User(email=email, display_name=_display_name(display_name), language=_language(language))
     validate_password(password, user)
     user.set_password(password)
     user.save()
@@ -48,7 +57,7 @@ def user_sign_up(*, email: str, password: str, display_name: str) -> User:
 
 
 @transaction.atomic
-def user_create_by_text(*, phone: str, display_name: str) -> User:
+def user_create_by_text(*, phone: str, display_name: str, language: str = "") -> User:
     """The account of someone who proved a mobile number with a texted code and has no email address.
 
     An account without an email address that already has this number is theirs: it is returned as it is.
@@ -57,7 +66,7 @@ def user_create_by_text(*, phone: str, display_name: str) -> User:
     existing = User.objects.filter(phone=phone, email="", is_active=True).order_by("pk").first()
     if existing is not None:
         return existing
-    user = User(email="", phone=phone, display_name=_display_name(display_name))
+    user = User(email="", phone=phone, display_name=_display_name(display_name), language=_language(language))
     user.set_unusable_password()
     user.save()
     audit_record(actor=user, action="account.created", subject=user, data={"by": "text"})
@@ -122,6 +131,16 @@ def user_update_profile(*, actor: User, display_name: str, phone: str, time_zone
     actor.language = language
     actor.save(update_fields=["display_name", "phone", "time_zone", "language"])
     audit_record(actor=actor, action="account.profile_updated", subject=actor)
+    return actor
+
+
+@transaction.atomic
+def user_set_language(*, actor: User, language: str) -> User:
+    """The footer's language switcher, for a member: their pages, emails and texts follow it."""
+    if actor.language != language:
+        actor.language = language
+        actor.save(update_fields=["language"])
+        audit_record(actor=actor, action="account.profile_updated", subject=actor)
     return actor
 
 

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.emails import duration_words
@@ -280,7 +280,7 @@ def _join_by_text_code(
         form.add_error("code", str(wrong))
         return render(request, "circles/invitation_by_text.html", context, status=INVALID)
     try:
-        user = user_create_by_text(phone=found.phone, display_name=name)
+        user = user_create_by_text(phone=found.phone, display_name=name, language=translation.get_language())
         member = services.invitation_accept(actor=user, token=token)
     except (AccountError, services.CircleError) as error:
         context["error"] = str(error)

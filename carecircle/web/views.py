@@ -12,9 +12,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from carecircle.accounts.services import user_set_language
 from carecircle.circles.access import who_decides_access
 from carecircle.realtime.events import fresh_connections
 
@@ -26,6 +30,34 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("circles:list")
     return render(request, "web/home.html", {"nav": "home"})
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The footer's language switcher: a plain form, so it works without JavaScript.
+
+    Signed out, the choice is kept in a cookie (it beats Accept-Language); signed in, it is also
+    saved on the member's profile, so their emails and texts follow it. docs/translating.md
+    """
+    chosen = request.POST.get("language", "")
+    if chosen not in dict(settings.LANGUAGES):
+        return _error_page(request, 400, _("Choose a language from the list"), _("Go back and try again."))
+    back = request.POST.get("next", "")
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})):
+        back = "/"
+    if request.user.is_authenticated:
+        user_set_language(actor=request.user, language=chosen)
+    translation.activate(chosen)
+    response = redirect(back)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        chosen,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 # When the statement was written and last checked against the pages (see docs/accessibility.md).

@@ -20,6 +20,9 @@ WEB: dict[tuple[str, str], str] = {
     ("web:home", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:accessibility", "GET"): "200 200 200 200 200 200 200 200 200",
     ("web:accessibility", "POST"): "405 405 405 405 405 405 405 405 405",
+    # The footer's language switcher: anyone may choose; a member's choice is saved on their profile.
+    ("web:language", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("web:language", "POST"): "302 302 302 302 302 302 302 302 302",
     ("web:healthz", "GET"): "200 200 200 200 200 200 200 200 200",
     ("web:healthz", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:ping", "GET"): "200 200 200 200 200 200 200 200 200",
@@ -202,6 +205,11 @@ WRITES: dict[str, Write] = {
         form={"name": "Laptop", "access": "write", "circle": "", "lifetime": "90"},
         changes=_count(ApiToken),
         unchanged_for=ANONYMOUS,
+    ),
+    "web:language": Write(
+        form={"language": "cy", "next": "/"},
+        changes=lambda world: sorted(User.objects.values_list("language", flat=True)),
+        unchanged_for=("anonymous",),
     ),
     "circles:create": Write(
         form={"about": "someone_else", "person_name": "Mum", "relationship": "son"},

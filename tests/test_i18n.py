@@ -1,0 +1,252 @@
+"""Every page, email and text in English, Welsh and Polish (issue 13; docs/translating.md).
+
+For every app NOT in NOT_YET_TRANSLATED:
+  (a) no template shows text outside {% translate %} / {% blocktranslate %}: each template is split
+      with Django's own lexer, the tags are taken out, and an HTML parser reads what is left. Text
+      between tags and the attributes people read or hear (title, aria-label, placeholder, alt, a
+      button's value, the page description) may hold numbers, punctuation and variables, but no words;
+  (b) its Welsh and Polish catalogs exist, hold every message its templates ask for, and have no
+      empty or fuzzy entries;
+  (c) each compiled .mo says what its .po says (for every catalog, in every app).
+NOT_YET_TRANSLATED only shrinks: an app leaves it once it is translated, and never comes back.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.template import Engine
+from django.template.base import Lexer, TokenType
+from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+
+from carecircle.web.catalogs import PACKAGE_DIR, TRANSLATED_LANGUAGES, Catalog, catalogs, gaps, is_stale
+
+# Apps whose pages are not translated yet. Remove an app when it is done; never add one.
+NOT_YET_TRANSLATED = {
+    "accounts",
+    "audit",
+    "circles",
+    "conversations",
+    "notifications",
+    "orgs",
+    "records",
+    "tasks",
+    "web",
+}
+
+# Names that stay the same in every language.
+UNTRANSLATED_WORDS = ("CareCircle",)
+# Attributes a person reads or hears; `value` only on buttons, `content` only for the description.
+READ_ATTRIBUTES = {"title", "aria-label", "aria-description", "aria-roledescription", "alt", "placeholder", "label"}
+BUTTON_TYPES = {"submit", "button", "reset"}
+WORD = re.compile(r"[^\W\d_]", re.UNICODE)
+# Stands where a template tag or variable was, so text on either side doesn't run together.
+HOLE = "\ue000"
+
+
+def app_dirs() -> list[Path]:
+    return sorted(path.parent for path in PACKAGE_DIR.glob("*/templates"))
+
+
+def templates_of(app: Path) -> list[Path]:
+    """The templates people see: pages, fragments and emails (not the inlined CSS or the service worker)."""
+    return sorted(
+        path for path in (app / "templates").rglob("*") if path.suffix in {".html", ".txt"} and path.is_file()
+    )
+
+
+def visible_source(source: str) -> str:
+    """The template with every tag, variable and comment replaced by HOLE, and translated blocks removed."""
+    out = []
+    skipping_until: str | None = None
+    for token in Lexer(source).tokenize():
+        if skipping_until is not None:
+            if token.token_type == TokenType.BLOCK and token.contents.split()[0] == skipping_until:
+                skipping_until = None
+            continue
+        if token.token_type == TokenType.TEXT:
+            out.append(token.contents)
+            continue
+        out.append(HOLE)
+        if token.token_type == TokenType.BLOCK:
+            name = token.contents.split()[0]
+            if name in {"blocktranslate", "blocktrans"} or name in {"comment", "verbatim"}:
+                skipping_until = "end" + name
+    return "".join(out)
+
+
+def has_words(text: str) -> bool:
+    for word in UNTRANSLATED_WORDS:
+        text = text.replace(word, "")
+    return bool(WORD.search(text))
+
+
+class VisibleText(HTMLParser):
+    """Collects text and read-aloud attributes that hold words, skipping scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.raw = 0
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"script", "style"}:
+            self.raw += 1
+        values = dict(attrs)
+        for name, value in attrs:
+            readable = (
+                name in READ_ATTRIBUTES
+                or (name == "value" and tag in {"input", "button"} and values.get("type") in BUTTON_TYPES)
+                or (name == "content" and tag == "meta" and values.get("name") == "description")
+            )
+            if readable and value and has_words(value):
+                self.found.append(f'line {self.getpos()[0]}: <{tag} {name}="{value.strip()}">')
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"} and self.raw:
+            self.raw -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.raw and has_words(data):
+            self.found.append(f"line {self.getpos()[0]}: {data.strip()!r}")
+
+
+def untranslated_text(path: Path) -> list[str]:
+    source = visible_source(path.read_text())
+    if path.suffix == ".txt":
+        return [f"{line.strip()!r}" for line in source.splitlines() if has_words(line)]
+    parser = VisibleText()
+    parser.feed(source)
+    parser.close()
+    return parser.found
+
+
+def _literal(expression: Any) -> str | None:
+    """A constant string in a tag ("Hello", not a variable), as makemessages would extract it."""
+    if expression is None:
+        return None
+    value = expression.var
+    value = value if isinstance(value, str) else getattr(value, "literal", None)
+    return str(value) if isinstance(value, str) else None
+
+
+def template_messages(path: Path) -> set[tuple[str, str]]:
+    """(context, msgid) of every {% translate %} and {% blocktranslate %} in a template, as makemessages sees them."""
+    engine = Engine.get_default()
+    nodelist = engine.from_string(path.read_text()).nodelist
+    found: set[tuple[str, str]] = set()
+    for node in nodelist.get_nodes_by_type(TranslateNode):
+        assert isinstance(node, TranslateNode)
+        message = _literal(node.filter_expression)
+        if message is not None:
+            found.add((_literal(node.message_context) or "", message))
+    for node in nodelist.get_nodes_by_type(BlockTranslateNode):
+        assert isinstance(node, BlockTranslateNode)
+        found.add((_literal(node.message_context) or "", node.render_token_list(node.singular)[0]))
+    return found
+
+
+TRANSLATED_APPS = [app for app in app_dirs() if app.name not in NOT_YET_TRANSLATED]
+
+
+def test_the_set_of_untranslated_apps_names_real_apps() -> None:
+    assert {app.name for app in app_dirs()} >= NOT_YET_TRANSLATED
+
+
+@pytest.mark.parametrize("app", TRANSLATED_APPS, ids=lambda app: app.name)
+def test_no_template_shows_text_outside_translate_tags(app: Path) -> None:
+    found = [
+        f"{path.relative_to(PACKAGE_DIR)} {problem}"
+        for path in templates_of(app)
+        for problem in untranslated_text(path)
+    ]
+    assert not found, "Wrap these in {% translate %} or {% blocktranslate %}:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("app", TRANSLATED_APPS, ids=lambda app: app.name)
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
+def test_catalogs_are_complete(app: Path, language: str) -> None:
+    po = app / "locale" / language / "LC_MESSAGES" / "django.po"
+    assert po.exists(), f"{po.relative_to(PACKAGE_DIR)} is missing: run `make messages`"
+    todo = gaps(po)
+    assert not todo, f"{po.relative_to(PACKAGE_DIR)}:\n" + "\n".join(f"{gap.why}: {gap.msgid!r}" for gap in todo)
+    import polib
+
+    known = {(entry.msgctxt or "", entry.msgid) for entry in polib.pofile(str(po)) if not entry.obsolete}
+    asked = set().union(*(template_messages(path) for path in templates_of(app)))
+    missing = sorted(asked - known)
+    assert not missing, f"{po.relative_to(PACKAGE_DIR)} lacks (run `make messages`):\n" + "\n".join(
+        f"{context + ': ' if context else ''}{msgid!r}" for context, msgid in missing
+    )
+
+
+@pytest.mark.parametrize("catalog", list(catalogs()), ids=lambda catalog: f"{catalog.app}-{catalog.language}")
+def test_every_compiled_catalog_matches_its_source(catalog: Catalog) -> None:
+    assert not is_stale(catalog), f"{catalog.mo.relative_to(PACKAGE_DIR)} is out of date: run `make messages`"
+
+
+# The checks themselves: each must catch what it is for.
+
+
+def test_the_template_check_catches_words_in_text_and_attributes() -> None:
+    parser = VisibleText()
+    parser.feed(visible_source('<p title="Open it">{{ name }} Hello</p><img alt="{% translate "A photo" %}">'))
+    assert [problem.split(": ", 1)[1] for problem in parser.found] == ['<p title="Open it">', "'\\ue000 Hello'"]
+
+
+def test_the_template_check_allows_tags_numbers_punctuation_and_scripts() -> None:
+    source = (
+        '{% load i18n %}<p>{% translate "Hello" %} · {{ count }} (2) \u2013 {% blocktranslate %}Hi {{ name }}'
+        '{% endblocktranslate %}</p>{# a note #}<script>var a = "words";</script><input type="text" value="x">'
+        "<title>CareCircle</title>"
+    )
+    parser = VisibleText()
+    parser.feed(visible_source(source))
+    assert parser.found == []
+
+
+def test_the_template_check_reads_button_values_and_the_description() -> None:
+    parser = VisibleText()
+    parser.feed('<input type="submit" value="Save"><meta name="description" content="About us">')
+    assert len(parser.found) == 2
+
+
+def test_template_messages_are_read_as_makemessages_reads_them(tmp_path: Path) -> None:
+    template = tmp_path / "t.html"
+    template.write_text(
+        '{% load i18n %}{% translate "Main" context "landmark" %}{% translate "Hi" %}'
+        "{% blocktranslate trimmed count n=items|length %}\n  One {{ n }} item\n{% plural %}{{ n }} items"
+        "{% endblocktranslate %}"
+    )
+    assert template_messages(template) == {("landmark", "Main"), ("", "Hi"), ("", "One %(n)s item")}
+
+
+def test_a_stale_or_incomplete_catalog_is_noticed(tmp_path: Path) -> None:
+    from carecircle.web.catalogs import compile_catalog
+
+    po = tmp_path / "app" / "locale" / "cy" / "LC_MESSAGES" / "django.po"
+    po.parent.mkdir(parents=True)
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    po.write_text(
+        header + 'msgid "Yes"\nmsgstr "Ie"\n\n#, fuzzy\nmsgid "No"\nmsgstr "Na"\n\nmsgid "Maybe"\nmsgstr ""\n'
+    )
+    catalog = Catalog(app="app", language="cy", po=po)
+    assert is_stale(catalog)
+    compile_catalog(catalog)
+    assert not is_stale(catalog)
+    assert [gap.why.split(":")[0] for gap in gaps(po)] == ["fuzzy", "not translated"]
+    po.write_text(po.read_text().replace('msgstr "Ie"', 'msgstr "Ydy"'))
+    assert is_stale(catalog)
+
+
+def test_a_translation_with_a_placeholder_the_english_lacks_is_noticed(tmp_path: Path) -> None:
+    po = tmp_path / "django.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Hello %(name)s"\nmsgstr "Helo %(enw)s"\n\nmsgid "Hi {name}"\nmsgstr "Cześć {name}"\n'
+    )
+    assert [gap.why for gap in gaps(po)] == ["uses %(enw)s, which the English doesn't"]
