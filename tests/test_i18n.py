@@ -35,7 +35,6 @@ NOT_YET_TRANSLATED = {
     "orgs",
     "records",
     "tasks",
-    "web",
 }
 
 # Names that stay the same in every language.
@@ -143,7 +142,7 @@ def template_messages(path: Path) -> set[tuple[str, str]]:
         assert isinstance(node, TranslateNode)
         message = _literal(node.filter_expression)
         if message is not None:
-            found.add((_literal(node.message_context) or "", message))
+            found.add((_literal(node.message_context) or "", message.replace("%", "%%")))
     for node in nodelist.get_nodes_by_type(BlockTranslateNode):
         assert isinstance(node, BlockTranslateNode)
         found.add((_literal(node.message_context) or "", node.render_token_list(node.singular)[0]))
