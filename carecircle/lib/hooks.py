@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db.models import Model
+from django.utils.functional import Promise
 
 # The delivery channels, as notifications.models.Channel stores them.
 DeliveryChannel = Literal["email", "sms"]
@@ -108,8 +109,8 @@ def notify(
     category: str,
     circle: Model,
     key: str,
-    title: str,
-    body: str = "",
+    title: str | Promise,
+    body: str | Promise = "",
     url: str = "",
     actor: Model | None = None,
     user_ids: Collection[int] | None = None,

@@ -23,7 +23,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import ngettext
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership, Role
@@ -222,8 +223,8 @@ def _absolute(path: str) -> str:
 
 
 def _when(moment: datetime.datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    # In the active language (the recipient's): "Mon 4 Dec, 09:30", "Llun 4 Rhag, 09:30", "pon 4 gru, 09:30".
+    return formats.date_format(moment.astimezone(zone), "D j M, H:i")
 
 
 def _grouped(
@@ -257,14 +258,26 @@ def _category(key: str) -> Category:
 
 
 def _draft(entry: Due, items: list[Notification], access: dict[tuple[int, int], Access]) -> DeliveryDraft:
+    """The digest in the member's own language (User.language), whoever's request sends it."""
+    language = entry.user.language if entry.user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _draft_in_language(entry, items, access)
+
+
+def _draft_in_language(entry: Due, items: list[Notification], access: dict[tuple[int, int], Access]) -> DeliveryDraft:
     user = entry.user
     zone = _zone(user.time_zone)
     shown, more = items[:MOST_ITEMS], len(items) - MOST_ITEMS
     circles = _grouped(shown, recipient_id=user.pk, access=access, zone=zone)
     count = len(items)
-    things = "1 new thing" if count == 1 else f"{count} new things"
-    period = "today" if entry.mode == Digest.DAILY else "this week"
-    subject = f"CareCircle {period}: {things}"
+    daily = entry.mode == Digest.DAILY
+    if daily:
+        subject = ngettext("CareCircle today: %(count)d new thing", "CareCircle today: %(count)d new things", count)
+    else:
+        subject = ngettext(
+            "CareCircle this week: %(count)d new thing", "CareCircle this week: %(count)d new things", count
+        )
+    subject = subject % {"count": count}
     stop = unsubscribe_url(user_id=user.pk, category=DIGEST.key)
     change = _absolute(reverse("notifications:preferences")) + "#digest"
     context = {
@@ -275,7 +288,8 @@ def _draft(entry: Due, items: list[Notification], access: dict[tuple[int, int], 
         "app": _absolute(reverse("notifications:list")),
         "stop": stop,
         "change": change,
-        "every": "day" if entry.mode == Digest.DAILY else "week",
+        "daily": daily,
+        "language": translation.get_language(),
     }
     local_day = entry.moment.astimezone(zone).date()
     return DeliveryDraft(

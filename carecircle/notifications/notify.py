@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
@@ -92,21 +94,24 @@ def absolute(url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
 
 
-def default_render(*, title: str, body: str, url: str, circle: Circle) -> Render:
+def default_render(*, title: str | Promise, body: str | Promise, url: str, circle: Circle) -> Render:
     def render(user: User) -> Rendered:
+        # Called inside translation.override(the recipient's language): lazy text becomes theirs.
         link = absolute(url) if url else settings.SITE_URL
-        text = (
-            f"{title}\n\n{body}\n\nOpen it in CareCircle: {link}\n"
-            if body
-            else f"{title}\n\nOpen it in CareCircle: {link}\n"
-        )
-        return Rendered(subject=title, text=text, sms=f"{title} {link}")
+        opener = _("Open it in CareCircle: %(link)s") % {"link": link}
+        text = f"{title}\n\n{body}\n\n{opener}\n" if body else f"{title}\n\n{opener}\n"
+        return Rendered(subject=str(title), text=text, sms=f"{title} {link}")
 
     return render
 
 
 def _normalised(
-    render: Callable[[User], Rendered | tuple[str, str]] | None, *, title: str, body: str, url: str, circle: Circle
+    render: Callable[[User], Rendered | tuple[str, str]] | None,
+    *,
+    title: str | Promise,
+    body: str | Promise,
+    url: str,
+    circle: Circle,
 ) -> Render:
     """The caller's own wording (a subject and text per member) or the default; texts stay short."""
     fallback = default_render(title=title, body=body, url=url, circle=circle)
@@ -165,8 +170,8 @@ def notify(
     category: str,
     circle: Circle,
     key: str,
-    title: str,
-    body: str = "",
+    title: str | Promise,
+    body: str | Promise = "",
     url: str = "",
     actor: User | None = None,
     user_ids: Collection[int] | None = None,
@@ -186,6 +191,9 @@ def notify(
     each text message uncut ("Reply YES 4821 to help."), called only if someone is texted. With
     `reply_target`, each email carries the member's own reply address (reply_mail.py). Returns
     the ids of the members considered (told in at least the app, unless they turned everything off).
+
+    Each member is told in their own language (User.language): pass `title` and `body` as
+    gettext_lazy text, and `render` runs inside translation.override of the recipient's language.
     """
     chosen_category = category_named(category)
     exclude = {*skip_user_ids, *([actor.pk] if actor is not None else [])}
@@ -212,13 +220,15 @@ def notify(
         user = membership.user
         mine = choices[user.pk]
         if mine.wants(chosen_category, IN_APP, membership.role):
+            with translation.override(language_of(user)):
+                title_text, body_text = str(title), str(body)
             notifications.append(
                 Notification(
                     recipient=user,
                     circle=circle,
                     category=chosen_category.key,
-                    title=title[:200],
-                    body=body[:500],
+                    title=title_text[:200],
+                    body=body_text[:500],
                     url=url[:500],
                     group=group,
                     key=f"{key}-{user.pk}"[:160],
@@ -250,7 +260,7 @@ def notify(
         )
     drafts = within_daily_cap(drafts, category=chosen_category, now=now)
     if chosen_category.key == "message" and group:
-        line = f"{actor.display_name}: {body}" if actor is not None else body
+        line = f"{actor.display_name}: {body}" if actor is not None else str(body)
         drafts = chat.batch(drafts, group=group, line=line, now=now)
     deliveries_enqueue(drafts)
     return ids
@@ -322,6 +332,40 @@ def _drafts(
         wanted.append(SMS)
     if not wanted:
         return []
+    with translation.override(language_of(user)):
+        return _drafts_in_language(
+            category,
+            user,
+            make,
+            wanted,
+            key=key,
+            now=now,
+            row=row,
+            mute_url=mute_url,
+            sms_suffix=sms_suffix,
+            reply_to=reply_to,
+        )
+
+
+def language_of(user: User) -> str:
+    """The language a member reads: the one on their profile, if CareCircle still speaks it."""
+    return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _drafts_in_language(
+    category: Category,
+    user: User,
+    make: Render,
+    wanted: list[str],
+    *,
+    key: str,
+    now: datetime.datetime,
+    row: NotificationSettings | None,
+    mute_url: str,
+    sms_suffix: Callable[[], str],
+    reply_to: str,
+) -> list[DeliveryDraft]:
+    """One member's emails and texts, rendered in their own language (the caller overrides it)."""
     rendered = make(user)
     later = None if category.urgent else quiet_until(row, user.time_zone, now)
     drafts = []
@@ -357,10 +401,11 @@ def email_footer(text: str, *, category: Category, stop: str, mute: str, reply: 
     """Why the member got this email and how to hear less: one click, no sign-in needed."""
     lines = [text.rstrip(), "", "—"]
     if reply:
-        lines.append("Reply to this email to write back in CareCircle: only your new words are posted, as you.")
-    lines.append(f"You get this because you chose emails about {category.label.lower()}.")
+        lines.append(_("Reply to this email to write back in CareCircle: only your new words are posted, as you."))
+    lines.append(_("You get this because you chose emails about %(what)s.") % {"what": str(category.label).lower()})
     if mute:
-        lines.append(f"Mute this conversation: {mute}")
-    lines.append(f"Stop these emails: {stop}")
-    lines.append(f"Choose what you hear about: {absolute(reverse('notifications:preferences'))}")
+        lines.append(_("Mute this conversation: %(link)s") % {"link": mute})
+    lines.append(_("Stop these emails: %(link)s") % {"link": stop})
+    preferences = absolute(reverse("notifications:preferences"))
+    lines.append(_("Choose what you hear about: %(link)s") % {"link": preferences})
     return "\n".join(lines) + "\n"
