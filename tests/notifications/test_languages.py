@@ -1,0 +1,62 @@
+"""Each member hears in their own language: in-app rows, emails and texts (issue 13; docs/translating.md).
+
+Texts in Polish (ą ć ę ł ń ó ś ź ż) and Welsh with a circumflex (â ê î ô û ŵ ŷ) leave GSM-7, so a
+segment holds 70 characters, not 160: they are still cut to MAX_SEGMENTS, keeping the link and the
+reply instruction whole. The letters are kept rather than swapped for plain ones, which would
+change the words (docs/architecture/notifications.md).
+"""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy
+
+from carecircle.accounts.models import User
+from carecircle.notifications.models import Delivery, Notification
+from carecircle.notifications.notify import notify
+from carecircle.notifications.sms_text import MAX_SEGMENTS, encoding_of, fit, segments
+from tests.cast import Cast
+
+
+def test_each_member_is_told_in_their_own_language_whoever_acts(cast: Cast) -> None:
+    User.objects.filter(pk=cast.helper.pk).update(language="cy", phone="+447700900123")
+    User.objects.filter(pk=cast.professional.pk).update(language="pl")
+    with translation.override("pl"):  # the actor's request is in Polish: nobody else's message is
+        notify(
+            category="help_needed",
+            circle=cast.circle,
+            key="lang-1",
+            title=gettext_lazy("Notifications"),
+            url="/x/",
+            actor=cast.organiser,
+        )
+    titles = dict(Notification.objects.filter(key__startswith="lang-1-").values_list("recipient_id", "title"))
+    assert titles[cast.helper.pk] == "Hysbysiadau"
+    assert titles[cast.professional.pk] == "Powiadomienia"
+    assert titles[cast.person.pk] == "Notifications"
+    welsh_email = Delivery.objects.get(idempotency_key=f"lang-1-email-{cast.helper.pk}")
+    assert welsh_email.subject == "Hysbysiadau"
+    assert "Atal yr e-byst hyn:" in welsh_email.body
+    assert 'lang="cy"' in welsh_email.html_body
+    english_email = Delivery.objects.get(idempotency_key=f"lang-1-email-{cast.person.pk}")
+    assert "Stop these emails:" in english_email.body
+    welsh_text = Delivery.objects.get(idempotency_key=f"lang-1-sms-{cast.helper.pk}")
+    assert welsh_text.body.startswith("Hysbysiadau http")
+
+
+def test_a_polish_text_is_unicode_yet_stays_within_its_segments_and_keeps_the_reply_code() -> None:
+    text = (
+        "Zofia prosi o pomoc: zakupy w sobotę rano i podwózka do przychodni w Łodzi, "
+        "potrzebna też pomoc przy kolacji https://carecircle.example/c/1/t/42/"
+    )
+    message = fit(text, tail="Odpowiedz TAK 4821, żeby pomóc.")
+    assert encoding_of(message) == "UCS-2"
+    assert segments(message) <= MAX_SEGMENTS
+    assert message.endswith("https://carecircle.example/c/1/t/42/ Odpowiedz TAK 4821, żeby pomóc.")
+
+
+def test_welsh_without_a_circumflex_stays_in_the_cheaper_alphabet() -> None:
+    message = fit("Mae angen help ar Nain ddydd Sadwrn https://carecircle.example/c/1/t/42/")
+    assert encoding_of(message) == "GSM-7"
+    assert segments(message) == 1
+    assert encoding_of("Mae'n braf heddiw, diolch o galon i chi i gyd am eich help â'r siopa") == "UCS-2"
