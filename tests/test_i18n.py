@@ -27,11 +27,7 @@ from carecircle.web.catalogs import PACKAGE_DIR, TRANSLATED_LANGUAGES, Catalog, 
 
 # Apps whose pages are not translated yet. Remove an app when it is done; never add one.
 NOT_YET_TRANSLATED = {
-    "audit",
-    "conversations",
     "orgs",
-    "records",
-    "tasks",
 }
 
 # Names that stay the same in every language.
