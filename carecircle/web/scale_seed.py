@@ -1,0 +1,459 @@
+"""`carecircle seed-scale`: many realistic circles, written in bulk, for benchmarks at scale.
+
+Every circle has the same shape whatever the scale (about 10 members, 100 task occurrences, 500
+messages, 50 record entries, a year of history); the scale only sets how many circles there are
+(10,000 at 1.0). A circle's content comes from a random generator seeded with its number, so
+circle 1 is the same in a small database and a big one and a bench compares like with like.
+
+Rows go in with COPY (PostgreSQL) rather than through the services, but keep what the services
+keep: one membership per person and circle, one person per circle, roles and consent as
+circle_create sets them, family posts only by roles that may write there, an assignment for
+every occurrence marked done, a first version for every record entry, an audit row for each
+audited action, and a gapless per-circle event sequence. Events older than
+RETENTION_EVENTS_DAYS are left out, as the daily pruning would have removed them; the circle's
+sequence still counts them (docs/architecture/data-at-scale.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from carecircle.accounts.models import DEFAULT_TIME_ZONE, User
+from carecircle.audit.models import AuditEntry
+from carecircle.circles.models import Circle, Membership, Role
+from carecircle.circles.permissions import default_consent
+from carecircle.conversations import formatting
+from carecircle.conversations.models import Conversation, ConversationKind, Message, MessageKind, ReadMarker
+from carecircle.realtime.models import CircleEvent
+from carecircle.records.models import RecordEntry, RecordVersion
+from carecircle.tasks.models import Assignment, Category, OccurrenceChange, Task
+from carecircle.tasks.schedule import occurrence_start, series_bounds, task_occurrences
+from carecircle.web import scale_words as words
+from carecircle.web.bulk_rows import Table, loading, next_id, sequences_reset
+
+CIRCLES_AT_FULL_SCALE = 10_000
+# SQLite writes one row at a time under one lock: past this many circles use PostgreSQL.
+SQLITE_MAX_CIRCLES = 200
+CIRCLES_PER_BATCH = 100
+HISTORY = datetime.timedelta(days=365)
+DAY = datetime.timedelta(days=1)
+MEMBERS = (4, 16)
+START_TIMES = tuple(
+    datetime.time(hour, minute)
+    for hour, minute in ((8, 30), (9, 0), (10, 0), (10, 30), (11, 0), (14, 0), (15, 30), (18, 0))
+)
+WEEKLY_SERIES, SERIES_COUNT, ONE_OFF_TASKS = 5, 12, 40
+FAMILY_MESSAGES, UPDATES, SUPPORT_MESSAGES = 440, 20, 40
+RECORD_SHAPE = {"about": 1, "emergency": 1, "conditions": 3, "allergies": 2, "medications": 8, "contacts": 7}
+RECORD_ENTRIES = 50
+FAMILY_WRITERS = (Role.PERSON, Role.ORGANISER, Role.HELPER)
+OTHER_ROLES = (Role.HELPER, Role.HELPER, Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL, Role.WELL_WISHER)
+ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
+SEED_PASSWORD = "!seed-scale: no password, sign in another way"  # "!" marks an unusable password
+
+
+@functools.lru_cache(maxsize=100_000)
+def task_plan(
+    start_date: datetime.date, start_time: datetime.time | None, duration: int, rule: str
+) -> tuple[datetime.datetime, datetime.datetime | None, list[tuple[datetime.date, datetime.datetime]]]:
+    """A task's stored bounds and its occurrences (day, UTC start), computed as the services do.
+
+    Circles share a few thousand patterns, so each is expanded once however many circles use it.
+    """
+    task = Task(start_date=start_date, start_time=start_time, duration_minutes=duration, rule=rule)
+    task.time_zone = DEFAULT_TIME_ZONE
+    first, last = series_bounds(task)
+    found = task_occurrences(task, window_start=first - DAY, window_end=(last or first) + DAY)
+    occurrences = [(occurrence.original_date, occurrence_start(occurrence, DEFAULT_TIME_ZONE)) for occurrence in found]
+    return first, last, occurrences
+
+
+class SeedRefused(Exception):
+    """The database is not one seed-scale may fill."""
+
+
+@dataclass
+class SeedResult:
+    circles: int
+    seconds: float
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def circles_for(scale: float) -> int:
+    return max(2, round(CIRCLES_AT_FULL_SCALE * scale))
+
+
+def seed_check(*, circles: int) -> None:
+    """Refuse a database that already has people or circles, or SQLite past a small scale."""
+    if connection.vendor == "sqlite" and circles > SQLITE_MAX_CIRCLES:
+        raise SeedRefused(
+            f"{circles:,} circles is too many for SQLite (at most {SQLITE_MAX_CIRCLES}, a scale of "
+            f"{SQLITE_MAX_CIRCLES / CIRCLES_AT_FULL_SCALE:g}). Point DATABASE_URL at PostgreSQL, or choose a "
+            "smaller --scale."
+        )
+    if Circle.objects.exists() or User.objects.exists():
+        raise SeedRefused(
+            f"This database already has {User.objects.count():,} accounts and {Circle.objects.count():,} circles. "
+            "seed-scale only fills an empty database: create a new one, run `carecircle migrate` on it and seed that."
+        )
+
+
+def seed_scale(
+    *, circles: int, now: datetime.datetime | None = None, progress: Callable[[str], None] | None = None
+) -> SeedResult:
+    """Write `circles` circles with their people, tasks, messages, record, audit rows and recent events."""
+    seed_check(circles=circles)
+    seeder = Seeder(now=now or timezone.now())
+    started = time.monotonic()
+    with loading(seeder.models, progress):
+        for first in range(1, circles + 1, CIRCLES_PER_BATCH):
+            last = min(circles, first + CIRCLES_PER_BATCH - 1)
+            with transaction.atomic():
+                for number in range(first, last + 1):
+                    seeder.circle(number)
+                seeder.flush()
+            if progress is not None:
+                elapsed = time.monotonic() - started
+                progress(
+                    f"{last:,}/{circles:,} circles, {seeder.counts.get('messages', 0):,} messages, "
+                    f"{elapsed:.0f} s (about {elapsed / last * (circles - last):.0f} s to go before the indexes)"
+                )
+    sequences_reset(list(seeder.models))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return SeedResult(circles=circles, seconds=time.monotonic() - started, rows=dict(seeder.counts))
+
+
+@dataclass
+class Member:
+    user_id: int
+    name: str
+    role: str
+
+
+@dataclass
+class Action:
+    """Something that happened in a circle: an audit row and, when recent, a live event."""
+
+    when: datetime.datetime
+    event: str
+    data: dict[str, Any]
+
+
+class Seeder:
+    def __init__(self, *, now: datetime.datetime) -> None:
+        self.now = now
+        self.today = timezone.localdate(now, ZONE)
+        self.events_from = now - datetime.timedelta(days=settings.RETENTION_EVENTS_DAYS or 100_000)
+        self.tables: dict[str, Table] = {
+            "users": Table(User, ["id", "email", "display_name", "password", "date_joined", "email_verified_at"]),
+            "circles": Table(Circle, ["id", "person_name", "consent", "event_seq", "created_by_id", "created_at"]),
+            "memberships": Table(Membership, ["id", "circle_id", "user_id", "role", "relationship", "joined_at"]),
+            "conversations": Table(Conversation, ["id", "circle_id", "kind", "created_at"]),
+            "tasks": Table(
+                Task,
+                [
+                    "id",
+                    "circle_id",
+                    "title",
+                    "category",
+                    "start_date",
+                    "start_time",
+                    "duration_minutes",
+                    "time_zone",
+                    "rule",
+                    "first_start_utc",
+                    "last_end_utc",
+                    "people_needed",
+                    "created_by_id",
+                    "created_at",
+                    "updated_at",
+                ],
+            ),
+            "changes": Table(
+                OccurrenceChange, ["id", "task_id", "original_date", "cancelled", "done_at", "done_by_id"]
+            ),
+            "assignments": Table(
+                Assignment, ["id", "task_id", "occurrence_date", "user_id", "slot", "assigned_by_id", "created_at"]
+            ),
+            "messages": Table(
+                Message,
+                ["id", "circle_id", "conversation_id", "kind", "author_id", "title", "body", "body_html", "created_at"],
+            ),
+            "read_markers": Table(ReadMarker, ["id", "conversation_id", "user_id", "last_read_id", "updated_at"]),
+            "record_entries": Table(
+                RecordEntry,
+                [
+                    "id",
+                    "circle_id",
+                    "section",
+                    "data",
+                    "audience",
+                    "created_by_id",
+                    "created_at",
+                    "updated_by_id",
+                    "updated_by_name",
+                    "updated_at",
+                ],
+            ),
+            "record_versions": Table(
+                RecordVersion,
+                ["id", "entry_id", "number", "change", "data", "audience", "author_id", "author_name", "created_at"],
+            ),
+            "audit": Table(
+                AuditEntry,
+                [
+                    "id",
+                    "circle_id",
+                    "actor_id",
+                    "actor_name",
+                    "action",
+                    "subject_user_id",
+                    "subject_name",
+                    "data",
+                    "created_at",
+                ],
+            ),
+            "events": Table(CircleEvent, ["id", "circle_id", "seq", "type", "data", "created_at"]),
+        }
+        self.models = [table.model for table in self.tables.values()]
+        self.ids = {name: next_id(table.model) for name, table in self.tables.items()}
+        self.counts: dict[str, int] = {}
+        self.consent = json.dumps(default_consent())
+        self.html = {body: formatting.render(body)[0] for body in words.MESSAGES}
+        self.previous_organiser: Member | None = None
+
+    def take(self, table: str) -> int:
+        value = self.ids[table]
+        self.ids[table] = value + 1
+        return value
+
+    def flush(self) -> None:
+        for name, table in self.tables.items():
+            self.counts[name] = self.counts.get(name, 0) + table.flush()
+
+    def audit(self, circle_id: int, actor: Member, action: str, when: datetime.datetime, **data: Any) -> None:
+        subject: Member | None = data.pop("subject", None)
+        self.tables["audit"].add(
+            self.take("audit"),
+            circle_id,
+            actor.user_id,
+            actor.name,
+            action,
+            subject.user_id if subject else None,
+            subject.name if subject else "",
+            json.dumps(data),
+            when,
+        )
+
+    def circle(self, number: int) -> None:
+        # Seeded, not secret: the same number always gives the same circle.
+        rng = random.Random(number)  # noqa: S311
+        circle_id = self.take("circles")
+        started = self.now - HISTORY + datetime.timedelta(hours=rng.uniform(0, 120))
+        members = self.members(rng, circle_id, started)
+        actions = [Action(started, "circle.created", {})]
+        organiser = members[0]
+        self.audit(circle_id, organiser, "circle.created", started, person_name=words.person_name(rng))
+        for member in members[1:]:
+            self.audit(circle_id, organiser, "member.added", started, subject=member, role=member.role)
+        actions += self.tasks(rng, circle_id, members, started)
+        actions += self.messages(rng, circle_id, members, started)
+        actions += self.record(rng, circle_id, members, started)
+        actions.sort(key=lambda action: action.when)
+        for seq, action in enumerate(actions, start=1):
+            if action.when >= self.events_from:
+                data = json.dumps(action.data)
+                self.tables["events"].add(self.take("events"), circle_id, seq, action.event, data, action.when)
+        person_name = words.person_name(random.Random(-number))  # noqa: S311
+        self.tables["circles"].add(circle_id, person_name, self.consent, len(actions), organiser.user_id, started)
+
+    def members(self, rng: random.Random, circle_id: int, started: datetime.datetime) -> list[Member]:
+        size = rng.randint(*MEMBERS)
+        roles = [Role.ORGANISER] + [rng.choice(OTHER_ROLES) for _ in range(size - 1)]
+        if rng.random() < 0.3:
+            roles[1] = Role.PERSON
+        members = []
+        for role in roles:
+            user_id = self.take("users")
+            name = words.full_name(rng)
+            self.tables["users"].add(user_id, f"seed{user_id}@example.org", name, SEED_PASSWORD, started, started)
+            members.append(Member(user_id, name, role))
+        if self.previous_organiser is not None:
+            # A brother who organises his own mother's circle helps in a neighbour's: people span circles.
+            members.append(Member(self.previous_organiser.user_id, self.previous_organiser.name, Role.HELPER))
+        self.previous_organiser = members[0]
+        for index, member in enumerate(members):
+            joined = started + datetime.timedelta(days=0 if index == 0 else rng.uniform(0, 20))
+            relationship = words.relationship(rng, member.role)
+            self.tables["memberships"].add(
+                self.take("memberships"), circle_id, member.user_id, member.role, relationship, joined
+            )
+        return members
+
+    def tasks(
+        self, rng: random.Random, circle_id: int, members: list[Member], started: datetime.datetime
+    ) -> list[Action]:
+        actions: list[Action] = []
+        organiser = members[0]
+        goers = [member for member in members if member.role in (Role.HELPER, Role.ORGANISER, Role.PAID_CARER)]
+        for index in range(WEEKLY_SERIES + ONE_OFF_TASKS):
+            series = index < WEEKLY_SERIES
+            category = rng.choice(list(Category))
+            title = words.task_title(rng, category)
+            start_date = self.today + datetime.timedelta(
+                days=rng.randint(-120, 30) if series else rng.randint(-330, 45)
+            )
+            start_time = None if rng.random() < 0.2 else rng.choice(START_TIMES)
+            duration = 1440 if start_time is None else rng.choice((30, 60, 90, 120))
+            rule = f"FREQ=WEEKLY;COUNT={SERIES_COUNT}" if series else ""
+            people_needed = rng.choice((1, 1, 1, 2))
+            first, last, occurrences = task_plan(start_date, start_time, duration, rule)
+            created = min(max(started, first - datetime.timedelta(days=rng.randint(1, 21))), self.now)
+            task_id = self.take("tasks")
+            self.tables["tasks"].add(
+                task_id,
+                circle_id,
+                title,
+                category,
+                start_date,
+                start_time,
+                duration,
+                DEFAULT_TIME_ZONE,
+                rule,
+                first,
+                last,
+                people_needed,
+                organiser.user_id,
+                created,
+                created,
+            )
+            details = {"task": task_id, "title": title}
+            self.audit(circle_id, organiser, "tasks.created", created, **details)
+            actions.append(Action(created, "task.changed", {"task": task_id}))
+            for day, start in occurrences:
+                dated = {**details, "date": day.isoformat()}
+                if start > self.now:
+                    if rng.random() < 0.5:
+                        goer = rng.choice(goers)
+                        when = min(self.now, max(created, start - datetime.timedelta(days=rng.randint(1, 7))))
+                        self.assign(circle_id, task_id, day, goer, when, actions, dated)
+                elif series and rng.random() < 0.1:
+                    self.tables["changes"].add(self.take("changes"), task_id, day, True, None, None)
+                    self.audit(circle_id, organiser, "tasks.occurrence_cancelled", start, **dated)
+                    actions.append(Action(start, "task.changed", {"task": task_id}))
+                elif rng.random() < 0.7:
+                    goer = rng.choice(goers)
+                    self.assign(
+                        circle_id, task_id, day, goer, max(created, start - datetime.timedelta(days=2)), actions, dated
+                    )
+                    done = min(self.now, start + datetime.timedelta(minutes=duration))
+                    self.tables["changes"].add(self.take("changes"), task_id, day, False, done, goer.user_id)
+                    self.audit(circle_id, goer, "tasks.done", done, **dated)
+                    actions.append(Action(done, "task.changed", {"task": task_id}))
+        return actions
+
+    def assign(
+        self,
+        circle_id: int,
+        task_id: int,
+        day: datetime.date,
+        goer: Member,
+        when: datetime.datetime,
+        actions: list[Action],
+        dated: dict[str, Any],
+    ) -> None:
+        self.tables["assignments"].add(self.take("assignments"), task_id, day, goer.user_id, 1, goer.user_id, when)
+        self.audit(circle_id, goer, "tasks.volunteered", when, **dated)
+        actions.append(Action(when, "task.changed", {"task": task_id}))
+
+    def messages(
+        self, rng: random.Random, circle_id: int, members: list[Member], started: datetime.datetime
+    ) -> list[Action]:
+        family_id, news_id = self.take("conversations"), self.take("conversations")
+        self.tables["conversations"].add(family_id, circle_id, ConversationKind.CIRCLE, started)
+        self.tables["conversations"].add(news_id, circle_id, ConversationKind.NEWS, started)
+        writers = [member for member in members if member.role in FAMILY_WRITERS]
+        supporters = [member for member in members if member.role == Role.WELL_WISHER] or writers
+        span = (self.now - started).total_seconds()
+        planned = [(family_id, MessageKind.MESSAGE, rng.choice(writers)) for _ in range(FAMILY_MESSAGES)]
+        planned += [(news_id, MessageKind.UPDATE, members[0]) for _ in range(UPDATES)]
+        planned += [(news_id, MessageKind.SUPPORT, rng.choice(supporters)) for _ in range(SUPPORT_MESSAGES)]
+        times = sorted(started + datetime.timedelta(seconds=rng.uniform(0, span)) for _ in planned)
+        rng.shuffle(planned)
+        actions: list[Action] = []
+        last_in_family: list[int] = []
+        for when, (conversation_id, kind, author) in zip(times, planned, strict=True):
+            # Ids follow time within a circle, as the circle's row lock makes them do (conversations/services.py).
+            message_id = self.take("messages")
+            body = rng.choice(words.MESSAGES)
+            title = words.update_title(rng) if kind == MessageKind.UPDATE else ""
+            self.tables["messages"].add(
+                message_id, circle_id, conversation_id, kind, author.user_id, title, body, self.html[body], when
+            )
+            if kind == MessageKind.UPDATE:
+                self.audit(circle_id, author, "update.posted", when, message=message_id, title=title, photos=0)
+            if conversation_id == family_id:
+                last_in_family.append(message_id)
+            actions.append(Action(when, "message.posted", {"conversation": conversation_id, "message": message_id}))
+        for member in members:
+            if member.role in FAMILY_WRITERS:
+                seen = last_in_family[-1 - rng.randint(0, 5)]
+                self.tables["read_markers"].add(self.take("read_markers"), family_id, member.user_id, seen, self.now)
+        return actions
+
+    def record(
+        self, rng: random.Random, circle_id: int, members: list[Member], started: datetime.datetime
+    ) -> list[Action]:
+        owners = [member for member in members if member.role in (Role.ORGANISER, Role.PERSON)]
+        writers = owners + [member for member in members if member.role in (Role.HELPER, Role.PAID_CARER)]
+        shape = dict(RECORD_SHAPE, notes=RECORD_ENTRIES - sum(RECORD_SHAPE.values()))
+        span = (self.now - started).total_seconds()
+        actions: list[Action] = []
+        for section, count in shape.items():
+            for _ in range(count):
+                author = rng.choice(owners if section in ("about", "emergency") else writers)
+                when = started + datetime.timedelta(seconds=rng.uniform(0, span))
+                data, title = words.record_values(rng, section)
+                entry_id = self.take("record_entries")
+                text = json.dumps(data)
+                self.tables["record_entries"].add(
+                    entry_id,
+                    circle_id,
+                    section,
+                    text,
+                    "everyone",
+                    author.user_id,
+                    when,
+                    author.user_id,
+                    author.name,
+                    when,
+                )
+                self.tables["record_versions"].add(
+                    self.take("record_versions"),
+                    entry_id,
+                    1,
+                    RecordVersion.Change.CREATED,
+                    text,
+                    "everyone",
+                    author.user_id,
+                    author.name,
+                    when,
+                )
+                details = {"section": section, "entry": entry_id, "title": title}
+                self.audit(circle_id, author, "record.entry_created", when, **details)
+                actions.append(Action(when, "record.changed", {"entry": entry_id, "section": section}))
+        return actions

@@ -1,0 +1,166 @@
+"""`carecircle seed-scale`: bulk data that the pages, the API and the access helpers accept as real.
+
+Runs on SQLite by default and on PostgreSQL with DATABASE_URL (where rows go in with COPY and the
+plain indexes and foreign keys are rebuilt afterwards).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.db.models import Count, Max, Min
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.audit.models import AuditEntry
+from carecircle.circles.models import Circle, Membership, Role
+from carecircle.conversations.models import Message
+from carecircle.realtime.models import CircleEvent
+from carecircle.records.models import RecordEntry, RecordVersion
+from carecircle.tasks.models import Assignment, OccurrenceChange, Task
+from carecircle.web import scale_seed
+from carecircle.web.scale_seed import SeedRefused, seed_check, seed_scale
+from tests.api.conftest import API, token_client
+
+NOW = datetime.datetime(2026, 3, 10, 12, 0, tzinfo=datetime.UTC)
+CIRCLES = 3
+
+
+@pytest.fixture
+def seeded(db: None) -> None:
+    with time_machine.travel(NOW, tick=False):
+        seed_scale(circles=CIRCLES)
+
+
+def test_each_circle_has_the_documented_shape(seeded: None) -> None:
+    assert Circle.objects.count() == CIRCLES
+    assert Message.objects.count() == CIRCLES * 500
+    assert RecordEntry.objects.count() == CIRCLES * 50
+    assert RecordVersion.objects.filter(number=1).count() == CIRCLES * 50
+    assert Task.objects.count() == CIRCLES * 45
+    series = Task.objects.exclude(rule="")
+    assert series.count() == CIRCLES * 5
+    assert {task.rule for task in series} == {"FREQ=WEEKLY;COUNT=12"}
+
+
+def test_memberships_keep_the_services_rules(seeded: None) -> None:
+    roles = Counter(Membership.objects.filter(role=Role.ORGANISER).values_list("circle_id", flat=True))
+    assert roles == dict.fromkeys(Circle.objects.values_list("pk", flat=True), 1)
+    assert set(Membership.objects.values_list("role", flat=True)) <= set(Role)
+    pairs = list(Membership.objects.values_list("circle_id", "user_id"))
+    assert len(pairs) == len(set(pairs))
+    # Someone organising one circle helps in the next: people belong to more than one circle.
+    assert User.objects.annotate(n=Count("memberships")).filter(n=2).exists()
+    for circle in Circle.objects.all():
+        assert circle.consent, "a circle without consent settings would hide everything from helpers"
+
+
+def test_every_occurrence_marked_done_has_someone_who_went(seeded: None) -> None:
+    done = OccurrenceChange.objects.filter(done_at__isnull=False)
+    assert done.exists()
+    for change in done:
+        assert Assignment.objects.filter(
+            task=change.task_id, occurrence_date=change.original_date, user=change.done_by_id
+        ).exists()
+        assert change.done_at is not None
+        assert change.done_at <= NOW
+    assert AuditEntry.objects.filter(action="tasks.done").count() == done.count()
+
+
+def test_recent_events_are_numbered_without_gaps_up_to_the_circle_sequence(seeded: None) -> None:
+    for circle in Circle.objects.all():
+        events = CircleEvent.objects.filter(circle=circle)
+        bounds = events.aggregate(low=Min("seq"), high=Max("seq"))
+        assert bounds["high"] == circle.event_seq
+        assert events.count() == bounds["high"] - bounds["low"] + 1
+        # Older ones were never written, as the daily pruning would have removed them.
+        assert not events.filter(created_at__lt=NOW - datetime.timedelta(days=30)).exists()
+        assert events.filter(created_at__gte=NOW - datetime.timedelta(days=30)).exists()
+
+
+def test_a_seeded_organiser_sees_the_pages_of_their_circle(seeded: None, client: Client) -> None:
+    circle = Circle.objects.order_by("pk").first()
+    assert circle is not None
+    organiser = Membership.objects.get(circle=circle, role=Role.ORGANISER).user
+    client.force_login(organiser)
+    newest = Message.objects.filter(circle=circle, kind="message").latest("id")
+    medication = RecordEntry.objects.filter(circle=circle, section="medications").first()
+    assert medication is not None
+    with time_machine.travel(NOW, tick=False):
+        pages = {
+            "home": reverse("circles:home", args=[circle.pk]),
+            "agenda": reverse("tasks:agenda", args=[circle.pk]),
+            "family": reverse("conversations:family", args=[circle.pk]),
+            "medications": reverse("records:section", args=[circle.pk, "medications"]),
+        }
+        responses = {name: client.get(url) for name, url in pages.items()}
+    assert {name: response.status_code for name, response in responses.items()} == dict.fromkeys(pages, 200)
+    assert circle.person_name in responses["home"].content.decode()
+    assert newest.body_html in responses["family"].content.decode()
+    assert medication.data["name"] in responses["medications"].content.decode()
+
+
+def test_the_api_lists_answer_for_a_seeded_helper_and_not_for_an_outsider(seeded: None) -> None:
+    first, second = Circle.objects.order_by("pk")[:2]
+    helper = Membership.objects.filter(circle=second, role=Role.HELPER).first()
+    assert helper is not None
+    outsider = Membership.objects.filter(circle=first).exclude(user__memberships__circle=second).first()
+    assert outsider is not None
+    client = token_client(helper.user)
+    with time_machine.travel(NOW, tick=False):
+        occurrences = client.get(f"{API}/circles/{second.pk}/occurrences")
+        record = client.get(f"{API}/circles/{second.pk}/record/medications")
+        conversations = client.get(f"{API}/circles/{second.pk}/conversations")
+        refused = token_client(outsider.user).get(f"{API}/circles/{second.pk}/occurrences")
+    assert occurrences.status_code == 200, occurrences.content
+    assert record.status_code == 200, record.content
+    assert conversations.status_code == 200
+    family = next(item for item in conversations.json() if item["kind"] == "circle")
+    messages = client.get(f"{API}/circles/{second.pk}/conversations/{family['id']}/messages")
+    assert messages.status_code == 200
+    assert messages.json()["messages"]
+    assert refused.status_code == 404
+
+
+def test_a_second_run_refuses_and_changes_nothing(seeded: None) -> None:
+    before = Message.objects.count()
+    with pytest.raises(CommandError, match="only fills an empty database"):
+        call_command("seed_scale", scale=0.0003)
+    assert Message.objects.count() == before
+
+
+def test_new_rows_after_seeding_get_fresh_ids(seeded: None) -> None:
+    from carecircle.circles.services import circle_create
+
+    organiser = User.objects.create_user(email="after@example.org", password=None, display_name="After")
+    circle = circle_create(actor=organiser, person_name="Nan")
+    assert circle.pk == CIRCLES + 1
+    assert AuditEntry.objects.filter(circle=circle, action="circle.created").exists()
+
+
+def test_only_sqlite_refuses_a_big_scale_and_says_what_to_use(db: None) -> None:
+    big = scale_seed.SQLITE_MAX_CIRCLES + 1
+    if connection.vendor == "sqlite":
+        with pytest.raises(SeedRefused, match="PostgreSQL"):
+            seed_check(circles=big)
+    else:
+        seed_check(circles=big)
+
+
+def test_the_command_reports_progress_and_totals(db: None) -> None:
+    from io import StringIO
+
+    out = StringIO()
+    with time_machine.travel(timezone.now(), tick=False):
+        call_command("seed_scale", scale=0.0002, stdout=out)
+    text = out.getvalue()
+    assert "2/2 circles" in text
+    assert "messages: 1,000" in text
