@@ -31,10 +31,13 @@ class RetentionRule:
     date_field: str
     narrow: Callable[[models.QuerySet[Any]], models.QuerySet[Any]] | None = None
     purge: Callable[[list[int]], int] | None = None
+    # Rows that still do a job for this many days (a used one-time link until the link expires)
+    # are kept at least that long, whatever the setting says; 0 in the setting still keeps forever.
+    floor_days: int = 0
 
     def days(self) -> int:
         value: int = getattr(settings, self.setting)
-        return value
+        return max(value, self.floor_days) if value > 0 else value
 
     def expired(self, *, now: datetime.datetime) -> models.QuerySet[Any]:
         cutoff = now - datetime.timedelta(days=self.days())

@@ -26,6 +26,10 @@ class EventOut(Schema):
 class EventsOut(Schema):
     latest: int = Field(description="The circle's latest sequence number.")
     has_more: bool = Field(description="True when more events follow: ask again with since set to the last seq.")
+    gap: bool = Field(
+        description="True when events right after since are no longer kept (pruned after RETENTION_EVENTS_DAYS): "
+        "refetch what you show instead of replaying the events."
+    )
     events: list[EventOut]
 
 
@@ -43,6 +47,7 @@ def event_list(request: HttpRequest, circle_id: CircleId, since: Since = 0) -> E
     return EventsOut(
         latest=catch_up.latest,
         has_more=catch_up.has_more,
+        gap=catch_up.gap,
         events=[
             EventOut(seq=row.seq, type=row.type, created_at=row.created_at, data=row.data) for row in catch_up.rows
         ],

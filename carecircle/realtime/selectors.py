@@ -16,6 +16,9 @@ class CatchUp:
     rows: list[CircleEvent]
     latest: int
     has_more: bool
+    # Events right after `since` are no longer kept (older than RETENTION_EVENTS_DAYS): replaying
+    # the rest would miss changes, so the client refetches what it shows instead.
+    gap: bool = False
 
     @property
     def events(self) -> list[dict[str, object]]:
@@ -30,4 +33,5 @@ def circle_events_since(*, circle: Circle, since: int, limit: int = CATCH_UP_LIM
     rows = rows[:limit]
     # The circle row may have been read just before a newer event was committed.
     latest = max(circle.event_seq, rows[-1].seq if rows else 0)
-    return CatchUp(rows=rows, latest=latest, has_more=has_more)
+    gap = since < latest and (not rows or rows[0].seq > since + 1)
+    return CatchUp(rows=rows, latest=latest, has_more=has_more, gap=gap)

@@ -33,4 +33,6 @@ def events(request: HttpRequest, circle_id: int) -> JsonResponse:
             status=400,
         )
     catch_up = circle_events_since(circle=access.circle, since=int(raw_since))
-    return JsonResponse({"events": catch_up.events, "latest": catch_up.latest, "has_more": catch_up.has_more})
+    return JsonResponse(
+        {"events": catch_up.events, "latest": catch_up.latest, "has_more": catch_up.has_more, "gap": catch_up.gap}
+    )

@@ -11,9 +11,12 @@ from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import circle_eraser_register, csv_rows, erasure_register, subject_part_register
 from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
+from carecircle.tasks.email_actions import MAX_AGE as ACTION_LINK_MAX_AGE
 from carecircle.tasks.models import (
+    ActionLinkUse,
     Assignment,
     CalendarFeed,
+    ReminderSent,
     ReminderSetting,
     ReplyCode,
     StandIn,
@@ -117,5 +120,23 @@ circle_eraser_register("tasks", erase_circle)
 retention_rule_register(
     RetentionRule(
         name="reply codes", setting="RETENTION_REPLY_CODES_DAYS", model=ReplyCode, date_field="occurrence_date"
+    )
+)
+
+# Both only grow, one row per reminder and per used email button. A reminder's key is only checked
+# before its occurrence (at most a day ahead), so 90 days is ample. A used link's row must outlive
+# the link (ACTION_LINK_MAX_AGE), or the button would work again.
+retention_rule_register(
+    RetentionRule(
+        name="reminders sent", setting="RETENTION_DELIVERIES_DAYS", model=ReminderSent, date_field="created_at"
+    )
+)
+retention_rule_register(
+    RetentionRule(
+        name="used email links",
+        setting="RETENTION_DELIVERIES_DAYS",
+        model=ActionLinkUse,
+        date_field="used_at",
+        floor_days=ACTION_LINK_MAX_AGE.days + 1,
     )
 )

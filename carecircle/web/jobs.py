@@ -16,6 +16,7 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 EVERY = datetime.timedelta(days=1)
+BATCH = 500
 TASK_PATH = "carecircle.web.jobs.daily_privacy_job"
 
 
@@ -28,7 +29,13 @@ def privacy_maintenance(*, now: datetime.datetime | None = None) -> dict[str, An
 
     now = now or timezone.now()
     removed = retention_enforce(now=now)
-    expired_sessions, _ = Session.objects.filter(expire_date__lt=now).delete()
+    expired_sessions = 0
+    # In batches like the retention rules: a busy site's expired sessions are never one long delete.
+    while keys := list(Session.objects.filter(expire_date__lt=now).values_list("pk", flat=True)[:BATCH]):
+        with transaction.atomic():
+            expired_sessions += Session.objects.filter(pk__in=keys).delete()[0]
+        if len(keys) < BATCH:
+            break
     return {"retention": removed, "circles_erased": circles_erase_due(now=now), "expired_sessions": expired_sessions}
 
 

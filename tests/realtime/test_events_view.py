@@ -35,7 +35,7 @@ def test_it_gives_every_member_the_events_since_a_number(cast, as_user, name):
     assert response.status_code == 200
     body = response.json()
     cast.circle.refresh_from_db()
-    assert set(body) == {"events", "latest", "has_more"}
+    assert set(body) == {"events", "latest", "has_more", "gap"}
     assert [event["seq"] for event in body["events"]] == list(range(3, cast.circle.event_seq + 1))
     assert body["latest"] == cast.circle.event_seq
     assert body["has_more"] is False
@@ -64,7 +64,7 @@ def test_it_is_empty_when_the_client_is_up_to_date(cast, as_user):
 
     body = as_user(cast.helper).get(url(cast.circle), {"since": cast.circle.event_seq}).json()
 
-    assert body == {"events": [], "latest": cast.circle.event_seq, "has_more": False}
+    assert body == {"events": [], "latest": cast.circle.event_seq, "has_more": False, "gap": False}
 
 
 def test_it_sends_at_most_500_and_says_more_remain(cast, as_user):

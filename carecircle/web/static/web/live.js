@@ -71,7 +71,8 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) { return; }
-        if (data.events.length) { refresh(circle, null); }
+        // A gap: events after `since` were pruned (RETENTION_EVENTS_DAYS), so refetch everything shown.
+        if (data.events.length || data.gap) { refresh(circle, null); }
         data.events.forEach(announce);
         rememberSeq(circle, data.latest);
         if (data.has_more && data.events.length) { catchUp(circle, data.events[data.events.length - 1].seq); }
