@@ -1,0 +1,230 @@
+"""Benchmark: key pages and API lists on a small database and a big seeded one, in the same run.
+
+Creates two PostgreSQL databases next to BENCH_DATABASE_URL's (carecircle_scale_small and
+carecircle_scale), migrates both, fills them with `carecircle seed-scale` (BENCH_SMALL_SCALE,
+default 0.002 = 20 circles; BENCH_SCALE, default 0.1 = 1,000 circles) and times how long the
+big seeding takes. Then, for each database in its own process, signs in circle 1's organiser
+(circle 1 is the same at every scale) and times each page and API list with Django's test client,
+in process, with the cache emptied before each request so every request reads the database.
+Prints the medians, the queries per request and the big/small ratio against the 1.5x budget
+(BUDGETS.md, "Data growth"), with the load average. Drops both databases unless BENCH_KEEP=1.
+Not a test: figures go into docs/performance.md by hand.
+
+    DEBUG=false .venv/bin/python bench/scale.py
+    BENCH_SCALE=0.3 BENCH_REPEATS=40 DEBUG=false .venv/bin/python bench/scale.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+SMALL_SCALE = float(os.environ.get("BENCH_SMALL_SCALE", "0.002"))
+BIG_SCALE = float(os.environ.get("BENCH_SCALE", "0.1"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "25"))
+BUDGET = 1.5
+
+
+def database_url(name: str) -> str:
+    parts = urlsplit(SERVER)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(SERVER, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def environment(name: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", secrets.token_urlsafe(48)),
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": database_url(name),
+        "LOG_LEVEL": "ERROR",
+        "DJANGO_SETTINGS_MODULE": "carecircle.settings",
+    }
+
+
+def prepare(name: str, scale: float) -> float:
+    """A fresh database seeded at `scale`; returns the seconds seed-scale took."""
+    admin(f'DROP DATABASE IF EXISTS "{name}"')
+    admin(f'CREATE DATABASE "{name}"')
+    env = environment(name)
+    subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v0"], env=env, check=True)
+    started = time.monotonic()
+    subprocess.run([str(BIN / "carecircle"), "seed-scale", "--scale", str(scale)], env=env, check=True)
+    return time.monotonic() - started
+
+
+def targets(circle_id: int, family_id: int) -> list[tuple[str, str]]:
+    api = "/api/v1/circles/" + str(circle_id)
+    page = f"/circles/{circle_id}/"
+    return [
+        ("/ping (no database)", "/ping"),
+        ("circle home", page),
+        ("agenda", page + "tasks/"),
+        ("week", page + "tasks/week/"),
+        ("month", page + "tasks/month/"),
+        ("help needed", page + "tasks/needs-help/"),
+        ("what I'm doing", "/tasks/mine/"),
+        ("family conversation", page + "talk/"),
+        ("news", page + "news/"),
+        ("record: medications", page + "record/medications/"),
+        ("record: daily notes", page + "record/notes/"),
+        ("activity log", page + "activity/"),
+        ("API occurrences", api + "/occurrences"),
+        ("API messages", f"{api}/conversations/{family_id}/messages"),
+        ("API record notes", api + "/record/notes"),
+        ("API catch-up", api + "/events?since=0"),
+    ]
+
+
+def measure() -> None:
+    """Run inside one database's process: answer each URL read from stdin with JSON [median ms, queries]."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from carecircle.circles.models import Circle, Membership
+    from carecircle.conversations.models import Conversation
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    circle = Circle.objects.order_by("pk").first()
+    assert circle is not None
+    organiser = Membership.objects.get(circle=circle, role="organiser").user
+    family = Conversation.objects.get(circle=circle, kind="circle")
+    client = Client()
+    client.force_login(organiser)
+    sys.stdout.write(json.dumps([circle.pk, family.pk]) + "\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        url, count = line.split()
+        timings, queries = [], 0
+        for _ in range(int(count)):
+            cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                elapsed = time.perf_counter() - started
+            assert response.status_code == 200, (url, response.status_code)
+            timings.append(elapsed)
+            queries = len(captured)
+        sys.stdout.write(json.dumps([statistics.median(timings) * 1000, queries]) + "\n")
+        sys.stdout.flush()
+
+
+class Measurer:
+    """A process signed in to one database, asked for one URL at a time (so both databases share the noise)."""
+
+    def __init__(self, name: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--measure"],
+            env=environment(name),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.circle_id, self.family_id = json.loads(self.read())
+
+    def read(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit("the measuring process stopped")
+        return line
+
+    def time(self, url: str, count: int) -> tuple[float, int]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{url} {count}\n")
+        self.process.stdin.flush()
+        median, queries = json.loads(self.read())
+        return float(median), int(queries)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def compare(small: Measurer, big: Measurer) -> None:
+    """Each target on both databases in turn, in ROUNDS rounds; the median of the rounds' medians."""
+    rounds = 5
+    per_round = max(1, REPEATS // rounds)
+    say(
+        f"median of {rounds} alternating rounds of {per_round} requests, in process, cache emptied before each; "
+        f"budget: big ≤ {BUDGET}x small"
+    )
+    say(f"{'':24}{'small ms':>10}{'big ms':>10}{'ratio':>8}{'queries':>10}")
+    small_targets = targets(small.circle_id, small.family_id)
+    big_targets = dict(targets(big.circle_id, big.family_id))
+    for label, small_url in small_targets:
+        big_url = big_targets[label]
+        small.time(small_url, 2)
+        big.time(big_url, 2)
+        small_runs, big_runs = [], []
+        for _ in range(rounds):
+            small_runs.append(small.time(small_url, per_round))
+            big_runs.append(big.time(big_url, per_round))
+        small_ms = statistics.median(run[0] for run in small_runs)
+        big_ms = statistics.median(run[0] for run in big_runs)
+        ratio = big_ms / small_ms if small_ms else float("nan")
+        flag = "" if ratio <= BUDGET else "  OVER"
+        queries = f"{small_runs[-1][1]}/{big_runs[-1][1]}"
+        say(f"{label:24}{small_ms:10.1f}{big_ms:10.1f}{ratio:7.2f}x{queries:>10}{flag}")
+
+
+def say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def main() -> None:
+    small, big = "carecircle_scale_small", "carecircle_scale"
+    say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    try:
+        seconds = prepare(small, SMALL_SCALE)
+        say(f"small database: seed-scale --scale {SMALL_SCALE} took {seconds:.0f} s")
+        seconds = prepare(big, BIG_SCALE)
+        say(f"big database: seed-scale --scale {BIG_SCALE} took {seconds:.0f} s")
+        say(f"load average after seeding: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+        small_measurer, big_measurer = Measurer(small), Measurer(big)
+        try:
+            compare(small_measurer, big_measurer)
+        finally:
+            small_measurer.close()
+            big_measurer.close()
+        say(f"load average after measuring: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    finally:
+        if os.environ.get("BENCH_KEEP") != "1":
+            admin(f'DROP DATABASE IF EXISTS "{small}"')
+            admin(f'DROP DATABASE IF EXISTS "{big}"')
+
+
+if __name__ == "__main__":
+    if "--measure" in sys.argv:
+        measure()
+    else:
+        main()
