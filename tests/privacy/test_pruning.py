@@ -6,6 +6,8 @@ The clock is moved with time-machine; each test builds rows "now" and runs the j
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -35,7 +37,7 @@ def rename(cast: Cast, name: str) -> None:
 
 
 @pytest.fixture
-def clock() -> time_machine.Coordinates:
+def clock() -> Iterator[Any]:
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
