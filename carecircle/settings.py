@@ -346,6 +346,12 @@ ORGS_INTAKE_FASTEST_SECONDS = env_int("ORGS_INTAKE_FASTEST_SECONDS", 3)
 ORGS_DIRECTORY_URL = env_str("ORGS_DIRECTORY_URL")
 ORGS_DIRECTORY_TIMEOUT_SECONDS = env_int("ORGS_DIRECTORY_TIMEOUT_SECONDS", 20)
 ORGS_DIRECTORY_MAX_BYTES = env_int("ORGS_DIRECTORY_MAX_BYTES", 5 * 1024 * 1024)
+# How often the worker fetches ORGS_DIRECTORY_URL again (orgs/jobs.py).
+ORGS_DIRECTORY_REFRESH_HOURS = env_int("ORGS_DIRECTORY_REFRESH_HOURS", 24)
+# Invite codes (orgs/invite_codes.py): codes tried an hour per address, circles started an hour per code.
+ORGS_INVITE_CODE_TRIES_PER_HOUR = env_int("ORGS_INVITE_CODE_TRIES_PER_HOUR", 20)
+ORGS_INVITE_CODE_USES_PER_HOUR = env_int("ORGS_INVITE_CODE_USES_PER_HOUR", 30)
+ORGS_LOGO_MAX_BYTES = env_int("ORGS_LOGO_MAX_BYTES", 1024 * 1024)
 # Files attached to a referral: checked like the record's documents (lib/uploads.py), up to this size.
 ORGS_ATTACHMENT_MAX_BYTES = env_int("ORGS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 

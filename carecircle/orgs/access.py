@@ -19,9 +19,19 @@ from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff
 # What each staff role may do. Volunteers see only the referrals assigned to them.
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     StaffRole.ADMIN: frozenset(
-        {"org.view", "staff.view", "staff.manage", "referrals.view", "referrals.manage", "reports.view"}
+        {
+            "org.view",
+            "staff.view",
+            "staff.manage",
+            "referrals.view",
+            "referrals.manage",
+            "reports.view",
+            "invites.manage",
+        }
     ),
-    StaffRole.COORDINATOR: frozenset({"org.view", "staff.view", "referrals.view", "referrals.manage", "reports.view"}),
+    StaffRole.COORDINATOR: frozenset(
+        {"org.view", "staff.view", "referrals.view", "referrals.manage", "reports.view", "invites.manage"}
+    ),
     StaffRole.VOLUNTEER: frozenset({"org.view", "referrals.view_assigned"}),
 }
 

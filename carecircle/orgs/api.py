@@ -1,4 +1,5 @@
-"""The organisations API: receive a referral (idempotent by the referrer's reference), list and read referrals.
+"""The organisations API: receive a referral (idempotent by the referrer's reference), list and read referrals;
+make, list and stop invite codes.
 
 Authenticate with a personal API token of a member of the organisation's staff. Receiving
 referrals needs a coordinator's or admin's token; volunteers see only what's assigned to them.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
 from ninja.params.functions import Path, Query
 from pydantic import Field, StringConstraints
@@ -18,7 +19,8 @@ from pydantic import Field, StringConstraints
 from carecircle.accounts.api_auth import viewer
 from carecircle.lib.schemas import MAX_ID, DateOfBirth, InputSchema, NoNul, responses
 from carecircle.orgs.access import access_organisation, access_referral
-from carecircle.orgs.models import Need, Referral, ReferralSource
+from carecircle.orgs.invite_codes import invite_code_create, invite_code_revoke
+from carecircle.orgs.models import InviteCode, Need, Referral, ReferralSource
 from carecircle.orgs.referral_selectors import ReferralFilters, referral_list_for
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 
@@ -145,3 +147,85 @@ def org_referral_list(
 def org_referral_get(request: HttpRequest, organisation_id: OrganisationId, referral_id: ReferralId) -> ReferralOut:
     _, referral = access_referral(user=viewer(request), organisation_id=organisation_id, referral_id=referral_id)
     return referral_out(referral)
+
+
+# Invite codes (orgs/invite_codes.py): coordinators and admins.
+
+CodeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The invite code's id.")]
+
+
+class InviteCodeIn(InputSchema):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul] = Field(
+        description="What it is for, for your staff (a leaflet, a surgery)."
+    )
+    max_uses: int = Field(ge=1, le=10_000, description="How many circles it can start.")
+    valid_days: int = Field(ge=1, le=366, description="How many days it works for.")
+
+
+class InviteCodeOut(Schema):
+    id: int
+    label: str
+    hint: str = Field(description="The code's last four characters.")
+    uses: int
+    max_uses: int
+    expires_at: datetime.datetime
+    revoked_at: datetime.datetime | None
+
+
+class NewInviteCodeOut(InviteCodeOut):
+    code: str = Field(description="The code itself: shown only in this answer, never again.")
+
+
+def invite_code_out(invite_code: InviteCode, *, code: str = "") -> InviteCodeOut:
+    kind = NewInviteCodeOut if code else InviteCodeOut
+    fields = {"code": code} if code else {}
+    return kind(
+        id=invite_code.pk,
+        label=invite_code.label,
+        hint=invite_code.hint,
+        uses=invite_code.uses,
+        max_uses=invite_code.max_uses,
+        expires_at=invite_code.expires_at,
+        revoked_at=invite_code.revoked_at,
+        **fields,
+    )
+
+
+@router.get(
+    "/organisations/{organisation_id}/invite-codes",
+    operation_id="org_invite_code_list",
+    summary="The organisation's invite codes, newest first",
+    response=responses({200: list[InviteCodeOut]}, 403, 404, 422),
+)
+def org_invite_code_list(request: HttpRequest, organisation_id: OrganisationId) -> list[InviteCodeOut]:
+    access = access_organisation(user=viewer(request), organisation_id=organisation_id, capability="invites.manage")
+    codes = InviteCode.objects.filter(organisation=access.organisation)[:500]
+    return [invite_code_out(invite_code) for invite_code in codes]
+
+
+@router.post(
+    "/organisations/{organisation_id}/invite-codes",
+    operation_id="org_invite_code_create",
+    summary="Make an invite code (the code is in this answer only)",
+    response=responses({201: NewInviteCodeOut}, 400, 403, 404, 422),
+)
+def org_invite_code_create(
+    request: HttpRequest, organisation_id: OrganisationId, payload: InviteCodeIn
+) -> Status[InviteCodeOut]:
+    access = access_organisation(user=viewer(request), organisation_id=organisation_id, capability="invites.manage")
+    invite_code, code = invite_code_create(access=access, **payload.model_dump())
+    return Status(201, invite_code_out(invite_code, code=code))
+
+
+@router.post(
+    "/organisations/{organisation_id}/invite-codes/{code_id}/stop",
+    operation_id="org_invite_code_stop",
+    summary="Stop an invite code at once (circles started with it stay)",
+    response=responses({200: InviteCodeOut}, 403, 404, 409, 422),
+)
+def org_invite_code_stop(request: HttpRequest, organisation_id: OrganisationId, code_id: CodeId) -> InviteCodeOut:
+    access = access_organisation(user=viewer(request), organisation_id=organisation_id, capability="invites.manage")
+    invite_code = InviteCode.objects.filter(pk=code_id, organisation=access.organisation).first()
+    if invite_code is None:
+        raise Http404("No such invite code.")
+    return invite_code_out(invite_code_revoke(access=access, invite_code=invite_code))

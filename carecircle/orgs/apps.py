@@ -10,10 +10,12 @@ class OrgsConfig(AppConfig):
 
         from carecircle.accounts.mfa import mfa_requirement_register
         from carecircle.circles.registries import register_landing
+        from carecircle.orgs import files
         from carecircle.orgs.aggregates import register_sqlite_functions
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
         from carecircle.orgs.selectors import landing_for
 
         mfa_requirement_register(organisation_staff_must_use_mfa)
         register_landing(landing_for)
+        files.connect()
         connection_created.connect(register_sqlite_functions, dispatch_uid="orgs_sqlite_percentiles")

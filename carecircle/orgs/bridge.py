@@ -14,8 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from carecircle.audit.services import audit_record
-from carecircle.circles.models import InvitationChannel, Membership, Role
-from carecircle.circles.services import CircleError, circle_create, invitation_create, membership_remove
+from carecircle.circles.models import Invitation, InvitationChannel, Membership, Role
+from carecircle.circles.services import (
+    CircleError,
+    circle_create,
+    invitation_create,
+    invitation_revoke,
+    membership_remove,
+)
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.models import OrganisationStaff, Referral, ReferralEvent, ReferralStatus
@@ -116,6 +122,23 @@ def referral_circle_unlink(*, access: OrganisationAccess, referral: Referral, re
                 f"{member.user.display_name} is the circle's only organiser. Make someone in the family an "
                 "organiser of the circle first, so it isn't left without one."
             ) from None
+    # Invitations to staff still waiting would let them in after the link ended: cancel them too.
+    staff_emails = [
+        email.lower()
+        for email in OrganisationStaff.objects.filter(organisation_id=referral.organisation_id).values_list(
+            "user__email", flat=True
+        )
+        if email
+    ]
+    waiting = Invitation.objects.filter(
+        circle_id=referral.circle_id,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        email__in=staff_emails,
+    ).select_related("circle")
+    for invitation in waiting:
+        invitation_revoke(actor=access.user, invitation=invitation)
     referral.circle_link_ended_at = timezone.now()
     referral.save(update_fields=["circle_link_ended_at"])
     ReferralEvent.objects.create(

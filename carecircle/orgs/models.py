@@ -15,6 +15,17 @@ class StaffRole(models.TextChoices):
     VOLUNTEER = "volunteer", "Volunteer"
 
 
+LOGO_EXTENSIONS = {"png", "jpg", "gif", "webp"}
+
+
+def logo_path(instance: Organisation, filename: str) -> str:
+    # Random, so a replaced logo is never served from a cache under the old name; the extension
+    # (set by lib/uploads.py from the content) says how to serve it.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = f".{extension}" if extension in LOGO_EXTENSIONS else ""
+    return f"organisations/logos/{secrets.token_hex(16)}{suffix}"
+
+
 class Organisation(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
@@ -23,6 +34,12 @@ class Organisation(models.Model):
     # Shown on the public referral form.
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The branded page people reach with an invite code (orgs/branding.py): the colours as the
+    # organisation chose them; what is shown is adjusted to readable contrast when drawn.
+    logo = models.FileField(upload_to=logo_path, max_length=200, blank=True)
+    brand_colour = models.CharField(max_length=7, blank=True)
+    accent_colour = models.CharField(max_length=7, blank=True)
+    welcome = models.TextField(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -405,3 +422,19 @@ class ReferralAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+# Invite codes, circles started with them, link requests and the directory feed's state.
+from carecircle.orgs.reach_models import (  # noqa: E402
+    CircleLinkRequest,
+    DirectoryFeedStatus,
+    InviteCode,
+    OrganisationCircle,
+)
+
+__all__ = [
+    "CircleLinkRequest",
+    "DirectoryFeedStatus",
+    "InviteCode",
+    "OrganisationCircle",
+]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.lib.errors import DomainError, InvalidFields
-from carecircle.orgs import bridge, follow_ups, wellbeing
+from carecircle.orgs import bridge, circle_links, follow_ups, wellbeing
 from carecircle.orgs import referral_selectors as selectors
 from carecircle.orgs import referral_services as services
 from carecircle.orgs.access import OrganisationAccess, access_organisation, access_referral
@@ -152,6 +152,10 @@ def render_referral(
         if referral.circle_id
         else set(),
         "now": timezone.now(),
+        # A request to link the family's own circle, still waiting for its organiser (orgs/circle_links.py).
+        "link_request": circle_links.waiting_request_for(referral=referral)
+        if access.can("referrals.manage") and referral.circle_id is None
+        else None,
     }
     return render(request, "orgs/referral.html", context, status=status)
 

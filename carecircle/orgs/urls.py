@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.orgs import directory_views, follow_up_views, intake_views, referral_views, report_views, views
+from carecircle.orgs import (
+    circle_link_views,
+    directory_views,
+    follow_up_views,
+    intake_views,
+    reach_views,
+    referral_views,
+    report_views,
+    views,
+)
 
 app_name = "orgs"
 urlpatterns = [
@@ -61,6 +70,12 @@ urlpatterns = [
         name="referral_circle_end",
     ),
     path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/circle/link",
+        circle_link_views.referral_circle_link,
+        name="referral_circle_link",
+    ),
+    path("circle-links/<str:token>/", circle_link_views.circle_link_answer, name="circle_link_answer"),
+    path(
         "organisations/<id:organisation_id>/referrals/<id:referral_id>/signpost",
         directory_views.referral_signpost,
         name="referral_signpost",
@@ -85,6 +100,16 @@ urlpatterns = [
         follow_up_views.referral_attachment,
         name="referral_attachment",
     ),
+    path("organisations/<id:organisation_id>/page", reach_views.organisation_page, name="page"),
+    path("organisations/<id:organisation_id>/invite-codes/", reach_views.invite_code_list, name="invite_codes"),
+    path(
+        "organisations/<id:organisation_id>/invite-codes/<id:code_id>/stop",
+        reach_views.invite_code_revoke,
+        name="invite_code_revoke",
+    ),
+    path("with/<slug:organisation_slug>/", reach_views.landing, name="landing"),
+    path("with/<slug:organisation_slug>/logo", reach_views.logo, name="logo"),
+    path("with/<slug:organisation_slug>/start", reach_views.start_with_code, name="start_with_code"),
     path("local-support/", directory_views.find_support, name="find_support"),
     path(
         "organisations/<id:organisation_id>/referrals/import",

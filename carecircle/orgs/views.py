@@ -17,6 +17,7 @@ from carecircle.lib.errors import DomainError, Gone
 from carecircle.orgs import selectors, services
 from carecircle.orgs.access import access_organisation, commissioned_areas
 from carecircle.orgs.forms import StaffInviteForm, StaffRoleForm
+from carecircle.orgs.jobs import directory_problem
 from carecircle.orgs.models import OrganisationStaff, StaffRole
 from carecircle.orgs.referral_selectors import referral_counts_for
 
@@ -47,6 +48,8 @@ def organisation_home(request: HttpRequest, organisation_id: int) -> HttpRespons
     access = access_organisation(user=request.user, organisation_id=organisation_id)
     context = {"nav": "organisations", "access": access, "organisation": access.organisation, "org_page": "home"}
     context["counts"] = referral_counts_for(access=access)
+    # Admins are told when the worker could not refresh the local service directory.
+    context["directory_problem"] = directory_problem() if access.can("staff.manage") else None
     return render(request, "orgs/home.html", context)
 
 

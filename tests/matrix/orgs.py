@@ -7,19 +7,28 @@ them for admins, volunteers, other organisations' staff and commissioners.
 
 from __future__ import annotations
 
+import datetime
+import io
 import uuid
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
 
+from carecircle.lib.tokens import secret_hash
 from carecircle.lib.uploads import CleanUpload
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.closed_loop import status_token
 from carecircle.orgs.follow_ups import attachment_add, follow_up_add, uk_today
+from carecircle.orgs.invite_codes import invite_code_create
 from carecircle.orgs.models import (
+    CircleLinkRequest,
     DirectoryService,
     FollowUp,
+    InviteCode,
     OrganisationStaff,
     Referral,
     ReferralAttachment,
@@ -92,6 +101,27 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:referral_attach", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:referral_attachment", "GET"): "404 404 404 404 404 404 200 404 302",
     ("orgs:referral_attachment", "POST"): "405 405 405 405 405 405 405 405 405",
+    # The branded page is for admins (the cast's org_staff is a coordinator); codes for coordinators too.
+    ("orgs:page", "GET"): "404 404 404 404 404 404 403 404 302",
+    ("orgs:page", "POST"): "404 404 404 404 404 404 403 404 302",
+    ("orgs:invite_codes", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:invite_codes", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:invite_code_revoke", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:invite_code_revoke", "POST"): "404 404 404 404 404 404 302 404 302",
+    # The organisation's public page and logo; entering no code is refused (400).
+    ("orgs:landing", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:landing", "POST"): "400 400 400 400 400 400 400 400 400",
+    ("orgs:logo", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("orgs:logo", "POST"): "405 405 405 405 405 405 405 405 405",
+    # Without a code entered first, starting a circle sends people back to the page (or to sign in).
+    ("orgs:start_with_code", "GET"): "302 302 302 302 302 302 302 302 302",
+    ("orgs:start_with_code", "POST"): "302 302 302 302 302 302 302 302 302",
+    # Linking the family's own circle: staff ask (no consent ticked here: told so, nothing sent);
+    # whoever has the emailed link sees the request, and must choose one of their own circles (400).
+    ("orgs:referral_circle_link", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:referral_circle_link", "POST"): "404 404 404 404 404 404 302 404 302",
+    ("orgs:circle_link_answer", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("orgs:circle_link_answer", "POST"): "400 400 400 400 400 400 400 400 302",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
@@ -101,8 +131,12 @@ API: dict[tuple[str, str], str] = {
     ("org_referral_create", "POST"): "404 404 404 404 404 404 201 404 401",
     ("org_referral_list", "GET"): "404 404 404 404 404 404 200 404 401",
     ("org_referral_get", "GET"): "404 404 404 404 404 404 200 404 401",
+    ("org_invite_code_list", "GET"): "404 404 404 404 404 404 200 404 401",
+    ("org_invite_code_create", "POST"): "404 404 404 404 404 404 201 404 401",
+    ("org_invite_code_stop", "POST"): "404 404 404 404 404 404 200 404 401",
 }
 API_BODIES: dict[str, Any] = {
+    "org_invite_code_create": {"label": "Surgery leaflet", "max_uses": 10, "valid_days": 30},
     "org_referral_create": {
         "person_name": "Mary Jones",
         "consent_given_by": "person",
@@ -130,7 +164,18 @@ def prepare(world: World) -> dict[str, Any]:
     follow_up, _ = follow_up_add(access=access, referral=referral, text="Ring back", due_on=uk_today(), assignee=None)
     pdf = CleanUpload(content=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf", filename="letter.pdf")
     attachment, _ = attachment_add(access=access, referral=referral, upload=pdf)
+    staff.organisation.logo.save("logo.png", ContentFile(tiny_png()), save=True)
+    invite_code, _ = invite_code_create(access=access, label="Leaflet", max_uses=5, valid_days=30)
+    CircleLinkRequest.objects.create(
+        referral=referral,
+        email="family@example.org",
+        token_hash=secret_hash("matrix-circle-link"),
+        requested_by=world.cast.org_staff,
+        expires_at=timezone.now() + datetime.timedelta(days=14),
+    )
     return {
+        "circle_link_token": "matrix-circle-link",
+        "code_id": invite_code.pk,
         "follow_up_id": follow_up.pk,
         "attachment_id": attachment.pk,
         "service_id": service.pk,
@@ -146,6 +191,8 @@ def url(world: World, name: str) -> str | None:
     if name == "orgs:referral_status":
         referral = Referral.objects.get(pk=world.extra["referral_id"])
         return reverse(name, kwargs={"token": status_token(referral)})
+    if name == "orgs:circle_link_answer":
+        return reverse(name, kwargs={"token": world.extra["circle_link_token"]})
     if name == "orgs:staff_join":
         return reverse(name, kwargs={"token": world.extra["staff_token"]})
     return None
@@ -167,7 +214,17 @@ NO_WRITE: dict[str, str] = {
     "orgs:referral_circle": "tests/orgs/test_bridge.py",
     "orgs:referral_circle_end": "tests/orgs/test_bridge.py",
     "orgs:staff_join": "needs an invitation email's signed token; tests/orgs/test_staff.py",
+    "orgs:referral_circle_link": "needs an accepted referral and consent; tests/orgs/test_circle_links.py",
+    "orgs:circle_link_answer": "needs a chosen circle; tests/orgs/test_circle_links.py",
+    "orgs:landing": "a code only goes into the session; tests/orgs/test_invite_codes.py",
+    "orgs:start_with_code": "needs a code entered first; tests/orgs/test_invite_codes.py",
 }
+
+
+def tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 2), "navy").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def _pdf(world: World) -> dict[str, Any]:
@@ -186,6 +243,14 @@ WRITES: dict[str, Write] = {
     "orgs:referral_attach": Write(
         form=_pdf,
         changes=lambda world: ReferralAttachment.objects.filter(referral_id=world.extra["referral_id"]).count(),
+    ),
+    "orgs:invite_codes": Write(
+        form={"label": "Surgery leaflet", "max_uses": 10, "valid_days": 30},
+        changes=lambda world: InviteCode.objects.count(),
+    ),
+    "orgs:invite_code_revoke": Write(
+        form={},
+        changes=lambda world: InviteCode.objects.filter(revoked_at__isnull=False).count(),
     ),
     "orgs:referral_signpost": Write(
         form=lambda world: {"service": world.extra["service_id"]},

@@ -17,7 +17,8 @@ from django.urls import reverse
 
 from carecircle.audit.models import AuditEntry
 from carecircle.orgs.directory import DirectoryRefused, directory_import, fetch
-from carecircle.orgs.models import DirectoryService, ReferralEvent, Signposting
+from carecircle.orgs.jobs import directory_problem, directory_refresh, directory_refresh_ensure, directory_refresh_job
+from carecircle.orgs.models import DirectoryFeedStatus, DirectoryService, ReferralEvent, Signposting
 from carecircle.orgs.referral_services import referral_assign, referral_move
 from carecircle.orgs.signposting import support_search
 from carecircle.web.demo_orgs import DIRECTORY_FILE
@@ -355,3 +356,82 @@ def test_a_missing_or_withdrawn_service_is_refused_clearly(directory: None, org:
     assert "Choose a service from the directory." in text(_signpost(client, org, referral.pk, service="nope"))
     assert "no longer in the directory" in text(_signpost(client, org, referral.pk, service=closed.pk))
     assert not Signposting.objects.exists()
+
+
+# The worker's scheduled refresh (orgs/jobs.py).
+
+
+def test_the_worker_refreshes_the_configured_directory_and_records_how_it_went(
+    db: None, local_server: tuple[str, type[_Handler]], settings: Any
+) -> None:
+    url, handler = local_server
+    settings.ORGS_DIRECTORY_URL = url
+    handler.body = feed(service(1), service(2))
+    assert directory_refresh_job.call() == "2 added, 0 updated, 0 unchanged, 0 no longer listed, 0 with problems."
+    status = DirectoryFeedStatus.objects.get(url=url)
+    assert (status.last_error, status.failures_in_a_row) == ("", 0)
+    assert directory_problem() is None
+
+
+def test_a_broken_feed_keeps_the_previous_services_and_is_shown_to_admins_only(
+    db: None,
+    local_server: tuple[str, type[_Handler]],
+    settings: Any,
+    org: Org,
+    as_user: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url, handler = local_server
+    settings.ORGS_DIRECTORY_URL = url
+    handler.body = feed(service(1), service(2))
+    directory_refresh(url=url)
+    handler.status, handler.body = 500, b"oops"
+    directory_refresh(url=url)
+    handler.status, handler.body = 200, b"<html>not json</html>"
+    status = directory_refresh(url=url)
+    assert status.failures_in_a_row == 2
+    assert status.last_success_at is not None
+    assert "was not refreshed" in caplog.text
+    # Nothing hidden or lost: both services are still found.
+    assert DirectoryService.objects.filter(active=True).count() == 2
+    home = reverse("orgs:home", kwargs={"organisation_id": org.organisation.pk})
+    assert "could not be refreshed" in text(as_user(org.admin).get(home))
+    assert "could not be refreshed" not in text(as_user(org.coordinator).get(home))
+    handler.body = feed(service(1), service(2))
+    directory_refresh(url=url)
+    assert "could not be refreshed" not in text(as_user(org.admin).get(home))
+
+
+def test_the_worker_books_one_refresh_and_none_without_an_address(db: None, settings: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.ORGS_DIRECTORY_URL = ""
+    assert directory_refresh_ensure() is False
+    settings.ORGS_DIRECTORY_URL = "https://directory.example.org/services"
+    assert directory_refresh_ensure() is True
+    assert directory_refresh_ensure() is False
+    assert DBTaskResult.objects.filter(task_path="carecircle.orgs.jobs.directory_refresh_job").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_feed_is_fetched_outside_any_transaction(
+    local_server: tuple[str, type[_Handler]], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db import connection
+
+    from carecircle.orgs import jobs
+
+    url, handler = local_server
+    handler.body = feed(service(1))
+    seen: list[bool] = []
+
+    def fetch_and_note(address: str) -> bytes:
+        seen.append(connection.in_atomic_block)
+        return fetch(address)
+
+    monkeypatch.setattr(jobs, "fetch", fetch_and_note)
+    settings.ORGS_DIRECTORY_URL = url
+    directory_refresh_job.call()
+    assert seen == [False]
+    assert DirectoryService.objects.count() == 1

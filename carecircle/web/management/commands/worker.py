@@ -3,7 +3,8 @@
 This is django-tasks-db's db_worker under CareCircle's name, with all of its options (--batch,
 --queue-name, --interval, --max-tasks, --reload…). On start it books the daily privacy job
 (retention, erasing closed circles) unless one is already waiting (carecircle/web/jobs.py), and
-the deliveries sweep and the digest runs (notifications/tasks.py) likewise.
+the deliveries sweep and the digest runs (notifications/tasks.py) likewise, and the directory
+refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from carecircle.notifications.tasks import deliveries_sweep_ensure, digests_schedule_ensure
+from carecircle.orgs.jobs import directory_refresh_ensure
 from carecircle.web.jobs import daily_privacy_job_ensure
 
 
@@ -27,4 +29,6 @@ class Command(DatabaseWorkerCommand):
         deliveries_sweep_ensure()
         # Daily and weekly digests: a run every quarter of an hour sends those whose 08:00 has come.
         digests_schedule_ensure()
+        # The local service directory, from ORGS_DIRECTORY_URL when one is set (daily by default).
+        directory_refresh_ensure()
         super().handle(*args, **options)

@@ -1,0 +1,77 @@
+"""Linking a family's existing circle to a referral: staff ask, the circle's organiser answers in the app."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from carecircle.lib.errors import DomainError
+from carecircle.orgs import circle_links
+from carecircle.orgs.access import access_referral
+from carecircle.orgs.views import viewer
+
+
+@require_http_methods(["POST"])
+@login_required
+def referral_circle_link(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
+    """Ask, by email, the organiser of the family's circle to link it to this referral."""
+    access, referral = access_referral(
+        user=request.user, organisation_id=organisation_id, referral_id=referral_id, capability="referrals.manage"
+    )
+    email = request.POST.get("organiser_email", "")[:254]
+    try:
+        circle_links.circle_link_request(
+            access=access, referral=referral, email=email, consent_confirmed=request.POST.get("consent") == "yes"
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"We've emailed {email.strip()}. The circle is linked only if they agree.")
+    return redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
+
+
+def _answer_page(request: HttpRequest, token: str, *, error: str = "", status: int = 200) -> HttpResponse:
+    try:
+        link_request = circle_links.circle_link_request_find(token=token)
+    except circle_links.CircleLinkGone as gone:
+        return render(request, "orgs/circle_link_answer.html", {"problem": str(gone)}, status=gone.status)
+    context = {
+        "link_request": link_request,
+        "referral": link_request.referral,
+        "organisation": link_request.referral.organisation,
+        "circles": circle_links.circles_to_offer(user=viewer(request)),
+        "error": error,
+    }
+    return render(request, "orgs/circle_link_answer.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def circle_link_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The organiser chooses which of their circles to link, or says no."""
+    if request.method == "GET":
+        return _answer_page(request, token)
+    user = viewer(request)
+    try:
+        if request.POST.get("answer") == "no":
+            circle_links.circle_link_decline(actor=user, token=token)
+            messages.success(request, "Thank you. Nothing was linked, and the organisation has been told.")
+            return redirect("circles:list")
+        try:
+            circle_id = int(request.POST.get("circle", ""))
+        except ValueError:
+            return _answer_page(request, token, error="Choose the circle to link, or say no.", status=400)
+        referral = circle_links.circle_link_accept(actor=user, token=token, circle_id=circle_id)
+    except circle_links.CircleLinkGone as gone:
+        return render(request, "orgs/circle_link_answer.html", {"problem": str(gone)}, status=gone.status)
+    except DomainError as error:
+        return _answer_page(request, token, error=str(error), status=error.status)
+    messages.success(
+        request,
+        f"The circle is linked to {referral.organisation.name}. Their staff are invited as helpers; "
+        "you can remove them at any time.",
+    )
+    return redirect("circles:members", circle_id=circle_id)

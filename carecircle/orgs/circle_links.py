@@ -1,0 +1,249 @@
+"""Linking a circle the family already has to an accepted referral, only if its organiser agrees.
+
+Staff never see which circles exist: they send a request to an email address (the family member
+the person named), with the person's consent recorded. The email carries a link (only its hash is
+kept, 14 days); whoever opens it, signed in, may link one of the circles they organise, or say no.
+Linking invites the staff member who asked and the assigned volunteer as helpers, by the
+organiser's own invitations, so the family sees who comes in and can remove them; the circle's
+activity log and the referral's history record it. Ending the link (orgs/bridge.py) removes the
+staff at once and cancels their invitations still waiting.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.audit.services import audit_record
+from carecircle.circles.access import access_circle
+from carecircle.circles.models import Circle, InvitationChannel, Membership, Role
+from carecircle.circles.services import CircleError, invitation_create
+from carecircle.lib import hooks
+from carecircle.lib.errors import Conflict, DomainError, Gone
+from carecircle.lib.tokens import secret_hash
+from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.models import CircleLinkRequest, OrganisationStaff, Referral, ReferralEvent, ReferralStatus
+
+REQUEST_DAYS = 14
+OPEN_STATES = {ReferralStatus.ACCEPTED, ReferralStatus.ASSIGNED, ReferralStatus.ACTIVE}
+Status = CircleLinkRequest.Status
+
+
+class CircleLinkError(DomainError):
+    """A refusal about linking a circle; the message says what to do."""
+
+
+class CircleLinkConflict(CircleLinkError, Conflict):
+    """Not possible in the referral's or the request's current state (409)."""
+
+
+class CircleLinkGone(CircleLinkError, Gone):
+    """The request expired, was answered or was replaced (410)."""
+
+
+def answer_url(token: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("orgs:circle_link_answer", kwargs={"token": token})
+
+
+def _has_live_circle(referral: Referral) -> bool:
+    return referral.circle_id is not None and referral.circle_link_ended_at is None
+
+
+@transaction.atomic
+def circle_link_request(
+    *, access: OrganisationAccess, referral: Referral, email: str, consent_confirmed: bool
+) -> tuple[CircleLinkRequest, str]:
+    """Ask the organiser of the family's circle, by email, to link it; a new request replaces a waiting one."""
+    access.require("referrals.manage")
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=referral.pk)
+    if referral.status not in OPEN_STATES:
+        raise CircleLinkConflict("Accept the referral before linking a circle.")
+    if _has_live_circle(referral):
+        raise CircleLinkConflict("This referral already has a circle.")
+    if not consent_confirmed:
+        raise CircleLinkError("Ask the person first: link their family's circle only when they agree.", field="consent")
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise CircleLinkError(
+            "Give the email address of the circle's organiser, like name@example.org.", field="email"
+        ) from None
+    now = timezone.now()
+    CircleLinkRequest.objects.filter(referral=referral, status=Status.PENDING).update(
+        status=Status.WITHDRAWN, answered_at=now
+    )
+    token = secrets.token_urlsafe(24)
+    request = CircleLinkRequest.objects.create(
+        referral=referral,
+        email=email,
+        token_hash=secret_hash(token),
+        requested_by=access.user,
+        expires_at=now + datetime.timedelta(days=REQUEST_DAYS),
+    )
+    organisation = referral.organisation
+    hooks.delivery_enqueue(
+        channel="email",
+        to=email,
+        subject=f"{organisation.name} asks to join your CareCircle circle",
+        body=(
+            f"{access.user.display_name} from {organisation.name} is helping {referral.person_name}, who agreed "
+            f"that {organisation.name} may join the circle the family already has in CareCircle.\n\n"
+            "If you organise that circle, open this link to choose the circle and say yes or no "
+            f"(it works for {REQUEST_DAYS} days):\n{answer_url(token)}\n\n"
+            "If you say yes, they are invited as helpers: you see them in the circle and can remove them "
+            "at any time. If you don't know about this, ignore this email: nothing changes."
+        ),
+        idempotency_key=f"circle-link-request:{request.pk}",
+    )
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=access.user,
+        kind=ReferralEvent.Kind.CIRCLE,
+        text=f"Asked {email} to link the family's circle, with the person's agreement.",
+    )
+    audit_record(
+        actor=access.user,
+        action="referral.circle_link_requested",
+        subject_name=referral.reference,
+        data={"organisation": organisation.pk, "referral": referral.pk, "request": request.pk},
+    )
+    return request, token
+
+
+def circle_link_request_find(*, token: str) -> CircleLinkRequest:
+    """The waiting request behind a link; raises when it is unknown, answered or expired."""
+    request = (
+        CircleLinkRequest.objects.select_related("referral__organisation", "requested_by")
+        .filter(token_hash=secret_hash(token))
+        .first()
+    )
+    if request is None:
+        raise CircleLinkGone("This link isn't valid. Ask the organisation to send a new one.")
+    if request.status != Status.PENDING:
+        raise CircleLinkGone(
+            f"This request has already been answered or replaced ({request.get_status_display().lower()})."
+        )
+    if request.expires_at <= timezone.now():
+        raise CircleLinkGone("This request has expired. Ask the organisation to send a new one.")
+    return request
+
+
+def circles_to_offer(*, user: User) -> list[Circle]:
+    """The open circles the user may link: those they organise (or are the person of)."""
+    memberships = Membership.objects.filter(
+        user=user, role__in=[Role.ORGANISER, Role.PERSON], circle__closed_at__isnull=True
+    ).select_related("circle")
+    return [membership.circle for membership in memberships.order_by("circle__person_name", "circle_id")]
+
+
+def _invite_staff(*, actor: User, circle: Circle, referral: Referral, requested_by: User | None) -> list[str]:
+    organisation = referral.organisation
+    invited: list[str] = []
+    staff_ids = set(OrganisationStaff.objects.filter(organisation=organisation).values_list("user_id", flat=True))
+    for staff_user in (requested_by, referral.assigned_to):
+        if staff_user is None or staff_user.pk not in staff_ids or staff_user.email in invited:
+            continue
+        if Membership.objects.filter(circle=circle, user=staff_user).exists() or not staff_user.email:
+            continue
+        try:
+            invitation_create(
+                actor=actor,
+                circle=circle,
+                role=Role.HELPER,
+                channel=InvitationChannel.EMAIL,
+                email=staff_user.email,
+                name=staff_user.display_name,
+                relationship=f"from {organisation.name}"[:60],
+                note=f"You agreed to link this circle to {organisation.name}'s work with {referral.person_name}."[:500],
+            )
+        except CircleError:
+            continue
+        invited.append(staff_user.email)
+    return invited
+
+
+@transaction.atomic
+def circle_link_accept(*, actor: User, token: str, circle_id: int) -> Referral:
+    """The organiser links one of their circles to the referral; its staff are invited as helpers."""
+    found = circle_link_request_find(token=token)
+    request = CircleLinkRequest.objects.select_for_update().get(pk=found.pk)
+    if request.status != Status.PENDING:
+        raise CircleLinkGone("This request has already been answered.")
+    access = access_circle(user=actor, circle_id=circle_id, capability="members.manage")
+    if access.circle.closed_at is not None:
+        raise CircleLinkError("That circle is closed. Choose another one.", field="circle")
+    if not access.can("members.invite"):
+        raise PermissionDenied("Only the circle's organisers can link it.")
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("organisation", "assigned_to")
+        .get(pk=request.referral_id)
+    )
+    if referral.status not in OPEN_STATES or _has_live_circle(referral):
+        raise CircleLinkConflict(
+            "The organisation's work with this person has changed. Ask them to send a new request."
+        )
+    now = timezone.now()
+    referral.circle, referral.circle_consent_at, referral.circle_link_ended_at = access.circle, now, None
+    referral.updated_at = now
+    referral.save(update_fields=["circle", "circle_consent_at", "circle_link_ended_at", "updated_at"])
+    request.status, request.circle, request.answered_by, request.answered_at = (
+        Status.ACCEPTED,
+        access.circle,
+        actor,
+        now,
+    )
+    request.save(update_fields=["status", "circle", "answered_by", "answered_at"])
+    invited = _invite_staff(actor=actor, circle=access.circle, referral=referral, requested_by=request.requested_by)
+    ReferralEvent.objects.create(
+        referral=referral,
+        actor=actor,
+        kind=ReferralEvent.Kind.CIRCLE,
+        text=f"{actor.display_name} linked the family's circle; {len(invited)} of your staff invited as helpers.",
+    )
+    audit_record(
+        actor=actor,
+        action="referral.circle_linked",
+        circle=access.circle,
+        subject_name=referral.organisation.name,
+        data={"organisation": referral.organisation_id, "referral": referral.pk, "request": request.pk},
+    )
+    return referral
+
+
+@transaction.atomic
+def circle_link_decline(*, actor: User, token: str) -> CircleLinkRequest:
+    found = circle_link_request_find(token=token)
+    request = CircleLinkRequest.objects.select_for_update().get(pk=found.pk)
+    if request.status != Status.PENDING:
+        raise CircleLinkGone("This request has already been answered.")
+    request.status, request.answered_by, request.answered_at = Status.DECLINED, actor, timezone.now()
+    request.save(update_fields=["status", "answered_by", "answered_at"])
+    ReferralEvent.objects.create(
+        referral_id=request.referral_id,
+        actor=actor,
+        kind=ReferralEvent.Kind.CIRCLE,
+        text="The family decided not to link their circle.",
+    )
+    audit_record(
+        actor=actor,
+        action="referral.circle_link_declined",
+        subject_name=found.referral.reference,
+        data={"organisation": found.referral.organisation_id, "referral": request.referral_id},
+    )
+    return request
+
+
+def waiting_request_for(*, referral: Referral) -> CircleLinkRequest | None:
+    return CircleLinkRequest.objects.filter(
+        referral=referral, status=Status.PENDING, expires_at__gt=timezone.now()
+    ).first()

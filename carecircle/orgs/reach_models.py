@@ -1,0 +1,125 @@
+"""How an organisation offers CareCircle: invite codes, the circles started or linked through it.
+
+Kept beside models.py (which imports these) so neither module grows past a readable length.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class InviteCode(models.Model):
+    """A code an organisation hands out (on a leaflet, at a visit) that starts a circle linked to it.
+
+    Only the code's hash is kept; staff see its label and last four characters. It works until it
+    expires, is revoked, or has been used `max_uses` times (a check constraint backs the limit).
+    """
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="invite_codes")
+    label = models.CharField(max_length=80)
+    code_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=4)
+    max_uses = models.PositiveIntegerField()
+    uses = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(uses__lte=models.F("max_uses")), name="orgs_invite_code_within_limit"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} (…{self.hint})"
+
+
+class OrganisationCircle(models.Model):
+    """A circle started with an organisation's invite code, and the consent given for the link.
+
+    The link lets the organisation count the circle; it gives its staff no access to the circle.
+    """
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="circle_links")
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="organisation_links")
+    invite_code = models.ForeignKey(InviteCode, on_delete=models.SET_NULL, null=True, related_name="circles")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    consent_given_by = models.CharField(max_length=16)
+    consent_to = models.TextField()
+    consent_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-consent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "circle"], name="orgs_circle_link_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.circle_id} with {self.organisation_id}"
+
+
+class CircleLinkRequest(models.Model):
+    """Staff ask the organiser of an existing circle to link it to an accepted referral.
+
+    Sent to an email address; only the token's hash is kept. The organiser, signed in, chooses
+    which of the circles they organise to link (staff never learn of the others) or declines.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an answer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    referral = models.ForeignKey("orgs.Referral", on_delete=models.CASCADE, related_name="link_requests")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    circle = models.ForeignKey("circles.Circle", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One open request per referral: asking again replaces the first (the service withdraws it).
+            models.UniqueConstraint(
+                fields=["referral"], condition=models.Q(status="pending"), name="orgs_link_request_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"link request for {self.referral_id}"
+
+
+class DirectoryFeedStatus(models.Model):
+    """How the worker's last fetches of the configured directory went (one row per address)."""
+
+    url = models.CharField(max_length=500, unique=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_summary = models.CharField(max_length=300, blank=True)
+    # Empty when the last fetch worked; otherwise why the previous data was kept.
+    last_error = models.CharField(max_length=500, blank=True)
+    failures_in_a_row = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "directory feed statuses"
+
+    def __str__(self) -> str:
+        return self.url
