@@ -135,3 +135,19 @@ def test_asking_again_replaces_the_first_request_and_bad_answers_are_refused(
     assert "Choose the circle to link, or say no." in text(missing)
     assert organiser.get(reverse("orgs:circle_link_answer", kwargs={"token": "nonsense"})).status_code == 410
     assert CircleLinkRequest.objects.filter(status="pending").count() == 1
+
+
+def test_the_circles_activity_log_says_an_organisation_was_linked_in_words(
+    org: Org, cast: Cast, as_user: Any, coordinator_access: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from carecircle.audit.display import entry_sentence
+
+    referral = _accepted(org, coordinator_access)
+    with django_capture_on_commit_callbacks(execute=True):
+        _ask(as_user(org.coordinator), org, referral, organiser_email=cast.organiser.email)
+    answer = reverse("orgs:circle_link_answer", kwargs={"token": _token_from_email()})
+    as_user(cast.organiser).post(answer, {"answer": "yes", "circle": cast.circle.pk})
+    entry = AuditEntry.objects.get(action="referral.circle_linked")
+    assert entry_sentence(entry) == (
+        "Olivia Organiser linked the circle to the work of Riverside Volunteers and invited its staff as helpers"
+    )
