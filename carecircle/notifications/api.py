@@ -65,8 +65,9 @@ class PreferencesIO(Schema):
 )
 def notification_list(request: HttpRequest) -> NotificationsOut:
     user = viewer(request)
-    rows = list(Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[:LIST_LIMIT])
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    # Lines kept only for the digest (in-app turned off for their category) aren't the app's to show.
+    rows = list(Notification.objects.filter(recipient=user, in_app=True).order_by("-created_at", "-id")[:LIST_LIMIT])
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True, in_app=True).count()
     return NotificationsOut(
         unread=unread,
         notifications=[
@@ -92,7 +93,7 @@ def notification_list(request: HttpRequest) -> NotificationsOut:
     response=responses({200: ReadOut}, 400, 422),
 )
 def notification_read(request: HttpRequest, payload: ReadIn) -> ReadOut:
-    rows = Notification.objects.filter(recipient=viewer(request), read_at__isnull=True, pk__in=payload.ids)
+    rows = Notification.objects.filter(recipient=viewer(request), read_at__isnull=True, in_app=True, pk__in=payload.ids)
     return ReadOut(marked=rows.update(read_at=timezone.now()))
 
 

@@ -1,6 +1,7 @@
 """The daily or weekly digest email: everything that isn't urgent, in one email at 08:00 on the member's clock.
 
-notify() marks what a member in digest mode would have been emailed (`Notification.held_for_digest`).
+notify() marks what a member in digest mode would have been emailed (`Notification.held_for_digest`),
+whether or not they see that category in the app (a line kept only for the digest has `in_app` off).
 `digests_send(now=...)` (run by the worker every quarter of an hour, or `carecircle send_digests`)
 finds each member whose 08:00 has come since their last digest, gathers what is still held, unread
 and still theirs to see (capability checked now, not when it happened), and queues one email as a

@@ -93,6 +93,9 @@ class Notification(models.Model):
     capability = models.CharField(max_length=80, blank=True)
     # Emailed in the member's next digest, not at once (they chose a daily or weekly email).
     held_for_digest = models.BooleanField(default=False)
+    # False for a line kept only for the digest: the member turned this category off in the app,
+    # so it isn't listed or counted there (notifications.md, "The digest email").
+    in_app = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

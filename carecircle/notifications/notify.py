@@ -219,7 +219,10 @@ def notify(
     for membership in memberships:
         user = membership.user
         mine = choices[user.pk]
-        if mine.wants(chosen_category, IN_APP, membership.role):
+        in_app = mine.wants(chosen_category, IN_APP, membership.role)
+        # The digest follows the member's email choice for the category, whatever they chose for the app.
+        held = held_for_digest(chosen_category, membership, mine)
+        if in_app or held:
             with translation.override(language_of(user)):
                 title_text, body_text = str(title), str(body)
             notifications.append(
@@ -233,7 +236,8 @@ def notify(
                     group=group,
                     key=f"{key}-{user.pk}"[:160],
                     capability=capability or "",
-                    held_for_digest=held_for_digest(chosen_category, membership, mine),
+                    held_for_digest=held,
+                    in_app=in_app,
                     created_at=now,
                 )
             )
@@ -252,9 +256,9 @@ def notify(
         )
     if notifications:
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-        # One live event for everyone told (the header's unread badge), not one per member.
+        # One live event for everyone told in the app (the header's unread badge), not one per member.
         users_event_send(
-            user_ids=[notification.recipient_id for notification in notifications],
+            user_ids=[notification.recipient_id for notification in notifications if notification.in_app],
             circle_id=circle.pk,
             type="notification",
         )

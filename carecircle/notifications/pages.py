@@ -31,7 +31,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def unread(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+    return Notification.objects.filter(recipient=user, read_at__isnull=True, in_app=True)
 
 
 @login_required
@@ -40,7 +40,7 @@ def unread(user: User) -> QuerySet[Notification]:
 def notification_list(request: HttpRequest) -> HttpResponse:
     """The latest notifications, newest first; those shown are marked read once the page is drawn."""
     user = _user(request)
-    items = list(Notification.objects.filter(recipient=user).order_by("-created_at", "-id")[:LIST_LIMIT])
+    items = list(Notification.objects.filter(recipient=user, in_app=True).order_by("-created_at", "-id")[:LIST_LIMIT])
     unread_ids = [item.pk for item in items if item.read_at is None]
     response = render(
         request,

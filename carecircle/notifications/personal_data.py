@@ -43,6 +43,7 @@ personal_data_declare(
         "key": "internal key",
         "capability": "what it needed to be seen",
         "held_for_digest": "waiting for the digest email",
+        "in_app": "shown in the app, or kept only for the digest",
     },
 )
 personal_data_declare(

@@ -140,6 +140,29 @@ def test_what_the_member_read_in_the_app_is_left_out(cast: Cast, clock: Any, sen
     assert "Read already" not in digest.body
 
 
+def test_the_digest_follows_the_email_choice_even_with_the_app_turned_off(
+    cast: Cast, clock: Any, send: Any, as_user: Any
+) -> None:
+    digest_mode(cast.helper)
+    NotificationPreference.objects.create(user=cast.helper, category="news", channel="app", enabled=False)
+    NotificationPreference.objects.create(user=cast.helper, category="thanks", channel="email", enabled=False)
+    notify(category="news", circle=cast.circle, key="news-app-off", title="Dad is home from hospital")
+    notify(category="thanks", circle=cast.circle, key="thanks-no-email", title="Olivia thanked you")
+
+    # Nothing about the news in the app: not listed, not counted.
+    client = as_user(cast.helper)
+    assert client.get("/notifications/unread/").json()["unread"] == 1
+    assert "Dad is home from hospital" not in client.get("/notifications/").content.decode()
+    clock.move_to(TUESDAY_8AM_NEW_YORK)
+    send()
+
+    [digest] = digests_of(cast.helper)
+    assert "Dad is home from hospital" in digest.body
+    # Thanks stay in the app, but email was turned off for them, so they stay out of the digest.
+    assert "Olivia thanked you" not in digest.body
+    assert digest.subject == "CareCircle today: 1 new thing"
+
+
 def test_nothing_the_member_has_since_lost_access_to(cast: Cast, clock: Any, send: Any) -> None:
     digest_mode(cast.helper)
     digest_mode(cast.paid_carer)
