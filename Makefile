@@ -47,6 +47,7 @@ install: $(VENV)/.installed
 run: install
 	@mkdir -p var
 	DEBUG=true PORT=$(PORT) $(VENV)/bin/carecircle migrate --no-input
+	DEBUG=true PORT=$(PORT) $(VENV)/bin/carecircle push_keys
 	DEBUG=true PORT=$(PORT) $(VENV)/bin/carecircle demo
 	DEBUG=true PORT=$(PORT) $(VENV)/bin/carecircle run
 

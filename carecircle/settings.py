@@ -298,6 +298,25 @@ MAIL_INBOUND_MAX_BYTES = env_int("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
 MAIL_INBOUND_PER_HOUR_PER_MEMBER = env_int("MAIL_INBOUND_PER_HOUR_PER_MEMBER", 30)
 # The same secret guards the bounce and complaint webhooks at /mail/events/<provider>/.
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
+# Web Push (docs/architecture/notifications.md): the VAPID private key (base64url raw P-256, or DER)
+# from the environment, else the one `carecircle push_keys` made once and kept in the database.
+# VAPID_SUBJECT is the contact push services see (mailto: or https:); by default SITE_URL when it is
+# https, else the From address. Subscriptions are accepted only for the push services' own hosts.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT")
+PUSH_SERVICE_HOSTS = env_list("PUSH_SERVICE_HOSTS") or [
+    "fcm.googleapis.com",
+    "android.googleapis.com",
+    "push.services.mozilla.com",
+    "notify.windows.com",
+    "push.apple.com",
+]
+# Tests only: accept push endpoints at http://127.0.0.1 (the local push service the tests run).
+PUSH_ALLOW_LOCAL_ENDPOINTS = env_bool("PUSH_ALLOW_LOCAL_ENDPOINTS", False)
+# How long a push service keeps a notification for a device that is off (seconds).
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 12 * 60 * 60)
+# At most this many devices a member; subscribing another drops the one unused longest.
+PUSH_MAX_DEVICES = env_int("PUSH_MAX_DEVICES", 10)
 
 # Security headers. HTTPS settings turn on with DEBUG off; SECURE_SSL_REDIRECT is opt-in because
 # a reverse proxy usually redirects.

@@ -48,6 +48,7 @@ export PROXY_URL=http://127.0.0.1:$PROXY
 mkdir -p "$WORK/var" "$WORK/nginx/logs"
 
 "$BIN/carecircle" migrate --no-input -v 0
+"$BIN/carecircle" push_keys >/dev/null
 "$BIN/carecircle" collectstatic --no-input -v 0
 
 for port in "$APP_A" "$APP_B"; do

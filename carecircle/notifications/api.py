@@ -7,14 +7,15 @@ from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from pydantic import Field as PydanticField
 from pydantic import StrictInt
 
 from carecircle.accounts.api_auth import viewer
-from carecircle.lib.schemas import MAX_ID, WallClockTime, responses
+from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, WallClockTime, responses
 from carecircle.notifications import preferences as prefs
-from carecircle.notifications.models import Digest, Notification
+from carecircle.notifications import push
+from carecircle.notifications.models import Digest, Notification, PushSubscription
 
 router = Router(tags=["Notifications"])
 LIST_LIMIT = 100
@@ -48,7 +49,7 @@ class ReadOut(Schema):
 
 class PreferencesIO(Schema):
     enabled: dict[str, dict[str, bool]] = Field(
-        description='For each category, each channel ("app", "email", "sms") on or off.'
+        description='For each category, each channel ("app", "email", "sms", "push") on or off.'
     )
     quiet_from: WallClockTime | None = Field(None, description="Quiet hours start, on the member's own clock.")
     quiet_until: WallClockTime | None = Field(None, description="Quiet hours end. Urgent categories ignore them.")
@@ -141,3 +142,101 @@ def preferences_set(request: HttpRequest, payload: PreferencesIO) -> Preferences
         digest_weekday=payload.digest_weekday,
     )
     return _out(chosen)
+
+
+PushText = Annotated[str, NoNul]
+
+
+class PushKeysIn(InputSchema):
+    p256dh: PushText = Field(max_length=200, description="The browser's P-256 public key, base64url.")
+    auth: PushText = Field(max_length=100, description="The browser's 16-byte auth secret, base64url.")
+
+
+class PushSubscribeIn(InputSchema):
+    endpoint: PushText = Field(
+        max_length=push.ENDPOINT_MAX_LENGTH, description="The push service's https address for this browser."
+    )
+    keys: PushKeysIn
+    # The name PushSubscription.toJSON() uses.
+    expirationTime: float | None = Field(
+        None, description="Ignored: accepted so that a PushSubscription's toJSON() can be sent as it is."
+    )
+    label: PushText = Field(
+        "",
+        max_length=100,
+        description="Which device this is, like 'Firefox on Android'; made from the User-Agent if empty.",
+    )
+
+
+class PushUnsubscribeIn(InputSchema):
+    endpoint: PushText = Field(max_length=push.ENDPOINT_MAX_LENGTH, description="The address the browser subscribed.")
+
+
+class PushDeviceOut(Schema):
+    id: int
+    endpoint: str
+    label: str
+    created_at: datetime.datetime
+    last_success_at: datetime.datetime | None
+    failing: bool = Field(description="The push service refused it: turn notifications on again on that device.")
+
+
+class PushDevicesOut(Schema):
+    public_key: str = Field(description="The server's VAPID public key: the applicationServerKey to subscribe with.")
+    devices: list[PushDeviceOut]
+
+
+class PushRemovedOut(Schema):
+    removed: int = Field(description="1 if that device was yours and is now off, 0 if it was already off.")
+
+
+def _device(row: PushSubscription) -> PushDeviceOut:
+    return PushDeviceOut(
+        id=row.pk,
+        endpoint=row.endpoint,
+        label=row.label,
+        created_at=row.created_at,
+        last_success_at=row.last_success_at,
+        failing=row.failing_since is not None,
+    )
+
+
+@router.get(
+    "/notifications/push",
+    operation_id="push_device_list",
+    summary="Your devices with push notifications on, and the key to subscribe with",
+    response=responses({200: PushDevicesOut}),
+)
+def push_device_list(request: HttpRequest) -> PushDevicesOut:
+    return PushDevicesOut(
+        public_key=push.vapid_keys().public_key, devices=[_device(row) for row in push.devices_of(viewer(request))]
+    )
+
+
+@router.post(
+    "/notifications/push/subscribe",
+    operation_id="push_subscribe",
+    summary="Turn push notifications on for a browser",
+    response=responses({200: PushDeviceOut, 201: PushDeviceOut}, 400, 422),
+)
+def push_subscribe(request: HttpRequest, payload: PushSubscribeIn) -> Status[PushDeviceOut]:
+    """Send the browser's PushSubscription (its toJSON()). The same endpoint again answers 200 and updates it."""
+    row, created = push.push_subscribe(
+        user=viewer(request),
+        endpoint=payload.endpoint,
+        p256dh=payload.keys.p256dh,
+        auth=payload.keys.auth,
+        label=payload.label or push.device_label(request.headers.get("User-Agent", "")),
+    )
+    return Status(201 if created else 200, _device(row))
+
+
+@router.post(
+    "/notifications/push/unsubscribe",
+    operation_id="push_unsubscribe",
+    summary="Turn push notifications off for a browser",
+    response=responses({200: PushRemovedOut}, 400, 422),
+)
+def push_unsubscribe(request: HttpRequest, payload: PushUnsubscribeIn) -> PushRemovedOut:
+    """Only your own devices; an endpoint that isn't yours (or is already off) removes nothing."""
+    return PushRemovedOut(removed=push.push_unsubscribe(user=viewer(request), endpoint=payload.endpoint))

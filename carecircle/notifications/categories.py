@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from carecircle.circles.models import Role
 
 # The channels a member chooses between, in the order the preferences page shows them.
-IN_APP, EMAIL, SMS = "app", "email", "sms"
-CHANNELS: tuple[tuple[str, str], ...] = ((IN_APP, "In the app"), (EMAIL, "Email"), (SMS, "Text message"))
+IN_APP, EMAIL, SMS, PUSH = "app", "email", "sms", "push"
+CHANNELS: tuple[tuple[str, str], ...] = (
+    (IN_APP, "In the app"),
+    (EMAIL, "Email"),
+    (SMS, "Text message"),
+    (PUSH, "Push notification"),
+)
 
 ALL = frozenset(Role)
 OWNERS = frozenset({Role.PERSON, Role.ORGANISER})
@@ -30,9 +35,12 @@ class Category:
     sms: frozenset[Role] = NOBODY
     app: frozenset[Role] = ALL
     urgent: bool = False
+    # Push reaches only devices a member turned it on for, so by default it follows email.
+    push: frozenset[Role] | None = None
 
     def default(self, channel: str, role: str) -> bool:
-        roles = {IN_APP: self.app, EMAIL: self.email, SMS: self.sms}[channel]
+        pushed = self.email if self.push is None else self.push
+        roles = {IN_APP: self.app, EMAIL: self.email, SMS: self.sms, PUSH: pushed}[channel]
         return role in roles
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
     SMS = "sms", "Text message"
+    PUSH = "push", "Push notification"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -258,3 +259,50 @@ class MailEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_type} for {self.recipient}"
+
+
+class PushSubscription(models.Model):
+    """One browser or device a member turned push notifications on for (Web Push, RFC 8030).
+
+    The endpoint is the push service's address for that browser; p256dh and auth are the browser's
+    keys, so only it can read what is sent (RFC 8291). An endpoint belongs to one browser, so it is
+    unique: subscribing again from the same browser updates the row, whoever is signed in.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    endpoint = models.CharField(max_length=1000, unique=True)
+    # The browser's P-256 public key (65 bytes) and its 16-byte auth secret, base64url without padding.
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    # "Chrome on Android": shown on the preferences page so the member knows which device it is.
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # Set when the push service refused it for a reason other than "gone" (say, a changed key):
+    # nothing more is sent to it until the browser subscribes again.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"push to {self.label or 'a device'} of {self.user_id}"
+
+
+class PushKey(models.Model):
+    """The server's VAPID key pair (RFC 8292), made once at set-up unless VAPID_PRIVATE_KEY is set.
+
+    Browsers bind each subscription to the public key, so it must be kept: a new key means every
+    device has to turn push on again.
+    """
+
+    purpose = models.CharField(max_length=20, unique=True, default="vapid")
+    # The raw 32-byte P-256 private key, base64url without padding.
+    private_key = models.CharField(max_length=100)
+    # The uncompressed public point (65 bytes), base64url: the browser's applicationServerKey.
+    public_key = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} key"

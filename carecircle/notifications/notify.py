@@ -26,7 +26,7 @@ from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import ReplyTarget, users_event_send
 from carecircle.notifications import chat
-from carecircle.notifications.categories import EMAIL, IN_APP, SMS, Category, category_named
+from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
 from carecircle.notifications.emails import html_from_text
 from carecircle.notifications.models import (
     ConversationMute,
@@ -34,8 +34,10 @@ from carecircle.notifications.models import (
     Notification,
     NotificationPreference,
     NotificationSettings,
+    PushSubscription,
 )
 from carecircle.notifications.preferences import mute_token, unsubscribe_url
+from carecircle.notifications.push import push_payload
 from carecircle.notifications.reply_mail import reply_to_header
 from carecircle.notifications.services import DeliveryDraft, deliveries_enqueue
 from carecircle.notifications.sms_text import fit
@@ -63,6 +65,8 @@ class Choices:
 
     overrides: dict[tuple[str, str], bool]
     settings: NotificationSettings | None
+    # Whether the member turned push on for at least one device that still takes it.
+    has_push: bool = False
 
     def wants(self, category: Category, channel: str, role: str) -> bool:
         return self.overrides.get((category.key, channel), category.default(channel, role))
@@ -161,8 +165,34 @@ def _choices(user_ids: list[int], category: Category) -> dict[int, Choices]:
         user_id__in=user_ids, category=category.key
     ).values_list("user_id", "category", "channel", "enabled"):
         overrides[user_id][(key, channel)] = enabled
-    rows = {row.user_id: row for row in NotificationSettings.objects.filter(user_id__in=user_ids)}
-    return {user_id: Choices(overrides[user_id], rows.get(user_id)) for user_id in user_ids}
+    devices = PushSubscription.objects.filter(user_id=OuterRef("user_id"), failing_since__isnull=True)
+    rows = {
+        row.user_id: row
+        for row in NotificationSettings.objects.filter(user_id__in=user_ids).annotate(has_push=Exists(devices))
+    }
+    return {
+        user_id: Choices(overrides[user_id], rows.get(user_id), bool(getattr(rows.get(user_id), "has_push", False)))
+        for user_id in user_ids
+    }
+
+
+def _devices(memberships: list[Membership], choices: dict[int, Choices], category: Category) -> dict[int, list[int]]:
+    """Each member's devices to push to, for those who want this pushed; a query only when someone does."""
+    wanting = [
+        membership.user_id
+        for membership in memberships
+        if choices[membership.user_id].has_push and choices[membership.user_id].wants(category, PUSH, membership.role)
+    ]
+    if not wanting:
+        return {}
+    found: dict[int, list[int]] = {}
+    for device_id, user_id in (
+        PushSubscription.objects.filter(user_id__in=wanting, failing_since__isnull=True)
+        .order_by("id")
+        .values_list("pk", "user_id")
+    ):
+        found.setdefault(user_id, []).append(device_id)
+    return found
 
 
 def notify(
@@ -210,6 +240,7 @@ def notify(
         memberships = [membership for membership in memberships if membership.user_id not in muted]
         ids = [membership.user_id for membership in memberships]
     choices = _choices(ids, chosen_category)
+    devices = _devices(memberships, choices, chosen_category)
     now = timezone.now()
     make = _normalised(render, title=title, body=body, url=url, circle=circle)
     notifications: list[Notification] = []
@@ -252,6 +283,8 @@ def notify(
                 conversation_id=conversation_id,
                 sms_suffix=suffix,
                 reply_to=reply_to_header(membership=membership, circle=circle, target=reply_target),
+                devices=devices.get(user.pk, []),
+                url=url,
             )
         )
     if notifications:
@@ -318,6 +351,8 @@ def _drafts(
     conversation_id: int | None,
     sms_suffix: Callable[[], str],
     reply_to: str = "",
+    devices: Collection[int] = (),
+    url: str = "",
 ) -> list[DeliveryDraft]:
     user = membership.user
     mute_url = ""
@@ -334,7 +369,7 @@ def _drafts(
     sms_works = bool(user.phone) and (row is None or row.sms_failing_since is None)
     if sms_works and mine.wants(category, SMS, membership.role):
         wanted.append(SMS)
-    if not wanted:
+    if not wanted and not devices:
         return []
     with translation.override(language_of(user)):
         return _drafts_in_language(
@@ -398,6 +433,20 @@ def _drafts_in_language(
                 not_before=later,
             )
         )
+    payload = push_payload(category=category.key, title=rendered.subject, url=url) if devices else ""
+    drafts.extend(
+        DeliveryDraft(
+            channel=PUSH,
+            to=str(device_id),
+            subject=rendered.subject[:200],
+            body=payload,
+            idempotency_key=f"{key}-push-{user.pk}-{device_id}"[:120],
+            recipient_id=user.pk,
+            category=category.key,
+            not_before=later,
+        )
+        for device_id in devices
+    )
     return drafts
 
 

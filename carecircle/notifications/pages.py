@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from carecircle.accounts.models import User
 from carecircle.notifications import preferences as prefs
+from carecircle.notifications import push
 from carecircle.notifications.categories import CATEGORY_BY_KEY
 from carecircle.notifications.models import Channel, Digest, Notification, NotificationSettings
 from carecircle.notifications.services import channel_mark_working
@@ -157,9 +159,25 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "nav": "notifications",
             "urgent": [row.category.label for row in chosen.rows if row.category.urgent],
+            "devices": push.devices_of(user),
+            "push_key": push.vapid_keys().public_key,
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def push_device_remove(request: HttpRequest) -> HttpResponse:
+    """ "Stop notifying" one of the member's own devices from the list (works without JavaScript)."""
+    value = request.POST.get("device", "")
+    device_id = int(value) if value.isdigit() and len(value) < 19 else None
+    removed = push.push_unsubscribe(user=_user(request), subscription_id=device_id) if device_id else 0
+    if removed:
+        messages.success(request, "That device won't get push notifications any more.")
+    else:
+        messages.info(request, "That device already wasn't getting push notifications.")
+    return HttpResponseRedirect(reverse("notifications:preferences") + "#push")
 
 
 @csrf_exempt  # The signed token is the proof (RFC 8058: mail programs post without a session or form).

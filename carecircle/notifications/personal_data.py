@@ -1,6 +1,6 @@
 """Notifications' entries in the personal-data register."""
 
-from carecircle.lib.personal_data import personal_data_declare
+from carecircle.lib.personal_data import no_personal_data, personal_data_declare
 
 personal_data_declare(
     "notifications.Delivery",
@@ -137,3 +137,22 @@ personal_data_declare(
         "received_at": "when",
     },
 )
+personal_data_declare(
+    "notifications.PushSubscription",
+    whose="the member",
+    why="push notifications reach only the browsers a member turned them on for",
+    retention="until the member turns it off, the push service says the browser is gone, or the account is erased",
+    fields={
+        "user": "the member",
+        "endpoint": "the push service's address for their browser",
+        "p256dh": "their browser's public key",
+        "auth": "their browser's auth secret",
+        "label": "which browser and system, like Firefox on Android",
+    },
+    not_personal={
+        "last_success_at": "when a push last reached it",
+        "failing_since": "when the push service refused it",
+        "last_error": "the push service's answer",
+    },
+)
+no_personal_data("notifications.PushKey", reason="the server's own VAPID key pair, about nobody")

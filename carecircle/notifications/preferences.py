@@ -19,7 +19,16 @@ from django.urls import reverse
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.lib.errors import DomainError
-from carecircle.notifications.categories import CATEGORIES, CATEGORY_BY_KEY, CHANNELS, DIGEST, EMAIL, SMS, Category
+from carecircle.notifications.categories import (
+    CATEGORIES,
+    CATEGORY_BY_KEY,
+    CHANNELS,
+    DIGEST,
+    EMAIL,
+    PUSH,
+    SMS,
+    Category,
+)
 from carecircle.notifications.models import (
     ConversationMute,
     Digest,
@@ -81,6 +90,8 @@ def preferences_for(user: User) -> Preferences:
         "app": True,
         EMAIL: bool(user.email) and row.email_failing_since is None,
         SMS: bool(user.phone) and row.sms_failing_since is None,
+        # Chosen per category even before a device is turned on, so turning one on needs no second visit.
+        PUSH: True,
     }
     rows = []
     for category in CATEGORIES:

@@ -1,4 +1,4 @@
-"""Deliveries: the emails and texts sent to a person; kept RETENTION_DELIVERIES_DAYS once sent or failed."""
+"""Deliveries (emails, texts, pushes) sent to a person, kept RETENTION_DELIVERIES_DAYS; and their push devices."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from carecircle.notifications.models import (
     MailEvent,
     Notification,
     OutboxMessage,
+    PushSubscription,
     TextsSent,
 )
 
@@ -49,9 +50,20 @@ def subject_access(user: User) -> Iterable[Member]:
             .iterator(500),
         ),
     )
+    yield (
+        "push-devices.csv",
+        csv_rows(
+            ["device", "turned on", "last reached", "push address"],
+            PushSubscription.objects.filter(user=user)
+            .order_by("id")
+            .values_list("label", "created_at", "last_success_at", "endpoint")
+            .iterator(500),
+        ),
+    )
 
 
 def erase(user: User) -> None:
+    PushSubscription.objects.filter(user=user).delete()
     Delivery.objects.filter(_to(user)).delete()
     OutboxMessage.objects.filter(to__in=[address for address in (user.email, user.phone) if address]).delete()
     Notification.objects.filter(recipient=user).delete()

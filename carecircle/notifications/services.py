@@ -1,4 +1,4 @@
-"""Queueing and sending email and text messages (ARCHITECTURE rule 7).
+"""Queueing and sending email, text messages and push notifications (ARCHITECTURE rule 7).
 
 A delivery is queued as a row in the same transaction as the change that caused it, and sent by the
 worker outside any transaction: claim the row (one conditional UPDATE that takes a lease), send,
@@ -33,6 +33,7 @@ from carecircle.notifications.models import (
     TextOptOut,
     TextsSent,
 )
+from carecircle.notifications.push import PermanentPushError, device_still_takes, push_send
 from carecircle.notifications.sms import PermanentSmsError, get_sms_backend
 
 
@@ -256,6 +257,11 @@ def _delivery_send(delivery_id: int, mail: MailSession) -> str:
             status=DeliveryStatus.CANCELLED, lease_until=None
         )
         return "cancelled"
+    if delivery.channel == Channel.PUSH and not device_still_takes(delivery):
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The device no longer takes notifications."
+        )
+        return "failing"
     if not channel_still_works(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The member's address stopped working."
@@ -287,6 +293,8 @@ def channel_still_works(delivery: Delivery) -> bool:
     """Whether a notification's channel still works for its member (a bounce may have come since it was queued)."""
     from carecircle.notifications.categories import CATEGORY_BY_KEY, DIGEST
 
+    if delivery.channel == Channel.PUSH:
+        return True
     if delivery.recipient_id is None or (delivery.category not in CATEGORY_BY_KEY and delivery.category != DIGEST.key):
         return True
     failing_field = CHANNEL_FAILING_FIELD[Channel(delivery.channel)]
@@ -334,7 +342,7 @@ def retry_delay(attempts: int) -> datetime.timedelta:
 
 def is_permanent(error: Exception) -> bool:
     """A failure that retrying can't fix: the address or number itself is refused."""
-    if isinstance(error, PermanentSmsError):
+    if isinstance(error, PermanentSmsError | PermanentPushError):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
@@ -353,7 +361,8 @@ def _record_failure(delivery: Delivery, error: Exception) -> str:
         changes["status"] = DeliveryStatus.QUEUED
         changes["not_before"] = timezone.now() + retry_delay(delivery.attempts)
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**changes)
-    if is_permanent(error) and delivery.recipient_id is not None:
+    # A refused device is dealt with by push_send (removed or marked); the member's other channels go on.
+    if is_permanent(error) and delivery.recipient_id is not None and delivery.channel != Channel.PUSH:
         channel_mark_failing(delivery=delivery, reason=str(error))
     return "failed" if final else "retry"
 
@@ -406,6 +415,11 @@ def channel_mark_working(*, user_id: int, channel: Channel | str) -> None:
 
 
 def _send(delivery: Delivery, mail: MailSession) -> str:
+    if delivery.channel == Channel.PUSH:
+        from carecircle.notifications.categories import CATEGORY_BY_KEY
+
+        category = CATEGORY_BY_KEY.get(delivery.category)
+        return push_send(delivery, urgent=category is not None and category.urgent)
     if delivery.channel == Channel.SMS:
         return get_sms_backend().send(to=delivery.to, body=delivery.body)
     headers = {"X-CareCircle-Delivery": str(delivery.pk), "Auto-Submitted": "auto-generated", **delivery.headers}

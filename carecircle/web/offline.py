@@ -100,6 +100,8 @@ def _worker_context(*, version: str, shell_urls: str) -> dict[str, object]:
         "shell": shell_urls,
         "static_url": settings.STATIC_URL,
         "hashed": settings.STATIC_HASHED,
+        # Shown beside a push notification (the worker's `push` handler).
+        "icon_url": static("web/icons/icon-192.png"),
     }
 
 

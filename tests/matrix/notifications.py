@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from carecircle.notifications.models import Notification
 from carecircle.notifications.preferences import mute_token, unsubscribe_token
+from carecircle.notifications.push import b64url
 from tests.matrix.base import World
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
@@ -32,6 +36,9 @@ WEB: dict[tuple[str, str], str] = {
     ("notifications:mute", "POST"): "200 200 200 200 200 200 200 200 200",
     ("notifications:channel_resume", "GET"): "405 405 405 405 405 405 405 405 302",
     ("notifications:channel_resume", "POST"): "302 302 302 302 302 302 302 302 302",
+    # "Stop notifying" one of the member's own devices; someone else's device id changes nothing.
+    ("notifications:push_device_remove", "GET"): "405 405 405 405 405 405 405 405 302",
+    ("notifications:push_device_remove", "POST"): "302 302 302 302 302 302 302 302 302",
     # Mail providers' tracking webhooks: the basic-auth secret is the proof, no member's session.
     ("notifications:mail_events_postmark", "GET"): "405 405 405 405 405 405 405 405 405",
     ("notifications:mail_events_postmark", "POST"): "403 403 403 403 403 403 403 403 403",
@@ -47,9 +54,27 @@ API: dict[tuple[str, str], str] = {
     ("notification_read", "POST"): "200 200 200 200 200 200 200 200 401",
     ("notification_preferences_get", "GET"): "200 200 200 200 200 200 200 200 401",
     ("notification_preferences_set", "PUT"): "200 200 200 200 200 200 200 200 401",
+    # Push: each member's own browsers only, whatever their role in any circle.
+    ("push_device_list", "GET"): "200 200 200 200 200 200 200 200 401",
+    ("push_subscribe", "POST"): "201 201 201 201 201 201 201 201 401",
+    ("push_unsubscribe", "POST"): "200 200 200 200 200 200 200 200 401",
 }
 
+# A browser's subscription as PushManager.subscribe() gives it: a push service's https address and a real P-256 key.
+MATRIX_PUSH_KEY = b64url(
+    ec.generate_private_key(ec.SECP256R1())
+    .public_key()
+    .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+)
+MATRIX_ENDPOINT = "https://fcm.googleapis.com/fcm/send/matrix-device"
+
 API_BODIES: dict[str, Any] = {
+    "push_subscribe": {
+        "endpoint": MATRIX_ENDPOINT,
+        "expirationTime": None,
+        "keys": {"p256dh": MATRIX_PUSH_KEY, "auth": b64url(bytes(range(16)))},
+    },
+    "push_unsubscribe": {"endpoint": MATRIX_ENDPOINT},
     "notification_read": {"ids": [1, 2]},
     "notification_preferences_set": {"enabled": {"news": {"app": True, "email": False}}, "digest": "daily"},
 }
@@ -86,6 +111,7 @@ NO_WRITE: dict[str, str] = {
     "notifications:stop_emails": "needs an email's signed token; tests/notifications/test_preferences.py",
     "notifications:mute": "needs an email's signed token; tests/notifications/test_preferences.py",
     "notifications:channel_resume": "clears the member's own failing flag; tests/notifications/test_mail_events.py",
+    "notifications:push_device_remove": "turns off the member's own device; tests/notifications/test_push.py",
     "notifications:mail_events_postmark": "needs the webhook secret; tests/notifications/test_mail_events.py",
     "notifications:mail_events_brevo": "needs the webhook secret; tests/notifications/test_mail_events.py",
     "notifications:sms_status_twilio": "needs Twilio's signature; tests/notifications/test_sms_status.py",

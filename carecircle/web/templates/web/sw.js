@@ -10,6 +10,8 @@ var SHELL = "carecircle-shell-" + VERSION;
 var PAGES = "carecircle-pages-";
 var SHELL_URLS = {{ shell|safe }};
 var OFFLINE_URL = "{% url 'web:offline' %}";
+var NOTIFICATIONS_URL = "{% url 'notifications:list' %}";
+var ICON_URL = "{{ icon_url }}";
 var STATIC_URL = "{{ static_url }}";
 // Hashed names never change content, so any static file may be kept; unhashed (`make run`) only the shell.
 var KEEP_ANY_STATIC = {{ hashed|yesno:"true,false" }};
@@ -144,3 +146,42 @@ function staticFile(request) {
     });
   });
 }
+
+// Push (docs/architecture/notifications.md): the payload is {title, body, url, tag}, decrypted by the
+// browser. Nothing is fetched or kept; the notification opens the page it names, on this site only.
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = {}; }
+  var title = typeof data.title === "string" && data.title ? data.title : "CareCircle";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: typeof data.body === "string" ? data.body : "",
+    tag: typeof data.tag === "string" ? data.tag : undefined,
+    icon: ICON_URL,
+    data: { url: sameSite(data.url) }
+  }));
+});
+
+// Only a path on this site is ever opened; anything else opens the notifications page.
+function sameSite(address) {
+  var fallback = new URL(NOTIFICATIONS_URL, self.location.origin).href;
+  if (typeof address !== "string" || !address) { return fallback; }
+  try {
+    var url = new URL(address, self.location.origin);
+    return url.origin === self.location.origin ? url.href : fallback;
+  } catch (error) { return fallback; }
+}
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var target = sameSite(event.notification.data && event.notification.data.url);
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then(function (windows) {
+    // A tab already on that page is brought forward; otherwise one of ours is sent there, or a new one opened.
+    var exact = windows.filter(function (client) { return client.url === target; })[0];
+    if (exact) { return exact.focus(); }
+    var ours = windows.filter(function (client) { return new URL(client.url).origin === self.location.origin; })[0];
+    if (ours && "navigate" in ours) {
+      return ours.focus().then(function (client) { return (client || ours).navigate(target); });
+    }
+    return self.clients.openWindow(target);
+  }));
+});

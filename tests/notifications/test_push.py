@@ -1,0 +1,505 @@
+"""Web Push end to end: a browser's subscription, the worker's signed, encrypted request, a push service on 127.0.0.1.
+
+The push service here is a real HTTP server in the test. It records what the worker posts; the
+test checks the VAPID JWT's signature and audience as a push service would, and decrypts the
+payload with the private key of a subscription made as a browser makes one (ECDH P-256 and a
+16-byte auth secret), so nothing of our own is mocked.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import http_ece
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from django.db import connection
+from django.test import Client
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Role
+from carecircle.notifications.models import Delivery, DeliveryStatus, NotificationSettings, PushKey, PushSubscription
+from carecircle.notifications.notify import notify
+from carecircle.notifications.preferences import preferences_for, preferences_save
+from carecircle.notifications.push import b64url, b64url_decode, device_label, vapid_keys
+from carecircle.notifications.services import delivery_send
+from tests.cast import Cast, invite_and_join, make_user
+from tests.conftest import client_for
+
+SUBSCRIBE = "/api/v1/notifications/push/subscribe"
+UNSUBSCRIBE = "/api/v1/notifications/push/unsubscribe"
+DEVICES = "/api/v1/notifications/push"
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class PushService:
+    """A push service on 127.0.0.1: records each request; answers `status_for[path]` (201 by default)."""
+
+    port: int
+    received: list[Received] = field(default_factory=list)
+    status_for: dict[str, int] = field(default_factory=dict)
+
+    def endpoint(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/push/{name}"
+
+
+@pytest.fixture
+def push_service(settings: Any) -> Iterator[PushService]:
+    settings.PUSH_ALLOW_LOCAL_ENDPOINTS = True
+    settings.VAPID_SUBJECT = "mailto:care@example.org"
+    service = PushService(port=0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            service.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            status = service.status_for.get(self.path, 201)
+            self.send_response(status)
+            if status == 201:
+                self.send_header("Location", f"http://127.0.0.1:{service.port}/message/{len(service.received)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    service.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield service
+    server.shutdown()
+    server.server_close()
+
+
+@dataclass
+class Browser:
+    """What a browser keeps for one subscription: its ECDH private key and auth secret."""
+
+    endpoint: str
+    private_key: ec.EllipticCurvePrivateKey
+    auth: bytes
+
+    @property
+    def p256dh(self) -> str:
+        point = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+        return b64url(point)
+
+    def subscription(self) -> dict[str, Any]:
+        """As PushSubscription.toJSON() gives it."""
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)},
+        }
+
+    def decrypt(self, body: bytes) -> dict[str, Any]:
+        plain = http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
+        data: dict[str, Any] = json.loads(plain)
+        return data
+
+
+def new_browser(endpoint: str) -> Browser:
+    return Browser(endpoint=endpoint, private_key=ec.generate_private_key(ec.SECP256R1()), auth=os.urandom(16))
+
+
+def subscribe(client: Client, browser: Browser, **extra: Any) -> Any:
+    return client.post(SUBSCRIBE, data=json.dumps(browser.subscription()), content_type="application/json", **extra)
+
+
+def checked_vapid(received: Received, *, audience: str) -> dict[str, Any]:
+    """The JWT's claims, after checking its ES256 signature with the key it names, as a push service does."""
+    scheme, _, value = received.headers["authorization"].partition(" ")
+    assert scheme == "vapid"
+    parts = dict(part.strip().split("=", 1) for part in value.split(","))
+    token, public = parts["t"], parts["k"]
+    assert public == vapid_keys().public_key
+    header_b64, claims_b64, signature_b64 = token.split(".")
+    assert json.loads(b64url_decode(header_b64)) == {"typ": "JWT", "alg": "ES256"}
+    signature = b64url_decode(signature_b64)
+    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(public))
+    key.verify(der, f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
+    claims: dict[str, Any] = json.loads(b64url_decode(claims_b64))
+    assert claims["aud"] == audience
+    assert time.time() < claims["exp"] <= time.time() + 24 * 3600
+    return claims
+
+
+def push_rows(user: User) -> list[Delivery]:
+    return list(Delivery.objects.filter(recipient=user, channel="push").order_by("id"))
+
+
+def news(cast: Cast, key: str, **extra: Any) -> None:
+    notify(
+        category="news",
+        circle=cast.circle,
+        key=key,
+        title="News about Arthur: home from hospital",
+        body="The consultant said his potassium is 6.1 and the new tablets start tomorrow.",
+        url=f"/circles/{cast.circle.pk}/",
+        actor=cast.organiser,
+        **extra,
+    )
+
+
+def test_a_push_reaches_the_browser_signed_and_encrypted_with_only_title_line_and_link(
+    cast: Cast, push_service: PushService
+) -> None:
+    browser = new_browser(push_service.endpoint("helper-phone"))
+    client = client_for(cast.helper)
+    response = subscribe(client, browser, HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14) Firefox/133.0")
+    assert response.status_code == 201, response.content
+    assert response.json()["label"] == "Firefox on Android"
+
+    news(cast, "update-1")
+    [delivery] = push_rows(cast.helper)
+    assert delivery_send(delivery_id=delivery.pk) == "sent"
+
+    [request] = push_service.received
+    assert request.path == "/push/helper-phone"
+    assert request.headers["content-encoding"] == "aes128gcm"
+    assert request.headers["ttl"] == "43200"
+    assert request.headers["urgency"] == "normal"
+    claims = checked_vapid(request, audience=f"http://127.0.0.1:{push_service.port}")
+    assert claims["sub"] == "mailto:care@example.org"
+    # Only the browser's private key opens it, and it holds nothing from the message or the record.
+    assert b"Arthur" not in request.body
+    assert browser.decrypt(request.body) == {
+        "title": "News about Arthur: home from hospital",
+        "body": "Open CareCircle to read it.",
+        "url": f"/circles/{cast.circle.pk}/",
+        "tag": "news",
+    }
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert delivery.provider_id == f"http://127.0.0.1:{push_service.port}/message/1"
+    assert PushSubscription.objects.get(endpoint=browser.endpoint).last_success_at is not None
+
+
+def test_a_forged_signature_would_be_caught(cast: Cast, push_service: PushService) -> None:
+    """The VAPID check above can fail: the same request with another server's key does not verify."""
+    browser = new_browser(push_service.endpoint("check"))
+    subscribe(client_for(cast.helper), browser)
+    news(cast, "update-forged")
+    [delivery] = push_rows(cast.helper)
+    delivery_send(delivery_id=delivery.pk)
+    [request] = push_service.received
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    forged = b64url(other.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+    request.headers["authorization"] = request.headers["authorization"].replace(vapid_keys().public_key, forged)
+    PushKey.objects.update(public_key=forged)
+    with pytest.raises(InvalidSignature):
+        checked_vapid(request, audience=f"http://127.0.0.1:{push_service.port}")
+
+
+def test_a_gone_device_is_removed_and_nothing_more_is_queued_for_it(cast: Cast, push_service: PushService) -> None:
+    gone = new_browser(push_service.endpoint("old-laptop"))
+    kept = new_browser(push_service.endpoint("phone"))
+    client = client_for(cast.helper)
+    subscribe(client, gone)
+    subscribe(client, kept)
+    push_service.status_for["/push/old-laptop"] = 410
+
+    news(cast, "update-2")
+    outcomes = {row.to: delivery_send(delivery_id=row.pk) for row in push_rows(cast.helper)}
+    old_id = str(Delivery.objects.get(idempotency_key__contains="update-2-push", status="failed").to)
+    assert sorted(outcomes.values()) == ["failed", "sent"]
+    assert not PushSubscription.objects.filter(endpoint=gone.endpoint).exists()
+    failed = Delivery.objects.get(to=old_id, channel="push")
+    assert "no longer takes notifications (410)" in failed.last_error
+    assert failed.attempts == 1
+
+    news(cast, "update-3")
+    [only] = [row for row in push_rows(cast.helper) if "update-3" in row.idempotency_key]
+    assert only.to == str(PushSubscription.objects.get(endpoint=kept.endpoint).pk)
+    # The member's email goes on as before: a gone device says nothing about their other channels.
+    assert NotificationSettings.objects.get(user=cast.helper).email_failing_since is None
+
+
+def test_a_push_service_error_is_retried_later(cast: Cast, push_service: PushService) -> None:
+    browser = new_browser(push_service.endpoint("busy"))
+    subscribe(client_for(cast.helper), browser)
+    push_service.status_for["/push/busy"] = 503
+    news(cast, "update-busy")
+    [delivery] = push_rows(cast.helper)
+    assert delivery_send(delivery_id=delivery.pk) == "retry"
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.QUEUED
+    assert delivery.not_before is not None
+    assert PushSubscription.objects.get(endpoint=browser.endpoint).failing_since is None
+
+
+def test_a_refused_key_marks_the_device_failing_until_it_subscribes_again(
+    cast: Cast, push_service: PushService
+) -> None:
+    browser = new_browser(push_service.endpoint("refused"))
+    client = client_for(cast.helper)
+    subscribe(client, browser)
+    push_service.status_for["/push/refused"] = 403
+    news(cast, "update-refused")
+    [delivery] = push_rows(cast.helper)
+    assert delivery_send(delivery_id=delivery.pk) == "failed"
+    assert PushSubscription.objects.get(endpoint=browser.endpoint).failing_since is not None
+    news(cast, "update-after-refusal")
+    assert [row for row in push_rows(cast.helper) if "after-refusal" in row.idempotency_key] == []
+    page = client.get("/notifications/preferences/")
+    assert "stopped working" in page.content.decode()
+    assert subscribe(client, browser).status_code == 200
+    assert PushSubscription.objects.get(endpoint=browser.endpoint).failing_since is None
+
+
+def test_push_follows_preferences_and_waits_for_quiet_hours(cast: Cast, push_service: PushService) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    browser = new_browser(push_service.endpoint("quiet"))
+    subscribe(client_for(cast.helper), browser)
+    chosen = preferences_for(cast.helper)
+    on = [f"{key}.{channel}" for key, channels in chosen.enabled().items() for channel, yes in channels.items() if yes]
+    assert "news.push" in on, "push follows email by default"
+    now = timezone.localtime(timezone.now(), timezone.get_fixed_timezone(0))
+    preferences_save(
+        user=cast.helper,
+        enabled=on,
+        quiet_from=(now - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        quiet_until=(now + datetime.timedelta(hours=2)).time().replace(second=0, microsecond=0),
+        digest="off",
+    )
+    cast.helper.time_zone = "UTC"
+    cast.helper.save(update_fields=["time_zone"])
+    news(cast, "update-quiet")
+    [waiting] = push_rows(cast.helper)
+    assert waiting.not_before is not None
+    assert waiting.not_before > timezone.now()
+    assert delivery_send(delivery_id=waiting.pk) == "skipped"
+    assert push_service.received == []
+
+    preferences_save(
+        user=cast.helper,
+        enabled=[name for name in on if name != "news.push"],
+        quiet_from=None,
+        quiet_until=None,
+        digest="off",
+    )
+    news(cast, "update-not-pushed")
+    assert [row for row in push_rows(cast.helper) if "not-pushed" in row.idempotency_key] == []
+
+
+def test_a_browser_another_member_subscribes_is_theirs_and_old_pushes_are_not_sent(
+    cast: Cast, push_service: PushService
+) -> None:
+    browser = new_browser(push_service.endpoint("shared-computer"))
+    subscribe(client_for(cast.helper), browser)
+    news(cast, "update-shared")
+    [for_helper] = push_rows(cast.helper)
+    assert subscribe(client_for(cast.person), browser).status_code == 200
+    assert PushSubscription.objects.get(endpoint=browser.endpoint).user == cast.person
+    assert delivery_send(delivery_id=for_helper.pk) == "failing"
+    for_helper.refresh_from_db()
+    assert for_helper.status == DeliveryStatus.CANCELLED
+    assert push_service.received == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"endpoint": "http://fcm.googleapis.com/fcm/send/abc"}, "push address"),
+        ({"endpoint": "https://intranet.example.org/admin"}, "push address"),
+        ({"endpoint": "https://user:pw@fcm.googleapis.com/fcm/send/abc"}, "push address"),
+        ({"endpoint": "https://fcm.googleapis.com:8443/fcm/send/abc"}, "push address"),
+        ({"endpoint": "https://fcm.googleapis.com/" + "a" * 1200}, "1000"),
+        ({"endpoint": "https://fcm.googleapis.com/\x00"}, ""),
+        ({"keys": {"p256dh": b64url(b"\x04" + b"\x01" * 64), "auth": b64url(os.urandom(16))}}, "P-256"),
+        ({"keys": {"p256dh": "not base64!", "auth": b64url(os.urandom(16))}}, "P-256"),
+        ({"keys": {"p256dh": None, "auth": b64url(os.urandom(8))}}, ""),
+        ({"keys": {"p256dh": "@KEY@", "auth": b64url(os.urandom(8))}}, "16 bytes"),
+        ({"surprise": 1}, ""),
+    ],
+)
+def test_a_subscription_that_is_not_a_browsers_is_refused_clearly(
+    cast: Cast, settings: Any, change: dict[str, Any], message: str
+) -> None:
+    browser = new_browser("https://fcm.googleapis.com/fcm/send/abc")
+    body = browser.subscription() | change
+    if body["keys"] and body["keys"].get("p256dh") == "@KEY@":
+        body["keys"]["p256dh"] = browser.p256dh
+    response = client_for(cast.helper).post(SUBSCRIBE, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 422, response.content
+    assert message in response.content.decode()
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_push_service_address_is_accepted_and_local_ones_only_in_tests(cast: Cast, settings: Any) -> None:
+    client = client_for(cast.helper)
+    assert subscribe(client, new_browser("https://updates.push.services.mozilla.com/wpush/v2/gAAA")).status_code == 201
+    settings.PUSH_ALLOW_LOCAL_ENDPOINTS = False
+    assert subscribe(client, new_browser("http://127.0.0.1:9/push/x")).status_code == 422
+
+
+def test_subscribing_needs_a_session_with_its_csrf_token(cast: Cast) -> None:
+    from tests.cast import signed_in_session_key
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies["sessionid"] = signed_in_session_key(cast.helper)
+    browser = new_browser("https://fcm.googleapis.com/fcm/send/csrf")
+    assert subscribe(strict, browser).status_code == 403
+    assert subscribe(Client(), browser).status_code == 401
+    assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_the_same_subscription_makes_one_row() -> None:
+    member = make_user("burst")
+    browser = new_browser("https://fcm.googleapis.com/fcm/send/burst")
+    burst = 8
+    start = threading.Barrier(burst)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        client = client_for(member)
+        start.wait()
+        try:
+            statuses.append(subscribe(client, browser).status_code)
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(burst)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(statuses) == [200] * (burst - 1) + [201]
+    assert PushSubscription.objects.filter(endpoint=browser.endpoint).count() == 1
+
+
+def test_a_member_keeps_at_most_the_device_limit(cast: Cast, settings: Any) -> None:
+    settings.PUSH_MAX_DEVICES = 3
+    client = client_for(cast.helper)
+    endpoints = [f"https://fcm.googleapis.com/fcm/send/device-{number}" for number in range(5)]
+    for endpoint in endpoints:
+        assert subscribe(client, new_browser(endpoint)).status_code == 201
+    kept = list(PushSubscription.objects.filter(user=cast.helper).values_list("endpoint", flat=True))
+    assert sorted(kept) == endpoints[2:]
+
+
+def test_unsubscribing_turns_off_only_the_members_own_device(cast: Cast) -> None:
+    browser = new_browser("https://fcm.googleapis.com/fcm/send/mine")
+    helper = client_for(cast.helper)
+    subscribe(helper, browser)
+    body = json.dumps({"endpoint": browser.endpoint})
+    other = client_for(cast.organiser).post(UNSUBSCRIBE, data=body, content_type="application/json")
+    assert other.json() == {"removed": 0}
+    assert PushSubscription.objects.filter(endpoint=browser.endpoint).exists()
+    assert helper.post(UNSUBSCRIBE, data=body, content_type="application/json").json() == {"removed": 1}
+    assert helper.post(UNSUBSCRIBE, data=body, content_type="application/json").json() == {"removed": 0}
+    assert not PushSubscription.objects.exists()
+
+
+def test_the_device_list_gives_the_key_to_subscribe_with_and_only_ones_own(cast: Cast) -> None:
+    subscribe(client_for(cast.helper), new_browser("https://fcm.googleapis.com/fcm/send/helper"))
+    mine = client_for(cast.helper).get(DEVICES).json()
+    assert len(b64url_decode(mine["public_key"])) == 65
+    assert [device["endpoint"] for device in mine["devices"]] == ["https://fcm.googleapis.com/fcm/send/helper"]
+    assert client_for(cast.organiser).get(DEVICES).json()["devices"] == []
+
+
+def test_the_page_lists_devices_and_turns_one_off_without_javascript(cast: Cast) -> None:
+    subscribe(
+        client_for(cast.helper),
+        new_browser("https://fcm.googleapis.com/fcm/send/page"),
+        HTTP_USER_AGENT="Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605 Version/17 Safari/605",
+    )
+    device = PushSubscription.objects.get()
+    page = client_for(cast.helper).get("/notifications/preferences/").content.decode()
+    assert "Safari on Mac" in page
+    assert "needs JavaScript" in page
+    assert f'data-push-key="{vapid_keys().public_key}"' in page
+    # Someone else's device id changes nothing.
+    client_for(cast.organiser).post("/notifications/push/remove/", {"device": str(device.pk)})
+    assert PushSubscription.objects.filter(pk=device.pk).exists()
+    response = client_for(cast.helper).post("/notifications/push/remove/", {"device": str(device.pk)})
+    assert response.status_code == 302
+    assert response["Location"].endswith("/notifications/preferences/#push")
+    assert not PushSubscription.objects.exists()
+    again = client_for(cast.helper).post(
+        "/notifications/push/remove/", {"device": "99999999999999999999999"}, follow=True
+    )
+    assert "already wasn't getting push notifications" in html.unescape(again.content.decode())
+
+
+def test_the_key_pair_is_made_once_and_the_environment_overrides_it(db: None, settings: Any) -> None:
+    first = vapid_keys()
+    assert first.source == "database"
+    assert vapid_keys() == first
+    assert PushKey.objects.count() == 1
+    private = ec.generate_private_key(ec.SECP256R1())
+    settings.VAPID_PRIVATE_KEY = b64url(private.private_numbers().private_value.to_bytes(32, "big"))
+    configured = vapid_keys()
+    expected = private.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    assert (configured.source, configured.public_key) == ("environment", b64url(expected))
+
+
+def test_the_command_makes_the_key_and_keeps_it(db: None) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("push_keys", stdout=out)
+    call_command("push_keys", stdout=out)
+    key = PushKey.objects.get().public_key
+    assert out.getvalue().count(f"Public key: {key}") == 2
+
+
+def test_device_labels_name_browser_and_system() -> None:
+    chrome_android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36"
+    assert device_label(chrome_android) == "Chrome on Android"
+    edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36 Edg/131.0"
+    assert device_label(edge) == "Edge on Windows"
+    assert device_label("") == "A browser"
+
+
+def test_a_members_push_fan_out_costs_one_more_query(cast: Cast, django_assert_num_queries: Any) -> None:
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=make_user("extra"), role=Role.HELPER)
+    for number, member in enumerate([cast.helper, cast.person]):
+        subscribe(client_for(member), new_browser(f"https://fcm.googleapis.com/fcm/send/cost-{number}"))
+    # memberships, preferences, settings (with "has a device"), devices; notifications; known keys, savepoint,
+    # insert, release: the 8 of a fan-out without push, and one query for every member's devices at once.
+    with django_assert_num_queries(9):
+        news(cast, "update-cost")
+    assert len(Delivery.objects.filter(channel="push", idempotency_key__startswith="update-cost")) == 2
+
+
+def test_b64url_round_trip() -> None:
+    data = os.urandom(33)
+    assert b64url_decode(b64url(data)) == data
+    assert b64url_decode(base64.urlsafe_b64encode(data).decode()) == data
