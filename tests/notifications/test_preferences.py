@@ -65,7 +65,7 @@ def test_the_api_reads_and_writes_the_same_choices(cast: Cast, as_user: Any) -> 
     response = client.put(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 200
     data = client.get(url).json()
-    assert data["enabled"]["news"] == {"app": True, "email": False, "sms": True}
+    assert data["enabled"]["news"] == {"app": True, "email": False, "sms": True, "push": False}
     assert data["enabled"]["thanks"]["email"] is False
     assert data["quiet_from"] == "22:00:00"
     assert "checkin" in data["urgent"]
