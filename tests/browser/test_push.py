@@ -3,7 +3,7 @@
 Chromium headless has no push service to reach, so the one thing replaced here is the outside
 world: `PushManager.prototype.subscribe` (which would ask Google's servers for an endpoint) returns
 a subscription made in the page, with a real P-256 key and auth secret from WebCrypto, and
-`getSubscription` returns what it made. The notification permission is granted through Playwright.
+`getSubscription` returns what it made (kept in localStorage across page loads, as a browser keeps it). The notification permission is granted through Playwright.
 Everything else is real: the page's script, the service worker, the CSRF-checked API and the
 database. The worker's encrypted request itself is tested against a local push service in
 tests/notifications/test_push.py.
@@ -21,7 +21,14 @@ from tests.cast import build_cast, signed_in_session_key
 FAKE_PUSH_SERVICE = """
 (() => {
   if (!("PushManager" in self)) { return; }
-  let current = null;
+  // The browser keeps a subscription across page loads: so does this stand-in, in localStorage.
+  const made = (json, options) => json && {
+    endpoint: json.endpoint,
+    options,
+    toJSON: () => json,
+    unsubscribe: () => { localStorage.removeItem("fake-push"); current = null; return Promise.resolve(true); },
+  };
+  let current = made(JSON.parse(localStorage.getItem("fake-push") || "null"), {});
   const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)))
     .replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, "");
   PushManager.prototype.getSubscription = function () { return Promise.resolve(current); };
@@ -33,12 +40,9 @@ FAKE_PUSH_SERVICE = """
     const p256dh = b64url(await crypto.subtle.exportKey("raw", pair.publicKey));
     const auth = b64url(crypto.getRandomValues(new Uint8Array(16)));
     const endpoint = "https://fcm.googleapis.com/fcm/send/browser-test-" + auth;
-    current = {
-      endpoint,
-      options,
-      toJSON: () => ({ endpoint, expirationTime: null, keys: { p256dh, auth } }),
-      unsubscribe: () => { current = null; return Promise.resolve(true); },
-    };
+    const json = { endpoint, expirationTime: null, keys: { p256dh, auth } };
+    localStorage.setItem("fake-push", JSON.stringify(json));
+    current = made(json, options);
     return current;
   };
 })();

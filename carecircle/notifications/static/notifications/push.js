@@ -16,17 +16,25 @@
 
   function say(text) { state.textContent = text; }
 
+  // The site's button style sets display, which would win over the hidden attribute alone.
+  function hide(button, hidden) {
+    button.hidden = hidden;
+    button.style.display = hidden ? "none" : "";
+  }
+
   function show(on, focus) {
-    turnOn.hidden = on;
-    turnOff.hidden = !on;
+    hide(turnOn, on);
+    hide(turnOff, !on);
     turnOn.disabled = false;
     turnOff.disabled = false;
     // The pressed button disappears: keep keyboard focus on the one that replaces it.
     if (focus) { (on ? turnOff : turnOn).focus(); }
   }
 
+  hide(turnOff, true);
+
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
-    turnOn.hidden = true;
+    hide(turnOn, true);
     say("This browser can't show push notifications. CareCircle's own notifications, emails and text messages still work.");
     return;
   }
