@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import json
 import logging
 import re
@@ -34,6 +35,7 @@ ENDPOINT_MAX_LENGTH = 1000
 # Long enough for a slow push service; the worker holds no database lock meanwhile.
 SEND_TIMEOUT_SECONDS = 10
 TITLE_MAX = 120
+SUCCESS_RECORDED_EVERY = datetime.timedelta(hours=1)
 # What a push says under its title: never the words of a message or anything from the record.
 PUSH_LINES = {
     "help_needed": "Open CareCircle to say whether you can help.",
@@ -295,6 +297,9 @@ def push_send(delivery: Delivery, *, urgent: bool = False) -> str:
             )
             raise PermanentPushError(f"The push service refused this device ({status}).") from None
         raise
-    PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=timezone.now())
+    now = timezone.now()
+    # At most one write an hour per device: each is a commit, and the worker's rate is mostly commits.
+    if subscription.last_success_at is None or subscription.last_success_at < now - SUCCESS_RECORDED_EVERY:
+        PushSubscription.objects.filter(pk=subscription.pk).update(last_success_at=now)
     location = str(getattr(response, "headers", {}).get("Location", ""))
     return location[:120] or f"push-{delivery.pk}"

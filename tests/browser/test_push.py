@@ -3,10 +3,10 @@
 Chromium headless has no push service to reach, so the one thing replaced here is the outside
 world: `PushManager.prototype.subscribe` (which would ask Google's servers for an endpoint) returns
 a subscription made in the page, with a real P-256 key and auth secret from WebCrypto, and
-`getSubscription` returns what it made (kept in localStorage across page loads, as a browser keeps it). The notification permission is granted through Playwright.
-Everything else is real: the page's script, the service worker, the CSRF-checked API and the
-database. The worker's encrypted request itself is tested against a local push service in
-tests/notifications/test_push.py.
+`getSubscription` returns what it made (kept in localStorage across page loads, as a browser keeps
+it). The notification permission is granted through Playwright. Everything else is real: the
+page's script, the service worker, the CSRF-checked API and the database. The worker's encrypted
+request itself is tested against a local push service in tests/notifications/test_push.py.
 """
 
 from __future__ import annotations

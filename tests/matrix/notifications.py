@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from carecircle.notifications.models import Notification
 from carecircle.notifications.preferences import mute_token, unsubscribe_token
-from carecircle.notifications.push import b64url
+from carecircle.notifications.push import b64url, vapid_keys
 from tests.matrix.base import World
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
@@ -82,6 +82,8 @@ API_BODIES: dict[str, Any] = {
 
 def prepare(world: World) -> dict[str, Any]:
     helper = world.cast.helper
+    # Made at set-up (`carecircle push_keys`), as on a real install, so no page pays for making it.
+    vapid_keys()
     notification = Notification.objects.create(
         recipient=world.cast.organiser, category="news", title="News", url="/", key="matrix-notification"
     )
