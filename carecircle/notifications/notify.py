@@ -383,6 +383,8 @@ def _drafts(
             mute_url=mute_url,
             sms_suffix=sms_suffix,
             reply_to=reply_to,
+            devices=devices,
+            url=url,
         )
 
 
@@ -403,8 +405,10 @@ def _drafts_in_language(
     mute_url: str,
     sms_suffix: Callable[[], str],
     reply_to: str,
+    devices: Collection[int] = (),
+    url: str = "",
 ) -> list[DeliveryDraft]:
-    """One member's emails and texts, rendered in their own language (the caller overrides it)."""
+    """One member's emails, texts and pushes, rendered in their own language (the caller overrides it)."""
     rendered = make(user)
     later = None if category.urgent else quiet_until(row, user.time_zone, now)
     drafts = []

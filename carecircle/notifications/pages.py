@@ -159,8 +159,6 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "nav": "notifications",
             "urgent": [row.category.label for row in chosen.rows if row.category.urgent],
-            "devices": push.devices_of(user),
-            "push_key": push.vapid_keys().public_key,
         },
         status=status,
     )
