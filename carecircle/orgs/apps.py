@@ -6,13 +6,10 @@ class OrgsConfig(AppConfig):
     label = "orgs"
 
     def ready(self) -> None:
-        from django.db.backends.signals import connection_created
-
         from carecircle.accounts.mfa import mfa_requirement_register
         from carecircle.audit.display import register_sentences
         from carecircle.circles.registries import register_landing
         from carecircle.orgs import files
-        from carecircle.orgs.aggregates import register_sqlite_functions
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
         from carecircle.orgs.selectors import landing_for
         from carecircle.orgs.sentences import SENTENCES
@@ -21,4 +18,3 @@ class OrgsConfig(AppConfig):
         register_landing(landing_for)
         files.connect()
         register_sentences(SENTENCES)
-        connection_created.connect(register_sqlite_functions, dispatch_uid="orgs_sqlite_percentiles")

@@ -231,6 +231,12 @@ class Referral(models.Model):
                 condition=models.Q(merged_into__isnull=True) & ~models.Q(duplicate_key=""),
                 name="orgs_referral_duplicates",
             ),
+            # Commissioners' figures start from the circles still linked to an area's referrals: few rows.
+            models.Index(
+                fields=["organisation", "circle"],
+                condition=models.Q(circle__isnull=False, circle_link_ended_at__isnull=True),
+                name="orgs_referral_linked_circles",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -422,6 +428,25 @@ class ReferralAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ReferralFigure(models.Model):
+    """How many of an organisation's referrals received in a month count under (kind, key)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month (UK time) the referrals arrived in.")
+    kind = models.CharField(max_length=12)
+    key = models.CharField(max_length=40, blank=True)
+    # A count, or for wellbeing a sum of answers (changes can be negative).
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "month", "kind", "key"], name="orgs_figure_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.month:%Y-%m} {self.kind}:{self.key} = {self.count}"
 
 
 # Invite codes, circles started with them, link requests and the directory feed's state.

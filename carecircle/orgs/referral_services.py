@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from carecircle.lib.text import TextRefused, refuse_nul
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.bridge import referral_circle_unlink
 from carecircle.orgs.closed_loop import referrer_notify
+from carecircle.orgs.figures import referral_figures_snapshot, referral_figures_update
 from carecircle.orgs.models import (
     ConsentGivenBy,
     ContactPreference,
@@ -198,6 +200,7 @@ def _create(*, actor: User | None, organisation: Organisation, data: ReferralInp
         created_at=now,
         updated_at=now,
     )
+    referral_figures_update(referral, before=Counter())
     _history(referral, actor=actor, kind=ReferralEvent.Kind.CREATED, to_status=S.NEW, text=f"Received {via}.")
     _audit(referral, actor=actor, action="referral.received", via=via)
     return referral
@@ -217,7 +220,8 @@ def _audit(referral: Referral, *, actor: User | None, action: str, **data: Any) 
 
 
 def _locked(referral: Referral) -> Referral:
-    return Referral.objects.select_for_update().select_related("organisation").get(pk=referral.pk)
+    # Only the referral's row: locking its organisation too would make concurrent arrivals deadlock.
+    return Referral.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=referral.pk)
 
 
 @transaction.atomic
@@ -241,6 +245,7 @@ def referral_move(
             f"This referral is {referral.get_status_display().lower()}: it can't be moved to "
             f"{ReferralStatus(to).label.lower() if to in S.values else to}. Reload the page to see where it is now."
         )
+    figures_before = referral_figures_snapshot(referral)
     fields = ["status", "updated_at"]
     if to == S.DECLINED:
         if not reason.strip():
@@ -258,6 +263,7 @@ def referral_move(
     before, referral.status = referral.status, to
     referral.updated_at = timezone.now()
     referral.save(update_fields=fields)
+    referral_figures_update(referral, before=figures_before)
     text = reason.strip() if to == S.DECLINED else (note.strip() if to == S.CLOSED else "")
     if to == S.CLOSED:
         text = f"{Outcome(outcome).label}. {text}".strip()
@@ -276,12 +282,13 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
         raise ReferralConflict("Accept the referral before assigning it.")
     if not OrganisationStaff.objects.filter(organisation_id=referral.organisation_id, user=assignee).exists():
         raise ReferralError("Choose someone on your organisation's staff.", field="assignee")
-    before = referral.status
+    before, figures_before = referral.status, referral_figures_snapshot(referral)
     referral.assigned_to = assignee
     if referral.status == S.ACCEPTED:
         referral.status = S.ASSIGNED
     referral.updated_at = timezone.now()
     referral.save(update_fields=["assigned_to", "status", "updated_at"])
+    referral_figures_update(referral, before=figures_before)
     _history(
         referral,
         actor=access.user,
@@ -323,9 +330,11 @@ def referral_contact_record(
     when = when or now
     if when > now or when < referral.created_at:
         raise ReferralError("Give a time between receiving the referral and now.", field="when")
+    figures_before = referral_figures_snapshot(referral)
     referral.first_contact_at = when
     referral.updated_at = now
     referral.save(update_fields=["first_contact_at", "updated_at"])
+    referral_figures_update(referral, before=figures_before)
     _history(referral, actor=access.user, kind=ReferralEvent.Kind.CONTACT, text=text.strip()[:LONGEST_TEXT])
     _audit(referral, actor=access.user, action="referral.contacted")
     return referral
@@ -341,6 +350,7 @@ def referral_merge(*, access: OrganisationAccess, keep: Referral, other: Referra
     if keep.merged_into_id or other.merged_into_id:
         raise ReferralConflict("One of these referrals is already merged into another.")
     now = timezone.now()
+    keep_before, other_before = referral_figures_snapshot(keep), referral_figures_snapshot(other)
     other.merged_into = keep
     if other.status in OPEN_STATES:
         other.status, other.closed_at, other.outcome = S.CLOSED, now, Outcome.OTHER
@@ -352,6 +362,8 @@ def referral_merge(*, access: OrganisationAccess, keep: Referral, other: Referra
         keep.needs_detail = f"{keep.needs_detail}\n\nFrom {other.reference}: {other.needs_detail}".strip()
     keep.updated_at = now
     keep.save(update_fields=["needs", "needs_detail", "updated_at"])
+    referral_figures_update(keep, before=keep_before)
+    referral_figures_update(other, before=other_before)
     _history(keep, actor=access.user, kind=ReferralEvent.Kind.MERGED, text=f"{other.reference} merged into this one.")
     _history(other, actor=access.user, kind=ReferralEvent.Kind.MERGED, text=f"Merged into {keep.reference}.")
     _audit(keep, actor=access.user, action="referral.merged", merged=other.pk)

@@ -1,12 +1,13 @@
-"""Evidence for organisations and commissioners: referrals by month, state, need and outcome, time to first
-contact and wellbeing change, with small numbers suppressed.
+"""Evidence for organisations and commissioners: referrals by month, state, source, need and outcome,
+time to first contact and to close, and wellbeing change, with small numbers suppressed.
 
-Counts, medians and 90th percentiles are aggregated in the database in one pass over the period's
-referrals (one query, plus one for wellbeing), whatever the number of referrals.
+Everything is read from the per-month figures (orgs/figures.py), summed in the database: three
+queries whatever the number of referrals, and each reads at most a few rows per month.
 Months are calendar months in Europe/London (a referral at 00:30 BST on 1 April counts in April).
-Suppression: a count from 1 to 4 is shown as "fewer than 5"; and so that no suppressed count can be
+Suppression: a count from 1 to 4 is "not shown"; and so that no suppressed count can be
 worked out by subtracting the others from the total, when a table has only one suppressed cell, or
-suppressed cells adding up to fewer than 5, the next smallest cells are suppressed too.
+suppressed cells adding up to fewer than 5, the next smallest cells are suppressed too. Every
+suppressed cell reads the same ("not shown"), so the page never says which ones are small.
 """
 
 from __future__ import annotations
@@ -14,18 +15,18 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Sum
 
-from carecircle.orgs.aggregates import Percentile, SecondsBetween
-from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, WellbeingMeasure, WellbeingStage
+from carecircle.lib.errors import DomainError
+from carecircle.orgs.figures import HISTOGRAMS
+from carecircle.orgs.models import Need, Outcome, ReferralFigure, ReferralSource, ReferralStatus
 from carecircle.orgs.wellbeing import QUESTIONS
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 SMALLEST_SHOWN = 5
-FEWER = "fewer than 5"
+HIDDEN = "not shown"
 MOST_MONTHS = 36
 BAR_WIDTH = 340
 
@@ -38,7 +39,7 @@ class Cell:
 
     @property
     def shown(self) -> str:
-        return FEWER if self.suppressed else str(self.value)
+        return HIDDEN if self.suppressed else str(self.value)
 
 
 @dataclass
@@ -88,6 +89,10 @@ def _table(key: str, title: str, pairs: list[tuple[str, int]]) -> Table:
     return Table(key=key, title=title, cells=cells, total=total, suppressed_total=0 < total < SMALLEST_SHOWN)
 
 
+class PeriodError(DomainError):
+    """The months asked for can't be shown: the message says what to type instead."""
+
+
 @dataclass(frozen=True)
 class Period:
     start: datetime.date  # the first day of the first month
@@ -95,15 +100,15 @@ class Period:
 
     @classmethod
     def from_request(cls, params: object, *, today: datetime.date) -> Period:
+        """The months in ?from=YYYY-MM&to=YYYY-MM (the last six by default); PeriodError when they can't be used."""
         get = getattr(params, "get", lambda _key, _default=None: None)
         this_month = today.replace(day=1)
-        default_start = _add_months(this_month, -5)
-        start = _month(get("from", "")) or default_start
-        last = _month(get("to", "")) or this_month
+        start = _month_param(get("from", ""), "start", default=_add_months(this_month, -5))
+        last = _month_param(get("to", ""), "end", default=this_month)
         if last < start:
-            start, last = last, start
+            raise PeriodError("The end month is before the start month: choose an end on or after the start.")
         if (last.year - start.year) * 12 + last.month - start.month >= MOST_MONTHS:
-            start = _add_months(last, -(MOST_MONTHS - 1))
+            raise PeriodError(f"Choose at most {MOST_MONTHS} months at a time.")
         return cls(start=start, end=_add_months(last, 1))
 
     @property
@@ -126,13 +131,23 @@ class Period:
         return _add_months(self.end, -1)
 
 
+def _month_param(text: object, which: str, *, default: datetime.date) -> datetime.date:
+    if text in (None, ""):
+        return default
+    found = _month(text)
+    if found is None:
+        raise PeriodError(f"The {which} month isn't a month we can read: give it as year and month, like 2026-04.")
+    return found
+
+
 def _month(text: object) -> datetime.date | None:
-    if not isinstance(text, str) or len(text) != 7 or text[4] != "-":
+    if not isinstance(text, str) or len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
         return None
     try:
-        return datetime.date(int(text[:4]), int(text[5:]), 1)
+        found = datetime.date(int(text[:4]), int(text[5:]), 1)
     except ValueError:
         return None
+    return found if found.year >= 2000 else None
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -141,122 +156,188 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
 
 @dataclass
+class MonthRow:
+    """One month's first contacts: how many, and the median and 90th percentile in days."""
+
+    label: str
+    received: Cell
+    contacted: Cell
+    median: str
+    p90: str
+
+
+@dataclass
 class Report:
     period: Period
     tables: list[Table]
     first_contact_days: dict[str, str] = field(default_factory=dict)
     close_days: dict[str, str] = field(default_factory=dict)
+    month_rows: list[MonthRow] = field(default_factory=list)
     wellbeing: list[dict[str, object]] = field(default_factory=list)
     wellbeing_count: Cell | None = None
     circles: Cell | None = None
 
 
-def _moment(month: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(month, datetime.time(), tzinfo=LONDON)
+# Medians and 90th percentiles of the durations kept as histograms in tenths of a day, per month and
+# for the whole period (month NULL): the first bucket where the running total reaches half, or nine
+# tenths, of all. Window functions, the same on SQLite (3.25 and later) and PostgreSQL.
+PERCENTILES_SQL = """
+WITH by_month AS (
+    SELECT kind, month, key, SUM(count) AS n FROM {table}
+    WHERE organisation_id IN ({ids}) AND month >= %s AND month < %s AND kind IN (%s, %s)
+    GROUP BY kind, month, key
+), buckets AS (
+    SELECT kind, month, key, n FROM by_month
+    UNION ALL
+    SELECT kind, NULL, key, SUM(n) FROM by_month GROUP BY kind, key
+), running AS (
+    SELECT kind, month, key,
+        SUM(n) OVER (PARTITION BY kind, month ORDER BY key ROWS UNBOUNDED PRECEDING) AS reached,
+        SUM(n) OVER (PARTITION BY kind, month) AS total
+    FROM buckets
+)
+SELECT kind, month, MAX(total),
+    MIN(CASE WHEN reached * 2 >= total THEN key END),
+    MIN(CASE WHEN reached * 10 >= total * 9 THEN key END)
+FROM running GROUP BY kind, month
+"""
 
 
-def _need_q(value: str) -> Q:
-    # PostgreSQL tests JSON containment on the jsonb column; SQLite stores the sorted list as JSON text.
-    if connection.vendor == "postgresql":
-        return Q(needs__contains=[value])
-    return Q(needs__icontains=f'"{value}"')
+@dataclass(frozen=True)
+class Spread:
+    count: int
+    median_tenths: int | None
+    p90_tenths: int | None
 
 
-def _summary(received: QuerySet[Referral], period: Period) -> dict[str, Any]:
-    """Every count and percentile of the report in one aggregate query: one pass over the period's referrals."""
-    closed = Q(status=ReferralStatus.CLOSED)
-    counts: dict[str, Any] = {}
-    for index, month in enumerate(period.months()):
-        counts[f"month_{index}"] = Count(
-            "id", filter=Q(created_at__gte=_moment(month), created_at__lt=_moment(_add_months(month, 1)))
-        )
-    for value in ReferralStatus.values:
-        counts[f"state_{value}"] = Count("id", filter=Q(status=value))
-    for value in Need.values:
-        counts[f"need_{value}"] = Count("id", filter=_need_q(value))
-    for value in Outcome.values:
-        counts[f"outcome_{value}"] = Count("id", filter=closed & Q(outcome=value))
-    contact = SecondsBetween("first_contact_at", "created_at")
-    close = SecondsBetween("closed_at", "created_at")
-    return received.aggregate(
-        **counts,
-        contacted=Count("first_contact_at"),
-        contact_median=Percentile(contact, fraction=0.5),
-        contact_p90=Percentile(contact, fraction=0.9, discrete=True),
-        closed=Count("closed_at"),
-        close_median=Percentile(close, fraction=0.5),
-        close_p90=Percentile(close, fraction=0.9, discrete=True),
+def _spreads(organisation_ids: list[int], period: Period) -> dict[tuple[str, datetime.date | None], Spread]:
+    """(kind, month or None for the whole period) -> how many, median and 90th percentile, in one query."""
+    if not organisation_ids:
+        return {}
+    sql = PERCENTILES_SQL.format(
+        table=connection.ops.quote_name(ReferralFigure._meta.db_table),
+        ids=", ".join(["%s"] * len(organisation_ids)),
     )
+    params = [
+        *organisation_ids,
+        connection.ops.adapt_datefield_value(period.start),
+        connection.ops.adapt_datefield_value(period.end),
+        *HISTOGRAMS,
+    ]
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, month, total, median, ninetieth in cursor.fetchall():
+            day = None if month is None else datetime.date.fromisoformat(str(month)[:10])
+            found[kind, day] = Spread(
+                count=int(total or 0),
+                median_tenths=None if median is None else int(median),
+                p90_tenths=None if ninetieth is None else int(ninetieth),
+            )
+    return found
 
 
-def build_report(referrals: QuerySet[Referral], period: Period) -> Report:
-    """Every table of the report for these referrals (an organisation's, or an area's), received in the period."""
-    received = referrals.filter(
-        merged_into__isnull=True, created_at__gte=period.start_moment, created_at__lt=period.end_moment
-    )
-    summary = _summary(received, period)
+def build_report(organisation_ids: list[int], period: Period) -> Report:
+    """Every table of the report for these organisations' referrals received in the period: three queries."""
+    figures = ReferralFigure.objects.filter(
+        organisation_id__in=organisation_ids, month__gte=period.start, month__lt=period.end
+    ).order_by()
+    totals: dict[tuple[str, str], int] = {
+        (kind, key): int(total)
+        for kind, key, total in figures.exclude(kind__in=HISTOGRAMS)
+        .values_list("kind", "key")
+        .annotate(total=Sum("count"))
+        .values_list("kind", "key", "total")
+    }
+    received = {
+        month: int(total)
+        for month, total in figures.filter(kind="received")
+        .values_list("month")
+        .annotate(total=Sum("count"))
+        .values_list("month", "total")
+    }
+    spreads = _spreads(organisation_ids, period)
     months = _table(
         "months",
         "Referrals received each month",
-        [(month.strftime("%b %Y"), summary[f"month_{index}"]) for index, month in enumerate(period.months())],
+        [(month.strftime("%b %Y"), received.get(month, 0)) for month in period.months()],
     )
-    by_state = _table(
-        "states",
-        "Where those referrals are now",
-        [(label, summary[f"state_{value}"]) for value, label in ReferralStatus.choices],
+
+    def pairs(kind: str, choices: list[tuple[str, str]]) -> list[tuple[str, int]]:
+        return [(label, totals.get((kind, value), 0)) for value, label in choices]
+
+    report = Report(
+        period=period,
+        tables=[
+            months,
+            _table("states", "Where those referrals are now", pairs("state", ReferralStatus.choices)),
+            _table("sources", "Who referred them", pairs("source", ReferralSource.choices)),
+            _table("needs", "What would help (a referral can have several)", pairs("need", Need.choices)),
+            _table("outcomes", "How closed referrals ended", pairs("outcome", Outcome.choices)),
+        ],
     )
-    by_need = _table(
-        "needs",
-        "What would help (a referral can have several)",
-        [(label, summary[f"need_{value}"]) for value, label in Need.choices],
-    )
-    by_outcome = _table(
-        "outcomes",
-        "How closed referrals ended",
-        [(label, summary[f"outcome_{value}"]) for value, label in Outcome.choices],
-    )
-    report = Report(period=period, tables=[months, by_state, by_need, by_outcome])
-    report.first_contact_days = _days_summary(summary["contacted"], summary["contact_median"], summary["contact_p90"])
-    report.close_days = _days_summary(summary["closed"], summary["close_median"], summary["close_p90"])
-    _wellbeing(report, received)
+    report.first_contact_days = _days_summary(spreads.get(("contact", None)))
+    report.close_days = _days_summary(spreads.get(("close", None)))
+    report.month_rows = _month_rows(period, months, spreads)
+    _wellbeing(report, totals)
     return report
 
 
-def _days_summary(count: int, median: float | None, ninetieth: float | None) -> dict[str, str]:
+def _month_rows(
+    period: Period, months: Table, spreads: dict[tuple[str, datetime.date | None], Spread]
+) -> list[MonthRow]:
+    """Each month's received and contacted (both suppressed as tables) with its own median and 90th percentile."""
+    contacted = suppress(
+        [
+            Cell(label=cell.label, value=_spread(spreads, month).count)
+            for month, cell in zip(period.months(), months.cells, strict=True)
+        ]
+    )
+    rows = []
+    for month, received, contact in zip(period.months(), months.cells, contacted, strict=True):
+        summary = _days_summary(_spread(spreads, month))
+        shown = not contact.suppressed and contact.value >= SMALLEST_SHOWN
+        rows.append(
+            MonthRow(
+                label=received.label,
+                received=received,
+                contacted=contact,
+                median=summary["median"] if shown else "not shown",
+                p90=summary["p90"] if shown else "not shown",
+            )
+        )
+    return rows
+
+
+def _spread(spreads: dict[tuple[str, datetime.date | None], Spread], month: datetime.date) -> Spread:
+    return spreads.get(("contact", month)) or Spread(count=0, median_tenths=None, p90_tenths=None)
+
+
+def _days_summary(spread: Spread | None) -> dict[str, str]:
     """How many, and the median and 90th percentile in days, hidden below 5 referrals."""
-    if count < SMALLEST_SHOWN or median is None or ninetieth is None:
-        return {"count": FEWER if count else "0", "median": "not shown", "p90": "not shown"}
-    return {"count": str(count), "median": f"{median / 86400:.1f}", "p90": f"{ninetieth / 86400:.1f}"}
+    if spread is None or spread.count < SMALLEST_SHOWN or spread.median_tenths is None or spread.p90_tenths is None:
+        count = 0 if spread is None else spread.count
+        return {"count": HIDDEN if count else "0", "median": "not shown", "p90": "not shown"}
+    return {
+        "count": str(spread.count),
+        "median": f"{spread.median_tenths / 10:.1f}",
+        "p90": f"{spread.p90_tenths / 10:.1f}",
+    }
 
 
-def _wellbeing(report: Report, received: QuerySet[Referral]) -> None:
-    def stage(name: str, which: str) -> Subquery:
-        return Subquery(WellbeingMeasure.objects.filter(referral=OuterRef("pk"), stage=which).values(name)[:1])
-
-    both = received.filter(wellbeing__stage=WellbeingStage.CLOSE).filter(
-        pk__in=WellbeingMeasure.objects.filter(stage=WellbeingStage.START).values("referral_id")
-    )
-    annotations = {}
-    for name, _, _ in QUESTIONS:
-        annotations[f"{name}_start"] = stage(name, WellbeingStage.START)
-        annotations[f"{name}_close"] = stage(name, WellbeingStage.CLOSE)
-    averages = both.annotate(**annotations).aggregate(
-        count=Count("id", distinct=True),
-        **{f"{name}_change": Avg(F(f"{name}_close") - F(f"{name}_start")) for name, _, _ in QUESTIONS},
-        **{f"{name}_before": Avg(f"{name}_start") for name, _, _ in QUESTIONS},
-    )
-    count = int(averages["count"] or 0)
+def _wellbeing(report: Report, totals: dict[tuple[str, str], int]) -> None:
+    count = totals.get(("wellbeing", "people"), 0)
     report.wellbeing_count = Cell(
         label="People asked at the start and the end", value=count, suppressed=0 < count < SMALLEST_SHOWN
     )
     if count < SMALLEST_SHOWN:
         return
     for name, question, better in QUESTIONS:
-        change = float(averages[f"{name}_change"] or 0)
+        change = totals.get(("wellbeing", f"{name}_change"), 0) / count
         report.wellbeing.append(
             {
                 "question": question,
-                "before": f"{float(averages[f'{name}_before'] or 0):.1f}",
+                "before": f"{totals.get(('wellbeing', f'{name}_start'), 0) / count:.1f}",
                 "change": f"{change:+.1f}",
                 "better": "higher is better" if better == "higher" else "lower is better",
             }
@@ -264,15 +345,21 @@ def _wellbeing(report: Report, received: QuerySet[Referral]) -> None:
 
 
 def report_csv_rows(report: Report) -> list[list[str]]:
+    """The report as the CSV download's rows, with the same suppressed values as the page."""
     rows = [["table", "label", "value"]]
     for table in report.tables:
         for cell in table.cells:
             rows.append([table.title, cell.label, cell.shown])
-        rows.append([table.title, "Total", FEWER if table.suppressed_total else str(table.total)])
+        rows.append([table.title, "Total", HIDDEN if table.suppressed_total else str(table.total)])
     for key, value in report.first_contact_days.items():
         rows.append(["Days to first contact", key, value])
     for key, value in report.close_days.items():
         rows.append(["Days to close", key, value])
+    for month in report.month_rows:
+        rows.append(["First contact by month", f"{month.label}: received", month.received.shown])
+        rows.append(["First contact by month", f"{month.label}: contacted", month.contacted.shown])
+        rows.append(["First contact by month", f"{month.label}: median days", month.median])
+        rows.append(["First contact by month", f"{month.label}: 90th percentile days", month.p90])
     if report.wellbeing_count is not None:
         rows.append(["Wellbeing", report.wellbeing_count.label, report.wellbeing_count.shown])
     for row in report.wellbeing:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.figures import referral_figures_snapshot, referral_figures_update
 from carecircle.orgs.models import Referral, ReferralEvent, ReferralStatus, WellbeingMeasure, WellbeingStage
 
 QUESTIONS = [
@@ -80,6 +81,9 @@ def wellbeing_record(
         value = answers.get(name)
         if not isinstance(value, int) or not 0 <= value <= 10:
             raise WellbeingError("Give each answer as a number from 0 to 10.", field=name)
+    # Locked so that the start and the end recorded at once both reach the figures.
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    figures_before = referral_figures_snapshot(referral)
     try:
         with transaction.atomic():
             measure = WellbeingMeasure.objects.create(
@@ -91,6 +95,7 @@ def wellbeing_record(
             )
     except IntegrityError:
         raise Conflict("The wellbeing questions are already answered for this stage.") from None
+    referral_figures_update(referral, before=figures_before)
     ReferralEvent.objects.create(
         referral=referral,
         actor=access.user,

@@ -17,6 +17,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
 from carecircle.orgs.access import OrganisationAccess, access_organisation
 from carecircle.orgs.directory import directory_import
+from carecircle.orgs.figures import referral_figures_rebuild
 from carecircle.orgs.models import (
     Need,
     Organisation,
@@ -102,6 +103,8 @@ def demo_organisation_load(
         _backdate(referral, now - datetime.timedelta(days=days_ago, hours=chooser.randint(0, 8)), chooser, now)
     dad = _dad(organisation, access, volunteer)
     Referral.objects.filter(pk=dad.pk).update(circle=dad_circle, circle_consent_at=dad.created_at)
+    # The times were moved back after the services counted them: count them again in their months.
+    referral_figures_rebuild(organisation_ids=[organisation.pk])
     return True
 
 

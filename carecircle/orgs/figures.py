@@ -1,0 +1,130 @@
+"""Referral figures kept per organisation and month, so reports cost the same at 50 or 50,000 referrals.
+
+Each referral contributes counts to the calendar month (Europe/London) it arrived in: received, its
+current state, source, needs and outcome, the time to first contact and to close in tenths of a
+day (a histogram, so medians and 90th percentiles come from it), and its wellbeing answers.
+Services that change a referral take a snapshot of its contributions before the change and apply
+the difference after it, in the same transaction (`referral_figures_snapshot`,
+`referral_figures_update`): an upsert that adds to the stored counts, so two changes at once both
+count. `referral_figures_rebuild` recounts from the referrals themselves (bulk loads, the demo's
+back-dated referrals, a check). docs/architecture/organisations.md says why.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import zoneinfo
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from carecircle.orgs.models import Referral, ReferralFigure, ReferralStatus, WellbeingMeasure, WellbeingStage
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+# Durations are kept in tenths of a day, rounded up: "within 2.1 days" is then always true.
+TENTH_OF_A_DAY = 8640
+WELLBEING_NAMES = ("life_satisfaction", "worthwhile", "happy", "anxious")
+HISTOGRAMS = ("contact", "close")
+
+Contribution = Counter[tuple[str, str]]
+
+
+def month_of(moment: datetime.datetime) -> datetime.date:
+    """The first day of the calendar month, in UK time, of a moment."""
+    return moment.astimezone(LONDON).date().replace(day=1)
+
+
+def tenths(later: datetime.datetime, earlier: datetime.datetime) -> int:
+    """Whole tenths of a day from earlier to later, rounded up (never below 0)."""
+    return max(0, math.ceil((later - earlier).total_seconds() / TENTH_OF_A_DAY))
+
+
+def histogram_key(value: int) -> str:
+    # Zero-padded so that ordering the text orders the numbers, on both databases.
+    return f"{value:07d}"
+
+
+def contributions(referral: Referral, measures: Iterable[WellbeingMeasure]) -> Contribution:
+    """What one referral adds to its month's figures; a merged referral adds nothing."""
+    found: Contribution = Counter()
+    if referral.merged_into_id is not None:
+        return found
+    found["received", ""] += 1
+    found["state", referral.status] += 1
+    found["source", referral.source] += 1
+    for need in set(referral.needs or []):
+        found["need", str(need)] += 1
+    if referral.status == ReferralStatus.CLOSED and referral.outcome:
+        found["outcome", referral.outcome] += 1
+    if referral.first_contact_at is not None:
+        found["contact", histogram_key(tenths(referral.first_contact_at, referral.created_at))] += 1
+    if referral.closed_at is not None:
+        found["close", histogram_key(tenths(referral.closed_at, referral.created_at))] += 1
+    stages = {measure.stage: measure for measure in measures}
+    start, close = stages.get(WellbeingStage.START), stages.get(WellbeingStage.CLOSE)
+    if start is not None and close is not None:
+        found["wellbeing", "people"] += 1
+        for name in WELLBEING_NAMES:
+            found["wellbeing", f"{name}_start"] += getattr(start, name)
+            found["wellbeing", f"{name}_change"] += getattr(close, name) - getattr(start, name)
+    return found
+
+
+def referral_figures_snapshot(referral: Referral) -> Contribution:
+    """The referral's contributions as it is now: take it (after locking the row) before changing it."""
+    if referral.pk is None:
+        return Counter()
+    return contributions(referral, WellbeingMeasure.objects.filter(referral_id=referral.pk))
+
+
+def referral_figures_update(referral: Referral, *, before: Contribution) -> None:
+    """Add the difference between the referral's contributions now and `before` to its month's figures."""
+    after = referral_figures_snapshot(referral)
+    delta = {key: after.get(key, 0) - before.get(key, 0) for key in set(after) | set(before)}
+    _add(referral.organisation_id, month_of(referral.created_at), {key: n for key, n in delta.items() if n})
+
+
+def _add(organisation_id: int, month: datetime.date, delta: dict[tuple[str, str], int]) -> None:
+    """One upsert: insert each (kind, key) or add to the count already there."""
+    if not delta:
+        return
+    table = connection.ops.quote_name(ReferralFigure._meta.db_table)
+    day = connection.ops.adapt_datefield_value(month)
+    rows, params = [], []
+    for (kind, key), count in sorted(delta.items()):
+        rows.append("(%s, %s, %s, %s, %s)")
+        params += [organisation_id, day, kind, key, count]
+    # Only the model's table name is put in the text; every value is a parameter.
+    values = ", ".join(rows)
+    sql = f"INSERT INTO {table} (organisation_id, month, kind, key, count) VALUES {values} "  # noqa: S608
+    sql += f"ON CONFLICT (organisation_id, month, kind, key) DO UPDATE SET count = {table}.count + excluded.count"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@transaction.atomic
+def referral_figures_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
+    """Recount the figures of these organisations (all when None) from their referrals; returns how many rows."""
+    referrals = Referral.objects.order_by("pk")
+    figures = ReferralFigure.objects.all()
+    if organisation_ids is not None:
+        ids = list(organisation_ids)
+        referrals, figures = referrals.filter(organisation_id__in=ids), figures.filter(organisation_id__in=ids)
+    figures.delete()
+    measures: dict[int, list[WellbeingMeasure]] = {}
+    for measure in WellbeingMeasure.objects.filter(referral__in=referrals):
+        measures.setdefault(measure.referral_id, []).append(measure)
+    totals: Counter[tuple[int, datetime.date, str, str]] = Counter()
+    for referral in referrals.iterator(chunk_size=2000):
+        month = month_of(referral.created_at)
+        for (kind, key), count in contributions(referral, measures.get(referral.pk, [])).items():
+            totals[referral.organisation_id, month, kind, key] += count
+    rows = [
+        ReferralFigure(organisation_id=organisation, month=month, kind=kind, key=key, count=count)
+        for (organisation, month, kind, key), count in totals.items()
+        if count
+    ]
+    ReferralFigure.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
