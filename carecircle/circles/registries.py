@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from carecircle.circles.access import CircleAccess
@@ -206,3 +207,54 @@ def landing_for(user: User) -> str | None:
         if found:
             return found
     return None
+
+
+# Figures for commissioners (orgs/uptake.py): what other apps count about a set of circles, totals only.
+
+
+@dataclass(frozen=True)
+class HelpGiven:
+    """Tasks marked done, and the minutes they were planned to take, in a span of time."""
+
+    tasks_done: int
+    minutes: int
+
+
+HelpCounter = Callable[["QuerySet[Circle]", datetime.datetime, datetime.datetime], HelpGiven]
+_help_counters: list[HelpCounter] = []
+
+
+def register_help_counter(counter: HelpCounter) -> None:
+    """tasks says how much help was given in some circles between two moments; from its ready()."""
+    _help_counters[:] = [counter]
+
+
+def help_given(circles: QuerySet[Circle], start: datetime.datetime, end: datetime.datetime) -> HelpGiven | None:
+    """The registered count of help given in these circles, or None when no app counts it."""
+    return _help_counters[0](circles, start, end) if _help_counters else None
+
+
+@dataclass(frozen=True)
+class ActivitySource:
+    """Rows that show someone did something in a circle: the queryset and its user, circle and time fields."""
+
+    rows: QuerySet[Any]
+    user_field: str
+    circle_field: str
+    moment_field: str
+
+
+ActivityFinder = Callable[["QuerySet[Circle]", datetime.datetime, datetime.datetime], ActivitySource]
+ACTIVITY_FINDERS: list[ActivityFinder] = []
+
+
+def register_activity(finder: ActivityFinder) -> None:
+    """Let an app say who did something in which circle and when (conversations: messages); from ready()."""
+    if finder not in ACTIVITY_FINDERS:
+        ACTIVITY_FINDERS.append(finder)
+
+
+def activity_sources(
+    circles: QuerySet[Circle], start: datetime.datetime, end: datetime.datetime
+) -> list[ActivitySource]:
+    return [finder(circles, start, end) for finder in ACTIVITY_FINDERS]

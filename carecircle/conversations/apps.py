@@ -10,8 +10,9 @@ class ConversationsConfig(AppConfig):
     def ready(self) -> None:
         from carecircle.audit.display import register_sentences
         from carecircle.circles.conditional import register_viewer_part
-        from carecircle.circles.registries import register_conversations, register_thread_subject
+        from carecircle.circles.registries import register_activity, register_conversations, register_thread_subject
         from carecircle.conversations.audit_sentences import SENTENCES
+        from carecircle.conversations.figures import messages_as_activity
         from carecircle.conversations.pages import thread_context
         from carecircle.conversations.selectors import read_markers_version
         from carecircle.conversations.services import thanks_send
@@ -27,3 +28,5 @@ class ConversationsConfig(AppConfig):
         hooks.install(conversation_unread=conversation_unread)
         # Reading a conversation records no circle event but changes "N new" on the circle's pages.
         register_viewer_part("read markers", read_markers_version)
+        # Commissioners' weekly active people count who wrote in a circle (totals only, never who).
+        register_activity(messages_as_activity)

@@ -18,8 +18,8 @@ from carecircle.audit.services import audit_record
 from carecircle.lib.spreadsheet import safe_cells
 from carecircle.orgs import reports
 from carecircle.orgs.access import access_organisation, commissioned_areas
-from carecircle.orgs.models import Referral
 from carecircle.orgs.selectors import organisations_in_areas
+from carecircle.orgs.uptake import Uptake, build_uptake, uptake_csv_rows
 from carecircle.orgs.views import viewer
 
 
@@ -37,26 +37,14 @@ def _refused(
     return render(request, template, context, status=400)
 
 
-def _csv(report: reports.Report, filename: str) -> HttpResponse:
+def _csv(report: reports.Report, filename: str, *, uptake: Uptake | None = None) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    for row in reports.report_csv_rows(report):
+    rows = reports.report_csv_rows(report) + (uptake_csv_rows(uptake) if uptake else [])
+    for row in rows:
         writer.writerow(safe_cells(row))
     return response
-
-
-def _circles_cell(organisation_ids: list[int]) -> reports.Cell:
-    # Read from the referrals' partial index of linked circles, not by joining every referral.
-    count = (
-        Referral.objects.filter(
-            organisation_id__in=organisation_ids, circle__isnull=False, circle_link_ended_at__isnull=True
-        )
-        .values("circle_id")
-        .distinct()
-        .count()
-    )
-    return reports.Cell(label="Family circles started from referrals", value=count, suppressed=0 < count < 5)
 
 
 @require_http_methods(["GET"])
@@ -97,9 +85,9 @@ def commissioning(request: HttpRequest) -> HttpResponse:
         return _refused(request, "orgs/commissioning.html", context, error)
     organisation_ids = [organisation.pk for organisation in organisations]
     report = reports.build_report(organisation_ids, period)
-    report.circles = _circles_cell(organisation_ids)
+    uptake = build_uptake(organisation_ids, period, now=timezone.now())
     audit_record(actor=viewer(request), action="organisation.report_viewed", data={"areas": areas})
     if request.GET.get("format") == "csv":
-        return _csv(report, f"referrals-{period.start:%Y-%m}-to-{period.last_month:%Y-%m}.csv")
-    context["report"] = report
+        return _csv(report, f"area-{period.start:%Y-%m}-to-{period.last_month:%Y-%m}.csv", uptake=uptake)
+    context.update({"report": report, "uptake": uptake})
     return render(request, "orgs/commissioning.html", context)

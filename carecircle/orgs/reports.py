@@ -175,7 +175,6 @@ class Report:
     month_rows: list[MonthRow] = field(default_factory=list)
     wellbeing: list[dict[str, object]] = field(default_factory=list)
     wellbeing_count: Cell | None = None
-    circles: Cell | None = None
 
 
 # Medians and 90th percentiles of the durations kept as histograms in tenths of a day, per month and
@@ -364,6 +363,4 @@ def report_csv_rows(report: Report) -> list[list[str]]:
         rows.append(["Wellbeing", report.wellbeing_count.label, report.wellbeing_count.shown])
     for row in report.wellbeing:
         rows.append(["Wellbeing: average change", str(row["question"]), str(row["change"])])
-    if report.circles is not None:
-        rows.append(["Circles", report.circles.label, report.circles.shown])
     return rows

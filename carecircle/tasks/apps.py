@@ -7,9 +7,15 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         from carecircle.audit.display import register_sentences
-        from carecircle.circles.registries import register_export_part, register_note_provider, register_thread_subject
+        from carecircle.circles.registries import (
+            register_export_part,
+            register_help_counter,
+            register_note_provider,
+            register_thread_subject,
+        )
         from carecircle.tasks import exports
         from carecircle.tasks.access import task_thread_label, task_thread_rule
+        from carecircle.tasks.figures import help_given_in
         from carecircle.tasks.record_notes import visit_notes
         from carecircle.tasks.sentences import SENTENCES
 
@@ -22,3 +28,5 @@ class TasksConfig(AppConfig):
         register_export_part("csv/tasks.csv", exports.tasks_csv)
         register_export_part("csv/tasks_going.csv", exports.going_csv)
         register_export_part("csv/visit_logs.csv", exports.visit_logs_csv)
+        # Commissioners' figures count tasks done and their planned hours (totals only).
+        register_help_counter(help_given_in)
