@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0008_mail_events'),
+        ('notifications', '0009_notification_in_app'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
