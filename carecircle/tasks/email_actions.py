@@ -28,6 +28,7 @@ from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess
 from carecircle.tasks import services
 from carecircle.tasks.access import access_task
+from carecircle.tasks.answers import Answer, Outcome, occurrence_answer
 from carecircle.tasks.models import ActionLinkUse, Task
 
 SALT = "carecircle.tasks.email-action"
@@ -155,18 +156,18 @@ def action_perform(*, token: str, note: str = "") -> tuple[ActionLink, Task, str
 
 def _do(link: ActionLink, task: Task, note: str) -> str:
     day = date_format(link.occurrence_date, "l j F")
-    if link.action == TAKE:
-        services.task_volunteer(actor=link.user, task=task, occurrence_date=link.occurrence_date)
-        return gettext("Thank you. You're down for “%(title)s” on %(day)s. We'll remind you before.") % {
-            "title": task.title,
-            "day": day,
-        }
-    if link.action == CANT:
-        services.task_decline(actor=link.user, task=task, occurrence_date=link.occurrence_date)
-        return gettext("Thanks for letting us know. You won't be asked about “%(title)s” on %(day)s again.") % {
-            "title": task.title,
-            "day": day,
-        }
+    if link.action in (TAKE, CANT):
+        # The same service a text's YES or NO uses (tasks/answers.py).
+        answer = Answer.TAKE if link.action == TAKE else Answer.CANT
+        answered = occurrence_answer(actor=link.user, task=task, occurrence_date=link.occurrence_date, answer=answer)
+        words = {"title": task.title, "day": day}
+        if answered.outcome == Outcome.ALREADY_GOING:
+            return gettext("You're already down for “%(title)s” on %(day)s. Nothing more to do.") % words
+        if answered.outcome == Outcome.TAKEN:
+            return gettext("Thank you. You're down for “%(title)s” on %(day)s. We'll remind you before.") % words
+        if answered.outcome == Outcome.GAVE_UP:
+            return gettext("Thanks for letting us know. You're no longer down for “%(title)s” on %(day)s.") % words
+        return gettext("Thanks for letting us know. You won't be asked about “%(title)s” on %(day)s again.") % words
     if link.thank_user_id is None:
         raise LinkError(gettext("This link isn't complete. Try copying the whole link from the email."))
     recipient = User.objects.filter(

@@ -34,9 +34,8 @@ from carecircle.notifications.services import OPT_OUT_CONFIRMATION, delivery_enq
 from carecircle.notifications.sms_providers import notify_bearer_valid, twilio_signature_valid
 from carecircle.notifications.sms_text import fit
 from carecircle.tasks.access import access_task
-from carecircle.tasks.models import Assignment
+from carecircle.tasks.answers import Answer, Answered, Outcome, is_going, occurrence_answer
 from carecircle.tasks.reply_codes import reply_code_find
-from carecircle.tasks.services import occurrence_done, task_volunteer, task_withdraw
 
 logger = logging.getLogger("carecircle.sms")
 
@@ -219,23 +218,12 @@ def _command(inbound: Inbound, user: User, verb: str, code: str) -> str:
     capability = "tasks.volunteer" if verb == "YES" else "tasks.view"
     try:
         access, task = access_task(user=user, circle_id=found.circle_id, task_id=found.task_id, capability=capability)
-        when = f"{task.title} on {found.occurrence_date:%a %-d %b}"
-        if verb == "YES":
-            task_volunteer(actor=user, task=task, occurrence_date=found.occurrence_date)
-            answer = f"Thank you: you're down for {when}. Reply NO {code} if you can't go after all."
-        elif verb == "NO":
-            if not task_withdraw(actor=user, task=task, occurrence_date=found.occurrence_date):
-                answer = f"You weren't down for {when}, so nothing changed."
-            else:
-                answer = f"Done: you're no longer down for {when}. We'll ask others."
-        else:
-            going = Assignment.objects.filter(
-                task=task, occurrence_date=found.occurrence_date, user=user, withdrawn_at__isnull=True
-            ).exists()
-            if not going and not access.can("tasks.manage"):
-                raise PermissionDenied("Only someone going, or an organiser, can mark this done.")
-            occurrence_done(actor=user, task=task, occurrence_date=found.occurrence_date)
-            answer = f"Thank you: {when} is marked done."
+        manages = access.can("tasks.manage")
+        if verb == "DONE" and not manages and not is_going(user=user, task=task, occurrence_date=found.occurrence_date):
+            raise PermissionDenied("Only someone going, or an organiser, can mark this done.")
+        # The same service as the email's "I'll do it" and "I can't" links (tasks/answers.py).
+        answered = occurrence_answer(actor=user, task=task, occurrence_date=found.occurrence_date, answer=ANSWERS[verb])
+        answer = _answer_text(answered, code)
     except Http404:
         _reply(inbound, not_found, user=user)
         return "unknown-code"
@@ -247,6 +235,21 @@ def _command(inbound: Inbound, user: User, verb: str, code: str) -> str:
         return "refused"
     _reply(inbound, answer, user=user)
     return verb.lower()
+
+
+ANSWERS = {"YES": Answer.TAKE, "NO": Answer.CANT, "DONE": Answer.DONE}
+
+
+def _answer_text(answered: Answered, code: str) -> str:
+    when = answered.when
+    return {
+        Outcome.TAKEN: f"Thank you: you're down for {when}. Reply NO {code} if you can't go after all.",
+        Outcome.ALREADY_GOING: f"You're already down for {when}. Reply NO {code} if you can't go after all.",
+        Outcome.GAVE_UP: f"Done: you're no longer down for {when}. We'll ask others.",
+        Outcome.DECLINED: f"Thanks for letting us know. We won't ask you about {when} again.",
+        Outcome.ALREADY_DECLINED: f"You've already said you can't do {when}. Nothing changed.",
+        Outcome.DONE: f"Thank you: {when} is marked done.",
+    }[answered.outcome]
 
 
 def _post_message(inbound: Inbound, user: User, body: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from carecircle.conversations.services import family_conversation
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, InboundText, TextOptOut
 from carecircle.notifications.services import delivery_enqueue, delivery_send
 from carecircle.notifications.sms_providers import twilio_signature
-from carecircle.tasks.models import Assignment, OccurrenceChange
+from carecircle.tasks.models import Assignment, Decline, OccurrenceChange, StandInAsk
 from tests.tasks.conftest import make_task, on_the_day
 
 AUTH_TOKEN = "twilio-test-auth-token"
@@ -189,3 +190,63 @@ def test_a_malformed_sender_gets_a_clear_400(texting, client):
 
     assert response.status_code == 400
     assert response.content.decode() == "The sender's number is missing or not in international format."
+
+
+def stand_in_code(cast: Any) -> tuple[Any, str]:
+    """The organiser can't cover a lift they were going to: the helper and the person are asked, the helper by text."""
+    from django.utils import timezone
+
+    from carecircle.tasks.rota_services import stand_ins_set, unavailability_declare
+    from carecircle.tasks.services import task_volunteer
+
+    stand_ins_set(
+        actor=cast.organiser, circle=cast.circle, user_ids=[cast.helper.pk, cast.person.pk, cast.paid_carer.pk]
+    )
+    lift = make_task(actor=cast.organiser, circle=cast.circle, title="Lift")
+    task_volunteer(actor=cast.organiser, task=lift, occurrence_date=lift.start_date)
+    now = timezone.now()
+    unavailability_declare(actor=cast.organiser, circle=cast.circle, starts_at=now, ends_at=now + timedelta(days=5))
+    text = Delivery.objects.get(channel=Channel.SMS, to=HELPER_MOBILE, idempotency_key__startswith="cant-cover-")
+    match = re.search(r"Reply YES (\d{4}) to help\.$", text.body)
+    assert match, text.body
+    return lift, match.group(1)
+
+
+def test_no_from_a_stand_in_records_their_no_and_asks_the_next_at_once(texting, client):
+    lift, code = stand_in_code(texting)
+    assert not StandInAsk.objects.filter(task=lift, user=texting.paid_carer).exists()
+
+    twilio_text(client, HELPER_MOBILE, f"NO {code}")
+
+    assert Decline.objects.filter(task=lift, occurrence_date=lift.start_date, user=texting.helper).exists()
+    assert StandInAsk.objects.filter(task=lift, user=texting.paid_carer).exists()
+    assert last_reply(HELPER_MOBILE).startswith("Thanks for letting us know. We won't ask you about Lift on ")
+    twilio_text(client, HELPER_MOBILE, f"NO {code}")
+    assert last_reply(HELPER_MOBILE).startswith("You've already said you can't do Lift on ")
+
+
+def test_yes_from_someone_already_going_says_so_and_changes_nothing(texting, client):
+    task, code = help_code(texting)
+    twilio_text(client, HELPER_MOBILE, f"YES {code}")
+
+    twilio_text(client, HELPER_MOBILE, f"YES {code}")
+
+    assert Assignment.objects.filter(task=task, user=texting.helper).count() == 1
+    assert last_reply(HELPER_MOBILE).startswith("You're already down for Lift to hospital on ")
+
+
+def test_a_code_for_a_cancelled_or_past_occurrence_gets_a_short_clear_answer(texting, client):
+    from carecircle.tasks.services import task_cancel
+
+    task, code = help_code(texting)
+    with on_the_day(task.start_date + timedelta(days=1)):
+        twilio_text(client, HELPER_MOBILE, f"YES {code}")
+    passed = last_reply(HELPER_MOBILE)
+    task_cancel(actor=texting.organiser, task=task)
+    twilio_text(client, HELPER_MOBILE, f"YES {code}")
+
+    assert not Assignment.objects.filter(task=task).exists()
+    assert passed.startswith("Lift to hospital on ")
+    assert passed.endswith("has already started or passed, so nothing changed.")
+    assert last_reply(HELPER_MOBILE).endswith("was cancelled, so nothing changed.")
+    assert len(passed) <= 160

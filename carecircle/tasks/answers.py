@@ -1,0 +1,85 @@
+"""Answers to a request for help from outside the app: "I'll do it", "I can't" and "done".
+
+An email's signed link (tasks/email_actions.py) and a text (`YES 4821`, `NO 4821`, `DONE 4821`,
+web/sms_inbound.py) both end here, so both record the same thing: "I can't" from someone going
+gives up their place, and from anyone else records a `Decline`, which asks the next stand-in at once
+(tasks/pacing.py). Each channel words the outcome its own way; refusals are TaskConflict with a
+short message that fits in a text.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.tasks import services
+from carecircle.tasks.models import Assignment, Decline, Status, Task
+from carecircle.tasks.selectors import occurrence_detail
+
+
+class Answer(StrEnum):
+    TAKE = "take"
+    CANT = "cant"
+    DONE = "done"
+
+
+class Outcome(StrEnum):
+    TAKEN = "taken"
+    ALREADY_GOING = "already_going"
+    GAVE_UP = "gave_up"
+    DECLINED = "declined"
+    ALREADY_DECLINED = "already_declined"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Answered:
+    outcome: Outcome
+    when: str
+
+
+def occurrence_when(task: Task, occurrence_date: datetime.date) -> str:
+    return f"{task.title} on {occurrence_date:%a %-d %b}"
+
+
+def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date, answer: Answer) -> Answered:
+    """Act on one member's answer about one occurrence; TaskConflict/TaskError say why not, briefly.
+
+    The caller has checked the member's access to the task (the capability the answer needs).
+    """
+    when = occurrence_when(task, occurrence_date)
+    detail = occurrence_detail(task, occurrence_date)
+    if detail is None:
+        raise services.TaskError(f"{task.title} doesn't happen on {occurrence_date:%a %-d %b}, so nothing changed.")
+    if detail.status == Status.CANCELLED:
+        raise services.TaskConflict(f"{when} was cancelled, so nothing changed.")
+    going = actor.pk in detail.going_ids()
+    if answer == Answer.DONE:
+        services.occurrence_done(actor=actor, task=task, occurrence_date=occurrence_date)
+        return Answered(Outcome.DONE, when)
+    if detail.status == Status.DONE:
+        raise services.TaskConflict(f"{when} is already done, so nothing changed.")
+    if detail.start_utc() <= timezone.now():
+        raise services.TaskConflict(f"{when} has already started or passed, so nothing changed.")
+    if answer == Answer.TAKE:
+        if going:
+            return Answered(Outcome.ALREADY_GOING, when)
+        services.task_volunteer(actor=actor, task=task, occurrence_date=occurrence_date)
+        return Answered(Outcome.TAKEN, when)
+    if going:
+        services.task_withdraw(actor=actor, task=task, occurrence_date=occurrence_date)
+        return Answered(Outcome.GAVE_UP, when)
+    if Decline.objects.filter(task=task, occurrence_date=occurrence_date, user=actor).exists():
+        return Answered(Outcome.ALREADY_DECLINED, when)
+    services.task_decline(actor=actor, task=task, occurrence_date=occurrence_date)
+    return Answered(Outcome.DECLINED, when)
+
+
+def is_going(*, user: User, task: Task, occurrence_date: datetime.date) -> bool:
+    return Assignment.objects.filter(
+        task=task, occurrence_date=occurrence_date, user=user, withdrawn_at__isnull=True
+    ).exists()
