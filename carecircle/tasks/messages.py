@@ -83,6 +83,37 @@ def reminder_message(*, task: Task, on: datetime.date, start: datetime.datetime,
     return f"Reminder: {task.title}, {_when(start, time_zone)}", body
 
 
+def everyone_message(
+    *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, asker_name: str, actions: str
+) -> tuple[str, str]:
+    """(subject, body) when someone asks everyone who can help with one occurrence that still needs someone."""
+    body = (
+        f"\u201c{task.title}\u201d for {task.circle.person_name} still needs someone, {_when(start, time_zone)}. "
+        f"{asker_name} has asked everyone who can help.\n\n{actions}\n\nOr open it in CareCircle: {task_url(task, on)}"
+    )
+    return f"Can you help {task.circle.person_name}? {task.title}", body
+
+
+def nobody_left_message(
+    *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, asker_name: str, all_asked: bool
+) -> tuple[str, str]:
+    """(subject, body) telling the organisers nobody (more) is set to step in for one occurrence."""
+    if all_asked:
+        subject = f"Every stand-in was asked: {task.title}"
+        first = (
+            f"Every stand-in has been asked about \u201c{task.title}\u201d, {_when(start, time_zone)}, "
+            "and nobody has taken it yet."
+        )
+    else:
+        subject = f"Nobody else is set to step in: {task.title}"
+        first = (
+            f"{asker_name} can't cover \u201c{task.title}\u201d, {_when(start, time_zone)}, "
+            "and nobody else is set to step in for it."
+        )
+    body = f"{first}\n\nOpen it to ask everyone who can help, or to ask someone yourself: {task_url(task, on)}"
+    return subject, body
+
+
 def ask_message(
     *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, actions: str = ""
 ) -> tuple[str, str]:

@@ -377,8 +377,18 @@ class Decline(models.Model):
         return f"{self.user_id} can't do {self.task_id} on {self.occurrence_date}"
 
 
+class AskedAs(models.TextChoices):
+    STAND_IN = "stand_in", "A stand-in, in rank order"
+    OFFER = "offer", "A matching standing offer"
+    EVERYONE = "everyone", "Everyone who can help"
+
+
 class StandInAsk(models.Model):
-    """A stand-in asked to cover one occurrence: each is asked at most once, in rank order (tasks/pacing.py)."""
+    """Someone asked to cover one occurrence: each person at most once, whichever way (tasks/pacing.py).
+
+    Stand-ins in rank order, people whose standing offer matches, and "ask everyone who can help"
+    all record their asks here, so nobody is asked twice about one occurrence across them.
+    """
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
     occurrence_date = models.DateField()
@@ -388,6 +398,7 @@ class StandInAsk(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     asked_at = models.DateTimeField(default=timezone.now)
+    asked_as = models.CharField(max_length=10, choices=AskedAs.choices, default=AskedAs.STAND_IN)
 
     class Meta:
         constraints = [
@@ -397,6 +408,27 @@ class StandInAsk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} asked to cover {self.task_id} on {self.occurrence_date}"
+
+
+class NobodyLeft(models.Model):
+    """The organisers were told nobody (more) is set to step in for one occurrence: once per reason."""
+
+    class Reason(models.TextChoices):
+        NONE_SET = "none_set", "Nobody else is set to step in"
+        ALL_ASKED = "all_asked", "Every stand-in was asked and nobody took it"
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    occurrence_date = models.DateField()
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    told_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "occurrence_date", "reason"], name="tasks_nobody_left_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"nobody left for {self.task_id} on {self.occurrence_date}: {self.reason}"
 
 
 class ActionLinkUse(models.Model):

@@ -6,7 +6,11 @@ email's link or the page), or when NEXT_AFTER has passed and the occurrence stil
 reminder scan, every five minutes, looks). Nobody is asked twice about one occurrence (`StandInAsk`
 is unique per task, day and person), and nobody who said "I can't" about it (`Decline`), who is
 going, who can't cover then (`Unavailability`), or who may no longer volunteer. Once it is covered,
-cancelled, done or started, nobody more is asked. Decision record: docs/architecture/tasks.md.
+cancelled, done or started, nobody more is asked. When nobody is set to step in, or every stand-in
+was asked and nobody took it, the organisers are told once (`NobodyLeft`), and they or the member
+who couldn't cover may "ask everyone who can help" (`help_ask_everyone`). People whose standing
+offer matches and "ask everyone" record their asks in `StandInAsk` too, so nobody is asked twice
+about one occurrence whichever way. Decision record: docs/architecture/tasks.md.
 """
 
 from __future__ import annotations
@@ -15,17 +19,31 @@ import datetime
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.accounts.models import User
+from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle, Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import notify
-from carecircle.tasks.messages import help_request_message
-from carecircle.tasks.models import Decline, StandIn, StandInAsk, Status, Task, Unavailability
+from carecircle.tasks.messages import everyone_message, help_request_message, nobody_left_message, task_url
+from carecircle.tasks.models import (
+    AskedAs,
+    Assignment,
+    Decline,
+    NobodyLeft,
+    StandIn,
+    StandInAsk,
+    Status,
+    Task,
+    Unavailability,
+)
 from carecircle.tasks.reply_codes import reply_sms_suffix
+from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.selectors import occurrence_detail
 
 STAND_INS_AT_ONCE = 2
@@ -52,36 +70,106 @@ def _volunteers(circle: Circle) -> set[int]:
     }
 
 
-def _next_for(wanted: Wanted, ranked: list[int], skip: Collection[int], asker_id: int | None) -> list[int]:
-    """The next stand-ins to ask about one occurrence, in rank order, recording each ask (once, ever)."""
-    detail = occurrence_detail(wanted.task, wanted.on)
-    if detail is None or detail.status != Status.NEEDS_HELP or detail.start_utc() <= timezone.now():
-        return []
+def still_wanted(detail: TaskOccurrence | None) -> bool:
+    """Whether an occurrence still needs someone and hasn't started: only then is anyone asked about it."""
+    return detail is not None and detail.status == Status.NEEDS_HELP and detail.start_utc() > timezone.now()
+
+
+def reopened_at(task: Task, on: datetime.date) -> datetime.datetime | None:
+    """When someone last gave up a place on one occurrence: asks before then were about an earlier need."""
+    latest: datetime.datetime | None = Assignment.objects.filter(
+        task=task, occurrence_date=on, withdrawn_at__isnull=False
+    ).aggregate(latest=Max("withdrawn_at"))["latest"]
+    return latest
+
+
+def ask_key(prefix: str, task: Task, on: datetime.date, since: datetime.datetime | None) -> str:
+    """A delivery key per occurrence and need: asked again after someone gives up a place, it differs."""
+    need = f"-{int(since.timestamp())}" if since is not None else ""
+    return f"{prefix}-{task.pk}-{on:%Y%m%d}{need}"
+
+
+def _not_to_ask(task: Task, on: datetime.date, detail: TaskOccurrence, since: datetime.datetime | None) -> set[int]:
+    """Who isn't asked about one occurrence: going, gave up a place on it, said "I can't", asked since `since`,
+    or away at its start."""
     start = detail.start_utc()
-    excluded = {
-        *skip,
+    asks = StandInAsk.objects.filter(task=task, occurrence_date=on)
+    if since is not None:
+        asks = asks.filter(asked_at__gte=since)
+    return {
         *detail.going_ids(),
-        *Decline.objects.filter(task=wanted.task, occurrence_date=wanted.on).values_list("user_id", flat=True),
-        *StandInAsk.objects.filter(task=wanted.task, occurrence_date=wanted.on).values_list("user_id", flat=True),
-        *Unavailability.objects.filter(
-            circle_id=wanted.task.circle_id, starts_at__lte=start, ends_at__gt=start
-        ).values_list("user_id", flat=True),
+        *Assignment.objects.filter(task=task, occurrence_date=on, withdrawn_at__isnull=False).values_list(
+            "user_id", flat=True
+        ),
+        *Decline.objects.filter(task=task, occurrence_date=on).values_list("user_id", flat=True),
+        *asks.values_list("user_id", flat=True),
+        *Unavailability.objects.filter(circle_id=task.circle_id, starts_at__lte=start, ends_at__gt=start).values_list(
+            "user_id", flat=True
+        ),
     }
+
+
+def asks_record(
+    *,
+    task: Task,
+    on: datetime.date,
+    user_ids: list[int],
+    asker_id: int | None,
+    asked_as: str,
+    since: datetime.datetime | None,
+    most: int | None = None,
+) -> list[int]:
+    """Record an ask of each of `user_ids` (at most `most`), in order; those asked since `since` are left out.
+
+    Each person has one row per occurrence. Someone asked before `since` (the last time someone gave
+    up a place, so it needed help afresh) is asked again by moving their row on with a conditional
+    UPDATE. Each write is its own savepoint: a simultaneous ask of the same person loses on the
+    unique constraint or finds the row already moved on (PostgreSQL waits for the other transaction
+    first), so nobody is asked twice about one need. Call inside a transaction.
+    """
+    if not user_ids:
+        return []
+    # Every way of asking locks the task first, so simultaneous asks about it queue rather than
+    # deadlock on each other's rows (NO KEY UPDATE: new rows pointing at the task don't wait for it).
+    list(Task.objects.select_for_update(no_key=True).filter(pk=task.pk).values_list("pk"))
     picked: list[int] = []
-    for user_id in ranked:
-        if len(picked) == STAND_INS_AT_ONCE:
+    now = timezone.now()
+    for user_id in user_ids:
+        if most is not None and len(picked) == most:
             break
-        if user_id in excluded:
-            continue
         try:
             with transaction.atomic():
                 StandInAsk.objects.create(
-                    task=wanted.task, occurrence_date=wanted.on, user_id=user_id, asker_id=asker_id
+                    task=task, occurrence_date=on, user_id=user_id, asker_id=asker_id, asked_as=asked_as, asked_at=now
                 )
         except IntegrityError:
-            continue  # Asked by a simultaneous call a moment ago.
+            if since is None:
+                continue  # Asked already, or by a simultaneous call a moment ago.
+            moved = StandInAsk.objects.filter(
+                task=task, occurrence_date=on, user_id=user_id, asked_at__lt=since
+            ).update(asked_at=now, asker_id=asker_id, asked_as=asked_as)
+            if not moved:
+                continue
         picked.append(user_id)
     return picked
+
+
+def _next_for(wanted: Wanted, ranked: list[int], skip: Collection[int], asker_id: int | None) -> list[int]:
+    """The next stand-ins to ask about one occurrence, in rank order, recording each ask (once, ever)."""
+    detail = occurrence_detail(wanted.task, wanted.on)
+    if detail is None or not still_wanted(detail):
+        return []
+    since = reopened_at(wanted.task, wanted.on)
+    excluded = {*skip, *_not_to_ask(wanted.task, wanted.on, detail, since)}
+    return asks_record(
+        task=wanted.task,
+        on=wanted.on,
+        user_ids=[user_id for user_id in ranked if user_id not in excluded],
+        asker_id=asker_id,
+        asked_as=AskedAs.STAND_IN,
+        since=since,
+        most=STAND_INS_AT_ONCE,
+    )
 
 
 def stand_ins_ask(
@@ -156,22 +244,140 @@ def _message(
     )
 
 
-def stand_ins_ask_next(*, task: Task, on: datetime.date) -> list[int]:
-    """Ask the next stand-ins about one occurrence, if stand-ins were already asked about it and it needs help."""
-    first = StandInAsk.objects.filter(task=task, occurrence_date=on).select_related("asker").order_by("pk").first()
+def stand_ins_ask_next(*, task: Task, on: datetime.date, waited: bool = False) -> list[int]:
+    """Ask the next stand-ins about one occurrence, if stand-ins were already asked about it and it needs help.
+
+    When nobody is left to ask and none took it (each said "I can't", or `waited` the time since the
+    last ask), the organisers are told, once.
+    """
+    asks = StandInAsk.objects.filter(task=task, occurrence_date=on)
+    first = asks.filter(asked_as=AskedAs.STAND_IN).select_related("asker").order_by("pk").first()
     if first is None:
         return []
     detail = occurrence_detail(task, on)
-    if detail is None:
+    if detail is None or not still_wanted(detail):
         return []
     asked = stand_ins_ask(
         circle=task.circle,
         wanted=[Wanted(task=task, on=on, start=detail.start_utc())],
-        # Each person is asked about an occurrence once (StandInAsk), so one key per occurrence is enough.
-        key=f"stand-in-{task.pk}-{on:%Y%m%d}",
+        # Each person is asked about one need once (StandInAsk), so one key per occurrence and need is enough.
+        key=ask_key("stand-in", task, on, reopened_at(task, on)),
         asker=first.asker,
     )
-    return list(asked)
+    if asked or asks.filter(asked_as=AskedAs.EVERYONE).exists():
+        return list(asked)
+    waiting = set(asks.filter(asked_as=AskedAs.STAND_IN).values_list("user_id", flat=True)) - set(
+        Decline.objects.filter(task=task, occurrence_date=on).values_list("user_id", flat=True)
+    )
+    if waited or not waiting:
+        organisers_tell_nobody_left(
+            task=task, on=on, detail=detail, reason=NobodyLeft.Reason.ALL_ASKED, asker=first.asker
+        )
+    return []
+
+
+def organisers_tell_nobody_left(
+    *, task: Task, on: datetime.date, detail: TaskOccurrence, reason: str, asker: User | None
+) -> bool:
+    """Tell the organisers (not `asker`) that nobody (more) is set to step in; once per occurrence and reason.
+
+    Call inside the transaction of the change. True if they were told now.
+    """
+    try:
+        with transaction.atomic():
+            NobodyLeft.objects.create(task=task, occurrence_date=on, reason=reason)
+    except IntegrityError:
+        return False
+    asker_name = asker.display_name if asker is not None else "Someone in the circle"
+    all_asked = reason == NobodyLeft.Reason.ALL_ASKED
+    start = detail.start_utc()
+
+    def render(user: User) -> tuple[str, str]:
+        return nobody_left_message(
+            task=task, on=on, start=start, time_zone=user.time_zone, asker_name=asker_name, all_asked=all_asked
+        )
+
+    title, _ = nobody_left_message(
+        task=task, on=on, start=start, time_zone=task.time_zone, asker_name=asker_name, all_asked=all_asked
+    )
+    notify(
+        category="help_changed",
+        circle=task.circle,
+        key=f"nobody-left-{reason}-{task.pk}-{on:%Y%m%d}",
+        title=title,
+        body="Open it to ask everyone who can help.",
+        url=task_url(task, on).removeprefix(settings.SITE_URL),
+        # The member who couldn't cover sees "nobody else is set to step in" on the page; when every
+        # stand-in was asked, whoever couldn't cover is told too.
+        actor=asker if not all_asked else None,
+        capability="tasks.manage",
+        render=render,
+    )
+    return True
+
+
+def help_ask_everyone(*, actor: User, task: Task, occurrence_date: datetime.date) -> int:
+    """ "Ask everyone who can help" about one occurrence: each member who may volunteer, once ever.
+
+    Nobody already asked about it (as a stand-in, by a standing offer or by an earlier "ask
+    everyone"), going, who said "I can't", or away at its start is asked. Returns how many were
+    asked now; asking again asks nobody twice. The caller checks the actor may ask.
+    """
+    from carecircle.tasks.services import TaskConflict, _lock
+
+    with transaction.atomic():
+        task = _lock(task)
+        detail = occurrence_detail(task, occurrence_date)
+        if task.private:
+            raise TaskConflict("This task is private, so it isn't sent to everyone. Ask someone yourself.")
+        if detail is None or not still_wanted(detail):
+            raise TaskConflict("This doesn't need anyone now: it's covered, cancelled, done or has started.")
+        since = reopened_at(task, occurrence_date)
+        excluded = {actor.pk, *_not_to_ask(task, occurrence_date, detail, since)}
+        candidates = sorted(user_id for user_id in _volunteers(task.circle) if user_id not in excluded)
+        asked = asks_record(
+            task=task,
+            on=occurrence_date,
+            user_ids=candidates,
+            asker_id=actor.pk,
+            asked_as=AskedAs.EVERYONE,
+            since=since,
+        )
+        audit_record(
+            actor=actor,
+            action="tasks.asked_everyone",
+            circle=task.circle,
+            data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat(), "count": len(asked)},
+        )
+        if not asked:
+            return 0
+        start = detail.start_utc()
+
+        def render(user: User) -> tuple[str, str]:
+            from carecircle.tasks.email_actions import CANT, TAKE, action_lines
+
+            links = action_lines(user_id=user.pk, task=task, occurrence_date=occurrence_date, actions=[TAKE, CANT])
+            return everyone_message(
+                task=task,
+                on=occurrence_date,
+                start=start,
+                time_zone=user.time_zone,
+                asker_name=actor.display_name,
+                actions=links,
+            )
+
+        notify(
+            category="help_needed",
+            circle=task.circle,
+            key=ask_key("ask-everyone", task, occurrence_date, since),
+            title=f"Can you help {task.circle.person_name}? {task.title}",
+            url=task_url(task, occurrence_date).removeprefix(settings.SITE_URL),
+            actor=actor,
+            user_ids=asked,
+            render=render,
+            sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=occurrence_date),
+        )
+        return len(asked)
 
 
 def stand_ins_escalate(*, now: datetime.datetime | None = None) -> int:
@@ -179,11 +385,18 @@ def stand_ins_escalate(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     latest: dict[tuple[int, datetime.date], datetime.datetime] = {}
     for task_id, on, asked_at in StandInAsk.objects.filter(
-        asked_at__gte=now - LOOK_BACK, occurrence_date__gte=(now - datetime.timedelta(days=1)).date()
+        asked_as=AskedAs.STAND_IN,
+        asked_at__gte=now - LOOK_BACK,
+        occurrence_date__gte=(now - datetime.timedelta(days=1)).date(),
     ).values_list("task_id", "occurrence_date", "asked_at"):
         key = (task_id, on)
         latest[key] = max(latest.get(key, asked_at), asked_at)
-    due = [key for key, asked_at in latest.items() if asked_at <= now - NEXT_AFTER]
+    told_already = set(
+        NobodyLeft.objects.filter(
+            reason=NobodyLeft.Reason.ALL_ASKED, task_id__in={task_id for task_id, _ in latest}
+        ).values_list("task_id", "occurrence_date")
+    )
+    due = [key for key, asked_at in latest.items() if asked_at <= now - NEXT_AFTER and key not in told_already]
     tasks = Task.objects.select_related("circle").in_bulk([task_id for task_id, _ in due])
     told = 0
     for task_id, on in due:
@@ -191,5 +404,5 @@ def stand_ins_escalate(*, now: datetime.datetime | None = None) -> int:
         if task is None:
             continue
         with transaction.atomic():
-            told += len(stand_ins_ask_next(task=task, on=on))
+            told += len(stand_ins_ask_next(task=task, on=on, waited=True))
     return told

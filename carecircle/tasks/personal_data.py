@@ -90,9 +90,10 @@ personal_data_declare(
 )
 personal_data_declare(
     "tasks.StandInAsk",
-    whose="the stand-in, and the member who couldn't cover",
-    why="who has been asked to cover one day, so each stand-in is asked once and in turn",
+    whose="the member asked, and the member who couldn't cover",
+    why="who has been asked to cover one day, so each person is asked once (stand-ins in turn)",
     retention=CIRCLE + "; the stand-in's rows are erased with their account",
     fields={"user": "who was asked", "asker": "who couldn't cover", "asked_at": "when"},
 )
+no_personal_data("tasks.NobodyLeft", reason="that the organisers were told nobody more is set to step in for one day")
 no_personal_data("tasks.ActionLinkUse", reason="a random value, so a link from an email works once")

@@ -29,16 +29,26 @@ from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
 from carecircle.tasks.messages import ask_message, concern_message
 from carecircle.tasks.models import (
+    AskedAs,
     Assignment,
+    NobodyLeft,
     PartOfDay,
     StandIn,
+    StandInAsk,
     StandingOffer,
     Task,
     Unavailability,
     VisitLog,
     VisitOutcome,
 )
-from carecircle.tasks.pacing import Wanted, stand_ins_ask
+from carecircle.tasks.pacing import (
+    Wanted,
+    ask_key,
+    asks_record,
+    organisers_tell_nobody_left,
+    reopened_at,
+    stand_ins_ask,
+)
 from carecircle.tasks.reply_codes import reply_sms_suffix
 from carecircle.tasks.schedule import (
     TaskOccurrence,
@@ -199,7 +209,8 @@ def unavailability_declare(
     )
     access = access_circle(user=actor, circle_id=circle.pk, capability="circle.view")
     mine = occurrences_for(accesses=[access], window_start=starts_at, window_end=ends_at, going_user_id=actor.pk)
-    now = timezone.now()
+    # The places given up carry the period's own moment, so its page can list them (away_handed_back).
+    now = period.created_at
     reason = f"Can't cover: {note.strip()}"[:300] if note.strip() else "Can't cover"
     handed_back = []
     for item in mine:
@@ -223,7 +234,7 @@ def unavailability_declare(
         ask_standing_offers(task=item.task, on=item.original_date, skip_user_ids={actor.pk, *stand_ins})
     # The first stand-ins in rank order, two per occurrence, on the channels they chose; the next ones
     # when one says "I can't" or after a wait (tasks/pacing.py).
-    stand_ins_ask(
+    asked = stand_ins_ask(
         circle=circle,
         wanted=[Wanted(task=item.task, on=item.original_date, start=item.start_utc()) for item in handed_back],
         key=f"cant-cover-{period.pk}",
@@ -231,6 +242,16 @@ def unavailability_declare(
         note=note.strip(),
         emergency_plan_url=emergency_plan_url,
     )
+    covered = {(wanted.task.pk, wanted.on) for items in asked.values() for wanted in items}
+    for item in handed_back:
+        key = (item.task.pk, item.original_date)
+        asked_now = StandInAsk.objects.filter(task=item.task, occurrence_date=item.original_date, asked_at__gte=now)
+        if key in covered or asked_now.exists():
+            continue
+        # Nobody else is set to step in (no stand-ins, or none who can): the organisers are told once.
+        organisers_tell_nobody_left(
+            task=item.task, on=item.original_date, detail=item, reason=NobodyLeft.Reason.NONE_SET, asker=actor
+        )
     return period, handed_back
 
 
@@ -280,13 +301,22 @@ def ask_standing_offers(*, task: Task, on: datetime.date | None = None, skip_use
     offers = StandingOffer.objects.filter(
         circle=task.circle, weekday=local.weekday(), part_of_day=part_of_day(local.time())
     ).select_related("user")
-    asked = [offer.user_id for offer in offers if offer.user_id not in skip]
+    since = reopened_at(task, when)
+    # Recorded like the stand-ins' asks, so nobody is asked twice about one occurrence (tasks/pacing.py).
+    asked = asks_record(
+        task=task,
+        on=when,
+        user_ids=list(dict.fromkeys(offer.user_id for offer in offers if offer.user_id not in skip)),
+        asker_id=None,
+        asked_as=AskedAs.OFFER,
+        since=since,
+    )
     if not asked:
         return 0
     told = notify(
         category="help_needed",
         circle=task.circle,
-        key=f"offer-ask-{task.pk}-{when:%Y%m%d}",
+        key=ask_key("offer-ask", task, when, since),
         title=f"Can you help? {task.title}",
         url=_task_url(task),
         user_ids=asked,

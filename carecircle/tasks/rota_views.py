@@ -9,22 +9,38 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries
-from carecircle.circles.access import access_circle
+from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.forms import ClientIdField, Radios, _with_client_id
 from carecircle.circles.models import Circle
 from carecircle.circles.pages import INVALID, circle_context, problem, viewer
-from carecircle.tasks import rota_services
+from carecircle.tasks import pacing, rota_services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import WEEKDAY_NAMES
-from carecircle.tasks.models import Category, PartOfDay, StandIn, StandingOffer, VisitOutcome
-from carecircle.tasks.selectors import members_with, occurrence_detail, occurrences_for, visit_logs_for
+from carecircle.tasks.models import (
+    Assignment,
+    Category,
+    PartOfDay,
+    StandIn,
+    StandingOffer,
+    Task,
+    Unavailability,
+    VisitOutcome,
+)
+from carecircle.tasks.selectors import (
+    away_handed_back,
+    members_with,
+    occurrence_detail,
+    occurrences_for,
+    visit_logs_for,
+)
 from carecircle.tasks.services import TaskError
 from carecircle.tasks.task_views import detail_url
 from carecircle.tasks.views import _midnight, by_day
@@ -166,7 +182,7 @@ def away(request: HttpRequest, circle_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            _, handed_back = rota_services.unavailability_declare(
+            period, _ = rota_services.unavailability_declare(
                 actor=viewer(request),
                 circle=access.circle,
                 starts_at=data["starts_at"],
@@ -177,24 +193,80 @@ def away(request: HttpRequest, circle_id: int) -> HttpResponse:
         except TaskError as error:
             form.add_error(None, str(error))
         else:
-            count = len(handed_back)
-            messages.success(
-                request,
-                ngettext(
-                    "Done. %(count)s thing you were down for now needs help, and the stand-ins have been asked. "
-                    "Get well soon.",
-                    "Done. %(count)s things you were down for now need help, and the stand-ins have been asked. "
-                    "Get well soon.",
-                    count,
-                )
-                % {"count": count},
-            )
-            return redirect("tasks:agenda", circle_id=circle_id)
-    stand_ins = StandIn.objects.filter(circle=access.circle).select_related("user")
+            return redirect("tasks:away_done", circle_id=circle_id, period_id=period.pk)
+    # Those who would be asked: not the member saying they can't cover, and only those who may still volunteer.
+    volunteers = {user_id for user_id, _ in members_with(circle=access.circle, capability="tasks.volunteer")}
+    stand_ins = [
+        stand_in
+        for stand_in in StandIn.objects.filter(circle=access.circle)
+        .exclude(user_id=access.user_id)
+        .select_related("user")
+        if stand_in.user_id in volunteers
+    ]
     status = INVALID if form.errors else 200
     names = ", ".join(stand_in.user.display_name for stand_in in stand_ins)
     context = circle_context(access, form=form, stand_ins=stand_ins, stand_in_names=names)
     return render(request, "tasks/away.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+@login_required
+def away_done(request: HttpRequest, circle_id: int, period_id: int) -> HttpResponse:
+    """What "I can't cover" handed back, who was asked about each, and "Ask everyone who can help" where nobody was."""
+    access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.volunteer")
+    period = get_object_or_404(Unavailability, pk=period_id, circle=access.circle, user_id=access.user_id)
+    rows = away_handed_back(access=access, period=period)
+    return render(request, "tasks/away_done.html", circle_context(access, period=period, rows=rows))
+
+
+def may_ask_everyone(access: CircleAccess, task: Task, on: datetime.date) -> bool:
+    """Organisers, and the member who gave up a place on this occurrence, may ask everyone who can help."""
+    if access.can("tasks.manage"):
+        return True
+    return Assignment.objects.filter(
+        task=task, occurrence_date=on, user_id=access.user_id, withdrawn_at__isnull=False
+    ).exists()
+
+
+@require_http_methods(["POST"])
+@login_required
+def ask_everyone(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
+    """ "Ask everyone who can help" about one occurrence; pressing it again asks nobody twice."""
+    access, task = access_task(user=request.user, circle_id=circle_id, task_id=task_id, capability="tasks.view")
+    try:
+        on = datetime.date.fromisoformat(request.POST.get("on", ""))
+    except ValueError:
+        on = None
+    if on is None or occurrence_detail(task, on) is None:
+        return problem(
+            request,
+            title=gettext("Which day?"),
+            text=gettext("Open the day that needs help from the calendar, then ask everyone."),
+            status=INVALID,
+            back=f"/circles/{circle_id}/tasks/",
+        )
+    if not may_ask_everyone(access, task, on):
+        raise PermissionDenied(gettext("Only organisers, or the person who gave it up, can ask everyone."))
+    period = Unavailability.objects.filter(
+        pk=_int(request.POST.get("period")), circle=access.circle, user_id=access.user_id
+    ).first()
+    try:
+        count = pacing.help_ask_everyone(actor=viewer(request), task=task, occurrence_date=on)
+    except TaskError as refusal:
+        messages.error(request, str(refusal))
+    else:
+        if count:
+            asked = ngettext(
+                "Asked %(count)s person who can help. We'll tell you when someone takes it.",
+                "Asked %(count)s people who can help. We'll tell you when someone takes it.",
+                count,
+            )
+            messages.success(request, asked % {"count": count})
+        else:
+            messages.success(request, gettext("Everyone who can help has already been asked. Nobody was asked twice."))
+    if period is not None:
+        return redirect("tasks:away_done", circle_id=circle_id, period_id=period.pk)
+    return redirect(detail_url(task, on))
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,18 +11,31 @@ import logging
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
+from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.cache import tasks_version
-from carecircle.tasks.models import Assignment, CalendarFeed, OccurrenceChange, Status, Task, VisitLog, VisitOutcome
+from carecircle.tasks.models import (
+    AskedAs,
+    Assignment,
+    CalendarFeed,
+    OccurrenceChange,
+    StandInAsk,
+    Status,
+    Task,
+    Unavailability,
+    VisitLog,
+    VisitOutcome,
+)
 from carecircle.tasks.schedule import DAY, TaskOccurrence, combine
 from carecircle.tasks.services import MAX_DURATION_MINUTES
 
@@ -269,3 +282,47 @@ def visit_concerns_since(*, circle: Circle, since: datetime.datetime, limit: int
         .select_related("author", "task")
         .order_by("-arrived_at", "-id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class HandedBack:
+    """One occurrence "I can't cover" handed back, and who has been asked about it since."""
+
+    item: TaskOccurrence
+    asked: list[str]
+    everyone_asked: bool
+
+    @property
+    def still_needs_help(self) -> bool:
+        return self.item.status == Status.NEEDS_HELP and self.item.start_utc() > timezone.now()
+
+
+def away_handed_back(*, access: CircleAccess, period: Unavailability) -> list[HandedBack]:
+    """The occurrences a period of "I can't cover" handed back (its places carry its moment), in a few queries."""
+    keys = set(
+        Assignment.objects.filter(
+            task__circle=access.circle, user_id=period.user_id, withdrawn_at=period.created_at
+        ).values_list("task_id", "occurrence_date")
+    )
+    if not keys:
+        return []
+    items = [
+        item
+        for item in occurrences_for(accesses=[access], window_start=period.starts_at, window_end=period.ends_at)
+        if (item.task.pk, item.original_date) in keys
+    ]
+    asked: dict[tuple[int, datetime.date], list[StandInAsk]] = defaultdict(list)
+    for ask in (
+        StandInAsk.objects.filter(task_id__in={task_id for task_id, _ in keys}, asked_at__gte=period.created_at)
+        .select_related("user")
+        .order_by("asked_at", "id")
+    ):
+        asked[(ask.task_id, ask.occurrence_date)].append(ask)
+    return [
+        HandedBack(
+            item=item,
+            asked=[ask.user.display_name for ask in asked[(item.task.pk, item.original_date)]],
+            everyone_asked=any(ask.asked_as == AskedAs.EVERYONE for ask in asked[(item.task.pk, item.original_date)]),
+        )
+        for item in items
+    ]

@@ -209,8 +209,11 @@ def _task_url(task: Task) -> str:
 
 
 def _lock(task: Task) -> Task:
-    """The task row, locked until commit: every change to who's going is serialised on it."""
-    return Task.objects.select_for_update().select_related("circle").get(pk=task.pk)
+    """The task row, locked until commit: every change to who's going is serialised on it.
+
+    NO KEY UPDATE: rows that only point at the task (asks, declines) can still be written meanwhile.
+    """
+    return Task.objects.select_for_update(no_key=True).select_related("circle").get(pk=task.pk)
 
 
 def _require_occurrence(task: Task, occurrence_date: datetime.date) -> None:

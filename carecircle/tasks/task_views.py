@@ -24,7 +24,8 @@ from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
 from carecircle.lib.errors import DomainError
-from carecircle.tasks import rota_services, services
+from carecircle.lib.words import count_of
+from carecircle.tasks import pacing, rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import (
     AssignForm,
@@ -121,6 +122,8 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
         "done_from": services.done_from(task, item.original_date, item.change),
         "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
         "now": timezone.now(),
+        # Organisers may ask everyone who can help about an upcoming day that still needs someone.
+        "can_ask_everyone": access.can("tasks.manage") and not task.private and pacing.still_wanted(item),
         "live_types": LIVE_TYPES,
         "live_src": detail_url(task, item.original_date),
         "thread": registries.comment_thread(

@@ -6,21 +6,25 @@ import datetime
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from carecircle.conversations.models import ThankYou
 from carecircle.tasks.email_actions import CANT, action_token
 from carecircle.tasks.feed_services import calendar_feed_renew
 from carecircle.tasks.models import (
+    AskedAs,
     Assignment,
     Decline,
     OccurrenceChange,
     ReminderSetting,
     StandIn,
+    StandInAsk,
     StandingOffer,
     Task,
     Unavailability,
     VisitLog,
 )
+from carecircle.tasks.rota_services import unavailability_declare
 from carecircle.tasks.services import TaskFields, occurrence_done, task_create, task_volunteer
 from tests.matrix.base import COLUMNS, World, Write
 from tests.tasks.conftest import circle_today, wall_clock_now
@@ -68,6 +72,12 @@ WEB: dict[tuple[str, str], str] = {
     ("tasks:rota", "POST"): NOT_ALLOWED,
     ("tasks:away", "GET"): VIEW,
     ("tasks:away", "POST"): VIEW_POST,
+    # The organiser's own "I can't cover" period: anyone else who may volunteer is told it doesn't exist.
+    ("tasks:away_done", "GET"): "404 200 404 404 403 403 404 404 302",
+    ("tasks:away_done", "POST"): NOT_ALLOWED,
+    # Organisers (and whoever gave the place up, not in the matrix) ask everyone about a day needing help.
+    ("tasks:ask_everyone", "GET"): NOT_ALLOWED,
+    ("tasks:ask_everyone", "POST"): MANAGE_POST,
     ("tasks:stand_ins", "GET"): MANAGE,
     ("tasks:stand_ins", "POST"): MANAGE_POST,
     ("tasks:offers", "GET"): VIEW,
@@ -157,7 +167,13 @@ def prepare(world: World) -> dict[str, Any]:
             task_volunteer(actor=cast.user(name), task=each, occurrence_date=today)
     occurrence_done(actor=cast.organiser, task=finished, occurrence_date=today, how_it_went="")
     feed = calendar_feed_renew(actor=cast.organiser, circle=cast.circle)
+    # Two months ahead, when the organiser is down for nothing: a period whose page exists.
+    away_from = timezone.now() + datetime.timedelta(days=60)
+    period, _ = unavailability_declare(
+        actor=cast.organiser, circle=cast.circle, starts_at=away_from, ends_at=away_from + datetime.timedelta(days=1)
+    )
     return {
+        "period_id": period.pk,
         "task_id": task.pk,
         "feed_token": feed.token,
         "feed_id": feed.pk,
@@ -284,6 +300,10 @@ WRITES: dict[str, Write] = {
             "note": "Flu",
         },
         changes=_count(Unavailability),
+    ),
+    "tasks:ask_everyone": Write(
+        form=lambda world: {"on": world.extra["task_date"]},
+        changes=_count(StandInAsk, asked_as=AskedAs.EVERYONE),
     ),
     "tasks:stand_ins": Write(
         form=lambda world: {"place_1": str(world.cast.helper.pk)},

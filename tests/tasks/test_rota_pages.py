@@ -78,7 +78,9 @@ def test_i_cant_cover_from_the_page(cast: Cast, as_user: Any) -> None:
         },
         follow=True,
     )
-    assert "1 thing you were down for now needs help" in text_of(response)
+    assert "1 thing you were down for needs someone else" in text_of(response)
+    assert "We've asked Paid Carer to step in." in text_of(response)
+    assert "Nobody else is set to step in" not in text_of(response)
     assert Assignment.objects.get().withdrawn_at is not None
     assert Delivery.objects.get(idempotency_key__startswith="cant-cover-").to == cast.paid_carer.email
 
