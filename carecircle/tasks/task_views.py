@@ -24,7 +24,6 @@ from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, problem, viewer
 from carecircle.lib.errors import DomainError
-from carecircle.lib.words import count_of
 from carecircle.tasks import pacing, rota_services, services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.forms import (
