@@ -53,7 +53,8 @@ def test_journey_5_the_main_carer_cant_cover_and_a_stand_in_takes_over(server: s
     daughter.check("I can't cover")
     page.get_by_label("Anything to tell the stand-ins").fill("I have flu, sorry.")
     page.get_by_role("button", name="I can't cover").click()
-    expect(page.locator(".messages[role=status]")).to_contain_text("1 thing you were down for now needs help")
+    expect(page.get_by_role("main")).to_contain_text("1 thing you were down for needs someone else")
+    expect(page.get_by_role("main")).to_contain_text("to step in.")
     daughter.check("after I can't cover")
 
     # Both stand-ins were asked, with the task and the emergency plan.
