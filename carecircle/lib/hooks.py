@@ -18,7 +18,7 @@ from django.db.models import Model
 from django.utils.functional import Promise
 
 # The delivery channels, as notifications.models.Channel stores them.
-DeliveryChannel = Literal["email", "sms"]
+DeliveryChannel = Literal["email", "sms", "push"]
 
 
 @dataclass(frozen=True)

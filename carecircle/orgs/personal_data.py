@@ -110,3 +110,33 @@ personal_data_declare(
     fields={"file": "the file", "filename": "its name", "uploaded_by": "who attached it"},
     not_personal={"client_id": "a random id of the form that added it"},
 )
+no_personal_data("orgs.ReferralFigure", reason="monthly totals of referrals by status, source and need: counts, no person")
+no_personal_data("orgs.DirectoryFeedStatus", reason="how the last fetch of a service directory went: an address and an error")
+personal_data_declare(
+    "orgs.InviteCode",
+    whose="the member of staff who made or stopped the code",
+    why="so an organisation can offer CareCircle to the people it supports, and see who issued each code",
+    retention="while the organisation exists; removed with the staff member's account (set to nobody)",
+    fields={"created_by": "who made it", "revoked_by": "who stopped it"},
+    not_personal={"label": "what staff call the code", "code_hash": "a hash of a random secret"},
+)
+personal_data_declare(
+    "orgs.OrganisationCircle",
+    whose="the person the circle is for, and whoever started it",
+    why="records the consent to link a circle started with an invite code to the organisation",
+    retention="as long as the circle; removed with the circle or the organisation",
+    fields={
+        "started_by": "who started the circle",
+        "consent_given_by": "who agreed to the link",
+        "consent_to": "what they agreed to",
+        "consent_at": "when they agreed",
+    },
+)
+personal_data_declare(
+    "orgs.CircleLinkRequest",
+    whose="the circle's organiser who is asked, and the staff who asked and the organiser who answered",
+    why="to ask a circle's organiser to link their circle to a referral",
+    retention="as long as its referral",
+    fields={"email": "the organiser's address", "requested_by": "who asked", "answered_by": "who answered"},
+    not_personal={"token_hash": "a hash of a random secret"},
+)

@@ -50,7 +50,7 @@ def test_a_client_that_is_up_to_date_gets_no_events(helper, circle, api_as):
 
     body = api_as(helper).get(f"{API}/circles/{circle.pk}/events?since={latest}").json()
 
-    assert body == {"latest": latest, "has_more": False, "events": []}
+    assert body == {"latest": latest, "has_more": False, "gap": False, "events": []}
 
 
 def test_since_must_be_a_whole_number_from_zero(helper, circle, api_as):

@@ -75,7 +75,7 @@ def test_the_log_is_paged_fifty_at_a_time_newest_first(cast, as_user, organiser)
     assert second.count("</time></li>") == total - 50
     assert "started the circle for Dad" in second
     assert "from Dad 58 to Dad 59" not in second
-    assert "?before=" not in second
+    assert 'href="?before=' not in second, "no link to older entries on the last page"
     assert "Back to the latest" in second
 
 

@@ -12,7 +12,7 @@ from carecircle.lib import hooks
 from carecircle.notifications.models import Channel
 from carecircle.notifications.notify import notify
 from carecircle.notifications.services import delivery_enqueue
-from carecircle.realtime.events import circle_event_record, user_event_send
+from carecircle.realtime.events import circle_event_record, user_event_send, users_event_send
 
 
 def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
@@ -20,6 +20,7 @@ def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
         "audit_record": audit_record,
         "circle_event_record": circle_event_record,
         "user_event_send": user_event_send,
+        "users_event_send": users_event_send,
         "delivery_enqueue": delivery_enqueue,
         "notify": notify,
         "conversation_unread": conversation_unread,

@@ -157,6 +157,9 @@ CIRCLE_CONTENT_CASCADES = {
     "conversations.VisitorsStatus.circle",
     "conversations.ThankYou.circle",
     "notifications.Notification.circle",
+    # The link an invite code made, with the consent given for it: it counts the circle for the
+    # organisation, so it ends with the circle.
+    "orgs.OrganisationCircle.circle",
 }
 
 
