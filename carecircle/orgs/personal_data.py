@@ -110,8 +110,8 @@ personal_data_declare(
     fields={"file": "the file", "filename": "its name", "uploaded_by": "who attached it"},
     not_personal={"client_id": "a random id of the form that added it"},
 )
-no_personal_data("orgs.ReferralFigure", reason="monthly totals of referrals by status, source and need: counts, no person")
-no_personal_data("orgs.DirectoryFeedStatus", reason="how the last fetch of a service directory went: an address and an error")
+no_personal_data("orgs.ReferralFigure", reason="monthly totals of referrals by status, source and need")
+no_personal_data("orgs.DirectoryFeedStatus", reason="how the last directory fetch went: its address and error")
 personal_data_declare(
     "orgs.InviteCode",
     whose="the member of staff who made or stopped the code",
