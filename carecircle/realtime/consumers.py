@@ -15,7 +15,7 @@ from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import is_member
 from carecircle.circles.models import Circle, Membership
 from carecircle.realtime.events import FOR_USERS, circle_group, user_group
-from carecircle.realtime.watchdog import watchdog_enrol, watchdog_leave
+from carecircle.realtime.watchdog import restarts_seen, watchdog_enrol, watchdog_leave
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +37,19 @@ def _is_member(user_id: int, circle_id: int) -> bool:
     return is_member(user_id=user_id, circle_id=circle_id)
 
 
+def _circle_seqs_of(user_id: int) -> list[tuple[int, int]]:
+    return list(
+        Membership.objects.filter(user_id=user_id).order_by("circle_id").values_list("circle_id", "circle__event_seq")
+    )
+
+
 def _latest_seqs(circle_ids: list[int]) -> list[tuple[int, int]]:
     return list(Circle.objects.filter(pk__in=circle_ids).order_by("pk").values_list("pk", "event_seq"))
 
 
 circle_ids_of = database_sync_to_async(_circle_ids_of)
 latest_seqs = database_sync_to_async(_latest_seqs)
+circle_seqs_of = database_sync_to_async(_circle_seqs_of)
 is_member_now = database_sync_to_async(_is_member)
 
 
@@ -78,6 +85,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         self.confirmed_at = {}
         session = self.scope.get("session")
         self.session_tag = session_tag(session.session_key) if session is not None and session.session_key else ""
+        restarts = restarts_seen()
         # The personal group comes first: a grant sent while the circles are being read still arrives.
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in await circle_ids_of(self.user_id):
@@ -86,6 +94,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.send_json({"type": "hello", "circles": sorted(self.circle_ids)})
         self.refresher = asyncio.create_task(self._ask_for_refreshes())
         watchdog_enrol(self)
+        if restarts_seen() != restarts:
+            # Redis restarted while this connection joined its groups, and the watchdog resynced the
+            # others before this one enrolled: the groups may be on the old server.
+            await self.resync()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
@@ -164,8 +176,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         return False
 
     async def groups_refresh(self, message: dict[str, Any]) -> None:
-        """Re-join every group, and tell the client about any grant or revocation it never heard of."""
-        current = set(await circle_ids_of(self.user_id))
+        """Re-join every group, and tell the client about any grant or revocation it never heard of.
+
+        Each circle's latest number goes too (from the same query): a connection whose groups were
+        lost without anyone noticing catches up within a refresh, however it lost them.
+        """
+        seqs = await circle_seqs_of(self.user_id)
+        current = {circle_id for circle_id, _ in seqs}
         for circle_id in sorted(self.circle_ids - current):
             await self._leave(circle_id)
             await self.send_json({"type": "access.revoked", "circle": circle_id})
@@ -175,6 +192,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in current:
             await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+        for circle_id, seq in seqs:
+            await self.send_json({"type": "circle.latest", "circle": circle_id, "seq": seq})
 
     async def resync(self) -> None:
         """After Redis restarted: re-join every group and tell the client each circle's latest number."""

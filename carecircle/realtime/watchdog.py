@@ -7,6 +7,13 @@ its run id every second; when it answers again after failing, or answers with a 
 restart quicker than a second falls between two asks), each connection re-joins its groups and gets a
 `circle.latest` message per circle ({"type", "circle", "seq"}), so clients catch up at once
 (live.js treats it like any numbered event). Tested by tests/faults/test_kill_and_restart.py.
+
+Two races are closed as well. A connection that joined its groups on the old Redis but enrolled only
+after the watchdog had resynced everyone compares the count of restarts seen before and after it
+joined (`restarts_seen`), and resyncs itself if it changed. A connection whose resync fails (Redis
+went away again) is closed, so its client reconnects and catches up rather than hearing nothing.
+The last run id is kept for the process, not per watchdog task, so a watchdog that stopped when the
+last connection closed still notices a restart when the next one opens.
 """
 
 from __future__ import annotations
@@ -25,6 +32,19 @@ logger = logging.getLogger(__name__)
 PING_EVERY_SECONDS = 1.0
 _connections: weakref.WeakSet[EventsConsumer] = weakref.WeakSet()
 _watchers: dict[int, asyncio.Task[None]] = {}
+# 1012 "service restart": the client reconnects and catches up (live.js stops only on 4401).
+CLOSE_RESYNC_FAILED = 1012
+
+
+class _Seen:
+    """What this process last knew of Redis: its run id, and how many restarts it has seen."""
+
+    run_id: str | None = None
+    restarts: int = 0
+
+
+def restarts_seen() -> int:
+    return _Seen.restarts
 
 
 def watchdog_enrol(consumer: EventsConsumer) -> None:
@@ -57,23 +77,34 @@ async def _watch() -> None:
     client = redis.asyncio.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
     # A restart can fall between two pings, and the client reconnects by itself, so "it failed, then
     # answered" misses it; a changed run id does not.
-    known: str | None = None
     healthy = True
     try:
         while _connections:
             server = await _server_id(client)
             alive = server is not None
-            restarted = alive and known is not None and server != known
-            if alive and (restarted or not healthy):
-                logger.info("Redis is back: %s live connections re-join their groups", len(_connections))
-                for consumer in list(_connections):
-                    try:
-                        await consumer.resync()
-                    except Exception:
-                        logger.debug("Could not resync a connection", exc_info=True)
+            restarted = alive and _Seen.run_id is not None and server != _Seen.run_id
             if alive:
-                known = server
+                _Seen.run_id = server
+            if alive and (restarted or not healthy):
+                # Counted before the list is taken (no await between): a connection enrolling later
+                # sees the new count and resyncs itself.
+                _Seen.restarts += 1
+                waiting = list(_connections)
+                logger.info("Redis is back: %s live connections re-join their groups", len(waiting))
+                for consumer in waiting:
+                    await _resync_or_close(consumer)
             healthy = alive
             await asyncio.sleep(PING_EVERY_SECONDS)
     finally:
         await client.aclose()
+
+
+async def _resync_or_close(consumer: EventsConsumer) -> None:
+    try:
+        await consumer.resync()
+    except Exception:
+        logger.info("Could not resync a connection; closing it so its client reconnects", exc_info=True)
+        try:
+            await consumer.close(code=CLOSE_RESYNC_FAILED)
+        except Exception:
+            logger.debug("Could not close a connection", exc_info=True)

@@ -280,7 +280,10 @@ async def test_no_acknowledged_write_is_lost_or_doubled_and_clients_catch_up(tra
             )
         )()
         assert sorted(places) == sorted(volunteers), "every volunteer is down exactly once"
-        assert not behind, f"clients behind seq {latest} {CAUGHT_UP_SECONDS} s after the faults: {behind}"
+        reconnects = {client.user_id: client.reconnects for client in clients}
+        assert not behind, (
+            f"clients behind seq {latest} {CAUGHT_UP_SECONDS} s after the faults: {behind} (reconnects: {reconnects})"
+        )
     finally:
         for client in clients:
             client.stopping = True

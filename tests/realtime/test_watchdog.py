@@ -34,15 +34,31 @@ class FakeRedis:
 
 
 class FakeConsumer:
-    def __init__(self) -> None:
+    def __init__(self, *, failing: bool = False) -> None:
         self.resyncs = 0
+        self.failing = failing
+        self.closed: int | None = None
 
     async def resync(self) -> None:
         self.resyncs += 1
+        if self.failing:
+            raise ConnectionError("Redis went away again")
+
+    async def close(self, code: int) -> None:
+        self.closed = code
 
 
-async def watch(answers: list[str | None], monkeypatch: pytest.MonkeyPatch) -> int:
-    consumer = FakeConsumer()
+@pytest.fixture(autouse=True)
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts as a new process would: no run id known, no restart seen."""
+    monkeypatch.setattr(watchdog._Seen, "run_id", None)
+    monkeypatch.setattr(watchdog._Seen, "restarts", 0)
+
+
+async def watch(
+    answers: list[str | None], monkeypatch: pytest.MonkeyPatch, consumer: FakeConsumer | None = None
+) -> int:
+    consumer = consumer or FakeConsumer()
     fake = FakeRedis(list(answers))
     asks = len(answers)
     monkeypatch.setattr("redis.asyncio.Redis.from_url", lambda *args, **kwargs: fake)
@@ -76,3 +92,18 @@ async def test_redis_answering_again_after_failing_resyncs_once(monkeypatch: pyt
 @override_settings(REDIS_URL="redis://127.0.0.1:1/0")
 async def test_a_steady_redis_never_resyncs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert await watch(["first", "first", "first"], monkeypatch) == 0
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+async def test_a_watchdog_started_after_the_last_one_stopped_still_notices_a_restart(monkeypatch):
+    """The run id is the process's, not one watchdog's: no connections between, then a new server."""
+    assert await watch(["first", "first"], monkeypatch) == 0
+    assert await watch(["second", "second"], monkeypatch) == 1
+    assert watchdog.restarts_seen() == 1
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+async def test_a_connection_that_cannot_resync_is_closed_so_its_client_reconnects(monkeypatch):
+    consumer = FakeConsumer(failing=True)
+    assert await watch(["first", None, "first", "first"], monkeypatch, consumer) == 1
+    assert consumer.closed == watchdog.CLOSE_RESYNC_FAILED
