@@ -437,7 +437,12 @@ def _drafts_in_language(
                 not_before=later,
             )
         )
-    payload = push_payload(category=category.key, title=rendered.subject, url=url) if devices else ""
+    # Opening the push marks the member's in-app notification (key `<key>-<member>`, as notify() writes it) read.
+    payload = (
+        push_payload(category=category.key, title=rendered.subject, url=url, notification_key=f"{key}-{user.pk}"[:160])
+        if devices
+        else ""
+    )
     drafts.extend(
         DeliveryDraft(
             channel=PUSH,

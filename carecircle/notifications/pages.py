@@ -71,6 +71,34 @@ def notification_open(request: HttpRequest, notification_id: int) -> HttpRespons
     return HttpResponseRedirect(item.url if safe else "/notifications/")
 
 
+def _same_site_path(address: str) -> str | None:
+    """A path on this site (never another site, never "//host"), or None."""
+    plain = address.startswith("/") and not address.startswith("//") and "\\" not in address
+    return address if plain and url_has_allowed_host_and_scheme(address, allowed_hosts=None) else None
+
+
+@login_required
+@never_cache
+@require_GET
+def push_open(request: HttpRequest) -> HttpResponse:
+    """Opening a push notification: mark that notification read, for the signed-in member only, then go on.
+
+    The push's link carries the notification's key (`n`) and its page (`to`). Only the member's own
+    notification is looked up, so someone else's key (or a made-up one) marks nothing and leads to
+    `to`. Opening it again changes nothing more. This GET changes nothing but the member's own
+    read mark, as opening a notification from the list does (docs/architecture/notifications.md).
+    """
+    key = request.GET.get("n", "")
+    target = _same_site_path(request.GET.get("to", "")) or reverse("notifications:list")
+    if key and len(key) <= 160:
+        found = Notification.objects.filter(recipient=_user(request), key=key).only("url", "read_at").first()
+        if found is not None:
+            if found.read_at is None:
+                Notification.objects.filter(pk=found.pk, read_at__isnull=True).update(read_at=timezone.now())
+            target = _same_site_path(found.url) or target
+    return HttpResponseRedirect(target)
+
+
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:

@@ -16,12 +16,13 @@ import logging
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from py_vapid import Vapid
 
@@ -235,14 +236,29 @@ def devices_of(user: User) -> list[PushSubscription]:
 # --- Sending ---------------------------------------------------------------------------------
 
 
-def push_payload(*, category: str, title: str, url: str) -> str:
+def push_open_url(*, notification_key: str, url: str) -> str:
+    """The path a push opens: /notifications/push/open/ marks that notification read, then goes to `url`.
+
+    `n` is the in-app notification's key (`<key>-<member>`, known before the row is written, so no
+    query is needed to build it); the view looks it up for the signed-in member only, so another
+    member's key marks nothing. `to` is where to go when there is no such notification (the member
+    turned the app off for this kind of news): a path on this site, checked again by the view.
+    """
+    path = url if url.startswith("/") and not url.startswith("//") else "/notifications/"
+    query = urlencode({"n": notification_key[:160], "to": path[:500]})
+    return f"{reverse('notifications:push_open')}?{query}"
+
+
+def push_payload(*, category: str, title: str, url: str, notification_key: str = "") -> str:
     """The JSON the browser decrypts: a title, a fixed short line and a path on this site; no content."""
     path = url if url.startswith("/") and not url.startswith("//") else "/notifications/"
+    if notification_key:
+        path = push_open_url(notification_key=notification_key, url=path)
     return json.dumps(
         {
             "title": title[:TITLE_MAX],
             "body": PUSH_LINES.get(category, DEFAULT_LINE),
-            "url": path[:500],
+            "url": path if notification_key else path[:500],
             "tag": category,
         },
         separators=(",", ":"),

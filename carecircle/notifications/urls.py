@@ -15,6 +15,7 @@ urlpatterns = [
     path("notifications/stop/<str:token>/", pages.stop_emails, name="stop_emails"),
     path("notifications/mute/<str:token>/", pages.mute, name="mute"),
     path("notifications/resume/<str:channel>/", pages.channel_resume, name="channel_resume"),
+    path("notifications/push/open/", pages.push_open, name="push_open"),
     path("notifications/push/remove/", pages.push_device_remove, name="push_device_remove"),
     path("mail/events/postmark/", mail_events.postmark_events, name="mail_events_postmark"),
     path("mail/events/brevo/", mail_events.brevo_events, name="mail_events_brevo"),

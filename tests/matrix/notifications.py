@@ -37,6 +37,9 @@ WEB: dict[tuple[str, str], str] = {
     ("notifications:channel_resume", "GET"): "405 405 405 405 405 405 405 405 302",
     ("notifications:channel_resume", "POST"): "302 302 302 302 302 302 302 302 302",
     # "Stop notifying" one of the member's own devices; someone else's device id changes nothing.
+    # Opening a push: marks the organiser's notification read for the organiser; for anyone else it only redirects.
+    ("notifications:push_open", "GET"): "302 302 302 302 302 302 302 302 302",
+    ("notifications:push_open", "POST"): "405 405 405 405 405 405 405 405 302",
     ("notifications:push_device_remove", "GET"): "405 405 405 405 405 405 405 405 302",
     ("notifications:push_device_remove", "POST"): "302 302 302 302 302 302 302 302 302",
     # Mail providers' tracking webhooks: the basic-auth secret is the proof, no member's session.
@@ -100,6 +103,8 @@ def url(world: World, name: str) -> str | None:
 
     if name == "notifications:stop_emails":
         return reverse(name, kwargs={"token": world.extra["stop_token"]})
+    if name == "notifications:push_open":
+        return reverse(name) + "?n=matrix-notification&to=/"
     if name == "notifications:mute":
         return reverse(name, kwargs={"token": world.extra["mute_token"]})
     return None

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import quote
 
 import http_ece
 import pytest
@@ -27,10 +28,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Role
-from carecircle.notifications.models import Delivery, DeliveryStatus, NotificationSettings, PushKey, PushSubscription
+from carecircle.notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationSettings,
+    PushKey,
+    PushSubscription,
+)
 from carecircle.notifications.notify import notify
 from carecircle.notifications.preferences import preferences_for, preferences_save
 from carecircle.notifications.push import b64url, b64url_decode, device_label, vapid_keys
@@ -189,7 +198,8 @@ def test_a_push_reaches_the_browser_signed_and_encrypted_with_only_title_line_an
     assert browser.decrypt(request.body) == {
         "title": "News about Arthur: home from hospital",
         "body": "Open CareCircle to read it.",
-        "url": f"/circles/{cast.circle.pk}/",
+        # Opening it marks the helper's in-app notification read, then goes to the circle's page.
+        "url": f"/notifications/push/open/?n=update-1-{cast.helper.pk}&to=%2Fcircles%2F{cast.circle.pk}%2F",
         "tag": "news",
     }
     delivery.refresh_from_db()
@@ -498,3 +508,100 @@ def test_b64url_round_trip() -> None:
     data = os.urandom(33)
     assert b64url_decode(b64url(data)) == data
     assert b64url_decode(base64.urlsafe_b64encode(data).decode()) == data
+
+
+# --- Opening a push marks that notification read (docs/architecture/notifications.md, "Push") -------
+
+
+def opened_link(cast: Cast, push_service: PushService, member: User, key: str) -> str:
+    """The link in the push `member`'s browser decrypts, after the worker sent it to the local push service."""
+    browser = new_browser(push_service.endpoint(f"{member.pk}-{key}"))
+    assert subscribe(client_for(member), browser).status_code == 201
+    news(cast, key)
+    [delivery] = [row for row in push_rows(member) if row.idempotency_key.startswith(key)]
+    assert delivery_send(delivery_id=delivery.pk) == "sent"
+    [request] = [sent for sent in push_service.received if sent.path.endswith(f"-{key}")]
+    link: str = browser.decrypt(request.body)["url"]
+    return link
+
+
+def test_opening_a_push_marks_the_members_own_notification_read_and_goes_to_its_page(
+    cast: Cast, push_service: PushService
+) -> None:
+    link = opened_link(cast, push_service, cast.helper, "update-open")
+    mine = Notification.objects.get(recipient=cast.helper, key=f"update-open-{cast.helper.pk}")
+    assert mine.read_at is None
+    response = client_for(cast.helper).get(link)
+    assert (response.status_code, response["Location"]) == (302, f"/circles/{cast.circle.pk}/")
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    # The other members told about the same news keep it unread.
+    others = Notification.objects.filter(key__startswith="update-open-").exclude(recipient=cast.helper)
+    assert others.exists()
+    assert all(row.read_at is None for row in others)
+
+
+def test_opening_it_again_changes_nothing_more(cast: Cast, push_service: PushService) -> None:
+    link = opened_link(cast, push_service, cast.helper, "update-twice")
+    client = client_for(cast.helper)
+    assert client.get(link).status_code == 302
+    first = Notification.objects.get(recipient=cast.helper, key=f"update-twice-{cast.helper.pk}").read_at
+    assert first is not None
+    again = client.get(link)
+    assert (again.status_code, again["Location"]) == (302, f"/circles/{cast.circle.pk}/")
+    assert Notification.objects.get(recipient=cast.helper, key=f"update-twice-{cast.helper.pk}").read_at == first
+
+
+def test_someone_elses_push_link_marks_nothing(cast: Cast, push_service: PushService) -> None:
+    link = opened_link(cast, push_service, cast.helper, "update-theirs")
+    # The person opens the helper's link (forwarded, or guessed): they go to the page, nothing is marked.
+    response = client_for(cast.person).get(link)
+    assert (response.status_code, response["Location"]) == (302, f"/circles/{cast.circle.pk}/")
+    assert not Notification.objects.filter(key__startswith="update-theirs-", read_at__isnull=False).exists()
+    # The person's own notification about the same news has another key; theirs stays unread too.
+    assert Notification.objects.filter(recipient=cast.person, key=f"update-theirs-{cast.person.pk}", read_at=None)
+
+
+@pytest.mark.parametrize(
+    ("query", "location"),
+    [
+        ("?to=https://evil.example/", "/notifications/"),
+        ("?to=//evil.example/", "/notifications/"),
+        ("?to=/\\evil.example/", "/notifications/"),
+        ("?n=no-such-key&to=/account/", "/account/"),
+        ("?n=" + "x" * 200 + "&to=/account/", "/account/"),
+        ("", "/notifications/"),
+    ],
+)
+def test_a_push_link_only_ever_leads_to_a_page_on_this_site(cast: Cast, query: str, location: str) -> None:
+    response = client_for(cast.helper).get("/notifications/push/open/" + query)
+    assert (response.status_code, response["Location"]) == (302, location)
+
+
+def test_a_push_link_asks_to_sign_in_first_then_marks_it(cast: Cast) -> None:
+    Notification.objects.create(recipient=cast.helper, category="news", title="News", url="/account/", key="signed-out")
+    link = "/notifications/push/open/?n=signed-out&to=/account/"
+    response = Client().get(link)
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{reverse('accounts:login')}?next={quote(link, safe='/')}",
+    )
+    assert Notification.objects.get(key="signed-out").read_at is None
+    assert client_for(cast.helper).get("/notifications/push/open/?n=signed-out&to=/").status_code == 302
+    assert Notification.objects.get(key="signed-out").read_at is not None
+
+
+def test_a_push_link_is_not_for_posting(cast: Cast) -> None:
+    Notification.objects.create(recipient=cast.helper, category="news", title="News", url="/account/", key="posted")
+    assert client_for(cast.helper).post("/notifications/push/open/?n=posted").status_code == 405
+    assert Notification.objects.get(key="posted").read_at is None
+
+
+def test_opening_a_push_costs_three_queries_then_two(cast: Cast, django_assert_num_queries: Any) -> None:
+    Notification.objects.create(recipient=cast.helper, category="news", title="News", url="/account/", key="cost")
+    client = client_for(cast.helper)
+    client.get("/notifications/push/open/")  # the session is kept after the first request
+    with django_assert_num_queries(3):  # the member, their notification, the read mark
+        client.get("/notifications/push/open/?n=cost")
+    with django_assert_num_queries(2):  # already read: no write
+        client.get("/notifications/push/open/?n=cost")
