@@ -388,6 +388,19 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
     served one after the other and the second is told it's covered; the unique slot constraint
     backs this up in the database.
     """
+    return _going_add(actor=actor, task=task, occurrence_date=occurrence_date, user=user, after_its_day=False)
+
+
+def day_ended(task: Task, occurrence_date: datetime.date, change: OccurrenceChange | None) -> bool:
+    """Whether an occurrence's day (its moved day, if moved) has ended on the task's clock."""
+    day = change.moved_date if change is not None and change.moved_date is not None else occurrence_date
+    return local_midnight_utc(day + datetime.timedelta(days=1), task.time_zone) <= timezone.now()
+
+
+def _going_add(
+    *, actor: User, task: Task, occurrence_date: datetime.date, user: User | None, after_its_day: bool
+) -> Assignment:
+    """Put someone down for one occurrence; `after_its_day` only for "who went" when marking it done."""
     person = user or actor
     task = _lock(task)
     if user is not None and user.pk != actor.pk:
@@ -398,6 +411,12 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
         raise TaskConflict(gettext("This one was cancelled, so nobody needs to go."))
     if change is not None and change.done_at is not None:
         raise TaskConflict(gettext("This one is already done."))
+    if not after_its_day and day_ended(task, occurrence_date, change):
+        day = change.moved_date if change is not None and change.moved_date is not None else occurrence_date
+        raise TaskError(
+            gettext("%(day)s has passed, so nobody can be put down for it now. Choose a day that hasn't ended.")
+            % {"day": date_format(day, "l j F")}
+        )
     going = _going(task, occurrence_date)
     for assignment in going:
         if assignment.user_id == person.pk:
@@ -551,7 +570,7 @@ def occurrence_done(
         going = _going(task, occurrence_date)
         if who_went is not None and all(assignment.user_id != who_went.pk for assignment in going):
             _require_can_go(task, who_went)
-            task_volunteer(actor=actor, task=task, occurrence_date=occurrence_date, user=who_went)
+            _going_add(actor=actor, task=task, occurrence_date=occurrence_date, user=who_went, after_its_day=True)
         elif not going:
             raise TaskError(gettext("Nobody was down for this. Say who went, then mark it done."), field="who_went")
     newly_done = change.done_at is None

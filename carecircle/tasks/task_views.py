@@ -119,6 +119,8 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
             members=_who_went_choices(access, item),
         ),
         "done_from": services.done_from(task, item.original_date, item.change),
+        # Nobody takes a day that has ended (the service refuses it too); "Who went?" still can.
+        "day_ended": services.day_ended(task, item.original_date, item.change),
         "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
         "now": timezone.now(),
         # Organisers may ask everyone who can help about an upcoming day that still needs someone.
