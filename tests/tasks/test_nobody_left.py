@@ -230,3 +230,39 @@ def test_a_burst_of_asks_and_scheduler_runs_asks_each_person_once() -> None:
     for user_id in everyone:
         emails = Delivery.objects.filter(recipient_id=user_id, channel="email", category="help_needed")
         assert emails.exclude(idempotency_key__startswith="task-new-").count() == 1, user_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_declines_and_scans_tells_the_organisers_once() -> None:
+    """Both stand-ins say "I can't" at the same moment as several pacing scans: one NobodyLeft, one notice each."""
+    cast = build_cast()
+    lift = organiser_cant_cover_with_two_stand_ins(cast)
+    runs = 6
+    later = timezone.now() + NEXT_AFTER + datetime.timedelta(minutes=1)
+    start = threading.Barrier(runs)
+    errors: list[BaseException] = []
+
+    def run(number: int) -> None:
+        try:
+            start.wait()
+            if number in (0, 1):
+                who = cast.helper if number == 0 else cast.person
+                task_decline(actor=User.objects.get(pk=who.pk), task=lift, occurrence_date=lift.start_date)
+            else:
+                stand_ins_escalate(now=later)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(runs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert NobodyLeft.objects.filter(task=lift).count() == 1
+    assert told("nobody-left-") == sorted([cast.person.pk, cast.organiser.pk])
+    emails = Delivery.objects.filter(idempotency_key__startswith="nobody-left-", channel="email")
+    assert sorted(emails.values_list("recipient_id", flat=True)) == sorted([cast.person.pk, cast.organiser.pk])
