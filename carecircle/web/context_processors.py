@@ -12,6 +12,9 @@ def site(request: HttpRequest) -> dict[str, object]:
     return {
         "DEBUG_OUTBOX": settings.DEBUG,
         "SITE_URL": settings.SITE_URL,
+        # Each language in its own name, never translated ({% get_available_languages %} translates
+        # them, so a visitor who picked Polski by mistake saw "angielski" instead of "English").
+        "site_languages": settings.LANGUAGES,
         # Called only by a template that uses it (the outbox's script tag, for members).
         "offline_reader": functools.partial(reader_of, request),
     }

@@ -137,7 +137,7 @@ def test_worker_sends_queued_messages_then_stops_in_batch_mode(transactional_db,
         env=server_environment(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a Django start-up on a loaded 2-core machine; it ends as soon as the queue is empty
     )
 
     assert result.returncode == 0, result.stderr

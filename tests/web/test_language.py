@@ -86,3 +86,18 @@ def test_someone_who_signs_up_in_welsh_keeps_welsh(db: None) -> None:
     )
     assert response.status_code == 302
     assert User.objects.get(email="sian@example.com").language == "cy"
+
+
+def test_every_language_is_named_in_its_own_language_whatever_the_page_is_in(db: None) -> None:
+    """Someone who picked a language they don't read by mistake still finds theirs (Django translates names)."""
+    for shown_in in ("cy", "pl"):
+        client = Client()
+        client.post("/language/", {"language": shown_in, "next": "/account/sign-in/"})
+        html = page(client)
+        assert f'<html lang="{shown_in}">' in html
+        for code, name in settings.LANGUAGES:
+            if code != shown_in:
+                button = f'value="{code}" lang="{code}" class="link-button" aria-describedby="language-label">{name}<'
+                assert button in html
+        for translated in ("angielski", "walijski", "Saesneg", "Pwyleg"):
+            assert f">{translated}<" not in html
