@@ -91,7 +91,9 @@
     socket.onopen = function () {
       retry = 0;
       setStatus("Live: changes appear as they happen.");
-      Object.keys(circles).forEach(catchUp);
+      // Not forEach(catchUp): forEach's second argument (the index) would become `from`, and every
+      // page load would fetch the first circle's events from 0 and refetch every region.
+      Object.keys(circles).forEach(function (circle) { catchUp(circle); });
     };
     socket.onmessage = function (message) {
       var event;
