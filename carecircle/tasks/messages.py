@@ -87,9 +87,11 @@ def everyone_message(
     *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, asker_name: str, actions: str
 ) -> tuple[str, str]:
     """(subject, body) when someone asks everyone who can help with one occurrence that still needs someone."""
+    # No asker: CareCircle asks on its own, because the day is near and nobody has taken it (help_soon.py).
+    who = f"{asker_name} has asked everyone who can help." if asker_name else "Everyone who can help is being asked."
     body = (
         f"\u201c{task.title}\u201d for {task.circle.person_name} still needs someone, {_when(start, time_zone)}. "
-        f"{asker_name} has asked everyone who can help.\n\n{actions}\n\nOr open it in CareCircle: {task_url(task, on)}"
+        f"{who}\n\n{actions}\n\nOr open it in CareCircle: {task_url(task, on)}"
     )
     return f"Can you help {task.circle.person_name}? {task.title}", body
 

@@ -349,35 +349,51 @@ def help_ask_everyone(*, actor: User, task: Task, occurrence_date: datetime.date
             circle=task.circle,
             data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat(), "count": len(asked)},
         )
-        if not asked:
-            return 0
-        start = detail.start_utc()
-
-        def render(user: User) -> tuple[str, str]:
-            from carecircle.tasks.email_actions import CANT, TAKE, action_lines
-
-            links = action_lines(user_id=user.pk, task=task, occurrence_date=occurrence_date, actions=[TAKE, CANT])
-            return everyone_message(
-                task=task,
-                on=occurrence_date,
-                start=start,
-                time_zone=user.time_zone,
-                asker_name=actor.display_name,
-                actions=links,
-            )
-
-        notify(
-            category="help_needed",
-            circle=task.circle,
-            key=ask_key("ask-everyone", task, occurrence_date, since),
-            title=f"Can you help {task.circle.person_name}? {task.title}",
-            url=task_url(task, occurrence_date).removeprefix(settings.SITE_URL),
-            actor=actor,
+        everyone_notify(
+            task=task,
+            on=occurrence_date,
+            start=detail.start_utc(),
             user_ids=asked,
-            render=render,
-            sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=occurrence_date),
+            asker=actor,
+            key=ask_key("ask-everyone", task, occurrence_date, since),
         )
         return len(asked)
+
+
+def everyone_notify(
+    *, task: Task, on: datetime.date, start: datetime.datetime, user_ids: list[int], asker: User | None, key: str
+) -> None:
+    """Ask each of `user_ids` (already recorded in `StandInAsk`) about one occurrence, with their own links.
+
+    `asker` None: CareCircle asks on its own, because the day is near and nobody has taken it (help_soon.py).
+    """
+    if not user_ids:
+        return
+
+    def render(user: User) -> tuple[str, str]:
+        from carecircle.tasks.email_actions import CANT, TAKE, action_lines
+
+        links = action_lines(user_id=user.pk, task=task, occurrence_date=on, actions=[TAKE, CANT])
+        return everyone_message(
+            task=task,
+            on=on,
+            start=start,
+            time_zone=user.time_zone,
+            asker_name=asker.display_name if asker is not None else "",
+            actions=links,
+        )
+
+    notify(
+        category="help_needed",
+        circle=task.circle,
+        key=key,
+        title=f"Can you help {task.circle.person_name}? {task.title}",
+        url=task_url(task, on).removeprefix(settings.SITE_URL),
+        actor=asker,
+        user_ids=user_ids,
+        render=render,
+        sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=on),
+    )
 
 
 def stand_ins_escalate(*, now: datetime.datetime | None = None) -> int:

@@ -14,13 +14,16 @@ logger = logging.getLogger(__name__)
 @task()
 def scan_reminders() -> int:
     """Queue the reminders that are due, then book the next scan a few minutes from now."""
+    from carecircle.tasks.help_soon import help_soon_ask
     from carecircle.tasks.models import ReminderClock
     from carecircle.tasks.pacing import stand_ins_escalate
     from carecircle.tasks.reminders import SCAN_EVERY, reminders_send
 
     queued = reminders_send()
-    # The same scan asks the next stand-ins about anything still uncovered after the wait (tasks/pacing.py).
+    # The same scan asks the next stand-ins about anything still uncovered after the wait (tasks/pacing.py),
+    # and widens the ask about anything still uncovered 48 hours before (tasks/help_soon.py).
     stand_ins_escalate()
+    help_soon_ask()
     if default_task_backend.supports_defer:
         next_run = timezone.now() + SCAN_EVERY
         ReminderClock.objects.update_or_create(pk=1, defaults={"next_run_at": next_run})
