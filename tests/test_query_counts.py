@@ -11,12 +11,14 @@ prints the lines to paste into QUERIES.
 from __future__ import annotations
 
 import difflib
+import io
 from typing import Any
 
 import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from carecircle.accounts.services import api_token_create
@@ -25,10 +27,13 @@ from carecircle.circles.models import InvitationChannel
 from carecircle.circles.services import invitation_create
 from carecircle.conversations import selectors as conversation_selectors
 from carecircle.conversations import services as conversation_services
+from carecircle.conversations.photos import photo_reencode
 from carecircle.records.services import share_link_create
 from carecircle.tasks.services import task_volunteer
 from tests.api.operations import api_operations, fill_path
+from tests.cast import Cast
 from tests.circles.conftest import add_members
+from tests.conversations.conftest import jpeg_with_location
 from tests.matrix.base import COLUMNS, World
 from tests.records.conftest import add_entry
 from tests.tasks.conftest import make_task, soon
@@ -194,6 +199,7 @@ GROWN = [
     "page circles:members",
     "page tasks:agenda",
     "page conversations:family",
+    "page conversations:news",
     "page records:section",
     "api member_list",
     "api occurrence_list",
@@ -292,3 +298,61 @@ def test_every_page_and_api_read_costs_exactly_its_queries(in_world: World, sett
     if little != QUERIES:
         diff = "\n".join(difflib.unified_diff(table(QUERIES), table(little), "QUERIES", "measured", lineterm=""))
         raise AssertionError(f"Query counts changed; if that's intended, update QUERIES:\n{diff}")
+
+
+def _rich_messages(cast: Cast, how_many: int) -> None:
+    """Messages as people write them: replies, photos, reactions, edits and removals, in both conversations."""
+    family = conversation_selectors.conversation_access_for(
+        access_circle(user=cast.helper, circle_id=cast.circle.pk),
+        conversation_services.family_conversation(circle=cast.circle),
+    )
+    news = conversation_selectors.conversation_access_for(
+        access_circle(user=cast.organiser, circle_id=cast.circle.pk),
+        conversation_services.news_conversation(circle=cast.circle),
+    )
+    photo = photo_reencode(io.BytesIO(jpeg_with_location()), size=None)
+    for where, actor in ((family, cast.helper), (news, cast.organiser)):
+        previous = None
+        for number in range(how_many):
+            posted = conversation_services.message_post(
+                actor=actor,
+                where=where,
+                title=f"Week {number}" if where is news and number % 2 else "",
+                body=f"Message {number} about https://example.org/{number} and **soup**",
+                reply_to=previous if number % 3 == 1 else None,
+                photos=[photo] if number % 4 == 0 else [],
+            ).message
+            conversation_services.reaction_set(actor=actor, where=where, message=posted, kind="heart", on=True)
+            if number % 5 == 2:
+                conversation_services.message_edit(
+                    actor=actor, where=where, message=posted, body="Changed", title=posted.title
+                )
+            if number % 7 == 3:
+                conversation_services.message_remove(actor=actor, where=where, message=posted)
+            previous = posted
+
+
+def test_conversation_pages_cost_the_same_queries_with_a_few_messages_or_many(in_world: World) -> None:
+    """The family conversation and the news show a bounded window of the newest messages, with a link to
+    older ones: their queries don't grow with the messages, their photos, replies or reactions."""
+    cast = in_world.cast
+    client = web_client(in_world, "organiser")
+    pages = {
+        name: reverse(f"conversations:{name}", kwargs={"circle_id": cast.circle.pk}) for name in ("family", "news")
+    }
+    with time_machine.travel(timezone.now(), tick=False):
+        _rich_messages(cast, 4)
+        few = {name: count(client, url) for name, url in pages.items()}
+        _rich_messages(cast, conversation_selectors.PAGE_SIZE + 10)
+        many = {name: count(client, url) for name, url in pages.items()}
+        newest = client.get(pages["family"]).content.decode()
+
+    assert {name: queries for name, (queries, _, _) in many.items()} == {
+        name: queries for name, (queries, _, _) in few.items()
+    }
+    assert {name: queries for name, (queries, _, _) in few.items()} == {
+        "family": QUERIES["page conversations:family"],
+        "news": QUERIES["page conversations:news"],
+    }
+    assert newest.count('<li class="msg') == conversation_selectors.PAGE_SIZE
+    assert "Show older messages" in newest

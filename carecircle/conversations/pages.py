@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -18,7 +19,7 @@ from carecircle.circles.access import CircleAccess
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.conversations import selectors, services
 from carecircle.conversations.forms import MessageForm, SupportForm
-from carecircle.conversations.models import ConversationKind, Message, ReactionKind
+from carecircle.conversations.models import ConversationKind, Message, MessageKind, MessagePhoto, ReactionKind
 from carecircle.conversations.selectors import ConversationAccess
 
 # The live events that change what a conversation page shows.
@@ -37,6 +38,24 @@ class ShownMessage:
     can_edit: bool
     can_remove: bool
     can_undo: bool
+    # (photo, its address, its thumbnail's address), and the address of an update's replies.
+    photos: list[tuple[MessagePhoto, str, str]]
+    thread_url: str
+
+
+# An id no database reaches, reversed once per list and replaced by each real id (see `_address_of`).
+_SAMPLE_ID = 987_654_321_987_654_321
+
+
+def _address_of(name: str, **kwargs: Any) -> Callable[[int], str]:
+    """`reverse(name)` for many ids at the cost of one: the last URL argument is the id.
+
+    A page of 50 messages with photos would otherwise reverse hundreds of URLs per request.
+    """
+    *head, last = kwargs
+    sample = reverse(name, kwargs={**{key: kwargs[key] for key in head}, last: _SAMPLE_ID})
+    before, _, after = sample.rpartition(str(_SAMPLE_ID))
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -73,6 +92,10 @@ def page_url(where: ConversationAccess) -> str:
 def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessage]:
     """Messages with reactions and permissions, in one query for the reactions of the whole page."""
     counts = selectors.reaction_counts(message_ids=[m.pk for m in messages], user_id=where.user_id)
+    circle_id = where.circle.pk
+    photo_url = _address_of("conversations:photo", circle_id=circle_id, photo_id=None)
+    thumbnail_url = _address_of("conversations:photo_thumbnail", circle_id=circle_id, photo_id=None)
+    thread_url = _address_of("conversations:thread", circle_id=circle_id, subject_kind="update", subject_id=None)
     result = []
     for message in messages:
         mine = message.author_id == where.user_id
@@ -85,6 +108,11 @@ def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessa
                 can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
                 can_remove=(mine or where.can_moderate) and not message.is_deleted,
                 can_undo=selectors.can_undo_removal(user_id=where.user_id, message=message),
+                # A removed message shows no photos, so they aren't read for it.
+                photos=[]
+                if message.is_deleted
+                else [(photo, photo_url(photo.pk), thumbnail_url(photo.pk)) for photo in message.photos.all()],
+                thread_url=thread_url(message.pk) if message.kind == MessageKind.UPDATE else "",
             )
         )
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from carecircle.circles.access import CircleAccess
 from carecircle.conversations.formatting import plain_text
@@ -34,6 +35,27 @@ def keeping_in_touch(context: dict[str, Any]) -> dict[str, Any]:
 def comment_thread(context: dict[str, Any], thread: dict[str, Any]) -> dict[str, Any]:
     """A comment thread on another app's page; `thread` comes from conversations.pages.thread_context."""
     return {**thread, "csrf_token": context.get("csrf_token"), "csp_nonce": context.get("csp_nonce")}
+
+
+class CaptureNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, name: str) -> None:
+        self.nodelist = nodelist
+        self.name = name
+
+    def render(self, context: template.Context) -> str:
+        context[self.name] = mark_safe(self.nodelist.render(context))  # noqa: S308 (rendered, so escaped, here)
+        return ""
+
+
+@register.tag
+def capture(parser: template.base.Parser, token: template.base.Token) -> CaptureNode:
+    """`{% capture name %}…{% endcapture %}`: render once into `name`, to repeat in a loop without re-rendering."""
+    bits = token.split_contents()
+    if len(bits) != 2 or not bits[1].isidentifier():
+        raise template.TemplateSyntaxError("Use {% capture name %}…{% endcapture %}.")
+    nodelist = parser.parse(("endcapture",))
+    parser.delete_first_token()
+    return CaptureNode(nodelist, bits[1])
 
 
 @register.filter
