@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -187,6 +188,8 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "nav": "notifications",
             "urgent": [row.category.label for row in chosen.rows if row.category.urgent],
+            "devices": push.devices_of(user),
+            "push_key": push.vapid_keys().public_key,
         },
         status=status,
     )
@@ -200,9 +203,9 @@ def push_device_remove(request: HttpRequest) -> HttpResponse:
     device_id = int(value) if value.isdigit() and len(value) < 19 else None
     removed = push.push_unsubscribe(user=_user(request), subscription_id=device_id) if device_id else 0
     if removed:
-        messages.success(request, "That device won't get push notifications any more.")
+        messages.success(request, _("That device won't get push notifications any more."))
     else:
-        messages.info(request, "That device already wasn't getting push notifications.")
+        messages.info(request, _("That device already wasn't getting push notifications."))
     return HttpResponseRedirect(reverse("notifications:preferences") + "#push")
 
 

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Role
@@ -605,3 +606,46 @@ def test_opening_a_push_costs_three_queries_then_two(cast: Cast, django_assert_n
         client.get("/notifications/push/open/?n=cost")
     with django_assert_num_queries(2):  # already read: no write
         client.get("/notifications/push/open/?n=cost")
+
+
+# --- The preferences page's push section (push.js; tests/browser/test_push_controls.py in Chromium) ---
+
+
+def test_the_page_says_push_needs_javascript_and_lists_the_members_own_devices(cast: Cast) -> None:
+    subscribe(
+        client_for(cast.helper),
+        new_browser("https://fcm.googleapis.com/fcm/send/listed"),
+        HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14) Firefox/133.0",
+    )
+    subscribe(client_for(cast.organiser), new_browser("https://fcm.googleapis.com/fcm/send/theirs"))
+    PushSubscription.objects.filter(user=cast.organiser).update(label="Edge on Windows")
+    page = html.unescape(client_for(cast.helper).get("/notifications/preferences/").content.decode())
+    assert "Notifications on this device need JavaScript and a browser that supports them." in page
+    assert f'data-push-key="{vapid_keys().public_key}"' in page
+    assert "data-text-on-failed=\"Push notifications couldn't be turned on in this browser." in page
+    assert "Firefox on Android" in page
+    assert "Edge on Windows" not in page
+    assert "stopped working" not in page
+    assert '<script src="/static/notifications/push.js" defer nonce="' in page
+    PushSubscription.objects.filter(user=cast.helper).update(failing_since=timezone.now())
+    page = client_for(cast.helper).get("/notifications/preferences/").content.decode()
+    assert "stopped working: turn notifications on again on that device" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("cy", ["Hysbysu'r ddyfais hon", "Mae hysbysiadau ar y ddyfais hon angen JavaScript", "Ni all y porwr hwn"]),
+        ("pl", ["Powiadamiaj na tym urządzeniu", "wymagają JavaScriptu", "Ta przeglądarka nie może"]),
+    ],
+)
+def test_the_push_section_and_its_script_texts_are_in_the_members_language(
+    cast: Cast, language: str, words: list[str]
+) -> None:
+    User.objects.filter(pk=cast.helper.pk).update(language=language)
+    cast.helper.refresh_from_db()
+    page = html.unescape(client_for(cast.helper).get("/notifications/preferences/").content.decode())
+    for word in words:
+        assert word in page
+    assert "Notify this device" not in page
+    assert "This browser can't show push notifications" not in page
