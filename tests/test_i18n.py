@@ -242,3 +242,106 @@ def test_a_translation_with_a_placeholder_the_english_lacks_is_noticed(tmp_path:
         'msgid "Hello %(name)s"\nmsgstr "Helo %(enw)s"\n\nmsgid "Hi {name}"\nmsgstr "Cześć {name}"\n'
     )
     assert [gap.why for gap in gaps(po)] == ["uses %(enw)s, which the English doesn't"]
+
+
+# Python-side text: every label, hint and choice the accounts and circles forms show is translated.
+
+FORM_MODULES = ("carecircle.accounts.forms", "carecircle.accounts.mfa_forms", "carecircle.circles.forms")
+# Choices that are names in their own right (time zones; each language named in itself), not words to translate.
+CHOICES_NOT_TRANSLATED = {("ProfileForm", "time_zone"), ("ProfileForm", "language")}
+
+
+def _form_arguments() -> dict[str, dict[str, Any]]:
+    """What each form needs to be built, so fields whose labels are set in __init__ are checked too."""
+    from carecircle.accounts.models import User
+    from carecircle.circles.models import Role
+
+    user = User(email="ann@example.org", display_name="Ann", time_zone="Europe/London", language="en-gb")
+    with_user = {"args": (user,)}
+    return {
+        "NewPasswordForm": with_user,
+        "ChangePasswordForm": with_user,
+        "ProfileForm": {"kwargs": {"user": user}},
+        "ApiTokenForm": {"kwargs": {"circles": {1: "Dad"}}},
+        "InviteForm": {"kwargs": {"roles": list(Role), "person_name": "Dad"}},
+        "MemberEditForm": {"kwargs": {"roles": list(Role), "person_name": "Dad"}},
+        "ConsentForm": {"kwargs": {"consent": {}}},
+    }
+
+
+def project_forms() -> list[type[Any]]:
+    import importlib
+
+    from django import forms
+
+    found: list[type[Any]] = []
+    for name in FORM_MODULES:
+        module = importlib.import_module(name)
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, forms.BaseForm) and value.__module__ == name
+        ]
+    return sorted(found, key=lambda form: form.__name__)
+
+
+def form_words(form_class: type[Any]) -> dict[str, str]:
+    """Every label, hint and choice a person sees on the form, each as the active language renders it."""
+    from django import forms
+
+    arguments = _form_arguments().get(form_class.__name__, {})
+    form = form_class(*arguments.get("args", ()), **arguments.get("kwargs", {}))
+    words: dict[str, str] = {}
+    for name, field in form.fields.items():
+        if field.widget.is_hidden:
+            continue
+        words[f"{name}.label"] = str(field.label or "")  # No label: Django would show the field's English name.
+        if field.help_text:
+            words[f"{name}.help_text"] = str(field.help_text)
+        if isinstance(field, forms.ChoiceField) and (form_class.__name__, name) not in CHOICES_NOT_TRANSLATED:
+            for value, text in list(field.choices):  # type: ignore[arg-type]
+                if value != "":
+                    words[f"{name}.choice.{value}"] = str(text)
+    return words
+
+
+def untranslated_words(form_class: type[Any], language: str) -> list[str]:
+    from django.utils import translation
+
+    with translation.override("en-gb"):
+        english = form_words(form_class)
+    with translation.override(language):
+        translated = form_words(form_class)
+    return [f"{where}: {text!r}" for where, text in english.items() if not text or translated[where] == text]
+
+
+@pytest.mark.parametrize("form_class", project_forms(), ids=lambda form: form.__name__)
+@pytest.mark.parametrize("language", TRANSLATED_LANGUAGES)
+def test_every_form_label_hint_and_choice_is_translated(form_class: type[Any], language: str) -> None:
+    missing = untranslated_words(form_class, language)
+    assert not missing, (
+        f"{form_class.__name__} shows English in {language}: wrap these in gettext_lazy, run `make messages`, "
+        "and translate them:\n" + "\n".join(missing)
+    )
+
+
+def test_the_form_check_catches_an_unwrapped_label_a_missing_label_and_an_english_choice() -> None:
+    from django import forms
+    from django.utils.translation import gettext_lazy
+
+    class Careless(forms.Form):
+        plain = forms.CharField(label="Their name")
+        nameless = forms.CharField()
+        kind = forms.ChoiceField(label=gettext_lazy("Role"), choices=[("a", "Helper")])
+        hidden = forms.CharField(widget=forms.HiddenInput)
+
+    assert untranslated_words(Careless, "cy") == [
+        "plain.label: 'Their name'",
+        "nameless.label: ''",
+        "kind.choice.a: 'Helper'",
+    ]
+
+
+def test_the_form_check_covers_the_forms_people_use() -> None:
+    names = {form.__name__ for form in project_forms()}
+    assert {"SignUpForm", "SignInForm", "ProfileForm", "CircleCreateForm", "InviteForm", "ConsentForm"} <= names

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -70,7 +71,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             problems = error.problems
         else:
             logout(request)
-            messages.success(request, "Your account has been deleted. Thank you for using CareCircle.")
+            messages.success(request, gettext("Your account has been deleted. Thank you for using CareCircle."))
             return redirect("web:home")
     context = {"nav": "profile", "form": form, "problems": problems, "stays": erasure_what_stays(user)}
     status = 409 if problems and form.is_bound else 400 if form.is_bound else 200

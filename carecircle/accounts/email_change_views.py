@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -45,8 +46,11 @@ def email_change(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"We've sent a link to {form.cleaned_data['email']}. Open it to start using that address. "
-                "Until then, your address stays the same.",
+                gettext(
+                    "We've sent a link to %(email)s. Open it to start using that address. "
+                    "Until then, your address stays the same."
+                )
+                % {"email": form.cleaned_data["email"]},
             )
             return redirect("accounts:profile")
     context = {"nav": "profile", "form": form, "account": user}
@@ -70,6 +74,6 @@ def email_change_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request, "accounts/verify_email_failed.html", {"problem": str(error), "nav": "profile"}, status=409
             )
-        messages.success(request, f"Your email address is now {new_email}.")
+        messages.success(request, gettext("Your email address is now %(email)s.") % {"email": new_email})
         return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
     return render(request, "accounts/email_change_confirm.html", {"new_email": new_email, "nav": "profile"})

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from carecircle.accounts.emails import password_reset_email_send
 from carecircle.accounts.models import User
@@ -18,7 +20,10 @@ from carecircle.lib.hooks import audit_record
 from carecircle.lib.phones import phone_e164, phone_for_display
 from carecircle.lib.time_zones import countries_for, grouped_choices
 
-PASSWORD_HINT = (
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+PASSWORD_HINT = _(
     "Use at least 10 characters. Three or four unrelated words are easy to remember and hard to guess. "
     "Avoid names, dates and keyboard patterns."
 )
@@ -31,12 +36,12 @@ def _email_field(*, autofocus: bool = False) -> forms.EmailField:
     if autofocus:
         attrs["autofocus"] = True
     return forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs=attrs),
         error_messages={
-            "required": "Enter your email address.",
-            "invalid": "Enter an email address in the right format, like name@example.com.",
+            "required": _("Enter your email address."),
+            "invalid": _("Enter an email address in the right format, like name@example.com."),
         },
     )
 
@@ -45,32 +50,32 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
-def _name_field(help_text: str) -> forms.CharField:
+def _name_field(help_text: StrOrPromise) -> forms.CharField:
     return forms.CharField(
-        label="Your name",
+        label=_("Your name"),
         max_length=80,
         help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": "Enter your name."},
+        error_messages={"required": _("Enter your name.")},
     )
 
 
 def _clean_name(value: str) -> str:
     name = value.strip()
     if not name:
-        raise ValidationError("Enter your name.")
+        raise ValidationError(_("Enter your name."))
     return name
 
 
 class SignUpForm(forms.Form):
-    display_name = _name_field("The name other people in your circles will see. You can change it later.")
+    display_name = _name_field(_("The name other people in your circles will see. You can change it later."))
     email = _email_field()
     password = forms.CharField(
-        label="Choose a password",
+        label=_("Choose a password"),
         strip=False,
         help_text=PASSWORD_HINT,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": "Choose a password."},
+        error_messages={"required": _("Choose a password.")},
     )
 
     def clean_display_name(self) -> str:
@@ -80,8 +85,10 @@ class SignUpForm(forms.Form):
         email = normalise_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
             raise ValidationError(
-                "There's already an account with this email address. Sign in, or reset your password if you've "
-                "forgotten it."
+                _(
+                    "There's already an account with this email address. Sign in, or reset your password if "
+                    "you've forgotten it."
+                )
             )
         return email
 
@@ -101,10 +108,10 @@ class SignUpForm(forms.Form):
 class SignInForm(forms.Form):
     email = _email_field(autofocus=True)
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": "Enter your password."},
+        error_messages={"required": _("Enter your password.")},
     )
 
     def clean_email(self) -> str:
@@ -113,15 +120,15 @@ class SignInForm(forms.Form):
 
 def _relabel_new_password_fields(form: SetPasswordForm[User]) -> None:
     first, second = form.fields["new_password1"], form.fields["new_password2"]
-    first.label = "New password"
+    first.label = _("New password")
     first.help_text = PASSWORD_HINT
-    first.error_messages["required"] = "Choose a new password."
-    second.label = "Type the new password again"
-    second.help_text = "So you know you typed it the way you meant to."
-    second.error_messages["required"] = "Type the new password again."
+    first.error_messages["required"] = _("Choose a new password.")
+    second.label = _("Type the new password again")
+    second.help_text = _("So you know you typed it the way you meant to.")
+    second.error_messages["required"] = _("Type the new password again.")
     form.error_messages = {
         **form.error_messages,
-        "password_mismatch": "The two new passwords are different. Type the same password in both boxes.",
+        "password_mismatch": _("The two new passwords are different. Type the same password in both boxes."),
     }
 
 
@@ -157,31 +164,33 @@ class ChangePasswordForm(PasswordChangeForm):
         super().__init__(user, *args, **kwargs)
         _relabel_new_password_fields(self)
         current = self.fields["old_password"]
-        current.label = "Your current password"
-        current.error_messages["required"] = "Enter your current password."
+        current.label = _("Your current password")
+        current.error_messages["required"] = _("Enter your current password.")
         self.error_messages = {
             **self.error_messages,
-            "password_incorrect": "Your current password isn't right. Type it again, or sign out and reset it.",
+            "password_incorrect": _("Your current password isn't right. Type it again, or sign out and reset it."),
         }
 
 
 class ProfileForm(forms.Form):
-    display_name = _name_field("The name other people in your circles see.")
+    display_name = _name_field(_("The name other people in your circles see."))
     phone = forms.CharField(
-        label="Mobile phone number",
+        label=_("Mobile phone number"),
         max_length=30,
         required=False,
-        help_text="For text messages about help that's needed, like 07911 123456. Numbers from outside the UK "
-        "start with + and the country code.",
+        help_text=_(
+            "For text messages about help that's needed, like 07911 123456. Numbers from outside the UK "
+            "start with + and the country code."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Dates and times are shown in this time zone. Your country's zones come first.",
-        error_messages={"invalid_choice": "Choose a time zone from the list."},
+        label=_("Time zone"),
+        help_text=_("Dates and times are shown in this time zone. Your country's zones come first."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
     )
     language = forms.ChoiceField(
-        label="Language", error_messages={"invalid_choice": "Choose a language from the list."}
+        label=_("Language"), error_messages={"invalid_choice": _("Choose a language from the list.")}
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -213,34 +222,35 @@ class ProfileForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
-        label="Name for this token",
+        label=_("Name for this token"),
         max_length=80,
-        help_text="Something to help you recognise it later, like the name of the program that will use it.",
-        error_messages={"required": "Give the token a name, so you can tell it apart from others."},
+        help_text=_("Something to help you recognise it later, like the name of the program that will use it."),
+        error_messages={"required": _("Give the token a name, so you can tell it apart from others.")},
     )
 
     access = forms.ChoiceField(
-        label="What it may do",
-        choices=[("write", "Read and change things, as you can"), ("read", "Only read")],
+        label=_("What it may do"),
+        choices=[("write", _("Read and change things, as you can")), ("read", _("Only read"))],
         initial="write",
         required=False,
         widget=forms.RadioSelect,
     )
-    circle = forms.ChoiceField(label="Which circles", required=False, initial="")
-    lifetime = forms.ChoiceField(label="Stops working after", choices=TOKEN_LIFETIMES, initial="90", required=False)
+    circle = forms.ChoiceField(label=_("Which circles"), required=False, initial="")
+    lifetime = forms.ChoiceField(label=_("Stops working after"), choices=TOKEN_LIFETIMES, initial="90", required=False)
 
     def __init__(self, *args: Any, circles: dict[int, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["circle"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "All my circles")] + [
-            (str(circle_id), f"Only the circle around {name}") for circle_id, name in (circles or {}).items()
+        field.choices = [("", _("All my circles"))] + [
+            (str(circle_id), gettext("Only the circle around %(name)s") % {"name": name})
+            for circle_id, name in (circles or {}).items()
         ]
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()
         if not name:
-            raise ValidationError("Give the token a name, so you can tell it apart from others.")
+            raise ValidationError(_("Give the token a name, so you can tell it apart from others."))
         return name
 
 
@@ -249,11 +259,11 @@ def _mobile_field(*, autofocus: bool = False) -> forms.CharField:
     if autofocus:
         attrs["autofocus"] = True
     return forms.CharField(
-        label="Your mobile number",
+        label=_("Your mobile number"),
         max_length=32,
-        help_text="Like 07911 123456. Numbers from outside the UK start with + and the country code.",
+        help_text=_("Like 07911 123456. Numbers from outside the UK start with + and the country code."),
         widget=forms.TextInput(attrs=attrs),
-        error_messages={"required": "Enter your mobile number."},
+        error_messages={"required": _("Enter your mobile number.")},
     )
 
 
@@ -266,23 +276,23 @@ class TextSignInForm(forms.Form):
 
 class TextCodeForm(forms.Form):
     code = forms.CharField(
-        label="The 6-digit code from the text",
+        label=_("The 6-digit code from the text"),
         max_length=12,
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false"}
         ),
-        error_messages={"required": "Enter the 6-digit code from the text."},
+        error_messages={"required": _("Enter the 6-digit code from the text.")},
     )
 
     def clean_code(self) -> str:
         code = "".join(str(self.cleaned_data["code"]).split())
         if len(code) != 6 or not code.isascii() or not code.isdigit():
-            raise ValidationError("Enter the 6 digits from the text, like 123456.")
+            raise ValidationError(_("Enter the 6 digits from the text, like 123456."))
         return code
 
 
 class JoinByTextForm(forms.Form):
-    display_name = _name_field("The name the others in the circle will see.")
+    display_name = _name_field(_("The name the others in the circle will see."))
 
     def clean_display_name(self) -> str:
         return _clean_name(self.cleaned_data["display_name"])

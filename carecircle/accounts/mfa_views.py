@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -103,7 +104,7 @@ def sign_in_verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in."""
     user, next_url = sign_in_pending_user(request)
     if user is None:
-        messages.info(request, "Please sign in again: the first step ran out or was never done.")
+        messages.info(request, gettext("Please sign in again: the first step ran out or was never done."))
         return redirect("accounts:login")
     context: dict[str, Any] = {
         "nav": "login",
@@ -214,7 +215,9 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
             request.session.pop(PENDING_SECRET, None)
             request.session.pop(SETUP_REQUIRED, None)
             _show_codes_once(request, codes)
-            messages.success(request, "Your authenticator app is set up. You'll be asked for a code when you sign in.")
+            messages.success(
+                request, gettext("Your authenticator app is set up. You'll be asked for a code when you sign in.")
+            )
             return redirect("accounts:security")
     if not secret or not form.is_bound:
         # A new key each time the page is opened; a failed code keeps the key already in the app.
@@ -233,10 +236,12 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 def totp_remove(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if mfa_required_reason(user) and mfa_status(user).passkeys == 0:
-        messages.error(request, "Your account must keep a second factor. Add a passkey before removing the app.")
+        messages.error(
+            request, gettext("Your account must keep a second factor. Add a passkey before removing the app.")
+        )
         return redirect("accounts:security")
     totp_disable(actor=user, request=request)
-    messages.success(request, "The authenticator app has been removed from your account.")
+    messages.success(request, gettext("The authenticator app has been removed from your account."))
     return redirect("accounts:security")
 
 
@@ -261,7 +266,7 @@ def passkey_add(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(SETUP_REQUIRED, None)
             _show_codes_once(request, codes)
-            messages.success(request, "Your passkey has been added.")
+            messages.success(request, gettext("Your passkey has been added."))
             return redirect("accounts:security")
     context = {
         "nav": "profile",
@@ -279,10 +284,12 @@ def passkey_delete(request: HttpRequest, pk: int) -> HttpResponse:
     passkey = get_object_or_404(Passkey, pk=pk, user=user)
     status = mfa_status(user)
     if mfa_required_reason(user) and not status.totp and status.passkeys <= 1:
-        messages.error(request, "Your account must keep a second factor. Add another one before removing this passkey.")
+        messages.error(
+            request, gettext("Your account must keep a second factor. Add another one before removing this passkey.")
+        )
         return redirect("accounts:security")
     passkey_remove(actor=user, passkey=passkey, request=request)
-    messages.success(request, f"The passkey “{passkey.name}” has been removed.")
+    messages.success(request, gettext("The passkey “%(name)s” has been removed.") % {"name": passkey.name})
     return redirect("accounts:security")
 
 
@@ -298,5 +305,5 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(error))
     else:
         _show_codes_once(request, codes)
-        messages.success(request, "Here are your new recovery codes. The old ones no longer work.")
+        messages.success(request, gettext("Here are your new recovery codes. The old ones no longer work."))
     return redirect("accounts:security")

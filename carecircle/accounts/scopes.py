@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext_lazy as _
+
 from carecircle.accounts.models import User
 
 CirclesOf = Callable[[User], dict[int, str]]
 _circles_of: list[CirclesOf] = []
 
-TOKEN_LIFETIMES = (("90", "90 days"), ("30", "30 days"), ("365", "A year"), ("", "No end date"))
+TOKEN_LIFETIMES = (("90", _("90 days")), ("30", _("30 days")), ("365", _("A year")), ("", _("No end date")))
 
 
 def circles_of_register(lookup: CirclesOf) -> None:

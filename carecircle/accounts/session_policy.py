@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import SignedInSession, User
 from carecircle.accounts.sessions import session_record
@@ -80,9 +81,13 @@ class SessionTimeoutMiddleware:
                 SignedInSession.objects.filter(session_key=session_key or "", user_id=user_id).delete()
                 messages.info(
                     request,
-                    "You were signed out because you hadn't used CareCircle for a while. Sign in again to carry on."
+                    gettext(
+                        "You were signed out because you hadn't used CareCircle for a while. Sign in again to carry on."
+                    )
                     if reason == "idle"
-                    else "For your safety you're asked to sign in again from time to time. Sign in to carry on.",
+                    else gettext(
+                        "For your safety you're asked to sign in again from time to time. Sign in to carry on."
+                    ),
                 )
             else:
                 # Sessions from before these clocks existed start them now.

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
@@ -125,8 +126,11 @@ def signup(request: HttpRequest) -> HttpResponse:
                 verification_email_send(user=user)
                 messages.success(
                     request,
-                    f"Welcome to CareCircle, {user.display_name}. We've sent an email to {user.email}: "
-                    "open the link in it to confirm your address.",
+                    gettext(
+                        "Welcome to CareCircle, %(name)s. We've sent an email to %(email)s: "
+                        "open the link in it to confirm your address."
+                    )
+                    % {"name": user.display_name, "email": user.email},
                 )
                 return redirect(next_url or _first_page_after_sign_up())
     else:
@@ -205,7 +209,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if user is not None:
         if session_key:
             user_sign_out(actor=user, session_key=session_key)
-        messages.info(request, "You're signed out.")
+        messages.info(request, gettext("You're signed out."))
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
@@ -240,16 +244,21 @@ def verify_email_resend(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(reverse("accounts:profile"))
     user = _signed_in_user(request)
     if user.email_verified:
-        messages.info(request, "Your email address is already confirmed. There's nothing more to do.")
+        messages.info(request, gettext("Your email address is already confirmed. There's nothing more to do."))
     elif ratelimit.hit("verify-email-resend", str(user.pk), window_seconds=3600) > VERIFICATION_EMAILS_PER_HOUR:
         messages.error(
             request,
-            "We've already sent you several emails in the last hour. Check your spam or junk folder, "
-            "or try again in an hour.",
+            gettext(
+                "We've already sent you several emails in the last hour. Check your spam or junk folder, "
+                "or try again in an hour."
+            ),
         )
     else:
         verification_email_send(user=user)
-        messages.success(request, f"We've sent a new link to {user.email}. Open it to confirm your address.")
+        messages.success(
+            request,
+            gettext("We've sent a new link to %(email)s. Open it to confirm your address.") % {"email": user.email},
+        )
     return redirect(_safe_next(request) or "accounts:profile")
 
 
@@ -311,9 +320,14 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(user, request.POST if request.method == "POST" else None)
     if form.is_valid():
         ended = user_password_change(actor=user, password=form.cleaned_data["new_password1"], request=request)
-        text = "Your password has been changed."
+        text = gettext("Your password has been changed.")
         if ended:
-            text += f" You've been signed out on {ended} other device{'' if ended == 1 else 's'}."
+            signed_out = ngettext(
+                "You've been signed out on %(count)s other device.",
+                "You've been signed out on %(count)s other devices.",
+                ended,
+            )
+            text = f"{text} {signed_out % {'count': ended}}"
         messages.success(request, text)
         return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form, "nav": "profile"}, status=_form_status(form))
@@ -344,7 +358,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 time_zone=form.cleaned_data["time_zone"],
                 language=form.cleaned_data["language"],
             )
-            messages.success(request, "Your details have been saved.")
+            messages.success(request, gettext("Your details have been saved."))
             return redirect("accounts:profile")
     else:
         form = ProfileForm(user=user)
@@ -384,9 +398,13 @@ def sessions_sign_out_others_view(request: HttpRequest) -> HttpResponse:
     user = _signed_in_user(request)
     ended = sessions_sign_out_others(actor=user, current_session_key=request.session.session_key)
     if ended:
-        messages.success(request, f"Signed out on {ended} other device{'' if ended == 1 else 's'}.")
+        messages.success(
+            request,
+            ngettext("Signed out on %(count)s other device.", "Signed out on %(count)s other devices.", ended)
+            % {"count": ended},
+        )
     else:
-        messages.info(request, "You weren't signed in anywhere else.")
+        messages.info(request, gettext("You weren't signed in anywhere else."))
     return redirect("accounts:sessions")
 
 
@@ -400,7 +418,7 @@ def session_sign_out(request: HttpRequest, pk: int) -> HttpResponse:
         return logout_view(request)
     device = device_description(signed_in.user_agent)
     session_sign_out_one(actor=user, signed_in_session=signed_in)
-    messages.success(request, f"Signed out on {device}.")
+    messages.success(request, gettext("Signed out on %(device)s.") % {"device": device})
     return redirect("accounts:sessions")
 
 
@@ -451,8 +469,10 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     if token.is_active:
         api_token_revoke(actor=user, token=token)
         messages.success(
-            request, f"The token “{token.name}” has been revoked. Programs using it can no longer sign in."
+            request,
+            gettext("The token “%(name)s” has been revoked. Programs using it can no longer sign in.")
+            % {"name": token.name},
         )
     else:
-        messages.info(request, f"The token “{token.name}” was already revoked.")
+        messages.info(request, gettext("The token “%(name)s” was already revoked.") % {"name": token.name})
     return redirect("accounts:tokens")

@@ -327,9 +327,9 @@ def _consent_out(access: CircleAccess) -> ConsentOut:
     roles = [
         ConsentRoleOut(
             role=role,
-            label=role.label,
+            label=str(role.label),
             granted=granted[role.value],
-            available=[CapabilityOut(key=c.key, label=c.label, group=c.group) for c in consentable_for(role)],
+            available=[CapabilityOut(key=c.key, label=str(c.label), group=str(c.group)) for c in consentable_for(role)],
         )
         for role in Role
         if role in EVERYONE_ELSE

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -56,7 +57,7 @@ def close(request: HttpRequest, circle_id: int) -> HttpResponse:
         except ClosingError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "The circle is closed. We've let everyone know.")
+            messages.success(request, gettext("The circle is closed. We've let everyone know."))
             return redirect("circles:home", circle_id=circle.pk)
     context = circle_context(access, form=form, erase_on=erase_date(timezone.now()))
     return render(request, "circles/close.html", context, status=400 if form.is_bound else 200)
@@ -72,5 +73,5 @@ def reopen(request: HttpRequest, circle_id: int) -> HttpResponse:
     except ClosingError as error:
         messages.info(request, str(error))
     else:
-        messages.success(request, "The circle is open again. Nothing will be deleted.")
+        messages.success(request, gettext("The circle is open again. Nothing will be deleted."))
     return redirect("circles:home", circle_id=circle_id)

@@ -14,6 +14,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 from carecircle.circles.models import ROLE_DESCRIPTIONS, InvitationChannel, Role
@@ -30,12 +34,12 @@ PHOTO_QUALITY = 85
 CONSENT_ROLES: tuple[Role, ...] = tuple(role for role in Role if role in EVERYONE_ELSE)
 
 ROLE_PLURALS = {
-    Role.PERSON: "The person being helped",
-    Role.ORGANISER: "Organisers",
-    Role.HELPER: "Helpers",
-    Role.PAID_CARER: "Paid carers",
-    Role.PROFESSIONAL: "Professionals",
-    Role.WELL_WISHER: "Well-wishers",
+    Role.PERSON: pgettext_lazy("role, on the consent page", "The person being helped"),
+    Role.ORGANISER: pgettext_lazy("role, plural", "Organisers"),
+    Role.HELPER: pgettext_lazy("role, plural", "Helpers"),
+    Role.PAID_CARER: pgettext_lazy("role, plural", "Paid carers"),
+    Role.PROFESSIONAL: pgettext_lazy("role, plural", "Professionals"),
+    Role.WELL_WISHER: pgettext_lazy("role, plural", "Well-wishers"),
 }
 
 
@@ -47,7 +51,7 @@ class DateInput(forms.DateInput):
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):g} MB"
+    return str(_("%(megabytes)s MB") % {"megabytes": f"{size / (1024 * 1024):g}"})
 
 
 def photo_reencoded(upload: UploadedFile[Any]) -> SimpleUploadedFile:
@@ -58,10 +62,11 @@ def photo_reencoded(upload: UploadedFile[Any]) -> SimpleUploadedFile:
     limit = settings.CIRCLE_PHOTO_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise forms.ValidationError(
-            f"This photo is too big. Choose one smaller than {_megabytes(limit)}.", code="too_big"
+            _("This photo is too big. Choose one smaller than %(size)s.") % {"size": _megabytes(limit)},
+            code="too_big",
         )
     not_a_picture = forms.ValidationError(
-        "This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP.", code="not_image"
+        _("This file isn't a picture we can read. Choose a photo saved as JPEG, PNG, GIF or WebP."), code="not_image"
     )
     try:
         upright, _format = read_picture(upload)
@@ -76,16 +81,16 @@ def photo_reencoded(upload: UploadedFile[Any]) -> SimpleUploadedFile:
 
 def _date_of_birth_field() -> forms.DateField:
     return forms.DateField(
-        label="Their date of birth",
+        label=_("Their date of birth"),
         required=False,
         widget=DateInput(),
-        error_messages={"invalid": "Enter the date of birth as a real date, like 27 3 1946."},
+        error_messages={"invalid": _("Enter the date of birth as a real date, like 27 3 1946.")},
     )
 
 
 def _past_or_empty(value: datetime.date | None) -> datetime.date | None:
     if value is not None and value > timezone.localdate():
-        raise forms.ValidationError("The date of birth can't be in the future.", code="future")
+        raise forms.ValidationError(_("The date of birth can't be in the future."), code="future")
     return value
 
 
@@ -126,29 +131,29 @@ class CircleCreateForm(forms.Form):
     ABOUT_ME = "me"
 
     about = forms.ChoiceField(
-        label="Who is this circle for?",
-        choices=[(ABOUT_SOMEONE_ELSE, "I'm helping someone else"), (ABOUT_ME, "This circle is about me")],
+        label=_("Who is this circle for?"),
+        choices=[(ABOUT_SOMEONE_ELSE, _("I'm helping someone else")), (ABOUT_ME, _("This circle is about me"))],
         widget=Radios,
         initial=ABOUT_SOMEONE_ELSE,
-        error_messages={"required": "Choose who the circle is for."},
+        error_messages={"required": _("Choose who the circle is for.")},
     )
     person_name = forms.CharField(
-        label="Their name",
+        label=_("Their name"),
         max_length=80,
-        help_text='The name everyone in the circle will use, like "Dad" or "Margaret".',
-        error_messages={"required": "Enter the name of the person being helped."},
+        help_text=_('The name everyone in the circle will use, like "Dad" or "Margaret".'),
+        error_messages={"required": _("Enter the name of the person being helped.")},
     )
     relationship = forms.CharField(
-        label="How are you related to them?",
+        label=_("How are you related to them?"),
         max_length=60,
         required=False,
-        help_text='For example "daughter", "neighbour" or "friend". Leave it empty if the circle is about you.',
+        help_text=_('For example "daughter", "neighbour" or "friend". Leave it empty if the circle is about you.'),
     )
     person_date_of_birth = _date_of_birth_field()
     photo = forms.FileField(
-        label="A photo of them",
+        label=_("A photo of them"),
         required=False,
-        help_text="Helps everyone know they're in the right place. JPEG, PNG, GIF or WebP.",
+        help_text=_("Helps everyone know they're in the right place. JPEG, PNG, GIF or WebP."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
     client_id = ClientIdField()
@@ -157,7 +162,7 @@ class CircleCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         _with_client_id(self)
         limit = _megabytes(settings.CIRCLE_PHOTO_MAX_BYTES)
-        self.fields["photo"].help_text += f" Up to {limit}."
+        self.fields["photo"].help_text = format_lazy("{} {}", self.fields["photo"].help_text, _up_to(limit))
 
     def clean_person_date_of_birth(self) -> datetime.date | None:
         return _past_or_empty(self.cleaned_data.get("person_date_of_birth"))
@@ -175,9 +180,9 @@ class CircleCreateForm(forms.Form):
 
 class CircleEditForm(forms.Form):
     person_name = forms.CharField(
-        label="Their name",
+        label=_("Their name"),
         max_length=80,
-        error_messages={"required": "Enter the name of the person being helped."},
+        error_messages={"required": _("Enter the name of the person being helped.")},
     )
     person_date_of_birth = _date_of_birth_field()
 
@@ -187,77 +192,94 @@ class CircleEditForm(forms.Form):
 
 class CirclePhotoForm(forms.Form):
     photo = forms.FileField(
-        label="A new photo",
-        help_text="JPEG, PNG, GIF or WebP.",
+        label=_("A new photo"),
+        help_text=_("JPEG, PNG, GIF or WebP."),
         widget=forms.FileInput(attrs={"accept": "image/*"}),
-        error_messages={"required": "Choose a photo to upload.", "empty": "This file is empty. Choose another photo."},
+        error_messages={
+            "required": _("Choose a photo to upload."),
+            "empty": _("This file is empty. Choose another photo."),
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["photo"].help_text += f" Up to {_megabytes(settings.CIRCLE_PHOTO_MAX_BYTES)}."
+        limit = _megabytes(settings.CIRCLE_PHOTO_MAX_BYTES)
+        self.fields["photo"].help_text = format_lazy("{} {}", self.fields["photo"].help_text, _up_to(limit))
 
     def clean_photo(self) -> SimpleUploadedFile:
         return photo_reencoded(self.cleaned_data["photo"])
 
 
+def _up_to(size: str) -> str:
+    return str(_("Up to %(size)s.") % {"size": size})
+
+
 def role_choices(roles: Iterable[Role]) -> list[tuple[str, str]]:
-    return [(role.value, role.label) for role in Role if role in set(roles)]
+    return [(role.value, str(role.label)) for role in Role if role in set(roles)]
+
+
+def _days_now(message: str) -> str:
+    return gettext(message) % {"most": INVITATION_DAYS_MAX}
+
+
+# Translated when shown, not when the module loads, so each reader gets their own language.
+_days_text = lazy(_days_now, str)
+_DAYS_ERROR = _days_text(gettext_noop("Enter a number of days from 1 to %(most)s."))
 
 
 class InviteForm(forms.Form):
-    role = forms.ChoiceField(label="What will they do in the circle?")
+    role = forms.ChoiceField(label=_("What will they do in the circle?"))
     name = forms.CharField(
-        label="Their name",
+        label=_("Their name"),
         max_length=80,
         required=False,
-        help_text="So you can tell your invitations apart, and so the message greets them by name.",
+        help_text=_("So you can tell your invitations apart, and so the message greets them by name."),
     )
     relationship = forms.CharField(
-        label="How do they know the person?",
+        label=_("How do they know the person?"),
         max_length=60,
         required=False,
-        help_text='For example "son", "neighbour" or "district nurse".',
+        help_text=_('For example "son", "neighbour" or "district nurse".'),
     )
     channel = forms.ChoiceField(
-        label="How should the invitation reach them?",
+        label=_("How should the invitation reach them?"),
         choices=InvitationChannel.choices,
         widget=Radios,
         initial=InvitationChannel.EMAIL,
-        error_messages={"required": "Choose how the invitation should reach them."},
+        error_messages={"required": _("Choose how the invitation should reach them.")},
     )
     email = forms.EmailField(
-        label="Their email address",
+        label=_("Their email address"),
         required=False,
-        help_text="Only if you chose email.",
-        error_messages={"invalid": "Enter an email address like name@example.com."},
+        help_text=_("Only if you chose email."),
+        error_messages={"invalid": _("Enter an email address like name@example.com.")},
     )
     phone = forms.CharField(
-        label="Their mobile number",
+        label=_("Their mobile number"),
         max_length=32,
         required=False,
-        help_text="Only if you chose a text message. For example 07911 123456.",
+        help_text=_("Only if you chose a text message. For example 07911 123456."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     note = forms.CharField(
-        label="A personal note",
+        label=_("A personal note"),
         max_length=500,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="A line from you makes the invitation feel less like spam.",
+        help_text=_("A line from you makes the invitation feel less like spam."),
     )
     expires_in_days = forms.IntegerField(
-        label="How many days should the invitation work for?",
+        label=_("How many days should the invitation work for?"),
         min_value=1,
         max_value=INVITATION_DAYS_MAX,
         initial=INVITATION_DAYS_DEFAULT,
-        help_text=f"From 1 to {INVITATION_DAYS_MAX} days.",
+        help_text=_days_text(gettext_noop("From 1 to %(most)s days.")),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         error_messages={
-            "required": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
-            "invalid": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
-            "min_value": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
-            "max_value": f"Enter a number of days from 1 to {INVITATION_DAYS_MAX}.",
+            "required": _DAYS_ERROR,
+            "invalid": _DAYS_ERROR,
+            "min_value": _DAYS_ERROR,
+            "max_value": _DAYS_ERROR,
         },
     )
     client_id = ClientIdField()
@@ -267,10 +289,10 @@ class InviteForm(forms.Form):
         role_field = self.fields["role"]
         assert isinstance(role_field, forms.ChoiceField)
         role_field.choices = role_choices(roles)
-        role_field.error_messages["required"] = "Choose what they will do in the circle."
-        role_field.error_messages["invalid_choice"] = "Choose one of the roles in the list."
+        role_field.error_messages["required"] = _("Choose what they will do in the circle.")
+        role_field.error_messages["invalid_choice"] = _("Choose one of the roles in the list.")
         self.initial.setdefault("role", Role.HELPER.value)
-        self.fields["relationship"].label = f"How do they know {person_name}?"
+        self.fields["relationship"].label = _("How do they know %(name)s?") % {"name": person_name}
         _with_client_id(self)
         self.role_descriptions = [(role.label, ROLE_DESCRIPTIONS[role]) for role in Role if role in set(roles)]
 
@@ -278,11 +300,11 @@ class InviteForm(forms.Form):
         cleaned = super().clean() or {}
         channel = cleaned.get("channel")
         if channel == InvitationChannel.EMAIL and not cleaned.get("email") and "email" not in self.errors:
-            self.add_error("email", "Enter their email address, or choose another way to invite them.")
+            self.add_error("email", _("Enter their email address, or choose another way to invite them."))
         if channel == InvitationChannel.SMS:
             raw = (cleaned.get("phone") or "").strip()
             if not raw:
-                self.add_error("phone", "Enter their mobile number, or choose another way to invite them.")
+                self.add_error("phone", _("Enter their mobile number, or choose another way to invite them."))
             else:
                 try:
                     cleaned["phone"] = phone_e164(raw)
@@ -292,17 +314,17 @@ class InviteForm(forms.Form):
 
 
 class MemberEditForm(forms.Form):
-    role = forms.ChoiceField(label="Role")
-    relationship = forms.CharField(label="How they know the person", max_length=60, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    relationship = forms.CharField(label=_("How they know the person"), max_length=60, required=False)
 
     def __init__(self, *args: Any, roles: Sequence[Role], person_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         role_field = self.fields["role"]
         assert isinstance(role_field, forms.ChoiceField)
         role_field.choices = role_choices(roles)
-        role_field.error_messages["invalid_choice"] = "Choose one of the roles in the list."
-        self.fields["relationship"].label = f"How they know {person_name}"
-        self.fields["relationship"].help_text = 'For example "son", "neighbour" or "district nurse".'
+        role_field.error_messages["invalid_choice"] = _("Choose one of the roles in the list.")
+        self.fields["relationship"].label = _("How they know %(name)s") % {"name": person_name}
+        self.fields["relationship"].help_text = _('For example "son", "neighbour" or "district nurse".')
         self.role_descriptions = [(role.label, ROLE_DESCRIPTIONS[role]) for role in Role if role in set(roles)]
 
 
@@ -317,7 +339,7 @@ class ConsentForm(forms.Form):
                 required=False,
                 choices=[(capability.key, capability.label) for capability in consentable_for(role)],
                 widget=forms.CheckboxSelectMultiple,
-                error_messages={"invalid_choice": "Choose only from the boxes shown."},
+                error_messages={"invalid_choice": _("Choose only from the boxes shown.")},
             )
             self.initial[role.value] = list(consent.get(role.value, []))
 
@@ -338,7 +360,7 @@ class ConsentForm(forms.Form):
         for role in CONSENT_ROLES:
             groups: dict[str, list[ConsentChoice]] = {}
             for capability in consentable_for(role):
-                groups.setdefault(capability.group, []).append(
+                groups.setdefault(str(capability.group), []).append(
                     ConsentChoice(
                         role=role.value,
                         capability=capability,
@@ -348,8 +370,8 @@ class ConsentForm(forms.Form):
             sections.append(
                 ConsentSection(
                     role=role.value,
-                    title=ROLE_PLURALS[role],
-                    description=ROLE_DESCRIPTIONS[role],
+                    title=str(ROLE_PLURALS[role]),
+                    description=str(ROLE_DESCRIPTIONS[role]),
                     errors=[str(error) for error in self.errors.get(role.value, [])],
                     groups=list(groups.items()),
                 )

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.emails import duration_words
@@ -99,11 +100,17 @@ def _invitation_created(
         response["Cache-Control"] = "no-store"
         return response
     if invitation.channel == InvitationChannel.LINK:
-        text = "That link was already made. If you didn't copy it, cancel it below and make a new one."
+        text = gettext("That link was already made. If you didn't copy it, cancel it below and make a new one.")
     elif invitation.channel == InvitationChannel.SMS:
-        text = f"We're sending a text message to {invitation.phone}. The invitation works until {until}."
+        text = gettext("We're sending a text message to %(phone)s. The invitation works until %(until)s.") % {
+            "phone": invitation.phone,
+            "until": until,
+        }
     else:
-        text = f"We're sending an email to {invitation.email}. The invitation works until {until}."
+        text = gettext("We're sending an email to %(email)s. The invitation works until %(until)s.") % {
+            "email": invitation.email,
+            "until": until,
+        }
     messages.success(request, text)
     target = "circles:members" if access.can("members.view") else "circles:home"
     return redirect(target, circle_id=access.circle.pk)
@@ -124,7 +131,11 @@ def invitation_revoke(request: HttpRequest, circle_id: int, invitation_id: int) 
         return problem(
             request, title="This invitation can't be cancelled", text=str(error), status=error.status, back=back
         )
-    messages.success(request, f"Cancelled the invitation for {invitation.recipient}. Its link no longer works.")
+    messages.success(
+        request,
+        gettext("Cancelled the invitation for %(recipient)s. Its link no longer works.")
+        % {"recipient": invitation.recipient},
+    )
     return redirect(back)
 
 
@@ -151,7 +162,7 @@ def _token_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def _invitation_capabilities(invitation: Invitation) -> list[str]:
     granted = capabilities_for(role=invitation.role, consent=invitation.circle.consent, person_is_member=False)
-    return [c.label for c in CAPABILITIES if c.key in granted and c.key not in TAKEN_FOR_GRANTED]
+    return [str(c.label) for c in CAPABILITIES if c.key in granted and c.key not in TAKEN_FOR_GRANTED]
 
 
 @_token_view
@@ -183,7 +194,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         except services.CircleError as error:
             context["error"] = str(error)
             return render(request, "circles/invitation_gone.html", context, status=error.status)
-        messages.success(request, f"Welcome to {found.circle.person_name}'s circle.")
+        messages.success(request, gettext("Welcome to %(person)s's circle.") % {"person": found.circle.person_name})
         return redirect("circles:home", circle_id=member.circle_id)
     signup_query = {"next": here, "email": found.email} if found.email else {"next": here}
     context["signup_url"] = reverse("accounts:signup") + "?" + urlencode(signup_query)
@@ -286,6 +297,6 @@ def _join_by_text_code(
         context["error"] = str(error)
         return render(request, "circles/invitation_gone.html", context, status=getattr(error, "status", 400))
     request.session.pop(JOIN_BY_TEXT, None)
-    messages.success(request, f"Welcome to {found.circle.person_name}'s circle.")
+    messages.success(request, gettext("Welcome to %(person)s's circle.") % {"person": found.circle.person_name})
     home = reverse("circles:home", kwargs={"circle_id": member.circle_id})
     return sign_in_after_password(request, user, next_url=home, factor="text code")

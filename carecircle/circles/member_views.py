@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -69,7 +70,9 @@ def member_edit(request: HttpRequest, circle_id: int, member_id: int) -> HttpRes
                 form.add_error(None, str(error))
                 status = error.status
             else:
-                messages.success(request, f"Saved the changes for {member.user.display_name}.")
+                messages.success(
+                    request, gettext("Saved the changes for %(name)s.") % {"name": member.user.display_name}
+                )
                 return redirect("circles:members", circle_id=circle_id)
         else:
             status = INVALID
@@ -96,7 +99,9 @@ def member_remove(request: HttpRequest, circle_id: int, member_id: int) -> HttpR
             error, status = str(refused), refused.status
         else:
             messages.success(
-                request, f"{member.user.display_name} is no longer in {access.circle.person_name}'s circle."
+                request,
+                gettext("%(name)s is no longer in %(person)s's circle.")
+                % {"name": member.user.display_name, "person": access.circle.person_name},
             )
             return redirect("circles:members", circle_id=circle_id)
     context = circle_context(access, member=member, error=error)
@@ -114,7 +119,9 @@ def leave(request: HttpRequest, circle_id: int) -> HttpResponse:
         except services.CircleError as refused:
             error, status = str(refused), refused.status
         else:
-            messages.success(request, f"You've left {access.circle.person_name}'s circle.")
+            messages.success(
+                request, gettext("You've left %(person)s's circle.") % {"person": access.circle.person_name}
+            )
             return redirect("circles:list")
     context = circle_context(access, error=error)
     return render(request, "circles/leave.html", context, status=status)

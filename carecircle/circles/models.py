@@ -8,41 +8,43 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    PERSON = "person", "The person being helped"
-    ORGANISER = "organiser", "Organiser"
-    HELPER = "helper", "Helper"
-    PAID_CARER = "paid_carer", "Paid carer"
-    PROFESSIONAL = "professional", "Professional"
-    WELL_WISHER = "well_wisher", "Well-wisher"
+    PERSON = "person", _("The person being helped")
+    ORGANISER = "organiser", _("Organiser")
+    HELPER = "helper", _("Helper")
+    PAID_CARER = "paid_carer", _("Paid carer")
+    PROFESSIONAL = "professional", _("Professional")
+    WELL_WISHER = "well_wisher", _("Well-wisher")
 
 
 ROLE_DESCRIPTIONS = {
-    Role.PERSON: "The person everyone is helping. They decide who sees what.",
-    Role.ORGANISER: "Coordinates the circle: members, help, the record and settings.",
-    Role.HELPER: "Family, friends and neighbours who lend a hand and keep in touch.",
-    Role.PAID_CARER: "Carers from an agency or employed privately: their visits and what they need to know.",
-    Role.PROFESSIONAL: "GP, nurse, social worker or link worker: reads the record, leaves notes.",
-    Role.WELL_WISHER: "The wider circle: reads updates and sends messages of support.",
+    Role.PERSON: _("The person everyone is helping. They decide who sees what."),
+    Role.ORGANISER: _("Coordinates the circle: members, help, the record and settings."),
+    Role.HELPER: _("Family, friends and neighbours who lend a hand and keep in touch."),
+    Role.PAID_CARER: _("Carers from an agency or employed privately: their visits and what they need to know."),
+    Role.PROFESSIONAL: _("GP, nurse, social worker or link worker: reads the record, leaves notes."),
+    Role.WELL_WISHER: _("The wider circle: reads updates and sends messages of support."),
 }
 
 
 ROLE_NOUNS = {
-    Role.PERSON: "the person being helped",
-    Role.ORGANISER: "an organiser",
-    Role.HELPER: "a helper",
-    Role.PAID_CARER: "a paid carer",
-    Role.PROFESSIONAL: "a professional",
-    Role.WELL_WISHER: "a well-wisher",
+    Role.PERSON: _("the person being helped"),
+    Role.ORGANISER: _("an organiser"),
+    Role.HELPER: _("a helper"),
+    Role.PAID_CARER: _("a paid carer"),
+    Role.PROFESSIONAL: _("a professional"),
+    Role.WELL_WISHER: _("a well-wisher"),
 }
 
 
 def role_noun(role: str) -> str:
     """ "a helper", "an organiser": for sentences."""
     try:
-        return ROLE_NOUNS[Role(role)]
+        return str(ROLE_NOUNS[Role(role)])
     except ValueError:
         return role
 
@@ -113,9 +115,9 @@ class Membership(models.Model):
 
 
 class InvitationChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
-    LINK = "link", "Shareable link"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    LINK = "link", _("Shareable link")
 
 
 class Invitation(models.Model):
@@ -170,4 +172,4 @@ class Invitation(models.Model):
 
     @property
     def recipient(self) -> str:
-        return self.name or self.email or self.phone or "Anyone with the link"
+        return self.name or self.email or self.phone or gettext("Anyone with the link")

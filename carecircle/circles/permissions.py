@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.circles.models import Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ALL_ROLES = frozenset(Role)
 OWNERS = frozenset({Role.PERSON, Role.ORGANISER})
@@ -20,11 +27,19 @@ EVERYONE_ELSE = frozenset({Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL, Role
 @dataclass(frozen=True)
 class Capability:
     key: str
-    label: str
-    group: str
+    label: StrOrPromise
+    group: StrOrPromise
     fixed: frozenset[Role]
     consentable: frozenset[Role] = frozenset()
     default: frozenset[Role] = frozenset()
+
+
+# Headings on the consent page that gather capabilities.
+IN_CIRCLE = pgettext_lazy("group of permissions", "Circle")
+IN_HELP = pgettext_lazy("group of permissions", "Help")
+IN_KEEPING_IN_TOUCH = pgettext_lazy("group of permissions", "Keeping in touch")
+IN_PEOPLE = pgettext_lazy("group of permissions", "People")
+IN_RECORD = pgettext_lazy("group of permissions", "Record")
 
 
 def _roles(*roles: Role) -> frozenset[Role]:
@@ -33,117 +48,117 @@ def _roles(*roles: Role) -> frozenset[Role]:
 
 CAPABILITIES: tuple[Capability, ...] = (
     # The circle and its people.
-    Capability("circle.view", "See the circle", "Circle", fixed=ALL_ROLES),
-    Capability("circle.edit", "Change the circle's details", "Circle", fixed=OWNERS),
-    Capability("circle.close", "Close the circle when it has come to an end", "Circle", fixed=OWNERS),
-    Capability("events.view", "Receive live updates", "Circle", fixed=ALL_ROLES),
+    Capability("circle.view", _("See the circle"), IN_CIRCLE, fixed=ALL_ROLES),
+    Capability("circle.edit", _("Change the circle's details"), IN_CIRCLE, fixed=OWNERS),
+    Capability("circle.close", _("Close the circle when it has come to an end"), IN_CIRCLE, fixed=OWNERS),
+    Capability("events.view", _("Receive live updates"), IN_CIRCLE, fixed=ALL_ROLES),
     Capability(
         "members.view",
-        "See who else is in the circle",
-        "People",
+        _("See who else is in the circle"),
+        IN_PEOPLE,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
     Capability(
         "members.contact",
-        "See members' email addresses and phone numbers",
-        "People",
+        _("See members' email addresses and phone numbers"),
+        IN_PEOPLE,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER),
     ),
     Capability(
         "members.invite",
-        "Invite new people",
-        "People",
+        _("Invite new people"),
+        IN_PEOPLE,
         fixed=OWNERS,
         consentable=_roles(Role.HELPER),
     ),
-    Capability("members.manage", "Change roles and remove people", "People", fixed=OWNERS),
-    Capability("audit.view", "Read the circle's activity log", "Circle", fixed=OWNERS),
+    Capability("members.manage", _("Change roles and remove people"), IN_PEOPLE, fixed=OWNERS),
+    Capability("audit.view", _("Read the circle's activity log"), IN_CIRCLE, fixed=OWNERS),
     # Help and tasks.
     Capability(
         "tasks.view",
-        "See help that's needed and who's going",
-        "Help",
+        _("See help that's needed and who's going"),
+        IN_HELP,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER),
     ),
     Capability(
         "tasks.volunteer",
-        "Volunteer for help that's needed",
-        "Help",
+        _("Volunteer for help that's needed"),
+        IN_HELP,
         fixed=OWNERS,
         consentable=_roles(Role.HELPER, Role.PAID_CARER, Role.WELL_WISHER),
         default=_roles(Role.HELPER, Role.PAID_CARER),
     ),
-    Capability("tasks.manage", "Add, change and assign help", "Help", fixed=OWNERS),
+    Capability("tasks.manage", _("Add, change and assign help"), IN_HELP, fixed=OWNERS),
     # The shared care record.
     Capability(
         "records.read.about",
-        'Read "About me"',
-        "Record",
+        _('Read "About me"'),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
     Capability(
         "records.read.health",
-        "Read health conditions and allergies",
-        "Record",
+        _("Read health conditions and allergies"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
     Capability(
         "records.read.medications",
-        "Read medications",
-        "Record",
+        _("Read medications"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
     Capability(
         "records.read.contacts",
-        "Read key contacts",
-        "Record",
+        _("Read key contacts"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
     Capability(
         "records.read.notes",
-        "Read daily notes",
-        "Record",
+        _("Read daily notes"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
     Capability(
         "records.read.documents",
-        "Read documents",
-        "Record",
+        _("Read documents"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PROFESSIONAL),
     ),
     Capability(
         "records.read.emergency",
-        "Read the emergency plan",
-        "Record",
+        _("Read the emergency plan"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
     ),
     # Key-safe codes and similar details of the emergency plan: never consentable to anyone else.
-    Capability("records.read.sensitive", "Read key-safe codes and other sensitive details", "Record", fixed=OWNERS),
-    Capability("records.share", "Share the record with a time-limited link", "Record", fixed=OWNERS),
+    Capability("records.read.sensitive", _("Read key-safe codes and other sensitive details"), IN_RECORD, fixed=OWNERS),
+    Capability("records.share", _("Share the record with a time-limited link"), IN_RECORD, fixed=OWNERS),
     Capability(
         "records.write",
-        "Add to and update the record",
-        "Record",
+        _("Add to and update the record"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
         default=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
@@ -152,50 +167,50 @@ CAPABILITIES: tuple[Capability, ...] = (
     # everyone until restored. About me and the emergency plan only the owners may delete.
     Capability(
         "records.delete",
-        "Delete entries from the record (they can be restored)",
-        "Record",
+        _("Delete entries from the record (they can be restored)"),
+        IN_RECORD,
         fixed=OWNERS,
         consentable=_roles(Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL),
         default=_roles(Role.HELPER),
     ),
-    Capability("records.delete.single", "Delete About me and the emergency plan", "Record", fixed=OWNERS),
+    Capability("records.delete.single", _("Delete About me and the emergency plan"), IN_RECORD, fixed=OWNERS),
     # Keeping in touch. Professionals never see the family conversation.
     Capability(
         "conversations.read",
-        "Read the family conversation",
-        "Keeping in touch",
+        _("Read the family conversation"),
+        IN_KEEPING_IN_TOUCH,
         fixed=OWNERS,
         consentable=_roles(Role.HELPER, Role.PAID_CARER, Role.WELL_WISHER),
         default=_roles(Role.HELPER),
     ),
     Capability(
         "conversations.post",
-        "Write in the family conversation",
-        "Keeping in touch",
+        _("Write in the family conversation"),
+        IN_KEEPING_IN_TOUCH,
         fixed=OWNERS,
         consentable=_roles(Role.HELPER, Role.PAID_CARER, Role.WELL_WISHER),
         default=_roles(Role.HELPER),
     ),
     Capability(
         "updates.read",
-        "Read updates about how things are going",
-        "Keeping in touch",
+        _("Read updates about how things are going"),
+        IN_KEEPING_IN_TOUCH,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=EVERYONE_ELSE,
     ),
     Capability(
         "updates.post",
-        "Post updates",
-        "Keeping in touch",
+        _("Post updates"),
+        IN_KEEPING_IN_TOUCH,
         fixed=OWNERS,
         consentable=_roles(Role.HELPER, Role.PAID_CARER),
         default=_roles(Role.HELPER),
     ),
     Capability(
         "support.send",
-        "Send reactions and messages of support",
-        "Keeping in touch",
+        _("Send reactions and messages of support"),
+        IN_KEEPING_IN_TOUCH,
         fixed=OWNERS,
         consentable=EVERYONE_ELSE,
         default=EVERYONE_ELSE,

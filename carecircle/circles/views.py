@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries, selectors, services
@@ -68,12 +69,13 @@ def circle_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 if form.actor_is_person:
-                    text = "Your circle is ready. Now invite the people who help you, so everyone sees what's needed."
-                else:
-                    text = (
-                        f"{circle.person_name}'s circle is ready. Now invite the people who help, "
-                        "so everyone sees what's needed."
+                    text = gettext(
+                        "Your circle is ready. Now invite the people who help you, so everyone sees what's needed."
                     )
+                else:
+                    text = gettext(
+                        "%(person)s's circle is ready. Now invite the people who help, so everyone sees what's needed."
+                    ) % {"person": circle.person_name}
                 messages.success(request, text)
                 return redirect("circles:home", circle_id=circle.pk)
     else:
@@ -153,7 +155,7 @@ def circle_edit(request: HttpRequest, circle_id: int) -> HttpResponse:
         except services.CircleError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("circles:home", circle_id=circle_id)
     return _edit_page(request, access, form=form)
 
@@ -168,7 +170,7 @@ def circle_photo_change(request: HttpRequest, circle_id: int) -> HttpResponse:
         return _edit_page(request, access, photo_form=photo_form)
     had_photo = bool(access.circle.person_photo)
     services.circle_photo_update(actor=viewer(request), circle=access.circle, photo=photo_form.cleaned_data["photo"])
-    messages.success(request, "The new photo is saved." if had_photo else "The photo is saved.")
+    messages.success(request, gettext("The new photo is saved.") if had_photo else gettext("The photo is saved."))
     return redirect("circles:edit", circle_id=circle_id)
 
 
@@ -178,9 +180,13 @@ def circle_photo_remove(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="circle.edit")
     if access.circle.person_photo:
         services.circle_photo_update(actor=viewer(request), circle=access.circle, photo=None)
-        messages.success(request, f"The photo of {access.circle.person_name} is removed.")
+        messages.success(
+            request, gettext("The photo of %(person)s is removed.") % {"person": access.circle.person_name}
+        )
     else:
-        messages.info(request, f"There was no photo of {access.circle.person_name} to remove.")
+        messages.info(
+            request, gettext("There was no photo of %(person)s to remove.") % {"person": access.circle.person_name}
+        )
     return redirect("circles:edit", circle_id=circle_id)
 
 
@@ -193,8 +199,9 @@ def _consent_summary(consent: dict[str, list[str]]) -> list[dict[str, Any]]:
     for role in CONSENT_ROLES:
         granted = capabilities_for(role=role.value, consent=consent, person_is_member=False)
         labels = [c.label for c in CAPABILITIES if c.key in granted and c.key not in TAKEN_FOR_GRANTED]
-        sentence = summary_sentence(role=role, plural=ROLE_PLURALS[role], granted=consent.get(role.value, []))
-        summary.append({"title": ROLE_PLURALS[role], "labels": labels, "sentence": sentence})
+        plural = str(ROLE_PLURALS[role])
+        sentence = summary_sentence(role=role, plural=plural, granted=consent.get(role.value, []))
+        summary.append({"title": plural, "labels": labels, "sentence": sentence})
     return summary
 
 
@@ -203,7 +210,7 @@ def _questions_form(access: CircleAccess, current: dict[str, list[str]], data: A
         data,
         consent=current,
         roles=CONSENT_ROLES,
-        plurals=ROLE_PLURALS,
+        plurals={role: str(plural) for role, plural in ROLE_PLURALS.items()},
         person_name=access.circle.person_name,
         viewer_is_person=access.role == Role.PERSON,
     )
@@ -233,7 +240,7 @@ def consent(request: HttpRequest, circle_id: int) -> HttpResponse:
             except services.CircleError as error:
                 chosen.add_error(None, str(error))
             else:
-                messages.success(request, "Saved. Everyone in the circle now sees what these settings allow.")
+                messages.success(request, gettext("Saved. Everyone in the circle now sees what these settings allow."))
                 return redirect("circles:consent", circle_id=circle.pk)
         status = INVALID
     if can_change:

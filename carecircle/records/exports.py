@@ -152,7 +152,7 @@ def _people(reader: Reader, patient: str) -> list[dict[str, Any]]:
                     ),
                 )
             )
-            participants.append({"role": [{"text": Role(member.role).label}], "member": {"reference": role_url}})
+            participants.append({"role": [{"text": str(Role(member.role).label)}], "member": {"reference": role_url}})
         elif member.role in {Role.ORGANISER, Role.HELPER}:
             related = _urn("related-person", member.pk)
             bundle_entries.append(
@@ -168,7 +168,7 @@ def _people(reader: Reader, patient: str) -> list[dict[str, Any]]:
                     ),
                 )
             )
-            participants.append({"role": [{"text": Role(member.role).label}], "member": {"reference": related}})
+            participants.append({"role": [{"text": str(Role(member.role).label)}], "member": {"reference": related}})
     team = _clean(
         {
             "resourceType": "CareTeam",
