@@ -13,7 +13,9 @@ from collections.abc import Iterator
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from carecircle.accounts.emails import in_language_of
 from carecircle.accounts.models import ApiToken, Passkey, RecoveryCode, SignedInSession, TextCode, TotpDevice, User
 from carecircle.accounts.sessions import session_tag
 from carecircle.lib.hooks import audit_record, delivery_enqueue, user_event_send
@@ -99,14 +101,17 @@ def account_erase(*, actor: User) -> None:
     audit_record(actor=actor, action="account.erased", subject=actor)
     if not old_email:
         return
-    delivery_enqueue(
-        channel="email",
-        to=old_email,
-        subject="Your CareCircle account has been deleted",
-        body=(
+    with in_language_of(actor):
+        subject = gettext("Your CareCircle account has been deleted")
+        body = gettext(
             "Hello,\n\nAs you asked, your CareCircle account has been deleted. Your details are gone; "
             "what you wrote in shared conversations and records stays for the others, as “Former member”.\n\n"
             "If you didn't ask for this, reply to this email straight away.\n"
-        ),
+        )
+    delivery_enqueue(
+        channel="email",
+        to=old_email,
+        subject=subject,
+        body=body,
         idempotency_key=f"accounts:erased:{actor.pk}",
     )

@@ -13,8 +13,9 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from carecircle.accounts.emails import duration_words
+from carecircle.accounts.emails import duration_words, in_language_of
 from carecircle.accounts.models import User
 from carecircle.accounts.services import AccountError
 from carecircle.accounts.sessions import sessions_sign_out_others
@@ -34,17 +35,20 @@ def email_change_request(*, actor: User, new_email: str) -> None:
         raise AccountError("There's already an account with this email address. Choose another one.")
     token = signing.TimestampSigner(salt=SALT).sign_object({"user": actor.pk, "old": actor.email, "new": new_email})
     link = f"{settings.SITE_URL}{reverse('accounts:email_change_confirm', kwargs={'token': token})}"
+    with in_language_of(actor):
+        subject = gettext("Confirm your new email address for CareCircle")
+        body = gettext(
+            "Hello %(name)s,\n\nYou asked to use this address for your CareCircle account. "
+            "To confirm, open this link:\n\n%(link)s\n\nIt works for %(duration)s. "
+            "If you didn't ask for this, ignore this email: nothing changes.\n"
+        ) % {"name": actor.display_name, "link": link, "duration": duration_words(MAX_AGE)}
     with transaction.atomic():
         audit_record(actor=actor, action="account.email_change_requested", subject=actor)
         delivery_enqueue(
             channel="email",
             to=new_email,
-            subject="Confirm your new email address for CareCircle",
-            body=(
-                f"Hello {actor.display_name},\n\nYou asked to use this address for your CareCircle account. "
-                f"To confirm, open this link:\n\n{link}\n\nIt works for {duration_words(MAX_AGE)}. "
-                "If you didn't ask for this, ignore this email: nothing changes.\n"
-            ),
+            subject=subject,
+            body=body,
             idempotency_key=f"accounts:change-email:{actor.pk}:{uuid.uuid4().hex}",
         )
 
@@ -77,13 +81,16 @@ def email_change_confirm(*, user: User, new_email: str, current_session_key: str
     audit_record(actor=user, action="account.email_changed", subject=user)
     if not old_email:  # An account made by text, adding its first address: there's no old one to tell.
         return
+    with in_language_of(user):
+        subject = gettext("Your CareCircle email address was changed")
+        body = gettext(
+            "Hello %(name)s,\n\nThe email address of your CareCircle account was changed from this "
+            "address to %(email)s.\n\nIf you didn't do this, reply to this email straight away so we can help.\n"
+        ) % {"name": user.display_name, "email": new_email}
     delivery_enqueue(
         channel="email",
         to=old_email,
-        subject="Your CareCircle email address was changed",
-        body=(
-            f"Hello {user.display_name},\n\nThe email address of your CareCircle account was changed from this "
-            f"address to {new_email}.\n\nIf you didn't do this, reply to this email straight away so we can help.\n"
-        ),
+        subject=subject,
+        body=body,
         idempotency_key=f"accounts:email-changed:{user.pk}:{uuid.uuid4().hex}",
     )

@@ -16,7 +16,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils import formats, timezone
+from django.utils import timezone
 
 from carecircle.accounts.devices import device_description
 from carecircle.accounts.emails import new_sign_in_email_send
@@ -68,9 +68,8 @@ def sign_in_complete(request: HttpRequest, user: User, *, next_url: str, factor:
         data={"device": device_description(user_agent), "address": client_address(request), "factor": factor},
     )
     if not known_device:
-        when = formats.date_format(timezone.localtime(), "D j M Y, H:i T")
         new_sign_in_email_send(
-            user=user, device=device_description(user_agent), address=client_address(request), when=when
+            user=user, device=device_description(user_agent), address=client_address(request), when=timezone.localtime()
         )
     if mfa_required_reason(user) and not mfa_status(user).enabled:
         request.session[SETUP_REQUIRED] = True
