@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from carecircle.web.offline import reader_of
+from carecircle.web.script_words import words_url
 
 
 def site(request: HttpRequest) -> dict[str, object]:
@@ -17,4 +18,6 @@ def site(request: HttpRequest) -> dict[str, object]:
         "site_languages": settings.LANGUAGES,
         # Called only by a template that uses it (the outbox's script tag, for members).
         "offline_reader": functools.partial(reader_of, request),
+        # Only a page in another language than English loads the scripts' words (web/script_words.py).
+        "script_words_url": functools.partial(words_url, request),
     }

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.web import mail_inbound_views, offline, sms_inbound, views
+from carecircle.web import mail_inbound_views, offline, script_words, sms_inbound, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("language/", views.language, name="language"),
     path("sw.js", offline.service_worker, name="sw"),
+    path("words.js", script_words.words, name="words"),
     path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("offline/", offline.offline, name="offline"),
     path("healthz", views.healthz, name="healthz"),

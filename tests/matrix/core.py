@@ -29,6 +29,9 @@ WEB: dict[tuple[str, str], str] = {
     # Installable and offline (web/offline.py): the same for everyone, nothing of a circle in them.
     ("web:sw", "GET"): "200 200 200 200 200 200 200 200 200",
     ("web:sw", "POST"): "405 405 405 405 405 405 405 405 405",
+    # The scripts' words: asked for without ?lang= (as here) a plain 404; tests/web/test_script_words.py.
+    ("web:words", "GET"): "404 404 404 404 404 404 404 404 404",
+    ("web:words", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:manifest", "GET"): "200 200 200 200 200 200 200 200 200",
     ("web:manifest", "POST"): "405 405 405 405 405 405 405 405 405",
     ("web:offline", "GET"): "200 200 200 200 200 200 200 200 200",

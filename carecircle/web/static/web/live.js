@@ -13,6 +13,8 @@
     if (el.hasAttribute("data-live-seq")) { sessionStorage.setItem("cc-seq-" + circle, el.getAttribute("data-live-seq")); }
   });
   var status = document.querySelector("[data-live-status]");
+  // Translated words, when the page isn't in English (web/script_words.py loads them first).
+  var words = window.carecircleWords || {};
   var retry = 0;
   var socket = null;
 
@@ -90,7 +92,7 @@
     socket = new WebSocket(scheme + location.host + "/ws/");
     socket.onopen = function () {
       retry = 0;
-      setStatus("Live: changes appear as they happen.");
+      setStatus(words["live.on"] || "Live: changes appear as they happen.");
       // Not forEach(catchUp): forEach's second argument (the index) would become `from`, and every
       // page load would fetch the first circle's events from 0 and refetch every region.
       Object.keys(circles).forEach(function (circle) { catchUp(circle); });
@@ -122,7 +124,7 @@
       // 4401: this session ended (signed out here or from another device): show the sign-in page.
       // Not while this page is signing out: the sign-out's own answer is on its way.
       if (closed.code === 4401) { setStatus(""); if (!signingOut) { location.reload(); } return; }
-      setStatus("Reconnecting…");
+      setStatus(words["live.reconnecting"] || "Reconnecting…");
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, Math.min(30000, 500 * Math.pow(2, retry)) + Math.random() * 500);
     };

@@ -11,6 +11,10 @@
   if (!window.indexedDB || !window.fetch || !window.Promise || !script) { return; }
   var reader = script.getAttribute("data-reader") || "";
   var status = document.querySelector("[data-outbox-status]");
+  // Translated words, when the page isn't in English (web/script_words.py loads them first).
+  var words = window.carecircleWords || {};
+  // A function, so a "$" in what someone wrote is never read as a replacement pattern.
+  function word(key, english, label) { return (words[key] || english).replace("{label}", function () { return label || ""; }); }
   var STORE = "items";
   var running = null;
 
@@ -69,7 +73,7 @@
   function keep(write) {
     var item = { action: write.action, fields: write.fields, label: write.label, reader: reader, at: Date.now() };
     return store("readwrite", function (items) { return items.add(item); }).then(function () {
-      say("Kept on this device: " + write.label + ". It will be sent when you're back online.");
+      say(word("outbox.kept", "Kept on this device: {label}. It will be sent when you're back online.", write.label));
     });
   }
 
@@ -94,13 +98,13 @@
     return fetch(item.action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
       .then(function (response) {
         if (response.headers.get("X-Offline-Reader") === "none") {
-          say("Sign in again to send what you wrote offline: " + item.label + ".");
+          say(word("outbox.sign_in", "Sign in again to send what you wrote offline: {label}.", item.label));
           return false;
         }
         if (response.ok) {
           return response.text().then(function (html) {
             return remove(item.id).then(function () {
-              say("Sent: " + item.label + ".");
+              say(word("outbox.sent", "Sent: {label}.", item.label));
               document.dispatchEvent(new CustomEvent("carecircle:outbox-sent", { detail: { action: item.action, html: html } }));
               return true;
             });
@@ -109,7 +113,7 @@
         if (response.status >= 400 && response.status < 500) {
           return reasonOf(response).then(function (reason) {
             return remove(item.id).then(function () {
-              say("Not sent: " + item.label + ". " + (reason || "It was refused; reload the page to see why."));
+              say(word("outbox.not_sent", "Not sent: {label}.", item.label) + " " + (reason || word("outbox.refused", "It was refused; reload the page to see why.")));
               return true;
             });
           });
@@ -146,7 +150,7 @@
     var fields = fieldsOf(data);
     var withFile = false;
     data.forEach(function (value) { if (typeof value !== "string" && value.size) { withFile = true; } });
-    if (withFile) { say("Files and photos can't be kept offline. Send them when you're back online."); return; }
+    if (withFile) { say(word("outbox.no_files", "Files and photos can't be kept offline. Send them when you're back online.")); return; }
     var idField = form.querySelector("input[name=client_id]");
     if (idField) {
       // A saved page's id may have been used already: each kept write gets its own.
@@ -158,7 +162,7 @@
       form.reset();
       var button = form.querySelector("button[type=submit]");
       if (button && form.hasAttribute("data-outbox-once")) { button.disabled = true; }
-    }, function () { say("This couldn't be kept on this device. Copy what you wrote and try again when you're online."); });
+    }, function () { say(word("outbox.not_kept", "This couldn't be kept on this device. Copy what you wrote and try again when you're online.")); });
   });
 
   window.CareCircleOutbox = { keep: keep, fieldsOf: fieldsOf, replay: replay };
