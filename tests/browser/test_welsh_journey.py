@@ -43,7 +43,7 @@ def test_a_member_switches_to_welsh_and_volunteers_in_welsh(server: str, browser
     expect(page.locator("html")).to_have_attribute("lang", "cy")
     # The scripts speak Welsh too (web/script_words.py): the live line once the socket is open.
     live_line = "Yn fyw: mae newidiadau'n ymddangos wrth iddyn nhw ddigwydd."
-    expect(page.locator("[data-live-status]")).to_have_text(live_line)
+    expect(page.locator("[data-live-status]").first).to_have_text(live_line)
     checked.check("a task's day in Welsh")
     page.get_by_role("button", name="Fe wna i e").click()
     expect(page.locator(".messages")).to_contain_text("Diolch. Rydych chi i lawr ar gyfer “Siopa”.")
