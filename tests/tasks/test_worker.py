@@ -39,7 +39,7 @@ def test_the_worker_sends_a_due_reminder_and_keeps_scanning(transactional_db: No
         env=server_environment(),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,  # a Django start-up on a loaded 2-core machine
     )
 
     assert result.returncode == 0, result.stderr
@@ -48,3 +48,28 @@ def test_the_worker_sends_a_due_reminder_and_keeps_scanning(transactional_db: No
     clock = ReminderClock.objects.get()
     assert clock.next_run_at is not None
     assert clock.next_run_at > datetime.datetime.now(datetime.UTC)
+
+
+def test_starting_the_worker_books_the_reminder_scan_on_a_site_where_nobody_volunteered_yet(
+    transactional_db: None, settings: Any
+) -> None:
+    """The scan also asks people about what still needs help (tasks/help_soon.py): it can't wait for a volunteer."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert not ReminderClock.objects.filter(next_run_at__isnull=False).exists()
+
+    result = subprocess.run(
+        [str(BIN / "carecircle"), "worker", "--batch", "--no-startup-delay"],
+        cwd=ROOT,
+        env=server_environment(),
+        capture_output=True,
+        text=True,
+        timeout=180,  # a Django start-up on a loaded 2-core machine
+    )
+
+    assert result.returncode == 0, result.stderr
+    clock = ReminderClock.objects.get()
+    assert clock.next_run_at is not None
+    booked = DBTaskResult.objects.filter(task_path="carecircle.tasks.tasks.scan_reminders", status="READY")
+    assert booked.count() == 1

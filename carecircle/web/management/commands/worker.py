@@ -4,7 +4,8 @@ This is django-tasks-db's db_worker under CareCircle's name, with all of its opt
 --queue-name, --interval, --max-tasks, --reload…). On start it books the daily privacy job
 (retention, erasing closed circles) unless one is already waiting (carecircle/web/jobs.py), and
 the deliveries sweep and the digest runs (notifications/tasks.py) likewise, and the directory
-refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set.
+refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set, and the five-minute reminder scan
+(tasks/tasks.py), which also asks stand-ins and everyone about what still needs help soon.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 
 from carecircle.notifications.tasks import deliveries_sweep_ensure, digests_schedule_ensure
 from carecircle.orgs.jobs import directory_refresh_ensure
+from carecircle.tasks.tasks import ensure_reminder_scans
 from carecircle.web.jobs import daily_privacy_job_ensure
 
 
@@ -31,4 +33,7 @@ class Command(DatabaseWorkerCommand):
         digests_schedule_ensure()
         # The local service directory, from ORGS_DIRECTORY_URL when one is set (daily by default).
         directory_refresh_ensure()
+        # Reminders, stand-in pacing and the 48-hour ask; before this they began only when someone
+        # first volunteered, so a new site with tasks nobody had taken asked nobody.
+        ensure_reminder_scans()
         super().handle(*args, **options)
