@@ -131,7 +131,7 @@ QUERIES: dict[str, int] = {
     "page notifications:unread": 2,
     "page orgs:circle_link_answer": 3,
     "page orgs:find_support": 2,
-    "page orgs:home": 3,
+    "page orgs:home": 5,
     "page orgs:invite_codes": 4,
     "page orgs:landing": 2,
     "page orgs:list": 3,

@@ -6,20 +6,47 @@ Each page's query count is fixed: filters and flags (overdue, possible duplicate
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from carecircle.orgs.access import OrganisationAccess
-from carecircle.orgs.models import Need, OrganisationStaff, Referral, ReferralEvent, ReferralStatus, Urgency
+from carecircle.orgs.models import (
+    Need,
+    OrganisationStaff,
+    Referral,
+    ReferralEvent,
+    ReferralFigure,
+    ReferralStatus,
+    Urgency,
+)
 from carecircle.orgs.referral_services import FIRST_CONTACT_DAYS, OPEN_STATES
 
 PAGE_SIZE = 50
-# The list counts matches up to this many and then says "more than 1,000": counting 50,000 rows on
-# every page view costs more than the page itself and helps nobody.
+# Counts that must read referrals (a volunteer's own, the overdue, "assigned to you") stop at this
+# many and then say "more than 1,000": counting 50,000 rows on every page view costs more than the
+# page itself and helps nobody. Counts by state come from the per-month figures (figures.py), which
+# cost the same at any size; a filtered list counts nothing beyond the page it shows.
 COUNT_CAP = 1000
+# What a card or a row of the list shows: the long text fields (address, needs, consent, notes) are
+# left in the database.
+CARD_FIELDS = (
+    "id",
+    "organisation_id",
+    "status",
+    "urgency",
+    "person_name",
+    "created_at",
+    "first_contact_at",
+    "duplicate_key",
+    "merged_into_id",
+    "assigned_to_id",
+    "assigned_to__id",
+    "assigned_to__display_name",
+)
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MICROSECOND = datetime.timedelta(microseconds=1)
 BOARD_COLUMN_SIZE = 25
@@ -78,7 +105,10 @@ def visible_referrals(*, access: OrganisationAccess) -> QuerySet[Referral]:
     return referrals
 
 
-def with_flags(referrals: QuerySet[Referral], *, now: datetime.datetime | None = None) -> QuerySet[Referral]:
+def with_flags(
+    referrals: QuerySet[Referral], *, now: datetime.datetime | None = None, every_field: bool = False
+) -> QuerySet[Referral]:
+    """Each referral with `possible_duplicate` and `overdue`, and only the card's fields unless `every_field`."""
     # The same conditions as the partial index orgs_referral_duplicates, so the database can use it.
     twins = (
         Referral.objects.filter(
@@ -89,15 +119,20 @@ def with_flags(referrals: QuerySet[Referral], *, now: datetime.datetime | None =
         .exclude(duplicate_key="")
         .exclude(pk=OuterRef("pk"))
     )
-    return referrals.select_related("assigned_to").annotate(
+    referrals = referrals.select_related("assigned_to")
+    if not every_field:
+        referrals = referrals.only(*CARD_FIELDS)
+    return referrals.annotate(
         possible_duplicate=Exists(twins) & ~Q(duplicate_key=""),
         overdue=Q(overdue_q(now)),
     )
 
 
 def referral_list_for(*, access: OrganisationAccess, filters: ReferralFilters) -> QuerySet[Referral]:
-    """The matching referrals with their flags, newest first."""
-    return with_flags(referrals_matching(access=access, filters=filters)).order_by("-created_at", "-id")
+    """The matching referrals with their flags and every field, newest first."""
+    return with_flags(referrals_matching(access=access, filters=filters), every_field=True).order_by(
+        "-created_at", "-id"
+    )
 
 
 def referrals_matching(*, access: OrganisationAccess, filters: ReferralFilters) -> QuerySet[Referral]:
@@ -139,16 +174,18 @@ def referrals_matching(*, access: OrganisationAccess, filters: ReferralFilters) 
 @dataclass
 class ReferralPage:
     referrals: list[Referral]
-    count: int  # at most COUNT_CAP
+    count: int | None  # None: more than one page matches a filter, and they are not counted
     more_than_cap: bool
     newer: str  # the cursor of the page before this one, or ""
     older: str  # the cursor of the page after this one, or ""
 
     @property
     def count_text(self) -> str:
+        if self.count is None:
+            return f"More than {PAGE_SIZE} referrals"
         if self.more_than_cap:
             return f"More than {COUNT_CAP:,} referrals"
-        return f"{self.count} referral{'' if self.count == 1 else 's'}"
+        return f"{self.count:,} referral{'' if self.count == 1 else 's'}"
 
 
 def referral_cursor(referral: Referral) -> str:
@@ -175,7 +212,6 @@ def referral_page_for(
     Queries stay the same and cheap however deep the page, unlike OFFSET, which reads every row it skips.
     """
     matching = referrals_matching(access=access, filters=filters)
-    count = matching.order_by().values("pk")[: COUNT_CAP + 1].count()
     newer_than = parse_referral_cursor(before)
     older_than = None if newer_than else parse_referral_cursor(after)
     rows: list[Referral] = []
@@ -196,10 +232,19 @@ def referral_page_for(
         has_older = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_newer = older_than is not None
+    count: int | None = None  # More than a page matches the filters: not counted.
+    more_than_cap = False
+    if not filters.active and access.sees_all_referrals:
+        count = sum(state_totals_for(access=access).values())
+    elif not (has_newer or has_older):
+        count = len(rows)  # Everything that matches is on this page.
+    elif not filters.active:
+        found = _capped_count(matching)  # A volunteer's own referrals.
+        count, more_than_cap = min(found, COUNT_CAP), found > COUNT_CAP
     return ReferralPage(
         referrals=rows,
-        count=min(count, COUNT_CAP),
-        more_than_cap=count > COUNT_CAP,
+        count=count,
+        more_than_cap=more_than_cap,
         newer=referral_cursor(rows[0]) if rows and has_newer else "",
         older=referral_cursor(rows[-1]) if rows and has_older else "",
     )
@@ -216,10 +261,36 @@ def _need_filter(referrals: QuerySet[Referral], need: str) -> QuerySet[Referral]
     return referrals.filter(needs__icontains=f'"{need}"')
 
 
+def _capped_count(referrals: QuerySet[Referral]) -> int:
+    """How many, counting no further than COUNT_CAP + 1."""
+    return referrals.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+def state_totals_for(*, access: OrganisationAccess) -> dict[str, int]:
+    """How many of the visible, unmerged referrals are in each state.
+
+    Staff who see every referral read the organisation's per-month figures (a few hundred rows
+    whatever the number of referrals; the services keep them in step in the same transaction);
+    a volunteer's own referrals are few and counted directly.
+    """
+    rows: Iterable[tuple[str, int | None]]
+    if access.sees_all_referrals:
+        rows = (
+            ReferralFigure.objects.filter(organisation=access.organisation, kind="state")
+            .values_list("key")
+            .annotate(total=Sum("count"))
+            .order_by()
+        )
+    else:
+        referrals = visible_referrals(access=access).filter(merged_into__isnull=True)
+        rows = referrals.values_list("status").annotate(total=Count("id")).order_by()
+    return {state: int(total) for state, total in rows if total}
+
+
 def board_for(*, access: OrganisationAccess) -> list[dict[str, Any]]:
     """The open states as columns, each with its count and its newest cards (one query per column, plus counts)."""
     referrals = visible_referrals(access=access).filter(merged_into__isnull=True)
-    counts = dict(referrals.values_list("status").annotate(total=Count("id")).order_by())
+    counts = state_totals_for(access=access)
     columns = []
     for state in BOARD_STATES:
         cards = list(with_flags(referrals.filter(status=state)).order_by("-created_at", "-id")[:BOARD_COLUMN_SIZE])
@@ -231,15 +302,21 @@ def board_for(*, access: OrganisationAccess) -> list[dict[str, Any]]:
 
 
 def referral_counts_for(*, access: OrganisationAccess) -> dict[str, int]:
-    """How many referrals are in each state, and how many are overdue, for the organisation's home."""
+    """How many referrals are new, open, yours and overdue, for the organisation's home.
+
+    New and open come from the state totals; yours and overdue are counted up to COUNT_CAP + 1
+    (the template says "more than 1,000"), each through a narrow index (assigned_to, and the
+    partial index of referrals still waiting for first contact).
+    """
+    totals = state_totals_for(access=access)
     referrals = visible_referrals(access=access).filter(merged_into__isnull=True)
-    totals = referrals.aggregate(
-        new=Count("id", filter=Q(status=ReferralStatus.NEW)),
-        open=Count("id", filter=Q(status__in=OPEN_STATES)),
-        overdue=Count("id", filter=overdue_q()),
-        mine=Count("id", filter=Q(assigned_to_id=access.user.pk, status__in=OPEN_STATES)),
-    )
-    return {key: int(value or 0) for key, value in totals.items()}
+    return {
+        "new": totals.get(ReferralStatus.NEW, 0),
+        "open": sum(totals.get(state, 0) for state in OPEN_STATES),
+        "mine": _capped_count(referrals.filter(assigned_to_id=access.user.pk, status__in=OPEN_STATES)),
+        "overdue": _capped_count(referrals.filter(overdue_q())),
+        "cap": COUNT_CAP,
+    }
 
 
 def referral_history(*, referral: Referral) -> QuerySet[ReferralEvent]:

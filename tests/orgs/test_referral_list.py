@@ -1,4 +1,8 @@
-"""The referral list pages by keyset (newest first), and counts matches only up to 1,000."""
+"""The referral list pages by keyset (newest first); its counts never read every referral.
+
+The whole list's count comes from the per-month figures; a filtered list counts only what fits on
+its one page; counts that must read referrals (a volunteer's own, overdue, yours) stop at 1,000.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,14 @@ import re
 from typing import Any
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from carecircle.orgs import referral_selectors as selectors
-from carecircle.orgs.models import Referral
+from carecircle.orgs.figures import referral_figures_rebuild
+from carecircle.orgs.models import Referral, ReferralStatus
 from tests.orgs.conftest import Org, make_referral, text
 
 
@@ -74,16 +82,78 @@ def test_a_broken_cursor_shows_the_first_page(org: Org, as_user: Any) -> None:
         assert "Still here" in text(response)
 
 
-def test_the_count_stops_at_a_thousand(org: Org, as_user: Any) -> None:
+def _bulk_copies(org: Org, how_many: int, **fields: Any) -> None:
     make_referral(org.organisation, person_name="Template")
     template = Referral.objects.get(organisation=org.organisation)
     copies = []
-    for number in range(selectors.COUNT_CAP + 5):
+    for number in range(how_many):
         template.pk = None
         template.person_name = f"Copy {number}"
-        copies.append(Referral(**{f.attname: getattr(template, f.attname) for f in Referral._meta.concrete_fields}))
+        values = {f.attname: getattr(template, f.attname) for f in Referral._meta.concrete_fields}
+        copies.append(Referral(**{**values, **fields}))
     Referral.objects.bulk_create(copies)
+
+
+def test_the_whole_list_is_counted_from_the_figures_exactly(org: Org, as_user: Any) -> None:
+    _bulk_copies(org, selectors.COUNT_CAP + 5)
+    # A bulk load recounts the figures once, as bench/referrals.py and the demo do.
+    referral_figures_rebuild(organisation_ids=[org.organisation.pk])
     address = reverse("orgs:referrals", kwargs={"organisation_id": org.organisation.pk})
-    page = text(as_user(org.coordinator).get(address))
+    with CaptureQueriesContext(connection) as queries:
+        page = text(as_user(org.coordinator).get(address))
+    assert "1,006 referrals." in page
+    assert len(_references(page)) == selectors.PAGE_SIZE
+    assert not [query for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+
+
+def test_a_filtered_list_counts_only_what_fits_on_its_page(org: Org, as_user: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 3)
+    for number in range(4):
+        make_referral(org.organisation, person_name=f"Money {number}", needs=["money"])
+    make_referral(org.organisation, person_name="Shopping only", needs=["shopping"])
+    address = reverse("orgs:referrals", kwargs={"organisation_id": org.organisation.pk})
+    client = as_user(org.coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        page = text(client.get(f"{address}?need=money"))
+    assert "More than 3 referrals found." in page
+    assert not [query for query in queries.captured_queries if "COUNT(" in query["sql"].upper()]
+    assert "1 referral found." in text(client.get(f"{address}?need=shopping"))
+    assert "0 referrals found." in text(client.get(f"{address}?need=transport"))
+
+
+def test_a_volunteers_count_stops_at_a_thousand(org: Org, as_user: Any) -> None:
+    _bulk_copies(org, selectors.COUNT_CAP + 5, assigned_to_id=org.volunteer.pk)
+    address = reverse("orgs:referrals", kwargs={"organisation_id": org.organisation.pk})
+    page = text(as_user(org.volunteer).get(address))
     assert "More than 1,000 referrals." in page
     assert len(_references(page)) == selectors.PAGE_SIZE
+
+
+def test_home_and_board_counts_from_the_figures_follow_every_change(org: Org, as_user: Any) -> None:
+    from carecircle.orgs.access import access_organisation
+    from carecircle.orgs.referral_services import referral_assign, referral_merge, referral_move
+
+    access = access_organisation(user=org.coordinator, organisation_id=org.organisation.pk)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=40)):
+        old = [make_referral(org.organisation, person_name=f"Old {number}") for number in range(3)]
+    new = [make_referral(org.organisation, person_name=f"New {number}") for number in range(4)]
+    referral_move(access=access, referral=old[0], to="accepted")
+    referral_assign(access=access, referral=old[0], assignee=org.coordinator)
+    referral_move(access=access, referral=new[0], to="declined", reason="Out of area")
+    referral_merge(access=access, keep=new[1], other=new[2])
+    make_referral(org.other_organisation, person_name="Elsewhere")
+
+    unmerged = Referral.objects.filter(organisation=org.organisation, merged_into__isnull=True)
+    direct = {state: unmerged.filter(status=state).count() for state in ReferralStatus.values}
+    assert selectors.state_totals_for(access=access) == {state: n for state, n in direct.items() if n}
+    counts = selectors.referral_counts_for(access=access)
+    assert counts["new"] == direct["new"] == 4
+    assert counts["open"] == 5
+    assert counts["mine"] == 1
+    assert counts["overdue"] == 3  # The three old ones: nobody has contacted them yet.
+    home = text(as_user(org.coordinator).get(reverse("orgs:home", kwargs={"organisation_id": org.organisation.pk})))
+    assert "<strong>4</strong> new referrals to look at" in home
+    assert "3 waiting too long for first contact" in home
+    board = selectors.board_for(access=access)
+    assert {column["status"]: column["total"] for column in board[:-1]}["new"] == 4
+    assert board[-1]["finished"] == {"declined": 1, "closed": 0}
