@@ -3,7 +3,7 @@
 Builds a throwaway SQLite database (or BENCH_DATABASE_URL) with one organisation holding
 BENCH_REFERRALS referrals (default 50,000, as BUDGETS.md's organisation) spread over a year and
 every state, then times (wall and this process's CPU) with Django's test client the referral
-list (first page, a deep page, a search, a filter), the board, the organisation's home, its report
+list (first page, a deep page, searches, a filter), the board, the organisation's home, its report
 and a commissioner's report, against /ping in the same run, and counts each page's queries.
 Referrals are bulk-inserted, so the per-month report figures are then recounted once with
 `referral_figures_rebuild` (timed and printed), as after any bulk load. BENCH_DIR keeps the SQLite
@@ -144,6 +144,9 @@ def main() -> None:
             ("referral list, first page", staff, f"{base}/referrals/"),
             ("referral list, 21st page (keyset)", staff, f"{base}/referrals/?after={referral_cursor(deep)}"),
             ("referral list, search by name", staff, f"{base}/referrals/?q=Person+123"),
+            ("search, one person", staff, f"{base}/referrals/?q=Person+19999"),
+            ("search, a wide start", staff, f"{base}/referrals/?q=Person+1"),
+            ("search, mid-name (anywhere)", staff, f"{base}/referrals/?q=erson+19999"),
             ("referral list, need + overdue", staff, f"{base}/referrals/?need=money&overdue=1"),
             ("board", staff, f"{base}/referrals/board"),
             ("organisation home", staff, f"{base}/"),

@@ -135,18 +135,39 @@ def referral_list_for(*, access: OrganisationAccess, filters: ReferralFilters) -
     )
 
 
-def referrals_matching(*, access: OrganisationAccess, filters: ReferralFilters) -> QuerySet[Referral]:
-    """The visible, unmerged referrals that match the filters, unordered and without flags."""
+def referrals_matching(
+    *, access: OrganisationAccess, filters: ReferralFilters, anywhere: bool = False
+) -> QuerySet[Referral]:
+    """The visible, unmerged referrals that match the filters, unordered and without flags.
+
+    The search matches the start of the person's name, their postcode or the referrer's name, the
+    referrer's reference exactly, or our reference (R00042, or 42): indexes answer those on both
+    databases (orgs migrations 0009 and 0013). `anywhere` matches the words anywhere in those
+    instead, which reads every referral of the organisation: the list uses it only when nothing
+    starts with the words (someone typed a surname, say).
+    """
     referrals = visible_referrals(access=access).filter(merged_into__isnull=True)
     if filters.query:
         query = filters.query
         number = query.upper().lstrip("R").lstrip("0")
-        match = (
-            Q(person_name__icontains=query)
-            | Q(person_postcode__icontains=query)
-            | Q(referrer_reference__iexact=query)
-            | Q(referrer_name__icontains=query)
-        )
+        if anywhere:
+            match = (
+                Q(person_name__icontains=query)
+                | Q(person_postcode__icontains=query)
+                | Q(referrer_reference__iexact=query)
+                | Q(referrer_name__icontains=query)
+            )
+        else:
+            # In a subquery of its own, the database can only answer it from the search indexes,
+            # whatever it knows (or doesn't) about how many rows match; the outer query then
+            # walks the organisation's referrals newest first, keeping those ids.
+            starting = Referral.objects.filter(
+                Q(person_name__istartswith=query)
+                | Q(person_postcode__istartswith=query)
+                | Q(referrer_reference__iexact=query)
+                | Q(referrer_name__istartswith=query)
+            )
+            match = Q(pk__in=starting.values("pk"))
         if number.isdigit():
             match |= Q(pk=int(number))
         referrals = referrals.filter(match)
@@ -204,16 +225,13 @@ def parse_referral_cursor(text: str) -> tuple[datetime.datetime, int] | None:
         return None
 
 
-def referral_page_for(
-    *, access: OrganisationAccess, filters: ReferralFilters, after: str = "", before: str = ""
-) -> ReferralPage:
-    """One page of the list by keyset: the PAGE_SIZE referrals older than `after`, or newer than `before`.
-
-    Queries stay the same and cheap however deep the page, unlike OFFSET, which reads every row it skips.
-    """
-    matching = referrals_matching(access=access, filters=filters)
-    newer_than = parse_referral_cursor(before)
-    older_than = None if newer_than else parse_referral_cursor(after)
+def _keyset_page(
+    matching: QuerySet[Referral],
+    *,
+    newer_than: tuple[datetime.datetime, int] | None,
+    older_than: tuple[datetime.datetime, int] | None,
+) -> tuple[list[Referral], bool, bool]:
+    """The page's rows, and whether there are newer and older ones beyond it."""
     rows: list[Referral] = []
     has_newer = has_older = False
     if newer_than:
@@ -232,6 +250,24 @@ def referral_page_for(
         has_older = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_newer = older_than is not None
+    return rows, has_newer, has_older
+
+
+def referral_page_for(
+    *, access: OrganisationAccess, filters: ReferralFilters, after: str = "", before: str = ""
+) -> ReferralPage:
+    """One page of the list by keyset: the PAGE_SIZE referrals older than `after`, or newer than `before`.
+
+    Queries stay the same and cheap however deep the page, unlike OFFSET, which reads every row it skips.
+    """
+    matching = referrals_matching(access=access, filters=filters)
+    newer_than = parse_referral_cursor(before)
+    older_than = None if newer_than else parse_referral_cursor(after)
+    rows, has_newer, has_older = _keyset_page(matching, newer_than=newer_than, older_than=older_than)
+    if not rows and filters.query:
+        # Nothing starts with the words: look for them anywhere (a scan, but only for this case).
+        matching = referrals_matching(access=access, filters=filters, anywhere=True)
+        rows, has_newer, has_older = _keyset_page(matching, newer_than=newer_than, older_than=older_than)
     count: int | None = None  # More than a page matches the filters: not counted.
     more_than_cap = False
     if not filters.active and access.sees_all_referrals:
