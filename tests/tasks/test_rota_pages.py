@@ -13,7 +13,7 @@ from carecircle.tasks.models import Assignment, Category, StandIn, StandingOffer
 from carecircle.tasks.services import task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import text_of
-from tests.tasks.conftest import circle_today, make_task, wall_clock_now
+from tests.tasks.conftest import circle_today, make_task, on_the_day, wall_clock_now
 
 pytestmark = pytest.mark.django_db
 
@@ -52,11 +52,15 @@ def test_a_paid_carer_logs_a_visit_and_the_family_sees_it_on_the_rota(cast: Cast
 
 def test_the_visit_form_explains_times_that_make_no_sense(cast: Cast, as_user: Any) -> None:
     today = circle_today()
-    visit = make_task(actor=cast.organiser, circle=cast.circle, start_date=today, start_time=datetime.time(0, 5))
-    url = reverse("tasks:visit_log", kwargs={"circle_id": cast.circle.pk, "task_id": visit.pk})
-    response = as_user(cast.paid_carer).post(
-        url, {"on": today.isoformat(), "arrived_at": f"{today}T00:30", "left_at": f"{today}T00:10", "outcome": "all_ok"}
-    )
+    # At noon: in the first half hour after midnight today's 00:30 is still in the future, and that
+    # refusal would come first.
+    with on_the_day(today):
+        visit = make_task(actor=cast.organiser, circle=cast.circle, start_date=today, start_time=datetime.time(0, 5))
+        url = reverse("tasks:visit_log", kwargs={"circle_id": cast.circle.pk, "task_id": visit.pk})
+        response = as_user(cast.paid_carer).post(
+            url,
+            {"on": today.isoformat(), "arrived_at": f"{today}T00:30", "left_at": f"{today}T00:10", "outcome": "all_ok"},
+        )
     assert response.status_code == 400
     assert "before the time you arrived" in text_of(response)
 
