@@ -6,13 +6,12 @@ Every test sets the clock or stays clear of the hour it runs.
 from __future__ import annotations
 
 import datetime
-import threading
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from carecircle.notifications.models import Delivery
@@ -21,6 +20,7 @@ from carecircle.tasks.models import AskedAs, StandInAsk, Task
 from carecircle.tasks.rota_services import stand_ins_set, standing_offer_add, unavailability_declare
 from carecircle.tasks.services import task_volunteer
 from carecircle.tasks.tasks import scan_reminders
+from tests.bursts import at_once
 from tests.cast import Cast, build_cast
 from tests.tasks.conftest import ZONE, circle_today, make_task
 
@@ -135,27 +135,8 @@ def test_a_burst_of_scans_asks_each_person_once() -> None:
     cast = build_cast()
     # Tomorrow 10:30 is always less than 48 hours away, and always still to come.
     task = make_task(actor=cast.organiser, circle=cast.circle, start_date=circle_today() + datetime.timedelta(days=1))
-    runs = 6
-    start = threading.Barrier(runs)
-    errors: list[BaseException] = []
-    counts: list[int] = []
+    counts = at_once([help_soon_ask] * 6)
 
-    def run() -> None:
-        try:
-            start.wait()
-            counts.append(help_soon_ask())
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
     assert sum(counts) == 3
     people = [cast.helper.pk, cast.person.pk, cast.paid_carer.pk]
     assert sorted(StandInAsk.objects.filter(task=task).values_list("user_id", flat=True)) == sorted(people)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import threading
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from carecircle.tasks.models import AskedAs, NobodyLeft, StandInAsk, Task
 from carecircle.tasks.pacing import NEXT_AFTER, help_ask_everyone, stand_ins_escalate
 from carecircle.tasks.rota_services import stand_ins_set, unavailability_declare
 from carecircle.tasks.services import task_decline, task_volunteer
+from tests.bursts import at_once
 from tests.cast import Cast, build_cast
 from tests.circles.conftest import add_members, text_of
 from tests.tasks.conftest import circle_today, make_task, wall_clock_now
@@ -196,32 +195,19 @@ def test_a_burst_of_asks_and_scheduler_runs_asks_each_person_once() -> None:
     stand_ins_set(
         actor=cast.organiser, circle=cast.circle, user_ids=[cast.helper.pk, cast.person.pk, *[u.pk for u in extra]]
     )
-    runs = 8
     later = timezone.now() + NEXT_AFTER + datetime.timedelta(minutes=1)
-    start = threading.Barrier(runs)
-    errors: list[BaseException] = []
 
-    def run(number: int) -> None:
-        try:
-            start.wait()
-            if number % 3 == 0:
-                help_ask_everyone(actor=cast.organiser, task=lift, occurrence_date=lift.start_date)
-            elif number == 1:
-                task_decline(actor=User.objects.get(pk=cast.helper.pk), task=lift, occurrence_date=lift.start_date)
-            else:
-                stand_ins_escalate(now=later)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def work(number: int) -> Any:
+        if number % 3 == 0:
+            return lambda: help_ask_everyone(actor=cast.organiser, task=lift, occurrence_date=lift.start_date)
+        if number == 1:
+            return lambda: task_decline(
+                actor=User.objects.get(pk=cast.helper.pk), task=lift, occurrence_date=lift.start_date
+            )
+        return lambda: stand_ins_escalate(now=later)
 
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once([work(number) for number in range(8)])
 
-    assert errors == []
     asked = list(StandInAsk.objects.filter(task=lift).values_list("user_id", flat=True))
     assert len(asked) == len(set(asked))
     everyone = {cast.helper.pk, cast.person.pk, cast.paid_carer.pk, *[u.pk for u in extra]}
@@ -237,31 +223,13 @@ def test_a_burst_of_declines_and_scans_tells_the_organisers_once() -> None:
     """Both stand-ins say "I can't" at the same moment as several pacing scans: one NobodyLeft, one notice each."""
     cast = build_cast()
     lift = organiser_cant_cover_with_two_stand_ins(cast)
-    runs = 6
     later = timezone.now() + NEXT_AFTER + datetime.timedelta(minutes=1)
-    start = threading.Barrier(runs)
-    errors: list[BaseException] = []
 
-    def run(number: int) -> None:
-        try:
-            start.wait()
-            if number in (0, 1):
-                who = cast.helper if number == 0 else cast.person
-                task_decline(actor=User.objects.get(pk=who.pk), task=lift, occurrence_date=lift.start_date)
-            else:
-                stand_ins_escalate(now=later)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def decline(who: User) -> Any:
+        return lambda: task_decline(actor=User.objects.get(pk=who.pk), task=lift, occurrence_date=lift.start_date)
 
-    threads = [threading.Thread(target=run, args=(number,)) for number in range(runs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    at_once([decline(cast.helper), decline(cast.person), *[lambda: stand_ins_escalate(now=later)] * 4])
 
-    assert errors == []
     assert NobodyLeft.objects.filter(task=lift).count() == 1
     assert told("nobody-left-") == sorted([cast.person.pk, cast.organiser.pk])
     emails = Delivery.objects.filter(idempotency_key__startswith="nobody-left-", channel="email")
