@@ -184,7 +184,7 @@ def test_search_finds_the_start_of_a_name_and_falls_back_to_anywhere(org: Org, a
 
 @pytest.mark.skipif(
     connection.vendor != "sqlite",
-    reason="PostgreSQL answers the search from the trigram indexes of orgs migration 0009",
+    reason="PostgreSQL answers the search from the pattern indexes of orgs migration 0014 (checked below)",
 )
 def test_search_by_the_start_uses_the_indexes_migrations_build_on_sqlite(org: Org, tmp_path: Path) -> None:
     # The tests build their tables without migrations: migrate a throwaway file as a deployment would,
@@ -209,3 +209,61 @@ def test_search_by_the_start_uses_the_indexes_migrations_build_on_sqlite(org: Or
         plan = " | ".join(str(row[-1]) for row in database.execute(explain, params))
     for index in ["name_nocase", "postcode_nocase", "referrer_nocase", "reference_nocase"]:
         assert f"USING INDEX orgs_referral_{index}" in plan, plan
+
+
+def _search_migrations() -> list[Any]:
+    import importlib
+
+    return [
+        importlib.import_module(f"carecircle.orgs.migrations.{name}")
+        for name in ["0009_referral_search_trigram", "0014_referral_search_prefix_postgresql"]
+    ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the pattern indexes of orgs migration 0014 are PostgreSQL's; SQLite's are checked above",
+)
+def test_search_by_the_start_reads_a_range_of_the_pattern_indexes_on_postgresql(org: Org) -> None:
+    # The tests build their tables without migrations: build the search indexes as 0009 and 0014
+    # do (in the test's transaction, so they go with it), then ask PostgreSQL how it would search.
+    from carecircle.orgs.access import access_organisation
+
+    with connection.schema_editor() as editor:
+        for migration in _search_migrations():
+            migration.forwards(None, editor)
+    created = timezone.now()
+    Referral.objects.bulk_create(
+        Referral(
+            organisation=org.organisation,
+            person_name=f"Person {number}",
+            person_postcode=f"LL{number % 90} 1AA",
+            referrer_name=f"Referrer {number % 50}",
+            referrer_reference=f"REF-{number}",
+            consent_given_by="person",
+            consent_to="Contact",
+            consent_given_at=created,
+            created_at=created - datetime.timedelta(minutes=number),
+            updated_at=created,
+        )
+        for number in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orgs_referral")
+    access = access_organisation(user=org.coordinator, organisation_id=org.organisation.pk)
+    matching = selectors.referrals_matching(access=access, filters=selectors.ReferralFilters(query="Person 1234"))
+    plan = matching.order_by("-created_at", "-id").values("pk")[: selectors.PAGE_SIZE + 1].explain()
+    # Every branch of the search's OR reads an index by range (or equality), none by trigrams.
+    for index in ["name_prefix", "postcode_prefix", "referrer_prefix", "reference_upper"]:
+        assert f"Bitmap Index Scan on orgs_referral_{index}" in plan, plan
+    assert "~>=~" in plan, plan  # The prefix became a range of the text_pattern_ops index.
+    assert "_trgm" not in plan, plan
+    assert [referral.person_name for referral in matching] == ["Person 1234"]
+
+    with connection.schema_editor() as editor:
+        _search_migrations()[1].backwards(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'orgs_referral' AND indexname LIKE %s", ["%_prefix"]
+        )
+        assert cursor.fetchall() == []
