@@ -8,16 +8,22 @@ Urgent categories go out during quiet hours too (the preferences page says so).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
 
 from carecircle.circles.models import Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # The channels a member chooses between, in the order the preferences page shows them.
 IN_APP, EMAIL, SMS, PUSH = "app", "email", "sms", "push"
-CHANNELS: tuple[tuple[str, str], ...] = (
-    (IN_APP, "In the app"),
-    (EMAIL, "Email"),
-    (SMS, "Text message"),
-    (PUSH, "Push notification"),
+CHANNELS: tuple[tuple[str, StrOrPromise], ...] = (
+    (IN_APP, _("In the app")),
+    (EMAIL, _("Email")),
+    (SMS, _("Text message")),
+    (PUSH, _("Push notification")),
 )
 
 ALL = frozenset(Role)
@@ -29,8 +35,8 @@ NOBODY: frozenset[Role] = frozenset()
 @dataclass(frozen=True)
 class Category:
     key: str
-    label: str
-    description: str
+    label: StrOrPromise
+    description: StrOrPromise
     email: frozenset[Role]
     sms: frozenset[Role] = NOBODY
     app: frozenset[Role] = ALL
@@ -47,64 +53,64 @@ class Category:
 CATEGORIES: tuple[Category, ...] = (
     Category(
         "help_needed",
-        "Help that's needed",
-        "A new task, a visit back to needing help, or someone asking you to stand in.",
+        _("Help that's needed"),
+        _("A new task, a visit back to needing help, or someone asking you to stand in."),
         email=HANDS_ON,
         sms=frozenset({Role.ORGANISER, Role.HELPER}),
     ),
     Category(
         "reminder",
-        "Reminders",
-        "Before help you said you'd give.",
+        _("Reminders"),
+        _("Before help you said you'd give."),
         email=ALL,
         sms=frozenset({Role.HELPER, Role.PAID_CARER}),
     ),
     Category(
         "help_changed",
-        "Help you organise",
-        "Someone took or gave up help you organise.",
+        _("Help you organise"),
+        _("Someone took or gave up help you organise."),
         email=OWNERS,
     ),
     Category(
         "message",
-        "New messages",
-        "A new message in a conversation you're in (at most one email per conversation while you haven't read it).",
+        _("New messages"),
+        _("A new message in a conversation you're in (at most one email per conversation while you haven't read it)."),
         email=ALL - {Role.PROFESSIONAL},
     ),
-    Category("mention", "Mentions", "Someone mentioned you by name.", email=ALL, sms=NOBODY),
-    Category("news", "News updates", "An update in the circle's news.", email=ALL - {Role.PROFESSIONAL}),
+    Category("mention", _("Mentions"), _("Someone mentioned you by name."), email=ALL, sms=NOBODY),
+    Category("news", _("News updates"), _("An update in the circle's news."), email=ALL - {Role.PROFESSIONAL}),
     Category(
         "checkin",
-        "Someone is struggling",
-        "A check-in saying someone is finding it hard (to organisers and the person).",
+        _("Someone is struggling"),
+        _("A check-in saying someone is finding it hard (to organisers and the person)."),
         email=OWNERS,
         sms=OWNERS,
         urgent=True,
     ),
     Category(
         "visit_concern",
-        "Visit concerns",
-        "A carer or helper was worried after a visit.",
+        _("Visit concerns"),
+        _("A carer or helper was worried after a visit."),
         email=OWNERS,
         sms=OWNERS,
         urgent=True,
     ),
     Category(
         "record_change",
-        "Changes to the record",
-        "A change in a section of the care record you follow.",
+        _("Changes to the record"),
+        _("A change in a section of the care record you follow."),
         email=NOBODY,
     ),
-    Category("joining", "People joining", "Invitations accepted and people joining the circle.", email=OWNERS),
-    Category("thanks", "Thanks", "Someone thanked you.", email=ALL),
+    Category("joining", _("People joining"), _("Invitations accepted and people joining the circle."), email=OWNERS),
+    Category("thanks", _("Thanks"), _("Someone thanked you."), email=ALL),
 )
 CATEGORY_BY_KEY: dict[str, Category] = {category.key: category for category in CATEGORIES}
 # The daily or weekly digest email: not a category members choose per channel, but its own
 # "stop these emails" link turns off the email of every category that would fill it.
 DIGEST = Category(
     "digest",
-    "The digest email",
-    "One email a day or a week about everything that isn't urgent.",
+    _("The digest email"),
+    _("One email a day or a week about everything that isn't urgent."),
     email=NOBODY,
 )
 # Messages about the member's own account (an address that stopped working): always in the app, never switched off.

@@ -11,7 +11,10 @@ A member live on the page gets nothing at all (conversations.telling skips them)
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from carecircle.notifications.emails import FOOTER, html_from_text
 from carecircle.notifications.models import Delivery, DeliveryStatus
@@ -20,12 +23,29 @@ from carecircle.notifications.services import DeliveryDraft
 CHAT_BATCH_DELAY = datetime.timedelta(minutes=5)
 CHAT_QUIET_PERIOD = datetime.timedelta(hours=1)
 MAX_BATCH_LINES = 20
-INTRO = "New messages you haven't read yet:"
-OPEN = "Open it in CareCircle: "
 
 
-def batch(drafts: Sequence[DeliveryDraft], *, group: str, line: str, now: datetime.datetime) -> list[DeliveryDraft]:
-    """Fold this message into each member's waiting email for the conversation, or start one (3 queries)."""
+def _intro() -> str:
+    return _("New messages you haven't read yet:")
+
+
+def _opener() -> str:
+    """What starts the line with the link in the active language ("Open it in CareCircle: "), as notify writes it."""
+    return _("Open it in CareCircle: %(link)s").split("%(link)s")[0]
+
+
+def batch(
+    drafts: Sequence[DeliveryDraft],
+    *,
+    group: str,
+    line: str,
+    now: datetime.datetime,
+    languages: Mapping[int, str] | None = None,
+) -> list[DeliveryDraft]:
+    """Fold this message into each member's waiting email for the conversation, or start one (3 queries).
+
+    Each email stays in its recipient's language (`languages`: member id → language code).
+    """
     if not drafts:
         return []
     recipient_ids = {draft.recipient_id for draft in drafts}
@@ -45,22 +65,26 @@ def batch(drafts: Sequence[DeliveryDraft], *, group: str, line: str, now: dateti
     grown: list[Delivery] = []
     for draft in drafts:
         key = (draft.recipient_id, draft.channel)
-        if key in waiting:
-            row = waiting[key]
-            if row.channel == "email" and row.body.count("\n• ") < MAX_BATCH_LINES:
-                bullets, _, rest = row.body.partition(OPEN)
-                row.body = f"{bullets.rstrip()}\n• {line}\n\n{OPEN}{rest}"
-                row.html_body = html_from_text(row.body, subject=row.subject)
-                grown.append(row)
-            continue
-        if key in recently_sent:
-            continue
-        draft.group = group
-        if draft.channel == "email":
-            head, _, foot = draft.body.partition(FOOTER)
-            link = head.rstrip().rsplit("\n", 1)[-1].removeprefix(OPEN)
-            draft.body = f"{INTRO}\n\n• {line}\n\n{OPEN}{link}\n{FOOTER}{foot}"
-            draft.html_body = html_from_text(draft.body, subject=draft.subject)
+        language = (languages or {}).get(draft.recipient_id or 0) or translation.get_language()
+        with translation.override(language):
+            opener = _opener()
+            if key in waiting:
+                row = waiting[key]
+                if row.channel == "email" and row.body.count("\n• ") < MAX_BATCH_LINES:
+                    bullets, found, rest = row.body.rpartition("\n\n" + opener)
+                    if found:
+                        row.body = f"{bullets.rstrip()}\n• {line}{found}{rest}"
+                        row.html_body = html_from_text(row.body, subject=row.subject)
+                        grown.append(row)
+                continue
+            if key in recently_sent:
+                continue
+            draft.group = group
+            if draft.channel == "email":
+                head, _sep, foot = draft.body.partition(FOOTER)
+                link = head.rstrip().rsplit("\n", 1)[-1].removeprefix(opener)
+                draft.body = f"{_intro()}\n\n• {line}\n\n{opener}{link}\n{FOOTER}{foot}"
+                draft.html_body = html_from_text(draft.body, subject=draft.subject)
         later = now + CHAT_BATCH_DELAY
         draft.not_before = max(draft.not_before or later, later)
         fresh.append(draft)

@@ -240,7 +240,7 @@ def _grouped(
         CircleSection(
             name=access[(recipient_id, circle_id)].circle_name,
             sections=[
-                Section(label=_category(key).label, lines=[_line(item, zone) for item in rows])
+                Section(label=str(_category(key).label), lines=[_line(item, zone) for item in rows])
                 for key, rows in sorted(categories.items(), key=lambda pair: CATEGORY_ORDER.get(pair[0], 99))
             ],
         )

@@ -24,6 +24,7 @@ from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -41,10 +42,11 @@ NOT_THE_ADDRESS = {
     "postmark": {"SoftBounce", "Transient", "DnsError", "DMARCPolicy", "Unconfirmed", "SMTPApiError"},
     "brevo": {"soft_bounce", "deferred"},
 }
+# Stored in English and translated where the member reads it (failing_notice.html).
 REASONS = {
-    EventType.BOUNCED: "Your email provider said the address can't receive mail.",
-    EventType.COMPLAINED: "An email of ours was marked as spam.",
-    EventType.REJECTED: "The mail service refused to send to the address.",
+    EventType.BOUNCED: gettext_noop("Your email provider said the address can't receive mail."),
+    EventType.COMPLAINED: gettext_noop("An email of ours was marked as spam."),
+    EventType.REJECTED: gettext_noop("The mail service refused to send to the address."),
 }
 MAX_BODY = 1024 * 1024
 

@@ -10,20 +10,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
-    PUSH = "push", "Push notification"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    PUSH = "push", _("Push notification")
 
 
 class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", "Waiting to be sent"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Could not be sent"
-    CANCELLED = "cancelled", "Not needed any more"
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Could not be sent")
+    CANCELLED = "cancelled", _("Not needed any more")
 
 
 class Delivery(models.Model):
@@ -109,9 +110,9 @@ class Notification(models.Model):
 
 
 class Digest(models.TextChoices):
-    OFF = "off", "Tell me as things happen"
-    DAILY = "daily", "One email a day"
-    WEEKLY = "weekly", "One email a week"
+    OFF = "off", _("Tell me as things happen")
+    DAILY = "daily", _("One email a day")
+    WEEKLY = "weekly", _("One email a week")
 
 
 class NotificationSettings(models.Model):

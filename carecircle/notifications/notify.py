@@ -298,7 +298,8 @@ def notify(
     drafts = within_daily_cap(drafts, category=chosen_category, now=now)
     if chosen_category.key == "message" and group:
         line = f"{actor.display_name}: {body}" if actor is not None else str(body)
-        drafts = chat.batch(drafts, group=group, line=line, now=now)
+        languages = {membership.user_id: language_of(membership.user) for membership in memberships}
+        drafts = chat.batch(drafts, group=group, line=line, now=now, languages=languages)
     deliveries_enqueue(drafts)
     return ids
 

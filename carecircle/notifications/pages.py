@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -115,8 +116,10 @@ def channel_resume(request: HttpRequest, channel: str) -> HttpResponse:
     if channel not in (Channel.EMAIL, Channel.SMS):
         raise Http404("There is no such way of reaching you.")
     channel_mark_working(user_id=_user(request).pk, channel=channel)
-    what = "emailing" if channel == Channel.EMAIL else "texting"
-    messages.success(request, f"We'll start {what} you again.")
+    if channel == Channel.EMAIL:
+        messages.success(request, _("We'll start emailing you again."))
+    else:
+        messages.success(request, _("We'll start texting you again."))
     back = request.POST.get("next", "")
     if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
         return HttpResponseRedirect(back)
@@ -131,17 +134,14 @@ def unread_count(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"unread": unread(_user(request)).count()})
 
 
-def _time(value: str, label: str, errors: list[str]) -> datetime.time | None:
+def _time(value: str, error: str, errors: list[str]) -> datetime.time | None:
     if not value:
         return None
     try:
         return datetime.time.fromisoformat(value)
     except ValueError:
-        errors.append(f"Give the {label} of your quiet hours as a time, like 21:30.")
+        errors.append(error)
         return None
-
-
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _weekday(value: str) -> int:
@@ -158,8 +158,16 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         enabled = [name for name in request.POST.getlist("on") if isinstance(name, str)]
-        quiet_from = _time(request.POST.get("quiet_from", "").strip(), "start", errors)
-        quiet_until = _time(request.POST.get("quiet_until", "").strip(), "end", errors)
+        quiet_from = _time(
+            request.POST.get("quiet_from", "").strip(),
+            _("Give the start of your quiet hours as a time, like 21:30."),
+            errors,
+        )
+        quiet_until = _time(
+            request.POST.get("quiet_until", "").strip(),
+            _("Give the end of your quiet hours as a time, like 21:30."),
+            errors,
+        )
         if not errors:
             try:
                 prefs.preferences_save(
@@ -173,7 +181,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             except prefs.PreferenceError as error:
                 errors.append(str(error))
             else:
-                messages.success(request, "Saved. You'll hear about things as you chose.")
+                messages.success(request, _("Saved. You'll hear about things as you chose."))
                 return redirect("notifications:preferences")
         status = 400
     chosen = prefs.preferences_for(user)
@@ -184,7 +192,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             "preferences": chosen,
             "channels": chosen.settings,
             "digests": Digest.choices,
-            "weekdays": list(enumerate(WEEKDAYS)),
+            "weekdays": sorted(WEEKDAYS.items()),
             "errors": errors,
             "nav": "notifications",
             "urgent": [row.category.label for row in chosen.rows if row.category.urgent],
@@ -247,4 +255,4 @@ def mute(request: HttpRequest, token: str) -> HttpResponse:
 
 def category_label(key: str) -> str:
     category = CATEGORY_BY_KEY.get(key)
-    return category.label if category else "Your account"
+    return str(category.label) if category else _("Your account")

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
@@ -39,6 +41,9 @@ from carecircle.notifications.models import (
 UNSUBSCRIBE_SALT = "carecircle.notifications.unsubscribe"
 MUTE_SALT = "carecircle.notifications.mute"
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class PreferenceError(DomainError):
     """The choices can't be saved as given."""
@@ -47,7 +52,7 @@ class PreferenceError(DomainError):
 @dataclass(frozen=True)
 class Cell:
     channel: str
-    label: str
+    label: StrOrPromise
     enabled: bool
     # False when the member has no address or number for the channel (or it stopped working).
     available: bool
@@ -116,20 +121,20 @@ def preferences_save(
 ) -> Preferences:
     """Save every category and channel (`enabled` names "category.channel" to turn on), quiet hours, digest."""
     on = set(enabled)
-    known = {f"{category.key}.{channel}" for category in CATEGORIES for channel, _ in CHANNELS}
+    known = {f"{category.key}.{channel}" for category in CATEGORIES for channel, _label in CHANNELS}
     unknown = on - known
     if unknown:
-        raise PreferenceError(f"There is no choice called {sorted(unknown)[0]!r}.")
+        raise PreferenceError(_('There is no choice called "%(name)s".') % {"name": sorted(unknown)[0]})
     if any(moment is not None and moment.tzinfo is not None for moment in (quiet_from, quiet_until)):
-        raise PreferenceError("Give quiet hours as times on your own clock, like 21:30, without a time zone.")
+        raise PreferenceError(_("Give quiet hours as times on your own clock, like 21:30, without a time zone."))
     if (quiet_from is None) != (quiet_until is None):
-        raise PreferenceError("Give both the start and the end of your quiet hours, or neither.")
+        raise PreferenceError(_("Give both the start and the end of your quiet hours, or neither."))
     if quiet_from is not None and quiet_from == quiet_until:
-        raise PreferenceError("Quiet hours must start and end at different times.")
+        raise PreferenceError(_("Quiet hours must start and end at different times."))
     if digest not in Digest.values:
-        raise PreferenceError("Choose how often to hear about things that aren't urgent.")
+        raise PreferenceError(_("Choose how often to hear about things that aren't urgent."))
     if digest_weekday not in range(7):
-        raise PreferenceError("Choose a day of the week for the weekly email.")
+        raise PreferenceError(_("Choose a day of the week for the weekly email."))
     NotificationPreference.objects.filter(user=user).delete()
     NotificationPreference.objects.bulk_create(
         [
@@ -174,7 +179,7 @@ def unsubscribe_read(token: str) -> Unsubscribe:
         category = DIGEST if data["c"] == DIGEST.key else CATEGORY_BY_KEY[data["c"]]
         user = User.objects.get(pk=int(data["u"]), is_active=True)
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
-        raise ValueError("This link isn't valid. Change what we email you on your notifications page.") from None
+        raise ValueError(_("This link isn't valid. Change what we email you on your notifications page.")) from None
     return Unsubscribe(user=user, category=category)
 
 
@@ -207,7 +212,7 @@ def mute_read(token: str) -> tuple[User, int]:
         user = User.objects.get(pk=int(data["u"]), is_active=True)
         conversation_id = int(data["m"])
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
-        raise ValueError("This link isn't valid.") from None
+        raise ValueError(_("This link isn't valid.")) from None
     return user, conversation_id
 
 

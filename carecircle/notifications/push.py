@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from py_vapid import Vapid
 
 from carecircle.accounts.models import User
@@ -38,11 +39,12 @@ SEND_TIMEOUT_SECONDS = 10
 TITLE_MAX = 120
 SUCCESS_RECORDED_EVERY = datetime.timedelta(hours=1)
 # What a push says under its title: never the words of a message or anything from the record.
+# Made at queueing time inside translation.override(the member's language), so each reads their own.
 PUSH_LINES = {
-    "help_needed": "Open CareCircle to say whether you can help.",
-    "reminder": "Open CareCircle to see the details.",
+    "help_needed": gettext_lazy("Open CareCircle to say whether you can help."),
+    "reminder": gettext_lazy("Open CareCircle to see the details."),
 }
-DEFAULT_LINE = "Open CareCircle to read it."
+DEFAULT_LINE = gettext_lazy("Open CareCircle to read it.")
 
 
 class PushError(DomainError):
@@ -257,7 +259,7 @@ def push_payload(*, category: str, title: str, url: str, notification_key: str =
     return json.dumps(
         {
             "title": title[:TITLE_MAX],
-            "body": PUSH_LINES.get(category, DEFAULT_LINE),
+            "body": str(PUSH_LINES.get(category, DEFAULT_LINE)),
             "url": path if notification_key else path[:500],
             "tag": category,
         },

@@ -9,6 +9,7 @@ from django.db.models import CharField, Q, Subquery, Value
 from django.db.models.expressions import BaseExpression
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Membership
@@ -50,8 +51,8 @@ def failed_deliveries_for(*, circle_id: int) -> list[FailedDelivery]:
             names[phone] = name
     return [
         FailedDelivery(
-            member_name=names.get(delivery.to.lower(), names.get(delivery.to, "A member")),
-            channel_label="An email" if delivery.channel == Channel.EMAIL else "A text message",
+            member_name=names.get(delivery.to.lower(), names.get(delivery.to, _("A member"))),
+            channel_label=_("An email") if delivery.channel == Channel.EMAIL else _("A text message"),
             at=delivery.created_at,
             reason=_reason(delivery.last_error),
         )
@@ -63,10 +64,10 @@ def _reason(error: str) -> str:
     """A plain hint from the last error; the technical text stays in the outbox and the logs."""
     lowered = error.lower()
     if "header" in lowered or "newline" in lowered:
-        return "Something in the message couldn't be put in an email header."
+        return _("Something in the message couldn't be put in an email header.")
     if "recipient" in lowered or "refused" in lowered or "invalid" in lowered:
-        return "The address or number was refused. Check it on the person's account."
-    return "The message couldn't be delivered after several tries."
+        return _("The address or number was refused. Check it on the person's account.")
+    return _("The message couldn't be delivered after several tries.")
 
 
 def failed_deliveries_version(access: CircleAccess) -> BaseExpression:

@@ -21,8 +21,10 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from carecircle.accounts.models import User
 from carecircle.lib.hooks import conversation_unread
 from carecircle.notifications.models import (
     Channel,
@@ -393,18 +395,35 @@ def member_channel_failing(*, user_id: int, channel: Channel | str, address: str
     failing_field = CHANNEL_FAILING_FIELD[Channel(channel)]
     NotificationSettings.objects.get_or_create(user_id=user_id)
     NotificationSettings.objects.filter(user_id=user_id).update(**{failing_field: now, "failing_reason": reason[:200]})
-    what = "email address" if channel == Channel.EMAIL else "mobile number"
+    # Written in the member's own language, as notify() writes everything else they read.
+    with translation.override(_language_of(user_id)):
+        if channel == Channel.EMAIL:
+            title = _("We couldn't reach your email address %(address)s") % {"address": address}
+            body = _(
+                "Messages to it were refused, so we have stopped using it. Check your email address, then choose "
+                "to start again on your notifications page."
+            )
+        else:
+            title = _("We couldn't reach your mobile number %(address)s") % {"address": address}
+            body = _(
+                "Messages to it were refused, so we have stopped using it. Check your mobile number, then choose "
+                "to start again on your notifications page."
+            )
     Notification.objects.get_or_create(
         key=key[:160],
         defaults={
             "recipient_id": user_id,
             "category": "account",
-            "title": f"We couldn't reach your {what} {address}"[:200],
-            "body": f"Messages to it were refused, so we have stopped using it. Check your {what}, then choose "
-            "to start again on your notifications page.",
+            "title": title[:200],
+            "body": body,
             "url": "/notifications/preferences/",
         },
     )
+
+
+def _language_of(user_id: int) -> str:
+    language = User.objects.filter(pk=user_id).values_list("language", flat=True).first()
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def channel_mark_working(*, user_id: int, channel: Channel | str) -> None:

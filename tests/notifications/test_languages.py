@@ -8,6 +8,8 @@ change the words (docs/architecture/notifications.md).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
@@ -60,3 +62,62 @@ def test_welsh_without_a_circumflex_stays_in_the_cheaper_alphabet() -> None:
     assert encoding_of(message) == "GSM-7"
     assert segments(message) == 1
     assert encoding_of("Mae'n braf heddiw, diolch o galon i chi i gyd am eich help â'r siopa") == "UCS-2"
+
+
+def test_a_welsh_members_batched_chat_email_stays_welsh_as_messages_join_it(cast: Cast) -> None:
+    """The batch's opening line and its link survive the member's language, so later messages join the email."""
+    from carecircle.conversations import services as conversations
+    from tests.conversations.conftest import family_of
+
+    User.objects.filter(pk=cast.organiser.pk).update(language="cy")
+    for body in ("Dad ate well", "Back tomorrow"):
+        conversations.message_post(actor=cast.helper, where=family_of(cast, cast.helper), body=body)
+    [email] = Delivery.objects.filter(recipient=cast.organiser, category="message", channel="email")
+    assert email.body.startswith("Negeseuon newydd nad ydych wedi'u darllen eto:\n\n• Helper: Dad ate well\n")
+    assert "• Helper: Back tomorrow\n\nAgorwch ef yn CareCircle: http" in email.body
+    assert "Open it in CareCircle" not in email.body
+    assert email.body.count("Agorwch ef yn CareCircle:") == 1
+    english = Delivery.objects.get(recipient=cast.person, category="message", channel="email")
+    assert english.body.startswith("New messages you haven't read yet:")
+    assert "• Helper: Back tomorrow\n\nOpen it in CareCircle: http" in english.body
+
+
+def test_a_push_says_its_fixed_line_in_the_members_language(cast: Cast) -> None:
+    import json
+
+    from carecircle.notifications.push import push_payload
+
+    with translation.override("pl"):
+        payload = json.loads(push_payload(category="help_needed", title="Pomoc", url="/x/"))
+    assert payload["body"] == "Otwórz CareCircle, by odpowiedzieć, czy możesz pomóc."
+    with translation.override("cy"):
+        payload = json.loads(push_payload(category="news", title="Newyddion", url="/x/"))
+    assert payload["body"] == "Agorwch CareCircle i'w ddarllen."
+
+
+def test_the_notice_that_an_address_stopped_working_is_in_the_members_language(cast: Cast) -> None:
+    from carecircle.notifications.services import member_channel_failing
+
+    User.objects.filter(pk=cast.helper.pk).update(language="pl")
+    with translation.override("cy"):  # whatever language the bounce arrives in
+        member_channel_failing(
+            user_id=cast.helper.pk, channel="email", address="h@example.org", reason="550", key="failing-pl"
+        )
+    notice = Notification.objects.get(key="failing-pl")
+    assert notice.title == "Nie udało się dotrzeć na Twój adres e-mail h@example.org"
+    assert notice.body.startswith("Wiadomości na ten adres były odrzucane")
+
+
+def test_the_preferences_page_and_its_messages_speak_welsh(cast: Cast, as_user: Any) -> None:
+    User.objects.filter(pk=cast.helper.pk).update(language="cy")
+    client = as_user(cast.helper)
+    page = client.get("/notifications/preferences/").content.decode()
+    for words in ("Help sydd ei angen", "Hysbysiad gwthio", "Neges destun", "Un e-bost y dydd", "Dydd Llun"):
+        assert words in page
+    assert "Push notification" not in page
+    assert "Help that's needed" not in page
+    saved = client.post("/notifications/preferences/", {"digest": "off", "quiet_from": "9pm", "quiet_until": ""})
+    assert saved.status_code == 400
+    assert "Rhowch ddechrau eich oriau tawel fel amser, er enghraifft 21:30." in saved.content.decode()
+    resumed = client.post("/notifications/resume/email/", follow=True)
+    assert "Byddwn yn dechrau anfon e-byst atoch eto." in resumed.content.decode()
