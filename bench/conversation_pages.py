@@ -4,8 +4,9 @@ Creates a PostgreSQL database next to BENCH_DATABASE_URL's (BENCH_DATABASE_NAME,
 carecircle_conversation_pages), migrates it and fills it with `carecircle seed-scale` (BENCH_SCALE,
 default 0.002: 20 circles of 500 family messages and 300 news items each). Then it signs in
 circle 1's organiser and times each page with Django's test client, the cache emptied before every
-request, as bench/scale.py does (its `--measure` mode answers the requests). `/ping` and the circle
-home page are the same-run baselines.
+request, as bench/scale.py does (its `--measure` mode answers the requests), and once more with the
+cache kept between requests ("warm": what a running server has, e.g. each message's cached shared
+part). `/ping` and the circle home page are the same-run baselines.
 
 With BENCH_BEFORE=/path/to/another/checkout (e.g. a worktree of the commit before a change), that
 checkout's code is measured on the same database in alternating rounds, so both share the noise of
@@ -52,10 +53,10 @@ def targets(circle_id: int, family_id: int) -> list[tuple[str, str]]:
 class CheckoutMeasurer(Measurer):
     """bench/scale.py's measuring process, run from another checkout (its own code and templates)."""
 
-    def __init__(self, name: str, checkout: Path) -> None:
+    def __init__(self, name: str, checkout: Path, *, cache: str = "") -> None:
         self.process = subprocess.Popen(
             [sys.executable, str(checkout / "bench" / "scale.py"), "--measure"],
-            env=environment(name),
+            env={**environment(name), "BENCH_CACHE": cache},
             cwd=checkout,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -76,10 +77,17 @@ def main() -> None:
             started = time.monotonic()
             subprocess.run([str(BIN / "carecircle"), "seed-scale", "--scale", str(SCALE)], env=env, check=True)
             say(f"seed-scale --scale {SCALE} took {time.monotonic() - started:.0f} s")
-        measurers = {"now": CheckoutMeasurer(NAME, ROOT)}
+        measurers = {
+            "now": CheckoutMeasurer(NAME, ROOT),
+            # The same code with the cache kept between requests, as a running server keeps it.
+            "warm": CheckoutMeasurer(NAME, ROOT, cache="warm"),
+        }
         if BEFORE:
             measurers = {"before": CheckoutMeasurer(NAME, Path(BEFORE).resolve()), **measurers}
-        say(f"median of {ROUNDS} alternating rounds of {PER_ROUND} requests, in process, cache emptied before each")
+        say(
+            f"median of {ROUNDS} alternating rounds of {PER_ROUND} requests, in process, "
+            "cache emptied before each (except warm)"
+        )
         say(f"{'':24}" + "".join(f"{label + ' ms':>12}{'queries':>9}" for label in measurers))
         try:
             first = next(iter(measurers.values()))

@@ -120,11 +120,15 @@ def measure() -> None:
     client.force_login(organiser)
     sys.stdout.write(json.dumps([circle.pk, family.pk]) + "\n")
     sys.stdout.flush()
+    # BENCH_CACHE=warm keeps the cache between requests (what a running server has); by default every
+    # request starts from an empty cache, so it reads the database and renders everything.
+    warm = os.environ.get("BENCH_CACHE") == "warm"
     for line in sys.stdin:
         url, count = line.split()
         timings, queries = [], 0
         for _ in range(int(count)):
-            cache.clear()
+            if not warm:
+                cache.clear()
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.get(url)

@@ -11,13 +11,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from carecircle.audit.display import when_text
 from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.pages import INVALID, circle_context, viewer
-from carecircle.conversations import selectors, services
+from carecircle.conversations import fragments, selectors, services
 from carecircle.conversations.forms import MessageForm, SupportForm
 from carecircle.conversations.models import ConversationKind, Message, MessageKind, MessagePhoto, ReactionKind
 from carecircle.conversations.selectors import ConversationAccess
@@ -33,7 +33,6 @@ class ShownMessage:
     """A message with what the viewer may do with it, ready for the template."""
 
     message: Message
-    when: str
     reactions: list[tuple[str, str, int, bool]]
     can_edit: bool
     can_remove: bool
@@ -41,6 +40,8 @@ class ShownMessage:
     # (photo, its address, its thumbnail's address), and the address of an update's replies.
     photos: list[tuple[MessagePhoto, str, str]]
     thread_url: str
+    # The part every reader sees alike, from the cache when it was rendered before (fragments.py).
+    shared: SafeString
 
 
 # An id no database reaches, reversed once per list and replaced by each real id (see `_address_of`).
@@ -96,23 +97,30 @@ def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessa
     photo_url = _address_of("conversations:photo", circle_id=circle_id, photo_id=None)
     thumbnail_url = _address_of("conversations:photo_thumbnail", circle_id=circle_id, photo_id=None)
     thread_url = _address_of("conversations:thread", circle_id=circle_id, subject_kind="update", subject_id=None)
+    entries = [
+        (
+            message,
+            # A removed message shows no photos, so they aren't read for it.
+            []
+            if message.is_deleted
+            else [(photo, photo_url(photo.pk), thumbnail_url(photo.pk)) for photo in message.photos.all()],
+        )
+        for message in messages
+    ]
     result = []
-    for message in messages:
+    for (message, photos), shared in zip(entries, fragments.shared_parts(entries), strict=True):
         mine = message.author_id == where.user_id
         reactions = [(kind, REACTION_SYMBOLS[kind], count, given) for kind, count, given in counts.get(message.pk, [])]
         result.append(
             ShownMessage(
                 message=message,
-                when=when_text(message.created_at),
                 reactions=reactions,
                 can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
                 can_remove=(mine or where.can_moderate) and not message.is_deleted,
                 can_undo=selectors.can_undo_removal(user_id=where.user_id, message=message),
-                # A removed message shows no photos, so they aren't read for it.
-                photos=[]
-                if message.is_deleted
-                else [(photo, photo_url(photo.pk), thumbnail_url(photo.pk)) for photo in message.photos.all()],
+                photos=photos,
                 thread_url=thread_url(message.pk) if message.kind == MessageKind.UPDATE else "",
+                shared=shared,
             )
         )
     return result
