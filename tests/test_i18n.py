@@ -32,7 +32,7 @@ NOT_YET_TRANSLATED = {
 
 # Names that stay the same in every language.
 UNTRANSLATED_WORDS = ("CareCircle",)
-# Attributes a person reads or hears; `value` only on buttons, `content` only for the description.
+# Attributes a person reads or hears; `value` only on input buttons, `content` only for the description.
 READ_ATTRIBUTES = {"title", "aria-label", "aria-description", "aria-roledescription", "alt", "placeholder", "label"}
 BUTTON_TYPES = {"submit", "button", "reset"}
 WORD = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -92,7 +92,8 @@ class VisibleText(HTMLParser):
         for name, value in attrs:
             readable = (
                 name in READ_ATTRIBUTES
-                or (name == "value" and tag in {"input", "button"} and values.get("type") in BUTTON_TYPES)
+                # A <button>'s value is sent with the form, never shown or read aloud; an <input>'s is its label.
+                or (name == "value" and tag == "input" and values.get("type") in BUTTON_TYPES)
                 or (name == "content" and tag == "meta" and values.get("name") == "description")
             )
             if readable and value and has_words(value):
@@ -203,7 +204,10 @@ def test_the_template_check_allows_tags_numbers_punctuation_and_scripts() -> Non
 
 def test_the_template_check_reads_button_values_and_the_description() -> None:
     parser = VisibleText()
-    parser.feed('<input type="submit" value="Save"><meta name="description" content="About us">')
+    parser.feed(
+        '<input type="submit" value="Save"><meta name="description" content="About us">'
+        '<button type="submit" name="answer" value="yes"></button>'
+    )
     assert len(parser.found) == 2
 
 
