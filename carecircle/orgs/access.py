@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, Referral, StaffRole
@@ -52,7 +53,7 @@ class OrganisationAccess:
 
     def require(self, capability: str) -> None:
         if capability not in self.capabilities:
-            raise PermissionDenied("Your role in this organisation doesn't allow that.")
+            raise PermissionDenied(gettext("Your role in this organisation doesn't allow that."))
 
     @property
     def sees_all_referrals(self) -> bool:
@@ -64,14 +65,14 @@ def access_organisation(
 ) -> OrganisationAccess:
     """The viewer's place in an organisation's staff, checked for `capability`."""
     if not user.is_authenticated:
-        raise Http404("No such organisation.")
+        raise Http404(gettext("No such organisation."))
     staff = (
         OrganisationStaff.objects.select_related("organisation", "user")
         .filter(user_id=user.pk, organisation_id=organisation_id)
         .first()
     )
     if staff is None:
-        raise Http404("No such organisation.")
+        raise Http404(gettext("No such organisation."))
     access = OrganisationAccess(
         organisation=staff.organisation, staff=staff, capabilities=ROLE_CAPABILITIES[staff.role]
     )
@@ -89,7 +90,7 @@ def commissioned_areas(*, user: User | AnonymousUser) -> list[str]:
 def access_area(*, user: User | AnonymousUser, area: str) -> str:
     """An area the viewer commissions; 404 otherwise."""
     if area not in commissioned_areas(user=user):
-        raise Http404("No such area.")
+        raise Http404(gettext("No such area."))
     return area
 
 
@@ -103,6 +104,6 @@ def access_referral(
         referrals = referrals.filter(assigned_to_id=access.user.pk)
     referral = referrals.filter(pk=referral_id).first()
     if referral is None:
-        raise Http404("No such referral.")
+        raise Http404(gettext("No such referral."))
     access.require(capability)
     return access, referral

@@ -12,6 +12,7 @@ import datetime
 from typing import Annotated, Literal
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.params.functions import Path, Query
 from pydantic import Field, StringConstraints
@@ -227,5 +228,5 @@ def org_invite_code_stop(request: HttpRequest, organisation_id: OrganisationId, 
     access = access_organisation(user=viewer(request), organisation_id=organisation_id, capability="invites.manage")
     invite_code = InviteCode.objects.filter(pk=code_id, organisation=access.organisation).first()
     if invite_code is None:
-        raise Http404("No such invite code.")
+        raise Http404(gettext("No such invite code."))
     return invite_code_out(invite_code_revoke(access=access, invite_code=invite_code))

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from carecircle.audit.services import audit_record
 from carecircle.lib.errors import DomainError
@@ -142,7 +143,7 @@ def _colour_field(value: str, field: str) -> str:
     try:
         return parse_colour(value)
     except ValueError:
-        raise BrandingError("Give a colour as six hexadecimal digits, like #1d5b79.", field=field) from None
+        raise BrandingError(gettext("Give a colour as six hexadecimal digits, like #1d5b79."), field=field) from None
 
 
 @transaction.atomic
@@ -160,7 +161,9 @@ def organisation_page_update(
     organisation = Organisation.objects.select_for_update().get(pk=access.organisation.pk)
     welcome = welcome.strip()
     if len(welcome) > LONGEST_WELCOME:
-        raise BrandingError(f"Shorten the welcome to {LONGEST_WELCOME} characters or fewer.", field="welcome")
+        raise BrandingError(
+            gettext("Shorten the welcome to %(most)s characters or fewer.") % {"most": LONGEST_WELCOME}, field="welcome"
+        )
     organisation.brand_colour = _colour_field(brand_colour, "brand_colour")
     organisation.accent_colour = _colour_field(accent_colour, "accent_colour")
     organisation.welcome = welcome
@@ -172,7 +175,7 @@ def organisation_page_update(
         except UploadRefused as refused:
             raise BrandingError(str(refused), field="logo") from None
         if not clean.content_type.startswith("image/"):
-            raise BrandingError("Upload the logo as a picture: PNG, JPEG, GIF or WebP.", field="logo")
+            raise BrandingError(gettext("Upload the logo as a picture: PNG, JPEG, GIF or WebP."), field="logo")
         organisation.logo.save(clean.filename, ContentFile(clean.content), save=False)
         fields.append("logo")
     elif remove_logo and old_logo:

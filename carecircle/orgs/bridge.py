@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Invitation, InvitationChannel, Membership, Role
@@ -51,11 +52,11 @@ def referral_circle_start(
         .get(pk=referral.pk)
     )
     if referral.status not in {ReferralStatus.ACCEPTED, ReferralStatus.ASSIGNED, ReferralStatus.ACTIVE}:
-        raise BridgeConflict("Accept the referral before starting a circle.")
+        raise BridgeConflict(gettext("Accept the referral before starting a circle."))
     if referral.circle_id is not None and referral.circle_link_ended_at is None:
-        raise BridgeConflict("This referral already has a circle.")
+        raise BridgeConflict(gettext("This referral already has a circle."))
     if not consent_confirmed:
-        raise BridgeError("Ask the person first: a circle starts only when they agree.", field="consent")
+        raise BridgeError(gettext("Ask the person first: a circle starts only when they agree."), field="consent")
     organisation = referral.organisation
     circle = circle_create(
         actor=access.user,
@@ -119,8 +120,11 @@ def referral_circle_unlink(*, access: OrganisationAccess, referral: Referral, re
             membership_remove(actor=access.user, member=member)
         except CircleError:
             raise BridgeConflict(
-                f"{member.user.display_name} is the circle's only organiser. Make someone in the family an "
-                "organiser of the circle first, so it isn't left without one."
+                gettext(
+                    "%(name)s is the circle's only organiser. Make someone in the family an "
+                    "organiser of the circle first, so it isn't left without one."
+                )
+                % {"name": member.user.display_name}
             ) from None
     # Invitations to staff still waiting would let them in after the link ended: cancel them too.
     staff_emails = [

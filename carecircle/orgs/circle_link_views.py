@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.lib.errors import DomainError
@@ -29,7 +30,10 @@ def referral_circle_link(request: HttpRequest, organisation_id: int, referral_id
     except DomainError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"We've emailed {email.strip()}. The circle is linked only if they agree.")
+        messages.success(
+            request,
+            gettext("We've emailed %(email)s. The circle is linked only if they agree.") % {"email": email.strip()},
+        )
     return redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
 
 
@@ -58,7 +62,7 @@ def circle_link_answer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.POST.get("answer") == "no":
             circle_links.circle_link_decline(actor=user, token=token)
-            messages.success(request, "Thank you. Nothing was linked, and the organisation has been told.")
+            messages.success(request, gettext("Thank you. Nothing was linked, and the organisation has been told."))
             return redirect("circles:list")
         try:
             circle_id = int(request.POST.get("circle", ""))
@@ -71,7 +75,10 @@ def circle_link_answer(request: HttpRequest, token: str) -> HttpResponse:
         return _answer_page(request, token, error=str(error), status=error.status)
     messages.success(
         request,
-        f"The circle is linked to {referral.organisation.name}. Their staff are invited as helpers; "
-        "you can remove them at any time.",
+        gettext(
+            "The circle is linked to %(organisation)s. Their staff are invited as helpers; "
+            "you can remove them at any time."
+        )
+        % {"organisation": referral.organisation.name},
     )
     return redirect("circles:members", circle_id=circle_id)

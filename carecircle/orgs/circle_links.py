@@ -20,6 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
@@ -30,6 +31,7 @@ from carecircle.lib import hooks
 from carecircle.lib.errors import Conflict, DomainError, Gone
 from carecircle.lib.tokens import secret_hash
 from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.languages import in_language_of_address
 from carecircle.orgs.models import CircleLinkRequest, OrganisationStaff, Referral, ReferralEvent, ReferralStatus
 
 REQUEST_DAYS = 14
@@ -65,17 +67,19 @@ def circle_link_request(
     access.require("referrals.manage")
     referral = Referral.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=referral.pk)
     if referral.status not in OPEN_STATES:
-        raise CircleLinkConflict("Accept the referral before linking a circle.")
+        raise CircleLinkConflict(gettext("Accept the referral before linking a circle."))
     if _has_live_circle(referral):
-        raise CircleLinkConflict("This referral already has a circle.")
+        raise CircleLinkConflict(gettext("This referral already has a circle."))
     if not consent_confirmed:
-        raise CircleLinkError("Ask the person first: link their family's circle only when they agree.", field="consent")
+        raise CircleLinkError(
+            gettext("Ask the person first: link their family's circle only when they agree."), field="consent"
+        )
     email = email.strip().lower()
     try:
         validate_email(email)
     except ValidationError:
         raise CircleLinkError(
-            "Give the email address of the circle's organiser, like name@example.org.", field="email"
+            gettext("Give the email address of the circle's organiser, like name@example.org."), field="email"
         ) from None
     now = timezone.now()
     CircleLinkRequest.objects.filter(referral=referral, status=Status.PENDING).update(
@@ -90,18 +94,28 @@ def circle_link_request(
         expires_at=now + datetime.timedelta(days=REQUEST_DAYS),
     )
     organisation = referral.organisation
+    # The organiser's language if they have an account (they usually do), else the asker's.
+    with in_language_of_address(email, otherwise=access.user):
+        subject = gettext("%(organisation)s asks to join your CareCircle circle") % {"organisation": organisation.name}
+        body = gettext(
+            "%(asker)s from %(organisation)s is helping %(person)s, who agreed that %(organisation)s may join "
+            "the circle the family already has in CareCircle.\n\n"
+            "If you organise that circle, open this link to choose the circle and say yes or no "
+            "(it works for %(days)s days):\n%(link)s\n\n"
+            "If you say yes, they are invited as helpers: you see them in the circle and can remove them "
+            "at any time. If you don't know about this, ignore this email: nothing changes."
+        ) % {
+            "asker": access.user.display_name,
+            "organisation": organisation.name,
+            "person": referral.person_name,
+            "days": REQUEST_DAYS,
+            "link": answer_url(token),
+        }
     hooks.delivery_enqueue(
         channel="email",
         to=email,
-        subject=f"{organisation.name} asks to join your CareCircle circle",
-        body=(
-            f"{access.user.display_name} from {organisation.name} is helping {referral.person_name}, who agreed "
-            f"that {organisation.name} may join the circle the family already has in CareCircle.\n\n"
-            "If you organise that circle, open this link to choose the circle and say yes or no "
-            f"(it works for {REQUEST_DAYS} days):\n{answer_url(token)}\n\n"
-            "If you say yes, they are invited as helpers: you see them in the circle and can remove them "
-            "at any time. If you don't know about this, ignore this email: nothing changes."
-        ),
+        subject=subject,
+        body=body,
         idempotency_key=f"circle-link-request:{request.pk}",
     )
     ReferralEvent.objects.create(
@@ -127,13 +141,14 @@ def circle_link_request_find(*, token: str) -> CircleLinkRequest:
         .first()
     )
     if request is None:
-        raise CircleLinkGone("This link isn't valid. Ask the organisation to send a new one.")
+        raise CircleLinkGone(gettext("This link isn't valid. Ask the organisation to send a new one."))
     if request.status != Status.PENDING:
         raise CircleLinkGone(
-            f"This request has already been answered or replaced ({request.get_status_display().lower()})."
+            gettext("This request has already been answered or replaced (%(state)s).")
+            % {"state": request.get_status_display().lower()}
         )
     if request.expires_at <= timezone.now():
-        raise CircleLinkGone("This request has expired. Ask the organisation to send a new one.")
+        raise CircleLinkGone(gettext("This request has expired. Ask the organisation to send a new one."))
     return request
 
 
@@ -177,12 +192,12 @@ def circle_link_accept(*, actor: User, token: str, circle_id: int) -> Referral:
     found = circle_link_request_find(token=token)
     request = CircleLinkRequest.objects.select_for_update().get(pk=found.pk)
     if request.status != Status.PENDING:
-        raise CircleLinkGone("This request has already been answered.")
+        raise CircleLinkGone(gettext("This request has already been answered."))
     access = access_circle(user=actor, circle_id=circle_id, capability="members.manage")
     if access.circle.closed_at is not None:
-        raise CircleLinkError("That circle is closed. Choose another one.", field="circle")
+        raise CircleLinkError(gettext("That circle is closed. Choose another one."), field="circle")
     if not access.can("members.invite"):
-        raise PermissionDenied("Only the circle's organisers can link it.")
+        raise PermissionDenied(gettext("Only the circle's organisers can link it."))
     referral = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("organisation", "assigned_to")
@@ -190,7 +205,7 @@ def circle_link_accept(*, actor: User, token: str, circle_id: int) -> Referral:
     )
     if referral.status not in OPEN_STATES or _has_live_circle(referral):
         raise CircleLinkConflict(
-            "The organisation's work with this person has changed. Ask them to send a new request."
+            gettext("The organisation's work with this person has changed. Ask them to send a new request.")
         )
     now = timezone.now()
     referral.circle, referral.circle_consent_at, referral.circle_link_ended_at = access.circle, now, None
@@ -225,7 +240,7 @@ def circle_link_decline(*, actor: User, token: str) -> CircleLinkRequest:
     found = circle_link_request_find(token=token)
     request = CircleLinkRequest.objects.select_for_update().get(pk=found.pk)
     if request.status != Status.PENDING:
-        raise CircleLinkGone("This request has already been answered.")
+        raise CircleLinkGone(gettext("This request has already been answered."))
     request.status, request.answered_by, request.answered_at = Status.DECLINED, actor, timezone.now()
     request.save(update_fields=["status", "answered_by", "answered_at"])
     ReferralEvent.objects.create(

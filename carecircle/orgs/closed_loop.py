@@ -12,8 +12,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from carecircle.lib import hooks
+from carecircle.orgs.languages import in_language_of_address
 from carecircle.orgs.models import Outcome, Referral, ReferralStatus
 
 SALT = "orgs.referrer_status"
@@ -40,17 +42,25 @@ def referral_from_token(token: str) -> Referral | None:
 
 
 def status_sentence(referral: Referral) -> str:
-    """What the referrer reads about where the referral is."""
+    """What the referrer reads about where the referral is, in the active language."""
     name = referral.organisation.name
     if referral.status == ReferralStatus.DECLINED:
-        return f"{name} can't take this referral on. Their reason: {referral.decline_reason}"
+        return gettext("%(organisation)s can't take this referral on. Their reason: %(reason)s") % {
+            "organisation": name,
+            "reason": referral.decline_reason,
+        }
     if referral.status == ReferralStatus.CLOSED:
-        outcome = Outcome(referral.outcome).label if referral.outcome in Outcome.values else "Closed"
-        note = f" {referral.outcome_note}" if referral.outcome_note else ""
-        return f"{name} has finished working on this referral. Outcome: {outcome}.{note}"
+        outcome = Outcome(referral.outcome).label if referral.outcome in Outcome.values else ReferralStatus.CLOSED.label
+        finished = gettext("%(organisation)s has finished working on this referral. Outcome: %(outcome)s.") % {
+            "organisation": name,
+            "outcome": outcome,
+        }
+        return f"{finished} {referral.outcome_note}" if referral.outcome_note else finished
     if referral.status in {ReferralStatus.ACCEPTED, ReferralStatus.ASSIGNED, ReferralStatus.ACTIVE}:
-        return f"{name} has accepted this referral and is working with the person."
-    return f"{name} has received this referral and will look at it soon."
+        return gettext("%(organisation)s has accepted this referral and is working with the person.") % {
+            "organisation": name
+        }
+    return gettext("%(organisation)s has received this referral and will look at it soon.") % {"organisation": name}
 
 
 def referrer_notify(referral: Referral) -> None:
@@ -61,19 +71,24 @@ def referrer_notify(referral: Referral) -> None:
         ReferralStatus.CLOSED,
     }:
         return
-    what = {
-        ReferralStatus.ACCEPTED: "accepted",
-        ReferralStatus.DECLINED: "declined",
-        ReferralStatus.CLOSED: "closed",
-    }[ReferralStatus(referral.status)]
+    what = str(referral.status)
+    # The referrer's language if they have an account with that address; else English, as nothing
+    # records the language they wrote the referral in (never the language of the staff member acting).
+    with in_language_of_address(referral.referrer_email):
+        names = {"reference": referral.reference, "organisation": referral.organisation.name}
+        subject = {
+            ReferralStatus.ACCEPTED: gettext("Your referral %(reference)s to %(organisation)s is accepted"),
+            ReferralStatus.DECLINED: gettext("Your referral %(reference)s to %(organisation)s is declined"),
+            ReferralStatus.CLOSED: gettext("Your referral %(reference)s to %(organisation)s is closed"),
+        }[ReferralStatus(referral.status)] % names
+        body = gettext(
+            "%(sentence)s\n\nSee where it is at any time (keep this link private):\n%(link)s\n\n"
+            "You get this email because you referred someone to %(organisation)s through CareCircle."
+        ) % {"sentence": status_sentence(referral), "link": status_url(referral), **names}
     hooks.delivery_enqueue(
         channel="email",
         to=referral.referrer_email,
-        subject=f"Your referral {referral.reference} to {referral.organisation.name} is {what}",
-        body=(
-            f"{status_sentence(referral)}\n\nSee where it is at any time (keep this link private):\n"
-            f"{status_url(referral)}\n\nYou get this email because you referred someone to "
-            f"{referral.organisation.name} through CareCircle."
-        ),
+        subject=subject,
+        body=body,
         idempotency_key=f"orgs.referrer.{referral.pk}.{what}",
     )

@@ -12,6 +12,8 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext
+
 from carecircle.accounts.models import User
 from carecircle.lib.errors import InvalidFields
 from carecircle.lib.text import TextRefused, refuse_nul
@@ -116,12 +118,12 @@ def _row_input(row: dict[str, str]) -> tuple[ReferralInput | None, dict[str, str
     try:
         date_of_birth = _date(cell["date_of_birth"])
     except ValueError:
-        errors["date_of_birth"] = "Write the date of birth as 1942-06-30 or 30/06/1942."
+        errors["date_of_birth"] = gettext("Write the date of birth as 1942-06-30 or 30/06/1942.")
         date_of_birth = None
     try:
         consent_at = _moment(cell["consent_given_at"])
     except ValueError:
-        errors["consent_given_at"] = "Write the consent date as 2026-03-01 or 01/03/2026."
+        errors["consent_given_at"] = gettext("Write the consent date as 2026-03-01 or 01/03/2026.")
         consent_at = None
     if errors:
         return None, errors
@@ -153,22 +155,27 @@ def _row_input(row: dict[str, str]) -> tuple[ReferralInput | None, dict[str, str
 
 def read_rows(content: bytes) -> list[dict[str, str]]:
     if len(content) > LARGEST_FILE:
-        raise ImportRefused("This file is too big. Split it into files smaller than 2 MB.")
+        raise ImportRefused(gettext("This file is too big. Split it into files smaller than 2 MB."))
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportRefused("This file isn't UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.") from None
+        raise ImportRefused(
+            gettext("This file isn't UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.")
+        ) from None
     try:
         refuse_nul(text, "file")
     except TextRefused:
-        raise ImportRefused("This file isn't a CSV file. Save it from your spreadsheet as CSV.") from None
+        raise ImportRefused(gettext("This file isn't a CSV file. Save it from your spreadsheet as CSV.")) from None
     reader = csv.DictReader(io.StringIO(text))
     headings = [name.strip() for name in reader.fieldnames or []]
     missing = REQUIRED - set(headings)
     if missing:
         raise ImportRefused(
-            f"The first row must name the columns. These are missing: {', '.join(sorted(missing))}. "
-            "Download the template to see them all."
+            gettext(
+                "The first row must name the columns. These are missing: %(columns)s. "
+                "Download the template to see them all."
+            )
+            % {"columns": ", ".join(sorted(missing))}
         )
     reader.fieldnames = headings
     rows = []
@@ -176,9 +183,14 @@ def read_rows(content: bytes) -> list[dict[str, str]]:
         for row in reader:
             rows.append({key: value for key, value in row.items() if isinstance(key, str) and isinstance(value, str)})
             if len(rows) > MOST_ROWS:
-                raise ImportRefused(f"This file has more than {MOST_ROWS} rows. Split it into smaller files.")
+                raise ImportRefused(
+                    gettext("This file has more than %(most)s rows. Split it into smaller files.") % {"most": MOST_ROWS}
+                )
     except csv.Error as error:
-        raise ImportRefused(f"This file couldn't be read as CSV near line {reader.line_num}: {error}.") from None
+        raise ImportRefused(
+            gettext("This file couldn't be read as CSV near line %(line)s: %(error)s.")
+            % {"line": reader.line_num, "error": error}
+        ) from None
     return rows
 
 

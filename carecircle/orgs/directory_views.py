@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -66,7 +67,7 @@ def referral_signpost(request: HttpRequest, organisation_id: int, referral_id: i
     service = DirectoryService.objects.filter(pk=int(value)).first() if value.isdigit() and len(value) < 12 else None
     back = redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
     if service is None:
-        messages.error(request, "Choose a service from the directory.")
+        messages.error(request, gettext("Choose a service from the directory."))
         return back
     try:
         _, new = signposting.referral_signpost(
@@ -80,7 +81,15 @@ def referral_signpost(request: HttpRequest, organisation_id: int, referral_id: i
         messages.error(request, str(error))
     else:
         if new:
-            messages.success(request, f"Recorded: {referral.person_name} was sent to {service.name}.")
+            messages.success(
+                request,
+                gettext("Recorded: %(person)s was sent to %(service)s.")
+                % {"person": referral.person_name, "service": service.name},
+            )
         else:
-            messages.info(request, f"{service.name} was already recorded for {referral.reference}.")
+            messages.info(
+                request,
+                gettext("%(service)s was already recorded for %(reference)s.")
+                % {"service": service.name, "reference": referral.reference},
+            )
     return back

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -47,9 +48,9 @@ def referral_follow_up(request: HttpRequest, organisation_id: int, referral_id: 
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         if "due_on" in form.errors:
-            messages.error(request, "Give the date it is due, like 2027-03-14.")
+            messages.error(request, gettext("Give the date it is due, like 2027-03-14."))
         else:
-            messages.error(request, "Check the follow-up: say what needs doing, by when, and for whom.")
+            messages.error(request, gettext("Check the follow-up: say what needs doing, by when, and for whom."))
         return render_referral(request, access, referral, status=400)
     data = form.cleaned_data
     assignee = User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
@@ -65,7 +66,7 @@ def referral_follow_up(request: HttpRequest, organisation_id: int, referral_id: 
     except DomainError as error:
         messages.error(request, str(error))
         return render_referral(request, access, referral, status=error.status)
-    messages.success(request, "Follow-up added." if new else "That follow-up was already added.")
+    messages.success(request, gettext("Follow-up added.") if new else gettext("That follow-up was already added."))
     return _back(organisation_id, referral.pk)
 
 
@@ -77,13 +78,13 @@ def referral_follow_up_done(
     access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
     follow_up = FollowUp.objects.filter(pk=follow_up_id, referral=referral).first()
     if follow_up is None:
-        raise Http404("No such follow-up.")
+        raise Http404(gettext("No such follow-up."))
     try:
         follow_ups.follow_up_done(access=access, follow_up=follow_up)
     except DomainError as error:
         messages.error(request, str(error))
         return render_referral(request, access, referral, status=error.status)
-    messages.success(request, f"Done: {follow_up.text}")
+    messages.success(request, gettext("Done: %(text)s") % {"text": follow_up.text})
     return _back(organisation_id, referral.pk)
 
 
@@ -99,7 +100,7 @@ def referral_attach(request: HttpRequest, organisation_id: int, referral_id: int
     form = AttachmentForm(request.POST, request.FILES)
     upload = request.FILES.get("file") if form.is_valid() else None
     if upload is None:
-        messages.error(request, "Choose a file to attach: a PDF or a picture.")
+        messages.error(request, gettext("Choose a file to attach: a PDF or a picture."))
         return render_referral(request, access, referral, status=400)
     try:
         cleaned = clean_upload(upload, name=upload.name or "document", limit=limit)
@@ -109,7 +110,9 @@ def referral_attach(request: HttpRequest, organisation_id: int, referral_id: int
     client_id: uuid.UUID | None = form.cleaned_data["client_id"]
     attachment, new = follow_ups.attachment_add(access=access, referral=referral, upload=cleaned, client_id=client_id)
     messages.success(
-        request, f"{attachment.filename} is attached." if new else f"{attachment.filename} was already attached."
+        request,
+        (gettext("%(file)s is attached.") if new else gettext("%(file)s was already attached."))
+        % {"file": attachment.filename},
     )
     return _back(organisation_id, referral.pk)
 
@@ -123,11 +126,11 @@ def referral_attachment(
     access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
     attachment = ReferralAttachment.objects.filter(pk=attachment_id, referral=referral).first()
     if attachment is None:
-        raise Http404("No such attachment.")
+        raise Http404(gettext("No such attachment."))
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
-        raise Http404("No such attachment.") from error
+        raise Http404(gettext("No such attachment.")) from error
     attachment.referral = referral
     follow_ups.attachment_downloaded(access=access, attachment=attachment)
     response = FileResponse(

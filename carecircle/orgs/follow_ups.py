@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
@@ -73,19 +74,21 @@ def follow_up_add(
     """Add a follow-up for someone on the staff; the same form posted twice adds it once."""
     text = " ".join(text.split())
     if not text:
-        raise FollowUpError("Say what needs doing.", field="text")
+        raise FollowUpError(gettext("Say what needs doing."), field="text")
     if len(text) > LONGEST_FOLLOW_UP:
-        raise FollowUpError(f"Shorten it to {LONGEST_FOLLOW_UP} characters or fewer.", field="text")
+        raise FollowUpError(
+            gettext("Shorten it to %(most)s characters or fewer.") % {"most": LONGEST_FOLLOW_UP}, field="text"
+        )
     today = uk_today()
     if due_on is None:
-        raise FollowUpError("Give the date it is due, like 14/3/2027.", field="due_on")
+        raise FollowUpError(gettext("Give the date it is due, like 14/3/2027."), field="due_on")
     if not today - datetime.timedelta(days=FURTHEST_DAYS) <= due_on <= today + datetime.timedelta(days=FURTHEST_DAYS):
-        raise FollowUpError("Give a date within a year from today.", field="due_on")
+        raise FollowUpError(gettext("Give a date within a year from today."), field="due_on")
     assignee = assignee or access.user
     if not OrganisationStaff.objects.filter(organisation_id=referral.organisation_id, user_id=assignee.pk).exists():
-        raise FollowUpError("Choose someone on your organisation's staff.", field="assignee")
+        raise FollowUpError(gettext("Choose someone on your organisation's staff."), field="assignee")
     if assignee.pk != access.user.pk and not access.can("referrals.manage"):
-        raise FollowUpError("Only coordinators can give a follow-up to someone else.", field="assignee")
+        raise FollowUpError(gettext("Only coordinators can give a follow-up to someone else."), field="assignee")
     if client_id is not None:
         existing = FollowUp.objects.filter(referral=referral, client_id=client_id).first()
         if existing is not None:
@@ -121,9 +124,9 @@ def follow_up_done(*, access: OrganisationAccess, follow_up: FollowUp) -> Follow
     """Mark a follow-up done, by the person it is for or a coordinator."""
     follow_up = FollowUp.objects.select_for_update().select_related("referral").get(pk=follow_up.pk)
     if follow_up.assigned_to_id != access.user.pk and not access.can("referrals.manage"):
-        raise FollowUpError("Only the person it is for, or a coordinator, can mark it done.")
+        raise FollowUpError(gettext("Only the person it is for, or a coordinator, can mark it done."))
     if follow_up.done_at is not None:
-        raise FollowUpConflict("It is already done.")
+        raise FollowUpConflict(gettext("It is already done."))
     follow_up.done_at = timezone.now()
     follow_up.done_by = access.user
     follow_up.save(update_fields=["done_at", "done_by"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.lib import ratelimit
 
@@ -36,14 +37,14 @@ def check_stamp(stamp: str, organisation_id: int) -> None:
     try:
         value = signing.loads(stamp or "", salt=SALT)
     except signing.BadSignature:
-        raise FormRefused("This form couldn't be checked. Check your answers and send it again.") from None
+        raise FormRefused(gettext("This form couldn't be checked. Check your answers and send it again.")) from None
     if not isinstance(value, dict) or value.get("o") != organisation_id or not isinstance(value.get("t"), int | float):
-        raise FormRefused("This form couldn't be checked. Check your answers and send it again.")
+        raise FormRefused(gettext("This form couldn't be checked. Check your answers and send it again."))
     age = timezone.now().timestamp() - value["t"]
     if age < int(getattr(settings, "ORGS_INTAKE_FASTEST_SECONDS", FASTEST_SECONDS)):
-        raise FormRefused("That was sent very quickly. Check your answers and send it again.")
+        raise FormRefused(gettext("That was sent very quickly. Check your answers and send it again."))
     if age > OLDEST_SECONDS:
-        raise FormRefused("This form was open for a long time. Check your answers and send it again.")
+        raise FormRefused(gettext("This form was open for a long time. Check your answers and send it again."))
 
 
 def over_rate_limit(address: str) -> bool:

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.lib.addresses import client_address
@@ -28,7 +29,7 @@ TOO_MANY = 429
 def _organisation(slug: str) -> Organisation:
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:
-        raise Http404("No such organisation.")
+        raise Http404(gettext("No such organisation."))
     return organisation
 
 
@@ -115,7 +116,11 @@ def referral_import(request: HttpRequest, organisation_id: int) -> HttpResponse:
             else:
                 context["report"] = report
                 if report.added:
-                    messages.success(request, f"{report.added} referral{'s' if report.added != 1 else ''} added.")
+                    messages.success(
+                        request,
+                        ngettext("%(count)s referral added.", "%(count)s referrals added.", report.added)
+                        % {"count": report.added},
+                    )
     return render(request, "orgs/import.html", context, status=status)
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
@@ -37,7 +38,7 @@ LENGTH = 12
 LONGEST_DAYS = 366
 MOST_USES = 10_000
 WINDOW_SECONDS = 3600
-NOT_FOUND = (
+NOT_FOUND = gettext_lazy(
     "That code doesn't work here. Check it against your letter or leaflet, or ask the organisation for a new one."
 )
 
@@ -96,13 +97,17 @@ def invite_code_create(
     access.require("invites.manage")
     label = " ".join(label.split())
     if not label:
-        raise InviteCodeError("Say what the code is for, like “Carers' centre leaflet”.", field="label")
+        raise InviteCodeError(gettext("Say what the code is for, like “Carers' centre leaflet”."), field="label")
     if len(label) > 80:
-        raise InviteCodeError("Shorten the description to 80 characters or fewer.", field="label")
+        raise InviteCodeError(gettext("Shorten the description to 80 characters or fewer."), field="label")
     if not 1 <= max_uses <= MOST_USES:
-        raise InviteCodeError(f"A code can be used from 1 to {MOST_USES:,} times.", field="max_uses")
+        raise InviteCodeError(
+            gettext("A code can be used from 1 to %(most)s times.") % {"most": f"{MOST_USES:,}"}, field="max_uses"
+        )
     if not 1 <= valid_days <= LONGEST_DAYS:
-        raise InviteCodeError(f"A code can last from 1 to {LONGEST_DAYS} days.", field="valid_days")
+        raise InviteCodeError(
+            gettext("A code can last from 1 to %(most)s days.") % {"most": LONGEST_DAYS}, field="valid_days"
+        )
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     invite_code = InviteCode.objects.create(
         organisation=access.organisation,
@@ -128,7 +133,7 @@ def invite_code_revoke(*, access: OrganisationAccess, invite_code: InviteCode) -
     access.require("invites.manage")
     invite_code = InviteCode.objects.select_for_update().get(pk=invite_code.pk, organisation=access.organisation)
     if invite_code.revoked_at is not None:
-        raise InviteCodeConflict("This code is already stopped.")
+        raise InviteCodeConflict(gettext("This code is already stopped."))
     invite_code.revoked_at, invite_code.revoked_by = timezone.now(), access.user
     invite_code.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(
@@ -142,11 +147,11 @@ def invite_code_revoke(*, access: OrganisationAccess, invite_code: InviteCode) -
 
 def _why_not_usable(invite_code: InviteCode, now: datetime.datetime) -> str | None:
     if invite_code.revoked_at is not None:
-        return "This code has been stopped by the organisation. Ask them for a new one."
+        return gettext("This code has been stopped by the organisation. Ask them for a new one.")
     if invite_code.expires_at <= now:
-        return "This code has expired. Ask the organisation for a new one."
+        return gettext("This code has expired. Ask the organisation for a new one.")
     if invite_code.uses >= invite_code.max_uses:
-        return "This code has been used as many times as it can be. Ask the organisation for a new one."
+        return gettext("This code has been used as many times as it can be. Ask the organisation for a new one.")
     return None
 
 
@@ -154,10 +159,10 @@ def invite_code_find(*, organisation: Organisation, code: str) -> InviteCode:
     """The organisation's code that `code` is, if it can still be used; raises with what to do."""
     typed = normalise(code)
     if len(typed) != LENGTH:
-        raise InviteCodeError(NOT_FOUND, field="code")
+        raise InviteCodeError(str(NOT_FOUND), field="code")
     invite_code = InviteCode.objects.filter(organisation=organisation, code_hash=secret_hash(typed)).first()
     if invite_code is None:
-        raise InviteCodeError(NOT_FOUND, field="code")
+        raise InviteCodeError(str(NOT_FOUND), field="code")
     reason = _why_not_usable(invite_code, timezone.now())
     if reason is not None:
         raise InviteCodeGone(reason, field="code")
@@ -188,14 +193,15 @@ def circle_start_with_code(
             return existing.circle
     invite_code = invite_code_find(organisation=organisation, code=code)
     if consent_given_by not in ConsentGivenBy.values:
-        raise InviteCodeError("Say who agrees to the circle being linked.", field="consent_given_by")
+        raise InviteCodeError(gettext("Say who agrees to the circle being linked."), field="consent_given_by")
     if not consent_confirmed:
         raise InviteCodeError(
-            "Tick the box to say they agree, or start a circle without a code from “Your circles”.", field="consent"
+            gettext("Tick the box to say they agree, or start a circle without a code from “Your circles”."),
+            field="consent",
         )
     if ratelimit.hit("orgs.invite_code_use", str(invite_code.pk), window_seconds=WINDOW_SECONDS) > uses_per_hour():
         raise InviteCodeConflict(
-            "This code has been used a lot in the last hour. Try again in an hour, or ask the organisation."
+            gettext("This code has been used a lot in the last hour. Try again in an hour, or ask the organisation.")
         )
     with transaction.atomic():
         now = timezone.now()
@@ -204,7 +210,7 @@ def circle_start_with_code(
         ).update(uses=F("uses") + 1)
         if not counted:
             invite_code.refresh_from_db()
-            raise InviteCodeGone(_why_not_usable(invite_code, now) or NOT_FOUND, field="code")
+            raise InviteCodeGone(_why_not_usable(invite_code, now) or str(NOT_FOUND), field="code")
         try:
             circle = circle_create(
                 actor=actor,

@@ -7,12 +7,14 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StaffRole(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    COORDINATOR = "coordinator", "Coordinator"
-    VOLUNTEER = "volunteer", "Volunteer"
+    ADMIN = "admin", _("Admin")
+    COORDINATOR = "coordinator", _("Coordinator")
+    VOLUNTEER = "volunteer", _("Volunteer")
 
 
 LOGO_EXTENSIONS = {"png", "jpg", "gif", "webp"}
@@ -102,64 +104,65 @@ class Commissioner(models.Model):
 
 
 class ReferralStatus(models.TextChoices):
-    NEW = "new", "New"
-    TRIAGED = "triaged", "Triaged"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    ASSIGNED = "assigned", "Assigned"
-    ACTIVE = "active", "Active"
-    CLOSED = "closed", "Closed"
+    NEW = "new", pgettext_lazy("state of a referral", "New")
+    # Translators: "triaged" means looked at and sorted by urgency, before it is accepted or declined.
+    TRIAGED = "triaged", pgettext_lazy("state of a referral", "Triaged")
+    ACCEPTED = "accepted", pgettext_lazy("state of a referral", "Accepted")
+    DECLINED = "declined", pgettext_lazy("state of a referral", "Declined")
+    ASSIGNED = "assigned", pgettext_lazy("state of a referral", "Assigned")
+    ACTIVE = "active", pgettext_lazy("state of a referral", "Active")
+    CLOSED = "closed", pgettext_lazy("state of a referral", "Closed")
 
 
 class ReferralSource(models.TextChoices):
-    GP = "gp", "GP surgery"
-    SOCIAL_PRESCRIBER = "social_prescriber", "Social prescriber or link worker"
-    SOCIAL_WORKER = "social_worker", "Social worker"
-    HEALTH = "health", "Hospital or community health team"
-    SELF = "self", "The person themselves"
-    FAMILY = "family", "Family, friend or neighbour"
-    OTHER = "other", "Other"
+    GP = "gp", _("GP surgery")
+    SOCIAL_PRESCRIBER = "social_prescriber", _("Social prescriber or link worker")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+    HEALTH = "health", _("Hospital or community health team")
+    SELF = "self", _("The person themselves")
+    FAMILY = "family", _("Family, friend or neighbour")
+    OTHER = "other", _("Other")
 
 
 class Urgency(models.TextChoices):
-    ROUTINE = "routine", "Routine"
-    SOON = "soon", "Soon"
-    URGENT = "urgent", "Urgent"
+    ROUTINE = "routine", _("Routine")
+    SOON = "soon", _("Soon")
+    URGENT = "urgent", _("Urgent")
 
 
 class ContactPreference(models.TextChoices):
-    PHONE = "phone", "Phone call"
-    TEXT = "text", "Text message"
-    EMAIL = "email", "Email"
-    LETTER = "letter", "Letter"
-    REFERRER = "referrer", "Through the referrer"
+    PHONE = "phone", _("Phone call")
+    TEXT = "text", _("Text message")
+    EMAIL = "email", _("Email")
+    LETTER = "letter", _("Letter")
+    REFERRER = "referrer", _("Through the referrer")
 
 
 class ConsentGivenBy(models.TextChoices):
-    PERSON = "person", "The person themselves"
-    REPRESENTATIVE = "representative", "Someone who can decide for them"
+    PERSON = "person", _("The person themselves")
+    REPRESENTATIVE = "representative", _("Someone who can decide for them")
 
 
 class Need(models.TextChoices):
-    LONELINESS = "loneliness", "Company and loneliness"
-    SHOPPING = "shopping", "Shopping and errands"
-    TRANSPORT = "transport", "Lifts and transport"
-    HOME = "home", "Help at home"
-    MONEY = "money", "Money and benefits"
-    CARER = "carer", "Support for someone who helps a relative"
-    HEALTH = "health", "Health and wellbeing"
-    HOSPITAL = "hospital", "Coming home from hospital"
-    OTHER = "other", "Something else"
+    LONELINESS = "loneliness", _("Company and loneliness")
+    SHOPPING = "shopping", _("Shopping and errands")
+    TRANSPORT = "transport", _("Lifts and transport")
+    HOME = "home", _("Help at home")
+    MONEY = "money", _("Money and benefits")
+    CARER = "carer", _("Support for someone who helps a relative")
+    HEALTH = "health", _("Health and wellbeing")
+    HOSPITAL = "hospital", _("Coming home from hospital")
+    OTHER = "other", _("Something else")
 
 
 class Outcome(models.TextChoices):
-    SUPPORTED = "supported", "Supported, needs met"
-    PARTLY = "partly", "Supported, some needs met"
-    SIGNPOSTED = "signposted", "Sent to another service"
-    CIRCLE = "circle", "Family circle started"
-    DECLINED_BY_PERSON = "declined_by_person", "The person decided not to go ahead"
-    UNREACHABLE = "unreachable", "Could not reach the person"
-    OTHER = "other", "Other"
+    SUPPORTED = "supported", _("Supported, needs met")
+    PARTLY = "partly", _("Supported, some needs met")
+    SIGNPOSTED = "signposted", _("Sent to another service")
+    CIRCLE = "circle", _("Family circle started")
+    DECLINED_BY_PERSON = "declined_by_person", _("The person decided not to go ahead")
+    UNREACHABLE = "unreachable", _("Could not reach the person")
+    OTHER = "other", _("Other")
 
 
 class Referral(models.Model):
@@ -258,17 +261,17 @@ class ReferralEvent(models.Model):
     """One entry of a referral's history: its creation, each change of state, notes, contact, merges."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Received"
-        MOVED = "moved", "Moved"
-        ASSIGNED = "assigned", "Assigned"
-        NOTE = "note", "Note"
-        CONTACT = "contact", "First contact"
-        MERGED = "merged", "Merged"
-        CIRCLE = "circle", "Circle"
-        WELLBEING = "wellbeing", "Wellbeing"
-        SIGNPOSTED = "signposted", "Sent to a service"
-        FOLLOW_UP = "follow_up", "Follow-up"
-        ATTACHED = "attached", "Attachment"
+        CREATED = "created", pgettext_lazy("kind of entry in a referral's history", "Received")
+        MOVED = "moved", pgettext_lazy("kind of entry in a referral's history", "Moved")
+        ASSIGNED = "assigned", pgettext_lazy("kind of entry in a referral's history", "Assigned")
+        NOTE = "note", pgettext_lazy("kind of entry in a referral's history", "Note")
+        CONTACT = "contact", pgettext_lazy("kind of entry in a referral's history", "First contact")
+        MERGED = "merged", pgettext_lazy("kind of entry in a referral's history", "Merged")
+        CIRCLE = "circle", pgettext_lazy("kind of entry in a referral's history", "Circle")
+        WELLBEING = "wellbeing", pgettext_lazy("kind of entry in a referral's history", "Wellbeing")
+        SIGNPOSTED = "signposted", pgettext_lazy("kind of entry in a referral's history", "Sent to a service")
+        FOLLOW_UP = "follow_up", pgettext_lazy("kind of entry in a referral's history", "Follow-up")
+        ATTACHED = "attached", pgettext_lazy("kind of entry in a referral's history", "Attachment")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -284,10 +287,20 @@ class ReferralEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} on {self.referral_id}"
 
+    def from_status_label(self) -> str:
+        return (
+            str(ReferralStatus(self.from_status).label)
+            if self.from_status in ReferralStatus.values
+            else self.from_status
+        )
+
+    def to_status_label(self) -> str:
+        return str(ReferralStatus(self.to_status).label) if self.to_status in ReferralStatus.values else self.to_status
+
 
 class WellbeingStage(models.TextChoices):
-    START = "start", "At the start"
-    CLOSE = "close", "At the end"
+    START = "start", _("At the start")
+    CLOSE = "close", _("At the end")
 
 
 class WellbeingMeasure(models.Model):

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.lib.addresses import client_address
@@ -34,7 +35,7 @@ SESSION_KEY = "orgs_invite_code"
 def _organisation(slug: str) -> Organisation:
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:
-        raise Http404("No such organisation.")
+        raise Http404(gettext("No such organisation."))
     return organisation
 
 
@@ -84,14 +85,14 @@ def landing(request: HttpRequest, organisation_slug: str) -> HttpResponse:
 def logo(request: HttpRequest, organisation_slug: str) -> FileResponse:
     organisation = _organisation(organisation_slug)
     if not organisation.logo:
-        raise Http404("No logo.")
+        raise Http404(gettext("No logo."))
     content_type = mimetypes.guess_type(organisation.logo.name or "")[0] or ""
     if not content_type.startswith("image/"):
-        raise Http404("No logo.")
+        raise Http404(gettext("No logo."))
     try:
         handle = organisation.logo.open("rb")
     except FileNotFoundError as error:
-        raise Http404("No logo.") from error
+        raise Http404(gettext("No logo.")) from error
     response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     # The address carries the file's random name (?v=), so a new logo is a new address.
@@ -135,7 +136,7 @@ def start_with_code(request: HttpRequest, organisation_slug: str) -> HttpRespons
         # The same form arriving again (a double click) after the first started the circle.
         return redirect("circles:home", circle_id=already)
     if kept.get("organisation") != organisation.pk:
-        messages.info(request, "Enter your code first.")
+        messages.info(request, gettext("Enter your code first."))
         return redirect("orgs:landing", organisation_slug=organisation.slug)
     if request.method == "GET":
         return _start_page(request, organisation, StartWithCodeForm(initial={"client_id": uuid.uuid4()}))
@@ -163,7 +164,10 @@ def start_with_code(request: HttpRequest, organisation_slug: str) -> HttpRespons
         _field_error(form, error)
         return _start_page(request, organisation, form, status=error.status)
     request.session.pop(SESSION_KEY, None)
-    messages.success(request, f"The circle for {circle.person_name} has started. Invite the people who help.")
+    messages.success(
+        request,
+        gettext("The circle for %(person)s has started. Invite the people who help.") % {"person": circle.person_name},
+    )
     return redirect("circles:home", circle_id=circle.pk)
 
 
@@ -194,7 +198,7 @@ def organisation_page(request: HttpRequest, organisation_id: int) -> HttpRespons
                 _field_error(form, error)
                 status = error.status
             else:
-                messages.success(request, "Your page has been saved.")
+                messages.success(request, gettext("Your page has been saved."))
                 return redirect("orgs:page", organisation_id=organisation.pk)
         else:
             status = INVALID
@@ -234,7 +238,8 @@ def invite_code_list(request: HttpRequest, organisation_id: int) -> HttpResponse
             else:
                 messages.success(
                     request,
-                    f"The code for “{invite_code.label}” is {code}. Write it down now: it won't be shown again.",
+                    gettext("The code for “%(label)s” is %(code)s. Write it down now: it won't be shown again.")
+                    % {"label": invite_code.label, "code": code},
                 )
                 return redirect("orgs:invite_codes", organisation_id=organisation_id)
         else:
@@ -257,11 +262,14 @@ def invite_code_revoke(request: HttpRequest, organisation_id: int, code_id: int)
     access = access_organisation(user=request.user, organisation_id=organisation_id, capability="invites.manage")
     invite_code = InviteCode.objects.filter(pk=code_id, organisation_id=organisation_id).first()
     if invite_code is None:
-        raise Http404("No such code.")
+        raise Http404(gettext("No such code."))
     try:
         invite_codes.invite_code_revoke(access=access, invite_code=invite_code)
     except invite_codes.InviteCodeConflict as error:
         messages.error(request, str(error))
         return redirect("orgs:invite_codes", organisation_id=organisation_id)
-    messages.success(request, f"“{invite_code.label}” no longer works. Circles already started with it stay.")
+    messages.success(
+        request,
+        gettext("“%(label)s” no longer works. Circles already started with it stay.") % {"label": invite_code.label},
+    )
     return redirect("orgs:invite_codes", organisation_id=organisation_id)

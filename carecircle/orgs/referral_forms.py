@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from carecircle.orgs.models import (
     ConsentGivenBy,
@@ -21,49 +22,49 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class ReferralForm(forms.Form):
-    person_name = forms.CharField(label="Their full name", max_length=120)
-    person_date_of_birth = forms.DateField(label="Their date of birth", required=False, widget=DATE)
+    person_name = forms.CharField(label=_("Their full name"), max_length=120)
+    person_date_of_birth = forms.DateField(label=_("Their date of birth"), required=False, widget=DATE)
     person_address = forms.CharField(
-        label="Their address", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Their address"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
-    person_postcode = forms.CharField(label="Their postcode", required=False, max_length=10)
-    person_phone = forms.CharField(label="Their phone number", required=False, max_length=32)
-    person_email = forms.EmailField(label="Their email address", required=False)
+    person_postcode = forms.CharField(label=_("Their postcode"), required=False, max_length=10)
+    person_phone = forms.CharField(label=_("Their phone number"), required=False, max_length=32)
+    person_email = forms.EmailField(label=_("Their email address"), required=False)
     contact_preference = forms.ChoiceField(
-        label="How should we contact them?", choices=ContactPreference.choices, widget=forms.RadioSelect
+        label=_("How should we contact them?"), choices=ContactPreference.choices, widget=forms.RadioSelect
     )
     needs = forms.MultipleChoiceField(
-        label="What would help?", choices=Need.choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("What would help?"), choices=Need.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     needs_detail = forms.CharField(
-        label="Tell us more",
+        label=_("Tell us more"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="What's going on, what they'd like, anything we should know before we call.",
+        help_text=_("What's going on, what they'd like, anything we should know before we call."),
     )
-    urgency = forms.ChoiceField(label="How soon is help needed?", choices=Urgency.choices, widget=forms.RadioSelect)
-    source = forms.ChoiceField(label="Who is making this referral?", choices=ReferralSource.choices)
-    referrer_name = forms.CharField(label="Your name", required=False, max_length=120)
-    referrer_organisation = forms.CharField(label="Your organisation or surgery", required=False, max_length=120)
+    urgency = forms.ChoiceField(label=_("How soon is help needed?"), choices=Urgency.choices, widget=forms.RadioSelect)
+    source = forms.ChoiceField(label=_("Who is making this referral?"), choices=ReferralSource.choices)
+    referrer_name = forms.CharField(label=_("Your name"), required=False, max_length=120)
+    referrer_organisation = forms.CharField(label=_("Your organisation or surgery"), required=False, max_length=120)
     referrer_email = forms.EmailField(
-        label="Your email address",
+        label=_("Your email address"),
         required=False,
-        help_text="We'll tell you when we accept the referral and when it ends.",
+        help_text=_("We'll tell you when we accept the referral and when it ends."),
     )
-    referrer_phone = forms.CharField(label="Your phone number", required=False, max_length=32)
-    referrer_reference = forms.CharField(label="Your reference", required=False, max_length=80)
+    referrer_phone = forms.CharField(label=_("Your phone number"), required=False, max_length=32)
+    referrer_reference = forms.CharField(label=_("Your reference"), required=False, max_length=80)
     consent_given_by = forms.ChoiceField(
-        label="Who agreed to this referral?", choices=ConsentGivenBy.choices, widget=forms.RadioSelect
+        label=_("Who agreed to this referral?"), choices=ConsentGivenBy.choices, widget=forms.RadioSelect
     )
     consent_to = forms.CharField(
-        label="What did they agree to?",
+        label=_("What did they agree to?"),
         max_length=1000,
-        initial="Sharing these details with the organisation, and being contacted by it about help.",
+        initial=_("Sharing these details with the organisation, and being contacted by it about help."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     consent_confirmed = forms.BooleanField(
-        label="They agreed to this referral and to us keeping these details", required=True
+        label=_("They agreed to this referral and to us keeping these details"), required=True
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,28 +104,30 @@ class ReferralForm(forms.Form):
 
 
 MOVE_CHOICES = [
-    (ReferralStatus.TRIAGED, "Triaged"),
-    (ReferralStatus.ACCEPTED, "Accept"),
-    (ReferralStatus.DECLINED, "Decline"),
-    (ReferralStatus.ACTIVE, "Start the work"),
-    (ReferralStatus.CLOSED, "Close"),
+    (ReferralStatus.TRIAGED, _("Triaged")),
+    (ReferralStatus.ACCEPTED, _("Accept")),
+    (ReferralStatus.DECLINED, _("Decline")),
+    (ReferralStatus.ACTIVE, _("Start the work")),
+    (ReferralStatus.CLOSED, _("Close")),
 ]
 
 
 class MoveForm(forms.Form):
     to = forms.ChoiceField(choices=MOVE_CHOICES)
-    reason = forms.CharField(label="Why is it declined?", required=False, max_length=5000)
-    outcome = forms.ChoiceField(label="How did it end?", required=False, choices=[("", "Choose"), *Outcome.choices])
-    note = forms.CharField(label="A note about the outcome", required=False, max_length=5000)
+    reason = forms.CharField(label=_("Why is it declined?"), required=False, max_length=5000)
+    outcome = forms.ChoiceField(
+        label=_("How did it end?"), required=False, choices=[("", _("Choose")), *Outcome.choices]
+    )
+    note = forms.CharField(label=_("A note about the outcome"), required=False, max_length=5000)
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label=_("Add a note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AssignForm(forms.Form):
-    assignee = forms.IntegerField(label="Assign to")
+    assignee = forms.IntegerField(label=_("Assign to"))
 
 
 class MergeForm(forms.Form):
-    other = forms.IntegerField(label="Referral to merge into this one")
+    other = forms.IntegerField(label=_("Referral to merge into this one"))

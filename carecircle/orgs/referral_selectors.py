@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.models import (
@@ -208,10 +209,10 @@ class ReferralPage:
     @property
     def count_text(self) -> str:
         if self.count is None:
-            return f"More than {PAGE_SIZE} referrals"
+            return gettext("More than %(count)s referrals") % {"count": PAGE_SIZE}
         if self.more_than_cap:
-            return f"More than {COUNT_CAP:,} referrals"
-        return f"{self.count:,} referral{'' if self.count == 1 else 's'}"
+            return gettext("More than %(count)s referrals") % {"count": f"{COUNT_CAP:,}"}
+        return ngettext("%(count)s referral", "%(count)s referrals", self.count) % {"count": f"{self.count:,}"}
 
 
 def referral_cursor(referral: Referral) -> str:

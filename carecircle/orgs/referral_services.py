@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
@@ -239,22 +240,25 @@ def referral_move(
     if to == S.ACTIVE and referral.assigned_to_id == access.user.pk:
         pass  # The assigned volunteer may start the work.
     elif not access.can("referrals.manage"):
-        raise NotAllowed("Only coordinators and admins can move referrals on.")
+        raise NotAllowed(gettext("Only coordinators and admins can move referrals on."))
     if to not in NEXT.get(referral.status, frozenset()):
         raise ReferralConflict(
-            f"This referral is {referral.get_status_display().lower()}: it can't be moved to "
-            f"{ReferralStatus(to).label.lower() if to in S.values else to}. Reload the page to see where it is now."
+            gettext("This referral is %(state)s: it can't be moved to %(to)s. Reload the page to see where it is now.")
+            % {
+                "state": referral.get_status_display().lower(),
+                "to": ReferralStatus(to).label.lower() if to in S.values else to,
+            }
         )
     figures_before = referral_figures_snapshot(referral)
     fields = ["status", "updated_at"]
     if to == S.DECLINED:
         if not reason.strip():
-            raise ReferralError("Say why the referral is declined: the referrer is told.", field="reason")
+            raise ReferralError(gettext("Say why the referral is declined: the referrer is told."), field="reason")
         referral.decline_reason = reason.strip()[:LONGEST_TEXT]
         fields.append("decline_reason")
     if to == S.CLOSED:
         if outcome not in Outcome.values:
-            raise ReferralError("Choose how the referral ended.", field="outcome")
+            raise ReferralError(gettext("Choose how the referral ended."), field="outcome")
         referral.outcome, referral.outcome_note = outcome, note.strip()[:LONGEST_TEXT]
         referral.closed_at = timezone.now()
         fields += ["outcome", "outcome_note", "closed_at"]
@@ -279,9 +283,9 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
     access.require("referrals.manage")
     referral = _locked(referral)
     if referral.status not in {S.ACCEPTED, S.ASSIGNED, S.ACTIVE}:
-        raise ReferralConflict("Accept the referral before assigning it.")
+        raise ReferralConflict(gettext("Accept the referral before assigning it."))
     if not OrganisationStaff.objects.filter(organisation_id=referral.organisation_id, user=assignee).exists():
-        raise ReferralError("Choose someone on your organisation's staff.", field="assignee")
+        raise ReferralError(gettext("Choose someone on your organisation's staff."), field="assignee")
     before, figures_before = referral.status, referral_figures_snapshot(referral)
     referral.assigned_to = assignee
     if referral.status == S.ACCEPTED:
@@ -305,9 +309,11 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
 def referral_note_add(*, access: OrganisationAccess, referral: Referral, text: str) -> ReferralEvent:
     text = text.strip()
     if not text:
-        raise ReferralError("Write the note first.", field="text")
+        raise ReferralError(gettext("Write the note first."), field="text")
     if len(text) > LONGEST_TEXT:
-        raise ReferralError(f"Shorten the note to {LONGEST_TEXT} characters or fewer.", field="text")
+        raise ReferralError(
+            gettext("Shorten the note to %(most)s characters or fewer.") % {"most": LONGEST_TEXT}, field="text"
+        )
     referral = _locked(referral)
     referral.updated_at = timezone.now()
     referral.save(update_fields=["updated_at"])
@@ -323,13 +329,13 @@ def referral_contact_record(
     """Record the first time someone reached the person: stops the first-contact clock."""
     referral = _locked(referral)
     if referral.first_contact_at is not None:
-        raise ReferralConflict("First contact is already recorded for this referral.")
+        raise ReferralConflict(gettext("First contact is already recorded for this referral."))
     if referral.status in {S.DECLINED, S.CLOSED}:
-        raise ReferralConflict("This referral is finished.")
+        raise ReferralConflict(gettext("This referral is finished."))
     now = timezone.now()
     when = when or now
     if when > now or when < referral.created_at:
-        raise ReferralError("Give a time between receiving the referral and now.", field="when")
+        raise ReferralError(gettext("Give a time between receiving the referral and now."), field="when")
     figures_before = referral_figures_snapshot(referral)
     referral.first_contact_at = when
     referral.updated_at = now
@@ -346,9 +352,9 @@ def referral_merge(*, access: OrganisationAccess, keep: Referral, other: Referra
     access.require("referrals.manage")
     keep, other = _locked(keep), _locked(other)
     if keep.pk == other.pk or keep.organisation_id != other.organisation_id:
-        raise ReferralError("Choose a different referral of your organisation to merge.")
+        raise ReferralError(gettext("Choose a different referral of your organisation to merge."))
     if keep.merged_into_id or other.merged_into_id:
-        raise ReferralConflict("One of these referrals is already merged into another.")
+        raise ReferralConflict(gettext("One of these referrals is already merged into another."))
     now = timezone.now()
     keep_before, other_before = referral_figures_snapshot(keep), referral_figures_snapshot(other)
     other.merged_into = keep

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -94,7 +95,11 @@ def referral_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
                     form.add_error(name if name in form.fields else None, message)
                 status = INVALID
             else:
-                messages.success(request, f"Referral {referral.reference} for {referral.person_name} is in the list.")
+                messages.success(
+                    request,
+                    gettext("Referral %(reference)s for %(person)s is in the list.")
+                    % {"reference": referral.reference, "person": referral.person_name},
+                )
                 return redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
         else:
             status = INVALID
@@ -174,7 +179,7 @@ def referral_move(request: HttpRequest, organisation_id: int, referral_id: int) 
     access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose what to do with the referral.")
+        messages.error(request, gettext("Choose what to do with the referral."))
         return _back(organisation_id, referral)
     data = form.cleaned_data
     try:
@@ -189,7 +194,11 @@ def referral_move(request: HttpRequest, organisation_id: int, referral_id: int) 
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, f"{referral.reference} is now {ReferralStatus(data['to']).label.lower()}.")
+        messages.success(
+            request,
+            gettext("%(reference)s is now %(state)s.")
+            % {"reference": referral.reference, "state": ReferralStatus(data["to"]).label.lower()},
+        )
     return _back(organisation_id, referral)
 
 
@@ -202,14 +211,18 @@ def referral_assign(request: HttpRequest, organisation_id: int, referral_id: int
     form = AssignForm(request.POST)
     assignee = User.objects.filter(pk=form.cleaned_data["assignee"]).first() if form.is_valid() else None
     if assignee is None:
-        messages.error(request, "Choose someone on your staff.")
+        messages.error(request, gettext("Choose someone on your staff."))
         return _back(organisation_id, referral)
     try:
         services.referral_assign(access=access, referral=referral, assignee=assignee)
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, f"{referral.reference} is assigned to {assignee.display_name}.")
+        messages.success(
+            request,
+            gettext("%(reference)s is assigned to %(name)s.")
+            % {"reference": referral.reference, "name": assignee.display_name},
+        )
     return _back(organisation_id, referral)
 
 
@@ -219,14 +232,14 @@ def referral_note(request: HttpRequest, organisation_id: int, referral_id: int) 
     access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Write the note first (5,000 characters at most).")
+        messages.error(request, gettext("Write the note first (5,000 characters at most)."))
         return _back(organisation_id, referral)
     try:
         services.referral_note_add(access=access, referral=referral, text=form.cleaned_data["text"])
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, "Note added.")
+        messages.success(request, gettext("Note added."))
     return _back(organisation_id, referral)
 
 
@@ -239,7 +252,7 @@ def referral_contact(request: HttpRequest, organisation_id: int, referral_id: in
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, "First contact recorded.")
+        messages.success(request, gettext("First contact recorded."))
     return _back(organisation_id, referral)
 
 
@@ -256,14 +269,18 @@ def referral_merge(request: HttpRequest, organisation_id: int, referral_id: int)
         else None
     )
     if other is None:
-        messages.error(request, "Choose a referral of your organisation to merge into this one.")
+        messages.error(request, gettext("Choose a referral of your organisation to merge into this one."))
         return _back(organisation_id, referral)
     try:
         services.referral_merge(access=access, keep=referral, other=other)
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, f"{other.reference} is merged into {referral.reference}. Both histories are kept.")
+        messages.success(
+            request,
+            gettext("%(other)s is merged into %(reference)s. Both histories are kept.")
+            % {"other": other.reference, "reference": referral.reference},
+        )
     return _back(organisation_id, referral)
 
 
@@ -283,7 +300,7 @@ def referral_wellbeing(request: HttpRequest, organisation_id: int, referral_id: 
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, "The wellbeing answers are saved.")
+        messages.success(request, gettext("The wellbeing answers are saved."))
     return _back(organisation_id, referral)
 
 
@@ -305,7 +322,11 @@ def referral_circle(request: HttpRequest, organisation_id: int, referral_id: int
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, f"{referral.person_name}'s circle is started. The invitations are on their way.")
+        messages.success(
+            request,
+            gettext("%(person)s's circle is started. The invitations are on their way.")
+            % {"person": referral.person_name},
+        )
     return _back(organisation_id, referral)
 
 
@@ -322,5 +343,5 @@ def referral_circle_end(request: HttpRequest, organisation_id: int, referral_id:
     except DomainError as error:
         _refused(request, error)
     else:
-        messages.success(request, "Your organisation no longer has access to the circle.")
+        messages.success(request, gettext("Your organisation no longer has access to the circle."))
     return _back(organisation_id, referral)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.audit.services import audit_record
@@ -76,7 +77,7 @@ def commissioning(request: HttpRequest) -> HttpResponse:
     """A commissioner's report across the organisations of their areas. Totals only, never a person."""
     areas = commissioned_areas(user=request.user)
     if not areas:
-        raise Http404("No such page.")
+        raise Http404(gettext("No such page."))
     organisations = list(organisations_in_areas(areas=areas))
     context: dict[str, object] = {"nav": "organisations", "areas": areas, "organisations": organisations}
     try:

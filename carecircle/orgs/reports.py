@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Sum
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from carecircle.lib.errors import DomainError
 from carecircle.orgs.figures import HISTOGRAMS
@@ -26,7 +29,13 @@ from carecircle.orgs.wellbeing import QUESTIONS
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 SMALLEST_SHOWN = 5
-HIDDEN = "not shown"
+
+
+def hidden() -> str:
+    """What a suppressed figure reads as, in the reader's language."""
+    return pgettext("figure hidden for privacy", "not shown")
+
+
 MOST_MONTHS = 36
 BAR_WIDTH = 340
 
@@ -39,7 +48,7 @@ class Cell:
 
     @property
     def shown(self) -> str:
-        return HIDDEN if self.suppressed else str(self.value)
+        return hidden() if self.suppressed else str(self.value)
 
 
 @dataclass
@@ -106,9 +115,9 @@ class Period:
         start = _month_param(get("from", ""), "start", default=_add_months(this_month, -5))
         last = _month_param(get("to", ""), "end", default=this_month)
         if last < start:
-            raise PeriodError("The end month is before the start month: choose an end on or after the start.")
+            raise PeriodError(gettext("The end month is before the start month: choose an end on or after the start."))
         if (last.year - start.year) * 12 + last.month - start.month >= MOST_MONTHS:
-            raise PeriodError(f"Choose at most {MOST_MONTHS} months at a time.")
+            raise PeriodError(gettext("Choose at most %(most)s months at a time.") % {"most": MOST_MONTHS})
         return cls(start=start, end=_add_months(last, 1))
 
     @property
@@ -136,7 +145,12 @@ def _month_param(text: object, which: str, *, default: datetime.date) -> datetim
         return default
     found = _month(text)
     if found is None:
-        raise PeriodError(f"The {which} month isn't a month we can read: give it as year and month, like 2026-04.")
+        message = (
+            gettext("The start month isn't a month we can read: give it as year and month, like 2026-04.")
+            if which == "start"
+            else gettext("The end month isn't a month we can read: give it as year and month, like 2026-04.")
+        )
+        raise PeriodError(message)
     return found
 
 
@@ -258,21 +272,21 @@ def build_report(organisation_ids: list[int], period: Period) -> Report:
     spreads = _spreads(organisation_ids, period)
     months = _table(
         "months",
-        "Referrals received each month",
-        [(month.strftime("%b %Y"), received.get(month, 0)) for month in period.months()],
+        gettext("Referrals received each month"),
+        [(date_format(month, "M Y"), received.get(month, 0)) for month in period.months()],
     )
 
-    def pairs(kind: str, choices: list[tuple[str, str]]) -> list[tuple[str, int]]:
-        return [(label, totals.get((kind, value), 0)) for value, label in choices]
+    def pairs(kind: str, choices: Sequence[tuple[str, object]]) -> list[tuple[str, int]]:
+        return [(str(label), totals.get((kind, value), 0)) for value, label in choices]
 
     report = Report(
         period=period,
         tables=[
             months,
-            _table("states", "Where those referrals are now", pairs("state", ReferralStatus.choices)),
-            _table("sources", "Who referred them", pairs("source", ReferralSource.choices)),
-            _table("needs", "What would help (a referral can have several)", pairs("need", Need.choices)),
-            _table("outcomes", "How closed referrals ended", pairs("outcome", Outcome.choices)),
+            _table("states", gettext("Where those referrals are now"), pairs("state", ReferralStatus.choices)),
+            _table("sources", gettext("Who referred them"), pairs("source", ReferralSource.choices)),
+            _table("needs", gettext("What would help (a referral can have several)"), pairs("need", Need.choices)),
+            _table("outcomes", gettext("How closed referrals ended"), pairs("outcome", Outcome.choices)),
         ],
     )
     report.first_contact_days = _days_summary(spreads.get(("contact", None)))
@@ -301,8 +315,8 @@ def _month_rows(
                 label=received.label,
                 received=received,
                 contacted=contact,
-                median=summary["median"] if shown else "not shown",
-                p90=summary["p90"] if shown else "not shown",
+                median=summary["median"] if shown else hidden(),
+                p90=summary["p90"] if shown else hidden(),
             )
         )
     return rows
@@ -316,7 +330,7 @@ def _days_summary(spread: Spread | None) -> dict[str, str]:
     """How many, and the median and 90th percentile in days, hidden below 5 referrals."""
     if spread is None or spread.count < SMALLEST_SHOWN or spread.median_tenths is None or spread.p90_tenths is None:
         count = 0 if spread is None else spread.count
-        return {"count": HIDDEN if count else "0", "median": "not shown", "p90": "not shown"}
+        return {"count": hidden() if count else "0", "median": hidden(), "p90": hidden()}
     return {
         "count": str(spread.count),
         "median": f"{spread.median_tenths / 10:.1f}",
@@ -327,7 +341,7 @@ def _days_summary(spread: Spread | None) -> dict[str, str]:
 def _wellbeing(report: Report, totals: dict[tuple[str, str], int]) -> None:
     count = totals.get(("wellbeing", "people"), 0)
     report.wellbeing_count = Cell(
-        label="People asked at the start and the end", value=count, suppressed=0 < count < SMALLEST_SHOWN
+        label=gettext("People asked at the start and the end"), value=count, suppressed=0 < count < SMALLEST_SHOWN
     )
     if count < SMALLEST_SHOWN:
         return
@@ -335,10 +349,10 @@ def _wellbeing(report: Report, totals: dict[tuple[str, str], int]) -> None:
         change = totals.get(("wellbeing", f"{name}_change"), 0) / count
         report.wellbeing.append(
             {
-                "question": question,
+                "question": str(question),
                 "before": f"{totals.get(('wellbeing', f'{name}_start'), 0) / count:.1f}",
                 "change": f"{change:+.1f}",
-                "better": "higher is better" if better == "higher" else "lower is better",
+                "better": gettext("higher is better") if better == "higher" else gettext("lower is better"),
             }
         )
 
@@ -349,7 +363,7 @@ def report_csv_rows(report: Report) -> list[list[str]]:
     for table in report.tables:
         for cell in table.cells:
             rows.append([table.title, cell.label, cell.shown])
-        rows.append([table.title, "Total", HIDDEN if table.suppressed_total else str(table.total)])
+        rows.append([table.title, "Total", hidden() if table.suppressed_total else str(table.total)])
     for key, value in report.first_contact_days.items():
         rows.append(["Days to first contact", key, value])
     for key, value in report.close_days.items():

@@ -10,12 +10,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.lib import hooks
 from carecircle.lib.errors import Conflict, DomainError, Gone
 from carecircle.lib.tokens import secret_hash
+from carecircle.orgs.languages import in_language_of_address
 from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffInvitation, StaffRole
 
 STAFF_INVITATION_DAYS = 14
@@ -68,11 +70,11 @@ def organisation_staff_add(
 @transaction.atomic
 def organisation_staff_role_change(*, actor: User, staff: OrganisationStaff, role: str) -> OrganisationStaff:
     if role not in StaffRole.values:
-        raise OrganisationError("Choose admin, coordinator or volunteer.", field="role")
+        raise OrganisationError(gettext("Choose admin, coordinator or volunteer."), field="role")
     if staff.role == role:
         return staff
     if staff.role == StaffRole.ADMIN and _last_admin(staff):
-        raise OrganisationConflict("An organisation needs at least one admin. Make someone else admin first.")
+        raise OrganisationConflict(gettext("An organisation needs at least one admin. Make someone else admin first."))
     before, staff.role = staff.role, role
     staff.save(update_fields=["role"])
     audit_record(
@@ -87,7 +89,7 @@ def organisation_staff_role_change(*, actor: User, staff: OrganisationStaff, rol
 @transaction.atomic
 def organisation_staff_remove(*, actor: User, staff: OrganisationStaff) -> None:
     if staff.role == StaffRole.ADMIN and _last_admin(staff):
-        raise OrganisationConflict("An organisation needs at least one admin. Make someone else admin first.")
+        raise OrganisationConflict(gettext("An organisation needs at least one admin. Make someone else admin first."))
     audit_record(
         actor=actor,
         action="organisation.staff_removed",
@@ -109,9 +111,9 @@ def staff_invitation_create(
     """Invite someone to the staff by email; returns the invitation and its secret (sent only by email)."""
     email = email.strip().lower()
     if role not in StaffRole.values:
-        raise OrganisationError("Choose admin, coordinator or volunteer.", field="role")
+        raise OrganisationError(gettext("Choose admin, coordinator or volunteer."), field="role")
     if OrganisationStaff.objects.filter(organisation=organisation, user__email__iexact=email).exists():
-        raise OrganisationConflict(f"{email} is already on the staff.", field="email")
+        raise OrganisationConflict(gettext("%(email)s is already on the staff.") % {"email": email}, field="email")
     token = secrets.token_urlsafe(24)
     invitation = StaffInvitation.objects.create(
         organisation=organisation,
@@ -122,15 +124,25 @@ def staff_invitation_create(
         expires_at=timezone.now() + datetime.timedelta(days=STAFF_INVITATION_DAYS),
     )
     link = settings.SITE_URL.rstrip("/") + reverse("orgs:staff_join", kwargs={"token": token})
+    # The invitee's language if they already have an account, else the inviter's: a colleague's best guess.
+    with in_language_of_address(email, otherwise=actor):
+        subject = gettext("Join %(organisation)s on CareCircle") % {"organisation": organisation.name}
+        body = gettext(
+            "%(inviter)s has asked you to join %(organisation)s on CareCircle as %(role)s.\n\n"
+            "Open this link to join (it works for %(days)s days):\n%(link)s\n\n"
+            "If you weren't expecting this, you can ignore this email."
+        ) % {
+            "inviter": actor.display_name,
+            "organisation": organisation.name,
+            "role": StaffRole(role).label.lower(),
+            "days": STAFF_INVITATION_DAYS,
+            "link": link,
+        }
     hooks.delivery_enqueue(
         channel="email",
         to=email,
-        subject=f"Join {organisation.name} on CareCircle",
-        body=(
-            f"{actor.display_name} has asked you to join {organisation.name} on CareCircle as "
-            f"{StaffRole(role).label.lower()}.\n\nOpen this link to join (it works for {STAFF_INVITATION_DAYS} days):\n"
-            f"{link}\n\nIf you weren't expecting this, you can ignore this email."
-        ),
+        subject=subject,
+        body=body,
         idempotency_key=f"orgs.staff_invitation.{invitation.pk}",
     )
     audit_record(
@@ -146,11 +158,11 @@ def staff_invitation_find(*, token: str) -> StaffInvitation:
     """The open invitation behind a link; Gone when used or expired."""
     invitation = StaffInvitation.objects.select_related("organisation").filter(token_hash=secret_hash(token)).first()
     if invitation is None:
-        raise Gone("This invitation link doesn't work. Ask the organisation to send a new one.")
+        raise Gone(gettext("This invitation link doesn't work. Ask the organisation to send a new one."))
     if invitation.accepted_at is not None:
-        raise Gone("This invitation has already been used. Sign in to see your organisation.")
+        raise Gone(gettext("This invitation has already been used. Sign in to see your organisation."))
     if invitation.expires_at <= timezone.now():
-        raise Gone("This invitation has expired. Ask the organisation to send a new one.")
+        raise Gone(gettext("This invitation has expired. Ask the organisation to send a new one."))
     return invitation
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
@@ -23,12 +25,15 @@ from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.directory import district_of
 from carecircle.orgs.models import DirectoryService, Need, OrganisationStaff, Referral, ReferralEvent, Signposting
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MOST_SHOWN = 30
 LONGEST_NOTE = 2000
 # How the need categories read on the search page, where a carer may be looking for themself.
-NEED_LABELS: dict[str, str] = {
+NEED_LABELS: dict[str, StrOrPromise] = {
     **dict(Need.choices),
-    Need.CARER: "Support for you as a carer (breaks, advice, a carer's assessment)",
+    Need.CARER: gettext_lazy("Support for you as a carer (breaks, advice, a carer's assessment)"),
 }
 
 
@@ -64,7 +69,7 @@ def may_find_support(user: User) -> bool:
 
 def require_find_support(user: User) -> None:
     if not may_find_support(user):
-        raise PermissionDenied("Finding local support is for members of a circle and organisation staff.")
+        raise PermissionDenied(gettext("Finding local support is for members of a circle and organisation staff."))
 
 
 def _listed(need: str) -> QuerySet[DirectoryService]:
@@ -84,7 +89,7 @@ def support_search(*, need: str, place: str) -> SupportSearch:
     if district:
         letters = re.match(r"[A-Z]+", district)
         in_district = list(services.filter(districts__contains=f" {district} ")[:MOST_SHOWN])
-        found.groups.append(ResultGroup(f"In {district}", in_district))
+        found.groups.append(ResultGroup(gettext("In %(district)s") % {"district": district}, in_district))
         if letters:
             nearby = (
                 services.filter(districts__regex=rf" {letters.group(0)}[0-9]")
@@ -92,14 +97,19 @@ def support_search(*, need: str, place: str) -> SupportSearch:
                 .exclude(districts__contains=f" {district} ")
             )
             found.groups.append(
-                ResultGroup(f"Elsewhere in the {letters.group(0)} postcode area", list(nearby[:MOST_SHOWN]))
+                ResultGroup(
+                    gettext("Elsewhere in the %(area)s postcode area") % {"area": letters.group(0)},
+                    list(nearby[:MOST_SHOWN]),
+                )
             )
     elif place:
         words = place.lower()
         covering = services.filter(areas__contains=words) | services.filter(address__icontains=words)
-        found.groups.append(ResultGroup(f"Covering {place}", list(covering.distinct()[:MOST_SHOWN])))
+        found.groups.append(
+            ResultGroup(gettext("Covering %(place)s") % {"place": place}, list(covering.distinct()[:MOST_SHOWN]))
+        )
     else:
-        found.groups.append(ResultGroup("Everywhere in the directory", list(services[:MOST_SHOWN])))
+        found.groups.append(ResultGroup(gettext("Everywhere in the directory"), list(services[:MOST_SHOWN])))
     return found
 
 
@@ -110,13 +120,15 @@ def referral_signpost(
     """Record that the person (or the person who helps them) was sent to a service; once per service."""
     note = note.strip()
     if len(note) > LONGEST_NOTE:
-        raise SignpostingError(f"Shorten the note to {LONGEST_NOTE:,} characters or fewer.", field="note")
+        raise SignpostingError(
+            gettext("Shorten the note to %(most)s characters or fewer.") % {"most": f"{LONGEST_NOTE:,}"}, field="note"
+        )
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     existing = Signposting.objects.filter(referral=referral, service=service).first()
     if existing is not None:
         return existing, False
     if not service.active:
-        raise SignpostingError("That service is no longer in the directory. Search again.")
+        raise SignpostingError(gettext("That service is no longer in the directory. Search again."))
     signposting = Signposting.objects.create(
         referral=referral,
         service=service,

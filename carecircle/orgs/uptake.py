@@ -21,17 +21,24 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Min, QuerySet
 from django.db.models.functions import TruncWeek
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, Membership
 from carecircle.circles.registries import ActivitySource, activity_sources, help_given
 from carecircle.orgs.models import OrganisationStaff, Referral
-from carecircle.orgs.reports import HIDDEN, LONDON, SMALLEST_SHOWN, Cell, Period, Table, _table
+from carecircle.orgs.reports import LONDON, SMALLEST_SHOWN, Cell, Period, Table, _table, hidden
 
 WEEKS_SHOWN = 12
 COHORTS_SHOWN = 8
 WEEKS_AFTER = (1, 2, 3, 4)
-MEMBER_BUCKETS = [("1 person", 1, 1), ("2 or 3 people", 2, 3), ("4 to 6 people", 4, 6), ("7 or more", 7, 10**9)]
+MEMBER_BUCKETS = [
+    (gettext_lazy("1 person"), 1, 1),
+    (gettext_lazy("2 or 3 people"), 2, 3),
+    (gettext_lazy("4 to 6 people"), 4, 6),
+    (gettext_lazy("7 or more"), 7, 10**9),
+]
 
 
 @dataclass
@@ -126,8 +133,8 @@ def build_uptake(organisation_ids: list[int], period: Period, *, now: datetime.d
     ((active,),) = _fetch(f"SELECT COUNT(DISTINCT place) FROM ({sql}) AS pairs", params)  # noqa: S608
     circle_table = _table(
         "circles",
-        "Family circles linked to referrals",
-        [("Active in these months", active), ("Quiet", linked - active)],
+        gettext("Family circles linked to referrals"),
+        [(gettext("Active in these months"), active), (gettext("Quiet"), linked - active)],
     )
 
     # Members per circle (staff left out), in a few bands.
@@ -138,17 +145,17 @@ def build_uptake(organisation_ids: list[int], period: Period, *, now: datetime.d
         .annotate(people=Count("id"))
         .order_by()
     )
-    bands = {label: 0 for label, _, _ in MEMBER_BUCKETS}
+    bands = {str(label): 0 for label, _, _ in MEMBER_BUCKETS}
     for people in sizes.values_list("people", flat=True):
         for label, low, high in MEMBER_BUCKETS:
             if low <= people <= high:
-                bands[label] += 1
-    members = _table("members", "People in each circle", list(bands.items()))
+                bands[str(label)] += 1
+    members = _table("members", gettext("People in each circle"), list(bands.items()))
 
     given = help_given(circles, period.start_moment, period_end)
     done = given.tasks_done if given else 0
-    tasks_done = Cell(label="Tasks done", value=done, suppressed=0 < done < SMALLEST_SHOWN)
-    hours = f"{(given.minutes if given else 0) / 60:.0f}" if done >= SMALLEST_SHOWN or done == 0 else HIDDEN
+    tasks_done = Cell(label=gettext("Tasks done"), value=done, suppressed=0 < done < SMALLEST_SHOWN)
+    hours = f"{(given.minutes if given else 0) / 60:.0f}" if done >= SMALLEST_SHOWN or done == 0 else hidden()
 
     # Weekly active people over the last weeks of the period, and how each week's joiners kept going.
     last_monday = _monday(min(period_end - datetime.timedelta(microseconds=1), now))
@@ -165,10 +172,11 @@ def build_uptake(organisation_ids: list[int], period: Period, *, now: datetime.d
     }
     weekly = Table(
         key="weekly",
-        title="People active each week",
+        title=gettext("People active each week"),
         cells=[
             Cell(
-                label=f"w/c {week:%-d %b}",
+                # Translators: "w/c" is "week commencing": the Monday the week starts.
+                label=gettext("w/c %(day)s") % {"day": date_format(week, "j M")},
                 value=weekly_counts.get(week, 0),
                 suppressed=0 < weekly_counts.get(week, 0) < SMALLEST_SHOWN,
             )
@@ -226,17 +234,18 @@ def _cohorts(
         cells = []
         for after in WEEKS_AFTER:
             if week + datetime.timedelta(weeks=after) > last_monday:
-                cells.append("not yet")  # that week hasn't come yet
+                cells.append(gettext("not yet"))  # that week hasn't come yet
             elif size < SMALLEST_SHOWN:
-                cells.append(HIDDEN if size else "0")
+                cells.append(hidden() if size else "0")
             else:
                 count = later.get((week, after), 0)
                 # Hidden too when those who didn't come back are 1 to 4: size minus count would tell.
                 small = 0 < count < SMALLEST_SHOWN or 0 < size - count < SMALLEST_SHOWN
-                cells.append(HIDDEN if small else f"{count} ({round(100 * count / size)}%)")
+                cells.append(hidden() if small else f"{count} ({round(100 * count / size)}%)")
         found.append(
             CohortRow(
-                label=f"w/c {week:%-d %b}",
+                # Translators: "w/c" is "week commencing": the Monday the week starts.
+                label=gettext("w/c %(day)s") % {"day": date_format(week, "j M")},
                 joined=Cell(label="", value=size, suppressed=0 < size < SMALLEST_SHOWN),
                 later=cells,
             )
@@ -250,7 +259,7 @@ def uptake_csv_rows(uptake: Uptake) -> list[list[str]]:
     for table in (uptake.circles, uptake.members):
         for cell in table.cells:
             rows.append([table.title, cell.label, cell.shown])
-        rows.append([table.title, "Total", HIDDEN if table.suppressed_total else str(table.total)])
+        rows.append([table.title, "Total", hidden() if table.suppressed_total else str(table.total)])
     rows.append(["Help given", "Tasks done", uptake.tasks_done.shown])
     rows.append(["Help given", "Hours planned for them", uptake.hours])
     for cell in uptake.weekly.cells:

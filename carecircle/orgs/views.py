@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -74,7 +75,10 @@ def staff(request: HttpRequest, organisation_id: int) -> HttpResponse:
                 form.add_error("email" if error.field == "email" else None, str(error))
                 status = error.status
             else:
-                messages.success(request, f"We've emailed an invitation to {form.cleaned_data['email']}.")
+                messages.success(
+                    request,
+                    gettext("We've emailed an invitation to %(email)s.") % {"email": form.cleaned_data["email"]},
+                )
                 return redirect("orgs:staff", organisation_id=organisation_id)
         else:
             status = INVALID
@@ -96,7 +100,7 @@ def _staff_member(organisation_id: int, staff_id: int) -> OrganisationStaff:
         OrganisationStaff.objects.select_related("user").filter(pk=staff_id, organisation_id=organisation_id).first()
     )
     if member is None:
-        raise Http404("No such member of staff.")
+        raise Http404(gettext("No such member of staff."))
     return member
 
 
@@ -107,14 +111,18 @@ def staff_role(request: HttpRequest, organisation_id: int, staff_id: int) -> Htt
     member = _staff_member(organisation_id, staff_id)
     form = StaffRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose admin, coordinator or volunteer.")
+        messages.error(request, gettext("Choose admin, coordinator or volunteer."))
         return redirect("orgs:staff", organisation_id=organisation_id)
     try:
         services.organisation_staff_role_change(actor=access.user, staff=member, role=form.cleaned_data["role"])
     except services.OrganisationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{member.user.display_name} is now {member.get_role_display().lower()}.")
+        messages.success(
+            request,
+            gettext("%(name)s is now %(role)s.")
+            % {"name": member.user.display_name, "role": member.get_role_display().lower()},
+        )
     return redirect("orgs:staff", organisation_id=organisation_id)
 
 
@@ -128,7 +136,7 @@ def staff_remove(request: HttpRequest, organisation_id: int, staff_id: int) -> H
     except services.OrganisationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{member.user.display_name} is no longer on the staff.")
+        messages.success(request, gettext("%(name)s is no longer on the staff.") % {"name": member.user.display_name})
     return redirect("orgs:staff", organisation_id=organisation_id)
 
 
@@ -144,6 +152,8 @@ def staff_join(request: HttpRequest, token: str) -> HttpResponse:
             staff_place = services.staff_invitation_accept(actor=viewer(request), token=token)
         except Gone as error:
             return render(request, "orgs/join.html", {"problem": str(error)}, status=error.status)
-        messages.success(request, f"You've joined {staff_place.organisation.name}.")
+        messages.success(
+            request, gettext("You've joined %(organisation)s.") % {"organisation": staff_place.organisation.name}
+        )
         return redirect("orgs:home", organisation_id=staff_place.organisation_id)
     return render(request, "orgs/join.html", {"invitation": invitation})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError
@@ -20,12 +21,18 @@ from carecircle.orgs.figures import referral_figures_snapshot, referral_figures_
 from carecircle.orgs.models import Referral, ReferralEvent, ReferralStatus, WellbeingMeasure, WellbeingStage
 
 QUESTIONS = [
-    ("life_satisfaction", "Overall, how satisfied are you with your life nowadays?", "higher"),
-    ("worthwhile", "Overall, to what extent do you feel that the things you do in your life are worthwhile?", "higher"),
-    ("happy", "Overall, how happy did you feel yesterday?", "higher"),
+    ("life_satisfaction", gettext_lazy("Overall, how satisfied are you with your life nowadays?"), "higher"),
+    (
+        "worthwhile",
+        gettext_lazy("Overall, to what extent do you feel that the things you do in your life are worthwhile?"),
+        "higher",
+    ),
+    ("happy", gettext_lazy("Overall, how happy did you feel yesterday?"), "higher"),
     (
         "anxious",
-        "On a scale where 0 is not at all anxious and 10 is completely anxious, how anxious did you feel yesterday?",
+        gettext_lazy(
+            "On a scale where 0 is not at all anxious and 10 is completely anxious, how anxious did you feel yesterday?"
+        ),
         "lower",
     ),
 ]
@@ -72,15 +79,15 @@ def wellbeing_record(
 ) -> WellbeingMeasure:
     """Keep the person's four answers for one stage; each stage is asked once."""
     if stage not in WellbeingStage.values:
-        raise WellbeingError("Choose the start or the end.", field="stage")
+        raise WellbeingError(gettext("Choose the start or the end."), field="stage")
     if referral.status in {ReferralStatus.DECLINED} or (
         stage == WellbeingStage.START and referral.status == ReferralStatus.NEW
     ):
-        raise WellbeingError("Accept the referral before asking about wellbeing.")
+        raise WellbeingError(gettext("Accept the referral before asking about wellbeing."))
     for name in NAMES:
         value = answers.get(name)
         if not isinstance(value, int) or not 0 <= value <= 10:
-            raise WellbeingError("Give each answer as a number from 0 to 10.", field=name)
+            raise WellbeingError(gettext("Give each answer as a number from 0 to 10."), field=name)
     # Locked so that the start and the end recorded at once both reach the figures.
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     figures_before = referral_figures_snapshot(referral)
@@ -94,7 +101,7 @@ def wellbeing_record(
                 **{name: answers[name] for name in NAMES},
             )
     except IntegrityError:
-        raise Conflict("The wellbeing questions are already answered for this stage.") from None
+        raise Conflict(gettext("The wellbeing questions are already answered for this stage.")) from None
     referral_figures_update(referral, before=figures_before)
     ReferralEvent.objects.create(
         referral=referral,
