@@ -136,14 +136,27 @@ def message_list_context(where: ConversationAccess, messages: list[Message]) -> 
 
 
 def conversation_context(
-    request: HttpRequest, where: ConversationAccess, *, form: Any = None, next_url: str = ""
+    request: HttpRequest,
+    where: ConversationAccess,
+    *,
+    form: Any = None,
+    next_url: str = "",
+    state: selectors.PageState | None = None,
 ) -> dict[str, Any]:
-    """What a conversation needs on a page: the newest messages (or older ones with ?before=) and the form."""
+    """What a conversation needs on a page: the newest messages (or older ones with ?before=) and the form.
+
+    `state`, when the view read it with the conversation, says where the read marker stands.
+    """
     before = _positive(request.GET.get("before"))
     messages, more = selectors.messages_page(conversation=where.conversation, before=before)
     if before is None and messages:
         # Seeing the newest page marks everything on it as read.
-        services.read_marker_set(actor=viewer(request), where=where, last_read_id=messages[-1].pk)
+        if state is None:
+            services.read_marker_set(actor=viewer(request), where=where, last_read_id=messages[-1].pk)
+        else:
+            services.read_marker_seen(
+                actor=viewer(request), where=where, message=messages[-1], read_up_to=state.read_up_to
+            )
     reply_to = _reply_target(where, request.GET.get("reply_to"))
     if form is None and where.can_write:
         form_class = SupportForm if where.conversation.kind == ConversationKind.NEWS else MessageForm
@@ -169,9 +182,12 @@ def conversation_page(
     template: str,
     form: Any = None,
     status: int = 200,
+    state: selectors.PageState | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    context = circle_context(where.circle_access, **conversation_context(request, where, form=form), **extra)
+    context = circle_context(
+        where.circle_access, **conversation_context(request, where, form=form, state=state), **extra
+    )
     return render(request, template, context, status=status)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.expressions import BaseExpression, RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -343,6 +343,63 @@ def undo_window_version(where: ConversationAccess) -> str:
         conversation=where.conversation, deleted_by_id=where.user_id, deleted_at__gte=since
     ).values_list("pk", flat=True)
     return "undo:" + ",".join(str(pk) for pk in sorted(removed))
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the family and news pages need besides their messages, read with the conversation."""
+
+    # For the page's ETag: the viewer's removals here that still show "Undo" (see undo_window_version).
+    undo_version: str
+    # Where the viewer's read marker stands (0: none yet), so showing the newest page writes only when it moves.
+    read_up_to: int
+    # The news page's "visitors welcome?" line (status and note only), or None.
+    visitors: VisitorsStatus | None
+
+
+def circle_conversation_state(
+    *, access: CircleAccess, kind: str, with_visitors: bool = False
+) -> tuple[Conversation, PageState] | None:
+    """The circle's family or news conversation with the viewer's PageState, in one query; None until it exists.
+
+    The undo part counts the viewer's removals still in the window and the newest of them: a removal
+    entering it records a circle event (which the ETag has), one leaving it changes the count.
+    """
+    user_id = access.user_id
+    since = timezone.now() - datetime.timedelta(minutes=UNDO_MINUTES)
+    removed = Message.objects.filter(
+        conversation=OuterRef("pk"), deleted_by_id=user_id, deleted_at__gte=since
+    ).order_by()
+    marker = ReadMarker.objects.filter(conversation=OuterRef("pk"), user_id=user_id).order_by()
+    query = Conversation.objects.filter(circle=access.circle, kind=kind).annotate(
+        undo_count=Subquery(removed.values("conversation_id").annotate(count=Count("id")).values("count")),
+        undo_newest=Subquery(removed.values("conversation_id").annotate(newest=Max("id")).values("newest")),
+        read_up_to=Subquery(marker.values("last_read_id")[:1]),
+    )
+    if with_visitors:
+        latest = VisitorsStatus.objects.filter(circle_id=OuterRef("circle_id")).order_by("-id")
+        query = query.annotate(
+            visitors_id=Subquery(latest.values("id")[:1]),
+            visitors_status=Subquery(latest.values("status")[:1]),
+            visitors_note=Subquery(latest.values("note")[:1]),
+        )
+    conversation = query.order_by("id").first()
+    if conversation is None:
+        return None
+    extra = conversation.__dict__
+    visitors = None
+    if extra.get("visitors_id") is not None:
+        visitors = VisitorsStatus(
+            id=extra["visitors_id"],
+            circle_id=conversation.circle_id,
+            status=extra["visitors_status"],
+            note=extra["visitors_note"],
+        )
+    return conversation, PageState(
+        undo_version=f"undo:{extra['undo_count'] or 0}:{extra['undo_newest'] or 0}",
+        read_up_to=extra["read_up_to"] or 0,
+        visitors=visitors,
+    )
 
 
 def read_markers_version(access: CircleAccess) -> BaseExpression:

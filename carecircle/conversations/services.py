@@ -378,6 +378,23 @@ def read_marker_set(*, actor: User, where: ConversationAccess, last_read_id: int
     )
     if newest is None:
         return 0
+    return _read_marker_move(actor, where, newest)
+
+
+def read_marker_seen(*, actor: User, where: ConversationAccess, message: Message, read_up_to: int) -> int:
+    """Move the marker to a message of this conversation just shown, knowing where it stood (0: no marker).
+
+    A page read from the conversation already knows the message is there and where the marker is, so
+    a reader who has seen everything costs no query here.
+    """
+    if message.conversation_id != where.conversation.pk:
+        raise ValueError("The message is not in this conversation.")
+    if read_up_to >= message.pk:
+        return read_up_to
+    return _read_marker_move(actor, where, message.pk)
+
+
+def _read_marker_move(actor: User, where: ConversationAccess, newest: int) -> int:
     marker, created = ReadMarker.objects.get_or_create(
         conversation=where.conversation, user=actor, defaults={"last_read_id": newest}
     )

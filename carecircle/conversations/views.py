@@ -41,14 +41,29 @@ from carecircle.conversations.threads import thread_label
 AFTER_LIMIT = 100
 
 
-def _family(request: HttpRequest, circle_id: int) -> ConversationAccess:
-    access = access_circle(user=request.user, circle_id=circle_id, capability="conversations.read")
-    return conversation_access_for(access, services.family_conversation(circle=access.circle))
+def _circle_conversation(
+    request: HttpRequest, circle_id: int, *, kind: str, capability: str
+) -> tuple[ConversationAccess, selectors.PageState]:
+    """The family or news conversation with the viewer's page state, made the first time anyone opens it."""
+    access = access_circle(user=request.user, circle_id=circle_id, capability=capability)
+    with_visitors = kind == ConversationKind.NEWS
+    found = selectors.circle_conversation_state(access=access, kind=kind, with_visitors=with_visitors)
+    if found is None:
+        maker = services.news_conversation if with_visitors else services.family_conversation
+        maker(circle=access.circle)
+        found = selectors.circle_conversation_state(access=access, kind=kind, with_visitors=with_visitors)
+        if found is None:  # Just made (or by someone else at the same moment), so never here.
+            raise RuntimeError("The circle's conversation was made but can't be read back.")
+    conversation, state = found
+    return conversation_access_for(access, conversation), state
 
 
-def _news(request: HttpRequest, circle_id: int) -> ConversationAccess:
-    access = access_circle(user=request.user, circle_id=circle_id, capability="updates.read")
-    return conversation_access_for(access, services.news_conversation(circle=access.circle))
+def _family(request: HttpRequest, circle_id: int) -> tuple[ConversationAccess, selectors.PageState]:
+    return _circle_conversation(request, circle_id, kind=ConversationKind.CIRCLE, capability="conversations.read")
+
+
+def _news(request: HttpRequest, circle_id: int) -> tuple[ConversationAccess, selectors.PageState]:
+    return _circle_conversation(request, circle_id, kind=ConversationKind.NEWS, capability="updates.read")
 
 
 def _page(
@@ -57,6 +72,7 @@ def _page(
     *,
     template: str,
     extra: Callable[[], dict[str, Any]] = dict,
+    state: selectors.PageState | None = None,
 ) -> HttpResponse:
     """A conversation page, or a 304 when the browser holds it already (circles/conditional.py).
 
@@ -64,10 +80,10 @@ def _page(
     circle's sequence covers them; the "Undo" links that end with time are added to the key.
     Nothing here shows read markers, so reading (which a render does) needn't change it.
     """
-    parts = [selectors.undo_window_version(where)]
+    parts = [state.undo_version if state is not None else selectors.undo_window_version(where)]
     if (unchanged := not_modified(request, where.circle_access, extra=parts)) is not None:
         return unchanged
-    response = conversation_page(request, where, template=template, **extra())
+    response = conversation_page(request, where, template=template, state=state, **extra())
     return with_etag(request, where.circle_access, response, extra=parts)
 
 
@@ -79,20 +95,21 @@ def _deny_write(where: ConversationAccess) -> None:
 @require_http_methods(["GET", "POST"])
 @login_required
 def family(request: HttpRequest, circle_id: int) -> HttpResponse:
-    where = _family(request, circle_id)
+    where, state = _family(request, circle_id)
     template = "conversations/family.html"
     if request.method == "POST":
         _deny_write(where)
         return message_post_response(request, where, template=template)
-    return _page(request, where, template=template)
+    return _page(request, where, template=template, state=state)
 
 
-def _news_extra(where: ConversationAccess, update_form: UpdateForm | None = None) -> dict[str, Any]:
-    access = where.circle_access
+def _news_extra(
+    where: ConversationAccess, state: selectors.PageState, update_form: UpdateForm | None = None
+) -> dict[str, Any]:
     return {
         "update_form": update_form or (UpdateForm() if where.can_post_update else None),
-        "visitors": selectors.visitors_status(circle=access.circle),
-        "thanks": selectors.thanks_visible_to(access=access, limit=5),
+        "visitors": state.visitors,
+        "thanks": selectors.thanks_visible_to(access=where.circle_access, limit=5),
     }
 
 
@@ -100,19 +117,21 @@ def _news_extra(where: ConversationAccess, update_form: UpdateForm | None = None
 @login_required
 def news(request: HttpRequest, circle_id: int) -> HttpResponse:
     """Updates (with a headline) and messages of support, in one feed."""
-    where = _news(request, circle_id)
+    where, state = _news(request, circle_id)
     template = "conversations/news.html"
     if request.method == "POST" and request.POST.get("form") == "update":
         if not where.can_post_update:
             raise PermissionDenied(_("Your role in this circle doesn't include posting updates."))
-        return _update_post(request, where, template)
+        return _update_post(request, where, state, template)
     if request.method == "POST":
         _deny_write(where)
-        return message_post_response(request, where, template=template, **_news_extra(where))
-    return _page(request, where, template=template, extra=lambda: _news_extra(where))
+        return message_post_response(request, where, template=template, **_news_extra(where, state))
+    return _page(request, where, template=template, extra=lambda: _news_extra(where, state), state=state)
 
 
-def _update_post(request: HttpRequest, where: ConversationAccess, template: str) -> HttpResponse:
+def _update_post(
+    request: HttpRequest, where: ConversationAccess, state: selectors.PageState, template: str
+) -> HttpResponse:
     form = UpdateForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
@@ -128,11 +147,13 @@ def _update_post(request: HttpRequest, where: ConversationAccess, template: str)
             )
         except services.ConversationError as error:
             form.add_error(None, str(error))
-            return conversation_page(request, where, template=template, status=error.status, **_news_extra(where, form))
+            return conversation_page(
+                request, where, template=template, status=error.status, **_news_extra(where, state, form)
+            )
         else:
             messages.success(request, _("Your update is posted."))
             return redirect(f"{page_url(where)}#m-{posted.message.pk}")
-    return conversation_page(request, where, template=template, status=INVALID, **_news_extra(where, form))
+    return conversation_page(request, where, template=template, status=INVALID, **_news_extra(where, state, form))
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from carecircle.circles.access import access_circle
 from carecircle.conversations import selectors, services
-from carecircle.conversations.models import Message, MessagePhoto
+from carecircle.conversations.models import Message, MessagePhoto, ReadMarker
 from tests.cast import Cast
 from tests.circles.conftest import queries_for, text_of
 from tests.conversations.conftest import family_of, jpeg_with_location, news_of
@@ -307,3 +308,36 @@ def test_the_home_section_is_a_live_region_with_its_own_fragment(cast: Cast, as_
     fragment = as_user(cast.helper).get(fragment_url, headers={"X-Requested-With": "fetch"})
     assert "1 new since you last looked" in text_of(fragment)
     assert "<html" not in fragment.content.decode()
+
+
+def test_the_news_shows_the_newest_visitors_status_from_its_one_query(cast: Cast, as_user: Any) -> None:
+    news = _news(cast)
+    assert "Visitors welcome" not in text_of(as_user(cast.well_wisher).get(news))
+    access = access_circle(user=cast.person, circle_id=cast.circle.pk)
+    services.visitors_set(actor=cast.person, access=access, status="welcome", note="Afternoons are best")
+    services.visitors_set(actor=cast.person, access=access, status="not_now", note="Resting")
+
+    page = text_of(as_user(cast.well_wisher).get(news))
+    assert "<strong>Not at the moment.</strong> Resting" in page
+    assert "Afternoons are best" not in page
+
+
+def test_opening_a_page_moves_the_read_marker_only_when_there_is_something_new(cast: Cast, as_user: Any) -> None:
+    where = news_of(cast, cast.organiser)
+    first = services.message_post(actor=cast.organiser, where=where, title="Out", body="Park").message
+    client = as_user(cast.well_wisher)
+
+    client.get(_news(cast))
+    marker = ReadMarker.objects.get(conversation=where.conversation, user=cast.well_wisher)
+    assert marker.last_read_id == first.pk
+
+    second = services.message_post(actor=cast.organiser, where=where, title="Back", body="Tea").message
+    client.get(_news(cast))
+    marker.refresh_from_db()
+    assert marker.last_read_id == second.pk
+
+    # An older page never moves it back; seeing the newest again changes nothing.
+    client.get(f"{_news(cast)}?before={second.pk}")
+    client.get(_news(cast))
+    marker.refresh_from_db()
+    assert marker.last_read_id == second.pk
