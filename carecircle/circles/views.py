@@ -200,7 +200,7 @@ def _consent_summary(consent: dict[str, list[str]]) -> list[dict[str, Any]]:
         granted = capabilities_for(role=role.value, consent=consent, person_is_member=False)
         labels = [c.label for c in CAPABILITIES if c.key in granted and c.key not in TAKEN_FOR_GRANTED]
         plural = str(ROLE_PLURALS[role])
-        sentence = summary_sentence(role=role, plural=plural, granted=consent.get(role.value, []))
+        sentence = summary_sentence(role=role, granted=consent.get(role.value, []))
         summary.append({"title": plural, "labels": labels, "sentence": sentence})
     return summary
 
@@ -210,7 +210,6 @@ def _questions_form(access: CircleAccess, current: dict[str, list[str]], data: A
         data,
         consent=current,
         roles=CONSENT_ROLES,
-        plurals={role: str(plural) for role, plural in ROLE_PLURALS.items()},
         person_name=access.circle.person_name,
         viewer_is_person=access.role == Role.PERSON,
     )

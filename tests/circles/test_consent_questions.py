@@ -6,9 +6,19 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from carecircle.accounts.models import User
 from carecircle.audit.models import AuditEntry
-from carecircle.circles.consent_questions import questions_for, summary_sentence
+from carecircle.circles.consent_questions import (
+    NOTHING_ELSE,
+    QUESTION_TEXTS,
+    SUMMARIES,
+    question_text,
+    questions_for,
+    summary_sentence,
+)
+from carecircle.circles.forms import CONSENT_ROLES
 from carecircle.circles.models import Role
 from carecircle.circles.permissions import default_consent
 from carecircle.circles.services import circle_create
@@ -87,18 +97,20 @@ def test_organisers_deciding_are_asked_about_the_person_by_name(as_user: Any) ->
 
 def test_the_summary_sentence_says_what_a_role_can_do() -> None:
     news = ["updates.read", "support.send"]
-    assert summary_sentence(role=Role.WELL_WISHER, plural="Well-wishers", granted=news) == (
-        "Well-wishers can read news and send support."
-    )
-    assert summary_sentence(role=Role.WELL_WISHER, plural="Well-wishers", granted=[]) == (
-        "Well-wishers can see the circle, but nothing else."
-    )
-    assert summary_sentence(role=Role.HELPER, plural="Helpers", granted=[*news, "members.invite"]) == (
-        "Helpers can read news and send support and do a little more (see every permission)."
-    )
-    assert summary_sentence(role=Role.HELPER, plural="Helpers", granted=["updates.read"]) == (
-        "Helpers can do a few things (see every permission)."
-    )
+    with translation.override("en-gb"):
+        assert summary_sentence(role=Role.WELL_WISHER, granted=news) == "Well-wishers can read news and send support."
+        assert summary_sentence(role=Role.WELL_WISHER, granted=[]) == (
+            "Well-wishers can see the circle, but nothing else."
+        )
+        assert summary_sentence(role=Role.HELPER, granted=[*news, "members.invite"]) == (
+            "Helpers can read news and send support and do a little more (see every permission)."
+        )
+        assert summary_sentence(role=Role.HELPER, granted=["updates.read"]) == (
+            "Helpers can do a few things (see every permission)."
+        )
+        assert summary_sentence(
+            role=Role.PAID_CARER, granted=[*news, "tasks.view", "tasks.volunteer", "records.write", "records.delete"]
+        ) == ("Paid carers can read news and send support, see and offer help and update the care record.")
 
 
 def test_every_question_switches_only_what_the_role_may_be_given() -> None:
@@ -106,3 +118,68 @@ def test_every_question_switches_only_what_the_role_may_be_given() -> None:
         for question, keys in questions_for(role):
             assert keys, question.key
             assert set(keys) <= set(question.capabilities)
+
+
+def _speaking(user: User, language: str) -> User:
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
+def test_the_person_reads_the_questions_and_summaries_in_welsh(cast: Cast, as_user: Any) -> None:
+    client = as_user(_speaking(cast.person, "cy"))
+    page = text_of(client.get(_consent(cast))).replace("&#x27;", "'")
+    # "Can well-wishers read news about you and send their support?", with Welsh answers.
+    assert "Ydy cefnogwyr yn cael darllen newyddion amdanoch chi ac anfon eu cefnogaeth?" in page
+    assert "Ydyn" in page
+    assert "Nac ydyn" in page
+    # "Helpers can read news and send support, see and offer help, …" as one Welsh sentence.
+    assert "Mae cefnogwyr yn gallu darllen newyddion ac anfon cefnogaeth." in page
+    assert "Can well-wishers" not in page
+    assert "can read news" not in page
+
+
+def test_an_organiser_is_asked_about_the_person_by_name_in_polish(as_user: Any, db: None) -> None:
+    organiser = _speaking(make_user("ola", display_name="Ola Organiser"), "pl")
+    circle = circle_create(actor=organiser, person_name="Mama")
+    client = as_user(organiser)
+    page = text_of(client.get(reverse("circles:consent", args=[circle.pk])))
+    assert "Czy pomocnicy mogą uzupełniać i aktualizować kartę opieki osoby Mama?" in page
+    assert "Osoby życzliwe mogą czytać wiadomości i wysyłać wsparcie." in page
+
+
+def test_a_refused_answer_is_explained_in_welsh(cast: Cast, as_user: Any) -> None:
+    client = as_user(_speaking(cast.person, "cy"))
+    response = client.post(_consent(cast), {"form": "questions", "helper-news": "maybe"})
+    assert response.status_code == 400
+    assert "Dewiswch Ydyn neu Nac ydyn." in text_of(response)
+
+
+def test_every_question_a_role_is_asked_is_a_whole_sentence_of_its_own() -> None:
+    """Each (group, question) has its own sentences, so no group's name is pasted into a phrase."""
+    asked = {(role, question.key) for role in CONSENT_ROLES for question, _keys in questions_for(role)}
+    assert asked == set(QUESTION_TEXTS)
+    assert set(SUMMARIES) == set(NOTHING_ELSE) == set(CONSENT_ROLES)
+    with translation.override("pl"):
+        for role, key in asked:
+            question = next(q for q, _keys in questions_for(role) if q.key == key)
+            for viewer_is_person in (True, False):
+                text = question_text(
+                    role=role, question=question, person_name="Tata", viewer_is_person=viewer_is_person
+                )
+                assert text.startswith("Czy "), text
+                assert text.endswith("?"), text
+        assert summary_sentence(
+            role=Role.HELPER,
+            granted=[
+                "updates.read",
+                "support.send",
+                "tasks.view",
+                "tasks.volunteer",
+                "members.view",
+                "members.contact",
+            ],
+        ) == (
+            "Pomocnicy mogą czytać wiadomości i wysyłać wsparcie, widzieć potrzebną pomoc i ją oferować "
+            "i widzieć, kto jeszcze jest w kręgu."
+        )
