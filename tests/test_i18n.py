@@ -250,7 +250,15 @@ def test_a_translation_with_a_placeholder_the_english_lacks_is_noticed(tmp_path:
 
 # Python-side text: every label, hint and choice the accounts and circles forms show is translated.
 
-FORM_MODULES = ("carecircle.accounts.forms", "carecircle.accounts.mfa_forms", "carecircle.circles.forms")
+FORM_MODULES = (
+    "carecircle.accounts.forms",
+    "carecircle.accounts.mfa_forms",
+    "carecircle.accounts.email_change_views",
+    "carecircle.accounts.data_rights_views",
+    "carecircle.circles.forms",
+    "carecircle.circles.closing_views",
+    "carecircle.circles.consent_questions",
+)
 # Choices that are names in their own right (time zones; each language named in itself), not words to translate.
 CHOICES_NOT_TRANSLATED = {("ProfileForm", "time_zone"), ("ProfileForm", "language")}
 
@@ -258,6 +266,7 @@ CHOICES_NOT_TRANSLATED = {("ProfileForm", "time_zone"), ("ProfileForm", "languag
 def _form_arguments() -> dict[str, dict[str, Any]]:
     """What each form needs to be built, so fields whose labels are set in __init__ are checked too."""
     from carecircle.accounts.models import User
+    from carecircle.circles.forms import CONSENT_ROLES
     from carecircle.circles.models import Role
 
     user = User(email="ann@example.org", display_name="Ann", time_zone="Europe/London", language="en-gb")
@@ -270,6 +279,9 @@ def _form_arguments() -> dict[str, dict[str, Any]]:
         "InviteForm": {"kwargs": {"roles": list(Role), "person_name": "Dad"}},
         "MemberEditForm": {"kwargs": {"roles": list(Role), "person_name": "Dad"}},
         "ConsentForm": {"kwargs": {"consent": {}}},
+        "ConsentQuestionsForm": {
+            "kwargs": {"consent": {}, "roles": CONSENT_ROLES, "person_name": "Dad", "viewer_is_person": False}
+        },
     }
 
 
@@ -349,3 +361,4 @@ def test_the_form_check_catches_an_unwrapped_label_a_missing_label_and_an_englis
 def test_the_form_check_covers_the_forms_people_use() -> None:
     names = {form.__name__ for form in project_forms()}
     assert {"SignUpForm", "SignInForm", "ProfileForm", "CircleCreateForm", "InviteForm", "ConsentForm"} <= names
+    assert {"ConsentQuestionsForm", "CloseForm", "EmailChangeForm", "DeleteAccountForm"} <= names

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -27,8 +28,8 @@ from carecircle.accounts.stepup import stepup_required
 
 class DeleteAccountForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I understand my account will be deleted and this can't be undone",
-        error_messages={"required": "Tick the box to say you understand, or go back if you've changed your mind."},
+        label=_("I understand my account will be deleted and this can't be undone"),
+        error_messages={"required": _("Tick the box to say you understand, or go back if you've changed your mind.")},
     )
 
 

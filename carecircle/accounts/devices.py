@@ -1,6 +1,12 @@
-"""Readable names for the browsers and devices in the "where you're signed in" list."""
+"""Readable names for the browsers and devices in the "where you're signed in" list.
+
+Browser and system names are names ("Firefox", "Windows") and stay as they are; the words around
+them are translated in the active language, so an email is named in its reader's language.
+"""
 
 from __future__ import annotations
+
+from django.utils.translation import gettext
 
 # Order matters: most browsers also claim to be Chrome or Safari, and iPhones claim to be Macs.
 BROWSERS = (
@@ -33,9 +39,11 @@ def device_description(user_agent: str) -> str:
     browser = next((name for marker, name in BROWSERS if marker in user_agent), "")
     system = next((name for marker, name in SYSTEMS if marker in user_agent), "")
     if browser and system:
-        return f"{browser} on {system}"
+        # Translators: a device someone signed in on, such as "Firefox on Windows".
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
     if browser:
         return browser
     if system:
-        return f"A browser on {system}"
-    return "Unknown device"
+        # Translators: %(system)s is a device or system, such as "iPhone" or "Windows".
+        return gettext("A browser on %(system)s") % {"system": system}
+    return gettext("Unknown device")

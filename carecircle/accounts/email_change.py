@@ -30,9 +30,9 @@ def email_change_request(*, actor: User, new_email: str) -> None:
     """Send a confirmation link to the new address; nothing changes until it is used."""
     new_email = User.objects.normalize_email(new_email).strip().lower()
     if new_email == actor.email:
-        raise AccountError("That's already your email address.")
+        raise AccountError(gettext("That's already your email address."))
     if User.objects.filter(email__iexact=new_email).exists():
-        raise AccountError("There's already an account with this email address. Choose another one.")
+        raise AccountError(gettext("There's already an account with this email address. Choose another one."))
     token = signing.TimestampSigner(salt=SALT).sign_object({"user": actor.pk, "old": actor.email, "new": new_email})
     link = f"{settings.SITE_URL}{reverse('accounts:email_change_confirm', kwargs={'token': token})}"
     with in_language_of(actor):
@@ -58,21 +58,23 @@ def email_change_check(*, token: str) -> tuple[User, str]:
     try:
         payload = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=MAX_AGE)
     except signing.SignatureExpired as error:
-        raise VerificationLinkError("This link has expired.", expired=True) from error
+        raise VerificationLinkError(gettext("This link has expired."), expired=True) from error
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as error:
-        raise VerificationLinkError("This link isn't complete or has been changed.", expired=False) from error
+        raise VerificationLinkError(gettext("This link isn't complete or has been changed."), expired=False) from error
     if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
-        raise VerificationLinkError("This link isn't complete or has been changed.", expired=False)
+        raise VerificationLinkError(gettext("This link isn't complete or has been changed."), expired=False)
     user = User.objects.filter(pk=payload["user"], is_active=True).first()
     if user is None or user.email != payload.get("old"):
-        raise VerificationLinkError("This link is for an address change that no longer applies.", expired=False)
+        raise VerificationLinkError(
+            gettext("This link is for an address change that no longer applies."), expired=False
+        )
     return user, str(payload["new"])
 
 
 @transaction.atomic
 def email_change_confirm(*, user: User, new_email: str, current_session_key: str | None) -> None:
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
-        raise AccountError("There's already an account with this email address.")
+        raise AccountError(gettext("There's already an account with this email address."))
     old_email = user.email
     user.email = new_email
     user.email_verified_at = timezone.now()

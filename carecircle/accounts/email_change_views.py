@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -20,12 +21,12 @@ from carecircle.accounts.verification import VerificationLinkError
 
 class EmailChangeForm(forms.Form):
     email = forms.EmailField(
-        label="New email address",
+        label=_("New email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"}),
         error_messages={
-            "required": "Enter your new email address.",
-            "invalid": "Enter an email address in the right format, like name@example.com.",
+            "required": _("Enter your new email address."),
+            "invalid": _("Enter an email address in the right format, like name@example.com."),
         },
     )
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext, ngettext
 
+from carecircle.accounts.devices import device_description
 from carecircle.accounts.models import User
 from carecircle.accounts.verification import verification_token_make
 from carecircle.lib.hooks import delivery_enqueue
@@ -104,13 +105,17 @@ def password_reset_email_send(*, user: User, uidb64: str, token: str) -> None:
     )
 
 
-def new_sign_in_email_send(*, user: User, device: str, address: str | None, when: datetime.datetime) -> None:
+def new_sign_in_email_send(*, user: User, user_agent: str, address: str | None, when: datetime.datetime) -> None:
     """Tell the account's owner about a sign-in from a device that wasn't signed in, so a stranger is noticed."""
     if not user.email:  # An account made by text has no address to write to.
         return
     link = _absolute(reverse("accounts:sessions"))
     with in_language_of(user):
-        words = {"device": device, "address": address, "when": formats.date_format(when, "D j M Y, H:i T")}
+        words = {
+            "device": device_description(user_agent),
+            "address": address,
+            "when": formats.date_format(when, "D j M Y, H:i T"),
+        }
         if address:
             signed_in = gettext(
                 "Your CareCircle account was signed in on %(device)s from the network address %(address)s at %(when)s."

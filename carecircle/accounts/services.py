@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import ApiToken, SignedInSession, User
 from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
@@ -47,7 +48,7 @@ def user_sign_up(*, email: str, password: str, display_name: str, language: str 
     and texts are in Welsh from the first one."""
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise AccountError("There's already an account with this email address. Try signing in.")
+        raise AccountError(gettext("There's already an account with this email address. Try signing in."))
     user = User(email=email, display_name=_display_name(display_name), language=_language(language))
     validate_password(password, user)
     user.set_password(password)

@@ -16,7 +16,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from carecircle.accounts.devices import device_description
 from carecircle.accounts.emails import new_sign_in_email_send
@@ -61,15 +61,18 @@ def sign_in_complete(request: HttpRequest, user: User, *, next_url: str, factor:
     known_device = SignedInSession.objects.filter(user=user, user_agent=user_agent).exists()
     login(request, user, backend=MODEL_BACKEND)  # Rotates the session key; starts the session's clocks.
     session_record(request=request, user=user)
+    # The audit row is data, not a page: its device name stays in English whatever the viewer reads.
+    with translation.override(None):
+        device = device_description(user_agent)
     audit_record(
         actor=user,
         action="account.signed_in",
         subject=user,
-        data={"device": device_description(user_agent), "address": client_address(request), "factor": factor},
+        data={"device": device, "address": client_address(request), "factor": factor},
     )
     if not known_device:
         new_sign_in_email_send(
-            user=user, device=device_description(user_agent), address=client_address(request), when=timezone.localtime()
+            user=user, user_agent=user_agent, address=client_address(request), when=timezone.localtime()
         )
     if mfa_required_reason(user) and not mfa_status(user).enabled:
         request.session[SETUP_REQUIRED] = True

@@ -16,14 +16,17 @@ from __future__ import annotations
 import datetime
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, gettext_noop, ngettext
 
+from carecircle.accounts.emails import reader_language
 from carecircle.accounts.models import TextCode, TextCodePurpose, User
 from carecircle.lib import ratelimit
 from carecircle.lib.hooks import audit_record, delivery_enqueue
@@ -31,7 +34,9 @@ from carecircle.lib.hooks import audit_record, delivery_enqueue
 HOUR = 3600
 CODE_LENGTH = 6
 HASH_SALT = "carecircle.accounts.text-code"
-WRONG_CODE = "That code isn't right, or it has run out. Check the text and try again, or ask for a new code."
+WRONG_CODE = gettext_noop(
+    "That code isn't right, or it has run out. Check the text and try again, or ask for a new code."
+)
 
 
 class TextCodeLimited(Exception):
@@ -46,7 +51,8 @@ class TextCodeWrong(Exception):
     """The code isn't one that works now. The message is the same whatever the reason."""
 
     def __init__(self) -> None:
-        super().__init__(WRONG_CODE)
+        # Raised while the viewer's request is being answered, so it is in the viewer's language.
+        super().__init__(gettext(WRONG_CODE))
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,11 @@ class TextCodeUsed:
     phone: str
     user: User | None
     subject: str
+
+
+def _in(language: str, words: Callable[[str], str], code: str) -> str:
+    with translation.override(language):
+        return words(code)
 
 
 def _hash(*, code_id: int, phone: str, code: str) -> str:
@@ -72,8 +83,32 @@ def _count_request(*, phone: str, address: str) -> None:
         raise TextCodeLimited(ratelimit.seconds_left(window_seconds=HOUR))
 
 
+def sign_in_code_text(*, code: str) -> str:
+    """The text with a sign-in code, in the active language. Kept to one segment (tests/accounts)."""
+    minutes = settings.TEXT_CODE_MINUTES
+    return ngettext(
+        "%(code)s is your CareCircle code to sign in. It works for %(minutes)s minute. Don't share it with anyone.",
+        "%(code)s is your CareCircle code to sign in. It works for %(minutes)s minutes. Don't share it with anyone.",
+        minutes,
+    ) % {"code": code, "minutes": minutes}
+
+
+def join_code_text(*, code: str, person_name: str) -> str:
+    """The text with a code to join someone's circle, in the active language."""
+    minutes = settings.TEXT_CODE_MINUTES
+    return ngettext(
+        "%(code)s is your CareCircle code to join %(person)s's circle. It works for %(minutes)s minute. "
+        "Don't share it with anyone.",
+        "%(code)s is your CareCircle code to join %(person)s's circle. It works for %(minutes)s minutes. "
+        "Don't share it with anyone.",
+        minutes,
+    ) % {"code": code, "person": person_name, "minutes": minutes}
+
+
 @transaction.atomic
-def _code_send(*, phone: str, purpose: str, user: User | None, subject: str, words: str) -> None:
+def _code_send(
+    *, phone: str, purpose: str, user: User | None, subject: str, language: str, words: Callable[[str], str]
+) -> None:
     code = f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"
     now = timezone.now()
     row = TextCode.objects.create(
@@ -90,8 +125,7 @@ def _code_send(*, phone: str, purpose: str, user: User | None, subject: str, wor
     delivery_enqueue(
         channel="sms",
         to=phone,
-        body=f"{code} is your CareCircle code {words}. It works for {settings.TEXT_CODE_MINUTES} minutes. "
-        "Don't share it with anyone.",
+        body=_in(language, words, code),
         idempotency_key=f"accounts:text-code:{row.pk}",
     )
 
@@ -105,18 +139,29 @@ def sign_in_code_request(*, phone: str, address: str) -> None:
     accounts = list(User.objects.filter(phone=phone, email="", is_active=True)[:2])
     if len(accounts) != 1:
         return
-    _code_send(phone=phone, purpose=TextCodePurpose.SIGN_IN, user=accounts[0], subject="", words="to sign in")
+    _code_send(
+        phone=phone,
+        purpose=TextCodePurpose.SIGN_IN,
+        user=accounts[0],
+        subject="",
+        language=reader_language(accounts[0]),
+        words=lambda code: sign_in_code_text(code=code),
+    )
 
 
-def join_code_request(*, phone: str, address: str, invitation_id: int, person_name: str) -> None:
-    """Text a code to the number an invitation was sent to, so its holder can join without an email address."""
+def join_code_request(*, phone: str, address: str, invitation_id: int, person_name: str, language: str) -> None:
+    """Text a code to the number an invitation was sent to, so its holder can join without an email address.
+
+    The holder has no account yet, and is on the joining page as the code is asked for: `language` is
+    that page's language, the best guess at theirs."""
     _count_request(phone=phone, address=address)
     _code_send(
         phone=phone,
         purpose=TextCodePurpose.JOIN,
         user=None,
         subject=f"invitation:{invitation_id}",
-        words=f"to join {person_name}'s circle",
+        language=language,
+        words=lambda code: join_code_text(code=code, person_name=person_name),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 
@@ -30,12 +31,14 @@ def verification_token_check(*, token: str) -> User:
     try:
         payload = signer.unsign_object(token, max_age=settings.EMAIL_VERIFICATION_MAX_AGE)
     except signing.SignatureExpired as error:
-        raise VerificationLinkError("This link has expired.", expired=True) from error
+        raise VerificationLinkError(gettext("This link has expired."), expired=True) from error
     except (signing.BadSignature, ValueError, UnicodeDecodeError) as error:
-        raise VerificationLinkError("This link isn't complete or has been changed.", expired=False) from error
+        raise VerificationLinkError(gettext("This link isn't complete or has been changed."), expired=False) from error
     if not isinstance(payload, dict) or not isinstance(payload.get("user"), int):
-        raise VerificationLinkError("This link isn't complete or has been changed.", expired=False)
+        raise VerificationLinkError(gettext("This link isn't complete or has been changed."), expired=False)
     user = User.objects.filter(pk=payload["user"], is_active=True).first()
     if user is None or user.email != payload.get("email"):
-        raise VerificationLinkError("This link is for an email address that is no longer on an account.", expired=False)
+        raise VerificationLinkError(
+            gettext("This link is for an email address that is no longer on an account."), expired=False
+        )
     return user

@@ -17,8 +17,11 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
+from carecircle.accounts.emails import in_language_of
 from carecircle.accounts.models import ApiToken, User
 from carecircle.circles.models import Circle, Invitation, Membership
 from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue
@@ -28,9 +31,9 @@ logger = logging.getLogger(__name__)
 
 
 class CloseReason(models.TextChoices):
-    DIED = "died", "The person has died"
-    MOVED = "moved", "The person has moved into care, or somewhere else"
-    STOPPED = "stopped", "We don't need the circle any more"
+    DIED = "died", _("The person has died")
+    MOVED = "moved", _("The person has moved into care, or somewhere else")
+    STOPPED = "stopped", _("We don't need the circle any more")
 
 
 class ClosingError(Exception):
@@ -41,17 +44,45 @@ def erase_date(closed_at: datetime.datetime) -> datetime.datetime:
     return closed_at + datetime.timedelta(days=settings.CIRCLE_ERASE_AFTER_DAYS)
 
 
-def _tell_members(*, circle: Circle, actor: User, subject: str, body: str, kind: str) -> None:
+def closed_email(*, circle: Circle, actor: User, reader: User) -> tuple[str, str]:
+    """The subject and body telling one member the circle has closed, in the active language."""
     link = f"{settings.SITE_URL}{reverse('circles:home', kwargs={'circle_id': circle.pk})}"
+    assert circle.erase_after is not None
+    words = {
+        "name": reader.display_name,
+        "actor": actor.display_name,
+        "person": circle.person_name,
+        "until": formats.date_format(timezone.localtime(circle.erase_after), "j F Y"),
+        "link": link,
+    }
+    subject = gettext("The circle around %(person)s has closed") % words
+    # The closer's own message, if any, goes between the news and what happens next, in their words.
+    message = f"{circle.close_message}\n\n" if circle.close_message else ""
+    body = gettext(
+        "Hello %(name)s,\n\n"
+        "%(actor)s has closed the circle around %(person)s.\n\n"
+        "%(message)s"
+        "You can still read everything in it until %(until)s. Then everything in it will be deleted. "
+        "If you'd like to keep anything, an organiser can download it all from the circle's page before then.\n\n"
+        "Thank you for everything you did to help.\n\n"
+        "%(link)s\n"
+    ) % {**words, "message": message}
+    return subject, body
+
+
+def _tell_members_closed(*, circle: Circle, actor: User) -> None:
+    """Email every member with an address, each in their own language (accounts.emails.reader_language)."""
     for member in Membership.objects.filter(circle=circle).select_related("user"):
         if not member.user.email or not member.user.is_active:
             continue
+        with in_language_of(member.user):
+            subject, body = closed_email(circle=circle, actor=actor, reader=member.user)
         delivery_enqueue(
             channel="email",
             to=member.user.email,
             subject=subject,
-            body=f"Hello {member.user.display_name},\n\n{body}\n\n{link}\n",
-            idempotency_key=f"circles:{kind}:{circle.pk}:{member.user_id}:{uuid.uuid4().hex}",
+            body=body,
+            idempotency_key=f"circles:closed:{circle.pk}:{member.user_id}:{uuid.uuid4().hex}",
         )
 
 
@@ -59,10 +90,10 @@ def _tell_members(*, circle: Circle, actor: User, subject: str, body: str, kind:
 def circle_close(*, actor: User, circle: Circle, reason: str, message: str) -> Circle:
     """Close the circle: read-only from now, erased after CIRCLE_ERASE_AFTER_DAYS. Members are told."""
     if reason not in CloseReason.values:
-        raise ClosingError("Choose why the circle is ending.")
+        raise ClosingError(gettext("Choose why the circle is ending."))
     locked = Circle.objects.select_for_update().get(pk=circle.pk)
     if locked.closed_at is not None:
-        raise ClosingError("This circle is already closed.")
+        raise ClosingError(gettext("This circle is already closed."))
     now = timezone.now()
     locked.closed_at = now
     locked.closed_by = actor
@@ -74,21 +105,7 @@ def circle_close(*, actor: User, circle: Circle, reason: str, message: str) -> C
     Invitation.objects.filter(circle=locked, accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     audit_record(actor=actor, action="circle.closed", circle=locked, data={"reason": reason})
     circle_event_record(circle=locked, type="circle.changed")
-    until = timezone.localtime(locked.erase_after).strftime("%-d %B %Y")
-    body = (
-        f"{actor.display_name} has closed the circle around {locked.person_name}.\n\n"
-        + (f"{locked.close_message}\n\n" if locked.close_message else "")
-        + f"You can still read everything in it until {until}. Then everything in it will be deleted. "
-        "If you'd like to keep anything, an organiser can download it all from the circle's page before then.\n\n"
-        "Thank you for everything you did to help."
-    )
-    _tell_members(
-        circle=locked,
-        actor=actor,
-        subject=f"The circle around {locked.person_name} has closed",
-        body=body,
-        kind="closed",
-    )
+    _tell_members_closed(circle=locked, actor=actor)
     return locked
 
 
@@ -96,7 +113,7 @@ def circle_close(*, actor: User, circle: Circle, reason: str, message: str) -> C
 def circle_reopen(*, actor: User, circle: Circle) -> Circle:
     locked = Circle.objects.select_for_update().get(pk=circle.pk)
     if locked.closed_at is None:
-        raise ClosingError("This circle is open.")
+        raise ClosingError(gettext("This circle is open."))
     locked.closed_at = None
     locked.closed_by = None
     locked.close_reason = ""

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -19,21 +20,21 @@ from carecircle.circles.pages import circle_context
 
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Why is the circle ending?",
+        label=_("Why is the circle ending?"),
         choices=CloseReason.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose why the circle is ending."},
+        error_messages={"required": _("Choose why the circle is ending.")},
     )
     message = forms.CharField(
-        label="A message to everyone in the circle",
+        label=_("A message to everyone in the circle"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="We'll email it to everyone, with what happens next. You can leave it empty.",
+        help_text=_("We'll email it to everyone, with what happens next. You can leave it empty."),
     )
     confirm = forms.BooleanField(
-        label="I understand the circle becomes read-only, and everything in it is deleted later",
-        error_messages={"required": "Tick the box to say you understand."},
+        label=_("I understand the circle becomes read-only, and everything in it is deleted later"),
+        error_messages={"required": _("Tick the box to say you understand.")},
     )
 
 

@@ -257,6 +257,7 @@ def _join_by_text_name(request: HttpRequest, found: Invitation, context: dict[st
             address=client_address(request) or "unknown",
             invitation_id=found.pk,
             person_name=found.circle.person_name,
+            language=translation.get_language(),
         )
     except TextCodeLimited as limited:
         context["wait"] = duration_words(limited.wait)

@@ -161,14 +161,31 @@ class Invitation(models.Model):
             return "expired"
         return "pending"
 
-    def status_phrase(self) -> str:
-        """Completes "This invitation has …"."""
+    def unusable_message(self, *, cancelling: bool = False) -> str:
+        """Why this invitation can't be used (or cancelled), in a whole sentence in the active language."""
+        if cancelling:
+            return {
+                "accepted": gettext("This invitation can't be cancelled: it has already been used."),
+                "revoked": gettext("This invitation can't be cancelled: it has already been cancelled."),
+                "expired": gettext("This invitation can't be cancelled: it has already expired."),
+                "pending": gettext("This invitation can't be cancelled now. Try again."),
+            }[self.status]
         return {
-            "accepted": "already been used",
-            "revoked": "been cancelled",
-            "expired": "expired",
-            "pending": "not been used yet",
+            "accepted": gettext("This invitation has already been used. Ask for a new one."),
+            "revoked": gettext("This invitation has been cancelled. Ask for a new one."),
+            "expired": gettext("This invitation has expired. Ask for a new one."),
+            "pending": gettext("This invitation can't be used now. Ask for a new one."),
         }[self.status]
+
+    def gone_sentence(self) -> str:
+        """For the page an unusable link opens: "This invitation to help Dad has expired."."""
+        sentence = {
+            "accepted": gettext("This invitation to help %(person)s has already been used."),
+            "revoked": gettext("This invitation to help %(person)s has been cancelled."),
+            "expired": gettext("This invitation to help %(person)s has expired."),
+            "pending": gettext("This invitation to help %(person)s has not been used yet."),
+        }[self.status]
+        return sentence % {"person": self.circle.person_name}
 
     @property
     def recipient(self) -> str:

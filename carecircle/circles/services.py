@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.circles import messages, selectors
 from carecircle.circles.access import access_circle
@@ -69,9 +70,9 @@ def circle_create(
             return existing
     person_name = _one_line(person_name, 80, "name")
     if not person_name:
-        raise CircleError("Tell us the name of the person you're helping.")
+        raise CircleError(gettext("Tell us the name of the person you're helping."))
     if person_date_of_birth and person_date_of_birth > timezone.localdate():
-        raise CircleError("The date of birth can't be in the future.")
+        raise CircleError(gettext("The date of birth can't be in the future."))
     circle = Circle.objects.create(
         person_name=person_name,
         person_date_of_birth=person_date_of_birth,
@@ -101,9 +102,9 @@ def circle_update(
 ) -> Circle:
     person_name = _one_line(person_name, 80, "name")
     if not person_name:
-        raise CircleError("Tell us the name of the person you're helping.")
+        raise CircleError(gettext("Tell us the name of the person you're helping."))
     if person_date_of_birth and person_date_of_birth > timezone.localdate():
-        raise CircleError("The date of birth can't be in the future.")
+        raise CircleError(gettext("The date of birth can't be in the future."))
     changed = {}
     if person_name != circle.person_name:
         changed["person_name"] = [circle.person_name, person_name]
@@ -169,9 +170,11 @@ def membership_change(
     if role is not None and role != member.role:
         new_role = Role(role)
         if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
-            raise CircleConflict("A circle needs at least one organiser. Make someone else an organiser first.")
+            raise CircleConflict(
+                gettext("A circle needs at least one organiser. Make someone else an organiser first.")
+            )
         if new_role == Role.PERSON and Membership.objects.filter(circle=member.circle, role=Role.PERSON).exists():
-            raise CircleConflict("This circle already has the person being helped as a member.")
+            raise CircleConflict(gettext("This circle already has the person being helped as a member."))
         data["from"] = member.role
         data["to"] = new_role.value
         member.role = new_role
@@ -201,8 +204,8 @@ def membership_remove(*, actor: User, member: Membership) -> None:
     _lock_circle(member.circle)
     if member.role == Role.ORGANISER and _organiser_count(member.circle) <= 1:
         if member.user_id == actor.pk:
-            raise CircleConflict("You're the only organiser. Make someone else an organiser before you leave.")
-        raise CircleConflict("A circle needs at least one organiser.")
+            raise CircleConflict(gettext("You're the only organiser. Make someone else an organiser before you leave."))
+        raise CircleConflict(gettext("A circle needs at least one organiser."))
     circle, user, member_id = member.circle, member.user, member.pk
     member.delete()
     leaving = user.pk == actor.pk
@@ -256,17 +259,19 @@ def invitation_create(
     inviter = access_circle(user=actor, circle_id=circle.pk, capability="members.invite")
     if invitation_role in (Role.ORGANISER, Role.PERSON) and not inviter.can("members.manage"):
         # Helpers may be allowed to invite, but only organisers and the person hand out control.
-        raise PermissionDenied("Only organisers and the person can invite someone as an organiser or as the person.")
+        raise PermissionDenied(
+            gettext("Only organisers and the person can invite someone as an organiser or as the person.")
+        )
     if not 1 <= expires_in_days <= INVITATION_DAYS_MAX:
-        raise CircleError(f"An invitation can last from 1 to {INVITATION_DAYS_MAX} days.")
+        raise CircleError(gettext("An invitation can last from 1 to %(most)s days.") % {"most": INVITATION_DAYS_MAX})
     if invitation_role == Role.PERSON and Membership.objects.filter(circle=circle, role=Role.PERSON).exists():
-        raise CircleConflict("The person being helped is already a member of this circle.")
+        raise CircleConflict(gettext("The person being helped is already a member of this circle."))
     if invitation_channel == InvitationChannel.EMAIL and not email:
-        raise CircleError("Give an email address to send the invitation to.")
+        raise CircleError(gettext("Give an email address to send the invitation to."))
     if invitation_channel == InvitationChannel.SMS and not phone:
-        raise CircleError("Give a mobile number to text the invitation to.")
+        raise CircleError(gettext("Give a mobile number to text the invitation to."))
     if email and Membership.objects.filter(circle=circle, user__email__iexact=email).exists():
-        raise CircleConflict(f"{email} is already in this circle.")
+        raise CircleConflict(gettext("%(email)s is already in this circle.") % {"email": email})
     token = secrets.token_urlsafe(24)
     invitation = Invitation.objects.create(
         circle=circle,
@@ -313,7 +318,7 @@ def invitation_create(
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != "pending":
-        raise CircleConflict(f"This invitation can't be cancelled: it is already {invitation.status}.")
+        raise CircleConflict(invitation.unusable_message(cancelling=True))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
     audit_record(
@@ -332,23 +337,23 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
     """Join a circle through an invitation. Single use; an existing member just stays a member."""
     found = selectors.invitation_find(token=token)
     if found is None:
-        raise CircleError("This invitation link isn't valid. Ask the person who invited you for a new one.")
+        raise CircleError(gettext("This invitation link isn't valid. Ask the person who invited you for a new one."))
     invitation = Invitation.objects.select_for_update().select_related("circle").get(pk=found.pk)
     existing = Membership.objects.filter(circle=invitation.circle, user=actor).first()
     if existing is not None:
         return existing
     if invitation.status != "pending":
-        raise CircleError(f"This invitation has {invitation.status_phrase()}. Ask for a new one.")
+        raise CircleError(invitation.unusable_message())
     role = Role(invitation.role)
     if role == Role.PERSON and Membership.objects.filter(circle=invitation.circle, role=Role.PERSON).exists():
-        raise CircleConflict("The person being helped is already a member of this circle.")
+        raise CircleConflict(gettext("The person being helped is already a member of this circle."))
     try:
         with transaction.atomic():
             member = Membership.objects.create(
                 circle=invitation.circle, user=actor, role=role, relationship=invitation.relationship
             )
     except IntegrityError as error:
-        raise CircleConflict("You're already in this circle.") from error
+        raise CircleConflict(gettext("You're already in this circle.")) from error
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -222,7 +222,7 @@ def test_an_invitation_already_used_cannot_be_cancelled(cast, as_user, organiser
     url = reverse("circles:invitation_revoke", args=[cast.circle.pk, accepted.pk])
     response = as_user(organiser).post(url)
     assert response.status_code == 409
-    assert "it is already accepted" in text_of(response)
+    assert "This invitation can't be cancelled: it has already been used." in text_of(response)
 
 
 def test_cancelling_follows_capabilities(cast, as_user, organiser, person, helper, outsider):
