@@ -6,12 +6,17 @@ import html
 import uuid
 from typing import Any
 
+import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from carecircle.accounts.devices import device_description
 from carecircle.accounts.models import User
-from carecircle.circles.models import InvitationChannel, Role, role_noun
+from carecircle.accounts.services import AccountError, user_sign_up
+from carecircle.circles.closing import circle_close
+from carecircle.circles.models import Invitation, InvitationChannel, Role, role_noun
 from tests.accounts.helpers import sent_to
 from tests.cast import Cast, make_user
 
@@ -111,3 +116,54 @@ def test_an_invitation_to_someone_new_is_written_in_the_inviters_language(
     [message] = sent_to("nowy@example.org")
     assert message.body.startswith("Dzień dobry,\n\n")
     assert "jako pomocnik." in message.body
+
+
+def test_each_member_hears_the_circle_has_closed_in_their_own_language(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    cast.helper.language = "cy"
+    cast.helper.save(update_fields=["language"])
+    cast.well_wisher.language = "pl"
+    cast.well_wisher.save(update_fields=["language"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        circle_close(actor=cast.organiser, circle=cast.circle, reason="moved", message="Diolch / Dziękuję / Thanks")
+    [welsh] = sent_to(cast.helper.email)
+    [polish] = sent_to(cast.well_wisher.email)
+    [english] = sent_to(cast.paid_carer.email)
+    assert welsh.subject == "Mae'r cylch o gwmpas Dad wedi cau"
+    assert f"Mae {cast.organiser.display_name} wedi cau'r cylch o gwmpas Dad." in welsh.body
+    assert "Diolch / Dziękuję / Thanks\n\nGallwch ddal i ddarllen popeth ynddo tan " in welsh.body
+    assert polish.subject == "Krąg wokół osoby Dad został zamknięty"
+    assert "Dziękujemy za wszystko" in polish.body
+    assert english.subject == "The circle around Dad has closed"
+    assert "Thank you for everything you did to help." in english.body
+
+
+def test_a_new_sign_in_email_names_the_device_in_the_readers_language() -> None:
+    firefox_on_windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+    with translation.override("cy"):
+        assert device_description(firefox_on_windows) == "Firefox ar Windows"
+        assert device_description("curl/8.0") == "Dyfais anhysbys"
+    with translation.override("pl"):
+        assert device_description("Mozilla/5.0 (Linux; Android 14)") == "Przeglądarka na Android"
+    with translation.override("en-gb"):
+        assert device_description(firefox_on_windows) == "Firefox on Windows"
+
+
+def test_a_refusal_from_the_circle_services_is_in_the_viewers_language(cast: Cast, as_user: Any) -> None:
+    cast.organiser.language = "cy"
+    cast.organiser.save(update_fields=["language"])
+    accepted = Invitation.objects.filter(circle=cast.circle, accepted_at__isnull=False).latest("id")
+    response = as_user(cast.organiser).post(reverse("circles:invitation_revoke", args=[cast.circle.pk, accepted.pk]))
+    assert response.status_code == 409
+    # "This invitation can't be cancelled: it has already been used."
+    assert "Does dim modd canslo'r gwahoddiad hwn: mae wedi cael ei ddefnyddio yn barod." in _page(response)
+
+
+def test_a_refusal_from_the_account_services_is_in_the_active_language(db: None) -> None:
+    """The sign-up form catches this case first; the service's own refusal is what the API shows."""
+    make_user("taken", email="taken@example.org")
+    with translation.override("pl"), pytest.raises(AccountError) as refused:
+        user_sign_up(email="taken@example.org", password="a long and unusual passphrase 42", display_name="Ola")
+    assert str(refused.value) == "Istnieje już konto z tym adresem e-mail. Spróbuj się zalogować."
