@@ -13,6 +13,7 @@ from tests.browser.conftest import make_checked
 from tests.cast import build_cast, signed_in_session_key
 
 NEWS = "Can well-wishers read news about you and send their support?"
+SAVE_ANSWERS_IN_WELSH = "Cadw'r atebion"  # "Save answers"
 
 
 def test_the_person_answers_a_plain_question_with_the_keyboard(server: str, browser: Browser) -> None:
@@ -50,4 +51,34 @@ def test_the_person_answers_a_plain_question_with_the_keyboard(server: str, brow
     cast.circle.refresh_from_db()
     assert "updates.read" not in cast.circle.consent["well_wisher"]
     assert "support.send" not in cast.circle.consent["well_wisher"]
+    context.close()
+
+
+def test_a_welsh_speaker_answers_the_same_question_in_welsh(server: str, browser: Browser) -> None:
+    cast = build_cast()
+    cast.person.language = "cy"
+    cast.person.save(update_fields=["language"])
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.person), "url": server}]
+    )
+    checked = make_checked(context)
+    page = checked.page
+    page.goto(f"{server}/circles/{cast.circle.pk}/consent/")
+    # "Can well-wishers read news about you and send their support?", answered "They can"/"They can't".
+    news = "Ydy cefnogwyr yn cael darllen newyddion amdanoch chi ac anfon eu cefnogaeth?"
+    question = page.get_by_role("group", name=news)
+    expect(question.get_by_label("Ydyn", exact=True)).to_be_checked()
+    expect(page.get_by_text("Mae cefnogwyr yn gallu darllen newyddion ac anfon cefnogaeth.")).to_be_visible()
+    checked.check("consent questions in Welsh")
+
+    question.get_by_label("Nac ydyn").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name=SAVE_ANSWERS_IN_WELSH).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("group", name=news).get_by_label("Nac ydyn")).to_be_checked()
+    expect(page.get_by_text("Mae cefnogwyr yn gallu gweld y cylch, ond dim byd arall.")).to_be_visible()
+    checked.check("consent questions saved in Welsh")
+    cast.circle.refresh_from_db()
+    assert "updates.read" not in cast.circle.consent["well_wisher"]
     context.close()
