@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
 from carecircle.lib.hooks import conversation_unread
+from carecircle.notifications.mail_session import MailSession
 from carecircle.notifications.models import (
     Channel,
     Delivery,
@@ -155,105 +155,110 @@ def _send_after_commit(ids: list[int]) -> None:
         transaction.on_commit(lambda: deliver_many.enqueue(ids))
 
 
-def delivery_claim(*, delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
-    """Take the row for sending: one conditional UPDATE, so two workers never send the same delivery.
+# Rows claimed in one statement; small enough that the whole chunk is sent well within its lease.
+CLAIM_BATCH = 50
+# A row is sent only while this much of its lease is left (more than one send can take: the SMTP
+# timeout is 20 s); rows whose lease ran low are handed back and claimed again with a fresh one.
+LEASE_MARGIN = datetime.timedelta(minutes=2)
 
-    A row is free when queued and due, or when a worker's lease on it has run out (it died mid-send).
+
+def deliveries_claim(*, delivery_ids: Sequence[int], now: datetime.datetime | None = None) -> list[Delivery]:
+    """Take many rows for sending in one short transaction; two workers never take the same row.
+
+    A row is free when queued and due, or when a worker's lease on it has run out (it died
+    mid-send). On PostgreSQL the rows are locked with SKIP LOCKED, so a second worker claiming the
+    same ids at once takes the others rather than waiting; SQLite runs the transaction IMMEDIATE,
+    one writer at a time. Nothing is sent inside it. Returns the claimed rows in the order given.
     """
+    if not delivery_ids:
+        return []
     moment = now or timezone.now()
     due = Q(status=DeliveryStatus.QUEUED) & (Q(not_before__isnull=True) | Q(not_before__lte=moment))
     abandoned = Q(status=DeliveryStatus.SENDING, lease_until__lt=moment)
-    claimed = (
-        Delivery.objects.filter(pk=delivery_id)
-        .filter(due | abandoned)
-        .update(status=DeliveryStatus.SENDING, lease_until=moment + LEASE, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    return Delivery.objects.get(pk=delivery_id)
+    lease = moment + LEASE
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True).filter(pk__in=delivery_ids).filter(due | abandoned)
+        )
+        if rows:
+            Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+                status=DeliveryStatus.SENDING, lease_until=lease, attempts=F("attempts") + 1
+            )
+    for row in rows:
+        row.status, row.lease_until, row.attempts = DeliveryStatus.SENDING, lease, row.attempts + 1
+    order = {delivery_id: index for index, delivery_id in enumerate(delivery_ids)}
+    return sorted(rows, key=lambda row: order[row.pk])
 
 
-# A refusal of one message, after which smtplib has reset the session: the connection still works.
-SESSION_SURVIVES = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
-
-
-class MailSession:
-    """One connection to the mail server for a batch of emails: opened by the first, closed by `close()`.
-
-    The worker used to open an SMTP connection per message (docs/performance.md). Each message
-    still has its own outcome: a refused address leaves the session usable; any other error
-    closes it and the next message opens a fresh one. A server that dropped the idle connection
-    between two messages gets the message again, once, on a new connection.
-    """
-
-    def __init__(self) -> None:
-        self._connection: BaseEmailBackend | None = None
-        self.opened = 0
-
-    def send(self, message: EmailMultiAlternatives) -> None:
-        reused = self._connection is not None
-        try:
-            self._backend().send_messages([message])
-        except smtplib.SMTPServerDisconnected:
-            self.close()
-            if not reused:
-                raise
-            self.send(message)  # On a fresh connection, so at most once more.
-        except SESSION_SURVIVES:
-            raise
-        except Exception:
-            self.close()
-            raise
-
-    def _backend(self) -> BaseEmailBackend:
-        if self._connection is None:
-            connection = mailers.default
-            connection.open()
-            self._connection = connection
-            self.opened += 1
-        return self._connection
-
-    def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.close()
-            except Exception:
-                logger.debug("Closing the mail connection failed", exc_info=True)
+def delivery_claim(*, delivery_id: int, now: datetime.datetime | None = None) -> Delivery | None:
+    """Take one row for sending (see `deliveries_claim`); None when it isn't free."""
+    claimed = deliveries_claim(delivery_ids=[delivery_id], now=now)
+    return claimed[0] if claimed else None
 
 
 def deliveries_send(delivery_ids: Sequence[int]) -> dict[str, int]:
-    """Send each delivery over one mail connection; returns how many had each outcome."""
+    """Send each delivery over one mail connection; returns how many had each outcome.
+
+    Rows are claimed CLAIM_BATCH at a time (one transaction, two statements), the member's channel
+    checked for the whole chunk in one query, then each row is sent and its outcome recorded on its
+    own (one UPDATE) before the next, so a crash or a failure mid-chunk loses no outcome.
+    """
     mail = MailSession()
     outcomes: dict[str, int] = {}
+    pending = list(dict.fromkeys(delivery_ids))
     try:
-        for delivery_id in delivery_ids:
-            status = delivery_send(delivery_id=delivery_id, mail=mail)
-            outcomes[status] = outcomes.get(status, 0) + 1
+        while pending:
+            chunk, pending = pending[:CLAIM_BATCH], pending[CLAIM_BATCH:]
+            claimed = deliveries_claim(delivery_ids=chunk)
+            outcomes["skipped"] = outcomes.get("skipped", 0) + len(chunk) - len(claimed)
+            failing = failing_recipients(claimed)
+            for index, delivery in enumerate(claimed):
+                # The first of a fresh claim always goes: its lease is whole, so this can't loop.
+                if index and _lease_running_out(delivery):
+                    rest = claimed[index:]
+                    _release(rest)
+                    pending = [row.pk for row in rest] + pending
+                    break
+                status = _delivery_send_claimed(delivery, mail, failing=failing)
+                outcomes[status] = outcomes.get(status, 0) + 1
     finally:
         mail.close()
+    if not outcomes.get("skipped"):
+        outcomes.pop("skipped", None)
     return outcomes
+
+
+def _lease_running_out(delivery: Delivery) -> bool:
+    return delivery.lease_until is not None and timezone.now() > delivery.lease_until - LEASE_MARGIN
+
+
+def _release(rows: Sequence[Delivery]) -> None:
+    """Hand claimed rows back unsent (their lease ran low); the attempt they were counted doesn't count."""
+    for row in rows:
+        Delivery.objects.filter(pk=row.pk, status=DeliveryStatus.SENDING, lease_until=row.lease_until).update(
+            status=DeliveryStatus.QUEUED, lease_until=None, attempts=F("attempts") - 1
+        )
 
 
 def delivery_send(*, delivery_id: int, mail: MailSession | None = None) -> str:
     """Send one delivery now, over `mail`'s connection if given; returns the outcome ("sent", "retry"…).
 
-    Never called inside a transaction: the claim and the outcome are each one short UPDATE, and
+    Never called inside a transaction: the claim and the outcome are each one short statement, and
     the send itself holds no database lock however long the provider takes.
     """
-    if mail is not None:
-        return _delivery_send(delivery_id, mail)
-    own = MailSession()
+    own = mail is None
+    session = mail or MailSession()
     try:
-        return _delivery_send(delivery_id, own)
+        delivery = delivery_claim(delivery_id=delivery_id)
+        if delivery is None:
+            return "skipped"
+        return _delivery_send_claimed(delivery, session, failing=failing_recipients([delivery]))
     finally:
-        own.close()
+        if own:
+            session.close()
 
 
-def _delivery_send(delivery_id: int, mail: MailSession) -> str:
-    delivery = delivery_claim(delivery_id=delivery_id)
-    if delivery is None:
-        return "skipped"
+def _delivery_send_claimed(delivery: Delivery, mail: MailSession, *, failing: set[tuple[int, str]]) -> str:
     if not still_unread(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED, lease_until=None
@@ -264,7 +269,7 @@ def _delivery_send(delivery_id: int, mail: MailSession) -> str:
             status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The device no longer takes notifications."
         )
         return "failing"
-    if not channel_still_works(delivery):
+    if (delivery.recipient_id, delivery.channel) in failing:
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The member's address stopped working."
         )
@@ -291,18 +296,39 @@ def _delivery_send(delivery_id: int, mail: MailSession) -> str:
     return "sent"
 
 
-def channel_still_works(delivery: Delivery) -> bool:
-    """Whether a notification's channel still works for its member (a bounce may have come since it was queued)."""
+def _checks_channel(delivery: Delivery) -> bool:
     from carecircle.notifications.categories import CATEGORY_BY_KEY, DIGEST
 
-    if delivery.channel == Channel.PUSH:
-        return True
-    if delivery.recipient_id is None or (delivery.category not in CATEGORY_BY_KEY and delivery.category != DIGEST.key):
-        return True
-    failing_field = CHANNEL_FAILING_FIELD[Channel(delivery.channel)]
-    return not NotificationSettings.objects.filter(
-        user_id=delivery.recipient_id, **{f"{failing_field}__isnull": False}
-    ).exists()
+    return (
+        delivery.channel != Channel.PUSH
+        and delivery.recipient_id is not None
+        and (delivery.category in CATEGORY_BY_KEY or delivery.category == DIGEST.key)
+    )
+
+
+def failing_recipients(deliveries: Sequence[Delivery]) -> set[tuple[int, str]]:
+    """(member, channel) pairs among these notifications whose address or number stopped working; one query at most.
+
+    A bounce may have come since they were queued; messages not about a category (invitations,
+    answers to inbound mail) go whatever the member's settings say.
+    """
+    members = {
+        delivery.recipient_id
+        for delivery in deliveries
+        if delivery.recipient_id is not None and _checks_channel(delivery)
+    }
+    if not members:
+        return set()
+    rows = NotificationSettings.objects.filter(user_id__in=members).filter(
+        Q(email_failing_since__isnull=False) | Q(sms_failing_since__isnull=False)
+    )
+    failing: set[tuple[int, str]] = set()
+    for user_id, email_since, sms_since in rows.values_list("user_id", "email_failing_since", "sms_failing_since"):
+        if email_since is not None:
+            failing.add((user_id, Channel.EMAIL))
+        if sms_since is not None:
+            failing.add((user_id, Channel.SMS))
+    return {pair for pair in failing if pair[0] in members}
 
 
 # The one text a number that replied STOP still gets: the confirmation of it.

@@ -288,3 +288,84 @@ def test_a_mail_server_that_is_down_fails_each_message_on_its_own(db, settings):
     assert deliveries_send(ids) == {"retry": 3}
 
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.QUEUED}
+
+
+def test_a_batch_costs_one_claim_and_one_record_a_message_and_each_failure_keeps_its_own_outcome(cast, settings, sink):
+    """Rows are claimed together; a refused address and a broken header mid-batch fail alone, the rest go."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    smtp_to(settings, sink)
+    sink.refuse = {"gone@example.org"}
+    rows = Delivery.objects.bulk_create(
+        Delivery(
+            channel=Channel.EMAIL,
+            to="gone@example.org" if number == 3 else f"member{number}@example.org",
+            subject="Broken\nheader" if number == 1 else "News",
+            body="Dad is home.",
+            idempotency_key=f"mid-{number}",
+            recipient_id=cast.helper.pk,
+            category="news",
+        )
+        for number in range(8)
+    )
+    ids = [row.pk for row in rows]
+
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = deliveries_send(ids)
+
+    assert outcomes == {"sent": 6, "failed": 2}
+    statuses = dict(Delivery.objects.filter(pk__in=ids).values_list("idempotency_key", "status"))
+    assert statuses.pop("mid-1") == DeliveryStatus.FAILED
+    assert statuses.pop("mid-3") == DeliveryStatus.FAILED
+    assert set(statuses.values()) == {DeliveryStatus.SENT}
+    assert sorted(received.recipients[0] for received in sink.messages) == sorted(
+        f"member{number}@example.org" for number in range(8) if number not in (1, 3)
+    )
+    # The refusal leaves the connection usable; the header error closes it, as any other error does.
+    assert sink.connections == 2
+    # Claim (select + update, in a savepoint here), the members' channels, one record per message;
+    # the refusal also marks the address failing (a few more). It was 4 statements a message.
+    writes = [query for query in queries.captured_queries if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len([query for query in writes if "notifications_delivery" in query["sql"]]) == 2 + len(ids)
+    assert Delivery.objects.get(idempotency_key="mid-4").attempts == 1
+
+
+def test_rows_whose_lease_runs_low_mid_batch_are_handed_back_and_sent_on_a_fresh_claim(db, settings):
+    """A slow mail server can't make a row outlive its lease: what is left is claimed again before it is sent."""
+    from carecircle.notifications import services
+
+    ids = [queue(key=f"slow-{number}", to=f"member{number}@example.org").pk for number in range(3)]
+    leases: list[datetime.datetime | None] = []
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+
+        def slow(delivery: Delivery, _mail: object) -> str:
+            leases.append(delivery.lease_until)
+            clock.shift(LEASE - services.LEASE_MARGIN + datetime.timedelta(seconds=1))
+            return f"email-{delivery.pk}"
+
+        with mock.patch("carecircle.notifications.services._send", slow):
+            assert deliveries_send(ids) == {"sent": 3}
+
+    assert len(set(leases)) == 3  # each message went under a lease of its own claim
+    rows = Delivery.objects.filter(pk__in=ids)
+    assert {(row.status, row.attempts) for row in rows} == {(DeliveryStatus.SENT, 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_batch_at_once_send_each_delivery_once(settings, sink):
+    from tests.bursts import at_once
+
+    smtp_to(settings, sink)
+    rows = Delivery.objects.bulk_create(
+        Delivery(channel=Channel.EMAIL, to=f"member{n}@example.org", subject="News", body="Hi", idempotency_key=f"b{n}")
+        for n in range(60)
+    )
+    ids = [row.pk for row in rows]
+
+    results = at_once([lambda: deliveries_send(ids), lambda: deliveries_send(list(reversed(ids)))])
+
+    assert sum(result.get("sent", 0) for result in results) == 60
+    assert sum(result.get("skipped", 0) for result in results) == 60
+    assert sorted(received.recipients[0] for received in sink.messages) == sorted(row.to for row in rows)
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SENT, 1)}
