@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import Passkey, RecoveryCode, TotpDevice, User
 from carecircle.accounts.session_policy import session_rotate
@@ -119,7 +120,9 @@ def totp_enable(*, actor: User, secret: str, code: str, request: HttpRequest | N
     step = _matching_step(secret, code, after_step=0)
     if step is None:
         raise MfaError(
-            "That code isn't right. Check the time on your phone is set automatically, then try the newest code."
+            gettext(
+                "That code isn't right. Check the time on your phone is set automatically, then try the newest code."
+            )
         )
     TotpDevice.objects.filter(user=actor).delete()
     TotpDevice.objects.create(user=actor, sealed_secret=seal(secret, purpose=TOTP_PURPOSE), last_step=step)
@@ -203,7 +206,7 @@ def recovery_codes_forget_if_no_factor(*, actor: User) -> None:
 def recovery_codes_regenerate(*, actor: User) -> list[str]:
     """New recovery codes; the old ones stop working. Shown once, never stored in the clear."""
     if not mfa_status(actor).enabled:
-        raise MfaError("Set up an authenticator app or a passkey first; recovery codes back them up.")
+        raise MfaError(gettext("Set up an authenticator app or a passkey first; recovery codes back them up."))
     codes = _recovery_codes_replace(actor=actor)
     audit_record(actor=actor, action="account.mfa_recovery_codes_made", subject=actor)
     return codes

@@ -16,6 +16,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -63,7 +64,7 @@ def _take(session: SessionBase, purpose: str, user_id: int) -> bytes:
     """The challenge offered for this purpose and account; it can be answered only once."""
     stored = session.pop(CHALLENGE_KEY, None)
     if not stored or stored.get("purpose") != purpose or stored.get("user") != user_id:
-        raise MfaError("The passkey request ran out or came from another page. Try again.")
+        raise MfaError(gettext("The passkey request ran out or came from another page. Try again."))
     return base64url_to_bytes(stored["challenge"])
 
 
@@ -102,9 +103,9 @@ def _credential(data: str) -> dict[str, Any]:
     try:
         credential = json.loads(data)
     except (ValueError, TypeError) as error:
-        raise MfaError("The passkey's answer couldn't be read. Try again.") from error
+        raise MfaError(gettext("The passkey's answer couldn't be read. Try again.")) from error
     if not isinstance(credential, dict):
-        raise MfaError("The passkey's answer couldn't be read. Try again.")
+        raise MfaError(gettext("The passkey's answer couldn't be read. Try again."))
     return credential
 
 
@@ -115,7 +116,10 @@ def passkey_register(
     """Keep a new passkey once its attestation checks out; returns it and any new recovery codes."""
     challenge = _take(session, "register", actor.pk)
     if actor.passkeys.count() >= MAX_PASSKEYS:
-        raise MfaError(f"You can keep up to {MAX_PASSKEYS} passkeys. Remove one you no longer use first.")
+        raise MfaError(
+            gettext("You can keep up to %(most)s passkeys. Remove one you no longer use first.")
+            % {"most": MAX_PASSKEYS}
+        )
     credential = _credential(credential_json)
     try:
         verified = verify_registration_response(
@@ -125,10 +129,10 @@ def passkey_register(
             expected_origin=expected_origins(),
         )
     except (InvalidRegistrationResponse, KeyError, ValueError, TypeError) as error:
-        raise MfaError("That passkey couldn't be checked, so it wasn't added. Try again.") from error
+        raise MfaError(gettext("That passkey couldn't be checked, so it wasn't added. Try again.")) from error
     credential_id = bytes_to_base64url(verified.credential_id)
     if Passkey.objects.filter(credential_id=credential_id).exists():
-        raise MfaError("This passkey is already registered.")
+        raise MfaError(gettext("This passkey is already registered."))
     transports = credential.get("response", {}).get("transports") or []
     passkey = Passkey.objects.create(
         user=actor,

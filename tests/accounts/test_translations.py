@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from carecircle.accounts.devices import device_description
+from carecircle.accounts.mfa import MfaError, totp_enable, totp_new_secret
 from carecircle.accounts.models import User
 from carecircle.accounts.services import AccountError, user_sign_up
 from carecircle.circles.closing import circle_close
@@ -167,3 +168,10 @@ def test_a_refusal_from_the_account_services_is_in_the_active_language(db: None)
     with translation.override("pl"), pytest.raises(AccountError) as refused:
         user_sign_up(email="taken@example.org", password="a long and unusual passphrase 42", display_name="Ola")
     assert str(refused.value) == "Istnieje już konto z tym adresem e-mail. Spróbuj się zalogować."
+
+
+def test_a_second_factor_refusal_is_in_the_active_language(db: None) -> None:
+    ann = make_user("ann_welsh")
+    with translation.override("cy"), pytest.raises(MfaError) as refused:
+        totp_enable(actor=ann, secret=totp_new_secret(), code="not a code")
+    assert str(refused.value).startswith("Dydy'r cod hwnnw ddim yn gywir.")
