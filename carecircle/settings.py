@@ -296,6 +296,9 @@ MAIL_INBOUND_HOST = env_str("MAIL_INBOUND_HOST", "127.0.0.1")
 MAIL_INBOUND_PORT = env_int("MAIL_INBOUND_PORT", 2525)
 MAIL_INBOUND_MAX_BYTES = env_int("MAIL_INBOUND_MAX_BYTES", 10 * 1024 * 1024)
 MAIL_INBOUND_PER_HOUR_PER_MEMBER = env_int("MAIL_INBOUND_PER_HOUR_PER_MEMBER", 30)
+# The authserv-id of the relay in front whose Authentication-Results (DKIM/DMARC) a reply must pass;
+# empty: not checked (docs/architecture/notifications.md, "Reply by email").
+MAIL_INBOUND_AUTHSERV_ID = env_str("MAIL_INBOUND_AUTHSERV_ID", "")
 # The same secret guards the bounce and complaint webhooks at /mail/events/<provider>/.
 ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
 # Web Push (docs/architecture/notifications.md): the VAPID private key (base64url raw P-256, or DER)

@@ -39,6 +39,7 @@ from carecircle.conversations.services import message_post, thread_conversation
 from carecircle.conversations.threads import update_replies_rule
 from carecircle.lib import ratelimit
 from carecircle.lib.errors import DomainError
+from carecircle.notifications.mail_authenticity import sender_authenticated, tell_member_unauthenticated
 from carecircle.notifications.models import Channel, InboundEmail, Notification
 from carecircle.notifications.reply_mail import ReplyAddress, is_reply_domain, reply_address_read
 from carecircle.notifications.reply_parsing import is_automatic, reply_text, sender_address
@@ -132,6 +133,10 @@ def _act(mail: InboundMail, *, key: str, sender: str, recipient: str) -> tuple[s
     if not sender or sender != user.email.strip().lower():
         _tell_member_wrong_sender(user=user, sender=sender, key=key)
         return "wrong-sender", user, None
+    authserv_id = settings.MAIL_INBOUND_AUTHSERV_ID
+    if authserv_id and not sender_authenticated(mail.message, sender=sender, authserv_id=authserv_id):
+        tell_member_unauthenticated(user=user, sender=sender, key=key)
+        return "unauthenticated", user, None
     if (
         ratelimit.hit("mail-inbound-member", str(user.pk), window_seconds=3600)
         > settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER

@@ -395,3 +395,66 @@ def test_replies_over_the_hourly_limit_are_kept_not_posted_and_the_member_is_tol
     assert InboundEmail.objects.filter(outcome="limited").count() == 2
     [answer] = answers("helper@example.org")
     assert "more than 2 replies by email in an hour" in answer.body
+
+
+RELAY = "mx.care.example"
+
+
+@pytest.mark.parametrize(
+    ("results", "authentic"),
+    [
+        (f"{RELAY}; dkim=pass header.d=example.org header.s=s1; spf=pass; dmarc=pass header.from=example.org", True),
+        (f"{RELAY}; dmarc=pass (p=reject dis=none) header.from=example.org", True),
+        (f"{RELAY}; dkim=pass header.d=example.org; dmarc=none", True),
+        (f"{RELAY.upper()} 1; dkim=pass (2048-bit key) header.d=example.org", True),
+        (f"{RELAY}; dkim=pass header.d=mail.example.org; dmarc=fail header.from=example.org", False),
+        (f"{RELAY}; dkim=pass header.d=forger.example; dmarc=fail header.from=example.org", False),
+        (f"{RELAY}; dkim=fail header.d=example.org; dmarc=fail header.from=example.org", False),
+        (f"{RELAY}; dmarc=pass header.from=other.example", False),
+        (f"{RELAY}; none", False),
+        ("mx.forger.example; dkim=pass header.d=example.org; dmarc=pass header.from=example.org", False),
+    ],
+)
+def test_only_the_relays_own_passing_results_for_the_from_domain_count(results: str, authentic: bool) -> None:
+    from carecircle.notifications.mail_authenticity import sender_authenticated
+
+    message = reply("reply+x@reply.care.example", sender="helper@example.org", Authentication_Results=results)
+    assert sender_authenticated(message, sender="helper@example.org", authserv_id=RELAY) is authentic
+
+
+def test_the_topmost_header_of_the_relay_is_the_one_believed() -> None:
+    from carecircle.notifications.mail_authenticity import sender_authenticated
+
+    message = reply("reply+x@reply.care.example")
+    message["Authentication-Results"] = f"{RELAY}; dmarc=fail header.from=example.org"  # added by our relay
+    message["Authentication-Results"] = f"{RELAY}; dmarc=pass header.from=example.org"  # forged further down
+    assert sender_authenticated(message, sender="helper@example.org", authserv_id=RELAY) is False
+
+
+def test_with_a_relay_set_an_unauthenticated_reply_is_refused_and_the_member_told_in_their_language(
+    cast: Cast, settings: Any
+) -> None:
+    settings.MAIL_INBOUND_AUTHSERV_ID = RELAY
+    from carecircle.accounts.models import User
+
+    User.objects.filter(pk=cast.helper.pk).update(language="cy")
+    address = family_address(cast, cast.helper)
+    forged = reply(address, Authentication_Results=f"{RELAY}; dkim=none; dmarc=fail header.from=example.org")
+
+    assert receive(forged) == "unauthenticated"
+
+    assert posted_by_email() == []
+    assert answers("helper@example.org") == []
+    notice = Notification.objects.get(recipient=cast.helper, key__startswith="mail-unauthenticated-")
+    assert notice.title == "Ni chafodd ateb drwy e-bost i'ch cyfeiriad CareCircle ei bostio"
+    genuine = reply(
+        address,
+        message_id="<reply-2@mail.example>",
+        Authentication_Results=f"{RELAY}; dkim=pass header.d=example.org; dmarc=pass header.from=example.org",
+    )
+    assert receive(genuine) == "posted"
+    assert len(posted_by_email()) == 1
+
+
+def test_without_a_relay_set_replies_are_not_checked(cast: Cast) -> None:
+    assert receive(reply(family_address(cast, cast.helper))) == "posted"
