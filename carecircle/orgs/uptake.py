@@ -1,12 +1,14 @@
-"""Commissioners' figures about the family circles linked to their area's referrals: totals only, never a person.
+"""Commissioners' figures about the family circles linked to their area's organisations: totals only.
 
-The circles counted are those still linked to a referral of an organisation in the commissioner's
-areas (the bridge), and not closed. Organisation staff are left out of every count of people: the
-figures are about families and friends. Someone is **active** in a week (Monday to Sunday, UK time)
-when they did something in one of those circles: anything the audit log records (volunteering,
-marking a task done, changing the record, posting an update, thanking) or a message written
-(conversations, through `circles.registries.register_activity`). Help given is tasks marked done
-and the time they were planned to take (tasks, through `register_help_counter`).
+The circles counted are those, not closed, still linked to an organisation in the commissioner's
+areas: through a referral (the bridge, or a family's circle linked to one) or started with one of
+its invite codes (`OrganisationCircle`); a circle linked both ways counts once. Organisation staff
+are left out of every count of people: the figures are about families and friends, never a person.
+Someone is **active** in a week (Monday to Sunday, UK time) when they did something in one of
+those circles: anything the audit log records (volunteering, marking a task done, changing the
+record, posting an update, thanking) or a message written (conversations, through
+`circles.registries.register_activity`). Help given is tasks marked done and the time they were
+planned to take (tasks, through `register_help_counter`).
 
 Every count is aggregated in the database, in a fixed number of queries, whatever the number of
 circles, people or weeks.
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Min, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
@@ -27,7 +29,7 @@ from django.utils.translation import gettext, gettext_lazy
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, Membership
 from carecircle.circles.registries import ActivitySource, activity_sources, help_given
-from carecircle.orgs.models import OrganisationStaff, Referral
+from carecircle.orgs.models import OrganisationCircle, OrganisationStaff, Referral
 from carecircle.orgs.reports import LONDON, SMALLEST_SHOWN, Cell, Period, Table, _table, hidden
 
 WEEKS_SHOWN = 12
@@ -53,6 +55,7 @@ class CohortRow:
 @dataclass
 class Uptake:
     circles: Table
+    routes: Table
     members: Table
     tasks_done: Cell
     hours: str
@@ -61,12 +64,21 @@ class Uptake:
     weeks_after: tuple[int, ...] = WEEKS_AFTER
 
 
-def linked_circles(organisation_ids: list[int]) -> QuerySet[Circle]:
-    """Open circles still linked to a referral of these organisations (the partial index of linked circles)."""
-    linked = Referral.objects.filter(
+def _through_referrals(organisation_ids: list[int]) -> QuerySet[Any]:
+    """Circles still linked to a referral of these organisations (the partial index of linked circles)."""
+    return Referral.objects.filter(
         organisation_id__in=organisation_ids, circle__isnull=False, circle_link_ended_at__isnull=True
     ).values("circle_id")
-    return Circle.objects.filter(pk__in=linked, closed_at__isnull=True)
+
+
+def linked_circles(organisation_ids: list[int]) -> QuerySet[Circle]:
+    """Open circles linked to these organisations: through a referral, or started with an invite code."""
+    with_codes = OrganisationCircle.objects.filter(organisation_id__in=organisation_ids, ended_at__isnull=True).values(
+        "circle_id"
+    )
+    return Circle.objects.filter(
+        Q(pk__in=_through_referrals(organisation_ids)) | Q(pk__in=with_codes), closed_at__isnull=True
+    )
 
 
 def _monday(moment: datetime.datetime) -> datetime.date:
@@ -126,15 +138,27 @@ def build_uptake(organisation_ids: list[int], period: Period, *, now: datetime.d
     staff = OrganisationStaff.objects.filter(organisation_id__in=organisation_ids).values("user_id")
     period_end = period.end_moment
 
-    # Circles linked, and whether anyone did something in them during the period.
-    linked = circles.count()
+    # Circles linked, how (a circle linked both ways counts with the referrals), and whether anyone
+    # did something in them during the period.
+    counted = circles.aggregate(
+        linked=Count("pk"), through_referral=Count("pk", filter=Q(pk__in=_through_referrals(organisation_ids)))
+    )
+    linked, through_referral = int(counted["linked"]), int(counted["through_referral"])
     activity = _sources(circles, staff, period.start_moment, period_end)
     sql, params = activity.query.sql_with_params()
     ((active,),) = _fetch(f"SELECT COUNT(DISTINCT place) FROM ({sql}) AS pairs", params)  # noqa: S608
     circle_table = _table(
         "circles",
-        gettext("Family circles linked to referrals"),
+        gettext("Family circles linked to the organisations"),
         [(gettext("Active in these months"), active), (gettext("Quiet"), linked - active)],
+    )
+    routes = _table(
+        "routes",
+        gettext("How the circles came to the organisations"),
+        [
+            (gettext("Through a referral"), through_referral),
+            (gettext("Started with an invite code"), linked - through_referral),
+        ],
     )
 
     # Members per circle (staff left out), in a few bands.
@@ -207,6 +231,7 @@ def build_uptake(organisation_ids: list[int], period: Period, *, now: datetime.d
     sizes_by_cohort = dict(_fetch(cohort_sizes, joined_params))
     return Uptake(
         circles=circle_table,
+        routes=routes,
         members=members,
         tasks_done=tasks_done,
         hours=hours,
@@ -256,7 +281,7 @@ def _cohorts(
 def uptake_csv_rows(uptake: Uptake) -> list[list[str]]:
     """The commissioner's circle figures as CSV rows, suppressed as on the page."""
     rows = []
-    for table in (uptake.circles, uptake.members):
+    for table in (uptake.circles, uptake.routes, uptake.members):
         for cell in table.cells:
             rows.append([table.title, cell.label, cell.shown])
         rows.append([table.title, "Total", hidden() if table.suppressed_total else str(table.total)])

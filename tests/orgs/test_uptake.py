@@ -12,13 +12,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from carecircle.audit.models import AuditEntry
-from carecircle.orgs.models import OrganisationStaff, Referral
+from carecircle.circles.models import Circle
+from carecircle.orgs.access import access_organisation
+from carecircle.orgs.invite_codes import circle_start_with_code, invite_code_create
+from carecircle.orgs.models import OrganisationCircle, OrganisationStaff, Referral
 from carecircle.orgs.reports import Period
-from carecircle.orgs.uptake import _cohorts, build_uptake
+from carecircle.orgs.services import organisation_create
+from carecircle.orgs.uptake import _cohorts, build_uptake, uptake_csv_rows
 from carecircle.tasks.services import occurrence_done, task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import add_members
-from tests.orgs.conftest import Org, make_referral, text
+from tests.orgs.conftest import Org, make_referral, quick_user, text
 from tests.tasks.conftest import make_task
 
 NOW = datetime.datetime(2026, 6, 17, 12, tzinfo=datetime.UTC)  # a Wednesday
@@ -93,7 +97,8 @@ def test_the_commissioner_page_shows_circle_figures_without_a_person_in_the_same
         csv = client.get(address + "?format=csv").content.decode()
     assert len(after) == len(before)
     for heading in (
-        "Family circles linked to referrals",
+        "Family circles linked to the organisations",
+        "How the circles came to the organisations",
         "People in each circle",
         "Help given",
         "People active each week",
@@ -104,3 +109,69 @@ def test_the_commissioner_page_shows_circle_figures_without_a_person_in_the_same
         assert user.display_name not in page
         assert user.display_name not in csv
     assert "People active each week,w/c 15 Jun," in csv
+
+
+def test_circles_started_with_an_invite_code_count_once_with_those_linked_through_referrals(org: Org) -> None:
+    access = access_organisation(user=org.coordinator, organisation_id=org.organisation.pk)
+    with time_machine.travel(NOW, tick=False):
+        _, code = invite_code_create(access=access, label="Leaflet", max_uses=20, valid_days=30)
+        started = [
+            circle_start_with_code(
+                actor=quick_user(f"family{number}@example.org", f"Family {number}"),
+                organisation=org.organisation,
+                code=code,
+                person_name=f"Person {number}",
+                for_self=False,
+                relationship="daughter",
+                consent_given_by="person",
+                consent_confirmed=True,
+            )
+            for number in range(12)
+        ]
+        for circle in started[:5]:  # also linked to a referral: counted once, with the referrals
+            referral = make_referral(org.organisation, person_name=circle.person_name)
+            Referral.objects.filter(pk=referral.pk).update(circle=circle, circle_consent_at=NOW)
+        OrganisationCircle.objects.filter(circle=started[10]).update(ended_at=NOW)  # no longer linked
+        Circle.objects.filter(pk=started[11].pk).update(closed_at=NOW)  # closed
+        other = organisation_create(actor=None, name="Elsewhere", area=org.organisation.area)
+        period = Period.from_request({}, today=NOW.date())
+        uptake = build_uptake([org.organisation.pk], period, now=NOW)
+        elsewhere = build_uptake([other.pk], period, now=NOW)
+    assert uptake.circles.total == 10
+    assert [(cell.label, cell.shown) for cell in uptake.circles.cells] == [
+        ("Active in these months", "10"),  # starting a circle is activity
+        ("Quiet", "0"),
+    ]
+    assert [(cell.label, cell.shown) for cell in uptake.routes.cells] == [
+        ("Through a referral", "5"),
+        ("Started with an invite code", "5"),
+    ]
+    rows = uptake_csv_rows(uptake)
+    assert ["How the circles came to the organisations", "Started with an invite code", "5"] in rows
+    assert ["Family circles linked to the organisations", "Total", "10"] in rows
+    assert elsewhere.circles.total == 0  # another organisation's figures don't include them
+
+
+def test_a_few_circles_by_one_route_cannot_be_worked_out_from_the_total(org: Org) -> None:
+    access = access_organisation(user=org.coordinator, organisation_id=org.organisation.pk)
+    with time_machine.travel(NOW, tick=False):
+        _, code = invite_code_create(access=access, label="Leaflet", max_uses=20, valid_days=30)
+        for number in range(7):
+            circle = circle_start_with_code(
+                actor=quick_user(f"family{number}@example.org", f"Family {number}"),
+                organisation=org.organisation,
+                code=code,
+                person_name=f"Person {number}",
+                for_self=False,
+                relationship="son",
+                consent_given_by="person",
+                consent_confirmed=True,
+            )
+            if number < 2:
+                referral = make_referral(org.organisation, person_name=circle.person_name)
+                Referral.objects.filter(pk=referral.pk).update(circle=circle, circle_consent_at=NOW)
+        uptake = build_uptake([org.organisation.pk], Period.from_request({}, today=NOW.date()), now=NOW)
+    # Two through referrals is small; the five by code alone would tell it from the total of 7.
+    assert uptake.routes.total == 7
+    assert [cell.shown for cell in uptake.routes.cells] == ["not shown", "not shown"]
+    assert ["How the circles came to the organisations", "Through a referral", "not shown"] in uptake_csv_rows(uptake)
