@@ -5,6 +5,9 @@ BENCH_REFERRALS referrals (default 50,000, as BUDGETS.md's organisation) spread 
 every state, then times (wall and this process's CPU) with Django's test client the referral
 list (first page, a deep page, searches, a filter), the board, the organisation's home, its report
 and a commissioner's report, against /ping in the same run, and counts each page's queries.
+BENCH_VOLUNTEERS volunteers (default 20) get the referrals that are assigned, active or closed,
+each with its history entries (assigned, first contact, a note) and a follow-up done, for the
+report's volunteer activity; a database from before they existed gets them on the next run.
 Referrals are bulk-inserted, so the per-month report figures are then recounted once with
 `referral_figures_rebuild` (timed and printed), as after any bulk load. BENCH_DIR keeps the SQLite
 database in that folder and reuses it on the next run (the build takes minutes on a busy machine).
@@ -29,6 +32,7 @@ from records import setup
 from run import say
 
 REFERRALS = int(os.environ.get("BENCH_REFERRALS", "50000"))
+VOLUNTEERS = int(os.environ.get("BENCH_VOLUNTEERS", "20"))
 REPEATS = 7
 
 
@@ -41,11 +45,9 @@ def build() -> tuple[int, object, object]:
     existing = Organisation.objects.filter(name="Bench Helpers").first()
     if existing is not None:
         say("Reusing the referrals already in BENCH_DIR's database")
-        return (
-            existing.pk,
-            Users.objects.get(email="coordinator@example.org"),
-            Users.objects.get(email="commissioner@example.org"),
-        )
+        coordinator = Users.objects.get(email="coordinator@example.org")
+        add_volunteer_activity(existing, coordinator)
+        return existing.pk, coordinator, Users.objects.get(email="commissioner@example.org")
 
     from carecircle.accounts.models import User
     from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus
@@ -96,7 +98,63 @@ def build() -> tuple[int, object, object]:
     started = time.perf_counter()
     rows = referral_figures_rebuild(organisation_ids=[organisation.pk])
     say(f"Counted the report figures ({rows:,} rows) in {time.perf_counter() - started:.1f} s")
+    add_volunteer_activity(organisation, coordinator)
     return organisation.pk, coordinator, commissioner
+
+
+def add_volunteer_activity(organisation: object, coordinator: object) -> None:
+    """Volunteers for the assigned, active and closed referrals, with their history and a follow-up done each."""
+    from carecircle.accounts.models import User
+    from carecircle.orgs.models import FollowUp, OrganisationStaff, Referral, ReferralEvent, StaffRole
+    from carecircle.orgs.services import organisation_staff_add
+
+    if OrganisationStaff.objects.filter(organisation=organisation, role=StaffRole.VOLUNTEER).exists():
+        return
+    started = time.perf_counter()
+    team = []
+    for number in range(VOLUNTEERS):
+        user = User.objects.create_user(
+            email=f"volunteer{number}@example.org", password=None, display_name=f"Volunteer {number}"
+        )
+        organisation_staff_add(actor=None, organisation=organisation, user=user, role=StaffRole.VOLUNTEER)
+        team.append(user)
+    referrals = list(
+        Referral.objects.filter(organisation=organisation, status__in=["assigned", "active", "closed"]).values_list(
+            "pk", "created_at"
+        )
+    )
+    events, follow_ups = [], []
+    for index, (pk, created) in enumerate(referrals):
+        volunteer = team[index % len(team)]
+        Referral.objects.filter(pk=pk).update(assigned_to=volunteer)
+        day = datetime.timedelta(days=1)
+        events += [
+            ReferralEvent(
+                referral_id=pk, actor=coordinator, kind="assigned", assignee=volunteer, created_at=created + day
+            ),
+            ReferralEvent(referral_id=pk, actor=volunteer, kind="contact", created_at=created + 2 * day),
+            ReferralEvent(
+                referral_id=pk, actor=volunteer, kind="note", text="Called round.", created_at=created + 3 * day
+            ),
+        ]
+        follow_ups.append(
+            FollowUp(
+                referral_id=pk,
+                text="Ring back",
+                due_on=(created + 7 * day).date(),
+                assigned_to=volunteer,
+                created_by=volunteer,
+                created_at=created + 3 * day,
+                done_at=created + 6 * day,
+                done_by=volunteer,
+            )
+        )
+    ReferralEvent.objects.bulk_create(events, batch_size=2000)
+    FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
+    say(
+        f"Gave {len(referrals):,} referrals to {len(team)} volunteers ({len(events):,} history entries, "
+        f"{len(follow_ups):,} follow-ups) in {time.perf_counter() - started:.1f} s"
+    )
 
 
 def measure(client: object, url: str) -> tuple[float, float, int]:

@@ -279,10 +279,19 @@ class ReferralEvent(models.Model):
     from_status = models.CharField(max_length=10, blank=True)
     to_status = models.CharField(max_length=10, blank=True)
     text = models.TextField(blank=True)
+    # Whom an "assigned" entry gave the referral to (the text keeps the name as it was then).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # The report's volunteer activity: one person's entries, and those giving them referrals, in a range.
+            models.Index(fields=["actor", "created_at"], name="orgs_event_actor_recent"),
+            models.Index(fields=["assignee", "created_at"], name="orgs_event_assignee_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.referral_id}"

@@ -207,8 +207,16 @@ def _create(*, actor: User | None, organisation: Organisation, data: ReferralInp
     return referral
 
 
-def _history(referral: Referral, *, actor: User | None, kind: str, text: str = "", **statuses: str) -> None:
-    ReferralEvent.objects.create(referral=referral, actor=actor, kind=kind, text=text, **statuses)
+def _history(
+    referral: Referral,
+    *,
+    actor: User | None,
+    kind: str,
+    text: str = "",
+    assignee: User | None = None,
+    **statuses: str,
+) -> None:
+    ReferralEvent.objects.create(referral=referral, actor=actor, kind=kind, text=text, assignee=assignee, **statuses)
 
 
 def _audit(referral: Referral, *, actor: User | None, action: str, **data: Any) -> None:
@@ -300,6 +308,7 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
         from_status=before,
         to_status=referral.status,
         text=f"Assigned to {assignee.display_name}.",
+        assignee=assignee,
     )
     _audit(referral, actor=access.user, action="referral.assigned", assignee=assignee.pk)
     return referral

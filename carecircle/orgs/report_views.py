@@ -22,6 +22,7 @@ from carecircle.orgs.access import access_organisation, commissioned_areas
 from carecircle.orgs.selectors import organisations_in_areas
 from carecircle.orgs.uptake import Uptake, build_uptake, uptake_csv_rows
 from carecircle.orgs.views import viewer
+from carecircle.orgs.volunteer_activity import VolunteerActivity, build_volunteer_activity, volunteer_csv_rows
 
 
 def _period(request: HttpRequest) -> reports.Period:
@@ -38,11 +39,18 @@ def _refused(
     return render(request, template, context, status=400)
 
 
-def _csv(report: reports.Report, filename: str, *, uptake: Uptake | None = None) -> HttpResponse:
+def _csv(
+    report: reports.Report,
+    filename: str,
+    *,
+    uptake: Uptake | None = None,
+    volunteers: VolunteerActivity | None = None,
+) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     rows = reports.report_csv_rows(report) + (uptake_csv_rows(uptake) if uptake else [])
+    rows += volunteer_csv_rows(volunteers) if volunteers else []
     for row in rows:
         writer.writerow(safe_cells(row))
     return response
@@ -63,11 +71,14 @@ def organisation_report(request: HttpRequest, organisation_id: int) -> HttpRespo
     except reports.PeriodError as error:
         return _refused(request, "orgs/report.html", context, error)
     report = reports.build_report([access.organisation.pk], period)
+    volunteers = build_volunteer_activity([access.organisation.pk], period)
     if request.GET.get("format") == "csv":
         return _csv(
-            report, f"{access.organisation.slug}-referrals-{period.start:%Y-%m}-to-{period.last_month:%Y-%m}.csv"
+            report,
+            f"{access.organisation.slug}-referrals-{period.start:%Y-%m}-to-{period.last_month:%Y-%m}.csv",
+            volunteers=volunteers,
         )
-    context["report"] = report
+    context.update({"report": report, "volunteers": volunteers})
     return render(request, "orgs/report.html", context)
 
 
