@@ -1,14 +1,28 @@
-"""The words of the emails tasks send: help requests, concerns from a visit, reminders, asks."""
+"""The words of the emails tasks send: help requests, concerns from a visit, reminders, asks.
+
+Each is one whole translatable message with named placeholders, written in the active language:
+call them inside notify()'s `render` (which runs in the recipient's language), or through
+`when_read` for a title notify() turns into text once per recipient (docs/architecture/i18n.md).
+"""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext
 
 from carecircle.tasks.models import Task
+
+
+def when_read(make: Callable[[], str]) -> str:
+    """Text made when it is read, not now: notify() reads a title once per member, in their language."""
+    return lazy(make, str)()
 
 
 def task_url(task: Task, on: datetime.date) -> str:
@@ -17,10 +31,34 @@ def task_url(task: Task, on: datetime.date) -> str:
 
 
 def _when(start: datetime.datetime, time_zone: str) -> str:
-    from zoneinfo import ZoneInfo
-
     local = start.astimezone(ZoneInfo(time_zone))
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    # Translators: a Django date format for a day and time in a message, like "Fri 5 Dec, 10:30".
+    return date_format(local, pgettext("day and time in a message", "D j M, H:i"))
+
+
+def day_words(on: datetime.date) -> str:
+    """ "Friday 5 December" in the active language (Polish "piątek 5 grudnia")."""
+    # Translators: a Django date format for a day in a message title, like "Friday 5 December".
+    return date_format(on, pgettext("day in a message", "l j E"))
+
+
+def list_words(names: list[str]) -> str:
+    """ "Ann and Bob", "Ann, Bob and Cy" in the active language."""
+    if len(names) == 1:
+        return names[0]
+    return pgettext("the last two of a list", "%(first)s and %(last)s") % {
+        "first": ", ".join(names[:-1]),
+        "last": names[-1],
+    }
+
+
+def someone_in_the_circle() -> str:
+    """Who asked, when nobody in particular did."""
+    return gettext("Someone in the circle")
+
+
+def help_request_title(*, person_name: str, asker_name: str) -> str:
+    return gettext("Can you help %(person)s? %(asker)s can't cover") % {"person": person_name, "asker": asker_name}
 
 
 def help_request_message(
@@ -39,91 +77,133 @@ def help_request_message(
     has an emergency plan; the records app supplies it. `actions` gives the "I'll do it" and "I can't"
     lines of one occurrence for this reader (tasks/pacing.py).
     """
+    names = {"person": person_name, "asker": asker_name}
     lines = [
-        f"{asker_name} can't cover the next few days and has asked you, as one of the people "
-        f"who step in for {person_name}, to help.",
+        gettext(
+            "%(asker)s can't cover the next few days and has asked you, as one of the people "
+            "who step in for %(person)s, to help."
+        )
+        % names,
         "",
     ]
     if note:
-        lines += [f"{asker_name} says: {note}", ""]
+        lines += [gettext("%(asker)s says: %(note)s") % {"asker": asker_name, "note": note}, ""]
     listed = list(items)
     if listed:
-        lines.append("These need someone now:")
+        lines.append(gettext("These need someone now:"))
         for task, on, start in listed:
             lines.append(f"- {task.title}, {_when(start, time_zone)}: {task_url(task, on)}")
             if actions is not None:
                 lines += [f"  {line}" for line in actions(task, on).splitlines()]
     else:
-        lines.append("Nothing is on the calendar for those days, but they may need you to be on hand.")
+        lines.append(gettext("Nothing is on the calendar for those days, but they may need you to be on hand."))
     if emergency_plan_url:
-        lines += ["", f"The emergency plan for {person_name}: {emergency_plan_url}"]
+        lines += [
+            "",
+            gettext("The emergency plan for %(person)s: %(link)s")
+            % {"person": person_name, "link": emergency_plan_url},
+        ]
     if actions is not None:
-        lines += ["", "Each link works once, for 14 days. Thank you."]
+        lines += ["", gettext("Each link works once, for 14 days. Thank you.")]
     else:
-        lines += ["", 'Open a link and choose "I\'ll do it" to take one. Thank you.']
-    return f"Can you help {person_name}? {asker_name} can't cover", "\n".join(lines)
+        lines += ["", gettext("Open a link and choose “I'll do it” to take one. Thank you.")]
+    return help_request_title(person_name=person_name, asker_name=asker_name), "\n".join(lines)
 
 
 def concern_message(
     *, person_name: str, author_name: str, task: Task, on: datetime.date, notes: str
 ) -> tuple[str, str]:
-    body = (
-        f"{author_name} logged a visit to {person_name} on {on:%a} {on.day} {on:%b} and raised a concern.\n\n"
-        f"{notes or 'No notes were written.'}\n\nSee the visit: {task_url(task, on)}"
+    values = {"author": author_name, "person": person_name, "day": day_words(on)}
+    body = "\n\n".join(
+        [
+            gettext("%(author)s logged a visit to %(person)s on %(day)s and raised a concern.") % values,
+            notes or gettext("No notes were written."),
+            gettext("See the visit: %(link)s") % {"link": task_url(task, on)},
+        ]
     )
-    return f"A concern after the visit to {person_name}", body
+    return concern_title(person_name=person_name), body
+
+
+def concern_title(*, person_name: str) -> str:
+    return gettext("A concern after the visit to %(person)s") % {"person": person_name}
+
+
+def reminder_title(*, task: Task, start: datetime.datetime, time_zone: str) -> str:
+    return gettext("Reminder: %(title)s, %(when)s") % {"title": task.title, "when": _when(start, time_zone)}
 
 
 def reminder_message(*, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str) -> tuple[str, str]:
-    where = f"\nWhere: {task.address}" if task.address else ""
-    body = (
-        f"A reminder: you said you'll do \u201c{task.title}\u201d for {task.circle.person_name}, "
-        f"{_when(start, time_zone)}.{where}\n\nDetails, or say you can't any more: {task_url(task, on)}"
-    )
-    return f"Reminder: {task.title}, {_when(start, time_zone)}", body
+    values = {"title": task.title, "person": task.circle.person_name, "when": _when(start, time_zone)}
+    first = gettext("A reminder: you said you'll do “%(title)s” for %(person)s, %(when)s.") % values
+    if task.address:
+        first += "\n" + gettext("Where: %(address)s") % {"address": task.address}
+    body = "\n\n".join([first, gettext("Details, or say you can't any more: %(link)s") % {"link": task_url(task, on)}])
+    return reminder_title(task=task, start=start, time_zone=time_zone), body
+
+
+def everyone_title(*, task: Task) -> str:
+    return gettext("Can you help %(person)s? %(title)s") % {"person": task.circle.person_name, "title": task.title}
 
 
 def everyone_message(
     *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, asker_name: str, actions: str
 ) -> tuple[str, str]:
     """(subject, body) when someone asks everyone who can help with one occurrence that still needs someone."""
+    values = {"title": task.title, "person": task.circle.person_name, "when": _when(start, time_zone)}
     # No asker: CareCircle asks on its own, because the day is near and nobody has taken it (help_soon.py).
-    who = f"{asker_name} has asked everyone who can help." if asker_name else "Everyone who can help is being asked."
-    body = (
-        f"\u201c{task.title}\u201d for {task.circle.person_name} still needs someone, {_when(start, time_zone)}. "
-        f"{who}\n\n{actions}\n\nOr open it in CareCircle: {task_url(task, on)}"
-    )
-    return f"Can you help {task.circle.person_name}? {task.title}", body
+    if asker_name:
+        first = gettext(
+            "“%(title)s” for %(person)s still needs someone, %(when)s. %(asker)s has asked everyone who can help."
+        ) % {**values, "asker": asker_name}
+    else:
+        first = (
+            gettext("“%(title)s” for %(person)s still needs someone, %(when)s. Everyone who can help is being asked.")
+            % values
+        )
+    opener = gettext("Or open it in CareCircle: %(link)s") % {"link": task_url(task, on)}
+    return everyone_title(task=task), f"{first}\n\n{actions}\n\n{opener}"
 
 
 def nobody_left_message(
     *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, asker_name: str, all_asked: bool
 ) -> tuple[str, str]:
     """(subject, body) telling the organisers nobody (more) is set to step in for one occurrence."""
+    values = {"title": task.title, "when": _when(start, time_zone), "asker": asker_name}
     if all_asked:
-        subject = f"Every stand-in was asked: {task.title}"
+        subject = gettext("Every stand-in was asked: %(title)s") % values
         first = (
-            f"Every stand-in has been asked about \u201c{task.title}\u201d, {_when(start, time_zone)}, "
-            "and nobody has taken it yet."
+            gettext("Every stand-in has been asked about “%(title)s”, %(when)s, and nobody has taken it yet.") % values
         )
     else:
-        subject = f"Nobody else is set to step in: {task.title}"
+        subject = gettext("Nobody else is set to step in: %(title)s") % values
         first = (
-            f"{asker_name} can't cover \u201c{task.title}\u201d, {_when(start, time_zone)}, "
-            "and nobody else is set to step in for it."
+            gettext("%(asker)s can't cover “%(title)s”, %(when)s, and nobody else is set to step in for it.") % values
         )
-    body = f"{first}\n\nOpen it to ask everyone who can help, or to ask someone yourself: {task_url(task, on)}"
-    return subject, body
+    then = gettext("Open it to ask everyone who can help, or to ask someone yourself: %(link)s") % {
+        "link": task_url(task, on)
+    }
+    return subject, f"{first}\n\n{then}"
+
+
+def ask_title(*, task: Task) -> str:
+    return gettext("Can you do this? %(title)s") % {"title": task.title}
 
 
 def ask_message(
     *, task: Task, on: datetime.date, start: datetime.datetime, time_zone: str, actions: str = ""
 ) -> tuple[str, str]:
     """(subject, body) asking someone whose standing offer matches; `actions` are their "I'll do it"/"I can't" links."""
-    answer = f"{actions}\n\nOr open it in CareCircle: " if actions else 'Say "I\'ll do it" here: '
-    body = (
-        f"\u201c{task.title}\u201d for {task.circle.person_name} needs someone, {_when(start, time_zone)}. "
-        f"You said you can usually help at this time, so you're asked first.\n\n"
-        f"{answer}{task_url(task, on)}"
+    values = {"title": task.title, "person": task.circle.person_name, "when": _when(start, time_zone)}
+    first = (
+        gettext(
+            "“%(title)s” for %(person)s needs someone, %(when)s. "
+            "You said you can usually help at this time, so you're asked first."
+        )
+        % values
     )
-    return f"Can you do this? {task.title}", body
+    link = task_url(task, on)
+    if actions:
+        answer = f"{actions}\n\n" + gettext("Or open it in CareCircle: %(link)s") % {"link": link}
+    else:
+        answer = gettext("Say “I'll do it” here: %(link)s") % {"link": link}
+    return ask_title(task=task), f"{first}\n\n{answer}"

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from carecircle.lib.repeat_words import describe_rrule
+from carecircle.tasks.repeat_words import describe_rrule
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -24,13 +24,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Circle, Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import notify
-from carecircle.tasks.messages import everyone_message, help_request_message, nobody_left_message, task_url
+from carecircle.tasks.messages import (
+    everyone_message,
+    everyone_title,
+    help_request_message,
+    help_request_title,
+    nobody_left_message,
+    someone_in_the_circle,
+    task_url,
+    when_read,
+)
 from carecircle.tasks.models import (
     AskedAs,
     Assignment,
@@ -199,7 +209,7 @@ def stand_ins_ask(
             asked.setdefault(user_id, []).append(item)
     if not asked:
         return asked
-    asker_name = asker.display_name if asker is not None else "Someone in the circle"
+    asker_name = asker.display_name if asker is not None else when_read(someone_in_the_circle)
 
     def render(user: object) -> tuple[str, str]:
         return _message(circle, asked.get(getattr(user, "pk", 0), []), user, asker_name, note, emergency_plan_url)
@@ -213,7 +223,7 @@ def stand_ins_ask(
         category="help_needed",
         circle=circle,
         key=key,
-        title=f"Can you help {circle.person_name}? {asker_name} can't cover",
+        title=when_read(lambda: help_request_title(person_name=circle.person_name, asker_name=asker_name)),
         actor=asker,
         url=reverse("tasks:rota", kwargs={"circle_id": circle.pk}),
         user_ids=list(asked),
@@ -288,7 +298,7 @@ def organisers_tell_nobody_left(
             NobodyLeft.objects.create(task=task, occurrence_date=on, reason=reason)
     except IntegrityError:
         return False
-    asker_name = asker.display_name if asker is not None else "Someone in the circle"
+    asker_name = asker.display_name if asker is not None else when_read(someone_in_the_circle)
     all_asked = reason == NobodyLeft.Reason.ALL_ASKED
     start = detail.start_utc()
 
@@ -297,15 +307,17 @@ def organisers_tell_nobody_left(
             task=task, on=on, start=start, time_zone=user.time_zone, asker_name=asker_name, all_asked=all_asked
         )
 
-    title, _ = nobody_left_message(
-        task=task, on=on, start=start, time_zone=task.time_zone, asker_name=asker_name, all_asked=all_asked
+    title = when_read(
+        lambda: nobody_left_message(
+            task=task, on=on, start=start, time_zone=task.time_zone, asker_name=asker_name, all_asked=all_asked
+        )[0]
     )
     notify(
         category="help_changed",
         circle=task.circle,
         key=f"nobody-left-{reason}-{task.pk}-{on:%Y%m%d}",
         title=title,
-        body="Open it to ask everyone who can help.",
+        body=gettext_lazy("Open it to ask everyone who can help."),
         url=task_url(task, on).removeprefix(settings.SITE_URL),
         # The member who couldn't cover sees "nobody else is set to step in" on the page; when every
         # stand-in was asked, whoever couldn't cover is told too.
@@ -387,7 +399,7 @@ def everyone_notify(
         category="help_needed",
         circle=task.circle,
         key=key,
-        title=f"Can you help {task.circle.person_name}? {task.title}",
+        title=when_read(lambda: everyone_title(task=task)),
         url=task_url(task, on).removeprefix(settings.SITE_URL),
         actor=asker,
         user_ids=user_ids,

@@ -20,7 +20,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.lib.hooks import notify
 from carecircle.tasks.access import may_be_down_for
-from carecircle.tasks.messages import reminder_message
+from carecircle.tasks.messages import reminder_message, reminder_title, when_read
 from carecircle.tasks.models import Assignment, OccurrenceChange, ReminderClock, ReminderSent, ReminderSetting, Task
 from carecircle.tasks.schedule import (
     DAY,
@@ -123,17 +123,23 @@ def _send(assignment: Assignment, start: datetime.datetime, kinds: list[str]) ->
             for key in keys[:-1]:
                 ReminderSent.objects.get_or_create(key=key)
             task = assignment.task
-            subject, body = reminder_message(
-                task=task, on=assignment.occurrence_date, start=start, time_zone=assignment.user.time_zone
-            )
+            time_zone = assignment.user.time_zone
+
+            def render(user: User) -> tuple[str, str]:
+                # Inside notify()'s translation.override: the reminder is in the member's language.
+                subject, body = reminder_message(
+                    task=task, on=assignment.occurrence_date, start=start, time_zone=time_zone
+                )
+                return subject, f"{body}\n\n{_cant_line(user, task, assignment.occurrence_date)}\n"
+
             notify(
                 category="reminder",
                 circle=task.circle,
                 key=keys[-1],
-                title=subject,
+                title=when_read(lambda: reminder_title(task=task, start=start, time_zone=time_zone)),
                 url=reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk}),
                 user_ids=[assignment.user_id],
-                render=lambda user: (subject, f"{body}\n\n{_cant_line(user, task, assignment.occurrence_date)}\n"),
+                render=render,
             )
     except IntegrityError:
         # Already queued by an earlier scan (or a concurrent one).

@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
@@ -42,7 +44,10 @@ def _existing(task: Task, occurrence_date: datetime.date) -> str | None:
 
 
 def reply_sms_suffix(*, task: Task, occurrence_date: datetime.date) -> str:
-    return f"Reply YES {reply_code_for(task=task, occurrence_date=occurrence_date)} to help."
+    code = reply_code_for(task=task, occurrence_date=occurrence_date)
+    # Made once for all the texts of one notify(), then read in each recipient's language.
+    # Translators: keep YES in English: it is the word the text-message reply is read for.
+    return lazy(lambda: gettext("Reply YES %(code)s to help.") % {"code": code}, str)()
 
 
 @dataclass(frozen=True)

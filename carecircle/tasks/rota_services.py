@@ -27,7 +27,7 @@ from carecircle.lib.idempotency import create_once, replayed
 from carecircle.lib.wall_clock import check_day
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.cache import tasks_changed
-from carecircle.tasks.messages import ask_message, concern_message
+from carecircle.tasks.messages import ask_message, concern_message, concern_title, when_read
 from carecircle.tasks.models import (
     AskedAs,
     Assignment,
@@ -138,24 +138,24 @@ def visit_log_create(
     )
     circle_event_record(circle=task.circle, type="visit.logged", task=task.pk, visit=log.pk)
     if concern:
-        subject, body = concern_message(
-            person_name=task.circle.person_name,
-            author_name=actor.display_name,
-            task=task,
-            on=occurrence_date,
-            notes=log.notes,
-        )
+        person_name = task.circle.person_name
+
+        def render(_user: User) -> tuple[str, str]:
+            return concern_message(
+                person_name=person_name, author_name=actor.display_name, task=task, on=occurrence_date, notes=log.notes
+            )
+
         # Those who manage the circle's help: organisers and the person being helped.
         notify(
             category="visit_concern",
             circle=task.circle,
             key=f"visit-concern-{log.pk}",
-            title=subject,
+            title=when_read(lambda: concern_title(person_name=person_name)),
             body=log.notes[:300],
             url=_task_url(task),
             actor=actor,
             capability="tasks.manage",
-            render=lambda _user: (subject, body),
+            render=render,
         )
     return log
 
@@ -317,7 +317,7 @@ def ask_standing_offers(*, task: Task, on: datetime.date | None = None, skip_use
         category="help_needed",
         circle=task.circle,
         key=ask_key("offer-ask", task, when, since),
-        title=f"Can you help? {task.title}",
+        title=when_read(lambda: gettext("Can you help? %(title)s") % {"title": task.title}),
         url=_task_url(task),
         user_ids=asked,
         render=lambda user: ask_message(

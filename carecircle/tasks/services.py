@@ -31,6 +31,7 @@ from carecircle.lib.wall_clock import check_day, today_in, wall_clock_to_utc, zo
 from carecircle.realtime.events import circle_event_record
 from carecircle.tasks.access import may_be_down_for
 from carecircle.tasks.cache import tasks_changed
+from carecircle.tasks.messages import day_words, list_words, when_read
 from carecircle.tasks.models import (
     CATEGORY_DETAILS,
     Assignment,
@@ -177,8 +178,8 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
     ask_standing_offers(task=task)
     if not task.private:
         # Everyone who can help hears of it (those whose standing offer matches were asked above).
-        title = f"Help needed: {task.title}"
-        body = f"From {task.start_date:%A %-d %B}. Can you help?"
+        title = when_read(lambda: gettext("Help needed: %(title)s") % {"title": task.title})
+        body = when_read(lambda: gettext("From %(day)s. Can you help?") % {"day": day_words(task.start_date)})
         notify(
             category="help_needed",
             circle=circle,
@@ -198,10 +199,8 @@ def _help_email(user: User, task: Task, on: datetime.date, body: str) -> str:
     from carecircle.tasks.email_actions import CANT, TAKE, action_lines
 
     links = action_lines(user_id=user.pk, task=task, occurrence_date=on, actions=[TAKE, CANT])
-    return (
-        f"Help needed: {task.title}\n\n{body}\n\n{links}\n\n"
-        f"Open it in CareCircle: {settings.SITE_URL}{_task_url(task)}\n"
-    )
+    opener = gettext("Open it in CareCircle: %(link)s") % {"link": f"{settings.SITE_URL}{_task_url(task)}"}
+    return f"{gettext('Help needed: %(title)s') % {'title': task.title}}\n\n{body}\n\n{links}\n\n{opener}\n"
 
 
 def _task_url(task: Task) -> str:
@@ -446,7 +445,12 @@ def _going_add(
         category="help_changed",
         circle=task.circle,
         key=f"task-took-{assignment.pk}",
-        title=f"{person.display_name} will do {task.title} on {occurrence_date:%A %-d %B}",
+        title=when_read(
+            lambda: (
+                gettext("%(name)s will do %(title)s on %(day)s")
+                % {"name": person.display_name, "title": task.title, "day": day_words(occurrence_date)}
+            )
+        ),
         url=_task_url(task),
         actor=actor,
         skip_user_ids={person.pk},
@@ -487,7 +491,12 @@ def task_withdraw(
         category="help_changed",
         circle=task.circle,
         key=f"task-gave-up-{assignment.pk}",
-        title=f"{person.display_name} can't do {task.title} on {occurrence_date:%A %-d %B} any more",
+        title=when_read(
+            lambda: (
+                gettext("%(name)s can't do %(title)s on %(day)s any more")
+                % {"name": person.display_name, "title": task.title, "day": day_words(occurrence_date)}
+            )
+        ),
         body=reason.strip()[:300],
         url=_task_url(task),
         actor=actor,
@@ -595,22 +604,29 @@ def _tell_done(*, actor: User, task: Task, occurrence_date: datetime.date) -> No
     went = [assignment.user for assignment in _going(task, occurrence_date)]
     if not went:
         return
-    names = " and ".join(person.display_name for person in went[:3])
-    title = f"{names} did {task.title} on {occurrence_date:%A %-d %B}"
+
+    def done_title() -> str:
+        names = [person.display_name for person in went[:3]]
+        together = names[0] if len(names) == 1 else list_words(names)
+        values = {"names": together, "title": task.title, "day": day_words(occurrence_date)}
+        return gettext("%(names)s did %(title)s on %(day)s") % values
+
+    title = when_read(done_title)
 
     def render(user: User) -> tuple[str, str]:
         from carecircle.tasks.email_actions import THANK, action_url
 
-        lines = [title, ""]
+        lines = [done_title(), ""]
         for person in went:
             if person.pk == user.pk:
                 continue
             link = action_url(
                 user_id=user.pk, task=task, occurrence_date=occurrence_date, action=THANK, thank_user_id=person.pk
             )
-            lines.append(f"Say thank you to {person.display_name}: {link}")
-        lines += ["", f"Open it in CareCircle: {settings.SITE_URL}{_task_url(task)}"]
-        return title, "\n".join(lines) + "\n"
+            lines.append(gettext("Say thank you to %(name)s: %(link)s") % {"name": person.display_name, "link": link})
+        opener = gettext("Open it in CareCircle: %(link)s") % {"link": f"{settings.SITE_URL}{_task_url(task)}"}
+        lines += ["", opener]
+        return done_title(), "\n".join(lines) + "\n"
 
     notify(
         category="help_changed",

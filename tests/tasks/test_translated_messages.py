@@ -1,0 +1,134 @@
+"""What tasks tells people is in each recipient's language: titles, emails, texts and repeat patterns."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.utils import translation
+
+from carecircle.accounts.models import User
+from carecircle.notifications.models import Delivery, Notification
+from carecircle.notifications.sms_text import encoding_of, segments
+from carecircle.tasks.reminders import reminders_send
+from carecircle.tasks.services import task_volunteer
+from tests.api.conftest import token_client
+from tests.cast import Cast
+from tests.tasks.conftest import make_task, soon
+
+pytestmark = pytest.mark.django_db
+UTC = datetime.UTC
+DAY = datetime.date(2026, 7, 14)
+
+
+def speaks(user: User, language: str, phone: str = "") -> None:
+    user.language = language
+    user.phone = phone
+    user.save(update_fields=["language", "phone"])
+
+
+def at(hour: int, minute: int = 0, day: datetime.date = DAY) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "body", "title"),
+    [
+        ("cy", "Nodyn atgoffa: Lift to hospital, Maw 14 Gor am 10:30", "dywedoch chi y byddech", "Nodyn atgoffa:"),
+        ("pl", "Przypomnienie: Lift to hospital, Wt 14 Lip o 10:30", "zgłosiłeś(-aś) się do", "Przypomnienie:"),
+        ("en-gb", "Reminder: Lift to hospital, Tue 14 Jul, 10:30", "you said you'll do", "Reminder:"),
+    ],
+)
+def test_a_reminder_is_written_in_the_helpers_language_whoever_made_the_task(
+    cast: Cast, django_capture_on_commit_callbacks, language: str, subject: str, body: str, title: str
+) -> None:
+    speaks(cast.helper, language, phone="+447700900123")
+    with time_machine.travel(at(8, 0, DAY - datetime.timedelta(days=5)), tick=False):
+        task = make_task(actor=cast.organiser, circle=cast.circle, start_date=DAY)
+        with django_capture_on_commit_callbacks(execute=True):
+            task_volunteer(actor=cast.helper, task=task, occurrence_date=DAY)
+    # The organiser's page is English; the reminder still follows the helper.
+    with translation.override("en-gb"), django_capture_on_commit_callbacks(execute=True):
+        assert reminders_send(now=at(9, 31, DAY - datetime.timedelta(days=1))) == 1
+    email = Delivery.objects.get(idempotency_key__startswith="reminder-", channel="email")
+    assert email.subject == subject
+    assert body in email.body
+    text = Delivery.objects.get(idempotency_key__startswith="reminder-", channel="sms")
+    assert text.body.startswith(subject)
+    assert segments(text.body) <= 2
+    told = Notification.objects.get(recipient=cast.helper, category="reminder")
+    assert told.title == subject
+    assert told.title.startswith(title)
+
+
+def test_news_of_a_new_task_reaches_each_member_in_their_own_language(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    speaks(cast.helper, "cy", phone="+447700900123")
+    speaks(cast.paid_carer, "pl")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_task(actor=cast.organiser, circle=cast.circle, title="Shopping", start_date=datetime.date(2026, 12, 18))
+    titles = dict(Notification.objects.filter(category="help_needed").values_list("recipient_id", "title"))
+    assert titles[cast.helper.pk] == "Angen help: Shopping"
+    assert titles[cast.paid_carer.pk] == "Potrzebna pomoc: Shopping"
+    welsh_email = Delivery.objects.get(recipient_id=cast.helper.pk, channel="email", category="help_needed")
+    assert "Dyddiad cychwyn: Dydd Gwener 18 Rhagfyr. Allwch chi helpu?" in welsh_email.body
+    polish = Notification.objects.get(recipient=cast.paid_carer, category="help_needed")
+    assert polish.body == "Od: Piątek, 18 grudnia. Czy możesz pomóc?"
+    welsh_text = Delivery.objects.get(recipient_id=cast.helper.pk, channel="sms")
+    assert welsh_text.body.startswith("Angen help: Shopping ")
+    assert welsh_text.body.endswith(" i helpu.")
+    assert "Atebwch YES " in welsh_text.body
+
+
+@pytest.mark.parametrize("language", ["en-gb", "cy", "pl"])
+def test_a_text_asking_for_help_stays_within_two_segments_with_its_reply_code_whole(
+    cast: Cast, django_capture_on_commit_callbacks, language: str
+) -> None:
+    speaks(cast.helper, language, phone="+447700900123")
+    long_title = "Collect the repeat prescription from the chemist on the high street and drop it round"
+    with django_capture_on_commit_callbacks(execute=True):
+        make_task(actor=cast.organiser, circle=cast.circle, title=long_title, start_date=soon(2))
+    text = Delivery.objects.get(recipient_id=cast.helper.pk, channel="sms").body
+    assert segments(text) <= 2
+    reply = {"en-gb": r"Reply YES \d+ to help\.$", "cy": r"Atebwch YES \d+ i helpu\.$", "pl": r"Odpisz YES \d+\.$"}
+    assert re.search(reply[language], text)
+    assert re.search(r"https?://\S+/tasks/\d+/ ", text)  # the link is kept whole, the title is shortened instead
+    # Our own words stay in plain GSM-7 letters, so only a name or title with "ł" or "ŵ" costs UCS-2.
+    assert encoding_of(text) == "GSM-7"
+
+
+def test_news_of_a_new_task_costs_one_text_segment_in_welsh_as_in_english(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    speaks(cast.helper, "cy", phone="+447700900123")
+    speaks(cast.organiser, "en-gb", phone="+447700900125")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_task(actor=cast.person, circle=cast.circle, title="Shopping", start_date=soon(2))
+    texts = {text.recipient_id: text.body for text in Delivery.objects.filter(channel="sms", category="help_needed")}
+    assert set(texts) == {cast.helper.pk, cast.organiser.pk}
+    assert texts[cast.helper.pk].startswith("Angen help: Shopping")
+    assert texts[cast.organiser.pk].startswith("Help needed: Shopping")
+    assert [segments(body) for body in texts.values()] == [1, 1]
+
+
+def test_the_apis_repeat_pattern_follows_the_requests_language(cast: Cast) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, rule="FREQ=WEEKLY;INTERVAL=2;BYDAY=SU")
+    client = token_client(cast.organiser)
+    url = f"/api/v1/circles/{cast.circle.pk}/tasks/{task.pk}"
+    # LocaleMiddleware leaves the last request's language active: the override puts it back after.
+    with translation.override("en-gb"):
+        said = {
+            language: client.get(url, headers={"accept-language": language}).json()["rule_summary"]
+            for language in ("en-GB", "cy", "pl")
+        }
+        rule = client.get(url, headers={"accept-language": "pl"}).json()["rule"]
+    assert said == {
+        "en-GB": "Every other Sunday at 10:30",
+        "cy": "Bob yn ail ddydd Sul am 10:30",
+        "pl": "Co drugą niedzielę o 10:30",
+    }
+    # The rule itself is for programs and never translated.
+    assert rule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=SU"
