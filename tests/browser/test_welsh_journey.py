@@ -80,3 +80,32 @@ def test_a_visitor_picks_polish_from_the_footer_without_javascript(server: str, 
     expect(page.locator("html")).to_have_attribute("lang", "en-gb")
     for each in (context, axe_context):
         each.close()
+
+
+def test_a_welsh_speaking_coordinator_triages_a_referral_in_welsh(server: str, browser: Browser) -> None:
+    from django.urls import reverse
+
+    from carecircle.orgs.models import OrganisationStaff, Referral
+    from tests.orgs.conftest import make_referral
+
+    cast = build_cast()
+    User.objects.filter(pk=cast.org_staff.pk).update(language="cy")
+    organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
+    referral = make_referral(organisation)
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.org_staff), "url": server}]
+    )
+    checked = make_checked(context)
+    page = checked.page
+    page.goto(
+        server + reverse("orgs:referral", kwargs={"organisation_id": organisation.pk, "referral_id": referral.pk})
+    )
+    expect(page.locator("html")).to_have_attribute("lang", "cy")
+    expect(page.get_by_role("heading", name="Nodiadau a hanes")).to_be_visible()  # "Notes and history"
+    checked.check("a referral in Welsh")
+    page.get_by_role("button", name="Nodi ei fod wedi'i frysbennu").click()  # "Mark as triaged"
+    expect(page.locator(".messages")).to_contain_text(f"Cyflwr {referral.reference} nawr: wedi'i frysbennu.")
+    checked.check("after triaging in Welsh")
+    assert Referral.objects.get(pk=referral.pk).status == "triaged"
+    context.close()
