@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext
 
 from carecircle.accounts.models import User
 from carecircle.tasks import services
@@ -43,7 +45,13 @@ class Answered:
 
 
 def occurrence_when(task: Task, occurrence_date: datetime.date) -> str:
-    return f"{task.title} on {occurrence_date:%a %-d %b}"
+    """ "Lift on Tue 14 Jul", in the active language (the reader's page, or the texter's language)."""
+    return gettext("%(title)s on %(day)s") % {"title": task.title, "day": _short_day(occurrence_date)}
+
+
+def _short_day(on: datetime.date) -> str:
+    # Translators: a Django date format for a day in a short reply, like "Tue 14 Jul".
+    return date_format(on, pgettext("day in a short reply", "D j M"))
 
 
 def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date, answer: Answer) -> Answered:
@@ -54,17 +62,22 @@ def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date
     when = occurrence_when(task, occurrence_date)
     detail = occurrence_detail(task, occurrence_date)
     if detail is None:
-        raise services.TaskError(f"{task.title} doesn't happen on {occurrence_date:%a %-d %b}, so nothing changed.")
+        raise services.TaskError(
+            gettext("%(title)s doesn't happen on %(day)s, so nothing changed.")
+            % {"title": task.title, "day": _short_day(occurrence_date)}
+        )
     if detail.status == Status.CANCELLED:
-        raise services.TaskConflict(f"{when} was cancelled, so nothing changed.")
+        raise services.TaskConflict(gettext("%(when)s was cancelled, so nothing changed.") % {"when": when})
     going = actor.pk in detail.going_ids()
     if answer == Answer.DONE:
         services.occurrence_done(actor=actor, task=task, occurrence_date=occurrence_date)
         return Answered(Outcome.DONE, when)
     if detail.status == Status.DONE:
-        raise services.TaskConflict(f"{when} is already done, so nothing changed.")
+        raise services.TaskConflict(gettext("%(when)s is already done, so nothing changed.") % {"when": when})
     if detail.start_utc() <= timezone.now():
-        raise services.TaskConflict(f"{when} has already started or passed, so nothing changed.")
+        raise services.TaskConflict(
+            gettext("%(when)s has already started or passed, so nothing changed.") % {"when": when}
+        )
     if answer == Answer.TAKE:
         if going:
             return Answered(Outcome.ALREADY_GOING, when)

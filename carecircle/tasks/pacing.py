@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
@@ -341,9 +341,9 @@ def help_ask_everyone(*, actor: User, task: Task, occurrence_date: datetime.date
         task = _lock(task)
         detail = occurrence_detail(task, occurrence_date)
         if task.private:
-            raise TaskConflict("This task is private, so it isn't sent to everyone. Ask someone yourself.")
+            raise TaskConflict(gettext("This task is private, so it isn't sent to everyone. Ask someone yourself."))
         if detail is None or not still_wanted(detail):
-            raise TaskConflict("This doesn't need anyone now: it's covered, cancelled, done or has started.")
+            raise TaskConflict(gettext("This doesn't need anyone now: it's covered, cancelled, done or has started."))
         since = reopened_at(task, occurrence_date)
         excluded = {actor.pk, *_not_to_ask(task, occurrence_date, detail, since)}
         candidates = sorted(user_id for user_id in _volunteers(task.circle) if user_id not in excluded)

@@ -372,7 +372,10 @@ def check_subject(*, task: Task, user: User) -> None:
     """Refuse to put someone down for a task they may not take part in (not only who may act)."""
     role = Membership.objects.filter(circle_id=task.circle_id, user=user).values_list("role", flat=True).first()
     if not may_be_down_for(task=task, role=role):
-        raise TaskError(f"{user.display_name} can't be put down for this task. Choose someone who helps with tasks.")
+        raise TaskError(
+            gettext("%(name)s can't be put down for this task. Choose someone who helps with tasks.")
+            % {"name": user.display_name}
+        )
 
 
 def _going(task: Task, occurrence_date: datetime.date) -> list[Assignment]:

@@ -12,8 +12,9 @@ from django.utils import translation
 from carecircle.accounts.models import User
 from carecircle.notifications.models import Delivery, Notification
 from carecircle.notifications.sms_text import encoding_of, segments
+from carecircle.tasks.answers import Answer, occurrence_answer
 from carecircle.tasks.reminders import reminders_send
-from carecircle.tasks.services import task_volunteer
+from carecircle.tasks.services import TaskConflict, task_volunteer
 from tests.api.conftest import token_client
 from tests.cast import Cast
 from tests.tasks.conftest import make_task, soon
@@ -132,3 +133,26 @@ def test_the_apis_repeat_pattern_follows_the_requests_language(cast: Cast) -> No
     }
     # The rule itself is for programs and never translated.
     assert rule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=SU"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en-gb", "Lift to hospital on Tue 14 Jul has already started or passed, so nothing changed."),
+        (
+            "cy",
+            "Mae Lift to hospital, Maw 14 Gor wedi dechrau neu wedi mynd heibio'n barod, felly does dim wedi newid.",
+        ),
+        ("pl", "Lift to hospital, Wt 14 Lip \u2013 już się zaczęło albo minęło, więc nic się nie zmieniło."),
+    ],
+)
+def test_a_late_yes_is_refused_in_the_active_language(cast: Cast, language: str, expected: str) -> None:
+    with time_machine.travel(at(8, 0, DAY - datetime.timedelta(days=5)), tick=False):
+        task = make_task(actor=cast.organiser, circle=cast.circle, start_date=DAY)
+    with (
+        time_machine.travel(at(12, 0), tick=False),
+        translation.override(language),
+        pytest.raises(TaskConflict) as refused,
+    ):
+        occurrence_answer(actor=cast.helper, task=task, occurrence_date=DAY, answer=Answer.TAKE)
+    assert str(refused.value) == expected
