@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from carecircle.accounts.models import User
 from tests.cast import CAST_NAMES, PASSWORD, Cast, build_cast
@@ -68,6 +69,14 @@ def _test_clock(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     with time_machine.travel(datetime.datetime.fromisoformat(TEST_CLOCK), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends in English: a request in Welsh leaves its language active in the thread."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from carecircle.accounts.models import User
 from carecircle.orgs.access import OrganisationAccess, access_organisation
@@ -21,14 +19,6 @@ from carecircle.orgs.services import (
     organisation_staff_add,
 )
 from tests.cast import Cast
-
-
-@pytest.fixture(autouse=True)
-def _default_language() -> Iterator[None]:
-    """Each test starts and ends in English: a request in Welsh leaves its language active in the thread."""
-    translation.deactivate()
-    yield
-    translation.deactivate()
 
 
 def quick_user(email: str, name: str) -> User:
