@@ -13,6 +13,8 @@ from django.db.models import Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from carecircle.conversations.models import (
     CheckIn,
@@ -33,6 +35,16 @@ if TYPE_CHECKING:
 EXCERPT = 200
 # A member whose read marker moved this recently is reading the conversation on its page right now.
 LIVE_WINDOW = datetime.timedelta(minutes=2)
+
+
+def _said(message: str, **values: object) -> str:
+    """A whole sentence, translated when notify renders it for each member (in their language).
+
+    `message` is marked with gettext_noop so makemessages finds it; the placeholders are named so a
+    translator can move them. Nothing is queried: notify already holds each member's language.
+    The result is a lazy string (django's Promise), typed as the str it becomes.
+    """
+    return lazy(lambda: gettext(message) % values, str)()
 
 
 def _excerpt(text: str) -> str:
@@ -89,7 +101,7 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
             category="mention",
             circle=where.circle,
             key=f"mention-{message.pk}",
-            title=f"{actor.display_name} mentioned you",
+            title=_said(gettext_noop("%(name)s mentioned you"), name=actor.display_name),
             body=excerpt,
             url=url,
             actor=actor,
@@ -103,7 +115,9 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
             category="news",
             circle=where.circle,
             key=f"update-{message.pk}",
-            title=f"News about {where.circle.person_name}: {message.title}",
+            title=_said(
+                gettext_noop("News about %(person)s: %(title)s"), person=where.circle.person_name, title=message.title
+            ),
             body=excerpt,
             url=url,
             actor=actor,
@@ -114,12 +128,15 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
         return
     if message.kind != MessageKind.MESSAGE or pair == []:
         return
-    where_said = "the family conversation" if pair is None else "a direct message"
+    if pair is None:
+        title = _said(gettext_noop("%(name)s wrote in the family conversation"), name=actor.display_name)
+    else:
+        title = _said(gettext_noop("%(name)s wrote in a direct message"), name=actor.display_name)
     notify(
         category="message",
         circle=where.circle,
         key=f"message-{message.pk}",
-        title=f"{actor.display_name} wrote in {where_said}",
+        title=title,
         body=excerpt,
         url=url,
         actor=actor,
@@ -163,12 +180,15 @@ def checkin_posted(*, actor: User, circle: Circle, checkin: CheckIn) -> None:
     """Someone is struggling or finding it hard: the organisers and the person hear at once."""
     if checkin.feeling > Feeling.FINDING_IT_HARD:
         return
-    feeling = Feeling(checkin.feeling).label.lower()
+    if checkin.feeling == Feeling.STRUGGLING:
+        title = _said(gettext_noop("%(name)s checked in: struggling"), name=actor.display_name)
+    else:
+        title = _said(gettext_noop("%(name)s checked in: finding it hard"), name=actor.display_name)
     notify(
         category="checkin",
         circle=circle,
         key=f"checkin-{checkin.pk}",
-        title=f"{actor.display_name} checked in: {feeling}",
+        title=title,
         body=_excerpt(checkin.note),
         url=reverse("conversations:checkins", kwargs={"circle_id": circle.pk}),
         actor=actor,
@@ -177,12 +197,17 @@ def checkin_posted(*, actor: User, circle: Circle, checkin: CheckIn) -> None:
 
 
 def thanks_sent(*, actor: User, circle: Circle, thanks: ThankYou) -> None:
-    label = f" for {thanks.subject_label}" if thanks.subject_label else ""
+    if thanks.subject_label:
+        title = _said(
+            gettext_noop("%(name)s thanked you for %(thing)s"), name=actor.display_name, thing=thanks.subject_label
+        )
+    else:
+        title = _said(gettext_noop("%(name)s thanked you"), name=actor.display_name)
     notify(
         category="thanks",
         circle=circle,
         key=f"thanks-{thanks.pk}",
-        title=f"{actor.display_name} thanked you{label}",
+        title=title,
         body=_excerpt(thanks.note),
         url=reverse("circles:home", kwargs={"circle_id": circle.pk}),
         actor=actor,
