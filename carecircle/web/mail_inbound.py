@@ -30,7 +30,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from carecircle.accounts.emails import in_language_of
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.conversations.models import Conversation, Message, MessageKind
@@ -120,11 +123,19 @@ def _act(mail: InboundMail, *, key: str, sender: str, recipient: str) -> tuple[s
         return "auto-reply", None, None
     named = reply_address_read(recipient) if recipient else None
     user = User.objects.filter(pk=named.user_id, is_active=True).first() if named is not None else None
+    # Every answer is written in the member's language (English when the address names no one).
+    with in_language_of(user):
+        return _act_as(mail, key=key, sender=sender, recipient=recipient, named=named, user=user)
+
+
+def _act_as(
+    mail: InboundMail, *, key: str, sender: str, recipient: str, named: ReplyAddress | None, user: User | None
+) -> tuple[str, User | None, int | None]:
     if named is None or user is None:
         _answer(
             to=sender,
             key=f"mail-unknown-{_digest(sender, recipient)}",
-            text=(
+            text=_(
                 "We couldn't post your reply: the address you wrote to isn't a CareCircle reply address, "
                 "or no longer works. Open CareCircle to write in your circle."
             ),
@@ -146,10 +157,11 @@ def _act(mail: InboundMail, *, key: str, sender: str, recipient: str) -> tuple[s
             to=sender,
             user=user,
             key=f"mail-limited-{user.pk}-{hour}",
-            text=(
-                f"You've sent more than {settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER} replies by email in an hour, "
+            text=_(
+                "You've sent more than %(count)s replies by email in an hour, "
                 "so the latest weren't posted. Please write in the app, or try again in an hour."
-            ),
+            )
+            % {"count": settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER},
         )
         return "limited", user, None
     try:
@@ -160,7 +172,7 @@ def _act(mail: InboundMail, *, key: str, sender: str, recipient: str) -> tuple[s
             to=sender,
             user=user,
             key=f"mail-refused-{_digest(sender, recipient)}",
-            text=(
+            text=_(
                 "We couldn't post your reply: you're no longer in that circle, or your role there "
                 "doesn't include writing in that conversation. Nothing was posted."
             ),
@@ -172,7 +184,7 @@ def _act(mail: InboundMail, *, key: str, sender: str, recipient: str) -> tuple[s
             to=sender,
             user=user,
             key=f"mail-empty-{key[:40]}",
-            text=(
+            text=_(
                 "We couldn't find any words of yours in your reply, so nothing was posted. "
                 "Write above the quoted email. Photos and files sent by email aren't posted: add them in the app."
             ),
@@ -191,21 +203,25 @@ def _act(mail: InboundMail, *, key: str, sender: str, recipient: str) -> tuple[s
             to=sender,
             user=user,
             key=f"mail-refused-{key[:40]}",
-            text=f"We couldn't post your reply. {refusal}",
+            text=_("We couldn't post your reply. %(reason)s") % {"reason": refusal},
         )
         return "refused", user, where.conversation.pk
     if reply.attachments:
-        files = "file" if reply.attachments == 1 else "files"
         _answer(
             to=sender,
             user=user,
             key=f"mail-attachments-{key[:40]}",
-            subject="Your reply was posted without its attachments",
-            text=(
-                f"Your reply was posted, but not the {reply.attachments} {files} attached to it: "
+            subject=_("Your reply was posted without its attachments"),
+            text=ngettext(
+                "Your reply was posted, but not the %(count)s file attached to it: "
                 "photos and files sent by email aren't posted. "
-                "Add photos in the app if you'd like the circle to see them."
-            ),
+                "Add photos in the app if you'd like the circle to see them.",
+                "Your reply was posted, but not the %(count)s files attached to it: "
+                "photos and files sent by email aren't posted. "
+                "Add photos in the app if you'd like the circle to see them.",
+                reply.attachments,
+            )
+            % {"count": reply.attachments},
         )
     return "posted", user, where.conversation.pk
 
@@ -239,8 +255,8 @@ def _answer(*, to: str, key: str, text: str, user: User | None = None, subject: 
     delivery_enqueue(
         channel=Channel.EMAIL,
         to=to,
-        subject=subject or "Your reply to CareCircle wasn't posted",
-        body=f"{text}\n\nThis is an automatic answer; replies to it are not read.\n{settings.SITE_URL}\n",
+        subject=subject or _("Your reply to CareCircle wasn't posted"),
+        body=f"{text}\n\n{_('This is an automatic answer; replies to it are not read.')}\n{settings.SITE_URL}\n",
         idempotency_key=key[:120],
         recipient_id=user.pk if user is not None else None,
         category=ANSWER_CATEGORY,

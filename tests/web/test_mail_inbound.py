@@ -458,3 +458,18 @@ def test_with_a_relay_set_an_unauthenticated_reply_is_refused_and_the_member_tol
 
 def test_without_a_relay_set_replies_are_not_checked(cast: Cast) -> None:
     assert receive(reply(family_address(cast, cast.helper))) == "posted"
+
+
+def test_the_answers_are_written_in_the_members_language(cast: Cast) -> None:
+    cast.helper.language = "cy"
+    cast.helper.save(update_fields=["language"])
+    message = reply(family_address(cast, cast.helper), "Dyma Dad yn yr ardd")
+    message.add_attachment(b"\xff\xd8photo", maintype="image", subtype="jpeg", filename="dad.jpg")
+    assert receive(message) == "posted"
+    assert receive(reply(family_address(cast, cast.helper), "gair " * 1200, message_id="<long@mail>")) == "refused"
+
+    attachments, refused = answers("helper@example.org")
+    assert attachments.subject == "Cafodd eich ateb ei bostio heb ei atodiadau"
+    assert "Cafodd eich ateb ei bostio, ond nid y 1 ffeil" in attachments.body
+    assert refused.subject == "Chafodd eich ateb i CareCircle mo'i bostio"
+    assert refused.body.startswith("Doedd dim modd postio eich ateb.")
