@@ -18,9 +18,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from carecircle.accounts.emails import in_language_of
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
@@ -47,11 +49,21 @@ HELP_WORDS = frozenset({"HELP", "INFO"})
 MAX_BODY = 1600
 REPLY_CATEGORY = "sms_reply"
 
-HELP_TEXT = (
-    "CareCircle: reply YES and the number in our text to take it on, NO and the number to give it up, "
-    "DONE and the number when it's done. Anything else goes to your circle's family conversation. "
-    "Reply STOP to stop texts."
-)
+# Replies to a known member are written in their language (issue 13), inside `in_language_of`;
+# the command words stay English because `COMMAND` and the word sets above only read English.
+# Replies to a number that belongs to nobody, or to several accounts, stay English: no language is known.
+
+
+def _help_text() -> str:
+    # Translators: a text message. Keep YES, NO, DONE and STOP in English capitals: they are the
+    # words a member types back, and CareCircle only understands them in English.
+    return gettext(
+        "CareCircle: reply YES and the number in our text to take it on, NO and the number to give it up, "
+        "DONE and the number when it's done. Anything else goes to your circle's family conversation. "
+        "Reply STOP to stop texts."
+    )
+
+
 UNKNOWN_TEXT = (
     "This number isn't linked to anyone in CareCircle, so we can't act on texts from it. "
     "Ask the person who invited you to check your number. We won't text you again."
@@ -180,19 +192,24 @@ def text_receive(inbound: Inbound) -> str:
 
 def _act(inbound: Inbound, body: str) -> tuple[str, User | None]:
     word = body.split(" ", 1)[0].upper().strip(".!") if body else ""
+    users = list(User.objects.filter(phone=inbound.sender, is_active=True)[:2])
+    # STOP and START are honoured for any number; the answer is in the member's language if the
+    # number is one member's, else English.
+    sole = users[0] if len(users) == 1 else None
     if word in STOP_WORDS and body.upper().strip(".!") == word:
         TextOptOut.objects.get_or_create(number=inbound.sender)
-        _reply(
-            inbound,
-            "You won't get any more texts from CareCircle. Reply START to get them again.",
-            category=OPT_OUT_CONFIRMATION,
-        )
+        with in_language_of(sole):
+            # Translators: a text message. Keep START in English capitals: it is the word to type back.
+            text = gettext("You won't get any more texts from CareCircle. Reply START to get them again.")
+        _reply(inbound, text, category=OPT_OUT_CONFIRMATION)
         return "stop", None
     if word in START_WORDS and body.upper().strip(".!") == word:
         TextOptOut.objects.filter(number=inbound.sender).delete()
-        _reply(inbound, "You'll get texts from CareCircle again. Reply STOP to stop them.")
+        with in_language_of(sole):
+            # Translators: a text message. Keep STOP in English capitals: it is the word to type back.
+            text = gettext("You'll get texts from CareCircle again. Reply STOP to stop them.")
+        _reply(inbound, text)
         return "start", None
-    users = list(User.objects.filter(phone=inbound.sender, is_active=True)[:2])
     if not users:
         _reply(inbound, UNKNOWN_TEXT, key=f"sms-unknown-{inbound.sender}")
         return "unknown", None
@@ -200,18 +217,25 @@ def _act(inbound: Inbound, body: str) -> tuple[str, User | None]:
         _reply(inbound, "This number belongs to more than one CareCircle account, so please answer in the app.")
         return "ambiguous", None
     user = users[0]
-    if word in HELP_WORDS and body.upper().strip(".!?") == word:
-        _reply(inbound, HELP_TEXT, user=user)
-        return "help", user
-    command = COMMAND.match(body)
-    if command:
-        return _command(inbound, user, command.group(1).upper(), command.group(2)), user
-    return _post_message(inbound, user, body), user
+    # Everything below, the answer's `when` and any refusal a service raises included, is written
+    # in the member's language, as if they had acted from their own page.
+    with in_language_of(user):
+        if word in HELP_WORDS and body.upper().strip(".!?") == word:
+            _reply(inbound, _help_text(), user=user)
+            return "help", user
+        command = COMMAND.match(body)
+        if command:
+            return _command(inbound, user, command.group(1).upper(), command.group(2)), user
+        return _post_message(inbound, user, body), user
 
 
 def _command(inbound: Inbound, user: User, verb: str, code: str) -> str:
     found = reply_code_find(user=user, code=code)
-    not_found = f"We couldn't find {code} in your circles. Check the number in our text, or reply HELP."
+    # Translators: a text message; %(code)s is the 4- to 6-digit number from our text. Keep HELP in
+    # English capitals: it is the word to type back.
+    not_found = gettext("We couldn't find %(code)s in your circles. Check the number in our text, or reply HELP.") % {
+        "code": code
+    }
     if found is None:
         _reply(inbound, not_found, user=user)
         return "unknown-code"
@@ -228,7 +252,10 @@ def _command(inbound: Inbound, user: User, verb: str, code: str) -> str:
         _reply(inbound, not_found, user=user)
         return "unknown-code"
     except PermissionDenied:
-        _reply(inbound, f"Your role in that circle doesn't allow {verb} {code}. Open CareCircle to see why.", user=user)
+        # Translators: a text message; %(verb)s is the member's command (YES, NO or DONE, kept in
+        # English) and %(code)s the number from our text.
+        refused = gettext("Your role in that circle doesn't allow %(verb)s %(code)s. Open CareCircle to see why.")
+        _reply(inbound, refused % {"verb": verb, "code": code}, user=user)
         return "refused"
     except DomainError as refusal:
         _reply(inbound, str(refusal), user=user)
@@ -241,30 +268,42 @@ ANSWERS = {"YES": Answer.TAKE, "NO": Answer.CANT, "DONE": Answer.DONE}
 
 
 def _answer_text(answered: Answered, code: str) -> str:
-    when = answered.when
-    return {
-        Outcome.TAKEN: f"Thank you: you're down for {when}. Reply NO {code} if you can't go after all.",
-        Outcome.ALREADY_GOING: f"You're already down for {when}. Reply NO {code} if you can't go after all.",
-        Outcome.GAVE_UP: f"Done: you're no longer down for {when}. We'll ask others.",
-        Outcome.DECLINED: f"Thanks for letting us know. We won't ask you about {when} again.",
-        Outcome.ALREADY_DECLINED: f"You've already said you can't do {when}. Nothing changed.",
-        Outcome.DONE: f"Thank you: {when} is marked done.",
-    }[answered.outcome]
+    """The answer to YES/NO/DONE in the active language; `answered.when` was made in the same one."""
+    values = {"when": str(answered.when), "code": code}
+    outcome = answered.outcome
+    # Translators: text messages; %(when)s is a day and time ("Fri 5 Dec, 10:30"), %(code)s the
+    # number from our text. Keep NO in English capitals: it is the word to type back.
+    if outcome == Outcome.TAKEN:
+        return gettext("Thank you: you're down for %(when)s. Reply NO %(code)s if you can't go after all.") % values
+    if outcome == Outcome.ALREADY_GOING:
+        return gettext("You're already down for %(when)s. Reply NO %(code)s if you can't go after all.") % values
+    if outcome == Outcome.GAVE_UP:
+        return gettext("Done: you're no longer down for %(when)s. We'll ask others.") % values
+    if outcome == Outcome.DECLINED:
+        return gettext("Thanks for letting us know. We won't ask you about %(when)s again.") % values
+    if outcome == Outcome.ALREADY_DECLINED:
+        return gettext("You've already said you can't do %(when)s. Nothing changed.") % values
+    return gettext("Thank you: %(when)s is marked done.") % values
 
 
 def _post_message(inbound: Inbound, user: User, body: str) -> str:
     """Post the text in the family conversation of the member's circle, marked as sent by text."""
     circle_ids = list(Membership.objects.filter(user=user).values_list("circle_id", flat=True)[:2])
     if len(circle_ids) != 1:
-        reason = "you're in more than one circle" if circle_ids else "you aren't in a circle"
-        _reply(inbound, f"We couldn't post your message because {reason}. Please write it in the app.", user=user)
+        if circle_ids:
+            text = gettext(
+                "We couldn't post your message because you're in more than one circle. Please write it in the app."
+            )
+        else:
+            text = gettext("We couldn't post your message because you aren't in a circle. Please write it in the app.")
+        _reply(inbound, text, user=user)
         return "not-posted"
     try:
         access = access_circle(user=user, circle_id=circle_ids[0])
         where = conversation_access_for(access, family_conversation(circle=access.circle))
         message_post(actor=user, where=where, body=body, via="sms")
     except (Http404, PermissionDenied):
-        _reply(inbound, "Your role in the circle doesn't include writing in its conversation.", user=user)
+        _reply(inbound, gettext("Your role in the circle doesn't include writing in its conversation."), user=user)
         return "not-posted"
     except DomainError as refusal:
         _reply(inbound, str(refusal), user=user)

@@ -10,13 +10,17 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from carecircle.conversations.models import Message
 from carecircle.conversations.services import family_conversation
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, InboundText, TextOptOut
 from carecircle.notifications.services import delivery_enqueue, delivery_send
 from carecircle.notifications.sms_providers import twilio_signature
+from carecircle.notifications.sms_text import MAX_SEGMENTS, segments
+from carecircle.tasks.answers import occurrence_when
 from carecircle.tasks.models import Assignment, Decline, OccurrenceChange, StandInAsk
+from carecircle.tasks.reply_codes import reply_code_find
 from tests.tasks.conftest import make_task, on_the_day
 
 AUTH_TOKEN = "twilio-test-auth-token"
@@ -250,3 +254,71 @@ def test_a_code_for_a_cancelled_or_past_occurrence_gets_a_short_clear_answer(tex
     assert passed.endswith("has already started or passed, so nothing changed.")
     assert last_reply(HELPER_MOBILE).endswith("was cancelled, so nothing changed.")
     assert len(passed) <= 160
+
+
+@pytest.mark.parametrize(
+    ("language", "taken", "gave_up"),
+    [
+        ("cy", "Diolch: rydych chi wedi'ch rhestru ar gyfer ", "Wedi'i wneud: dydych chi ddim wedi'ch rhestru"),
+        ("pl", "Dziękujemy: jesteś zapisany(-a) na ", "Gotowe: nie jesteś już zapisany(-a) na "),
+        ("en-gb", "Thank you: you're down for ", "Done: you're no longer down for "),
+    ],
+)
+def test_a_member_is_answered_in_their_own_language_command_words_kept(texting, client, language, taken, gave_up):
+    task, code = help_code(texting)
+    texting.helper.language = language
+    texting.helper.save(update_fields=["language"])
+    found = reply_code_find(user=texting.helper, code=code)
+    assert found is not None
+    with translation.override(language):
+        when = occurrence_when(task, found.occurrence_date)
+
+    twilio_text(client, HELPER_MOBILE, f"YES {code}")
+    reply = last_reply(HELPER_MOBILE)
+    assert reply.startswith(taken), reply
+    assert f"NO {code}" in reply  # the word to type back stays English
+    assert segments(reply) <= MAX_SEGMENTS
+    assert when in reply
+    if language != "en-gb":
+        assert " on " not in reply  # the wrapped `when` is in the member's language too
+
+    twilio_text(client, HELPER_MOBILE, f"NO {code}")
+    assert last_reply(HELPER_MOBILE).startswith(gave_up)
+
+    twilio_text(client, HELPER_MOBILE, "HELP")
+    help_reply = last_reply(HELPER_MOBILE)
+    assert "YES" in help_reply
+    assert "STOP" in help_reply
+    assert segments(help_reply) <= MAX_SEGMENTS
+    assert ("reply YES and the number" in help_reply) == (language == "en-gb")
+
+
+def test_a_refusal_from_the_tasks_area_reaches_a_welsh_member_in_welsh(texting, client):
+    task, code = help_code(texting)
+    texting.helper.language = "cy"
+    texting.helper.save(update_fields=["language"])
+    twilio_text(client, HELPER_MOBILE, f"YES {code}")
+    twilio_text(client, HELPER_MOBILE, f"YES {code}")
+    assert last_reply(HELPER_MOBILE).startswith("Rydych chi eisoes wedi'ch rhestru ar gyfer ")
+
+    from carecircle.tasks.services import task_cancel
+
+    task_cancel(actor=texting.organiser, task=task)
+    twilio_text(client, HELPER_MOBILE, f"DONE {code}")
+    refusal = last_reply(HELPER_MOBILE)
+    assert refusal.startswith("Cafodd Lift to hospital, "), refusal  # the tasks area's `when`, in Welsh
+    assert refusal.endswith("ei ganslo, felly does dim wedi newid.")
+
+    twilio_text(client, HELPER_MOBILE, "YES 99999")
+    assert last_reply(HELPER_MOBILE) == (
+        "Doedd dim modd dod o hyd i 99999 yn eich cylchoedd. Gwiriwch y rhif yn ein neges, neu atebwch HELP."
+    )
+
+
+def test_stop_answers_a_polish_member_in_polish_and_a_stranger_in_english(texting, client):
+    texting.helper.language = "pl"
+    texting.helper.save(update_fields=["language"])
+    twilio_text(client, HELPER_MOBILE, "STOP")
+    assert last_reply(HELPER_MOBILE).startswith("Nie dostaniesz już SMS-ów od CareCircle. Odpisz START")
+    twilio_text(client, STRANGER, "STOP")
+    assert last_reply(STRANGER).startswith("You won't get any more texts from CareCircle.")
