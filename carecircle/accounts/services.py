@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from carecircle.accounts.models import ApiToken, SignedInSession, User
+from carecircle.accounts.renames import user_renamed
 from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
 from carecircle.lib.errors import DomainError
 from carecircle.lib.hooks import audit_record, user_event_send
@@ -126,12 +127,16 @@ def user_sign_out(*, actor: User, session_key: str) -> None:
 
 @transaction.atomic
 def user_update_profile(*, actor: User, display_name: str, phone: str, time_zone: str, language: str) -> User:
-    actor.display_name = _display_name(display_name)
+    name = _display_name(display_name)
+    renamed = name != actor.display_name
+    actor.display_name = name
     actor.phone = phone
     actor.time_zone = time_zone
     actor.language = language
     actor.save(update_fields=["display_name", "phone", "time_zone", "language"])
     audit_record(actor=actor, action="account.profile_updated", subject=actor)
+    if renamed:
+        user_renamed(actor)
     return actor
 
 

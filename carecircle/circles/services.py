@@ -198,6 +198,12 @@ def membership_change(
     return member
 
 
+def member_renamed(user: User) -> None:
+    """A member changed their name: every circle they are in shows it at once (accounts/renames.py)."""
+    for member in Membership.objects.filter(user=user).select_related("circle"):
+        circle_event_record(circle=member.circle, type="membership.changed", member=member.pk, user=user.pk)
+
+
 @transaction.atomic
 def membership_remove(*, actor: User, member: Membership) -> None:
     """Remove someone from a circle (an organiser's action) or leave it (your own)."""

@@ -181,3 +181,40 @@ def test_a_reload_of_the_home_costs_a_handful_of_queries(cast: Cast) -> None:
 
     # The user, the membership with its circle, and the per-viewer parts: none of the page's own.
     assert len(queries) <= 3
+
+
+def test_a_new_name_shows_on_pages_the_browser_already_holds(cast: Cast) -> None:
+    from carecircle.accounts.services import user_update_profile
+    from carecircle.realtime.models import CircleEvent
+
+    conversation_services.message_post(actor=cast.organiser, where=family_of(cast, cast.organiser), body="Hello")
+    helper = client_for(cast.helper)
+    family = reverse("conversations:family", kwargs={"circle_id": cast.circle.pk})
+    held = {path: helper.get(path)["ETag"] for path in (family, pages(cast)["home"])}
+    organiser = cast.organiser
+
+    # Changing only the time zone tells no circle anything.
+    events = CircleEvent.objects.filter(circle=cast.circle).count()
+    user_update_profile(
+        actor=organiser,
+        display_name=organiser.display_name,
+        phone=organiser.phone,
+        time_zone="Europe/Warsaw",
+        language=organiser.language,
+    )
+    assert CircleEvent.objects.filter(circle=cast.circle).count() == events
+    assert again(helper, family, held[family]).status_code == 304
+
+    user_update_profile(
+        actor=organiser,
+        display_name="Olivia Newname",
+        phone=organiser.phone,
+        time_zone=organiser.time_zone,
+        language=organiser.language,
+    )
+
+    assert CircleEvent.objects.filter(circle=cast.circle, type="membership.changed").count() == 1
+    for path, etag in held.items():
+        response = again(helper, path, etag)
+        assert response.status_code == 200, path
+    assert "Olivia Newname" in again(helper, family, held[family]).text
