@@ -264,17 +264,21 @@ def _answer(*, to: str, key: str, text: str, user: User | None = None, subject: 
 
 
 def _tell_member_wrong_sender(*, user: User, sender: str, key: str) -> None:
-    """In the app only: the From may be forged, so nothing is emailed to it."""
+    """In the app only, in the member's language (see `_act`): the From may be forged, so nothing is emailed to it."""
+    advice = _(
+        "If it was you, reply from the address CareCircle writes to, or change your email address in your account."
+    )
+    if sender:
+        came = _("It came from %(sender)s, not from %(address)s.") % {"sender": sender, "address": user.email}
+    else:
+        came = _("It came from an unknown address, not from %(address)s.") % {"address": user.email}
     Notification.objects.get_or_create(
         key=f"mail-wrong-sender-{key[:60]}",
         defaults={
             "recipient": user,
             "category": "account",
-            "title": "A reply by email to your CareCircle address wasn't posted",
-            "body": (
-                f"It came from {sender or 'an unknown address'}, not from {user.email}. If it was you, "
-                "reply from the address CareCircle writes to, or change your email address in your account."
-            )[:500],
+            "title": _("A reply by email to your CareCircle address wasn't posted")[:200],
+            "body": f"{came} {advice}"[:500],
             "url": "/account/",
         },
     )

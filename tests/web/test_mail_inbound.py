@@ -473,3 +473,15 @@ def test_the_answers_are_written_in_the_members_language(cast: Cast) -> None:
     assert "Cafodd eich ateb ei bostio, ond nid y 1 ffeil" in attachments.body
     assert refused.subject == "Chafodd eich ateb i CareCircle mo'i bostio"
     assert refused.body.startswith("Doedd dim modd postio eich ateb.")
+
+
+def test_the_wrong_sender_notice_is_in_the_members_language(cast: Cast) -> None:
+    cast.helper.language = "cy"
+    cast.helper.save(update_fields=["language"])
+    address = family_address(cast, cast.helper)
+
+    assert receive(reply(address, sender="someone.else@example.net")) == "wrong-sender"
+
+    note = Notification.objects.get(recipient=cast.helper, key__startswith="mail-wrong-sender-")
+    assert note.title == "Ni chafodd ateb drwy e-bost i'ch cyfeiriad CareCircle ei bostio"
+    assert note.body.startswith(f"Daeth o someone.else@example.net, nid o {cast.helper.email}.")
