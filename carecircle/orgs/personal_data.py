@@ -59,10 +59,10 @@ personal_data_declare(
 )
 personal_data_declare(
     "orgs.ReferralEvent",
-    whose="the person referred, and the member of staff who acted",
-    why="the referral's history: what was done, when and by whom",
+    whose="the person referred, the member of staff who acted, and the one it was given to",
+    why="the referral's history: what was done, when and by whom; volunteer activity in reports",
     retention="as long as its referral",
-    fields={"actor": "who acted", "text": "notes and reasons"},
+    fields={"actor": "who acted", "assignee": "who the referral was given to", "text": "notes and reasons"},
     not_personal={"to_status": "a state of the pipeline"},
 )
 personal_data_declare(

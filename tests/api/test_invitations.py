@@ -240,7 +240,7 @@ def test_an_organiser_can_cancel_a_pending_invitation(organiser, circle, api_as)
 
     assert first.status_code == 204
     assert again.status_code == 409
-    assert "already revoked" in again.json()["detail"]
+    assert "already been cancelled" in again.json()["detail"]
     invitation.refresh_from_db()
     assert invitation.status == "revoked"
 
