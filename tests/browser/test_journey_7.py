@@ -82,7 +82,7 @@ def test_journey_7_a_commissioner_sees_the_evidence_as_charts_and_csv(server: st
     page.goto(f"{server}/")
     expect(page).to_have_url(f"{server}/commissioning/")
     council.check("the commissioner's area")
-    expect(page.get_by_role("heading", name="Family circles linked to referrals")).to_be_visible()
+    expect(page.get_by_role("heading", name="Family circles linked to the organisations")).to_be_visible()
     expect(page.get_by_role("heading", name="Help given")).to_be_visible()
     expect(page.get_by_role("heading", name="How closed referrals ended")).to_be_visible()
     states = page.get_by_role("table", name="Where those referrals are now")
@@ -114,7 +114,7 @@ def test_journey_7_a_commissioner_sees_the_evidence_as_charts_and_csv(server: st
     with page.expect_download() as download:
         page.get_by_role("link", name="Download as CSV").click()
     csv = Path(download.value.path()).read_text(encoding="utf-8")
-    assert "Family circles linked to referrals" in csv
+    assert "Family circles linked to the organisations" in csv
     assert "Where those referrals are now,Declined,7" in csv
     for name in names:
         assert name not in csv
