@@ -7,24 +7,30 @@ change; "Show every permission" opens the full grid, which agrees. axe checks ea
 from __future__ import annotations
 
 from django.conf import settings
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import Checked, make_checked
+from tests.cast import Cast, build_cast, signed_in_session_key
 
 NEWS = "Can well-wishers read news about you and send their support?"
 SAVE_ANSWERS_IN_WELSH = "Cadw'r atebion"  # "Save answers"
 
 
-def test_the_person_answers_a_plain_question_with_the_keyboard(server: str, browser: Browser) -> None:
-    cast = build_cast()
+def _on_the_consent_page(server: str, browser: Browser, cast: Cast) -> tuple[BrowserContext, Checked]:
+    """The person, signed in on a phone-sized screen, on their circle's consent page."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.person), "url": server}]
     )
     checked = make_checked(context)
+    checked.page.goto(f"{server}/circles/{cast.circle.pk}/consent/")
+    return context, checked
+
+
+def test_the_person_answers_a_plain_question_with_the_keyboard(server: str, browser: Browser) -> None:
+    cast = build_cast()
+    context, checked = _on_the_consent_page(server, browser, cast)
     page = checked.page
-    page.goto(f"{server}/circles/{cast.circle.pk}/consent/")
     checked.check("consent questions")
     question = page.get_by_role("group", name=NEWS)
     expect(question.get_by_label("Yes")).to_be_checked()
@@ -58,13 +64,8 @@ def test_a_welsh_speaker_answers_the_same_question_in_welsh(server: str, browser
     cast = build_cast()
     cast.person.language = "cy"
     cast.person.save(update_fields=["language"])
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.person), "url": server}]
-    )
-    checked = make_checked(context)
+    context, checked = _on_the_consent_page(server, browser, cast)
     page = checked.page
-    page.goto(f"{server}/circles/{cast.circle.pk}/consent/")
     # "Can well-wishers read news about you and send their support?", answered "They can"/"They can't".
     news = "Ydy cefnogwyr yn cael darllen newyddion amdanoch chi ac anfon eu cefnogaeth?"
     question = page.get_by_role("group", name=news)
