@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.accounts.models import User
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications import push
-from carecircle.notifications.categories import CATEGORY_BY_KEY
 from carecircle.notifications.models import Channel, Digest, Notification, NotificationSettings
 from carecircle.notifications.services import channel_mark_working
 
@@ -251,8 +250,3 @@ def mute(request: HttpRequest, token: str) -> HttpResponse:
     if done:
         prefs.conversation_mute(user=user, conversation_id=conversation_id, muted=not undo)
     return render(request, "notifications/mute.html", {"done": done, "undone": undo, "token": token})
-
-
-def category_label(key: str) -> str:
-    category = CATEGORY_BY_KEY.get(key)
-    return str(category.label) if category else _("Your account")
