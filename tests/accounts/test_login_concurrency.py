@@ -1,15 +1,15 @@
 """Sign-in throttling holds under a burst of simultaneous attempts (security review finding 1)."""
 
-import threading
+from functools import partial
 from typing import Any
 
 import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from carecircle.audit.models import AuditEntry
+from tests.bursts import at_once
 from tests.cast import make_user
 
 ATTEMPTS = 24
@@ -23,26 +23,11 @@ class SlowEnoughHasher(PBKDF2PasswordHasher):
 
 
 def burst(email: str, count: int) -> list[int]:
-    start = threading.Barrier(count)
-    statuses: list[int] = []
-    lock = threading.Lock()
+    def attempt(client: Client) -> int:
+        return client.post(reverse("accounts:login"), {"email": email, "password": "wrong-password-here"}).status_code
 
-    def attempt() -> None:
-        client = Client()
-        start.wait()
-        try:
-            response = client.post(reverse("accounts:login"), {"email": email, "password": "wrong-password-here"})
-            with lock:
-                statuses.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=attempt) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return statuses
+    clients = [Client() for _ in range(count)]
+    return at_once([partial(attempt, client) for client in clients], timeout=120)
 
 
 @pytest.mark.django_db(transaction=True)

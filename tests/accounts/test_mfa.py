@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pyotp
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +19,7 @@ from carecircle.audit.models import AuditEntry
 from carecircle.notifications.models import Delivery
 from tests.accounts.helpers import page_text
 from tests.accounts.soft_authenticator import SoftAuthenticator
+from tests.bursts import at_once
 from tests.cast import signed_in_session_key
 
 LOGIN = reverse("accounts:login")
@@ -94,22 +93,9 @@ def test_a_code_works_only_once(dana):
 def test_two_racing_requests_with_one_code_let_only_one_in(dana):
     secret, _ = enable_app(dana)
     code = next_code(secret)
-    results: list[bool] = []
-    barrier = threading.Barrier(4)
-
-    def attempt() -> None:
-        barrier.wait()
-        try:
-            results.append(totp_verify(user=dana, code=code))
-        finally:
-            connection.close()
 
     with time_machine.travel(timezone.now() + timedelta(seconds=30), tick=False):
-        threads = [threading.Thread(target=attempt) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = at_once([lambda: totp_verify(user=dana, code=code)] * 4)
 
     assert sorted(results) == [False, False, False, True]
 

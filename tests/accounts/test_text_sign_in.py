@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime
 import re
-import threading
+from functools import partial
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from carecircle.accounts.models import TextCode, User
 from carecircle.accounts.services import user_create_by_text
 from carecircle.notifications.models import Delivery
 from tests.accounts.helpers import page_text
+from tests.bursts import at_once
 
 ASK = reverse("accounts:sign_in_text")
 ENTER = reverse("accounts:sign_in_text_code")
@@ -151,25 +151,10 @@ def test_a_burst_of_requests_for_one_number_sends_exactly_the_limit(settings: An
     settings.TEXT_CODES_PER_ADDRESS_PER_HOUR = 1000
     user_create_by_text(phone=MOBILE, display_name="Nadia Neighbour")
     count = 12
-    start = threading.Barrier(count)
-    statuses: list[int] = []
-    lock = threading.Lock()
+    clients = [Client(REMOTE_ADDR=f"203.0.113.{index + 1}") for index in range(count)]
 
-    def request(index: int) -> None:
-        client = Client(REMOTE_ADDR=f"203.0.113.{index + 1}")
-        start.wait()
-        try:
-            response = ask(client, MOBILE)
-            with lock:
-                statuses.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    responses = at_once([partial(ask, client, MOBILE) for client in clients], timeout=120)
+    statuses = [response.status_code for response in responses]
 
     assert sorted(statuses) == [302] * 3 + [429] * (count - 3)
     assert TextCode.objects.count() == 3

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from carecircle.accounts.services import api_token_create
+from tests.bursts import at_once
 
 
 def burst(make_client, count: int) -> list[tuple[int, str | None]]:
-    results: list[tuple[int, str | None]] = []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
+    """Each client made first, then every request sent at the same moment."""
+    clients = [make_client() for _ in range(count)]
 
-    def one() -> None:
-        client = make_client()
-        barrier.wait()
-        try:
-            response = client.get("/api/v1/me")
-            with lock:
-                results.append((response.status_code, response.headers.get("Retry-After")))
-        finally:
-            connection.close()
+    def one(client: Client) -> tuple[int, str | None]:
+        response = client.get("/api/v1/me")
+        return response.status_code, response.headers.get("Retry-After")
 
-    threads = [threading.Thread(target=one) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return at_once([partial(one, client) for client in clients])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -57,13 +45,8 @@ def test_one_address_is_limited_whatever_tokens_it_uses(settings):
     settings.API_RATE_LIMIT_PER_ADDRESS = 4
     secrets = [api_token_create(actor=make_user(f"user{index}"), name="t")[1] for index in range(8)]
     queue = list(secrets)
-    lock = threading.Lock()
 
-    def next_client() -> Client:
-        with lock:
-            return Client(headers={"Authorization": f"Bearer {queue.pop()}"})
-
-    results = burst(next_client, 8)
+    results = burst(lambda: Client(headers={"Authorization": f"Bearer {queue.pop()}"}), 8)
 
     assert sorted(status for status, _ in results) == [200] * 4 + [429] * 4
 

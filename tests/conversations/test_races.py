@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from carecircle.conversations import services
 from carecircle.conversations.models import Message
+from tests.bursts import at_once
 from tests.cast import Cast, build_cast
 from tests.conversations.conftest import family_of
 
@@ -23,25 +23,6 @@ def committed_cast(transactional_db: None) -> Cast:
     return build_cast()
 
 
-def _in_threads(count: int, work: object) -> list[object]:
-    results: list[object] = []
-    start = threading.Barrier(count)
-
-    def run() -> None:
-        try:
-            start.wait()
-            results.append(work())  # type: ignore[operator]
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def test_simultaneous_retries_with_one_client_id_store_one_message(committed_cast: Cast) -> None:
     cast = committed_cast
     client_id = uuid.uuid4()
@@ -51,7 +32,7 @@ def test_simultaneous_retries_with_one_client_id_store_one_message(committed_cas
             actor=cast.helper, where=family_of(cast, cast.helper), body="Retry storm", client_id=client_id
         ).message.pk
 
-    ids = _in_threads(6, post)
+    ids = at_once([post] * 6)
     assert len(ids) == 6
     assert len(set(ids)) == 1
     assert Message.objects.filter(client_id=client_id).count() == 1
@@ -63,7 +44,7 @@ def test_message_ids_follow_commit_order_when_many_post_at_once(committed_cast: 
     def post() -> int:
         return services.message_post(actor=cast.helper, where=family_of(cast, cast.helper), body="Hi").message.pk
 
-    _in_threads(8, post)
+    at_once([post] * 8)
     events = cast.circle.events.filter(type="message.posted").order_by("seq")
     by_sequence = [event.data["message"] for event in events]
     assert len(by_sequence) == 8

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
 from django.test import Client
 
 from carecircle.accounts.models import User
@@ -27,6 +25,7 @@ from carecircle.notifications.models import (
     NotificationSettings,
 )
 from carecircle.notifications.notify import notify
+from tests.bursts import at_once
 from tests.cast import Cast, make_user
 
 UTC = datetime.UTC
@@ -270,26 +269,8 @@ def test_a_burst_of_concurrent_runs_sends_each_digest_once() -> None:
             digest_mode(member)
         notify(category="news", circle=circle, key="burst-news", title="Mum's new chair came")
         clock.move_to(TUESDAY_8AM_NEW_YORK)
-        runs = 8
-        start = threading.Barrier(runs)
-        errors: list[BaseException] = []
+        at_once([digests_send] * 8)
 
-        def run() -> None:
-            start.wait()
-            try:
-                digests_send()
-            except Exception as error:
-                errors.append(error)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run) for _ in range(runs)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-
-    assert errors == []
     for member in members:
         [digest] = digests_of(member)
         assert digest.status == DeliveryStatus.SENT

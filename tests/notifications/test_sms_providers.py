@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, NotificationSettings, TextsSent
 from carecircle.notifications.services import delivery_enqueue, delivery_send
 from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
 from carecircle.notifications.sms_providers import twilio_signature, twilio_signature_valid
+from tests.bursts import at_once
 from tests.cast import make_user
 
 ACCOUNT = "AC" + "0" * 32
@@ -157,24 +157,8 @@ def test_the_daily_cap_holds_under_a_burst_of_simultaneous_sends(twilio, setting
         for number in range(burst)
     )
     ids = [row.pk for row in rows]
-    start = threading.Barrier(burst)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def send(delivery_id: int) -> None:
-        start.wait()
-        try:
-            outcome = delivery_send(delivery_id=delivery_id)
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send, args=(delivery_id,)) for delivery_id in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once([partial(delivery_send, delivery_id=delivery_id) for delivery_id in ids])
 
     assert sorted(outcomes) == ["capped"] * (burst - 3) + ["sent"] * 3
     assert len(twilio.sent) == 3

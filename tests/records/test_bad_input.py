@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +13,7 @@ from carecircle.records.sections import SECTIONS
 from carecircle.records.services import EditConflict, entry_update
 from carecircle.records.values import InvalidValues, clean_values
 from tests.api.conftest import token_client
+from tests.bursts import at_once
 from tests.records.conftest import add_entry
 
 ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=300)
@@ -59,26 +58,15 @@ def test_two_saves_at_once_never_overwrite_each_other() -> None:
 
     cast = build_cast()
     entry = add_entry(actor=cast.organiser, circle=cast.circle, section="medications", name="Metformin")
-    outcomes: list[str] = []
-    start = threading.Barrier(2)
 
-    def save(actor: Any, dose: str) -> None:
-        start.wait()
+    def save(actor: Any, dose: str) -> str:
         try:
             entry_update(actor=actor, entry=entry, values={"dose": dose}, expected_version=1)
-            outcomes.append("saved")
         except EditConflict:
-            outcomes.append("clash")
-        finally:
-            connection.close()
+            return "clash"
+        return "saved"
 
-    threads = [
-        threading.Thread(target=save, args=(user, dose)) for user, dose in ((cast.organiser, "1"), (cast.helper, "2"))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once([lambda: save(cast.organiser, "1"), lambda: save(cast.helper, "2")])
     assert sorted(outcomes) == ["clash", "saved"]
     entry.refresh_from_db()
     assert entry.version == 2

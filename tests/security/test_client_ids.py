@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import threading
 import uuid
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.utils import timezone
 
 from carecircle.circles.services import circle_create
@@ -19,6 +17,7 @@ from carecircle.records.models import RecordEntry, ShareLink
 from carecircle.records.services import share_link_create
 from carecircle.tasks.models import Task
 from tests.api.conftest import token_client
+from tests.bursts import at_once
 from tests.cast import Cast
 from tests.records.test_documents import PDF
 
@@ -130,28 +129,6 @@ def test_a_check_in_s_client_id_in_another_circle_is_a_conflict(cast, other_circ
     assert CheckIn.objects.count() == 1
 
 
-def burst(count: int, request: Any) -> list[Any]:
-    start = threading.Barrier(count)
-    answers: list[Any] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        start.wait()
-        try:
-            answer = request()
-            with lock:
-                answers.append(answer)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     ("path", "body", "stored"),
@@ -169,7 +146,7 @@ def test_a_burst_of_identical_creates_stores_exactly_one(path, body, stored):
     clients = [token_client(cast.organiser) for _ in range(8)]
     url = f"/api/v1/circles/{cast.circle.pk}/{path}"
 
-    answers = burst(8, lambda: post(clients.pop(), url, {**body, "client_id": key}))
+    answers = at_once([lambda: post(clients.pop(), url, {**body, "client_id": key})] * 8)
 
     assert sorted({answer.status_code for answer in answers}) in ([201], [200, 201])
     assert len({answer.json()["id"] for answer in answers}) == 1

@@ -6,7 +6,6 @@ import base64
 import json
 import smtplib
 import subprocess
-import threading
 import time
 from email.message import EmailMessage
 from typing import Any
@@ -14,7 +13,6 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -26,6 +24,7 @@ from carecircle.notifications.models import Delivery, InboundEmail, Notification
 from carecircle.notifications.reply_mail import reply_address
 from carecircle.notifications.services import delivery_send
 from carecircle.web.mail_inbound import InboundMail, mail_receive
+from tests.bursts import at_once
 from tests.cast import Cast, build_cast
 from tests.conversations.conftest import family_of, news_of
 from tests.servers import BIN, ROOT, free_port, server_environment, stop
@@ -117,24 +116,8 @@ def test_a_burst_of_the_same_mail_at_once_posts_it_once() -> None:
     cast = build_cast()
     address = family_address(cast, cast.helper)
     burst = 6
-    start = threading.Barrier(burst)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def deliver() -> None:
-        try:
-            start.wait()
-            outcome = receive(reply(address, message_id="<burst@mail.example>"))
-            with lock:
-                outcomes.append(outcome)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver) for _ in range(burst)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once([lambda: receive(reply(address, message_id="<burst@mail.example>"))] * burst)
 
     assert sorted(outcomes) == ["posted"] + ["replayed"] * (burst - 1)
     assert len(posted_by_email()) == 1
