@@ -11,16 +11,18 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.params.functions import Path, Query
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
 from carecircle.accounts.api_auth import viewer
 from carecircle.lib.schemas import MAX_ID, DateOfBirth, InputSchema, NoNul, responses
 from carecircle.orgs.access import access_organisation, access_referral
 from carecircle.orgs.invite_codes import invite_code_create, invite_code_revoke
+from carecircle.orgs.languages import site_language
 from carecircle.orgs.models import InviteCode, Need, Referral, ReferralSource
 from carecircle.orgs.referral_selectors import ReferralFilters, referral_list_for
 from carecircle.orgs.referral_services import ReferralInput, referral_create
@@ -57,9 +59,28 @@ class ReferralIn(InputSchema):
         default=None, description="When consent was given; now if left out."
     )
     consent_to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), NoNul]
+    language: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16), NoNul] = Field(
+        default="",
+        description=(
+            "The referrer's language, for the emails telling them the referral was accepted, declined or closed: "
+            "en-gb, cy or pl. Left out: the language of their CareCircle account at referrer_email, else en-gb."
+        ),
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _a_language_we_write(cls, value: str) -> str:
+        if value and not site_language(value):
+            raise ValueError(
+                gettext("Choose one of these languages: %(languages)s.")
+                % {"languages": ", ".join(dict(settings.LANGUAGES))}
+            )
+        return site_language(value) if value else ""
 
     def referral_input(self) -> ReferralInput:
-        return ReferralInput(**self.model_dump())
+        fields = self.model_dump()
+        language = fields.pop("language")
+        return ReferralInput(**fields, referrer_language=language)
 
 
 class ReferralOut(Schema):

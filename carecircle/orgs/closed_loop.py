@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from carecircle.lib import hooks
-from carecircle.orgs.languages import in_language_of_address
+from carecircle.orgs.languages import in_language_of_referrer
 from carecircle.orgs.models import Outcome, Referral, ReferralStatus
 
 SALT = "orgs.referrer_status"
@@ -72,9 +72,9 @@ def referrer_notify(referral: Referral) -> None:
     }:
         return
     what = str(referral.status)
-    # The referrer's language if they have an account with that address; else English, as nothing
-    # records the language they wrote the referral in (never the language of the staff member acting).
-    with in_language_of_address(referral.referrer_email):
+    # The language the referrer used (the form's, the API's `language`, or staff's choice); never the
+    # language of the staff member acting. Referrals from before it was kept: their account's, else English.
+    with in_language_of_referrer(referral):
         names = {"reference": referral.reference, "organisation": referral.organisation.name}
         subject = {
             ReferralStatus.ACCEPTED: gettext("Your referral %(reference)s to %(organisation)s is accepted"),

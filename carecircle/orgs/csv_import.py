@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from carecircle.accounts.models import User
 from carecircle.lib.errors import InvalidFields
 from carecircle.lib.text import TextRefused, refuse_nul
+from carecircle.orgs.languages import site_language
 from carecircle.orgs.models import ConsentGivenBy, Need, Organisation, Referral, ReferralSource, Urgency
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 
@@ -39,6 +40,7 @@ COLUMNS = [
     "referrer_email",
     "referrer_phone",
     "referrer_reference",
+    "referrer_language",
     "consent_given_by",
     "consent_given_at",
     "consent_to",
@@ -145,6 +147,8 @@ def _row_input(row: dict[str, str]) -> tuple[ReferralInput | None, dict[str, str
             referrer_email=cell["referrer_email"],
             referrer_phone=cell["referrer_phone"],
             referrer_reference=cell["referrer_reference"],
+            # "cy", "pl", "en-gb" (or "en"); anything else is kept so the row is refused with the choices.
+            referrer_language=site_language(cell["referrer_language"]) or cell["referrer_language"],
             consent_given_by=_choice(cell["consent_given_by"], ConsentGivenBy, ""),
             consent_given_at=consent_at,
             consent_to=cell["consent_to"],

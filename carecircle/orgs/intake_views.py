@@ -6,10 +6,14 @@ themselves). Its spam protection is in orgs/intake.py.
 
 from __future__ import annotations
 
+import dataclasses
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +22,7 @@ from carecircle.lib.errors import DomainError, InvalidFields
 from carecircle.orgs import closed_loop, intake
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.csv_import import COLUMNS, ImportRefused, referrals_import
+from carecircle.orgs.languages import referrer_language, site_language
 from carecircle.orgs.models import Organisation, Referral
 from carecircle.orgs.referral_forms import ReferralForm
 from carecircle.orgs.referral_services import referral_create
@@ -66,9 +71,11 @@ def refer(request: HttpRequest, organisation_slug: str) -> HttpResponse:
     if not form.is_valid():
         return _form_page(request, organisation, form, status=INVALID)
     try:
-        referral, _ = referral_create(
-            actor=None, organisation=organisation, data=form.referral_input(), via="through the referral form"
+        # The language the form was read in: every notice to the referrer is written in it.
+        data = dataclasses.replace(
+            form.referral_input(), referrer_language=site_language(translation.get_language() or "")
         )
+        referral, _ = referral_create(actor=None, organisation=organisation, data=data, via="through the referral form")
     except InvalidFields as error:
         for name, message in error.field_errors.items():
             form.add_error(name if name in form.fields else None, message)
@@ -130,5 +137,18 @@ def referral_status(request: HttpRequest, token: str) -> HttpResponse:
     referral = closed_loop.referral_from_token(token)
     if referral is None:
         return render(request, "orgs/referral_status.html", {"problem": True}, status=404)
+    if not _chose_a_language(request):
+        # In the language the referrer referred in, as their emails are, unless this browser chose one.
+        language = referrer_language(referral)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
     context = {"referral": referral, "sentence": closed_loop.status_sentence(referral)}
     return render(request, "orgs/referral_status.html", context)
+
+
+def _chose_a_language(request: HttpRequest) -> bool:
+    """Whether this browser or signed-in member picked a language (the footer's switcher, a profile)."""
+    if site_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")):
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and site_language(user.language))

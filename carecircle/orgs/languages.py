@@ -15,6 +15,7 @@ from carecircle.accounts.emails import reader_language
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
+    from carecircle.orgs.models import Referral
 
 
 def address_language(email: str, *, otherwise: User | None = None) -> str:
@@ -30,3 +31,24 @@ def address_language(email: str, *, otherwise: User | None = None) -> str:
 def in_language_of_address(email: str, *, otherwise: User | None = None) -> translation.override:
     """Write an email to this address inside this, so it is in the recipient's language."""
     return translation.override(address_language(email, otherwise=otherwise))
+
+
+def site_language(code: str) -> str:
+    """The language of settings.LANGUAGES this code means ("cy-GB" → "cy", "en" → "en-gb"); else ""."""
+    try:
+        found = translation.get_supported_language_variant(code.strip().lower())
+    except LookupError:
+        return ""
+    return found if found in dict(settings.LANGUAGES) else ""
+
+
+def referrer_language(referral: Referral) -> str:
+    """The language the referrer used for this referral; if nobody said, their account's language, else the site's."""
+    if referral.referrer_language in dict(settings.LANGUAGES):
+        return referral.referrer_language
+    return address_language(referral.referrer_email)
+
+
+def in_language_of_referrer(referral: Referral) -> translation.override:
+    """Write a notice to the referrer inside this, so it is in the language they referred in."""
+    return translation.override(referrer_language(referral))

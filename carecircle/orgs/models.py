@@ -186,6 +186,9 @@ class Referral(models.Model):
     referrer_organisation = models.CharField(max_length=120, blank=True)
     referrer_email = models.EmailField(blank=True)
     referrer_phone = models.CharField(max_length=32, blank=True)
+    # The language the referrer used (a code of settings.LANGUAGES): every notice to them is written in it.
+    # Empty when nobody said (older referrals, CSV rows): then their account's language, else the site's.
+    referrer_language = models.CharField(max_length=10, blank=True)
     # What they need.
     needs = models.JSONField(default=list, blank=True)
     needs_detail = models.TextField(blank=True)

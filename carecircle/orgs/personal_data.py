@@ -43,6 +43,7 @@ personal_data_declare(
         "referrer_email": "the referrer's email address",
         "referrer_phone": "the referrer's phone number",
         "referrer_reference": "the referrer's reference",
+        "referrer_language": "the language the referrer wrote in",
         "needs": "what would help (categories)",
         "needs_detail": "what would help, in the referrer's words",
         "consent_given_by": "who agreed to the referral",

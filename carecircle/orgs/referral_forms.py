@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.orgs.languages import site_language
 from carecircle.orgs.models import (
     ConsentGivenBy,
     ContactPreference,
@@ -100,6 +104,30 @@ class ReferralForm(forms.Form):
             referrer_reference=data["referrer_reference"],
             consent_given_by=data["consent_given_by"],
             consent_to=data["consent_to"],
+        )
+
+
+class StaffReferralForm(ReferralForm):
+    """Staff entering a referral: the public form's fields, and the language the referrer is written to in."""
+
+    referrer_language = forms.ChoiceField(
+        label=_("Language of emails to the referrer"),
+        # Optional for older clients posting the form without it; a browser always sends the chosen one.
+        required=False,
+        help_text=_("We tell the referrer when the referral is accepted or declined and when it ends."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each language named in itself; read per form, never at import.
+        field = self.fields["referrer_language"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = list(settings.LANGUAGES)
+        field.initial = site_language(translation.get_language() or "") or settings.LANGUAGE_CODE
+
+    def referral_input(self) -> ReferralInput:
+        return dataclasses.replace(
+            super().referral_input(), referrer_language=self.cleaned_data.get("referrer_language", "")
         )
 
 

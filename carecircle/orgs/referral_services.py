@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -89,6 +90,8 @@ class ReferralInput:
     referrer_email: str = ""
     referrer_phone: str = ""
     referrer_reference: str = ""
+    # A code of settings.LANGUAGES, or "" when the referrer didn't say.
+    referrer_language: str = ""
     source: str = ReferralSource.OTHER
     needs: list[str] = field(default_factory=list)
     needs_detail: str = ""
@@ -142,6 +145,10 @@ def referral_input_errors(data: ReferralInput) -> dict[str, str]:
         errors["needs_detail"] = f"Shorten this to {LONGEST_TEXT} characters or fewer."
     if len(data.referrer_reference) > 80:
         errors["referrer_reference"] = "Shorten your reference to 80 characters or fewer."
+    if data.referrer_language and data.referrer_language not in dict(settings.LANGUAGES):
+        errors["referrer_language"] = gettext("Choose one of these languages: %(languages)s.") % {
+            "languages": ", ".join(dict(settings.LANGUAGES))
+        }
     for name in ("person_name", "person_address", "needs_detail", "consent_to", "referrer_name", "referrer_reference"):
         try:
             refuse_nul(str(getattr(data, name)))
@@ -191,6 +198,7 @@ def _create(*, actor: User | None, organisation: Organisation, data: ReferralInp
         referrer_organisation=data.referrer_organisation.strip(),
         referrer_email=data.referrer_email.strip(),
         referrer_phone=data.referrer_phone.strip(),
+        referrer_language=data.referrer_language,
         needs=sorted(set(data.needs)),
         needs_detail=data.needs_detail.strip(),
         urgency=data.urgency,

@@ -25,7 +25,7 @@ from carecircle.orgs import referral_selectors as selectors
 from carecircle.orgs import referral_services as services
 from carecircle.orgs.access import OrganisationAccess, access_organisation, access_referral
 from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, Urgency
-from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, ReferralForm
+from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, StaffReferralForm
 from carecircle.orgs.signposting import signpostings_for
 
 INVALID = DomainError.status
@@ -82,7 +82,7 @@ def referral_board(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 def referral_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
     access = access_organisation(user=request.user, organisation_id=organisation_id, capability="referrals.manage")
-    form = ReferralForm(request.POST or None)
+    form = StaffReferralForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -108,6 +108,7 @@ def referral_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "access": access,
         "organisation": access.organisation,
         "form": form,
+        "staff_entry": True,
         "org_page": "new",
     }
     return render(request, "orgs/referral_new.html", context, status=status)
