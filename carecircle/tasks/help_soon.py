@@ -19,7 +19,7 @@ import datetime
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from carecircle.tasks.models import AskedAs, Assignment, OccurrenceChange, StandInAsk, Status, Task
@@ -33,28 +33,37 @@ from carecircle.tasks.pacing import (
     reopened_at,
     still_wanted,
 )
-from carecircle.tasks.schedule import TaskOccurrence, combine
-from carecircle.tasks.selectors import MOVE_SLACK, ONE_OFF_REACH, occurrence_detail
+from carecircle.tasks.schedule import TaskOccurrence, combine, next_start
+from carecircle.tasks.selectors import MOVE_SLACK, occurrence_detail
 
 ASK_BEFORE = datetime.timedelta(hours=48)
 WIDEN_AFTER = NEXT_AFTER
+# Next starts worked out per scan at most: bounds the scan's work (and its one UPDATE's parameters)
+# after many tasks changed at once or right after migration 0009.
+REFRESH_BATCH = 1000
+
+
+def soon_tasks(*, now: datetime.datetime) -> list[Task]:
+    """The shared tasks that may have an occurrence starting in the next ASK_BEFORE: one query.
+
+    By the kept next start (Task.next_start_utc), so a series whose next occurrence is further off
+    isn't read at all; one whose next start isn't known (changed since, or not worked out yet) is.
+    """
+    window_end = now + ASK_BEFORE
+    return list(
+        Task.objects.filter(cancelled_at__isnull=True, private=False)
+        .filter(Q(next_start_utc__isnull=True) | Q(next_start_utc__lte=window_end))
+        .select_related("circle")
+    )
 
 
 def wanted_soon(*, now: datetime.datetime) -> list[TaskOccurrence]:
     """Occurrences of every circle's shared tasks starting in the next ASK_BEFORE that still need someone.
 
-    Three queries whatever the number of tasks: tasks that can overlap, their changes, who's going.
+    Three queries whatever the number of tasks: tasks that may start soon, their changes, who's going.
     """
     window_end = now + ASK_BEFORE
-    one_off = Q(rule="", first_start_utc__gte=now - ONE_OFF_REACH, first_start_utc__lt=window_end)
-    repeating = (
-        ~Q(rule="") & Q(first_start_utc__lt=window_end) & (Q(last_end_utc__isnull=True) | Q(last_end_utc__gt=now))
-    )
-    tasks = list(
-        Task.objects.filter(cancelled_at__isnull=True, private=False)
-        .filter(one_off | repeating)
-        .select_related("circle")
-    )
+    tasks = soon_tasks(now=now)
     ids = [task.pk for task in tasks]
     first_day, last_day = (now - MOVE_SLACK).date(), (window_end + MOVE_SLACK).date()
     changes: dict[int, list[OccurrenceChange]] = defaultdict(list)
@@ -71,9 +80,39 @@ def wanted_soon(*, now: datetime.datetime) -> list[TaskOccurrence]:
     return [item for item in found if item.status == Status.NEEDS_HELP and now < item.start_utc() <= window_end]
 
 
+def next_starts_refresh(*, now: datetime.datetime) -> int:
+    """Work out again the next start of up to REFRESH_BATCH tasks whose kept one has begun or is
+    unknown; how many. Three queries at most, in one short transaction of its own.
+
+    Rows another transaction holds (a service changing the task, another worker's scan) are skipped
+    and left to a later scan; until then soon_tasks reads them, so nothing is missed.
+    """
+    with transaction.atomic():
+        stale = Q(next_start_utc__isnull=True) | Q(next_start_utc__lte=now)
+        tasks = list(
+            Task.objects.select_for_update(no_key=True, skip_locked=True)
+            .filter(stale, cancelled_at__isnull=True)
+            .order_by(F("next_start_utc").asc(nulls_first=True), "pk")[:REFRESH_BATCH]
+        )
+        if not tasks:
+            return 0
+        since = (now - MOVE_SLACK).date()
+        changes: dict[int, list[OccurrenceChange]] = defaultdict(list)
+        for change in OccurrenceChange.objects.filter(task_id__in=[task.pk for task in tasks]).filter(
+            Q(original_date__gte=since) | Q(moved_date__gte=since)
+        ):
+            changes[change.task_id].append(change)
+        starts = {task.pk: next_start(task, after=now, changes=changes.get(task.pk, ())) for task in tasks}
+        Task.objects.filter(pk__in=starts).update(
+            next_start_utc=Case(*(When(pk=pk, then=Value(start)) for pk, start in starts.items()))
+        )
+    return len(starts)
+
+
 def help_soon_ask(*, now: datetime.datetime | None = None) -> int:
     """The 48-hour step for every occurrence that needs it; how many people were asked now. Never in a transaction."""
     now = now or timezone.now()
+    next_starts_refresh(now=now)
     asked = 0
     for item in wanted_soon(now=now):
         with transaction.atomic():

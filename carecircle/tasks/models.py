@@ -73,6 +73,10 @@ class Task(models.Model):
     # Denormalised bounds in UTC so a window query can skip tasks that cannot overlap it.
     first_start_utc = models.DateTimeField(db_index=True)
     last_end_utc = models.DateTimeField(null=True, blank=True, help_text="Empty for a series without an end.")
+    # Kept for the 48-hour scan (tasks/help_soon.py): the UTC start of the next occurrence not yet
+    # begun, as last worked out. Never later than that start; empty when the task changed since (the
+    # services empty it) and nobody has worked it out again; schedule.NEVER when nothing is to come.
+    next_start_utc = models.DateTimeField(null=True, blank=True)
     address = models.CharField(max_length=300, blank=True)
     people_needed = models.PositiveSmallIntegerField(default=1)
     private = models.BooleanField(default=False, help_text="Only organisers and the person see it.")
@@ -89,6 +93,7 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["circle", "first_start_utc"], name="tasks_task_circle_start"),
             models.Index(fields=["circle", "first_start_utc"], condition=~Q(rule=""), name="tasks_task_repeating"),
+            models.Index(fields=["next_start_utc"], name="tasks_task_next_start"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["created_by", "client_id"], name="tasks_task_unique_client_id"),

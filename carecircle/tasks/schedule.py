@@ -18,6 +18,12 @@ from carecircle.tasks.models import Assignment, OccurrenceChange, Status, Task
 ONCE = Rule(Frequency.DAILY, count=1)
 DAY = datetime.timedelta(days=1)
 FAR_FUTURE = datetime.datetime(9000, 1, 1, tzinfo=UTC)
+# Task.next_start_utc when nothing more is to come (migration 0009 writes the same moment).
+NEVER = FAR_FUTURE
+# How far ahead next_start looks before settling for "not before then": widening windows, each
+# expanded only near itself (lib/recurrence.py), so a monthly or yearly pattern costs a few calls.
+FIRST_LOOK = 2 * DAY
+LOOK_AHEAD = 512 * DAY
 
 
 def task_rule(task: Task) -> Rule:
@@ -126,6 +132,31 @@ def series_bounds(task: Task) -> tuple[datetime.datetime, datetime.datetime | No
     last_end_local = datetime.datetime.combine(last_day, task.start_time or datetime.time()) + task.duration
     # Padded by a day: an all-day end or a daylight-saving shift never cuts an occurrence off.
     return start_utc, wall_clock_to_utc(last_end_local, task.time_zone) + DAY
+
+
+def next_start(task: Task, *, after: datetime.datetime, changes: Iterable[OccurrenceChange] = ()) -> datetime.datetime:
+    """The earliest UTC start after `after` of any occurrence (moved ones where they now fall, cancelled
+    ones left out); NEVER when none is to come; `after` + LOOK_AHEAD when none starts before then.
+
+    `changes` must hold every change of the task whose original or moved date is on or after the
+    day before `after`: a moved occurrence left out would be missed.
+    """
+    changes = list(changes)
+    span = FIRST_LOOK
+    while True:
+        window_end = after + span
+        starts = [
+            start
+            for occurrence in task_occurrences(task, window_start=after, window_end=window_end, changes=changes)
+            if (start := occurrence_start(occurrence, task.time_zone)) > after
+        ]
+        if starts:
+            return min(starts)
+        if task.last_end_utc is not None and window_end >= task.last_end_utc:
+            return NEVER
+        if span >= LOOK_AHEAD:
+            return window_end  # Nothing starts before then: a safe lower bound, looked at again then.
+        span *= 4
 
 
 @dataclass

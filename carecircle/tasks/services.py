@@ -131,6 +131,7 @@ def _apply(task: Task, fields: TaskFields) -> list[str]:
     for name, value in values.items():
         setattr(task, name, value)
     task.first_start_utc, task.last_end_utc = series_bounds(task)
+    task.next_start_utc = None  # Worked out again by the next scan (tasks/help_soon.py), which reads it meanwhile.
     return changed
 
 
@@ -277,7 +278,8 @@ def _move_one(*, actor: User, task: Task, fields: TaskFields, occurrence_date: d
     task.first_start_utc = min(task.first_start_utc, moved_utc)
     if task.last_end_utc is not None:
         task.last_end_utc = max(task.last_end_utc, moved_end)
-    task.save(update_fields=["first_start_utc", "last_end_utc"])
+    task.next_start_utc = None  # The moved occurrence may now be the next one.
+    task.save(update_fields=["first_start_utc", "last_end_utc", "next_start_utc"])
     audit_record(
         actor=actor,
         action="tasks.occurrence_moved",
@@ -297,6 +299,7 @@ def _split_following(*, actor: User, task: Task, fields: TaskFields, occurrence_
         return task_update(actor=actor, task=task, fields=fields, scope="all")
     task.rule = parts.before.to_rrule_string()
     task.first_start_utc, task.last_end_utc = series_bounds(task)
+    task.next_start_utc = None
     task.updated_at = timezone.now()
     following = Task(circle=task.circle, created_by=actor)
     new_rule = fields.rule if fields.rule is not None else parts.after
