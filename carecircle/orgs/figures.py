@@ -8,6 +8,12 @@ the difference after it, in the same transaction (`referral_figures_snapshot`,
 `referral_figures_update`): an upsert that adds to the stored counts, so two changes at once both
 count. `referral_figures_rebuild` recounts from the referrals themselves (bulk loads, the demo's
 back-dated referrals, a check). docs/architecture/organisations.md says why.
+
+The report's volunteer activity also keeps two counts per organisation, month and person
+(`StaffFigure`): referrals given to them ("given", one per "assigned" history entry, in the month
+of the entry) and follow-ups they marked done ("done", in the month it was done). `referral_assign`
+and `follow_up_done` add one in their transaction (`staff_figure_add`, the same kind of upsert);
+the rebuild recounts them too.
 """
 
 from __future__ import annotations
@@ -16,17 +22,29 @@ import datetime
 import math
 import zoneinfo
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
-from carecircle.orgs.models import Referral, ReferralFigure, ReferralStatus, WellbeingMeasure, WellbeingStage
+from carecircle.orgs.models import (
+    FollowUp,
+    Referral,
+    ReferralEvent,
+    ReferralFigure,
+    ReferralStatus,
+    StaffFigure,
+    WellbeingMeasure,
+    WellbeingStage,
+)
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 # Durations are kept in tenths of a day, rounded up: "within 2.1 days" is then always true.
 TENTH_OF_A_DAY = 8640
 WELLBEING_NAMES = ("life_satisfaction", "worthwhile", "happy", "anxious")
 HISTOGRAMS = ("contact", "close")
+# The kinds of StaffFigure: referrals given to someone, follow-ups they marked done.
+GIVEN, DONE = "given", "done"
 
 Contribution = Counter[tuple[str, str]]
 
@@ -88,29 +106,43 @@ def referral_figures_update(referral: Referral, *, before: Contribution) -> None
 
 def _add(organisation_id: int, month: datetime.date, delta: dict[tuple[str, str], int]) -> None:
     """One upsert: insert each (kind, key) or add to the count already there."""
-    if not delta:
-        return
-    table = connection.ops.quote_name(ReferralFigure._meta.db_table)
     day = connection.ops.adapt_datefield_value(month)
-    rows, params = [], []
-    for (kind, key), count in sorted(delta.items()):
-        rows.append("(%s, %s, %s, %s, %s)")
-        params += [organisation_id, day, kind, key, count]
-    # Only the model's table name is put in the text; every value is a parameter.
-    values = ", ".join(rows)
-    sql = f"INSERT INTO {table} (organisation_id, month, kind, key, count) VALUES {values} "  # noqa: S608
-    sql += f"ON CONFLICT (organisation_id, month, kind, key) DO UPDATE SET count = {table}.count + excluded.count"
+    rows = [(organisation_id, day, kind, key, count) for (kind, key), count in sorted(delta.items())]
+    _upsert(ReferralFigure, ("organisation_id", "month", "kind", "key"), rows)
+
+
+def staff_figure_add(
+    *, organisation_id: int, user_id: int, kind: str, moment: datetime.datetime, count: int = 1
+) -> None:
+    """Add `count` (negative to take away) to what the person was given or did in the month of `moment`."""
+    day = connection.ops.adapt_datefield_value(month_of(moment))
+    _upsert(
+        StaffFigure, ("organisation_id", "month", "kind", "user_id"), [(organisation_id, day, kind, user_id, count)]
+    )
+
+
+def _upsert(model: type[models.Model], keys: tuple[str, ...], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert each row, or add its count to the row already there with the same keys: safe when two add at once."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join([*keys, "count"])
+    placeholders = "(" + ", ".join(["%s"] * (len(keys) + 1)) + ")"
+    values = ", ".join([placeholders] * len(rows))
+    # Only the model's own table and column names are put in the text; every value is a parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+    sql += f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET count = {table}.count + excluded.count"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 @transaction.atomic
 def referral_figures_rebuild(*, organisation_ids: Iterable[int] | None = None) -> int:
-    """Recount the figures of these organisations (all when None) from their referrals; returns how many rows."""
+    """Recount the figures of these organisations (all when None), the staff's too; returns how many rows."""
     referrals = Referral.objects.order_by("pk")
     figures = ReferralFigure.objects.all()
-    if organisation_ids is not None:
-        ids = list(organisation_ids)
+    ids = None if organisation_ids is None else list(organisation_ids)
+    if ids is not None:
         referrals, figures = referrals.filter(organisation_id__in=ids), figures.filter(organisation_id__in=ids)
     figures.delete()
     measures: dict[int, list[WellbeingMeasure]] = {}
@@ -127,4 +159,31 @@ def referral_figures_rebuild(*, organisation_ids: Iterable[int] | None = None) -
         if count
     ]
     ReferralFigure.objects.bulk_create(rows, batch_size=1000)
+    return len(rows) + staff_figures_rebuild(organisation_ids=ids)
+
+
+@transaction.atomic
+def staff_figures_rebuild(*, organisation_ids: list[int] | None = None) -> int:
+    """Recount referrals given to each person and follow-ups they did, per month, from the history; returns rows."""
+    given = ReferralEvent.objects.filter(kind=ReferralEvent.Kind.ASSIGNED, assignee__isnull=False)
+    done = FollowUp.objects.filter(done_at__isnull=False, done_by__isnull=False)
+    figures = StaffFigure.objects.all()
+    if organisation_ids is not None:
+        given = given.filter(referral__organisation_id__in=organisation_ids)
+        done = done.filter(referral__organisation_id__in=organisation_ids)
+        figures = figures.filter(organisation_id__in=organisation_ids)
+    figures.delete()
+    totals: Counter[tuple[int, datetime.date, str, int]] = Counter()
+    for kind, found in (
+        (GIVEN, given.values_list("referral__organisation_id", "assignee_id", "created_at")),
+        (DONE, done.values_list("referral__organisation_id", "done_by_id", "done_at")),
+    ):
+        for organisation, user, moment in found.order_by().iterator(chunk_size=5000):
+            if moment is not None:  # filtered out above; the type allows None
+                totals[organisation, month_of(moment), kind, user] += 1
+    rows = [
+        StaffFigure(organisation_id=organisation, month=month, kind=kind, user_id=user, count=count)
+        for (organisation, month, kind, user), count in sorted(totals.items())
+    ]
+    StaffFigure.objects.bulk_create(rows, batch_size=1000)
     return len(rows)

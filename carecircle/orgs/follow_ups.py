@@ -24,6 +24,7 @@ from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.uploads import CleanUpload
 from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.figures import DONE, staff_figure_add
 from carecircle.orgs.models import FollowUp, OrganisationStaff, Referral, ReferralAttachment, ReferralEvent
 
 UK = zoneinfo.ZoneInfo("Europe/London")
@@ -130,6 +131,11 @@ def follow_up_done(*, access: OrganisationAccess, follow_up: FollowUp) -> Follow
     follow_up.done_at = timezone.now()
     follow_up.done_by = access.user
     follow_up.save(update_fields=["done_at", "done_by"])
+    # Done is final (a second time is refused above, and nothing undoes it): one more for the report's
+    # month. Anything that ever clears done_at must take this one away again (count=-1).
+    staff_figure_add(
+        organisation_id=follow_up.referral.organisation_id, user_id=access.user.pk, kind=DONE, moment=follow_up.done_at
+    )
     ReferralEvent.objects.create(
         referral=follow_up.referral,
         actor=access.user,

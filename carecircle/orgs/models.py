@@ -474,6 +474,9 @@ class ReferralFigure(models.Model):
         return f"{self.organisation_id} {self.month:%Y-%m} {self.kind}:{self.key} = {self.count}"
 
 
+# Per-month counts of what each member of staff was given and did.
+from carecircle.orgs.figure_models import StaffFigure  # noqa: E402
+
 # Invite codes, circles started with them, link requests and the directory feed's state.
 from carecircle.orgs.reach_models import (  # noqa: E402
     CircleLinkRequest,
@@ -487,4 +490,5 @@ __all__ = [
     "DirectoryFeedStatus",
     "InviteCode",
     "OrganisationCircle",
+    "StaffFigure",
 ]

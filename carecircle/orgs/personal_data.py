@@ -112,6 +112,14 @@ personal_data_declare(
     not_personal={"client_id": "a random id of the form that added it"},
 )
 no_personal_data("orgs.ReferralFigure", reason="monthly totals of referrals by status, source and need")
+personal_data_declare(
+    "orgs.StaffFigure",
+    whose="the member of staff",
+    why="how many referrals were given to them and follow-ups they did each month, for volunteer activity in reports",
+    retention="as long as the referral history it counts; removed with the organisation",
+    fields={"user": "who"},
+    not_personal={"kind": "what was counted", "count": "how many that month"},
+)
 no_personal_data("orgs.DirectoryFeedStatus", reason="how the last directory fetch went: its address and error")
 personal_data_declare(
     "orgs.InviteCode",

@@ -26,7 +26,7 @@ from carecircle.lib.text import TextRefused, refuse_nul
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.bridge import referral_circle_unlink
 from carecircle.orgs.closed_loop import referrer_notify
-from carecircle.orgs.figures import referral_figures_snapshot, referral_figures_update
+from carecircle.orgs.figures import GIVEN, referral_figures_snapshot, referral_figures_update, staff_figure_add
 from carecircle.orgs.models import (
     ConsentGivenBy,
     ContactPreference,
@@ -223,8 +223,10 @@ def _history(
     text: str = "",
     assignee: User | None = None,
     **statuses: str,
-) -> None:
-    ReferralEvent.objects.create(referral=referral, actor=actor, kind=kind, text=text, assignee=assignee, **statuses)
+) -> ReferralEvent:
+    return ReferralEvent.objects.create(
+        referral=referral, actor=actor, kind=kind, text=text, assignee=assignee, **statuses
+    )
 
 
 def _audit(referral: Referral, *, actor: User | None, action: str, **data: Any) -> None:
@@ -309,7 +311,7 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
     referral.updated_at = timezone.now()
     referral.save(update_fields=["assigned_to", "status", "updated_at"])
     referral_figures_update(referral, before=figures_before)
-    _history(
+    given = _history(
         referral,
         actor=access.user,
         kind=ReferralEvent.Kind.ASSIGNED,
@@ -318,6 +320,9 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
         text=f"Assigned to {assignee.display_name}.",
         assignee=assignee,
     )
+    # Each giving counts once, for whom it went to, in its month: a reassignment adds one for the new
+    # person and leaves the earlier one, which happened (docs/architecture/organisations.md).
+    staff_figure_add(organisation_id=referral.organisation_id, user_id=assignee.pk, kind=GIVEN, moment=given.created_at)
     _audit(referral, actor=access.user, action="referral.assigned", assignee=assignee.pk)
     return referral
 

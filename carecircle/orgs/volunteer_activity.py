@@ -4,23 +4,24 @@ A volunteer is someone on the organisation's staff with the volunteer role now. 
 period (UK time) shows how many of them were **active** (wrote anything in a referral's history:
 a note, first contact, a move, a follow-up added or done, a wellbeing answer), how many
 **referrals were given to them** (history entries "assigned" whose assignee is a volunteer) and how
-many **follow-ups they marked done**. Three queries whatever the number of referrals: who was
+many **follow-ups they marked done**. Two queries whatever the number of referrals: who was
 active is one probe per volunteer and month (the first of their entries in it, through the index
-on actor and created_at), so it costs the same however much they did; the two counts read the
-assignments and follow-ups done in the period, and which referrals are the organisation's.
+on actor and created_at), so it costs the same however much they did; the two counts are sums of
+the per-person, per-month figures the services keep (`StaffFigure`, orgs/figures.py), a row per
+volunteer, month and kind at most.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from carecircle.orgs.models import FollowUp, OrganisationStaff, ReferralEvent, StaffRole
+from carecircle.orgs.figures import DONE, GIVEN
+from carecircle.orgs.models import OrganisationStaff, ReferralEvent, StaffFigure, StaffRole
 from carecircle.orgs.reports import LONDON, SMALLEST_SHOWN, Cell, Period, Table, _table, hidden
 
 
@@ -37,7 +38,7 @@ class VolunteerActivity:
 
 
 def build_volunteer_activity(organisation_ids: list[int], period: Period) -> VolunteerActivity:
-    """The three month-by-month tables and the number of different volunteers active: three queries."""
+    """The three month-by-month tables and the number of different volunteers active: two queries."""
     staff = OrganisationStaff.objects.filter(organisation_id__in=organisation_ids, role=StaffRole.VOLUNTEER)
     volunteers = staff.values("user_id")
     months = period.months()
@@ -65,37 +66,22 @@ def build_volunteer_activity(organisation_ids: list[int], period: Period) -> Vol
     )
     people = int(active.pop("people") or 0)
 
-    def per_month(rows: QuerySet[Any], moment: str) -> list[int]:
-        # Ranges compared in SQL, not a month computed per row (on SQLite that is a Python function).
-        found = rows.aggregate(
-            **{
-                f"month{index}": Count(
-                    "id", filter=Q(**{f"{moment}__gte": edges[index], f"{moment}__lt": edges[index + 1]})
-                )
-                for index in range(len(months))
-            }
+    # Summed from the figures kept per person and month: people with the volunteer role now.
+    kept = {
+        (kind, month): int(total or 0)
+        for kind, month, total in StaffFigure.objects.filter(
+            organisation_id__in=organisation_ids,
+            month__gte=period.start,
+            month__lt=period.end,
+            user_id__in=volunteers,
         )
-        return [int(found[f"month{index}"] or 0) for index in range(len(months))]
-
-    given = per_month(
-        ReferralEvent.objects.filter(
-            kind=ReferralEvent.Kind.ASSIGNED,
-            assignee_id__in=volunteers,
-            created_at__gte=period.start_moment,
-            created_at__lt=period.end_moment,
-            referral__organisation_id__in=organisation_ids,
-        ),
-        "created_at",
-    )
-    done = per_month(
-        FollowUp.objects.filter(
-            done_by_id__in=volunteers,
-            done_at__gte=period.start_moment,
-            done_at__lt=period.end_moment,
-            referral__organisation_id__in=organisation_ids,
-        ),
-        "done_at",
-    )
+        .order_by()
+        .values("kind", "month")
+        .annotate(total=Sum("count"))
+        .values_list("kind", "month", "total")
+    }
+    given = [kept.get((GIVEN, month), 0) for month in months]
+    done = [kept.get((DONE, month), 0) for month in months]
     labels = [date_format(month, "M Y") for month in months]
     each_month = [int(active[f"month{index}"] or 0) for index in range(len(months))]
     return VolunteerActivity(
