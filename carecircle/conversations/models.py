@@ -40,7 +40,9 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["circle", "id"]
+        # By the columns, not the related rows: "circle" would join the circle table to sort by its
+        # person's name on every query that keeps the default order (docs/architecture/conversations.md).
+        ordering = ["circle_id", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["circle", "kind"],
@@ -97,7 +99,7 @@ class Message(models.Model):
     )
 
     class Meta:
-        ordering = ["conversation", "id"]
+        ordering = ["conversation_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["author", "client_id"], name="conversations_message_unique_client_id"),
         ]
@@ -121,7 +123,7 @@ class MessageRevision(models.Model):
     replaced_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["message", "id"]
+        ordering = ["message_id", "id"]
 
     def __str__(self) -> str:
         return f"Revision {self.pk} of {self.message_id}"
@@ -143,7 +145,7 @@ class MessagePhoto(models.Model):
     description = models.CharField(max_length=200, blank=True, help_text="Read aloud by screen readers.")
 
     class Meta:
-        ordering = ["message", "id"]
+        ordering = ["message_id", "id"]
 
     def __str__(self) -> str:
         return f"Photo {self.pk} of {self.message_id}"
@@ -164,7 +166,7 @@ class Reaction(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["message", "id"]
+        ordering = ["message_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["message", "user", "kind"], name="conversations_reaction_once"),
         ]
@@ -216,7 +218,7 @@ class CheckIn(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["circle", "-id"]
+        ordering = ["circle_id", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["author", "client_id"], name="conversations_checkin_unique_client_id"),
         ]
@@ -242,7 +244,7 @@ class VisitorsStatus(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["circle", "-id"]
+        ordering = ["circle_id", "-id"]
 
     def __str__(self) -> str:
         return f"{self.status} in {self.circle_id}"
@@ -262,7 +264,7 @@ class ThankYou(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["circle", "-id"]
+        ordering = ["circle_id", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["sender", "client_id"], name="conversations_thanks_unique_client_id"),
         ]

@@ -19,7 +19,14 @@ from carecircle.circles.access import CircleAccess
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.conversations import fragments, selectors, services
 from carecircle.conversations.forms import MessageForm, SupportForm
-from carecircle.conversations.models import ConversationKind, Message, MessageKind, MessagePhoto, ReactionKind
+from carecircle.conversations.models import (
+    Conversation,
+    ConversationKind,
+    Message,
+    MessageKind,
+    MessagePhoto,
+    ReactionKind,
+)
 from carecircle.conversations.selectors import ConversationAccess
 
 # The live events that change what a conversation page shows.
@@ -203,10 +210,30 @@ def thread_context(
     rule = registries.THREAD_RULES.get(subject_kind)
     if rule is None:
         raise Http404(_("No such thread."))
-    rule(access, subject_id, False)
-    conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    conversation, state = thread_with_state(access=access, subject_kind=subject_kind, subject_id=subject_id, rule=rule)
+    # The rule, for reading and writing: nothing of the thread is read or shown before it has passed.
     where = selectors.conversation_access_for(access, conversation)
-    return {**conversation_context(request, where, next_url=request.get_full_path()), "thread_heading": heading}
+    context = conversation_context(request, where, next_url=request.get_full_path(), state=state)
+    return {**context, "thread_heading": heading}
+
+
+def thread_with_state(
+    *, access: CircleAccess, subject_kind: str, subject_id: int, rule: registries.ThreadRule
+) -> tuple[Conversation, selectors.PageState]:
+    """The thread on one thing with the viewer's page state, made the first time anyone opens it.
+
+    Only its row is read here: the caller passes it through `conversation_access_for` (which runs
+    the subject's rule) before showing anything. The rule also runs before a thread is made, so an
+    unknown subject, or one the member may not read, never gets an empty thread.
+    """
+    found = selectors.thread_state(access=access, subject_kind=subject_kind, subject_id=subject_id)
+    if found is None:
+        rule(access, subject_id, False)
+        services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+        found = selectors.thread_state(access=access, subject_kind=subject_kind, subject_id=subject_id)
+        if found is None:  # Just made (or by someone else at the same moment), so never here.
+            raise RuntimeError("The thread was made but can't be read back.")
+    return found
 
 
 def safe_next(request: HttpRequest) -> str:

@@ -19,6 +19,16 @@ from carecircle.lib.privacy_registry import (
 from carecircle.lib.zipstream import Member
 
 BATCH = 500
+# The files' order since they were first written: by the circle's person's name, as the models'
+# default order once sorted (the models now sort by ids, so the join is paid only here).
+_BY_CIRCLE_NAME = ("circle__person_name", "circle_id")
+_BY_CIRCLE_NAME_THEN_MESSAGE = (
+    "message__conversation__circle__person_name",
+    "message__conversation__circle_id",
+    "message__conversation_id",
+    "message_id",
+    "id",
+)
 
 
 def _messages(user: User) -> Iterable[dict[str, object]]:
@@ -43,14 +53,19 @@ def subject_access(user: User) -> Iterable[Member]:
         "conversations/reactions.csv",
         csv_rows(
             ["message", "reaction", "when"],
-            Reaction.objects.filter(user=user).values_list("message_id", "kind", "created_at").iterator(BATCH),
+            Reaction.objects.filter(user=user)
+            .order_by(*_BY_CIRCLE_NAME_THEN_MESSAGE)
+            .values_list("message_id", "kind", "created_at")
+            .iterator(BATCH),
         ),
     )
     yield (
         "conversations/check-ins.csv",
         csv_rows(
             ["circle", "feeling", "note", "when"],
-            CheckIn.objects.filter(author=user).values_list("circle_id", "feeling", "note", "created_at"),
+            CheckIn.objects.filter(author=user)
+            .order_by(*_BY_CIRCLE_NAME, "-id")
+            .values_list("circle_id", "feeling", "note", "created_at"),
         ),
     )
     yield (
@@ -65,7 +80,9 @@ def subject_access(user: User) -> Iterable[Member]:
                     thanks.note,
                     thanks.created_at,
                 )
-                for thanks in ThankYou.objects.filter(sender=user) | ThankYou.objects.filter(recipient=user)
+                for thanks in (ThankYou.objects.filter(sender=user) | ThankYou.objects.filter(recipient=user)).order_by(
+                    *_BY_CIRCLE_NAME, "-id"
+                )
             ),
         ),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.expressions import BaseExpression, RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -357,21 +357,20 @@ class PageState:
     visitors: VisitorsStatus | None
 
 
-def circle_conversation_state(
-    *, access: CircleAccess, kind: str, with_visitors: bool = False
+def _with_page_state(
+    query: QuerySet[Conversation], *, user_id: int, with_visitors: bool = False
 ) -> tuple[Conversation, PageState] | None:
-    """The circle's family or news conversation with the viewer's PageState, in one query; None until it exists.
+    """The first conversation of `query` with the viewer's PageState, in one query; None if there is none.
 
     The undo part counts the viewer's removals still in the window and the newest of them: a removal
     entering it records a circle event (which the ETag has), one leaving it changes the count.
     """
-    user_id = access.user_id
     since = timezone.now() - datetime.timedelta(minutes=UNDO_MINUTES)
     removed = Message.objects.filter(
         conversation=OuterRef("pk"), deleted_by_id=user_id, deleted_at__gte=since
     ).order_by()
     marker = ReadMarker.objects.filter(conversation=OuterRef("pk"), user_id=user_id).order_by()
-    query = Conversation.objects.filter(circle=access.circle, kind=kind).annotate(
+    query = query.annotate(
         undo_count=Subquery(removed.values("conversation_id").annotate(count=Count("id")).values("count")),
         undo_newest=Subquery(removed.values("conversation_id").annotate(newest=Max("id")).values("newest")),
         read_up_to=Subquery(marker.values("last_read_id")[:1]),
@@ -400,6 +399,39 @@ def circle_conversation_state(
         read_up_to=extra["read_up_to"] or 0,
         visitors=visitors,
     )
+
+
+def circle_conversation_state(
+    *, access: CircleAccess, kind: str, with_visitors: bool = False
+) -> tuple[Conversation, PageState] | None:
+    """The circle's family or news conversation with the viewer's PageState, in one query; None until it exists."""
+    query = Conversation.objects.filter(circle=access.circle, kind=kind)
+    return _with_page_state(query, user_id=access.user_id, with_visitors=with_visitors)
+
+
+def thread_state(*, access: CircleAccess, subject_kind: str, subject_id: int) -> tuple[Conversation, PageState] | None:
+    """The comment thread on one thing with the viewer's PageState, in one query; None until it exists.
+
+    Only reads: the caller has already run the subject's rule (registries.THREAD_RULES).
+    """
+    query = Conversation.objects.filter(
+        circle=access.circle, kind=ConversationKind.THREAD, subject_kind=subject_kind, subject_id=subject_id
+    )
+    return _with_page_state(query, user_id=access.user_id)
+
+
+def access_conversation_state(
+    *, user: User | AnonymousUser, circle_id: int, conversation_id: int
+) -> tuple[ConversationAccess, PageState]:
+    """access_conversation, with the viewer's PageState read in the same query as the conversation."""
+    access = access_circle(user=user, circle_id=circle_id)
+    found = _with_page_state(
+        Conversation.objects.filter(pk=conversation_id, circle_id=circle_id), user_id=access.user_id
+    )
+    if found is None:
+        raise Http404(_("No such conversation."))
+    conversation, state = found
+    return conversation_access_for(access, conversation), state
 
 
 def read_markers_version(access: CircleAccess) -> BaseExpression:

@@ -32,6 +32,7 @@ from carecircle.conversations.pages import (
     message_list_context,
     message_post_response,
     page_url,
+    thread_with_state,
     wants_fragment,
 )
 from carecircle.conversations.selectors import ConversationAccess, conversation_access_for
@@ -160,7 +161,9 @@ def _update_post(
 @login_required
 def conversation(request: HttpRequest, circle_id: int, conversation_id: int) -> HttpResponse:
     """Any conversation by its id (direct messages in particular); the family and news pages have their own."""
-    where = selectors.access_conversation(user=request.user, circle_id=circle_id, conversation_id=conversation_id)
+    where, state = selectors.access_conversation_state(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id
+    )
     kind = where.conversation.kind
     if kind != ConversationKind.DIRECT and not (request.method == "POST" and wants_fragment(request)):
         return redirect(page_url(where))
@@ -168,7 +171,7 @@ def conversation(request: HttpRequest, circle_id: int, conversation_id: int) -> 
     if request.method == "POST":
         _deny_write(where)
         return message_post_response(request, where, template=template, other=_other_person(where))
-    return _page(request, where, template=template, extra=lambda: {"other": _other_person(where)})
+    return _page(request, where, template=template, extra=lambda: {"other": _other_person(where)}, state=state)
 
 
 def _other_person(where: ConversationAccess) -> Membership | None:
@@ -341,15 +344,17 @@ def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: 
     access = access_circle(user=request.user, circle_id=circle_id)
     if subject_kind not in registries.THREAD_RULES:
         raise Http404(_("No such thread."))
-    # The rule runs before anything is created, so an unknown subject never gets an empty thread.
-    registries.THREAD_RULES[subject_kind](access, subject_id, request.method == "POST")
-    conversation = services.thread_conversation(circle=access.circle, subject_kind=subject_kind, subject_id=subject_id)
+    rule = registries.THREAD_RULES[subject_kind]
+    if request.method == "POST":
+        rule(access, subject_id, True)
+    conversation, state = thread_with_state(access=access, subject_kind=subject_kind, subject_id=subject_id, rule=rule)
+    # The rule again, for reading and writing: nothing of the thread is shown before it has passed.
     where = conversation_access_for(access, conversation)
     template = "conversations/thread.html"
     label = thread_label(subject_kind, subject_id)
     if request.method == "POST":
         return message_post_response(request, where, template=template, label=label)
-    return conversation_page(request, where, template=template, label=label)
+    return conversation_page(request, where, template=template, label=label, state=state)
 
 
 @never_cache
