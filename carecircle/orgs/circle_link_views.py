@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from carecircle.lib.errors import DomainError
+from carecircle.lib.errors import DomainError, NotFound
 from carecircle.orgs import circle_links
-from carecircle.orgs.access import access_referral
+from carecircle.orgs.access import access_organisation, access_referral
 from carecircle.orgs.views import viewer
 
 
@@ -82,3 +82,39 @@ def circle_link_answer(request: HttpRequest, token: str) -> HttpResponse:
         % {"organisation": referral.organisation.name},
     )
     return redirect("circles:members", circle_id=circle_id)
+
+
+@require_http_methods(["GET"])
+@login_required
+def circle_link_requests(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """The organisation's requests to link a family's circle that are still waiting for an answer."""
+    access = access_organisation(user=request.user, organisation_id=organisation_id, capability="referrals.manage")
+    context = {
+        "nav": "organisations",
+        "access": access,
+        "organisation": access.organisation,
+        "org_page": "circle_links",
+        "link_requests": circle_links.circle_link_requests_waiting(access=access),
+        "shown_at_most": circle_links.WAITING_SHOWN,
+    }
+    return render(request, "orgs/circle_link_requests.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required
+def circle_link_withdraw(request: HttpRequest, organisation_id: int, link_request_id: int) -> HttpResponse:
+    """Withdraw a waiting request (sent to the wrong address, or no longer wanted)."""
+    access = access_organisation(user=request.user, organisation_id=organisation_id, capability="referrals.manage")
+    try:
+        withdrawn = circle_links.circle_link_withdraw(access=access, link_request_id=link_request_id)
+    except NotFound as missing:
+        raise Http404(str(missing)) from None
+    except circle_links.CircleLinkGone as gone:
+        messages.error(request, str(gone))
+    else:
+        messages.success(
+            request,
+            gettext("The request to %(email)s is withdrawn: the link in their email no longer works.")
+            % {"email": withdrawn.email},
+        )
+    return redirect("orgs:circle_link_requests", organisation_id=organisation_id)

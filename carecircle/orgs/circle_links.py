@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -28,7 +29,7 @@ from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, InvitationChannel, Membership, Role
 from carecircle.circles.services import CircleError, invitation_create
 from carecircle.lib import hooks
-from carecircle.lib.errors import Conflict, DomainError, Gone
+from carecircle.lib.errors import Conflict, DomainError, Gone, NotFound
 from carecircle.lib.tokens import secret_hash
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.languages import in_language_of_address
@@ -262,3 +263,53 @@ def waiting_request_for(*, referral: Referral) -> CircleLinkRequest | None:
     return CircleLinkRequest.objects.filter(
         referral=referral, status=Status.PENDING, expires_at__gt=timezone.now()
     ).first()
+
+
+# The organisation's list of requests still waiting for the family (staff who manage referrals).
+WAITING_SHOWN = 200
+
+
+def circle_link_requests_waiting(*, access: OrganisationAccess) -> list[CircleLinkRequest]:
+    """This organisation's requests nobody has answered yet, oldest first; each says whether it has expired."""
+    access.require("referrals.manage")
+    expired = Case(
+        When(Q(expires_at__lte=timezone.now()), then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+    waiting = (
+        CircleLinkRequest.objects.filter(referral__organisation=access.organisation, status=Status.PENDING)
+        .select_related("referral", "requested_by")
+        .annotate(expired=expired)
+        .order_by("requested_at", "id")
+    )
+    return list(waiting[:WAITING_SHOWN])
+
+
+@transaction.atomic
+def circle_link_withdraw(*, access: OrganisationAccess, link_request_id: int) -> CircleLinkRequest:
+    """Withdraw a request still waiting: its emailed link stops working; the referral's history says so."""
+    access.require("referrals.manage")
+    request = (
+        CircleLinkRequest.objects.select_for_update(of=("self",))
+        .select_related("referral")
+        .filter(pk=link_request_id, referral__organisation=access.organisation)
+        .first()
+    )
+    if request is None:
+        raise NotFound(gettext("There is no such request. It may have been withdrawn already."))
+    if request.status != Status.PENDING:
+        raise CircleLinkGone(gettext("This request has already been answered or replaced."))
+    request.status, request.answered_at = Status.WITHDRAWN, timezone.now()
+    request.save(update_fields=["status", "answered_at"])
+    ReferralEvent.objects.create(
+        referral_id=request.referral_id,
+        actor=access.user,
+        kind=ReferralEvent.Kind.CIRCLE,
+        text=f"Withdrew the request to {request.email} to link the family's circle.",
+    )
+    audit_record(
+        actor=access.user,
+        action="referral.circle_link_withdrawn",
+        subject_name=request.referral.reference,
+        data={"organisation": access.organisation.pk, "referral": request.referral_id, "request": request.pk},
+    )
+    return request

@@ -76,6 +76,16 @@ urlpatterns = [
     ),
     path("circle-links/<str:token>/", circle_link_views.circle_link_answer, name="circle_link_answer"),
     path(
+        "organisations/<id:organisation_id>/circle-links/",
+        circle_link_views.circle_link_requests,
+        name="circle_link_requests",
+    ),
+    path(
+        "organisations/<id:organisation_id>/circle-links/<id:link_request_id>/withdraw",
+        circle_link_views.circle_link_withdraw,
+        name="circle_link_withdraw",
+    ),
+    path(
         "organisations/<id:organisation_id>/referrals/<id:referral_id>/signpost",
         directory_views.referral_signpost,
         name="referral_signpost",

@@ -116,6 +116,11 @@ WEB: dict[tuple[str, str], str] = {
     # Without a code entered first, starting a circle sends people back to the page (or to sign in).
     ("orgs:start_with_code", "GET"): "302 302 302 302 302 302 302 302 302",
     ("orgs:start_with_code", "POST"): "302 302 302 302 302 302 302 302 302",
+    # The organisation's requests waiting for a family's answer: coordinators and admins; withdrawing one.
+    ("orgs:circle_link_requests", "GET"): "404 404 404 404 404 404 200 404 302",
+    ("orgs:circle_link_requests", "POST"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:circle_link_withdraw", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:circle_link_withdraw", "POST"): "404 404 404 404 404 404 302 404 302",
     # Linking the family's own circle: staff ask (no consent ticked here: told so, nothing sent);
     # whoever has the emailed link sees the request, and must choose one of their own circles (400).
     ("orgs:referral_circle_link", "GET"): "405 405 405 405 405 405 405 405 405",
@@ -166,7 +171,7 @@ def prepare(world: World) -> dict[str, Any]:
     attachment, _ = attachment_add(access=access, referral=referral, upload=pdf)
     staff.organisation.logo.save("logo.png", ContentFile(tiny_png()), save=True)
     invite_code, _ = invite_code_create(access=access, label="Leaflet", max_uses=5, valid_days=30)
-    CircleLinkRequest.objects.create(
+    link_request = CircleLinkRequest.objects.create(
         referral=referral,
         email="family@example.org",
         token_hash=secret_hash("matrix-circle-link"),
@@ -175,6 +180,7 @@ def prepare(world: World) -> dict[str, Any]:
     )
     return {
         "circle_link_token": "matrix-circle-link",
+        "link_request_id": link_request.pk,
         "code_id": invite_code.pk,
         "follow_up_id": follow_up.pk,
         "attachment_id": attachment.pk,
@@ -216,6 +222,7 @@ NO_WRITE: dict[str, str] = {
     "orgs:staff_join": "needs an invitation email's signed token; tests/orgs/test_staff.py",
     "orgs:referral_circle_link": "needs an accepted referral and consent; tests/orgs/test_circle_links.py",
     "orgs:circle_link_answer": "needs a chosen circle; tests/orgs/test_circle_links.py",
+    "orgs:circle_link_withdraw": "tests/orgs/test_circle_link_requests.py (withdrawn, its link stops working)",
     "orgs:landing": "a code only goes into the session; tests/orgs/test_invite_codes.py",
     "orgs:start_with_code": "needs a code entered first; tests/orgs/test_invite_codes.py",
 }
