@@ -130,6 +130,7 @@ QUERIES: dict[str, int] = {
     "page notifications:stop_emails": 2,
     "page notifications:unread": 2,
     "page orgs:circle_link_answer": 3,
+    "page orgs:circle_link_requests": 3,
     "page orgs:find_support": 2,
     "page orgs:home": 5,
     "page orgs:invite_codes": 4,
