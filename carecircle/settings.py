@@ -224,8 +224,11 @@ WEBAUTHN_ORIGINS = env_list("WEBAUTHN_ORIGINS") or [SITE_URL]
 
 LANGUAGE_CODE = "en-gb"
 # Each named in its own language, as the switcher shows them. Every app keeps its own catalogs in
-# carecircle/<app>/locale/<language>/LC_MESSAGES/ (no project-wide LOCALE_PATHS). docs/translating.md
+# carecircle/<app>/locale/<language>/LC_MESSAGES/. docs/translating.md
 LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg"), ("pl", "Polski")]
+# carecircle/lib is not an app, so its catalog (shared checks such as lib/text.py and
+# lib/schemas.py) is named here. docs/architecture/i18n.md
+LOCALE_PATHS = [BASE_DIR / "carecircle" / "lib" / "locale"]
 # The switcher's choice for someone signed out; a year, like the other long-lived preferences.
 LANGUAGE_COOKIE_NAME = "carecircle_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt
 
@@ -108,7 +109,7 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCr
     actor = viewer(request)
     stepup_check_api(request)
     if payload.circle_id is not None and payload.circle_id not in circles_of(actor):
-        raise InvalidFields({"circle_id": "Choose one of your circles."})
+        raise InvalidFields({"circle_id": gettext("Choose one of your circles.")})
     token, secret = api_token_create(
         actor=actor,
         name=payload.name,

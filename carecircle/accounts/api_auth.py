@@ -13,18 +13,21 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from carecircle.accounts.middleware import chosen_language
 from carecircle.accounts.models import ApiToken, User
 from carecircle.accounts.services import api_token_find
 from carecircle.lib.refusals import Refusal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-INVALID_TOKEN = "This API token isn't valid: it may have been revoked. Create a new token and try again."
-MALFORMED_HEADER = "Send your API token in the Authorization header as 'Bearer <token>'."
-CSRF_FAILED = (
+INVALID_TOKEN = gettext_lazy("This API token isn't valid: it may have been revoked. Create a new token and try again.")
+MALFORMED_HEADER = gettext_lazy("Send your API token in the Authorization header as 'Bearer <token>'.")
+CSRF_FAILED = gettext_lazy(
     "The CSRF check failed. Send the value of the csrftoken cookie in the X-CSRFToken header, "
     "or use a personal API token instead of the session."
 )
@@ -39,15 +42,31 @@ class TokenAuth(HttpBearer):
             return None
         scheme, _, secret = header.strip().partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
-            raise AuthenticationError(message=MALFORMED_HEADER)
+            raise AuthenticationError(message=str(MALFORMED_HEADER))
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
         found = api_token_find(secret=token)
         if found is None:
-            raise AuthenticationError(message=INVALID_TOKEN)
+            raise AuthenticationError(message=str(INVALID_TOKEN))
+        speak_the_owners_language(request, found.user)
         token_scope_check(request, found)
         return found.user
+
+
+def speak_the_owners_language(request: HttpRequest, user: User) -> None:
+    """Answer a token's request in its owner's saved language, unless the request asks for one.
+
+    A program sends Accept-Language on purpose, so it wins; without it, the answer is in the language
+    the person chose on their profile, as their pages are. A session already has it
+    (accounts.middleware.MemberLanguageMiddleware), but a token is only known here.
+    """
+    if request.headers.get("Accept-Language"):
+        return
+    language = chosen_language(user.language)
+    if language is not None:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 class TokenScopeRefused(Refusal):
@@ -66,7 +85,7 @@ def token_scope_check(request: HttpRequest, token: ApiToken) -> None:
     """Refuse what the token's scopes don't cover, before the operation runs."""
     if token.read_only and request.method not in SAFE_METHODS:
         raise TokenScopeRefused(
-            "token_read_only", "This API token can only read. Make a token that may change things to do this."
+            "token_read_only", gettext("This API token can only read. Make a token that may change things to do this.")
         )
     if token.circle_id is None:
         return
@@ -79,7 +98,8 @@ def token_scope_check(request: HttpRequest, token: ApiToken) -> None:
         return
     if circle_id is None or str(circle_id) != str(token.circle_id):
         raise TokenScopeRefused(
-            "token_circle_scope", "This API token is for one circle only. Use a token for this circle, or one for all."
+            "token_circle_scope",
+            gettext("This API token is for one circle only. Use a token for this circle, or one for all."),
         )
 
 
@@ -98,7 +118,7 @@ class SessionAuth(APIKeyCookie):
         if not isinstance(user, User) or not user.is_authenticated:
             return None
         if request.method not in SAFE_METHODS and check_csrf(request) is not None:
-            raise HttpError(403, CSRF_FAILED)
+            raise HttpError(403, str(CSRF_FAILED))
         # request.user is a lazy proxy; services get the real instance.
         real_user: User = getattr(user, "_wrapped", user)
         return real_user

@@ -1,8 +1,13 @@
-"""One shape for every API error: {"detail": "plain English", "errors": [{"field", "message"}]}."""
+"""One shape for every API error: {"detail": "plain words", "errors": [{"field", "message"}]}.
+
+The words are in the request's language (docs/architecture/i18n.md, "The API's errors"); field
+names, `code` values and the status never change with it.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, cast
@@ -11,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.urls import URLPattern, URLResolver
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -18,11 +24,17 @@ from carecircle.lib.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-NOT_FOUND = "Not found."
-SIGN_IN = "Sign in, or send a personal API token in the Authorization header as 'Bearer <token>'."
-INVALID_FIELDS = "Some of what you sent isn't valid. Each problem is listed in errors."
-NOT_JSON = "The request body isn't valid JSON. Send a JSON object with Content-Type: application/json."
-SERVER_ERROR = "Something went wrong on our side. Try again in a minute."
+NOT_FOUND = gettext_lazy("Not found.")
+SIGN_IN = gettext_lazy("Sign in, or send a personal API token in the Authorization header as 'Bearer <token>'.")
+# Translators: "errors" is the name of a field in the answer; keep it in English.
+INVALID_FIELDS = gettext_lazy("Some of what you sent isn't valid. Each problem is listed in errors.")
+NOT_JSON = gettext_lazy("The request body isn't valid JSON. Send a JSON object with Content-Type: application/json.")
+SERVER_ERROR = gettext_lazy("Something went wrong on our side. Try again in a minute.")
+# The English texts of ninja's own HTTP errors, answered in the request's language instead.
+NINJA_UNAUTHORIZED = "Unauthorized"
+NINJA_BAD_BODY = "Cannot parse request body"
+# Pydantic lists the allowed values as "'a', 'b' or 'c'"; each value is read back out of that.
+_QUOTED = re.compile(r"'([^']*)'")
 # Ninja's own parameter sources; they are not part of a field's name.
 PARAMETER_SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
 # Every operation names its request body `payload`; that name is left out of field paths.
@@ -40,45 +52,74 @@ def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in parts) or "body"
 
 
+def _choices(expected: str) -> str:
+    """The allowed values of an enum, quoted as pydantic quotes them, joined in the request's language."""
+    values = [f"'{value}'" for value in _QUOTED.findall(expected)]
+    if len(values) < 2:
+        return expected
+    return pgettext("the last two of a list of choices", "%(earlier)s or %(last)s") % {
+        "earlier": pgettext("between items of a list of choices", ", ").join(values[:-1]),
+        "last": values[-1],
+    }
+
+
 def _plain_message(error: dict[str, Any]) -> str:
+    """What is wrong with one field, in the request's language: pydantic's own words are English."""
     kind = error.get("type", "")
     context = error.get("ctx") or {}
     if kind == "missing":
-        return "This field is required."
+        return gettext("This field is required.")
     if kind == "string_too_long":
-        return f"Use at most {context.get('max_length')} characters."
+        limit = int(context.get("max_length", 0))
+        return ngettext("Use at most %(count)s character.", "Use at most %(count)s characters.", limit) % {
+            "count": limit
+        }
     if kind == "string_too_short":
-        minimum = context.get("min_length", 1)
-        return "This can't be empty." if minimum == 1 else f"Use at least {minimum} characters."
+        minimum = int(context.get("min_length", 1))
+        if minimum == 1:
+            return gettext("This can't be empty.")
+        return ngettext("Use at least %(count)s character.", "Use at least %(count)s characters.", minimum) % {
+            "count": minimum
+        }
     if kind == "too_long":
-        return f"Send at most {context.get('max_length')} items."
+        limit = int(context.get("max_length", 0))
+        return ngettext("Send at most %(count)s item.", "Send at most %(count)s items.", limit) % {"count": limit}
     if kind in {"greater_than_equal", "greater_than"}:
-        return f"Enter a number no smaller than {context.get('ge', context.get('gt'))}."
+        return gettext("Enter a number no smaller than %(number)s.") % {"number": context.get("ge", context.get("gt"))}
     if kind in {"less_than_equal", "less_than"}:
-        return f"Enter a number no bigger than {context.get('le', context.get('lt'))}."
+        return gettext("Enter a number no bigger than %(number)s.") % {"number": context.get("le", context.get("lt"))}
     if kind in {"int_parsing", "int_type", "int_from_float"}:
-        return "Enter a whole number."
+        return gettext("Enter a whole number.")
     if kind in {"enum", "literal_error"}:
-        return f"Choose one of {context.get('expected', 'the listed values')}."
+        if "expected" not in context:
+            return gettext("Choose one of the listed values.")
+        return gettext("Choose one of %(choices)s.") % {"choices": _choices(str(context["expected"]))}
     if kind in {"uuid_parsing", "uuid_type"}:
-        return "Send a UUID, like 3f2c6b1e-8d4a-4e57-9c1b-2a7d5e9f0c31."
+        return gettext("Send a UUID, like 3f2c6b1e-8d4a-4e57-9c1b-2a7d5e9f0c31.")
     if kind in {"date_parsing", "date_from_datetime_parsing", "date_type", "date_from_datetime_inexact"}:
-        return "Enter a date as YYYY-MM-DD."
+        return gettext("Enter a date as YYYY-MM-DD.")
+    if kind in {"datetime_parsing", "datetime_type", "datetime_from_date_parsing"}:
+        return gettext("Enter a date and time with its offset, like 2026-03-10T10:30:00+00:00.")
+    if kind in {"time_parsing", "time_type"}:
+        return gettext("Enter a time as HH:MM, like 10:30.")
+    if kind in {"float_parsing", "float_type", "decimal_parsing", "decimal_type"}:
+        return gettext("Enter a number.")
     if kind in {"bool_parsing", "bool_type"}:
-        return "Send true or false."
+        return gettext("Send true or false.")
     if kind == "string_type":
-        return "Send text."
+        return gettext("Send text.")
     if kind == "string_unicode":
-        return "This text isn't valid Unicode: check how it was encoded."
+        return gettext("This text isn't valid Unicode: check how it was encoded.")
     if kind in {"model_attributes_type", "dict_type", "model_type"}:
-        return "Send a JSON object."
+        return gettext("Send a JSON object.")
     if kind == "list_type":
-        return "Send a list."
+        return gettext("Send a list.")
     if kind == "extra_forbidden":
-        return "This field isn't recognised. Check its spelling against the API documentation."
+        return gettext("This field isn't recognised. Check its spelling against the API documentation.")
     if kind == "value_error" and "error" in context:
+        # Raised by CareCircle's own validators, already in the request's language.
         return str(context["error"])
-    return str(error.get("msg", "This value isn't valid."))
+    return gettext("This value isn't valid. Check it against the API documentation.")
 
 
 def _error_response(
@@ -105,13 +146,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     def validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
         errors = [{"field": _field_name(item.get("loc", ())), "message": _plain_message(item)} for item in error.errors]
-        return _error_response(api, request, 422, INVALID_FIELDS, errors)
+        return _error_response(api, request, 422, str(INVALID_FIELDS), errors)
 
     def refused(request: HttpRequest, error: DomainError) -> HttpResponse:
         # The refusal's own kind decides the status (lib/errors.py), the same as on the web pages.
         status = error.api_status
         errors = [{"field": field, "message": message} for field, message in error.field_errors.items()]
-        response = _error_response(api, request, status, INVALID_FIELDS if status == 422 else str(error), errors)
+        response = _error_response(api, request, status, str(INVALID_FIELDS) if status == 422 else str(error), errors)
         code = getattr(error, "code", "")
         if code:
             # A machine-readable reason (lib/refusals.py), so a client can re-authenticate, or use a
@@ -120,35 +161,40 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return response
 
     def authentication_error(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-        detail = error.message if error.message != "Unauthorized" else SIGN_IN
+        detail = error.message if error.message != NINJA_UNAUTHORIZED else str(SIGN_IN)
         response = _error_response(api, request, 401, detail)
         response["WWW-Authenticate"] = 'Bearer realm="CareCircle"'
         return response
 
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
         detail = error.message
-        if error.status_code == 400 and detail.startswith("Cannot parse request body"):
-            detail = NOT_JSON
+        if error.status_code == 400 and detail.startswith(NINJA_BAD_BODY):
+            detail = str(NOT_JSON)
         return _error_response(api, request, error.status_code, detail)
 
     def not_found(request: HttpRequest, error: Http404) -> HttpResponse:
         # The same answer whether the thing is missing or belongs to a circle the viewer isn't in.
-        return _error_response(api, request, 404, NOT_FOUND)
+        return _error_response(api, request, 404, str(NOT_FOUND))
 
     def permission_denied(request: HttpRequest, error: PermissionDenied) -> HttpResponse:
-        detail = str(error) or "Your role in this circle doesn't allow this."
+        detail = str(error) or gettext("Your role in this circle doesn't allow this.")
         return _error_response(api, request, 403, detail)
 
     def too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        return _error_response(api, request, 413, f"The request body is too big. Send at most {limit} MB.")
+        return _error_response(
+            api,
+            request,
+            413,
+            gettext("The request body is too big. Send at most %(megabytes)s MB.") % {"megabytes": limit},
+        )
 
     def suspicious(request: HttpRequest, error: SuspiciousOperation) -> HttpResponse:
-        return _error_response(api, request, 400, "This request can't be read. Check what you sent.")
+        return _error_response(api, request, 400, gettext("This request can't be read. Check what you sent."))
 
     def unexpected(request: HttpRequest, error: Exception) -> HttpResponse:
         logger.error("API error on %s %s", request.method, request.path, exc_info=error)
-        return _error_response(api, request, 500, SERVER_ERROR)
+        return _error_response(api, request, 500, str(SERVER_ERROR))
 
     _handle(api, ValidationError, validation_error)
     _handle(api, DomainError, refused)
@@ -164,7 +210,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 def _in_words(methods: Sequence[str]) -> str:
     if len(methods) <= 1:
         return "".join(methods)
-    return ", ".join(methods[:-1]) + " and " + methods[-1]
+    return pgettext("the last two of a list of HTTP methods", "%(earlier)s and %(last)s") % {
+        "earlier": pgettext("between items of a list of HTTP methods", ", ").join(methods[:-1]),
+        "last": methods[-1],
+    }
 
 
 def _allowed_methods(response: HttpResponseBase) -> list[str]:
@@ -176,9 +225,13 @@ def _allowed_methods(response: HttpResponseBase) -> list[str]:
 def method_not_allowed(api: NinjaAPI, request: HttpRequest, allowed: Sequence[str]) -> HttpResponse:
     """405 in the API's error shape, with the Allow header every 405 must carry."""
     method = (request.method or "").upper()
-    detail = f"This address doesn't accept {method}."
     if allowed:
-        detail += f" It accepts {_in_words(allowed)}."
+        detail = gettext("This address doesn't accept %(method)s. It accepts %(allowed)s.") % {
+            "method": method,
+            "allowed": _in_words(allowed),
+        }
+    else:
+        detail = gettext("This address doesn't accept %(method)s.") % {"method": method}
     response = _error_response(api, request, 405, detail)
     response["Allow"] = ", ".join(allowed)
     return response

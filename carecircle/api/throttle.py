@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import ngettext
 
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
@@ -33,7 +34,12 @@ def _refused(window: int) -> JsonResponse:
     wait = ratelimit.seconds_left(window_seconds=window)
     response = JsonResponse(
         {
-            "detail": f"Too many requests. Wait {wait} seconds, then try again more slowly.",
+            "detail": ngettext(
+                "Too many requests. Wait %(seconds)s second, then try again more slowly.",
+                "Too many requests. Wait %(seconds)s seconds, then try again more slowly.",
+                wait,
+            )
+            % {"seconds": wait},
             "code": RATE_LIMITED,
         },
         status=429,

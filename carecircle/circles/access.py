@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.translation import gettext
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
 from carecircle.circles.permissions import capabilities_for, capabilities_when_closed
@@ -45,7 +46,10 @@ class CircleAccess:
 
     def require(self, capability: str) -> None:
         if capability not in self.capabilities:
-            raise PermissionDenied(f"Your role in this circle doesn't allow this ({capability}).")
+            raise PermissionDenied(
+                # Translators: %(capability)s is a code such as "tasks.volunteer"; it stays in English.
+                gettext("Your role in this circle doesn't allow this (%(capability)s).") % {"capability": capability}
+            )
 
 
 def _membership_with_circle(user_id: int, circle_id: int) -> Membership | None:

@@ -10,6 +10,7 @@ from typing import Literal
 
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Status
 
 from carecircle.accounts.api_auth import viewer
@@ -107,7 +108,10 @@ def circle_create_view(request: HttpRequest, payload: CircleCreateIn) -> Status[
     try:
         access = access_circle(user=actor, circle_id=circle.pk)
     except Http404 as error:
-        raise Conflict("This client_id was used for a circle you are no longer in. Send a new client_id.") from error
+        raise Conflict(
+            # Translators: client_id is the name of a field in the API; keep it in English.
+            gettext("This client_id was used for a circle you are no longer in. Send a new client_id.")
+        ) from error
     return Status(200 if replay else 201, circle_out(access))
 
 
@@ -221,12 +225,12 @@ def circle_leave(request: HttpRequest, circle_id: CircleId) -> Status[None]:
 def _check_invitation_choices(payload: InvitationCreateIn) -> None:
     # Who may hand out the owners' roles is invitation_create's rule (PermissionDenied, so 403).
     if payload.channel == InvitationChannel.EMAIL and not payload.email:
-        raise InvalidFields({"email": "Give an email address to send the invitation to."})
+        raise InvalidFields({"email": gettext("Give an email address to send the invitation to.")})
     if payload.channel == InvitationChannel.SMS:
         if not payload.phone:
-            raise InvalidFields({"phone": "Give a mobile number to text the invitation to."})
+            raise InvalidFields({"phone": gettext("Give a mobile number to text the invitation to.")})
         if not is_mobile(payload.phone):
-            raise InvalidFields({"phone": "Text messages need a mobile number, like 07911 123456."})
+            raise InvalidFields({"phone": gettext("Text messages need a mobile number, like 07911 123456.")})
 
 
 @router.get(
@@ -262,7 +266,10 @@ def invitation_create_view(
     if payload.client_id is not None:
         earlier = Invitation.objects.filter(invited_by=actor, client_id=payload.client_id).first()
         if earlier is not None and earlier.circle_id != access.circle.pk:
-            raise Conflict("This client_id was already used for another invitation. Send a new client_id.")
+            raise Conflict(
+                # Translators: client_id is the name of a field in the API; keep it in English.
+                gettext("This client_id was already used for another invitation. Send a new client_id.")
+            )
         replay = earlier is not None
     invitation, token = invitation_create(
         actor=actor,

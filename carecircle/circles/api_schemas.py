@@ -6,6 +6,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext
 from ninja import Schema
 from pydantic import Field, StringConstraints, field_validator
 
@@ -61,7 +62,7 @@ class CircleUpdateIn(InputSchema):
     @classmethod
     def _name_not_null(cls, value: str | None) -> str:
         if value is None:
-            raise ValueError("The name can't be empty.")
+            raise ValueError(gettext("The name can't be empty."))
         return value
 
 

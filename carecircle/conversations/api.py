@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router, Status
 from ninja.params.functions import Path
 
@@ -119,7 +120,7 @@ def direct_open(request: HttpRequest, circle_id: CircleId, payload: DirectOpenIn
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="conversations.post")
     names = selectors.member_names(circle=access.circle)
     if payload.user_id not in names or payload.user_id == access.user_id:
-        raise InvalidFields({"user_id": "Choose another member of this circle."})
+        raise InvalidFields({"user_id": gettext("Choose another member of this circle.")})
     conversation = services.direct_conversation(
         circle=access.circle, user_id=access.user_id, other_user_id=payload.user_id
     )
@@ -163,7 +164,7 @@ def message_create(
     if payload.reply_to is not None:
         reply_to = Message.objects.filter(pk=payload.reply_to, conversation=where.conversation).first()
         if reply_to is None:
-            raise InvalidFields({"reply_to": "That message isn't in this conversation."})
+            raise InvalidFields({"reply_to": gettext("That message isn't in this conversation.")})
     posted = services.message_post(
         actor=actor, where=where, body=payload.body, reply_to=reply_to, client_id=payload.client_id
     )

@@ -13,18 +13,21 @@ import re
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 DEFAULT_REGION = "GB"
 OFCOM_DRAMA_MOBILE = re.compile(r"^\+447700900\d{3}$")
 OFCOM_DRAMA_LANDLINE = re.compile(r"^\+441632960\d{3}$")
 MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
-FORMAT_MESSAGE = "Enter a mobile number using only digits, spaces and +, like 07911 123456."
-INVALID_MESSAGE = (
+FORMAT_MESSAGE = gettext_lazy("Enter a mobile number using only digits, spaces and +, like 07911 123456.")
+INVALID_MESSAGE = gettext_lazy(
     "This isn't a phone number that can be called. Check the digits, and start numbers from outside "
     "the UK with + and the country code, like +353."
 )
-LANDLINE_MESSAGE = "That looks like a landline. Text messages need a mobile number. Type one like 07911 123456."
+LANDLINE_MESSAGE = gettext_lazy(
+    "That looks like a landline. Text messages need a mobile number. Type one like 07911 123456."
+)
 
 
 def _parsed(raw: str) -> phonenumbers.PhoneNumber:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Schema
 from ninja.params.functions import Path, Query
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, StringConstraints, WithJsonSchema
@@ -36,7 +37,7 @@ def normalise_email(value: str) -> str:
     try:
         validate_email(value)
     except DjangoValidationError as error:
-        raise ValueError("Enter a valid email address, like name@example.org.") from error
+        raise ValueError(gettext("Enter a valid email address, like name@example.org.")) from error
     return value.lower()
 
 
@@ -45,9 +46,9 @@ def normalise_phone(value: str) -> str:
     try:
         e164 = phone_e164(value, mobile=False)
     except DjangoValidationError as error:
-        raise ValueError(error.messages[0]) from error
+        raise ValueError(str(error.messages[0])) from error
     if not e164:
-        raise ValueError("Enter a phone number, like 07911 123456 or +44 7911 123456.")
+        raise ValueError(gettext("Enter a phone number, like 07911 123456 or +44 7911 123456."))
     return e164
 
 
@@ -61,17 +62,17 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def date_as_text(value: Any) -> Any:
     """Dates arrive as "YYYY-MM-DD" text: a number would otherwise be read as seconds since 1970."""
     if value is not None and not isinstance(value, str | datetime.date):
-        raise ValueError('Send the date as text, like "1942-06-30".')
+        raise ValueError(gettext('Send the date as text, like "1942-06-30".'))
     if isinstance(value, str) and not ISO_DATE.fullmatch(value):
-        raise ValueError('Send the date as year-month-day, like "1942-06-30".')
+        raise ValueError(gettext('Send the date as year-month-day, like "1942-06-30".'))
     return value
 
 
 def check_date_of_birth(value: datetime.date) -> datetime.date:
     if value > timezone.localdate():
-        raise ValueError("The date of birth can't be in the future.")
+        raise ValueError(gettext("The date of birth can't be in the future."))
     if value < OLDEST_DATE_OF_BIRTH:
-        raise ValueError("Enter a date of birth after 1900.")
+        raise ValueError(gettext("Enter a date of birth after 1900."))
     return value
 
 

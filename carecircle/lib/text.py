@@ -6,18 +6,48 @@
   Subject header invalid, and the alerts stopped without anyone being told.
 - Multi-line text (notes, messages) is kept as typed, trimmed.
 
-Callers turn TextRefused into their own refusal (a form error, a DomainError with a field).
+Callers turn TextRefused into their own refusal (a form error, a DomainError with a field). The
+message is in the active language: callers name what the text is in English ("name", "headline"),
+and each known name is said in that language (WHAT); a name that is already translated (a record
+field's label) is used as it is.
 """
 
 from __future__ import annotations
 
 import re
 
+from django.utils.formats import number_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+
 NUL = "\x00"
 # Line breaks, tabs and every other control or line/paragraph separator character, in runs, with
 # the spaces around them: each run becomes one space.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _FOLDED = re.compile(r" *[\x00-\x1f\x7f-\x9f\u2028\u2029][ \x00-\x1f\x7f-\x9f\u2028\u2029]*")
+
+
+# What the refused text is, in English as callers name it; said in the reader's language in the message.
+WHAT: dict[str, Promise] = {
+    "text": pgettext_lazy("what a piece of text is, in a refusal", "text"),
+    "name": pgettext_lazy("what a piece of text is, in a refusal", "name"),
+    "relationship": pgettext_lazy("what a piece of text is, in a refusal", "relationship"),
+    "title": pgettext_lazy("what a piece of text is, in a refusal", "title"),
+    "headline": pgettext_lazy("what a piece of text is, in a refusal", "headline"),
+    "message": pgettext_lazy("what a piece of text is, in a refusal", "message"),
+    "update": pgettext_lazy("what a piece of text is, in a refusal", "update"),
+    "photo description": pgettext_lazy("what a piece of text is, in a refusal", "photo description"),
+    "note": pgettext_lazy("what a piece of text is, in a refusal", "note"),
+    "notes": pgettext_lazy("what a piece of text is, in a refusal", "notes"),
+    "label": pgettext_lazy("what a piece of text is, in a refusal", "label"),
+    "reason": pgettext_lazy("what a piece of text is, in a refusal", "reason"),
+    "address": pgettext_lazy("what a piece of text is, in a refusal", "address"),
+    "name of who it's for": pgettext_lazy("what a piece of text is, in a refusal", "name of who it's for"),
+}
+
+
+def _said(what: str) -> str:
+    return str(WHAT.get(what, what))
 
 
 class TextRefused(ValueError):
@@ -27,13 +57,26 @@ class TextRefused(ValueError):
 def refuse_nul(value: str, what: str = "text") -> str:
     """The text itself, unless it contains NUL (PostgreSQL can't store it)."""
     if NUL in value:
-        raise TextRefused(f"Remove the null character from the {what}: text can't contain it.")
+        raise TextRefused(
+            # Translators: %(what)s is a noun in lower case, such as "name" or "headline". Quote it if
+            # your language would otherwise have to change its form.
+            gettext("Remove the null character from the %(what)s: text can't contain it.") % {"what": _said(what)}
+        )
     return value
 
 
 def _check_length(value: str, limit: int, what: str) -> str:
     if len(value) > limit:
-        raise TextRefused(f"The {what} is too long. Use at most {limit:,} characters.")
+        raise TextRefused(
+            # Translators: %(what)s is a noun in lower case, such as "name" or "headline". Quote it if
+            # your language would otherwise have to change its form.
+            ngettext(
+                "The %(what)s is too long. Use at most %(limit)s character.",
+                "The %(what)s is too long. Use at most %(limit)s characters.",
+                limit,
+            )
+            % {"what": _said(what), "limit": number_format(limit, force_grouping=True)}
+        )
     return value
 
 

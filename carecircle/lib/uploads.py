@@ -16,6 +16,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy
+
 from carecircle.lib.pictures import NotAPicture, read_picture
 
 # Pictures are for reading letters and forms on a phone: this keeps them sharp and small.
@@ -30,7 +33,7 @@ PICTURE_TYPES = {
 ALLOWED_PICTURES = set(PICTURE_TYPES)
 # Room for the rest of a multipart form (title, description, boundaries) beside the file itself.
 FORM_ALLOWANCE = 64 * 1024
-NOT_READABLE = "This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP."
+NOT_READABLE = gettext_lazy("This file isn't a PDF or a picture we can read. Upload a PDF, JPEG, PNG, GIF or WebP.")
 
 
 class UploadRefused(ValueError):
@@ -45,7 +48,10 @@ class CleanUpload:
 
 
 def too_big_message(limit: int) -> str:
-    return f"This file is too big. Upload one smaller than {limit / (1024 * 1024):g} MB."
+    megabytes = limit / (1024 * 1024)
+    return gettext("This file is too big. Upload one smaller than %(megabytes)s MB.") % {
+        "megabytes": number_format(megabytes, decimal_pos=0 if megabytes == int(megabytes) else 1)
+    }
 
 
 def announced_too_big(request: Any, *, limit: int) -> bool:
@@ -73,8 +79,8 @@ def _picture(content: bytes) -> tuple[bytes, str, str]:
         upright, found = read_picture(io.BytesIO(content), formats=ALLOWED_PICTURES)
     except NotAPicture as refused:
         if refused.reason == "damaged":
-            raise UploadRefused("This picture is damaged. Try saving it again, or upload a PDF.") from None
-        raise UploadRefused(NOT_READABLE) from None
+            raise UploadRefused(gettext("This picture is damaged. Try saving it again, or upload a PDF.")) from None
+        raise UploadRefused(str(NOT_READABLE)) from None
     upright.thumbnail((LARGEST_SIDE, LARGEST_SIDE))
     # Nothing from the original but its pixels (and which colour is transparent): no EXIF, XMP,
     # text chunks or comments, whatever the format.
@@ -102,7 +108,7 @@ def clean_upload(upload: Any, *, name: str, limit: int) -> CleanUpload:
     if len(content) > limit:
         raise UploadRefused(too_big_message(limit))
     if not content:
-        raise UploadRefused("This file is empty. Choose another one.")
+        raise UploadRefused(gettext("This file is empty. Choose another one."))
     if content.startswith(b"%PDF-"):
         return CleanUpload(content=content, content_type="application/pdf", filename=safe_filename(name, "pdf"))
     data, content_type, extension = _picture(content)

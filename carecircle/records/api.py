@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import File, Form, Router, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -220,7 +221,12 @@ def record_document_upload(
     actor = viewer(request)
     reader, section = access_section(user=actor, circle_id=circle_id, section_key="documents", write=True)
     if upload_too_big(request):
-        raise InvalidFields({"file": f"This file is too big. Send one smaller than {document_limit() // 2**20} MB."})
+        raise InvalidFields(
+            {
+                "file": gettext("This file is too big. Send one smaller than %(megabytes)s MB.")
+                % {"megabytes": document_limit() // 2**20}
+            }
+        )
     values = checked_values(section, {"title": title, "description": description or ""}, reader, partial=False)
     try:
         document = clean_document(file, name=file.name or "document")
@@ -284,7 +290,11 @@ def record_entry_create(
     actor = viewer(request)
     reader, found = access_section(user=actor, circle_id=circle_id, section_key=section, write=True)
     if found.key == "documents":
-        raise HttpError(400, "Upload documents with record_document_upload (multipart), with their file.")
+        raise HttpError(
+            400,
+            # Translators: record_document_upload is the name of an API operation; keep it in English.
+            gettext("Upload documents with record_document_upload (multipart), with their file."),
+        )
     values = checked_values(found, payload.values, reader, partial=False)
     replay = (
         payload.client_id is not None
@@ -300,7 +310,10 @@ def record_entry_create(
             client_id=payload.client_id,
         )
     except services.EditConflict as clash:
-        raise Conflict(f"There is already one {found.noun} (id {clash.current.pk}). Change it instead.") from clash
+        raise Conflict(
+            gettext("“%(section)s” already has its entry (id %(id)s). Change that one instead.")
+            % {"section": found.title, "id": clash.current.pk}
+        ) from clash
     return Status(200 if replay else 201, entry_out(reader, found, entry))
 
 
@@ -340,8 +353,11 @@ def record_entry_update(
         )
     except services.EditConflict as clash:
         raise Conflict(
-            f"Someone else saved version {clash.current.version} since you read version {payload.version}. "
-            "Read the entry again, merge your change, and send the new version."
+            gettext(
+                "Someone else saved version %(saved)s since you read version %(read)s. "
+                "Read the entry again, merge your change, and send the new version."
+            )
+            % {"saved": clash.current.version, "read": payload.version}
         ) from clash
     return entry_out(reader, found, entry)
 

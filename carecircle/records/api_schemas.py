@@ -6,6 +6,7 @@ import datetime
 import uuid
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext
 from ninja import Schema
 from ninja.params.functions import Path, Query
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
@@ -107,7 +108,7 @@ class ShareLinkIn(InputSchema):
     @model_validator(mode="after")
     def _code_needs_somewhere_to_go(self) -> ShareLinkIn:
         if self.code_channel and not self.code_to:
-            raise InvalidFields({"code_to": "Enter where to send the code, or choose no code."})
+            raise InvalidFields({"code_to": gettext("Enter where to send the code, or choose no code.")})
         return self
 
     client_id: uuid.UUID | None = None
@@ -177,6 +178,9 @@ def checked_values(section: Section, values: dict[str, str | None], reader: Read
     sensitive = {field.name for field in section.fields if field.sensitive}
     if not reader.can_sensitive and sensitive & set(values):
         raise InvalidFields(
-            {f"values.{name}": "Only organisers and the person may change this." for name in sensitive & set(values)}
+            {
+                f"values.{name}": gettext("Only organisers and the person may change this.")
+                for name in sensitive & set(values)
+            }
         )
     return {name: value for name, value in cleaned.items() if name in values or not partial}

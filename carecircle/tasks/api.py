@@ -13,7 +13,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.params.functions import Path, Query
@@ -57,9 +57,15 @@ def _window(start: datetime.date | None, end: datetime.date | None) -> tuple[dat
     start = start or datetime.datetime.now(datetime.UTC).date()
     end = end or start + datetime.timedelta(days=DEFAULT_RANGE_DAYS)
     if end <= start:
-        raise HttpError(400, "The end date must be after the start date.")
+        raise HttpError(400, gettext("The end date must be after the start date."))
     if (end - start).days > MAX_RANGE_DAYS:
-        raise HttpError(400, f"Ask for at most {MAX_RANGE_DAYS} days at a time.")
+        raise HttpError(
+            400,
+            ngettext(
+                "Ask for at most %(count)s day at a time.", "Ask for at most %(count)s days at a time.", MAX_RANGE_DAYS
+            )
+            % {"count": MAX_RANGE_DAYS},
+        )
     return (
         datetime.datetime.combine(start, datetime.time(), tzinfo=datetime.UTC),
         datetime.datetime.combine(end, datetime.time(), tzinfo=datetime.UTC),
@@ -168,7 +174,7 @@ def _member(circle_id: int, user_id: int | None) -> User | None:
         return None
     person = User.objects.filter(pk=user_id, memberships__circle_id=circle_id).first()
     if person is None:
-        raise HttpError(400, "That person isn't in this circle. Choose a member.")
+        raise HttpError(400, gettext("That person isn't in this circle. Choose a member."))
     return person
 
 
@@ -226,10 +232,10 @@ def task_done(request: HttpRequest, circle_id: CircleId, task_id: TaskId, payloa
     if item is None:
         raise Http404(gettext("No such occurrence."))
     if not access.can("tasks.manage") and actor.pk not in item.going_ids():
-        raise HttpError(403, "Only someone going, or an organiser, can mark this done.")
+        raise HttpError(403, gettext("Only someone going, or an organiser, can mark this done."))
     who_went = _member(circle_id, payload.who_went)
     if who_went is not None and who_went.pk != actor.pk and not access.can("tasks.manage"):
-        raise HttpError(403, "Only an organiser can say someone else went.")
+        raise HttpError(403, gettext("Only an organiser can say someone else went."))
     services.occurrence_done(
         actor=actor, task=task, occurrence_date=payload.on, how_it_went=payload.how_it_went, who_went=who_went
     )

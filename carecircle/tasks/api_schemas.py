@@ -6,6 +6,7 @@ import datetime
 import uuid
 from typing import Annotated, Literal
 
+from django.utils.translation import gettext
 from ninja import Schema
 from pydantic import Field, StringConstraints, field_validator
 
@@ -194,7 +195,7 @@ class VisitLogIn(InputSchema):
     @classmethod
     def _aware(cls, value: datetime.datetime | None) -> datetime.datetime | None:
         if value is not None and value.tzinfo is None:
-            raise ValueError("Give the time with its offset, like 2026-03-10T10:30:00+00:00.")
+            raise ValueError(gettext("Give the time with its offset, like 2026-03-10T10:30:00+00:00."))
         return value
 
 
