@@ -31,6 +31,7 @@ class Answer(StrEnum):
 
 class Outcome(StrEnum):
     TAKEN = "taken"
+    TAKEN_REST = "taken_rest"
     ALREADY_GOING = "already_going"
     GAVE_UP = "gave_up"
     DECLINED = "declined"
@@ -42,6 +43,8 @@ class Outcome(StrEnum):
 class Answered:
     outcome: Outcome
     when: str
+    # TAKEN_REST only: the stay's last day, "Sun 15 Mar", in the same language as `when`.
+    until: str = ""
 
 
 def occurrence_when(task: Task, occurrence_date: datetime.date) -> str:
@@ -74,7 +77,11 @@ def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date
         return Answered(Outcome.DONE, when)
     if detail.status == Status.DONE:
         raise services.TaskConflict(gettext("%(when)s is already done, so nothing changed.") % {"when": when})
-    if detail.start_utc() <= timezone.now():
+    now = timezone.now()
+    # A stay under way can still be taken on for the rest of it; anything else that has started can't
+    # be answered from outside the app (docs/architecture/tasks.md).
+    rest_of_stay = answer == Answer.TAKE and detail.running_stay(now)
+    if detail.start_utc() <= now and not rest_of_stay:
         raise services.TaskConflict(
             gettext("%(when)s has already started or passed, so nothing changed.") % {"when": when}
         )
@@ -82,6 +89,8 @@ def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date
         if going:
             return Answered(Outcome.ALREADY_GOING, when)
         services.task_volunteer(actor=actor, task=task, occurrence_date=occurrence_date)
+        if rest_of_stay:
+            return Answered(Outcome.TAKEN_REST, when, until=_short_day(detail.last_day()))
         return Answered(Outcome.TAKEN, when)
     if going:
         services.task_withdraw(actor=actor, task=task, occurrence_date=occurrence_date)

@@ -165,6 +165,11 @@ def _do(link: ActionLink, task: Task, note: str) -> str:
             return gettext("You're already down for “%(title)s” on %(day)s. Nothing more to do.") % words
         if answered.outcome == Outcome.TAKEN:
             return gettext("Thank you. You're down for “%(title)s” on %(day)s. We'll remind you before.") % words
+        if answered.outcome == Outcome.TAKEN_REST:
+            return gettext("Thank you. You're down for the rest of “%(title)s”, until %(until)s.") % {
+                "title": task.title,
+                "until": answered.until,
+            }
         if answered.outcome == Outcome.GAVE_UP:
             return gettext("Thanks for letting us know. You're no longer down for “%(title)s” on %(day)s.") % words
         return gettext("Thanks for letting us know. You won't be asked about “%(title)s” on %(day)s again.") % words

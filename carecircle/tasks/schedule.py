@@ -113,6 +113,46 @@ def occurrence_start(occurrence: Occurrence, time_zone: str) -> datetime.datetim
     return local_midnight_utc(occurrence.start_date, time_zone)
 
 
+def occurrence_end(occurrence: Occurrence, time_zone: str) -> datetime.datetime:
+    """When an occurrence ends, in UTC; all-day ones end at local midnight after their last day."""
+    if occurrence.end_utc is not None:
+        return occurrence.end_utc
+    assert occurrence.end_date is not None
+    return local_midnight_utc(occurrence.end_date, time_zone)
+
+
+def occurrence_days(occurrence: Occurrence, time_zone: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day an occurrence covers on the task's clock (the same day unless it's a stay)."""
+    if occurrence.start_date is not None and occurrence.end_date is not None:
+        return occurrence.start_date, max(occurrence.start_date, occurrence.end_date - DAY)
+    zone = ZoneInfo(time_zone)
+    first = occurrence_start(occurrence, time_zone).astimezone(zone).date()
+    # An end at midnight closes the day before: a visit until 00:00 doesn't reach the next day.
+    last = (occurrence_end(occurrence, time_zone) - datetime.timedelta(microseconds=1)).astimezone(zone).date()
+    return first, max(first, last)
+
+
+def is_running_stay(occurrence: Occurrence, time_zone: str, now: datetime.datetime) -> bool:
+    """A stay (it runs past the end of its first day) that has begun and not yet ended."""
+    first, last = occurrence_days(occurrence, time_zone)
+    return last > first and occurrence_start(occurrence, time_zone) <= now < occurrence_end(occurrence, time_zone)
+
+
+def occurrence_as_changed(
+    task: Task, original_date: datetime.date, change: OccurrenceChange | None
+) -> Occurrence | None:
+    """The occurrence of that original date where it now falls (moved, with its new length), or None."""
+    base = series_occurrence(task, original_date)
+    if base is None or change is None or change.moved_date is None:
+        return base
+    window_start = local_midnight_utc(change.moved_date - DAY, task.time_zone)
+    window_end = local_midnight_utc(change.moved_date + 2 * DAY, task.time_zone)
+    for item in task_occurrences(task, window_start=window_start, window_end=window_end, changes=[change]):
+        if item.original_date == original_date:
+            return item
+    return base
+
+
 def series_bounds(task: Task) -> tuple[datetime.datetime, datetime.datetime | None]:
     """The UTC start of the first occurrence and the end of the last (None when it never ends)."""
     rule = task_rule(task)
@@ -182,6 +222,21 @@ class TaskOccurrence:
 
     def start_utc(self) -> datetime.datetime:
         return occurrence_start(self.occurrence, self.task.time_zone)
+
+    def end_utc(self) -> datetime.datetime:
+        return occurrence_end(self.occurrence, self.task.time_zone)
+
+    def last_day(self) -> datetime.date:
+        return occurrence_days(self.occurrence, self.task.time_zone)[1]
+
+    def is_stay(self) -> bool:
+        """Whether it runs past the end of its first day (an all-day stay of days, an overnight)."""
+        first, last = occurrence_days(self.occurrence, self.task.time_zone)
+        return last > first
+
+    def running_stay(self, now: datetime.datetime) -> bool:
+        """A stay that has begun and not yet ended: someone may still take on the rest of it."""
+        return is_running_stay(self.occurrence, self.task.time_zone, now)
 
     def local_start(self, zone: ZoneInfo) -> datetime.datetime:
         return self.start_utc().astimezone(zone)

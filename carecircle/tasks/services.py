@@ -40,7 +40,14 @@ from carecircle.tasks.models import (
     OccurrenceChange,
     Task,
 )
-from carecircle.tasks.schedule import local_midnight_utc, series_bounds, series_occurrence
+from carecircle.tasks.schedule import (
+    is_running_stay,
+    local_midnight_utc,
+    occurrence_as_changed,
+    occurrence_days,
+    series_bounds,
+    series_occurrence,
+)
 from carecircle.tasks.tasks import ensure_reminder_scans
 
 if TYPE_CHECKING:
@@ -396,9 +403,17 @@ def task_volunteer(*, actor: User, task: Task, occurrence_date: datetime.date, u
     return _going_add(actor=actor, task=task, occurrence_date=occurrence_date, user=user, after_its_day=False)
 
 
+def last_day(task: Task, occurrence_date: datetime.date, change: OccurrenceChange | None) -> datetime.date:
+    """The last day an occurrence covers on the task's clock: its (moved) day, or a stay's final day."""
+    occurrence = occurrence_as_changed(task, occurrence_date, change)
+    if occurrence is None:
+        return change.moved_date if change is not None and change.moved_date is not None else occurrence_date
+    return occurrence_days(occurrence, task.time_zone)[1]
+
+
 def day_ended(task: Task, occurrence_date: datetime.date, change: OccurrenceChange | None) -> bool:
-    """Whether an occurrence's day (its moved day, if moved) has ended on the task's clock."""
-    day = change.moved_date if change is not None and change.moved_date is not None else occurrence_date
+    """Whether an occurrence's last day (a stay's final day; its moved day, if moved) has ended on the task's clock."""
+    day = last_day(task, occurrence_date, change)
     return local_midnight_utc(day + datetime.timedelta(days=1), task.time_zone) <= timezone.now()
 
 
@@ -417,7 +432,7 @@ def _going_add(
     if change is not None and change.done_at is not None:
         raise TaskConflict(gettext("This one is already done."))
     if not after_its_day and day_ended(task, occurrence_date, change):
-        day = change.moved_date if change is not None and change.moved_date is not None else occurrence_date
+        day = last_day(task, occurrence_date, change)
         raise TaskError(
             gettext("%(day)s has passed, so nobody can be put down for it now. Choose a day that hasn't ended.")
             % {"day": date_format(day, "l j F")}
@@ -447,16 +462,25 @@ def _going_add(
         audit_record(actor=actor, action="tasks.assigned", circle=task.circle, subject=user, data=data)
     else:
         audit_record(actor=actor, action="tasks.volunteered", circle=task.circle, data=data)
+    occurrence = occurrence_as_changed(task, occurrence_date, change)
+    rest_of_stay = occurrence is not None and is_running_stay(occurrence, task.time_zone, timezone.now())
+    ends_on = last_day(task, occurrence_date, change)
+
+    def took_title() -> str:
+        words = {"name": person.display_name, "title": task.title}
+        if rest_of_stay:
+            # Taken while the stay is running: they cover what's left of it (docs/architecture/tasks.md).
+            return gettext("%(name)s has taken on the rest of %(title)s, until %(day)s") % {
+                **words,
+                "day": day_words(ends_on),
+            }
+        return gettext("%(name)s will do %(title)s on %(day)s") % {**words, "day": day_words(occurrence_date)}
+
     notify(
         category="help_changed",
         circle=task.circle,
         key=f"task-took-{assignment.pk}",
-        title=when_read(
-            lambda: (
-                gettext("%(name)s will do %(title)s on %(day)s")
-                % {"name": person.display_name, "title": task.title, "day": day_words(occurrence_date)}
-            )
-        ),
+        title=when_read(took_title),
         url=_task_url(task),
         actor=actor,
         skip_user_ids={person.pk},

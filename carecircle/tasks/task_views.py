@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
@@ -121,6 +122,9 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
         "done_from": services.done_from(task, item.original_date, item.change),
         # Nobody takes a day that has ended (the service refuses it too); "Who went?" still can.
         "day_ended": services.day_ended(task, item.original_date, item.change),
+        # A stay under way: taking it now means the rest of it (docs/architecture/tasks.md).
+        "running_stay": item.running_stay(timezone.now()),
+        "taken_during": {a.pk for a in item.going if item.is_stay() and a.created_at > item.start_utc()},
         "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
         "now": timezone.now(),
         # Organisers may ask everyone who can help about an upcoming day that still needs someone.
@@ -247,13 +251,19 @@ def volunteer(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
     if refusal is not None:
         return refusal
     assert item is not None
+    rest_of_stay = item.running_stay(timezone.now())
     try:
         services.task_volunteer(actor=viewer(request), task=task, occurrence_date=item.original_date)
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
-    messages.success(
-        request, _("Thank you. You're down for “%(title)s”. We'll remind you before.") % {"title": task.title}
-    )
+    if rest_of_stay:
+        thanks = _("Thank you. You're down for the rest of “%(title)s”, until %(day)s.") % {
+            "title": task.title,
+            "day": date_format(item.last_day(), "l j F"),
+        }
+    else:
+        thanks = _("Thank you. You're down for “%(title)s”. We'll remind you before.") % {"title": task.title}
+    messages.success(request, thanks)
     return redirect(detail_url(task, item.original_date))
 
 

@@ -275,6 +275,13 @@ def _answer_text(answered: Answered, code: str) -> str:
     # number from our text. Keep NO in English capitals: it is the word to type back.
     if outcome == Outcome.TAKEN:
         return gettext("Thank you: you're down for %(when)s. Reply NO %(code)s if you can't go after all.") % values
+    if outcome == Outcome.TAKEN_REST:
+        # Translators: a text message; %(when)s is a stay that has begun ("Stay with Dad on Fri 13 Mar"),
+        # %(until)s its last day ("Sun 15 Mar").
+        return gettext("Thank you: you're down for the rest of %(when)s, until %(until)s.") % {
+            "when": str(answered.when),
+            "until": answered.until,
+        }
     if outcome == Outcome.ALREADY_GOING:
         return gettext("You're already down for %(when)s. Reply NO %(code)s if you can't go after all.") % values
     if outcome == Outcome.GAVE_UP:
