@@ -111,6 +111,7 @@ class Palette:
 
     @property
     def brand_text_name(self) -> str:
+        """Which text colour the banner has, as a code: the page says each in a whole sentence of its own."""
         return "white" if self.brand_text == WHITE else "black"
 
 

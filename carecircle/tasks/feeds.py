@@ -3,6 +3,8 @@
 A repeating task is one VEVENT with its rule; a skipped occurrence is an EXDATE and a moved one
 a second VEVENT with the same UID and a RECURRENCE-ID, so calendar apps show each series as a
 series. Times carry the task's TZID with a VTIMEZONE that lists that zone's real transitions.
+The calendar's and events' names are in the feed owner's language: a calendar app fetches the feed
+with no language of its own.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 from icalendar import (  # type: ignore[import-untyped]
     Calendar,
     Event,
@@ -24,6 +27,7 @@ from icalendar import (  # type: ignore[import-untyped]
     vRecur,
 )
 
+from carecircle.accounts.emails import in_language_of
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
@@ -50,12 +54,19 @@ def feed_accesses(feed: CalendarFeed) -> list[CircleAccess]:
 
 
 def feed_calendar(feed: CalendarFeed, *, now: datetime.datetime | None = None) -> bytes:
+    """The feed as iCalendar bytes, named in its owner's language."""
+    with in_language_of(feed.user):
+        return _feed_calendar(feed, now=now)
+
+
+def _feed_calendar(feed: CalendarFeed, *, now: datetime.datetime | None = None) -> bytes:
     moment = now or timezone.now()
     accesses = feed_accesses(feed)
     calendar = Calendar()
     calendar.add("prodid", "-//CareCircle//Tasks//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "CareCircle" if feed.circle is None else f"Helping {feed.circle.person_name}")
+    name = "CareCircle" if feed.circle is None else gettext("Helping %(name)s") % {"name": feed.circle.person_name}
+    calendar.add("x-wr-calname", name)
     if not accesses:
         return bytes(calendar.to_ical())
     tasks = list(
@@ -95,7 +106,9 @@ def _base_event(task: Task, stamp: datetime.datetime) -> Event:
     event = Event()
     event.add("uid", _uid(task))
     event.add("dtstamp", stamp)
-    event.add("summary", f"{task.title} ({task.circle.person_name})")
+    # Translators: the name of an event in a member's calendar app: what to do, and whom it helps.
+    summary = pgettext("event in a calendar feed", "%(title)s (%(person)s)")
+    event.add("summary", summary % {"title": task.title, "person": task.circle.person_name})
     if task.notes:
         event.add("description", task.notes)
     if task.address:

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from carecircle.accounts.emails import in_language_of
+from carecircle.accounts.emails import in_language_of, reader_language
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership
@@ -47,11 +48,14 @@ STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT
 START_WORDS = frozenset({"START", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 MAX_BODY = 1600
+# Accounts read to find the language a shared number speaks: a number is rarely on more than a few.
+MAX_SHARING_ACCOUNTS = 20
 REPLY_CATEGORY = "sms_reply"
 
 # Replies to a known member are written in their language (issue 13), inside `in_language_of`;
 # the command words stay English because `COMMAND` and the word sets above only read English.
-# Replies to a number that belongs to nobody, or to several accounts, stay English: no language is known.
+# Replies to a number that belongs to nobody stay English: no language is known. A number on several
+# accounts is answered in their language when they all chose the same one (_shared_language).
 
 
 def _help_text() -> str:
@@ -214,7 +218,9 @@ def _act(inbound: Inbound, body: str) -> tuple[str, User | None]:
         _reply(inbound, UNKNOWN_TEXT, key=f"sms-unknown-{inbound.sender}")
         return "unknown", None
     if len(users) > 1:
-        _reply(inbound, "This number belongs to more than one CareCircle account, so please answer in the app.")
+        with translation.override(_shared_language(inbound.sender)):
+            text = gettext("This number belongs to more than one CareCircle account, so please answer in the app.")
+        _reply(inbound, text)
         return "ambiguous", None
     user = users[0]
     # Everything below, the answer's `when` and any refusal a service raises included, is written
@@ -227,6 +233,15 @@ def _act(inbound: Inbound, body: str) -> tuple[str, User | None]:
         if command:
             return _command(inbound, user, command.group(1).upper(), command.group(2)), user
         return _post_message(inbound, user, body), user
+
+
+def _shared_language(number: str) -> str:
+    """The language every active account with this number chose, when they agree; else English."""
+    languages = {
+        reader_language(user)
+        for user in User.objects.filter(phone=number, is_active=True).only("language")[:MAX_SHARING_ACCOUNTS]
+    }
+    return languages.pop() if len(languages) == 1 else settings.LANGUAGE_CODE
 
 
 def _command(inbound: Inbound, user: User, verb: str, code: str) -> str:
@@ -244,7 +259,7 @@ def _command(inbound: Inbound, user: User, verb: str, code: str) -> str:
         access, task = access_task(user=user, circle_id=found.circle_id, task_id=found.task_id, capability=capability)
         manages = access.can("tasks.manage")
         if verb == "DONE" and not manages and not is_going(user=user, task=task, occurrence_date=found.occurrence_date):
-            raise PermissionDenied("Only someone going, or an organiser, can mark this done.")
+            raise PermissionDenied(gettext("Only someone going, or an organiser, can mark this done."))
         # The same service as the email's "I'll do it" and "I can't" links (tasks/answers.py).
         answered = occurrence_answer(actor=user, task=task, occurrence_date=found.occurrence_date, answer=ANSWERS[verb])
         answer = _answer_text(answered, code)

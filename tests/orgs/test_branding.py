@@ -142,3 +142,27 @@ def test_only_admins_change_the_page(org: Org, as_user: Any) -> None:
     assert as_user(org.other_staff).get(url).status_code == 404
     assert _save_page(as_user(org.coordinator), org).status_code == 403
     assert Organisation.objects.get(pk=org.organisation.pk).brand_colour == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "brand", "sentence"),
+    [
+        ("cy", "#ffcc00", "gyda thestun du"),
+        ("cy", "#003366", "gyda thestun gwyn"),
+        ("pl", "#ffcc00", "czarny tekst"),
+        ("pl", "#003366", "biały tekst"),
+    ],
+)
+def test_the_banner_text_colour_is_named_in_the_admins_language(
+    org: Org, as_user: Any, language: str, brand: str, sentence: str
+) -> None:
+    org.admin.language = language
+    org.admin.save(update_fields=["language"])
+    client = as_user(org.admin)
+    assert _save_page(client, org, brand_colour=brand).status_code == 302
+
+    page = text(client.get(reverse("orgs:page", kwargs={"organisation_id": org.organisation.pk})))
+
+    assert sentence in page
+    assert "black text" not in page
+    assert "white text" not in page

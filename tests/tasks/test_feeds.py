@@ -197,3 +197,27 @@ def test_tasks_are_not_lost_from_the_feed_when_tasks_are_cancelled(cast: Cast, c
     text = bytes(fetch(client, calendar_feed_renew(actor=cast.organiser, circle=None)).to_ical()).decode()
     assert "Cancelled lift" not in text
     assert Task.objects.filter(pk=task.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "calendar_name", "event_name"),
+    [
+        ("cy", "Yn helpu Dad", "Lift to hospital (helpu Dad)"),
+        ("pl", "Pomoc dla: Dad", "Lift to hospital (dla: Dad)"),
+        ("en-gb", "Helping Dad", "Lift to hospital (Dad)"),
+    ],
+)
+def test_the_feed_is_named_in_its_owners_language(
+    cast: Cast, client: Any, language: str, calendar_name: str, event_name: str
+) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to hospital")
+    cast.helper.language = language
+    cast.helper.save(update_fields=["language"])
+    feed = calendar_feed_renew(actor=cast.helper, circle=cast.circle)
+
+    # The calendar app asks in no language of its own, or in another one: the owner's language wins.
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "pl" if language != "pl" else "cy"
+    calendar = fetch(client, feed)
+
+    assert str(calendar["X-WR-CALNAME"]) == calendar_name
+    assert [str(event["SUMMARY"]) for event in calendar.walk("VEVENT")] == [event_name]

@@ -322,3 +322,25 @@ def test_stop_answers_a_polish_member_in_polish_and_a_stranger_in_english(textin
     assert last_reply(HELPER_MOBILE).startswith("Nie dostaniesz już SMS-ów od CareCircle. Odpisz START")
     twilio_text(client, STRANGER, "STOP")
     assert last_reply(STRANGER).startswith("You won't get any more texts from CareCircle.")
+
+
+@pytest.mark.parametrize(
+    ("languages", "reply"),
+    [
+        (("cy", "cy"), "Mae'r rhif hwn yn perthyn i fwy nag un cyfrif CareCircle, felly atebwch yn yr ap."),
+        (("pl", "pl"), "Ten numer należy do kilku kont CareCircle, więc odpowiedz w aplikacji."),
+        (("cy", "pl"), "This number belongs to more than one CareCircle account, so please answer in the app."),
+    ],
+)
+def test_a_shared_number_is_answered_in_its_accounts_language_when_they_agree(texting, client, languages, reply):
+    for user, language in zip((texting.helper, texting.outsider), languages, strict=True):
+        user.phone = HELPER_MOBILE
+        user.language = language
+        user.save(update_fields=["phone", "language"])
+
+    twilio_text(client, HELPER_MOBILE, "YES 1234")
+
+    answer = last_reply(HELPER_MOBILE)
+    assert answer == reply
+    assert segments(answer) <= MAX_SEGMENTS
+    assert InboundText.objects.get(sender=HELPER_MOBILE).outcome == "ambiguous"
