@@ -28,6 +28,7 @@ from carecircle.orgs.bridge import referral_circle_unlink
 from carecircle.orgs.closed_loop import referrer_notify
 from carecircle.orgs.figures import GIVEN, referral_figures_snapshot, referral_figures_update, staff_figure_add
 from carecircle.orgs.models import (
+    CircleLinkRequest,
     ConsentGivenBy,
     ContactPreference,
     Need,
@@ -282,6 +283,10 @@ def referral_move(
         fields += ["outcome", "outcome_note", "closed_at"]
     if to in {S.CLOSED, S.DECLINED}:
         referral_circle_unlink(access=access, referral=referral, reason="the referral ended.")
+        # A family asked to link their circle can no longer say yes: their link stops working at once.
+        CircleLinkRequest.objects.filter(referral=referral, status=CircleLinkRequest.Status.PENDING).update(
+            status=CircleLinkRequest.Status.WITHDRAWN, answered_at=timezone.now()
+        )
     before, referral.status = referral.status, to
     referral.updated_at = timezone.now()
     referral.save(update_fields=fields)

@@ -15,7 +15,7 @@ from carecircle.audit.models import AuditEntry
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.circle_links import circle_link_request
 from carecircle.orgs.models import CircleLinkRequest, Referral
-from carecircle.orgs.referral_services import referral_move
+from carecircle.orgs.referral_services import referral_assign, referral_move
 from carecircle.orgs.services import organisation_staff_add
 from tests.orgs.conftest import Org, make_referral, quick_user, text
 
@@ -113,3 +113,18 @@ def test_withdrawing_stops_the_emailed_link_and_is_recorded(org: Org, as_user: A
         "orgs:circle_link_withdraw", kwargs={"organisation_id": org.organisation.pk, "link_request_id": 999_999}
     )
     assert as_user(org.coordinator).post(missing).status_code == 404
+
+
+def test_closing_the_referral_withdraws_its_waiting_request(org: Org, as_user: Any, coordinator_access: Any) -> None:
+    closed, closed_token = _asked(org, coordinator_access, "Closed Later", "two@example.org")
+    _asked(org, coordinator_access, "Still Open", "three@example.org")
+    closed = referral_assign(access=coordinator_access, referral=closed, assignee=org.volunteer)
+    referral_move(access=coordinator_access, referral=closed, to="active")
+    referral_move(access=coordinator_access, referral=closed, to="closed", outcome="supported")
+    statuses = dict(CircleLinkRequest.objects.values_list("referral__person_name", "status"))
+    assert statuses == {"Closed Later": "withdrawn", "Still Open": "pending"}
+    page = text(as_user(org.coordinator).get(_list(org)))
+    assert "Still Open" in page
+    assert "Closed Later" not in page
+    answer = as_user(org.admin).get(reverse("orgs:circle_link_answer", kwargs={"token": closed_token}))
+    assert answer.status_code == 410
