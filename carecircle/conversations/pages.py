@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -9,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
@@ -17,14 +19,13 @@ from django.utils.translation import gettext as _
 from carecircle.circles import registries
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.pages import INVALID, circle_context, viewer
-from carecircle.conversations import fragments, selectors, services
+from carecircle.conversations import fragments, items, selectors, services
 from carecircle.conversations.forms import MessageForm, SupportForm
 from carecircle.conversations.models import (
     Conversation,
     ConversationKind,
     Message,
     MessageKind,
-    MessagePhoto,
     ReactionKind,
 )
 from carecircle.conversations.selectors import ConversationAccess
@@ -37,18 +38,12 @@ REACTION_SYMBOLS = {kind: label.split(" ", 1)[0] for kind, label in ReactionKind
 
 @dataclass(frozen=True)
 class ShownMessage:
-    """A message with what the viewer may do with it, ready for the template."""
+    """A message as one reader sees it: its list item, ready for the template."""
 
     message: Message
-    reactions: list[tuple[str, str, int, bool]]
-    can_edit: bool
-    can_remove: bool
-    can_undo: bool
-    # (photo, its address, its thumbnail's address), and the address of an update's replies.
-    photos: list[tuple[MessagePhoto, str, str]]
-    thread_url: str
-    # The part every reader sees alike, from the cache when it was rendered before (fragments.py).
-    shared: SafeString
+    # The whole `<li>`: the shared part (from the cache when it was rendered before, fragments.py)
+    # and this reader's part, drawn now (items.py).
+    html: SafeString
 
 
 # An id no database reaches, reversed once per list and replaced by each real id (see `_address_of`).
@@ -97,7 +92,7 @@ def page_url(where: ConversationAccess) -> str:
     return conversation_url(where)
 
 
-def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessage]:
+def shown(request: HttpRequest, where: ConversationAccess, messages: list[Message]) -> list[ShownMessage]:
     """Messages with reactions and permissions, in one query for the reactions of the whole page."""
     counts = selectors.reaction_counts(message_ids=[m.pk for m in messages], user_id=where.user_id)
     circle_id = where.circle.pk
@@ -114,31 +109,37 @@ def shown(where: ConversationAccess, messages: list[Message]) -> list[ShownMessa
         )
         for message in messages
     ]
+    words = items.list_words(
+        conversation_url=conversation_url(where),
+        reaction_choices=[(kind, str(REACTION_LABELS[kind])) for kind in ReactionKind.values],
+        csrf_field=functools.cache(lambda: str(csrf_input(request))),
+    )
     result = []
-    for (message, photos), shared in zip(entries, fragments.shared_parts(entries), strict=True):
+    for (message, _photos), shared in zip(entries, fragments.shared_parts(entries), strict=True):
         mine = message.author_id == where.user_id
-        reactions = [(kind, REACTION_SYMBOLS[kind], count, given) for kind, count, given in counts.get(message.pk, [])]
-        result.append(
-            ShownMessage(
-                message=message,
-                reactions=reactions,
-                can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
-                can_remove=(mine or where.can_moderate) and not message.is_deleted,
-                can_undo=selectors.can_undo_removal(user_id=where.user_id, message=message),
-                photos=photos,
-                thread_url=thread_url(message.pk) if message.kind == MessageKind.UPDATE else "",
-                shared=shared,
-            )
+        view = items.ReaderView(
+            message_id=message.pk,
+            is_removed=message.is_deleted,
+            author_name=message.author.display_name if message.author is not None else "",
+            reactions=[
+                (kind, REACTION_SYMBOLS[kind], count, given) for kind, count, given in counts.get(message.pk, [])
+            ],
+            can_react=where.can_react,
+            can_reply=where.can_write,
+            can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
+            can_remove=(mine or where.can_moderate) and not message.is_deleted,
+            can_undo=selectors.can_undo_removal(user_id=where.user_id, message=message),
+            thread_url=thread_url(message.pk) if message.kind == MessageKind.UPDATE else "",
         )
+        result.append(ShownMessage(message=message, html=items.item_html(words, view, shared)))
     return result
 
 
-def message_list_context(where: ConversationAccess, messages: list[Message]) -> dict[str, Any]:
+def message_list_context(request: HttpRequest, where: ConversationAccess, messages: list[Message]) -> dict[str, Any]:
     return {
-        "items": shown(where, messages),
+        "items": shown(request, where, messages),
         "conversation_url": conversation_url(where),
         "where": where,
-        "reaction_choices": [(kind, REACTION_LABELS[kind]) for kind in ReactionKind.values],
     }
 
 
@@ -170,7 +171,7 @@ def conversation_context(
         initial = {"reply_to": reply_to.pk} if reply_to is not None else {}
         form = form_class(initial=initial)
     return {
-        **message_list_context(where, messages),
+        **message_list_context(request, where, messages),
         "circle": where.circle,
         "form": form,
         "reply_to": reply_to,
@@ -290,7 +291,7 @@ def message_post_response(
             form.add_error(None, str(error))
         else:
             if wants_fragment(request):
-                context = message_list_context(where, [posted.message])
+                context = message_list_context(request, where, [posted.message])
                 return render(
                     request, "conversations/messages.html#items", context, status=201 if posted.created else 200
                 )

@@ -196,7 +196,7 @@ def messages_after(request: HttpRequest, circle_id: int, conversation_id: int) -
     rows, more = selectors.messages_page(conversation=where.conversation, after=int(raw), limit=AFTER_LIMIT)
     if rows:
         services.read_marker_set(actor=viewer(request), where=where, last_read_id=rows[-1].pk)
-    response = render(request, "conversations/messages.html#items", message_list_context(where, rows))
+    response = render(request, "conversations/messages.html#items", message_list_context(request, where, rows))
     response["X-Has-More"] = "1" if more else "0"
     return response
 
@@ -211,7 +211,7 @@ def message(request: HttpRequest, circle_id: int, conversation_id: int, message_
     )
     if not wants_fragment(request):
         return redirect(f"{page_url(where)}?before={found.pk + 1}#m-{found.pk}")
-    return render(request, "conversations/messages.html#items", message_list_context(where, [found]))
+    return render(request, "conversations/messages.html#items", message_list_context(request, where, [found]))
 
 
 @require_http_methods(["GET", "POST"])

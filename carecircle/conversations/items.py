@@ -1,0 +1,143 @@
+"""Each message's list item for one reader, drawn from a few strings made once per list.
+
+A page of 50 messages drew the per-reader part of every item (reaction buttons, "Reply", "Edit",
+"Remove", "Undo") through ≈ 25 template nodes each, every id through the template's number
+formatting. Here the words (translated once per list, in the active language), the "React" menu and
+the CSRF field are made once, and each item is joined from them with what this reader may do,
+which the caller has just worked out from their permissions and the message as read now. Nothing
+of it is cached, so it can be neither stale nor someone else's; only the reader-independent part
+(`fragments.py`) comes from the cache.
+
+The markup is the one `messages.html` drew before (byte for byte), and stays the only rendering path
+for a message item: the page, chat.js's fetches and the refetch after a live event all use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+# (kind, symbol, how many, whether this reader gave it)
+Reactions = Sequence[tuple[str, str, int, bool]]
+
+
+@dataclass(frozen=True)
+class ListWords:
+    """What every item of one list shares: translated words, the "React" menu and the form's CSRF field."""
+
+    undo: str
+    the_removal: str
+    take_back: str
+    react_same: str
+    reply: str
+    edit: str
+    remove: str
+    replies: str
+    react_menu: str
+    conversation_url: str
+    csrf_field: Callable[[], str]
+
+
+def list_words(
+    *, conversation_url: str, reaction_choices: Sequence[tuple[str, str]], csrf_field: Callable[[], str]
+) -> ListWords:
+    """The shared strings of a list, in the active language, escaped as the template escaped them.
+
+    Translations are the project's own catalog text and, as `{% translate %}` drew them, not escaped;
+    the reaction labels and the address are.
+    """
+    buttons = "".join(
+        f'<button type="submit" name="reaction" value="{escape(kind)}:1" class="reaction">{escape(label)}</button>'
+        for kind, label in reaction_choices
+    )
+    react_menu = (
+        f'<details class="react-more"><summary>{gettext("React")}<span class="visually-hidden"> '
+        f"{gettext('to this message')}</span></summary>\n{buttons}\n</details>"
+    )
+    return ListWords(
+        undo=gettext("Undo"),
+        the_removal=gettext("the removal"),
+        take_back=gettext(", you reacted. Take back"),
+        react_same=gettext(", react the same"),
+        reply=gettext("Reply"),
+        edit=gettext("Edit"),
+        remove=gettext("Remove"),
+        replies=gettext("Replies"),
+        react_menu=react_menu,
+        conversation_url=escape(conversation_url),
+        csrf_field=csrf_field,
+    )
+
+
+@dataclass(frozen=True)
+class ReaderView:
+    """What one reader may do with one message, worked out for this request."""
+
+    message_id: int
+    is_removed: bool
+    author_name: str
+    reactions: Reactions
+    can_react: bool
+    can_reply: bool
+    can_edit: bool
+    can_remove: bool
+    can_undo: bool
+    thread_url: str
+
+
+def item_html(words: ListWords, view: ReaderView, shared: SafeString) -> SafeString:
+    """The message's `<li>`: its shared part (already safe HTML) and this reader's part."""
+    pk = int(view.message_id)
+    base = f"{words.conversation_url}messages/{pk}/"
+    parts = [
+        f'\n<li class="msg{" msg-removed" if view.is_removed else ""}" id="m-{pk}" data-message="{pk}">\n',
+        shared,
+    ]
+    if view.is_removed:
+        if view.can_undo:
+            parts.append(
+                f'<form method="post" action="{base}restore/" class="inline-form">{words.csrf_field()}'
+                f'<button type="submit" class="link-button">{words.undo}<span class="visually-hidden"> '
+                f"{words.the_removal}</span></button></form>"
+            )
+        parts.append("\n")
+    else:
+        if view.can_react:
+            parts.append(
+                f'\n<form method="post" action="{base}react/" class="reactions" data-react>{words.csrf_field()}\n'
+            )
+            for kind, symbol, count, given in view.reactions:
+                parts.append(
+                    f'<button type="submit" name="reaction" value="{escape(kind)}:{0 if given else 1}" '
+                    f'class="reaction{" reaction-mine" if given else ""}" '
+                    f'aria-pressed="{"true" if given else "false"}">'
+                    f'{escape(symbol)} {int(count)}<span class="visually-hidden">'
+                    f"{words.take_back if given else words.react_same}</span></button>"
+                )
+            parts.append(f"\n{words.react_menu}\n</form>\n")
+        else:
+            parts.extend(
+                f'<span class="reaction">{escape(symbol)} {int(count)}</span>' for _, symbol, count, _ in view.reactions
+            )
+        parts.append('\n<p class="msg-actions">')
+        if view.can_reply:
+            # blocktranslate's way: the sentence as translated, the name escaped.
+            to_name = gettext("to %(name)s") % {"name": escape(view.author_name)}
+            parts.append(
+                f'<a href="?reply_to={pk}#message-form">{words.reply}'
+                f'<span class="visually-hidden"> {to_name}</span></a>'
+            )
+        if view.can_edit:
+            parts.append(f' <a href="{base}edit/">{words.edit}</a>')
+        if view.can_remove:
+            parts.append(f' <a href="{base}remove/">{words.remove}</a>')
+        if view.thread_url:
+            parts.append(f' <a href="{escape(view.thread_url)}">{words.replies}</a>')
+        parts.append("</p>\n")
+    parts.append("\n</li>\n")
+    # Every value above is escaped (or a number, or already safe HTML), so the item is safe HTML.
+    return mark_safe("".join(parts))  # noqa: S308
