@@ -39,7 +39,43 @@ PER_ROUND = int(os.environ.get("BENCH_PER_ROUND", "5"))
 BEFORE = os.environ.get("BENCH_BEFORE", "")
 
 
-def targets(circle_id: int, family_id: int) -> list[tuple[str, str]]:
+# Circle 1's first helper writes 60 messages to the organiser directly and 60 replies to the newest
+# update (seed-scale makes neither), once per database; prints the two ids the addresses need.
+OTHER_CONVERSATIONS = """
+from carecircle.circles.access import access_circle
+from carecircle.circles.models import Circle, Membership
+from carecircle.conversations import selectors, services
+from carecircle.conversations.models import Message, MessageKind
+
+circle = Circle.objects.order_by("pk").first()
+organiser = Membership.objects.get(circle=circle, role="organiser").user
+helper = Membership.objects.filter(circle=circle, role="helper").order_by("pk").first().user
+direct = services.direct_conversation(circle=circle, user_id=organiser.pk, other_user_id=helper.pk)
+update = Message.objects.filter(circle=circle, kind=MessageKind.UPDATE).order_by("-id").first()
+replies = services.thread_conversation(circle=circle, subject_kind="update", subject_id=update.pk)
+for conversation in (direct, replies):
+    if not Message.objects.filter(conversation=conversation).exists():
+        where = selectors.conversation_access_for(access_circle(user=helper, circle_id=circle.pk), conversation)
+        for number in range(60):
+            services.message_post(actor=helper, where=where, body=f"Message {number}, with **news**")
+print(direct.pk, update.pk)
+"""
+
+
+def other_conversations(name: str) -> tuple[int, int]:
+    """(the direct conversation's id, the update's id) of circle 1, made the first time."""
+    done = subprocess.run(
+        [str(BIN / "carecircle"), "shell", "-c", OTHER_CONVERSATIONS],
+        env=environment(name),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    direct_id, update_id = (int(value) for value in done.stdout.split()[-2:])
+    return direct_id, update_id
+
+
+def targets(circle_id: int, family_id: int, direct_id: int, update_id: int) -> list[tuple[str, str]]:
     page = f"/circles/{circle_id}/"
     return [
         ("/ping (no database)", "/ping"),
@@ -47,6 +83,8 @@ def targets(circle_id: int, family_id: int) -> list[tuple[str, str]]:
         ("family conversation", page + "talk/"),
         ("family, older page", page + "talk/?before=100"),
         ("news", page + "news/"),
+        ("direct messages", page + f"conversations/{direct_id}/"),
+        ("update replies", page + f"threads/update/{update_id}/"),
     ]
 
 
@@ -77,21 +115,27 @@ def main() -> None:
             started = time.monotonic()
             subprocess.run([str(BIN / "carecircle"), "seed-scale", "--scale", str(SCALE)], env=env, check=True)
             say(f"seed-scale --scale {SCALE} took {time.monotonic() - started:.0f} s")
+        direct_id, update_id = other_conversations(NAME)
         measurers = {
             "now": CheckoutMeasurer(NAME, ROOT),
             # The same code with the cache kept between requests, as a running server keeps it.
             "warm": CheckoutMeasurer(NAME, ROOT, cache="warm"),
         }
         if BEFORE:
-            measurers = {"before": CheckoutMeasurer(NAME, Path(BEFORE).resolve()), **measurers}
+            before = Path(BEFORE).resolve()
+            measurers = {
+                "before": CheckoutMeasurer(NAME, before),
+                "before warm": CheckoutMeasurer(NAME, before, cache="warm"),
+                **measurers,
+            }
         say(
             f"median of {ROUNDS} alternating rounds of {PER_ROUND} requests, in process, "
-            "cache emptied before each (except warm)"
+            "cache emptied before each (except warm ones)"
         )
         say(f"{'':24}" + "".join(f"{label + ' ms':>12}{'queries':>9}" for label in measurers))
         try:
             first = next(iter(measurers.values()))
-            for label, url in targets(first.circle_id, first.family_id):
+            for label, url in targets(first.circle_id, first.family_id, direct_id, update_id):
                 runs: dict[str, list[tuple[float, int]]] = {name: [] for name in measurers}
                 for measurer in measurers.values():
                     measurer.time(url, 2)  # Warm up: templates compiled, the read marker set.
