@@ -287,6 +287,7 @@ def table(counts: dict[str, int]) -> list[str]:
 
 def test_every_page_and_api_read_costs_exactly_its_queries(in_world: World, settings: Any) -> None:
     settings.TASKS_CACHE_SECONDS = 0  # Count computing each list, not reading it from the cache.
+    settings.FRAGMENT_CACHE_SECONDS = 0  # And drawing each page's sections (tests/circles/test_home_regions.py).
     # The clock stands still, so no once-a-minute bookkeeping (a session's activity) falls in a count.
     with time_machine.travel(timezone.now(), tick=False):
         little_data = {label: count(client, url) for label, (client, url) in targets(in_world).items()}

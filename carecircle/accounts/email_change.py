@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from carecircle.accounts.emails import duration_words, in_language_of
 from carecircle.accounts.models import User
+from carecircle.accounts.renames import user_renamed
 from carecircle.accounts.services import AccountError
 from carecircle.accounts.sessions import sessions_sign_out_others
 from carecircle.accounts.verification import VerificationLinkError
@@ -81,6 +82,8 @@ def email_change_confirm(*, user: User, new_email: str, current_session_key: str
     user.save(update_fields=["email", "email_verified_at"])
     sessions_sign_out_others(actor=user, current_session_key=current_session_key)
     audit_record(actor=user, action="account.email_changed", subject=user)
+    # Members' lists show the address: every circle page showing the old one is drawn again.
+    user_renamed(user)
     if not old_email:  # An account made by text, adding its first address: there's no old one to tell.
         return
     with in_language_of(user):

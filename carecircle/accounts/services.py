@@ -128,7 +128,8 @@ def user_sign_out(*, actor: User, session_key: str) -> None:
 @transaction.atomic
 def user_update_profile(*, actor: User, display_name: str, phone: str, time_zone: str, language: str) -> User:
     name = _display_name(display_name)
-    renamed = name != actor.display_name
+    # Members' lists show the name and the phone number: either change must reach every circle page.
+    renamed = name != actor.display_name or phone != actor.phone
     actor.display_name = name
     actor.phone = phone
     actor.time_zone = time_zone

@@ -102,13 +102,13 @@ def circle_page_etag(
             str(one.person_is_member),
         ]
     if viewer_parts and len(accesses) == 1:
-        parts += _viewer_parts(request, accesses[0])
+        parts += viewer_part_values(request, accesses[0])
     parts += ["extra", *extra]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
     return f'"{digest}"'
 
 
-def _viewer_parts(request: HttpRequest, access: CircleAccess) -> list[str]:
+def viewer_part_values(request: HttpRequest, access: CircleAccess) -> list[str]:
     """The registered parts in one query, read once per request (before and after rendering alike)."""
     cached: list[str] | None = getattr(request, "_circle_page_viewer_parts", None)
     if cached is None:

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
 
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.conditional import release
@@ -35,7 +36,8 @@ logger = logging.getLogger(__name__)
 FRAGMENT_SECONDS = 300
 
 
-def fragment_key(request: HttpRequest, access: CircleAccess, name: str, parts: Sequence[str]) -> str:
+def region_key(access: CircleAccess, name: str, parts: Sequence[str]) -> str:
+    """The cache key of a region of a circle page: everything it may depend on but the viewer's identity."""
     circle = access.circle
     material = [
         release(),
@@ -49,11 +51,15 @@ def fragment_key(request: HttpRequest, access: CircleAccess, name: str, parts: S
         timezone.get_current_timezone_name(),
         translation.get_language() or "",
         timezone.localdate().isoformat(),
-        request.get_full_path(),
         "parts",
         *parts,
     ]
     return "fragment:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
+
+
+def fragment_key(request: HttpRequest, access: CircleAccess, name: str, parts: Sequence[str]) -> str:
+    """A region answered at an address (a live refetch): the address, with its date window, is a part."""
+    return region_key(access, name, [request.get_full_path(), *parts])
 
 
 def _has_secrets(html: str) -> bool:
@@ -65,10 +71,23 @@ def cached_fragment(
     request: HttpRequest, access: CircleAccess, name: str, parts: Sequence[str], render: Callable[[], str]
 ) -> str:
     """The fragment from the cache, or rendered (and stored when it holds no per-request secret)."""
+    return _cached(lambda: fragment_key(request, access, name, parts), render)
+
+
+def cached_region(access: CircleAccess, name: str, parts: Sequence[str], render: Callable[[], str]) -> SafeString:
+    """A region of a page (the circle home's sections), shared by everyone in the same position.
+
+    `render` must draw nothing that `region_key` and `parts` don't name: not the viewer's identity
+    (pass it as a part when the region shows it), nor anything that records no circle event.
+    """
+    return mark_safe(_cached(lambda: region_key(access, name, parts), render))  # noqa: S308 (rendered HTML)
+
+
+def _cached(key_for: Callable[[], str], render: Callable[[], str]) -> str:
     seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS)
     if not seconds:
         return render()
-    key = fragment_key(request, access, name, parts)
+    key = key_for()
     try:
         found = cache.get(key)
     except Exception:

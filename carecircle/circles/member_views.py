@@ -18,7 +18,7 @@ from carecircle.circles.access import CircleAccess, access_circle, access_member
 from carecircle.circles.forms import MemberEditForm
 from carecircle.circles.invitation_views import invite_form
 from carecircle.circles.models import Role
-from carecircle.circles.pages import INVALID, circle_context, member_list_context, viewer
+from carecircle.circles.pages import INVALID, circle_context, member_list_context, member_list_html, viewer
 
 
 @require_http_methods(["GET"])
@@ -38,8 +38,8 @@ def members(request: HttpRequest, circle_id: int) -> HttpResponse:
 def members_fragment(request: HttpRequest, circle_id: int) -> HttpResponse:
     """The member list alone, refetched by live.js when someone joins, leaves or changes role."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="members.view")
-    context = circle_context(access, **member_list_context(access))
-    return render(request, "circles/member_list.html#member-list", context)
+    # Everyone with the page open asks at once: the list is drawn once for each set of rights.
+    return HttpResponse(member_list_html(access, viewer(request)))
 
 
 def _member_roles(access: CircleAccess, current: str) -> list[Role]:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries, selectors, services
 from carecircle.circles.access import CircleAccess, access_circle
-from carecircle.circles.conditional import not_modified, with_etag
+from carecircle.circles.conditional import not_modified, viewer_part_values, with_etag
 from carecircle.circles.consent_questions import ConsentQuestionsForm, summary_sentence
 from carecircle.circles.forms import (
     CONSENT_ROLES,
@@ -30,7 +30,14 @@ from carecircle.circles.forms import (
     ConsentForm,
 )
 from carecircle.circles.models import Role
-from carecircle.circles.pages import INVALID, TAKEN_FOR_GRANTED, circle_context, member_list_context, viewer
+from carecircle.circles.pages import (
+    INVALID,
+    MEMBER_EVENT_TYPES,
+    TAKEN_FOR_GRANTED,
+    circle_context,
+    member_list_html,
+    viewer,
+)
 from carecircle.circles.permissions import CAPABILITIES, capabilities_for, effective_consent
 
 # Your circles and starting one.
@@ -97,7 +104,9 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
         access, can_read_record=any(key.startswith("records.read.") for key in access.capabilities)
     )
     if access.can("members.view"):
-        context.update(member_list_context(access))
+        context.update(live_types=MEMBER_EVENT_TYPES, member_list=member_list_html(access, viewer(request)))
+    # Per-viewer state of the sections (read in one query, with the ETag): part of their cache keys.
+    context["viewer_state"] = dict(part.split("=", 1) for part in viewer_part_values(request, access))
     return with_etag(request, access, render(request, "circles/home.html", context), viewer_parts=True)
 
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -109,10 +110,9 @@ def _list_page(request: HttpRequest, access: CircleAccess, *, view: str, days: l
     context = circle_context(access, view=view, days=days, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
     context["live_src"] = request.get_full_path()
     versions = _versions(access)
-    if not _is_fragment(request):
-        return with_etag(request, access, render(request, "tasks/calendar.html", context), extra=versions)
-    # The fragment live.js refetches when a task changes: every member with the page open asks at
-    # once, so it is rendered once per version, capability set and position (circles/fragments.py).
+    # The list region is the same in the page and in the refetch live.js makes when a task changes,
+    # when every member with the page open asks at once: it is drawn once per version, capability
+    # set and position (circles/fragments.py), and the page around it is all that is drawn per view.
     shown = [*days, *(day for row in extra.get("weeks", []) for day in row)]
     html = cached_fragment(
         request,
@@ -121,6 +121,9 @@ def _list_page(request: HttpRequest, access: CircleAccess, *, view: str, days: l
         [*versions, _going(access, shown)],
         lambda: render_to_string("tasks/calendar.html#days", context, request),
     )
+    if not _is_fragment(request):
+        context["days_html"] = mark_safe(html)  # noqa: S308 (rendered, so escaped)
+        return with_etag(request, access, render(request, "tasks/calendar.html", context), extra=versions)
     return with_etag(request, access, HttpResponse(html), extra=versions)
 
 

@@ -144,3 +144,33 @@ def test_a_fragment_with_a_per_request_secret_is_never_stored(cast: Cast, rf: An
     cached_fragment(request, access, "test", [], render)
 
     assert len(made) == 2
+
+
+def test_the_page_and_the_refetch_share_one_rendering_and_change_at_once(
+    cast: Cast, second_helper: User, renders: list[str]
+) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    path = agenda(cast)
+    page = client_for(cast.helper).get(path)
+    refetched = fragment(client_for(second_helper), path)
+
+    assert page.status_code == 200
+    assert len(renders) == 1
+    assert refetched.text.strip() in page.text
+
+    make_task(actor=cast.organiser, circle=cast.circle, title="Meals on Friday", start_date=soon(4))
+    assert "Meals on Friday" in client_for(second_helper).get(path).text
+    assert "Meals on Friday" in client_for(cast.helper).get(path).text
+    assert len(renders) == 2
+
+
+def test_a_lost_capability_gets_no_cached_page(cast: Cast, second_helper: User) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    path = agenda(cast)
+    client = client_for(cast.helper)
+    assert "Lift to the dentist" in client.get(path).text
+    client_for(second_helper).get(path)
+
+    membership_change(actor=cast.organiser, member=cast.membership("helper"), role=Role.WELL_WISHER)
+
+    assert client.get(path).status_code == 403

@@ -4,15 +4,19 @@ for organisers the concerns raised at visits this week (one more)."""
 from __future__ import annotations
 
 import datetime
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess
+from carecircle.tasks.cache import tasks_version
 from carecircle.tasks.models import Status, VisitLog
 from carecircle.tasks.schedule import TaskOccurrence, local_midnight_utc
-from carecircle.tasks.selectors import occurrences_for, visit_concerns_since
+from carecircle.tasks.selectors import CACHE_SECONDS, occurrences_for, visit_concerns_since
 
 register = template.Library()
 
@@ -20,6 +24,8 @@ SUMMARY_DAYS = 14
 NEXT_ITEMS = 5
 # Concerns from visits stay on the organisers' home page this long.
 CONCERN_DAYS = 7
+# What ended longer ago than this leaves the summary.
+SHOWN_AFTER_END = datetime.timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,9 @@ class Summary:
     upcoming: list[TaskOccurrence]
     needs_help: int
     days: int
+    # Everything the section shows besides the circle's state and the viewer's rights, for its cache
+    # key (circles' {% region %}): the list's version and how long it holds, and "you're going".
+    key: str = ""
 
 
 def _end(item: TaskOccurrence) -> datetime.datetime:
@@ -42,18 +51,81 @@ def tasks_summary(access: CircleAccess) -> Summary:
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
     start = datetime.datetime.combine(today, datetime.time(), tzinfo=zone)
-    # The window starts at local midnight, so the list is the same all day (and cached);
-    # what ended more than two hours ago is then left out.
-    items = occurrences_for(
-        accesses=[access], window_start=start, window_end=start + datetime.timedelta(days=SUMMARY_DAYS)
+    version = tasks_version(access.circle.pk)
+    manages = access.can("tasks.manage")
+    memo_key = f"{access.circle.pk}:{version}:{int(manages)}:{start.isoformat()}"
+    now = timezone.now()
+    found = _summary_get(memo_key, now) if version is not None else None
+    if found is None:
+        # The window starts at local midnight, so the list is the same all day (and cached);
+        # what ended more than two hours ago is then left out.
+        items = occurrences_for(
+            accesses=[access], window_start=start, window_end=start + datetime.timedelta(days=SUMMARY_DAYS)
+        )
+        items = [item for item in items if _end(item) > now - SHOWN_AFTER_END]
+        # The summary holds until the first of them is left out (or the day or the version changes).
+        until = min((_end(item) + SHOWN_AFTER_END for item in items), default=start + datetime.timedelta(days=1))
+        found = _Kept(
+            upcoming=items[:NEXT_ITEMS],
+            needs_help=sum(1 for item in items if item.status == Status.NEEDS_HELP),
+            until=until,
+        )
+        if version is not None:
+            _summary_set(memo_key, found)
+    going = ",".join(
+        f"{item.task.pk}@{item.original_date}" for item in found.upcoming if access.user_id in item.going_ids()
     )
-    recent = timezone.now() - datetime.timedelta(hours=2)
-    items = [item for item in items if _end(item) > recent]
+    # Concerns leave the organisers' list CONCERN_DAYS after the visit: the hour bounds how long a
+    # kept section can still show one.
+    concerns = f"{now:%Y-%m-%dT%H}" if manages else ""
     return Summary(
-        upcoming=items[:NEXT_ITEMS],
-        needs_help=sum(1 for item in items if item.status == Status.NEEDS_HELP),
+        upcoming=list(found.upcoming),
+        needs_help=found.needs_help,
         days=SUMMARY_DAYS,
+        key=f"{version}|{found.until.timestamp():.0f}|{going}|{concerns}",
     )
+
+
+@dataclass(frozen=True)
+class _Kept:
+    upcoming: list[TaskOccurrence]
+    needs_help: int
+    until: datetime.datetime
+
+
+# The summaries last worked out in this process, under the circle's tasks version (read from the
+# shared cache on every call, so a change through any process retires them), whether the viewer
+# manages tasks (private tasks) and the window's start: expanding and filtering a busy circle's
+# fortnight cost a millisecond a page.
+_summaries: OrderedDict[str, _Kept] = OrderedDict()
+_summaries_lock = threading.Lock()
+SUMMARIES_KEPT = 128
+
+
+def _memo_on() -> bool:
+    """Off with the lists' caches (TASKS_CACHE_SECONDS=0, or TASKS_MEMO=False)."""
+    return bool(getattr(settings, "TASKS_MEMO", True) and getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS))
+
+
+def _summary_get(key: str, now: datetime.datetime) -> _Kept | None:
+    if not _memo_on():
+        return None
+    with _summaries_lock:
+        found = _summaries.get(key)
+        if found is None or found.until <= now:
+            return None
+        _summaries.move_to_end(key)
+        return found
+
+
+def _summary_set(key: str, kept: _Kept) -> None:
+    if not _memo_on():
+        return
+    with _summaries_lock:
+        _summaries[key] = kept
+        _summaries.move_to_end(key)
+        while len(_summaries) > SUMMARIES_KEPT:
+            _summaries.popitem(last=False)
 
 
 @register.simple_tag

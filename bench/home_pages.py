@@ -1,0 +1,151 @@
+"""Benchmark: the big circle's home, agenda and week in process, against two baselines, before and after.
+
+Builds bench/tasks.py's circle (60 members, 10,000 tasks) on a throwaway SQLite database, then
+times each page through Django's test client as its organiser, with the cache warm (what a running
+server has): CPU time of the process per request (time.process_time, so other work on a shared
+machine counts less than in wall time) and wall time. Baselines in the same run: `/ping` (no
+session, no query) and `/accessibility/` (signed in, one query and a small template: the framework
+floor of a page).
+
+With BENCH_BEFORE=/path/to/another/checkout (e.g. `git worktree add --detach /tmp/before main`),
+that checkout's code is measured on the same database in alternating rounds in its own process,
+so both share the noise of a busy machine. Prints medians. Not a test: figures go into
+docs/performance.md by hand.
+
+    .venv/bin/python bench/home_pages.py
+    BENCH_BEFORE=/work/wt/perfhome-base .venv/bin/python bench/home_pages.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+PER_ROUND = int(os.environ.get("BENCH_PER_ROUND", "20"))
+BEFORE = os.environ.get("BENCH_BEFORE", "")
+FETCH = {"X-Requested-With": "fetch"}
+
+
+def targets(circle_id: int) -> list[tuple[str, str, bool]]:
+    home = f"/circles/{circle_id}/"
+    return [
+        ("/ping (no session, no query)", "/ping", False),
+        ("signed-in one-query page", "/accessibility/", False),
+        ("circle home", home, False),
+        ("members (live refetch)", home + "people/fragment/", True),
+        ("agenda", home + "tasks/", False),
+        ("agenda (live refetch)", home + "tasks/", True),
+        ("week", home + "tasks/week/", False),
+    ]
+
+
+def measure_forever(checkout: Path) -> None:
+    """The measuring process: reads `path fetch count` lines, answers `cpu_ms wall_ms` per request."""
+    sys.path.insert(0, str(checkout))
+    os.chdir(checkout)
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
+    django.setup()
+    from django.test import Client
+
+    name, value = os.environ["BENCH_COOKIE"].split("=", 1)
+    client = Client()
+    client.cookies[name] = value
+    print("ready", flush=True)
+    for line in sys.stdin:
+        path, fetch, count = line.split()
+        headers = FETCH if fetch == "1" else {}
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(int(count)):
+            response = client.get(path, headers=headers)
+            assert response.status_code == 200, (path, response.status_code)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        print(json.dumps([cpu * 1000 / int(count), wall * 1000 / int(count)]), flush=True)
+
+
+class Measurer:
+    def __init__(self, checkout: Path, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--measure", str(checkout)],
+            env=env,
+            cwd=checkout,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.read() == "ready"
+
+    def read(self) -> str:
+        assert self.process.stdout is not None
+        return self.process.stdout.readline().strip()
+
+    def time(self, path: str, fetch: bool, count: int) -> tuple[float, float]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{path} {int(fetch)} {count}\n")
+        self.process.stdin.flush()
+        cpu, wall = json.loads(self.read())
+        return float(cpu), float(wall)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def main() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from run import BIN, prepare_environment, say
+
+    say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+    with tempfile.TemporaryDirectory(prefix="carecircle-bench-home-") as directory:
+        env = prepare_environment(Path(directory))
+        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        from run import build_circle
+        from tasks import add_tasks
+
+        circle_id, cookie = build_circle()
+        count = add_tasks(circle_id)
+        say(f"a circle of 60 members and {count} tasks; organiser signed in; SQLite, DEBUG off, cache warm")
+        env = {**env, "BENCH_COOKIE": cookie, "ALLOWED_HOSTS": "testserver"}
+        measurers = {"now": Measurer(ROOT, env)}
+        if BEFORE:
+            measurers = {"before": Measurer(Path(BEFORE).resolve(), env), **measurers}
+        say(f"median of {ROUNDS} alternating rounds of {PER_ROUND} requests per page, in process")
+        say(f"{'':30}" + "".join(f"{label + ' cpu ms':>16}{'wall ms':>9}" for label in measurers))
+        try:
+            for label, path, fetch in targets(circle_id):
+                runs: dict[str, list[tuple[float, float]]] = {name: [] for name in measurers}
+                for measurer in measurers.values():
+                    measurer.time(path, fetch, 3)  # Warm: templates compiled, lists and sections kept.
+                for _ in range(ROUNDS):
+                    for name, measurer in measurers.items():
+                        runs[name].append(measurer.time(path, fetch, PER_ROUND))
+                cells = "".join(
+                    f"{statistics.median(cpu for cpu, _ in runs[name]):16.2f}"
+                    f"{statistics.median(wall for _, wall in runs[name]):9.2f}"
+                    for name in measurers
+                )
+                say(f"{label:30}{cells}")
+        finally:
+            for measurer in measurers.values():
+                measurer.close()
+    say(f"load average after measuring: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--measure":
+        measure_forever(Path(sys.argv[2]).resolve())
+    else:
+        main()

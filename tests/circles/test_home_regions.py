@@ -1,0 +1,232 @@
+"""The circle home's sections are drawn once and shared, but never stale and never shown to the wrong member.
+
+The cache is on in these tests (each test has its own namespace): every page below after the first
+is served from it unless a change made it draw again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from carecircle.accounts.models import User
+from carecircle.accounts.services import user_update_profile
+from carecircle.circles.models import Role
+from carecircle.circles.permissions import default_consent
+from carecircle.circles.services import consent_update, membership_change, membership_remove
+from carecircle.conversations import services as conversations
+from carecircle.tasks.services import task_volunteer
+from tests.cast import Cast, invite_and_join, make_user
+from tests.circles.conftest import add_members, text_of
+from tests.conftest import client_for
+from tests.conversations.conftest import family_of
+from tests.tasks.conftest import make_task, on_the_day, soon
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def second_helper(cast: Cast) -> User:
+    user = make_user("second_helper", display_name="Harry Helper")
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=user, role=Role.HELPER)
+    return user
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of each region actually drawn (not served from the cache)."""
+    from carecircle.circles import fragments
+
+    names: list[str] = []
+    keep = fragments.region_key
+
+    def counting(access: Any, name: str, parts: Any) -> str:
+        names.append(name)
+        return keep(access, name, parts)
+
+    monkeypatch.setattr(fragments, "region_key", counting)
+    original = fragments._cached
+
+    def only_misses(key_for: Any, render: Any) -> str:
+        def rendering() -> str:
+            names.append("drawn")
+            return str(render())
+
+        return original(key_for, rendering)
+
+    monkeypatch.setattr(fragments, "_cached", only_misses)
+    return names
+
+
+def home(cast: Cast) -> str:
+    return reverse("circles:home", args=[cast.circle.pk])
+
+
+def page(client: Client, cast: Cast) -> str:
+    response = client.get(home(cast))
+    assert response.status_code == 200
+    return text_of(response)  # type: ignore[arg-type]
+
+
+def test_members_in_the_same_position_share_the_sections(cast: Cast, second_helper: User, drawn: list[str]) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    first = page(client_for(cast.helper), cast)
+    drawn_first = drawn.count("drawn")
+    second = page(client_for(second_helper), cast)
+
+    # The second helper's page drew only their own sections: the conversations (their unread counts).
+    assert drawn.count("drawn") - drawn_first == 1
+    assert "Lift to the dentist" in first
+    assert "Lift to the dentist" in second
+
+
+def test_each_viewer_is_you_only_on_their_own_row(cast: Cast, second_helper: User) -> None:
+    helper_page = page(client_for(cast.helper), cast)
+    second_page = page(client_for(second_helper), cast)
+
+    assert "<strong>Helper</strong> (you)" in helper_page
+    assert "<strong>Harry Helper</strong> (you)" not in helper_page
+    assert "<strong>Harry Helper</strong> (you)" in second_page
+    assert "<strong>Helper</strong> (you)" not in second_page
+    assert second_page.count("(you)") == helper_page.count("(you)") == 1
+
+
+def test_an_organiser_never_gets_links_to_remove_themselves(cast: Cast) -> None:
+    organiser_membership = cast.membership("organiser")
+    page(client_for(cast.helper), cast)
+    organiser_page = page(client_for(cast.organiser), cast)
+    other_organiser = make_user("second_organiser", display_name="Oscar Organiser")
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=other_organiser, role=Role.ORGANISER)
+    page(client_for(other_organiser), cast)
+    again = page(client_for(cast.organiser), cast)
+
+    for text in (organiser_page, again):
+        assert f"/people/{organiser_membership.pk}/remove/" not in text
+        assert f"/people/{cast.membership('helper').pk}/remove/" in text
+
+
+def test_a_change_by_anyone_shows_at_once_to_everyone(cast: Cast, second_helper: User) -> None:
+    task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    viewers = [cast.organiser, cast.helper, second_helper]
+    for viewer in viewers:
+        assert "Meals on Friday" not in page(client_for(viewer), cast)
+
+    make_task(actor=cast.organiser, circle=cast.circle, title="Meals on Friday", start_date=soon(4))
+    task_volunteer(actor=second_helper, task=task, occurrence_date=soon())
+    new_member = make_user("newcomer", display_name="Nadia Newcomer")
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=new_member, role=Role.HELPER)
+    user_update_profile(
+        actor=cast.helper, display_name="Helen Helper", phone="+447700900123", time_zone="Europe/London", language="en"
+    )
+
+    for viewer in viewers:
+        text = page(client_for(viewer), cast)
+        assert "Meals on Friday" in text
+        assert "<strong>Nadia Newcomer</strong>" in text
+        assert "<strong>Helen Helper</strong>" in text
+        assert ("You're going" in text) is (viewer == second_helper)
+    # A new phone number reaches everyone who may see contact details.
+    assert "+447700900123" in page(client_for(cast.organiser), cast)
+
+
+def test_a_new_phone_number_alone_shows_at_once(cast: Cast) -> None:
+    assert "+447700900555" not in page(client_for(cast.organiser), cast)
+    helper = cast.helper
+    user_update_profile(
+        actor=helper,
+        display_name=helper.display_name,
+        phone="+447700900555",
+        time_zone=helper.time_zone,
+        language=helper.language,
+    )
+    assert "+447700900555" in page(client_for(cast.organiser), cast)
+
+
+def test_a_role_change_never_serves_the_old_sections(cast: Cast, second_helper: User) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    client = client_for(cast.helper)
+    before = page(client, cast)
+    page(client_for(second_helper), cast)
+    assert "organiser@example.org" in before
+    assert "Lift to the dentist" in before
+
+    membership_change(actor=cast.organiser, member=cast.membership("helper"), role=Role.WELL_WISHER)
+
+    after = page(client, cast)
+    assert "organiser@example.org" not in after
+    assert "<strong>Harry Helper</strong>" not in after
+    assert "Lift to the dentist" not in after
+    assert "Help needed and calendar" not in after
+
+
+def test_a_consent_change_never_serves_the_old_member_list(cast: Cast, second_helper: User) -> None:
+    client = client_for(cast.helper)
+    assert "organiser@example.org" in page(client, cast)
+    page(client_for(second_helper), cast)
+
+    grants = default_consent()
+    grants[Role.HELPER] = [capability for capability in grants[Role.HELPER] if capability != "members.contact"]
+    consent_update(actor=cast.person, circle=cast.circle, grants=grants)
+
+    assert "organiser@example.org" not in page(client, cast)
+    assert "organiser@example.org" not in page(client_for(second_helper), cast)
+
+
+def test_a_removed_member_gets_no_page_at_all(cast: Cast) -> None:
+    client = client_for(cast.helper)
+    page(client, cast)
+    membership_remove(actor=cast.organiser, member=cast.membership("helper"))
+    assert client.get(home(cast)).status_code == 404
+    fragment = reverse("circles:members_fragment", args=[cast.circle.pk])
+    assert client.get(fragment).status_code == 404
+
+
+def test_unread_counts_are_each_viewers_own(cast: Cast, second_helper: User) -> None:
+    where = family_of(cast, cast.organiser)
+    posted = conversations.message_post(actor=cast.organiser, where=where, body="Home from hospital").message
+    page(client_for(cast.helper), cast)
+    conversations.read_marker_set(actor=second_helper, where=family_of(cast, second_helper), last_read_id=posted.pk)
+
+    assert "1 new since you last looked" in page(client_for(cast.helper), cast)
+    assert "new since you last looked" not in page(client_for(second_helper), cast)
+
+    conversations.read_marker_set(actor=cast.helper, where=family_of(cast, cast.helper), last_read_id=posted.pk)
+    assert "new since you last looked" not in page(client_for(cast.helper), cast)
+
+
+def test_what_ended_leaves_the_summary_without_any_change(cast: Cast) -> None:
+    day = soon(1)
+    make_task(
+        actor=cast.organiser, circle=cast.circle, title="Short visit", start_date=day, duration_minutes=30
+    )  # 10:30 to 11:00 in London
+    client = client_for(cast.organiser)
+    with on_the_day(day, hour=10):
+        assert "Short visit" in page(client, cast)
+    with on_the_day(day, hour=12):  # Ended an hour ago: still shown.
+        assert "Short visit" in page(client, cast)
+    with on_the_day(day, hour=14):  # Ended three hours ago, and nothing recorded since.
+        assert "Short visit" not in page(client, cast)
+
+
+def test_a_page_served_from_the_kept_sections_costs_three_queries(cast: Cast) -> None:
+    add_members(circle=cast.circle, actor=cast.organiser, how_many=20)
+    for number in range(20):
+        make_task(actor=cast.organiser, circle=cast.circle, title=f"Visit {number}", start_date=soon(1 + number % 10))
+    client = client_for(cast.organiser)
+    page(client, cast)
+    with CaptureQueriesContext(connection) as captured:
+        text = page(client, cast)
+    # The session's user, the membership with its circle, the per-viewer state (read markers,
+    # failed deliveries): nothing that grows with members or tasks.
+    assert len(captured) == 3, [query["sql"] for query in captured.captured_queries]
+    assert text.count("<strong>Extra Person") == 20
+    fragment = reverse("circles:members_fragment", args=[cast.circle.pk])
+    client.get(fragment)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(fragment).status_code == 200
+    assert len(captured) == 2
