@@ -52,7 +52,7 @@ def closed_email(*, circle: Circle, actor: User, reader: User) -> tuple[str, str
         "name": reader.display_name,
         "actor": actor.display_name,
         "person": circle.person_name,
-        "until": formats.date_format(timezone.localtime(circle.erase_after), "j F Y"),
+        "until": formats.date_format(timezone.localtime(circle.erase_after), "j E Y"),
         "link": link,
     }
     subject = gettext("The circle around %(person)s has closed") % words

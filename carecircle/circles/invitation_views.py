@@ -83,7 +83,7 @@ def invite(request: HttpRequest, circle_id: int) -> HttpResponse:
 def _invitation_created(
     request: HttpRequest, access: CircleAccess, invitation: Invitation, token: str | None
 ) -> HttpResponse:
-    until = formats.date_format(invitation.expires_at, "l j F")
+    until = formats.date_format(invitation.expires_at, "l j E")
     if invitation.channel == InvitationChannel.LINK and token is not None:
         # The link exists only in this response: it is not stored, so the page must not be cached.
         response = render(
@@ -201,7 +201,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     context["login_url"] = reverse("accounts:login") + "?" + urlencode({"next": here})
     if found.channel == InvitationChannel.SMS and found.phone:
         context["by_text_url"] = reverse("circles:invitation_by_text", kwargs={"token": token})
-    context["until"] = formats.date_format(found.expires_at, "l j F")
+    context["until"] = formats.date_format(found.expires_at, "l j E")
     response = render(request, "circles/invitation.html", context)
     response["Cache-Control"] = "no-store"
     return response

@@ -21,7 +21,7 @@ def invitation_url(token: str) -> str:
 
 
 def _expiry(invitation: Invitation) -> str:
-    return formats.date_format(invitation.expires_at, "l j F")
+    return formats.date_format(invitation.expires_at, "l j E")
 
 
 def invitation_language(*, invitation: Invitation, inviter: User) -> str:

@@ -155,7 +155,7 @@ def action_perform(*, token: str, note: str = "") -> tuple[ActionLink, Task, str
 
 
 def _do(link: ActionLink, task: Task, note: str) -> str:
-    day = date_format(link.occurrence_date, "l j F")
+    day = date_format(link.occurrence_date, "l j E")
     if link.action in (TAKE, CANT):
         # The same service a text's YES or NO uses (tasks/answers.py).
         answer = Answer.TAKE if link.action == TAKE else Answer.CANT

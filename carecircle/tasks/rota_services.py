@@ -103,7 +103,7 @@ def visit_log_create(
     if series_occurrence(task, occurrence_date) is None:
         raise TaskError(
             gettext("This task doesn't happen on %(day)s. Choose a date it happens on.")
-            % {"day": date_format(occurrence_date, "j F Y")}
+            % {"day": date_format(occurrence_date, "j E Y")}
         )
     try:
         for moment, what in ((arrived_at, gettext("The arrival time")), (left_at, gettext("The time you left"))):

@@ -229,7 +229,7 @@ def _require_occurrence(task: Task, occurrence_date: datetime.date) -> None:
     if series_occurrence(task, occurrence_date) is None:
         raise TaskError(
             gettext("This task doesn't happen on %(day)s. Choose a date it happens on.")
-            % {"day": date_format(occurrence_date, "j F Y")}
+            % {"day": date_format(occurrence_date, "j E Y")}
         )
 
 
@@ -435,7 +435,7 @@ def _going_add(
         day = last_day(task, occurrence_date, change)
         raise TaskError(
             gettext("%(day)s has passed, so nobody can be put down for it now. Choose a day that hasn't ended.")
-            % {"day": date_format(day, "l j F")}
+            % {"day": date_format(day, "l j E")}
         )
     going = _going(task, occurrence_date)
     for assignment in going:
@@ -604,7 +604,7 @@ def occurrence_done(
             day = change.moved_date or occurrence_date
             raise TaskError(
                 gettext("This is on %(day)s. It can be marked done from that day on.")
-                % {"day": date_format(day, "l j F")}
+                % {"day": date_format(day, "l j E")}
             )
         going = _going(task, occurrence_date)
         if who_went is not None and all(assignment.user_id != who_went.pk for assignment in going):

@@ -259,7 +259,7 @@ def volunteer(request: HttpRequest, circle_id: int, task_id: int) -> HttpRespons
     if rest_of_stay:
         thanks = _("Thank you. You're down for the rest of “%(title)s”, until %(day)s.") % {
             "title": task.title,
-            "day": date_format(item.last_day(), "l j F"),
+            "day": date_format(item.last_day(), "l j E"),
         }
     else:
         thanks = _("Thank you. You're down for “%(title)s”. We'll remind you before.") % {"title": task.title}

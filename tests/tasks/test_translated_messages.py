@@ -75,9 +75,9 @@ def test_news_of_a_new_task_reaches_each_member_in_their_own_language(
     assert titles[cast.helper.pk] == "Angen help: Shopping"
     assert titles[cast.paid_carer.pk] == "Potrzebna pomoc: Shopping"
     welsh_email = Delivery.objects.get(recipient_id=cast.helper.pk, channel="email", category="help_needed")
-    assert "Dyddiad cychwyn: Dydd Gwener 18 Rhagfyr. Allwch chi helpu?" in welsh_email.body
+    assert "Dyddiad cychwyn: dydd Gwener 18 Rhagfyr. Allwch chi helpu?" in welsh_email.body
     polish = Notification.objects.get(recipient=cast.paid_carer, category="help_needed")
-    assert polish.body == "Od: Piątek, 18 grudnia. Czy możesz pomóc?"
+    assert polish.body == "Od: piątek, 18 grudnia. Czy możesz pomóc?"
     welsh_text = Delivery.objects.get(recipient_id=cast.helper.pk, channel="sms")
     assert welsh_text.body.startswith("Angen help: Shopping ")
     assert welsh_text.body.endswith(" i helpu.")
