@@ -230,3 +230,13 @@ def test_a_page_served_from_the_kept_sections_costs_three_queries(cast: Cast) ->
     with CaptureQueriesContext(connection) as captured:
         assert client.get(fragment).status_code == 200
     assert len(captured) == 2
+
+
+def test_a_new_record_entry_is_counted_at_once(cast: Cast) -> None:
+    from tests.records.conftest import add_entry
+
+    client = client_for(cast.organiser)
+    counted = 'Health conditions</a> <span class="meta">{}</span>'
+    assert counted.format(0) in page(client, cast)
+    add_entry(actor=cast.person, circle=cast.circle, section="conditions", name="Asthma")
+    assert counted.format(1) in page(client, cast)
