@@ -9,6 +9,8 @@ import functools
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from django.utils.translation import gettext
+
 # Days the product plans and records: far enough back for a date of birth, far enough ahead for any
 # plan, and well inside what date arithmetic can reach (a task on 9999-12-30 overflowed).
 EARLIEST_DAY = date(1900, 1, 1)
@@ -19,10 +21,19 @@ NOT_TIME_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 NOT_TIME_ZONE_PREFIXES = ("posix/", "right/")
 
 
-def check_day(day: date, what: str = "The date") -> date:
-    """The day itself when it is between EARLIEST_DAY and LATEST_DAY; otherwise ValueError in words."""
+def check_day(day: date, what: str = "") -> date:
+    """The day itself when it is between EARLIEST_DAY and LATEST_DAY; otherwise ValueError in words.
+
+    `what` names the date in the active language ("The arrival time"); without it, "The date".
+    """
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise ValueError(f"{what} must be between {EARLIEST_DAY.year} and {LATEST_DAY.year}. Check the year.")
+        years = {"earliest": EARLIEST_DAY.year, "latest": LATEST_DAY.year}
+        if not what:
+            raise ValueError(gettext("The date must be between %(earliest)s and %(latest)s. Check the year.") % years)
+        raise ValueError(
+            # Translators: %(what)s names the date or time, already translated, such as "The arrival time".
+            gettext("%(what)s must be between %(earliest)s and %(latest)s. Check the year.") % {"what": what, **years}
+        )
     return day
 
 
@@ -61,9 +72,13 @@ def zone_named(name: str) -> ZoneInfo:
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f'"{name}" isn\'t a time zone we know. Choose one such as Europe/London.') from None
+        raise ValueError(
+            gettext('"%(name)s" isn\'t a time zone we know. Choose one such as Europe/London.') % {"name": name}
+        ) from None
 
 
 def check_naive(local: datetime) -> None:
     if local.tzinfo is not None:
-        raise ValueError("Give the start as a wall-clock time without a time zone; the circle's time zone applies.")
+        raise ValueError(
+            gettext("Give the start as a wall-clock time without a time zone; the circle's time zone applies.")
+        )

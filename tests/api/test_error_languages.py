@@ -204,3 +204,37 @@ def test_signing_in_is_asked_for_in_the_requests_language(db, language, detail):
 
     assert response.status_code == 401
     assert response.json() == {"detail": detail}
+
+
+@pytest.mark.parametrize(
+    ("language", "too_early", "unknown_zone"),
+    [
+        (
+            "cy",
+            "Rhaid i'r dyddiad fod rhwng 1900 a 2199. Gwiriwch y flwyddyn.",
+            'Dydyn ni ddim yn adnabod y gylchfa amser "Mars/Olympus". Dewiswch un fel Europe/London.',
+        ),
+        (
+            "pl",
+            "Data musi być między 1900 a 2199 rokiem. Sprawdź rok.",
+            'Nie znamy strefy czasowej "Mars/Olympus". Wybierz na przykład Europe/Warsaw lub Europe/London.',
+        ),
+    ],
+)
+def test_a_date_out_of_range_and_an_unknown_time_zone_are_refused_in_the_requests_language(
+    organiser, circle, language, too_early, unknown_zone
+):
+    client = token_client(organiser, language=language)
+    task = {"title": "Lift to hospital", "date": "2030-05-01", "start_time": "10:30:00"}
+
+    early = client.post(
+        f"{API}/circles/{circle.pk}/tasks", {**task, "date": "1800-01-01"}, content_type="application/json"
+    )
+    zone = client.post(
+        f"{API}/circles/{circle.pk}/tasks", {**task, "time_zone": "Mars/Olympus"}, content_type="application/json"
+    )
+
+    assert early.status_code == 422
+    assert early.json()["errors"] == [{"field": "date", "message": too_early}]
+    assert zone.status_code == 400
+    assert zone.json() == {"detail": unknown_zone}
