@@ -108,6 +108,12 @@ class Checked:
                 f"{url} sent {size} bytes of HTML (budget {FIRST_HTML_BUDGET_BYTES})"
             )
 
+    def close(self) -> None:
+        """Close the page's context and the one axe used."""
+        self.page.context.close()
+        if self.axe_page is not None:
+            self.axe_page.context.close()
+
 
 def make_checked(context: BrowserContext, axe_page: Page | None = None) -> Checked:
     page = context.new_page()
@@ -115,6 +121,23 @@ def make_checked(context: BrowserContext, axe_page: Page | None = None) -> Check
     transfer = Transfer()
     transfer.attach(context.new_cdp_session(page))
     return Checked(page=page, transfer=transfer, axe_page=axe_page)
+
+
+def sign_in(context: BrowserContext, server: str, user: Any) -> BrowserContext:
+    """The context signed in as the user, through a session cookie, without the sign-in form."""
+    from django.conf import settings
+
+    from tests.cast import signed_in_session_key
+
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}
+    context.add_cookies([cookie])  # type: ignore[list-item]
+    return context
+
+
+def signed_in_without_javascript(browser: Any, server: str, user: Any) -> Checked:
+    """A page with JavaScript off, signed in as the user, whose pages axe checks as copies."""
+    context = sign_in(browser.new_context(java_script_enabled=False), server, user)
+    return make_checked(context, axe_page=browser.new_context().new_page())
 
 
 @pytest.fixture

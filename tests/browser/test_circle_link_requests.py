@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.models import CircleLinkRequest, OrganisationStaff
 from carecircle.orgs.referral_services import ReferralInput, referral_create, referral_move
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import signed_in_without_javascript
+from tests.cast import build_cast
 from tests.servers import running_server
 
 
@@ -37,12 +36,7 @@ def test_a_coordinator_asks_finds_the_request_waiting_and_withdraws_it(org_serve
     )
     referral_move(access=access, referral=referral, to="accepted")
 
-    context = browser.new_context(java_script_enabled=False)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.org_staff), "url": server}]
-    )
-    axe_context = browser.new_context()
-    staff = make_checked(context, axe_page=axe_context.new_page())
+    staff = signed_in_without_javascript(browser, server, cast.org_staff)
     page = staff.page
     page.goto(f"{server}/organisations/{organisation.pk}/referrals/{referral.pk}/")
     page.get_by_label("Edna Hughes agreed that we join their family's circle").check()
@@ -61,5 +55,4 @@ def test_a_coordinator_asks_finds_the_request_waiting_and_withdraws_it(org_serve
     expect(page.get_by_text("No requests are waiting for an answer.")).to_be_visible()
     staff.check("circle link requests, none waiting")
     assert CircleLinkRequest.objects.get(referral=referral).status == "withdrawn"
-    for opened in (context, axe_context):
-        opened.close()
+    staff.close()

@@ -6,11 +6,10 @@ change; "Show every permission" opens the full grid, which agrees. axe checks ea
 
 from __future__ import annotations
 
-from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from tests.browser.conftest import Checked, make_checked
-from tests.cast import Cast, build_cast, signed_in_session_key
+from tests.browser.conftest import Checked, make_checked, sign_in
+from tests.cast import Cast, build_cast
 
 NEWS = "Can well-wishers read news about you and send their support?"
 SAVE_ANSWERS_IN_WELSH = "Cadw'r atebion"  # "Save answers"
@@ -19,9 +18,7 @@ SAVE_ANSWERS_IN_WELSH = "Cadw'r atebion"  # "Save answers"
 def _on_the_consent_page(server: str, browser: Browser, cast: Cast) -> tuple[BrowserContext, Checked]:
     """The person, signed in on a phone-sized screen, on their circle's consent page."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.person), "url": server}]
-    )
+    sign_in(context, server, cast.person)
     checked = make_checked(context)
     checked.page.goto(f"{server}/circles/{cast.circle.pk}/consent/")
     return context, checked

@@ -9,7 +9,6 @@ import io
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from PIL import Image
 from playwright.sync_api import Browser, expect
 
@@ -17,13 +16,13 @@ from carecircle.accounts.models import User
 from carecircle.records.models import RecordDocument
 from carecircle.tasks.models import Assignment, Category
 from carecircle.tasks.services import TaskFields, task_create
-from tests.browser.conftest import Checked, make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import Checked, make_checked, sign_in
+from tests.cast import build_cast
 
 
 def signed_in(browser: Browser, server: str, user: User) -> Checked:
     context = browser.new_context()
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}])
+    sign_in(context, server, user)
     return make_checked(context)
 
 

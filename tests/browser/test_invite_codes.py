@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from carecircle.circles.models import Membership
@@ -17,16 +16,14 @@ from carecircle.orgs.circle_links import circle_link_request
 from carecircle.orgs.models import OrganisationCircle, OrganisationStaff, StaffRole
 from carecircle.orgs.referral_services import referral_move
 from carecircle.orgs.services import organisation_staff_add
-from tests.browser.conftest import Checked, make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import Checked, make_checked, sign_in
+from tests.cast import build_cast
 from tests.orgs.conftest import make_referral, quick_user
 
 
 def _as(browser: Browser, server: str, user: object, *, javascript: bool) -> tuple[Checked, list[BrowserContext]]:
     context = browser.new_context(java_script_enabled=javascript)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}]  # type: ignore[arg-type]
-    )
+    sign_in(context, server, user)
     if javascript:
         return make_checked(context), [context]
     axe_context = browser.new_context()

@@ -7,13 +7,12 @@ from __future__ import annotations
 import datetime
 import re
 
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.accounts.models import User
 from carecircle.tasks.models import Assignment, Task
-from tests.browser.conftest import Checked, make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import Checked, make_checked, sign_in, signed_in_without_javascript
+from tests.cast import build_cast
 
 
 def next_weekday(weekday: int) -> datetime.date:
@@ -23,7 +22,7 @@ def next_weekday(weekday: int) -> datetime.date:
 
 def signed_in(browser: Browser, server: str, user: User) -> Checked:
     context = browser.new_context()
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}])
+    sign_in(context, server, user)
     return make_checked(context)
 
 
@@ -112,12 +111,7 @@ def feed_address() -> re.Pattern[str]:
 
 def test_journey_2_works_without_javascript(server: str, browser: Browser) -> None:
     cast = build_cast()
-    context = browser.new_context(java_script_enabled=False)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.organiser), "url": server}]
-    )
-    axe_context = browser.new_context()
-    checked = make_checked(context, axe_page=axe_context.new_page())
+    checked = signed_in_without_javascript(browser, server, cast.organiser)
     checked.page.goto(f"{server}/circles/{cast.circle.pk}/")
     add_task(
         checked,
@@ -131,5 +125,4 @@ def test_journey_2_works_without_javascript(server: str, browser: Browser) -> No
     checked.page.get_by_role("button", name="I'll do it").click()
     expect(checked.page.get_by_role("main")).to_contain_text("Covered")
     checked.check("covered without JavaScript")
-    axe_context.close()
-    context.close()
+    checked.close()

@@ -21,7 +21,6 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, expect
 
@@ -30,8 +29,8 @@ from carecircle.conversations.services import family_conversation
 from carecircle.notifications.models import Delivery, NotificationPreference
 from carecircle.notifications.reply_mail import ReplyAddress, reply_address_read
 from carecircle.tasks.models import Assignment
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import make_checked, sign_in
+from tests.cast import build_cast
 from tests.servers import BIN, ROOT, free_port, running_server, server_environment, stop
 from tests.tasks.conftest import make_task
 
@@ -105,7 +104,7 @@ def mail_inbound(reply_server: str) -> Iterator[int]:
 
 def signed_in(browser: Browser, server: str, user: Any) -> BrowserContext:
     context = browser.new_context()
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}])
+    sign_in(context, server, user)
     return context
 
 

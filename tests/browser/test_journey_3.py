@@ -14,7 +14,7 @@ from carecircle.notifications.models import Delivery
 from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS
 from carecircle.records.services import document_add, entry_create, entry_delete, share_link_create
-from tests.browser.conftest import Checked, make_checked
+from tests.browser.conftest import Checked, make_checked, sign_in
 from tests.cast import Cast, build_cast, signed_in_session_key
 
 
@@ -33,7 +33,7 @@ def record_with_medicines() -> Cast:
 
 def signed_in(browser: Browser, user: User, server: str) -> Checked:
     context = browser.new_context()
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}])
+    sign_in(context, server, user)
     return make_checked(context)
 
 

@@ -14,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from carecircle.accounts.models import User
-from tests.browser.conftest import Checked, make_checked
+from tests.browser.conftest import Checked, make_checked, signed_in_without_javascript
 from tests.cast import build_cast, signed_in_session_key
 
 LIVE_MS = 10_000
@@ -156,11 +156,7 @@ def test_journey_4_photo_reactions_and_support_live_on_every_device(
 def test_journey_4_works_without_javascript(server: str, browser: Browser) -> None:
     cast = build_cast()
     news = server + reverse("conversations:news", kwargs={"circle_id": cast.circle.pk})
-    context = browser.new_context(java_script_enabled=False)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.well_wisher), "url": server}
-    context.add_cookies([cookie])  # type: ignore[list-item]
-    axe_context = browser.new_context()
-    aunt = make_checked(context, axe_page=axe_context.new_page())
+    aunt = signed_in_without_javascript(browser, server, cast.well_wisher)
     aunt.page.goto(news)
     aunt.page.get_by_label("Your message of support").fill("Sending love")
     aunt.page.get_by_role("button", name="Send your support").click()
@@ -169,8 +165,7 @@ def test_journey_4_works_without_javascript(server: str, browser: Browser) -> No
     react(aunt, "Sending love", "🤗 Hug")
     expect(aunt.page.locator("li[data-message]", has_text="Sending love")).to_contain_text("🤗 1")
     aunt.check("news after a reaction without JavaScript")
-    axe_context.close()
-    context.close()
+    aunt.close()
 
 
 def test_every_conversation_page_is_accessible(server: str, browser: Browser) -> None:

@@ -11,14 +11,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.notifications.models import Delivery
 from carecircle.orgs.models import OrganisationStaff, Referral, StaffRole
 from carecircle.orgs.services import organisation_staff_add
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, make_user, signed_in_session_key
+from tests.browser.conftest import make_checked, signed_in_without_javascript
+from tests.cast import build_cast, make_user
 from tests.servers import running_server
 
 
@@ -62,12 +61,7 @@ def test_journey_6_a_gp_refers_and_the_organisation_takes_it_to_a_circle(intake_
     expect(page.get_by_text(referral.reference)).to_be_visible()
 
     # The coordinator works it with JavaScript off: triage, accept, assign, first contact, a circle.
-    staff_context = browser.new_context(java_script_enabled=False)
-    staff_context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.org_staff), "url": server}]
-    )
-    axe_context = browser.new_context()
-    staff = make_checked(staff_context, axe_page=axe_context.new_page())
+    staff = signed_in_without_javascript(browser, server, cast.org_staff)
     page = staff.page
     page.goto(f"{server}/organisations/{organisation.pk}/referrals/")
     staff.check("referrals list")
@@ -101,5 +95,5 @@ def test_journey_6_a_gp_refers_and_the_organisation_takes_it_to_a_circle(intake_
     gp.page.goto(f"{server}{link.group(0)}")
     expect(gp.page.get_by_text("has accepted this referral")).to_be_visible()
     gp.check("the referrer's status page")
-    for context in (gp_context, staff_context, axe_context):
-        context.close()
+    gp_context.close()
+    staff.close()

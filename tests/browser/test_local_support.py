@@ -3,14 +3,13 @@ records where a referred person was sent, with JavaScript off. axe checks every 
 
 from __future__ import annotations
 
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.orgs.directory import directory_import
 from carecircle.orgs.models import OrganisationStaff, Signposting
 from carecircle.web.demo_orgs import DIRECTORY_FILE
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import make_checked, sign_in, signed_in_without_javascript
+from tests.cast import build_cast
 from tests.orgs.conftest import make_referral
 
 
@@ -22,9 +21,7 @@ def test_finding_local_support_and_recording_a_referral_to_it(server: str, brows
 
     # A helper in Dad's circle looks for support for themself.
     helper_context = browser.new_context()
-    helper_context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-    )
+    sign_in(helper_context, server, cast.helper)
     helper = make_checked(helper_context)
     helper.page.goto(f"{server}/local-support/")
     helper.check("find local support, empty")
@@ -38,12 +35,7 @@ def test_finding_local_support_and_recording_a_referral_to_it(server: str, brows
     helper.check("find local support, carers' services")
 
     # The coordinator, with JavaScript off, finds a lunch club for Edna and records it.
-    staff_context = browser.new_context(java_script_enabled=False)
-    staff_context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.org_staff), "url": server}]
-    )
-    axe_context = browser.new_context()
-    staff = make_checked(staff_context, axe_page=axe_context.new_page())
+    staff = signed_in_without_javascript(browser, server, cast.org_staff)
     page = staff.page
     page.goto(f"{server}/organisations/{organisation.pk}/referrals/{referral.pk}/")
     page.get_by_role("link", name="Find local support for Edna Hughes").click()
@@ -56,5 +48,5 @@ def test_finding_local_support_and_recording_a_referral_to_it(server: str, brows
     staff.check("the referral with where they were sent")
     sent = Signposting.objects.get(referral=referral)
     assert sent.service_name == "Tuesday Lunch Club"
-    for context in (helper_context, staff_context, axe_context):
-        context.close()
+    helper_context.close()
+    staff.close()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.tasks.models import AskedAs, StandInAsk
 from carecircle.tasks.rota_services import stand_ins_set
 from carecircle.tasks.services import task_volunteer
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import sign_in, signed_in_without_javascript
+from tests.cast import build_cast
 from tests.tasks.conftest import circle_today, make_task
 
 
@@ -28,13 +27,7 @@ def test_nobody_else_is_set_to_step_in_and_the_helper_asks_everyone_without_java
         actor=cast.organiser, circle=cast.circle, title="Visit", start_date=circle_today() + datetime.timedelta(days=4)
     )
     task_volunteer(actor=cast.helper, task=lift, occurrence_date=lift.start_date)
-    context = browser.new_context(java_script_enabled=False)
-    axe_context = browser.new_context()
-    for each in (context, axe_context):
-        each.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-        )
-    checked = make_checked(context, axe_page=axe_context.new_page())
+    checked = signed_in_without_javascript(browser, server, cast.helper)
     page = checked.page
 
     page.goto(f"{server}/circles/{cast.circle.pk}/tasks/cant-cover/")
@@ -56,10 +49,7 @@ def test_nobody_else_is_set_to_step_in_and_the_helper_asks_everyone_without_java
     assert sorted(asked) == sorted([cast.person.pk, cast.organiser.pk, cast.paid_carer.pk])
 
     # An organiser has the same button on any day that still needs someone; pressing it twice asks nobody twice.
-    organiser = browser.new_context(java_script_enabled=False)
-    organiser.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.organiser), "url": server}]
-    )
+    organiser = sign_in(browser.new_context(java_script_enabled=False), server, cast.organiser)
     other = organiser.new_page()
     day = f"{server}/circles/{cast.circle.pk}/tasks/{visit.pk}/?on={visit.start_date.isoformat()}"
     other.goto(day)
@@ -69,5 +59,5 @@ def test_nobody_else_is_set_to_step_in_and_the_helper_asks_everyone_without_java
     other.get_by_role("button", name="Ask everyone who can help").click()
     expect(other.locator(".messages[role=status]")).to_contain_text("Nobody was asked twice.")
     assert StandInAsk.objects.filter(task=visit).count() == 3
-    for each in (context, axe_context, organiser):
-        each.close()
+    checked.close()
+    organiser.close()

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.accounts.services import api_token_create
 from carecircle.notifications.models import NotificationPreference, NotificationSettings
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import make_checked, sign_in
+from tests.cast import build_cast
 
 
 def test_a_helper_chooses_how_they_hear_and_sees_news_arrive_live(server: str, browser: Browser) -> None:
     cast = build_cast()
     context = browser.new_context()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-    )
+    sign_in(context, server, cast.helper)
     checked = make_checked(context)
     page = checked.page
     page.goto(f"{server}/notifications/preferences/")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import Error as PlaywrightError
@@ -20,8 +19,8 @@ from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create, share_link_create
 from carecircle.tasks.models import Assignment
 from carecircle.tasks.services import TaskFields, task_create, task_volunteer
-from tests.browser.conftest import Checked, make_checked
-from tests.cast import Cast, build_cast, signed_in_session_key
+from tests.browser.conftest import Checked, make_checked, sign_in
+from tests.cast import Cast, build_cast
 
 KEPT_PAGES = """() => caches.keys().then(names => Promise.all(
   names.filter(name => name.startsWith("carecircle-pages-"))
@@ -43,7 +42,7 @@ def a_record() -> Cast:
 
 def signed_in(browser: Browser, user: User, server: str) -> tuple[BrowserContext, Checked]:
     context = browser.new_context()
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}])
+    sign_in(context, server, user)
     return context, make_checked(context)
 
 

@@ -3,14 +3,13 @@ with referrals in several states so the tables, cards, charts and forms are all 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
 from playwright.sync_api import Browser
 
 from carecircle.orgs.models import OrganisationStaff, StaffRole
 from carecircle.orgs.services import commissioner_add
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, make_user, signed_in_session_key
+from tests.browser.conftest import make_checked, sign_in
+from tests.cast import build_cast, make_user
 from tests.orgs.conftest import make_referral
 
 
@@ -50,9 +49,7 @@ def test_every_organisation_page_is_accessible(server: str, browser: Browser) ->
     ]
     for user, paths in ((cast.org_staff, pages), (commissioner, [reverse("orgs:commissioning")])):
         context = browser.new_context()
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}]
-        )
+        sign_in(context, server, user)
         checked = make_checked(context)
         for path in paths:
             checked.page.goto(server + path)

@@ -22,7 +22,7 @@ from carecircle.orgs.models import Organisation, OrganisationStaff, StaffRole
 from carecircle.orgs.referral_services import referral_assign, referral_move
 from carecircle.orgs.reports import LONDON
 from carecircle.orgs.services import commissioner_add, organisation_staff_add
-from tests.browser.conftest import make_checked
+from tests.browser.conftest import make_checked, sign_in
 from tests.cast import build_cast, make_user, signed_in_session_key
 from tests.orgs.conftest import make_referral
 
@@ -120,9 +120,7 @@ def test_a_coordinator_chooses_months_and_downloads_the_report(server: str, brow
     commissioner = make_user("commissioner", display_name="Cara Commissioner")
     commissioner_add(actor=None, user=commissioner, area="Wrexham", body="Wrexham Council")
     council = browser.new_context(accept_downloads=True)
-    council.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(commissioner), "url": server}]
-    )
+    sign_in(council, server, commissioner)
     area = make_checked(council)
     page = area.page
     page.goto(f"{server}/commissioning/")

@@ -14,13 +14,12 @@ real subscription keys and a local push service that decrypts what the worker se
 
 from __future__ import annotations
 
-from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from carecircle.notifications.models import PushSubscription
 from carecircle.notifications.push import push_subscribe
-from tests.browser.conftest import Checked, make_checked
-from tests.cast import Cast, build_cast, signed_in_session_key
+from tests.browser.conftest import Checked, make_checked, sign_in
+from tests.cast import Cast, build_cast
 
 NO_JS = "Notifications on this device need JavaScript and a browser that supports them."
 FAILED = (
@@ -36,9 +35,7 @@ BROWSER_SUBSCRIBE = """() => navigator.serviceWorker.ready.then((registration) =
 
 def signed_in(browser: Browser, server: str, cast: Cast) -> BrowserContext:
     context = browser.new_context()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-    )
+    sign_in(context, server, cast.helper)
     return context
 
 
@@ -120,9 +117,7 @@ def test_without_javascript_the_page_says_push_needs_it_and_a_device_can_still_b
         label="Firefox on Android",
     )
     page = no_js_page.page
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-    )
+    sign_in(page.context, server, cast.helper)
     page.goto(f"{server}/notifications/preferences/")
     expect(page.get_by_text(NO_JS)).to_be_visible()
     expect(page.get_by_role("button", name="Notify this device")).to_be_hidden()

@@ -25,13 +25,12 @@ import secrets
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.notifications.models import PushSubscription
 from carecircle.notifications.push import vapid_keys
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import make_checked, sign_in
+from tests.cast import build_cast
 
 ON_DONE = "Done: this device will get push notifications for the news you ticked for them above."
 OFF_DONE = "Done: this device won't get push notifications any more."
@@ -88,9 +87,7 @@ def test_a_member_turns_push_on_for_this_device_and_off_again(server: str, brows
     cast = build_cast()
     made = browser_keys()
     context = browser.new_context()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-    )
+    sign_in(context, server, cast.helper)
     context.grant_permissions(["notifications"], origin=server)
     context.add_init_script(STUB % {"made": json.dumps(made)})
     checked = make_checked(context)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.orgs.follow_ups import uk_today
 from carecircle.orgs.models import FollowUp, OrganisationStaff, ReferralAttachment
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import signed_in_without_javascript
+from tests.cast import build_cast
 from tests.orgs.conftest import make_referral
 
 
@@ -23,12 +22,7 @@ def test_follow_ups_and_attachments_on_a_referral(server: str, browser: Browser,
     letter = tmp_path / "GP letter.pdf"
     letter.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 
-    context = browser.new_context(java_script_enabled=False)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.org_staff), "url": server}]
-    )
-    axe_context = browser.new_context()
-    staff = make_checked(context, axe_page=axe_context.new_page())
+    staff = signed_in_without_javascript(browser, server, cast.org_staff)
     page = staff.page
     page.goto(f"{server}/organisations/{organisation.pk}/referrals/{referral.pk}/")
     yesterday = uk_today() - datetime.timedelta(days=1)
@@ -49,5 +43,4 @@ def test_follow_ups_and_attachments_on_a_referral(server: str, browser: Browser,
     assert download.value.suggested_filename == "GP letter.pdf"
     assert FollowUp.objects.get().done_at is not None
     assert ReferralAttachment.objects.get().filename == "GP letter.pdf"
-    for each in (context, axe_context):
-        each.close()
+    staff.close()

@@ -11,15 +11,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.notifications.models import Delivery
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.models import OrganisationStaff, Referral
 from carecircle.orgs.referral_services import referral_move
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import make_checked, signed_in_without_javascript
+from tests.cast import build_cast
 from tests.servers import running_server
 
 
@@ -67,12 +66,7 @@ def test_a_welsh_gp_and_a_coordinator_choosing_polish_get_their_languages(intake
     reader.check("the status page in Welsh")
 
     # The coordinator enters a referral from a Polish-speaking social worker, JavaScript off.
-    staff_context = browser.new_context(java_script_enabled=False)
-    staff_context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.org_staff), "url": server}]
-    )
-    axe_context = browser.new_context()
-    staff = make_checked(staff_context, axe_page=axe_context.new_page())
+    staff = signed_in_without_javascript(browser, server, cast.org_staff)
     page = staff.page
     page.goto(f"{server}/organisations/{organisation.pk}/referrals/new")
     staff.check("new referral, with the referrer's language")
@@ -85,5 +79,6 @@ def test_a_welsh_gp_and_a_coordinator_choosing_polish_get_their_languages(intake
     expect(page.get_by_text("Emails to them are in polski.")).to_be_visible()
     staff.check("the referral, with the referrer's language")
     assert Referral.objects.get(person_name="Jan Kowalski").referrer_language == "pl"
-    for context in (gp_context, reader_context, staff_context, axe_context):
+    for context in (gp_context, reader_context):
         context.close()
+    staff.close()

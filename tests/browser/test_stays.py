@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.utils.formats import date_format
 from playwright.sync_api import Browser, expect
 
 from carecircle.tasks.models import Assignment
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import sign_in, signed_in_without_javascript
+from tests.cast import build_cast
 from tests.tasks.conftest import circle_today, make_task, on_the_day
 
 
@@ -32,13 +31,7 @@ def test_a_helper_takes_on_the_rest_of_a_stay_under_way(server: str, browser: Br
             duration_minutes=3 * 1440,
         )
     last = date_format(began + datetime.timedelta(days=2), "l j F")
-    context = browser.new_context(java_script_enabled=False)
-    axe_context = browser.new_context()
-    for each in (context, axe_context):
-        each.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-        )
-    checked = make_checked(context, axe_page=axe_context.new_page())
+    checked = signed_in_without_javascript(browser, server, cast.helper)
     page = checked.page
 
     page.goto(f"{server}/circles/{cast.circle.pk}/tasks/{stay.pk}/?on={began.isoformat()}")
@@ -55,10 +48,7 @@ def test_a_helper_takes_on_the_rest_of_a_stay_under_way(server: str, browser: Br
     checked.check("the rest of a stay taken")
     assert list(Assignment.objects.filter(task=stay).values_list("user_id", flat=True)) == [cast.helper.pk]
 
-    organiser = browser.new_context(java_script_enabled=False)
-    organiser.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.organiser), "url": server}]
-    )
+    organiser = sign_in(browser.new_context(java_script_enabled=False), server, cast.organiser)
     shown = organiser.new_page()
     shown.goto(f"{server}/circles/{cast.circle.pk}/tasks/{stay.pk}/?on={began.isoformat()}")
     expect(shown.get_by_role("main")).to_contain_text(f"{cast.helper.display_name} (from ")

@@ -17,13 +17,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from carecircle.accounts.models import User
-from tests.browser.conftest import make_checked
+from tests.browser.conftest import make_checked, sign_in
 from tests.browser.test_two_step_sign_in import with_server_password
-from tests.cast import PASSWORD, Cast, build_cast, signed_in_session_key
+from tests.cast import PASSWORD, Cast, build_cast
 from tests.tasks.conftest import make_task
 
 PHONE = {"width": 390, "height": 844}
@@ -95,9 +94,7 @@ def tab_to_element(page: Page, element: Locator) -> None:
 def keyboard_context(browser: Browser, server: str, user: User | None = None, **options: Any) -> BrowserContext:
     context = browser.new_context(viewport=options.pop("viewport", PHONE), **options)
     if user is not None:
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(user), "url": server}]
-        )
+        sign_in(context, server, user)
     return context
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from playwright.sync_api import Browser, expect
 
 from carecircle.accounts.models import User
 from carecircle.tasks.models import Assignment
-from tests.browser.conftest import make_checked
-from tests.cast import build_cast, signed_in_session_key
+from tests.browser.conftest import make_checked, sign_in
+from tests.cast import build_cast
 from tests.tasks.conftest import circle_today, make_task
 
 
@@ -24,9 +23,7 @@ def test_a_member_switches_to_welsh_and_volunteers_in_welsh(server: str, browser
     day = circle_today() + datetime.timedelta(days=2)
     task = make_task(actor=cast.organiser, circle=cast.circle, title="Siopa", start_date=day)
     context = browser.new_context()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-    )
+    sign_in(context, server, cast.helper)
     checked = make_checked(context)
     page = checked.page
 
@@ -53,9 +50,7 @@ def test_a_member_switches_to_welsh_and_volunteers_in_welsh(server: str, browser
 
     # The choice belongs to the account: another device, signed in afresh, is in Welsh too.
     other = browser.new_context()
-    other.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.helper), "url": server}]
-    )
+    sign_in(other, server, cast.helper)
     elsewhere = other.new_page()
     elsewhere.goto(f"{server}/circles/{cast.circle.pk}/")
     expect(elsewhere.locator("html")).to_have_attribute("lang", "cy")
@@ -93,9 +88,7 @@ def test_a_welsh_speaking_coordinator_triages_a_referral_in_welsh(server: str, b
     organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
     referral = make_referral(organisation)
     context = browser.new_context()
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.org_staff), "url": server}]
-    )
+    sign_in(context, server, cast.org_staff)
     checked = make_checked(context)
     page = checked.page
     page.goto(
