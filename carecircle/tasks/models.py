@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from carecircle.tasks.repeat_words import describe_rrule
 
@@ -42,7 +43,10 @@ CATEGORY_DETAILS: dict[str, dict[str, StrOrPromise]] = {
     Category.LIFT: {"destination": _("Where to")},
     Category.MEAL: {"dietary_notes": _("Dietary notes")},
     Category.SHOPPING: {"shopping_list": _("Shopping list")},
-    Category.APPOINTMENT: {"place": "Place", "whos_going": "Who's going with them"},
+    Category.APPOINTMENT: {
+        "place": pgettext_lazy("where an appointment is", "Place"),
+        "whos_going": _("Who's going with them"),
+    },
     Category.MEDICATION: {"medication": _("Which medication")},
 }
 

@@ -13,6 +13,7 @@ from carecircle.accounts.models import User
 from carecircle.notifications.models import Delivery, Notification
 from carecircle.notifications.sms_text import encoding_of, segments
 from carecircle.tasks.answers import Answer, occurrence_answer
+from carecircle.tasks.models import CATEGORY_DETAILS
 from carecircle.tasks.reminders import reminders_send
 from carecircle.tasks.services import TaskConflict, task_volunteer
 from tests.api.conftest import token_client
@@ -156,3 +157,13 @@ def test_a_late_yes_is_refused_in_the_active_language(cast: Cast, language: str,
     ):
         occurrence_answer(actor=cast.helper, task=task, occurrence_date=DAY, answer=Answer.TAKE)
     assert str(refused.value) == expected
+
+
+@pytest.mark.parametrize("language", ["cy", "pl"])
+def test_every_detail_a_kind_of_task_asks_for_is_labelled_in_the_readers_language(language: str) -> None:
+    labels = [label for details in CATEGORY_DETAILS.values() for label in details.values()]
+    with translation.override("en-gb"):
+        english = [str(label) for label in labels]
+    with translation.override(language):
+        translated = [str(label) for label in labels]
+    assert [pair for pair in zip(english, translated, strict=True) if pair[0] == pair[1]] == []
