@@ -92,6 +92,9 @@ class ReferralOut(Schema):
     person_name: str
     needs: list[str]
     referrer_reference: str
+    language: str = Field(
+        description="The language the referrer is written to in: en-gb, cy or pl; empty when none was given."
+    )
     created_at: datetime.datetime
     first_contact_at: datetime.datetime | None
     closed_at: datetime.datetime | None
@@ -109,6 +112,7 @@ def referral_out(referral: Referral) -> ReferralOut:
         person_name=referral.person_name,
         needs=list(referral.needs),
         referrer_reference=referral.referrer_reference,
+        language=referral.referrer_language,
         created_at=referral.created_at,
         first_contact_at=referral.first_contact_at,
         closed_at=referral.closed_at,

@@ -117,6 +117,7 @@ def test_the_api_keeps_the_language_it_is_given_and_writes_in_it(org: Org, coord
     )
     said_nothing = client.post(address, {**API_BODY, "person_name": "Ann Evans"}, content_type="application/json")
     assert [welsh.status_code, polish.status_code, said_nothing.status_code] == [201, 201, 201]
+    assert [answer.json()["language"] for answer in (welsh, polish, said_nothing)] == ["cy", "pl", ""]
     stored = {
         referral.person_name: referral.referrer_language
         for referral in Referral.objects.filter(organisation=org.organisation)
