@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +27,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +45,7 @@ from carecircle.notifications.notify import notify
 from carecircle.notifications.preferences import preferences_for, preferences_save
 from carecircle.notifications.push import b64url, b64url_decode, device_label, vapid_keys
 from carecircle.notifications.services import delivery_send
+from tests.bursts import at_once
 from tests.cast import Cast, invite_and_join, make_user
 from tests.conftest import client_for
 
@@ -384,26 +385,11 @@ def test_a_burst_of_the_same_subscription_makes_one_row() -> None:
     member = make_user("burst")
     browser = new_browser("https://fcm.googleapis.com/fcm/send/burst")
     burst = 8
-    start = threading.Barrier(burst)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
+    clients = [client_for(member) for _ in range(burst)]
 
-    def run() -> None:
-        client = client_for(member)
-        start.wait()
-        try:
-            statuses.append(subscribe(client, browser).status_code)
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(burst)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    statuses = [
+        response.status_code for response in at_once([partial(subscribe, client, browser) for client in clients])
+    ]
     assert sorted(statuses) == [200] * (burst - 1) + [201]
     assert PushSubscription.objects.filter(endpoint=browser.endpoint).count() == 1
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import threading
 import uuid
+from functools import partial
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +29,7 @@ from carecircle.orgs.invite_codes import (
 )
 from carecircle.orgs.models import InviteCode, Organisation, OrganisationCircle, OrganisationStaff, StaffRole
 from carecircle.orgs.services import organisation_create, organisation_staff_add
+from tests.bursts import at_once
 from tests.orgs.conftest import Org, quick_user, text
 
 
@@ -206,27 +206,15 @@ def test_a_burst_of_people_using_the_last_uses_at_once_never_over_uses_the_code(
     access = access_organisation(user=coordinator, organisation_id=organisation.pk)
     _, code = invite_code_create(access=access, label="Burst", max_uses=3, valid_days=5)
     people = [quick_user(f"person{number}@example.org", f"Person {number}") for number in range(10)]
-    start = threading.Barrier(len(people))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def use(user: User) -> None:
+    def use(user: User) -> str:
         try:
-            start.wait()
             _start(user, organisation, code)
-            result = "started"
         except InviteCodeGone:
-            result = "used up"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
+            return "used up"
+        return "started"
 
-    threads = [threading.Thread(target=use, args=(person,)) for person in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once([partial(use, person) for person in people])
     assert sorted(outcomes) == ["started"] * 3 + ["used up"] * 7
     assert InviteCode.objects.get().uses == 3
     assert OrganisationCircle.objects.count() == Circle.objects.count() == 3

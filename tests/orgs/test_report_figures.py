@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import threading
+from functools import partial
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 
 from carecircle.orgs.access import access_organisation
@@ -17,6 +17,7 @@ from carecircle.orgs.models import Referral, ReferralFigure
 from carecircle.orgs.referral_services import referral_assign, referral_contact_record, referral_merge, referral_move
 from carecircle.orgs.reports import Period, PeriodError, build_report
 from carecircle.orgs.wellbeing import NAMES, wellbeing_record
+from tests.bursts import at_once
 from tests.orgs.conftest import Org, make_referral, text
 
 
@@ -130,28 +131,15 @@ def test_referrals_arriving_and_moving_at_once_are_all_counted() -> None:
     ).organisation
     moved = [make_referral(organisation, person_name=f"Moved {n}") for n in range(4)]
     quick_user("spare@example.org", "Spare")
-    start = threading.Barrier(12)
-    failures: list[BaseException] = []
 
     def work(number: int) -> None:
-        try:
-            start.wait()
-            if number < 8:
-                make_referral(organisation, person_name=f"Burst {number}", needs=["money"])
-            else:
-                access = access_organisation(user=cast.org_staff, organisation_id=organisation.pk)
-                referral_move(access=access, referral=moved[number - 8], to="triaged")
-        except BaseException as error:
-            failures.append(error)
-        finally:
-            connections.close_all()
+        if number < 8:
+            make_referral(organisation, person_name=f"Burst {number}", needs=["money"])
+        else:
+            access = access_organisation(user=cast.org_staff, organisation_id=organisation.pk)
+            referral_move(access=access, referral=moved[number - 8], to="triaged")
 
-    threads = [threading.Thread(target=work, args=(number,)) for number in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert failures == []
+    at_once([partial(work, number) for number in range(12)], timeout=30)  # fails the test if any work failed
     kept = stored()
     assert Referral.objects.filter(organisation=organisation).count() == 12
     referral_figures_rebuild()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from functools import partial
 
 import pytest
 from django.db import connection, connections, transaction
@@ -13,6 +14,7 @@ from carecircle.accounts.models import User
 from carecircle.tasks.help_soon import next_starts_refresh, soon_tasks
 from carecircle.tasks.models import Assignment, Task
 from carecircle.tasks.services import TaskError, task_volunteer
+from tests.bursts import at_once
 from tests.cast import Cast, build_cast
 from tests.circles.conftest import add_members
 from tests.tasks.conftest import make_task
@@ -28,27 +30,15 @@ def test_many_people_asking_at_once_never_over_fill_the_last_places() -> None:
     cast: Cast = build_cast()
     volunteers: list[User] = [m.user for m in add_members(circle=cast.circle, actor=cast.organiser, how_many=12)]
     task = make_task(actor=cast.organiser, circle=cast.circle, people_needed=3)
-    start = threading.Barrier(len(volunteers))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def volunteer(user: User) -> None:
+    def volunteer(user: User) -> str:
         try:
-            start.wait()
             task_volunteer(actor=user, task=task, occurrence_date=task.start_date)
-            result = "took a place"
         except TaskError:
-            result = "told it's covered"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
+            return "told it's covered"
+        return "took a place"
 
-    threads = [threading.Thread(target=volunteer, args=(user,)) for user in volunteers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once([partial(volunteer, user) for user in volunteers], timeout=30)
     assert sorted(outcomes).count("took a place") == 3
     assert outcomes.count("told it's covered") == len(volunteers) - 3
     going = Assignment.objects.filter(task=task, withdrawn_at__isnull=True)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime
 import html
 import re
-import threading
 
 import pytest
 import time_machine
-from django.db import connection
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
@@ -24,6 +22,7 @@ from carecircle.notifications.models import Delivery
 from carecircle.tasks.email_actions import CANT, TAKE, THANK, action_token
 from carecircle.tasks.models import ActionLinkUse, Assignment, Decline, Task
 from carecircle.tasks.services import occurrence_done, task_decline, task_volunteer
+from tests.bursts import at_once
 from tests.cast import Cast
 from tests.tasks.conftest import circle_today, make_task, on_the_day
 
@@ -218,21 +217,8 @@ def test_a_burst_of_presses_on_one_link_acts_once(cast: Cast) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle)
     token = _token(cast.helper, task, CANT)
     task_volunteer(actor=cast.helper, task=task, occurrence_date=task.start_date)
-    statuses: list[int] = []
-    barrier = threading.Barrier(6)
 
-    def press() -> None:
-        try:
-            barrier.wait()
-            statuses.append(post(token).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=press) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = [response.status_code for response in at_once([lambda: post(token)] * 6)]
     assert sorted(statuses) == [200] + [410] * 5
     assert AuditEntry.objects.filter(action="tasks.withdrew").count() == 1
     assert ActionLinkUse.objects.count() == 1
