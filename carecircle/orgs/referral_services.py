@@ -116,36 +116,40 @@ def duplicate_key(name: str, date_of_birth: datetime.date | None, postcode: str)
 
 
 def referral_input_errors(data: ReferralInput) -> dict[str, str]:
-    """Every problem with a referral's fields, by field name, in plain English."""
+    """Every problem with a referral's fields, by field name, in plain words in the active language."""
     errors: dict[str, str] = {}
     now = timezone.now()
     if not data.person_name.strip():
-        errors["person_name"] = "Give the name of the person being referred."
+        errors["person_name"] = gettext("Give the name of the person being referred.")
     elif len(data.person_name) > 120:
-        errors["person_name"] = "Shorten the name to 120 characters or fewer."
+        errors["person_name"] = gettext("Shorten the name to %(most)s characters or fewer.") % {"most": 120}
     if data.person_date_of_birth and not datetime.date(1900, 1, 1) <= data.person_date_of_birth <= now.date():
-        errors["person_date_of_birth"] = "Give a date of birth in the past, after 1900."
+        errors["person_date_of_birth"] = gettext("Give a date of birth in the past, after 1900.")
     if data.person_postcode.strip() and not POSTCODE.match(re.sub(r"\s+", "", data.person_postcode).upper()):
-        errors["person_postcode"] = "Give a UK postcode, like LL11 1AA, or leave it empty."
+        errors["person_postcode"] = gettext("Give a UK postcode, like LL11 1AA, or leave it empty.")
     if data.consent_given_by not in ConsentGivenBy.values:
-        errors["consent_given_by"] = "Say who agreed to this referral: the person, or someone who can decide for them."
+        errors["consent_given_by"] = gettext(
+            "Say who agreed to this referral: the person, or someone who can decide for them."
+        )
     if not data.consent_to.strip():
-        errors["consent_to"] = "Say what the person agreed to, such as being contacted by us."
+        errors["consent_to"] = gettext("Say what the person agreed to, such as being contacted by us.")
     if data.consent_given_at and data.consent_given_at > now + datetime.timedelta(minutes=5):
-        errors["consent_given_at"] = "Consent can't be given in the future. Check the date."
+        errors["consent_given_at"] = gettext("Consent can't be given in the future. Check the date.")
     if data.source not in ReferralSource.values:
-        errors["source"] = "Choose who is making the referral."
+        errors["source"] = gettext("Choose who is making the referral.")
     if data.urgency not in Urgency.values:
-        errors["urgency"] = "Choose routine, soon or urgent."
+        errors["urgency"] = gettext("Choose routine, soon or urgent.")
     if data.contact_preference not in ContactPreference.values:
-        errors["contact_preference"] = "Choose how to contact the person."
+        errors["contact_preference"] = gettext("Choose how to contact the person.")
     unknown = [need for need in data.needs if need not in Need.values]
     if unknown:
-        errors["needs"] = f"These aren't needs we know: {', '.join(unknown)}. Choose from the list."
+        errors["needs"] = gettext("These aren't needs we know: %(needs)s. Choose from the list.") % {
+            "needs": ", ".join(unknown)
+        }
     if len(data.needs_detail) > LONGEST_TEXT:
-        errors["needs_detail"] = f"Shorten this to {LONGEST_TEXT} characters or fewer."
+        errors["needs_detail"] = gettext("Shorten it to %(most)s characters or fewer.") % {"most": LONGEST_TEXT}
     if len(data.referrer_reference) > 80:
-        errors["referrer_reference"] = "Shorten your reference to 80 characters or fewer."
+        errors["referrer_reference"] = gettext("Shorten your reference to %(most)s characters or fewer.") % {"most": 80}
     if data.referrer_language and data.referrer_language not in dict(settings.LANGUAGES):
         errors["referrer_language"] = gettext("Choose one of these languages: %(languages)s.") % {
             "languages": ", ".join(dict(settings.LANGUAGES))
@@ -154,7 +158,7 @@ def referral_input_errors(data: ReferralInput) -> dict[str, str]:
         try:
             refuse_nul(str(getattr(data, name)))
         except TextRefused:
-            errors[name] = "Remove the unusual characters from this field."
+            errors[name] = gettext("Remove the unusual characters from this field.")
     return errors
 
 

@@ -192,3 +192,25 @@ def test_a_csv_row_may_say_the_referrers_language(org: Org, as_user: Any) -> Non
     stored = dict(Referral.objects.values_list("person_name", "referrer_language"))
     assert stored == {"Ann Cymraeg": "cy", "Bill Polski": "pl", "Cath Unsaid": ""}
     assert "Choose one of these languages: en-gb, cy, pl." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "postcode", "consent"),
+    [
+        ("cy", "Rhowch god post yn y DU", "Ni ellir rhoi caniatâd yn y dyfodol"),
+        ("pl", "Podaj brytyjski kod pocztowy", "Zgody nie można wyrazić w przyszłości"),
+        ("en-gb", "Give a UK postcode", "Consent can't be given in the future"),
+    ],
+)
+def test_what_is_wrong_with_a_referral_is_said_in_the_senders_language(
+    org: Org, language: str, postcode: str, consent: str
+) -> None:
+    client, address = _api(org)
+    later = (timezone.now() + datetime.timedelta(days=3)).isoformat()
+    body = {**API_BODY, "person_postcode": "ZZ", "consent_given_at": later}
+    refused = client.post(address, body, content_type="application/json", headers={"Accept-Language": language})
+    assert refused.status_code == 422
+    messages = {error["field"]: error["message"] for error in refused.json()["errors"]}
+    assert messages["person_postcode"].startswith(postcode)
+    assert messages["consent_given_at"].startswith(consent)
+    assert not Referral.objects.exists()
