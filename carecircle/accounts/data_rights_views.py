@@ -35,7 +35,7 @@ class DeleteAccountForm(forms.Form):
 
 def _user(request: HttpRequest) -> User:
     if not isinstance(request.user, User):
-        raise PermissionDenied("Sign in to see this page.")
+        raise PermissionDenied(gettext("Sign in to see this page."))
     return request.user
 
 

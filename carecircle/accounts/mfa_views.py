@@ -53,7 +53,7 @@ CODE_SCOPE = "second-factor"
 def _user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in to see this page.")
+        raise PermissionDenied(gettext("Sign in to see this page."))
     return user
 
 

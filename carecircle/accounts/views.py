@@ -67,7 +67,7 @@ MODEL_BACKEND = "carecircle.accounts.backends.EmailBackend"
 def _signed_in_user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise PermissionDenied("Sign in to see this page.")
+        raise PermissionDenied(gettext("Sign in to see this page."))
     return user
 
 

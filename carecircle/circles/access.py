@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
 from carecircle.circles.permissions import capabilities_for, capabilities_when_closed
-from carecircle.lib.words import joined
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -126,10 +125,9 @@ def who_decides_access(*, user: User | AnonymousUser, circle_id: int) -> str | N
     if getattr(membership, "person_is_member", False):
         if membership.role == Role.PERSON:
             return None
-        return (
-            f"{membership.circle.person_name} decides what each role in this circle can see and do. "
-            "Ask them if you need to do this."
-        )
+        return gettext(
+            "%(person)s decides what each role in this circle can see and do. Ask them if you need to do this."
+        ) % {"person": membership.circle.person_name}
     if membership.role == Role.ORGANISER:
         return None
     organisers = list(
@@ -140,11 +138,19 @@ def who_decides_access(*, user: User | AnonymousUser, circle_id: int) -> str | N
     if not organisers:
         return None
     if len(organisers) == 1:
-        return f"{organisers[0]}, the organiser, decides what each role in this circle can see and do. Ask them."
+        return gettext("%(name)s, the organiser, decides what each role in this circle can see and do. Ask them.") % {
+            "name": organisers[0]
+        }
     named = organisers[:_NAMED_ORGANISERS]
     if len(organisers) > _NAMED_ORGANISERS:
-        named = [*named, "the other organisers"]
-    return f"The organisers ({joined(named)}) decide what each role in this circle can see and do. Ask one of them."
+        named = [*named, pgettext("the end of a list of organisers' names", "the other organisers")]
+    names = pgettext("the last two of a list", "%(first)s and %(last)s") % {
+        "first": ", ".join(named[:-1]),
+        "last": named[-1],
+    }
+    return gettext(
+        "The organisers (%(names)s) decide what each role in this circle can see and do. Ask one of them."
+    ) % {"names": names}
 
 
 def is_member(*, user_id: int, circle_id: int) -> bool:

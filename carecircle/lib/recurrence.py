@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as dateutil_rrule
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from carecircle.lib.repeat_rule import Frequency, Rule
 from carecircle.lib.wall_clock import check_naive, to_utc, zone_named
@@ -84,18 +86,26 @@ def check_series(*, rule: Rule, start_local: datetime) -> None:
     check_naive(start_local)
     if rule.until is not None and rule.until < start_local.date():
         raise ValueError(
-            f"The series ends on {_day(rule.until)}, before it starts on {_day(start_local.date())}. "
-            "Choose an end date on or after the start."
+            # Translators: %(end)s and %(start)s are dates such as "31 December 2026".
+            gettext(
+                "The series ends on %(end)s, before it starts on %(start)s. Choose an end date on or after the start."
+            )
+            % {"end": _day(rule.until), "start": _day(start_local.date())}
         )
     if first_start(rule=rule, start_local=start_local) is None:
         if rule.until is not None:
             raise ValueError(
-                f"This pattern never happens between {_day(start_local.date())} and {_day(rule.until)}. "
-                "Choose a later end date or different days."
+                # Translators: %(start)s and %(end)s are dates such as "31 December 2026".
+                gettext(
+                    "This pattern never happens between %(start)s and %(end)s. "
+                    "Choose a later end date or different days."
+                )
+                % {"start": _day(start_local.date()), "end": _day(rule.until)}
             )
         raise ValueError(
-            f"This pattern never happens after {_day(start_local.date())}. "
-            "Choose different days or how often it repeats."
+            # Translators: %(start)s is a date such as "31 December 2026".
+            gettext("This pattern never happens after %(start)s. Choose different days or how often it repeats.")
+            % {"start": _day(start_local.date())}
         )
 
 
@@ -158,10 +168,16 @@ def split(rule: Rule, start_local: datetime, at_date: date) -> SeriesSplit:
     """Cut a series at the occurrence on at_date: the first part ends the day before, COUNT is shared."""
     check_naive(start_local)
     if not _happens_on(rule, start_local, at_date):
-        raise ValueError(f"The series doesn't happen on {_day(at_date)}. Choose a date it happens on.")
+        raise ValueError(
+            gettext("The series doesn't happen on %(day)s. Choose a date it happens on.") % {"day": _day(at_date)}
+        )
     first = first_start(rule=rule, start_local=start_local)
     if first is None or first.date() >= at_date:
-        raise ValueError(f"{_day(at_date)} is the first time this series happens. Change the whole series instead.")
+        raise ValueError(
+            # Translators: %(day)s is a date such as "31 December 2026"; it starts the sentence in English.
+            gettext("%(day)s is the first time this series happens. Change the whole series instead.")
+            % {"day": _day(at_date)}
+        )
     after_count = None
     if rule.count is not None:
         day_before = datetime.combine(at_date - timedelta(days=1), time.max)
@@ -282,4 +298,5 @@ def _length(duration: timedelta | None, *, all_day: bool) -> timedelta:
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
+    """A date in a refusal, in the active language: "1 February 2026", "1 lutego 2026"."""
+    return date_format(day, "j E Y")

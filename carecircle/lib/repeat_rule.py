@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from django.utils.translation import gettext, ngettext
+
 from carecircle.lib.wall_clock import wall_clock_to_utc
 
 MAX_COUNT = 500
@@ -40,7 +42,32 @@ class Weekday(StrEnum):
 MAX_INTERVAL = {Frequency.DAILY: 365, Frequency.WEEKLY: 52, Frequency.MONTHLY: 52}
 
 
-_UNITS = {Frequency.DAILY: "days", Frequency.WEEKLY: "weeks", Frequency.MONTHLY: "months"}
+def _interval_refused(frequency: Frequency, interval: object) -> str:
+    """The refusal of an interval out of range, one whole sentence per unit so each language can inflect it."""
+    values = {"limit": MAX_INTERVAL[frequency], "number": interval}
+    if frequency is Frequency.DAILY:
+        # Translators: %(limit)s is the largest number allowed, %(number)s the one given. The plural
+        # follows %(limit)s.
+        text = ngettext(
+            "It can repeat every 1 to %(limit)s day, not %(number)s. Choose a number in that range.",
+            "It can repeat every 1 to %(limit)s days, not %(number)s. Choose a number in that range.",
+            MAX_INTERVAL[frequency],
+        )
+    elif frequency is Frequency.WEEKLY:
+        # Translators: as above, for weeks.
+        text = ngettext(
+            "It can repeat every 1 to %(limit)s week, not %(number)s. Choose a number in that range.",
+            "It can repeat every 1 to %(limit)s weeks, not %(number)s. Choose a number in that range.",
+            MAX_INTERVAL[frequency],
+        )
+    else:
+        # Translators: as above, for months.
+        text = ngettext(
+            "It can repeat every 1 to %(limit)s month, not %(number)s. Choose a number in that range.",
+            "It can repeat every 1 to %(limit)s months, not %(number)s. Choose a number in that range.",
+            MAX_INTERVAL[frequency],
+        )
+    return text % values
 
 
 @dataclass(frozen=True)
@@ -53,8 +80,10 @@ class MonthlyWeekday:
     def __post_init__(self) -> None:
         if self.ordinal == 0 or not -5 <= self.ordinal <= 5:
             raise ValueError(
-                "The week of the month must be 1 to 5 (first to fifth) or -1 to -5 (last to fifth from last). "
-                "Choose a week in that range."
+                gettext(
+                    "The week of the month must be 1 to 5 (first to fifth) or -1 to -5 (last to fifth from last). "
+                    "Choose a week in that range."
+                )
             )
 
 
@@ -111,33 +140,46 @@ class Rule:
 
 def _check_rule(rule: Rule) -> None:
     if not isinstance(rule.frequency, Frequency):
-        raise ValueError("Choose how often it repeats: daily, weekly or monthly.")
+        raise ValueError(gettext("Choose how often it repeats: daily, weekly or monthly."))
     limit = MAX_INTERVAL[rule.frequency]
-    unit = _UNITS[rule.frequency]
     if isinstance(rule.interval, bool) or not isinstance(rule.interval, int) or not 1 <= rule.interval <= limit:
-        raise ValueError(
-            f"It can repeat every 1 to {limit} {unit}, not {rule.interval}. Choose a number in that range."
-        )
+        raise ValueError(_interval_refused(rule.frequency, rule.interval))
     if rule.until is not None and rule.count is not None:
-        raise ValueError("Choose either an end date or a number of times, not both.")
+        raise ValueError(gettext("Choose either an end date or a number of times, not both."))
     if isinstance(rule.until, datetime):
-        raise ValueError("Give the end as a date, without a time of day.")
+        raise ValueError(gettext("Give the end as a date, without a time of day."))
     if rule.count is not None and (isinstance(rule.count, bool) or not 1 <= rule.count <= MAX_COUNT):
         raise ValueError(
-            f"It can happen 1 to {MAX_COUNT} times, not {rule.count}. Choose a number in that range, or an end date."
+            # Translators: %(limit)s is the largest number allowed (500), %(number)s the one given.
+            ngettext(
+                "It can happen 1 to %(limit)s time, not %(number)s. Choose a number in that range, or an end date.",
+                "It can happen 1 to %(limit)s times, not %(number)s. Choose a number in that range, or an end date.",
+                MAX_COUNT,
+            )
+            % {"limit": MAX_COUNT, "number": rule.count}
         )
     if rule.weekdays and rule.frequency is not Frequency.WEEKLY:
-        raise ValueError("Days of the week can only be chosen when it repeats weekly. Remove them or repeat weekly.")
+        raise ValueError(
+            gettext("Days of the week can only be chosen when it repeats weekly. Remove them or repeat weekly.")
+        )
     if any(not isinstance(day, Weekday) for day in rule.weekdays):
-        raise ValueError("Days of the week must be MO, TU, WE, TH, FR, SA or SU.")
+        # Translators: MO, TU, WE, TH, FR, SA and SU are codes; keep them in English.
+        raise ValueError(gettext("Days of the week must be MO, TU, WE, TH, FR, SA or SU."))
     if (rule.month_day is not None or rule.monthly_weekday is not None) and rule.frequency is not Frequency.MONTHLY:
-        raise ValueError("A day of the month can only be chosen when it repeats monthly. Remove it or repeat monthly.")
+        raise ValueError(
+            gettext("A day of the month can only be chosen when it repeats monthly. Remove it or repeat monthly.")
+        )
     if rule.month_day is not None and rule.monthly_weekday is not None:
-        raise ValueError("Choose either a date in the month (like the 15th) or a weekday (like the second Tuesday).")
+        raise ValueError(
+            gettext("Choose either a date in the month (like the 15th) or a weekday (like the second Tuesday).")
+        )
     if rule.month_day is not None and not (1 <= rule.month_day <= 31 or rule.month_day == -1):
         raise ValueError(
-            f"The day of the month must be 1 to 31, or -1 for the last day, not {rule.month_day}. "
-            "Choose a day in that range."
+            gettext(
+                "The day of the month must be 1 to 31, or -1 for the last day, not %(number)s. "
+                "Choose a day in that range."
+            )
+            % {"number": rule.month_day}
         )
 
 
@@ -156,18 +198,33 @@ def _parse(text: str) -> Rule:
         name, equals, value = (piece.strip().upper() for piece in part.partition("="))
         if not equals or not name or not value:
             raise ValueError(
-                f'"{part}" isn\'t written NAME=VALUE. Separate parts with semicolons, like FREQ=WEEKLY;COUNT=4.'
+                # Translators: NAME=VALUE and FREQ=WEEKLY;COUNT=4 are written as the API reads them; keep
+                # them in English. %(part)s is what was sent.
+                gettext(
+                    '"%(part)s" isn\'t written NAME=VALUE. Separate parts with semicolons, like FREQ=WEEKLY;COUNT=4.'
+                )
+                % {"part": part}
             )
         if name not in _SUPPORTED_PARTS:
-            raise ValueError(f"{name} isn't supported in a repeat pattern. Use only {', '.join(_SUPPORTED_PARTS)}.")
+            raise ValueError(
+                # Translators: %(name)s and %(names)s are RRULE words such as FREQ and COUNT; they stay in English.
+                gettext("%(name)s isn't supported in a repeat pattern. Use only %(names)s.")
+                % {"name": name, "names": ", ".join(_SUPPORTED_PARTS)}
+            )
         if name in values:
-            raise ValueError(f"{name} appears more than once. Give it once.")
+            # Translators: %(name)s is an RRULE word such as FREQ or COUNT; it stays in English.
+            raise ValueError(gettext("%(name)s appears more than once. Give it once.") % {"name": name})
         values[name] = value
     if "FREQ" not in values:
-        raise ValueError("The repeat pattern needs FREQ. Start it with FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY.")
+        # Translators: FREQ, FREQ=DAILY, FREQ=WEEKLY and FREQ=MONTHLY stay in English: the API reads them.
+        raise ValueError(
+            gettext("The repeat pattern needs FREQ. Start it with FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY.")
+        )
     if values["FREQ"] not in Frequency.__members__:
         raise ValueError(
-            f"Repeating with FREQ={values['FREQ']} isn't supported. Use FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY."
+            # Translators: FREQ=… stays in English: the API reads it. %(value)s is what was sent.
+            gettext("Repeating with FREQ=%(value)s isn't supported. Use FREQ=DAILY, FREQ=WEEKLY or FREQ=MONTHLY.")
+            % {"value": values["FREQ"]}
         )
     frequency = Frequency(values["FREQ"])
     weekdays, monthly_weekday = _parse_days(values.get("BYDAY"), frequency)
@@ -188,7 +245,8 @@ def _parse_number(values: Mapping[str, str], name: str) -> int | None:
     if value is None:
         return None
     if not re.fullmatch(r"-?\d{1,4}", value):
-        raise ValueError(f'{name} must be a whole number, not "{value}".')
+        # Translators: %(name)s is an RRULE word such as COUNT or INTERVAL; it stays in English.
+        raise ValueError(gettext('%(name)s must be a whole number, not "%(value)s".') % {"name": name, "value": value})
     return int(value)
 
 
@@ -200,7 +258,10 @@ def _parse_until(value: str | None) -> date | None:
             raise ValueError(value)
         return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
-        raise ValueError(f'UNTIL must be a date written YYYYMMDD, such as 20261231, not "{value}".') from None
+        raise ValueError(
+            # Translators: UNTIL and YYYYMMDD stay in English: the API reads them.
+            gettext('UNTIL must be a date written YYYYMMDD, such as 20261231, not "%(value)s".') % {"value": value}
+        ) from None
 
 
 def _parse_days(value: str | None, frequency: Frequency) -> tuple[tuple[Weekday, ...], MonthlyWeekday | None]:
@@ -208,15 +269,24 @@ def _parse_days(value: str | None, frequency: Frequency) -> tuple[tuple[Weekday,
         return (), None
     matches = [_NUMBERED_DAY.fullmatch(item.strip()) for item in value.split(",")]
     if any(match is None for match in matches):
-        raise ValueError(f'BYDAY takes days written MO, TU, WE, TH, FR, SA or SU, not "{value}".')
+        raise ValueError(
+            # Translators: BYDAY and the day codes stay in English: the API reads them.
+            gettext('BYDAY takes days written MO, TU, WE, TH, FR, SA or SU, not "%(value)s".') % {"value": value}
+        )
     days = [(match.group(1), Weekday(match.group(2))) for match in matches if match is not None]
     if frequency is Frequency.MONTHLY:
         if len(days) != 1 or days[0][0] is None:
             raise ValueError(
-                "A monthly pattern takes one numbered weekday, like BYDAY=2TU for the second Tuesday "
-                "or BYDAY=-1FR for the last Friday."
+                # Translators: BYDAY=2TU and BYDAY=-1FR stay in English: the API reads them.
+                gettext(
+                    "A monthly pattern takes one numbered weekday, like BYDAY=2TU for the second Tuesday "
+                    "or BYDAY=-1FR for the last Friday."
+                )
             )
         return (), MonthlyWeekday(int(days[0][0]), days[0][1])
     if any(ordinal is not None for ordinal, _ in days):
-        raise ValueError("Numbered weekdays like 2TU only work with FREQ=MONTHLY. Use plain days like BYDAY=TU,TH.")
+        raise ValueError(
+            # Translators: 2TU, FREQ=MONTHLY and BYDAY=TU,TH stay in English: the API reads them.
+            gettext("Numbered weekdays like 2TU only work with FREQ=MONTHLY. Use plain days like BYDAY=TU,TH.")
+        )
     return tuple(day for _, day in days), None

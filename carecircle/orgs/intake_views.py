@@ -112,7 +112,7 @@ def referral_import(request: HttpRequest, organisation_id: int) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
-            context["problem"] = "Choose a CSV file to import."
+            context["problem"] = gettext("Choose a CSV file to import.")
             status = INVALID
         else:
             try:

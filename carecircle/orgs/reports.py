@@ -358,23 +358,32 @@ def _wellbeing(report: Report, totals: dict[tuple[str, str], int]) -> None:
 
 
 def report_csv_rows(report: Report) -> list[list[str]]:
-    """The report as the CSV download's rows, with the same suppressed values as the page."""
+    """The report as the CSV download's rows, with the same suppressed values as the page.
+
+    Built per request, so the table and row names are in the reader's language, like the page; the
+    header's column keys stay English.
+    """
     rows = [["table", "label", "value"]]
     for table in report.tables:
         for cell in table.cells:
             rows.append([table.title, cell.label, cell.shown])
-        rows.append([table.title, "Total", hidden() if table.suppressed_total else str(table.total)])
+        rows.append([table.title, gettext("Total"), hidden() if table.suppressed_total else str(table.total)])
+    first_contact = pgettext("a table in the report's CSV download", "Days to first contact")
     for key, value in report.first_contact_days.items():
-        rows.append(["Days to first contact", key, value])
+        rows.append([first_contact, key, value])
+    to_close = pgettext("a table in the report's CSV download", "Days to close")
     for key, value in report.close_days.items():
-        rows.append(["Days to close", key, value])
+        rows.append([to_close, key, value])
+    by_month = pgettext("a table in the report's CSV download", "First contact by month")
     for month in report.month_rows:
-        rows.append(["First contact by month", f"{month.label}: received", month.received.shown])
-        rows.append(["First contact by month", f"{month.label}: contacted", month.contacted.shown])
-        rows.append(["First contact by month", f"{month.label}: median days", month.median])
-        rows.append(["First contact by month", f"{month.label}: 90th percentile days", month.p90])
+        # Translators: rows of the report's CSV download; %(month)s is a month such as "Mar 2026".
+        rows.append([by_month, gettext("%(month)s: received") % {"month": month.label}, month.received.shown])
+        rows.append([by_month, gettext("%(month)s: contacted") % {"month": month.label}, month.contacted.shown])
+        rows.append([by_month, gettext("%(month)s: median days") % {"month": month.label}, month.median])
+        rows.append([by_month, gettext("%(month)s: 90th percentile days") % {"month": month.label}, month.p90])
     if report.wellbeing_count is not None:
-        rows.append(["Wellbeing", report.wellbeing_count.label, report.wellbeing_count.shown])
+        rows.append([gettext("Wellbeing"), report.wellbeing_count.label, report.wellbeing_count.shown])
+    change = pgettext("a table in the report's CSV download", "Wellbeing: average change")
     for row in report.wellbeing:
-        rows.append(["Wellbeing: average change", str(row["question"]), str(row["change"])])
+        rows.append([change, str(row["question"]), str(row["change"])])
     return rows

@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, Membership
@@ -279,20 +279,21 @@ def _cohorts(
 
 
 def uptake_csv_rows(uptake: Uptake) -> list[list[str]]:
-    """The commissioner's circle figures as CSV rows, suppressed as on the page."""
+    """The commissioner's circle figures as CSV rows, suppressed as on the page, in the reader's language."""
     rows = []
     for table in (uptake.circles, uptake.routes, uptake.members):
         for cell in table.cells:
             rows.append([table.title, cell.label, cell.shown])
-        rows.append([table.title, "Total", hidden() if table.suppressed_total else str(table.total)])
-    rows.append(["Help given", "Tasks done", uptake.tasks_done.shown])
-    rows.append(["Help given", "Hours planned for them", uptake.hours])
+        rows.append([table.title, gettext("Total"), hidden() if table.suppressed_total else str(table.total)])
+    rows.append([gettext("Help given"), gettext("Tasks done"), uptake.tasks_done.shown])
+    rows.append([gettext("Help given"), gettext("Hours planned for them"), uptake.hours])
     for cell in uptake.weekly.cells:
         rows.append([uptake.weekly.title, cell.label, cell.shown])
+    joined = pgettext("a table in the report's CSV download", "Joined that week")
     for cohort in uptake.cohorts:
-        rows.append(["Joined that week", cohort.label, cohort.joined.shown])
+        rows.append([joined, cohort.label, cohort.joined.shown])
         for after, shown in zip(uptake.weeks_after, cohort.later, strict=True):
-            rows.append(
-                ["Joined that week", f"{cohort.label}: active {after} week{'s' if after > 1 else ''} later", shown]
-            )
+            # Translators: a row of the report's CSV download; %(week)s is a week such as "w/c 2 Mar".
+            later = ngettext("%(week)s: active %(weeks)s week later", "%(week)s: active %(weeks)s weeks later", after)
+            rows.append([joined, later % {"week": cohort.label, "weeks": after}, shown])
     return rows

@@ -104,5 +104,5 @@ def volunteer_csv_rows(activity: VolunteerActivity) -> list[list[str]]:
     rows.append([activity.active.title, activity.people.label, activity.people.shown])
     for table in (activity.assigned, activity.follow_ups):
         rows.extend([table.title, cell.label, cell.shown] for cell in table.cells)
-        rows.append([table.title, "Total", hidden() if table.suppressed_total else str(table.total)])
+        rows.append([table.title, _("Total"), hidden() if table.suppressed_total else str(table.total)])
     return rows

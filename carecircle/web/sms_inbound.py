@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -54,7 +54,8 @@ REPLY_CATEGORY = "sms_reply"
 
 # Replies to a known member are written in their language (issue 13), inside `in_language_of`;
 # the command words stay English because `COMMAND` and the word sets above only read English.
-# Replies to a number that belongs to nobody stay English: no language is known. A number on several
+# A number that belongs to nobody is answered in English, with Welsh after it for a UK number
+# (unknown_number_text). A number on several
 # accounts is answered in their language when they all chose the same one (_shared_language).
 
 
@@ -68,10 +69,25 @@ def _help_text() -> str:
     )
 
 
-UNKNOWN_TEXT = (
+# Translators: a text message to a number that belongs to nobody, sent in English followed by Welsh
+# to a UK number (docs/architecture/i18n.md). Welsh: keep it under 160 characters and without
+# circumflexes, so that both languages together fit in two texts.
+UNKNOWN_TEXT = gettext_noop(
     "This number isn't linked to anyone in CareCircle, so we can't act on texts from it. "
-    "Ask the person who invited you to check your number. We won't text you again."
+    "Ask the person who invited you to check your number."
 )
+UK_NUMBERS = "+44"
+
+
+def unknown_number_text(number: str) -> str:
+    """The answer to a number no account has: English, and Welsh after it when the number is British."""
+    with translation.override(settings.LANGUAGE_CODE):
+        english = gettext(UNKNOWN_TEXT)
+    if not number.startswith(UK_NUMBERS):
+        return english
+    with translation.override("cy"):
+        welsh = gettext(UNKNOWN_TEXT)
+    return f"{english} {welsh}"
 
 
 @dataclass(frozen=True)
@@ -215,7 +231,7 @@ def _act(inbound: Inbound, body: str) -> tuple[str, User | None]:
         _reply(inbound, text)
         return "start", None
     if not users:
-        _reply(inbound, UNKNOWN_TEXT, key=f"sms-unknown-{inbound.sender}")
+        _reply(inbound, unknown_number_text(inbound.sender), key=f"sms-unknown-{inbound.sender}")
         return "unknown", None
     if len(users) > 1:
         with translation.override(_shared_language(inbound.sender)):

@@ -168,18 +168,21 @@ def _error_page(request: HttpRequest, status: int, title: str, text: str) -> Htt
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, 400, "Something was wrong with that request", "Go back and try again.")
+    return _error_page(request, 400, _("Something was wrong with that request"), _("Go back and try again."))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Written here, in the request's language (the member's own once MemberLanguageMiddleware has
+    # run), like the refusal in `exception`, which each app translates where it raises it.
     match = request.resolver_match
     circle_id = match.kwargs.get("circle_id") if match is not None else None
     decider = who_decides_access(user=request.user, circle_id=circle_id) if isinstance(circle_id, int) else None
     return _error_page(
         request,
         403,
-        "You can't do that in this circle",
-        f"Your role in this circle doesn't allow it. {decider or 'Go back to the circle to carry on.'}",
+        _("You can't do that in this circle"),
+        _("Your role in this circle doesn't allow it. %(next)s")
+        % {"next": decider or _("Go back to the circle to carry on.")},
     )
 
 
@@ -187,12 +190,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return _error_page(
         request,
         404,
-        "Page not found",
-        "This page doesn't exist, or you don't have access to it. Check the address, or go to your circles.",
+        _("Page not found"),
+        _("This page doesn't exist, or you don't have access to it. Check the address, or go to your circles."),
     )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Something went wrong on our side. Please try again."}, status=500)
+        return JsonResponse({"detail": _("Something went wrong on our side. Please try again.")}, status=500)
     return render(request, "web/error_500.html", status=500)

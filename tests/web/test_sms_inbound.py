@@ -145,6 +145,28 @@ def test_an_unknown_number_gets_one_polite_reply_and_nothing_else(texting, clien
     assert not Message.objects.exists()
 
 
+def test_an_unknown_uk_number_is_answered_in_english_then_welsh_within_two_texts(texting, client):
+    twilio_text(client, STRANGER, "YES 1234")
+
+    english, welsh = last_reply(STRANGER).split(" Nid yw'r rhif hwn ")
+    assert english == (
+        "This number isn't linked to anyone in CareCircle, so we can't act on texts from it. "
+        "Ask the person who invited you to check your number."
+    )
+    assert welsh.startswith("wedi'i gysylltu ag unrhyw un yn CareCircle")
+    assert welsh.endswith("Gofynnwch i'r sawl a'ch gwahoddodd wirio eich rhif.")  # whole, not cut
+    assert segments(last_reply(STRANGER)) <= MAX_SEGMENTS
+
+
+def test_an_unknown_number_from_abroad_is_answered_in_english_only(texting, client):
+    abroad = "+48221234567"
+    twilio_text(client, abroad, "Dzień dobry")
+
+    assert last_reply(abroad).startswith("This number isn't linked to anyone in CareCircle")
+    assert "Nid yw" not in last_reply(abroad)
+    assert segments(last_reply(abroad)) == 1
+
+
 def test_help_explains_the_commands(texting, client):
     twilio_text(client, HELPER_MOBILE, "help")
 
