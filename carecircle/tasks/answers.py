@@ -32,6 +32,7 @@ class Answer(StrEnum):
 class Outcome(StrEnum):
     TAKEN = "taken"
     TAKEN_REST = "taken_rest"
+    GAVE_UP_REST = "gave_up_rest"
     ALREADY_GOING = "already_going"
     GAVE_UP = "gave_up"
     DECLINED = "declined"
@@ -45,11 +46,20 @@ class Answered:
     when: str
     # TAKEN_REST only: the stay's last day, "Sun 15 Mar", in the same language as `when`.
     until: str = ""
+    # GAVE_UP_REST only: the stay's first day, and the first day of the rest they gave up (the days
+    # in between stay theirs). Each channel words them in its own way.
+    first_day: datetime.date | None = None
+    rest_from: datetime.date | None = None
 
 
 def occurrence_when(task: Task, occurrence_date: datetime.date) -> str:
     """ "Lift on Tue 14 Jul", in the active language (the reader's page, or the texter's language)."""
     return gettext("%(title)s on %(day)s") % {"title": task.title, "day": _short_day(occurrence_date)}
+
+
+def short_day(on: datetime.date) -> str:
+    """ "Sat 5 Dec" in the active language, for a short reply."""
+    return _short_day(on)
 
 
 def _short_day(on: datetime.date) -> str:
@@ -78,10 +88,11 @@ def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date
     if detail.status == Status.DONE:
         raise services.TaskConflict(gettext("%(when)s is already done, so nothing changed.") % {"when": when})
     now = timezone.now()
-    # A stay under way can still be taken on for the rest of it; anything else that has started can't
-    # be answered from outside the app (docs/architecture/tasks.md).
-    rest_of_stay = answer == Answer.TAKE and detail.running_stay(now)
-    if detail.start_utc() <= now and not rest_of_stay:
+    # A stay under way can still be taken on, or given up, for the rest of it; anything else that has
+    # started can't be answered from outside the app (docs/architecture/tasks.md).
+    running = detail.running_stay(now)
+    rest_of_stay = answer == Answer.TAKE and running
+    if detail.start_utc() <= now and not running:
         raise services.TaskConflict(
             gettext("%(when)s has already started or passed, so nothing changed.") % {"when": when}
         )
@@ -92,6 +103,17 @@ def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date
         if rest_of_stay:
             return Answered(Outcome.TAKEN_REST, when, until=_short_day(detail.last_day()))
         return Answered(Outcome.TAKEN, when)
+    if running:
+        if going:
+            services.task_withdraw(actor=actor, task=task, occurrence_date=occurrence_date)
+        # Asked twice (the same text again, two at once): the one withdrawal answers both alike.
+        gave_up_at = gave_up_part_way_at(
+            user=actor, task=task, occurrence_date=occurrence_date, start=detail.start_utc()
+        )
+        if gave_up_at is not None:
+            return Answered(
+                Outcome.GAVE_UP_REST, when, first_day=detail.first_day(), rest_from=detail.rest_from(gave_up_at)
+            )
     if going:
         services.task_withdraw(actor=actor, task=task, occurrence_date=occurrence_date)
         return Answered(Outcome.GAVE_UP, when)
@@ -105,3 +127,16 @@ def is_going(*, user: User, task: Task, occurrence_date: datetime.date) -> bool:
     return Assignment.objects.filter(
         task=task, occurrence_date=occurrence_date, user=user, withdrawn_at__isnull=True
     ).exists()
+
+
+def gave_up_part_way_at(
+    *, user: User, task: Task, occurrence_date: datetime.date, start: datetime.datetime
+) -> datetime.datetime | None:
+    """When `user` last gave up a place on an occurrence after it began (the rest of a stay), if they did."""
+    latest: datetime.datetime | None = (
+        Assignment.objects.filter(task=task, occurrence_date=occurrence_date, user=user, withdrawn_at__gt=start)
+        .order_by("-withdrawn_at")
+        .values_list("withdrawn_at", flat=True)
+        .first()
+    )
+    return latest

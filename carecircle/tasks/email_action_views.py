@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from carecircle.lib.errors import DomainError
-from carecircle.tasks.email_actions import ACTIONS, THANK, LinkError, action_perform, action_read, link_access
+from carecircle.tasks.email_actions import (
+    ACTIONS,
+    CANT,
+    TAKE,
+    THANK,
+    LinkError,
+    action_perform,
+    action_read,
+    link_access,
+)
+from carecircle.tasks.schedule import is_running_stay, series_occurrence
+from carecircle.tasks.selectors import occurrence_detail
 
 NOTE_LIMIT = 500
 
@@ -36,6 +48,15 @@ def email_action(request: HttpRequest, token: str) -> HttpResponse:
         "thanking": link.action == THANK,
         "note_limit": NOTE_LIMIT,
     }
+    if link.action in (TAKE, CANT):
+        # A stay under way: the button takes on, or gives up, the rest of it (docs/architecture/tasks.md).
+        # The series alone says whether it may be one, so other links' pages cost no more queries.
+        base = series_occurrence(task, link.occurrence_date)
+        maybe = base is not None and is_running_stay(base, task.time_zone, timezone.now())
+        detail = occurrence_detail(task, link.occurrence_date) if maybe else None
+        if detail is not None and detail.running_stay(timezone.now()):
+            context["running_stay"] = detail
+            context["rest_from"] = detail.rest_from(timezone.now())
     if request.method == "GET":
         return render(request, "tasks/email_action.html", context)
     note = str(request.POST.get("note", "")).strip()

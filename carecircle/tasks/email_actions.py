@@ -29,6 +29,7 @@ from carecircle.circles.access import CircleAccess
 from carecircle.tasks import services
 from carecircle.tasks.access import access_task
 from carecircle.tasks.answers import Answer, Outcome, occurrence_answer
+from carecircle.tasks.messages import covered_words, gave_up_rest_sentence
 from carecircle.tasks.models import ActionLinkUse, Task
 
 SALT = "carecircle.tasks.email-action"
@@ -170,6 +171,14 @@ def _do(link: ActionLink, task: Task, note: str) -> str:
                 "title": task.title,
                 "until": answered.until,
             }
+        if answered.outcome == Outcome.GAVE_UP_REST:
+            assert answered.first_day is not None
+            assert answered.rest_from is not None
+            return gave_up_rest_sentence(
+                title=task.title,
+                rest_from=answered.rest_from,
+                covered=covered_words(first=answered.first_day, rest_from=answered.rest_from),
+            )
         if answered.outcome == Outcome.GAVE_UP:
             return gettext("Thanks for letting us know. You're no longer down for “%(title)s” on %(day)s.") % words
         return gettext("Thanks for letting us know. You won't be asked about “%(title)s” on %(day)s again.") % words

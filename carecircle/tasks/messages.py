@@ -42,6 +42,56 @@ def day_words(on: datetime.date) -> str:
     return date_format(on, pgettext("day in a message", "l j E"))
 
 
+def covered_words(*, first: datetime.date, rest_from: datetime.date, short: bool = False) -> str:
+    """The days of a stay someone covered before giving up the rest: "Friday", "Friday to Sunday"; "" if none."""
+    if rest_from <= first:
+        return ""
+    last = rest_from - datetime.timedelta(days=1)
+    if (last - first).days < 6:
+        # Within a week the day's name is enough: they are the days just before the rest.
+        # Translators: a Django date format for a day of the week, like "Friday" ("Fri" when short).
+        style = pgettext("weekday in a text", "D") if short else pgettext("weekday in a message", "l")
+    else:
+        style = pgettext("day in a short reply", "D j M") if short else pgettext("day in a message", "l j E")
+    if first == last:
+        return date_format(first, style)
+    return pgettext("a span of days", "%(first)s to %(last)s") % {
+        "first": date_format(first, style),
+        "last": date_format(last, style),
+    }
+
+
+def gave_up_rest_sentence(*, title: str, rest_from: datetime.date, covered: str) -> str:
+    """What someone who gave up the rest of a stay reads, on the page or after an email's link."""
+    values = {"title": title, "day": day_words(rest_from), "covered": covered}
+    if covered:
+        return gettext("You've given up the rest of “%(title)s”, from %(day)s. Thank you for %(covered)s.") % values
+    return gettext("You've given up the rest of “%(title)s”, from %(day)s. Thank you for the time you gave.") % values
+
+
+def rest_of_stay_message(
+    *, task: Task, on: datetime.date, rest_from: datetime.date, until: datetime.date, giver_name: str, actions: str
+) -> tuple[str, str]:
+    """(subject, body) asking everyone who can help to take on the rest of a stay someone gave up."""
+    values = {
+        "title": task.title,
+        "person": task.circle.person_name,
+        "from": day_words(rest_from),
+        "until": day_words(until),
+        "name": giver_name,
+    }
+    subject = gettext("Help needed: the rest of %(title)s") % values
+    first = (
+        gettext(
+            "“%(title)s” for %(person)s needs someone from %(from)s until %(until)s. "
+            "%(name)s has been there until now and can't do the rest."
+        )
+        % values
+    )
+    opener = gettext("Or open it in CareCircle: %(link)s") % {"link": task_url(task, on)}
+    return subject, f"{first}\n\n{actions}\n\n{opener}"
+
+
 def list_words(names: list[str]) -> str:
     """ "Ann and Bob", "Ann, Bob and Cy" in the active language."""
     if len(names) == 1:

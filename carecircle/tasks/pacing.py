@@ -37,6 +37,7 @@ from carecircle.tasks.messages import (
     help_request_message,
     help_request_title,
     nobody_left_message,
+    rest_of_stay_message,
     someone_in_the_circle,
     task_url,
     when_read,
@@ -406,6 +407,56 @@ def everyone_notify(
         render=render,
         sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=on),
     )
+
+
+def ask_rest_of_stay(*, task: Task, on: datetime.date, detail: TaskOccurrence, giver: User, actor: User) -> int:
+    """Ask everyone who can help to take on the rest of a stay under way that `giver` has just given up.
+
+    Called inside the transaction of giving it up (services.task_withdraw), after the place was freed.
+    Nobody going, who gave up a place on it, said "I can't" or was asked since it was given up is
+    asked; their "I'll do it" takes on the rest of it (tasks/answers.py). Returns how many were asked.
+    """
+    if task.private:
+        return 0
+    now = timezone.now()
+    rest_from = detail.rest_from(now)
+    until = detail.last_day()
+    since = reopened_at(task, on)
+    excluded = {giver.pk, actor.pk, *_not_to_ask(task, on, detail, since)}
+    asked = asks_record(
+        task=task,
+        on=on,
+        user_ids=sorted(user_id for user_id in _volunteers(task.circle) if user_id not in excluded),
+        asker_id=None,
+        asked_as=AskedAs.EVERYONE,
+        since=since,
+    )
+    if not asked:
+        return 0
+
+    def render(user: User) -> tuple[str, str]:
+        from carecircle.tasks.email_actions import CANT, TAKE, action_lines
+
+        return rest_of_stay_message(
+            task=task,
+            on=on,
+            rest_from=rest_from,
+            until=until,
+            giver_name=giver.display_name,
+            actions=action_lines(user_id=user.pk, task=task, occurrence_date=on, actions=[TAKE, CANT]),
+        )
+
+    notify(
+        category="help_needed",
+        circle=task.circle,
+        key=ask_key("stay-rest", task, on, since),
+        title=when_read(lambda: gettext("Help needed: the rest of %(title)s") % {"title": task.title}),
+        url=task_url(task, on).removeprefix(settings.SITE_URL),
+        user_ids=asked,
+        render=render,
+        sms_suffix=lambda: reply_sms_suffix(task=task, occurrence_date=on),
+    )
+    return len(asked)
 
 
 def stand_ins_escalate(*, now: datetime.datetime | None = None) -> int:

@@ -138,6 +138,15 @@ def is_running_stay(occurrence: Occurrence, time_zone: str, now: datetime.dateti
     return last > first and occurrence_start(occurrence, time_zone) <= now < occurrence_end(occurrence, time_zone)
 
 
+def rest_from(occurrence: Occurrence, time_zone: str, moment: datetime.datetime) -> datetime.date:
+    """The first day of what is left of a stay at `moment`: that day on the task's clock, within the stay's days.
+
+    Someone giving up a stay under way keeps the days before it (docs/architecture/tasks.md).
+    """
+    first, last = occurrence_days(occurrence, time_zone)
+    return min(max(first, moment.astimezone(ZoneInfo(time_zone)).date()), last)
+
+
 def occurrence_as_changed(
     task: Task, original_date: datetime.date, change: OccurrenceChange | None
 ) -> Occurrence | None:
@@ -237,6 +246,13 @@ class TaskOccurrence:
     def running_stay(self, now: datetime.datetime) -> bool:
         """A stay that has begun and not yet ended: someone may still take on the rest of it."""
         return is_running_stay(self.occurrence, self.task.time_zone, now)
+
+    def first_day(self) -> datetime.date:
+        return occurrence_days(self.occurrence, self.task.time_zone)[0]
+
+    def rest_from(self, moment: datetime.datetime) -> datetime.date:
+        """The first day of what is left of this stay at `moment` (the days before it were covered)."""
+        return rest_from(self.occurrence, self.task.time_zone, moment)
 
     def local_start(self, zone: ZoneInfo) -> datetime.datetime:
         return self.start_utc().astimezone(zone)

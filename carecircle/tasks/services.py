@@ -38,6 +38,7 @@ from carecircle.tasks.models import (
     Category,
     Decline,
     OccurrenceChange,
+    Status,
     Task,
 )
 from carecircle.tasks.schedule import (
@@ -503,7 +504,15 @@ def task_withdraw(
     ).first()
     if assignment is None:
         return False
-    assignment.withdrawn_at = timezone.now()
+    from carecircle.tasks.selectors import occurrence_detail
+
+    detail = occurrence_detail(task, occurrence_date)
+    now = timezone.now()
+    # Giving up a stay under way gives up the rest of it: the days before today stay theirs (the
+    # withdrawal's time says which), the rest needs help again (docs/architecture/tasks.md).
+    running = detail is not None and detail.status not in (Status.DONE, Status.CANCELLED) and detail.running_stay(now)
+    rest_from = detail.rest_from(now) if detail is not None and running else occurrence_date
+    assignment.withdrawn_at = now
     assignment.withdraw_reason = reason.strip()
     assignment.save(update_fields=["withdrawn_at", "withdraw_reason"])
     audit_record(
@@ -513,20 +522,30 @@ def task_withdraw(
         subject=person,
         data={"task": task.pk, "title": task.title, "date": occurrence_date.isoformat(), "reason": reason.strip()},
     )
+    from carecircle.tasks.pacing import ask_rest_of_stay
     from carecircle.tasks.rota_services import ask_standing_offers
 
-    # The place is free again: those who usually help at that time are asked.
-    ask_standing_offers(task=task, on=occurrence_date, skip_user_ids={person.pk})
+    if running and detail is not None:
+        # What's left of a stay under way: everyone who can help is asked to take on the rest.
+        ask_rest_of_stay(task=task, on=occurrence_date, detail=detail, giver=person, actor=actor)
+    else:
+        # The place is free again: those who usually help at that time are asked.
+        ask_standing_offers(task=task, on=occurrence_date, skip_user_ids={person.pk})
+
+    def gave_up_title() -> str:
+        words = {"name": person.display_name, "title": task.title}
+        if running:
+            return gettext("%(name)s has given up the rest of %(title)s, from %(day)s") % {
+                **words,
+                "day": day_words(rest_from),
+            }
+        return gettext("%(name)s can't do %(title)s on %(day)s any more") % {**words, "day": day_words(occurrence_date)}
+
     notify(
         category="help_changed",
         circle=task.circle,
         key=f"task-gave-up-{assignment.pk}",
-        title=when_read(
-            lambda: (
-                gettext("%(name)s can't do %(title)s on %(day)s any more")
-                % {"name": person.display_name, "title": task.title, "day": day_words(occurrence_date)}
-            )
-        ),
+        title=when_read(gave_up_title),
         body=reason.strip()[:300],
         url=_task_url(task),
         actor=actor,

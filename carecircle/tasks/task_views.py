@@ -37,7 +37,8 @@ from carecircle.tasks.forms import (
     ThankForm,
     initial_for,
 )
-from carecircle.tasks.models import CATEGORY_DETAILS, Task
+from carecircle.tasks.messages import covered_words, gave_up_rest_sentence
+from carecircle.tasks.models import CATEGORY_DETAILS, Assignment, Task
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.selectors import (
     members_with,
@@ -104,15 +105,33 @@ def detail(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
     return render(request, "tasks/detail.html", context)
 
 
+def _covered_part(item: TaskOccurrence, withdrawals: list[Assignment]) -> list[tuple[Assignment, str]]:
+    """Each withdrawal with the days its member covered before giving up the rest of this stay ("" if none).
+
+    The days before the rest stay theirs (docs/architecture/tasks.md).
+    """
+    start = item.start_utc()
+    pairs = []
+    for assignment in withdrawals:
+        words = ""
+        if item.is_stay() and assignment.withdrawn_at is not None and assignment.withdrawn_at > start:
+            words = covered_words(first=item.first_day(), rest_from=item.rest_from(assignment.withdrawn_at))
+        pairs.append((assignment, words))
+    return pairs
+
+
 def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurrence, **extra: Any) -> dict[str, Any]:
     task = item.task
     labels = CATEGORY_DETAILS.get(task.category, {})
+    withdrawals = withdrawals_for(task, item.original_date) if access.can("tasks.manage") else []
+    now = timezone.now()
     context: dict[str, Any] = {
         "item": item,
         "task": task,
         "on": item.original_date,
         "details": [(labels[key], value) for key, value in task.details.items() if key in labels],
-        "withdrawals": withdrawals_for(task, item.original_date) if access.can("tasks.manage") else [],
+        # With the days each who gave up the rest of a stay under way had covered ("" for others).
+        "withdrawals": _covered_part(item, withdrawals),
         "is_going": access.user_id in item.going_ids(),
         "reason_form": ReasonForm(),
         "done_form": DoneForm(
@@ -123,7 +142,8 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
         # Nobody takes a day that has ended (the service refuses it too); "Who went?" still can.
         "day_ended": services.day_ended(task, item.original_date, item.change),
         # A stay under way: taking it now means the rest of it (docs/architecture/tasks.md).
-        "running_stay": item.running_stay(timezone.now()),
+        "running_stay": item.running_stay(now),
+        "rest_from": item.rest_from(now),
         "taken_during": {a.pk for a in item.going if item.is_stay() and a.created_at > item.start_utc()},
         "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
         "now": timezone.now(),
@@ -290,13 +310,18 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
         if person is None:
             error = services.TaskError(_("That person isn't in this circle. Choose a member."))
             return _refused(request, access, task, item.original_date, error)
+    rest_from = item.rest_from(timezone.now()) if item.running_stay(timezone.now()) else None
     try:
         withdrawn = services.task_withdraw(
             actor=actor, task=task, occurrence_date=item.original_date, user=person, reason=form.cleaned_data["reason"]
         )
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
-    if withdrawn:
+    if withdrawn and rest_from is not None and person is None:
+        # A stay under way: they gave up the rest of it and keep the days before (docs/architecture/tasks.md).
+        words = covered_words(first=item.first_day(), rest_from=rest_from)
+        messages.success(request, gave_up_rest_sentence(title=task.title, rest_from=rest_from, covered=words))
+    elif withdrawn:
         messages.success(request, _("Done. The task shows it needs help again, so someone else can take it."))
     else:
         messages.info(request, _("You weren't down for this one, so nothing changed."))

@@ -37,7 +37,8 @@ from carecircle.notifications.services import OPT_OUT_CONFIRMATION, delivery_enq
 from carecircle.notifications.sms_providers import notify_bearer_valid, twilio_signature_valid
 from carecircle.notifications.sms_text import fit
 from carecircle.tasks.access import access_task
-from carecircle.tasks.answers import Answer, Answered, Outcome, is_going, occurrence_answer
+from carecircle.tasks.answers import Answer, Answered, Outcome, is_going, occurrence_answer, short_day
+from carecircle.tasks.messages import covered_words
 from carecircle.tasks.reply_codes import reply_code_find
 
 logger = logging.getLogger("carecircle.sms")
@@ -313,6 +314,20 @@ def _answer_text(answered: Answered, code: str) -> str:
             "when": str(answered.when),
             "until": answered.until,
         }
+    if outcome == Outcome.GAVE_UP_REST:
+        assert answered.first_day is not None
+        assert answered.rest_from is not None
+        rest = {
+            "when": str(answered.when),
+            "from": short_day(answered.rest_from),
+            "covered": covered_words(first=answered.first_day, rest_from=answered.rest_from, short=True),
+        }
+        if rest["covered"]:
+            # Translators: a text message; %(when)s is a stay that has begun ("Stay with Dad on Fri 4 Dec"),
+            # %(from)s the first day given up ("Sat 5 Dec"), %(covered)s the days before it ("Fri", "Fri to Sun").
+            return gettext("You've given up the rest of %(when)s, from %(from)s. Thank you for %(covered)s.") % rest
+        # Translators: a text message; %(when)s is a stay that has begun, %(from)s the first day given up.
+        return gettext("You've given up the rest of %(when)s, from %(from)s. Thank you for the time you gave.") % rest
     if outcome == Outcome.ALREADY_GOING:
         return gettext("You're already down for %(when)s. Reply NO %(code)s if you can't go after all.") % values
     if outcome == Outcome.GAVE_UP:

@@ -1,0 +1,68 @@
+"""Giving up the rest of a stay under way from an email's "I can't", in Chromium without JavaScript.
+
+A three-day stay began yesterday on the circle's clock, so it is under way at any hour the test
+runs. The helper was down for it; their email's link opens a confirm page that says what giving it
+up now means, changes nothing until the button is pressed, and then says which days stay theirs.
+axe checks each page.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils.formats import date_format
+from playwright.sync_api import Browser, expect
+
+from carecircle.notifications.models import Delivery
+from carecircle.tasks.email_actions import CANT, action_token
+from carecircle.tasks.models import Assignment
+from carecircle.tasks.services import task_volunteer
+from tests.browser.conftest import Checked
+from tests.cast import build_cast
+from tests.tasks.conftest import circle_today, make_task, on_the_day
+
+
+def test_a_helper_gives_up_the_rest_of_a_stay_from_the_email(
+    server: str, browser: Browser, no_js_page: Checked
+) -> None:
+    cast = build_cast()
+    today = circle_today()
+    began = today - datetime.timedelta(days=1)
+    with on_the_day(began - datetime.timedelta(days=2)):
+        stay = make_task(
+            actor=cast.organiser,
+            circle=cast.circle,
+            title="Stay with Dad",
+            start_date=began,
+            start_time=None,
+            duration_minutes=3 * 1440,
+        )
+        task_volunteer(actor=cast.helper, task=stay, occurrence_date=began)
+    token = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=began, action=CANT)
+    page = no_js_page.page
+
+    page.goto(f"{server}{reverse('tasks:email_action', kwargs={'token': token})}")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text(
+        f"This has already begun. If you give it up now, the rest of it, from {date_format(today, 'l j E')}, "
+        "goes back to needing help. The days before stay yours."
+    )
+    no_js_page.check("the confirm page of giving up a stay under way")
+    assert list(Assignment.objects.filter(task=stay, withdrawn_at__isnull=True).values_list("user_id", flat=True)) == [
+        cast.helper.pk
+    ]
+
+    page.get_by_role("button", name="I can't").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"You've given up the rest of \u201cStay with Dad\u201d, from {date_format(today, 'l j E')}. "
+        f"Thank you for {date_format(began, 'l')}."
+    )
+    no_js_page.check("the rest of a stay given up")
+    assert not Assignment.objects.filter(task=stay, withdrawn_at__isnull=True).exists()
+    assert Delivery.objects.filter(recipient=cast.paid_carer, idempotency_key__startswith="stay-rest-").exists()
+
+    # The same link again changes nothing and says so.
+    page.goto(f"{server}{reverse('tasks:email_action', kwargs={'token': token})}")
+    expect(page.get_by_role("main")).to_contain_text("This link has already been used.")
+    no_js_page.check("a used link")

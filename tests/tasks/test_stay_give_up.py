@@ -1,0 +1,258 @@
+"""Giving up the rest of a stay under way: the days before stay theirs, the rest needs help again.
+
+On the page, through the API, from an email's "I can't" and by texting NO (docs/architecture/tasks.md).
+Every test sets the clock, so none depends on the hour it runs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from carecircle.accounts.models import User
+from carecircle.notifications.models import Delivery
+from carecircle.tasks.answers import Answer, Outcome, occurrence_answer
+from carecircle.tasks.email_actions import CANT, action_token
+from carecircle.tasks.models import Assignment, Decline, ReplyCode, Task
+from carecircle.tasks.services import TaskConflict, task_volunteer
+from tests.api.conftest import token_client
+from tests.bursts import at_once
+from tests.cast import Cast, build_cast
+from tests.tasks.conftest import ZONE, make_task
+from tests.web.test_sms_inbound import AUTH_TOKEN, HELPER_MOBILE, last_reply, twilio_text
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo(ZONE)
+FRIDAY = datetime.date(2026, 12, 4)
+SATURDAY = FRIDAY + datetime.timedelta(days=1)
+MONDAY = FRIDAY + datetime.timedelta(days=3)
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> time_machine.travel:
+    return time_machine.travel(datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=LONDON), tick=False)
+
+
+@pytest.fixture(autouse=True)
+def providers(settings: Any) -> None:
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+
+
+def weekend_stay(cast: Cast) -> Task:
+    """ "Stay with Dad", Friday 18:00 to Monday 10:00, one person, taken by the helper before it began."""
+    cast.helper.phone = HELPER_MOBILE
+    cast.helper.save(update_fields=["phone"])
+    with at(FRIDAY - datetime.timedelta(days=3), 9):
+        stay = make_task(
+            actor=cast.organiser,
+            circle=cast.circle,
+            title="Stay with Dad",
+            start_date=FRIDAY,
+            start_time=datetime.time(18),
+            duration_minutes=(3 * 24 - 8) * 60,
+        )
+        task_volunteer(actor=cast.helper, task=stay, occurrence_date=FRIDAY)
+    return stay
+
+
+def going(task: Task) -> list[int]:
+    return list(Assignment.objects.filter(task=task, withdrawn_at__isnull=True).values_list("user_id", flat=True))
+
+
+def withdrawals(task: Task) -> int:
+    return Assignment.objects.filter(task=task, withdrawn_at__isnull=False).count()
+
+
+def page(user: User, task: Task) -> str:
+    client = Client()
+    client.force_login(user)
+    url = reverse("tasks:detail", kwargs={"circle_id": task.circle_id, "task_id": task.pk})
+    response = client.get(url, {"on": FRIDAY.isoformat()})
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def told(user: User, prefix: str) -> Delivery:
+    delivery = Delivery.objects.filter(recipient=user, idempotency_key__startswith=prefix).first()
+    assert delivery is not None, f"{user.display_name} wasn't told ({prefix})"
+    return delivery
+
+
+def test_on_the_page_giving_up_a_stay_under_way_keeps_the_days_before(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    with at(SATURDAY, 9, 15):
+        shown = page(cast.helper, stay)
+        assert (
+            "This has already begun. If you give it up now, the rest of it, from Saturday 5 December, goes back to "
+            "needing help. The days before stay yours." in shown
+        )
+        client = Client()
+        client.force_login(cast.helper)
+        url = reverse("tasks:withdraw", kwargs={"circle_id": stay.circle_id, "task_id": stay.pk})
+        answer = client.post(url, {"on": FRIDAY.isoformat(), "reason": "Back hurts"}, follow=True)
+        assert answer.status_code == 200
+        assert (
+            "You've given up the rest of “Stay with Dad”, from Saturday 5 December. Thank you for Friday."
+            in html.unescape(answer.content.decode())
+        )
+        assert going(stay) == []
+        organisers_page = page(cast.organiser, stay)
+        assert f"{cast.helper.display_name} helped on Friday, then gave up the rest: Back hurts" in organisers_page
+        assert "Needs help" in organisers_page
+        # Anyone who can help may take on what's left.
+        assert "If you take it on now, you're down for the rest of it, until Monday 7 December." in page(
+            cast.paid_carer, stay
+        )
+    to_organiser = told(cast.organiser, "task-gave-up-")
+    assert f"{cast.helper.display_name} has given up the rest of Stay with Dad, from Saturday 5 December" in (
+        to_organiser.subject
+    )
+    ask = told(cast.paid_carer, "stay-rest-")
+    assert ask.category == "help_needed"
+    assert "needs someone from Saturday 5 December until Monday 7 December" in ask.body
+    assert f"{cast.helper.display_name} has been there until now and can't do the rest." in ask.body
+    assert "I'll do it: http" in ask.body
+    # The one who gave up isn't asked to take it back, and the organiser hears once.
+    assert not Delivery.objects.filter(recipient=cast.helper, idempotency_key__startswith="stay-rest-").exists()
+    assert Delivery.objects.filter(recipient=cast.organiser, idempotency_key__startswith="task-gave-up-").count() == 1
+
+
+def test_the_api_gives_up_the_rest_and_asks_everyone(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    url = f"/api/v1/circles/{cast.circle.pk}/tasks/{stay.pk}/withdraw"
+    with at(MONDAY - datetime.timedelta(days=1), 8):  # Sunday morning
+        answer = token_client(cast.helper).post(url, {"on": FRIDAY.isoformat()}, content_type="application/json")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "needs_help"
+    assert going(stay) == []
+    assert "from Sunday 6 December" in told(cast.organiser, "task-gave-up-").subject
+    assert "needs someone from Sunday 6 December until Monday 7 December" in told(cast.paid_carer, "stay-rest-").body
+
+
+def test_an_emails_i_cant_gives_up_the_rest_once(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    with at(SATURDAY, 0, 10):
+        token = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=FRIDAY, action=CANT)
+        url = reverse("tasks:email_action", kwargs={"token": token})
+        confirm = Client().get(url)
+        assert confirm.status_code == 200
+        assert (
+            "If you give it up now, the rest of it, from Saturday 5 December, goes back to needing help. "
+            "The days before stay yours." in html.unescape(confirm.content.decode())
+        )
+        assert going(stay) == [cast.helper.pk]  # Opening the link changes nothing.
+        done = Client().post(url)
+        assert done.status_code == 200
+        assert (
+            "You've given up the rest of “Stay with Dad”, from Saturday 5 December. Thank you for Friday."
+            in html.unescape(done.content.decode())
+        )
+        again = Client().post(url)
+        assert again.status_code == 410
+        # Another "I can't" link from an older email says the same, and changes nothing more.
+        second = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=FRIDAY, action=CANT)
+        repeat = Client().post(reverse("tasks:email_action", kwargs={"token": second}))
+        assert "from Saturday 5 December. Thank you for Friday." in html.unescape(repeat.content.decode())
+    assert going(stay) == []
+    assert withdrawals(stay) == 1
+    assert not Decline.objects.filter(task=stay).exists()
+
+
+def test_a_text_no_gives_up_the_rest_and_the_same_text_again_says_the_same(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    code = ReplyCode.objects.get(task=stay, occurrence_date=FRIDAY).code
+    client = Client()
+    with at(MONDAY - datetime.timedelta(days=1), 7):  # Sunday
+        assert twilio_text(client, HELPER_MOBILE, f"NO {code}").status_code == 200
+        first = last_reply(HELPER_MOBILE)
+        twilio_text(client, HELPER_MOBILE, f"NO {code}")
+        second = last_reply(HELPER_MOBILE)
+    assert first == "You've given up the rest of Stay with Dad on Fri 4 Dec, from Sun 6 Dec. Thank you for Fri to Sat."
+    assert second == first
+    assert going(stay) == []
+    assert withdrawals(stay) == 1
+    assert Delivery.objects.filter(recipient=cast.organiser, idempotency_key__startswith="task-gave-up-").count() == 1
+
+
+def test_giving_up_on_the_first_evening_thanks_for_the_time_given(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    with at(FRIDAY, 21):
+        answered = occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+    assert answered.outcome == Outcome.GAVE_UP_REST
+    assert answered.rest_from == FRIDAY
+    assert "needs someone from Friday 4 December until Monday 7 December" in told(cast.paid_carer, "stay-rest-").body
+    code = ReplyCode.objects.get(task=stay, occurrence_date=FRIDAY).code
+    with at(FRIDAY, 21, 5):
+        twilio_text(Client(), HELPER_MOBILE, f"NO {code}")
+    assert last_reply(HELPER_MOBILE) == (
+        "You've given up the rest of Stay with Dad on Fri 4 Dec, from Fri 4 Dec. Thank you for the time you gave."
+    )
+
+
+def test_someone_not_going_who_cant_is_not_asked_again_and_a_finished_stay_is_refused(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    with at(SATURDAY, 10):
+        answered = occurrence_answer(actor=cast.paid_carer, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+    assert answered.outcome == Outcome.DECLINED
+    assert going(stay) == [cast.helper.pk]
+    with at(MONDAY, 10, 1), pytest.raises(TaskConflict, match="already started or passed"):
+        occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+    assert going(stay) == [cast.helper.pk]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "email"),
+    [
+        (
+            "cy",
+            "Rydych chi wedi rhoi'r gorau i weddill Stay with Dad, Gwe 4 Rhag (o'r dyddiad hwn ymlaen: Sad 5 Rhag). "
+            "Diolch am eich help: Gwe.",
+            "Rydych chi wedi rhoi'r gorau i weddill “Stay with Dad” (o'r dyddiad hwn ymlaen: dydd Sadwrn 5 Rhagfyr). "
+            "Diolch am eich help: dydd Gwener.",
+        ),
+        (
+            "pl",
+            "Zrezygnowano z reszty: Stay with Dad, pt 4 gru (od dnia: sob 5 gru). Dziękujemy za pomoc: pt.",
+            "Zrezygnowano z reszty zadania „Stay with Dad” (od dnia: sobota, 5 grudnia). Dziękujemy za pomoc: piątek.",
+        ),
+    ],
+)
+def test_giving_up_the_rest_is_said_in_welsh_and_polish(cast: Cast, language: str, text: str, email: str) -> None:
+    stay = weekend_stay(cast)
+    cast.helper.language = language
+    cast.helper.save(update_fields=["language"])
+    code = ReplyCode.objects.get(task=stay, occurrence_date=FRIDAY).code
+    with at(SATURDAY, 9):
+        twilio_text(Client(), HELPER_MOBILE, f"NO {code}")
+        token = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=FRIDAY, action=CANT)
+        done = Client(headers={"accept-language": language}).post(
+            reverse("tasks:email_action", kwargs={"token": token})
+        )
+    assert text in last_reply(HELPER_MOBILE)
+    assert email in html.unescape(done.content.decode())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_text_and_an_email_giving_up_at_once_give_one_outcome() -> None:
+    """A text's NO and the email's "I can't" at the same moment (SQLite and PostgreSQL)."""
+    cast = build_cast()
+    stay = weekend_stay(cast)
+
+    def give_up() -> str:
+        answered = occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+        return f"{answered.outcome} {answered.rest_from}"
+
+    with at(SATURDAY, 12):
+        results = at_once([give_up, give_up])
+    assert results == [f"{Outcome.GAVE_UP_REST} {SATURDAY}"] * 2
+    assert going(stay) == []
+    assert withdrawals(stay) == 1
+    assert Delivery.objects.filter(recipient=cast.organiser, idempotency_key__startswith="task-gave-up-").count() == 1
+    assert Delivery.objects.filter(recipient=cast.paid_carer, idempotency_key__startswith="stay-rest-").count() == 1
+    assert not Delivery.objects.filter(recipient=cast.helper, idempotency_key__startswith="stay-rest-").exists()
