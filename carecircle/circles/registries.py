@@ -8,7 +8,9 @@ from its AppConfig.ready(), and the others find it here:
 - thanks: conversations sends thanks for something done in another app;
 - daily notes: an app adds items to the record's daily notes page (tasks: paid carers' visits);
 - export parts: an app adds files to the circle's full export;
-- the emergency plan: records says where a circle's plan is, for the messages tasks sends.
+- the emergency plan: records says where a circle's plan is, for the messages tasks sends;
+- requests waiting for someone: orgs lists, on the circles page, an organisation's request to join
+  a circle that was asked of the person's own confirmed address.
 
 Audit sentences are registered with audit (`audit.display.register_sentences`), which sits below
 the domain apps.
@@ -207,6 +209,35 @@ def landing_for(user: User) -> str | None:
         if found:
             return found
     return None
+
+
+# Requests waiting for the signed-in person's own answer, on their circles page (orgs: an organisation
+# asking to join a circle they organise). The registering app decides what is safe to show: it is
+# asked about the account, not a circle, so it checks the account's confirmed address itself.
+
+
+@dataclass(frozen=True)
+class WaitingRequest:
+    """One thing waiting for the person's answer: a heading, a line saying more, and where to answer it."""
+
+    title: str
+    text: str
+    url: str
+
+
+WaitingFinder = Callable[["User"], "list[WaitingRequest]"]
+WAITING_FINDERS: list[WaitingFinder] = []
+
+
+def register_waiting_requests(finder: WaitingFinder) -> None:
+    """Let an app list requests waiting for someone's answer on their circles page; from AppConfig.ready()."""
+    if finder not in WAITING_FINDERS:
+        WAITING_FINDERS.append(finder)
+
+
+def waiting_requests_for(user: User) -> list[WaitingRequest]:
+    """Every registered app's requests waiting for this person's answer."""
+    return [found for finder in WAITING_FINDERS for found in finder(user)]
 
 
 # Figures for commissioners (orgs/uptake.py): what other apps count about a set of circles, totals only.

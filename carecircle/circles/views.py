@@ -46,12 +46,15 @@ from carecircle.circles.permissions import CAPABILITIES, capabilities_for, effec
 @require_http_methods(["GET"])
 @login_required
 def circle_list(request: HttpRequest) -> HttpResponse:
-    memberships = selectors.circle_memberships_for(viewer=viewer(request))
-    if not memberships:
-        landing = registries.landing_for(viewer(request))
+    user = viewer(request)
+    memberships = selectors.circle_memberships_for(viewer=user)
+    waiting = registries.waiting_requests_for(user)
+    if not memberships and not waiting:
+        landing = registries.landing_for(user)
         if landing is not None:
             return redirect(landing)
-    return render(request, "circles/list.html", {"nav": "circles", "memberships": memberships})
+    context = {"nav": "circles", "memberships": memberships, "waiting": waiting}
+    return render(request, "circles/list.html", context)
 
 
 @require_http_methods(["GET", "POST"])

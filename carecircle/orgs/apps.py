@@ -8,13 +8,15 @@ class OrgsConfig(AppConfig):
     def ready(self) -> None:
         from carecircle.accounts.mfa import mfa_requirement_register
         from carecircle.audit.display import register_sentences
-        from carecircle.circles.registries import register_landing
+        from carecircle.circles.registries import register_landing, register_waiting_requests
         from carecircle.orgs import files
+        from carecircle.orgs.circle_links import waiting_for_family
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
         from carecircle.orgs.selectors import landing_for
         from carecircle.orgs.sentences import SENTENCES
 
         mfa_requirement_register(organisation_staff_must_use_mfa)
         register_landing(landing_for)
+        register_waiting_requests(waiting_for_family)
         files.connect()
         register_sentences(SENTENCES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from carecircle.lib.errors import DomainError, NotFound
 from carecircle.orgs import circle_links
 from carecircle.orgs.access import access_organisation, access_referral
+from carecircle.orgs.models import CircleLinkRequest
 from carecircle.orgs.views import viewer
 
 
@@ -37,11 +40,19 @@ def referral_circle_link(request: HttpRequest, organisation_id: int, referral_id
     return redirect("orgs:referral", organisation_id=organisation_id, referral_id=referral.pk)
 
 
-def _answer_page(request: HttpRequest, token: str, *, error: str = "", status: int = 200) -> HttpResponse:
+Finder = Callable[[], CircleLinkRequest]
+
+
+def _gone(request: HttpRequest, gone: circle_links.CircleLinkGone) -> HttpResponse:
+    context = {"problem": str(gone), "in_app": getattr(request.resolver_match, "url_name", "") == "circle_link_open"}
+    return render(request, "orgs/circle_link_answer.html", context, status=gone.status)
+
+
+def _answer_page(request: HttpRequest, find: Finder, *, error: str = "", status: int = 200) -> HttpResponse:
     try:
-        link_request = circle_links.circle_link_request_find(token=token)
+        link_request = find()
     except circle_links.CircleLinkGone as gone:
-        return render(request, "orgs/circle_link_answer.html", {"problem": str(gone)}, status=gone.status)
+        return _gone(request, gone)
     context = {
         "link_request": link_request,
         "referral": link_request.referral,
@@ -52,27 +63,26 @@ def _answer_page(request: HttpRequest, token: str, *, error: str = "", status: i
     return render(request, "orgs/circle_link_answer.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def circle_link_answer(request: HttpRequest, token: str) -> HttpResponse:
-    """The organiser chooses which of their circles to link, or says no."""
+def _answer(request: HttpRequest, find: Finder) -> HttpResponse:
+    """Show the request (GET), or record the yes or the no (POST); the same for the email and the app."""
     if request.method == "GET":
-        return _answer_page(request, token)
+        return _answer_page(request, find)
     user = viewer(request)
     try:
+        link_request = find()
         if request.POST.get("answer") == "no":
-            circle_links.circle_link_decline(actor=user, token=token)
+            circle_links.circle_link_decline(actor=user, link_request=link_request)
             messages.success(request, gettext("Thank you. Nothing was linked, and the organisation has been told."))
             return redirect("circles:list")
         try:
             circle_id = int(request.POST.get("circle", ""))
         except ValueError:
-            return _answer_page(request, token, error="Choose the circle to link, or say no.", status=400)
-        referral = circle_links.circle_link_accept(actor=user, token=token, circle_id=circle_id)
+            return _answer_page(request, find, error=gettext("Choose the circle to link, or say no."), status=400)
+        referral = circle_links.circle_link_accept(actor=user, link_request=link_request, circle_id=circle_id)
     except circle_links.CircleLinkGone as gone:
-        return render(request, "orgs/circle_link_answer.html", {"problem": str(gone)}, status=gone.status)
+        return _gone(request, gone)
     except DomainError as error:
-        return _answer_page(request, token, error=str(error), status=error.status)
+        return _answer_page(request, find, error=str(error), status=error.status)
     messages.success(
         request,
         gettext(
@@ -82,6 +92,29 @@ def circle_link_answer(request: HttpRequest, token: str) -> HttpResponse:
         % {"organisation": referral.organisation.name},
     )
     return redirect("circles:members", circle_id=circle_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def circle_link_answer(request: HttpRequest, token: str) -> HttpResponse:
+    """The organiser, from the emailed link, chooses which of their circles to link, or says no."""
+    return _answer(request, lambda: circle_links.circle_link_request_find(token=token))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def circle_link_open(request: HttpRequest, link_request_id: int) -> HttpResponse:
+    """The same answer in the app, for the account whose confirmed address was asked; anyone else 404."""
+    user = viewer(request)
+
+    def find() -> CircleLinkRequest:
+        try:
+            return circle_links.circle_link_request_for(user=user, link_request_id=link_request_id)
+        except NotFound as missing:
+            raise Http404(str(missing)) from None
+
+    # find() runs first on every method, so anyone else gets 404 before any answer is looked at.
+    return _answer(request, find)
 
 
 @require_http_methods(["GET"])

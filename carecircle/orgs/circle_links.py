@@ -18,15 +18,17 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle, InvitationChannel, Membership, Role
+from carecircle.circles.registries import WaitingRequest
 from carecircle.circles.services import CircleError, invitation_create
 from carecircle.lib import hooks
 from carecircle.lib.errors import Conflict, DomainError, Gone, NotFound
@@ -36,6 +38,8 @@ from carecircle.orgs.languages import in_language_of_address
 from carecircle.orgs.models import CircleLinkRequest, OrganisationStaff, Referral, ReferralEvent, ReferralStatus
 
 REQUEST_DAYS = 14
+# The most requests a list shows (the organisation's waiting ones; the family's own).
+WAITING_SHOWN = 200
 OPEN_STATES = {ReferralStatus.ACCEPTED, ReferralStatus.ASSIGNED, ReferralStatus.ACTIVE}
 Status = CircleLinkRequest.Status
 
@@ -134,15 +138,8 @@ def circle_link_request(
     return request, token
 
 
-def circle_link_request_find(*, token: str) -> CircleLinkRequest:
-    """The waiting request behind a link; raises when it is unknown, answered or expired."""
-    request = (
-        CircleLinkRequest.objects.select_related("referral__organisation", "requested_by")
-        .filter(token_hash=secret_hash(token))
-        .first()
-    )
-    if request is None:
-        raise CircleLinkGone(gettext("This link isn't valid. Ask the organisation to send a new one."))
+def _still_waiting(request: CircleLinkRequest) -> CircleLinkRequest:
+    """The request itself when it can still be answered; raises (410) when answered, replaced or expired."""
     if request.status != Status.PENDING:
         raise CircleLinkGone(
             gettext("This request has already been answered or replaced (%(state)s).")
@@ -151,6 +148,62 @@ def circle_link_request_find(*, token: str) -> CircleLinkRequest:
     if request.expires_at <= timezone.now():
         raise CircleLinkGone(gettext("This request has expired. Ask the organisation to send a new one."))
     return request
+
+
+def _with_its_referral() -> QuerySet[CircleLinkRequest]:
+    return CircleLinkRequest.objects.select_related("referral__organisation", "referral__assigned_to", "requested_by")
+
+
+def circle_link_request_find(*, token: str) -> CircleLinkRequest:
+    """The waiting request behind a link; raises when it is unknown, answered or expired."""
+    request = _with_its_referral().filter(token_hash=secret_hash(token)).first()
+    if request is None:
+        raise CircleLinkGone(gettext("This link isn't valid. Ask the organisation to send a new one."))
+    return _still_waiting(request)
+
+
+def _addressed_to(user: User) -> str | None:
+    """The address whose requests this account may see: its own, only once confirmed."""
+    return user.email.strip().lower() if user.email and user.email_verified else None
+
+
+def circle_link_request_for(*, user: User, link_request_id: int) -> CircleLinkRequest:
+    """A waiting request asked of this account's confirmed address, to answer in the app.
+
+    Anyone else (another address, or this one not yet confirmed: it could be someone else's) gets
+    NotFound, whatever the request's state, so nothing of the referral shows; the one asked is
+    told (410) when it was answered, withdrawn or has expired.
+    """
+    email = _addressed_to(user)
+    request = _with_its_referral().filter(pk=link_request_id, email=email).first() if email else None
+    if request is None:
+        raise NotFound(gettext("There is no such request for you. It may have been sent to another address."))
+    return _still_waiting(request)
+
+
+def circle_link_requests_for(*, user: User) -> list[CircleLinkRequest]:
+    """The requests waiting for this account's confirmed address (none while it is unconfirmed), oldest first."""
+    email = _addressed_to(user)
+    if email is None:
+        return []
+    waiting = _with_its_referral().filter(email=email, status=Status.PENDING, expires_at__gt=timezone.now())
+    return list(waiting.order_by("requested_at", "id")[:WAITING_SHOWN])
+
+
+def waiting_for_family(user: User) -> list[WaitingRequest]:
+    """The requests on the person's circles page (circles.registries): only for their confirmed address."""
+    waiting: list[WaitingRequest] = []
+    for request in circle_link_requests_for(user=user):
+        organisation, person = request.referral.organisation.name, request.referral.person_name
+        waiting.append(
+            WaitingRequest(
+                title=gettext("%(organisation)s asks to join your circle") % {"organisation": organisation},
+                text=gettext("They are helping %(person)s, who agreed. Open it to say yes or no, by %(date)s.")
+                % {"person": person, "date": date_format(timezone.localtime(request.expires_at), "j F")},
+                url=reverse("orgs:circle_link_open", kwargs={"link_request_id": request.pk}),
+            )
+        )
+    return waiting
 
 
 def circles_to_offer(*, user: User) -> list[Circle]:
@@ -187,13 +240,21 @@ def _invite_staff(*, actor: User, circle: Circle, referral: Referral, requested_
     return invited
 
 
+def _lock_waiting(link_request: CircleLinkRequest) -> CircleLinkRequest:
+    """The request locked for the answer, checked again: a second answer at the same moment gets 410."""
+    locked = CircleLinkRequest.objects.select_for_update().get(pk=link_request.pk)
+    locked.referral = link_request.referral
+    return _still_waiting(locked)
+
+
 @transaction.atomic
-def circle_link_accept(*, actor: User, token: str, circle_id: int) -> Referral:
-    """The organiser links one of their circles to the referral; its staff are invited as helpers."""
-    found = circle_link_request_find(token=token)
-    request = CircleLinkRequest.objects.select_for_update().get(pk=found.pk)
-    if request.status != Status.PENDING:
-        raise CircleLinkGone(gettext("This request has already been answered."))
+def circle_link_accept(*, actor: User, link_request: CircleLinkRequest, circle_id: int) -> Referral:
+    """The organiser links one of their circles to the referral; its staff are invited as helpers.
+
+    The same for the emailed link and for the app: the caller found `link_request` by its token or
+    by the actor's confirmed address.
+    """
+    request = _lock_waiting(link_request)
     access = access_circle(user=actor, circle_id=circle_id, capability="members.manage")
     if access.circle.closed_at is not None:
         raise CircleLinkError(gettext("That circle is closed. Choose another one."), field="circle")
@@ -237,11 +298,9 @@ def circle_link_accept(*, actor: User, token: str, circle_id: int) -> Referral:
 
 
 @transaction.atomic
-def circle_link_decline(*, actor: User, token: str) -> CircleLinkRequest:
-    found = circle_link_request_find(token=token)
-    request = CircleLinkRequest.objects.select_for_update().get(pk=found.pk)
-    if request.status != Status.PENDING:
-        raise CircleLinkGone(gettext("This request has already been answered."))
+def circle_link_decline(*, actor: User, link_request: CircleLinkRequest) -> CircleLinkRequest:
+    """The family says no: nothing is linked; the referral's history says so."""
+    request = _lock_waiting(link_request)
     request.status, request.answered_by, request.answered_at = Status.DECLINED, actor, timezone.now()
     request.save(update_fields=["status", "answered_by", "answered_at"])
     ReferralEvent.objects.create(
@@ -253,8 +312,8 @@ def circle_link_decline(*, actor: User, token: str) -> CircleLinkRequest:
     audit_record(
         actor=actor,
         action="referral.circle_link_declined",
-        subject_name=found.referral.reference,
-        data={"organisation": found.referral.organisation_id, "referral": request.referral_id},
+        subject_name=link_request.referral.reference,
+        data={"organisation": link_request.referral.organisation_id, "referral": request.referral_id},
     )
     return request
 
@@ -263,10 +322,6 @@ def waiting_request_for(*, referral: Referral) -> CircleLinkRequest | None:
     return CircleLinkRequest.objects.filter(
         referral=referral, status=Status.PENDING, expires_at__gt=timezone.now()
     ).first()
-
-
-# The organisation's list of requests still waiting for the family (staff who manage referrals).
-WAITING_SHOWN = 200
 
 
 def circle_link_requests_waiting(*, access: OrganisationAccess) -> list[CircleLinkRequest]:

@@ -75,6 +75,7 @@ urlpatterns = [
         name="referral_circle_link",
     ),
     path("circle-links/<str:token>/", circle_link_views.circle_link_answer, name="circle_link_answer"),
+    path("circle-link-requests/<id:link_request_id>/", circle_link_views.circle_link_open, name="circle_link_open"),
     path(
         "organisations/<id:organisation_id>/circle-links/",
         circle_link_views.circle_link_requests,

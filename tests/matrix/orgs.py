@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from carecircle.accounts.services import user_verify_email
 from carecircle.lib.tokens import secret_hash
 from carecircle.lib.uploads import CleanUpload
 from carecircle.orgs.access import access_organisation
@@ -127,6 +128,10 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:referral_circle_link", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:circle_link_answer", "GET"): "200 200 200 200 200 200 200 200 302",
     ("orgs:circle_link_answer", "POST"): "400 400 400 400 400 400 400 400 302",
+    # The same request in the app, by id: only the account whose confirmed address was asked (the
+    # organiser here; saying no is the write); anyone else 404.
+    ("orgs:circle_link_open", "GET"): "404 200 404 404 404 404 404 404 302",
+    ("orgs:circle_link_open", "POST"): "404 302 404 404 404 404 404 404 302",
     ("orgs:commissioning", "GET"): "404 404 404 404 404 404 404 404 302",
     ("orgs:commissioning", "POST"): "405 405 405 405 405 405 405 405 405",
 }
@@ -178,7 +183,23 @@ def prepare(world: World) -> dict[str, Any]:
         requested_by=world.cast.org_staff,
         expires_at=timezone.now() + datetime.timedelta(days=14),
     )
+    # Asked of the organiser's own confirmed address, for the in-app answer.
+    user_verify_email(user=world.cast.organiser)
+    family_referral, _ = referral_create(
+        actor=None,
+        organisation=staff.organisation,
+        data=ReferralInput(person_name="Tom Jones", consent_given_by="person", consent_to="Being contacted"),
+        via="in the matrix",
+    )
+    family_request = CircleLinkRequest.objects.create(
+        referral=family_referral,
+        email=world.cast.organiser.email,
+        token_hash=secret_hash("matrix-circle-link-for-the-family"),
+        requested_by=world.cast.org_staff,
+        expires_at=timezone.now() + datetime.timedelta(days=14),
+    )
     return {
+        "family_link_request_id": family_request.pk,
         "circle_link_token": "matrix-circle-link",
         "link_request_id": link_request.pk,
         "code_id": invite_code.pk,
@@ -199,6 +220,8 @@ def url(world: World, name: str) -> str | None:
         return reverse(name, kwargs={"token": status_token(referral)})
     if name == "orgs:circle_link_answer":
         return reverse(name, kwargs={"token": world.extra["circle_link_token"]})
+    if name == "orgs:circle_link_open":
+        return reverse(name, kwargs={"link_request_id": world.extra["family_link_request_id"]})
     if name == "orgs:staff_join":
         return reverse(name, kwargs={"token": world.extra["staff_token"]})
     return None
@@ -258,6 +281,10 @@ WRITES: dict[str, Write] = {
     "orgs:invite_code_revoke": Write(
         form={},
         changes=lambda world: InviteCode.objects.filter(revoked_at__isnull=False).count(),
+    ),
+    "orgs:circle_link_open": Write(
+        form={"answer": "no"},
+        changes=lambda world: CircleLinkRequest.objects.get(pk=world.extra["family_link_request_id"]).status,
     ),
     "orgs:referral_signpost": Write(
         form=lambda world: {"service": world.extra["service_id"]},
