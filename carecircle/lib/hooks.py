@@ -42,6 +42,7 @@ NAMES = frozenset(
         "users_event_send",
         "delivery_enqueue",
         "notify",
+        "notify_account",
         "conversation_unread",
     }
 )
@@ -102,6 +103,16 @@ def delivery_enqueue(
     _installed("delivery_enqueue")(
         channel=channel, to=to, body=body, idempotency_key=idempotency_key, subject=subject, html_body=html_body
     )
+
+
+def notify_account(*, user_id: int, category: str, key: str, render: Callable[[], tuple[str, str]], url: str) -> bool:
+    """Tell one account in the app about something asked of them, not of a circle (notifications.notify.notify_account).
+
+    `render()` gives (title, text) in the account's language; `key` tells it once. Call inside the
+    transaction of the change. Returns whether the account was told (they may have turned it off).
+    """
+    told: bool = _installed("notify_account")(user_id=user_id, category=category, key=key, render=render, url=url)
+    return told
 
 
 def notify(

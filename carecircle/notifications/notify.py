@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
-from carecircle.lib.hooks import ReplyTarget, users_event_send
+from carecircle.lib.hooks import ReplyTarget, user_event_send, users_event_send
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
 from carecircle.notifications.emails import html_from_text
@@ -387,6 +387,46 @@ def _drafts(
             devices=devices,
             url=url,
         )
+
+
+def notify_account(*, user_id: int, category: str, key: str, render: Callable[[], tuple[str, str]], url: str) -> bool:
+    """Tell one account, in the app only, about something asked of them rather than of a circle.
+
+    For what reaches a person before any circle does (an organisation asking to join a circle they
+    organise: orgs/circle_links.py): no role to take defaults from, so only the account's own
+    choice for the category in the app counts, and the category's in-app default otherwise. Email
+    is left to the caller, which already wrote one. `render()` gives (title, text) and runs in the
+    account's language. Call inside the transaction of the change; `key` tells it once. Returns
+    whether the account was told.
+    """
+    chosen = category_named(category)
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    choice = (
+        NotificationPreference.objects.filter(user=user, category=chosen.key, channel=IN_APP)
+        .values_list("enabled", flat=True)
+        .first()
+    )
+    if not (bool(chosen.app) if choice is None else choice):
+        return False
+    with translation.override(language_of(user)):
+        title, body = render()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=user,
+                category=chosen.key,
+                title=title[:200],
+                body=body[:500],
+                url=url[:500],
+                key=f"{key}-{user.pk}"[:160],
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    user_event_send(user_id=user.pk, type="notification")
+    return True
 
 
 def language_of(user: User) -> str:

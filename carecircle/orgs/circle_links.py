@@ -123,6 +123,7 @@ def circle_link_request(
         body=body,
         idempotency_key=f"circle-link-request:{request.pk}",
     )
+    _notify_in_app(request)
     ReferralEvent.objects.create(
         referral=referral,
         actor=access.user,
@@ -136,6 +137,27 @@ def circle_link_request(
         data={"organisation": organisation.pk, "referral": referral.pk, "request": request.pk},
     )
     return request, token
+
+
+def _notify_in_app(request: CircleLinkRequest) -> None:
+    """Tell the account whose confirmed address was asked, in the app too ("People joining")."""
+    asked = User.objects.filter(email=request.email, email_verified_at__isnull=False, is_active=True).first()
+    if asked is None:
+        return
+    organisation, person = request.referral.organisation.name, request.referral.person_name
+
+    def render() -> tuple[str, str]:
+        title = gettext("%(organisation)s asks to join your circle") % {"organisation": organisation}
+        text = gettext("They are helping %(person)s, who agreed. Open it to say yes or no.") % {"person": person}
+        return title, text
+
+    hooks.notify_account(
+        user_id=asked.pk,
+        category="joining",
+        key=f"circle-link-request-{request.pk}",
+        render=render,
+        url=reverse("orgs:circle_link_open", kwargs={"link_request_id": request.pk}),
+    )
 
 
 def _still_waiting(request: CircleLinkRequest) -> CircleLinkRequest:

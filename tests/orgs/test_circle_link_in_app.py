@@ -16,6 +16,7 @@ from carecircle.accounts.services import user_verify_email
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Invitation, Role
 from carecircle.circles.services import circle_create
+from carecircle.notifications.models import Notification, NotificationPreference
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.circle_links import (
     CircleLinkGone,
@@ -57,6 +58,10 @@ def test_the_organiser_sees_the_waiting_request_on_their_circles_page_and_links_
     referral = _accepted(org, coordinator_access)
     link_request = _ask(coordinator_access, referral, cast.organiser.email.upper())
     organiser = as_user(cast.organiser)
+    notifications = text(organiser.get(reverse("notifications:list")))
+    assert "Riverside Volunteers asks to join your circle" in notifications
+    told = Notification.objects.get(recipient=cast.organiser, key__startswith="circle-link-request-")
+    assert (told.category, told.url, told.circle_id) == ("joining", _open(link_request), None)
     circles = text(organiser.get(CIRCLES))
     assert "Waiting for your answer" in circles
     assert "Riverside Volunteers asks to join your circle" in circles
@@ -103,6 +108,7 @@ def test_an_unconfirmed_address_sees_nothing_of_the_request(
 ) -> None:
     assert not cast.organiser.email_verified
     link_request = _ask(coordinator_access, _accepted(org, coordinator_access), cast.organiser.email)
+    assert not Notification.objects.filter(key__startswith="circle-link-request-").exists()
     organiser = as_user(cast.organiser)
     circles = text(organiser.get(CIRCLES))
     assert "Waiting for your answer" not in circles
@@ -152,6 +158,15 @@ def test_an_expired_request_is_not_listed_and_says_so(
         assert expired.status_code == 410
         assert "This request has expired." in text(expired)
     assert Referral.objects.get().circle is None
+
+
+def test_no_notification_in_the_app_for_someone_who_turned_joining_off(
+    org: Org, cast: Cast, coordinator_access: Any
+) -> None:
+    user_verify_email(user=cast.organiser)
+    NotificationPreference.objects.create(user=cast.organiser, category="joining", channel="app", enabled=False)
+    _ask(coordinator_access, _accepted(org, coordinator_access), cast.organiser.email)
+    assert not Notification.objects.filter(key__startswith="circle-link-request-").exists()
 
 
 def test_someone_with_no_circle_still_sees_the_request_and_may_say_no(
