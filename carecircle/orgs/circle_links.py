@@ -221,7 +221,7 @@ def waiting_for_family(user: User) -> list[WaitingRequest]:
             WaitingRequest(
                 title=gettext("%(organisation)s asks to join your circle") % {"organisation": organisation},
                 text=gettext("They are helping %(person)s, who agreed. Open it to say yes or no, by %(date)s.")
-                % {"person": person, "date": date_format(timezone.localtime(request.expires_at), "j F")},
+                % {"person": person, "date": date_format(timezone.localtime(request.expires_at), "j E")},
                 url=reverse("orgs:circle_link_open", kwargs={"link_request_id": request.pk}),
             )
         )
