@@ -25,6 +25,7 @@ from carecircle.circles.services import (
 )
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.models import OrganisationStaff, Referral, ReferralEvent, ReferralStatus
 
 
@@ -94,7 +95,7 @@ def referral_circle_start(
     referral.circle, referral.circle_consent_at, referral.circle_link_ended_at = circle, now, None
     referral.updated_at = now
     referral.save(update_fields=["circle", "circle_consent_at", "circle_link_ended_at", "updated_at"])
-    ReferralEvent.objects.create(
+    referral_history_add(
         referral=referral, actor=access.user, kind=ReferralEvent.Kind.CIRCLE, text="Circle started with consent."
     )
     audit_record(
@@ -145,7 +146,7 @@ def referral_circle_unlink(*, access: OrganisationAccess, referral: Referral, re
         invitation_revoke(actor=access.user, invitation=invitation)
     referral.circle_link_ended_at = timezone.now()
     referral.save(update_fields=["circle_link_ended_at"])
-    ReferralEvent.objects.create(
+    referral_history_add(
         referral=referral, actor=access.user, kind=ReferralEvent.Kind.CIRCLE, text=f"Link to the circle ended: {reason}"
     )
     audit_record(

@@ -34,6 +34,7 @@ from carecircle.lib import hooks
 from carecircle.lib.errors import Conflict, DomainError, Gone, NotFound
 from carecircle.lib.tokens import secret_hash
 from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.languages import in_language_of_address
 from carecircle.orgs.models import CircleLinkRequest, OrganisationStaff, Referral, ReferralEvent, ReferralStatus
 
@@ -124,7 +125,7 @@ def circle_link_request(
         idempotency_key=f"circle-link-request:{request.pk}",
     )
     _notify_in_app(request)
-    ReferralEvent.objects.create(
+    referral_history_add(
         referral=referral,
         actor=access.user,
         kind=ReferralEvent.Kind.CIRCLE,
@@ -303,7 +304,7 @@ def circle_link_accept(*, actor: User, link_request: CircleLinkRequest, circle_i
     )
     request.save(update_fields=["status", "circle", "answered_by", "answered_at"])
     invited = _invite_staff(actor=actor, circle=access.circle, referral=referral, requested_by=request.requested_by)
-    ReferralEvent.objects.create(
+    referral_history_add(
         referral=referral,
         actor=actor,
         kind=ReferralEvent.Kind.CIRCLE,
@@ -325,8 +326,8 @@ def circle_link_decline(*, actor: User, link_request: CircleLinkRequest) -> Circ
     request = _lock_waiting(link_request)
     request.status, request.answered_by, request.answered_at = Status.DECLINED, actor, timezone.now()
     request.save(update_fields=["status", "answered_by", "answered_at"])
-    ReferralEvent.objects.create(
-        referral_id=request.referral_id,
+    referral_history_add(
+        referral=request.referral,
         actor=actor,
         kind=ReferralEvent.Kind.CIRCLE,
         text="The family decided not to link their circle.",
@@ -377,8 +378,8 @@ def circle_link_withdraw(*, access: OrganisationAccess, link_request_id: int) ->
         raise CircleLinkGone(gettext("This request has already been answered or replaced."))
     request.status, request.answered_at = Status.WITHDRAWN, timezone.now()
     request.save(update_fields=["status", "answered_at"])
-    ReferralEvent.objects.create(
-        referral_id=request.referral_id,
+    referral_history_add(
+        referral=request.referral,
         actor=access.user,
         kind=ReferralEvent.Kind.CIRCLE,
         text=f"Withdrew the request to {request.email} to link the family's circle.",

@@ -9,11 +9,12 @@ the difference after it, in the same transaction (`referral_figures_snapshot`,
 count. `referral_figures_rebuild` recounts from the referrals themselves (bulk loads, the demo's
 back-dated referrals, a check). docs/architecture/organisations.md says why.
 
-The report's volunteer activity also keeps two counts per organisation, month and person
+The report's volunteer activity also keeps three counts per organisation, month and person
 (`StaffFigure`): referrals given to them ("given", one per "assigned" history entry, in the month
-of the entry) and follow-ups they marked done ("done", in the month it was done). `referral_assign`
-and `follow_up_done` add one in their transaction (`staff_figure_add`, the same kind of upsert);
-the rebuild recounts them too.
+of the entry), follow-ups they marked done ("done", in the month it was done) and history entries
+they wrote ("active": a person with any in a month was active then). `referral_assign` and
+`follow_up_done` add one in their transaction, and `orgs.history.referral_history_add` for every
+entry (`staff_figure_add`, the same kind of upsert); the rebuild recounts them too.
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ LONDON = zoneinfo.ZoneInfo("Europe/London")
 TENTH_OF_A_DAY = 8640
 WELLBEING_NAMES = ("life_satisfaction", "worthwhile", "happy", "anxious")
 HISTOGRAMS = ("contact", "close")
-# The kinds of StaffFigure: referrals given to someone, follow-ups they marked done.
-GIVEN, DONE = "given", "done"
+# The kinds of StaffFigure: referrals given to someone, follow-ups they marked done, history entries they wrote.
+GIVEN, DONE, ACTIVE = "given", "done", "active"
 
 Contribution = Counter[tuple[str, str]]
 
@@ -164,19 +165,22 @@ def referral_figures_rebuild(*, organisation_ids: Iterable[int] | None = None) -
 
 @transaction.atomic
 def staff_figures_rebuild(*, organisation_ids: list[int] | None = None) -> int:
-    """Recount referrals given to each person and follow-ups they did, per month, from the history; returns rows."""
+    """Recount referrals given to each person, follow-ups they did and entries they wrote, per month; returns rows."""
     given = ReferralEvent.objects.filter(kind=ReferralEvent.Kind.ASSIGNED, assignee__isnull=False)
     done = FollowUp.objects.filter(done_at__isnull=False, done_by__isnull=False)
+    wrote = ReferralEvent.objects.filter(actor__isnull=False)
     figures = StaffFigure.objects.all()
     if organisation_ids is not None:
         given = given.filter(referral__organisation_id__in=organisation_ids)
         done = done.filter(referral__organisation_id__in=organisation_ids)
+        wrote = wrote.filter(referral__organisation_id__in=organisation_ids)
         figures = figures.filter(organisation_id__in=organisation_ids)
     figures.delete()
     totals: Counter[tuple[int, datetime.date, str, int]] = Counter()
     for kind, found in (
         (GIVEN, given.values_list("referral__organisation_id", "assignee_id", "created_at")),
         (DONE, done.values_list("referral__organisation_id", "done_by_id", "done_at")),
+        (ACTIVE, wrote.values_list("referral__organisation_id", "actor_id", "created_at")),
     ):
         for organisation, user, moment in found.order_by().iterator(chunk_size=5000):
             if moment is not None:  # filtered out above; the type allows None

@@ -25,6 +25,7 @@ from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.uploads import CleanUpload
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.figures import DONE, staff_figure_add
+from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.models import FollowUp, OrganisationStaff, Referral, ReferralAttachment, ReferralEvent
 
 UK = zoneinfo.ZoneInfo("Europe/London")
@@ -104,7 +105,7 @@ def follow_up_add(
                 created_by=access.user,
                 client_id=client_id,
             )
-            ReferralEvent.objects.create(
+            referral_history_add(
                 referral=referral,
                 actor=access.user,
                 kind=ReferralEvent.Kind.FOLLOW_UP,
@@ -136,7 +137,7 @@ def follow_up_done(*, access: OrganisationAccess, follow_up: FollowUp) -> Follow
     staff_figure_add(
         organisation_id=follow_up.referral.organisation_id, user_id=access.user.pk, kind=DONE, moment=follow_up.done_at
     )
-    ReferralEvent.objects.create(
+    referral_history_add(
         referral=follow_up.referral,
         actor=access.user,
         kind=ReferralEvent.Kind.FOLLOW_UP,
@@ -170,7 +171,7 @@ def attachment_add(
         with transaction.atomic():
             attachment.file.save(upload.filename, ContentFile(upload.content), save=False)
             attachment.save()
-            ReferralEvent.objects.create(
+            referral_history_add(
                 referral=referral, actor=access.user, kind=ReferralEvent.Kind.ATTACHED, text=upload.filename
             )
             _audit(referral, actor=access.user, action="referral.attachment_added", attachment=attachment.pk)

@@ -27,6 +27,7 @@ from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.bridge import referral_circle_unlink
 from carecircle.orgs.closed_loop import referrer_notify
 from carecircle.orgs.figures import GIVEN, referral_figures_snapshot, referral_figures_update, staff_figure_add
+from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.models import (
     CircleLinkRequest,
     ConsentGivenBy,
@@ -227,10 +228,17 @@ def _history(
     kind: str,
     text: str = "",
     assignee: User | None = None,
-    **statuses: str,
+    from_status: str = "",
+    to_status: str = "",
 ) -> ReferralEvent:
-    return ReferralEvent.objects.create(
-        referral=referral, actor=actor, kind=kind, text=text, assignee=assignee, **statuses
+    return referral_history_add(
+        referral=referral,
+        actor=actor,
+        kind=kind,
+        text=text,
+        assignee=assignee,
+        from_status=from_status,
+        to_status=to_status,
     )
 
 
@@ -348,7 +356,7 @@ def referral_note_add(*, access: OrganisationAccess, referral: Referral, text: s
     referral = _locked(referral)
     referral.updated_at = timezone.now()
     referral.save(update_fields=["updated_at"])
-    event = ReferralEvent.objects.create(referral=referral, actor=access.user, kind=ReferralEvent.Kind.NOTE, text=text)
+    event = _history(referral, actor=access.user, kind=ReferralEvent.Kind.NOTE, text=text)
     _audit(referral, actor=access.user, action="referral.note_added")
     return event
 

@@ -23,6 +23,7 @@ from carecircle.circles.models import Membership
 from carecircle.lib.errors import DomainError
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.directory import district_of
+from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.models import DirectoryService, Need, OrganisationStaff, Referral, ReferralEvent, Signposting
 
 if TYPE_CHECKING:
@@ -139,7 +140,7 @@ def referral_signpost(
     )
     who = "The person who helps them was" if for_carer else "Sent"
     text = f"{who} sent to {service.name}." if for_carer else f"{who} to {service.name}."
-    ReferralEvent.objects.create(
+    referral_history_add(
         referral=referral,
         actor=access.user,
         kind=ReferralEvent.Kind.SIGNPOSTED,

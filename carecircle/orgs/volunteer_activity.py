@@ -4,11 +4,10 @@ A volunteer is someone on the organisation's staff with the volunteer role now. 
 period (UK time) shows how many of them were **active** (wrote anything in a referral's history:
 a note, first contact, a move, a follow-up added or done, a wellbeing answer), how many
 **referrals were given to them** (history entries "assigned" whose assignee is a volunteer) and how
-many **follow-ups they marked done**. Two queries whatever the number of referrals: who was
-active is one probe per volunteer and month (the first of their entries in it, through the index
-on actor and created_at), so it costs the same however much they did; the two counts are sums of
-the per-person, per-month figures the services keep (`StaffFigure`, orgs/figures.py), a row per
-volunteer, month and kind at most.
+many **follow-ups they marked done**. One query whatever the number of referrals or volunteers' entries:
+all three come from the per-person, per-month figures the services keep (`StaffFigure`,
+orgs/figures.py), a row per volunteer, month and kind at most. A volunteer was active in a month
+when their "active" figure (history entries they wrote) is above nought then.
 """
 
 from __future__ import annotations
@@ -16,13 +15,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, DateField, Sum, Value
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from carecircle.orgs.figures import DONE, GIVEN
-from carecircle.orgs.models import OrganisationStaff, ReferralEvent, StaffFigure, StaffRole
-from carecircle.orgs.reports import LONDON, SMALLEST_SHOWN, Cell, Period, Table, _table, hidden
+from carecircle.orgs.figures import ACTIVE, DONE, GIVEN
+from carecircle.orgs.models import OrganisationStaff, StaffFigure, StaffRole
+from carecircle.orgs.reports import SMALLEST_SHOWN, Cell, Period, Table, _table, hidden
+
+
+def _as_date(value: object) -> datetime.date | None:
+    """A month as the database gives it back: a date, or text from SQLite inside a UNION, or None."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 @dataclass
@@ -38,52 +44,44 @@ class VolunteerActivity:
 
 
 def build_volunteer_activity(organisation_ids: list[int], period: Period) -> VolunteerActivity:
-    """The three month-by-month tables and the number of different volunteers active: two queries."""
-    staff = OrganisationStaff.objects.filter(organisation_id__in=organisation_ids, role=StaffRole.VOLUNTEER)
-    volunteers = staff.values("user_id")
+    """The three month-by-month tables and the number of different volunteers active: one query."""
+    volunteers = OrganisationStaff.objects.filter(
+        organisation_id__in=organisation_ids, role=StaffRole.VOLUNTEER
+    ).values("user_id")
     months = period.months()
-    edges = [datetime.datetime.combine(month, datetime.time(), tzinfo=LONDON) for month in months]
-    edges.append(period.end_moment)
-
-    def did_something(start: datetime.datetime, end: datetime.datetime) -> Exists:
-        # Stops at the volunteer's first entry in the range (the index on actor and created_at).
-        return Exists(
-            ReferralEvent.objects.filter(
-                actor_id=OuterRef("user_id"),
-                created_at__gte=start,
-                created_at__lt=end,
-                referral__organisation_id__in=organisation_ids,
-            )
-        )
-
-    # One probe per volunteer and month, whatever the number of referrals or entries.
-    active = staff.aggregate(
-        people=Count("user_id", distinct=True, filter=Q(did_something(edges[0], edges[-1]))),
-        **{
-            f"month{index}": Count("user_id", distinct=True, filter=Q(did_something(edges[index], edges[index + 1])))
-            for index in range(len(months))
-        },
+    # Summed from the figures kept per person and month, of people with the volunteer role now: at
+    # most a row per volunteer, month and kind, whatever the number of referrals or entries. Grouped
+    # by kind and month, with one more row for the whole period's different active volunteers: one
+    # query, and cheap to build (a conditional aggregate per month cost 5x the CPU at 12 months).
+    figures = StaffFigure.objects.filter(
+        organisation_id__in=organisation_ids,
+        month__gte=period.start,
+        month__lt=period.end,
+        user_id__in=volunteers,
+        count__gt=0,
+    ).order_by()
+    by_month = (
+        figures.values("kind", "month")
+        .annotate(total=Sum("count"), people=Count("user_id", distinct=True))
+        .values_list("kind", "month", "total", "people")
     )
-    people = int(active.pop("people") or 0)
-
-    # Summed from the figures kept per person and month: people with the volunteer role now.
-    kept = {
-        (kind, month): int(total or 0)
-        for kind, month, total in StaffFigure.objects.filter(
-            organisation_id__in=organisation_ids,
-            month__gte=period.start,
-            month__lt=period.end,
-            user_id__in=volunteers,
+    whole_period = (
+        figures.filter(kind=ACTIVE)
+        .values("kind")
+        .annotate(
+            whole=Value(None, output_field=DateField()), total=Sum("count"), people=Count("user_id", distinct=True)
         )
-        .order_by()
-        .values("kind", "month")
-        .annotate(total=Sum("count"))
-        .values_list("kind", "month", "total")
+        .values_list("kind", "whole", "total", "people")
+    )
+    found = {
+        (kind, _as_date(month)): (int(total or 0), int(people or 0))
+        for kind, month, total, people in by_month.union(whole_period, all=True)
     }
-    given = [kept.get((GIVEN, month), 0) for month in months]
-    done = [kept.get((DONE, month), 0) for month in months]
+    people = found.get((ACTIVE, None), (0, 0))[1]
+    each_month = [found.get((ACTIVE, month), (0, 0))[1] for month in months]
+    given = [found.get((GIVEN, month), (0, 0))[0] for month in months]
+    done = [found.get((DONE, month), (0, 0))[0] for month in months]
     labels = [date_format(month, "M Y") for month in months]
-    each_month = [int(active[f"month{index}"] or 0) for index in range(len(months))]
     return VolunteerActivity(
         active=_table("volunteers", _("Volunteers active each month"), list(zip(labels, each_month, strict=True))),
         people=Cell(

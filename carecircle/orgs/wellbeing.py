@@ -18,6 +18,7 @@ from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.figures import referral_figures_snapshot, referral_figures_update
+from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.models import Referral, ReferralEvent, ReferralStatus, WellbeingMeasure, WellbeingStage
 
 QUESTIONS = [
@@ -103,7 +104,7 @@ def wellbeing_record(
     except IntegrityError:
         raise Conflict(gettext("The wellbeing questions are already answered for this stage.")) from None
     referral_figures_update(referral, before=figures_before)
-    ReferralEvent.objects.create(
+    referral_history_add(
         referral=referral,
         actor=access.user,
         kind=ReferralEvent.Kind.WELLBEING,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import itertools
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from carecircle.orgs.models import (
     StaffFigure,
     StaffRole,
 )
-from carecircle.orgs.referral_services import referral_assign, referral_merge, referral_move
+from carecircle.orgs.referral_services import referral_assign, referral_merge, referral_move, referral_note_add
 from carecircle.orgs.reports import LONDON, Period
 from carecircle.orgs.services import organisation_staff_add, organisation_staff_remove, organisation_staff_role_change
 from carecircle.orgs.volunteer_activity import build_volunteer_activity
@@ -76,6 +77,30 @@ def from_scratch(organisation_ids: list[int], period: Period) -> tuple[list[int]
     return given, done
 
 
+def active_from_scratch(organisation_ids: list[int], period: Period) -> tuple[list[int], int]:
+    """Volunteers who wrote any history entry, each month and in the whole period, from every entry (the old way)."""
+    volunteers = set(
+        OrganisationStaff.objects.filter(organisation_id__in=organisation_ids, role=StaffRole.VOLUNTEER).values_list(
+            "user_id", flat=True
+        )
+    )
+    edges = [datetime.datetime.combine(month, datetime.time(), tzinfo=LONDON) for month in period.months()]
+    edges.append(period.end_moment)
+    entries = ReferralEvent.objects.filter(
+        referral__organisation_id__in=organisation_ids, actor_id__in=volunteers, created_at__lt=edges[-1]
+    )
+    each_month = [
+        len({entry.actor_id for entry in entries if start <= entry.created_at < end})
+        for start, end in itertools.pairwise(edges)
+    ]
+    return each_month, len({entry.actor_id for entry in entries if entry.created_at >= edges[0]})
+
+
+def active_shown(organisation_ids: list[int], period: Period) -> tuple[list[int], int]:
+    activity = build_volunteer_activity(organisation_ids, period)
+    return [cell.value for cell in activity.active.cells], activity.people.value
+
+
 def shown(organisation_ids: list[int], period: Period) -> tuple[list[int], list[int]]:
     activity = build_volunteer_activity(organisation_ids, period)
     return [cell.value for cell in activity.assigned.cells], [cell.value for cell in activity.follow_ups.cells]
@@ -114,7 +139,10 @@ def volunteer(org: Org, email: str, name: str, organisation: Organisation | None
 
 
 def test_the_kept_figures_give_the_numbers_a_count_of_every_row_gives(org: Org) -> None:
-    """Reassignments, month edges in UK time, coordinators, a merge, another organisation, roles changed later."""
+    """Reassignments, month edges in UK time, coordinators, a merge, another organisation, roles changed later.
+
+    "Volunteers active" too: whoever wrote a history entry (a follow-up, a note, a move) in the month.
+    """
     here, there = org.organisation, org.other_organisation
     val = org.volunteer
     wyn = volunteer(org, "wyn@example.org", "Wyn Volunteer")
@@ -147,7 +175,11 @@ def test_the_kept_figures_give_the_numbers_a_count_of_every_row_gives(org: Org) 
         do_follow_up(third, for_whom=xia, by=xia)
     with time_machine.travel(utc(2026, 7, 2, 10), tick=False):
         do_follow_up(first, for_whom=val, by=val, done=False)  # not done: not counted
-        give(org, accepted(org, here, "Seventh"), wyn)
+        seventh = give(org, accepted(org, here, "Seventh"), wyn)
+    with time_machine.travel(utc(2026, 7, 31, 23, 30), tick=False):  # 1 August in the UK: Wyn's only August entry
+        referral_note_add(
+            access=access_organisation(user=wyn, organisation_id=here.pk), referral=seventh, text="Rang, no answer."
+        )
     coordinator = org.coordinator
     organisation_staff_role_change(
         actor=coordinator, staff=OrganisationStaff.objects.get(organisation=here, user=xia), role=StaffRole.COORDINATOR
@@ -163,6 +195,12 @@ def test_the_kept_figures_give_the_numbers_a_count_of_every_row_gives(org: Org) 
     assert shown([there.pk], APRIL_TO_AUGUST) == from_scratch([there.pk], APRIL_TO_AUGUST)
     june = Period(start=datetime.date(2026, 6, 1), end=datetime.date(2026, 7, 1))
     assert shown([here.pk], june) == from_scratch([here.pk], june) == ([3], [1])
+    # Volunteers active: Val and Wyn in May (Xia and Yan are no longer volunteers), Zac in June there.
+    assert active_shown([here.pk], APRIL_TO_AUGUST) == ([0, 2, 1, 1, 1], 2)
+    assert active_shown([here.pk, there.pk], APRIL_TO_AUGUST) == ([0, 2, 2, 1, 1], 3)
+    for ids in ([here.pk], [there.pk], [here.pk, there.pk]):
+        for period in (APRIL_TO_AUGUST, june):
+            assert active_shown(ids, period) == active_from_scratch(ids, period)
 
     # Kept per person: Xia and Yan's months are still there, for if their role comes back.
     figures = kept()
@@ -176,6 +214,11 @@ def test_the_kept_figures_give_the_numbers_a_count_of_every_row_gives(org: Org) 
     assert kept() == figures
     StaffFigure.objects.all().delete()
     importlib.import_module("carecircle.orgs.migrations.0019_fill_staff_figures").fill(apps, None)
+    importlib.import_module("carecircle.orgs.migrations.0021_fill_staff_active_figures").fill(apps, None)
+    assert kept() == figures
+    importlib.import_module("carecircle.orgs.migrations.0021_fill_staff_active_figures").empty(apps, None)
+    assert kept() == {key: count for key, count in figures.items() if key[2] != "active"}
+    importlib.import_module("carecircle.orgs.migrations.0021_fill_staff_active_figures").fill(apps, None)
     assert kept() == figures
     StaffFigure.objects.all().delete()
     referral_figures_rebuild(organisation_ids=[here.pk])  # the referral figures' rebuild recounts these too
