@@ -14,6 +14,7 @@ from carecircle.circles.api import router as circles_router
 from carecircle.conversations.api import router as conversations_router
 from carecircle.notifications.api import router as notifications_router
 from carecircle.orgs.api import router as orgs_router
+from carecircle.orgs.report_api import router as orgs_report_router
 from carecircle.realtime.api import router as realtime_router
 from carecircle.records.api import router as records_router
 from carecircle.tasks.api import router as tasks_router
@@ -43,6 +44,7 @@ api.add_router("", records_router)
 api.add_router("", conversations_router)
 api.add_router("", notifications_router)
 api.add_router("", orgs_router)
+api.add_router("", orgs_report_router)
 
 
 class ApiIndexOut(Schema):

@@ -88,6 +88,8 @@ EXPECTED_OPERATIONS |= {
     ("POST", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_create"),
     ("GET", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_list"),
     ("GET", "/api/v1/organisations/{organisation_id}/referrals/{referral_id}", "org_referral_get"),
+    ("GET", "/api/v1/organisations/{organisation_id}/report", "org_report_get"),
+    ("GET", "/api/v1/commissioning/report", "commissioning_report_get"),
 }
 
 

@@ -144,6 +144,9 @@ API: dict[tuple[str, str], str] = {
     ("org_invite_code_list", "GET"): "404 404 404 404 404 404 200 404 401",
     ("org_invite_code_create", "POST"): "404 404 404 404 404 404 201 404 401",
     ("org_invite_code_stop", "POST"): "404 404 404 404 404 404 200 404 401",
+    # Reports: coordinators and admins (volunteers 403, tests/orgs/test_report_api.py); commissioners only.
+    ("org_report_get", "GET"): "404 404 404 404 404 404 200 404 401",
+    ("commissioning_report_get", "GET"): "404 404 404 404 404 404 404 404 401",
 }
 API_BODIES: dict[str, Any] = {
     "org_invite_code_create": {"label": "Surgery leaflet", "max_uses": 10, "valid_days": 30},
