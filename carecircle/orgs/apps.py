@@ -9,7 +9,7 @@ class OrgsConfig(AppConfig):
         from carecircle.accounts.mfa import mfa_requirement_register
         from carecircle.audit.display import register_sentences
         from carecircle.circles.registries import register_landing, register_waiting_requests
-        from carecircle.orgs import files
+        from carecircle.orgs import files, live
         from carecircle.orgs.circle_links import waiting_for_family
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
         from carecircle.orgs.selectors import landing_for
@@ -20,3 +20,4 @@ class OrgsConfig(AppConfig):
         register_waiting_requests(waiting_for_family)
         files.connect()
         register_sentences(SENTENCES)
+        live.register()

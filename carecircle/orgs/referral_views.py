@@ -32,7 +32,7 @@ INVALID = DomainError.status
 
 
 def _filter_context(request: HttpRequest, filters: selectors.ReferralFilters) -> dict[str, object]:
-    params = {key: value for key, value in request.GET.items() if key not in {"after", "before"} and value}
+    params = {key: value for key, value in request.GET.items() if key not in {"after", "before", "fragment"} and value}
     return {
         "filters": filters,
         "statuses": ReferralStatus.choices,
@@ -40,6 +40,12 @@ def _filter_context(request: HttpRequest, filters: selectors.ReferralFilters) ->
         "needs": Need.choices,
         "query_string": urlencode(params),
     }
+
+
+def _live_src(request: HttpRequest) -> str:
+    """This page's address with its filters and cursor, asking for the live region only."""
+    params = {key: value for key, value in request.GET.items() if key != "fragment"}
+    return f"{request.path}?{urlencode({**params, 'fragment': '1'})}"
 
 
 @require_http_methods(["GET"])
@@ -58,8 +64,11 @@ def referral_list(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "org_page": "list",
         "staff_choices": selectors.assignable_staff(access=access) if access.sees_all_referrals else [],
         **_filter_context(request, filters),
+        "live_src": _live_src(request),
     }
-    return render(request, "orgs/referrals.html", context)
+    # The live region's refetch (orgs/live.py): the same view, checks and query, only the results.
+    template = "orgs/referrals.html#results" if request.GET.get("fragment") else "orgs/referrals.html"
+    return render(request, template, context)
 
 
 @require_http_methods(["GET"])
@@ -74,8 +83,9 @@ def referral_board(request: HttpRequest, organisation_id: int) -> HttpResponse:
         "columns": columns,
         "finished": finished["finished"],
         "org_page": "board",
+        "live_src": _live_src(request),
     }
-    return render(request, "orgs/board.html", context)
+    return render(request, "orgs/board.html#columns" if request.GET.get("fragment") else "orgs/board.html", context)
 
 
 @require_http_methods(["GET", "POST"])

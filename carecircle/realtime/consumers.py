@@ -15,6 +15,7 @@ from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import is_member
 from carecircle.circles.models import Circle, Membership
 from carecircle.realtime.events import FOR_USERS, circle_group, user_group
+from carecircle.realtime.registries import LiveScope, live_scopes, scope_group
 from carecircle.realtime.watchdog import restarts_seen, watchdog_enrol, watchdog_leave
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,26 @@ def _latest_seqs(circle_ids: list[int]) -> list[tuple[int, int]]:
     return list(Circle.objects.filter(pk__in=circle_ids).order_by("pk").values_list("pk", "event_seq"))
 
 
+def _scope_groups_of(user_id: int) -> set[str]:
+    return {scope_group(scope.key, found) for scope in live_scopes() for found in scope.ids_for(user_id)}
+
+
+def _may_hear(scope: LiveScope, user_id: int, event: dict[str, Any]) -> bool:
+    return scope.may_hear(user_id, event)
+
+
+def _scope_of(event: dict[str, Any]) -> LiveScope | None:
+    """The scope an event belongs to (an organisation…), if it isn't a circle's or a personal one."""
+    if "circle" in event:
+        return None
+    for scope in live_scopes():
+        if isinstance(event.get(scope.key), int):
+            return scope
+    return None
+
+
+scope_groups_of = database_sync_to_async(_scope_groups_of)
+may_hear_now = database_sync_to_async(_may_hear)
 circle_ids_of = database_sync_to_async(_circle_ids_of)
 latest_seqs = database_sync_to_async(_latest_seqs)
 circle_seqs_of = database_sync_to_async(_circle_seqs_of)
@@ -69,6 +90,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
 
     user_id: int
     circle_ids: set[int]
+    scope_groups: set[str]
     confirmed_at: dict[int, float]
     session_tag: str = ""
     refresher: asyncio.Task[None] | None = None
@@ -82,6 +104,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             return
         self.user_id = user.pk
         self.circle_ids = set()
+        self.scope_groups = set()
         self.confirmed_at = {}
         session = self.scope.get("session")
         self.session_tag = session_tag(session.session_key) if session is not None and session.session_key else ""
@@ -90,6 +113,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in await circle_ids_of(self.user_id):
             await self._join(circle_id)
+        await self._join_scopes()
         await self.accept()
         await self.send_json({"type": "hello", "circles": sorted(self.circle_ids)})
         self.refresher = asyncio.create_task(self._ask_for_refreshes())
@@ -114,6 +138,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
         for circle_id in list(self.circle_ids):
             await self._leave(circle_id)
+        for group in list(self.scope_groups):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         # Binary frames, oversized frames and malformed JSON are ignored rather than ending the connection.
@@ -147,6 +173,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             if not isinstance(recipients, list) or self.user_id not in recipients:
                 return
             event = {key: value for key, value in event.items() if key != FOR_USERS}
+        scope = _scope_of(event)
+        if scope is not None:
+            # An organisation's event: asked of the database each time (a volunteer hears only of
+            # their own referrals; someone who left the staff hears nothing more).
+            if await may_hear_now(scope, self.user_id, event):
+                await self.send_json(event)
+            return
         if not isinstance(circle_id, int):
             await self.send_json(event)
             return
@@ -192,6 +225,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in current:
             await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+        await self._join_scopes()
         for circle_id, seq in seqs:
             await self.send_json({"type": "circle.latest", "circle": circle_id, "seq": seq})
 
@@ -200,6 +234,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in list(self.circle_ids):
             await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
+        for group in list(self.scope_groups):
+            await self.channel_layer.group_add(group, self.channel_name)
         for circle_id, seq in await latest_seqs(sorted(self.circle_ids)):
             await self.send_json({"type": "circle.latest", "circle": circle_id, "seq": seq})
 
@@ -212,6 +248,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             except Exception:
                 # Redis is unreachable: the next refresh tries again.
                 logger.debug("Could not ask %s to refresh its groups", self.channel_name, exc_info=True)
+
+    async def _join_scopes(self) -> None:
+        """Join the groups of the scopes the person is in now (their organisations), and leave the others."""
+        current = await scope_groups_of(self.user_id)
+        for group in sorted(self.scope_groups - current):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        for group in sorted(current):
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.scope_groups = current
 
     async def _join(self, circle_id: int) -> None:
         if circle_id not in self.circle_ids:

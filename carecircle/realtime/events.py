@@ -15,6 +15,7 @@ from django.db.models import F
 
 from carecircle.circles.models import Circle
 from carecircle.realtime.models import CircleEvent
+from carecircle.realtime.registries import scope_group
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,16 @@ def users_event_send(*, user_ids: Collection[int], circle_id: int, type: str, **
         return
     message = {"type": type, "circle": circle_id, **data, FOR_USERS: ids}
     transaction.on_commit(lambda: publish(circle_group(circle_id), message))
+
+
+def scope_event_send(*, key: str, scope_id: int, type: str, **data: Any) -> None:
+    """Send an event (ids only) to everyone listening to one scope, such as an organisation, after commit.
+
+    Each connection's consumer asks the scope's `may_hear` before passing it on (realtime/registries.py).
+    Scopes keep no sequence: a page that reconnects refreshes its regions instead of catching up.
+    """
+    message = {"type": type, key: scope_id, **data}
+    transaction.on_commit(lambda: publish(scope_group(key, scope_id), message))
 
 
 def publish(group: str, message: dict[str, Any]) -> None:

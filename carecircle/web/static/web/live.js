@@ -50,17 +50,46 @@
     el.focus();
   }
 
+  function fetchInto(el) {
+    fetch(el.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) { replace(el, html); } })
+      .catch(function () { /* The next event or reconnect refreshes again. */ });
+  }
+
   function refresh(circle, type) {
     regions.forEach(function (el) {
       if (el.getAttribute("data-live-circle") !== String(circle)) { return; }
       var types = (el.getAttribute("data-live-types") || "").split(",");
       if (type && types.indexOf(type) === -1 && types.indexOf("*") === -1) { return; }
-      fetch(el.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-        .then(function (response) { return response.ok ? response.text() : null; })
-        .then(function (html) { if (html !== null) { replace(el, html); } })
-        .catch(function () { /* The next event or reconnect refreshes again. */ });
+      fetchInto(el);
     });
   }
+
+  // An organisation's regions (the referral list and board) have no sequence to catch up from: an
+  // event refreshes them, and so does a reconnect (something may have changed meanwhile). A burst
+  // of arrivals (a CSV import) costs one fetch at a time per region, plus one after the last.
+  var busy = {};
+  function refreshOrganisation(organisation) {
+    regions.forEach(function (el, index) {
+      if (el.getAttribute("data-live-organisation") !== String(organisation)) { return; }
+      if (busy[index]) { busy[index] = "again"; return; }
+      busy[index] = true;
+      setTimeout(function () {
+        fetchInto(el);
+        setTimeout(function () {
+          var again = busy[index] === "again";
+          busy[index] = false;
+          if (again) { refreshOrganisation(organisation); }
+        }, 500);
+      }, 150);
+    });
+  }
+  var organisations = {};
+  regions.forEach(function (el) {
+    if (el.hasAttribute("data-live-organisation")) { organisations[el.getAttribute("data-live-organisation")] = true; }
+  });
+  var opened = false;
 
   function announce(event) { document.dispatchEvent(new CustomEvent("carecircle:event", { detail: event })); }
 
@@ -96,11 +125,17 @@
       // Not forEach(catchUp): forEach's second argument (the index) would become `from`, and every
       // page load would fetch the first circle's events from 0 and refetch every region.
       Object.keys(circles).forEach(function (circle) { catchUp(circle); });
+      if (opened) { Object.keys(organisations).forEach(refreshOrganisation); }
+      opened = true;
     };
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (error) { return; }
       announce(event);
+      if (event.organisation && !event.circle && organisations[String(event.organisation)]) {
+        refreshOrganisation(event.organisation);
+        return;
+      }
       if (event.type === "access.revoked" && circles[String(event.circle)]) {
         location.reload();
         return;

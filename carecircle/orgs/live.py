@@ -1,0 +1,51 @@
+"""Live updates of the referral list and board for an organisation's staff (docs/architecture/organisations.md).
+
+Every change to a referral writes a history entry (orgs/history.py), which sends
+`{"type": "referral.changed", "organisation": 7, "referral": 42}` to the organisation's group after
+commit: ids only. A connection joins the group of each organisation its person is on the staff of;
+each event is passed on only if they still are, and, for a volunteer, only if the referral is
+assigned to them now. The page then fetches its list or board again through the same view and the
+same access checks (`?fragment=1`), so nothing about a referral travels through the channel layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carecircle.orgs.access import ROLE_CAPABILITIES
+from carecircle.orgs.models import OrganisationStaff, Referral
+from carecircle.realtime.events import scope_event_send
+from carecircle.realtime.registries import LiveScope, register_live_scope
+
+KEY = "organisation"
+REFERRAL_CHANGED = "referral.changed"
+
+
+def referral_changed(*, organisation_id: int, referral_id: int) -> None:
+    """Tell the organisation's open lists and boards that this referral changed, once the transaction commits."""
+    scope_event_send(key=KEY, scope_id=organisation_id, type=REFERRAL_CHANGED, referral=referral_id)
+
+
+def organisations_of(user_id: int) -> list[int]:
+    return list(OrganisationStaff.objects.filter(user_id=user_id).values_list("organisation_id", flat=True))
+
+
+def may_hear(user_id: int, event: dict[str, Any]) -> bool:
+    """Staff who see every referral hear of each; a volunteer only of referrals assigned to them now."""
+    organisation_id, referral_id = event.get(KEY), event.get("referral")
+    if not isinstance(organisation_id, int) or not isinstance(referral_id, int):
+        return False
+    role = (
+        OrganisationStaff.objects.filter(organisation_id=organisation_id, user_id=user_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        return False
+    if "referrals.view" in ROLE_CAPABILITIES[role]:
+        return True
+    return Referral.objects.filter(pk=referral_id, organisation_id=organisation_id, assigned_to_id=user_id).exists()
+
+
+def register() -> None:
+    register_live_scope(LiveScope(key=KEY, ids_for=organisations_of, may_hear=may_hear))

@@ -1,0 +1,36 @@
+"""Live groups beyond circles: an app above realtime registers a scope (an organisation, say) here.
+
+A scope names the key its events carry (`"organisation": 7`), which of them a person's connections
+join (`ids_for`), and whether one event may reach one person (`may_hear`), asked of the database
+for every event, because what someone may see inside a scope can depend on the event (a volunteer
+hears only of the referrals given to them). Realtime never imports the apps above it; they call
+`register_live_scope` when they are ready (docs/architecture/realtime.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LiveScope:
+    key: str
+    ids_for: Callable[[int], list[int]]
+    may_hear: Callable[[int, dict[str, Any]], bool]
+
+
+_SCOPES: dict[str, LiveScope] = {}
+
+
+def register_live_scope(scope: LiveScope) -> None:
+    _SCOPES[scope.key] = scope
+
+
+def live_scopes() -> list[LiveScope]:
+    return list(_SCOPES.values())
+
+
+def scope_group(key: str, scope_id: int) -> str:
+    return f"{key}.{scope_id}"
