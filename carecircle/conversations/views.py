@@ -351,10 +351,13 @@ def thread(request: HttpRequest, circle_id: int, subject_kind: str, subject_id: 
     # The rule again, for reading and writing: nothing of the thread is shown before it has passed.
     where = conversation_access_for(access, conversation)
     template = "conversations/thread.html"
-    label = thread_label(subject_kind, subject_id)
     if request.method == "POST":
+        label = thread_label(subject_kind, subject_id)
         return message_post_response(request, where, template=template, label=label)
-    return conversation_page(request, where, template=template, label=label, state=state)
+    # The label (an update's title, a task's) changes only with a circle event, so a 304 can skip it.
+    return _page(
+        request, where, template=template, extra=lambda: {"label": thread_label(subject_kind, subject_id)}, state=state
+    )
 
 
 @never_cache

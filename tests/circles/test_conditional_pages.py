@@ -22,11 +22,12 @@ from carecircle.circles.models import Role
 from carecircle.circles.services import circle_create, membership_change, membership_remove
 from carecircle.conversations import services as conversation_services
 from carecircle.conversations.models import Message, ReactionKind
+from carecircle.conversations.selectors import conversation_access_for
 from carecircle.records.models import RecordView
 from carecircle.tasks.services import task_volunteer
 from tests.cast import Cast, invite_and_join
 from tests.conftest import client_for
-from tests.conversations.conftest import family_of
+from tests.conversations.conftest import family_of, news_of
 from tests.records.conftest import add_entry
 from tests.tasks.conftest import make_task, soon
 
@@ -218,3 +219,79 @@ def test_the_day_turning_renders_again(cast: Cast) -> None:
     tomorrow = timezone.now() + datetime.timedelta(days=1)
     with time_machine.travel(tomorrow):
         assert again(client, MINE, etag).status_code == 200
+
+
+def thread_pages(cast: Cast) -> dict[str, str]:
+    """An update's replies and a task's comments, each made once."""
+    update = conversation_services.message_post(
+        actor=cast.organiser, where=news_of(cast, cast.organiser), title="Home", body="Dad is home"
+    )
+    task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the eye clinic")
+    return {
+        "replies": reverse("conversations:thread", args=[cast.circle.pk, "update", update.message.pk]),
+        "comments": reverse("conversations:thread", args=[cast.circle.pk, "task", task.pk]),
+    }
+
+
+def thread_of(cast: Cast, user: Any, path: str) -> Any:
+    """The thread at `path` as `user` may reach it, for posting through the service."""
+    _, subject_kind, subject_id = path.rstrip("/").rsplit("/", 2)
+    access = access_circle(user=user, circle_id=cast.circle.pk)
+    conversation = conversation_services.thread_conversation(
+        circle=cast.circle, subject_kind=subject_kind, subject_id=int(subject_id)
+    )
+    return conversation_access_for(access, conversation)
+
+
+FRAGMENT = {"X-Requested-With": "fetch"}
+
+
+def test_a_reply_by_anyone_shows_at_once_in_every_thread_to_everyone_allowed(cast: Cast) -> None:
+    threads = thread_pages(cast)
+    readers = {name: client_for(cast.user(name)) for name in ("organiser", "helper", "person")}
+    held: dict[tuple[str, str, bool], str] = {}
+    for name, client in readers.items():
+        for page, path in threads.items():
+            for fragment in (False, True):
+                first = client.get(path, headers=FRAGMENT if fragment else {})
+                assert first.status_code == 200, (name, page, fragment)
+                assert first["Cache-Control"] == "private, no-cache"
+                reload = client.get(path, headers={"if-none-match": first["ETag"], **(FRAGMENT if fragment else {})})
+                assert reload.status_code == 304, (name, page, fragment)
+                assert reload.content == b""
+                held[(name, page, fragment)] = first["ETag"]
+    # A page and its fragment never share an ETag.
+    assert held[("helper", "replies", False)] != held[("helper", "replies", True)]
+
+    for page, path in threads.items():
+        conversation_services.message_post(actor=cast.person, where=thread_of(cast, cast.person, path), body=page)
+
+    for (name, page, fragment), etag in held.items():
+        headers = {"if-none-match": etag, **(FRAGMENT if fragment else {})}
+        response = readers[name].get(threads[page], headers=headers)
+        assert response.status_code == 200, (name, page, fragment)
+        assert response["ETag"] != etag
+        assert f">{page}<" in response.text or f"{page}</" in response.text, (name, page, fragment)
+
+
+def test_a_viewer_who_lost_access_never_gets_a_304_of_a_thread(cast: Cast) -> None:
+    threads = thread_pages(cast)
+    helper = client_for(cast.helper)
+    held = {
+        (page, fragment): helper.get(path, headers=FRAGMENT if fragment else {})["ETag"]
+        for page, path in threads.items()
+        for fragment in (False, True)
+    }
+
+    membership_change(actor=cast.organiser, member=cast.membership("helper"), role=Role.WELL_WISHER)
+
+    for (page, fragment), etag in held.items():
+        response = helper.get(threads[page], headers={"if-none-match": etag, **(FRAGMENT if fragment else {})})
+        assert response.status_code != 304, (page, fragment)
+        if response.status_code == 200:
+            assert response["ETag"] != etag, (page, fragment)
+    membership_remove(actor=cast.organiser, member=cast.membership("helper"))
+
+    for (page, fragment), etag in held.items():
+        response = helper.get(threads[page], headers={"if-none-match": etag, **(FRAGMENT if fragment else {})})
+        assert response.status_code == 404, (page, fragment)
