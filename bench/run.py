@@ -205,6 +205,9 @@ def server_commands(port: int) -> dict[str, list[str]]:
             *(str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
         ],
     }
+    if os.environ.get("REDIS_URL"):
+        # Several processes share the cache (and the live layer) only through Redis (serving.md).
+        commands["carecircle serve, 2 processes"] = [*commands["carecircle serve, 1 process"], "--workers", "2"]
     if (BIN / "granian").exists():
         commands["granian WSGI, 1 process, 4 threads"] = [
             *(str(BIN / "granian"), "--interface", "wsgi", "carecircle.wsgi:application"),

@@ -9,6 +9,8 @@ into docs/performance.md by hand.
 
     .venv/bin/python bench/tasks.py
     BENCH_IN_PROCESS_ONLY=1 .venv/bin/python bench/tasks.py   # only the in-process timings
+    BENCH_SERVED_ONLY=1 .venv/bin/python bench/tasks.py       # only the served figures
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/tasks.py   # also `serve --workers 2`, cache in Redis
     BENCH_CONCURRENCY=64 BENCH_SECONDS=15 BENCH_SERVERS="granian WSGI" .venv/bin/python bench/tasks.py
 """
 
@@ -136,7 +138,11 @@ def measure(
         wait_ready(port, server)
         for path in pages.values():
             load(port, path, cookie)  # warm-up
-        results = {"bare view (/ping)": load(port, "/ping", "")}
+        results = {
+            "bare view (/ping)": load(port, "/ping", ""),
+            # The framework floor of a signed-in page: session, user (one query), middleware, base template.
+            "signed-in one-query": load(port, "/accessibility/", cookie),
+        }
         for name, path in pages.items():
             results[name] = load(port, path, cookie)
         return results
@@ -161,7 +167,7 @@ def main() -> None:
             "agenda (fragment)": pages["agenda"],
             "week (fragment)": f"/circles/{circle_id}/tasks/week/",
         }
-        for page, figures in in_process(timed, cookie).items():
+        for page, figures in ({} if os.environ.get("BENCH_SERVED_ONLY") else in_process(timed, cookie)).items():
             say(
                 f"in process: {page}: {figures['none']:.1f} ms nothing cached, "
                 f"{figures['shared']:.1f} ms list in the shared cache, {figures['now']:.1f} ms now"
@@ -179,7 +185,10 @@ def main() -> None:
     for server, targets in results.items():
         bare = targets["bare view (/ping)"]
         for name, figures in targets.items():
+            signed_in = targets["signed-in one-query"]
             share = "" if name.startswith("bare") else f"  {figures['rps'] / bare['rps']:.0%} of bare"
+            if not name.startswith(("bare", "signed-in")):
+                share += f", {figures['rps'] / signed_in['rps']:.0%} of signed-in"
             say(
                 f"{server:38} {name:18} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
                 f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}{share}"

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -295,3 +297,20 @@ def test_a_viewer_who_lost_access_never_gets_a_304_of_a_thread(cast: Cast) -> No
     for (page, fragment), etag in held.items():
         response = helper.get(threads[page], headers={"if-none-match": etag, **(FRAGMENT if fragment else {})})
         assert response.status_code == 404, (page, fragment)
+
+
+def test_a_threads_304_reads_no_messages_and_no_label(cast: Cast) -> None:
+    """A reload of an update's replies costs the user, the access check, the thread and the update's
+    rule (for reading, then for writing), never the messages, reactions or the update's title."""
+    replies = thread_pages(cast)["replies"]
+    conversation_services.message_post(actor=cast.helper, where=thread_of(cast, cast.helper, replies), body="Great")
+    client = client_for(cast.organiser)
+    page = client.get(replies)
+
+    with CaptureQueriesContext(connection) as reload:
+        assert client.get(replies, headers={"if-none-match": page["ETag"]}).status_code == 304
+    with CaptureQueriesContext(connection) as drawn:
+        assert client.get(replies).status_code == 200
+
+    assert len(reload) == 5
+    assert len(drawn) == 9
