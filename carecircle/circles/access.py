@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field
 from django.http import Http404
 from django.utils.translation import gettext, pgettext
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
 from carecircle.circles.permissions import capabilities_for, capabilities_when_closed
+from carecircle.lib import rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -59,37 +59,22 @@ class _AccessQuery:
 
     Every circle page runs this query first. Built through the ORM it cost ≈ 1 ms of Python a
     request to compile (its run ≈ 0.1 ms), so its SQL is written once from the models' own
-    columns and its rows are turned into models with the connection's own converters, as the ORM
-    does (docs/architecture/serving.md, "The page frame").
+    columns and its row turned into models as the ORM does (lib/rows.py, circles-pages.md).
     """
 
     def __init__(self, connection: BaseDatabaseWrapper) -> None:
-        quote = connection.ops.quote_name
-        self.membership_fields = list(Membership._meta.concrete_fields)
-        self.circle_fields = list(Circle._meta.concrete_fields)
-        membership, circle = quote(Membership._meta.db_table), quote(Circle._meta.db_table)
-
-        def column(field: Any) -> str:
-            return quote(str(field.column))
-
-        columns = [f"m.{column(field)}" for field in self.membership_fields]
-        columns += [f"c.{column(field)}" for field in self.circle_fields]
-        circle_id, user_id, role = (column(Membership._meta.get_field(name)) for name in ("circle", "user", "role"))
+        self.membership = rows.Columns(connection, Membership, "m")
+        self.circle = rows.Columns(connection, Circle, "c")
+        membership, circle = rows.quoted(connection, Membership), rows.quoted(connection, Circle)
+        circle_id, user_id, role = (rows.quoted(connection, Membership, name) for name in ("circle", "user", "role"))
+        circle_pk = rows.quoted(connection, Circle, "id")
         # Table and column names come from the models, never from input; the values are parameters.
         self.sql = (
-            f"SELECT {', '.join(columns)}, EXISTS(SELECT 1 FROM {membership} p"  # noqa: S608
+            f"SELECT {self.membership.sql}, {self.circle.sql}, EXISTS(SELECT 1 FROM {membership} p"  # noqa: S608
             f" WHERE p.{circle_id} = m.{circle_id} AND p.{role} = %s)"
-            f" FROM {membership} m INNER JOIN {circle} c ON c.{column(Circle._meta.pk)} = m.{circle_id}"
+            f" FROM {membership} m INNER JOIN {circle} c ON c.{circle_pk} = m.{circle_id}"
             f" WHERE m.{user_id} = %s AND m.{circle_id} = %s"
         )
-        self.converters = [
-            self._converters(connection, field, Membership._meta.db_table) for field in self.membership_fields
-        ] + [self._converters(connection, field, Circle._meta.db_table) for field in self.circle_fields]
-
-    @staticmethod
-    def _converters(connection: BaseDatabaseWrapper, field: Field[Any, Any], table: str) -> tuple[Any, list[Any]]:
-        column = field.get_col(table)
-        return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
 
     def run(self, connection: BaseDatabaseWrapper, user_id: int, circle_id: int) -> Membership | None:
         with connection.cursor() as cursor:
@@ -97,17 +82,11 @@ class _AccessQuery:
             row = cursor.fetchone()
         if row is None:
             return None
-        values = list(row)
-        for index, (column, converters) in enumerate(self.converters):
-            for converter in converters:
-                values[index] = converter(values[index], column, connection)
-        split = len(self.membership_fields)
-        membership = Membership.from_db(
-            connection.alias, [field.attname for field in self.membership_fields], values[:split]
-        )
-        circle = Circle.from_db(connection.alias, [field.attname for field in self.circle_fields], values[split:-1])
+        split = len(self.membership.fields)
+        membership: Membership = self.membership.instance(connection, row)
+        circle: Circle = self.circle.instance(connection, row[split:])
         Membership.circle.field.set_cached_value(membership, circle)
-        membership.person_is_member = bool(values[-1])  # type: ignore[attr-defined]
+        membership.person_is_member = bool(row[-1])  # type: ignore[attr-defined]
         return membership
 
 

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from django.test import Client
 from django.urls import reverse
 
+from carecircle.accounts.backends import EmailBackend
 from carecircle.accounts.devices import device_description
 from carecircle.accounts.models import SignedInSession, User
 from carecircle.audit.models import AuditEntry
@@ -121,3 +122,24 @@ def test_devices_get_readable_names():
     assert device_description(mac_chrome) == "Chrome on Mac"
     assert device_description("curl/8.5.0") == "Unknown device"
     assert device_description("") == "Unknown device"
+
+
+def test_the_session_user_is_read_as_the_orm_reads_it_and_a_password_change_still_ends_it(dana, password):
+    """The backend's user query is written once (accounts/backends.py); the row is the ORM's, an
+    inactive account gets nobody, and a password changed elsewhere still signs this device out."""
+    backend = EmailBackend()
+    read = backend.get_user(dana.pk)
+    assert read is not None
+    stored = User.objects.get(pk=dana.pk)
+    for field in User._meta.concrete_fields:
+        assert getattr(read, field.attname) == getattr(stored, field.attname), field.name
+    assert backend.get_user(dana.pk + 1000) is None
+
+    laptop = signed_in_device(dana, password, FIREFOX_WINDOWS)
+    assert laptop.get(PROFILE).status_code == 200
+    stored.set_password("a-new-long-passphrase-nobody-guesses")
+    stored.save(update_fields=["password"])
+    assert laptop.get(PROFILE).status_code == 302
+
+    User.objects.filter(pk=dana.pk).update(is_active=False)
+    assert backend.get_user(dana.pk) is None
