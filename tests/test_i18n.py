@@ -364,3 +364,128 @@ def test_the_form_check_covers_the_forms_people_use() -> None:
     names = {form.__name__ for form in project_forms()}
     assert {"SignUpForm", "SignInForm", "ProfileForm", "CircleCreateForm", "InviteForm", "ConsentForm"} <= names
     assert {"ConsentQuestionsForm", "CloseForm", "EmailChangeForm", "DeleteAccountForm"} <= names
+
+
+# Python-side text outside forms: refusals, flash messages and form errors built in code.
+
+# Calls whose text a person reads: the refusal page or API error, a form's error, a flash message, a problem page.
+_SHOWN_BY_CALL = {"PermissionDenied": 0, "add_error": 1, "problem": None}
+_FLASH_LEVELS = {"success", "error", "info", "warning", "add_message"}
+# Modules whose every refusal (`raise SomeError("...")`) reaches a person, and the constants they answer with.
+REFUSING_MODULES = (
+    "lib/repeat_rule.py",
+    "lib/recurrence.py",
+    "lib/text.py",
+    "lib/wall_clock.py",
+    "web/hostile_input.py",
+    "web/sms_inbound.py",
+    "web/views.py",
+    "circles/access.py",
+)
+# Refusals only code can cause (impossible arguments, a provider's malformed request): never shown to a person.
+NOT_FOR_PEOPLE = (
+    "A change to one occurrence either cancels it",
+    "A cancelled occurrence has no length",
+    "A task can't end before it starts",
+    "An all-day task lasts a whole number of days, at least one",
+    "The window must be given in UTC",
+    "The window ends before it starts",
+    "The sender's number is missing",
+    "The message id is missing",
+    "The body must be a JSON object",
+    "The message must be text",
+    "the cache did not return",
+    "no channel layer",
+    "the channel layer returned",
+    "no task backend",
+)
+
+
+def _is_words(node: Any) -> bool:
+    import ast
+
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and has_words(node.value)
+
+
+def _text_of(node: Any) -> str:
+    import ast
+
+    return str(node.value) if isinstance(node, ast.Constant) else ast.unparse(node)
+
+
+def _refusal_texts(node: Any, tree: Any) -> list[Any]:
+    """The message of `raise SomeError("...")`, or a module constant named *_MESSAGE or *_TEXT."""
+    import ast
+
+    if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+        # A 404's words are never shown: the page and the API say "not found" in their own words.
+        return [] if ast.unparse(node.exc.func) in {"Http404", *_SHOWN_BY_CALL} else [node.exc.args[0]]
+    if isinstance(node, ast.Assign) and node in tree.body and isinstance(node.targets[0], ast.Name):
+        return [node.value] if node.targets[0].id.endswith(("_MESSAGE", "_TEXT")) else []
+    return []
+
+
+def english_in_python(path: Path, *, every_refusal: bool) -> list[str]:
+    """Literal English that a person would read: passed to a refusal, a form error or a flash message."""
+    import ast
+
+    found: list[str] = []
+    tree = ast.parse(path.read_text())
+    where = path.relative_to(PACKAGE_DIR) if path.is_relative_to(PACKAGE_DIR) else path.name
+    for node in ast.walk(tree):
+        texts: list[Any] = []
+        if isinstance(node, ast.Call):
+            name = ast.unparse(node.func).rsplit(".", 1)[-1]
+            position = _SHOWN_BY_CALL.get(name, -1)
+            if position is not None and position >= 0 and len(node.args) > position:
+                texts.append(node.args[position])
+            if name in _FLASH_LEVELS and ast.unparse(node.func).startswith("messages.") and len(node.args) > 1:
+                texts.append(node.args[-1] if name != "add_message" else node.args[2])
+            if name == "problem":
+                texts += [keyword.value for keyword in node.keywords if keyword.arg in {"title", "text"}]
+        if every_refusal:
+            texts += _refusal_texts(node, tree)
+        for text in texts:
+            if _is_words(text) and not _text_of(text).startswith(NOT_FOR_PEOPLE):
+                found.append(f"{where}:{text.lineno}: {_text_of(text)[:80]!r}")
+    return found
+
+
+def python_modules() -> list[Path]:
+    return sorted(
+        path
+        for path in PACKAGE_DIR.rglob("*.py")
+        if not {"migrations", "management"} & set(path.relative_to(PACKAGE_DIR).parts)
+    )
+
+
+def test_no_refusal_form_error_or_flash_message_is_written_in_english_in_code() -> None:
+    refusing = {PACKAGE_DIR / name for name in REFUSING_MODULES}
+    found = [
+        problem for path in python_modules() for problem in english_in_python(path, every_refusal=path in refusing)
+    ]
+    assert not found, "Wrap these in gettext (named placeholders, not f-strings), then `make messages`:\n" + "\n".join(
+        found
+    )
+
+
+def test_the_python_check_catches_english_in_refusals_errors_and_flash_messages(tmp_path: Path) -> None:
+    module = tmp_path / "example.py"
+    source = (
+        "def view(request, form, name):\n"
+        '    raise PermissionDenied("Sign in first.")\n'
+        '    form.add_error(None, f"Hello {name}")\n'
+        '    messages.success(request, "Saved.")\n'
+        '    problem(request, title="Nope", text=gettext("Fine"))\n'
+        '    form.add_error("code", gettext("Translated."))\n'
+        '    raise ValueError("A rule is wrong.")\n'
+        'NUL_MESSAGE = "Remove it."\n'
+    )
+    module.write_text(source)
+    loose = english_in_python(module, every_refusal=False)
+    strict = english_in_python(module, every_refusal=True)
+    expected = ["Sign in first.", "f'Hello {name}'", "Saved.", "Nope"]
+    assert [line.split(": ", 1)[1] for line in loose] == [repr(text) for text in expected]
+    assert len(strict) == len(loose) + 2

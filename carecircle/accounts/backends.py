@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.lib import rows
@@ -50,7 +51,7 @@ class EmailBackend(ModelBackend):
     ) -> User | None:
         email = username if username is not None else kwargs.get(User.USERNAME_FIELD)
         if not email or not str(email).strip():
-            raise PermissionDenied("An account without an email address can't sign in with a password.")
+            raise PermissionDenied(gettext("An account without an email address can't sign in with a password."))
         user = super().authenticate(request, username=email, password=password, **kwargs)
         return user if isinstance(user, User) else None
 

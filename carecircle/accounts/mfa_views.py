@@ -92,7 +92,7 @@ def _factor_answer(request: HttpRequest, user: User) -> tuple[bool, CodeForm, st
     if not form.is_valid():
         return False, form, ""
     if second_factor_check(user=user, code=form.cleaned_data["code"]) is None:
-        form.add_error("code", "That code isn't right. Try the newest code from your app, or a recovery code.")
+        form.add_error("code", gettext("That code isn't right. Try the newest code from your app, or a recovery code."))
         return False, form, ""
     return True, form, ""
 
@@ -158,7 +158,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
             form = PasswordConfirmForm(request.POST)
             passed = form.is_valid() and user.check_password(form.cleaned_data["password"])
             if form.is_valid() and not passed:
-                form.add_error("password", "That password isn't right. Try again.")
+                form.add_error("password", gettext("That password isn't right. Try again."))
         if passed:
             ratelimit.reset(CODE_SCOPE, str(user.pk), window_seconds=settings.LOGIN_ATTEMPT_WINDOW_SECONDS)
             stepup_mark(request.session)
@@ -205,7 +205,9 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
     form = TotpSetupForm(request.POST if request.method == "POST" else None)
     if form.is_bound and not secret:
         form.is_valid()
-        form.add_error(None, "Setting up ran out of time. Add the new code below to your app, then type its code.")
+        form.add_error(
+            None, gettext("Setting up ran out of time. Add the new code below to your app, then type its code.")
+        )
     elif form.is_valid():
         try:
             codes = totp_enable(actor=user, secret=secret, code=form.cleaned_data["code"], request=request)

@@ -193,7 +193,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             # The same words whether or not the address has an account.
             form.add_error(
                 None,
-                "The email address or password isn't right. Check them and try again, or reset your password.",
+                gettext("The email address or password isn't right. Check them and try again, or reset your password."),
             )
     else:
         form = SignInForm(initial={"email": request.GET.get("email", "")[:254]})
@@ -347,8 +347,10 @@ def profile(request: HttpRequest) -> HttpResponse:
             # Texts with codes and alerts go to this number, so changing it needs a fresh confirmation.
             form.add_error(
                 "phone",
-                "To change your phone number, confirm it's you first (the link below opens in a new tab and "
-                "keeps what you typed here), then save again.",
+                gettext(
+                    "To change your phone number, confirm it's you first (the link below opens in a new tab and "
+                    "keeps what you typed here), then save again."
+                ),
             )
         if form.is_valid():
             user_update_profile(

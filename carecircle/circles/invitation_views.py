@@ -129,7 +129,11 @@ def invitation_revoke(request: HttpRequest, circle_id: int, invitation_id: int) 
         services.invitation_revoke(actor=viewer(request), invitation=invitation)
     except services.CircleError as error:
         return problem(
-            request, title="This invitation can't be cancelled", text=str(error), status=error.status, back=back
+            request,
+            title=gettext("This invitation can't be cancelled"),
+            text=str(error),
+            status=error.status,
+            back=back,
         )
     messages.success(
         request,

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 from carecircle.circles import messages, selectors
@@ -380,7 +381,14 @@ def invitation_accept(*, actor: User, token: str) -> Membership:
         category="joining",
         circle=invitation.circle,
         key=f"joined-{member.pk}",
-        title=f"{actor.display_name} joined the circle for {invitation.circle.person_name}",
+        # Made when notify() reads it, once per member, in each member's language.
+        title=lazy(
+            lambda: (
+                gettext("%(name)s joined the circle for %(person)s")
+                % {"name": actor.display_name, "person": invitation.circle.person_name}
+            ),
+            str,
+        )(),
         url=reverse("circles:members", kwargs={"circle_id": invitation.circle_id}),
         actor=actor,
         capability="members.manage",

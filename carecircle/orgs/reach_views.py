@@ -63,7 +63,7 @@ def landing(request: HttpRequest, organisation_slug: str) -> HttpResponse:
     form = CodeEntryForm(request.POST)
     if invite_codes.too_many_attempts(client_address(request) or ""):
         form.is_valid()
-        form.add_error(None, "Too many codes have been tried from here in the last hour. Try again later.")
+        form.add_error(None, gettext("Too many codes have been tried from here in the last hour. Try again later."))
         response = _landing_page(request, organisation, form, status=TOO_MANY)
         response["Retry-After"] = str(invite_codes.retry_after_seconds())
         return response

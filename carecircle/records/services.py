@@ -215,7 +215,10 @@ def _set_deleted(*, actor: User, entry: RecordEntry, deleted: bool) -> RecordEnt
         and section.single
         and RecordEntry.objects.filter(circle=locked.circle, section=locked.section, deleted_at__isnull=True).exists()
     ):
-        raise RecordConflict(f"There is already a newer {section.noun}. Change that one instead.")
+        raise RecordConflict(
+            # Translators: %(section)s is the name of a part of the care record, such as "About me".
+            gettext("There is already a newer “%(section)s”. Change that one instead.") % {"section": section.title}
+        )
     locked.deleted_at = timezone.now() if deleted else None
     locked.version += 1
     locked.updated_by = actor

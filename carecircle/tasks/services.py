@@ -167,7 +167,9 @@ def task_create(*, actor: User, circle: Circle, fields: TaskFields, client_id: u
     fields = _clean(fields)
     if fields.start_date < today_in(fields.time_zone):
         raise TaskError(
-            f"{fields.start_date:%-d %B %Y} has passed. Choose today or a later date for new help that's needed."
+            # Translators: %(day)s is a date such as "4 December 2026"; it starts the sentence in English.
+            gettext("%(day)s has passed. Choose today or a later date for new help that's needed.")
+            % {"day": date_format(fields.start_date, "j E Y")}
         )
     task = Task(circle=circle, created_by=actor, client_id=client_id)
     _apply(task, fields)

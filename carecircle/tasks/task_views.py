@@ -180,7 +180,8 @@ def create(request: HttpRequest, circle_id: int) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 messages.success(
-                    request, f"\u201c{task.title}\u201d is on the calendar. People can now say they'll do it."
+                    request,
+                    _("“%(title)s” is on the calendar. People can now say they'll do it.") % {"title": task.title},
                 )
                 return redirect(detail_url(task, task.start_date))
     else:
@@ -235,11 +236,16 @@ def cancel(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
         try:
             if form.cleaned_data["scope"] == "all" or not task.repeats:
                 services.task_cancel(actor=actor, task=task, reason=reason)
-                messages.success(request, f"\u201c{task.title}\u201d is cancelled.")
+                messages.success(request, _("“%(title)s” is cancelled.") % {"title": task.title})
             else:
                 services.occurrence_cancel(actor=actor, task=task, occurrence_date=item.original_date, reason=reason)
                 day = item.original_date
-                messages.success(request, f"\u201c{task.title}\u201d is cancelled for {day:%A} {day.day} {day:%B}.")
+                messages.success(
+                    request,
+                    # Translators: %(day)s is a date such as "Friday 4 December", inside the sentence.
+                    _("“%(title)s” is cancelled for %(day)s.")
+                    % {"title": task.title, "day": date_format(day, "l j E")},
+                )
         except services.TaskError as error:
             form.add_error(None, str(error))
         else:
@@ -434,5 +440,5 @@ def thank(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse:
         )
     except DomainError as error:
         return problem(request, title=_("That didn't work"), text=str(error), status=error.status, back=back)
-    messages.success(request, f"Your thanks are on their way to {recipient.display_name}.")
+    messages.success(request, _("Your thanks are on their way to %(name)s.") % {"name": recipient.display_name})
     return redirect(back)
