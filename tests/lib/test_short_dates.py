@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 FRIDAY = datetime.datetime(2026, 12, 4, 10, 30)
@@ -39,3 +39,20 @@ def test_every_polish_day_and_month_abbreviation_is_lower_case() -> None:
 def test_a_polish_heading_can_still_start_with_a_capital() -> None:
     with translation.override("pl"):
         assert Template('{{ day|date:"D j M"|capfirst }}').render(Context({"day": FRIDAY})) == "Pt 4 gru"
+
+
+def test_the_visit_logs_heading_starts_with_a_capital_in_polish() -> None:
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    log = SimpleNamespace(
+        arrived_at=FRIDAY,
+        left_at=FRIDAY + datetime.timedelta(hours=1),
+        author=SimpleNamespace(display_name="Ann"),
+        outcome="ok",
+        notes="",
+    )
+    with translation.override("pl"), timezone.override("UTC"):
+        heading = render_to_string("tasks/visit_log_item.html", {"log": log}).split("<h3>")[1].split("</h3>")[0]
+    assert heading.startswith("Pt 4 gru, 10:30")
