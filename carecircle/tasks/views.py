@@ -31,7 +31,7 @@ from carecircle.circles.pages import circle_context, viewer
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
 from carecircle.tasks.cache import tasks_version
-from carecircle.tasks.schedule import TaskOccurrence
+from carecircle.tasks.schedule import TaskOccurrence, occurrence_days
 from carecircle.tasks.selectors import occurrences_for
 
 AGENDA_DAYS = 14
@@ -40,13 +40,18 @@ AGENDA_LIMIT = 40
 WEEK_DAY_LIMIT = 6
 NEEDS_HELP_DAYS = 28
 LIVE_TYPES = "task.changed"
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass
 class Day:
     date: datetime.date
+    # What begins on this day.
     items: list[TaskOccurrence] = field(default_factory=list)
     more: int = 0
+    # What the day's list shows: stays begun on an earlier day first, each with words saying since
+    # when ("Continues from Friday"), then what begins on it (with "").
+    entries: list[tuple[TaskOccurrence, str]] = field(default_factory=list)
 
     @property
     def is_today(self) -> bool:
@@ -71,13 +76,50 @@ def _date_param(request: HttpRequest, name: str, default: datetime.date) -> date
     return value if datetime.date(1900, 1, 1) <= value <= datetime.date(2999, 12, 31) else default
 
 
-def by_day(items: Iterable[TaskOccurrence], *, days: Iterable[datetime.date] | None = None) -> list[Day]:
-    """Occurrences grouped by the local day they start on; with `days`, every one of those days appears."""
+def local_days(item: TaskOccurrence, zone: datetime.tzinfo) -> tuple[datetime.date, datetime.date]:
+    """The first and last day an occurrence covers on the viewer's clock (all-day ones keep their dates)."""
+    if item.occurrence.all_day:
+        return occurrence_days(item.occurrence, item.task.time_zone)
+    first = item.start_utc().astimezone(zone).date()
+    # An end at midnight closes the day before, as on the task's page.
+    last = (item.end_utc() - datetime.timedelta(microseconds=1)).astimezone(zone).date()
+    return first, max(first, last)
+
+
+def _since_words(began: datetime.date, day: datetime.date) -> str:
+    # Within a week the day's name is enough; a longer stay names the date.
+    style = "l" if (day - began).days < 7 else "l j E"
+    return _("Continues from %(day)s") % {"day": date_format(began, style)}
+
+
+def by_day(
+    items: Iterable[TaskOccurrence],
+    *,
+    days: Iterable[datetime.date] | None = None,
+    first: datetime.date | None = None,
+    last: datetime.date | None = None,
+) -> list[Day]:
+    """Occurrences grouped by the local day they start on, and a stay also on each later day it runs into.
+
+    With `days`, every one of those days appears; `first` and `last` bound the days shown, so a stay
+    begun before them shows as continuing on the first (docs/architecture/tasks.md).
+    """
     zone = _zone()
     grouped: dict[datetime.date, Day] = {day: Day(day) for day in days or ()}
+    continuing: dict[datetime.date, list[tuple[TaskOccurrence, str]]] = {}
     for item in items:
-        day = item.occurrence.start_date or item.start_utc().astimezone(zone).date()
-        grouped.setdefault(day, Day(day)).items.append(item)
+        began, ends = local_days(item, zone)
+        if last is not None:
+            ends = min(ends, last)
+        if first is None or began >= first:
+            grouped.setdefault(began, Day(began)).items.append(item)
+        day = max(began + ONE_DAY, first) if first is not None else began + ONE_DAY
+        while day <= ends:
+            grouped.setdefault(day, Day(day))
+            continuing.setdefault(day, []).append((item, _since_words(began, day)))
+            day += ONE_DAY
+    for day, entry in grouped.items():
+        entry.entries = [*continuing.get(day, []), *((item, "") for item in entry.items)]
     return [grouped[day] for day in sorted(grouped)]
 
 
@@ -100,7 +142,7 @@ def _going(access: CircleAccess, days: Iterable[Day | None]) -> str:
         f"{item.task.pk}@{item.original_date}"
         for day in days
         if day is not None
-        for item in day.items
+        for item, _since in day.entries
         if access.user_id in item.going_ids()
     ]
     return "going:" + ",".join(mine)
@@ -136,8 +178,8 @@ def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
     start = _date_param(request, "from", timezone.localdate())
     end = start + datetime.timedelta(days=AGENDA_DAYS)
     items = occurrences_for(accesses=[access], window_start=_midnight(start), window_end=_midnight(end))
-    days = by_day(items)
-    if len(items) > AGENDA_LIMIT:
+    days = by_day(items, first=start, last=end - ONE_DAY)
+    if sum(len(day.entries) for day in days) > AGENDA_LIMIT:
         days, end = _first_days(days, AGENDA_LIMIT)
     return _list_page(
         request,
@@ -156,10 +198,10 @@ def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
     shown: list[Day] = []
     count = 0
     for day in days:
-        if shown and count + len(day.items) > limit:
+        if shown and count + len(day.entries) > limit:
             break
         shown.append(day)
-        count += len(day.items)
+        count += len(day.entries)
     return shown, shown[-1].date + datetime.timedelta(days=1)
 
 
@@ -178,7 +220,7 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
         request,
         access,
         view="needs_help",
-        days=by_day(items),
+        days=by_day(items, first=start, last=end - ONE_DAY),
         title=_("Help needed"),
         period=_("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
     )
@@ -196,10 +238,10 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     items = occurrences_for(
         accesses=[access], window_start=_midnight(monday), window_end=_midnight(monday + datetime.timedelta(days=7))
     )
-    week_days = by_day(items, days=days)
+    week_days = by_day(items, days=days, first=days[0], last=days[-1])
     for day in week_days:
-        day.more = max(len(day.items) - WEEK_DAY_LIMIT, 0)
-        day.items = day.items[:WEEK_DAY_LIMIT]
+        day.more = max(len(day.entries) - WEEK_DAY_LIMIT, 0)
+        day.entries = day.entries[:WEEK_DAY_LIMIT]
     return _list_page(
         request,
         access,
@@ -223,7 +265,7 @@ def month(request: HttpRequest, circle_id: int) -> HttpResponse:
     length = calendar.monthrange(first.year, first.month)[1]
     following = first + datetime.timedelta(days=length)
     items = occurrences_for(accesses=[access], window_start=_midnight(first), window_end=_midnight(following))
-    grouped = {day.date: day for day in by_day(items)}
+    grouped = {day.date: day for day in by_day(items, first=first, last=following - ONE_DAY)}
     weeks: list[list[Day | None]] = []
     for row in calendar.Calendar().monthdatescalendar(first.year, first.month):
         weeks.append([grouped.get(day, Day(day)) if day.month == first.month else None for day in row])
@@ -235,7 +277,7 @@ def month(request: HttpRequest, circle_id: int) -> HttpResponse:
         days=[],
         weeks=weeks,
         # The same days as a list for a phone, leaving out the empty ones.
-        month_days=[day for row in weeks for day in row if day and day.items],
+        month_days=[day for row in weeks for day in row if day and day.entries],
         title=_("Month"),
         period=date_format(first, "F Y"),
         earlier=f"?month={previous}",
@@ -267,7 +309,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "nav": "circles",
-        "days": by_day(items),
+        "days": by_day(items, first=start, last=end - ONE_DAY),
         "view": "mine",
         "title": _("What I'm doing"),
         "period": _("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
