@@ -289,3 +289,27 @@ def activity_sources(
     circles: QuerySet[Circle], start: datetime.datetime, end: datetime.datetime
 ) -> list[ActivitySource]:
     return [finder(circles, start, end) for finder in ACTIVITY_FINDERS]
+
+
+@dataclass(frozen=True)
+class PersonalHelp:
+    """Minutes of help one person gave in one circle in the week starting on `week` (a Monday, UK time)."""
+
+    user_id: int
+    circle_id: int
+    week: datetime.date
+    minutes: int
+
+
+PersonalHelpCounter = Callable[[datetime.datetime, datetime.datetime], Iterable[PersonalHelp]]
+_personal_help_counters: list[PersonalHelpCounter] = []
+
+
+def register_personal_help_counter(counter: PersonalHelpCounter) -> None:
+    """tasks says who gave how much help, week by week, between two moments; from its ready()."""
+    _personal_help_counters[:] = [counter]
+
+
+def personal_help(start: datetime.datetime, end: datetime.datetime) -> list[PersonalHelp]:
+    """The registered count of each person's help per circle and week (empty when no app counts it)."""
+    return list(_personal_help_counters[0](start, end)) if _personal_help_counters else []

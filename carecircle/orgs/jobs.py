@@ -81,3 +81,32 @@ def directory_refresh_ensure() -> bool:
             return False
         directory_refresh_job.enqueue()
     return True
+
+
+# The daily check of who gives enough help to be offered support (orgs/support_offers.py).
+OFFERS_TASK_PATH = "carecircle.orgs.jobs.support_offers_job"
+OFFERS_EVERY = datetime.timedelta(days=1)
+
+
+@task()
+def support_offers_job() -> str:
+    from carecircle.orgs.support_offers import support_offers_refresh
+
+    report = support_offers_refresh()
+    if default_task_backend.supports_defer:
+        support_offers_job.using(run_after=timezone.now() + OFFERS_EVERY).enqueue()
+    return f"{report.offered} offered, {report.withdrawn} no longer"
+
+
+def support_offers_ensure() -> bool:
+    """Book the daily check of offers of support unless one is waiting; whether it booked one."""
+    if not default_task_backend.supports_defer:
+        return False
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        waiting = DBTaskResult.objects.select_for_update().filter(task_path=OFFERS_TASK_PATH, status="READY").exists()
+        if waiting:
+            return False
+        support_offers_job.enqueue()
+    return True

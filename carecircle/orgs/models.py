@@ -477,6 +477,9 @@ class ReferralFigure(models.Model):
 # Per-month counts of what each member of staff was given and did.
 from carecircle.orgs.figure_models import StaffFigure  # noqa: E402
 
+# The private offer of support to someone who gives a lot of help (orgs/support_offers.py).
+from carecircle.orgs.offer_models import SupportOffer  # noqa: E402
+
 # Invite codes, circles started with them, link requests and the directory feed's state.
 from carecircle.orgs.reach_models import (  # noqa: E402
     CircleLinkRequest,
@@ -491,4 +494,5 @@ __all__ = [
     "InviteCode",
     "OrganisationCircle",
     "StaffFigure",
+    "SupportOffer",
 ]

@@ -149,3 +149,20 @@ personal_data_declare(
     fields={"email": "the organiser's address", "requested_by": "who asked", "answered_by": "who answered"},
     not_personal={"token_hash": "a hash of a random secret"},
 )
+personal_data_declare(
+    "orgs.SupportOffer",
+    whose="the member offered support",
+    why="to offer someone who gives a lot of help support for themself, privately, and to keep their answer",
+    retention="while they have an account; removed with it (and with the circle it was offered in)",
+    fields={
+        "user": "who was offered it",
+        "circle": "the circle where their help passed the threshold",
+        "district": "that circle's postcode district",
+        "due": "whether their logged help passes the threshold now",
+        "weeks_over": "how many of the last four weeks it did",
+        "checked_on": "when that was last checked",
+        "created_at": "when it was first offered",
+        "later_until": "hidden until (their \"Not now\")",
+        "dismissed_at": "when they said \"Don't show this again\"",
+    },
+)

@@ -1,4 +1,4 @@
-"""Organisation staff roles for data rights."""
+"""Organisation staff roles, and the offer of support made to a member, for data rights."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
 from carecircle.lib.zipstream import Member
-from carecircle.orgs.models import Commissioner, OrganisationStaff, StaffInvitation
+from carecircle.orgs.models import Commissioner, OrganisationStaff, StaffInvitation, SupportOffer
 
 
 def subject_access(user: User) -> Iterable[Member]:
@@ -24,11 +24,37 @@ def subject_access(user: User) -> Iterable[Member]:
             ["area", "body", "since"], Commissioner.objects.filter(user=user).values_list("area", "body", "since")
         ),
     )
+    yield (
+        "support_offers.csv",
+        csv_rows(
+            [
+                "circle",
+                "postcode district",
+                "offered now",
+                "weeks over",
+                "checked on",
+                "first offered",
+                "hidden until",
+                "turned down",
+            ],
+            SupportOffer.objects.filter(user=user).values_list(
+                "circle__person_name",
+                "district",
+                "due",
+                "weeks_over",
+                "checked_on",
+                "created_at",
+                "later_until",
+                "dismissed_at",
+            ),
+        ),
+    )
 
 
 def erase(user: User) -> None:
     OrganisationStaff.objects.filter(user=user).delete()
     Commissioner.objects.filter(user=user).delete()
+    SupportOffer.objects.filter(user=user).delete()
     if user.email:  # An account made by text has none, and "" would match nothing useful.
         StaffInvitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True).delete()
 

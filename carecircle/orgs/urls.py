@@ -6,6 +6,7 @@ from carecircle.orgs import (
     circle_link_views,
     directory_views,
     follow_up_views,
+    support_offer_views,
     intake_views,
     reach_views,
     referral_views,
@@ -122,6 +123,7 @@ urlpatterns = [
     path("with/<slug:organisation_slug>/logo", reach_views.logo, name="logo"),
     path("with/<slug:organisation_slug>/start", reach_views.start_with_code, name="start_with_code"),
     path("local-support/", directory_views.find_support, name="find_support"),
+    path("circles/<id:circle_id>/support-for-you", support_offer_views.support_offer_answer, name="support_offer"),
     path(
         "organisations/<id:organisation_id>/referrals/import",
         intake_views.referral_import,

@@ -11,11 +11,12 @@ class TasksConfig(AppConfig):
             register_export_part,
             register_help_counter,
             register_note_provider,
+            register_personal_help_counter,
             register_thread_subject,
         )
         from carecircle.tasks import exports
         from carecircle.tasks.access import task_thread_label, task_thread_rule
-        from carecircle.tasks.figures import help_given_in
+        from carecircle.tasks.figures import help_given_in, personal_help_between
         from carecircle.tasks.record_notes import visit_notes
         from carecircle.tasks.sentences import SENTENCES
 
@@ -30,3 +31,5 @@ class TasksConfig(AppConfig):
         register_export_part("csv/visit_logs.csv", exports.visit_logs_csv)
         # Commissioners' figures count tasks done and their planned hours (totals only).
         register_help_counter(help_given_in)
+        # Each person's own weekly hours, the same count, for the private offer of support (orgs).
+        register_personal_help_counter(personal_help_between)

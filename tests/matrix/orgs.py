@@ -34,6 +34,7 @@ from carecircle.orgs.models import (
     Referral,
     ReferralAttachment,
     Signposting,
+    SupportOffer,
 )
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 from carecircle.orgs.services import staff_invitation_create
@@ -94,6 +95,9 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:find_support", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_signpost", "GET"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_signpost", "POST"): "404 404 404 404 404 404 302 404 302",
+    # The private offer of support: answered only by members it can be offered to, for themselves.
+    ("orgs:support_offer", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:support_offer", "POST"): "403 302 302 403 403 403 404 404 302",
     ("orgs:referral_follow_up", "GET"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_follow_up", "POST"): "404 404 404 404 404 404 302 404 302",
     ("orgs:referral_follow_up_done", "GET"): "405 405 405 405 405 405 405 405 405",
@@ -288,6 +292,10 @@ WRITES: dict[str, Write] = {
     "orgs:circle_link_open": Write(
         form={"answer": "no"},
         changes=lambda world: CircleLinkRequest.objects.get(pk=world.extra["family_link_request_id"]).status,
+    ),
+    "orgs:support_offer": Write(
+        form={"answer": "later"},
+        changes=lambda world: SupportOffer.objects.filter(later_until__isnull=False).count(),
     ),
     "orgs:referral_signpost": Write(
         form=lambda world: {"service": world.extra["service_id"]},

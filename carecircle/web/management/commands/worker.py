@@ -4,7 +4,7 @@ This is django-tasks-db's db_worker under CareCircle's name, with all of its opt
 --queue-name, --interval, --max-tasks, --reload…). On start it books the daily privacy job
 (retention, erasing closed circles) unless one is already waiting (carecircle/web/jobs.py), and
 the deliveries sweep and the digest runs (notifications/tasks.py) likewise, and the directory
-refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set, and the five-minute reminder scan
+refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set, the daily check of offers of support, and the five-minute reminder scan
 (tasks/tasks.py), which also asks stand-ins and everyone about what still needs help soon.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from carecircle.notifications.tasks import deliveries_sweep_ensure, digests_schedule_ensure
-from carecircle.orgs.jobs import directory_refresh_ensure
+from carecircle.orgs.jobs import directory_refresh_ensure, support_offers_ensure
 from carecircle.tasks.tasks import ensure_reminder_scans
 from carecircle.web.jobs import daily_privacy_job_ensure
 
@@ -33,6 +33,8 @@ class Command(DatabaseWorkerCommand):
         digests_schedule_ensure()
         # The local service directory, from ORGS_DIRECTORY_URL when one is set (daily by default).
         directory_refresh_ensure()
+        # Once a day: who gives enough help to be offered support for themself (orgs/support_offers.py).
+        support_offers_ensure()
         # Reminders, stand-in pacing and the 48-hour ask; before this they began only when someone
         # first volunteered, so a new site with tasks nobody had taken asked nobody.
         ensure_reminder_scans()
