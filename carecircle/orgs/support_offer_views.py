@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.models import User
@@ -35,7 +35,11 @@ def support_offer_answer(request: HttpRequest, circle_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            gettext("Done. It's hidden for %(weeks)s weeks. Find local support is there whenever you need it.")
+            ngettext(
+                "Done. It's hidden for %(weeks)s week. Find local support is there whenever you need it.",
+                "Done. It's hidden for %(weeks)s weeks. Find local support is there whenever you need it.",
+                support_offers.LATER_WEEKS,
+            )
             % {"weeks": support_offers.LATER_WEEKS},
         )
     return redirect("circles:home", circle_id=access.circle.pk)
