@@ -162,7 +162,7 @@ personal_data_declare(
         "weeks_over": "how many of the last four weeks it did",
         "checked_on": "when that was last checked",
         "created_at": "when it was first offered",
-        "later_until": "hidden until (their \"Not now\")",
-        "dismissed_at": "when they said \"Don't show this again\"",
+        "later_until": 'hidden until (their "Not now")',
+        "dismissed_at": 'when they said "Don\'t show this again"',
     },
 )

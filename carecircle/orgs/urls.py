@@ -6,11 +6,11 @@ from carecircle.orgs import (
     circle_link_views,
     directory_views,
     follow_up_views,
-    support_offer_views,
     intake_views,
     reach_views,
     referral_views,
     report_views,
+    support_offer_views,
     views,
 )
 

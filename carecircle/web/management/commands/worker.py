@@ -4,7 +4,8 @@ This is django-tasks-db's db_worker under CareCircle's name, with all of its opt
 --queue-name, --interval, --max-tasks, --reload…). On start it books the daily privacy job
 (retention, erasing closed circles) unless one is already waiting (carecircle/web/jobs.py), and
 the deliveries sweep and the digest runs (notifications/tasks.py) likewise, and the directory
-refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set, the daily check of offers of support, and the five-minute reminder scan
+refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set, the daily check of offers of support
+(orgs/support_offers.py), and the five-minute reminder scan
 (tasks/tasks.py), which also asks stand-ins and everyone about what still needs help soon.
 """
 
