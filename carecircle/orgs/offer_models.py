@@ -18,8 +18,9 @@ class SupportOffer(models.Model):
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    # The circle where their help passed the threshold; the offer shows on its home page only.
-    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    # The circle where their help passed the threshold; the offer shows on its home page only. An
+    # erased circle leaves the row (SET_NULL): "Don't show this again" must outlive it.
+    circle = models.ForeignKey("circles.Circle", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # The circle's postcode district, from a referral linked to it, to show services near it ("" unknown).
     district = models.CharField(max_length=8, blank=True)
     # Whether the last check found them over the threshold; the offer shows only while it is.

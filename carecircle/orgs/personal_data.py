@@ -153,7 +153,7 @@ personal_data_declare(
     "orgs.SupportOffer",
     whose="the member offered support",
     why="to offer someone who gives a lot of help support for themself, privately, and to keep their answer",
-    retention="while they have an account; removed with it (and with the circle it was offered in)",
+    retention="while they have an account; removed with it (an erased circle is forgotten, the answer kept)",
     fields={
         "user": "who was offered it",
         "circle": "the circle where their help passed the threshold",
