@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('circles', '0003_consent_records_delete'),
-        ('orgs', '0020_referral_search_prefix_again'),
+        ('orgs', '0021_fill_staff_active_figures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
