@@ -34,7 +34,7 @@ LONGEST_NOTE = 2000
 # How the need categories read on the search page, where a carer may be looking for themself.
 NEED_LABELS: dict[str, StrOrPromise] = {
     **dict(Need.choices),
-    Need.CARER: gettext_lazy("Support for you as a carer (breaks, advice, a carer's assessment)"),
+    Need.CARER: gettext_lazy("Support for you while you help someone (breaks, advice, a carer's assessment)"),
 }
 
 

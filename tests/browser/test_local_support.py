@@ -26,7 +26,7 @@ def test_finding_local_support_and_recording_a_referral_to_it(server: str, brows
     helper.page.goto(f"{server}/local-support/")
     helper.check("find local support, empty")
     helper.page.get_by_label("What would help").select_option(
-        label="Support for you as a carer (breaks, advice, a carer's assessment)"
+        label="Support for you while you help someone (breaks, advice, a carer's assessment)"
     )
     helper.page.get_by_label("Postcode or town").fill("ll11 3zz")
     helper.page.get_by_role("button", name="Search").click()
