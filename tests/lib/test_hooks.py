@@ -10,7 +10,7 @@ from carecircle.audit.services import audit_record
 from carecircle.conversations.telling import conversation_unread
 from carecircle.lib import hooks
 from carecircle.notifications.models import Channel
-from carecircle.notifications.notify import notify
+from carecircle.notifications.notify import notify, notify_account
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record, user_event_send, users_event_send
 
@@ -23,6 +23,7 @@ def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
         "users_event_send": users_event_send,
         "delivery_enqueue": delivery_enqueue,
         "notify": notify,
+        "notify_account": notify_account,
         "conversation_unread": conversation_unread,
     }
 

@@ -39,7 +39,7 @@ def at(hour: int, minute: int = 0, day: datetime.date = DAY) -> datetime.datetim
     ("language", "subject", "body", "title"),
     [
         ("cy", "Nodyn atgoffa: Lift to hospital, Maw 14 Gor am 10:30", "dywedoch chi y byddech", "Nodyn atgoffa:"),
-        ("pl", "Przypomnienie: Lift to hospital, Wt 14 Lip o 10:30", "zgłosiłeś(-aś) się do", "Przypomnienie:"),
+        ("pl", "Przypomnienie: Lift to hospital, wt 14 lip o 10:30", "zgłosiłeś(-aś) się do", "Przypomnienie:"),
         ("en-gb", "Reminder: Lift to hospital, Tue 14 Jul, 10:30", "you said you'll do", "Reminder:"),
     ],
 )
@@ -144,7 +144,7 @@ def test_the_apis_repeat_pattern_follows_the_requests_language(cast: Cast) -> No
             "cy",
             "Mae Lift to hospital, Maw 14 Gor wedi dechrau neu wedi mynd heibio'n barod, felly does dim wedi newid.",
         ),
-        ("pl", "Lift to hospital, Wt 14 Lip \u2013 już się zaczęło albo minęło, więc nic się nie zmieniło."),
+        ("pl", "Lift to hospital, wt 14 lip \u2013 już się zaczęło albo minęło, więc nic się nie zmieniło."),
     ],
 )
 def test_a_late_yes_is_refused_in_the_active_language(cast: Cast, language: str, expected: str) -> None:
