@@ -65,7 +65,9 @@ MEASURE = """() => new Promise((resolve) => {
     if (!node) return "?";
     const id = node.id ? "#" + node.id : "";
     const kind = node.className ? "." + String(node.className).split(" ")[0] : "";
-    return node.nodeName.toLowerCase() + id + kind;
+    // A text node says what it reads, so a shift can be traced to the words that moved.
+    const words = node.nodeType === 3 ? ' "' + node.textContent.trim().slice(0, 24) + '"' : "";
+    return node.nodeName.toLowerCase() + id + kind + words;
   };
   let lcp = 0, cls = 0, largest = "", shifted = [];
   new PerformanceObserver((list) => {
