@@ -216,30 +216,11 @@ def _create(*, actor: User | None, organisation: Organisation, data: ReferralInp
         updated_at=now,
     )
     referral_figures_update(referral, before=Counter())
-    _history(referral, actor=actor, kind=ReferralEvent.Kind.CREATED, to_status=S.NEW, text=f"Received {via}.")
+    referral_history_add(
+        referral=referral, actor=actor, kind=ReferralEvent.Kind.CREATED, to_status=S.NEW, text=f"Received {via}."
+    )
     _audit(referral, actor=actor, action="referral.received", via=via)
     return referral
-
-
-def _history(
-    referral: Referral,
-    *,
-    actor: User | None,
-    kind: str,
-    text: str = "",
-    assignee: User | None = None,
-    from_status: str = "",
-    to_status: str = "",
-) -> ReferralEvent:
-    return referral_history_add(
-        referral=referral,
-        actor=actor,
-        kind=kind,
-        text=text,
-        assignee=assignee,
-        from_status=from_status,
-        to_status=to_status,
-    )
 
 
 def _audit(referral: Referral, *, actor: User | None, action: str, **data: Any) -> None:
@@ -306,7 +287,9 @@ def referral_move(
     text = reason.strip() if to == S.DECLINED else (note.strip() if to == S.CLOSED else "")
     if to == S.CLOSED:
         text = f"{Outcome(outcome).label}. {text}".strip()
-    _history(referral, actor=access.user, kind=ReferralEvent.Kind.MOVED, from_status=before, to_status=to, text=text)
+    referral_history_add(
+        referral=referral, actor=access.user, kind=ReferralEvent.Kind.MOVED, from_status=before, to_status=to, text=text
+    )
     _audit(referral, actor=access.user, action="referral.moved", before=before, after=to)
     referrer_notify(referral)
     return referral
@@ -328,8 +311,8 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
     referral.updated_at = timezone.now()
     referral.save(update_fields=["assigned_to", "status", "updated_at"])
     referral_figures_update(referral, before=figures_before)
-    given = _history(
-        referral,
+    given = referral_history_add(
+        referral=referral,
         actor=access.user,
         kind=ReferralEvent.Kind.ASSIGNED,
         from_status=before,
@@ -356,7 +339,7 @@ def referral_note_add(*, access: OrganisationAccess, referral: Referral, text: s
     referral = _locked(referral)
     referral.updated_at = timezone.now()
     referral.save(update_fields=["updated_at"])
-    event = _history(referral, actor=access.user, kind=ReferralEvent.Kind.NOTE, text=text)
+    event = referral_history_add(referral=referral, actor=access.user, kind=ReferralEvent.Kind.NOTE, text=text)
     _audit(referral, actor=access.user, action="referral.note_added")
     return event
 
@@ -380,7 +363,9 @@ def referral_contact_record(
     referral.updated_at = now
     referral.save(update_fields=["first_contact_at", "updated_at"])
     referral_figures_update(referral, before=figures_before)
-    _history(referral, actor=access.user, kind=ReferralEvent.Kind.CONTACT, text=text.strip()[:LONGEST_TEXT])
+    referral_history_add(
+        referral=referral, actor=access.user, kind=ReferralEvent.Kind.CONTACT, text=text.strip()[:LONGEST_TEXT]
+    )
     _audit(referral, actor=access.user, action="referral.contacted")
     return referral
 
@@ -409,8 +394,15 @@ def referral_merge(*, access: OrganisationAccess, keep: Referral, other: Referra
     keep.save(update_fields=["needs", "needs_detail", "updated_at"])
     referral_figures_update(keep, before=keep_before)
     referral_figures_update(other, before=other_before)
-    _history(keep, actor=access.user, kind=ReferralEvent.Kind.MERGED, text=f"{other.reference} merged into this one.")
-    _history(other, actor=access.user, kind=ReferralEvent.Kind.MERGED, text=f"Merged into {keep.reference}.")
+    referral_history_add(
+        referral=keep,
+        actor=access.user,
+        kind=ReferralEvent.Kind.MERGED,
+        text=f"{other.reference} merged into this one.",
+    )
+    referral_history_add(
+        referral=other, actor=access.user, kind=ReferralEvent.Kind.MERGED, text=f"Merged into {keep.reference}."
+    )
     _audit(keep, actor=access.user, action="referral.merged", merged=other.pk)
     return keep
 
