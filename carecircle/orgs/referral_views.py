@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
@@ -128,13 +129,17 @@ def referral_new(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 def referral_detail(request: HttpRequest, organisation_id: int, referral_id: int) -> HttpResponse:
     access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
-    return render_referral(request, access, referral)
+    return render_referral(request, access, referral, fragment=request.GET.get("fragment", ""))
+
+
+# The page's live regions (orgs/live.py): refetched through this same view and its access check.
+REFERRAL_FRAGMENTS = {"summary": "orgs/referral.html#summary", "history": "orgs/referral.html#history"}
 
 
 def render_referral(
-    request: HttpRequest, access: OrganisationAccess, referral: Referral, *, status: int = 200
+    request: HttpRequest, access: OrganisationAccess, referral: Referral, *, status: int = 200, fragment: str = ""
 ) -> HttpResponse:
-    """The referral's page; with a refused form's message when status is 4xx."""
+    """The referral's page (or one of its live regions); with a refused form's message when status is 4xx."""
     items = follow_ups.follow_ups_for(referral=referral)
     today = follow_ups.uk_today()
     context = {
@@ -172,8 +177,10 @@ def render_referral(
         "link_request": circle_links.waiting_request_for(referral=referral)
         if access.can("referrals.manage") and referral.circle_id is None
         else None,
+        # The referral's own address, also when a refused post re-renders the page at the post's address.
+        "live_src": reverse("orgs:referral", args=[access.organisation.pk, referral.pk]) + "?fragment=",
     }
-    return render(request, "orgs/referral.html", context, status=status)
+    return render(request, REFERRAL_FRAGMENTS.get(fragment, "orgs/referral.html"), context, status=status)
 
 
 def _back(organisation_id: int, referral: Referral) -> HttpResponse:

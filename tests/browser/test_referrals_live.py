@@ -1,6 +1,7 @@
-"""Live updates for staff: a referral sent through the API appears on the open board without a reload.
+"""Live updates for staff: a referral sent through the API appears on the open board without a reload,
+and a referral's own page shows what a colleague does to it, keeping what its reader is typing.
 
-Without JavaScript the board is the same page and shows the referral on the next load.
+Without JavaScript the board and the referral are the same pages and show the change on the next load.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ import urllib.request
 
 from playwright.sync_api import Browser, expect
 
+from carecircle.accounts.models import User
 from carecircle.accounts.services import api_token_create
-from carecircle.orgs.models import OrganisationStaff
+from carecircle.orgs.models import OrganisationStaff, StaffRole
+from carecircle.orgs.referral_services import ReferralInput, referral_create
+from carecircle.orgs.services import organisation_staff_add
 from tests.browser.conftest import make_checked, sign_in, signed_in_without_javascript
 from tests.cast import build_cast
 
@@ -61,4 +65,63 @@ def test_a_referral_sent_through_the_api_shows_on_an_open_board(server: str, bro
     expect(plain.page.get_by_role("link", name="Owen Price")).to_be_visible()
     expect(plain.page.get_by_role("link", name="Edna Hughes")).to_be_visible()
     plain.check("the board without JavaScript")
+    plain.close()
+
+
+def test_a_colleagues_changes_show_on_an_open_referral_without_losing_a_half_written_note(
+    server: str, browser: Browser
+) -> None:
+    cast = build_cast()
+    organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
+    colleague = User.objects.create_user(email="cerys@example.org", password=None, display_name="Cerys Coordinator")
+    organisation_staff_add(actor=None, organisation=organisation, user=colleague, role=StaffRole.COORDINATOR)
+    referral, _ = referral_create(
+        actor=None,
+        organisation=organisation,
+        data=ReferralInput(person_name="Edna Hughes", consent_given_by="person", consent_to="Being contacted"),
+        via="through the API",
+    )
+    address = f"{server}/organisations/{organisation.pk}/referrals/{referral.pk}/"
+
+    reader = make_checked(sign_in(browser.new_context(), server, cast.org_staff))
+    page = reader.page
+    page.goto(address)
+    reader.check("a referral, open for live changes")
+    expect(page.locator("[data-live-status]")).to_have_text("Live: changes appear as they happen.")
+    page.evaluate("window.stillTheSamePage = true")
+    decline_reason = page.get_by_label("Why decline it? The referrer is told.")
+    decline_reason.fill("Out of our area")
+    note = page.get_by_label("Add a note")
+    note.fill("Rang her daughter, who")
+
+    # A colleague, in their own browser, triages the referral and adds a note.
+    other = make_checked(sign_in(browser.new_context(), server, colleague))
+    other.page.goto(address)
+    other.page.get_by_role("button", name="Mark as triaged").click()
+    expect(other.page.locator("p.lead")).to_contain_text("Triaged")
+    other.page.get_by_label("Add a note").fill("Spoke to the GP.")
+    other.page.get_by_role("button", name="Add the note").click()
+    expect(other.page.get_by_text("Spoke to the GP.")).to_be_visible()
+    other.close()
+
+    # The reader sees both without a reload, and what they were typing is still there, in focus.
+    expect(page.locator("p.lead")).to_contain_text("Triaged")
+    expect(page.locator(".history")).to_contain_text("Spoke to the GP.")
+    expect(page.get_by_role("button", name="Mark as triaged")).to_have_count(0)
+    assert page.evaluate("window.stillTheSamePage") is True
+    expect(note).to_have_value("Rang her daughter, who")
+    expect(note).to_be_focused()
+    expect(decline_reason).to_have_value("Out of our area")
+    page.keyboard.type(" will call back.")
+    page.get_by_role("button", name="Add the note").click()
+    expect(page.locator(".history")).to_contain_text("Rang her daughter, who will call back.")
+    reader.check("the referral after a colleague's changes arrived live")
+    reader.close()
+
+    # Without JavaScript: the same page, with both changes, on the next load.
+    plain = signed_in_without_javascript(browser, server, cast.org_staff)
+    plain.page.goto(address)
+    expect(plain.page.locator("p.lead")).to_contain_text("Triaged")
+    expect(plain.page.locator(".history")).to_contain_text("Spoke to the GP.")
+    plain.check("the referral without JavaScript")
     plain.close()

@@ -206,3 +206,26 @@ def test_list_board_and_home_make_the_same_number_of_queries_however_many_referr
     referral_assign(access=coordinator_access, referral=detail, assignee=org.volunteer)
     make_referral(org.organisation, person_name="Detail Person")
     assert _queries(client, url("referral", org, detail)) == few
+
+
+def test_a_referrals_live_regions_are_parts_of_its_page_behind_the_same_check(org: Org, as_user: Any) -> None:
+    """The open page refetches its summary and history (orgs/live.py) through the page's own view."""
+    referral = make_referral(org.organisation)
+    coordinator = as_user(org.coordinator)
+    coordinator.post(url("referral_note", org, referral), {"text": "Rang the surgery."})
+    page = url("referral", org, referral)
+    summary = text(coordinator.get(page + "?fragment=summary"))
+    history = text(coordinator.get(page + "?fragment=history"))
+    assert referral.person_name in summary
+    assert "What next" in summary
+    assert "Rang the surgery." not in summary
+    assert "<html" not in summary
+    assert "Rang the surgery." in history
+    assert referral.person_name not in history
+    assert 'name="text"' not in history, "the note form is outside both regions"
+    whole = text(coordinator.get(page + "?fragment=something-else"))
+    assert "<html" in whole
+    assert f'data-live-referral="{referral.pk}"' in whole
+    # A volunteer it isn't given to, and another organisation's staff, get no region either.
+    assert as_user(org.volunteer).get(page + "?fragment=history").status_code == 404
+    assert as_user(org.other_staff).get(page + "?fragment=summary").status_code == 404

@@ -32,20 +32,46 @@
       node.getAttribute("name") || "", node.textContent.trim()].join("|");
   }
 
+  function changed(field) {
+    if (field.type === "hidden") { return false; }
+    if (field.type === "checkbox" || field.type === "radio") { return field.checked !== field.defaultChecked; }
+    if (field.type === "file") { return field.files && field.files.length > 0; }
+    if (field.tagName === "SELECT") {
+      return Array.prototype.some.call(field.options, function (option) { return option.selected !== option.defaultSelected; });
+    }
+    return field.value !== field.defaultValue;
+  }
+
+  function fieldIdentity(node) { return identity(node) + "|" + (node.getAttribute("value") || ""); }
+
   // Put fresh HTML in a region. Nothing changes when the HTML is the same (no layout shift, no
   // screen-reader noise); a keyboard user's focus stays on the same control, or on the region if
-  // that control is gone, never thrown back to the top of the page (WCAG 2.4.3).
+  // that control is gone, never thrown back to the top of the page (WCAG 2.4.3). A field someone
+  // has typed into or chosen in is kept as it is (the element itself, so its text, caret and any
+  // chosen file stay) wherever the fresh HTML has the same field.
   function replace(el, html) {
     var fresh = document.createElement("template");
     fresh.innerHTML = html;
     if (fresh.innerHTML === el.innerHTML) { return; }
     var active = document.activeElement;
     var held = active && active !== el && el.contains(active) ? identity(active) : null;
+    var caret = null;
+    try { caret = active ? [active.selectionStart, active.selectionEnd] : null; } catch (error) { caret = null; }
+    var kept = Array.prototype.filter.call(el.querySelectorAll("input, select, textarea"), changed);
+    var keys = kept.map(fieldIdentity);
     el.innerHTML = html;
+    Array.prototype.forEach.call(el.querySelectorAll("input, select, textarea"), function (node) {
+      var index = keys.indexOf(fieldIdentity(node));
+      if (index !== -1) { node.replaceWith(kept[index]); keys[index] = null; }
+    });
     if (held === null) { return; }
     var same = Array.prototype.filter.call(el.querySelectorAll("a, button, input, select, textarea, summary, [tabindex]"),
       function (node) { return identity(node) === held; })[0];
-    if (same) { same.focus(); return; }
+    if (same) {
+      same.focus();
+      if (caret && caret[0] !== null && same === active) { try { same.setSelectionRange(caret[0], caret[1]); } catch (error) { /* No caret here. */ } }
+      return;
+    }
     if (!el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "-1"); }
     el.focus();
   }
@@ -66,23 +92,29 @@
     });
   }
 
-  // An organisation's regions (the referral list and board) have no sequence to catch up from: an
+  // An organisation's regions (the referral list and board, one referral's page) have no sequence to catch up from: an
   // event refreshes them, and so does a reconnect (something may have changed meanwhile). A burst
   // of arrivals (a CSV import) costs one fetch at a time per region, plus one after the last.
   var busy = {};
-  function refreshOrganisation(organisation) {
+  // A region of one referral's page (data-live-referral) listens only to that referral's events.
+  function refreshRegion(el, index) {
+    if (busy[index]) { busy[index] = "again"; return; }
+    busy[index] = true;
+    setTimeout(function () {
+      fetchInto(el);
+      setTimeout(function () {
+        var again = busy[index] === "again";
+        busy[index] = false;
+        if (again) { refreshRegion(el, index); }
+      }, 500);
+    }, 150);
+  }
+  function refreshOrganisation(organisation, referral) {
     regions.forEach(function (el, index) {
       if (el.getAttribute("data-live-organisation") !== String(organisation)) { return; }
-      if (busy[index]) { busy[index] = "again"; return; }
-      busy[index] = true;
-      setTimeout(function () {
-        fetchInto(el);
-        setTimeout(function () {
-          var again = busy[index] === "again";
-          busy[index] = false;
-          if (again) { refreshOrganisation(organisation); }
-        }, 500);
-      }, 150);
+      var only = el.getAttribute("data-live-referral");
+      if (only && referral && only !== String(referral)) { return; }
+      refreshRegion(el, index);
     });
   }
   var organisations = {};
@@ -125,7 +157,7 @@
       // Not forEach(catchUp): forEach's second argument (the index) would become `from`, and every
       // page load would fetch the first circle's events from 0 and refetch every region.
       Object.keys(circles).forEach(function (circle) { catchUp(circle); });
-      if (opened) { Object.keys(organisations).forEach(refreshOrganisation); }
+      if (opened) { Object.keys(organisations).forEach(function (organisation) { refreshOrganisation(organisation); }); }
       opened = true;
     };
     socket.onmessage = function (message) {
@@ -133,7 +165,7 @@
       try { event = JSON.parse(message.data); } catch (error) { return; }
       announce(event);
       if (event.organisation && !event.circle && organisations[String(event.organisation)]) {
-        refreshOrganisation(event.organisation);
+        refreshOrganisation(event.organisation, event.referral);
         return;
       }
       if (event.type === "access.revoked" && circles[String(event.circle)]) {
