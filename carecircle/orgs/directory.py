@@ -27,6 +27,7 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from carecircle.orgs.directory_reasons import ServiceProblem, reason_text
 from carecircle.orgs.models import DirectoryService, Need
 from carecircle.orgs.referral_services import POSTCODE
 
@@ -51,7 +52,25 @@ INACTIVE_STATUSES = {"inactive", "defunct", "temporarily closed"}
 
 
 class DirectoryRefused(ValueError):
-    """The whole directory can't be read; the message says what to do."""
+    """The whole directory can't be read; its code and values say why (directory_reasons.py)."""
+
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(code)
+        self.code, self.values = code, values
+
+    def __str__(self) -> str:
+        return reason_text(self.code, self.values)
+
+
+class ServiceSkipped(ValueError):
+    """One service can't be imported; its code and values say why (directory_reasons.py)."""
+
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(code)
+        self.code, self.values = code, values
+
+    def __str__(self) -> str:
+        return reason_text(self.code, self.values)
 
 
 @dataclass
@@ -76,7 +95,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     hidden: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[ServiceProblem] = field(default_factory=list)
 
     @property
     def good(self) -> int:
@@ -98,42 +117,42 @@ def fetch(url: str, *, timeout: float | None = None, limit: int | None = None) -
     limit = limit or max_bytes()
     timeout = timeout or float(getattr(settings, "ORGS_DIRECTORY_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
     if not url.lower().startswith(("http://", "https://")):
-        raise DirectoryRefused("Give the directory's address starting with https:// (or http://).")
+        raise DirectoryRefused("not_web_address")
     headers = {"Accept": "application/json", "User-Agent": "CareCircle"}
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked above)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
             announced = response.headers.get("Content-Length")
             if announced and announced.isdigit() and int(announced) > limit:
-                raise DirectoryRefused(f"The directory is bigger than {limit // 1024} KB: raise the limit or split it.")
+                raise DirectoryRefused("too_big", kilobytes=limit // 1024)
             content: bytes = response.read(limit + 1)
     except urllib.error.HTTPError as error:
-        raise DirectoryRefused(f"The directory's server answered {error.code}. Check the address.") from None
+        raise DirectoryRefused("server_answered", status=error.code) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise DirectoryRefused(f"The directory could not be fetched ({error}). Try again later.") from None
+        raise DirectoryRefused("not_fetched", detail=str(error)[:200]) from None
     if len(content) > limit:
-        raise DirectoryRefused(f"The directory is bigger than {limit // 1024} KB: raise the limit or split it.")
+        raise DirectoryRefused("too_big", kilobytes=limit // 1024)
     return content
 
 
 def services_in(content: bytes) -> list[Any]:
     """The list of services in a directory's JSON, whatever its page shape."""
     if len(content) > max_bytes():
-        raise DirectoryRefused(f"The directory is bigger than {max_bytes() // 1024} KB: raise the limit or split it.")
+        raise DirectoryRefused("too_big", kilobytes=max_bytes() // 1024)
     try:
         document = json.loads(content.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise DirectoryRefused("The directory isn't UTF-8 text. Export it again as UTF-8 JSON.") from None
+        raise DirectoryRefused("not_utf8") from None
     except json.JSONDecodeError as error:
-        raise DirectoryRefused(f"The directory isn't valid JSON (line {error.lineno}). Check the file.") from None
+        raise DirectoryRefused("not_json", line=error.lineno) from None
     if isinstance(document, dict):
         for key in ("content", "contents", "services"):
             if isinstance(document.get(key), list):
                 return list(document[key])
-        raise DirectoryRefused('The directory has no list of services ("content" or "contents").')
+        raise DirectoryRefused("no_service_list")
     if isinstance(document, list):
         return document
-    raise DirectoryRefused("The directory isn't a list of services.")
+    raise DirectoryRefused("not_a_list")
 
 
 def _text(value: Any, longest: int) -> str:
@@ -198,35 +217,35 @@ def _phones(service: dict[str, Any]) -> list[str]:
 
 
 def row_from(service: Any) -> ServiceRow:
-    """One service, checked; raises ValueError with the reason in plain English."""
+    """One service, checked; raises ServiceSkipped with the reason's code."""
     if not isinstance(service, dict):
-        raise ValueError("it isn't a service (expected an object with an id and a name)")
+        raise ServiceSkipped("not_a_service")
     external_id = service.get("id")
     if isinstance(external_id, int):
         external_id = str(external_id)
     if not isinstance(external_id, str) or not external_id.strip():
-        raise ValueError("it has no id")
+        raise ServiceSkipped("field_missing", field="id")
     if len(external_id) > 200:
-        raise ValueError("its id is longer than 200 characters")
+        raise ServiceSkipped("field_too_long", field="id", longest=200)
     name = _text(service.get("name"), 201)
     if not name:
-        raise ValueError("it has no name")
+        raise ServiceSkipped("field_missing", field="name")
     if len(name) > 200:
-        raise ValueError("its name is longer than 200 characters")
+        raise ServiceSkipped("field_too_long", field="name", longest=200)
     url = _text(service.get("url"), 501)
     if url:
         try:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
-            raise ValueError(f"its web address {url[:60]!r} doesn't start with http:// or https://") from None
+            raise ServiceSkipped("bad_web_address", field="url", value=repr(url[:60])) from None
         if len(url) > 500:
-            raise ValueError("its web address is longer than 500 characters")
+            raise ServiceSkipped("field_too_long", field="url", longest=500)
     email = _text(service.get("email"), 254)
     if email:
         try:
             EmailValidator()(email)
         except ValidationError:
-            raise ValueError(f"its email address {email[:60]!r} isn't valid") from None
+            raise ServiceSkipped("bad_email", field="email", value=repr(email[:60])) from None
     organisation = service.get("organization")
     addresses = _addresses(service)
     postcodes = [_text(address.get("postal_code"), 12) for address in addresses]
@@ -284,15 +303,16 @@ def directory_import(content: bytes) -> ImportReport:
     for position, service in enumerate(services, start=1):
         try:
             row = row_from(service)
-        except ValueError as problem:
+        except ServiceSkipped as skipped:
             label = service.get("id") if isinstance(service, dict) else None
             if isinstance(label, str | int):
                 # Still listed, only unreadable this time: its last good version stays visible.
                 seen.add(str(label).strip())
-            report.problems.append(f"Service {position}{f' ({label})' if label else ''}: {problem}.")
+            name = str(label).strip()[:200] if isinstance(label, str | int) else ""
+            report.problems.append(ServiceProblem(position, name, skipped.code, skipped.values))
             continue
         if row.external_id in kept:
-            report.problems.append(f"Service {position} ({row.external_id}): its id is listed twice; kept the first.")
+            report.problems.append(ServiceProblem(position, row.external_id, "duplicate_id"))
             continue
         seen.add(row.external_id)
         kept.add(row.external_id)

@@ -4,7 +4,8 @@
 address is configured; each run books the next ORGS_DIRECTORY_REFRESH_HOURS later. The feed is
 fetched outside any transaction (a slow server must not hold a database lock); only the import
 writes, in its own transaction. A feed that can't be read changes nothing: the previous services
-stay, the reason is logged, and `DirectoryFeedStatus` keeps it for organisation admins to see.
+stay, the reason is logged, and `DirectoryFeedStatus` keeps it (as a code, directory_reasons.py) for
+organisation admins to see in their own language, with the services a good import skipped.
 """
 
 from __future__ import annotations
@@ -14,15 +15,31 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from carecircle.orgs.directory import DirectoryRefused, directory_import, fetch
+from carecircle.orgs.directory_reasons import KEPT_PROBLEMS
 from carecircle.orgs.models import DirectoryFeedStatus
 
 logger = logging.getLogger(__name__)
 TASK_PATH = "carecircle.orgs.jobs.directory_refresh_job"
 DEFAULT_EVERY_HOURS = 24
+
+
+# What a good import rewrites: it clears the last failure and keeps the services it skipped.
+SAVED_AFTER_IMPORT = (
+    "last_attempt_at",
+    "last_success_at",
+    "last_summary",
+    "failures_in_a_row",
+    "last_error",
+    "last_error_code",
+    "last_error_values",
+    "last_problem_count",
+    "last_problems",
+)
 
 
 def refresh_every() -> datetime.timedelta:
@@ -37,24 +54,31 @@ def directory_refresh(*, url: str) -> DirectoryFeedStatus:
         report = directory_import(fetch(url))
     except DirectoryRefused as refused:
         logger.error("The local service directory at %s was not refreshed: %s", url, refused)
-        status.last_attempt_at, status.last_error = now, str(refused)[:500]
+        status.last_attempt_at, status.last_error = now, ""
+        status.last_error_code, status.last_error_values = refused.code, refused.values
         status.failures_in_a_row += 1
-        status.save(update_fields=["last_attempt_at", "last_error", "failures_in_a_row"])
+        status.save(
+            update_fields=["last_attempt_at", "last_error", "last_error_code", "last_error_values", "failures_in_a_row"]
+        )
         return status
     for problem in report.problems:
         logger.warning("Directory at %s: %s", url, problem)
     status.last_attempt_at = status.last_success_at = now
-    status.last_summary, status.last_error, status.failures_in_a_row = report.summary()[:300], "", 0
-    status.save(update_fields=["last_attempt_at", "last_success_at", "last_summary", "last_error", "failures_in_a_row"])
+    status.last_summary, status.failures_in_a_row = report.summary()[:300], 0
+    status.last_error, status.last_error_code, status.last_error_values = "", "", {}
+    status.last_problem_count = len(report.problems)
+    status.last_problems = [problem.as_stored() for problem in report.problems[:KEPT_PROBLEMS]]
+    status.save(update_fields=[*SAVED_AFTER_IMPORT])
     return status
 
 
 def directory_problem() -> DirectoryFeedStatus | None:
-    """The configured feed's status when its last fetch failed (for admins to see), else None."""
+    """The configured feed's status when its last fetch failed or skipped services (for admins), else None."""
     url = getattr(settings, "ORGS_DIRECTORY_URL", "")
     if not url:
         return None
-    return DirectoryFeedStatus.objects.filter(url=url[:500]).exclude(last_error="").first()
+    went_wrong = ~Q(last_error="") | ~Q(last_error_code="") | Q(last_problem_count__gt=0)
+    return DirectoryFeedStatus.objects.filter(went_wrong, url=url[:500]).first()
 
 
 @task()
@@ -63,7 +87,7 @@ def directory_refresh_job() -> str:
     outcome = "no address configured"
     if url:
         status = directory_refresh(url=url)
-        outcome = status.last_error or status.last_summary
+        outcome = status.error_text() if status.failed else status.last_summary
         if default_task_backend.supports_defer:
             directory_refresh_job.using(run_after=timezone.now() + refresh_every()).enqueue()
     return outcome

@@ -10,6 +10,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from carecircle.orgs.directory_reasons import ServiceProblem, reason_text
+
+# How many skipped services the organisation's home page lists before "and N more".
+PROBLEMS_SHOWN = 10
+
 
 class InviteCode(models.Model):
     """A code an organisation hands out (on a leaflet, at a visit) that starts a circle linked to it.
@@ -115,12 +120,34 @@ class DirectoryFeedStatus(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_summary = models.CharField(max_length=300, blank=True)
-    # Empty when the last fetch worked; otherwise why the previous data was kept.
+    # Empty when the last fetch worked; otherwise why the previous data was kept, as a code and its
+    # values (orgs/directory_reasons.py) put into words in the reader's language.
+    last_error_code = models.CharField(max_length=40, blank=True)
+    last_error_values = models.JSONField(default=dict, blank=True)
+    # Text from before codes that no code matched, shown as it was.
     last_error = models.CharField(max_length=500, blank=True)
     failures_in_a_row = models.PositiveIntegerField(default=0)
+    # The services the last good import skipped: how many, and the first ones with their reasons' codes.
+    last_problem_count = models.PositiveIntegerField(default=0)
+    last_problems = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name_plural = "directory feed statuses"
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.last_error_code or self.last_error)
+
+    def error_text(self) -> str:
+        """Why the last fetch failed, in the active language."""
+        return reason_text(self.last_error_code, self.last_error_values, fallback=self.last_error)
+
+    def problem_lines(self, *, first: int = PROBLEMS_SHOWN) -> list[str]:
+        """The first services the last import skipped, each with its reason in the active language."""
+        return [str(ServiceProblem.from_stored(stored)) for stored in self.last_problems[:first]]
+
+    def problems_not_shown(self) -> int:
+        return max(0, self.last_problem_count - min(PROBLEMS_SHOWN, len(self.last_problems)))

@@ -74,8 +74,8 @@ def test_a_bad_service_is_reported_and_never_loses_the_good_ones(
     call_command("directory_import", str(directory_file))
     out, err = capsys.readouterr()
     assert "2 added, 0 updated, 0 unchanged, 0 no longer listed, 3 with problems." in out
-    assert "Service 2 (svc-2): it has no name." in err
-    assert "Service 3 (svc-3): its web address 'javascript:alert(1)' doesn't start with http:// or https://." in err
+    assert 'Service 2 (svc-2): it has no "name".' in err
+    assert "Service 3 (svc-3): its \"url\" 'javascript:alert(1)' doesn't start with http:// or https://." in err
     assert "Service 5: it isn't a service" in err
     assert sorted(DirectoryService.objects.values_list("external_id", flat=True)) == ["svc-1", "svc-4"]
     carers = DirectoryService.objects.get(external_id="svc-4")
@@ -100,7 +100,9 @@ def test_a_service_the_feed_no_longer_lists_is_hidden_but_a_broken_one_keeps_its
     directory_import(feed(service(1), service(2), service(3)))
     report = directory_import(feed(service(1), service(2, email="not an address")))
     assert report.hidden == 1
-    assert report.problems == ["Service 2 (svc-2): its email address 'not an address' isn't valid."]
+    assert [str(problem) for problem in report.problems] == [
+        "Service 2 (svc-2): its \"email\" 'not an address' isn't a valid email address."
+    ]
     visible = set(DirectoryService.objects.filter(active=True).values_list("external_id", flat=True))
     assert visible == {"svc-1", "svc-2"}
 

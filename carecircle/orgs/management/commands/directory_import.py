@@ -30,17 +30,17 @@ class Command(BaseCommand):
         except DirectoryRefused as refused:
             raise CommandError(str(refused)) from None
         for problem in report.problems:
-            self.stderr.write(problem)
+            self.stderr.write(str(problem))
         self.stdout.write(report.summary())
 
     def _content(self, file: str | None, url: str) -> bytes:
         if file:
             path = Path(file)
             if not path.is_file():
-                raise DirectoryRefused(f"There is no file at {file}.")
+                raise DirectoryRefused("no_file", path=file)
             if path.stat().st_size > max_bytes():
-                raise DirectoryRefused(f"The directory is bigger than {max_bytes() // 1024} KB: raise the limit.")
+                raise DirectoryRefused("too_big", kilobytes=max_bytes() // 1024)
             return path.read_bytes()
         if not url:
-            raise DirectoryRefused("Give a file, or set ORGS_DIRECTORY_URL (or --url) to the directory's address.")
+            raise DirectoryRefused("no_address")
         return fetch(url)
