@@ -54,7 +54,6 @@ def setup(var_dir: Path) -> None:
             "ALLOWED_HOSTS": "testserver",
             "CARECIRCLE_VAR_DIR": str(var_dir),
             "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{var_dir / 'bench.sqlite3'}"),
-            "PUSH_ALLOW_LOCAL_ENDPOINTS": "true",
             "LOG_LEVEL": "ERROR",
             "DJANGO_SETTINGS_MODULE": "carecircle.settings",
         }

@@ -317,8 +317,9 @@ PUSH_SERVICE_HOSTS = env_list("PUSH_SERVICE_HOSTS") or [
     "notify.windows.com",
     "push.apple.com",
 ]
-# Tests only: accept push endpoints at http://127.0.0.1 (the local push service the tests run).
-PUSH_ALLOW_LOCAL_ENDPOINTS = env_bool("PUSH_ALLOW_LOCAL_ENDPOINTS", False)
+# Tests only: accept push endpoints at http://127.0.0.1 (the local push service the tests run). Never
+# with DEBUG off, so a production environment that sets it still posts only to the push services.
+PUSH_ALLOW_LOCAL_ENDPOINTS = DEBUG and env_bool("PUSH_ALLOW_LOCAL_ENDPOINTS", False)
 # How long a push service keeps a notification for a device that is off (seconds).
 PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 12 * 60 * 60)
 # At most this many devices a member; subscribing another drops the one unused longest.

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy
 from py_vapid import Vapid
 
@@ -244,15 +245,20 @@ def push_open_url(*, notification_key: str, url: str) -> str:
     `n` is the in-app notification's key (`<key>-<member>`, known before the row is written, so no
     query is needed to build it); the view looks it up for the signed-in member only, so another
     member's key marks nothing. `to` is where to go when there is no such notification (the member
-    turned the app off for this kind of news): a path on this site, checked again by the view.
+    turned the app off for this kind of news): a path on this site, checked again by the view. One
+    longer than 500 characters (as an ASCII URI) goes to the notifications page rather than being cut.
     """
-    path = url if url.startswith("/") and not url.startswith("//") else "/notifications/"
-    query = urlencode({"n": notification_key[:160], "to": path[:500]})
+    path = iri_to_uri(url) if url.startswith("/") and not url.startswith("//") else "/notifications/"
+    query = urlencode({"n": notification_key[:160], "to": path if len(path) <= 500 else "/notifications/"})
     return f"{reverse('notifications:push_open')}?{query}"
 
 
 def push_payload(*, category: str, title: str, url: str, notification_key: str = "") -> str:
-    """The JSON the browser decrypts: a title, a fixed short line and a path on this site; no content."""
+    """The JSON the browser decrypts: a title, a fixed short line and a path on this site; no content.
+
+    In UTF-8, not \\u escapes (a four-byte character would take twelve): with the limits here the
+    longest payload stays well inside the 4096 bytes a push service takes (RFC 8291 §4).
+    """
     path = url if url.startswith("/") and not url.startswith("//") else "/notifications/"
     if notification_key:
         path = push_open_url(notification_key=notification_key, url=path)
@@ -264,6 +270,7 @@ def push_payload(*, category: str, title: str, url: str, notification_key: str =
             "tag": category,
         },
         separators=(",", ":"),
+        ensure_ascii=False,
     )
 
 
@@ -279,9 +286,10 @@ def device_still_takes(delivery: Delivery) -> bool:
 def push_send(delivery: Delivery, *, urgent: bool = False) -> str:
     """Encrypt and post one push (outside any transaction); the push service's message address.
 
-    404 or 410 mean the browser dropped the subscription (RFC 8030 §7.3): the row is deleted. Any
-    other 4xx but 408/429 marks it failing. Both are permanent for this delivery; 5xx, 408, 429 and
-    network errors are retried by the caller with back-off.
+    404 or 410 mean the browser dropped the subscription (RFC 8030 §7.3): the row is deleted. 413
+    means this payload was too large: the device is fine, only this delivery fails. Any other 4xx
+    but 408/429 marks the device failing. All three are permanent for this delivery; 5xx, 408, 429
+    and network errors are retried by the caller with back-off.
     """
     # Imported here: pywebpush brings aiohttp and requests, which only the worker needs.
     from pywebpush import WebPushException, webpush
@@ -308,6 +316,10 @@ def push_send(delivery: Delivery, *, urgent: bool = False) -> str:
             PushSubscription.objects.filter(pk=subscription.pk).delete()
             raise PermanentPushError(
                 f"The push service says this device no longer takes notifications ({status}); it was removed."
+            ) from None
+        if status == 413:
+            raise PermanentPushError(
+                f"The push service refused this push as too large ({len(delivery.body.encode())} bytes of JSON, 413)."
             ) from None
         if status is not None and 400 <= status < 500 and status not in (408, 429):
             PushSubscription.objects.filter(pk=subscription.pk).update(

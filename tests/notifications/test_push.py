@@ -1,32 +1,25 @@
 """Web Push end to end: a browser's subscription, the worker's signed, encrypted request, a push service on 127.0.0.1.
 
-The push service here is a real HTTP server in the test. It records what the worker posts; the
-test checks the VAPID JWT's signature and audience as a push service would, and decrypts the
-payload with the private key of a subscription made as a browser makes one (ECDH P-256 and a
-16-byte auth secret), so nothing of our own is mocked.
+The push service (tests/notifications/push_service.py) is a real HTTP server in the test that
+checks each request as a push service does; the test decrypts the payload with the private key of
+a subscription made as a browser makes one (ECDH P-256 and a 16-byte auth secret), so nothing of
+our own is mocked. How it answers refusals and errors: test_push_service.py.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import html
 import json
 import os
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 
-import http_ece
 import pytest
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -48,114 +41,9 @@ from carecircle.notifications.services import delivery_send
 from tests.bursts import at_once
 from tests.cast import Cast, invite_and_join, make_user
 from tests.conftest import client_for
+from tests.notifications.push_service import DEVICES, SUBSCRIBE, PushService, new_browser, subscribe, vapid_claims
 
-SUBSCRIBE = "/api/v1/notifications/push/subscribe"
 UNSUBSCRIBE = "/api/v1/notifications/push/unsubscribe"
-DEVICES = "/api/v1/notifications/push"
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class PushService:
-    """A push service on 127.0.0.1: records each request; answers `status_for[path]` (201 by default)."""
-
-    port: int
-    received: list[Received] = field(default_factory=list)
-    status_for: dict[str, int] = field(default_factory=dict)
-
-    def endpoint(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.port}/push/{name}"
-
-
-@pytest.fixture
-def push_service(settings: Any) -> Iterator[PushService]:
-    settings.PUSH_ALLOW_LOCAL_ENDPOINTS = True
-    settings.VAPID_SUBJECT = "mailto:care@example.org"
-    service = PushService(port=0)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            service.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-            status = service.status_for.get(self.path, 201)
-            self.send_response(status)
-            if status == 201:
-                self.send_header("Location", f"http://127.0.0.1:{service.port}/message/{len(service.received)}")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    service.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield service
-    server.shutdown()
-    server.server_close()
-
-
-@dataclass
-class Browser:
-    """What a browser keeps for one subscription: its ECDH private key and auth secret."""
-
-    endpoint: str
-    private_key: ec.EllipticCurvePrivateKey
-    auth: bytes
-
-    @property
-    def p256dh(self) -> str:
-        point = self.private_key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        return b64url(point)
-
-    def subscription(self) -> dict[str, Any]:
-        """As PushSubscription.toJSON() gives it."""
-        return {
-            "endpoint": self.endpoint,
-            "expirationTime": None,
-            "keys": {"p256dh": self.p256dh, "auth": b64url(self.auth)},
-        }
-
-    def decrypt(self, body: bytes) -> dict[str, Any]:
-        plain = http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
-        data: dict[str, Any] = json.loads(plain)
-        return data
-
-
-def new_browser(endpoint: str) -> Browser:
-    return Browser(endpoint=endpoint, private_key=ec.generate_private_key(ec.SECP256R1()), auth=os.urandom(16))
-
-
-def subscribe(client: Client, browser: Browser, **extra: Any) -> Any:
-    return client.post(SUBSCRIBE, data=json.dumps(browser.subscription()), content_type="application/json", **extra)
-
-
-def checked_vapid(received: Received, *, audience: str) -> dict[str, Any]:
-    """The JWT's claims, after checking its ES256 signature with the key it names, as a push service does."""
-    scheme, _, value = received.headers["authorization"].partition(" ")
-    assert scheme == "vapid"
-    parts = dict(part.strip().split("=", 1) for part in value.split(","))
-    token, public = parts["t"], parts["k"]
-    assert public == vapid_keys().public_key
-    header_b64, claims_b64, signature_b64 = token.split(".")
-    assert json.loads(b64url_decode(header_b64)) == {"typ": "JWT", "alg": "ES256"}
-    signature = b64url_decode(signature_b64)
-    der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(public))
-    key.verify(der, f"{header_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
-    claims: dict[str, Any] = json.loads(b64url_decode(claims_b64))
-    assert claims["aud"] == audience
-    assert time.time() < claims["exp"] <= time.time() + 24 * 3600
-    return claims
 
 
 def push_rows(user: User) -> list[Delivery]:
@@ -178,7 +66,7 @@ def news(cast: Cast, key: str, **extra: Any) -> None:
 def test_a_push_reaches_the_browser_signed_and_encrypted_with_only_title_line_and_link(
     cast: Cast, push_service: PushService
 ) -> None:
-    browser = new_browser(push_service.endpoint("helper-phone"))
+    browser = push_service.browser("helper-phone")
     client = client_for(cast.helper)
     response = subscribe(client, browser, HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14) Firefox/133.0")
     assert response.status_code == 201, response.content
@@ -193,7 +81,9 @@ def test_a_push_reaches_the_browser_signed_and_encrypted_with_only_title_line_an
     assert request.headers["content-encoding"] == "aes128gcm"
     assert request.headers["ttl"] == "43200"
     assert request.headers["urgency"] == "normal"
-    claims = checked_vapid(request, audience=f"http://127.0.0.1:{push_service.port}")
+    # The push service accepted it: its subscription, VAPID (key, signature, aud, exp, sub), TTL, size.
+    assert push_service.refused == []
+    claims = vapid_claims(request.headers, audience=push_service.origin, server_key=vapid_keys().public_key)
     assert claims["sub"] == "mailto:care@example.org"
     # Only the browser's private key opens it, and it holds nothing from the message or the record.
     assert b"Arthur" not in request.body
@@ -210,29 +100,14 @@ def test_a_push_reaches_the_browser_signed_and_encrypted_with_only_title_line_an
     assert PushSubscription.objects.get(endpoint=browser.endpoint).last_success_at is not None
 
 
-def test_a_forged_signature_would_be_caught(cast: Cast, push_service: PushService) -> None:
-    """The VAPID check above can fail: the same request with another server's key does not verify."""
-    browser = new_browser(push_service.endpoint("check"))
-    subscribe(client_for(cast.helper), browser)
-    news(cast, "update-forged")
-    [delivery] = push_rows(cast.helper)
-    delivery_send(delivery_id=delivery.pk)
-    [request] = push_service.received
-    other = ec.generate_private_key(ec.SECP256R1()).public_key()
-    forged = b64url(other.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
-    request.headers["authorization"] = request.headers["authorization"].replace(vapid_keys().public_key, forged)
-    PushKey.objects.update(public_key=forged)
-    with pytest.raises(InvalidSignature):
-        checked_vapid(request, audience=f"http://127.0.0.1:{push_service.port}")
-
-
 def test_a_gone_device_is_removed_and_nothing_more_is_queued_for_it(cast: Cast, push_service: PushService) -> None:
-    gone = new_browser(push_service.endpoint("old-laptop"))
-    kept = new_browser(push_service.endpoint("phone"))
+    gone = push_service.browser("old-laptop")
+    kept = push_service.browser("phone")
     client = client_for(cast.helper)
     subscribe(client, gone)
     subscribe(client, kept)
-    push_service.status_for["/push/old-laptop"] = 410
+    # The browser dropped it (notifications turned off, data cleared): the push service answers 410.
+    gone.dropped = True
 
     news(cast, "update-2")
     outcomes = {row.to: delivery_send(delivery_id=row.pk) for row in push_rows(cast.helper)}
@@ -250,42 +125,8 @@ def test_a_gone_device_is_removed_and_nothing_more_is_queued_for_it(cast: Cast, 
     assert NotificationSettings.objects.get(user=cast.helper).email_failing_since is None
 
 
-def test_a_push_service_error_is_retried_later(cast: Cast, push_service: PushService) -> None:
-    browser = new_browser(push_service.endpoint("busy"))
-    subscribe(client_for(cast.helper), browser)
-    push_service.status_for["/push/busy"] = 503
-    news(cast, "update-busy")
-    [delivery] = push_rows(cast.helper)
-    assert delivery_send(delivery_id=delivery.pk) == "retry"
-    delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.QUEUED
-    assert delivery.not_before is not None
-    assert PushSubscription.objects.get(endpoint=browser.endpoint).failing_since is None
-
-
-def test_a_refused_key_marks_the_device_failing_until_it_subscribes_again(
-    cast: Cast, push_service: PushService
-) -> None:
-    browser = new_browser(push_service.endpoint("refused"))
-    client = client_for(cast.helper)
-    subscribe(client, browser)
-    push_service.status_for["/push/refused"] = 403
-    news(cast, "update-refused")
-    [delivery] = push_rows(cast.helper)
-    assert delivery_send(delivery_id=delivery.pk) == "failed"
-    assert PushSubscription.objects.get(endpoint=browser.endpoint).failing_since is not None
-    news(cast, "update-after-refusal")
-    assert [row for row in push_rows(cast.helper) if "after-refusal" in row.idempotency_key] == []
-    assert subscribe(client, browser).status_code == 200
-    assert PushSubscription.objects.get(endpoint=browser.endpoint).failing_since is None
-
-
 def test_push_follows_preferences_and_waits_for_quiet_hours(cast: Cast, push_service: PushService) -> None:
-    import datetime
-
-    from django.utils import timezone
-
-    browser = new_browser(push_service.endpoint("quiet"))
+    browser = push_service.browser("quiet")
     subscribe(client_for(cast.helper), browser)
     chosen = preferences_for(cast.helper)
     on = [f"{key}.{channel}" for key, channels in chosen.enabled().items() for channel, yes in channels.items() if yes]
@@ -321,7 +162,7 @@ def test_push_follows_preferences_and_waits_for_quiet_hours(cast: Cast, push_ser
 def test_a_browser_another_member_subscribes_is_theirs_and_old_pushes_are_not_sent(
     cast: Cast, push_service: PushService
 ) -> None:
-    browser = new_browser(push_service.endpoint("shared-computer"))
+    browser = push_service.browser("shared-computer")
     subscribe(client_for(cast.helper), browser)
     news(cast, "update-shared")
     [for_helper] = push_rows(cast.helper)
@@ -502,7 +343,7 @@ def test_b64url_round_trip() -> None:
 
 def opened_link(cast: Cast, push_service: PushService, member: User, key: str) -> str:
     """The link in the push `member`'s browser decrypts, after the worker sent it to the local push service."""
-    browser = new_browser(push_service.endpoint(f"{member.pk}-{key}"))
+    browser = push_service.browser(f"{member.pk}-{key}")
     assert subscribe(client_for(member), browser).status_code == 201
     news(cast, key)
     [delivery] = [row for row in push_rows(member) if row.idempotency_key.startswith(key)]
