@@ -15,13 +15,20 @@ it, so it can never be stale or shown to someone it wasn't rendered for:
 Only HTML without per-request secrets may be cached: a fragment that contains a CSRF token or a
 CSP nonce is served but never stored. The cache is Django's (Redis when REDIS_URL is set, else
 local memory); when it is unreachable the fragment is rendered as usual.
+
+A page with several regions (the circle home) reads them all with one `get_many` and writes the
+missing ones with one `set_many` (`KeptRegions`), so a cache in Redis costs one round trip per page
+for its regions, not one per region. Each region's key is still worked out from what it is drawn
+with, when it is drawn: a region the page didn't read ahead (its parts turned out different) is read
+on its own, never served from another key.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -83,8 +90,66 @@ def cached_region(access: CircleAccess, name: str, parts: Sequence[str], render:
     return mark_safe(_cached(lambda: region_key(access, name, parts), render))  # noqa: S308 (rendered HTML)
 
 
+class KeptRegions:
+    """The regions of one page read from the cache in one round trip, and the drawn ones written in one.
+
+    `read` takes the regions the page is about to draw, by name and parts; `region` serves one of
+    them (drawing it when it wasn't found); `write` keeps what was drawn, once the page is done.
+    """
+
+    def __init__(self, access: CircleAccess) -> None:
+        self.access = access
+        self.seconds = _seconds()
+        self.read_keys: set[str] = set()
+        self.found: dict[str, Any] = {}
+        self.drawn: dict[str, str] = {}
+
+    def read(self, regions: Iterable[tuple[str, Sequence[str]]]) -> None:
+        if not self.seconds:
+            return
+        keys = [region_key(self.access, name, parts) for name, parts in regions]
+        try:
+            self.found = cache.get_many(keys) if keys else {}
+        except Exception:
+            logger.warning("Fragment cache unreachable", exc_info=True)
+        # Read, even when unreachable: the page then draws them all and doesn't ask again one by one.
+        self.read_keys.update(keys)
+
+    def region(self, name: str, parts: Sequence[str], render: Callable[[], str]) -> SafeString:
+        if not self.seconds:
+            return mark_safe(render())  # noqa: S308 (rendered HTML)
+        key = region_key(self.access, name, parts)
+        if key not in self.read_keys:
+            return cached_region(self.access, name, parts, render)
+        found = self.found.get(key)
+        if isinstance(found, str):
+            return mark_safe(found)  # noqa: S308 (rendered HTML)
+        html = _draw(render)
+        if not _has_secrets(html):
+            self.drawn[key] = html
+        return mark_safe(html)  # noqa: S308 (rendered HTML)
+
+    def write(self) -> None:
+        if not self.drawn:
+            return
+        try:
+            cache.set_many(self.drawn, self.seconds)
+        except Exception:
+            logger.warning("Fragment cache unreachable", exc_info=True)
+        self.drawn = {}
+
+
+def _seconds() -> int:
+    return int(getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS))
+
+
+def _draw(render: Callable[[], str]) -> str:
+    """Draw a region that wasn't kept (one place, so tests can count the regions drawn)."""
+    return render()
+
+
 def _cached(key_for: Callable[[], str], render: Callable[[], str]) -> str:
-    seconds = getattr(settings, "FRAGMENT_CACHE_SECONDS", FRAGMENT_SECONDS)
+    seconds = _seconds()
     if not seconds:
         return render()
     key = key_for()
@@ -95,7 +160,7 @@ def _cached(key_for: Callable[[], str], render: Callable[[], str]) -> str:
         return render()
     if isinstance(found, str):
         return found
-    html = render()
+    html = _draw(render)
     if _has_secrets(html):
         return html
     try:

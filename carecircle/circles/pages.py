@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from carecircle.accounts.models import User
 from carecircle.circles import selectors
 from carecircle.circles.access import CircleAccess
-from carecircle.circles.fragments import cached_region
+from carecircle.circles.fragments import KeptRegions, cached_region
 from carecircle.circles.models import Role
 from carecircle.lib.errors import Conflict, DomainError
 
@@ -27,6 +27,7 @@ CONFLICT = Conflict.status
 TAKEN_FOR_GRANTED = frozenset({"circle.view", "events.view"})
 MEMBER_LIST = "circles/member_list.html#member-list"
 MEMBER_ROW = "circles/member_list.html#member-row"
+MEMBER_REGION = "circles:members"
 
 
 def viewer(request: HttpRequest) -> User:
@@ -58,27 +59,28 @@ def member_list_context(access: CircleAccess) -> dict[str, Any]:
     }
 
 
-def member_list_html(access: CircleAccess, viewer: User) -> SafeString:
+def member_list_html(access: CircleAccess, viewer: User, kept: KeptRegions | None = None) -> SafeString:
     """The member list as the viewer sees it, without a query or a render when nothing has changed.
 
     The list is drawn once for everyone with the same rights (circles/fragments.py region_key: a
     join, a departure, a role, name, email or phone change each record a circle event) with nobody
     as "you"; the viewer's own row, which says "(you)" and has no links to change or remove
-    themselves, is then drawn for them and put in its place.
+    themselves, is then drawn for them and put in its place. `kept` is the page's regions read ahead.
     """
     context = {
         "capabilities": access.capabilities,
         # Reversed once: member links are this plus "<id>/" or "<id>/remove/" (see urls.py).
         "people_url": reverse("circles:members", kwargs={"circle_id": access.circle.pk}),
     }
-    shared = cached_region(
-        access,
-        "circles:members",
-        [],
-        lambda: get_template(MEMBER_LIST).render(
-            {**context, "members": selectors.member_list_for(circle=access.circle), "viewer_id": None}
-        ),
-    )
+
+    def render_shared() -> str:
+        members = selectors.member_list_for(circle=access.circle)
+        return get_template(MEMBER_LIST).render({**context, "members": members, "viewer_id": None})
+
+    if kept is not None:
+        shared = kept.region(MEMBER_REGION, [], render_shared)
+    else:
+        shared = cached_region(access, MEMBER_REGION, [], render_shared)
     own = access.membership
     own.user = viewer
     as_another = get_template(MEMBER_ROW).render({**context, "member": own, "viewer_id": None})

@@ -313,3 +313,30 @@ def register_personal_help_counter(counter: PersonalHelpCounter) -> None:
 def personal_help(start: datetime.datetime, end: datetime.datetime) -> list[PersonalHelp]:
     """The registered count of each person's help per circle and week (empty when no app counts it)."""
     return list(_personal_help_counters[0](start, end)) if _personal_help_counters else []
+
+
+# Sections an app draws on the circle home in a {% region name part… %} whose parts only the app can
+# work out (tasks: the summary's version and "you're going"). Before the page is drawn the home asks
+# each for its parts, so every kept section is read from the cache in one round trip, and for what
+# its template then needs (the summary itself, worked out once); None when the viewer doesn't see it.
+HomeSection = Callable[[CircleAccess], "tuple[list[str], dict[str, Any]] | None"]
+HOME_SECTIONS: dict[str, HomeSection] = {}
+
+
+def register_home_section(name: str, section: HomeSection) -> None:
+    """Let an app read its home section ahead with the others; call from AppConfig.ready()."""
+    if name in HOME_SECTIONS and HOME_SECTIONS[name] is not section:
+        raise ValueError(f"The home section {name!r} is registered twice.")
+    HOME_SECTIONS[name] = section
+
+
+def home_sections(access: CircleAccess) -> tuple[list[tuple[str, list[str]]], dict[str, Any]]:
+    """The registered sections this viewer sees, by name and parts, and what their templates need."""
+    regions: list[tuple[str, list[str]]] = []
+    context: dict[str, Any] = {}
+    for name, section in sorted(HOME_SECTIONS.items()):
+        found = section(access)
+        if found is not None:
+            regions.append((name, found[0]))
+            context.update(found[1])
+    return regions, context

@@ -29,10 +29,12 @@ from carecircle.circles.forms import (
     CirclePhotoForm,
     ConsentForm,
 )
+from carecircle.circles.fragments import KeptRegions
 from carecircle.circles.models import Role
 from carecircle.circles.pages import (
     INVALID,
     MEMBER_EVENT_TYPES,
+    MEMBER_REGION,
     TAKEN_FOR_GRANTED,
     circle_context,
     member_list_html,
@@ -103,14 +105,30 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="circle.view")
     if (unchanged := not_modified(request, access, viewer_parts=True)) is not None:
         return unchanged
+    # Per-viewer state of the sections (read in one query, with the ETag): part of their cache keys.
+    state = dict(part.split("=", 1) for part in viewer_part_values(request, access))
+    # Every kept section in one cache round trip, keyed by the same parts home.html's regions are
+    # drawn with (a region whose parts turn out different is read on its own: fragments.py).
+    regions, section_context = registries.home_sections(access)
+    if access.can("circle.edit"):
+        regions.append(("notifications:home", [state.get("failed deliveries", "")]))
+    if access.can("members.view"):
+        regions.append((MEMBER_REGION, []))
+    regions += [("records:home", []), ("conversations:home", [str(access.user_id), state.get("read markers", "")])]
+    kept = KeptRegions(access)
+    kept.read(regions)
     context = circle_context(
-        access, can_read_record=any(key.startswith("records.read.") for key in access.capabilities)
+        access,
+        can_read_record=any(key.startswith("records.read.") for key in access.capabilities),
+        viewer_state=state,
+        kept_regions=kept,
+        **section_context,
     )
     if access.can("members.view"):
-        context.update(live_types=MEMBER_EVENT_TYPES, member_list=member_list_html(access, viewer(request)))
-    # Per-viewer state of the sections (read in one query, with the ETag): part of their cache keys.
-    context["viewer_state"] = dict(part.split("=", 1) for part in viewer_part_values(request, access))
-    return with_etag(request, access, render(request, "circles/home.html", context), viewer_parts=True)
+        context.update(live_types=MEMBER_EVENT_TYPES, member_list=member_list_html(access, viewer(request), kept))
+    response = render(request, "circles/home.html", context)
+    kept.write()
+    return with_etag(request, access, response, viewer_parts=True)
 
 
 @require_http_methods(["GET"])

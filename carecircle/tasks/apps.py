@@ -10,6 +10,7 @@ class TasksConfig(AppConfig):
         from carecircle.circles.registries import (
             register_export_part,
             register_help_counter,
+            register_home_section,
             register_note_provider,
             register_personal_help_counter,
             register_thread_subject,
@@ -19,6 +20,7 @@ class TasksConfig(AppConfig):
         from carecircle.tasks.figures import help_given_in, personal_help_between
         from carecircle.tasks.record_notes import visit_notes
         from carecircle.tasks.sentences import SENTENCES
+        from carecircle.tasks.templatetags.tasks_summary import home_section
 
         register_sentences(SENTENCES)
         # Each task's comments are a conversations thread, shown on the task's page.
@@ -33,3 +35,5 @@ class TasksConfig(AppConfig):
         register_help_counter(help_given_in)
         # Each person's own weekly hours, the same count, for the private offer of support (orgs).
         register_personal_help_counter(personal_help_between)
+        # The circle home reads the help-needed section ahead with its other kept sections.
+        register_home_section("tasks:home", home_section)

@@ -6,6 +6,7 @@ is served from it unless a change made it draw again.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from django.urls import reverse
 
 from carecircle.accounts.models import User
 from carecircle.accounts.services import user_update_profile
+from carecircle.circles.access import access_circle
+from carecircle.circles.fragments import KeptRegions
 from carecircle.circles.models import Role
 from carecircle.circles.permissions import default_consent
 from carecircle.circles.services import consent_update, membership_change, membership_remove
@@ -50,16 +53,13 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return keep(access, name, parts)
 
     monkeypatch.setattr(fragments, "region_key", counting)
-    original = fragments._cached
+    original = fragments._draw
 
-    def only_misses(key_for: Any, render: Any) -> str:
-        def rendering() -> str:
-            names.append("drawn")
-            return str(render())
+    def drawing(render: Any) -> str:
+        names.append("drawn")
+        return original(render)
 
-        return original(key_for, rendering)
-
-    monkeypatch.setattr(fragments, "_cached", only_misses)
+    monkeypatch.setattr(fragments, "_draw", drawing)
     return names
 
 
@@ -240,3 +240,133 @@ def test_a_new_record_entry_is_counted_at_once(cast: Cast) -> None:
     assert counted.format(0) in page(client, cast)
     add_entry(actor=cast.person, circle=cast.circle, section="conditions", name="Asthma")
     assert counted.format(1) in page(client, cast)
+
+
+class CacheCalls:
+    """The calls the fragments module makes to the cache (the real one), by method and keys."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+
+        def call(keys: Any, *args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, sorted(keys) if isinstance(keys, (list, dict)) else [keys]))
+            return method(keys, *args, **kwargs)
+
+        return call
+
+    def named(self, name: str) -> list[list[str]]:
+        return [keys for method, keys in self.calls if method == name]
+
+
+@pytest.fixture
+def cache_calls(monkeypatch: pytest.MonkeyPatch) -> CacheCalls:
+    from django.core.cache import cache
+
+    from carecircle.circles import fragments
+
+    calls = CacheCalls(cache)
+    monkeypatch.setattr(fragments, "cache", calls)
+    return calls
+
+
+@pytest.mark.parametrize("name", ["person", "organiser", "helper", "paid_carer", "professional", "well_wisher"])
+def test_the_home_reads_every_kept_section_in_one_round_trip(cast: Cast, cache_calls: CacheCalls, name: str) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    client = client_for(cast.user(name))
+    first = page(client, cast)
+    # Drawn once, then written together: one read and one write, none one by one.
+    assert [method for method, _ in cache_calls.calls] == ["get_many", "set_many"]
+    [read], [written] = cache_calls.named("get_many"), cache_calls.named("set_many")
+    assert written == read
+    cache_calls.calls.clear()
+
+    again = page(client, cast)
+
+    assert cache_calls.calls == [("get_many", read)]
+    assert without_secrets(again) == without_secrets(first)
+
+
+def without_secrets(text: str) -> str:
+    """The page without what differs on every request: the CSP nonces and CSRF tokens."""
+    return re.sub(r'(nonce|value|content)="[A-Za-z0-9_-]{20,}"', "", text)
+
+
+def test_a_section_read_ahead_is_fresh_after_a_change(cast: Cast, second_helper: User, cache_calls: CacheCalls) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    helper = client_for(cast.helper)
+    page(helper, cast)
+    page(client_for(second_helper), cast)
+    [before, _] = cache_calls.named("get_many")
+    cache_calls.calls.clear()
+
+    make_task(actor=cast.organiser, circle=cast.circle, title="Meals on Friday", start_date=soon(4))
+    text = page(helper, cast)
+
+    assert "Meals on Friday" in text
+    [after] = cache_calls.named("get_many")
+    assert not set(after) & set(before)
+    assert cache_calls.named("set_many") == [after]
+
+
+def test_a_section_read_ahead_is_never_served_to_someone_who_lost_access(
+    cast: Cast, second_helper: User, cache_calls: CacheCalls
+) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    client = client_for(cast.helper)
+    assert "Lift to the dentist" in page(client, cast)
+    [helper_keys] = cache_calls.named("get_many")
+
+    membership_change(actor=cast.organiser, member=cast.membership("helper"), role=Role.WELL_WISHER)
+    # Another helper keeps the sections in place under the new sequence: none of them is the well-wisher's.
+    assert "Lift to the dentist" in page(client_for(second_helper), cast)
+    after = page(client, cast)
+
+    assert "Lift to the dentist" not in after
+    assert "organiser@example.org" not in after
+    [_, helper_again, well_wisher_keys] = cache_calls.named("get_many")
+    assert not set(well_wisher_keys) & (set(helper_keys) | set(helper_again))
+    membership_remove(actor=cast.organiser, member=cast.membership("helper"))
+    cache_calls.calls.clear()
+    assert client.get(home(cast)).status_code == 404
+    assert cache_calls.calls == []
+
+
+def test_a_section_read_ahead_with_a_per_request_secret_is_never_kept(cast: Cast) -> None:
+    access = access_circle(user=cast.helper, circle_id=cast.circle.pk)
+    made: list[int] = []
+
+    def render() -> str:
+        made.append(1)
+        return '<form><input type="hidden" name="csrfmiddlewaretoken" value="secret"></form>'
+
+    for _ in range(2):
+        kept = KeptRegions(access)
+        kept.read([("test", [])])
+        assert "secret" in kept.region("test", [], render)
+        kept.write()
+
+    assert len(made) == 2
+
+
+class Unreachable:
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("Redis is down")
+
+        return call
+
+
+def test_the_home_is_drawn_when_the_cache_is_unreachable(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    from carecircle.circles import fragments
+
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    monkeypatch.setattr(fragments, "cache", Unreachable())
+
+    text = page(client_for(cast.organiser), cast)
+
+    assert "Lift to the dentist" in text
+    assert "<strong>Helper</strong>" in text

@@ -5,7 +5,9 @@ sequence, the viewer's role and capability set, time zone, language and today's 
 the parts given, so everyone in the same position gets the same HTML without rendering it, and any
 change recorded as a circle event, or any change of rights, draws it again. The section must show
 nothing else: per-viewer state (an unread count, "you're going") goes in as a part. HTML holding a
-CSRF token or a CSP nonce is served but never kept. Needs `access` (a CircleAccess) in the context.
+CSRF token or a CSP nonce is served but never kept. Needs `access` (a CircleAccess) in the context;
+with `kept_regions` (a circles.fragments.KeptRegions for that access) too, the section comes from
+what the page read ahead in one round trip.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from django import template
 from django.template.base import FilterExpression, NodeList, Parser, Token
 
-from carecircle.circles.fragments import cached_region
+from carecircle.circles.fragments import KeptRegions, cached_region
 
 register = template.Library()
 
@@ -29,7 +31,11 @@ class RegionNode(template.Node):
         if access is None:
             return self.nodelist.render(context)
         parts = [str(part.resolve(context)) for part in self.parts]
-        return cached_region(access, str(self.name.resolve(context)), parts, lambda: self.nodelist.render(context))
+        name = str(self.name.resolve(context))
+        kept = context.get("kept_regions")
+        if isinstance(kept, KeptRegions) and kept.access is access:
+            return kept.region(name, parts, lambda: self.nodelist.render(context))
+        return cached_region(access, name, parts, lambda: self.nodelist.render(context))
 
 
 @register.tag

@@ -86,6 +86,14 @@ def tasks_summary(access: CircleAccess) -> Summary:
     )
 
 
+def home_section(access: CircleAccess) -> tuple[list[str], dict[str, Summary]] | None:
+    """The home's help-needed section (circles.registries.register_home_section): its region's part and summary."""
+    if not access.can("tasks.view"):
+        return None
+    summary = tasks_summary(access)
+    return [summary.key], {"help_summary": summary}
+
+
 @dataclass(frozen=True)
 class _Kept:
     upcoming: list[TaskOccurrence]
