@@ -6,6 +6,11 @@ commit: ids only. A connection joins the group of each organisation its person i
 each event is passed on only if they still are, and, for a volunteer, only if the referral is
 assigned to them now. The page then fetches its list or board again through the same view and the
 same access checks (`?fragment=1`), so nothing about a referral travels through the channel layer.
+
+Someone who loses referrals (one given to someone else, their role lowered, or taken off the staff) is
+sent `{"type": "referrals.withdrawn", "organisation": 7, "user": 9}` on their personal group: no
+referral id, so it says nothing of what they lost, only that their pages should refetch (and the
+fetch, through the access checks, leaves out what they no longer may see).
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from typing import Any
 
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.models import OrganisationStaff, Referral
-from carecircle.realtime.events import scope_event_send
+from carecircle.realtime.events import scope_event_send, user_event_send
 from carecircle.realtime.registries import LiveScope, register_live_scope
 
 KEY = "organisation"
 REFERRAL_CHANGED = "referral.changed"
+REFERRALS_WITHDRAWN = "referrals.withdrawn"
 
 
 def referral_changed(*, organisation_id: int, referral_id: int) -> None:
@@ -26,13 +32,23 @@ def referral_changed(*, organisation_id: int, referral_id: int) -> None:
     scope_event_send(key=KEY, scope_id=organisation_id, type=REFERRAL_CHANGED, referral=referral_id)
 
 
+def referrals_withdrawn(*, organisation_id: int, user_id: int) -> None:
+    """Tell one person's open pages of the organisation to refetch: they may see fewer referrals now."""
+    user_event_send(user_id=user_id, type=REFERRALS_WITHDRAWN, **{KEY: organisation_id, "user": user_id})
+
+
 def organisations_of(user_id: int) -> list[int]:
     return list(OrganisationStaff.objects.filter(user_id=user_id).values_list("organisation_id", flat=True))
 
 
 def may_hear(user_id: int, event: dict[str, Any]) -> bool:
-    """Staff who see every referral hear of each; a volunteer only of referrals assigned to them now."""
+    """Staff who see every referral hear of each; a volunteer only of referrals assigned to them now.
+
+    A withdrawal is heard only by the person it names (it is sent only to them), staff or not any more.
+    """
     organisation_id, referral_id = event.get(KEY), event.get("referral")
+    if event.get("type") == REFERRALS_WITHDRAWN:
+        return isinstance(organisation_id, int) and event.get("user") == user_id
     if not isinstance(organisation_id, int) or not isinstance(referral_id, int):
         return False
     role = (

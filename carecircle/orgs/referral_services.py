@@ -28,6 +28,7 @@ from carecircle.orgs.bridge import referral_circle_unlink
 from carecircle.orgs.closed_loop import referrer_notify
 from carecircle.orgs.figures import GIVEN, referral_figures_snapshot, referral_figures_update, staff_figure_add
 from carecircle.orgs.history import referral_history_add
+from carecircle.orgs.live import referrals_withdrawn
 from carecircle.orgs.models import (
     CircleLinkRequest,
     ConsentGivenBy,
@@ -305,6 +306,9 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
     if not OrganisationStaff.objects.filter(organisation_id=referral.organisation_id, user=assignee).exists():
         raise ReferralError(gettext("Choose someone on your organisation's staff."), field="assignee")
     before, figures_before = referral.status, referral_figures_snapshot(referral)
+    if referral.assigned_to_id is not None and referral.assigned_to_id != assignee.pk:
+        # The one it was given to may not see it any more: their open pages refetch without it.
+        referrals_withdrawn(organisation_id=referral.organisation_id, user_id=referral.assigned_to_id)
     referral.assigned_to = assignee
     if referral.status == S.ACCEPTED:
         referral.status = S.ASSIGNED

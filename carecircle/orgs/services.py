@@ -17,7 +17,9 @@ from carecircle.audit.services import audit_record
 from carecircle.lib import hooks
 from carecircle.lib.errors import Conflict, DomainError, Gone
 from carecircle.lib.tokens import secret_hash
+from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.languages import in_language_of_address
+from carecircle.orgs.live import referrals_withdrawn
 from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffInvitation, StaffRole
 
 STAFF_INVITATION_DAYS = 14
@@ -77,6 +79,9 @@ def organisation_staff_role_change(*, actor: User, staff: OrganisationStaff, rol
         raise OrganisationConflict(gettext("An organisation needs at least one admin. Make someone else admin first."))
     before, staff.role = staff.role, role
     staff.save(update_fields=["role"])
+    if "referrals.view" in ROLE_CAPABILITIES[before] and "referrals.view" not in ROLE_CAPABILITIES[role]:
+        # Made a volunteer: from now on they see only the referrals given to them.
+        referrals_withdrawn(organisation_id=staff.organisation_id, user_id=staff.user_id)
     audit_record(
         actor=actor,
         action="organisation.staff_role_changed",
@@ -96,6 +101,7 @@ def organisation_staff_remove(*, actor: User, staff: OrganisationStaff) -> None:
         subject=staff.user,
         data={"organisation": staff.organisation_id},
     )
+    referrals_withdrawn(organisation_id=staff.organisation_id, user_id=staff.user_id)
     staff.delete()
 
 

@@ -13,8 +13,9 @@ from playwright.sync_api import Browser, expect
 
 from carecircle.accounts.models import User
 from carecircle.accounts.services import api_token_create
+from carecircle.orgs.access import access_organisation
 from carecircle.orgs.models import OrganisationStaff, StaffRole
-from carecircle.orgs.referral_services import ReferralInput, referral_create
+from carecircle.orgs.referral_services import ReferralInput, referral_assign, referral_create, referral_move
 from carecircle.orgs.services import organisation_staff_add
 from tests.browser.conftest import make_checked, sign_in, signed_in_without_javascript
 from tests.cast import build_cast
@@ -124,4 +125,69 @@ def test_a_colleagues_changes_show_on_an_open_referral_without_losing_a_half_wri
     expect(plain.page.locator("p.lead")).to_contain_text("Triaged")
     expect(plain.page.locator(".history")).to_contain_text("Spoke to the GP.")
     plain.check("the referral without JavaScript")
+    plain.close()
+
+
+def test_a_volunteers_referral_given_to_someone_else_leaves_their_open_pages(server: str, browser: Browser) -> None:
+    cast = build_cast()
+    organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
+    val = User.objects.create_user(email="val@example.org", password=None, display_name="Val Volunteer")
+    wyn = User.objects.create_user(email="wyn@example.org", password=None, display_name="Wyn Volunteer")
+    for person in (val, wyn):
+        organisation_staff_add(actor=None, organisation=organisation, user=person, role=StaffRole.VOLUNTEER)
+    access = access_organisation(user=cast.org_staff, organisation_id=organisation.pk)
+    given = {}
+    for name in ("Edna Hughes", "Owen Price"):
+        referral, _ = referral_create(
+            actor=None,
+            organisation=organisation,
+            data=ReferralInput(person_name=name, consent_given_by="person", consent_to="Being contacted"),
+            via="through the API",
+        )
+        referral = referral_move(access=access, referral=referral, to="accepted")
+        given[name] = referral_assign(access=access, referral=referral, assignee=val)
+    edna = given["Edna Hughes"]
+    base = f"{server}/organisations/{organisation.pk}/referrals"
+
+    # Val has her list, her board and Edna's referral open.
+    volunteer = make_checked(sign_in(browser.new_context(), server, val))
+    list_page = volunteer.page
+    list_page.goto(f"{base}/")
+    volunteer.check("a volunteer's referral list")
+    expect(list_page.locator("[data-live-status]")).to_have_text("Live: changes appear as they happen.")
+    list_page.evaluate("window.stillTheSamePage = true")
+    board_page = list_page.context.new_page()
+    board_page.goto(f"{base}/board")
+    referral_page = list_page.context.new_page()
+    referral_page.goto(f"{base}/{edna.pk}/")
+    for page in (board_page, referral_page):
+        expect(page.locator("[data-live-status]")).to_have_text("Live: changes appear as they happen.")
+    for page in (list_page, board_page):
+        expect(page.get_by_role("link", name="Edna Hughes")).to_be_visible()
+
+    # The coordinator, in their own browser, gives Edna's referral to Wyn.
+    coordinator = make_checked(sign_in(browser.new_context(), server, cast.org_staff))
+    coordinator.page.goto(f"{base}/{edna.pk}/")
+    coordinator.page.get_by_label("Reassign to").select_option(label="Wyn Volunteer (volunteer)")
+    coordinator.page.get_by_role("button", name="Assign").click()
+    expect(coordinator.page.locator("p.lead")).to_contain_text("with Wyn Volunteer")
+    coordinator.close()
+
+    # Edna leaves Val's list and board without a reload; Owen, still hers, stays; her open copy of
+    # Edna's referral reloads into "Page not found".
+    for page in (list_page, board_page):
+        expect(page.get_by_role("link", name="Edna Hughes")).to_have_count(0)
+        expect(page.get_by_role("link", name="Owen Price")).to_be_visible()
+    assert list_page.evaluate("window.stillTheSamePage") is True
+    expect(referral_page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(referral_page.get_by_text("Edna Hughes")).to_have_count(0)
+    volunteer.check("a volunteer's list after a referral was given to someone else")
+    volunteer.close()
+
+    # Without JavaScript: her list, reloaded, has only Owen.
+    plain = signed_in_without_javascript(browser, server, val)
+    plain.page.goto(f"{base}/")
+    expect(plain.page.get_by_role("link", name="Owen Price")).to_be_visible()
+    expect(plain.page.get_by_role("link", name="Edna Hughes")).to_have_count(0)
+    plain.check("a volunteer's list without JavaScript")
     plain.close()

@@ -17,7 +17,12 @@ from carecircle.orgs.referral_services import (
     referral_move,
     referral_note_add,
 )
-from carecircle.orgs.services import organisation_create, organisation_staff_add, organisation_staff_remove
+from carecircle.orgs.services import (
+    organisation_create,
+    organisation_staff_add,
+    organisation_staff_remove,
+    organisation_staff_role_change,
+)
 from tests.cast import Cast
 
 run = database_sync_to_async
@@ -108,9 +113,80 @@ async def test_someone_who_leaves_the_staff_hears_nothing_more(connect: Any, liv
     await run(organisation_staff_remove)(actor=live_cast.org_staff, staff=staff)
     await run(referral_note_add)(access=access, referral=theirs, text="Still assigned, but Val has left.")
     assert (await coordinator.receive_json())["referral"] == theirs.pk
-    await volunteers_page.send_json({"type": "ping"})
-    assert await volunteers_page.receive_json() == {"type": "pong"}
+    # Told to refetch when they left (no referral named), and nothing of the note after it.
+    assert await _heard_until_pong(volunteers_page) == [
+        {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
+    ]
     # The consumer's check for each event, asked directly: no longer staff, so no.
     event = {"type": "referral.changed", "organisation": organisation.pk, "referral": theirs.pk}
     assert await run(may_hear)(volunteer.pk, event) is False
     assert await run(may_hear)(live_cast.org_staff.pk, event) is True
+
+
+async def _heard_until_pong(communicator: Any) -> list[Any]:
+    """Everything a connection is sent before the answer to a ping sent now."""
+    await communicator.send_json({"type": "ping"})
+    heard = []
+    while (message := await communicator.receive_json()) != {"type": "pong"}:
+        heard.append(message)
+    return heard
+
+
+async def test_a_volunteer_whose_referral_goes_to_someone_else_refetches_and_hears_nothing_more_of_it(
+    connect: Any, live_cast: Cast
+):
+    team = await run(_team)(live_cast)
+    organisation, volunteer = team["organisation"], team["volunteer"]
+    other_volunteer = await run(User.objects.create_user)(
+        email="wyn@example.org", password=None, display_name="Wyn Volunteer"
+    )
+    await run(organisation_staff_add)(
+        actor=None, organisation=organisation, user=other_volunteer, role=StaffRole.VOLUNTEER
+    )
+    theirs = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Owen Price", volunteer)
+    volunteers_page = await connect(volunteer)
+    coordinator = await connect(live_cast.org_staff)
+    access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
+
+    await run(referral_assign)(access=access, referral=theirs, assignee=other_volunteer)
+    assert (await coordinator.receive_json())["referral"] == theirs.pk
+    # Told only to refetch: the referral's id is not in it, nor anything else about it.
+    assert await _heard_until_pong(volunteers_page) == [
+        {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
+    ]
+
+    # Whatever happens to it next reaches the coordinator, and nothing of it reaches Val.
+    await run(referral_note_add)(access=access, referral=theirs, text="Wyn rang Owen.")
+    await run(referral_move)(access=access, referral=theirs, to="active")
+    for _ in range(2):
+        assert (await coordinator.receive_json())["referral"] == theirs.pk
+    assert await _heard_until_pong(volunteers_page) == []
+    # Their own referral still reaches them.
+    mine = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Nia Rees", volunteer)
+    assert await volunteers_page.receive_json() == {
+        "type": "referral.changed",
+        "organisation": organisation.pk,
+        "referral": mine.pk,
+    }
+
+
+async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetch(connect: Any, live_cast: Cast):
+    team = await run(_team)(live_cast)
+    organisation, volunteer = team["organisation"], team["volunteer"]
+    theirs = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Owen Price", volunteer)
+    volunteers_page = await connect(volunteer)
+    withdrawn = {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
+
+    staff = await run(OrganisationStaff.objects.get)(organisation=organisation, user=volunteer)
+    await run(organisation_staff_remove)(actor=live_cast.org_staff, staff=staff)
+    assert await _heard_until_pong(volunteers_page) == [withdrawn]
+    access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
+    await run(referral_note_add)(access=access, referral=theirs, text="Still assigned, but Val has left.")
+    assert await _heard_until_pong(volunteers_page) == []
+
+    # A coordinator made a volunteer is told too; someone else's withdrawal is never passed on.
+    await run(organisation_staff_add)(actor=None, organisation=organisation, user=volunteer)
+    staff = await run(OrganisationStaff.objects.get)(organisation=organisation, user=volunteer)
+    await run(organisation_staff_role_change)(actor=live_cast.org_staff, staff=staff, role=StaffRole.VOLUNTEER)
+    assert await _heard_until_pong(volunteers_page) == [withdrawn]
+    assert await run(may_hear)(live_cast.org_staff.pk, withdrawn) is False

@@ -78,7 +78,15 @@
 
   function fetchInto(el) {
     fetch(el.getAttribute("data-live-src"), { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (response) {
+        // An organisation's page this person may no longer see (their referral given to someone
+        // else, or they left the staff): reload, so they see the refusal instead of what they lost.
+        if ((response.status === 403 || response.status === 404) && el.hasAttribute("data-live-organisation")) {
+          location.reload();
+          return null;
+        }
+        return response.ok ? response.text() : null;
+      })
       .then(function (html) { if (html !== null) { replace(el, html); } })
       .catch(function () { /* The next event or reconnect refreshes again. */ });
   }
@@ -165,7 +173,8 @@
       try { event = JSON.parse(message.data); } catch (error) { return; }
       announce(event);
       if (event.organisation && !event.circle && organisations[String(event.organisation)]) {
-        refreshOrganisation(event.organisation, event.referral);
+        // A withdrawal names no referral: every region of the organisation refetches.
+        refreshOrganisation(event.organisation, event.type === "referrals.withdrawn" ? null : event.referral);
         return;
       }
       if (event.type === "access.revoked" && circles[String(event.circle)]) {
