@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from carecircle.accounts.confirmations import user_email_confirmed
 from carecircle.accounts.emails import duration_words, in_language_of
 from carecircle.accounts.models import User
 from carecircle.accounts.renames import user_renamed
@@ -82,6 +83,7 @@ def email_change_confirm(*, user: User, new_email: str, current_session_key: str
     user.save(update_fields=["email", "email_verified_at"])
     sessions_sign_out_others(actor=user, current_session_key=current_session_key)
     audit_record(actor=user, action="account.email_changed", subject=user)
+    user_email_confirmed(user)  # the new address is confirmed by this very link
     # Members' lists show the address: every circle page showing the old one is drawn again.
     user_renamed(user)
     if not old_email:  # An account made by text, adding its first address: there's no old one to tell.

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from carecircle.accounts.confirmations import user_email_confirmed
 from carecircle.accounts.models import ApiToken, SignedInSession, User
 from carecircle.accounts.renames import user_renamed
 from carecircle.accounts.sessions import session_record, session_tag, sessions_sign_out_others
@@ -77,10 +78,17 @@ def user_create_by_text(*, phone: str, display_name: str, language: str = "") ->
 
 @transaction.atomic
 def user_verify_email(*, user: User) -> User:
+    """Confirm the account's address; only the call that confirms it writes the audit row and tells listeners."""
     if user.email_verified_at is None:
-        user.email_verified_at = timezone.now()
-        user.save(update_fields=["email_verified_at"])
+        now = timezone.now()
+        # A conditional update, so the same link clicked several times at once confirms once.
+        confirmed = User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
+        if not confirmed:
+            user.refresh_from_db(fields=["email_verified_at"])
+            return user
+        user.email_verified_at = now
         audit_record(actor=user, action="account.email_verified", subject=user)
+        user_email_confirmed(user)
     return user
 
 

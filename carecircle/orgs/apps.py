@@ -6,12 +6,13 @@ class OrgsConfig(AppConfig):
     label = "orgs"
 
     def ready(self) -> None:
+        from carecircle.accounts.confirmations import email_confirmed_listener_register
         from carecircle.accounts.mfa import mfa_requirement_register
         from carecircle.audit.display import register_sentences
         from carecircle.circles.conditional import register_viewer_part
         from carecircle.circles.registries import register_landing, register_waiting_requests
         from carecircle.orgs import files, live
-        from carecircle.orgs.circle_links import waiting_for_family
+        from carecircle.orgs.circle_links import circle_link_requests_tell_confirmed, waiting_for_family
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
         from carecircle.orgs.selectors import landing_for
         from carecircle.orgs.sentences import SENTENCES
@@ -20,6 +21,7 @@ class OrgsConfig(AppConfig):
         mfa_requirement_register(organisation_staff_must_use_mfa)
         register_landing(landing_for)
         register_waiting_requests(waiting_for_family)
+        email_confirmed_listener_register(circle_link_requests_tell_confirmed)
         files.connect()
         register_sentences(SENTENCES)
         live.register()

@@ -143,8 +143,21 @@ def circle_link_request(
 def _notify_in_app(request: CircleLinkRequest) -> None:
     """Tell the account whose confirmed address was asked, in the app too ("People joining")."""
     asked = User.objects.filter(email=request.email, email_verified_at__isnull=False, is_active=True).first()
-    if asked is None:
-        return
+    if asked is not None:
+        _tell(request, user_id=asked.pk)
+
+
+def circle_link_requests_tell_confirmed(user: User) -> None:
+    """An account just confirmed its address: tell it now of the requests already waiting for that address.
+
+    Registered with accounts/confirmations.py. The notification's key is the one a request sent to
+    a confirmed address uses, so nobody is told of one request twice.
+    """
+    for request in circle_link_requests_for(user=user):
+        _tell(request, user_id=user.pk)
+
+
+def _tell(request: CircleLinkRequest, *, user_id: int) -> None:
     organisation, person = request.referral.organisation.name, request.referral.person_name
 
     def render() -> tuple[str, str]:
@@ -153,7 +166,7 @@ def _notify_in_app(request: CircleLinkRequest) -> None:
         return title, text
 
     hooks.notify_account(
-        user_id=asked.pk,
+        user_id=user_id,
         category="joining",
         key=f"circle-link-request-{request.pk}",
         render=render,
