@@ -100,13 +100,25 @@ def ask_key(prefix: str, task: Task, on: datetime.date, since: datetime.datetime
     return f"{prefix}-{task.pk}-{on:%Y%m%d}{need}"
 
 
-def _not_to_ask(task: Task, on: datetime.date, detail: TaskOccurrence, since: datetime.datetime | None) -> set[int]:
+def _not_to_ask(
+    task: Task,
+    on: datetime.date,
+    detail: TaskOccurrence,
+    since: datetime.datetime | None,
+    rest_from: datetime.datetime | None = None,
+) -> set[int]:
     """Who isn't asked about one occurrence: going, gave up a place on it, said "I can't", asked since `since`,
-    or away at its start."""
+    or away at its start (with `rest_from`, the rest of a stay: away at any time from then to its end)."""
     start = detail.start_utc()
     asks = StandInAsk.objects.filter(task=task, occurrence_date=on)
     if since is not None:
         asks = asks.filter(asked_at__gte=since)
+    away = Unavailability.objects.filter(circle_id=task.circle_id)
+    if rest_from is None:
+        away = away.filter(starts_at__lte=start, ends_at__gt=start)
+    else:
+        # Taking on the rest means being there for all of it: away on a day already covered doesn't matter.
+        away = away.filter(starts_at__lt=detail.end_utc(), ends_at__gt=rest_from)
     return {
         *detail.going_ids(),
         *Assignment.objects.filter(task=task, occurrence_date=on, withdrawn_at__isnull=False).values_list(
@@ -114,9 +126,7 @@ def _not_to_ask(task: Task, on: datetime.date, detail: TaskOccurrence, since: da
         ),
         *Decline.objects.filter(task=task, occurrence_date=on).values_list("user_id", flat=True),
         *asks.values_list("user_id", flat=True),
-        *Unavailability.objects.filter(circle_id=task.circle_id, starts_at__lte=start, ends_at__gt=start).values_list(
-            "user_id", flat=True
-        ),
+        *away.values_list("user_id", flat=True),
     }
 
 
@@ -422,7 +432,8 @@ def ask_rest_of_stay(*, task: Task, on: datetime.date, detail: TaskOccurrence, g
     rest_from = detail.rest_from(now)
     until = detail.last_day()
     since = reopened_at(task, on)
-    excluded = {giver.pk, actor.pk, *_not_to_ask(task, on, detail, since)}
+    # The rest needs someone from now, not from the stay's start (docs/architecture/tasks.md).
+    excluded = {giver.pk, actor.pk, *_not_to_ask(task, on, detail, since, rest_from=max(now, detail.start_utc()))}
     asked = asks_record(
         task=task,
         on=on,

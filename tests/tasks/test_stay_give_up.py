@@ -21,11 +21,12 @@ from carecircle.notifications.models import Delivery
 from carecircle.tasks.answers import Answer, Outcome, occurrence_answer
 from carecircle.tasks.email_actions import CANT, action_token
 from carecircle.tasks.models import Assignment, Decline, ReplyCode, Task
+from carecircle.tasks.rota_services import unavailability_declare
 from carecircle.tasks.services import TaskConflict, task_volunteer
 from tests.api.conftest import token_client
 from tests.bursts import at_once
 from tests.cast import Cast, build_cast
-from tests.tasks.conftest import ZONE, make_task
+from tests.tasks.conftest import ZONE, make_task, on_the_day
 from tests.web.test_sms_inbound import AUTH_TOKEN, HELPER_MOBILE, last_reply, twilio_text
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +257,28 @@ def test_a_text_and_an_email_giving_up_at_once_give_one_outcome() -> None:
     assert Delivery.objects.filter(recipient=cast.organiser, idempotency_key__startswith="task-gave-up-").count() == 1
     assert Delivery.objects.filter(recipient=cast.paid_carer, idempotency_key__startswith="stay-rest-").count() == 1
     assert not Delivery.objects.filter(recipient=cast.helper, idempotency_key__startswith="stay-rest-").exists()
+
+
+def test_the_rest_is_asked_of_those_away_only_before_it_not_of_those_away_during_it(cast: Cast) -> None:
+    """Away on the first evening only: free for the rest, so asked. Away on Sunday: can't do the rest, not asked."""
+    stay = weekend_stay(cast)
+    sunday = SATURDAY + datetime.timedelta(days=1)
+    with on_the_day(FRIDAY - datetime.timedelta(days=3), 9):
+        unavailability_declare(
+            actor=cast.paid_carer,
+            circle=cast.circle,
+            starts_at=datetime.datetime.combine(FRIDAY, datetime.time(17), tzinfo=LONDON),
+            ends_at=datetime.datetime.combine(FRIDAY, datetime.time(23), tzinfo=LONDON),
+        )
+        unavailability_declare(
+            actor=cast.organiser,
+            circle=cast.circle,
+            starts_at=datetime.datetime.combine(sunday, datetime.time(10), tzinfo=LONDON),
+            ends_at=datetime.datetime.combine(sunday, datetime.time(20), tzinfo=LONDON),
+        )
+    with at(SATURDAY, 9, 15):
+        occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+    assert "needs someone from Saturday 5 December" in told(cast.paid_carer, "stay-rest-").body
+    assert not Delivery.objects.filter(recipient=cast.organiser, idempotency_key__startswith="stay-rest-").exists()
+    # The organiser still hears that the rest was given up; only the ask to take it on is left out.
+    assert told(cast.organiser, "task-gave-up-")
