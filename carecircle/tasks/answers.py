@@ -92,6 +92,8 @@ def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date
     # started can't be answered from outside the app (docs/architecture/tasks.md).
     running = detail.running_stay(now)
     rest_of_stay = answer == Answer.TAKE and running
+    if answer == Answer.CANT and detail.ended_stay(now):
+        raise services.stay_ended_conflict(task=task, last=detail.last_day())
     if detail.start_utc() <= now and not running:
         raise services.TaskConflict(
             gettext("%(when)s has already started or passed, so nothing changed.") % {"when": when}

@@ -250,6 +250,10 @@ class TaskOccurrence:
     def first_day(self) -> datetime.date:
         return occurrence_days(self.occurrence, self.task.time_zone)[0]
 
+    def ended_stay(self, now: datetime.datetime) -> bool:
+        """A stay that is over: nobody gives up any of it any more (docs/architecture/tasks.md)."""
+        return self.is_stay() and self.end_utc() <= now
+
     def rest_from(self, moment: datetime.datetime) -> datetime.date:
         """The first day of what is left of this stay at `moment` (the days before it were covered)."""
         return rest_from(self.occurrence, self.task.time_zone, moment)

@@ -71,6 +71,14 @@ class TaskConflict(TaskError, Conflict):
     """A change the task's current state refuses: it was cancelled, is done, or is covered (409)."""
 
 
+def stay_ended_conflict(*, task: Task, last: datetime.date) -> TaskConflict:
+    """The refusal to give up, or take someone off, a stay that has ended (every path says the same)."""
+    return TaskConflict(
+        gettext("%(title)s ended on %(day)s, so nobody can give it up now. Nothing changed.")
+        % {"title": task.title, "day": day_words(last)}
+    )
+
+
 @dataclass(frozen=True)
 class TaskFields:
     """What describes a task; shared by creating and editing."""
@@ -510,6 +518,9 @@ def task_withdraw(
 
     detail = occurrence_detail(task, occurrence_date)
     now = timezone.now()
+    if detail is not None and detail.ended_stay(now):
+        # Its days are over and were covered (or not): withdrawing now would rewrite who was there.
+        raise stay_ended_conflict(task=task, last=detail.last_day())
     # Giving up a stay under way gives up the rest of it: the days before today stay theirs (the
     # withdrawal's time says which), the rest needs help again (docs/architecture/tasks.md).
     running = detail is not None and detail.status not in (Status.DONE, Status.CANCELLED) and detail.running_stay(now)

@@ -144,6 +144,8 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
         # A stay under way: taking it now means the rest of it (docs/architecture/tasks.md).
         "running_stay": item.running_stay(now),
         "rest_from": item.rest_from(now),
+        # A stay that is over can't be given up (the service refuses it too).
+        "stay_ended": item.ended_stay(now),
         "taken_during": {a.pk for a in item.going if item.is_stay() and a.created_at > item.start_utc()},
         "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
         "now": timezone.now(),

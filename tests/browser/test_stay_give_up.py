@@ -1,5 +1,7 @@
 """Giving up the rest of a stay under way from an email's "I can't", in Chromium without JavaScript.
 
+(And a stay that has ended: nothing of it can be given up any more.)
+
 A three-day stay began yesterday on the circle's clock, so it is under way at any hour the test
 runs. The helper was down for it; their email's link opens a confirm page that says what giving it
 up now means, changes nothing until the button is pressed, and then says which days stay theirs.
@@ -18,7 +20,7 @@ from carecircle.notifications.models import Delivery
 from carecircle.tasks.email_actions import CANT, action_token
 from carecircle.tasks.models import Assignment
 from carecircle.tasks.services import task_volunteer
-from tests.browser.conftest import Checked
+from tests.browser.conftest import Checked, signed_in_without_javascript
 from tests.cast import build_cast
 from tests.tasks.conftest import circle_today, make_task, on_the_day
 
@@ -66,3 +68,47 @@ def test_a_helper_gives_up_the_rest_of_a_stay_from_the_email(
     page.goto(f"{server}{reverse('tasks:email_action', kwargs={'token': token})}")
     expect(page.get_by_role("main")).to_contain_text("This link has already been used.")
     no_js_page.check("a used link")
+
+
+def test_a_stay_that_has_ended_cant_be_given_up_from_the_page_or_the_email(
+    server: str, browser: Browser, no_js_page: Checked
+) -> None:
+    """A stay that ended yesterday: the page offers no "I can't any more", and the email's button is refused."""
+    cast = build_cast()
+    today = circle_today()
+    began = today - datetime.timedelta(days=3)
+    with on_the_day(began - datetime.timedelta(days=2)):
+        stay = make_task(
+            actor=cast.organiser,
+            circle=cast.circle,
+            title="Stay with Dad",
+            start_date=began,
+            start_time=None,
+            duration_minutes=2 * 1440,
+        )
+        task_volunteer(actor=cast.helper, task=stay, occurrence_date=began)
+    ended = (
+        f"Stay with Dad ended on {date_format(began + datetime.timedelta(days=1), 'l j E')}, "
+        "so nobody can give it up now. Nothing changed."
+    )
+    helper = signed_in_without_javascript(browser, server, cast.helper)
+    try:
+        detail = reverse("tasks:detail", kwargs={"circle_id": cast.circle.pk, "task_id": stay.pk})
+        helper.page.goto(f"{server}{detail}?on={began.isoformat()}")
+        expect(helper.page.get_by_role("heading", name="Stay with Dad")).to_be_visible()
+        expect(helper.page.get_by_role("button", name="I can't any more")).to_have_count(0)
+        helper.check("the page of a stay that has ended")
+    finally:
+        helper.close()
+
+    token = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=began, action=CANT)
+    page = no_js_page.page
+    page.goto(f"{server}{reverse('tasks:email_action', kwargs={'token': token})}")
+    with page.expect_response(lambda response: response.request.method == "POST") as answer:
+        page.get_by_role("button", name="I can't").click()
+    assert answer.value.status == 409
+    expect(page.get_by_role("main")).to_contain_text(ended)
+    no_js_page.check("giving up a stay that has ended, refused")
+    assert list(Assignment.objects.filter(task=stay, withdrawn_at__isnull=True).values_list("user_id", flat=True)) == [
+        cast.helper.pk
+    ]

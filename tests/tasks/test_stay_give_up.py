@@ -202,8 +202,70 @@ def test_someone_not_going_who_cant_is_not_asked_again_and_a_finished_stay_is_re
         answered = occurrence_answer(actor=cast.paid_carer, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
     assert answered.outcome == Outcome.DECLINED
     assert going(stay) == [cast.helper.pk]
-    with at(MONDAY, 10, 1), pytest.raises(TaskConflict, match="already started or passed"):
+    with at(MONDAY, 10, 1), pytest.raises(TaskConflict, match="ended on Monday 7 December"):
         occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+    assert going(stay) == [cast.helper.pk]
+
+
+ENDED = "Stay with Dad ended on Monday 7 December, so nobody can give it up now. Nothing changed."
+
+
+def test_a_stay_that_has_ended_cant_be_given_up_on_any_path(cast: Cast) -> None:
+    """Page, API (the helper, or an organiser taking them off), email link and text: 409 and one sentence."""
+    stay = weekend_stay(cast)
+    code = ReplyCode.objects.get(task=stay, occurrence_date=FRIDAY).code
+    withdraw_url = reverse("tasks:withdraw", kwargs={"circle_id": stay.circle_id, "task_id": stay.pk})
+    api_url = f"/api/v1/circles/{cast.circle.pk}/tasks/{stay.pk}/withdraw"
+    with at(MONDAY, 9, 59):
+        assert "I can't any more" in page(cast.helper, stay)
+    with at(MONDAY, 10):  # The minute it ends.
+        assert "I can't any more" not in page(cast.helper, stay)
+        client = Client()
+        client.force_login(cast.helper)
+        on_page = client.post(withdraw_url, {"on": FRIDAY.isoformat(), "reason": "Back hurts"})
+        assert on_page.status_code == 409
+        assert ENDED in html.unescape(on_page.content.decode())
+        by_api = token_client(cast.helper).post(api_url, {"on": FRIDAY.isoformat()}, content_type="application/json")
+        assert by_api.status_code == 409
+        assert by_api.json()["detail"] == ENDED
+        taken_off = token_client(cast.organiser).post(
+            api_url, {"on": FRIDAY.isoformat(), "user_id": cast.helper.pk}, content_type="application/json"
+        )
+        assert taken_off.status_code == 409
+        assert taken_off.json()["detail"] == ENDED
+        token = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=FRIDAY, action=CANT)
+        by_email = Client().post(reverse("tasks:email_action", kwargs={"token": token}))
+        assert by_email.status_code == 409
+        assert ENDED in html.unescape(by_email.content.decode())
+        twilio_text(Client(), HELPER_MOBILE, f"NO {code}")
+        assert last_reply(HELPER_MOBILE) == ENDED
+    assert going(stay) == [cast.helper.pk]
+    assert withdrawals(stay) == 0
+    assert not Delivery.objects.filter(idempotency_key__startswith="task-gave-up-").exists()
+    assert not Delivery.objects.filter(idempotency_key__startswith="stay-rest-").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("cy", "Daeth Stay with Dad i ben (dydd Llun 7 Rhagfyr), felly does neb yn gallu rhoi'r gorau iddo nawr."),
+        ("pl", "Stay with Dad zakończyło się (poniedziałek, 7 grudnia), więc nie można już z tego zrezygnować."),
+    ],
+)
+def test_a_stay_that_has_ended_is_refused_in_welsh_and_polish(cast: Cast, language: str, sentence: str) -> None:
+    stay = weekend_stay(cast)
+    cast.helper.language = language
+    cast.helper.save(update_fields=["language"])
+    code = ReplyCode.objects.get(task=stay, occurrence_date=FRIDAY).code
+    with at(MONDAY, 11):
+        twilio_text(Client(), HELPER_MOBILE, f"NO {code}")
+        token = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=FRIDAY, action=CANT)
+        refused = Client(headers={"accept-language": language}).post(
+            reverse("tasks:email_action", kwargs={"token": token})
+        )
+    assert refused.status_code == 409
+    assert sentence in last_reply(HELPER_MOBILE)
+    assert sentence in html.unescape(refused.content.decode())
     assert going(stay) == [cast.helper.pk]
 
 
