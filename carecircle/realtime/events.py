@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -79,14 +80,34 @@ def scope_event_send(*, key: str, scope_id: int, type: str, **data: Any) -> None
 
 
 def publish(group: str, message: dict[str, Any]) -> None:
+    """Send one event to a group now, from synchronous code; a failure is logged, never raised.
+
+    Called from a thread whose own event loop is running (synchronous code driven from inside a
+    loop, as Playwright's sync API drives the browser tests' bodies), async_to_sync refuses to run
+    there; the send then runs in a short-lived thread of its own and this waits for it.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
+    payload = {"type": HANDLER, "event": message}
     try:
-        async_to_sync(send_with_one_retry)(layer, group, {"type": HANDLER, "event": message})
+        if loop_running_here():
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:
+                pool.submit(async_to_sync(send_with_one_retry), layer, group, payload).result()
+        else:
+            async_to_sync(send_with_one_retry)(layer, group, payload)
     except Exception:
         # The change is committed and stored; clients catch up through /events?since=N.
         logger.exception("Could not publish live event to %s", group)
+
+
+def loop_running_here() -> bool:
+    """Whether this thread is inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def send_with_one_retry(layer: Any, group: str, payload: dict[str, Any]) -> None:

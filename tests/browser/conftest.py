@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from collections.abc import Iterator
@@ -42,6 +43,35 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     if executable is None:
         pytest.fail("Debian's chromium is not installed: `apt-get install chromium` (.ci/run does it).")
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+class PublishErrors(logging.Handler):
+    """Keeps the errors carecircle.realtime.events logs in this process."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(self.format(record))
+
+
+@pytest.fixture(autouse=True)
+def _no_lost_live_events() -> Iterator[None]:
+    """Fail a journey whose own changes (made in the test, under Playwright's running loop) weren't published.
+
+    Live events the test's services send after commit must reach the server's channel layer, or a
+    page waiting for them would only pass by reloading; "Could not publish" used to be logged for
+    each one here (async_to_sync refused to run in the loop's thread).
+    """
+    handler = PublishErrors()
+    events_logger = logging.getLogger("carecircle.realtime.events")
+    events_logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        events_logger.removeHandler(handler)
+    assert handler.messages == [], "live events were not published:\n" + "\n".join(handler.messages)
 
 
 @pytest.fixture
