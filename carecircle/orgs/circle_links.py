@@ -222,8 +222,13 @@ def circle_link_requests_for(*, user: User) -> list[CircleLinkRequest]:
     email = _addressed_to(user)
     if email is None:
         return []
+    return list(waiting_for_address(email)[:WAITING_SHOWN])
+
+
+def waiting_for_address(email: str) -> QuerySet[CircleLinkRequest]:
+    """The requests still waiting for an address, oldest first: read through the partial index on pending ones."""
     waiting = _with_its_referral().filter(email=email, status=Status.PENDING, expires_at__gt=timezone.now())
-    return list(waiting.order_by("requested_at", "id")[:WAITING_SHOWN])
+    return waiting.order_by("requested_at", "id")
 
 
 def waiting_for_family(user: User) -> list[WaitingRequest]:

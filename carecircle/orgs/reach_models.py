@@ -108,6 +108,11 @@ class CircleLinkRequest(models.Model):
                 fields=["referral"], condition=models.Q(status="pending"), name="orgs_link_request_one_pending"
             ),
         ]
+        indexes = [
+            # The waiting requests for an address, read on every circles page of a confirmed account
+            # and when an address is confirmed; partial, so answered requests never grow it.
+            models.Index(fields=["email"], condition=models.Q(status="pending"), name="orgs_link_pending_email"),
+        ]
 
     def __str__(self) -> str:
         return f"link request for {self.referral_id}"
