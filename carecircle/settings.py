@@ -178,14 +178,15 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Django's validators, subclassed for their words in Welsh and Polish (accounts/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "carecircle.accounts.passwords.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "carecircle.accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 10},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "carecircle.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "carecircle.accounts.passwords.NumericPasswordValidator"},
     {"NAME": "carecircle.accounts.passwords.GuessablePatternValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3

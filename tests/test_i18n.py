@@ -381,6 +381,8 @@ REFUSING_MODULES = (
     "web/sms_inbound.py",
     "web/views.py",
     "circles/access.py",
+    "lib/idempotency.py",
+    "accounts/passwords.py",
 )
 # Refusals only code can cause (impossible arguments, a provider's malformed request): never shown to a person.
 NOT_FOR_PEOPLE = (

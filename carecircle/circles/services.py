@@ -254,7 +254,7 @@ def invitation_create(
         existing = replayed(
             Invitation.objects.filter(invited_by=actor, client_id=client_id).first(),
             matches=lambda invitation: invitation.circle_id == circle.pk,
-            used_for=lambda invitation: f"an invitation to another circle (id {invitation.pk})",
+            used_for=lambda invitation: gettext("an invitation to another circle (id %(id)s)") % {"id": invitation.pk},
         )
         if existing is not None:
             if existing.channel == InvitationChannel.LINK and existing.status == "pending":

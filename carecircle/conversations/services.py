@@ -413,7 +413,7 @@ def _checkin_replayed(actor: User, client_id: uuid.UUID | None, access: CircleAc
     return replayed(
         CheckIn.objects.filter(author=actor, client_id=client_id).first(),
         matches=lambda checkin: checkin.circle_id == access.circle.pk,
-        used_for=lambda checkin: f"a check-in in another circle (id {checkin.pk})",
+        used_for=lambda checkin: gettext("a check-in in another circle (id %(id)s)") % {"id": checkin.pk},
     )
 
 
@@ -480,7 +480,7 @@ def _thanks_replayed(actor: User, client_id: uuid.UUID | None, circle: Circle, r
     return replayed(
         ThankYou.objects.filter(sender=actor, client_id=client_id).first(),
         matches=lambda thanks: thanks.circle_id == circle.pk and thanks.recipient_id == recipient.pk,
-        used_for=lambda thanks: f"thanks to someone else (id {thanks.pk})",
+        used_for=lambda thanks: gettext("thanks to someone else (id %(id)s)") % {"id": thanks.pk},
     )
 
 

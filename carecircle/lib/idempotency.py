@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from carecircle.lib.errors import Conflict
 
@@ -20,7 +21,13 @@ class ReusedClientId(Conflict):
     """A client_id sent again for something other than what it first created."""
 
     def __init__(self, used_for: str) -> None:
-        super().__init__(f"This client_id was already used for {used_for}. Send a new client_id for something new.")
+        # `used_for` is already in the reader's language: each caller names its own kind of row.
+        super().__init__(
+            # Translators: "client_id" is the name of a field in the API and stays in English. %(thing)s is
+            # what it was used for, such as "a task in another circle (id 12)".
+            gettext("This client_id was already used for %(thing)s. Send a new client_id for something new.")
+            % {"thing": used_for}
+        )
 
 
 def replayed[T](existing: T | None, *, matches: Callable[[T], bool], used_for: Callable[[T], str]) -> T | None:

@@ -133,6 +133,17 @@ class NotificationSettings(models.Model):
     def __str__(self) -> str:
         return f"notification settings of {self.user_id}"
 
+    # One reason is kept, the last channel's to fail: each notice shows it only when it is its own.
+    @property
+    def email_failing_reason(self) -> str:
+        email, sms = self.email_failing_since, self.sms_failing_since
+        return self.failing_reason if email is not None and (sms is None or email >= sms) else ""
+
+    @property
+    def sms_failing_reason(self) -> str:
+        email, sms = self.email_failing_since, self.sms_failing_since
+        return self.failing_reason if sms is not None and (email is None or sms > email) else ""
+
 
 class NotificationPreference(models.Model):
     """A member's choice for one category on one channel, where it differs from their role's default."""

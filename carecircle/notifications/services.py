@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from carecircle.accounts.models import User
 from carecircle.lib.hooks import conversation_unread
@@ -391,8 +392,19 @@ def _record_failure(delivery: Delivery, error: Exception) -> str:
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**changes)
     # A refused device is dealt with by push_send (removed or marked); the member's other channels go on.
     if is_permanent(error) and delivery.recipient_id is not None and delivery.channel != Channel.PUSH:
-        channel_mark_failing(delivery=delivery, reason=str(error))
+        channel_mark_failing(delivery=delivery, reason=member_reason(error))
     return "failed" if final else "retry"
+
+
+# Stored in English and translated where the member reads it (failing_notice.html).
+MAIL_SERVER_REFUSED = gettext_noop("The mail server said the address can't receive mail.")
+
+
+def member_reason(error: Exception) -> str:
+    """Why a channel stopped working, in words for the member (a msgid); the error itself is for operators."""
+    if isinstance(error, PermanentSmsError):
+        return error.reason
+    return MAIL_SERVER_REFUSED
 
 
 CHANNEL_FAILING_FIELD = {Channel.EMAIL: "email_failing_since", Channel.SMS: "sms_failing_since"}

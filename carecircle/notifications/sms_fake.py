@@ -3,8 +3,9 @@
 It answers Twilio's Messages API (basic authentication with the account sid and auth token) and
 GOV.UK Notify's `POST /v2/notifications/sms` (a JWT signed with the API key's secret), keeps each
 text with its segment count, and refuses numbers in the +1555 01xx range as invalid, as a real
-provider would. `reply()` plays a phone answering: it posts an inbound text to CareCircle's
-webhook, signed as Twilio signs it or with Notify's bearer token.
+provider would (and, for Twilio, +1555 02xx as having replied STOP). `reply()` plays a phone
+answering: it posts an inbound text to CareCircle's webhook, signed as Twilio signs it or with
+Notify's bearer token.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from carecircle.notifications.sms_text import encoding_of, segments
 
 # Numbers the fake refuses for good, as a provider refuses an invalid number.
 INVALID_PREFIX = "+155501"
+# Numbers that have replied STOP: Twilio refuses them with its own code (21610).
+OPTED_OUT_PREFIX = "+155502"
 TWILIO_PATH_PREFIX = "/2010-04-01/Accounts/"
 NOTIFY_PATH = "/v2/notifications/sms"
 
@@ -182,6 +185,9 @@ def _handler_for(provider: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
             to, body = form.get("To", ""), form.get("Body", "")
             if not to.startswith("+") or to.startswith(INVALID_PREFIX):
                 self._answer(400, {"code": 21211, "message": f"The 'To' number {to} is not a valid phone number."})
+                return
+            if to.startswith(OPTED_OUT_PREFIX):
+                self._answer(400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient"})
                 return
             sid = f"SM{uuid.uuid4().hex}"
             provider.record(SentText("twilio", to, body, segments(body), encoding_of(body), sid))

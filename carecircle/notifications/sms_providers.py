@@ -22,10 +22,11 @@ from django.conf import settings
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from carecircle.notifications.sms import PermanentSmsError
+from carecircle.notifications.sms import NUMBER_CANT_TAKE_TEXTS, NUMBER_OPTED_OUT, PermanentSmsError
 
 # Twilio's error codes for a number that can never receive: invalid, not a mobile, unsubscribed (STOP).
 TWILIO_PERMANENT_CODES = frozenset({21211, 21214, 21217, 21407, 21408, 21610, 21612, 21614})
+TWILIO_OPTED_OUT = 21610
 TIMEOUT_SECONDS = 15
 
 
@@ -78,7 +79,10 @@ class TwilioSmsBackend:
             problem = _json_or_empty(error.read())
             code = problem.get("code")
             if isinstance(code, int) and code in TWILIO_PERMANENT_CODES:
-                raise PermanentSmsError(f"Twilio refused {to}: {code} {problem.get('message', '')}") from error
+                raise PermanentSmsError(
+                    f"Twilio refused {to}: {code} {problem.get('message', '')}",
+                    reason=NUMBER_OPTED_OUT if code == TWILIO_OPTED_OUT else NUMBER_CANT_TAKE_TEXTS,
+                ) from error
             raise RuntimeError(f"Twilio answered {error.code}: {problem.get('message', '')}") from error
         sid = answer.get("sid")
         if not isinstance(sid, str) or not sid:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from carecircle.notifications.models import Channel, Delivery, Notification
 from carecircle.notifications.services import member_channel_failing
+from carecircle.notifications.sms import NUMBER_NOT_DELIVERED
 from carecircle.notifications.sms_providers import TWILIO_PERMANENT_CODES, twilio_signature_valid
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ def text_status_record(*, sid: str, status: str, error_code: int | None) -> str:
         user_id=delivery.recipient_id,
         channel=Channel.SMS,
         address=delivery.to,
-        reason=f"Texts to the number could not be delivered (Twilio error {error_code}).",
+        reason=NUMBER_NOT_DELIVERED,
         key=key,
     )
+    logger.info("Text %s: the number failed with Twilio error %s.", sid, error_code)
     return "marked"
 
 

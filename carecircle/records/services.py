@@ -96,8 +96,11 @@ def _existing(actor: User, client_id: uuid.UUID | None, circle: Circle, section_
         return None
 
     def used_for(entry: RecordEntry) -> str:
-        where = "" if entry.circle_id == circle.pk else " in another circle"
-        return f"an entry in {SECTION_BY_KEY[entry.section].title}{where} (id {entry.pk})"
+        words = {"section": SECTION_BY_KEY[entry.section].title, "id": entry.pk}
+        if entry.circle_id == circle.pk:
+            # Translators: what a client_id was used for; %(section)s is a section of the record ("Medications").
+            return gettext("an entry in “%(section)s” (id %(id)s)") % words
+        return gettext("an entry in “%(section)s” in another circle (id %(id)s)") % words
 
     return replayed(
         RecordEntry.objects.filter(created_by=actor, client_id=client_id).first(),
@@ -288,7 +291,7 @@ def _share_link_replayed(actor: User, client_id: uuid.UUID | None, circle: Circl
     return replayed(
         ShareLink.objects.filter(created_by=actor, client_id=client_id).first(),
         matches=lambda link: link.circle_id == circle.pk,
-        used_for=lambda link: f"a share link in another circle (id {link.pk})",
+        used_for=lambda link: gettext("a share link in another circle (id %(id)s)") % {"id": link.pk},
     )
 
 

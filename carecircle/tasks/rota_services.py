@@ -77,7 +77,7 @@ def _visit_log_replayed(
     return replayed(
         VisitLog.objects.filter(author=actor, client_id=client_id).first(),
         matches=lambda log: log.task_id == task.pk and log.occurrence_date == occurrence_date,
-        used_for=lambda log: f"the log of another visit (id {log.pk})",
+        used_for=lambda log: gettext("the log of another visit (id %(id)s)") % {"id": log.pk},
     )
 
 

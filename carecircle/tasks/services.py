@@ -162,7 +162,7 @@ def _task_replayed(actor: User, client_id: uuid.UUID | None, circle: Circle) -> 
     return replayed(
         Task.objects.filter(created_by=actor, client_id=client_id).first(),
         matches=lambda task: task.circle_id == circle.pk,
-        used_for=lambda task: f"a task in another circle (id {task.pk})",
+        used_for=lambda task: gettext("a task in another circle (id %(id)s)") % {"id": task.pk},
     )
 
 

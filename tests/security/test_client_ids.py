@@ -46,7 +46,7 @@ def test_a_medication_with_a_daily_note_s_client_id_is_a_conflict_and_stores_not
     )
 
     assert medication.status_code == 409
-    assert "already used for an entry in Daily notes" in medication.json()["detail"]
+    assert "already used for an entry in “Daily notes”" in medication.json()["detail"]
     assert not RecordEntry.objects.filter(section="medications").exists()
 
 
