@@ -13,6 +13,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from ninja import Router, Status
 from ninja.errors import HttpError
@@ -43,7 +44,13 @@ from carecircle.tasks.api_schemas import (
     visit_log_out,
 )
 from carecircle.tasks.models import CalendarFeed, Task, VisitLog
-from carecircle.tasks.selectors import calendar_feeds_for, occurrence_detail, occurrences_for, visit_logs_for
+from carecircle.tasks.selectors import (
+    calendar_feeds_for,
+    gave_up_part_way,
+    occurrence_detail,
+    occurrences_for,
+    visit_logs_for,
+)
 
 router = Router(tags=["Tasks"])
 
@@ -94,10 +101,9 @@ def occurrence_list(
     """Repeating tasks are expanded; cancelled occurrences are left out. Times are UTC."""
     access = access_circle(user=viewer(request), circle_id=circle_id, capability="tasks.view")
     window_start, window_end = _window(start, end)
-    return [
-        occurrence_out(item)
-        for item in occurrences_for(accesses=[access], window_start=window_start, window_end=window_end)
-    ]
+    items = occurrences_for(accesses=[access], window_start=window_start, window_end=window_end)
+    gave_up = gave_up_part_way(items, now=timezone.now())
+    return [occurrence_out(item, gave_up.get((item.task.pk, item.original_date), [])) for item in items]
 
 
 @router.post(
@@ -182,7 +188,8 @@ def _occurrence(task: Task, on: datetime.date) -> OccurrenceOut:
     item = occurrence_detail(task, on)
     if item is None:
         raise Http404(gettext("No such occurrence."))
-    return occurrence_out(item)
+    gave_up = gave_up_part_way([item], now=timezone.now())
+    return occurrence_out(item, gave_up.get((task.pk, on), []))
 
 
 @router.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from django.utils.translation import gettext
@@ -12,7 +13,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from carecircle.lib.repeat_rule import Rule
 from carecircle.lib.schemas import BodyId, Day, InputSchema, NoNul, WallClockTime
-from carecircle.tasks.models import CalendarFeed, Category, Status, Task, VisitLog, VisitOutcome
+from carecircle.tasks.models import Assignment, CalendarFeed, Category, Status, Task, VisitLog, VisitOutcome
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.services import MAX_PEOPLE, TaskFields
 
@@ -124,6 +125,13 @@ class GoingOut(Schema):
     name: str
 
 
+class CoveredOut(Schema):
+    user_id: int
+    name: str
+    first_day: datetime.date = Field(description="The first day they covered, on the task's clock.")
+    last_day: datetime.date = Field(description="The last day they covered (inclusive); the rest needed help again.")
+
+
 class OccurrenceOut(Schema):
     task_id: int
     title: str
@@ -136,10 +144,24 @@ class OccurrenceOut(Schema):
     status: Status
     people_needed: int
     going: list[GoingOut]
+    covered: list[CoveredOut] = Field(
+        description="A stay someone gave up part way through: who covered which days before giving up the rest "
+        "(those days stay theirs). Empty for anything else."
+    )
 
 
-def occurrence_out(item: TaskOccurrence) -> OccurrenceOut:
+def occurrence_out(item: TaskOccurrence, withdrawals: Sequence[Assignment] = ()) -> OccurrenceOut:
+    """One occurrence; `withdrawals` are its given-up places (selectors.gave_up_part_way), for `covered`."""
     occurrence = item.occurrence
+    covered = []
+    for assignment in withdrawals:
+        days = item.covered_days(assignment)
+        if days is not None:
+            covered.append(
+                CoveredOut(
+                    user_id=assignment.user_id, name=assignment.user.display_name, first_day=days[0], last_day=days[1]
+                )
+            )
     return OccurrenceOut(
         task_id=item.task.pk,
         title=item.task.title,
@@ -152,6 +174,7 @@ def occurrence_out(item: TaskOccurrence) -> OccurrenceOut:
         status=item.status,
         people_needed=item.task.people_needed,
         going=[GoingOut(user_id=a.user_id, name=a.user.display_name) for a in item.going],
+        covered=covered,
     )
 
 

@@ -250,6 +250,20 @@ class TaskOccurrence:
     def first_day(self) -> datetime.date:
         return occurrence_days(self.occurrence, self.task.time_zone)[0]
 
+    def covered_days(self, assignment: Assignment) -> tuple[datetime.date, datetime.date] | None:
+        """The first and last day someone covered before giving up the rest of this stay; None if no whole day.
+
+        From the stay's first day, or from the day they took it on if that was while it ran.
+        """
+        withdrawn = assignment.withdrawn_at
+        start = self.start_utc()
+        if not self.is_stay() or withdrawn is None or withdrawn <= start:
+            return None
+        took = assignment.created_at
+        first = self.rest_from(took) if took is not None and took > start else self.first_day()
+        rest = self.rest_from(withdrawn)
+        return (first, rest - DAY) if rest > first else None
+
     def ended_stay(self, now: datetime.datetime) -> bool:
         """A stay that is over: nobody gives up any of it any more (docs/architecture/tasks.md)."""
         return self.is_stay() and self.end_utc() <= now

@@ -235,6 +235,31 @@ def withdrawals_for(task: Task, original_date: datetime.date) -> list[Assignment
     )
 
 
+def gave_up_part_way(
+    items: list[TaskOccurrence], *, now: datetime.datetime
+) -> dict[tuple[int, datetime.date], list[Assignment]]:
+    """The withdrawals from the stays among `items` that have begun, by (task, original date).
+
+    One query whatever the number of stays, none when no stay has begun; each one's `covered_days`
+    says which days stay the member's (docs/architecture/tasks.md).
+    """
+    begun = [item for item in items if item.is_stay() and item.start_utc() < now]
+    if not begun:
+        return {}
+    wanted = {(item.task.pk, item.original_date) for item in begun}
+    found: dict[tuple[int, datetime.date], list[Assignment]] = defaultdict(list)
+    rows = Assignment.objects.filter(
+        task_id__in={task_id for task_id, _ in wanted},
+        occurrence_date__in={on for _, on in wanted},
+        withdrawn_at__isnull=False,
+    ).select_related("user")
+    for assignment in rows.order_by("withdrawn_at", "pk"):
+        key = (assignment.task_id, assignment.occurrence_date)
+        if key in wanted:
+            found[key].append(assignment)
+    return found
+
+
 def next_occurrence_date(task: Task, *, after: datetime.datetime) -> datetime.date:
     """The original date of the task's next occurrence from `after`, else its first date."""
     from carecircle.tasks.schedule import task_occurrences

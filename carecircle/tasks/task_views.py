@@ -39,7 +39,7 @@ from carecircle.tasks.forms import (
 )
 from carecircle.tasks.messages import covered_words, gave_up_rest_sentence
 from carecircle.tasks.models import CATEGORY_DETAILS, Assignment, Task
-from carecircle.tasks.schedule import TaskOccurrence
+from carecircle.tasks.schedule import DAY, TaskOccurrence
 from carecircle.tasks.selectors import (
     members_with,
     next_occurrence_date,
@@ -110,12 +110,10 @@ def _covered_part(item: TaskOccurrence, withdrawals: list[Assignment]) -> list[t
 
     The days before the rest stay theirs (docs/architecture/tasks.md).
     """
-    start = item.start_utc()
     pairs = []
     for assignment in withdrawals:
-        words = ""
-        if item.is_stay() and assignment.withdrawn_at is not None and assignment.withdrawn_at > start:
-            words = covered_words(first=item.first_day(), rest_from=item.rest_from(assignment.withdrawn_at))
+        days = item.covered_days(assignment)
+        words = covered_words(first=days[0], rest_from=days[1] + DAY) if days is not None else ""
         pairs.append((assignment, words))
     return pairs
 

@@ -344,3 +344,68 @@ def test_the_rest_is_asked_of_those_away_only_before_it_not_of_those_away_during
     assert not Delivery.objects.filter(recipient=cast.organiser, idempotency_key__startswith="stay-rest-").exists()
     # The organiser still hears that the rest was given up; only the ask to take it on is left out.
     assert told(cast.organiser, "task-gave-up-")
+
+
+def test_the_api_shows_the_days_covered_before_the_rest_was_given_up(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    url = f"/api/v1/circles/{cast.circle.pk}/tasks/{stay.pk}/withdraw"
+    helper = {"user_id": cast.helper.pk, "name": cast.helper.display_name}
+    with at(MONDAY - datetime.timedelta(days=1), 8):  # Sunday morning: Friday and Saturday were covered.
+        answer = token_client(cast.helper).post(url, {"on": FRIDAY.isoformat()}, content_type="application/json")
+        assert answer.status_code == 200
+        assert answer.json()["covered"] == [{**helper, "first_day": "2026-12-04", "last_day": "2026-12-05"}]
+        listed = token_client(cast.paid_carer).get(
+            f"/api/v1/circles/{cast.circle.pk}/occurrences", {"start": FRIDAY.isoformat(), "end": MONDAY.isoformat()}
+        )
+    assert listed.status_code == 200
+    [occurrence] = [item for item in listed.json() if item["task_id"] == stay.pk]
+    assert occurrence["covered"] == [{**helper, "first_day": "2026-12-04", "last_day": "2026-12-05"}]
+    assert occurrence["going"] == []
+
+
+def test_the_api_shows_no_days_covered_when_given_up_on_the_first_evening_or_before(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    url = f"/api/v1/circles/{cast.circle.pk}/tasks/{stay.pk}/withdraw"
+    with at(FRIDAY, 21):
+        answer = token_client(cast.helper).post(url, {"on": FRIDAY.isoformat()}, content_type="application/json")
+    assert answer.status_code == 200
+    assert answer.json()["covered"] == []
+    with at(SATURDAY, 9):
+        task_volunteer(actor=cast.paid_carer, task=stay, occurrence_date=FRIDAY)
+    with at(SATURDAY, 10):
+        taken = token_client(cast.paid_carer).post(url, {"on": FRIDAY.isoformat()}, content_type="application/json")
+    # Taken on and given up the same Saturday: no whole day of theirs, so nothing is credited.
+    assert taken.json()["covered"] == []
+
+
+def test_the_list_reads_the_days_covered_in_one_query_however_many_stays(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listed() -> int:
+        with CaptureQueriesContext(connection) as queries, at(MONDAY - datetime.timedelta(days=1), 9):
+            answer = token_client(cast.organiser).get(
+                f"/api/v1/circles/{cast.circle.pk}/occurrences",
+                {"start": FRIDAY.isoformat(), "end": MONDAY.isoformat()},
+            )
+        assert answer.status_code == 200
+        return len(queries)
+
+    first = weekend_stay(cast)
+    with at(SATURDAY, 9):
+        occurrence_answer(actor=cast.helper, task=first, occurrence_date=FRIDAY, answer=Answer.CANT)
+    one = listed()
+    second = weekend_stay(cast)
+    with at(SATURDAY, 9):
+        occurrence_answer(actor=cast.helper, task=second, occurrence_date=FRIDAY, answer=Answer.CANT)
+    assert listed() == one
+
+
+def test_the_openapi_document_describes_the_days_covered() -> None:
+    from carecircle.api.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    covered = schemas["OccurrenceOut"]["properties"]["covered"]
+    assert covered["items"] == {"$ref": "#/components/schemas/CoveredOut"}
+    assert "gave up part way" in covered["description"]
+    assert set(schemas["CoveredOut"]["required"]) == {"user_id", "name", "first_day", "last_day"}
