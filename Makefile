@@ -70,7 +70,7 @@ test-browser: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy carecircle tests
+	$(VENV)/bin/mypy carecircle tests bench
 	$(VENV)/bin/lint-imports --no-logo --cache-dir var/import-linter
 
 format: install

@@ -29,8 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from bench.scale import BIN, Measurer, admin, environment, say  # noqa: E402
+from scale import BIN, Measurer, admin, environment, say  # noqa: E402
 
 NAME = os.environ.get("BENCH_DATABASE_NAME", "carecircle_conversation_pages")
 SCALE = float(os.environ.get("BENCH_SCALE", "0.002"))

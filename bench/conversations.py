@@ -39,8 +39,9 @@ from websockets.typing import Origin
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from bench.run import free_port, prepare_environment, say  # noqa: E402
+from run import free_port, prepare_environment, say  # noqa: E402
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
@@ -99,6 +100,7 @@ def build_circle() -> tuple[int, int, list[str], str]:
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
+        assert session.session_key is not None
         keys.append(session.session_key)
     _, token = api_token_create(actor=organiser, name="bench")
     return circle.pk, family_conversation(circle=circle).pk, keys, token

@@ -172,8 +172,8 @@ def bench_notify() -> None:
         number = next(raw_counter)
         for row in made_notifications:
             row.pk, row.key = None, f"raw-{number}-{row.recipient_id}"
-        for row in made_deliveries:
-            row.pk, row.idempotency_key = None, f"raw-{number}-{row.channel}-{row.recipient_id}"
+        for delivery in made_deliveries:
+            delivery.pk, delivery.idempotency_key = None, f"raw-{number}-{delivery.channel}-{delivery.recipient_id}"
         with transaction.atomic():
             Notification.objects.bulk_create(made_notifications)
             Delivery.objects.bulk_create(made_deliveries)

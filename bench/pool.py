@@ -101,11 +101,11 @@ def main() -> None:
         f"{'connections':>11} {'requests':>9} {'errors':>7} {'non-2xx':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'peak db conns':>14}"
     )
-    for connections_wanted, figures, peak in results:
+    for connections_wanted, figures, peak_connections in results:
         say(
             f"{connections_wanted:>11} {figures['requests']:>9.0f} {figures['errors']:>7.0f} "
             f"{figures['non_2xx']:>8.0f} {figures['rps']:>8.1f} "
-            f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} {peak:>14}"
+            f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} {peak_connections:>14}"
         )
 
 

@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from run import say
@@ -68,7 +69,7 @@ def build() -> tuple[int, object]:
     organiser = user_sign_up(email="bench@example.org", password=secrets.token_urlsafe(16), display_name="Bench")
     circle = circle_create(actor=organiser, person_name="Dad")
     now = timezone.now()
-    kinds = [
+    kinds: list[tuple[str, Callable[[int], dict[str, str]]]] = [
         ("notes", lambda n: {"text": f"Day {n}: ate well, slept badly", "mood": "okay", "weight": "72.5"}),
         ("medications", lambda n: {"name": f"Medicine {n}", "strength": "5 mg", "dose": "1", "stopped": ""}),
         ("contacts", lambda n: {"name": f"Contact {n}", "phone": "+442079460000"}),

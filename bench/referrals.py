@@ -29,9 +29,15 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from records import setup
 from run import say
+
+if TYPE_CHECKING:
+    # Imported where used at run time: Django is set up first.
+    from carecircle.accounts.models import User
+    from carecircle.orgs.models import Organisation
 
 REFERRALS = int(os.environ.get("BENCH_REFERRALS", "50000"))
 VOLUNTEERS = int(os.environ.get("BENCH_VOLUNTEERS", "20"))
@@ -110,7 +116,7 @@ def recount(organisation_id: int) -> None:
     say(f"Counted the report figures, the staff's too ({rows:,} rows) in {time.perf_counter() - started:.1f} s")
 
 
-def add_volunteer_activity(organisation: object, coordinator: object) -> bool:
+def add_volunteer_activity(organisation: Organisation, coordinator: User) -> bool:
     """Volunteers for the assigned, active and closed referrals, with their history and a follow-up done each."""
     from carecircle.accounts.models import User
     from carecircle.orgs.models import FollowUp, OrganisationStaff, Referral, ReferralEvent, StaffRole
