@@ -17,13 +17,24 @@ from django.http import Http404
 from django.utils.translation import gettext, pgettext
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
-from carecircle.circles.permissions import capabilities_for, capabilities_when_closed
+from carecircle.circles.permissions import CAPABILITY_BY_KEY, capabilities_for, capabilities_when_closed
 from carecircle.lib import rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from carecircle.accounts.models import User
+
+
+class CapabilityRefused(PermissionDenied):
+    """A member's role lacks a capability. Raised only once membership is known, so the refusal page
+    may name the capability and who can change access without telling a non-member anything."""
+
+    def __init__(self, message: str, *, capability: str, role: str, closed: bool) -> None:
+        super().__init__(message)
+        self.capability = capability
+        self.role = role
+        self.closed = closed
 
 
 @dataclass(frozen=True)
@@ -48,9 +59,12 @@ class CircleAccess:
 
     def require(self, capability: str) -> None:
         if capability not in self.capabilities:
-            raise PermissionDenied(
+            raise CapabilityRefused(
                 # Translators: %(capability)s is a code such as "tasks.volunteer"; it stays in English.
-                gettext("Your role in this circle doesn't allow this (%(capability)s).") % {"capability": capability}
+                gettext("Your role in this circle doesn't allow this (%(capability)s).") % {"capability": capability},
+                capability=capability,
+                role=self.role,
+                closed=self.circle.closed_at is not None,
             )
 
 
@@ -192,6 +206,39 @@ def who_decides_access(*, user: User | AnonymousUser, circle_id: int) -> str | N
     return gettext(
         "The organisers (%(names)s) decide what each role in this circle can see and do. Ask one of them."
     ) % {"names": names}
+
+
+def why_refused(*, user: User | AnonymousUser, circle_id: int, refusal: CapabilityRefused) -> tuple[str, str] | None:
+    """For the refusal page: what the role lacks and who can change that, in two sentences; None for non-members.
+
+    A closed circle can't be changed by anyone until it is reopened. A capability the consent settings
+    can give the viewer's role is decided by the person when they are in the circle, otherwise the
+    organisers (`who_decides_access`). One that only the owners ever have is theirs alone: the person,
+    when they are in the circle, and the organisers.
+    """
+    capability = CAPABILITY_BY_KEY.get(refusal.capability)
+    if capability is None or not user.is_authenticated:
+        return None
+    membership = _membership_with_circle(user.pk, circle_id)
+    if membership is None:
+        return None
+    # Translators: %(permission)s is a permission as the consent page lists it ("Invite new people").
+    reason = gettext("Your role in this circle doesn't include “%(permission)s”.") % {"permission": capability.label}
+    person_is_member = bool(getattr(membership, "person_is_member", False))
+    if refusal.closed:
+        return gettext("This circle is closed, so nothing in it can be added or changed."), (
+            gettext("%(person)s or an organiser can reopen it.") % {"person": membership.circle.person_name}
+            if person_is_member
+            else gettext("An organiser can reopen it.")
+        )
+    if Role(membership.role) in capability.consentable:
+        decider = who_decides_access(user=user, circle_id=circle_id)
+        return reason, decider or gettext("Go back to the circle to carry on.")
+    if person_is_member:
+        return reason, gettext("Only %(person)s and the circle's organisers can do this.") % {
+            "person": membership.circle.person_name
+        }
+    return reason, gettext("Only the circle's organisers can do this.")
 
 
 def is_member(*, user_id: int, circle_id: int) -> bool:

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.accounts.services import user_set_language
-from carecircle.circles.access import who_decides_access
+from carecircle.circles.access import CapabilityRefused, who_decides_access, why_refused
 from carecircle.realtime.events import fresh_connections
 
 logger = logging.getLogger(__name__)
@@ -174,16 +174,37 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Written here, in the request's language (the member's own once MemberLanguageMiddleware has
     # run), like the refusal in `exception`, which each app translates where it raises it.
+    # A reason is shown only when it is safe: a CapabilityRefused is raised after membership is known
+    # (an outsider gets 404 first), and the apps' own refusals are translated sentences without data
+    # (tests/test_i18n.py checks they are translated). Any other 403 keeps the general sentence.
     match = request.resolver_match
     circle_id = match.kwargs.get("circle_id") if match is not None else None
+    title = _("You can't do that in this circle")
+    if isinstance(circle_id, int) and isinstance(exception, CapabilityRefused):
+        why = why_refused(user=request.user, circle_id=circle_id, refusal=exception)
+        if why is not None:
+            return _error_page(request, 403, title, " ".join(why))
+    app_reason = _own_reason(exception)
+    if app_reason and isinstance(circle_id, int):
+        return _error_page(request, 403, title, " ".join((app_reason, _("Go back to the circle to carry on."))))
+    if app_reason:
+        return _error_page(request, 403, _("You can't see this page"), app_reason)
     decider = who_decides_access(user=request.user, circle_id=circle_id) if isinstance(circle_id, int) else None
     return _error_page(
         request,
         403,
-        _("You can't do that in this circle"),
+        title,
         _("Your role in this circle doesn't allow it. %(next)s")
         % {"next": decider or _("Go back to the circle to carry on.")},
     )
+
+
+def _own_reason(exception: Exception | None) -> str:
+    """The sentence an app's PermissionDenied carries, when it is one of ours; else ""."""
+    if exception is None or isinstance(exception, CapabilityRefused) or len(exception.args) != 1:
+        return ""
+    message = exception.args[0]
+    return str(message) if isinstance(message, str) and message.strip() else ""
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -31,7 +31,7 @@ def speak(user: User, language: str) -> None:
 def test_the_403_page_names_the_person_who_decides_in_welsh(cast: Cast, as_user: Any) -> None:
     speak(cast.helper, "cy")
 
-    page = as_user(cast.helper).get(reverse("circles:edit", args=[cast.circle.pk]))
+    page = as_user(cast.helper).get(reverse("circles:invite", args=[cast.circle.pk]))
 
     assert page.status_code == 403
     text = text_of(page)
@@ -52,7 +52,7 @@ def test_the_403_page_lists_the_organisers_in_polish(as_user: Any) -> None:
     invite_and_join(inviter=organiser, circle=circle, user=helper, role=Role.HELPER)
     speak(helper, "pl")
 
-    page = as_user(helper).get(reverse("circles:edit", args=[circle.pk]))
+    page = as_user(helper).get(reverse("circles:invite", args=[circle.pk]))
 
     assert page.status_code == 403
     assert "Organizatorzy (Ann, Bob, Cy i pozostali organizatorzy) decydują" in text_of(page)

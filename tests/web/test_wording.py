@@ -97,7 +97,7 @@ def test_every_mobile_example_in_messages_is_a_number_the_fields_accept() -> Non
 
 
 def test_a_refusal_names_the_person_when_they_are_in_the_circle(cast: Cast, as_user: Any) -> None:
-    page = as_user(cast.helper).get(reverse("circles:edit", args=[cast.circle.pk]))
+    page = as_user(cast.helper).get(reverse("circles:invite", args=[cast.circle.pk]))
     assert page.status_code == 403
     assert "Dad decides what each role in this circle can see and do" in page.content.decode()
 
@@ -110,7 +110,7 @@ def test_a_refusal_names_the_organisers_when_the_person_is_not_in_the_circle(as_
     invite_and_join(inviter=organiser, circle=circle, user=second, role=Role.ORGANISER)
     helper = make_user("cy", display_name="Cy Helper")
     invite_and_join(inviter=organiser, circle=circle, user=helper, role=Role.HELPER)
-    page = as_user(helper).get(reverse("circles:edit", args=[circle.pk]))
+    page = as_user(helper).get(reverse("circles:invite", args=[circle.pk]))
     assert page.status_code == 403
     assert "The organisers (Ann Organiser and Bob Organiser) decide" in page.content.decode()
     assert "Mum decides" not in page.content.decode()
