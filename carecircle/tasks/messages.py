@@ -69,6 +69,62 @@ def gave_up_rest_sentence(*, title: str, rest_from: datetime.date, covered: str)
     return gettext("You've given up the rest of “%(title)s”, from %(day)s. Thank you for the time you gave.") % values
 
 
+def taken_off_rest_title(*, taker_name: str, title: str, rest_from: datetime.date) -> str:
+    """The subject (and the text message) telling someone an organiser took them off the rest of a stay."""
+    return gettext("%(name)s has taken you off the rest of %(title)s, from %(day)s") % {
+        "name": taker_name,
+        "title": title,
+        "day": day_words(rest_from),
+    }
+
+
+def taken_off_rest_message(
+    *,
+    task: Task,
+    on: datetime.date,
+    rest_from: datetime.date,
+    covered: tuple[datetime.date, datetime.date] | None,
+    taker_name: str,
+    at: datetime.datetime,
+    time_zone: str,
+    reason: str,
+) -> tuple[str, str]:
+    """(subject, body) for someone an organiser took off a stay under way: from when it needs help again,
+    which days stay theirs, and when it happened on the reader's clock (docs/architecture/tasks.md)."""
+    values = {
+        "name": taker_name,
+        "title": task.title,
+        "person": task.circle.person_name,
+        "when": _when(at, time_zone),
+        "day": day_words(rest_from),
+    }
+    if covered is not None:
+        first, last = covered
+        words = covered_words(first=first, rest_from=last + datetime.timedelta(days=1))
+        lines = [
+            gettext(
+                "%(name)s took you off the rest of “%(title)s” for %(person)s on %(when)s (your time). "
+                "It needs help again from %(day)s."
+            )
+            % values,
+            gettext("The days you covered, %(covered)s, stay yours. Thank you.") % {"covered": words},
+        ]
+    else:
+        lines = [
+            gettext(
+                "%(name)s took you off “%(title)s” for %(person)s on %(when)s (your time). "
+                "It needs help again from %(day)s."
+            )
+            % values,
+            gettext("Thank you for the time you gave."),
+        ]
+    if reason:
+        lines.append(gettext("Their note: %(note)s") % {"note": reason})
+    lines.append(gettext("Open it in CareCircle: %(link)s") % {"link": task_url(task, on)})
+    subject = taken_off_rest_title(taker_name=taker_name, title=task.title, rest_from=rest_from)
+    return subject, "\n\n".join(lines) + "\n"
+
+
 def rest_of_stay_message(
     *, task: Task, on: datetime.date, rest_from: datetime.date, until: datetime.date, giver_name: str, actions: str
 ) -> tuple[str, str]:

@@ -54,6 +54,7 @@ from carecircle.tasks.tasks import ensure_reminder_scans
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
     from carecircle.circles.models import Circle
+    from carecircle.tasks.schedule import TaskOccurrence
 
 MAX_PEOPLE = 20
 MAX_DURATION_MINUTES = 14 * 24 * 60
@@ -565,8 +566,43 @@ def task_withdraw(
         skip_user_ids={person.pk},
         capability="tasks.manage",
     )
+    if running and detail is not None and person.pk != actor.pk:
+        _tell_taken_off(task=task, detail=detail, assignment=assignment, actor=actor, rest_from=rest_from)
     _event(task)
     return True
+
+
+def _tell_taken_off(
+    *, task: Task, detail: TaskOccurrence, assignment: Assignment, actor: User, rest_from: datetime.date
+) -> None:
+    """Someone an organiser took off a stay under way hears which days stay theirs and from when it needs help,
+    as if they had given it up themselves, in their language and on their clock (docs/architecture/tasks.md)."""
+    from carecircle.tasks.messages import taken_off_rest_message, taken_off_rest_title
+
+    covered = detail.covered_days(assignment)
+    at = assignment.withdrawn_at or timezone.now()
+    reason = assignment.withdraw_reason
+    notify(
+        category="reminder",
+        circle=task.circle,
+        key=f"task-taken-off-{assignment.pk}",
+        title=when_read(
+            lambda: taken_off_rest_title(taker_name=actor.display_name, title=task.title, rest_from=rest_from)
+        ),
+        url=_task_url(task),
+        actor=actor,
+        user_ids=[assignment.user_id],
+        render=lambda user: taken_off_rest_message(
+            task=task,
+            on=assignment.occurrence_date,
+            rest_from=rest_from,
+            covered=covered,
+            taker_name=actor.display_name,
+            at=at,
+            time_zone=user.time_zone,
+            reason=reason,
+        ),
+    )
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from carecircle.tasks.answers import Answer, Outcome, occurrence_answer
 from carecircle.tasks.email_actions import CANT, action_token
 from carecircle.tasks.models import Assignment, Decline, ReplyCode, Task
 from carecircle.tasks.rota_services import unavailability_declare
-from carecircle.tasks.services import TaskConflict, task_volunteer
+from carecircle.tasks.services import TaskConflict, task_volunteer, task_withdraw
 from tests.api.conftest import token_client
 from tests.bursts import at_once
 from tests.cast import Cast, build_cast
@@ -409,3 +409,95 @@ def test_the_openapi_document_describes_the_days_covered() -> None:
     assert covered["items"] == {"$ref": "#/components/schemas/CoveredOut"}
     assert "gave up part way" in covered["description"]
     assert set(schemas["CoveredOut"]["required"]) == {"user_id", "name", "first_day", "last_day"}
+
+
+def test_an_organiser_taking_someone_off_a_stay_under_way_tells_them_which_days_stay_theirs(cast: Cast) -> None:
+    """In the helper's own time zone: 08:00 on Sunday in London is 17:00 in Tokyo."""
+    stay = weekend_stay(cast)
+    cast.helper.time_zone = "Asia/Tokyo"
+    cast.helper.save(update_fields=["time_zone"])
+    url = f"/api/v1/circles/{cast.circle.pk}/tasks/{stay.pk}/withdraw"
+    with at(MONDAY - datetime.timedelta(days=1), 8):
+        answer = token_client(cast.organiser).post(
+            url,
+            {"on": FRIDAY.isoformat(), "user_id": cast.helper.pk, "reason": "Sam will take over"},
+            content_type="application/json",
+        )
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "needs_help"
+    assert going(stay) == []
+    organiser = cast.organiser.display_name
+    email = Delivery.objects.get(recipient=cast.helper, idempotency_key__startswith="task-taken-off-", channel="email")
+    assert email.category == "reminder"
+    assert email.subject == f"{organiser} has taken you off the rest of Stay with Dad, from Sunday 6 December"
+    assert (
+        f"{organiser} took you off the rest of “Stay with Dad” for {cast.circle.person_name} on Sun 6 Dec, 17:00 "
+        "(your time). It needs help again from Sunday 6 December."
+    ) in email.body
+    assert "The days you covered, Friday to Saturday, stay yours. Thank you." in email.body
+    assert "Their note: Sam will take over" in email.body
+    text = Delivery.objects.get(recipient=cast.helper, idempotency_key__startswith="task-taken-off-", channel="sms")
+    assert text.body.startswith(f"{organiser} has taken you off the rest of Stay with Dad, from Sunday 6 December")
+    # The organisers hear as before, and everyone else is asked to take on the rest.
+    assert told(cast.paid_carer, "stay-rest-")
+    assert not Delivery.objects.filter(recipient=cast.organiser, idempotency_key__startswith="task-taken-off-").exists()
+
+
+def test_taken_off_on_the_first_evening_is_thanked_for_the_time_given(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    url = f"/api/v1/circles/{cast.circle.pk}/tasks/{stay.pk}/withdraw"
+    with at(FRIDAY, 21, 30):
+        token_client(cast.organiser).post(
+            url, {"on": FRIDAY.isoformat(), "user_id": cast.helper.pk}, content_type="application/json"
+        )
+    email = Delivery.objects.get(recipient=cast.helper, idempotency_key__startswith="task-taken-off-", channel="email")
+    assert "took you off “Stay with Dad”" in email.body
+    assert "on Fri 4 Dec, 21:30 (your time). It needs help again from Friday 4 December." in email.body
+    assert "Thank you for the time you gave." in email.body
+    assert "The days you covered" not in email.body
+
+
+def test_giving_up_yourself_or_being_taken_off_before_it_began_sends_no_taken_off_message(cast: Cast) -> None:
+    stay = weekend_stay(cast)
+    with at(SATURDAY, 9):
+        occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+    with at(FRIDAY - datetime.timedelta(days=1), 9):
+        later = make_task(
+            actor=cast.organiser,
+            circle=cast.circle,
+            title="Next stay",
+            start_date=MONDAY + datetime.timedelta(days=4),
+            start_time=datetime.time(18),
+            duration_minutes=2 * 24 * 60,
+        )
+        task_volunteer(actor=cast.helper, task=later, occurrence_date=MONDAY + datetime.timedelta(days=4))
+        task_withdraw(
+            actor=cast.organiser, task=later, occurrence_date=MONDAY + datetime.timedelta(days=4), user=cast.helper
+        )
+    assert not Delivery.objects.filter(idempotency_key__startswith="task-taken-off-").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "covered"),
+    [
+        (
+            "cy",
+            "Mae {name} wedi eich tynnu oddi ar weddill Stay with Dad (o'r dyddiad hwn ymlaen: dydd Sul 6 Rhagfyr)",
+            "Mae'r dyddiau y buoch chi'n helpu (dydd Gwener \u2013 dydd Sadwrn) yn dal i gyfrif i chi. Diolch.",
+        ),
+        (
+            "pl",
+            "Osoba {name} wypisała cię z reszty zadania Stay with Dad (od dnia: niedziela, 6 grudnia)",
+            "Dni Twojej pomocy (piątek \u2013 sobota) nadal się liczą. Dziękujemy.",
+        ),
+    ],
+)
+def test_being_taken_off_is_said_in_welsh_and_polish(cast: Cast, language: str, subject: str, covered: str) -> None:
+    stay = weekend_stay(cast)
+    cast.helper.language = language
+    cast.helper.save(update_fields=["language"])
+    with at(MONDAY - datetime.timedelta(days=1), 8):
+        task_withdraw(actor=cast.organiser, task=stay, occurrence_date=FRIDAY, user=cast.helper)
+    email = Delivery.objects.get(recipient=cast.helper, idempotency_key__startswith="task-taken-off-", channel="email")
+    assert email.subject == subject.format(name=cast.organiser.display_name)
+    assert covered in email.body
