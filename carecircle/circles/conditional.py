@@ -21,23 +21,41 @@ browser asks every time and gets either the page or a 304.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
-from django.db.models.expressions import BaseExpression
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
 from django.utils.http import parse_etags
 
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Circle
+from carecircle.lib import rows
 
-# Per-viewer state an app shows on a circle's home without recording a circle event: name ->
-# function of the viewer's access returning an expression on the circle's row (a subquery) whose
-# value changes with that state. All parts are read in one query.
-ViewerPart = Callable[[CircleAccess], BaseExpression]
+
+@dataclass(frozen=True)
+class ViewerPart:
+    """Per-viewer state an app shows on a circle's home without recording a circle event.
+
+    `sql` writes it for a database connection as a scalar expression on the circle's row (the
+    alias `c`, usually a subquery), from the models' own table and column names (lib/rows.py): the
+    query of all parts is written once per connection, not compiled by the ORM on every request.
+    `params` gives its placeholders' values for one viewer, or None when the viewer has none of this
+    state (the part is then "" and not read).
+    """
+
+    sql: Callable[[BaseDatabaseWrapper], str]
+    params: Callable[[CircleAccess, BaseDatabaseWrapper], Sequence[Any] | None]
+
+
+# Name -> part; all parts are read in one query.
 VIEWER_PARTS: dict[str, ViewerPart] = {}
 CACHE_CONTROL = "private, no-cache"
 
@@ -112,11 +130,35 @@ def viewer_part_values(request: HttpRequest, access: CircleAccess) -> list[str]:
     """The registered parts in one query, read once per request (before and after rendering alike)."""
     cached: list[str] | None = getattr(request, "_circle_page_viewer_parts", None)
     if cached is None:
-        expressions = {f"part_{index}": part(access) for index, (_, part) in enumerate(sorted(VIEWER_PARTS.items()))}
-        row = Circle.objects.filter(pk=access.circle.pk).annotate(**expressions).values(*expressions).first() or {}
-        cached = [f"{name}={row.get(f'part_{index}')}" for index, name in enumerate(sorted(VIEWER_PARTS))]
+        connection = connections[router.db_for_read(Circle)]
+        parts = sorted(VIEWER_PARTS.items())
+        params = [part.params(access, connection) for _, part in parts]
+        shown = tuple(name for (name, _), values in zip(parts, params, strict=True) if values is not None)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _state_sql(connection, shown),
+                [*(value for values in params if values is not None for value in values), access.circle.pk],
+            )
+            row = cursor.fetchone()
+        read = dict(zip(shown, row or [None] * len(shown), strict=True))
+        cached = [f"{name}={read.get(name, '')}" for name, _ in parts]
         request._circle_page_viewer_parts = cached  # type: ignore[attr-defined]
     return cached
+
+
+_STATE_SQL: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[tuple[str, ...], str]] = weakref.WeakKeyDictionary()
+
+
+def _state_sql(connection: BaseDatabaseWrapper, shown: tuple[str, ...]) -> str:
+    """The query of the parts a viewer has, on the circle's row: written once per connection and set of parts."""
+    written = _STATE_SQL.setdefault(connection, {})
+    sql = written.get(shown)
+    if sql is None:
+        columns = ", ".join(f"({VIEWER_PARTS[name].sql(connection)})" for name in shown) or "1"
+        circle, circle_id = rows.quoted(connection, Circle), rows.quoted(connection, Circle, "id")
+        # Table and column names come from the models, never from input; the values are parameters.
+        sql = written[shown] = f"SELECT {columns} FROM {circle} c WHERE c.{circle_id} = %s"  # noqa: S608
+    return sql
 
 
 def _matches(request: HttpRequest, etag: str) -> bool:

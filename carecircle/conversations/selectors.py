@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.expressions import BaseExpression, RawSQL
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.conditional import ViewerPart
 from carecircle.circles.models import Circle, Membership
 from carecircle.circles.registries import THREAD_RULES
 from carecircle.conversations.models import (
@@ -41,6 +43,7 @@ from carecircle.conversations.models import (
     Visitors,
     VisitorsStatus,
 )
+from carecircle.lib import rows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -434,7 +437,27 @@ def access_conversation_state(
     return conversation_access_for(access, conversation), state
 
 
-def read_markers_version(access: CircleAccess) -> BaseExpression:
-    """Changes whenever the viewer reads further in any conversation of the circle (a subquery)."""
-    markers = ReadMarker.objects.filter(user_id=access.user_id, conversation__circle_id=OuterRef("pk"))
-    return Subquery(markers.order_by().values("user_id").annotate(total=Sum("last_read_id")).values("total")[:1])
+def _read_markers_sql(connection: BaseDatabaseWrapper) -> str:
+    def quoted(model: type[ReadMarker | Conversation | Circle], name: str | None = None) -> str:
+        return rows.quoted(connection, model, name)
+
+    marker, conversation = quoted(ReadMarker), quoted(Conversation)
+    last_read, user_id, marker_conversation = (
+        quoted(ReadMarker, name) for name in ("last_read_id", "user", "conversation")
+    )
+    conversation_id, conversation_circle = quoted(Conversation, "id"), quoted(Conversation, "circle")
+    circle_id = quoted(Circle, "id")
+    # Table and column names come from the models, never from input; the viewer is a parameter.
+    return (
+        f"SELECT SUM(r.{last_read}) FROM {marker} r INNER JOIN {conversation} v"  # noqa: S608
+        f" ON v.{conversation_id} = r.{marker_conversation}"
+        f" WHERE r.{user_id} = %s AND v.{conversation_circle} = c.{circle_id}"
+    )
+
+
+def _read_markers_params(access: CircleAccess, connection: BaseDatabaseWrapper) -> list[int]:
+    return [access.user_id]
+
+
+# Changes whenever the viewer reads further in any conversation of the circle (the sum of their read markers).
+read_markers_version = ViewerPart(sql=_read_markers_sql, params=_read_markers_params)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import CharField, Q, Subquery, Value
-from django.db.models.expressions import BaseExpression
-from django.db.models.functions import Cast, Concat
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from carecircle.circles.access import CircleAccess
+from carecircle.circles.conditional import ViewerPart
 from carecircle.circles.models import Membership
+from carecircle.lib import rows
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus
 
 # Long enough for an organiser who looks in once a week to see it.
@@ -70,11 +71,21 @@ def _reason(error: str) -> str:
     return _("The message couldn't be delivered after several tries.")
 
 
-def failed_deliveries_version(access: CircleAccess) -> BaseExpression:
-    """Changes when a delivery fails or an old failure leaves the list; constant for those who never see it."""
+def _failed_deliveries_sql(connection: BaseDatabaseWrapper) -> str:
+    delivery, delivery_id = rows.quoted(connection, Delivery), rows.quoted(connection, Delivery, "id")
+    status = rows.quoted(connection, Delivery, "status")
+    latest = f"SELECT d.{delivery_id} FROM {delivery} d WHERE d.{status} = %s ORDER BY d.{delivery_id} DESC LIMIT 1"  # noqa: S608
+    # "<the latest failure's id>/<the hour>" ("/<the hour>" with none): names from the models, values parameters.
+    return f"COALESCE(CAST(({latest}) AS TEXT), '') || %s"
+
+
+def _failed_deliveries_params(access: CircleAccess, connection: BaseDatabaseWrapper) -> list[str] | None:
     if not access.can("circle.edit"):
-        return Value("")
-    latest = Delivery.objects.filter(status=DeliveryStatus.FAILED).order_by("-id").values("id")[:1]
+        return None
     # Failures drop off the list FAILED_SHOWN_FOR after they happened: the hour bounds how long a
     # reused page can still show one.
-    return Concat(Cast(Subquery(latest), CharField()), Value(f"/{timezone.now():%Y-%m-%dT%H}"))
+    return [DeliveryStatus.FAILED.value, f"/{timezone.now():%Y-%m-%dT%H}"]
+
+
+# Changes when a delivery fails or an old failure leaves the list; "" for those who never see it.
+failed_deliveries_version = ViewerPart(sql=_failed_deliveries_sql, params=_failed_deliveries_params)

@@ -17,12 +17,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import CharField, OuterRef, Q, Subquery, Value
-from django.db.models.expressions import BaseExpression
-from django.db.models.functions import Concat
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -30,8 +29,10 @@ from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
 from carecircle.circles.access import CircleAccess
-from carecircle.circles.models import Membership, Role
+from carecircle.circles.conditional import ViewerPart
+from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.registries import personal_help
+from carecircle.lib import rows
 from carecircle.lib.errors import DomainError
 from carecircle.orgs.directory import district_of
 from carecircle.orgs.models import DirectoryService, Need, Referral, SupportOffer
@@ -159,18 +160,28 @@ def support_offers_refresh(*, today: datetime.date | None = None) -> RefreshRepo
     return RefreshReport(offered=len(offered), withdrawn=withdrawn)
 
 
-def offer_shown_part(access: CircleAccess) -> BaseExpression:
-    """The home page's per-viewer state: "shown:<district>" while the viewer is offered support here."""
+def _offer_shown_sql(connection: BaseDatabaseWrapper) -> str:
+    def column(name: str) -> str:
+        return "o." + rows.quoted(connection, SupportOffer, name)
+
+    offer, circle_id = rows.quoted(connection, SupportOffer), rows.quoted(connection, Circle, "id")
+    # Table and column names come from the models, never from input; the values are parameters.
+    return (
+        f"SELECT %s || COALESCE({column('district')}, '') FROM {offer} o"  # noqa: S608
+        f" WHERE ({column('later_until')} IS NULL OR {column('later_until')} <= %s) AND {column('user')} = %s"
+        f" AND {column('circle')} = c.{circle_id} AND {column('due')} = %s AND {column('dismissed_at')} IS NULL"
+        " LIMIT 1"
+    )
+
+
+def _offer_shown_params(access: CircleAccess, connection: BaseDatabaseWrapper) -> list[Any] | None:
     if access.role not in OFFERED_TO:
-        return Value("", output_field=CharField())
-    showing = SupportOffer.objects.filter(
-        Q(later_until__isnull=True) | Q(later_until__lte=uk_today()),
-        user_id=access.user_id,
-        circle_id=OuterRef("pk"),
-        due=True,
-        dismissed_at__isnull=True,
-    ).values(shown=Concat(Value(SHOWN), "district", output_field=CharField()))
-    return Subquery(showing[:1], output_field=CharField())
+        return None
+    return [SHOWN, connection.ops.adapt_datefield_value(uk_today()), access.user_id, True]
+
+
+# The home page's per-viewer state: "shown:<district>" while the viewer is offered support here.
+offer_shown_part = ViewerPart(sql=_offer_shown_sql, params=_offer_shown_params)
 
 
 @dataclass(frozen=True)
