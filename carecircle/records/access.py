@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from carecircle.circles.access import CircleAccess, access_circle
+from carecircle.circles.access import CapabilityRefused, CircleAccess, access_circle
 from carecircle.circles.models import Circle, Role
 from carecircle.records.models import Audience, RecordEntry, RecordView, ShareLink, audiences_for
 from carecircle.records.sections import SECTION_BY_KEY, Section
@@ -62,10 +62,18 @@ class Reader:
 
     def require_section(self, section: Section) -> None:
         if not self.can_read(section):
-            raise PermissionDenied(
-                _("Your role in this circle doesn't allow reading %(section)s.")
-                % {"section": str(section.title).lower()}
-            )
+            message = _("Your role in this circle doesn't allow reading %(section)s.") % {
+                "section": str(section.title).lower()
+            }
+            if self.access is not None:
+                # A member: the refusal page names the permission and who can give it.
+                raise CapabilityRefused(
+                    message,
+                    capability=section.capability,
+                    role=self.access.role,
+                    closed=self.circle.closed_at is not None,
+                )
+            raise PermissionDenied(message)
 
     @property
     def watched(self) -> str:

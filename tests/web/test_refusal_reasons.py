@@ -151,3 +151,23 @@ def test_an_outsider_still_learns_nothing_about_the_circle(cast: Cast, as_user: 
     text = text_of(page)
     for detail in ("Dad", cast.organiser.display_name, "“", "„"):
         assert detail not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "reason", "who"),
+    [
+        ("en-gb", "Your role in this circle doesn't include “Read medications”.", "Dad decides"),
+        ("cy", "Dydy eich rôl yn y cylch hwn ddim yn cynnwys “Darllen meddyginiaethau”.", "Dad sy'n penderfynu"),
+        ("pl", "Twoja rola w tym kręgu nie obejmuje uprawnienia „Czytać leki”.", "Dad decyduje"),
+    ],
+)
+def test_a_record_section_the_role_cant_read_names_who_can_allow_it(
+    cast: Cast, as_user: Any, language: str, reason: str, who: str
+) -> None:
+    url = reverse("records:section", args=[cast.circle.pk, "medications"])
+
+    text = refusal(as_user, cast.well_wisher, language, url)
+
+    assert reason in text
+    assert who in text
