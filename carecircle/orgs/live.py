@@ -1,11 +1,13 @@
 """Live updates of the referral list and board for an organisation's staff (docs/architecture/organisations.md).
 
 Every change to a referral writes a history entry (orgs/history.py), which sends
-`{"type": "referral.changed", "organisation": 7, "referral": 42}` to the organisation's group after
-commit: ids only. A connection joins the group of each organisation its person is on the staff of;
-each event is passed on only if they still are, and, for a volunteer, only if the referral is
-assigned to them now. The page then fetches its list or board again through the same view and the
-same access checks (`?fragment=1`), so nothing about a referral travels through the channel layer.
+`{"type": "referral.changed", "organisation": 7, "referral": 42, "seq": 18}` to the organisation's
+group after commit: ids only, numbered per organisation (`Organisation.event_seq`), so a page that
+missed one (a gap, or `organisation.latest` on reconnecting above what it heard) refetches.
+A connection joins the group of each organisation its person is on the staff of; each event is
+passed on only if they still are, and, for a volunteer, only if the referral is assigned to them
+now. The page then fetches its list or board again through the same view and the same access
+checks (`?fragment=1`), so nothing about a referral travels through the channel layer.
 
 Someone who loses referrals (one given to someone else, their role lowered, or taken off the staff) is
 sent `{"type": "referrals.withdrawn", "organisation": 7, "user": 9}` on their personal group: no
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
+
 from carecircle.orgs.access import ROLE_CAPABILITIES
-from carecircle.orgs.models import OrganisationStaff, Referral
+from carecircle.orgs.models import Organisation, OrganisationStaff, Referral
 from carecircle.realtime.events import scope_event_send, user_event_send
 from carecircle.realtime.registries import LiveScope, register_live_scope
 
@@ -29,7 +33,25 @@ REFERRALS_WITHDRAWN = "referrals.withdrawn"
 
 def referral_changed(*, organisation_id: int, referral_id: int) -> None:
     """Tell the organisation's open lists and boards that this referral changed, once the transaction commits."""
-    scope_event_send(key=KEY, scope_id=organisation_id, type=REFERRAL_CHANGED, referral=referral_id)
+    scope_event_send(
+        key=KEY,
+        scope_id=organisation_id,
+        type=REFERRAL_CHANGED,
+        next_seq=lambda: organisation_event_seq_next(organisation_id),
+        referral=referral_id,
+    )
+
+
+def organisation_event_seq_next(organisation_id: int) -> int | None:
+    """The organisation's next event number, taken in one UPDATE … RETURNING (None if it is gone)."""
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq",  # noqa: S608 (a model's table name)
+            [organisation_id],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def referrals_withdrawn(*, organisation_id: int, user_id: int) -> None:
@@ -39,6 +61,15 @@ def referrals_withdrawn(*, organisation_id: int, user_id: int) -> None:
 
 def organisations_of(user_id: int) -> list[int]:
     return list(OrganisationStaff.objects.filter(user_id=user_id).values_list("organisation_id", flat=True))
+
+
+def organisations_latest_of(user_id: int) -> list[tuple[int, int]]:
+    """The person's organisations, each with the number of its latest event (one query)."""
+    return list(
+        OrganisationStaff.objects.filter(user_id=user_id)
+        .order_by("organisation_id")
+        .values_list("organisation_id", "organisation__event_seq")
+    )
 
 
 def may_hear(user_id: int, event: dict[str, Any]) -> bool:
@@ -64,4 +95,6 @@ def may_hear(user_id: int, event: dict[str, Any]) -> bool:
 
 
 def register() -> None:
-    register_live_scope(LiveScope(key=KEY, ids_for=organisations_of, may_hear=may_hear))
+    register_live_scope(
+        LiveScope(key=KEY, ids_for=organisations_of, may_hear=may_hear, latest_for=organisations_latest_of)
+    )

@@ -42,6 +42,9 @@ class Organisation(models.Model):
     brand_colour = models.CharField(max_length=7, blank=True)
     accent_colour = models.CharField(max_length=7, blank=True)
     welcome = models.TextField(blank=True)
+    # The number of the latest live event of its referrals (orgs/live.py): a page that reconnects
+    # compares it with the number it last heard and refetches if it missed any.
+    event_seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]

@@ -48,8 +48,18 @@ def _latest_seqs(circle_ids: list[int]) -> list[tuple[int, int]]:
     return list(Circle.objects.filter(pk__in=circle_ids).order_by("pk").values_list("pk", "event_seq"))
 
 
-def _scope_groups_of(user_id: int) -> set[str]:
-    return {scope_group(scope.key, found) for scope in live_scopes() for found in scope.ids_for(user_id)}
+def _scopes_of(user_id: int) -> tuple[set[str], list[dict[str, Any]]]:
+    """The groups of the person's scopes, and the latest number of each numbered one (as messages)."""
+    groups: set[str] = set()
+    latest: list[dict[str, Any]] = []
+    for scope in live_scopes():
+        if scope.latest_for is None:
+            groups.update(scope_group(scope.key, found) for found in scope.ids_for(user_id))
+            continue
+        for found, seq in scope.latest_for(user_id):
+            groups.add(scope_group(scope.key, found))
+            latest.append({"type": f"{scope.key}.latest", scope.key: found, "seq": seq})
+    return groups, latest
 
 
 def _may_hear(scope: LiveScope, user_id: int, event: dict[str, Any]) -> bool:
@@ -66,7 +76,7 @@ def _scope_of(event: dict[str, Any]) -> LiveScope | None:
     return None
 
 
-scope_groups_of = database_sync_to_async(_scope_groups_of)
+scopes_of = database_sync_to_async(_scopes_of)
 may_hear_now = database_sync_to_async(_may_hear)
 circle_ids_of = database_sync_to_async(_circle_ids_of)
 latest_seqs = database_sync_to_async(_latest_seqs)
@@ -113,9 +123,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in await circle_ids_of(self.user_id):
             await self._join(circle_id)
-        await self._join_scopes()
+        scopes_latest = await self._join_scopes()
         await self.accept()
         await self.send_json({"type": "hello", "circles": sorted(self.circle_ids)})
+        for message in scopes_latest:
+            await self.send_json(message)
         self.refresher = asyncio.create_task(self._ask_for_refreshes())
         watchdog_enrol(self)
         if restarts_seen() != restarts:
@@ -225,19 +237,22 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in current:
             await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
-        await self._join_scopes()
+        scopes_latest = await self._join_scopes()
         for circle_id, seq in seqs:
             await self.send_json({"type": "circle.latest", "circle": circle_id, "seq": seq})
+        for message in scopes_latest:
+            await self.send_json(message)
 
     async def resync(self) -> None:
         """After Redis restarted: re-join every group and tell the client each circle's latest number."""
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         for circle_id in list(self.circle_ids):
             await self.channel_layer.group_add(circle_group(circle_id), self.channel_name)
-        for group in list(self.scope_groups):
-            await self.channel_layer.group_add(group, self.channel_name)
+        scopes_latest = await self._join_scopes()
         for circle_id, seq in await latest_seqs(sorted(self.circle_ids)):
             await self.send_json({"type": "circle.latest", "circle": circle_id, "seq": seq})
+        for message in scopes_latest:
+            await self.send_json(message)
 
     async def _ask_for_refreshes(self) -> None:
         # The refresh arrives as a message, so it never interleaves with the handling of an event.
@@ -249,14 +264,19 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
                 # Redis is unreachable: the next refresh tries again.
                 logger.debug("Could not ask %s to refresh its groups", self.channel_name, exc_info=True)
 
-    async def _join_scopes(self) -> None:
-        """Join the groups of the scopes the person is in now (their organisations), and leave the others."""
-        current = await scope_groups_of(self.user_id)
+    async def _join_scopes(self) -> list[dict[str, Any]]:
+        """Join the groups of the scopes the person is in now (their organisations), and leave the others.
+
+        Returns the `<key>.latest` messages of the numbered scopes, for the caller to send.
+        """
+        found: tuple[set[str], list[dict[str, Any]]] = await scopes_of(self.user_id)
+        current, latest = found
         for group in sorted(self.scope_groups - current):
             await self.channel_layer.group_discard(group, self.channel_name)
         for group in sorted(current):
             await self.channel_layer.group_add(group, self.channel_name)
         self.scope_groups = current
+        return latest
 
     async def _join(self, circle_id: int) -> None:
         if circle_id not in self.circle_ids:

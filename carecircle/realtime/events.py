@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -69,14 +69,28 @@ def users_event_send(*, user_ids: Collection[int], circle_id: int, type: str, **
     transaction.on_commit(lambda: publish(circle_group(circle_id), message))
 
 
-def scope_event_send(*, key: str, scope_id: int, type: str, **data: Any) -> None:
+def scope_event_send(
+    *, key: str, scope_id: int, type: str, next_seq: Callable[[], int | None] | None = None, **data: Any
+) -> None:
     """Send an event (ids only) to everyone listening to one scope, such as an organisation, after commit.
 
     Each connection's consumer asks the scope's `may_hear` before passing it on (realtime/registries.py).
-    Scopes keep no sequence: a page that reconnects refreshes its regions instead of catching up.
+    With `next_seq`, the event is numbered after commit (one short UPDATE, so no lock is held through
+    the change's transaction); a number taken but never published leaves a gap, which tells clients
+    to refetch, as they should. Scopes keep no event log: a client that missed something refetches.
     """
-    message = {"type": type, key: scope_id, **data}
-    transaction.on_commit(lambda: publish(scope_group(key, scope_id), message))
+
+    def send() -> None:
+        message = {"type": type, key: scope_id, **data}
+        if next_seq is not None:
+            seq = next_seq()
+            if seq is None:
+                return
+            message["seq"] = seq
+        publish(scope_group(key, scope_id), message)
+
+    # robust: the change is committed; a failure to number or publish is logged, never raised.
+    transaction.on_commit(send, robust=True)
 
 
 def publish(group: str, message: dict[str, Any]) -> None:

@@ -19,6 +19,10 @@ class LiveScope:
     key: str
     ids_for: Callable[[int], list[int]]
     may_hear: Callable[[int, dict[str, Any]], bool]
+    # For a scope whose events are numbered: the person's scopes with each one's latest number, in
+    # one query, used instead of `ids_for`; the consumer then tells the client `<key>.latest` on
+    # connect, on each refresh and after Redis restarts, so a client that missed events refetches.
+    latest_for: Callable[[int], list[tuple[int, int]]] | None = None
 
 
 _SCOPES: dict[str, LiveScope] = {}

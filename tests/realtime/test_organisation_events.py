@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
 
 from carecircle.accounts.models import User
 from carecircle.orgs.access import access_organisation
-from carecircle.orgs.live import may_hear
+from carecircle.orgs.live import may_hear, organisation_event_seq_next
 from carecircle.orgs.models import Organisation, OrganisationStaff, Referral, StaffRole
 from carecircle.orgs.referral_services import (
     ReferralInput,
@@ -23,6 +24,7 @@ from carecircle.orgs.services import (
     organisation_staff_remove,
     organisation_staff_role_change,
 )
+from tests.bursts import at_once
 from tests.cast import Cast
 
 run = database_sync_to_async
@@ -48,6 +50,18 @@ def _team(cast: Cast) -> dict[str, Any]:
     return {"organisation": organisation, "volunteer": volunteer, "other": other, "other_admin": other_admin}
 
 
+async def _connect_staff(connect: Any, user: User, organisation: Organisation) -> Any:
+    """A staff member's connection, after the organisation's latest number it is told on connecting."""
+    communicator = await connect(user)
+    await run(organisation.refresh_from_db)()
+    assert await communicator.receive_json() == {
+        "type": "organisation.latest",
+        "organisation": organisation.pk,
+        "seq": organisation.event_seq,
+    }
+    return communicator
+
+
 def _accepted_and_given(coordinator: User, organisation: Organisation, name: str, to: User) -> Referral:
     access = access_organisation(user=coordinator, organisation_id=organisation.pk)
     referral = referral_move(access=access, referral=_arrive(organisation, name), to="accepted")
@@ -57,42 +71,50 @@ def _accepted_and_given(coordinator: User, organisation: Organisation, name: str
 async def test_staff_hear_arrivals_and_changes_as_ids_and_volunteers_only_their_own(connect: Any, live_cast: Cast):
     team = await run(_team)(live_cast)
     organisation, volunteer = team["organisation"], team["volunteer"]
-    coordinator = await connect(live_cast.org_staff)
-    volunteers_page = await connect(volunteer)
-    elsewhere = await connect(team["other_admin"])
+    coordinator = await _connect_staff(connect, live_cast.org_staff, organisation)
+    volunteers_page = await _connect_staff(connect, volunteer, organisation)
+    elsewhere = await _connect_staff(connect, team["other_admin"], team["other"])
     family = await connect(live_cast.helper)
 
     # A referral arrives (the API, the form and a CSV row all go through referral_create).
     arrived = await run(_arrive)(organisation, "Mary Jones")
     heard = await coordinator.receive_json()
-    assert heard == {"type": "referral.changed", "organisation": organisation.pk, "referral": arrived.pk}
+    assert heard == {"type": "referral.changed", "organisation": organisation.pk, "referral": arrived.pk, "seq": 1}
     assert "Mary" not in str(heard)
 
-    # Moved and noted: the coordinator hears each; the volunteer, whose referral it isn't, nothing.
+    # Moved and noted: the coordinator hears each, numbered in turn; the volunteer, whose referral it
+    # isn't, nothing.
     access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
     await run(referral_move)(access=access, referral=arrived, to="triaged")
     await run(referral_note_add)(access=access, referral=arrived, text="Rang the surgery.")
-    for _ in range(2):
-        assert (await coordinator.receive_json())["referral"] == arrived.pk
+    heard = [await coordinator.receive_json() for _ in range(2)]
+    assert [(event["referral"], event["seq"]) for event in heard] == [(arrived.pk, 2), (arrived.pk, 3)]
 
     # Given to the volunteer: both hear it (arrival, acceptance and assignment for the coordinator).
     theirs = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Owen Price", volunteer)
-    for _ in range(3):
-        assert (await coordinator.receive_json())["referral"] == theirs.pk
+    heard = [await coordinator.receive_json() for _ in range(3)]
+    assert [(event["referral"], event["seq"]) for event in heard] == [(theirs.pk, 4), (theirs.pk, 5), (theirs.pk, 6)]
     # The first thing the volunteer hears is their own referral: nothing of Mary's came before it.
-    # (Each event is checked when it is delivered, so the arrival may already count as theirs.)
-    assert await volunteers_page.receive_json() == {
+    # (Each event is checked when it is delivered, so the arrival may already count as theirs; the
+    # numbers the volunteer skipped tell their page to refetch everything.)
+    first = await volunteers_page.receive_json()
+    assert {**first, "seq": 0} == {
         "type": "referral.changed",
         "organisation": organisation.pk,
         "referral": theirs.pk,
+        "seq": 0,
     }
+    assert set(first) == {"type", "organisation", "referral", "seq"}
+    assert first["seq"] in {4, 5, 6}
 
-    # Another organisation's staff and the family hear only their own organisation's referrals.
+    # Another organisation's staff and the family hear only their own organisation's referrals,
+    # numbered on their own.
     theirs_elsewhere = await run(_arrive)(team["other"], "Sian Hughes")
     assert await elsewhere.receive_json() == {
         "type": "referral.changed",
         "organisation": team["other"].pk,
         "referral": theirs_elsewhere.pk,
+        "seq": 1,
     }
     await family.send_json({"type": "ping"})
     assert await family.receive_json() == {"type": "pong"}
@@ -102,8 +124,8 @@ async def test_someone_who_leaves_the_staff_hears_nothing_more(connect: Any, liv
     team = await run(_team)(live_cast)
     organisation, volunteer = team["organisation"], team["volunteer"]
     theirs = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Owen Price", volunteer)
-    volunteers_page = await connect(volunteer)
-    coordinator = await connect(live_cast.org_staff)
+    volunteers_page = await _connect_staff(connect, volunteer, organisation)
+    coordinator = await _connect_staff(connect, live_cast.org_staff, organisation)
     access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
     await run(referral_note_add)(access=access, referral=theirs, text="Rang Owen.")
     assert (await volunteers_page.receive_json())["referral"] == theirs.pk
@@ -114,11 +136,14 @@ async def test_someone_who_leaves_the_staff_hears_nothing_more(connect: Any, liv
     await run(referral_note_add)(access=access, referral=theirs, text="Still assigned, but Val has left.")
     assert (await coordinator.receive_json())["referral"] == theirs.pk
     # Told to refetch when they left (no referral named), and nothing of the note after it.
-    assert await _heard_until_pong(volunteers_page) == [
-        {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
-    ]
+    assert await volunteers_page.receive_json() == {
+        "type": "referrals.withdrawn",
+        "organisation": organisation.pk,
+        "user": volunteer.pk,
+    }
+    assert await _heard_until_pong(volunteers_page) == []
     # The consumer's check for each event, asked directly: no longer staff, so no.
-    event = {"type": "referral.changed", "organisation": organisation.pk, "referral": theirs.pk}
+    event = {"type": "referral.changed", "organisation": organisation.pk, "referral": theirs.pk, "seq": 5}
     assert await run(may_hear)(volunteer.pk, event) is False
     assert await run(may_hear)(live_cast.org_staff.pk, event) is True
 
@@ -144,16 +169,18 @@ async def test_a_volunteer_whose_referral_goes_to_someone_else_refetches_and_hea
         actor=None, organisation=organisation, user=other_volunteer, role=StaffRole.VOLUNTEER
     )
     theirs = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Owen Price", volunteer)
-    volunteers_page = await connect(volunteer)
-    coordinator = await connect(live_cast.org_staff)
+    volunteers_page = await _connect_staff(connect, volunteer, organisation)
+    coordinator = await _connect_staff(connect, live_cast.org_staff, organisation)
     access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
 
     await run(referral_assign)(access=access, referral=theirs, assignee=other_volunteer)
     assert (await coordinator.receive_json())["referral"] == theirs.pk
     # Told only to refetch: the referral's id is not in it, nor anything else about it.
-    assert await _heard_until_pong(volunteers_page) == [
-        {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
-    ]
+    assert await volunteers_page.receive_json() == {
+        "type": "referrals.withdrawn",
+        "organisation": organisation.pk,
+        "user": volunteer.pk,
+    }
 
     # Whatever happens to it next reaches the coordinator, and nothing of it reaches Val.
     await run(referral_note_add)(access=access, referral=theirs, text="Wyn rang Owen.")
@@ -161,12 +188,15 @@ async def test_a_volunteer_whose_referral_goes_to_someone_else_refetches_and_hea
     for _ in range(2):
         assert (await coordinator.receive_json())["referral"] == theirs.pk
     assert await _heard_until_pong(volunteers_page) == []
-    # Their own referral still reaches them.
+    # Their own referral still reaches them, and it is the next thing they hear: the organisation's
+    # events reach a connection in order, so nothing of Owen's came in between.
     mine = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Nia Rees", volunteer)
-    assert await volunteers_page.receive_json() == {
+    mine_heard = await volunteers_page.receive_json()
+    assert {**mine_heard, "seq": 0} == {
         "type": "referral.changed",
         "organisation": organisation.pk,
         "referral": mine.pk,
+        "seq": 0,
     }
 
 
@@ -174,12 +204,12 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     team = await run(_team)(live_cast)
     organisation, volunteer = team["organisation"], team["volunteer"]
     theirs = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Owen Price", volunteer)
-    volunteers_page = await connect(volunteer)
+    volunteers_page = await _connect_staff(connect, volunteer, organisation)
     withdrawn = {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
 
     staff = await run(OrganisationStaff.objects.get)(organisation=organisation, user=volunteer)
     await run(organisation_staff_remove)(actor=live_cast.org_staff, staff=staff)
-    assert await _heard_until_pong(volunteers_page) == [withdrawn]
+    assert await volunteers_page.receive_json() == withdrawn
     access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
     await run(referral_note_add)(access=access, referral=theirs, text="Still assigned, but Val has left.")
     assert await _heard_until_pong(volunteers_page) == []
@@ -188,5 +218,45 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     await run(organisation_staff_add)(actor=None, organisation=organisation, user=volunteer)
     staff = await run(OrganisationStaff.objects.get)(organisation=organisation, user=volunteer)
     await run(organisation_staff_role_change)(actor=live_cast.org_staff, staff=staff, role=StaffRole.VOLUNTEER)
-    assert await _heard_until_pong(volunteers_page) == [withdrawn]
+    assert await volunteers_page.receive_json() == withdrawn
     assert await run(may_hear)(live_cast.org_staff.pk, withdrawn) is False
+
+
+async def test_a_page_that_reconnects_is_told_the_latest_number_to_compare_with_what_it_heard(
+    connect: Any, live_cast: Cast
+):
+    team = await run(_team)(live_cast)
+    organisation = team["organisation"]
+    first = await _connect_staff(connect, live_cast.org_staff, organisation)
+    arrived = await run(_arrive)(organisation, "Mary Jones")
+    assert (await first.receive_json())["seq"] == 1
+    await first.disconnect()
+
+    # Two changes while it was away: on reconnecting it is told 3, so it knows it missed 2 and 3.
+    access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
+    await run(referral_move)(access=access, referral=arrived, to="triaged")
+    await run(referral_note_add)(access=access, referral=arrived, text="Rang the surgery.")
+    again = await connect(live_cast.org_staff)
+    assert await again.receive_json() == {"type": "organisation.latest", "organisation": organisation.pk, "seq": 3}
+    # Someone on no organisation's staff is told of none.
+    family = await connect(live_cast.helper)
+    assert await _heard_until_pong(family) == []
+
+
+def test_event_numbers_are_unique_and_gap_free_per_organisation_under_a_burst(live_cast: Cast) -> None:
+    team = _team(live_cast)
+    ours, theirs = team["organisation"], team["other"]
+
+    def next_number(organisation_id: int) -> int:
+        number = organisation_event_seq_next(organisation_id)
+        assert number is not None
+        return number
+
+    numbers = at_once([partial(next_number, organisation.pk) for organisation in (ours, theirs) for _ in range(12)])
+    assert sorted(numbers[:12]) == list(range(1, 13))
+    assert sorted(numbers[12:]) == list(range(1, 13))
+    # Referrals arriving at once from several senders: each change takes exactly one number.
+    at_once([partial(_arrive, ours, f"Person {index}") for index in range(6)])
+    ours.refresh_from_db()
+    assert ours.event_seq == 12 + 6
+    assert organisation_event_seq_next(theirs.pk + 1000) is None, "an organisation that is gone has no number"

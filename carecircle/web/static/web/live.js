@@ -100,8 +100,8 @@
     });
   }
 
-  // An organisation's regions (the referral list and board, one referral's page) have no sequence to catch up from: an
-  // event refreshes them, and so does a reconnect (something may have changed meanwhile). A burst
+  // An organisation's regions (the referral list and board, one referral's page) have no event log
+  // to catch up from: an event refreshes them, and so does a reconnect that missed some. A burst
   // of arrivals (a CSV import) costs one fetch at a time per region, plus one after the last.
   var busy = {};
   // A region of one referral's page (data-live-referral) listens only to that referral's events.
@@ -125,11 +125,30 @@
       refreshRegion(el, index);
     });
   }
+  // Organisation events are numbered per organisation: the page was rendered as of data-live-seq.
   var organisations = {};
   regions.forEach(function (el) {
-    if (el.hasAttribute("data-live-organisation")) { organisations[el.getAttribute("data-live-organisation")] = true; }
+    var organisation = el.getAttribute("data-live-organisation");
+    if (!organisation) { return; }
+    organisations[organisation] = true;
+    if (el.hasAttribute("data-live-seq")) { sessionStorage.setItem("cc-org-seq-" + organisation, el.getAttribute("data-live-seq")); }
   });
-  var opened = false;
+  function lastOrganisationSeq(organisation) { return parseInt(sessionStorage.getItem("cc-org-seq-" + organisation) || "0", 10); }
+
+  // An organisation's event: a number after the next one means events were missed (or weren't for
+  // this person, such as a volunteer's colleagues' referrals), so every region refetches; one already
+  // seen changes nothing. "organisation.latest" comes on (re)connecting: refetch only if behind.
+  function organisationEvent(event) {
+    var organisation = String(event.organisation);
+    var last = lastOrganisationSeq(organisation);
+    if (typeof event.seq === "number") {
+      if (event.seq <= last) { return; }
+      sessionStorage.setItem("cc-org-seq-" + organisation, String(event.seq));
+      if (event.type === "organisation.latest" || event.seq > last + 1) { refreshOrganisation(organisation); return; }
+    }
+    // A withdrawal names no referral (and has no number): every region of the organisation refetches.
+    refreshOrganisation(organisation, event.type === "referrals.withdrawn" ? null : event.referral);
+  }
 
   function announce(event) { document.dispatchEvent(new CustomEvent("carecircle:event", { detail: event })); }
 
@@ -165,16 +184,13 @@
       // Not forEach(catchUp): forEach's second argument (the index) would become `from`, and every
       // page load would fetch the first circle's events from 0 and refetch every region.
       Object.keys(circles).forEach(function (circle) { catchUp(circle); });
-      if (opened) { Object.keys(organisations).forEach(function (organisation) { refreshOrganisation(organisation); }); }
-      opened = true;
     };
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (error) { return; }
       announce(event);
       if (event.organisation && !event.circle && organisations[String(event.organisation)]) {
-        // A withdrawal names no referral: every region of the organisation refetches.
-        refreshOrganisation(event.organisation, event.type === "referrals.withdrawn" ? null : event.referral);
+        organisationEvent(event);
         return;
       }
       if (event.type === "access.revoked" && circles[String(event.circle)]) {
