@@ -109,12 +109,14 @@ def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date
         if going:
             services.task_withdraw(actor=actor, task=task, occurrence_date=occurrence_date)
         # Asked twice (the same text again, two at once): the one withdrawal answers both alike.
-        gave_up_at = gave_up_part_way_at(
-            user=actor, task=task, occurrence_date=occurrence_date, start=detail.start_utc()
-        )
-        if gave_up_at is not None:
+        gave_up = gave_up_part_way(user=actor, task=task, occurrence_date=occurrence_date, start=detail.start_utc())
+        if gave_up is not None and gave_up.withdrawn_at is not None:
+            # Someone who took it on while it ran is thanked only for the days since (docs/architecture/tasks.md).
             return Answered(
-                Outcome.GAVE_UP_REST, when, first_day=detail.first_day(), rest_from=detail.rest_from(gave_up_at)
+                Outcome.GAVE_UP_REST,
+                when,
+                first_day=detail.covered_from(gave_up),
+                rest_from=detail.rest_from(gave_up.withdrawn_at),
             )
     if going:
         services.task_withdraw(actor=actor, task=task, occurrence_date=occurrence_date)
@@ -131,14 +133,12 @@ def is_going(*, user: User, task: Task, occurrence_date: datetime.date) -> bool:
     ).exists()
 
 
-def gave_up_part_way_at(
+def gave_up_part_way(
     *, user: User, task: Task, occurrence_date: datetime.date, start: datetime.datetime
-) -> datetime.datetime | None:
-    """When `user` last gave up a place on an occurrence after it began (the rest of a stay), if they did."""
-    latest: datetime.datetime | None = (
+) -> Assignment | None:
+    """The place `user` last gave up on an occurrence after it began (the rest of a stay), if they did."""
+    return (
         Assignment.objects.filter(task=task, occurrence_date=occurrence_date, user=user, withdrawn_at__gt=start)
         .order_by("-withdrawn_at")
-        .values_list("withdrawn_at", flat=True)
         .first()
     )
-    return latest

@@ -256,13 +256,15 @@ class TaskOccurrence:
         From the stay's first day, or from the day they took it on if that was while it ran.
         """
         withdrawn = assignment.withdrawn_at
-        start = self.start_utc()
-        if not self.is_stay() or withdrawn is None or withdrawn <= start:
+        if not self.is_stay() or withdrawn is None or withdrawn <= self.start_utc():
             return None
-        took = assignment.created_at
-        first = self.rest_from(took) if took is not None and took > start else self.first_day()
-        rest = self.rest_from(withdrawn)
+        first, rest = self.covered_from(assignment), self.rest_from(withdrawn)
         return (first, rest - DAY) if rest > first else None
+
+    def covered_from(self, assignment: Assignment) -> datetime.date:
+        """The first day of this stay that counts as someone's: its first, or the day they took it on while it ran."""
+        took = assignment.created_at
+        return self.rest_from(took) if took is not None and took > self.start_utc() else self.first_day()
 
     def ended_stay(self, now: datetime.datetime) -> bool:
         """A stay that is over: nobody gives up any of it any more (docs/architecture/tasks.md)."""

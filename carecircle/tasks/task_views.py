@@ -317,6 +317,7 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
             error = services.TaskError(_("That person isn't in this circle. Choose a member."))
             return _refused(request, access, task, item.original_date, error)
     rest_from = item.rest_from(timezone.now()) if item.running_stay(timezone.now()) else None
+    mine = next((assignment for assignment in item.going if assignment.user_id == actor.pk), None)
     try:
         withdrawn = services.task_withdraw(
             actor=actor, task=task, occurrence_date=item.original_date, user=person, reason=form.cleaned_data["reason"]
@@ -325,7 +326,7 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
         return _refused(request, access, task, item.original_date, error)
     if withdrawn and rest_from is not None and person is None:
         # A stay under way: they gave up the rest of it and keep the days before (docs/architecture/tasks.md).
-        words = covered_words(first=item.first_day(), rest_from=rest_from)
+        words = covered_words(first=item.covered_from(mine) if mine else item.first_day(), rest_from=rest_from)
         messages.success(request, gave_up_rest_sentence(title=task.title, rest_from=rest_from, covered=words))
     elif withdrawn:
         messages.success(request, _("Done. The task shows it needs help again, so someone else can take it."))

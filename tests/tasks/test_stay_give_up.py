@@ -501,3 +501,25 @@ def test_being_taken_off_is_said_in_welsh_and_polish(cast: Cast, language: str, 
     email = Delivery.objects.get(recipient=cast.helper, idempotency_key__startswith="task-taken-off-", channel="email")
     assert email.subject == subject.format(name=cast.organiser.display_name)
     assert covered in email.body
+
+
+def test_someone_who_took_over_part_way_is_thanked_only_for_their_own_days(cast: Cast) -> None:
+    """The helper gives up on Saturday; the paid carer takes over then and gives up on Sunday: Saturday is theirs."""
+    stay = weekend_stay(cast)
+    with at(SATURDAY, 9):
+        occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+        occurrence_answer(actor=cast.paid_carer, task=stay, occurrence_date=FRIDAY, answer=Answer.TAKE)
+    with at(SATURDAY + datetime.timedelta(days=1), 9):
+        client = Client()
+        client.force_login(cast.paid_carer)
+        url = reverse("tasks:withdraw", kwargs={"circle_id": stay.circle_id, "task_id": stay.pk})
+        answer = client.post(url, {"on": FRIDAY.isoformat(), "reason": ""}, follow=True)
+        assert (
+            "You've given up the rest of “Stay with Dad”, from Sunday 6 December. Thank you for Saturday."
+            in html.unescape(answer.content.decode())
+        )
+        again = occurrence_answer(actor=cast.paid_carer, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
+        organisers_page = page(cast.organiser, stay)
+    assert (again.first_day, again.rest_from) == (SATURDAY, SATURDAY + datetime.timedelta(days=1))
+    assert f"{cast.paid_carer.display_name} helped on Saturday, then gave up the rest" in organisers_page
+    assert f"{cast.helper.display_name} helped on Friday, then gave up the rest" in organisers_page
