@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 
 from carecircle.accounts.models import User
 from carecircle.orgs.access import access_organisation
-from carecircle.orgs.live import may_hear, organisation_event_seq_next
+from carecircle.orgs.live import may_hear, organisation_event_seq_next, referrals_withdrawn
 from carecircle.orgs.models import Organisation, OrganisationStaff, Referral, StaffRole
 from carecircle.orgs.referral_services import (
     ReferralInput,
@@ -141,18 +141,24 @@ async def test_someone_who_leaves_the_staff_hears_nothing_more(connect: Any, liv
         "organisation": organisation.pk,
         "user": volunteer.pk,
     }
-    assert await _heard_until_pong(volunteers_page) == []
+    assert await _heard_before_a_marker(volunteers_page, volunteer) == []
     # The consumer's check for each event, asked directly: no longer staff, so no.
     event = {"type": "referral.changed", "organisation": organisation.pk, "referral": theirs.pk, "seq": 5}
     assert await run(may_hear)(volunteer.pk, event) is False
     assert await run(may_hear)(live_cast.org_staff.pk, event) is True
 
 
-async def _heard_until_pong(communicator: Any) -> list[Any]:
-    """Everything a connection is sent before the answer to a ping sent now."""
-    await communicator.send_json({"type": "ping"})
+async def _heard_before_a_marker(communicator: Any, user: User) -> list[Any]:
+    """Everything a connection is sent before a marker sent now through the channel layer.
+
+    The marker travels the same way as the events (into the connection's queue, in order), so it
+    comes after anything sent before it. A ping's pong does not: under Redis it can overtake an
+    event still waiting in the layer, which then arrives later, after the test has moved on.
+    """
+    marker = {"type": "referrals.withdrawn", "organisation": 0, "user": user.pk}
+    await run(referrals_withdrawn)(organisation_id=0, user_id=user.pk)
     heard = []
-    while (message := await communicator.receive_json()) != {"type": "pong"}:
+    while (message := await communicator.receive_json()) != marker:
         heard.append(message)
     return heard
 
@@ -187,7 +193,7 @@ async def test_a_volunteer_whose_referral_goes_to_someone_else_refetches_and_hea
     await run(referral_move)(access=access, referral=theirs, to="active")
     for _ in range(2):
         assert (await coordinator.receive_json())["referral"] == theirs.pk
-    assert await _heard_until_pong(volunteers_page) == []
+    assert await _heard_before_a_marker(volunteers_page, volunteer) == []
     # Their own referral still reaches them, and it is the next thing they hear: the organisation's
     # events reach a connection in order, so nothing of Owen's came in between.
     mine = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Nia Rees", volunteer)
@@ -212,7 +218,7 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     assert await volunteers_page.receive_json() == withdrawn
     access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
     await run(referral_note_add)(access=access, referral=theirs, text="Still assigned, but Val has left.")
-    assert await _heard_until_pong(volunteers_page) == []
+    assert await _heard_before_a_marker(volunteers_page, volunteer) == []
 
     # A coordinator made a volunteer is told too; someone else's withdrawal is never passed on.
     await run(organisation_staff_add)(actor=None, organisation=organisation, user=volunteer)
@@ -240,7 +246,7 @@ async def test_a_page_that_reconnects_is_told_the_latest_number_to_compare_with_
     assert await again.receive_json() == {"type": "organisation.latest", "organisation": organisation.pk, "seq": 3}
     # Someone on no organisation's staff is told of none.
     family = await connect(live_cast.helper)
-    assert await _heard_until_pong(family) == []
+    assert await _heard_before_a_marker(family, live_cast.helper) == []
 
 
 def test_event_numbers_are_unique_and_gap_free_per_organisation_under_a_burst(live_cast: Cast) -> None:
