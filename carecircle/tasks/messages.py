@@ -118,11 +118,74 @@ def taken_off_rest_message(
             % values,
             gettext("Thank you for the time you gave."),
         ]
+    subject = taken_off_rest_title(taker_name=taker_name, title=task.title, rest_from=rest_from)
+    return subject, _with_note_and_link(lines, task=task, on=on, reason=reason)
+
+
+def _with_note_and_link(lines: list[str], *, task: Task, on: datetime.date, reason: str) -> str:
+    """The body of a taken-off message: its lines, the organiser's note if any, and the task's link."""
     if reason:
         lines.append(gettext("Their note: %(note)s") % {"note": reason})
     lines.append(gettext("Open it in CareCircle: %(link)s") % {"link": task_url(task, on)})
-    subject = taken_off_rest_title(taker_name=taker_name, title=task.title, rest_from=rest_from)
-    return subject, "\n\n".join(lines) + "\n"
+    return "\n\n".join(lines) + "\n"
+
+
+def taken_off_title(*, taker_name: str, title: str, day: datetime.date) -> str:
+    """The subject (and the text message) telling someone an organiser took them off a task that isn't under way."""
+    return gettext("%(name)s has taken you off %(title)s on %(day)s") % {
+        "name": taker_name,
+        "title": title,
+        "day": day_words(day),
+    }
+
+
+def taken_off_message(
+    *,
+    task: Task,
+    on: datetime.date,
+    day: datetime.date,
+    start: datetime.datetime | None,
+    taker_name: str,
+    time_zone: str,
+    reason: str,
+) -> tuple[str, str]:
+    """(subject, body) for someone an organiser took off a task that isn't under way: when it was to be, on
+    the reader's clock (the day only when it is all day), that it needs help again, and the organiser's note."""
+    values = {"name": taker_name, "title": task.title, "person": task.circle.person_name, "day": day_words(day)}
+    if start is None:
+        first = gettext(
+            "%(name)s took you off “%(title)s” for %(person)s on %(day)s, so you don't need to go. It needs help again."
+        )
+    else:
+        values["when"] = _when(start, time_zone)
+        first = gettext(
+            "%(name)s took you off “%(title)s” for %(person)s, %(when)s (your time), so you don't need to go. "
+            "It needs help again."
+        )
+    subject = taken_off_title(taker_name=taker_name, title=task.title, day=day)
+    return subject, _with_note_and_link([first % values], task=task, on=on, reason=reason)
+
+
+def took_off_sentence(
+    *, name: str, title: str, day: datetime.date, rest_from: datetime.date | None, covered: str
+) -> str:
+    """What the organiser reads after taking someone off: for a stay under way, which days stay theirs."""
+    if rest_from is None:
+        return gettext("You've taken %(name)s off “%(title)s” on %(day)s. It needs help again.") % {
+            "name": name,
+            "title": title,
+            "day": day_words(day),
+        }
+    values = {"name": name, "title": title, "day": day_words(rest_from), "covered": covered}
+    if covered:
+        return (
+            gettext(
+                "You've taken %(name)s off the rest of “%(title)s”, from %(day)s. "
+                "The days they covered, %(covered)s, stay theirs."
+            )
+            % values
+        )
+    return gettext("You've taken %(name)s off “%(title)s”. It needs help again from %(day)s.") % values
 
 
 def rest_of_stay_message(

@@ -568,6 +568,8 @@ def task_withdraw(
     )
     if running and detail is not None and person.pk != actor.pk:
         _tell_taken_off(task=task, detail=detail, assignment=assignment, actor=actor, rest_from=rest_from)
+    elif person.pk != actor.pk:
+        _tell_taken_off_day(task=task, detail=detail, assignment=assignment, actor=actor)
     _event(task)
     return True
 
@@ -599,6 +601,34 @@ def _tell_taken_off(
             covered=covered,
             taker_name=actor.display_name,
             at=at,
+            time_zone=user.time_zone,
+            reason=reason,
+        ),
+    )
+
+
+def _tell_taken_off_day(*, task: Task, detail: TaskOccurrence | None, assignment: Assignment, actor: User) -> None:
+    """Someone an organiser took off a task that isn't under way hears it, with when it was to be on their
+    clock and the organiser's note; once per place given up (docs/architecture/tasks.md)."""
+    from carecircle.tasks.messages import taken_off_message, taken_off_title
+
+    day = detail.first_day() if detail is not None else assignment.occurrence_date
+    start = None if detail is None or detail.occurrence.all_day else detail.start_utc()
+    reason = assignment.withdraw_reason
+    notify(
+        category="reminder",
+        circle=task.circle,
+        key=f"task-taken-off-{assignment.pk}",
+        title=when_read(lambda: taken_off_title(taker_name=actor.display_name, title=task.title, day=day)),
+        url=_task_url(task),
+        actor=actor,
+        user_ids=[assignment.user_id],
+        render=lambda user: taken_off_message(
+            task=task,
+            on=assignment.occurrence_date,
+            day=day,
+            start=start,
+            taker_name=actor.display_name,
             time_zone=user.time_zone,
             reason=reason,
         ),

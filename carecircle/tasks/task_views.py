@@ -37,7 +37,7 @@ from carecircle.tasks.forms import (
     ThankForm,
     initial_for,
 )
-from carecircle.tasks.messages import covered_words, gave_up_rest_sentence
+from carecircle.tasks.messages import covered_words, gave_up_rest_sentence, took_off_sentence
 from carecircle.tasks.models import CATEGORY_DETAILS, Assignment, Task
 from carecircle.tasks.schedule import DAY, TaskOccurrence
 from carecircle.tasks.selectors import (
@@ -147,6 +147,10 @@ def _detail_context(request: HttpRequest, access: CircleAccess, item: TaskOccurr
         "taken_during": {a.pk for a in item.going if item.is_stay() and a.created_at > item.start_utc()},
         "visit_logs": visit_logs_of(task=task, occurrence_date=item.original_date),
         "now": timezone.now(),
+        # Organisers may take someone else off (the service tells them); not once it's done, cancelled or over.
+        "take_off": [assignment for assignment in item.going if assignment.user_id != access.user_id]
+        if access.can("tasks.manage") and item.status not in ("done", "cancelled") and not item.ended_stay(now)
+        else [],
         # Organisers may ask everyone who can help about an upcoming day that still needs someone.
         "can_ask_everyone": access.can("tasks.manage") and not task.private and pacing.still_wanted(item),
         "live_types": LIVE_TYPES,
@@ -324,7 +328,9 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
         )
     except services.TaskError as error:
         return _refused(request, access, task, item.original_date, error)
-    if withdrawn and rest_from is not None and person is None:
+    if person is not None and person.pk != actor.pk:
+        _said_taken_off(request, item, person, withdrawn=withdrawn, rest_from=rest_from)
+    elif withdrawn and rest_from is not None:
         # A stay under way: they gave up the rest of it and keep the days before (docs/architecture/tasks.md).
         words = covered_words(first=item.covered_from(mine) if mine else item.first_day(), rest_from=rest_from)
         messages.success(request, gave_up_rest_sentence(title=task.title, rest_from=rest_from, covered=words))
@@ -333,6 +339,25 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
     else:
         messages.info(request, _("You weren't down for this one, so nothing changed."))
     return redirect(detail_url(task, item.original_date))
+
+
+def _said_taken_off(
+    request: HttpRequest, item: TaskOccurrence, person: User, *, withdrawn: bool, rest_from: datetime.date | None
+) -> None:
+    """The organiser's flash after taking someone off: whom, and for a stay under way which days stay theirs."""
+    name = person.display_name
+    if not withdrawn:
+        # A second press, or someone else was quicker: nothing more happened.
+        messages.info(request, _("%(name)s wasn't down for this one, so nothing changed.") % {"name": name})
+        return
+    covered = ""
+    if rest_from is not None:
+        theirs = next((assignment for assignment in item.going if assignment.user_id == person.pk), None)
+        covered = covered_words(first=item.covered_from(theirs) if theirs else item.first_day(), rest_from=rest_from)
+    sentence = took_off_sentence(
+        name=name, title=item.task.title, day=item.first_day(), rest_from=rest_from, covered=covered
+    )
+    messages.success(request, sentence)
 
 
 @require_http_methods(["POST"])

@@ -457,7 +457,8 @@ def test_taken_off_on_the_first_evening_is_thanked_for_the_time_given(cast: Cast
     assert "The days you covered" not in email.body
 
 
-def test_giving_up_yourself_or_being_taken_off_before_it_began_sends_no_taken_off_message(cast: Cast) -> None:
+def test_giving_up_yourself_sends_no_taken_off_message_and_before_it_began_names_no_days(cast: Cast) -> None:
+    """Taken off a stay that hasn't begun, the helper hears it as for any task (tests/tasks/test_take_off.py)."""
     stay = weekend_stay(cast)
     with at(SATURDAY, 9):
         occurrence_answer(actor=cast.helper, task=stay, occurrence_date=FRIDAY, answer=Answer.CANT)
@@ -474,7 +475,10 @@ def test_giving_up_yourself_or_being_taken_off_before_it_began_sends_no_taken_of
         task_withdraw(
             actor=cast.organiser, task=later, occurrence_date=MONDAY + datetime.timedelta(days=4), user=cast.helper
         )
-    assert not Delivery.objects.filter(idempotency_key__startswith="task-taken-off-").exists()
+    taken_off = Delivery.objects.get(idempotency_key__startswith="task-taken-off-", channel="email")
+    assert taken_off.recipient == cast.helper
+    assert taken_off.subject == f"{cast.organiser.display_name} has taken you off Next stay on Friday 11 December"
+    assert "The days you covered" not in taken_off.body
 
 
 @pytest.mark.parametrize(
