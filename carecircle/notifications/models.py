@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,7 +58,12 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "deliveries"
-        indexes = [models.Index(fields=["status", "not_before"], name="notif_delivery_due")]
+        indexes = [
+            models.Index(fields=["status", "not_before"], name="notif_delivery_due"),
+            # Failures by address, for a circle home's version of its members' failed deliveries
+            # (notifications.selectors): few rows, however many deliveries succeed.
+            models.Index(fields=["to"], condition=Q(status="failed"), name="notif_delivery_failed_to"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.status}"

@@ -10,9 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from carecircle.accounts.models import User
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.conditional import ViewerPart
-from carecircle.circles.models import Membership
+from carecircle.circles.models import Circle, Membership
 from carecircle.lib import rows
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus
 
@@ -72,11 +73,28 @@ def _reason(error: str) -> str:
 
 
 def _failed_deliveries_sql(connection: BaseDatabaseWrapper) -> str:
-    delivery, delivery_id = rows.quoted(connection, Delivery), rows.quoted(connection, Delivery, "id")
-    status = rows.quoted(connection, Delivery, "status")
-    latest = f"SELECT d.{delivery_id} FROM {delivery} d WHERE d.{status} = %s ORDER BY d.{delivery_id} DESC LIMIT 1"  # noqa: S608
-    # "<the latest failure's id>/<the hour>" ("/<the hour>" with none): names from the models, values parameters.
-    return f"COALESCE(CAST(({latest}) AS TEXT), '') || %s"
+    def quoted(model: type[Delivery | Membership | Circle | User], name: str | None = None) -> str:
+        return rows.quoted(connection, model, name)
+
+    delivery, membership, user = quoted(Delivery), quoted(Membership), quoted(User)
+    delivery_id, status, channel, to = (quoted(Delivery, name) for name in ("id", "status", "channel", "to"))
+    member_circle, member_user = quoted(Membership, "circle"), quoted(Membership, "user")
+    user_id, email, phone = quoted(User, "id"), quoted(User, "email"), quoted(User, "phone")
+    circle_id = quoted(Circle, "id")
+    # The failures to this circle's members' addresses and numbers, as failed_deliveries_for lists
+    # them, found from the members through the index of failures by address (one probe per address).
+    # Their count and the sum of their ids, not the latest id: a delivery can fail after a newer one
+    # did (retries), and failing is final, so any new failure changes both.
+    failures = (
+        f"SELECT CAST(COUNT(DISTINCT d.{delivery_id}) AS TEXT) || ':' ||"  # noqa: S608
+        f" CAST(COALESCE(SUM(DISTINCT d.{delivery_id}), 0) AS TEXT)"
+        f" FROM {membership} m INNER JOIN {user} u ON u.{user_id} = m.{member_user}"
+        f" INNER JOIN {delivery} d ON d.{to} IN (u.{email}, u.{phone})"
+        f" WHERE m.{member_circle} = c.{circle_id} AND d.{status} = %s AND d.{to} <> ''"
+        f" AND ((d.{channel} = %s AND d.{to} = u.{email}) OR (d.{channel} = %s AND d.{to} = u.{phone}))"
+    )
+    # "<count>:<sum of ids>/<the hour>": names from the models, never from input; values parameters.
+    return f"({failures}) || %s"
 
 
 def _failed_deliveries_params(access: CircleAccess, connection: BaseDatabaseWrapper) -> list[str] | None:
@@ -84,8 +102,9 @@ def _failed_deliveries_params(access: CircleAccess, connection: BaseDatabaseWrap
         return None
     # Failures drop off the list FAILED_SHOWN_FOR after they happened: the hour bounds how long a
     # reused page can still show one.
-    return [DeliveryStatus.FAILED.value, f"/{timezone.now():%Y-%m-%dT%H}"]
+    return [DeliveryStatus.FAILED.value, Channel.EMAIL.value, Channel.SMS.value, f"/{timezone.now():%Y-%m-%dT%H}"]
 
 
-# Changes when a delivery fails or an old failure leaves the list; "" for those who never see it.
+# Changes when a delivery to one of the circle's members fails or an old failure leaves the list
+# (a failure elsewhere leaves it as it is); "" for those who never see it.
 failed_deliveries_version = ViewerPart(sql=_failed_deliveries_sql, params=_failed_deliveries_params)

@@ -11,19 +11,20 @@ import datetime
 
 import pytest
 from django.db import connection
-from django.db.models import CharField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Cast as CastAs
+from django.db.models import CharField, Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Concat
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from carecircle.accounts.services import user_update_profile
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.conditional import viewer_part_values
-from carecircle.circles.models import Circle
+from carecircle.circles.models import Circle, Membership
 from carecircle.conversations import services as conversations
 from carecircle.conversations.models import ReadMarker
-from carecircle.notifications.models import Delivery, DeliveryStatus
+from carecircle.notifications.models import Channel, Delivery, DeliveryStatus
+from carecircle.notifications.services import delivery_enqueue
 from carecircle.orgs.models import SupportOffer
 from carecircle.orgs.support_offers import OFFERED_TO, SHOWN, uk_today
 from tests.cast import Cast
@@ -34,12 +35,17 @@ pytestmark = pytest.mark.django_db
 
 
 def by_the_orm(access: CircleAccess) -> list[str]:
-    """The three parts asked through the ORM, as one query with subqueries on the circle's row."""
+    """The three parts asked through the ORM: the failures to members, then the rest on the circle's row."""
     markers = ReadMarker.objects.filter(user_id=access.user_id, conversation__circle_id=OuterRef("pk"))
     read = Subquery(markers.order_by().values("user_id").annotate(total=Sum("last_read_id")).values("total")[:1])
-    latest = Delivery.objects.filter(status=DeliveryStatus.FAILED).order_by("-id").values("id")[:1]
+    members = Membership.objects.filter(circle_id=access.circle.pk)
+    failures = Delivery.objects.filter(status=DeliveryStatus.FAILED).filter(
+        Q(channel=Channel.EMAIL, to__in=members.exclude(user__email="").values("user__email"))
+        | Q(channel=Channel.SMS, to__in=members.exclude(user__phone="").values("user__phone"))
+    )
+    totals = failures.aggregate(count=Count("id"), total=Sum("id"))
     failed = (
-        Concat(CastAs(Subquery(latest), CharField()), Value(f"/{timezone.now():%Y-%m-%dT%H}"))
+        Value(f"{totals['count']}:{totals['total'] or 0}/{timezone.now():%Y-%m-%dT%H}")
         if access.can("circle.edit")
         else Value("")
     )
@@ -93,9 +99,54 @@ def test_a_failed_delivery_changes_the_state_of_those_who_see_it(cast: Cast) -> 
 
     after = {name: by_sql(cast, name) for name in NAMES}
 
-    assert f"failed deliveries={delivery.pk}/{timezone.now():%Y-%m-%dT%H}" in after["organiser"]
+    assert f"failed deliveries=1:{delivery.pk}/{timezone.now():%Y-%m-%dT%H}" in after["organiser"]
     assert after["helper"] == before["helper"]
     assert "failed deliveries=" in after["helper"]
+
+
+def failed_text_to(number: str) -> Delivery:
+    delivery = delivery_enqueue(channel=Channel.SMS, to=number, body="…", idempotency_key=f"text {number}")
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, attempts=5)
+    return delivery
+
+
+def test_a_failure_in_another_circle_leaves_the_state_as_it_is(cast: Cast) -> None:
+    before = by_sql(cast, "organiser")
+    failed_email_to(cast.outsider.email, "Connection refused")  # Organises the other circle only.
+    failed_email_to("someone@example.net", "Connection refused")  # An invitation to no member.
+
+    assert by_sql(cast, "organiser") == before
+    assert f"failed deliveries=0:0/{timezone.now():%Y-%m-%dT%H}" in before
+
+
+def test_a_failed_text_to_a_members_number_changes_the_state(cast: Cast) -> None:
+    helper = cast.helper
+    user_update_profile(
+        actor=helper,
+        display_name=helper.display_name,
+        phone="+447700900321",
+        time_zone=helper.time_zone,
+        language=helper.language,
+    )
+    before = by_sql(cast, "organiser")
+    failed_text_to("+447700900321")
+    failed_email_to("+447700900321", "Refused")  # The number as an email address: not this member's.
+
+    after = by_sql(cast, "organiser")
+
+    assert after != before
+    assert "failed deliveries=1:" in " ".join(after)
+
+
+def test_an_older_delivery_failing_after_a_newer_one_changes_the_state(cast: Cast) -> None:
+    older = delivery_enqueue(channel=Channel.EMAIL, to=cast.helper.email, subject="S", body="…", idempotency_key="a")
+    newer = failed_email_to(cast.paid_carer.email, "Connection refused")
+    assert older.pk < newer.pk
+    before = by_sql(cast, "organiser")
+
+    Delivery.objects.filter(pk=older.pk).update(status=DeliveryStatus.FAILED, attempts=5)
+
+    assert by_sql(cast, "organiser") != before
 
 
 @pytest.mark.parametrize(

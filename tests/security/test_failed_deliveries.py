@@ -45,3 +45,18 @@ def test_a_failure_to_someone_outside_the_circle_is_not_shown(cast: Cast):
     failed_email_to(cast.outsider.email, "Connection refused")
 
     assert "Messages that couldn" not in home(cast, "organiser")
+
+
+def test_a_failure_in_another_circle_leaves_the_organisers_page_as_it_was(cast: Cast):
+    client = Client()
+    client.force_login(cast.organiser)
+    address = reverse("circles:home", args=[cast.circle.pk])
+    etag = client.get(address)["ETag"]
+
+    failed_email_to(cast.outsider.email, "Connection refused")  # Organises another circle only.
+    assert client.get(address, headers={"if-none-match": etag}).status_code == 304
+
+    failed_email_to(cast.helper.email, "Connection refused")
+    changed = client.get(address, headers={"if-none-match": etag})
+    assert changed.status_code == 200
+    assert f"An email to {cast.helper.display_name}" in changed.content.decode()
