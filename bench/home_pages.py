@@ -9,8 +9,10 @@ floor of a page).
 
 With BENCH_BEFORE=/path/to/another/checkout (e.g. `git worktree add --detach /tmp/before main`),
 that checkout's code is measured on the same database in alternating rounds in its own process,
-so both share the noise of a busy machine. Prints medians. Not a test: figures go into
-docs/performance.md by hand.
+so both share the noise of a busy machine. Prints medians. With REDIS_URL (the cache in Redis),
+also the Redis commands and round trips per request, counted in each measuring process on
+redis-py's connections (tests/redis_commands.py) over 20 requests after the timed ones. Not a
+test: figures go into docs/performance.md by hand.
 
     .venv/bin/python bench/home_pages.py
     BENCH_BEFORE=/work/wt/perfhome-base .venv/bin/python bench/home_pages.py
@@ -18,6 +20,7 @@ docs/performance.md by hand.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import statistics
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
@@ -60,9 +64,20 @@ def measure_forever(checkout: Path) -> None:
     name, value = os.environ["BENCH_COOKIE"].split("=", 1)
     client = Client()
     client.cookies[name] = value
+    counting = _redis_counting()
     print("ready", flush=True)
     for line in sys.stdin:
-        path, fetch, count = line.split()
+        words = line.split()
+        if words[0] == "count":
+            path, fetch, count = words[1:]
+            headers = FETCH if fetch == "1" else {}
+            with counting() as counted:
+                for _ in range(int(count)):
+                    client.get(path, headers=headers)
+            per_request = [len(counted.names) / int(count), counted.round_trips / int(count)]
+            print(json.dumps([*per_request, " ".join(sorted(set(counted.names)))]), flush=True)
+            continue
+        path, fetch, count = words
         headers = FETCH if fetch == "1" else {}
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(int(count)):
@@ -70,6 +85,16 @@ def measure_forever(checkout: Path) -> None:
             assert response.status_code == 200, (path, response.status_code)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         print(json.dumps([cpu * 1000 / int(count), wall * 1000 / int(count)]), flush=True)
+
+
+def _redis_counting() -> Any:
+    """tests/redis_commands.py of this checkout (the one measuring may be another), loaded by its path."""
+    spec = importlib.util.spec_from_file_location("redis_commands", ROOT / "tests" / "redis_commands.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.counting_redis_commands
 
 
 class Measurer:
@@ -94,6 +119,14 @@ class Measurer:
         self.process.stdin.flush()
         cpu, wall = json.loads(self.read())
         return float(cpu), float(wall)
+
+    def count(self, path: str, fetch: bool, count: int) -> tuple[float, float, str]:
+        """Redis commands and round trips per request, and the commands' names."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"count {path} {int(fetch)} {count}\n")
+        self.process.stdin.flush()
+        commands, round_trips, names = json.loads(self.read())
+        return float(commands), float(round_trips), str(names)
 
     def close(self) -> None:
         assert self.process.stdin is not None
@@ -138,6 +171,14 @@ def main() -> None:
                     for name in measurers
                 )
                 say(f"{label:30}{cells}")
+            if os.environ.get("REDIS_URL"):
+                say("Redis per request (commands / round trips: which commands), 20 requests after the timed ones")
+                for label, path, fetch in targets(circle_id):
+                    counts = {name: measurer.count(path, fetch, 20) for name, measurer in measurers.items()}
+                    say(
+                        f"{label:30}"
+                        + "   ".join(f"{name} {c:.1f} / {r:.1f}: {n}" for name, (c, r, n) in counts.items())
+                    )
         finally:
             for measurer in measurers.values():
                 measurer.close()

@@ -20,7 +20,9 @@ A page with several regions (the circle home) reads them all with one `get_many`
 missing ones with one `set_many` (`KeptRegions`), so a cache in Redis costs one round trip per page
 for its regions, not one per region. Each region's key is still worked out from what it is drawn
 with, when it is drawn: a region the page didn't read ahead (its parts turned out different) is read
-on its own, never served from another key.
+on its own, never served from another key. Other keys the regions' parts are worked out from (the
+circle's tasks version) are read in the same round trip; a region whose parts were only known
+after it (`draw_unread`) is drawn and kept, not read on its own.
 """
 
 from __future__ import annotations
@@ -93,8 +95,10 @@ def cached_region(access: CircleAccess, name: str, parts: Sequence[str], render:
 class KeptRegions:
     """The regions of one page read from the cache in one round trip, and the drawn ones written in one.
 
-    `read` takes the regions the page is about to draw, by name and parts; `region` serves one of
-    them (drawing it when it wasn't found); `write` keeps what was drawn, once the page is done.
+    `read` takes the regions the page is about to draw, by name and parts, and any other cache keys
+    their parts are worked out from (`also`, found in `values`); `draw_unread` names a region to
+    draw without reading it; `region` serves one of them (drawing it when it wasn't found); `write`
+    keeps what was drawn, once the page is done.
     """
 
     def __init__(self, access: CircleAccess) -> None:
@@ -102,18 +106,27 @@ class KeptRegions:
         self.seconds = _seconds()
         self.read_keys: set[str] = set()
         self.found: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}
         self.drawn: dict[str, str] = {}
 
-    def read(self, regions: Iterable[tuple[str, Sequence[str]]]) -> None:
+    def read(self, regions: Iterable[tuple[str, Sequence[str]]], also: Sequence[str] = ()) -> None:
         if not self.seconds:
             return
         keys = [region_key(self.access, name, parts) for name, parts in regions]
         try:
-            self.found = cache.get_many(keys) if keys else {}
+            found = cache.get_many([*keys, *also]) if keys or also else {}
         except Exception:
             logger.warning("Fragment cache unreachable", exc_info=True)
+        else:
+            self.found = {key: found[key] for key in keys if key in found}
+            self.values = {key: found[key] for key in also if key in found}
         # Read, even when unreachable: the page then draws them all and doesn't ask again one by one.
         self.read_keys.update(keys)
+
+    def draw_unread(self, name: str, parts: Sequence[str]) -> None:
+        """Draw this region (and keep it) without reading it, unless it was read: its key came too late."""
+        if self.seconds:
+            self.read_keys.add(region_key(self.access, name, parts))
 
     def region(self, name: str, parts: Sequence[str], render: Callable[[], str]) -> SafeString:
         if not self.seconds:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -317,9 +317,29 @@ def personal_help(start: datetime.datetime, end: datetime.datetime) -> list[Pers
 
 # Sections an app draws on the circle home in a {% region name part… %} whose parts only the app can
 # work out (tasks: the summary's version and "you're going"). Before the page is drawn the home asks
-# each for its parts, so every kept section is read from the cache in one round trip, and for what
-# its template then needs (the summary itself, worked out once); None when the viewer doesn't see it.
-HomeSection = Callable[[CircleAccess], "tuple[list[str], dict[str, Any]] | None"]
+# each what to read ahead: cache keys its parts come from (tasks: the circle's tasks version) and the
+# parts it expects them to give, so every kept section and those keys are read in one round trip.
+# Then it hands each the values read and gets its real parts and what its template needs (the
+# summary, worked out once). None when the viewer doesn't see the section.
+
+
+@dataclass(frozen=True)
+class HomeSectionAhead:
+    """What the home reads ahead for an app's section, and how the section settles on what was read.
+
+    `keys` are read with the kept sections. `parts` are the region's parts expected from them (a
+    guess: the section is read under them with the others), or None without a guess. `settle` is
+    given the keys' values (a key missing when it wasn't found or couldn't be read) and returns the
+    region's real parts and the template's context: a section whose real parts aren't the guess is
+    drawn, never served from the guessed key.
+    """
+
+    keys: list[str]
+    parts: list[str] | None
+    settle: Callable[[Mapping[str, object]], tuple[list[str], dict[str, Any]]]
+
+
+HomeSection = Callable[[CircleAccess], HomeSectionAhead | None]
 HOME_SECTIONS: dict[str, HomeSection] = {}
 
 
@@ -330,13 +350,7 @@ def register_home_section(name: str, section: HomeSection) -> None:
     HOME_SECTIONS[name] = section
 
 
-def home_sections(access: CircleAccess) -> tuple[list[tuple[str, list[str]]], dict[str, Any]]:
-    """The registered sections this viewer sees, by name and parts, and what their templates need."""
-    regions: list[tuple[str, list[str]]] = []
-    context: dict[str, Any] = {}
-    for name, section in sorted(HOME_SECTIONS.items()):
-        found = section(access)
-        if found is not None:
-            regions.append((name, found[0]))
-            context.update(found[1])
-    return regions, context
+def home_sections(access: CircleAccess) -> list[tuple[str, HomeSectionAhead]]:
+    """The registered sections this viewer sees, by name, with what to read ahead for each."""
+    found = ((name, section(access)) for name, section in sorted(HOME_SECTIONS.items()))
+    return [(name, ahead) for name, ahead in found if ahead is not None]

@@ -108,15 +108,23 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     # Per-viewer state of the sections (read in one query, with the ETag): part of their cache keys.
     state = dict(part.split("=", 1) for part in viewer_part_values(request, access))
     # Every kept section in one cache round trip, keyed by the same parts home.html's regions are
-    # drawn with (a region whose parts turn out different is read on its own: fragments.py).
-    regions, section_context = registries.home_sections(access)
+    # drawn with (a region whose parts turn out different is read on its own: fragments.py), with
+    # what apps' sections work out their parts from (tasks: its version); a section whose parts
+    # turn out other than it expected is drawn.
+    sections = registries.home_sections(access)
+    regions = [(name, ahead.parts) for name, ahead in sections if ahead.parts is not None]
     if access.can("circle.edit"):
         regions.append(("notifications:home", [state.get("failed deliveries", "")]))
     if access.can("members.view"):
         regions.append((MEMBER_REGION, []))
     regions += [("records:home", []), ("conversations:home", [str(access.user_id), state.get("read markers", "")])]
     kept = KeptRegions(access)
-    kept.read(regions)
+    kept.read(regions, also=[key for _, ahead in sections for key in ahead.keys])
+    section_context: dict[str, Any] = {}
+    for name, ahead in sections:
+        parts, needs = ahead.settle(kept.values)
+        kept.draw_unread(name, parts)
+        section_context.update(needs)
     context = circle_context(
         access,
         can_read_record=any(key.startswith("records.read.") for key in access.capabilities),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django import template
@@ -13,7 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess
-from carecircle.tasks.cache import tasks_version
+from carecircle.circles.registries import HomeSectionAhead
+from carecircle.tasks.cache import last_seen_version, tasks_version, version_from, version_key
 from carecircle.tasks.models import Status, VisitLog
 from carecircle.tasks.schedule import TaskOccurrence, local_midnight_utc
 from carecircle.tasks.selectors import CACHE_SECONDS, occurrences_for, visit_concerns_since
@@ -48,14 +50,21 @@ def _end(item: TaskOccurrence) -> datetime.datetime:
 
 @register.simple_tag
 def tasks_summary(access: CircleAccess) -> Summary:
-    today = timezone.localdate()
-    zone = timezone.get_current_timezone()
-    start = datetime.datetime.combine(today, datetime.time(), tzinfo=zone)
-    version = tasks_version(access.circle.pk)
-    manages = access.can("tasks.manage")
-    memo_key = f"{access.circle.pk}:{version}:{int(manages)}:{start.isoformat()}"
-    now = timezone.now()
-    found = _summary_get(memo_key, now) if version is not None else None
+    return _summary(access, tasks_version(access.circle.pk))
+
+
+def _window_start() -> datetime.datetime:
+    return datetime.datetime.combine(timezone.localdate(), datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
+def _memo_key(access: CircleAccess, version: str | None, start: datetime.datetime) -> str:
+    return f"{access.circle.pk}:{version}:{int(access.can('tasks.manage'))}:{start.isoformat()}"
+
+
+def _summary(access: CircleAccess, version: str | None) -> Summary:
+    """The summary under the circle's tasks `version` (None: the cache is unreachable, nothing kept)."""
+    start, now = _window_start(), timezone.now()
+    found = _summary_get(_memo_key(access, version, start), now) if version is not None else None
     if found is None:
         # The window starts at local midnight, so the list is the same all day (and cached);
         # what ended more than two hours ago is then left out.
@@ -71,13 +80,24 @@ def tasks_summary(access: CircleAccess) -> Summary:
             until=until,
         )
         if version is not None:
-            _summary_set(memo_key, found)
+            _summary_set(_memo_key(access, version, start), found)
+    return _for_viewer(access, version, found, now)
+
+
+def _kept_summary(access: CircleAccess, version: str) -> Summary | None:
+    """The summary under `version` if this process still has it worked out, else None."""
+    now = timezone.now()
+    found = _summary_get(_memo_key(access, version, _window_start()), now)
+    return None if found is None else _for_viewer(access, version, found, now)
+
+
+def _for_viewer(access: CircleAccess, version: str | None, found: _Kept, now: datetime.datetime) -> Summary:
     going = ",".join(
         f"{item.task.pk}@{item.original_date}" for item in found.upcoming if access.user_id in item.going_ids()
     )
     # Concerns leave the organisers' list CONCERN_DAYS after the visit: the hour bounds how long a
     # kept section can still show one.
-    concerns = f"{now:%Y-%m-%dT%H}" if manages else ""
+    concerns = f"{now:%Y-%m-%dT%H}" if access.can("tasks.manage") else ""
     return Summary(
         upcoming=list(found.upcoming),
         needs_help=found.needs_help,
@@ -86,12 +106,28 @@ def tasks_summary(access: CircleAccess) -> Summary:
     )
 
 
-def home_section(access: CircleAccess) -> tuple[list[str], dict[str, Summary]] | None:
-    """The home's help-needed section (circles.registries.register_home_section): its region's part and summary."""
+def home_section(access: CircleAccess) -> HomeSectionAhead | None:
+    """The home's help-needed section (circles.registries.register_home_section), read with the others.
+
+    Its key holds the circle's tasks version, which is read in the same round trip as the kept
+    sections: the section is read with them under the key the version this process saw last gives
+    (when this process still has that version's summary), and served only if the version read is
+    that one. Otherwise it is drawn from the summary under the version read, and kept for the next.
+    """
     if not access.can("tasks.view"):
         return None
-    summary = tasks_summary(access)
-    return [summary.key], {"help_summary": summary}
+    circle_id = access.circle.pk
+    seen = last_seen_version(circle_id)
+    guessed = _kept_summary(access, seen) if seen is not None else None
+
+    def settle(found: Mapping[str, object]) -> tuple[list[str], dict[str, Summary]]:
+        version = version_from(circle_id, found.get(version_key(circle_id)))
+        summary = guessed if guessed is not None and version == seen else _summary(access, version)
+        return [summary.key], {"help_summary": summary}
+
+    return HomeSectionAhead(
+        keys=[version_key(circle_id)], parts=None if guessed is None else [guessed.key], settle=settle
+    )
 
 
 @dataclass(frozen=True)
