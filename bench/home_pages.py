@@ -93,6 +93,7 @@ def _redis_counting() -> Any:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # Its dataclass looks its module up there.
     spec.loader.exec_module(module)
     return module.counting_redis_commands
 
