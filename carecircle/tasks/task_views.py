@@ -305,15 +305,22 @@ def withdraw(request: HttpRequest, circle_id: int, task_id: int) -> HttpResponse
         return refusal
     assert item is not None
     form = ReasonForm(request.POST)
-    if not form.is_valid():
-        context = _detail_context(request, access, item, reason_form=form)
-        return render(request, "tasks/detail.html", context, status=INVALID)
-    actor = viewer(request)
-    person: User | None = None
-    member_id = request.POST.get("member")
+    member_id = request.POST.get("member", "")
     if member_id:
         # Withdrawing someone else: only for those who manage tasks, and never falls back to the actor.
         access.require("tasks.manage")
+    if not form.is_valid():
+        if member_id.isdigit() and len(member_id) < 19:
+            # Taking someone off: the error belongs to the note in that person's form, opened, and the summary
+            # links to it there (the note field has its own id per person).
+            form.fields["reason"].widget.attrs["id"] = f"take-off-note-{member_id}"
+            context = _detail_context(request, access, item, take_off_form=form, take_off_member=int(member_id))
+        else:
+            context = _detail_context(request, access, item, reason_form=form)
+        return render(request, "tasks/detail.html", context, status=INVALID)
+    actor = viewer(request)
+    person: User | None = None
+    if member_id:
         person = User.objects.filter(
             pk=member_id if member_id.isdigit() and len(member_id) < 19 else 0, memberships__circle=access.circle
         ).first()

@@ -274,3 +274,24 @@ def test_the_notice_is_in_their_language(cast: Cast, language: str, subject: str
     email = notices(cast.helper).get(channel="email")
     assert email.subject == subject
     assert email.body.startswith(first_line + "\n\n" + note + "\n\n")
+
+
+def test_a_note_too_long_is_shown_in_that_persons_form_and_the_summary_links_to_it(cast: Cast) -> None:
+    """Browsers stop at 300 characters; a longer note (a script, an old browser) gets its error where it was typed."""
+    task = lift(cast)
+    with at(FRIDAY - datetime.timedelta(days=1), 9):
+        response = take_off(signed_in(cast.organiser), task, cast.paid_carer, reason="x" * 301)
+        refused = take_off(signed_in(cast.helper), task, cast.paid_carer, reason="x" * 301)
+    assert response.status_code == 400
+    page = flash(response)
+    field = f"take-off-note-{cast.paid_carer.pk}"
+    assert f'<a href="#{field}">Reason: Ensure this value has at most 300 characters (it has 301).</a>' in page
+    assert f'<input type="text" id="{field}" name="reason"' in page
+    assert f'aria-describedby="take-off-what-{cast.paid_carer.pk} {field}-error" aria-invalid="true"' in page
+    assert f'value="{"x" * 301}"' in page
+    assert page.count('<details class="take-off" open>') == 1
+    assert page.count('aria-invalid="true"') == 1
+    assert page.index(f'value="{cast.paid_carer.pk}"') < page.index(f'id="{field}-error"')
+    assert refused.status_code == 403
+    assert going(task) == sorted([cast.helper.pk, cast.paid_carer.pk])
+    assert not Delivery.objects.filter(idempotency_key__startswith=TAKEN_OFF).exists()
