@@ -12,7 +12,9 @@ checks (`?fragment=1`), so nothing about a referral travels through the channel 
 Someone who loses referrals (one given to someone else, their role lowered, or taken off the staff) is
 sent `{"type": "referrals.withdrawn", "organisation": 7, "user": 9}` on their personal group: no
 referral id, so it says nothing of what they lost, only that their pages should refetch (and the
-fetch, through the access checks, leaves out what they no longer may see).
+fetch, through the access checks, leaves out what they no longer may see). Someone taken off the
+staff is first told, on the same personal group, to re-read their organisations, so their
+connections leave the organisation's group at once rather than at the minute's refresh.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.db import connection
 
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.models import Organisation, OrganisationStaff, Referral
-from carecircle.realtime.events import scope_event_send, user_event_send
+from carecircle.realtime.events import scope_event_send, user_event_send, user_scopes_refresh
 from carecircle.realtime.registries import LiveScope, register_live_scope
 
 KEY = "organisation"
@@ -57,6 +59,21 @@ def organisation_event_seq_next(organisation_id: int) -> int | None:
 def referrals_withdrawn(*, organisation_id: int, user_id: int) -> None:
     """Tell one person's open pages of the organisation to refetch: they may see fewer referrals now."""
     user_event_send(user_id=user_id, type=REFERRALS_WITHDRAWN, **{KEY: organisation_id, "user": user_id})
+
+
+def staff_joined(*, user_id: int) -> None:
+    """After commit, someone added to the staff: their open connections join the group now, not in a minute."""
+    user_scopes_refresh(user_id=user_id)
+
+
+def staff_left(*, organisation_id: int, user_id: int) -> None:
+    """After commit, someone taken off the staff: their connections leave the group at once, then their pages refetch.
+
+    In that order (both go to their personal group, which keeps order), so by the time a page
+    refetches, its connection hears nothing more of the organisation.
+    """
+    user_scopes_refresh(user_id=user_id)
+    referrals_withdrawn(organisation_id=organisation_id, user_id=user_id)
 
 
 def organisations_of(user_id: int) -> list[int]:

@@ -19,7 +19,7 @@ from carecircle.lib.errors import Conflict, DomainError, Gone
 from carecircle.lib.tokens import secret_hash
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.languages import in_language_of_address
-from carecircle.orgs.live import referrals_withdrawn
+from carecircle.orgs.live import referrals_withdrawn, staff_joined, staff_left
 from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffInvitation, StaffRole
 
 STAFF_INVITATION_DAYS = 14
@@ -66,6 +66,7 @@ def organisation_staff_add(
             subject=user,
             data={"organisation": organisation.pk, "name": organisation.name, "role": role},
         )
+        staff_joined(user_id=user.pk)
     return staff
 
 
@@ -101,7 +102,7 @@ def organisation_staff_remove(*, actor: User, staff: OrganisationStaff) -> None:
         subject=staff.user,
         data={"organisation": staff.organisation_id},
     )
-    referrals_withdrawn(organisation_id=staff.organisation_id, user_id=staff.user_id)
+    staff_left(organisation_id=staff.organisation_id, user_id=staff.user_id)
     staff.delete()
 
 

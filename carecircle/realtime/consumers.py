@@ -243,6 +243,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         for message in scopes_latest:
             await self.send_json(message)
 
+    async def scopes_refresh(self, message: dict[str, Any]) -> None:
+        """Re-read the person's scopes now (added to or taken off an organisation's staff), not at the next refresh.
+
+        The database decides, not the message, so someone added back before this arrived stays. The
+        numbers of the scopes are not sent: the event that follows (if any) tells the page what to
+        refetch.
+        """
+        await self._join_scopes()
+
     async def resync(self) -> None:
         """After Redis restarted: re-join every group and tell the client each circle's latest number."""
         await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)

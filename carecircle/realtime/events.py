@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # The consumer's handler for every event sent through the channel layer.
 HANDLER = "circle.event"
+# The consumer's handler for "re-read which scopes this person is in now" (never passed to the browser).
+SCOPES_REFRESH = "scopes.refresh"
 # The key of a personal event sent once to a whole circle: the members it is for. The consumer
 # forwards the event only to their connections, without this key (nobody learns who else was told).
 FOR_USERS = "for_users"
@@ -53,6 +55,17 @@ def user_event_send(*, user_id: int, type: str, **data: Any) -> None:
     """Send a personal event (for example "you were removed") to every open connection of one user."""
     message = {"type": type, **data}
     transaction.on_commit(lambda: publish(user_group(user_id), message))
+
+
+def user_scopes_refresh(*, user_id: int) -> None:
+    """After commit, have one user's open connections re-read their scopes and leave the groups of any they left.
+
+    Sent when someone is taken off an organisation's staff: without it their connections stayed in
+    the organisation's group until the next minute's refresh (each event was still refused to them).
+    The connection asks the database rather than trusting the message, so someone added back in the
+    meantime stays in the group. A failure is logged: the minute's refresh still catches up.
+    """
+    transaction.on_commit(lambda: layer_send(user_group(user_id), {"type": SCOPES_REFRESH}), robust=True)
 
 
 def users_event_send(*, user_ids: Collection[int], circle_id: int, type: str, **data: Any) -> None:
@@ -94,7 +107,12 @@ def scope_event_send(
 
 
 def publish(group: str, message: dict[str, Any]) -> None:
-    """Send one event to a group now, from synchronous code; a failure is logged, never raised.
+    """Send one event to a group now, from synchronous code; a failure is logged, never raised."""
+    layer_send(group, {"type": HANDLER, "event": message})
+
+
+def layer_send(group: str, payload: dict[str, Any]) -> None:
+    """Send one channel-layer message to a group now, from synchronous code; a failure is logged, never raised.
 
     Called from a thread whose own event loop is running (synchronous code driven from inside a
     loop, as Playwright's sync API drives the browser tests' bodies), async_to_sync refuses to run
@@ -103,7 +121,6 @@ def publish(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    payload = {"type": HANDLER, "event": message}
     try:
         if loop_running_here():
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:

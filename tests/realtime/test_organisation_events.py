@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.db import transaction
 
 from carecircle.accounts.models import User
 from carecircle.orgs.access import access_organisation
@@ -24,6 +25,8 @@ from carecircle.orgs.services import (
     organisation_staff_remove,
     organisation_staff_role_change,
 )
+from carecircle.realtime.events import publish
+from carecircle.realtime.registries import scope_group
 from tests.bursts import at_once
 from tests.cast import Cast
 
@@ -163,6 +166,93 @@ async def _heard_before_a_marker(communicator: Any, user: User) -> list[Any]:
     return heard
 
 
+async def _group_reaches(connections: list[Any], user: User, organisation: Organisation) -> list[bool]:
+    """For each of one person's connections, whether a message sent to the organisation's group reaches it.
+
+    The probe is a withdrawal naming that person, which `may_hear` passes whatever their role, so
+    only being in the group decides whether it arrives; the marker after it comes through their
+    personal group, so everything sent before it has arrived by then.
+    """
+    probe = {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": user.pk}
+    await run(publish)(scope_group("organisation", organisation.pk), probe)
+    marker = {"type": "referrals.withdrawn", "organisation": 0, "user": user.pk}
+    await run(referrals_withdrawn)(organisation_id=0, user_id=user.pk)
+    reached = []
+    for communicator in connections:
+        heard = []
+        while (message := await communicator.receive_json()) != marker:
+            heard.append(message)
+        assert heard in ([], [probe]), heard
+        reached.append(heard == [probe])
+    return reached
+
+
+async def test_someone_taken_off_the_staff_leaves_the_organisations_group_at_once(connect: Any, live_cast: Cast):
+    team = await run(_team)(live_cast)
+    organisation, volunteer, other = team["organisation"], team["volunteer"], team["other"]
+    await run(organisation_staff_add)(actor=None, organisation=other, user=volunteer, role=StaffRole.VOLUNTEER)
+    pages = [await connect(volunteer), await connect(volunteer)]
+    for page in pages:
+        told = [await page.receive_json() for _ in range(2)]
+        assert {event["organisation"] for event in told} == {organisation.pk, other.pk}
+    assert await _group_reaches(pages, volunteer, organisation) == [True, True]
+
+    staff = await run(OrganisationStaff.objects.get)(organisation=organisation, user=volunteer)
+    await run(organisation_staff_remove)(actor=live_cast.org_staff, staff=staff)
+    # Every open page is told to refetch (and then shows they lost access), and its connection has
+    # already left the organisation's group: not at the minute's refresh, which never ran here.
+    for page in pages:
+        assert await page.receive_json() == {
+            "type": "referrals.withdrawn",
+            "organisation": organisation.pk,
+            "user": volunteer.pk,
+        }
+    assert await _group_reaches(pages, volunteer, organisation) == [False, False]
+    # The organisation they are still on the staff of keeps them.
+    assert await _group_reaches(pages, volunteer, other) == [True, True]
+
+
+async def test_someone_added_to_the_staff_joins_the_organisations_group_at_once(connect: Any, live_cast: Cast):
+    team = await run(_team)(live_cast)
+    organisation = team["organisation"]
+    newcomer = await run(User.objects.create_user)(email="ned@example.org", password=None, display_name="Ned New")
+    page = await connect(newcomer)
+    assert await _group_reaches([page], newcomer, organisation) == [False]
+
+    await run(organisation_staff_add)(actor=None, organisation=organisation, user=newcomer, role=StaffRole.COORDINATOR)
+    # Once their connection has had the messages sent before now (nothing for the page: the
+    # instruction to re-read is the consumer's own), it is in the group, long before the minute's
+    # refresh, so the next referral to arrive reaches them.
+    assert await _heard_before_a_marker(page, newcomer) == []
+    assert await _group_reaches([page], newcomer, organisation) == [True]
+    arrived = await run(_arrive)(organisation, "Mary Jones")
+    assert (await page.receive_json())["referral"] == arrived.pk
+
+
+async def test_someone_added_back_before_their_connection_heard_of_the_removal_stays_in_the_group(
+    connect: Any, live_cast: Cast
+):
+    team = await run(_team)(live_cast)
+    organisation, volunteer = team["organisation"], team["volunteer"]
+    page = await _connect_staff(connect, volunteer, organisation)
+
+    def removed_and_added_back() -> None:
+        # One transaction: both messages are sent after it commits, when Val is on the staff again.
+        with transaction.atomic():
+            staff = OrganisationStaff.objects.get(organisation=organisation, user=volunteer)
+            organisation_staff_remove(actor=live_cast.org_staff, staff=staff)
+            organisation_staff_add(actor=None, organisation=organisation, user=volunteer, role=StaffRole.VOLUNTEER)
+
+    await run(removed_and_added_back)()
+    assert await page.receive_json() == {
+        "type": "referrals.withdrawn",
+        "organisation": organisation.pk,
+        "user": volunteer.pk,
+    }
+    # The connection asked the database, not the message: still staff, so still in the group.
+    assert await _group_reaches([page], volunteer, organisation) == [True]
+
+
 async def test_a_volunteer_whose_referral_goes_to_someone_else_refetches_and_hears_nothing_more_of_it(
     connect: Any, live_cast: Cast
 ):
@@ -226,6 +316,9 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     await run(organisation_staff_role_change)(actor=live_cast.org_staff, staff=staff, role=StaffRole.VOLUNTEER)
     assert await volunteers_page.receive_json() == withdrawn
     assert await run(may_hear)(live_cast.org_staff.pk, withdrawn) is False
+    # Still on the staff, so their connection stays in the group: the referrals given to them
+    # still reach them through it (each event checked as it is delivered).
+    assert await _group_reaches([volunteers_page], volunteer, organisation) == [True]
 
 
 async def test_a_page_that_reconnects_is_told_the_latest_number_to_compare_with_what_it_heard(
