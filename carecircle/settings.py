@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "carecircle.web.context_processors.site",
             ],
+            # Dates with a short month name go through `short_date` (docs/architecture/i18n.md, "Dates").
+            "libraries": {"short_dates": "carecircle.lib.date_filters"},
         },
     },
 ]

@@ -7,12 +7,13 @@ import uuid
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from carecircle.accounts.devices import device_description
 from carecircle.accounts.models import User
 from carecircle.accounts.verification import verification_token_make
+from carecircle.lib.date_words import short_date
 from carecircle.lib.hooks import delivery_enqueue
 
 
@@ -114,7 +115,7 @@ def new_sign_in_email_send(*, user: User, user_agent: str, address: str | None, 
         words = {
             "device": device_description(user_agent),
             "address": address,
-            "when": formats.date_format(when, "D j M Y, H:i T"),
+            "when": short_date(when, "D j M Y, H:i T"),
         }
         if address:
             signed_in = gettext(

@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import InvitationChannel, Role, role_noun
 from carecircle.circles.permissions import CAPABILITY_BY_KEY
+from carecircle.lib.date_words import short_date
 
 ROLE_GROUPS = {
     Role.PERSON.value: gettext_lazy("the person being helped"),
@@ -268,7 +269,7 @@ def when_text(moment: datetime.datetime, *, now: datetime.datetime | None = None
     local = timezone.localtime(moment)
     today = timezone.localtime(now or timezone.now())
     pattern = "D j M, H:i" if local.year == today.year else "D j M Y, H:i"
-    return formats.date_format(local, pattern)
+    return short_date(local, pattern)
 
 
 def log_lines(entries: Iterable[AuditEntry]) -> list[LogLine]:

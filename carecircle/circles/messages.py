@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from carecircle.accounts.emails import reader_language
 from carecircle.circles.models import Invitation, role_noun
+from carecircle.lib.date_words import short_date
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -89,5 +90,5 @@ def invitation_sms(*, invitation: Invitation, inviter: User, token: str) -> str:
             "inviter": inviter.display_name,
             "person": invitation.circle.person_name,
             "link": invitation_url(token),
-            "until": formats.date_format(invitation.expires_at, "j M"),
+            "until": short_date(invitation.expires_at, "j M"),
         }

@@ -5,14 +5,17 @@ wrongly mid-sentence ("Heddiw, Dydd Gwener 4 Rhagfyr"). These are Django's msgid
 so that `make messages APP=lib` puts them in lib's catalog; a catalog in LOCALE_PATHS wins over
 Django's, so `date_format(day, "l j E")` and `|date:"l j E"` say "dydd Gwener" and "piątek".
 A date that begins a heading goes through `|capfirst`. Short names ("D j M") follow the same rule:
-Polish writes "pt 4 gru" (the day through lib's catalog, the month through `use_lower_case_months`).
+Polish writes "pt 4 gru": the day through lib's catalog, the month through `short_date` (and the
+`short_date` template filter), which asks Django for the month as the catalog writes it.
 docs/architecture/i18n.md, "Dates".
 """
 
 from __future__ import annotations
 
-from django.utils import dateformat, translation
-from django.utils.dates import MONTHS_3
+import datetime
+import re
+
+from django.utils import formats, translation
 from django.utils.translation import gettext_noop
 
 # Translators: the name of a day as it reads inside a sentence ("Today, Monday 7 December"), not at
@@ -43,18 +46,24 @@ WEEKDAY_ABBREVIATIONS = (
 # English's and Welsh's ("4 Dec", "4 Rhag").
 LOWER_CASE_MONTHS = frozenset({"pl"})
 
-
-def short_month(self: dateformat.DateFormat) -> str:
-    """Django's `M`, in lower case where the language writes months so; title case elsewhere, as Django does."""
-    name = str(MONTHS_3[self.data.month])  # type: ignore[union-attr]
-    language = (translation.get_language() or "").split("-")[0]
-    return name if language in LOWER_CASE_MONTHS else name.title()
+# An `M` that Django reads as the short month: one not escaped by a backslash (Django's own rule,
+# django.utils.dateformat.Formatter.format).
+SHORT_MONTH = re.compile(r"(?<!\\)M")
 
 
-def use_lower_case_months() -> None:
-    """Make every `M` in a date format follow LOWER_CASE_MONTHS: templates and date_format alike.
+def short_date_format(format: str) -> str:
+    """`format` for the active language: its short month (`M`) becomes `b` where months are lower case.
 
-    Django's `M` always title-cases the month ("4 Gru"); a format string per use ("j b" in Polish)
-    would have to be remembered at each of the dozens of places that show a short date.
+    Django's `M` title-cases the catalog's name ("Gru"); `b` gives it as the catalog has it ("gru").
     """
-    dateformat.DateFormat.M = short_month  # type: ignore[method-assign]
+    language = (translation.get_language() or "").split("-")[0]
+    return SHORT_MONTH.sub("b", format) if language in LOWER_CASE_MONTHS else format
+
+
+def short_date(value: datetime.date, format: str) -> str:
+    """`date_format(value, format)` with the short month written as the active language writes it.
+
+    Every date format with `M` goes through here or the `short_date` template filter
+    (tests/lib/test_short_dates.py checks), so Polish reads "pt 4 gru" and English "Fri 4 Dec".
+    """
+    return formats.date_format(value, short_date_format(format))

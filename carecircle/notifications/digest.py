@@ -24,12 +24,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership, Role
 from carecircle.circles.permissions import capabilities_for
+from carecircle.lib.date_words import short_date
 from carecircle.notifications.categories import CATEGORIES, CATEGORY_BY_KEY, DIGEST, EMAIL, Category
 from carecircle.notifications.models import (
     Channel,
@@ -225,7 +226,7 @@ def _absolute(path: str) -> str:
 
 def _when(moment: datetime.datetime, zone: ZoneInfo) -> str:
     # In the active language (the recipient's): "Mon 4 Dec, 09:30", "Llun 4 Rhag, 09:30", "pon 4 gru, 09:30".
-    return formats.date_format(moment.astimezone(zone), "D j M, H:i")
+    return short_date(moment.astimezone(zone), "D j M, H:i")
 
 
 def _grouped(

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Sum
-from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
+from carecircle.lib.date_words import short_date
 from carecircle.lib.errors import DomainError
 from carecircle.orgs.figures import HISTOGRAMS
 from carecircle.orgs.models import Need, Outcome, ReferralFigure, ReferralSource, ReferralStatus
@@ -273,7 +273,7 @@ def build_report(organisation_ids: list[int], period: Period) -> Report:
     months = _table(
         "months",
         gettext("Referrals received each month"),
-        [(date_format(month, "M Y"), received.get(month, 0)) for month in period.months()],
+        [(short_date(month, "M Y"), received.get(month, 0)) for month in period.months()],
     )
 
     def pairs(kind: str, choices: Sequence[tuple[str, object]]) -> list[tuple[str, int]]:

@@ -23,12 +23,12 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncWeek
-from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, Membership
 from carecircle.circles.registries import ActivitySource, activity_sources, help_given
+from carecircle.lib.date_words import short_date
 from carecircle.orgs.models import OrganisationCircle, OrganisationStaff, Referral
 from carecircle.orgs.reports import LONDON, SMALLEST_SHOWN, Cell, Period, Table, _table, hidden
 
@@ -200,7 +200,7 @@ def build_uptake(organisation_ids: list[int], period: Period, *, now: datetime.d
         cells=[
             Cell(
                 # Translators: "w/c" is "week commencing": the Monday the week starts.
-                label=gettext("w/c %(day)s") % {"day": date_format(week, "j M")},
+                label=gettext("w/c %(day)s") % {"day": short_date(week, "j M")},
                 value=weekly_counts.get(week, 0),
                 suppressed=0 < weekly_counts.get(week, 0) < SMALLEST_SHOWN,
             )
@@ -270,7 +270,7 @@ def _cohorts(
         found.append(
             CohortRow(
                 # Translators: "w/c" is "week commencing": the Monday the week starts.
-                label=gettext("w/c %(day)s") % {"day": date_format(week, "j M")},
+                label=gettext("w/c %(day)s") % {"day": short_date(week, "j M")},
                 joined=Cell(label="", value=size, suppressed=0 < size < SMALLEST_SHOWN),
                 later=cells,
             )

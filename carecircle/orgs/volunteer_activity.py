@@ -16,9 +16,9 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, DateField, Sum, Value
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from carecircle.lib.date_words import short_date
 from carecircle.orgs.figures import ACTIVE, DONE, GIVEN
 from carecircle.orgs.models import OrganisationStaff, StaffFigure, StaffRole
 from carecircle.orgs.reports import SMALLEST_SHOWN, Cell, Period, Table, _table, hidden
@@ -81,7 +81,7 @@ def build_volunteer_activity(organisation_ids: list[int], period: Period) -> Vol
     each_month = [found.get((ACTIVE, month), (0, 0))[1] for month in months]
     given = [found.get((GIVEN, month), (0, 0))[0] for month in months]
     done = [found.get((DONE, month), (0, 0))[0] for month in months]
-    labels = [date_format(month, "M Y") for month in months]
+    labels = [short_date(month, "M Y") for month in months]
     return VolunteerActivity(
         active=_table("volunteers", _("Volunteers active each month"), list(zip(labels, each_month, strict=True))),
         people=Cell(

@@ -10,9 +10,9 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from carecircle.lib.date_words import short_date
 from carecircle.lib.text import multi_line, single_line
 from carecircle.records.sections import Field, Section
 
@@ -164,7 +164,7 @@ def display_value(field: Field, value: str) -> str:
         return str(dict(field.choices).get(value, value))
     if field.type == "date":
         try:
-            return date_format(datetime.date.fromisoformat(value), "j M Y")
+            return short_date(datetime.date.fromisoformat(value), "j M Y")
         except ValueError:
             return value
     if field.type == "nhs_number" and len(value) == 10:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext, pgettext
 
 from carecircle.accounts.models import User
+from carecircle.lib.date_words import short_date
 from carecircle.tasks import services
 from carecircle.tasks.models import Assignment, Decline, Status, Task
 from carecircle.tasks.selectors import occurrence_detail
@@ -64,7 +64,7 @@ def short_day(on: datetime.date) -> str:
 
 def _short_day(on: datetime.date) -> str:
     # Translators: a Django date format for a day in a short reply, like "Tue 14 Jul".
-    return date_format(on, pgettext("day in a short reply", "D j M"))
+    return short_date(on, pgettext("day in a short reply", "D j M"))
 
 
 def occurrence_answer(*, actor: User, task: Task, occurrence_date: datetime.date, answer: Answer) -> Answered:

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext
 
+from carecircle.lib.date_words import short_date
 from carecircle.tasks.models import Task
 
 
@@ -33,7 +34,7 @@ def task_url(task: Task, on: datetime.date) -> str:
 def _when(start: datetime.datetime, time_zone: str) -> str:
     local = start.astimezone(ZoneInfo(time_zone))
     # Translators: a Django date format for a day and time in a message, like "Fri 5 Dec, 10:30".
-    return date_format(local, pgettext("day and time in a message", "D j M, H:i"))
+    return short_date(local, pgettext("day and time in a message", "D j M, H:i"))
 
 
 def day_words(on: datetime.date) -> str:
@@ -54,10 +55,10 @@ def covered_words(*, first: datetime.date, rest_from: datetime.date, short: bool
     else:
         style = pgettext("day in a short reply", "D j M") if short else pgettext("day in a message", "l j E")
     if first == last:
-        return date_format(first, style)
+        return short_date(first, style)
     return pgettext("a span of days", "%(first)s to %(last)s") % {
-        "first": date_format(first, style),
-        "last": date_format(last, style),
+        "first": short_date(first, style),
+        "last": short_date(last, style),
     }
 
 

@@ -6,11 +6,11 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from carecircle.audit.models import AuditEntry
+from carecircle.lib.date_words import short_date
 
 
 def _words(entry: AuditEntry) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def _words(entry: AuditEntry) -> dict[str, Any]:
     return {
         "name": entry.actor_name or _("Someone"),
         "title": entry.data.get("title") or _("a task"),
-        "day": date_format(datetime.date.fromisoformat(str(value)), "D j M") if value else "",
+        "day": short_date(datetime.date.fromisoformat(str(value)), "D j M") if value else "",
         "subject": entry.subject_name or _("someone"),
         "reason": f" ({reason})" if reason else "",
     }
@@ -41,13 +41,13 @@ def _simple(sentence: Any) -> Callable[[AuditEntry], str]:
 
 
 def _updated_following(entry: AuditEntry) -> str:
-    day = date_format(datetime.date.fromisoformat(entry.data["from"]), "j M")
+    day = short_date(datetime.date.fromisoformat(entry.data["from"]), "j M")
     return _("%(name)s changed “%(title)s” from %(from)s on") % {**_words(entry), "from": day}
 
 
 def _assigned_series(entry: AuditEntry) -> str:
     count = int(entry.data.get("count", 0))
-    day = date_format(datetime.date.fromisoformat(entry.data["from"]), "j M")
+    day = short_date(datetime.date.fromisoformat(entry.data["from"]), "j M")
     return ngettext(
         "%(name)s put %(subject)s down for “%(title)s” %(count)s time from %(from)s",
         "%(name)s put %(subject)s down for “%(title)s” %(count)s times from %(from)s",

@@ -30,6 +30,7 @@ from carecircle.circles.fragments import cached_fragment
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
+from carecircle.lib.date_words import short_date
 from carecircle.tasks.cache import tasks_version
 from carecircle.tasks.schedule import TaskOccurrence, occurrence_days
 from carecircle.tasks.selectors import occurrences_for
@@ -320,4 +321,4 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _day(day: datetime.date) -> str:
-    return date_format(day, "D j M")
+    return short_date(day, "D j M")
