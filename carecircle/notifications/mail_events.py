@@ -29,8 +29,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from carecircle.accounts.models import User
+from carecircle.notifications.channel_failing import member_channel_failing
 from carecircle.notifications.models import Channel, MailEvent
-from carecircle.notifications.services import member_channel_failing
 
 logger = logging.getLogger("carecircle.mail")
 

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.accounts.models import User
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications import push
+from carecircle.notifications.channel_failing import channel_mark_working
 from carecircle.notifications.models import Channel, Digest, Notification, NotificationSettings
-from carecircle.notifications.services import channel_mark_working
 
 LIST_LIMIT = 50
 

@@ -274,27 +274,33 @@ def push_payload(*, category: str, title: str, url: str, notification_key: str =
     )
 
 
-def device_still_takes(delivery: Delivery) -> bool:
-    """Whether the device is still subscribed, still the same member's, and not refused before."""
+def push_device(delivery: Delivery) -> PushSubscription | None:
+    """The device to push to, while it is still subscribed, still the same member's, and not refused before."""
     if not delivery.to.isdigit() or delivery.recipient_id is None:
-        return False
+        return None
     return PushSubscription.objects.filter(
         pk=int(delivery.to), user_id=delivery.recipient_id, failing_since__isnull=True
-    ).exists()
+    ).first()
 
 
-def push_send(delivery: Delivery, *, urgent: bool = False) -> str:
+def push_service_of(subscription: PushSubscription) -> str:
+    """The push service a device's pushes go to: its endpoint's origin (scheme, host, port)."""
+    parts = urlsplit(subscription.endpoint)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def push_send(delivery: Delivery, *, subscription: PushSubscription, urgent: bool = False) -> str:
     """Encrypt and post one push (outside any transaction); the push service's message address.
 
     404 or 410 mean the browser dropped the subscription (RFC 8030 §7.3): the row is deleted. 413
     means this payload was too large: the device is fine, only this delivery fails. Any other 4xx
     but 408/429 marks the device failing. All three are permanent for this delivery; 5xx, 408, 429
-    and network errors are retried by the caller with back-off.
+    and network errors are retried by the caller with back-off (after a 429 or 503, at least as
+    long as the push service's Retry-After asks: retry_after.py).
     """
     # Imported here: pywebpush brings aiohttp and requests, which only the worker needs.
     from pywebpush import WebPushException, webpush
 
-    subscription = PushSubscription.objects.get(pk=int(delivery.to))
     keys = vapid_keys()
     try:
         response = webpush(

@@ -20,23 +20,22 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils import timezone
 
-from carecircle.accounts.models import User
 from carecircle.lib.hooks import conversation_unread
+from carecircle.notifications.channel_failing import channel_mark_failing, member_reason
 from carecircle.notifications.mail_session import MailSession
 from carecircle.notifications.models import (
     Channel,
     Delivery,
     DeliveryStatus,
-    Notification,
     NotificationSettings,
+    PushSubscription,
     TextOptOut,
     TextsSent,
 )
-from carecircle.notifications.push import PermanentPushError, device_still_takes, push_send
+from carecircle.notifications.push import PermanentPushError, push_device, push_send, push_service_of
+from carecircle.notifications.retry_after import Busy, busy_answer, retry_after_parse
 from carecircle.notifications.sms import PermanentSmsError, get_sms_backend
 
 
@@ -53,6 +52,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Longer than any one send can take (the SMTP timeout); after it another worker may take the row over.
 LEASE = datetime.timedelta(minutes=10)
+# After a service answers 429 or 503, the rest of the run's deliveries to it wait this long (until the
+# next sweep), untried; the refused one waits what the service asked (docs/architecture/notifications.md).
+HELD_BACK_FOR = datetime.timedelta(minutes=2)
 
 
 @dataclass
@@ -206,6 +208,7 @@ def deliveries_send(delivery_ids: Sequence[int]) -> dict[str, int]:
     """
     mail = MailSession()
     outcomes: dict[str, int] = {}
+    held: dict[str, datetime.datetime] = {}
     pending = list(dict.fromkeys(delivery_ids))
     try:
         while pending:
@@ -220,7 +223,7 @@ def deliveries_send(delivery_ids: Sequence[int]) -> dict[str, int]:
                     _release(rest)
                     pending = [row.pk for row in rest] + pending
                     break
-                status = _delivery_send_claimed(delivery, mail, failing=failing)
+                status = _delivery_send_claimed(delivery, mail, failing=failing, held=held)
                 outcomes[status] = outcomes.get(status, 0) + 1
     finally:
         mail.close()
@@ -253,19 +256,31 @@ def delivery_send(*, delivery_id: int, mail: MailSession | None = None) -> str:
         delivery = delivery_claim(delivery_id=delivery_id)
         if delivery is None:
             return "skipped"
-        return _delivery_send_claimed(delivery, session, failing=failing_recipients([delivery]))
+        return _delivery_send_claimed(delivery, session, failing=failing_recipients([delivery]), held={})
     finally:
         if own:
             session.close()
 
 
-def _delivery_send_claimed(delivery: Delivery, mail: MailSession, *, failing: set[tuple[int, str]]) -> str:
+def _delivery_send_claimed(
+    delivery: Delivery,
+    mail: MailSession,
+    *,
+    failing: set[tuple[int, str]],
+    held: dict[str, datetime.datetime],
+) -> str:
+    """Send one claimed row and record what happened.
+
+    `held` maps each service that answered 429 or 503 earlier in this run to when its other
+    deliveries may be tried; a row for such a service is handed back untried rather than sent.
+    """
     if not still_unread(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED, lease_until=None
         )
         return "cancelled"
-    if delivery.channel == Channel.PUSH and not device_still_takes(delivery):
+    device = push_device(delivery) if delivery.channel == Channel.PUSH else None
+    if delivery.channel == Channel.PUSH and device is None:
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The device no longer takes notifications."
         )
@@ -280,6 +295,10 @@ def _delivery_send_claimed(delivery: Delivery, mail: MailSession, *, failing: se
             status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The number replied STOP to our texts."
         )
         return "opted-out"
+    service = _service_of(delivery, device)
+    if service in held:
+        _hold_back(delivery, until=held[service])
+        return "held"
     if delivery.channel == Channel.SMS and not text_allowance_take(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED,
@@ -288,13 +307,34 @@ def _delivery_send_claimed(delivery: Delivery, mail: MailSession, *, failing: se
         )
         return "capped"
     try:
-        provider_id = _send(delivery, mail)
+        provider_id = _push(delivery, device) if device is not None else _send(delivery, mail)
     except Exception as error:
-        return _record_failure(delivery, error)
+        busy = busy_answer(error)
+        if busy is not None:
+            held[service] = timezone.now() + HELD_BACK_FOR
+        return _record_failure(delivery, error, busy=busy)
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT, provider_id=provider_id[:120], sent_at=timezone.now(), lease_until=None
     )
     return "sent"
+
+
+def _service_of(delivery: Delivery, device: PushSubscription | None) -> str:
+    """Which service a delivery goes through: each push service (by origin), the text provider, the mail server."""
+    if device is not None:
+        return f"push {push_service_of(device)}"
+    return str(delivery.channel)
+
+
+def _hold_back(delivery: Delivery, *, until: datetime.datetime) -> None:
+    """Hand a claimed row back untried: its service said it was busy; the claim's attempt doesn't count."""
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.QUEUED,
+        lease_until=None,
+        not_before=until,
+        attempts=F("attempts") - 1,
+        last_error="Held back: the service answered 429 or 503 to another message in the same run.",
+    )
 
 
 def _checks_channel(delivery: Delivery) -> bool:
@@ -369,6 +409,13 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=2 ** min(6, max(1, attempts)))
 
 
+def busy_retry_delay(attempts: int, *, busy: Busy, now: datetime.datetime) -> datetime.timedelta:
+    """The usual back-off, or the wait the busy service asked for (at most an hour) when that is longer."""
+    asked = retry_after_parse(busy.retry_after, now=now)
+    usual = retry_delay(attempts)
+    return usual if asked is None else max(usual, asked)
+
+
 def is_permanent(error: Exception) -> bool:
     """A failure that retrying can't fix: the address or number itself is refused."""
     if isinstance(error, PermanentSmsError | PermanentPushError):
@@ -379,104 +426,36 @@ def is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPDataError) and 500 <= error.smtp_code < 600
 
 
-def _record_failure(delivery: Delivery, error: Exception) -> str:
+def _record_failure(delivery: Delivery, error: Exception, *, busy: Busy | None = None) -> str:
     logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error)
-    permanent = is_permanent(error) or isinstance(error, ValueError)
+    # A busy service (429, 503) is never a refusal of the address, number or device, whatever else it says.
+    permanent = busy is None and (is_permanent(error) or isinstance(error, ValueError))
     final = permanent or delivery.attempts >= MAX_ATTEMPTS
     changes: dict[str, Any] = {"last_error": str(error)[:500], "lease_until": None}
     if final:
         changes["status"] = DeliveryStatus.FAILED
     else:
+        now = timezone.now()
+        wait = (
+            retry_delay(delivery.attempts) if busy is None else busy_retry_delay(delivery.attempts, busy=busy, now=now)
+        )
         changes["status"] = DeliveryStatus.QUEUED
-        changes["not_before"] = timezone.now() + retry_delay(delivery.attempts)
+        changes["not_before"] = now + wait
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(**changes)
     # A refused device is dealt with by push_send (removed or marked); the member's other channels go on.
-    if is_permanent(error) and delivery.recipient_id is not None and delivery.channel != Channel.PUSH:
+    if permanent and is_permanent(error) and delivery.recipient_id is not None and delivery.channel != Channel.PUSH:
         channel_mark_failing(delivery=delivery, reason=member_reason(error))
     return "failed" if final else "retry"
 
 
-# Stored in English and translated where the member reads it (failing_notice.html).
-MAIL_SERVER_REFUSED = gettext_noop("The mail server said the address can't receive mail.")
+def _push(delivery: Delivery, device: PushSubscription) -> str:
+    from carecircle.notifications.categories import CATEGORY_BY_KEY
 
-
-def member_reason(error: Exception) -> str:
-    """Why a channel stopped working, in words for the member (a msgid); the error itself is for operators."""
-    if isinstance(error, PermanentSmsError):
-        return error.reason
-    return MAIL_SERVER_REFUSED
-
-
-CHANNEL_FAILING_FIELD = {Channel.EMAIL: "email_failing_since", Channel.SMS: "sms_failing_since"}
-
-
-def channel_mark_failing(*, delivery: Delivery, reason: str) -> None:
-    """The member's address or number refused a message for good: stop using it and tell them in the app."""
-    assert delivery.recipient_id is not None
-    member_channel_failing(
-        user_id=delivery.recipient_id,
-        channel=delivery.channel,
-        address=delivery.to,
-        reason=reason,
-        key=f"channel-failing-{delivery.pk}",
-    )
-
-
-@transaction.atomic
-def member_channel_failing(*, user_id: int, channel: Channel | str, address: str, reason: str, key: str) -> None:
-    """Stop emailing (or texting) a member whose address (or number) refused us; tell them in the app, once per `key`.
-
-    notify() and the digest queue nothing on a failing channel, and the worker cancels what was
-    already waiting, until the member presses "Start emailing me again" (`channel_mark_working`).
-    """
-    now = timezone.now()
-    failing_field = CHANNEL_FAILING_FIELD[Channel(channel)]
-    NotificationSettings.objects.get_or_create(user_id=user_id)
-    NotificationSettings.objects.filter(user_id=user_id).update(**{failing_field: now, "failing_reason": reason[:200]})
-    # Written in the member's own language, as notify() writes everything else they read.
-    with translation.override(_language_of(user_id)):
-        if channel == Channel.EMAIL:
-            title = _("We couldn't reach your email address %(address)s") % {"address": address}
-            body = _(
-                "Messages to it were refused, so we have stopped using it. Check your email address, then choose "
-                "to start again on your notifications page."
-            )
-        else:
-            title = _("We couldn't reach your mobile number %(address)s") % {"address": address}
-            body = _(
-                "Messages to it were refused, so we have stopped using it. Check your mobile number, then choose "
-                "to start again on your notifications page."
-            )
-    Notification.objects.get_or_create(
-        key=key[:160],
-        defaults={
-            "recipient_id": user_id,
-            "category": "account",
-            "title": title[:200],
-            "body": body,
-            "url": "/notifications/preferences/",
-        },
-    )
-
-
-def _language_of(user_id: int) -> str:
-    language = User.objects.filter(pk=user_id).values_list("language", flat=True).first()
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-
-
-def channel_mark_working(*, user_id: int, channel: Channel | str) -> None:
-    """The member fixed or confirmed their address or number: use it again."""
-    NotificationSettings.objects.filter(user_id=user_id).update(
-        **{CHANNEL_FAILING_FIELD[Channel(channel)]: None, "failing_reason": ""}
-    )
+    category = CATEGORY_BY_KEY.get(delivery.category)
+    return push_send(delivery, subscription=device, urgent=category is not None and category.urgent)
 
 
 def _send(delivery: Delivery, mail: MailSession) -> str:
-    if delivery.channel == Channel.PUSH:
-        from carecircle.notifications.categories import CATEGORY_BY_KEY
-
-        category = CATEGORY_BY_KEY.get(delivery.category)
-        return push_send(delivery, urgent=category is not None and category.urgent)
     if delivery.channel == Channel.SMS:
         return get_sms_backend().send(to=delivery.to, body=delivery.body)
     headers = {"X-CareCircle-Delivery": str(delivery.pk), "Auto-Submitted": "auto-generated", **delivery.headers}

@@ -3,7 +3,9 @@
 It answers Twilio's Messages API (basic authentication with the account sid and auth token) and
 GOV.UK Notify's `POST /v2/notifications/sms` (a JWT signed with the API key's secret), keeps each
 text with its segment count, and refuses numbers in the +1555 01xx range as invalid, as a real
-provider would (and, for Twilio, +1555 02xx as having replied STOP). `reply()` plays a phone
+provider would (and, for Twilio, +1555 02xx as having replied STOP). Set `busy` to (429 or 503,
+a Retry-After value or None) and it answers every text with that, in each provider's own error
+format, as a rate-limited or overloaded provider does; `busy_answers` counts them. `reply()` plays a phone
 answering: it posts an inbound text to CareCircle's webhook, signed as Twilio signs it or with
 Notify's bearer token.
 """
@@ -59,6 +61,8 @@ class FakeSmsProvider:
     host: str = "127.0.0.1"
     port: int = 0
     sent: list[SentText] = field(default_factory=list)
+    busy: tuple[int, str | None] | None = None
+    busy_answers: int = 0
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -150,9 +154,11 @@ def _handler_for(provider: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-        def _answer(self, status: int, payload: object) -> None:
+        def _answer(self, status: int, payload: object, retry_after: str | None = None) -> None:
             body = json.dumps(payload).encode()
             self.send_response(status)
+            if retry_after is not None:
+                self.send_header("Retry-After", retry_after)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -177,9 +183,22 @@ def _handler_for(provider: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
             else:
                 self._answer(404, {"message": "Not found"})
 
+        def _busy(self) -> tuple[int, str | None] | None:
+            busy = provider.busy
+            if busy is not None:
+                with provider._lock:
+                    provider.busy_answers += 1
+            return busy
+
         def _twilio(self, authorization: str, account: str) -> None:
             if not provider.twilio_accepts(authorization, account):
                 self._answer(401, {"code": 20003, "message": "Authenticate"})
+                return
+            busy = self._busy()
+            if busy is not None:
+                status, retry_after = busy
+                code, message = (20429, "Too Many Requests") if status == 429 else (20503, "Service unavailable")
+                self._answer(status, {"code": code, "message": message, "status": status}, retry_after)
                 return
             form = dict(urllib.parse.parse_qsl(self._body().decode(), keep_blank_values=True))
             to, body = form.get("To", ""), form.get("Body", "")
@@ -196,6 +215,19 @@ def _handler_for(provider: FakeSmsProvider) -> type[BaseHTTPRequestHandler]:
         def _notify(self, authorization: str) -> None:
             if not provider.notify_accepts(authorization):
                 self._answer(403, {"errors": [{"error": "AuthError", "message": "Invalid token"}], "status_code": 403})
+                return
+            busy = self._busy()
+            if busy is not None:
+                status, retry_after = busy
+                error = (
+                    {
+                        "error": "RateLimitError",
+                        "message": "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds",
+                    }
+                    if status == 429
+                    else {"error": "ServiceUnavailable", "message": "Service unavailable"}
+                )
+                self._answer(status, {"errors": [error], "status_code": status}, retry_after)
                 return
             payload = json.loads(self._body() or b"{}")
             to = str(payload.get("phone_number", ""))

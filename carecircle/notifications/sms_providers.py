@@ -22,6 +22,7 @@ from django.conf import settings
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 
+from carecircle.notifications.retry_after import BUSY_STATUSES
 from carecircle.notifications.sms import NUMBER_CANT_TAKE_TEXTS, NUMBER_OPTED_OUT, PermanentSmsError
 
 # Twilio's error codes for a number that can never receive: invalid, not a mobile, unsubscribed (STOP).
@@ -78,7 +79,9 @@ class TwilioSmsBackend:
         except urllib.error.HTTPError as error:
             problem = _json_or_empty(error.read())
             code = problem.get("code")
-            if isinstance(code, int) and code in TWILIO_PERMANENT_CODES:
+            # Busy (429, 503) is never about the number, whatever code comes with it; the worker reads
+            # Retry-After from this HTTPError, the cause of the error raised below (retry_after.py).
+            if error.code not in BUSY_STATUSES and isinstance(code, int) and code in TWILIO_PERMANENT_CODES:
                 raise PermanentSmsError(
                     f"Twilio refused {to}: {code} {problem.get('message', '')}",
                     reason=NUMBER_OPTED_OUT if code == TWILIO_OPTED_OUT else NUMBER_CANT_TAKE_TEXTS,

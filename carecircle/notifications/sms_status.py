@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from carecircle.notifications.channel_failing import member_channel_failing
 from carecircle.notifications.models import Channel, Delivery, Notification
-from carecircle.notifications.services import member_channel_failing
 from carecircle.notifications.sms import NUMBER_NOT_DELIVERED
 from carecircle.notifications.sms_providers import TWILIO_PERMANENT_CODES, twilio_signature_valid
 

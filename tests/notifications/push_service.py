@@ -7,11 +7,13 @@ ES256 signature by that key, `aud` the endpoint's origin, `exp` in the next 24 h
 `mailto:`/`https:` `sub` (403 otherwise, 401 when missing); `TTL` is a number of seconds and
 `Urgency` one of RFC 8030's four (400 otherwise); the body is aes128gcm and at most 4096 bytes
 (413 beyond). Only then does it answer 201 with the message's address, or what the test asked for
-(`status_for`). The test decrypts the body with the browser's private key, as the browser would.
+(`status_for`), with a `Retry-After` header when the test gave one (`retry_after_for`), as a busy
+push service does with 429 and 503. The test decrypts the body with the browser's private key, as the browser would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -140,6 +142,7 @@ class PushService:
     received: list[Received] = field(default_factory=list)
     refused: list[tuple[str, Refusal]] = field(default_factory=list)
     status_for: dict[str, int] = field(default_factory=dict)
+    retry_after_for: dict[str, str] = field(default_factory=dict)
     browsers: dict[str, Browser] = field(default_factory=dict)
 
     @property
@@ -182,10 +185,9 @@ class PushService:
         return self.status_for.get(request.path, 201)
 
 
-@pytest.fixture
-def push_service(settings: Any) -> Iterator[PushService]:
-    settings.PUSH_ALLOW_LOCAL_ENDPOINTS = True
-    settings.VAPID_SUBJECT = "mailto:care@example.org"
+@contextlib.contextmanager
+def running_push_service() -> Iterator[PushService]:
+    """A push service listening on its own port of 127.0.0.1 (its own origin) while the block runs."""
     service = PushService(port=0)
 
     class Handler(BaseHTTPRequestHandler):
@@ -196,8 +198,8 @@ def push_service(settings: Any) -> Iterator[PushService]:
             self.send_response(status)
             if status == 201:
                 self.send_header("Location", f"{service.origin}/message/{len(service.received)}")
-            if status in (429, 503):
-                self.send_header("Retry-After", "30")
+            if status in (429, 503) and self.path in service.retry_after_for:
+                self.send_header("Retry-After", service.retry_after_for[self.path])
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -208,6 +210,16 @@ def push_service(settings: Any) -> Iterator[PushService]:
     service.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield service
-    server.shutdown()
-    server.server_close()
+    try:
+        yield service
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def push_service(settings: Any) -> Iterator[PushService]:
+    settings.PUSH_ALLOW_LOCAL_ENDPOINTS = True
+    settings.VAPID_SUBJECT = "mailto:care@example.org"
+    with running_push_service() as service:
+        yield service

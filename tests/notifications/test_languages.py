@@ -96,7 +96,7 @@ def test_a_push_says_its_fixed_line_in_the_members_language(cast: Cast) -> None:
 
 
 def test_the_notice_that_an_address_stopped_working_is_in_the_members_language(cast: Cast) -> None:
-    from carecircle.notifications.services import member_channel_failing
+    from carecircle.notifications.channel_failing import member_channel_failing
 
     User.objects.filter(pk=cast.helper.pk).update(language="pl")
     with translation.override("cy"):  # whatever language the bounce arrives in

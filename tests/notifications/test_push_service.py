@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -28,7 +29,14 @@ from carecircle.notifications.push import b64url, push_payload, vapid_keys
 from carecircle.notifications.services import MAX_ATTEMPTS, deliveries_due, deliveries_send, delivery_send
 from tests.cast import Cast
 from tests.conftest import client_for
-from tests.notifications.push_service import MAX_BODY, PushService, Refusal, subscribe, vapid_claims
+from tests.notifications.push_service import (
+    MAX_BODY,
+    PushService,
+    Refusal,
+    running_push_service,
+    subscribe,
+    vapid_claims,
+)
 
 
 def news_for_helper(cast: Cast, key: str) -> Delivery:
@@ -159,6 +167,102 @@ def test_a_busy_push_service_is_asked_again_with_back_off_until_it_takes_the_pus
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 3)
     assert len(push_service.received) == 3
     assert PushSubscription.objects.get(endpoint=push_service.endpoint("busy")).failing_since is None
+
+
+def in_minutes(minutes: float) -> datetime.timedelta:
+    return datetime.timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize(
+    ("header", "wait"),
+    [
+        ("600", in_minutes(10)),
+        ("in 15 minutes, as an HTTP-date", in_minutes(15)),
+        # More than an hour is asked again after an hour.
+        ("86400", in_minutes(60)),
+        # What can't be read gets the usual back-off, as does a shorter wait than it.
+        ("soon", in_minutes(2)),
+        ("-600", in_minutes(2)),
+        ("30", in_minutes(2)),
+    ],
+)
+def test_a_busy_push_service_is_asked_again_no_sooner_than_its_retry_after_says(
+    cast: Cast, push_service: PushService, status: int, header: str, wait: datetime.timedelta
+) -> None:
+    device = subscribed_helper(cast, push_service, "busy")
+    push_service.status_for["/push/busy"] = status
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False) as clock:
+        if header.startswith("in 15"):
+            header = format_datetime(start + in_minutes(15), usegmt=True)
+        push_service.retry_after_for["/push/busy"] = header
+        delivery = news_for_helper(cast, f"update-busy-{status}")
+        assert delivery_send(delivery_id=delivery.pk) == "retry"
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.not_before) == (DeliveryStatus.QUEUED, start + wait)
+        clock.shift(wait - datetime.timedelta(seconds=1))
+        assert sweep() == {}
+        assert len(push_service.received) == 1
+        del push_service.status_for["/push/busy"]
+        clock.shift(datetime.timedelta(seconds=1))
+        assert sweep() == {"sent": 1}
+    assert len(push_service.received) == 2
+    # Busy is about the push service, never the device.
+    device.refresh_from_db()
+    assert (device.failing_since, device.last_error) == (None, "")
+
+
+def test_after_a_429_the_rest_of_the_fan_out_to_that_push_service_waits_for_the_next_sweep(
+    cast: Cast, push_service: PushService
+) -> None:
+    devices = {name: subscribed_helper(cast, push_service, name) for name in ("phone", "tablet", "laptop")}
+    push_service.status_for["/push/phone"] = 429
+    push_service.retry_after_for["/push/phone"] = "600"
+    with running_push_service() as other:
+        assert subscribe(client_for(cast.organiser), other.browser("organiser-phone")).status_code == 201
+        devices["elsewhere"] = PushSubscription.objects.get(endpoint=other.endpoint("organiser-phone"))
+        start = timezone.now().replace(microsecond=0)
+        with time_machine.travel(start, tick=False) as clock:
+            notify(
+                category="news",
+                circle=cast.circle,
+                key="update-fan-out",
+                title="News about Arthur",
+                url=f"/circles/{cast.circle.pk}/",
+                actor=cast.person,
+                user_ids=[cast.helper.pk, cast.organiser.pk],
+            )
+            pushes = {row.to: row for row in Delivery.objects.filter(channel=Channel.PUSH)}
+            order = [pushes[str(devices[name].pk)].pk for name in ("phone", "tablet", "laptop", "elsewhere")]
+
+            assert deliveries_send(order) == {"retry": 1, "held": 2, "sent": 1}
+            # One request to the busy push service; the other push service is not held back.
+            assert [request.path for request in push_service.received] == ["/push/phone"]
+            assert len(other.received) == 1
+            rows = {row.pk: row for row in Delivery.objects.filter(pk__in=order)}
+            phone, tablet, laptop, _ = (rows[pk] for pk in order)
+            assert (phone.status, phone.attempts, phone.not_before) == (
+                DeliveryStatus.QUEUED,
+                1,
+                start + in_minutes(10),
+            )
+            for held in (tablet, laptop):
+                assert (held.status, held.attempts, held.not_before) == (
+                    DeliveryStatus.QUEUED,
+                    0,
+                    start + in_minutes(2),
+                )
+                assert held.last_error.startswith("Held back")
+
+            clock.shift(in_minutes(2))
+            assert sweep() == {"sent": 2}
+            clock.shift(in_minutes(8))
+            del push_service.status_for["/push/phone"]
+            assert sweep() == {"sent": 1}
+    paths = [request.path for request in push_service.received]
+    assert (sorted(paths[1:3]), paths[3:]) == (["/push/laptop", "/push/tablet"], ["/push/phone"])
+    assert not PushSubscription.objects.filter(failing_since__isnull=False).exists()
 
 
 def test_a_push_service_that_stays_down_is_given_up_after_the_last_attempt(

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
+from email.utils import format_datetime
 from functools import partial
 
 import pytest
+import time_machine
+from django.utils import timezone
 
-from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, NotificationSettings, TextsSent
-from carecircle.notifications.services import delivery_enqueue, delivery_send
+from carecircle.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationSettings,
+    TextsSent,
+)
+from carecircle.notifications.services import deliveries_send, delivery_enqueue, delivery_send
 from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
 from carecircle.notifications.sms_providers import twilio_signature, twilio_signature_valid
 from tests.bursts import at_once
@@ -111,6 +122,50 @@ def test_wrong_credentials_are_retried_later_not_blamed_on_the_number(backend, r
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.QUEUED
     assert delivery.not_before is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("backend", ["twilio", "notify"])
+@pytest.mark.parametrize(
+    ("status", "retry_after", "minutes"),
+    [
+        # GOV.UK Notify documents its 429s (RateLimitError, TooManyRequestsError) without Retry-After.
+        (429, None, 2),
+        (429, "300", 5),
+        (503, "in 20 minutes, as an HTTP-date", 20),
+    ],
+)
+def test_a_busy_provider_is_asked_again_when_it_says_and_the_rest_of_the_run_waits(
+    backend, request, status, retry_after, minutes
+):
+    provider = request.getfixturevalue(backend)
+    nina = make_user("nina", display_name="Nina Neighbour")
+    start = timezone.now().replace(microsecond=0)
+    if retry_after and retry_after.startswith("in 20"):
+        retry_after = format_datetime(start + datetime.timedelta(minutes=20), usegmt=True)
+    provider.busy = (status, retry_after)
+    with time_machine.travel(start, tick=False):
+        first = queue_text("One", key="one", recipient_id=nina.pk)
+        second = queue_text("Two", key="two", recipient_id=nina.pk)
+
+        assert deliveries_send([first.pk, second.pk]) == {"retry": 1, "held": 1}
+
+    assert provider.busy_answers == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.attempts, first.not_before) == (
+        DeliveryStatus.QUEUED,
+        1,
+        start + datetime.timedelta(minutes=minutes),
+    )
+    assert (second.status, second.attempts, second.not_before) == (
+        DeliveryStatus.QUEUED,
+        0,
+        start + datetime.timedelta(minutes=2),
+    )
+    # Busy is about the provider, never the number.
+    assert not NotificationSettings.objects.filter(user=nina, sms_failing_since__isnull=False).exists()
+    assert not Notification.objects.filter(recipient=nina).exists()
 
 
 def test_the_twilio_signature_matches_twilios_published_example():

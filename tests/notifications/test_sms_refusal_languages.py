@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 
 from carecircle.accounts.models import User
+from carecircle.notifications.channel_failing import member_channel_failing
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, NotificationSettings
-from carecircle.notifications.services import delivery_send, member_channel_failing
+from carecircle.notifications.services import delivery_send
 from carecircle.notifications.sms_status import text_status_record
 from tests.cast import make_user
 from tests.circles.conftest import text_of
