@@ -6,8 +6,11 @@ group after commit: ids only, numbered per organisation (`Organisation.event_seq
 missed one (a gap, or `organisation.latest` on reconnecting above what it heard) refetches.
 A connection joins the group of each organisation its person is on the staff of; each event is
 passed on only if they still are, and, for a volunteer, only if the referral is assigned to them
-now. The page then fetches its list or board again through the same view and the same access
-checks (`?fragment=1`), so nothing about a referral travels through the channel layer.
+now: of anyone else's, a volunteer is sent only the number (`{"type": "organisation.skip",
+"organisation": 7, "seq": 19}`), so their page can tell a number that wasn't theirs from a lost
+one without refetching everything. The page then fetches its list or board again through the same
+view and the same access checks (`?fragment=1`), so nothing about a referral travels through the
+channel layer.
 
 Someone who loses referrals (one given to someone else, their role lowered, or taken off the staff) is
 sent `{"type": "referrals.withdrawn", "organisation": 7, "user": 9}` on their personal group: no
@@ -26,7 +29,7 @@ from django.db import connection
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.models import Organisation, OrganisationStaff, Referral
 from carecircle.realtime.events import scope_event_send, user_event_send, user_scopes_refresh
-from carecircle.realtime.registries import LiveScope, register_live_scope
+from carecircle.realtime.registries import Hearing, LiveScope, register_live_scope
 
 KEY = "organisation"
 REFERRAL_CHANGED = "referral.changed"
@@ -89,29 +92,35 @@ def organisations_latest_of(user_id: int) -> list[tuple[int, int]]:
     )
 
 
-def may_hear(user_id: int, event: dict[str, Any]) -> bool:
-    """Staff who see every referral hear of each; a volunteer only of referrals assigned to them now.
+def hearing(user_id: int, event: dict[str, Any]) -> Hearing:
+    """Staff who see every referral hear of each; a volunteer of referrals assigned to them now, and
+    only the number of the others; someone not on the staff, nothing.
 
     A withdrawal is heard only by the person it names (it is sent only to them), staff or not any more.
     """
     organisation_id, referral_id = event.get(KEY), event.get("referral")
     if event.get("type") == REFERRALS_WITHDRAWN:
-        return isinstance(organisation_id, int) and event.get("user") == user_id
+        named = isinstance(organisation_id, int) and event.get("user") == user_id
+        return Hearing.EVENT if named else Hearing.NOTHING
     if not isinstance(organisation_id, int) or not isinstance(referral_id, int):
-        return False
+        return Hearing.NOTHING
     role = (
         OrganisationStaff.objects.filter(organisation_id=organisation_id, user_id=user_id)
         .values_list("role", flat=True)
         .first()
     )
     if role is None:
-        return False
+        return Hearing.NOTHING
     if "referrals.view" in ROLE_CAPABILITIES[role]:
-        return True
-    return Referral.objects.filter(pk=referral_id, organisation_id=organisation_id, assigned_to_id=user_id).exists()
+        return Hearing.EVENT
+    if Referral.objects.filter(pk=referral_id, organisation_id=organisation_id, assigned_to_id=user_id).exists():
+        return Hearing.EVENT
+    # Someone else's referral: the volunteer counts its number without learning which referral it was,
+    # so their page refetches only for their own (docs/architecture/organisations.md).
+    return Hearing.NUMBER
 
 
 def register() -> None:
     register_live_scope(
-        LiveScope(key=KEY, ids_for=organisations_of, may_hear=may_hear, latest_for=organisations_latest_of)
+        LiveScope(key=KEY, ids_for=organisations_of, hearing=hearing, latest_for=organisations_latest_of)
     )

@@ -15,7 +15,7 @@ from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import is_member
 from carecircle.circles.models import Circle, Membership
 from carecircle.realtime.events import FOR_USERS, circle_group, user_group
-from carecircle.realtime.registries import LiveScope, live_scopes, scope_group
+from carecircle.realtime.registries import Hearing, LiveScope, live_scopes, scope_group
 from carecircle.realtime.watchdog import restarts_seen, watchdog_enrol, watchdog_leave
 
 logger = logging.getLogger(__name__)
@@ -62,8 +62,8 @@ def _scopes_of(user_id: int) -> tuple[set[str], list[dict[str, Any]]]:
     return groups, latest
 
 
-def _may_hear(scope: LiveScope, user_id: int, event: dict[str, Any]) -> bool:
-    return scope.may_hear(user_id, event)
+def _hearing(scope: LiveScope, user_id: int, event: dict[str, Any]) -> Hearing:
+    return scope.hearing(user_id, event)
 
 
 def _scope_of(event: dict[str, Any]) -> LiveScope | None:
@@ -77,7 +77,7 @@ def _scope_of(event: dict[str, Any]) -> LiveScope | None:
 
 
 scopes_of = database_sync_to_async(_scopes_of)
-may_hear_now = database_sync_to_async(_may_hear)
+hearing_now = database_sync_to_async(_hearing)
 circle_ids_of = database_sync_to_async(_circle_ids_of)
 latest_seqs = database_sync_to_async(_latest_seqs)
 circle_seqs_of = database_sync_to_async(_circle_seqs_of)
@@ -188,9 +188,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         scope = _scope_of(event)
         if scope is not None:
             # An organisation's event: asked of the database each time (a volunteer hears only of
-            # their own referrals; someone who left the staff hears nothing more).
-            if await may_hear_now(scope, self.user_id, event):
+            # their own referrals, and only the numbers of the others; someone who left the staff
+            # hears nothing more).
+            hearing = await hearing_now(scope, self.user_id, event)
+            if hearing is Hearing.EVENT:
                 await self.send_json(event)
+            elif hearing is Hearing.NUMBER and isinstance(event.get("seq"), int):
+                await self.send_json({"type": f"{scope.key}.skip", scope.key: event[scope.key], "seq": event["seq"]})
             return
         if not isinstance(circle_id, int):
             await self.send_json(event)

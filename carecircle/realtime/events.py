@@ -87,7 +87,7 @@ def scope_event_send(
 ) -> None:
     """Send an event (ids only) to everyone listening to one scope, such as an organisation, after commit.
 
-    Each connection's consumer asks the scope's `may_hear` before passing it on (realtime/registries.py).
+    Each connection's consumer asks the scope's `hearing` before passing it on (realtime/registries.py).
     With `next_seq`, the event is numbered after commit (one short UPDATE, so no lock is held through
     the change's transaction); a number taken but never published leaves a gap, which tells clients
     to refetch, as they should. Scopes keep no event log: a client that missed something refetches.

@@ -1,4 +1,5 @@
-"""Live referral events for organisation staff: ids only, a volunteer only their own, other organisations nothing."""
+"""Live referral events for organisation staff: ids only, a volunteer only their own (and the numbers of the
+others), other organisations nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import transaction
 
 from carecircle.accounts.models import User
 from carecircle.orgs.access import access_organisation
-from carecircle.orgs.live import may_hear, organisation_event_seq_next, referrals_withdrawn
+from carecircle.orgs.live import hearing, organisation_event_seq_next, referrals_withdrawn
 from carecircle.orgs.models import Organisation, OrganisationStaff, Referral, StaffRole
 from carecircle.orgs.referral_services import (
     ReferralInput,
@@ -26,7 +27,7 @@ from carecircle.orgs.services import (
     organisation_staff_role_change,
 )
 from carecircle.realtime.events import publish
-from carecircle.realtime.registries import scope_group
+from carecircle.realtime.registries import Hearing, scope_group
 from tests.bursts import at_once
 from tests.cast import Cast
 
@@ -93,22 +94,28 @@ async def test_staff_hear_arrivals_and_changes_as_ids_and_volunteers_only_their_
     heard = [await coordinator.receive_json() for _ in range(2)]
     assert [(event["referral"], event["seq"]) for event in heard] == [(arrived.pk, 2), (arrived.pk, 3)]
 
+    # The volunteer, whose referral it isn't, was sent only the numbers: no referral, no content.
+    for seq in (1, 2, 3):
+        assert await volunteers_page.receive_json() == {
+            "type": "organisation.skip",
+            "organisation": organisation.pk,
+            "seq": seq,
+        }
+
     # Given to the volunteer: both hear it (arrival, acceptance and assignment for the coordinator).
     theirs = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Owen Price", volunteer)
     heard = [await coordinator.receive_json() for _ in range(3)]
     assert [(event["referral"], event["seq"]) for event in heard] == [(theirs.pk, 4), (theirs.pk, 5), (theirs.pk, 6)]
-    # The first thing the volunteer hears is their own referral: nothing of Mary's came before it.
-    # (Each event is checked when it is delivered, so the arrival may already count as theirs; the
-    # numbers the volunteer skipped tell their page to refetch everything.)
-    first = await volunteers_page.receive_json()
-    assert {**first, "seq": 0} == {
-        "type": "referral.changed",
-        "organisation": organisation.pk,
-        "referral": theirs.pk,
-        "seq": 0,
-    }
-    assert set(first) == {"type", "organisation", "referral", "seq"}
-    assert first["seq"] in {4, 5, 6}
+    # The volunteer gets 4, 5 and 6 in order, each checked when it is delivered: the arrival and the
+    # acceptance may already count as theirs (or be only numbers), the assignment is theirs.
+    heard = [await volunteers_page.receive_json() for _ in range(3)]
+    assert [event["seq"] for event in heard] == [4, 5, 6]
+    for event in heard:
+        assert event in (
+            {"type": "organisation.skip", "organisation": organisation.pk, "seq": event["seq"]},
+            {"type": "referral.changed", "organisation": organisation.pk, "referral": theirs.pk, "seq": event["seq"]},
+        )
+    assert heard[-1]["type"] == "referral.changed"
 
     # Another organisation's staff and the family hear only their own organisation's referrals,
     # numbered on their own.
@@ -147,8 +154,8 @@ async def test_someone_who_leaves_the_staff_hears_nothing_more(connect: Any, liv
     assert await _heard_before_a_marker(volunteers_page, volunteer) == []
     # The consumer's check for each event, asked directly: no longer staff, so no.
     event = {"type": "referral.changed", "organisation": organisation.pk, "referral": theirs.pk, "seq": 5}
-    assert await run(may_hear)(volunteer.pk, event) is False
-    assert await run(may_hear)(live_cast.org_staff.pk, event) is True
+    assert await run(hearing)(volunteer.pk, event) is Hearing.NOTHING
+    assert await run(hearing)(live_cast.org_staff.pk, event) is Hearing.EVENT
 
 
 async def _heard_before_a_marker(communicator: Any, user: User) -> list[Any]:
@@ -169,7 +176,7 @@ async def _heard_before_a_marker(communicator: Any, user: User) -> list[Any]:
 async def _group_reaches(connections: list[Any], user: User, organisation: Organisation) -> list[bool]:
     """For each of one person's connections, whether a message sent to the organisation's group reaches it.
 
-    The probe is a withdrawal naming that person, which `may_hear` passes whatever their role, so
+    The probe is a withdrawal naming that person, which `hearing` passes whatever their role, so
     only being in the group decides whether it arrives; the marker after it comes through their
     personal group, so everything sent before it has arrived by then.
     """
@@ -270,30 +277,38 @@ async def test_a_volunteer_whose_referral_goes_to_someone_else_refetches_and_hea
     access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
 
     await run(referral_assign)(access=access, referral=theirs, assignee=other_volunteer)
-    assert (await coordinator.receive_json())["referral"] == theirs.pk
-    # Told only to refetch: the referral's id is not in it, nor anything else about it.
-    assert await volunteers_page.receive_json() == {
-        "type": "referrals.withdrawn",
-        "organisation": organisation.pk,
-        "user": volunteer.pk,
-    }
+    given_away = await coordinator.receive_json()
+    assert given_away["referral"] == theirs.pk
+    # Told only to refetch: the referral's id is not in it, nor anything else about it. The
+    # assignment itself reaches Val only as a number: the referral isn't hers when it is delivered.
+    heard = [await volunteers_page.receive_json() for _ in range(2)]
+    assert sorted(heard, key=lambda event: event["type"]) == [
+        {"type": "organisation.skip", "organisation": organisation.pk, "seq": given_away["seq"]},
+        {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk},
+    ]
 
-    # Whatever happens to it next reaches the coordinator, and nothing of it reaches Val.
+    # Whatever happens to it next reaches the coordinator, and only its numbers reach Val.
     await run(referral_note_add)(access=access, referral=theirs, text="Wyn rang Owen.")
     await run(referral_move)(access=access, referral=theirs, to="active")
+    numbers = []
     for _ in range(2):
-        assert (await coordinator.receive_json())["referral"] == theirs.pk
-    assert await _heard_before_a_marker(volunteers_page, volunteer) == []
-    # Their own referral still reaches them, and it is the next thing they hear: the organisation's
-    # events reach a connection in order, so nothing of Owen's came in between.
+        event = await coordinator.receive_json()
+        assert event["referral"] == theirs.pk
+        numbers.append(event["seq"])
+    assert await _heard_before_a_marker(volunteers_page, volunteer) == [
+        {"type": "organisation.skip", "organisation": organisation.pk, "seq": seq} for seq in numbers
+    ]
+    # Their own referral still reaches them, in order: its arrival and acceptance (each checked when
+    # it is delivered, so as a number or already as theirs), then its assignment.
     mine = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Nia Rees", volunteer)
-    mine_heard = await volunteers_page.receive_json()
-    assert {**mine_heard, "seq": 0} == {
-        "type": "referral.changed",
-        "organisation": organisation.pk,
-        "referral": mine.pk,
-        "seq": 0,
-    }
+    heard = [await volunteers_page.receive_json() for _ in range(3)]
+    assert [event["seq"] for event in heard] == [numbers[-1] + 1, numbers[-1] + 2, numbers[-1] + 3]
+    for event in heard:
+        assert event in (
+            {"type": "organisation.skip", "organisation": organisation.pk, "seq": event["seq"]},
+            {"type": "referral.changed", "organisation": organisation.pk, "referral": mine.pk, "seq": event["seq"]},
+        )
+    assert heard[-1]["type"] == "referral.changed"
 
 
 async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetch(connect: Any, live_cast: Cast):
@@ -315,7 +330,7 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     staff = await run(OrganisationStaff.objects.get)(organisation=organisation, user=volunteer)
     await run(organisation_staff_role_change)(actor=live_cast.org_staff, staff=staff, role=StaffRole.VOLUNTEER)
     assert await volunteers_page.receive_json() == withdrawn
-    assert await run(may_hear)(live_cast.org_staff.pk, withdrawn) is False
+    assert await run(hearing)(live_cast.org_staff.pk, withdrawn) is Hearing.NOTHING
     # Still on the staff, so their connection stays in the group: the referrals given to them
     # still reach them through it (each event checked as it is delivered).
     assert await _group_reaches([volunteers_page], volunteer, organisation) == [True]

@@ -135,9 +135,11 @@
   });
   function lastOrganisationSeq(organisation) { return parseInt(sessionStorage.getItem("cc-org-seq-" + organisation) || "0", 10); }
 
-  // An organisation's event: a number after the next one means events were missed (or weren't for
-  // this person, such as a volunteer's colleagues' referrals), so every region refetches; one already
-  // seen changes nothing. "organisation.latest" comes on (re)connecting: refetch only if behind.
+  // An organisation's event: a number after the next one means events were missed (a publish that
+  // failed, a dropped connection), so every region refetches; one already seen changes nothing.
+  // "organisation.skip" is a number that was not for this person (a volunteer is sent only the
+  // numbers of others' referrals): counted, nothing refetched. "organisation.latest" comes on
+  // (re)connecting and each minute: refetch only if behind.
   function organisationEvent(event) {
     var organisation = String(event.organisation);
     var last = lastOrganisationSeq(organisation);
@@ -145,6 +147,7 @@
       if (event.seq <= last) { return; }
       sessionStorage.setItem("cc-org-seq-" + organisation, String(event.seq));
       if (event.type === "organisation.latest" || event.seq > last + 1) { refreshOrganisation(organisation); return; }
+      if (event.type === "organisation.skip") { return; }
     }
     // A withdrawal names no referral (and has no number): every region of the organisation refetches.
     refreshOrganisation(organisation, event.type === "referrals.withdrawn" ? null : event.referral);
