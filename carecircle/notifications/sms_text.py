@@ -22,6 +22,7 @@ PLAIN = str.maketrans(
         "\u2019": "'",
         "\u201c": '"',
         "\u201d": '"',
+        "\u201e": '"',  # the Polish opening quote, so "„Zakupy”" doesn't become „Zakupy"
         "\u2013": "-",  # en and em dashes
         "\u2014": "-",
         "\u2026": "...",

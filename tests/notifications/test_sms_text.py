@@ -35,6 +35,12 @@ def test_curly_quotes_are_made_plain_so_the_text_stays_gsm7() -> None:
     assert encoding_of(fit(typed)) == "GSM-7"
 
 
+def test_polish_quotes_are_made_plain_as_a_pair() -> None:
+    """The opening „ turns plain like the closing ”, so a title isn't left with mismatched quotes."""
+    assert fit("Zapisano Cię do zadania \u201eZakupy\u201d.") == 'Zapisano Cię do zadania "Zakupy".'
+    assert encoding_of(fit("Zadanie \u201eLift\u201d jest odwolane.")) == "GSM-7"
+
+
 def test_a_long_text_is_cut_to_two_segments_keeping_its_link_whole() -> None:
     link = "https://carecircle.example/circles/1/tasks/2/"
     text = fit("Can you help? " + "word " * 100 + link)
