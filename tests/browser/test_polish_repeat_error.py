@@ -55,6 +55,6 @@ def test_a_wrong_repeat_end_date_is_explained_in_polish(server: str, browser: Br
 
     page.get_by_label("Ostatnia data").fill((first + datetime.timedelta(days=21)).isoformat())
     page.get_by_role("button", name="Dodaj do kalendarza").click()
-    expect(page.locator(".messages")).to_contain_text("„Niedzielny obiad” jest w kalendarzu.")
+    expect(page.locator(".messages")).to_contain_text("Zadanie „Niedzielny obiad” jest w kalendarzu.")
     assert Task.objects.get().rule.startswith("FREQ=WEEKLY;UNTIL=")
     checked.close()

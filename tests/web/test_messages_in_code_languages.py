@@ -66,7 +66,7 @@ def test_a_new_task_is_confirmed_in_polish_and_a_past_date_refused_in_polish(cas
     created = client.post(address, _task_form(), follow=True)
 
     assert "Dzień 1 stycznia 2001 już minął." in page_text(past)
-    assert "„Zakupy” jest w kalendarzu. Teraz inni mogą się zgłosić." in page_text(created)
+    assert "Zadanie „Zakupy” jest w kalendarzu. Teraz inni mogą się zgłosić." in page_text(created)
 
 
 def test_an_organiser_is_told_of_a_new_member_in_their_own_language(cast: Cast) -> None:
