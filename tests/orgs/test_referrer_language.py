@@ -79,7 +79,10 @@ def test_a_polish_referral_form_gets_the_decline_in_polish(org: Org, coordinator
     assert referral.referrer_language == "pl"
     referral_move(access=coordinator_access, referral=referral, to="declined", reason="Poza naszym obszarem.")
     notice = Delivery.objects.get(to=FORM["referrer_email"])
-    assert notice.subject == f"Twoje skierowanie {referral.reference} do {org.organisation.name} zostało odrzucone"
+    assert (
+        notice.subject
+        == f"Twoje skierowanie {referral.reference} do organizacji {org.organisation.name} zostało odrzucone"
+    )
     assert f"{org.organisation.name} nie może przyjąć tego skierowania. Powód: Poza naszym obszarem." in notice.body
 
 

@@ -51,7 +51,7 @@ def test_the_public_referral_form_speaks_the_visitors_language(org: Org) -> None
     assert "Eu henw llawn" in page  # the form's label, "Their full name"
     assert "Cwmni ac unigrwydd" in page  # a need, "Company and loneliness"
     polish = text(Client(headers={"accept-language": "pl"}).get(address))
-    assert f"Skieruj kogoś do {org.organisation.name}" in polish
+    assert f"Skieruj kogoś do organizacji {org.organisation.name}" in polish
     assert "Refer someone to" not in page + polish
 
 
@@ -63,7 +63,9 @@ def test_the_referrers_email_is_in_their_language_not_the_staff_members(org: Org
         referral_move(access=coordinator_access, referral=known, to="accepted")
         referral_move(access=coordinator_access, referral=unknown, to="accepted")
     polish = Delivery.objects.get(to="lekarz@przychodnia.example.org")
-    assert polish.subject == f"Twoje skierowanie {known.reference} do {org.organisation.name} zostało przyjęte"
+    assert (
+        polish.subject == f"Twoje skierowanie {known.reference} do organizacji {org.organisation.name} zostało przyjęte"
+    )
     assert "przyjęła to skierowanie" in polish.body
     english = Delivery.objects.get(to="gp@surgery.example.org")  # no account: nothing says their language
     assert english.subject == f"Your referral {unknown.reference} to {org.organisation.name} is accepted"
