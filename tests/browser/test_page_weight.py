@@ -44,6 +44,8 @@ FIRST_HTML_BUDGET = 14 * KB
 FIRST_VISIT_BUDGET = 60 * KB
 REPEAT_VISIT_BUDGET = 5 * KB
 CLS_BUDGET = 0.0
+PHONE = {"width": 390, "height": 844}
+WIDE_SCREEN = {"width": 1280, "height": 800}
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,17 @@ class Row:
 class Meter:
     """One browser context with an empty cache, throttled, counting bytes and foreign requests."""
 
-    def __init__(self, browser: Browser, base_url: str, profile: Profile, cookie: dict[str, str] | None) -> None:
+    def __init__(
+        self,
+        browser: Browser,
+        base_url: str,
+        profile: Profile,
+        cookie: dict[str, str] | None,
+        viewport: dict[str, int] = PHONE,
+    ) -> None:
         self.base_url = base_url
         self.cookie = cookie
-        self.context: BrowserContext = browser.new_context(viewport={"width": 390, "height": 844})
+        self.context: BrowserContext = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
         if cookie is not None:
             self.context.add_cookies([cookie])  # type: ignore[list-item]
         self.page: Page = self.context.new_page()
@@ -302,3 +311,27 @@ def test_every_page_meets_the_budgets_on_a_slow_phone(production_static_server: 
         # Known and open (docs/architecture/page-weight.md): a Slow-4G LCP under a 4x CPU slowdown
         # depends on how busy the shared machine is, and a one-off CLS not seen again. Reported, not hidden.
         pytest.xfail("Over budget, known and open:\n" + "\n".join(still_open))
+
+
+def test_the_signed_in_header_holds_still_on_a_wide_screen(production_static_server: str, browser: Browser) -> None:
+    """At 1280 px the header's links sit beside the name: none may move while the page arrives or after.
+
+    The phone test above can't see it: below 40rem the signed-in navigation has a row of its own.
+    Every shift is listed with what moved; no recheck, because the cause is built into the page.
+    """
+    server = production_static_server
+    cast = build_cast()
+    seed(cast)
+    problems: list[str] = []
+    pages = circle_pages(cast) + [reverse(name) for name in ACCOUNT_PAGES]
+    for role in ("organiser", "helper"):
+        cookie = {"name": settings.SESSION_COOKIE_NAME, "value": signed_in_session_key(cast.user(role)), "url": server}
+        meter = Meter(browser, server, SLOW_4G, cookie, WIDE_SCREEN)
+        try:
+            for path in pages:
+                _, cls, _, _, explained = meter.visit(path)
+                if round(cls, 3) > CLS_BUDGET:
+                    problems.append(f"{path} as {role}: CLS {cls:.3f} ({explained})")
+        finally:
+            meter.close()
+    assert not problems, "Shifts at 1280 px:\n" + "\n".join(problems)
