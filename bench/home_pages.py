@@ -48,6 +48,8 @@ def targets(circle_id: int) -> list[tuple[str, str, bool]]:
         ("agenda", home + "tasks/", False),
         ("agenda (live refetch)", home + "tasks/", True),
         ("week", home + "tasks/week/", False),
+        ("month", home + "tasks/month/", False),
+        ("help needed", home + "tasks/needs-help/", False),
     ]
 
 

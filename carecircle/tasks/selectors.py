@@ -58,13 +58,15 @@ def occurrences_for(
     window_end: datetime.datetime,
     going_user_id: int | None = None,
     needs_help: bool = False,
+    version: str | None = None,
 ) -> list[TaskOccurrence]:
     """Occurrences of the circles' visible tasks overlapping the window, in order of start.
 
     With going_user_id only those that person is going to; with needs_help only those that still
     need someone. One circle's list is cached under the circle's tasks version (tasks/cache.py),
     which every service that changes a task, an occurrence or who's going renews; names of people
-    going may lag a renamed or removed member by the cache's lifetime.
+    going may lag a renamed or removed member by the cache's lifetime. A caller that has read the
+    version already (before reading anything else) passes it as `version`, and it isn't read again.
     """
     seconds = getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS)
     if len(accesses) != 1 or going_user_id is not None or not seconds:
@@ -76,12 +78,9 @@ def occurrences_for(
             needs_help=needs_help,
         )
     access = accesses[0]
-    circle = access.circle
-    version = tasks_version(circle.pk)
-    key = (
-        f"tasks:occurrences:{circle.pk}:{version}:{int(access.can('tasks.manage'))}:"
-        f"{window_start.timestamp():.0f}:{window_end.timestamp():.0f}"
-    )
+    if version is None:
+        version = tasks_version(access.circle.pk)
+    key = _list_key(access, version, window_start, window_end)
     found: list[TaskOccurrence] | None = None
     if version is not None:
         found = _memo_get(key)
@@ -101,10 +100,66 @@ def occurrences_for(
                 cache.set(key, found, seconds)
             except Exception:
                 logger.warning("Tasks cache unreachable", exc_info=True)
-    # A list of its own for the caller; the occurrences are shared with the cache and not changed.
+    return _for_caller(access, found, needs_help=needs_help)
+
+
+def kept_occurrences(
+    *,
+    access: CircleAccess,
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    version: str,
+    needs_help: bool = False,
+) -> list[TaskOccurrence] | None:
+    """The circle's list under `version` if this process still has it (no cache read), else None.
+
+    For reading ahead under a version this process saw last (tasks/cache.py `last_seen_version`): a
+    guess the caller serves only once the version read from the cache turns out to be the same.
+    """
+    if not getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS):
+        return None
+    found = _memo_get(_list_key(access, version, window_start, window_end))
+    return None if found is None else _for_caller(access, found, needs_help=needs_help)
+
+
+def occurrences_read(
+    *,
+    access: CircleAccess,
+    window_start: datetime.datetime,
+    window_end: datetime.datetime,
+    version: str,
+    found: object,
+    needs_help: bool = False,
+) -> list[TaskOccurrence] | None:
+    """The list read from the cache at `occurrences_key` under `version` (kept in this process too), or None."""
+    seconds = getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS)
+    if not seconds or not isinstance(found, list):
+        return None
+    _memo_set(_list_key(access, version, window_start, window_end), found, seconds)
+    return _for_caller(access, found, needs_help=needs_help)
+
+
+def occurrences_key(
+    *, access: CircleAccess, window_start: datetime.datetime, window_end: datetime.datetime, version: str
+) -> str:
+    """The cache key of the circle's list under `version`, for reading it with other keys in one round trip."""
+    return _list_key(access, version, window_start, window_end)
+
+
+def _list_key(
+    access: CircleAccess, version: str | None, window_start: datetime.datetime, window_end: datetime.datetime
+) -> str:
+    return (
+        f"tasks:occurrences:{access.circle.pk}:{version}:{int(access.can('tasks.manage'))}:"
+        f"{window_start.timestamp():.0f}:{window_end.timestamp():.0f}"
+    )
+
+
+def _for_caller(access: CircleAccess, found: list[TaskOccurrence], *, needs_help: bool) -> list[TaskOccurrence]:
+    """A list of its own for the caller; the occurrences are shared with the cache and not changed."""
     found = list(found)
     for item in found:
-        item.task.circle = circle
+        item.task.circle = access.circle
     if needs_help:
         found = [item for item in found if item.status == Status.NEEDS_HELP]
     return found

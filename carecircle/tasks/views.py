@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,14 +26,14 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.conditional import not_modified, with_etag
-from carecircle.circles.fragments import cached_fragment
+from carecircle.circles.fragments import KeptRegions
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
 from carecircle.lib.date_words import short_date
-from carecircle.tasks.cache import tasks_version
+from carecircle.tasks.cache import last_seen_version, version_from, version_key
 from carecircle.tasks.schedule import TaskOccurrence, occurrence_days
-from carecircle.tasks.selectors import occurrences_for
+from carecircle.tasks.selectors import kept_occurrences, occurrences_for, occurrences_key, occurrences_read
 
 AGENDA_DAYS = 14
 # Enough for a busy fortnight while the page stays within the first network round trip (14 KB).
@@ -128,63 +128,127 @@ def _is_fragment(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def _versions(access: CircleAccess) -> list[str]:
-    """The tasks version, for the calendar pages' ETags and fragments besides the circle's sequence.
+class _KeptList:
+    """A calendar page's list and its drawn region, read with the circle's tasks version in one round trip.
 
-    The version is renewed after a change commits, so a list read while it was committing (and
-    cached under the version of that moment) never stands behind a 304 or a cached fragment.
+    The region's key holds the tasks version and the occurrences on the page the viewer is going to,
+    so it can't be worked out before the list is known, nor the list read before the version. The
+    list this process keeps under the version it saw last (`last_seen_version`) gives a guess: the
+    region under the guessed key is read with the version itself (one `MGET`), and served only when
+    the version read is the guessed one. Otherwise the list is read under the version read and the
+    region drawn from it and kept, never served from the guessed key. The version read also goes in
+    the ETag, so a list read while a change was committing never stands behind a 304.
     """
-    return [f"tasks:{tasks_version(access.circle.pk) or ''}"]
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        access: CircleAccess,
+        *,
+        view: str,
+        window_start: datetime.datetime,
+        window_end: datetime.datetime,
+        needs_help: bool = False,
+    ) -> None:
+        self.request, self.access, self.name = request, access, f"tasks:{view}"
+        self.window = (window_start, window_end)
+        self.needs_help = needs_help
+        circle_id = access.circle.pk
+        start, end = window_start, window_end
+        seen = last_seen_version(circle_id)
+        guessed = None
+        if seen is not None:
+            guessed = kept_occurrences(
+                access=access, window_start=start, window_end=end, version=seen, needs_help=needs_help
+            )
+        self.kept = KeptRegions(access)
+        ahead = [] if seen is None or guessed is None else [(self.name, self._parts(seen, guessed))]
+        # Without the list in this process, the list itself is read ahead (another process may have kept it).
+        list_key = None
+        if seen is not None and guessed is None:
+            list_key = occurrences_key(access=access, window_start=start, window_end=end, version=seen)
+        self.kept.read(ahead, also=[version_key(circle_id), *([list_key] if list_key else [])])
+        self.version = version_from(circle_id, self.kept.values.get(version_key(circle_id)))
+        if seen is None or self.version != seen:
+            guessed = None
+        elif list_key is not None:
+            found = self.kept.values.get(list_key)
+            guessed = occurrences_read(
+                access=access, window_start=start, window_end=end, version=seen, found=found, needs_help=needs_help
+            )
+        self._items = guessed
+
+    @property
+    def versions(self) -> list[str]:
+        """The tasks version read, for the page's ETag besides the circle's sequence."""
+        return [f"tasks:{self.version or ''}"]
+
+    def items(self) -> list[TaskOccurrence]:
+        if self._items is None:
+            self._items = occurrences_for(
+                accesses=[self.access],
+                window_start=self.window[0],
+                window_end=self.window[1],
+                needs_help=self.needs_help,
+                version=self.version,
+            )
+        return self._items
+
+    def region(self, render: Callable[[], str]) -> str:
+        """The list region: read ahead under the version read, else drawn (and kept with `write`)."""
+        parts = self._parts(self.version, self.items())
+        # Its key is known only now when the guess was wrong: drawn, not read on its own.
+        self.kept.draw_unread(self.name, parts)
+        return self.kept.region(self.name, parts, render)
+
+    def write(self) -> None:
+        self.kept.write()
+
+    def _parts(self, version: str | None, items: list[TaskOccurrence]) -> list[str]:
+        # The address (with its date window) first: the region is answered at it (a live refetch).
+        return [self.request.get_full_path(), f"tasks:{version or ''}", _going(self.access, items)]
 
 
-def _going(access: CircleAccess, days: Iterable[Day | None]) -> str:
-    """The occurrences on the page the viewer is going to: all the fragment shows of who's looking."""
-    mine = [
-        f"{item.task.pk}@{item.original_date}"
-        for day in days
-        if day is not None
-        for item, _since in day.entries
-        if access.user_id in item.going_ids()
-    ]
+def _going(access: CircleAccess, items: Iterable[TaskOccurrence]) -> str:
+    """The occurrences in the page's window the viewer is going to: all the region shows of who's looking."""
+    mine = [f"{item.task.pk}@{item.original_date}" for item in items if access.user_id in item.going_ids()]
     return "going:" + ",".join(mine)
 
 
-def _list_page(request: HttpRequest, access: CircleAccess, *, view: str, days: list[Day], **extra: Any) -> HttpResponse:
+def _list_page(
+    request: HttpRequest, access: CircleAccess, kept: _KeptList, *, view: str, days: list[Day], **extra: Any
+) -> HttpResponse:
     context = circle_context(access, view=view, days=days, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
     context["live_src"] = request.get_full_path()
-    versions = _versions(access)
     # The list region is the same in the page and in the refetch live.js makes when a task changes,
     # when every member with the page open asks at once: it is drawn once per version, capability
     # set and position (circles/fragments.py), and the page around it is all that is drawn per view.
-    shown = [*days, *(day for row in extra.get("weeks", []) for day in row)]
-    html = cached_fragment(
-        request,
-        access,
-        f"tasks:{view}",
-        [*versions, _going(access, shown)],
-        lambda: render_to_string("tasks/calendar.html#days", context, request),
-    )
+    html = kept.region(lambda: render_to_string("tasks/calendar.html#days", context, request))
     if not _is_fragment(request):
         context["days_html"] = mark_safe(html)  # noqa: S308 (rendered, so escaped)
-        return with_etag(request, access, render(request, "tasks/calendar.html", context), extra=versions)
-    return with_etag(request, access, HttpResponse(html), extra=versions)
+        response = render(request, "tasks/calendar.html", context)
+    else:
+        response = HttpResponse(html)
+    kept.write()
+    return with_etag(request, access, response, extra=kept.versions)
 
 
 @require_http_methods(["GET"])
 @login_required
 def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
-        return unchanged
     start = _date_param(request, "from", timezone.localdate())
     end = start + datetime.timedelta(days=AGENDA_DAYS)
-    items = occurrences_for(accesses=[access], window_start=_midnight(start), window_end=_midnight(end))
-    days = by_day(items, first=start, last=end - ONE_DAY)
+    kept = _KeptList(request, access, view="agenda", window_start=_midnight(start), window_end=_midnight(end))
+    if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
+        return unchanged
+    days = by_day(kept.items(), first=start, last=end - ONE_DAY)
     if sum(len(day.entries) for day in days) > AGENDA_LIMIT:
         days, end = _first_days(days, AGENDA_LIMIT)
     return _list_page(
         request,
         access,
+        kept,
         view="agenda",
         days=days,
         title=_("What's happening"),
@@ -210,18 +274,19 @@ def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
 @login_required
 def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
-        return unchanged
     start = timezone.localdate()
     end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
-    items = occurrences_for(
-        accesses=[access], window_start=_midnight(start), window_end=_midnight(end), needs_help=True
+    kept = _KeptList(
+        request, access, view="needs_help", window_start=_midnight(start), window_end=_midnight(end), needs_help=True
     )
+    if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
+        return unchanged
     return _list_page(
         request,
         access,
+        kept,
         view="needs_help",
-        days=by_day(items, first=start, last=end - ONE_DAY),
+        days=by_day(kept.items(), first=start, last=end - ONE_DAY),
         title=_("Help needed"),
         period=_("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
     )
@@ -231,21 +296,26 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
-        return unchanged
     chosen = _date_param(request, "start", timezone.localdate())
     monday = chosen - datetime.timedelta(days=chosen.weekday())
     days = [monday + datetime.timedelta(days=offset) for offset in range(7)]
-    items = occurrences_for(
-        accesses=[access], window_start=_midnight(monday), window_end=_midnight(monday + datetime.timedelta(days=7))
+    kept = _KeptList(
+        request,
+        access,
+        view="week",
+        window_start=_midnight(monday),
+        window_end=_midnight(monday + datetime.timedelta(days=7)),
     )
-    week_days = by_day(items, days=days, first=days[0], last=days[-1])
+    if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
+        return unchanged
+    week_days = by_day(kept.items(), days=days, first=days[0], last=days[-1])
     for day in week_days:
         day.more = max(len(day.entries) - WEEK_DAY_LIMIT, 0)
         day.entries = day.entries[:WEEK_DAY_LIMIT]
     return _list_page(
         request,
         access,
+        kept,
         view="week",
         days=week_days,
         title=_("Week"),
@@ -259,14 +329,14 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def month(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    if (unchanged := not_modified(request, access, extra=_versions(access))) is not None:
-        return unchanged
     chosen = _date_param(request, "month", timezone.localdate())
     first = chosen.replace(day=1)
     length = calendar.monthrange(first.year, first.month)[1]
     following = first + datetime.timedelta(days=length)
-    items = occurrences_for(accesses=[access], window_start=_midnight(first), window_end=_midnight(following))
-    grouped = {day.date: day for day in by_day(items, first=first, last=following - ONE_DAY)}
+    kept = _KeptList(request, access, view="month", window_start=_midnight(first), window_end=_midnight(following))
+    if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
+        return unchanged
+    grouped = {day.date: day for day in by_day(kept.items(), first=first, last=following - ONE_DAY)}
     weeks: list[list[Day | None]] = []
     for row in calendar.Calendar().monthdatescalendar(first.year, first.month):
         weeks.append([grouped.get(day, Day(day)) if day.month == first.month else None for day in row])
@@ -274,6 +344,7 @@ def month(request: HttpRequest, circle_id: int) -> HttpResponse:
     return _list_page(
         request,
         access,
+        kept,
         view="month",
         days=[],
         weeks=weeks,
