@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "carecircle.web.headers.SecurityHeadersMiddleware",
     "carecircle.web.hostile_input.RefuseNulMiddleware",
+    # /ping (liveness) is answered here, before the session and the user are read (web/liveness.py).
+    "carecircle.web.liveness.LivenessMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "carecircle.web.compression.GZipUnlessSecretMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

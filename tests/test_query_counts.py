@@ -193,7 +193,7 @@ QUERIES: dict[str, int] = {
     "page web:healthz": 2,
     "page web:manifest": 1,
     "page web:offline": 1,
-    "page web:ping": 1,
+    "page web:ping": 0,
     "page web:sw": 1,
 }
 

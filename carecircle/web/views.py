@@ -138,7 +138,10 @@ CHECKS = {
 @never_cache
 @require_GET
 def ping(request: HttpRequest) -> HttpResponse:
-    """Liveness: the process answers. No database, no session (the benchmarks' bare baseline)."""
+    """Liveness: the process answers. No database, no cache, no session (the benchmarks' bare baseline).
+
+    Answered by web/liveness.py's middleware before any middleware reads the session or the user.
+    """
     return HttpResponse("ok", content_type="text/plain")
 
 
