@@ -108,3 +108,22 @@ def test_the_tasks_section_follows_the_version_read_never_the_guess(cast: Cast) 
     text = page(client, cast)
     assert "Lift to the optician" in text
     assert "Lift to the dentist" not in text
+
+
+def test_a_summary_worked_out_again_does_not_read_the_version_again(cast: Cast, redis_cache: None) -> None:
+    make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
+    client = client_for(cast.helper)
+    page(client, cast)
+    seen = tasks_cache.last_seen_version(cast.circle.pk)
+    assert seen is not None
+    make_task(actor=cast.organiser, circle=cast.circle, title="Meals on Friday")
+    # As if another process had made it: the guess is old, so the summary is worked out again.
+    tasks_cache._saw(cast.circle.pk, seen)
+
+    with counting_redis_commands() as counted:
+        assert "Meals on Friday" in page(client, cast)
+
+    # The session, the sections with the version, then the list under the version read (a GET that
+    # misses, and its SET): the version isn't read a second time on the way.
+    assert counted.names[:4] == ["GET", "MGET", "GET", "SET"]
+    assert counted.names.count("GET") == 2

@@ -68,8 +68,12 @@ def _summary(access: CircleAccess, version: str | None) -> Summary:
     if found is None:
         # The window starts at local midnight, so the list is the same all day (and cached);
         # what ended more than two hours ago is then left out.
+        # The version was read already (with the home's kept sections): not read again.
         items = occurrences_for(
-            accesses=[access], window_start=start, window_end=start + datetime.timedelta(days=SUMMARY_DAYS)
+            accesses=[access],
+            window_start=start,
+            window_end=start + datetime.timedelta(days=SUMMARY_DAYS),
+            version=version,
         )
         items = [item for item in items if _end(item) > now - SHOWN_AFTER_END]
         # The summary holds until the first of them is left out (or the day or the version changes).
