@@ -398,6 +398,10 @@ def referral_merge(*, access: OrganisationAccess, keep: Referral, other: Referra
     keep.save(update_fields=["needs", "needs_detail", "updated_at"])
     referral_figures_update(keep, before=keep_before)
     referral_figures_update(other, before=other_before)
+    if other.assigned_to_id is not None and other.assigned_to_id != keep.assigned_to_id:
+        # The merged-away one leaves its volunteer's lists (merged referrals are never listed), and
+        # the kept one isn't theirs: their open pages refetch without it, as after a reassignment.
+        referrals_withdrawn(organisation_id=other.organisation_id, user_id=other.assigned_to_id)
     referral_history_add(
         referral=keep,
         actor=access.user,

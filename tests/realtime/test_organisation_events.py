@@ -8,6 +8,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 
 from carecircle.accounts.models import User
 from carecircle.orgs.access import access_organisation
@@ -17,6 +19,7 @@ from carecircle.orgs.referral_services import (
     ReferralInput,
     referral_assign,
     referral_create,
+    referral_merge,
     referral_move,
     referral_note_add,
 )
@@ -334,6 +337,86 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     # Still on the staff, so their connection stays in the group: the referrals given to them
     # still reach them through it (each event checked as it is delivered).
     assert await _group_reaches([volunteers_page], volunteer, organisation) == [True]
+
+
+def _duplicates_of_one_person(coordinator: User, organisation: Organisation, volunteer: User) -> dict[str, Referral]:
+    """Two referrals of the same person: the one to keep unassigned, the duplicate given to the volunteer."""
+    keep = _arrive(organisation, "Mary Jones")
+    duplicate = _accepted_and_given(coordinator, organisation, "Mary Jones", volunteer)
+    return {"keep": keep, "duplicate": duplicate}
+
+
+async def test_a_volunteer_whose_referral_is_merged_away_refetches_and_hears_nothing_more_of_it(
+    connect: Any, live_cast: Cast
+):
+    team = await run(_team)(live_cast)
+    organisation, volunteer = team["organisation"], team["volunteer"]
+    pair = await run(_duplicates_of_one_person)(live_cast.org_staff, organisation, volunteer)
+    volunteers_page = await _connect_staff(connect, volunteer, organisation)
+    access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
+
+    await run(referral_merge)(access=access, keep=pair["keep"], other=pair["duplicate"])
+    # Told to refetch, as when a referral is given to someone else: no referral named (the merged
+    # one's own change may come first, since it is still assigned to them until it leaves their lists).
+    heard = await _heard_before_a_marker(volunteers_page, volunteer)
+    assert {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk} in heard
+    assert [event for event in heard if event["type"] == "referrals.withdrawn"] == [
+        {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
+    ]
+    # Of the kept referral, not theirs, only a number (organisation.skip), never its id.
+    assert all(
+        event.get("referral") == pair["duplicate"].pk
+        for event in heard
+        if event["type"] not in {"referrals.withdrawn", "organisation.skip"}
+    )
+    assert all("referral" not in event for event in heard if event["type"] == "organisation.skip")
+    await run(referral_note_add)(access=access, referral=pair["keep"], text="Rang Mary.")
+    heard = await _heard_before_a_marker(volunteers_page, volunteer)
+    assert [(event["type"], "referral" in event) for event in heard] == [("organisation.skip", False)]
+
+
+async def test_a_volunteer_who_has_the_kept_referral_too_is_not_told_to_refetch(connect: Any, live_cast: Cast):
+    team = await run(_team)(live_cast)
+    organisation, volunteer = team["organisation"], team["volunteer"]
+    keep = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Mary Jones", volunteer)
+    duplicate = await run(_accepted_and_given)(live_cast.org_staff, organisation, "Mary Jones", volunteer)
+    volunteers_page = await _connect_staff(connect, volunteer, organisation)
+    access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
+
+    await run(referral_merge)(access=access, keep=keep, other=duplicate)
+    heard = await _heard_before_a_marker(volunteers_page, volunteer)
+    assert [event["type"] for event in heard] == ["referral.changed", "referral.changed"]
+    assert {event["referral"] for event in heard} == {keep.pk, duplicate.pk}
+
+
+async def test_a_burst_of_merges_tells_the_volunteer_once(connect: Any, live_cast: Cast):
+    team = await run(_team)(live_cast)
+    organisation, volunteer = team["organisation"], team["volunteer"]
+    pair = await run(_duplicates_of_one_person)(live_cast.org_staff, organisation, volunteer)
+    volunteers_page = await _connect_staff(connect, volunteer, organisation)
+    address = reverse(
+        "orgs:referral_merge", kwargs={"organisation_id": organisation.pk, "referral_id": pair["keep"].pk}
+    )
+
+    def coordinators_clients() -> list[Client]:
+        clients = [Client() for _ in range(6)]
+        for client in clients:
+            client.force_login(live_cast.org_staff)
+        return clients
+
+    clients = await run(coordinators_clients)()
+    responses = await run(at_once)(
+        [partial(client.post, address, {"other": pair["duplicate"].pk}) for client in clients]
+    )
+    # Six presses of "Merge" at once: each is sent back to the referral, one merges, and the
+    # volunteer is told once.
+    back = reverse("orgs:referral", kwargs={"organisation_id": organisation.pk, "referral_id": pair["keep"].pk})
+    assert [(response.status_code, response["Location"]) for response in responses] == [(302, back)] * 6
+    heard = await _heard_before_a_marker(volunteers_page, volunteer)
+    withdrawn = [event for event in heard if event["type"] == "referrals.withdrawn"]
+    assert withdrawn == [{"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}]
+    merged = await run(Referral.objects.filter(merged_into=pair["keep"]).count)()
+    assert merged == 1
 
 
 async def test_a_page_that_reconnects_is_told_the_latest_number_to_compare_with_what_it_heard(
