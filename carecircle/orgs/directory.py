@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -129,10 +130,25 @@ def fetch(url: str, *, timeout: float | None = None, limit: int | None = None) -
     except urllib.error.HTTPError as error:
         raise DirectoryRefused("server_answered", status=error.code) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise DirectoryRefused("not_fetched", detail=str(error)[:200]) from None
+        raise not_fetched(error) from None
     if len(content) > limit:
         raise DirectoryRefused("too_big", kilobytes=limit // 1024)
     return content
+
+
+def not_fetched(error: OSError) -> DirectoryRefused:
+    """Why the fetch failed, as a code an admin can read in their language, for the failures that are common.
+
+    The system's own words (English, from the operating system or urllib) are kept only for the rest.
+    """
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    if isinstance(reason, TimeoutError):
+        return DirectoryRefused("timed_out")
+    if isinstance(reason, socket.gaierror):
+        return DirectoryRefused("unknown_host")
+    if isinstance(reason, ConnectionRefusedError):
+        return DirectoryRefused("connection_refused")
+    return DirectoryRefused("not_fetched", detail=str(error)[:200])
 
 
 def services_in(content: bytes) -> list[Any]:

@@ -215,10 +215,51 @@ def test_a_server_that_never_answers_times_out() -> None:
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
     try:
-        with pytest.raises(DirectoryRefused, match="could not be fetched"):
+        with pytest.raises(DirectoryRefused, match="took too long to answer") as refused:
             fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=0.3)
     finally:
         listener.close()
+    assert (refused.value.code, refused.value.values) == ("timed_out", {})
+
+
+def test_a_server_that_refuses_the_connection_is_named() -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    with pytest.raises(DirectoryRefused, match="refused the connection") as refused:
+        fetch(f"http://127.0.0.1:{port}/", timeout=2)
+    assert (refused.value.code, refused.value.values) == ("connection_refused", {})
+
+
+def test_an_address_with_no_server_is_named() -> None:
+    # .invalid is reserved (RFC 2606): no name under it ever resolves.
+    with pytest.raises(DirectoryRefused, match="No server was found") as refused:
+        fetch("http://directory.invalid/", timeout=5)
+    assert (refused.value.code, refused.value.values) == ("unknown_host", {})
+
+
+def test_another_failure_keeps_the_systems_own_words() -> None:
+    # A server that accepts and hangs up without answering: no code for it, so urllib's words stay.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def hang_up() -> None:
+        connection, _ = listener.accept()
+        connection.recv(1024)
+        connection.close()
+
+    thread = threading.Thread(target=hang_up)
+    thread.start()
+    try:
+        with pytest.raises(DirectoryRefused, match="could not be fetched") as refused:
+            fetch(f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=5)
+    finally:
+        thread.join(5)
+        listener.close()
+    assert refused.value.code == "not_fetched"
+    assert "Remote end closed connection" in refused.value.values["detail"]
 
 
 def test_only_web_addresses_are_fetched() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import socket
 from typing import Any
 
 import pytest
@@ -144,6 +145,48 @@ def test_a_refused_feed_is_read_in_each_admins_language(
     assert "The directory's server answered 503. Check the address." in _home(org, as_user, "en")
     assert "Atebodd gweinydd y cyfeiriadur 503. Gwiriwch y cyfeiriad." in _home(org, as_user, "cy")
     assert "Serwer katalogu odpowiedział 503. Sprawdź adres." in _home(org, as_user, "pl")
+
+
+def test_a_fetch_that_failed_is_explained_in_each_admins_language(
+    db: None, settings: Any, org: Org, as_user: Any
+) -> None:
+    # The port was free a moment ago and nothing listens on it: the connection is refused.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{closed.getsockname()[1]}/"
+    closed.close()
+    settings.ORGS_DIRECTORY_URL = url
+    with translation.override("cy"):
+        status = directory_refresh(url=url)
+    assert (status.last_error_code, status.last_error_values, status.last_error) == ("connection_refused", {}, "")
+    assert "The directory's server refused the connection. Try again later." in _home(org, as_user, "en")
+    assert "Gwrthododd gweinydd y cyfeiriadur y cysylltiad. Rhowch gynnig arall arni nes ymlaen." in _home(
+        org, as_user, "cy"
+    )
+    assert "Serwer katalogu odrzucił połączenie. Spróbuj ponownie później." in _home(org, as_user, "pl")
+
+
+@pytest.mark.parametrize(
+    ("code", "welsh", "polish"),
+    [
+        (
+            "timed_out",
+            "Cymerodd gweinydd y cyfeiriadur ormod o amser i ateb. Rhowch gynnig arall arni nes ymlaen.",
+            "Serwer katalogu zbyt długo nie odpowiadał. Spróbuj ponownie później.",
+        ),
+        (
+            "unknown_host",
+            "Ni ddaethpwyd o hyd i weinydd yng nghyfeiriad y cyfeiriadur. Gwiriwch y cyfeiriad.",
+            "Pod adresem katalogu nie znaleziono serwera. Sprawdź adres.",
+        ),
+    ],
+)
+def test_each_named_fetch_failure_reads_in_welsh_and_polish(code: str, welsh: str, polish: str) -> None:
+    stored = DirectoryFeedStatus(url="https://directory.example.org/", last_error_code=code)
+    with translation.override("cy"):
+        assert stored.error_text() == welsh
+    with translation.override("pl"):
+        assert stored.error_text() == polish
 
 
 OLD_ENGLISH = {
