@@ -19,10 +19,9 @@ from playwright.sync_api import Browser, expect
 from carecircle.notifications.models import Delivery
 from carecircle.tasks.email_actions import CANT, action_token
 from carecircle.tasks.models import Assignment
-from carecircle.tasks.services import task_volunteer
 from tests.browser.conftest import Checked, signed_in_without_javascript
 from tests.cast import build_cast
-from tests.tasks.conftest import circle_today, make_task, on_the_day
+from tests.tasks.conftest import circle_today, stay_taken_by_helper
 
 
 def test_a_helper_gives_up_the_rest_of_a_stay_from_the_email(
@@ -31,16 +30,7 @@ def test_a_helper_gives_up_the_rest_of_a_stay_from_the_email(
     cast = build_cast()
     today = circle_today()
     began = today - datetime.timedelta(days=1)
-    with on_the_day(began - datetime.timedelta(days=2)):
-        stay = make_task(
-            actor=cast.organiser,
-            circle=cast.circle,
-            title="Stay with Dad",
-            start_date=began,
-            start_time=None,
-            duration_minutes=3 * 1440,
-        )
-        task_volunteer(actor=cast.helper, task=stay, occurrence_date=began)
+    stay = stay_taken_by_helper(cast, began=began, duration_minutes=3 * 1440)
     token = action_token(user_id=cast.helper.pk, task=stay, occurrence_date=began, action=CANT)
     page = no_js_page.page
 
@@ -77,16 +67,7 @@ def test_a_stay_that_has_ended_cant_be_given_up_from_the_page_or_the_email(
     cast = build_cast()
     today = circle_today()
     began = today - datetime.timedelta(days=3)
-    with on_the_day(began - datetime.timedelta(days=2)):
-        stay = make_task(
-            actor=cast.organiser,
-            circle=cast.circle,
-            title="Stay with Dad",
-            start_date=began,
-            start_time=None,
-            duration_minutes=2 * 1440,
-        )
-        task_volunteer(actor=cast.helper, task=stay, occurrence_date=began)
+    stay = stay_taken_by_helper(cast, began=began, duration_minutes=2 * 1440)
     ended = (
         f"Stay with Dad ended on {date_format(began + datetime.timedelta(days=1), 'l j E')}, "
         "so nobody can give it up now. Nothing changed."

@@ -13,7 +13,8 @@ from carecircle.circles.models import Circle
 from carecircle.lib.repeat_rule import Rule
 from carecircle.lib.wall_clock import today_in, zone_named
 from carecircle.tasks.models import Task
-from carecircle.tasks.services import TaskFields, task_create
+from carecircle.tasks.services import TaskFields, task_create, task_volunteer
+from tests.cast import Cast
 
 ZONE = "Europe/London"
 
@@ -57,3 +58,28 @@ def make_task(
         **extra,
     )
     return task_create(actor=actor, circle=circle, fields=fields)
+
+
+def stay_taken_by_helper(
+    cast: Cast,
+    *,
+    began: datetime.date,
+    duration_minutes: int,
+    start_time: datetime.time | None = None,
+    made_on: datetime.date | None = None,
+) -> Task:
+    """ "Stay with Dad" from `began`, made by the organiser and taken by the helper before it began.
+
+    Both happen on `made_on` (two days before `began` unless given), so the stay was still to come.
+    """
+    with on_the_day(made_on or began - datetime.timedelta(days=2)):
+        stay = make_task(
+            actor=cast.organiser,
+            circle=cast.circle,
+            title="Stay with Dad",
+            start_date=began,
+            start_time=start_time,
+            duration_minutes=duration_minutes,
+        )
+        task_volunteer(actor=cast.helper, task=stay, occurrence_date=began)
+    return stay

@@ -27,7 +27,7 @@ from carecircle.tasks.services import TaskConflict, task_volunteer, task_withdra
 from tests.api.conftest import token_client
 from tests.bursts import at_once
 from tests.cast import Cast, build_cast
-from tests.tasks.conftest import ZONE, make_task, on_the_day
+from tests.tasks.conftest import ZONE, make_task, on_the_day, stay_taken_by_helper
 from tests.web.test_sms_inbound import AUTH_TOKEN, HELPER_MOBILE, last_reply, twilio_text
 
 pytestmark = pytest.mark.django_db
@@ -50,17 +50,13 @@ def weekend_stay(cast: Cast) -> Task:
     """ "Stay with Dad", Friday 18:00 to Monday 10:00, one person, taken by the helper before it began."""
     cast.helper.phone = HELPER_MOBILE
     cast.helper.save(update_fields=["phone"])
-    with at(FRIDAY - datetime.timedelta(days=3), 9):
-        stay = make_task(
-            actor=cast.organiser,
-            circle=cast.circle,
-            title="Stay with Dad",
-            start_date=FRIDAY,
-            start_time=datetime.time(18),
-            duration_minutes=(3 * 24 - 8) * 60,
-        )
-        task_volunteer(actor=cast.helper, task=stay, occurrence_date=FRIDAY)
-    return stay
+    return stay_taken_by_helper(
+        cast,
+        began=FRIDAY,
+        start_time=datetime.time(18),
+        duration_minutes=(3 * 24 - 8) * 60,
+        made_on=FRIDAY - datetime.timedelta(days=3),
+    )
 
 
 def going(task: Task) -> list[int]:
