@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -129,8 +130,14 @@ def channel_resume(request: HttpRequest, channel: str) -> HttpResponse:
 @never_cache
 @require_GET
 def unread_count(request: HttpRequest) -> JsonResponse:
-    """How many notifications are unread, for the header's count (kept live by notifications.js)."""
-    return JsonResponse({"unread": unread(_user(request)).count()})
+    """How many notifications are unread, for the header's count (kept live by unread.js).
+
+    `label` is what the header shows, in the member's language with its plural ("" for none), so the
+    script writes no words of its own.
+    """
+    count = unread(_user(request)).count()
+    label = ngettext("%(count)s new", "%(count)s new", count) % {"count": count} if count else ""
+    return JsonResponse({"unread": count, "label": label})
 
 
 def _time(value: str, error: str, errors: list[str]) -> datetime.time | None:

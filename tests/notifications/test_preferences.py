@@ -6,9 +6,11 @@ import json
 import re
 from typing import Any
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
+from carecircle.accounts.models import User
 from carecircle.notifications.models import (
     ConversationMute,
     Delivery,
@@ -118,11 +120,11 @@ def test_mute_this_conversation_and_undo(cast: Cast, client: Any) -> None:
 def test_the_list_marks_what_was_seen_as_read_and_the_count_follows(cast: Cast, as_user: Any) -> None:
     notify(category="news", circle=cast.circle, key="n-3", title="Dad is home", user_ids=[cast.helper.pk])
     client = as_user(cast.helper)
-    assert client.get(reverse("notifications:unread")).json() == {"unread": 1}
+    assert client.get(reverse("notifications:unread")).json() == {"unread": 1, "label": "1 new"}
     page = client.get(reverse("notifications:list")).content.decode()
     assert "Dad is home" in page
     assert "New" in page
-    assert client.get(reverse("notifications:unread")).json() == {"unread": 0}
+    assert client.get(reverse("notifications:unread")).json() == {"unread": 0, "label": ""}
     assert "New</strong>" not in client.get(reverse("notifications:list")).content.decode()
 
 
@@ -148,3 +150,25 @@ def test_the_api_marks_only_your_own_notifications_read(cast: Cast, as_user: Any
     assert theirs.read_at is None
     bad = client.post("/api/v1/notifications/read", "[null, null]", content_type="application/json")
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("en", ["1 new", "2 new", "5 new"]),
+        ("cy", ["1 newydd", "2 newydd", "5 newydd"]),
+        ("pl", ["1 nowe", "2 nowe", "5 nowych"]),
+    ],
+)
+def test_the_headers_count_is_worded_in_the_members_language(
+    cast: Cast, as_user: Any, language: str, labels: list[str]
+) -> None:
+    User.objects.filter(pk=cast.helper.pk).update(language=language)
+    client = as_user(cast.helper)
+    seen = []
+    for number, total in enumerate((1, 2, 5)):
+        while Notification.objects.filter(recipient=cast.helper).count() < total:
+            key = f"n-count-{number}-{Notification.objects.count()}"
+            notify(category="news", circle=cast.circle, key=key, title="News", user_ids=[cast.helper.pk])
+        seen.append(client.get(reverse("notifications:unread")).json()["label"])
+    assert seen == labels

@@ -6,15 +6,16 @@
   if (!badge || !window.fetch) { return; }
   var source = badge.getAttribute("data-unread-count");
 
-  function show(count) {
-    badge.textContent = count > 0 ? String(count) + " new" : "";
+  // The words come from the server, in the member's language with its plural ("3 nowe", "5 nowych").
+  function show(count, label) {
+    badge.textContent = count > 0 ? (label || String(count)) : "";
     badge.hidden = count === 0;
   }
 
   function refresh() {
     fetch(source, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) { if (data) { show(data.unread); } })
+      .then(function (data) { if (data) { show(data.unread, data.label); } })
       .catch(function () { /* The next event refreshes again. */ });
   }
 
