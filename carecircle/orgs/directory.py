@@ -13,6 +13,7 @@ Both shapes in use are read: the first Open Referral UK API (a page with "conten
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import socket
@@ -120,17 +121,29 @@ def fetch(url: str, *, timeout: float | None = None, limit: int | None = None) -
     if not url.lower().startswith(("http://", "https://")):
         raise DirectoryRefused("not_web_address")
     headers = {"Accept": "application/json", "User-Agent": "CareCircle"}
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked above)
+    try:
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310 (scheme checked above)
+    except ValueError:
+        raise DirectoryRefused("bad_address") from None
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked above)
             announced = response.headers.get("Content-Length")
             if announced and announced.isdigit() and int(announced) > limit:
                 raise DirectoryRefused("too_big", kilobytes=limit // 1024)
             content: bytes = response.read(limit + 1)
+            if announced and announced.isdigit() and len(content) < int(announced):
+                # The connection closed before the length the server announced: a copy cut short.
+                raise DirectoryRefused("broken_reply")
     except urllib.error.HTTPError as error:
         raise DirectoryRefused("server_answered", status=error.code) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         raise not_fetched(error) from None
+    except http.client.InvalidURL:
+        raise DirectoryRefused("bad_address") from None
+    except http.client.HTTPException:
+        # Not HTTP (a status line of garbage) or a reply cut short of its length: a refusal the admin can act
+        # on, never a crashed refresh job.
+        raise DirectoryRefused("broken_reply") from None
     if len(content) > limit:
         raise DirectoryRefused("too_big", kilobytes=limit // 1024)
     return content

@@ -35,6 +35,8 @@ FEED_REASONS: dict[str, Promise] = {
     "timed_out": _("The directory's server took too long to answer. Try again later."),
     "unknown_host": _("No server was found at the directory's address. Check the address."),
     "connection_refused": _("The directory's server refused the connection. Try again later."),
+    "bad_address": _("The directory's address can't be a web server's. Check the address."),
+    "broken_reply": _("The directory's server sent a broken answer. Check the address, or try again later."),
     "not_utf8": _("The directory isn't UTF-8 text. Export it again as UTF-8 JSON."),
     "not_json": _("The directory isn't valid JSON (line %(line)s). Check the file."),
     "no_service_list": _('The directory has no list of services ("content" or "contents").'),

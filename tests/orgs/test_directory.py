@@ -478,3 +478,46 @@ def test_the_feed_is_fetched_outside_any_transaction(
     directory_refresh_job.call()
     assert seen == [False]
     assert DirectoryService.objects.count() == 1
+
+
+def _one_reply(reply: bytes) -> tuple[str, threading.Thread, socket.socket]:
+    """A local server that answers one request with these raw bytes, then hangs up."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def answer() -> None:
+        connection, _ = listener.accept()
+        connection.recv(1024)
+        connection.sendall(reply)
+        connection.close()
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/", thread, listener
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"this is not HTTP at all\r\n\r\n",
+        b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\nContent-Type: application/json\r\n\r\n[{"id": ',
+    ],
+    ids=["not HTTP", "cut short"],
+)
+def test_a_broken_answer_is_a_refusal_the_admin_can_read_not_a_crash(reply: bytes) -> None:
+    url, thread, listener = _one_reply(reply)
+    try:
+        with pytest.raises(DirectoryRefused, match="sent a broken answer") as refused:
+            fetch(url, timeout=5)
+    finally:
+        thread.join(5)
+        listener.close()
+    assert (refused.value.code, refused.value.values) == ("broken_reply", {})
+
+
+@pytest.mark.parametrize("url", ["http://[::1/", "http://127.0.0.1:port/"])
+def test_an_address_no_server_can_have_is_named(url: str) -> None:
+    with pytest.raises(DirectoryRefused, match="can't be a web server's") as refused:
+        fetch(url, timeout=2)
+    assert refused.value.code == "bad_address"
