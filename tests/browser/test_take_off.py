@@ -84,3 +84,41 @@ def test_an_organiser_takes_helpers_off_with_and_without_javascript(server: str,
     assert told.subject == f"Olivia Organiser has taken you off Lift to hospital on {date_format(day, 'l j E')}"
     assert "Their note: Sam is driving instead" in told.body
     assert Delivery.objects.filter(recipient=cast.paid_carer, idempotency_key__startswith="task-taken-off-").exists()
+
+
+def test_the_take_off_list_follows_who_says_they_will_go_live_and_keeps_an_open_note(
+    server: str, browser: Browser
+) -> None:
+    """The organiser has started taking the helper off when the paid carer says "I'll do it" elsewhere.
+
+    Without a reload, "Take Paid Carer off" appears, and the helper's open disclosure keeps its note.
+    """
+    cast = build_cast()
+    day = soon(3)
+    lift = make_task(actor=cast.organiser, circle=cast.circle, start_date=day, people_needed=2)
+    task_volunteer(actor=cast.helper, task=lift, occurrence_date=day)
+    url = f"{server}{reverse('tasks:detail', kwargs={'circle_id': cast.circle.pk, 'task_id': lift.pk})}?on={day}"
+
+    organiser = make_checked(sign_in(browser.new_context(), server, cast.organiser))
+    carer = make_checked(sign_in(browser.new_context(), server, cast.paid_carer))
+    try:
+        page = organiser.page
+        page.goto(url)
+        expect(page.get_by_text("Take Paid Carer off", exact=True)).to_have_count(0)
+        page.get_by_text("Take Helper off", exact=True).click()
+        note = page.get_by_label("A note for Helper (optional)")
+        note.fill("Sam is driving instead")
+
+        carer.page.goto(url)
+        carer.page.get_by_role("button", name="I'll do it").click()
+        expect(carer.page.locator(".messages")).to_contain_text("You're down for")
+
+        expect(page.get_by_text("Take Paid Carer off", exact=True)).to_be_visible(timeout=10_000)
+        expect(page.locator("[data-live-src]")).to_contain_text("Helper, Paid Carer")
+        expect(note).to_be_visible()
+        expect(note).to_have_value("Sam is driving instead")
+        organiser.check("the take-off list after a live update, a note half written")
+    finally:
+        organiser.close()
+        carer.close()
+    assert going(lift) == sorted([cast.helper.pk, cast.paid_carer.pk])

@@ -48,7 +48,7 @@
   // screen-reader noise); a keyboard user's focus stays on the same control, or on the region if
   // that control is gone, never thrown back to the top of the page (WCAG 2.4.3). A field someone
   // has typed into or chosen in is kept as it is (the element itself, so its text, caret and any
-  // chosen file stay) wherever the fresh HTML has the same field.
+  // chosen file stay) wherever the fresh HTML has the same field, and a disclosure they opened stays open.
   function replace(el, html) {
     var fresh = document.createElement("template");
     fresh.innerHTML = html;
@@ -59,7 +59,13 @@
     try { caret = active ? [active.selectionStart, active.selectionEnd] : null; } catch (error) { caret = null; }
     var kept = Array.prototype.filter.call(el.querySelectorAll("input, select, textarea"), changed);
     var keys = kept.map(fieldIdentity);
+    // A disclosure someone opened (one with an id) stays open where the fresh HTML still has it.
+    var opened = Array.prototype.map.call(el.querySelectorAll("details[open][id]"), function (node) { return node.id; });
     el.innerHTML = html;
+    opened.forEach(function (id) {
+      var again = document.getElementById(id);
+      if (again && el.contains(again)) { again.open = true; }
+    });
     Array.prototype.forEach.call(el.querySelectorAll("input, select, textarea"), function (node) {
       var index = keys.indexOf(fieldIdentity(node));
       if (index !== -1) { node.replaceWith(kept[index]); keys[index] = null; }
