@@ -35,6 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(item.path).parents:
             item.add_marker(pytest.mark.browser)
+            # The server is another process, whose clock CARECIRCLE_TEST_CLOCK can't move: a test that
+            # set up its data at the test clock would meet a server at the real one (links "too old",
+            # sessions expired). Browser tests run on the real clock, and each takes its dates from it.
+            item.add_marker(pytest.mark.real_clock)
 
 
 @pytest.fixture(scope="session")

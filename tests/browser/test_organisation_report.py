@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -44,7 +43,6 @@ def _volunteers_at_work(organisation: Organisation, coordinator: User) -> list[s
     return names
 
 
-@pytest.mark.real_clock  # the server's clock can't be moved: its sessions and months are today's
 def test_a_coordinator_chooses_months_and_downloads_the_report(server: str, browser: Browser) -> None:
     cast = build_cast()
     organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
