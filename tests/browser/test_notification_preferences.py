@@ -11,8 +11,10 @@ import datetime
 
 from playwright.sync_api import Browser, expect
 
+from carecircle.accounts.models import User
 from carecircle.accounts.services import api_token_create
 from carecircle.notifications.models import NotificationPreference, NotificationSettings
+from carecircle.notifications.notify import notify
 from tests.browser.conftest import make_checked, sign_in
 from tests.cast import build_cast
 
@@ -52,9 +54,29 @@ def test_a_helper_chooses_how_they_hear_and_sees_news_arrive_live(server: str, b
         headers={"Authorization": f"Bearer {secret}"},
     )
     assert posted.status == 201, posted.text()
-    expect(badge).to_have_text("1 new")
+    expect(badge).to_have_text("1 new")  # "1" shown, " new" for screen readers
+    expect(badge.locator(".visually-hidden")).to_have_text(" new")
     page.get_by_role("link", name="Notifications").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Notifications")
     expect(page.get_by_role("link", name="News about Dad: Home from hospital")).to_be_visible()
     checked.check("notifications")
     context.close()
+
+
+def test_the_headers_count_fits_its_place_in_a_long_plural(server: str, browser: Browser) -> None:
+    """Polish says "12 nowych": the badge shows "12", the words are read out, nothing is cut off."""
+    cast = build_cast()
+    User.objects.filter(pk=cast.helper.pk).update(language="pl")
+    for number in range(12):
+        notify(category="news", circle=cast.circle, key=f"badge-{number}", title="Wieści", user_ids=[cast.helper.pk])
+    checked = make_checked(sign_in(browser.new_context(viewport={"width": 390, "height": 844}), server, cast.helper))
+    try:
+        page = checked.page
+        page.goto(f"{server}/circles/")
+        badge = page.locator("[data-unread-count]")
+        expect(badge).to_have_text("12 nowych")
+        expect(badge.locator(".visually-hidden")).to_have_text(" nowych")
+        assert badge.evaluate("badge => badge.scrollWidth <= badge.clientWidth")
+        checked.check("twelve unread, in Polish")
+    finally:
+        checked.close()
