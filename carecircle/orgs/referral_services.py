@@ -29,6 +29,7 @@ from carecircle.orgs.closed_loop import referrer_notify
 from carecircle.orgs.figures import GIVEN, referral_figures_snapshot, referral_figures_update, staff_figure_add
 from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.live import referrals_withdrawn
+from carecircle.orgs.lost_referrals import referral_given_away_tell, referral_merged_away_tell
 from carecircle.orgs.models import (
     CircleLinkRequest,
     ConsentGivenBy,
@@ -306,9 +307,10 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
     if not OrganisationStaff.objects.filter(organisation_id=referral.organisation_id, user=assignee).exists():
         raise ReferralError(gettext("Choose someone on your organisation's staff."), field="assignee")
     before, figures_before = referral.status, referral_figures_snapshot(referral)
-    if referral.assigned_to_id is not None and referral.assigned_to_id != assignee.pk:
+    taken_from = referral.assigned_to_id if referral.assigned_to_id not in {None, assignee.pk} else None
+    if taken_from is not None:
         # The one it was given to may not see it any more: their open pages refetch without it.
-        referrals_withdrawn(organisation_id=referral.organisation_id, user_id=referral.assigned_to_id)
+        referrals_withdrawn(organisation_id=referral.organisation_id, user_id=taken_from)
     referral.assigned_to = assignee
     if referral.status == S.ACCEPTED:
         referral.status = S.ASSIGNED
@@ -324,6 +326,13 @@ def referral_assign(*, access: OrganisationAccess, referral: Referral, assignee:
         text=f"Assigned to {assignee.display_name}.",
         assignee=assignee,
     )
+    if taken_from is not None:
+        referral_given_away_tell(
+            user_id=taken_from,
+            organisation_id=referral.organisation_id,
+            organisation_name=referral.organisation.name,
+            change_id=given.pk,
+        )
     # Each giving counts once, for whom it went to, in its month: a reassignment adds one for the new
     # person and leaves the earlier one, which happened (docs/architecture/organisations.md).
     staff_figure_add(organisation_id=referral.organisation_id, user_id=assignee.pk, kind=GIVEN, moment=given.created_at)
@@ -402,6 +411,12 @@ def referral_merge(*, access: OrganisationAccess, keep: Referral, other: Referra
         # The merged-away one leaves its volunteer's lists (merged referrals are never listed), and
         # the kept one isn't theirs: their open pages refetch without it, as after a reassignment.
         referrals_withdrawn(organisation_id=other.organisation_id, user_id=other.assigned_to_id)
+        referral_merged_away_tell(
+            user_id=other.assigned_to_id,
+            organisation_id=other.organisation_id,
+            organisation_name=other.organisation.name,
+            referral_id=other.pk,
+        )
     referral_history_add(
         referral=keep,
         actor=access.user,

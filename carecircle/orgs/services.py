@@ -19,6 +19,7 @@ from carecircle.lib.errors import Conflict, DomainError, Gone
 from carecircle.lib.tokens import secret_hash
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.languages import in_language_of_address
+from carecircle.orgs.lost_referrals import referrals_left_behind_tell
 from carecircle.orgs.live import referrals_withdrawn, staff_joined, staff_left
 from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffInvitation, StaffRole
 
@@ -103,6 +104,12 @@ def organisation_staff_remove(*, actor: User, staff: OrganisationStaff) -> None:
         data={"organisation": staff.organisation_id},
     )
     staff_left(organisation_id=staff.organisation_id, user_id=staff.user_id)
+    referrals_left_behind_tell(
+        user_id=staff.user_id,
+        organisation_id=staff.organisation_id,
+        organisation_name=staff.organisation.name,
+        staff_id=staff.pk,
+    )
     staff.delete()
 
 

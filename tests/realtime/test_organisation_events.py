@@ -154,7 +154,8 @@ async def test_someone_who_leaves_the_staff_hears_nothing_more(connect: Any, liv
         "organisation": organisation.pk,
         "user": volunteer.pk,
     }
-    assert await _heard_before_a_marker(volunteers_page, volunteer) == []
+    # Then the in-app notice's ping (tests/orgs/test_lost_referrals.py), and nothing of the note.
+    assert await _heard_before_a_marker(volunteers_page, volunteer) == [{"type": "notification"}]
     # The consumer's check for each event, asked directly: no longer staff, so no.
     event = {"type": "referral.changed", "organisation": organisation.pk, "referral": theirs.pk, "seq": 5}
     assert await run(hearing)(volunteer.pk, event) is Hearing.NOTHING
@@ -284,8 +285,10 @@ async def test_a_volunteer_whose_referral_goes_to_someone_else_refetches_and_hea
     assert given_away["referral"] == theirs.pk
     # Told only to refetch: the referral's id is not in it, nor anything else about it. The
     # assignment itself reaches Val only as a number: the referral isn't hers when it is delivered.
-    heard = [await volunteers_page.receive_json() for _ in range(2)]
+    # Their notifications page is pinged too: the in-app notice (tests/orgs/test_lost_referrals.py).
+    heard = [await volunteers_page.receive_json() for _ in range(3)]
     assert sorted(heard, key=lambda event: event["type"]) == [
+        {"type": "notification"},
         {"type": "organisation.skip", "organisation": organisation.pk, "seq": given_away["seq"]},
         {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk},
     ]
@@ -326,7 +329,7 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     assert await volunteers_page.receive_json() == withdrawn
     access = await run(access_organisation)(user=live_cast.org_staff, organisation_id=organisation.pk)
     await run(referral_note_add)(access=access, referral=theirs, text="Still assigned, but Val has left.")
-    assert await _heard_before_a_marker(volunteers_page, volunteer) == []
+    assert await _heard_before_a_marker(volunteers_page, volunteer) == [{"type": "notification"}]
 
     # A coordinator made a volunteer is told too; someone else's withdrawal is never passed on.
     await run(organisation_staff_add)(actor=None, organisation=organisation, user=volunteer)
@@ -363,11 +366,13 @@ async def test_a_volunteer_whose_referral_is_merged_away_refetches_and_hears_not
     assert [event for event in heard if event["type"] == "referrals.withdrawn"] == [
         {"type": "referrals.withdrawn", "organisation": organisation.pk, "user": volunteer.pk}
     ]
+    # The in-app notice's ping, once (tests/orgs/test_lost_referrals.py).
+    assert [event for event in heard if event["type"] == "notification"] == [{"type": "notification"}]
     # Of the kept referral, not theirs, only a number (organisation.skip), never its id.
     assert all(
         event.get("referral") == pair["duplicate"].pk
         for event in heard
-        if event["type"] not in {"referrals.withdrawn", "organisation.skip"}
+        if event["type"] not in {"referrals.withdrawn", "organisation.skip", "notification"}
     )
     assert all("referral" not in event for event in heard if event["type"] == "organisation.skip")
     await run(referral_note_add)(access=access, referral=pair["keep"], text="Rang Mary.")

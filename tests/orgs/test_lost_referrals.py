@@ -1,0 +1,158 @@
+"""A volunteer who loses a referral is told in the app, once, in their language, without the person's name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from carecircle.accounts.models import User
+from carecircle.notifications.models import Notification
+from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.models import OrganisationStaff, Referral, StaffRole
+from carecircle.orgs.referral_services import referral_assign, referral_merge, referral_move
+from carecircle.orgs.services import organisation_staff_add, organisation_staff_remove, organisation_staff_role_change
+from tests.bursts import at_once
+from tests.orgs.conftest import Org, make_referral, quick_user
+
+GIVEN_AWAY = "A referral you were given is no longer yours"
+
+
+def given_to(access: OrganisationAccess, referral: Referral, user: User) -> Referral:
+    if referral.status == "new":
+        referral_move(access=access, referral=referral, to="accepted")
+    return referral_assign(access=access, referral=referral, assignee=user)
+
+
+def second_volunteer(org: Org) -> User:
+    other = quick_user("wyn@example.org", "Wyn Volunteer")
+    organisation_staff_add(actor=None, organisation=org.organisation, user=other, role=StaffRole.VOLUNTEER)
+    return other
+
+
+def notices(user: User) -> list[Notification]:
+    return list(Notification.objects.filter(recipient=user).order_by("pk"))
+
+
+def test_a_volunteer_whose_referral_goes_to_someone_else_is_told_without_the_persons_name(
+    org: Org, coordinator_access: OrganisationAccess, django_capture_on_commit_callbacks: Any
+) -> None:
+    referral = given_to(coordinator_access, make_referral(org.organisation, person_name="Mary Jones"), org.volunteer)
+    assert notices(org.volunteer) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        given_to(coordinator_access, referral, second_volunteer(org))
+    [notice] = notices(org.volunteer)
+    assert notice.title == GIVEN_AWAY
+    assert notice.body == "Riverside Volunteers gave it to someone else. Ask Riverside Volunteers if you have questions about it."
+    assert notice.url == reverse("orgs:referrals", kwargs={"organisation_id": org.organisation.pk})
+    assert (notice.category, notice.circle_id) == ("help_changed", None)
+    for withheld in ("Mary", "Jones", referral.reference):
+        assert withheld not in notice.title + notice.body + notice.url
+
+
+def test_giving_a_referral_again_to_the_same_person_or_for_the_first_time_tells_nobody(
+    org: Org, coordinator_access: OrganisationAccess
+) -> None:
+    referral = given_to(coordinator_access, make_referral(org.organisation), org.volunteer)
+    given_to(coordinator_access, referral, org.volunteer)
+    assert Notification.objects.filter(key__startswith="referral-given-away-").count() == 0
+
+
+def test_the_notice_is_in_the_volunteers_own_language(org: Org, coordinator_access: OrganisationAccess) -> None:
+    org.volunteer.language = "cy"
+    org.volunteer.save(update_fields=["language"])
+    referral = given_to(coordinator_access, make_referral(org.organisation), org.volunteer)
+    given_to(coordinator_access, referral, second_volunteer(org))
+    [notice] = notices(org.volunteer)
+    assert notice.title == "Nid yw atgyfeiriad a roddwyd i chi yn eich gofal mwyach"
+    assert "Riverside Volunteers" in notice.body
+
+
+def test_a_reassignment_rolled_back_tells_nobody(
+    org: Org, coordinator_access: OrganisationAccess, django_capture_on_commit_callbacks: Any
+) -> None:
+    referral = given_to(coordinator_access, make_referral(org.organisation), org.volunteer)
+    other = second_volunteer(org)
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            given_to(coordinator_access, referral, other)
+            raise RuntimeError("a later step failed")
+    assert notices(org.volunteer) == []
+    assert after_commit == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_the_same_reassignment_tells_the_volunteer_once(org: Org, coordinator_access: Any) -> None:
+    referral = given_to(coordinator_access, make_referral(org.organisation), org.volunteer)
+    other = second_volunteer(org)
+    url = reverse("orgs:referral_assign", kwargs={"organisation_id": org.organisation.pk, "referral_id": referral.pk})
+
+    def assign() -> int:
+        client = Client()
+        client.force_login(org.coordinator)
+        return client.post(url, {"assignee": other.pk}).status_code
+
+    assert at_once([assign] * 6) == [302] * 6
+    assert [notice.title for notice in notices(org.volunteer)] == [GIVEN_AWAY]
+    assert notices(other) == []
+
+
+def test_a_volunteer_whose_referral_is_merged_into_another_is_told_once(
+    org: Org, coordinator_access: OrganisationAccess
+) -> None:
+    theirs = given_to(coordinator_access, make_referral(org.organisation, person_name="Mary Jones"), org.volunteer)
+    keep = given_to(coordinator_access, make_referral(org.organisation, person_name="Mary Jones"), second_volunteer(org))
+    referral_merge(access=coordinator_access, keep=keep, other=theirs)
+    [notice] = notices(org.volunteer)
+    assert notice.title == GIVEN_AWAY
+    assert notice.body == (
+        "Riverside Volunteers merged it into another referral. Ask Riverside Volunteers if you have questions about it."
+    )
+    assert "Mary" not in notice.body
+    assert notices(keep.assigned_to) == []  # type: ignore[arg-type]
+
+
+def test_someone_taken_off_the_staff_with_referrals_is_told_once_and_without_a_link_they_cant_open(
+    org: Org, coordinator_access: OrganisationAccess
+) -> None:
+    given_to(coordinator_access, make_referral(org.organisation, person_name="Mary Jones"), org.volunteer)
+    given_to(coordinator_access, make_referral(org.organisation, person_name="Tom Hughes"), org.volunteer)
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.volunteer)
+    organisation_staff_remove(actor=org.admin, staff=staff)
+    [notice] = notices(org.volunteer)
+    assert notice.title == "Referrals you were given are no longer yours"
+    assert notice.body == (
+        "You are no longer on the staff of Riverside Volunteers. "
+        "Ask Riverside Volunteers if you have questions about them."
+    )
+    assert notice.url == ""
+    assert "Mary" not in notice.body and "Tom" not in notice.body
+
+
+def test_someone_taken_off_the_staff_with_no_open_referral_is_not_told(org: Org) -> None:
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.volunteer)
+    organisation_staff_remove(actor=org.admin, staff=staff)
+    assert notices(org.volunteer) == []
+
+
+def test_a_coordinator_made_a_volunteer_keeps_what_they_were_given_and_is_not_told(
+    org: Org, coordinator_access: OrganisationAccess
+) -> None:
+    given_to(coordinator_access, make_referral(org.organisation), org.coordinator)
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.coordinator)
+    organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.VOLUNTEER)
+    assert notices(org.coordinator) == []
+
+
+def test_the_volunteer_reads_the_notice_on_their_notifications_page(
+    org: Org, coordinator_access: OrganisationAccess, client: Client
+) -> None:
+    referral = given_to(coordinator_access, make_referral(org.organisation, person_name="Mary Jones"), org.volunteer)
+    given_to(coordinator_access, referral, second_volunteer(org))
+    client.force_login(org.volunteer)
+    page = client.get(reverse("notifications:list")).content.decode()
+    assert GIVEN_AWAY in page
+    assert "Mary Jones" not in page
