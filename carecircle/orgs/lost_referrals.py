@@ -25,7 +25,7 @@ STILL_THEIRS = (ReferralStatus.ACCEPTED, ReferralStatus.ASSIGNED, ReferralStatus
 
 
 def referral_given_away_tell(*, user_id: int, organisation_id: int, organisation_name: str, change_id: int) -> bool:
-    """Tell the one a referral was taken from that it went to someone else (`change_id`: the assignment's history entry)."""
+    """Tell the one a referral was taken from that it went to someone else (`change_id`: its history entry)."""
 
     def render() -> tuple[str, str]:
         return _title(), gettext(

@@ -19,8 +19,8 @@ from carecircle.lib.errors import Conflict, DomainError, Gone
 from carecircle.lib.tokens import secret_hash
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.languages import in_language_of_address
-from carecircle.orgs.lost_referrals import referrals_left_behind_tell
 from carecircle.orgs.live import referrals_withdrawn, staff_joined, staff_left
+from carecircle.orgs.lost_referrals import referrals_left_behind_tell
 from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffInvitation, StaffRole
 
 STAFF_INVITATION_DAYS = 14

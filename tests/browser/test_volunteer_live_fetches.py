@@ -248,3 +248,47 @@ def test_a_volunteers_open_referral_refetches_only_for_that_referral(server: str
     expect(plain.page.locator(".history")).to_contain_text("Change 18: rang Edna.")
     plain.check("a volunteer's referral without JavaScript")
     plain.close()
+
+
+def test_a_volunteers_board_counts_others_changes_without_a_fetch_and_moves_their_own_card(
+    server: str, browser: Browser
+) -> None:
+    """The board: skips for colleagues' referrals fetch nothing; a change to the volunteer's own refetches once."""
+    team = _team()
+    organisation, edna = team.organisation, team.edna
+    address = f"{server}/organisations/{organisation.pk}/referrals/board"
+    colleague = Colleague(sign_in(browser.new_context(), server, team.coordinator), server, organisation)
+
+    volunteer = make_checked(sign_in(browser.new_context(), server, team.val))
+    watched = _open(volunteer.page, address, organisation)
+    volunteer.check("a volunteer's live referrals board")
+    assigned = volunteer.page.get_by_role("region", name="Assigned")
+    active = volunteer.page.get_by_role("region", name="Active")
+    expect(assigned).to_contain_text("Edna Hughes")
+    expect(active).not_to_contain_text("Edna Hughes")
+
+    # Five changes to Wyn's and nobody's referrals: each reaches the board as a skip, and none refetches.
+    for number in range(1, 6):
+        watched.counted_without_fetch(partial(colleague.note, team.others[number % 2], f"Change {number}."))
+    skips = volunteer.page.evaluate("window.heard.filter((m) => m.type === 'organisation.skip').length")
+    assert skips == 5
+    assert watched.fetches == []
+    expect(volunteer.page.get_by_text("Owen Price")).to_have_count(0)
+
+    # Edna's referral becomes active: the one event meant for Val refetches the board once, and her card moves.
+    watched.refetched(lambda: colleague.post(edna, "move", {"to": "active"}), regions=1)
+    assert len(watched.fetches) == 1, watched.fetches
+    expect(active).to_contain_text("Edna Hughes")
+    expect(assigned).not_to_contain_text("Edna Hughes")
+    assert volunteer.page.evaluate("window.stillTheSamePage") is True
+    volunteer.check("a volunteer's board after their referral changed live")
+    volunteer.close()
+    colleague.context.close()
+
+    # Without JavaScript the board, reloaded, shows the same.
+    plain = signed_in_without_javascript(browser, server, team.val)
+    plain.page.goto(address)
+    expect(plain.page.get_by_role("region", name="Active")).to_contain_text("Edna Hughes")
+    expect(plain.page.get_by_text("Owen Price")).to_have_count(0)
+    plain.check("a volunteer's board without JavaScript")
+    plain.close()
