@@ -324,3 +324,23 @@ class PushKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} key"
+
+
+class BusyService(models.Model):
+    """A delivery service that answered 429 or 503: no worker sends it anything more until `until`.
+
+    One row per service (a push service's origin, "sms" for the text provider, "email"), shared by
+    every worker process and sweep (docs/architecture/notifications.md, "Busy services and Retry-After").
+    """
+
+    service = models.CharField(max_length=300, unique=True)
+    until = models.DateTimeField()
+    # The answer that put it here (429 or 503), for the operator.
+    status = models.PositiveSmallIntegerField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["until", "service"]
+
+    def __str__(self) -> str:
+        return f"{self.service} busy until {self.until:%Y-%m-%d %H:%M:%S}"

@@ -156,3 +156,7 @@ personal_data_declare(
     },
 )
 no_personal_data("notifications.PushKey", reason="the server's own VAPID key pair, about nobody")
+no_personal_data(
+    "notifications.BusyService",
+    reason="which delivery service (a push service, the text provider, email) is busy and until when",
+)

@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from carecircle.lib.hooks import conversation_unread
+from carecircle.notifications.busy_services import ServiceHolds, held_note
 from carecircle.notifications.channel_failing import channel_mark_failing, member_reason
 from carecircle.notifications.mail_session import MailSession
 from carecircle.notifications.models import (
@@ -52,9 +53,6 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Longer than any one send can take (the SMTP timeout); after it another worker may take the row over.
 LEASE = datetime.timedelta(minutes=10)
-# After a service answers 429 or 503, the rest of the run's deliveries to it wait this long (until the
-# next sweep), untried; the refused one waits what the service asked (docs/architecture/notifications.md).
-HELD_BACK_FOR = datetime.timedelta(minutes=2)
 
 
 @dataclass
@@ -208,13 +206,17 @@ def deliveries_send(delivery_ids: Sequence[int]) -> dict[str, int]:
     """
     mail = MailSession()
     outcomes: dict[str, int] = {}
-    held: dict[str, datetime.datetime] = {}
+    holds = ServiceHolds()
     pending = list(dict.fromkeys(delivery_ids))
     try:
         while pending:
             chunk, pending = pending[:CLAIM_BATCH], pending[CLAIM_BATCH:]
             claimed = deliveries_claim(delivery_ids=chunk)
             outcomes["skipped"] = outcomes.get("skipped", 0) + len(chunk) - len(claimed)
+            if not claimed:
+                continue
+            # Read for each chunk, so a service another worker found busy meanwhile is held back here too.
+            holds.refresh()
             failing = failing_recipients(claimed)
             for index, delivery in enumerate(claimed):
                 # The first of a fresh claim always goes: its lease is whole, so this can't loop.
@@ -223,7 +225,7 @@ def deliveries_send(delivery_ids: Sequence[int]) -> dict[str, int]:
                     _release(rest)
                     pending = [row.pk for row in rest] + pending
                     break
-                status = _delivery_send_claimed(delivery, mail, failing=failing, held=held)
+                status = _delivery_send_claimed(delivery, mail, failing=failing, holds=holds)
                 outcomes[status] = outcomes.get(status, 0) + 1
     finally:
         mail.close()
@@ -256,7 +258,9 @@ def delivery_send(*, delivery_id: int, mail: MailSession | None = None) -> str:
         delivery = delivery_claim(delivery_id=delivery_id)
         if delivery is None:
             return "skipped"
-        return _delivery_send_claimed(delivery, session, failing=failing_recipients([delivery]), held={})
+        holds = ServiceHolds()
+        holds.refresh()
+        return _delivery_send_claimed(delivery, session, failing=failing_recipients([delivery]), holds=holds)
     finally:
         if own:
             session.close()
@@ -267,12 +271,12 @@ def _delivery_send_claimed(
     mail: MailSession,
     *,
     failing: set[tuple[int, str]],
-    held: dict[str, datetime.datetime],
+    holds: ServiceHolds,
 ) -> str:
     """Send one claimed row and record what happened.
 
-    `held` maps each service that answered 429 or 503 earlier in this run to when its other
-    deliveries may be tried; a row for such a service is handed back untried rather than sent.
+    `holds` knows each service that answered 429 or 503, to this worker or another, and until when;
+    a row for such a service is handed back untried rather than sent (busy_services.py).
     """
     if not still_unread(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
@@ -296,8 +300,10 @@ def _delivery_send_claimed(
         )
         return "opted-out"
     service = _service_of(delivery, device)
-    if service in held:
-        _hold_back(delivery, until=held[service])
+    now = timezone.now()
+    until = holds.holding(service, now=now, urgent_first_attempt=_urgent(delivery) and delivery.attempts == 1)
+    if until is not None:
+        _hold_back(delivery, service=service, until=until)
         return "held"
     if delivery.channel == Channel.SMS and not text_allowance_take(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
@@ -311,12 +317,20 @@ def _delivery_send_claimed(
     except Exception as error:
         busy = busy_answer(error)
         if busy is not None:
-            held[service] = timezone.now() + HELD_BACK_FOR
+            holds.answered(service, busy=busy, now=timezone.now())
         return _record_failure(delivery, error, busy=busy)
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT, provider_id=provider_id[:120], sent_at=timezone.now(), lease_until=None
     )
+    holds.succeeded(service, now=timezone.now())
     return "sent"
+
+
+def _urgent(delivery: Delivery) -> bool:
+    from carecircle.notifications.categories import CATEGORY_BY_KEY
+
+    category = CATEGORY_BY_KEY.get(delivery.category)
+    return category is not None and category.urgent
 
 
 def _service_of(delivery: Delivery, device: PushSubscription | None) -> str:
@@ -326,14 +340,14 @@ def _service_of(delivery: Delivery, device: PushSubscription | None) -> str:
     return str(delivery.channel)
 
 
-def _hold_back(delivery: Delivery, *, until: datetime.datetime) -> None:
-    """Hand a claimed row back untried: its service said it was busy; the claim's attempt doesn't count."""
+def _hold_back(delivery: Delivery, *, service: str, until: datetime.datetime) -> None:
+    """Hand a claimed row back untried until its busy service may be asked again; the claim's attempt doesn't count."""
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.QUEUED,
         lease_until=None,
         not_before=until,
         attempts=F("attempts") - 1,
-        last_error="Held back: the service answered 429 or 503 to another message in the same run.",
+        last_error=held_note(service, until),
     )
 
 

@@ -1,0 +1,110 @@
+"""Busy delivery services, held back by every worker until the time they asked for.
+
+A push service, the text provider or an email provider's API that answers 429 or 503 is recorded
+in `BusyService` (one row per service, in the database, so every worker process and every sweep
+sees it; no Redis needed). Until then its other deliveries are handed back untried, not counted as
+attempts. A send to it that succeeds clears the row early and releases what was held
+(docs/architecture/notifications.md, "Busy services and Retry-After").
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+
+from carecircle.notifications.models import BusyService, Delivery, DeliveryStatus
+from carecircle.notifications.retry_after import MAX_WAIT, Busy, retry_after_parse
+
+# Without a Retry-After (GOV.UK Notify sends none), or with a shorter one, the service waits for the next sweep.
+HOLD_AT_LEAST = datetime.timedelta(minutes=2)
+# A push service's 429 may be about one device (APNs limits per device; RFC 8030 leaves the scope
+# open): every device on that push service waits at most this long, the refused push itself what it asked.
+PUSH_HOLD_AT_MOST = datetime.timedelta(minutes=5)
+PUSH_PREFIX = "push "
+
+
+def hold_for(*, service: str, busy: Busy, now: datetime.datetime) -> datetime.timedelta:
+    """How long every worker leaves a busy service alone: what it asked, at least until the next sweep, capped."""
+    asked = retry_after_parse(busy.retry_after, now=now) or datetime.timedelta(0)
+    cap = PUSH_HOLD_AT_MOST if service.startswith(PUSH_PREFIX) else MAX_WAIT
+    return min(max(asked, HOLD_AT_LEAST), cap)
+
+
+def service_busy_record(*, service: str, status: int, until: datetime.datetime, now: datetime.datetime) -> None:
+    """Hold a service back until `until`, or longer if another worker already asked for longer.
+
+    One row per service however many workers are refused at once: the conditional UPDATE keeps the
+    later time (the row is locked while it is updated), and of two INSERTs the unique key keeps one.
+    """
+    later = BusyService.objects.filter(service=service, until__lt=until)
+    if later.update(until=until, status=status, recorded_at=now):
+        return
+    try:
+        with transaction.atomic():
+            BusyService.objects.create(service=service, until=until, status=status, recorded_at=now)
+    except IntegrityError:
+        # Another worker wrote the row meanwhile (or it already held a later time): keep the later of the two.
+        later.update(until=until, status=status, recorded_at=now)
+
+
+def services_busy(*, now: datetime.datetime) -> dict[str, datetime.datetime]:
+    """Every service held back at `now`, with when it may be asked again; one query."""
+    return dict(BusyService.objects.filter(until__gt=now).values_list("service", "until"))
+
+
+def held_note(service: str, until: datetime.datetime) -> str:
+    """The `last_error` of a delivery held back for a busy service (for operators; English, as all of them)."""
+    return f"Held back: {service} answered 429 or 503; not asked again before {until:%Y-%m-%d %H:%M:%S} UTC."
+
+
+def service_busy_clear(*, service: str, now: datetime.datetime) -> None:
+    """A send to the service worked: end its hold, and let what was held for it go at the next sweep."""
+    BusyService.objects.filter(service=service).delete()
+    Delivery.objects.filter(
+        status=DeliveryStatus.QUEUED, not_before__gt=now, last_error__startswith=f"Held back: {service} "
+    ).update(not_before=now)
+
+
+@dataclass
+class ServiceHolds:
+    """What one worker run knows of busy services: the shared rows, read again for each chunk, and its own answers."""
+
+    until: dict[str, datetime.datetime] = field(default_factory=dict)
+    # Services that answered 429 or 503 in this run: nothing more goes to them in it, urgent news included.
+    answered_busy: set[str] = field(default_factory=set)
+    # Services an urgent delivery already tried in this run despite their hold.
+    tried_urgent: set[str] = field(default_factory=set)
+
+    def refresh(self) -> None:
+        # Every row, the few whose hold is over too, so the next send that works also removes those.
+        for service, until in BusyService.objects.values_list("service", "until"):
+            self.until[service] = max(until, self.until.get(service, until))
+
+    def holding(self, service: str, *, now: datetime.datetime, urgent_first_attempt: bool) -> datetime.datetime | None:
+        """Until when a delivery to `service` must wait; None when it may go now.
+
+        Decision: urgent news (someone struggling, a visit concern) on its first attempt may try a
+        service another run found busy, once per run; if it is still busy, it waits like the rest.
+        """
+        until = self.until.get(service)
+        if until is None or until <= now:
+            return None
+        if urgent_first_attempt and service not in self.answered_busy and service not in self.tried_urgent:
+            self.tried_urgent.add(service)
+            return None
+        return until
+
+    def answered(self, service: str, *, busy: Busy, now: datetime.datetime) -> None:
+        """The service answered 429 or 503: hold it back for every worker."""
+        until = now + hold_for(service=service, busy=busy, now=now)
+        self.answered_busy.add(service)
+        self.until[service] = max(until, self.until.get(service, until))
+        service_busy_record(service=service, status=busy.status, until=until, now=now)
+
+    def succeeded(self, service: str, *, now: datetime.datetime) -> None:
+        """A send to the service worked: if it was held back, the hold ends for everyone."""
+        if self.until.pop(service, None) is not None:
+            self.answered_busy.discard(service)
+            service_busy_clear(service=service, now=now)

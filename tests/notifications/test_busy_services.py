@@ -1,0 +1,230 @@
+"""A busy delivery service is held back by every worker and every sweep until the time it asked for.
+
+Texts go through the fake provider on 127.0.0.1 in Twilio's format, which answers 429 or 503 while
+`busy` is set; each "worker process" is a separate `deliveries_send` call with nothing in memory
+from the one before. Every test runs on a fixed clock.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Callable, Iterator
+from functools import partial
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from carecircle.notifications.busy_services import (
+    PUSH_HOLD_AT_MOST,
+    ServiceHolds,
+    hold_for,
+    service_busy_record,
+)
+from carecircle.notifications.models import (
+    BusyService,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationSettings,
+)
+from carecircle.notifications.retry_after import MAX_WAIT, Busy
+from carecircle.notifications.services import deliveries_due, deliveries_send, delivery_enqueue
+from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
+from tests.bursts import at_once
+from tests.cast import make_user
+
+ACCOUNT = "AC" + "1" * 32
+AUTH_TOKEN = "twilio-busy-test-token"
+MINUTE = datetime.timedelta(minutes=1)
+
+
+@pytest.fixture
+def twilio(settings) -> Iterator[FakeSmsProvider]:
+    fake = FakeSmsProvider(
+        FakeCredentials(twilio_account_sid=ACCOUNT, twilio_auth_token=AUTH_TOKEN, notify_api_key="")
+    ).start()
+    settings.SMS_BACKEND = "carecircle.notifications.sms_providers.TwilioSmsBackend"
+    settings.TWILIO_API_BASE = fake.base_url
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.TWILIO_FROM = "+447700900999"
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def start() -> datetime.datetime:
+    return timezone.now().replace(microsecond=0)
+
+
+def text(key: str, *, recipient_id: int | None = None, category: str = "help_needed") -> Delivery:
+    return delivery_enqueue(
+        channel=Channel.SMS,
+        to="+447700900123",
+        body=f"Text {key}",
+        idempotency_key=key,
+        recipient_id=recipient_id,
+        category=category,
+    )
+
+
+def sweep() -> dict[str, int]:
+    """What tasks.deliver_due does every two minutes."""
+    return deliveries_send(deliveries_due())
+
+
+@pytest.mark.django_db
+def test_the_next_sweeps_leave_a_busy_provider_alone_until_the_time_it_asked(twilio, start) -> None:
+    nina = make_user("nina", display_name="Nina Neighbour")
+    twilio.busy = (429, "1200")
+    with time_machine.travel(start, tick=False) as clock:
+        first, second = text("one", recipient_id=nina.pk), text("two", recipient_id=nina.pk)
+        assert deliveries_send([first.pk, second.pk]) == {"retry": 1, "held": 1}
+        assert twilio.busy_answers == 1
+
+        # The old worker asked again at the next sweep, two minutes later, and every sweep after.
+        for _ in range(9):
+            clock.shift(2 * MINUTE)
+            assert sweep() == {}
+        # A fan-out queued meanwhile waits too, untried.
+        third = text("three", recipient_id=nina.pk)
+        assert deliveries_send([third.pk]) == {"held": 1}
+        assert twilio.busy_answers == 1
+
+        twilio.busy = None
+        clock.shift(2 * MINUTE)
+        assert sweep() == {"sent": 3}
+    assert len(twilio.sent) == 3
+    assert not BusyService.objects.exists()
+    # Held back is neither an attempt nor a refusal of the number.
+    assert dict(Delivery.objects.values_list("idempotency_key", "attempts")) == {"one": 2, "two": 1, "three": 1}
+    assert not NotificationSettings.objects.filter(sms_failing_since__isnull=False).exists()
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_second_worker_process_holds_back_from_a_provider_the_first_found_busy(twilio, start) -> None:
+    twilio.busy = (503, "600")
+    with time_machine.travel(start, tick=False) as clock:
+        first = text("one")
+        # Worker 1.
+        assert deliveries_send([first.pk]) == {"retry": 1}
+        # Worker 2: another process, with nothing of worker 1 in memory.
+        second = text("two")
+        assert deliveries_send([second.pk]) == {"held": 1}
+        assert twilio.busy_answers == 1
+        second.refresh_from_db()
+        assert (second.status, second.attempts, second.not_before) == (DeliveryStatus.QUEUED, 0, start + 10 * MINUTE)
+        assert second.last_error.startswith("Held back: sms answered 429 or 503")
+
+        clock.shift(10 * MINUTE)
+        twilio.busy = None
+        assert sweep() == {"sent": 2}
+
+
+@pytest.mark.django_db
+def test_a_send_that_works_ends_the_hold_early_and_releases_what_was_held(twilio, start) -> None:
+    """Urgent news may try a service another run found busy, once; when it goes, what was held goes next sweep."""
+    nina = make_user("nina", display_name="Nina Neighbour")
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=False) as clock:
+        news = [text(f"news-{number}", recipient_id=nina.pk) for number in range(3)]
+        assert deliveries_send([row.pk for row in news]) == {"retry": 1, "held": 2}
+        assert BusyService.objects.get().until == start + MAX_WAIT
+
+        clock.shift(5 * MINUTE)
+        # Still busy: one urgent text tries, the next one in the same run doesn't.
+        struggling = [text(f"checkin-{number}", recipient_id=nina.pk, category="checkin") for number in range(2)]
+        assert deliveries_send([row.pk for row in struggling]) == {"retry": 1, "held": 1}
+        assert twilio.busy_answers == 2
+
+        clock.shift(5 * MINUTE)
+        twilio.busy = None
+        concern = text("concern", recipient_id=nina.pk, category="visit_concern")
+        assert deliveries_send([concern.pk]) == {"sent": 1}
+        assert not BusyService.objects.exists()
+
+        clock.shift(2 * MINUTE)
+        # The held news and the held check-in; the two that were refused keep their own back-off.
+        assert sweep() == {"sent": 3}
+    assert twilio.busy_answers == 2
+
+
+@pytest.mark.django_db
+def test_urgent_news_waits_for_a_service_that_answered_busy_in_the_same_run(twilio, start) -> None:
+    twilio.busy = (429, "600")
+    with time_machine.travel(start, tick=False):
+        rows = [text("news"), text("checkin", category="checkin")]
+        assert deliveries_send([row.pk for row in rows]) == {"retry": 1, "held": 1}
+    assert twilio.busy_answers == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_refused_at_once_make_one_row_and_the_longer_wait_wins(start) -> None:
+    service = "push https://fcm.googleapis.com"
+
+    def refused(minutes: int) -> Callable[[], None]:
+        return partial(service_busy_record, service=service, status=429, until=start + minutes * MINUTE, now=start)
+
+    with time_machine.travel(start, tick=False):
+        at_once([refused(minutes) for minutes in (5, 15, 10, 2, 15, 7, 1, 3)])
+    row = BusyService.objects.get()
+    assert (row.service, row.until, row.status) == ("push https://fcm.googleapis.com", start + 15 * MINUTE, 429)
+
+
+@pytest.mark.django_db
+def test_a_shorter_wait_never_shortens_a_hold_and_a_longer_one_extends_it(start) -> None:
+    service = "sms"
+    service_busy_record(service=service, status=503, until=start + 20 * MINUTE, now=start)
+    service_busy_record(service=service, status=429, until=start + 5 * MINUTE, now=start)
+    assert BusyService.objects.get().until == start + 20 * MINUTE
+    service_busy_record(service=service, status=429, until=start + 30 * MINUTE, now=start)
+    assert (BusyService.objects.get().until, BusyService.objects.get().status) == (start + 30 * MINUTE, 429)
+
+
+def test_a_push_service_is_held_back_for_all_its_devices_at_most_five_minutes(start) -> None:
+    push = "push https://web.push.apple.com"
+    assert PUSH_HOLD_AT_MOST == 5 * MINUTE
+    assert hold_for(service=push, busy=Busy(429, "3600"), now=start) == 5 * MINUTE
+    assert hold_for(service=push, busy=Busy(429, "180"), now=start) == 3 * MINUTE
+    assert hold_for(service="sms", busy=Busy(429, "3600"), now=start) == MAX_WAIT
+    assert hold_for(service="sms", busy=Busy(503, "86400"), now=start) == MAX_WAIT
+    # No header (GOV.UK Notify sends none), junk, or less than a sweep: until the next sweep.
+    for header in (None, "soon", "30"):
+        assert hold_for(service="sms", busy=Busy(429, header), now=start) == 2 * MINUTE
+
+
+@pytest.mark.django_db
+def test_a_hold_another_worker_records_mid_run_is_seen_at_the_next_chunk(start) -> None:
+    holds = ServiceHolds()
+    with time_machine.travel(start, tick=False):
+        holds.refresh()
+        assert holds.holding("email", now=start, urgent_first_attempt=False) is None
+        service_busy_record(service="email", status=429, until=start + 3 * MINUTE, now=start)
+        holds.refresh()
+        assert holds.holding("email", now=start, urgent_first_attempt=False) == start + 3 * MINUTE
+        assert holds.holding("email", now=start + 3 * MINUTE, urgent_first_attempt=False) is None
+
+
+@pytest.mark.django_db
+def test_the_status_command_lists_the_services_held_back_and_until_when(start) -> None:
+    out = io.StringIO()
+    with time_machine.travel(start, tick=False):
+        call_command("delivery_status", stdout=out)
+        assert "No delivery service is held back." in out.getvalue()
+        service_busy_record(service="sms", status=503, until=start + 20 * MINUTE, now=start)
+        service_busy_record(service="push https://fcm.googleapis.com", status=429, until=start + 3 * MINUTE, now=start)
+        # Over: not listed.
+        service_busy_record(service="email", status=429, until=start - MINUTE, now=start - 5 * MINUTE)
+        out = io.StringIO()
+        call_command("delivery_status", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Delivery services held back (busy: answered 429 or 503):"
+    assert lines[1:] == [
+        f"  push https://fcm.googleapis.com  until {start + 3 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (429, 3 min left)",
+        f"  sms  until {start + 20 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (503, 20 min left)",
+    ]
