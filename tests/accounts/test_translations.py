@@ -95,7 +95,7 @@ def test_an_invitation_to_someone_with_a_welsh_account_is_written_in_welsh(
         page = _page(as_user(organiser).post(reverse("circles:invite", args=[cast.circle.pk]), form, follow=True))
     assert "We're sending an email to gwen@example.org." in page  # The organiser reads English...
     [message] = sent_to("gwen@example.org")
-    assert message.subject == "Mae Olivia Organiser wedi eich gwahodd i helpu i ofalu am Dad"  # ...Gwen reads Welsh.
+    assert message.subject == "Mae Olivia Organiser wedi eich gwahodd i helpu gyda gofal Dad"  # ...Gwen reads Welsh.
     assert "Mae CareCircle yn wefan breifat am ddim" in message.body
     assert "fel helpwr." in message.body
 
@@ -136,7 +136,7 @@ def test_each_member_hears_the_circle_has_closed_in_their_own_language(
     assert f"Mae {cast.organiser.display_name} wedi cau'r cylch o gwmpas Dad." in welsh.body
     assert "Diolch / Dziękuję / Thanks\n\nGallwch ddal i ddarllen popeth ynddo tan " in welsh.body
     assert polish.subject == "Krąg wokół osoby Dad został zamknięty"
-    assert "Dziękujemy za wszystko" in polish.body
+    assert "Dziękujemy za całą pomoc." in polish.body
     assert english.subject == "The circle around Dad has closed"
     assert "Thank you for everything you did to help." in english.body
 

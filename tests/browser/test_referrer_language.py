@@ -40,7 +40,7 @@ def test_a_welsh_gp_and_a_coordinator_choosing_polish_get_their_languages(intake
     page = gp.page
     page.goto(f"{server}/refer/{organisation.slug}/")
     page.get_by_role("button", name="Cymraeg").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Atgyfeirio rhywun at {organisation.name}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Atgyfeirio rhywun at y sefydliad {organisation.name}")
     gp.check("the public referral form in Welsh")
     page.locator('[name="person_name"]').fill("Edna Hughes")
     page.locator('[name="contact_preference"][value="phone"]').check()

@@ -53,8 +53,8 @@ def test_a_welsh_referral_form_gets_every_notice_and_the_status_page_in_welsh(
     notices = list(Delivery.objects.filter(to=FORM["referrer_email"]).order_by("pk"))
     name, reference = org.organisation.name, referral.reference
     assert [notice.subject for notice in notices] == [
-        f"Mae eich atgyfeiriad {reference} i {name} wedi'i dderbyn",
-        f"Mae eich atgyfeiriad {reference} i {name} wedi'i gau",
+        f"Mae eich atgyfeiriad {reference} i'r sefydliad {name} wedi'i dderbyn",
+        f"Mae eich atgyfeiriad {reference} i'r sefydliad {name} wedi'i gau",
     ]
     # Opened on another device (an email app's browser, no language cookie): still Welsh.
     page = text(Client().get(_status_link(notices[-1].body)))

@@ -47,7 +47,7 @@ def test_the_public_referral_form_speaks_the_visitors_language(org: Org) -> None
     welsh = Client()
     welsh.cookies["carecircle_language"] = "cy"
     page = text(welsh.get(address))
-    assert f"Atgyfeirio rhywun at {org.organisation.name}" in page  # "Refer someone to …"
+    assert f"Atgyfeirio rhywun at y sefydliad {org.organisation.name}" in page  # "Refer someone to …"
     assert "Eu henw llawn" in page  # the form's label, "Their full name"
     assert "Cwmni ac unigrwydd" in page  # a need, "Company and loneliness"
     polish = text(Client(headers={"accept-language": "pl"}).get(address))
@@ -66,7 +66,7 @@ def test_the_referrers_email_is_in_their_language_not_the_staff_members(org: Org
     assert (
         polish.subject == f"Twoje skierowanie {known.reference} do organizacji {org.organisation.name} zostało przyjęte"
     )
-    assert "przyjęła to skierowanie" in polish.body
+    assert f"Organizacja {org.organisation.name} przyjęła to skierowanie" in polish.body
     english = Delivery.objects.get(to="gp@surgery.example.org")  # no account: nothing says their language
     assert english.subject == f"Your referral {unknown.reference} to {org.organisation.name} is accepted"
     assert "has accepted this referral" in english.body

@@ -282,7 +282,7 @@ def test_a_code_for_a_cancelled_or_past_occurrence_gets_a_short_clear_answer(tex
     ("language", "taken", "gave_up"),
     [
         ("cy", "Diolch: rydych chi wedi'ch rhestru ar gyfer ", "Wedi'i wneud: dydych chi ddim wedi'ch rhestru"),
-        ("pl", "Dziękujemy: jesteś zapisany(-a) na ", "Gotowe: nie jesteś już zapisany(-a) na "),
+        ("pl", "Dziękujemy: zapisano Cię na ", "Gotowe: skreślono Cię z listy ("),
         ("en-gb", "Thank you: you're down for ", "Done: you're no longer down for "),
     ],
 )
