@@ -343,6 +343,7 @@ def starts_a_clause(before: str) -> bool:
         return True
     return stripped[-1].isalnum() and word_before(stripped) in CONJUNCTIONS
 
+
 # Sentences kept as they are, with the reason. Keyed by (app, msgctxt, msgid).
 GENDER_ALLOWED: dict[tuple[str, str, str], str] = {
     (
@@ -412,9 +413,7 @@ def guessed_genders(text: str) -> list[str]:
 
 def test_no_polish_greeting_puts_a_name_where_the_vocative_belongs() -> None:
     wrong = [f"[{text.app}] {text.msgstr!r}" for text in polish_texts() if greets_a_name(text.msgstr)]
-    assert wrong == [], "Greet without the name, and put the name where the nominative is right:\n" + "\n".join(
-        wrong
-    )
+    assert wrong == [], "Greet without the name, and put the name where the nominative is right:\n" + "\n".join(wrong)
 
 
 def test_no_polish_sentence_assumes_a_gender() -> None:
@@ -423,9 +422,7 @@ def test_no_polish_sentence_assumes_a_gender() -> None:
         for text in polish_texts()
         if guessed_genders(text.msgstr) and text.key not in GENDER_ALLOWED
     ]
-    assert wrong == [], "Word these without a gender (impersonal, present tense, a noun, a label):\n" + "\n".join(
-        wrong
-    )
+    assert wrong == [], "Word these without a gender (impersonal, present tense, a noun, a label):\n" + "\n".join(wrong)
 
 
 def test_every_sentence_allowed_a_gender_is_still_in_a_catalog_and_still_flagged() -> None:

@@ -96,7 +96,9 @@ def welsh_texts() -> Iterator[tuple[str, str]]:
 
 
 def test_no_welsh_sentence_puts_a_name_after_a_word_that_mutates_it() -> None:
-    wrong = [f"[{app}] {list(mutated_names(text))}: {text!r}" for app, text in welsh_texts() if any(mutated_names(text))]
+    wrong = [
+        f"[{app}] {list(mutated_names(text))}: {text!r}" for app, text in welsh_texts() if any(mutated_names(text))
+    ]
     assert wrong == [], "Word these so no mutating word comes right before the name:\n" + "\n".join(wrong)
 
 

@@ -39,7 +39,7 @@ def at(hour: int, minute: int = 0, day: datetime.date = DAY) -> datetime.datetim
     ("language", "subject", "body", "title"),
     [
         ("cy", "Nodyn atgoffa: Lift to hospital, Maw 14 Gor am 10:30", "dywedoch chi y byddech", "Nodyn atgoffa:"),
-        ("pl", "Przypomnienie: Lift to hospital, wt 14 lip o 10:30", "masz zadanie „Lift to hospital”", "Przypomnienie:"),
+        ("pl", "Przypomnienie: Lift to hospital, wt 14 lip o 10:30", "masz zadanie „Lift", "Przypomnienie:"),
         ("en-gb", "Reminder: Lift to hospital, Tue 14 Jul, 10:30", "you said you'll do", "Reminder:"),
     ],
 )
