@@ -58,7 +58,9 @@ def test_activity_log_sentences_read_whole_in_welsh_and_polish() -> None:
     shared = AuditEntry(action="record.share_created", actor_name="Ann", subject_name="Nurse Jo", data={"hours": 24})
     with translation.override("cy"):
         assert entry_sentence(left) == "Gadawodd Ann y cylch"
-        assert RECORD_SENTENCES["record.share_created"](shared) == "Rhannodd Ann y cofnod am 24 awr (derbynnydd: Nurse Jo)"
+        assert RECORD_SENTENCES["record.share_created"](shared) == (
+            "Rhannodd Ann y cofnod am 24 awr (derbynnydd: Nurse Jo)"
+        )
     with translation.override("pl"):
         assert TASK_SENTENCES["tasks.cant_cover"](cant_cover) == (
             "Ann przez jakiś czas nie może pomagać; 5 zadań znów potrzebuje pomocy"
