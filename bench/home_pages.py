@@ -50,7 +50,42 @@ def targets(circle_id: int) -> list[tuple[str, str, bool]]:
         ("week", home + "tasks/week/", False),
         ("month", home + "tasks/month/", False),
         ("help needed", home + "tasks/needs-help/", False),
+        ("family conversation", home + "talk/", False),
+        ("What I'm doing", "/tasks/mine/", False),
+        ("record contents", home + "record/", False),
+        ("record: medications", home + "record/medications/", False),
     ]
+
+
+def add_talk_and_record(circle_id: int) -> None:
+    """60 family messages by several members, and 20 medications and 10 conditions in the record."""
+    from carecircle.circles.access import access_circle
+    from carecircle.circles.models import Membership
+    from carecircle.conversations import selectors, services
+    from carecircle.records.sections import SECTION_BY_KEY
+    from carecircle.records.services import entry_create
+
+    members = list(Membership.objects.filter(circle_id=circle_id).select_related("user", "circle")[:6])
+    for number in range(60):
+        member = members[number % len(members)]
+        access = access_circle(user=member.user, circle_id=circle_id)
+        where = selectors.conversation_access_for(access, services.family_conversation(circle=member.circle))
+        services.message_post(actor=member.user, where=where, body=f"Message {number}: **on my way**, back by 5")
+    organiser = Membership.objects.select_related("user", "circle").get(circle_id=circle_id, role="organiser")
+    for number in range(20):
+        entry_create(
+            actor=organiser.user,
+            circle=organiser.circle,
+            section=SECTION_BY_KEY["medications"],
+            values={"name": f"Medicine {number}", "dose": "10 mg", "schedule": "mornings"},
+        )
+    for number in range(10):
+        entry_create(
+            actor=organiser.user,
+            circle=organiser.circle,
+            section=SECTION_BY_KEY["conditions"],
+            values={"name": f"Condition {number}"},
+        )
 
 
 def measure_forever(checkout: Path) -> None:
@@ -153,6 +188,7 @@ def main() -> None:
 
         circle_id, cookie = build_circle()
         count = add_tasks(circle_id)
+        add_talk_and_record(circle_id)
         say(f"a circle of 60 members and {count} tasks; organiser signed in; SQLite, DEBUG off, cache warm")
         env = {**env, "BENCH_COOKIE": cookie, "ALLOWED_HOSTS": "testserver"}
         measurers = {"now": Measurer(ROOT, env)}

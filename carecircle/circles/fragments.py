@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -43,6 +44,9 @@ from carecircle.circles.conditional import release
 
 logger = logging.getLogger(__name__)
 FRAGMENT_SECONDS = 300
+# Drawn where a region's forms put the CSRF token, and replaced by the request's own when served, so
+# the kept copy holds no one's token (`cached_region_with_forms`).
+CSRF_PLACEHOLDER = "csrf-token-of-the-request"
 
 
 def region_key(access: CircleAccess, name: str, parts: Sequence[str]) -> str:
@@ -90,6 +94,24 @@ def cached_region(access: CircleAccess, name: str, parts: Sequence[str], render:
     (pass it as a part when the region shows it), nor anything that records no circle event.
     """
     return mark_safe(_cached(lambda: region_key(access, name, parts), render))  # noqa: S308 (rendered HTML)
+
+
+def cached_region_with_forms(
+    request: HttpRequest, access: CircleAccess, name: str, parts: Sequence[str], render: Callable[[], str]
+) -> SafeString:
+    """A region whose forms carry the CSRF token, kept with a placeholder in the token's place.
+
+    `render` must draw every token as CSRF_PLACEHOLDER (a `csrf_token` of that value in its context);
+    the request's own token is filled in when the region is served. A region drawn with any other
+    token, or a CSP nonce, is served but never kept.
+    """
+    html = _cached(lambda: region_key(access, name, parts), render, keep=_forms_without_secrets)
+    return mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 (rendered HTML)
+
+
+def _forms_without_secrets(html: str) -> bool:
+    placeholders = html.count(f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"')
+    return "nonce=" not in html and html.count("csrfmiddlewaretoken") == placeholders
 
 
 class KeptRegions:
@@ -161,7 +183,7 @@ def _draw(render: Callable[[], str]) -> str:
     return render()
 
 
-def _cached(key_for: Callable[[], str], render: Callable[[], str]) -> str:
+def _cached(key_for: Callable[[], str], render: Callable[[], str], keep: Callable[[str], bool] | None = None) -> str:
     seconds = _seconds()
     if not seconds:
         return render()
@@ -174,7 +196,7 @@ def _cached(key_for: Callable[[], str], render: Callable[[], str]) -> str:
     if isinstance(found, str):
         return found
     html = _draw(render)
-    if _has_secrets(html):
+    if not (keep(html) if keep is not None else not _has_secrets(html)):
         return html
     try:
         cache.set(key, html, seconds)

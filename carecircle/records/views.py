@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.circles import registries
 from carecircle.circles.conditional import not_modified, with_etag
+from carecircle.circles.fragments import CSRF_PLACEHOLDER, cached_region_with_forms
 from carecircle.circles.pages import CONFLICT, INVALID, circle_context, viewer
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, access_entry, access_record, access_section, entry_in, section_named
@@ -121,8 +123,35 @@ def section_page(request: HttpRequest, circle_id: int, section: str) -> HttpResp
     assert reader.access is not None
     if (unchanged := not_modified(request, reader.access)) is not None:
         return unchanged
-    context = record_context(reader, **_section_context(reader, found, request))
+    if _kept(found):
+        context = record_context(reader, section=found, entries_html=_kept_entries(request, reader, found))
+    else:
+        context = record_context(reader, **_section_context(reader, found, request))
     return with_etag(request, reader.access, render(request, "records/section.html", context))
+
+
+def _kept(section: Section) -> bool:
+    """Whether a section's entries are kept and shared: not the notes, which show visits from the tasks
+    (not recorded as circle events), nor a single entry's section, whose page needs the entry itself."""
+    return section.key != "notes" and not section.single
+
+
+def _kept_entries(request: HttpRequest, reader: Reader, section: Section) -> str:
+    """The section's entries, drawn once per circle event and position (circles/fragments.py) and shared.
+
+    The key holds the circle's event sequence (every entry change records one), the reader's role
+    and capabilities (which entries and links they see), time zone, language and today's date; the
+    query string is a part, as the pagers' links keep it. Delete and restore forms are kept with the
+    CSRF token's placeholder, the request's own filled in when served.
+    """
+    assert reader.access is not None
+
+    def draw() -> str:
+        context = record_context(reader, **_section_context(reader, section, request), csrf_token=CSRF_PLACEHOLDER)
+        return render_to_string("records/entries.html#entries", context, request)
+
+    parts = [section.key, request.GET.urlencode()]
+    return cached_region_with_forms(request, reader.access, "records:entries", parts, draw)
 
 
 @never_cache
@@ -133,6 +162,8 @@ def section_fragment(request: HttpRequest, circle_id: int, section: str) -> Http
     reader, found = access_section(user=request.user, circle_id=circle_id, section_key=section)
     with in_english():
         reader.log(f"{found.title} (refreshed live)")
+    if _kept(found):
+        return HttpResponse(_kept_entries(request, reader, found))
     context = record_context(reader, **_section_context(reader, found, request))
     return render(request, "records/entries.html#entries", context)
 
