@@ -16,6 +16,7 @@ test: figures go into docs/performance.md by hand.
 
     .venv/bin/python bench/home_pages.py
     BENCH_BEFORE=/work/wt/perfhome-base .venv/bin/python bench/home_pages.py
+    BENCH_ONLY="one-query,home,record" .venv/bin/python bench/home_pages.py
 """
 
 from __future__ import annotations
@@ -35,10 +36,17 @@ ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 PER_ROUND = int(os.environ.get("BENCH_PER_ROUND", "20"))
 BEFORE = os.environ.get("BENCH_BEFORE", "")
+# Only the pages whose label contains one of these words (comma-separated), e.g. "home,record".
+ONLY = [word for word in os.environ.get("BENCH_ONLY", "").split(",") if word]
 FETCH = {"X-Requested-With": "fetch"}
 
 
 def targets(circle_id: int) -> list[tuple[str, str, bool]]:
+    pages = all_targets(circle_id)
+    return [page for page in pages if not ONLY or any(word in page[0] for word in ONLY)]
+
+
+def all_targets(circle_id: int) -> list[tuple[str, str, bool]]:
     home = f"/circles/{circle_id}/"
     return [
         ("/ping (no session, no query)", "/ping", False),

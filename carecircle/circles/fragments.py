@@ -119,8 +119,9 @@ class KeptRegions:
 
     `read` takes the regions the page is about to draw, by name and parts, and any other cache keys
     their parts are worked out from (`also`, found in `values`); `draw_unread` names a region to
-    draw without reading it; `region` serves one of them (drawing it when it wasn't found); `write`
-    keeps what was drawn, once the page is done.
+    draw without reading it; `region` serves one of them (drawing it when it wasn't found); `keep`
+    hands over another value to write (the tasks list worked out for a region); `write` keeps what
+    was drawn and handed over, once the page is done.
     """
 
     def __init__(self, access: CircleAccess) -> None:
@@ -130,6 +131,11 @@ class KeptRegions:
         self.found: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
         self.drawn: dict[str, str] = {}
+        self.others: dict[str, tuple[object, int]] = {}
+
+    def keep(self, key: str, value: object, seconds: int) -> None:
+        """Write another key (the list a region is drawn from) with the drawn regions, in their round trip."""
+        self.others[key] = (value, seconds)
 
     def read(self, regions: Iterable[tuple[str, Sequence[str]]], also: Sequence[str] = ()) -> None:
         if not self.seconds:
@@ -165,13 +171,18 @@ class KeptRegions:
         return mark_safe(html)  # noqa: S308 (rendered HTML)
 
     def write(self) -> None:
-        if not self.drawn:
-            return
-        try:
-            cache.set_many(self.drawn, self.seconds)
-        except Exception:
-            logger.warning("Fragment cache unreachable", exc_info=True)
-        self.drawn = {}
+        """Keep what was drawn, and the other keys given, in one `set_many` per lifetime (one, by default)."""
+        by_seconds: dict[int, dict[str, Any]] = {}
+        if self.drawn:
+            by_seconds[self.seconds] = dict(self.drawn)
+        for key, (value, seconds) in self.others.items():
+            by_seconds.setdefault(seconds, {})[key] = value
+        for seconds, values in by_seconds.items():
+            try:
+                cache.set_many(values, seconds)
+            except Exception:
+                logger.warning("Fragment cache unreachable", exc_info=True)
+        self.drawn, self.others = {}, {}
 
 
 def _seconds() -> int:

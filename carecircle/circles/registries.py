@@ -329,14 +329,20 @@ class HomeSectionAhead:
 
     `keys` are read with the kept sections. `parts` are the region's parts expected from them (a
     guess: the section is read under them with the others), or None without a guess. `settle` is
-    given the keys' values (a key missing when it wasn't found or couldn't be read) and returns the
+    given the keys' values (a key missing when it wasn't found or couldn't be read) and `keep`, for a
+    value it works out to be written with the page's drawn sections (`Keep`), and returns the
     region's real parts and the template's context: a section whose real parts aren't the guess is
     drawn, never served from the guessed key.
     """
 
     keys: list[str]
     parts: list[str] | None
-    settle: Callable[[Mapping[str, object]], tuple[list[str], dict[str, Any]]]
+    settle: Callable[[Mapping[str, object], Keep], tuple[list[str], dict[str, Any]]]
+
+
+# How a home section hands the home a value to write with its drawn sections, in one round trip:
+# keep(key, value, seconds) (circles.fragments.KeptRegions.keep).
+Keep = Callable[[str, object, int], None]
 
 
 HomeSection = Callable[[CircleAccess], HomeSectionAhead | None]

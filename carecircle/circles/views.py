@@ -122,7 +122,7 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     kept.read(regions, also=[key for _, ahead in sections for key in ahead.keys])
     section_context: dict[str, Any] = {}
     for name, ahead in sections:
-        parts, needs = ahead.settle(kept.values)
+        parts, needs = ahead.settle(kept.values, kept.keep)
         kept.draw_unread(name, parts)
         section_context.update(needs)
     context = circle_context(

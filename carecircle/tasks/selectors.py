@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,7 @@ def occurrences_for(
     going_user_id: int | None = None,
     needs_help: bool = False,
     version: str | None = None,
+    keep: Callable[[str, object, int], None] | None = None,
 ) -> list[TaskOccurrence]:
     """Occurrences of the circles' visible tasks overlapping the window, in order of start.
 
@@ -67,6 +69,8 @@ def occurrences_for(
     which every service that changes a task, an occurrence or who's going renews; names of people
     going may lag a renamed or removed member by the cache's lifetime. A caller that has read the
     version already (before reading anything else) passes it as `version`, and it isn't read again.
+    A page that writes its drawn regions afterwards passes `keep` (circles.fragments.KeptRegions.keep),
+    and a list worked out here is written with them, in the same round trip, instead of on its own.
     """
     seconds = getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS)
     if len(accesses) != 1 or going_user_id is not None or not seconds:
@@ -96,10 +100,13 @@ def occurrences_for(
         found = _occurrences(accesses=accesses, window_start=window_start, window_end=window_end)
         if version is not None:
             _memo_set(key, found, seconds)
-            try:
-                cache.set(key, found, seconds)
-            except Exception:
-                logger.warning("Tasks cache unreachable", exc_info=True)
+            if keep is not None:
+                keep(key, found, seconds)
+            else:
+                try:
+                    cache.set(key, found, seconds)
+                except Exception:
+                    logger.warning("Tasks cache unreachable", exc_info=True)
     return _for_caller(access, found, needs_help=needs_help)
 
 

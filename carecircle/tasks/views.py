@@ -191,6 +191,7 @@ class _KeptList:
                 window_end=self.window[1],
                 needs_help=self.needs_help,
                 version=self.version,
+                keep=self.kept.keep,
             )
         return self._items
 

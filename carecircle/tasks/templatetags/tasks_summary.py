@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess
-from carecircle.circles.registries import HomeSectionAhead
+from carecircle.circles.registries import HomeSectionAhead, Keep
 from carecircle.tasks.cache import last_seen_version, tasks_version, version_from, version_key
 from carecircle.tasks.models import Status, VisitLog
 from carecircle.tasks.schedule import TaskOccurrence, local_midnight_utc
@@ -61,8 +61,11 @@ def _memo_key(access: CircleAccess, version: str | None, start: datetime.datetim
     return f"{access.circle.pk}:{version}:{int(access.can('tasks.manage'))}:{start.isoformat()}"
 
 
-def _summary(access: CircleAccess, version: str | None) -> Summary:
-    """The summary under the circle's tasks `version` (None: the cache is unreachable, nothing kept)."""
+def _summary(access: CircleAccess, version: str | None, keep: Keep | None = None) -> Summary:
+    """The summary under the circle's tasks `version` (None: the cache is unreachable, nothing kept).
+
+    With `keep`, a list worked out here is written with the page's drawn sections (`occurrences_for`).
+    """
     start, now = _window_start(), timezone.now()
     found = _summary_get(_memo_key(access, version, start), now) if version is not None else None
     if found is None:
@@ -74,6 +77,7 @@ def _summary(access: CircleAccess, version: str | None) -> Summary:
             window_start=start,
             window_end=start + datetime.timedelta(days=SUMMARY_DAYS),
             version=version,
+            keep=keep,
         )
         items = [item for item in items if _end(item) > now - SHOWN_AFTER_END]
         # The summary holds until the first of them is left out (or the day or the version changes).
@@ -124,9 +128,9 @@ def home_section(access: CircleAccess) -> HomeSectionAhead | None:
     seen = last_seen_version(circle_id)
     guessed = _kept_summary(access, seen) if seen is not None else None
 
-    def settle(found: Mapping[str, object]) -> tuple[list[str], dict[str, Summary]]:
+    def settle(found: Mapping[str, object], keep: Keep) -> tuple[list[str], dict[str, Summary]]:
         version = version_from(circle_id, found.get(version_key(circle_id)))
-        summary = guessed if guessed is not None and version == seen else _summary(access, version)
+        summary = guessed if guessed is not None and version == seen else _summary(access, version, keep)
         return [summary.key], {"help_summary": summary}
 
     return HomeSectionAhead(
