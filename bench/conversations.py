@@ -384,7 +384,10 @@ async def main() -> None:
             [str(BIN / "carecircle"), "migrate", "--no-input"], cwd=ROOT, env=env, check=True, capture_output=True
         )
         circle_id, conversation_id, keys, token = await asyncio.to_thread(build_circle)
-        say(f"{CLIENTS} clients, {RATE:g} messages/s for {SECONDS:g} s, two server processes sharing Redis")
+        from django.conf import settings
+
+        layer = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
+        say(f"{CLIENTS} clients, {RATE:g} messages/s for {SECONDS:g} s, two server processes sharing Redis ({layer})")
         servers = start_servers(env, 2)
         try:
             ports = [port for port, _ in servers]

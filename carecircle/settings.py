@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.utils.csp import CSP
 
+from carecircle.lib.channel_layers import QUEUES, redis_channel_layer
 from carecircle.lib.database import DEFAULT_POOL_SIZE, DEFAULT_POOL_TIMEOUT_SECONDS, database_setting
 from carecircle.lib.env import (
     env_bool,
@@ -126,10 +127,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 HTTP_THREADS = env_int("HTTP_THREADS", 8)
 
 # Redis (optional): cache, rate limits and the channel layer shared by several app processes.
-# Longer than the channel layer's blocking wait (5 s), see CHANNEL_LAYERS below.
-CHANNEL_LAYER_READ_SECONDS = 15
+# How long its Redis reads may take: CHANNEL_LAYER_READ_SECONDS in carecircle/lib/channel_layers.py.
 REDIS_URL = env_str("REDIS_URL")
 REDIS_PREFIX = env_str("REDIS_PREFIX", "carecircle")
+# Which Redis channel layer carries live events (carecircle/lib/channel_layers.py,
+# docs/architecture/realtime.md): "pubsub" (one PUBLISH per group) or "queues" (one copy per connection).
+CHANNEL_LAYER = env_str("CHANNEL_LAYER", QUEUES)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -140,31 +143,7 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2, "health_check_interval": 30},
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # Each process waits for its connections' messages with BZPOPMIN for up to 5 s
-                # (RedisChannelLayer.brpop_timeout); redis-py's own read timeout is also 5 s, so an
-                # idle wait often timed out in the client, the error ended the consumer holding it,
-                # and that WebSocket closed without a close frame. Reads may take longer than the wait.
-                "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_connect_timeout": 2,
-                        "socket_timeout": CHANNEL_LAYER_READ_SECONDS,
-                        "health_check_interval": 30,
-                    }
-                ],
-                "prefix": f"{REDIS_PREFIX}:channels",
-                # Defaults (100 messages, 60 s) drop events silently under load; clients also
-                # recover any gap through per-circle sequence numbers (docs/architecture/realtime.md).
-                "capacity": 1500,
-                "expiry": 30,
-                "group_expiry": 86400,
-            },
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL, prefix=f"{REDIS_PREFIX}:channels", kind=CHANNEL_LAYER)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -90,9 +90,14 @@ def _default_language() -> Iterator[None]:
 def _reset_channel_layers() -> Iterator[None]:
     from channels.layers import channel_layers
 
+    from carecircle.realtime.consumers import circle_members
+
     channel_layers.backends.clear()
+    # The live consumers' shared answers about who is in which circle belong to one test.
+    circle_members.clear()
     yield
     channel_layers.backends.clear()
+    circle_members.clear()
 
 
 @pytest.fixture

@@ -244,3 +244,8 @@ def why_refused(*, user: User | AnonymousUser, circle_id: int, refusal: Capabili
 def is_member(*, user_id: int, circle_id: int) -> bool:
     """Used by the live-events consumer to re-check membership for every event."""
     return Membership.objects.filter(user_id=user_id, circle_id=circle_id).exists()
+
+
+def circle_member_ids(*, circle_id: int) -> frozenset[int]:
+    """The people in a circle now: the live-events consumer asks once for all its connections there."""
+    return frozenset(Membership.objects.filter(circle_id=circle_id).values_list("user_id", flat=True))

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from carecircle.accounts.sessions import session_tag
-from carecircle.circles.access import is_member
+from carecircle.circles.access import circle_member_ids, is_member
 from carecircle.circles.models import Circle, Membership
 from carecircle.realtime.events import FOR_USERS, circle_group, user_group
 from carecircle.realtime.registries import Hearing, LiveScope, live_scopes, scope_group
@@ -36,6 +36,10 @@ def _circle_ids_of(user_id: int) -> list[int]:
 def _is_member(user_id: int, circle_id: int) -> bool:
     # "events.view" is fixed for every role, so membership is the whole check.
     return is_member(user_id=user_id, circle_id=circle_id)
+
+
+def _member_ids(circle_id: int) -> frozenset[int]:
+    return circle_member_ids(circle_id=circle_id)
 
 
 def _circle_seqs_of(user_id: int) -> list[tuple[int, int]]:
@@ -82,6 +86,58 @@ circle_ids_of = database_sync_to_async(_circle_ids_of)
 latest_seqs = database_sync_to_async(_latest_seqs)
 circle_seqs_of = database_sync_to_async(_circle_seqs_of)
 is_member_now = database_sync_to_async(_is_member)
+member_ids_now = database_sync_to_async(_member_ids)
+
+
+class CircleMembers:
+    """This process's latest answer to "who is in circle N?", shared by all its connections.
+
+    An event to a circle of 500 open pages used to cost each page's consumer its own query once its
+    trust window ended (500 queries a second in a busy conversation); now the first consumer to need
+    the answer reads the circle's members once, the others in this process wait for that same read,
+    and the answer is trusted for `trust_seconds` from when the read began. Only a "yes" is trusted:
+    someone missing from the answer is asked about alone, so a person added a moment ago is not
+    turned away.
+    """
+
+    # Circles remembered before the stale answers are dropped (a process sees many circles over a day).
+    most = 1000
+
+    def __init__(self) -> None:
+        self.read: dict[int, tuple[float, frozenset[int]]] = {}
+        self.reading: dict[tuple[int, int], asyncio.Future[frozenset[int]]] = {}
+
+    def clear(self) -> None:
+        self.read.clear()
+        self.reading.clear()
+
+    async def includes(self, circle_id: int, user_id: int, *, now: float, trust_seconds: float) -> bool:
+        found = self.read.get(circle_id)
+        if found is None or now - found[0] >= trust_seconds:
+            found = (now, await self._read(circle_id))
+            self.read[circle_id] = found
+            if len(self.read) > self.most:
+                self.read = {key: kept for key, kept in self.read.items() if now - kept[0] < trust_seconds}
+        return user_id in found[1]
+
+    async def _read(self, circle_id: int) -> frozenset[int]:
+        # One read per circle at a time in each event loop; a waiter that is cancelled (its
+        # connection closed) doesn't cancel the read the others wait for.
+        key = (id(asyncio.get_running_loop()), circle_id)
+        pending = self.reading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(member_ids_now(circle_id))
+            self.reading[key] = pending
+
+            def finished(done: asyncio.Future[frozenset[int]]) -> None:
+                if self.reading.get(key) is done:
+                    del self.reading[key]
+
+            pending.add_done_callback(finished)
+        return await asyncio.shield(pending)
+
+
+circle_members = CircleMembers()
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels has no type hints
@@ -92,8 +148,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
     # reconciles its circles with the database.
     group_refresh_seconds = 60.0
     # A membership the database confirmed is trusted this long before it is asked again, so a busy
-    # conversation costs each connection at most one query a second instead of one per event.
-    # Membership and access events are always checked afresh; see docs/architecture/realtime.md.
+    # conversation costs each process at most one query a second per circle (CircleMembers) instead
+    # of one per connection per event. Membership and access events are always checked afresh; see
+    # docs/architecture/realtime.md.
     membership_trust_seconds = 1.0
     # The clock the trust window is measured on; tests move it on instead of waiting.
     clock = staticmethod(time.monotonic)
@@ -101,7 +158,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
     user_id: int
     circle_ids: set[int]
     scope_groups: set[str]
-    confirmed_at: dict[int, float]
     session_tag: str = ""
     refresher: asyncio.Task[None] | None = None
 
@@ -115,7 +171,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         self.user_id = user.pk
         self.circle_ids = set()
         self.scope_groups = set()
-        self.confirmed_at = {}
         session = self.scope.get("session")
         self.session_tag = session_tag(session.session_key) if session is not None and session.session_key else ""
         restarts = restarts_seen()
@@ -214,15 +269,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             await self.send_json(event)
 
     async def _still_member(self, circle_id: int, *, fresh: bool) -> bool:
-        now = self.clock()
-        confirmed = self.confirmed_at.get(circle_id)
-        if not fresh and confirmed is not None and now - confirmed < self.membership_trust_seconds:
+        if not fresh and await circle_members.includes(
+            circle_id, self.user_id, now=self.clock(), trust_seconds=self.membership_trust_seconds
+        ):
             return True
-        if await is_member_now(self.user_id, circle_id):
-            self.confirmed_at[circle_id] = now
-            return True
-        self.confirmed_at.pop(circle_id, None)
-        return False
+        return bool(await is_member_now(self.user_id, circle_id))
 
     async def groups_refresh(self, message: dict[str, Any]) -> None:
         """Re-join every group, and tell the client about any grant or revocation it never heard of.
@@ -298,5 +349,4 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
 
     async def _leave(self, circle_id: int) -> None:
         self.circle_ids.discard(circle_id)
-        self.confirmed_at.pop(circle_id, None)
         await self.channel_layer.group_discard(circle_group(circle_id), self.channel_name)

@@ -11,6 +11,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 from django.db.models import F
 
@@ -153,6 +154,20 @@ async def send_with_one_retry(layer: Any, group: str, payload: dict[str, Any]) -
         logger.warning("Publishing to %s failed; retrying once on a fresh connection", group, exc_info=True)
         await fresh_connections(layer)
         await layer.group_send(group, payload)
+
+
+async def channel_forget(layer: Any, channel: str) -> None:
+    """Stop listening on a channel from new_channel() that nobody will read again (a health probe's).
+
+    The pub/sub layer subscribes each new channel in Redis and keeps a queue for it in the process
+    until a receive on it is cancelled, as a consumer's is when its connection ends; a channel read
+    to the end would stay subscribed for the life of the process. The other layers keep nothing.
+    """
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        return
+    loop_layer = layer._get_layer()
+    if loop_layer.channels.pop(channel, None) is not None:
+        await loop_layer._get_shard(channel).unsubscribe(channel)
 
 
 async def fresh_connections(layer: Any) -> None:

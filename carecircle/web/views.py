@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import time
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.accounts.services import user_set_language
 from carecircle.circles.access import CapabilityRefused, who_decides_access, why_refused
-from carecircle.realtime.events import fresh_connections
+from carecircle.realtime.events import channel_forget, fresh_connections
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,26 @@ def _check_cache() -> None:
         raise RuntimeError("the cache did not return what was stored")
 
 
+# How long the health check waits for its own probe to come back through the channel layer.
+HEALTHZ_LAYER_SECONDS = 2.0
+
+
+async def channel_layer_round_trip(layer: Any) -> None:
+    """Send a probe to a new channel and read it back; leaves nothing behind."""
+    channel = await layer.new_channel()
+    try:
+        await layer.send(channel, {"type": "healthz.probe"})
+        # The pub/sub layer doesn't wait for Redis to confirm a subscription, so in a rare race the
+        # probe is published before Redis subscribed the channel and never arrives: give up (and
+        # try once more, below) rather than wait forever.
+        message = await asyncio.wait_for(layer.receive(channel), HEALTHZ_LAYER_SECONDS)
+    finally:
+        # Otherwise the pub/sub layer keeps every probe's channel subscribed for the process's life.
+        await channel_forget(layer, channel)
+    if message.get("type") != "healthz.probe":
+        raise RuntimeError("the channel layer returned something else")
+
+
 def _check_channel_layer() -> None:
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
@@ -97,20 +118,13 @@ def _check_channel_layer() -> None:
     if layer is None:
         raise RuntimeError("no channel layer is configured")
 
-    async def round_trip() -> None:
-        channel = await layer.new_channel()
-        await layer.send(channel, {"type": "healthz.probe"})
-        message = await layer.receive(channel)
-        if message.get("type") != "healthz.probe":
-            raise RuntimeError("the channel layer returned something else")
-
     async def round_trip_or_retry_fresh() -> None:
         # After a Redis restart the pooled connections are dead: answer "ok" as soon as Redis is.
         try:
-            await round_trip()
+            await channel_layer_round_trip(layer)
         except Exception:
             await fresh_connections(layer)
-            await round_trip()
+            await channel_layer_round_trip(layer)
 
     async_to_sync(round_trip_or_retry_fresh)()
 

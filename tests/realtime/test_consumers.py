@@ -107,23 +107,46 @@ async def test_membership_is_rechecked_for_every_event_even_if_the_revocation_wa
     assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
 
 
-async def test_a_busy_circle_costs_one_membership_query_a_second_not_one_per_event(connect, live_cast, monkeypatch):
+async def test_a_busy_circle_costs_each_process_one_membership_query_a_second_not_one_per_connection(
+    connect, live_cast, monkeypatch
+):
     import carecircle.realtime.consumers as consumers
 
-    asked = []
-    real_check = consumers.is_member_now
+    read_circle = []
+    asked_alone = []
+    real_read, real_check = consumers.member_ids_now, consumers.is_member_now
+
+    async def counting_read(circle_id: int) -> frozenset[int]:
+        read_circle.append(circle_id)
+        return frozenset(await real_read(circle_id))
 
     async def counting_check(user_id: int, circle_id: int) -> bool:
-        asked.append(circle_id)
+        asked_alone.append(circle_id)
         return bool(await real_check(user_id, circle_id))
 
+    monkeypatch.setattr(consumers, "member_ids_now", counting_read)
     monkeypatch.setattr(consumers, "is_member_now", counting_check)
-    helper = await connect(live_cast.helper)
+    pages = [await connect(person) for person in (live_cast.helper, live_cast.organiser, live_cast.helper)]
     for name in ("Papa", "Dad", "Father"):
         await rename(actor=live_cast.organiser, circle=live_cast.circle, name=name)
-    for _ in range(3):
-        assert (await helper.receive_json())["type"] == "circle.changed"
-    assert asked == [live_cast.circle.pk]
+    for page in pages:
+        for _ in range(3):
+            assert (await page.receive_json())["type"] == "circle.changed"
+
+    assert read_circle == [live_cast.circle.pk]
+    assert asked_alone == []
+
+
+async def test_someone_missing_from_the_shared_answer_is_asked_about_alone(connect, live_cast, monkeypatch):
+    import carecircle.realtime.consumers as consumers
+
+    helper = await connect(live_cast.helper)
+    # As if the process had read the circle's members just before the helper joined it.
+    consumers.circle_members.read[live_cast.circle.pk] = (EventsConsumer.clock(), frozenset())
+
+    await rename(actor=live_cast.organiser, circle=live_cast.circle, name="Papa")
+
+    assert (await helper.receive_json())["type"] == "circle.changed"
 
 
 async def test_the_removal_itself_is_checked_afresh_even_inside_the_trust_window(connect, live_cast):

@@ -1,0 +1,117 @@
+"""The pub/sub channel layer (the default with Redis): one PUBLISH per group send, groups kept across a Redis restart.
+
+A private redis-server on a free port (tests/servers.py) so its command counts are this test's
+alone and it can be killed and started again; skipped where redis-server is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis.asyncio
+from channels_redis.pubsub import RedisPubSubChannelLayer
+
+from carecircle.lib.channel_layers import PUBSUB, redis_channel_layer
+from carecircle.realtime.events import HANDLER, send_with_one_retry
+from carecircle.web.views import channel_layer_round_trip
+from tests.servers import private_redis_server
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[int, Any]]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server isn't installed")
+    with private_redis_server() as found:
+        yield found
+
+
+def layer_on(port: int) -> RedisPubSubChannelLayer:
+    # The same settings a deployment gets, on the private Redis.
+    config = redis_channel_layer(f"redis://127.0.0.1:{port}/0", prefix="pubsub-test", kind=PUBSUB)
+    assert config["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    return RedisPubSubChannelLayer(**config["CONFIG"])
+
+
+async def command_calls(port: int) -> dict[str, int]:
+    client = redis.asyncio.Redis(port=port)
+    try:
+        stats = await client.info("commandstats")
+    finally:
+        await client.aclose()
+    return {name.removeprefix("cmdstat_"): int(found["calls"]) for name, found in stats.items()}
+
+
+async def subscribers(port: int, channel: str) -> int:
+    client = redis.asyncio.Redis(port=port)
+    try:
+        counts = await client.pubsub_numsub(channel)
+    finally:
+        await client.aclose()
+    return int(counts[0][1])
+
+
+async def test_a_group_send_is_one_publish_whatever_the_groups_size(private_redis):
+    port, _ = private_redis
+    listener = layer_on(port)
+    channels = [await listener.new_channel() for _ in range(50)]
+    for channel in channels:
+        await listener.group_add("circle.1", channel)
+    publisher = layer_on(port)
+    await publisher.send("warm-up", {"type": "nothing"})
+    before = await command_calls(port)
+
+    await publisher.group_send("circle.1", {"type": HANDLER, "event": {"seq": 1}})
+
+    heard = [await asyncio.wait_for(listener.receive(channel), 5) for channel in channels]
+    assert all(message["event"] == {"seq": 1} for message in heard)
+    after = await command_calls(port)
+    sent = {name: calls - before.get(name, 0) for name, calls in after.items() if calls != before.get(name, 0)}
+    # Besides the one PUBLISH, only the counting client's own connection and question.
+    assert sent.pop("publish") == 1
+    assert set(sent) <= {"hello", "client|setinfo", "info"}
+    await listener.flush()
+    await publisher.flush()
+
+
+async def test_a_process_keeps_its_groups_across_a_redis_restart(private_redis):
+    port, restart = private_redis
+    listener = layer_on(port)
+    channel = await listener.new_channel()
+    await listener.group_add("circle.1", channel)
+    publisher = layer_on(port)
+    await send_with_one_retry(publisher, "circle.1", {"type": HANDLER, "event": {"seq": 1}})
+    assert (await asyncio.wait_for(listener.receive(channel), 5))["event"] == {"seq": 1}
+
+    restart()
+    # Nobody joins again: the layer subscribes to its groups again when its connection comes back
+    # (what was published in between is lost; the watchdog then sends each circle's latest number).
+    deadline = time.monotonic() + 10
+    while await subscribers(port, "pubsub-test__group__circle.1") == 0:
+        assert time.monotonic() < deadline, "the layer never subscribed again"
+        await asyncio.sleep(0.1)
+    await send_with_one_retry(publisher, "circle.1", {"type": HANDLER, "event": {"seq": 2}})
+
+    assert (await asyncio.wait_for(listener.receive(channel), 5))["event"] == {"seq": 2}
+    await listener.flush()
+    await publisher.flush()
+
+
+async def test_the_health_check_leaves_no_channel_subscribed(private_redis):
+    port, _ = private_redis
+    layer = layer_on(port)
+
+    for _ in range(3):
+        await channel_layer_round_trip(layer)
+
+    assert layer._get_layer().channels == {}
+    client = redis.asyncio.Redis(port=port)
+    try:
+        assert await client.pubsub_channels("pubsub-test*") == []
+    finally:
+        await client.aclose()
+    await layer.flush()
