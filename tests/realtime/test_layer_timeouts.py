@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from channels_redis.core import RedisChannelLayer
@@ -24,14 +25,14 @@ print(json.dumps(settings.CHANNEL_LAYERS["default"]))
 """
 
 
-def layer_for(**env: str) -> dict:
+def layer_for(**env: str) -> dict[str, Any]:
     environment = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "CHANNEL_LAYER"}}
     environment.update({"DEBUG": "true", **env})
     shown = subprocess.run(
         [sys.executable, "-c", SHOW_LAYER], env=environment, capture_output=True, text=True, check=False
     )
     assert shown.returncode == 0, shown.stderr
-    found: dict = json.loads(shown.stdout.strip().splitlines()[-1])
+    found: dict[str, Any] = json.loads(shown.stdout.strip().splitlines()[-1])
     return found
 
 
