@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from hypothesis import settings as hypothesis_settings
 
 from carecircle.accounts.models import User
 from tests.cast import CAST_NAMES, PASSWORD, Cast, build_cast
+from tests.servers import private_redis_server
 
 # Playwright's sync API runs an event loop in the test thread; the ORM must still be usable there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -140,3 +142,12 @@ def client_for(user: User | None) -> Client:
 def as_user() -> Any:
     """as_user(user) → a test client signed in as that user (None: signed out)."""
     return client_for
+
+
+@pytest.fixture
+def private_redis() -> Iterator[tuple[int, Any]]:
+    """A throwaway Redis to kill and restart (tests/servers.py); skipped where redis-server is missing."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server isn't installed")
+    with private_redis_server() as found:
+        yield found

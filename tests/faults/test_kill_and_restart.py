@@ -17,14 +17,12 @@ import asyncio
 import datetime
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,17 +40,7 @@ from carecircle.conversations.services import family_conversation
 from carecircle.tasks.models import Assignment
 from carecircle.tasks.services import TaskFields, task_create
 from tests.cast import Cast, build_cast, invite_and_join, make_user, signed_in_session_key
-from tests.servers import BIN, ROOT, free_port, private_redis_server, server_environment, stop, wait_until_ready
-
-
-@pytest.fixture
-def private_redis() -> Iterator[tuple[int, Any]]:
-    """A throwaway Redis to kill and restart (tests/servers.py); skipped where redis-server is missing."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server isn't installed")
-    with private_redis_server() as found:
-        yield found
-
+from tests.servers import BIN, ROOT, free_port, server_environment, stop, wait_until_ready
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 MESSAGES = 60

@@ -1,4 +1,4 @@
-"""The pub/sub channel layer (the default with Redis): one PUBLISH per group send, groups kept across a Redis restart.
+"""The pub/sub channel layer (CHANNEL_LAYER=pubsub): one PUBLISH per group send, groups kept across a Redis restart.
 
 A private redis-server on a free port (tests/servers.py) so its command counts are this test's
 alone and it can be killed and started again; skipped where redis-server is missing.
@@ -7,27 +7,14 @@ alone and it can be killed and started again; skipped where redis-server is miss
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
 import redis.asyncio
 from channels_redis.pubsub import RedisPubSubChannelLayer
 
 from carecircle.lib.channel_layers import PUBSUB, redis_channel_layer
 from carecircle.realtime.events import HANDLER, send_with_one_retry
 from carecircle.web.views import channel_layer_round_trip
-from tests.servers import private_redis_server
-
-
-@pytest.fixture
-def private_redis() -> Iterator[tuple[int, Any]]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server isn't installed")
-    with private_redis_server() as found:
-        yield found
 
 
 def layer_on(port: int) -> RedisPubSubChannelLayer:

@@ -7,24 +7,10 @@ holds its pooled connection from before, as an app process does.
 from __future__ import annotations
 
 import asyncio
-import shutil
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
 from channels_redis.core import RedisChannelLayer
 
 from carecircle.realtime.events import HANDLER, send_with_one_retry
-from tests.servers import private_redis_server
-
-
-@pytest.fixture
-def private_redis() -> Iterator[tuple[int, Any]]:
-    """A throwaway Redis to kill and restart (tests/servers.py); skipped where redis-server is missing."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server isn't installed")
-    with private_redis_server() as found:
-        yield found
 
 
 def layer_on(port: int) -> RedisChannelLayer:
