@@ -29,10 +29,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import polib
 import pytest
 
-from carecircle.web.catalogs import catalogs
+from carecircle.web.catalogs import translations_in
 
 # Placeholders that hold a person's name, a task or record title, or an organisation's name.
 NAME_PLACEHOLDERS = frozenset(
@@ -201,18 +200,9 @@ def name_slots(text: str) -> Iterator[tuple[str, str]]:
 
 
 def polish_name_slots() -> Iterator[NameSlot]:
-    for catalog in catalogs():
-        if catalog.language != "pl":
-            continue
-        for entry in polib.pofile(str(catalog.po)):
-            if entry.obsolete:
-                continue
-            texts = (
-                [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)] if entry.msgid_plural else [entry.msgstr]
-            )
-            for text in dict.fromkeys(texts):
-                for placeholder, word in name_slots(text):
-                    yield NameSlot(catalog.app, entry.msgctxt or "", entry.msgid, text, placeholder, word)
+    for found in translations_in("pl"):
+        for placeholder, word in name_slots(found.text):
+            yield NameSlot(found.app, found.context, found.msgid, found.text, placeholder, word)
 
 
 def is_declined_position(word: str) -> bool:
@@ -372,17 +362,8 @@ class PolishText:
 
 
 def polish_texts() -> Iterator[PolishText]:
-    for catalog in catalogs():
-        if catalog.language != "pl":
-            continue
-        for entry in polib.pofile(str(catalog.po)):
-            if entry.obsolete:
-                continue
-            texts = (
-                [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)] if entry.msgid_plural else [entry.msgstr]
-            )
-            for text in dict.fromkeys(texts):
-                yield PolishText(catalog.app, entry.msgctxt or "", entry.msgid, text)
+    for found in translations_in("pl"):
+        yield PolishText(found.app, found.context, found.msgid, found.text)
 
 
 def _named(match: re.Match[str]) -> bool:

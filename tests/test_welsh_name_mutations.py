@@ -20,10 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import polib
 import pytest
 
-from carecircle.web.catalogs import catalogs
+from carecircle.web.catalogs import translations_in
 from tests.test_polish_name_cases import NAME_PLACEHOLDERS, PLACEHOLDER
 
 # Words that mutate the word after them. Soft: am, ar, at, dan, dros, drwy, gan, heb, hyd, i, o, tan,
@@ -82,17 +81,8 @@ def mutated_names(text: str) -> Iterator[str]:
 
 
 def welsh_texts() -> Iterator[tuple[str, str]]:
-    for catalog in catalogs():
-        if catalog.language != "cy":
-            continue
-        for entry in polib.pofile(str(catalog.po)):
-            if entry.obsolete:
-                continue
-            texts = (
-                [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)] if entry.msgid_plural else [entry.msgstr]
-            )
-            for text in dict.fromkeys(texts):
-                yield catalog.app, text
+    for found in translations_in("cy"):
+        yield found.app, found.text
 
 
 def test_no_welsh_sentence_puts_a_name_after_a_word_that_mutates_it() -> None:

@@ -75,6 +75,26 @@ def is_stale(catalog: Catalog) -> bool:
 
 
 @dataclass(frozen=True)
+class Translation:
+    app: str
+    context: str
+    msgid: str
+    text: str
+
+
+def translations_in(language: str, package_dir: Path = PACKAGE_DIR) -> Iterator[Translation]:
+    """Every current translation into `language`, each distinct plural form once, with where it is from."""
+    for catalog in catalogs(package_dir):
+        if catalog.language != language:
+            continue
+        for entry in polib.pofile(str(catalog.po)):
+            if entry.obsolete:
+                continue
+            for text in dict.fromkeys(_value(entry)):
+                yield Translation(catalog.app, entry.msgctxt or "", entry.msgid, text)
+
+
+@dataclass(frozen=True)
 class Gap:
     msgid: str
     why: str
