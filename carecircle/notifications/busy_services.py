@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from carecircle.notifications.models import BusyService, Delivery, DeliveryStatus
 from carecircle.notifications.retry_after import MAX_WAIT, Busy, retry_after_parse
@@ -62,9 +63,25 @@ def held_note(service: str, until: datetime.datetime) -> str:
 def service_busy_clear(*, service: str, now: datetime.datetime) -> None:
     """A send to the service worked: end its hold, and let what was held for it go at the next sweep."""
     BusyService.objects.filter(service=service).delete()
-    Delivery.objects.filter(
-        status=DeliveryStatus.QUEUED, not_before__gt=now, last_error__startswith=f"Held back: {service} "
-    ).update(not_before=now)
+    deliveries_held_for(service=service, now=now).update(not_before=now)
+
+
+def deliveries_held_for(*, service: str, now: datetime.datetime) -> QuerySet[Delivery]:
+    """The deliveries still waiting for a hold on `service` to end, through the partial index on `held_by`."""
+    return Delivery.objects.filter(status=DeliveryStatus.QUEUED, held_by=service, not_before__gt=now)
+
+
+def busy_services_expire(*, now: datetime.datetime) -> int:
+    """Remove the holds that have run out, in one DELETE; returns how many.
+
+    Safe beside a worker recording a new hold: the condition is part of the DELETE itself, so on
+    PostgreSQL a row another worker has just extended is checked again after its lock and kept,
+    and a row deleted first is inserted again by `service_busy_record`.
+    """
+    # Nothing refers to BusyService and no signal listens to it, so Django deletes with the
+    # condition in one statement rather than reading the rows first (test_busy_services checks).
+    deleted, _ = BusyService.objects.filter(until__lte=now).delete()
+    return deleted
 
 
 @dataclass
@@ -78,15 +95,16 @@ class ServiceHolds:
     tried_urgent: set[str] = field(default_factory=set)
 
     def refresh(self) -> None:
-        # Every row, the few whose hold is over too, so the next send that works also removes those.
+        # Every row, the few whose hold is over but not yet removed by the sweep too: harmless.
         for service, until in BusyService.objects.values_list("service", "until"):
             self.until[service] = max(until, self.until.get(service, until))
 
     def holding(self, service: str, *, now: datetime.datetime, urgent_first_attempt: bool) -> datetime.datetime | None:
         """Until when a delivery to `service` must wait; None when it may go now.
 
-        Decision: urgent news (someone struggling, a visit concern) on its first attempt may try a
-        service another run found busy, once per run; if it is still busy, it waits like the rest.
+        Decision: urgent news (someone struggling, a visit concern) on its first attempt, never
+        held before, may try a service another run found busy, one such delivery per service and
+        run; if it is still busy, or the delivery is held, it waits like the rest from then on.
         """
         until = self.until.get(service)
         if until is None or until <= now:

@@ -51,6 +51,9 @@ class Delivery(models.Model):
     # Not sent before this moment: the next retry, or the end of the member's quiet hours.
     not_before = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    # The busy service (BusyService.service) it was last handed back for, untried; kept until an
+    # outcome is recorded. NULL, not "", so the partial index below holds only rows that were held.
+    held_by = models.CharField(max_length=300, null=True, blank=True)  # noqa: DJ001
     provider_id = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -63,6 +66,13 @@ class Delivery(models.Model):
             # Failures by address, for a circle home's version of its members' failed deliveries
             # (notifications.selectors): few rows, however many deliveries succeed.
             models.Index(fields=["to"], condition=Q(status="failed"), name="notif_delivery_failed_to"),
+            # What a busy service held back, released early when a send to it works (busy_services.py):
+            # only rows waiting for a hold, however many deliveries there are.
+            models.Index(
+                fields=["held_by", "not_before"],
+                condition=Q(status="queued", held_by__isnull=False),
+                name="notif_delivery_held_by",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -301,7 +301,9 @@ def _delivery_send_claimed(
         return "opted-out"
     service = _service_of(delivery, device)
     now = timezone.now()
-    until = holds.holding(service, now=now, urgent_first_attempt=_urgent(delivery) and delivery.attempts == 1)
+    # Held once, it has had its first attempt: `attempts` went back down, `held_by` remembers.
+    first_attempt = delivery.attempts == 1 and delivery.held_by is None
+    until = holds.holding(service, now=now, urgent_first_attempt=_urgent(delivery) and first_attempt)
     if until is not None:
         _hold_back(delivery, service=service, until=until)
         return "held"
@@ -320,7 +322,11 @@ def _delivery_send_claimed(
             holds.answered(service, busy=busy, now=timezone.now())
         return _record_failure(delivery, error, busy=busy)
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT, provider_id=provider_id[:120], sent_at=timezone.now(), lease_until=None
+        status=DeliveryStatus.SENT,
+        provider_id=provider_id[:120],
+        sent_at=timezone.now(),
+        lease_until=None,
+        held_by=None,
     )
     holds.succeeded(service, now=timezone.now())
     return "sent"
@@ -348,6 +354,7 @@ def _hold_back(delivery: Delivery, *, service: str, until: datetime.datetime) ->
         not_before=until,
         attempts=F("attempts") - 1,
         last_error=held_note(service, until),
+        held_by=service,
     )
 
 
@@ -445,7 +452,8 @@ def _record_failure(delivery: Delivery, error: Exception, *, busy: Busy | None =
     # A busy service (429, 503) is never a refusal of the address, number or device, whatever else it says.
     permanent = busy is None and (is_permanent(error) or isinstance(error, ValueError))
     final = permanent or delivery.attempts >= MAX_ATTEMPTS
-    changes: dict[str, Any] = {"last_error": str(error)[:500], "lease_until": None}
+    # No longer held: a retry keeps its own back-off, not released early when the service recovers.
+    changes: dict[str, Any] = {"last_error": str(error)[:500], "lease_until": None, "held_by": None}
     if final:
         changes["status"] = DeliveryStatus.FAILED
     else:

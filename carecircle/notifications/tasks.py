@@ -37,9 +37,14 @@ def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
 
 @task()
 def deliver_due() -> dict[str, int]:
-    """Send every delivery whose retry time or quiet hours are over; book the next sweep."""
+    """Send every delivery whose retry time or quiet hours are over; book the next sweep.
+
+    Holds on busy services that have run out are removed first (one DELETE), so none lingers.
+    """
+    from carecircle.notifications.busy_services import busy_services_expire
     from carecircle.notifications.services import deliveries_due
 
+    busy_services_expire(now=timezone.now())
     outcomes = _send_all(deliveries_due())
     if default_task_backend.supports_defer:
         deliver_due.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()

@@ -8,18 +8,24 @@ from the one before. Every test runs on a fixed clock.
 from __future__ import annotations
 
 import datetime
+import importlib
 import io
 from collections.abc import Callable, Iterator
 from functools import partial
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from carecircle.notifications.busy_services import (
     PUSH_HOLD_AT_MOST,
     ServiceHolds,
+    busy_services_expire,
+    deliveries_held_for,
+    held_note,
     hold_for,
     service_busy_record,
 )
@@ -34,6 +40,7 @@ from carecircle.notifications.models import (
 from carecircle.notifications.retry_after import MAX_WAIT, Busy
 from carecircle.notifications.services import deliveries_due, deliveries_send, delivery_enqueue
 from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
+from carecircle.notifications.tasks import deliver_due
 from tests.bursts import at_once
 from tests.cast import make_user
 
@@ -228,3 +235,141 @@ def test_the_status_command_lists_the_services_held_back_and_until_when(start) -
         f"  push https://fcm.googleapis.com  until {start + 3 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (429, 3 min left)",
         f"  sms  until {start + 20 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (503, 20 min left)",
     ]
+
+
+@pytest.mark.django_db
+def test_a_held_delivery_names_its_service_until_it_is_sent(twilio, start) -> None:
+    twilio.busy = (429, "600")
+    with time_machine.travel(start, tick=False) as clock:
+        first, second = text("one"), text("two")
+        assert deliveries_send([first.pk, second.pk]) == {"retry": 1, "held": 1}
+        first.refresh_from_db()
+        second.refresh_from_db()
+        # Refused, not held: it keeps its own back-off when the provider recovers.
+        assert (first.held_by, second.held_by) == (None, "sms")
+        assert list(deliveries_held_for(service="sms", now=start)) == [second]
+
+        twilio.busy = None
+        clock.shift(10 * MINUTE)
+        assert sweep() == {"sent": 2}
+    assert set(Delivery.objects.values_list("held_by", flat=True)) == {None}
+
+
+@pytest.mark.django_db
+def test_the_deliveries_held_for_a_service_are_read_through_the_partial_index(start) -> None:
+    """However many deliveries were ever sent, ending a hold reads only the rows that wait for one."""
+    later = start + 10 * MINUTE
+    Delivery.objects.bulk_create(
+        Delivery(
+            channel=Channel.SMS,
+            to="+447700900123",
+            body="News",
+            idempotency_key=f"index-{number}",
+            status=DeliveryStatus.QUEUED if number % 500 == 0 else DeliveryStatus.SENT,
+            held_by="sms" if number % 500 == 0 else None,
+            not_before=later,
+        )
+        for number in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Delivery._meta.db_table}")
+    held = deliveries_held_for(service="sms", now=start)
+    assert held.count() == 6
+    plan = held.explain()
+    assert "notif_delivery_held_by" in plan, plan
+
+
+@pytest.mark.django_db
+def test_deliveries_held_before_the_upgrade_are_released_by_service_and_back_again(start) -> None:
+    """The data migration reads the service from the old note, and writes the note again going back."""
+    migration = importlib.import_module("carecircle.notifications.migrations.0014_delivery_held_by_from_last_error")
+    push = "push https://fcm.googleapis.com"
+    held = [
+        Delivery.objects.create(
+            channel=channel,
+            to="+447700900123",
+            body="News",
+            idempotency_key=f"old-{channel}",
+            not_before=start + MINUTE,
+            last_error=held_note(service, start + MINUTE),
+        )
+        for channel, service in ((Channel.SMS, "sms"), (Channel.PUSH, push))
+    ]
+    refused = Delivery.objects.create(
+        channel=Channel.EMAIL, to="a@example.org", body="News", idempotency_key="refused", last_error="421 Busy"
+    )
+    migration.held_by_from_last_error(apps, None)
+    assert dict(Delivery.objects.values_list("idempotency_key", "held_by")) == {
+        "old-sms": "sms",
+        "old-push": push,
+        "refused": None,
+    }
+    Delivery.objects.filter(pk=held[0].pk).update(last_error="")
+    migration.last_error_from_held_by(apps, None)
+    held[0].refresh_from_db()
+    refused.refresh_from_db()
+    assert held[0].last_error == held_note("sms", start + MINUTE)
+    assert refused.last_error == "421 Busy"
+
+
+@pytest.mark.django_db
+def test_a_hold_that_ran_out_is_removed_by_the_next_sweep(start) -> None:
+    with time_machine.travel(start, tick=False) as clock:
+        service_busy_record(service="email", status=429, until=start + 3 * MINUTE, now=start)
+        service_busy_record(service="sms", status=503, until=start + 20 * MINUTE, now=start)
+        clock.shift(3 * MINUTE)
+        deliver_due.call()
+    assert list(BusyService.objects.values_list("service", flat=True)) == ["sms"]
+
+
+@pytest.mark.django_db
+def test_removing_the_holds_that_ran_out_is_one_statement(start, django_assert_num_queries) -> None:
+    """One DELETE with the condition in it: a row read first could be extended by another worker before it goes."""
+    service_busy_record(service="email", status=429, until=start - MINUTE, now=start - 5 * MINUTE)
+    with django_assert_num_queries(1) as queries:
+        assert busy_services_expire(now=start) == 1
+    assert queries.captured_queries[0]["sql"].startswith("DELETE")
+    assert '"until" <=' in queries.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hold_recorded_while_sweeps_remove_old_ones_is_kept(start) -> None:
+    """Two sweeps and two refused workers at once, on a hold that had run out: the new, later hold stays."""
+    service_busy_record(service="sms", status=429, until=start - MINUTE, now=start - 5 * MINUTE)
+
+    def refused(minutes: int) -> Callable[[], None]:
+        return partial(service_busy_record, service="sms", status=503, until=start + minutes * MINUTE, now=start)
+
+    def expire() -> None:
+        busy_services_expire(now=start)
+
+    at_once([expire, refused(10), expire, refused(5), expire])
+    row = BusyService.objects.get()
+    assert (row.until, row.status) == (start + 10 * MINUTE, 503)
+
+
+@pytest.mark.django_db
+def test_urgent_news_that_was_held_waits_like_the_rest_in_later_runs(twilio, start) -> None:
+    """The privilege is its first attempt only: held once, it doesn't try the busy service at each later sweep."""
+    twilio.busy = (429, "600")
+    with time_machine.travel(start, tick=False) as clock:
+        first, second = text("checkin-1", category="checkin"), text("checkin-2", category="checkin")
+        service_busy_record(service="sms", status=429, until=start + 10 * MINUTE, now=start)
+        # One urgent text tries the busy provider; the other is held for the hold's end.
+        assert deliveries_send([first.pk, second.pk]) == {"retry": 1, "held": 1}
+        assert twilio.busy_answers == 1
+
+        # Another worker is refused meanwhile: the hold goes on past the time they wait for.
+        clock.shift(9 * MINUTE)
+        service_busy_record(service="sms", status=429, until=start + 30 * MINUTE, now=start + 9 * MINUTE)
+        clock.shift(1 * MINUTE)
+        assert sweep() == {"held": 2}
+        assert twilio.busy_answers == 1
+
+        twilio.busy = None
+        clock.shift(20 * MINUTE)
+        assert sweep() == {"sent": 2}
+    # A fresh urgent text still has its first try.
+    with time_machine.travel(start + 40 * MINUTE, tick=False):
+        service_busy_record(service="sms", status=429, until=start + 50 * MINUTE, now=start + 40 * MINUTE)
+        assert deliveries_send([text("checkin-3", category="checkin").pk]) == {"sent": 1}
