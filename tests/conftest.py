@@ -18,6 +18,7 @@ from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from carecircle.accounts.models import User
+from carecircle.lib.channel_layers import KINDS, redis_channel_layer
 from tests.cast import CAST_NAMES, PASSWORD, Cast, build_cast
 from tests.servers import private_redis_server
 
@@ -62,6 +63,21 @@ def _isolated_services(settings: Any, tmp_path: Path) -> None:
     """Each test gets its own cache and channel-layer namespace, and runs background tasks at once."""
     for name, value in isolated_settings(tmp_path / "media").items():
         setattr(settings, name, value)
+
+
+# With Redis (CI's PostgreSQL + Redis run) live tests that ask for `channel_layer_kind` run once
+# per Redis layer; without it, once on the in-memory layer.
+LAYER_KINDS = sorted(KINDS) if os.environ.get("REDIS_URL") else ["in-memory"]
+
+
+@pytest.fixture(params=LAYER_KINDS)
+def channel_layer_kind(request: pytest.FixtureRequest, settings: Any, _isolated_services: None) -> str:
+    """The channel layer this test's consumers and server processes use (tests/servers.py passes it on)."""
+    kind: str = request.param
+    if kind in KINDS:
+        prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+        settings.CHANNEL_LAYERS = {"default": redis_channel_layer(settings.REDIS_URL, prefix=prefix, kind=kind)}
+    return kind
 
 
 # `make test-clock` sets this to an instant (ISO 8601, UTC) at which the machine's date and London's

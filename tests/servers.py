@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from carecircle.lib.channel_layers import PUBSUB, PUBSUB_BACKEND, QUEUES
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -53,6 +55,8 @@ def server_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]
     if "CONFIG" in layer and settings.REDIS_URL:
         env["REDIS_URL"] = settings.REDIS_URL
         env["REDIS_PREFIX"] = str(layer["CONFIG"]["prefix"]).removesuffix(":channels")
+        # The servers use the same kind of layer as the test (the channel_layer_kind fixture).
+        env["CHANNEL_LAYER"] = PUBSUB if layer["BACKEND"] == PUBSUB_BACKEND else QUEUES
     else:
         env.pop("REDIS_URL", None)
     env.update(extra or {})

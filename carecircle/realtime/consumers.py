@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 
 # Close codes: 4401 = not signed in (the client stops retrying until the page reloads).
 CLOSE_UNAUTHENTICATED = 4401
+# 1013 "try again later": this connection fell too far behind the live events (the pub/sub layer's
+# ChannelBacklog overflowed); the client reconnects and catches up by sequence number.
+CLOSE_TOO_FAR_BEHIND = 1013
 # Clients only send pings; anything longer is ignored unread.
 MAX_INCOMING_CHARACTERS = 1024
 # Events that change who is in a circle are always checked against the database, never the trust
@@ -267,6 +270,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         await self._leave(circle_id)
         if kind == "access.revoked":
             await self.send_json(event)
+
+    async def channel_overflowed(self, message: dict[str, Any]) -> None:
+        """The layer dropped what this connection was too slow to read: close, so the client catches up.
+
+        Closing (rather than telling the client where each circle is) covers every kind of message
+        dropped, personal and organisation ones too: a reconnect reads everything afresh.
+        """
+        logger.warning("A live connection fell too far behind; closing it so its client catches up")
+        await self.close(code=CLOSE_TOO_FAR_BEHIND)
 
     async def _still_member(self, circle_id: int, *, fresh: bool) -> bool:
         if not fresh and await circle_members.includes(

@@ -8,7 +8,8 @@ WebSocket clients behave as live.js does: catch up on (re)connect and on a seque
 Checked: every acknowledged write is in the database exactly once (none lost, none doubled), and
 within 5 s of the last fault every client has seen the circle's latest sequence number.
 Bounded: 60 messages, 6 volunteers, 4 sockets; every write gives up after 40 s and the catch-up wait
-is 5 s, so the test ends by itself (about 2 minutes on a busy 2-core machine).
+is 5 s, so the test ends by itself (about 2 minutes on a busy 2-core machine). It runs once per
+Redis channel layer (queues and pub/sub: the channel_layer_kind fixture).
 """
 
 from __future__ import annotations
@@ -180,7 +181,9 @@ class LiveClient:
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="the PostgreSQL + Redis run only (CI sets REDIS_URL)")
-async def test_no_acknowledged_write_is_lost_or_doubled_and_clients_catch_up(transactional_db, private_redis):
+async def test_no_acknowledged_write_is_lost_or_doubled_and_clients_catch_up(
+    transactional_db, private_redis, channel_layer_kind
+):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: two processes writing at once (CI's PostgreSQL run)")
     redis_port, restart_redis = private_redis

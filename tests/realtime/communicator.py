@@ -6,6 +6,7 @@ It mirrors channels.testing.WebsocketCommunicator, which can't be imported witho
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -20,9 +21,13 @@ class WebsocketCommunicator:
     hello: dict[str, Any] | None = None
     session_key: str = ""
 
-    def __init__(self, application: Any, path: str, headers: list[tuple[bytes, bytes]]) -> None:
+    def __init__(self, application: Any, path: str, headers: list[tuple[bytes, bytes]], *, window: int = 0) -> None:
+        """`window` > 0: a slow client, as over a full network; the application's sends wait once that
+        many frames are unread (0: it never waits)."""
         scope = {"type": "websocket", "path": path, "query_string": b"", "headers": headers, "subprotocols": []}
         self.asgi = ApplicationCommunicator(application, scope)
+        # asgiref binds its output queue lazily; a bounded one in its place is what a slow network does.
+        self.asgi._output_queue = asyncio.Queue(maxsize=window)
 
     async def connect(self, timeout: float = 3) -> bool:
         """Open the connection; True when the application accepted it."""

@@ -24,7 +24,8 @@ def live_cast(transactional_db: None) -> Cast:
 
 
 @pytest.fixture
-def websocket_app(settings: Any) -> Any:
+def websocket_app(settings: Any, channel_layer_kind: str) -> Any:
+    """The WebSocket stack on this test's channel layer (each Redis layer in turn where Redis is set)."""
     settings.ALLOWED_HOSTS = ["testserver"]
     return build_websocket_application()
 
@@ -33,14 +34,14 @@ def websocket_app(settings: Any) -> Any:
 async def connect(
     websocket_app: Any, transactional_db: None
 ) -> AsyncIterator[Callable[..., Awaitable[WebsocketCommunicator]]]:
-    """await connect(user) → a connected WebsocketCommunicator (after its "hello"); closed after the test.
+    """await connect(user, window=N) → a connected WebsocketCommunicator (after its "hello"); closed after the test.
 
     Connections close before the database is flushed: their consumers may still be reading it.
     """
     opened: list[WebsocketCommunicator] = []
 
     async def _connect(
-        user: User | None, *, origin: bytes | None = ORIGIN, expect_hello: bool = True
+        user: User | None, *, origin: bytes | None = ORIGIN, expect_hello: bool = True, window: int = 0
     ) -> WebsocketCommunicator:
         headers = [(b"host", b"testserver")]
         if origin is not None:
@@ -49,7 +50,7 @@ async def connect(
             key = await database_sync_to_async(signed_in_session_key)(user)
             cookie = f"{settings.SESSION_COOKIE_NAME}={key}"
             headers.append((b"cookie", cookie.encode()))
-        communicator = WebsocketCommunicator(websocket_app, "/ws/", headers=headers)
+        communicator = WebsocketCommunicator(websocket_app, "/ws/", headers=headers, window=window)
         if user is not None:
             communicator.session_key = cookie.split("=", 1)[1]
         opened.append(communicator)

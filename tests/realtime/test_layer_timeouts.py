@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from channels_redis.core import RedisChannelLayer
 
+from carecircle.lib.channel_layers import CHANNEL_CAPACITY
+
 SHOW_LAYER = """
 import json
 from carecircle import settings
@@ -44,8 +46,10 @@ def test_with_redis_the_default_is_still_the_queues_layer() -> None:
 def test_the_pub_sub_layer_can_be_chosen() -> None:
     layer = layer_for(REDIS_URL="redis://127.0.0.1:6379/9", CHANNEL_LAYER="pubsub")
 
-    assert layer["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    assert set(layer["CONFIG"]) == {"hosts", "prefix"}
+    assert layer["BACKEND"] == "carecircle.lib.channel_layers.BoundedPubSubChannelLayer"
+    assert set(layer["CONFIG"]) == {"hosts", "prefix", "capacity"}
+    # The same bound as the queues layer, kept in this process instead of Redis.
+    assert layer["CONFIG"]["capacity"] == CHANNEL_CAPACITY
 
 
 def test_without_redis_live_events_stay_in_the_process() -> None:
@@ -56,6 +60,7 @@ def test_the_queues_layer_reads_outlast_its_blocking_wait() -> None:
     layer = layer_for(REDIS_URL="redis://127.0.0.1:6379/9", CHANNEL_LAYER="queues")
 
     assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layer["CONFIG"]["capacity"] == CHANNEL_CAPACITY
     for host in layer["CONFIG"]["hosts"]:
         # Room for a loaded event loop to read the answer after the server's wait ends.
         assert host["socket_timeout"] >= RedisChannelLayer.brpop_timeout + 5

@@ -10,18 +10,23 @@ import asyncio
 import time
 
 import redis.asyncio
-from channels_redis.pubsub import RedisPubSubChannelLayer
 
-from carecircle.lib.channel_layers import PUBSUB, redis_channel_layer
+from carecircle.lib.channel_layers import (
+    OVERFLOWED,
+    PUBSUB,
+    PUBSUB_BACKEND,
+    BoundedPubSubChannelLayer,
+    redis_channel_layer,
+)
 from carecircle.realtime.events import HANDLER, send_with_one_retry
 from carecircle.web.views import channel_layer_round_trip
 
 
-def layer_on(port: int) -> RedisPubSubChannelLayer:
+def layer_on(port: int, **options: int) -> BoundedPubSubChannelLayer:
     # The same settings a deployment gets, on the private Redis.
-    config = redis_channel_layer(f"redis://127.0.0.1:{port}/0", prefix="pubsub-test", kind=PUBSUB)
-    assert config["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    return RedisPubSubChannelLayer(**config["CONFIG"])
+    config = redis_channel_layer(f"redis://127.0.0.1:{port}/0", prefix="pubsub-test", kind=PUBSUB, **options)
+    assert config["BACKEND"] == PUBSUB_BACKEND
+    return BoundedPubSubChannelLayer(**config["CONFIG"])
 
 
 async def command_calls(port: int) -> dict[str, int]:
@@ -102,3 +107,28 @@ async def test_the_health_check_leaves_no_channel_subscribed(private_redis):
     finally:
         await client.aclose()
     await layer.flush()
+
+
+async def test_a_connection_that_is_not_read_holds_at_most_its_capacity_then_is_told_it_fell_behind(private_redis):
+    port, _ = private_redis
+    listener = layer_on(port, capacity=5)
+    slow = await listener.new_channel()
+    quick = await listener.new_channel()
+    for channel in (slow, quick):
+        await listener.group_add("circle.1", channel)
+    publisher = layer_on(port)
+    await publisher.send("warm-up", {"type": "nothing"})
+
+    held = []
+    for seq in range(1, 31):
+        await publisher.group_send("circle.1", {"type": HANDLER, "event": {"seq": seq}})
+        # The quick connection hears each one, so the slow one's backlog has had it too.
+        assert (await asyncio.wait_for(listener.receive(quick), 5))["event"] == {"seq": seq}
+        held.append(listener._get_layer().channels[slow].qsize())
+
+    assert max(held) <= 5, f"a connection nobody reads held up to {max(held)} messages"
+    # What it had waiting is replaced by one marker (its consumer closes; the client catches up).
+    assert await asyncio.wait_for(listener.receive(slow), 5) == {"type": OVERFLOWED}
+    assert listener._get_layer().channels[slow].empty()
+    await listener.flush()
+    await publisher.flush()

@@ -34,8 +34,8 @@ WAIT_SECONDS = 5
 
 
 @pytest.fixture
-def two_servers(transactional_db: None) -> Iterator[list[str]]:
-    """Base URLs of two `carecircle serve` processes on the pytest database, with this test's Redis prefix."""
+def two_servers(transactional_db: None, channel_layer_kind: str) -> Iterator[list[str]]:
+    """Base URLs of two `carecircle serve` processes on the pytest database, with this test's Redis prefix and layer."""
     environment = server_environment()
     urls = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]
     processes: list[subprocess.Popen[bytes]] = []
