@@ -1,0 +1,207 @@
+"""The page frame (header and footer) holds still while a page arrives, and its links line up.
+
+On a slow network Chromium draws the part of the HTML it has so far; whatever comes later must not
+move what is already drawn (docs/architecture/page-weight.md). Where the network cuts the page is
+chance, so the throttled page-weight test only sees a shift now and then (CLS 0.003 on the home page
+signed out on Slow 3G, once in twelve loads: the footer's "Language:" moved 12 px down when the
+first language button arrived). This test makes it certain: it draws every prefix of the page that
+ends before a tag, in the header and footer also just after one (a button that has arrived without
+its name yet), and inside the footer's language switcher between any two words (the spaces between
+two buttons), and checks that each element and each piece of text
+already there sits where it sits in the whole page. It does so on a phone and a wide screen, with text at
+100 % and 200 %, with JavaScript off, signed out and signed in, in English and Welsh.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import urllib.request
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from PIL import Image
+from playwright.sync_api import Browser, Page
+
+from tests.browser.conftest import sign_in
+from tests.cast import build_cast, signed_in_session_key
+
+PHONE = {"width": 390, "height": 844}
+WIDE_SCREEN = {"width": 1280, "height": 800}
+TEXT_200 = "<style>html{font-size:200%!important}</style>"
+
+# Where each element and each piece of text starts, in document order. Text is placed by the first
+# box of its first line. An element that draws nothing of its own (no background, border or control,
+# or no area yet, like a button whose words haven't arrived) is not something a reader sees move, as
+# in Chromium's layout-shift tracking: it is placed as null.
+PLACES = """() => {
+  const places = [];
+  const at = (kind, rect) => places.push([kind, Math.round(rect.x * 10) / 10, Math.round(rect.y * 10) / 10]);
+  const draws = (element) => {
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    if (style.visibility !== "visible" || !box.width || !box.height) return false;
+    if (/^(IMG|SVG|INPUT|BUTTON|SELECT|TEXTAREA|CANVAS|VIDEO)$/i.test(element.nodeName)) return true;
+    return style.backgroundColor !== "rgba(0, 0, 0, 0)" || style.backgroundImage !== "none"
+      || ["Top", "Right", "Bottom", "Left"].some((side) => parseFloat(style["border" + side + "Width"]) > 0);
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT | NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      const kind = node.nodeName.toLowerCase() + (node.className ? "." + String(node.className).split(" ")[0] : "");
+      if (draws(node)) at(kind, node.getBoundingClientRect()); else places.push([kind, null, null]);
+    } else if (node.textContent.trim()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const first = range.getClientRects()[0];
+      if (first) at('"' + node.textContent.trim().slice(0, 30) + '"', first);
+    }
+  }
+  return places;
+}"""
+
+
+def cuts(html: str) -> list[int]:
+    """The places in the body where the network may end what the browser has so far.
+
+    Before each tag, and in the header and footer just after each tag too (a link or button that
+    has arrived without its words, which a cut before a tag never draws). Inside the footer's
+    language switcher also between any two words: in the spaces between two buttons, where the
+    Slow-3G cut fell, and between a button and the next one's tag. Not inside a word: a name cut off
+    is narrower than the whole, and at 200 % text the whole may not fit where the part did (known,
+    docs/architecture/page-weight.md).
+    """
+    body = html.index("<body")
+    main, footer = html.index("<main"), html.index("<footer")
+    places = {i for i in range(body, len(html)) if html[i] == "<" or (html[i - 1] == ">" and not main < i < footer)}
+    start = html.find('class="language-switcher"')
+    if start != -1:
+        end = html.index("</p>", start)
+        in_tag = True  # `start` is inside the switcher's own tag.
+        for i in range(start, end):
+            in_tag = in_tag or html[i] == "<"
+            if not in_tag and (html[i].isspace() or html[i - 1].isspace() or html[i - 1] == ">"):
+                places.add(i)
+            in_tag = in_tag and html[i] != ">"
+    return sorted(places)
+
+
+def moved(page: Page, html: str) -> list[str]:
+    """Every element or text drawn from a prefix of `html` that the rest of the page moves."""
+    page.set_content(html)
+    final = page.evaluate(PLACES)
+    problems: list[str] = []
+    seen: set[str] = set()
+    for cut in cuts(html):
+        page.set_content(html[:cut])
+        for drawn, settled in zip(page.evaluate(PLACES), final, strict=False):
+            # A text cut off in its words is the start of the whole text.
+            assert settled[0].startswith(drawn[0].rstrip('"')), (drawn, settled)
+            if drawn[1] is None or settled[1] is None:
+                continue
+            across, down = settled[1] - drawn[1], settled[2] - drawn[2]
+            if (abs(across) > 0.5 or abs(down) > 0.5) and settled[0] not in seen:
+                seen.add(settled[0])
+                tail = html[max(0, cut - 40) : cut].replace("\n", " ")
+                problems.append(
+                    f"{drawn[0]} at {drawn[1:]} -> {settled[1:]} ({across:+.1f} px across, {down:+.1f} px down)"
+                    f" when the page ends …{tail!r}"
+                )
+    return problems
+
+
+def page_html(server: str, path: str, *, cookie: str | None = None, language: str | None = None) -> str:
+    request = urllib.request.Request(server + path)
+    cookies = []
+    if cookie:
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={cookie}")
+    if language:
+        cookies.append(f"{settings.LANGUAGE_COOKIE_NAME}={language}")
+    if cookies:
+        request.add_header("Cookie", "; ".join(cookies))
+    with urllib.request.urlopen(request) as response:
+        html: str = response.read().decode()
+    return html
+
+
+def test_the_frame_holds_still_while_a_page_arrives(server: str, browser: Browser) -> None:
+    cast = build_cast()
+    organiser = signed_in_session_key(cast.user("organiser"))
+    pages: list[tuple[str, str]] = [
+        ("signed out", page_html(server, reverse("web:home"))),
+        ("signed out, Welsh", page_html(server, reverse("web:home"), language="cy")),
+        ("signed out", page_html(server, reverse("accounts:login"))),
+        ("signed out", page_html(server, reverse("accounts:signup"))),
+        ("organiser", page_html(server, reverse("circles:list"), cookie=organiser)),
+        ("organiser", page_html(server, reverse("notifications:list"), cookie=organiser)),
+    ]
+    assert 'lang="cy"' in pages[1][1]
+    problems: list[str] = []
+    for viewport in (PHONE, WIDE_SCREEN):
+        context = browser.new_context(viewport=viewport, java_script_enabled=False)  # type: ignore[arg-type]
+        page = context.new_page()
+        try:
+            for who, html in pages:
+                title = re.findall(r"<title>(.*?)</title>", html)[0]
+                for text, styled in (("100 %", html), ("200 %", html.replace("</head>", TEXT_200 + "</head>", 1))):
+                    where = f"{title} ({who}) at {viewport['width']} px, text {text}"
+                    problems.extend(f"{where}: {problem}" for problem in moved(page, styled))
+        finally:
+            context.close()
+    assert not problems, "Moved by what arrived later:\n" + "\n".join(problems)
+
+
+# The text of each header link, measured by the box of its words (the same font, so the same
+# distance from box bottom to baseline) from the top of its list item: a link and the "Sign out"
+# button must share a baseline.
+LINK_WORDS = """() => [...document.querySelectorAll(".nav-list li")].map((item) => {
+  const control = item.querySelector("a, button");
+  const walker = document.createTreeWalker(control, NodeFilter.SHOW_TEXT);
+  let words = walker.nextNode();
+  while (words && !words.textContent.trim()) words = walker.nextNode();
+  const range = document.createRange();
+  range.setStart(words, words.textContent.indexOf(words.textContent.trim()));
+  range.setEnd(words, words.textContent.indexOf(words.textContent.trim()) + words.textContent.trim().length);
+  const box = range.getBoundingClientRect();
+  return {name: words.textContent.trim(), bottom: box.bottom, top: box.top, right: box.right,
+          row: item.getBoundingClientRect().top,
+          badge: control.querySelector(".badge") ? control.querySelector(".badge").getBoundingClientRect().left : null};
+})"""
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE_SCREEN], ids=["phone", "wide"])
+def test_the_header_links_line_up_and_underline_only_their_words(
+    server: str, browser: Browser, viewport: dict[str, int]
+) -> None:
+    cast = build_cast()
+    context = sign_in(browser.new_context(viewport=viewport), server, cast.user("organiser"))  # type: ignore[arg-type]
+    page = context.new_page()
+    try:
+        page.goto(server + reverse("circles:list"))
+        links: list[dict[str, Any]] = page.evaluate(LINK_WORDS)
+        assert [link["name"] for link in links] == ["Your circles", "Notifications", "Your account", "Sign out"]
+        # On a phone "Sign out" may start a second row: each item's words are measured from its row.
+        bottoms = {link["name"]: round(link["bottom"] - link["row"], 1) for link in links}
+        assert max(bottoms.values()) - min(bottoms.values()) <= 0.5, f"baselines differ: {bottoms}"
+
+        # Between "Notifications" and its count there is a space: no underline under it. The
+        # underline is white on the blue header, so the gap must hold no light pixel.
+        notifications = links[1]
+        left, right = notifications["right"] + 1, notifications["badge"] - 1
+        assert right - left >= 2, notifications
+        shot = page.screenshot(
+            clip={
+                "x": left,
+                "y": notifications["top"],
+                "width": right - left,
+                "height": notifications["bottom"] - notifications["top"] + 4,
+            }
+        )
+        image = Image.open(io.BytesIO(shot)).convert("RGB")
+        # Brightness above 160 of 255: the white underline, not the blue header (brightness 76).
+        light = [level for level in image.convert("L").tobytes() if level > 160]
+        assert not light, f"{len(light)} light pixels between 'Notifications' and its count: an underline"
+    finally:
+        context.close()
