@@ -9,6 +9,7 @@ from its AppConfig.ready(), and the others find it here:
 - daily notes: an app adds items to the record's daily notes page (tasks: paid carers' visits);
 - export parts: an app adds files to the circle's full export;
 - the emergency plan: records says where a circle's plan is, for the messages tasks sends;
+- organisation staff: orgs says whether an account is on an organisation's staff;
 - requests waiting for someone: orgs lists, on the circles page, an organisation's request to join
   a circle that was asked of the person's own confirmed address.
 
@@ -209,6 +210,23 @@ def landing_for(user: User) -> str | None:
         if found:
             return found
     return None
+
+
+# Whether an account is on an organisation's staff (orgs), for what is offered to staff only: the
+# notifications preferences page lists "Referrals and organisation work" only to staff.
+StaffCheck = Callable[[int], bool]
+STAFF_CHECKS: list[StaffCheck] = []
+
+
+def register_staff_check(check: StaffCheck) -> None:
+    """Let an app say whether an account (by id) is on an organisation's staff; from AppConfig.ready()."""
+    if check not in STAFF_CHECKS:
+        STAFF_CHECKS.append(check)
+
+
+def is_organisation_staff(user_id: int) -> bool:
+    """Whether any registered app counts this account as organisation staff (one query per app)."""
+    return any(check(user_id) for check in STAFF_CHECKS)
 
 
 # Requests waiting for the signed-in person's own answer, on their circles page (orgs: an organisation

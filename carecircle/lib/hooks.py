@@ -106,10 +106,11 @@ def delivery_enqueue(
 
 
 def notify_account(*, user_id: int, category: str, key: str, render: Callable[[], tuple[str, str]], url: str) -> bool:
-    """Tell one account in the app about something asked of them, not of a circle (notifications.notify.notify_account).
+    """Tell one account about something asked of them, not of a circle (notifications.account_notices.notify_account).
 
+    In the app; for a category for organisation staff, also by the channels the account chose.
     `render()` gives (title, text) in the account's language; `key` tells it once. Call inside the
-    transaction of the change. Returns whether the account was told (they may have turned it off).
+    transaction of the change. Returns whether the account was told in the app (they may have turned it off).
     """
     told: bool = _installed("notify_account")(user_id=user_id, category=category, key=key, render=render, url=url)
     return told

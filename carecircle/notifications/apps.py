@@ -8,7 +8,8 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from carecircle.circles.conditional import register_viewer_part
         from carecircle.lib import hooks
-        from carecircle.notifications.notify import notify, notify_account
+        from carecircle.notifications.account_notices import notify_account
+        from carecircle.notifications.notify import notify
         from carecircle.notifications.selectors import failed_deliveries_version
         from carecircle.notifications.services import delivery_enqueue
 

@@ -30,6 +30,9 @@ ALL = frozenset(Role)
 OWNERS = frozenset({Role.PERSON, Role.ORGANISER})
 HANDS_ON = frozenset({Role.ORGANISER, Role.HELPER, Role.PAID_CARER, Role.PERSON})
 NOBODY: frozenset[Role] = frozenset()
+# Not a circle role: anyone on an organisation's staff (circles.registries.is_organisation_staff).
+# Categories for staff only take their defaults from it and are offered only to staff.
+STAFF = "organisation_staff"
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,14 @@ class Category:
     key: str
     label: StrOrPromise
     description: StrOrPromise
-    email: frozenset[Role]
-    sms: frozenset[Role] = NOBODY
-    app: frozenset[Role] = ALL
+    email: frozenset[str]
+    sms: frozenset[str] = NOBODY
+    app: frozenset[str] = ALL
     urgent: bool = False
     # Push reaches only devices a member turned it on for, so by default it follows email.
-    push: frozenset[Role] | None = None
+    push: frozenset[str] | None = None
+    # About work for an organisation, not a circle: offered only to staff, defaults from STAFF.
+    staff_only: bool = False
 
     def default(self, channel: str, role: str) -> bool:
         pushed = self.email if self.push is None else self.push
@@ -103,6 +108,14 @@ CATEGORIES: tuple[Category, ...] = (
     ),
     Category("joining", _("People joining"), _("Invitations accepted and people joining the circle."), email=OWNERS),
     Category("thanks", _("Thanks"), _("Someone thanked you."), email=ALL),
+    Category(
+        "organisation_work",
+        _("Referrals and organisation work"),
+        _("A referral you were given went to someone else, or your role at an organisation changed."),
+        email=frozenset({STAFF}),
+        app=frozenset({STAFF}),
+        staff_only=True,
+    ),
 )
 CATEGORY_BY_KEY: dict[str, Category] = {category.key: category for category in CATEGORIES}
 # The daily or weekly digest email: not a category members choose per channel, but its own
@@ -115,6 +128,11 @@ DIGEST = Category(
 )
 # Messages about the member's own account (an address that stopped working): always in the app, never switched off.
 ACCOUNT = "account"
+
+
+def categories_for(roles: set[str]) -> list[Category]:
+    """The categories offered to someone with these roles: staff-only ones only to staff."""
+    return [category for category in CATEGORIES if not category.staff_only or STAFF in roles]
 
 
 def category_named(key: str) -> Category:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
-from carecircle.lib.hooks import ReplyTarget, user_event_send, users_event_send
+from carecircle.lib.hooks import ReplyTarget, users_event_send
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
 from carecircle.notifications.emails import html_from_text
@@ -159,7 +159,7 @@ def _members(
     return chosen
 
 
-def _choices(user_ids: list[int], category: Category) -> dict[int, Choices]:
+def choices_for(user_ids: list[int], category: Category) -> dict[int, Choices]:
     overrides: dict[int, dict[tuple[str, str], bool]] = {user_id: {} for user_id in user_ids}
     for user_id, key, channel, enabled in NotificationPreference.objects.filter(
         user_id__in=user_ids, category=category.key
@@ -239,7 +239,7 @@ def notify(
         )
         memberships = [membership for membership in memberships if membership.user_id not in muted]
         ids = [membership.user_id for membership in memberships]
-    choices = _choices(ids, chosen_category)
+    choices = choices_for(ids, chosen_category)
     devices = _devices(memberships, choices, chosen_category)
     now = timezone.now()
     make = _normalised(render, title=title, body=body, url=url, circle=circle)
@@ -373,7 +373,7 @@ def _drafts(
     if not wanted and not devices:
         return []
     with translation.override(language_of(user)):
-        return _drafts_in_language(
+        return drafts_in_language(
             category,
             user,
             make,
@@ -389,52 +389,12 @@ def _drafts(
         )
 
 
-def notify_account(*, user_id: int, category: str, key: str, render: Callable[[], tuple[str, str]], url: str) -> bool:
-    """Tell one account, in the app only, about something asked of them rather than of a circle.
-
-    For what reaches a person before any circle does (an organisation asking to join a circle they
-    organise: orgs/circle_links.py): no role to take defaults from, so only the account's own
-    choice for the category in the app counts, and the category's in-app default otherwise. Email
-    is left to the caller, which already wrote one. `render()` gives (title, text) and runs in the
-    account's language. Call inside the transaction of the change; `key` tells it once. Returns
-    whether the account was told.
-    """
-    chosen = category_named(category)
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return False
-    choice = (
-        NotificationPreference.objects.filter(user=user, category=chosen.key, channel=IN_APP)
-        .values_list("enabled", flat=True)
-        .first()
-    )
-    if not (bool(chosen.app) if choice is None else choice):
-        return False
-    with translation.override(language_of(user)):
-        title, body = render()
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=user,
-                category=chosen.key,
-                title=title[:200],
-                body=body[:500],
-                url=url[:500],
-                key=f"{key}-{user.pk}"[:160],
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    user_event_send(user_id=user.pk, type="notification")
-    return True
-
-
 def language_of(user: User) -> str:
     """The language a member reads: the one on their profile, if CareCircle still speaks it."""
     return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-def _drafts_in_language(
+def drafts_in_language(
     category: Category,
     user: User,
     make: Render,

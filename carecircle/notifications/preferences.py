@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
+from carecircle.circles.registries import is_organisation_staff
 from carecircle.lib.errors import DomainError
 from carecircle.notifications.categories import (
     CATEGORIES,
@@ -29,7 +30,9 @@ from carecircle.notifications.categories import (
     EMAIL,
     PUSH,
     SMS,
+    STAFF,
     Category,
+    categories_for,
 )
 from carecircle.notifications.models import (
     ConversationMute,
@@ -78,11 +81,18 @@ class Preferences:
 
 
 def _roles(user: User) -> set[str]:
-    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    """The member's roles in circles, and STAFF if they are on an organisation's staff."""
+    roles: set[str] = set(Membership.objects.filter(user=user).values_list("role", flat=True))
+    if is_organisation_staff(user.pk):
+        roles.add(STAFF)
+    return roles
 
 
 def preferences_for(user: User) -> Preferences:
-    """The member's choices, with their roles' defaults where they haven't chosen (4 queries)."""
+    """The member's choices, with their roles' defaults where they haven't chosen (5 queries).
+
+    Categories for organisation staff only are left out for everyone else.
+    """
     roles = _roles(user)
     chosen = {
         (category, channel): enabled
@@ -99,7 +109,7 @@ def preferences_for(user: User) -> Preferences:
         PUSH: True,
     }
     rows = []
-    for category in CATEGORIES:
+    for category in categories_for(roles):
         cells = []
         for channel, label in CHANNELS:
             default = any(category.default(channel, role) for role in roles)
@@ -119,9 +129,14 @@ def preferences_save(
     digest: str,
     digest_weekday: int = 0,
 ) -> Preferences:
-    """Save every category and channel (`enabled` names "category.channel" to turn on), quiet hours, digest."""
+    """Save every category and channel (`enabled` names "category.channel" to turn on), quiet hours, digest.
+
+    Only the categories offered to the member are saved: a choice kept for one no longer offered
+    (someone who left an organisation's staff) stays as it was.
+    """
     on = set(enabled)
-    known = {f"{category.key}.{channel}" for category in CATEGORIES for channel, _label in CHANNELS}
+    offered = categories_for(_roles(user))
+    known = {f"{category.key}.{channel}" for category in offered for channel, _label in CHANNELS}
     unknown = on - known
     if unknown:
         raise PreferenceError(_('There is no choice called "%(name)s".') % {"name": sorted(unknown)[0]})
@@ -135,13 +150,13 @@ def preferences_save(
         raise PreferenceError(_("Choose how often to hear about things that aren't urgent."))
     if digest_weekday not in range(7):
         raise PreferenceError(_("Choose a day of the week for the weekly email."))
-    NotificationPreference.objects.filter(user=user).delete()
+    NotificationPreference.objects.filter(user=user, category__in=[category.key for category in offered]).delete()
     NotificationPreference.objects.bulk_create(
         [
             NotificationPreference(
                 user=user, category=category.key, channel=channel, enabled=f"{category.key}.{channel}" in on
             )
-            for category in CATEGORIES
+            for category in offered
             for channel, _ in CHANNELS
         ]
     )

@@ -1,12 +1,15 @@
-"""Telling a member of staff, in the app, that a referral they were given is no longer theirs.
+"""Telling a member of staff that a referral they were given is no longer theirs, or that their role changed.
 
 A referral given to someone else, merged into another, or everything given to someone taken off the
-staff: besides the live withdrawal their open pages hear (orgs/live.py), the person is told once in
-the app (notifications.notify_account), in their own language, that it is no longer theirs and to
-ask the organisation about it. The notice never names the person referred nor gives the referral's
-number: they may no longer see it. Written in the change's transaction, so a change rolled back
-tells nobody; the notification service pings their pages after commit. Each notice's key names the
-change, so a burst of the same change tells them once (docs/architecture/organisations.md).
+staff: besides the live withdrawal their open pages hear (orgs/live.py), the person is told once
+(notifications.notify_account), in their own language, that it is no longer theirs and to ask the
+organisation about it: in the app, and by email, text or push as they chose for "Referrals and
+organisation work" (staff hear in the app and by email unless they change it). A coordinator or
+admin made a volunteer is told what that means for them. The notice never names the person
+referred nor gives the referral's number: they may no longer see it. Written in the change's
+transaction, so a change rolled back tells nobody; the pings and deliveries go after commit. Each
+notice's key names the change, so a burst of the same change tells them once
+(docs/architecture/organisations.md).
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from django.utils.translation import gettext
 from carecircle.lib import hooks
 from carecircle.orgs.models import Referral, ReferralStatus
 
-# The volunteer organises the help a referral asks for: the closest of the categories they choose from.
-CATEGORY = "help_changed"
+# "Referrals and organisation work": offered only to organisation staff (notifications/categories.py).
+CATEGORY = "organisation_work"
 STILL_THEIRS = (ReferralStatus.ACCEPTED, ReferralStatus.ASSIGNED, ReferralStatus.ACTIVE)
 
 
@@ -65,6 +68,20 @@ def referrals_left_behind_tell(*, user_id: int, organisation_id: int, organisati
         return title, text
 
     return _tell(user_id, None, key=f"referrals-left-behind-{staff_id}", render=render)
+
+
+def made_volunteer_tell(*, user_id: int, organisation_id: int, organisation_name: str, change_id: int) -> bool:
+    """Tell a coordinator or admin made a volunteer what changed (`change_id`: the change's audit entry)."""
+
+    def render() -> tuple[str, str]:
+        title = gettext("You are now a volunteer at %(organisation)s") % {"organisation": organisation_name}
+        text = gettext(
+            "You keep the referrals you were given, and you now see only those. "
+            "Ask %(organisation)s if you have questions about it."
+        ) % {"organisation": organisation_name}
+        return title, text
+
+    return _tell(user_id, organisation_id, key=f"made-volunteer-{change_id}", render=render)
 
 
 def _title() -> str:

@@ -29,6 +29,11 @@ def organisations_in_areas(*, areas: list[str]) -> QuerySet[Organisation]:
     return Organisation.objects.filter(area__in=areas).order_by("area", "name")
 
 
+def is_staff_anywhere(user_id: int) -> bool:
+    """Whether the account is on any organisation's staff, in any role."""
+    return OrganisationStaff.objects.filter(user_id=user_id).exists()
+
+
 def landing_for(user: User) -> str | None:
     """Where someone with no circle should land: their organisation, or their area's reports."""
     from django.urls import reverse

@@ -20,7 +20,7 @@ from carecircle.lib.tokens import secret_hash
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.languages import in_language_of_address
 from carecircle.orgs.live import referrals_withdrawn, staff_joined, staff_left
-from carecircle.orgs.lost_referrals import referrals_left_behind_tell
+from carecircle.orgs.lost_referrals import made_volunteer_tell, referrals_left_behind_tell
 from carecircle.orgs.models import Commissioner, Organisation, OrganisationStaff, StaffInvitation, StaffRole
 
 STAFF_INVITATION_DAYS = 14
@@ -75,21 +75,32 @@ def organisation_staff_add(
 def organisation_staff_role_change(*, actor: User, staff: OrganisationStaff, role: str) -> OrganisationStaff:
     if role not in StaffRole.values:
         raise OrganisationError(gettext("Choose admin, coordinator or volunteer."), field="role")
+    # The row locked and read again: of the same change made twice at once, the second finds it made.
+    current = OrganisationStaff.objects.select_for_update().filter(pk=staff.pk).values_list("role", flat=True).first()
+    if current is None:
+        raise OrganisationError(gettext("They are no longer on the staff. Reload the page to see who is."))
+    staff.role = current
     if staff.role == role:
         return staff
     if staff.role == StaffRole.ADMIN and _last_admin(staff):
         raise OrganisationConflict(gettext("An organisation needs at least one admin. Make someone else admin first."))
     before, staff.role = staff.role, role
     staff.save(update_fields=["role"])
-    if "referrals.view" in ROLE_CAPABILITIES[before] and "referrals.view" not in ROLE_CAPABILITIES[role]:
-        # Made a volunteer: from now on they see only the referrals given to them.
-        referrals_withdrawn(organisation_id=staff.organisation_id, user_id=staff.user_id)
-    audit_record(
+    entry = audit_record(
         actor=actor,
         action="organisation.staff_role_changed",
         subject=staff.user,
         data={"organisation": staff.organisation_id, "from": before, "to": role},
     )
+    if "referrals.view" in ROLE_CAPABILITIES[before] and "referrals.view" not in ROLE_CAPABILITIES[role]:
+        # Made a volunteer: from now on they see only the referrals given to them, and are told so.
+        referrals_withdrawn(organisation_id=staff.organisation_id, user_id=staff.user_id)
+        made_volunteer_tell(
+            user_id=staff.user_id,
+            organisation_id=staff.organisation_id,
+            organisation_name=staff.organisation.name,
+            change_id=entry.pk,
+        )
     return staff
 
 

@@ -9,8 +9,9 @@ import pytest
 from carecircle.audit.services import audit_record
 from carecircle.conversations.telling import conversation_unread
 from carecircle.lib import hooks
+from carecircle.notifications.account_notices import notify_account
 from carecircle.notifications.models import Channel
-from carecircle.notifications.notify import notify, notify_account
+from carecircle.notifications.notify import notify
 from carecircle.notifications.services import delivery_enqueue
 from carecircle.realtime.events import circle_event_record, user_event_send, users_event_send
 

@@ -172,3 +172,41 @@ def test_the_headers_count_is_worded_in_the_members_language(
             notify(category="news", circle=cast.circle, key=key, title="News", user_ids=[cast.helper.pk])
         seen.append(client.get(reverse("notifications:unread")).json()["label"])
     assert seen == labels
+
+
+def test_organisation_work_is_offered_only_to_organisation_staff_with_app_and_email_on(
+    cast: Cast, as_user: Any
+) -> None:
+    helper_page = as_user(cast.helper).get(reverse("notifications:preferences")).content.decode()
+    assert "Referrals and organisation work" not in helper_page
+    assert "organisation_work" not in helper_page
+    staff_page = as_user(cast.org_staff).get(reverse("notifications:preferences")).content.decode()
+    assert "Referrals and organisation work" in staff_page
+    assert 'value="organisation_work.app" id="on-organisation_work.app" checked' in staff_page
+    assert 'value="organisation_work.email" id="on-organisation_work.email" checked' in staff_page
+
+
+def test_someone_not_on_a_staff_cannot_choose_organisation_work_and_keeps_an_earlier_choice(
+    cast: Cast, as_user: Any
+) -> None:
+    kept = NotificationPreference.objects.create(
+        user=cast.helper, category="organisation_work", channel="email", enabled=False
+    )
+    client = as_user(cast.helper)
+    refused = client.post(reverse("notifications:preferences"), {"on": ["organisation_work.app"], "digest": "off"})
+    assert refused.status_code == 400
+    assert "no choice called" in refused.content.decode()
+    assert client.post(reverse("notifications:preferences"), {"on": ["news.app"], "digest": "off"}).status_code == 302
+    assert NotificationPreference.objects.filter(pk=kept.pk, enabled=False).exists()
+
+
+def test_staff_save_their_choice_for_organisation_work(cast: Cast, as_user: Any) -> None:
+    client = as_user(cast.org_staff)
+    response = client.post(reverse("notifications:preferences"), {"on": ["organisation_work.app"], "digest": "off"})
+    assert response.status_code == 302
+    chosen = dict(
+        NotificationPreference.objects.filter(user=cast.org_staff, category="organisation_work").values_list(
+            "channel", "enabled"
+        )
+    )
+    assert chosen == {"app": True, "email": False, "sms": False, "push": False}

@@ -1,4 +1,7 @@
-"""A volunteer who loses a referral is told in the app, once, in their language, without the person's name."""
+"""A volunteer who loses a referral, or a coordinator made a volunteer, is told once, in their language.
+
+In the app and by their channels for "Referrals and organisation work", never with the person's name.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from carecircle.accounts.models import User
-from carecircle.notifications.models import Notification
+from carecircle.notifications.models import Delivery, Notification, NotificationPreference
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.models import OrganisationStaff, Referral, StaffRole
 from carecircle.orgs.referral_services import referral_assign, referral_merge, referral_move
@@ -50,7 +53,7 @@ def test_a_volunteer_whose_referral_goes_to_someone_else_is_told_without_the_per
         "Riverside Volunteers gave it to someone else. Ask Riverside Volunteers if you have questions about it."
     )
     assert notice.url == reverse("orgs:referrals", kwargs={"organisation_id": org.organisation.pk})
-    assert (notice.category, notice.circle_id) == ("help_changed", None)
+    assert (notice.category, notice.circle_id) == ("organisation_work", None)
     for withheld in ("Mary", "Jones", referral.reference):
         assert withheld not in notice.title + notice.body + notice.url
 
@@ -146,13 +149,106 @@ def test_someone_taken_off_the_staff_with_no_open_referral_is_not_told(org: Org)
     assert notices(org.volunteer) == []
 
 
-def test_a_coordinator_made_a_volunteer_keeps_what_they_were_given_and_is_not_told(
+MADE_VOLUNTEER = "You are now a volunteer at Riverside Volunteers"
+
+
+def emails_to(user: User) -> list[Delivery]:
+    return list(Delivery.objects.filter(recipient=user, channel="email").order_by("pk"))
+
+
+def test_a_coordinator_made_a_volunteer_is_told_in_the_app_and_by_email_after_commit(
+    org: Org, coordinator_access: OrganisationAccess, django_capture_on_commit_callbacks: Any
+) -> None:
+    given_to(coordinator_access, make_referral(org.organisation, person_name="Mary Jones"), org.coordinator)
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.coordinator)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.VOLUNTEER)
+    [notice] = notices(org.coordinator)
+    assert (notice.title, notice.category) == (MADE_VOLUNTEER, "organisation_work")
+    assert notice.body == (
+        "You keep the referrals you were given, and you now see only those. "
+        "Ask Riverside Volunteers if you have questions about it."
+    )
+    [email] = emails_to(org.coordinator)
+    assert (email.to, email.subject, email.status) == (org.coordinator.email, MADE_VOLUNTEER, "queued")
+    assert "Mary" not in email.body
+    # Sent by the worker once the change is committed, never inside it.
+    assert after_commit
+    assert Referral.objects.filter(assigned_to=org.coordinator).count() == 1
+
+
+def test_a_role_change_rolled_back_tells_nobody(org: Org, django_capture_on_commit_callbacks: Any) -> None:
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.coordinator)
+
+    def changed_then_failed() -> None:
+        with transaction.atomic():
+            organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.VOLUNTEER)
+            raise RuntimeError("a later step failed")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        changed_then_failed()
+    assert notices(org.coordinator) == []
+    assert emails_to(org.coordinator) == []
+
+
+def test_the_role_change_is_told_in_their_own_language(org: Org) -> None:
+    org.coordinator.language = "pl"
+    org.coordinator.save(update_fields=["language"])
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.coordinator)
+    organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.VOLUNTEER)
+    [notice] = notices(org.coordinator)
+    assert notice.title == "Masz teraz rolę wolontariusza w organizacji Riverside Volunteers"
+    [email] = emails_to(org.coordinator)
+    assert email.subject == notice.title
+
+
+def test_made_a_volunteer_again_after_being_made_coordinator_is_a_new_notice(org: Org) -> None:
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.coordinator)
+    organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.VOLUNTEER)
+    organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.COORDINATOR)
+    organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.VOLUNTEER)
+    assert [notice.title for notice in notices(org.coordinator)] == [MADE_VOLUNTEER, MADE_VOLUNTEER]
+
+
+def test_made_a_coordinator_tells_nobody(org: Org) -> None:
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.volunteer)
+    organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.COORDINATOR)
+    assert notices(org.volunteer) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_the_same_role_change_tells_them_once(org: Org) -> None:
+    staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.coordinator)
+    url = reverse("orgs:staff_role", kwargs={"organisation_id": org.organisation.pk, "staff_id": staff.pk})
+
+    def demote() -> int:
+        client = Client()
+        client.force_login(org.admin)
+        return client.post(url, {"role": "volunteer"}).status_code
+
+    assert at_once([demote] * 6) == [302] * 6
+    assert [notice.title for notice in notices(org.coordinator)] == [MADE_VOLUNTEER]
+    assert len(emails_to(org.coordinator)) == 1
+
+
+def test_staff_hear_by_their_choices_for_organisation_work_not_help_they_organise(
     org: Org, coordinator_access: OrganisationAccess
 ) -> None:
-    given_to(coordinator_access, make_referral(org.organisation), org.coordinator)
+    NotificationPreference.objects.create(user=org.volunteer, category="help_changed", channel="app", enabled=False)
+    NotificationPreference.objects.create(
+        user=org.volunteer, category="organisation_work", channel="email", enabled=False
+    )
+    referral = given_to(coordinator_access, make_referral(org.organisation), org.volunteer)
+    given_to(coordinator_access, referral, second_volunteer(org))
+    assert [notice.title for notice in notices(org.volunteer)] == [GIVEN_AWAY]
+    assert emails_to(org.volunteer) == []
+    NotificationPreference.objects.create(
+        user=org.coordinator, category="organisation_work", channel="app", enabled=False
+    )
     staff = OrganisationStaff.objects.get(organisation=org.organisation, user=org.coordinator)
     organisation_staff_role_change(actor=org.admin, staff=staff, role=StaffRole.VOLUNTEER)
     assert notices(org.coordinator) == []
+    assert [email.subject for email in emails_to(org.coordinator)] == [MADE_VOLUNTEER]
 
 
 def test_the_volunteer_reads_the_notice_on_their_notifications_page(

@@ -336,6 +336,8 @@ async def test_someone_taken_off_the_staff_or_made_a_volunteer_is_told_to_refetc
     staff = await run(OrganisationStaff.objects.get)(organisation=organisation, user=volunteer)
     await run(organisation_staff_role_change)(actor=live_cast.org_staff, staff=staff, role=StaffRole.VOLUNTEER)
     assert await volunteers_page.receive_json() == withdrawn
+    # Then the ping of the notice saying what changed for them (orgs/lost_referrals.py).
+    assert await volunteers_page.receive_json() == {"type": "notification"}
     assert await run(hearing)(live_cast.org_staff.pk, withdrawn) is Hearing.NOTHING
     # Still on the staff, so their connection stays in the group: the referrals given to them
     # still reach them through it (each event checked as it is delivered).
