@@ -3,8 +3,11 @@ declined or closed.
 
 The status page's address is signed (no account needed, nothing stored); it shows the reference,
 the state and the outcome message, never the person's details, so a forwarded link tells little.
-Every notice to a referrer goes through `referrer_notify`, the one place that sends them, so it can
-move to the notifications service's notify() when that lands.
+Every notice to a referrer goes through `referrer_notify`, the one place that sends them: an email
+to the address given on the referral, queued as a delivery row in the change's transaction and sent
+by the worker after commit. Not notify(): the referrer is usually not a CareCircle member, and one
+who is gave this address for this referral, so member preferences don't decide it
+(docs/architecture/organisations.md, "Closing the loop with the referrer").
 """
 
 from __future__ import annotations
