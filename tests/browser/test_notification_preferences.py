@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from playwright.sync_api import Browser, expect
 
 from carecircle.accounts.models import User
 from carecircle.accounts.services import api_token_create
 from carecircle.notifications.models import NotificationPreference, NotificationSettings
 from carecircle.notifications.notify import notify
-from tests.browser.conftest import make_checked, sign_in
+from tests.browser.conftest import make_checked, sign_in, signed_in_without_javascript
 from tests.cast import build_cast
 
 
@@ -80,3 +81,33 @@ def test_the_headers_count_fits_its_place_in_a_long_plural(server: str, browser:
         checked.check("twelve unread, in Polish")
     finally:
         checked.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-javascript", "without-javascript"])
+def test_organisation_staff_choose_how_they_hear_about_organisation_work(
+    server: str, browser: Browser, javascript: bool
+) -> None:
+    cast = build_cast()
+    if javascript:
+        checked = make_checked(sign_in(browser.new_context(), server, cast.org_staff))
+    else:
+        checked = signed_in_without_javascript(browser, server, cast.org_staff)
+    page = checked.page
+    page.goto(f"{server}/notifications/preferences/")
+    checked.check("preferences, organisation staff")
+    email = page.get_by_label("Referrals and organisation work: Email")
+    expect(email).to_be_checked()
+    expect(page.get_by_label("Referrals and organisation work: In the app")).to_be_checked()
+    email.uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_contain_text("Saved")
+    expect(page.get_by_label("Referrals and organisation work: Email")).not_to_be_checked()
+    checked.check("preferences saved, organisation staff")
+    assert not NotificationPreference.objects.get(
+        user=cast.org_staff, category="organisation_work", channel="email"
+    ).enabled
+    # Someone with no organisation role is never offered it.
+    helper = make_checked(sign_in(browser.new_context(), server, cast.helper)).page
+    helper.goto(f"{server}/notifications/preferences/")
+    expect(helper.get_by_role("heading", level=1)).to_have_text("What you hear about, and how")
+    expect(helper.get_by_text("Referrals and organisation work")).to_have_count(0)
