@@ -70,6 +70,42 @@ def region_key(access: CircleAccess, name: str, parts: Sequence[str]) -> str:
     return "fragment:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
 
 
+def viewer_region_key(viewer_id: int, accesses: Sequence[CircleAccess], name: str, parts: Sequence[str]) -> str:
+    """The cache key of one viewer's region drawn from several circles ("What I'm doing").
+
+    Everything `region_key` holds for each circle drawn from (its event sequence, whether it is
+    closed, the viewer's role and full capability set there), and the viewer: joining, leaving or
+    losing a capability in any circle, or any change recorded in one, makes a new key.
+    """
+    material = [release(), name, "viewer", str(viewer_id)]
+    for access in sorted(accesses, key=lambda one: one.circle.pk):
+        circle = access.circle
+        material += [
+            str(circle.pk),
+            str(circle.event_seq),
+            str(circle.closed_at),
+            str(access.user_id),
+            access.role,
+            ",".join(sorted(access.capabilities)),
+            str(access.person_is_member),
+        ]
+    material += [
+        timezone.get_current_timezone_name(),
+        translation.get_language() or "",
+        timezone.localdate().isoformat(),
+        "parts",
+        *parts,
+    ]
+    return "fragment:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
+
+
+def cached_viewer_region(
+    viewer_id: int, accesses: Sequence[CircleAccess], name: str, parts: Sequence[str], render: Callable[[], str]
+) -> SafeString:
+    """A region only one viewer sees, drawn from their circles: kept for that viewer alone (no forms)."""
+    return mark_safe(_cached(lambda: viewer_region_key(viewer_id, accesses, name, parts), render))  # noqa: S308 (rendered HTML)
+
+
 def fragment_key(request: HttpRequest, access: CircleAccess, name: str, parts: Sequence[str]) -> str:
     """A region answered at an address (a live refetch): the address, with its date window, is a part."""
     return region_key(access, name, [request.get_full_path(), *parts])

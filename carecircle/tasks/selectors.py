@@ -164,11 +164,10 @@ def _list_key(
 
 def _for_caller(access: CircleAccess, found: list[TaskOccurrence], *, needs_help: bool) -> list[TaskOccurrence]:
     """A list of its own for the caller; the occurrences are shared with the cache and not changed."""
-    found = list(found)
-    for item in found:
-        item.task.circle = access.circle
-    if needs_help:
-        found = [item for item in found if item.status == Status.NEEDS_HELP]
+    found = [item for item in found if item.status == Status.NEEDS_HELP] if needs_help else list(found)
+    # A series has many occurrences sharing one task: each task is given the caller's circle once.
+    for task in {id(item.task): item.task for item in found}.values():
+        task.circle = access.circle
     return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,13 +21,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.conditional import not_modified, with_etag
-from carecircle.circles.fragments import KeptRegions
+from carecircle.circles.fragments import KeptRegions, cached_viewer_region
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
@@ -149,10 +151,12 @@ class _KeptList:
         window_start: datetime.datetime,
         window_end: datetime.datetime,
         needs_help: bool = False,
+        going_later: bool = False,
     ) -> None:
         self.request, self.access, self.name = request, access, f"tasks:{view}"
         self.window = (window_start, window_end)
         self.needs_help = needs_help
+        self.going_later = going_later
         circle_id = access.circle.pk
         start, end = window_start, window_end
         seen = last_seen_version(circle_id)
@@ -200,31 +204,60 @@ class _KeptList:
         parts = self._parts(self.version, self.items())
         # Its key is known only now when the guess was wrong: drawn, not read on its own.
         self.kept.draw_unread(self.name, parts)
-        return self.kept.region(self.name, parts, render)
+        html = self.kept.region(self.name, parts, render)
+        return fill_in_going(html, self.access, self.items()) if self.going_later else html
 
     def write(self) -> None:
         self.kept.write()
 
     def _parts(self, version: str | None, items: list[TaskOccurrence]) -> list[str]:
         # The address (with its date window) first: the region is answered at it (a live refetch).
-        return [self.request.get_full_path(), f"tasks:{version or ''}", _going(self.access, items)]
+        parts = [self.request.get_full_path(), f"tasks:{version or ''}"]
+        # Drawn with a marker where "You're going" goes, the region is the same for every viewer.
+        return parts if self.going_later else [*parts, "going:" + ",".join(_going(self.access, items))]
 
 
-def _going(access: CircleAccess, items: Iterable[TaskOccurrence]) -> str:
+def _going(access: CircleAccess, items: Iterable[TaskOccurrence]) -> list[str]:
     """The occurrences in the page's window the viewer is going to: all the region shows of who's looking."""
-    mine = [f"{item.task.pk}@{item.original_date}" for item in items if access.user_id in item.going_ids()]
-    return "going:" + ",".join(mine)
+    return [f"{item.task.pk}@{item.original_date}" for item in items if access.user_id in item.going_ids()]
+
+
+GOING_MARKER = re.compile(r"<!--going:(\d+@[0-9-]+)-->")
+
+
+def fill_in_going(html: str, access: CircleAccess, items: Iterable[TaskOccurrence]) -> str:
+    """The region drawn with `going_later` (tasks/status.html), with "You're going" where the viewer is.
+
+    Every marker goes, so the page shows exactly what a region drawn for this viewer would.
+    """
+    going = set(_going(access, items))
+    if not going:
+        return GOING_MARKER.sub("", html)
+    tag = ' <span class="tag">' + escape(_("You're going")) + "</span>"
+    return GOING_MARKER.sub(lambda found: tag if found[1] in going else "", html)
 
 
 def _list_page(
-    request: HttpRequest, access: CircleAccess, kept: _KeptList, *, view: str, days: list[Day], **extra: Any
+    request: HttpRequest,
+    access: CircleAccess,
+    kept: _KeptList,
+    *,
+    view: str,
+    days: list[Day] | Callable[[], list[Day]],
+    **extra: Any,
 ) -> HttpResponse:
-    context = circle_context(access, view=view, days=days, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
+    """The page, or its list region alone for live.js; `days` may be worked out only when the region is drawn."""
+    context = circle_context(access, view=view, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
     context["live_src"] = request.get_full_path()
+
+    def draw() -> str:
+        shown = days() if callable(days) else days
+        return render_to_string("tasks/calendar.html#days", {**context, "days": shown}, request)
+
     # The list region is the same in the page and in the refetch live.js makes when a task changes,
     # when every member with the page open asks at once: it is drawn once per version, capability
     # set and position (circles/fragments.py), and the page around it is all that is drawn per view.
-    html = kept.region(lambda: render_to_string("tasks/calendar.html#days", context, request))
+    html = kept.region(draw)
     if not _is_fragment(request):
         context["days_html"] = mark_safe(html)  # noqa: S308 (rendered, so escaped)
         response = render(request, "tasks/calendar.html", context)
@@ -278,7 +311,13 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
     start = timezone.localdate()
     end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
     kept = _KeptList(
-        request, access, view="needs_help", window_start=_midnight(start), window_end=_midnight(end), needs_help=True
+        request,
+        access,
+        view="needs_help",
+        window_start=_midnight(start),
+        window_end=_midnight(end),
+        needs_help=True,
+        going_later=True,
     )
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
@@ -287,9 +326,11 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
         access,
         kept,
         view="needs_help",
-        days=by_day(kept.items(), first=start, last=end - ONE_DAY),
+        # Grouping a month of help needed by day is most of the page's work: only when it is drawn.
+        days=lambda: by_day(kept.items(), first=start, last=end - ONE_DAY),
         title=_("Help needed"),
         period=_("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
+        going_later=True,
     )
 
 
@@ -377,18 +418,25 @@ def mine(request: HttpRequest) -> HttpResponse:
         return unchanged
     start = timezone.localdate()
     end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
-    items = occurrences_for(
-        accesses=accesses, window_start=_midnight(start), window_end=_midnight(end), going_user_id=person.pk
-    )
     context = {
         "nav": "circles",
-        "days": by_day(items, first=start, last=end - ONE_DAY),
         "view": "mine",
         "title": _("What I'm doing"),
         "period": _("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
         "viewer_id": person.pk,
-        "several_circles": len(accesses) > 1,
     }
+
+    def draw() -> str:
+        items = occurrences_for(
+            accesses=accesses, window_start=_midnight(start), window_end=_midnight(end), going_user_id=person.pk
+        )
+        days = by_day(items, first=start, last=end - ONE_DAY)
+        return render_to_string("tasks/mine.html#days", {**context, "days": days}, request)
+
+    # The list is the viewer's own, kept for them alone under every circle's event sequence and
+    # their rights there (circles/fragments.py viewer_region_key): any change to a task they are
+    # going to records a circle event, so a kept copy is never stale.
+    context["days_html"] = cached_viewer_region(person.pk, accesses, "tasks:mine", [], draw)
     return with_etag(request, accesses, render(request, "tasks/mine.html", context))
 
 
