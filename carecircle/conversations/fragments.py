@@ -7,21 +7,37 @@ everything it shows, so a changed message (an edit, a removal, a renamed author,
 quote, an erased body) simply has another key and can never be served old. Whatever differs
 per reader (reactions with "you reacted", reply/edit/remove links, "Undo", the CSRF token) is
 rendered per request around it, and access is checked before any of it is read.
+
+A list of messages as a page shows it (the newest 50, or those before `?before=`) is kept too, as
+data: each message's shared part and the facts each reader's part is drawn from (author, removal,
+reaction counts), under circles.fragments.region_key (the circle's event sequence, the reader's role
+and capability set, time zone, language and today's date) with the conversation and the page. Every
+change to a message or its reactions records a circle event, so a kept list is never older than
+what the key says. Whether "Undo" still shows, which reactions are the reader's own and what they
+may do with each message are worked out per request, never kept (pages.py).
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from carecircle.audit.display import when_text
+from carecircle.circles.access import CircleAccess
+from carecircle.circles.fragments import FRAGMENT_SECONDS as LIST_SECONDS
+from carecircle.circles.fragments import region_key
 from carecircle.conversations.models import Message, MessagePhoto
 
+logger = logging.getLogger(__name__)
 TEMPLATE = "conversations/messages.html#shared"
 # Long enough to outlive a busy day of reading; a key never goes stale, so this only bounds memory.
 FRAGMENT_SECONDS = 24 * 60 * 60
@@ -90,3 +106,59 @@ def shared_parts(entries: Sequence[tuple[Message, Photos]]) -> list[SafeString]:
     if made:
         cache.set_many(made, timeout=FRAGMENT_SECONDS)
     return result
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A message of a list as every reader sees it: its shared part and what each reader's part is drawn from."""
+
+    message_id: int
+    conversation_id: int
+    is_removed: bool
+    author_id: int | None
+    author_name: str
+    deleted_by_id: int | None
+    deleted_at: datetime.datetime | None
+    # The update's replies address, or "" for other messages.
+    thread_url: str
+    # (reaction kind, how many), in the reactions' order; which are the reader's own is read per request.
+    reactions: tuple[tuple[str, int], ...]
+    shared: SafeString
+
+
+@dataclass(frozen=True)
+class KeptList:
+    """A page of a conversation's messages, oldest first, and whether older ones exist."""
+
+    messages: tuple[Listed, ...]
+    more: bool
+
+
+def kept_list(
+    access: CircleAccess, *, conversation_id: int, before: int | None, draw: Callable[[], KeptList]
+) -> KeptList:
+    """The page of messages kept for everyone in the reader's position, or drawn now (and kept).
+
+    The caller has checked the reader's access to the conversation. When the cache is off or
+    unreachable, the list is drawn as usual.
+    """
+    seconds = int(getattr(settings, "FRAGMENT_CACHE_SECONDS", LIST_SECONDS))
+    if not seconds:
+        return draw()
+    key = region_key(access, "conversation-list", [str(conversation_id), str(before)])
+    try:
+        found = cache.get(key)
+    except Exception:
+        logger.warning("Fragment cache unreachable", exc_info=True)
+        return draw()
+    if isinstance(found, KeptList):
+        return found
+    drawn = draw()
+    # The shared parts hold no form and no script; a token or nonce there would be someone's secret.
+    if any("csrfmiddlewaretoken" in item.shared or "nonce=" in item.shared for item in drawn.messages):
+        return drawn
+    try:
+        cache.set(key, drawn, seconds)
+    except Exception:
+        logger.warning("Fragment cache unreachable", exc_info=True)
+    return drawn

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -40,7 +40,7 @@ REACTION_SYMBOLS = {kind: label.split(" ", 1)[0] for kind, label in ReactionKind
 class ShownMessage:
     """A message as one reader sees it: its list item, ready for the template."""
 
-    message: Message
+    message_id: int
     # The whole `<li>`: the shared part (from the cache when it was rendered before, fragments.py)
     # and this reader's part, drawn now (items.py).
     html: SafeString
@@ -94,6 +94,14 @@ def page_url(where: ConversationAccess) -> str:
 
 def shown(request: HttpRequest, where: ConversationAccess, messages: list[Message]) -> list[ShownMessage]:
     """Messages with reactions and permissions, in one query for the reactions of the whole page."""
+    listed, given = listed_messages(where, messages)
+    return drawn_for_reader(request, where, listed, given)
+
+
+def listed_messages(
+    where: ConversationAccess, messages: list[Message]
+) -> tuple[list[fragments.Listed], set[tuple[int, str]]]:
+    """Each message as every reader sees it, and (message id, kind) of the viewer's own reactions."""
     counts = selectors.reaction_counts(message_ids=[m.pk for m in messages], user_id=where.user_id)
     circle_id = where.circle.pk
     photo_url = _address_of("conversations:photo", circle_id=circle_id, photo_id=None)
@@ -109,29 +117,55 @@ def shown(request: HttpRequest, where: ConversationAccess, messages: list[Messag
         )
         for message in messages
     ]
+    listed = [
+        fragments.Listed(
+            message_id=message.pk,
+            conversation_id=message.conversation_id,
+            is_removed=message.is_deleted,
+            author_id=message.author_id,
+            author_name=message.author.display_name if message.author is not None else "",
+            deleted_by_id=message.deleted_by_id,
+            deleted_at=message.deleted_at,
+            thread_url=thread_url(message.pk) if message.kind == MessageKind.UPDATE else "",
+            reactions=tuple((kind, count) for kind, count, _given in counts.get(message.pk, [])),
+            shared=shared,
+        )
+        for (message, _photos), shared in zip(entries, fragments.shared_parts(entries), strict=True)
+    ]
+    given = {(message_id, kind) for message_id, kinds in counts.items() for kind, _count, mine in kinds if mine}
+    return listed, given
+
+
+def drawn_for_reader(
+    request: HttpRequest, where: ConversationAccess, listed: Sequence[fragments.Listed], given: set[tuple[int, str]]
+) -> list[ShownMessage]:
+    """Each message's item with this reader's part: their reactions, what they may do, "Undo" by the clock now."""
     words = items.list_words(
         conversation_url=conversation_url(where),
         reaction_choices=[(kind, str(REACTION_LABELS[kind])) for kind in ReactionKind.values],
         csrf_field=functools.cache(lambda: str(csrf_input(request))),
     )
     result = []
-    for (message, _photos), shared in zip(entries, fragments.shared_parts(entries), strict=True):
+    for message in listed:
         mine = message.author_id == where.user_id
         view = items.ReaderView(
-            message_id=message.pk,
-            is_removed=message.is_deleted,
-            author_name=message.author.display_name if message.author is not None else "",
+            message_id=message.message_id,
+            is_removed=message.is_removed,
+            author_name=message.author_name,
             reactions=[
-                (kind, REACTION_SYMBOLS[kind], count, given) for kind, count, given in counts.get(message.pk, [])
+                (kind, REACTION_SYMBOLS[kind], count, (message.message_id, kind) in given)
+                for kind, count in message.reactions
             ],
             can_react=where.can_react,
             can_reply=where.can_write,
-            can_edit=mine and not message.is_deleted and (where.can_write or where.can_post_update),
-            can_remove=(mine or where.can_moderate) and not message.is_deleted,
-            can_undo=selectors.can_undo_removal(user_id=where.user_id, message=message),
-            thread_url=thread_url(message.pk) if message.kind == MessageKind.UPDATE else "",
+            can_edit=mine and not message.is_removed and (where.can_write or where.can_post_update),
+            can_remove=(mine or where.can_moderate) and not message.is_removed,
+            can_undo=selectors.removal_undoable(
+                user_id=where.user_id, deleted_by_id=message.deleted_by_id, deleted_at=message.deleted_at
+            ),
+            thread_url=message.thread_url,
         )
-        result.append(ShownMessage(message=message, html=items.item_html(words, view, shared)))
+        result.append(ShownMessage(message_id=message.message_id, html=items.item_html(words, view, message.shared)))
     return result
 
 
@@ -140,6 +174,35 @@ def message_list_context(request: HttpRequest, where: ConversationAccess, messag
         "items": shown(request, where, messages),
         "conversation_url": conversation_url(where),
         "where": where,
+    }
+
+
+def kept_list_context(request: HttpRequest, where: ConversationAccess, before: int | None) -> dict[str, Any]:
+    """The page of messages (newest, or before `before`) from the kept list, with this reader's parts.
+
+    A kept list costs one cache read, and one query for the reader's own reactions when any message
+    on it has reactions; otherwise it is read and drawn (two queries) and kept for the next reader.
+    """
+    given_when_drawn: list[set[tuple[int, str]]] = []
+
+    def draw() -> fragments.KeptList:
+        messages, more = selectors.messages_page(conversation=where.conversation, before=before)
+        listed, given = listed_messages(where, messages)
+        given_when_drawn.append(given)
+        return fragments.KeptList(messages=tuple(listed), more=more)
+
+    kept = fragments.kept_list(where.circle_access, conversation_id=where.conversation.pk, before=before, draw=draw)
+    if given_when_drawn:
+        given = given_when_drawn[0]
+    elif any(message.reactions for message in kept.messages):
+        given = selectors.reactions_given(message_ids=[m.message_id for m in kept.messages], user_id=where.user_id)
+    else:
+        given = set()
+    return {
+        "items": drawn_for_reader(request, where, kept.messages, given),
+        "conversation_url": conversation_url(where),
+        "where": where,
+        "kept": kept,
     }
 
 
@@ -156,14 +219,18 @@ def conversation_context(
     `state`, when the view read it with the conversation, says where the read marker stands.
     """
     before = _positive(request.GET.get("before"))
-    messages, more = selectors.messages_page(conversation=where.conversation, before=before)
+    listed = kept_list_context(request, where, before)
+    kept: fragments.KeptList = listed.pop("kept")
+    messages, more = kept.messages, kept.more
     if before is None and messages:
         # Seeing the newest page marks everything on it as read.
+        newest = messages[-1]
         if state is None:
-            services.read_marker_set(actor=viewer(request), where=where, last_read_id=messages[-1].pk)
+            services.read_marker_set(actor=viewer(request), where=where, last_read_id=newest.message_id)
         else:
+            shown_message = Message(pk=newest.message_id, conversation_id=newest.conversation_id)
             services.read_marker_seen(
-                actor=viewer(request), where=where, message=messages[-1], read_up_to=state.read_up_to
+                actor=viewer(request), where=where, message=shown_message, read_up_to=state.read_up_to
             )
     reply_to = _reply_target(where, request.GET.get("reply_to"))
     if form is None and where.can_write:
@@ -171,11 +238,11 @@ def conversation_context(
         initial = {"reply_to": reply_to.pk} if reply_to is not None else {}
         form = form_class(initial=initial)
     return {
-        **message_list_context(request, where, messages),
+        **listed,
         "circle": where.circle,
         "form": form,
         "reply_to": reply_to,
-        "older": messages[0].pk if more and messages else None,
+        "older": messages[0].message_id if more and messages else None,
         "before": before,
         "page_url": page_url(where),
         "next_url": next_url,

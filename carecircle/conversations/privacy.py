@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import ngettext
 
 from carecircle.accounts.models import User
+from carecircle.circles.models import Circle
 from carecircle.conversations.models import CheckIn, Message, MessagePhoto, Reaction, ReadMarker, ThankYou
 from carecircle.lib.privacy_registry import (
     circle_eraser_register,
@@ -17,6 +18,7 @@ from carecircle.lib.privacy_registry import (
     subject_part_register,
 )
 from carecircle.lib.zipstream import Member
+from carecircle.realtime.events import circle_event_record
 
 BATCH = 500
 # The files' order since they were first written: by the circle's person's name, as the models'
@@ -94,10 +96,23 @@ def subject_access(user: User) -> Iterable[Member]:
 def erase(user: User) -> None:
     # Messages in shared conversations stay for the others, under "Former member" (the account is
     # de-identified, not deleted). What was only about this person goes.
+    _conversations_changed_for(user)
     Reaction.objects.filter(user=user).delete()
     ReadMarker.objects.filter(user=user).delete()
     CheckIn.objects.filter(author=user).delete()
     ThankYou.objects.filter(recipient=user).delete()
+
+
+def _conversations_changed_for(user: User) -> None:
+    """A circle event in each circle where the person wrote or reacted: their name and reactions there change.
+
+    Pages keep a conversation's messages per circle event (fragments.py), and neither the new name
+    nor the reactions taken away record one of their own.
+    """
+    wrote = Message.objects.filter(author=user).order_by().values_list("circle_id", flat=True).distinct()
+    reacted = Reaction.objects.filter(user=user).order_by().values_list("message__circle_id", flat=True).distinct()
+    for circle in Circle.objects.filter(pk__in={*wrote, *reacted}).order_by("pk"):
+        circle_event_record(circle=circle, type="membership.changed", user=user.pk)
 
 
 def kept(user: User) -> list[str]:

@@ -212,6 +212,12 @@ def reaction_counts(*, message_ids: list[int], user_id: int) -> dict[int, list[t
     }
 
 
+def reactions_given(*, message_ids: list[int], user_id: int) -> set[tuple[int, str]]:
+    """(message id, reaction kind) of each reaction the viewer gave to these messages, in one query."""
+    rows = Reaction.objects.filter(message_id__in=message_ids, user_id=user_id).order_by()
+    return set(rows.values_list("message_id", "kind"))
+
+
 def read_markers(*, conversation_ids: list[int], user_id: int) -> dict[int, int]:
     rows = ReadMarker.objects.filter(conversation_id__in=conversation_ids, user_id=user_id)
     return dict(rows.values_list("conversation_id", "last_read_id"))
@@ -330,9 +336,14 @@ def home_summary(*, access: CircleAccess) -> HomeSummary:
 
 def can_undo_removal(*, user_id: int, message: Message) -> bool:
     """Whoever removed a message may bring it back within UNDO_MINUTES."""
-    if message.deleted_at is None or message.deleted_by_id != user_id:
+    return removal_undoable(user_id=user_id, deleted_by_id=message.deleted_by_id, deleted_at=message.deleted_at)
+
+
+def removal_undoable(*, user_id: int, deleted_by_id: int | None, deleted_at: datetime.datetime | None) -> bool:
+    """`can_undo_removal` from a message's removal as read (maybe from a kept list), judged by the clock now."""
+    if deleted_at is None or deleted_by_id != user_id:
         return False
-    return timezone.now() - message.deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)
+    return timezone.now() - deleted_at <= datetime.timedelta(minutes=UNDO_MINUTES)
 
 
 def undo_window_version(where: ConversationAccess) -> str:
