@@ -111,7 +111,7 @@ def fragment_key(request: HttpRequest, access: CircleAccess, name: str, parts: S
     return region_key(access, name, [request.get_full_path(), *parts])
 
 
-def _has_secrets(html: str) -> bool:
+def has_secrets(html: str) -> bool:
     """A form's CSRF token or a CSP nonce is for one request (and one viewer): never share it."""
     return "csrfmiddlewaretoken" in html or "nonce=" in html
 
@@ -202,7 +202,7 @@ class KeptRegions:
         if isinstance(found, str):
             return mark_safe(found)  # noqa: S308 (rendered HTML)
         html = _draw(render)
-        if not _has_secrets(html):
+        if not has_secrets(html):
             self.drawn[key] = html
         return mark_safe(html)  # noqa: S308 (rendered HTML)
 
@@ -230,23 +230,37 @@ def _draw(render: Callable[[], str]) -> str:
     return render()
 
 
-def _cached(key_for: Callable[[], str], render: Callable[[], str], keep: Callable[[str], bool] | None = None) -> str:
+def kept[T](key_for: Callable[[], str], draw: Callable[[], T], *, kind: type[T], keep: Callable[[T], bool]) -> T:
+    """A value kept under `key_for()`, or drawn now and kept when `keep` says it holds no secret.
+
+    With the cache off or unreachable the value is drawn as usual; a kept value of another kind
+    (an older release's shape) is drawn again and replaced.
+    """
     seconds = _seconds()
     if not seconds:
-        return render()
+        return draw()
     key = key_for()
     try:
         found = cache.get(key)
     except Exception:
         logger.warning("Fragment cache unreachable", exc_info=True)
-        return render()
-    if isinstance(found, str):
+        return draw()
+    if isinstance(found, kind):
         return found
-    html = _draw(render)
-    if not (keep(html) if keep is not None else not _has_secrets(html)):
-        return html
+    value = draw()
+    if not keep(value):
+        return value
     try:
-        cache.set(key, html, seconds)
+        cache.set(key, value, seconds)
     except Exception:
         logger.warning("Fragment cache unreachable", exc_info=True)
-    return html
+    return value
+
+
+def _cached(key_for: Callable[[], str], render: Callable[[], str], keep: Callable[[str], bool] | None = None) -> str:
+    return kept(
+        key_for,
+        lambda: _draw(render),
+        kind=str,
+        keep=keep if keep is not None else (lambda html: not has_secrets(html)),
+    )

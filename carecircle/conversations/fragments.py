@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -33,11 +31,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from carecircle.audit.display import when_text
 from carecircle.circles.access import CircleAccess
-from carecircle.circles.fragments import FRAGMENT_SECONDS as LIST_SECONDS
-from carecircle.circles.fragments import region_key
+from carecircle.circles.fragments import has_secrets, kept, region_key
 from carecircle.conversations.models import Message, MessagePhoto
 
-logger = logging.getLogger(__name__)
 TEMPLATE = "conversations/messages.html#shared"
 # Long enough to outlive a busy day of reading; a key never goes stale, so this only bounds memory.
 FRAGMENT_SECONDS = 24 * 60 * 60
@@ -142,23 +138,10 @@ def kept_list(
     The caller has checked the reader's access to the conversation. When the cache is off or
     unreachable, the list is drawn as usual.
     """
-    seconds = int(getattr(settings, "FRAGMENT_CACHE_SECONDS", LIST_SECONDS))
-    if not seconds:
-        return draw()
-    key = region_key(access, "conversation-list", [str(conversation_id), str(before)])
-    try:
-        found = cache.get(key)
-    except Exception:
-        logger.warning("Fragment cache unreachable", exc_info=True)
-        return draw()
-    if isinstance(found, KeptList):
-        return found
-    drawn = draw()
     # The shared parts hold no form and no script; a token or nonce there would be someone's secret.
-    if any("csrfmiddlewaretoken" in item.shared or "nonce=" in item.shared for item in drawn.messages):
-        return drawn
-    try:
-        cache.set(key, drawn, seconds)
-    except Exception:
-        logger.warning("Fragment cache unreachable", exc_info=True)
-    return drawn
+    return kept(
+        lambda: region_key(access, "conversation-list", [str(conversation_id), str(before)]),
+        draw,
+        kind=KeptList,
+        keep=lambda drawn: not any(has_secrets(item.shared) for item in drawn.messages),
+    )
