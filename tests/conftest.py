@@ -129,6 +129,17 @@ def cast(db: None, django_capture_on_commit_callbacks: Any) -> Cast:
         return build_cast()
 
 
+@pytest.fixture
+def second_helper(cast: Cast) -> User:
+    """A second helper of the cast's circle, for "a change by anyone else shows at once"."""
+    from carecircle.circles.models import Role
+    from tests.cast import invite_and_join, make_user
+
+    user = make_user("second_helper", display_name="Harry Helper")
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=user, role=Role.HELPER)
+    return user
+
+
 def _cast_member(name: str) -> Any:
     @pytest.fixture
     def member(cast: Cast) -> User:

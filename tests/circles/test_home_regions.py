@@ -34,13 +34,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def second_helper(cast: Cast) -> User:
-    user = make_user("second_helper", display_name="Harry Helper")
-    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=user, role=Role.HELPER)
-    return user
-
-
-@pytest.fixture
 def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The name of each region actually drawn (not served from the cache)."""
     from carecircle.circles import fragments

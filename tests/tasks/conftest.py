@@ -6,6 +6,7 @@ import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 
 from carecircle.accounts.models import User
@@ -83,3 +84,18 @@ def stay_taken_by_helper(
         )
         task_volunteer(actor=cast.helper, task=stay, occurrence_date=began)
     return stay
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The template of each tasks region actually drawn (not served from the cache)."""
+    from django.template.loader import render_to_string
+
+    done: list[str] = []
+
+    def counting(*args: Any, **kwargs: Any) -> str:
+        done.append(args[0])
+        return render_to_string(*args, **kwargs)
+
+    monkeypatch.setattr("carecircle.tasks.views.render_to_string", counting)
+    return done

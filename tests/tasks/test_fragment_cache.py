@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
@@ -15,33 +14,13 @@ from carecircle.circles.fragments import cached_fragment
 from carecircle.circles.models import Role
 from carecircle.circles.services import membership_change
 from carecircle.tasks.services import task_volunteer
-from tests.cast import Cast, invite_and_join, make_user
+from tests.cast import Cast
 from tests.conftest import client_for
 from tests.tasks.conftest import make_task, soon
 
 pytestmark = pytest.mark.django_db
 
 FETCH = {"X-Requested-With": "fetch"}
-
-
-@pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Each time the calendar fragment is actually rendered (not served from the cache)."""
-    done: list[str] = []
-
-    def counting(*args: Any, **kwargs: Any) -> str:
-        done.append(args[0])
-        return render_to_string(*args, **kwargs)
-
-    monkeypatch.setattr("carecircle.tasks.views.render_to_string", counting)
-    return done
-
-
-@pytest.fixture
-def second_helper(cast: Cast) -> User:
-    user = make_user("second_helper", display_name="Harry Helper")
-    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=user, role=Role.HELPER)
-    return user
 
 
 def agenda(cast: Cast) -> str:

@@ -9,7 +9,6 @@ read (tasks/views.py fill_in_going). Dates come from the code's clock (tests/tas
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -21,7 +20,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Role
 from carecircle.circles.services import membership_change
 from carecircle.tasks.services import task_volunteer
-from tests.cast import Cast, invite_and_join, make_user
+from tests.cast import Cast
 from tests.circles.conftest import text_of
 from tests.circles.test_home_redis import redis_cache  # noqa: F401 (a fixture)
 from tests.conftest import client_for
@@ -34,28 +33,6 @@ MINE = reverse("tasks:mine")
 FETCH = {"X-Requested-With": "fetch"}
 
 
-@pytest.fixture
-def draws(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Each list region actually drawn (not served from the cache)."""
-    from django.template.loader import render_to_string
-
-    done: list[str] = []
-
-    def counting(*args: Any, **kwargs: Any) -> str:
-        done.append(args[0])
-        return render_to_string(*args, **kwargs)
-
-    monkeypatch.setattr("carecircle.tasks.views.render_to_string", counting)
-    return done
-
-
-@pytest.fixture
-def second_helper(cast: Cast) -> User:
-    user = make_user("second_helper", display_name="Harry Helper")
-    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=user, role=Role.HELPER)
-    return user
-
-
 def page(client: Client, path: str = MINE, *, fetch: bool = False) -> str:
     response = client.get(path, headers=FETCH if fetch else {})
     assert response.status_code == 200
@@ -66,7 +43,7 @@ def needs_help(cast: Cast) -> str:
     return reverse("tasks:needs_help", kwargs={"circle_id": cast.circle.pk})
 
 
-def test_what_i_am_doing_is_drawn_once_then_kept(cast: Cast, draws: list[str]) -> None:
+def test_what_i_am_doing_is_drawn_once_then_kept(cast: Cast, renders: list[str]) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
     task_volunteer(actor=cast.helper, task=task, occurrence_date=soon())
     client = client_for(cast.helper)
@@ -75,20 +52,20 @@ def test_what_i_am_doing_is_drawn_once_then_kept(cast: Cast, draws: list[str]) -
     with CaptureQueriesContext(connection) as queries:
         again = page(client)
 
-    assert draws == ["tasks/mine.html#days"]
+    assert renders == ["tasks/mine.html#days"]
     assert "Lift to the dentist" in again
     assert re.sub(r'(nonce|value)="[^"]*"', "", again) == re.sub(r'(nonce|value)="[^"]*"', "", first)
     # The kept list reads none of the tasks' rows.
     assert not [query for query in queries.captured_queries if "tasks_" in query["sql"]]
 
 
-def test_a_change_by_anyone_shows_at_once_on_what_i_am_doing(cast: Cast, draws: list[str]) -> None:
+def test_a_change_by_anyone_shows_at_once_on_what_i_am_doing(cast: Cast, renders: list[str]) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
     task_volunteer(actor=cast.helper, task=task, occurrence_date=soon())
     client = client_for(cast.helper)
     page(client)
     page(client)
-    assert len(draws) == 1
+    assert len(renders) == 1
 
     shopping = make_task(actor=cast.organiser, circle=cast.circle, title="Weekly shop", start_date=soon(5))
     task_volunteer(actor=cast.organiser, task=shopping, occurrence_date=soon(5), user=cast.helper)
@@ -96,10 +73,10 @@ def test_a_change_by_anyone_shows_at_once_on_what_i_am_doing(cast: Cast, draws: 
     after = page(client)
     assert "Weekly shop" in after
     assert "Lift to the dentist" in after
-    assert len(draws) == 2
+    assert len(renders) == 2
 
 
-def test_what_i_am_doing_is_never_shown_to_another_member(cast: Cast, second_helper: User, draws: list[str]) -> None:
+def test_what_i_am_doing_is_never_shown_to_another_member(cast: Cast, second_helper: User, renders: list[str]) -> None:
     dentist = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
     shopping = make_task(actor=cast.organiser, circle=cast.circle, title="Weekly shop")
     task_volunteer(actor=cast.helper, task=dentist, occurrence_date=soon())
@@ -112,16 +89,16 @@ def test_what_i_am_doing_is_never_shown_to_another_member(cast: Cast, second_hel
         assert "Weekly shop" not in mine
         assert "Weekly shop" in theirs
         assert "Lift to the dentist" not in theirs
-    assert len(draws) == 2
+    assert len(renders) == 2
 
 
-def test_a_lost_capability_gets_no_kept_list(cast: Cast, draws: list[str]) -> None:
+def test_a_lost_capability_gets_no_kept_list(cast: Cast, renders: list[str]) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist")
     task_volunteer(actor=cast.helper, task=task, occurrence_date=soon())
     client = client_for(cast.helper)
     page(client)
     assert "Lift to the dentist" in page(client)
-    assert len(draws) == 1
+    assert len(renders) == 1
 
     membership_change(actor=cast.organiser, member=cast.membership("helper"), role=Role.WELL_WISHER)
 
@@ -130,7 +107,7 @@ def test_a_lost_capability_gets_no_kept_list(cast: Cast, draws: list[str]) -> No
 
 @pytest.mark.parametrize("fetch", [False, True], ids=["page", "live refetch"])
 def test_help_needed_is_drawn_once_for_members_going_to_different_things(
-    cast: Cast, second_helper: User, draws: list[str], fetch: bool
+    cast: Cast, second_helper: User, renders: list[str], fetch: bool
 ) -> None:
     task = make_task(actor=cast.organiser, circle=cast.circle, title="Lift to the dentist", people_needed=2)
     task_volunteer(actor=cast.helper, task=task, occurrence_date=soon())
@@ -139,7 +116,7 @@ def test_help_needed_is_drawn_once_for_members_going_to_different_things(
     going = page(client_for(cast.helper), path, fetch=fetch)
     other = page(client_for(second_helper), path, fetch=fetch)
 
-    assert draws == ["tasks/calendar.html#days"]
+    assert renders == ["tasks/calendar.html#days"]
     assert "Lift to the dentist" in going
     assert "Lift to the dentist" in other
     assert going.count("You're going") == 1
