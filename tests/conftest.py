@@ -165,6 +165,15 @@ def client_for(user: User | None) -> Client:
     return client
 
 
+def signed_in(cast: Cast, role: str) -> Client:
+    """A client whose session is saved already (a first request writes it)."""
+    from django.urls import reverse
+
+    client = client_for(cast.user(role))
+    assert client.get(reverse("circles:list")).status_code == 200
+    return client
+
+
 @pytest.fixture
 def as_user() -> Any:
     """as_user(user) → a test client signed in as that user (None: signed out)."""

@@ -32,7 +32,7 @@ from carecircle.conversations.selectors import UNDO_MINUTES
 from tests.cast import Cast, invite_and_join, make_user
 from tests.circles.conftest import text_of
 from tests.circles.test_home_redis import redis_cache  # noqa: F401 (a fixture)
-from tests.conftest import client_for
+from tests.conftest import client_for, signed_in
 from tests.conversations.conftest import family_of
 from tests.redis_commands import counting_redis_commands
 
@@ -50,13 +50,6 @@ def page(client: Client, cast: Cast, query: str = "") -> str:
     response = client.get(family(cast, query))
     assert response.status_code == 200
     return text_of(response)  # type: ignore[arg-type]
-
-
-def signed_in(cast: Cast, role: str) -> Client:
-    """A client whose session is saved already (a first request writes it)."""
-    client = client_for(cast.user(role))
-    assert client.get(reverse("circles:list")).status_code == 200
-    return client
 
 
 def without_secrets(text: str) -> str:

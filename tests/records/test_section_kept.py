@@ -30,7 +30,7 @@ from carecircle.records.services import entry_delete
 from tests.cast import Cast, invite_and_join, make_user
 from tests.circles.conftest import text_of
 from tests.circles.test_home_redis import redis_cache  # noqa: F401 (a fixture)
-from tests.conftest import client_for
+from tests.conftest import client_for, signed_in
 from tests.records.conftest import add_entry
 from tests.redis_commands import counting_redis_commands
 
@@ -50,13 +50,6 @@ def page(client: Client, cast: Cast, *, fragment: bool = False) -> str:
     response = client.get(address(cast, fragment), headers=FETCH if fragment else {})
     assert response.status_code == 200
     return text_of(response)  # type: ignore[arg-type]
-
-
-def signed_in(cast: Cast, role: str) -> Client:
-    """A client whose session is saved already (a first request writes it)."""
-    client = client_for(cast.user(role))
-    assert client.get(reverse("circles:list")).status_code == 200
-    return client
 
 
 def without_secrets(text: str) -> str:

@@ -25,7 +25,7 @@ from carecircle.tasks.selectors import memo_clear
 from tests.cast import Cast
 from tests.circles.conftest import text_of
 from tests.circles.test_home_redis import redis_cache  # noqa: F401 (a fixture)
-from tests.conftest import client_for
+from tests.conftest import client_for, signed_in
 from tests.redis_commands import counting_redis_commands
 from tests.tasks.conftest import circle_today, make_task
 
@@ -53,13 +53,6 @@ def daily_task(cast: Cast, title: str) -> Task:
     return make_task(
         actor=cast.organiser, circle=cast.circle, title=title, start_date=circle_today(), rule="FREQ=DAILY"
     )
-
-
-def signed_in(cast: Cast, role: str) -> Client:
-    """A client whose session is saved already (a first request writes it)."""
-    client = client_for(cast.user(role))
-    assert client.get(reverse("circles:list")).status_code == 200
-    return client
 
 
 @pytest.mark.parametrize("fetch", [False, True], ids=["page", "live refetch"])
