@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Invitation, Membership, Role
+from carecircle.lib.hooks import circle_event_record
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
 from carecircle.lib.zipstream import Member
 
@@ -74,6 +75,10 @@ def _addressed_to(user: User) -> Q:
 
 
 def erase(user: User) -> None:
+    # Each circle the account leaves records it, as leaving does: pages kept per circle event (the
+    # members on the circle home, the kept lists) and open pages learn at once, not when they expire.
+    for member in Membership.objects.filter(user=user).select_related("circle").order_by("pk"):
+        circle_event_record(circle=member.circle, type="membership.removed", member=member.pk, user=user.pk)
     Membership.objects.filter(user=user).delete()
     Invitation.objects.filter(_addressed_to(user)).update(email="", phone="", name="")
     Invitation.objects.filter(accepted_by=user).update(email="", phone="", name="")

@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from carecircle.accounts.data_rights import account_erase
 from carecircle.accounts.models import User
 from carecircle.accounts.services import user_update_profile
 from carecircle.circles.access import access_circle
@@ -177,6 +178,19 @@ def test_a_removed_member_gets_no_page_at_all(cast: Cast) -> None:
     assert client.get(home(cast)).status_code == 404
     fragment = reverse("circles:members_fragment", args=[cast.circle.pk])
     assert client.get(fragment).status_code == 404
+
+
+def test_an_erased_account_leaves_the_member_list_at_once(cast: Cast, second_helper: User) -> None:
+    viewers = [cast.organiser, cast.helper]
+    for viewer in viewers:
+        assert "<strong>Harry Helper</strong>" in page(client_for(viewer), cast)
+
+    account_erase(actor=User.objects.get(pk=second_helper.pk))
+
+    for viewer in viewers:
+        text = page(client_for(viewer), cast)
+        assert "Harry Helper" not in text
+        assert "Former member" not in text
 
 
 def test_unread_counts_are_each_viewers_own(cast: Cast, second_helper: User) -> None:
