@@ -28,7 +28,11 @@ CHANNEL_WORDS = {
     InvitationChannel.EMAIL.value: gettext_lazy("by email"),
     InvitationChannel.SMS.value: gettext_lazy("by text message"),
 }
-CIRCLE_FIELDS = {"person_name": gettext_lazy("the name"), "person_date_of_birth": gettext_lazy("the date of birth")}
+CIRCLE_FIELDS = {
+    "person_name": gettext_lazy("the name"),
+    "person_date_of_birth": gettext_lazy("the date of birth"),
+    "person_district": gettext_lazy("the first part of the postcode"),
+}
 
 
 @dataclass(frozen=True)

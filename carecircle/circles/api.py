@@ -134,7 +134,7 @@ def circle_get(request: HttpRequest, circle_id: CircleId) -> CircleOut:
     response=responses({200: CircleOut}, 400, 403, 404, 422),
 )
 def circle_update_view(request: HttpRequest, circle_id: CircleId, payload: CircleUpdateIn) -> CircleOut:
-    """Send only the fields to change; send person_date_of_birth as null to remove it."""
+    """Send only the fields to change; send person_date_of_birth as null, or person_district as "", to remove it."""
     actor = viewer(request)
     access = access_circle(user=actor, circle_id=circle_id, capability="circle.edit")
     circle = access.circle
@@ -145,6 +145,7 @@ def circle_update_view(request: HttpRequest, circle_id: CircleId, payload: Circl
         person_date_of_birth=payload.person_date_of_birth
         if "person_date_of_birth" in payload.model_fields_set
         else circle.person_date_of_birth,
+        person_district=payload.person_district,
     )
     return circle_out(access)
 

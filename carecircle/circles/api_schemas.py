@@ -14,6 +14,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.models import Invitation, InvitationChannel, Membership, Role
 from carecircle.circles.services import INVITATION_DAYS_DEFAULT, INVITATION_DAYS_MAX
+from carecircle.lib.postcodes import district_of
 from carecircle.lib.schemas import (
     DateOfBirth,
     DisplayName,
@@ -39,6 +40,7 @@ class CircleSummaryOut(Schema):
 
 class CircleOut(CircleSummaryOut):
     person_date_of_birth: datetime.date | None
+    person_district: str = Field(description='The first part of their postcode ("LL11"), or "".')
     created_at: datetime.datetime
     latest_event: int = Field(description="Sequence number of the circle's latest live event.")
     capabilities: list[str] = Field(description="What you may see and do in this circle.")
@@ -57,6 +59,11 @@ class CircleCreateIn(InputSchema):
 class CircleUpdateIn(InputSchema):
     person_name: PersonName | None = None
     person_date_of_birth: DateOfBirth | None = None
+    person_district: str | None = Field(
+        default=None,
+        max_length=8,
+        description='The first part of their postcode ("LL11"; a whole postcode keeps only that), or "" for none.',
+    )
 
     @field_validator("person_name")
     @classmethod
@@ -64,6 +71,16 @@ class CircleUpdateIn(InputSchema):
         if value is None:
             raise ValueError(gettext("The name can't be empty."))
         return value
+
+    @field_validator("person_district")
+    @classmethod
+    def _a_district(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None if value is None else ""
+        district = district_of(value)
+        if not district:
+            raise ValueError(gettext("Enter the first part of a UK postcode, like LL11 or CF10, or leave it empty."))
+        return district
 
 
 def circle_out(access: CircleAccess) -> CircleOut:
@@ -74,6 +91,7 @@ def circle_out(access: CircleAccess) -> CircleOut:
         role=Role(access.role),
         relationship=access.membership.relationship,
         person_date_of_birth=circle.person_date_of_birth,
+        person_district=circle.person_district,
         created_at=circle.created_at,
         latest_event=circle.event_seq,
         capabilities=sorted(access.capabilities),

@@ -25,6 +25,7 @@ from carecircle.circles.permissions import EVERYONE_ELSE, Capability, consentabl
 from carecircle.circles.services import INVITATION_DAYS_DEFAULT, INVITATION_DAYS_MAX
 from carecircle.lib.phones import phone_e164
 from carecircle.lib.pictures import NotAPicture, read_picture
+from carecircle.lib.postcodes import district_of
 
 # Photos are shown small; a square of this size is sharp on any phone and small to send.
 PHOTO_SIZE = 480
@@ -185,9 +186,24 @@ class CircleEditForm(forms.Form):
         error_messages={"required": _("Enter the name of the person being helped.")},
     )
     person_date_of_birth = _date_of_birth_field()
+    person_district = forms.CharField(
+        label=_("The first part of their postcode (optional)"),
+        help_text=_("For example LL11. It's only used to suggest support services near them."),
+        max_length=8,
+        required=False,
+    )
 
     def clean_person_date_of_birth(self) -> datetime.date | None:
         return _past_or_empty(self.cleaned_data.get("person_date_of_birth"))
+
+    def clean_person_district(self) -> str:
+        given = self.cleaned_data.get("person_district", "").strip()
+        district = district_of(given)
+        if given and not district:
+            raise forms.ValidationError(
+                _("Enter the first part of a UK postcode, like LL11 or CF10, or leave it empty."), code="district"
+            )
+        return district
 
 
 class CirclePhotoForm(forms.Form):

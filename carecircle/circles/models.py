@@ -59,6 +59,9 @@ class Circle(models.Model):
 
     person_name = models.CharField(max_length=80)
     person_date_of_birth = models.DateField(null=True, blank=True)
+    # The first half of the person's postcode ("LL11"), given by the circle to find support near
+    # them (orgs/support_offers.py). Never the full postcode: a district is all that's needed.
+    person_district = models.CharField(max_length=4, blank=True, default="")
     person_photo = models.ImageField(upload_to=circle_photo_path, null=True, blank=True)
     consent = models.JSONField(
         default=dict,

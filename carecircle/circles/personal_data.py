@@ -11,6 +11,7 @@ personal_data_declare(
     fields={
         "person_name": "the person's name",
         "person_date_of_birth": "their date of birth",
+        "person_district": "the first part of their postcode, to suggest support near them",
         "person_photo": "their photo",
         "consent": "their choices of who sees what",
         "created_by": "who made the circle",

@@ -27,6 +27,7 @@ from carecircle.circles.permissions import clean_consent, default_consent
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.hooks import audit_record, circle_event_record, delivery_enqueue, notify, user_event_send
 from carecircle.lib.idempotency import replayed
+from carecircle.lib.postcodes import district_of
 from carecircle.lib.text import TextRefused, single_line
 from carecircle.lib.tokens import secret_hash
 
@@ -100,7 +101,9 @@ def circle_update(
     circle: Circle,
     person_name: str,
     person_date_of_birth: datetime.date | None,
+    person_district: str | None = None,
 ) -> Circle:
+    """Change the circle's details; `person_district` None leaves the district as it is."""
     person_name = _one_line(person_name, 80, "name")
     if not person_name:
         raise CircleError(gettext("Tell us the name of the person you're helping."))
@@ -114,11 +117,18 @@ def circle_update(
             str(circle.person_date_of_birth or ""),
             str(person_date_of_birth or ""),
         ]
+    if person_district is not None:
+        district = district_of(person_district)
+        if person_district.strip() and not district:
+            raise CircleError(gettext("Enter the first part of a UK postcode, like LL11 or CF10, or leave it empty."))
+        if district != circle.person_district:
+            changed["person_district"] = [circle.person_district, district]
+            circle.person_district = district
     if not changed:
         return circle
     circle.person_name = person_name
     circle.person_date_of_birth = person_date_of_birth
-    circle.save(update_fields=["person_name", "person_date_of_birth"])
+    circle.save(update_fields=["person_name", "person_date_of_birth", "person_district"])
     audit_record(actor=actor, action="circle.updated", circle=circle, data={"changed": changed})
     circle_event_record(circle=circle, type="circle.changed")
     return circle

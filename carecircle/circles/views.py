@@ -167,7 +167,11 @@ def _edit_page(
     circle = access.circle
     if form is None:
         form = CircleEditForm(
-            initial={"person_name": circle.person_name, "person_date_of_birth": circle.person_date_of_birth}
+            initial={
+                "person_name": circle.person_name,
+                "person_date_of_birth": circle.person_date_of_birth,
+                "person_district": circle.person_district,
+            }
         )
     photo_form = photo_form or CirclePhotoForm()
     status = INVALID if form.errors or photo_form.errors else 200
@@ -189,6 +193,7 @@ def circle_edit(request: HttpRequest, circle_id: int) -> HttpResponse:
                 circle=access.circle,
                 person_name=form.cleaned_data["person_name"],
                 person_date_of_birth=form.cleaned_data["person_date_of_birth"],
+                person_district=form.cleaned_data["person_district"],
             )
         except services.CircleError as error:
             form.add_error(None, str(error))

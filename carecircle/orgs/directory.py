@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import socket
 import urllib.error
 import urllib.request
@@ -29,14 +28,12 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 from django.utils import timezone
 
+from carecircle.lib.postcodes import district_of
 from carecircle.orgs.directory_reasons import ServiceProblem, reason_text
 from carecircle.orgs.models import DirectoryService, Need
-from carecircle.orgs.referral_services import POSTCODE
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_TIMEOUT_SECONDS = 20
-# A district is the first half of a postcode ("LL11"); a postcode area is its letters ("LL").
-DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 # Words in a directory's category names that mean one of our needs. Directories use different
 # vocabularies (LGA service types, their own lists), so names are matched by words, not by codes;
 # a category already named by our own code ("carer") is taken as it is.
@@ -190,15 +187,6 @@ def _text(value: Any, longest: int) -> str:
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def district_of(postcode: str) -> str:
-    """ "LL11 1AA" → "LL11"; "ll11" → "LL11"; anything else → ""."""
-    compact = re.sub(r"\s+", "", postcode or "").upper()
-    match = POSTCODE.match(compact)
-    if match:
-        return match.group(1)
-    return compact if DISTRICT.match(compact) else ""
 
 
 def needs_from(names: Iterable[str]) -> list[str]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.lib.errors import Conflict, DomainError, InvalidFields, NotAllowed
+from carecircle.lib.postcodes import POSTCODE
 from carecircle.lib.text import TextRefused, refuse_nul
 from carecircle.orgs.access import OrganisationAccess
 from carecircle.orgs.bridge import referral_circle_unlink
@@ -59,7 +60,6 @@ NEXT: dict[str, frozenset[str]] = {
 OPEN_STATES = frozenset({S.NEW, S.TRIAGED, S.ACCEPTED, S.ASSIGNED, S.ACTIVE})
 # Days from receiving a referral to first contacting the person, by urgency.
 FIRST_CONTACT_DAYS: dict[str, int] = {Urgency.URGENT: 2, Urgency.SOON: 5, Urgency.ROUTINE: 10}
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 LONGEST_TEXT = 5000
 
 

@@ -21,8 +21,8 @@ from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Membership
 from carecircle.lib.errors import DomainError
+from carecircle.lib.postcodes import district_of
 from carecircle.orgs.access import OrganisationAccess
-from carecircle.orgs.directory import district_of
 from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.models import DirectoryService, Need, OrganisationStaff, Referral, ReferralEvent, Signposting
 

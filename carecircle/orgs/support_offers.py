@@ -34,7 +34,7 @@ from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.registries import personal_help
 from carecircle.lib import rows
 from carecircle.lib.errors import DomainError
-from carecircle.orgs.directory import district_of
+from carecircle.lib.postcodes import district_of
 from carecircle.orgs.models import DirectoryService, Need, Referral, SupportOffer
 from carecircle.orgs.reports import LONDON
 from carecircle.orgs.signposting import support_search
@@ -117,8 +117,14 @@ def _offered_pairs(over: dict[tuple[int, int], tuple[int, int]]) -> dict[int, tu
 
 
 def _districts(circle_ids: set[int]) -> dict[int, str]:
-    """Each circle's postcode district, from the newest referral linked to it that has a postcode."""
-    found: dict[int, str] = {}
+    """Each circle's postcode district: the one its organisers gave, else the newest linked referral's.
+
+    The circle's own (circles/edit.html) comes first: the family set it for this, and it stays right
+    when the person moves after a referral.
+    """
+    found: dict[int, str] = dict(
+        Circle.objects.filter(pk__in=circle_ids).exclude(person_district="").values_list("pk", "person_district")
+    )
     rows = (
         Referral.objects.filter(circle_id__in=circle_ids)
         .exclude(person_postcode="")

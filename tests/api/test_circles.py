@@ -197,3 +197,34 @@ def test_a_date_of_birth_must_be_sent_as_a_date_not_a_number(organiser, api_as):
         assert response.status_code == 422, value
         assert "1942-06-30" in response.json()["errors"][0]["message"]
     assert not Circle.objects.filter(person_name="Mum").exists()
+
+
+def test_the_district_is_kept_as_the_first_part_of_the_postcode_and_can_be_removed(organiser, circle, api_as):
+    client = api_as(organiser)
+    given = client.patch(f"{API}/circles/{circle.pk}", {"person_district": "ll11 2ab"}, content_type="application/json")
+    assert given.status_code == 200
+    assert given.json()["person_district"] == "LL11"
+
+    renamed = client.patch(f"{API}/circles/{circle.pk}", {"person_name": "Father"}, content_type="application/json")
+    assert renamed.json()["person_district"] == "LL11"
+
+    removed = client.patch(f"{API}/circles/{circle.pk}", {"person_district": ""}, content_type="application/json")
+    assert removed.json()["person_district"] == ""
+    circle.refresh_from_db()
+    assert circle.person_district == ""
+
+
+def test_a_district_that_isnt_a_postcode_is_refused(organiser, circle, api_as):
+    response = api_as(organiser).patch(
+        f"{API}/circles/{circle.pk}", {"person_district": "Wrexham"}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "person_district",
+            "message": "Enter the first part of a UK postcode, like LL11 or CF10, or leave it empty.",
+        }
+    ]
+    circle.refresh_from_db()
+    assert circle.person_district == ""

@@ -197,3 +197,45 @@ def test_a_stale_circle_never_rewinds_the_event_sequence_or_other_fields(cast, o
     assert fresh.event_seq == seq_after_rename + 1
     assert fresh.person_name == "Father"
     assert fresh.person_photo
+
+
+def test_the_first_part_of_the_postcode_is_kept_as_a_district_and_recorded(cast, as_user, organiser):
+    seq_before = Circle.objects.get(pk=cast.circle.pk).event_seq
+    response = as_user(organiser).post(
+        _edit(cast), {"person_name": "Dad", "person_date_of_birth": "", "person_district": " ll11 1aa "}
+    )
+
+    assert response.status_code == 302
+    # Only the district is kept, even when the whole postcode is typed.
+    assert Circle.objects.get(pk=cast.circle.pk).person_district == "LL11"
+    [entry] = AuditEntry.objects.filter(circle=cast.circle, action="circle.updated")
+    assert entry.data == {"changed": {"person_district": ["", "LL11"]}}
+    assert CircleEvent.objects.filter(circle=cast.circle, seq__gt=seq_before, type="circle.changed").exists()
+    assert 'value="LL11"' in text_of(as_user(organiser).get(_edit(cast)))
+
+
+@pytest.mark.parametrize("typed", ["Wrexham", "LL", "12345", "LL11 1A"])
+def test_something_that_isnt_a_postcode_is_explained_and_nothing_changes(cast, as_user, organiser, typed):
+    response = as_user(organiser).post(
+        _edit(cast), {"person_name": "Dad renamed", "person_date_of_birth": "", "person_district": typed}
+    )
+
+    assert response.status_code == 400
+    assert "Enter the first part of a UK postcode, like LL11 or CF10, or leave it empty." in text_of(response)
+    fresh = Circle.objects.get(pk=cast.circle.pk)
+    assert (fresh.person_name, fresh.person_district) == ("Dad", "")
+
+
+def test_emptying_the_district_removes_it_and_the_service_leaves_it_when_not_given(cast, organiser):
+    circle_update(
+        actor=organiser, circle=cast.circle, person_name="Dad", person_date_of_birth=None, person_district="CF10"
+    )
+    circle = Circle.objects.get(pk=cast.circle.pk)
+    # The API and older callers change other details without naming the district: it stays.
+    circle_update(actor=organiser, circle=circle, person_name="Dad", person_date_of_birth=None)
+    assert Circle.objects.get(pk=cast.circle.pk).person_district == "CF10"
+
+    circle_update(actor=organiser, circle=circle, person_name="Dad", person_date_of_birth=None, person_district="")
+    assert Circle.objects.get(pk=cast.circle.pk).person_district == ""
+    with pytest.raises(CircleError, match="first part of a UK postcode"):
+        circle_update(actor=organiser, circle=circle, person_name="Dad", person_date_of_birth=None, person_district="x")

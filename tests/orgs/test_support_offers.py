@@ -16,6 +16,7 @@ from carecircle.accounts.data_rights import account_erase, subject_access_member
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle
+from carecircle.circles.services import circle_update
 from carecircle.orgs.models import Referral, SupportOffer
 from carecircle.orgs.support_offers import (
     LATER_WEEKS,
@@ -105,6 +106,37 @@ def test_help_in_three_of_the_last_four_weeks_offers_support_to_that_member_only
     )
     assert OFFER not in referral_page.content.decode()
     assert "Support for you" not in referral_page.content.decode()
+
+
+@pytest.mark.usefixtures("directory")
+def test_a_circle_with_no_referral_finds_support_near_the_district_its_organiser_gave(
+    cast: Cast, org: Org, as_user: Any
+) -> None:
+    first, _, third, fourth = weeks()
+    give_help(circle=cast.circle, organiser=cast.organiser, helper=cast.helper, days=[first, third, fourth])
+    circle_update(
+        actor=cast.organiser, circle=cast.circle, person_name="Dad", person_date_of_birth=None, person_district="LL11"
+    )
+
+    assert support_offers_refresh().offered == 1
+    assert SupportOffer.objects.get().district == "LL11"
+    page = home(as_user(cast.helper), cast)
+    assert "Carers centre" in page  # the directory's service for people who help, in LL11
+    assert f"{reverse('orgs:find_support')}?need=carer&amp;place=LL11" in page
+
+
+@pytest.mark.usefixtures("directory")
+def test_the_district_the_circle_gave_comes_before_an_older_referrals(cast: Cast, org: Org) -> None:
+    referral = make_referral(org.organisation, person_name="Dad")
+    Referral.objects.filter(pk=referral.pk).update(circle=cast.circle, person_postcode="CF10 1AA")
+    first, _, third, fourth = weeks()
+    give_help(circle=cast.circle, organiser=cast.organiser, helper=cast.helper, days=[first, third, fourth])
+    circle_update(
+        actor=cast.organiser, circle=cast.circle, person_name="Dad", person_date_of_birth=None, person_district="LL11"
+    )
+
+    support_offers_refresh()
+    assert SupportOffer.objects.get().district == "LL11"
 
 
 def test_two_weeks_over_or_fewer_than_twenty_hours_a_week_offers_nothing(cast: Cast, as_user: Any) -> None:
