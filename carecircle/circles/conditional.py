@@ -79,6 +79,28 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
+def position_in(access: CircleAccess) -> list[str]:
+    """A circle's state and the viewer's place in it, as a page drawn from it depends on them.
+
+    Its event sequence (every change records one), whether it is closed, and the viewer's role,
+    full capability set and whether the person is a member: ETags and kept regions both hold these.
+    """
+    circle = access.circle
+    return [
+        str(circle.pk),
+        str(circle.event_seq),
+        str(circle.closed_at),
+        access.role,
+        ",".join(sorted(access.capabilities)),
+        str(access.person_is_member),
+    ]
+
+
+def reader_settings() -> list[str]:
+    """The reader's time zone, language and today's date there: what a page's words and dates follow."""
+    return [timezone.get_current_timezone_name(), translation.get_language() or "", timezone.localdate().isoformat()]
+
+
 def circle_page_etag(
     request: HttpRequest,
     access: CircleAccess | Sequence[CircleAccess],
@@ -104,21 +126,10 @@ def circle_page_etag(
         str(getattr(request.user, "pk", "")),
         session_key or "",
         request.META.get("CSRF_COOKIE", ""),
-        timezone.get_current_timezone_name(),
-        translation.get_language() or "",
-        timezone.localdate().isoformat(),
+        *reader_settings(),
     ]
     for one in sorted(accesses, key=lambda item: item.circle.pk):
-        circle = one.circle
-        parts += [
-            str(one.user_id),
-            str(circle.pk),
-            str(circle.event_seq),
-            str(circle.closed_at),
-            one.role,
-            ",".join(sorted(one.capabilities)),
-            str(one.person_is_member),
-        ]
+        parts += [str(one.user_id), *position_in(one)]
     if viewer_parts and len(accesses) == 1:
         parts += viewer_part_values(request, accesses[0])
     parts += ["extra", *extra]

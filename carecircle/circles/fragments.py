@@ -36,11 +36,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from carecircle.circles.access import CircleAccess
-from carecircle.circles.conditional import release
+from carecircle.circles.conditional import position_in, reader_settings, release
 
 logger = logging.getLogger(__name__)
 FRAGMENT_SECONDS = 300
@@ -51,22 +50,7 @@ CSRF_PLACEHOLDER = "csrf-token-of-the-request"
 
 def region_key(access: CircleAccess, name: str, parts: Sequence[str]) -> str:
     """The cache key of a region of a circle page: everything it may depend on but the viewer's identity."""
-    circle = access.circle
-    material = [
-        release(),
-        name,
-        str(circle.pk),
-        str(circle.event_seq),
-        str(circle.closed_at),
-        access.role,
-        ",".join(sorted(access.capabilities)),
-        str(access.person_is_member),
-        timezone.get_current_timezone_name(),
-        translation.get_language() or "",
-        timezone.localdate().isoformat(),
-        "parts",
-        *parts,
-    ]
+    material = [release(), name, *position_in(access), *reader_settings(), "parts", *parts]
     return "fragment:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
 
 
@@ -79,23 +63,8 @@ def viewer_region_key(viewer_id: int, accesses: Sequence[CircleAccess], name: st
     """
     material = [release(), name, "viewer", str(viewer_id)]
     for access in sorted(accesses, key=lambda one: one.circle.pk):
-        circle = access.circle
-        material += [
-            str(circle.pk),
-            str(circle.event_seq),
-            str(circle.closed_at),
-            str(access.user_id),
-            access.role,
-            ",".join(sorted(access.capabilities)),
-            str(access.person_is_member),
-        ]
-    material += [
-        timezone.get_current_timezone_name(),
-        translation.get_language() or "",
-        timezone.localdate().isoformat(),
-        "parts",
-        *parts,
-    ]
+        material += [str(access.user_id), *position_in(access)]
+    material += [*reader_settings(), "parts", *parts]
     return "fragment:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
 
 
