@@ -13,7 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from carecircle.notifications.models import BusyService, Delivery, DeliveryStatus
 from carecircle.notifications.retry_after import MAX_WAIT, Busy, retry_after_parse
@@ -60,10 +60,63 @@ def held_note(service: str, until: datetime.datetime) -> str:
     return f"Held back: {service} answered 429 or 503; not asked again before {until:%Y-%m-%d %H:%M:%S} UTC."
 
 
-def service_busy_clear(*, service: str, now: datetime.datetime) -> None:
-    """A send to the service worked: end its hold, and let what was held for it go at the next sweep."""
+def urgent_first() -> Case:
+    """An ordering that puts deliveries of urgent categories (someone struggling, a visit concern) first."""
+    from carecircle.notifications.categories import CATEGORIES
+
+    urgent = [category.key for category in CATEGORIES if category.urgent]
+    return Case(When(category__in=urgent, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def service_busy_clear(*, service: str, now: datetime.datetime) -> list[int]:
+    """A send to the service worked: end its hold and release what was held for it; the ids, urgent first.
+
+    The caller sends them at once (deliveries_send) rather than leaving them for the next sweep.
+    The row goes first: a worker holding a delivery afterwards finds no hold and sends it instead
+    (`hold_still_on`), so nothing is held after the release for a hold that has ended.
+    """
     BusyService.objects.filter(service=service).delete()
     deliveries_held_for(service=service, now=now).update(not_before=now)
+    released = Delivery.objects.filter(status=DeliveryStatus.QUEUED, held_by=service, not_before__lte=now)
+    return list(released.order_by(urgent_first(), "id").values_list("pk", flat=True))
+
+
+@dataclass(frozen=True)
+class HeldCount:
+    """How many deliveries wait for a hold on one service, how many of them urgent, and the latest they wait until."""
+
+    service: str
+    held: int
+    urgent: int
+    until: datetime.datetime
+
+
+def deliveries_held_counts(*, now: datetime.datetime) -> dict[str, HeldCount]:
+    """For each service, the deliveries still waiting for its hold to end; one aggregate over the partial index."""
+    from carecircle.notifications.categories import CATEGORIES
+
+    urgent = [category.key for category in CATEGORIES if category.urgent]
+    rows = (
+        Delivery.objects.filter(status=DeliveryStatus.QUEUED, held_by__isnull=False, not_before__gt=now)
+        .values("held_by")
+        .annotate(held=Count("pk"), urgent=Count("pk", filter=Q(category__in=urgent)), until=Max("not_before"))
+        .order_by("held_by")
+    )
+    counts = (
+        HeldCount(service=str(row["held_by"]), held=row["held"], urgent=row["urgent"], until=row["until"])
+        for row in rows
+    )
+    return {count.service: count for count in counts}
+
+
+def hold_still_on(*, service: str, now: datetime.datetime) -> QuerySet[BusyService]:
+    """The shared hold on `service` if it hasn't ended: a condition of the UPDATE that holds a delivery back."""
+    return BusyService.objects.filter(service=service, until__gt=now)
+
+
+def hold_ends_next(*, now: datetime.datetime) -> datetime.datetime | None:
+    """When the earliest hold still on ends, or None; the sweep is booked for then if it is sooner."""
+    return BusyService.objects.filter(until__gt=now).order_by("until").values_list("until", flat=True).first()
 
 
 def deliveries_held_for(*, service: str, now: datetime.datetime) -> QuerySet[Delivery]:
@@ -93,6 +146,8 @@ class ServiceHolds:
     answered_busy: set[str] = field(default_factory=set)
     # Services an urgent delivery already tried in this run despite their hold.
     tried_urgent: set[str] = field(default_factory=set)
+    # Deliveries released by a send that worked in this run, urgent first: the run sends them next.
+    released: list[int] = field(default_factory=list)
 
     def refresh(self) -> None:
         # Every row, the few whose hold is over but not yet removed by the sweep too: harmless.
@@ -122,7 +177,15 @@ class ServiceHolds:
         service_busy_record(service=service, status=busy.status, until=until, now=now)
 
     def succeeded(self, service: str, *, now: datetime.datetime) -> None:
-        """A send to the service worked: if it was held back, the hold ends for everyone."""
+        """A send to the service worked: if it was held back, the hold ends for everyone, and what it held goes next."""
         if self.until.pop(service, None) is not None:
             self.answered_busy.discard(service)
-            service_busy_clear(service=service, now=now)
+            self.released.extend(service_busy_clear(service=service, now=now))
+
+    def ended(self, service: str) -> None:
+        """Another worker ended the hold (a send worked there): stop holding back for it in this run."""
+        self.until.pop(service, None)
+
+    def take_released(self) -> list[int]:
+        taken, self.released = self.released, []
+        return taken

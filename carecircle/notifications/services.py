@@ -19,11 +19,11 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils import timezone
 
 from carecircle.lib.hooks import conversation_unread
-from carecircle.notifications.busy_services import ServiceHolds, held_note
+from carecircle.notifications.busy_services import ServiceHolds, held_note, hold_still_on, urgent_first
 from carecircle.notifications.channel_failing import channel_mark_failing, member_reason
 from carecircle.notifications.mail_session import MailSession
 from carecircle.notifications.models import (
@@ -227,6 +227,10 @@ def deliveries_send(delivery_ids: Sequence[int]) -> dict[str, int]:
                     break
                 status = _delivery_send_claimed(delivery, mail, failing=failing, holds=holds)
                 outcomes[status] = outcomes.get(status, 0) + 1
+                # A send that ended a hold released what was held for it: this run sends it next, after its own
+                # claimed rows (the released rows aren't claimed yet), not two minutes later at the next sweep.
+                released = [pk for pk in holds.take_released() if pk not in pending]
+                pending = pending + released if released else pending
     finally:
         mail.close()
     if not outcomes.get("skipped"):
@@ -305,8 +309,10 @@ def _delivery_send_claimed(
     first_attempt = delivery.attempts == 1 and delivery.held_by is None
     until = holds.holding(service, now=now, urgent_first_attempt=_urgent(delivery) and first_attempt)
     if until is not None:
-        _hold_back(delivery, service=service, until=until)
-        return "held"
+        if _hold_back(delivery, service=service, until=until, now=now):
+            return "held"
+        # The hold ended since this run read it (a send worked in another worker): send it now.
+        holds.ended(service)
     if delivery.channel == Channel.SMS and not text_allowance_take(delivery):
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED,
@@ -346,15 +352,25 @@ def _service_of(delivery: Delivery, device: PushSubscription | None) -> str:
     return str(delivery.channel)
 
 
-def _hold_back(delivery: Delivery, *, service: str, until: datetime.datetime) -> None:
-    """Hand a claimed row back untried until its busy service may be asked again; the claim's attempt doesn't count."""
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.QUEUED,
-        lease_until=None,
-        not_before=until,
-        attempts=F("attempts") - 1,
-        last_error=held_note(service, until),
-        held_by=service,
+def _hold_back(delivery: Delivery, *, service: str, until: datetime.datetime, now: datetime.datetime) -> bool:
+    """Hand a claimed row back untried until its busy service may be asked again; the claim's attempt doesn't count.
+
+    Only while the shared hold is still on, checked in the same UPDATE: a worker that ended it
+    deletes the row before releasing what was held, so a row is never held after that release and
+    left waiting for a hold that is over. False when it wasn't held back (the caller sends it).
+    """
+    held = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).filter(
+        Exists(hold_still_on(service=service, now=now))
+    )
+    return bool(
+        held.update(
+            status=DeliveryStatus.QUEUED,
+            lease_until=None,
+            not_before=until,
+            attempts=F("attempts") - 1,
+            last_error=held_note(service, until),
+            held_by=service,
+        )
     )
 
 
@@ -495,8 +511,13 @@ def _send(delivery: Delivery, mail: MailSession) -> str:
 
 
 def deliveries_due(*, now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
-    """Deliveries waiting whose time has come (retries, quiet hours over, a worker that died)."""
+    """Deliveries waiting whose time has come (retries, quiet hours over, a worker that died), urgent ones first.
+
+    Urgent first: when a hold on a busy service ends, the first delivery to try it is urgent news,
+    and if the service is busy again the rest of the run is held, not the news.
+    """
     moment = now or timezone.now()
     due = Q(status=DeliveryStatus.QUEUED) & (Q(not_before__isnull=True) | Q(not_before__lte=moment))
     abandoned = Q(status=DeliveryStatus.SENDING, lease_until__lt=moment)
-    return list(Delivery.objects.filter(due | abandoned).order_by("id").values_list("pk", flat=True)[:limit])
+    rows = Delivery.objects.filter(due | abandoned).order_by(urgent_first(), "id")
+    return list(rows.values_list("pk", flat=True)[:limit])

@@ -35,6 +35,19 @@ def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
     return _send_all(delivery_ids)
 
 
+def next_sweep_at(*, now: datetime.datetime) -> datetime.datetime:
+    """When the next sweep runs: after SWEEP_EVERY, or as a hold on a busy service ends if that is sooner.
+
+    What a hold kept back waits for its end (`not_before` = the hold's end, and a hold only ever
+    grows until it is deleted), so a sweep then sends it at once rather than up to two minutes later.
+    """
+    from carecircle.notifications.busy_services import hold_ends_next
+
+    regular = now + SWEEP_EVERY
+    hold_ends = hold_ends_next(now=now)
+    return regular if hold_ends is None else min(regular, hold_ends)
+
+
 @task()
 def deliver_due() -> dict[str, int]:
     """Send every delivery whose retry time or quiet hours are over; book the next sweep.
@@ -47,7 +60,7 @@ def deliver_due() -> dict[str, int]:
     busy_services_expire(now=timezone.now())
     outcomes = _send_all(deliveries_due())
     if default_task_backend.supports_defer:
-        deliver_due.using(run_after=timezone.now() + SWEEP_EVERY).enqueue()
+        deliver_due.using(run_after=next_sweep_at(now=timezone.now())).enqueue()
     return outcomes
 
 

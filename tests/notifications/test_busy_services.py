@@ -40,7 +40,7 @@ from carecircle.notifications.models import (
 from carecircle.notifications.retry_after import MAX_WAIT, Busy
 from carecircle.notifications.services import deliveries_due, deliveries_send, delivery_enqueue
 from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
-from carecircle.notifications.tasks import deliver_due
+from carecircle.notifications.tasks import SWEEP_EVERY, deliver_due, next_sweep_at
 from tests.bursts import at_once
 from tests.cast import make_user
 
@@ -134,8 +134,11 @@ def test_a_second_worker_process_holds_back_from_a_provider_the_first_found_busy
 
 
 @pytest.mark.django_db
-def test_a_send_that_works_ends_the_hold_early_and_releases_what_was_held(twilio, start) -> None:
-    """Urgent news may try a service another run found busy, once; when it goes, what was held goes next sweep."""
+def test_a_send_that_works_ends_the_hold_early_and_sends_what_was_held_at_once(twilio, start) -> None:
+    """Urgent news may try a service another run found busy, once; when it goes, that run sends what was held.
+
+    The held urgent text goes before the held news, and nothing is left for the next sweep.
+    """
     nina = make_user("nina", display_name="Nina Neighbour")
     twilio.busy = (429, "3600")
     with time_machine.travel(start, tick=False) as clock:
@@ -152,12 +155,15 @@ def test_a_send_that_works_ends_the_hold_early_and_releases_what_was_held(twilio
         clock.shift(5 * MINUTE)
         twilio.busy = None
         concern = text("concern", recipient_id=nina.pk, category="visit_concern")
-        assert deliveries_send([concern.pk]) == {"sent": 1}
+        # The concern, then at once what was held: the check-in first, then the news.
+        assert deliveries_send([concern.pk]) == {"sent": 4}
         assert not BusyService.objects.exists()
+        assert [sent.body for sent in twilio.sent] == ["Text concern", "Text checkin-1", "Text news-1", "Text news-2"]
+        assert not Delivery.objects.filter(held_by__isnull=False).exists()
 
         clock.shift(2 * MINUTE)
-        # The held news and the held check-in; the two that were refused keep their own back-off.
-        assert sweep() == {"sent": 3}
+        # The two that were refused keep their own back-off.
+        assert sweep() == {}
     assert twilio.busy_answers == 2
 
 
@@ -232,8 +238,35 @@ def test_the_status_command_lists_the_services_held_back_and_until_when(start) -
     lines = out.getvalue().splitlines()
     assert lines[0] == "Delivery services held back (busy: answered 429 or 503):"
     assert lines[1:] == [
-        f"  push https://fcm.googleapis.com  until {start + 3 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (429, 3 min left)",
-        f"  sms  until {start + 20 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (503, 20 min left)",
+        f"  push https://fcm.googleapis.com  until {start + 3 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (429, 3 min left);"
+        " no delivery held",
+        f"  sms  until {start + 20 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (503, 20 min left); no delivery held",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_status_command_counts_the_deliveries_held_for_each_service_and_until_when(start) -> None:
+    with time_machine.travel(start, tick=False) as clock:
+        service_busy_record(service="sms", status=429, until=start + 20 * MINUTE, now=start)
+        held = [text("news-1"), text("news-2"), text("checkin", category="checkin")]
+        # The check-in's first try went in an earlier run.
+        Delivery.objects.filter(pk=held[-1].pk).update(held_by="sms")
+        assert deliveries_send([row.pk for row in held]) == {"held": 3}
+        clock.shift(5 * MINUTE)
+        # Another worker was refused: the hold goes on, and what it holds from now waits longer.
+        service_busy_record(service="sms", status=429, until=start + 40 * MINUTE, now=start + 5 * MINUTE)
+        assert deliveries_send([text("news-3").pk]) == {"held": 1}
+        # Held for email, whose hold ended without a send that released it.
+        email = delivery_enqueue(channel=Channel.EMAIL, to="a@example.org", body="Hello", idempotency_key="mail")
+        Delivery.objects.filter(pk=email.pk).update(held_by="email", not_before=start + 15 * MINUTE)
+        out = io.StringIO()
+        call_command("delivery_status", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "Delivery services held back (busy: answered 429 or 503):",
+        f"  sms  until {start + 40 * MINUTE:%Y-%m-%d %H:%M:%S} UTC (429, 35 min left);"
+        f" 4 deliveries held (1 urgent) until {start + 40 * MINUTE:%Y-%m-%d %H:%M:%S} UTC at the latest",
+        "Deliveries still held for a service no longer held back:",
+        f"  email  1 delivery held (0 urgent) until {start + 15 * MINUTE:%Y-%m-%d %H:%M:%S} UTC at the latest",
     ]
 
 
@@ -373,3 +406,93 @@ def test_urgent_news_that_was_held_waits_like_the_rest_in_later_runs(twilio, sta
     with time_machine.travel(start + 40 * MINUTE, tick=False):
         service_busy_record(service="sms", status=429, until=start + 50 * MINUTE, now=start + 40 * MINUTE)
         assert deliveries_send([text("checkin-3", category="checkin").pk]) == {"sent": 1}
+
+
+@pytest.mark.django_db
+def test_when_a_hold_ends_urgent_news_tries_the_service_first(twilio, start) -> None:
+    """Held news queued before a held check-in: at the hold's end the check-in is asked first.
+
+    The service is busy again, so only one text is tried and the rest of that run is held: the one
+    tried is the check-in, not the oldest news.
+    """
+    with time_machine.travel(start, tick=False) as clock:
+        service_busy_record(service="sms", status=429, until=start + 10 * MINUTE, now=start)
+        rows = [text(f"news-{number}") for number in range(3)] + [text("checkin", category="checkin")]
+        # The check-in's first try went in an earlier run; here every one is held for the hold's end.
+        Delivery.objects.filter(pk=rows[-1].pk).update(held_by="sms")
+        assert deliveries_send([row.pk for row in rows]) == {"held": 4}
+
+        twilio.busy = (429, "600")
+        clock.shift(10 * MINUTE)
+        assert sweep() == {"retry": 1, "held": 3}
+        assert twilio.busy_answers == 1
+        tried = Delivery.objects.get(attempts=1)
+        assert tried.idempotency_key == "checkin"
+
+
+@pytest.mark.django_db
+def test_the_next_sweep_is_booked_for_the_end_of_a_hold_when_that_is_sooner(start) -> None:
+    with time_machine.travel(start, tick=False):
+        assert next_sweep_at(now=start) == start + SWEEP_EVERY
+        # Ran out already (not yet removed): not waited for.
+        service_busy_record(service="email", status=503, until=start - MINUTE, now=start - 3 * MINUTE)
+        assert next_sweep_at(now=start) == start + SWEEP_EVERY
+        service_busy_record(service="sms", status=429, until=start + 10 * MINUTE, now=start)
+        assert next_sweep_at(now=start) == start + SWEEP_EVERY
+        ends = start + datetime.timedelta(seconds=30)
+        service_busy_record(service="push https://fcm.googleapis.com", status=429, until=ends, now=start)
+        assert next_sweep_at(now=start) == ends
+
+
+@pytest.mark.django_db
+def test_what_a_hold_kept_back_is_sent_by_a_sweep_at_the_hold_s_end(twilio, start, settings) -> None:
+    """The sweep books itself for the hold's end, not two minutes on, and that sweep sends what was held."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    ends = start + datetime.timedelta(seconds=50)
+    with time_machine.travel(start, tick=False) as clock:
+        service_busy_record(service="sms", status=429, until=ends, now=start - MINUTE)
+        held = text("held")
+        assert deliveries_send([held.pk]) == {"held": 1}
+
+        assert deliver_due.call() == {}
+        booked = DBTaskResult.objects.get(task_path="carecircle.notifications.tasks.deliver_due", status="READY")
+        assert booked.run_after == ends
+
+        clock.move_to(ends)
+        assert deliver_due.call() == {"sent": 1}
+    assert [sent.body for sent in twilio.sent] == ["Text held"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_leave_nothing_held_after_a_send_ends_the_hold(twilio, start) -> None:
+    """One worker's urgent text ends the hold while another holds back a fan-out: each text goes exactly once.
+
+    Whichever order they meet in, nothing stays held for an hour for a hold that is over: a row held
+    before the release is sent by the worker that ended it, one held after finds no hold and goes.
+    """
+
+    def queued(key: str, category: str = "help_needed") -> Delivery:
+        # Written directly: outside a test transaction, delivery_enqueue's on-commit send would run at once.
+        return Delivery.objects.create(
+            channel=Channel.SMS, to="+447700900123", body=f"Text {key}", idempotency_key=key, category=category
+        )
+
+    with time_machine.travel(start, tick=True):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        earlier = [queued(f"earlier-{number}") for number in range(3)]
+        assert deliveries_send([row.pk for row in earlier]) == {"held": 3}
+        fan_out = [queued(f"fan-out-{number}") for number in range(6)]
+        checkin = queued("checkin", category="checkin")
+
+        at_once(
+            [
+                partial(deliveries_send, [checkin.pk]),
+                partial(deliveries_send, [row.pk for row in fan_out]),
+            ]
+        )
+        assert not BusyService.objects.exists()
+        assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    bodies = sorted(sent.body for sent in twilio.sent)
+    assert bodies == sorted(f"Text {row.idempotency_key}" for row in [*earlier, *fan_out, checkin])
