@@ -5,27 +5,37 @@ Two layers from channels-redis, chosen with CHANNEL_LAYER (docs/architecture/rea
 - "pubsub" (`RedisPubSubChannelLayer`): each process keeps its own connections' groups and
   subscribes to each group once; a group send is one PUBLISH that every subscribed process hands
   to its members. A send costs one Redis operation whatever the group's size.
-- "queues" (`RedisChannelLayer`): Redis keeps the groups; a group send queues one copy per
+- "queues" (`RedisChannelLayer`, as BoundedRedisChannelLayer): Redis keeps the groups; a group send queues one copy per
   connection in the group (one Redis operation per member), and each process waits for its
   connections' copies with a blocking BZPOPMIN.
 
 Both hold at most CHANNEL_CAPACITY messages for one connection that doesn't read fast enough (a slow
-phone): the queues layer in Redis (channels-redis's `capacity`), the pub/sub layer in the process
-(BoundedPubSubChannelLayer below; channels-redis's own queue there has no bound at all).
+phone), and say so when that is exceeded: what was waiting is replaced by one OVERFLOWED message, and
+the consumer closes the socket so its client reconnects and catches up (ChannelBacklog,
+BoundedPubSubChannelLayer, BoundedRedisChannelLayer below; docs/architecture/realtime.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import functools
+import logging
+import time
+import uuid
 from typing import Any
 
+from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import _wrap_close
+
+logger = logging.getLogger(__name__)
 
 PUBSUB = "pubsub"
 QUEUES = "queues"
 KINDS = (PUBSUB, QUEUES)
 PUBSUB_BACKEND = "carecircle.lib.channel_layers.BoundedPubSubChannelLayer"
+QUEUES_BACKEND = "carecircle.lib.channel_layers.BoundedRedisChannelLayer"
 
 # Reads on the channel layer's connections may take this long. Longer than the queues layer's own
 # blocking wait (BZPOPMIN, RedisChannelLayer.brpop_timeout = 5 s): with redis-py's default (also
@@ -36,12 +46,16 @@ CHANNEL_LAYER_READ_SECONDS = 15
 # 60 s) dropped events silently under load; 1,500 is several seconds at the budget's 200 events a
 # second, and well under 1 MB of small id-only events.
 CHANNEL_CAPACITY = 1500
-# The message a pub/sub connection gets instead of the ones it fell too far behind on
-# (EventsConsumer.channel_overflowed closes the socket; the client reconnects and catches up).
+# The message a connection gets instead of the ones it fell too far behind on (either layer;
+# EventsConsumer.channel_overflowed closes the socket; the client reconnects and catches up).
 OVERFLOWED = "channel.overflowed"
+# How long `subscriptions_confirm` waits for a pub/sub process's subscriptions to work again after
+# Redis came back, and how long each probe may take to come back before it is published again.
+CONFIRM_SECONDS = 5.0
+PROBE_SECONDS = 0.25
 
 
-class ChannelBacklog(asyncio.Queue[bytes]):
+class ChannelBacklog(asyncio.Queue[Any]):
     """One connection's messages waiting in this process: at most `capacity`, then one "overflowed" marker.
 
     A connection `capacity` messages behind isn't keeping up with live events. What it has waiting is
@@ -50,18 +64,19 @@ class ChannelBacklog(asyncio.Queue[bytes]):
     which covers every message dropped here. Memory stays bounded however slow the reader.
     """
 
-    def __init__(self, *, capacity: int, marker: bytes) -> None:
+    def __init__(self, *, capacity: int, marker: Any) -> None:
         super().__init__()
         self.capacity = capacity
         self.marker = marker
         self.overflowed = False
 
-    def put_nowait(self, item: bytes) -> None:
+    def put_nowait(self, item: Any) -> None:
         # Called for every message the process hears (channels-redis's receive task): never raises,
         # or that task would log, pause a second and skip the other connections in the group.
+        # The marker itself may arrive from outside too (the queues layer's Redis list overflowed).
         if self.overflowed:
             return
-        if self.qsize() >= self.capacity:
+        if self.qsize() >= self.capacity or item == self.marker:
             self.overflowed = True
             while not self.empty():
                 self.get_nowait()
@@ -81,6 +96,51 @@ class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):  # type: ignore[misc]  # cha
         self.channels[channel] = ChannelBacklog(capacity=self.capacity, marker=marker)
         await self._get_shard(channel).subscribe(channel)
 
+    async def subscriptions_confirm(self, *, timeout: float = CONFIRM_SECONDS) -> bool:
+        """Wait until this process's subscriptions work on the Redis running now; False if not within `timeout`.
+
+        After Redis restarts, channels-redis subscribes again only when its receive task next fails
+        and retries (about a second later), while `group_add` of a group it already had does nothing.
+        Anything published before then is lost, so the watchdog must not tell connections their
+        circles' latest numbers until this returns: a probe published now on each connection to
+        Redis came back, and its subscription was sent after every other one on that connection.
+        """
+        deadline = time.monotonic() + timeout
+        for shard in self._shards:
+            if shard._subscribed_to and not await self._probe(shard, deadline):
+                return False
+        return True
+
+    async def _probe(self, shard: Any, deadline: float) -> bool:
+        name = f"{self.prefix}probe.{uuid.uuid4().hex}"
+        heard: asyncio.Queue[bytes] = asyncio.Queue()
+        self.channels[name] = heard
+        try:
+            subscribed = False
+            while time.monotonic() < deadline:
+                try:
+                    if not subscribed:
+                        await shard.subscribe(name)
+                        subscribed = True
+                    await shard.publish(name, b"probe")
+                except Exception:
+                    # Redis answered the watchdog but this connection isn't back yet: ask again.
+                    logger.debug("The pub/sub probe could not be sent yet", exc_info=True)
+                    await asyncio.sleep(PROBE_SECONDS)
+                    continue
+                try:
+                    await asyncio.wait_for(heard.get(), PROBE_SECONDS)
+                except TimeoutError:
+                    continue
+                return True
+            return False
+        finally:
+            del self.channels[name]
+            try:
+                await shard.unsubscribe(name)
+            except Exception:
+                logger.debug("Could not unsubscribe the pub/sub probe", exc_info=True)
+
 
 class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):  # type: ignore[misc]  # channels-redis has no type hints
     """RedisPubSubChannelLayer holding at most `capacity` messages per connection (ChannelBacklog)."""
@@ -94,6 +154,109 @@ class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):  # type: ignore[misc] 
             self._layers[loop] = layer
             _wrap_close(self, loop)
         return layer
+
+    async def subscriptions_confirm(self, *, timeout: float = CONFIRM_SECONDS) -> bool:
+        """See BoundedPubSubLoopLayer.subscriptions_confirm (this event loop's subscriptions)."""
+        return await self._get_layer().subscriptions_confirm(timeout=timeout)
+
+
+# Runs in Redis for each group send of the queues layer, once per Redis server. KEYS are the
+# receiving processes' lists; ARGV holds, in order, the message for each list, each list's capacity,
+# the overflow marker, the time and the expiry. A full list is emptied and left holding the marker
+# alone, so the process it belongs to closes all its connections (their clients catch up), instead
+# of channels-redis's way of dropping the newest message without telling anyone.
+GROUP_SEND_SCRIPT = """
+local count = #KEYS
+local marker = ARGV[2 * count + 1]
+local now = ARGV[2 * count + 2]
+local expiry = ARGV[2 * count + 3]
+local overflowed = 0
+for i = 1, count do
+    if redis.call('ZCOUNT', KEYS[i], '-inf', '+inf') < tonumber(ARGV[count + i]) then
+        redis.call('ZADD', KEYS[i], now, ARGV[i])
+    else
+        redis.call('DEL', KEYS[i])
+        redis.call('ZADD', KEYS[i], now, marker)
+        overflowed = overflowed + 1
+    end
+    redis.call('EXPIRE', KEYS[i], expiry)
+end
+return overflowed
+"""
+# Set in the marker put in a process's full Redis list: it is meant for every connection of that process.
+EVERY_CONNECTION = "every_connection"
+
+
+class BoundedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # channels-redis has no type hints
+    """channels-redis's queues layer, telling connections when their messages overflowed instead of dropping them.
+
+    Messages wait in two places, each bounded by `capacity`:
+
+    - in Redis, one list per receiving process (every connection of the process shares it). It fills
+      only when the whole process stops reading (its event loop stalled). A group send that finds it
+      full empties it and leaves one marker (GROUP_SEND_SCRIPT), which the process hands to every
+      connection it has: they all close and their clients catch up.
+    - in the process, one ChannelBacklog per connection (channels-redis's queue there drops the
+      oldest message without a word). A connection too slow to read its share gets the marker alone.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.overflow_marker = {"type": OVERFLOWED}
+        self.receive_buffer: collections.defaultdict[str, ChannelBacklog] = collections.defaultdict(
+            functools.partial(ChannelBacklog, capacity=self.capacity, marker=self.overflow_marker)
+        )
+        # The connections this process has open (their channel names), to hand them the marker.
+        self.local_channels: set[str] = set()
+
+    async def new_channel(self, prefix: str = "specific") -> str:
+        channel: str = await super().new_channel(prefix)
+        self.local_channels.add(channel)
+        return channel
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        try:
+            message: dict[str, Any] = await super().receive(channel)
+        except asyncio.CancelledError:
+            # A consumer's receive is cancelled when its connection ends (channels' dispatch loop).
+            self.local_channels.discard(channel)
+            raise
+        return message
+
+    async def receive_single(self, channel: str) -> tuple[Any, dict[str, Any]]:
+        found, message = await super().receive_single(channel)
+        if message.get("type") == OVERFLOWED and message.get(EVERY_CONNECTION):
+            logger.warning(
+                "This process's live messages overflowed in Redis; closing its %s connections so they catch up",
+                len(self.local_channels),
+            )
+            return sorted(self.local_channels), dict(self.overflow_marker)
+        return found, message
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        """Send to every connection in the group; a receiving process whose list is full gets the marker."""
+        assert self.require_valid_group_name(group), "Group name not valid"
+        key = self._group_key(group)
+        connection = self.connection(self.consistent_hash(group))
+        await connection.zremrangebyscore(key, min=0, max=int(time.time()) - self.group_expiry)
+        channels = [name.decode("utf8") for name in await connection.zrange(key, 0, -1)]
+        keys_by_server, messages, capacities = self._map_channel_keys_to_connection(channels, message)
+        marker = self.serialize({"type": OVERFLOWED, EVERY_CONNECTION: True})
+        for index, keys in keys_by_server.items():
+            server = self.connection(index)
+            # Messages older than the expiry are stale either way: the client catches up on reconnect.
+            stale = server.pipeline()
+            for list_key in keys:
+                stale.zremrangebyscore(list_key, min=0, max=int(time.time()) - int(self.expiry))
+            await stale.execute()
+            arguments = [messages[list_key] for list_key in keys] + [capacities[list_key] for list_key in keys]
+            overflowed = await server.eval(
+                GROUP_SEND_SCRIPT, len(keys), *keys, *arguments, marker, time.time(), self.expiry
+            )
+            if overflowed:
+                logger.warning(
+                    "%s receiving processes were too far behind on group %s; told them to close", overflowed, group
+                )
 
 
 def redis_channel_layer(url: str, *, prefix: str, kind: str, capacity: int = CHANNEL_CAPACITY) -> dict[str, Any]:
@@ -117,12 +280,12 @@ def redis_channel_layer(url: str, *, prefix: str, kind: str, capacity: int = CHA
             "CONFIG": {"hosts": hosts, "prefix": prefix, "capacity": capacity},
         }
     return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": QUEUES_BACKEND,
         "CONFIG": {
             "hosts": hosts,
             "prefix": prefix,
-            # A full queue drops the newest events for that connection; its client notices the gap at
-            # the next event it hears, or at the next refresh (docs/architecture/realtime.md).
+            # A connection (or a whole process) this far behind gets the overflow marker and closes;
+            # its client reconnects and catches up (BoundedRedisChannelLayer).
             "capacity": capacity,
             "expiry": 30,
             "group_expiry": 86400,

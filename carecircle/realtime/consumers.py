@@ -16,14 +16,15 @@ from carecircle.circles.access import circle_member_ids, is_member
 from carecircle.circles.models import Circle, Membership
 from carecircle.realtime.events import FOR_USERS, circle_group, user_group
 from carecircle.realtime.registries import Hearing, LiveScope, live_scopes, scope_group
-from carecircle.realtime.watchdog import restarts_seen, watchdog_enrol, watchdog_leave
+from carecircle.realtime.watchdog import restarts_seen, subscriptions_confirm, watchdog_enrol, watchdog_leave
 
 logger = logging.getLogger(__name__)
 
 # Close codes: 4401 = not signed in (the client stops retrying until the page reloads).
 CLOSE_UNAUTHENTICATED = 4401
-# 1013 "try again later": this connection fell too far behind the live events (the pub/sub layer's
-# ChannelBacklog overflowed); the client reconnects and catches up by sequence number.
+# 1013 "try again later": this connection fell too far behind the live events (its layer's
+# ChannelBacklog, or the queues layer's list in Redis, overflowed); the client reconnects and
+# catches up by sequence number.
 CLOSE_TOO_FAR_BEHIND = 1013
 # Clients only send pings; anything longer is ignored unread.
 MAX_INCOMING_CHARACTERS = 1024
@@ -143,6 +144,16 @@ class CircleMembers:
 circle_members = CircleMembers()
 
 
+class _Closed:
+    """How many connections this process has closed for falling too far behind (said in each log line)."""
+
+    too_far_behind = 0
+
+
+def closed_too_far_behind() -> int:
+    return _Closed.too_far_behind
+
+
 class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels has no type hints
     """Sends a signed-in person the ids of what changed in their circles, and nothing else."""
 
@@ -191,6 +202,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         if restarts_seen() != restarts:
             # Redis restarted while this connection joined its groups, and the watchdog resynced the
             # others before this one enrolled: the groups may be on the old server.
+            await subscriptions_confirm(self.channel_layer)
             await self.resync()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -277,7 +289,11 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         Closing (rather than telling the client where each circle is) covers every kind of message
         dropped, personal and organisation ones too: a reconnect reads everything afresh.
         """
-        logger.warning("A live connection fell too far behind; closing it so its client catches up")
+        _Closed.too_far_behind += 1
+        logger.warning(
+            "A live connection fell too far behind; closing it so its client catches up (%s so far in this process)",
+            _Closed.too_far_behind,
+        )
         await self.close(code=CLOSE_TOO_FAR_BEHIND)
 
     async def _still_member(self, circle_id: int, *, fresh: bool) -> bool:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from carecircle.circles.models import Circle
+from carecircle.lib.channel_layers import BoundedRedisChannelLayer
 from carecircle.realtime.models import CircleEvent
 from carecircle.realtime.registries import scope_group
 
@@ -161,8 +162,12 @@ async def channel_forget(layer: Any, channel: str) -> None:
 
     The pub/sub layer subscribes each new channel in Redis and keeps a queue for it in the process
     until a receive on it is cancelled, as a consumer's is when its connection ends; a channel read
-    to the end would stay subscribed for the life of the process. The other layers keep nothing.
+    to the end would stay subscribed for the life of the process. The queues layer only keeps its
+    name among the process's connections (to tell them of an overflow); the in-memory layer, nothing.
     """
+    if isinstance(layer, BoundedRedisChannelLayer):
+        layer.local_channels.discard(channel)
+        return
     if not isinstance(layer, RedisPubSubChannelLayer):
         return
     loop_layer = layer._get_layer()

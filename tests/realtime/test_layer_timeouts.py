@@ -40,7 +40,10 @@ def layer_for(**env: str) -> dict[str, Any]:
 
 def test_with_redis_the_default_is_still_the_queues_layer() -> None:
     # Until the pub/sub layer is measured better on the same machine (docs/performance.md).
-    assert layer_for(REDIS_URL="redis://127.0.0.1:6379/9")["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert (
+        layer_for(REDIS_URL="redis://127.0.0.1:6379/9")["BACKEND"]
+        == "carecircle.lib.channel_layers.BoundedRedisChannelLayer"
+    )
 
 
 def test_the_pub_sub_layer_can_be_chosen() -> None:
@@ -59,7 +62,7 @@ def test_without_redis_live_events_stay_in_the_process() -> None:
 def test_the_queues_layer_reads_outlast_its_blocking_wait() -> None:
     layer = layer_for(REDIS_URL="redis://127.0.0.1:6379/9", CHANNEL_LAYER="queues")
 
-    assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layer["BACKEND"] == "carecircle.lib.channel_layers.BoundedRedisChannelLayer"
     assert layer["CONFIG"]["capacity"] == CHANNEL_CAPACITY
     for host in layer["CONFIG"]["hosts"]:
         # Room for a loaded event loop to read the answer after the server's wait ends.

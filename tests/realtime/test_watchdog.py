@@ -107,3 +107,28 @@ async def test_a_connection_that_cannot_resync_is_closed_so_its_client_reconnect
     consumer = FakeConsumer(failing=True)
     assert await watch(["first", None, "first", "first"], monkeypatch, consumer) == 1
     assert consumer.closed == watchdog.CLOSE_RESYNC_FAILED
+
+
+class FakeLayer:
+    """A pub/sub layer whose subscriptions come back when confirmed; records the order of things."""
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+
+    async def subscriptions_confirm(self) -> bool:
+        self.order.append("confirm")
+        return True
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+async def test_after_a_restart_subscriptions_are_confirmed_before_any_connection_is_told_its_numbers(monkeypatch):
+    order: list[str] = []
+
+    class OrderedConsumer(FakeConsumer):
+        async def resync(self) -> None:
+            order.append("resync")
+            await super().resync()
+
+    monkeypatch.setattr(watchdog, "get_channel_layer", lambda: FakeLayer(order))
+    assert await watch(["first", "second", "second"], monkeypatch, OrderedConsumer()) == 1
+    assert order == ["confirm", "resync"]

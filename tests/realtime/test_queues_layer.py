@@ -1,0 +1,93 @@
+"""The queues layer (CHANNEL_LAYER=queues) says when a process fell too far behind, instead of dropping events.
+
+channels-redis keeps one list in Redis per receiving process; a group send to a full list dropped
+the newest event without a word. BoundedRedisChannelLayer empties a full list and leaves one
+overflow marker, which the process hands to every connection it has (each then closes with 1013
+and its client catches up). Runs on a private Redis (tests/servers.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio
+
+from carecircle.lib.channel_layers import (
+    OVERFLOWED,
+    QUEUES,
+    QUEUES_BACKEND,
+    BoundedRedisChannelLayer,
+    redis_channel_layer,
+)
+from carecircle.realtime.events import HANDLER, channel_forget
+
+CAPACITY = 5
+
+
+def layer_on(port: int) -> BoundedRedisChannelLayer:
+    # The same settings a deployment gets, on the private Redis, with a small capacity.
+    config = redis_channel_layer(f"redis://127.0.0.1:{port}/0", prefix="queues-test", kind=QUEUES, capacity=CAPACITY)
+    assert config["BACKEND"] == QUEUES_BACKEND
+    return BoundedRedisChannelLayer(**config["CONFIG"])
+
+
+async def longest_list(port: int) -> int:
+    client = redis.asyncio.Redis(port=port)
+    try:
+        keys = [key async for key in client.scan_iter("queues-test*") if b":group:" not in key]
+        return max([await client.zcard(key) for key in keys], default=0)
+    finally:
+        await client.aclose()
+
+
+async def test_a_process_too_far_behind_is_told_on_every_connection(private_redis):
+    port, _ = private_redis
+    receiver = layer_on(port)
+    in_circle = await receiver.new_channel()
+    elsewhere = await receiver.new_channel()
+    await receiver.group_add("circle.1", in_circle)
+    sender = layer_on(port)
+
+    # The receiving process reads nothing meanwhile (its event loop stalled, say).
+    for seq in range(1, 31):
+        await sender.group_send("circle.1", {"type": HANDLER, "event": {"seq": seq}})
+        assert await longest_list(port) <= CAPACITY
+
+    # Its first read is the marker, for the connection in the circle and for the one elsewhere,
+    # whose own events may have been in the list that was emptied.
+    assert await asyncio.wait_for(receiver.receive(in_circle), 5) == {"type": OVERFLOWED}
+    assert await asyncio.wait_for(receiver.receive(elsewhere), 5) == {"type": OVERFLOWED}
+    await receiver.flush()
+    await sender.flush()
+
+
+async def test_a_process_that_keeps_up_hears_every_event_and_no_marker(private_redis):
+    port, _ = private_redis
+    receiver = layer_on(port)
+    channel = await receiver.new_channel()
+    await receiver.group_add("circle.1", channel)
+    sender = layer_on(port)
+
+    heard = []
+    for seq in range(1, 31):
+        await sender.group_send("circle.1", {"type": HANDLER, "event": {"seq": seq}})
+        heard.append(await asyncio.wait_for(receiver.receive(channel), 5))
+
+    assert [message["event"]["seq"] for message in heard] == list(range(1, 31))
+    await receiver.flush()
+    await sender.flush()
+
+
+async def test_a_connection_that_ended_is_no_longer_told(private_redis):
+    port, _ = private_redis
+    layer = layer_on(port)
+    reading = await layer.new_channel()
+    probe = await layer.new_channel()
+    waiting = asyncio.ensure_future(layer.receive(reading))
+    await asyncio.sleep(0.05)
+    waiting.cancel()  # as channels cancels a consumer's receive when its connection ends
+    await asyncio.gather(waiting, return_exceptions=True)
+    await channel_forget(layer, probe)  # as the health check forgets its probe
+
+    assert layer.local_channels == set()
+    await layer.flush()
