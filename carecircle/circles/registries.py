@@ -11,7 +11,9 @@ from its AppConfig.ready(), and the others find it here:
 - the emergency plan: records says where a circle's plan is, for the messages tasks sends;
 - organisation staff: orgs says whether an account is on an organisation's staff;
 - requests waiting for someone: orgs lists, on the circles page, an organisation's request to join
-  a circle that was asked of the person's own confirmed address.
+  a circle that was asked of the person's own confirmed address;
+- the record's address: records gives a member the address in About me, only when that member
+  may read it (orgs takes the postcode district from it for the offer of support).
 
 Audit sentences are registered with audit (`audit.display.register_sentences`), which sits below
 the domain apps.
@@ -331,6 +333,22 @@ def register_personal_help_counter(counter: PersonalHelpCounter) -> None:
 def personal_help(start: datetime.datetime, end: datetime.datetime) -> list[PersonalHelp]:
     """The registered count of each person's help per circle and week (empty when no app counts it)."""
     return list(_personal_help_counters[0](start, end)) if _personal_help_counters else []
+
+
+# The person's address as the record holds it, for one member: "" when the member may not read it
+# (the section's consent and the entry's audience decide, as on the record's own pages) or none is kept.
+RecordAddress = Callable[[CircleAccess], str]
+_record_addresses: list[RecordAddress] = []
+
+
+def register_record_address(finder: RecordAddress) -> None:
+    """records says where the person lives, as far as a member may read it; from its ready()."""
+    _record_addresses[:] = [finder]
+
+
+def record_address_for(access: CircleAccess) -> str:
+    """The address in the record this member may read, or "" (also when no app keeps a record)."""
+    return _record_addresses[0](access) if _record_addresses else ""
 
 
 # Sections an app draws on the circle home in a {% region name part… %} whose parts only the app can

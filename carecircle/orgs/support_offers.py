@@ -22,19 +22,20 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from carecircle.accounts.models import User
-from carecircle.circles.access import CircleAccess
+from carecircle.circles.access import CircleAccess, access_circle
 from carecircle.circles.conditional import ViewerPart
 from carecircle.circles.models import Circle, Membership, Role
-from carecircle.circles.registries import personal_help
+from carecircle.circles.registries import personal_help, record_address_for
 from carecircle.lib import rows
 from carecircle.lib.errors import DomainError
-from carecircle.lib.postcodes import district_of
+from carecircle.lib.postcodes import district_in, district_of
 from carecircle.orgs.models import DirectoryService, Need, Referral, SupportOffer
 from carecircle.orgs.reports import LONDON
 from carecircle.orgs.signposting import support_search
@@ -116,24 +117,48 @@ def _offered_pairs(over: dict[tuple[int, int], tuple[int, int]]) -> dict[int, tu
     return {user: (circle, weeks_over) for user, (circle, weeks_over, _) in best.items()}
 
 
-def _districts(circle_ids: set[int]) -> dict[int, str]:
-    """Each circle's postcode district: the one its organisers gave, else the newest linked referral's.
+def _districts(offered: dict[int, tuple[int, int]]) -> dict[int, str]:
+    """Each offered person's postcode district for their circle: the one the circle's organisers gave,
+    else the postcode in the record's address *if that person may read it*, else the newest linked
+    referral's.
 
     The circle's own (circles/edit.html) comes first: the family set it for this, and it stays right
-    when the person moves after a referral.
+    when the person moves after a referral. The record's address is read through the record's own
+    access rules (`circles.registries.record_address_for`: the About me section's consent and the
+    entry's audience) for the member being offered support, since only they see the district; a
+    member who may not read the address gets the referral's district or none. Only the district is
+    kept. A query or two per offered person without a district of their circle's own (the worker's
+    daily check; few people are over the threshold).
     """
-    found: dict[int, str] = dict(
+    circle_ids = {circle for circle, _ in offered.values()}
+    given: dict[int, str] = dict(
         Circle.objects.filter(pk__in=circle_ids).exclude(person_district="").values_list("pk", "person_district")
     )
+    from_referrals: dict[int, str] = {}
     rows = (
-        Referral.objects.filter(circle_id__in=circle_ids)
+        Referral.objects.filter(circle_id__in=circle_ids - set(given))
         .exclude(person_postcode="")
         .order_by("circle_id", "-created_at")
         .values_list("circle_id", "person_postcode")
     )
     for circle_id, postcode in rows:
-        if circle_id is not None and circle_id not in found and district_of(postcode):
-            found[circle_id] = district_of(postcode)
+        if circle_id is not None and circle_id not in from_referrals and district_of(postcode):
+            from_referrals[circle_id] = district_of(postcode)
+    users = User.objects.in_bulk([user for user, (circle, _) in offered.items() if circle not in given])
+    found: dict[int, str] = {}
+    for user_id, (circle_id, _) in offered.items():
+        if circle_id in given:
+            found[user_id] = given[circle_id]
+            continue
+        district = ""
+        user = users.get(user_id)
+        if user is not None:
+            try:
+                access = access_circle(user=user, circle_id=circle_id)
+            except (Http404, PermissionDenied):
+                access = None
+            district = district_in(record_address_for(access)) if access is not None else ""
+        found[user_id] = district or from_referrals.get(circle_id, "")
     return found
 
 
@@ -145,7 +170,7 @@ def support_offers_refresh(*, today: datetime.date | None = None) -> RefreshRepo
     """
     today = today or uk_today()
     offered = _offered_pairs(_over_threshold(today))
-    districts = _districts({circle for circle, _ in offered.values()})
+    districts = _districts(offered)
     with transaction.atomic():
         withdrawn = (
             SupportOffer.objects.filter(due=True)
@@ -157,7 +182,7 @@ def support_offers_refresh(*, today: datetime.date | None = None) -> RefreshRepo
                 user_id=user_id,
                 defaults={
                     "circle_id": circle_id,
-                    "district": districts.get(circle_id, ""),
+                    "district": districts.get(user_id, ""),
                     "due": True,
                     "weeks_over": weeks_over,
                     "checked_on": today,

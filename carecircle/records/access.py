@@ -170,6 +170,28 @@ def access_entry(
     return reader, section, entry_in(reader, section, entry_id)
 
 
+def address_for(access: CircleAccess) -> str:
+    """The address in About me, when this member may read it (section's consent, entry's audience); else "".
+
+    Registered with circles for the offer of support (orgs keeps only its postcode district, shown
+    to this member alone). Read without a log entry: only the circle's own people are offered
+    support, and their looks are not logged (`Reader.watched`).
+    """
+    reader = member_reader(access)
+    section = SECTION_BY_KEY["about"]
+    if not reader.can_read(section):
+        return ""
+    data = (
+        RecordEntry.objects.filter(
+            circle_id=access.circle.pk, section=section.key, deleted_at__isnull=True, audience__in=reader.audiences
+        )
+        .values_list("data", flat=True)
+        .first()
+    )
+    address = (data or {}).get("address") if isinstance(data, dict) else None
+    return address if isinstance(address, str) else ""
+
+
 def entry_comments_rule(access: CircleAccess, entry_id: int, write: bool) -> None:
     """Who may read the comments on a record entry (whoever may read the entry) and add to them
     (who may also change the record). Registered with the conversations app as "record_entry"."""

@@ -16,7 +16,10 @@ from carecircle.accounts.data_rights import account_erase, subject_access_member
 from carecircle.accounts.models import User
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle
-from carecircle.circles.services import circle_update
+from carecircle.circles.permissions import effective_consent
+from carecircle.circles.registries import record_address_for
+from carecircle.circles.services import circle_update, consent_update
+from carecircle.lib.postcodes import district_in
 from carecircle.orgs.models import Referral, SupportOffer
 from carecircle.orgs.support_offers import (
     LATER_WEEKS,
@@ -25,6 +28,8 @@ from carecircle.orgs.support_offers import (
     uk_today,
     weeks_looked_at,
 )
+from carecircle.records.sections import SECTION_BY_KEY
+from carecircle.records.services import entry_create
 from carecircle.tasks.services import occurrence_done, task_volunteer
 from tests.bursts import at_once
 from tests.cast import Cast, build_cast, invite_and_join
@@ -298,3 +303,99 @@ def test_the_offer_is_in_the_members_data_and_goes_with_their_account(cast: Cast
     helper_id = cast.helper.pk
     account_erase(actor=cast.helper)
     assert not SupportOffer.objects.filter(user_id=helper_id).exists()
+
+
+def _about_me(cast: Cast, *, address: str, audience: str = "everyone") -> None:
+    entry_create(
+        actor=cast.person,
+        circle=cast.circle,
+        section=SECTION_BY_KEY["about"],
+        values={"full_name": "Tom Jones", "address": address},
+        audience=audience,
+    )
+
+
+@pytest.mark.usefixtures("directory")
+def test_with_no_district_of_its_own_the_circle_uses_the_postcode_in_the_records_address(
+    cast: Cast, org: Org, as_user: Any
+) -> None:
+    referral = make_referral(org.organisation, person_name="Dad")
+    Referral.objects.filter(pk=referral.pk).update(circle=cast.circle, person_postcode="CF10 1AA")
+    _about_me(cast, address="12 High Street\nWrexham ll11 1aa")
+    first, _, third, fourth = weeks()
+    give_help(circle=cast.circle, organiser=cast.organiser, helper=cast.helper, days=[first, third, fourth])
+
+    support_offers_refresh()
+    offer = SupportOffer.objects.get()
+    assert offer.district == "LL11"  # the record's, before the older referral's CF10
+    page = home(as_user(cast.helper), cast)
+    assert "Carers centre" in page
+    assert "High Street" not in page  # only the district is kept and shown, never the address
+    assert "High Street" not in str(SupportOffer.objects.values().get())
+
+
+@pytest.mark.usefixtures("directory")
+def test_the_circles_own_district_still_comes_before_the_records_address(cast: Cast) -> None:
+    _about_me(cast, address="1 Queen Street, Cardiff CF10 1AA")
+    circle_update(
+        actor=cast.organiser, circle=cast.circle, person_name="Dad", person_date_of_birth=None, person_district="LL11"
+    )
+    first, _, third, fourth = weeks()
+    give_help(circle=cast.circle, organiser=cast.organiser, helper=cast.helper, days=[first, third, fourth])
+
+    support_offers_refresh()
+    assert SupportOffer.objects.get().district == "LL11"
+
+
+@pytest.mark.usefixtures("directory")
+def test_someone_who_may_not_read_the_address_gets_the_referrals_district_not_the_records(cast: Cast, org: Org) -> None:
+    """Organisers-only About me: the helper offered support never learns the district from it."""
+    referral = make_referral(org.organisation, person_name="Dad")
+    Referral.objects.filter(pk=referral.pk).update(circle=cast.circle, person_postcode="CF10 1AA")
+    _about_me(cast, address="12 High Street, Wrexham LL11 1AA", audience="owners")
+    first, _, third, fourth = weeks()
+    give_help(circle=cast.circle, organiser=cast.organiser, helper=cast.helper, days=[first, third, fourth])
+
+    support_offers_refresh()
+    assert SupportOffer.objects.get().district == "CF10"
+
+
+@pytest.mark.usefixtures("directory")
+def test_consent_withdrawn_from_about_me_leaves_the_offer_without_the_records_district(cast: Cast) -> None:
+    _about_me(cast, address="12 High Street, Wrexham LL11 1AA")
+    consent = effective_consent(cast.circle.consent)
+    consent["helper"] = [key for key in consent["helper"] if key != "records.read.about"]
+    consent_update(actor=cast.person, circle=cast.circle, grants=consent)
+    first, _, third, fourth = weeks()
+    give_help(circle=cast.circle, organiser=cast.organiser, helper=cast.helper, days=[first, third, fourth])
+
+    support_offers_refresh()
+    assert SupportOffer.objects.get().district == ""
+
+
+def test_the_records_address_is_given_only_to_members_who_may_read_it(cast: Cast) -> None:
+    _about_me(cast, address="12 High Street, Wrexham LL11 1AA", audience="carers")
+
+    def address(user: User) -> str:
+        return record_address_for(access_circle(user=user, circle_id=cast.circle.pk))
+
+    for reader in (cast.person, cast.organiser, cast.helper, cast.paid_carer):
+        assert address(reader) == "12 High Street, Wrexham LL11 1AA"
+    # Professionals read About me, but this entry is for helpers and carers; well-wishers never read it.
+    assert address(cast.professional) == ""
+    assert address(cast.well_wisher) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "district"),
+    [
+        ("12 High St, Wrexham LL11 1AA", "LL11"),
+        ("Flat 2\nsw1a1aa", "SW1A"),
+        ("Old address B1 1AA, now CH7 2AB", "CH7"),
+        ("12 High Street, Wrexham", ""),
+        ("LL11", ""),  # a district alone isn't a postcode found in an address
+        ("XLL11 1AAX", ""),
+    ],
+)
+def test_the_district_is_read_from_a_whole_postcode_in_an_address(text: str, district: str) -> None:
+    assert district_in(text) == district
