@@ -148,7 +148,7 @@ QUERIES: dict[str, int] = {
     "page orgs:referral_new": 2,
     "page orgs:referral_status": 2,
     "page orgs:referrals": 5,
-    "page orgs:reports": 6,
+    "page orgs:reports": 9,
     "page orgs:staff": 3,
     "page orgs:staff_join": 2,
     "page realtime:events": 3,

@@ -20,6 +20,7 @@ from carecircle.lib.spreadsheet import safe_cells
 from carecircle.orgs import reports
 from carecircle.orgs.access import access_organisation, commissioned_areas
 from carecircle.orgs.selectors import organisations_in_areas
+from carecircle.orgs.support_figures import SupportFigures, build_support_figures, support_csv_rows
 from carecircle.orgs.uptake import Uptake, build_uptake, uptake_csv_rows
 from carecircle.orgs.views import viewer
 from carecircle.orgs.volunteer_activity import VolunteerActivity, build_volunteer_activity, volunteer_csv_rows
@@ -45,12 +46,14 @@ def _csv(
     *,
     uptake: Uptake | None = None,
     volunteers: VolunteerActivity | None = None,
+    support: SupportFigures | None = None,
 ) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     rows = reports.report_csv_rows(report) + (uptake_csv_rows(uptake) if uptake else [])
     rows += volunteer_csv_rows(volunteers) if volunteers else []
+    rows += support_csv_rows(support) if support else []
     for row in rows:
         writer.writerow(safe_cells(row))
     return response
@@ -72,13 +75,15 @@ def organisation_report(request: HttpRequest, organisation_id: int) -> HttpRespo
         return _refused(request, "orgs/report.html", context, error)
     report = reports.build_report([access.organisation.pk], period)
     volunteers = build_volunteer_activity([access.organisation.pk], period)
+    support = build_support_figures([access.organisation.pk], period, private_offers=False)
     if request.GET.get("format") == "csv":
         return _csv(
             report,
             f"{access.organisation.slug}-referrals-{period.start:%Y-%m}-to-{period.last_month:%Y-%m}.csv",
             volunteers=volunteers,
+            support=support,
         )
-    context.update({"report": report, "volunteers": volunteers})
+    context.update({"report": report, "volunteers": volunteers, "support": support})
     return render(request, "orgs/report.html", context)
 
 
@@ -98,8 +103,11 @@ def commissioning(request: HttpRequest) -> HttpResponse:
     organisation_ids = [organisation.pk for organisation in organisations]
     report = reports.build_report(organisation_ids, period)
     uptake = build_uptake(organisation_ids, period, now=timezone.now())
+    support = build_support_figures(organisation_ids, period, private_offers=True)
     audit_record(actor=viewer(request), action="organisation.report_viewed", data={"areas": areas})
     if request.GET.get("format") == "csv":
-        return _csv(report, f"area-{period.start:%Y-%m}-to-{period.last_month:%Y-%m}.csv", uptake=uptake)
-    context.update({"report": report, "uptake": uptake})
+        return _csv(
+            report, f"area-{period.start:%Y-%m}-to-{period.last_month:%Y-%m}.csv", uptake=uptake, support=support
+        )
+    context.update({"report": report, "uptake": uptake, "support": support})
     return render(request, "orgs/commissioning.html", context)

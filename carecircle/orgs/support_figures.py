@@ -1,0 +1,182 @@
+"""How many people were offered local support, for reports: totals only, small numbers hidden (issue 11).
+
+Two kinds of offer are counted, each in the month (UK time) it was made:
+
+- **Sent to a service** ("We referred them here", `Signposting`): staff sent the person of a
+  referral, or the person who helps them, to a service in the directory. Counted for the
+  organisation whose referral it was, and for a commissioner across their area's organisations:
+  each month, by the service's need categories (a service can be in several; one the directory
+  has since dropped is "no longer listed") and by what became of the referral it was made from
+  (how it ended if closed, else declined or still open). Whether the person took the service up
+  is not recorded, so it is not claimed.
+- **The private offer of support** (`SupportOffer`, orgs/support_offers.py), made to family and
+  friends in a circle whose help passed the threshold. Counted for a **commissioner only**, across
+  the open circles linked to their area's organisations (orgs/uptake.py `linked_circles`), each
+  month it was first made and by what became of it. Never for an organisation: it promised the
+  person that no organisation learns they were offered it, and an organisation knows the few
+  families linked to it, so even its count could point at someone.
+
+Suppression is the reports' own (orgs/reports.py `suppress`): 1 to 4 hidden, with secondary
+suppression so no hidden count comes back by subtraction, and totals under 5 hidden. Five queries
+for a commissioner, three for an organisation, whatever the number of referrals or offers.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext, pgettext
+
+from carecircle.lib.date_words import short_date
+from carecircle.orgs.models import Need, Outcome, ReferralStatus, Signposting, SupportOffer
+from carecircle.orgs.reports import LONDON, Period, Table, _table, hidden
+from carecircle.orgs.support_offers import uk_today
+from carecircle.orgs.uptake import linked_circles
+
+
+@dataclass
+class SupportFigures:
+    sent_months: Table
+    sent_needs: Table
+    sent_referrals: Table
+    offer_months: Table | None = None
+    offer_answers: Table | None = None
+
+    @property
+    def tables(self) -> list[Table]:
+        offers = [self.offer_months, self.offer_answers] if self.offer_months and self.offer_answers else []
+        return [self.sent_months, self.sent_needs, self.sent_referrals, *offers]
+
+
+def _month_key(value: object) -> datetime.date | None:
+    """A truncated month as the database gives it back (an aware datetime, a date, or text on SQLite)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(LONDON).date().replace(day=1)
+    if isinstance(value, datetime.date):
+        return value.replace(day=1)
+    return datetime.date.fromisoformat(str(value)[:10]).replace(day=1)
+
+
+def _by_month(rows: object, period: Period) -> list[tuple[str, int]]:
+    counts: dict[datetime.date | None, int] = {}
+    for month, total in rows:  # type: ignore[attr-defined]
+        key = _month_key(month)
+        counts[key] = counts.get(key, 0) + int(total or 0)
+    return [(short_date(month, "M Y"), counts.get(month, 0)) for month in period.months()]
+
+
+def build_support_figures(organisation_ids: list[int], period: Period, *, private_offers: bool) -> SupportFigures:
+    """The tables of offers made in the period; `private_offers` only for a commissioner (see the docstring)."""
+    sent = Signposting.objects.filter(
+        referral__organisation_id__in=organisation_ids,
+        created_at__gte=period.start_moment,
+        created_at__lt=period.end_moment,
+    ).order_by()
+    months = (
+        sent.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
+        .values("month")
+        .annotate(total=Count("pk"))
+        .values_list("month", "total")
+    )
+    needs = sent.aggregate(
+        gone=Count("pk", filter=Q(service__isnull=True)),
+        **{value: Count("pk", filter=Q(service__needs__contains=f" {value} ")) for value in Need.values},
+    )
+    referrals: dict[tuple[str, str], int] = {
+        (status, outcome): int(total)
+        for status, outcome, total in sent.values("referral__status", "referral__outcome")
+        .annotate(total=Count("pk"))
+        .values_list("referral__status", "referral__outcome", "total")
+    }
+    closed = [
+        (
+            str(label),
+            sum(
+                n for (status, outcome), n in referrals.items() if status == ReferralStatus.CLOSED and outcome == value
+            ),
+        )
+        for value, label in Outcome.choices
+    ]
+    declined = sum(n for (status, _), n in referrals.items() if status == ReferralStatus.DECLINED)
+    still_open = sum(
+        n for (status, _), n in referrals.items() if status not in (ReferralStatus.CLOSED, ReferralStatus.DECLINED)
+    )
+    closed_other = sum(
+        n
+        for (status, outcome), n in referrals.items()
+        if status == ReferralStatus.CLOSED and outcome not in Outcome.values
+    )
+    figures = SupportFigures(
+        sent_months=_table("sent-months", gettext("Sent to a local service, each month"), _by_month(months, period)),
+        sent_needs=_table(
+            "sent-needs",
+            gettext("Sent to a local service, by what the service helps with (a service can help with several)"),
+            [(str(label), int(needs.get(value) or 0)) for value, label in Need.choices]
+            + [(gettext("No longer listed in the directory"), int(needs.get("gone") or 0))],
+        ),
+        sent_referrals=_table(
+            "sent-referrals",
+            gettext("Sent to a local service, by what became of the referral"),
+            [
+                *closed,
+                (pgettext("a closed referral's outcome", "Closed, no outcome recorded"), closed_other),
+                (gettext("Referral declined"), declined),
+                (gettext("Referral still open"), still_open),
+            ],
+        ),
+    )
+    if private_offers:
+        _private_offers(figures, organisation_ids, period)
+    return figures
+
+
+def _private_offers(figures: SupportFigures, organisation_ids: list[int], period: Period) -> None:
+    """Offers first made in the period, in circles linked to these organisations: two queries."""
+    today = uk_today()
+    offers = SupportOffer.objects.filter(
+        circle__in=linked_circles(organisation_ids),
+        checked_on__isnull=False,  # made by the daily check, not only answered before any offer
+        created_at__gte=period.start_moment,
+        created_at__lt=period.end_moment,
+    ).order_by()
+    months = (
+        offers.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
+        .values("month")
+        .annotate(total=Count("pk"))
+        .values_list("month", "total")
+    )
+    put_off = Q(dismissed_at__isnull=True, later_until__gt=today)
+    answers = offers.aggregate(
+        turned_down=Count("pk", filter=Q(dismissed_at__isnull=False)),
+        put_off=Count("pk", filter=put_off),
+        showing=Count("pk", filter=Q(dismissed_at__isnull=True, due=True) & ~put_off),
+        ended=Count("pk", filter=Q(dismissed_at__isnull=True, due=False) & ~put_off),
+    )
+    figures.offer_months = _table(
+        "offer-months", gettext("Offered support privately in their circle, each month"), _by_month(months, period)
+    )
+    figures.offer_answers = _table(
+        "offer-answers",
+        gettext("What became of those private offers"),
+        [
+            (gettext("Still offered"), int(answers["showing"] or 0)),
+            (gettext('Put off ("Not now")'), int(answers["put_off"] or 0)),
+            (gettext('Turned down ("Don\'t show this again")'), int(answers["turned_down"] or 0)),
+            (gettext("No longer giving that much help"), int(answers["ended"] or 0)),
+        ],
+    )
+
+
+def support_csv_rows(figures: SupportFigures) -> list[list[str]]:
+    """The tables as the report's CSV rows, with the same hidden values as the page."""
+    rows = []
+    for table in figures.tables:
+        for cell in table.cells:
+            rows.append([table.title, cell.label, cell.shown])
+        rows.append([table.title, gettext("Total"), hidden() if table.suppressed_total else str(table.total)])
+    return rows
