@@ -85,6 +85,8 @@ def test_journey_7_a_commissioner_sees_the_evidence_as_charts_and_csv(server: st
     expect(page.get_by_role("heading", name="Family circles linked to the organisations")).to_be_visible()
     expect(page.get_by_role("heading", name="Help given")).to_be_visible()
     expect(page.get_by_role("heading", name="How closed referrals ended")).to_be_visible()
+    expect(page.get_by_role("heading", name="Local support offered")).to_be_visible()
+    expect(page.get_by_role("heading", name="What became of those private offers")).to_be_visible()
     states = page.get_by_role("table", name="Where those referrals are now")
     expect(states.get_by_role("row", name="Declined 7")).to_be_visible()
     # 4 new and 1 triaged: both hidden, so neither can be worked out from the total of 12.
