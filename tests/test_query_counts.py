@@ -65,7 +65,7 @@ QUERIES: dict[str, int] = {
     "api org_invite_code_list": 3,
     "api org_referral_get": 3,
     "api org_referral_list": 3,
-    "api org_report_get": 6,
+    "api org_report_get": 9,
     "api record_document_download": 3,
     "api record_entry_get": 3,
     "api record_entry_list": 3,

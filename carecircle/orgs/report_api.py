@@ -27,6 +27,7 @@ from carecircle.orgs import reports
 from carecircle.orgs.access import access_organisation, commissioned_areas
 from carecircle.orgs.models import Need, Outcome, ReferralSource, ReferralStatus
 from carecircle.orgs.selectors import organisations_in_areas
+from carecircle.orgs.support_figures import build_support_figures
 from carecircle.orgs.uptake import Uptake, build_uptake
 from carecircle.orgs.volunteer_activity import VolunteerActivity, build_volunteer_activity
 from carecircle.orgs.wellbeing import QUESTIONS
@@ -44,12 +45,16 @@ To = Annotated[
 ]
 
 # The tables whose cells are months, and those whose cells are the choices of a field, in order.
-MONTH_TABLES = frozenset({"months", "volunteers", "given", "follow-ups"})
+MONTH_TABLES = frozenset({"months", "volunteers", "given", "follow-ups", "sent-months", "offer-months"})
 CHOICE_TABLES = {
     "states": ReferralStatus.values,
     "sources": ReferralSource.values,
     "needs": Need.values,
     "outcomes": Outcome.values,
+    # The local support offered (orgs/support_figures.py), in the order of its tables' cells.
+    "sent-needs": [*Need.values, "no-longer-listed"],
+    "sent-referrals": [*Outcome.values, "closed-no-outcome", "declined", "open"],
+    "offer-answers": ["still-offered", "put-off", "turned-down", "no-longer-over-threshold"],
 }
 # Tables whose cells don't add up to anything: someone active in two months or weeks is counted in each.
 NO_TOTAL = frozenset({"volunteers", "weekly"})
@@ -137,12 +142,21 @@ class ReportOut(Schema):
 class OrganisationReportOut(ReportOut):
     organisation_id: int
     volunteers: VolunteersOut
+    local_support: list[TableOut] = Field(
+        description="Times its staff sent someone to a local service, by month, by what the service helps with"
+        " and by what became of the referral."
+    )
 
 
 class CommissionerReportOut(ReportOut):
     areas: list[str]
     organisation_ids: list[int]
     circles: CirclesOut
+    local_support: list[TableOut] = Field(
+        description="Times staff of these organisations sent someone to a local service (by month, what the"
+        " service helps with, what became of the referral), then private offers of support in linked circles"
+        " (by month, and what became of them)."
+    )
 
 
 def _number(text: str) -> float | None:
@@ -267,6 +281,9 @@ def org_report_get(
     return OrganisationReportOut(
         organisation_id=access.organisation.pk,
         volunteers=_volunteers(build_volunteer_activity(ids, period), period),
+        local_support=[
+            _table(table, period) for table in build_support_figures(ids, period, private_offers=False).tables
+        ],
         **_report(reports.build_report(ids, period)),  # type: ignore[arg-type]
     )
 
@@ -291,5 +308,8 @@ def commissioning_report_get(request: HttpRequest, start: From = "", end: To = "
         areas=areas,
         organisation_ids=ids,
         circles=_circles(uptake, period),
+        local_support=[
+            _table(table, period) for table in build_support_figures(ids, period, private_offers=True).tables
+        ],
         **_report(reports.build_report(ids, period)),  # type: ignore[arg-type]
     )

@@ -20,6 +20,7 @@ from carecircle.orgs.uptake import linked_circles
 from tests.cast import Cast
 from tests.orgs.conftest import Org, make_referral, quick_user, text
 from tests.orgs.test_directory import directory  # noqa: F401  (the fixture: a few Wrexham services)
+from tests.orgs.test_report_api import figures, token_client
 
 SENT_MONTHS = "Sent to a local service, each month"
 SENT_NEEDS = "Sent to a local service, by what the service helps with (a service can help with several)"
@@ -45,6 +46,12 @@ def _send(org: Org, *, near: int, carers: int, prefix: str = "Sent") -> list[Ref
             referral_signpost(access=access, referral=referral, service=carers_centre, for_carer=True)
         referrals.append(referral)
     return referrals
+
+
+def _table(page: str, key: str) -> str:
+    """One chart's section of a report page (its SVG and its table), so a figure is read from the right table."""
+    start = page.index(f'id="t-{key}"')
+    return page[start : page.index("</section>", start)]
 
 
 def _csv(response: Any) -> dict[tuple[str, str], str]:
@@ -79,13 +86,15 @@ def test_an_organisation_sees_how_many_it_sent_to_local_services_with_small_numb
     address = reverse("orgs:reports", kwargs={"organisation_id": org.organisation.pk})
     page = text(as_user(coordinator).get(address))
     assert "Local support offered" in page
-    assert f"{_this_month()}</td><td>9</td>" in page
-    assert "Company and loneliness</td><td>7</td>" in page
+    assert f"{_this_month()}</td><td>9</td>" in _table(page, "sent-months")
+    needs = _table(page, "sent-needs")
     # 2 sent to the carers' service are hidden, and so is the next smallest, so neither comes back from a total.
-    assert "Support for someone who helps a relative</td><td>not shown</td>" in page
+    assert "Support for someone who helps a relative</td><td>not shown</td>" in needs
+    assert "Company and loneliness</td><td>not shown</td>" in needs
+    assert "Total</th><td>9</td>" in needs
     # The declined referral was sent to 2 services: hidden, and the 7 still open with them (else 9 - 7).
-    assert "Referral declined</td><td>not shown</td>" in page
-    assert "Referral still open</td><td>not shown</td>" in page
+    assert "Referral declined</td><td>not shown</td>" in _table(page, "sent-referrals")
+    assert "Referral still open</td><td>not shown</td>" in _table(page, "sent-referrals")
     assert "Sent Person" not in page
     assert "Rang them" not in page
     # The private offers are never counted for an organisation.
@@ -105,7 +114,7 @@ def test_an_organisation_never_counts_another_organisations_and_a_small_total_is
     page = text(
         as_user(org.other_staff).get(reverse("orgs:reports", kwargs={"organisation_id": org.other_organisation.pk}))
     )
-    assert f"{_this_month()}</td><td>0</td>" in page
+    assert f"{_this_month()}</td><td>0</td>" in _table(page, "sent-months")
     own = _csv(
         as_user(org.coordinator).get(
             reverse("orgs:reports", kwargs={"organisation_id": org.organisation.pk}) + "?format=csv"
@@ -124,14 +133,13 @@ def test_a_commissioner_sees_both_kinds_of_offer_as_totals_and_never_a_person(
     assert cast.circle in linked_circles([org.organisation.pk])
     _offers(cast, showing=6, turned_down=1, put_off=5)
     page = text(as_user(org.commissioner).get(reverse("orgs:commissioning")))
-    assert f"{SENT_MONTHS}</th>" in page
-    assert "Company and loneliness</td><td>6</td>" in page
-    assert OFFERED in page
-    assert f"{_this_month()}</td><td>12</td>" in page
-    assert "Still offered</td><td>6</td>" in page
+    assert "Company and loneliness</td><td>6</td>" in _table(page, "sent-needs")
+    assert f"{_this_month()}</td><td>12</td>" in _table(page, "offer-months")
+    answers = _table(page, "offer-answers")
+    assert "Still offered</td><td>6</td>" in answers
     # One turned it down: hidden, and the next smallest with it, so 12 - 6 - 5 doesn't give it away.
-    assert "Don't show this again\")</td><td>not shown</td>" in page
-    assert 'Put off ("Not now")</td><td>not shown</td>' in page
+    assert "Don't show this again\")</td><td>not shown</td>" in answers
+    assert 'Put off ("Not now")</td><td>not shown</td>' in answers
     for someone in ("Sent Person", "Helper 1", "helper1", "Rang them", "LL11"):
         assert someone not in page, someone
     rows = _csv(as_user(org.commissioner).get(reverse("orgs:commissioning") + "?format=csv"))
@@ -149,6 +157,37 @@ def test_a_commissioner_counts_only_their_areas_circles_and_organisations(cast: 
     """Offers in a circle linked to no organisation of the area, and another area's signposting, stay out."""
     _offers(cast, showing=6, turned_down=0)  # the cast's circle is linked to no referral here
     page = text(as_user(org.commissioner).get(reverse("orgs:commissioning")))
-    assert f"{OFFERED}</th>" in page
-    assert "Still offered</td><td>0</td>" in page
+    assert "Still offered</td><td>0</td>" in _table(page, "offer-answers")
+    assert "Total</th><td>0</td>" in _table(page, "offer-months")
     assert org.other_organisation.area != org.organisation.area
+
+
+@pytest.mark.usefixtures("directory")
+def test_the_reports_api_gives_the_same_hidden_figures_and_only_the_commissioner_the_private_offers(
+    cast: Cast, org: Org
+) -> None:
+    referrals = _send(org, near=7, carers=2)
+    Referral.objects.filter(pk=referrals[0].pk).update(circle=cast.circle)
+    _offers(cast, showing=6, turned_down=1, put_off=5)
+    month = uk_today().strftime("%Y-%m")
+
+    own = token_client(org.coordinator).get(f"/api/v1/organisations/{org.organisation.pk}/report")
+    assert own.status_code == 200
+    tables = {table["key"]: table for table in own.json()["local_support"]}
+    assert sorted(tables) == ["sent-months", "sent-needs", "sent-referrals"]
+    assert figures(tables["sent-months"])[month] == 9
+    assert tables["sent-months"]["total"] == 9
+    needs = {figure["key"]: figure for figure in tables["sent-needs"]["figures"]}
+    # 2 sent to the carers' service: hidden, and the 7 befriending with it, or 9 - 7 gives it away.
+    assert (needs["carer"]["value"], needs["carer"]["suppressed"]) == (None, True)
+    assert (needs["loneliness"]["value"], needs["loneliness"]["suppressed"]) == (None, True)
+    assert tables["sent-needs"]["total"] == 9
+
+    area = token_client(org.commissioner).get("/api/v1/commissioning/report")
+    assert area.status_code == 200
+    tables = {table["key"]: table for table in area.json()["local_support"]}
+    assert figures(tables["offer-months"])[month] == 12
+    answers = figures(tables["offer-answers"])
+    assert answers == {"still-offered": 6, "put-off": None, "turned-down": None, "no-longer-over-threshold": 0}
+    assert "Sent Person" not in area.content.decode()
+    assert "Helper" not in area.content.decode()
