@@ -131,7 +131,8 @@ class PeriodOut(Schema):
 class ReportOut(Schema):
     period: PeriodOut
     tables: list[TableOut] = Field(
-        description="Referrals received in the range: by month, state, source, need, outcome."
+        description="Referrals received in the range: by month, state, source, need, outcome; for a commissioner"
+        " also by organisation (`organisations`, keyed by organisation id)."
     )
     first_contact: DaysOut
     close: DaysOut
@@ -178,8 +179,10 @@ def _figure(cell: reports.Cell, key: str = "") -> FigureOut:
     )
 
 
-def _table(table: reports.Table, period: reports.Period) -> TableOut:
-    if table.key in MONTH_TABLES:
+def _table(table: reports.Table, period: reports.Period, *, organisation_ids: list[int] | None = None) -> TableOut:
+    if table.key == "organisations" and organisation_ids is not None:
+        keys = [str(pk) for pk in organisation_ids]
+    elif table.key in MONTH_TABLES:
         keys = [f"{month:%Y-%m}" for month in period.months()]
     else:
         keys = [str(value) for value in CHOICE_TABLES.get(table.key, [])]
@@ -200,12 +203,12 @@ def _days(summary: dict[str, str]) -> DaysOut:
     )
 
 
-def _report(report: reports.Report) -> dict[str, object]:
+def _report(report: reports.Report, *, organisation_ids: list[int] | None = None) -> dict[str, object]:
     period = report.period
     wellbeing_count = report.wellbeing_count or reports.Cell(label="", value=0)
     return {
         "period": PeriodOut(start=f"{period.start:%Y-%m}", end=f"{period.last_month:%Y-%m}"),
-        "tables": [_table(table, period) for table in report.tables],
+        "tables": [_table(table, period, organisation_ids=organisation_ids) for table in report.tables],
         "first_contact": _days(report.first_contact_days),
         "close": _days(report.close_days),
         "first_contact_by_month": [
@@ -301,8 +304,11 @@ def commissioning_report_get(request: HttpRequest, start: From = "", end: To = "
     if not areas:
         raise Http404(gettext("No such page."))
     period = _period(start, end)
-    ids = list(organisations_in_areas(areas=areas).values_list("pk", flat=True))
+    organisations = list(organisations_in_areas(areas=areas).values_list("pk", "name"))
+    ids = [pk for pk, _ in organisations]
     uptake = build_uptake(ids, period, now=timezone.now())
+    report = reports.build_report(ids, period)
+    report.tables.append(reports.organisations_table(organisations, period))
     audit_record(actor=user, action="organisation.report_viewed", data={"areas": areas, "via": "api"})
     return CommissionerReportOut(
         areas=areas,
@@ -311,5 +317,5 @@ def commissioning_report_get(request: HttpRequest, start: From = "", end: To = "
         local_support=[
             _table(table, period) for table in build_support_figures(ids, period, private_offers=True).tables
         ],
-        **_report(reports.build_report(ids, period)),  # type: ignore[arg-type]
+        **_report(report, organisation_ids=ids),  # type: ignore[arg-type]
     )

@@ -102,6 +102,9 @@ def commissioning(request: HttpRequest) -> HttpResponse:
         return _refused(request, "orgs/commissioning.html", context, error)
     organisation_ids = [organisation.pk for organisation in organisations]
     report = reports.build_report(organisation_ids, period)
+    report.tables.append(
+        reports.organisations_table([(organisation.pk, organisation.name) for organisation in organisations], period)
+    )
     uptake = build_uptake(organisation_ids, period, now=timezone.now())
     support = build_support_figures(organisation_ids, period, private_offers=True)
     audit_record(actor=viewer(request), action="organisation.report_viewed", data={"areas": areas})

@@ -296,6 +296,29 @@ def build_report(organisation_ids: list[int], period: Period) -> Report:
     return report
 
 
+def organisations_table(organisations: Sequence[tuple[int, str]], period: Period) -> Table:
+    """For a commissioner: referrals each organisation received in the period, one query, suppressed like the rest.
+
+    Appended to the report's tables, so the page, the CSV and the API show it the same way.
+    """
+    ids = [pk for pk, _ in organisations]
+    received = {
+        organisation_id: int(total or 0)
+        for organisation_id, total in ReferralFigure.objects.filter(
+            organisation_id__in=ids, month__gte=period.start, month__lt=period.end, kind="received"
+        )
+        .order_by()
+        .values("organisation_id")
+        .annotate(total=Sum("count"))
+        .values_list("organisation_id", "total")
+    }
+    return _table(
+        "organisations",
+        gettext("Referrals received, by organisation"),
+        [(name, received.get(pk, 0)) for pk, name in organisations],
+    )
+
+
 def _month_rows(
     period: Period, months: Table, spreads: dict[tuple[str, datetime.date | None], Spread]
 ) -> list[MonthRow]:

@@ -15,7 +15,9 @@ from django.urls import reverse
 from carecircle.orgs.figures import referral_figures_rebuild
 from carecircle.orgs.referral_services import referral_contact_record, referral_move
 from carecircle.orgs.reports import Cell, Period, suppress
+from carecircle.orgs.services import organisation_create
 from tests.orgs.conftest import Org, make_referral, text
+from tests.orgs.test_report_api import token_client
 
 
 def test_counts_under_five_are_suppressed_and_cannot_be_recovered_from_the_total() -> None:
@@ -154,3 +156,39 @@ def test_days_to_close_are_hidden_below_five(org: Org) -> None:
     period = Period.from_request({"from": "2026-05", "to": "2026-05"}, today=datetime.date(2026, 6, 1))
     report = build_report([org.organisation.pk], period)
     assert report.close_days == {"count": "not shown", "median": "not shown", "p90": "not shown"}
+
+
+def test_a_commissioner_sees_referrals_by_organisation_of_their_area_with_small_numbers_hidden(
+    org: Org, as_user: Any
+) -> None:
+    small = organisation_create(actor=None, name="Small Steps Wrexham", area="Wrexham")
+    busy = organisation_create(actor=None, name="Busy Bees Wrexham", area="Wrexham")
+    for number in range(6):
+        make_referral(org.organisation, person_name=f"Own {number}")
+    for number in range(2):
+        make_referral(small, person_name=f"Small {number}")
+    for number in range(7):
+        make_referral(busy, person_name=f"Busy {number}")
+    for number in range(9):
+        make_referral(org.other_organisation, person_name=f"Flint {number}")
+    page = text(as_user(org.commissioner).get(reverse("orgs:commissioning")))
+    start = page.index('id="t-organisations"')
+    table = page[start : page.index("</section>", start)]
+    assert "Busy Bees Wrexham</td><td>7</td>" in table
+    # 2 is hidden, and the next smallest with it, so neither comes back from the total of 15.
+    assert "Small Steps Wrexham</td><td>not shown</td>" in table
+    assert f"{org.organisation.name}</td><td>not shown</td>" in table
+    assert "Total</th><td>15</td>" in table
+    assert org.other_organisation.name not in table
+    download = as_user(org.commissioner).get(reverse("orgs:commissioning") + "?format=csv")
+    rows = list(csv.reader(io.StringIO(download.content.decode())))
+    assert ["Referrals received, by organisation", "Busy Bees Wrexham", "7"] in rows
+    assert ["Referrals received, by organisation", "Small Steps Wrexham", "not shown"] in rows
+    api = token_client(org.commissioner).get("/api/v1/commissioning/report").json()
+    by_organisation = next(table for table in api["tables"] if table["key"] == "organisations")
+    values = {figure["key"]: figure["value"] for figure in by_organisation["figures"]}
+    assert values == {str(busy.pk): 7, str(small.pk): None, str(org.organisation.pk): None}
+    assert by_organisation["total"] == 15
+    # An organisation's own report has no such table.
+    own = text(as_user(org.coordinator).get(reverse("orgs:reports", kwargs={"organisation_id": org.organisation.pk})))
+    assert 'id="t-organisations"' not in own
