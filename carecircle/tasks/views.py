@@ -42,6 +42,10 @@ AGENDA_DAYS = 14
 AGENDA_LIMIT = 40
 WEEK_DAY_LIMIT = 6
 NEEDS_HELP_DAYS = 28
+# Occurrences on one page of "Help needed": the page frame is about 11 KB, so ten rows keep the page
+# within the first round trip (14 KB uncompressed) however big the circle; the rest is behind "Show
+# more" (docs/architecture/tasks.md).
+NEEDS_HELP_LIMIT = 10
 LIVE_TYPES = "task.changed"
 ONE_DAY = datetime.timedelta(days=1)
 
@@ -243,16 +247,20 @@ def _list_page(
     kept: _KeptList,
     *,
     view: str,
-    days: list[Day] | Callable[[], list[Day]],
+    days: list[Day] | Callable[[], tuple[list[Day], dict[str, Any]]],
     **extra: Any,
 ) -> HttpResponse:
-    """The page, or its list region alone for live.js; `days` may be worked out only when the region is drawn."""
+    """The page, or its list region alone for live.js.
+
+    `days` may be worked out only when the region is drawn: then a callable giving the days and
+    anything else the region shows (such as where "Show more" leads).
+    """
     context = circle_context(access, view=view, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
     context["live_src"] = request.get_full_path()
 
     def draw() -> str:
-        shown = days() if callable(days) else days
-        return render_to_string("tasks/calendar.html#days", {**context, "days": shown}, request)
+        shown, more = days() if callable(days) else (days, {})
+        return render_to_string("tasks/calendar.html#days", {**context, **more, "days": shown}, request)
 
     # The list region is the same in the page and in the refetch live.js makes when a task changes,
     # when every member with the page open asks at once: it is drawn once per version, capability
@@ -304,32 +312,87 @@ def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
     return shown, shown[-1].date + datetime.timedelta(days=1)
 
 
+@dataclass
+class HelpPage:
+    """Where a page of "Help needed" starts: a day, and how many of that day's entries earlier pages showed."""
+
+    start: datetime.date
+    skip: int = 0
+
+    def query(self) -> str:
+        return f"?from={self.start}" + (f"&skip={self.skip}" if self.skip else "")
+
+
+def _help_page(request: HttpRequest, today: datetime.date, end: datetime.date) -> HelpPage:
+    """The page asked for; a day outside the window or a count that isn't one falls back to the start."""
+    start = _date_param(request, "from", today)
+    if not today <= start < end:
+        return HelpPage(today)
+    skip = request.GET.get("skip", "0")
+    # A day's entries are bounded by the circle's tasks: anything longer than a few digits is not a page.
+    return HelpPage(start, int(skip) if skip.isdigit() and len(skip) <= 6 else 0)
+
+
+def first_entries(days: list[Day], page: HelpPage, limit: int) -> tuple[list[Day], HelpPage | None]:
+    """Up to `limit` entries from where `page` starts (a day may be split), and where the next page starts."""
+    shown: list[Day] = []
+    count = 0
+    for day in days:
+        entries = day.entries[page.skip :] if day.date == page.start else day.entries
+        if not entries and day.date == page.start and page.skip:
+            continue
+        if count >= limit:
+            return shown, HelpPage(day.date, len(day.entries) - len(entries))
+        taken = entries[: limit - count]
+        part = Day(day.date, items=day.items, entries=taken)
+        shown.append(part)
+        count += len(taken)
+        if len(taken) < len(entries):
+            return shown, HelpPage(day.date, len(day.entries) - len(entries) + len(taken))
+    return shown, None
+
+
 @require_http_methods(["GET"])
 @login_required
 def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    start = timezone.localdate()
-    end = start + datetime.timedelta(days=NEEDS_HELP_DAYS)
+    today = timezone.localdate()
+    end = today + datetime.timedelta(days=NEEDS_HELP_DAYS)
+    page = _help_page(request, today, end)
     kept = _KeptList(
         request,
         access,
         view="needs_help",
-        window_start=_midnight(start),
+        window_start=_midnight(page.start),
         window_end=_midnight(end),
         needs_help=True,
         going_later=True,
     )
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
+    base = reverse("tasks:needs_help", kwargs={"circle_id": circle_id})
+
+    def days() -> tuple[list[Day], dict[str, Any]]:
+        # Grouping help needed by day is most of the page's work: only when the region is drawn.
+        shown, following = first_entries(
+            by_day(kept.items(), first=page.start, last=end - ONE_DAY), page, NEEDS_HELP_LIMIT
+        )
+        more = {"more_href": base + following.query() if following else "", "first_href": ""}
+        if page.start != today or page.skip:
+            more["first_href"] = base
+        return shown, more
+
+    later = page.start != today or page.skip
     return _list_page(
         request,
         access,
         kept,
         view="needs_help",
-        # Grouping a month of help needed by day is most of the page's work: only when it is drawn.
-        days=lambda: by_day(kept.items(), first=start, last=end - ONE_DAY),
+        days=days,
         title=_("Help needed"),
-        period=_("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
+        period=_("%(first)s to %(last)s") % {"first": _day(page.start), "last": _day(end - ONE_DAY)}
+        if later
+        else _("The next %(days)s days") % {"days": NEEDS_HELP_DAYS},
         going_later=True,
     )
 
