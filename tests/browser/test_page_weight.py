@@ -262,7 +262,12 @@ def test_every_page_meets_the_budgets_on_a_slow_phone(production_static_server: 
                         f"{where}: LCP {lcp:.2f} s (budget {profile.lcp_budget_s} s; {explained})"
                     )
                 # Compared at the precision Lighthouse and the table report (three decimals).
-                if round(cls, 3) > CLS_BUDGET:
+                if round(cls, 3) > CLS_BUDGET and role == "signed out" and profile is SLOW_3G:
+                    # The start page's one-off Slow-3G shift had a cause, found and fixed (a
+                    # whitespace node in the language switcher, docs/architecture/page-weight.md):
+                    # no second chance here, any shift fails.
+                    problems.append(f"{where}: CLS {cls:.3f} ({explained}); budget 0")
+                elif round(cls, 3) > CLS_BUDGET:
                     # CI once saw 0.003 on a page that measured 0 in every other run, its shifted node
                     # already gone from the page. A shift built into a page (an image without a size,
                     # text put in above content) happens on every load: measure once more with an
