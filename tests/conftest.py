@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -85,14 +86,24 @@ def channel_layer_kind(request: pytest.FixtureRequest, settings: Any, _isolated_
 TEST_CLOCK = os.environ.get("CARECIRCLE_TEST_CLOCK", "")
 
 
+@contextlib.contextmanager
+def at_test_clock(before: datetime.timedelta = datetime.timedelta(0)) -> Iterator[None]:
+    """The clock at CARECIRCLE_TEST_CLOCK (less `before`) and running, or the real clock when it isn't set."""
+    if not TEST_CLOCK:
+        yield
+        return
+    with time_machine.travel(datetime.datetime.fromisoformat(TEST_CLOCK) - before, tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _test_clock(request: pytest.FixtureRequest) -> Iterator[None]:
     """Start each test at CARECIRCLE_TEST_CLOCK when it's set, so no test depends on the hour it runs."""
     # A test that starts another process (a worker, a server) can't move that process's clock.
-    if not TEST_CLOCK or request.node.get_closest_marker("real_clock"):
+    if request.node.get_closest_marker("real_clock"):
         yield
         return
-    with time_machine.travel(datetime.datetime.fromisoformat(TEST_CLOCK), tick=True):
+    with at_test_clock():
         yield
 
 

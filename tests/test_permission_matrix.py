@@ -11,6 +11,7 @@ define). Companion tests fail when a route, an operation or a WebSocket route ha
 
 from __future__ import annotations
 
+import datetime
 import functools
 import importlib
 import json
@@ -36,7 +37,7 @@ from carecircle.circles.services import invitation_create
 from carecircle.realtime.routing import websocket_urlpatterns
 from tests.api.operations import api_operations, fill_path
 from tests.cast import build_cast
-from tests.conftest import isolated_settings
+from tests.conftest import at_test_clock, isolated_settings
 from tests.matrix.base import COLUMNS, World, Write
 
 
@@ -73,7 +74,10 @@ for _area in AREAS:
 def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The cast and everything the rows need, built once per worker and rolled back at the end."""
     media_root = tmp_path_factory.mktemp("matrix-media")
+    # Built once, outside any test, so on the test clock's day (a minute before its tests start), or
+    # a test at that clock would find the world's tasks months away from the pages' windows.
     with (
+        at_test_clock(before=datetime.timedelta(minutes=1)),
         django_db_blocker.unblock(),
         override_settings(**isolated_settings(media_root)),
         transaction.atomic(),
