@@ -12,7 +12,9 @@ that checkout's code is measured on the same database in alternating rounds in i
 so both share the noise of a busy machine. Prints medians. With REDIS_URL (the cache in Redis),
 also the Redis commands and round trips per request, counted in each measuring process on
 redis-py's connections (tests/redis_commands.py) over 20 requests after the timed ones. Not a
-test: figures go into docs/performance.md by hand.
+test: figures go into docs/performance.md by hand. After each timed request the measuring process
+closes old database connections as a server does at the end of a request (the test client doesn't),
+so a checkout that opens a connection per request pays for it here too.
 
     .venv/bin/python bench/home_pages.py
     BENCH_BEFORE=/work/wt/perfhome-base .venv/bin/python bench/home_pages.py
@@ -104,6 +106,7 @@ def measure_forever(checkout: Path) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
     django.setup()
+    from django.db import close_old_connections
     from django.test import Client
 
     name, value = os.environ["BENCH_COOKIE"].split("=", 1)
@@ -128,6 +131,9 @@ def measure_forever(checkout: Path) -> None:
         for _ in range(int(count)):
             response = client.get(path, headers=headers)
             assert response.status_code == 200, (path, response.status_code)
+            # What a server's request_finished does and the test client skips: a connection past its
+            # CONN_MAX_AGE is closed, so the next request pays for opening one, as it does when served.
+            close_old_connections()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         print(json.dumps([cpu * 1000 / int(count), wall * 1000 / int(count)]), flush=True)
 

@@ -1,6 +1,6 @@
 """The `DATABASES["default"]` setting, built from DATABASE_URL and the pool variables.
 
-SQLite (one box) gets WAL mode and `IMMEDIATE` transactions. PostgreSQL gets psycopg's connection
+SQLite (one box) gets WAL mode, `IMMEDIATE` transactions and connections kept per thread. PostgreSQL gets psycopg's connection
 pool by default: each app process holds at most `DATABASE_POOL_SIZE` connections and a request that
 finds them all busy waits for one (up to `DATABASE_POOL_TIMEOUT` seconds) instead of opening
 another. Without a pool, a burst of requests opens one connection per request thread and
@@ -37,7 +37,10 @@ def database_setting(
     pool_timeout: int = DEFAULT_POOL_TIMEOUT_SECONDS,
     conn_max_age: int = 0,
 ) -> dict[str, Any]:
-    """Django's settings for the default database at `url`; pooled on PostgreSQL unless `pool` is False."""
+    """Django's settings for the default database at `url`; pooled on PostgreSQL unless `pool` is False.
+
+    `conn_max_age` applies only to PostgreSQL without the pool; SQLite's connections are always kept.
+    """
     database: dict[str, Any] = dict(dj_database_url.parse(url))
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database["OPTIONS"] = {
@@ -46,6 +49,10 @@ def database_setting(
         }
         # A file (not memory) so that server processes started by tests share the test database.
         database["TEST"] = {"NAME": str(var_dir / "test.sqlite3")}
+        # Kept for the life of the request thread: opening one (with the PRAGMAs above) cost more CPU
+        # than the rest of a signed-in one-query page (docs/architecture/serving.md, "Connections").
+        # A kept SQLite connection holds only a file handle, and between requests no transaction.
+        database["CONN_MAX_AGE"] = None
         return database
     database["TEST"] = {"NAME": f"test_{database['NAME']}"}
     if pool:

@@ -66,3 +66,10 @@ def test_the_settings_pool_postgresql_unless_told_not_to() -> None:
     assert _settings_pool({}) == '{"min_size": 2, "max_size": 12, "timeout": 10}'
     assert _settings_pool({"DATABASE_POOL_SIZE": "30"}) == '{"min_size": 2, "max_size": 30, "timeout": 10}'
     assert _settings_pool({"DATABASE_POOL": "false"}) == "null"
+
+
+def test_it_keeps_sqlite_connections_whatever_conn_max_age_says(tmp_path: Path) -> None:
+    """Opening an SQLite connection cost more than a signed-in page; a kept one holds only a file handle."""
+    database = database_setting(f"sqlite:///{tmp_path / 'db.sqlite3'}", var_dir=tmp_path, conn_max_age=0)
+
+    assert database["CONN_MAX_AGE"] is None
