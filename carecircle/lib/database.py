@@ -1,10 +1,11 @@
 """The `DATABASES["default"]` setting, built from DATABASE_URL and the pool variables.
 
-SQLite (one box) gets WAL mode, `IMMEDIATE` transactions and connections kept per thread. PostgreSQL gets psycopg's connection
-pool by default: each app process holds at most `DATABASE_POOL_SIZE` connections and a request that
-finds them all busy waits for one (up to `DATABASE_POOL_TIMEOUT` seconds) instead of opening
-another. Without a pool, a burst of requests opens one connection per request thread and
-PostgreSQL answers "too many clients" once `max_connections` (100 by default) is reached.
+SQLite (one box) gets WAL mode, `IMMEDIATE` transactions and connections kept per thread.
+PostgreSQL gets psycopg's connection pool by default: each app process holds at most
+`DATABASE_POOL_SIZE` connections and a request that finds them all busy waits for one (up to
+`DATABASE_POOL_TIMEOUT` seconds) instead of opening another. Without a pool, a burst of requests
+opens one connection per request thread and PostgreSQL answers "too many clients" once
+`max_connections` (100 by default) is reached.
 
 Sizing: processes times `DATABASE_POOL_SIZE` + workers + administration must stay under PostgreSQL's
 `max_connections`. With the default of 12 per process, 6 app processes and a worker use at most

@@ -7,9 +7,9 @@ the server uses (docs/architecture/serving.md, "Connections").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.conf import settings
@@ -48,12 +48,13 @@ def _serve(handler: WSGIHandler, path: str, cookie: str) -> int:
     }
     statuses: list[str] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
         statuses.append(status)
+        return lambda data: None
 
-    response: Iterator[bytes] = handler(environ, start_response)
-    b"".join(response)
-    response.close()  # type: ignore[attr-defined]  # Sends request_finished.
+    response = handler(environ, start_response)
+    b"".join(cast(Iterable[bytes], response))
+    response.close()  # Sends request_finished.
     return int(statuses[0].split()[0])
 
 
