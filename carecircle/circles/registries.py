@@ -9,7 +9,7 @@ from its AppConfig.ready(), and the others find it here:
 - daily notes: an app adds items to the record's daily notes page (tasks: paid carers' visits);
 - export parts: an app adds files to the circle's full export;
 - the emergency plan: records says where a circle's plan is, for the messages tasks sends;
-- organisation staff: orgs says whether an account is on an organisation's staff;
+- organisation staff: orgs gives the rows that make an account staff of an organisation;
 - requests waiting for someone: orgs lists, on the circles page, an organisation's request to join
   a circle that was asked of the person's own confirmed address;
 - the record's address: records gives a member the address in About me, only when that member
@@ -215,20 +215,27 @@ def landing_for(user: User) -> str | None:
 
 
 # Whether an account is on an organisation's staff (orgs), for what is offered to staff only: the
-# notifications preferences page lists "Referrals and organisation work" only to staff.
-StaffCheck = Callable[[int], bool]
-STAFF_CHECKS: list[StaffCheck] = []
+# notifications preferences page lists "Referrals and organisation work" only to staff. An app gives
+# the rows that make an account staff, not a yes or no, so a caller can fold the question into a
+# query it makes anyway (the preferences page reads it with the member's circle roles, in one query).
+StaffRows = Callable[[int], "QuerySet[Any]"]
+STAFF_CHECKS: list[StaffRows] = []
 
 
-def register_staff_check(check: StaffCheck) -> None:
-    """Let an app say whether an account (by id) is on an organisation's staff; from AppConfig.ready()."""
-    if check not in STAFF_CHECKS:
-        STAFF_CHECKS.append(check)
+def register_staff_check(rows: StaffRows) -> None:
+    """Let an app give the rows that make an account (by id) staff of an organisation; from AppConfig.ready()."""
+    if rows not in STAFF_CHECKS:
+        STAFF_CHECKS.append(rows)
+
+
+def organisation_staff_rows(user_id: int) -> list[QuerySet[Any]]:
+    """The querysets of every registered app whose rows make this account organisation staff; no query run."""
+    return [rows(user_id) for rows in STAFF_CHECKS]
 
 
 def is_organisation_staff(user_id: int) -> bool:
     """Whether any registered app counts this account as organisation staff (one query per app)."""
-    return any(check(user_id) for check in STAFF_CHECKS)
+    return any(rows.exists() for rows in organisation_staff_rows(user_id))
 
 
 # Requests waiting for the signed-in person's own answer, on their circles page (orgs: an organisation

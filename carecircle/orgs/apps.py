@@ -14,14 +14,14 @@ class OrgsConfig(AppConfig):
         from carecircle.orgs import files, live
         from carecircle.orgs.circle_links import circle_link_requests_tell_confirmed, waiting_for_family
         from carecircle.orgs.policies import organisation_staff_must_use_mfa
-        from carecircle.orgs.selectors import is_staff_anywhere, landing_for
+        from carecircle.orgs.selectors import landing_for, staff_places_of
         from carecircle.orgs.sentences import SENTENCES
         from carecircle.orgs.support_offers import offer_shown_part
 
         mfa_requirement_register(organisation_staff_must_use_mfa)
         register_landing(landing_for)
         register_waiting_requests(waiting_for_family)
-        register_staff_check(is_staff_anywhere)
+        register_staff_check(staff_places_of)
         email_confirmed_listener_register(circle_link_requests_tell_confirmed)
         files.connect()
         register_sentences(SENTENCES)

@@ -13,6 +13,11 @@ def staff_roles_for(*, viewer: User) -> QuerySet[OrganisationStaff]:
     return OrganisationStaff.objects.filter(user=viewer).select_related("organisation").order_by("organisation__name")
 
 
+def staff_places_of(user_id: int) -> QuerySet[OrganisationStaff]:
+    """The account's places on any organisation's staff, for circles.registries' staff check (not evaluated)."""
+    return OrganisationStaff.objects.filter(user_id=user_id)
+
+
 def staff_list_for(*, organisation: Organisation) -> QuerySet[OrganisationStaff]:
     return (
         OrganisationStaff.objects.filter(organisation=organisation)
@@ -27,11 +32,6 @@ def open_staff_invitations_for(*, organisation: Organisation) -> QuerySet[StaffI
 
 def organisations_in_areas(*, areas: list[str]) -> QuerySet[Organisation]:
     return Organisation.objects.filter(area__in=areas).order_by("area", "name")
-
-
-def is_staff_anywhere(user_id: int) -> bool:
-    """Whether the account is on any organisation's staff, in any role."""
-    return OrganisationStaff.objects.filter(user_id=user_id).exists()
 
 
 def landing_for(user: User) -> str | None:

@@ -210,3 +210,28 @@ def test_staff_save_their_choice_for_organisation_work(cast: Cast, as_user: Any)
         )
     )
     assert chosen == {"app": True, "email": False, "sms": False, "push": False}
+
+
+def test_the_staff_check_costs_no_query_of_its_own(cast: Cast, as_user: Any) -> None:
+    """Staff, circle members and both read the page in the same 7 queries: the staff check is folded in.
+
+    Before, asking the organisations whether an account is staff was an eighth query on every visit.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from carecircle.orgs.models import OrganisationStaff
+    from carecircle.orgs.services import organisation_staff_add
+
+    organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
+    # In a circle and on an organisation's staff: the circle role and STAFF come from the one query.
+    organisation_staff_add(actor=None, organisation=organisation, user=cast.organiser, job_title="Volunteer")
+    counts = {}
+    for user in (cast.helper, cast.org_staff, cast.organiser):
+        client = as_user(user)
+        client.get(reverse("notifications:preferences"))
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("notifications:preferences")).content.decode()
+        counts[user.display_name] = len(queries)
+        assert ("Referrals and organisation work" in page) is (user != cast.helper)
+    assert counts == {cast.helper.display_name: 7, "Sam Staff": 7, "Olivia Organiser": 7}
