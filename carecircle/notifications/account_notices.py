@@ -35,7 +35,8 @@ def notify_account(*, user_id: int, category: str, key: str, render: Callable[[]
     choice for the category in the app counts, and the category's in-app default otherwise; email
     is left to the caller, which already wrote one. A category for organisation staff
     (`staff_only`, orgs/lost_referrals.py) also goes by email, text and push as the account chose,
-    with the category's staff defaults otherwise; never held for the digest, which is about circles.
+    with the category's staff defaults otherwise; its email waits for the account's daily or weekly
+    digest when they chose one, as every category's does.
     `render()` gives (title, text) and runs in the account's language. Call inside the transaction
     of the change; `key` tells it once, and the deliveries are sent by the worker after commit.
     Returns whether the account was told in the app.
@@ -59,7 +60,18 @@ def notify_account(*, user_id: int, category: str, key: str, render: Callable[[]
     return True
 
 
-def _account_notification_create(user: User, category: Category, *, key: str, title: str, body: str, url: str) -> None:
+def _account_notification_create(
+    user: User,
+    category: Category,
+    *,
+    key: str,
+    title: str,
+    body: str,
+    url: str,
+    in_app: bool = True,
+    held: bool = False,
+) -> None:
+    """The in-app notification, or with `in_app` off a line kept only for the member's digest (`held`)."""
     Notification.objects.bulk_create(
         [
             Notification(
@@ -69,11 +81,14 @@ def _account_notification_create(user: User, category: Category, *, key: str, ti
                 body=body[:500],
                 url=url[:500],
                 key=f"{key}-{user.pk}"[:160],
+                held_for_digest=held,
+                in_app=in_app,
             )
         ],
         ignore_conflicts=True,
     )
-    user_event_send(user_id=user.pk, type="notification")
+    if in_app:
+        user_event_send(user_id=user.pk, type="notification")
 
 
 def _notify_staff(user: User, category: Category, *, key: str, render: Callable[[], tuple[str, str]], url: str) -> bool:
@@ -82,7 +97,12 @@ def _notify_staff(user: User, category: Category, *, key: str, render: Callable[
     in_app = mine.wants(category, IN_APP, STAFF)
     row = mine.settings
     wanted = []
-    if bool(user.email) and (row is None or row.email_failing_since is None) and mine.wants(category, EMAIL, STAFF):
+    email_works = bool(user.email) and (row is None or row.email_failing_since is None)
+    email_wanted = email_works and mine.wants(category, EMAIL, STAFF)
+    # In digest mode the email waits for the member's daily or weekly digest, as every other
+    # category's does (issue 11); only a category urgent by design is emailed at once.
+    held = email_wanted and row is not None and row.digest != "off" and not category.urgent
+    if email_wanted and not held:
         wanted.append(EMAIL)
     if bool(user.phone) and (row is None or row.sms_failing_since is None) and mine.wants(category, SMS, STAFF):
         wanted.append(SMS)
@@ -93,7 +113,7 @@ def _notify_staff(user: User, category: Category, *, key: str, render: Callable[
             .order_by("id")
             .values_list("pk", flat=True)
         )
-    if not (in_app or wanted or devices):
+    if not (in_app or held or wanted or devices):
         return False
     link = absolute(url) if url else settings.SITE_URL
     with translation.override(language_of(user)):
@@ -117,7 +137,7 @@ def _notify_staff(user: User, category: Category, *, key: str, render: Callable[
             devices=devices,
             url=url,
         )
-    if in_app:
-        _account_notification_create(user, category, key=key, title=title, body=body, url=url)
+    if in_app or held:
+        _account_notification_create(user, category, key=key, title=title, body=body, url=url, in_app=in_app, held=held)
     deliveries_enqueue(within_daily_cap(drafts, category=category, now=timezone.now()))
     return in_app

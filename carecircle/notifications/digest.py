@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,7 +31,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Membership, Role
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.date_words import short_date
-from carecircle.notifications.categories import CATEGORIES, CATEGORY_BY_KEY, DIGEST, EMAIL, Category
+from carecircle.notifications.categories import CATEGORIES, CATEGORY_BY_KEY, DIGEST, EMAIL, STAFF, Category
 from carecircle.notifications.models import (
     Channel,
     Digest,
@@ -157,9 +157,11 @@ def digests_queue(due: list[Due]) -> int:
         return 0
     user_ids = [entry.user.pk for entry in due]
     latest = max(entry.moment for entry in due)
+    # Circle news, and organisation work (told to an account, with no circle: account_notices.py).
+    about = Q(circle__isnull=False) | Q(category__in=[category.key for category in CATEGORIES if category.staff_only])
     held = list(
         Notification.objects.filter(
-            recipient_id__in=user_ids, held_for_digest=True, created_at__lte=latest, circle__isnull=False
+            about, recipient_id__in=user_ids, held_for_digest=True, created_at__lte=latest
         ).order_by("created_at", "id")
     )
     access = _access(user_ids)
@@ -189,10 +191,17 @@ def digests_queue(due: list[Due]) -> int:
 def _still_theirs(
     item: Notification, access: dict[tuple[int, int], Access], chosen: dict[tuple[int, str], bool]
 ) -> bool:
-    """Still a member of the circle, still able to see it, still wanting its category by email."""
-    assert item.circle_id is not None
-    member = access.get((item.recipient_id, item.circle_id))
+    """Still a member of the circle, still able to see it, still wanting its category by email.
+
+    Organisation work has no circle: it was the account's own news (a referral taken from them, their
+    place on a staff changed, some of it told because they left), so only their email choice counts.
+    """
     category = CATEGORY_BY_KEY.get(item.category)
+    if item.circle_id is None:
+        if category is None or not category.staff_only or category.urgent:
+            return False
+        return chosen.get((item.recipient_id, category.key), category.default(EMAIL, STAFF))
+    member = access.get((item.recipient_id, item.circle_id))
     if member is None or category is None or category.urgent:
         return False
     if item.capability and item.capability not in member.capabilities:
@@ -234,9 +243,12 @@ def _grouped(
 ) -> list[CircleSection]:
     """The items by circle (by name), then by category (in the preferences page's order)."""
     circles: dict[int, dict[str, list[Notification]]] = defaultdict(lambda: defaultdict(list))
+    organisation_work: dict[str, list[Notification]] = defaultdict(list)
     for item in items:
-        assert item.circle_id is not None
-        circles[item.circle_id][item.category].append(item)
+        if item.circle_id is None:
+            organisation_work[item.category].append(item)
+        else:
+            circles[item.circle_id][item.category].append(item)
     result = [
         CircleSection(
             name=access[(recipient_id, circle_id)].circle_name,
@@ -247,7 +259,14 @@ def _grouped(
         )
         for circle_id, categories in circles.items()
     ]
-    return sorted(result, key=lambda section: section.name.casefold())
+    # After the circles, under the category's own name (no second heading repeating it).
+    work = [
+        CircleSection(
+            name=str(_category(key).label), sections=[Section(label="", lines=[_line(i, zone) for i in rows])]
+        )
+        for key, rows in organisation_work.items()
+    ]
+    return sorted(result, key=lambda section: section.name.casefold()) + work
 
 
 def _line(item: Notification, zone: ZoneInfo) -> Line:

@@ -25,6 +25,8 @@ from carecircle.notifications.models import (
     NotificationSettings,
 )
 from carecircle.notifications.notify import notify
+from carecircle.orgs.models import OrganisationStaff
+from carecircle.orgs.services import organisation_staff_add
 from tests.bursts import at_once
 from tests.cast import Cast, make_user
 
@@ -286,3 +288,69 @@ def test_the_worker_books_one_chain_of_digest_runs_however_many_start(db: None, 
     assert digests_schedule_ensure() is True
     assert digests_schedule_ensure() is False
     assert DBTaskResult.objects.filter(task_path=DIGEST_TASK_PATH).count() == 1
+
+
+def test_organisation_work_waits_for_the_digest_like_circle_news(cast: Cast, clock: Any, send: Any) -> None:
+    """A member of staff in digest mode gets "a referral is no longer yours" in the digest, not at once (issue 11).
+
+    It is listed after the circles under its own heading, in the member's language, and still
+    counted in the app; someone who turned its email off doesn't find it in the digest.
+    """
+    from carecircle.notifications.account_notices import notify_account
+
+    User.objects.filter(pk=cast.org_staff.pk).update(language="cy")
+    cast.org_staff.refresh_from_db()
+    digest_mode(cast.org_staff)
+    organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
+    organisation_staff_add(actor=None, organisation=organisation, user=cast.helper, job_title="Volunteer")
+    digest_mode(cast.helper)
+    NotificationPreference.objects.create(
+        user=cast.helper, category="organisation_work", channel="email", enabled=False
+    )
+
+    def told(user: User, key: str) -> bool:
+        return notify_account(
+            user_id=user.pk,
+            category="organisation_work",
+            key=key,
+            render=lambda: ("A referral you were given is no longer yours", "Helping Hands gave it to someone else."),
+            url="/orgs/",
+        )
+
+    assert told(cast.org_staff, "given-away-1") is True
+    assert told(cast.helper, "given-away-2") is True
+    notify(category="news", circle=cast.circle, key="news-1", title="Dad is home", user_ids=[cast.helper.pk])
+    # Nothing emailed now; still in the app.
+    assert not Delivery.objects.filter(recipient__in=[cast.org_staff, cast.helper]).exists()
+    assert Notification.objects.get(recipient=cast.org_staff).in_app is True
+
+    clock.move_to(TUESDAY_8AM_NEW_YORK)
+    send()
+    [digest] = digests_of(cast.org_staff)
+    assert digest.status == DeliveryStatus.SENT
+    assert "Helping Hands gave it to someone else." in digest.body
+    # Under the category's own name, in Welsh, with no second heading repeating it.
+    heading = "== Atgyfeiriadau a gwaith i sefydliad =="
+    assert heading in digest.body
+    assert digest.body.count("Atgyfeiriadau a gwaith i sefydliad") == 1
+    assert "<h3" not in digest.html_body
+    # The helper turned organisation work's email off: their digest has the circle news only.
+    [helper_digest] = digests_of(cast.helper)
+    assert "Dad is home" in helper_digest.body
+    assert "no longer yours" not in helper_digest.body
+    assert not Notification.objects.filter(held_for_digest=True).exists()
+
+
+def test_organisation_work_is_emailed_at_once_without_a_digest(cast: Cast, clock: Any) -> None:
+    from carecircle.notifications.account_notices import notify_account
+
+    assert notify_account(
+        user_id=cast.org_staff.pk,
+        category="organisation_work",
+        key="given-away-3",
+        render=lambda: ("A referral you were given is no longer yours", "It went to someone else."),
+        url="",
+    )
+    [email] = Delivery.objects.filter(recipient=cast.org_staff, channel="email")
+    assert email.subject == "A referral you were given is no longer yours"
+    assert Notification.objects.get(recipient=cast.org_staff).held_for_digest is False
