@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import BIN, ROOT, build_circle, free_port, prepare_environment, say, wait_ready, wrk_load
+from run import BIN, ROOT, build_circle, free_port, ready_environment, say, wait_ready, wrk_load
 
 CONNECTIONS = int(os.environ.get("BENCH_CONCURRENCY", "64"))
 SECONDS = min(float(os.environ.get("BENCH_SECONDS", "10")), 20.0)
@@ -47,11 +47,7 @@ def first_visit(port: int, path: str, cookie: str) -> tuple[str, str]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-conditional-") as directory:
-        env = prepare_environment(Path(directory))
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        env = ready_environment(Path(directory))
         circle_id, cookie = build_circle()
         port = free_port()
         home = f"/circles/{circle_id}/"

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pool import recreate_database
-from run import BIN, ROOT, build_circle, free_port, prepare_environment, say, wait_ready, wrk_load
+from run import BIN, ROOT, build_circle, free_port, ready_environment, say, wait_ready, wrk_load
 
 CONNECTIONS = [int(value) for value in os.environ.get("BENCH_CONNECTIONS", "16 64").split()]
 SECONDS = min(float(os.environ.get("BENCH_SECONDS", "10")), 30.0)
@@ -70,11 +70,7 @@ def main() -> None:
     flush_redis()
     say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-conversation-") as directory:
-        env = prepare_environment(Path(directory))
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        env = ready_environment(Path(directory))
         circle_id, cookie = build_circle()
         add_messages(circle_id)
         from django.db import connections

@@ -188,15 +188,11 @@ class Measurer:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import BIN, prepare_environment, say
+    from run import ready_environment, say
 
     say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-home-") as directory:
-        env = prepare_environment(Path(directory))
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        env = ready_environment(Path(directory))
         from run import build_circle
         from tasks import add_tasks
 

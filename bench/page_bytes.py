@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,15 +52,11 @@ def add_record_entries(circle_id: int) -> None:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import BIN, prepare_environment, say
+    from run import ready_environment, say
 
     say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-bytes-") as directory:
-        env = prepare_environment(Path(directory))
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        ready_environment(Path(directory))
         from home_pages import add_talk_and_record
         from run import build_circle
         from tasks import add_tasks

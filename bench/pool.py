@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import BIN, ROOT, build_circle, free_port, prepare_environment, say, wait_ready, wrk_load
+from run import BIN, ROOT, build_circle, free_port, ready_environment, say, wait_ready, wrk_load
 
 CONNECTIONS = (64, 256)
 SECONDS = min(float(os.environ.get("BENCH_SECONDS", "20")), 30.0)
@@ -62,13 +62,7 @@ def main() -> None:
         raise SystemExit("Set BENCH_DATABASE_URL to a PostgreSQL database this benchmark may drop and create.")
     name = recreate_database(url)
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-pool-") as directory:
-        env = prepare_environment(Path(directory))
-        env["DATABASE_POOL"] = os.environ.get("BENCH_POOL", "true")
-        os.environ["DATABASE_POOL"] = env["DATABASE_POOL"]
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        env = ready_environment(Path(directory), DATABASE_POOL=os.environ.get("BENCH_POOL", "true"))
         circle_id, cookie = build_circle()
         from django.db import connections
 

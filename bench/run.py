@@ -55,6 +55,15 @@ def prepare_environment(var_dir: Path) -> dict[str, str]:
     return env
 
 
+def ready_environment(var_dir: Path, **extra: str) -> dict[str, str]:
+    """`prepare_environment`'s variables and `extra`, with the database migrated and static files collected."""
+    env = {**prepare_environment(var_dir), **extra}
+    os.environ.update(extra)
+    subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    return env
+
+
 def build_circle() -> tuple[int, str]:
     """A circle with MEMBERS members; returns its id and a session cookie for its organiser."""
     import django
@@ -243,11 +252,7 @@ def measure(command: list[str], port: int, env: dict[str, str], home: str, cooki
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-") as directory:
         var_dir = Path(directory)
-        env = prepare_environment(var_dir)
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        env = ready_environment(var_dir)
         circle_id, cookie = build_circle()
         home = f"/circles/{circle_id}/"
         port = free_port()

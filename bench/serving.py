@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pool import recreate_database
-from run import BIN, ROOT, build_circle, free_port, prepare_environment, say, wait_ready, wrk_load
+from run import BIN, ROOT, build_circle, free_port, ready_environment, say, wait_ready, wrk_load
 
 CONNECTIONS = int(os.environ.get("BENCH_CONCURRENCY", "64"))
 SECONDS = min(float(os.environ.get("BENCH_SECONDS", "8")), 20.0)
@@ -74,11 +74,7 @@ def main() -> None:
     if url:
         recreate_database(url)
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-serving-") as directory:
-        env = prepare_environment(Path(directory))
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        env = ready_environment(Path(directory))
         circle_id, cookie = build_circle()
         from django.db import connections
 

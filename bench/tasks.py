@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import (
-    BIN,
     CONCURRENCY,
     MEMBERS,
     ROOT,
@@ -35,7 +34,7 @@ from run import (
     build_circle,
     free_port,
     load,
-    prepare_environment,
+    ready_environment,
     say,
     server_commands,
     wait_ready,
@@ -153,11 +152,7 @@ def measure(
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-tasks-") as directory:
-        env = prepare_environment(Path(directory))
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        env = ready_environment(Path(directory))
         circle_id, cookie = build_circle()
         count = add_tasks(circle_id)
         pages = {"circle home": f"/circles/{circle_id}/", "agenda": f"/circles/{circle_id}/tasks/"}
