@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext, pgettext
 
@@ -62,9 +63,16 @@ def _month_key(value: object) -> datetime.date | None:
     return datetime.date.fromisoformat(str(value)[:10]).replace(day=1)
 
 
-def _by_month(rows: object, period: Period) -> list[tuple[str, int]]:
+def _by_month(made: QuerySet[Any], period: Period) -> list[tuple[str, int]]:
+    """How many of `made` were created in each month of the period, in London's months."""
+    rows = (
+        made.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
+        .values("month")
+        .annotate(total=Count("pk"))
+        .values_list("month", "total")
+    )
     counts: dict[datetime.date | None, int] = {}
-    for month, total in rows:  # type: ignore[attr-defined]
+    for month, total in rows:
         key = _month_key(month)
         counts[key] = counts.get(key, 0) + int(total or 0)
     return [(short_date(month, "M Y"), counts.get(month, 0)) for month in period.months()]
@@ -77,12 +85,6 @@ def build_support_figures(organisation_ids: list[int], period: Period, *, privat
         created_at__gte=period.start_moment,
         created_at__lt=period.end_moment,
     ).order_by()
-    months = (
-        sent.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
-        .values("month")
-        .annotate(total=Count("pk"))
-        .values_list("month", "total")
-    )
     needs = sent.aggregate(
         gone=Count("pk", filter=Q(service__isnull=True)),
         **{value: Count("pk", filter=Q(service__needs__contains=f" {value} ")) for value in Need.values},
@@ -112,7 +114,7 @@ def build_support_figures(organisation_ids: list[int], period: Period, *, privat
         if status == ReferralStatus.CLOSED and outcome not in Outcome.values
     )
     figures = SupportFigures(
-        sent_months=_table("sent-months", gettext("Sent to a local service, each month"), _by_month(months, period)),
+        sent_months=_table("sent-months", gettext("Sent to a local service, each month"), _by_month(sent, period)),
         sent_needs=_table(
             "sent-needs",
             gettext("Sent to a local service, by what the service helps with (a service can help with several)"),
@@ -144,12 +146,6 @@ def _private_offers(figures: SupportFigures, organisation_ids: list[int], period
         created_at__gte=period.start_moment,
         created_at__lt=period.end_moment,
     ).order_by()
-    months = (
-        offers.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
-        .values("month")
-        .annotate(total=Count("pk"))
-        .values_list("month", "total")
-    )
     put_off = Q(dismissed_at__isnull=True, later_until__gt=today)
     answers = offers.aggregate(
         turned_down=Count("pk", filter=Q(dismissed_at__isnull=False)),
@@ -158,7 +154,7 @@ def _private_offers(figures: SupportFigures, organisation_ids: list[int], period
         ended=Count("pk", filter=Q(dismissed_at__isnull=True, due=False) & ~put_off),
     )
     figures.offer_months = _table(
-        "offer-months", gettext("Offered support privately in their circle, each month"), _by_month(months, period)
+        "offer-months", gettext("Offered support privately in their circle, each month"), _by_month(offers, period)
     )
     figures.offer_answers = _table(
         "offer-answers",
