@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext
 from ninja import Schema
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, field_validator
 
 from carecircle.accounts.models import User
 from carecircle.circles.access import CircleAccess
@@ -26,9 +26,10 @@ from carecircle.lib.schemas import (
     PersonName,
     Phone,
     Relationship,
+    Trimmed,
 )
 
-InvitationToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+InvitationToken = Annotated[str, Trimmed(100, min_length=1), NoNul]
 
 
 class CircleSummaryOut(Schema):

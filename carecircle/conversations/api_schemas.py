@@ -8,18 +8,16 @@ from typing import Annotated, Literal
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from carecircle.conversations.models import Audience as CheckInAudienceChoices
 from carecircle.conversations.models import CheckIn, Feeling, Message, ReactionKind
 from carecircle.conversations.services import MESSAGE_MAX_CHARACTERS, TITLE_MAX_CHARACTERS, UPDATE_MAX_CHARACTERS
-from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, Note, enum_named
+from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, Note, Trimmed, enum_named
 
-MessageText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=UPDATE_MAX_CHARACTERS), NoNul]
-ChatText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MESSAGE_MAX_CHARACTERS), NoNul
-]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_CHARACTERS), NoNul]
+MessageText = Annotated[str, Trimmed(UPDATE_MAX_CHARACTERS), NoNul]
+ChatText = Annotated[str, Trimmed(MESSAGE_MAX_CHARACTERS, min_length=1), NoNul]
+Title = Annotated[str, Trimmed(TITLE_MAX_CHARACTERS, min_length=1), NoNul]
 ClientId = Annotated[uuid.UUID | None, Field(default=None, description="Send the same id when retrying: no duplicate.")]
 
 

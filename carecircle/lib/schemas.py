@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -13,6 +16,7 @@ from django.utils.translation import gettext
 from ninja import Schema
 from ninja.params.functions import Path, Query
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Strict, StringConstraints, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from carecircle.lib.phones import phone_e164, phone_is_mobile
 from carecircle.lib.text import refuse_nul, single_line
@@ -76,17 +80,40 @@ def check_date_of_birth(value: datetime.date) -> datetime.date:
     return value
 
 
+@dataclass(frozen=True)
+class Trimmed(GroupedMetadata):
+    """Text with its surrounding spaces trimmed, of `min_length` to `max_length` characters.
+
+    At most `max_length` as sent, not only once trimmed: the documented `maxLength` is about the text
+    a client sends, so 81 characters of which one is a trailing line break are too many for 80.
+    """
+
+    max_length: int
+    min_length: int = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        yield StringConstraints(strip_whitespace=True, min_length=self.min_length, max_length=self.max_length)
+        yield BeforeValidator(self.refuse_too_long)
+
+    def refuse_too_long(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) > self.max_length:
+            raise PydanticCustomError(
+                "string_too_long", "String should have at most {max_length} characters", {"max_length": self.max_length}
+            )
+        return value
+
+
 NoNul = AfterValidator(reject_nul)
 OneLine = AfterValidator(fold_to_one_line)
 
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul, OneLine]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), NoNul, OneLine]
-Relationship = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), NoNul, OneLine]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
-TokenName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul, OneLine]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul, OneLine]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul, AfterValidator(normalise_email)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul, AfterValidator(normalise_phone)]
+PersonName = Annotated[str, Trimmed(80, min_length=1), NoNul, OneLine]
+DisplayName = Annotated[str, Trimmed(80), NoNul, OneLine]
+Relationship = Annotated[str, Trimmed(60), NoNul, OneLine]
+Note = Annotated[str, Trimmed(500), NoNul]
+TokenName = Annotated[str, Trimmed(80, min_length=1), NoNul, OneLine]
+Key = Annotated[str, Trimmed(60, min_length=1), NoNul, OneLine]
+Email = Annotated[str, Trimmed(254), NoNul, AfterValidator(normalise_email)]
+Phone = Annotated[str, Trimmed(32), NoNul, AfterValidator(normalise_phone)]
 # A day to plan or record, between 1900 and 2199 (lib/wall_clock.py): year 1 and 9999 are refused.
 Day = Annotated[datetime.date, BeforeValidator(date_as_text), AfterValidator(check_day)]
 DateOfBirth = Annotated[datetime.date, BeforeValidator(date_as_text), AfterValidator(check_date_of_birth)]

@@ -16,10 +16,10 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.params.functions import Path, Query
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, field_validator
 
 from carecircle.accounts.api_auth import viewer
-from carecircle.lib.schemas import MAX_ID, DateOfBirth, InputSchema, NoNul, responses
+from carecircle.lib.schemas import MAX_ID, DateOfBirth, InputSchema, NoNul, Trimmed, responses
 from carecircle.orgs.access import access_organisation, access_referral
 from carecircle.orgs.invite_codes import invite_code_create, invite_code_revoke
 from carecircle.orgs.languages import site_language
@@ -31,17 +31,17 @@ router = Router(tags=["Organisations"])
 
 OrganisationId = Annotated[int, Path(ge=1, le=MAX_ID, description="The organisation's id.")]
 ReferralId = Annotated[int, Path(ge=1, le=MAX_ID, description="The referral's id.")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120), NoNul]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), NoNul]
+Text = Annotated[str, Trimmed(120), NoNul]
+LongText = Annotated[str, Trimmed(5000), NoNul]
 
 
 class ReferralIn(InputSchema):
-    person_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
+    person_name: Annotated[str, Trimmed(120, min_length=1), NoNul]
     person_date_of_birth: DateOfBirth | None = None
-    person_address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul] = ""
-    person_postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10), NoNul] = ""
-    person_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul] = ""
-    person_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = ""
+    person_address: Annotated[str, Trimmed(500), NoNul] = ""
+    person_postcode: Annotated[str, Trimmed(10), NoNul] = ""
+    person_phone: Annotated[str, Trimmed(32), NoNul] = ""
+    person_email: Annotated[str, Trimmed(254), NoNul] = ""
     contact_preference: Literal["phone", "text", "email", "letter", "referrer"] = "phone"
     needs: list[Literal[tuple(Need.values)]] = Field(default_factory=list, max_length=len(Need.values))  # type: ignore[valid-type]
     needs_detail: LongText = ""
@@ -49,17 +49,17 @@ class ReferralIn(InputSchema):
     source: Literal[tuple(ReferralSource.values)] = "other"  # type: ignore[valid-type]
     referrer_name: Text = ""
     referrer_organisation: Text = ""
-    referrer_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = ""
-    referrer_phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), NoNul] = ""
-    referrer_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80), NoNul] = Field(
+    referrer_email: Annotated[str, Trimmed(254), NoNul] = ""
+    referrer_phone: Annotated[str, Trimmed(32), NoNul] = ""
+    referrer_reference: Annotated[str, Trimmed(80), NoNul] = Field(
         default="", description="Your own reference: sending it again returns the first referral (200), not a copy."
     )
     consent_given_by: Literal["person", "representative"]
     consent_given_at: datetime.datetime | None = Field(
         default=None, description="When consent was given; now if left out."
     )
-    consent_to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), NoNul]
-    language: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16), NoNul] = Field(
+    consent_to: Annotated[str, Trimmed(1000, min_length=1), NoNul]
+    language: Annotated[str, Trimmed(16), NoNul] = Field(
         default="",
         description=(
             "The referrer's language, for the emails telling them the referral was accepted, declined or closed: "
@@ -181,7 +181,7 @@ CodeId = Annotated[int, Path(ge=1, le=MAX_ID, description="The invite code's id.
 
 
 class InviteCodeIn(InputSchema):
-    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul] = Field(
+    label: Annotated[str, Trimmed(80, min_length=1), NoNul] = Field(
         description="What it is for, for your staff (a leaflet, a surgery)."
     )
     max_uses: int = Field(ge=1, le=10_000, description="How many circles it can start.")

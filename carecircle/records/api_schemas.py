@@ -12,7 +12,7 @@ from ninja.params.functions import Path, Query
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from carecircle.lib.errors import InvalidFields
-from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, enum_named
+from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, Trimmed, enum_named
 from carecircle.records import services
 from carecircle.records.access import Reader
 from carecircle.records.models import Audience as EntryAudience
@@ -43,7 +43,7 @@ WritableSectionPath = Annotated[
 EntryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The entry's id.")]
 ShareId = Annotated[int, Path(ge=1, le=MAX_ID, description="The share link's id.")]
 Before = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only entries older than this id.")]
-Recipient = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), NoNul]
+Recipient = Annotated[str, Trimmed(80, min_length=1), NoNul]
 FieldValue = Annotated[str, StringConstraints(max_length=2000), NoNul]
 
 
@@ -100,7 +100,7 @@ class ShareLinkIn(InputSchema):
     sections: list[SectionKey] = Field(min_length=1, max_length=len(SECTIONS))
     hours: Literal[24, 168]
     code_channel: Literal["", "email", "sms"] = ""
-    code_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), NoNul] = Field(
+    code_to: Annotated[str, Trimmed(254), NoNul] = Field(
         default="",
         description="Where the code goes: required (an email address or a mobile number) with a code_channel.",
     )

@@ -12,15 +12,15 @@ from ninja import Schema
 from pydantic import Field, StringConstraints, field_validator
 
 from carecircle.lib.repeat_rule import Rule
-from carecircle.lib.schemas import BodyId, Day, InputSchema, NoNul, WallClockTime
+from carecircle.lib.schemas import BodyId, Day, InputSchema, NoNul, Trimmed, WallClockTime
 from carecircle.tasks.models import Assignment, CalendarFeed, Category, Status, Task, VisitLog, VisitOutcome
 from carecircle.tasks.schedule import TaskOccurrence
 from carecircle.tasks.services import MAX_PEOPLE, TaskFields
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), NoNul]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), NoNul]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), NoNul]
-DetailText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
+Title = Annotated[str, Trimmed(120, min_length=1), NoNul]
+LongText = Annotated[str, Trimmed(4000), NoNul]
+ShortText = Annotated[str, Trimmed(300), NoNul]
+DetailText = Annotated[str, Trimmed(500), NoNul]
 
 
 class TaskIn(InputSchema):
@@ -36,7 +36,7 @@ class TaskIn(InputSchema):
     time_zone: Annotated[str, StringConstraints(max_length=64), NoNul] | None = Field(
         default=None, description="IANA time zone; yours when left out."
     )
-    rule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul] = Field(
+    rule: Annotated[str, Trimmed(200), NoNul] = Field(
         default="", description='An RFC 5545 RRULE value like "FREQ=WEEKLY;BYDAY=SU"; empty for a one-off task.'
     )
     address: ShortText = ""

@@ -62,6 +62,17 @@ def test_a_null_character_in_an_invitation_token_is_refused(helper, api_as):
     assert response.json()["errors"][0]["field"] == "token"
 
 
+def test_text_is_measured_as_sent_before_its_spaces_are_trimmed(helper, api_as):
+    """The schema's maxLength (80 for a token's name) is about what a client sends."""
+    too_long = api_as(helper).post(f"{API}/tokens", {"name": "\n" + "a" * 80}, content_type="application/json")
+    trimmed = api_as(helper).post(f"{API}/tokens", {"name": "  Lift rota  "}, content_type="application/json")
+
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "name"
+    assert trimmed.status_code == 201
+    assert trimmed.json()["name"] == "Lift rota"
+
+
 def test_an_id_too_big_for_the_database_is_a_422(helper, api_as):
     response = api_as(helper).get(f"{API}/circles/{2**63}")
 
