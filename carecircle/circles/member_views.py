@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -18,17 +19,27 @@ from carecircle.circles.access import CircleAccess, access_circle, access_member
 from carecircle.circles.forms import MemberEditForm
 from carecircle.circles.invitation_views import invite_form
 from carecircle.circles.models import Role
-from carecircle.circles.pages import INVALID, circle_context, member_list_context, member_list_html, viewer
+from carecircle.circles.pages import (
+    INVALID,
+    MEMBER_PAGE,
+    circle_context,
+    member_list_html,
+    member_page_context,
+    people_start,
+    viewer,
+)
 
 
 @require_http_methods(["GET"])
 @login_required
 def members(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="members.view")
-    context = circle_context(access, **member_list_context(access))
+    # A part of the list at a time, with a summary by role and a link on (PEOPLE_LIMIT in pages.py).
+    context = circle_context(access, **member_page_context(access, people_start(request)))
     if access.can("members.invite"):
         context["invitations"] = selectors.pending_invitations_for(circle=access.circle)
-        context["form"] = invite_form(access)
+        if context["invite_form_here"]:
+            context["form"] = invite_form(access)
     return render(request, "circles/members.html", context)
 
 
@@ -38,6 +49,10 @@ def members(request: HttpRequest, circle_id: int) -> HttpResponse:
 def members_fragment(request: HttpRequest, circle_id: int) -> HttpResponse:
     """The member list alone, refetched by live.js when someone joins, leaves or changes role."""
     access = access_circle(user=request.user, circle_id=circle_id, capability="members.view")
+    if "from" in request.GET:
+        # The people page's part of the list (its live region asks with the part it shows).
+        context = {"capabilities": access.capabilities, **member_page_context(access, people_start(request))}
+        return HttpResponse(get_template(MEMBER_PAGE).render(context))
     # Everyone with the page open asks at once: the list is drawn once for each set of rights.
     return HttpResponse(member_list_html(access, viewer(request)))
 

@@ -28,6 +28,13 @@ TAKEN_FOR_GRANTED = frozenset({"circle.view", "events.view"})
 MEMBER_LIST = "circles/member_list.html#member-list"
 MEMBER_ROW = "circles/member_list.html#member-row"
 MEMBER_REGION = "circles:members"
+MEMBER_PAGE = "circles/member_list.html#member-page"
+# The people page shows this many members at a time, so that a big circle's page stays within the
+# 14,336-byte first round trip (docs/architecture/circles.md, "The people page a part at a time").
+PEOPLE_LIMIT = 10
+# The invitation form is on the people page itself while a circle is starting out (inviting the family
+# one after another); past this many members the page links to the invitation page instead.
+INVITE_FORM_UP_TO = 8
 
 
 def viewer(request: HttpRequest) -> User:
@@ -48,14 +55,46 @@ def circle_context(access: CircleAccess, **extra: Any) -> dict[str, Any]:
     }
 
 
-def member_list_context(access: CircleAccess) -> dict[str, Any]:
+def people_start(request: HttpRequest) -> int:
+    """Where the people page starts in the member list: `?from=`, or the start for anything that isn't a count."""
+    start = request.GET.get("from", "0")
+    # A circle's members are bounded: anything longer than a few digits is not a place in the list.
+    return int(start) if start.isdigit() and len(start) <= 6 else 0
+
+
+def member_page_context(access: CircleAccess, start: int) -> dict[str, Any]:
+    """One part of the member list for the people page: PEOPLE_LIMIT members from `start`, and links on.
+
+    Every member is read (one query, as for the whole list) so the summary by role counts them all;
+    only the part shown is drawn. A start past the end falls back to the first part.
+    """
+    members = selectors.member_list_for(circle=access.circle)
+    total = len(members)
+    if start >= total:
+        start = 0
+    shown = members[start : start + PEOPLE_LIMIT]
+    people_url = reverse("circles:members", kwargs={"circle_id": access.circle.pk})
+    following = start + len(shown)
+    counts: dict[str, int] = {}
+    for member in members:
+        counts[member.role] = counts.get(member.role, 0) + 1
     return {
-        "members": selectors.member_list_for(circle=access.circle),
+        "members": shown,
         "viewer_id": access.user_id,
-        # Reversed once: member links are this plus "<id>/" or "<id>/remove/" (see urls.py), which
-        # saves two URL reversals per member on every render of a big circle.
-        "people_url": reverse("circles:members", kwargs={"circle_id": access.circle.pk}),
+        "people_url": people_url,
         "live_types": MEMBER_EVENT_TYPES,
+        "live_query": f"?from={start}",
+        "member_total": total,
+        "member_first": start + 1,
+        "member_last": following,
+        "paged": total > PEOPLE_LIMIT,
+        # Asked once for the page rather than once a member.
+        "can_contact": access.can("members.contact"),
+        "can_manage": access.can("members.manage"),
+        "role_counts": [(Role(role).label, counts[role]) for role in Role if role in counts],
+        "more_href": f"{people_url}?from={following}#people" if following < total else "",
+        "first_href": f"{people_url}#people" if start else "",
+        "invite_form_here": total <= INVITE_FORM_UP_TO,
     }
 
 
