@@ -16,7 +16,6 @@ import gzip
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,15 +28,11 @@ PER_ROUND = int(os.environ.get("BENCH_PER_ROUND", "20"))
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import BIN, prepare_environment, say
+    from run import ready_environment, say
 
     say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-people-") as directory:
-        env = prepare_environment(Path(directory))
-        subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
+        ready_environment(Path(directory))
         from run import build_circle
 
         circle_id, cookie = build_circle()
