@@ -127,7 +127,7 @@ QUERIES: dict[str, int] = {
     "page conversations:visitors": 3,
     "page notifications:list": 3,
     "page notifications:mute": 2,
-    "page notifications:preferences": 7,
+    "page notifications:preferences": 8,
     "page notifications:stop_emails": 2,
     "page notifications:unread": 2,
     "page orgs:circle_link_answer": 3,

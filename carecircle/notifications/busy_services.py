@@ -146,7 +146,8 @@ class ServiceHolds:
     answered_busy: set[str] = field(default_factory=set)
     # Services an urgent delivery already tried in this run despite their hold.
     tried_urgent: set[str] = field(default_factory=set)
-    # Deliveries released by a send that worked in this run, urgent first: the run sends them next.
+    # Deliveries released by a send that worked in this run, urgent first, and what replaced urgent news
+    # sent another way (instead.py): the run sends them next.
     released: list[int] = field(default_factory=list)
 
     def refresh(self) -> None:

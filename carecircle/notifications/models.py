@@ -26,6 +26,9 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Could not be sent")
     CANCELLED = "cancelled", _("Not needed any more")
+    # Urgent news its service would have kept waiting too long: it went by the member's next channel
+    # (`instead_channel`), so it is never sent this way as well (notifications/instead.py).
+    INSTEAD = "instead", _("Sent another way")
 
 
 class Delivery(models.Model):
@@ -55,6 +58,8 @@ class Delivery(models.Model):
     # outcome is recorded. NULL, not "", so the partial index below holds only rows that were held.
     held_by = models.CharField(max_length=300, null=True, blank=True)  # noqa: DJ001
     provider_id = models.CharField(max_length=120, blank=True)
+    # The channel it went by instead (status "instead"): "email", "push" or "sms".
+    instead_channel = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -23,6 +23,7 @@ from carecircle.accounts.models import User
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications import push
 from carecircle.notifications.channel_failing import channel_mark_working
+from carecircle.notifications.instead import sent_instead_lines
 from carecircle.notifications.models import Channel, Digest, Notification, NotificationSettings
 
 LIST_LIMIT = 50
@@ -203,6 +204,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
             "nav": "notifications",
             "urgent": [row.category.label for row in chosen.rows if row.category.urgent],
             "devices": push.devices_of(user),
+            "sent_instead": sent_instead_lines(user, now=timezone.now()),
             "push_key": push.vapid_keys().public_key,
         },
         status=status,

@@ -22,6 +22,7 @@ personal_data_declare(
         "category": "what kind of news it carried",
         "lease_until": "when a worker's claim on it runs out",
         "not_before": "when it may be sent",
+        "instead_channel": "the channel urgent news went by instead of this one",
     },
 )
 personal_data_declare(

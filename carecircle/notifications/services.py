@@ -264,7 +264,12 @@ def delivery_send(*, delivery_id: int, mail: MailSession | None = None) -> str:
             return "skipped"
         holds = ServiceHolds()
         holds.refresh()
-        return _delivery_send_claimed(delivery, session, failing=failing_recipients([delivery]), holds=holds)
+        status = _delivery_send_claimed(delivery, session, failing=failing_recipients([delivery]), holds=holds)
+        # What it released or what replaced it goes now too, not at the next sweep.
+        released = holds.take_released()
+        if released:
+            deliveries_send(released)
+        return status
     finally:
         if own:
             session.close()
@@ -309,6 +314,8 @@ def _delivery_send_claimed(
     first_attempt = delivery.attempts == 1 and delivery.held_by is None
     until = holds.holding(service, now=now, urgent_first_attempt=_urgent(delivery) and first_attempt)
     if until is not None:
+        if _sent_instead(delivery, service=service, until=until, now=now, holds=holds, while_held=True):
+            return "instead"
         if _hold_back(delivery, service=service, until=until, now=now):
             return "held"
         # The hold ended since this run read it (a send worked in another worker): send it now.
@@ -325,7 +332,11 @@ def _delivery_send_claimed(
     except Exception as error:
         busy = busy_answer(error)
         if busy is not None:
-            holds.answered(service, busy=busy, now=timezone.now())
+            answered = timezone.now()
+            holds.answered(service, busy=busy, now=answered)
+            wait = busy_retry_delay(delivery.attempts, busy=busy, now=answered)
+            if _sent_instead(delivery, service=service, until=answered + wait, now=answered, holds=holds):
+                return "instead"
         return _record_failure(delivery, error, busy=busy)
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT,
@@ -336,6 +347,26 @@ def _delivery_send_claimed(
     )
     holds.succeeded(service, now=timezone.now())
     return "sent"
+
+
+def _sent_instead(
+    delivery: Delivery,
+    *,
+    service: str,
+    until: datetime.datetime,
+    now: datetime.datetime,
+    holds: ServiceHolds,
+    while_held: bool = False,
+) -> bool:
+    """Urgent news `service` would keep waiting past a few minutes goes by the member's next channel (instead.py).
+
+    What replaces it is sent next by this run, like what a hold released, outside any transaction.
+    """
+    from carecircle.notifications.instead import instead_of_waiting
+
+    ids = instead_of_waiting(delivery, service=service, until=until, now=now, holds=holds, while_held=while_held)
+    holds.released.extend(ids)
+    return bool(ids)
 
 
 def _urgent(delivery: Delivery) -> bool:

@@ -1,0 +1,257 @@
+"""Urgent news its service would keep waiting: send it by the member's next channel instead.
+
+A text provider or mail service that asked us to back off holds its deliveries for up to an hour
+(busy_services.py). For someone struggling or a visit concern that is too long: when an urgent
+delivery would wait more than URGENT_WAIT_AT_MOST, the worker that holds it sends it by the
+member's next working channel where they allow that category (email, then push, for a text),
+saying what it was meant as, and marks the original "sent another way" (status `instead`), so it
+never goes both ways. Non-urgent news keeps waiting (docs/architecture/notifications.md,
+"Urgent news another way").
+
+Only the worker holding a row's lease can switch it, in one short transaction (the conditional
+UPDATE of the original and the INSERT of the new rows); the new rows are sent after it, by the
+same run, outside any transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from carecircle.accounts.models import User
+from carecircle.notifications.busy_services import ServiceHolds, hold_still_on
+from carecircle.notifications.categories import CATEGORY_BY_KEY, EMAIL, PUSH, SMS, Category
+from carecircle.notifications.models import Delivery, DeliveryStatus, PushSubscription, TextOptOut
+
+# Urgent news waits at most this long for a busy service when another channel can carry it now.
+URGENT_WAIT_AT_MOST = datetime.timedelta(minutes=5)
+# Where urgent news goes instead, in order, for each channel it was meant for. A push service is held
+# at most five minutes (PUSH_HOLD_AT_MOST), so a push waits rather than turning into an email.
+NEXT_CHANNELS: dict[str, tuple[str, ...]] = {SMS: (EMAIL, PUSH), EMAIL: (PUSH, SMS)}
+
+
+def urgent(delivery: Delivery) -> bool:
+    category = CATEGORY_BY_KEY.get(delivery.category)
+    return category is not None and category.urgent
+
+
+def instead_of_waiting(
+    delivery: Delivery,
+    *,
+    service: str,
+    until: datetime.datetime,
+    now: datetime.datetime,
+    holds: ServiceHolds,
+    while_held: bool,
+) -> list[int]:
+    """Send a claimed urgent delivery another way if `service` would keep it waiting too long; the new ids.
+
+    Empty when it isn't urgent, the wait is short, or the member has no other channel that allows
+    the category and works now: then it waits like any other. With `while_held`, only while the
+    shared hold is still on (checked in the switch itself: a worker that ended it sends the row).
+    """
+    if delivery.recipient_id is None or until - now <= URGENT_WAIT_AT_MOST or not urgent(delivery):
+        return []
+    if delivery.channel not in NEXT_CHANNELS:
+        return []
+    user = User.objects.filter(pk=delivery.recipient_id, is_active=True).first()
+    if user is None:
+        return []
+    category = CATEGORY_BY_KEY[delivery.category]
+    allowed = _allowed_channels(user, category)
+    for channel in NEXT_CHANNELS[delivery.channel]:
+        if channel not in allowed:
+            continue
+        rows = _rows(delivery, user=user, category=category, channel=channel, holds=holds, now=now)
+        if rows:
+            return _switch(delivery, channel=channel, rows=rows, service=service, until=until, while_held=while_held)
+    return []
+
+
+def _allowed_channels(user: User, category: Category) -> set[str]:
+    """The channels the member allows this category on and that work for them, as their preferences page shows."""
+    from carecircle.notifications.preferences import preferences_for
+
+    for row in preferences_for(user).rows:
+        if row.category.key == category.key:
+            return {cell.channel for cell in row.cells if cell.enabled and cell.available}
+    return set()
+
+
+def _busy_long(holds: ServiceHolds, service: str, now: datetime.datetime) -> bool:
+    until = holds.until.get(service)
+    return until is not None and until - now > URGENT_WAIT_AT_MOST
+
+
+def _rows(
+    delivery: Delivery,
+    *,
+    user: User,
+    category: Category,
+    channel: str,
+    holds: ServiceHolds,
+    now: datetime.datetime,
+) -> list[Delivery]:
+    """The deliveries that carry the news by `channel`, in the member's language; none if it can't go that way now."""
+    from carecircle.notifications.notify import language_of
+
+    key = f"instead-{delivery.pk}-{channel}"
+    common = {"recipient_id": user.pk, "category": category.key, "created_at": now}
+    with translation.override(language_of(user)):
+        if channel == EMAIL:
+            if not user.email or _busy_long(holds, EMAIL, now):
+                return []
+            return [
+                Delivery(
+                    channel=EMAIL, to=user.email, idempotency_key=key, **_email(delivery, user, category), **common
+                )
+            ]
+        if channel == SMS:
+            if not user.phone or _busy_long(holds, SMS, now) or TextOptOut.objects.filter(number=user.phone).exists():
+                return []
+            return [Delivery(channel=SMS, to=user.phone, body=_text(delivery, category), idempotency_key=key, **common)]
+        return _pushes(delivery, user=user, category=category, holds=holds, now=now, key=key, common=common)
+
+
+def meant_as(channel: str) -> str:
+    """What the news was meant as, in the member's words: the first line of what goes instead."""
+    if channel == SMS:
+        return _("This was meant as a text message.")
+    return _("This was meant as an email.")
+
+
+def _email(delivery: Delivery, user: User, category: Category) -> dict[str, object]:
+    from carecircle.notifications.emails import html_from_text
+    from carecircle.notifications.notify import email_footer
+    from carecircle.notifications.preferences import unsubscribe_url
+
+    why = _(
+        "The text message service asked us to wait, so it comes by email now to reach you sooner. "
+        "It won't come as a text as well."
+    )
+    subject = _("Urgent: %(what)s") % {"what": category.label}
+    stop = unsubscribe_url(user_id=user.pk, category=category.key)
+    text = email_footer(f"{meant_as(delivery.channel)} {why}\n\n{delivery.body}", category=category, stop=stop, mute="")
+    return {
+        "subject": subject[:200],
+        "body": text,
+        "html_body": html_from_text(text, subject=subject),
+        "headers": {"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    }
+
+
+def _text(delivery: Delivery, category: Category) -> str:
+    from carecircle.notifications.sms_text import fit
+
+    link = f"{settings.SITE_URL}{reverse('notifications:list')}"
+    what = _("Meant as an email: %(subject)s") % {"subject": delivery.subject or category.label}
+    return fit(f"{what} {link}")
+
+
+def _pushes(
+    delivery: Delivery,
+    *,
+    user: User,
+    category: Category,
+    holds: ServiceHolds,
+    now: datetime.datetime,
+    key: str,
+    common: dict[str, object],
+) -> list[Delivery]:
+    from carecircle.notifications.push import push_payload, push_service_of
+
+    devices = [
+        device
+        for device in PushSubscription.objects.filter(user=user, failing_since__isnull=True).order_by("id")
+        if not _busy_long(holds, f"push {push_service_of(device)}", now)
+    ]
+    if not devices:
+        return []
+    meant = pgettext("push title", "%(what)s (meant as a text message)") if delivery.channel == SMS else ""
+    title = meant % {"what": category.label} if meant else delivery.subject or str(category.label)
+    payload = push_payload(category=category.key, title=title, url=reverse("notifications:list"))
+    return [
+        Delivery(
+            channel=PUSH,
+            to=str(device.pk),
+            subject=title[:200],
+            body=payload,
+            idempotency_key=f"{key}-{device.pk}",
+            **common,
+        )
+        for device in devices
+    ]
+
+
+def _switch(
+    delivery: Delivery,
+    *,
+    channel: str,
+    rows: list[Delivery],
+    service: str,
+    until: datetime.datetime,
+    while_held: bool,
+) -> list[int]:
+    """Mark the original sent another way and queue what replaces it, together or not at all; the new ids.
+
+    The UPDATE needs the lease this worker claimed (and, `while_held`, the hold still on), so two
+    workers never both switch one row, and the unique idempotency keys never queue its replacement twice.
+    """
+    note = f"Sent another way: by {channel}, as {service} asked to wait until {until:%Y-%m-%d %H:%M:%S} UTC."
+    mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, lease_until=delivery.lease_until)
+    if while_held:
+        mine = mine.filter(Exists(hold_still_on(service=service, now=rows[0].created_at)))
+    try:
+        with transaction.atomic():
+            switched = mine.update(
+                status=DeliveryStatus.INSTEAD,
+                instead_channel=channel,
+                lease_until=None,
+                held_by=None,
+                sent_at=rows[0].created_at,
+                last_error=note[:500],
+            )
+            if not switched:
+                return []
+            return [row.pk for row in Delivery.objects.bulk_create(rows)]
+    except IntegrityError:
+        # Its replacement was queued before (a switch that can't happen twice under one lease): nothing more.
+        return []
+
+
+# How long the preferences page lists what went another way.
+SHOWN_FOR = datetime.timedelta(days=7)
+SHOWN_AT_MOST = 5
+
+
+def sent_instead_lines(user: User, *, now: datetime.datetime) -> list[str]:
+    """The member's urgent news that went another way lately, each in plain words, newest first (one query)."""
+    from django.utils import formats, timezone
+
+    rows = (
+        Delivery.objects.filter(recipient_id=user.pk, status=DeliveryStatus.INSTEAD, created_at__gte=now - SHOWN_FOR)
+        .order_by("-created_at", "-id")
+        .values_list("channel", "instead_channel", "category", "sent_at")[:SHOWN_AT_MOST]
+    )
+    sentences = {
+        (SMS, EMAIL): _("A text message about %(what)s went by email instead, on %(when)s."),
+        (SMS, PUSH): _("A text message about %(what)s went as a push notification instead, on %(when)s."),
+        (EMAIL, PUSH): _("An email about %(what)s went as a push notification instead, on %(when)s."),
+        (EMAIL, SMS): _("An email about %(what)s went by text message instead, on %(when)s."),
+    }
+    lines = []
+    for meant, went, key, sent_at in rows:
+        category = CATEGORY_BY_KEY.get(key)
+        sentence = sentences.get((meant, went))
+        if category is None or sentence is None or sent_at is None:
+            continue
+        when = formats.date_format(timezone.localtime(sent_at), "DATETIME_FORMAT")
+        lines.append(sentence % {"what": str(category.label).lower(), "when": when})
+    return lines

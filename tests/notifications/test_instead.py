@@ -1,0 +1,192 @@
+"""Urgent news a busy service would keep waiting goes by the member's next channel instead, once.
+
+The text provider is the fake on 127.0.0.1 in Twilio's format; emails land in the test outbox.
+Every test runs on a fixed clock taken from the code's own (`start`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.notifications.busy_services import service_busy_record
+from carecircle.notifications.instead import URGENT_WAIT_AT_MOST
+from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, NotificationPreference
+from carecircle.notifications.retry_after import MAX_WAIT
+from carecircle.notifications.services import deliveries_send, delivery_send
+from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
+from tests.bursts import at_once
+from tests.cast import Cast
+
+ACCOUNT = "AC" + "2" * 32
+AUTH_TOKEN = "twilio-instead-test-token"
+MOBILE = "+447700900321"
+
+
+@pytest.fixture
+def twilio(settings) -> Iterator[FakeSmsProvider]:
+    fake = FakeSmsProvider(
+        FakeCredentials(twilio_account_sid=ACCOUNT, twilio_auth_token=AUTH_TOKEN, notify_api_key="")
+    ).start()
+    settings.SMS_BACKEND = "carecircle.notifications.sms_providers.TwilioSmsBackend"
+    settings.TWILIO_API_BASE = fake.base_url
+    settings.TWILIO_ACCOUNT_SID = ACCOUNT
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.TWILIO_FROM = "+447700900999"
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def start() -> datetime.datetime:
+    return timezone.now().replace(microsecond=0)
+
+
+def with_mobile(user: User) -> User:
+    User.objects.filter(pk=user.pk).update(phone=MOBILE)
+    user.refresh_from_db()
+    return user
+
+
+def text(user: User, key: str, *, category: str = "checkin") -> Delivery:
+    # Written directly: delivery_enqueue's on-commit send would run at once outside a test transaction.
+    return Delivery.objects.create(
+        channel=Channel.SMS,
+        to=MOBILE,
+        body=f"Dad is finding it hard ({key}). https://carecircle.example/c/1/",
+        idempotency_key=key,
+        recipient_id=user.pk,
+        category=category,
+    )
+
+
+@pytest.mark.django_db
+def test_an_urgent_text_held_for_long_goes_by_email_at_once_saying_it_was_meant_as_a_text(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime
+) -> None:
+    """The first tries the provider once (the rule for urgent news) and the second is held: both go by email."""
+    organiser = with_mobile(cast.organiser)
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=False):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        checkin, second = text(organiser, "checkin-1"), text(organiser, "checkin-1b")
+        mail.outbox.clear()
+        assert deliveries_send([checkin.pk, second.pk]) == {"instead": 2, "sent": 2}
+    checkin.refresh_from_db()
+    assert (checkin.status, checkin.instead_channel, checkin.sent_at) == (DeliveryStatus.INSTEAD, "email", start)
+    assert checkin.get_status_display() == "Sent another way"
+    assert twilio.sent == []
+    assert twilio.busy_answers == 1
+    email = mail.outbox[0]
+    assert len(mail.outbox) == 2
+    assert email.to == [organiser.email]
+    assert email.subject == "Urgent: Someone is struggling"
+    assert email.body.startswith("This was meant as a text message.")
+    assert "Dad is finding it hard (checkin-1)" in email.body
+    assert "List-Unsubscribe" in email.extra_headers
+    # Later sweeps never send the text as well.
+    twilio.busy = None
+    with time_machine.travel(start + MAX_WAIT + datetime.timedelta(minutes=1), tick=False):
+        assert deliveries_send([checkin.pk, second.pk]) == {"skipped": 2}
+    assert twilio.sent == []
+
+
+@pytest.mark.django_db
+def test_news_that_isn_t_urgent_and_a_short_hold_keep_waiting(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime
+) -> None:
+    organiser = with_mobile(cast.organiser)
+    twilio.busy = (429, "120")
+    with time_machine.travel(start, tick=False):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        news = text(organiser, "help-1", category="help_needed")
+        assert deliveries_send([news.pk]) == {"held": 1}
+    with time_machine.travel(start + MAX_WAIT - URGENT_WAIT_AT_MOST, tick=False):
+        # Five minutes left of the hold: urgent news waits them out rather than change channel, its
+        # one try answered "in two minutes", and the next one in the run is held for the five minutes.
+        checkin, second = text(organiser, "checkin-short"), text(organiser, "checkin-short-2")
+        mail.outbox.clear()
+        assert deliveries_send([checkin.pk, second.pk]) == {"retry": 1, "held": 1}
+    assert mail.outbox == []
+    texts = Delivery.objects.filter(channel=Channel.SMS)
+    assert set(texts.values_list("status", flat=True)) == {DeliveryStatus.QUEUED}
+    assert not Delivery.objects.filter(idempotency_key__startswith="instead-").exists()
+
+
+@pytest.mark.django_db
+def test_urgent_news_waits_when_the_member_allows_no_other_channel_for_it(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime
+) -> None:
+    organiser = with_mobile(cast.organiser)
+    NotificationPreference.objects.create(user=organiser, category="checkin", channel="email", enabled=False)
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=False):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        checkin = text(organiser, "checkin-2")
+        mail.outbox.clear()
+        assert deliveries_send([checkin.pk]) == {"retry": 1}
+    assert mail.outbox == []
+    checkin.refresh_from_db()
+    assert (checkin.status, checkin.instead_channel) == (DeliveryStatus.QUEUED, "")
+
+
+@pytest.mark.django_db
+def test_an_urgent_text_the_provider_refuses_with_a_long_wait_goes_by_email(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime
+) -> None:
+    """Its one try at a busy provider answered "retry after 20 minutes": the email goes, not the text later."""
+    organiser = with_mobile(cast.organiser)
+    twilio.busy = (429, "1200")
+    with time_machine.travel(start, tick=False):
+        checkin = text(organiser, "checkin-3")
+        mail.outbox.clear()
+        assert delivery_send(delivery_id=checkin.pk) == "instead"
+    assert twilio.busy_answers == 1
+    assert len(mail.outbox) == 1
+    checkin.refresh_from_db()
+    assert (checkin.status, checkin.instead_channel) == (DeliveryStatus.INSTEAD, "email")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_urgent_news_one_way_once(twilio: FakeSmsProvider, start: datetime.datetime) -> None:
+    from tests.cast import build_cast
+
+    organiser = with_mobile(build_cast().organiser)
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=True):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        checkins = [text(organiser, f"checkin-burst-{number}") for number in range(3)]
+        ids = [row.pk for row in checkins]
+        mail.outbox.clear()
+        outcomes = at_once([partial(deliveries_send, ids), partial(deliveries_send, list(reversed(ids)))])
+    assert sum(outcome.get("instead", 0) for outcome in outcomes) == 3
+    assert sum(outcome.get("sent", 0) for outcome in outcomes) == 3
+    assert {row.idempotency_key for row in Delivery.objects.filter(idempotency_key__startswith="instead-")} == {
+        f"instead-{pk}-email" for pk in ids
+    }
+    assert len(mail.outbox) == 3
+    assert twilio.sent == []
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True)) == {DeliveryStatus.INSTEAD}
+
+
+@pytest.mark.django_db
+def test_the_preferences_page_states_the_rule_and_shows_what_went_another_way(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime, as_user: Any
+) -> None:
+    organiser = with_mobile(cast.organiser)
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=False):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        deliveries_send([text(organiser, "checkin-4").pk])
+        page = as_user(organiser).get(reverse("notifications:preferences")).content.decode()
+    assert "If the text message service asks us to wait more than a few minutes" in page
+    assert "A text message about someone is struggling went by email instead" in page
