@@ -7,6 +7,7 @@ Every test runs on a fixed clock taken from the code's own (`start`).
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +32,8 @@ from tests.cast import Cast
 ACCOUNT = "AC" + "2" * 32
 AUTH_TOKEN = "twilio-instead-test-token"
 MOBILE = "+447700900321"
+# tests/notifications/test_instead.py::test_sending_held_urgent_news_another_way_costs_a_fixed_number_of_queries
+QUERIES_TO_SEND_INSTEAD = 26
 
 
 @pytest.fixture
@@ -93,6 +97,10 @@ def test_an_urgent_text_held_for_long_goes_by_email_at_once_saying_it_was_meant_
     assert email.body.startswith("This was meant as a text message.")
     assert "Dad is finding it hard (checkin-1)" in email.body
     assert "List-Unsubscribe" in email.extra_headers
+    out = io.StringIO()
+    with time_machine.travel(start, tick=False):
+        call_command("delivery_status", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "Urgent deliveries sent another way in the last 24 hours: 2"
     # Later sweeps never send the text as well.
     twilio.busy = None
     with time_machine.travel(start + MAX_WAIT + datetime.timedelta(minutes=1), tick=False):
@@ -190,3 +198,21 @@ def test_the_preferences_page_states_the_rule_and_shows_what_went_another_way(
         page = as_user(organiser).get(reverse("notifications:preferences")).content.decode()
     assert "If the text message service asks us to wait more than a few minutes" in page
     assert "A text message about someone is struggling went by email instead" in page
+
+
+@pytest.mark.django_db
+def test_sending_held_urgent_news_another_way_costs_a_fixed_number_of_queries(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime
+) -> None:
+    """Held for a busy provider, already tried once: claim, the holds, the member's choices, the switch, the email."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    organiser = with_mobile(cast.organiser)
+    with time_machine.travel(start, tick=False):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        checkin = text(organiser, "checkin-5")
+        Delivery.objects.filter(pk=checkin.pk).update(held_by="sms")
+        with CaptureQueriesContext(connection) as queries:
+            assert deliveries_send([checkin.pk]) == {"instead": 1, "sent": 1}
+    assert len(queries) == QUERIES_TO_SEND_INSTEAD, [query["sql"] for query in queries]

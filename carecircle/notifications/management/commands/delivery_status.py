@@ -3,7 +3,8 @@
 An operator's view of the shared hold of busy services (notifications/busy_services.py): a push
 service, the text provider or an email provider's API that answered 429 or 503, with how many
 deliveries are held for each (and how many of them urgent) and the latest time one of them waits
-until. Output is English, like every management command's (docs/architecture/i18n.md).
+until; and how many urgent deliveries went by another channel in the last day (instead.py).
+Output is English, like every management command's (docs/architecture/i18n.md).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from carecircle.notifications.busy_services import HeldCount, deliveries_held_counts
-from carecircle.notifications.models import BusyService
+from carecircle.notifications.models import BusyService, Delivery, DeliveryStatus
 
 
 def _utc(moment: datetime.datetime) -> str:
@@ -55,3 +56,10 @@ class Command(BaseCommand):
             self.stdout.write("Deliveries still held for a service no longer held back:")
             for count in held.values():
                 self.stdout.write(f"  {count.service}  {_held(count)}")
+        # Urgent news its service would have kept waiting, sent by the member's next channel (instead.py).
+        instead = Delivery.objects.filter(
+            status=DeliveryStatus.INSTEAD, sent_at__gte=now - datetime.timedelta(days=1)
+        ).count()
+        if instead:
+            noun = "delivery" if instead == 1 else "deliveries"
+            self.stdout.write(f"Urgent {noun} sent another way in the last 24 hours: {instead}")
