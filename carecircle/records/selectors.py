@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
@@ -44,6 +45,8 @@ class ShownEntry:
     values: list[ShownValue]
     audience_label: str
     extra: dict[str, str] = field(default_factory=dict)
+    # The card as drawn, when a list's part was weighed by drawing it (views.py _card_weigher).
+    card: str = ""
 
     @property
     def pk(self) -> int:
@@ -69,42 +72,54 @@ class ShownEntry:
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of a list shown on a record page: the entries, where they sit and how many there are."""
+class Part:
+    """A part of a list shown on a record page: the entries from `start`, and where the list goes on."""
 
     items: list[ShownEntry]
-    number: int
-    total: int
-    size: int
+    start: int
+    # None when the list was read only as far as the part (the deleted entries): then `more` says
+    # whether there is a next part.
+    total: int | None
+    more: bool
 
     @property
     def first(self) -> int:
-        return (self.number - 1) * self.size + 1 if self.items else 0
+        return self.start + 1 if self.items else 0
 
     @property
     def last(self) -> int:
-        return self.first + len(self.items) - 1 if self.items else 0
+        return self.start + len(self.items)
 
     @property
-    def previous(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.last < self.total else None
+    def following(self) -> int | None:
+        return self.last if self.more else None
 
 
-# Entries per page of a list section (medications, contacts, conditions, allergies, documents):
-# 20 compact cards keep the page under 14 KB compressed however long the list (page-weight.md).
-ENTRIES_PAGE = 20
+# Entries a part of a list section (medications, contacts, conditions, allergies, documents, and
+# each section's deleted entries) shows at a time, with "Show more" for the next part: ten compact
+# cards keep a section page within the 14,336-byte first round trip uncompressed, however long the
+# list (docs/architecture/records.md, "Long lists a part at a time").
+LIST_PART = 10
+# Daily notes shown at a time, newest first; "Older notes" goes on from the last one shown.
+NOTES_PART = 10
 
 
-def page_of(items: list[ShownEntry], number: int, size: int = ENTRIES_PAGE) -> Page:
-    """The given page of an already-sorted list; a page past the end shows the last one."""
-    last_page = max(1, -(-len(items) // size))
-    number = min(max(1, number), last_page)
-    start = (number - 1) * size
-    return Page(items=items[start : start + size], number=number, total=len(items), size=size)
+def part_of(items: list[ShownEntry], start: int, weigh: Callable[[ShownEntry], int], budget: int) -> Part:
+    """The part of an already-sorted list from `start`: up to LIST_PART entries weighing up to `budget`.
+
+    The first entry is always shown, however heavy; a start past the end shows the first part.
+    """
+    if start >= len(items):
+        start = 0
+    shown: list[ShownEntry] = []
+    used = 0
+    for item in items[start : start + LIST_PART]:
+        weight = weigh(item)
+        if shown and used + weight > budget:
+            break
+        shown.append(item)
+        used += weight
+    return Part(items=shown, start=start, total=len(items), more=start + len(shown) < len(items))
 
 
 def shown_values(section: Section, data: dict[str, str], *, can_sensitive: bool) -> list[ShownValue]:
@@ -126,9 +141,18 @@ def show(reader: Reader, section: Section, entry: RecordEntry) -> ShownEntry:
 
 
 def entries_for(
-    *, reader: Reader, section: Section, deleted: bool = False, before: int | None = None, limit: int | None = None
+    *,
+    reader: Reader,
+    section: Section,
+    deleted: bool = False,
+    before: int | None = None,
+    limit: int | None = None,
+    by_deletion: bool = False,
 ) -> list[ShownEntry]:
-    """One query: the entries of a section the reader's audience includes, newest first."""
+    """One query: the entries of a section the reader's audience includes, newest first.
+
+    `by_deletion` (with `deleted`): most recently deleted first, so the one just deleted leads.
+    """
     entries = RecordEntry.objects.filter(
         circle=reader.circle, section=section.key, audience__in=reader.audiences, deleted_at__isnull=not deleted
     )
@@ -136,10 +160,10 @@ def entries_for(
         entries = entries.select_related("document")
     if before is not None:
         entries = entries.filter(pk__lt=before)
-    ordered = entries.order_by("-id")
+    ordered = entries.order_by("-deleted_at", "-id") if by_deletion else entries.order_by("-id")
     rows = list(ordered[:limit] if limit else ordered)
     shown = [show(reader, section, entry) for entry in rows]
-    if section.key in {"medications", "contacts", "conditions", "allergies"}:
+    if section.key in {"medications", "contacts", "conditions", "allergies"} and not by_deletion:
         shown.sort(key=lambda item: item.title.lower())
     return shown
 

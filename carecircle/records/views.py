@@ -6,6 +6,7 @@ records/services.py. Looks by professionals are written to the access log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -70,46 +71,115 @@ def record_index(request: HttpRequest, circle_id: int) -> HttpResponse:
     return with_etag(request, reader.access, response)
 
 
-def _page_number(request: HttpRequest, name: str) -> int:
-    given = request.GET.get(name, "")
-    return int(given) if given.isdigit() and len(given) < 7 else 1
+def _start(request: HttpRequest) -> int:
+    """Where a list's part starts: `?from=`, or the start for anything that isn't a count."""
+    given = request.GET.get("from", "")
+    # A list is bounded: anything longer than a few digits is not a place in it.
+    return int(given) if given.isdigit() and len(given) <= 6 else 0
 
 
-def _pager(request: HttpRequest, name: str, page: selectors.Page, label: str) -> dict[str, Any]:
-    """A list's page and the addresses of its neighbours, keeping the other lists where they are."""
+def _pager(request: HttpRequest, reader: Reader, section: Section, part: selectors.Part, label: str) -> dict[str, Any]:
+    """A part of a list and the addresses of the next part and of the first, keeping what else is asked.
 
-    def address(number: int | None) -> str:
-        if number is None:
-            return ""
+    The addresses are the section page's (the live refetch draws the same links), ending at the list.
+    """
+    page = reverse("records:section", args=[reader.circle.pk, section.key])
+
+    def address(start: int) -> str:
         query = request.GET.copy()
-        query[name] = str(number)
-        return f"?{query.urlencode()}"
+        query.pop("from", None)
+        if start:
+            query["from"] = str(start)
+        return f"{page}?{query.urlencode()}#entries" if query else f"{page}#entries"
 
-    return {"page": page, "label": label, "previous": address(page.previous), "next": address(page.next)}
+    return {
+        "part": part,
+        "label": label,
+        "more": address(part.following) if part.following is not None else "",
+        "first": address(0) if part.start else "",
+    }
+
+
+# Deleted entries shown under a section's list, as a line each, the one deleted last first; the
+# others are a link away (`?deleted=1`).
+DELETED_SHOWN = 2
+# The bytes of cards a list's part may hold: with the page around it (the header, the inline
+# stylesheet, the footer: 10.5 KB for the medications page) this keeps a section page within the
+# 14,336-byte first round trip, however many entries and however long (tests/records/test_budgets.py).
+CARDS_BUDGET = 3_400
+
+
+def _card_weigher(reader: Reader, section: Section, level: int) -> Callable[[selectors.ShownEntry], int]:
+    """Weighs an entry by drawing its card (kept on it, so the page prints it as drawn)."""
+    card = get_template("records/entry.html")
+    section_url = reverse("records:section", args=[reader.circle.pk, section.key])
+    context = {"reader": reader, "circle": reader.circle, "section_url": section_url, "level": level}
+
+    def weigh(item: selectors.ShownEntry) -> int:
+        item.card = card.render({**context, "item": item})
+        return len(item.card.encode())
+
+    return weigh
 
 
 def _section_context(reader: Reader, section: Section, request: HttpRequest) -> dict[str, Any]:
+    """A section's entries as its page shows them: a part of a long list at a time (selectors.LIST_PART).
+
+    `?from=` starts the part; on the medications page `?stopped=1` lists the stopped medicines rather
+    than those taken now, and on any list `?deleted=1` the deleted entries. Every entry of the section
+    is read (one query), so the summary counts them all; only the part shown is drawn.
+    """
     before = request.GET.get("before", "")
     before_id = int(before) if before.isdigit() and len(before) < 19 else None
-    limit = selectors.NOTES_PAGE if section.key == "notes" else None
+    limit = selectors.NOTES_PART if section.key == "notes" else None
+    start = _start(request)
+    showing_deleted = reader.can_write and not section.single and request.GET.get("deleted") == "1"
+    context: dict[str, Any] = {"section": section, "showing_deleted": showing_deleted, "entries": []}
+    if showing_deleted:
+        # Read only as far as the part and one more, to know whether there is a next part.
+        deleted = selectors.entries_for(
+            reader=reader, section=section, deleted=True, by_deletion=True, limit=start + selectors.LIST_PART + 1
+        )
+        part = selectors.part_of(deleted, start, _card_weigher(reader, section, 3), CARDS_BUDGET)
+        part = selectors.Part(items=part.items, start=part.start, total=None, more=len(deleted) > part.last)
+        context["deleted"] = part.items
+        context["deleted_pager"] = _pager(request, reader, section, part, _("deleted entries"))
+        return context
     entries = selectors.entries_for(reader=reader, section=section, before=before_id, limit=limit)
-    context: dict[str, Any] = {"section": section, "entries": entries}
+    context["entries"] = entries
     if section.key == "medications":
-        taken = selectors.page_of([entry for entry in entries if not entry.stopped], _page_number(request, "page"))
-        stopped = selectors.page_of([entry for entry in entries if entry.stopped], _page_number(request, "stopped"))
-        context["entries"] = taken.items
-        context["pager"] = _pager(request, "page", taken, _("medicines taken now"))
-        context["stopped"] = stopped.items
-        context["stopped_pager"] = _pager(request, "stopped", stopped, _("stopped medicines"))
+        taken = [entry for entry in entries if not entry.stopped]
+        stopped = [entry for entry in entries if entry.stopped]
+        context["medicines"] = {"total": len(entries), "taken": len(taken), "stopped": len(stopped)}
+        if len(entries) <= selectors.LIST_PART:
+            # A short list shows both on one page, as it always did.
+            context["entries"], context["stopped"] = taken, stopped
+        else:
+            showing_stopped = request.GET.get("stopped") == "1"
+            listed = stopped if showing_stopped else taken
+            part = selectors.part_of(listed, start, _card_weigher(reader, section, 3), CARDS_BUDGET)
+            context["showing_stopped"] = showing_stopped
+            context["entries"] = part.items
+            label = _("stopped medicines") if showing_stopped else _("medicines taken now")
+            context["pager"] = _pager(request, reader, section, part, label)
     elif not section.single and section.key != "notes":
-        shown = selectors.page_of(entries, _page_number(request, "page"))
-        context["entries"] = shown.items
-        context["pager"] = _pager(request, "page", shown, section.title.lower())
+        part = selectors.part_of(entries, start, _card_weigher(reader, section, 2), CARDS_BUDGET)
+        context["entries"] = part.items
+        context["pager"] = _pager(request, reader, section, part, str(section.title).lower())
     if section.key == "notes":
-        context["more_before"] = entries[-1].pk if limit and len(entries) == limit else None
+        # The newest NOTES_PART notes from `before`, as many as CARDS_BUDGET holds; "Older notes"
+        # goes on from the last one shown.
+        part = selectors.part_of(entries, 0, _card_weigher(reader, section, 2), CARDS_BUDGET)
+        context["entries"] = part.items
+        more = part.more or (limit is not None and len(entries) == limit)
+        context["more_before"] = part.items[-1].pk if more and part.items else None
         context["extra_items"] = registries.extra_note_items(reader) if before_id is None else []
     if reader.can_write:
-        context["deleted"] = selectors.entries_for(reader=reader, section=section, deleted=True, limit=20)
+        deleted = selectors.entries_for(
+            reader=reader, section=section, deleted=True, by_deletion=True, limit=DELETED_SHOWN + 1
+        )
+        context["deleted"] = deleted[:DELETED_SHOWN]
+        context["more_deleted"] = len(deleted) > DELETED_SHOWN
     return context
 
 

@@ -163,7 +163,9 @@ def test_the_kept_copy_holds_no_token_and_each_reader_gets_their_own(
     # The second organiser's page comes from the kept copy, with a token their own session accepts.
     text = page(second, cast)
     assert CSRF_PLACEHOLDER not in text
-    token = re.search(r'/delete/" class="inline-form"><input [^>]*name="csrfmiddlewaretoken" value="([^"]+)"', text)
+    # The list's one form, which each card's delete button submits to its own address (entry.html).
+    assert f'formaction="/circles/{cast.circle.pk}/record/medications/{entry.pk}/delete/"' in text
+    token = re.search(r'<form id="entry-actions" [^>]*><input [^>]*name="csrfmiddlewaretoken" value="([^"]+)"', text)
     assert token is not None
     delete = reverse("records:entry_delete", args=[cast.circle.pk, "medications", entry.pk])
     with django_capture_on_commit_callbacks(execute=True):
