@@ -88,7 +88,7 @@ def test_show_more_contacts_delete_and_undo_with_and_without_javascript(server: 
         other_tab.page.get_by_role("button", name="Save").click()
         expect(other_tab.page.locator(".messages")).to_contain_text("Saved the changes")
         # The later part follows the change without a reload, and stays the same part.
-        expect(page.locator(f"#entry-{last}")).to_contain_text("01632 960999", timeout=10_000)
+        expect(page.locator(f"#entry-{last}")).to_contain_text("+441632960999", timeout=10_000)
         expect(page.get_by_role("link", name="Back to the start of key contacts")).to_be_visible()
         organiser.check("contacts, second part after a live update")
     finally:
