@@ -8,6 +8,12 @@ and a commissioner's report, against /ping in the same run, and counts each page
 BENCH_VOLUNTEERS volunteers (default 20) get the referrals that are assigned, active or closed,
 each with its history entries (assigned, first contact, a note) and a follow-up done, for the
 report's volunteer activity; a database from before they existed gets them on the next run.
+Local support, as in the reports' "Local support offered" tables: BENCH_SERVICES directory services
+(default 200, two needs each), and about two thirds of the referrals past triage sent to one or two
+of them a few days after they came in (some marked used or not used, a week or more later); and
+BENCH_OFFERS circles linked to the organisation (default 500, through invite codes) whose helper
+was offered support privately, spread over the year and in every answer. A database from before
+they existed gets them on the next run.
 Referrals, history entries and follow-ups are bulk-inserted, so the per-month report figures (the
 referrals' and the staff's) are then recounted once with `referral_figures_rebuild` (timed and
 printed), as after any bulk load; a database from before the staff's figures gets them from
@@ -41,6 +47,8 @@ if TYPE_CHECKING:
 
 REFERRALS = int(os.environ.get("BENCH_REFERRALS", "50000"))
 VOLUNTEERS = int(os.environ.get("BENCH_VOLUNTEERS", "20"))
+SERVICES = int(os.environ.get("BENCH_SERVICES", "200"))
+OFFERS = int(os.environ.get("BENCH_OFFERS", "500"))
 REPEATS = 7
 
 
@@ -56,6 +64,7 @@ def build() -> tuple[int, object, object]:
         coordinator = Users.objects.get(email="coordinator@example.org")
         if add_volunteer_activity(existing, coordinator):
             recount(existing.pk)
+        add_local_support(existing, coordinator)
         return existing.pk, coordinator, Users.objects.get(email="commissioner@example.org")
 
     from carecircle.accounts.models import User
@@ -104,6 +113,7 @@ def build() -> tuple[int, object, object]:
     Referral.objects.bulk_create(batch)
     add_volunteer_activity(organisation, coordinator)
     recount(organisation.pk)
+    add_local_support(organisation, coordinator)
     return organisation.pk, coordinator, commissioner
 
 
@@ -172,6 +182,92 @@ def add_volunteer_activity(organisation: Organisation, coordinator: User) -> boo
     return True
 
 
+def add_local_support(organisation: Organisation, coordinator: User) -> None:
+    """Directory services, referrals sent to them, and private offers in circles linked to the organisation."""
+    from django.utils import timezone
+
+    from carecircle.orgs.models import DirectoryService, Need, Referral, ReferralStatus, Signposting
+
+    if DirectoryService.objects.filter(external_id__startswith="bench-").exists():
+        return
+    started = time.perf_counter()
+    chooser = random.Random(11)
+    now = timezone.now()
+    services = DirectoryService.objects.bulk_create(
+        DirectoryService(
+            external_id=f"bench-{number}",
+            name=f"Service {number}",
+            needs=" " + " ".join(sorted(chooser.sample(Need.values, k=2))) + " ",
+            districts=" LL11 ",
+            active=number % 20 != 0,  # one in twenty since dropped from the directory
+        )
+        for number in range(SERVICES)
+    )
+    past_triage = list(
+        Referral.objects.filter(organisation=organisation)
+        .exclude(status__in=[ReferralStatus.NEW, ReferralStatus.TRIAGED])
+        .values_list("pk", "created_at")
+    )
+    sent = []
+    for pk, created in past_triage:
+        if chooser.random() < 0.35:
+            continue
+        for service in chooser.sample(services, k=chooser.choice([1, 1, 2])):
+            made = min(created + datetime.timedelta(days=chooser.randint(1, 20)), now)
+            sent.append(
+                Signposting(
+                    referral_id=pk,
+                    service=None if not service.active and chooser.random() < 0.5 else service,
+                    service_name=service.name,
+                    for_carer=chooser.random() < 0.2,
+                    actor=coordinator,
+                    created_at=made,
+                )
+            )
+    Signposting.objects.bulk_create(sent, batch_size=2000)
+    offers = add_private_offers(organisation, chooser, now)
+    say(
+        f"Sent {len(past_triage):,} referrals' people to {len(sent):,} services ({SERVICES} in the directory) "
+        f"and offered support privately in {offers} linked circles in {time.perf_counter() - started:.1f} s"
+    )
+
+
+def add_private_offers(organisation: Organisation, chooser: random.Random, now: datetime.datetime) -> int:
+    """Circles started with the organisation's invite code, each with one helper offered support privately."""
+    from carecircle.accounts.models import User
+    from carecircle.circles.models import Circle
+    from carecircle.orgs.models import SupportOffer
+    from carecircle.orgs.reach_models import OrganisationCircle
+
+    helpers = User.objects.bulk_create(
+        User(email=f"helper{number}@example.org", display_name=f"Helper {number}") for number in range(OFFERS)
+    )
+    circles = Circle.objects.bulk_create(Circle(person_name=f"Person {number}") for number in range(OFFERS))
+    OrganisationCircle.objects.bulk_create(
+        OrganisationCircle(organisation=organisation, circle=circle, consent_given_by="person", consent_to="Counting")
+        for circle in circles
+    )
+    offers = []
+    for helper, circle in zip(helpers, circles, strict=True):
+        made = now - datetime.timedelta(minutes=chooser.randint(0, 365 * 24 * 60))
+        answer = chooser.choice(["showing", "later", "dismissed", "ended"])
+        offers.append(
+            SupportOffer(
+                user=helper,
+                circle=circle,
+                district="LL11",
+                due=answer in {"showing", "later"},
+                weeks_over=4,
+                checked_on=made.date(),
+                created_at=made,
+                later_until=(now + datetime.timedelta(days=7)).date() if answer == "later" else None,
+                dismissed_at=made + datetime.timedelta(days=3) if answer == "dismissed" else None,
+            )
+        )
+    SupportOffer.objects.bulk_create(offers)
+    return len(offers)
+
+
 def measure(client: object, url: str) -> tuple[float, float, int]:
     """Median wall time and median CPU time of this process (ms), and the queries of one request."""
     from django.db import connection
@@ -229,11 +325,14 @@ def main() -> None:
             ("organisation report CSV, 12 months", staff, f"{base}/reports/?from={year_ago:%Y-%m}&format=csv"),
             ("commissioner report, 6 months", council, "/commissioning/"),
             ("commissioner report, 12 months", council, f"/commissioning/?from={year_ago:%Y-%m}"),
+            ("commissioner report CSV, 12 months", council, f"/commissioning/?from={year_ago:%Y-%m}&format=csv"),
+            ("reports API, organisation, 12 months", staff, f"/api/v1{base}/report?from={year_ago:%Y-%m}"),
+            ("reports API, commissioner, 12 months", council, f"/api/v1/commissioning/report?from={year_ago:%Y-%m}"),
         ]
-        say(f"{'page':<34} {'median ms':>10} {'cpu ms':>8} {'queries':>8}")
+        say(f"{'page':<38} {'median ms':>10} {'cpu ms':>8} {'queries':>8}")
         for label, client, url in pages:
             median, cpu, queries = measure(client, url)
-            say(f"{label:<34} {median:>10.1f} {cpu:>8.1f} {queries:>8}")
+            say(f"{label:<38} {median:>10.1f} {cpu:>8.1f} {queries:>8}")
 
 
 if __name__ == "__main__":

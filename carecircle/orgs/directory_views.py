@@ -1,15 +1,17 @@
-"""The "Find local support" page, and "We referred them here" from a referral.
+"""The "Find local support" page, "We referred them here" from a referral, and whether they used it.
 
-The search is a GET form, and recording where someone was sent is a plain form post that
-redirects back, so both work without JavaScript.
+The search is a GET form; recording where someone was sent, and whether they used the service,
+are plain form posts that redirect back, so all work without JavaScript.
 """
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
@@ -17,7 +19,7 @@ from carecircle.accounts.models import User
 from carecircle.lib.errors import DomainError
 from carecircle.orgs import signposting
 from carecircle.orgs.access import OrganisationAccess, access_referral
-from carecircle.orgs.models import DirectoryService, OrganisationStaff, Referral
+from carecircle.orgs.models import DirectoryService, OrganisationStaff, Referral, ServiceUse, Signposting
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -92,4 +94,40 @@ def referral_signpost(request: HttpRequest, organisation_id: int, referral_id: i
                 gettext("%(service)s was already recorded for %(reference)s.")
                 % {"service": service.name, "reference": referral.reference},
             )
+    return back
+
+
+def _day(value: str) -> datetime.date | None:
+    """A date field's value (YYYY-MM-DD), or None when it is empty or not a date."""
+    try:
+        return datetime.date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
+@require_http_methods(["POST"])
+@login_required
+def signposting_use(request: HttpRequest, organisation_id: int, referral_id: int, signposting_id: int) -> HttpResponse:
+    """Record whether the person used a service they were sent to, from the referral's page."""
+    access, referral = access_referral(user=request.user, organisation_id=organisation_id, referral_id=referral_id)
+    sent = get_object_or_404(Signposting, pk=signposting_id, referral=referral)
+    back = redirect(
+        f"{redirect('orgs:referral', organisation_id=organisation_id, referral_id=referral.pk).url}#sent-{sent.pk}"
+    )
+    use = request.POST.get("use", "")
+    try:
+        changed = signposting.signposting_use_record(
+            access=access, signposting=sent, use=use, used_on=_day(request.POST.get("used_on", "").strip())
+        )
+    except DomainError as error:
+        messages.error(request, str(error))
+        return back
+    if changed:
+        messages.success(
+            request,
+            gettext("Recorded for %(service)s: %(answer)s.")
+            % {"service": sent.service_name, "answer": ServiceUse(use).label.lower()},
+        )
+    else:
+        messages.info(request, gettext("That was already recorded for %(service)s.") % {"service": sent.service_name})
     return back

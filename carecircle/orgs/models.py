@@ -381,6 +381,14 @@ class DirectoryService(models.Model):
         return self.needs.split()
 
 
+class ServiceUse(models.TextChoices):
+    """Whether someone used a service they were sent to, as staff last recorded it."""
+
+    NOT_KNOWN = "", pgettext_lazy("whether someone used a service", "Not known yet")
+    USED = "used", pgettext_lazy("whether someone used a service", "Used it")
+    NOT_USED = "not_used", pgettext_lazy("whether someone used a service", "Didn't use it")
+
+
 class Signposting(models.Model):
     """Staff sent the person of a referral (or the person who helps them) to a service in the directory."""
 
@@ -392,11 +400,22 @@ class Signposting(models.Model):
     note = models.TextField(blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Whether they used it, as last recorded (each change is in the referral's history), and the day it was known.
+    use = models.CharField(max_length=10, choices=ServiceUse.choices, default=ServiceUse.NOT_KNOWN, blank=True)
+    used_on = models.DateField(null=True, blank=True)
+    use_recorded_at = models.DateTimeField(null=True, blank=True)
+    use_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["referral", "service"], name="orgs_signposting_once_per_service"),
+        ]
+        indexes = [
+            # The reports count those made in a range of months (orgs/support_figures.py).
+            models.Index(fields=["created_at"], name="orgs_signposting_made"),
         ]
 
     def __str__(self) -> str:

@@ -87,7 +87,14 @@ personal_data_declare(
     whose="the person referred, and the member of staff who recorded it",
     why="to show where the person (or the person who helps them) was sent, and to count it",
     retention="as long as its referral",
-    fields={"actor": "who recorded it", "note": "a note about it", "for_carer": "whether it was for their carer"},
+    fields={
+        "actor": "who recorded it",
+        "note": "a note about it",
+        "for_carer": "whether it was for their carer",
+        "use": "whether they used the service",
+        "used_on": "the day it was known whether they used it",
+        "use_recorded_by": "who recorded whether they used it",
+    },
     not_personal={"service_name": "the service's public name"},
 )
 personal_data_declare(

@@ -25,7 +25,7 @@ from carecircle.orgs import bridge, circle_links, follow_ups, wellbeing
 from carecircle.orgs import referral_selectors as selectors
 from carecircle.orgs import referral_services as services
 from carecircle.orgs.access import OrganisationAccess, access_organisation, access_referral
-from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, Urgency
+from carecircle.orgs.models import Need, Outcome, Referral, ReferralStatus, ServiceUse, Urgency
 from carecircle.orgs.referral_forms import AssignForm, MergeForm, MoveForm, NoteForm, StaffReferralForm
 from carecircle.orgs.signposting import signpostings_for
 
@@ -157,6 +157,7 @@ def render_referral(
         "staff_choices": selectors.assignable_staff(access=access) if access.can("referrals.manage") else [],
         "note_form": NoteForm(),
         "signpostings": signpostings_for(referral=referral),
+        "service_use_choices": ServiceUse.choices,
         "follow_ups": items,
         "overdue_follow_ups": {item.pk for item in items if follow_ups.is_overdue(item, today=today)},
         "attachments": follow_ups.attachments_for(referral=referral),

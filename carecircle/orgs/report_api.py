@@ -54,6 +54,7 @@ CHOICE_TABLES = {
     # The local support offered (orgs/support_figures.py), in the order of its tables' cells.
     "sent-needs": [*Need.values, "no-longer-listed"],
     "sent-referrals": [*Outcome.values, "closed-no-outcome", "declined", "open"],
+    "sent-use": ["used", "not-used", "not-known"],
     "offer-answers": ["still-offered", "put-off", "turned-down", "no-longer-over-threshold"],
 }
 # Tables whose cells don't add up to anything: someone active in two months or weeks is counted in each.
@@ -144,8 +145,8 @@ class OrganisationReportOut(ReportOut):
     organisation_id: int
     volunteers: VolunteersOut
     local_support: list[TableOut] = Field(
-        description="Times its staff sent someone to a local service, by month, by what the service helps with"
-        " and by what became of the referral."
+        description="Times its staff sent someone to a local service, by month, by what the service helps with,"
+        " by what became of the referral and by whether they used it (`sent-use`: used, not-used, not-known)."
     )
 
 
@@ -155,8 +156,8 @@ class CommissionerReportOut(ReportOut):
     circles: CirclesOut
     local_support: list[TableOut] = Field(
         description="Times staff of these organisations sent someone to a local service (by month, what the"
-        " service helps with, what became of the referral), then private offers of support in linked circles"
-        " (by month, and what became of them)."
+        " service helps with, what became of the referral, whether they used it), then private offers of"
+        " support in linked circles (by month, and what became of them)."
     )
 
 

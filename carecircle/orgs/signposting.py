@@ -1,4 +1,4 @@
-"""Finding local services in the directory, and recording that staff sent someone to one.
+"""Finding local services in the directory, recording that staff sent someone to one, and whether they used it.
 
 Search is by need and by place with no geocoding service: a postcode or a district ("LL11 1AA",
 "LL11") matches services with an address in that district first, then the rest of its postcode
@@ -8,6 +8,7 @@ area ("LL"); any other words match the places a service says it covers, and its 
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,16 +16,27 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from carecircle.accounts.models import User
 from carecircle.audit.services import audit_record
 from carecircle.circles.models import Membership
+from carecircle.lib.date_words import short_date
 from carecircle.lib.errors import DomainError
 from carecircle.lib.postcodes import district_of
 from carecircle.orgs.access import OrganisationAccess
+from carecircle.orgs.figures import LONDON
 from carecircle.orgs.history import referral_history_add
-from carecircle.orgs.models import DirectoryService, Need, OrganisationStaff, Referral, ReferralEvent, Signposting
+from carecircle.orgs.models import (
+    DirectoryService,
+    Need,
+    OrganisationStaff,
+    Referral,
+    ReferralEvent,
+    ServiceUse,
+    Signposting,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -162,3 +174,73 @@ def referral_signpost(
 
 def signpostings_for(*, referral: Referral) -> list[Signposting]:
     return list(Signposting.objects.filter(referral=referral).select_related("actor"))
+
+
+def _uk_today() -> datetime.date:
+    return timezone.localtime(timezone.now(), LONDON).date()
+
+
+@transaction.atomic
+def signposting_use_record(
+    *, access: OrganisationAccess, signposting: Signposting, use: str, used_on: datetime.date | None
+) -> bool:
+    """Record whether the person used the service they were sent to (and when); False when nothing changed.
+
+    "Not known yet" takes no date; "used" and "didn't use" take the day it was known, which can't be
+    before they were sent nor after today. Each change goes into the referral's history and the audit log.
+    """
+    if use not in ServiceUse.values:
+        raise SignpostingError(gettext("Choose whether they used the service."), field="use")
+    sent_on = timezone.localtime(signposting.created_at, LONDON).date()
+    if use == ServiceUse.NOT_KNOWN:
+        used_on = None
+    elif used_on is None:
+        raise SignpostingError(gettext("Give the date, as day, month and year."), field="used_on")
+    elif used_on > _uk_today():
+        raise SignpostingError(gettext("The date can't be in the future."), field="used_on")
+    elif used_on < sent_on:
+        raise SignpostingError(
+            gettext("The date can't be before they were sent, on %(day)s.") % {"day": short_date(sent_on, "j M Y")},
+            field="used_on",
+        )
+    signposting = Signposting.objects.select_for_update().select_related("referral").get(pk=signposting.pk)
+    if signposting.use == use and signposting.used_on == used_on:
+        return False
+    before = signposting.use
+    signposting.use = use
+    signposting.used_on = used_on
+    signposting.use_recorded_at = timezone.now()
+    signposting.use_recorded_by = access.user
+    signposting.save(update_fields=["use", "used_on", "use_recorded_at", "use_recorded_by"])
+    referral = signposting.referral
+    referral_history_add(
+        referral=referral,
+        actor=access.user,
+        kind=ReferralEvent.Kind.SIGNPOSTED,
+        text=_use_sentence(signposting),
+    )
+    audit_record(
+        actor=access.user,
+        action="referral.service_use_recorded",
+        subject_name=referral.reference,
+        data={
+            "organisation": referral.organisation_id,
+            "referral": referral.pk,
+            "signposting": signposting.pk,
+            "use": use,
+            "before": before,
+            "used_on": used_on.isoformat() if used_on else None,
+        },
+    )
+    return True
+
+
+def _use_sentence(signposting: Signposting) -> str:
+    """The history entry, in English as the rest of the history is kept."""
+    day = signposting.used_on.strftime("%-d %b %Y") if signposting.used_on else ""
+    name = signposting.service_name
+    if signposting.use == ServiceUse.USED:
+        return f"Used {name} (known on {day})."
+    if signposting.use == ServiceUse.NOT_USED:
+        return f"Didn't use {name} (known on {day})."
+    return f"Not known yet whether they used {name}."

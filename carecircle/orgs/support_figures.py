@@ -7,8 +7,8 @@ Two kinds of offer are counted, each in the month (UK time) it was made:
   organisation whose referral it was, and for a commissioner across their area's organisations:
   each month, by the service's need categories (a service can be in several; one the directory
   has since dropped is "no longer listed") and by what became of the referral it was made from
-  (how it ended if closed, else declined or still open). Whether the person took the service up
-  is not recorded, so it is not claimed.
+  (how it ended if closed, else declined or still open), and by whether the person used the
+  service, as staff last recorded it on the referral (used, didn't use, not known yet).
 - **The private offer of support** (`SupportOffer`, orgs/support_offers.py), made to family and
   friends in a circle whose help passed the threshold. Counted for a **commissioner only**, across
   the open circles linked to their area's organisations (orgs/uptake.py `linked_circles`), each
@@ -17,8 +17,8 @@ Two kinds of offer are counted, each in the month (UK time) it was made:
   families linked to it, so even its count could point at someone.
 
 Suppression is the reports' own (orgs/reports.py `suppress`): 1 to 4 hidden, with secondary
-suppression so no hidden count comes back by subtraction, and totals under 5 hidden. Five queries
-for a commissioner, three for an organisation, whatever the number of referrals or offers.
+suppression so no hidden count comes back by subtraction, and totals under 5 hidden. Three queries
+for a commissioner, two for an organisation, whatever the number of referrals or offers.
 """
 
 from __future__ import annotations
@@ -27,15 +27,17 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 from django.utils.translation import gettext, pgettext
 
 from carecircle.lib.date_words import short_date
-from carecircle.orgs.models import Need, Outcome, ReferralStatus, Signposting, SupportOffer
+from carecircle.orgs.models import Need, Outcome, ReferralStatus, ServiceUse, Signposting, SupportOffer
 from carecircle.orgs.reports import LONDON, Period, Table, _table, hidden
 from carecircle.orgs.support_offers import uk_today
 from carecircle.orgs.uptake import linked_circles
+
+# Used, didn't use, then not known yet: the order of the table's cells (and of the API's keys).
+USE_ORDER = [(value, ServiceUse(value).label) for value in (ServiceUse.USED, ServiceUse.NOT_USED, ServiceUse.NOT_KNOWN)]
 
 
 @dataclass
@@ -43,39 +45,38 @@ class SupportFigures:
     sent_months: Table
     sent_needs: Table
     sent_referrals: Table
+    sent_use: Table
     offer_months: Table | None = None
     offer_answers: Table | None = None
 
     @property
     def tables(self) -> list[Table]:
         offers = [self.offer_months, self.offer_answers] if self.offer_months and self.offer_answers else []
-        return [self.sent_months, self.sent_needs, self.sent_referrals, *offers]
+        return [self.sent_months, self.sent_needs, self.sent_referrals, self.sent_use, *offers]
 
 
-def _month_key(value: object) -> datetime.date | None:
-    """A truncated month as the database gives it back (an aware datetime, a date, or text on SQLite)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(LONDON).date().replace(day=1)
-    if isinstance(value, datetime.date):
-        return value.replace(day=1)
-    return datetime.date.fromisoformat(str(value)[:10]).replace(day=1)
+def _month_counts(period: Period) -> dict[str, Count]:
+    """A conditional count per month of the period (London's months), to go into one `aggregate()`.
+
+    Ranges of `created_at`, not `TruncMonth`: on SQLite truncating in a time zone calls Python for
+    every row, which cost ≈ 0.4 s for 30,000 signpostings (docs/performance.md).
+    """
+    counts = {}
+    for month in period.months():
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        counts[f"month_{month:%Y_%m}"] = Count(
+            "pk",
+            filter=Q(
+                created_at__gte=datetime.datetime.combine(month, datetime.time(), tzinfo=LONDON),
+                created_at__lt=datetime.datetime.combine(following, datetime.time(), tzinfo=LONDON),
+            ),
+        )
+    return counts
 
 
-def _by_month(made: QuerySet[Any], period: Period) -> list[tuple[str, int]]:
-    """How many of `made` were created in each month of the period, in London's months."""
-    rows = (
-        made.annotate(month=TruncMonth("created_at", tzinfo=LONDON))
-        .values("month")
-        .annotate(total=Count("pk"))
-        .values_list("month", "total")
-    )
-    counts: dict[datetime.date | None, int] = {}
-    for month, total in rows:
-        key = _month_key(month)
-        counts[key] = counts.get(key, 0) + int(total or 0)
-    return [(short_date(month, "M Y"), counts.get(month, 0)) for month in period.months()]
+def _by_month(counted: dict[str, Any], period: Period) -> list[tuple[str, int]]:
+    """The months' counts from an aggregate made with `_month_counts`, as the table's cells."""
+    return [(short_date(month, "M Y"), int(counted.get(f"month_{month:%Y_%m}") or 0)) for month in period.months()]
 
 
 def build_support_figures(organisation_ids: list[int], period: Period, *, private_offers: bool) -> SupportFigures:
@@ -86,7 +87,9 @@ def build_support_figures(organisation_ids: list[int], period: Period, *, privat
         created_at__lt=period.end_moment,
     ).order_by()
     needs = sent.aggregate(
+        **_month_counts(period),
         gone=Count("pk", filter=Q(service__isnull=True)),
+        **{f"use_{value}": Count("pk", filter=Q(use=value)) for value in ServiceUse.values},
         **{value: Count("pk", filter=Q(service__needs__contains=f" {value} ")) for value in Need.values},
     )
     referrals: dict[tuple[str, str], int] = {
@@ -114,7 +117,7 @@ def build_support_figures(organisation_ids: list[int], period: Period, *, privat
         if status == ReferralStatus.CLOSED and outcome not in Outcome.values
     )
     figures = SupportFigures(
-        sent_months=_table("sent-months", gettext("Sent to a local service, each month"), _by_month(sent, period)),
+        sent_months=_table("sent-months", gettext("Sent to a local service, each month"), _by_month(needs, period)),
         sent_needs=_table(
             "sent-needs",
             gettext("Sent to a local service, by what the service helps with (a service can help with several)"),
@@ -131,6 +134,11 @@ def build_support_figures(organisation_ids: list[int], period: Period, *, privat
                 (gettext("Referral still open"), still_open),
             ],
         ),
+        sent_use=_table(
+            "sent-use",
+            gettext("Sent to a local service, by whether they used it"),
+            [(str(label), int(needs.get(f"use_{value}") or 0)) for value, label in USE_ORDER],
+        ),
     )
     if private_offers:
         _private_offers(figures, organisation_ids, period)
@@ -138,7 +146,7 @@ def build_support_figures(organisation_ids: list[int], period: Period, *, privat
 
 
 def _private_offers(figures: SupportFigures, organisation_ids: list[int], period: Period) -> None:
-    """Offers first made in the period, in circles linked to these organisations: two queries."""
+    """Offers first made in the period, in circles linked to these organisations: one query."""
     today = uk_today()
     offers = SupportOffer.objects.filter(
         circle__in=linked_circles(organisation_ids),
@@ -148,13 +156,14 @@ def _private_offers(figures: SupportFigures, organisation_ids: list[int], period
     ).order_by()
     put_off = Q(dismissed_at__isnull=True, later_until__gt=today)
     answers = offers.aggregate(
+        **_month_counts(period),
         turned_down=Count("pk", filter=Q(dismissed_at__isnull=False)),
         put_off=Count("pk", filter=put_off),
         showing=Count("pk", filter=Q(dismissed_at__isnull=True, due=True) & ~put_off),
         ended=Count("pk", filter=Q(dismissed_at__isnull=True, due=False) & ~put_off),
     )
     figures.offer_months = _table(
-        "offer-months", gettext("Offered support privately in their circle, each month"), _by_month(offers, period)
+        "offer-months", gettext("Offered support privately in their circle, each month"), _by_month(answers, period)
     )
     figures.offer_answers = _table(
         "offer-answers",

@@ -93,6 +93,11 @@ urlpatterns = [
         name="referral_signpost",
     ),
     path(
+        "organisations/<id:organisation_id>/referrals/<id:referral_id>/signposted/<id:signposting_id>/use",
+        directory_views.signposting_use,
+        name="signposting_use",
+    ),
+    path(
         "organisations/<id:organisation_id>/referrals/<id:referral_id>/follow-ups",
         follow_up_views.referral_follow_up,
         name="referral_follow_up",

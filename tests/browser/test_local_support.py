@@ -1,5 +1,6 @@
 """Find local support in a browser: a helper in a circle looks for carers' support, and a coordinator
-records where a referred person was sent, with JavaScript off. axe checks every page on the way."""
+records where a referred person was sent and, later, that she went, with JavaScript off. axe checks every
+page on the way."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from playwright.sync_api import Browser, expect
 
 from carecircle.orgs.directory import directory_import
 from carecircle.orgs.models import OrganisationStaff, Signposting
+from carecircle.orgs.support_offers import uk_today
 from carecircle.web.demo_orgs import DIRECTORY_FILE
 from tests.browser.conftest import make_checked, sign_in, signed_in_without_javascript
 from tests.cast import build_cast
@@ -48,5 +50,16 @@ def test_finding_local_support_and_recording_a_referral_to_it(server: str, brows
     staff.check("the referral with where they were sent")
     sent = Signposting.objects.get(referral=referral)
     assert sent.service_name == "Tuesday Lunch Club"
+
+    # Later the coordinator hears that Edna went, and records it on the same page.
+    page.get_by_label("Did they use it?").select_option(label="Used it")
+    page.get_by_label("Known on").fill(uk_today().isoformat())
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Recorded for Tuesday Lunch Club: used it.")).to_be_visible()
+    expect(page.get_by_label("Did they use it?")).to_have_value("used")
+    expect(page.get_by_text("Used Tuesday Lunch Club (known on")).to_be_visible()
+    staff.check("the referral after recording that she used the service")
+    sent.refresh_from_db()
+    assert (sent.use, sent.used_on) == ("used", uk_today())
     helper_context.close()
     staff.close()

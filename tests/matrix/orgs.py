@@ -38,6 +38,7 @@ from carecircle.orgs.models import (
 )
 from carecircle.orgs.referral_services import ReferralInput, referral_create
 from carecircle.orgs.services import staff_invitation_create
+from carecircle.orgs.signposting import referral_signpost
 from tests.matrix.base import World, Write
 
 # Columns: person, organiser, helper, paid_carer, professional, well_wisher, org_staff, outsider, anonymous.
@@ -95,6 +96,9 @@ WEB: dict[tuple[str, str], str] = {
     ("orgs:find_support", "POST"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_signpost", "GET"): "405 405 405 405 405 405 405 405 405",
     ("orgs:referral_signpost", "POST"): "404 404 404 404 404 404 302 404 302",
+    # Whether they used a service they were sent to: staff who can see the referral (a form post).
+    ("orgs:signposting_use", "GET"): "405 405 405 405 405 405 405 405 405",
+    ("orgs:signposting_use", "POST"): "404 404 404 404 404 404 302 404 302",
     # The private offer of support: answered only by members it can be offered to, for themselves.
     ("orgs:support_offer", "GET"): "405 405 405 405 405 405 405 405 405",
     ("orgs:support_offer", "POST"): "403 302 302 403 403 403 404 404 302",
@@ -178,6 +182,8 @@ def prepare(world: World) -> dict[str, Any]:
     )
     service = DirectoryService.objects.create(external_id="matrix-1", name="Lunch club", needs=" loneliness ")
     access = access_organisation(user=world.cast.org_staff, organisation_id=staff.organisation_id)
+    other_service = DirectoryService.objects.create(external_id="matrix-2", name="Carers centre", needs=" carer ")
+    signposted, _ = referral_signpost(access=access, referral=referral, service=other_service, for_carer=True)
     follow_up, _ = follow_up_add(access=access, referral=referral, text="Ring back", due_on=uk_today(), assignee=None)
     pdf = CleanUpload(content=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf", filename="letter.pdf")
     attachment, _ = attachment_add(access=access, referral=referral, upload=pdf)
@@ -213,6 +219,7 @@ def prepare(world: World) -> dict[str, Any]:
         "follow_up_id": follow_up.pk,
         "attachment_id": attachment.pk,
         "service_id": service.pk,
+        "signposting_id": signposted.pk,
         "organisation_id": staff.organisation_id,
         "staff_id": staff.pk,
         "staff_token": token,
@@ -296,6 +303,10 @@ WRITES: dict[str, Write] = {
     "orgs:support_offer": Write(
         form={"answer": "later"},
         changes=lambda world: SupportOffer.objects.filter(later_until__isnull=False).count(),
+    ),
+    "orgs:signposting_use": Write(
+        form=lambda world: {"use": "used", "used_on": uk_today().isoformat()},
+        changes=lambda world: Signposting.objects.get(pk=world.extra["signposting_id"]).use,
     ),
     "orgs:referral_signpost": Write(
         form=lambda world: {"service": world.extra["service_id"]},

@@ -174,7 +174,7 @@ def test_the_reports_api_gives_the_same_hidden_figures_and_only_the_commissioner
     own = token_client(org.coordinator).get(f"/api/v1/organisations/{org.organisation.pk}/report")
     assert own.status_code == 200
     tables = {table["key"]: table for table in own.json()["local_support"]}
-    assert sorted(tables) == ["sent-months", "sent-needs", "sent-referrals"]
+    assert sorted(tables) == ["sent-months", "sent-needs", "sent-referrals", "sent-use"]
     assert figures(tables["sent-months"])[month] == 9
     assert tables["sent-months"]["total"] == 9
     needs = {figure["key"]: figure for figure in tables["sent-needs"]["figures"]}
