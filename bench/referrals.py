@@ -4,7 +4,8 @@ Builds a throwaway SQLite database (or BENCH_DATABASE_URL) with one organisation
 BENCH_REFERRALS referrals (default 50,000, as BUDGETS.md's organisation) spread over a year and
 every state, then times (wall and this process's CPU) with Django's test client the referral
 list (first page, a deep page, searches, a filter), the board, the organisation's home, its report
-and a commissioner's report, against /ping in the same run, and counts each page's queries.
+and a commissioner's report (page and CSV), and both reports API calls, against /ping in the same run, and counts
+each page's queries.
 BENCH_VOLUNTEERS volunteers (default 20) get the referrals that are assigned, active or closed,
 each with its history entries (assigned, first contact, a note) and a follow-up done, for the
 report's volunteer activity; a database from before they existed gets them on the next run.
