@@ -23,8 +23,8 @@ from carecircle.circles.pages import (
     INVALID,
     MEMBER_PAGE,
     circle_context,
-    member_list_html,
     member_page_context,
+    member_summary_html,
     people_start,
     viewer,
 )
@@ -47,14 +47,17 @@ def members(request: HttpRequest, circle_id: int) -> HttpResponse:
 @require_http_methods(["GET"])
 @login_required
 def members_fragment(request: HttpRequest, circle_id: int) -> HttpResponse:
-    """The member list alone, refetched by live.js when someone joins, leaves or changes role."""
+    """The member list alone, refetched by live.js when someone joins, leaves or changes role.
+
+    With `?from=` the people page's part of the list; without, the circle home's summary.
+    """
     access = access_circle(user=request.user, circle_id=circle_id, capability="members.view")
     if "from" in request.GET:
         # The people page's part of the list (its live region asks with the part it shows).
         context = {"capabilities": access.capabilities, **member_page_context(access, people_start(request))}
         return HttpResponse(get_template(MEMBER_PAGE).render(context))
-    # Everyone with the page open asks at once: the list is drawn once for each set of rights.
-    return HttpResponse(member_list_html(access, viewer(request)))
+    # Everyone with the home open asks at once: the summary is drawn once for each set of rights.
+    return HttpResponse(member_summary_html(access))
 
 
 def _member_roles(access: CircleAccess, current: str) -> list[Role]:

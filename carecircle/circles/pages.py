@@ -1,4 +1,4 @@
-"""What every circles page shares: the viewer, the page context, the member list and problem pages."""
+"""What every circles page shares: the viewer, the page context, the member lists and problem pages."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from carecircle.accounts.models import User
 from carecircle.circles import selectors
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.fragments import KeptRegions, cached_region
-from carecircle.circles.models import Role
+from carecircle.circles.models import Membership, Role
 from carecircle.lib.errors import Conflict, DomainError
 
 # The live-update event types that change the member list.
@@ -25,8 +25,7 @@ INVALID = DomainError.status
 CONFLICT = Conflict.status
 # Capabilities every member has; not worth listing when explaining what a role can do.
 TAKEN_FOR_GRANTED = frozenset({"circle.view", "events.view"})
-MEMBER_LIST = "circles/member_list.html#member-list"
-MEMBER_ROW = "circles/member_list.html#member-row"
+MEMBER_SUMMARY = "circles/member_list.html#member-summary"
 MEMBER_REGION = "circles:members"
 MEMBER_PAGE = "circles/member_list.html#member-page"
 # The people page shows this many members at a time, so that a big circle's page stays within the
@@ -35,6 +34,10 @@ PEOPLE_LIMIT = 10
 # The invitation form is on the people page itself while a circle is starting out (inviting the family
 # one after another); past this many members the page links to the invitation page instead.
 INVITE_FORM_UP_TO = 8
+# The circle home names this many members (the person and the organisers first) under a count by
+# role, and links to the people page for everyone else: its bytes don't grow with the circle
+# (docs/architecture/circles-pages.md, "The circle home summarises its people").
+HOME_NAMES = 8
 
 
 def viewer(request: HttpRequest) -> User:
@@ -75,9 +78,6 @@ def member_page_context(access: CircleAccess, start: int) -> dict[str, Any]:
     shown = members[start : start + PEOPLE_LIMIT]
     people_url = reverse("circles:members", kwargs={"circle_id": access.circle.pk})
     following = start + len(shown)
-    counts: dict[str, int] = {}
-    for member in members:
-        counts[member.role] = counts.get(member.role, 0) + 1
     return {
         "members": shown,
         "viewer_id": access.user_id,
@@ -91,44 +91,44 @@ def member_page_context(access: CircleAccess, start: int) -> dict[str, Any]:
         # Asked once for the page rather than once a member.
         "can_contact": access.can("members.contact"),
         "can_manage": access.can("members.manage"),
-        "role_counts": [(Role(role).label, counts[role]) for role in Role if role in counts],
+        "role_counts": role_counts(members),
         "more_href": f"{people_url}?from={following}#people" if following < total else "",
         "first_href": f"{people_url}#people" if start else "",
         "invite_form_here": total <= INVITE_FORM_UP_TO,
     }
 
 
-def member_list_html(access: CircleAccess, viewer: User, kept: KeptRegions | None = None) -> SafeString:
-    """The member list as the viewer sees it, without a query or a render when nothing has changed.
+def role_counts(members: list[Membership]) -> list[tuple[str, int]]:
+    """How many members have each role, in the roles' order, leaving out the roles nobody has."""
+    counts: dict[str, int] = {}
+    for member in members:
+        counts[member.role] = counts.get(member.role, 0) + 1
+    return [(str(Role(role).label), counts[role]) for role in Role if role in counts]
 
-    The list is drawn once for everyone with the same rights (circles/fragments.py region_key: a
-    join, a departure, a role, name, email or phone change each record a circle event) with nobody
-    as "you"; the viewer's own row, which says "(you)" and has no links to change or remove
-    themselves, is then drawn for them and put in its place. `kept` is the page's regions read ahead.
+
+def member_summary_html(access: CircleAccess, kept: KeptRegions | None = None) -> SafeString:
+    """Who is in the circle, as the circle home shows it: a count by role and the first HOME_NAMES names.
+
+    Nothing in it is the viewer's own (no "(you)", no contact details, no links to change or remove
+    someone: those are on the people page), so it is drawn once for everyone with the same rights
+    and kept under the circle's event sequence (a join, a departure, a role or name change each
+    record a circle event). `kept` is the page's regions read ahead.
     """
-    context = {
-        "capabilities": access.capabilities,
-        # Reversed once: member links are this plus "<id>/" or "<id>/remove/" (see urls.py).
-        "people_url": reverse("circles:members", kwargs={"circle_id": access.circle.pk}),
-    }
 
-    def render_shared() -> str:
+    def render() -> str:
         members = selectors.member_list_for(circle=access.circle)
-        return get_template(MEMBER_LIST).render({**context, "members": members, "viewer_id": None})
+        context = {
+            "members": members[:HOME_NAMES],
+            "member_total": len(members),
+            "member_last": min(len(members), HOME_NAMES),
+            "role_counts": role_counts(members),
+            "people_url": reverse("circles:members", kwargs={"circle_id": access.circle.pk}),
+        }
+        return get_template(MEMBER_SUMMARY).render(context)
 
     if kept is not None:
-        shared = kept.region(MEMBER_REGION, [], render_shared)
-    else:
-        shared = cached_region(access, MEMBER_REGION, [], render_shared)
-    own = access.membership
-    own.user = viewer
-    as_another = get_template(MEMBER_ROW).render({**context, "member": own, "viewer_id": None})
-    if as_another not in shared:
-        # Not in the list as kept (it can't be, but a wrong "(you)" must never be shown): draw it all.
-        members = selectors.member_list_for(circle=access.circle)
-        return mark_safe(get_template(MEMBER_LIST).render({**context, "members": members, "viewer_id": viewer.pk}))  # noqa: S308
-    as_self = get_template(MEMBER_ROW).render({**context, "member": own, "viewer_id": viewer.pk})
-    return mark_safe(shared.replace(as_another, as_self, 1))  # noqa: S308 (both rendered, so escaped)
+        return kept.region(MEMBER_REGION, [], render)
+    return cached_region(access, MEMBER_REGION, [], render)
 
 
 def problem(request: HttpRequest, *, title: str, text: str, status: int, back: str, **extra: Any) -> HttpResponse:

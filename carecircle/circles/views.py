@@ -37,7 +37,7 @@ from carecircle.circles.pages import (
     MEMBER_REGION,
     TAKEN_FOR_GRANTED,
     circle_context,
-    member_list_html,
+    member_summary_html,
     viewer,
 )
 from carecircle.circles.permissions import CAPABILITIES, capabilities_for, effective_consent
@@ -133,7 +133,7 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
         **section_context,
     )
     if access.can("members.view"):
-        context.update(live_types=MEMBER_EVENT_TYPES, member_list=member_list_html(access, viewer(request), kept))
+        context.update(live_types=MEMBER_EVENT_TYPES, member_list=member_summary_html(access, kept))
     response = render(request, "circles/home.html", context)
     kept.write()
     return with_etag(request, access, response, viewer_parts=True)

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from carecircle.circles.models import InvitationChannel, Membership, Role
-from carecircle.circles.pages import INVITE_FORM_UP_TO, PEOPLE_LIMIT
+from carecircle.circles.pages import HOME_NAMES, INVITE_FORM_UP_TO, PEOPLE_LIMIT
 from carecircle.circles.services import invitation_create
 from tests.cast import Cast
 from tests.circles.conftest import add_members, queries_for, text_of
@@ -140,8 +140,10 @@ def test_the_live_region_refetches_the_part_the_page_shows(cast: Cast, as_user: 
     part = text_of(client.get(f"{fragment}?from={PEOPLE_LIMIT}", headers={"X-Requested-With": "fetch"}))
     assert ROW.findall(part) == ROW.findall(page)
     assert "Back to the first people" in part
-    # Without a start the fragment is the whole list, as the circle home shows it.
-    assert len(ROW.findall(text_of(client.get(fragment, headers={"X-Requested-With": "fetch"})))) == 25
+    # Without a start the fragment is the circle home's summary: the first few names and a count.
+    summary = text_of(client.get(fragment, headers={"X-Requested-With": "fetch"}))
+    assert len(ROW.findall(summary)) == HOME_NAMES
+    assert "Showing 1 to 8 of 25 people." in summary
 
 
 def test_the_people_pages_queries_do_not_grow_with_the_circle(cast: Cast, as_user: Any) -> None:
