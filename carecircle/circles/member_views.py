@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from carecircle.circles import selectors, services
+from carecircle.circles import services
 from carecircle.circles.access import CircleAccess, access_circle, access_membership
 from carecircle.circles.forms import MemberEditForm
 from carecircle.circles.invitation_views import invite_form
@@ -23,8 +23,11 @@ from carecircle.circles.pages import (
     INVALID,
     MEMBER_PAGE,
     circle_context,
+    invitation_page_context,
+    invitations_start,
     member_page_context,
     member_summary_html,
+    people_back,
     people_start,
     viewer,
 )
@@ -35,9 +38,11 @@ from carecircle.circles.pages import (
 def members(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="members.view")
     # A part of the list at a time, with a summary by role and a link on (PEOPLE_LIMIT in pages.py).
-    context = circle_context(access, **member_page_context(access, people_start(request)))
+    start = people_start(request)
+    context = circle_context(access, **member_page_context(access, start))
     if access.can("members.invite"):
-        context["invitations"] = selectors.pending_invitations_for(circle=access.circle)
+        # The invitations waiting, a part at a time too (INVITATIONS_LIMIT), in one query.
+        context.update(invitation_page_context(access, start, invitations_start(request)))
         if context["invite_form_here"]:
             context["form"] = invite_form(access)
     return render(request, "circles/members.html", context)
@@ -73,6 +78,9 @@ def member_edit(request: HttpRequest, circle_id: int, member_id: int) -> HttpRes
     )
     roles = _member_roles(access, member.role)
     person_name = access.circle.person_name
+    # The part of the people page the organiser came from (`?from=`, kept in the form's address).
+    start = people_start(request)
+    back = people_back(access, start)
     status = 200
     if request.method == "POST":
         form = MemberEditForm(request.POST, roles=roles, person_name=person_name)
@@ -91,13 +99,14 @@ def member_edit(request: HttpRequest, circle_id: int, member_id: int) -> HttpRes
                 messages.success(
                     request, gettext("Saved the changes for %(name)s.") % {"name": member.user.display_name}
                 )
-                return redirect("circles:members", circle_id=circle_id)
+                return redirect(back)
         else:
             status = INVALID
     else:
         initial = {"role": member.role, "relationship": member.relationship}
         form = MemberEditForm(initial=initial, roles=roles, person_name=person_name)
-    context = circle_context(access, form=form, member=member)
+    return_query = f"?from={start}" if start else ""
+    context = circle_context(access, form=form, member=member, back=back, return_query=return_query)
     return render(request, "circles/member_edit.html", context, status=status)
 
 
@@ -109,6 +118,7 @@ def member_remove(request: HttpRequest, circle_id: int, member_id: int) -> HttpR
     )
     if member.user_id == access.user_id:
         return redirect("circles:leave", circle_id=circle_id)
+    back = people_back(access, people_start(request))
     error, status = "", 200
     if request.method == "POST":
         try:
@@ -121,8 +131,8 @@ def member_remove(request: HttpRequest, circle_id: int, member_id: int) -> HttpR
                 gettext("%(name)s is no longer in %(person)s's circle.")
                 % {"name": member.user.display_name, "person": access.circle.person_name},
             )
-            return redirect("circles:members", circle_id=circle_id)
-    context = circle_context(access, member=member, error=error)
+            return redirect(back)
+    context = circle_context(access, member=member, error=error, back=back)
     return render(request, "circles/member_remove.html", context, status=status)
 
 

@@ -34,6 +34,8 @@ PEOPLE_LIMIT = 10
 # The invitation form is on the people page itself while a circle is starting out (inviting the family
 # one after another); past this many members the page links to the invitation page instead.
 INVITE_FORM_UP_TO = 8
+# The invitations waiting for an answer are shown this many at a time on the people page, as the members are.
+INVITATIONS_LIMIT = 10
 # The circle home names this many members (the person and the organisers first) under a count by
 # role, and links to the people page for everyone else: its bytes don't grow with the circle
 # (docs/architecture/circles-pages.md, "The circle home summarises its people").
@@ -65,6 +67,45 @@ def people_start(request: HttpRequest) -> int:
     return int(start) if start.isdigit() and len(start) <= 6 else 0
 
 
+def invitations_start(request: HttpRequest) -> int:
+    """Where the people page starts in the invitations waiting: `?invited_from=`, or the start."""
+    start = request.GET.get("invited_from", "0")
+    return int(start) if start.isdigit() and len(start) <= 6 else 0
+
+
+def invitation_page_context(access: CircleAccess, people: int, start: int) -> dict[str, Any]:
+    """One part of the invitations waiting: INVITATIONS_LIMIT from `start`, how many in all, and links on.
+
+    The links keep the part of the member list shown (`people`), so moving through one list leaves
+    the other where it was.
+    """
+    invitations, total = selectors.pending_invitations_part(circle=access.circle, start=start, limit=INVITATIONS_LIMIT)
+    if start >= total:
+        start = 0
+    people_url = reverse("circles:members", kwargs={"circle_id": access.circle.pk})
+    keep = f"from={people}&" if people else ""
+    following = start + len(invitations)
+    return {
+        "invitations": invitations,
+        "invitation_total": total,
+        "invitation_first": start + 1,
+        "invitation_last": following,
+        "invitations_paged": total > INVITATIONS_LIMIT,
+        "more_invitations_href": f"{people_url}?{keep}invited_from={following}#invitations"
+        if following < total
+        else "",
+        "first_invitations_href": (f"{people_url}?from={people}" if people else people_url) + "#invitations"
+        if start
+        else "",
+    }
+
+
+def people_back(access: CircleAccess, start: int) -> str:
+    """The people page at the part that starts at `start`: where a member's role or removal page returns to."""
+    people_url = reverse("circles:members", kwargs={"circle_id": access.circle.pk})
+    return f"{people_url}?from={start}#people" if start else people_url
+
+
 def member_page_context(access: CircleAccess, start: int) -> dict[str, Any]:
     """One part of the member list for the people page: PEOPLE_LIMIT members from `start`, and links on.
 
@@ -84,6 +125,8 @@ def member_page_context(access: CircleAccess, start: int) -> dict[str, Any]:
         "people_url": people_url,
         "live_types": MEMBER_EVENT_TYPES,
         "live_query": f"?from={start}",
+        # The member's role and removal pages return to this part of the list (no JavaScript needed).
+        "return_query": f"?from={start}" if start else "",
         "member_total": total,
         "member_first": start + 1,
         "member_last": following,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Count, Window
 from django.utils import timezone
 
 from carecircle.circles.models import Circle, Invitation, Membership, Role
@@ -33,15 +34,26 @@ def member_list_for(*, circle: Circle) -> list[Membership]:
     )
 
 
-def pending_invitations_for(*, circle: Circle) -> list[Invitation]:
-    """Invitations of a circle that can still be used, newest first."""
-    return list(
+def pending_invitations_part(*, circle: Circle, start: int, limit: int) -> tuple[list[Invitation], int]:
+    """Up to `limit` of a circle's usable invitations from `start` (newest first), and how many there are.
+
+    One query however many are waiting: each row carries the count (a window over the same rows).
+    A start past the end reads the first part (a second query, only for an address nobody was given).
+    """
+    usable = (
         Invitation.objects.filter(
             circle=circle, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
         .select_related("invited_by")
+        .annotate(waiting=Window(Count("id")))
         .order_by("-created_at", "-id")
     )
+    part: list[Invitation] = list(usable[start : start + limit])
+    if not part and start:
+        part = list(usable[:limit])
+    # Each row carries the count; getattr because the annotation is not on the model's type.
+    total = int(getattr(part[0], "waiting", 0)) if part else 0
+    return part, total
 
 
 def invitations_for(*, circle: Circle) -> list[Invitation]:

@@ -1,8 +1,9 @@
 """The people page of a 60-member circle: a part at a time, with "Show more people", with and without JavaScript.
 
 The organiser, without JavaScript, sees the first PEOPLE_LIMIT members and a summary by role, goes
-on with the keyboard to the next part, changes the role of someone found there, and comes back to
-the start. With JavaScript, a later part follows a change made elsewhere without a reload. axe and
+on with the keyboard to the next part, changes the role of someone found there and is brought back
+to that part, moves through the invitations waiting ten at a time, and comes back to the start.
+With JavaScript, a later part follows a change made elsewhere without a reload. axe and
 the first-HTML budget (14,336 bytes) are checked on each page.
 """
 
@@ -13,18 +14,28 @@ import re
 from django.urls import reverse
 from playwright.sync_api import Browser, expect
 
-from carecircle.circles.models import Membership, Role
-from carecircle.circles.pages import PEOPLE_LIMIT
+from carecircle.circles.models import InvitationChannel, Membership, Role
+from carecircle.circles.pages import INVITATIONS_LIMIT, PEOPLE_LIMIT
+from carecircle.circles.services import invitation_create
 from tests.browser.conftest import make_checked, sign_in, signed_in_without_javascript
 from tests.cast import build_cast
 from tests.circles.conftest import add_members
 
 MEMBERS = 60
+INVITED = 15
 
 
 def test_show_more_people_with_and_without_javascript(server: str, browser: Browser) -> None:
     cast = build_cast()
     add_members(circle=cast.circle, actor=cast.organiser, how_many=MEMBERS - cast.circle.memberships.count())
+    for number in range(INVITED):
+        invitation_create(
+            actor=cast.organiser,
+            circle=cast.circle,
+            role=Role.HELPER,
+            channel=InvitationChannel.LINK,
+            name=f"Guest {number}",
+        )
     url = f"{server}{reverse('circles:members', kwargs={'circle_id': cast.circle.pk})}"
     rows = "[data-live-src] li[data-member]"
 
@@ -49,7 +60,25 @@ def test_show_more_people_with_and_without_javascript(server: str, browser: Brow
         page.locator("select[name=role]").select_option(Role.PAID_CARER.value)
         page.get_by_role("button", name="Save").click()
         expect(page.locator(".messages")).to_contain_text(name)
-        page.goto(f"{url}?from={PEOPLE_LIMIT}")
+        # Back on the part the role was changed from, not the first part.
+        expect(page).to_have_url(re.compile(rf"\?from={PEOPLE_LIMIT}#people$"))
+        expect(
+            page.get_by_text(f"Showing {PEOPLE_LIMIT + 1} to {2 * PEOPLE_LIMIT} of {MEMBERS} people.")
+        ).to_be_visible()
+        without_script.check("people, second part after saving a role")
+        # The invitations waiting, ten at a time, keep the part of the member list shown.
+        invitations = page.get_by_role("navigation", name="More invitations")
+        expect(page.get_by_text(f"Showing 1 to {INVITATIONS_LIMIT} of {INVITED} invitations.")).to_be_visible()
+        invitations.get_by_role("link", name="Show more invitations").click()
+        expect(
+            page.get_by_text(f"Showing {INVITATIONS_LIMIT + 1} to {INVITED} of {INVITED} invitations.")
+        ).to_be_visible()
+        expect(
+            page.get_by_text(f"Showing {PEOPLE_LIMIT + 1} to {2 * PEOPLE_LIMIT} of {MEMBERS} people.")
+        ).to_be_visible()
+        without_script.check("people, later invitations")
+        page.get_by_role("link", name="Back to the newest invitations").click()
+        expect(page.get_by_text(f"Showing 1 to {INVITATIONS_LIMIT} of {INVITED} invitations.")).to_be_visible()
         page.get_by_role("link", name="Back to the first people").click()
         expect(page.get_by_text(f"Showing 1 to {PEOPLE_LIMIT} of {MEMBERS} people.")).to_be_visible()
     finally:

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from carecircle.circles.models import InvitationChannel, Membership, Role
-from carecircle.circles.pages import HOME_NAMES, INVITE_FORM_UP_TO, PEOPLE_LIMIT
+from carecircle.circles.pages import HOME_NAMES, INVITATIONS_LIMIT, INVITE_FORM_UP_TO, PEOPLE_LIMIT
 from carecircle.circles.services import invitation_create
 from tests.cast import Cast
 from tests.circles.conftest import add_members, queries_for, text_of
@@ -153,3 +153,112 @@ def test_the_people_pages_queries_do_not_grow_with_the_circle(cast: Cast, as_use
     grow_to(cast, 60)
     assert queries_for(client, people(cast)) == with_few
     assert queries_for(client, people(cast) + f"?from={3 * PEOPLE_LIMIT}") == with_few
+
+
+def invite_many(cast: Cast, how_many: int) -> None:
+    for number in range(how_many):
+        invitation_create(
+            actor=cast.organiser,
+            circle=cast.circle,
+            role=Role.HELPER,
+            channel=InvitationChannel.LINK,
+            name=f"Guest {number}",
+        )
+
+
+INVITED = re.compile(r"<strong>(Guest [0-9]+)</strong>")
+MORE_INVITATIONS = re.compile(r'<a href="([^"]+)">Show more invitations</a>')
+
+
+def test_saving_a_role_returns_to_the_part_of_the_list_it_was_changed_from(cast: Cast, as_user: Any) -> None:
+    grow_to(cast, 25)
+    client = as_user(cast.organiser)
+    part = text_of(client.get(people(cast) + f"?from={PEOPLE_LIMIT}"))
+    member = Membership.objects.get(pk=ROW.findall(part)[0])
+    edit = f"{people(cast)}{member.pk}/?from={PEOPLE_LIMIT}"
+    assert f'href="{edit}">Change role' in part
+    assert f'href="{people(cast)}{member.pk}/remove/?from={PEOPLE_LIMIT}">Remove' in part
+    back = f"{people(cast)}?from={PEOPLE_LIMIT}#people"
+    form = text_of(client.get(edit))
+    assert f'<a href="{back}">Cancel</a>' in form
+    assert f"remove/?from={PEOPLE_LIMIT}" in form
+
+    response = client.post(edit, {"role": Role.WELL_WISHER, "relationship": "next-door neighbour"})
+    assert response.status_code == 302
+    assert response["Location"] == back
+    member.refresh_from_db()
+    assert member.role == Role.WELL_WISHER
+    # A mistake keeps the place too, and anything that isn't a place in the list goes to the first part.
+    assert client.post(edit, {"role": "captain"}).status_code == 400
+    assert client.post(f"{people(cast)}{member.pk}/?from=x", {"role": Role.HELPER})["Location"] == people(cast)
+    # From the first part (no `from`), back to the people page as before.
+    first = text_of(client.get(people(cast)))
+    assert re.search(rf'href="{people(cast)}[0-9]+/">Change role', first)
+
+
+def test_removing_someone_returns_to_the_part_they_were_removed_from(cast: Cast, as_user: Any) -> None:
+    grow_to(cast, 25)
+    client = as_user(cast.organiser)
+    part = text_of(client.get(people(cast) + f"?from={PEOPLE_LIMIT}"))
+    member_id = ROW.findall(part)[0]
+    remove = f"{people(cast)}{member_id}/remove/?from={PEOPLE_LIMIT}"
+    assert f'href="{people(cast)}?from={PEOPLE_LIMIT}#people">Keep them in the circle' in text_of(client.get(remove))
+    response = client.post(remove)
+    assert response.status_code == 302
+    assert response["Location"] == f"{people(cast)}?from={PEOPLE_LIMIT}#people"
+    assert not Membership.objects.filter(pk=member_id).exists()
+
+
+def test_the_invitations_waiting_are_shown_ten_at_a_time_each_once(cast: Cast, as_user: Any) -> None:
+    invite_many(cast, 25)
+    client = as_user(cast.organiser)
+    path: str | None = people(cast)
+    seen: list[str] = []
+    parts = 0
+    while path is not None:
+        response = client.get(path)
+        assert response.status_code == 200
+        page = text_of(response)
+        shown = INVITED.findall(page)
+        assert len(shown) <= INVITATIONS_LIMIT
+        assert f"Showing {len(seen) + 1} to {len(seen) + len(shown)} of 25 invitations." in page
+        assert ("Back to the newest invitations" in page) is (parts > 0)
+        seen += shown
+        parts += 1
+        found = MORE_INVITATIONS.search(page)
+        path = found[1].replace("&amp;", "&") if found else None
+    assert parts == 3
+    # Newest first, each once.
+    assert seen == [f"Guest {number}" for number in reversed(range(25))]
+
+
+def test_the_invitation_parts_keep_the_part_of_the_member_list(cast: Cast, as_user: Any) -> None:
+    grow_to(cast, 25)
+    invite_many(cast, 15)
+    page = text_of(as_user(cast.organiser).get(people(cast) + f"?from={PEOPLE_LIMIT}")).replace("&amp;", "&")
+    assert f'href="{people(cast)}?from={PEOPLE_LIMIT}&invited_from={INVITATIONS_LIMIT}#invitations"' in page
+    page = text_of(as_user(cast.organiser).get(people(cast) + f"?from={PEOPLE_LIMIT}&invited_from=10"))
+    assert len(ROW.findall(page)) == PEOPLE_LIMIT
+    assert len(INVITED.findall(page)) == 5
+    assert f'href="{people(cast)}?from={PEOPLE_LIMIT}#invitations">Back to the newest invitations' in page
+
+
+@pytest.mark.parametrize("start", ["99", "x", "-1", "1" * 7])
+def test_an_invitation_place_that_isnt_one_shows_the_newest(cast: Cast, as_user: Any, start: str) -> None:
+    invite_many(cast, 12)
+    page = text_of(as_user(cast.organiser).get(people(cast) + f"?invited_from={start}"))
+    assert INVITED.findall(page)[0] == "Guest 11"
+    assert "Showing 1 to 10 of 12 invitations." in page
+
+
+def test_the_invitations_cost_the_same_queries_and_bytes_however_many_wait(cast: Cast, as_user: Any) -> None:
+    grow_to(cast, 60)
+    client = as_user(cast.organiser)
+    invite_many(cast, INVITATIONS_LIMIT + 1)
+    with_few = queries_for(client, people(cast))
+    few_bytes = len(client.get(people(cast)).content)
+    invite_many(cast, 40)
+    assert queries_for(client, people(cast)) == with_few
+    assert queries_for(client, people(cast) + f"?invited_from={3 * INVITATIONS_LIMIT}") == with_few
+    # The same ten rows' worth of bytes, give or take the counts' and names' digits.
+    assert abs(len(client.get(people(cast)).content) - few_bytes) <= 4 * INVITATIONS_LIMIT
