@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,9 +39,18 @@ from carecircle.tasks.schedule import TaskOccurrence, occurrence_days
 from carecircle.tasks.selectors import kept_occurrences, occurrences_for, occurrences_key, occurrences_read
 
 AGENDA_DAYS = 14
-# Enough for a busy fortnight while the page stays within the first network round trip (14 KB).
-AGENDA_LIMIT = 40
-WEEK_DAY_LIMIT = 6
+# Entries on one page of the agenda: with the page frame, within the first network round trip (14 KB
+# uncompressed) however big the circle; a busy day goes on on the next page ("Later" with ?skip=).
+AGENDA_LIMIT = 14
+# A week shows up to WEEK_LIMIT entries: each day's first three, or its first two in a busier week,
+# then "N more on this day". Seven busy days fit the first round trip with the page frame
+# (docs/architecture/tasks.md, "Calendar pages within 14 KB").
+WEEK_LIMIT = 14
+WEEK_DAY_LIMIT = 3
+# The month gives a day's titles when it has at most this many entries, else its count in words,
+# and no more titles than MONTH_TITLES in all: 31 busy days fit the first round trip.
+MONTH_DAY_TITLES = 2
+MONTH_TITLES = 12
 NEEDS_HELP_DAYS = 28
 # Occurrences on one page of "Help needed": the page frame is about 11 KB, so ten rows keep the page
 # within the first round trip (14 KB uncompressed) however big the circle; the rest is behind "Show
@@ -56,6 +66,11 @@ class Day:
     # What begins on this day.
     items: list[TaskOccurrence] = field(default_factory=list)
     more: int = 0
+    # In the month: the entries shown by title, how many need help, and its column in the grid
+    # when it is the month's first day (0 for the rest: they follow on).
+    titles: list[tuple[TaskOccurrence, str]] = field(default_factory=list)
+    needs: int = 0
+    column: int = 0
     # What the day's list shows: stays begun on an earlier day first, each with words saying since
     # when ("Continues from Friday"), then what begins on it (with "").
     entries: list[tuple[TaskOccurrence, str]] = field(default_factory=list)
@@ -128,6 +143,12 @@ def by_day(
     for day, entry in grouped.items():
         entry.entries = [*continuing.get(day, []), *((item, "") for item in entry.items)]
     return [grouped[day] for day in sorted(grouped)]
+
+
+def _relative(path: str, base: str) -> str:
+    """`path` (a folder, ending in /) as a link from a page at `base`: "../" or "" rather than the whole path."""
+    found = posixpath.relpath(path, base)
+    return "" if found == "." else found + "/"
 
 
 def _is_fragment(request: HttpRequest) -> bool:
@@ -257,6 +278,8 @@ def _list_page(
     """
     context = circle_context(access, view=view, live_types=LIVE_TYPES, viewer_id=access.user_id, **extra)
     context["live_src"] = request.get_full_path()
+    # The region's links to a task, relative to the page's address (the region is only shown there).
+    context["tasks_base"] = _relative(reverse("tasks:agenda", kwargs={"circle_id": access.circle.pk}), request.path)
 
     def draw() -> str:
         shown, more = days() if callable(days) else (days, {})
@@ -279,14 +302,16 @@ def _list_page(
 @login_required
 def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="tasks.view")
-    start = _date_param(request, "from", timezone.localdate())
+    page = _agenda_page(request, timezone.localdate())
+    start = page.start
     end = start + datetime.timedelta(days=AGENDA_DAYS)
     kept = _KeptList(request, access, view="agenda", window_start=_midnight(start), window_end=_midnight(end))
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
-    days = by_day(kept.items(), first=start, last=end - ONE_DAY)
-    if sum(len(day.entries) for day in days) > AGENDA_LIMIT:
-        days, end = _first_days(days, AGENDA_LIMIT)
+    days, following = first_entries(by_day(kept.items(), first=start, last=end - ONE_DAY), page, AGENDA_LIMIT)
+    if following is not None:
+        # Cut short: up to the last day shown, and "Later" goes on from where this page stops.
+        end = following.start + ONE_DAY if following.skip else following.start
     return _list_page(
         request,
         access,
@@ -296,20 +321,16 @@ def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
         title=_("What's happening"),
         period=_("%(first)s to %(last)s") % {"first": _day(start), "last": _day(end - datetime.timedelta(days=1))},
         earlier=f"?from={start - datetime.timedelta(days=AGENDA_DAYS)}",
-        later=f"?from={end}",
+        later=following.query() if following is not None else f"?from={end}",
     )
 
 
-def _first_days(days: list[Day], limit: int) -> tuple[list[Day], datetime.date]:
-    """Whole days up to about `limit` occurrences (at least one day), and the day after the last shown."""
-    shown: list[Day] = []
-    count = 0
-    for day in days:
-        if shown and count + len(day.entries) > limit:
-            break
-        shown.append(day)
-        count += len(day.entries)
-    return shown, shown[-1].date + datetime.timedelta(days=1)
+def _agenda_page(request: HttpRequest, today: datetime.date) -> HelpPage:
+    """Where the agenda starts: a day (today unless asked), and how many of its entries an earlier page showed."""
+    start = _date_param(request, "from", today)
+    skip = request.GET.get("skip", "0")
+    # A day's entries are bounded by the circle's tasks: anything longer than a few digits is not a page.
+    return HelpPage(start, int(skip) if skip.isdigit() and len(skip) <= 6 else 0)
 
 
 @dataclass
@@ -414,9 +435,10 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
     week_days = by_day(kept.items(), days=days, first=days[0], last=days[-1])
+    each = WEEK_DAY_LIMIT if sum(len(day.entries) for day in week_days) <= WEEK_LIMIT else WEEK_LIMIT // 7
     for day in week_days:
-        day.more = max(len(day.entries) - WEEK_DAY_LIMIT, 0)
-        day.entries = day.entries[:WEEK_DAY_LIMIT]
+        day.more = max(len(day.entries) - each, 0)
+        day.entries = day.entries[:each]
     return _list_page(
         request,
         access,
@@ -442,24 +464,33 @@ def month(request: HttpRequest, circle_id: int) -> HttpResponse:
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
     grouped = {day.date: day for day in by_day(kept.items(), first=first, last=following - ONE_DAY)}
-    weeks: list[list[Day | None]] = []
-    for row in calendar.Calendar().monthdatescalendar(first.year, first.month):
-        weeks.append([grouped.get(day, Day(day)) if day.month == first.month else None for day in row])
+    cells = [
+        grouped.get(first + datetime.timedelta(days=offset)) or Day(first + datetime.timedelta(days=offset))
+        for offset in range(length)
+    ]
+    cells[0].column = first.weekday() + 1 if first.weekday() else 0
+    titles_left = MONTH_TITLES
+    for day in cells:
+        day.needs = sum(1 for item, _since in day.entries if item.status == "needs_help")
+        if day.entries and len(day.entries) <= min(MONTH_DAY_TITLES, titles_left):
+            day.titles = day.entries
+            titles_left -= len(day.entries)
     previous = (first - datetime.timedelta(days=1)).replace(day=1)
+    week_url = reverse("tasks:week", kwargs={"circle_id": circle_id})
     return _list_page(
         request,
         access,
         kept,
         view="month",
         days=[],
-        weeks=weeks,
-        # The same days as a list for a phone, leaving out the empty ones.
-        month_days=[day for row in weeks for day in row if day and day.entries],
+        month_cells=cells,
+        month_busy=any(day.entries for day in cells),
         title=_("Month"),
         period=date_format(first, "F Y"),
         earlier=f"?month={previous}",
         later=f"?month={following}",
-        week_url=reverse("tasks:week", kwargs={"circle_id": circle_id}),
+        # Relative to the month's address (the region is only ever shown there): 31 times shorter.
+        week_url=_relative(week_url, request.path),
     )
 
 

@@ -40,7 +40,7 @@ def test_show_more_help_needed_with_and_without_javascript(server: str, browser:
     # The last lift needs two people: the helper is down for it, so it still needs help.
     task_volunteer(actor=cast.helper, task=lifts[-1], occurrence_date=day)
     url = f"{server}{reverse('tasks:needs_help', kwargs={'circle_id': cast.circle.pk})}"
-    rows = "[data-live-src] li.occurrence"
+    rows = "[data-live-src] .occurrences > li"
 
     without_script = signed_in_without_javascript(browser, server, cast.helper)
     try:

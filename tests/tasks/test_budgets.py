@@ -9,6 +9,8 @@ import pytest
 from django.urls import reverse
 
 from carecircle.tasks.models import Task
+from carecircle.tasks.schedule import series_bounds
+from carecircle.tasks.views import AGENDA_LIMIT
 from tests.cast import Cast
 from tests.circles.conftest import add_members
 from tests.tasks.conftest import circle_today, make_task
@@ -51,17 +53,70 @@ def test_every_tasks_page_of_a_big_busy_circle_fits_14_kb(cast: Cast, as_user: A
         assert size <= FIRST_HTML_BUDGET, f"{url}: {size} bytes compressed"
 
 
-def test_a_crowded_agenda_shows_whole_days_and_a_link_to_the_rest(cast: Cast, as_user: Any) -> None:
+def test_a_crowded_agenda_shows_its_first_entries_and_goes_on_where_it_stopped(cast: Cast, as_user: Any) -> None:
     day = circle_today() + datetime.timedelta(days=1)
     for number in range(30):
-        make_task(actor=cast.organiser, circle=cast.circle, title=f"Visit {number}", start_date=day)
+        make_task(actor=cast.organiser, circle=cast.circle, title=f"Visit {number:02}", start_date=day)
         make_task(
             actor=cast.organiser,
             circle=cast.circle,
-            title=f"Later {number}",
+            title=f"Later {number:02}",
             start_date=day + datetime.timedelta(days=1),
         )
-    page = as_user(cast.helper).get(reverse("tasks:agenda", kwargs={"circle_id": cast.circle.pk})).content.decode()
-    assert page.count(">Visit ") == 30
+    client = as_user(cast.helper)
+    agenda = reverse("tasks:agenda", kwargs={"circle_id": cast.circle.pk})
+    page = client.get(agenda).content.decode()
+    assert page.count(">Visit ") == AGENDA_LIMIT
     assert ">Later " not in page
-    assert f"?from={day + datetime.timedelta(days=1)}" in page
+    # "Later" goes on with the rest of the same day, then the next day.
+    later = f"?from={day}&amp;skip={AGENDA_LIMIT}"
+    assert f'<a href="{later}">Later</a>' in page
+    following = client.get(agenda + later.replace("&amp;", "&")).content.decode()
+    assert following.count(">Visit ") == 30 - AGENDA_LIMIT
+    assert following.count(">Later ") == 2 * AGENDA_LIMIT - 30
+    assert ">Visit 00<" not in following
+
+
+LONG_TITLE = "Lift to the eye clinic at St James's University Hospital, then the pharmacy and the shop " * 2
+UNCOMPRESSED_BUDGET = 14_336
+
+
+def _crowded_days(cast: Cast, *, first: datetime.date, days: int, each: int) -> None:
+    """`each` two-person tasks with the longest titles a task can have on every one of `days` days."""
+    tasks = [
+        Task(
+            circle=cast.circle,
+            title=f"{number} {LONG_TITLE}"[: Task._meta.get_field("title").max_length],
+            start_date=first + datetime.timedelta(days=number % days),
+            start_time=datetime.time(8 + number % 12, 30),
+            duration_minutes=60,
+            time_zone="Europe/London",
+            people_needed=2,
+            created_by=cast.organiser,
+        )
+        for number in range(days * each)
+    ]
+    for task in tasks:
+        task.first_start_utc, task.last_end_utc = series_bounds(task)
+    Task.objects.bulk_create(tasks)
+
+
+@pytest.mark.parametrize("language", ["en-gb", "cy", "pl"])
+def test_the_calendar_of_a_crowded_circle_fits_14_kb_uncompressed_in_every_language(
+    cast: Cast, as_user: Any, language: str
+) -> None:
+    """Every day of two months full of long titles: agenda, help needed, week and month stay in one round trip."""
+    add_members(circle=cast.circle, actor=cast.organiser, how_many=54)
+    today = circle_today()
+    _crowded_days(cast, first=today.replace(day=1), days=62, each=12)
+    cast.organiser.language = language
+    cast.organiser.save(update_fields=["language"])
+    client = as_user(cast.organiser)
+    circle = {"circle_id": cast.circle.pk}
+    for view in ("agenda", "needs_help", "week", "month"):
+        response = client.get(reverse(f"tasks:{view}", kwargs=circle))
+        assert response.status_code == 200
+        assert len(response.content) <= UNCOMPRESSED_BUDGET, f"{view} in {language}: {len(response.content)} bytes"
+        # The region fetched by live.js fits too.
+        fragment = client.get(reverse(f"tasks:{view}", kwargs=circle), headers={"x-requested-with": "fetch"})
+        assert len(fragment.content) < len(response.content)

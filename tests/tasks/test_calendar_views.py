@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from typing import Any
@@ -31,7 +32,9 @@ def test_the_views_are_four_tabs_and_the_current_one_is_marked(cast: Cast, as_us
         assert "What I'm doing" in nav
 
 
-def test_the_month_lists_its_busy_days_with_titles_that_fit_a_phone(cast: Cast, as_user: Any) -> None:
+def test_the_month_lists_its_days_with_titles_that_fit_a_phone_and_counts_for_busy_ones(
+    cast: Cast, as_user: Any
+) -> None:
     day = soon(3)
     long_title = "Lift to the eye clinic at St James's"
     make_task(actor=cast.organiser, circle=cast.circle, title=long_title, start_date=day)
@@ -48,17 +51,21 @@ def test_the_month_lists_its_busy_days_with_titles_that_fit_a_phone(cast: Cast, 
         .get(reverse("tasks:month", kwargs={"circle_id": cast.circle.pk}) + f"?month={day}")
         .content.decode()
     )
-    days = html[html.index('<ul class="month-days">') : html.index('<table class="month">')]
-    # A day is one list item with its date, the titles in full and a count of the rest.
-    assert f'{day:%a} {day.day}<span class="visually-hidden"> {day:%B}: 1 thing</span>' in days
-    assert "10:30 Lift to the eye clinic at St James&#x27;s" in days
+    days = html[html.index('<ol class="month-days">') : html.index("</ol>")]
+    # One list item a day, linked to its week: a quiet day gives its titles (cut to fit a phone)...
+    assert f'<a href="../week/?start={day}">{day:%a} {day.day}</a> <span>10:30 Lift to the eye clinic at St …' in days
+    assert "<b>needs help</b></span></li>" in days
     busy = day + datetime.timedelta(days=1)
     if busy.month == day.month:
-        assert "4 things" in days
-        assert "and 1 more" in days
-    assert days.count('<li><a class="date"') == (2 if busy.month == day.month else 1)
-    # The grid stays for wider screens, where a stylesheet rule swaps the two.
-    assert "@media (min-width:40rem){.month{display:table}.month-days,.month-note{display:none}}" in html
+        # ...a busy one its count, and how many of them need help.
+        assert f"{busy:%a} {busy.day}</a> 4 things, 4 need help</li>" in days
+    # Every day of the month is there for the grid on a wider screen; a phone hides the empty ones.
+    assert days.count("<li") == calendar.monthrange(day.year, day.month)[1]
+    assert days.count('class="none"') + days.count(' none"') == days.count("<li") - (
+        2 if busy.month == day.month else 1
+    )
+    assert ".month-days .none{display:none}" in html
+    assert "@media (min-width:40rem){.month-days{display:grid;grid-template-columns:repeat(7,1fr)" in html
 
 
 def test_an_empty_month_says_so_on_a_phone(cast: Cast, as_user: Any) -> None:
@@ -68,6 +75,4 @@ def test_an_empty_month_says_so_on_a_phone(cast: Cast, as_user: Any) -> None:
         .content.decode()
     )
     assert '<p class="empty month-note">Nothing planned this month.</p>' in html
-    assert (
-        "month-days" not in html.split("<style", 2)[-1].split("</style>")[-1] or '<ul class="month-days">' not in html
-    )
+    assert html.count('class="none"') + html.count(' none"') == 28
