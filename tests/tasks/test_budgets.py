@@ -72,9 +72,9 @@ def test_a_crowded_agenda_shows_its_first_entries_and_goes_on_where_it_stopped(c
     later = f"?from={day}&amp;skip={AGENDA_LIMIT}"
     assert f'<a href="{later}">Later</a>' in page
     following = client.get(agenda + later.replace("&amp;", "&")).content.decode()
-    assert following.count(">Visit ") == 30 - AGENDA_LIMIT
-    assert following.count(">Later ") == 2 * AGENDA_LIMIT - 30
+    assert following.count(">Visit ") == min(30 - AGENDA_LIMIT, AGENDA_LIMIT)
     assert ">Visit 00<" not in following
+    assert f">Visit {AGENDA_LIMIT:02}<" in following
 
 
 LONG_TITLE = "Lift to the eye clinic at St James's University Hospital, then the pharmacy and the shop " * 2
