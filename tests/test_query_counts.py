@@ -366,7 +366,8 @@ def test_conversation_pages_cost_the_same_queries_with_a_few_messages_or_many(in
         "family": QUERIES["page conversations:family"] - KEPT_LIST_SAVES,
         "news": QUERIES["page conversations:news"] - KEPT_LIST_SAVES,
     }
-    assert newest.count('<li class="msg') == conversation_selectors.PAGE_SIZE
+    # The newest that fit the first round trip (conversations.pages.LIST_BYTES); the rest one link away.
+    assert 1 <= newest.count('<li class="msg') < conversation_selectors.PAGE_SIZE
     assert "Show older messages" in newest
 
 
@@ -427,4 +428,4 @@ def test_direct_messages_and_threads_read_their_marker_with_the_conversation(in_
     }
     # Nothing written on a page already read up to its newest message.
     assert not [sql for name in many for sql in many[name][2] if not sql.lstrip().upper().startswith("SELECT")]
-    assert shown.count('<li class="msg') == conversation_selectors.PAGE_SIZE
+    assert 1 <= shown.count('<li class="msg') < conversation_selectors.PAGE_SIZE

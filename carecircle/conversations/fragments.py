@@ -38,7 +38,7 @@ TEMPLATE = "conversations/messages.html#shared"
 # Long enough to outlive a busy day of reading; a key never goes stale, so this only bounds memory.
 FRAGMENT_SECONDS = 24 * 60 * 60
 # Bumped whenever the shared partial's markup changes, so old HTML is never mixed with new.
-VERSION = "1"
+VERSION = "2"
 
 Photos = Sequence[tuple[MessagePhoto, str, str]]
 

@@ -8,8 +8,10 @@ which the caller has just worked out from their permissions and the message as r
 of it is cached, so it can be neither stale nor someone else's; only the reader-independent part
 (`fragments.py`) comes from the cache.
 
-The markup is the one `messages.html` drew before (byte for byte), and stays the only rendering path
-for a message item: the page, chat.js's fetches and the refetch after a live event all use it.
+It stays the only rendering path for a message item: the page, chat.js's fetches and the refetch
+after a live event all use it. In a list an item is one line of links, not forms (no CSRF field
+and no "React" menu per message), so a page of them fits the first round trip
+(docs/architecture/conversations.md, "A page within the first round trip").
 """
 
 from __future__ import annotations
@@ -37,13 +39,16 @@ class ListWords:
     edit: str
     remove: str
     replies: str
+    react: str
+    to_message: str
     react_menu: str
     conversation_url: str
+    page_url: str
     csrf_field: Callable[[], str]
 
 
 def list_words(
-    *, conversation_url: str, reaction_choices: Sequence[tuple[str, str]], csrf_field: Callable[[], str]
+    *, conversation_url: str, page_url: str, reaction_choices: Sequence[tuple[str, str]], csrf_field: Callable[[], str]
 ) -> ListWords:
     """The shared strings of a list, in the active language, escaped as the template escaped them.
 
@@ -56,7 +61,7 @@ def list_words(
     )
     react_menu = (
         f'<details class="react-more"><summary>{gettext("React")}<span class="visually-hidden"> '
-        f"{gettext('to this message')}</span></summary>\n{buttons}\n</details>"
+        f"{gettext('to this message')}</span></summary>{buttons}</details>"
     )
     return ListWords(
         undo=gettext("Undo"),
@@ -67,8 +72,11 @@ def list_words(
         edit=gettext("Edit"),
         remove=gettext("Remove"),
         replies=gettext("Replies"),
+        react=gettext("React"),
+        to_message=gettext("to this message"),
         react_menu=react_menu,
         conversation_url=escape(conversation_url),
+        page_url=escape(page_url),
         csrf_field=csrf_field,
     )
 
@@ -89,12 +97,18 @@ class ReaderView:
     thread_url: str
 
 
-def item_html(words: ListWords, view: ReaderView, shared: SafeString) -> SafeString:
-    """The message's `<li>`: its shared part (already safe HTML) and this reader's part."""
+def item_html(words: ListWords, view: ReaderView, shared: SafeString, *, full: bool = False) -> SafeString:
+    """The message's `<li>`: its shared part (already safe HTML) and this reader's part.
+
+    In a list (`full=False`) the reader's part is one line of links: the reactions as counts, "React"
+    (to the message's own page, which has the reaction buttons), "Reply", "Edit", "Remove" and
+    "Replies", so a page of messages stays within the first round trip. The message's own page draws
+    it `full`: a form of reaction buttons, the counts pressable, and the "React" menu.
+    """
     pk = int(view.message_id)
     base = f"{words.conversation_url}messages/{pk}/"
     parts = [
-        f'\n<li class="msg{" msg-removed" if view.is_removed else ""}" id="m-{pk}" data-message="{pk}">\n',
+        f'<li class="msg{" msg-removed" if view.is_removed else ""}" id="m-{pk}" data-message="{pk}">',
         shared,
     ]
     if view.is_removed:
@@ -104,40 +118,44 @@ def item_html(words: ListWords, view: ReaderView, shared: SafeString) -> SafeStr
                 f'<button type="submit" class="link-button">{words.undo}<span class="visually-hidden"> '
                 f"{words.the_removal}</span></button></form>"
             )
-        parts.append("\n")
+        parts.append("</li>\n")
+        return mark_safe("".join(parts))  # noqa: S308
+    if full and view.can_react:
+        parts.append(f'<form method="post" action="{base}react/" class="reactions" data-react>{words.csrf_field()}')
+        for kind, symbol, count, given in view.reactions:
+            parts.append(
+                f'<button type="submit" name="reaction" value="{escape(kind)}:{0 if given else 1}" '
+                f'class="reaction{" reaction-mine" if given else ""}" '
+                f'aria-pressed="{"true" if given else "false"}">'
+                f'{escape(symbol)} {int(count)}<span class="visually-hidden">'
+                f"{words.take_back if given else words.react_same}</span></button>"
+            )
+        parts.append(f"{words.react_menu}</form>")
+        reactions = ""
     else:
-        if view.can_react:
-            parts.append(
-                f'\n<form method="post" action="{base}react/" class="reactions" data-react>{words.csrf_field()}\n'
-            )
-            for kind, symbol, count, given in view.reactions:
-                parts.append(
-                    f'<button type="submit" name="reaction" value="{escape(kind)}:{0 if given else 1}" '
-                    f'class="reaction{" reaction-mine" if given else ""}" '
-                    f'aria-pressed="{"true" if given else "false"}">'
-                    f'{escape(symbol)} {int(count)}<span class="visually-hidden">'
-                    f"{words.take_back if given else words.react_same}</span></button>"
-                )
-            parts.append(f"\n{words.react_menu}\n</form>\n")
-        else:
-            parts.extend(
-                f'<span class="reaction">{escape(symbol)} {int(count)}</span>' for _, symbol, count, _ in view.reactions
-            )
-        parts.append('\n<p class="msg-actions">')
-        if view.can_reply:
-            # blocktranslate's way: the sentence as translated, the name escaped.
-            to_name = gettext("to %(name)s") % {"name": escape(view.author_name)}
-            parts.append(
-                f'<a href="?reply_to={pk}#message-form">{words.reply}'
-                f'<span class="visually-hidden"> {to_name}</span></a>'
-            )
-        if view.can_edit:
-            parts.append(f' <a href="{base}edit/">{words.edit}</a>')
-        if view.can_remove:
-            parts.append(f' <a href="{base}remove/">{words.remove}</a>')
-        if view.thread_url:
-            parts.append(f' <a href="{escape(view.thread_url)}">{words.replies}</a>')
-        parts.append("</p>\n")
-    parts.append("\n</li>\n")
+        reactions = "".join(
+            f'<span class="reaction{" reaction-mine" if given else ""}">{escape(symbol)} {int(count)}</span> '
+            for _, symbol, count, given in view.reactions
+        )
+    links = []
+    if view.can_react and not full:
+        links.append(f'<a href="{base}">{words.react}<span class="visually-hidden"> {words.to_message}</span></a>')
+    if view.can_reply:
+        # blocktranslate's way: the sentence as translated, the name escaped.
+        to_name = gettext("to %(name)s") % {"name": escape(view.author_name)}
+        reply_at = words.page_url if full else ""
+        links.append(
+            f'<a href="{reply_at}?reply_to={pk}#message-form">{words.reply}'
+            f'<span class="visually-hidden"> {to_name}</span></a>'
+        )
+    if view.can_edit:
+        links.append(f'<a href="{base}edit/">{words.edit}</a>')
+    if view.can_remove:
+        links.append(f'<a href="{base}remove/">{words.remove}</a>')
+    if view.thread_url:
+        links.append(f'<a href="{escape(view.thread_url)}">{words.replies}</a>')
+    if reactions or links:
+        parts.append(f'<p class="msg-actions">{reactions}{" ".join(links)}</p>')
+    parts.append("</li>\n")
     # Every value above is escaped (or a number, or already safe HTML), so the item is safe HTML.
     return mark_safe("".join(parts))  # noqa: S308

@@ -137,11 +137,20 @@ def listed_messages(
 
 
 def drawn_for_reader(
-    request: HttpRequest, where: ConversationAccess, listed: Sequence[fragments.Listed], given: set[tuple[int, str]]
+    request: HttpRequest,
+    where: ConversationAccess,
+    listed: Sequence[fragments.Listed],
+    given: set[tuple[int, str]],
+    *,
+    full: bool = False,
 ) -> list[ShownMessage]:
-    """Each message's item with this reader's part: their reactions, what they may do, "Undo" by the clock now."""
+    """Each message's item with this reader's part: their reactions, what they may do, "Undo" by the clock now.
+
+    `full` draws the reaction buttons and menu (the message's own page); lists draw links (items.py).
+    """
     words = items.list_words(
         conversation_url=conversation_url(where),
+        page_url=page_url(where),
         reaction_choices=[(kind, str(REACTION_LABELS[kind])) for kind in ReactionKind.values],
         csrf_field=functools.cache(lambda: str(csrf_input(request))),
     )
@@ -165,7 +174,8 @@ def drawn_for_reader(
             ),
             thread_url=message.thread_url,
         )
-        result.append(ShownMessage(message_id=message.message_id, html=items.item_html(words, view, message.shared)))
+        html = items.item_html(words, view, message.shared, full=full)
+        result.append(ShownMessage(message_id=message.message_id, html=html))
     return result
 
 
@@ -177,7 +187,9 @@ def message_list_context(request: HttpRequest, where: ConversationAccess, messag
     }
 
 
-def kept_list_context(request: HttpRequest, where: ConversationAccess, before: int | None) -> dict[str, Any]:
+def kept_list_context(
+    request: HttpRequest, where: ConversationAccess, before: int | None, budget: int = 0
+) -> dict[str, Any]:
     """The page of messages (newest, or before `before`) from the kept list, with this reader's parts.
 
     A kept list costs one cache read, and one query for the reader's own reactions when any message
@@ -192,18 +204,57 @@ def kept_list_context(request: HttpRequest, where: ConversationAccess, before: i
         return fragments.KeptList(messages=tuple(listed), more=more)
 
     kept = fragments.kept_list(where.circle_access, conversation_id=where.conversation.pk, before=before, draw=draw)
+    # Only the newest that can fit are drawn (each item is at least its shared part and a short line).
+    budget = budget or list_bytes(where)
+    sizes = [len(m.shared.encode()) + ITEM_LINKS_MIN for m in kept.messages]
+    candidates = _newest_within(kept.messages, sizes, budget)
     if given_when_drawn:
         given = given_when_drawn[0]
-    elif any(message.reactions for message in kept.messages):
-        given = selectors.reactions_given(message_ids=[m.message_id for m in kept.messages], user_id=where.user_id)
+    elif any(message.reactions for message in candidates):
+        given = selectors.reactions_given(message_ids=[m.message_id for m in candidates], user_id=where.user_id)
     else:
         given = set()
+    drawn = drawn_for_reader(request, where, candidates, given)
+    drawn = list(_newest_within(drawn, [len(item.html.encode()) for item in drawn], budget))
+    more = kept.more or len(drawn) < len(kept.messages)
     return {
-        "items": drawn_for_reader(request, where, kept.messages, given),
+        "items": drawn,
         "conversation_url": conversation_url(where),
         "where": where,
-        "kept": kept,
+        "kept": fragments.KeptList(messages=tuple(candidates[len(candidates) - len(drawn) :]), more=more),
     }
+
+
+# What a page's messages may take of its first HTML, in bytes: the rest of the 14,336 that fit the
+# first round trip goes to the inline styles, the header, the form and the footer, and a margin for
+# longer names and longer words in Welsh and Polish (docs/architecture/conversations.md).
+LIST_BYTES = 2_400
+# The news page also holds the form for an update and the visitors' line.
+NEWS_LIST_BYTES = 1_600
+
+
+def list_bytes(where: ConversationAccess) -> int:
+    """What this conversation's page leaves for its messages."""
+    return NEWS_LIST_BYTES if where.conversation.kind == ConversationKind.NEWS else LIST_BYTES
+
+
+# The least a list item adds to its shared part (its tags and a "Reply" link).
+ITEM_LINKS_MIN = 100
+
+
+def _newest_within[T](entries: Sequence[T], sizes: Sequence[int], budget: int = LIST_BYTES) -> Sequence[T]:
+    """The newest entries (the end of `entries`, oldest first) whose sizes add up to `budget`; always the newest.
+
+    The kept page (up to 50 messages) is read and cached as before; only what is drawn is cut, and
+    the rest is one "Show older messages" away.
+    """
+    used, start = 0, len(entries)
+    for index in range(len(entries) - 1, -1, -1):
+        used += sizes[index]
+        if used > budget and start < len(entries):
+            break
+        start = index
+    return entries[start:]
 
 
 def conversation_context(

@@ -29,6 +29,8 @@ from carecircle.conversations.forms import DirectForm, EditForm, ReactionForm, U
 from carecircle.conversations.models import ConversationKind, MessageKind, MessagePhoto
 from carecircle.conversations.pages import (
     conversation_page,
+    drawn_for_reader,
+    listed_messages,
     message_list_context,
     message_post_response,
     page_url,
@@ -205,13 +207,23 @@ def messages_after(request: HttpRequest, circle_id: int, conversation_id: int) -
 @require_http_methods(["GET"])
 @login_required
 def message(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
-    """One message as a list item: chat.js refetches it after an edit, a removal or a reaction."""
+    """One message: its page, with the reaction buttons a list links to; for chat.js, its list item.
+
+    chat.js refetches the item after an edit, a removal or a reaction.
+    """
     where, found = selectors.access_message(
         user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
     )
-    if not wants_fragment(request):
-        return redirect(f"{page_url(where)}?before={found.pk + 1}#m-{found.pk}")
-    return render(request, "conversations/messages.html#items", message_list_context(request, where, [found]))
+    if wants_fragment(request):
+        return render(request, "conversations/messages.html#items", message_list_context(request, where, [found]))
+    listed, given = listed_messages(where, [found])
+    context = circle_context(
+        where.circle_access,
+        items=drawn_for_reader(request, where, listed, given, full=True),
+        page_url=page_url(where),
+        around_url=f"{page_url(where)}?before={found.pk + 1}#m-{found.pk}",
+    )
+    return render(request, "conversations/message.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -326,13 +338,16 @@ def direct_list(request: HttpRequest, circle_id: int) -> HttpResponse:
             )
             return redirect("conversations:conversation", circle_id=circle_id, conversation_id=conversation.pk)
         status = INVALID
-    else:
-        form = DirectForm(choices=choices)
     conversations = selectors.direct_conversations_for(circle=access.circle, user_id=access.user_id)
     rows = []
     for item in conversations:
         other = item.second_user if item.first_user_id == access.user_id else item.first_user
         rows.append({"conversation": item, "other": other})
+    if request.method != "POST":
+        # Whoever you already talk with is a link above; the list offers only the others, so a big
+        # circle's page names each member once (docs/architecture/conversations.md).
+        talking_with = {row["other"].pk for row in rows if row["other"] is not None}
+        form = DirectForm(choices=[(user_id, name) for user_id, name in choices if user_id not in talking_with])
     context = circle_context(access, form=form if access.can("conversations.post") else None, rows=rows)
     return render(request, "conversations/direct_list.html", context, status=status)
 

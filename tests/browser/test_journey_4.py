@@ -37,9 +37,14 @@ def photo_file(folder: Path) -> Path:
 
 
 def react(checked: Checked, text: str, label: str) -> None:
+    """A list links to each message's own page for its reaction buttons; reacting comes back to the list."""
+    back_to = checked.page.url.split("#", 1)[0]
+    checked.page.locator("li[data-message]", has_text=text).get_by_role("link", name=re.compile("^React")).click()
+    expect(checked.page.get_by_role("heading", level=1)).to_have_text("Message")
     item = checked.page.locator("li[data-message]", has_text=text)
     item.locator("summary", has_text="React").click()
     item.get_by_role("button", name=label).click()
+    checked.page.wait_for_url(re.compile(re.escape(back_to) + "#m-[0-9]+$"))
 
 
 def test_journey_4_photo_reactions_and_support_live_on_every_device(

@@ -38,7 +38,7 @@ WEB: dict[tuple[str, str], str] = {
     ("conversations:messages_after", "GET"): FAMILY_READ,
     ("conversations:messages_after", "POST"): NOT_ALLOWED,
     # Without the fetch header, a single message redirects to its place in the conversation.
-    ("conversations:message", "GET"): "302 302 302 403 403 403 404 404 302",
+    ("conversations:message", "GET"): "200 200 200 403 403 403 404 404 302",
     ("conversations:message", "POST"): NOT_ALLOWED,
     # The helper's own message (with a photo, so an empty text is a valid edit): only they may change it;
     # organisers may remove it.
