@@ -116,6 +116,7 @@ QUERIES: dict[str, int] = {
     "page conversations:direct_list": 4,
     "page conversations:family": 6,
     "page conversations:home_fragment": 3,
+    "page conversations:message": 6,
     "page conversations:message_edit": 4,
     "page conversations:message_remove": 4,
     "page conversations:messages_after": 8,
