@@ -210,12 +210,26 @@ def test_the_language_switcher_holds_still_while_chromium_parses_it(server: str,
     body = page_html(server, reverse("web:home")).encode()
     start = body.index(b'<form method="post" action="' + reverse("web:language").encode())
     end = body.index(b"</form>", start) + len(b"</form>")
+    problems, places = shifts_while_parsing(browser, body, start, end)
+    assert not problems, f"{len(problems)} of {places} cuts moved something:\n" + "\n".join(problems[:10])
+
+
+def shifts_while_parsing(
+    browser: Browser, body: bytes, start: int, end: int, *, in_words: bool = True
+) -> tuple[list[str], int]:
+    """Every layout shift Chromium records when `body` arrives in two parts, cut between `start` and `end`.
+
+    `in_words=False` leaves out cuts inside a word: a long word cut off fits where the whole word
+    does not, so it moves to the next line when the rest comes (known, page-weight.md).
+    """
     # Every cut between tags or in text, where a node can end; inside a tag nothing new is drawn
     # until it closes, so a few cuts there are enough (each cut is a page load: this keeps it short).
     places = []
     in_tag = False
     for i in range(start, end):
-        if not in_tag or i % 16 == 0:
+        here, before = body[i : i + 1], body[i - 1 : i]
+        inside_word = not here.isspace() and not before.isspace() and here != b"<" and before != b">"
+        if (not in_tag and (in_words or not inside_word)) or (in_tag and i % 16 == 0):
             places.append(i)
         in_tag = (in_tag or body[i : i + 1] == b"<") and body[i : i + 1] != b">"
     problems: list[str] = []
@@ -232,7 +246,26 @@ def test_the_language_switcher_holds_still_while_chromium_parses_it(server: str,
                     problems.append(f"ends …{body[max(0, cut - 30) : cut]!r}: {'; '.join(shifts)}")
     finally:
         context.close()
-    assert not problems, f"{len(problems)} of {len(places)} cuts moved something:\n" + "\n".join(problems[:10])
+    return problems, len(places)
+
+
+def test_the_account_pages_email_line_holds_still_while_chromium_parses_it(server: str, browser: Browser) -> None:
+    """The one-off Slow-4G shift on /account/ (CLS 0.012, a text node "16,634 358x20 -> 16,662").
+
+    Cut at every character of the "Email address:" line on a 390 px phone, the space between the
+    address and its "Change" link moved 28 px (634 -> 662) whenever it was the last thing read: the
+    address fills the line, and once the link came the space went to the next line with it. The
+    space is now inside the address's `strong` (docs/architecture/page-weight.md). The address is
+    unconfirmed, as in the page-weight test; a confirmed one's tag is known to move (page-weight.md).
+    """
+    cast = build_cast()
+    organiser = cast.user("organiser")
+    body = page_html(server, reverse("accounts:profile"), cookie=signed_in_session_key(organiser)).encode()
+    start = body.index(b"<p>Email address:")
+    assert b'class="tag"' not in body[start : start + 300]
+    end = body.index(b"</p>", start) + 4
+    problems, places = shifts_while_parsing(browser, body, start, end, in_words=False)
+    assert not problems, f"{len(problems)} of {places} cuts moved something:\n" + "\n".join(problems[:10])
 
 
 # The text of each header link, measured by the box of its words (the same font, so the same
