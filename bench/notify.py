@@ -14,11 +14,16 @@ In process, on a throwaway SQLite database (or BENCH_DATABASE_URL), with a real 
    connection for the batch), against Django's SMTP backend sending the same messages straight to
    the same sink with no rows, with a connection per message and with one for all.
 
+4. message_post: posting in the family conversation of circles of BENCH_POST_SIZES members
+   (5, 60, 200), everyone emailed through the chat batch: queries and time per post.
+
 Prints the figures; not a test. docs/performance.md keeps them.
 
     DEBUG=false .venv/bin/python bench/notify.py
     BENCH_DIGEST_MEMBERS=5000 DEBUG=false .venv/bin/python bench/notify.py
     BENCH_PARTS=notify BENCH_REPEATS=100 DEBUG=false .venv/bin/python bench/notify.py   # only step 1
+    BENCH_PARTS=post DEBUG=false .venv/bin/python bench/notify.py   # only message_post (5, 60, 200 members)
+    PYTHONPATH=/tmp/base BENCH_PARTS=post DEBUG=false .venv/bin/python bench/notify.py   # the code in /tmp/base
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
 DIGEST_MEMBERS = int(os.environ.get("BENCH_DIGEST_MEMBERS", "1000"))
 DIGEST_ITEMS = int(os.environ.get("BENCH_DIGEST_ITEMS", "5"))
 SEND = int(os.environ.get("BENCH_SEND", "300"))
-PARTS = set(os.environ.get("BENCH_PARTS", "notify,digests,send").split(","))
+PARTS = set(os.environ.get("BENCH_PARTS", "notify,post,digests,send").split(","))
+POST_SIZES = [int(size) for size in os.environ.get("BENCH_POST_SIZES", "5,60,200").split(",")]
 
 
 class Sink:
@@ -70,7 +76,8 @@ def setup(var_dir: Path, smtp_port: int) -> None:
             "DJANGO_SETTINGS_MODULE": "carecircle.settings",
         }
     )
-    sys.path.insert(0, str(ROOT))
+    # After PYTHONPATH: a baseline checkout given there (PYTHONPATH=/tmp/base) is the code measured.
+    sys.path.append(str(ROOT))
     import django
 
     django.setup()
@@ -190,6 +197,52 @@ def bench_notify() -> None:
     say(
         f"  baseline (bulk insert of the same rows, ready-made): {raw_queries} queries, "
         f"p50 {statistics.median(raw_times):.1f} ms, p99 {p(raw_times, 0.99):.1f} ms"
+    )
+
+
+def bench_message_post(size: int) -> None:
+    """message_post in the family conversation of a `size`-member circle, in process: queries and time.
+
+    Members read English, Welsh or Polish in two time zones, all emailed about messages (the chat
+    batch). The first post queues one batched email per member; each later one adds its line to
+    those waiting emails, as in a busy conversation.
+    """
+    from carecircle.accounts.models import User
+    from carecircle.circles.models import Membership, Role
+    from carecircle.circles.services import circle_create
+    from carecircle.conversations.selectors import access_conversation
+    from carecircle.conversations.services import family_conversation, message_post
+
+    name = f"post{size}"
+    organiser = User.objects.create_user(email=f"{name}-organiser@bench.invalid", password=None, display_name="Olivia")
+    circle = circle_create(actor=organiser, person_name=f"Dad {name}", relationship="daughter")
+    languages = ["en", "cy", "pl"]
+    User.objects.bulk_create(
+        User(
+            email=f"{name}-member{number}@bench.invalid",
+            display_name=f"Member {number}",
+            language=languages[number % 3],
+            time_zone="Europe/London" if number % 2 else "America/New_York",
+        )
+        for number in range(size - 1)
+    )
+    members = User.objects.filter(email__startswith=f"{name}-member")
+    Membership.objects.bulk_create(Membership(circle=circle, user=user, role=Role.HELPER) for user in members)
+    where = access_conversation(
+        user=organiser, circle_id=circle.pk, conversation_id=family_conversation(circle=circle).pk
+    )
+    counter = iter(range(10**6))
+
+    def one() -> None:
+        message_post(actor=organiser, where=where, body=f"Message {next(counter)}: the carer comes at ten today.")
+
+    first, first_queries = timed(one, 1)
+    times, queries = timed(one, REPEATS)
+    say(f"message_post in a {size}-member circle (chat batch, en/cy/pl readers):")
+    say(f"  first post (queues {size - 1} emails): {first_queries} queries, {first[0]:.1f} ms")
+    say(
+        f"  later posts (add a line to each waiting email): {queries} queries, p50 {statistics.median(times):.1f} ms, "
+        f"p99 {p(times, 0.99):.1f} ms ({REPEATS} posts)"
     )
 
 
@@ -325,6 +378,9 @@ def main() -> None:
             say(f"channel layer: {settings_layer()}; load average: {os.getloadavg()[0]:.1f}")
             if "notify" in PARTS:
                 bench_notify()
+            if "post" in PARTS:
+                for size in POST_SIZES:
+                    bench_message_post(size)
             if {"digests", "send"} & PARTS:
                 ids = bench_digests()
                 if "send" in PARTS:

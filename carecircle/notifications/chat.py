@@ -6,23 +6,33 @@ about the conversation for CHAT_QUIET_PERIOD. When it is due, the worker sends i
 member still has unread messages there (`lib.hooks.conversation_unread`, answered by
 conversations from the read marker its page moves); otherwise the email is dropped.
 A member live on the page gets nothing at all (conversations.telling skips them).
+
+Cost (docs/architecture/notifications.md, "The cost of a fan-out"): one query finds who already
+has an email waiting or was sent one lately (notify() then makes no draft for them), and one
+UPDATE per language adds the new line to every waiting email, text and HTML, in the database.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
+from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models.functions import Concat, Length, Replace, Reverse, StrIndex, Substr
+from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from carecircle.notifications.emails import FOOTER, html_from_text
+from carecircle.notifications.emails import FOOTER, PARAGRAPH, EmailHtml
 from carecircle.notifications.models import Delivery, DeliveryStatus
 from carecircle.notifications.services import DeliveryDraft
 
 CHAT_BATCH_DELAY = datetime.timedelta(minutes=5)
 CHAT_QUIET_PERIOD = datetime.timedelta(hours=1)
 MAX_BATCH_LINES = 20
+BULLET = "\n• "
 
 
 def _intro() -> str:
@@ -34,6 +44,36 @@ def _opener() -> str:
     return _("Open it in CareCircle: %(link)s").split("%(link)s")[0]
 
 
+@dataclass
+class Batches:
+    """Where each member stands in the conversation's batch: (member, channel) already taken care of."""
+
+    # An email, text or push still waiting to go: this message joins it (emails) or rides with it.
+    waiting: set[tuple[int, str]] = field(default_factory=set)
+    # One sent within CHAT_QUIET_PERIOD: nothing more until it ends.
+    recently_sent: set[tuple[int, str]] = field(default_factory=set)
+
+    def covers(self, recipient_id: int, channel: str) -> bool:
+        key = (recipient_id, channel)
+        return key in self.waiting or key in self.recently_sent
+
+
+def batches(recipient_ids: Collection[int], *, group: str, now: datetime.datetime) -> Batches:
+    """One query: which members already have something waiting, or were sent something lately."""
+    found = Batches()
+    if not recipient_ids:
+        return found
+    for recipient_id, channel, status in Delivery.objects.filter(
+        Q(status=DeliveryStatus.QUEUED) | Q(status=DeliveryStatus.SENT, sent_at__gte=now - CHAT_QUIET_PERIOD),
+        recipient_id__in=recipient_ids,
+        group=group,
+    ).values_list("recipient_id", "channel", "status"):
+        if recipient_id is not None:
+            target = found.waiting if status == DeliveryStatus.QUEUED else found.recently_sent
+            target.add((recipient_id, channel))
+    return found
+
+
 def batch(
     drafts: Sequence[DeliveryDraft],
     *,
@@ -41,53 +81,73 @@ def batch(
     line: str,
     now: datetime.datetime,
     languages: Mapping[int, str] | None = None,
+    html: EmailHtml | None = None,
 ) -> list[DeliveryDraft]:
-    """Fold this message into each member's waiting email for the conversation, or start one (3 queries).
+    """Turn the drafts of members with nothing waiting into the first email of a batch, due later.
 
+    notify() makes no draft for a member `batches()` covers; `grow()` adds the line to their email.
     Each email stays in its recipient's language (`languages`: member id → language code).
     """
-    if not drafts:
-        return []
-    recipient_ids = {draft.recipient_id for draft in drafts}
-    waiting = {
-        (row.recipient_id, row.channel): row
-        for row in Delivery.objects.filter(recipient_id__in=recipient_ids, group=group, status=DeliveryStatus.QUEUED)
-    }
-    recently_sent = set(
-        Delivery.objects.filter(
-            recipient_id__in=recipient_ids,
-            group=group,
-            status=DeliveryStatus.SENT,
-            sent_at__gte=now - CHAT_QUIET_PERIOD,
-        ).values_list("recipient_id", "channel")
-    )
-    fresh: list[DeliveryDraft] = []
-    grown: list[Delivery] = []
+    html = html or EmailHtml()
+    later = now + CHAT_BATCH_DELAY
     for draft in drafts:
-        key = (draft.recipient_id, draft.channel)
-        language = (languages or {}).get(draft.recipient_id or 0) or translation.get_language()
-        with translation.override(language):
-            opener = _opener()
-            if key in waiting:
-                row = waiting[key]
-                if row.channel == "email" and row.body.count("\n• ") < MAX_BATCH_LINES:
-                    bullets, found, rest = row.body.rpartition("\n\n" + opener)
-                    if found:
-                        row.body = f"{bullets.rstrip()}\n• {line}{found}{rest}"
-                        row.html_body = html_from_text(row.body, subject=row.subject)
-                        grown.append(row)
-                continue
-            if key in recently_sent:
-                continue
-            draft.group = group
-            if draft.channel == "email":
+        draft.group = group
+        if draft.channel == "email":
+            language = (languages or {}).get(draft.recipient_id or 0) or translation.get_language()
+            with translation.override(language):
+                opener = _opener()
                 head, _sep, foot = draft.body.partition(FOOTER)
                 link = head.rstrip().rsplit("\n", 1)[-1].removeprefix(opener)
                 draft.body = f"{_intro()}\n\n• {line}\n\n{opener}{link}\n{FOOTER}{foot}"
-                draft.html_body = html_from_text(draft.body, subject=draft.subject)
-        later = now + CHAT_BATCH_DELAY
+                draft.html_body = html(draft.body, subject=draft.subject)
         draft.not_before = max(draft.not_before or later, later)
-        fresh.append(draft)
-    if grown:
-        Delivery.objects.bulk_update(grown, ["body", "html_body"])
-    return fresh
+    return list(drafts)
+
+
+def _before_last(column: str, marker: str, piece: str) -> Concat:
+    """`column` with `piece` put just before the last `marker` in it (the caller checks there is one)."""
+    # Where the last marker starts (from 1), found as the first one in the reversed text.
+    start = Length(column) - StrIndex(Reverse(column), Value(marker[::-1])) - Value(len(marker) - 2)
+    return Concat(Substr(column, 1, start - Value(1)), Value(piece), Substr(column, start), output_field=TextField())
+
+
+def grow(
+    recipient_ids: Collection[int], *, group: str, line: str, languages: Mapping[int, str], html: EmailHtml
+) -> int:
+    """Add `line` to the waiting batched emails of these members: one UPDATE per language, none per member.
+
+    The text gains a bullet before the link line and the HTML the same line, as rendering the grown
+    text again would make it. An email already holding MAX_BATCH_LINES messages stays as it is.
+    Returns how many emails grew.
+    """
+    by_language: dict[str, list[int]] = {}
+    for recipient_id in recipient_ids:
+        by_language.setdefault(languages.get(recipient_id) or translation.get_language(), []).append(recipient_id)
+    grown = 0
+    for language, ids in sorted(by_language.items()):
+        with translation.override(language):
+            opener = _opener()
+        text_marker = "\n\n" + opener
+        html_marker = "</p>\n" + PARAGRAPH + escape(opener)
+        grown += (
+            Delivery.objects.filter(recipient_id__in=ids, group=group, status=DeliveryStatus.QUEUED, channel="email")
+            .filter(
+                GreaterThan(StrIndex("body", Value(text_marker)), 0),
+                # Fewer than MAX_BATCH_LINES bullets: each one is BULLET's characters.
+                LessThan(
+                    Length("body") - Length(Replace("body", Value(BULLET), Value(""))), MAX_BATCH_LINES * len(BULLET)
+                ),
+            )
+            .update(
+                body=_before_last("body", text_marker, BULLET + line),
+                html_body=Case(
+                    When(
+                        GreaterThan(StrIndex("html_body", Value(html_marker)), 0),
+                        then=_before_last("html_body", html_marker, "<br>" + html.line("• " + line)),
+                    ),
+                    default=F("html_body"),
+                    output_field=TextField(),
+                ),
+            )
+        )
+    return grown

@@ -27,7 +27,7 @@ from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import ReplyTarget, users_event_send
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
-from carecircle.notifications.emails import html_from_text
+from carecircle.notifications.emails import EmailHtml
 from carecircle.notifications.models import (
     ConversationMute,
     Delivery,
@@ -247,6 +247,11 @@ def notify(
     drafts: list[DeliveryDraft] = []
     group = f"conversation-{conversation_id}" if conversation_id is not None else ""
     suffix = _once(sms_suffix)
+    html = EmailHtml()
+    # Chat: members with an email already waiting get this message added to it (chat.grow), no draft.
+    batching = chosen_category.key == "message" and bool(group)
+    waiting = chat.batches(ids, group=group, now=now) if batching else chat.Batches()
+    growing: list[int] = []
     for membership in memberships:
         user = membership.user
         mine = choices[user.pk]
@@ -272,19 +277,28 @@ def notify(
                     created_at=now,
                 )
             )
+        wanted = _channels(chosen_category, membership, mine)
+        channels = [channel for channel in wanted if not waiting.covers(user.pk, channel)]
+        if EMAIL in wanted and (user.pk, EMAIL) in waiting.waiting:
+            growing.append(user.pk)
+        mine_devices = [] if waiting.covers(user.pk, PUSH) else devices.get(user.pk, [])
+        if not channels and not mine_devices:
+            continue
         drafts.extend(
             _drafts(
                 chosen_category,
                 membership,
                 mine,
                 make,
+                channels,
                 key=key,
                 now=now,
                 conversation_id=conversation_id,
                 sms_suffix=suffix,
                 reply_to=reply_to_header(membership=membership, circle=circle, target=reply_target),
-                devices=devices.get(user.pk, []),
+                devices=mine_devices,
                 url=url,
+                html=html,
             )
         )
     if notifications:
@@ -296,10 +310,13 @@ def notify(
             type="notification",
         )
     drafts = within_daily_cap(drafts, category=chosen_category, now=now)
-    if chosen_category.key == "message" and group:
-        line = f"{actor.display_name}: {body}" if actor is not None else str(body)
+    if batching:
+        # One line in the email, however the message was written.
+        line = " ".join((f"{actor.display_name}: {body}" if actor is not None else str(body)).split())
         languages = {membership.user_id: language_of(membership.user) for membership in memberships}
-        drafts = chat.batch(drafts, group=group, line=line, now=now, languages=languages)
+        drafts = chat.batch(drafts, group=group, line=line, now=now, languages=languages, html=html)
+        if growing:
+            chat.grow(growing, group=group, line=line, languages=languages, html=html)
     deliveries_enqueue(drafts)
     return ids
 
@@ -341,25 +358,9 @@ def held_for_digest(category: Category, membership: Membership, mine: Choices) -
     return bool(membership.user.email) and mine.wants(category, EMAIL, membership.role)
 
 
-def _drafts(
-    category: Category,
-    membership: Membership,
-    mine: Choices,
-    make: Render,
-    *,
-    key: str,
-    now: datetime.datetime,
-    conversation_id: int | None,
-    sms_suffix: Callable[[], str],
-    reply_to: str = "",
-    devices: Collection[int] = (),
-    url: str = "",
-) -> list[DeliveryDraft]:
+def _channels(category: Category, membership: Membership, mine: Choices) -> list[str]:
+    """The channels (email, text) this member is told on now: wanted, working, not waiting for a digest."""
     user = membership.user
-    mute_url = ""
-    if conversation_id is not None:
-        token = mute_token(user_id=user.pk, conversation_id=conversation_id)
-        mute_url = absolute(reverse("notifications:mute", kwargs={"token": token}))
     row = mine.settings
     wanted = []
     email_works = bool(user.email) and (row is None or row.email_failing_since is None)
@@ -370,8 +371,34 @@ def _drafts(
     sms_works = bool(user.phone) and (row is None or row.sms_failing_since is None)
     if sms_works and mine.wants(category, SMS, membership.role):
         wanted.append(SMS)
+    return wanted
+
+
+def _drafts(
+    category: Category,
+    membership: Membership,
+    mine: Choices,
+    make: Render,
+    wanted: list[str],
+    *,
+    key: str,
+    now: datetime.datetime,
+    conversation_id: int | None,
+    sms_suffix: Callable[[], str],
+    reply_to: str = "",
+    devices: Collection[int] = (),
+    url: str = "",
+    html: EmailHtml | None = None,
+) -> list[DeliveryDraft]:
+    """One member's drafts on the `wanted` channels (`_channels`) and their push devices."""
+    user = membership.user
     if not wanted and not devices:
         return []
+    mute_url = ""
+    if conversation_id is not None and EMAIL in wanted:
+        token = mute_token(user_id=user.pk, conversation_id=conversation_id)
+        mute_url = absolute(reverse("notifications:mute", kwargs={"token": token}))
+    row = mine.settings
     with translation.override(language_of(user)):
         return drafts_in_language(
             category,
@@ -386,6 +413,7 @@ def _drafts(
             reply_to=reply_to,
             devices=devices,
             url=url,
+            html=html,
         )
 
 
@@ -408,8 +436,13 @@ def drafts_in_language(
     reply_to: str,
     devices: Collection[int] = (),
     url: str = "",
+    html: EmailHtml | None = None,
 ) -> list[DeliveryDraft]:
-    """One member's emails, texts and pushes, rendered in their own language (the caller overrides it)."""
+    """One member's emails, texts and pushes, rendered in their own language (the caller overrides it).
+
+    `html` makes the HTML of the emails; one shared by a fan-out renders the template once per language.
+    """
+    html = html or EmailHtml()
     rendered = make(user)
     later = None if category.urgent else quiet_until(row, user.time_zone, now)
     drafts = []
@@ -430,7 +463,7 @@ def drafts_in_language(
                 to=user.email if email else user.phone,
                 subject=rendered.subject[:200] if email else "",
                 body=text,
-                html_body=html_from_text(text, subject=rendered.subject) if email else "",
+                html_body=html(text, subject=rendered.subject) if email else "",
                 idempotency_key=f"{key}-{channel}-{user.pk}"[:120],
                 recipient_id=user.pk,
                 category=category.key,

@@ -1,0 +1,133 @@
+"""The request's share of a fan-out hardly grows with the circle (issues 10 and 12).
+
+A message in a big circle: the emails of members with one already waiting grow in the database
+(one UPDATE per language), and the HTML template is rendered once per language, not per member.
+What each member gets stays theirs: language, links, reply address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.signals import template_rendered
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from carecircle.accounts.models import User
+from carecircle.circles.access import access_circle
+from carecircle.circles.models import Circle, Membership, Role
+from carecircle.conversations import selectors
+from carecircle.conversations import services as conversations
+from carecircle.notifications.emails import html_from_text
+from carecircle.notifications.models import Delivery
+from carecircle.notifications.notify import language_of, notify
+
+LANGUAGES = ["en", "cy", "pl"]
+
+
+def circle_of(size: int) -> tuple[Circle, User, list[User]]:
+    """An organiser and size - 1 helpers reading English, Welsh and Polish, in two time zones."""
+    organiser = User.objects.create_user(f"organiser{size}@example.org", display_name="Olivia")
+    circle = Circle.objects.create(person_name="Mum")
+    Membership.objects.create(circle=circle, user=organiser, role=Role.ORGANISER)
+    User.objects.bulk_create(
+        User(
+            email=f"c{size}-{number}@example.org",
+            display_name=f"Member {number}",
+            language=LANGUAGES[number % 3],
+            time_zone="Europe/London" if number % 2 else "America/New_York",
+        )
+        for number in range(size - 1)
+    )
+    members = list(User.objects.filter(email__startswith=f"c{size}-").order_by("id"))
+    Membership.objects.bulk_create(Membership(circle=circle, user=user, role=Role.HELPER) for user in members)
+    return circle, organiser, members
+
+
+def post(circle: Circle, actor: User, body: str) -> None:
+    where = selectors.conversation_access_for(
+        access_circle(user=actor, circle_id=circle.pk), conversations.family_conversation(circle=circle)
+    )
+    conversations.message_post(actor=actor, where=where, body=body)
+
+
+def queries_of(run: Any) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured.captured_queries)
+
+
+def test_a_message_costs_the_same_queries_in_a_circle_of_5_or_60(db: Any) -> None:
+    counts = {}
+    for size in (5, 60):
+        circle, organiser, _members = circle_of(size)
+        post(circle, organiser, "Warm-up")  # the family conversation exists from here on
+        Delivery.objects.all().delete()
+        first = queries_of(lambda circle=circle, organiser=organiser: post(circle, organiser, "Dad ate well"))
+        later = queries_of(lambda circle=circle, organiser=organiser: post(circle, organiser, "He's asleep now"))
+        counts[size] = (first, later)
+        assert Delivery.objects.filter(category="message", channel="email").count() == size - 1
+    assert counts[5] == counts[60]
+
+
+def test_the_email_template_is_rendered_once_per_language_not_per_member(db: Any) -> None:
+    renders: list[str] = []
+
+    def seen(sender: Any, template: Any, **kwargs: Any) -> None:
+        if template.name == "notifications/email.html":
+            renders.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        for size in (5, 60):
+            circle, organiser, _members = circle_of(size)
+            renders.clear()
+            notify(
+                category="news", circle=circle, key=f"news-{size}", title="News", body="Mum is home", actor=organiser
+            )
+            assert Delivery.objects.filter(idempotency_key__startswith=f"news-{size}-email-").count() == size - 1
+            assert len(renders) == len(LANGUAGES)
+    finally:
+        template_rendered.disconnect(seen)
+
+
+def test_each_member_s_batched_email_stays_their_own(db: Any, settings: Any) -> None:
+    settings.REPLY_DOMAIN = "reply.example.org"
+    circle, organiser, members = circle_of(7)
+    for body in ("Dad ate <b>well</b>", "He's asleep now", "Back tomorrow"):
+        post(circle, organiser, body)
+    emails = {email.recipient_id or 0: email for email in Delivery.objects.filter(category="message", channel="email")}
+    assert sorted(emails) == sorted(member.pk for member in members)
+    intro = {
+        "en": "New messages you haven't read yet:",
+        "cy": translation.override("cy")(lambda: translation.gettext("New messages you haven't read yet:"))(),
+        "pl": translation.override("pl")(lambda: translation.gettext("New messages you haven't read yet:"))(),
+    }
+    assert intro["cy"] != intro["en"]
+    assert intro["pl"] != intro["en"]
+    for member in members:
+        email = emails[member.pk]
+        assert email.body.startswith(intro[member.language])
+        bullets = [line for line in email.body.splitlines() if line.startswith("• ")]
+        assert bullets == ["• Olivia: Dad ate <b>well</b>", "• Olivia: He's asleep now", "• Olivia: Back tomorrow"]
+        # The HTML grown in the database is what rendering the grown text in their language gives.
+        with translation.override(language_of(member)):
+            assert email.html_body == html_from_text(email.body, subject=email.subject)
+        assert f'<html lang="{language_of(member)}">' in email.html_body
+        assert email.headers["List-Unsubscribe"].strip("<>") in email.body
+        assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # Links and reply addresses are each member's own.
+    assert len({email.headers["List-Unsubscribe"] for email in emails.values()}) == len(members)
+    assert len({email.headers["Reply-To"] for email in emails.values()}) == len(members)
+
+
+@pytest.mark.parametrize("lines", [19, 20])
+def test_a_batched_email_stops_growing_at_twenty_messages(db: Any, lines: int) -> None:
+    circle, organiser, _members = circle_of(3)
+    for number in range(lines + 1):
+        post(circle, organiser, f"Message {number}")
+    for email in Delivery.objects.filter(category="message", channel="email"):
+        assert email.body.count("\n• ") == 20
+        assert email.html_body.count("• Olivia: Message") == 20
