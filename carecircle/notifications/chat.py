@@ -9,7 +9,7 @@ A member live on the page gets nothing at all (conversations.telling skips them)
 
 Cost (docs/architecture/notifications.md, "The cost of a fan-out"): one query finds who already
 has an email waiting or was sent one lately (notify() then makes no draft for them), and one
-UPDATE per language adds the new line to every waiting email, text and HTML, in the database.
+UPDATE adds the new line to every waiting email, text and HTML, in the database.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Case, F, Q, TextField, Value, When
+from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
 from django.db.models.functions import Concat, Length, Replace, Reverse, StrIndex, Substr
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils import translation
@@ -104,50 +105,64 @@ def batch(
     return list(drafts)
 
 
-def _before_last(column: str, marker: str, piece: str) -> Concat:
-    """`column` with `piece` put just before the last `marker` in it (the caller checks there is one)."""
+def _by_language(values: Mapping[str, str | int], ids: Mapping[str, list[int]], output: Any) -> Any:
+    """Each waiting email's own value of `values` (language → value), picked by its recipient's language."""
+    if len(values) == 1:
+        [value] = values.values()
+        return Value(value, output_field=output)
+    return Case(
+        *[When(recipient_id__in=ids[language], then=Value(value)) for language, value in values.items()],
+        output_field=output,
+    )
+
+
+def _before_last(column: str, markers: Mapping[str, str], ids: Mapping[str, list[int]], piece: str) -> Concat:
+    """`column` with `piece` put just before the last of its language's marker (the caller checks there is one)."""
+    marker = _by_language({language: value[::-1] for language, value in markers.items()}, ids, TextField())
+    size = _by_language({language: len(value) - 2 for language, value in markers.items()}, ids, IntegerField())
     # Where the last marker starts (from 1), found as the first one in the reversed text.
-    start = Length(column) - StrIndex(Reverse(column), Value(marker[::-1])) - Value(len(marker) - 2)
+    start = Length(column) - StrIndex(Reverse(column), marker) - size
     return Concat(Substr(column, 1, start - Value(1)), Value(piece), Substr(column, start), output_field=TextField())
 
 
 def grow(
     recipient_ids: Collection[int], *, group: str, line: str, languages: Mapping[int, str], html: EmailHtml
 ) -> int:
-    """Add `line` to the waiting batched emails of these members: one UPDATE per language, none per member.
+    """Add `line` to the waiting batched emails of these members: one UPDATE, none per member.
 
     The text gains a bullet before the link line and the HTML the same line, as rendering the grown
-    text again would make it. An email already holding MAX_BATCH_LINES messages stays as it is.
-    Returns how many emails grew.
+    text again would make it; the link line is found in each email's own language. An email already
+    holding MAX_BATCH_LINES messages stays as it is. Returns how many emails grew.
     """
-    by_language: dict[str, list[int]] = {}
+    ids: dict[str, list[int]] = {}
     for recipient_id in recipient_ids:
-        by_language.setdefault(languages.get(recipient_id) or translation.get_language(), []).append(recipient_id)
-    grown = 0
-    for language, ids in sorted(by_language.items()):
+        ids.setdefault(languages.get(recipient_id) or translation.get_language(), []).append(recipient_id)
+    if not ids:
+        return 0
+    openers = {}
+    for language in ids:
         with translation.override(language):
-            opener = _opener()
-        text_marker = "\n\n" + opener
-        html_marker = "</p>\n" + PARAGRAPH + escape(opener)
-        grown += (
-            Delivery.objects.filter(recipient_id__in=ids, group=group, status=DeliveryStatus.QUEUED, channel="email")
-            .filter(
-                GreaterThan(StrIndex("body", Value(text_marker)), 0),
-                # Fewer than MAX_BATCH_LINES bullets: each one is BULLET's characters.
-                LessThan(
-                    Length("body") - Length(Replace("body", Value(BULLET), Value(""))), MAX_BATCH_LINES * len(BULLET)
-                ),
-            )
-            .update(
-                body=_before_last("body", text_marker, BULLET + line),
-                html_body=Case(
-                    When(
-                        GreaterThan(StrIndex("html_body", Value(html_marker)), 0),
-                        then=_before_last("html_body", html_marker, "<br>" + html.line("• " + line)),
-                    ),
-                    default=F("html_body"),
-                    output_field=TextField(),
-                ),
-            )
+            openers[language] = _opener()
+    text_markers = {language: "\n\n" + opener for language, opener in openers.items()}
+    html_markers = {language: "</p>\n" + PARAGRAPH + escape(opener) for language, opener in openers.items()}
+    return (
+        Delivery.objects.filter(
+            recipient_id__in=list(recipient_ids), group=group, status=DeliveryStatus.QUEUED, channel="email"
         )
-    return grown
+        .filter(
+            GreaterThan(StrIndex("body", _by_language(text_markers, ids, TextField())), 0),
+            # Fewer than MAX_BATCH_LINES bullets: each one is BULLET's characters.
+            LessThan(Length("body") - Length(Replace("body", Value(BULLET), Value(""))), MAX_BATCH_LINES * len(BULLET)),
+        )
+        .update(
+            body=_before_last("body", text_markers, ids, BULLET + line),
+            html_body=Case(
+                When(
+                    GreaterThan(StrIndex("html_body", _by_language(html_markers, ids, TextField())), 0),
+                    then=_before_last("html_body", html_markers, ids, "<br>" + html.line("• " + line)),
+                ),
+                default=F("html_body"),
+                output_field=TextField(),
+            ),
+        )
+    )
