@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 INVITATION_DAYS_DEFAULT = 14
 INVITATION_DAYS_MAX = 30
+# The audit actions of a membership ending: someone leaving, and an organiser removing someone.
+LEAVING_ACTIONS = ("member.left", "member.removed")
 
 
 class CircleError(DomainError):
@@ -210,9 +212,22 @@ def membership_change(
 
 
 def member_renamed(user: User) -> None:
-    """A member changed their name: every circle they are in shows it at once (accounts/renames.py)."""
+    """A member changed their name: every circle that shows it shows the new one at once (accounts/renames.py).
+
+    That is each circle they are in, and each circle they left or were removed from: its messages,
+    tasks and history still show their name, and its pages (kept parts, a browser's 304) are only
+    drawn again when its event sequence moves. Circles keep no membership once it ends, so the
+    circles left are the ones whose audit log records it (its entries point at the circle).
+    """
     for member in Membership.objects.filter(user=user).select_related("circle"):
         circle_event_record(circle=member.circle, type="membership.changed", member=member.pk, user=user.pk)
+    left = (
+        Circle.objects.filter(audit_entries__subject_user=user, audit_entries__action__in=LEAVING_ACTIONS)
+        .exclude(memberships__user=user)
+        .distinct()
+    )
+    for circle in left:
+        circle_event_record(circle=circle, type="membership.changed", user=user.pk)
 
 
 @transaction.atomic
@@ -228,7 +243,7 @@ def membership_remove(*, actor: User, member: Membership) -> None:
     leaving = user.pk == actor.pk
     audit_record(
         actor=actor,
-        action="member.left" if leaving else "member.removed",
+        action=LEAVING_ACTIONS[0] if leaving else LEAVING_ACTIONS[1],
         circle=circle,
         subject=user,
         data={"role": member.role},

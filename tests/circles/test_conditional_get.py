@@ -218,3 +218,29 @@ def test_a_new_name_shows_on_pages_the_browser_already_holds(cast: Cast) -> None
         response = again(helper, path, etag)
         assert response.status_code == 200, path
     assert "Olivia Newname" in again(helper, family, held[family]).text
+
+
+def test_a_new_name_shows_in_a_circle_its_owner_has_left(cast: Cast) -> None:
+    """Someone who left still wrote its messages: renaming themselves must not leave a 304 with the old name."""
+    from carecircle.accounts.services import user_update_profile
+    from carecircle.realtime.models import CircleEvent
+
+    leaver = cast.helper
+    conversation_services.message_post(actor=leaver, where=family_of(cast, leaver), body="Back on Friday")
+    membership_remove(actor=leaver, member=cast.circle.memberships.get(user=leaver))
+    organiser = client_for(cast.organiser)
+    family = reverse("conversations:family", kwargs={"circle_id": cast.circle.pk})
+    etag = organiser.get(family)["ETag"]
+
+    user_update_profile(
+        actor=leaver,
+        display_name="Harriet Newname",
+        phone=leaver.phone,
+        time_zone=leaver.time_zone,
+        language=leaver.language,
+    )
+
+    assert CircleEvent.objects.filter(circle=cast.circle, type="membership.changed").count() == 1
+    response = again(organiser, family, etag)
+    assert response.status_code == 200
+    assert "Harriet Newname" in response.text
