@@ -99,6 +99,8 @@ def test_a_big_circles_conversation_pages_fit_14_kb_uncompressed_in_every_langua
         for label, url in pages.items():
             response = client.get(url)
             assert response.status_code == 200, (label, language)
+            # The page is really in that language (the member's own choice, accounts/middleware.py).
+            assert f'<html lang="{language}">' in response.content.decode(), (label, language)
             sizes[f"{label} ({language})"] = len(response.content)
             if label.startswith(("family", "news", "thread", "direct")) and label != "direct list":
                 assert "?before=" in response.content.decode(), f"{label}: no link to older messages"

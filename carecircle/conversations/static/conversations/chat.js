@@ -2,9 +2,12 @@
 // and a message written while offline is kept on the device (web/outbox.js) until it can be sent. Each message is
 // posted with its own client id, so a retry never duplicates it, and a message already on the page
 // is replaced, never added twice. live.js carries the events; without this script the forms post
-// and the page reloads.
+// and the page reloads. "React" opens the message's reaction choices in place instead of going to
+// its page (docs/architecture/conversations.md, "Reacting in place").
 (function () {
   "use strict";
+  // The page's nonce, for the reaction buttons' styles brought from the message's page.
+  var nonce = document.currentScript ? document.currentScript.nonce : "";
   var list = document.querySelector("[data-chat]");
   if (!list || !window.fetch || !window.FormData) { return; }
   var form = document.querySelector("[data-compose]");
@@ -20,6 +23,11 @@
   var sending = false;
   var fetching = false;
   var fetchAgain = false;
+  var messageUrl = list.getAttribute("data-message-url");
+  // Messages whose reaction choices are being fetched: a second activation meanwhile does nothing.
+  var opening = {};
+  var styled = false;
+  var said = null;
 
   function lastId() {
     var items = list.querySelectorAll("li[data-message]");
@@ -36,7 +44,18 @@
         var open = existing.querySelector("details[open]");
         var menu = item.querySelector("details");
         if (open && menu) { menu.open = true; }
+        var focused = existing.contains(document.activeElement) ? document.activeElement : null;
+        var here = existing.querySelector("form[data-react-here]");
         existing.replaceWith(item);
+        if (here && reactLink(item)) {
+          // Reaction choices open in place stay open, then are fetched afresh (their counts changed).
+          showHere(item, here);
+          if (focused && here.contains(focused)) { focused.focus(); }
+          openHere(item, true);
+        } else if (focused && focused.matches("a[href]")) {
+          var same = item.querySelector('a[href="' + focused.getAttribute("href") + '"]');
+          if (same) { same.focus(); }
+        }
       } else if (!paused) { list.appendChild(item); }
     });
     var empty = document.getElementById("messages-empty");
@@ -61,11 +80,114 @@
   }
 
   function refetch(id) {
-    if (!document.getElementById("m-" + id)) { return; }
-    fetch(list.getAttribute("data-message-url") + id + "/", { credentials: "same-origin", headers: headers })
+    if (!document.getElementById("m-" + id)) { return Promise.resolve(); }
+    return fetch(messageUrl + id + "/", { credentials: "same-origin", headers: headers })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) { if (html) { place(html); } })
       .catch(function () {});
+  }
+
+  // The list item's "React" link: to the message's own page, which has the reaction buttons.
+  function reactLink(item) {
+    return item.querySelector('.msg-actions a[href="' + messageUrl + item.getAttribute("data-message") + '/"]');
+  }
+
+  function countsOf(item) {
+    return item.querySelectorAll(".msg-actions .reaction");
+  }
+
+  // Puts the reaction form in the item, where its own counts (as buttons) stand in for the list's.
+  function showHere(item, form) {
+    var line = item.querySelector(".msg-actions");
+    var link = reactLink(item);
+    line.parentNode.insertBefore(form, line);
+    Array.prototype.forEach.call(countsOf(item), function (count) { count.hidden = true; });
+    link.setAttribute("aria-expanded", "true");
+    link.setAttribute("aria-controls", form.querySelector("[role=group]").id);
+  }
+
+  function closeHere(item, focus) {
+    var form = item.querySelector("form[data-react-here]");
+    if (form) { form.remove(); }
+    Array.prototype.forEach.call(countsOf(item), function (count) { count.hidden = false; });
+    var link = reactLink(item);
+    if (!link) { return; }
+    link.setAttribute("aria-expanded", "false");
+    if (focus) { link.focus(); }
+  }
+
+  // Fetches the message's page and opens its reaction form (CSRF field, counts as buttons and the
+  // five choices) in the item. `refresh`: the form is open already; swap it, keeping the focus.
+  function openHere(item, refresh) {
+    var id = item.getAttribute("data-message");
+    if (opening[id]) { return; }
+    opening[id] = true;
+    var address = messageUrl + id + "/";
+    fetch(address, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.text();
+      })
+      .then(function (html) {
+        opening[id] = false;
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var found = page.querySelector("#m-" + id + " form[data-react]");
+        var current = document.getElementById("m-" + id);
+        var old = current && current.querySelector("form[data-react-here]");
+        if (!current || !reactLink(current) || (refresh && !old)) { return; }
+        if (!found) { if (!refresh) { location.assign(address); } return; }
+        styleFrom(page);
+        var form = document.importNode(found, true);
+        var menu = form.querySelector("details");
+        var choices = menu ? Array.prototype.slice.call(menu.querySelectorAll("button")) : [];
+        if (menu) { menu.remove(); }
+        // The counts (as buttons) and the choices, as one group named like the link that opened it.
+        var group = document.createElement("div");
+        group.id = "react-" + id;
+        group.setAttribute("role", "group");
+        group.setAttribute("aria-label", reactLink(current).textContent);
+        group.className = "reactions";
+        Array.prototype.slice.call(form.querySelectorAll("button")).concat(choices).forEach(function (button) { group.appendChild(button); });
+        form.appendChild(group);
+        form.setAttribute("data-react-here", "");
+        var focused = old && old.contains(document.activeElement) ? document.activeElement.value : null;
+        if (old) { old.remove(); }
+        showHere(current, form);
+        if (refresh && focused === null) { return; }
+        var target = (focused && form.querySelector('button[value="' + focused + '"]')) || choices[0] || form.querySelector("button");
+        if (target) { target.focus(); }
+      })
+      .catch(function () {
+        opening[id] = false;
+        // Without the network (or the form) the link still works: go to the message's page.
+        if (!refresh) { location.assign(address); }
+      });
+  }
+
+  // The message page's rules for the reaction buttons, which list pages leave out to stay small.
+  function styleFrom(page) {
+    if (styled) { return; }
+    Array.prototype.forEach.call(page.querySelectorAll("head style"), function (sheet) {
+      if (sheet.textContent.indexOf(".react-more") < 0) { return; }
+      var style = document.createElement("style");
+      style.setAttribute("nonce", nonce);
+      style.textContent = sheet.textContent;
+      document.head.appendChild(style);
+      styled = true;
+    });
+  }
+
+  // Says the message's counts once a reaction made in place has come back from the server.
+  function announce(id) {
+    var item = document.getElementById("m-" + id);
+    if (!item) { return; }
+    if (!said) {
+      said = document.createElement("p");
+      said.className = "visually-hidden";
+      said.setAttribute("aria-live", "polite");
+      list.parentNode.insertBefore(said, list.nextSibling);
+    }
+    said.textContent = Array.prototype.map.call(countsOf(item), function (count) { return count.textContent.trim(); }).join(", ");
   }
 
   function newClientId() {
@@ -158,10 +280,53 @@
     var target = event.target;
     if (!target.hasAttribute("data-react") || !event.submitter) { return; }
     event.preventDefault();
-    var id = target.closest("li[data-message]").getAttribute("data-message");
-    fetch(target.getAttribute("action"), { method: "POST", body: new FormData(target, event.submitter), credentials: "same-origin", headers: headers })
-      .then(function () { refetch(id); })
-      .catch(function () {});
+    var item = target.closest("li[data-message]");
+    var id = item.getAttribute("data-message");
+    var body = new FormData(target, event.submitter);
+    // Chosen in place: the buttons are disabled at once, so a second click presses nothing (nor
+    // what would move under the pointer), the focus goes back to "React", and the refreshed item
+    // replaces them with the server's counts. Each button sets a state ("heart:1"), never a
+    // toggle, so even a repeated post changes nothing.
+    var here = target.hasAttribute("data-react-here");
+    if (here) {
+      target.removeAttribute("data-react-here");
+      Array.prototype.forEach.call(target.querySelectorAll("button"), function (button) { button.disabled = true; });
+      var link = reactLink(item);
+      link.setAttribute("aria-expanded", "false");
+      link.focus();
+    }
+    function done() {
+      if (!here) { return; }
+      // Still there if the refresh failed: close the choices by hand.
+      if (target.isConnected) {
+        target.remove();
+        Array.prototype.forEach.call(countsOf(item), function (count) { count.hidden = false; });
+      }
+      announce(id);
+    }
+    fetch(target.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin", headers: headers })
+      .then(function () { return refetch(id); })
+      .then(done, done);
+  });
+
+  list.addEventListener("click", function (event) {
+    var link = event.target.closest("a[href]");
+    // A click with a modifier key opens the message's page as a link does.
+    if (!link || event.button || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+    var item = link.closest("li[data-message]");
+    if (!item || link !== reactLink(item)) { return; }
+    event.preventDefault();
+    // The second click of a double click leaves the choices open.
+    if (event.detail > 1) { return; }
+    if (item.querySelector("form[data-react-here]")) { closeHere(item, true); } else { openHere(item, false); }
+  });
+
+  list.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var form = event.target.closest("form[data-react-here]");
+    if (!form) { return; }
+    event.preventDefault();
+    closeHere(form.closest("li[data-message]"), true);
   });
 
   document.addEventListener("carecircle:event", function (event) {
