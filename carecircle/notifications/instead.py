@@ -233,7 +233,9 @@ SHOWN_AT_MOST = 5
 
 def sent_instead_lines(user: User, *, now: datetime.datetime) -> list[str]:
     """The member's urgent news that went another way lately, each in plain words, newest first (one query)."""
-    from django.utils import formats, timezone
+    from django.utils import timezone
+
+    from carecircle.lib.date_words import short_date
 
     rows = (
         Delivery.objects.filter(recipient_id=user.pk, status=DeliveryStatus.INSTEAD, created_at__gte=now - SHOWN_FOR)
@@ -252,6 +254,6 @@ def sent_instead_lines(user: User, *, now: datetime.datetime) -> list[str]:
         sentence = sentences.get((meant, went))
         if category is None or sentence is None or sent_at is None:
             continue
-        when = formats.date_format(timezone.localtime(sent_at), "DATETIME_FORMAT")
+        when = short_date(timezone.localtime(sent_at), "j M Y, H:i")
         lines.append(sentence % {"what": str(category.label).lower(), "when": when})
     return lines
