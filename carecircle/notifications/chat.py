@@ -9,7 +9,8 @@ A member live on the page gets nothing at all (conversations.telling skips them)
 
 Cost (docs/architecture/notifications.md, "The cost of a fan-out"): one query finds who already
 has an email waiting or was sent one lately (notify() then makes no draft for them), and one
-UPDATE adds the new line to every waiting email, text and HTML, in the database.
+UPDATE appends the new line to every waiting email's `batch_lines`; the worker splices those
+lines into the text and HTML when it sends the email (`composed`, through `Delivery.composed`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, TextField, Value, When
-from django.db.models.functions import Concat, Length, Replace, Reverse, StrIndex, Substr
-from django.db.models.lookups import GreaterThan, LessThan
+from django.conf import settings
+from django.db.models import Q, TextField, Value
+from django.db.models.functions import Concat, Length, Replace
+from django.db.models.lookups import LessThan
 from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -105,64 +106,58 @@ def batch(
     return list(drafts)
 
 
-def _by_language(values: Mapping[str, str | int], ids: Mapping[str, list[int]], output: Any) -> Any:
-    """Each waiting email's own value of `values` (language → value), picked by its recipient's language."""
-    if len(values) == 1:
-        [value] = values.values()
-        return Value(value, output_field=output)
-    return Case(
-        *[When(recipient_id__in=ids[language], then=Value(value)) for language, value in values.items()],
-        output_field=output,
-    )
+def _markers() -> tuple[list[str], list[str]]:
+    """What starts the link line, in the text and in the HTML, in every site language."""
+    text: list[str] = []
+    html: list[str] = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            opener = _opener()
+        text.append("\n\n" + opener)
+        html.append("</p>\n" + PARAGRAPH + escape(opener))
+    return text, html
 
 
-def _before_last(column: str, markers: Mapping[str, str], ids: Mapping[str, list[int]], piece: str) -> Concat:
-    """`column` with `piece` put just before the last of its language's marker (the caller checks there is one)."""
-    marker = _by_language({language: value[::-1] for language, value in markers.items()}, ids, TextField())
-    size = _by_language({language: len(value) - 2 for language, value in markers.items()}, ids, IntegerField())
-    # Where the last marker starts (from 1), found as the first one in the reversed text.
-    start = Length(column) - StrIndex(Reverse(column), marker) - size
-    return Concat(Substr(column, 1, start - Value(1)), Value(piece), Substr(column, start), output_field=TextField())
+def composed(body: str, html_body: str, batch_lines: str) -> tuple[str, str]:
+    """The text and HTML of a batched email with the lines that joined it, as one email sent at once.
+
+    Each line goes before the last link line ("Open it in CareCircle: ..."), in the text as a bullet
+    and in the HTML as one more line of the same paragraph: the bytes rendering the grown text would
+    give. The link line is looked for in every site language, so a member who changed language since
+    the email was queued still gets every line.
+    """
+    if not batch_lines:
+        return body, html_body
+    text_markers, html_markers = _markers()
+    where = max(body.rfind(marker) for marker in text_markers)
+    if where < 0:
+        # No link line (not a batch's first email): the lines end the main part, before the footer.
+        where = body.find(FOOTER) if FOOTER in body else len(body)
+    text = body[:where] + batch_lines + body[where:]
+    where = max(html_body.rfind(marker) for marker in html_markers)
+    if where < 0:
+        return text, html_body
+    lines = EmailHtml()
+    added = "".join("<br>" + lines.line("• " + line) for line in batch_lines.split(BULLET)[1:])
+    return text, html_body[:where] + added + html_body[where:]
 
 
-def grow(
-    recipient_ids: Collection[int], *, group: str, line: str, languages: Mapping[int, str], html: EmailHtml
-) -> int:
+def grow(recipient_ids: Collection[int], *, group: str, line: str) -> int:
     """Add `line` to the waiting batched emails of these members: one UPDATE, none per member.
 
-    The text gains a bullet before the link line and the HTML the same line, as rendering the grown
-    text again would make it; the link line is found in each email's own language. An email already
-    holding MAX_BATCH_LINES messages stays as it is. Returns how many emails grew.
+    The line joins the email's `batch_lines`, spliced into its text and HTML only when it is sent
+    (`composed`), so the UPDATE appends a few bytes to each row, whatever its language or size. An
+    email already holding MAX_BATCH_LINES messages (one in its body, the rest in `batch_lines`)
+    stays as it is. Returns how many emails grew.
     """
-    ids: dict[str, list[int]] = {}
-    for recipient_id in recipient_ids:
-        ids.setdefault(languages.get(recipient_id) or translation.get_language(), []).append(recipient_id)
-    if not ids:
+    if not recipient_ids:
         return 0
-    openers = {}
-    for language in ids:
-        with translation.override(language):
-            openers[language] = _opener()
-    text_markers = {language: "\n\n" + opener for language, opener in openers.items()}
-    html_markers = {language: "</p>\n" + PARAGRAPH + escape(opener) for language, opener in openers.items()}
+    # Each line in batch_lines is BULLET followed by text without a newline.
+    bullets = Length("batch_lines") - Length(Replace("batch_lines", Value(BULLET), Value("")))
     return (
         Delivery.objects.filter(
             recipient_id__in=list(recipient_ids), group=group, status=DeliveryStatus.QUEUED, channel="email"
         )
-        .filter(
-            GreaterThan(StrIndex("body", _by_language(text_markers, ids, TextField())), 0),
-            # Fewer than MAX_BATCH_LINES bullets: each one is BULLET's characters.
-            LessThan(Length("body") - Length(Replace("body", Value(BULLET), Value(""))), MAX_BATCH_LINES * len(BULLET)),
-        )
-        .update(
-            body=_before_last("body", text_markers, ids, BULLET + line),
-            html_body=Case(
-                When(
-                    GreaterThan(StrIndex("html_body", _by_language(html_markers, ids, TextField())), 0),
-                    then=_before_last("html_body", html_markers, ids, "<br>" + html.line("• " + line)),
-                ),
-                default=F("html_body"),
-                output_field=TextField(),
-            ),
-        )
+        .filter(LessThan(bullets, (MAX_BATCH_LINES - 1) * len(BULLET)))
+        .update(batch_lines=Concat("batch_lines", Value(BULLET + line), output_field=TextField()))
     )

@@ -138,7 +138,8 @@ def _email(delivery: Delivery, user: User, category: Category) -> dict[str, obje
     )
     subject = _("Urgent: %(what)s") % {"what": category.label}
     stop = unsubscribe_url(user_id=user.pk, category=category.key)
-    text = email_footer(f"{meant_as(delivery.channel)} {why}\n\n{delivery.body}", category=category, stop=stop, mute="")
+    body, _html = delivery.composed()
+    text = email_footer(f"{meant_as(delivery.channel)} {why}\n\n{body}", category=category, stop=stop, mute="")
     return {
         "subject": subject[:200],
         "body": text,

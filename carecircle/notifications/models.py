@@ -44,6 +44,9 @@ class Delivery(models.Model):
     html_body = models.TextField(blank=True)
     # Messages about one conversation share a group, so chat is batched (notifications/chat.py).
     group = models.CharField(max_length=80, blank=True)
+    # The lines of the messages that joined a batched chat email after it was queued, each "\n• line":
+    # grown by one cheap UPDATE, spliced into the body and HTML when it is sent (`composed()`).
+    batch_lines = models.TextField(default="", blank=True)
     # Extra headers, e.g. List-Unsubscribe for a member's notification.
     headers = models.JSONField(default=dict, blank=True)
     idempotency_key = models.CharField(max_length=120, unique=True)
@@ -82,6 +85,14 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to}: {self.status}"
+
+    def composed(self) -> tuple[str, str]:
+        """The text and HTML as sent: the body with the batched lines that joined it (notifications/chat.py)."""
+        if not self.batch_lines:
+            return self.body, self.html_body
+        from carecircle.notifications.chat import composed
+
+        return composed(self.body, self.html_body, self.batch_lines)
 
 
 class OutboxMessage(models.Model):

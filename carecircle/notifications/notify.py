@@ -316,7 +316,7 @@ def notify(
         languages = {membership.user_id: language_of(membership.user) for membership in memberships}
         drafts = chat.batch(drafts, group=group, line=line, now=now, languages=languages, html=html)
         if growing:
-            chat.grow(growing, group=group, line=line, languages=languages, html=html)
+            chat.grow(growing, group=group, line=line)
     deliveries_enqueue(drafts)
     return ids
 

@@ -13,6 +13,7 @@ personal_data_declare(
         "subject": "subject line",
         "body": "the message",
         "html_body": "the message as HTML",
+        "batch_lines": "the chat messages that joined a batched email while it waited",
         "headers": "unsubscribe and reply addresses for the recipient",
         "last_error": "the provider's last error",
     },

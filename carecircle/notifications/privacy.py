@@ -11,6 +11,7 @@ from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
 from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
+from carecircle.notifications.chat import composed
 from carecircle.notifications.models import (
     Delivery,
     DeliveryStatus,
@@ -34,10 +35,14 @@ def subject_access(user: User) -> Iterable[Member]:
         "messages-we-sent-you.csv",
         csv_rows(
             ["channel", "to", "subject", "status", "queued", "sent", "body"],
-            Delivery.objects.filter(_to(user))
-            .order_by("id")
-            .values_list("channel", "to", "subject", "status", "created_at", "sent_at", "body")
-            .iterator(500),
+            # A batched chat email with the lines that joined it, as it was (or will be) sent.
+            (
+                (*row[:-2], composed(row[-2], "", row[-1])[0])
+                for row in Delivery.objects.filter(_to(user))
+                .order_by("id")
+                .values_list("channel", "to", "subject", "status", "created_at", "sent_at", "body", "batch_lines")
+                .iterator(500)
+            ),
         ),
     )
     yield (

@@ -528,15 +528,17 @@ def _send(delivery: Delivery, mail: MailSession) -> str:
     if delivery.channel == Channel.SMS:
         return get_sms_backend().send(to=delivery.to, body=delivery.body)
     headers = {"X-CareCircle-Delivery": str(delivery.pk), "Auto-Submitted": "auto-generated", **delivery.headers}
+    # A batched chat email gets the lines that joined it while it waited (notifications/chat.py).
+    body, html_body = delivery.composed()
     message = EmailMultiAlternatives(
         subject=delivery.subject,
-        body=delivery.body,
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.to],
         headers=headers,
     )
-    if delivery.html_body:
-        message.attach_alternative(delivery.html_body, "text/html")
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
     mail.send(message)
     return f"email-{delivery.pk}"
 

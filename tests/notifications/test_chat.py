@@ -32,9 +32,10 @@ def test_three_messages_make_one_email_with_all_three_sent_after_a_pause(cast: C
     assert email.status == DeliveryStatus.QUEUED
     assert email.not_before is not None
     assert email.not_before >= email.created_at + CHAT_BATCH_DELAY - datetime.timedelta(seconds=1)
+    text, _html = email.composed()
     for body in ("Dad ate well", "He's asleep now", "Back tomorrow"):
-        assert f"• Helper: {body}" in email.body
-    assert email.body.index("Back tomorrow") < email.body.index("Stop these emails")
+        assert f"• Helper: {body}" in text
+    assert text.index("Back tomorrow") < text.index("Stop these emails")
     assert Notification.objects.filter(recipient=cast.organiser, category="message").count() == 3
     # Sent when due, once; a message within the quiet period after that sends nothing more.
     with time_machine.travel(email.not_before, tick=False):
@@ -80,9 +81,10 @@ def test_the_batched_email_has_an_html_twin_that_fits_a_phone(cast: Cast) -> Non
     post(cast, "Dad ate <b>well</b>")
     post(cast, "He's asleep")
     [email] = chat_emails(cast.organiser)
-    assert email.body.startswith("New messages you haven't read yet:")
-    assert f"Open it in CareCircle: http://127.0.0.1:8000/circles/{cast.circle.pk}/talk/" in email.body
-    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in email.html_body
-    assert "Dad ate &lt;b&gt;well&lt;/b&gt;" in email.html_body
-    assert "He&#x27;s asleep" in email.html_body
-    assert f'<a href="http://127.0.0.1:8000/circles/{cast.circle.pk}/talk/' in email.html_body
+    text, html = email.composed()
+    assert text.startswith("New messages you haven't read yet:")
+    assert f"Open it in CareCircle: http://127.0.0.1:8000/circles/{cast.circle.pk}/talk/" in text
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "Dad ate &lt;b&gt;well&lt;/b&gt;" in html
+    assert "He&#x27;s asleep" in html
+    assert f'<a href="http://127.0.0.1:8000/circles/{cast.circle.pk}/talk/' in html

@@ -73,13 +73,14 @@ def test_a_welsh_members_batched_chat_email_stays_welsh_as_messages_join_it(cast
     for body in ("Dad ate well", "Back tomorrow"):
         conversations.message_post(actor=cast.helper, where=family_of(cast, cast.helper), body=body)
     [email] = Delivery.objects.filter(recipient=cast.organiser, category="message", channel="email")
-    assert email.body.startswith("Negeseuon newydd nad ydych wedi'u darllen eto:\n\n• Helper: Dad ate well\n")
-    assert "• Helper: Back tomorrow\n\nAgorwch ef yn CareCircle: http" in email.body
-    assert "Open it in CareCircle" not in email.body
-    assert email.body.count("Agorwch ef yn CareCircle:") == 1
-    english = Delivery.objects.get(recipient=cast.person, category="message", channel="email")
-    assert english.body.startswith("New messages you haven't read yet:")
-    assert "• Helper: Back tomorrow\n\nOpen it in CareCircle: http" in english.body
+    text, _html = email.composed()
+    assert text.startswith("Negeseuon newydd nad ydych wedi'u darllen eto:\n\n• Helper: Dad ate well\n")
+    assert "• Helper: Back tomorrow\n\nAgorwch ef yn CareCircle: http" in text
+    assert "Open it in CareCircle" not in text
+    assert text.count("Agorwch ef yn CareCircle:") == 1
+    english, _html = Delivery.objects.get(recipient=cast.person, category="message", channel="email").composed()
+    assert english.startswith("New messages you haven't read yet:")
+    assert "• Helper: Back tomorrow\n\nOpen it in CareCircle: http" in english
 
 
 def test_a_push_says_its_fixed_line_in_the_members_language(cast: Cast) -> None:
