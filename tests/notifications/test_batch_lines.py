@@ -117,6 +117,7 @@ def test_a_members_copy_of_their_messages_holds_the_lines_that_joined_the_email(
     post(circle, organiser, "Dad ate well")
     post(circle, organiser, "He's asleep now")
     [(_name, rows)] = [part for part in subject_access(members[0]) if part[0] == "messages-we-sent-you.csv"]
+    assert not callable(rows)
     exported = b"".join(rows).decode()
     assert "• Olivia: Dad ate well" in exported
     assert "• Olivia: He's asleep now" in exported
