@@ -42,10 +42,11 @@ AGENDA_DAYS = 14
 # Entries on one page of the agenda: with the page frame, within the first network round trip (14 KB
 # uncompressed) however big the circle; a busy day goes on on the next page ("Later" with ?skip=).
 AGENDA_LIMIT = 14
-# A week shows up to WEEK_LIMIT entries: each day's first three, or its first two in a busier week,
-# then "N more on this day". Seven busy days fit the first round trip with the page frame
+# A week shows up to WEEK_LIMIT entries: each day's first three, or in a busier week an equal share of
+# WEEK_LIMIT for each day with anything on (at least one), then "N more on this day". Ten long titles
+# fit the first round trip with the page frame in every language, on any date
 # (docs/architecture/tasks.md, "Calendar pages within 14 KB").
-WEEK_LIMIT = 14
+WEEK_LIMIT = 10
 WEEK_DAY_LIMIT = 3
 # The month gives a day's titles when it has at most this many entries, else its count in words,
 # and no more titles than MONTH_TITLES in all: 31 busy days fit the first round trip.
@@ -418,6 +419,14 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
     )
 
 
+def week_day_share(days: list[Day]) -> int:
+    """How many entries each day of a week shows: up to three in a quiet week, else a share of WEEK_LIMIT."""
+    if sum(len(day.entries) for day in days) <= WEEK_LIMIT:
+        return WEEK_DAY_LIMIT
+    busy = sum(1 for day in days if day.entries)
+    return max(1, min(WEEK_DAY_LIMIT, WEEK_LIMIT // busy))
+
+
 @require_http_methods(["GET"])
 @login_required
 def week(request: HttpRequest, circle_id: int) -> HttpResponse:
@@ -435,7 +444,7 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
     week_days = by_day(kept.items(), days=days, first=days[0], last=days[-1])
-    each = WEEK_DAY_LIMIT if sum(len(day.entries) for day in week_days) <= WEEK_LIMIT else WEEK_LIMIT // 7
+    each = week_day_share(week_days)
     for day in week_days:
         day.more = max(len(day.entries) - each, 0)
         day.entries = day.entries[:each]

@@ -11,14 +11,14 @@ import datetime
 from django.urls import reverse
 from playwright.sync_api import Browser, expect
 
-from carecircle.tasks.views import AGENDA_LIMIT, WEEK_LIMIT
+from carecircle.tasks.views import AGENDA_LIMIT, WEEK_DAY_LIMIT
 from tests.browser.conftest import signed_in_without_javascript
 from tests.cast import build_cast
 from tests.tasks.conftest import make_task, soon
 
 VISITS = AGENDA_LIMIT + 4
-# More than a week's worth: each day shows its first two.
-SHOWN = WEEK_LIMIT // 7
+# More than a week's worth on one day: the only busy day shows its first three.
+SHOWN = WEEK_DAY_LIMIT
 
 
 def test_a_busy_day_in_the_agenda_week_and_month_without_javascript(server: str, browser: Browser) -> None:

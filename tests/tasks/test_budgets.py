@@ -120,3 +120,24 @@ def test_the_calendar_of_a_crowded_circle_fits_14_kb_uncompressed_in_every_langu
         # The region fetched by live.js fits too.
         fragment = client.get(reverse(f"tasks:{view}", kwargs=circle), headers={"x-requested-with": "fetch"})
         assert len(fragment.content) < len(response.content)
+
+
+def test_a_weeks_days_share_what_it_shows() -> None:
+    """A quiet week shows up to three a day; a busy one shares WEEK_LIMIT among its days with anything on."""
+    from carecircle.tasks.views import WEEK_DAY_LIMIT, WEEK_LIMIT, Day, week_day_share
+
+    def week(*counts: int) -> list[Day]:
+        monday = datetime.date(2026, 9, 28)
+        days = [Day(date=monday + datetime.timedelta(days=offset)) for offset in range(7)]
+        for day, count in zip(days, counts, strict=False):
+            day.entries = [object()] * count  # type: ignore[list-item]
+        return days
+
+    assert week_day_share(week(3, 3, 3)) == WEEK_DAY_LIMIT
+    assert week_day_share(week(12, 12, 12, 12, 12, 12, 12)) == 1
+    assert week_day_share(week(12, 12, 0, 0, 12, 0, 0)) == 3
+    assert week_day_share(week(12, 12, 12, 12)) == 2
+    for counts in [(12,) * 7, (20, 0, 20), (4, 4, 4), (2, 9, 9, 9, 9)]:
+        days = week(*counts)
+        each = week_day_share(days)
+        assert sum(min(len(day.entries), each) for day in days) <= max(WEEK_LIMIT, 7)
