@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 
 import pytest
@@ -18,7 +18,6 @@ import time_machine
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
-from django.utils import timezone
 
 from carecircle.notifications.busy_services import (
     PUSH_HOLD_AT_MOST,
@@ -39,33 +38,11 @@ from carecircle.notifications.models import (
 )
 from carecircle.notifications.retry_after import MAX_WAIT, Busy
 from carecircle.notifications.services import deliveries_due, deliveries_send, delivery_enqueue
-from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
 from carecircle.notifications.tasks import SWEEP_EVERY, deliver_due, next_sweep_at
 from tests.bursts import at_once
 from tests.cast import make_user
 
-ACCOUNT = "AC" + "1" * 32
-AUTH_TOKEN = "twilio-busy-test-token"
 MINUTE = datetime.timedelta(minutes=1)
-
-
-@pytest.fixture
-def twilio(settings) -> Iterator[FakeSmsProvider]:
-    fake = FakeSmsProvider(
-        FakeCredentials(twilio_account_sid=ACCOUNT, twilio_auth_token=AUTH_TOKEN, notify_api_key="")
-    ).start()
-    settings.SMS_BACKEND = "carecircle.notifications.sms_providers.TwilioSmsBackend"
-    settings.TWILIO_API_BASE = fake.base_url
-    settings.TWILIO_ACCOUNT_SID = ACCOUNT
-    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-    settings.TWILIO_FROM = "+447700900999"
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def start() -> datetime.datetime:
-    return timezone.now().replace(microsecond=0)
 
 
 def text(key: str, *, recipient_id: int | None = None, category: str = "help_needed") -> Delivery:

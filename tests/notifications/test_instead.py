@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -17,7 +16,6 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from carecircle.accounts.models import User
 from carecircle.notifications.busy_services import service_busy_record
@@ -25,34 +23,13 @@ from carecircle.notifications.instead import URGENT_WAIT_AT_MOST
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, NotificationPreference
 from carecircle.notifications.retry_after import MAX_WAIT
 from carecircle.notifications.services import deliveries_send, delivery_send
-from carecircle.notifications.sms_fake import FakeCredentials, FakeSmsProvider
+from carecircle.notifications.sms_fake import FakeSmsProvider
 from tests.bursts import at_once
 from tests.cast import Cast
 
-ACCOUNT = "AC" + "2" * 32
-AUTH_TOKEN = "twilio-instead-test-token"
 MOBILE = "+447700900321"
 # tests/notifications/test_instead.py::test_sending_held_urgent_news_another_way_costs_a_fixed_number_of_queries
 QUERIES_TO_SEND_INSTEAD = 26
-
-
-@pytest.fixture
-def twilio(settings) -> Iterator[FakeSmsProvider]:
-    fake = FakeSmsProvider(
-        FakeCredentials(twilio_account_sid=ACCOUNT, twilio_auth_token=AUTH_TOKEN, notify_api_key="")
-    ).start()
-    settings.SMS_BACKEND = "carecircle.notifications.sms_providers.TwilioSmsBackend"
-    settings.TWILIO_API_BASE = fake.base_url
-    settings.TWILIO_ACCOUNT_SID = ACCOUNT
-    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-    settings.TWILIO_FROM = "+447700900999"
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def start() -> datetime.datetime:
-    return timezone.now().replace(microsecond=0)
 
 
 def with_mobile(user: User) -> User:
