@@ -231,6 +231,9 @@ def kept_list_context(
 LIST_BYTES = 2_400
 # The news page also holds the form for an update and the visitors' line.
 NEWS_LIST_BYTES = 1_600
+# Replying (?reply_to=) adds the quoted message above the form: its page leaves that much less for the
+# list. Without it, a PostgreSQL run (longer ids) drew the Polish family page with a reply 10 bytes over.
+REPLYING_BYTES = 300
 
 
 def list_bytes(where: ConversationAccess) -> int:
@@ -270,7 +273,8 @@ def conversation_context(
     `state`, when the view read it with the conversation, says where the read marker stands.
     """
     before = _positive(request.GET.get("before"))
-    listed = kept_list_context(request, where, before)
+    replying = REPLYING_BYTES if request.GET.get("reply_to") else 0
+    listed = kept_list_context(request, where, before, budget=list_bytes(where) - replying)
     kept: fragments.KeptList = listed.pop("kept")
     messages, more = kept.messages, kept.more
     if before is None and messages:
