@@ -31,13 +31,15 @@ def test_the_agenda_shows_a_stay_under_way_as_one_stay(server: str, browser: Bro
     checked = signed_in_without_javascript(browser, server, cast.helper)
     page = checked.page
     page.goto(f"{server}/circles/{cast.circle.pk}/tasks/")
-    today = page.locator("section.day").first
-    expect(today.get_by_role("heading")).to_contain_text(date_format(circle_today(), "l j E"))
+    # Each day is a heading followed by its list (tasks/calendar.html).
+    headings = page.locator("h2.day")
+    expect(headings.first).to_contain_text(date_format(circle_today(), "l j E"))
+    today = headings.first.locator("xpath=following-sibling::ul[1]")
     expect(today).to_contain_text("Stay with Dad")
     expect(today).to_contain_text(f"Continues from {date_format(began, 'l')}")
     last = began + datetime.timedelta(days=2)
     expect(today).to_contain_text(f"{date_format(began, 'D j M')} \u2013 {date_format(last, 'D j M')}, all day")
-    tomorrow = page.locator("section.day").nth(1)
+    tomorrow = headings.nth(1).locator("xpath=following-sibling::ul[1]")
     expect(tomorrow).to_contain_text("Stay with Dad")
     checked.check("the agenda with a stay under way")
     checked.close()
