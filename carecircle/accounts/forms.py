@@ -18,7 +18,7 @@ from carecircle.accounts.scopes import TOKEN_LIFETIMES
 from carecircle.lib import ratelimit
 from carecircle.lib.hooks import audit_record
 from carecircle.lib.phones import phone_e164, phone_for_display
-from carecircle.lib.time_zones import countries_for, grouped_choices
+from carecircle.lib.time_zones import city_label, countries_for, country_zones, is_offered, short_choices
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -172,6 +172,15 @@ class ChangePasswordForm(PasswordChangeForm):
         }
 
 
+class TimeZoneChoiceField(forms.ChoiceField):
+    """A short list shown, any zone accepted: the other zones are picked on their own pages."""
+
+    current_zone = ""
+
+    def valid_value(self, value: Any) -> bool:
+        return is_offered(str(value), current_zone=self.current_zone)
+
+
 class ProfileForm(forms.Form):
     display_name = _name_field(_("The name other people in your circles see."))
     phone = forms.CharField(
@@ -184,9 +193,9 @@ class ProfileForm(forms.Form):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "inputmode": "tel"}),
     )
-    time_zone = forms.ChoiceField(
+    time_zone = TimeZoneChoiceField(
         label=_("Time zone"),
-        help_text=_("Dates and times are shown in this time zone. Your country's zones come first."),
+        help_text=_("Dates and times are shown in this time zone."),
         error_messages={"invalid_choice": _("Choose a time zone from the list.")},
     )
     language = forms.ChoiceField(
@@ -205,9 +214,12 @@ class ProfileForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         time_zone_field = self.fields["time_zone"]
-        assert isinstance(time_zone_field, forms.ChoiceField)
-        time_zone_field.choices = grouped_choices(
-            countries=countries_for(phone=user.phone, current_zone=user.time_zone), current_zone=user.time_zone
+        assert isinstance(time_zone_field, TimeZoneChoiceField)
+        time_zone_field.current_zone = user.time_zone
+        time_zone_field.choices = short_choices(
+            countries=countries_for(phone=user.phone, current_zone=user.time_zone),
+            current_zone=user.time_zone,
+            other_label=gettext("Other"),
         )
         language_field = self.fields["language"]
         assert isinstance(language_field, forms.ChoiceField)
@@ -218,6 +230,20 @@ class ProfileForm(forms.Form):
 
     def clean_phone(self) -> str:
         return phone_e164(self.cleaned_data["phone"])
+
+
+class CountryTimeZoneForm(forms.Form):
+    """One country's zones, for a member whose zone isn't on the account page's short list."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), error_messages={"invalid_choice": _("Choose a time zone from the list.")}
+    )
+
+    def __init__(self, *args: Any, country: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        time_zone_field = self.fields["time_zone"]
+        assert isinstance(time_zone_field, forms.ChoiceField)
+        time_zone_field.choices = [(zone, city_label(zone)) for zone in country_zones(country)]
 
 
 class ApiTokenForm(forms.Form):

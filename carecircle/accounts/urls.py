@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carecircle.accounts import data_rights_views, email_change_views, mfa_views, text_views, views
+from carecircle.accounts import data_rights_views, email_change_views, mfa_views, text_views, time_zone_views, views
 from carecircle.lib.converters import ensure_id_converter
 
 ensure_id_converter()
@@ -39,6 +39,9 @@ urlpatterns = [
     path("email/", email_change_views.email_change, name="email_change"),
     path("email/confirm/<str:token>/", email_change_views.email_change_confirm_view, name="email_change_confirm"),
     path("", views.profile, name="profile"),
+    path("time-zone/", time_zone_views.time_zone_regions, name="time_zone_regions"),
+    path("time-zone/regions/<slug:region>/", time_zone_views.time_zone_region, name="time_zone_region"),
+    path("time-zone/countries/<str:country>/", time_zone_views.time_zone_country, name="time_zone_country"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/sign-out-others/", views.sessions_sign_out_others_view, name="sessions_sign_out_others"),
     path("sessions/<id:pk>/sign-out/", views.session_sign_out, name="session_sign_out"),

@@ -1,4 +1,4 @@
-"""The time zone picker's list: the member's country first, then every other zone grouped by region.
+"""The time zone picker: the member's country on the account page, every other zone a region and a country away.
 
 A list that starts at Africa/Abidjan makes a person in Leeds scroll past 200 names. The countries
 come from the IANA tables shipped in the `tzdata` package (zone.tab, iso3166.tab), so the list is
@@ -96,24 +96,56 @@ def countries_for(*, phone: str, current_zone: str) -> list[str]:
     return list(dict.fromkeys(found)) or [DEFAULT_COUNTRY]
 
 
-def grouped_choices(*, countries: Iterable[str], current_zone: str = "") -> list[Group]:
-    """The picker's groups: each country of `countries` with its zones, then every other zone by region."""
-    listed = list(listed_zones())
-    if current_zone and current_zone not in listed and current_zone in zoneinfo.available_timezones():
-        listed.append(current_zone)
+def is_offered(zone: str, *, current_zone: str = "") -> bool:
+    """Whether a zone may be saved: any listed zone, or the older name the member already has."""
+    return zone in listed_zones() or (zone == current_zone and zone in zoneinfo.available_timezones())
+
+
+def short_choices(*, countries: Iterable[str], current_zone: str = "", other_label: str = "Other") -> list[Group]:
+    """The account page's short list: the zones of `countries`, then the member's own zone if elsewhere, and UTC.
+
+    Every other zone is a country away on its own pages (region, then country), so the account page
+    stays in the first round trip; the member's zone is always offered, so saving never changes it.
+    """
     groups: list[Group] = []
     shown: set[str] = set()
     names = country_names()
     for code in countries:
-        zones = [zone for zone in zones_by_country().get(code, ()) if zone in listed and zone not in shown]
+        zones = [zone for zone in country_zones(code) if zone not in shown]
         if zones:
             groups.append((names.get(code, code), [(zone, city_label(zone)) for zone in zones]))
             shown.update(zones)
-    by_region: dict[str, list[Choice]] = {}
-    for zone in sorted(listed):
-        if zone in shown:
-            continue
-        region = zone.split("/")[0] if "/" in zone else "Other"
-        by_region.setdefault(region.replace("_", " "), []).append((zone, city_label(zone)))
-    groups.extend((region, by_region[region]) for region in sorted(by_region, key=lambda name: (name == "Other", name)))
+    others = [
+        zone
+        for zone in (current_zone, "UTC")
+        if zone and zone not in shown and is_offered(zone, current_zone=current_zone)
+    ]
+    if others:
+        groups.append((other_label, [(zone, city_label(zone)) for zone in dict.fromkeys(others)]))
     return groups
+
+
+@functools.cache
+def regions() -> tuple[str, ...]:
+    """The regions that countries' zones are filed under ("Africa", "America", … "Pacific"), sorted."""
+    return tuple(sorted({zone.split("/")[0] for zones in zones_by_country().values() for zone in zones}))
+
+
+@functools.cache
+def countries_in_region(region: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) of every country with a zone in `region`, by name: Spain is in Europe and Africa."""
+    names = country_names()
+    found = {code for code, zones in zones_by_country().items() if any(zone.split("/")[0] == region for zone in zones)}
+    return tuple(sorted(((code, names.get(code, code)) for code in found), key=lambda pair: pair[1]))
+
+
+def country_zones(code: str) -> tuple[str, ...]:
+    """A country's zones that a person may pick, most populous first; empty for an unknown code."""
+    listed = set(listed_zones())
+    return tuple(zone for zone in zones_by_country().get(code, ()) if zone in listed)
+
+
+def region_of_country(code: str) -> str:
+    """The region of a country's first (most populous) zone: "GB" → "Europe"."""
+    zones = zones_by_country().get(code, ())
+    return zones[0].split("/")[0] if zones else ""

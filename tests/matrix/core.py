@@ -70,6 +70,13 @@ WEB: dict[tuple[str, str], str] = {
     ("accounts:password_change", "POST"): "302 302 302 302 302 302 302 302 302",
     ("accounts:profile", "GET"): "200 200 200 200 200 200 200 200 302",
     ("accounts:profile", "POST"): "302 302 302 302 302 302 302 302 302",
+    # Choosing a time zone away from the account page: the same for every signed-in account, its own zone.
+    ("accounts:time_zone_regions", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:time_zone_regions", "POST"): "405 405 405 405 405 405 405 405 302",
+    ("accounts:time_zone_region", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:time_zone_region", "POST"): "405 405 405 405 405 405 405 405 302",
+    ("accounts:time_zone_country", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("accounts:time_zone_country", "POST"): "302 302 302 302 302 302 302 302 302",
     ("accounts:sessions", "GET"): "200 200 200 200 200 200 200 200 302",
     ("accounts:sessions", "POST"): "405 405 405 405 405 405 405 405 302",
     ("accounts:sessions_sign_out_others", "GET"): "405 405 405 405 405 405 405 405 405",
@@ -204,6 +211,11 @@ WRITES: dict[str, Write] = {
         changes=_count(User, display_name="Renamed"),
         unchanged_for=ANONYMOUS,
     ),
+    "accounts:time_zone_country": Write(
+        form={"time_zone": "Europe/Warsaw"},
+        changes=_count(User, time_zone="Europe/Warsaw"),
+        unchanged_for=ANONYMOUS,
+    ),
     "accounts:tokens": Write(
         form={"name": "Laptop", "access": "write", "circle": "", "lifetime": "90"},
         changes=_count(ApiToken),
@@ -259,6 +271,10 @@ def url(world: World, name: str) -> str | None:
         return reverse(name, kwargs={"pk": world.organiser_session.pk})
     if name == "accounts:token_revoke":
         return reverse(name, kwargs={"pk": world.organiser_token.pk})
+    if name == "accounts:time_zone_region":
+        return reverse(name, kwargs={"region": "europe"})
+    if name == "accounts:time_zone_country":
+        return reverse(name, kwargs={"country": "PL"})
     if name == "accounts:verify_email":
         return reverse(name, kwargs={"token": "not-a-real-token"})
     if name == "accounts:password_reset_confirm":
