@@ -92,15 +92,19 @@ def batch(
     """
     html = html or EmailHtml()
     later = now + CHAT_BATCH_DELAY
+    # The opener and intro in each language, translated once per language rather than per member.
+    words: dict[str, tuple[str, str]] = {}
     for draft in drafts:
         draft.group = group
         if draft.channel == "email":
-            language = (languages or {}).get(draft.recipient_id or 0) or translation.get_language()
+            language = (languages or {}).get(draft.recipient_id or 0) or translation.get_language() or ""
             with translation.override(language):
-                opener = _opener()
+                if language not in words:
+                    words[language] = (_opener(), _intro())
+                opener, intro = words[language]
                 head, _sep, foot = draft.body.partition(FOOTER)
                 link = head.rstrip().rsplit("\n", 1)[-1].removeprefix(opener)
-                draft.body = f"{_intro()}\n\n• {line}\n\n{opener}{link}\n{FOOTER}{foot}"
+                draft.body = f"{intro}\n\n• {line}\n\n{opener}{link}\n{FOOTER}{foot}"
                 draft.html_body = html(draft.body, subject=draft.subject)
         draft.not_before = max(draft.not_before or later, later)
     return list(drafts)

@@ -36,7 +36,7 @@ from carecircle.notifications.models import (
     NotificationSettings,
     PushSubscription,
 )
-from carecircle.notifications.preferences import mute_token, unsubscribe_url
+from carecircle.notifications.preferences import mute_token, unsubscribe_token, unsubscribe_url
 from carecircle.notifications.push import push_payload
 from carecircle.notifications.reply_mail import reply_to_header
 from carecircle.notifications.services import DeliveryDraft, deliveries_enqueue
@@ -99,12 +99,19 @@ def absolute(url: str) -> str:
 
 
 def default_render(*, title: str | Promise, body: str | Promise, url: str, circle: Circle) -> Render:
+    # The same words for every member reading one language: made once per language, not per member.
+    made: dict[str, Rendered] = {}
+
     def render(user: User) -> Rendered:
         # Called inside translation.override(the recipient's language): lazy text becomes theirs.
-        link = absolute(url) if url else settings.SITE_URL
-        opener = _("Open it in CareCircle: %(link)s") % {"link": link}
-        text = f"{title}\n\n{body}\n\n{opener}\n" if body else f"{title}\n\n{opener}\n"
-        return Rendered(subject=str(title), text=text, sms=f"{title} {link}")
+        language = translation.get_language() or ""
+        rendered = made.get(language)
+        if rendered is None:
+            link = absolute(url) if url else settings.SITE_URL
+            opener = _("Open it in CareCircle: %(link)s") % {"link": link}
+            text = f"{title}\n\n{body}\n\n{opener}\n" if body else f"{title}\n\n{opener}\n"
+            rendered = made[language] = Rendered(subject=str(title), text=text, sms=f"{title} {link}")
+        return rendered
 
     return render
 
@@ -248,6 +255,8 @@ def notify(
     group = f"conversation-{conversation_id}" if conversation_id is not None else ""
     suffix = _once(sms_suffix)
     html = EmailHtml()
+    words = _in_language(title, body)
+    links = Links()
     # Chat: members with an email already waiting get this message added to it (chat.grow), no draft.
     batching = chosen_category.key == "message" and bool(group)
     waiting = chat.batches(ids, group=group, now=now) if batching else chat.Batches()
@@ -259,8 +268,7 @@ def notify(
         # The digest follows the member's email choice for the category, whatever they chose for the app.
         held = held_for_digest(chosen_category, membership, mine)
         if in_app or held:
-            with translation.override(language_of(user)):
-                title_text, body_text = str(title), str(body)
+            title_text, body_text = words(language_of(user))
             notifications.append(
                 Notification(
                     recipient=user,
@@ -298,7 +306,9 @@ def notify(
                 reply_to=reply_to_header(membership=membership, circle=circle, target=reply_target),
                 devices=mine_devices,
                 url=url,
-                html=html,
+                # A chat batch's first email is written again by chat.batch: its HTML is made there, once.
+                html=NO_HTML if batching else html,
+                links=links,
             )
         )
     if notifications:
@@ -319,6 +329,54 @@ def notify(
             chat.grow(growing, group=group, line=line)
     deliveries_enqueue(drafts)
     return ids
+
+
+def _in_language(title: str | Promise, body: str | Promise) -> Callable[[str], tuple[str, str]]:
+    """The notification's title and body in a language, translated once per language, not per member."""
+    made: dict[str, tuple[str, str]] = {}
+
+    def words(language: str) -> tuple[str, str]:
+        found = made.get(language)
+        if found is None:
+            with translation.override(language):
+                found = made[language] = (str(title), str(body))
+        return found
+
+    return words
+
+
+class Links:
+    """Each member's "mute" and "stop these emails" links in one fan-out.
+
+    The URL is reversed once per fan-out and only each member's signed token is made per member:
+    the same bytes as `unsubscribe_url` and reversing the mute page for every member.
+    """
+
+    def __init__(self) -> None:
+        self.patterns: dict[str, tuple[str, str]] = {}
+
+    def url(self, name: str, token: str) -> str:
+        pattern = self.patterns.get(name)
+        if pattern is None:
+            before, _sep, after = absolute(reverse(name, kwargs={"token": "TOKEN"})).rpartition("TOKEN")
+            pattern = self.patterns[name] = (before, after)
+        return f"{pattern[0]}{token}{pattern[1]}"
+
+    def stop(self, *, user_id: int, category: str) -> str:
+        return self.url("notifications:stop_emails", unsubscribe_token(user_id=user_id, category=category))
+
+    def mute(self, *, user_id: int, conversation_id: int) -> str:
+        return self.url("notifications:mute", mute_token(user_id=user_id, conversation_id=conversation_id))
+
+
+class _NoHtml(EmailHtml):
+    """For drafts whose email is written again later (chat.batch): no HTML made twice."""
+
+    def __call__(self, text: str, *, subject: str) -> str:
+        return ""
+
+
+NO_HTML = _NoHtml()
 
 
 def _once(make: Callable[[], str] | None) -> Callable[[], str]:
@@ -389,6 +447,7 @@ def _drafts(
     devices: Collection[int] = (),
     url: str = "",
     html: EmailHtml | None = None,
+    links: Links | None = None,
 ) -> list[DeliveryDraft]:
     """One member's drafts on the `wanted` channels (`_channels`) and their push devices."""
     user = membership.user
@@ -396,8 +455,7 @@ def _drafts(
         return []
     mute_url = ""
     if conversation_id is not None and EMAIL in wanted:
-        token = mute_token(user_id=user.pk, conversation_id=conversation_id)
-        mute_url = absolute(reverse("notifications:mute", kwargs={"token": token}))
+        mute_url = (links or Links()).mute(user_id=user.pk, conversation_id=conversation_id)
     row = mine.settings
     with translation.override(language_of(user)):
         return drafts_in_language(
@@ -414,6 +472,7 @@ def _drafts(
             devices=devices,
             url=url,
             html=html,
+            links=links,
         )
 
 
@@ -437,6 +496,7 @@ def drafts_in_language(
     devices: Collection[int] = (),
     url: str = "",
     html: EmailHtml | None = None,
+    links: Links | None = None,
 ) -> list[DeliveryDraft]:
     """One member's emails, texts and pushes, rendered in their own language (the caller overrides it).
 
@@ -451,7 +511,11 @@ def drafts_in_language(
         headers: dict[str, str] = {}
         text = fit(rendered.sms or rendered.subject, tail="" if email else sms_suffix())
         if email:
-            stop = unsubscribe_url(user_id=user.pk, category=category.key)
+            stop = (
+                links.stop(user_id=user.pk, category=category.key)
+                if links
+                else unsubscribe_url(user_id=user.pk, category=category.key)
+            )
             # RFC 8058: mail programs offer a one-click "unsubscribe" that POSTs to this address.
             headers = {"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
             if reply_to:

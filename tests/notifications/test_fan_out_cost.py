@@ -136,3 +136,43 @@ def test_a_batched_email_stops_growing_at_twenty_messages(db: Any, lines: int) -
         assert html.count("• Olivia: Message") == 20
         assert "Message 19" in text
         assert "Message 20" not in text
+
+
+def test_a_chat_batch_s_first_emails_are_each_made_into_html_once(db: Any, monkeypatch: Any) -> None:
+    # chat.batch rewrites the first email of a batch: notify makes no HTML for the draft it replaces.
+    from carecircle.notifications.emails import EmailHtml
+
+    made: list[str] = []
+    real = EmailHtml.__call__
+
+    def counted(self: EmailHtml, text: str, *, subject: str) -> str:
+        made.append(subject)
+        return real(self, text, subject=subject)
+
+    circle, organiser, members = circle_of(9)
+    post(circle, organiser, "Warm-up")
+    Delivery.objects.all().delete()
+    monkeypatch.setattr(EmailHtml, "__call__", counted)
+    post(circle, organiser, "Dad ate well")
+    emails = Delivery.objects.filter(category="message", channel="email")
+    assert emails.count() == len(members)
+    assert len(made) == len(members)
+    for email in emails:
+        assert "Dad ate well" in email.html_body
+
+
+def test_each_member_s_links_are_the_bytes_reversing_them_one_by_one_gives(db: Any) -> None:
+    from django.urls import reverse
+
+    from carecircle.notifications.notify import Links, absolute
+    from carecircle.notifications.preferences import mute_token, unsubscribe_token
+
+    links = Links()
+    for user_id in (1, 42, 987654321):
+        # The tokens carry the second they were signed: the same token, reversed both ways.
+        stop = unsubscribe_token(user_id=user_id, category="message")
+        assert links.url("notifications:stop_emails", stop) == absolute(
+            reverse("notifications:stop_emails", kwargs={"token": stop})
+        )
+        mute = mute_token(user_id=user_id, conversation_id=7)
+        assert links.url("notifications:mute", mute) == absolute(reverse("notifications:mute", kwargs={"token": mute}))
