@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 from django.urls import reverse
@@ -110,7 +109,9 @@ def _fill(cast: Cast) -> dict[str, Any]:
         "contacts": {"name": "Dr Jones", "phone": "01632 960001"},
         "allergies": {"substance": "Penicillin"},
     }.items():
-        entries[key] = entry_create(actor=cast.organiser, circle=cast.circle, section=SECTION_BY_KEY[key], values=values)
+        entries[key] = entry_create(
+            actor=cast.organiser, circle=cast.circle, section=SECTION_BY_KEY[key], values=values
+        )
     return {
         "task": task.pk,
         "message": {"conversation_id": first.conversation_id, "message_id": first.pk},
@@ -148,7 +149,9 @@ def main_pages(cast: Cast, made: dict[str, Any]) -> list[str]:
     ]
     circle_pages.append(reverse("records:entry_add", kwargs={**circle, "section": "medications"}))
     entry = {**circle, "section": "medications", "entry_id": made["entry"]}
-    circle_pages += [reverse(f"records:{name}", kwargs=entry) for name in ("entry_edit", "entry_history", "entry_delete")]
+    circle_pages += [
+        reverse(f"records:{name}", kwargs=entry) for name in ("entry_edit", "entry_history", "entry_delete")
+    ]
     circle_pages += [
         reverse(f"conversations:{name}", kwargs={**circle, **made["message"]})
         for name in ("message", "message_edit", "message_remove")
