@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from django.urls import reverse
@@ -216,3 +217,68 @@ def test_every_class_a_page_uses_is_styled_by_the_css_it_carries(
             missing[f"{url} signed out"] = gaps
     assert seen > 200, seen
     assert not missing, "\n".join(f"{page}: {' '.join(sorted(gaps))}" for page, gaps in missing.items())
+
+
+SCRIPT_CLASS = re.compile(
+    r"""className\s*=\s*["']([^"']*)["']|classList\.(?:add|toggle)\(\s*["']([^"']*)["']|class=\\?["']([^"'\\]*)\\?["']"""
+)
+ROOT = Path(__file__).resolve().parents[2] / "carecircle"
+# Scripts every signed-in page loads (web/base.html), and the service worker, which writes into any
+# cached page: what they write must be styled by the site stylesheet itself.
+SITE_SCRIPTS = (
+    "web/static/web/live.js",
+    "web/static/web/offline.js",
+    "web/static/web/outbox.js",
+    "notifications/static/notifications/unread.js",
+    "web/templates/web/sw.js",
+)
+# Written by a script but styled only on some of the pages that load it; found 2026-12-06, left open.
+KNOWN_SCRIPT_GAPS = {
+    ("conversations/static/conversations/chat.js", "reactions"): "reacting in place on a conversation page: the "
+    "rule is in conversations/message.html, not in chat_head.html",
+}
+
+
+def _css_of_template(path: Path) -> str:
+    """A template's text with its includes of CSS and `_head`/`_style` partials read in, one level deep."""
+    text = path.read_text()
+    for name in re.findall(r"""\{%\s*include\s+["']([^"']+)["']""", text):
+        app = name.split("/", 1)[0]
+        found = ROOT / app / "templates" / name
+        if found.exists() and (name.endswith(".css") or "head" in name or "style" in name or "css" in name):
+            text += _css_of_template(found)
+    return text
+
+
+def _styled_by(css_text: str) -> set[str]:
+    return classes_styled(f"<style>{css_text}</style>") | classes_styled(css_text)
+
+
+def test_script_markup_classes_are_styled_where_the_script_runs() -> None:
+    site = _styled_by((ROOT / "web/templates/web/styles.css").read_text())
+    scripts = [*sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("*/static/*/*.js")), "web/templates/web/sw.js"]
+    missing = []
+    for script in scripts:
+        written = {
+            name
+            for match in SCRIPT_CLASS.findall((ROOT / script).read_text())
+            for value in match
+            for name in value.split()
+        }
+        if not written:
+            continue
+        if script in SITE_SCRIPTS:
+            carriers = {"web/base.html": site}
+        else:
+            loaded_as = script.split("/static/", 1)[1]
+            carriers = {
+                str(template.relative_to(ROOT)): site | _styled_by(_css_of_template(template))
+                for template in ROOT.glob("*/templates/**/*.html")
+                if loaded_as in template.read_text()
+            }
+            assert carriers, f"{script}: no template loads it"
+        for where, styled in carriers.items():
+            for name in sorted(written - styled - set(HOOKS)):
+                if (script, name) not in KNOWN_SCRIPT_GAPS:
+                    missing.append(f"{script} writes .{name}, unstyled on {where}")
+    assert not missing, "\n".join(missing)
