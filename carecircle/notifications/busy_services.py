@@ -73,7 +73,7 @@ def service_busy_clear(*, service: str, now: datetime.datetime) -> list[int]:
 
     The caller sends them at once (deliveries_send) rather than leaving them for the next sweep.
     The row goes first: a worker holding a delivery afterwards finds no hold and sends it instead
-    (`hold_still_on`), so nothing is held after the release for a hold that has ended.
+    (`hold_still_on_locked`), so nothing is held after the release for a hold that has ended.
     """
     BusyService.objects.filter(service=service).delete()
     deliveries_held_for(service=service, now=now).update(not_before=now)
@@ -109,9 +109,19 @@ def deliveries_held_counts(*, now: datetime.datetime) -> dict[str, HeldCount]:
     return {count.service: count for count in counts}
 
 
-def hold_still_on(*, service: str, now: datetime.datetime) -> QuerySet[BusyService]:
-    """The shared hold on `service` if it hasn't ended: a condition of the UPDATE that holds a delivery back."""
-    return BusyService.objects.filter(service=service, until__gt=now)
+def hold_still_on_locked(*, service: str, now: datetime.datetime) -> bool:
+    """Whether the shared hold on `service` is still on, its row locked until the caller's transaction ends.
+
+    Call it inside the transaction that holds a delivery back (or sends it another way), before that
+    UPDATE. A worker ending the hold deletes this row first (`service_busy_clear`), so on PostgreSQL
+    its DELETE waits for that transaction to commit and its release then finds the held delivery; a
+    worker coming after the DELETE finds no hold and sends the row. Without the lock, a condition
+    read inside the UPDATE alone sees the hold from the statement's snapshot while the release that
+    runs before its commit misses the row, left queued for up to an hour (test_busy_races).
+    SQLite has one writer at a time, so the order is the same there.
+    """
+    held = BusyService.objects.select_for_update().filter(service=service, until__gt=now)
+    return bool(held.values_list("pk", flat=True)[:1])
 
 
 def hold_ends_next(*, now: datetime.datetime) -> datetime.datetime | None:

@@ -19,14 +19,13 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from carecircle.accounts.models import User
-from carecircle.notifications.busy_services import ServiceHolds, hold_still_on
+from carecircle.notifications.busy_services import ServiceHolds, hold_still_on_locked
 from carecircle.notifications.categories import CATEGORY_BY_KEY, EMAIL, PUSH, SMS, Category
 from carecircle.notifications.models import Delivery, DeliveryStatus, PushSubscription, TextOptOut
 
@@ -207,10 +206,12 @@ def _switch(
     """
     note = f"Sent another way: by {channel}, as {service} asked to wait until {until:%Y-%m-%d %H:%M:%S} UTC."
     mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, lease_until=delivery.lease_until)
-    if while_held:
-        mine = mine.filter(Exists(hold_still_on(service=service, now=rows[0].created_at)))
     try:
         with transaction.atomic():
+            # The hold's row locked first, as when a row is held back: a worker ending the hold meanwhile
+            # waits for this commit, or came first and this worker sends the row by its own service.
+            if while_held and not hold_still_on_locked(service=service, now=rows[0].created_at):
+                return []
             switched = mine.update(
                 status=DeliveryStatus.INSTEAD,
                 instead_channel=channel,

@@ -19,11 +19,11 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from carecircle.lib.hooks import conversation_unread
-from carecircle.notifications.busy_services import ServiceHolds, held_note, hold_still_on, urgent_first
+from carecircle.notifications.busy_services import ServiceHolds, held_note, hold_still_on_locked, urgent_first
 from carecircle.notifications.channel_failing import channel_mark_failing, member_reason
 from carecircle.notifications.mail_session import MailSession
 from carecircle.notifications.models import (
@@ -386,23 +386,26 @@ def _service_of(delivery: Delivery, device: PushSubscription | None) -> str:
 def _hold_back(delivery: Delivery, *, service: str, until: datetime.datetime, now: datetime.datetime) -> bool:
     """Hand a claimed row back untried until its busy service may be asked again; the claim's attempt doesn't count.
 
-    Only while the shared hold is still on, checked in the same UPDATE: a worker that ended it
-    deletes the row before releasing what was held, so a row is never held after that release and
-    left waiting for a hold that is over. False when it wasn't held back (the caller sends it).
+    Only while the shared hold is still on, its row locked in the same short transaction as the
+    UPDATE: a worker that ends the hold deletes that row before releasing what was held, so it waits
+    for this commit and releases the row too, or comes first and this finds no hold. A row is never
+    held after that release and left waiting for a hold that is over. False when it wasn't held
+    back (the caller sends it).
     """
-    held = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).filter(
-        Exists(hold_still_on(service=service, now=now))
-    )
-    return bool(
-        held.update(
-            status=DeliveryStatus.QUEUED,
-            lease_until=None,
-            not_before=until,
-            attempts=F("attempts") - 1,
-            last_error=held_note(service, until),
-            held_by=service,
+    held = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING)
+    with transaction.atomic():
+        if not hold_still_on_locked(service=service, now=now):
+            return False
+        return bool(
+            held.update(
+                status=DeliveryStatus.QUEUED,
+                lease_until=None,
+                not_before=until,
+                attempts=F("attempts") - 1,
+                last_error=held_note(service, until),
+                held_by=service,
+            )
         )
-    )
 
 
 def _checks_channel(delivery: Delivery) -> bool:
