@@ -106,6 +106,7 @@ QUERIES: dict[str, int] = {
     "page circles:edit": 2,
     "page circles:home": 11,
     "page circles:invitation": 3,
+    "page circles:invitations": 3,
     "page circles:invite": 2,
     "page circles:leave": 2,
     "page circles:list": 3,
@@ -211,7 +212,7 @@ KEPT_LIST_SAVES = 2
 
 # Lists that must show the grown data, so the second count is really of much more.
 GROWN = [
-    "page circles:members",
+    "page circles:invitations",
     "page tasks:agenda",
     "page conversations:family",
     "page conversations:news",

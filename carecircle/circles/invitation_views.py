@@ -29,7 +29,16 @@ from carecircle.circles import selectors, services
 from carecircle.circles.access import CircleAccess, access_circle, access_invitation
 from carecircle.circles.forms import InviteForm
 from carecircle.circles.models import ROLE_DESCRIPTIONS, Invitation, InvitationChannel, Role, role_noun
-from carecircle.circles.pages import INVALID, TAKEN_FOR_GRANTED, circle_context, problem, viewer
+from carecircle.circles.pages import (
+    INVALID,
+    TAKEN_FOR_GRANTED,
+    circle_context,
+    invitation_page_context,
+    invitations_back,
+    invitations_start,
+    problem,
+    viewer,
+)
 from carecircle.circles.permissions import CAPABILITIES, EVERYONE_ELSE, capabilities_for
 from carecircle.lib.addresses import client_address
 from carecircle.lib.phones import phone_for_display
@@ -116,6 +125,15 @@ def _invitation_created(
     return redirect(target, circle_id=access.circle.pk)
 
 
+@require_http_methods(["GET"])
+@login_required
+def invitations(request: HttpRequest, circle_id: int) -> HttpResponse:
+    """A big circle's invitations waiting, a part at a time: its people page has room only for their count."""
+    access = access_circle(user=request.user, circle_id=circle_id, capability="members.invite")
+    context = circle_context(access, **invitation_page_context(access, invitations_start(request)))
+    return render(request, "circles/invitations.html", context)
+
+
 @require_http_methods(["POST"])
 @login_required
 def invitation_revoke(request: HttpRequest, circle_id: int, invitation_id: int) -> HttpResponse:
@@ -124,7 +142,8 @@ def invitation_revoke(request: HttpRequest, circle_id: int, invitation_id: int) 
     )
     if invitation.invited_by_id != access.user_id:
         access.require("members.manage")
-    back = reverse("circles:members" if access.can("members.view") else "circles:home", args=[circle_id])
+    # Back to the part of the invitations page it was cancelled from (the button's address keeps it).
+    back = invitations_back(access, request)
     try:
         services.invitation_revoke(actor=viewer(request), invitation=invitation)
     except services.CircleError as error:

@@ -23,8 +23,7 @@ from carecircle.circles.pages import (
     INVALID,
     MEMBER_PAGE,
     circle_context,
-    invitation_page_context,
-    invitations_start,
+    invitations_waiting,
     member_page_context,
     member_summary_html,
     people_back,
@@ -41,8 +40,8 @@ def members(request: HttpRequest, circle_id: int) -> HttpResponse:
     start = people_start(request)
     context = circle_context(access, **member_page_context(access, start))
     if access.can("members.invite"):
-        # The invitations waiting, a part at a time too (INVITATIONS_LIMIT), in one query.
-        context.update(invitation_page_context(access, start, invitations_start(request)))
+        # Only how many invitations wait, in one query: the rows are on their own page.
+        context["invitation_total"] = invitations_waiting(access)
         if context["invite_form_here"]:
             context["form"] = invite_form(access)
     return render(request, "circles/members.html", context)

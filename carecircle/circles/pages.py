@@ -34,7 +34,8 @@ PEOPLE_LIMIT = 10
 # The invitation form is on the people page itself while a circle is starting out (inviting the family
 # one after another); past this many members the page links to the invitation page instead.
 INVITE_FORM_UP_TO = 8
-# The invitations waiting for an answer are shown this many at a time on the people page, as the members are.
+# The invitations waiting for an answer are shown this many at a time on their own page (the people
+# page has room only for their count, docs/architecture/circles-pages.md).
 INVITATIONS_LIMIT = 10
 # The circle home names this many members (the person and the organisers first) under a count by
 # role, and links to the people page for everyone else: its bytes don't grow with the circle
@@ -73,31 +74,39 @@ def invitations_start(request: HttpRequest) -> int:
     return int(start) if start.isdigit() and len(start) <= 6 else 0
 
 
-def invitation_page_context(access: CircleAccess, people: int, start: int) -> dict[str, Any]:
-    """One part of the invitations waiting: INVITATIONS_LIMIT from `start`, how many in all, and links on.
+def invitation_page_context(access: CircleAccess, start: int) -> dict[str, Any]:
+    """One part of the invitations page: INVITATIONS_LIMIT invitations from `start`, how many in all, links on.
 
-    The links keep the part of the member list shown (`people`), so moving through one list leaves
-    the other where it was.
+    Each Cancel button's address carries the part shown, so cancelling comes back to it.
     """
     invitations, total = selectors.pending_invitations_part(circle=access.circle, start=start, limit=INVITATIONS_LIMIT)
     if start >= total:
         start = 0
-    people_url = reverse("circles:members", kwargs={"circle_id": access.circle.pk})
-    keep = f"from={people}&" if people else ""
     following = start + len(invitations)
+    base = reverse("circles:invitations", kwargs={"circle_id": access.circle.pk})
     return {
         "invitations": invitations,
+        "viewer_id": access.user_id,
         "invitation_total": total,
         "invitation_first": start + 1,
         "invitation_last": following,
         "invitations_paged": total > INVITATIONS_LIMIT,
-        "more_invitations_href": f"{people_url}?{keep}invited_from={following}#invitations"
-        if following < total
-        else "",
-        "first_invitations_href": (f"{people_url}?from={people}" if people else people_url) + "#invitations"
-        if start
-        else "",
+        "more_invitations_href": f"{base}?invited_from={following}" if following < total else "",
+        "first_invitations_href": base if start else "",
+        "invitation_return_query": f"?invited_from={start}" if start else "",
     }
+
+
+def invitations_waiting(access: CircleAccess) -> int:
+    """How many invitations wait for an answer: the people page's count (one row read)."""
+    return selectors.pending_invitations_part(circle=access.circle, start=0, limit=1)[1]
+
+
+def invitations_back(access: CircleAccess, request: HttpRequest) -> str:
+    """Where cancelling an invitation returns: the part of the invitations page it was cancelled from."""
+    start = invitations_start(request)
+    base = reverse("circles:invitations", kwargs={"circle_id": access.circle.pk})
+    return f"{base}?invited_from={start}" if start else base
 
 
 def people_back(access: CircleAccess, start: int) -> str:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("circles/<id:circle_id>/people/<id:member_id>/remove/", member_views.member_remove, name="member_remove"),
     path("circles/<id:circle_id>/leave/", member_views.leave, name="leave"),
     path("circles/<id:circle_id>/invite/", invitation_views.invite, name="invite"),
+    path("circles/<id:circle_id>/invitations/", invitation_views.invitations, name="invitations"),
     path(
         "circles/<id:circle_id>/invitations/<id:invitation_id>/cancel/",
         invitation_views.invitation_revoke,

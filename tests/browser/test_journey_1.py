@@ -118,5 +118,7 @@ def test_journey_1_works_without_javascript(server: str, no_js_page: Checked) ->
     sign_up(no_js_page, server, name="Priya Shah", email="priya@example.org")
     create_circle_and_invite(no_js_page, server)
     expect(no_js_page.page.get_by_role("heading", name="Invitations waiting for an answer")).to_be_visible()
+    expect(no_js_page.page.get_by_text("3 invitations are waiting for an answer.")).to_be_visible()
+    no_js_page.page.get_by_role("link", name="See them, or cancel one").click()
     for name in ("Raj", "Dev", "Mrs Patel"):
         expect(no_js_page.page.get_by_role("main")).to_contain_text(name)

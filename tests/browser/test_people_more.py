@@ -66,19 +66,28 @@ def test_show_more_people_with_and_without_javascript(server: str, browser: Brow
             page.get_by_text(f"Showing {PEOPLE_LIMIT + 1} to {2 * PEOPLE_LIMIT} of {MEMBERS} people.")
         ).to_be_visible()
         without_script.check("people, second part after saving a role")
-        # The invitations waiting, ten at a time, keep the part of the member list shown.
-        invitations = page.get_by_role("navigation", name="More invitations")
+        # The invitations waiting: their count here, ten at a time on their own page; cancelling one
+        # from a later part comes back to that part.
+        expect(page.get_by_text(f"{INVITED} invitations are waiting for an answer.")).to_be_visible()
+        page.get_by_role("link", name="See them, or cancel one").click()
         expect(page.get_by_text(f"Showing 1 to {INVITATIONS_LIMIT} of {INVITED} invitations.")).to_be_visible()
-        invitations.get_by_role("link", name="Show more invitations").click()
+        page.get_by_role("navigation", name="More invitations").get_by_role(
+            "link", name="Show more invitations"
+        ).click()
         expect(
             page.get_by_text(f"Showing {INVITATIONS_LIMIT + 1} to {INVITED} of {INVITED} invitations.")
         ).to_be_visible()
+        without_script.check("later invitations")
+        page.get_by_role("button", name="Cancel the invitation for Guest 0").click()
+        expect(page.locator(".messages")).to_contain_text("Cancelled the invitation for Guest 0.")
+        expect(page).to_have_url(re.compile(rf"\?invited_from={INVITATIONS_LIMIT}$"))
         expect(
-            page.get_by_text(f"Showing {PEOPLE_LIMIT + 1} to {2 * PEOPLE_LIMIT} of {MEMBERS} people.")
+            page.get_by_text(f"Showing {INVITATIONS_LIMIT + 1} to {INVITED - 1} of {INVITED - 1} invitations.")
         ).to_be_visible()
-        without_script.check("people, later invitations")
         page.get_by_role("link", name="Back to the newest invitations").click()
-        expect(page.get_by_text(f"Showing 1 to {INVITATIONS_LIMIT} of {INVITED} invitations.")).to_be_visible()
+        expect(page.get_by_text(f"Showing 1 to {INVITATIONS_LIMIT} of {INVITED - 1} invitations.")).to_be_visible()
+        page.get_by_role("link", name="People", exact=True).click()
+        page.get_by_role("link", name="Show more people").click()
         page.get_by_role("link", name="Back to the first people").click()
         expect(page.get_by_text(f"Showing 1 to {PEOPLE_LIMIT} of {MEMBERS} people.")).to_be_visible()
     finally:

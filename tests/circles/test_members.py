@@ -50,8 +50,12 @@ def test_organisers_see_members_invitations_and_the_invite_form(cast, as_user, o
     assert "<strong>Helper</strong>" in page
     assert "son" in page
     assert "Invitations waiting for an answer" in page
-    assert "<strong>Priya</strong>" in page
-    assert "Email to priya@example.org, from Olivia Organiser." in page
+    assert "1 invitation is waiting for an answer." in page
+    invitations = reverse("circles:invitations", args=[cast.circle.pk])
+    assert f'<a href="{invitations}">See them, or cancel one</a>' in page
+    listed = text_of(as_user(organiser).get(invitations))
+    assert "<strong>Priya</strong>" in listed
+    assert "Email to priya@example.org, from Olivia Organiser." in listed
     assert 'action="' + reverse("circles:invite", args=[cast.circle.pk]) + '"' in page
     assert "Coordinates the circle: members, help, the record and settings." in page
 
@@ -81,9 +85,14 @@ def test_the_people_page_query_count_does_not_grow(cast, as_user, organiser, dja
         _invite_by_email(cast, f"more{number}@example.org")
     with django_assert_max_num_queries(with_few):
         response = client.get(_people(cast))
-    # Ten of the eleven invitations at a time (INVITATIONS_LIMIT), the rest behind "Show more invitations".
-    assert text_of(response).count("<strong>Priya</strong>") == 10
-    assert "Show more invitations" in text_of(response)
+    # Only their count: the rows are on the invitations page, ten at a time (INVITATIONS_LIMIT).
+    assert "11 invitations are waiting for an answer." in text_of(response)
+    assert "<strong>Priya</strong>" not in text_of(response)
+    invitations = reverse("circles:invitations", args=[cast.circle.pk])
+    with django_assert_max_num_queries(with_few):
+        listed = text_of(client.get(invitations))
+    assert listed.count("<strong>Priya</strong>") == 10
+    assert "Show more invitations" in listed
 
 
 # Changing a member's role and relationship.
@@ -209,6 +218,7 @@ def test_an_organiser_cancels_a_pending_invitation(cast, as_user, organiser):
     assert invitation.status == "revoked"
     assert "Cancelled the invitation for Priya. Its link no longer works." in text_of(response)
     assert "<strong>Priya</strong>" not in text_of(response)
+    assert response.redirect_chain[-1][0] == reverse("circles:invitations", args=[cast.circle.pk])
 
 
 def test_cancelling_needs_a_post(cast, as_user, organiser):

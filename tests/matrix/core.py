@@ -116,6 +116,9 @@ WEB: dict[tuple[str, str], str] = {
     ("circles:invite", "GET"): "200 200 403 403 403 403 404 404 302",
     # The invitation link is shown once, on the page itself.
     ("circles:invite", "POST"): "200 200 403 403 403 403 404 404 302",
+    # The invitations waiting, a part at a time (the people page shows their count): as inviting.
+    ("circles:invitations", "GET"): "200 200 403 403 403 403 404 404 302",
+    ("circles:invitations", "POST"): "405 405 405 405 405 405 405 405 405",
     ("circles:invitation_revoke", "GET"): "405 405 405 405 405 405 405 405 405",
     ("circles:invitation_revoke", "POST"): "302 302 403 403 403 403 404 404 302",
     ("circles:consent", "GET"): "200 200 200 200 200 200 404 404 302",
