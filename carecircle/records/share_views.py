@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,8 +30,8 @@ from carecircle.records.access import Reader, section_named, share_reader
 from carecircle.records.exports import PdfUnavailable, essentials_for, essentials_pdf, fhir_bundle
 from carecircle.records.forms import ShareCodeForm, ShareLinkForm
 from carecircle.records.models import ShareLink
-from carecircle.records.sections import SECTIONS, in_english
-from carecircle.records.views import document_response
+from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section, in_english
+from carecircle.records.views import _start, document_response
 
 logger = logging.getLogger(__name__)
 
@@ -176,21 +177,122 @@ def _shared_context(reader: Reader, token: str, **extra: Any) -> dict[str, Any]:
     return {"reader": reader, "circle": reader.circle, "link": reader.share_link, "share_token": token, **extra}
 
 
+# The bytes of cards the shared record's first page holds across all its sections, and a section's
+# part (`?section=`) on its own: with the page around them (the header, the inline stylesheet, the
+# summary links, a heading and a line per section, in Welsh or Polish too, and the response headers,
+# as these pages are never compressed) they keep every page a link opens within the 14,336-byte
+# first round trip, however big the record
+# (tests/records/test_shared_parts.py).
+SHARED_CARDS_BUDGET = 2_000
+SHARED_PART_BUDGET = 3_200
+
+
+def _shared_weigher(reader: Reader, token: str) -> Callable[[selectors.ShownEntry], int]:
+    """Weighs an entry by drawing its card as a link shows it (no actions, documents through the link)."""
+    card = get_template("records/entry.html")
+    context = {"reader": reader, "circle": reader.circle, "share_token": token, "level": 3}
+
+    def weigh(item: selectors.ShownEntry) -> int:
+        item.card = card.render({**context, "item": item})
+        return len(item.card.encode())
+
+    return weigh
+
+
+def _read(reader: Reader, section: Section, upto: int) -> list[selectors.ShownEntry]:
+    """A section's entries as a link sees them (one query). The daily notes are read newest first and
+    only as far as `upto` and one more: a year of notes is never read to show ten."""
+    if section.key == "notes":
+        return selectors.entries_for(reader=reader, section=section, limit=upto + 1)
+    return selectors.entries_for(reader=reader, section=section)
+
+
+def _section_part(
+    reader: Reader, section: Section, entries: list[selectors.ShownEntry], start: int, weigh: Any, budget: int
+) -> selectors.Part:
+    part = selectors.part_of(entries, start, weigh, budget)
+    if section.key == "notes":
+        # Read only as far as the part and one more: whether there is more, not how many.
+        return selectors.Part(items=part.items, start=part.start, total=None, more=part.more)
+    return part
+
+
+def _shared_address(token: str, section: Section, start: int) -> str:
+    page = reverse("records:shared", kwargs={"share_token": token})
+    query = f"section={section.key}" + (f"&from={start}" if start else "")
+    return f"{page}?{query}#part-{section.key}"
+
+
 @_link_view(("GET", "HEAD", "POST"))
 def shared(request: HttpRequest, link: ShareLink, share_token: str) -> HttpResponse:
+    """The record a link opens, a part at a time (docs/architecture/records.md, "The shared record a part at a time").
+
+    Without `?section=` every section the link was made for, in order, each with its first entries
+    as far as SHARED_CARDS_BUDGET holds and a link to the rest; with `?section=<key>&from=<n>` one
+    section's part. Every page is a look, logged with what it showed.
+    """
     if link.code_hash and link.pk not in request.session.get(SESSION_KEY, []):
         return _code_page(request, link)
     if request.method == "POST":
         return HttpResponseNotAllowed(["GET", "HEAD"])
     reader = share_reader(link)
-    sections = [
-        (section, selectors.entries_for(reader=reader, section=section, limit=selectors.NOTES_PAGE))
-        for section in SECTIONS
-        if reader.can_read(section)
-    ]
+    weigh = _shared_weigher(reader, share_token)
+    asked = request.GET.get("section")
+    if asked is not None:
+        section = SECTION_BY_KEY.get(asked)
+        if section is None or not reader.can_read(section):
+            # Outside the link's sections is the same as no such section: nothing says what exists.
+            return render(request, "records/shared_gone.html", {"reason": "section"}, status=404)
+        start = _start(request)
+        part = _section_part(
+            reader, section, _read(reader, section, start + selectors.LIST_PART), start, weigh, SHARED_PART_BUDGET
+        )
+        pager = _shared_pager(share_token, section, part)
+        with in_english():
+            reader.log(f"the shared record: {section.title}, {_shown(part)}")
+        context = _shared_context(reader, share_token, section=section, part=part, pager=pager)
+        return render(request, "records/shared.html", context)
+    sections = []
+    left = SHARED_CARDS_BUDGET
+    for section in SECTIONS:
+        if not reader.can_read(section):
+            continue
+        entries = _read(reader, section, selectors.LIST_PART)
+        part = _fitting(section, entries, weigh, left)
+        left -= sum(len(item.card.encode()) for item in part.items)
+        sections.append((section, part, _shared_pager(share_token, section, part)))
     with in_english():
-        reader.log("the shared record: " + ", ".join(str(section.title) for section, _ in sections))
+        reader.log("the shared record: " + ", ".join(str(section.title) for section, _, _ in sections))
     return render(request, "records/shared.html", _shared_context(reader, share_token, sections=sections))
+
+
+def _fitting(section: Section, entries: list[selectors.ShownEntry], weigh: Any, budget: int) -> selectors.Part:
+    """The first entries of a section that fit in what is left of the first page's budget (maybe none)."""
+    shown: list[selectors.ShownEntry] = []
+    used = 0
+    for item in entries[: selectors.LIST_PART]:
+        weight = weigh(item)
+        if used + weight > budget:
+            break
+        shown.append(item)
+        used += weight
+    more = len(shown) < len(entries)
+    return selectors.Part(items=shown, start=0, total=None if section.key == "notes" else len(entries), more=more)
+
+
+def _shown(part: selectors.Part) -> str:
+    if not part.items:
+        return "nothing"
+    return f"entries {part.first} to {part.last}"
+
+
+def _shared_pager(token: str, section: Section, part: selectors.Part) -> dict[str, Any]:
+    return {
+        "part": part,
+        "label": str(section.title).lower(),
+        "more": _shared_address(token, section, part.last) if part.more else "",
+        "first": _shared_address(token, section, 0) if part.start else "",
+    }
 
 
 @_link_view(("GET", "HEAD"))
