@@ -226,6 +226,9 @@ def add_local_support(organisation: Organisation, coordinator: User) -> None:
                 )
             )
     Signposting.objects.bulk_create(sent, batch_size=2000)
+    from carecircle.orgs.figures import signposting_figures_rebuild
+
+    signposting_figures_rebuild(organisation_ids=[organisation.pk])  # bulk-inserted: count them, as recount() does
     offers = add_private_offers(organisation, chooser, now)
     say(
         f"Sent {len(past_triage):,} referrals' people to {len(sent):,} services ({SERVICES} in the directory) "

@@ -66,6 +66,7 @@ QUERIES: dict[str, int] = {
     "api org_referral_get": 3,
     "api org_referral_list": 3,
     "api org_report_get": 8,
+    "api org_signposting_list": 4,
     "api record_document_download": 3,
     "api record_entry_get": 3,
     "api record_entry_list": 3,

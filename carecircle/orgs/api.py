@@ -1,4 +1,5 @@
 """The organisations API: receive a referral (idempotent by the referrer's reference), list and read referrals;
+record where a referral's person was sent (idempotent by the service) and whether they used it;
 make, list and stop invite codes.
 
 Authenticate with a personal API token of a member of the organisation's staff. Receiving
@@ -23,9 +24,16 @@ from carecircle.lib.schemas import MAX_ID, DateOfBirth, InputSchema, NoNul, Trim
 from carecircle.orgs.access import access_organisation, access_referral
 from carecircle.orgs.invite_codes import invite_code_create, invite_code_revoke
 from carecircle.orgs.languages import site_language
-from carecircle.orgs.models import InviteCode, Need, Referral, ReferralSource
+from carecircle.orgs.models import DirectoryService, InviteCode, Need, Referral, ReferralSource, ServiceUse, Signposting
 from carecircle.orgs.referral_selectors import ReferralFilters, referral_list_for
 from carecircle.orgs.referral_services import ReferralInput, referral_create
+from carecircle.orgs.signposting import (
+    LONGEST_NOTE,
+    SignpostingError,
+    referral_signpost,
+    signposting_use_record,
+    signpostings_for,
+)
 
 router = Router(tags=["Organisations"])
 
@@ -173,6 +181,122 @@ def org_referral_list(
 def org_referral_get(request: HttpRequest, organisation_id: OrganisationId, referral_id: ReferralId) -> ReferralOut:
     _, referral = access_referral(user=viewer(request), organisation_id=organisation_id, referral_id=referral_id)
     return referral_out(referral)
+
+
+# Where a referral's person was sent (orgs/signposting.py): whoever may work on the referral, as on its page.
+
+SignpostingId = Annotated[int, Path(ge=1, le=MAX_ID, description="The signposting's id.")]
+# The API's words for whether they used it, as the reports API's keys; the model keeps "" for not known yet.
+UseWord = Literal["used", "not-used", "not-known"]
+USE_WORDS: dict[str, UseWord] = {
+    ServiceUse.USED.value: "used",
+    ServiceUse.NOT_USED.value: "not-used",
+    ServiceUse.NOT_KNOWN.value: "not-known",
+}
+USE_VALUES = {word: value for value, word in USE_WORDS.items()}
+
+
+class SignpostingIn(InputSchema):
+    service_id: int = Field(
+        ge=1,
+        le=MAX_ID,
+        description="The directory service's id. Sending the same service again returns the first record (200).",
+    )
+    for_carer: bool = Field(default=False, description="Sent was the person who helps them, not the person.")
+    note: Annotated[str, Trimmed(LONGEST_NOTE), NoNul] = ""
+
+
+class ServiceUseIn(InputSchema):
+    use: Literal["used", "not-used", "not-known"]
+    used_on: datetime.date | None = Field(
+        default=None,
+        description="The day it was known (UK date): needed for used and not-used, not after today nor before "
+        "they were sent; ignored for not-known.",
+    )
+
+
+class SignpostingOut(Schema):
+    id: int
+    referral_id: int
+    service_id: int | None = Field(description="Empty once the directory no longer has the service.")
+    service_name: str
+    for_carer: bool
+    note: str
+    created_at: datetime.datetime
+    use: Literal["used", "not-used", "not-known"]
+    used_on: datetime.date | None
+    use_recorded_at: datetime.datetime | None
+
+
+def signposting_out(signposting: Signposting) -> SignpostingOut:
+    return SignpostingOut(
+        id=signposting.pk,
+        referral_id=signposting.referral_id,
+        service_id=signposting.service_id,
+        service_name=signposting.service_name,
+        for_carer=signposting.for_carer,
+        note=signposting.note,
+        created_at=signposting.created_at,
+        use=USE_WORDS.get(signposting.use, "not-known"),
+        used_on=signposting.used_on,
+        use_recorded_at=signposting.use_recorded_at,
+    )
+
+
+@router.get(
+    "/organisations/{organisation_id}/referrals/{referral_id}/signpostings",
+    operation_id="org_signposting_list",
+    summary="Where a referral's person (or the person who helps them) was sent, and whether they used it",
+    response=responses({200: list[SignpostingOut]}, 403, 404, 422),
+)
+def org_signposting_list(
+    request: HttpRequest, organisation_id: OrganisationId, referral_id: ReferralId
+) -> list[SignpostingOut]:
+    _, referral = access_referral(user=viewer(request), organisation_id=organisation_id, referral_id=referral_id)
+    return [signposting_out(signposting) for signposting in signpostings_for(referral=referral)]
+
+
+@router.post(
+    "/organisations/{organisation_id}/referrals/{referral_id}/signpostings",
+    operation_id="org_signposting_create",
+    summary="Record that a referral's person was sent to a service in the directory",
+    response=responses({200: SignpostingOut, 201: SignpostingOut}, 400, 403, 404, 422),
+)
+def org_signposting_create(
+    request: HttpRequest, organisation_id: OrganisationId, referral_id: ReferralId, payload: SignpostingIn
+) -> Status[SignpostingOut]:
+    """Created: 201. The same service for the same referral again: the first record, 200, unchanged."""
+    access, referral = access_referral(user=viewer(request), organisation_id=organisation_id, referral_id=referral_id)
+    service = DirectoryService.objects.filter(pk=payload.service_id).first()
+    if service is None:
+        raise SignpostingError(gettext("Choose a service from the directory."), field="service_id")
+    signposting, created = referral_signpost(
+        access=access, referral=referral, service=service, for_carer=payload.for_carer, note=payload.note
+    )
+    return Status(201 if created else 200, signposting_out(signposting))
+
+
+@router.put(
+    "/organisations/{organisation_id}/referrals/{referral_id}/signpostings/{signposting_id}/use",
+    operation_id="org_signposting_use_record",
+    summary="Record whether they used the service they were sent to",
+    response=responses({200: SignpostingOut}, 400, 403, 404, 422),
+)
+def org_signposting_use_record(
+    request: HttpRequest,
+    organisation_id: OrganisationId,
+    referral_id: ReferralId,
+    signposting_id: SignpostingId,
+    payload: ServiceUseIn,
+) -> SignpostingOut:
+    """The same answer again changes nothing (and adds nothing to the history): 200 either way."""
+    access, referral = access_referral(user=viewer(request), organisation_id=organisation_id, referral_id=referral_id)
+    signposting = Signposting.objects.filter(pk=signposting_id, referral=referral).first()
+    if signposting is None:
+        raise Http404(gettext("No such signposting."))
+    signposting_use_record(access=access, signposting=signposting, use=USE_VALUES[payload.use], used_on=payload.used_on)
+    signposting.refresh_from_db()
+    return signposting_out(signposting)
 
 
 # Invite codes (orgs/invite_codes.py): coordinators and admins.

@@ -30,3 +30,30 @@ class StaffFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.month:%Y-%m} {self.kind}:{self.user_id} = {self.count}"
+
+
+class SignpostingFigure(models.Model):
+    """How many of an organisation's signpostings made in a month count under (kind, key) (orgs/figures.py).
+
+    The month is the one the person was sent in (UK time), not the one the referral arrived in. Kinds:
+    "sent" (key ""), "service" (key the `DirectoryService` id, or "" once the service row is gone: the
+    report reads its need categories when it is drawn, so a directory that changes them needs no
+    recount), "referral" (key "status:outcome", the referral's state now, the outcome only once closed)
+    and "use" (key the `ServiceUse` value, "" for not known yet).
+    """
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month (UK time) the signpostings were made in.")
+    kind = models.CharField(max_length=8)
+    key = models.CharField(max_length=40, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "month", "kind", "key"], name="orgs_signposting_figure_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.month:%Y-%m} {self.kind}:{self.key} = {self.count}"

@@ -34,6 +34,8 @@ from carecircle.orgs.models import (
     ReferralEvent,
     ReferralFigure,
     ReferralStatus,
+    Signposting,
+    SignpostingFigure,
     StaffFigure,
     WellbeingMeasure,
     WellbeingStage,
@@ -48,6 +50,12 @@ HISTOGRAMS = ("contact", "close")
 GIVEN, DONE, ACTIVE = "given", "done", "active"
 
 Contribution = Counter[tuple[str, str]]
+
+
+class Snapshot(Counter[tuple[str, str]]):
+    """A referral's contributions, and how its signpostings are counted under "what became of the referral"."""
+
+    sent_as: str | None = None
 
 
 def month_of(moment: datetime.datetime) -> datetime.date:
@@ -95,14 +103,59 @@ def referral_figures_snapshot(referral: Referral) -> Contribution:
     """The referral's contributions as it is now: take it (after locking the row) before changing it."""
     if referral.pk is None:
         return Counter()
-    return contributions(referral, WellbeingMeasure.objects.filter(referral_id=referral.pk))
+    found = Snapshot(contributions(referral, WellbeingMeasure.objects.filter(referral_id=referral.pk)))
+    found.sent_as = sent_as(referral)
+    return found
 
 
 def referral_figures_update(referral: Referral, *, before: Contribution) -> None:
-    """Add the difference between the referral's contributions now and `before` to its month's figures."""
+    """Add the difference between the referral's contributions now and `before` to its month's figures.
+
+    When its state or outcome changed, its signpostings move to the new "what became of the referral"
+    in their own months' signposting figures (one more query, only then).
+    """
     after = referral_figures_snapshot(referral)
     delta = {key: after.get(key, 0) - before.get(key, 0) for key in set(after) | set(before)}
     _add(referral.organisation_id, month_of(referral.created_at), {key: n for key, n in delta.items() if n})
+    was, now = getattr(before, "sent_as", None), sent_as(referral)
+    if was is not None and was != now:
+        months = Counter(
+            month_of(moment)
+            for moment in Signposting.objects.filter(referral_id=referral.pk)
+            .order_by()
+            .values_list("created_at", flat=True)
+        )
+        for month, count in sorted(months.items()):
+            signposting_figures_add(
+                organisation_id=referral.organisation_id,
+                month=month,
+                delta={("referral", was): -count, ("referral", now): count},
+            )
+
+
+def sent_as(referral: Referral) -> str:
+    """Where its signpostings count in "what became of the referral": its state, and outcome once closed."""
+    outcome = referral.outcome if referral.status == ReferralStatus.CLOSED else ""
+    return f"{referral.status}:{outcome}"
+
+
+def signposting_contributions(signposting: Signposting, referral: Referral) -> Contribution:
+    """What one signposting adds to the figures of the month it was made in."""
+    return Counter(
+        {
+            ("sent", ""): 1,
+            ("service", str(signposting.service_id or "")): 1,
+            ("referral", sent_as(referral)): 1,
+            ("use", signposting.use): 1,
+        }
+    )
+
+
+def signposting_figures_add(*, organisation_id: int, month: datetime.date, delta: dict[tuple[str, str], int]) -> None:
+    """Add to (or with negative counts take from) an organisation's signposting figures of a month: one upsert."""
+    day = connection.ops.adapt_datefield_value(month)
+    rows = [(organisation_id, day, kind, key, count) for (kind, key), count in sorted(delta.items()) if count]
+    _upsert(SignpostingFigure, ("organisation_id", "month", "kind", "key"), rows)
 
 
 def _add(organisation_id: int, month: datetime.date, delta: dict[tuple[str, str], int]) -> None:
@@ -160,7 +213,33 @@ def referral_figures_rebuild(*, organisation_ids: Iterable[int] | None = None) -
         if count
     ]
     ReferralFigure.objects.bulk_create(rows, batch_size=1000)
-    return len(rows) + staff_figures_rebuild(organisation_ids=ids)
+    return len(rows) + staff_figures_rebuild(organisation_ids=ids) + signposting_figures_rebuild(organisation_ids=ids)
+
+
+@transaction.atomic
+def signposting_figures_rebuild(*, organisation_ids: list[int] | None = None) -> int:
+    """Recount the signposting figures from the signpostings and their referrals as they are now; returns rows."""
+    sent = Signposting.objects.order_by()
+    figures = SignpostingFigure.objects.all()
+    if organisation_ids is not None:
+        sent = sent.filter(referral__organisation_id__in=organisation_ids)
+        figures = figures.filter(organisation_id__in=organisation_ids)
+    figures.delete()
+    totals: Counter[tuple[int, datetime.date, str, str]] = Counter()
+    found = sent.values_list(
+        "referral__organisation_id", "created_at", "service_id", "use", "referral__status", "referral__outcome"
+    )
+    for organisation, moment, service, use, status, outcome in found.iterator(chunk_size=5000):
+        referral = Referral(status=status, outcome=outcome)
+        month = month_of(moment)
+        for (kind, key), count in signposting_contributions(Signposting(service_id=service, use=use), referral).items():
+            totals[organisation, month, kind, key] += count
+    rows = [
+        SignpostingFigure(organisation_id=organisation, month=month, kind=kind, key=key, count=count)
+        for (organisation, month, kind, key), count in sorted(totals.items())
+    ]
+    SignpostingFigure.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 @transaction.atomic

@@ -497,7 +497,7 @@ class ReferralFigure(models.Model):
 
 
 # Per-month counts of what each member of staff was given and did.
-from carecircle.orgs.figure_models import StaffFigure  # noqa: E402
+from carecircle.orgs.figure_models import SignpostingFigure, StaffFigure  # noqa: E402
 
 # The private offer of support to someone who gives a lot of help (orgs/support_offers.py).
 from carecircle.orgs.offer_models import SupportOffer  # noqa: E402
@@ -515,6 +515,7 @@ __all__ = [
     "DirectoryFeedStatus",
     "InviteCode",
     "OrganisationCircle",
+    "SignpostingFigure",
     "StaffFigure",
     "SupportOffer",
 ]

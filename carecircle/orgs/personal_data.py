@@ -119,6 +119,10 @@ personal_data_declare(
     not_personal={"client_id": "a random id of the form that added it"},
 )
 no_personal_data("orgs.ReferralFigure", reason="monthly totals of referrals by status, source and need")
+no_personal_data(
+    "orgs.SignpostingFigure",
+    reason="monthly totals of people sent to local services, by service, referral state and use",
+)
 personal_data_declare(
     "orgs.StaffFigure",
     whose="the member of staff",

@@ -26,7 +26,7 @@ from carecircle.lib.date_words import short_date
 from carecircle.lib.errors import DomainError
 from carecircle.lib.postcodes import district_of
 from carecircle.orgs.access import OrganisationAccess
-from carecircle.orgs.figures import LONDON
+from carecircle.orgs.figures import LONDON, month_of, signposting_contributions, signposting_figures_add
 from carecircle.orgs.history import referral_history_add
 from carecircle.orgs.models import (
     DirectoryService,
@@ -150,6 +150,11 @@ def referral_signpost(
         note=note,
         actor=access.user,
     )
+    signposting_figures_add(
+        organisation_id=referral.organisation_id,
+        month=month_of(signposting.created_at),
+        delta=dict(signposting_contributions(signposting, referral)),
+    )
     who = "The person who helps them was" if for_carer else "Sent"
     text = f"{who} sent to {service.name}." if for_carer else f"{who} to {service.name}."
     referral_history_add(
@@ -213,6 +218,12 @@ def signposting_use_record(
     signposting.use_recorded_by = access.user
     signposting.save(update_fields=["use", "used_on", "use_recorded_at", "use_recorded_by"])
     referral = signposting.referral
+    if before != use:
+        signposting_figures_add(
+            organisation_id=referral.organisation_id,
+            month=month_of(signposting.created_at),
+            delta={("use", before): -1, ("use", use): 1},
+        )
     referral_history_add(
         referral=referral,
         actor=access.user,

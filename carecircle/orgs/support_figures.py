@@ -27,11 +27,19 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, DateField, F, Q, Sum, When
 from django.utils.translation import gettext, pgettext
 
 from carecircle.lib.date_words import short_date
-from carecircle.orgs.models import Need, Outcome, ReferralStatus, ServiceUse, Signposting, SupportOffer
+from carecircle.orgs.models import (
+    DirectoryService,
+    Need,
+    Outcome,
+    ReferralStatus,
+    ServiceUse,
+    SignpostingFigure,
+    SupportOffer,
+)
 from carecircle.orgs.reports import LONDON, Period, Table, _table, hidden
 from carecircle.orgs.support_offers import uk_today
 from carecircle.orgs.uptake import linked_circles
@@ -80,24 +88,51 @@ def _by_month(counted: dict[str, Any], period: Period) -> list[tuple[str, int]]:
 
 
 def build_support_figures(organisation_ids: list[int], period: Period, *, private_offers: bool) -> SupportFigures:
-    """The tables of offers made in the period; `private_offers` only for a commissioner (see the docstring)."""
-    sent = Signposting.objects.filter(
-        referral__organisation_id__in=organisation_ids,
-        created_at__gte=period.start_moment,
-        created_at__lt=period.end_moment,
-    ).order_by()
-    needs = sent.aggregate(
-        **_month_counts(period),
-        gone=Count("pk", filter=Q(service__isnull=True)),
-        **{f"use_{value}": Count("pk", filter=Q(use=value)) for value in ServiceUse.values},
-        **{value: Count("pk", filter=Q(service__needs__contains=f" {value} ")) for value in Need.values},
+    """The tables of offers made in the period; `private_offers` only for a commissioner (see the docstring).
+
+    The "sent to a local service" tables read the kept per-month figures (`SignpostingFigure`,
+    orgs/figures.py), at most a few hundred rows a month whatever the number of signpostings, and the
+    need categories of the services counted: two queries.
+    """
+    kept = (
+        SignpostingFigure.objects.filter(
+            organisation_id__in=organisation_ids, month__gte=period.start, month__lt=period.end
+        )
+        .annotate(sent_in=Case(When(kind="sent", then=F("month")), default=None, output_field=DateField()))
+        .order_by()
+        .values("kind", "key", "sent_in")
+        .annotate(total=Sum("count"))
+        .values_list("kind", "key", "sent_in", "total")
     )
-    referrals: dict[tuple[str, str], int] = {
-        (status, outcome): int(total)
-        for status, outcome, total in sent.values("referral__status", "referral__outcome")
-        .annotate(total=Count("pk"))
-        .values_list("referral__status", "referral__outcome", "total")
-    }
+    months: dict[datetime.date, int] = {}
+    by_service: dict[str, int] = {}
+    referrals: dict[tuple[str, str], int] = {}
+    uses: dict[str, int] = {}
+    for kind, key, sent_in, total in kept:
+        if kind == "sent" and sent_in is not None:
+            months[sent_in] = months.get(sent_in, 0) + int(total)
+        elif kind == "service":
+            by_service[key] = by_service.get(key, 0) + int(total)
+        elif kind == "referral":
+            status, _, outcome = key.partition(":")
+            referrals[status, outcome] = referrals.get((status, outcome), 0) + int(total)
+        elif kind == "use":
+            uses[key] = uses.get(key, 0) + int(total)
+    listed = dict(
+        DirectoryService.objects.filter(pk__in=[int(key) for key in by_service if key.isdigit()]).values_list(
+            "pk", "needs"
+        )
+    )
+    needs: dict[str, int] = {}
+    for key, total in by_service.items():
+        categories = listed.get(int(key)) if key.isdigit() else None
+        if categories is None:
+            needs["gone"] = needs.get("gone", 0) + total
+            continue
+        for need in set(categories.split()):
+            needs[need] = needs.get(need, 0) + total
+    needs.update({f"month_{month:%Y_%m}": total for month, total in months.items()})
+    needs.update({f"use_{value}": total for value, total in uses.items()})
     closed = [
         (
             str(label),

@@ -88,6 +88,21 @@ EXPECTED_OPERATIONS |= {
     ("POST", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_create"),
     ("GET", "/api/v1/organisations/{organisation_id}/referrals", "org_referral_list"),
     ("GET", "/api/v1/organisations/{organisation_id}/referrals/{referral_id}", "org_referral_get"),
+    (
+        "GET",
+        "/api/v1/organisations/{organisation_id}/referrals/{referral_id}/signpostings",
+        "org_signposting_list",
+    ),
+    (
+        "POST",
+        "/api/v1/organisations/{organisation_id}/referrals/{referral_id}/signpostings",
+        "org_signposting_create",
+    ),
+    (
+        "PUT",
+        "/api/v1/organisations/{organisation_id}/referrals/{referral_id}/signpostings/{signposting_id}/use",
+        "org_signposting_use_record",
+    ),
     ("GET", "/api/v1/organisations/{organisation_id}/report", "org_report_get"),
     ("GET", "/api/v1/commissioning/report", "commissioning_report_get"),
 }

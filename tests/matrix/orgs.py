@@ -149,6 +149,10 @@ API: dict[tuple[str, str], str] = {
     ("org_referral_create", "POST"): "404 404 404 404 404 404 201 404 401",
     ("org_referral_list", "GET"): "404 404 404 404 404 404 200 404 401",
     ("org_referral_get", "GET"): "404 404 404 404 404 404 200 404 401",
+    # Where a referral's person was sent, and whether they used it: whoever may work on the referral.
+    ("org_signposting_list", "GET"): "404 404 404 404 404 404 200 404 401",
+    ("org_signposting_create", "POST"): "404 404 404 404 404 404 201 404 401",
+    ("org_signposting_use_record", "PUT"): "404 404 404 404 404 404 200 404 401",
     ("org_invite_code_list", "GET"): "404 404 404 404 404 404 200 404 401",
     ("org_invite_code_create", "POST"): "404 404 404 404 404 404 201 404 401",
     ("org_invite_code_stop", "POST"): "404 404 404 404 404 404 200 404 401",
@@ -157,6 +161,8 @@ API: dict[tuple[str, str], str] = {
     ("commissioning_report_get", "GET"): "404 404 404 404 404 404 404 404 401",
 }
 API_BODIES: dict[str, Any] = {
+    "org_signposting_create": lambda world: {"service_id": world.extra["service_id"]},
+    "org_signposting_use_record": lambda world: {"use": "used", "used_on": uk_today().isoformat()},
     "org_invite_code_create": {"label": "Surgery leaflet", "max_uses": 10, "valid_days": 30},
     "org_referral_create": {
         "person_name": "Mary Jones",
