@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -33,12 +34,13 @@ from carecircle.audit.display import when_text
 from carecircle.circles.access import CircleAccess
 from carecircle.circles.fragments import has_secrets, kept, region_key
 from carecircle.conversations.models import Message, MessagePhoto
+from carecircle.conversations.parts import body_parts, is_long, shortened
 
 TEMPLATE = "conversations/messages.html#shared"
 # Long enough to outlive a busy day of reading; a key never goes stale, so this only bounds memory.
 FRAGMENT_SECONDS = 24 * 60 * 60
 # Bumped whenever the shared partial's markup changes, so old HTML is never mixed with new.
-VERSION = "2"
+VERSION = "3"
 
 Photos = Sequence[tuple[MessagePhoto, str, str]]
 
@@ -49,14 +51,16 @@ def _author_name(message: Message | None) -> str | None:
     return message.author.display_name
 
 
-def fragment_key(*, message: Message, photos: Photos, this_year: int) -> str:
+def fragment_key(*, message: Message, photos: Photos, this_year: int, part: int | None = None) -> str:
     """A key from everything the shared part shows, in the active language and time zone.
 
-    Its time is shown in the active time zone, with the year when it isn't `this_year` there.
+    Its time is shown in the active time zone, with the year when it isn't `this_year` there;
+    `part` is the part of a long message its own page shows (None: shortened, as lists show it).
     """
     quoted = message.reply_to
     parts = (
         VERSION,
+        part,
         translation.get_language() or "",
         timezone.get_current_timezone_name(),
         this_year,
@@ -79,14 +83,16 @@ def fragment_key(*, message: Message, photos: Photos, this_year: int) -> str:
     return f"conversations:message:{message.pk}:{digest}"
 
 
-def shared_parts(entries: Sequence[tuple[Message, Photos]]) -> list[SafeString]:
+def shared_parts(entries: Sequence[tuple[Message, Photos]], *, part: int | None = None) -> list[SafeString]:
     """The shared HTML of each (message, its photos), from the cache or rendered now.
 
-    One cache round trip for the whole page, and one more to store what had to be rendered.
+    One cache round trip for the whole page, and one more to store what had to be rendered. In a
+    list (`part` None) a long message shows shortened, with a link to its own page; that page shows
+    `part` (from 1) of its words (parts.py).
     """
     now = timezone.now()
     this_year = timezone.localtime(now).year
-    keys = [fragment_key(message=message, photos=photos, this_year=this_year) for message, photos in entries]
+    keys = [fragment_key(message=message, photos=photos, this_year=this_year, part=part) for message, photos in entries]
     found: dict[str, str] = cache.get_many(keys) if keys else {}
     made: dict[str, str] = {}
     template = None
@@ -96,12 +102,33 @@ def shared_parts(entries: Sequence[tuple[Message, Photos]]) -> list[SafeString]:
         if html is None:
             template = template or get_template(TEMPLATE)
             when = when_text(message.created_at, now=now)
-            html = made[key] = template.render({"message": message, "when": when, "photos": photos})
+            html = made[key] = template.render(
+                {"message": message, "when": when, "photos": photos, **_words(message, part)}
+            )
         # Rendered by our template with autoescaping, so the stored string is safe HTML.
         result.append(mark_safe(html))  # noqa: S308
     if made:
         cache.set_many(made, timeout=FRAGMENT_SECONDS)
     return result
+
+
+def _words(message: Message, part: int | None) -> dict[str, object]:
+    """The words the shared part shows: shortened (with the whole message's address) or one part."""
+    body_html = message.body_html
+    if part is not None:
+        found = body_parts(body_html)
+        return {"body": mark_safe(found[min(part, len(found)) - 1])}  # noqa: S308  (parts of safe HTML)
+    if is_long(body_html):
+        whole_url = reverse(
+            "conversations:message",
+            kwargs={
+                "circle_id": message.circle_id,
+                "conversation_id": message.conversation_id,
+                "message_id": message.pk,
+            },
+        )
+        return {"body": mark_safe(shortened(body_html)), "whole_url": whole_url}  # noqa: S308  (escaped text)
+    return {"body": mark_safe(body_html)}  # noqa: S308  (rendered safe when written, formatting.py)
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,12 @@ def shown(request: HttpRequest, where: ConversationAccess, messages: list[Messag
 
 
 def listed_messages(
-    where: ConversationAccess, messages: list[Message]
+    where: ConversationAccess, messages: list[Message], *, part: int | None = None
 ) -> tuple[list[fragments.Listed], set[tuple[int, str]]]:
-    """Each message as every reader sees it, and (message id, kind) of the viewer's own reactions."""
+    """Each message as every reader sees it, and (message id, kind) of the viewer's own reactions.
+
+    `part`: drawn for the message's own page, with that part of its words (fragments.shared_parts).
+    """
     counts = selectors.reaction_counts(message_ids=[m.pk for m in messages], user_id=where.user_id)
     circle_id = where.circle.pk
     photo_url = _address_of("conversations:photo", circle_id=circle_id, photo_id=None)
@@ -130,7 +133,7 @@ def listed_messages(
             reactions=tuple((kind, count) for kind, count, _given in counts.get(message.pk, [])),
             shared=shared,
         )
-        for (message, _photos), shared in zip(entries, fragments.shared_parts(entries), strict=True)
+        for (message, _photos), shared in zip(entries, fragments.shared_parts(entries, part=part), strict=True)
     ]
     given = {(message_id, kind) for message_id, kinds in counts.items() for kind, _count, mine in kinds if mine}
     return listed, given

@@ -37,6 +37,7 @@ from carecircle.conversations.pages import (
     thread_with_state,
     wants_fragment,
 )
+from carecircle.conversations.parts import body_parts
 from carecircle.conversations.selectors import ConversationAccess, conversation_access_for
 from carecircle.conversations.templatetags.conversations_tags import summary_context
 from carecircle.conversations.threads import thread_label
@@ -216,12 +217,23 @@ def message(request: HttpRequest, circle_id: int, conversation_id: int, message_
     )
     if wants_fragment(request):
         return render(request, "conversations/messages.html#items", message_list_context(request, where, [found]))
-    listed, given = listed_messages(where, [found])
+    # A long message shows in parts that each fit the first round trip (parts.py).
+    count = 1 if found.is_deleted else len(body_parts(found.body_html))
+    raw = request.GET.get("part", "1")
+    part = int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    if not 1 <= part <= count:
+        raise Http404(_("This message has no such part."))
+    listed, given = listed_messages(where, [found], part=part)
+    here = request.path
     context = circle_context(
         where.circle_access,
         items=drawn_for_reader(request, where, listed, given, full=True),
         page_url=page_url(where),
         around_url=f"{page_url(where)}?before={found.pk + 1}#m-{found.pk}",
+        part=part,
+        parts=count,
+        previous_part=(here if part == 2 else f"{here}?part={part - 1}") if part > 1 else "",
+        next_part=f"{here}?part={part + 1}" if part < count else "",
     )
     return render(request, "conversations/message.html", context)
 
