@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,7 +100,7 @@ def main() -> None:
                     response = client.get(path)
                     assert response.status_code == 200, (path, response.status_code)
                     body = b"".join(response) if response.streaming else response.content
-                    queries = count_queries(lambda: client.get(path))
+                    queries = count_queries(partial(client.get, path))
                     walls = []
                     for _ in range(ROUNDS):
                         wall = time.perf_counter()

@@ -199,15 +199,23 @@ def _draw(render: Callable[[], str]) -> str:
     return render()
 
 
-def kept[T](key_for: Callable[[], str], draw: Callable[[], T], *, kind: type[T], keep: Callable[[T], bool]) -> T:
+def kept[T](
+    key_for: Callable[[], str],
+    draw: Callable[[], T],
+    *,
+    kind: type[T],
+    keep: Callable[[T], bool],
+    seconds: int | None = None,
+) -> T:
     """A value kept under `key_for()`, or drawn now and kept when `keep` says it holds no secret.
 
     With the cache off or unreachable the value is drawn as usual; a kept value of another kind
-    (an older release's shape) is drawn again and replaced.
+    (an older release's shape) is drawn again and replaced. `seconds` keeps it longer than a
+    fragment (the record's PDF, slow to draw, whose key changes with the record anyway).
     """
-    seconds = _seconds()
-    if not seconds:
+    if not _seconds():
         return draw()
+    seconds = seconds or _seconds()
     key = key_for()
     try:
         found = cache.get(key)

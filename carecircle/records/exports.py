@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from carecircle.circles.conditional import reader_settings, release
+from carecircle.circles.fragments import kept
 from carecircle.circles.models import Membership, Role
 from carecircle.records.access import Reader
 from carecircle.records.models import RecordEntry
@@ -87,16 +90,59 @@ class PdfUnavailable(Exception):
     """WeasyPrint can't run here (its Pango library is missing); the printable page still works."""
 
 
+# A kept PDF's key changes with the record, the reader's position and the day, so it may live long.
+PDF_SECONDS = 24 * 60 * 60
+
+
+def pdf_key(reader: Reader) -> str:
+    """The cache key of a reader's PDF: everything the PDF is drawn from but the reader's identity.
+
+    The release, the circle and its event sequence (every entry change records one, so a changed
+    record is drawn again), the reader's full capability set and audiences (which sections, entries
+    and sensitive fields they see), the sections a share link was made for, and the reader's time
+    zone, language and today's date there (`reader_settings`). Two readers share a copy only when
+    every one of these is the same, and then their PDFs would be the same anyway.
+    """
+    circle = reader.circle
+    link = reader.share_link
+    material = [
+        release(),
+        "records:essentials_pdf",
+        str(circle.pk),
+        str(circle.event_seq),
+        str(circle.closed_at),
+        ",".join(sorted(reader.capabilities)),
+        ",".join(sorted(reader.audiences)),
+        "link:" + ",".join(sorted(link.sections)) if link is not None else "member",
+        *reader_settings(),
+    ]
+    return "records-pdf:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
+
+
 def essentials_pdf(reader: Reader) -> bytes:
-    """The essentials as a one-page A4 PDF."""
+    """The essentials as an A4 PDF, drawn once per record version and reader position and kept.
+
+    WeasyPrint takes about 15 ms a line of the summary (docs/performance.md), so a big record's
+    PDF is drawn once after each change and then served from the cache (`circles.fragments.kept`,
+    Django's cache: Redis in production) under `pdf_key`. Access checks and the access log happen in
+    the views, before this, for every download, kept or not.
+    """
     # Imported here: WeasyPrint loads Pango when imported, which every other page can do without.
     try:
         from weasyprint import HTML  # type: ignore[import-untyped]
     except (ImportError, OSError) as error:
         raise PdfUnavailable(str(error)) from error
 
-    html = render_to_string("records/essentials_pdf.html", {"essentials": essentials_for(reader)})
-    return bytes(HTML(string=html).write_pdf())
+    def draw() -> bytes:
+        html = render_to_string("records/essentials_pdf.html", {"essentials": essentials_for(reader)})
+        return _pdf_of(HTML, html)
+
+    return kept(lambda: pdf_key(reader), draw, kind=bytes, keep=lambda _pdf: True, seconds=PDF_SECONDS)
+
+
+def _pdf_of(html_class: Any, html: str) -> bytes:
+    """WeasyPrint's PDF of the summary's HTML (one place, so tests can count and see what is drawn)."""
+    return bytes(html_class(string=html).write_pdf())
 
 
 # FHIR R4.
