@@ -5,8 +5,9 @@ A text provider or mail service that asked us to back off holds its deliveries f
 delivery would wait more than URGENT_WAIT_AT_MOST, the worker that holds it sends it by the
 member's next working channel where they allow that category (email, then push, for a text),
 saying what it was meant as, and marks the original "sent another way" (status `instead`), so it
-never goes both ways. Non-urgent news keeps waiting (docs/architecture/notifications.md,
-"Urgent news another way").
+never goes both ways. An urgent push that failed for good (its device gone or refused, out of
+attempts) goes by text, else email, once per news and member (`instead_of_failed_push`). Non-urgent
+news keeps waiting (docs/architecture/notifications.md, "Urgent news another way").
 
 Only the worker holding a row's lease can switch it, in one short transaction (the conditional
 UPDATE of the original and the INSERT of the new rows); the new rows are sent after it, by the
@@ -16,9 +17,13 @@ same run, outside any transaction.
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
+import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,6 +39,10 @@ URGENT_WAIT_AT_MOST = datetime.timedelta(minutes=5)
 # Where urgent news goes instead, in order, for each channel it was meant for. A push service is held
 # at most five minutes (PUSH_HOLD_AT_MOST), so a push waits rather than turning into an email.
 NEXT_CHANNELS: dict[str, tuple[str, ...]] = {SMS: (EMAIL, PUSH), EMAIL: (PUSH, SMS)}
+# Where an urgent push that failed for good goes instead, in order (a text reaches a phone soonest).
+AFTER_FAILED_PUSH: tuple[str, ...] = (SMS, EMAIL)
+# A push notify() queued: `<news key>-push-<member>-<device>` (notify.member_drafts).
+PUSH_KEY = re.compile(r"^(?P<news>.+)-push-(?P<member>[0-9]+)-[0-9]+$")
 
 
 def urgent(delivery: Delivery) -> bool:
@@ -74,6 +83,48 @@ def instead_of_waiting(
     return []
 
 
+def instead_of_failed_push(delivery: Delivery, *, error: str, holds: ServiceHolds, now: datetime.datetime) -> list[int]:
+    """Send a claimed urgent push that failed for good (device gone, refused, out of attempts) another way; the new ids.
+
+    By text, else email, where the member allows the category and it works now (as `instead_of_waiting`).
+    Nothing when the member already gets this news another way: a text or an email notify() queued for
+    it that hasn't failed, or the push sent to another of their devices. One replacement per news and
+    member however many of their devices fail and however many workers see it (the idempotency key is
+    the news', not the device's). Pushes that were themselves sent instead of a text are not moved again.
+    """
+    if delivery.channel != PUSH or delivery.recipient_id is None or not urgent(delivery):
+        return []
+    match = PUSH_KEY.match(delivery.idempotency_key)
+    if match is None or int(match["member"]) != delivery.recipient_id:
+        return []
+    user = User.objects.filter(pk=delivery.recipient_id, is_active=True).first()
+    if user is None:
+        return []
+    news = match["news"]
+    if _already_told(news, user):
+        return []
+    category = CATEGORY_BY_KEY[delivery.category]
+    allowed = _allowed_channels(user, category)
+    digest = hashlib.sha256(news.encode()).hexdigest()[:40]
+    key = f"pushfail-{digest}-{user.pk}"
+    for channel in AFTER_FAILED_PUSH:
+        if channel not in allowed:
+            continue
+        rows = _rows(delivery, user=user, category=category, channel=channel, holds=holds, now=now, key=key)
+        if rows:
+            note = f"Sent another way: by {channel}, as the push failed: {error}"
+            return _switch(delivery, channel=channel, rows=rows, note=note)
+    return []
+
+
+def _already_told(news: str, user: User) -> bool:
+    """Whether the member gets this news another way already (one query)."""
+    keys = [f"{news}-{channel}-{user.pk}"[:120] for channel in AFTER_FAILED_PUSH]
+    by_text_or_email = Q(idempotency_key__in=keys) & ~Q(status__in=[DeliveryStatus.FAILED, DeliveryStatus.CANCELLED])
+    pushed = Q(idempotency_key__startswith=f"{news}-push-{user.pk}-", status=DeliveryStatus.SENT)
+    return Delivery.objects.filter(recipient_id=user.pk).filter(by_text_or_email | pushed).exists()
+
+
 def _allowed_channels(user: User, category: Category) -> set[str]:
     """The channels the member allows this category on and that work for them, as their preferences page shows."""
     from carecircle.notifications.preferences import preferences_for
@@ -97,11 +148,12 @@ def _rows(
     channel: str,
     holds: ServiceHolds,
     now: datetime.datetime,
+    key: str = "",
 ) -> list[Delivery]:
     """The deliveries that carry the news by `channel`, in the member's language; none if it can't go that way now."""
     from carecircle.notifications.notify import language_of
 
-    key = f"instead-{delivery.pk}-{channel}"
+    key = key or f"instead-{delivery.pk}-{channel}"
     common = {"recipient_id": user.pk, "category": category.key, "created_at": now}
     with translation.override(language_of(user)):
         if channel == EMAIL:
@@ -123,7 +175,20 @@ def meant_as(channel: str) -> str:
     """What the news was meant as, in the member's words: the first line of what goes instead."""
     if channel == SMS:
         return _("This was meant as a text message.")
+    if channel == PUSH:
+        return _("This was meant as a push notification.")
     return _("This was meant as an email.")
+
+
+def _push_link(delivery: Delivery) -> str:
+    """Where the push would have opened, on this site (the notifications list if it can't be read)."""
+    try:
+        path = str(json.loads(delivery.body).get("url", ""))
+    except (ValueError, AttributeError):
+        path = ""
+    if not path.startswith("/") or path.startswith("//"):
+        path = reverse("notifications:list")
+    return f"{settings.SITE_URL}{path}"
 
 
 def _email(delivery: Delivery, user: User, category: Category) -> dict[str, object]:
@@ -131,13 +196,17 @@ def _email(delivery: Delivery, user: User, category: Category) -> dict[str, obje
     from carecircle.notifications.notify import email_footer
     from carecircle.notifications.preferences import unsubscribe_url
 
-    why = _(
-        "The text message service asked us to wait, so it comes by email now to reach you sooner. "
-        "It won't come as a text as well."
-    )
+    if delivery.channel == PUSH:
+        why = _("It couldn't reach your device, so it comes by email instead.")
+        body = f"{delivery.subject or category.label}\n{_push_link(delivery)}"
+    else:
+        why = _(
+            "The text message service asked us to wait, so it comes by email now to reach you sooner. "
+            "It won't come as a text as well."
+        )
+        body, _html = delivery.composed()
     subject = _("Urgent: %(what)s") % {"what": category.label}
     stop = unsubscribe_url(user_id=user.pk, category=category.key)
-    body, _html = delivery.composed()
     text = email_footer(f"{meant_as(delivery.channel)} {why}\n\n{body}", category=category, stop=stop, mute="")
     return {
         "subject": subject[:200],
@@ -150,6 +219,9 @@ def _email(delivery: Delivery, user: User, category: Category) -> dict[str, obje
 def _text(delivery: Delivery, category: Category) -> str:
     from carecircle.notifications.sms_text import fit
 
+    if delivery.channel == PUSH:
+        what = _("Meant as a push notification: %(subject)s") % {"subject": delivery.subject or category.label}
+        return fit(f"{what} {_push_link(delivery)}")
     link = f"{settings.SITE_URL}{reverse('notifications:list')}"
     what = _("Meant as an email: %(subject)s") % {"subject": delivery.subject or category.label}
     return fit(f"{what} {link}")
@@ -195,16 +267,18 @@ def _switch(
     *,
     channel: str,
     rows: list[Delivery],
-    service: str,
-    until: datetime.datetime,
-    while_held: bool,
+    service: str = "",
+    until: datetime.datetime | None = None,
+    while_held: bool = False,
+    note: str = "",
 ) -> list[int]:
     """Mark the original sent another way and queue what replaces it, together or not at all; the new ids.
 
     The UPDATE needs the lease this worker claimed (and, `while_held`, the hold still on), so two
     workers never both switch one row, and the unique idempotency keys never queue its replacement twice.
     """
-    note = f"Sent another way: by {channel}, as {service} asked to wait until {until:%Y-%m-%d %H:%M:%S} UTC."
+    if not note and until is not None:
+        note = f"Sent another way: by {channel}, as {service} asked to wait until {until:%Y-%m-%d %H:%M:%S} UTC."
     mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, lease_until=delivery.lease_until)
     try:
         with transaction.atomic():
@@ -249,6 +323,8 @@ def sent_instead_lines(user: User, *, now: datetime.datetime) -> list[str]:
         (SMS, PUSH): _("A text message about %(what)s went as a push notification instead, on %(when)s."),
         (EMAIL, PUSH): _("An email about %(what)s went as a push notification instead, on %(when)s."),
         (EMAIL, SMS): _("An email about %(what)s went by text message instead, on %(when)s."),
+        (PUSH, SMS): _("A push notification about %(what)s went by text message instead, on %(when)s."),
+        (PUSH, EMAIL): _("A push notification about %(what)s went by email instead, on %(when)s."),
     }
     lines = []
     for meant, went, key, sent_at in rows:

@@ -294,6 +294,8 @@ def _delivery_send_claimed(
         return "cancelled"
     device = push_device(delivery) if delivery.channel == Channel.PUSH else None
     if delivery.channel == Channel.PUSH and device is None:
+        if _push_failed_instead(delivery, error="The device no longer takes notifications.", holds=holds):
+            return "instead"
         Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
             status=DeliveryStatus.CANCELLED, lease_until=None, last_error="The device no longer takes notifications."
         )
@@ -337,6 +339,13 @@ def _delivery_send_claimed(
             wait = busy_retry_delay(delivery.attempts, busy=busy, now=answered)
             if _sent_instead(delivery, service=service, until=answered + wait, now=answered, holds=holds):
                 return "instead"
+        # An urgent push that won't be tried again goes by text or email instead (instead.py).
+        if (
+            device is not None
+            and _failure_final(delivery, error, busy=busy)
+            and _push_failed_instead(delivery, error=str(error), holds=holds)
+        ):
+            return "instead"
         return _record_failure(delivery, error, busy=busy)
     Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
         status=DeliveryStatus.SENT,
@@ -365,6 +374,15 @@ def _sent_instead(
     from carecircle.notifications.instead import instead_of_waiting
 
     ids = instead_of_waiting(delivery, service=service, until=until, now=now, holds=holds, while_held=while_held)
+    holds.released.extend(ids)
+    return bool(ids)
+
+
+def _push_failed_instead(delivery: Delivery, *, error: str, holds: ServiceHolds) -> bool:
+    """An urgent push that failed for good goes by the member's text or email (instead.py), sent next by this run."""
+    from carecircle.notifications.instead import instead_of_failed_push
+
+    ids = instead_of_failed_push(delivery, error=error[:300], holds=holds, now=timezone.now())
     holds.released.extend(ids)
     return bool(ids)
 
@@ -497,11 +515,20 @@ def is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPDataError) and 500 <= error.smtp_code < 600
 
 
+def _failure_permanent(error: Exception, *, busy: Busy | None) -> bool:
+    # A busy service (429, 503) is never a refusal of the address, number or device, whatever else it says.
+    return busy is None and (is_permanent(error) or isinstance(error, ValueError))
+
+
+def _failure_final(delivery: Delivery, error: Exception, *, busy: Busy | None) -> bool:
+    """Whether this failure is the delivery's last: refused for good, or out of attempts."""
+    return _failure_permanent(error, busy=busy) or delivery.attempts >= MAX_ATTEMPTS
+
+
 def _record_failure(delivery: Delivery, error: Exception, *, busy: Busy | None = None) -> str:
     logger.warning("Delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error)
-    # A busy service (429, 503) is never a refusal of the address, number or device, whatever else it says.
-    permanent = busy is None and (is_permanent(error) or isinstance(error, ValueError))
-    final = permanent or delivery.attempts >= MAX_ATTEMPTS
+    permanent = _failure_permanent(error, busy=busy)
+    final = _failure_final(delivery, error, busy=busy)
     # No longer held: a retry keeps its own back-off, not released early when the service recovers.
     changes: dict[str, Any] = {"last_error": str(error)[:500], "lease_until": None, "held_by": None}
     if final:
