@@ -97,6 +97,29 @@ class ReaderView:
     thread_url: str
 
 
+def reaction_form(words: ListWords, view: ReaderView) -> SafeString:
+    """The message's reaction form: its counts as buttons (take back, react the same) and the "React" menu.
+
+    The message's own page shows it in the item; chat.js opens it in a list (`message_reactions`).
+    """
+    pk = int(view.message_id)
+    parts = [
+        f'<form method="post" action="{words.conversation_url}messages/{pk}/react/" class="reactions" data-react>'
+        f"{words.csrf_field()}"
+    ]
+    for kind, symbol, count, given in view.reactions:
+        parts.append(
+            f'<button type="submit" name="reaction" value="{escape(kind)}:{0 if given else 1}" '
+            f'class="reaction{" reaction-mine" if given else ""}" '
+            f'aria-pressed="{"true" if given else "false"}">'
+            f'{escape(symbol)} {int(count)}<span class="visually-hidden">'
+            f"{words.take_back if given else words.react_same}</span></button>"
+        )
+    parts.append(f"{words.react_menu}</form>")
+    # Every value above is escaped (or a number, or a translation), so the form is safe HTML.
+    return mark_safe("".join(parts))  # noqa: S308
+
+
 def item_html(words: ListWords, view: ReaderView, shared: SafeString, *, full: bool = False) -> SafeString:
     """The message's `<li>`: its shared part (already safe HTML) and this reader's part.
 
@@ -121,16 +144,7 @@ def item_html(words: ListWords, view: ReaderView, shared: SafeString, *, full: b
         parts.append("</li>\n")
         return mark_safe("".join(parts))  # noqa: S308
     if full and view.can_react:
-        parts.append(f'<form method="post" action="{base}react/" class="reactions" data-react>{words.csrf_field()}')
-        for kind, symbol, count, given in view.reactions:
-            parts.append(
-                f'<button type="submit" name="reaction" value="{escape(kind)}:{0 if given else 1}" '
-                f'class="reaction{" reaction-mine" if given else ""}" '
-                f'aria-pressed="{"true" if given else "false"}">'
-                f'{escape(symbol)} {int(count)}<span class="visually-hidden">'
-                f"{words.take_back if given else words.react_same}</span></button>"
-            )
-        parts.append(f"{words.react_menu}</form>")
+        parts.append(reaction_form(words, view))
         reactions = ""
     else:
         reactions = "".join(

@@ -139,6 +139,33 @@ def listed_messages(
     return listed, given
 
 
+def reaction_form_for(request: HttpRequest, where: ConversationAccess, message: Message) -> SafeString:
+    """The reaction form of one message for this reader (the counts with theirs marked, and the choices)."""
+    counts = selectors.reaction_counts(message_ids=[message.pk], user_id=where.user_id).get(message.pk, [])
+    view = items.ReaderView(
+        message_id=message.pk,
+        is_removed=False,
+        author_name="",
+        reactions=[(kind, REACTION_SYMBOLS[kind], count, mine) for kind, count, mine in counts],
+        can_react=True,
+        can_reply=False,
+        can_edit=False,
+        can_remove=False,
+        can_undo=False,
+        thread_url="",
+    )
+    return items.reaction_form(_words(request, where), view)
+
+
+def _words(request: HttpRequest, where: ConversationAccess) -> items.ListWords:
+    return items.list_words(
+        conversation_url=conversation_url(where),
+        page_url=page_url(where),
+        reaction_choices=[(kind, str(REACTION_LABELS[kind])) for kind in ReactionKind.values],
+        csrf_field=functools.cache(lambda: str(csrf_input(request))),
+    )
+
+
 def drawn_for_reader(
     request: HttpRequest,
     where: ConversationAccess,
@@ -151,12 +178,7 @@ def drawn_for_reader(
 
     `full` draws the reaction buttons and menu (the message's own page); lists draw links (items.py).
     """
-    words = items.list_words(
-        conversation_url=conversation_url(where),
-        page_url=page_url(where),
-        reaction_choices=[(kind, str(REACTION_LABELS[kind])) for kind in ReactionKind.values],
-        csrf_field=functools.cache(lambda: str(csrf_input(request))),
-    )
+    words = _words(request, where)
     result = []
     for message in listed:
         mine = message.author_id == where.user_id

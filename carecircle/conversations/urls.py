@@ -25,6 +25,7 @@ urlpatterns = [
     path(MESSAGE + "remove/", views.message_remove, name="message_remove"),
     path(MESSAGE + "restore/", views.message_restore, name="message_restore"),
     path(MESSAGE + "react/", views.react, name="react"),
+    path(MESSAGE + "reactions/", views.message_reactions, name="message_reactions"),
     path(
         "circles/<id:circle_id>/threads/<slug:subject_kind>/<id:subject_id>/",
         views.thread,
@@ -41,4 +42,5 @@ urlpatterns = [
     path("circles/<id:circle_id>/checkins/", checkin_views.checkins, name="checkins"),
     path("circles/<id:circle_id>/visitors/", checkin_views.visitors, name="visitors"),
     path("circles/<id:circle_id>/search/", search_views.search, name="search"),
+    path("conversations/strings.js", views.strings, name="strings"),
 ]

@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods
+from django.views.i18n import JavaScriptCatalog
 
 from carecircle.circles import registries
 from carecircle.circles.access import access_circle
@@ -34,6 +38,7 @@ from carecircle.conversations.pages import (
     message_list_context,
     message_post_response,
     page_url,
+    reaction_form_for,
     thread_with_state,
     wants_fragment,
 )
@@ -238,6 +243,44 @@ def message(request: HttpRequest, circle_id: int, conversation_id: int, message_
     return render(request, "conversations/message.html", context)
 
 
+_STRINGS = JavaScriptCatalog.as_view(domain="djangojs", packages=["carecircle.conversations"])
+
+
+@require_http_methods(["GET"])
+@cache_control(max_age=24 * 60 * 60)
+def strings(request: HttpRequest) -> HttpResponseBase:
+    """chat.js's words in the language it asks for (`?l=cy`), as Django's JavaScript catalog.
+
+    chat.js loads it itself, so conversation pages carry no byte for it (docs/architecture/conversations.md).
+    """
+    language = request.GET.get("l", "")
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        response = _STRINGS(request)
+    return response
+
+
+@require_http_methods(["GET"])
+@login_required
+def message_reactions(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
+    """One message's reaction form and its styles, small, for chat.js to open in a list ("React" in place).
+
+    The same access as the message's page; a reader who may not react gets 403, a removed message 404.
+    """
+    where, found = selectors.access_message(
+        user=request.user, circle_id=circle_id, conversation_id=conversation_id, message_id=message_id
+    )
+    if not where.can_react:
+        raise PermissionDenied(_("Your role in this circle doesn't include reacting here."))
+    if found.is_deleted:
+        raise Http404(_("This message was removed, so it can't take reactions."))
+    form = reaction_form_for(request, where, found)
+    response = render(request, "conversations/reactions.html", {"form": form})
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def message_edit(request: HttpRequest, circle_id: int, conversation_id: int, message_id: int) -> HttpResponse:
@@ -327,6 +370,9 @@ def react(request: HttpRequest, circle_id: int, conversation_id: int, message_id
     try:
         services.reaction_set(actor=viewer(request), where=where, message=found, kind=form.kind, on=form.on)
     except services.ConversationError as error:
+        if wants_fragment(request):
+            # chat.js shows it beside the message; it was lost in the session's messages before.
+            return HttpResponse(str(error), status=error.status, content_type="text/plain; charset=utf-8")
         messages.error(request, str(error))
     if wants_fragment(request):
         return HttpResponse(status=204)

@@ -49,6 +49,12 @@ WEB: dict[tuple[str, str], str] = {
     # Nothing was removed, so there is nothing to undo: the page simply comes back.
     ("conversations:message_restore", "GET"): NOT_ALLOWED,
     ("conversations:message_restore", "POST"): "302 302 302 403 403 403 404 404 302",
+    # One message's reaction form for chat.js: whoever may react to it.
+    ("conversations:message_reactions", "GET"): "200 200 200 403 403 403 404 404 302",
+    ("conversations:message_reactions", "POST"): NOT_ALLOWED,
+    # chat.js's words (Django's JavaScript catalog): public, like the script itself.
+    ("conversations:strings", "GET"): "200 200 200 200 200 200 200 200 200",
+    ("conversations:strings", "POST"): NOT_ALLOWED,
     ("conversations:react", "GET"): NOT_ALLOWED,
     ("conversations:react", "POST"): FAMILY_FORM,
     # Replies to an update: whoever reads updates reads them; whoever sends support writes them.

@@ -28,6 +28,23 @@
   var opening = {};
   var styled = false;
   var said = null;
+  // The catalog of this script's words, loaded by the script so pages carry no byte for it; English
+  // pages need none. Asked for now, so the words are here when the network later fails.
+  var language = document.documentElement.lang || "";
+  if (!window.gettext && language && language.indexOf("en") !== 0) {
+    var catalog = document.createElement("script");
+    catalog.src = "/conversations/strings.js?l=" + encodeURIComponent(language);
+    catalog.setAttribute("nonce", nonce);
+    document.head.appendChild(catalog);
+  }
+  // Words in the reader's language from Django's JavaScript catalog (strings.js), English without it.
+  function gettext(text) { return window.gettext ? window.gettext(text) : text; }
+  function ngettext(one, many, count) {
+    return window.ngettext ? window.ngettext(one, many, count) : (count === 1 ? one : many);
+  }
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return name in values ? values[name] : all; });
+  }
 
   function lastId() {
     var items = list.querySelectorAll("li[data-message]");
@@ -116,22 +133,25 @@
     if (focus) { link.focus(); }
   }
 
-  // Fetches the message's page and opens its reaction form (CSRF field, counts as buttons and the
-  // five choices) in the item. `refresh`: the form is open already; swap it, keeping the focus.
+  // Fetches the message's reaction form (CSRF field, counts as buttons and the five choices, ≈ 1 KB
+  // from …/reactions/ instead of its ≈ 12 KB page) and opens it in the item. `refresh`: the form is
+  // open already; swap it, keeping the focus.
   function openHere(item, refresh) {
     var id = item.getAttribute("data-message");
     if (opening[id]) { return; }
     opening[id] = true;
     var address = messageUrl + id + "/";
-    fetch(address, { credentials: "same-origin" })
+    fetch(address + "reactions/", { credentials: "same-origin", headers: headers })
       .then(function (response) {
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.text();
       })
       .then(function (html) {
         opening[id] = false;
-        var page = new DOMParser().parseFromString(html, "text/html");
-        var found = page.querySelector("#m-" + id + " form[data-react]");
+        var page = document.createElement("template");
+        page.innerHTML = html;
+        page = page.content;
+        var found = page.querySelector("form[data-react]");
         var current = document.getElementById("m-" + id);
         var old = current && current.querySelector("form[data-react-here]");
         if (!current || !reactLink(current) || (refresh && !old)) { return; }
@@ -164,10 +184,10 @@
       });
   }
 
-  // The message page's rules for the reaction buttons, which list pages leave out to stay small.
+  // The rules for the reaction buttons, sent with the form: list pages leave them out to stay small.
   function styleFrom(page) {
     if (styled) { return; }
-    Array.prototype.forEach.call(page.querySelectorAll("head style"), function (sheet) {
+    Array.prototype.forEach.call(page.querySelectorAll("style"), function (sheet) {
       if (sheet.textContent.indexOf(".react-more") < 0) { return; }
       var style = document.createElement("style");
       style.setAttribute("nonce", nonce);
@@ -175,6 +195,21 @@
       document.head.appendChild(style);
       styled = true;
     });
+  }
+
+  // A reaction that wasn't saved: said beside the message ("" clears it), and read out at once.
+  function problem(item, text) {
+    item = document.getElementById(item.id) || item;
+    var note = item.querySelector("[data-react-problem]");
+    if (!text) { if (note) { note.remove(); } return; }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "error";
+      note.setAttribute("role", "alert");
+      note.setAttribute("data-react-problem", "");
+      item.appendChild(note);
+    }
+    note.textContent = text;
   }
 
   // Says the message's counts once a reaction made in place has come back from the server.
@@ -203,8 +238,8 @@
     if (!note) { return; }
     if (problem) { note.textContent = problem; return; }
     if (!queue.length || (!stalled && navigator.onLine !== false)) { note.textContent = ""; return; }
-    var words = queue.length === 1 ? "1 message is" : queue.length + " messages are";
-    note.textContent = words + " waiting to send: “" + queue[0].text.slice(0, 80) + "”. They'll go as soon as you're back online.";
+    var words = ngettext("%(count)s message is waiting to send: “%(start)s”. It will go as soon as you're back online.", "%(count)s messages are waiting to send: “%(start)s”. They'll go as soon as you're back online.", queue.length);
+    note.textContent = fill(words, { count: queue.length, start: queue[0].text.slice(0, 80) });
   }
 
   function flush() {
@@ -223,7 +258,7 @@
             sending = false;
             var box = form.querySelector("textarea");
             if (box && !box.value) { box.value = item.text; }
-            showQueue("Not sent: " + text.slice(0, 300));
+            showQueue(fill(gettext("Not sent: %(reason)s"), { reason: text.slice(0, 300) }));
           });
         }
         throw new Error(String(response.status));
@@ -238,7 +273,7 @@
         var kept = queue.splice(0, queue.length);
         kept.reduce(function (chain, waiting) {
           return chain.then(function () {
-            return outbox.keep({ action: form.getAttribute("action"), fields: outbox.fieldsOf(waiting.data), label: "your message “" + waiting.text.slice(0, 80) + "”" });
+            return outbox.keep({ action: form.getAttribute("action"), fields: outbox.fieldsOf(waiting.data), label: fill(gettext("your message “%(start)s”"), { start: waiting.text.slice(0, 80) }) });
           });
         }, Promise.resolve()).then(function () { stalled = false; showQueue(); }, function () {
           queue = kept.concat(queue);
@@ -257,7 +292,7 @@
       event.preventDefault();
       var box = form.querySelector("textarea");
       var text = box ? box.value : "";
-      if (!text.trim()) { showQueue("Write a message before sending."); return; }
+      if (!text.trim()) { showQueue(gettext("Write a message before sending.")); return; }
       queue.push({ data: new FormData(form), text: text });
       box.value = "";
       var reply = form.querySelector("input[name=reply_to]");
@@ -304,9 +339,21 @@
       }
       announce(id);
     }
+    function failed(reason) {
+      done();
+      problem(item, reason || gettext("Your reaction wasn't saved, as the connection failed. Try again."));
+      if (!here) { Array.prototype.forEach.call(target.querySelectorAll("button"), function (b) { b.disabled = false; }); }
+    }
+    problem(item, "");
     fetch(target.getAttribute("action"), { method: "POST", body: body, credentials: "same-origin", headers: headers })
-      .then(function () { return refetch(id); })
-      .then(done, done);
+      .then(function (response) {
+        if (response.ok) { return refetch(id).then(done, done); }
+        // Refused: say why (the server's own words when it sends them), never fail in silence.
+        var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
+        return (plain ? response.text() : Promise.resolve("")).then(function (text) {
+          failed(text.slice(0, 300) || gettext("Your reaction wasn't saved. Reload the page and try again."));
+        });
+      }, function () { failed(""); });
   });
 
   list.addEventListener("click", function (event) {
