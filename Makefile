@@ -82,6 +82,7 @@ bench: install
 
 # Translations (docs/translating.md): each app keeps its own catalogs in carecircle/<app>/locale/.
 # Extracting runs makemessages inside the app, so it writes that app's catalogs and no one else's.
+# An app whose scripts are translated (it has a djangojs.po) gets its scripts' catalogs extracted too.
 APP ?= $(patsubst carecircle/%/locale,%,$(wildcard carecircle/*/locale))
 MESSAGE_LANGUAGES := cy pl
 
@@ -92,6 +93,11 @@ messages: install
 	  echo "Extracting carecircle/$$app"; \
 	  (cd carecircle/$$app && DEBUG=true ../../$(VENV)/bin/carecircle makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) \
 	    --add-location file --no-obsolete --verbosity 0) || exit 1; \
+	  if ls carecircle/$$app/locale/*/LC_MESSAGES/djangojs.po >/dev/null 2>&1; then \
+	    echo "Extracting carecircle/$$app's scripts (djangojs)"; \
+	    (cd carecircle/$$app && DEBUG=true ../../$(VENV)/bin/carecircle makemessages -d djangojs $(addprefix -l ,$(MESSAGE_LANGUAGES)) \
+	      --add-location file --no-obsolete --verbosity 0) || exit 1; \
+	  fi; \
 	done
 	DEBUG=true $(VENV)/bin/carecircle compilecatalogs
 

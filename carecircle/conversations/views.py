@@ -7,6 +7,7 @@ loads; chat.js only makes it live.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -14,12 +15,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import JavaScriptCatalog
 
@@ -244,20 +245,43 @@ def message(request: HttpRequest, circle_id: int, conversation_id: int, message_
 
 
 _STRINGS = JavaScriptCatalog.as_view(domain="djangojs", packages=["carecircle.conversations"])
+# Each language's catalog and its ETag, made once per process: the catalogs only change with a deploy,
+# which starts new processes.
+_STRINGS_MADE: dict[str, tuple[bytes, str, str]] = {}
+STRINGS_MAX_AGE = 60 * 60
+
+
+def _strings_for(request: HttpRequest, language: str) -> tuple[bytes, str, str]:
+    if language not in _STRINGS_MADE:
+        with translation.override(language):
+            made = _STRINGS(request)
+        body = made.content  # type: ignore[attr-defined]
+        tag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        _STRINGS_MADE[language] = (body, made["Content-Type"], tag)
+    return _STRINGS_MADE[language]
 
 
 @require_http_methods(["GET"])
-@cache_control(max_age=24 * 60 * 60)
 def strings(request: HttpRequest) -> HttpResponseBase:
     """chat.js's words in the language it asks for (`?l=cy`), as Django's JavaScript catalog.
 
     chat.js loads it itself, so conversation pages carry no byte for it (docs/architecture/conversations.md).
+    Its address can't carry a hash (that would cost the page bytes), so it is kept an hour and then
+    revalidated by its ETag: a deploy that changes the words reaches every reader within the hour,
+    and an unchanged catalog costs a 304.
     """
     language = request.GET.get("l", "")
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
-    with translation.override(language):
-        response = _STRINGS(request)
+    body, content_type, tag = _strings_for(request, language)
+    # Weak comparison: gzip turns the tag into W/"…" on its way out.
+    asked = {part.strip().removeprefix("W/") for part in request.headers.get("If-None-Match", "").split(",")}
+    if tag in asked:
+        response: HttpResponseBase = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = tag
+    response["Cache-Control"] = f"public, max-age={STRINGS_MAX_AGE}"
     return response
 
 
