@@ -204,7 +204,7 @@
     if (!text) { if (note) { note.remove(); } return; }
     if (!note) {
       note = document.createElement("p");
-      note.className = "error";
+      note.className = "error-message";
       note.setAttribute("role", "alert");
       note.setAttribute("data-react-problem", "");
       item.appendChild(note);
