@@ -149,24 +149,25 @@ def user_update_profile(*, actor: User, display_name: str, phone: str, time_zone
     return actor
 
 
+def _profile_field_set(*, actor: User, field: str, value: str) -> User:
+    """One profile setting changed on its own: saved and audited only when it is a change."""
+    if getattr(actor, field) != value:
+        setattr(actor, field, value)
+        actor.save(update_fields=[field])
+        audit_record(actor=actor, action="account.profile_updated", subject=actor)
+    return actor
+
+
 @transaction.atomic
 def user_set_time_zone(*, actor: User, time_zone: str) -> User:
     """The time zone picked on a country's page: dates and times follow it on every page."""
-    if actor.time_zone != time_zone:
-        actor.time_zone = time_zone
-        actor.save(update_fields=["time_zone"])
-        audit_record(actor=actor, action="account.profile_updated", subject=actor)
-    return actor
+    return _profile_field_set(actor=actor, field="time_zone", value=time_zone)
 
 
 @transaction.atomic
 def user_set_language(*, actor: User, language: str) -> User:
     """The footer's language switcher, for a member: their pages, emails and texts follow it."""
-    if actor.language != language:
-        actor.language = language
-        actor.save(update_fields=["language"])
-        audit_record(actor=actor, action="account.profile_updated", subject=actor)
-    return actor
+    return _profile_field_set(actor=actor, field="language", value=language)
 
 
 @transaction.atomic
