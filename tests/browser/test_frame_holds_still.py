@@ -320,3 +320,22 @@ def test_the_header_links_line_up_and_underline_only_their_words(
         assert not light, f"{len(light)} light pixels between 'Notifications' and its count: an underline"
     finally:
         context.close()
+
+
+def test_main_holds_still_while_its_first_heading_arrives(server: str, browser: Browser) -> None:
+    """A signed-in page cut just after the empty outbox status line, before its heading has come.
+
+    `<main>` starts with the status line that outbox.js fills (empty until then). With only that
+    line read, the heading's top margin had nothing to collapse through, so `<main>` sat 8 px higher
+    and moved down when the heading arrived (157 -> 165, page-weight.md). `<main>` now holds its
+    children's margins inside it (`display: flow-root`), so it sits where it will stay.
+    """
+    cast = build_cast()
+    organiser = cast.user("organiser")
+    path = reverse("circles:members", kwargs={"circle_id": cast.circle.pk})
+    body = page_html(server, path, cookie=signed_in_session_key(organiser)).encode()
+    start = body.index(b"<main")
+    end = body.index(b"</h1>", start) + len(b"</h1>")
+    assert b"data-outbox-status" in body[start:end]
+    problems, places = shifts_while_parsing(browser, body, start, end, in_words=False)
+    assert not problems, f"{len(problems)} of {places} cuts moved something:\n" + "\n".join(problems[:10])
