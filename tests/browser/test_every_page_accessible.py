@@ -55,6 +55,11 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("circles:list"),
         reverse("circles:create"),
         reverse("accounts:profile"),
+        # Choosing another time zone: the regions, one region's countries, one country's zones.
+        reverse("accounts:time_zone_regions"),
+        reverse("accounts:time_zone_region", kwargs={"region": "europe"}),
+        reverse("accounts:time_zone_country", kwargs={"country": "GB"}),
+        reverse("accounts:time_zone_country", kwargs={"country": "US"}),
         reverse("accounts:sessions"),
         reverse("accounts:tokens"),
         reverse("accounts:password_change"),
