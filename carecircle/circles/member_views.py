@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 from carecircle.circles import services
 from carecircle.circles.access import CircleAccess, access_circle, access_membership
 from carecircle.circles.forms import MemberEditForm
-from carecircle.circles.invitation_views import invite_form
 from carecircle.circles.models import Role
 from carecircle.circles.pages import (
     INVALID,
@@ -42,8 +41,6 @@ def members(request: HttpRequest, circle_id: int) -> HttpResponse:
     if access.can("members.invite"):
         # Only how many invitations wait, in one query: the rows are on their own page.
         context["invitation_total"] = invitations_waiting(access)
-        if context["invite_form_here"]:
-            context["form"] = invite_form(access)
     return render(request, "circles/members.html", context)
 
 

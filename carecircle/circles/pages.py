@@ -31,9 +31,6 @@ MEMBER_PAGE = "circles/member_list.html#member-page"
 # The people page shows this many members at a time, so that a big circle's page stays within the
 # 14,336-byte first round trip (docs/architecture/circles.md, "The people page a part at a time").
 PEOPLE_LIMIT = 10
-# The invitation form is on the people page itself while a circle is starting out (inviting the family
-# one after another); past this many members the page links to the invitation page instead.
-INVITE_FORM_UP_TO = 8
 # The invitations waiting for an answer are shown this many at a time on their own page (the people
 # page has room only for their count, docs/architecture/circles-pages.md).
 INVITATIONS_LIMIT = 10
@@ -146,7 +143,6 @@ def member_page_context(access: CircleAccess, start: int) -> dict[str, Any]:
         "role_counts": role_counts(members),
         "more_href": f"{people_url}?from={following}#people" if following < total else "",
         "first_href": f"{people_url}#people" if start else "",
-        "invite_form_here": total <= INVITE_FORM_UP_TO,
     }
 
 

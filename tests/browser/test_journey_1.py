@@ -39,14 +39,18 @@ def create_circle_and_invite(checked: Checked, server: str) -> None:
     page.get_by_role("button", name="Create the circle").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("The people helping Dad")
     checked.check("circle home")
-    page.get_by_role("link", name="Invite someone").first.click()
-    checked.check("invite someone")
-    # After each invitation the people page shows it, with the form ready for the next one.
-    for name, relationship, channel, address in [
-        ("Raj", "son", "Email", "raj@example.org"),
-        ("Dev", "son", "Email", "dev@example.org"),
-        ("Mrs Patel", "neighbour", "Text message", "07911 123456"),
-    ]:
+    # Each invitation starts from the people page's "Invite someone", one link away from the form;
+    # after it the people page counts it, with "Invite someone" ready for the next one.
+    for count, (name, relationship, channel, address) in enumerate(
+        [
+            ("Raj", "son", "Email", "raj@example.org"),
+            ("Dev", "son", "Email", "dev@example.org"),
+            ("Mrs Patel", "neighbour", "Text message", "07911 123456"),
+        ]
+    ):
+        page.get_by_role("main").get_by_role("link", name="Invite someone").first.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Invite someone to help Dad")
+        checked.check(f"invite someone, {name}")
         page.get_by_label("Their name").fill(name)
         page.get_by_label("How do they know Dad?").fill(relationship)
         page.get_by_label(channel, exact=True).check()
@@ -56,6 +60,9 @@ def create_circle_and_invite(checked: Checked, server: str) -> None:
             page.get_by_label("Their mobile number").fill(address)
         page.get_by_role("button", name="Send the invitation").click()
         expect(page.locator(".message").first).to_contain_text("invitation")
+        expect(page.get_by_role("heading", level=1)).to_have_text("The people helping Dad")
+        waiting = "1 invitation is" if count == 0 else f"{count + 1} invitations are"
+        expect(page.get_by_role("main")).to_contain_text(f"{waiting} waiting for an answer.")
         checked.check(f"after inviting {name}")
 
 

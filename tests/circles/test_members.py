@@ -44,7 +44,7 @@ def test_outsiders_get_not_found_and_well_wishers_forbidden(cast, as_user, outsi
     assert as_user(well_wisher).get(_people(cast)).status_code == 403
 
 
-def test_organisers_see_members_invitations_and_the_invite_form(cast, as_user, organiser):
+def test_organisers_see_members_invitations_and_invite_someone(cast, as_user, organiser):
     _invite_by_email(cast)
     page = text_of(as_user(organiser).get(_people(cast)))
     assert "<strong>Helper</strong>" in page
@@ -56,8 +56,9 @@ def test_organisers_see_members_invitations_and_the_invite_form(cast, as_user, o
     listed = text_of(as_user(organiser).get(invitations))
     assert "<strong>Priya</strong>" in listed
     assert "Email to priya@example.org, from Olivia Organiser." in listed
-    assert 'action="' + reverse("circles:invite", args=[cast.circle.pk]) + '"' in page
-    assert "Coordinates the circle: members, help, the record and settings." in page
+    invite = reverse("circles:invite", args=[cast.circle.pk])
+    assert f'<a class="button" href="{invite}">Invite someone</a>' in page
+    assert "Coordinates the circle: members, help, the record and settings." in text_of(as_user(organiser).get(invite))
 
 
 def test_helpers_see_members_but_not_invitations_by_default(cast, as_user, helper):

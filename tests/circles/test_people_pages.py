@@ -2,8 +2,9 @@
 
 However big the circle, a page holds at most PEOPLE_LIMIT members, a summary of everyone by role
 and a plain "Show more people" link (circles/pages.py member_page_context), so it works without
-JavaScript. Past INVITE_FORM_UP_TO members the invitation form is a link to its own page; every
-action an organiser needs (change a role, remove someone, the invitations waiting) stays on the page.
+JavaScript. The invitation form is one link away on its own page ("Invite someone"), for a circle
+starting out as for a big one; every other action an organiser needs (change a role, remove someone,
+the invitations waiting) stays on the page.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import pytest
 from django.urls import reverse
 
 from carecircle.circles.models import InvitationChannel, Membership, Role
-from carecircle.circles.pages import HOME_NAMES, INVITATIONS_LIMIT, INVITE_FORM_UP_TO, PEOPLE_LIMIT
+from carecircle.circles.pages import HOME_NAMES, INVITATIONS_LIMIT, PEOPLE_LIMIT
 from carecircle.circles.services import invitation_create
 from tests.cast import Cast
 from tests.circles.conftest import add_members, queries_for, text_of
 
 pytestmark = pytest.mark.django_db
 FIRST_HTML_BUDGET = 14_336
+# A circle starting out: the daughter, her dad and the family she invites one after another (journey 1).
+STARTING_OUT = 8
 MORE = re.compile(r'<a href="([^"]+)" rel="next">Show more people</a>')
 ROW = re.compile(r'<li data-member="([0-9]+)">')
 
@@ -86,20 +89,43 @@ def test_the_organisers_actions_stay_on_a_big_circles_page(cast: Cast, as_user: 
     assert "Invitations waiting for an answer" in page
     assert "1 invitation is waiting for an answer." in page
     assert "<strong>Priya</strong>" in text_of(as_user(cast.organiser).get(invitations_page(cast)))
-    # The form is a link to its own page here; a starting circle keeps it on the page (test_members.py).
+    # The form is one link away on its own page, as for a circle starting out.
     invite = reverse("circles:invite", args=[cast.circle.pk])
-    assert f'<a href="{invite}">Invite someone</a>' in page
+    assert f'<a class="button" href="{invite}">Invite someone</a>' in page
     assert f'action="{invite}"' not in page
     assert "Invite someone below" not in page
 
 
-def test_a_circle_starting_out_keeps_the_invitation_form_and_is_not_paged(cast: Cast, as_user: Any) -> None:
-    grow_to(cast, INVITE_FORM_UP_TO)
-    page = text_of(as_user(cast.organiser).get(people(cast)))
-    assert f'action="{reverse("circles:invite", args=[cast.circle.pk])}"' in page
-    assert len(ROW.findall(page)) == INVITE_FORM_UP_TO
-    assert "Show more people" not in page
-    assert "Showing" not in page
+@pytest.mark.parametrize("language", ["en-gb", "cy", "pl"])
+def test_a_circle_starting_out_fits_the_first_round_trip_with_invite_someone_one_link_away(
+    cast: Cast, as_user: Any, language: str
+) -> None:
+    grow_to(cast, STARTING_OUT)
+    invitation_create(
+        actor=cast.organiser,
+        circle=cast.circle,
+        role=Role.HELPER,
+        channel=InvitationChannel.EMAIL,
+        name="Priya",
+        email="priya@example.org",
+    )
+    cast.organiser.language = language
+    cast.organiser.save(update_fields=["language"])
+    client = as_user(cast.organiser)
+    response = client.get(people(cast))
+    assert response.status_code == 200
+    assert len(response.content) <= FIRST_HTML_BUDGET, f"{language}: {len(response.content)} bytes"
+    page = text_of(response)
+    assert len(ROW.findall(page)) == STARTING_OUT
+    assert "rel=\"next\"" not in page
+    invite = reverse("circles:invite", args=[cast.circle.pk])
+    assert f'action="{invite}"' not in page
+    assert f'<a class="button" href="{invite}">' in page
+    # The form it leads to is the whole invitation form.
+    form_page = client.get(invite)
+    assert form_page.status_code == 200
+    assert f'action="{invite}"' in text_of(form_page)
+    assert len(form_page.content) <= FIRST_HTML_BUDGET, f"invite in {language}: {len(form_page.content)} bytes"
 
 
 def test_a_later_page_says_where_it_is_and_links_back(cast: Cast, as_user: Any) -> None:
@@ -149,7 +175,7 @@ def test_the_live_region_refetches_the_part_the_page_shows(cast: Cast, as_user: 
 
 def test_the_people_pages_queries_do_not_grow_with_the_circle(cast: Cast, as_user: Any) -> None:
     client = as_user(cast.organiser)
-    grow_to(cast, INVITE_FORM_UP_TO + 1)
+    grow_to(cast, STARTING_OUT + 1)
     with_few = queries_for(client, people(cast))
     grow_to(cast, 60)
     assert queries_for(client, people(cast)) == with_few
