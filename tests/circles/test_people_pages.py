@@ -117,7 +117,7 @@ def test_a_circle_starting_out_fits_the_first_round_trip_with_invite_someone_one
     assert len(response.content) <= FIRST_HTML_BUDGET, f"{language}: {len(response.content)} bytes"
     page = text_of(response)
     assert len(ROW.findall(page)) == STARTING_OUT
-    assert "rel=\"next\"" not in page
+    assert 'rel="next"' not in page
     invite = reverse("circles:invite", args=[cast.circle.pk])
     assert f'action="{invite}"' not in page
     assert f'<a class="button" href="{invite}">' in page
