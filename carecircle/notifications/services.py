@@ -369,13 +369,17 @@ def _sent_instead(
 ) -> bool:
     """Urgent news `service` would keep waiting past a few minutes goes by the member's next channel (instead.py).
 
+    An urgent push its push service asked to wait longer (Retry-After) goes by text or email the same way.
+
     What replaces it is sent next by this run, like what a hold released, outside any transaction.
     """
     from carecircle.notifications.instead import instead_of_waiting
 
     ids = instead_of_waiting(delivery, service=service, until=until, now=now, holds=holds, while_held=while_held)
+    if ids is None:
+        return False
     holds.released.extend(ids)
-    return bool(ids)
+    return True
 
 
 def _push_failed_instead(delivery: Delivery, *, error: str, holds: ServiceHolds) -> bool:

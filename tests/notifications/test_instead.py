@@ -193,3 +193,88 @@ def test_sending_held_urgent_news_another_way_costs_a_fixed_number_of_queries(
         with CaptureQueriesContext(connection) as queries:
             assert deliveries_send([checkin.pk]) == {"instead": 1, "sent": 1}
     assert len(queries) == QUERIES_TO_SEND_INSTEAD, [query["sql"] for query in queries]
+
+
+def notified(user: User, news: str, channel: str, *, status: str = DeliveryStatus.QUEUED) -> Delivery:
+    """A text or email as notify() queues it (key `<news>-<channel>-<member>`), written directly: no on-commit send."""
+    return Delivery.objects.create(
+        channel=channel,
+        to=MOBILE if channel == Channel.SMS else user.email,
+        subject="" if channel == Channel.SMS else "Dad is finding it hard",
+        body=f"Dad is finding it hard ({news}). https://carecircle.example/c/1/",
+        idempotency_key=f"{news}-{channel}-{user.pk}",
+        recipient_id=user.pk,
+        category="checkin",
+        status=status,
+    )
+
+
+@pytest.mark.parametrize("status", [DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT])
+@pytest.mark.django_db
+def test_a_held_urgent_text_adds_no_email_when_the_member_already_gets_one_for_the_same_news(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime, status: str
+) -> None:
+    """notify() queued the check-in by text and by email: the busy provider's text goes no way twice."""
+    organiser = with_mobile(cast.organiser)
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=False):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        email = notified(organiser, "checkin-20", Channel.EMAIL, status=status)
+        checkin = notified(organiser, "checkin-20", Channel.SMS)
+        mail.outbox.clear()
+        assert deliveries_send([checkin.pk]) == {"instead": 1}
+    assert mail.outbox == []
+    assert twilio.sent == []
+    emails = Delivery.objects.filter(channel=Channel.EMAIL, category="checkin")
+    assert list(emails.values_list("pk", flat=True)) == [email.pk]
+    checkin.refresh_from_db()
+    assert (checkin.status, checkin.instead_channel) == (DeliveryStatus.INSTEAD, "email")
+    assert "already goes to the member by email" in checkin.last_error
+    # Nor does the text go later.
+    twilio.busy = None
+    with time_machine.travel(start + MAX_WAIT + datetime.timedelta(minutes=1), tick=False):
+        assert deliveries_send([checkin.pk]) == {"skipped": 1}
+    assert twilio.sent == []
+
+
+@pytest.mark.django_db
+def test_an_email_that_failed_for_the_same_news_does_not_stop_the_one_sent_instead(
+    cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime
+) -> None:
+    organiser = with_mobile(cast.organiser)
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=False):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        notified(organiser, "checkin-21", Channel.EMAIL, status=DeliveryStatus.FAILED)
+        checkin = notified(organiser, "checkin-21", Channel.SMS)
+        mail.outbox.clear()
+        assert deliveries_send([checkin.pk]) == {"instead": 1, "sent": 1}
+    [email] = mail.outbox
+    assert email.body.startswith("This was meant as a text message.")
+    [replacement] = Delivery.objects.filter(idempotency_key__startswith="instead-")
+    assert replacement.idempotency_key.endswith(f"-email-{organiser.pk}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_text_and_a_held_push_of_the_same_news_switching_at_once_send_one_email(
+    twilio: FakeSmsProvider, push_service: Any, start: datetime.datetime
+) -> None:
+    """Two workers: the text held by a busy provider, the push told to wait an hour; both would go by email."""
+    from tests.cast import build_cast
+    from tests.notifications.test_push_fallback import device, pushed
+
+    organiser = with_mobile(build_cast().organiser)
+    phone = device(push_service, organiser, "phone", dropped=False)
+    push_service.status_for["/push/phone"] = 429
+    push_service.retry_after_for["/push/phone"] = "3600"
+    twilio.busy = (429, "3600")
+    with time_machine.travel(start, tick=True):
+        service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
+        ids = [notified(organiser, "checkin-22", Channel.SMS).pk, pushed(organiser, "checkin-22", phone).pk]
+        mail.outbox.clear()
+        outcomes = at_once([partial(deliveries_send, ids), partial(deliveries_send, list(reversed(ids)))])
+    assert sum(outcome.get("instead", 0) for outcome in outcomes) == 2
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.filter(channel=Channel.EMAIL, category="checkin").count() == 1
+    assert twilio.sent == []
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True)) == {DeliveryStatus.INSTEAD}
