@@ -63,16 +63,6 @@ class Table:
     def largest(self) -> int:
         return max([cell.value for cell in self.cells if not cell.suppressed] or [1]) or 1
 
-    def bars(self) -> list[dict[str, object]]:
-        """Each cell as a bar of an SVG chart: width in percent of the largest shown value."""
-        rows = []
-        for index, cell in enumerate(self.cells):
-            width = 0 if cell.suppressed else round(BAR_WIDTH * cell.value / self.largest)
-            rows.append(
-                {"cell": cell, "y": index * 28 + 4, "width": width, "text_x": 236 + width, "text_y": index * 28 + 17}
-            )
-        return rows
-
     @property
     def height(self) -> int:
         return max(28 * len(self.cells), 28)
