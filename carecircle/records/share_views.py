@@ -190,10 +190,12 @@ SHARED_PART_BUDGET = 3_200
 def _shared_weigher(reader: Reader, token: str) -> Callable[[selectors.ShownEntry], int]:
     """Weighs an entry by drawing its card as a link shows it (no actions, documents through the link)."""
     card = get_template("records/entry.html")
-    context = {"reader": reader, "circle": reader.circle, "share_token": token, "level": 3}
+    context = {"reader": reader, "circle": reader.circle, "share_token": token}
 
     def weigh(item: selectors.ShownEntry) -> int:
-        item.card = card.render({**context, "item": item})
+        # A medicine's card sits under "Taken now" or "Stopped" (an h3), so its own heading is an h4.
+        level = 4 if item.section.key == "medications" else 3
+        item.card = card.render({**context, "item": item, "level": level})
         return len(item.card.encode())
 
     return weigh
@@ -201,10 +203,16 @@ def _shared_weigher(reader: Reader, token: str) -> Callable[[selectors.ShownEntr
 
 def _read(reader: Reader, section: Section, upto: int) -> list[selectors.ShownEntry]:
     """A section's entries as a link sees them (one query). The daily notes are read newest first and
-    only as far as `upto` and one more: a year of notes is never read to show ten."""
+    only as far as `upto` and one more: a year of notes is never read to show ten. The medicines
+    taken now come before those stopped."""
     if section.key == "notes":
         return selectors.entries_for(reader=reader, section=section, limit=upto + 1)
-    return selectors.entries_for(reader=reader, section=section)
+    entries = selectors.entries_for(reader=reader, section=section)
+    if section.key == "medications":
+        # The medicines taken now, then those stopped, each in the list's order: a part shows them as two
+        # lists, "Taken now" and "Stopped", as the member's medications page does.
+        return sorted(entries, key=lambda item: item.stopped)
+    return entries
 
 
 def _section_part(

@@ -31,6 +31,8 @@ def test_a_nurse_reads_a_big_shared_record_a_part_at_a_time_without_javascript(s
         entry_create(actor=cast.organiser, circle=cast.circle, section=SECTION_BY_KEY["contacts"], values=values)
     for number in range(30):
         values = {"name": f"Medicine {number:02}", "strength": "5 mg", "schedule": "every morning"}
+        if number % 3 == 0:
+            values["stopped"] = "2024-01-01"
         entry_create(actor=cast.organiser, circle=cast.circle, section=SECTION_BY_KEY["medications"], values=values)
     _, token = share_link_create(
         actor=cast.organiser,
@@ -80,6 +82,19 @@ def test_a_nurse_reads_a_big_shared_record_a_part_at_a_time_without_javascript(s
         expect(page).to_have_url(re.compile(r"\?section=contacts#part-contacts$"))
         page.get_by_role("link", name="The whole shared record").click()
         expect(page.get_by_role("heading", level=2, name="Medications")).to_be_visible()
+        # The medicines taken now and those stopped are two lists, as on the member's page.
+        medications = page.locator("section", has=page.get_by_role("heading", level=2, name="Medications"))
+        expect(medications.get_by_role("heading", level=3, name="Taken now")).to_be_visible()
+        medications.get_by_role("link", name=re.compile("Show (more|the list)")).click()
+        expect(page).to_have_url(re.compile(r"\?section=medications(&from=\d+)?#part-medications$"))
+        expect(page.get_by_role("heading", level=3, name="Taken now")).to_be_visible()
+        weighed("a part of the shared medications")
+        while page.get_by_role("heading", level=3, name="Stopped").count() == 0:
+            page.get_by_role("link", name="Show more of medications").click()
+        stopped = page.locator("h3:text-is('Stopped') + ul li.entry h4").all_inner_texts()
+        assert stopped
+        assert all(int(name.split()[-1]) % 3 == 0 for name in stopped), stopped
+        weighed("the shared medications' stopped part")
         # No part shows anything to change.
         expect(page.get_by_role("button", name=re.compile("Delete"))).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -92,10 +92,22 @@ def test_the_parts_reach_every_entry_of_a_section_once(cast):
     seen = [name for body in bodies for name in re.findall(r"<h3>(Contact number \d+)</h3>", body)]
     assert seen == sorted(f"Contact number {number:03}" for number in range(BIG_LISTS["contacts"]))
     assert re.search(r"\d+ to 70 of 70 key contacts\.", bodies[-1])
-    medicines = [
-        name for body in _parts(client, url, "medications") for name in re.findall(r"<h3>(Medicine [^<]+)</h3>", body)
+    # Medicines come as two lists, taken now then stopped (every third of the big record's is stopped),
+    # each card under its list's heading.
+    listed = [
+        heading
+        for body in _parts(client, url, "medications")
+        for heading in re.findall(r"<h3>(Taken now|Stopped)</h3>|<h4>(Medicine [^<]+)</h4>", body)
     ]
+    medicines = [name for _, name in listed if name]
     assert sorted(medicines) == sorted(f"Medicine number {number:03}" for number in range(BIG_LISTS["medications"]))
+    stopped = {f"Medicine number {number:03}" for number in range(0, BIG_LISTS["medications"], 3)}
+    assert [name in stopped for name in medicines] == sorted(name in stopped for name in medicines)
+    group = ""
+    for heading, name in listed:
+        group = heading or group
+        if name:
+            assert group == ("Stopped" if name in stopped else "Taken now"), name
     notes = [n for body in _parts(client, url, "notes") for n in re.findall(r"Note (\d+):", body)]
     assert sorted(set(notes)) == [f"{number:03}" for number in range(NOTES)]
     assert notes == sorted(notes, reverse=True), "newest first"
@@ -110,6 +122,23 @@ def test_a_small_record_is_still_shown_whole_on_one_page(cast):
     assert "Penicillin" in body
     assert "Show more" not in body
     assert "Show the list" not in body
+
+
+def test_medicines_taken_now_and_stopped_are_two_lists_as_on_the_members_page(cast):
+    add: dict[str, Any] = {"actor": cast.organiser, "circle": cast.circle}
+    add_entry(**add, section="medications", name="Warfarin", stopped="2024-01-01")
+    add_entry(**add, section="medications", name="Metformin")
+    add_entry(**add, section="medications", name="Aspirin", stopped="2025-02-01")
+    add_entry(**add, section="medications", name="Ramipril")
+    url = _link(cast, ["medications"])
+    for body in (Client().get(url).content.decode(), Client().get(f"{url}?section=medications").content.decode()):
+        taken, stopped = body.index("<h3>Taken now</h3>"), body.index("<h3>Stopped</h3>")
+        assert taken < body.index("<h4>Metformin</h4>") < body.index("<h4>Ramipril</h4>") < stopped
+        assert stopped < body.index("<h4>Aspirin</h4>") < body.index("<h4>Warfarin</h4>")
+        assert body.count('<ul class="list-plain entries">') == 2
+    # Nothing stopped: one list, "Taken now".
+    only_taken = _link(cast, ["allergies"])
+    assert "Taken now" not in Client().get(only_taken).content.decode()
 
 
 def test_every_part_keeps_the_links_sections_expiry_and_revocation(cast):
