@@ -383,5 +383,7 @@ RETENTION_EVENTS_DAYS = env_int("RETENTION_EVENTS_DAYS", 30)
 RETENTION_SESSIONS_DAYS = env_int("RETENTION_SESSIONS_DAYS", 30)
 RETENTION_TASK_RESULTS_DAYS = env_int("RETENTION_TASK_RESULTS_DAYS", 14)
 RETENTION_REPLY_CODES_DAYS = env_int("RETENTION_REPLY_CODES_DAYS", 14)
+# Summary PDFs the worker drew (records.PdfJob): each is served for a day, then drawn again.
+RETENTION_RECORD_PDF_DAYS = env_int("RETENTION_RECORD_PDF_DAYS", 2)
 # A closed circle stays readable (with its export) this long, then the worker erases it.
 CIRCLE_ERASE_AFTER_DAYS = env_int("CIRCLE_ERASE_AFTER_DAYS", 90)

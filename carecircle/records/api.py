@@ -13,7 +13,7 @@ from typing import Any
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext
-from ninja import File, Form, Router, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -46,9 +46,10 @@ from carecircle.records.api_schemas import (
 from carecircle.records.archive import export_stream
 from carecircle.records.documents import DocumentRefused, clean_document, document_limit, upload_too_big
 from carecircle.records.exports import ESSENTIAL_SECTIONS
-from carecircle.records.models import Audience, RecordEntry
+from carecircle.records.models import Audience, PdfJob, RecordEntry
+from carecircle.records.pdf_jobs import ASK_AGAIN_SECONDS, pdf_state
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, in_english
-from carecircle.records.share_views import fhir_response, pdf_response
+from carecircle.records.share_views import fhir_response
 from carecircle.records.views import document_response
 
 router = Router(tags=["Records"])
@@ -93,20 +94,49 @@ def record_fhir(request: HttpRequest, circle_id: CircleId) -> JsonResponse:
     return fhir_response(reader, document_url=url)
 
 
+class PdfPreparingOut(Schema):
+    detail: str
+    retry_after: int = Field(description="Seconds to wait before asking again.")
+
+
+PDF_PREPARING = {
+    202: {
+        "description": "Being drawn by the worker: ask again after `Retry-After` seconds, at the same address.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PdfPreparingOut"}}},
+    }
+}
+
+
 @router.get(
     "/circles/{circle_id}/record/summary.pdf",
     operation_id="record_summary_pdf",
     summary="The one-page summary as a PDF",
-    response=responses({200: bytes}, 403, 404, 422),
-    openapi_extra=file_answer("An A4 PDF.", "application/pdf"),
+    response=responses({200: bytes, 202: PdfPreparingOut}, 403, 404, 422, 503),
+    openapi_extra={"responses": {**file_answer("An A4 PDF.", "application/pdf")["responses"], **PDF_PREPARING}},
 )
 def record_summary_pdf(request: HttpRequest, circle_id: CircleId) -> HttpResponse:
-    """Who the person is, conditions, allergies, medicines taken now, key contacts and the emergency plan."""
+    """Who the person is, conditions, allergies, medicines taken now, key contacts and the emergency plan.
+
+    The worker draws a PDF the first time it is asked for after the record changes: until then the
+    answer is 202 with `Retry-After`; 503 when the drawing failed (asking again a minute later
+    tries again).
+    """
     reader = access_record(user=viewer(request), circle_id=circle_id)
     if not any(reader.can_read(SECTION_BY_KEY[key]) for key in ESSENTIAL_SECTIONS):
         reader.require_section(SECTION_BY_KEY["about"])
-    reader.log("the one-page summary as PDF")
-    return pdf_response(reader)
+    state = pdf_state(reader)
+    if state.pdf is not None:
+        reader.log("the one-page summary as PDF")
+        response = HttpResponse(state.pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="summary.pdf"'
+        return response
+    if state.status == PdfJob.Status.FAILED:
+        detail = gettext("The PDF couldn't be made. Ask again in a minute to try again.")
+        return JsonResponse({"detail": detail}, status=503)
+    preparing = {"detail": gettext("Your PDF is being prepared."), "retry_after": ASK_AGAIN_SECONDS}
+    response = JsonResponse(preparing, status=202)
+    response["Retry-After"] = str(ASK_AGAIN_SECONDS)
+    return response
 
 
 @router.get(

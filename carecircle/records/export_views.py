@@ -44,8 +44,7 @@ def essentials(request: HttpRequest, circle_id: int) -> HttpResponse:
 @login_required
 def essentials_pdf(request: HttpRequest, circle_id: int) -> HttpResponse:
     reader = _essentials_reader(request, circle_id)
-    reader.log("the one-page summary as PDF")
-    return pdf_response(reader)
+    return pdf_response(request, reader, summary_url=reverse("records:essentials", args=[circle_id]))
 
 
 @require_http_methods(["GET"])

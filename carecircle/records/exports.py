@@ -12,7 +12,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from carecircle.circles.conditional import reader_settings, release
-from carecircle.circles.fragments import kept
 from carecircle.circles.models import Membership, Role
 from carecircle.records.access import Reader
 from carecircle.records.models import RecordEntry
@@ -90,12 +89,8 @@ class PdfUnavailable(Exception):
     """WeasyPrint can't run here (its Pango library is missing); the printable page still works."""
 
 
-# A kept PDF's key changes with the record, the reader's position and the day, so it may live long.
-PDF_SECONDS = 24 * 60 * 60
-
-
 def pdf_key(reader: Reader) -> str:
-    """The cache key of a reader's PDF: everything the PDF is drawn from but the reader's identity.
+    """The key of a reader's PDF (its `PdfJob`): everything the PDF is drawn from but the reader's identity.
 
     The release, the circle and its event sequence (every entry change records one, so a changed
     record is drawn again), the reader's full capability set and audiences (which sections, entries
@@ -119,25 +114,19 @@ def pdf_key(reader: Reader) -> str:
     return "records-pdf:" + hashlib.sha256("\n".join(material).encode()).hexdigest()
 
 
-def essentials_pdf(reader: Reader) -> bytes:
-    """The essentials as an A4 PDF, drawn once per record version and reader position and kept.
+def draw_pdf(reader: Reader) -> bytes:
+    """The essentials as an A4 PDF, drawn now: only the worker calls this (records/pdf_jobs.py).
 
-    WeasyPrint takes about 15 ms a line of the summary (docs/performance.md), so a big record's
-    PDF is drawn once after each change and then served from the cache (`circles.fragments.kept`,
-    Django's cache: Redis in production) under `pdf_key`. Access checks and the access log happen in
-    the views, before this, for every download, kept or not.
+    WeasyPrint takes about 15 ms a line of the summary (docs/performance.md), so a request never
+    draws it; the job keeps the drawn PDF under `pdf_key` for a day.
     """
     # Imported here: WeasyPrint loads Pango when imported, which every other page can do without.
     try:
         from weasyprint import HTML  # type: ignore[import-untyped]
     except (ImportError, OSError) as error:
         raise PdfUnavailable(str(error)) from error
-
-    def draw() -> bytes:
-        html = render_to_string("records/essentials_pdf.html", {"essentials": essentials_for(reader)})
-        return _pdf_of(HTML, html)
-
-    return kept(lambda: pdf_key(reader), draw, kind=bytes, keep=lambda _pdf: True, seconds=PDF_SECONDS)
+    html = render_to_string("records/essentials_pdf.html", {"essentials": essentials_for(reader)})
+    return _pdf_of(HTML, html)
 
 
 def _pdf_of(html_class: Any, html: str) -> bytes:

@@ -175,3 +175,35 @@ class RecordView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.viewer_name} looked at {self.what}"
+
+
+class PdfJob(models.Model):
+    """The summary PDF for one key (`exports.pdf_key`): queued, being drawn by the worker, drawn, or failed.
+
+    The reader's capabilities, audiences, share link, language and time zone are captured when the
+    request queues it, so the worker draws exactly what the key promises; the key is unique, so a
+    burst of clicks or two readers in the same position share one job (records/pdf_jobs.py).
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting")
+        DRAWING = "drawing", _("Being drawn")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=80, unique=True)
+    circle = models.ForeignKey(Circle, on_delete=models.CASCADE, related_name="+")
+    share_link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    capabilities = models.JSONField(default=list)
+    audiences = models.JSONField(default=list)
+    language = models.CharField(max_length=16)
+    time_zone = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    pdf = models.BinaryField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"PDF job {self.pk} ({self.status})"

@@ -53,3 +53,17 @@ personal_data_declare(
     retention="RETENTION_ACCESS_LOG_DAYS",
     fields={"viewer": "who looked", "viewer_name": "their name then", "what": "what they looked at"},
 )
+personal_data_declare(
+    "records.PdfJob",
+    whose="the person being helped (special category: health)",
+    why="the one-page summary PDF, drawn by the worker and served for a day",
+    retention="RETENTION_RECORD_PDF_DAYS",
+    fields={"pdf": "the summary as drawn for one reader position"},
+    not_personal={
+        "key": "a SHA-256",
+        "capabilities": "what the reader may see",
+        "audiences": "which audiences the reader is in",
+        "language": "the reader's language",
+        "time_zone": "the reader's time zone",
+    },
+)

@@ -17,7 +17,7 @@ from carecircle.lib.privacy_registry import (
 )
 from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
-from carecircle.records.models import RecordDocument, RecordEntry, RecordVersion, RecordView, ShareLink
+from carecircle.records.models import PdfJob, RecordDocument, RecordEntry, RecordVersion, RecordView, ShareLink
 
 BATCH = 500
 FORMER_MEMBER = "Former member"
@@ -88,7 +88,11 @@ def erase_circle(circle_id: int) -> int:
                 document.file.storage.delete(document.file.name)
         with transaction.atomic():
             removed += RecordDocument.objects.filter(pk__in=[document.pk for document in batch]).delete()[0]
-    for queryset in (RecordView.objects.filter(circle_id=circle_id), RecordEntry.objects.filter(circle_id=circle_id)):
+    for queryset in (
+        PdfJob.objects.filter(circle_id=circle_id),
+        RecordView.objects.filter(circle_id=circle_id),
+        RecordEntry.objects.filter(circle_id=circle_id),
+    ):
         while ids := list(queryset.order_by("pk").values_list("pk", flat=True)[:BATCH]):
             with transaction.atomic():
                 removed += queryset.model._default_manager.filter(pk__in=ids).delete()[0]
@@ -98,6 +102,9 @@ def erase_circle(circle_id: int) -> int:
 subject_part_register("records", subject_access)
 erasure_register("records", handler=erase, kept=kept)
 circle_eraser_register("records", erase_circle)
+retention_rule_register(
+    RetentionRule(name="summary PDFs", setting="RETENTION_RECORD_PDF_DAYS", model=PdfJob, date_field="queued_at")
+)
 retention_rule_register(
     RetentionRule(name="access log", setting="RETENTION_ACCESS_LOG_DAYS", model=RecordView, date_field="created_at")
 )

@@ -19,7 +19,6 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.stepup import stepup_required
@@ -27,9 +26,10 @@ from carecircle.circles.access import access_circle
 from carecircle.circles.pages import INVALID, circle_context, viewer
 from carecircle.records import selectors, services
 from carecircle.records.access import Reader, section_named, share_reader
-from carecircle.records.exports import PdfUnavailable, essentials_for, essentials_pdf, fhir_bundle
+from carecircle.records.exports import essentials_for, fhir_bundle
 from carecircle.records.forms import ShareCodeForm, ShareLinkForm
-from carecircle.records.models import ShareLink
+from carecircle.records.models import PdfJob, ShareLink
+from carecircle.records.pdf_jobs import ASK_AGAIN_SECONDS, pdf_state
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, Section, in_english
 from carecircle.records.views import _start, document_response
 
@@ -314,8 +314,8 @@ def shared_essentials(request: HttpRequest, link: ShareLink, share_token: str) -
 @_link_view(("GET", "HEAD"))
 def shared_pdf(request: HttpRequest, link: ShareLink, share_token: str) -> HttpResponse:
     reader = share_reader(link)
-    reader.log("the one-page summary as PDF")
-    return pdf_response(reader)
+    summary_url = reverse("records:shared_essentials", kwargs={"share_token": share_token})
+    return pdf_response(request, reader, summary_url=summary_url)
 
 
 @_link_view(("GET", "HEAD"))
@@ -333,21 +333,33 @@ def shared_document(request: HttpRequest, link: ShareLink, share_token: str, doc
     return document_response(reader, document_id)
 
 
-PDF_UNAVAILABLE = gettext_lazy(
-    "The PDF can't be made on this server just now. Open the summary page instead and use your "
-    "browser's Print, which gives the same page."
-)
+def pdf_response(request: HttpRequest, reader: Reader, *, summary_url: str) -> HttpResponse:
+    """The reader's PDF once the worker has drawn it; until then a page that asks again (records/pdf_jobs.py).
 
-
-def pdf_response(reader: Reader) -> HttpResponse:
-    try:
-        pdf = essentials_pdf(reader)
-    except PdfUnavailable:
-        logger.exception("The PDF summary can't be made: WeasyPrint or its Pango library is missing.")
-        return HttpResponse(str(PDF_UNAVAILABLE), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = "".join(c for c in reader.circle.person_name if c.isalnum())[:40] or "summary"
-    response["Content-Disposition"] = f'attachment; filename="{name}-summary.pdf"'
+    202 Accepted while it is prepared (the request was taken and the PDF follows at the same
+    address), 503 with "Try again" when the drawing failed, 200 with the PDF when it is ready.
+    """
+    state = pdf_state(reader, again=request.GET.get("again") == "1")
+    if state.pdf is not None:
+        # A look is logged when the PDF is served: "being prepared" shows nothing of the record.
+        reader.log("the one-page summary as PDF")
+        response = HttpResponse(state.pdf, content_type="application/pdf")
+        name = "".join(c for c in reader.circle.person_name if c.isalnum())[:40] or "summary"
+        response["Content-Disposition"] = f'attachment; filename="{name}-summary.pdf"'
+        return response
+    failed = state.status == PdfJob.Status.FAILED
+    context = {
+        "circle": reader.circle,
+        "failed": failed,
+        "pdf_url": request.path,
+        "again_url": request.path + "?again=1",
+        "summary_url": summary_url,
+        "ask_again_seconds": ASK_AGAIN_SECONDS,
+    }
+    response = render(request, "records/pdf_preparing.html", context, status=503 if failed else 202)
+    if not failed:
+        response["Retry-After"] = str(ASK_AGAIN_SECONDS)
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -17,6 +17,9 @@ NOT_ALLOWED = "405 405 405 405 405 405 405 405 405"
 READERS = "200 200 200 200 200 403 404 404 302"
 OWNERS = "200 200 403 403 403 403 404 404 302"
 ANYONE = "200 200 200 200 200 200 200 200 200"
+# The summary PDF's first answer: "being prepared" (202) while the worker draws it (records/pdf_jobs.py).
+PDF_READERS = READERS.replace("200", "202")
+PDF_ANYONE = ANYONE.replace("200", "202")
 READERS_COLUMNS = ("person", "organiser", "helper", "paid_carer", "professional")
 
 WEB: dict[tuple[str, str], str] = {
@@ -41,7 +44,7 @@ WEB: dict[tuple[str, str], str] = {
     ("records:document", "POST"): NOT_ALLOWED,
     ("records:essentials", "GET"): READERS,
     ("records:essentials", "POST"): NOT_ALLOWED,
-    ("records:essentials_pdf", "GET"): READERS,
+    ("records:essentials_pdf", "GET"): PDF_READERS,
     ("records:essentials_pdf", "POST"): NOT_ALLOWED,
     ("records:fhir", "GET"): OWNERS,
     ("records:fhir", "POST"): NOT_ALLOWED,
@@ -60,7 +63,7 @@ WEB: dict[tuple[str, str], str] = {
     ("records:shared", "POST"): NOT_ALLOWED,
     ("records:shared_essentials", "GET"): ANYONE,
     ("records:shared_essentials", "POST"): NOT_ALLOWED,
-    ("records:shared_pdf", "GET"): ANYONE,
+    ("records:shared_pdf", "GET"): PDF_ANYONE,
     ("records:shared_pdf", "POST"): NOT_ALLOWED,
     ("records:shared_fhir", "GET"): ANYONE,
     ("records:shared_fhir", "POST"): NOT_ALLOWED,
@@ -135,7 +138,7 @@ API: dict[tuple[str, str], str] = {
     ("record_sections", "GET"): "200 200 200 200 200 200 404 404 401",
     ("record_fhir", "GET"): API_READERS,
     ("record_export", "GET"): API_OWNERS,
-    ("record_summary_pdf", "GET"): API_READERS,
+    ("record_summary_pdf", "GET"): API_READERS.replace("200", "202"),
     ("record_share_list", "GET"): API_OWNERS,
     ("record_share_create", "POST"): "201 201 403 403 403 403 404 404 401",
     ("record_share_revoke", "POST"): API_OWNERS,

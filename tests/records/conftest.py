@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
@@ -29,3 +30,19 @@ def add(cast: Cast, django_capture_on_commit_callbacks: Any) -> Any:
             )
 
     return make
+
+
+def pdf_download(client: Client, url: str) -> Any:
+    """The summary PDF as a reader gets it: asked for, drawn by the worker, asked for again.
+
+    The first answer is "being prepared" (202) unless a PDF for the reader's position is already
+    drawn; the job is queued after the request's commit and run here (tests run tasks at once).
+    """
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        first = client.get(url)
+    if first.status_code != 202:
+        return first
+    assert "Your PDF is being prepared" in first.content.decode()
+    return client.get(url)

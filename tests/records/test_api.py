@@ -162,9 +162,17 @@ def test_list_queries_do_not_grow_with_entries(cast, organiser, add, django_asse
     assert len(response.json()) == 31
 
 
-def test_the_summary_pdf_through_the_api(cast, professional, well_wisher, add):
+def test_the_summary_pdf_through_the_api(cast, professional, well_wisher, add, django_capture_on_commit_callbacks):
     add("allergies", substance="Penicillin")
-    response = token_client(professional).get(_url(cast, "/summary.pdf"))
+    client = token_client(professional)
+    with django_capture_on_commit_callbacks(execute=True):
+        preparing = client.get(_url(cast, "/summary.pdf"))
+    assert preparing.status_code == 202
+    assert preparing["Retry-After"] == "3"
+    assert preparing.json()["detail"] == "Your PDF is being prepared."
+    # Nothing of the record was shown yet: not a look.
+    assert not RecordView.objects.filter(what="the one-page summary as PDF").exists()
+    response = client.get(_url(cast, "/summary.pdf"))
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF-")
     assert RecordView.objects.filter(viewer=professional, what="the one-page summary as PDF").exists()

@@ -18,6 +18,7 @@ from carecircle.circles import registries
 from carecircle.records.access import Reader, access_record
 from carecircle.records.exports import essentials_for
 from tests.circles.conftest import text_of
+from tests.records.conftest import pdf_download
 from tests.records.test_documents import PDF, _upload
 
 
@@ -63,7 +64,7 @@ def _pdf_layout_text(reader: Reader) -> tuple[str, int]:
 
 def test_the_pdf_summary_is_one_a4_page_with_the_essentials(cast, as_user, add, organiser, helper):
     _fill(add)
-    response = as_user(helper).get(reverse("records:essentials_pdf", args=[cast.circle.pk]))
+    response = pdf_download(as_user(helper), reverse("records:essentials_pdf", args=[cast.circle.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
@@ -214,6 +215,7 @@ def test_without_weasyprint_the_pdf_says_to_print_the_page_instead(cast, as_user
     import sys
 
     monkeypatch.setitem(sys.modules, "weasyprint", None)
-    response = as_user(organiser).get(reverse("records:essentials_pdf", args=[cast.circle.pk]))
+    response = pdf_download(as_user(organiser), reverse("records:essentials_pdf", args=[cast.circle.pk]))
     assert response.status_code == 503
     assert "browser's Print" in response.content.decode()
+    assert "Try again" in response.content.decode()

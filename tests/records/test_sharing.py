@@ -19,6 +19,7 @@ from carecircle.records.models import RecordView, ShareLink
 from carecircle.records.services import share_link_create, share_link_revoke
 from tests.cast import Cast
 from tests.circles.conftest import text_of as page_text
+from tests.records.conftest import pdf_download
 
 
 def text_of(response: Any) -> str:
@@ -148,7 +149,7 @@ def test_a_link_with_a_code_opens_nothing_until_the_code_is_given(cast, add, dja
     assert client.post(_shared(token), {"code": wrong}).status_code == 400
     assert client.post(_shared(token), {"code": code}).status_code == 302
     assert "Metformin" in text_of(client.get(_shared(token)))
-    assert client.get(_shared(token, "records:shared_pdf")).status_code == 200
+    assert pdf_download(client, _shared(token, "records:shared_pdf")).status_code == 200
 
 
 def test_guessing_the_code_is_stopped_after_five_tries(cast):
@@ -185,7 +186,7 @@ def test_every_look_by_a_link_or_a_professional_is_logged_and_shown(
     add("medications", name="Metformin")
     _, token = _link(cast)
     Client().get(_shared(token))
-    Client().get(_shared(token, "records:shared_pdf"))
+    pdf_download(Client(), _shared(token, "records:shared_pdf"))
     as_user(professional).get(reverse("records:section", args=[cast.circle.pk, "medications"]))
     as_user(helper).get(reverse("records:section", args=[cast.circle.pk, "medications"]))
     kinds = list(RecordView.objects.order_by("id").values_list("viewer_kind", "what"))
