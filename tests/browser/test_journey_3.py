@@ -86,8 +86,12 @@ def test_journey_3_a_nurse_reads_the_record_through_a_link_and_the_family_sees_w
     expect(nurse.page.locator(".site-header")).to_be_hidden()
     expect(nurse.page.locator(".essentials")).to_contain_text("Amlodipine")
     nurse.page.emulate_media(media="screen")
-    with nurse.page.expect_download() as download_info:
-        nurse.page.get_by_role("link", name="Download as PDF").click()
+    # The worker draws the PDF: "being prepared" first, then the page saves it by itself.
+    nurse.page.get_by_role("link", name="Download as PDF").click()
+    expect(nurse.page.get_by_role("heading", name="Your PDF is being prepared")).to_be_visible()
+    nurse.check("the PDF being prepared")
+    with nurse.page.expect_download(timeout=30_000) as download_info:
+        pass
     pdf_path = download_info.value.path()
     assert pdf_path is not None
     with open(pdf_path, "rb") as pdf:

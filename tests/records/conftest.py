@@ -44,5 +44,5 @@ def pdf_download(client: Client, url: str) -> Any:
         first = client.get(url)
     if first.status_code != 202:
         return first
-    assert b"http-equiv=\"refresh\"" in first.content or first["Content-Type"] == "application/json"
+    assert b"data-pdf-wait=" in first.content or first["Content-Type"] == "application/json"
     return client.get(url)

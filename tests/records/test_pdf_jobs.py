@@ -57,7 +57,9 @@ def test_the_first_download_says_it_is_being_prepared_and_draws_nothing(
     assert response["Cache-Control"] == "no-store"
     page = response.content.decode()
     assert "Your PDF is being prepared" in page
-    assert f'<meta http-equiv="refresh" content="3; url={_url(cast)}">' in page
+    # With JavaScript the page asks again by itself (records/pdf_wait.js); without, "Check again".
+    assert f'data-pdf-wait="{_url(cast)}" data-ask-again="3"' in page
+    assert "pdf_wait" in page
     assert f'href="{_url(cast)}">Check again</a>' in page
     assert drawn == []  # nothing drawn in the request
     assert len(queued) == 1  # the job, queued after the commit
@@ -156,7 +158,7 @@ def test_a_failed_drawing_says_so_and_can_be_tried_again(cast, drawn, monkeypatc
     page = failed.content.decode()
     assert "The PDF couldn't be made" in text_of(failed)
     assert f'href="{_url(cast)}?again=1">Try again</a>' in page
-    assert "http-equiv" not in page  # it doesn't ask again by itself
+    assert "data-pdf-wait" not in page  # it doesn't ask again by itself
     # Asking again without "Try again" shows the failure and queues nothing.
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert client.get(_url(cast)).status_code == 503
