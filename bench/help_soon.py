@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import BIN, ROOT, build_circle, prepare_environment, say
+from run import BIN, ROOT, QueryCount, build_circle, prepare_environment, say
 
 TOTAL = int(os.environ.get("BENCH_TASKS", "10000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
@@ -99,13 +99,10 @@ def old_soon_tasks(*, now: datetime.datetime) -> list[Any]:
 
 def timed(work: Callable[[], Any]) -> tuple[float, Any, int]:
     """Median milliseconds of REPEAT runs, the last result, and the queries of one run."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     times = []
     result: Any = None
     for _ in range(REPEAT):
-        with CaptureQueriesContext(connection) as queries:
+        with QueryCount() as queries:
             started = time.perf_counter()
             result = work()
             times.append((time.perf_counter() - started) * 1000)

@@ -75,7 +75,7 @@ def fill_record(circle_id: int) -> None:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
-    from run import ready_environment, say
+    from run import QueryCount, ready_environment, say
 
     say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-record-") as directory:
@@ -84,9 +84,8 @@ def main() -> None:
 
         circle_id, cookie = build_circle()
         fill_record(circle_id)
-        from django.db import close_old_connections, connection
+        from django.db import close_old_connections
         from django.test import Client, override_settings
-        from django.test.utils import CaptureQueriesContext
 
         record = f"/circles/{circle_id}/record/"
         pages = [("record contents", record)] + [(key, f"{record}{key}/") for key in SECTIONS]
@@ -101,7 +100,7 @@ def main() -> None:
                 response = client.get(path)
                 assert response.status_code == 200, (path, response.status_code)
                 body = response.content
-                with CaptureQueriesContext(connection) as queries:
+                with QueryCount() as queries:
                     client.get(path)
                 walls, cpus = [], []
                 for _ in range(ROUNDS):

@@ -27,12 +27,43 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 MEMBERS = 60
+
+
+class QueryCount:
+    """The queries run inside it, counted as they execute (`len()` gives the count).
+
+    `CaptureQueriesContext` slices the connection's query log, which keeps the last 9,000 queries:
+    after filling a big circle the log is full, both ends of the slice are 9,000, and benches
+    printed 0 queries. Counting through an execute wrapper has no such limit (as in a58998e).
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._wrapper: Any = None
+
+    def __enter__(self) -> QueryCount:
+        from django.db import connection
+
+        self._wrapper = connection.execute_wrapper(self._counted)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._wrapper.__exit__(*exc)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def _counted(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
 
 
 def free_port() -> int:

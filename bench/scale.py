@@ -96,14 +96,14 @@ def targets(circle_id: int, family_id: int) -> list[tuple[str, str]]:
 def measure() -> None:
     """Run inside one database's process: answer each URL read from stdin with JSON [median ms, queries]."""
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
     import django
 
     django.setup()
     from django.conf import settings
     from django.core.cache import cache
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from run import QueryCount
 
     from carecircle.circles.models import Circle, Membership
     from carecircle.conversations.models import Conversation
@@ -129,7 +129,7 @@ def measure() -> None:
         for _ in range(int(count)):
             if not warm:
                 cache.clear()
-            with CaptureQueriesContext(connection) as captured:
+            with QueryCount() as captured:
                 started = time.perf_counter()
                 response = client.get(url)
                 elapsed = time.perf_counter() - started
