@@ -151,6 +151,7 @@ CIRCLE_CONTENT_CASCADES = {
     "records.RecordEntry.circle",
     "records.ShareLink.circle",
     "records.RecordView.circle",
+    "records.PdfJob.circle",
     "conversations.Conversation.circle",
     "conversations.Message.circle",
     "conversations.CheckIn.circle",
