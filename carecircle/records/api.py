@@ -49,7 +49,7 @@ from carecircle.records.exports import ESSENTIAL_SECTIONS
 from carecircle.records.models import Audience, PdfJob, RecordEntry
 from carecircle.records.pdf_jobs import ASK_AGAIN_SECONDS, pdf_state
 from carecircle.records.sections import SECTION_BY_KEY, SECTIONS, in_english
-from carecircle.records.share_views import fhir_response
+from carecircle.records.share_views import fhir_response, pdf_download
 from carecircle.records.views import document_response
 
 router = Router(tags=["Records"])
@@ -126,10 +126,7 @@ def record_summary_pdf(request: HttpRequest, circle_id: CircleId) -> HttpRespons
         reader.require_section(SECTION_BY_KEY["about"])
     state = pdf_state(reader)
     if state.pdf is not None:
-        reader.log("the one-page summary as PDF")
-        response = HttpResponse(state.pdf, content_type="application/pdf")
-        response["Content-Disposition"] = 'attachment; filename="summary.pdf"'
-        return response
+        return pdf_download(reader, state.pdf)
     if state.status == PdfJob.Status.FAILED:
         detail = gettext("The PDF couldn't be made. Ask again in a minute to try again.")
         return JsonResponse({"detail": detail}, status=503)

@@ -333,6 +333,18 @@ def shared_document(request: HttpRequest, link: ShareLink, share_token: str, doc
     return document_response(reader, document_id)
 
 
+def pdf_download(reader: Reader, pdf: bytes) -> HttpResponse:
+    """A drawn PDF as a download named after the person, logged as a look at the record.
+
+    The look is logged here, when the PDF is served: "being prepared" shows nothing of the record.
+    """
+    reader.log("the one-page summary as PDF")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = "".join(c for c in reader.circle.person_name if c.isalnum())[:40] or "summary"
+    response["Content-Disposition"] = f'attachment; filename="{name}-summary.pdf"'
+    return response
+
+
 def pdf_response(request: HttpRequest, reader: Reader, *, summary_url: str) -> HttpResponse:
     """The reader's PDF once the worker has drawn it; until then a page that asks again (records/pdf_jobs.py).
 
@@ -341,12 +353,7 @@ def pdf_response(request: HttpRequest, reader: Reader, *, summary_url: str) -> H
     """
     state = pdf_state(reader, again=request.GET.get("again") == "1")
     if state.pdf is not None:
-        # A look is logged when the PDF is served: "being prepared" shows nothing of the record.
-        reader.log("the one-page summary as PDF")
-        response = HttpResponse(state.pdf, content_type="application/pdf")
-        name = "".join(c for c in reader.circle.person_name if c.isalnum())[:40] or "summary"
-        response["Content-Disposition"] = f'attachment; filename="{name}-summary.pdf"'
-        return response
+        return pdf_download(reader, state.pdf)
     failed = state.status == PdfJob.Status.FAILED
     context = {
         "circle": reader.circle,

@@ -175,6 +175,8 @@ def test_the_summary_pdf_through_the_api(cast, professional, well_wisher, add, d
     response = client.get(_url(cast, "/summary.pdf"))
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF-")
+    person = "".join(c for c in cast.circle.person_name if c.isalnum())
+    assert response["Content-Disposition"] == f'attachment; filename="{person}-summary.pdf"'
     assert RecordView.objects.filter(viewer=professional, what="the one-page summary as PDF").exists()
     assert token_client(well_wisher).get(_url(cast, "/summary.pdf")).status_code == 403
 
