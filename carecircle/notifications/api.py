@@ -1,21 +1,29 @@
-"""The API for a member's own notifications and preferences (never anyone else's)."""
+"""The API for a member's own notifications, preferences, push devices and deliveries (never anyone else's)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Annotated
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from ninja.params.functions import Path, Query
 from pydantic import Field as PydanticField
 from pydantic import StrictInt
 
 from carecircle.accounts.api_auth import viewer
 from carecircle.lib.schemas import MAX_ID, InputSchema, NoNul, WallClockTime, responses
 from carecircle.notifications import preferences as prefs
-from carecircle.notifications import push
-from carecircle.notifications.models import Digest, Notification, PushSubscription
+from carecircle.notifications import push, selectors
+from carecircle.notifications.models import (
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    Digest,
+    Notification,
+    PushSubscription,
+)
 
 router = Router(tags=["Notifications"])
 LIST_LIMIT = 100
@@ -240,3 +248,104 @@ def push_subscribe(request: HttpRequest, payload: PushSubscribeIn) -> Status[Pus
 def push_unsubscribe(request: HttpRequest, payload: PushUnsubscribeIn) -> PushRemovedOut:
     """Only your own devices; an endpoint that isn't yours (or is already off) removes nothing."""
     return PushRemovedOut(removed=push.push_unsubscribe(user=viewer(request), endpoint=payload.endpoint))
+
+
+DELIVERY_LIMIT_DEFAULT = 50
+DELIVERY_LIMIT_MAX = 100
+
+DeliveryBefore = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="Only deliveries with an id below this one (the next page).")
+]
+DeliveryLimit = Annotated[int, Query(ge=1, le=DELIVERY_LIMIT_MAX, description="How many deliveries to return.")]
+DeliveryStatusFilter = Annotated[DeliveryStatus | None, Query(description="Only deliveries in this state.")]
+DeliveryChannelFilter = Annotated[Channel | None, Query(description="Only deliveries by this channel.")]
+DeliveryId = Annotated[int, Path(ge=1, le=MAX_ID, description="The delivery's id.")]
+
+
+class DeliveryOut(Schema):
+    id: int
+    channel: Channel
+    category: str = Field(description='The kind of news it carried ("news", "mention" ...); "" for account emails.')
+    status: DeliveryStatus
+    status_label: str = Field(description='The state in words, like "Sent another way".')
+    attempts: int = Field(description="How many times sending it was tried.")
+    created_at: datetime.datetime
+    sent_at: datetime.datetime | None
+    next_attempt_at: datetime.datetime | None = Field(
+        description="While it waits (a retry, quiet hours, a busy service): not sent before this."
+    )
+    instead_channel: Channel | None = Field(description='For "instead": the channel it went by instead.')
+    notification_id: int | None = Field(
+        description="Your in-app notification it carried, when there is one (not for digests or account emails)."
+    )
+    failure_reason: str = Field(
+        description='Why it didn\'t go, in plain words, for "failed" and "instead"; "" otherwise.'
+    )
+
+
+class DeliveryPageOut(Schema):
+    items: list[DeliveryOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page; null on the last page.")
+
+
+def _delivery(row: Delivery, notification_id: int | None) -> DeliveryOut:
+    # Never the address or number, subject, body, headers (reply addresses, unsubscribe links) or provider ids.
+    waiting = row.status in (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+    return DeliveryOut(
+        id=row.pk,
+        channel=Channel(row.channel),
+        category=row.category,
+        status=DeliveryStatus(row.status),
+        status_label=str(DeliveryStatus(row.status).label),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        next_attempt_at=row.not_before if waiting else None,
+        instead_channel=Channel(row.instead_channel) if row.instead_channel in Channel.values else None,
+        notification_id=notification_id,
+        failure_reason=selectors.delivery_failure_reason(row),
+    )
+
+
+@router.get(
+    "/notifications/deliveries",
+    operation_id="delivery_list",
+    summary="Your emails, texts and pushes, and what became of each",
+    response=responses({200: DeliveryPageOut}, 422),
+)
+def delivery_list(
+    request: HttpRequest,
+    status: DeliveryStatusFilter = None,
+    channel: DeliveryChannelFilter = None,
+    before: DeliveryBefore = None,
+    limit: DeliveryLimit = DELIVERY_LIMIT_DEFAULT,
+) -> DeliveryPageOut:
+    """Newest first, only your own (organisers too). Page back with `before` set to the previous page's next_before."""
+    user = viewer(request)
+    page, more = selectors.deliveries_page(
+        viewer=user,
+        status=status.value if status else None,
+        channel=channel.value if channel else None,
+        before=before,
+        limit=limit,
+    )
+    notifications = selectors.notification_ids_for(viewer=user, deliveries=page)
+    return DeliveryPageOut(
+        items=[_delivery(row, notifications.get(row.pk)) for row in page],
+        next_before=page[-1].pk if more else None,
+    )
+
+
+@router.get(
+    "/notifications/deliveries/{delivery_id}",
+    operation_id="delivery_get",
+    summary="One of your emails, texts or pushes",
+    response=responses({200: DeliveryOut}, 404, 422),
+)
+def delivery_get(request: HttpRequest, delivery_id: DeliveryId) -> DeliveryOut:
+    """Someone else's delivery is 404, as one that doesn't exist."""
+    user = viewer(request)
+    row = Delivery.objects.filter(recipient=user, pk=delivery_id).only(*selectors.DELIVERY_SHOWN).first()
+    if row is None:
+        raise Http404
+    return _delivery(row, selectors.notification_ids_for(viewer=user, deliveries=[row]).get(row.pk))

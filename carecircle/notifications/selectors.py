@@ -15,7 +15,8 @@ from carecircle.circles.access import CircleAccess
 from carecircle.circles.conditional import ViewerPart
 from carecircle.circles.models import Circle, Membership
 from carecircle.lib import rows
-from carecircle.notifications.models import Channel, Delivery, DeliveryStatus
+from carecircle.notifications.instead import news_of
+from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, Notification
 
 # Long enough for an organiser who looks in once a week to see it.
 FAILED_SHOWN_FOR = datetime.timedelta(days=14)
@@ -108,3 +109,67 @@ def _failed_deliveries_params(access: CircleAccess, connection: BaseDatabaseWrap
 # Changes when a delivery to one of the circle's members fails or an old failure leaves the list
 # (a failure elsewhere leaves it as it is); "" for those who never see it.
 failed_deliveries_version = ViewerPart(sql=_failed_deliveries_sql, params=_failed_deliveries_params)
+
+
+def deliveries_page(
+    *, viewer: User, status: str | None = None, channel: str | None = None, before: int | None = None, limit: int
+) -> tuple[list[Delivery], bool]:
+    """The viewer's own emails, texts and pushes, newest first, and whether older ones follow.
+
+    Only rows whose recipient is the viewer: an organiser sees no one else's (failures to members
+    show on the circle's home page without the message, `failed_deliveries_for`).
+    """
+    rows = Delivery.objects.filter(recipient=viewer)
+    if status is not None:
+        rows = rows.filter(status=status)
+    if channel is not None:
+        rows = rows.filter(channel=channel)
+    if before is not None:
+        rows = rows.filter(pk__lt=before)
+    # Only what the API shows: the bodies can be long (a batched chat email) and are never sent.
+    found = list(rows.only(*DELIVERY_SHOWN).order_by("-id")[: limit + 1])
+    return found[:limit], len(found) > limit
+
+
+DELIVERY_SHOWN = (
+    "channel",
+    "recipient_id",
+    "category",
+    "idempotency_key",
+    "status",
+    "attempts",
+    "not_before",
+    "last_error",
+    "instead_channel",
+    "created_at",
+    "sent_at",
+)
+
+
+def notification_ids_for(*, viewer: User, deliveries: list[Delivery]) -> dict[int, int]:
+    """{delivery id: the viewer's in-app notification it carried} for those notify() queued; one query."""
+    # notify() keys the member's notification `<news>-<member>` and each delivery `<news>-<channel>-<member>`.
+    wanted = {delivery.pk: f"{news}-{viewer.pk}"[:160] for delivery in deliveries if (news := news_of(delivery))}
+    if not wanted:
+        return {}
+    ids = dict(Notification.objects.filter(recipient=viewer, key__in=set(wanted.values())).values_list("key", "id"))
+    return {delivery_id: ids[key] for delivery_id, key in wanted.items() if key in ids}
+
+
+def delivery_failure_reason(delivery: Delivery) -> str:
+    """Why it didn't go, in plain words for its recipient; "" unless it failed or went another way."""
+    if delivery.status == DeliveryStatus.INSTEAD:
+        label = Channel(delivery.instead_channel).label if delivery.instead_channel in Channel.values else ""
+        if label:
+            return _("It would have waited too long, so it went another way: %(channel)s.") % {"channel": label}
+        return _("It would have waited too long, so it went another way.")
+    if delivery.status != DeliveryStatus.FAILED:
+        return ""
+    if delivery.channel == Channel.PUSH:
+        return _("That device no longer takes notifications from CareCircle. Turn them on again on it.")
+    lowered = delivery.last_error.lower()
+    if "header" in lowered or "newline" in lowered:
+        return _("Something in the message couldn't be put in an email header.")
+    if "recipient" in lowered or "refused" in lowered or "invalid" in lowered or "bounce" in lowered:
+        return _("Your address or number was refused. Check it on your account page.")
+    return _("The message couldn't be delivered after several tries.")

@@ -82,6 +82,8 @@ EXPECTED_OPERATIONS |= {
     ("GET", "/api/v1/notifications/push", "push_device_list"),
     ("POST", "/api/v1/notifications/push/subscribe", "push_subscribe"),
     ("POST", "/api/v1/notifications/push/unsubscribe", "push_unsubscribe"),
+    ("GET", "/api/v1/notifications/deliveries", "delivery_list"),
+    ("GET", "/api/v1/notifications/deliveries/{delivery_id}", "delivery_get"),
     ("POST", "/api/v1/organisations/{organisation_id}/invite-codes", "org_invite_code_create"),
     ("GET", "/api/v1/organisations/{organisation_id}/invite-codes", "org_invite_code_list"),
     ("POST", "/api/v1/organisations/{organisation_id}/invite-codes/{code_id}/stop", "org_invite_code_stop"),

@@ -12,7 +12,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from carecircle.notifications.models import Notification
+from carecircle.notifications.models import Delivery, DeliveryStatus, Notification
 from carecircle.notifications.preferences import mute_token, unsubscribe_token
 from carecircle.notifications.push import b64url, vapid_keys
 from tests.matrix.base import World
@@ -61,6 +61,10 @@ API: dict[tuple[str, str], str] = {
     ("push_device_list", "GET"): "200 200 200 200 200 200 200 200 401",
     ("push_subscribe", "POST"): "201 201 201 201 201 201 201 201 401",
     ("push_unsubscribe", "POST"): "200 200 200 200 200 200 200 200 401",
+    # Deliveries: each member's own list, whatever their role; organisers see no one else's (privacy).
+    ("delivery_list", "GET"): "200 200 200 200 200 200 200 200 401",
+    # The delivery is the organiser's.
+    ("delivery_get", "GET"): "404 200 404 404 404 404 404 404 401",
 }
 
 # A browser's subscription as PushManager.subscribe() gives it: a push service's https address and a real P-256 key.
@@ -90,8 +94,21 @@ def prepare(world: World) -> dict[str, Any]:
     notification = Notification.objects.create(
         recipient=world.cast.organiser, category="news", title="News", url="/", key="matrix-notification"
     )
+    delivery = Delivery.objects.create(
+        channel="email",
+        to=world.cast.organiser.email,
+        recipient=world.cast.organiser,
+        category="news",
+        subject="News",
+        body="News",
+        idempotency_key=f"matrix-delivery-email-{world.cast.organiser.pk}",
+        # Sent, not failed: a failure would also show on the circle's home page (failed_deliveries_for).
+        status=DeliveryStatus.SENT,
+        attempts=1,
+    )
     return {
         "notification_id": notification.pk,
+        "delivery_id": delivery.pk,
         "stop_token": unsubscribe_token(user_id=helper.pk, category="news"),
         "mute_token": mute_token(user_id=helper.pk, conversation_id=1),
         "channel": "email",
