@@ -300,7 +300,7 @@ def _draft_in_language(entry: Due, items: list[Notification], access: dict[tuple
         )
     subject = subject % {"count": count}
     stop = unsubscribe_url(user_id=user.pk, category=DIGEST.key)
-    change = _absolute(reverse("notifications:preferences")) + "#digest"
+    change = _absolute(reverse("notifications:preferences_when")) + "#digest"
     context = {
         "subject": subject,
         "name": user.display_name,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from carecircle.accounts.models import User
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications import push
+from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS
 from carecircle.notifications.channel_failing import channel_mark_working
 from carecircle.notifications.instead import sent_instead_lines
 from carecircle.notifications.models import Channel, Digest, Notification, NotificationSettings
@@ -156,55 +157,151 @@ def _weekday(value: str) -> int:
     return int(value) if value.isdigit() and len(value) == 1 else -1
 
 
+_TIMING_FIELDS = ("quiet_from", "quiet_until", "digest", "digest_weekday")
+# The preferences page shows these channels; push has its own page, beside the device's push controls.
+PAGE_CHANNELS = (IN_APP, EMAIL, SMS)
+PUSH_CHANNELS = (PUSH,)
+
+
+def _timing_save(request: HttpRequest, user: User, errors: list[str], *, enabled: list[str] | None) -> bool:
+    """Save quiet hours and the digest from the form (and the choices, when given); False with `errors` if not."""
+    quiet_from = _time(
+        request.POST.get("quiet_from", "").strip(),
+        _("Give the start of your quiet hours as a time, like 21:30."),
+        errors,
+    )
+    quiet_until = _time(
+        request.POST.get("quiet_until", "").strip(),
+        _("Give the end of your quiet hours as a time, like 21:30."),
+        errors,
+    )
+    if errors:
+        return False
+    digest = request.POST.get("digest", Digest.OFF)
+    weekday = _weekday(request.POST.get("digest_weekday", "0"))
+    try:
+        if enabled is None:
+            prefs.timing_save(
+                user=user, quiet_from=quiet_from, quiet_until=quiet_until, digest=digest, digest_weekday=weekday
+            )
+        else:
+            prefs.preferences_save(
+                user=user,
+                enabled=enabled,
+                quiet_from=quiet_from,
+                quiet_until=quiet_until,
+                digest=digest,
+                digest_weekday=weekday,
+            )
+    except prefs.PreferenceError as error:
+        errors.append(str(error))
+        return False
+    return True
+
+
+def _choices_save(request: HttpRequest, user: User, errors: list[str], *, channels: tuple[str, ...]) -> bool:
+    """Save the ticked boxes of `channels` from the form; False with `errors` if they can't be saved."""
+    enabled = [name for name in request.POST.getlist("on") if isinstance(name, str)]
+    try:
+        prefs.choices_save(user=user, enabled=enabled, channels=channels)
+    except prefs.PreferenceError as error:
+        errors.append(str(error))
+        return False
+    return True
+
+
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def preferences_page(request: HttpRequest) -> HttpResponse:
+    """Which kinds of news reach the member in the app, by email and by text; the rest is one link away.
+
+    Its form saves those three channels. A form that also sends quiet hours or the digest (the
+    whole form from before they had their own page) is saved whole, every channel, as before.
+    """
     user = _user(request)
     errors: list[str] = []
     status = 200
     if request.method == "POST":
-        enabled = [name for name in request.POST.getlist("on") if isinstance(name, str)]
-        quiet_from = _time(
-            request.POST.get("quiet_from", "").strip(),
-            _("Give the start of your quiet hours as a time, like 21:30."),
-            errors,
-        )
-        quiet_until = _time(
-            request.POST.get("quiet_until", "").strip(),
-            _("Give the end of your quiet hours as a time, like 21:30."),
-            errors,
-        )
-        if not errors:
-            try:
-                prefs.preferences_save(
-                    user=user,
-                    enabled=enabled,
-                    quiet_from=quiet_from,
-                    quiet_until=quiet_until,
-                    digest=request.POST.get("digest", Digest.OFF),
-                    digest_weekday=_weekday(request.POST.get("digest_weekday", "0")),
-                )
-            except prefs.PreferenceError as error:
-                errors.append(str(error))
-            else:
-                messages.success(request, _("Saved. You'll hear about things as you chose."))
-                return redirect("notifications:preferences")
+        if any(field in request.POST for field in _TIMING_FIELDS):
+            enabled = [name for name in request.POST.getlist("on") if isinstance(name, str)]
+            saved = _timing_save(request, user, errors, enabled=enabled)
+        else:
+            saved = _choices_save(request, user, errors, channels=PAGE_CHANNELS)
+        if saved:
+            messages.success(request, _("Saved. You'll hear about things as you chose."))
+            return redirect("notifications:preferences")
         status = 400
     chosen = prefs.preferences_for(user)
     return render(
         request,
         "notifications/preferences.html",
         {
-            "preferences": chosen,
+            "rows": _rows_on(chosen, PAGE_CHANNELS),
             "channels": chosen.settings,
+            "errors": errors,
+            "nav": "notifications",
+        },
+        status=status,
+    )
+
+
+def _rows_on(chosen: prefs.Preferences, channels: tuple[str, ...]) -> list[prefs.Row]:
+    return [prefs.Row(row.category, [cell for cell in row.cells if cell.channel in channels]) for row in chosen.rows]
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences_when(request: HttpRequest) -> HttpResponse:
+    """Quiet hours, the daily or weekly email, and how urgent news comes when a channel can't take it."""
+    user = _user(request)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if _timing_save(request, user, errors, enabled=None):
+            messages.success(request, _("Saved. You'll hear about things as you chose."))
+            return redirect("notifications:preferences_when")
+        status = 400
+    chosen = prefs.preferences_for(user)
+    return render(
+        request,
+        "notifications/preferences_when.html",
+        {
+            "preferences": chosen,
             "digests": Digest.choices,
             "weekdays": sorted(WEEKDAYS.items()),
             "errors": errors,
             "nav": "notifications",
             "urgent": [row.category.label for row in chosen.rows if row.category.urgent],
-            "devices": push.devices_of(user),
             "sent_instead": sent_instead_lines(user, now=timezone.now()),
+        },
+        status=status,
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences_push(request: HttpRequest) -> HttpResponse:
+    """Which kinds of news come as push notifications, this device's push (push.js), and the member's devices."""
+    user = _user(request)
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        if _choices_save(request, user, errors, channels=PUSH_CHANNELS):
+            messages.success(request, _("Saved. You'll hear about things as you chose."))
+            return redirect("notifications:preferences_push")
+        status = 400
+    chosen = prefs.preferences_for(user)
+    return render(
+        request,
+        "notifications/preferences_push.html",
+        {
+            "rows": _rows_on(chosen, PUSH_CHANNELS),
+            "errors": errors,
+            "nav": "notifications",
+            "devices": push.devices_of(user),
             "push_key": push.vapid_keys().public_key,
         },
         status=status,
@@ -222,7 +319,7 @@ def push_device_remove(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("That device won't get push notifications any more."))
     else:
         messages.info(request, _("That device already wasn't getting push notifications."))
-    return HttpResponseRedirect(reverse("notifications:preferences") + "#push")
+    return HttpResponseRedirect(reverse("notifications:preferences_push"))
 
 
 @csrf_exempt  # The signed token is the proof (RFC 8058: mail programs post without a session or form).

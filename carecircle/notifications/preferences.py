@@ -138,12 +138,44 @@ def preferences_save(
     Only the categories offered to the member are saved: a choice kept for one no longer offered
     (someone who left an organisation's staff) stays as it was.
     """
+    _timing_check(quiet_from=quiet_from, quiet_until=quiet_until, digest=digest, digest_weekday=digest_weekday)
+    choices_save(user=user, enabled=enabled)
+    return timing_save(
+        user=user, quiet_from=quiet_from, quiet_until=quiet_until, digest=digest, digest_weekday=digest_weekday
+    )
+
+
+@transaction.atomic
+def choices_save(*, user: User, enabled: Iterable[str], channels: Iterable[str] | None = None) -> None:
+    """Save every offered category on `channels` (all by default), leaving the others, quiet hours and digest.
+
+    The preferences page saves in-app, email and text; the push page saves push
+    (docs/architecture/notifications.md, "The preferences pages").
+    """
     on = set(enabled)
+    chosen_channels = [channel for channel, _label in CHANNELS] if channels is None else list(channels)
     offered = categories_for(_roles(user))
-    known = {f"{category.key}.{channel}" for category in offered for channel, _label in CHANNELS}
+    known = {f"{category.key}.{channel}" for category in offered for channel in chosen_channels}
     unknown = on - known
     if unknown:
         raise PreferenceError(_('There is no choice called "%(name)s".') % {"name": sorted(unknown)[0]})
+    NotificationPreference.objects.filter(
+        user=user, category__in=[category.key for category in offered], channel__in=chosen_channels
+    ).delete()
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(
+                user=user, category=category.key, channel=channel, enabled=f"{category.key}.{channel}" in on
+            )
+            for category in offered
+            for channel in chosen_channels
+        ]
+    )
+
+
+def _timing_check(
+    *, quiet_from: datetime.time | None, quiet_until: datetime.time | None, digest: str, digest_weekday: int
+) -> None:
     if any(moment is not None and moment.tzinfo is not None for moment in (quiet_from, quiet_until)):
         raise PreferenceError(_("Give quiet hours as times on your own clock, like 21:30, without a time zone."))
     if (quiet_from is None) != (quiet_until is None):
@@ -154,16 +186,19 @@ def preferences_save(
         raise PreferenceError(_("Choose how often to hear about things that aren't urgent."))
     if digest_weekday not in range(7):
         raise PreferenceError(_("Choose a day of the week for the weekly email."))
-    NotificationPreference.objects.filter(user=user, category__in=[category.key for category in offered]).delete()
-    NotificationPreference.objects.bulk_create(
-        [
-            NotificationPreference(
-                user=user, category=category.key, channel=channel, enabled=f"{category.key}.{channel}" in on
-            )
-            for category in offered
-            for channel, _ in CHANNELS
-        ]
-    )
+
+
+@transaction.atomic
+def timing_save(
+    *,
+    user: User,
+    quiet_from: datetime.time | None,
+    quiet_until: datetime.time | None,
+    digest: str,
+    digest_weekday: int = 0,
+) -> Preferences:
+    """Save quiet hours and the digest, leaving every category and channel as it is."""
+    _timing_check(quiet_from=quiet_from, quiet_until=quiet_until, digest=digest, digest_weekday=digest_weekday)
     NotificationSettings.objects.update_or_create(
         user=user,
         defaults={

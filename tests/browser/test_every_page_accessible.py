@@ -73,6 +73,8 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("tasks:feeds"),
         reverse("notifications:list"),
         reverse("notifications:preferences"),
+        reverse("notifications:preferences_when"),
+        reverse("notifications:preferences_push"),
     ]
     for name in CAST_NAMES:
         context = browser.new_context()

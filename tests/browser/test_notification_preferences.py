@@ -1,8 +1,9 @@
 """The notifications page and preferences form in Chromium: choose how you hear, and see news arrive live.
 
-A helper turns off emails about news, sets quiet hours and a daily digest, saves, and sees the form
-keep what they chose; while their page is open an update is posted, and the header's count shows it
-without a reload. axe checks each page.
+A helper turns off emails about news (each box named by its kind of news, the fieldset's legend,
+and its channel), follows the link to set quiet hours and a daily digest, saves each, and sees the
+forms keep what they chose; while their page is open an update is posted, and the header's count
+shows it without a reload. axe checks each page.
 """
 
 from __future__ import annotations
@@ -29,17 +30,25 @@ def test_a_helper_chooses_how_they_hear_and_sees_news_arrive_live(server: str, b
     page.goto(f"{server}/notifications/preferences/")
     expect(page.get_by_role("heading", level=1)).to_have_text("What you hear about, and how")
     checked.check("preferences")
-    email_news = page.get_by_label("News updates: Email")
+    news = page.get_by_role("group", name="News updates")
+    email_news = news.get_by_role("checkbox", name="Email")
     expect(email_news).to_be_checked()
     email_news.uncheck()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_contain_text("Saved")
+    expect(news.get_by_role("checkbox", name="Email")).not_to_be_checked()
+    expect(page.get_by_role("group", name="Mentions").get_by_role("checkbox", name="Email")).to_be_checked()
+    checked.check("preferences saved")
+    page.get_by_role("link", name="When news reaches you").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("When news reaches you")
+    checked.check("when news reaches you")
     page.get_by_label("From").fill("21:30")
     page.get_by_label("until").fill("07:00")
     page.get_by_label("One email a day").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").first).to_contain_text("Saved")
-    expect(page.get_by_label("News updates: Email")).not_to_be_checked()
-    expect(page.get_by_label("Mentions: Email")).to_be_checked()
-    checked.check("preferences saved")
+    expect(page.get_by_label("One email a day")).to_be_checked()
+    checked.check("when news reaches you, saved")
     row = NotificationSettings.objects.get(user=cast.helper)
     assert (row.quiet_from, row.quiet_until, row.digest) == (datetime.time(21, 30), datetime.time(7), "daily")
     assert not NotificationPreference.objects.get(user=cast.helper, category="news", channel="email").enabled
@@ -95,13 +104,14 @@ def test_organisation_staff_choose_how_they_hear_about_organisation_work(
     page = checked.page
     page.goto(f"{server}/notifications/preferences/")
     checked.check("preferences, organisation staff")
-    email = page.get_by_label("Referrals and organisation work: Email")
+    work = page.get_by_role("group", name="Referrals and organisation work")
+    email = work.get_by_role("checkbox", name="Email")
     expect(email).to_be_checked()
-    expect(page.get_by_label("Referrals and organisation work: In the app")).to_be_checked()
+    expect(work.get_by_role("checkbox", name="In the app")).to_be_checked()
     email.uncheck()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").first).to_contain_text("Saved")
-    expect(page.get_by_label("Referrals and organisation work: Email")).not_to_be_checked()
+    expect(work.get_by_role("checkbox", name="Email")).not_to_be_checked()
     checked.check("preferences saved, organisation staff")
     assert not NotificationPreference.objects.get(
         user=cast.org_staff, category="organisation_work", channel="email"

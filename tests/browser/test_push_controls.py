@@ -1,4 +1,4 @@
-"""The preferences page's "Notify this device" control in Debian's Chromium, without faking the push service.
+"""The push page's "Notify this device" control in Debian's Chromium, without faking the push service.
 
 What is real here: the page, its script (push.js), the service worker, the browser's notification
 permission (granted through Playwright) and the browser's own `PushManager.subscribe`. Chromium
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, BrowserContext, expect
 
-from carecircle.notifications.models import PushSubscription
+from carecircle.notifications.models import NotificationPreference, PushSubscription
 from carecircle.notifications.push import push_subscribe
 from tests.browser.conftest import Checked, make_checked, sign_in
 from tests.cast import Cast, build_cast
@@ -45,7 +45,7 @@ def test_notify_this_device_asks_the_browser_and_says_plainly_when_it_cant(serve
     context.grant_permissions(["notifications"], origin=server)
     checked = make_checked(context)
     page = checked.page
-    page.goto(f"{server}/notifications/preferences/#push")
+    page.goto(f"{server}/notifications/preferences/push/")
     state = page.locator("[data-push-state]")
     expect(state).to_have_text("This device doesn't get push notifications.")
     expect(page.get_by_text(NO_JS)).to_be_hidden()
@@ -74,7 +74,7 @@ def test_a_refused_permission_is_explained(server: str, browser: Browser) -> Non
     context = signed_in(browser, server, cast)  # Nothing granted: headless Chromium refuses when asked.
     checked = make_checked(context)
     page = checked.page
-    page.goto(f"{server}/notifications/preferences/")
+    page.goto(f"{server}/notifications/preferences/push/")
     page.get_by_role("button", name="Notify this device").click()
     expect(page.locator("[data-push-state]")).to_have_text(
         "Notifications are blocked for CareCircle in this browser's settings. "
@@ -94,7 +94,7 @@ def test_a_browser_without_push_is_told_so(server: str, browser: Browser) -> Non
     context.add_init_script("delete window.PushManager;")
     checked = make_checked(context)
     page = checked.page
-    page.goto(f"{server}/notifications/preferences/")
+    page.goto(f"{server}/notifications/preferences/push/")
     expect(page.locator("[data-push-state]")).to_have_text(
         "This browser can't show push notifications. "
         "CareCircle's own notifications, emails and text messages still reach you."
@@ -118,16 +118,18 @@ def test_without_javascript_the_page_says_push_needs_it_and_a_device_can_still_b
     )
     page = no_js_page.page
     sign_in(page.context, server, cast.helper)
-    page.goto(f"{server}/notifications/preferences/")
+    page.goto(f"{server}/notifications/preferences/push/")
     expect(page.get_by_text(NO_JS)).to_be_visible()
     expect(page.get_by_role("button", name="Notify this device")).to_be_hidden()
     expect(page.get_by_role("button", name="Stop notifying this device")).to_be_hidden()
     no_js_page.check("preferences without JavaScript")
-    # The rest of the page works without JavaScript: the form saves.
-    page.get_by_label("News updates: Email").uncheck()
+    # The rest of the page works without JavaScript: the push choices save.
+    pushed = page.get_by_role("group", name="Kinds of news sent as push notifications")
+    pushed.get_by_label("News updates").check()
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").first).to_contain_text("Saved")
-    expect(page.get_by_label("News updates: Email")).not_to_be_checked()
+    expect(pushed.get_by_label("News updates")).to_be_checked()
+    assert NotificationPreference.objects.get(user=cast.helper, category="news", channel="push").enabled
     page.get_by_role("button", name="Stop notifying Firefox on Android").click()
     expect(page.get_by_role("status").first).to_contain_text("won't get push notifications any more")
     assert not PushSubscription.objects.filter(user=cast.helper).exists()

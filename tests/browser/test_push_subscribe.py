@@ -92,7 +92,7 @@ def test_a_member_turns_push_on_for_this_device_and_off_again(server: str, brows
     context.add_init_script(STUB % {"made": json.dumps(made)})
     checked = make_checked(context)
     page = checked.page
-    page.goto(f"{server}/notifications/preferences/#push")
+    page.goto(f"{server}/notifications/preferences/push/")
     state = page.locator("[data-push-state]")
     expect(state).to_have_text("This device doesn't get push notifications.")
     turn_on = page.get_by_role("button", name="Notify this device")

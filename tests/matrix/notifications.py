@@ -30,6 +30,11 @@ WEB: dict[tuple[str, str], str] = {
     ("notifications:open", "POST"): "405 405 405 405 405 405 405 405 302",
     ("notifications:preferences", "GET"): "200 200 200 200 200 200 200 200 302",
     ("notifications:preferences", "POST"): "302 302 302 302 302 302 302 302 302",
+    # Quiet hours and the digest, and push, each on their own page one link away (the member's own).
+    ("notifications:preferences_when", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("notifications:preferences_when", "POST"): "302 302 302 302 302 302 302 302 302",
+    ("notifications:preferences_push", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("notifications:preferences_push", "POST"): "302 302 302 302 302 302 302 302 302",
     ("notifications:stop_emails", "GET"): "200 200 200 200 200 200 200 200 200",
     ("notifications:stop_emails", "POST"): "200 200 200 200 200 200 200 200 200",
     ("notifications:mute", "GET"): "200 200 200 200 200 200 200 200 200",
@@ -131,6 +136,8 @@ def url(world: World, name: str) -> str | None:
 # world can't check them by role; the tests named here post each form and check what it changed.
 NO_WRITE: dict[str, str] = {
     "notifications:preferences": "saves the member's own choices; tests/notifications/test_preferences.py",
+    "notifications:preferences_when": "saves the member's own quiet hours; notifications/test_preference_pages.py",
+    "notifications:preferences_push": "saves the member's own push choices; notifications/test_preference_pages.py",
     "notifications:read_all": "marks the member's own notifications read; tests/notifications/test_preferences.py",
     "notifications:stop_emails": "needs an email's signed token; tests/notifications/test_preferences.py",
     "notifications:mute": "needs an email's signed token; tests/notifications/test_preferences.py",

@@ -89,7 +89,7 @@ def test_news_waits_for_the_digest_and_comes_once_at_8am_on_the_members_clock(
     assert digest.body.index("News updates") < digest.body.index("Thanks")
     assert "Mon 9 Mar, 12:00" in digest.body
     assert "Change how often: http" in digest.body
-    assert "#digest" in digest.body
+    assert "/notifications/preferences/when/#digest" in digest.body
     assert "<h2" in digest.html_body
     assert "Dad is home from hospital" in digest.html_body
     assert 'name="viewport"' in digest.html_body

@@ -164,7 +164,7 @@ def test_two_workers_at_once_send_urgent_news_one_way_once(twilio: FakeSmsProvid
 
 
 @pytest.mark.django_db
-def test_the_preferences_page_states_the_rule_and_shows_what_went_another_way(
+def test_the_when_page_states_the_rule_and_shows_what_went_another_way(
     cast: Cast, twilio: FakeSmsProvider, start: datetime.datetime, as_user: Any
 ) -> None:
     organiser = with_mobile(cast.organiser)
@@ -172,7 +172,7 @@ def test_the_preferences_page_states_the_rule_and_shows_what_went_another_way(
     with time_machine.travel(start, tick=False):
         service_busy_record(service="sms", status=429, until=start + MAX_WAIT, now=start)
         deliveries_send([text(organiser, "checkin-4").pk])
-        page = as_user(organiser).get(reverse("notifications:preferences")).content.decode()
+        page = as_user(organiser).get(reverse("notifications:preferences_when")).content.decode()
     assert "If the text message service asks us to wait more than a few minutes" in page
     assert "A text message about someone is struggling went by email instead" in page
 

@@ -112,13 +112,21 @@ def test_the_notice_that_an_address_stopped_working_is_in_the_members_language(c
 def test_the_preferences_page_and_its_messages_speak_welsh(cast: Cast, as_user: Any) -> None:
     User.objects.filter(pk=cast.helper.pk).update(language="cy")
     client = as_user(cast.helper)
-    page = client.get("/notifications/preferences/").content.decode()
-    for words in ("Help sydd ei angen", "Hysbysiad gwthio", "Neges destun", "Un e-bost y dydd", "Dydd Llun"):
-        assert words in page
-    assert "Push notification" not in page
-    assert "Help that's needed" not in page
-    saved = client.post("/notifications/preferences/", {"digest": "off", "quiet_from": "9pm", "quiet_until": ""})
-    assert saved.status_code == 400
-    assert "Rhowch ddechrau eich oriau tawel fel amser, er enghraifft 21:30." in saved.content.decode()
+    pages = {
+        "/notifications/preferences/": ("Help sydd ei angen", "Yn yr ap", "Neges destun", "Pryd mae newyddion yn"),
+        "/notifications/preferences/when/": ("Oriau tawel", "Un e-bost y dydd", "Dydd Llun", "Newyddion brys"),
+        "/notifications/preferences/push/": ("Help sydd ei angen", "Hysbysiadau gwthio ar y ddyfais hon"),
+    }
+    for address, words in pages.items():
+        page = client.get(address).content.decode()
+        for word in words:
+            assert word in page, (address, word)
+        assert "Push notification" not in page
+        assert "Help that's needed" not in page
+        assert "When news reaches you" not in page
+    for address in ("/notifications/preferences/", "/notifications/preferences/when/"):
+        saved = client.post(address, {"digest": "off", "quiet_from": "9pm", "quiet_until": ""})
+        assert saved.status_code == 400
+        assert "Rhowch ddechrau eich oriau tawel fel amser, er enghraifft 21:30." in saved.content.decode()
     resumed = client.post("/notifications/resume/email/", follow=True)
     assert "Byddwn yn dechrau anfon e-byst atoch eto." in resumed.content.decode()

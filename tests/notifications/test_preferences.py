@@ -29,8 +29,9 @@ def test_the_page_shows_role_defaults_and_saves_choices(cast: Cast, as_user: Any
     assert 'value="news.email" id="on-news.email" checked' in page
     # No mobile saved: texts can't be chosen, and the page says how to get them.
     assert re.search(r'value="help_needed.sms"[^>]*disabled', page)
-    assert "Urgent news" in page
-    assert "someone is struggling" in page
+    assert "<legend>Someone is struggling (urgent)</legend>" in page
+    when = client.get(reverse("notifications:preferences_when")).content.decode()
+    assert "Urgent news — someone is struggling, visit concerns — comes the ways you ticked." in when
     response = client.post(
         reverse("notifications:preferences"),
         {"on": ["news.app", "mention.email"], "quiet_from": "21:30", "quiet_until": "07:00", "digest": "daily"},
@@ -213,10 +214,12 @@ def test_staff_save_their_choice_for_organisation_work(cast: Cast, as_user: Any)
 
 
 def test_the_staff_check_costs_no_query_of_its_own(cast: Cast, as_user: Any) -> None:
-    """Staff, circle members and both read the page in the same 8 queries: the staff check is folded in.
+    """Staff, circle members and both read each preferences page in the same queries: the staff check is folded in.
 
     Before, asking the organisations whether an account is staff was one more query on every visit.
-    The eighth lists the member's urgent news sent another way (notifications/instead.py).
+    The page of what you hear about reads the session, the member, roles, choices and settings (5);
+    the "when" page also lists urgent news sent another way (notifications/instead.py); the push page
+    also reads the member's devices and the push key.
     """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -227,12 +230,19 @@ def test_the_staff_check_costs_no_query_of_its_own(cast: Cast, as_user: Any) -> 
     organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
     # In a circle and on an organisation's staff: the circle role and STAFF come from the one query.
     organisation_staff_add(actor=None, organisation=organisation, user=cast.organiser, job_title="Volunteer")
-    counts = {}
-    for user in (cast.helper, cast.org_staff, cast.organiser):
-        client = as_user(user)
-        client.get(reverse("notifications:preferences"))
-        with CaptureQueriesContext(connection) as queries:
-            page = client.get(reverse("notifications:preferences")).content.decode()
-        counts[user.display_name] = len(queries)
-        assert ("Referrals and organisation work" in page) is (user != cast.helper)
-    assert counts == {cast.helper.display_name: 8, "Sam Staff": 8, "Olivia Organiser": 8}
+    expected = {
+        "notifications:preferences": 5,
+        "notifications:preferences_when": 6,
+        "notifications:preferences_push": 7,
+    }
+    for name, queries_expected in expected.items():
+        counts = {}
+        for user in (cast.helper, cast.org_staff, cast.organiser):
+            client = as_user(user)
+            client.get(reverse(name))
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(reverse(name)).content.decode()
+            counts[user.display_name] = len(queries)
+            if name != "notifications:preferences_when":
+                assert ("Referrals and organisation work" in page) is (user != cast.helper)
+        assert counts == dict.fromkeys(counts, queries_expected), name

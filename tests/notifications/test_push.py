@@ -279,7 +279,7 @@ def test_a_device_is_turned_off_by_a_plain_form_post(cast: Cast) -> None:
     assert PushSubscription.objects.filter(pk=device.pk).exists()
     response = client_for(cast.helper).post("/notifications/push/remove/", {"device": str(device.pk)})
     assert response.status_code == 302
-    assert response["Location"].endswith("/notifications/preferences/#push")
+    assert response["Location"].endswith("/notifications/preferences/push/")
     assert not PushSubscription.objects.exists()
     again = client_for(cast.helper).post(
         "/notifications/push/remove/", {"device": "99999999999999999999999"}, follow=True
@@ -435,7 +435,7 @@ def test_opening_a_push_costs_three_queries_then_two(cast: Cast, django_assert_n
         client.get("/notifications/push/open/?n=cost")
 
 
-# --- The preferences page's push section (push.js; tests/browser/test_push_controls.py in Chromium) ---
+# --- The push page's device section (push.js; tests/browser/test_push_controls.py in Chromium) ---
 
 
 def test_the_page_says_push_needs_javascript_and_lists_the_members_own_devices(cast: Cast) -> None:
@@ -446,7 +446,7 @@ def test_the_page_says_push_needs_javascript_and_lists_the_members_own_devices(c
     )
     subscribe(client_for(cast.organiser), new_browser("https://fcm.googleapis.com/fcm/send/theirs"))
     PushSubscription.objects.filter(user=cast.organiser).update(label="Edge on Windows")
-    page = html.unescape(client_for(cast.helper).get("/notifications/preferences/").content.decode())
+    page = html.unescape(client_for(cast.helper).get("/notifications/preferences/push/").content.decode())
     assert "Notifications on this device need JavaScript and a browser that supports them." in page
     assert f'data-push-key="{vapid_keys().public_key}"' in page
     assert "data-text-on-failed=\"Push notifications couldn't be turned on in this browser." in page
@@ -455,7 +455,7 @@ def test_the_page_says_push_needs_javascript_and_lists_the_members_own_devices(c
     assert "stopped working" not in page
     assert '<script src="/static/notifications/push.js" defer nonce="' in page
     PushSubscription.objects.filter(user=cast.helper).update(failing_since=timezone.now())
-    page = client_for(cast.helper).get("/notifications/preferences/").content.decode()
+    page = client_for(cast.helper).get("/notifications/preferences/push/").content.decode()
     assert "stopped working: turn notifications on again on that device" in page
 
 
@@ -471,7 +471,7 @@ def test_the_push_section_and_its_script_texts_are_in_the_members_language(
 ) -> None:
     User.objects.filter(pk=cast.helper.pk).update(language=language)
     cast.helper.refresh_from_db()
-    page = html.unescape(client_for(cast.helper).get("/notifications/preferences/").content.decode())
+    page = html.unescape(client_for(cast.helper).get("/notifications/preferences/push/").content.decode())
     for word in words:
         assert word in page
     assert "Notify this device" not in page

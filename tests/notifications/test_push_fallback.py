@@ -68,7 +68,7 @@ def test_an_urgent_push_to_a_gone_device_goes_by_text_saying_it_was_meant_as_a_p
         push = pushed(organiser, "checkin-7", phone)
         mail.outbox.clear()
         assert delivery_send(delivery_id=push.pk) == "instead"
-        page = as_user(organiser).get(reverse("notifications:preferences")).content.decode()
+        page = as_user(organiser).get(reverse("notifications:preferences_when")).content.decode()
     push.refresh_from_db()
     assert (push.status, push.instead_channel, push.sent_at) == (DeliveryStatus.INSTEAD, "sms", start)
     assert "as the push failed" in push.last_error

@@ -179,6 +179,8 @@ def main_pages(cast: Cast, made: dict[str, Any]) -> list[str]:
             "tasks:feeds",
             "notifications:list",
             "notifications:preferences",
+            "notifications:preferences_when",
+            "notifications:preferences_push",
             "orgs:find_support",
             "orgs:list",
             "orgs:commissioning",

@@ -1,5 +1,5 @@
-// "Notify this device" / "Stop notifying this device" on the preferences page
-// (docs/architecture/notifications.md, "Push"). Every sentence it shows comes from the page's
+// "Notify this device" / "Stop notifying this device" on the push page, one link from the preferences
+// page (docs/architecture/notifications.md, "Push"). Every sentence it shows comes from the page's
 // data- attributes, translated by the server. Without JavaScript the page says push needs it; the
 // server-drawn device list can still turn a device off, and everything else on the page works.
 (function () {
