@@ -1,4 +1,4 @@
-"""The words the site's own scripts say (live.js, outbox.js), translated like the templates' words.
+"""The words the site's own scripts say (live.js, outbox.js, push.js), translated like the templates' words.
 
 Scripts hold the English and ask `window.carecircleWords[key]` first. For a page in another
 language, base.html loads `/words.js?lang=<code>&v=<version>` before them: a few hundred bytes,
@@ -30,6 +30,26 @@ WORDS = {
     "outbox.refused": _("It was refused; reload the page to see why."),
     "outbox.no_files": _("Files and photos can't be kept offline. Send them when you're back online."),
     "outbox.not_kept": _("This couldn't be kept on this device. Copy what you wrote and try again when you're online."),
+    # notifications/static/notifications/push.js, on the push page only (docs/architecture/notifications.md).
+    "push.on": _("This device gets push notifications."),
+    "push.off": _("This device doesn't get push notifications."),
+    "push.turning_on": _("Turning push notifications on…"),
+    "push.turning_off": _("Turning push notifications off…"),
+    "push.on_done": _("Done: this device will get push notifications for the news you ticked for them above."),
+    "push.off_done": _("Done: this device won't get push notifications any more."),
+    "push.on_failed": _(
+        "Push notifications couldn't be turned on in this browser. "
+        "CareCircle's own notifications, emails and text messages still reach you."
+    ),
+    "push.off_failed": _("Push notifications couldn't be turned off. Try again in a moment."),
+    "push.unsupported": _(
+        "This browser can't show push notifications. "
+        "CareCircle's own notifications, emails and text messages still reach you."
+    ),
+    "push.blocked": _(
+        "Notifications are blocked for CareCircle in this browser's settings. "
+        "Allow them there, then come back to this page."
+    ),
 }
 SCRIPT_LANGUAGES = {code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE}
 

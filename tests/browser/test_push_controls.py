@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, BrowserContext, expect
 
+from carecircle.accounts.models import User
 from carecircle.notifications.models import NotificationPreference, PushSubscription
 from carecircle.notifications.push import push_subscribe
 from tests.browser.conftest import Checked, make_checked, sign_in
@@ -102,6 +103,23 @@ def test_a_browser_without_push_is_told_so(server: str, browser: Browser) -> Non
     expect(page.get_by_role("button", name="Notify this device")).to_be_hidden()
     expect(page.get_by_text(NO_JS)).to_be_hidden()
     checked.check("preferences in a browser without push")
+    context.close()
+
+
+def test_a_welsh_member_is_told_in_welsh_by_the_script(server: str, browser: Browser) -> None:
+    """push.js's sentences aren't on the page: they come from the scripts' words, loaded before it."""
+    cast = build_cast()
+    User.objects.filter(pk=cast.helper.pk).update(language="cy")
+    context = signed_in(browser, server, cast)
+    context.add_init_script("delete window.PushManager;")
+    checked = make_checked(context)
+    page = checked.page
+    page.goto(f"{server}/notifications/preferences/push/")
+    expect(page.locator("[data-push-state]")).to_have_text(
+        "Ni all y porwr hwn ddangos hysbysiadau gwthio. "
+        "Mae hysbysiadau CareCircle ei hun, e-byst a negeseuon testun yn dal i'ch cyrraedd."
+    )
+    checked.check("push page in Welsh, a browser without push")
     context.close()
 
 

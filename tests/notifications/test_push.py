@@ -38,6 +38,7 @@ from carecircle.notifications.notify import notify
 from carecircle.notifications.preferences import preferences_for, preferences_save
 from carecircle.notifications.push import b64url, b64url_decode, device_label, vapid_keys
 from carecircle.notifications.services import delivery_send
+from carecircle.web.script_words import words_script, words_version
 from tests.bursts import at_once
 from tests.cast import Cast, invite_and_join, make_user
 from tests.conftest import client_for
@@ -449,7 +450,9 @@ def test_the_page_says_push_needs_javascript_and_lists_the_members_own_devices(c
     page = html.unescape(client_for(cast.helper).get("/notifications/preferences/push/").content.decode())
     assert "Notifications on this device need JavaScript and a browser that supports them." in page
     assert f'data-push-key="{vapid_keys().public_key}"' in page
-    assert "data-text-on-failed=\"Push notifications couldn't be turned on in this browser." in page
+    # push.js holds its own sentences (English, or the scripts' words): none of them weighs on the page.
+    assert "data-text-" not in page
+    assert "Push notifications couldn't be turned on" not in page
     assert "Firefox on Android" in page
     assert "Edge on Windows" not in page
     assert "stopped working" not in page
@@ -472,7 +475,11 @@ def test_the_push_section_and_its_script_texts_are_in_the_members_language(
     User.objects.filter(pk=cast.helper.pk).update(language=language)
     cast.helper.refresh_from_db()
     page = html.unescape(client_for(cast.helper).get("/notifications/preferences/push/").content.decode())
-    for word in words:
+    *on_the_page, in_the_script = words
+    for word in on_the_page:
         assert word in page
     assert "Notify this device" not in page
-    assert "This browser can't show push notifications" not in page
+    # push.js's sentences come in the page's language from the scripts' words, loaded before it.
+    assert page.index(f"/words.js?lang={language}&v={words_version(language)}") < page.index("notifications/push.js")
+    assert in_the_script in words_script(language)
+    assert "This browser can't show push notifications" not in words_script(language)

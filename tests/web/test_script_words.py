@@ -1,7 +1,8 @@
-"""The scripts' own words (live.js, outbox.js) come in the page's language, from a cached /words.js."""
+"""The scripts' own words (live.js, outbox.js, push.js) come in the page's language, from a cached /words.js."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +14,9 @@ from carecircle.web.script_words import WORDS, words_version
 from tests.cast import Cast, signed_in_session_key
 
 STATIC = Path(__file__).resolve().parents[2] / "carecircle" / "web" / "static" / "web"
+PUSH_SCRIPT = (
+    Path(__file__).resolve().parents[2] / "carecircle" / "notifications" / "static" / "notifications" / "push.js"
+)
 
 
 def member_page(cast: Cast, language: str) -> str:
@@ -68,8 +72,20 @@ def test_every_script_word_is_translated_into_welsh_and_polish() -> None:
 
 def test_the_scripts_ask_for_exactly_the_words_there_are() -> None:
     used: set[str] = set()
-    for name in ("live.js", "outbox.js"):
-        source = (STATIC / name).read_text()
+    for path in (STATIC / "live.js", STATIC / "outbox.js", PUSH_SCRIPT):
+        source = path.read_text()
         used |= set(re.findall(r'words\["([a-z_.]+)"\]', source))
         used |= set(re.findall(r'word\("([a-z_.]+)"', source))
     assert used == set(WORDS)
+
+
+def test_push_js_says_in_english_exactly_what_the_words_translate() -> None:
+    """push.js's English fallbacks and WORDS are the same sentences, so no translation misses a change."""
+    source = PUSH_SCRIPT.read_text()
+    spoken = {
+        key: json.loads(f'"{text}"')
+        for key, text in re.findall(r'word\("(push\.[a-z_]+)", "((?:[^"\\]|\\.)*)"\)', source)
+    }
+    with translation.override("en-gb"):
+        english = {key: str(text) for key, text in WORDS.items() if key.startswith("push.")}
+    assert spoken == english

@@ -1,6 +1,7 @@
 // "Notify this device" / "Stop notifying this device" on the push page, one link from the preferences
-// page (docs/architecture/notifications.md, "Push"). Every sentence it shows comes from the page's
-// data- attributes, translated by the server. Without JavaScript the page says push needs it; the
+// page (docs/architecture/notifications.md, "Push"). Its sentences are English here and come
+// translated from window.carecircleWords (web/script_words.py, loaded before it on a page in another
+// language), so the page carries none of them. Without JavaScript the page says push needs it; the
 // server-drawn device list can still turn a device off, and everything else on the page works.
 (function () {
   "use strict";
@@ -9,8 +10,9 @@
   var state = box.querySelector("[data-push-state]");
   var turnOn = box.querySelector("[data-push-on]");
   var turnOff = box.querySelector("[data-push-off]");
-  function text(name) { return box.getAttribute("data-text-" + name) || ""; }
-  function say(name) { state.textContent = text(name); }
+  var words = window.carecircleWords || {};
+  function word(key, english) { return words[key] || english; }
+  function say(text) { state.textContent = text; }
 
   box.querySelector("[data-push-without-script]").hidden = true;
   box.querySelector("[data-push-controls]").hidden = false;
@@ -34,7 +36,7 @@
   hide(turnOff, true);
 
   if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
-    say("unsupported");
+    say(word("push.unsupported", "This browser can't show push notifications. CareCircle's own notifications, emails and text messages still reach you."));
     return;
   }
 
@@ -72,14 +74,14 @@
   }
 
   function blocked() {
-    say("blocked");
+    say(word("push.blocked", "Notifications are blocked for CareCircle in this browser's settings. Allow them there, then come back to this page."));
     show(false, false);
     turnOn.disabled = true;
   }
 
   turnOn.addEventListener("click", function () {
     turnOn.disabled = true;
-    say("turning-on");
+    say(word("push.turning_on", "Turning push notifications on…"));
     Notification.requestPermission().then(function (permission) {
       if (permission !== "granted") { blocked(); return; }
       return within(ready.then(function (registration) {
@@ -94,27 +96,27 @@
       })).then(function (subscription) {
         return api(box.getAttribute("data-push-subscribe"), subscription.toJSON());
       }).then(function () {
-        say("on-done");
+        say(word("push.on_done", "Done: this device will get push notifications for the news you ticked for them above."));
         show(true, true);
       });
     }).catch(function () {
-      say("on-failed");
+      say(word("push.on_failed", "Push notifications couldn't be turned on in this browser. CareCircle's own notifications, emails and text messages still reach you."));
       show(false, true);
     });
   });
 
   turnOff.addEventListener("click", function () {
     turnOff.disabled = true;
-    say("turning-off");
+    say(word("push.turning_off", "Turning push notifications off…"));
     current().then(function (subscription) {
       if (!subscription) { return null; }
       return api(box.getAttribute("data-push-unsubscribe"), { endpoint: subscription.endpoint })
         .then(function () { return subscription.unsubscribe(); });
     }).then(function () {
-      say("off-done");
+      say(word("push.off_done", "Done: this device won't get push notifications any more."));
       show(false, true);
     }).catch(function () {
-      say("off-failed");
+      say(word("push.off_failed", "Push notifications couldn't be turned off. Try again in a moment."));
       show(true, true);
     });
   });
@@ -127,10 +129,10 @@
       return data.devices.some(function (device) { return device.endpoint === subscription.endpoint && !device.failing; });
     });
   }).then(function (on) {
-    say(on ? "on" : "off");
+    say(on ? word("push.on", "This device gets push notifications.") : word("push.off", "This device doesn't get push notifications."));
     show(on, false);
   }, function () {
-    say("off");
+    say(word("push.off", "This device doesn't get push notifications."));
     show(false, false);
   });
 })();
