@@ -281,6 +281,22 @@ def preferences_when(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def preferences_kinds(request: HttpRequest) -> HttpResponse:
+    """What each kind of news the member can hear about covers, one link from the preferences page.
+
+    The preferences page names each kind in its fieldset's legend only, so it fits the first round
+    trip in every language; the longer words for each kind are here (docs/architecture/notifications.md).
+    """
+    chosen = prefs.preferences_for(_user(request))
+    return render(
+        request,
+        "notifications/preferences_kinds.html",
+        {"categories": [row.category for row in chosen.rows], "nav": "notifications"},
+    )
+
+
+@login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def preferences_push(request: HttpRequest) -> HttpResponse:

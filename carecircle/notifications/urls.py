@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/preferences/", pages.preferences_page, name="preferences"),
     path("notifications/preferences/when/", pages.preferences_when, name="preferences_when"),
     path("notifications/preferences/push/", pages.preferences_push, name="preferences_push"),
+    path("notifications/preferences/kinds/", pages.preferences_kinds, name="preferences_kinds"),
     path("notifications/stop/<str:token>/", pages.stop_emails, name="stop_emails"),
     path("notifications/mute/<str:token>/", pages.mute, name="mute"),
     path("notifications/resume/<str:channel>/", pages.channel_resume, name="channel_resume"),

@@ -75,6 +75,7 @@ def test_every_page_is_accessible_for_every_role(server: str, browser: Browser) 
         reverse("notifications:preferences"),
         reverse("notifications:preferences_when"),
         reverse("notifications:preferences_push"),
+        reverse("notifications:preferences_kinds"),
     ]
     for name in CAST_NAMES:
         context = browser.new_context()

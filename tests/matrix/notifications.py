@@ -35,6 +35,9 @@ WEB: dict[tuple[str, str], str] = {
     ("notifications:preferences_when", "POST"): "302 302 302 302 302 302 302 302 302",
     ("notifications:preferences_push", "GET"): "200 200 200 200 200 200 200 200 302",
     ("notifications:preferences_push", "POST"): "302 302 302 302 302 302 302 302 302",
+    # What each kind of news covers: words only, the member's own kinds.
+    ("notifications:preferences_kinds", "GET"): "200 200 200 200 200 200 200 200 302",
+    ("notifications:preferences_kinds", "POST"): "405 405 405 405 405 405 405 405 302",
     ("notifications:stop_emails", "GET"): "200 200 200 200 200 200 200 200 200",
     ("notifications:stop_emails", "POST"): "200 200 200 200 200 200 200 200 200",
     ("notifications:mute", "GET"): "200 200 200 200 200 200 200 200 200",

@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 
 from carecircle.accounts.models import User
-from carecircle.notifications.categories import categories_for
+from carecircle.notifications.categories import categories_for, category_named
 from carecircle.notifications.models import NotificationPreference, NotificationSettings
 from carecircle.notifications.preferences import preferences_for
 from tests.cast import Cast
@@ -26,6 +26,7 @@ FIRST_HTML_BUDGET = 14_336
 MAIN = reverse("notifications:preferences")
 WHEN = reverse("notifications:preferences_when")
 PUSH = reverse("notifications:preferences_push")
+KINDS = reverse("notifications:preferences_kinds")
 
 
 class Boxes(HTMLParser):
@@ -162,8 +163,27 @@ def test_the_page_links_to_when_and_push_and_they_link_back(cast: Cast, as_user:
     main = client.get(MAIN).content.decode()
     assert f'<a href="{WHEN}">When news reaches you</a>' in main
     assert f'<a href="{PUSH}">Push notifications on this device</a>' in main
-    for address in (WHEN, PUSH):
+    assert f'<a href="{KINDS}">What each kind of news covers</a>' in main
+    for address in (WHEN, PUSH, KINDS):
         assert f'<a href="{MAIN}">What you hear about, and how</a>' in client.get(address).content.decode()
+
+
+def test_the_kinds_page_explains_each_kind_the_member_can_hear_about(cast: Cast, as_user: Any) -> None:
+    """The legends on the preferences page are short; each kind's longer words are one link away."""
+    pages = {}
+    for member in (cast.helper, cast.org_staff):
+        page = html.unescape(as_user(member).get(KINDS).content.decode())
+        offered = [row.category for row in preferences_for(member).rows]
+        for category in offered:
+            urgent = " (urgent)" if category.urgent else ""
+            assert f"<dt>{category.label}{urgent}</dt>\n<dd>{category.description}</dd>" in page
+        assert page.count("<dt>") == len(offered)
+        pages[member.pk] = (page, {category.key for category in offered})
+    helper_page, helper_kinds = pages[cast.helper.pk]
+    _, staff_kinds = pages[cast.org_staff.pk]
+    only_staff = [category_named(key) for key in sorted(staff_kinds - helper_kinds)]
+    assert only_staff, "organisation staff hear about their referrals"
+    assert not any(str(category.description) in helper_page for category in only_staff)
 
 
 @pytest.mark.parametrize("language", ["en-gb", "cy", "pl"])
@@ -182,7 +202,7 @@ def test_every_preferences_page_fits_the_first_round_trip(cast: Cast, as_user: A
     User.objects.filter(pk=staff.pk).update(language=language, phone="")
     client = as_user(staff)
     sizes = {}
-    for address in (MAIN, WHEN, PUSH):
+    for address in (MAIN, WHEN, KINDS, PUSH):
         response = client.get(address)
         assert response.status_code == 200
         page = response.content.decode()

@@ -181,6 +181,7 @@ def main_pages(cast: Cast, made: dict[str, Any]) -> list[str]:
             "notifications:preferences",
             "notifications:preferences_when",
             "notifications:preferences_push",
+            "notifications:preferences_kinds",
             "orgs:find_support",
             "orgs:list",
             "orgs:commissioning",
