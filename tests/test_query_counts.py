@@ -138,7 +138,7 @@ QUERIES: dict[str, int] = {
     "page notifications:list": 3,
     "page notifications:mute": 2,
     "page notifications:preferences": 5,
-    "page notifications:preferences_kinds": 4,
+    "page notifications:preferences_kinds": 5,
     "page notifications:preferences_push": 7,
     "page notifications:preferences_when": 6,
     "page notifications:stop_emails": 2,
