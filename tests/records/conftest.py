@@ -9,6 +9,7 @@ from django.test import Client
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
+from carecircle.records import exports
 from carecircle.records.models import RecordEntry
 from carecircle.records.sections import SECTION_BY_KEY
 from carecircle.records.services import entry_create
@@ -17,6 +18,19 @@ from tests.cast import Cast
 
 def add_entry(*, actor: User, circle: Circle, section: str, audience: str = "everyone", **values: str) -> RecordEntry:
     return entry_create(actor=actor, circle=circle, section=SECTION_BY_KEY[section], values=values, audience=audience)
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The HTML of every PDF drawn, without WeasyPrint; each PDF's body is the HTML it was drawn from."""
+    pages: list[str] = []
+
+    def stand_in(_html_class: Any, html: str) -> bytes:
+        pages.append(html)
+        return html.encode()
+
+    monkeypatch.setattr(exports, "_pdf_of", stand_in)
+    return pages
 
 
 @pytest.fixture

@@ -28,18 +28,6 @@ from tests.conftest import client_for
 from tests.records.conftest import add_entry, pdf_download
 
 
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    pages: list[str] = []
-
-    def stand_in(_html_class: Any, html: str) -> bytes:
-        pages.append(html)
-        return html.encode()
-
-    monkeypatch.setattr(exports, "_pdf_of", stand_in)
-    return pages
-
-
 def _url(cast: Cast) -> str:
     return reverse("records:essentials_pdf", args=[cast.circle.pk])
 

@@ -15,7 +15,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from carecircle.records import exports
 from carecircle.records.models import RecordView
 from carecircle.records.services import share_link_create
 from tests.cast import Cast
@@ -24,19 +23,6 @@ from tests.conftest import client_for
 from tests.records.conftest import add_entry, pdf_download
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The HTML of every PDF drawn; each download's body is the HTML it was drawn from."""
-    pages: list[str] = []
-
-    def stand_in(_html_class: Any, html: str) -> bytes:
-        pages.append(html)
-        return html.encode()
-
-    monkeypatch.setattr(exports, "_pdf_of", stand_in)
-    return pages
 
 
 def _pdf(cast: Cast, user: Any) -> str:
