@@ -14,6 +14,7 @@ docs/performance.md by hand.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -178,6 +179,46 @@ def wrk_load(
         "p50_ms": milliseconds("50%"),
         "p99_ms": milliseconds("99%"),
     }
+
+
+def server_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """CPU (user + system) used so far by the server and its worker processes, from /proc (Linux)."""
+    pids = [str(process.pid)]
+    with contextlib.suppress(OSError):
+        pids += Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def redis_counters() -> tuple[int, int]:
+    """Redis's connections received and commands processed so far (its own `INFO stats`), or (0, 0)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return 0, 0
+    import redis
+
+    stats = redis.Redis.from_url(url).info("stats")
+    return int(stats["total_connections_received"]), int(stats["total_commands_processed"])
+
+
+def costed_load(process: subprocess.Popen[bytes], port: int, path: str, cookie: str) -> dict[str, float]:
+    """`load`, with the server's CPU and Redis's new connections and commands per request.
+
+    CPU per request is steadier than req/s on a shared machine, and the Redis counters do not depend
+    on the load at all (the reading itself adds one connection and one command).
+    """
+    cpu, (connections, commands) = server_cpu_seconds(process), redis_counters()
+    figures = load(port, path, cookie)
+    requests = max(figures["requests"], 1)
+    after_connections, after_commands = redis_counters()
+    figures["cpu_ms"] = (server_cpu_seconds(process) - cpu) * 1000 / requests
+    figures["redis_connections"] = (after_connections - connections - 1) / requests
+    figures["redis_commands"] = (after_commands - commands - 1) / requests
+    return figures
 
 
 def load(port: int, path: str, cookie: str) -> dict[str, float]:

@@ -32,6 +32,7 @@ from run import (
     ROOT,
     SECONDS,
     build_circle,
+    costed_load,
     free_port,
     load,
     ready_environment,
@@ -138,12 +139,12 @@ def measure(
         for path in pages.values():
             load(port, path, cookie)  # warm-up
         results = {
-            "bare view (/ping)": load(port, "/ping", ""),
+            "bare view (/ping)": costed_load(server, port, "/ping", ""),
             # The framework floor of a signed-in page: session, user (one query), middleware, base template.
-            "signed-in one-query": load(port, "/accessibility/", cookie),
+            "signed-in one-query": costed_load(server, port, "/accessibility/", cookie),
         }
         for name, path in pages.items():
-            results[name] = load(port, path, cookie)
+            results[name] = costed_load(server, port, path, cookie)
         return results
     finally:
         server.terminate()
@@ -176,7 +177,10 @@ def main() -> None:
         f"\n{MEMBERS} members, {count} tasks; {CONCURRENCY} connections, {SECONDS:.0f} s per target, "
         f"load from {generator}\n"
     )
-    say(f"{'server':38} {'target':18} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    say(
+        f"{'server':38} {'target':18} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'CPU ms':>7} {'Redis conn.':>11} {'Redis cmds':>10}   (CPU and Redis per request)"
+    )
     for server, targets in results.items():
         bare = targets["bare view (/ping)"]
         for name, figures in targets.items():
@@ -186,7 +190,8 @@ def main() -> None:
                 share += f", {figures['rps'] / signed_in['rps']:.0%} of signed-in"
             say(
                 f"{server:38} {name:18} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
-                f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f}{share}"
+                f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} {figures['cpu_ms']:>7.2f} "
+                f"{figures['redis_connections']:>11.2f} {figures['redis_commands']:>10.2f}{share}"
             )
         say()
 

@@ -136,7 +136,8 @@ CHANNEL_LAYER = env_str("CHANNEL_LAYER", QUEUES)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache with one connection pool per process, not one per request (lib/redis_cache.py).
+            "BACKEND": "carecircle.lib.redis_cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
             # Fail fast when Redis is unreachable, and notice a restarted Redis before using a dead connection.
