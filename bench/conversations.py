@@ -373,6 +373,20 @@ async def echo_run() -> dict[str, Any]:
         process.wait(timeout=10)
 
 
+def say_worker_share() -> None:
+    """How far the worker got with the in-app notifications while the messages went live."""
+    from carecircle.notifications.models import Notification
+
+    try:
+        from carecircle.notifications.models import FanOut
+    except ImportError:  # code from before the worker wrote them
+        waiting = 0
+    else:
+        waiting = FanOut.objects.count()
+    told = Notification.objects.filter(category="message").count()
+    say(f"Worker: {told} in-app notifications written, {waiting} fan-outs still waiting at the end")
+
+
 async def main() -> None:
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("Set REDIS_URL: the two server processes share events through Redis.")
@@ -389,14 +403,25 @@ async def main() -> None:
         layer = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
         say(f"{CLIENTS} clients, {RATE:g} messages/s for {SECONDS:g} s, two server processes sharing Redis ({layer})")
         servers = start_servers(env, 2)
+        # The worker runs beside them, as in production: it writes each member's notification of a
+        # big circle (notifications/fan_out.py) on the same two cores while the live events go.
+        worker = subprocess.Popen(
+            [str(BIN / "carecircle"), "worker", "--interval", "0.2"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        servers.append((0, worker))
         try:
-            ports = [port for port, _ in servers]
-            before = sum(rss_kib(process.pid) for _, process in servers)
+            ports = [port for port, _ in servers if port]
+            before = sum(rss_kib(process.pid) for port, process in servers if port)
             sockets = await open_sockets(ports, keys)
             await asyncio.sleep(2)
-            idle = sum(rss_kib(process.pid) for _, process in servers)
+            idle = sum(rss_kib(process.pid) for port, process in servers if port)
             say(f"Conversation: {(idle - before) / CLIENTS:.1f} KiB per idle connection (RSS growth of both processes)")
             result = await measure_conversation(ports, circle_id, conversation_id, sockets, token, keys)
+            await asyncio.to_thread(say_worker_share)
             for socket in sockets:
                 await socket.close()
         finally:

@@ -260,6 +260,10 @@ else:
 SMS_BACKEND = env_str("SMS_BACKEND", "carecircle.notifications.sms.OutboxSmsBackend")
 # At most this many texts a member a day from notify(); urgent news (someone struggling, a visit concern) always goes.
 SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 8)
+# notify() to this many members or more writes one FanOut row; the worker writes each member's
+# notification and deliveries, FAN_OUT_CHUNK members per transaction (docs/architecture/notifications.md).
+NOTIFY_IN_WORKER_FROM = env_int("NOTIFY_IN_WORKER_FROM", 100)
+FAN_OUT_CHUNK = env_int("FAN_OUT_CHUNK", 250)
 # GOV.UK Notify (SMS_BACKEND=carecircle.notifications.sms_providers.NotifySmsBackend): an API key, a
 # text template whose whole content is ((body)), and the bearer token of the inbound callback.
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")

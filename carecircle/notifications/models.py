@@ -141,6 +141,43 @@ class Notification(models.Model):
         return f"{self.category} for {self.recipient_id}"
 
 
+class FanOut(models.Model):
+    """One notify() to a big circle, waiting for the worker to write each member's rows.
+
+    Written in the change's transaction instead of a Notification and deliveries per member, so
+    the change commits (and its live event goes) at once; the worker then tells the members
+    `FAN_OUT_CHUNK` at a time (`fan_out.fan_out_expand`). `position` counts the members already
+    told: each chunk's rows and the move of `position` commit together, so a worker that dies
+    mid-way loses nothing and the next one carries on where it stopped. The row is deleted with
+    the last chunk (docs/architecture/notifications.md, "Big circles: the worker tells each member").
+    """
+
+    circle = models.ForeignKey("circles.Circle", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=160, unique=True)
+    category = models.CharField(max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The title and body in each site language, as notify() was given them (language code -> text).
+    titles = models.JSONField(default=dict)
+    bodies = models.JSONField(default=dict)
+    url = models.CharField(max_length=500, blank=True)
+    capability = models.CharField(max_length=80, blank=True)
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    # ReplyTarget as [kind, object id, capability], or null.
+    reply_target = models.JSONField(null=True, blank=True)
+    # The members chosen when the change was made, in order; the worker checks each again.
+    user_ids = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+    # How many chunks a worker has started, and when the last one did (a stuck expansion shows here).
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.position} of {len(self.user_ids)}"
+
+
 class Digest(models.TextChoices):
     OFF = "off", _("Tell me as things happen")
     DAILY = "daily", _("One email a day")

@@ -231,12 +231,72 @@ def notify(
 
     Each member is told in their own language (User.language): pass `title` and `body` as
     gettext_lazy text, and `render` runs inside translation.override of the recipient's language.
+
+    To NOTIFY_IN_WORKER_FROM members or more (without `render` or `sms_suffix`), only one FanOut
+    row is written here; the worker writes each member's notification and deliveries right after
+    the commit (fan_out.py), so the in-app list and badge of a big circle lag by that much.
     """
     chosen_category = category_named(category)
     exclude = {*skip_user_ids, *([actor.pk] if actor is not None else [])}
     memberships = _members(circle, user_ids, capability, exclude)
     if not memberships:
         return []
+    ids = [membership.user_id for membership in memberships]
+    if len(ids) >= settings.NOTIFY_IN_WORKER_FROM and render is None and sms_suffix is None:
+        # A big circle: one row now, each member's rows from the worker after commit (fan_out.py).
+        from carecircle.notifications.fan_out import fan_out_record
+
+        fan_out_record(
+            category=chosen_category.key,
+            circle=circle,
+            key=key,
+            title=title,
+            body=body,
+            url=url,
+            actor=actor,
+            user_ids=ids,
+            capability=capability,
+            conversation_id=conversation_id,
+            reply_target=reply_target,
+        )
+        return ids
+    return tell(
+        chosen_category,
+        memberships,
+        circle=circle,
+        key=key,
+        title=title,
+        body=body,
+        url=url,
+        actor=actor,
+        capability=capability,
+        conversation_id=conversation_id,
+        render=render,
+        sms_suffix=sms_suffix,
+        reply_target=reply_target,
+    )
+
+
+def tell(
+    chosen_category: Category,
+    memberships: list[Membership],
+    *,
+    circle: Circle,
+    key: str,
+    title: str | Promise,
+    body: str | Promise = "",
+    url: str = "",
+    actor: User | None = None,
+    capability: str | None = None,
+    conversation_id: int | None = None,
+    render: Callable[[User], Rendered | tuple[str, str]] | None = None,
+    sms_suffix: Callable[[], str] | None = None,
+    reply_target: ReplyTarget | None = None,
+) -> list[int]:
+    """Write the notifications and queue the deliveries of these members (chosen by `_members`).
+
+    Returns the ids of those not muting the conversation.
+    """
     ids = [membership.user_id for membership in memberships]
     if conversation_id is not None:
         muted = set(

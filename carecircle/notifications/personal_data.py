@@ -49,6 +49,29 @@ personal_data_declare(
     },
 )
 personal_data_declare(
+    "notifications.FanOut",
+    whose="the member who did what the circle is told (and whoever the news is about)",
+    why="in a big circle the worker tells each member after the change commits",
+    retention="until the worker has told everyone, seconds after the change; erased with the account that did it",
+    fields={
+        "actor": "the member who did it",
+        "titles": "what happened, in each language",
+        "bodies": "a short excerpt, in each language",
+        "url": "where",
+        "user_ids": "the members to tell",
+    },
+    not_personal={
+        "key": "internal key",
+        "category": "kind of news",
+        "capability": "what it needs to be seen",
+        "reply_target": "where a reply by email goes",
+        "position": "how many members were told",
+        "attempts": "how many chunks a worker started",
+        "claimed_at": "when a worker last took it",
+        "conversation_id": "the conversation it is about",
+    },
+)
+personal_data_declare(
     "notifications.NotificationSettings",
     whose="the member",
     why="to tell members only when and how they asked",

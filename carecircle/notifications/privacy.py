@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from carecircle.accounts.models import User
@@ -15,6 +16,7 @@ from carecircle.notifications.chat import composed
 from carecircle.notifications.models import (
     Delivery,
     DeliveryStatus,
+    FanOut,
     InboundEmail,
     InboundText,
     MailEvent,
@@ -55,6 +57,20 @@ def subject_access(user: User) -> Iterable[Member]:
             .iterator(500),
         ),
     )
+    # News of what the member just did in a big circle, not yet written for each member (fan_out.py).
+    yield (
+        "news-being-told.csv",
+        csv_rows(
+            ["created", "category", "title", "body", "url", "members"],
+            (
+                (created, category, _theirs(titles, user), _theirs(bodies, user), url, len(ids))
+                for created, category, titles, bodies, url, ids in FanOut.objects.filter(actor=user)
+                .order_by("id")
+                .values_list("created_at", "category", "titles", "bodies", "url", "user_ids")
+                .iterator(500)
+            ),
+        ),
+    )
     yield (
         "push-devices.csv",
         csv_rows(
@@ -67,11 +83,18 @@ def subject_access(user: User) -> Iterable[Member]:
     )
 
 
+def _theirs(words: dict[str, str], user: User) -> str:
+    """The text in the member's language, or the site's."""
+    return words.get(user.language) or words.get(settings.LANGUAGE_CODE, "")
+
+
 def erase(user: User) -> None:
     PushSubscription.objects.filter(user=user).delete()
     Delivery.objects.filter(_to(user)).delete()
     OutboxMessage.objects.filter(to__in=[address for address in (user.email, user.phone) if address]).delete()
     Notification.objects.filter(recipient=user).delete()
+    # What they did moments ago in a big circle is not told with their name any more.
+    FanOut.objects.filter(actor=user).delete()
     InboundText.objects.filter(user=user).delete()
     MailEvent.objects.filter(user=user).delete()
     if user.email:

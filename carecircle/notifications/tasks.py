@@ -35,6 +35,14 @@ def deliver_many(delivery_ids: list[int]) -> dict[str, int]:
     return _send_all(delivery_ids)
 
 
+@task()
+def expand_fan_out(fan_out_id: int) -> int:
+    """Tell each member of a big circle about one thing (fan_out.py); safe to run twice or at once."""
+    from carecircle.notifications.fan_out import fan_out_expand
+
+    return fan_out_expand(fan_out_id)
+
+
 def next_sweep_at(*, now: datetime.datetime) -> datetime.datetime:
     """When the next sweep runs: after SWEEP_EVERY, or as a hold on a busy service ends if that is sooner.
 
@@ -52,12 +60,16 @@ def next_sweep_at(*, now: datetime.datetime) -> datetime.datetime:
 def deliver_due() -> dict[str, int]:
     """Send every delivery whose retry time or quiet hours are over; book the next sweep.
 
+    Fan-outs left half done by a worker that died are expanded first (fan_out.fan_outs_resume).
     Holds on busy services that have run out are removed first (one DELETE), so none lingers.
     """
     from carecircle.notifications.busy_services import busy_services_expire
+    from carecircle.notifications.fan_out import fan_outs_resume
     from carecircle.notifications.services import deliveries_due
 
     busy_services_expire(now=timezone.now())
+    # A fan-out whose worker died (or whose task was lost) is finished first: it queues deliveries.
+    fan_outs_resume()
     outcomes = _send_all(deliveries_due())
     if default_task_backend.supports_defer:
         deliver_due.using(run_after=next_sweep_at(now=timezone.now())).enqueue()

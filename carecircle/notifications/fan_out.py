@@ -1,0 +1,167 @@
+"""Big circles: notify() writes one FanOut row; the worker tells each member after the commit.
+
+In a circle of 1,000 the per-member rows (a notification, the deliveries, the chat batch's
+UPDATE) cost most of a message's POST, and its live event waited for them to commit. Now the
+change's transaction holds one row (`fan_out_record`), its commit publishes the live event at
+once, and the worker expands the row (`fan_out_expand`), FAN_OUT_CHUNK members per transaction:
+
+- **Claimed**: each chunk locks the row (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL, an
+  IMMEDIATE transaction on SQLite); a second worker at the same moment skips it, and one that
+  comes after the lock reads the moved `position`.
+- **Exactly once**: a chunk's notifications, deliveries, chat lines and the move of `position`
+  commit together; the row is deleted with the last chunk. Notification keys and delivery
+  idempotency keys would also refuse a second copy; the chat line append relies on `position`.
+- **Resumable**: a worker that dies mid-chunk rolls the chunk back; the sweep (`fan_outs_resume`,
+  run with the deliveries' sweep) carries on from `position`.
+- **Nothing sent inside**: deliveries and the badge's live event leave after each chunk commits.
+
+Each member is checked again when told (still a member, active, with the capability, not muting
+the conversation). Docs: docs/architecture/notifications.md, "Big circles: the worker tells each member".
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Collection
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
+
+from carecircle.accounts.models import User
+from carecircle.circles.models import Circle
+from carecircle.lib.hooks import ReplyTarget
+from carecircle.notifications.categories import category_named
+from carecircle.notifications.models import FanOut
+
+logger = logging.getLogger(__name__)
+
+# The sweep leaves a fan-out this young to the task queued at its commit.
+RESUME_AFTER = datetime.timedelta(seconds=30)
+
+
+def _in_each_language(text: str | Promise) -> dict[str, str]:
+    words = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            words[language] = str(text)
+    return words
+
+
+def _in_language(words: dict[str, str]) -> str:
+    """The text in the active language, as the lazy text given to notify() would have become."""
+    return words.get(translation.get_language() or "", words.get(settings.LANGUAGE_CODE, ""))
+
+
+def fan_out_record(
+    *,
+    category: str,
+    circle: Circle,
+    key: str,
+    title: str | Promise,
+    body: str | Promise,
+    url: str,
+    actor: User | None,
+    user_ids: Collection[int],
+    capability: str | None,
+    conversation_id: int | None,
+    reply_target: ReplyTarget | None,
+) -> None:
+    """One row in the change's transaction; the worker is asked to expand it once it commits.
+
+    The same key twice (a retried change) keeps the first row, as notify() tells once per key.
+    """
+    row = FanOut(
+        circle=circle,
+        key=key[:160],
+        category=category,
+        actor=actor,
+        titles=_in_each_language(title),
+        bodies=_in_each_language(body),
+        url=url[:500],
+        capability=capability or "",
+        conversation_id=conversation_id,
+        reply_target=None
+        if reply_target is None
+        else [reply_target.kind, reply_target.object_id, reply_target.capability],
+        user_ids=list(user_ids),
+    )
+    created = FanOut.objects.bulk_create([row], ignore_conflicts=True)
+    if created:
+        transaction.on_commit(lambda: _expand_later(key[:160]))
+
+
+def _expand_later(key: str) -> None:
+    from carecircle.notifications.tasks import expand_fan_out
+
+    fan_out_id = FanOut.objects.filter(key=key).values_list("pk", flat=True).first()
+    if fan_out_id is not None:
+        expand_fan_out.enqueue(fan_out_id)
+
+
+def fan_out_expand(fan_out_id: int, *, chunk: int | None = None) -> int:
+    """Tell the members of one fan-out, a chunk per transaction, until none is left; how many chunks.
+
+    Stops at once when another worker holds the row (it carries on) or the row is gone (done).
+    """
+    size = chunk or settings.FAN_OUT_CHUNK
+    chunks = 0
+    while _expand_chunk(fan_out_id, size):
+        chunks += 1
+    return chunks
+
+
+def _expand_chunk(fan_out_id: int, size: int) -> bool:
+    """Tell the next `size` members and move `position` in one transaction; whether one was done."""
+    from carecircle.notifications.notify import _members, tell
+
+    with transaction.atomic():
+        row = FanOut.objects.select_for_update(skip_locked=True).filter(pk=fan_out_id).first()
+        if row is None:
+            return False
+        ids = row.user_ids[row.position : row.position + size]
+        row.position += len(ids)
+        row.attempts += 1
+        row.claimed_at = timezone.now()
+        circle = Circle.objects.get(pk=row.circle_id)
+        actor = User.objects.filter(pk=row.actor_id).first() if row.actor_id else None
+        exclude = {actor.pk} if actor is not None else set()
+        memberships = _members(circle, ids, row.capability or None, exclude)
+        if memberships:
+            target = row.reply_target
+            tell(
+                category_named(row.category),
+                memberships,
+                circle=circle,
+                key=row.key,
+                title=lazy(_in_language, str)(row.titles),
+                body=lazy(_in_language, str)(row.bodies),
+                url=row.url,
+                actor=actor,
+                capability=row.capability or None,
+                conversation_id=row.conversation_id,
+                reply_target=None if target is None else ReplyTarget(target[0], int(target[1]), target[2]),
+            )
+        if row.position >= len(row.user_ids):
+            row.delete()
+        else:
+            row.save(update_fields=["position", "attempts", "claimed_at"])
+    return True
+
+
+def fan_outs_resume(*, now: datetime.datetime | None = None) -> int:
+    """Expand every fan-out left waiting (its worker died, or its task was lost); how many chunks."""
+    moment = now or timezone.now()
+    waiting = list(
+        FanOut.objects.filter(created_at__lte=moment - RESUME_AFTER).order_by("id").values_list("pk", flat=True)
+    )
+    chunks = 0
+    for fan_out_id in waiting:
+        try:
+            chunks += fan_out_expand(fan_out_id)
+        except Exception:
+            # One broken fan-out must not keep the others (or the deliveries' sweep) waiting.
+            logger.exception("Fan-out %s failed; the next sweep tries again", fan_out_id)
+    return chunks

@@ -1,0 +1,183 @@
+"""Big circles: the change writes one FanOut row, the worker tells each member exactly once (issue 12).
+
+notify() to NOTIFY_IN_WORKER_FROM members or more leaves the per-member rows to the worker
+(carecircle/notifications/fan_out.py), FAN_OUT_CHUNK members per transaction. These tests make
+the threshold and the chunk small so a circle of a few members takes that path.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.utils import timezone, translation
+
+from carecircle.accounts.data_rights import account_erase
+from carecircle.circles.models import Membership
+from carecircle.notifications import notify as notify_module
+from carecircle.notifications.chat import BULLET
+from carecircle.notifications.fan_out import fan_out_expand, fan_outs_resume
+from carecircle.notifications.models import Delivery, FanOut, Notification
+from carecircle.notifications.notify import language_of
+from carecircle.notifications.privacy import subject_access
+from tests.bursts import at_once
+from tests.notifications.test_fan_out_cost import circle_of, post, queries_of
+
+MEMBERS = 8  # an organiser and seven others
+CHUNK = 3
+
+
+@pytest.fixture
+def big(settings: Any) -> Any:
+    """Eight members count as a big circle; the worker tells three per transaction; tasks wait."""
+    settings.NOTIFY_IN_WORKER_FROM = 5
+    settings.FAN_OUT_CHUNK = CHUNK
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    return settings
+
+
+def waiting() -> FanOut:
+    return FanOut.objects.get()
+
+
+def told_once(members: list[Any], key_start: str) -> None:
+    """Each member has one notification and one email about it, and no one else has any."""
+    notes = Notification.objects.filter(key__startswith=key_start)
+    assert sorted(notes.values_list("recipient_id", flat=True)) == sorted(member.pk for member in members)
+    emails = Delivery.objects.filter(category="message", channel="email")
+    assert sorted(emails.values_list("recipient_id", flat=True)) == sorted(member.pk for member in members)
+
+
+def test_the_post_writes_one_row_and_the_worker_tells_each_member_in_their_language(db: Any, big: Any) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+
+    post(circle, organiser, "Dad ate well")
+
+    assert not Notification.objects.filter(category="message").exists()
+    assert not Delivery.objects.exists()
+    row = waiting()
+    assert sorted(row.user_ids) == sorted(member.pk for member in members)
+    assert fan_out_expand(row.pk) == 3  # seven members, three at a time
+    assert not FanOut.objects.exists()
+    told_once(members, row.key)
+    for member in members:
+        note = Notification.objects.get(recipient=member, key__startswith=row.key)
+        with translation.override(language_of(member)):
+            assert note.title == translation.gettext("%(name)s wrote in the family conversation") % {"name": "Olivia"}
+        assert note.body == "Dad ate well"
+        email = Delivery.objects.get(recipient=member, channel="email")
+        assert email.subject == note.title
+        assert "Dad ate well" in email.body
+
+
+def test_a_later_message_joins_each_waiting_email_once(db: Any, big: Any) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    fan_out_expand(waiting().pk)
+
+    post(circle, organiser, "He's asleep now")
+    fan_out_expand(waiting().pk)
+
+    lines = Delivery.objects.filter(channel="email").values_list("batch_lines", flat=True)
+    assert list(lines) == [BULLET + "Olivia: He's asleep now"] * len(members)
+
+
+def test_the_request_costs_the_same_queries_whatever_the_size_of_the_big_circle(db: Any, settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    counts = []
+    for size in (settings.NOTIFY_IN_WORKER_FROM + 1, 3 * settings.NOTIFY_IN_WORKER_FROM):
+        circle, organiser, _members = circle_of(size)
+        post(circle, organiser, "Warm-up")
+        counts.append(queries_of(lambda circle=circle, organiser=organiser: post(circle, organiser, "Dad ate well")))
+    # The message, its event, who is live, the members, the one FanOut row: no row per member.
+    assert counts == [counts[0], counts[0]]
+    assert counts[0] == 13
+    assert FanOut.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_at_once_tell_each_member_once(big: Any) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    fan_out_expand(waiting().pk)
+    post(circle, organiser, "He's asleep now")
+    row = waiting()
+
+    chunks = at_once([lambda: fan_out_expand(row.pk)] * 4)
+
+    assert sum(chunks) == 3
+    assert not FanOut.objects.exists()
+    told_once(members, row.key)
+    lines = Delivery.objects.filter(channel="email").values_list("batch_lines", flat=True)
+    assert list(lines) == [BULLET + "Olivia: He's asleep now"] * len(members)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_dying_mid_way_loses_nothing_and_the_sweep_finishes_once(big: Any, monkeypatch: Any) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    fan_out_expand(waiting().pk)
+    post(circle, organiser, "He's asleep now")
+    row = waiting()
+    tell = notify_module.tell
+    calls: list[int] = []
+
+    def dies_on_the_second_chunk(*args: Any, **kwargs: Any) -> list[int]:
+        calls.append(1)
+        told = tell(*args, **kwargs)
+        if len(calls) == 2:
+            raise ConnectionError("the worker died")
+        return told
+
+    monkeypatch.setattr(notify_module, "tell", dies_on_the_second_chunk)
+    with pytest.raises(ConnectionError):
+        fan_out_expand(row.pk)
+    monkeypatch.setattr(notify_module, "tell", tell)
+
+    assert waiting().position == CHUNK  # the first chunk stands; the second rolled back
+    assert Notification.objects.filter(key__startswith=row.key).count() == CHUNK
+    assert fan_outs_resume(now=timezone.now()) == 0  # too young: its own task may still come
+    assert fan_outs_resume(now=timezone.now() + datetime.timedelta(minutes=1)) == 2
+    assert not FanOut.objects.exists()
+    told_once(members, row.key)
+    lines = Delivery.objects.filter(channel="email").values_list("batch_lines", flat=True)
+    assert list(lines) == [BULLET + "Olivia: He's asleep now"] * len(members)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_the_commit_the_task_tells_everyone(settings: Any) -> None:
+    settings.NOTIFY_IN_WORKER_FROM = 5
+    settings.FAN_OUT_CHUNK = CHUNK
+    circle, organiser, members = circle_of(MEMBERS)
+
+    post(circle, organiser, "Dad ate well")  # tests run tasks at once: the worker's part follows the commit
+
+    assert not FanOut.objects.exists()
+    told_once(members, "message-")
+
+
+def test_a_member_removed_before_the_worker_comes_is_not_told(db: Any, big: Any) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    Membership.objects.filter(user=members[0], circle=circle).delete()
+
+    fan_out_expand(waiting().pk)
+
+    told_once(members[1:], "message-")
+
+
+def test_what_the_author_just_did_is_in_their_download_and_goes_with_their_account(db: Any, big: Any) -> None:
+    circle, _organiser, members = circle_of(MEMBERS)
+    author = members[0]
+    post(circle, author, "Dad ate well")
+
+    [(_name, rows)] = [part for part in subject_access(author) if part[0] == "news-being-told.csv"]
+    assert not callable(rows)
+    text = b"".join(rows).decode()
+    assert f"{author.display_name} wrote in the family conversation" in text
+    assert "Dad ate well" in text
+
+    account_erase(actor=author)
+
+    assert not FanOut.objects.exists()
