@@ -100,7 +100,7 @@ QUERIES: dict[str, int] = {
     "page accounts:tokens": 3,
     "page accounts:totp_setup": 4,
     "page accounts:your_data": 1,
-    "page accounts:your_data_download": 32,
+    "page accounts:your_data_download": 33,
     "page api:api-root": 1,
     "page audit:circle_log": 3,
     "page circles:close": 2,

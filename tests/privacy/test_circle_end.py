@@ -158,6 +158,8 @@ CIRCLE_CONTENT_CASCADES = {
     "conversations.VisitorsStatus.circle",
     "conversations.ThankYou.circle",
     "notifications.Notification.circle",
+    # News of a big circle the worker has not yet told each member: nobody is left to tell.
+    "notifications.FanOut.circle",
     # The link an invite code made, with the consent given for it: it counts the circle for the
     # organisation, so it ends with the circle.
     "orgs.OrganisationCircle.circle",
