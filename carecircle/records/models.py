@@ -186,9 +186,13 @@ class PdfJob(models.Model):
     """
 
     class Status(models.TextChoices):
+        # Translators: the state of a PDF of the care record that a member asked for.
         WAITING = "waiting", _("Waiting")
+        # Translators: the state of a PDF of the care record: being laid out into pages ("drawn": made).
         DRAWING = "drawing", _("Being drawn")
+        # Translators: the state of a PDF of the care record: it can be downloaded.
         READY = "ready", _("Ready")
+        # Translators: the state of a PDF of the care record: it could not be made.
         FAILED = "failed", _("Failed")
 
     key = models.CharField(max_length=80, unique=True)

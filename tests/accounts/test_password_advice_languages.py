@@ -47,7 +47,7 @@ def sign_up(language: str, password: str, capture: Any) -> str:
         ("pl", "1234567890123", "To hasło składa się wyłącznie z cyfr."),
         # UserAttributeSimilarityValidator: one whole sentence, no field name pasted in.
         ("cy", "dana@example.org", "Mae'r cyfrinair hwn yn rhy debyg i'ch enw neu'ch cyfeiriad e-bost."),
-        ("pl", "dana@example.org", "To hasło jest zbyt podobne do twojego imienia lub adresu e-mail."),
+        ("pl", "dana@example.org", "To hasło jest zbyt podobne do Twojego imienia lub adresu e-mail."),
     ],
 )
 def test_sign_up_refuses_a_weak_password_in_the_readers_language(

@@ -491,7 +491,7 @@ def test_giving_up_yourself_sends_no_taken_off_message_and_before_it_began_names
         ),
         (
             "pl",
-            "Osoba {name} wypisała cię z reszty zadania Stay with Dad (od dnia: niedziela, 6 grudnia)",
+            "Osoba {name} wypisała Cię z reszty zadania Stay with Dad (od dnia: niedziela, 6 grudnia)",
             "Dni Twojej pomocy (piątek \u2013 sobota) nadal się liczą. Dziękujemy.",
         ),
     ],

@@ -258,8 +258,8 @@ def test_taken_off_on_a_stays_first_evening_the_organiser_reads_from_when_it_nee
         ),
         (
             "pl",
-            "Osoba Olivia Organiser wypisała cię z zadania Lift to hospital (dzień: piątek, 4 grudnia)",
-            "Osoba Olivia Organiser wypisała cię z zadania „Lift to hospital” (Dad): pt 4 gru o 10:30 (twój czas), "
+            "Osoba Olivia Organiser wypisała Cię z zadania Lift to hospital (dzień: piątek, 4 grudnia)",
+            "Osoba Olivia Organiser wypisała Cię z zadania „Lift to hospital” (Dad): pt 4 gru o 10:30 (Twój czas), "
             "więc nie musisz iść. Pomoc jest znów potrzebna.",
             "Notatka: Sorry",
         ),
