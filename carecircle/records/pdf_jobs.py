@@ -93,7 +93,16 @@ def _queue(job_id: int) -> None:
 
 @task()
 def draw_pdf_job(job_id: int) -> str:
-    """Draw one queued PDF, outside any transaction; safe to run twice (only a waiting job is claimed)."""
+    """Draw one queued PDF, outside any transaction; safe to run twice (only a waiting job is claimed).
+
+    Nothing is drawn for a position that has gone since the job was queued: the key is computed
+    again from the circle as it is now, and any change to the record, the consent, the circle's
+    members or the reader's date moves the circle's event sequence or the date, so the key no longer
+    matches, and no download can ask for it any more (each computes its key from the reader's current
+    access). A stopped or expired share link is not drawn for either. Such a job is deleted: a reader
+    who still may read the record gets a job of their own on their next ask. A change while it is
+    drawn is caught when the PDF is stored: only if the event sequence is still the one checked.
+    """
     claimed = PdfJob.objects.filter(pk=job_id, status=PdfJob.Status.WAITING).update(
         status=PdfJob.Status.DRAWING, attempts=F("attempts") + 1
     )
@@ -107,12 +116,28 @@ def draw_pdf_job(job_id: int) -> str:
         share_link=job.share_link,
     )
     drawn_as = PdfJob.objects.filter(pk=job_id, status=PdfJob.Status.DRAWING, queued_at=job.queued_at)
-    try:
-        with translation.override(job.language), timezone.override(job.time_zone):
+    with translation.override(job.language), timezone.override(job.time_zone):
+        if not _still_asked_for(job, reader):
+            drawn_as.delete()
+            return "gone"
+        try:
             pdf = draw_pdf(reader)
-    except Exception:
-        logger.exception("The summary PDF (job %s) could not be drawn.", job_id)
-        drawn_as.update(status=PdfJob.Status.FAILED, finished_at=timezone.now())
-        return "failed"
-    drawn_as.update(status=PdfJob.Status.READY, pdf=pdf, finished_at=timezone.now())
+        except Exception:
+            logger.exception("The summary PDF (job %s) could not be drawn.", job_id)
+            drawn_as.update(status=PdfJob.Status.FAILED, finished_at=timezone.now())
+            return "failed"
+    unchanged = drawn_as.filter(circle__event_seq=job.circle.event_seq)
+    if job.share_link is not None:
+        unchanged = unchanged.filter(share_link__revoked_at__isnull=True)
+    if not unchanged.update(status=PdfJob.Status.READY, pdf=pdf, finished_at=timezone.now()):
+        # The record, its consent or its members changed while it was drawn: drop what was drawn.
+        drawn_as.delete()
+        return "gone"
     return f"{len(pdf)} bytes"
+
+
+def _still_asked_for(job: PdfJob, reader: Reader) -> bool:
+    """Whether the job's key is still one a download can compute: same record, consent, members and date."""
+    if job.share_link is not None and job.share_link.status != "active":
+        return False
+    return pdf_key(reader) == job.key

@@ -192,3 +192,105 @@ def test_the_preparing_page_is_in_welsh_and_polish(cast, drawn, django_capture_o
         assert f'lang="{language}"' in page
         assert words in page
         assert "Your PDF is being prepared" not in page
+
+
+def _withdraw(cast: Cast, role: str, capability: str) -> None:
+    from carecircle.circles.permissions import default_consent
+    from carecircle.circles.services import consent_update
+
+    cast.circle.refresh_from_db()
+    grants = {key: list(value) for key, value in (cast.circle.consent or default_consent()).items()}
+    assert capability in grants[role]
+    grants[role] = [granted for granted in grants[role] if granted != capability]
+    consent_update(actor=cast.person, circle=cast.circle, grants=grants)
+
+
+@pytest.mark.django_db
+def test_consent_withdrawn_after_queuing_is_honoured_when_drawn(cast, drawn, django_capture_on_commit_callbacks):
+    from carecircle.records.sections import SECTION_BY_KEY
+
+    with django_capture_on_commit_callbacks(execute=True):
+        add_entry(actor=cast.organiser, circle=cast.circle, section="medications", name="Metformin")
+    client = client_for(cast.helper)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert client.get(_url(cast)).status_code == 202
+    # The person takes the medications away from helpers before the worker gets to the job.
+    with django_capture_on_commit_callbacks(execute=True):
+        _withdraw(cast, "helper", SECTION_BY_KEY["medications"].capability)
+    assert len(queued) == 1
+    queued[0]()
+    assert drawn == []  # nothing drawn for a position nobody holds any more
+    assert not PdfJob.objects.exists()
+    # The helper's next ask queues a job for what they may see now, without the medicines.
+    response = pdf_download(client, _url(cast))
+    assert response.status_code == 200
+    assert "Metformin" not in response.content.decode()
+    assert all("Metformin" not in page for page in drawn)
+
+
+@pytest.mark.django_db
+def test_a_reader_removed_after_queuing_gets_nothing_drawn_and_is_refused(
+    cast, drawn, django_capture_on_commit_callbacks
+):
+    from carecircle.circles.services import membership_remove
+
+    with django_capture_on_commit_callbacks(execute=True):
+        add_entry(actor=cast.organiser, circle=cast.circle, section="medications", name="Metformin")
+    helper, professional = client_for(cast.helper), client_for(cast.professional)
+    assert pdf_download(professional, _url(cast)).status_code == 200  # drawn and kept for the professional
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert helper.get(_url(cast)).status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_remove(actor=cast.organiser, member=cast.membership("helper"))
+        membership_remove(actor=cast.organiser, member=cast.membership("professional"))
+    queued[0]()
+    assert len(drawn) == 1  # only the professional's, before either was removed
+    assert not PdfJob.objects.filter(status=PdfJob.Status.WAITING).exists()
+    # Neither gets a PDF, queued or drawn: refused like every other page of a circle they left.
+    assert helper.get(_url(cast)).status_code == 404
+    assert professional.get(_url(cast)).status_code == 404
+    assert len(drawn) == 1
+
+
+@pytest.mark.django_db
+def test_a_change_while_it_is_drawn_keeps_nothing_drawn(cast, drawn, monkeypatch, django_capture_on_commit_callbacks):
+    from carecircle.records.sections import SECTION_BY_KEY
+
+    with django_capture_on_commit_callbacks(execute=True):
+        add_entry(actor=cast.organiser, circle=cast.circle, section="medications", name="Metformin")
+    stand_in = exports._pdf_of
+
+    def withdrawn_meanwhile(html_class: Any, html: str) -> bytes:
+        with django_capture_on_commit_callbacks(execute=True):
+            _withdraw(cast, "helper", SECTION_BY_KEY["medications"].capability)
+        return stand_in(html_class, html)
+
+    monkeypatch.setattr(exports, "_pdf_of", withdrawn_meanwhile)
+    client = client_for(cast.helper)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert client.get(_url(cast)).status_code == 202
+    queued[0]()
+    assert len(drawn) == 1  # drawn with the medicines, as they were when it started…
+    assert not PdfJob.objects.filter(pdf__isnull=False).exists()  # …and not kept
+    monkeypatch.setattr(exports, "_pdf_of", stand_in)
+    response = pdf_download(client, _url(cast))
+    assert response.status_code == 200
+    assert "Metformin" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_link_stopped_after_queuing_is_not_drawn(cast, drawn, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        add_entry(actor=cast.organiser, circle=cast.circle, section="medications", name="Metformin")
+    link, token = share_link_create(
+        actor=cast.organiser, circle=cast.circle, recipient="Nurse", sections=["medications"], hours=24
+    )
+    url = reverse("records:shared_pdf", kwargs={"share_token": token})
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert Client().get(url).status_code == 202
+    with django_capture_on_commit_callbacks(execute=True):
+        share_link_revoke(actor=cast.organiser, link=link)
+    queued[0]()
+    assert drawn == []
+    assert not PdfJob.objects.exists()
+    assert Client().get(url).status_code == 410
