@@ -20,16 +20,16 @@ from carecircle.lib.startup import refuse_unsafe_configuration
 refuse_unsafe_configuration()
 django_wsgi = get_wsgi_application()
 
-from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from carecircle.realtime.routing import websocket_application  # noqa: E402
+from carecircle.web.wsgi_bridge import BufferedWSGIMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # django-stubs types the handler as returning a response, which is the iterable of bytes WSGI wants.
-        "http": WSGIMiddleware(django_wsgi, workers=settings.HTTP_THREADS),  # type: ignore[arg-type]
+        "http": BufferedWSGIMiddleware(django_wsgi, workers=settings.HTTP_THREADS),  # type: ignore[arg-type]
         "websocket": websocket_application,
     }
 )

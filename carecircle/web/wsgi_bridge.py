@@ -1,0 +1,75 @@
+"""HTTP for the ASGI server: Django's WSGI handler in a thread pool, the response handed back once.
+
+a2wsgi's `WSGIMiddleware` runs each request on a thread of its pool, and for every message of the
+response (the status and headers, each body chunk, the empty last chunk) the thread blocks until
+the event loop has queued it: three or more round trips between the thread and the loop for an
+ordinary page, each one a wake-up of the loop and a hand-over of the GIL while other requests'
+threads are running Python. Here the thread keeps the messages of a response up to
+`BUFFERED_BYTES` and the loop queues them when the thread has finished: one hand-over there and one
+back, as for any `run_in_executor`. A larger response (an export, a download) goes out chunk by chunk
+as before, once its first `BUFFERED_BYTES` have been sent. Everything else (the environ, the request
+body, the thread pool, closing the response on the request's thread) is a2wsgi's
+(docs/architecture/serving.md, "The hand-over").
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from typing import Any
+
+from a2wsgi.wsgi import Body, WSGIMiddleware, WSGIResponder, build_environ
+
+# A page is at most a few dozen KB; anything over this streams as a2wsgi streams it.
+BUFFERED_BYTES = 256 * 1024
+
+
+class BufferedWSGIResponder(WSGIResponder):
+    """a2wsgi's responder, with the response's messages kept on the thread and queued by the loop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # None once the response is too big to keep: from then on each message crosses at once.
+        self.kept: list[Any] | None = []
+        self.kept_bytes = 0
+
+    def send(self, message: Any) -> None:
+        """Keep the message for the loop, or hand it over now once the response is too big to keep."""
+        if self.kept is not None:
+            self.kept_bytes += len(message.get("body", b"")) if message else 0
+            if self.kept_bytes <= BUFFERED_BYTES:
+                self.kept.append(message)
+                return
+            kept, self.kept = self.kept, None
+            for earlier in kept:
+                super().send(earlier)
+        super().send(message)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        body = Body(self.loop, receive)
+        environ = build_environ(scope, body)
+        sender = None
+        try:
+            sender = self.loop.create_task(self.sender(send))
+            context = contextvars.copy_context()
+            func: Any = functools.partial(context.run, self.wsgi)  # type: ignore[call-arg]
+            await self.loop.run_in_executor(self.executor, func, environ, self.start_response)
+            for message in self.kept or ():
+                await self.send_queue.put(message)
+            await self.send_queue.put(None)
+            await sender
+            if self.exc_info is not None:
+                raise self.exc_info[0].with_traceback(self.exc_info[1], self.exc_info[2])
+        finally:
+            if sender and not sender.done():
+                sender.cancel()
+
+
+class BufferedWSGIMiddleware(WSGIMiddleware):
+    """a2wsgi's `WSGIMiddleware` answering HTTP with `BufferedWSGIResponder`."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            responder = BufferedWSGIResponder(self.app, self.executor, self.send_queue_size)
+            return await responder(scope, receive, send)
+        return await super().__call__(scope, receive, send)

@@ -1,0 +1,94 @@
+"""The HTTP bridge hands an ordinary response to the event loop once, and still streams a big one.
+
+carecircle/web/wsgi_bridge.py (docs/architecture/serving.md, "The hand-over"): a2wsgi's responder
+made the request's thread wait on the loop for every message; ours keeps a response up to
+BUFFERED_BYTES on the thread and streams anything larger as a2wsgi did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from a2wsgi.wsgi import WSGIResponder
+
+from carecircle.web import wsgi_bridge
+from carecircle.web.wsgi_bridge import BufferedWSGIMiddleware
+
+
+def _app(chunks: list[bytes]) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return chunks
+
+    return app
+
+
+def _serve(chunks: list[bytes]) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def main() -> None:
+        await BufferedWSGIMiddleware(_app(chunks), workers=2)(scope, receive, send)  # type: ignore[arg-type]
+
+    asyncio.run(main())
+    return sent
+
+
+@pytest.fixture
+def handed_over(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each message the request's thread waited on the loop for (a2wsgi's send)."""
+    waits: list[object] = []
+    original = WSGIResponder.send
+
+    def counted(self: WSGIResponder, message: Any) -> None:
+        waits.append(message)
+        original(self, message)
+
+    monkeypatch.setattr(WSGIResponder, "send", counted)
+    return waits
+
+
+def test_a_page_is_handed_over_once_in_order(handed_over: list[object]) -> None:
+    sent = _serve([b"<p>one</p>", b"<p>two</p>"])
+
+    assert [message["type"] for message in sent] == ["http.response.start"] + ["http.response.body"] * 3
+    assert sent[0]["status"] == 200
+    assert b"".join(message.get("body", b"") for message in sent) == b"<p>one</p><p>two</p>"
+    assert sent[-1].get("more_body", False) is False
+    assert handed_over == []
+
+
+def test_a_big_response_streams_once_past_the_kept_bytes(handed_over: list[object]) -> None:
+    chunk = b"x" * (64 * 1024)
+    chunks = [chunk] * (2 * wsgi_bridge.BUFFERED_BYTES // len(chunk))
+
+    sent = _serve(chunks)
+
+    assert b"".join(message.get("body", b"") for message in sent) == b"".join(chunks)
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[-1].get("more_body", False) is False
+    # Everything from the chunk that went past the limit crossed at once, the earlier ones with it.
+    assert len(handed_over) == len(sent)
