@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -317,11 +318,24 @@ def preferences_push(request: HttpRequest) -> HttpResponse:
             "rows": _rows_on(chosen, PUSH_CHANNELS),
             "errors": errors,
             "nav": "notifications",
-            "devices": push.devices_of(user),
+            "devices": _devices(request, user),
             "push_key": push.vapid_keys().public_key,
         },
         status=status,
     )
+
+
+def _devices(request: HttpRequest, user: User) -> dict[str, Any]:
+    """The part of the member's devices `?from=` asks for, and the links to the next part and the first."""
+    given = request.GET.get("from", "")
+    # A member has a handful of devices: anything longer than a few digits is not a place in the list.
+    part = push.devices_part(user, int(given) if given.isdigit() and len(given) <= 6 else 0)
+    page = reverse("notifications:preferences_push")
+    return {
+        "part": part,
+        "more": f"{page}?from={part.following}#devices" if part.following is not None else "",
+        "first": f"{page}#devices" if part.start else "",
+    }
 
 
 @login_required

@@ -236,6 +236,61 @@ def devices_of(user: User) -> list[PushSubscription]:
     return list(PushSubscription.objects.filter(user=user).order_by("created_at", "id"))
 
 
+# Devices listed on the push page at a time, newest first; the rest a "Show more" link away, so the
+# page fits its first round trip however many devices a member has (docs/performance.md). A part
+# holds up to DEVICES_SHOWN devices whose lines weigh up to DEVICES_BYTES: a label a browser sent
+# may be 100 characters of two-byte letters, written twice (shown, and in its button's name).
+DEVICES_SHOWN = 5
+DEVICES_BYTES = 2_000
+# A device's line without its label (the button, its id and the list item), and "stopped working".
+DEVICE_LINE_BYTES = 240
+DEVICE_FAILING_BYTES = 120
+
+
+def device_line_bytes(device: PushSubscription) -> int:
+    failing = DEVICE_FAILING_BYTES if device.failing_since else 0
+    return DEVICE_LINE_BYTES + 2 * len(device.label.encode()) + failing
+
+
+@dataclass(frozen=True)
+class DevicesPart:
+    """Up to DEVICES_SHOWN of a member's devices, newest first, from `start`, and how many there are."""
+
+    devices: list[PushSubscription]
+    start: int
+    total: int
+
+    @property
+    def first(self) -> int:
+        return self.start + 1 if self.devices else 0
+
+    @property
+    def last(self) -> int:
+        return self.start + len(self.devices)
+
+    @property
+    def following(self) -> int | None:
+        return self.last if self.last < self.total else None
+
+
+def devices_part(user: User, start: int = 0) -> DevicesPart:
+    """One query for a member with a few devices; a count as well when there are more than a part."""
+    rows = PushSubscription.objects.filter(user=user).order_by("-created_at", "-id")
+    read = list(rows[start : start + DEVICES_SHOWN + 1])
+    shown: list[PushSubscription] = []
+    weight = 0
+    for device in read[:DEVICES_SHOWN]:
+        weight += device_line_bytes(device)
+        if shown and weight > DEVICES_BYTES:
+            break
+        shown.append(device)
+    if start == 0 and len(read) == len(shown):
+        return DevicesPart(devices=shown, start=0, total=len(shown))
+    if not shown:  # past the end (a device removed meanwhile): the first part
+        return devices_part(user)
+    return DevicesPart(devices=shown, start=start, total=rows.count())
+
+
 # --- Sending ---------------------------------------------------------------------------------
 
 

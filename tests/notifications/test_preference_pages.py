@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import html
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,8 +16,9 @@ import pytest
 from django.urls import reverse
 
 from carecircle.accounts.models import User
+from carecircle.notifications import push
 from carecircle.notifications.categories import categories_for, category_named
-from carecircle.notifications.models import NotificationPreference, NotificationSettings
+from carecircle.notifications.models import NotificationPreference, NotificationSettings, PushSubscription
 from carecircle.notifications.preferences import preferences_for
 from tests.cast import Cast
 from tests.conftest import client_for
@@ -190,7 +192,7 @@ def test_the_kinds_page_explains_each_kind_the_member_can_hear_about(cast: Cast,
 def test_every_preferences_page_fits_the_first_round_trip(cast: Cast, as_user: Any, language: str) -> None:
     """Organisation staff see the most kinds of news; with no mobile every text box says why it can't be ticked.
 
-    Three devices get push, each listed on the push page with its "Stop notifying" form.
+    Three devices get push, each listed on the push page with its "Stop notifying" button.
     """
     staff = cast.org_staff
     for number, agent in enumerate(("Android 14) Firefox/133.0", "Windows NT 10.0) Chrome/131.0", "iPad) Safari/17")):
@@ -209,6 +211,55 @@ def test_every_preferences_page_fits_the_first_round_trip(cast: Cast, as_user: A
         assert f'<html lang="{language}">' in page
         sizes[address] = len(response.content)
     # The last page drawn is the push page: all three devices are on it.
-    assert page.count('<input type="hidden" name="device"') == 3
+    assert page.count('name="device" value=') == 3
     over = {address: size for address, size in sizes.items() if size > FIRST_HTML_BUDGET}
     assert not over, f"over {FIRST_HTML_BUDGET:,} bytes in {language}: {over} (all: {sizes})"
+
+
+@pytest.mark.parametrize("language", ["en-gb", "cy", "pl"])
+def test_the_push_page_fits_however_many_devices_a_member_has(
+    cast: Cast, as_user: Any, language: str, settings: Any
+) -> None:
+    """Twelve devices with the longest labels kept: a few a part, newest first, every part within budget.
+
+    Each device's "Stop notifying" button still works from a later part, without JavaScript.
+    """
+    settings.PUSH_MAX_DEVICES = 50
+    staff = cast.org_staff
+    for number in range(12):
+        keys = new_browser(f"https://fcm.googleapis.com/fcm/send/many-{number}").subscription()
+        push.push_subscribe(
+            user=staff,
+            endpoint=keys["endpoint"],
+            p256dh=keys["keys"]["p256dh"],
+            auth=keys["keys"]["auth"],
+            label=f"{number:02d} " + "Ł" * 97,
+        )
+    User.objects.filter(pk=staff.pk).update(language=language, phone="")
+    client = as_user(staff)
+    seen: list[str] = []
+    sizes: list[int] = []
+    address = PUSH
+    while address:
+        response = client.get(address)
+        assert response.status_code == 200
+        sizes.append(len(response.content))
+        page = response.content.decode()
+        shown = re.findall(r"<li>(\d\d) Ł+", page)
+        assert 0 < len(shown) <= push.DEVICES_SHOWN
+        seen.extend(shown)
+        more = re.search(r'<a href="([^"]+)" rel="next">', page)
+        address = html.unescape(more.group(1)) if more else ""
+    assert seen == [f"{number:02d}" for number in reversed(range(12))], "every device once, newest first"
+    assert max(sizes) <= FIRST_HTML_BUDGET, f"over {FIRST_HTML_BUDGET:,} bytes in {language}: {sizes}"
+    # The last part links back to the first; a place past the end or not a number shows the first part.
+    assert f'<a href="{PUSH}#devices">' in page
+    for odd in ("?from=99", "?from=-1", "?from=x", "?from=" + "9" * 30):
+        assert re.findall(r"<li>(\d\d) Ł+", client.get(PUSH + odd).content.decode())[:1] == ["11"]
+    # "Stop notifying" on the last part removes that device only, and comes back to the page.
+    oldest = PushSubscription.objects.get(user=staff, label__startswith="00 ")
+    response = client.post(reverse("notifications:push_device_remove"), {"device": str(oldest.pk)})
+    assert response.status_code == 302
+    assert response["Location"] == PUSH
+    assert not PushSubscription.objects.filter(pk=oldest.pk).exists()
+    assert PushSubscription.objects.filter(user=staff).count() == 11
