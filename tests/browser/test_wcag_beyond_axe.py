@@ -217,6 +217,10 @@ def circle_pages(cast: Cast) -> list[str]:
         f"{circle}/consent/",
         f"{circle}/talk/",
         "/account/",
+        "/notifications/preferences/",
+        "/notifications/preferences/when/",
+        "/notifications/preferences/push/",
+        "/notifications/preferences/kinds/",
     ]
 
 
