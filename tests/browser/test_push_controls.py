@@ -151,3 +151,34 @@ def test_without_javascript_the_page_says_push_needs_it_and_a_device_can_still_b
     page.get_by_role("button", name="Stop notifying Firefox on Android").click()
     expect(page.get_by_role("status").first).to_contain_text("won't get push notifications any more")
     assert not PushSubscription.objects.filter(user=cast.helper).exists()
+
+
+def test_a_member_with_many_devices_pages_through_them_and_turns_the_oldest_off(
+    server: str, no_js_page: Checked
+) -> None:
+    """Seven devices: the newest five, "Show more" for the rest, and "Stop notifying" on the second part."""
+    cast = build_cast()
+    for number in range(7):
+        push_subscribe(
+            user=cast.helper,
+            endpoint=f"https://fcm.googleapis.com/fcm/send/many-{number}",
+            p256dh="BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+            auth="tBHItJI5svbpez7KI4CCXg",
+            label=f"Phone {number + 1}",
+        )
+    page = no_js_page.page
+    sign_in(page.context, server, cast.helper)
+    page.goto(f"{server}/notifications/preferences/push/")
+    pages = page.get_by_role("navigation", name="Pages of devices")
+    expect(pages).to_contain_text("1 to 5 of 7 devices, newest first.")
+    expect(page.get_by_role("button", name="Stop notifying Phone 7")).to_be_visible()
+    expect(page.get_by_role("button", name="Stop notifying Phone 1")).to_have_count(0)
+    no_js_page.check("the push page's first part of the devices")
+    pages.get_by_role("link", name="Show more devices").click()
+    expect(pages).to_contain_text("6 to 7 of 7 devices, newest first.")
+    no_js_page.check("the push page's last part of the devices")
+    page.get_by_role("button", name="Stop notifying Phone 1").click()
+    expect(page.get_by_role("status").first).to_contain_text("won't get push notifications any more")
+    assert list(
+        PushSubscription.objects.filter(user=cast.helper).values_list("label", flat=True).order_by("label")
+    ) == [f"Phone {number}" for number in range(2, 8)]
