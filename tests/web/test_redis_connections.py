@@ -9,8 +9,6 @@ new client, a new pool and a new connection to Redis with its handshake. `Shared
 from __future__ import annotations
 
 import contextvars
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +19,6 @@ from django.urls import reverse
 
 from carecircle.lib.redis_cache import SharedRedisCache
 from tests.cast import Cast, build_cast
-from tests.servers import private_redis_server
 from tests.web.test_connections import _serve
 
 SHARED = "carecircle.lib.redis_cache.SharedRedisCache"
@@ -29,11 +26,9 @@ DJANGOS = "django.core.cache.backends.redis.RedisCache"
 
 
 @pytest.fixture
-def redis_port() -> Iterator[int]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server isn't installed")
-    with private_redis_server() as (port, _restart):
-        yield port
+def redis_port(private_redis: tuple[int, Any]) -> int:
+    """A throwaway Redis of this test's own (tests/conftest.py), so its counters count only this test."""
+    return private_redis[0]
 
 
 def _connections_received(client: redis.Redis) -> int:
