@@ -88,9 +88,10 @@ def fan_out_record(
         else [reply_target.kind, reply_target.object_id, reply_target.capability],
         user_ids=list(user_ids),
     )
-    created = FanOut.objects.bulk_create([row], ignore_conflicts=True)
-    if created:
-        transaction.on_commit(lambda: _expand_later(key[:160]))
+    # bulk_create with ignore_conflicts returns the rows given whether or not they were written, so
+    # a retried change also asks for an expansion: it finds the first row claimed, moved on or gone.
+    FanOut.objects.bulk_create([row], ignore_conflicts=True)
+    transaction.on_commit(lambda: _expand_later(key[:160]))
 
 
 def _expand_later(key: str) -> None:
