@@ -11,14 +11,17 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from carecircle.accounts.models import User
 from carecircle.audit.models import AuditEntry
-from carecircle.circles.models import Circle
+from carecircle.circles.models import Circle, Membership
+from carecircle.circles.services import circle_create, membership_add_directly
 from carecircle.orgs.access import access_organisation
 from carecircle.orgs.invite_codes import circle_start_with_code, invite_code_create
-from carecircle.orgs.models import OrganisationCircle, OrganisationStaff, Referral
+from carecircle.orgs.models import Organisation, OrganisationCircle, OrganisationStaff, Referral, SupportOffer
 from carecircle.orgs.reports import Period
 from carecircle.orgs.services import organisation_create
-from carecircle.orgs.uptake import _cohorts, build_uptake, uptake_csv_rows
+from carecircle.orgs.support_figures import build_support_figures
+from carecircle.orgs.uptake import _cohorts, build_uptake, linked_circles, uptake_csv_rows
 from carecircle.tasks.services import occurrence_done, task_volunteer
 from tests.cast import Cast
 from tests.circles.conftest import add_members
@@ -175,3 +178,101 @@ def test_a_few_circles_by_one_route_cannot_be_worked_out_from_the_total(org: Org
     assert uptake.routes.total == 7
     assert [cell.shown for cell in uptake.routes.cells] == ["not shown", "not shown"]
     assert ["How the circles came to the organisations", "Through a referral", "not shown"] in uptake_csv_rows(uptake)
+
+
+def test_the_figures_count_only_open_circles_still_linked_and_take_a_fixed_number_of_queries(org: Org) -> None:
+    """Linked by a referral, by an invite code or both count; ended links, closed circles, other organisations don't.
+
+    The linked circles' SQL is compiled once and pasted into every query (`linked_to`): the figures
+    must be those of the circles a reader would pick by hand, in 7 queries for the circle figures
+    and 2 for the local support figures with the private offers, whatever the number of circles.
+    """
+    organisation = org.organisation
+    with time_machine.travel(NOW, tick=False):
+        organisers: dict[Circle, User] = {}
+
+        def circle(name: str, helpers: int) -> tuple[Circle, User]:
+            organiser = quick_user(f"{name.lower()}@example.org", f"{name} Organiser")
+            made = circle_create(actor=organiser, person_name=f"{name} Person")
+            add_members(circle=made, actor=organiser, how_many=helpers)
+            organisers[made] = organiser
+            return made, organiser
+
+        def by_referral(made: Circle, to: Organisation = organisation, **ended: Any) -> None:
+            referral = make_referral(to, person_name=made.person_name)
+            Referral.objects.filter(pk=referral.pk).update(circle=made, circle_consent_at=NOW, **ended)
+
+        def by_code(made: Circle, **ended: Any) -> None:
+            OrganisationCircle.objects.create(
+                organisation=organisation, circle=made, consent_given_by="person", consent_to="Counting", **ended
+            )
+
+        referred, referred_organiser = circle("Referred", 3)  # 4 people, and a member of staff
+        membership_add_directly(
+            actor=referred_organiser, circle=referred, user=org.volunteer, role="helper", relationship="friend"
+        )
+        by_referral(referred)
+        coded, _ = circle("Coded", 0)  # 1 person
+        by_code(coded)
+        both, _ = circle("Both", 1)  # 2 people, counted once, with the referrals
+        by_referral(both)
+        by_code(both)
+        referral_ended, _ = circle("Unlinked", 4)
+        by_referral(referral_ended, circle_link_ended_at=NOW)
+        code_ended, _ = circle("Ended", 4)
+        by_code(code_ended, ended_at=NOW)
+        closed, _ = circle("Closed", 4)
+        by_referral(closed)
+        Circle.objects.filter(pk=closed.pk).update(closed_at=NOW)
+        elsewhere, _ = circle("Elsewhere", 4)
+        by_referral(elsewhere, to=org.other_organisation)
+        counted = {referred, coded, both}
+
+        helper = Membership.objects.filter(circle=referred, role="helper").exclude(user=org.volunteer).first()
+        assert helper is not None
+        for place, doer in [(referred, helper.user), (referral_ended, organisers[referral_ended]), (closed, None)]:
+            task = make_task(actor=organisers[place], circle=place, start_date=NOW.date())
+            task_volunteer(actor=doer or organisers[place], task=task, occurrence_date=task.start_date)
+            occurrence_done(actor=doer or organisers[place], task=task, occurrence_date=task.start_date)
+        task = make_task(actor=referred_organiser, circle=referred, title="Shopping", start_date=NOW.date())
+        task_volunteer(actor=org.volunteer, task=task, occurrence_date=task.start_date)  # staff: not counted
+        for number, (place, organiser) in enumerate(organisers.items()):
+            SupportOffer.objects.create(
+                user=organiser,
+                circle=place,
+                district="LL11",
+                due=True,
+                weeks_over=3,
+                checked_on=NOW.date(),
+                dismissed_at=NOW if number % 2 else None,
+            )
+
+        period = Period.from_request({}, today=NOW.date())
+        ids = [organisation.pk]
+        assert set(linked_circles(ids)) == counted
+        with CaptureQueriesContext(connection) as uptake_queries:
+            uptake = build_uptake(ids, period, now=NOW)
+        with CaptureQueriesContext(connection) as support_queries:
+            support = build_support_figures(ids, period, private_offers=True)
+
+    # Support: the kept signposting figures and the private offers (nothing was sent to a service,
+    # so the directory isn't read).
+    assert (len(uptake_queries), len(support_queries)) == (7, 2)
+    assert [cell.value for cell in uptake.circles.cells] == [3, 0]  # all three did something: started
+    assert [cell.value for cell in uptake.routes.cells] == [2, 1]
+    assert [cell.value for cell in uptake.members.cells] == [1, 1, 1, 0]  # 1, 2 and 4 people, staff left out
+    assert uptake.tasks_done.value == 1
+    staff = set(OrganisationStaff.objects.filter(organisation=organisation).values_list("user_id", flat=True))
+    active = set(AuditEntry.objects.filter(circle__in=counted, actor__isnull=False).values_list("actor_id", flat=True))
+    assert org.volunteer.pk in active  # the member of staff did something, and is left out
+    assert uptake.weekly.cells[-1].value == len(active - staff) == 4  # three organisers and the helper
+    assert support.offer_months is not None
+    assert support.offer_answers is not None
+    assert support.offer_months.total == 3
+    offers = SupportOffer.objects.filter(circle__in=counted)
+    assert [cell.value for cell in support.offer_answers.cells] == [
+        offers.filter(dismissed_at__isnull=True).count(),
+        0,
+        offers.filter(dismissed_at__isnull=False).count(),
+        0,
+    ]
