@@ -137,14 +137,15 @@ def main() -> None:
         try:
             first = next(iter(measurers.values()))
             for label, url in targets(first.circle_id, first.family_id, direct_id, update_id):
-                runs: dict[str, list[tuple[float, int]]] = {name: [] for name in measurers}
+                runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in measurers}
                 for measurer in measurers.values():
                     measurer.time(url, 2)  # Warm up: templates compiled, the read marker set.
                 for _ in range(ROUNDS):
                     for name, measurer in measurers.items():
                         runs[name].append(measurer.time(url, PER_ROUND))
                 cells = "".join(
-                    f"{statistics.median(ms for ms, _ in runs[name]):12.1f}{runs[name][-1][1]:9d}" for name in measurers
+                    f"{statistics.median(ms for ms, _, _ in runs[name]):12.1f}{runs[name][-1][2]:9d}"
+                    for name in measurers
                 )
                 say(f"{label:24}{cells}")
         finally:

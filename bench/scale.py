@@ -1,17 +1,21 @@
 """Benchmark: key pages and API lists on a small database and a big seeded one, in the same run.
 
-Creates two PostgreSQL databases next to BENCH_DATABASE_URL's (carecircle_scale_small and
-carecircle_scale), migrates both, fills them with `carecircle seed-scale` (BENCH_SMALL_SCALE,
-default 0.002 = 20 circles; BENCH_SCALE, default 0.1 = 1,000 circles) and times how long the
-big seeding takes. Then, for each database in its own process, signs in circle 1's organiser
-(circle 1 is the same at every scale) and times each page and API list with Django's test client,
-in process, with the cache emptied before each request so every request reads the database.
-Prints the medians, the queries per request and the big/small ratio against the 1.5x budget
-(BUDGETS.md, "Data growth"), with the load average. Drops both databases unless BENCH_KEEP=1.
+Creates two PostgreSQL databases next to BENCH_DATABASE_URL's, named after BENCH_SCALE_PREFIX
+(default `carecircle_scale`: carecircle_scale_small and carecircle_scale), migrates both, fills
+them with `carecircle seed-scale` (BENCH_SMALL_SCALE, default 0.002 = 20 circles; BENCH_SCALE,
+default 0.1 = 1,000 circles) and times how long the big seeding takes. Then, for each database in
+its own process, signs in circle 1's organiser (circle 1 is the same at every scale) and times
+each page and API list with Django's test client, in process, with the cache emptied before each
+request so every request reads the database. Prints the medians (wall time, and this process's
+CPU time, which a busy machine disturbs less; PostgreSQL's own work is only in the wall time), the
+queries per request and the big/small ratio of the wall times against the 1.5x budget
+(BUDGETS.md, "Data growth"), with the load average. Drops both databases at the end, also after a
+failure or Ctrl-C (closing any connection left to them), unless BENCH_KEEP=1.
 Not a test: figures go into docs/performance.md by hand.
 
     DEBUG=false .venv/bin/python bench/scale.py
     BENCH_SCALE=0.3 BENCH_REPEATS=40 DEBUG=false .venv/bin/python bench/scale.py
+    BENCH_SCALE_PREFIX=me_scale DEBUG=false .venv/bin/python bench/scale.py   # me_scale_small, me_scale
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ SERVER = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:543
 SMALL_SCALE = float(os.environ.get("BENCH_SMALL_SCALE", "0.002"))
 BIG_SCALE = float(os.environ.get("BENCH_SCALE", "0.1"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "25"))
+PREFIX = os.environ.get("BENCH_SCALE_PREFIX", "carecircle_scale")
 BUDGET = 1.5
 
 
@@ -59,9 +64,21 @@ def environment(name: str) -> dict[str, str]:
     }
 
 
+def names(prefix: str) -> tuple[str, str]:
+    """The small and the big database's names; a prefix PostgreSQL would have to quote is refused."""
+    if not prefix.replace("_", "").isalnum() or not prefix.isascii() or prefix[0].isdigit() or len(prefix) > 50:
+        raise SystemExit(f"BENCH_SCALE_PREFIX must be letters, digits and _ (at most 50), not {prefix!r}")
+    return f"{prefix}_small", prefix
+
+
+def drop(name: str) -> None:
+    """Drop the database, closing any connection still open to it (a measuring process cut short)."""
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def prepare(name: str, scale: float) -> float:
     """A fresh database seeded at `scale`; returns the seconds seed-scale took."""
-    admin(f'DROP DATABASE IF EXISTS "{name}"')
+    drop(name)
     admin(f'CREATE DATABASE "{name}"')
     env = environment(name)
     subprocess.run([str(BIN / "carecircle"), "migrate", "--no-input", "-v0"], env=env, check=True)
@@ -94,7 +111,7 @@ def targets(circle_id: int, family_id: int) -> list[tuple[str, str]]:
 
 
 def measure() -> None:
-    """Run inside one database's process: answer each URL read from stdin with JSON [median ms, queries]."""
+    """Run inside one database's process: answer each URL read from stdin with JSON [median ms, cpu ms, queries]."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     import django
@@ -125,18 +142,19 @@ def measure() -> None:
     warm = os.environ.get("BENCH_CACHE") == "warm"
     for line in sys.stdin:
         url, count = line.split()
-        timings, queries = [], 0
+        timings, cpu, queries = [], [], 0
         for _ in range(int(count)):
             if not warm:
                 cache.clear()
             with QueryCount() as captured:
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 response = client.get(url)
-                elapsed = time.perf_counter() - started
+                elapsed, elapsed_cpu = time.perf_counter() - started, time.process_time() - started_cpu
             assert response.status_code == 200, (url, response.status_code)
             timings.append(elapsed)
+            cpu.append(elapsed_cpu)
             queries = len(captured)
-        sys.stdout.write(json.dumps([statistics.median(timings) * 1000, queries]) + "\n")
+        sys.stdout.write(json.dumps([statistics.median(timings) * 1000, statistics.median(cpu) * 1000, queries]) + "\n")
         sys.stdout.flush()
 
 
@@ -160,12 +178,15 @@ class Measurer:
             raise SystemExit("the measuring process stopped")
         return line
 
-    def time(self, url: str, count: int) -> tuple[float, int]:
+    def time(self, url: str, count: int) -> tuple[float, float, int]:
         assert self.process.stdin is not None
         self.process.stdin.write(f"{url} {count}\n")
         self.process.stdin.flush()
-        median, queries = json.loads(self.read())
-        return float(median), int(queries)
+        answer = json.loads(self.read())
+        if len(answer) == 2:  # an older checkout's measuring process (bench/conversation_pages.py): no CPU time
+            answer = [answer[0], float("nan"), answer[1]]
+        median, cpu, queries = answer
+        return float(median), float(cpu), int(queries)
 
     def close(self) -> None:
         assert self.process.stdin is not None
@@ -181,7 +202,7 @@ def compare(small: Measurer, big: Measurer) -> None:
         f"median of {rounds} alternating rounds of {per_round} requests, in process, cache emptied before each; "
         f"budget: big ≤ {BUDGET}x small"
     )
-    say(f"{'':24}{'small ms':>10}{'big ms':>10}{'ratio':>8}{'queries':>10}")
+    say(f"{'':24}{'small ms':>10}{'big ms':>10}{'ratio':>8}{'small cpu':>11}{'big cpu':>9}{'ratio':>8}{'queries':>10}")
     small_targets = targets(small.circle_id, small.family_id)
     big_targets = dict(targets(big.circle_id, big.family_id))
     for label, small_url in small_targets:
@@ -194,10 +215,16 @@ def compare(small: Measurer, big: Measurer) -> None:
             big_runs.append(big.time(big_url, per_round))
         small_ms = statistics.median(run[0] for run in small_runs)
         big_ms = statistics.median(run[0] for run in big_runs)
+        small_cpu = statistics.median(run[1] for run in small_runs)
+        big_cpu = statistics.median(run[1] for run in big_runs)
         ratio = big_ms / small_ms if small_ms else float("nan")
+        cpu_ratio = big_cpu / small_cpu if small_cpu else float("nan")
         flag = "" if ratio <= BUDGET else "  OVER"
-        queries = f"{small_runs[-1][1]}/{big_runs[-1][1]}"
-        say(f"{label:24}{small_ms:10.1f}{big_ms:10.1f}{ratio:7.2f}x{queries:>10}{flag}")
+        queries = f"{small_runs[-1][2]}/{big_runs[-1][2]}"
+        say(
+            f"{label:24}{small_ms:10.1f}{big_ms:10.1f}{ratio:7.2f}x"
+            f"{small_cpu:11.1f}{big_cpu:9.1f}{cpu_ratio:7.2f}x{queries:>10}{flag}"
+        )
 
 
 def say(text: str = "") -> None:
@@ -206,7 +233,8 @@ def say(text: str = "") -> None:
 
 
 def main() -> None:
-    small, big = "carecircle_scale_small", "carecircle_scale"
+    small, big = names(PREFIX)
+    say(f"databases: {small} (small), {big} (big)")
     say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     try:
         seconds = prepare(small, SMALL_SCALE)
@@ -223,8 +251,9 @@ def main() -> None:
         say(f"load average after measuring: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     finally:
         if os.environ.get("BENCH_KEEP") != "1":
-            admin(f'DROP DATABASE IF EXISTS "{small}"')
-            admin(f'DROP DATABASE IF EXISTS "{big}"')
+            drop(small)
+            drop(big)
+            say(f"dropped {small} and {big}")
 
 
 if __name__ == "__main__":
