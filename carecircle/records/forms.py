@@ -23,7 +23,7 @@ def _form_field(spec: Field) -> forms.Field:
         "label": spec.label,
         "required": spec.required,
         "help_text": spec.hint,
-        "error_messages": {"required": _("Enter the %(field)s.") % {"field": str(spec.label).lower()}},
+        "error_messages": {"required": spec.required_message},
     }
     if spec.type == "long":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), strip=False, **common)
@@ -75,6 +75,8 @@ class EntryForm(forms.Form):
             self.values = clean_values(self.section, raw, may_change_sensitive=self.can_sensitive)
         except InvalidValues as error:
             for name, message in error.errors.items():
+                if message in self.errors.get(name, ()):
+                    continue  # the field's own check said it already ("Enter the medicine.")
                 self.add_error(None if name == "__all__" else name, message)
         return cleaned
 

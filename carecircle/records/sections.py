@@ -36,6 +36,14 @@ class Field:
     unit: StrOrPromise = ""
     # A date that can't be in the future, such as a date of birth.
     past: bool = False
+    # What a required field says when it is left empty, as a whole sentence: pasting the label into
+    # "Enter the %(field)s." read "Enter the allergic to." in English and could not take the soft
+    # mutation Welsh needs after "Rhowch" (docs/architecture/i18n.md, "Required record fields").
+    required_message: StrOrPromise = ""
+
+    def __post_init__(self) -> None:
+        if self.required and not self.required_message:
+            raise ValueError(f"The required field {self.name!r} needs its own required_message.")
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,13 @@ CONDITIONS = Section(
     title_field="name",
     card_line=("since",),
     fields=(
-        Field("name", _("Condition"), required=True, hint=_('For example "Type 2 diabetes".')),
+        Field(
+            "name",
+            _("Condition"),
+            required=True,
+            required_message=_("Enter the condition."),
+            hint=_('For example "Type 2 diabetes".'),
+        ),
         Field("since", _("Since when"), "date"),
         Field("notes", _("Notes"), "long", max_length=LONG),
     ),
@@ -151,7 +165,13 @@ ALLERGIES = Section(
     title_field="substance",
     card_line=("severity", "reaction"),
     fields=(
-        Field("substance", _("Allergic to"), required=True, hint=_('For example "Penicillin".')),
+        Field(
+            "substance",
+            _("Allergic to"),
+            required=True,
+            required_message=_("Enter what causes the allergy."),
+            hint=_('For example "Penicillin".'),
+        ),
         Field("reaction", _("What happens"), hint=_('For example "rash and swelling".')),
         Field("severity", _("How bad it is"), "choice", choices=SEVERITIES),
         Field("notes", _("Notes"), "long", max_length=LONG),
@@ -167,7 +187,13 @@ MEDICATIONS = Section(
     title_field="name",
     card_line=("strength", "dose", "schedule"),
     fields=(
-        Field("name", _("Medicine"), required=True, hint=_('For example "Metformin".')),
+        Field(
+            "name",
+            _("Medicine"),
+            required=True,
+            required_message=_("Enter the medicine."),
+            hint=_('For example "Metformin".'),
+        ),
         Field("strength", _("Strength"), hint=_('For example "500 mg".'), max_length=60),
         Field("dose", _("Dose"), hint=_('For example "1 tablet".'), max_length=60),
         Field("schedule", _("When"), hint=_('For example "twice a day with food".')),
@@ -187,7 +213,14 @@ CONTACTS = Section(
     title_field="name",
     card_line=("role", "phone"),
     fields=(
-        Field("name", _("Name"), required=True, hint=_('A person or a place, like "Riverside Surgery".')),
+        Field(
+            "name",
+            _("Name"),
+            required=True,
+            # Translators: a contact in the record (a person or a place, like a surgery) was left without a name.
+            required_message=_("Enter the name."),
+            hint=_('A person or a place, like "Riverside Surgery".'),
+        ),
         Field("role", _("Who they are"), "choice", choices=CONTACT_KINDS),
         Field("phone", _("Phone"), "phone", max_length=32),
         Field("email", _("Email"), "email", max_length=254),
@@ -240,7 +273,13 @@ DOCUMENTS = Section(
     intro=_("Letters, care plans and photos of paperwork, as PDF or pictures."),
     title_field="title",
     fields=(
-        Field("title", _("Title"), required=True, hint=_('For example "Discharge letter, March".')),
+        Field(
+            "title",
+            _("Title"),
+            required=True,
+            required_message=_("Enter the title."),
+            hint=_('For example "Discharge letter, March".'),
+        ),
         Field("description", _("Description"), "long", max_length=LONG),
     ),
 )

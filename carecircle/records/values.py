@@ -106,7 +106,7 @@ def clean_field(field: Field, raw: object) -> str:
     value = _clean_text(field, raw.isoformat() if isinstance(raw, datetime.date) else str(raw))
     if not value:
         if field.required:
-            raise ValueError(_("Enter the %(field)s.") % {"field": str(field.label).lower()})
+            raise ValueError(str(field.required_message))
         return ""
     if field.type == "date":
         return _clean_past_date(value) if field.past else _clean_date(value)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from django.template import Context, Template
 from django.utils import translation
 
 from carecircle.audit.display import entry_sentence
 from carecircle.audit.models import AuditEntry
 from carecircle.records.display import SENTENCES as RECORD_SENTENCES
-from carecircle.records.sections import SECTION_BY_KEY, in_english
-from carecircle.records.values import display_value
+from carecircle.records.forms import EntryForm
+from carecircle.records.sections import SECTION_BY_KEY, Field, in_english
+from carecircle.records.values import clean_field, display_value
 from carecircle.tasks.sentences import SENTENCES as TASK_SENTENCES
 
 
@@ -69,3 +71,30 @@ def test_activity_log_sentences_read_whole_in_welsh_and_polish() -> None:
         assert TASK_SENTENCES["tasks.cant_cover"](cant_cover) == (
             "Ann said they can't cover for a while; 5 tasks need help again"
         )
+
+
+def test_an_empty_required_field_has_a_whole_sentence_of_its_own_in_each_language() -> None:
+    """Not the label pasted into "Enter the %(field)s.": Welsh "Rhowch" mutates what follows, and
+    English read "Enter the allergic to."."""
+    required = [field for section in SECTION_BY_KEY.values() for field in section.fields if field.required]
+    assert len(required) == 5
+    messages = {}
+    for language in ("en-gb", "cy", "pl"):
+        with translation.override(language):
+            messages[language] = [str(field.required_message) for field in required]
+    assert messages["en-gb"][1] == "Enter what causes the allergy."
+    assert "Rhowch enw'r feddyginiaeth." in messages["cy"]
+    assert "Wpisz nazwę leku." in messages["pl"]
+    for language in ("cy", "pl"):
+        assert not set(messages[language]) & set(messages["en-gb"]), language
+    with pytest.raises(ValueError, match="required_message"):
+        Field("name", "Name", required=True)
+
+
+def test_the_form_and_the_values_check_give_the_fields_own_sentence() -> None:
+    medicine = next(field for field in SECTION_BY_KEY["medications"].fields if field.name == "name")
+    with translation.override("cy"):
+        with pytest.raises(ValueError, match=r"Rhowch enw'r feddyginiaeth\."):
+            clean_field(medicine, "  ")
+        form = EntryForm(data={"audience": "everyone"}, section=SECTION_BY_KEY["medications"], can_sensitive=True)
+        assert form.errors["name"] == ["Rhowch enw'r feddyginiaeth."]
