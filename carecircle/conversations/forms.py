@@ -8,7 +8,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from carecircle.circles.forms import ClientIdField, Radios, _with_client_id
 from carecircle.conversations.models import Audience, Feeling, ReactionKind, Visitors
@@ -82,7 +82,9 @@ class PhotosField(forms.FileField):
         uploads = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
         if len(uploads) > MAX_PHOTOS_PER_MESSAGE:
             raise forms.ValidationError(
-                _("Choose at most %(count)s photos.") % {"count": MAX_PHOTOS_PER_MESSAGE}, code="too_many"
+                ngettext("Choose at most %(count)s photo.", "Choose at most %(count)s photos.", MAX_PHOTOS_PER_MESSAGE)
+                % {"count": MAX_PHOTOS_PER_MESSAGE},
+                code="too_many",
             )
         photos = []
         for upload in uploads:
@@ -96,7 +98,11 @@ class PhotosField(forms.FileField):
 
 
 def _photos_help() -> str:
-    return _("Up to %(count)s photos, each up to %(size)s. Location details are removed.") % {
+    return ngettext(
+        "Up to %(count)s photo, up to %(size)s. Location details are removed.",
+        "Up to %(count)s photos, each up to %(size)s. Location details are removed.",
+        MAX_PHOTOS_PER_MESSAGE,
+    ) % {
         "count": MAX_PHOTOS_PER_MESSAGE,
         "size": size_text(max_bytes()),
     }

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from carecircle.audit.services import audit_record
 from carecircle.circles.access import CircleAccess
@@ -220,7 +220,13 @@ def _message_create(
     description = clean_text(photo_description, limit=200, what="photo description")
     if len(photos) > MAX_PHOTOS_PER_MESSAGE:
         raise ConversationError(
-            gettext("Add at most %(count)s photos to one message.") % {"count": MAX_PHOTOS_PER_MESSAGE}, field="photos"
+            ngettext(
+                "Add at most %(count)s photo to one message.",
+                "Add at most %(count)s photos to one message.",
+                MAX_PHOTOS_PER_MESSAGE,
+            )
+            % {"count": MAX_PHOTOS_PER_MESSAGE},
+            field="photos",
         )
     if not body and not photos:
         raise ConversationError(gettext("Write something or add a photo before sending."), field="body")
