@@ -43,7 +43,7 @@ def test_a_member_switches_to_welsh_and_volunteers_in_welsh(server: str, browser
     expect(page.locator("[data-live-status]").first).to_have_text(live_line)
     checked.check("a task's day in Welsh")
     page.get_by_role("button", name="Fe wna i e").click()
-    expect(page.locator(".messages")).to_contain_text("Diolch. Rydych chi i lawr ar gyfer “Siopa”.")
+    expect(page.locator(".messages")).to_contain_text("Diolch. Rydych chi ar y rhestr ar gyfer “Siopa”.")
     expect(page.get_by_role("button", name="Fe wna i e")).to_have_count(0)
     checked.check("after volunteering in Welsh")
     assert Assignment.objects.filter(task=task, user=cast.helper, withdrawn_at__isnull=True).count() == 1

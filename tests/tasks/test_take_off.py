@@ -253,7 +253,7 @@ def test_taken_off_on_a_stays_first_evening_the_organiser_reads_from_when_it_nee
             "cy",
             "Mae Olivia Organiser wedi eich tynnu oddi ar “Lift to hospital” (dyddiad: dydd Gwener 4 Rhagfyr)",
             "Gwnaeth Olivia Organiser eich tynnu oddi ar “Lift to hospital” ar gyfer Dad, Gwe 4 Rhag am 10:30 (eich "
-            "amser chi), felly does dim angen i chi fynd. Mae angen help arno eto.",
+            "amser chi), felly does dim angen i chi fynd. Mae angen help eto.",
             "Eu nodyn: Sorry",
         ),
         (
