@@ -25,6 +25,7 @@ import time
 import uuid
 from typing import Any
 
+import redis.exceptions
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import _wrap_close
@@ -49,6 +50,10 @@ CHANNEL_CAPACITY = 1500
 # The message a connection gets instead of the ones it fell too far behind on (either layer;
 # EventsConsumer.channel_overflowed closes the socket; the client reconnects and catches up).
 OVERFLOWED = "channel.overflowed"
+# What every connection of a process hears when the process's read from Redis failed (queues
+# layer; Redis went away and may have forgotten every group): EventsConsumer.channel_lost closes the
+# socket with 1012 and the client reconnects and catches up.
+LOST = "channel.lost"
 # How long `subscriptions_confirm` waits for a pub/sub process's subscriptions to work again after
 # Redis came back, and how long each probe may take to come back before it is published again.
 CONFIRM_SECONDS = 5.0
@@ -221,7 +226,26 @@ class BoundedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # chan
             # A consumer's receive is cancelled when its connection ends (channels' dispatch loop).
             self.local_channels.discard(channel)
             raise
+        except redis.exceptions.ConnectionError:
+            # This connection held the process's one read from Redis and it failed: Redis went
+            # away, and if it restarted it forgot every group. The error ends this connection
+            # (its client reconnects and catches up); every other one is told, including any
+            # busy handling a message now, which would otherwise live on out of every group.
+            self.local_channels.discard(channel)
+            self._tell_every_connection_redis_was_lost()
+            raise
         return message
+
+    def _tell_every_connection_redis_was_lost(self) -> None:
+        if self.local_channels:
+            logger.warning(
+                "Lost the connection to Redis; telling this process's %s live connections to reconnect",
+                len(self.local_channels),
+            )
+        for channel in sorted(self.local_channels):
+            self.receive_buffer[channel].put_nowait({"type": LOST})
+        # Each is told once: a connection made after this joins its groups on whichever Redis answers.
+        self.local_channels.clear()
 
     async def receive_single(self, channel: str) -> tuple[Any, dict[str, Any]]:
         found, message = await super().receive_single(channel)

@@ -26,6 +26,9 @@ CLOSE_UNAUTHENTICATED = 4401
 # ChannelBacklog, or the queues layer's list in Redis, overflowed); the client reconnects and
 # catches up by sequence number.
 CLOSE_TOO_FAR_BEHIND = 1013
+# 1012 "service restart": the process lost its connection to Redis (and perhaps every group with
+# it); the client reconnects at once and catches up.
+CLOSE_REDIS_LOST = 1012
 # Clients only send pings; anything longer is ignored unread.
 MAX_INCOMING_CHARACTERS = 1024
 # Events that change who is in a circle are always checked against the database, never the trust
@@ -209,9 +212,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         try:
             await super().__call__(scope, receive, send)
         finally:
-            # However the connection ends (even by an error in a handler), its timer ends with it.
+            # However the connection ends (even by an error in a handler or a failed read from
+            # Redis, which skip `disconnect`), its timer ends with it, and the watchdog forgets it:
+            # a resync would put the dead connection back in its groups on the new Redis, where
+            # every event would queue a copy for it that nobody reads.
             if self.refresher is not None:
                 self.refresher.cancel()
+            watchdog_leave(self)
 
     async def disconnect(self, code: int) -> None:
         watchdog_leave(self)
@@ -295,6 +302,15 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             _Closed.too_far_behind,
         )
         await self.close(code=CLOSE_TOO_FAR_BEHIND)
+
+    async def channel_lost(self, message: dict[str, Any]) -> None:
+        """The process's read from Redis failed (BoundedRedisChannelLayer): close, so the client catches up.
+
+        If Redis restarted, it forgot this connection's groups; a connection that was busy handling
+        a message when the read failed would otherwise stay open hearing nothing until the
+        watchdog's next ask, or the minute's refresh if the watchdog missed it.
+        """
+        await self.close(code=CLOSE_REDIS_LOST)
 
     async def _still_member(self, circle_id: int, *, fresh: bool) -> bool:
         if not fresh and await circle_members.includes(

@@ -21,6 +21,10 @@ lost. The watchdog therefore waits until they work again (`subscriptions_confirm
 connections their latest numbers; otherwise an event published in that second was neither heard nor
 covered by the number, and a client stayed behind until the next event or the minute's refresh
 (tests/faults failed about once in five runs on the pub/sub layer for this reason).
+
+On the queues layer most restarts are also seen by the process's read from Redis, which fails:
+BoundedRedisChannelLayer then tells every connection to close and reconnect (`channel.lost`), so
+none depends on this watchdog's next ask (docs/architecture/realtime.md, "When Redis is down").
 """
 
 from __future__ import annotations
@@ -125,6 +129,11 @@ async def _watch() -> None:
             healthy = alive
             await asyncio.sleep(PING_EVERY_SECONDS)
     finally:
+        # No longer this loop's watchdog before the last await: a connection that enrols while the
+        # client closes must start a new one, or no restart would be noticed from then on.
+        loop = asyncio.get_running_loop()
+        if _watchers.get(id(loop)) is asyncio.current_task():
+            del _watchers[id(loop)]
         await client.aclose()
 
 

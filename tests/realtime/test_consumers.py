@@ -6,12 +6,14 @@ import time
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.services import circle_update, membership_add_directly, membership_remove
-from carecircle.realtime.consumers import CLOSE_UNAUTHENTICATED, EventsConsumer
-from carecircle.realtime.events import users_event_send
+from carecircle.lib.channel_layers import LOST
+from carecircle.realtime.consumers import CLOSE_REDIS_LOST, CLOSE_UNAUTHENTICATED, EventsConsumer
+from carecircle.realtime.events import user_group, users_event_send
 from tests.cast import invite_and_join, make_user
 from tests.realtime.communicator import WebsocketCommunicator
 
@@ -340,3 +342,11 @@ async def test_a_member_named_after_leaving_hears_nothing(connect, live_cast):
         actor=live_cast.outsider, circle=live_cast.other_circle, user=live_cast.helper, role=Role.HELPER
     )
     assert await helper.receive_json() == {"type": "access.granted", "circle": live_cast.other_circle.pk}
+
+
+async def test_a_connection_told_its_process_lost_redis_closes_so_its_client_catches_up(connect, live_cast):
+    # The queues layer tells every connection of a process whose read from Redis failed
+    # (tests/realtime/test_queues_layer.py); here the consumer's side of it.
+    helper = await connect(live_cast.helper)
+    await get_channel_layer().group_send(user_group(live_cast.helper.pk), {"type": LOST})
+    assert await helper.receive_output() == {"type": "websocket.close", "code": CLOSE_REDIS_LOST}

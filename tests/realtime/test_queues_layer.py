@@ -3,16 +3,20 @@
 channels-redis keeps one list in Redis per receiving process; a group send to a full list dropped
 the newest event without a word. BoundedRedisChannelLayer empties a full list and leaves one
 overflow marker, which the process hands to every connection it has (each then closes with 1013
-and its client catches up). Runs on a private Redis (tests/servers.py).
+and its client catches up). When the process's read from Redis fails (Redis went away), every
+connection is told to reconnect. Runs on a private Redis (tests/servers.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
 import redis.asyncio
+import redis.exceptions
 
 from carecircle.lib.channel_layers import (
+    LOST,
     OVERFLOWED,
     QUEUES,
     QUEUES_BACKEND,
@@ -91,3 +95,45 @@ async def test_a_connection_that_ended_is_no_longer_told(private_redis):
 
     assert layer.local_channels == set()
     await layer.flush()
+
+
+async def blocked_readers(port: int) -> int:
+    client = redis.asyncio.Redis(port=port)
+    try:
+        return int((await client.info("clients"))["blocked_clients"])
+    finally:
+        await client.aclose()
+
+
+async def test_a_connection_busy_when_redis_went_away_is_told_to_reconnect(private_redis):
+    """A restart forgets every group; a connection that wasn't reading at that moment must not go deaf.
+
+    All connections of a process share one read from Redis. When Redis goes away, the connection
+    holding that read fails (its socket closes and its client catches up), and so does each one
+    that takes the read over while Redis is down; one busy handling a message at that moment
+    lived on, out of every group, hearing nothing until the watchdog's next ask (the fault test's
+    client that stayed behind). Now every connection of the process is told (`channel.lost`).
+    """
+    port, restart = private_redis
+    layer = layer_on(port)
+    reading = await layer.new_channel()
+    busy = await layer.new_channel()
+    for channel in (reading, busy):
+        await layer.group_add("circle.1", channel)
+    read = asyncio.ensure_future(layer.receive(reading))
+    for _ in range(100):
+        if await blocked_readers(port):
+            break
+        await asyncio.sleep(0.02)
+    assert await blocked_readers(port) == 1, "the process's read is waiting in Redis"
+
+    await asyncio.to_thread(restart)
+    with pytest.raises(redis.exceptions.ConnectionError):
+        await asyncio.wait_for(read, 5)
+    # The new Redis has no groups: this event reaches nobody, the busy connection included.
+    sender = layer_on(port)
+    await sender.group_send("circle.1", {"type": HANDLER, "event": {"seq": 2}})
+
+    assert await asyncio.wait_for(layer.receive(busy), 5) == {"type": LOST}
+    await layer.flush()
+    await sender.flush()

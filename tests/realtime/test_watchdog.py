@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import pytest
+import redis.exceptions
 from django.test import override_settings
 
 from carecircle.realtime import watchdog
@@ -132,3 +133,57 @@ async def test_after_a_restart_subscriptions_are_confirmed_before_any_connection
     monkeypatch.setattr(watchdog, "get_channel_layer", lambda: FakeLayer(order))
     assert await watch(["first", "second", "second"], monkeypatch, OrderedConsumer()) == 1
     assert order == ["confirm", "resync"]
+
+
+async def test_a_connection_ended_by_a_failed_read_is_forgotten_not_put_back_in_its_groups(monkeypatch, settings):
+    # A read from Redis that fails ends the consumer without `disconnect`; the watchdog used to keep
+    # it and, after the restart, re-add the dead connection to every group on the new Redis.
+    from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+    from carecircle.realtime.consumers import EventsConsumer
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr(watchdog, "PING_EVERY_SECONDS", 0.01)
+    consumer = EventsConsumer()
+
+    async def read_fails(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        watchdog.watchdog_enrol(self)  # connected, as `connect` does
+        raise redis.exceptions.ConnectionError("Connection closed by server.")
+
+    monkeypatch.setattr(AsyncJsonWebsocketConsumer, "__call__", read_fails)
+    with pytest.raises(redis.exceptions.ConnectionError):
+        await consumer({"type": "websocket"}, None, None)
+    assert consumer not in watchdog._connections
+
+
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+async def test_a_connection_enrolling_while_the_watchdog_stops_gets_a_watchdog_of_its_own(monkeypatch):
+    # The last connection left; the watchdog stops, and a new connection arrives while it is still
+    # closing its client. It used to count as running then, so none watched the new connection.
+    closing = asyncio.Event()
+    closed = asyncio.Event()
+
+    class SlowToClose(FakeRedis):
+        async def aclose(self) -> None:
+            closing.set()
+            await closed.wait()
+
+    monkeypatch.setattr("redis.asyncio.Redis.from_url", lambda *args, **kwargs: SlowToClose(["first"]))
+    monkeypatch.setattr(watchdog, "PING_EVERY_SECONDS", 0.01)
+    first, second = FakeConsumer(), FakeConsumer()
+    try:
+        watchdog.watchdog_enrol(first)  # type: ignore[arg-type]
+        stopping = watchdog._watchers[id(asyncio.get_running_loop())]
+        watchdog.watchdog_leave(first)  # type: ignore[arg-type]
+        await asyncio.wait_for(closing.wait(), 5)
+        watchdog.watchdog_enrol(second)  # type: ignore[arg-type]
+        watching = watchdog._watchers.get(id(asyncio.get_running_loop()))
+        assert watching is not None
+        assert watching is not stopping
+        assert not watching.done()
+    finally:
+        closed.set()
+        watchdog.watchdog_leave(second)  # type: ignore[arg-type]
+        here = id(asyncio.get_running_loop())
+        ours = [task for key, task in list(watchdog._watchers.items()) if key == here]
+        await asyncio.wait_for(asyncio.gather(stopping, *ours), 5)
