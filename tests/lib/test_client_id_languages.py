@@ -25,7 +25,7 @@ def post(client: Any, url: str, body: dict[str, Any]) -> Any:
     [
         (
             "cy",
-            "Mae'r client_id hwn eisoes wedi'i ddefnyddio ar gyfer cofnod yn “Nodiadau dyddiol” (id {id}). "
+            "Mae'r client_id hwn eisoes wedi'i ddefnyddio ar gyfer eitem yn “Nodiadau dyddiol” (id {id}). "
             "Anfonwch client_id newydd ar gyfer rhywbeth newydd.",
         ),
         (
