@@ -74,6 +74,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "carecircle.accounts.session_policy.SessionTimeoutMiddleware",
     "carecircle.accounts.signin.MfaSetupMiddleware",
+    # An ETag over the rendered page (nonce and CSRF mask put back) and a 304 when it is unchanged,
+    # for pages without one of their own; outside the CSP and offline headers, which it hashes
+    # (web/conditional_pages.py, docs/architecture/page-weight.md "Repeat visits").
+    "carecircle.web.conditional_pages.PageETagMiddleware",
     "carecircle.web.offline.OfflineCopyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

@@ -53,6 +53,7 @@ from carecircle.accounts.stepup import stepup_fresh, stepup_redirect
 from carecircle.accounts.verification import VerificationLinkError, verification_token_check
 from carecircle.lib import ratelimit
 from carecircle.lib.addresses import client_address
+from carecircle.lib.caching import revalidated
 from carecircle.lib.hooks import audit_record
 
 PAGE = ["GET", "HEAD"]
@@ -100,7 +101,7 @@ def _sign_in(request: HttpRequest, user: User) -> None:
 # Signing up, in and out
 
 
-@never_cache
+@revalidated
 @sensitive_post_parameters("password")
 @require_http_methods(FORM)
 def signup(request: HttpRequest) -> HttpResponse:
@@ -165,7 +166,7 @@ def _sign_in_succeeded(*, email: str, address: str) -> None:
     ratelimit.take_back(SIGN_IN_ADDRESS_SCOPE, address, window_seconds=window)
 
 
-@never_cache
+@revalidated
 @sensitive_post_parameters("password")
 @require_http_methods(FORM)
 def login_view(request: HttpRequest) -> HttpResponse:

@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from carecircle.accounts.models import User
+from carecircle.lib.caching import revalidated
 from carecircle.notifications import preferences as prefs
 from carecircle.notifications import push
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS
@@ -42,7 +43,7 @@ def unread(user: User) -> QuerySet[Notification]:
 
 
 @login_required
-@never_cache
+@revalidated
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     """The latest notifications, newest first; those shown are marked read once the page is drawn."""
@@ -212,7 +213,7 @@ def _choices_save(request: HttpRequest, user: User, errors: list[str], *, channe
 
 
 @login_required
-@never_cache
+@revalidated
 @require_http_methods(["GET", "POST"])
 def preferences_page(request: HttpRequest) -> HttpResponse:
     """Which kinds of news reach the member in the app, by email and by text; the rest is one link away.
@@ -252,7 +253,7 @@ def _rows_on(chosen: prefs.Preferences, channels: tuple[str, ...]) -> list[prefs
 
 
 @login_required
-@never_cache
+@revalidated
 @require_http_methods(["GET", "POST"])
 def preferences_when(request: HttpRequest) -> HttpResponse:
     """Quiet hours, the daily or weekly email, and how urgent news comes when a channel can't take it."""
@@ -298,7 +299,7 @@ def preferences_kinds(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@never_cache
+@revalidated
 @require_http_methods(["GET", "POST"])
 def preferences_push(request: HttpRequest) -> HttpResponse:
     """Which kinds of news come as push notifications, this device's push (push.js), and the member's devices."""
