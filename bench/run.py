@@ -181,17 +181,38 @@ def wrk_load(
     }
 
 
-def server_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
-    """CPU (user + system) used so far by the server and its worker processes, from /proc (Linux)."""
+def server_cpu_by_process(process: subprocess.Popen[bytes]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the server and each of its child processes, from /proc (Linux).
+
+    With `--workers N` uvicorn's parent only supervises; the children serve. The resource tracker
+    multiprocessing starts is a child too, and idle, so it counts for nothing.
+    """
     pids = [str(process.pid)]
     with contextlib.suppress(OSError):
         pids += Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    ticks = 0
+    seconds = {}
     for pid in pids:
         with contextlib.suppress(OSError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def server_cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """CPU (user + system) used so far by the server and its worker processes, from /proc (Linux)."""
+    return sum(server_cpu_by_process(process).values())
+
+
+def busiest_share(before: dict[str, float], after: dict[str, float]) -> float:
+    """The share of the CPU used between two readings that went to the busiest process (1.0 with one).
+
+    Several uvicorn workers accept from one shared socket, and whichever is awake takes every
+    connection waiting: under wrk's keep-alive connections one process can serve nearly all of
+    them while the other idles, so "2 processes" may be using one core (docs/performance.md).
+    """
+    used = [seconds - before.get(pid, 0.0) for pid, seconds in after.items()]
+    total = sum(used)
+    return max(used) / total if total > 0 else float("nan")
 
 
 def redis_counters() -> tuple[int, int]:
@@ -208,14 +229,19 @@ def redis_counters() -> tuple[int, int]:
 def costed_load(process: subprocess.Popen[bytes], port: int, path: str, cookie: str) -> dict[str, float]:
     """`load`, with the server's CPU and Redis's new connections and commands per request.
 
+    Also the busiest process's share of that CPU: near 100 % with `--workers 2` means one process
+    served nearly everything.
+
     CPU per request is steadier than req/s on a shared machine, and the Redis counters do not depend
     on the load at all (the reading itself adds one connection and one command).
     """
-    cpu, (connections, commands) = server_cpu_seconds(process), redis_counters()
+    cpu, (connections, commands) = server_cpu_by_process(process), redis_counters()
     figures = load(port, path, cookie)
     requests = max(figures["requests"], 1)
     after_connections, after_commands = redis_counters()
-    figures["cpu_ms"] = (server_cpu_seconds(process) - cpu) * 1000 / requests
+    after_cpu = server_cpu_by_process(process)
+    figures["cpu_ms"] = (sum(after_cpu.values()) - sum(cpu.values())) * 1000 / requests
+    figures["busiest_share"] = busiest_share(cpu, after_cpu)
     figures["redis_connections"] = (after_connections - connections - 1) / requests
     figures["redis_commands"] = (after_commands - commands - 1) / requests
     return figures

@@ -179,7 +179,8 @@ def main() -> None:
     )
     say(
         f"{'server':38} {'target':18} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'CPU ms':>7} {'Redis conn.':>11} {'Redis cmds':>10}   (CPU and Redis per request)"
+        f"{'CPU ms':>7} {'busiest':>7} {'Redis conn.':>11} {'Redis cmds':>10}   (CPU and Redis per request; "
+        "busiest: the busiest process's share of the server's CPU)"
     )
     for server, targets in results.items():
         bare = targets["bare view (/ping)"]
@@ -191,6 +192,7 @@ def main() -> None:
             say(
                 f"{server:38} {name:18} {figures['requests']:>9.0f} {figures['errors']:>7.0f} {figures['rps']:>8.0f} "
                 f"{figures['p50_ms']:>8.1f} {figures['p99_ms']:>8.1f} {figures['cpu_ms']:>7.2f} "
+                f"{figures['busiest_share']:>7.0%} "
                 f"{figures['redis_connections']:>11.2f} {figures['redis_commands']:>10.2f}{share}"
             )
         say()
