@@ -171,3 +171,19 @@ def test_a_record_section_the_role_cant_read_names_who_can_allow_it(
 
     assert reason in text
     assert who in text
+
+
+@pytest.mark.django_db
+def test_a_refusal_fetches_nothing_live_but_still_sends_what_was_kept_offline(cast: Cast, as_user: Any) -> None:
+    # Sent whole on every visit (a 304 only confirms a 2xx): no live updates or unread count fetched,
+    # so its repeat visit stays within 5 KB (docs/architecture/page-weight.md, "Refusals").
+    refused = as_user(cast.helper).get(reverse("circles:invite", args=[cast.circle.pk]))
+    shown = as_user(cast.helper).get(reverse("circles:home", args=[cast.circle.pk]))
+
+    assert refused.status_code == 403
+    assert shown.status_code == 200
+    for script in ("web/live.js", "notifications/unread.js"):
+        assert script in shown.content.decode()
+        assert script not in refused.content.decode()
+    for script in ("web/offline.js", "web/outbox.js"):
+        assert script in refused.content.decode()
