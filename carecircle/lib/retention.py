@@ -75,14 +75,19 @@ def retention_enforce(*, now: datetime.datetime | None = None, batch: int = BATC
         if rule.days() <= 0:
             continue
         total = 0
+        expired = rule.expired(now=now).order_by("pk")
         while True:
-            ids = list(rule.expired(now=now).order_by("pk").values_list("pk", flat=True)[:batch])
+            ids = list(expired.values_list("pk", flat=True)[:batch])
             if not ids:
                 break
             with transaction.atomic():
                 total += _purge(rule, ids)
             if len(ids) < batch:
                 break
+            # Every expired row up to the last id is gone: the next batch starts after it rather than
+            # reading the table from its start again (past the rows just deleted, and past the kept
+            # ones), so a backlog of a million rows is read once, not once per batch.
+            expired = rule.expired(now=now).filter(pk__gt=ids[-1]).order_by("pk")
         removed[name] = total
         if total:
             logger.info("Retention: removed %s rows under %s (%s days)", total, name, rule.days())

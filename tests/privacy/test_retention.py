@@ -6,6 +6,8 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from carecircle.audit.models import AppendOnlyError, AuditEntry
@@ -42,6 +44,29 @@ def test_sent_deliveries_past_the_period_go_in_batches_and_queued_ones_stay(db, 
 
     assert removed["deliveries"] == 7
     assert set(Delivery.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+
+
+def test_each_batch_reads_on_from_the_last_id_of_the_one_before(db, settings):
+    """A backlog is read once: no batch goes back over the rows already deleted or kept."""
+    settings.RETENTION_DELIVERIES_DAYS = 90
+    kept: list[int] = []
+    expired: list[int] = []
+    for index in range(10):
+        # Kept and expired rows interleaved by id, as in a table several circles write to.
+        (expired if index % 2 else kept).append(old_delivery(index, days=91 if index % 2 else 10).pk)
+
+    with CaptureQueriesContext(connection) as captured:
+        removed = retention_enforce(batch=2)
+
+    assert removed["deliveries"] == 5
+    assert sorted(Delivery.objects.values_list("pk", flat=True)) == kept
+    table = Delivery._meta.db_table
+    sql = [query["sql"] for query in captured]
+    reads = [text for text in sql if text.startswith("SELECT") and f'FROM "{table}"' in text]
+    assert len(reads) == 3
+    assert f'"{table}"."id" >' not in reads[0]
+    assert f'"{table}"."id" > {expired[1]}' in reads[1]
+    assert f'"{table}"."id" > {expired[3]}' in reads[2]
 
 
 def test_audit_lines_are_removed_only_by_retention_and_zero_keeps_forever(db, settings):
