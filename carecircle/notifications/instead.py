@@ -427,20 +427,52 @@ def sent_instead_lines(user: User, *, now: datetime.datetime) -> list[str]:
         .order_by("-created_at", "-id")
         .values_list("channel", "instead_channel", "category", "sent_at")[:SHOWN_AT_MOST]
     )
-    sentences = {
-        (SMS, EMAIL): _("A text message about %(what)s went by email instead, on %(when)s."),
-        (SMS, PUSH): _("A text message about %(what)s went as a push notification instead, on %(when)s."),
-        (EMAIL, PUSH): _("An email about %(what)s went as a push notification instead, on %(when)s."),
-        (EMAIL, SMS): _("An email about %(what)s went by text message instead, on %(when)s."),
-        (PUSH, SMS): _("A push notification about %(what)s went by text message instead, on %(when)s."),
-        (PUSH, EMAIL): _("A push notification about %(what)s went by email instead, on %(when)s."),
-    }
     lines = []
     for meant, went, key, sent_at in rows:
-        category = CATEGORY_BY_KEY.get(key)
-        sentence = sentences.get((meant, went))
-        if category is None or sentence is None or sent_at is None:
+        sentence = sent_instead_sentences().get((key, meant, went))
+        if sentence is None or sent_at is None:
             continue
-        when = short_date(timezone.localtime(sent_at), "j M Y, H:i")
-        lines.append(sentence % {"what": str(category.label).lower(), "when": when})
+        lines.append(sentence % {"when": short_date(timezone.localtime(sent_at), "j M Y, H:i")})
     return lines
+
+
+def sent_instead_sentences() -> dict[tuple[str, str, str], str]:
+    """One whole sentence per urgent category and (meant, went) pair of channels, in the active language.
+
+    A category's label pasted into one sentence read "about someone is struggling", and Welsh and
+    Polish would have to inflect it: each urgent category says what it was about in its own words.
+    """
+    return {
+        ("checkin", SMS, EMAIL): _("A text message saying someone is struggling went by email instead, on %(when)s."),
+        ("checkin", SMS, PUSH): _(
+            "A text message saying someone is struggling went as a push notification instead, on %(when)s."
+        ),
+        ("checkin", EMAIL, PUSH): _(
+            "An email saying someone is struggling went as a push notification instead, on %(when)s."
+        ),
+        ("checkin", EMAIL, SMS): _("An email saying someone is struggling went by text message instead, on %(when)s."),
+        ("checkin", PUSH, SMS): _(
+            "A push notification saying someone is struggling went by text message instead, on %(when)s."
+        ),
+        ("checkin", PUSH, EMAIL): _(
+            "A push notification saying someone is struggling went by email instead, on %(when)s."
+        ),
+        ("visit_concern", SMS, EMAIL): _(
+            "A text message about a concern after a visit went by email instead, on %(when)s."
+        ),
+        ("visit_concern", SMS, PUSH): _(
+            "A text message about a concern after a visit went as a push notification instead, on %(when)s."
+        ),
+        ("visit_concern", EMAIL, PUSH): _(
+            "An email about a concern after a visit went as a push notification instead, on %(when)s."
+        ),
+        ("visit_concern", EMAIL, SMS): _(
+            "An email about a concern after a visit went by text message instead, on %(when)s."
+        ),
+        ("visit_concern", PUSH, SMS): _(
+            "A push notification about a concern after a visit went by text message instead, on %(when)s."
+        ),
+        ("visit_concern", PUSH, EMAIL): _(
+            "A push notification about a concern after a visit went by email instead, on %(when)s."
+        ),
+    }

@@ -622,7 +622,8 @@ def email_footer(text: str, *, category: Category, stop: str, mute: str, reply: 
     lines = [text.rstrip(), "", "—"]
     if reply:
         lines.append(_("Reply to this email to write back in CareCircle: only your new words are posted, as you."))
-    lines.append(_("You get this because you chose emails about %(what)s.") % {"what": str(category.label).lower()})
+    # The label as the preferences page shows it, quoted: pasted after "about" it read "about someone is struggling".
+    lines.append(_("You get this because you chose emails about “%(what)s”.") % {"what": category.label})
     if mute:
         lines.append(_("Mute this conversation: %(link)s") % {"link": mute})
     lines.append(_("Stop these emails: %(link)s") % {"link": stop})

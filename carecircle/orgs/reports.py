@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Sum
-from django.utils.translation import gettext, pgettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext, npgettext, pgettext
 
 from carecircle.lib.date_words import short_date
 from carecircle.lib.errors import DomainError
@@ -176,6 +177,9 @@ class Report:
     tables: list[Table]
     first_contact_days: dict[str, str] = field(default_factory=dict)
     close_days: dict[str, str] = field(default_factory=dict)
+    # The median and 90th percentile in words ("1 day", "2.5 days"), or None while they are not shown.
+    first_contact_within: dict[str, str] | None = None
+    close_within: dict[str, str] | None = None
     month_rows: list[MonthRow] = field(default_factory=list)
     wellbeing: list[dict[str, object]] = field(default_factory=list)
     wellbeing_count: Cell | None = None
@@ -281,6 +285,8 @@ def build_report(organisation_ids: list[int], period: Period) -> Report:
     )
     report.first_contact_days = _days_summary(spreads.get(("contact", None)))
     report.close_days = _days_summary(spreads.get(("close", None)))
+    report.first_contact_within = _within_days(spreads.get(("contact", None)))
+    report.close_within = _within_days(spreads.get(("close", None)))
     report.month_rows = _month_rows(period, months, spreads)
     _wellbeing(report, totals)
     return report
@@ -348,6 +354,31 @@ def _days_summary(spread: Spread | None) -> dict[str, str]:
         "count": str(spread.count),
         "median": f"{spread.median_tenths / 10:.1f}",
         "p90": f"{spread.p90_tenths / 10:.1f}",
+    }
+
+
+def _within_days(spread: Spread | None) -> dict[str, str] | None:
+    """The median and 90th percentile as words for "within …", or None when _days_summary hides them."""
+    if spread is None or spread.count < SMALLEST_SHOWN or spread.median_tenths is None or spread.p90_tenths is None:
+        return None
+    return {"median": days_words(spread.median_tenths), "p90": days_words(spread.p90_tenths)}
+
+
+def days_words(tenths: int) -> str:
+    """A number of days, given in tenths, as words after "within": "1 day", "3 days", "2.5 days".
+
+    A whole number takes the language's plural form for it (Polish "1 dnia", "2 dni"; Welsh "2
+    ddiwrnod"); a number with a decimal point has a sentence of its own, because Polish puts the
+    noun after a fraction in the genitive singular ("2,5 dnia"), which no whole count selects.
+    """
+    if tenths % 10 == 0:
+        days = tenths // 10
+        return npgettext("how long, after 'within'", "%(days)s day", "%(days)s days", days) % {
+            "days": number_format(days)
+        }
+    # Translators: a number of days with a decimal point, such as "2.5 days", after "within".
+    return pgettext("how long with a decimal point, after 'within'", "%(days)s days") % {
+        "days": number_format(tenths / 10, 1)
     }
 
 

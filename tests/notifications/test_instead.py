@@ -174,7 +174,7 @@ def test_the_when_page_states_the_rule_and_shows_what_went_another_way(
         deliveries_send([text(organiser, "checkin-4").pk])
         page = as_user(organiser).get(reverse("notifications:preferences_when")).content.decode()
     assert "If the text message service asks us to wait more than a few minutes" in page
-    assert "A text message about someone is struggling went by email instead" in page
+    assert "A text message saying someone is struggling went by email instead, on " in page
 
 
 @pytest.mark.django_db

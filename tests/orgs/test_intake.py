@@ -152,7 +152,8 @@ def test_a_csv_import_keeps_every_good_row_and_reports_each_bad_one(org: Org, as
     page = text(response)
     assert response.status_code == 200
     assert sorted(Referral.objects.values_list("person_name", flat=True)) == ["Ann Good", "Cath Good"]
-    assert "2 added · 1 already here · 3 need fixing" in page
+    assert "Added: 2 · Already here: 1 · Need fixing: 3." in page
+    assert "The rows that need fixing were not added" in page
     assert "Give the name of the person" in page
     assert "Write the date of birth as" in page
     assert "Say who agreed" in page
