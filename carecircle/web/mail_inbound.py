@@ -157,9 +157,12 @@ def _act_as(
             to=sender,
             user=user,
             key=f"mail-limited-{user.pk}-{hour}",
-            text=_(
+            text=ngettext(
+                "You've sent more than %(count)s reply by email in an hour, "
+                "so the latest weren't posted. Please write in the app, or try again in an hour.",
                 "You've sent more than %(count)s replies by email in an hour, "
-                "so the latest weren't posted. Please write in the app, or try again in an hour."
+                "so the latest weren't posted. Please write in the app, or try again in an hour.",
+                settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER,
             )
             % {"count": settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER},
         )

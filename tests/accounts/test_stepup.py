@@ -103,3 +103,22 @@ def test_making_a_token_in_the_browser_needs_a_confirmation(organiser):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:step_up"))
     assert not ApiToken.objects.filter(user=organiser).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en-gb", ["for 1 minute.", "for 2 minutes.", "for 5 minutes.", "for 22 minutes."]),
+        ("pl", ["Przez 1 minutę", "Przez 2 minuty", "Przez 5 minut", "Przez 22 minuty"]),
+        ("cy", ["am 1 munud.", "am 2 funud.", "am 5 munud.", "am 22 munud."]),
+    ],
+)
+def test_the_confirmation_page_says_how_long_it_lasts_with_the_right_plural(organiser, settings, language, expected):
+    organiser.language = language
+    organiser.save(update_fields=["language"])
+    client = signed_in(organiser)
+    said = []
+    for minutes in (1, 2, 5, 22):
+        settings.STEP_UP_MAX_AGE_SECONDS = minutes * 60
+        said.append(page_text(client.get(reverse("accounts:step_up"))))
+    assert [phrase in page for phrase, page in zip(expected, said, strict=True)] == [True] * 4

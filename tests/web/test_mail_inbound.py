@@ -380,6 +380,15 @@ def test_replies_over_the_hourly_limit_are_kept_not_posted_and_the_member_is_tol
     assert "more than 2 replies by email in an hour" in answer.body
 
 
+def test_the_hourly_limit_of_one_reply_is_said_in_the_singular(cast: Cast, settings: Any) -> None:
+    settings.MAIL_INBOUND_PER_HOUR_PER_MEMBER = 1
+    address = family_address(cast, cast.helper)
+    outcomes = [receive(reply(address, f"Note {n}", message_id=f"<s{n}@mail.example>")) for n in range(2)]
+    assert outcomes == ["posted", "limited"]
+    [answer] = answers("helper@example.org")
+    assert "more than 1 reply by email in an hour" in answer.body
+
+
 RELAY = "mx.care.example"
 
 
