@@ -427,9 +427,10 @@ def sent_instead_lines(user: User, *, now: datetime.datetime) -> list[str]:
         .order_by("-created_at", "-id")
         .values_list("channel", "instead_channel", "category", "sent_at")[:SHOWN_AT_MOST]
     )
+    sentences = sent_instead_sentences()
     lines = []
     for meant, went, key, sent_at in rows:
-        sentence = sent_instead_sentences().get((key, meant, went))
+        sentence = sentences.get((key, meant, went))
         if sentence is None or sent_at is None:
             continue
         lines.append(sentence % {"when": short_date(timezone.localtime(sent_at), "j M Y, H:i")})

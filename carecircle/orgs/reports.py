@@ -373,6 +373,8 @@ def days_words(tenths: int) -> str:
     """
     if tenths % 10 == 0:
         days = tenths // 10
+        # Translators: a whole number of days after "within" ("half were closed within 3 days"), in the
+        # case that follows it: Polish "w ciągu 1 dnia / 2 dni", Welsh "o fewn 2 ddiwrnod".
         return npgettext("how long, after 'within'", "%(days)s day", "%(days)s days", days) % {
             "days": number_format(days)
         }

@@ -80,7 +80,7 @@ def test_an_urgent_push_to_a_gone_device_goes_by_text_saying_it_was_meant_as_a_p
     assert mail.outbox == []
     [replacement] = replacements()
     assert (replacement.channel, replacement.status) == (Channel.SMS, DeliveryStatus.SENT)
-    assert "A push notification about someone is struggling went by text message instead" in page
+    assert "A push notification saying someone is struggling went by text message instead" in page
     assert (
         "reach your device as a push notification, or the push service asks us to wait more than a few minutes, "
         "it comes by text message instead" in page
