@@ -6,14 +6,31 @@ with BENCH_CLIENTS members, and opens one WebSocket per member, spread over both
 posts BENCH_RATE messages a second for BENCH_SECONDS through the JSON API (alternating processes,
 each with its own client_id) and records when every client hears of each message.
 
+BENCH_CIRCLES chooses the shape:
+
+- `one` (the default): one circle with BENCH_CLIENTS members, every message posted to it.
+- `many`: many circles whose sizes are drawn from 5 to 60 members (random.Random(BENCH_SEED),
+  default seed 12: each size uniform in 5..60, the last circle taking what is left, which the
+  draws keep within 5..60), summing to BENCH_CLIENTS sockets. Messages go to the circles in a
+  seeded shuffled round (every circle before any gets a second), at BENCH_RATE in all; each
+  circle's organiser posts to its own family conversation.
+
 Prints, for the conversation and for the same-run baseline (a bare WebSocket server in one process
 that broadcasts each message it receives to every connection, no Django, no Redis):
-sender → every-recipient latency p50/p99, lost and duplicated deliveries, order kept, and the
-memory each idle connection costs its server process (RSS growth / connections).
+sender → every-recipient latency p50/p99 (from just before the POST to each receipt), lost and
+duplicated deliveries, sockets that closed, order kept, and the memory each idle connection costs
+its server process (RSS growth / connections). Then where the time goes, per message, from just
+before the POST (p50 / p99 over messages): the POST's answer, a bare channel-layer listener in the
+bench (its own thread and event loop, joined to every circle's group: the publish plus the Redis
+hop), and the first and last socket of each server process to hear; and each process's CPU time
+per message while the messages went (/proc/<pid>/stat). BENCH_WORKER=0 leaves out the task worker
+(by default it runs beside the servers, as in production).
 Not a test: figures go into docs/performance.md by hand.
 
     REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/conversations.py
     BENCH_CLIENTS=1000 BENCH_RATE=200 BENCH_SECONDS=5 REDIS_URL=... .venv/bin/python bench/conversations.py
+    BENCH_CIRCLES=many BENCH_CLIENTS=1000 BENCH_RATE=20 BENCH_SECONDS=10 REDIS_URL=... \\
+        .venv/bin/python bench/conversations.py
 """
 
 from __future__ import annotations
@@ -21,11 +38,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -49,6 +68,38 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 # After the last message, how long a client may still receive before what's missing counts as lost.
 GRACE_SECONDS = float(os.environ.get("BENCH_GRACE", "10"))
 START_SECONDS = float(os.environ.get("BENCH_START_SECONDS", "180"))
+SHAPE = os.environ.get("BENCH_CIRCLES", "one")
+SEED = int(os.environ.get("BENCH_SEED", "12"))
+WITH_WORKER = os.environ.get("BENCH_WORKER", "1") != "0"
+SMALLEST, LARGEST = 5, 60
+
+
+def circle_sizes(total: int, seed: int) -> list[int]:
+    """Sizes drawn uniformly from SMALLEST..LARGEST summing to `total`; the last takes what is left (also in range)."""
+    if total < SMALLEST:
+        raise SystemExit(f"BENCH_CIRCLES=many needs at least {SMALLEST} clients")
+    draw = random.Random(seed)
+    sizes = []
+    left = total
+    while left > LARGEST:
+        # Never leave less than the smallest circle for the last one.
+        size = draw.randint(SMALLEST, min(LARGEST, left - SMALLEST))
+        sizes.append(size)
+        left -= size
+    sizes.append(left)
+    return sizes
+
+
+@dataclass
+class BenchCircle:
+    """One circle of the run: its members' session keys (the organiser first) and the organiser's API token."""
+
+    id: int
+    conversation: int
+    keys: list[str]
+    token: str
+    # Indexes into the run's sockets (and listeners) of this circle's members.
+    sockets: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -68,8 +119,8 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def build_circle() -> tuple[int, int, list[str], str]:
-    """A circle with CLIENTS members; returns its id, its family conversation, session keys, an API token."""
+def build_circles(sizes: list[int]) -> list[BenchCircle]:
+    """Circles with these numbers of members (each member a different person), each with its organiser's API token."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
@@ -84,26 +135,38 @@ def build_circle() -> tuple[int, int, list[str], str]:
     from carecircle.circles.services import circle_create
     from carecircle.conversations.services import family_conversation
 
-    organiser = User.objects.create_user(email="organiser@bench.invalid", password=None, display_name="Olivia")
-    circle = circle_create(actor=organiser, person_name="Dad", relationship="daughter")
-    users = [organiser]
-    others = User.objects.bulk_create(
-        User(email=f"member{number}@bench.invalid", display_name=f"Member {number}") for number in range(CLIENTS - 1)
-    )
-    # Straight into the table: membership events and audit rows don't matter to this measurement.
-    Membership.objects.bulk_create(Membership(circle=circle, user=user, role=Role.HELPER) for user in others)
-    users += list(User.objects.filter(email__startswith="member", email__endswith="@bench.invalid"))
-    keys = []
-    for user in users:
+    def session_key(user: User) -> str:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         assert session.session_key is not None
-        keys.append(session.session_key)
-    _, token = api_token_create(actor=organiser, name="bench")
-    return circle.pk, family_conversation(circle=circle).pk, keys, token
+        return session.session_key
+
+    circles = []
+    for number, size in enumerate(sizes):
+        organiser = User.objects.create_user(
+            email=f"organiser{number}@bench.invalid", password=None, display_name=f"Olivia {number}"
+        )
+        circle = circle_create(actor=organiser, person_name="Dad", relationship="daughter")
+        prefix = f"member{number}-"
+        others = User.objects.bulk_create(
+            User(email=f"{prefix}{member}@bench.invalid", display_name=f"Member {member}") for member in range(size - 1)
+        )
+        # Straight into the table: membership events and audit rows don't matter to this measurement.
+        Membership.objects.bulk_create(Membership(circle=circle, user=user, role=Role.HELPER) for user in others)
+        users = [organiser, *User.objects.filter(email__startswith=prefix, email__endswith="@bench.invalid")]
+        _, token = api_token_create(actor=organiser, name="bench")
+        circles.append(
+            BenchCircle(
+                id=circle.pk,
+                conversation=family_conversation(circle=circle).pk,
+                keys=[session_key(user) for user in users],
+                token=token,
+            )
+        )
+    return circles
 
 
 def start_servers(env: dict[str, str], count: int) -> list[tuple[int, subprocess.Popen[bytes]]]:
@@ -160,72 +223,88 @@ async def listen(socket: ClientConnection, listener: Listener, stop: asyncio.Eve
             listener.sequence.append(int(event["seq"]))
 
 
-def summarise(name: str, sent: dict[int, float], listeners: list[Listener]) -> dict[str, Any]:
+def summarise(
+    name: str, sent: dict[int, float], listeners: list[Listener], expected: list[set[int]] | None = None
+) -> dict[str, Any]:
+    """Latency of each delivery from its message's start; `expected[i]`: what listener i should hear (default all)."""
     latencies = []
     lost = 0
-    for listener in listeners:
-        for key, started in sent.items():
+    short = []
+    for number, listener in enumerate(listeners):
+        keys = set(sent) if expected is None else expected[number]
+        missing = 0
+        for key in keys:
             heard = listener.heard.get(key)
             if heard is None:
-                lost += 1
+                missing += 1
             else:
-                latencies.append((heard - started) * 1000)
+                latencies.append((heard - sent[key]) * 1000)
+        lost += missing
+        if missing:
+            short.append(missing)
     latencies.sort()
     duplicates = sum(listener.duplicates for listener in listeners)
-    short = [len(sent) - len(listener.heard) for listener in listeners if len(listener.heard) < len(sent)]
     ordered = all(listener.sequence == sorted(listener.sequence) for listener in listeners)
-
-    def percentile(share: float) -> float:
-        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] if latencies else float("nan")
-
+    closed = [listener.closed for listener in listeners if listener.closed]
     result = {
         "name": name,
         "messages": len(sent),
         "deliveries": len(latencies),
-        "p50": percentile(0.50),
-        "p99": percentile(0.99),
+        "p50": percentile(latencies, 0.50),
+        "p99": percentile(latencies, 0.99),
         "mean": statistics.fmean(latencies) if latencies else float("nan"),
         "lost": lost,
         "duplicated": duplicates,
         "ordered": ordered,
+        "closed": len(closed),
     }
     say(
-        f"{name}: {result['messages']} messages to {len(listeners)} clients, "
+        f"{name}: {result['messages']} messages, {len(latencies)} deliveries to {len(listeners)} clients, "
         f"p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, lost {lost}, duplicated {duplicates}, "
-        f"per-circle order kept: {'yes' if ordered else 'NO'}"
+        f"sockets closed {len(closed)}, per-circle order kept: {'yes' if ordered else 'NO'}"
         + (f"; {len(short)} clients missed some (at most {max(short)} each)" if short else "")
     )
-    closed = [listener.closed for listener in listeners if listener.closed]
     if closed:
         say(f"{len(closed)} connections closed during the run, like: {closed[0]}")
     return result
 
 
-async def open_sockets(ports: list[int], keys: list[str]) -> list[ClientConnection]:
-    """One signed-in WebSocket per member, spread over the server processes in turn."""
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def open_sockets(ports: list[int], circles: list[BenchCircle]) -> list[tuple[int, ClientConnection]]:
+    """One signed-in WebSocket per member, spread over the server processes in turn; (process index, socket)."""
     from django.conf import settings
 
-    sockets = []
-    for number, key in enumerate(keys):
-        port = ports[number % len(ports)]
-        socket = await connect(
-            f"ws://127.0.0.1:{port}/ws/",
-            origin=Origin(f"http://127.0.0.1:{port}"),
-            additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={key}"},
-            proxy=None,
-            max_queue=None,
-        )
-        hello = json.loads(await socket.recv())
-        assert hello["type"] == "hello", hello
-        sockets.append(socket)
+    sockets: list[tuple[int, ClientConnection]] = []
+    for circle in circles:
+        for key in circle.keys:
+            process = len(sockets) % len(ports)
+            port = ports[process]
+            socket = await connect(
+                f"ws://127.0.0.1:{port}/ws/",
+                origin=Origin(f"http://127.0.0.1:{port}"),
+                additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={key}"},
+                proxy=None,
+                max_queue=None,
+            )
+            hello = json.loads(await socket.recv())
+            assert hello["type"] == "hello", hello
+            circle.sockets.append(len(sockets))
+            sockets.append((process, socket))
     return sockets
 
 
-def post_message(port: int, circle_id: int, conversation_id: int, token: str, number: int) -> int:
-    url = f"http://127.0.0.1:{port}/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages"
+def post_message(port: int, circle: BenchCircle, number: int) -> int:
+    url = f"http://127.0.0.1:{port}/api/v1/circles/{circle.id}/conversations/{circle.conversation}/messages"
     body = json.dumps({"body": f"Message {number}", "client_id": str(uuid.uuid4())}).encode()
     request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        url,
+        data=body,
+        method="POST",
+        headers={"Authorization": f"Bearer {circle.token}", "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return int(json.loads(response.read())["id"])
@@ -251,62 +330,197 @@ def caught_up_ids(port: int, circle_id: int, session_key: str) -> set[int]:
 
 
 async def lost_after_catch_up(
-    ports: list[int], circle_id: int, keys: list[str], sent: dict[int, float], listeners: list[Listener]
+    ports: list[int], circles: list[BenchCircle], expected: list[set[int]], listeners: list[Listener]
 ) -> int:
     """Deliveries a page would still miss after catching up over HTTP, as live.js does after a gap."""
     lost = 0
-    for number, listener in enumerate(listeners):
-        missing = set(sent) - set(listener.heard)
-        if missing:
-            recovered = await asyncio.to_thread(caught_up_ids, ports[number % len(ports)], circle_id, keys[number])
-            lost += len(missing - recovered)
+    for circle in circles:
+        for key, number in zip(circle.keys, circle.sockets, strict=True):
+            missing = expected[number] - set(listeners[number].heard)
+            if missing:
+                port = ports[number % len(ports)]
+                recovered = await asyncio.to_thread(caught_up_ids, port, circle.id, key)
+                lost += len(missing - recovered)
     return lost
+
+
+class Probe(threading.Thread):
+    """A bare channel-layer listener in every circle's group, on its own thread and event loop.
+
+    When it hears an event is when the publish reached Redis and came back to a receiver that does
+    nothing else: the share of the latency before any server process's own fan-out.
+    """
+
+    def __init__(self, groups: list[str]) -> None:
+        super().__init__(daemon=True)
+        self.groups = groups
+        self.heard: dict[int, float] = {}
+        self.ready = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.task = self.loop.create_task(self._listen())
+        try:
+            self.loop.run_until_complete(self.task)
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self.loop.close()
+
+    async def _listen(self) -> None:
+        from channels.layers import get_channel_layer
+
+        layer = get_channel_layer()
+        assert layer is not None
+        channel = await layer.new_channel()
+        for group in self.groups:
+            await layer.group_add(group, channel)
+        self.ready.set()
+        while True:
+            message = await layer.receive(channel)
+            now = time.perf_counter()
+            event = message.get("event") or {}
+            if event.get("type") == "message.posted":
+                self.heard.setdefault(int(event["message"]), now)
+
+    def stop(self) -> None:
+        if self.loop is not None and self.task is not None:
+            self.loop.call_soon_threadsafe(self.task.cancel)
+        self.join(timeout=10)
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User + system CPU time so far of a process's main thread (its event loop) and of its other threads.
+
+    In a server the event loop runs the WebSockets (every consumer's fan-out) and parses HTTP; the
+    other threads run Django's views (the POST) and the consumers' database reads.
+    """
+    main = others = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+        spent = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if task.name == str(pid):
+            main += spent
+        else:
+            others += spent
+    return main, others
 
 
 async def measure_conversation(
     ports: list[int],
-    circle_id: int,
-    conversation_id: int,
-    sockets: list[ClientConnection],
-    token: str,
-    keys: list[str],
+    circles: list[BenchCircle],
+    sockets: list[tuple[int, ClientConnection]],
+    pids: dict[str, int],
 ) -> dict[str, Any]:
+    from carecircle.realtime.events import circle_group
+
     listeners = [Listener() for _ in sockets]
     stop = asyncio.Event()
     tasks = [
-        asyncio.create_task(listen(s, heard, stop, "message.posted"))
-        for s, heard in zip(sockets, listeners, strict=True)
+        asyncio.create_task(listen(socket, heard, stop, "message.posted"))
+        for (_, socket), heard in zip(sockets, listeners, strict=True)
     ]
-    sent: dict[int, float] = {}
-    posting: list[float] = []
+    probe = Probe([circle_group(circle.id) for circle in circles])
+    probe.start()
+    await asyncio.to_thread(probe.ready.wait, 30)
     count = int(RATE * SECONDS)
+    # Each circle gets a message before any gets a second, in a seeded shuffled order.
+    draw = random.Random(SEED + 1)
+    order: list[BenchCircle] = []
+    while len(order) < count:
+        turn = list(circles)
+        draw.shuffle(turn)
+        order += turn
+    sent: dict[int, float] = {}
+    answered: dict[int, float] = {}
+    circle_of: dict[int, BenchCircle] = {}
+    posting: list[float] = []
+    cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     started = time.perf_counter()
 
     async def send(number: int) -> None:
-        at = started + number / RATE
-        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        await asyncio.sleep(max(0.0, started + number / RATE - time.perf_counter()))
+        circle = order[number]
         begin = time.perf_counter()
-        port = ports[number % len(ports)]
-        key = await asyncio.to_thread(post_message, port, circle_id, conversation_id, token, number)
-        posting.append((time.perf_counter() - begin) * 1000)
+        key = await asyncio.to_thread(post_message, ports[number % len(ports)], circle, number)
+        end = time.perf_counter()
+        posting.append((end - begin) * 1000)
         sent[key] = begin
+        answered[key] = end
+        circle_of[key] = circle
 
     await asyncio.gather(*(send(number) for number in range(count)))
-    await wait_for_all(sent, listeners)
+    expected: list[set[int]] = [set() for _ in sockets]
+    for key, circle in circle_of.items():
+        for number in circle.sockets:
+            expected[number].add(key)
+    await wait_for_all(sent, listeners, expected)
+    cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
     stop.set()
     await asyncio.gather(*tasks)
-    posting.sort()
-    say(f"The POST itself (request to 201): p50 {posting[len(posting) // 2]:.1f} ms, max {posting[-1]:.1f} ms")
-    result = summarise("Conversation (2 processes, Redis)", sent, listeners)
-    result["lost_after_catch_up"] = await lost_after_catch_up(ports, circle_id, keys, sent, listeners)
+    probe.stop()
+    say(f"The POST itself (request to 201): p50 {percentile(posting, 0.5):.1f} ms, max {max(posting):.1f} ms")
+    result = summarise("Conversation (2 processes, Redis)", sent, listeners, expected)
+    result["post_p50"] = percentile(posting, 0.5)
+    result["post_max"] = max(posting)
+    breakdown(sent, answered, probe.heard, circle_of, sockets, listeners)
+    for name in pids:
+        loop = (cpu_after[name][0] - cpu_before[name][0]) * 1000
+        threads = (cpu_after[name][1] - cpu_before[name][1]) * 1000
+        each = max(1, len(sent))
+        say(
+            f"CPU of {name} while the messages went, per message: {(loop + threads) / each:.1f} ms "
+            f"(event loop {loop / each:.1f} ms, other threads {threads / each:.1f} ms)"
+        )
+    result["lost_after_catch_up"] = await lost_after_catch_up(ports, circles, expected, listeners)
     say(f"Still lost after each page's catch-up over HTTP (/events?since=N): {result['lost_after_catch_up']}")
     return result
 
 
-async def wait_for_all(sent: dict[int, float], listeners: list[Listener]) -> None:
+def breakdown(
+    sent: dict[int, float],
+    answered: dict[int, float],
+    probed: dict[int, float],
+    circle_of: dict[int, BenchCircle],
+    sockets: list[tuple[int, ClientConnection]],
+    listeners: list[Listener],
+) -> None:
+    """Per message, ms from just before its POST to each step; p50 / p99 over the messages."""
+    steps: dict[str, list[float]] = {"POST answered": [], "bare listener heard (publish + Redis)": []}
+    processes = sorted({process for process, _ in sockets})
+    for key, begin in sent.items():
+        steps["POST answered"].append((answered[key] - begin) * 1000)
+        if key in probed:
+            steps["bare listener heard (publish + Redis)"].append((probed[key] - begin) * 1000)
+        for process in processes:
+            times = [
+                listeners[number].heard[key]
+                for number in circle_of[key].sockets
+                if sockets[number][0] == process and key in listeners[number].heard
+            ]
+            if times:
+                steps.setdefault(f"process {process + 1}: first socket", []).append((min(times) - begin) * 1000)
+                steps.setdefault(f"process {process + 1}: last socket", []).append((max(times) - begin) * 1000)
+    say("Where the time goes, ms from just before the POST, p50 / p99 over messages:")
+    for name, values in steps.items():
+        say(f"  {name}: {percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f} ({len(values)} messages)")
+
+
+async def wait_for_all(
+    sent: dict[int, float], listeners: list[Listener], expected: list[set[int]] | None = None
+) -> None:
     deadline = time.perf_counter() + GRACE_SECONDS
     while time.perf_counter() < deadline:
-        if all(len(listener.heard) >= len(sent) for listener in listeners):
+        if expected is None and all(len(listener.heard) >= len(sent) for listener in listeners):
+            return
+        if expected is not None and all(
+            keys <= listener.heard.keys() for keys, listener in zip(expected, listeners, strict=True)
+        ):
             return
         await asyncio.sleep(0.1)
 
@@ -390,6 +604,9 @@ def say_worker_share() -> None:
 async def main() -> None:
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("Set REDIS_URL: the two server processes share events through Redis.")
+    if SHAPE not in ("one", "many"):
+        raise SystemExit("BENCH_CIRCLES is one or many")
+    sizes = [CLIENTS] if SHAPE == "one" else circle_sizes(CLIENTS, SEED)
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-") as folder:
         env = prepare_environment(Path(folder))
         env["REDIS_PREFIX"] = f"bench-{secrets.token_hex(4)}"
@@ -397,32 +614,46 @@ async def main() -> None:
         subprocess.run(
             [str(BIN / "carecircle"), "migrate", "--no-input"], cwd=ROOT, env=env, check=True, capture_output=True
         )
-        circle_id, conversation_id, keys, token = await asyncio.to_thread(build_circle)
+        circles = await asyncio.to_thread(build_circles, sizes)
         from django.conf import settings
 
         layer = str(settings.CHANNEL_LAYERS["default"]["BACKEND"]).rsplit(".", 1)[-1]
-        say(f"{CLIENTS} clients, {RATE:g} messages/s for {SECONDS:g} s, two server processes sharing Redis ({layer})")
-        servers = start_servers(env, 2)
-        # The worker runs beside them, as in production: it writes each member's notification of a
-        # big circle (notifications/fan_out.py) on the same two cores while the live events go.
-        worker = subprocess.Popen(
-            [str(BIN / "carecircle"), "worker", "--interval", "0.2"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        shape = (
+            f"one circle of {CLIENTS}"
+            if SHAPE == "one"
+            else f"{len(sizes)} circles of {min(sizes)} to {max(sizes)} (seed {SEED}; sizes {sizes})"
         )
-        servers.append((0, worker))
+        say(
+            f"{CLIENTS} clients in {shape}, {RATE:g} messages/s for {SECONDS:g} s, two server processes "
+            f"sharing Redis ({layer}), {'with' if WITH_WORKER else 'without'} the task worker; "
+            f"load average {os.getloadavg()[0]:.2f}"
+        )
+        servers = start_servers(env, 2)
+        if WITH_WORKER:
+            # The worker runs beside them, as in production: it writes each member's notification of a
+            # big circle (notifications/fan_out.py) on the same two cores while the live events go.
+            worker = subprocess.Popen(
+                [str(BIN / "carecircle"), "worker", "--interval", "0.2"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            servers.append((0, worker))
         try:
             ports = [port for port, _ in servers if port]
+            pids = {f"server {number + 1}": process.pid for number, (_, process) in enumerate(servers[:2])}
+            if WITH_WORKER:
+                pids["worker"] = servers[2][1].pid
             before = sum(rss_kib(process.pid) for port, process in servers if port)
-            sockets = await open_sockets(ports, keys)
+            sockets = await open_sockets(ports, circles)
             await asyncio.sleep(2)
             idle = sum(rss_kib(process.pid) for port, process in servers if port)
             say(f"Conversation: {(idle - before) / CLIENTS:.1f} KiB per idle connection (RSS growth of both processes)")
-            result = await measure_conversation(ports, circle_id, conversation_id, sockets, token, keys)
-            await asyncio.to_thread(say_worker_share)
-            for socket in sockets:
+            result = await measure_conversation(ports, circles, sockets, pids)
+            if WITH_WORKER:
+                await asyncio.to_thread(say_worker_share)
+            for _, socket in sockets:
                 await socket.close()
         finally:
             for _, process in servers:
@@ -431,6 +662,7 @@ async def main() -> None:
         baseline = await echo_run()
         if baseline["p50"] == baseline["p50"] and baseline["p50"] > 0:
             say(f"p50 ratio conversation / echo: {result['p50'] / baseline['p50']:.1f}")
+        say(f"Load average at the end: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
