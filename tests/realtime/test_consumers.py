@@ -139,6 +139,36 @@ async def test_a_busy_circle_costs_each_process_one_membership_query_a_second_no
     assert asked_alone == []
 
 
+async def test_an_event_to_trusted_members_runs_nothing_in_a_thread(connect, live_cast, monkeypatch):
+    """Each page hears it without a hop to the database thread (channels' dispatch took one per page per event)."""
+    import channels.db
+
+    from carecircle.realtime.events import HANDLER, circle_group
+
+    monkeypatch.setattr(EventsConsumer, "clock", staticmethod(lambda: 1000.0))
+    pages = [await connect(person) for person in (live_cast.helper, live_cast.organiser, live_cast.helper)]
+    layer = get_channel_layer()
+    event = {"type": "circle.changed", "circle": live_cast.circle.pk, "seq": 1}
+    await layer.group_send(circle_group(live_cast.circle.pk), {"type": HANDLER, "event": event})
+    for page in pages:
+        assert await page.receive_json() == event
+    hops = []
+    real = channels.db.close_old_connections
+
+    def counting() -> None:
+        hops.append(1)
+        real()
+
+    monkeypatch.setattr(channels.db, "close_old_connections", counting)
+
+    following = {**event, "seq": 2}
+    await layer.group_send(circle_group(live_cast.circle.pk), {"type": HANDLER, "event": following})
+    for page in pages:
+        assert await page.receive_json() == following
+
+    assert hops == []
+
+
 async def test_someone_missing_from_the_shared_answer_is_asked_about_alone(connect, live_cast, monkeypatch):
     import carecircle.realtime.consumers as consumers
 
