@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import decimal
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -145,11 +146,28 @@ def loading(model_list: Sequence[type[models.Model]], progress: Callable[[str], 
     try:
         yield
     finally:
-        if progress is not None:
-            progress(f"Building {len(indexes)} indexes and checking {len(foreign_keys)} foreign keys…")
+        say = progress or (lambda text: None)
+        say(f"Building {len(indexes)} indexes and checking {len(foreign_keys)} foreign keys…")
+        started = time.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("SET maintenance_work_mem = '256MB'")
-            for _, definition in indexes:
+            for number, (name, definition) in enumerate(indexes, start=1):
+                step = time.monotonic()
                 cursor.execute(definition)
-            for table, name, definition in foreign_keys:
+                _say_slow(say, f"index {number}/{len(indexes)} {name}", step)
+            built = time.monotonic()
+            for number, (table, name, definition) in enumerate(foreign_keys, start=1):
+                step = time.monotonic()
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+                _say_slow(say, f"foreign key {number}/{len(foreign_keys)} {name}", step)
+        say(
+            f"{len(indexes)} indexes built in {built - started:.0f} s, "
+            f"{len(foreign_keys)} foreign keys checked in {time.monotonic() - built:.0f} s"
+        )
+
+
+def _say_slow(say: Callable[[str], None], what: str, started: float, *, slow: float = 1.0) -> None:
+    """Name a step that took a noticeable time, so a long silence at full scale has a name."""
+    seconds = time.monotonic() - started
+    if seconds >= slow:
+        say(f"  {what}: {seconds:.0f} s")

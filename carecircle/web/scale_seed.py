@@ -117,6 +117,7 @@ def seed_scale(
     seed_check(circles=circles)
     seeder = Seeder(now=now or timezone.now())
     started = time.monotonic()
+    say = progress or (lambda text: None)
     with loading(seeder.models, progress):
         for first in range(1, circles + 1, CIRCLES_PER_BATCH):
             last = min(circles, first + CIRCLES_PER_BATCH - 1)
@@ -124,16 +125,19 @@ def seed_scale(
                 for number in range(first, last + 1):
                     seeder.circle(number)
                 seeder.flush()
-            if progress is not None:
-                elapsed = time.monotonic() - started
-                progress(
-                    f"{last:,}/{circles:,} circles, {seeder.counts.get('messages', 0):,} messages, "
-                    f"{elapsed:.0f} s (about {elapsed / last * (circles - last):.0f} s to go before the indexes)"
-                )
+            elapsed = time.monotonic() - started
+            say(
+                f"{last:,}/{circles:,} circles, {seeder.counts.get('messages', 0):,} messages, "
+                f"{elapsed:.0f} s (about {elapsed / last * (circles - last):.0f} s to go before the indexes)"
+            )
+        say(f"Loaded {circles:,} circles in {time.monotonic() - started:.0f} s.")
+    finishing = time.monotonic()
     sequences_reset(list(seeder.models))
     if connection.vendor == "postgresql":
+        say("Analysing the database for the query planner…")
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    say(f"Sequences moved and statistics gathered in {time.monotonic() - finishing:.0f} s.")
     return SeedResult(circles=circles, seconds=time.monotonic() - started, rows=dict(seeder.counts))
 
 

@@ -164,3 +164,9 @@ def test_the_command_reports_progress_and_totals(db: None) -> None:
     text = out.getvalue()
     assert "2/2 circles" in text
     assert "messages: 1,000" in text
+    # Every phase says when it ends, so a long silence at full scale is never unexplained.
+    assert "Loaded 2 circles in" in text
+    assert "statistics gathered in" in text
+    if connection.vendor == "postgresql":
+        assert "indexes built in" in text
+        assert "foreign keys checked in" in text
