@@ -15,7 +15,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import circle_member_ids, is_member
 from carecircle.circles.models import Circle, Membership
-from carecircle.realtime.events import FOR_USERS, circle_group, user_group
+from carecircle.lib.channel_layers import FOR_USERS
+from carecircle.realtime.events import channel_person, circle_group, user_group
 from carecircle.realtime.registries import Hearing, LiveScope, live_scopes, scope_group
 from carecircle.realtime.watchdog import restarts_seen, subscriptions_confirm, watchdog_enrol, watchdog_leave
 
@@ -187,6 +188,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user_id = user.pk
+        channel_person(self.channel_layer, self.channel_name, self.user_id)
         self.circle_ids = set()
         self.scope_groups = set()
         session = self.scope.get("session")

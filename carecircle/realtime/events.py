@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 
 from carecircle.circles.models import Circle
-from carecircle.lib.channel_layers import BoundedRedisChannelLayer
+from carecircle.lib.channel_layers import FOR_USERS, BoundedRedisChannelLayer
 from carecircle.realtime.models import CircleEvent
 from carecircle.realtime.registries import scope_group
 
@@ -26,9 +26,9 @@ logger = logging.getLogger(__name__)
 HANDLER = "circle.event"
 # The consumer's handler for "re-read which scopes this person is in now" (never passed to the browser).
 SCOPES_REFRESH = "scopes.refresh"
-# The key of a personal event sent once to a whole circle: the members it is for. The consumer
-# forwards the event only to their connections, without this key (nobody learns who else was told).
-FOR_USERS = "for_users"
+# FOR_USERS (carecircle/lib/channel_layers.py) is the key of a personal event sent once to a whole
+# circle: the members it is for. The consumer forwards the event only to their connections, without
+# this key (nobody learns who else was told); the queues layer hands it only to their connections.
 
 
 def circle_group(circle_id: int) -> str:
@@ -167,12 +167,24 @@ async def channel_forget(layer: Any, channel: str) -> None:
     """
     if isinstance(layer, BoundedRedisChannelLayer):
         layer.local_channels.discard(channel)
+        layer.channel_people.pop(channel, None)
         return
     if not isinstance(layer, RedisPubSubChannelLayer):
         return
     loop_layer = layer._get_layer()
     if loop_layer.channels.pop(channel, None) is not None:
         await loop_layer._get_shard(channel).unsubscribe(channel)
+
+
+def channel_person(layer: Any, channel: str, user_id: int) -> None:
+    """Tell the layer whose connection a channel is, so a FOR_USERS event reaches only the people it names.
+
+    Only the queues layer uses it (BoundedRedisChannelLayer); it forgets the channel when its
+    connection ends. The other layers hand such an event to every connection of the circle and
+    each consumer drops it unless its person is named.
+    """
+    if isinstance(layer, BoundedRedisChannelLayer):
+        layer.channel_people[channel] = user_id
 
 
 async def fresh_connections(layer: Any) -> None:

@@ -16,6 +16,7 @@ import redis.asyncio
 import redis.exceptions
 
 from carecircle.lib.channel_layers import (
+    FOR_USERS,
     LOST,
     OVERFLOWED,
     QUEUES,
@@ -23,7 +24,7 @@ from carecircle.lib.channel_layers import (
     BoundedRedisChannelLayer,
     redis_channel_layer,
 )
-from carecircle.realtime.events import HANDLER, channel_forget
+from carecircle.realtime.events import HANDLER, channel_forget, channel_person
 
 CAPACITY = 5
 
@@ -137,3 +138,28 @@ async def test_a_connection_busy_when_redis_went_away_is_told_to_reconnect(priva
     assert await asyncio.wait_for(layer.receive(busy), 5) == {"type": LOST}
     await layer.flush()
     await sender.flush()
+
+
+async def test_a_personal_event_sent_to_a_circle_wakes_only_the_named_peoples_connections(private_redis):
+    port, _ = private_redis
+    receiver = layer_on(port)
+    named = await receiver.new_channel()
+    other = await receiver.new_channel()
+    unknown = await receiver.new_channel()
+    for channel in (named, other, unknown):
+        await receiver.group_add("circle.1", channel)
+    channel_person(receiver, named, 7)
+    channel_person(receiver, other, 8)
+    sender = layer_on(port)
+
+    badge = {"type": "notification", "circle": 1, FOR_USERS: [7]}
+    changed = {"type": "circle.changed", "circle": 1, "seq": 2}
+    await sender.group_send("circle.1", {"type": HANDLER, "event": badge})
+    await sender.group_send("circle.1", {"type": HANDLER, "event": changed})
+
+    assert (await receiver.receive(named))["event"] == badge
+    assert (await receiver.receive(named))["event"] == changed
+    # Someone else's connection never hears of it; one whose person the layer wasn't told does, and
+    # its consumer decides.
+    assert (await receiver.receive(other))["event"] == changed
+    assert (await receiver.receive(unknown))["event"] == badge
