@@ -3,7 +3,8 @@
 A circle of 60 members with 10,000 tasks (a few dozen of them repeating: daily medication checks,
 weekly visits, monthly appointments, some of them open-ended), served the same way as bench/run.py
 (`carecircle serve`, then granian's WSGI workers when installed), on a throwaway SQLite database (or
-BENCH_DATABASE_URL). Measures /ping (the same-run baseline), the circle home page and the agenda, and
+BENCH_DATABASE_URL). Measures /ping (the same-run baseline), the signed-in one-query page, the circle
+home page, the agenda and the family conversation (60 messages), and
 prints throughput, p50/p99 latency and each page's share of the bare view. Not a test: figures go
 into docs/performance.md by hand.
 
@@ -156,7 +157,14 @@ def main() -> None:
         env = ready_environment(Path(directory))
         circle_id, cookie = build_circle()
         count = add_tasks(circle_id)
-        pages = {"circle home": f"/circles/{circle_id}/", "agenda": f"/circles/{circle_id}/tasks/"}
+        from home_pages import add_talk_and_record
+
+        add_talk_and_record(circle_id)  # 60 family messages (and a record) for the conversation page.
+        pages = {
+            "circle home": f"/circles/{circle_id}/",
+            "agenda": f"/circles/{circle_id}/tasks/",
+            "conversation": f"/circles/{circle_id}/talk/",
+        }
         timed = {
             "bare view (/ping)": "/ping",
             **pages,

@@ -107,7 +107,11 @@ TEMPLATES = [
                 "carecircle.web.context_processors.site",
             ],
             # Dates with a short month name go through `short_date` (docs/architecture/i18n.md, "Dates").
-            "libraries": {"short_dates": "carecircle.lib.date_filters"},
+            "libraries": {
+                "short_dates": "carecircle.lib.date_filters",
+                # Django's i18n library with fixed texts kept per language (web/templatetags/kept_translations.py).
+                "i18n": "carecircle.web.templatetags.kept_translations",
+            },
         },
     },
 ]
@@ -337,6 +341,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [
     # User.email is unique when not empty (a conditional constraint); accounts.backends.EmailBackend copes.
     "auth.W004",
+    # `{% load i18n %}` is mapped on purpose to Django's library with fixed texts kept
+    # (web/templatetags/kept_translations.py); tests/web/test_kept_translations.py fails if any other
+    # library name is given twice.
+    "templates.W003",
     *([] if SECURE_SSL_REDIRECT else ["security.W008"]),
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
 ]
