@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, CDPSession, Page
 
+from carecircle.lib.wall_clock import today_in
 from tests.servers import running_server
 
 CHROMIUM_ARGS = [
@@ -76,6 +78,23 @@ def _no_lost_live_events() -> Iterator[None]:
     finally:
         events_logger.removeHandler(handler)
     assert handler.messages == [], "live events were not published:\n" + "\n".join(handler.messages)
+
+
+def on_one_circle_day[T](attempt: Callable[[datetime.date], T], zone: str = "Europe/London") -> T:
+    """`attempt(today)`, today on the zone's clock; run once more with the new day if it failed as the day changed.
+
+    The server runs on the real clock: a date a test works out before a request (today, "from today")
+    no longer matches the page if the circle's midnight passes in between. A failure is only retried
+    when the day did change, and only once (no test lasts a day). `attempt` makes its own data (a
+    task, a link), so the second run doesn't meet what the first one left.
+    """
+    day = today_in(zone)
+    try:
+        return attempt(day)
+    except Exception:
+        if today_in(zone) == day:
+            raise
+    return attempt(today_in(zone))
 
 
 @pytest.fixture

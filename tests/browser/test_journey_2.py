@@ -13,10 +13,12 @@ from carecircle.accounts.models import User
 from carecircle.tasks.models import Assignment, Task
 from tests.browser.conftest import Checked, make_checked, sign_in, signed_in_without_javascript
 from tests.cast import build_cast
+from tests.tasks.conftest import circle_today
 
 
 def next_weekday(weekday: int) -> datetime.date:
-    today = datetime.date.today()
+    """The next such day after today on the circle's clock (the machine's date can be a day behind London's)."""
+    today = circle_today()
     return today + datetime.timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
 
 

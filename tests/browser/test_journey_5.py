@@ -18,11 +18,12 @@ from carecircle.tasks.rota_services import stand_ins_set
 from carecircle.tasks.services import TaskFields, task_create, task_volunteer
 from tests.browser.test_journey_2 import signed_in
 from tests.cast import build_cast
+from tests.tasks.conftest import circle_today
 
 
 def test_journey_5_the_main_carer_cant_cover_and_a_stand_in_takes_over(server: str, browser: Browser) -> None:
     cast = build_cast()
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    tomorrow = circle_today() + datetime.timedelta(days=1)
     lift = task_create(
         actor=cast.organiser,
         circle=cast.circle,

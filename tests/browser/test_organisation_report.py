@@ -7,8 +7,10 @@ organisation's own). axe checks every page. No person's name appears in what is 
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -27,7 +29,7 @@ from tests.orgs.conftest import make_referral
 
 
 def _volunteers_at_work(organisation: Organisation, coordinator: User) -> list[str]:
-    """Six volunteers each given a referral and marking its follow-up done, this month; returns the names."""
+    """Six volunteers each given a referral and marking its follow-up done, now; returns the names."""
     access = access_organisation(user=coordinator, organisation_id=organisation.pk)
     names = []
     for number in range(6):
@@ -48,8 +50,11 @@ def test_a_coordinator_chooses_months_and_downloads_the_report(server: str, brow
     organisation = OrganisationStaff.objects.get(user=cast.org_staff).organisation
     organisation.area = "Wrexham"
     organisation.save(update_fields=["area"])
-    names = _volunteers_at_work(organisation, cast.org_staff)
     month = timezone.localtime(timezone.now(), LONDON).date().replace(day=1)
+    # The work is dated at the start of the month asked for, not now: a run across the month's last
+    # midnight would otherwise find it in the month before.
+    with time_machine.travel(datetime.datetime.combine(month, datetime.time(), tzinfo=LONDON)):
+        names = _volunteers_at_work(organisation, cast.org_staff)
     label = f"{month:%b %Y}"
     address = server + reverse("orgs:reports", kwargs={"organisation_id": organisation.pk})
     session_key = signed_in_session_key(cast.org_staff)

@@ -22,7 +22,9 @@ from tests.tasks.conftest import ZONE, make_task
 def test_the_worker_sends_a_due_reminder_and_keeps_scanning(transactional_db: None, settings: Any, cast: Cast) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     # In 70 minutes: the two-hour reminder is already due.
-    soon = datetime.datetime.now(ZoneInfo(ZONE)) + datetime.timedelta(minutes=70)
+    # Added in UTC, then read on the circle's clock: wall-clock arithmetic from 01:30 BST on the night
+    # the clocks go back gives 02:40 GMT, 130 minutes away, and no reminder would be due yet.
+    soon = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=70)).astimezone(ZoneInfo(ZONE))
     task = make_task(
         actor=cast.organiser,
         circle=cast.circle,
