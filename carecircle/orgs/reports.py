@@ -162,13 +162,19 @@ def _add_months(day: datetime.date, months: int) -> datetime.date:
 
 @dataclass
 class MonthRow:
-    """One month's first contacts: how many, and the median and 90th percentile in days."""
+    """One month's first contacts: how many, and the median and 90th percentile in days.
+
+    `median` and `p90` are the figures as the API and the CSV read them ("3.0"); `median_shown` and
+    `p90_shown` are what the page shows, in the reader's language ("3", Polish "2,5").
+    """
 
     label: str
     received: Cell
     contacted: Cell
     median: str
     p90: str
+    median_shown: str
+    p90_shown: str
 
 
 @dataclass
@@ -327,8 +333,10 @@ def _month_rows(
     )
     rows = []
     for month, received, contact in zip(period.months(), months.cells, contacted, strict=True):
-        summary = _days_summary(_spread(spreads, month))
+        spread = _spread(spreads, month)
+        summary = _days_summary(spread)
         shown = not contact.suppressed and contact.value >= SMALLEST_SHOWN
+        numbers = _days_numbers(spread) if shown else None
         rows.append(
             MonthRow(
                 label=received.label,
@@ -336,6 +344,8 @@ def _month_rows(
                 contacted=contact,
                 median=summary["median"] if shown else hidden(),
                 p90=summary["p90"] if shown else hidden(),
+                median_shown=numbers["median"] if numbers else hidden(),
+                p90_shown=numbers["p90"] if numbers else hidden(),
             )
         )
     return rows
@@ -362,6 +372,20 @@ def _within_days(spread: Spread | None) -> dict[str, str] | None:
     if spread is None or spread.count < SMALLEST_SHOWN or spread.median_tenths is None or spread.p90_tenths is None:
         return None
     return {"median": days_words(spread.median_tenths), "p90": days_words(spread.p90_tenths)}
+
+
+def _days_numbers(spread: Spread | None) -> dict[str, str] | None:
+    """The median and 90th percentile as the page shows them, or None when _days_summary hides them."""
+    if spread is None or spread.count < SMALLEST_SHOWN or spread.median_tenths is None or spread.p90_tenths is None:
+        return None
+    return {"median": days_number(spread.median_tenths), "p90": days_number(spread.p90_tenths)}
+
+
+def days_number(tenths: int) -> str:
+    """A number of days, given in tenths, as a table shows it: "3", "2.5" (Polish "2,5"), never "3.0"."""
+    if tenths % 10 == 0:
+        return number_format(tenths // 10)
+    return number_format(tenths / 10, decimal_pos=1)
 
 
 def days_words(tenths: int) -> str:

@@ -9,6 +9,7 @@ import time_machine
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from carecircle.orgs import report_api
 from carecircle.orgs.referral_services import referral_contact_record
 from carecircle.orgs.reports import Period, build_report, days_words
 from tests.orgs.conftest import Org, make_referral
@@ -56,3 +57,28 @@ def test_half_contacted_within_one_day_reads_correctly_in_every_language(org: Or
     assert "not shown</strong> days" not in pages["en-gb"]
     assert "Nie pokazujemy, dopóki co najmniej 5 skierowań nie zostanie zamkniętych." in pages["pl"]
     assert "Heb ei ddangos nes bod o leiaf 5 atgyfeiriad wedi'u cau." in pages["cy"]
+
+
+def test_the_month_table_shows_days_as_the_reader_writes_numbers_and_the_api_reads_the_figure(
+    org: Org, coordinator_access: Any
+) -> None:
+    """May: five first contacts 3 days on ("3", not "3.0"); June: five 2½ days on ("2.5", Polish "2,5")."""
+    for month, gap in [(5, datetime.timedelta(days=3)), (6, datetime.timedelta(days=2, hours=12))]:
+        start = datetime.datetime(2026, month, 4, 9, tzinfo=datetime.UTC)
+        for number in range(5):
+            with time_machine.travel(start):
+                referral = make_referral(org.organisation, person_name=f"C{month}-{number}")
+            with time_machine.travel(start + gap):
+                referral_contact_record(access=coordinator_access, referral=referral)
+    period = Period.from_request({"from": "2026-05", "to": "2026-06"}, today=datetime.date(2026, 7, 1))
+    shown = {"en-gb": ("3", "2.5"), "cy": ("3", "2.5"), "pl": ("3", "2,5")}
+    for language, (may, june) in shown.items():
+        with translation.override(language):
+            report = build_report([org.organisation.pk], period)
+            page = render_to_string("orgs/_report.html", {"report": report})
+            figures = report_api._report(report)["first_contact_by_month"]
+        assert [(row.median_shown, row.p90_shown) for row in report.month_rows] == [(may, may), (june, june)]
+        assert f"<td>{may}</td><td>{may}</td>" in page
+        assert f"<td>{june}</td><td>{june}</td>" in page
+        assert "3.0" not in page
+        assert [(row.median_days, row.p90_days) for row in figures] == [(3.0, 3.0), (2.5, 2.5)]  # type: ignore[attr-defined]
