@@ -45,9 +45,11 @@ DETAIL_LABELS = {name: label for details in CATEGORY_DETAILS.values() for name, 
 
 
 def _detail_hint(name: str) -> str:
-    kinds = ", ".join(str(Category(c).label).lower() for c, d in CATEGORY_DETAILS.items() if name in d)
-    # Translators: which kinds of help a detail is for, as in "For lift, appointment.".
-    return _("For %(kinds)s.") % {"kinds": kinds}
+    # The kinds as the "Kind of help" list names them, after a label: one reads as naturally as several.
+    kinds = ", ".join(str(Category(c).label) for c, d in CATEGORY_DETAILS.items() if name in d)
+    # Translators: the hint under a detail of a task, naming the kinds of help it is asked for, as in
+    # "Kind of help: Lift." or "Kind of help: Lift, Appointment."; "Kind of help" is the form's field.
+    return _("Kind of help: %(kinds)s.") % {"kinds": kinds}
 
 
 DETAIL_HINTS = {name: lazy(_detail_hint, str)(name) for name in DETAIL_FIELDS}

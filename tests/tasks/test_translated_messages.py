@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import translation
 
 from carecircle.accounts.models import User
@@ -167,3 +169,22 @@ def test_every_detail_a_kind_of_task_asks_for_is_labelled_in_the_readers_languag
     with translation.override(language):
         translated = [str(label) for label in labels]
     assert [pair for pair in zip(english, translated, strict=True) if pair[0] == pair[1]] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "hint"),
+    [
+        ("en-gb", "Kind of help: Lift."),
+        ("cy", "Math o help: Lifft."),
+        ("pl", "Rodzaj pomocy: Podwiezienie."),
+    ],
+)
+def test_a_details_hint_names_its_kind_of_help_as_the_list_does(
+    cast: Cast, as_user: Any, language: str, hint: str
+) -> None:
+    """ "Where to" is asked for a lift: its hint names the kind as "Kind of help" offers it, not "For lift."."""
+    speaks(cast.organiser, language)
+    page = as_user(cast.organiser).get(reverse("tasks:create", kwargs={"circle_id": cast.circle.pk}))
+    text = page.content.decode()
+    assert hint in text
+    assert "For lift." not in text
