@@ -10,6 +10,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Invitation, Membership, Role
 from carecircle.lib.hooks import circle_event_record
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
+from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
 
 
@@ -87,3 +88,10 @@ def erase(user: User) -> None:
 
 subject_part_register("circles", subject_access)
 erasure_register("circles", handler=erase, blocker=blockers)
+
+# An invitation stops working when it expires; it holds the invitee's address or number, which the
+# circle only needed to send it. Kept RETENTION_DELIVERIES_DAYS past its expiry, like the email or
+# text that carried it, so "did the invitation go?" can still be answered, then removed.
+retention_rule_register(
+    RetentionRule(name="invitations", setting="RETENTION_DELIVERIES_DAYS", model=Invitation, date_field="expires_at")
+)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from carecircle.accounts.models import User
 from carecircle.lib.privacy_registry import csv_rows, erasure_register, subject_part_register
+from carecircle.lib.retention import RetentionRule, retention_rule_register
 from carecircle.lib.zipstream import Member
 from carecircle.orgs.models import Commissioner, OrganisationStaff, StaffInvitation, SupportOffer
 
@@ -61,3 +62,11 @@ def erase(user: User) -> None:
 
 subject_part_register("orgs", subject_access)
 erasure_register("orgs", handler=erase)
+
+# A staff invitation stops working when it expires; kept RETENTION_DELIVERIES_DAYS past that, like the
+# email that carried it, then removed with the address it was sent to.
+retention_rule_register(
+    RetentionRule(
+        name="staff invitations", setting="RETENTION_DELIVERIES_DAYS", model=StaffInvitation, date_field="expires_at"
+    )
+)

@@ -108,3 +108,9 @@ retention_rule_register(
 retention_rule_register(
     RetentionRule(name="access log", setting="RETENTION_ACCESS_LOG_DAYS", model=RecordView, date_field="created_at")
 )
+# A share link's views point at it (`RecordView.share_link`, set to null when it goes), so the link is
+# kept as long as the access log: removed RETENTION_ACCESS_LOG_DAYS after it expired, when every view
+# made through it has gone from the log already. A revoked link counts from its expiry too.
+retention_rule_register(
+    RetentionRule(name="share links", setting="RETENTION_ACCESS_LOG_DAYS", model=ShareLink, date_field="expires_at")
+)

@@ -16,6 +16,8 @@ from carecircle.tasks.models import (
     ActionLinkUse,
     Assignment,
     CalendarFeed,
+    Decline,
+    NobodyLeft,
     ReminderSent,
     ReminderSetting,
     ReplyCode,
@@ -140,3 +142,11 @@ retention_rule_register(
         floor_days=ACTION_LINK_MAX_AGE.days + 1,
     )
 )
+
+# Who said "I can't", who was asked to step in, and that the organisers were told nobody is left: each is
+# only read while its occurrence is still ahead (tasks/pacing.py), so it goes RETENTION_DELIVERIES_DAYS
+# after the occurrence's day, with the emails and texts that asked.
+for name, model in (("declines", Decline), ("stand-in asks", StandInAsk), ("nobody-left notices", NobodyLeft)):
+    retention_rule_register(
+        RetentionRule(name=name, setting="RETENTION_DELIVERIES_DAYS", model=model, date_field="occurrence_date")
+    )

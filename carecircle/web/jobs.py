@@ -30,12 +30,15 @@ def privacy_maintenance(*, now: datetime.datetime | None = None) -> dict[str, An
     now = now or timezone.now()
     removed = retention_enforce(now=now)
     expired_sessions = 0
-    # In batches like the retention rules: a busy site's expired sessions are never one long delete.
-    while keys := list(Session.objects.filter(expire_date__lt=now).values_list("pk", flat=True)[:BATCH]):
+    # In batches like the retention rules: a busy site's expired sessions are never one long delete,
+    # and each batch's read starts after the last key of the one before, so a backlog is read once.
+    expired = Session.objects.filter(expire_date__lt=now).order_by("pk")
+    while keys := list(expired.values_list("pk", flat=True)[:BATCH]):
         with transaction.atomic():
             expired_sessions += Session.objects.filter(pk__in=keys).delete()[0]
         if len(keys) < BATCH:
             break
+        expired = Session.objects.filter(expire_date__lt=now, pk__gt=keys[-1]).order_by("pk")
     return {"retention": removed, "circles_erased": circles_erase_due(now=now), "expired_sessions": expired_sessions}
 
 
