@@ -12,6 +12,13 @@ every occurrence marked done, a first version for every record entry, an audit r
 audited action, and a gapless per-circle event sequence. Events older than
 RETENTION_EVENTS_DAYS are left out, as the daily pruning would have removed them; the circle's
 sequence still counts them (docs/architecture/data-at-scale.md).
+
+The tables that only grow are seeded as the daily pruning leaves them, so a bench can make a
+backlog by moving "now" on: for each action of the last RETENTION_DELIVERIES_DAYS, in-app
+notifications to two members and an email to one of them (a sent delivery, and a finished
+background task when within RETENTION_TASK_RESULTS_DAYS); for each person, one signed-in browser
+seen within the session lifetime (its Django session and its "where you're signed in" row); a few
+texted codes per circle; and a professional's weekly look at the record (the access log).
 """
 
 from __future__ import annotations
@@ -21,23 +28,27 @@ import functools
 import json
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from carecircle.accounts.models import DEFAULT_TIME_ZONE, User
+from carecircle.accounts.models import DEFAULT_TIME_ZONE, SignedInSession, TextCode, TextCodePurpose, User
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import default_consent
 from carecircle.conversations import formatting
 from carecircle.conversations.models import Conversation, ConversationKind, Message, MessageKind, ReadMarker
+from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from carecircle.realtime.models import CircleEvent
-from carecircle.records.models import RecordEntry, RecordVersion
+from carecircle.records.models import RecordEntry, RecordVersion, RecordView
 from carecircle.tasks.models import Assignment, Category, OccurrenceChange, Task
 from carecircle.tasks.schedule import occurrence_start, series_bounds, task_occurrences
 from carecircle.web import scale_words as words
@@ -61,6 +72,9 @@ RECORD_ENTRIES = 50
 FAMILY_WRITERS = (Role.PERSON, Role.ORGANISER, Role.HELPER)
 OTHER_ROLES = (Role.HELPER, Role.HELPER, Role.HELPER, Role.PAID_CARER, Role.PROFESSIONAL, Role.WELL_WISHER)
 ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
+# Of each action in the deliveries' period: members told in the app, and of those, told by email too.
+NOTIFIED, EMAILED = 2, 1
+TEXT_CODES = 3
 SEED_PASSWORD = "!seed-scale: no password, sign in another way"  # "!" marks an unusable password
 
 
@@ -232,9 +246,65 @@ class Seeder:
                 ],
             ),
             "events": Table(CircleEvent, ["id", "circle_id", "seq", "type", "data", "created_at"]),
+            "notifications": Table(
+                Notification, ["id", "recipient_id", "circle_id", "category", "title", "url", "key", "created_at"]
+            ),
+            "deliveries": Table(
+                Delivery,
+                [
+                    "id",
+                    "channel",
+                    "to",
+                    "recipient_id",
+                    "category",
+                    "subject",
+                    "body",
+                    "idempotency_key",
+                    "status",
+                    "attempts",
+                    "created_at",
+                    "sent_at",
+                ],
+            ),
+            "task_results": Table(
+                DBTaskResult,
+                [
+                    "id",
+                    "status",
+                    "enqueued_at",
+                    "started_at",
+                    "finished_at",
+                    "args_kwargs",
+                    "task_path",
+                    "queue_name",
+                    "backend_name",
+                    "run_after",
+                    "exception_class_path",
+                    "traceback",
+                ],
+            ),
+            "sessions": Table(Session, ["session_key", "session_data", "expire_date"]),
+            "signed_in": Table(
+                SignedInSession, ["id", "user_id", "session_key", "user_agent", "created_at", "last_seen_at"]
+            ),
+            "text_codes": Table(
+                TextCode, ["id", "phone", "purpose", "user_id", "code_hash", "created_at", "expires_at", "used_at"]
+            ),
+            "record_views": Table(
+                RecordView, ["id", "circle_id", "viewer_id", "viewer_name", "viewer_kind", "what", "created_at"]
+            ),
         }
         self.models = [table.model for table in self.tables.values()]
-        self.ids = {name: next_id(table.model) for name, table in self.tables.items()}
+        # Sessions and background tasks have string and UUID keys, made up per row instead.
+        self.ids = {
+            name: next_id(table.model)
+            for name, table in self.tables.items()
+            if table.model not in (Session, DBTaskResult)
+        }
+        self.deliveries_from = now - datetime.timedelta(days=settings.RETENTION_DELIVERIES_DAYS or 100_000)
+        self.task_results_from = now - datetime.timedelta(days=settings.RETENTION_TASK_RESULTS_DAYS or 100_000)
+        self.session_age = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        self.session_days = min(settings.RETENTION_SESSIONS_DAYS or 100_000, self.session_age.days)
         self.counts: dict[str, int] = {}
         self.consent = json.dumps(default_consent())
         self.html = {body: formatting.render(body)[0] for body in words.MESSAGES}
@@ -282,6 +352,7 @@ class Seeder:
             if action.when >= self.events_from:
                 data = json.dumps(action.data)
                 self.tables["events"].add(self.take("events"), circle_id, seq, action.event, data, action.when)
+        self.traffic(rng, circle_id, number, members, actions)
         person_name = words.person_name(random.Random(-number))  # noqa: S311
         self.tables["circles"].add(circle_id, person_name, self.consent, len(actions), organiser.user_id, started)
 
@@ -461,3 +532,92 @@ class Seeder:
                 self.audit(circle_id, author, "record.entry_created", when, **details)
                 actions.append(Action(when, "record.changed", {"entry": entry_id, "section": section}))
         return actions
+
+    def traffic(
+        self, rng: random.Random, circle_id: int, number: int, members: list[Member], actions: list[Action]
+    ) -> None:
+        """What using the circle leaves in the tables that only grow, as far back as pruning keeps it."""
+        for action in actions:
+            if action.when < self.deliveries_from:
+                continue
+            told = rng.sample(members, NOTIFIED)
+            for index, member in enumerate(told):
+                notification_id = self.take("notifications")
+                category = "message" if action.event == "message.posted" else "task"
+                self.tables["notifications"].add(
+                    notification_id,
+                    member.user_id,
+                    circle_id,
+                    category,
+                    "Something new in the circle",
+                    f"/circles/{circle_id}/",
+                    f"seed:{notification_id}",
+                    action.when,
+                )
+                if index >= EMAILED:
+                    continue
+                delivery_id = self.take("deliveries")
+                sent = action.when + datetime.timedelta(seconds=rng.uniform(1, 60))
+                self.tables["deliveries"].add(
+                    delivery_id,
+                    Channel.EMAIL,
+                    f"seed{member.user_id}@example.org",
+                    member.user_id,
+                    category,
+                    "Something new in the circle",
+                    "Something new in the circle. Open CareCircle to see it.",
+                    f"seed:{delivery_id}",
+                    DeliveryStatus.SENT,
+                    1,
+                    action.when,
+                    sent,
+                )
+                if sent >= self.task_results_from:
+                    arguments = json.dumps({"args": [delivery_id], "kwargs": {}})
+                    self.tables["task_results"].add(
+                        uuid.UUID(int=rng.getrandbits(128)),
+                        "SUCCESSFUL",
+                        action.when,
+                        sent,
+                        sent,
+                        arguments,
+                        "carecircle.notifications.tasks.deliver",
+                        "default",
+                        "default",
+                        action.when,
+                        "",
+                        "",
+                    )
+        for index, member in enumerate(members):
+            seen = self.now - datetime.timedelta(seconds=rng.uniform(0, self.session_days * 86_400))
+            key = f"seed{number:08x}{index:04x}{rng.getrandbits(80):020x}"
+            self.tables["sessions"].add(key, "e30:seed:signed-out-data", seen + self.session_age)
+            created = seen - datetime.timedelta(days=rng.uniform(0, 20))
+            self.tables["signed_in"].add(
+                self.take("signed_in"), member.user_id, key, "Firefox on Android", created, seen
+            )
+            if member.role == Role.PROFESSIONAL:
+                for week in range(52):
+                    looked = self.now - datetime.timedelta(days=7 * week + rng.uniform(0, 7))
+                    self.tables["record_views"].add(
+                        self.take("record_views"),
+                        circle_id,
+                        member.user_id,
+                        member.name,
+                        "professional",
+                        "Medications",
+                        looked,
+                    )
+        for _ in range(TEXT_CODES):
+            member = rng.choice(members)
+            sent = self.now - datetime.timedelta(seconds=rng.uniform(0, self.session_days * 86_400))
+            self.tables["text_codes"].add(
+                self.take("text_codes"),
+                f"+447700{member.user_id % 1_000_000:06d}",
+                TextCodePurpose.SIGN_IN,
+                member.user_id,
+                f"{rng.getrandbits(256):064x}",
+                sent,
+                sent + datetime.timedelta(minutes=settings.TEXT_CODE_MINUTES),
+                sent + datetime.timedelta(seconds=rng.uniform(10, 120)),
+            )

@@ -170,3 +170,30 @@ def test_the_command_reports_progress_and_totals(db: None) -> None:
     if connection.vendor == "postgresql":
         assert "indexes built in" in text
         assert "foreign keys checked in" in text
+
+
+def test_the_tables_that_only_grow_are_seeded_as_pruning_leaves_them(seeded: None) -> None:
+    from django.contrib.sessions.models import Session
+    from django_tasks_db.models import DBTaskResult
+
+    from carecircle.accounts.models import SignedInSession, TextCode
+    from carecircle.notifications.models import Delivery, Notification
+    from carecircle.records.models import RecordView
+    from carecircle.web.jobs import privacy_maintenance
+
+    grown = (Notification, Delivery, DBTaskResult, Session, SignedInSession, TextCode, RecordView)
+    before = {model: model.objects.count() for model in grown}
+    assert all(before.values()), before
+    assert before[Notification] == 2 * before[Delivery]
+    # Nothing is due on the day of the seed: every row is within its period already.
+    assert not any(privacy_maintenance(now=NOW)["retention"].values())
+
+    later = privacy_maintenance(now=NOW + datetime.timedelta(days=10))
+
+    assert later["retention"]["deliveries"] > 0
+    assert later["retention"]["background tasks"] > 0
+    assert later["retention"]["signed-in sessions"] > 0
+    assert later["expired_sessions"] > 0
+    assert later["retention"]["access log"] == 0
+    for model in grown:
+        assert model.objects.exists(), model
