@@ -13,12 +13,14 @@ conversation adds its own rule:
 from __future__ import annotations
 
 import datetime
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
@@ -371,56 +373,102 @@ class PageState:
     visitors: VisitorsStatus | None
 
 
+class _PageStateQuery:
+    """The conversation-with-page-state query's SQL and converters, made once per connection and filter.
+
+    Every family, news, direct and thread page runs it. Built through the ORM (three or six
+    subqueries annotated) its compile cost several times its run, so, like the access query
+    (circles/access.py), its SQL is written once from the models' own table and column names and
+    its row becomes a `Conversation` through the connection's converters (lib/rows.py).
+    """
+
+    def __init__(self, connection: BaseDatabaseWrapper, columns: tuple[str, ...], with_visitors: bool) -> None:
+        def quoted(model: type[models.Model], name: str | None = None) -> str:
+            return rows.quoted(connection, model, name)
+
+        self.conversation = rows.Columns(connection, Conversation, "c")
+        self.with_visitors = with_visitors
+        message, marker, visitors = quoted(Message), quoted(ReadMarker), quoted(VisitorsStatus)
+        conversation_id = quoted(Conversation, "id")
+        m_conversation, m_deleted_by, m_deleted_at, m_id = (
+            quoted(Message, name) for name in ("conversation", "deleted_by", "deleted_at", "id")
+        )
+        r_conversation, r_user, r_last = (quoted(ReadMarker, name) for name in ("conversation", "user", "last_read_id"))
+        removed = (
+            f" FROM {message} m WHERE m.{m_conversation} = c.{conversation_id}"
+            f" AND m.{m_deleted_by} = %s AND m.{m_deleted_at} >= %s"
+        )
+        selected = [
+            self.conversation.sql,
+            f"(SELECT COUNT(*){removed})",
+            f"(SELECT MAX(m.{m_id}){removed})",
+            f"(SELECT r.{r_last} FROM {marker} r WHERE r.{r_conversation} = c.{conversation_id}"  # noqa: S608
+            f" AND r.{r_user} = %s LIMIT 1)",
+        ]
+        if with_visitors:
+            latest = (
+                f" FROM {visitors} s WHERE s.{quoted(VisitorsStatus, 'circle')} = c.{quoted(Conversation, 'circle')}"
+                f" ORDER BY s.{quoted(VisitorsStatus, 'id')} DESC LIMIT 1)"
+            )
+            selected += [f"(SELECT s.{quoted(VisitorsStatus, name)}{latest}" for name in ("id", "status", "note")]
+        where = " AND ".join(f"c.{quoted(Conversation, name)} = %s" for name in columns)
+        # Table and column names come from the models, never from input; the values are parameters.
+        self.sql = (
+            f"SELECT {', '.join(selected)} FROM {quoted(Conversation)} c"  # noqa: S608
+            f" WHERE {where} ORDER BY c.{conversation_id} LIMIT 1"
+        )
+
+    def run(
+        self, connection: BaseDatabaseWrapper, *, user_id: int, values: tuple[object, ...]
+    ) -> tuple[Conversation, PageState] | None:
+        since = connection.ops.adapt_datetimefield_value(timezone.now() - datetime.timedelta(minutes=UNDO_MINUTES))
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [user_id, since, user_id, since, user_id, *values])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        split = len(self.conversation.fields)
+        conversation: Conversation = self.conversation.instance(connection, row)
+        undo_count, undo_newest, read_up_to, *latest = row[split:]
+        visitors = None
+        if self.with_visitors and latest[0] is not None:
+            visitors = VisitorsStatus(id=latest[0], circle_id=conversation.circle_id, status=latest[1], note=latest[2])
+        return conversation, PageState(
+            undo_version=f"undo:{undo_count or 0}:{undo_newest or 0}",
+            read_up_to=read_up_to or 0,
+            visitors=visitors,
+        )
+
+
+_PAGE_STATE_QUERIES: weakref.WeakKeyDictionary[
+    BaseDatabaseWrapper, dict[tuple[tuple[str, ...], bool], _PageStateQuery]
+] = weakref.WeakKeyDictionary()
+
+
 def _with_page_state(
-    query: QuerySet[Conversation], *, user_id: int, with_visitors: bool = False
+    filters: dict[str, object], *, user_id: int, with_visitors: bool = False
 ) -> tuple[Conversation, PageState] | None:
-    """The first conversation of `query` with the viewer's PageState, in one query; None if there is none.
+    """The first conversation (by id) whose columns equal `filters`, with the viewer's PageState, in one query.
 
     The undo part counts the viewer's removals still in the window and the newest of them: a removal
     entering it records a circle event (which the ETag has), one leaving it changes the count.
+    `filters` names Conversation fields (`circle`, `kind`, ...) with the values their columns must hold.
     """
-    since = timezone.now() - datetime.timedelta(minutes=UNDO_MINUTES)
-    removed = Message.objects.filter(
-        conversation=OuterRef("pk"), deleted_by_id=user_id, deleted_at__gte=since
-    ).order_by()
-    marker = ReadMarker.objects.filter(conversation=OuterRef("pk"), user_id=user_id).order_by()
-    query = query.annotate(
-        undo_count=Subquery(removed.values("conversation_id").annotate(count=Count("id")).values("count")),
-        undo_newest=Subquery(removed.values("conversation_id").annotate(newest=Max("id")).values("newest")),
-        read_up_to=Subquery(marker.values("last_read_id")[:1]),
-    )
-    if with_visitors:
-        latest = VisitorsStatus.objects.filter(circle_id=OuterRef("circle_id")).order_by("-id")
-        query = query.annotate(
-            visitors_id=Subquery(latest.values("id")[:1]),
-            visitors_status=Subquery(latest.values("status")[:1]),
-            visitors_note=Subquery(latest.values("note")[:1]),
-        )
-    conversation = query.order_by("id").first()
-    if conversation is None:
-        return None
-    extra = conversation.__dict__
-    visitors = None
-    if extra.get("visitors_id") is not None:
-        visitors = VisitorsStatus(
-            id=extra["visitors_id"],
-            circle_id=conversation.circle_id,
-            status=extra["visitors_status"],
-            note=extra["visitors_note"],
-        )
-    return conversation, PageState(
-        undo_version=f"undo:{extra['undo_count'] or 0}:{extra['undo_newest'] or 0}",
-        read_up_to=extra["read_up_to"] or 0,
-        visitors=visitors,
-    )
+    connection = connections[router.db_for_read(Conversation)]
+    columns = tuple(filters)
+    queries = _PAGE_STATE_QUERIES.setdefault(connection, {})
+    query = queries.get((columns, with_visitors))
+    if query is None:
+        query = queries[columns, with_visitors] = _PageStateQuery(connection, columns, with_visitors)
+    return query.run(connection, user_id=user_id, values=tuple(filters.values()))
 
 
 def circle_conversation_state(
     *, access: CircleAccess, kind: str, with_visitors: bool = False
 ) -> tuple[Conversation, PageState] | None:
     """The circle's family or news conversation with the viewer's PageState, in one query; None until it exists."""
-    query = Conversation.objects.filter(circle=access.circle, kind=kind)
-    return _with_page_state(query, user_id=access.user_id, with_visitors=with_visitors)
+    filters = {"circle": access.circle.pk, "kind": str(kind)}
+    return _with_page_state(filters, user_id=access.user_id, with_visitors=with_visitors)
 
 
 def thread_state(*, access: CircleAccess, subject_kind: str, subject_id: int) -> tuple[Conversation, PageState] | None:
@@ -428,10 +476,13 @@ def thread_state(*, access: CircleAccess, subject_kind: str, subject_id: int) ->
 
     Only reads: the caller has already run the subject's rule (registries.THREAD_RULES).
     """
-    query = Conversation.objects.filter(
-        circle=access.circle, kind=ConversationKind.THREAD, subject_kind=subject_kind, subject_id=subject_id
-    )
-    return _with_page_state(query, user_id=access.user_id)
+    filters = {
+        "circle": access.circle.pk,
+        "kind": ConversationKind.THREAD.value,
+        "subject_kind": subject_kind,
+        "subject_id": subject_id,
+    }
+    return _with_page_state(filters, user_id=access.user_id)
 
 
 def access_conversation_state(
@@ -439,9 +490,7 @@ def access_conversation_state(
 ) -> tuple[ConversationAccess, PageState]:
     """access_conversation, with the viewer's PageState read in the same query as the conversation."""
     access = access_circle(user=user, circle_id=circle_id)
-    found = _with_page_state(
-        Conversation.objects.filter(pk=conversation_id, circle_id=circle_id), user_id=access.user_id
-    )
+    found = _with_page_state({"id": conversation_id, "circle": circle_id}, user_id=access.user_id)
     if found is None:
         raise Http404(_("No such conversation."))
     conversation, state = found
