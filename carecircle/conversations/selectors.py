@@ -419,7 +419,7 @@ class _PageStateQuery:
         )
 
     def run(
-        self, connection: BaseDatabaseWrapper, *, user_id: int, values: tuple[object, ...]
+        self, connection: BaseDatabaseWrapper, *, user_id: int, values: tuple[int | str, ...]
     ) -> tuple[Conversation, PageState] | None:
         since = connection.ops.adapt_datetimefield_value(timezone.now() - datetime.timedelta(minutes=UNDO_MINUTES))
         with connection.cursor() as cursor:
@@ -446,7 +446,7 @@ _PAGE_STATE_QUERIES: weakref.WeakKeyDictionary[
 
 
 def _with_page_state(
-    filters: dict[str, object], *, user_id: int, with_visitors: bool = False
+    filters: dict[str, int | str], *, user_id: int, with_visitors: bool = False
 ) -> tuple[Conversation, PageState] | None:
     """The first conversation (by id) whose columns equal `filters`, with the viewer's PageState, in one query.
 
@@ -467,7 +467,7 @@ def circle_conversation_state(
     *, access: CircleAccess, kind: str, with_visitors: bool = False
 ) -> tuple[Conversation, PageState] | None:
     """The circle's family or news conversation with the viewer's PageState, in one query; None until it exists."""
-    filters = {"circle": access.circle.pk, "kind": str(kind)}
+    filters: dict[str, int | str] = {"circle": access.circle.pk, "kind": str(kind)}
     return _with_page_state(filters, user_id=access.user_id, with_visitors=with_visitors)
 
 
@@ -476,7 +476,7 @@ def thread_state(*, access: CircleAccess, subject_kind: str, subject_id: int) ->
 
     Only reads: the caller has already run the subject's rule (registries.THREAD_RULES).
     """
-    filters = {
+    filters: dict[str, int | str] = {
         "circle": access.circle.pk,
         "kind": ConversationKind.THREAD.value,
         "subject_kind": subject_kind,
