@@ -79,7 +79,7 @@ def test_a_kept_form_is_the_form_drawn_afresh(cast: Cast, as_user: Any, language
 def test_each_reader_gets_their_own_token_and_a_new_id_that_posts(cast: Cast) -> None:
     """Posted with CSRF checks on, the kept form's token is the reader's own; each page's id posts once."""
     _forget_kept_forms()
-    bodies = []
+    bodies: list[str] = []
     for user in (cast.organiser, cast.helper, cast.helper):
         client = Client(enforce_csrf_checks=True)
         client.force_login(user)
