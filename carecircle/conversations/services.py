@@ -103,9 +103,13 @@ def clean_text(text: str, *, limit: int, what: str = "message") -> str:
     return checked
 
 
+def _members(circle: Circle) -> list[tuple[int, str]]:
+    """The circle's members and their names: read once per post, for mentions and then for notices."""
+    return list(Membership.objects.filter(circle=circle).values_list("user_id", "user__display_name"))
+
+
 def _names(circle: Circle) -> dict[str, int]:
-    members = Membership.objects.filter(circle=circle).values_list("user_id", "user__display_name")
-    return formatting.mention_names(members)
+    return formatting.mention_names(_members(circle))
 
 
 def _replay(actor: User, client_id: uuid.UUID | None, where: ConversationAccess) -> Message | None:
@@ -172,7 +176,7 @@ def message_post(
         return Posted(existing, created=False)
     try:
         with transaction.atomic():
-            message = _message_create(
+            message, keys = _message_create(
                 actor=actor,
                 where=where,
                 body=body,
@@ -189,6 +193,9 @@ def message_post(
         if existing is None:
             raise
         return Posted(existing, created=False)
+    # Committed (unless a caller's transaction is still open): the live event has left; now the
+    # notifications, each in its own short transaction (docs/architecture/conversations.md).
+    telling.message_told(keys)
     return Posted(message, created=True)
 
 
@@ -203,7 +210,8 @@ def _message_create(
     photo_description: str,
     client_id: uuid.UUID | None,
     via: str = "",
-) -> Message:
+) -> tuple[Message, list[str]]:
+    """The message, and the keys of the notices to tell once it has committed."""
     conversation = where.conversation
     title = clean_text(title, limit=TITLE_MAX_CHARACTERS, what="headline")
     if title and conversation.kind != ConversationKind.NEWS:
@@ -235,7 +243,8 @@ def _message_create(
             gettext("The message you're replying to isn't here any more. Send yours without the reply."),
             field="reply_to",
         )
-    body_html, mentions = formatting.render(body, _names(where.circle))
+    members = _members(where.circle)
+    body_html, mentions = formatting.render(body, formatting.mention_names(members))
     # The circle's row lock (taken again by circle_event_record) comes before the insert, so message
     # ids of a circle follow commit order: a client fetching "after the last id it has" never skips
     # a message that committed later with a lower id.
@@ -269,8 +278,10 @@ def _message_create(
     for user_id in mentions:
         if user_id != actor.pk:
             user_event_send(user_id=user_id, type="mention", circle=where.circle.pk, message=message.pk)
-    telling.message_posted(actor=actor, where=where, message=message)
-    return message
+    keys = telling.message_posted(
+        actor=actor, where=where, message=message, member_ids=[user_id for user_id, _name in members]
+    )
+    return message, keys
 
 
 @transaction.atomic

@@ -7,6 +7,8 @@ one email or text per conversation while messages stay unread (docs/architecture
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.db.models import Subquery, Value
@@ -25,12 +27,14 @@ from carecircle.conversations.models import (
     ReadMarker,
     ThankYou,
 )
-from carecircle.lib.hooks import ReplyTarget, notify
+from carecircle.lib.hooks import ReplyTarget, notify, notify_finish
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
     from carecircle.circles.models import Circle
     from carecircle.conversations.selectors import ConversationAccess
+
+logger = logging.getLogger(__name__)
 
 EXCERPT = 200
 # A member whose read marker moved this recently is reading the conversation on its page right now.
@@ -81,8 +85,15 @@ def _reply_target(where: ConversationAccess, message: Message) -> ReplyTarget:
     return ReplyTarget("conversation", conversation.pk, "conversations.post")
 
 
-def message_posted(*, actor: User, where: ConversationAccess, message: Message) -> None:
-    """A new message or update: mentions first, then the readers of the conversation (or the news)."""
+def message_posted(
+    *, actor: User, where: ConversationAccess, message: Message, member_ids: Collection[int]
+) -> list[str]:
+    """A new message or update: mentions first, then the readers of the conversation (or the news).
+
+    Inside the message's transaction only one row per notice is written (notify(later=True)), from
+    the circle's `member_ids` the post already read for its mention names: the live event leaves at
+    the commit, and `message_told(keys)` then tells the members. Returns those keys.
+    """
     conversation = where.conversation
     url = _url(where, message)
     excerpt = _excerpt(message.body)
@@ -96,22 +107,24 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
     live = _live_readers(where, message)
     reply_target = _reply_target(where, message)
     mentioned = [user_id for user_id in message.mentions if user_id != actor.pk and user_id not in live]
-    if mentioned:
-        notify(
-            category="mention",
-            circle=where.circle,
-            key=f"mention-{message.pk}",
-            title=_said(gettext_noop("%(name)s mentioned you"), name=actor.display_name),
-            body=excerpt,
-            url=url,
-            actor=actor,
-            user_ids=mentioned if pair is None or not pair else [u for u in mentioned if u in pair],
-            capability=read,
-            conversation_id=conversation.pk,
-            reply_target=reply_target,
-        )
+    keys: list[str] = []
+    if mentioned and notify(
+        category="mention",
+        circle=where.circle,
+        key=f"mention-{message.pk}",
+        title=_said(gettext_noop("%(name)s mentioned you"), name=actor.display_name),
+        body=excerpt,
+        url=url,
+        actor=actor,
+        user_ids=mentioned if pair is None or not pair else [u for u in mentioned if u in pair],
+        capability=read,
+        conversation_id=conversation.pk,
+        reply_target=reply_target,
+        later=True,
+    ):
+        keys.append(f"mention-{message.pk}")
     if message.kind == MessageKind.UPDATE:
-        notify(
+        if notify(
             category="news",
             circle=where.circle,
             key=f"update-{message.pk}",
@@ -121,18 +134,21 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
             body=excerpt,
             url=url,
             actor=actor,
+            user_ids=member_ids,
             skip_user_ids=mentioned,
             capability="updates.read",
             reply_target=reply_target,
-        )
-        return
+            later=True,
+        ):
+            keys.append(f"update-{message.pk}")
+        return keys
     if message.kind != MessageKind.MESSAGE or pair == []:
-        return
+        return keys
     if pair is None:
         title = _said(gettext_noop("%(name)s wrote in the family conversation"), name=actor.display_name)
     else:
         title = _said(gettext_noop("%(name)s wrote in a direct message"), name=actor.display_name)
-    notify(
+    if notify(
         category="message",
         circle=where.circle,
         key=f"message-{message.pk}",
@@ -140,12 +156,28 @@ def message_posted(*, actor: User, where: ConversationAccess, message: Message) 
         body=excerpt,
         url=url,
         actor=actor,
-        user_ids=pair,
+        user_ids=member_ids if pair is None else pair,
         skip_user_ids={*mentioned, *live},
         capability=read,
         conversation_id=conversation.pk,
         reply_target=reply_target,
-    )
+        later=True,
+    ):
+        keys.append(f"message-{message.pk}")
+    return keys
+
+
+def message_told(keys: Collection[str]) -> None:
+    """After the message's commit (its live event has left): tell the members the notices recorded.
+
+    Never raises: the message is stored, and the worker's sweep tells whoever this didn't reach.
+    """
+    if not keys:
+        return
+    try:
+        notify_finish(keys)
+    except Exception:
+        logger.exception("Telling the members about %s failed; the sweep carries on", ", ".join(keys))
 
 
 def _live_readers(where: ConversationAccess, message: Message) -> set[int]:

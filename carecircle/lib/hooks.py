@@ -43,6 +43,7 @@ NAMES = frozenset(
         "delivery_enqueue",
         "notify",
         "notify_account",
+        "notify_finish",
         "conversation_unread",
     }
 )
@@ -132,6 +133,7 @@ def notify(
     render: Callable[[Any], Any] | None = None,
     sms_suffix: Callable[[], str] | None = None,
     reply_target: ReplyTarget | None = None,
+    later: bool = False,
 ) -> list[int]:
     """Tell members of a circle about one thing, as their preferences say (notifications.notify.notify).
 
@@ -140,6 +142,9 @@ def notify(
     `sms_suffix()` gives words that end every text message uncut, called only if someone is texted;
     `reply_target` lets each member answer the email to write back there (notifications/reply_mail.py).
     Call inside the transaction of the change. Returns the ids of the members told.
+
+    With `later`, only one row is written in the transaction (no `render` or `sms_suffix`): once it
+    has committed, and its live event left, call `notify_finish` with the keys to tell the members.
     """
     told: list[int] = _installed("notify")(
         category=category,
@@ -156,8 +161,17 @@ def notify(
         render=render,
         sms_suffix=sms_suffix,
         reply_target=reply_target,
+        later=later,
     )
     return told
+
+
+def notify_finish(keys: Collection[str]) -> None:
+    """Tell the members of notify(later=True) calls whose transaction has committed (fan_out.fan_outs_finish).
+
+    Call outside any transaction. What this doesn't finish (the process died first) the worker's sweep does.
+    """
+    _installed("notify_finish")(keys)
 
 
 def conversation_unread(*, user_id: int, conversation_id: int) -> bool:

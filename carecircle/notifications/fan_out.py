@@ -68,10 +68,13 @@ def fan_out_record(
     capability: str | None,
     conversation_id: int | None,
     reply_target: ReplyTarget | None,
+    by_worker: bool = True,
 ) -> None:
     """One row in the change's transaction; the worker is asked to expand it once it commits.
 
     The same key twice (a retried change) keeps the first row, as notify() tells once per key.
+    Without `by_worker` the caller expands it itself after the commit (`fan_outs_finish`); the
+    sweep finishes it if the caller died first.
     """
     row = FanOut(
         circle=circle,
@@ -91,7 +94,24 @@ def fan_out_record(
     # bulk_create with ignore_conflicts returns the rows given whether or not they were written, so
     # a retried change also asks for an expansion: it finds the first row claimed, moved on or gone.
     FanOut.objects.bulk_create([row], ignore_conflicts=True)
-    transaction.on_commit(lambda: _expand_later(key[:160]))
+    if by_worker:
+        transaction.on_commit(lambda: _expand_later(key[:160]))
+
+
+def fan_outs_finish(keys: Collection[str]) -> int:
+    """Tell the members of the smaller fan-outs with these keys now (notify(later=True)); how many chunks.
+
+    Called by the change's request once its transaction committed and its live event left. Those
+    of NOTIFY_IN_WORKER_FROM members or more are left to the worker's task. Safe to run twice or
+    beside the worker: each chunk is claimed (`_expand_chunk`).
+    """
+    chunks = 0
+    for fan_out_id, user_ids in FanOut.objects.filter(key__in=[key[:160] for key in keys]).values_list(
+        "pk", "user_ids"
+    ):
+        if len(user_ids) < settings.NOTIFY_IN_WORKER_FROM:
+            chunks += fan_out_expand(fan_out_id)
+    return chunks
 
 
 def _expand_later(key: str) -> None:

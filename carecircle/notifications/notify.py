@@ -218,6 +218,7 @@ def notify(
     render: Callable[[User], Rendered | tuple[str, str]] | None = None,
     sms_suffix: Callable[[], str] | None = None,
     reply_target: ReplyTarget | None = None,
+    later: bool = False,
 ) -> list[int]:
     """Tell the circle's members (only `user_ids`, only those with `capability`) about one thing.
 
@@ -235,9 +236,32 @@ def notify(
     To NOTIFY_IN_WORKER_FROM members or more (without `render` or `sms_suffix`), only one FanOut
     row is written here; the worker writes each member's notification and deliveries right after
     the commit (fan_out.py), so the in-app list and badge of a big circle lag by that much.
+
+    With `later` (no `render` or `sms_suffix`), whatever the size only that one row is written here,
+    without reading the members (pass the circle's `user_ids` if you have them): a smaller circle's
+    members are told by `fan_outs_finish(keys)` once the caller's transaction has committed and its
+    live event left, a big circle's by the worker; the sweep tells them if the process died between.
+    Returns the ids recorded (each is checked when told).
     """
     chosen_category = category_named(category)
     exclude = {*skip_user_ids, *([actor.pk] if actor is not None else [])}
+    if later:
+        return _record_for_later(
+            chosen_category,
+            circle=circle,
+            key=key,
+            title=title,
+            body=body,
+            url=url,
+            actor=actor,
+            user_ids=user_ids,
+            capability=capability,
+            exclude=exclude,
+            conversation_id=conversation_id,
+            render=render,
+            sms_suffix=sms_suffix,
+            reply_target=reply_target,
+        )
     memberships = _members(circle, user_ids, capability, exclude)
     if not memberships:
         return []
@@ -275,6 +299,50 @@ def notify(
         sms_suffix=sms_suffix,
         reply_target=reply_target,
     )
+
+
+def _record_for_later(
+    chosen_category: Category,
+    *,
+    circle: Circle,
+    key: str,
+    title: str | Promise,
+    body: str | Promise,
+    url: str,
+    actor: User | None,
+    user_ids: Collection[int] | None,
+    capability: str | None,
+    exclude: set[int],
+    conversation_id: int | None,
+    render: Callable[[User], Rendered | tuple[str, str]] | None,
+    sms_suffix: Callable[[], str] | None,
+    reply_target: ReplyTarget | None,
+) -> list[int]:
+    """notify(later=True): one FanOut row now; the members are read and told after the commit."""
+    from carecircle.notifications.fan_out import fan_out_record
+
+    if render is not None or sms_suffix is not None:
+        raise ValueError("notify(later=True) takes no render or sms_suffix: the row keeps only the words.")
+    if user_ids is None:
+        user_ids = Membership.objects.filter(circle=circle).values_list("user_id", flat=True)
+    ids = sorted({user_id for user_id in user_ids if user_id not in exclude})
+    if not ids:
+        return []
+    fan_out_record(
+        category=chosen_category.key,
+        circle=circle,
+        key=key,
+        title=title,
+        body=body,
+        url=url,
+        actor=actor,
+        user_ids=ids,
+        capability=capability,
+        conversation_id=conversation_id,
+        reply_target=reply_target,
+        by_worker=len(ids) >= settings.NOTIFY_IN_WORKER_FROM,
+    )
+    return ids
 
 
 def tell(

@@ -1,0 +1,138 @@
+"""A message's live event leaves at its commit; its notifications are written after (issue 12 point 3).
+
+The post reads the circle's members once (for the mention names and the notices), writes one
+FanOut row per notice in the message's transaction, and tells the members in a short transaction
+of their own once the live event has left (notifications/fan_out.py `fan_outs_finish`). A process
+that dies in between leaves the row to the worker's sweep: nothing is lost or told twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from carecircle.accounts.models import User
+from carecircle.circles.access import access_circle
+from carecircle.circles.models import Circle
+from carecircle.conversations import selectors
+from carecircle.conversations import services as conversations
+from carecircle.lib import hooks
+from carecircle.notifications.fan_out import fan_outs_finish, fan_outs_resume
+from carecircle.notifications.models import Delivery, FanOut, Notification
+from carecircle.realtime import events
+from tests.bursts import at_once
+from tests.notifications.test_fan_out_cost import circle_of
+
+MEMBERS = 8  # an organiser and seven others: a small circle, told by the request itself
+LATER = datetime.timedelta(minutes=1)  # past the sweep's RESUME_AFTER
+
+
+def family(circle: Circle, actor: User) -> selectors.ConversationAccess:
+    return selectors.conversation_access_for(
+        access_circle(user=actor, circle_id=circle.pk), conversations.family_conversation(circle=circle)
+    )
+
+
+def post(circle: Circle, actor: User, body: str, client_id: uuid.UUID | None = None) -> int:
+    where = family(circle, actor)
+    return conversations.message_post(actor=actor, where=where, body=body, client_id=client_id).message.pk
+
+
+def told_once(members: list[User], message_id: int) -> None:
+    """Each member has one notification about the message, and nobody else has any."""
+    notes = Notification.objects.filter(key__startswith=f"message-{message_id}-")
+    assert sorted(notes.values_list("recipient_id", flat=True)) == sorted(member.pk for member in members)
+
+
+@pytest.fixture
+def crash_after_commit(monkeypatch: Any) -> None:
+    """The process dies right after the message's commit: the request never tells anyone."""
+    monkeypatch.setitem(hooks._functions, "notify_finish", lambda keys: None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_live_event_leaves_before_any_notification_and_the_members_are_read_once(monkeypatch: Any) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Warm-up")  # the family conversation exists from here on
+    seen: dict[str, Any] = {}
+    publish = events.publish
+
+    def published(group: str, message: dict[str, Any]) -> None:
+        if message.get("type") == "message.posted":
+            seen["queries"] = [query["sql"] for query in captured.captured_queries]
+            seen["notifications"] = Notification.objects.filter(
+                key__startswith=f"message-{message['message']}-"
+            ).count()
+            seen["fan_outs"] = FanOut.objects.count()
+        publish(group, message)
+
+    monkeypatch.setattr(events, "publish", published)
+    where = family(circle, organiser)  # access is checked before the post
+    with CaptureQueriesContext(connection) as captured:
+        message_id = conversations.message_post(actor=organiser, where=where, body="Dad ate well").message.pk
+
+    membership_reads = [sql for sql in seen["queries"] if 'FROM "circles_membership"' in sql]
+    assert len(membership_reads) == 1, membership_reads
+    # Published at the commit, when only the notice's row was written, not one notification.
+    assert seen["fan_outs"] == 1
+    assert seen["notifications"] == 0
+    assert not FanOut.objects.exists()
+    told_once(members, message_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_between_the_commit_and_the_notifications_loses_nothing(crash_after_commit: None) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+
+    message_id = post(circle, organiser, "Dad ate well")
+
+    assert not Notification.objects.filter(key__startswith=f"message-{message_id}-").exists()
+    assert FanOut.objects.filter(key=f"message-{message_id}").exists()
+    assert fan_outs_resume(now=timezone.now()) == 0  # too young: its own request may still tell them
+    assert fan_outs_resume(now=timezone.now() + LATER) == 1
+    assert fan_outs_resume(now=timezone.now() + LATER) == 0
+    assert not FanOut.objects.exists()
+    told_once(members, message_id)
+    emails = Delivery.objects.filter(category="message", channel="email")
+    assert sorted(emails.values_list("recipient_id", flat=True)) == sorted(member.pk for member in members)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time: no race to lose.")
+@pytest.mark.django_db(transaction=True)
+def test_the_request_and_sweeps_at_once_tell_each_member_once(crash_after_commit: None) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    message_id = post(circle, organiser, "Dad ate well")
+    key = f"message-{message_id}"
+
+    chunks = at_once(
+        [lambda: fan_outs_finish([key]), lambda: fan_outs_resume(now=timezone.now() + LATER)] * 3,
+    )
+
+    assert sum(chunks) == 1
+    assert not FanOut.objects.exists()
+    told_once(members, message_id)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time: no race to lose.")
+@pytest.mark.django_db(transaction=True)
+def test_posts_at_once_tell_each_member_once_per_message() -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Warm-up")
+    retried = uuid.uuid4()
+
+    ids = at_once(
+        [lambda: post(circle, organiser, "Same retry", client_id=retried)] * 3
+        + [lambda number=number: post(circle, organiser, f"Message {number}") for number in range(3)]  # type: ignore[misc]
+    )
+
+    assert len(set(ids[:3])) == 1
+    assert len(set(ids)) == 4
+    assert not FanOut.objects.exists()
+    for message_id in set(ids):
+        told_once(members, message_id)
