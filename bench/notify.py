@@ -15,7 +15,8 @@ In process, on a throwaway SQLite database (or BENCH_DATABASE_URL), with a real 
    the same sink with no rows, with a connection per message and with one for all.
 
 4. message_post: posting in the family conversation of circles of BENCH_POST_SIZES members
-   (5, 60, 200), everyone emailed through the chat batch: queries and time per post.
+   (5, 60, 200), everyone emailed through the chat batch: queries and time per post, and the time
+   (wall and CPU) from the call until its `message.posted` live event is published.
 
 Prints the figures; not a test. docs/performance.md keeps them.
 
@@ -238,8 +239,22 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         user=organiser, circle_id=circle.pk, conversation_id=family_conversation(circle=circle).pk
     )
     counter = iter(range(10**6))
+    # Until the live event: from the call to the publish of its message.posted (after the commit).
+    started: list[float] = [0.0, 0.0]
+    until_live: list[tuple[float, float]] = []
+    from carecircle.realtime import events
+
+    publish = events.publish
+
+    def published(group: str, message: dict[str, Any]) -> None:
+        if message.get("type") == "message.posted":
+            until_live.append(((time.perf_counter() - started[0]) * 1000, (time.process_time() - started[1]) * 1000))
+        publish(group, message)
+
+    events.publish = published  # type: ignore[assignment]
 
     def one() -> None:
+        started[:] = [time.perf_counter(), time.process_time()]
         message_post(actor=organiser, where=where, body=f"Message {next(counter)}: the carer comes at ten today.")
 
     worker_cpu: list[float] = []
@@ -261,12 +276,14 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
     first_cpu = CPU[0]
     expand()
     CPU.clear()
+    until_live.clear()
     times: list[float] = []
     queries = 0
     for _ in range(REPEATS if report else 1):
         took, queries = timed(one, 1)
         times.extend(took)
         expand()
+    events.publish = publish  # type: ignore[assignment]
     if not report:
         return
     say(f"message_post in a {size}-member circle (chat batch, en/cy/pl readers):")
@@ -275,6 +292,12 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         f"  later posts (add a line to each waiting email): {queries} queries, p50 {statistics.median(times):.1f} ms, "
         f"p99 {p(times, 0.99):.1f} ms (CPU p50 {statistics.median(CPU):.1f} ms) ({REPEATS} posts)"
     )
+    if until_live:
+        say(
+            f"  until its live event was published (after the commit): p50 "
+            f"{statistics.median(wall for wall, _cpu in until_live):.1f} ms "
+            f"(CPU p50 {statistics.median(cpu for _wall, cpu in until_live):.1f} ms)"
+        )
     if worker_cpu:
         say(
             f"  the worker's share (each FanOut expanded, the first post's too): "

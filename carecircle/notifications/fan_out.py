@@ -129,19 +129,24 @@ def fan_out_expand(fan_out_id: int, *, chunk: int | None = None) -> int:
     """
     size = chunk or settings.FAN_OUT_CHUNK
     chunks = 0
-    while _expand_chunk(fan_out_id, size):
-        chunks += 1
+    more = True
+    while more:
+        done, more = _expand_chunk(fan_out_id, size)
+        chunks += done
     return chunks
 
 
-def _expand_chunk(fan_out_id: int, size: int) -> bool:
-    """Tell the next `size` members and move `position` in one transaction; whether one was done."""
+def _expand_chunk(fan_out_id: int, size: int) -> tuple[bool, bool]:
+    """Tell the next `size` members and move `position` in one transaction; whether one was done, and more are left.
+
+    The last chunk deletes the row and says none are left, so a small fan-out costs one transaction, not two.
+    """
     from carecircle.notifications.notify import _members, tell
 
     with transaction.atomic():
         row = FanOut.objects.select_for_update(skip_locked=True).filter(pk=fan_out_id).first()
         if row is None:
-            return False
+            return False, False
         ids = row.user_ids[row.position : row.position + size]
         row.position += len(ids)
         row.attempts += 1
@@ -167,9 +172,9 @@ def _expand_chunk(fan_out_id: int, size: int) -> bool:
             )
         if row.position >= len(row.user_ids):
             row.delete()
-        else:
-            row.save(update_fields=["position", "attempts", "claimed_at"])
-    return True
+            return True, False
+        row.save(update_fields=["position", "attempts", "claimed_at"])
+    return True, True
 
 
 def fan_outs_resume(*, now: datetime.datetime | None = None) -> int:
