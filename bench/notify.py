@@ -251,7 +251,7 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
             until_live.append(((time.perf_counter() - started[0]) * 1000, (time.process_time() - started[1]) * 1000))
         publish(group, message)
 
-    events.publish = published  # type: ignore[assignment]
+    events.publish = published
 
     def one() -> None:
         started[:] = [time.perf_counter(), time.process_time()]
@@ -283,7 +283,7 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         took, queries = timed(one, 1)
         times.extend(took)
         expand()
-    events.publish = publish  # type: ignore[assignment]
+    events.publish = publish
     if not report:
         return
     say(f"message_post in a {size}-member circle (chat batch, en/cy/pl readers):")
