@@ -10,6 +10,7 @@ from carecircle.audit.services import audit_record
 from carecircle.conversations.telling import conversation_unread
 from carecircle.lib import hooks
 from carecircle.notifications.account_notices import notify_account
+from carecircle.notifications.fan_out import fan_outs_finish
 from carecircle.notifications.models import Channel
 from carecircle.notifications.notify import notify
 from carecircle.notifications.services import delivery_enqueue
@@ -24,6 +25,7 @@ def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
         "users_event_send": users_event_send,
         "delivery_enqueue": delivery_enqueue,
         "notify": notify,
+        "notify_finish": fan_outs_finish,
         "notify_account": notify_account,
         "conversation_unread": conversation_unread,
     }
