@@ -53,6 +53,7 @@ from carecircle.tasks.models import Assignment, Category, OccurrenceChange, Task
 from carecircle.tasks.schedule import occurrence_start, series_bounds, task_occurrences
 from carecircle.web import scale_words as words
 from carecircle.web.bulk_rows import Table, loading, next_id, sequences_reset
+from carecircle.web.scale_use import Occurrence, UseSeeder, use_tables
 
 CIRCLES_AT_FULL_SCALE = 10_000
 # SQLite writes one row at a time under one lock: past this many circles use PostgreSQL.
@@ -293,8 +294,9 @@ class Seeder:
             "record_views": Table(
                 RecordView, ["id", "circle_id", "viewer_id", "viewer_name", "viewer_kind", "what", "created_at"]
             ),
+            **use_tables(),
         }
-        self.models = [table.model for table in self.tables.values()]
+        self.models = list(dict.fromkeys(table.model for table in self.tables.values()))
         # Sessions and background tasks have string and UUID keys, made up per row instead.
         self.ids = {
             name: next_id(table.model)
@@ -309,6 +311,10 @@ class Seeder:
         self.consent = json.dumps(default_consent())
         self.html = {body: formatting.render(body)[0] for body in words.MESSAGES}
         self.previous_organiser: Member | None = None
+        # The circle being written: its occurrences from the deliveries' period on, and its family conversation.
+        self.occurrences: list[Occurrence] = []
+        self.family_id = 0
+        self.use = UseSeeder(self)
 
     def take(self, table: str) -> int:
         value = self.ids[table]
@@ -321,6 +327,7 @@ class Seeder:
 
     def audit(self, circle_id: int, actor: Member, action: str, when: datetime.datetime, **data: Any) -> None:
         subject: Member | None = data.pop("subject", None)
+        subject_name: str = data.pop("subject_name", subject.name if subject else "")
         self.tables["audit"].add(
             self.take("audit"),
             circle_id,
@@ -328,7 +335,7 @@ class Seeder:
             actor.name,
             action,
             subject.user_id if subject else None,
-            subject.name if subject else "",
+            subject_name,
             json.dumps(data),
             when,
         )
@@ -353,6 +360,8 @@ class Seeder:
                 data = json.dumps(action.data)
                 self.tables["events"].add(self.take("events"), circle_id, seq, action.event, data, action.when)
         self.traffic(rng, circle_id, number, members, actions)
+        self.use.circle(number, circle_id, members, started, self.occurrences, self.family_id)
+        self.occurrences = []
         person_name = words.person_name(random.Random(-number))  # noqa: S311
         self.tables["circles"].add(circle_id, person_name, self.consent, len(actions), organiser.user_id, started)
 
@@ -421,9 +430,10 @@ class Seeder:
             actions.append(Action(created, "task.changed", {"task": task_id}))
             for day, start in occurrences:
                 dated = {**details, "date": day.isoformat()}
+                going: Member | None = None
                 if start > self.now:
                     if rng.random() < 0.5:
-                        goer = rng.choice(goers)
+                        going = goer = rng.choice(goers)
                         when = min(self.now, max(created, start - datetime.timedelta(days=rng.randint(1, 7))))
                         self.assign(circle_id, task_id, day, goer, when, actions, dated)
                 elif series and rng.random() < 0.1:
@@ -439,6 +449,9 @@ class Seeder:
                     self.tables["changes"].add(self.take("changes"), task_id, day, False, done, goer.user_id)
                     self.audit(circle_id, goer, "tasks.done", done, **dated)
                     actions.append(Action(done, "task.changed", {"task": task_id}))
+                    going = goer
+                if day >= self.use.first_day:
+                    self.occurrences.append(Occurrence(task_id, title, day, start, going))
         return actions
 
     def assign(
@@ -461,6 +474,7 @@ class Seeder:
         family_id, news_id = self.take("conversations"), self.take("conversations")
         self.tables["conversations"].add(family_id, circle_id, ConversationKind.CIRCLE, started)
         self.tables["conversations"].add(news_id, circle_id, ConversationKind.NEWS, started)
+        self.family_id = family_id
         writers = [member for member in members if member.role in FAMILY_WRITERS]
         supporters = [member for member in members if member.role == Role.WELL_WISHER] or writers
         span = (self.now - started).total_seconds()

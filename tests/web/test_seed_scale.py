@@ -197,3 +197,44 @@ def test_the_tables_that_only_grow_are_seeded_as_pruning_leaves_them(seeded: Non
     assert later["retention"]["access log"] == 0
     for model in grown:
         assert model.objects.exists(), model
+
+
+def test_asks_invitations_share_links_and_replies_are_seeded_and_pruned_in_their_periods(seeded: None) -> None:
+    from carecircle.circles.models import Invitation
+    from carecircle.notifications.models import InboundEmail, InboundText
+    from carecircle.orgs.models import StaffInvitation
+    from carecircle.records.models import RecordView, ShareLink
+    from carecircle.tasks.models import Decline, NobodyLeft, StandInAsk
+    from carecircle.web.jobs import privacy_maintenance
+
+    pruned = {
+        "declines": Decline,
+        "stand-in asks": StandInAsk,
+        "nobody-left notices": NobodyLeft,
+        "invitations": Invitation,
+        "staff invitations": StaffInvitation,
+        "inbound-texts": InboundText,
+        "inbound-emails": InboundEmail,
+    }
+    before = {name: model.objects.count() for name, model in pruned.items()}
+    assert all(before.values()), before
+    link_views = RecordView.objects.filter(share_link__isnull=False)
+    assert ShareLink.objects.exists()
+    assert link_views.exists()
+    # A decline belongs to someone who isn't going; each circle's invitations name who they were for in the log.
+    for decline in Decline.objects.all():
+        assert not Assignment.objects.filter(
+            task=decline.task_id, occurrence_date=decline.occurrence_date, user=decline.user_id
+        ).exists()
+    assert AuditEntry.objects.filter(action="invitation.created").count() == before["invitations"]
+    assert not AuditEntry.objects.filter(action="invitation.created", subject_name="").exists()
+    assert not any(privacy_maintenance(now=NOW)["retention"].values())
+
+    later = privacy_maintenance(now=NOW + datetime.timedelta(days=95))["retention"]
+
+    for name, model in pruned.items():
+        assert 0 < later[name] <= before[name], name
+        assert later[name] + model.objects.count() == before[name], name
+    # Share links and their views stay six years: nothing of theirs is due.
+    assert later["share links"] == 0
+    assert link_views.exists()
