@@ -18,7 +18,8 @@ backlog by moving "now" on: for each action of the last RETENTION_DELIVERIES_DAY
 notifications to two members and an email to one of them (a sent delivery, and a finished
 background task when within RETENTION_TASK_RESULTS_DAYS); for each person, one signed-in browser
 seen within the session lifetime (its Django session and its "where you're signed in" row); a few
-texted codes per circle; and a professional's weekly look at the record (the access log).
+texted codes per circle; and a professional's weekly look at the record (the access log). Asks,
+invitations, share links and texts and emails received are written by scale_use.py.
 """
 
 from __future__ import annotations
