@@ -106,7 +106,7 @@ def in_process(pages: dict[str, str], cookie: str, *, repeat: int = 20) -> dict[
 
     from django.test import Client, override_settings
 
-    from carecircle.tasks.selectors import memo_clear
+    from carecircle.tasks.memo import memo_clear
 
     name, value = cookie.split("=", 1)
     client = Client()

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-import threading
-import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -25,6 +23,7 @@ from carecircle.circles.models import Membership
 from carecircle.circles.permissions import capabilities_for
 from carecircle.tasks.access import visible_in
 from carecircle.tasks.cache import tasks_version
+from carecircle.tasks.memo import Kept, for_caller, memo_get, memo_set
 from carecircle.tasks.models import (
     AskedAs,
     Assignment,
@@ -85,21 +84,23 @@ def occurrences_for(
     if version is None:
         version = tasks_version(access.circle.pk)
     key = _list_key(access, version, window_start, window_end)
-    found: list[TaskOccurrence] | None = None
+    entry: Kept | None = None
     if version is not None:
-        found = _memo_get(key)
-        if found is None:
+        entry = memo_get(key)
+        if entry is None:
+            found = None
             try:
                 found = cache.get(key)
             except Exception:
                 # The cache is a shortcut: when it is unreachable the list is computed as usual.
                 logger.warning("Tasks cache unreachable", exc_info=True)
-            if found is not None:
-                _memo_set(key, found, seconds)
-    if found is None:
+            if isinstance(found, list):
+                entry = memo_set(key, found, seconds)
+    if entry is None:
         found = _occurrences(accesses=accesses, window_start=window_start, window_end=window_end)
+        entry = Kept(found)
         if version is not None:
-            _memo_set(key, found, seconds)
+            entry = memo_set(key, found, seconds)
             if keep is not None:
                 keep(key, found, seconds)
             else:
@@ -107,7 +108,7 @@ def occurrences_for(
                     cache.set(key, found, seconds)
                 except Exception:
                     logger.warning("Tasks cache unreachable", exc_info=True)
-    return _for_caller(access, found, needs_help=needs_help)
+    return for_caller(access, entry, needs_help=needs_help)
 
 
 def kept_occurrences(
@@ -125,8 +126,8 @@ def kept_occurrences(
     """
     if not getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS):
         return None
-    found = _memo_get(_list_key(access, version, window_start, window_end))
-    return None if found is None else _for_caller(access, found, needs_help=needs_help)
+    entry = memo_get(_list_key(access, version, window_start, window_end))
+    return None if entry is None else for_caller(access, entry, needs_help=needs_help)
 
 
 def occurrences_read(
@@ -142,8 +143,8 @@ def occurrences_read(
     seconds = getattr(settings, "TASKS_CACHE_SECONDS", CACHE_SECONDS)
     if not seconds or not isinstance(found, list):
         return None
-    _memo_set(_list_key(access, version, window_start, window_end), found, seconds)
-    return _for_caller(access, found, needs_help=needs_help)
+    entry = memo_set(_list_key(access, version, window_start, window_end), found, seconds)
+    return for_caller(access, entry, needs_help=needs_help)
 
 
 def occurrences_key(
@@ -160,53 +161,6 @@ def _list_key(
         f"tasks:occurrences:{access.circle.pk}:{version}:{int(access.can('tasks.manage'))}:"
         f"{window_start.timestamp():.0f}:{window_end.timestamp():.0f}"
     )
-
-
-def _for_caller(access: CircleAccess, found: list[TaskOccurrence], *, needs_help: bool) -> list[TaskOccurrence]:
-    """A list of its own for the caller; the occurrences are shared with the cache and not changed."""
-    found = [item for item in found if item.status == Status.NEEDS_HELP] if needs_help else list(found)
-    # A series has many occurrences sharing one task: each task is given the caller's circle once.
-    for task in {id(item.task): item.task for item in found}.values():
-        task.circle = access.circle
-    return found
-
-
-# The same lists, kept in this process as objects (no unpickling, which cost a third of the agenda)
-# under the same key: the key holds the circle's tasks version, read from the shared cache on every
-# call, so a change made through any process retires them as it retires the shared entries.
-MEMO_SIZE = 128
-_memo: OrderedDict[str, tuple[float, list[TaskOccurrence]]] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def _memo_get(key: str) -> list[TaskOccurrence] | None:
-    if not getattr(settings, "TASKS_MEMO", True):
-        return None
-    with _memo_lock:
-        entry = _memo.get(key)
-        if entry is None:
-            return None
-        if entry[0] < time.monotonic():
-            del _memo[key]
-            return None
-        _memo.move_to_end(key)
-        return entry[1]
-
-
-def _memo_set(key: str, found: list[TaskOccurrence], seconds: int) -> None:
-    if not getattr(settings, "TASKS_MEMO", True):
-        return
-    with _memo_lock:
-        _memo[key] = (time.monotonic() + seconds, found)
-        _memo.move_to_end(key)
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
-
-
-def memo_clear() -> None:
-    """Forget this process's lists (tests that replace the shared cache)."""
-    with _memo_lock:
-        _memo.clear()
 
 
 def _occurrences(

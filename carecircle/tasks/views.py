@@ -8,6 +8,7 @@ request marked X-Requested-With: fetch gets the region alone.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime
 import posixpath
 import re
@@ -20,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -35,6 +36,7 @@ from carecircle.circles.permissions import capabilities_for
 from carecircle.circles.selectors import circle_memberships_for
 from carecircle.lib.date_words import short_date
 from carecircle.tasks.cache import last_seen_version, version_from, version_key
+from carecircle.tasks.memo import worked_out
 from carecircle.tasks.schedule import TaskOccurrence, occurrence_days
 from carecircle.tasks.selectors import kept_occurrences, occurrences_for, occurrences_key, occurrences_read
 
@@ -146,6 +148,23 @@ def by_day(
     return [grouped[day] for day in sorted(grouped)]
 
 
+def kept_by_day(
+    items: list[TaskOccurrence],
+    *,
+    days: Iterable[datetime.date] | None = None,
+    first: datetime.date | None = None,
+    last: datetime.date | None = None,
+) -> list[Day]:
+    """`by_day`, worked out once per kept list, time zone, language and days shown (tasks/memo.py).
+
+    Grouping a fortnight's occurrences was the agenda's biggest cost once its list and region were
+    kept. The days given are shared with the next request: change a copy (`dataclasses.replace`).
+    """
+    shown = tuple(days or ())
+    what = ("by_day", str(_zone()), translation.get_language(), shown, first, last)
+    return worked_out(items, what, lambda: by_day(items, days=shown, first=first, last=last))
+
+
 def _relative(path: str, base: str) -> str:
     """`path` (a folder, ending in /) as a link from a page at `base`: "../" or "" rather than the whole path."""
     found = posixpath.relpath(path, base)
@@ -243,15 +262,24 @@ class _KeptList:
         return parts if self.going_later else [*parts, "going:" + ",".join(_going(self.access, items))]
 
 
-def _going(access: CircleAccess, items: Iterable[TaskOccurrence]) -> list[str]:
+def _going(access: CircleAccess, items: list[TaskOccurrence]) -> list[str]:
     """The occurrences in the page's window the viewer is going to: all the region shows of who's looking."""
-    return [f"{item.task.pk}@{item.original_date}" for item in items if access.user_id in item.going_ids()]
+    return worked_out(items, ("going",), lambda: _going_by_member(items)).get(access.user_id, [])
+
+
+def _going_by_member(items: list[TaskOccurrence]) -> dict[int, list[str]]:
+    """For each member going to anything in `items`, what they are going to, in the list's order."""
+    going: dict[int, list[str]] = {}
+    for item in items:
+        for user_id in item.going_ids():
+            going.setdefault(user_id, []).append(f"{item.task.pk}@{item.original_date}")
+    return going
 
 
 GOING_MARKER = re.compile(r"<!--going:(\d+@[0-9-]+)-->")
 
 
-def fill_in_going(html: str, access: CircleAccess, items: Iterable[TaskOccurrence]) -> str:
+def fill_in_going(html: str, access: CircleAccess, items: list[TaskOccurrence]) -> str:
     """The region drawn with `going_later` (tasks/status.html), with "You're going" where the viewer is.
 
     Every marker goes, so the page shows exactly what a region drawn for this viewer would.
@@ -309,7 +337,7 @@ def agenda(request: HttpRequest, circle_id: int) -> HttpResponse:
     kept = _KeptList(request, access, view="agenda", window_start=_midnight(start), window_end=_midnight(end))
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
-    days, following = first_entries(by_day(kept.items(), first=start, last=end - ONE_DAY), page, AGENDA_LIMIT)
+    days, following = first_entries(kept_by_day(kept.items(), first=start, last=end - ONE_DAY), page, AGENDA_LIMIT)
     if following is not None:
         # Cut short: up to the last day shown, and "Later" goes on from where this page stops.
         end = following.start + ONE_DAY if following.skip else following.start
@@ -397,7 +425,7 @@ def needs_help(request: HttpRequest, circle_id: int) -> HttpResponse:
     def days() -> tuple[list[Day], dict[str, Any]]:
         # Grouping help needed by day is most of the page's work: only when the region is drawn.
         shown, following = first_entries(
-            by_day(kept.items(), first=page.start, last=end - ONE_DAY), page, NEEDS_HELP_LIMIT
+            kept_by_day(kept.items(), first=page.start, last=end - ONE_DAY), page, NEEDS_HELP_LIMIT
         )
         more = {"more_href": base + following.query() if following else "", "first_href": ""}
         if page.start != today or page.skip:
@@ -443,7 +471,8 @@ def week(request: HttpRequest, circle_id: int) -> HttpResponse:
     )
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
-    week_days = by_day(kept.items(), days=days, first=days[0], last=days[-1])
+    shared = kept_by_day(kept.items(), days=days, first=days[0], last=days[-1])
+    week_days = [dataclasses.replace(day) for day in shared]
     each = week_day_share(week_days)
     for day in week_days:
         day.more = max(len(day.entries) - each, 0)
@@ -472,7 +501,8 @@ def month(request: HttpRequest, circle_id: int) -> HttpResponse:
     kept = _KeptList(request, access, view="month", window_start=_midnight(first), window_end=_midnight(following))
     if (unchanged := not_modified(request, access, extra=kept.versions)) is not None:
         return unchanged
-    grouped = {day.date: day for day in by_day(kept.items(), first=first, last=following - ONE_DAY)}
+    shared = kept_by_day(kept.items(), first=first, last=following - ONE_DAY)
+    grouped = {day.date: dataclasses.replace(day) for day in shared}
     cells = [
         grouped.get(first + datetime.timedelta(days=offset)) or Day(first + datetime.timedelta(days=offset))
         for offset in range(length)

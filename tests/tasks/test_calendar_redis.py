@@ -20,8 +20,8 @@ from django.urls import reverse
 from carecircle.circles.models import Role
 from carecircle.circles.services import membership_change
 from carecircle.tasks import cache as tasks_cache
+from carecircle.tasks.memo import memo_clear
 from carecircle.tasks.models import Task
-from carecircle.tasks.selectors import memo_clear
 from tests.cast import Cast
 from tests.circles.conftest import text_of
 from tests.circles.test_home_redis import redis_cache  # noqa: F401 (a fixture)
