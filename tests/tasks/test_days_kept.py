@@ -114,7 +114,7 @@ def test_kept_days_draw_what_each_viewer_would_see_drawn_afresh(
         assert len(groupings) == grouped, "every page was drawn from the kept days"
     settings.TASKS_MEMO = False
     for viewer in viewers:
-        assert kept[viewer.pk] == page(client_for(viewer), path), viewer.username
+        assert kept[viewer.pk] == page(client_for(viewer), path), viewer.display_name
     if name in ("tasks:agenda", "tasks:needs_help"):  # The others may show another week, or a count.
         assert "Private appointment" in kept[cast.organiser.pk]
     assert "Private appointment" not in kept[cast.helper.pk]
