@@ -129,35 +129,6 @@ def measure_forever(checkout: Path) -> None:
         print(json.dumps((time.thread_time() - cpu) * 1000 / int(count)), flush=True)
 
 
-class Measurer:
-    def __init__(self, checkout: Path, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--forever", str(checkout)],
-            env=env,
-            cwd=checkout,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.read() == "ready"
-
-    def read(self) -> Any:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline().strip()
-        return line if line == "ready" else json.loads(line)
-
-    def ask(self, mode: str, path: str, count: int) -> Any:
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"{mode} {path} {count}\n")
-        self.process.stdin.flush()
-        return self.read()
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
-
-
 def instructions(checkout: Path, env: dict[str, str], path: str, count: int, directory: Path) -> int:
     """Instructions of `count` requests: valgrind counts nothing until the process is warm."""
     out = directory / f"callgrind.{os.getpid()}.{time.monotonic_ns()}"
@@ -225,7 +196,10 @@ def main() -> None:
             change = f"{per['now'] / per['before'] - 1:+10.1%}" if BEFORE else ""
             say(f"{label:28}" + "".join(f"{value / 1e6:>14.2f} M" for value in per.values()) + change)
     else:
-        measurers = {name: Measurer(checkout, env) for name, checkout in checkouts.items()}
+        from measuring import Measurer
+
+        script = Path(__file__).resolve()
+        measurers = {name: Measurer(script, "--forever", checkout, env) for name, checkout in checkouts.items()}
         try:
             for label, path in targets:
                 if MODE == "profile":

@@ -27,7 +27,6 @@ import importlib.util
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -149,43 +148,6 @@ def _redis_counting() -> Any:
     return module.counting_redis_commands
 
 
-class Measurer:
-    def __init__(self, checkout: Path, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--measure", str(checkout)],
-            env=env,
-            cwd=checkout,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.read() == "ready"
-
-    def read(self) -> str:
-        assert self.process.stdout is not None
-        return self.process.stdout.readline().strip()
-
-    def time(self, path: str, fetch: bool, count: int) -> tuple[float, float]:
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"{path} {int(fetch)} {count}\n")
-        self.process.stdin.flush()
-        cpu, wall = json.loads(self.read())
-        return float(cpu), float(wall)
-
-    def count(self, path: str, fetch: bool, count: int) -> tuple[float, float, str]:
-        """Redis commands and round trips per request, and the commands' names."""
-        assert self.process.stdin is not None
-        self.process.stdin.write(f"count {path} {int(fetch)} {count}\n")
-        self.process.stdin.flush()
-        commands, round_trips, names = json.loads(self.read())
-        return float(commands), float(round_trips), str(names)
-
-    def close(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
-
-
 def main() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from run import ready_environment, say
@@ -201,19 +163,23 @@ def main() -> None:
         add_talk_and_record(circle_id)
         say(f"a circle of 60 members and {count} tasks; organiser signed in; SQLite, DEBUG off, cache warm")
         env = {**env, "BENCH_COOKIE": cookie, "ALLOWED_HOSTS": "testserver"}
-        measurers = {"now": Measurer(ROOT, env)}
+        from measuring import Measurer
+
+        script = Path(__file__).resolve()
+        measurers = {"now": Measurer(script, "--measure", ROOT, env)}
         if BEFORE:
-            measurers = {"before": Measurer(Path(BEFORE).resolve(), env), **measurers}
+            measurers = {"before": Measurer(script, "--measure", Path(BEFORE).resolve(), env), **measurers}
         say(f"median of {ROUNDS} alternating rounds of {PER_ROUND} requests per page, in process")
         say(f"{'':30}" + "".join(f"{label + ' cpu ms':>16}{'wall ms':>9}" for label in measurers))
         try:
             for label, path, fetch in targets(circle_id):
                 runs: dict[str, list[tuple[float, float]]] = {name: [] for name in measurers}
                 for measurer in measurers.values():
-                    measurer.time(path, fetch, 3)  # Warm: templates compiled, lists and sections kept.
+                    measurer.ask(path, int(fetch), 3)  # Warm: templates compiled, lists and sections kept.
                 for _ in range(ROUNDS):
                     for name, measurer in measurers.items():
-                        runs[name].append(measurer.time(path, fetch, PER_ROUND))
+                        cpu, wall = measurer.ask(path, int(fetch), PER_ROUND)
+                        runs[name].append((float(cpu), float(wall)))
                 cells = "".join(
                     f"{statistics.median(cpu for cpu, _ in runs[name]):16.2f}"
                     f"{statistics.median(wall for _, wall in runs[name]):9.2f}"
@@ -223,7 +189,8 @@ def main() -> None:
             if os.environ.get("REDIS_URL"):
                 say("Redis per request (commands / round trips: which commands), 20 requests after the timed ones")
                 for label, path, fetch in targets(circle_id):
-                    counts = {name: measurer.count(path, fetch, 20) for name, measurer in measurers.items()}
+                    # Redis commands and round trips per request, and the commands' names.
+                    counts = {name: measurer.ask("count", path, int(fetch), 20) for name, measurer in measurers.items()}
                     say(
                         f"{label:30}"
                         + "   ".join(f"{name} {c:.1f} / {r:.1f}: {n}" for name, (c, r, n) in counts.items())
