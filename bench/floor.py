@@ -51,6 +51,8 @@ def pages(circle_id: int) -> list[tuple[str, str]]:
         ("signed-in one-query page", "/accessibility/"),
         ("circle home", home),
         ("agenda", home + "tasks/"),
+        ("week", home + "tasks/week/"),
+        ("month", home + "tasks/month/"),
         ("family conversation", home + "talk/"),
     ]
     return [page for page in every if not ONLY or any(word in page[0] for word in ONLY)]
