@@ -25,7 +25,6 @@ import time
 import uuid
 from typing import Any
 
-import redis.exceptions
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import _wrap_close
@@ -54,6 +53,8 @@ OVERFLOWED = "channel.overflowed"
 # layer; Redis went away and may have forgotten every group): EventsConsumer.channel_lost closes the
 # socket with 1012 and the client reconnects and catches up.
 LOST = "channel.lost"
+# How long the queues layer's reader waits after its read from Redis failed before reading again.
+LOST_PAUSE_SECONDS = 1.0
 # How long `subscriptions_confirm` waits for a pub/sub process's subscriptions to work again after
 # Redis came back, and how long each probe may take to come back before it is published again.
 CONFIRM_SECONDS = 5.0
@@ -151,7 +152,31 @@ class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):  # type: ignore[misc]  # cha
 
 
 class BoundedPubSubChannelLayer(RedisPubSubChannelLayer):  # type: ignore[misc]  # channels-redis has no type hints
-    """RedisPubSubChannelLayer holding at most `capacity` messages per connection (ChannelBacklog)."""
+    """RedisPubSubChannelLayer holding at most `capacity` messages per connection (ChannelBacklog).
+
+    A message published to a group arrives once per process and is put, as the same bytes, in the
+    queue of each member connection; each connection's receive then unpacked it again. The last
+    few unpacked are kept by the identity of those bytes (`deserialize`), so a group's message is
+    unpacked once per process, and every connection gets the same dict (which nobody changes).
+    """
+
+    # Messages remembered: more than any connection is likely to be behind its group's others.
+    remembered = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unpacked: collections.OrderedDict[int, tuple[bytes, Any]] = collections.OrderedDict()
+
+    def deserialize(self, message: bytes) -> Any:
+        found = self.unpacked.get(id(message))
+        if found is not None and found[0] is message:
+            return found[1]
+        unpacked = super().deserialize(message)
+        # Keeping the bytes keeps their id from being reused while remembered.
+        self.unpacked[id(message)] = (message, unpacked)
+        if len(self.unpacked) > self.remembered:
+            self.unpacked.popitem(last=False)
+        return unpacked
 
     def _get_layer(self) -> BoundedPubSubLoopLayer:
         # As the parent's, with the bounded loop layer; `capacity` arrives in self._kwargs from CONFIG.
@@ -216,6 +241,8 @@ class BoundedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # chan
         )
         # The connections this process has open (their channel names), to hand them the marker.
         self.local_channels: set[str] = set()
+        # The process's one read from Redis (BoundedRedisChannelLayer.receive), while anyone reads.
+        self.reader: asyncio.Task[None] | None = None
         # Whose each connection is (EventsConsumer says on connect), to hand a FOR_USERS event only
         # to the connections of the people it names.
         self.channel_people: dict[str, int] = {}
@@ -223,35 +250,88 @@ class BoundedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # chan
     async def new_channel(self, prefix: str = "specific") -> str:
         channel: str = await super().new_channel(prefix)
         self.local_channels.add(channel)
+        # Its queue from now on: a message that arrives before its first receive waits there.
+        self.receive_buffer[channel]  # the defaultdict makes it
         return channel
 
+    async def flush(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
+            self.reader = None
+        await super().flush()
+
     async def receive(self, channel: str) -> dict[str, Any]:
+        """The next message of one of this process's connections, read from Redis by the process's one reader.
+
+        channels-redis's own receive started two tasks and an `asyncio.wait` (its receive lock
+        against the connection's queue) on every receive of every connection, and dropped and
+        rebuilt the connection's queue after each message: per connection per event, most of a big
+        circle's fan-out cost (docs/performance.md, "Live fan-out: one reader per process"). Now
+        one task per process and event loop (`_read_for_process`) pops the process's messages from
+        Redis, in the order Redis holds them, and puts each in the queues of the connections it is
+        for; a connection's receive is one wait on its own queue.
+        """
+        if "!" not in channel:
+            message: dict[str, Any] = (await self.receive_single(channel))[1]
+            return message
+        assert self.require_valid_channel_name(channel)
+        backlog = self.receive_buffer[channel]
+        self._reader_start(self.non_local_name(channel))
         try:
-            message: dict[str, Any] = await super().receive(channel)
+            message = await backlog.get()
         except asyncio.CancelledError:
-            # A consumer's receive is cancelled when its connection ends (channels' dispatch loop).
-            self.local_channels.discard(channel)
-            self.channel_people.pop(channel, None)
-            raise
-        except redis.exceptions.ConnectionError:
-            # This connection held the process's one read from Redis and it failed: Redis went
-            # away, and if it restarted it forgot every group. The error ends this connection
-            # (its client reconnects and catches up); every other one is told, including any
-            # busy handling a message now, which would otherwise live on out of every group.
-            self.local_channels.discard(channel)
-            self.channel_people.pop(channel, None)
-            self._tell_every_connection_redis_was_lost()
+            # A consumer's receive is cancelled when its connection ends.
+            self.channel_end(channel)
             raise
         return message
 
+    def channel_end(self, channel: str) -> None:
+        """Forget one of this process's connections: it ended, or nobody will read it again."""
+        self.local_channels.discard(channel)
+        self.channel_people.pop(channel, None)
+        self.receive_buffer.pop(channel, None)
+        if not self.receive_buffer and self.reader is not None:
+            # Nobody left to read for: the reader's wait in Redis ends with it.
+            self.reader.cancel()
+            self.reader = None
+
+    def _reader_start(self, process_channel: str) -> None:
+        loop = asyncio.get_running_loop()
+        if self.reader is not None and not self.reader.done() and self.reader.get_loop() is loop:
+            return
+        self.reader = loop.create_task(self._read_for_process(process_channel))
+
+    async def _read_for_process(self, process_channel: str) -> None:
+        """Hand every message of this process's list in Redis to the queues of the connections it names.
+
+        A message for a connection that has ended (no queue any more) is dropped. When the read
+        fails (Redis went away, and if it restarted it forgot every group), every connection is
+        told (`channel.lost`) and closes with 1012, so its client reconnects and catches up (before,
+        the connection holding the read ended with the error, its socket closed without a close
+        frame); the reader tries again after a pause while any connection is left.
+        """
+        while self.receive_buffer:
+            try:
+                found, message = await self.receive_single(process_channel)
+            except Exception:
+                logger.warning("This process's read from Redis failed", exc_info=True)
+                self._tell_every_connection_redis_was_lost()
+                # The connections told close; any made meanwhile are read for after this pause.
+                await asyncio.sleep(LOST_PAUSE_SECONDS)
+                continue
+            for channel in found if isinstance(found, list) else [found]:
+                backlog = self.receive_buffer.get(channel)
+                if backlog is not None:
+                    backlog.put_nowait(message)
+
     def _tell_every_connection_redis_was_lost(self) -> None:
-        if self.local_channels:
+        if self.receive_buffer:
             logger.warning(
                 "Lost the connection to Redis; telling this process's %s live connections to reconnect",
-                len(self.local_channels),
+                len(self.receive_buffer),
             )
-        for channel in sorted(self.local_channels):
-            self.receive_buffer[channel].put_nowait({"type": LOST})
+        for backlog in self.receive_buffer.values():
+            backlog.put_nowait({"type": LOST})
         # Each is told once: a connection made after this joins its groups on whichever Redis answers.
         self.local_channels.clear()
 

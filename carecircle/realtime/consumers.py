@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import functools
 import json
 import logging
 import time
@@ -10,7 +13,9 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import circle_member_ids, is_member
@@ -149,6 +154,36 @@ class CircleMembers:
 circle_members = CircleMembers()
 
 
+class EncodedEvents:
+    """The JSON text of the last events this process sent, so each is encoded once, not once per socket.
+
+    Both Redis layers hand every connection of a process the same event dict (the pub/sub layer
+    since `BoundedPubSubChannelLayer.deserialize`), so its text is looked up by the dict's identity;
+    the dict is kept with its text, so that identity is not reused meanwhile. A personal event sent
+    to a circle is sent without its list of people, also encoded once.
+    """
+
+    most = 64
+
+    def __init__(self) -> None:
+        self.texts: collections.OrderedDict[tuple[int, bool], tuple[dict[str, Any], str]] = collections.OrderedDict()
+
+    def text(self, event: dict[str, Any], *, without_people: bool = False) -> str:
+        key = (id(event), without_people)
+        found = self.texts.get(key)
+        if found is not None and found[0] is event:
+            return found[1]
+        sent = {name: value for name, value in event.items() if name != FOR_USERS} if without_people else event
+        text = json.dumps(sent)
+        self.texts[key] = (event, text)
+        if len(self.texts) > self.most:
+            self.texts.popitem(last=False)
+        return text
+
+
+encoded_events = EncodedEvents()
+
+
 class _Closed:
     """How many connections this process has closed for falling too far behind (said in each log line)."""
 
@@ -228,7 +263,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         try:
-            await super().__call__(scope, receive, send)
+            await self.serve(scope, receive, send)
         finally:
             # However the connection ends (even by an error in a handler or a failed read from
             # Redis, which skip `disconnect`), its timer ends with it, and the watchdog forgets it:
@@ -237,6 +272,43 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             if self.refresher is not None:
                 self.refresher.cancel()
             watchdog_leave(self)
+
+    async def serve(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Serve one connection: what the browser sends and what the channel layer hands it, one at a time.
+
+        channels' own loop (`await_many_dispatch`) started a new task for the next channel-layer
+        read and an `asyncio.wait` over both sources after every message, per connection per
+        event. Here each source is read by one task for the life of the connection, and a lock
+        keeps their handlers from interleaving, as channels' loop did (an event waits while the
+        connection is still joining its groups). Whichever task ends first (the browser left, a
+        handler failed) ends the other.
+        """
+        self.scope = scope
+        self.base_send = send
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        handling = asyncio.Lock()
+
+        async def handle_each(read: Any) -> None:
+            while True:
+                message = await read()
+                async with handling:
+                    await self.dispatch(message)
+
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+            sources.append(self.channel_receive)
+        readers = [asyncio.ensure_future(handle_each(read)) for read in sources]
+        try:
+            done, _ = await asyncio.wait(readers, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for reader in readers:
+                reader.cancel()
+            await asyncio.gather(*readers, return_exceptions=True)
+        for reader in done:
+            with contextlib.suppress(StopConsumer):
+                reader.result()
 
     async def disconnect(self, code: int) -> None:
         watchdog_leave(self)
@@ -273,26 +345,28 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             if self.session_tag and self.session_tag in event.get("sessions", []):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if FOR_USERS in event:
+        without_people = FOR_USERS in event
+        if without_people:
             # A personal event sent once to the circle: only its members' own connections pass it on,
             # without the list, so nobody hears that (or how often) anyone else was told.
             recipients = event[FOR_USERS]
             if not isinstance(recipients, list) or self.user_id not in recipients:
                 return
-            event = {key: value for key, value in event.items() if key != FOR_USERS}
+        text = functools.partial(encoded_events.text, event, without_people=without_people)
         scope = _scope_of(event)
         if scope is not None:
             # An organisation's event: asked of the database each time (a volunteer hears only of
             # their own referrals, and only the numbers of the others; someone who left the staff
             # hears nothing more).
-            hearing = await hearing_now(scope, self.user_id, event)
+            shown = {key: value for key, value in event.items() if key != FOR_USERS}
+            hearing = await hearing_now(scope, self.user_id, shown)
             if hearing is Hearing.EVENT:
-                await self.send_json(event)
+                await self.send(text_data=text())
             elif hearing is Hearing.NUMBER and isinstance(event.get("seq"), int):
                 await self.send_json({"type": f"{scope.key}.skip", scope.key: event[scope.key], "seq": event["seq"]})
             return
         if not isinstance(circle_id, int):
-            await self.send_json(event)
+            await self.send(text_data=text())
             return
         kind = event.get("type")
         if await self._still_member(circle_id, fresh=str(kind).startswith(FRESH_CHECK_PREFIXES)):
@@ -301,12 +375,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             elif kind == "access.revoked":
                 # Re-added since: the grant that follows (or came first) keeps the client in the circle.
                 return
-            await self.send_json(event)
+            await self.send(text_data=text())
             return
         # Not a member (any more): leave at once, and tell the client only that access ended.
         await self._leave(circle_id)
         if kind == "access.revoked":
-            await self.send_json(event)
+            await self.send(text_data=text())
 
     async def channel_overflowed(self, message: dict[str, Any]) -> None:
         """The layer dropped what this connection was too slow to read: close, so the client catches up.

@@ -166,8 +166,7 @@ async def channel_forget(layer: Any, channel: str) -> None:
     name among the process's connections (to tell them of an overflow); the in-memory layer, nothing.
     """
     if isinstance(layer, BoundedRedisChannelLayer):
-        layer.local_channels.discard(channel)
-        layer.channel_people.pop(channel, None)
+        layer.channel_end(channel)
         return
     if not isinstance(layer, RedisPubSubChannelLayer):
         return

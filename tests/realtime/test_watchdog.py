@@ -138,8 +138,6 @@ async def test_after_a_restart_subscriptions_are_confirmed_before_any_connection
 async def test_a_connection_ended_by_a_failed_read_is_forgotten_not_put_back_in_its_groups(monkeypatch, settings):
     # A read from Redis that fails ends the consumer without `disconnect`; the watchdog used to keep
     # it and, after the restart, re-add the dead connection to every group on the new Redis.
-    from channels.generic.websocket import AsyncJsonWebsocketConsumer
-
     from carecircle.realtime.consumers import EventsConsumer
 
     settings.REDIS_URL = "redis://127.0.0.1:1/0"
@@ -150,7 +148,7 @@ async def test_a_connection_ended_by_a_failed_read_is_forgotten_not_put_back_in_
         watchdog.watchdog_enrol(self)  # connected, as `connect` does
         raise redis.exceptions.ConnectionError("Connection closed by server.")
 
-    monkeypatch.setattr(AsyncJsonWebsocketConsumer, "__call__", read_fails)
+    monkeypatch.setattr(EventsConsumer, "serve", read_fails)
     with pytest.raises(redis.exceptions.ConnectionError):
         await consumer({"type": "websocket"}, None, None)
     assert consumer not in watchdog._connections
