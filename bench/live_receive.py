@@ -10,7 +10,7 @@ CPU per event per connection (and the wall time from publish to the last connect
 memory (tracemalloc) each idle connection holds. The CPU count hardly moves with the machine's load.
 
     REDIS_URL=redis://127.0.0.1:6379/4 CHANNEL_LAYER=queues .venv/bin/python bench/live_receive.py
-    REDIS_URL=redis://127.0.0.1:6379/4 CHANNEL_LAYER=queues /work/wt/base/.venv/bin/python bench/live_receive.py /work/wt/base
+    REDIS_URL=... CHANNEL_LAYER=queues /work/wt/base/.venv/bin/python bench/live_receive.py /work/wt/base
 
 The optional argument is another checkout to measure (its code, this script), for a before/after in
 one run. Not a test: figures go into docs/performance.md by hand.

@@ -25,7 +25,7 @@ import time
 import uuid
 from typing import Any
 
-from channels_redis.core import RedisChannelLayer
+from channels_redis.core import ChannelLock, RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import _wrap_close
 
@@ -297,8 +297,17 @@ class BoundedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # chan
 
     def _reader_start(self, process_channel: str) -> None:
         loop = asyncio.get_running_loop()
-        if self.reader is not None and not self.reader.done() and self.reader.get_loop() is loop:
-            return
+        reader = self.reader
+        if reader is not None and not reader.done():
+            if reader.get_loop() is loop:
+                return
+            if not reader.get_loop().is_closed():
+                # As channels-redis: one event loop reads a process's list at a time (its locks are
+                # bound to one loop). A synchronous caller's short-lived loop must use a channel of
+                # its own (`probe_channel` in realtime/events.py), not one of the process's.
+                raise RuntimeError("Two event loops are trying to receive() on one channel layer at once!")
+            # Its loop ended with the read still waiting (a test's loop): its lock went with it.
+            self.receive_clean_locks = ChannelLock()
         self.reader = loop.create_task(self._read_for_process(process_channel))
 
     async def _read_for_process(self, process_channel: str) -> None:

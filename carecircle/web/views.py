@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.accounts.services import user_set_language
 from carecircle.circles.access import CapabilityRefused, who_decides_access, why_refused
-from carecircle.realtime.events import channel_forget, fresh_connections
+from carecircle.realtime.events import channel_forget, fresh_connections, probe_channel
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ HEALTHZ_LAYER_SECONDS = 2.0
 
 async def channel_layer_round_trip(layer: Any) -> None:
     """Send a probe to a new channel and read it back; leaves nothing behind."""
-    channel = await layer.new_channel()
+    channel = await probe_channel(layer)
     try:
         await layer.send(channel, {"type": "healthz.probe"})
         # The pub/sub layer doesn't wait for Redis to confirm a subscription, so in a rare race the
