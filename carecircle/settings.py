@@ -53,6 +53,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: work a request leaves for after its answer (a message's notifications) runs when the
+    # server closes the response it sends (lib/after_response.py).
+    "carecircle.lib.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "carecircle.web.headers.SecurityHeadersMiddleware",
     "carecircle.web.hostile_input.RefuseNulMiddleware",

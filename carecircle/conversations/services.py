@@ -193,8 +193,9 @@ def message_post(
         if existing is None:
             raise
         return Posted(existing, created=False)
-    # Committed (unless a caller's transaction is still open): the live event has left; now the
-    # notifications, each in its own short transaction (docs/architecture/conversations.md).
+    # Committed (unless a caller's transaction is still open): the live event has left; the
+    # notifications follow in one short transaction, after the request's answer
+    # (docs/architecture/conversations.md).
     telling.message_told(keys)
     return Posted(message, created=True)
 

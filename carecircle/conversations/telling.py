@@ -27,6 +27,7 @@ from carecircle.conversations.models import (
     ReadMarker,
     ThankYou,
 )
+from carecircle.lib.after_response import after_response
 from carecircle.lib.hooks import ReplyTarget, notify, notify_finish
 
 if TYPE_CHECKING:
@@ -92,7 +93,8 @@ def message_posted(
 
     Inside the message's transaction only one row per notice is written (notify(later=True)), from
     the circle's `member_ids` the post already read for its mention names: the live event leaves at
-    the commit, and `message_told(keys)` then tells the members. Returns those keys.
+    the commit, and `message_told(keys)` then tells the members, after the request's answer.
+    Returns those keys.
     """
     conversation = where.conversation
     url = _url(where, message)
@@ -104,6 +106,7 @@ def message_posted(
     elif conversation.kind == ConversationKind.THREAD:
         # Comment threads have their own readers (the owning app decides); mentions still reach them.
         pair = []
+    # Read in the transaction: a big circle's notices are expanded by the worker, which can't ask.
     live = _live_readers(where, message)
     reply_target = _reply_target(where, message)
     mentioned = [user_id for user_id in message.mentions if user_id != actor.pk and user_id not in live]
@@ -170,10 +173,14 @@ def message_posted(
 def message_told(keys: Collection[str]) -> None:
     """After the message's commit (its live event has left): tell the members the notices recorded.
 
+    In a request this runs once its answer has been sent (lib/after_response.py), elsewhere at once.
     Never raises: the message is stored, and the worker's sweep tells whoever this didn't reach.
     """
-    if not keys:
-        return
+    if keys:
+        after_response(lambda: _tell(keys))
+
+
+def _tell(keys: Collection[str]) -> None:
     try:
         notify_finish(keys)
     except Exception:

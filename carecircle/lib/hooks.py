@@ -169,7 +169,8 @@ def notify(
 def notify_finish(keys: Collection[str]) -> None:
     """Tell the members of notify(later=True) calls whose transaction has committed (fan_out.fan_outs_finish).
 
-    Call outside any transaction. What this doesn't finish (the process died first) the worker's sweep does.
+    Call outside any transaction, best after the request's answer (lib/after_response.py). What
+    this doesn't finish (the process died first) the worker's sweep does.
     """
     _installed("notify_finish")(keys)
 

@@ -10,15 +10,23 @@ back, as for any `run_in_executor`. A larger response (an export, a download) go
 as before, once its first `BUFFERED_BYTES` have been sent. Everything else (the environ, the request
 body, the thread pool, closing the response on the request's thread) is a2wsgi's
 (docs/architecture/serving.md, "The hand-over").
+
+A response with work left for after it (lib/after_response.py: a message's notifications) is
+handed to the loop as soon as its last chunk is made, before the thread closes it and does that
+work, so the answer never waits for it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextvars
 import functools
 from typing import Any
 
 from a2wsgi.wsgi import Body, WSGIMiddleware, WSGIResponder, build_environ
+
+from carecircle.lib.after_response import ENVIRON_KEY
 
 # A page is at most a few dozen KB; anything over this streams as a2wsgi streams it.
 BUFFERED_BYTES = 256 * 1024
@@ -32,6 +40,8 @@ class BufferedWSGIResponder(WSGIResponder):
         # None once the response is too big to keep: from then on each message crosses at once.
         self.kept: list[Any] | None = []
         self.kept_bytes = 0
+        # The early hand-over of a response with work after it, which the loop finishes queueing.
+        self.handed: concurrent.futures.Future[None] | None = None
 
     def send(self, message: Any) -> None:
         """Keep the message for the loop, or hand it over now once the response is too big to keep."""
@@ -45,6 +55,23 @@ class BufferedWSGIResponder(WSGIResponder):
                 super().send(earlier)
         super().send(message)
 
+    def wsgi(self, environ: Any, start_response: Any) -> None:
+        """a2wsgi's, but a response with work after it is handed to the loop before it is closed."""
+        iterable = self.app(environ, start_response)
+        try:
+            for chunk in iterable:
+                self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+            self.send({"type": "http.response.body", "body": b""})
+            if environ.get(ENVIRON_KEY) and self.kept:
+                kept, self.kept = self.kept, None
+                self.handed = asyncio.run_coroutine_threadsafe(self._queue(kept), self.loop)
+        finally:
+            getattr(iterable, "close", lambda: None)()
+
+    async def _queue(self, messages: list[Any]) -> None:
+        for message in messages:
+            await self.send_queue.put(message)
+
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         body = Body(self.loop, receive)
         environ = build_environ(scope, body)
@@ -54,6 +81,8 @@ class BufferedWSGIResponder(WSGIResponder):
             context = contextvars.copy_context()
             func: Any = functools.partial(context.run, self.wsgi)  # type: ignore[call-arg]
             await self.loop.run_in_executor(self.executor, func, environ, self.start_response)
+            if self.handed is not None:
+                await asyncio.wrap_future(self.handed)
             for message in self.kept or ():
                 await self.send_queue.put(message)
             await self.send_queue.put(None)

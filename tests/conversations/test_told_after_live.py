@@ -2,22 +2,28 @@
 
 The post reads the circle's members once (for the mention names and the notices), writes one
 FanOut row per notice in the message's transaction, and tells the members in a short transaction
-of their own once the live event has left (notifications/fan_out.py `fan_outs_finish`). A process
-that dies in between leaves the row to the worker's sweep: nothing is lost or told twice.
+of their own once the live event has left (notifications/fan_out.py `fan_outs_finish`), after the
+request's answer (lib/after_response.py). A process that dies in between leaves the row to the
+worker's sweep: nothing is lost or told twice.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from carecircle.accounts.models import User
+from carecircle.accounts.services import api_token_create
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle
 from carecircle.conversations import selectors
@@ -82,6 +88,47 @@ def test_the_live_event_leaves_before_any_notification_and_the_members_are_read_
     # Published at the commit, when only the notice's row was written, not one notification.
     assert seen["fan_outs"] == 1
     assert seen["notifications"] == 0
+    assert not FanOut.objects.exists()
+    told_once(members, message_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_answer_is_made_before_the_members_are_told() -> None:
+    """Served as a WSGI server serves it: the body is whole before close(), which tells the members."""
+    circle, organiser, members = circle_of(MEMBERS)
+    conversation_id = conversations.family_conversation(circle=circle).pk
+    _token, secret = api_token_create(actor=organiser, name="phone")
+    environ = (
+        RequestFactory()
+        .post(
+            f"/api/v1/circles/{circle.pk}/conversations/{conversation_id}/messages",
+            data=json.dumps({"body": "Dad ate well"}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {secret}",
+        )
+        .environ
+    )
+    started: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        started.append(status)
+
+    # As Django's test client does: the test's connection stays open across the request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, start_response)
+        answer = b"".join(response)
+        message_id = json.loads(answer)["id"]
+        assert started == ["201 Created"]
+        assert FanOut.objects.filter(key=f"message-{message_id}").exists()
+        assert not Notification.objects.filter(key__startswith=f"message-{message_id}-").exists()
+
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
     assert not FanOut.objects.exists()
     told_once(members, message_id)
 

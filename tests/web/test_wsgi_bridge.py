@@ -8,12 +8,14 @@ BUFFERED_BYTES on the thread and streams anything larger as a2wsgi did.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 from a2wsgi.wsgi import WSGIResponder
 
+from carecircle.lib.after_response import ENVIRON_KEY
 from carecircle.web import wsgi_bridge
 from carecircle.web.wsgi_bridge import BufferedWSGIMiddleware
 
@@ -26,16 +28,8 @@ def _app(chunks: list[bytes]) -> Callable[[dict[str, Any], Any], Iterable[bytes]
     return app
 
 
-def _serve(chunks: list[bytes]) -> list[dict[str, Any]]:
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
+def _scope() -> dict[str, Any]:
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -49,6 +43,18 @@ def _serve(chunks: list[bytes]) -> list[dict[str, Any]]:
         "client": ("127.0.0.1", 1234),
         "server": ("127.0.0.1", 80),
     }
+
+
+def _serve(chunks: list[bytes]) -> list[dict[str, Any]]:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = _scope()
 
     async def main() -> None:
         await BufferedWSGIMiddleware(_app(chunks), workers=2)(scope, receive, send)  # type: ignore[arg-type]
@@ -92,3 +98,36 @@ def test_a_big_response_streams_once_past_the_kept_bytes(handed_over: list[objec
     assert sent[-1].get("more_body", False) is False
     # Everything from the chunk that went past the limit crossed at once, the earlier ones with it.
     assert len(handed_over) == len(sent)
+
+
+def test_a_response_with_work_after_it_is_sent_before_that_work_runs() -> None:
+    """lib/after_response.py: the answer reaches the server while its thread still tells the members."""
+    sent: list[dict[str, Any]] = []
+    answered = threading.Event()
+    seen_by_work: list[bool] = []
+
+    class Answer(list[bytes]):
+        def close(self) -> None:
+            seen_by_work.append(answered.wait(timeout=5))
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        start_response("201 Created", [("Content-Type", "application/json")])
+        environ[ENVIRON_KEY] = True
+        return Answer([b'{"id": 1}'])
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            answered.set()
+
+    async def main() -> None:
+        await BufferedWSGIMiddleware(app, workers=2)(_scope(), receive, send)  # type: ignore[arg-type]
+
+    asyncio.run(main())
+
+    assert seen_by_work == [True]
+    assert [message["type"] for message in sent] == ["http.response.start"] + ["http.response.body"] * 2
+    assert sent[0]["status"] == 201
