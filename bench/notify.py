@@ -16,7 +16,9 @@ In process, on a throwaway SQLite database (or BENCH_DATABASE_URL), with a real 
 
 4. message_post: posting in the family conversation of circles of BENCH_POST_SIZES members
    (5, 60, 200), everyone emailed through the chat batch: queries and time per post, and the time
-   (wall and CPU) from the call until its `message.posted` live event is published.
+   (wall and CPU) from the call until its `message.posted` live event is published. Then the same
+   post through the API as a WSGI server serves it: the time and CPU until the answer is made,
+   and the CPU and queries of the whole POST including what runs after it (the response's close()).
 
 Prints the figures; not a test. docs/performance.md keeps them.
 
@@ -283,6 +285,7 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         took, queries = timed(one, 1)
         times.extend(took)
         expand()
+    served = served_posts(organiser, circle.pk, where.conversation.pk, REPEATS if report else 1, expand)
     events.publish = publish
     if not report:
         return
@@ -303,6 +306,68 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
             f"  the worker's share (each FanOut expanded, the first post's too): "
             f"CPU p50 {statistics.median(worker_cpu):.1f} ms, max {max(worker_cpu):.1f} ms per post"
         )
+    say(
+        f"  served (the API's POST through Django's WSGI handler): answer p50 "
+        f"{statistics.median(served['answer']):.1f} ms (CPU p50 {statistics.median(served['answer_cpu']):.1f} ms, "
+        f"{served['answer_queries']} queries); the whole POST, close() included: CPU p50 "
+        f"{statistics.median(served['whole_cpu']):.1f} ms, {served['whole_queries']} queries"
+    )
+
+
+def served_posts(
+    organiser: Any, circle_id: int, conversation_id: int, repeats: int, expand: Callable[[], None]
+) -> dict[str, Any]:
+    """The API's POST as a WSGI server runs it: the answer (handler called, body read), then close().
+
+    close() is where a WSGI server's thread does what Django leaves for after the response.
+    """
+    import json
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connection
+    from django.test import RequestFactory
+    from django.test.utils import CaptureQueriesContext
+
+    from carecircle.accounts.services import api_token_create
+
+    _token, secret = api_token_create(actor=organiser, name="bench")
+    handler = WSGIHandler()
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        return lambda data: None
+
+    # The connection stays open across requests, as the pool keeps it when served.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    found: dict[str, Any] = {"answer": [], "answer_cpu": [], "whole_cpu": []}
+    try:
+        for number in range(repeats):
+            environ = (
+                RequestFactory()
+                .post(
+                    f"/api/v1/circles/{circle_id}/conversations/{conversation_id}/messages",
+                    data=json.dumps({"body": f"Served {number}: the carer comes at ten today."}),
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {secret}",
+                )
+                .environ
+            )
+            with CaptureQueriesContext(connection) as captured:
+                start, cpu = time.perf_counter(), time.process_time()
+                response = handler(environ, start_response)
+                b"".join(response)
+                found["answer"].append((time.perf_counter() - start) * 1000)
+                found["answer_cpu"].append((time.process_time() - cpu) * 1000)
+                found["answer_queries"] = len(captured.captured_queries)
+                response.close()
+                found["whole_cpu"].append((time.process_time() - cpu) * 1000)
+            found["whole_queries"] = len(captured.captured_queries)
+            expand()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return found
 
 
 def bench_digests() -> list[int]:

@@ -24,9 +24,12 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Func, IntegerField
 from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 
@@ -55,63 +58,85 @@ def _in_language(words: dict[str, str]) -> str:
     return words.get(translation.get_language() or "", words.get(settings.LANGUAGE_CODE, ""))
 
 
-def fan_out_record(
-    *,
-    category: str,
-    circle: Circle,
-    key: str,
-    title: str | Promise,
-    body: str | Promise,
-    url: str,
-    actor: User | None,
-    user_ids: Collection[int],
-    capability: str | None,
-    conversation_id: int | None,
-    reply_target: ReplyTarget | None,
-    by_worker: bool = True,
-) -> None:
+@dataclass(frozen=True)
+class Notice:
+    """One thing notify() tells, the same for every member: what a FanOut row keeps besides the members."""
+
+    category: str
+    circle: Circle
+    key: str
+    title: str | Promise
+    body: str | Promise
+    url: str
+    actor: User | None
+    capability: str | None
+    conversation_id: int | None
+    reply_target: ReplyTarget | None
+
+
+class _JsonLength(Func):
+    """How many items a JSON list holds (PostgreSQL's jsonb, SQLite's JSON1)."""
+
+    function = "jsonb_array_length"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="json_array_length", **extra_context)
+
+
+def fan_out_record(notice: Notice, user_ids: Collection[int], *, by_worker: bool = True) -> None:
     """One row in the change's transaction; the worker is asked to expand it once it commits.
 
     The same key twice (a retried change) keeps the first row, as notify() tells once per key.
     Without `by_worker` the caller expands it itself after the commit (`fan_outs_finish`); the
     sweep finishes it if the caller died first.
     """
+    key = notice.key[:160]
+    target = notice.reply_target
     row = FanOut(
-        circle=circle,
-        key=key[:160],
-        category=category,
-        actor=actor,
-        titles=_in_each_language(title),
-        bodies=_in_each_language(body),
-        url=url[:500],
-        capability=capability or "",
-        conversation_id=conversation_id,
-        reply_target=None
-        if reply_target is None
-        else [reply_target.kind, reply_target.object_id, reply_target.capability],
+        circle=notice.circle,
+        key=key,
+        category=notice.category,
+        actor=notice.actor,
+        titles=_in_each_language(notice.title),
+        bodies=_in_each_language(notice.body),
+        url=notice.url[:500],
+        capability=notice.capability or "",
+        conversation_id=notice.conversation_id,
+        reply_target=None if target is None else [target.kind, target.object_id, target.capability],
         user_ids=list(user_ids),
     )
     # bulk_create with ignore_conflicts returns the rows given whether or not they were written, so
     # a retried change also asks for an expansion: it finds the first row claimed, moved on or gone.
     FanOut.objects.bulk_create([row], ignore_conflicts=True)
     if by_worker:
-        transaction.on_commit(lambda: _expand_later(key[:160]))
+        transaction.on_commit(lambda: _expand_later(key))
 
 
 def fan_outs_finish(keys: Collection[str]) -> int:
-    """Tell the members of the smaller fan-outs with these keys now (notify(later=True)); how many chunks.
+    """Tell the members of the smaller fan-outs with these keys now (notify(later=True)); how many told.
 
-    Called by the change's request once its transaction committed and its live event left. Those
-    of NOTIFY_IN_WORKER_FROM members or more are left to the worker's task. Safe to run twice or
-    beside the worker: each chunk is claimed (`_expand_chunk`).
+    Called once the change's transaction committed and its live event left (after its request's
+    answer: lib/after_response.py). Those of NOTIFY_IN_WORKER_FROM members or more are left to
+    the worker's task. One transaction for all the keys: the rows are claimed together
+    (`FOR UPDATE SKIP LOCKED` on PostgreSQL, an IMMEDIATE transaction on SQLite), told and deleted
+    with the members' rows, so this, a retry, the worker and the sweep tell each member once.
     """
-    chunks = 0
-    for fan_out_id, user_ids in FanOut.objects.filter(key__in=[key[:160] for key in keys]).values_list(
-        "pk", "user_ids"
-    ):
-        if len(user_ids) < settings.NOTIFY_IN_WORKER_FROM:
-            chunks += fan_out_expand(fan_out_id)
-    return chunks
+    chosen = [key[:160] for key in keys]
+    if not chosen:
+        return 0
+    with transaction.atomic():
+        rows = list(
+            FanOut.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("circle", "actor")
+            .alias(size=_JsonLength("user_ids"))
+            .filter(key__in=chosen, position=0, size__lt=settings.NOTIFY_IN_WORKER_FROM)
+        )
+        for row in rows:
+            _tell_row(row, row.user_ids)
+        if rows:
+            FanOut.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    return len(rows)
 
 
 def _expand_later(key: str) -> None:
@@ -141,40 +166,49 @@ def _expand_chunk(fan_out_id: int, size: int) -> tuple[bool, bool]:
 
     The last chunk deletes the row and says none are left, so a small fan-out costs one transaction, not two.
     """
-    from carecircle.notifications.notify import _members, tell
-
     with transaction.atomic():
-        row = FanOut.objects.select_for_update(skip_locked=True).filter(pk=fan_out_id).first()
+        row = (
+            FanOut.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("circle", "actor")
+            .filter(pk=fan_out_id)
+            .first()
+        )
         if row is None:
             return False, False
         ids = row.user_ids[row.position : row.position + size]
         row.position += len(ids)
         row.attempts += 1
         row.claimed_at = timezone.now()
-        circle = Circle.objects.get(pk=row.circle_id)
-        actor = User.objects.filter(pk=row.actor_id).first() if row.actor_id else None
-        exclude = {actor.pk} if actor is not None else set()
-        memberships = _members(circle, ids, row.capability or None, exclude)
-        if memberships:
-            target = row.reply_target
-            tell(
-                category_named(row.category),
-                memberships,
-                circle=circle,
-                key=row.key,
-                title=lazy(_in_language, str)(row.titles),
-                body=lazy(_in_language, str)(row.bodies),
-                url=row.url,
-                actor=actor,
-                capability=row.capability or None,
-                conversation_id=row.conversation_id,
-                reply_target=None if target is None else ReplyTarget(target[0], int(target[1]), target[2]),
-            )
+        _tell_row(row, ids)
         if row.position >= len(row.user_ids):
             row.delete()
             return True, False
         row.save(update_fields=["position", "attempts", "claimed_at"])
     return True, True
+
+
+def _tell_row(row: FanOut, ids: list[int]) -> None:
+    """Tell these members of the row (each checked again: member, active, capability, not muting)."""
+    from carecircle.notifications.notify import _members, tell
+
+    actor = row.actor
+    memberships = _members(row.circle, ids, row.capability or None, {actor.pk} if actor is not None else set())
+    if not memberships:
+        return
+    target = row.reply_target
+    tell(
+        category_named(row.category),
+        memberships,
+        circle=row.circle,
+        key=row.key,
+        title=lazy(_in_language, str)(row.titles),
+        body=lazy(_in_language, str)(row.bodies),
+        url=row.url,
+        actor=actor,
+        capability=row.capability or None,
+        conversation_id=row.conversation_id,
+        reply_target=None if target is None else ReplyTarget(target[0], int(target[1]), target[2]),
+    )
 
 
 def fan_outs_resume(*, now: datetime.datetime | None = None) -> int:

@@ -28,6 +28,7 @@ from carecircle.lib.hooks import ReplyTarget, users_event_send
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
 from carecircle.notifications.emails import EmailHtml
+from carecircle.notifications.fan_out import Notice, fan_out_record
 from carecircle.notifications.models import (
     ConversationMute,
     Delivery,
@@ -245,44 +246,29 @@ def notify(
     """
     chosen_category = category_named(category)
     exclude = {*skip_user_ids, *([actor.pk] if actor is not None else [])}
+    notice = Notice(
+        category=chosen_category.key,
+        circle=circle,
+        key=key,
+        title=title,
+        body=body,
+        url=url,
+        actor=actor,
+        capability=capability,
+        conversation_id=conversation_id,
+        reply_target=reply_target,
+    )
     if later:
-        return _record_for_later(
-            chosen_category,
-            circle=circle,
-            key=key,
-            title=title,
-            body=body,
-            url=url,
-            actor=actor,
-            user_ids=user_ids,
-            capability=capability,
-            exclude=exclude,
-            conversation_id=conversation_id,
-            render=render,
-            sms_suffix=sms_suffix,
-            reply_target=reply_target,
-        )
+        if render is not None or sms_suffix is not None:
+            raise ValueError("notify(later=True) takes no render or sms_suffix: the row keeps only the words.")
+        return _record_for_later(notice, user_ids, exclude)
     memberships = _members(circle, user_ids, capability, exclude)
     if not memberships:
         return []
     ids = [membership.user_id for membership in memberships]
     if len(ids) >= settings.NOTIFY_IN_WORKER_FROM and render is None and sms_suffix is None:
         # A big circle: one row now, each member's rows from the worker after commit (fan_out.py).
-        from carecircle.notifications.fan_out import fan_out_record
-
-        fan_out_record(
-            category=chosen_category.key,
-            circle=circle,
-            key=key,
-            title=title,
-            body=body,
-            url=url,
-            actor=actor,
-            user_ids=ids,
-            capability=capability,
-            conversation_id=conversation_id,
-            reply_target=reply_target,
-        )
+        fan_out_record(notice, ids)
         return ids
     return tell(
         chosen_category,
@@ -301,47 +287,13 @@ def notify(
     )
 
 
-def _record_for_later(
-    chosen_category: Category,
-    *,
-    circle: Circle,
-    key: str,
-    title: str | Promise,
-    body: str | Promise,
-    url: str,
-    actor: User | None,
-    user_ids: Collection[int] | None,
-    capability: str | None,
-    exclude: set[int],
-    conversation_id: int | None,
-    render: Callable[[User], Rendered | tuple[str, str]] | None,
-    sms_suffix: Callable[[], str] | None,
-    reply_target: ReplyTarget | None,
-) -> list[int]:
+def _record_for_later(notice: Notice, user_ids: Collection[int] | None, exclude: set[int]) -> list[int]:
     """notify(later=True): one FanOut row now; the members are read and told after the commit."""
-    from carecircle.notifications.fan_out import fan_out_record
-
-    if render is not None or sms_suffix is not None:
-        raise ValueError("notify(later=True) takes no render or sms_suffix: the row keeps only the words.")
     if user_ids is None:
-        user_ids = Membership.objects.filter(circle=circle).values_list("user_id", flat=True)
+        user_ids = Membership.objects.filter(circle=notice.circle).values_list("user_id", flat=True)
     ids = sorted({user_id for user_id in user_ids if user_id not in exclude})
-    if not ids:
-        return []
-    fan_out_record(
-        category=chosen_category.key,
-        circle=circle,
-        key=key,
-        title=title,
-        body=body,
-        url=url,
-        actor=actor,
-        user_ids=ids,
-        capability=capability,
-        conversation_id=conversation_id,
-        reply_target=reply_target,
-        by_worker=len(ids) >= settings.NOTIFY_IN_WORKER_FROM,
-    )
+    if ids:
+        fan_out_record(notice, ids, by_worker=len(ids) >= settings.NOTIFY_IN_WORKER_FROM)
     return ids
 
 
