@@ -196,9 +196,8 @@ def _tell_row(row: FanOut, ids: list[int]) -> None:
     if not memberships:
         return
     target = row.reply_target
-    tell(
-        category_named(row.category),
-        memberships,
+    notice = Notice(
+        category=row.category,
         circle=row.circle,
         key=row.key,
         title=lazy(_in_language, str)(row.titles),
@@ -209,6 +208,7 @@ def _tell_row(row: FanOut, ids: list[int]) -> None:
         conversation_id=row.conversation_id,
         reply_target=None if target is None else ReplyTarget(target[0], int(target[1]), target[2]),
     )
+    tell(category_named(row.category), memberships, notice)
 
 
 def fan_outs_resume(*, now: datetime.datetime | None = None) -> int:

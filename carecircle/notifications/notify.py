@@ -270,21 +270,7 @@ def notify(
         # A big circle: one row now, each member's rows from the worker after commit (fan_out.py).
         fan_out_record(notice, ids)
         return ids
-    return tell(
-        chosen_category,
-        memberships,
-        circle=circle,
-        key=key,
-        title=title,
-        body=body,
-        url=url,
-        actor=actor,
-        capability=capability,
-        conversation_id=conversation_id,
-        render=render,
-        sms_suffix=sms_suffix,
-        reply_target=reply_target,
-    )
+    return tell(chosen_category, memberships, notice, render=render, sms_suffix=sms_suffix)
 
 
 def _record_for_later(notice: Notice, user_ids: Collection[int] | None, exclude: set[int]) -> list[int]:
@@ -300,23 +286,18 @@ def _record_for_later(notice: Notice, user_ids: Collection[int] | None, exclude:
 def tell(
     chosen_category: Category,
     memberships: list[Membership],
+    notice: Notice,
     *,
-    circle: Circle,
-    key: str,
-    title: str | Promise,
-    body: str | Promise = "",
-    url: str = "",
-    actor: User | None = None,
-    capability: str | None = None,
-    conversation_id: int | None = None,
     render: Callable[[User], Rendered | tuple[str, str]] | None = None,
     sms_suffix: Callable[[], str] | None = None,
-    reply_target: ReplyTarget | None = None,
 ) -> list[int]:
     """Write the notifications and queue the deliveries of these members (chosen by `_members`).
 
     Returns the ids of those not muting the conversation.
     """
+    circle, key, title, body, url = notice.circle, notice.key, notice.title, notice.body, notice.url
+    actor, capability, conversation_id = notice.actor, notice.capability, notice.conversation_id
+    reply_target = notice.reply_target
     ids = [membership.user_id for membership in memberships]
     if conversation_id is not None:
         muted = set(
