@@ -285,8 +285,8 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         took, queries = timed(one, 1)
         times.extend(took)
         expand()
-    served = served_posts(organiser, circle.pk, where.conversation.pk, REPEATS if report else 1, expand)
     events.publish = publish
+    served = served_posts(organiser, circle.pk, where.conversation.pk, REPEATS if report else 1, expand)
     if not report:
         return
     say(f"message_post in a {size}-member circle (chat batch, en/cy/pl readers):")
