@@ -24,7 +24,10 @@ before the POST (p50 / p99 over messages): the POST's answer, a bare channel-lay
 bench (its own thread and event loop, joined to every circle's group: the publish plus the Redis
 hop), and the first and last socket of each server process to hear; and each process's CPU time
 per message while the messages went (/proc/<pid>/stat). BENCH_WORKER=0 leaves out the task worker
-(by default it runs beside the servers, as in production).
+(by default it runs beside the servers, as in production). The servers run through bench/stages.py
+(BENCH_STAGES=0: plain `carecircle serve`), which timestamps each POST inside the server: queued
+for a thread, the view, the service, the commit, the publish, the answer, the work after it, each
+step's wall and thread CPU time.
 Not a test: figures go into docs/performance.md by hand.
 
     REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/conversations.py
@@ -36,6 +39,7 @@ Not a test: figures go into docs/performance.md by hand.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -71,7 +75,13 @@ START_SECONDS = float(os.environ.get("BENCH_START_SECONDS", "180"))
 SHAPE = os.environ.get("BENCH_CIRCLES", "one")
 SEED = int(os.environ.get("BENCH_SEED", "12"))
 WITH_WORKER = os.environ.get("BENCH_WORKER", "1") != "0"
+# Each server writes a line of timestamps per POST (bench/stages.py) unless BENCH_STAGES=0.
+WITH_STAGES = os.environ.get("BENCH_STAGES", "1") != "0"
+# The stages in the order a POST passes them (bench/stages.py).
+STAGE_NAMES = ("arrived", "thread", "service", "made", "publish", "published", "answered", "closed")
 SMALLEST, LARGEST = 5, 60
+# Where the servers write their stage lines in this run (set in main()).
+STAGES_FOLDER: Path | None = None
 
 
 def circle_sizes(total: int, seed: int) -> list[int]:
@@ -174,7 +184,10 @@ def start_servers(env: dict[str, str], count: int) -> list[tuple[int, subprocess
     # One after the other: the first collects the static files the second then finds.
     for _ in range(count):
         port = free_port()
-        command = [str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        arguments = ["serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        command = [str(BIN / "carecircle"), *arguments]
+        if WITH_STAGES:
+            command = [sys.executable, str(ROOT / "bench" / "stages.py"), *arguments]
         # The servers' own logs (a line per connection) would bury the figures: they go to a file
         # (BENCH_SERVER_LOG, a folder) when asked, to find out why a connection closed.
         logs = os.environ.get("BENCH_SERVER_LOG")
@@ -469,6 +482,8 @@ async def measure_conversation(
     result["post_p50"] = percentile(posting, 0.5)
     result["post_max"] = max(posting)
     breakdown(sent, answered, probe.heard, circle_of, sockets, listeners)
+    if STAGES_FOLDER is not None:
+        stages_breakdown(sent, read_stages(STAGES_FOLDER))
     for name in pids:
         loop = (cpu_after[name][0] - cpu_before[name][0]) * 1000
         threads = (cpu_after[name][1] - cpu_before[name][1]) * 1000
@@ -509,6 +524,52 @@ def breakdown(
     say("Where the time goes, ms from just before the POST, p50 / p99 over messages:")
     for name, values in steps.items():
         say(f"  {name}: {percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f} ({len(values)} messages)")
+
+
+def read_stages(folder: Path) -> dict[int, dict[str, list[float]]]:
+    """Each server's stage lines (bench/stages.py), by message id."""
+    found: dict[int, dict[str, list[float]]] = {}
+    for path in folder.glob("stages-*.jsonl"):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            found[int(record.pop("message"))] = record
+    return found
+
+
+def stages_breakdown(sent: dict[int, float], stages: dict[int, dict[str, list[float]]]) -> dict[str, float]:
+    """Inside the servers: each stage's time from just before the POST, and each step's wall and CPU time.
+
+    A step's wall time less its CPU time is the time its thread waited: for a core, for the GIL,
+    for the database or Redis. Returns the p99 of the publish from just before the POST.
+    """
+    at: dict[str, list[float]] = {name: [] for name in STAGE_NAMES}
+    steps: dict[str, tuple[list[float], list[float]]] = {}
+    for key, begin in sent.items():
+        record = stages.get(key)
+        if record is None or any(name not in record for name in STAGE_NAMES):
+            continue
+        for name in STAGE_NAMES:
+            at[name].append((record[name][0] - begin) * 1000)
+        for earlier, later in itertools.pairwise(STAGE_NAMES[1:]):
+            wall, cpu = steps.setdefault(f"{earlier} → {later}", ([], []))
+            wall.append((record[later][0] - record[earlier][0]) * 1000)
+            cpu.append((record[later][1] - record[earlier][1]) * 1000)
+    count = len(at["arrived"])
+    if not count:
+        say("No stage lines from the servers (BENCH_STAGES=0, or the tree lacks what bench/stages.py wraps).")
+        return {}
+    say(f"Inside the servers (bench/stages.py), ms from just before the POST, p50 / p99 over {count} messages:")
+    for name, values in at.items():
+        say(f"  {name}: {percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f}")
+    say("Each step on the request's thread: wall p50 / p99, thread CPU p50 / p99 (wall less CPU = waiting):")
+    queued = [(stages[key]["thread"][0] - stages[key]["arrived"][0]) * 1000 for key in sent if key in stages]
+    say(f"  queued for a thread (arrived → thread): {percentile(queued, 0.5):.2f} / {percentile(queued, 0.99):.2f}")
+    for name, (wall, cpu) in steps.items():
+        say(
+            f"  {name}: {percentile(wall, 0.5):.2f} / {percentile(wall, 0.99):.2f}, "
+            f"CPU {percentile(cpu, 0.5):.2f} / {percentile(cpu, 0.99):.2f}"
+        )
+    return {"publish_p99": percentile(at["published"], 0.99)}
 
 
 async def wait_for_all(
@@ -610,6 +671,11 @@ async def main() -> None:
     with tempfile.TemporaryDirectory(prefix="carecircle-bench-") as folder:
         env = prepare_environment(Path(folder))
         env["REDIS_PREFIX"] = f"bench-{secrets.token_hex(4)}"
+        if WITH_STAGES:
+            global STAGES_FOLDER
+            STAGES_FOLDER = Path(folder) / "stages"
+            STAGES_FOLDER.mkdir()
+            env["BENCH_STAGES_DIR"] = str(STAGES_FOLDER)
         os.environ["REDIS_PREFIX"] = env["REDIS_PREFIX"]
         subprocess.run(
             [str(BIN / "carecircle"), "migrate", "--no-input"], cwd=ROOT, env=env, check=True, capture_output=True
