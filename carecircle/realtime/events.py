@@ -12,17 +12,21 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 from django.db.models import F
 
 from carecircle.circles.models import Circle
 from carecircle.lib.channel_layers import FOR_USERS, BoundedRedisChannelLayer
+from carecircle.lib.kept_loop import run_kept
 from carecircle.realtime.models import CircleEvent
 from carecircle.realtime.registries import scope_group
 
 logger = logging.getLogger(__name__)
 
+# How long a send from synchronous code waits for Redis (both tries) before it is logged as failed.
+PUBLISH_SECONDS = 30.0
 # The consumer's handler for every event sent through the channel layer.
 HANDLER = "circle.event"
 # The consumer's handler for "re-read which scopes this person is in now" (never passed to the browser).
@@ -117,15 +121,21 @@ def publish(group: str, message: dict[str, Any]) -> None:
 def layer_send(group: str, payload: dict[str, Any]) -> None:
     """Send one channel-layer message to a group now, from synchronous code; a failure is logged, never raised.
 
-    Called from a thread whose own event loop is running (synchronous code driven from inside a
-    loop, as Playwright's sync API drives the browser tests' bodies), async_to_sync refuses to run
-    there; the send then runs in a short-lived thread of its own and this waits for it.
+    A Redis layer sends on the process's kept loop (lib/kept_loop.py), whose connections stay open:
+    async_to_sync on a request's thread made a thread, a loop and a Redis connection per event.
+    The in-memory layer's queues belong to the loop its consumers run on, so it stays with
+    async_to_sync (which finds that loop when the caller came from it). Called from a thread whose
+    own event loop is running (synchronous code driven from inside a loop, as Playwright's sync API
+    drives the browser tests' bodies), async_to_sync refuses to run there; the send then runs in a
+    short-lived thread of its own and this waits for it.
     """
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        if loop_running_here():
+        if isinstance(layer, RedisChannelLayer | RedisPubSubChannelLayer):
+            run_kept(send_with_one_retry(layer, group, payload), timeout=PUBLISH_SECONDS)
+        elif loop_running_here():
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish") as pool:
                 pool.submit(async_to_sync(send_with_one_retry), layer, group, payload).result()
         else:
