@@ -16,7 +16,7 @@ class ConversationsConfig(AppConfig):
         from carecircle.conversations.pages import thread_context
         from carecircle.conversations.selectors import read_markers_version
         from carecircle.conversations.services import thanks_send
-        from carecircle.conversations.telling import conversation_unread
+        from carecircle.conversations.telling import conversation_live_readers, conversation_unread
         from carecircle.conversations.threads import update_replies_rule
         from carecircle.lib import hooks
 
@@ -25,7 +25,7 @@ class ConversationsConfig(AppConfig):
         # Other apps draw comment threads and send thanks through the registries, never by import.
         register_conversations(thread_context=thread_context, thanks_send=thanks_send)
         # The delivery worker asks, before a batched chat email, whether the member has read it since.
-        hooks.install(conversation_unread=conversation_unread)
+        hooks.install(conversation_unread=conversation_unread, conversation_live_readers=conversation_live_readers)
         # Reading a conversation records no circle event but changes "N new" on the circle's pages.
         register_viewer_part("read markers", read_markers_version)
         # Commissioners' weekly active people count who wrote in a circle (totals only, never who).

@@ -45,6 +45,7 @@ NAMES = frozenset(
         "notify_account",
         "notify_finish",
         "conversation_unread",
+        "conversation_live_readers",
     }
 )
 
@@ -134,6 +135,7 @@ def notify(
     sms_suffix: Callable[[], str] | None = None,
     reply_target: ReplyTarget | None = None,
     later: bool = False,
+    live_message_id: int | None = None,
 ) -> list[int]:
     """Tell members of a circle about one thing, as their preferences say (notifications.notify.notify).
 
@@ -145,6 +147,8 @@ def notify(
 
     With `later`, only one row is written in the transaction (no `render` or `sms_suffix`): once it
     has committed, and its live event left, call `notify_finish` with the keys to tell the members.
+    With `later` and `live_message_id` (a message in `conversation_id`), members reading that
+    conversation live when they are told (`conversation_live_readers`) hear nothing more.
     """
     told: list[int] = _installed("notify")(
         category=category,
@@ -162,6 +166,7 @@ def notify(
         sms_suffix=sms_suffix,
         reply_target=reply_target,
         later=later,
+        live_message_id=live_message_id,
     )
     return told
 
@@ -182,3 +187,13 @@ def conversation_unread(*, user_id: int, conversation_id: int) -> bool:
     """
     unread: bool = _installed("conversation_unread")(user_id=user_id, conversation_id=conversation_id)
     return unread
+
+
+def conversation_live_readers(*, conversation_id: int, message_id: int) -> set[int]:
+    """Members reading a conversation live as a message arrives (conversations.telling.conversation_live_readers).
+
+    Installed by conversations, above notifications: asked when a notice about the message is told
+    (after its commit, by the request or by the worker), never inside the message's transaction.
+    """
+    readers: set[int] = _installed("conversation_live_readers")(conversation_id=conversation_id, message_id=message_id)
+    return readers

@@ -35,7 +35,7 @@ from django.utils.functional import Promise, lazy
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
-from carecircle.lib.hooks import ReplyTarget
+from carecircle.lib.hooks import ReplyTarget, conversation_live_readers
 from carecircle.notifications.categories import category_named
 from carecircle.notifications.models import FanOut
 
@@ -72,6 +72,8 @@ class Notice:
     capability: str | None
     conversation_id: int | None
     reply_target: ReplyTarget | None
+    # With conversation_id: members reading the conversation live when told hear nothing (notify(later=True)).
+    message_id: int | None = None
 
 
 class _JsonLength(Func):
@@ -103,6 +105,7 @@ def fan_out_record(notice: Notice, user_ids: Collection[int], *, by_worker: bool
         url=notice.url[:500],
         capability=notice.capability or "",
         conversation_id=notice.conversation_id,
+        message_id=notice.message_id,
         reply_target=None if target is None else [target.kind, target.object_id, target.capability],
         user_ids=list(user_ids),
     )
@@ -188,11 +191,14 @@ def _expand_chunk(fan_out_id: int, size: int) -> tuple[bool, bool]:
 
 
 def _tell_row(row: FanOut, ids: list[int]) -> None:
-    """Tell these members of the row (each checked again: member, active, capability, not muting)."""
+    """Tell these members of the row (each checked again: member, active, capability, not muting, not reading live)."""
     from carecircle.notifications.notify import _members, tell
 
     actor = row.actor
-    memberships = _members(row.circle, ids, row.capability or None, {actor.pk} if actor is not None else set())
+    skip = {actor.pk} if actor is not None else set()
+    if row.message_id is not None and row.conversation_id is not None:
+        skip |= conversation_live_readers(conversation_id=row.conversation_id, message_id=row.message_id)
+    memberships = _members(row.circle, ids, row.capability or None, skip)
     if not memberships:
         return
     target = row.reply_target

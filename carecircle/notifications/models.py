@@ -164,6 +164,9 @@ class FanOut(models.Model):
     url = models.CharField(max_length=500, blank=True)
     capability = models.CharField(max_length=80, blank=True)
     conversation_id = models.BigIntegerField(null=True, blank=True)
+    # A message in that conversation: members reading it live when they are told hear nothing more
+    # (asked then, not in the change's transaction: the conversation_live_readers hook).
+    message_id = models.BigIntegerField(null=True, blank=True)
     # ReplyTarget as [kind, object id, capability], or null.
     reply_target = models.JSONField(null=True, blank=True)
     # The members chosen when the change was made, in order; the worker checks each again.

@@ -220,6 +220,7 @@ def notify(
     sms_suffix: Callable[[], str] | None = None,
     reply_target: ReplyTarget | None = None,
     later: bool = False,
+    live_message_id: int | None = None,
 ) -> list[int]:
     """Tell the circle's members (only `user_ids`, only those with `capability`) about one thing.
 
@@ -242,6 +243,9 @@ def notify(
     without reading the members (pass the circle's `user_ids` if you have them): a smaller circle's
     members are told by `fan_outs_finish(keys)` once the caller's transaction has committed and its
     live event left, a big circle's by the worker; the sweep tells them if the process died between.
+    With `live_message_id` too (a message in `conversation_id`), whoever is reading the conversation
+    live when told hears nothing more (conversations answer through the conversation_live_readers
+    hook, after the commit rather than inside the change's transaction).
     Returns the ids recorded (each is checked when told).
     """
     chosen_category = category_named(category)
@@ -257,6 +261,7 @@ def notify(
         capability=capability,
         conversation_id=conversation_id,
         reply_target=reply_target,
+        message_id=live_message_id if later else None,
     )
     if later:
         if render is not None or sms_suffix is not None:

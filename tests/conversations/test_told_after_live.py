@@ -28,6 +28,7 @@ from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle
 from carecircle.conversations import selectors
 from carecircle.conversations import services as conversations
+from carecircle.conversations.models import Message, ReadMarker
 from carecircle.lib import hooks
 from carecircle.notifications.fan_out import fan_outs_finish, fan_outs_resume
 from carecircle.notifications.models import Delivery, FanOut, Notification
@@ -85,6 +86,8 @@ def test_the_live_event_leaves_before_any_notification_and_the_members_are_read_
 
     membership_reads = [sql for sql in seen["queries"] if 'FROM "circles_membership"' in sql]
     assert len(membership_reads) == 1, membership_reads
+    # Who is reading the conversation live is asked when the members are told, not before the event.
+    assert not [sql for sql in seen["queries"] if "conversations_readmarker" in sql]
     # Published at the commit, when only the notice's row was written, not one notification.
     assert seen["fan_outs"] == 1
     assert seen["notifications"] == 0
@@ -148,6 +151,47 @@ def test_a_crash_between_the_commit_and_the_notifications_loses_nothing(crash_af
     told_once(members, message_id)
     emails = Delivery.objects.filter(category="message", channel="email")
     assert sorted(emails.values_list("recipient_id", flat=True)) == sorted(member.pk for member in members)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_after_work_fails_the_sweep_tells_each_member_once(monkeypatch: Any) -> None:
+    """notify_finish raises after the commit (the database went away): the message stands, the sweep tells them."""
+
+    def fails(keys: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(hooks._functions, "notify_finish", fails)
+    circle, organiser, members = circle_of(MEMBERS)
+
+    message_id = post(circle, organiser, "Dad ate well")
+
+    assert FanOut.objects.filter(key=f"message-{message_id}").exists()
+    assert fan_outs_resume(now=timezone.now() + LATER) == 1
+    told_once(members, message_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_who_reads_the_message_live_before_they_are_told_gets_nothing_else(crash_after_commit: None) -> None:
+    """Who is live is asked when the members are told: here the sweep, after the reader's page marked it read."""
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Warm-up")
+    resume_all()
+    message_id = post(circle, organiser, "Dad ate well")
+    reader = members[0]
+    ReadMarker.objects.update_or_create(
+        conversation_id=Message.objects.get(pk=message_id).conversation_id,
+        user=reader,
+        defaults={"last_read_id": message_id, "updated_at": timezone.now()},
+    )
+
+    assert fan_outs_resume(now=timezone.now() + LATER) == 1
+
+    told_once(members[1:], message_id)
+
+
+def resume_all() -> None:
+    """The sweep, as if a minute had passed: every waiting notice told."""
+    fan_outs_resume(now=timezone.now() + LATER)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite runs one writer at a time: no race to lose.")

@@ -7,7 +7,7 @@ import typing
 import pytest
 
 from carecircle.audit.services import audit_record
-from carecircle.conversations.telling import conversation_unread
+from carecircle.conversations.telling import conversation_live_readers, conversation_unread
 from carecircle.lib import hooks
 from carecircle.notifications.account_notices import notify_account
 from carecircle.notifications.fan_out import fan_outs_finish
@@ -28,6 +28,7 @@ def test_every_hook_is_installed_by_the_app_that_owns_it() -> None:
         "notify_finish": fan_outs_finish,
         "notify_account": notify_account,
         "conversation_unread": conversation_unread,
+        "conversation_live_readers": conversation_live_readers,
     }
 
 

@@ -60,14 +60,18 @@ def test_reading_the_conversation_before_the_email_is_due_drops_it(cast: Cast, a
     assert email.status == DeliveryStatus.CANCELLED
 
 
-def test_a_member_live_on_the_page_gets_nothing_else(cast: Cast) -> None:
-    first = post(cast, "Dad ate well")
-    # The organiser is on the page: their marker moved to the newest message just now.
+def organiser_on_the_page(cast: Cast, newest: int) -> None:
+    """The organiser is on the family conversation's page: their marker moved to the newest message just now."""
     ReadMarker.objects.update_or_create(
         conversation_id=family_of(cast, cast.helper).conversation.pk,
         user=cast.organiser,
-        defaults={"last_read_id": first, "updated_at": timezone.now()},
+        defaults={"last_read_id": newest, "updated_at": timezone.now()},
     )
+
+
+def test_a_member_live_on_the_page_gets_nothing_else(cast: Cast) -> None:
+    first = post(cast, "Dad ate well")
+    organiser_on_the_page(cast, first)
     second = post(cast, "He's asleep now")
     assert not Notification.objects.filter(recipient=cast.organiser, key__startswith=f"message-{second}-").exists()
     assert Notification.objects.filter(recipient=cast.person, key__startswith=f"message-{second}-").exists()
@@ -75,6 +79,16 @@ def test_a_member_live_on_the_page_gets_nothing_else(cast: Cast) -> None:
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10), tick=False):
         third = post(cast, "Back tomorrow")
     assert Notification.objects.filter(recipient=cast.organiser, key__startswith=f"message-{third}-").exists()
+
+
+def test_a_mentioned_member_live_on_the_page_gets_neither_the_mention_nor_the_message(cast: Cast) -> None:
+    first = post(cast, "Dad ate well")
+    organiser_on_the_page(cast, first)
+    second = post(cast, "@Olivia Organiser and @Person, he's asleep now")
+
+    about_it = [f"mention-{second}-{cast.organiser.pk}", f"message-{second}-{cast.organiser.pk}"]
+    assert not Notification.objects.filter(recipient=cast.organiser, key__in=about_it).exists()
+    assert Notification.objects.filter(recipient=cast.person, key=f"mention-{second}-{cast.person.pk}").exists()
 
 
 def test_the_batched_email_has_an_html_twin_that_fits_a_phone(cast: Cast) -> None:

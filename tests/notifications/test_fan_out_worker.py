@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from carecircle.accounts.data_rights import account_erase
 from carecircle.circles.models import Membership
+from carecircle.conversations.models import Message, ReadMarker
 from carecircle.notifications import notify as notify_module
 from carecircle.notifications.chat import BULLET
 from carecircle.notifications.fan_out import fan_out_expand, fan_outs_resume
@@ -90,10 +91,11 @@ def test_the_request_costs_the_same_queries_whatever_the_size_of_the_big_circle(
         circle, organiser, _members = circle_of(size)
         post(circle, organiser, "Warm-up")
         counts.append(queries_of(lambda circle=circle, organiser=organiser: post(circle, organiser, "Dad ate well")))
-    # The message, its event, who is live, the members, the one FanOut row, and the finish finding
-    # it is the worker's (in the test's transaction, a savepoint around that): no row per member.
+    # The message, its event, the members, the one FanOut row, and the finish finding it is the
+    # worker's (in the test's transaction, a savepoint around that): no row per member. Who is
+    # reading live is asked when the members are told, by the worker.
     assert counts == [counts[0], counts[0]]
-    assert counts[0] == 15
+    assert counts[0] == 14
     assert FanOut.objects.count() == 4
 
 
@@ -164,6 +166,21 @@ def test_a_member_removed_before_the_worker_comes_is_not_told(db: Any, big: Any)
     Membership.objects.filter(user=members[0], circle=circle).delete()
 
     fan_out_expand(waiting().pk)
+
+    told_once(members[1:], "message-")
+
+
+def test_a_member_reading_live_when_the_worker_comes_is_not_told(db: Any, big: Any) -> None:
+    """The worker asks conversations who is live (the conversation_live_readers hook) as it tells them."""
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    row = waiting()
+    message = Message.objects.get(body="Dad ate well")
+    ReadMarker.objects.create(
+        conversation_id=message.conversation_id, user=members[0], last_read_id=message.pk, updated_at=timezone.now()
+    )
+
+    fan_out_expand(row.pk)
 
     told_once(members[1:], "message-")
 
