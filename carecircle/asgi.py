@@ -3,7 +3,8 @@
 Django's own ASGI handler hops between the event loop and a thread for every sync view and
 middleware, and under load it left pooled database connections with threads that had finished their
 request (docs/architecture/serving.md). Here each HTTP request runs start to end on one thread of
-a pool of HTTP_THREADS, as under a WSGI server, while WebSockets stay on the event loop.
+a pool of HTTP_THREADS, as under a WSGI server, while WebSockets stay on the event loop; work left
+for after a response's answer (lib/after_response.py) runs on AFTER_RESPONSE_THREADS threads of its own.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ from carecircle.web.wsgi_bridge import BufferedWSGIMiddleware  # noqa: E402
 application = ProtocolTypeRouter(
     {
         # django-stubs types the handler as returning a response, which is the iterable of bytes WSGI wants.
-        "http": BufferedWSGIMiddleware(django_wsgi, workers=settings.HTTP_THREADS),  # type: ignore[arg-type]
+        "http": BufferedWSGIMiddleware(
+            django_wsgi,  # type: ignore[arg-type]
+            workers=settings.HTTP_THREADS,
+            after_threads=settings.AFTER_RESPONSE_THREADS,
+        ),
         "websocket": websocket_application,
     }
 )

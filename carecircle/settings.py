@@ -136,6 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Threads per app process that run HTTP requests (carecircle/asgi.py); fewer than the pool's
 # connections, so WebSocket consumers still find one.
 HTTP_THREADS = env_int("HTTP_THREADS", 8)
+# Threads per app process for work after a response's answer (a message's notifications:
+# lib/after_response.py), so no request waits behind it; with HTTP_THREADS, within the pool's 12.
+AFTER_RESPONSE_THREADS = env_int("AFTER_RESPONSE_THREADS", 2)
 
 # Redis (optional): cache, rate limits and the channel layer shared by several app processes.
 # How long its Redis reads may take: CHANNEL_LAYER_READ_SECONDS in carecircle/lib/channel_layers.py.

@@ -12,8 +12,10 @@ body, the thread pool, closing the response on the request's thread) is a2wsgi's
 (docs/architecture/serving.md, "The hand-over").
 
 A response with work left for after it (lib/after_response.py: a message's notifications) is
-handed to the loop as soon as its last chunk is made, before the thread closes it and does that
-work, so the answer never waits for it.
+handed to the loop as soon as its last chunk is made, before the thread closes it, so the answer
+never waits for that work. Closing it hands the work to the process's `AfterResponseThreads`
+(`after_threads` of them), so the request's thread is free for the next request at once: a POST
+never queues behind another POST's notifications.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import functools
 from typing import Any
 
 from a2wsgi.wsgi import Body, WSGIMiddleware, WSGIResponder, build_environ
+from a2wsgi.wsgi_typing import WSGIApp
 
-from carecircle.lib.after_response import ENVIRON_KEY
+from carecircle.lib.after_response import ENVIRON_KEY, THREADS_KEY, AfterResponseThreads
 
 # A page is at most a few dozen KB; anything over this streams as a2wsgi streams it.
 BUFFERED_BYTES = 256 * 1024
@@ -35,8 +38,9 @@ BUFFERED_BYTES = 256 * 1024
 class BufferedWSGIResponder(WSGIResponder):
     """a2wsgi's responder, with the response's messages kept on the thread and queued by the loop."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, after: AfterResponseThreads | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.after = after
         # None once the response is too big to keep: from then on each message crosses at once.
         self.kept: list[Any] | None = []
         self.kept_bytes = 0
@@ -74,7 +78,9 @@ class BufferedWSGIResponder(WSGIResponder):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         body = Body(self.loop, receive)
-        environ = build_environ(scope, body)
+        environ: Any = build_environ(scope, body)
+        if self.after is not None:
+            environ[THREADS_KEY] = self.after
         sender = None
         try:
             sender = self.loop.create_task(self.sender(send))
@@ -95,10 +101,14 @@ class BufferedWSGIResponder(WSGIResponder):
 
 
 class BufferedWSGIMiddleware(WSGIMiddleware):
-    """a2wsgi's `WSGIMiddleware` answering HTTP with `BufferedWSGIResponder`."""
+    """a2wsgi's `WSGIMiddleware` answering HTTP with `BufferedWSGIResponder`; `after_threads` for work after answers."""
+
+    def __init__(self, app: WSGIApp, *args: Any, after_threads: int = 0, **kwargs: Any) -> None:
+        super().__init__(app, *args, **kwargs)
+        self.after = AfterResponseThreads(threads=after_threads) if after_threads > 0 else None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            responder = BufferedWSGIResponder(self.app, self.executor, self.send_queue_size)
+            responder = BufferedWSGIResponder(self.app, self.executor, self.send_queue_size, after=self.after)
             return await responder(scope, receive, send)
         return await super().__call__(scope, receive, send)

@@ -8,16 +8,23 @@ BUFFERED_BYTES on the thread and streams anything larger as a2wsgi did.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 from a2wsgi.wsgi import WSGIResponder
+from django.core.handlers.wsgi import WSGIHandler
 
+from carecircle.accounts.services import api_token_create
+from carecircle.conversations import services as conversations
+from carecircle.lib import hooks
 from carecircle.lib.after_response import ENVIRON_KEY
+from carecircle.notifications.models import FanOut, Notification
 from carecircle.web import wsgi_bridge
 from carecircle.web.wsgi_bridge import BufferedWSGIMiddleware
+from tests.notifications.test_fan_out_cost import circle_of
 
 
 def _app(chunks: list[bytes]) -> Callable[[dict[str, Any], Any], Iterable[bytes]]:
@@ -131,3 +138,50 @@ def test_a_response_with_work_after_it_is_sent_before_that_work_runs() -> None:
     assert seen_by_work == [True]
     assert [message["type"] for message in sent] == ["http.response.start"] + ["http.response.body"] * 2
     assert sent[0]["status"] == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_posted_through_the_bridge_is_told_on_its_own_thread_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The POST is answered, its request thread freed, and the members told on the after-response thread."""
+    circle, organiser, members = circle_of(8)
+    conversation_id = conversations.family_conversation(circle=circle).pk
+    _token, secret = api_token_create(actor=organiser, name="phone")
+    telling_threads: list[str] = []
+    finish = hooks._functions["notify_finish"]
+
+    def noted(keys: Any) -> None:
+        telling_threads.append(threading.current_thread().name)
+        finish(keys)
+
+    monkeypatch.setitem(hooks._functions, "notify_finish", noted)
+    body = json.dumps({"body": "Dad ate well"}).encode()
+    scope = {
+        **_scope(),
+        "method": "POST",
+        "path": f"/api/v1/circles/{circle.pk}/conversations/{conversation_id}/messages",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", f"Bearer {secret}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+    bridge = BufferedWSGIMiddleware(WSGIHandler(), workers=2, after_threads=1)  # type: ignore[arg-type]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(bridge(scope, receive, send))
+    assert bridge.after is not None
+    bridge.after.shutdown()
+
+    assert sent[0]["status"] == 201
+    message_id = json.loads(b"".join(message.get("body", b"") for message in sent))["id"]
+    assert telling_threads == ["after-response_0"]
+    assert not FanOut.objects.exists()
+    notes = Notification.objects.filter(key__startswith=f"message-{message_id}-")
+    assert sorted(notes.values_list("recipient_id", flat=True)) == sorted(member.pk for member in members)
