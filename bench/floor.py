@@ -53,7 +53,10 @@ def pages(circle_id: int) -> list[tuple[str, str]]:
         ("agenda", home + "tasks/"),
         ("week", home + "tasks/week/"),
         ("month", home + "tasks/month/"),
+        ("help needed", home + "tasks/needs-help/"),
         ("family conversation", home + "talk/"),
+        ("record", home + "record/"),
+        ("record medications", home + "record/medications/"),
     ]
     return [page for page in every if not ONLY or any(word in page[0] for word in ONLY)]
 

@@ -109,6 +109,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "carecircle.web.context_processors.site",
             ],
+            # `{% url %}` keeping each address it reversed (web/templatetags/kept_urls.py).
+            "builtins": ["carecircle.web.templatetags.kept_urls"],
             # Dates with a short month name go through `short_date` (docs/architecture/i18n.md, "Dates").
             "libraries": {
                 "short_dates": "carecircle.lib.date_filters",
