@@ -1,5 +1,6 @@
 from datetime import UTC, datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 
@@ -143,3 +144,25 @@ def test_the_session_user_is_read_as_the_orm_reads_it_and_a_password_change_stil
 
     User.objects.filter(pk=dana.pk).update(is_active=False)
     assert backend.get_user(dana.pk) is None
+
+
+def test_pages_see_the_signed_in_user_itself_and_signing_out_still_ends_it(dana, password):
+    """After the first middleware asks who is signed in, request.user is the User (not Django's lazy
+    wrapper), the one this session belongs to; signed out it is the anonymous user, and signing out
+    and signing in again still change who the next request sees."""
+    laptop = signed_in_device(dana, password, FIREFOX_WINDOWS)
+    response = laptop.get(PROFILE)
+    assert response.status_code == 200
+    assert type(response.wsgi_request.user) is User
+    assert response.wsgi_request.user.pk == dana.pk
+    assert response.context["user"] is response.wsgi_request.user
+
+    assert laptop.post(reverse("accounts:logout")).status_code == 302
+    response = laptop.get(reverse("web:accessibility"))
+    assert type(response.wsgi_request.user) is AnonymousUser
+    assert laptop.get(PROFILE).status_code == 302
+
+    signed_in_device(dana, password, SAFARI_IPHONE)
+    response = laptop.post(reverse("accounts:login"), {"email": dana.email, "password": password}, follow=True)
+    assert response.wsgi_request.user.pk == dana.pk
+    assert laptop.get(PROFILE).status_code == 200
