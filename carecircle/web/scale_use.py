@@ -27,7 +27,8 @@ from carecircle.tasks.models import AskedAs, Decline, NobodyLeft, StandInAsk
 from carecircle.web.bulk_rows import Table
 
 if TYPE_CHECKING:
-    from carecircle.web.scale_seed import Member, Seeder
+    from carecircle.web.scale_content import Member
+    from carecircle.web.scale_seed import Seeder
 
 DAY = datetime.timedelta(days=1)
 # Of the occurrences within the kept period: how often someone said "I can't", and how often stand-ins were asked.
