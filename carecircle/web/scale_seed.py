@@ -44,6 +44,7 @@ from carecircle.web import scale_words as words
 from carecircle.web.bulk_rows import loading, next_id, sequences_reset
 from carecircle.web.scale_content import Action, ContentSeeder, Member
 from carecircle.web.scale_tables import seed_tables
+from carecircle.web.scale_texts import TextSeeder, text_tables
 from carecircle.web.scale_traffic import TrafficSeeder
 from carecircle.web.scale_use import Occurrence, UseSeeder, use_tables
 
@@ -124,7 +125,7 @@ class Seeder:
         self.now = now
         self.today = timezone.localdate(now, ZONE)
         self.events_from = now - datetime.timedelta(days=settings.RETENTION_EVENTS_DAYS or 100_000)
-        self.tables = {**seed_tables(), **use_tables()}
+        self.tables = {**seed_tables(), **use_tables(), **text_tables()}
         self.models = list(dict.fromkeys(table.model for table in self.tables.values()))
         # Sessions and background tasks have string and UUID keys, made up per row instead.
         self.ids = {
@@ -146,6 +147,7 @@ class Seeder:
         self.use = UseSeeder(self)
         self.content = ContentSeeder(self)
         self.traffic = TrafficSeeder(self)
+        self.texts = TextSeeder(self)
 
     def take(self, table: str) -> int:
         value = self.ids[table]
@@ -192,6 +194,7 @@ class Seeder:
                 self.tables["events"].add(self.take("events"), circle_id, seq, action.event, data, action.when)
         self.traffic.circle(rng, circle_id, number, members, actions)
         self.use.circle(number, circle_id, members, started, self.occurrences, self.family_id)
+        self.texts.circle(number, circle_id, members)
         self.occurrences = []
         person_name = words.person_name(random.Random(-number))  # noqa: S311
         self.tables["circles"].add(circle_id, person_name, self.consent, len(actions), organiser.user_id, started)

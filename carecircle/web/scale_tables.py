@@ -13,7 +13,7 @@ from carecircle.accounts.models import SignedInSession, TextCode, User
 from carecircle.audit.models import AuditEntry
 from carecircle.circles.models import Circle, Membership
 from carecircle.conversations.models import Conversation, Message, ReadMarker
-from carecircle.notifications.models import Delivery, Notification
+from carecircle.notifications.models import Delivery, Notification, OutboxMessage
 from carecircle.realtime.models import CircleEvent
 from carecircle.records.models import RecordEntry, RecordVersion, RecordView
 from carecircle.tasks.models import Assignment, OccurrenceChange, Task
@@ -110,6 +110,7 @@ def seed_tables() -> dict[str, Table]:
                 "sent_at",
             ],
         ),
+        "outbox": Table(OutboxMessage, ["id", "channel", "to", "subject", "body", "created_at"]),
         "task_results": Table(
             DBTaskResult,
             [

@@ -75,22 +75,17 @@ class TrafficSeeder:
                     action.when,
                     sent,
                 )
+                # The outbox email backend keeps each sent email (one box, no EMAIL_URL).
+                self.seeder.tables["outbox"].add(
+                    self.seeder.take("outbox"),
+                    Channel.EMAIL,
+                    f"seed{member.user_id}@example.org",
+                    "Something new in the circle",
+                    "Something new in the circle. Open CareCircle to see it.",
+                    sent,
+                )
                 if sent >= self.seeder.task_results_from:
-                    arguments = json.dumps({"args": [delivery_id], "kwargs": {}})
-                    self.seeder.tables["task_results"].add(
-                        uuid.UUID(int=rng.getrandbits(128)),
-                        "SUCCESSFUL",
-                        action.when,
-                        sent,
-                        sent,
-                        arguments,
-                        "carecircle.notifications.tasks.deliver",
-                        "default",
-                        "default",
-                        action.when,
-                        "",
-                        "",
-                    )
+                    self.task_result(rng, delivery_id, action.when, sent)
         for index, member in enumerate(members):
             seen = self.seeder.now - datetime.timedelta(seconds=rng.uniform(0, self.seeder.session_days * 86_400))
             key = f"seed{number:08x}{index:04x}{rng.getrandbits(80):020x}"
@@ -124,3 +119,22 @@ class TrafficSeeder:
                 sent + datetime.timedelta(minutes=settings.TEXT_CODE_MINUTES),
                 sent + datetime.timedelta(seconds=rng.uniform(10, 120)),
             )
+
+    def task_result(
+        self, rng: random.Random, delivery_id: int, queued: datetime.datetime, finished: datetime.datetime
+    ) -> None:
+        """The worker's finished task that sent one delivery."""
+        self.seeder.tables["task_results"].add(
+            uuid.UUID(int=rng.getrandbits(128)),
+            "SUCCESSFUL",
+            queued,
+            finished,
+            finished,
+            json.dumps({"args": [delivery_id], "kwargs": {}}),
+            "carecircle.notifications.tasks.deliver",
+            "default",
+            "default",
+            queued,
+            "",
+            "",
+        )

@@ -50,6 +50,15 @@ class Occurrence:
     goer: Member | None
 
 
+@dataclass
+class Ask:
+    """Stand-ins asked for one occurrence, at one moment."""
+
+    occurrence: Occurrence
+    when: datetime.datetime
+    members: list[Member]
+
+
 def use_tables() -> dict[str, Table]:
     return {
         "declines": Table(Decline, ["id", "task_id", "occurrence_date", "user_id", "created_at"]),
@@ -130,6 +139,8 @@ class UseSeeder:
         self.kept = datetime.timedelta(days=settings.RETENTION_DELIVERIES_DAYS or 100_000)
         # An occurrence's rows go this many days after its day: seed only days still within it.
         self.first_day = seeder.today - self.kept + DAY
+        # The circle's stand-in asks (occurrence, when, who was asked), for the texts they sent (scale_texts.py).
+        self.asked: list[Ask] = []
 
     def add(self, table: str, *values: object) -> None:
         self.seeder.tables[table].add(self.seeder.take(SHARED_IDS.get(table, table)), *values)
@@ -149,6 +160,7 @@ class UseSeeder:
     ) -> None:
         # Seeded, not secret: its own generator, so adding these rows changed nothing else in the circle.
         rng = random.Random(f"use-{number}")  # noqa: S311
+        self.asked = []
         self.asks(rng, circle_id, members, occurrences)
         self.invitations(rng, circle_id, members, started)
         self.share_links(rng, circle_id, members, started)
@@ -174,9 +186,11 @@ class UseSeeder:
             if asked and rng.random() < STAND_INS_ASKED:
                 when = min(now, occurrence.start - DAY * rng.uniform(0.5, 3))
                 way = rng.choice(list(AskedAs))
-                for member in rng.sample(asked, min(len(asked), rng.randint(1, 3))):
+                chosen = rng.sample(asked, min(len(asked), rng.randint(1, 3)))
+                for member in chosen:
                     asker = decliner.user_id if decliner else None
                     self.add("stand_in_asks", occurrence.task_id, occurrence.day, member.user_id, asker, when, way)
+                self.asked.append(Ask(occurrence, when, chosen))
                 if occurrence.goer is None and rng.random() < NOBODY_LEFT:
                     told = min(now, when + datetime.timedelta(hours=rng.uniform(1, 24)))
                     reason = NobodyLeft.Reason.ALL_ASKED
