@@ -8,6 +8,14 @@ in its table before, how many it removed, its wall and CPU time, and its delete 
 transactions (median and longest); then the whole job's totals and the statements that took the
 most time in all. Load average at the start and the end. It deletes rows: point it only at a
 database made for benchmarks (`carecircle seed-scale`).
+
+To tell a slow batch's cause: every batch over SLOW_MS (default 200) is listed with the moment it
+started (UTC) and this process's CPU time in it, to set against the checkpoints in PostgreSQL's
+log (`log_checkpoints`) and the checkpoint counters printed at the start and end. As a superuser
+it also asks PostgreSQL to log its own statements over SLOW_MS and any lock wait over 100 ms
+(this connection only), so a stall inside the server shows there with the server's own duration.
+With EXPLAIN=1 each rule's first delete batch is run once under EXPLAIN (ANALYZE, BUFFERS) and
+rolled back, and its plan printed.
 Not a test: figures go into docs/performance.md by hand.
 
     DATABASE_URL=postgres://…/scale_full PRUNE_DAYS_AHEAD=10 DEBUG=false \\
@@ -18,12 +26,13 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import statistics
 import sys
 import time
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from carecircle.lib import retention
@@ -40,13 +49,53 @@ def table_rows(model: Any) -> int:
         return int(cursor.fetchone()[0])
 
 
+def checkpoints() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT checkpoints_timed, checkpoints_req, checkpoint_sync_time FROM pg_stat_bgwriter")
+        timed, requested, sync_ms = cursor.fetchone()
+    return f"checkpoints timed {timed}, requested {requested}, {sync_ms / 1000:.1f} s syncing in all"
+
+
+def server_logging(slow_ms: int) -> None:
+    """Log this connection's slow statements and lock waits in PostgreSQL's own log (superuser only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            say("not a superuser: PostgreSQL's own log of slow statements and lock waits is off")
+            return
+        cursor.execute(f"SET log_min_duration_statement = {int(slow_ms)}")
+        cursor.execute("SET log_lock_waits = on")
+        cursor.execute("SET deadlock_timeout = '100ms'")
+        cursor.execute("SET track_io_timing = on")
+
+
+def first_batch_plan(rule: retention.RetentionRule, now: datetime.datetime) -> None:
+    """Run the rule's first delete batch under EXPLAIN (ANALYZE, BUFFERS), roll it back, print the plan."""
+    ids = list(rule.expired(now=now).order_by("pk").values_list("pk", flat=True)[: retention.BATCH])
+    if not ids:
+        return
+    table = connection.ops.quote_name(rule.model._meta.db_table)
+    column = connection.ops.quote_name(str(rule.model._meta.pk.column))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) DELETE FROM {table} WHERE {column} = ANY(%s)", [ids])
+        for (line,) in cursor.fetchall():
+            # The 500 ids themselves say nothing about the plan.
+            say("    " + re.sub(r"'\{[^}]*\}'", "'{…500 ids…}'", line))
+        transaction.set_rollback(True)
+
+
 def run() -> None:
     from django.contrib.sessions.models import Session
 
     ahead = int(os.environ.get("PRUNE_DAYS_AHEAD", "0"))
     now = timezone.now() + datetime.timedelta(days=ahead)
+    slow_ms = int(os.environ.get("SLOW_MS", "200"))
+    explain = os.environ.get("EXPLAIN") == "1"
     statements: list[tuple[float, str]] = []
     batches: list[float] = []
+    # Batches over slow_ms: when it started (UTC), its wall and this process's CPU, the rule.
+    slow: list[tuple[datetime.datetime, float, float, str]] = []
+    current = [""]
 
     def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -58,11 +107,14 @@ def run() -> None:
     purge, rules_of = retention._purge, retention.retention_rules
 
     def timed_purge(rule: retention.RetentionRule, ids: list[int]) -> int:
-        started = time.perf_counter()
+        moment, started, cpu = datetime.datetime.now(tz=datetime.UTC), time.perf_counter(), time.process_time()
         try:
             return purge(rule, ids)
         finally:
-            batches.append(time.perf_counter() - started)
+            wall = time.perf_counter() - started
+            batches.append(wall)
+            if wall * 1000 > slow_ms:
+                slow.append((moment, wall, time.process_time() - cpu, current[0]))
 
     def batch_figures(times: list[float]) -> str:
         if not times:
@@ -72,6 +124,8 @@ def run() -> None:
         )
 
     say(f"now {now.isoformat()} ({ahead} days ahead), load average at the start {os.getloadavg()}")
+    server_logging(slow_ms)
+    say(f"at the start: {checkpoints()}")
     rules = rules_of()
     removed: dict[str, Any] = {}
     retention._purge = timed_purge
@@ -80,6 +134,10 @@ def run() -> None:
         with connection.execute_wrapper(timer):
             for name, rule in rules.items():
                 rows = table_rows(rule.model)
+                current[0] = name
+                if explain:
+                    say(f"{name}: the first batch's delete, rolled back")
+                    first_batch_plan(rule, now)
                 retention.retention_rules = lambda name=name, rule=rule: {name: rule}  # type: ignore[misc]
                 batches.clear()
                 cpu, wall = time.process_time(), time.perf_counter()
@@ -107,6 +165,10 @@ def run() -> None:
     wall, cpu = time.perf_counter() - whole_wall, time.process_time() - whole_cpu
     say(f"whole job: {wall:.2f} s wall, {cpu:.2f} s cpu, {len(statements)} statements")
     say(f"load average at the end {os.getloadavg()}")
+    say(f"at the end: {checkpoints()}")
+    say(f"{len(slow)} batches over {slow_ms} ms (started at, wall, this process's CPU, rule):")
+    for moment, wall, cpu, name in slow:
+        say(f"  {moment:%H:%M:%S.%f}  {wall * 1000:7.1f} ms  cpu {cpu * 1000:6.1f} ms  {name}")
     totals: dict[str, list[float]] = {}
     for seconds, sql in statements:
         entry = totals.setdefault(sql, [0, 0.0, 0.0])
