@@ -11,9 +11,18 @@ CPU time, which a busy machine disturbs less; PostgreSQL's own work is only in t
 queries per request and the big/small ratio of the wall times against the 1.5x budget
 (BUDGETS.md, "Data growth"), with the load average. Drops both databases at the end, also after a
 failure or Ctrl-C (closing any connection left to them), unless BENCH_KEEP=1.
+With BENCH_SERVED=1 the same pages are also served under load (BENCH_SERVED=only: without the
+in-process comparison): one `carecircle serve` process per database, both running, and wrk
+(Debian's package) at 16 and 64 connections for BENCH_SERVED_SECONDS (default 5) on each page,
+small then big in turn, signed in as circle 1's organiser, against the signed-in one-query page
+(`/accessibility/`, the framework floor). Prints requests a second, p99, errors and the server's
+CPU per request (from /proc, steadier than wall time on a shared machine) for each, with the
+big/small ratios and the load average. BENCH_REUSE=1 measures databases already seeded under the
+prefix's names instead of dropping and seeding them (and keeps them).
 Not a test: figures go into docs/performance.md by hand.
 
     DEBUG=false .venv/bin/python bench/scale.py
+    BENCH_SERVED=1 BENCH_REUSE=1 BENCH_SCALE_PREFIX=me_scale DEBUG=false .venv/bin/python bench/scale.py
     BENCH_SCALE=0.3 BENCH_REPEATS=40 DEBUG=false .venv/bin/python bench/scale.py
     BENCH_SCALE_PREFIX=me_scale DEBUG=false .venv/bin/python bench/scale.py   # me_scale_small, me_scale
 """
@@ -38,6 +47,9 @@ BIG_SCALE = float(os.environ.get("BENCH_SCALE", "0.1"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "25"))
 PREFIX = os.environ.get("BENCH_SCALE_PREFIX", "carecircle_scale")
 BUDGET = 1.5
+SERVED = os.environ.get("BENCH_SERVED", "")
+SERVED_SECONDS = min(float(os.environ.get("BENCH_SERVED_SECONDS", "5")), 20.0)
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 
 
 def database_url(name: str) -> str:
@@ -57,7 +69,7 @@ def environment(name: str) -> dict[str, str]:
         **os.environ,
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", secrets.token_urlsafe(48)),
-        "ALLOWED_HOSTS": "testserver",
+        "ALLOWED_HOSTS": "testserver,127.0.0.1",
         "DATABASE_URL": database_url(name),
         "LOG_LEVEL": "ERROR",
         "DJANGO_SETTINGS_MODULE": "carecircle.settings",
@@ -135,7 +147,9 @@ def measure() -> None:
     family = Conversation.objects.get(circle=circle, kind="circle")
     client = Client()
     client.force_login(organiser)
-    sys.stdout.write(json.dumps([circle.pk, family.pk]) + "\n")
+    # The test client's session is a real row in the database: a served run signs in with its cookie.
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    sys.stdout.write(json.dumps([circle.pk, family.pk, cookie]) + "\n")
     sys.stdout.flush()
     # BENCH_CACHE=warm keeps the cache between requests (what a running server has); by default every
     # request starts from an empty cache, so it reads the database and renders everything.
@@ -169,7 +183,9 @@ class Measurer:
             stdout=subprocess.PIPE,
             text=True,
         )
-        self.circle_id, self.family_id = json.loads(self.read())
+        # An older checkout's measuring process (bench/conversation_pages.py) signs in no cookie.
+        self.circle_id, self.family_id, *signed_in = json.loads(self.read())
+        self.cookie = signed_in[0] if signed_in else ""
 
     def read(self) -> str:
         assert self.process.stdout is not None
@@ -227,6 +243,73 @@ def compare(small: Measurer, big: Measurer) -> None:
         )
 
 
+def served_targets(circle_id: int) -> list[tuple[str, str]]:
+    page = f"/circles/{circle_id}/"
+    return [
+        ("signed-in one-query page", "/accessibility/"),
+        ("circle home", page),
+        ("agenda", page + "tasks/"),
+        ("family conversation", page + "talk/"),
+        ("record: medications", page + "record/medications/"),
+    ]
+
+
+def serve(name: str, port: int) -> subprocess.Popen[bytes]:
+    command = [str(BIN / "carecircle"), "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+    return subprocess.Popen(command, cwd=ROOT, env=environment(name))
+
+
+def served_compare(small: Measurer, big: Measurer, names: tuple[str, str]) -> None:
+    """Each page served from both databases at once, wrk on each in turn, at 16 and 64 connections."""
+    from run import free_port, server_cpu_seconds, wait_ready, wrk_load
+
+    # Static files collected once, before either server starts: two servers collecting at once race.
+    subprocess.run(
+        [str(BIN / "carecircle"), "collectstatic", "--no-input", "-v0"], env=environment(names[0]), check=True
+    )
+    ports = free_port(), free_port()
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        for name, port in zip(names, ports, strict=True):
+            servers.append(serve(name, port))
+            wait_ready(port, servers[-1])
+        say(
+            f"served: one `carecircle serve` process per database, wrk {SERVED_SECONDS:.0f} s per row, "
+            f"small then big; cpu = the server's CPU ms per request; budget: big within {BUDGET}x small"
+        )
+        say(
+            f"{'':26}{'conns':>6}{'small r/s':>11}{'big r/s':>9}{'ratio':>7}{'small p99':>11}{'big p99':>9}"
+            f"{'small cpu':>11}{'big cpu':>9}{'ratio':>7}{'errors':>8}  load"
+        )
+        big_urls = dict(served_targets(big.circle_id))
+        for label, small_url in served_targets(small.circle_id):
+            urls = small_url, big_urls[label]
+            for port, url, cookie in zip(ports, urls, (small.cookie, big.cookie), strict=True):
+                wrk_load(port, url, cookie, connections=4, seconds=1)  # warm-up: caches and connections
+            for connections in (16, 64):
+                figures = []
+                for port, server, url, cookie in zip(ports, servers, urls, (small.cookie, big.cookie), strict=True):
+                    cpu = server_cpu_seconds(server)
+                    figure = wrk_load(port, url, cookie, connections=connections, seconds=SERVED_SECONDS)
+                    requests = figure["requests"] or float("nan")
+                    figure["cpu_ms"] = (server_cpu_seconds(server) - cpu) / requests * 1000
+                    figures.append(figure)
+                low, high = figures
+                ratio = low["rps"] / high["rps"] if high["rps"] else float("nan")
+                cpu_ratio = high["cpu_ms"] / low["cpu_ms"] if low["cpu_ms"] else float("nan")
+                flag = "" if ratio <= BUDGET else "  OVER"
+                say(
+                    f"{label:26}{connections:6}{low['rps']:11.0f}{high['rps']:9.0f}{ratio:6.2f}x"
+                    f"{low['p99_ms']:9.0f}ms{high['p99_ms']:7.0f}ms{low['cpu_ms']:11.1f}{high['cpu_ms']:9.1f}"
+                    f"{cpu_ratio:6.2f}x{low['errors'] + high['errors']:8.0f}  {os.getloadavg()[0]:.1f}{flag}"
+                )
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=30)
+
+
 def say(text: str = "") -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -237,20 +320,25 @@ def main() -> None:
     say(f"databases: {small} (small), {big} (big)")
     say(f"load average at start: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     try:
-        seconds = prepare(small, SMALL_SCALE)
-        say(f"small database: seed-scale --scale {SMALL_SCALE} took {seconds:.0f} s")
-        seconds = prepare(big, BIG_SCALE)
-        say(f"big database: seed-scale --scale {BIG_SCALE} took {seconds:.0f} s")
-        say(f"load average after seeding: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+        if not REUSE:
+            seconds = prepare(small, SMALL_SCALE)
+            say(f"small database: seed-scale --scale {SMALL_SCALE} took {seconds:.0f} s")
+            seconds = prepare(big, BIG_SCALE)
+            say(f"big database: seed-scale --scale {BIG_SCALE} took {seconds:.0f} s")
+            say(f"load average after seeding: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
         small_measurer, big_measurer = Measurer(small), Measurer(big)
         try:
-            compare(small_measurer, big_measurer)
+            if SERVED != "only":
+                compare(small_measurer, big_measurer)
+                say(f"load average after measuring: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
+            if SERVED:
+                served_compare(small_measurer, big_measurer, (small, big))
+                say(f"load average after serving: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
         finally:
             small_measurer.close()
             big_measurer.close()
-        say(f"load average after measuring: {' '.join(f'{value:.2f}' for value in os.getloadavg())}")
     finally:
-        if os.environ.get("BENCH_KEEP") != "1":
+        if os.environ.get("BENCH_KEEP") != "1" and not REUSE:
             drop(small)
             drop(big)
             say(f"dropped {small} and {big}")
