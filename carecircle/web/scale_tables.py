@@ -19,6 +19,21 @@ from carecircle.records.models import RecordEntry, RecordVersion, RecordView
 from carecircle.tasks.models import Assignment, OccurrenceChange, Task
 from carecircle.web.bulk_rows import Table
 
+# A delivery's columns up to its moment: a sent one adds when it was sent, a waiting one when it may go.
+DELIVERY_COLUMNS = (
+    "id",
+    "channel",
+    "to",
+    "recipient_id",
+    "category",
+    "subject",
+    "body",
+    "idempotency_key",
+    "status",
+    "attempts",
+    "created_at",
+)
+
 
 def seed_tables() -> dict[str, Table]:
     """The circle's own tables, then what using it leaves behind, in the order they are written."""
@@ -93,23 +108,7 @@ def seed_tables() -> dict[str, Table]:
         "notifications": Table(
             Notification, ["id", "recipient_id", "circle_id", "category", "title", "url", "key", "created_at"]
         ),
-        "deliveries": Table(
-            Delivery,
-            [
-                "id",
-                "channel",
-                "to",
-                "recipient_id",
-                "category",
-                "subject",
-                "body",
-                "idempotency_key",
-                "status",
-                "attempts",
-                "created_at",
-                "sent_at",
-            ],
-        ),
+        "deliveries": Table(Delivery, [*DELIVERY_COLUMNS, "sent_at"]),
         "outbox": Table(OutboxMessage, ["id", "channel", "to", "subject", "body", "created_at"]),
         "task_results": Table(
             DBTaskResult,

@@ -25,6 +25,7 @@ from carecircle.accounts.models import DEFAULT_TIME_ZONE
 from carecircle.notifications.models import Channel, Delivery, DeliveryStatus, TextsSent
 from carecircle.tasks.models import ReplyCode
 from carecircle.web.bulk_rows import Table
+from carecircle.web.scale_tables import DELIVERY_COLUMNS
 
 if TYPE_CHECKING:
     from carecircle.web.scale_content import Member
@@ -43,23 +44,7 @@ def text_tables() -> dict[str, Table]:
     return {
         "reply_codes": Table(ReplyCode, ["id", "circle_id", "task_id", "occurrence_date", "code", "created_at"]),
         "texts_sent": Table(TextsSent, ["id", "user_id", "day", "count"]),
-        "waiting": Table(
-            Delivery,
-            [
-                "id",
-                "channel",
-                "to",
-                "recipient_id",
-                "category",
-                "subject",
-                "body",
-                "idempotency_key",
-                "status",
-                "attempts",
-                "created_at",
-                "not_before",
-            ],
-        ),
+        "waiting": Table(Delivery, [*DELIVERY_COLUMNS, "not_before"]),
     }
 
 
