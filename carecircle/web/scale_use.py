@@ -191,6 +191,11 @@ class UseSeeder:
                     asker = decliner.user_id if decliner else None
                     self.add("stand_in_asks", occurrence.task_id, occurrence.day, member.user_id, asker, when, way)
                 self.asked.append(Ask(occurrence, when, chosen))
+                if way == AskedAs.EVERYONE:
+                    # Asking everyone is a member's action, audited as tasks/pacing.py does; the
+                    # stand-in and offer asks are the worker's, with no audit row.
+                    actor = decliner or members[0]
+                    self.seeder.audit(circle_id, actor, "tasks.asked_everyone", when, **dated, count=len(chosen))
                 if occurrence.goer is None and rng.random() < NOBODY_LEFT:
                     told = min(now, when + datetime.timedelta(hours=rng.uniform(1, 24)))
                     reason = NobodyLeft.Reason.ALL_ASKED

@@ -228,6 +228,16 @@ def test_asks_invitations_share_links_and_replies_are_seeded_and_pruned_in_their
             task=decline.task_id, occurrence_date=decline.occurrence_date, user=decline.user_id
         ).exists()
     assert AuditEntry.objects.filter(action="invitation.created").count() == before["invitations"]
+    # Asking everyone is audited once per occurrence asked, as the service does; the worker's asks are not.
+    asked_everyone = set(
+        StandInAsk.objects.filter(asked_as="everyone").values_list("task_id", "occurrence_date").distinct()
+    )
+    audited = AuditEntry.objects.filter(action="tasks.asked_everyone")
+    assert asked_everyone
+    assert {
+        (entry.data["task"], datetime.date.fromisoformat(entry.data["date"])) for entry in audited
+    } == asked_everyone
+    assert audited.count() == len(asked_everyone)
     assert not AuditEntry.objects.filter(action="invitation.created", subject_name="").exists()
     assert not any(privacy_maintenance(now=NOW)["retention"].values())
 
