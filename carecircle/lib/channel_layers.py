@@ -25,6 +25,7 @@ import time
 import uuid
 from typing import Any
 
+import redis.asyncio
 from channels_redis.core import ChannelLock, RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer, RedisPubSubLoopLayer
 from channels_redis.utils import _wrap_close
@@ -53,6 +54,12 @@ OVERFLOWED = "channel.overflowed"
 # layer; Redis went away and may have forgotten every group): EventsConsumer.channel_lost closes the
 # socket with 1012 and the client reconnects and catches up.
 LOST = "channel.lost"
+# The queues layer's connections to Redis per process (redis-py's default pool size), and how long
+# a command waits for one of them to be free. redis-py's pool refuses the 101st at once
+# (MaxConnectionsError), which a process's 500 connections reached together when their clients came
+# or went at once (BoundedRedisChannelLayer.create_pool).
+POOL_CONNECTIONS = 100
+POOL_WAIT_SECONDS = 10.0
 # How long the queues layer's reader waits after its read from Redis failed before reading again.
 LOST_PAUSE_SECONDS = 1.0
 # How long `subscriptions_confirm` waits for a pub/sub process's subscriptions to work again after
@@ -246,6 +253,26 @@ class BoundedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # chan
         # Whose each connection is (EventsConsumer says on connect), to hand a FOR_USERS event only
         # to the connections of the people it names.
         self.channel_people: dict[str, int] = {}
+
+    def create_pool(self, index: int) -> Any:
+        """A pool whose commands wait for a free connection, instead of failing when all are in use.
+
+        Every connection's `group_add` on connect and `group_discard` on disconnect takes one of the
+        process's connections to Redis for a moment. redis-py's own pool refuses a command when all
+        100 are busy, so when 500 clients of a process came at once (a deploy, the proxy restarted)
+        or went at once, hundreds of them failed: handshakes ended with a 500, disconnects left the
+        connection in its groups for a day (every event then queued a copy nobody read), and if the
+        process's read from Redis was refused, every connection was told Redis was lost and closed,
+        and reconnected at once, together again (bench/live_receive.py with BENCH_ASGI found it).
+        Now a command waits up to POOL_WAIT_SECONDS for one of POOL_CONNECTIONS.
+        """
+        host = dict(self.hosts[index])
+        address = host.pop("address", None)
+        if address is None:
+            return super().create_pool(index)  # a Sentinel set-up: channels-redis's own pool
+        return redis.asyncio.BlockingConnectionPool.from_url(
+            address, max_connections=POOL_CONNECTIONS, timeout=POOL_WAIT_SECONDS, **host
+        )
 
     async def new_channel(self, prefix: str = "specific") -> str:
         channel: str = await super().new_channel(prefix)

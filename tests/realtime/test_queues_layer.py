@@ -163,3 +163,28 @@ async def test_a_personal_event_sent_to_a_circle_wakes_only_the_named_peoples_co
     # its consumer decides.
     assert (await receiver.receive(other))["event"] == changed
     assert (await receiver.receive(unknown))["event"] == badge
+
+
+async def test_hundreds_of_connections_coming_and_going_at_once_all_get_a_redis_connection(private_redis):
+    # A process's clients come (a deploy, the proxy restarted) or go together: 300 joins and 300
+    # leaves at once, more than the 100 connections to Redis the process keeps. redis-py's own pool
+    # refused the 101st with MaxConnectionsError; each must wait for a free connection instead.
+    port, _ = private_redis
+    layer = layer_on(port)
+    channels = [await layer.new_channel() for _ in range(300)]
+    reading = asyncio.ensure_future(layer.receive(channels[0]))  # the process's read holds one connection
+
+    await asyncio.gather(*(layer.group_add("circle.1", channel) for channel in channels))
+    sender = layer_on(port)
+    await sender.group_send("circle.1", {"type": HANDLER, "event": {"seq": 1}})
+    assert (await asyncio.wait_for(reading, 5))["event"] == {"seq": 1}
+    await asyncio.gather(*(layer.group_discard("circle.1", channel) for channel in channels))
+
+    client = redis.asyncio.Redis(port=port)
+    try:
+        groups = [key async for key in client.scan_iter("queues-test*") if b":group:" in key]
+        assert [await client.zcard(key) for key in groups] in ([], [0])
+    finally:
+        await client.aclose()
+    await layer.flush()
+    await sender.flush()
