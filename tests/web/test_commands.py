@@ -235,3 +235,19 @@ def test_run_with_a_port_points_links_at_it_unless_site_url_is_set(settings, mon
     settings.SITE_URL = "https://care.example.org"
     follow_port(8612)
     assert settings.SITE_URL == "https://care.example.org"
+
+
+def test_serve_speaks_websocket_with_the_protocol_measured_cheapest():
+    # bench/live_receive.py with BENCH_ASGI compared them (docs/performance.md); named, not "auto".
+    import uvicorn
+
+    from carecircle.web.management.commands.serve import uvicorn_config
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        raise AssertionError("not served")
+
+    config = uvicorn.Config(app, **uvicorn_config(host="127.0.0.1", port=0))
+    config.load()
+    assert config.ws_protocol_class is not None
+    assert config.ws_protocol_class.__name__ == "WebSocketsSansIOProtocol"
+    assert config.ws_per_message_deflate is False
