@@ -143,12 +143,19 @@ def _normalised(
 def _members(
     circle: Circle, user_ids: Collection[int] | None, capability: str | None, exclude: set[int]
 ) -> list[Membership]:
-    memberships = list(
-        Membership.objects.filter(circle=circle)
-        .select_related("user")
-        .annotate(person_is_member=Exists(Membership.objects.filter(circle=OuterRef("circle"), role=Role.PERSON)))
-    )
+    found = Membership.objects.filter(circle=circle)
     wanted = None if user_ids is None else set(user_ids)
+    if wanted is not None:
+        # Only the members asked about: the worker tells a big circle 250 at a time, and reading all
+        # 1,000 members (and their accounts) for each chunk was most of its work.
+        found = found.filter(user_id__in=wanted)
+    memberships = list(
+        found.select_related("user").annotate(
+            person_is_member=Exists(Membership.objects.filter(circle=OuterRef("circle"), role=Role.PERSON))
+        )
+    )
+    # The same for every member with the same role: worked out once per role, not per member.
+    allowed: dict[tuple[str, bool], bool] = {}
     chosen: list[Membership] = []
     for membership in memberships:
         if membership.user_id in exclude or (wanted is not None and membership.user_id not in wanted):
@@ -156,12 +163,13 @@ def _members(
         if not membership.user.is_active:
             continue
         if capability is not None:
-            capabilities = capabilities_for(
-                role=membership.role,
-                consent=circle.consent,
-                person_is_member=bool(getattr(membership, "person_is_member", False)),
-            )
-            if capability not in capabilities:
+            person_is_member = bool(getattr(membership, "person_is_member", False))
+            key = (membership.role, person_is_member)
+            if key not in allowed:
+                allowed[key] = capability in capabilities_for(
+                    role=membership.role, consent=circle.consent, person_is_member=person_is_member
+                )
+            if not allowed[key]:
                 continue
         chosen.append(membership)
     return chosen
