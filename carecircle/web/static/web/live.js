@@ -12,6 +12,10 @@
     // The page was rendered as of this sequence number: catch up from there, not from older visits.
     if (el.hasAttribute("data-live-seq")) { sessionStorage.setItem("cc-seq-" + circle, el.getAttribute("data-live-seq")); }
   });
+  // The highest number of each circle whose event the page's scripts were told of (announced):
+  // each numbered event once and in number order, whether it came live or with a catch-up.
+  var announced = {};
+  Object.keys(circles).forEach(function (circle) { announced[circle] = parseInt(sessionStorage.getItem("cc-seq-" + circle) || "0", 10); });
   var status = document.querySelector("[data-live-status]");
   // Translated words, when the page isn't in English (web/script_words.py loads them first).
   var words = window.carecircleWords || {};
@@ -160,6 +164,16 @@
   }
 
   function announce(event) { document.dispatchEvent(new CustomEvent("carecircle:event", { detail: event })); }
+  // A late event (4 after 5, which fetched 4 and 5) or one a catch-up also brought is told once.
+  function announceOnce(event) {
+    var circle = String(event.circle);
+    if (event.seq <= (announced[circle] || 0)) { return; }
+    announced[circle] = event.seq;
+    announce(event);
+  }
+  function numbered(event) {
+    return Boolean(event.circle && typeof event.seq === "number" && circles[String(event.circle)] && event.type !== "circle.latest");
+  }
 
   // Events missed while disconnected (or skipped in a gap) are fetched and announced like live ones.
   function catchUp(circle, from) {
@@ -172,7 +186,7 @@
         if (!data) { return; }
         // A gap: events after `since` were pruned (RETENTION_EVENTS_DAYS), so refetch everything shown.
         if (data.events.length || data.gap) { refresh(circle, null); }
-        data.events.forEach(announce);
+        data.events.forEach(function (event) { announceOnce(event); });
         rememberSeq(circle, data.latest);
         if (data.has_more && data.events.length) { catchUp(circle, data.events[data.events.length - 1].seq); }
       })
@@ -197,7 +211,8 @@
     socket.onmessage = function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (error) { return; }
-      announce(event);
+      // A circle's numbered events are told below, once each and in order.
+      if (!numbered(event)) { announce(event); }
       if (event.organisation && !event.circle && organisations[String(event.organisation)]) {
         organisationEvent(event);
         return;
@@ -217,7 +232,9 @@
           return;
         }
         rememberSeq(event.circle, event.seq);
+        // A gap: the catch-up fetches the missing ones and this one, and tells them in order.
         if (event.seq > expected && known) { catchUp(event.circle, expected - 1); return; }
+        announceOnce(event);
         refresh(event.circle, event.type);
       }
     };
