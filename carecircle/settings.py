@@ -109,8 +109,9 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "carecircle.web.context_processors.site",
             ],
-            # `{% url %}` keeping each address it reversed (web/templatetags/kept_urls.py).
-            "builtins": ["carecircle.web.templatetags.kept_urls"],
+            # `{% url %}` keeping each address it reversed (web/templatetags/kept_urls.py), `{% extends %}`
+            # listing the root template's blocks once (web/templatetags/kept_blocks.py).
+            "builtins": ["carecircle.web.templatetags.kept_urls", "carecircle.web.templatetags.kept_blocks"],
             # Dates with a short month name go through `short_date` (docs/architecture/i18n.md, "Dates").
             "libraries": {
                 "short_dates": "carecircle.lib.date_filters",

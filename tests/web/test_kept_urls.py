@@ -1,9 +1,10 @@
 """`{% url %}` keeps each address it reversed, under all that reversing reads (web/templatetags/kept_urls.py).
 
-The circle pages are drawn with the kept addresses and compared, byte for byte, with the same pages
-drawn by Django's own `{% url %}`, for viewers with different roles, languages and circles; the
-tag's own tests check a kept address is never another circle's, another mount point's or another
-URLconf's.
+The circle pages are drawn with the kept addresses (and the root template's blocks listed once,
+web/templatetags/kept_blocks.py, tested in test_kept_blocks.py) and compared, byte for byte, with
+the same pages drawn by Django's own `{% url %}` and `{% extends %}`, for viewers with different
+roles, languages and circles; the tag's own tests check a kept address is never another circle's,
+another mount point's or another URLconf's.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from typing import Any
 import pytest
 from django.template import engines
 from django.template.defaulttags import URLNode
+from django.template.loader_tags import ExtendsNode
 from django.test import Client
 from django.urls import NoReverseMatch, clear_url_caches, get_resolver, reverse, set_script_prefix
 from django.utils import translation
 
 from carecircle.accounts.models import User
 from carecircle.accounts.services import user_update_profile
+from carecircle.web.templatetags.kept_blocks import KeptExtendsNode
 from carecircle.web.templatetags.kept_urls import KeptURLNode
 from tests.cast import Cast
 from tests.conftest import client_for
@@ -54,15 +57,17 @@ def settle(user: User, language: str) -> None:
 
 
 def drawn_by_django(monkeypatch: pytest.MonkeyPatch) -> None:
-    """From now on every `{% url %}` is drawn by Django's own node: the reference the kept one must equal."""
+    """From now on every `{% url %}` and `{% extends %}` is drawn by Django's own node: the reference."""
     monkeypatch.setattr(KeptURLNode, "render", URLNode.render)
+    monkeypatch.setattr(KeptExtendsNode, "render", ExtendsNode.render)
 
 
 @pytest.mark.django_db
-def test_circle_pages_with_kept_addresses_equal_django_s_for_every_viewer_circle_and_language(
+def test_circle_pages_with_kept_addresses_and_blocks_equal_django_s_for_every_viewer_circle_and_language(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two circles, roles with different links, three languages: each page as Django's `{% url %}` draws it."""
+    """Two circles, roles with different links, three languages: each page as Django's `{% url %}` and
+    `{% extends %}` draw it (the root's blocks kept by web/templatetags/kept_blocks.py)."""
     settle(cast.helper, "cy")
     settle(cast.well_wisher, "pl")
     settle(cast.organiser, "en-gb")
