@@ -25,6 +25,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import ReplyTarget, users_event_send
+from carecircle.lib.new_rows import insert_new
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
 from carecircle.notifications.emails import EmailHtml
@@ -386,7 +387,8 @@ def tell(
             )
         )
     if notifications:
-        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        # One INSERT from arrays on PostgreSQL, bulk_create elsewhere; a key already told is skipped.
+        insert_new(Notification, notifications)
         # One live event for everyone told in the app (the header's unread badge), not one per member.
         users_event_send(
             user_ids=[notification.recipient_id for notification in notifications if notification.in_app],
