@@ -9,6 +9,7 @@ Three ways to count, all on the same database, each checkout in its own process:
     BENCH_BEFORE=/work/wt/floor-base .venv/bin/python bench/floor.py   # and another checkout's, same database
     BENCH_MODE=cpu .venv/bin/python bench/floor.py        # CPU ms per request, medians of alternating rounds
     BENCH_MODE=profile BENCH_ONLY=one-query .venv/bin/python bench/floor.py   # cProfile, thread time
+    BENCH_MODE=profile BENCH_CALLERS="functional.py:276" …   # and who calls what matches
 
 Instructions: each page is run under `valgrind --tool=callgrind --instr-atstart=no`; after 5 requests
 to warm up (templates compiled, kept pieces and sections drawn) the process asks for counting to be
@@ -42,6 +43,8 @@ MANY = int(os.environ.get("BENCH_MANY", "30"))
 WARM = 5
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 PER_ROUND = int(os.environ.get("BENCH_PER_ROUND", "30"))
+# BENCH_MODE=profile: also print who calls the functions matching this pattern.
+CALLERS = os.environ.get("BENCH_CALLERS", "")
 
 
 def pages(circle_id: int) -> list[tuple[str, str]]:
@@ -127,6 +130,8 @@ def measure_forever(checkout: Path) -> None:
             pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(35)
             stats = pstats.Stats(profile, stream=out)
             stats.sort_stats("cumulative").print_stats(r"middleware|templat|views|frame", 45)
+            if CALLERS:
+                stats.print_callers(CALLERS)
             print(json.dumps(out.getvalue()), flush=True)
             continue
         cpu = time.thread_time()

@@ -2,7 +2,8 @@
 
 The circle pages are drawn with the kept addresses (and the root template's blocks listed once,
 web/templatetags/kept_blocks.py, tested in test_kept_blocks.py) and compared, byte for byte, with
-the same pages drawn by Django's own `{% url %}` and `{% extends %}`, for viewers with different
+the same pages drawn by Django's own `{% url %}` and `{% extends %}` (and Django's own readers of the
+language, time zone, URLconf and script prefix, web/context_reads.py), for viewers with different
 roles, languages and circles; the tag's own tests check a kept address is never another circle's,
 another mount point's or another URLconf's.
 """
@@ -23,6 +24,7 @@ from django.utils import translation
 
 from carecircle.accounts.models import User
 from carecircle.accounts.services import user_update_profile
+from carecircle.web import context_reads
 from carecircle.web.templatetags.kept_blocks import KeptExtendsNode
 from carecircle.web.templatetags.kept_urls import KeptURLNode
 from tests.cast import Cast
@@ -50,27 +52,37 @@ def addresses(circle_id: int) -> list[str]:
     return [*paths, reverse("records:section", kwargs={"circle_id": circle_id, "section": "medications"})]
 
 
-def settle(user: User, language: str) -> None:
+def settle(user: User, language: str, time_zone: str = "") -> None:
     user_update_profile(
-        actor=user, display_name=user.display_name, phone=user.phone, time_zone=user.time_zone, language=language
+        actor=user,
+        display_name=user.display_name,
+        phone=user.phone,
+        time_zone=time_zone or user.time_zone,
+        language=language,
     )
 
 
 def drawn_by_django(monkeypatch: pytest.MonkeyPatch) -> None:
-    """From now on every `{% url %}` and `{% extends %}` is drawn by Django's own node: the reference."""
+    """From now on every `{% url %}` and `{% extends %}` is drawn by Django's own node, and the language,
+    time zone, URLconf and script prefix read by Django's own functions (not web/context_reads.py's): the
+    reference."""
     monkeypatch.setattr(KeptURLNode, "render", URLNode.render)
     monkeypatch.setattr(KeptExtendsNode, "render", ExtendsNode.render)
+    for owner, name, _reader in context_reads.places():
+        monkeypatch.setattr(owner, name, context_reads.DJANGO_S[name])
+    assert not context_reads.installed()
 
 
 @pytest.mark.django_db
 def test_circle_pages_with_kept_addresses_and_blocks_equal_django_s_for_every_viewer_circle_and_language(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two circles, roles with different links, three languages: each page as Django's `{% url %}` and
-    `{% extends %}` draw it (the root's blocks kept by web/templatetags/kept_blocks.py)."""
-    settle(cast.helper, "cy")
-    settle(cast.well_wisher, "pl")
-    settle(cast.organiser, "en-gb")
+    """Two circles, roles with different links, three languages and time zones: each page as Django's
+    `{% url %}` and `{% extends %}` draw it (the root's blocks kept by web/templatetags/kept_blocks.py),
+    with Django's own readers of the language, time zone, URLconf and script prefix."""
+    settle(cast.helper, "cy", "America/New_York")
+    settle(cast.well_wisher, "pl", "Europe/Warsaw")
+    settle(cast.organiser, "en-gb", "Europe/London")
     viewers = [(cast.organiser, cast.circle), (cast.helper, cast.circle), (cast.well_wisher, cast.circle)]
     viewers += [(cast.professional, cast.circle), (cast.outsider, cast.other_circle)]
     kept: dict[tuple[int, str], str] = {}

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import template
+from django import template, urls
 from django.template import defaulttags
 from django.template.base import Parser, Token
-from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_resolver, reverse
 from django.utils import translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
@@ -48,7 +48,8 @@ class KeptURLNode(defaulttags.URLNode):
         current_app = _current_app(context)
         key: tuple[Any, ...] | None = None
         if type(view_name) in _PLAIN and all(type(value) in _PLAIN for value in args + tuple(v for _, v in kwargs)):
-            urlconf = get_urlconf()
+            # Looked up on the module on each call: the web app's `ready()` puts lock-free readers there.
+            urlconf = urls.get_urlconf()
             resolver = get_resolver(urlconf)
             if resolver is not self.resolver:
                 self.kept = {}
@@ -59,7 +60,7 @@ class KeptURLNode(defaulttags.URLNode):
                 tuple((type(value), value) for value in args),
                 tuple((name, type(value), value) for name, value in kwargs),
                 current_app,
-                get_script_prefix(),
+                urls.get_script_prefix(),
                 urlconf,
                 translation.get_language(),
             )
