@@ -118,20 +118,20 @@ class ContentSeeder:
             for day, start in occurrences:
                 dated = {**details, "date": day.isoformat()}
                 going: Member | None = None
+                assignment: tuple[int, datetime.datetime] | None = None
                 if start > self.seeder.now:
                     if rng.random() < 0.5:
                         going = goer = rng.choice(goers)
                         when = min(self.seeder.now, max(created, start - datetime.timedelta(days=rng.randint(1, 7))))
-                        self.assign(circle_id, task_id, day, goer, when, actions, dated)
+                        assignment = (self.assign(circle_id, task_id, day, goer, when, actions, dated), when)
                 elif series and rng.random() < 0.1:
                     self.seeder.tables["changes"].add(self.seeder.take("changes"), task_id, day, True, None, None)
                     self.seeder.audit(circle_id, organiser, "tasks.occurrence_cancelled", start, **dated)
                     actions.append(Action(start, "task.changed", {"task": task_id}))
                 elif rng.random() < 0.7:
                     goer = rng.choice(goers)
-                    self.assign(
-                        circle_id, task_id, day, goer, max(created, start - datetime.timedelta(days=2)), actions, dated
-                    )
+                    when = max(created, start - datetime.timedelta(days=2))
+                    assignment = (self.assign(circle_id, task_id, day, goer, when, actions, dated), when)
                     done = min(self.seeder.now, start + datetime.timedelta(minutes=duration))
                     self.seeder.tables["changes"].add(
                         self.seeder.take("changes"), task_id, day, False, done, goer.user_id
@@ -140,7 +140,7 @@ class ContentSeeder:
                     actions.append(Action(done, "task.changed", {"task": task_id}))
                     going = goer
                 if day >= self.seeder.use.first_day:
-                    self.seeder.occurrences.append(Occurrence(task_id, title, day, start, going))
+                    self.seeder.occurrences.append(Occurrence(task_id, title, day, start, going, assignment))
         return actions
 
     def assign(
@@ -152,12 +152,12 @@ class ContentSeeder:
         when: datetime.datetime,
         actions: list[Action],
         dated: dict[str, Any],
-    ) -> None:
-        self.seeder.tables["assignments"].add(
-            self.seeder.take("assignments"), task_id, day, goer.user_id, 1, goer.user_id, when
-        )
+    ) -> int:
+        assignment_id = self.seeder.take("assignments")
+        self.seeder.tables["assignments"].add(assignment_id, task_id, day, goer.user_id, 1, goer.user_id, when)
         self.seeder.audit(circle_id, goer, "tasks.volunteered", when, **dated)
         actions.append(Action(when, "task.changed", {"task": task_id}))
+        return assignment_id
 
     def messages(
         self, rng: random.Random, circle_id: int, members: list[Member], started: datetime.datetime

@@ -16,7 +16,9 @@ sequence still counts them (docs/architecture/data-at-scale.md).
 The tables that only grow are seeded as the daily pruning leaves them, so a bench can make a
 backlog by moving "now" on. The work is split by what it writes: the tables and their columns
 (scale_tables.py), a circle's tasks, messages and record (scale_content.py), what using it leaves
-behind (scale_traffic.py), and asks, invitations, share links and replies (scale_use.py).
+behind (scale_traffic.py), asks, invitations, share links and replies (scale_use.py), texts and
+the outbox (scale_texts.py), and reminder keys, used email buttons, mail events and summary PDFs
+(scale_marks.py).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from carecircle.conversations import formatting
 from carecircle.web import scale_words as words
 from carecircle.web.bulk_rows import loading, next_id, sequences_reset
 from carecircle.web.scale_content import Action, ContentSeeder, Member
+from carecircle.web.scale_marks import MarkSeeder, mark_tables
 from carecircle.web.scale_tables import seed_tables
 from carecircle.web.scale_texts import TextSeeder, text_tables
 from carecircle.web.scale_traffic import TrafficSeeder
@@ -125,7 +128,7 @@ class Seeder:
         self.now = now
         self.today = timezone.localdate(now, ZONE)
         self.events_from = now - datetime.timedelta(days=settings.RETENTION_EVENTS_DAYS or 100_000)
-        self.tables = {**seed_tables(), **use_tables(), **text_tables()}
+        self.tables = {**seed_tables(), **use_tables(), **text_tables(), **mark_tables()}
         self.models = list(dict.fromkeys(table.model for table in self.tables.values()))
         # Sessions and background tasks have string and UUID keys, made up per row instead.
         self.ids = {
@@ -148,6 +151,7 @@ class Seeder:
         self.content = ContentSeeder(self)
         self.traffic = TrafficSeeder(self)
         self.texts = TextSeeder(self)
+        self.marks = MarkSeeder(self)
 
     def take(self, table: str) -> int:
         value = self.ids[table]
@@ -195,6 +199,7 @@ class Seeder:
         self.traffic.circle(rng, circle_id, number, members, actions)
         self.use.circle(number, circle_id, members, started, self.occurrences, self.family_id)
         self.texts.circle(number, circle_id, members)
+        self.marks.circle(number, circle_id, members)
         self.occurrences = []
         person_name = words.person_name(random.Random(-number))  # noqa: S311
         self.tables["circles"].add(circle_id, person_name, self.consent, len(actions), organiser.user_id, started)

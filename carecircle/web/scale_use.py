@@ -48,6 +48,8 @@ class Occurrence:
     day: datetime.date
     start: datetime.datetime
     goer: Member | None
+    # The goer's assignment (id, when made), for the reminders it was sent (scale_marks.py).
+    assignment: tuple[int, datetime.datetime] | None = None
 
 
 @dataclass
@@ -141,6 +143,8 @@ class UseSeeder:
         self.first_day = seeder.today - self.kept + DAY
         # The circle's stand-in asks (occurrence, when, who was asked), for the texts they sent (scale_texts.py).
         self.asked: list[Ask] = []
+        # When each "I can't" was said, for the email buttons used (scale_marks.py).
+        self.declined: list[datetime.datetime] = []
 
     def add(self, table: str, *values: object) -> None:
         self.seeder.tables[table].add(self.seeder.take(SHARED_IDS.get(table, table)), *values)
@@ -161,6 +165,7 @@ class UseSeeder:
         # Seeded, not secret: its own generator, so adding these rows changed nothing else in the circle.
         rng = random.Random(f"use-{number}")  # noqa: S311
         self.asked = []
+        self.declined = []
         self.asks(rng, circle_id, members, occurrences)
         self.invitations(rng, circle_id, members, started)
         self.share_links(rng, circle_id, members, started)
@@ -181,6 +186,7 @@ class UseSeeder:
                 decliner = rng.choice(others)
                 said = min(now, occurrence.start - DAY * rng.uniform(1, 5))
                 self.add("declines", occurrence.task_id, occurrence.day, decliner.user_id, said)
+                self.declined.append(said)
                 self.seeder.audit(circle_id, decliner, "tasks.declined", said, **dated)
             asked = [member for member in others if member is not decliner]
             if asked and rng.random() < STAND_INS_ASKED:

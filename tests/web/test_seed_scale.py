@@ -253,12 +253,7 @@ def test_asks_invitations_share_links_and_replies_are_seeded_and_pruned_in_their
 
 # Kinds of rows that only grow which seed-scale leaves empty, and why. The test below fails when a
 # retention rule's table is empty after seeding and not named here, or named here and seeded.
-NOT_SEEDED = {
-    "mail-events": "bounces and complaints come only from an email provider's webhook, which one box has not",
-    "reminders sent": "keys of ids, one per reminder queued; no page or bench reads them",
-    "used email links": "one random nonce per email button used; no page or bench reads them",
-    "summary PDFs": "each ready job names a drawn PDF file, which seeding would have to draw",
-}
+NOT_SEEDED: dict[str, str] = {}
 
 
 def test_every_kind_that_only_grows_is_seeded_unless_named(seeded: None) -> None:
@@ -326,3 +321,54 @@ def test_pruning_removes_texts_codes_and_the_outbox_when_due_and_keeps_what_wait
     assert later["texts-sent"] == texts_sent
     assert not OutboxMessage.objects.exists()
     assert set(Delivery.objects.values_list("pk", flat=True)) == waiting
+
+
+def test_reminder_keys_email_buttons_mail_events_and_pdfs_are_seeded_and_pruned_in_their_periods(
+    seeded: None,
+) -> None:
+    import re
+    from zoneinfo import ZoneInfo
+
+    from carecircle.accounts.models import DEFAULT_TIME_ZONE
+    from carecircle.notifications.models import MailEvent
+    from carecircle.records.models import PdfJob
+    from carecircle.tasks.models import ActionLinkUse, ReminderSent
+    from carecircle.web.jobs import privacy_maintenance
+
+    kept = {
+        "reminders sent": ReminderSent,
+        "used email links": ActionLinkUse,
+        "mail-events": MailEvent,
+        "summary PDFs": PdfJob,
+    }
+    before = {name: model._default_manager.count() for name, model in kept.items()}
+    assert all(before.values()), before
+    # Each key names an assignment and the UTC start of its occurrence, as tasks/reminders.py writes it.
+    assignments = {assignment.pk: assignment for assignment in Assignment.objects.select_related("task")}
+    for reminder in ReminderSent.objects.all():
+        found = re.fullmatch(r"reminder-(\d+)-(day|2h)-(\d{8}T\d{4}Z)", reminder.key)
+        assert found, reminder.key
+        assignment = assignments[int(found.group(1))]
+        start = datetime.datetime.strptime(found.group(3), "%Y%m%dT%H%MZ").replace(tzinfo=datetime.UTC)
+        assert start.astimezone(ZoneInfo(DEFAULT_TIME_ZONE)).date() == assignment.occurrence_date
+        assert assignment.created_at <= reminder.created_at < start
+        assert reminder.created_at <= NOW
+    # A bounce marks nothing: none of the seeded events acted on a member's address.
+    assert not MailEvent.objects.filter(acted=True).exists()
+    for job in PdfJob.objects.all():
+        assert job.status == PdfJob.Status.READY
+        assert job.pdf is not None
+        assert bytes(job.pdf).startswith(b"%PDF-")
+        assert bytes(job.pdf).rstrip().endswith(b"%%EOF")
+        assert job.finished_at is not None
+        assert job.queued_at <= job.finished_at <= NOW
+    assert not any(privacy_maintenance(now=NOW)["retention"].values())
+
+    soon = privacy_maintenance(now=NOW + datetime.timedelta(days=3))["retention"]
+    assert soon["summary PDFs"] == before["summary PDFs"]
+    assert soon["used email links"] == 0
+
+    later = privacy_maintenance(now=NOW + datetime.timedelta(days=95))["retention"]
+    for name, model in kept.items():
+        assert soon[name] + later[name] == before[name], name
+        assert not model._default_manager.exists(), name
