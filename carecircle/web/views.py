@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import logging
 import time
+import uuid
 from typing import Any
 
+from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -21,7 +22,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from carecircle.accounts.services import user_set_language
 from carecircle.circles.access import CapabilityRefused, who_decides_access, why_refused
-from carecircle.realtime.events import channel_forget, fresh_connections, probe_channel
 
 logger = logging.getLogger(__name__)
 
@@ -90,43 +90,68 @@ def _check_cache() -> None:
         raise RuntimeError("the cache did not return what was stored")
 
 
-# How long the health check waits for its own probe to come back through the channel layer.
+# How long the health check waits for Redis: to connect, to confirm its subscription, for its probe.
 HEALTHZ_LAYER_SECONDS = 2.0
+HEALTHZ_PROBE = b"healthz.probe"
 
 
-async def channel_layer_round_trip(layer: Any) -> None:
-    """Send a probe to a new channel and read it back; leaves nothing behind."""
-    channel = await probe_channel(layer)
+def _layer_addresses(config: dict[str, Any]) -> list[str]:
+    """The Redis URLs a channels-redis layer's `hosts` name (URL strings, {"address": …} or (host, port))."""
+    addresses = []
+    for host in config.get("hosts") or [("localhost", 6379)]:
+        if isinstance(host, str):
+            addresses.append(host)
+        elif isinstance(host, dict):
+            addresses.append(str(host["address"]))
+        else:
+            addresses.append(f"redis://{host[0]}:{host[1]}")
+    return addresses
+
+
+def redis_round_trip(address: str, *, prefix: str) -> None:
+    """Subscribe a new channel on the Redis at `address`, publish a probe to it and read it back.
+
+    Synchronous, with redis-py, on connections of its own that it closes: no event loop, so the
+    view needs no async_to_sync (which gave each request thread a loop, and the layer's pooled
+    connections in it), and nothing stays subscribed. A fresh connection per check also answers
+    "ok" as soon as a restarted Redis is back.
+    """
+    import redis
+
+    client = redis.Redis.from_url(
+        address, socket_connect_timeout=HEALTHZ_LAYER_SECONDS, socket_timeout=HEALTHZ_LAYER_SECONDS
+    )
+    channel = f"{prefix}__healthz__{uuid.uuid4().hex}"
+    pubsub = client.pubsub()  # type: ignore[no-untyped-call]
     try:
-        await layer.send(channel, {"type": "healthz.probe"})
-        # The pub/sub layer doesn't wait for Redis to confirm a subscription, so in a rare race the
-        # probe is published before Redis subscribed the channel and never arrives: give up (and
-        # try once more, below) rather than wait forever.
-        message = await asyncio.wait_for(layer.receive(channel), HEALTHZ_LAYER_SECONDS)
+        pubsub.subscribe(channel)
+        # Wait for Redis to confirm the subscription, so the probe can't be published before it.
+        confirmed = pubsub.get_message(timeout=HEALTHZ_LAYER_SECONDS)
+        if not confirmed or confirmed.get("type") != "subscribe":
+            raise RuntimeError("Redis did not confirm the subscription")
+        if client.publish(channel, HEALTHZ_PROBE) != 1:
+            raise RuntimeError("Redis did not deliver the probe to its subscriber")
+        message = pubsub.get_message(ignore_subscribe_messages=True, timeout=HEALTHZ_LAYER_SECONDS)
+        if not message or message.get("data") != HEALTHZ_PROBE:
+            raise RuntimeError("the probe did not come back")
     finally:
-        # Otherwise the pub/sub layer keeps every probe's channel subscribed for the process's life.
-        await channel_forget(layer, channel)
-    if message.get("type") != "healthz.probe":
-        raise RuntimeError("the channel layer returned something else")
+        pubsub.close()
+        client.close()
 
 
 def _check_channel_layer() -> None:
-    from asgiref.sync import async_to_sync
+    """Each Redis the channel layer uses answers a pub/sub round trip; an in-memory layer only exists."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer is configured")
-
-    async def round_trip_or_retry_fresh() -> None:
-        # After a Redis restart the pooled connections are dead: answer "ok" as soon as Redis is.
-        try:
-            await channel_layer_round_trip(layer)
-        except Exception:
-            await fresh_connections(layer)
-            await channel_layer_round_trip(layer)
-
-    async_to_sync(round_trip_or_retry_fresh)()
+    config = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+    if isinstance(layer, InMemoryChannelLayer):
+        # In this process: nothing to reach, so up whenever the process answers.
+        return
+    for address in _layer_addresses(config):
+        redis_round_trip(address, prefix=str(config.get("prefix", "")))
 
 
 def _check_task_queue() -> None:

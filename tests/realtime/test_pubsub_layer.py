@@ -19,7 +19,6 @@ from carecircle.lib.channel_layers import (
     redis_channel_layer,
 )
 from carecircle.realtime.events import HANDLER, send_with_one_retry
-from carecircle.web.views import channel_layer_round_trip
 
 
 def layer_on(port: int, **options: int) -> BoundedPubSubChannelLayer:
@@ -91,22 +90,6 @@ async def test_a_process_keeps_its_groups_across_a_redis_restart(private_redis):
     assert (await asyncio.wait_for(listener.receive(channel), 5))["event"] == {"seq": 2}
     await listener.flush()
     await publisher.flush()
-
-
-async def test_the_health_check_leaves_no_channel_subscribed(private_redis):
-    port, _ = private_redis
-    layer = layer_on(port)
-
-    for _ in range(3):
-        await channel_layer_round_trip(layer)
-
-    assert layer._get_layer().channels == {}
-    client = redis.asyncio.Redis(port=port)
-    try:
-        assert await client.pubsub_channels("pubsub-test*") == []
-    finally:
-        await client.aclose()
-    await layer.flush()
 
 
 async def test_a_connection_that_is_not_read_holds_at_most_its_capacity_then_is_told_it_fell_behind(private_redis):

@@ -69,3 +69,62 @@ def test_it_is_never_cached(client, db):
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_it_answers_only_get(client, db, method):
     assert getattr(client, method)("/healthz").status_code == 405
+
+
+@pytest.fixture
+def no_event_loop(monkeypatch):
+    """Fail the test if the health check drives a coroutine from its synchronous view."""
+    import asgiref.sync
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the health check must not need async_to_sync")
+
+    monkeypatch.setattr(asgiref.sync.AsyncToSync, "__call__", refused)
+
+
+@pytest.mark.parametrize("kind", ["pubsub", "queues"])
+def test_the_channel_layer_is_checked_by_a_round_trip_through_its_redis(
+    client, db, settings, private_redis, no_event_loop, kind
+):
+    import redis
+
+    from carecircle.lib.channel_layers import redis_channel_layer
+
+    port, restart = private_redis
+    settings.CHANNEL_LAYERS = {
+        "default": redis_channel_layer(f"redis://127.0.0.1:{port}/0", prefix="healthz-test", kind=kind)
+    }
+    server = redis.Redis(port=port)
+    before = int(server.info("commandstats").get("cmdstat_publish", {}).get("calls", 0))
+
+    assert client.get("/healthz").status_code == 200
+    # One probe published and read back; nothing left subscribed, no connection left open.
+    assert int(server.info("commandstats")["cmdstat_publish"]["calls"]) == before + 1
+    assert server.pubsub_channels("healthz-test*") == []
+    assert server.info("clients")["connected_clients"] == 1
+    server.close()
+
+    # After a Redis restart the check is "ok" as soon as Redis is, with no stale connection to fail on.
+    restart()
+    assert client.get("/healthz").status_code == 200
+
+
+def test_it_is_503_when_the_channel_layer_redis_does_not_answer_the_probe(client, db, settings, monkeypatch):
+    import redis.client
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/0"]},
+        }
+    }
+    # Redis answers, but the published probe reaches no subscriber (as when it lost the subscription).
+    monkeypatch.setattr(redis.client.Redis, "publish", lambda self, channel, message: 0)
+    monkeypatch.setattr(redis.client.PubSub, "subscribe", lambda self, *channels: None)
+    monkeypatch.setattr(redis.client.PubSub, "get_message", lambda self, **kwargs: {"type": "subscribe"})
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["channel_layer"] == {"ok": False, "error": "RuntimeError"}
+    assert response.json()["checks"]["database"]["ok"] is True
