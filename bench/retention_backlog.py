@@ -5,9 +5,10 @@ Runs `privacy_maintenance` (what `carecircle retention` and the worker's daily j
 10, the live events of the oldest 10 of their 30 days are due. Runs each retention rule on its own,
 then the rest of the job (expired Django sessions, closed circles), and prints for each: the rows
 in its table before, how many it removed, its wall and CPU time, and its delete batches' own
-transactions (median and longest); then the whole job's totals and the statements that took the
-most time in all. Load average at the start and the end. It deletes rows: point it only at a
-database made for benchmarks (`carecircle seed-scale`).
+transactions (median and longest, each from its first statement to the end of its COMMIT, and
+the COMMIT's own part: a COMMIT waits for the WAL to reach the disk); then the whole job's totals
+and the statements that took the most time in all. Load average at the start and the end. It
+deletes rows: point it only at a database made for benchmarks (`carecircle seed-scale`).
 
 To tell a slow batch's cause: every batch over SLOW_MS (default 200) is listed with the moment it
 started (UTC) and this process's CPU time in it, to set against the checkpoints in PostgreSQL's
@@ -92,12 +93,20 @@ def run() -> None:
     slow_ms = int(os.environ.get("SLOW_MS", "200"))
     explain = os.environ.get("EXPLAIN") == "1"
     statements: list[tuple[float, str]] = []
-    batches: list[float] = []
-    # Batches over slow_ms: when it started (UTC), its wall and this process's CPU, the rule.
-    slow: list[tuple[datetime.datetime, float, float, str]] = []
+    # Each delete batch's wall time from its first statement to the end of its COMMIT, and the COMMIT's own.
+    batches: list[tuple[float, float]] = []
+    # Batches over slow_ms: when it started (UTC), its wall, this process's CPU, the rule, its COMMIT's wall.
+    slow: list[tuple[datetime.datetime, float, float, str, float]] = []
     current = [""]
+    # The batch whose COMMIT is still to come: when it started (UTC), perf_counter, process CPU.
+    open_batch: list[tuple[datetime.datetime, float, float] | None] = [None]
+
+    def batch_start() -> None:
+        open_batch[0] = (datetime.datetime.now(tz=datetime.UTC), time.perf_counter(), time.process_time())
 
     def timer(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith('DELETE FROM "django_session"') and open_batch[0] is None:
+            batch_start()
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -105,22 +114,36 @@ def run() -> None:
             statements.append((time.perf_counter() - started, sql.split(" WHERE")[0][:90]))
 
     purge, rules_of = retention._purge, retention.retention_rules
+    commit = connection._commit  # type: ignore[attr-defined]
 
     def timed_purge(rule: retention.RetentionRule, ids: list[int]) -> int:
-        moment, started, cpu = datetime.datetime.now(tz=datetime.UTC), time.perf_counter(), time.process_time()
-        try:
-            return purge(rule, ids)
-        finally:
-            wall = time.perf_counter() - started
-            batches.append(wall)
-            if wall * 1000 > slow_ms:
-                slow.append((moment, wall, time.process_time() - cpu, current[0]))
+        # Runs inside the batch's transaction.atomic(): the batch ends when its COMMIT does (timed_commit).
+        batch_start()
+        return purge(rule, ids)
 
-    def batch_figures(times: list[float]) -> str:
-        if not times:
+    def timed_commit() -> None:
+        started = time.perf_counter()
+        try:
+            commit()
+        finally:
+            ended = time.perf_counter()
+            batch, open_batch[0] = open_batch[0], None
+            if batch is not None:
+                moment, began, cpu = batch
+                wall, committing = ended - began, ended - started
+                batches.append((wall, committing))
+                if wall * 1000 > slow_ms:
+                    slow.append((moment, wall, time.process_time() - cpu, current[0], committing))
+
+    def batch_figures(timed: list[tuple[float, float]]) -> str:
+        if not timed:
             return "no batches"
+        walls, commits = [wall for wall, _ in timed], [committing for _, committing in timed]
+        longest = max(timed)
         return (
-            f"{len(times)} batches, median {statistics.median(times) * 1000:.1f} ms, longest {max(times) * 1000:.1f} ms"
+            f"{len(timed)} batches with their COMMIT, median {statistics.median(walls) * 1000:.1f} ms "
+            f"(COMMIT {statistics.median(commits) * 1000:.1f}), longest {longest[0] * 1000:.1f} ms "
+            f"(COMMIT {longest[1] * 1000:.1f}); longest COMMIT {max(commits) * 1000:.1f} ms"
         )
 
     say(f"now {now.isoformat()} ({ahead} days ahead), load average at the start {os.getloadavg()}")
@@ -129,6 +152,7 @@ def run() -> None:
     rules = rules_of()
     removed: dict[str, Any] = {}
     retention._purge = timed_purge
+    connection._commit = timed_commit  # type: ignore[attr-defined]
     whole_cpu, whole_wall = time.process_time(), time.perf_counter()
     try:
         with connection.execute_wrapper(timer):
@@ -149,11 +173,13 @@ def run() -> None:
                 )
             # The rest of the job: expired Django sessions (timed by their DELETE statements) and closed circles.
             retention.retention_rules = lambda: {}
-            rows, first = table_rows(Session), len(statements)
+            rows = table_rows(Session)
+            current[0] = "Django sessions"
+            batches.clear()
             cpu, wall = time.process_time(), time.perf_counter()
             rest = privacy_maintenance(now=now)
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-            deletes = [seconds for seconds, sql in statements[first:] if sql.startswith('DELETE FROM "django_session"')]
+            deletes = list(batches)
             say(
                 f"{'Django sessions':22} {'django_session':36} {rows:>10,} rows, "
                 f"{rest['expired_sessions']:>9,} removed, "
@@ -162,13 +188,19 @@ def run() -> None:
             )
     finally:
         retention._purge, retention.retention_rules = purge, rules_of
+        del connection._commit  # type: ignore[attr-defined]
     wall, cpu = time.perf_counter() - whole_wall, time.process_time() - whole_cpu
     say(f"whole job: {wall:.2f} s wall, {cpu:.2f} s cpu, {len(statements)} statements")
     say(f"load average at the end {os.getloadavg()}")
     say(f"at the end: {checkpoints()}")
-    say(f"{len(slow)} batches over {slow_ms} ms (started at, wall, this process's CPU, rule):")
-    for moment, wall, cpu, name in slow:
-        say(f"  {moment:%H:%M:%S.%f}  {wall * 1000:7.1f} ms  cpu {cpu * 1000:6.1f} ms  {name}")
+    say(
+        f"{len(slow)} batches over {slow_ms} ms with their COMMIT (started at, wall, this process's CPU, rule, COMMIT):"
+    )
+    for moment, wall, cpu, name, committing in slow:
+        say(
+            f"  {moment:%H:%M:%S.%f}  {wall * 1000:7.1f} ms  cpu {cpu * 1000:6.1f} ms  {name}  "
+            f"COMMIT {committing * 1000:.1f} ms"
+        )
     totals: dict[str, list[float]] = {}
     for seconds, sql in statements:
         entry = totals.setdefault(sql, [0, 0.0, 0.0])
