@@ -200,17 +200,4 @@ class MarkSeeder:
             queued,
             finished,
         )
-        seeder.tables["task_results"].add(
-            uuid.UUID(int=rng.getrandbits(128)),
-            "SUCCESSFUL",
-            queued,
-            queued,
-            finished,
-            json.dumps({"args": [job_id], "kwargs": {}}),
-            "carecircle.records.pdf_jobs.draw_pdf_job",
-            "default",
-            "default",
-            queued,
-            "",
-            "",
-        )
+        seeder.traffic.task_result(rng, job_id, queued, finished, "carecircle.records.pdf_jobs.draw_pdf_job")

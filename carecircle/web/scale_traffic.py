@@ -121,17 +121,22 @@ class TrafficSeeder:
             )
 
     def task_result(
-        self, rng: random.Random, delivery_id: int, queued: datetime.datetime, finished: datetime.datetime
+        self,
+        rng: random.Random,
+        row_id: int,
+        queued: datetime.datetime,
+        finished: datetime.datetime,
+        task_path: str = "carecircle.notifications.tasks.deliver",
     ) -> None:
-        """The worker's finished task that sent one delivery."""
+        """The worker's finished task for one row: by default the one that sent a delivery."""
         self.seeder.tables["task_results"].add(
             uuid.UUID(int=rng.getrandbits(128)),
             "SUCCESSFUL",
             queued,
             finished,
             finished,
-            json.dumps({"args": [delivery_id], "kwargs": {}}),
-            "carecircle.notifications.tasks.deliver",
+            json.dumps({"args": [row_id], "kwargs": {}}),
+            task_path,
             "default",
             "default",
             queued,
