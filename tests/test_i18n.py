@@ -398,7 +398,9 @@ NOT_FOR_PEOPLE = (
     "The message must be text",
     "the cache did not return",
     "no channel layer",
-    "the channel layer returned",
+    "Redis did not confirm the subscription",
+    "Redis did not deliver the probe",
+    "the probe did not come back",
     "no task backend",
 )
 
