@@ -41,6 +41,9 @@ MAX_INCOMING_CHARACTERS = 1024
 # Events that change who is in a circle are always checked against the database, never the trust
 # window: a removed member must not hear even the ids of their own removal.
 FRESH_CHECK_PREFIXES = ("access.", "membership.")
+# The scope key under which realtime/routing.py keeps the server's own `send`: the consumer writes
+# event frames with it, past channels' session wrapper, which does nothing for a WebSocket frame.
+SERVER_SEND = "carecircle.server_send"
 
 
 def _circle_ids_of(user_id: int) -> list[int]:
@@ -125,6 +128,11 @@ class CircleMembers:
         self.read.clear()
         self.reading.clear()
 
+    def trusted(self, circle_id: int, user_id: int, *, now: float, trust_seconds: float) -> bool:
+        """True if this process's answer, still within its window, has the person: no await, no read."""
+        found = self.read.get(circle_id)
+        return found is not None and now - found[0] < trust_seconds and user_id in found[1]
+
     async def includes(self, circle_id: int, user_id: int, *, now: float, trust_seconds: float) -> bool:
         found = self.read.get(circle_id)
         if found is None or now - found[0] >= trust_seconds:
@@ -167,6 +175,26 @@ class EncodedEvents:
 
     def __init__(self) -> None:
         self.texts: collections.OrderedDict[tuple[int, bool], tuple[dict[str, Any], str]] = collections.OrderedDict()
+        self.people: collections.OrderedDict[tuple[int, None], tuple[dict[str, Any], frozenset[int]]] = (
+            collections.OrderedDict()
+        )
+
+    def names(self, event: dict[str, Any], user_id: int) -> bool:
+        """Whether a personal event sent to a circle names this person; its list is made a set once per event."""
+        key = (id(event), None)
+        found = self.people.get(key)
+        if found is None or found[0] is not event:
+            named = event.get(FOR_USERS)
+            people = (
+                frozenset(person for person in named if isinstance(person, int))
+                if isinstance(named, list)
+                else frozenset()
+            )
+            found = (event, people)
+            self.people[key] = found
+            if len(self.people) > self.most:
+                self.people.popitem(last=False)
+        return user_id in found[1]
 
     def text(self, event: dict[str, Any], *, without_people: bool = False) -> str:
         key = (id(event), without_people)
@@ -182,6 +210,10 @@ class EncodedEvents:
 
 
 encoded_events = EncodedEvents()
+
+
+# Message type → handler name (channels' get_handler_name), worked out once per type, not per message.
+_HANDLER_NAMES: dict[str, str] = {}
 
 
 class _Closed:
@@ -256,7 +288,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         Every database read of this consumer goes through `database_sync_to_async`, which closes
         stale connections in its own thread before and after, so the hop guarded nothing here.
         """
-        handler = getattr(self, get_handler_name(message), None)
+        kind = message.get("type")
+        name = _HANDLER_NAMES.get(kind) if isinstance(kind, str) else None
+        if name is None:
+            name = get_handler_name(message)
+            if len(_HANDLER_NAMES) < 64:
+                _HANDLER_NAMES[kind] = name
+        handler = getattr(self, name, None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
@@ -285,6 +323,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         """
         self.scope = scope
         self.base_send = send
+        # Event frames go straight to the server (routing.KeepServerSend); without it (a test's
+        # consumer alone) through channels' send as everything else.
+        self.frame_send = scope.get(SERVER_SEND) or send
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         handling = asyncio.Lock()
 
@@ -346,13 +387,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
                 await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         without_people = FOR_USERS in event
-        if without_people:
+        if without_people and not encoded_events.names(event, self.user_id):
             # A personal event sent once to the circle: only its members' own connections pass it on,
             # without the list, so nobody hears that (or how often) anyone else was told.
-            recipients = event[FOR_USERS]
-            if not isinstance(recipients, list) or self.user_id not in recipients:
-                return
-        text = functools.partial(encoded_events.text, event, without_people=without_people)
+            return
         scope = _scope_of(event)
         if scope is not None:
             # An organisation's event: asked of the database each time (a volunteer hears only of
@@ -361,26 +399,39 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             shown = {key: value for key, value in event.items() if key != FOR_USERS}
             hearing = await hearing_now(scope, self.user_id, shown)
             if hearing is Hearing.EVENT:
-                await self.send(text_data=text())
+                await self._send_event(event, without_people)
             elif hearing is Hearing.NUMBER and isinstance(event.get("seq"), int):
                 await self.send_json({"type": f"{scope.key}.skip", scope.key: event[scope.key], "seq": event["seq"]})
             return
         if not isinstance(circle_id, int):
-            await self.send(text_data=text())
+            await self._send_event(event, without_people)
             return
         kind = event.get("type")
-        if await self._still_member(circle_id, fresh=str(kind).startswith(FRESH_CHECK_PREFIXES)):
+        fresh = str(kind).startswith(FRESH_CHECK_PREFIXES)
+        if not fresh and circle_members.trusted(
+            circle_id, self.user_id, now=self.clock(), trust_seconds=self.membership_trust_seconds
+        ):
+            # The usual case in a busy circle: this process's answer is fresh; no await before the send.
+            await self._send_event(event, without_people)
+            return
+        if await self._still_member(circle_id, fresh=fresh):
             if kind == "access.granted":
                 await self._join(circle_id)
             elif kind == "access.revoked":
                 # Re-added since: the grant that follows (or came first) keeps the client in the circle.
                 return
-            await self.send(text_data=text())
+            await self._send_event(event, without_people)
             return
         # Not a member (any more): leave at once, and tell the client only that access ended.
         await self._leave(circle_id)
         if kind == "access.revoked":
-            await self.send(text_data=text())
+            await self._send_event(event, without_people)
+
+    async def _send_event(self, event: dict[str, Any], without_people: bool) -> None:
+        """One event's frame: its text encoded once per process, written straight to the server."""
+        await self.frame_send(
+            {"type": "websocket.send", "text": encoded_events.text(event, without_people=without_people)}
+        )
 
     async def channel_overflowed(self, message: dict[str, Any]) -> None:
         """The layer dropped what this connection was too slow to read: close, so the client catches up.

@@ -380,3 +380,80 @@ async def test_a_connection_told_its_process_lost_redis_closes_so_its_client_cat
     helper = await connect(live_cast.helper)
     await get_channel_layer().group_send(user_group(live_cast.helper.pk), {"type": LOST})
     assert await helper.receive_output() == {"type": "websocket.close", "code": CLOSE_REDIS_LOST}
+
+
+async def test_event_frames_go_straight_to_the_server_past_the_session_wrapper(connect, live_cast, monkeypatch):
+    """The routing keeps the server's send; an event's frame doesn't pass channels' session wrapper."""
+    from channels.sessions import InstanceSessionWrapper
+
+    from carecircle.realtime.events import HANDLER, circle_group
+
+    wrapped = []
+    real_send = InstanceSessionWrapper.send
+
+    async def counting_send(self, message):
+        wrapped.append(message["type"])
+        return await real_send(self, message)
+
+    monkeypatch.setattr(InstanceSessionWrapper, "send", counting_send)
+    page = await connect(live_cast.helper)
+    assert wrapped == ["websocket.accept", "websocket.send"]  # the handshake and the hello, as before
+    event = {"type": "circle.changed", "circle": live_cast.circle.pk, "seq": 1}
+
+    await get_channel_layer().group_send(circle_group(live_cast.circle.pk), {"type": HANDLER, "event": event})
+
+    assert await page.receive_json() == event
+    assert wrapped == ["websocket.accept", "websocket.send"]
+
+
+async def test_an_event_to_a_trusted_member_is_sent_without_asking_the_shared_answer(connect, live_cast, monkeypatch):
+    """Within the trust window the answer is looked up in place: no await before the send."""
+    import carecircle.realtime.consumers as consumers
+    from carecircle.realtime.events import HANDLER, circle_group
+
+    monkeypatch.setattr(EventsConsumer, "clock", staticmethod(lambda: 1000.0))
+    page = await connect(live_cast.helper)
+    layer = get_channel_layer()
+    first = {"type": "circle.changed", "circle": live_cast.circle.pk, "seq": 1}
+    await layer.group_send(circle_group(live_cast.circle.pk), {"type": HANDLER, "event": first})
+    assert await page.receive_json() == first
+    asked = []
+    real_includes = consumers.CircleMembers.includes
+
+    async def counting_includes(self, *args, **kwargs):
+        asked.append(args)
+        return await real_includes(self, *args, **kwargs)
+
+    monkeypatch.setattr(consumers.CircleMembers, "includes", counting_includes)
+
+    following = {**first, "seq": 2}
+    await layer.group_send(circle_group(live_cast.circle.pk), {"type": HANDLER, "event": following})
+
+    assert await page.receive_json() == following
+    assert asked == []
+
+
+def test_the_shared_answer_is_trusted_only_within_its_window_and_only_for_a_yes():
+    from carecircle.realtime.consumers import CircleMembers
+
+    members = CircleMembers()
+    members.read[7] = (100.0, frozenset({1, 2}))
+
+    assert members.trusted(7, 1, now=100.5, trust_seconds=1.0)
+    assert not members.trusted(7, 3, now=100.5, trust_seconds=1.0)  # not in it: asked alone
+    assert not members.trusted(7, 1, now=101.0, trust_seconds=1.0)  # the window ended
+    assert not members.trusted(8, 1, now=100.5, trust_seconds=1.0)  # never read
+
+
+def test_a_personal_event_names_a_person_only_if_its_list_does():
+    from carecircle.lib.channel_layers import FOR_USERS
+    from carecircle.realtime.consumers import EncodedEvents
+
+    encoded = EncodedEvents()
+    event = {"type": "notification", "circle": 1, FOR_USERS: [4, 5]}
+
+    assert encoded.names(event, 4)
+    assert not encoded.names(event, 6)
+    assert not encoded.names({"type": "notification", "circle": 1, FOR_USERS: "4"}, 4)
+    # Another event's list, whatever the first one's was.
+    assert encoded.names({"type": "notification", "circle": 1, FOR_USERS: [6]}, 6)
