@@ -8,6 +8,9 @@ connection heard the one before, and reports the event loop's thread CPU per eve
 (and the wall time from publish to the last connection), and the Python memory (tracemalloc) each
 idle connection holds. The CPU count hardly moves with the machine's load.
 
+BENCH_STACK=1 puts the session middleware and the URL router that a served connection passes
+(realtime/routing.py, less the database's sign-in) in front of the consumer.
+
 BENCH_ASGI says what is on the other side of the consumer:
 
 - `fake` (the default): the ASGI side is faked, nothing goes over TCP, so what is counted is
@@ -49,6 +52,9 @@ CHECKOUT = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 and sys.argv[1] != "
 SOCKETS = int(os.environ.get("BENCH_SOCKETS", "500"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "40"))
 ASGI = os.environ.get("BENCH_ASGI", "fake")
+# BENCH_STACK=1: the consumer behind the session middleware and URL router it has when served
+# (realtime/routing.py; the sign-in is the bench's, so no database), instead of alone.
+STACK = os.environ.get("BENCH_STACK") == "1"
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 CIRCLE = 1
 
@@ -246,6 +252,16 @@ async def main() -> None:
     layer = get_channel_layer()
     await layer.flush()
     app = consumers.EventsConsumer.as_asgi()
+    if STACK:
+        from channels.routing import URLRouter
+        from channels.sessions import SessionMiddlewareStack
+
+        from carecircle.realtime import routing
+
+        app = SessionMiddlewareStack(URLRouter(routing.websocket_urlpatterns))
+        keep = getattr(routing, "KeepServerSend", None)  # not in a checkout from before it
+        if keep is not None:
+            app = keep(app)
     side: FakeSide | ServedSide = FakeSide(app) if ASGI == "fake" else ServedSide(app, ASGI)
     gc.collect()
     tracemalloc.start()
@@ -274,8 +290,9 @@ async def main() -> None:
     await side.close()
     await layer.flush()
     name = (CHECKOUT or Path(__file__).resolve().parent.parent).name
+    stack = " behind the session stack" if STACK else ""
     print(
-        f"{name}: {type(layer).__name__}, ASGI {ASGI}, {SOCKETS} connections, {EVENTS} events: "
+        f"{name}: {type(layer).__name__}, ASGI {ASGI}{stack}, {SOCKETS} connections, {EVENTS} events: "
         f"CPU per event per connection median {statistics.median(cpu):.1f} µs "
         f"(min {min(cpu):.1f}); publish to last connection median {statistics.median(wall):.1f} ms; "
         f"Python memory per idle connection {idle / 1024:.1f} KiB"
