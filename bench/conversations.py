@@ -72,6 +72,10 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 # After the last message, how long a client may still receive before what's missing counts as lost.
 GRACE_SECONDS = float(os.environ.get("BENCH_GRACE", "10"))
 START_SECONDS = float(os.environ.get("BENCH_START_SECONDS", "180"))
+# Before the messages, each process's CPU is taken over this many idle seconds (every socket open,
+# nothing posted): what its event loop spends with no message at all (keepalive pings, the
+# connections' periodic group refresh), to set against its CPU per message.
+IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "5"))
 SHAPE = os.environ.get("BENCH_CIRCLES", "one")
 SEED = int(os.environ.get("BENCH_SEED", "12"))
 WITH_WORKER = os.environ.get("BENCH_WORKER", "1") != "0"
@@ -441,6 +445,11 @@ async def measure_conversation(
     probe = Probe([circle_group(circle.id) for circle in circles])
     probe.start()
     await asyncio.to_thread(probe.ready.wait, 30)
+    idle_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    idle_started = time.perf_counter()
+    await asyncio.sleep(IDLE_SECONDS)
+    idle_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    idle_seconds = time.perf_counter() - idle_started
     count = int(RATE * SECONDS)
     # Each circle gets a message before any gets a second, in a seeded shuffled order.
     draw = random.Random(SEED + 1)
@@ -474,6 +483,7 @@ async def measure_conversation(
             expected[number].add(key)
     await wait_for_all(sent, listeners, expected)
     cpu_after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    went_seconds = time.perf_counter() - started
     stop.set()
     await asyncio.gather(*tasks)
     probe.stop()
@@ -491,6 +501,13 @@ async def measure_conversation(
         say(
             f"CPU of {name} while the messages went, per message: {(loop + threads) / each:.1f} ms "
             f"(event loop {loop / each:.1f} ms, other threads {threads / each:.1f} ms)"
+        )
+        # The idle rate over the same span, shared out per message: what the loop spends anyway.
+        idle_loop = (idle_after[name][0] - idle_before[name][0]) * 1000 / idle_seconds * went_seconds
+        say(
+            f"  of which idle before the messages ({IDLE_SECONDS:.0f} s, all sockets open): event loop "
+            f"{idle_loop / went_seconds / 1000 * 100:.1f} % of a core, {idle_loop / each:.1f} ms per message "
+            f"over the {went_seconds:.1f} s the messages took; the messages' own: {(loop - idle_loop) / each:.1f} ms"
         )
     result["lost_after_catch_up"] = await lost_after_catch_up(ports, circles, expected, listeners)
     say(f"Still lost after each page's catch-up over HTTP (/events?since=N): {result['lost_after_catch_up']}")
