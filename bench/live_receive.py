@@ -95,7 +95,9 @@ class FakeSide:
 
     async def open(self) -> None:
         for number, socket in enumerate(self.sockets, start=1):
-            scope = {"type": "websocket", "path": "/ws/", "headers": [], "user": Person(number), "session": None}
+            scope = {"type": "websocket", "path": "/ws/", "headers": [], "user": Person(number)}
+            if not STACK:
+                scope["session"] = None
             self.running.append(asyncio.ensure_future(self.app(scope, socket.receive, socket.send)))
             socket.want = 1  # the hello
             await socket.incoming.put({"type": "websocket.connect"})
@@ -124,7 +126,9 @@ class ServedSide:
 
         async def signed_in(scope: dict[str, Any], receive: Any, send: Any) -> None:
             number = int(parse_qs(scope["query_string"].decode())["u"][0])
-            await app({**scope, "user": Person(number), "session": None}, receive, send)
+            # Behind the session middleware the session is its own (no cookie: an empty one).
+            session = {} if STACK else {"session": None}
+            await app({**scope, "user": Person(number), **session}, receive, send)
 
         listening = sockets_module.socket()
         listening.bind(("127.0.0.1", 0))
