@@ -292,7 +292,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         name = _HANDLER_NAMES.get(kind) if isinstance(kind, str) else None
         if name is None:
             name = get_handler_name(message)
-            if len(_HANDLER_NAMES) < 64:
+            if isinstance(kind, str) and len(_HANDLER_NAMES) < 64:
                 _HANDLER_NAMES[kind] = name
         handler = getattr(self, name, None)
         if handler is None:
