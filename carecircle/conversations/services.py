@@ -49,7 +49,7 @@ from carecircle.conversations.selectors import UNDO_MINUTES, ConversationAccess
 from carecircle.lib.errors import Conflict, DomainError
 from carecircle.lib.idempotency import replayed
 from carecircle.lib.text import TextRefused, multi_line, single_line
-from carecircle.realtime.events import circle_event_record, user_event_send
+from carecircle.realtime.events import circle_event_record, circle_seq_take, user_event_send
 
 if TYPE_CHECKING:
     from carecircle.accounts.models import User
@@ -246,10 +246,12 @@ def _message_create(
         )
     members = _members(where.circle)
     body_html, mentions = formatting.render(body, formatting.mention_names(members))
-    # The circle's row lock (taken again by circle_event_record) comes before the insert, so message
-    # ids of a circle follow commit order: a client fetching "after the last id it has" never skips
-    # a message that committed later with a lower id.
-    Circle.objects.select_for_update().filter(pk=where.circle.pk).values_list("pk", flat=True).get()
+    # The readers' notice's title in every language, before the lock rather than under it.
+    notice_title = telling.message_title(actor=actor, where=where, kind=kind, title=title)
+    # The circle's row lock comes before the insert, so message ids of a circle follow commit order:
+    # a client fetching "after the last id it has" never skips a message that committed later with a
+    # lower id. The lock and the live event's number are one UPDATE … RETURNING (circle_seq_take).
+    seq = circle_seq_take(where.circle)
     message = Message.objects.create(
         circle=where.circle,
         conversation=conversation,
@@ -275,12 +277,18 @@ def _message_create(
             circle=where.circle,
             data={"message": message.pk, "title": title, "photos": len(photos)},
         )
-    circle_event_record(circle=where.circle, type="message.posted", conversation=conversation.pk, message=message.pk)
+    circle_event_record(
+        circle=where.circle, type="message.posted", seq=seq, conversation=conversation.pk, message=message.pk
+    )
     for user_id in mentions:
         if user_id != actor.pk:
             user_event_send(user_id=user_id, type="mention", circle=where.circle.pk, message=message.pk)
     keys = telling.message_posted(
-        actor=actor, where=where, message=message, member_ids=[user_id for user_id, _name in members]
+        actor=actor,
+        where=where,
+        message=message,
+        member_ids=[user_id for user_id, _name in members],
+        title=notice_title,
     )
     return message, keys
 

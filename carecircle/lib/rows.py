@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -47,3 +47,23 @@ def quoted(connection: BaseDatabaseWrapper, model: type[models.Model], name: str
         return connection.ops.quote_name(str(model._meta.db_table))
     field: Any = model._meta.get_field(name)
     return connection.ops.quote_name(str(field.column))
+
+
+def counter_next(model: type[models.Model], pk: int, field: str = "event_seq") -> int | None:
+    """Add one to a row's counter and read it back in one round trip (`UPDATE … RETURNING`); None if the row is gone.
+
+    The UPDATE locks the row until the transaction ends (PostgreSQL's FOR NO KEY UPDATE; SQLite's
+    IMMEDIATE transactions hold the whole database), so numbers taken in transactions are handed
+    out in commit order, without gaps (a rolled-back number is taken again) or repeats. PostgreSQL
+    and SQLite 3.35 or later both read RETURNING; an UPDATE then a SELECT were two round trips.
+    """
+    connection = connections[router.db_for_write(model)]
+    column = quoted(connection, model, field)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quoted(connection, model)} SET {column} = {column} + 1 "  # noqa: S608 (a model's own names)
+            f"WHERE {quoted(connection, model, model._meta.pk.name)} = %s RETURNING {column}",
+            [pk],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])

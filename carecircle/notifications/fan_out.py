@@ -35,6 +35,7 @@ from django.utils.functional import Promise, lazy
 
 from carecircle.accounts.models import User
 from carecircle.circles.models import Circle
+from carecircle.lib.each_language import each_language
 from carecircle.lib.hooks import ReplyTarget, conversation_live_readers
 from carecircle.notifications.categories import category_named
 from carecircle.notifications.models import FanOut
@@ -43,14 +44,6 @@ logger = logging.getLogger(__name__)
 
 # The sweep leaves a fan-out this young to the task queued at its commit.
 RESUME_AFTER = datetime.timedelta(seconds=30)
-
-
-def _in_each_language(text: str | Promise) -> dict[str, str]:
-    words = {}
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            words[language] = str(text)
-    return words
 
 
 def _in_language(words: dict[str, str]) -> str:
@@ -100,8 +93,8 @@ def fan_out_record(notice: Notice, user_ids: Collection[int], *, by_worker: bool
         key=key,
         category=notice.category,
         actor=notice.actor,
-        titles=_in_each_language(notice.title),
-        bodies=_in_each_language(notice.body),
+        titles=dict(each_language(notice.title).words),
+        bodies=dict(each_language(notice.body).words),
         url=notice.url[:500],
         capability=notice.capability or "",
         conversation_id=notice.conversation_id,

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
-
+from carecircle.lib.rows import counter_next
 from carecircle.orgs.access import ROLE_CAPABILITIES
 from carecircle.orgs.models import Organisation, OrganisationStaff, Referral
 from carecircle.realtime.events import scope_event_send, user_event_send, user_scopes_refresh
@@ -49,14 +48,7 @@ def referral_changed(*, organisation_id: int, referral_id: int) -> None:
 
 def organisation_event_seq_next(organisation_id: int) -> int | None:
     """The organisation's next event number, taken in one UPDATE … RETURNING (None if it is gone)."""
-    table = connection.ops.quote_name(Organisation._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET event_seq = event_seq + 1 WHERE id = %s RETURNING event_seq",  # noqa: S608 (a model's table name)
-            [organisation_id],
-        )
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+    return counter_next(Organisation, organisation_id)
 
 
 def referrals_withdrawn(*, organisation_id: int, user_id: int) -> None:

@@ -15,11 +15,11 @@ from channels.layers import get_channel_layer
 from channels_redis.core import RedisChannelLayer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
-from django.db.models import F
 
 from carecircle.circles.models import Circle
 from carecircle.lib.channel_layers import FOR_USERS, BoundedRedisChannelLayer
 from carecircle.lib.kept_loop import run_kept
+from carecircle.lib.rows import counter_next
 from carecircle.realtime.models import CircleEvent
 from carecircle.realtime.registries import scope_group
 
@@ -44,18 +44,34 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def circle_event_record(*, circle: Circle, type: str, **data: Any) -> CircleEvent:
+def circle_event_record(*, circle: Circle, type: str, seq: int | None = None, **data: Any) -> CircleEvent:
     """Store a circle event with the next sequence number and publish it once the transaction commits.
 
-    Must run inside the service's transaction: the sequence number is taken with an UPDATE, which
-    locks the circle row until commit, so events of one circle are numbered without gaps or repeats.
+    Must run inside the service's transaction: the number is taken with one `UPDATE … RETURNING`
+    (`circle_seq_take`), which locks the circle row until commit, so events of one circle are
+    numbered without gaps or repeats. A service that had to lock the circle earlier took its
+    number then and passes it as `seq` (one event per number taken).
     """
-    Circle.objects.filter(pk=circle.pk).update(event_seq=F("event_seq") + 1)
-    seq = Circle.objects.values_list("event_seq", flat=True).get(pk=circle.pk)
+    if seq is None:
+        seq = circle_seq_take(circle)
     event = CircleEvent.objects.create(circle=circle, seq=seq, type=type, data=data)
     message = event.as_message()
     transaction.on_commit(lambda: publish(circle_group(circle.pk), message))
     return event
+
+
+def circle_seq_take(circle: Circle) -> int:
+    """Lock the circle's row until commit and take its next event number, in one round trip.
+
+    For a service that must hold the circle's lock before its first write (so that, for example,
+    message ids follow commit order): the lock and the number are one `UPDATE … RETURNING`
+    where a `SELECT … FOR UPDATE`, an `UPDATE` and a `SELECT` were three. Pass the number to
+    `circle_event_record(seq=…)` in the same transaction; a rollback gives it back.
+    """
+    seq = counter_next(Circle, circle.pk)
+    if seq is None:
+        raise Circle.DoesNotExist(f"Circle {circle.pk} is gone.")
+    return seq
 
 
 def user_event_send(*, user_id: int, type: str, **data: Any) -> None:

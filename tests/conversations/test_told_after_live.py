@@ -26,7 +26,7 @@ from carecircle.accounts.models import User
 from carecircle.accounts.services import api_token_create
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Circle
-from carecircle.conversations import selectors
+from carecircle.conversations import selectors, telling
 from carecircle.conversations import services as conversations
 from carecircle.conversations.models import Message, ReadMarker
 from carecircle.lib import hooks
@@ -227,3 +227,45 @@ def test_posts_at_once_tell_each_member_once_per_message() -> None:
     assert not FanOut.objects.exists()
     for message_id in set(ids):
         told_once(members, message_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_circle_lock_and_the_event_number_are_one_statement_before_the_publish(monkeypatch: Any) -> None:
+    """Before its live event a post touches the circle's row once: UPDATE … RETURNING takes the lock and the number.
+
+    It was a SELECT … FOR UPDATE, an UPDATE and a SELECT (three round trips, docs/performance.md).
+    """
+    circle, organiser, _members = circle_of(MEMBERS)
+    post(circle, organiser, "Warm-up")
+    seen: dict[str, Any] = {}
+    publish = events.publish
+
+    def published(group: str, message: dict[str, Any]) -> None:
+        if message.get("type") == "message.posted":
+            seen["queries"] = [query["sql"] for query in captured.captured_queries]
+            seen["seq"] = message["seq"]
+        publish(group, message)
+
+    monkeypatch.setattr(events, "publish", published)
+    message_title = telling.message_title
+
+    def titled(**kwargs: Any) -> Any:
+        seen["titled_after"] = [sql for sql in captured.captured_queries if "circles_circle" in sql["sql"]]
+        return message_title(**kwargs)
+
+    monkeypatch.setattr(telling, "message_title", titled)
+    where = family(circle, organiser)
+    before = Circle.objects.values_list("event_seq", flat=True).get(pk=circle.pk)
+    with CaptureQueriesContext(connection) as captured:
+        post_id = conversations.message_post(actor=organiser, where=where, body="Dad ate well").message.pk
+    on_circle = [sql for sql in seen["queries"] if 'FROM "circles_circle"' in sql or '"circles_circle" SET' in sql]
+    assert len(on_circle) == 1, on_circle
+    assert on_circle[0].startswith('UPDATE "circles_circle"')
+    assert "RETURNING" in on_circle[0]
+    assert seen["seq"] == before + 1 == Circle.objects.values_list("event_seq", flat=True).get(pk=circle.pk)
+    assert circle.events.get(seq=seen["seq"]).data["message"] == post_id
+    # The members' names, the lock with the number, the message, the event, the notice's row.
+    statements = [sql for sql in seen["queries"] if sql.split()[0] not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
+    assert len(statements) == 5, statements
+    # The notice's title was put in every language before the lock, not under it.
+    assert seen["titled_after"] == [], seen["titled_after"]
