@@ -586,6 +586,12 @@ def stages_breakdown(sent: dict[int, float], stages: dict[int, dict[str, list[fl
             f"  {name}: {percentile(wall, 0.5):.2f} / {percentile(wall, 0.99):.2f}, "
             f"CPU {percentile(cpu, 0.5):.2f} / {percentile(cpu, 0.99):.2f}"
         )
+    counted = [key for key in sent if key in stages and len(stages[key]["publish"]) > 2]
+    if counted:
+        say("Statements sent to the database by the request's thread (round trips less each COMMIT), p50 / max:")
+        for earlier, later in (("thread", "service"), ("service", "made"), ("thread", "publish")):
+            sent_here = [stages[key][later][2] - stages[key][earlier][2] for key in counted]
+            say(f"  {earlier} → {later}: {percentile(sent_here, 0.5):.0f} / {max(sent_here):.0f}")
     return {"publish_p99": percentile(at["published"], 0.99)}
 
 

@@ -6,7 +6,8 @@ Wraps, in this process only, the places a POST passes on its way to the live eve
 JSON line per POST that published a `message.posted` event to <folder>/stages-<pid>.jsonl: the
 monotonic clock (`time.perf_counter()`, CLOCK_MONOTONIC, the same in every process of the machine,
 so the bench can put its own "just before the POST" on the same line) and the request thread's CPU
-time (`time.thread_time()`) at each stage:
+time (`time.thread_time()`) and how many statements the thread has sent to the database so far (its
+round trips, less each COMMIT) at each stage:
 
 - `arrived`: the ASGI server hands the request to the WSGI bridge (on the event loop);
 - `thread`: a thread of the bridge's pool starts running it (the wait between is the queue);
@@ -38,7 +39,15 @@ STAGES: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("
 def _mark(name: str) -> None:
     record = STAGES.get()
     if record is not None and name not in record:
-        record[name] = (time.perf_counter(), time.thread_time())
+        record[name] = (time.perf_counter(), time.thread_time(), record.get("statements", 0))
+
+
+def _counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    """Count the request thread's statements to the database (its round trips, less each COMMIT)."""
+    record = STAGES.get()
+    if record is not None:
+        record["statements"] = record.get("statements", 0) + 1
+    return execute(sql, params, many, context)
 
 
 def install(folder: Path) -> None:
@@ -62,9 +71,12 @@ def install(folder: Path) -> None:
             STAGES.reset(token)
 
     def wsgi(self: Any, environ: Any, start_response: Any) -> None:
+        from django.db import connection
+
         _mark("thread")
         try:
-            original_wsgi(self, environ, start_response)
+            with connection.execute_wrapper(_counted):
+                original_wsgi(self, environ, start_response)
         finally:
             _mark("closed")
             record = STAGES.get()
