@@ -132,11 +132,24 @@ class KeptRegions:
     def __init__(self, access: CircleAccess) -> None:
         self.access = access
         self.seconds = _seconds()
+        # What every region's key holds besides its name and parts (`region_key`), worked out once for
+        # the page: the reader's settings as the page began, which `write` checks still hold.
+        self.settings = reader_settings() if self.seconds else []
+        self._position = "\n".join([*position_in(access), *self.settings, "parts"]) if self.seconds else ""
+        self._keys: dict[tuple[str, tuple[str, ...]], str] = {}
         self.read_keys: set[str] = set()
         self.found: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
         self.drawn: dict[str, str] = {}
         self.others: dict[str, tuple[object, int]] = {}
+
+    def key(self, name: str, parts: Sequence[str]) -> str:
+        """`region_key(self.access, name, parts)` under the page's settings, hashed once per region."""
+        found = self._keys.get((name, tuple(parts)))
+        if found is None:
+            material = "\n".join([release(), name, self._position, *parts])
+            found = self._keys[name, tuple(parts)] = "fragment:" + hashlib.sha256(material.encode()).hexdigest()
+        return found
 
     def keep(self, key: str, value: object, seconds: int) -> None:
         """Write another key (the list a region is drawn from) with the drawn regions, in their round trip."""
@@ -145,7 +158,7 @@ class KeptRegions:
     def read(self, regions: Iterable[tuple[str, Sequence[str]]], also: Sequence[str] = ()) -> None:
         if not self.seconds:
             return
-        keys = [region_key(self.access, name, parts) for name, parts in regions]
+        keys = [self.key(name, parts) for name, parts in regions]
         try:
             found = cache.get_many([*keys, *also]) if keys or also else {}
         except Exception:
@@ -159,24 +172,33 @@ class KeptRegions:
     def draw_unread(self, name: str, parts: Sequence[str]) -> None:
         """Draw this region (and keep it) without reading it, unless it was read: its key came too late."""
         if self.seconds:
-            self.read_keys.add(region_key(self.access, name, parts))
+            self.read_keys.add(self.key(name, parts))
 
     def region(self, name: str, parts: Sequence[str], render: Callable[[], str]) -> SafeString:
         if not self.seconds:
             return mark_safe(render())  # noqa: S308 (rendered HTML)
-        key = region_key(self.access, name, parts)
+        key = self.key(name, parts)
         if key not in self.read_keys:
             return cached_region(self.access, name, parts, render)
         found = self.found.get(key)
         if isinstance(found, str):
             return mark_safe(found)  # noqa: S308 (rendered HTML)
         html = _draw(render)
-        if not has_secrets(html):
+        # Kept under the page's settings only if drawn in them (not inside another language's block).
+        if not has_secrets(html) and reader_settings() == self.settings:
             self.drawn[key] = html
         return mark_safe(html)  # noqa: S308 (rendered HTML)
 
-    def write(self) -> None:
-        """Keep what was drawn, and the other keys given, in one `set_many` per lifetime (one, by default)."""
+    def write(self) -> bool:
+        """Keep what was drawn, and the other keys given, in one `set_many` per lifetime (one, by default).
+
+        False when the reader's settings moved on while the page was drawn (its date passed midnight):
+        its regions, keyed by the settings as the page began, are then not kept, and the page must not
+        be given an ETag (worked out under the new settings, it would stand for the old regions).
+        """
+        held = not self.seconds or reader_settings() == self.settings
+        if not held:
+            self.drawn = {}
         by_seconds: dict[int, dict[str, Any]] = {}
         if self.drawn:
             by_seconds[self.seconds] = dict(self.drawn)
@@ -188,6 +210,7 @@ class KeptRegions:
             except Exception:
                 logger.warning("Fragment cache unreachable", exc_info=True)
         self.drawn, self.others = {}, {}
+        return held
 
 
 def _seconds() -> int:

@@ -135,7 +135,8 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     if access.can("members.view"):
         context.update(live_types=MEMBER_EVENT_TYPES, member_list=member_summary_html(access, kept))
     response = render(request, "circles/home.html", context)
-    kept.write()
+    if not kept.write():
+        return response  # Its date passed midnight while it was drawn: no ETag for the old sections.
     return with_etag(request, access, response, viewer_parts=True)
 
 

@@ -252,8 +252,9 @@ class _KeptList:
         html = self.kept.region(self.name, parts, render)
         return fill_in_going(html, self.access, self.items()) if self.going_later else html
 
-    def write(self) -> None:
-        self.kept.write()
+    def write(self) -> bool:
+        """Keep the drawn region; False when the reader's date moved on meanwhile (then no ETag)."""
+        return self.kept.write()
 
     def _parts(self, version: str | None, items: list[TaskOccurrence]) -> list[str]:
         # The address (with its date window) first: the region is answered at it (a live refetch).
@@ -323,7 +324,8 @@ def _list_page(
         response = render(request, "tasks/calendar.html", context)
     else:
         response = HttpResponse(html)
-    kept.write()
+    if not kept.write():
+        return response
     return with_etag(request, access, response, extra=kept.versions)
 
 

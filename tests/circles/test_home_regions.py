@@ -410,3 +410,79 @@ def test_the_home_is_drawn_when_the_cache_is_unreachable(cast: Cast, monkeypatch
 
     assert "Lift to the dentist" in text
     assert "<strong>Helper</strong>" in text
+
+
+@pytest.mark.parametrize("name", ["person", "organiser", "helper", "paid_carer", "professional", "well_wisher"])
+def test_the_keys_worked_out_once_a_page_hold_everything_a_sections_key_holds(cast: Cast, name: str) -> None:
+    """A page works its regions' keys out once (`KeptRegions.key`): they are `region_key`'s, in every setting."""
+    from django.utils import timezone, translation
+
+    from carecircle.circles.fragments import region_key
+
+    access = access_circle(user=cast.user(name), circle_id=cast.circle.pk)
+    seen: set[str] = set()
+    for language, zone in [("en", "Europe/London"), ("cy", "Europe/London"), ("pl", "Europe/Warsaw")]:
+        with translation.override(language), timezone.override(zone):
+            kept = KeptRegions(access)
+            for region, parts in [("records:home", []), ("conversations:home", [str(access.user_id), "1"])]:
+                assert kept.key(region, parts) == region_key(access, region, parts)
+                seen.add(kept.key(region, parts))
+    # A key for each language and time zone, and for each section.
+    assert len(seen) == 6
+
+
+def test_a_capability_change_changes_the_keys_worked_out_once_a_page(cast: Cast) -> None:
+    """The capability set is in the key itself, not only through the event the change records."""
+    import dataclasses
+
+    helper = access_circle(user=cast.helper, circle_id=cast.circle.pk)
+    before = KeptRegions(helper).key("records:home", [])
+    fewer = dataclasses.replace(helper, capabilities=helper.capabilities - {"members.view"})
+    assert KeptRegions(fewer).key("records:home", []) != before
+
+    grants = default_consent()
+    grants[Role.HELPER] = [capability for capability in grants[Role.HELPER] if capability != "members.view"]
+    consent_update(actor=cast.person, circle=cast.circle, grants=grants)
+    after = access_circle(user=cast.helper, circle_id=cast.circle.pk)
+    assert after.capabilities == fewer.capabilities
+    assert KeptRegions(after).key("records:home", []) not in {before, KeptRegions(fewer).key("records:home", [])}
+
+
+def test_a_page_whose_date_moves_on_while_it_is_drawn_keeps_nothing_and_has_no_etag(
+    cast: Cast, drawn: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keys hold the reader's settings as the page began: past midnight, its sections aren't kept.
+
+    Nor does the page get the circle's ETag (worked out under the new date, it would stand for the
+    sections drawn under the old one): only the ETag of its very body (web/conditional_pages.py).
+    """
+    from carecircle.circles import conditional
+
+    real = conditional.reader_settings
+    calls: list[int] = []
+
+    def next_day_after_the_first_call() -> list[str]:
+        calls.append(1)
+        zone, language, day = real()
+        return [zone, language, day] if len(calls) == 1 else [zone, language, "next-day"]
+
+    etags: list[object] = []
+    real_with_etag = conditional.with_etag
+
+    def with_etag(*args: Any, **kwargs: Any) -> Any:
+        etags.append(1)
+        return real_with_etag(*args, **kwargs)
+
+    monkeypatch.setattr("carecircle.circles.views.with_etag", with_etag)
+    client = client_for(cast.helper)
+    monkeypatch.setattr("carecircle.circles.fragments.reader_settings", next_day_after_the_first_call)
+    page(client, cast)
+    assert etags == []
+    drawn_first = drawn.count("drawn")
+    assert drawn_first > 0
+    monkeypatch.setattr("carecircle.circles.fragments.reader_settings", real)
+
+    # Nothing was kept: every section is drawn again, and this page has the circle's ETag.
+    page(client, cast)
+    assert drawn.count("drawn") - drawn_first == drawn_first
+    assert etags == [1]
