@@ -2,10 +2,11 @@
 
 A page of 50 messages drew the per-reader part of every item (reaction buttons, "Reply", "Edit",
 "Remove", "Undo") through ≈ 25 template nodes each, every id through the template's number
-formatting. Here the words (translated once per list, in the active language), the "React" menu and
-the CSRF field are made once, and each item is joined from them with what this reader may do,
-which the caller has just worked out from their permissions and the message as read now. Nothing
-of it is cached, so it can be neither stale nor someone else's; only the reader-independent part
+formatting. Here the words and the "React" menu (translated once per process in each language) and
+the CSRF field (once per list) are made once, and each item is joined from them with what this
+reader may do, which the caller has just worked out from their permissions and the message as read
+now. Nothing that depends on the reader or the message is kept (the words depend on the language
+alone), so it can be neither stale nor someone else's; only the reader-independent part
 (`fragments.py`) comes from the cache.
 
 It stays the only rendering path for a message item: the page, chat.js's fetches and the refetch
@@ -16,12 +17,14 @@ and no "React" menu per message), so a page of them fits the first round trip
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 # (kind, symbol, how many, whether this reader gave it)
 Reactions = Sequence[tuple[str, str, int, bool]]
@@ -55,6 +58,20 @@ def list_words(
     Translations are the project's own catalog text and, as `{% translate %}` drew them, not escaped;
     the reaction labels and the address are.
     """
+    return dataclasses.replace(
+        _translated(get_language() or "", tuple(reaction_choices)),
+        conversation_url=escape(conversation_url),
+        page_url=escape(page_url),
+        csrf_field=csrf_field,
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _translated(language: str, reaction_choices: tuple[tuple[str, str], ...]) -> ListWords:
+    """The list's words and "React" menu in `language`, the active one (the arguments key the memo).
+
+    The same for every list in a language, so translated once per process, not once per list.
+    """
     buttons = "".join(
         f'<button type="submit" name="reaction" value="{escape(kind)}:1" class="reaction">{escape(label)}</button>'
         for kind, label in reaction_choices
@@ -75,9 +92,10 @@ def list_words(
         react=gettext("React"),
         to_message=gettext("to this message"),
         react_menu=react_menu,
-        conversation_url=escape(conversation_url),
-        page_url=escape(page_url),
-        csrf_field=csrf_field,
+        # The list's own, filled in by `list_words`.
+        conversation_url="",
+        page_url="",
+        csrf_field=str,
     )
 
 

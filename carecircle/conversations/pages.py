@@ -14,6 +14,7 @@ from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from carecircle.circles import registries
@@ -66,15 +67,32 @@ def wants_fragment(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
+def _once_for(where: ConversationAccess, name: str, work_out: Callable[[], str]) -> str:
+    """An address of this conversation, reversed once for `where` (which lives for one request)."""
+    found: str | None = where.__dict__.get(name)
+    if found is None:
+        found = work_out()
+        object.__setattr__(where, name, found)  # Not a field: equality and the fields are unchanged.
+    return found
+
+
 def conversation_url(where: ConversationAccess) -> str:
-    return reverse(
-        "conversations:conversation",
-        kwargs={"circle_id": where.circle.pk, "conversation_id": where.conversation.pk},
+    return _once_for(
+        where,
+        "_conversation_url",
+        lambda: reverse(
+            "conversations:conversation",
+            kwargs={"circle_id": where.circle.pk, "conversation_id": where.conversation.pk},
+        ),
     )
 
 
 def page_url(where: ConversationAccess) -> str:
     """Where the conversation is read and posted to: the family and news pages have their own addresses."""
+    return _once_for(where, "_page_url", lambda: _page_url(where))
+
+
+def _page_url(where: ConversationAccess) -> str:
     kind = where.conversation.kind
     if kind == ConversationKind.CIRCLE:
         return reverse("conversations:family", kwargs={"circle_id": where.circle.pk})
@@ -157,11 +175,17 @@ def reaction_form_for(request: HttpRequest, where: ConversationAccess, message: 
     return items.reaction_form(_words(request, where), view)
 
 
+@functools.lru_cache(maxsize=16)
+def _reaction_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """The reactions' labels in `language`, the active one (the argument keys the memo)."""
+    return tuple((kind, str(REACTION_LABELS[kind])) for kind in ReactionKind.values)
+
+
 def _words(request: HttpRequest, where: ConversationAccess) -> items.ListWords:
     return items.list_words(
         conversation_url=conversation_url(where),
         page_url=page_url(where),
-        reaction_choices=[(kind, str(REACTION_LABELS[kind])) for kind in ReactionKind.values],
+        reaction_choices=_reaction_choices(get_language() or ""),
         csrf_field=functools.cache(lambda: str(csrf_input(request))),
     )
 

@@ -128,3 +128,25 @@ def test_an_edit_reaction_and_removal_show_at_once_to_every_reader(cast: Cast, a
         page = client.get(_family(cast)).content.decode()
         assert "Tea at five" not in page
         assert "🤗" not in page.split(f'id="m-{posted.message.pk}"', 1)[1].split("</li>", 1)[0]
+
+
+def test_a_lists_words_follow_the_readers_language_though_translated_once() -> None:
+    """The words are kept per process for each language (items._translated): never another language's."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from carecircle.conversations import items
+
+    def words() -> items.ListWords:
+        return items.list_words(
+            conversation_url="/c/1/", page_url="/c/1/talk/", reaction_choices=[("heart", "❤️")], csrf_field=str
+        )
+
+    seen = {}
+    for language in ["en", "cy", "pl", "en", "cy"]:
+        with translation.override(language):
+            got = words()
+            assert (got.reply, got.remove, got.undo) == (gettext("Reply"), gettext("Remove"), gettext("Undo"))
+            assert gettext("React") in got.react_menu
+            seen[language] = got.reply
+    assert len(set(seen.values())) == 3
