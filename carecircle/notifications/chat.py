@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from carecircle.lib.one_of import OneOf
 from carecircle.notifications.emails import FOOTER, PARAGRAPH, EmailHtml
 from carecircle.notifications.models import Delivery, DeliveryStatus
 from carecircle.notifications.services import DeliveryDraft
@@ -67,7 +68,7 @@ def batches(recipient_ids: Collection[int], *, group: str, now: datetime.datetim
         return found
     for recipient_id, channel, status in Delivery.objects.filter(
         Q(status=DeliveryStatus.QUEUED) | Q(status=DeliveryStatus.SENT, sent_at__gte=now - CHAT_QUIET_PERIOD),
-        recipient_id__in=recipient_ids,
+        OneOf("recipient_id", recipient_ids),
         group=group,
     ).values_list("recipient_id", "channel", "status"):
         if recipient_id is not None:
@@ -160,7 +161,7 @@ def grow(recipient_ids: Collection[int], *, group: str, line: str) -> int:
     bullets = Length("batch_lines") - Length(Replace("batch_lines", Value(BULLET), Value("")))
     return (
         Delivery.objects.filter(
-            recipient_id__in=list(recipient_ids), group=group, status=DeliveryStatus.QUEUED, channel="email"
+            OneOf("recipient_id", recipient_ids), group=group, status=DeliveryStatus.QUEUED, channel="email"
         )
         .filter(LessThan(bullets, (MAX_BATCH_LINES - 1) * len(BULLET)))
         .update(batch_lines=Concat("batch_lines", Value(BULLET + line), output_field=TextField()))

@@ -26,6 +26,7 @@ from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import ReplyTarget, users_event_send
 from carecircle.lib.new_rows import insert_new
+from carecircle.lib.one_of import OneOf
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
 from carecircle.notifications.emails import EmailHtml
@@ -149,7 +150,7 @@ def _members(
     if wanted is not None:
         # Only the members asked about: the worker tells a big circle 250 at a time, and reading all
         # 1,000 members (and their accounts) for each chunk was most of its work.
-        found = found.filter(user_id__in=wanted)
+        found = found.filter(OneOf("user_id", wanted))
     memberships = list(
         found.select_related("user").annotate(
             person_is_member=Exists(Membership.objects.filter(circle=OuterRef("circle"), role=Role.PERSON))
@@ -178,14 +179,15 @@ def _members(
 
 def choices_for(user_ids: list[int], category: Category) -> dict[int, Choices]:
     overrides: dict[int, dict[tuple[str, str], bool]] = {user_id: {} for user_id in user_ids}
+    # The ids as one array parameter (lib.one_of), not one per member: the same rows as `user_id__in`.
     for user_id, key, channel, enabled in NotificationPreference.objects.filter(
-        user_id__in=user_ids, category=category.key
+        OneOf("user_id", user_ids), category=category.key
     ).values_list("user_id", "category", "channel", "enabled"):
         overrides[user_id][(key, channel)] = enabled
     devices = PushSubscription.objects.filter(user_id=OuterRef("user_id"), failing_since__isnull=True)
     rows = {
         row.user_id: row
-        for row in NotificationSettings.objects.filter(user_id__in=user_ids).annotate(has_push=Exists(devices))
+        for row in NotificationSettings.objects.filter(OneOf("user_id", user_ids)).annotate(has_push=Exists(devices))
     }
     return {
         user_id: Choices(overrides[user_id], rows.get(user_id), bool(getattr(rows.get(user_id), "has_push", False)))
@@ -204,7 +206,7 @@ def _devices(memberships: list[Membership], choices: dict[int, Choices], categor
         return {}
     found: dict[int, list[int]] = {}
     for device_id, user_id in (
-        PushSubscription.objects.filter(user_id__in=wanting, failing_since__isnull=True)
+        PushSubscription.objects.filter(OneOf("user_id", wanting), failing_since__isnull=True)
         .order_by("id")
         .values_list("pk", "user_id")
     ):
@@ -315,7 +317,7 @@ def tell(
     ids = [membership.user_id for membership in memberships]
     if conversation_id is not None:
         muted = set(
-            ConversationMute.objects.filter(user_id__in=ids, conversation_id=conversation_id).values_list(
+            ConversationMute.objects.filter(OneOf("user_id", ids), conversation_id=conversation_id).values_list(
                 "user_id", flat=True
             )
         )
@@ -345,9 +347,10 @@ def tell(
         if in_app or held:
             title_text, body_text = words(language_of(user))
             notifications.append(
+                # By id, not by instance: the same row, without setting and checking each relation's cache.
                 Notification(
-                    recipient=user,
-                    circle=circle,
+                    recipient_id=user.pk,
+                    circle_id=circle.pk,
                     category=chosen_category.key,
                     title=title_text[:200],
                     body=body_text[:500],

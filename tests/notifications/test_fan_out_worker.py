@@ -11,6 +11,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone, translation
 
 from carecircle.accounts.data_rights import account_erase
@@ -200,3 +201,25 @@ def test_what_the_author_just_did_is_in_their_download_and_goes_with_their_accou
     account_erase(actor=author)
 
     assert not FanOut.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one array parameter on PostgreSQL only")
+def test_a_chunk_sends_its_members_ids_as_one_parameter(db: Any, big: Any) -> None:
+    """Each read and the chat batch's UPDATE take the chunk's 40 ids as one array (lib.one_of), not 40 parameters."""
+    big.FAN_OUT_CHUNK = 40
+    circle, organiser, members = circle_of(41)
+    post(circle, organiser, "Dad ate well")
+    post(circle, organiser, "and slept")
+    fan_out_expand(FanOut.objects.order_by("id").values_list("pk", flat=True)[0])
+    sent: list[tuple[str, int]] = []
+
+    def counted(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append((sql, len(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counted):
+        assert fan_out_expand(waiting().pk) == 1
+
+    assert len(sent) > 5
+    assert [(sql, count) for sql, count in sent if count > 10 and not sql.startswith("INSERT")] == []
+    assert Delivery.objects.filter(channel="email", batch_lines__contains="and slept").count() == len(members)
