@@ -27,6 +27,10 @@ CONFLICT = Conflict.status
 TAKEN_FOR_GRANTED = frozenset({"circle.view", "events.view"})
 MEMBER_SUMMARY = "circles/member_list.html#member-summary"
 MEMBER_REGION = "circles:members"
+# The home's heading (with the viewer's relationship, a part) and its links: the same for everyone in
+# the same position, so kept as its sections are (home.html's `{% region %}`s, read ahead in the view).
+HOME_HEADING_REGION = "circles:home-heading"
+HOME_LINKS_REGION = "circles:home-links"
 MEMBER_PAGE = "circles/member_list.html#member-page"
 # The people page shows this many members at a time, so that a big circle's page stays within the
 # 14,336-byte first round trip (docs/architecture/circles.md, "The people page a part at a time").

@@ -32,6 +32,8 @@ from carecircle.circles.forms import (
 from carecircle.circles.fragments import KeptRegions
 from carecircle.circles.models import Role
 from carecircle.circles.pages import (
+    HOME_HEADING_REGION,
+    HOME_LINKS_REGION,
     INVALID,
     MEMBER_EVENT_TYPES,
     MEMBER_REGION,
@@ -113,6 +115,7 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     # turn out other than it expected is drawn.
     sections = registries.home_sections(access)
     regions = [(name, ahead.parts) for name, ahead in sections if ahead.parts is not None]
+    regions += [(HOME_HEADING_REGION, [access.membership.relationship]), (HOME_LINKS_REGION, [])]
     if access.can("circle.edit"):
         regions.append(("notifications:home", [state.get("failed deliveries", "")]))
     if access.can("members.view"):

@@ -74,10 +74,79 @@ def test_members_in_the_same_position_share_the_sections(cast: Cast, second_help
     drawn_first = drawn.count("drawn")
     second = page(client_for(second_helper), cast)
 
-    # The second helper's page drew only their own sections: the conversations (their unread counts).
-    assert drawn.count("drawn") - drawn_first == 1
+    # The second helper's page drew only their own sections: the conversations (their unread counts)
+    # and the heading, which names their relationship to the person (the helper's is "son").
+    assert drawn.count("drawn") - drawn_first == 2
     assert "Lift to the dentist" in first
     assert "Lift to the dentist" in second
+
+
+def heading_of(text: str) -> str:
+    """The home's heading: the breadcrumbs, the person's name and the viewer's place in the circle."""
+    return text.split('class="breadcrumbs"')[1].split('<p class="lead">')[1].split("</p>")[0]
+
+
+def links_of(text: str) -> str:
+    """The home's links for the circle ("This circle")."""
+    return text.split('aria-label="This circle"')[1].split("</nav>")[0]
+
+
+def test_the_heading_and_links_are_shared_but_name_each_viewers_relationship(
+    cast: Cast, second_helper: User, drawn: list[str]
+) -> None:
+    helper_page = page(client_for(cast.helper), cast)
+    second_page = page(client_for(second_helper), cast)
+    drawn_before = drawn.count("drawn")
+    # Another helper without a relationship, as the second helper: the heading kept for them is shared.
+    third = make_user("third_helper", display_name="Hana Helper")
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=third, role=Role.HELPER)
+    page(client_for(second_helper), cast)
+    drawn_again = drawn.count("drawn")
+    third_page = page(client_for(third), cast)
+
+    assert heading_of(helper_page) == "You're in this circle as: Helper (son)."
+    assert heading_of(second_page) == heading_of(third_page) == "You're in this circle as: Helper."
+    assert links_of(helper_page) == links_of(second_page) == links_of(third_page)
+    # The second helper's page after the new member joined drew everything again (a circle event); the
+    # third helper's then drew only their own conversations: the heading and links were the second's.
+    assert drawn_again > drawn_before
+    assert drawn.count("drawn") - drawn_again == 1
+
+
+def test_a_change_to_the_heading_shows_at_once_to_everyone(cast: Cast, second_helper: User) -> None:
+    from carecircle.circles.services import circle_update
+
+    viewers = [cast.organiser, cast.helper, second_helper, cast.well_wisher]
+    for viewer in viewers:
+        assert "The people helping Dad" in page(client_for(viewer), cast)
+
+    circle_update(actor=cast.organiser, circle=cast.circle, person_name="Grandad", person_date_of_birth=None)
+    membership_change(actor=cast.organiser, member=cast.membership("helper"), relationship="grandson")
+
+    for viewer in viewers:
+        text = page(client_for(viewer), cast)
+        assert "The people helping Grandad" in text
+        assert ("Change Grandad" in links_of(text)) is (viewer == cast.organiser)
+    assert heading_of(page(client_for(cast.helper), cast)) == "You're in this circle as: Helper (grandson)."
+    assert heading_of(page(client_for(second_helper), cast)) == "You're in this circle as: Helper."
+
+
+def test_a_role_change_never_serves_the_old_heading_or_links(cast: Cast) -> None:
+    second = make_user("second_organiser", display_name="Oscar Organiser")
+    invite_and_join(inviter=cast.organiser, circle=cast.circle, user=second, role=Role.ORGANISER)
+    client = client_for(second)
+    before = page(client, cast)
+    page(client_for(cast.organiser), cast)
+    assert "Invite someone" in links_of(before)
+    assert heading_of(before) == "You're in this circle as: Organiser."
+
+    membership_change(actor=cast.organiser, member=cast.circle.memberships.get(user=second), role=Role.WELL_WISHER)
+    page(client_for(cast.well_wisher), cast)
+    after = page(client, cast)
+
+    assert "Invite someone" not in links_of(after)
+    assert "details" not in links_of(after)
+    assert heading_of(after) == "You're in this circle as: Well-wisher."
 
 
 def people_page(client: Client, cast: Cast) -> str:
