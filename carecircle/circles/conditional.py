@@ -107,13 +107,17 @@ def circle_page_etag(
     *,
     viewer_parts: bool = False,
     extra: Sequence[str] = (),
+    settings: Sequence[str] | None = None,
 ) -> str | None:
     """The page's ETag, or None when this answer must not be reused (a one-off message is waiting).
 
     `access` is the circle the page shows, or every circle a page across circles draws from ("What
     I'm doing"): each one's event sequence, role and capabilities go in. `viewer_parts` adds the
     registered per-viewer state of a single circle, for the pages that show it (the home). `extra`
-    is anything else the page shows that records no circle event, from the view.
+    is anything else the page shows that records no circle event, from the view. `settings` are
+    the reader's settings (`reader_settings()`) when the caller has them as they are now (the
+    home's `KeptRegions`, which checks they still hold once the page is drawn), so they aren't
+    worked out again.
     """
     if len(messages.get_messages(request)) > 0:
         return None
@@ -126,7 +130,7 @@ def circle_page_etag(
         str(getattr(request.user, "pk", "")),
         session_key or "",
         request.META.get("CSRF_COOKIE", ""),
-        *reader_settings(),
+        *(reader_settings() if settings is None else settings),
     ]
     for one in sorted(accesses, key=lambda item: item.circle.pk):
         parts += [str(one.user_id), *position_in(one)]
@@ -184,11 +188,12 @@ def not_modified(
     *,
     viewer_parts: bool = False,
     extra: Sequence[str] = (),
+    settings: Sequence[str] | None = None,
 ) -> HttpResponse | None:
     """A 304 when the browser already holds this very page, else None (render it, then `with_etag`)."""
     if request.method not in ("GET", "HEAD"):
         return None
-    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra)
+    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra, settings=settings)
     if etag is None or not _matches(request, etag):
         return None
     response = HttpResponseNotModified()
@@ -208,11 +213,12 @@ def with_etag(
     *,
     viewer_parts: bool = False,
     extra: Sequence[str] = (),
+    settings: Sequence[str] | None = None,
 ) -> HttpResponse:
     """Mark a freshly rendered circle page with its ETag, so the next visit can get a 304."""
     if response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
-    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra)
+    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra, settings=settings)
     if etag is None:
         return response
     response["ETag"] = etag

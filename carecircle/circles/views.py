@@ -105,7 +105,11 @@ def circle_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     access = access_circle(user=request.user, circle_id=circle_id, capability="circle.view")
-    if (unchanged := not_modified(request, access, viewer_parts=True)) is not None:
+    # The reader's settings are worked out once, for the kept regions' keys and the ETag alike; `write`
+    # checks they still hold once the page is drawn, before the ETag is given.
+    kept = KeptRegions(access)
+    settings = kept.settings or None
+    if (unchanged := not_modified(request, access, viewer_parts=True, settings=settings)) is not None:
         return unchanged
     # Per-viewer state of the sections (read in one query, with the ETag): part of their cache keys.
     state = dict(part.split("=", 1) for part in viewer_part_values(request, access))
@@ -121,7 +125,6 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     if access.can("members.view"):
         regions.append((MEMBER_REGION, []))
     regions += [("records:home", []), ("conversations:home", [str(access.user_id), state.get("read markers", "")])]
-    kept = KeptRegions(access)
     kept.read(regions, also=[key for _, ahead in sections for key in ahead.keys])
     section_context: dict[str, Any] = {}
     for name, ahead in sections:
@@ -140,7 +143,7 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     response = render(request, "circles/home.html", context)
     if not kept.write():
         return response  # Its date passed midnight while it was drawn: no ETag for the old sections.
-    return with_etag(request, access, response, viewer_parts=True)
+    return with_etag(request, access, response, viewer_parts=True, settings=settings)
 
 
 @require_http_methods(["GET"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from carecircle.tasks.services import task_volunteer
 from tests.cast import Cast
 from tests.conftest import client_for
 from tests.conversations.conftest import family_of
-from tests.tasks.conftest import make_task, soon
+from tests.tasks.conftest import circle_today, make_task, on_the_day, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +139,28 @@ def test_each_viewer_and_time_zone_has_its_own_etag(cast: Cast) -> None:
     cast.helper.time_zone = "America/New_York"
     cast.helper.save(update_fields=["time_zone"])
     assert again(helper, home, own).status_code == 200
+
+
+def test_the_homes_etag_follows_the_readers_language_and_date(cast: Cast) -> None:
+    """The home works the reader's settings out once, for its kept sections and its ETag alike."""
+    home = pages(cast)["home"]
+    helper = client_for(cast.helper)
+    first = helper.get(home)
+    held = first["ETag"]
+    assert again(helper, home, held).status_code == 304
+
+    cast.helper.language = "cy"
+    cast.helper.save(update_fields=["language"])
+    welsh = again(helper, home, held)
+    assert welsh.status_code == 200
+    assert welsh["ETag"] != held
+    assert again(helper, home, welsh["ETag"]).status_code == 304
+
+    with on_the_day(circle_today() + datetime.timedelta(days=1)):
+        next_day = again(helper, home, welsh["ETag"])
+        assert next_day.status_code == 200
+        assert next_day["ETag"] not in {held, welsh["ETag"]}
+        assert again(helper, home, next_day["ETag"]).status_code == 304
 
 
 def test_a_waiting_message_is_never_hidden_behind_a_304(cast: Cast, rf: Any) -> None:
