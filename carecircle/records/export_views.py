@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from carecircle.accounts.stepup import stepup_required
 from carecircle.circles.access import access_circle
+from carecircle.circles.conditional import not_modified, with_etag
 from carecircle.circles.pages import circle_context, viewer
 from carecircle.records import services
 from carecircle.records.access import Reader, access_record
@@ -32,12 +33,20 @@ def _essentials_reader(request: HttpRequest, circle_id: int) -> Reader:
 @require_http_methods(["GET"])
 @login_required
 def essentials(request: HttpRequest, circle_id: int) -> HttpResponse:
-    """The one-page summary, laid out for A4 when printed from the browser."""
+    """The one-page summary, laid out for A4 when printed from the browser.
+
+    Marked with the circle page's ETag (the record's changes are circle events), not one made from
+    its bytes: the summary says the minute it was made, so a reload a minute later would otherwise
+    send the whole page again. An unchanged record answers a reload with a 304; the browser keeps
+    the copy it has, which says when that copy was made. Every look is logged, 304s included.
+    """
     reader = _essentials_reader(request, circle_id)
     reader.log("the one-page summary")
     assert reader.access is not None
+    if (unchanged := not_modified(request, reader.access)) is not None:
+        return unchanged
     context = circle_context(reader.access, reader=reader, essentials=essentials_for(reader))
-    return render(request, "records/essentials.html", context)
+    return with_etag(request, reader.access, render(request, "records/essentials.html", context))
 
 
 @require_http_methods(["GET"])

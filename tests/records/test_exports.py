@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -20,6 +21,7 @@ from carecircle.records.exports import essentials_for
 from tests.circles.conftest import text_of
 from tests.records.conftest import pdf_download
 from tests.records.test_documents import PDF, _upload
+from tests.tasks.conftest import circle_today, on_the_day
 
 
 def _fill(add: Any) -> None:
@@ -99,6 +101,25 @@ def test_the_print_summary_is_a_page_with_print_styles(cast, as_user, add, helpe
     assert "Metformin" in page
     assert "Warfarin" not in page
     assert 'href="tel:+442079460000"' in page
+
+
+def test_a_reload_of_an_unchanged_summary_is_a_304_a_minute_later(cast, as_user, add, helper):
+    # The summary says the minute it was made; its ETag is the circle page's, so a reload in a later
+    # minute still costs a 304, and a change to the record draws it anew.
+    _fill(add)
+    path = reverse("records:essentials", args=[cast.circle.pk])
+    client = as_user(helper)
+    with on_the_day(circle_today(), hour=10) as traveller:
+        first = client.get(path)
+        assert first.status_code == 200
+        traveller.shift(datetime.timedelta(minutes=5))
+        reload = client.get(path, headers={"if-none-match": first["ETag"]})
+        assert reload.status_code == 304
+        assert reload.content == b""
+        add("allergies", substance="Latex", reaction="Itching", severity="mild")
+        changed = client.get(path, headers={"if-none-match": first["ETag"]})
+        assert changed.status_code == 200
+        assert "Latex" in text_of(changed)
 
 
 def test_the_fhir_bundle_is_valid_r4_with_every_kind_of_resource(cast, as_user, add, organiser):
