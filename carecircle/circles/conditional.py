@@ -12,7 +12,10 @@ circle page depends on (docs/architecture/circles-pages.md):
 - the address, and whether the page was asked for as a fragment;
 - on the home, parts registered by apps for per-viewer state that records no circle event (read
   markers, failed deliveries), read in one query;
-- the release, so new code never reuses an old page.
+- the release, so new code never reuses an old page;
+- on a page that changes with the clock within a day (the home's "coming up" drops what ended two
+  hours ago), the moment it next would: written in the ETag after the hash (`"<hash>.<seconds>"`),
+  and a tag whose moment has passed never gets a 304.
 
 The page is never cached anywhere but in the viewer's own browser (`private, no-cache`): the
 browser asks every time and gets either the page or a 304.
@@ -20,6 +23,7 @@ browser asks every time and gets either the page or a 304.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import weakref
 from collections.abc import Callable, Sequence
@@ -108,6 +112,7 @@ def circle_page_etag(
     viewer_parts: bool = False,
     extra: Sequence[str] = (),
     settings: Sequence[str] | None = None,
+    until: int | None = None,
 ) -> str | None:
     """The page's ETag, or None when this answer must not be reused (a one-off message is waiting).
 
@@ -117,7 +122,9 @@ def circle_page_etag(
     is anything else the page shows that records no circle event, from the view. `settings` are
     the reader's settings (`reader_settings()`) when the caller has them as they are now (the
     home's `KeptRegions`, which checks they still hold once the page is drawn), so they aren't
-    worked out again.
+    worked out again. `until` is when the page, drawn now, would next read otherwise with nothing
+    recorded (seconds since the epoch): it goes in the hash and after it, so the tag says until when
+    it holds.
     """
     if len(messages.get_messages(request)) > 0:
         return None
@@ -138,8 +145,24 @@ def circle_page_etag(
     if viewer_parts and len(accesses) == 1:
         parts += viewer_part_values(request, accesses[0])
     parts += ["extra", *extra]
+    if until is not None:
+        parts += ["until", str(until)]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
-    return f'"{digest}"'
+    return f'"{digest}"' if until is None else f'"{digest}.{until}"'
+
+
+def _held_until(request: HttpRequest) -> int | None:
+    """Until when the page the browser holds said it holds (seconds since the epoch), or None if it said nothing."""
+    for tag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", "")):
+        _digest, dot, seconds = tag.removeprefix("W/").strip('"').partition(".")
+        if dot and seconds.isdigit() and len(seconds) <= 12:
+            return int(seconds)
+    return None
+
+
+def seconds_of(moment: datetime.datetime | None) -> int | None:
+    """A page's `until` from the moment it next changes with the clock (rounded down: never late)."""
+    return None if moment is None else int(moment.timestamp())
 
 
 def viewer_part_values(request: HttpRequest, access: CircleAccess) -> list[str]:
@@ -194,7 +217,10 @@ def not_modified(
     """A 304 when the browser already holds this very page, else None (render it, then `with_etag`)."""
     if request.method not in ("GET", "HEAD"):
         return None
-    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra, settings=settings)
+    until = _held_until(request)
+    if until is not None and until <= timezone.now().timestamp():
+        return None  # What the browser holds said until when it held, and that moment has passed.
+    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra, settings=settings, until=until)
     if etag is None or not _matches(request, etag):
         return None
     response = HttpResponseNotModified()
@@ -215,11 +241,18 @@ def with_etag(
     viewer_parts: bool = False,
     extra: Sequence[str] = (),
     settings: Sequence[str] | None = None,
+    until: datetime.datetime | None = None,
 ) -> HttpResponse:
-    """Mark a freshly rendered circle page with its ETag, so the next visit can get a 304."""
+    """Mark a freshly rendered circle page with its ETag, so the next visit can get a 304.
+
+    `until`: the moment the page would next read otherwise without any change being recorded; the
+    browser's copy is answered 304 only before it.
+    """
     if response.status_code != 200 or request.method not in ("GET", "HEAD"):
         return response
-    etag = circle_page_etag(request, access, viewer_parts=viewer_parts, extra=extra, settings=settings)
+    etag = circle_page_etag(
+        request, access, viewer_parts=viewer_parts, extra=extra, settings=settings, until=seconds_of(until)
+    )
     if etag is None:
         return response
     response["ETag"] = etag

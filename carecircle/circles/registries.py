@@ -375,12 +375,19 @@ class HomeSectionAhead:
     given the keys' values (a key missing when it wasn't found or couldn't be read) and `keep`, for a
     value it works out to be written with the page's drawn sections (`Keep`), and returns the
     region's real parts and the template's context: a section whose real parts aren't the guess is
-    drawn, never served from the guessed key.
+    drawn, never served from the guessed key. A section that changes with the clock puts the moment
+    it next does in its context under `HOLDS_UNTIL`.
     """
 
     keys: list[str]
     parts: list[str] | None
     settle: Callable[[Mapping[str, object], Keep], tuple[list[str], dict[str, Any]]]
+
+
+# The key under which a section's context gives the moment it would next read otherwise with nothing
+# recorded (a datetime; what the tasks summary shows ends with the clock): the home's ETag holds until
+# the earliest of them (circles/conditional.py), and it is not passed to the template.
+HOLDS_UNTIL = "holds_until"
 
 
 # How a home section hands the home a value to write with its drawn sections, in one round trip:

@@ -8,6 +8,7 @@ do next, never as a server error.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -127,9 +128,12 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     regions += [("records:home", []), ("conversations:home", [str(access.user_id), state.get("read markers", "")])]
     kept.read(regions, also=[key for _, ahead in sections for key in ahead.keys])
     section_context: dict[str, Any] = {}
+    holds_until: list[datetime.datetime] = []
     for name, ahead in sections:
         parts, needs = ahead.settle(kept.values, kept.keep)
         kept.draw_unread(name, parts)
+        if (until := needs.pop(registries.HOLDS_UNTIL, None)) is not None:
+            holds_until.append(until)
         section_context.update(needs)
     context = circle_context(
         access,
@@ -143,7 +147,10 @@ def circle_home(request: HttpRequest, circle_id: int) -> HttpResponse:
     response = render(request, "circles/home.html", context)
     if not kept.write():
         return response  # Its date passed midnight while it was drawn: no ETag for the old sections.
-    return with_etag(request, access, response, viewer_parts=True, settings=settings)
+    # A section that changes with the clock (what ended two hours ago leaves "coming up") says when:
+    # the browser's copy is answered 304 only until then.
+    until = min(holds_until, default=None)
+    return with_etag(request, access, response, viewer_parts=True, settings=settings, until=until)
 
 
 @require_http_methods(["GET"])

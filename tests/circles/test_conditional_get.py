@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib import messages
@@ -24,7 +25,7 @@ from carecircle.tasks.services import task_volunteer
 from tests.cast import Cast
 from tests.conftest import client_for
 from tests.conversations.conftest import family_of
-from tests.tasks.conftest import circle_today, make_task, on_the_day, soon
+from tests.tasks.conftest import ZONE, circle_today, make_task, on_the_day, soon
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +268,29 @@ def test_a_new_name_shows_in_a_circle_its_owner_has_left(cast: Cast) -> None:
     response = again(organiser, family, etag)
     assert response.status_code == 200
     assert "Harriet Newname" in response.text
+
+
+def test_a_visit_that_ended_hours_ago_leaves_a_reloaded_home(cast: Cast) -> None:
+    """The home's "coming up" drops what ended two hours ago: a reload then draws it anew, not a 304."""
+    home = pages(cast)["home"]
+    helper = client_for(cast.helper)
+    today = circle_today()
+    make_task(
+        actor=cast.organiser, circle=cast.circle, title="Morning visit", start_date=today, start_time=datetime.time(8)
+    )
+    with on_the_day(today, hour=10) as traveller:
+        first = helper.get(home)
+        assert "Morning visit" in first.content.decode()
+        traveller.shift(datetime.timedelta(minutes=30))
+        assert again(helper, home, first["ETag"]).status_code == 304
+        # The moment is hashed too: a tag given a later one is not the page's.
+        digest, _, seconds = first["ETag"].strip('"').partition(".")
+        assert int(seconds) == int(
+            datetime.datetime.combine(today, datetime.time(11), tzinfo=ZoneInfo(ZONE)).timestamp()
+        )
+        assert again(helper, home, f'"{digest}.{int(seconds) + 3600}"').status_code == 200
+        traveller.shift(datetime.timedelta(hours=1))
+        later = again(helper, home, first["ETag"])
+        assert later.status_code == 200
+        assert "Morning visit" not in later.content.decode()
+        assert again(helper, home, later["ETag"]).status_code == 304

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from carecircle.circles.access import CircleAccess
-from carecircle.circles.registries import HomeSectionAhead, Keep
+from carecircle.circles.registries import HOLDS_UNTIL, HomeSectionAhead, Keep
 from carecircle.tasks.cache import last_seen_version, tasks_version, version_from, version_key
 from carecircle.tasks.models import Status, VisitLog
 from carecircle.tasks.schedule import TaskOccurrence, local_midnight_utc
@@ -38,6 +38,10 @@ class Summary:
     # Everything the section shows besides the circle's state and the viewer's rights, for its cache
     # key (circles' {% region %}): the list's version and how long it holds, and "you're going".
     key: str = ""
+    # When the list would next read otherwise with nothing recorded (what ended two hours ago leaves
+    # it): the home's ETag holds until then. Concerns are left to the date in the ETag: one leaves the
+    # organisers' list on a reload by the next day at the latest (the kept region, within the hour).
+    until: datetime.datetime | None = None
 
 
 def _end(item: TaskOccurrence) -> datetime.datetime:
@@ -111,6 +115,7 @@ def _for_viewer(access: CircleAccess, version: str | None, found: _Kept, now: da
         needs_help=found.needs_help,
         days=SUMMARY_DAYS,
         key=f"{version}|{found.until.timestamp():.0f}|{going}|{concerns}",
+        until=found.until,
     )
 
 
@@ -128,10 +133,10 @@ def home_section(access: CircleAccess) -> HomeSectionAhead | None:
     seen = last_seen_version(circle_id)
     guessed = _kept_summary(access, seen) if seen is not None else None
 
-    def settle(found: Mapping[str, object], keep: Keep) -> tuple[list[str], dict[str, Summary]]:
+    def settle(found: Mapping[str, object], keep: Keep) -> tuple[list[str], dict[str, object]]:
         version = version_from(circle_id, found.get(version_key(circle_id)))
         summary = guessed if guessed is not None and version == seen else _summary(access, version, keep)
-        return [summary.key], {"help_summary": summary}
+        return [summary.key], {"help_summary": summary, HOLDS_UNTIL: summary.until}
 
     return HomeSectionAhead(
         keys=[version_key(circle_id)], parts=None if guessed is None else [guessed.key], settle=settle
