@@ -164,6 +164,31 @@ def test_the_homes_etag_follows_the_readers_language_and_date(cast: Cast) -> Non
         assert again(helper, home, next_day["ETag"]).status_code == 304
 
 
+@pytest.mark.parametrize("page", ["agenda", "week", "month", "needs help"])
+def test_the_calendar_pages_etag_follows_the_readers_language_time_zone_and_date(cast: Cast, page: str) -> None:
+    """A calendar page's ETag holds the reader's language, time zone and date: a change of any never gets a 304."""
+    path = pages(cast)[page]
+    helper = client_for(cast.helper)
+    with on_the_day(circle_today(), hour=12):
+        held = helper.get(path)["ETag"]
+        assert again(helper, path, held).status_code == 304
+        seen = {held}
+        for field, value in (("language", "cy"), ("time_zone", "America/New_York")):
+            setattr(cast.helper, field, value)
+            cast.helper.save(update_fields=[field])
+            changed = again(helper, path, held)
+            assert changed.status_code == 200, field
+            assert changed["ETag"] not in seen
+            held = changed["ETag"]
+            seen.add(held)
+            assert again(helper, path, held).status_code == 304
+    with on_the_day(circle_today() + datetime.timedelta(days=1), hour=12):
+        next_day = again(helper, path, held)
+        assert next_day.status_code == 200
+        assert next_day["ETag"] not in seen
+        assert again(helper, path, next_day["ETag"]).status_code == 304
+
+
 def test_a_waiting_message_is_never_hidden_behind_a_304(cast: Cast, rf: Any) -> None:
     access = access_circle(user=cast.organiser, circle_id=cast.circle.pk)
     request = rf.get(pages(cast)["home"])
