@@ -331,7 +331,7 @@ class BoundedRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]  # chan
             if not reader.get_loop().is_closed():
                 # As channels-redis: one event loop reads a process's list at a time (its locks are
                 # bound to one loop). A synchronous caller's short-lived loop must use a channel of
-                # its own (`probe_channel` in realtime/events.py), not one of the process's.
+                # its own, not one of the process's.
                 raise RuntimeError("Two event loops are trying to receive() on one channel layer at once!")
             # Its loop ended with the read still waiting (a test's loop): its lock went with it.
             self.receive_clean_locks = ChannelLock()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -182,20 +181,6 @@ async def send_with_one_retry(layer: Any, group: str, payload: dict[str, Any]) -
         logger.warning("Publishing to %s failed; retrying once on a fresh connection", group, exc_info=True)
         await fresh_connections(layer)
         await layer.group_send(group, payload)
-
-
-async def probe_channel(layer: Any) -> str:
-    """A channel for one round trip through the layer from any event loop (the health check's).
-
-    On the queues layer a channel from `new_channel()` is read by the process's one reader, in one
-    event loop; a synchronous caller's own short-lived loop gets a plain channel of its own instead,
-    read straight from Redis. The pub/sub layer subscribes a channel from `new_channel()` at once,
-    so a message sent before the first receive still arrives.
-    """
-    if isinstance(layer, BoundedRedisChannelLayer):
-        return f"probe.{uuid.uuid4().hex}"
-    channel: str = await layer.new_channel()
-    return channel
 
 
 async def channel_forget(layer: Any, channel: str) -> None:
