@@ -23,6 +23,7 @@ import functools
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio
@@ -85,6 +86,9 @@ class ChannelBacklog(asyncio.Queue[Any]):
         self.capacity = capacity
         self.marker = marker
         self.overflowed = False
+        # The connection's consumer, if it can handle a message at once (`channel_taker`): called
+        # with each message that arrives while nothing waits here; True if it was handled.
+        self.taker: Callable[[Any], bool] | None = None
 
     def put_nowait(self, item: Any) -> None:
         # Called for every message the process hears (channels-redis's receive task): never raises,
@@ -92,12 +96,25 @@ class ChannelBacklog(asyncio.Queue[Any]):
         # The marker itself may arrive from outside too (the queues layer's Redis list overflowed).
         if self.overflowed:
             return
+        if self.taker is not None and self.empty() and item is not self.marker and self._taken(item):
+            # Handled here, in the reader's turn: no wake-up of the connection's task. Only when
+            # nothing is waiting, so the connection's messages keep their order.
+            return
         if self.qsize() >= self.capacity or item == self.marker:
             self.overflowed = True
             while not self.empty():
                 self.get_nowait()
             item = self.marker
         super().put_nowait(item)
+
+    def _taken(self, item: Any) -> bool:
+        assert self.taker is not None
+        try:
+            return self.taker(item)
+        except Exception:
+            # Left to the connection's own task, which meets the same error in its own turn.
+            logger.warning("A live connection could not take a message at once", exc_info=True)
+            return False
 
 
 class BoundedPubSubLoopLayer(RedisPubSubLoopLayer):  # type: ignore[misc]  # channels-redis has no type hints

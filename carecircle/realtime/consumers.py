@@ -21,8 +21,9 @@ from carecircle.accounts.sessions import session_tag
 from carecircle.circles.access import circle_member_ids, is_member
 from carecircle.circles.models import Circle, Membership
 from carecircle.lib.channel_layers import FOR_USERS
-from carecircle.realtime.events import channel_person, circle_group, user_group
+from carecircle.realtime.events import HANDLER, channel_person, channel_taker, circle_group, user_group
 from carecircle.realtime.registries import Hearing, LiveScope, live_scopes, scope_group
+from carecircle.realtime.server_frames import frame_bytes, frame_writer
 from carecircle.realtime.watchdog import restarts_seen, subscriptions_confirm, watchdog_enrol, watchdog_leave
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,9 @@ FRESH_CHECK_PREFIXES = ("access.", "membership.")
 # The scope key under which realtime/routing.py keeps the server's own `send`: the consumer writes
 # event frames with it, past channels' session wrapper, which does nothing for a WebSocket frame.
 SERVER_SEND = "carecircle.server_send"
+# What a connection does with an event without awaiting anything (EventsConsumer._at_once); None: ask.
+SEND = "send"
+DROP = "drop"
 
 
 def _circle_ids_of(user_id: int) -> list[int]:
@@ -175,6 +179,7 @@ class EncodedEvents:
 
     def __init__(self) -> None:
         self.texts: collections.OrderedDict[tuple[int, bool], tuple[dict[str, Any], str]] = collections.OrderedDict()
+        self.frames: collections.OrderedDict[tuple[int, bool], tuple[dict[str, Any], bytes]] = collections.OrderedDict()
         self.people: collections.OrderedDict[tuple[int, None], tuple[dict[str, Any], frozenset[int]]] = (
             collections.OrderedDict()
         )
@@ -207,6 +212,18 @@ class EncodedEvents:
         if len(self.texts) > self.most:
             self.texts.popitem(last=False)
         return text
+
+    def frame(self, event: dict[str, Any], *, without_people: bool = False) -> bytes:
+        """The WebSocket frame of `text`, built once per event: a server's frames are the same for every socket."""
+        key = (id(event), without_people)
+        found = self.frames.get(key)
+        if found is not None and found[0] is event:
+            return found[1]
+        frame = frame_bytes(self.text(event, without_people=without_people))
+        self.frames[key] = (event, frame)
+        if len(self.frames) > self.most:
+            self.frames.popitem(last=False)
+        return frame
 
 
 encoded_events = EncodedEvents()
@@ -246,6 +263,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
     scope_groups: set[str]
     session_tag: str = ""
     refresher: asyncio.Task[None] | None = None
+    # Set once the connection is accepted and has said hello; from then on an event may be handled
+    # in the channel layer reader's turn (`take_now`).
+    live: bool = False
+    # A message taken from a source and not yet handled (waiting for the lock, or being handled).
+    in_hand: bool = False
+    frame_write: Any = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -277,6 +300,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
             # others before this one enrolled: the groups may be on the old server.
             await subscriptions_confirm(self.channel_layer)
             await self.resync()
+        self.live = True
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hand a message to its handler, without channels' thread hop before each one.
@@ -326,20 +350,28 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         # Event frames go straight to the server (routing.KeepServerSend); without it (a test's
         # consumer alone) through channels' send as everything else.
         self.frame_send = scope.get(SERVER_SEND) or send
+        # uvicorn's connection, written to at once when its send wouldn't wait (server_frames.py).
+        self.frame_write = frame_writer(self.frame_send)
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        handling = asyncio.Lock()
+        self.handling = handling = asyncio.Lock()
 
         async def handle_each(read: Any) -> None:
             while True:
                 message = await read()
-                async with handling:
-                    await self.dispatch(message)
+                self.in_hand = True
+                try:
+                    async with handling:
+                        await self.dispatch(message)
+                finally:
+                    self.in_hand = False
 
         sources = [receive]
         if self.channel_layer is not None:
             self.channel_name = await self.channel_layer.new_channel()
             self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
             sources.append(self.channel_receive)
+            if self.frame_write is not None:
+                channel_taker(self.channel_layer, self.channel_name, self.take_now)
         readers = [asyncio.ensure_future(handle_each(read)) for read in sources]
         try:
             done, _ = await asyncio.wait(readers, return_when=asyncio.FIRST_COMPLETED)
@@ -352,6 +384,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
                 reader.result()
 
     async def disconnect(self, code: int) -> None:
+        self.live = False
         watchdog_leave(self)
         if not hasattr(self, "user_id"):
             return
@@ -375,21 +408,67 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
+    def take_now(self, message: dict[str, Any]) -> bool:
+        """Handle a message in the channel layer reader's turn, if that needs no await; True if handled.
+
+        The usual event of a busy circle (this process's answer on its members fresh, the frame
+        already built for the process) is written to uvicorn's connection here, without waking this
+        connection's task, queueing the message or awaiting uvicorn's send: per connection per event,
+        most of what was left of the receiving side's cost. Only when the connection has nothing
+        waiting or in hand, so its messages keep their order; anything else (a check to make, a
+        close, a paused socket) returns False and is queued for the task as before.
+        """
+        if not self.live or self.in_hand or self.handling.locked() or message.get("type") != HANDLER:
+            return False
+        event = message.get("event")
+        if not isinstance(event, dict):
+            return False
+        decided = self._at_once(event)
+        if decided is DROP:
+            return True
+        if decided is SEND:
+            return bool(self.frame_write(encoded_events.frame(event, without_people=FOR_USERS in event)))
+        return False
+
+    def _at_once(self, event: dict[str, Any]) -> str | None:
+        """SEND or DROP if that is decided without awaiting anything; None if the database or a close is needed."""
+        if event.get("type") == "sessions.ended":
+            return None
+        if FOR_USERS in event and not encoded_events.names(event, self.user_id):
+            # A personal event sent once to the circle: only its members' own connections pass it on,
+            # without the list, so nobody hears that (or how often) anyone else was told.
+            return DROP
+        if _scope_of(event) is not None:
+            return None
+        circle_id = event.get("circle")
+        if not isinstance(circle_id, int):
+            return SEND
+        if str(event.get("type")).startswith(FRESH_CHECK_PREFIXES):
+            return None
+        if circle_members.trusted(
+            circle_id, self.user_id, now=self.clock(), trust_seconds=self.membership_trust_seconds
+        ):
+            # The usual case in a busy circle: this process's answer is fresh; no await before the send.
+            return SEND
+        return None
+
     async def circle_event(self, message: dict[str, Any]) -> None:
         """Every event from a circle group or the personal group; membership is re-checked first."""
         event = message.get("event")
         if not isinstance(event, dict):
+            return
+        decided = self._at_once(event)
+        without_people = FOR_USERS in event
+        if decided is DROP:
+            return
+        if decided is SEND:
+            await self._send_event(event, without_people)
             return
         circle_id = event.get("circle")
         if event.get("type") == "sessions.ended":
             # Signed out (here or from another device): this connection's session no longer exists.
             if self.session_tag and self.session_tag in event.get("sessions", []):
                 await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        without_people = FOR_USERS in event
-        if without_people and not encoded_events.names(event, self.user_id):
-            # A personal event sent once to the circle: only its members' own connections pass it on,
-            # without the list, so nobody hears that (or how often) anyone else was told.
             return
         scope = _scope_of(event)
         if scope is not None:
@@ -404,16 +483,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
                 await self.send_json({"type": f"{scope.key}.skip", scope.key: event[scope.key], "seq": event["seq"]})
             return
         if not isinstance(circle_id, int):
-            await self._send_event(event, without_people)
-            return
+            return  # not reached: _at_once sends those
         kind = event.get("type")
         fresh = str(kind).startswith(FRESH_CHECK_PREFIXES)
-        if not fresh and circle_members.trusted(
-            circle_id, self.user_id, now=self.clock(), trust_seconds=self.membership_trust_seconds
-        ):
-            # The usual case in a busy circle: this process's answer is fresh; no await before the send.
-            await self._send_event(event, without_people)
-            return
         if await self._still_member(circle_id, fresh=fresh):
             if kind == "access.granted":
                 await self._join(circle_id)
@@ -429,6 +501,10 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # chann
 
     async def _send_event(self, event: dict[str, Any], without_people: bool) -> None:
         """One event's frame: its text encoded once per process, written straight to the server."""
+        if self.frame_write is not None and self.frame_write(
+            encoded_events.frame(event, without_people=without_people)
+        ):
+            return
         await self.frame_send(
             {"type": "websocket.send", "text": encoded_events.text(event, without_people=without_people)}
         )

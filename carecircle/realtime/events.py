@@ -16,7 +16,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 
 from carecircle.circles.models import Circle
-from carecircle.lib.channel_layers import FOR_USERS, BoundedRedisChannelLayer
+from carecircle.lib.channel_layers import FOR_USERS, BoundedPubSubChannelLayer, BoundedRedisChannelLayer, ChannelBacklog
 from carecircle.lib.kept_loop import run_kept
 from carecircle.lib.rows import counter_next
 from carecircle.realtime.models import CircleEvent
@@ -210,6 +210,25 @@ def channel_person(layer: Any, channel: str, user_id: int) -> None:
     """
     if isinstance(layer, BoundedRedisChannelLayer):
         layer.channel_people[channel] = user_id
+
+
+def channel_taker(layer: Any, channel: str, take: Callable[[dict[str, Any]], bool]) -> None:
+    """Let a connection's consumer handle its messages as they arrive, when nothing of its is waiting.
+
+    The layer's reader calls `take(message)` in its own turn instead of queueing the message and
+    waking the connection's task; `take` returns False to have it queued as before. Both Redis
+    layers (their ChannelBacklog); the in-memory layer queues everything.
+    """
+    if isinstance(layer, BoundedRedisChannelLayer):
+        backlog = layer.receive_buffer.get(channel)
+        if backlog is not None:
+            backlog.taker = take
+        return
+    if isinstance(layer, BoundedPubSubChannelLayer):
+        found = layer._get_layer().channels.get(channel)
+        if isinstance(found, ChannelBacklog):
+            unpack = layer.deserialize
+            found.taker = lambda raw: take(unpack(raw))
 
 
 async def fresh_connections(layer: Any) -> None:
