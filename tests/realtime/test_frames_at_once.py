@@ -23,7 +23,7 @@ from websockets.typing import Origin
 
 from carecircle.accounts.models import User
 from carecircle.circles.services import membership_remove
-from carecircle.lib.channel_layers import PUBSUB
+from carecircle.lib.channel_layers import KINDS, PUBSUB
 from carecircle.realtime import consumers
 from carecircle.realtime.events import HANDLER, circle_group
 from carecircle.realtime.server_frames import frame_bytes, frame_writer
@@ -136,6 +136,20 @@ def arrive(kind: str, message: dict[str, Any]) -> None:
         backlog.put_nowait(message)
 
 
+def redis_layer_only(kind: str) -> None:
+    if kind not in KINDS:
+        pytest.skip("The in-memory layer queues every message for the connection's task.")
+
+
+async def helper_after_one_event(served: Served, live_cast: Any, kind: str) -> ClientConnection:
+    """The helper's socket, once it heard event 1 (checked in the database in its task)."""
+    redis_layer_only(kind)
+    socket = await served.open(live_cast.helper)
+    await publish(live_cast.circle.pk, 1)
+    assert (await heard(socket))["seq"] == 1
+    return socket
+
+
 def test_a_frame_is_the_one_websockets_writes():
     text = json.dumps({"type": "task.changed", "circle": 1, "seq": 2, "words": "é" * 200})
     payload = text.encode()
@@ -147,8 +161,7 @@ def test_a_frame_is_the_one_websockets_writes():
 
 @pytest.mark.redis
 async def test_events_go_out_in_the_readers_turn_in_order_once_each(served, live_cast, channel_layer_kind, monkeypatch):
-    if channel_layer_kind == "memory":
-        pytest.skip("The in-memory layer queues every message for the connection's task.")
+    redis_layer_only(channel_layer_kind)
     answers = counted(monkeypatch)
     circle = live_cast.circle.pk
     sockets = [await served.open(person) for person in (live_cast.organiser, live_cast.helper, live_cast.organiser)]
@@ -169,13 +182,9 @@ async def test_events_go_out_in_the_readers_turn_in_order_once_each(served, live
 
 @pytest.mark.redis
 async def test_a_paused_socket_hears_its_waiting_events_first(served, live_cast, channel_layer_kind, monkeypatch):
-    if channel_layer_kind == "memory":
-        pytest.skip("The in-memory layer queues every message for the connection's task.")
     answers = counted(monkeypatch)
     circle = live_cast.circle.pk
-    socket = await served.open(live_cast.helper)
-    await publish(circle, 1)
-    assert (await heard(socket))["seq"] == 1
+    socket = await helper_after_one_event(served, live_cast, channel_layer_kind)
     (protocol,) = served.protocols()
 
     # The transport says its buffer is full (a slow phone): nothing is written at once, the
@@ -212,13 +221,9 @@ async def test_nothing_is_written_after_access_ended(served, live_cast, channel_
 async def test_an_event_checked_in_the_database_holds_back_the_ones_behind_it(
     served, live_cast, channel_layer_kind, monkeypatch
 ):
-    if channel_layer_kind == "memory":
-        pytest.skip("The in-memory layer queues every message for the connection's task.")
     answers = counted(monkeypatch)
     circle = live_cast.circle.pk
-    socket = await served.open(live_cast.helper)
-    await publish(circle, 1)
-    assert (await heard(socket))["seq"] == 1
+    socket = await helper_after_one_event(served, live_cast, channel_layer_kind)
 
     # Both arrive in one turn of the reader: the membership event waits for the database in the
     # connection's task, and the event after it must not overtake it.
