@@ -119,7 +119,7 @@ def _notify_staff(user: User, category: Category, *, key: str, render: Callable[
     with translation.override(language_of(user)):
         title, body = render()
 
-        def make(_user: User) -> Rendered:
+        def make(_user: object) -> Rendered:
             opener = _("Open it in CareCircle: %(link)s") % {"link": link}
             return Rendered(subject=title, text=f"{title}\n\n{body}\n\n{opener}\n", sms=f"{title} {link}")
 

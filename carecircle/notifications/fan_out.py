@@ -191,8 +191,8 @@ def _tell_row(row: FanOut, ids: list[int]) -> None:
     skip = {actor.pk} if actor is not None else set()
     if row.message_id is not None and row.conversation_id is not None:
         skip |= conversation_live_readers(conversation_id=row.conversation_id, message_id=row.message_id)
-    memberships = _members(row.circle, ids, row.capability or None, skip)
-    if not memberships:
+    members = _members(row.circle, ids, row.capability or None, skip)
+    if not members:
         return
     target = row.reply_target
     notice = Notice(
@@ -207,7 +207,7 @@ def _tell_row(row: FanOut, ids: list[int]) -> None:
         conversation_id=row.conversation_id,
         reply_target=None if target is None else ReplyTarget(target[0], int(target[1]), target[2]),
     )
-    tell(category_named(row.category), memberships, notice)
+    tell(category_named(row.category), members, notice)
 
 
 def fan_outs_resume(*, now: datetime.datetime | None = None) -> int:

@@ -41,6 +41,7 @@ from carecircle.notifications.models import (
 )
 from carecircle.notifications.preferences import mute_token, unsubscribe_token, unsubscribe_url
 from carecircle.notifications.push import push_payload
+from carecircle.notifications.recipients import Recipient
 from carecircle.notifications.reply_mail import reply_to_header
 from carecircle.notifications.services import DeliveryDraft, deliveries_enqueue
 from carecircle.notifications.sms_text import fit
@@ -59,7 +60,7 @@ class Rendered:
     sms: str = ""
 
 
-Render = Callable[[User], Rendered]
+Render = Callable[[User | Recipient], Rendered]
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def default_render(*, title: str | Promise, body: str | Promise, url: str, circl
     # The same words for every member reading one language: made once per language, not per member.
     made: dict[str, Rendered] = {}
 
-    def render(user: User) -> Rendered:
+    def render(user: User | Recipient) -> Rendered:
         # Called inside translation.override(the recipient's language): lazy text becomes theirs.
         language = translation.get_language() or ""
         rendered = made.get(language)
@@ -132,8 +133,12 @@ def _normalised(
     if render is None:
         return fallback
 
-    def made(user: User) -> Rendered:
-        result = render(user)
+    def made(user: User | Recipient) -> Rendered:
+        # The caller's render reads the whole account: notify() reads it when given one (`_members(accounts=True)`).
+        account = user.account if isinstance(user, Recipient) else user
+        if account is None:
+            raise ValueError("A render(user) needs the member's account: read them with _members(accounts=True).")
+        result = render(account)
         if isinstance(result, Rendered):
             return result
         subject, text = result
@@ -142,38 +147,73 @@ def _normalised(
     return made
 
 
+# The columns telling a member reads, in Recipient's order (is_active only to leave the inactive out).
+_ROW = (
+    "user_id",
+    "role",
+    "person_is_member",
+    "user__is_active",
+    "user__email",
+    "user__phone",
+    "user__language",
+    "user__time_zone",
+)
+
+
 def _members(
-    circle: Circle, user_ids: Collection[int] | None, capability: str | None, exclude: set[int]
-) -> list[Membership]:
+    circle: Circle,
+    user_ids: Collection[int] | None,
+    capability: str | None,
+    exclude: set[int],
+    *,
+    accounts: bool = False,
+) -> list[Recipient]:
+    """The members to tell, as rows (their accounts too with `accounts`, for a caller's render(user))."""
     found = Membership.objects.filter(circle=circle)
     wanted = None if user_ids is None else set(user_ids)
     if wanted is not None:
         # Only the members asked about: the worker tells a big circle 250 at a time, and reading all
         # 1,000 members (and their accounts) for each chunk was most of its work.
         found = found.filter(OneOf("user_id", wanted))
-    memberships = list(
-        found.select_related("user").annotate(
-            person_is_member=Exists(Membership.objects.filter(circle=OuterRef("circle"), role=Role.PERSON))
-        )
+    found = found.annotate(
+        person_is_member=Exists(Membership.objects.filter(circle=OuterRef("circle"), role=Role.PERSON))
     )
+    rows: list[tuple[int, str, bool, bool, str, str, str, str, User | None]]
+    if accounts:
+        rows = [
+            (
+                membership.user_id,
+                membership.role,
+                bool(getattr(membership, "person_is_member", False)),
+                membership.user.is_active,
+                membership.user.email,
+                membership.user.phone,
+                membership.user.language,
+                membership.user.time_zone,
+                membership.user,
+            )
+            for membership in found.select_related("user")
+        ]
+    else:
+        # Tuples, not 2,000 model instances a message in a circle of 1,000: the same query's columns.
+        rows = [(*row, None) for row in found.values_list(*_ROW)]
     # The same for every member with the same role: worked out once per role, not per member.
     allowed: dict[tuple[str, bool], bool] = {}
-    chosen: list[Membership] = []
-    for membership in memberships:
-        if membership.user_id in exclude or (wanted is not None and membership.user_id not in wanted):
-            continue
-        if not membership.user.is_active:
+    chosen: list[Recipient] = []
+    for user_id, role, person_is_member, is_active, email, phone, language, time_zone, account in rows:
+        if user_id in exclude or (wanted is not None and user_id not in wanted) or not is_active:
             continue
         if capability is not None:
-            person_is_member = bool(getattr(membership, "person_is_member", False))
-            key = (membership.role, person_is_member)
+            key = (role, bool(person_is_member))
             if key not in allowed:
                 allowed[key] = capability in capabilities_for(
-                    role=membership.role, consent=circle.consent, person_is_member=person_is_member
+                    role=role, consent=circle.consent, person_is_member=bool(person_is_member)
                 )
             if not allowed[key]:
                 continue
-        chosen.append(membership)
+        chosen.append(
+            Recipient(user_id, role, bool(person_is_member), email, phone, language, time_zone, account=account)
+        )
     return chosen
 
 
@@ -195,12 +235,12 @@ def choices_for(user_ids: list[int], category: Category) -> dict[int, Choices]:
     }
 
 
-def _devices(memberships: list[Membership], choices: dict[int, Choices], category: Category) -> dict[int, list[int]]:
+def _devices(members: list[Recipient], choices: dict[int, Choices], category: Category) -> dict[int, list[int]]:
     """Each member's devices to push to, for those who want this pushed; a query only when someone does."""
     wanting = [
-        membership.user_id
-        for membership in memberships
-        if choices[membership.user_id].has_push and choices[membership.user_id].wants(category, PUSH, membership.role)
+        member.user_id
+        for member in members
+        if choices[member.user_id].has_push and choices[member.user_id].wants(category, PUSH, member.role)
     ]
     if not wanting:
         return {}
@@ -278,15 +318,15 @@ def notify(
         if render is not None or sms_suffix is not None:
             raise ValueError("notify(later=True) takes no render or sms_suffix: the row keeps only the words.")
         return _record_for_later(notice, user_ids, exclude)
-    memberships = _members(circle, user_ids, capability, exclude)
-    if not memberships:
+    members = _members(circle, user_ids, capability, exclude, accounts=render is not None)
+    if not members:
         return []
-    ids = [membership.user_id for membership in memberships]
+    ids = [member.user_id for member in members]
     if len(ids) >= settings.NOTIFY_IN_WORKER_FROM and render is None and sms_suffix is None:
         # A big circle: one row now, each member's rows from the worker after commit (fan_out.py).
         fan_out_record(notice, ids)
         return ids
-    return tell(chosen_category, memberships, notice, render=render, sms_suffix=sms_suffix)
+    return tell(chosen_category, members, notice, render=render, sms_suffix=sms_suffix)
 
 
 def _record_for_later(notice: Notice, user_ids: Collection[int] | None, exclude: set[int]) -> list[int]:
@@ -301,7 +341,7 @@ def _record_for_later(notice: Notice, user_ids: Collection[int] | None, exclude:
 
 def tell(
     chosen_category: Category,
-    memberships: list[Membership],
+    members: list[Recipient],
     notice: Notice,
     *,
     render: Callable[[User], Rendered | tuple[str, str]] | None = None,
@@ -314,17 +354,17 @@ def tell(
     circle, key, title, body, url = notice.circle, notice.key, notice.title, notice.body, notice.url
     actor, capability, conversation_id = notice.actor, notice.capability, notice.conversation_id
     reply_target = notice.reply_target
-    ids = [membership.user_id for membership in memberships]
+    ids = [member.user_id for member in members]
     if conversation_id is not None:
         muted = set(
             ConversationMute.objects.filter(OneOf("user_id", ids), conversation_id=conversation_id).values_list(
                 "user_id", flat=True
             )
         )
-        memberships = [membership for membership in memberships if membership.user_id not in muted]
-        ids = [membership.user_id for membership in memberships]
+        members = [member for member in members if member.user_id not in muted]
+        ids = [member.user_id for member in members]
     choices = choices_for(ids, chosen_category)
-    devices = _devices(memberships, choices, chosen_category)
+    devices = _devices(members, choices, chosen_category)
     now = timezone.now()
     make = _normalised(render, title=title, body=body, url=url, circle=circle)
     notifications: list[Notification] = []
@@ -338,42 +378,42 @@ def tell(
     batching = chosen_category.key == "message" and bool(group)
     waiting = chat.batches(ids, group=group, now=now) if batching else chat.Batches()
     growing: list[int] = []
-    for membership in memberships:
-        user = membership.user
-        mine = choices[user.pk]
-        in_app = mine.wants(chosen_category, IN_APP, membership.role)
+    for member in members:
+        user_id = member.user_id
+        mine = choices[user_id]
+        in_app = mine.wants(chosen_category, IN_APP, member.role)
         # The digest follows the member's email choice for the category, whatever they chose for the app.
-        held = held_for_digest(chosen_category, membership, mine)
+        held = held_for_digest(chosen_category, member, mine)
         if in_app or held:
-            title_text, body_text = words(language_of(user))
+            title_text, body_text = words(language_of(member))
             notifications.append(
                 # By id, not by instance: the same row, without setting and checking each relation's cache.
                 Notification(
-                    recipient_id=user.pk,
+                    recipient_id=user_id,
                     circle_id=circle.pk,
                     category=chosen_category.key,
                     title=title_text[:200],
                     body=body_text[:500],
                     url=url[:500],
                     group=group,
-                    key=f"{key}-{user.pk}"[:160],
+                    key=f"{key}-{user_id}"[:160],
                     capability=capability or "",
                     held_for_digest=held,
                     in_app=in_app,
                     created_at=now,
                 )
             )
-        wanted = _channels(chosen_category, membership, mine)
-        channels = [channel for channel in wanted if not waiting.covers(user.pk, channel)]
-        if EMAIL in wanted and (user.pk, EMAIL) in waiting.waiting:
-            growing.append(user.pk)
-        mine_devices = [] if waiting.covers(user.pk, PUSH) else devices.get(user.pk, [])
+        wanted = _channels(chosen_category, member, mine)
+        channels = [channel for channel in wanted if not waiting.covers(user_id, channel)]
+        if EMAIL in wanted and (user_id, EMAIL) in waiting.waiting:
+            growing.append(user_id)
+        mine_devices = [] if waiting.covers(user_id, PUSH) else devices.get(user_id, [])
         if not channels and not mine_devices:
             continue
         drafts.extend(
             _drafts(
                 chosen_category,
-                membership,
+                member,
                 mine,
                 make,
                 channels,
@@ -381,7 +421,7 @@ def tell(
                 now=now,
                 conversation_id=conversation_id,
                 sms_suffix=suffix,
-                reply_to=reply_to_header(membership=membership, circle=circle, target=reply_target),
+                reply_to=reply_to_header(member=member, circle=circle, target=reply_target),
                 devices=mine_devices,
                 url=url,
                 # A chat batch's first email is written again by chat.batch: its HTML is made there, once.
@@ -402,7 +442,7 @@ def tell(
     if batching:
         # One line in the email, however the message was written.
         line = " ".join((f"{actor.display_name}: {body}" if actor is not None else str(body)).split())
-        languages = {membership.user_id: language_of(membership.user) for membership in memberships}
+        languages = {member.user_id: language_of(member) for member in members}
         drafts = chat.batch(drafts, group=group, line=line, now=now, languages=languages, html=html)
         if growing:
             chat.grow(growing, group=group, line=line)
@@ -487,33 +527,32 @@ def within_daily_cap(drafts: list[DeliveryDraft], *, category: Category, now: da
     return [draft for draft in drafts if draft.channel != SMS or sent.get(draft.recipient_id or 0, 0) < cap]
 
 
-def held_for_digest(category: Category, membership: Membership, mine: Choices) -> bool:
+def held_for_digest(category: Category, member: Recipient, mine: Choices) -> bool:
     """Whether this waits for the member's daily or weekly digest instead of an email now."""
     row = mine.settings
     if row is None or row.digest == "off" or category.urgent or row.email_failing_since is not None:
         return False
-    return bool(membership.user.email) and mine.wants(category, EMAIL, membership.role)
+    return bool(member.email) and mine.wants(category, EMAIL, member.role)
 
 
-def _channels(category: Category, membership: Membership, mine: Choices) -> list[str]:
+def _channels(category: Category, member: Recipient, mine: Choices) -> list[str]:
     """The channels (email, text) this member is told on now: wanted, working, not waiting for a digest."""
-    user = membership.user
     row = mine.settings
     wanted = []
-    email_works = bool(user.email) and (row is None or row.email_failing_since is None)
+    email_works = bool(member.email) and (row is None or row.email_failing_since is None)
     # In digest mode only urgent news is emailed at once; the rest waits for the digest.
     email_now = row is None or row.digest == "off" or category.urgent
-    if email_works and email_now and mine.wants(category, EMAIL, membership.role):
+    if email_works and email_now and mine.wants(category, EMAIL, member.role):
         wanted.append(EMAIL)
-    sms_works = bool(user.phone) and (row is None or row.sms_failing_since is None)
-    if sms_works and mine.wants(category, SMS, membership.role):
+    sms_works = bool(member.phone) and (row is None or row.sms_failing_since is None)
+    if sms_works and mine.wants(category, SMS, member.role):
         wanted.append(SMS)
     return wanted
 
 
 def _drafts(
     category: Category,
-    membership: Membership,
+    member: Recipient,
     mine: Choices,
     make: Render,
     wanted: list[str],
@@ -529,17 +568,16 @@ def _drafts(
     links: Links | None = None,
 ) -> list[DeliveryDraft]:
     """One member's drafts on the `wanted` channels (`_channels`) and their push devices."""
-    user = membership.user
     if not wanted and not devices:
         return []
     mute_url = ""
     if conversation_id is not None and EMAIL in wanted:
-        mute_url = (links or Links()).mute(user_id=user.pk, conversation_id=conversation_id)
+        mute_url = (links or Links()).mute(user_id=member.user_id, conversation_id=conversation_id)
     row = mine.settings
-    with translation.override(language_of(user)):
+    with translation.override(language_of(member)):
         return drafts_in_language(
             category,
-            user,
+            member,
             make,
             wanted,
             key=key,
@@ -555,14 +593,14 @@ def _drafts(
         )
 
 
-def language_of(user: User) -> str:
+def language_of(user: User | Recipient) -> str:
     """The language a member reads: the one on their profile, if CareCircle still speaks it."""
     return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 def drafts_in_language(
     category: Category,
-    user: User,
+    user: User | Recipient,
     make: Render,
     wanted: list[str],
     *,

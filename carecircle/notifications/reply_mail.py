@@ -22,9 +22,10 @@ from typing import Literal
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from carecircle.circles.models import Circle, Membership
+from carecircle.circles.models import Circle
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import ReplyTarget
+from carecircle.notifications.recipients import Recipient
 
 SALT = "carecircle.notifications.reply-address"
 PREFIX = "reply+"
@@ -103,20 +104,18 @@ def reply_address_read(address: str) -> ReplyAddress | None:
     return ReplyAddress(user_id=user_id, kind=kind, object_id=object_id)
 
 
-def reply_to_header(*, membership: Membership, circle: Circle, target: ReplyTarget | None) -> str:
+def reply_to_header(*, member: Recipient, circle: Circle, target: ReplyTarget | None) -> str:
     """The Reply-To of one member's email about `target`, or "" (replies off, or they may not write there).
 
-    No query: the role's capabilities are worked out from the membership notify() already read.
+    No query: the role's capabilities are worked out from the member's row notify() already read.
     """
     if target is None or not settings.REPLY_DOMAIN:
         return ""
     if target.capability:
         capabilities = capabilities_for(
-            role=membership.role,
-            consent=circle.consent,
-            person_is_member=bool(getattr(membership, "person_is_member", False)),
+            role=member.role, consent=circle.consent, person_is_member=member.person_is_member
         )
         if target.capability not in capabilities:
             return ""
-    address = reply_address(user_id=membership.user_id, kind=target.kind, object_id=target.object_id)
+    address = reply_address(user_id=member.user_id, kind=target.kind, object_id=target.object_id)
     return str(Address(display_name="CareCircle", addr_spec=address))

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models.signals import post_init
 from django.utils import timezone, translation
 
 from carecircle.accounts.data_rights import account_erase
+from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.conversations.models import Message, ReadMarker
 from carecircle.notifications import notify as notify_module
 from carecircle.notifications.chat import BULLET
 from carecircle.notifications.fan_out import fan_out_expand, fan_outs_resume
-from carecircle.notifications.models import Delivery, FanOut, Notification
+from carecircle.notifications.models import Delivery, FanOut, Notification, NotificationSettings
 from carecircle.notifications.notify import language_of
 from carecircle.notifications.privacy import subject_access
 from tests.bursts import at_once
@@ -223,3 +226,62 @@ def test_a_chunk_sends_its_members_ids_as_one_parameter(db: Any, big: Any) -> No
     assert len(sent) > 5
     assert [(sql, count) for sql, count in sent if count > 10 and not sql.startswith("INSERT")] == []
     assert Delivery.objects.filter(channel="email", batch_lines__contains="and slept").count() == len(members)
+
+
+def test_the_worker_reads_its_members_as_rows_not_as_accounts(db: Any, big: Any) -> None:
+    """A chunk reads each member's few columns as a row: no Membership or User instance per member (issue 12)."""
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    made: list[type] = []
+
+    def counted(sender: type, **kwargs: Any) -> None:
+        made.append(sender)
+
+    post_init.connect(counted, sender=User)
+    post_init.connect(counted, sender=Membership)
+    try:
+        fan_out_expand(waiting().pk)
+    finally:
+        post_init.disconnect(counted, sender=User)
+        post_init.disconnect(counted, sender=Membership)
+
+    told_once(members, "message-")
+    # The author's account, read with the row for each of the three chunks; none for the members.
+    assert made.count(Membership) == 0
+    assert made.count(User) == 3
+
+
+def test_a_member_deactivated_before_the_worker_comes_is_not_told(db: Any, big: Any) -> None:
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    User.objects.filter(pk=members[0].pk).update(is_active=False)
+
+    fan_out_expand(waiting().pk)
+
+    told_once(members[1:], "message-")
+
+
+def test_the_worker_keeps_each_members_quiet_hours_on_their_own_clock(db: Any, big: Any) -> None:
+    """Quiet hours two hours wide around New York's time: only that member's email waits, until they end."""
+    circle, organiser, members = circle_of(MEMBERS)
+    quiet = next(member for member in members if member.time_zone == "America/New_York")
+    local = timezone.now().astimezone(ZoneInfo("America/New_York"))
+    NotificationSettings.objects.create(
+        user=quiet,
+        quiet_from=(local - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        quiet_until=(local + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+    )
+    post(circle, organiser, "Dad ate well")
+
+    fan_out_expand(waiting().pk)
+
+    waits = {
+        recipient_id: moment
+        for recipient_id, moment in Delivery.objects.filter(channel="email").values_list("recipient_id", "not_before")
+        if moment is not None
+    }
+    quiet_end = waits.pop(quiet.pk)
+    assert set(waits) == {member.pk for member in members if member != quiet}
+    # The others' emails wait only for the chat batch; the quiet member's until their quiet hours end.
+    assert quiet_end > max(waits.values()) + datetime.timedelta(minutes=30)
+    assert quiet_end > timezone.now() + datetime.timedelta(minutes=50)

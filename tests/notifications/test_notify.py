@@ -232,3 +232,21 @@ def test_texts_stop_at_the_daily_cap_except_urgent_ones(cast: Cast, settings: An
     notify(category="checkin", circle=cast.circle, key="cap-urgent", title="Struggling", user_ids=[cast.organiser.pk])
     texts = Delivery.objects.filter(channel="sms", recipient=cast.organiser).values_list("idempotency_key", flat=True)
     assert sorted(key.split("-sms-")[0] for key in texts) == ["cap-0", "cap-1", "cap-urgent"]
+
+
+def test_a_callers_render_gets_each_members_whole_account(cast: Cast) -> None:
+    """notify(render=...) hands the caller's render the member's account, as it did before members were rows."""
+    seen: list[User] = []
+
+    def render(user: User) -> tuple[str, str]:
+        seen.append(user)
+        return "Your shift", f"Hello {user.display_name}, {user.date_joined.year}"
+
+    notify(
+        category="news", circle=cast.circle, key="news-render", title="News", render=render, user_ids=[cast.helper.pk]
+    )
+
+    assert [type(user) for user in seen] == [User]
+    assert seen[0].pk == cast.helper.pk
+    [email] = Delivery.objects.filter(idempotency_key=f"news-render-email-{cast.helper.pk}")
+    assert f"Hello {cast.helper.display_name}, {cast.helper.date_joined.year}" in email.body
