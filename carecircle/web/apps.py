@@ -11,3 +11,7 @@ class WebConfig(AppConfig):
         from carecircle.web import context_reads
 
         context_reads.install()
+        # The CSRF secret and mask from one read of the system's randomness (web/csrf_tokens.py).
+        from carecircle.web import csrf_tokens
+
+        csrf_tokens.install()

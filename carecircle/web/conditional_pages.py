@@ -32,10 +32,11 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.middleware.csrf import CSRF_SECRET_LENGTH
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 
+from carecircle.web.csrf_tokens import unmask_cipher_token
 from carecircle.web.page_policy import carries_secret
 
 CACHE_CONTROL = "private, no-cache"
@@ -109,18 +110,11 @@ def normalised_body(body: bytes, *, secret: str, nonce: str) -> bytes:
     if secret:
 
         def placeholder(match: re.Match[bytes]) -> bytes:
-            mine = unmasked(match.group(1).decode()) == secret
+            mine = unmask_cipher_token(match.group(1).decode()) == secret
             return b'"' + CSRF_PLACEHOLDER + b'"' if mine else match.group()
 
         body = _MASKED_TOKEN.sub(placeholder, body)
     return body
-
-
-def unmasked(token: str) -> str:
-    """The secret a masked CSRF token was made from (Django's own unmasking, which it keeps private)."""
-    mask, cipher = token[:CSRF_SECRET_LENGTH], token[CSRF_SECRET_LENGTH:]
-    chars = CSRF_ALLOWED_CHARS
-    return "".join(chars[chars.index(x) - chars.index(y)] for x, y in zip(cipher, mask, strict=True))
 
 
 def _nonce(request: HttpRequest) -> str:
