@@ -4,8 +4,8 @@ Every page with a form masks the CSRF secret afresh (`get_token`), and a visitor
 cookie also gets a new secret. Django draws each of these 32-letter strings with
 `get_random_string`: 32 calls of `secrets.choice`, each a Python-level `randbelow` and its own
 `os.urandom` system call, then finds each letter's place with `str.index` (a scan of the 62
-letters). Together ≈ 10 % of the signed-in one-query page's instructions
-(docs/performance.md, "The signed-in frame").
+letters). Together ≈ 7 % of the signed-in one-query page's CPU under cProfile (docs/performance.md,
+"The signed-in frame: the CSRF token's randomness and the page's compression").
 
 `new_csrf_string()` reads the bytes it needs at once and keeps a byte `b` only if `b < 248`
 (248 = 4 x 62), as the letter `b % 62`: every letter is equally likely and independent of the
