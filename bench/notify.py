@@ -27,6 +27,9 @@ Prints the figures; not a test. docs/performance.md keeps them.
     BENCH_PARTS=notify BENCH_REPEATS=100 DEBUG=false .venv/bin/python bench/notify.py   # only step 1
     BENCH_PARTS=post DEBUG=false .venv/bin/python bench/notify.py   # only message_post (5, 60, 200 members)
     PYTHONPATH=/tmp/base BENCH_PARTS=post DEBUG=false .venv/bin/python bench/notify.py   # the code in /tmp/base
+    BENCH_PROFILE=30 BENCH_PARTS=post BENCH_POST_SIZES=1000 DEBUG=false .venv/bin/python bench/notify.py
+        # the worker's share split: cProfile (process CPU) of every FanOut expansion after the first
+        # post's, the 30 costliest functions by own time and by cumulative time
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ DIGEST_ITEMS = int(os.environ.get("BENCH_DIGEST_ITEMS", "5"))
 SEND = int(os.environ.get("BENCH_SEND", "300"))
 PARTS = set(os.environ.get("BENCH_PARTS", "notify,post,digests,send").split(","))
 POST_SIZES = [int(size) for size in os.environ.get("BENCH_POST_SIZES", "5,60,200").split(",")]
+# With BENCH_PROFILE=N (N > 0): the worker's share (each FanOut expanded) runs under cProfile, and
+# the N costliest functions are printed per post size. Its figures are slower than without it.
+PROFILE = int(os.environ.get("BENCH_PROFILE", "0") or "0")
 
 
 class Sink:
@@ -260,6 +266,12 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         message_post(actor=organiser, where=where, body=f"Message {next(counter)}: the carer comes at ten today.")
 
     worker_cpu: list[float] = []
+    profiler = None
+    if PROFILE and report:
+        import cProfile
+
+        # CPU time, not wall time: waiting for the database is not the worker's CPU.
+        profiler = cProfile.Profile(time.process_time)
 
     def expand() -> None:
         """The worker's share: each member's rows from the FanOut row (big circles; none before it existed)."""
@@ -270,7 +282,11 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
             return
         for fan_out_id in FanOut.objects.values_list("pk", flat=True):
             cpu = time.process_time()
-            fan_out_expand(fan_out_id)
+            # The first post's expansion (every member's first email) is left out of the profile.
+            if profiler is not None and worker_cpu:
+                profiler.runcall(fan_out_expand, fan_out_id)
+            else:
+                fan_out_expand(fan_out_id)
             worker_cpu.append((time.process_time() - cpu) * 1000)
 
     CPU.clear()
@@ -287,6 +303,8 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         expand()
     events.publish = publish
     served = served_posts(organiser, circle.pk, where.conversation.pk, REPEATS if report else 1, expand)
+    if profiler is not None:
+        print_profile(profiler, size, len(worker_cpu) - 1)
     if not report:
         return
     say(f"message_post in a {size}-member circle (chat batch, en/cy/pl readers):")
@@ -312,6 +330,21 @@ def bench_message_post(size: int, *, report: bool = True) -> None:
         f"{served['answer_queries']} queries); the whole POST, close() included: CPU p50 "
         f"{statistics.median(served['whole_cpu']):.1f} ms, {served['whole_queries']} queries"
     )
+
+
+def print_profile(profiler: Any, size: int, expansions: int) -> None:
+    """The worker's share by function: own time and cumulative time, per expansion profiled."""
+    import io
+    import pstats
+
+    if os.environ.get("BENCH_PROFILE_DUMP"):
+        profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.strip_dirs().sort_stats(order).print_stats(PROFILE)
+        say(f"the worker's share in a {size}-member circle, {expansions} expansions profiled, by {order}:")
+        print(out.getvalue())
 
 
 def served_posts(

@@ -14,6 +14,11 @@ the same. PostgreSQL reads each JSON value as the table's own column type, so a 
 its column fails as bulk_create's would rather than being cut. On other databases, for rows that
 name their own id, or for values other than text, numbers, booleans, nulls and aware datetimes,
 it is bulk_create itself (docs/architecture/notifications.md, "The cost of a fan-out").
+
+`insert_values` takes the rows as tuples of the named fields' values rather than instances: making
+the worker's 1,000 `Notification` instances a message (and reading each field back from them) was
+then the largest part of what was left. The JSON is the same; elsewhere it makes the instances
+and calls bulk_create, so the rows written are those either way.
 """
 
 from __future__ import annotations
@@ -64,6 +69,49 @@ def _plain(value: Any) -> Any:
     raise _NotPlain
 
 
+# Fields whose preparation on PostgreSQL gives back a value of exactly this type unchanged (to_python
+# of a str, int() of an int, a bool as it is): such a column is sent as given, not value by value.
+_UNCHANGED: dict[type, type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+}
+
+
+def _unchanged(field: Any, values: Sequence[Any]) -> bool:
+    """Whether every value of the column is one its field sends as it is."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    kind = _UNCHANGED.get(type(target))
+    return kind is not None and all(type(value) is kind for value in values)
+
+
+def _prepared(field: Any, values: Sequence[Any], connection: BaseDatabaseWrapper) -> list[Any]:
+    """A column's values as JSON carries them, each prepared by its field once per distinct value."""
+    if _unchanged(field, values):
+        return list(values)
+    prepared: dict[tuple[type, Any], Any] = {}
+    found: Any
+    column = []
+    for value in values:
+        if hasattr(value, "resolve_expression"):
+            raise _NotPlain
+        try:
+            key = (type(value), value)
+            found = prepared.get(key, prepared)
+        except TypeError:  # unhashable: prepared on its own
+            key, found = None, prepared
+        if found is prepared:
+            found = _plain(field.get_db_prep_save(value, connection))
+            if key is not None:
+                prepared[key] = found
+        column.append(found)
+    return column
+
+
 def _column(field: Any, objs: Sequence[models.Model], connection: BaseDatabaseWrapper) -> list[Any]:
     prepared: dict[tuple[type, Any], Any] = {}
     values = []
@@ -112,3 +160,54 @@ def insert_new(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, [rows])
+
+
+def insert_values(model: type[models.Model], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """insert_new of `model(**dict(zip(names, row)))` for each row, without making the instances on PostgreSQL.
+
+    `names` are field attribute names (`recipient_id`, not `recipient`); the fields not named take
+    their defaults, a callable one called for each row as a new instance would. The rows written,
+    the conflicts skipped and the errors are those of insert_new (bulk_create with ignore_conflicts).
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    statement, fields = _statement(connection, model)
+    given = {name: number for number, name in enumerate(names)}
+    # A field whose pre_save sets the value (auto_now, files) or a named id: the instances' own path.
+    plain = connection.vendor == "postgresql" and "id" not in given and model._meta.pk.attname not in given
+    if plain and any(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) for field in fields):
+        plain = False
+    if plain and set(given) - {str(field.attname) for field in fields}:
+        plain = False
+    if plain:
+        try:
+            columns = [
+                _prepared(
+                    field,
+                    [row[given[field.attname]] for row in rows]
+                    if field.attname in given
+                    else _defaults(field, len(rows)),
+                    connection,
+                )
+                for field in fields
+            ]
+        except _NotPlain:
+            plain = False
+    if not plain:
+        insert_new(model, [model(**dict(zip(names, row, strict=True))) for row in rows])
+        return
+    columns_named = [str(field.column) for field in fields]
+    text = json.dumps(
+        ensure_ascii=False,
+        obj=[dict(zip(columns_named, values, strict=True)) for values in zip(*columns, strict=True)],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [text])
+
+
+def _defaults(field: Any, count: int) -> list[Any]:
+    """A field's default for `count` new rows: a callable one (timezone.now) called for each, as each instance would."""
+    if field.has_default() and callable(field.default):
+        return [field.get_default() for _ in range(count)]
+    return [field.get_default()] * count

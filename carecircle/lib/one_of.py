@@ -4,7 +4,7 @@
 the foreign key's lookup and psycopg quote each of 250 parameters in Python: ≈ 1.4 ms of CPU a
 query, six such queries a chunk. `OneOf("user_id", ids)` sends the list as one array instead:
 
-    "table"."user_id" = ANY(%s)
+    "table"."user_id" = ANY(%s::bigint[])   -- the parameter is the array's text, '{1,2,3}'
 
 which PostgreSQL plans as it plans the `IN` list (it rewrites one into the other). On other
 databases it is the same `IN (%s, %s, ...)` as `__in` (SQLite compares it with true). The values
@@ -55,6 +55,8 @@ class OneOf(Expression):
             # `__in=[]` matches nothing: so does this, without a statement PostgreSQL must type an empty array for.
             return "(1 = 0)", tuple(params)
         if connection.vendor == "postgresql":
-            return f"{sql} = ANY(%s)", (*params, self.values)
+            # The array as its text ("{1,2,3}"): psycopg dumps a list of ints one item at a time in
+            # Python (≈ 1 ms for 250 ids), and one string at once. Integers only, so nothing to quote.
+            return f"{sql} = ANY(%s::bigint[])", (*params, "{" + ",".join(map(str, self.values)) + "}")
         marks = ", ".join(["%s"] * len(self.values))
         return f"({sql} IN ({marks}))", (*params, *self.values)

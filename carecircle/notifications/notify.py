@@ -25,7 +25,7 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Circle, Membership, Role
 from carecircle.circles.permissions import capabilities_for
 from carecircle.lib.hooks import ReplyTarget, users_event_send
-from carecircle.lib.new_rows import insert_new
+from carecircle.lib.new_rows import insert_values
 from carecircle.lib.one_of import OneOf
 from carecircle.notifications import chat
 from carecircle.notifications.categories import EMAIL, IN_APP, PUSH, SMS, Category, category_named
@@ -339,6 +339,23 @@ def _record_for_later(notice: Notice, user_ids: Collection[int] | None, exclude:
     return ids
 
 
+# The fields of each notification tell() writes, in the order of its rows.
+_NOTIFICATION = (
+    "recipient_id",
+    "circle_id",
+    "category",
+    "title",
+    "body",
+    "url",
+    "group",
+    "key",
+    "capability",
+    "held_for_digest",
+    "in_app",
+    "created_at",
+)
+
+
 def tell(
     chosen_category: Category,
     members: list[Recipient],
@@ -367,7 +384,8 @@ def tell(
     devices = _devices(members, choices, chosen_category)
     now = timezone.now()
     make = _normalised(render, title=title, body=body, url=url, circle=circle)
-    notifications: list[Notification] = []
+    notifications: list[tuple[int, int, str, str, str, str, str, str, str, bool, bool, datetime.datetime]] = []
+    circle_id, category_key, short_url, capability_text = circle.pk, chosen_category.key, url[:500], capability or ""
     drafts: list[DeliveryDraft] = []
     group = f"conversation-{conversation_id}" if conversation_id is not None else ""
     suffix = _once(sms_suffix)
@@ -386,21 +404,21 @@ def tell(
         held = held_for_digest(chosen_category, member, mine)
         if in_app or held:
             title_text, body_text = words(language_of(member))
+            # A row of values in _NOTIFICATION's order, not a Notification instance (lib/new_rows.insert_values).
             notifications.append(
-                # By id, not by instance: the same row, without setting and checking each relation's cache.
-                Notification(
-                    recipient_id=user_id,
-                    circle_id=circle.pk,
-                    category=chosen_category.key,
-                    title=title_text[:200],
-                    body=body_text[:500],
-                    url=url[:500],
-                    group=group,
-                    key=f"{key}-{user_id}"[:160],
-                    capability=capability or "",
-                    held_for_digest=held,
-                    in_app=in_app,
-                    created_at=now,
+                (
+                    user_id,
+                    circle_id,
+                    category_key,
+                    title_text[:200],
+                    body_text[:500],
+                    short_url,
+                    group,
+                    f"{key}-{user_id}"[:160],
+                    capability_text,
+                    held,
+                    in_app,
+                    now,
                 )
             )
         wanted = _channels(chosen_category, member, mine)
@@ -431,10 +449,10 @@ def tell(
         )
     if notifications:
         # One INSERT from arrays on PostgreSQL, bulk_create elsewhere; a key already told is skipped.
-        insert_new(Notification, notifications)
+        insert_values(Notification, _NOTIFICATION, notifications)
         # One live event for everyone told in the app (the header's unread badge), not one per member.
         users_event_send(
-            user_ids=[notification.recipient_id for notification in notifications if notification.in_app],
+            user_ids=[row[0] for row in notifications if row[10]],
             circle_id=circle.pk,
             type="notification",
         )
@@ -595,7 +613,18 @@ def _drafts(
 
 def language_of(user: User | Recipient) -> str:
     """The language a member reads: the one on their profile, if CareCircle still speaks it."""
-    return user.language if user.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return user.language if user.language in _spoken() else settings.LANGUAGE_CODE
+
+
+# settings.LANGUAGES and its codes: language_of runs for each member told, and made a dict each time.
+_languages: list[tuple[object, frozenset[str]]] = []
+
+
+def _spoken() -> frozenset[str]:
+    languages = settings.LANGUAGES
+    if not _languages or _languages[0][0] is not languages:
+        _languages[:] = [(languages, frozenset(code for code, _name in languages))]
+    return _languages[0][1]
 
 
 def drafts_in_language(

@@ -48,4 +48,5 @@ def test_the_ids_are_one_parameter_on_postgresql(people: list[User]) -> None:
 
     _sql, params = User.objects.filter(OneOf("id", wanted)).query.sql_with_params()
 
-    assert list(params) == [wanted]
+    assert list(params) == ["{" + ",".join(str(pk) for pk in wanted) + "}"]
+    assert ids_of(User.objects.filter(OneOf("id", wanted))) == sorted(wanted)

@@ -251,6 +251,26 @@ def test_the_worker_reads_its_members_as_rows_not_as_accounts(db: Any, big: Any)
     assert made.count(User) == 3
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="insert_values makes instances for bulk_create elsewhere")
+def test_the_worker_writes_its_notifications_from_rows_not_instances(db: Any, big: Any) -> None:
+    """A chunk's notifications go from tuples to the INSERT: no Notification instance per member (issue 12)."""
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+    made: list[type] = []
+
+    def counted(sender: type, **kwargs: Any) -> None:
+        made.append(sender)
+
+    post_init.connect(counted, sender=Notification)
+    try:
+        fan_out_expand(waiting().pk)
+    finally:
+        post_init.disconnect(counted, sender=Notification)
+
+    told_once(members, "message-")
+    assert made == []
+
+
 def test_a_member_deactivated_before_the_worker_comes_is_not_told(db: Any, big: Any) -> None:
     circle, organiser, members = circle_of(MEMBERS)
     post(circle, organiser, "Dad ate well")
