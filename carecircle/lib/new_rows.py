@@ -113,23 +113,8 @@ def _prepared(field: Any, values: Sequence[Any], connection: BaseDatabaseWrapper
 
 
 def _column(field: Any, objs: Sequence[models.Model], connection: BaseDatabaseWrapper) -> list[Any]:
-    prepared: dict[tuple[type, Any], Any] = {}
-    values = []
-    for obj in objs:
-        value = field.pre_save(obj, True)
-        if hasattr(value, "resolve_expression"):
-            raise _NotPlain
-        try:
-            key = (type(value), value)
-            found = prepared.get(key, prepared)
-        except TypeError:  # unhashable: prepared on its own
-            key, found = None, prepared
-        if found is prepared:
-            found = _plain(field.get_db_prep_save(value, connection))
-            if key is not None:
-                prepared[key] = found
-        values.append(found)
-    return values
+    """A field's column of these instances, each value as bulk_create reads it (`pre_save`), prepared."""
+    return _prepared(field, [field.pre_save(obj, True) for obj in objs], connection)
 
 
 def insert_new(model: type[models.Model], objs: Sequence[models.Model]) -> None:

@@ -228,22 +228,29 @@ def test_a_chunk_sends_its_members_ids_as_one_parameter(db: Any, big: Any) -> No
     assert Delivery.objects.filter(channel="email", batch_lines__contains="and slept").count() == len(members)
 
 
-def test_the_worker_reads_its_members_as_rows_not_as_accounts(db: Any, big: Any) -> None:
-    """A chunk reads each member's few columns as a row: no Membership or User instance per member (issue 12)."""
-    circle, organiser, members = circle_of(MEMBERS)
-    post(circle, organiser, "Dad ate well")
+def instances_made(models: tuple[type, ...], run: Any) -> list[type]:
+    """The model of each instance of these models made while `run()` runs (post_init)."""
     made: list[type] = []
 
     def counted(sender: type, **kwargs: Any) -> None:
         made.append(sender)
 
-    post_init.connect(counted, sender=User)
-    post_init.connect(counted, sender=Membership)
+    for model in models:
+        post_init.connect(counted, sender=model)
     try:
-        fan_out_expand(waiting().pk)
+        run()
     finally:
-        post_init.disconnect(counted, sender=User)
-        post_init.disconnect(counted, sender=Membership)
+        for model in models:
+            post_init.disconnect(counted, sender=model)
+    return made
+
+
+def test_the_worker_reads_its_members_as_rows_not_as_accounts(db: Any, big: Any) -> None:
+    """A chunk reads each member's few columns as a row: no Membership or User instance per member (issue 12)."""
+    circle, organiser, members = circle_of(MEMBERS)
+    post(circle, organiser, "Dad ate well")
+
+    made = instances_made((User, Membership), lambda: fan_out_expand(waiting().pk))
 
     told_once(members, "message-")
     # The author's account, read with the row for each of the three chunks; none for the members.
@@ -256,16 +263,8 @@ def test_the_worker_writes_its_notifications_from_rows_not_instances(db: Any, bi
     """A chunk's notifications go from tuples to the INSERT: no Notification instance per member (issue 12)."""
     circle, organiser, members = circle_of(MEMBERS)
     post(circle, organiser, "Dad ate well")
-    made: list[type] = []
 
-    def counted(sender: type, **kwargs: Any) -> None:
-        made.append(sender)
-
-    post_init.connect(counted, sender=Notification)
-    try:
-        fan_out_expand(waiting().pk)
-    finally:
-        post_init.disconnect(counted, sender=Notification)
+    made = instances_made((Notification,), lambda: fan_out_expand(waiting().pk))
 
     told_once(members, "message-")
     assert made == []
