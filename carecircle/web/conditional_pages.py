@@ -29,15 +29,19 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware import csrf as _csrf
 from django.middleware.csrf import CSRF_SECRET_LENGTH
 from django.utils import translation
 from django.utils.cache import get_conditional_response
 
-from carecircle.web.csrf_tokens import unmask_cipher_token
 from carecircle.web.page_policy import carries_secret
+
+# Django's CSRF module, whose private `_unmask_cipher_token` is web/csrf_tokens.py's once installed.
+csrf: Any = _csrf
 
 CACHE_CONTROL = "private, no-cache"
 CSRF_PLACEHOLDER = b"{csrf-token}"
@@ -107,10 +111,13 @@ def normalised_body(body: bytes, *, secret: str, nonce: str) -> bytes:
     """The body with this response's CSP nonce and every token masked from this CSRF secret put back."""
     if nonce:
         body = body.replace(nonce.encode(), NONCE_PLACEHOLDER.encode())
-    if secret:
+    # Whatever Django's CSRF module unmasks with: web/csrf_tokens.py's when `install()` put it there,
+    # Django's own when it declined. A Django without one puts no token back: the page never answers 304.
+    unmask = getattr(csrf, "_unmask_cipher_token", None)
+    if secret and unmask is not None:
 
         def placeholder(match: re.Match[bytes]) -> bytes:
-            mine = unmask_cipher_token(match.group(1).decode()) == secret
+            mine = unmask(match.group(1).decode()) == secret
             return b'"' + CSRF_PLACEHOLDER + b'"' if mine else match.group()
 
         body = _MASKED_TOKEN.sub(placeholder, body)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import gzip
 import re
+import secrets
+from typing import Any
 
+import pytest
 from django.db import connection
+from django.middleware import csrf as _csrf
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +19,8 @@ from django.urls import reverse
 from carecircle.web.conditional_pages import CSRF_PLACEHOLDER, normalised_body
 from tests.cast import Cast
 from tests.conftest import signed_in
+
+csrf: Any = _csrf  # its private functions
 
 PROFILE = {"display_name": "Olivia O.", "phone": "", "time_zone": "Europe/London", "language": "en-gb"}
 
@@ -191,3 +197,45 @@ def test_only_tokens_masked_from_this_secret_are_put_back() -> None:
         b'<input value="' + CSRF_PLACEHOLDER + b'"><input value="' + theirs.encode() + b'">'
         b"<p>{csp-nonce} " + b"a" * 64 + b"</p>"
     )
+
+
+# A Django whose CSRF letters are in another order: web/csrf_tokens.py would decline to install.
+OTHER_ORDER = csrf.CSRF_ALLOWED_CHARS[::-1]
+
+
+def _other_string() -> str:
+    return "".join(secrets.choice(OTHER_ORDER) for _ in range(csrf.CSRF_SECRET_LENGTH))
+
+
+def _other_mask(secret: str) -> str:
+    mask = _other_string()
+    pairs = zip((OTHER_ORDER.index(x) for x in secret), (OTHER_ORDER.index(x) for x in mask), strict=True)
+    return mask + "".join(OTHER_ORDER[(x + y) % len(OTHER_ORDER)] for x, y in pairs)
+
+
+def _other_unmask(token: str) -> str:
+    mask, cipher = token[: csrf.CSRF_SECRET_LENGTH], token[csrf.CSRF_SECRET_LENGTH :]
+    pairs = zip((OTHER_ORDER.index(x) for x in cipher), (OTHER_ORDER.index(x) for x in mask), strict=True)
+    return "".join(OTHER_ORDER[x - y] for x, y in pairs)
+
+
+def test_tokens_are_put_back_with_djangos_own_unmask_when_ours_is_not_installed(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csrf, "_get_new_csrf_string", _other_string)
+    monkeypatch.setattr(csrf, "_mask_cipher_secret", _other_mask)
+    monkeypatch.setattr(csrf, "_unmask_cipher_token", _other_unmask)
+    client = signed_in(cast, "organiser")
+    url = reverse("notifications:preferences_kinds")
+    first, second = client.get(url), client.get(url)
+    assert first.content != second.content  # A form's token, masked afresh...
+    assert first["ETag"] == second["ETag"]  # ...and put back by the module's own unmask.
+    assert _again(client, url, first["ETag"]).status_code == 304
+
+
+def test_a_csrf_module_without_an_unmask_puts_no_token_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    request = RequestFactory().get("/")
+    token = get_token(request)
+    body = f'<input value="{token}">'.encode()
+    monkeypatch.delattr(csrf, "_unmask_cipher_token")
+    assert normalised_body(body, secret=request.META["CSRF_COOKIE"], nonce="") == body
