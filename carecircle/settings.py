@@ -281,6 +281,10 @@ SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 8)
 # notification and deliveries, FAN_OUT_CHUNK members per transaction (docs/architecture/notifications.md).
 NOTIFY_IN_WORKER_FROM = env_int("NOTIFY_IN_WORKER_FROM", 100)
 FAN_OUT_CHUNK = env_int("FAN_OUT_CHUNK", 250)
+# The worker's CPU niceness (0 to 19; `carecircle worker` raises its own to this at start, never
+# lowers it): its notifications of a big circle are not urgent, the live events on the same cores
+# are (docs/architecture/notifications.md, "The worker yields the cores"). 0 leaves it as started.
+WORKER_NICE = env_int("WORKER_NICE", 10)
 # GOV.UK Notify (SMS_BACKEND=carecircle.notifications.sms_providers.NotifySmsBackend): an API key, a
 # text template whose whole content is ((body)), and the bearer token of the inbound callback.
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")

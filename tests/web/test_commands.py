@@ -146,6 +146,41 @@ def test_worker_sends_queued_messages_then_stops_in_batch_mode(transactional_db,
     assert OutboxMessage.objects.filter(to="b@example.org", subject=delivery.subject).exists()
 
 
+def niceness(pid: int) -> int:
+    """A process's CPU niceness, from /proc/<pid>/stat (its 19th field)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].split()[16])
+
+
+@pytest.mark.parametrize(
+    ("started_at", "setting", "expected"),
+    [(0, "7", 7), (12, "7", 12), (0, "0", 0), (0, "40", 19)],
+    ids=["raised-to-the-setting", "never-lowered", "zero-leaves-it", "capped-at-19"],
+)
+def test_worker_runs_at_the_configured_cpu_niceness(transactional_db, started_at, setting, expected):
+    """The worker yields the cores to the app processes' live fan-out (WORKER_NICE), and never takes priority back."""
+    base = os.nice(0)
+    process = subprocess.Popen(
+        ["nice", "-n", str(started_at), str(BIN / "carecircle"), "worker", "--no-startup-delay", "--interval", "0.2"],
+        cwd=ROOT,
+        env=server_environment({"WORKER_NICE": setting}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        # Its first line is logged once the start-up (and the niceness) is done; a Django start-up on
+        # a loaded 2-core machine can take a while, and a worker that died ends the read at once.
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if b"Starting worker" in line:
+                break
+        assert process.poll() is None, b"".join(lines).decode()
+        assert niceness(process.pid) == min(19, max(base + started_at, expected))
+    finally:
+        stop(process)
+
+
 def is_running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]

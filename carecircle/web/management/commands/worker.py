@@ -7,12 +7,19 @@ the deliveries sweep and the digest runs (notifications/tasks.py) likewise, and 
 refresh (orgs/jobs.py) when ORGS_DIRECTORY_URL is set, the daily check of offers of support
 (orgs/support_offers.py), and the five-minute reminder scan
 (tasks/tasks.py), which also asks stand-ins and everyone about what still needs help soon.
+
+It first lowers its own CPU priority to WORKER_NICE (10 by default): on a box whose cores it
+shares with the app processes, a big circle's notifications (≈ 100 ms of CPU a message at 1,000
+members) then wait while a live event's fan-out runs, instead of delaying it
+(docs/architecture/notifications.md, "The worker yields the cores").
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from django.conf import settings
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from carecircle.notifications.tasks import deliveries_sweep_ensure, digests_schedule_ensure
@@ -27,6 +34,7 @@ class Command(DatabaseWorkerCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        niceness_raise(settings.WORKER_NICE)
         daily_privacy_job_ensure()
         # Retries and emails held for quiet hours are sent by a sweep every two minutes.
         deliveries_sweep_ensure()
@@ -40,3 +48,17 @@ class Command(DatabaseWorkerCommand):
         # first volunteered, so a new site with tasks nobody had taken asked nobody.
         ensure_reminder_scans()
         super().handle(*args, **options)
+
+
+def niceness_raise(to: int) -> int:
+    """Lower this process's CPU priority to niceness `to` (at most 19) unless it is that low already.
+
+    Returns the niceness now.
+
+    Only ever raised: a worker started at a lower priority (systemd's `Nice=`, `nice carecircle
+    worker`) keeps it, and raising needs no privilege where lowering would.
+    """
+    now = os.nice(0)
+    if min(to, 19) > now:
+        now = os.nice(min(to, 19) - now)
+    return now
