@@ -538,6 +538,19 @@ def breakdown(
             if times:
                 steps.setdefault(f"process {process + 1}: first socket", []).append((min(times) - begin) * 1000)
                 steps.setdefault(f"process {process + 1}: last socket", []).append((max(times) - begin) * 1000)
+    # In the order sent: a p99 over a few dozen messages is its slowest one or two, so say which they were.
+    every = [
+        round(
+            max(
+                (listeners[number].heard[key] - begin) * 1000
+                for number in circle_of[key].sockets
+                if key in listeners[number].heard
+            )
+        )
+        for key, begin in sorted(sent.items(), key=lambda item: item[1])
+        if any(key in listeners[number].heard for number in circle_of[key].sockets)
+    ]
+    say("Each message's last recipient, ms from just before its POST, in the order sent: " + " ".join(map(str, every)))
     say("Where the time goes, ms from just before the POST, p50 / p99 over messages:")
     for name, values in steps.items():
         say(f"  {name}: {percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f} ({len(values)} messages)")
@@ -576,6 +589,13 @@ def stages_breakdown(sent: dict[int, float], stages: dict[int, dict[str, list[fl
         say("No stage lines from the servers (BENCH_STAGES=0, or the tree lacks what bench/stages.py wraps).")
         return {}
     say(f"Inside the servers (bench/stages.py), ms from just before the POST, p50 / p99 over {count} messages:")
+    for name in ("thread", "service", "made", "published"):
+        each = [
+            f"{(stages[key][name][0] - begin) * 1000:.0f}"
+            for key, begin in sorted(sent.items(), key=lambda item: item[1])
+            if key in stages and name in stages[key]
+        ]
+        say(f"  each message's {name}, in the order sent: {' '.join(each)}")
     for name, values in at.items():
         say(f"  {name}: {percentile(values, 0.5):.1f} / {percentile(values, 0.99):.1f}")
     say("Each step on the request's thread: wall p50 / p99, thread CPU p50 / p99 (wall less CPU = waiting):")
@@ -683,6 +703,14 @@ def say_worker_share() -> None:
         waiting = FanOut.objects.count()
     told = Notification.objects.filter(category="message").count()
     say(f"Worker: {told} in-app notifications written, {waiting} fan-outs still waiting at the end")
+    # And how long after that the worker has told everyone (nothing may be left for ever).
+    began = time.perf_counter()
+    while waiting and time.perf_counter() - began < 120:
+        time.sleep(0.1)
+        waiting = FanOut.objects.count()
+    told = Notification.objects.filter(category="message").count()
+    later = time.perf_counter() - began
+    say(f"Worker: {told} in-app notifications written {later:.1f} s later, {waiting} fan-outs left")
 
 
 async def main() -> None:
