@@ -344,7 +344,7 @@ def print_profile(profiler: Any, size: int, expansions: int) -> None:
         stats = pstats.Stats(profiler, stream=out)
         stats.strip_dirs().sort_stats(order).print_stats(PROFILE)
         say(f"the worker's share in a {size}-member circle, {expansions} expansions profiled, by {order}:")
-        print(out.getvalue())
+        say(out.getvalue().rstrip("\n"))
 
 
 def served_posts(
