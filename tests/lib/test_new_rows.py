@@ -66,14 +66,20 @@ def written(tag: str) -> list[dict[str, Any]]:
     return rows
 
 
-def test_the_rows_are_those_bulk_create_writes(db: Any) -> None:
+def twin_batches(first: str, second: str) -> tuple[list[User], list[Notification], list[Notification]]:
+    """Two batches of the same rows for a circle of nine, tagged apart, made at the same moment."""
     circle, _organiser, members = circle_of(9)
     now = timezone.now()
-    by_bulk_create = notifications(circle, members, "bulk", now)
-    by_insert_new = notifications(circle, members, "new", now)
-    for old, new in zip(by_bulk_create, by_insert_new, strict=True):
+    one = notifications(circle, members, first, now)
+    other = notifications(circle, members, second, now)
+    for old, new in zip(one, other, strict=True):
         # The default created_at is the clock when each instance was made: the same in both.
         new.created_at = old.created_at
+    return members, one, other
+
+
+def test_the_rows_are_those_bulk_create_writes(db: Any) -> None:
+    members, by_bulk_create, by_insert_new = twin_batches("bulk", "new")
 
     Notification.objects.bulk_create(by_bulk_create, ignore_conflicts=True)
     with CaptureQueriesContext(connection) as queries:
@@ -184,12 +190,7 @@ NAMES = ("recipient_id", "circle_id", "category", "title", "body", "url", "group
 
 
 def test_insert_values_writes_the_rows_insert_new_writes(db: Any) -> None:
-    circle, _organiser, members = circle_of(9)
-    now = timezone.now()
-    by_insert_new = notifications(circle, members, "new", now)
-    by_values = notifications(circle, members, "values", now)
-    for old, new in zip(by_insert_new, by_values, strict=True):
-        new.created_at = old.created_at
+    _members, by_insert_new, by_values = twin_batches("new", "values")
 
     insert_new(Notification, by_insert_new)
     # held_for_digest, in_app and read_at left to their defaults; the rest given, every third varied.
