@@ -25,6 +25,7 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from carecircle.realtime.routing import websocket_application  # noqa: E402
+from carecircle.web.warm_up import warm_up_if_wanted  # noqa: E402
 from carecircle.web.wsgi_bridge import BufferedWSGIMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -38,3 +39,6 @@ application = ProtocolTypeRouter(
         "websocket": websocket_application,
     }
 )
+
+# `carecircle serve` asks each process to warm what its first request would pay, before it accepts one.
+warm_up_if_wanted()

@@ -242,6 +242,10 @@ def test_serve_collects_static_files_when_debug_is_off_and_stops_gracefully(tran
     try:
         wait_until_ready(f"http://127.0.0.1:{port}/healthz", process, timeout=120)
         assert "Collecting static files" in log.read_text()
+        # The process warmed (web/warm_up.py) before uvicorn began to accept connections.
+        started = log.read_text()
+        assert "Warmed up in" in started
+        assert started.index("Warmed up in") < started.index("Uvicorn running on")
         manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
         hashed = manifest["paths"]["web/live.js"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/{hashed}", timeout=10) as response:

@@ -3,7 +3,8 @@
 HTTP runs through Django's WSGI handler on HTTP_THREADS threads per process, WebSockets at /ws/
 through Channels (docs/architecture/serving.md). `--workers N` starts N processes sharing the
 port; each holds up to DATABASE_POOL_SIZE PostgreSQL connections, and live updates reach every
-process through Redis (REDIS_URL).
+process through Redis (REDIS_URL). Each process warms what its first request would pay before it
+accepts one (web/warm_up.py; WARM_UP=false to skip).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_s
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from carecircle.lib.env import env_int
+from carecircle.lib.env import env_bool, env_int
+from carecircle.web.warm_up import WARM_UP_VARIABLE
 
 ASGI_APPLICATION = "carecircle.asgi:application"
 # Long enough for in-flight requests to finish; WebSocket clients are told to reconnect at once.
@@ -130,5 +132,7 @@ class Command(BaseCommand):
             host=options["host"], port=port, workers=workers, access_log=not options["no_access_log"]
         )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carecircle.settings")
+        # Every process (a spawned worker inherits this) warms before it serves, unless WARM_UP=false.
+        os.environ[WARM_UP_VARIABLE] = "true" if env_bool("WARM_UP", True) else "false"
         with stop_on_signals(), suppress(Stopped):
             uvicorn.run(ASGI_APPLICATION, **config)
