@@ -7,6 +7,7 @@ Urgent categories go out during quiet hours too (the preferences page says so).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,9 +51,13 @@ class Category:
     staff_only: bool = False
 
     def default(self, channel: str, role: str) -> bool:
+        return role in self._roles_by_channel[channel]
+
+    @functools.cached_property
+    def _roles_by_channel(self) -> dict[str, frozenset[str]]:
+        # Asked for each member and channel of every fan-out: the mapping is made once per category.
         pushed = self.email if self.push is None else self.push
-        roles = {IN_APP: self.app, EMAIL: self.email, SMS: self.sms, PUSH: pushed}[channel]
-        return role in roles
+        return {IN_APP: self.app, EMAIL: self.email, SMS: self.sms, PUSH: pushed}
 
 
 CATEGORIES: tuple[Category, ...] = (

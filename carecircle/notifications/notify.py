@@ -73,7 +73,9 @@ class Choices:
     has_push: bool = False
 
     def wants(self, category: Category, channel: str, role: str) -> bool:
-        return self.overrides.get((category.key, channel), category.default(channel, role))
+        # The default only when the member chose nothing (most members, most channels).
+        chosen = self.overrides.get((category.key, channel)) if self.overrides else None
+        return category.default(channel, role) if chosen is None else chosen
 
 
 def quiet_until(
@@ -217,22 +219,31 @@ def _members(
     return chosen
 
 
+# What a member who chose nothing and kept the default settings has: one, shared by all of them
+# (a big circle's fan-out made a Choices and a dict for each of its 1,000 members). Never changed.
+NOTHING_CHOSEN = Choices({}, None, False)
+
+
 def choices_for(user_ids: list[int], category: Category) -> dict[int, Choices]:
-    overrides: dict[int, dict[tuple[str, str], bool]] = {user_id: {} for user_id in user_ids}
+    overrides: dict[int, dict[tuple[str, str], bool]] = {}
     # The ids as one array parameter (lib.one_of), not one per member: the same rows as `user_id__in`.
     for user_id, key, channel, enabled in NotificationPreference.objects.filter(
         OneOf("user_id", user_ids), category=category.key
     ).values_list("user_id", "category", "channel", "enabled"):
-        overrides[user_id][(key, channel)] = enabled
+        overrides.setdefault(user_id, {})[(key, channel)] = enabled
     devices = PushSubscription.objects.filter(user_id=OuterRef("user_id"), failing_since__isnull=True)
     rows = {
         row.user_id: row
         for row in NotificationSettings.objects.filter(OneOf("user_id", user_ids)).annotate(has_push=Exists(devices))
     }
-    return {
-        user_id: Choices(overrides[user_id], rows.get(user_id), bool(getattr(rows.get(user_id), "has_push", False)))
-        for user_id in user_ids
-    }
+    found: dict[int, Choices] = {}
+    for user_id in user_ids:
+        mine, row = overrides.get(user_id), rows.get(user_id)
+        if mine is None and row is None:
+            found[user_id] = NOTHING_CHOSEN
+        else:
+            found[user_id] = Choices(mine or {}, row, bool(getattr(row, "has_push", False)))
+    return found
 
 
 def _devices(members: list[Recipient], choices: dict[int, Choices], category: Category) -> dict[int, list[int]]:
@@ -396,14 +407,19 @@ def tell(
     batching = chosen_category.key == "message" and bool(group)
     waiting = chat.batches(ids, group=group, now=now) if batching else chat.Batches()
     growing: list[int] = []
+    # Each member's language (chat.batch writes each email in it), worked out once per member.
+    languages: dict[int, str] = {}
     for member in members:
         user_id = member.user_id
         mine = choices[user_id]
         in_app = mine.wants(chosen_category, IN_APP, member.role)
         # The digest follows the member's email choice for the category, whatever they chose for the app.
         held = held_for_digest(chosen_category, member, mine)
+        language = language_of(member)
+        if batching:
+            languages[user_id] = language
         if in_app or held:
-            title_text, body_text = words(language_of(member))
+            title_text, body_text = words(language)
             # A row of values in _NOTIFICATION's order, not a Notification instance (lib/new_rows.insert_values).
             notifications.append(
                 (
@@ -445,6 +461,7 @@ def tell(
                 # A chat batch's first email is written again by chat.batch: its HTML is made there, once.
                 html=NO_HTML if batching else html,
                 links=links,
+                language=language,
             )
         )
     if notifications:
@@ -460,7 +477,6 @@ def tell(
     if batching:
         # One line in the email, however the message was written.
         line = " ".join((f"{actor.display_name}: {body}" if actor is not None else str(body)).split())
-        languages = {member.user_id: language_of(member) for member in members}
         drafts = chat.batch(drafts, group=group, line=line, now=now, languages=languages, html=html)
         if growing:
             chat.grow(growing, group=group, line=line)
@@ -584,15 +600,16 @@ def _drafts(
     url: str = "",
     html: EmailHtml | None = None,
     links: Links | None = None,
+    language: str | None = None,
 ) -> list[DeliveryDraft]:
-    """One member's drafts on the `wanted` channels (`_channels`) and their push devices."""
+    """One member's drafts on the `wanted` channels (`_channels`) and their push devices, in `language` (theirs)."""
     if not wanted and not devices:
         return []
     mute_url = ""
     if conversation_id is not None and EMAIL in wanted:
         mute_url = (links or Links()).mute(user_id=member.user_id, conversation_id=conversation_id)
     row = mine.settings
-    with translation.override(language_of(member)):
+    with translation.override(language or language_of(member)):
         return drafts_in_language(
             category,
             member,

@@ -21,9 +21,16 @@ from carecircle.accounts.models import User
 from carecircle.circles.models import Membership
 from carecircle.conversations.models import Message, ReadMarker
 from carecircle.notifications import notify as notify_module
+from carecircle.notifications.categories import EMAIL, IN_APP
 from carecircle.notifications.chat import BULLET
 from carecircle.notifications.fan_out import fan_out_expand, fan_outs_resume
-from carecircle.notifications.models import Delivery, FanOut, Notification, NotificationSettings
+from carecircle.notifications.models import (
+    Delivery,
+    FanOut,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+)
 from carecircle.notifications.notify import language_of
 from carecircle.notifications.privacy import subject_access
 from tests.bursts import at_once
@@ -304,3 +311,34 @@ def test_the_worker_keeps_each_members_quiet_hours_on_their_own_clock(db: Any, b
     # The others' emails wait only for the chat batch; the quiet member's until their quiet hours end.
     assert quiet_end > max(waits.values()) + datetime.timedelta(minutes=30)
     assert quiet_end > timezone.now() + datetime.timedelta(minutes=50)
+
+
+def test_in_one_chunk_each_member_is_told_by_their_own_choices_and_the_rest_by_their_roles(db: Any, big: Any) -> None:
+    """One member turned messages off, one reads them in a daily digest, the others chose nothing."""
+    circle, organiser, members = circle_of(MEMBERS)
+    silent, digest, *others = members
+    NotificationPreference.objects.bulk_create(
+        NotificationPreference(user=silent, category="message", channel=channel, enabled=False)
+        for channel in (IN_APP, EMAIL)
+    )
+    NotificationSettings.objects.create(user=digest, digest="daily")
+    settings_before = {row.pk: row.digest for row in NotificationSettings.objects.all()}
+    post(circle, organiser, "Dad ate well")
+
+    # One chunk for everyone, the choosers among those who chose nothing.
+    fan_out_expand(waiting().pk, chunk=MEMBERS)
+
+    assert not Notification.objects.filter(recipient=silent).exists()
+    assert not Delivery.objects.filter(recipient=silent).exists()
+    held = Notification.objects.get(recipient=digest)
+    assert held.held_for_digest
+    assert not Delivery.objects.filter(recipient=digest).exists()
+    for member in others:
+        note = Notification.objects.get(recipient=member)
+        assert not note.held_for_digest
+        assert note.in_app
+    emails = Delivery.objects.filter(channel="email").values_list("recipient_id", flat=True)
+    assert sorted(emails) == sorted(member.pk for member in others)
+    # Nobody's choices were changed by telling them.
+    assert NotificationPreference.objects.filter(enabled=False).count() == 2
+    assert {row.pk: row.digest for row in NotificationSettings.objects.all()} == settings_before
