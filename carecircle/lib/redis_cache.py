@@ -18,18 +18,27 @@ constructor fills a table of about 250 reply parsers: ≈ 0.09 ms each time, onc
 `KeptClientRedisCacheClient` makes that object once per pool. A `redis.Redis` on a pool is
 thread-safe (each command borrows a connection from the pool and gives it back); pipelines and
 pub/sub, which are not, are made per use from it as before.
+
+Django checks every key for what memcached can't store (`validate_key`: a warning for a key over 250
+characters or with a space or control character) letter by letter in Python, ≈ 4 µs for a 76-letter
+kept region's key, eleven times on a kept circle home. `SharedRedisCache` checks with one regular
+expression and asks Django's check only of a key that would get a warning, so the same keys warn.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
+from django.core.cache.backends.base import MEMCACHE_MAX_KEY_LENGTH
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 
 _clients: dict[tuple[object, ...], RedisCacheClient] = {}
 _lock = threading.Lock()
+# What Django's `memcache_key_warnings` warns of in a key's letters: control characters, space, DEL.
+_NOT_FOR_MEMCACHED = re.compile(r"[\x00-\x20\x7f]")
 
 
 class KeptClientRedisCacheClient(RedisCacheClient):
@@ -66,6 +75,12 @@ class SharedRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = KeptClientRedisCacheClient
+
+    def validate_key(self, key: str) -> None:
+        """Django's warnings for a key memcached couldn't store, without walking a key that has none."""
+        if len(key) <= MEMCACHE_MAX_KEY_LENGTH and _NOT_FOR_MEMCACHED.search(key) is None:
+            return
+        super().validate_key(key)
 
     @cached_property
     def _cache(self) -> RedisCacheClient:
