@@ -358,3 +358,28 @@ def test_the_account_pages_confirmed_tag_holds_still_while_its_change_link_arriv
     assert b'class="tag"' in body[start:end]
     problems, places = shifts_while_parsing(browser, body, start, end, in_words=False)
     assert not problems, f"{len(problems)} of {places} cuts moved something:\n" + "\n".join(problems[:10])
+
+
+@pytest.mark.parametrize("language", ["en", "pl"])
+def test_the_signed_in_header_holds_still_while_chromium_parses_it(server: str, browser: Browser, language: str) -> None:
+    """The Slow-3G shift on the record's one-page summary (CLS 0.002 in CI, twice, 2026-12-07).
+
+    Chromium 156 drew the space between "Notifications" and its count, while it was the last thing
+    read, at the top of the link's padded box (57) and then, once the count arrived, on its line
+    (68). The count now keeps its distance with a margin, with no space between them. And on a
+    phone "Your" of "Your account" fitted beside "Notifications" and wrapped once "account" came:
+    the phone's navigation is now a grid whose columns come from the screen, not from the words.
+    Cut at every place between words and tags of the header, in English and in Polish (the longest
+    words), on a 390 px phone, nothing drawn moves (docs/architecture/page-weight.md).
+    """
+    cast = build_cast()
+    organiser = cast.user("organiser")
+    body = page_html(
+        server, reverse("circles:home", args=[cast.circle.pk]), cookie=signed_in_session_key(organiser), language=language
+    ).encode()
+    start = body.index(b"<header")
+    end = body.index(b"</header>", start) + len(b"</header>")
+    # Only the header is sent: the rest of the page, parsed in slices after the cut, could shift
+    # on its own and be blamed on the header's cut.
+    problems, places = shifts_while_parsing(browser, body[:end] + b"</body></html>", start, end, in_words=False)
+    assert not problems, f"{len(problems)} of {places} cuts moved something:\n" + "\n".join(problems[:10])
