@@ -361,7 +361,9 @@ def test_the_account_pages_confirmed_tag_holds_still_while_its_change_link_arriv
 
 
 @pytest.mark.parametrize("language", ["en", "pl"])
-def test_the_signed_in_header_holds_still_while_chromium_parses_it(server: str, browser: Browser, language: str) -> None:
+def test_the_signed_in_header_holds_still_while_chromium_parses_it(
+    server: str, browser: Browser, language: str
+) -> None:
     """The Slow-3G shift on the record's one-page summary (CLS 0.002 in CI, twice, 2026-12-07).
 
     Chromium 156 drew the space between "Notifications" and its count, while it was the last thing
@@ -375,7 +377,10 @@ def test_the_signed_in_header_holds_still_while_chromium_parses_it(server: str, 
     cast = build_cast()
     organiser = cast.user("organiser")
     body = page_html(
-        server, reverse("circles:home", args=[cast.circle.pk]), cookie=signed_in_session_key(organiser), language=language
+        server,
+        reverse("circles:home", args=[cast.circle.pk]),
+        cookie=signed_in_session_key(organiser),
+        language=language,
     ).encode()
     start = body.index(b"<header")
     end = body.index(b"</header>", start) + len(b"</header>")
