@@ -86,7 +86,7 @@ class _AccessQuery:
         # person's role is written in the SQL, not bound: it matches the partial unique index on the
         # person's membership, and SQLite re-prepares a statement on every run when a bound value
         # decides whether a partial index applies (≈ 0.4 M instructions a page; circles-pages.md).
-        person = "'" + Role.PERSON.value.replace("'", "''") + "'"
+        person = rows.code_literal(Role.PERSON.value)
         self.sql = (
             f"SELECT {self.membership.sql}, {self.circle.sql}, EXISTS(SELECT 1 FROM {membership} p"  # noqa: S608
             f" WHERE p.{circle_id} = m.{circle_id} AND p.{role} = {person})"

@@ -8,6 +8,7 @@ converters and `Model.from_db`, so the instances are the ORM's (docs/architectur
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
@@ -47,6 +48,22 @@ def quoted(connection: BaseDatabaseWrapper, model: type[models.Model], name: str
         return connection.ops.quote_name(str(model._meta.db_table))
     field: Any = model._meta.get_field(name)
     return connection.ops.quote_name(str(field.column))
+
+
+_CODE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def code_literal(code: str) -> str:
+    """A code constant (a role, a status) written in SQL as a string literal, for a query written once.
+
+    SQLite prepares a statement again on every run when a bound value is compared where a partial
+    index's condition may apply (the value decides whether the index can be used), so such constants
+    go into the SQL and only the ids stay bound (docs/architecture/serving.md). Only lowercase
+    identifier-like codes are accepted, never anything that could come from input.
+    """
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        raise ValueError(f"Not a code constant to write in SQL: {code!r}")
+    return f"'{code}'"
 
 
 def counter_next(model: type[models.Model], pk: int, field: str = "event_seq") -> int | None:

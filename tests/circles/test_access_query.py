@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from django.db import connection
 
 from carecircle.circles.access import access_circle
 from carecircle.circles.models import Membership, Role
+from tests.sqlite_prepares import statements_prepared
 
 
 def test_it_reads_each_role_and_whether_the_person_is_a_member(cast):
@@ -23,20 +22,10 @@ def test_it_reads_each_role_and_whether_the_person_is_a_member(cast):
 def test_it_is_prepared_once_not_on_every_page(cast):
     """A value bound where a partial index may apply makes SQLite prepare the statement again on every run."""
     access_circle(user=cast.organiser, circle_id=cast.circle.pk)
-    raw = connection.connection
-    compiled: list[int] = []
-
-    def authorizer(action: int, *names: str | None) -> int:
-        compiled.append(action)  # SQLite asks only while it prepares a statement.
-        return sqlite3.SQLITE_OK
-
-    raw.set_authorizer(authorizer)  # Which expires every prepared statement: the next run prepares it.
-    try:
+    with statements_prepared() as compiled:
         access_circle(user=cast.organiser, circle_id=cast.circle.pk)
         assert compiled, "the authorizer saw the statement prepared"
         compiled.clear()
         for user in (cast.organiser, cast.helper, cast.person):
             assert access_circle(user=user, circle_id=cast.circle.pk).person_is_member is True
-    finally:
-        raw.set_authorizer(None)
     assert compiled == []
